@@ -1,0 +1,575 @@
+/*
+ * blit_linux.c - blit's native shim for Linux: an io_uring ring per caller,
+ * and fixed-arity wrappers for the system calls the copy engine needs.
+ *
+ * Build (build.ts does this; liburing is linked statically so the extracted
+ * shim needs nothing installed on the user's machine):
+ *
+ *   gcc -O2 -fPIC -shared -fvisibility=hidden -Wall -Wextra -I c \
+ *       -o build/shim/linux-x64/libblit.so c/linux/blit_linux.c \
+ *       /usr/lib/x86_64-linux-gnu/liburing.a -Wl,--exclude-libs,ALL
+ *
+ * The newer system calls (statx, getdents64, copy_file_range, renameat2,
+ * mknodat) go through syscall(2), so the shim loads on glibc releases older
+ * than the build machine's (check: objdump -T shows nothing above GLIBC_2.6).
+ *
+ * Every exported function returns >= 0 on success or a negated errno value.
+ * None is variadic: bun:ffi passes variadic arguments wrongly on some ABIs,
+ * which is why open(2), fcntl(2) and ioctl(2) only appear behind wrappers.
+ * No function calls back into JavaScript; the worker that owns a ring polls
+ * it with blit_ring_reap.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <liburing.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include "../blit_abi.h"
+
+#define BLIT_EXPORT __attribute__((visibility("default")))
+
+static inline int neg_errno(void)
+{
+	return errno ? -errno : -EIO;
+}
+
+static inline int64_t int_result(int ret)
+{
+	return ret < 0 ? neg_errno() : ret;
+}
+
+static inline int64_t ssize_result(ssize_t ret)
+{
+	return ret < 0 ? neg_errno() : (int64_t)ret;
+}
+
+static inline const char *as_path(uint64_t addr)
+{
+	return (const char *)(uintptr_t)addr;
+}
+
+static inline void *as_buf(uint64_t addr)
+{
+	return (void *)(uintptr_t)addr;
+}
+
+/* ------------------------------------------------------------------ */
+/* Identity                                                             */
+/* ------------------------------------------------------------------ */
+
+BLIT_EXPORT int blit_abi_version(void)
+{
+	return BLIT_ABI_VERSION;
+}
+
+/* Writes strerror(err) into buf, always NUL-terminated; returns its length. */
+BLIT_EXPORT int blit_strerror(int err, char *buf, uint32_t len)
+{
+	const char *msg;
+
+	if (len == 0)
+		return 0;
+	/* GNU strerror_r may return a static string instead of filling buf. */
+	msg = strerror_r(err, buf, len);
+	if (msg != buf)
+		snprintf(buf, len, "%s", msg);
+	return (int)strlen(buf);
+}
+
+/*
+ * Flag values differ between architectures (O_DIRECTORY and O_NOFOLLOW on
+ * arm64, for one), so TypeScript asks for them instead of hard-coding them.
+ * The order is the BLIT_LINUX_CONST_* order mirrored in ffi/linux.ts.
+ */
+BLIT_EXPORT int blit_linux_constants(int64_t *out, uint32_t count)
+{
+	const int64_t values[] = {
+		O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, O_NONBLOCK,
+		O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC, O_PATH, O_TMPFILE,
+		AT_FDCWD, AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_EMPTY_PATH, AT_SYMLINK_FOLLOW,
+		AT_EACCESS, RENAME_NOREPLACE, SEEK_DATA, SEEK_HOLE, W_OK,
+		STATX_BASIC_STATS, XATTR_CREATE, XATTR_REPLACE,
+	};
+	uint32_t n = sizeof(values) / sizeof(values[0]);
+
+	for (uint32_t i = 0; i < count && i < n; i++)
+		out[i] = values[i];
+	return (int)n;
+}
+
+/* ------------------------------------------------------------------ */
+/* io_uring: one ring per worker                                        */
+/* ------------------------------------------------------------------ */
+
+struct blit_ring {
+	struct io_uring ring;
+	uint32_t depth;
+};
+
+/* Newest setup flags first; a kernel that rejects one gets the next. */
+static int ring_init(struct blit_ring *r, uint32_t depth)
+{
+	static const unsigned setups[] = {
+		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN,
+		IORING_SETUP_COOP_TASKRUN,
+		0,
+	};
+	int ret = -EINVAL;
+
+	for (size_t i = 0; i < sizeof(setups) / sizeof(setups[0]); i++) {
+		ret = io_uring_queue_init(depth, &r->ring, setups[i]);
+		if (ret != -EINVAL)
+			return ret;
+	}
+	return ret;
+}
+
+/* Creates a ring of the given depth; writes its handle into *out. */
+BLIT_EXPORT int blit_ring_create(uint32_t depth, uint64_t *out)
+{
+	struct blit_ring *r;
+	int ret;
+
+	if (depth == 0 || depth > 4096)
+		return -EINVAL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	ret = ring_init(r, depth);
+	if (ret < 0) {
+		free(r);
+		return ret;
+	}
+	r->depth = depth;
+	*out = (uint64_t)(uintptr_t)r;
+	return 0;
+}
+
+BLIT_EXPORT void blit_ring_destroy(uint64_t handle)
+{
+	struct blit_ring *r = (struct blit_ring *)(uintptr_t)handle;
+
+	if (!r)
+		return;
+	io_uring_queue_exit(&r->ring);
+	free(r);
+}
+
+/* Registers a sparse table of `count` fixed files, for BLIT_OPF_FIXED_FILE. */
+BLIT_EXPORT int blit_ring_register_files(uint64_t handle, uint32_t count)
+{
+	struct blit_ring *r = (struct blit_ring *)(uintptr_t)handle;
+
+	return io_uring_register_files_sparse(&r->ring, count);
+}
+
+static int prep_op(struct io_uring_sqe *sqe, const struct blit_op *op)
+{
+	switch (op->opcode) {
+	case BLIT_OP_NOP:
+		io_uring_prep_nop(sqe);
+		break;
+	case BLIT_OP_OPENAT:
+		io_uring_prep_openat(sqe, op->fd, as_path(op->addr), (int)op->op_flags, op->mode);
+		break;
+	case BLIT_OP_STATX:
+		io_uring_prep_statx(sqe, op->fd, as_path(op->addr), (int)op->op_flags, op->len,
+				    (struct statx *)as_buf(op->addr2));
+		break;
+	case BLIT_OP_READ:
+		io_uring_prep_read(sqe, op->fd, as_buf(op->addr), op->len, op->offset);
+		break;
+	case BLIT_OP_WRITE:
+		io_uring_prep_write(sqe, op->fd, as_buf(op->addr), op->len, op->offset);
+		break;
+	case BLIT_OP_CLOSE:
+		io_uring_prep_close(sqe, op->fd);
+		break;
+	case BLIT_OP_MKDIRAT:
+		io_uring_prep_mkdirat(sqe, op->fd, as_path(op->addr), op->mode);
+		break;
+	case BLIT_OP_RENAMEAT:
+		io_uring_prep_renameat(sqe, op->fd, as_path(op->addr), op->fd2, as_path(op->addr2),
+				       op->op_flags);
+		break;
+	case BLIT_OP_UNLINKAT:
+		io_uring_prep_unlinkat(sqe, op->fd, as_path(op->addr), (int)op->op_flags);
+		break;
+	case BLIT_OP_LINKAT:
+		io_uring_prep_linkat(sqe, op->fd, as_path(op->addr), op->fd2, as_path(op->addr2),
+				     (int)op->op_flags);
+		break;
+	case BLIT_OP_SYMLINKAT:
+		io_uring_prep_symlinkat(sqe, as_path(op->addr2), op->fd, as_path(op->addr));
+		break;
+	case BLIT_OP_FSYNC:
+		io_uring_prep_fsync(sqe, op->fd, 0);
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (op->flags & BLIT_OPF_LINK)
+		sqe->flags |= IOSQE_IO_LINK;
+	if (op->flags & BLIT_OPF_FIXED_FILE)
+		sqe->flags |= IOSQE_FIXED_FILE;
+	io_uring_sqe_set_data64(sqe, op->user_data);
+	return 0;
+}
+
+/*
+ * Queues `count` operations from the caller's array and submits them.
+ * A full submission queue is flushed and refilled, so count may exceed the
+ * ring depth; a linked chain must still fit in one submission queue.
+ * Returns the number of operations queued, or -errno if none was.
+ */
+BLIT_EXPORT int blit_ring_submit(uint64_t handle, const struct blit_op *ops, uint32_t count)
+{
+	struct blit_ring *r = (struct blit_ring *)(uintptr_t)handle;
+	uint32_t queued = 0;
+	int ret;
+
+	while (queued < count) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
+
+		if (!sqe) {
+			ret = io_uring_submit(&r->ring);
+			if (ret < 0)
+				return queued ? (int)queued : ret;
+			continue;
+		}
+		ret = prep_op(sqe, &ops[queued]);
+		if (ret < 0) {
+			/* An invalid op still occupies the sqe: make it a no-op that fails. */
+			io_uring_prep_nop(sqe);
+			io_uring_sqe_set_data64(sqe, ops[queued].user_data);
+			return queued ? (int)queued : ret;
+		}
+		queued++;
+	}
+	ret = io_uring_submit(&r->ring);
+	if (ret < 0 && queued == 0)
+		return ret;
+	return (int)queued;
+}
+
+/*
+ * Copies up to `max` completions into the caller's array, first waiting
+ * until at least `wait_nr` are available. Returns how many were copied.
+ */
+BLIT_EXPORT int blit_ring_reap(uint64_t handle, struct blit_cqe *out, uint32_t max, uint32_t wait_nr)
+{
+	struct blit_ring *r = (struct blit_ring *)(uintptr_t)handle;
+	struct io_uring_cqe *cqe;
+	uint32_t got = 0;
+	int ret;
+
+	if (wait_nr > 0) {
+		do {
+			ret = io_uring_wait_cqe_nr(&r->ring, &cqe, wait_nr);
+		} while (ret == -EINTR);
+		if (ret < 0)
+			return ret;
+	}
+	while (got < max && io_uring_peek_cqe(&r->ring, &cqe) == 0) {
+		out[got].user_data = io_uring_cqe_get_data64(cqe);
+		out[got].res = cqe->res;
+		out[got].flags = cqe->flags;
+		io_uring_cqe_seen(&r->ring, cqe);
+		got++;
+	}
+	return (int)got;
+}
+
+/*
+ * Reports which blit opcodes this kernel's io_uring supports: out[op] = 1 or 0
+ * for op < count. Returns -errno if io_uring itself is unavailable.
+ */
+BLIT_EXPORT int blit_ring_probe(uint8_t *out, uint32_t count)
+{
+	static const int kernel_op[BLIT_OP_COUNT] = {
+		[BLIT_OP_NOP] = IORING_OP_NOP,
+		[BLIT_OP_OPENAT] = IORING_OP_OPENAT,
+		[BLIT_OP_STATX] = IORING_OP_STATX,
+		[BLIT_OP_READ] = IORING_OP_READ,
+		[BLIT_OP_WRITE] = IORING_OP_WRITE,
+		[BLIT_OP_CLOSE] = IORING_OP_CLOSE,
+		[BLIT_OP_MKDIRAT] = IORING_OP_MKDIRAT,
+		[BLIT_OP_RENAMEAT] = IORING_OP_RENAMEAT,
+		[BLIT_OP_UNLINKAT] = IORING_OP_UNLINKAT,
+		[BLIT_OP_LINKAT] = IORING_OP_LINKAT,
+		[BLIT_OP_SYMLINKAT] = IORING_OP_SYMLINKAT,
+		[BLIT_OP_FSYNC] = IORING_OP_FSYNC,
+	};
+	struct io_uring ring;
+	struct io_uring_probe *probe;
+	int ret;
+
+	ret = io_uring_queue_init(2, &ring, 0);
+	if (ret < 0)
+		return ret;
+	probe = io_uring_get_probe_ring(&ring);
+	io_uring_queue_exit(&ring);
+	if (!probe)
+		return -EOPNOTSUPP;
+	for (uint32_t op = 0; op < count; op++)
+		out[op] = op < BLIT_OP_COUNT && io_uring_opcode_supported(probe, kernel_op[op]);
+	io_uring_free_probe(probe);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Files and directories                                               */
+/* ------------------------------------------------------------------ */
+
+BLIT_EXPORT int blit_openat(int dirfd, const char *path, int flags, uint32_t mode)
+{
+	return (int)int_result(openat(dirfd, path, flags, (mode_t)mode));
+}
+
+BLIT_EXPORT int blit_close(int fd)
+{
+	/* Linux releases the descriptor even when close reports EINTR. */
+	int ret = close(fd);
+
+	return ret < 0 && errno != EINTR ? neg_errno() : 0;
+}
+
+BLIT_EXPORT int64_t blit_pread(int fd, void *buf, uint64_t len, int64_t offset)
+{
+	ssize_t ret;
+
+	do {
+		ret = offset < 0 ? read(fd, buf, len) : pread(fd, buf, len, offset);
+	} while (ret < 0 && errno == EINTR);
+	return ssize_result(ret);
+}
+
+BLIT_EXPORT int64_t blit_pwrite(int fd, const void *buf, uint64_t len, int64_t offset)
+{
+	ssize_t ret;
+
+	do {
+		ret = offset < 0 ? write(fd, buf, len) : pwrite(fd, buf, len, offset);
+	} while (ret < 0 && errno == EINTR);
+	return ssize_result(ret);
+}
+
+/* Fills a struct statx (256 bytes, same layout on every architecture). */
+BLIT_EXPORT int blit_statx(int dirfd, const char *path, int flags, uint32_t mask, void *out)
+{
+	return (int)int_result((int)syscall(SYS_statx, dirfd, path, flags, mask, out));
+}
+
+/* Raw linux_dirent64 records: names stay bytes, exactly as the kernel has them. */
+BLIT_EXPORT int64_t blit_getdents64(int fd, void *buf, uint64_t len)
+{
+	return ssize_result(syscall(SYS_getdents64, fd, buf, len));
+}
+
+BLIT_EXPORT int64_t blit_lseek(int fd, int64_t offset, int whence)
+{
+	off_t ret = lseek(fd, offset, whence);
+
+	return ret < 0 ? neg_errno() : (int64_t)ret;
+}
+
+BLIT_EXPORT int blit_ftruncate(int fd, int64_t len)
+{
+	return (int)int_result(ftruncate(fd, len));
+}
+
+BLIT_EXPORT int blit_fsync(int fd)
+{
+	return (int)int_result(fsync(fd));
+}
+
+/* Shares src's extents with dst (reflink); dst must be empty and writable. */
+BLIT_EXPORT int blit_ficlone(int dst_fd, int src_fd)
+{
+	return (int)int_result(ioctl(dst_fd, FICLONE, src_fd));
+}
+
+/* Offsets < 0 mean "use and advance the file position". */
+BLIT_EXPORT int64_t blit_copy_file_range(int in_fd, int64_t in_off, int out_fd, int64_t out_off, uint64_t len)
+{
+	loff_t in_pos = in_off, out_pos = out_off;
+	ssize_t ret;
+
+	do {
+		ret = syscall(SYS_copy_file_range, in_fd, in_off < 0 ? NULL : &in_pos, out_fd,
+			      out_off < 0 ? NULL : &out_pos, len, 0);
+	} while (ret < 0 && errno == EINTR);
+	return ssize_result(ret);
+}
+
+BLIT_EXPORT int blit_mkdirat(int dirfd, const char *path, uint32_t mode)
+{
+	return (int)int_result(mkdirat(dirfd, path, (mode_t)mode));
+}
+
+BLIT_EXPORT int blit_mknodat(int dirfd, const char *path, uint32_t mode, uint64_t dev)
+{
+	return (int)int_result((int)syscall(SYS_mknodat, dirfd, path, (mode_t)mode, (dev_t)dev));
+}
+
+BLIT_EXPORT int blit_symlinkat(const char *target, int dirfd, const char *path)
+{
+	return (int)int_result(symlinkat(target, dirfd, path));
+}
+
+/* Returns the target's length; the target is not NUL-terminated. */
+BLIT_EXPORT int64_t blit_readlinkat(int dirfd, const char *path, char *buf, uint64_t len)
+{
+	return ssize_result(readlinkat(dirfd, path, buf, len));
+}
+
+BLIT_EXPORT int blit_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)
+{
+	return (int)int_result(linkat(olddirfd, oldpath, newdirfd, newpath, flags));
+}
+
+BLIT_EXPORT int blit_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, uint32_t flags)
+{
+	return (int)int_result((int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, flags));
+}
+
+BLIT_EXPORT int blit_unlinkat(int dirfd, const char *path, int flags)
+{
+	return (int)int_result(unlinkat(dirfd, path, flags));
+}
+
+BLIT_EXPORT int blit_faccessat(int dirfd, const char *path, int mode, int flags)
+{
+	return (int)int_result(faccessat(dirfd, path, mode, flags));
+}
+
+/* ------------------------------------------------------------------ */
+/* Metadata                                                             */
+/* ------------------------------------------------------------------ */
+
+BLIT_EXPORT int blit_fchmod(int fd, uint32_t mode)
+{
+	return (int)int_result(fchmod(fd, (mode_t)mode));
+}
+
+BLIT_EXPORT int blit_fchmodat(int dirfd, const char *path, uint32_t mode, int flags)
+{
+	return (int)int_result(fchmodat(dirfd, path, (mode_t)mode, flags));
+}
+
+BLIT_EXPORT int blit_fchown(int fd, uint32_t uid, uint32_t gid)
+{
+	return (int)int_result(fchown(fd, uid, gid));
+}
+
+BLIT_EXPORT int blit_fchownat(int dirfd, const char *path, uint32_t uid, uint32_t gid, int flags)
+{
+	return (int)int_result(fchownat(dirfd, path, uid, gid, flags));
+}
+
+static void fill_times(struct timespec ts[2], int64_t atime_sec, int64_t atime_nsec,
+		       int64_t mtime_sec, int64_t mtime_nsec)
+{
+	ts[0].tv_sec = atime_sec;
+	ts[0].tv_nsec = atime_nsec;
+	ts[1].tv_sec = mtime_sec;
+	ts[1].tv_nsec = mtime_nsec;
+}
+
+BLIT_EXPORT int blit_futimens(int fd, int64_t atime_sec, int64_t atime_nsec, int64_t mtime_sec, int64_t mtime_nsec)
+{
+	struct timespec ts[2];
+
+	fill_times(ts, atime_sec, atime_nsec, mtime_sec, mtime_nsec);
+	return (int)int_result(futimens(fd, ts));
+}
+
+BLIT_EXPORT int blit_utimensat(int dirfd, const char *path, int64_t atime_sec, int64_t atime_nsec,
+			       int64_t mtime_sec, int64_t mtime_nsec, int flags)
+{
+	struct timespec ts[2];
+
+	fill_times(ts, atime_sec, atime_nsec, mtime_sec, mtime_nsec);
+	return (int)int_result(utimensat(dirfd, path, ts, flags));
+}
+
+/* xattr names come back NUL-separated, as the kernel lists them. */
+BLIT_EXPORT int64_t blit_flistxattr(int fd, char *buf, uint64_t len)
+{
+	return ssize_result(flistxattr(fd, buf, len));
+}
+
+BLIT_EXPORT int64_t blit_llistxattr(const char *path, char *buf, uint64_t len)
+{
+	return ssize_result(llistxattr(path, buf, len));
+}
+
+BLIT_EXPORT int64_t blit_fgetxattr(int fd, const char *name, void *buf, uint64_t len)
+{
+	return ssize_result(fgetxattr(fd, name, buf, len));
+}
+
+BLIT_EXPORT int64_t blit_lgetxattr(const char *path, const char *name, void *buf, uint64_t len)
+{
+	return ssize_result(lgetxattr(path, name, buf, len));
+}
+
+BLIT_EXPORT int blit_fsetxattr(int fd, const char *name, const void *value, uint64_t len, int flags)
+{
+	return (int)int_result(fsetxattr(fd, name, value, len, flags));
+}
+
+BLIT_EXPORT int blit_lsetxattr(const char *path, const char *name, const void *value, uint64_t len, int flags)
+{
+	return (int)int_result(lsetxattr(path, name, value, len, flags));
+}
+
+/* ------------------------------------------------------------------ */
+/* Process and filesystem facts                                         */
+/* ------------------------------------------------------------------ */
+
+/* out: f_type, f_bsize, f_blocks, f_bfree, f_bavail, f_files, f_ffree, f_flags. */
+BLIT_EXPORT int blit_fstatfs(int fd, uint64_t *out)
+{
+	struct statfs st;
+
+	if (fstatfs(fd, &st) < 0)
+		return neg_errno();
+	out[0] = (uint64_t)st.f_type;
+	out[1] = (uint64_t)st.f_bsize;
+	out[2] = (uint64_t)st.f_blocks;
+	out[3] = (uint64_t)st.f_bfree;
+	out[4] = (uint64_t)st.f_bavail;
+	out[5] = (uint64_t)st.f_files;
+	out[6] = (uint64_t)st.f_ffree;
+	out[7] = (uint64_t)st.f_flags;
+	return 0;
+}
+
+/* Lifts the soft open-file limit to the hard one; returns the new limit. */
+BLIT_EXPORT int64_t blit_raise_nofile(void)
+{
+	struct rlimit lim;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim) < 0)
+		return neg_errno();
+	if (lim.rlim_cur < lim.rlim_max) {
+		lim.rlim_cur = lim.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &lim) < 0)
+			return neg_errno();
+	}
+	return lim.rlim_cur == RLIM_INFINITY ? INT64_MAX : (int64_t)lim.rlim_cur;
+}

@@ -1,0 +1,154 @@
+// The contract every backend (one per OS shim, plus the portable fallback)
+// implements with the same signatures. The engine in src/ talks only to this.
+//
+// Conventions, as in the C shims: results that can fail are numbers, where a
+// negative value is a negated errno (compare with `backend.errno`), or a
+// value-or-number union. Names are raw bytes without a terminating NUL.
+// A "dir" argument is a directory handle returned by openDir, or `cwd`.
+
+export type Name = Uint8Array;
+
+/** st_mode type bits, POSIX values; backends on other systems map to these. */
+export const S_IFMT = 0o170000;
+export const S_IFSOCK = 0o140000;
+export const S_IFLNK = 0o120000;
+export const S_IFREG = 0o100000;
+export const S_IFBLK = 0o060000;
+export const S_IFDIR = 0o040000;
+export const S_IFCHR = 0o020000;
+export const S_IFIFO = 0o010000;
+
+export interface Stat {
+  /** Type and permission bits (st_mode). */
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  /** Allocated 512-byte blocks. */
+  blocks: number;
+  nlink: number;
+  ino: bigint;
+  dev: number;
+  rdevMajor: number;
+  rdevMinor: number;
+  atimeSec: number;
+  atimeNsec: number;
+  mtimeSec: number;
+  mtimeNsec: number;
+}
+
+export interface Times {
+  atimeSec: number;
+  atimeNsec: number;
+  mtimeSec: number;
+  mtimeNsec: number;
+}
+
+export interface DirEntry {
+  name: Name;
+}
+
+/** errno values the engine tests for, with this OS's numbers. */
+export interface ErrnoTable {
+  EPERM: number;
+  ENOENT: number;
+  EIO: number;
+  EBADF: number;
+  ENOMEM: number;
+  EACCES: number;
+  EEXIST: number;
+  EXDEV: number;
+  ENOTDIR: number;
+  EISDIR: number;
+  EINVAL: number;
+  ETXTBSY: number;
+  ENOSPC: number;
+  EMLINK: number;
+  ENOSYS: number;
+  ELOOP: number;
+  ENOTEMPTY: number;
+  EOPNOTSUPP: number;
+  ENOTSUP: number;
+  ENOTTY: number;
+  EDQUOT: number;
+}
+
+export type Reflink = "auto" | "always" | "never";
+
+/** How one file's bytes were copied, best first. */
+export type CopyMethod = "clone" | "copy_file_range" | "io_uring" | "read_write";
+export const COPY_METHODS: readonly CopyMethod[] = ["clone", "copy_file_range", "io_uring", "read_write"];
+
+export type CopyOutcome =
+  | { ok: true; method: CopyMethod; bytes: number }
+  | { ok: false; stage: "clone" | "read" | "write"; errno: number };
+
+export interface CopyRequest {
+  reflink: Reflink;
+  /** Size the source had when it was opened; a hint, never trusted for EOF. */
+  sizeHint: number;
+}
+
+/** What `blit doctor` prints about the backend itself. */
+export interface BackendReport {
+  backend: string;
+  details: [label: string, value: string][];
+}
+
+/** What one filesystem supports, probed with scratch files in a directory. */
+export interface FilesystemReport {
+  fsType: string;
+  checks: { name: string; supported: boolean; detail: string }[];
+  /** The copy method blit would pick for files within this filesystem, if known. */
+  method: CopyMethod | undefined;
+}
+
+export interface Backend {
+  /** Short identifier, e.g. "linux" or "portable". */
+  readonly id: string;
+  readonly errno: ErrnoTable;
+  /** Directory handle meaning "the current working directory". */
+  readonly cwd: number;
+
+  strerror(errno: number): string;
+  /** Raises the open-descriptor limit as far as allowed; returns it. */
+  raiseFileLimit(): number;
+
+  openDir(dir: number, name: Name, follow: boolean): number;
+  /** All entries but "." and "..". */
+  readDir(dir: number): DirEntry[] | number;
+  makeDir(dir: number, name: Name, mode: number): number;
+
+  stat(dir: number, name: Name, follow: boolean): Stat | number;
+  fstat(fd: number): Stat | number;
+
+  /** Opens a file for reading without following a final symlink and without blocking. */
+  openRead(dir: number, name: Name, follow: boolean): number;
+  /** Creates a new file for writing; fails with EEXIST if the name is taken. */
+  createFile(dir: number, name: Name, mode: number): number;
+  close(fd: number): void;
+  /** Copies all of src into the empty dst through the best method that works. */
+  copyData(src: number, dst: number, request: CopyRequest): CopyOutcome;
+
+  readLink(dir: number, name: Name): Uint8Array | number;
+  makeSymlink(target: Uint8Array, dir: number, name: Name): number;
+  makeLink(fromDir: number, fromName: Name, toDir: number, toName: Name): number;
+  makeNode(dir: number, name: Name, mode: number, rdevMajor: number, rdevMinor: number): number;
+  /** Renames; with replace false, fails with EEXIST rather than replace. */
+  rename(fromDir: number, fromName: Name, toDir: number, toName: Name, replace: boolean): number;
+  remove(dir: number, name: Name, isDir: boolean): number;
+  /** 0 when the caller may write the existing file, else -errno. */
+  canWrite(dir: number, name: Name): number;
+
+  chownFd(fd: number, uid: number, gid: number): number;
+  chownAt(dir: number, name: Name, uid: number, gid: number): number;
+  chmodFd(fd: number, mode: number): number;
+  /** For entries without a descriptor (fifos, devices); never used on symlinks. */
+  chmodAt(dir: number, name: Name, mode: number): number;
+  setTimesFd(fd: number, times: Times): number;
+  /** Sets times of the entry itself, not of a symlink's target. */
+  setTimesAt(dir: number, name: Name, times: Times): number;
+
+  report(): BackendReport;
+  probeFilesystem(dir: number): FilesystemReport | number;
+}

@@ -1,0 +1,288 @@
+// The fallback backend: Bun's own node:fs, used when no native shim can be
+// loaded. Slower (paths instead of directory descriptors, no clone, no ring),
+// but it copies the same bytes and metadata, and keeps names as bytes.
+
+import * as fs from "node:fs";
+import { constants as osConstants } from "node:os";
+import { getSystemErrorMessage } from "node:util";
+import type {
+  Backend,
+  BackendReport,
+  CopyOutcome,
+  CopyRequest,
+  DirEntry,
+  ErrnoTable,
+  FilesystemReport,
+  Name,
+  Stat,
+  Times,
+} from "./backend.ts";
+
+const errnoByCode = osConstants.errno as Record<string, number>;
+const errnoOf = (code: keyof ErrnoTable) => errnoByCode[code] ?? -1;
+const PORTABLE_ERRNO: ErrnoTable = {
+  EPERM: errnoOf("EPERM"), ENOENT: errnoOf("ENOENT"), EIO: errnoOf("EIO"), EBADF: errnoOf("EBADF"),
+  ENOMEM: errnoOf("ENOMEM"), EACCES: errnoOf("EACCES"), EEXIST: errnoOf("EEXIST"), EXDEV: errnoOf("EXDEV"),
+  ENOTDIR: errnoOf("ENOTDIR"), EISDIR: errnoOf("EISDIR"), EINVAL: errnoOf("EINVAL"), ETXTBSY: errnoOf("ETXTBSY"),
+  ENOSPC: errnoOf("ENOSPC"), EMLINK: errnoOf("EMLINK"), ENOSYS: errnoOf("ENOSYS"), ELOOP: errnoOf("ELOOP"),
+  ENOTEMPTY: errnoOf("ENOTEMPTY"), EOPNOTSUPP: errnoOf("EOPNOTSUPP"), ENOTSUP: errnoOf("ENOTSUP"),
+  ENOTTY: errnoOf("ENOTTY"), EDQUOT: errnoOf("EDQUOT"),
+};
+
+const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW = 0, O_NONBLOCK = 0, O_NOCTTY = 0 } = fs.constants;
+const CWD = -100;
+const SEP = 0x2f;
+const COPY_CHUNK = 1 << 20;
+
+/** A thrown fs error as a negated errno. */
+function fail(err: unknown): number {
+  const code = (err as { code?: string }).code;
+  const errno = code ? errnoByCode[code] : undefined;
+  return -(errno ?? PORTABLE_ERRNO.EIO);
+}
+
+function attempt(fn: () => void): number {
+  try {
+    fn();
+    return 0;
+  } catch (err) {
+    return fail(err);
+  }
+}
+
+function toStat(st: fs.BigIntStats): Stat {
+  const rdev = Number(st.rdev);
+  return {
+    mode: Number(st.mode),
+    uid: Number(st.uid),
+    gid: Number(st.gid),
+    size: Number(st.size),
+    blocks: Number(st.blocks),
+    nlink: Number(st.nlink),
+    ino: st.ino,
+    dev: Number(st.dev),
+    // Linux's dev_t layout; other systems only reach this for device files.
+    rdevMajor: ((rdev >>> 8) & 0xfff) | Math.floor(rdev / 2 ** 32) & ~0xfff,
+    rdevMinor: (rdev & 0xff) | ((rdev >>> 12) & ~0xff),
+    atimeSec: Number(st.atimeNs / 1_000_000_000n),
+    atimeNsec: Number(st.atimeNs % 1_000_000_000n),
+    mtimeSec: Number(st.mtimeNs / 1_000_000_000n),
+    mtimeNsec: Number(st.mtimeNs % 1_000_000_000n),
+  };
+}
+
+function timeValue(sec: number, nsec: number): number {
+  // node:fs takes seconds as a float: nanoseconds are approximate here.
+  return sec + nsec / 1e9;
+}
+
+export class PortableBackend implements Backend {
+  readonly id = "portable";
+  readonly errno = PORTABLE_ERRNO;
+  readonly cwd = CWD;
+
+  private readonly dirs = new Map<number, Buffer>([[CWD, Buffer.from(".")]]);
+  private nextDir = 1 << 24;
+  private buffer: Buffer | undefined;
+
+  constructor(readonly reason: string) {}
+
+  private dirPath(dir: number): Buffer {
+    const base = this.dirs.get(dir);
+    if (!base) throw Object.assign(new Error("bad directory handle"), { code: "EBADF" });
+    return base;
+  }
+
+  private path(dir: number, name: Name): Buffer {
+    const base = this.dirPath(dir);
+    if (dir === CWD) return Buffer.from(name);
+    // An absolute name stands alone, as with openat().
+    if (name[0] === SEP) return Buffer.from(name);
+    return Buffer.concat([base, Buffer.of(SEP), name]);
+  }
+
+  strerror(errno: number): string {
+    const text = getSystemErrorMessage(-errno);
+    return text.charAt(0).toUpperCase() + text.slice(1);
+  }
+
+  raiseFileLimit(): number {
+    return -1;
+  }
+
+  openDir(dir: number, name: Name, follow: boolean): number {
+    try {
+      const path = this.path(dir, name);
+      const st = follow ? fs.statSync(path) : fs.lstatSync(path);
+      if (st.isSymbolicLink()) return -PORTABLE_ERRNO.ELOOP;
+      if (!st.isDirectory()) return -PORTABLE_ERRNO.ENOTDIR;
+      const handle = this.nextDir++;
+      this.dirs.set(handle, path);
+      return handle;
+    } catch (err) {
+      return fail(err);
+    }
+  }
+
+  readDir(dir: number): DirEntry[] | number {
+    try {
+      const names = fs.readdirSync(this.dirPath(dir), { encoding: "buffer" });
+      return names.map((name) => ({ name: new Uint8Array(name) }));
+    } catch (err) {
+      return fail(err);
+    }
+  }
+
+  makeDir(dir: number, name: Name, mode: number): number {
+    return attempt(() => fs.mkdirSync(this.path(dir, name), { mode }));
+  }
+
+  stat(dir: number, name: Name, follow: boolean): Stat | number {
+    try {
+      const path = this.path(dir, name);
+      return toStat(follow ? fs.statSync(path, { bigint: true }) : fs.lstatSync(path, { bigint: true }));
+    } catch (err) {
+      return fail(err);
+    }
+  }
+
+  fstat(fd: number): Stat | number {
+    const path = this.dirs.get(fd);
+    try {
+      return toStat(path ? fs.statSync(path, { bigint: true }) : fs.fstatSync(fd, { bigint: true }));
+    } catch (err) {
+      return fail(err);
+    }
+  }
+
+  openRead(dir: number, name: Name, follow: boolean): number {
+    try {
+      return fs.openSync(this.path(dir, name), O_RDONLY | O_NONBLOCK | O_NOCTTY | (follow ? 0 : O_NOFOLLOW));
+    } catch (err) {
+      return fail(err);
+    }
+  }
+
+  createFile(dir: number, name: Name, mode: number): number {
+    try {
+      return fs.openSync(this.path(dir, name), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY, mode);
+    } catch (err) {
+      return fail(err);
+    }
+  }
+
+  close(fd: number): void {
+    if (this.dirs.delete(fd)) return;
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // Nothing useful to do about a failed close of a descriptor we are done with.
+    }
+  }
+
+  copyData(src: number, dst: number, request: CopyRequest): CopyOutcome {
+    if (request.reflink === "always") return { ok: false, stage: "clone", errno: PORTABLE_ERRNO.EOPNOTSUPP };
+    this.buffer ??= Buffer.allocUnsafe(COPY_CHUNK);
+    const buf = this.buffer;
+    let pos = 0;
+    for (;;) {
+      let n: number;
+      try {
+        n = fs.readSync(src, buf, 0, buf.length, pos);
+      } catch (err) {
+        return { ok: false, stage: "read", errno: -fail(err) };
+      }
+      if (n === 0) return { ok: true, method: "read_write", bytes: pos };
+      let done = 0;
+      while (done < n) {
+        try {
+          done += fs.writeSync(dst, buf, done, n - done, pos + done);
+        } catch (err) {
+          return { ok: false, stage: "write", errno: -fail(err) };
+        }
+      }
+      pos += n;
+    }
+  }
+
+  readLink(dir: number, name: Name): Uint8Array | number {
+    try {
+      return new Uint8Array(fs.readlinkSync(this.path(dir, name), { encoding: "buffer" }));
+    } catch (err) {
+      return fail(err);
+    }
+  }
+
+  makeSymlink(target: Uint8Array, dir: number, name: Name): number {
+    return attempt(() => fs.symlinkSync(Buffer.from(target), this.path(dir, name)));
+  }
+
+  makeLink(fromDir: number, fromName: Name, toDir: number, toName: Name): number {
+    return attempt(() => fs.linkSync(this.path(fromDir, fromName), this.path(toDir, toName)));
+  }
+
+  makeNode(): number {
+    return -PORTABLE_ERRNO.ENOSYS;
+  }
+
+  rename(fromDir: number, fromName: Name, toDir: number, toName: Name, replace: boolean): number {
+    return attempt(() => {
+      const to = this.path(toDir, toName);
+      // Not atomic without renameat2; the native backends do this properly.
+      if (!replace && fs.existsSync(to)) throw Object.assign(new Error("exists"), { code: "EEXIST" });
+      fs.renameSync(this.path(fromDir, fromName), to);
+    });
+  }
+
+  remove(dir: number, name: Name, isDir: boolean): number {
+    return attempt(() => (isDir ? fs.rmdirSync(this.path(dir, name)) : fs.unlinkSync(this.path(dir, name))));
+  }
+
+  canWrite(dir: number, name: Name): number {
+    return attempt(() => fs.accessSync(this.path(dir, name), fs.constants.W_OK));
+  }
+
+  chownFd(fd: number, uid: number, gid: number): number {
+    const path = this.dirs.get(fd);
+    return attempt(() => (path ? fs.chownSync(path, uid, gid) : fs.fchownSync(fd, uid, gid)));
+  }
+
+  chownAt(dir: number, name: Name, uid: number, gid: number): number {
+    return attempt(() => fs.lchownSync(this.path(dir, name), uid, gid));
+  }
+
+  chmodFd(fd: number, mode: number): number {
+    const path = this.dirs.get(fd);
+    return attempt(() => (path ? fs.chmodSync(path, mode) : fs.fchmodSync(fd, mode)));
+  }
+
+  chmodAt(dir: number, name: Name, mode: number): number {
+    return attempt(() => fs.chmodSync(this.path(dir, name), mode));
+  }
+
+  setTimesFd(fd: number, t: Times): number {
+    const path = this.dirs.get(fd);
+    const atime = timeValue(t.atimeSec, t.atimeNsec);
+    const mtime = timeValue(t.mtimeSec, t.mtimeNsec);
+    return attempt(() => (path ? fs.utimesSync(path, atime, mtime) : fs.futimesSync(fd, atime, mtime)));
+  }
+
+  setTimesAt(dir: number, name: Name, t: Times): number {
+    return attempt(() => fs.lutimesSync(this.path(dir, name), timeValue(t.atimeSec, t.atimeNsec), timeValue(t.mtimeSec, t.mtimeNsec)));
+  }
+
+  report(): BackendReport {
+    return {
+      backend: "portable (Bun's node:fs; slower)",
+      details: [["why", this.reason]],
+    };
+  }
+
+  probeFilesystem(): FilesystemReport | number {
+    return {
+      fsType: "unknown (no native shim)",
+      checks: [{ name: "native methods", supported: false, detail: this.reason }],
+      method: "read_write",
+    };
+  }
+}

@@ -1,0 +1,138 @@
+// Puts the embedded native shim where dlopen can load it.
+//
+// Bun can dlopen an embedded file itself, but then writes a fresh copy into
+// $TMPDIR on every launch and never removes it (field notes). We write the
+// bytes once to a content-addressed file in a private per-user cache folder
+// instead, and reuse it while its size and hash still match.
+
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { suffix } from "bun:ffi";
+import embeddedShim from "../build/embed/shim.bin" with { type: "file" };
+
+const SHIM_PREFIX = "libblit-";
+
+export interface ShimFile {
+  path: string;
+  /** True when this launch wrote the file, false when an earlier one had. */
+  written: boolean;
+}
+
+function cacheCandidates(): string[] {
+  const candidates: string[] = [];
+  const env = process.env;
+  if (process.platform === "win32") {
+    if (env.LOCALAPPDATA) candidates.push(join(env.LOCALAPPDATA, "blit"));
+  } else if (process.platform === "darwin") {
+    if (env.HOME) candidates.push(join(env.HOME, "Library", "Caches", "blit"));
+  } else {
+    if (env.XDG_CACHE_HOME?.startsWith("/")) candidates.push(join(env.XDG_CACHE_HOME, "blit"));
+    const home = env.HOME || safeHomedir();
+    if (home) candidates.push(join(home, ".cache", "blit"));
+  }
+  const uid = process.getuid?.() ?? "user";
+  candidates.push(join(tmpdir(), `blit-${uid}`));
+  return candidates;
+}
+
+function safeHomedir(): string | undefined {
+  try {
+    return homedir();
+  } catch {
+    return undefined;
+  }
+}
+
+/** A folder only we can write: ours, not a symlink, closed to group and others. */
+function privateFolder(dir: string): string | undefined {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const st = lstatSync(dir);
+    if (!st.isDirectory()) return `${dir} is not a directory`;
+    if (process.platform !== "win32") {
+      const uid = process.getuid?.();
+      if (uid !== undefined && st.uid !== uid) return `${dir} belongs to another user`;
+      if ((st.mode & 0o022) !== 0) return `${dir} is writable by other users`;
+    }
+    return undefined;
+  } catch (err) {
+    return `${dir}: ${(err as Error).message}`;
+  }
+}
+
+function sha256Hex(bytes: Uint8Array): string {
+  return new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
+}
+
+function matches(path: string, size: number, hash: string): boolean {
+  try {
+    const st = lstatSync(path);
+    if (!st.isFile() || st.size !== size) return false;
+    return sha256Hex(readFileSync(path)) === hash;
+  } catch {
+    return false;
+  }
+}
+
+function writeAtomically(dir: string, finalName: string, bytes: Uint8Array): string {
+  const finalPath = join(dir, finalName);
+  const tempPath = join(dir, `${finalName}.${process.pid}.${Math.random().toString(16).slice(2)}.tmp`);
+  const fd = openSync(tempPath, "wx", 0o700);
+  try {
+    writeSync(fd, bytes);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    renameSync(tempPath, finalPath);
+  } catch (err) {
+    unlinkSync(tempPath);
+    throw err;
+  }
+  return finalPath;
+}
+
+/** Old shims from earlier blit versions; one still loaded elsewhere stays mapped. */
+function removeStaleShims(dir: string, keep: string): void {
+  for (const entry of readdirSync(dir)) {
+    if (entry.startsWith(SHIM_PREFIX) && entry !== keep) {
+      try {
+        unlinkSync(join(dir, entry));
+      } catch {
+        // In use (Windows) or already gone: harmless.
+      }
+    }
+  }
+}
+
+/** Returns a loadable path for the embedded shim, or throws saying why not. */
+export function materializeShim(): ShimFile {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(embeddedShim);
+  } catch (err) {
+    throw new Error(`embedded shim missing (${(err as Error).message})`);
+  }
+  const hash = sha256Hex(bytes);
+  const fileName = `${SHIM_PREFIX}${hash.slice(0, 16)}.${suffix}`;
+  const problems: string[] = [];
+  for (const dir of cacheCandidates()) {
+    const problem = privateFolder(dir);
+    if (problem) {
+      problems.push(problem);
+      continue;
+    }
+    const path = join(dir, fileName);
+    if (matches(path, bytes.length, hash)) return { path, written: false };
+    try {
+      writeAtomically(dir, fileName, bytes);
+      removeStaleShims(dir, fileName);
+      return { path, written: true };
+    } catch (err) {
+      problems.push(`${dir}: ${(err as Error).message}`);
+    }
+  }
+  throw new Error(`no private cache folder for the native shim (${problems.join("; ")})`);
+}
