@@ -1,0 +1,71 @@
+// `blit doctor [PATH]`: what this machine and the filesystem of PATH support,
+// and which copy method blit will use there.
+
+import { availableParallelism } from "node:os";
+import { defineCommand, parseArgs } from "citty";
+import { loadBackend, S_IFDIR, S_IFMT } from "../../ffi/index.ts";
+import { ExitCode } from "../exit-codes.ts";
+import { log, say } from "../log.ts";
+import { quote } from "../quote.ts";
+import { toBytes, splitPath } from "../engine/paths.ts";
+import { VERSION } from "../version.ts";
+import { usageFailure } from "./copy.ts";
+
+const doctorArgs = {
+  path: { type: "positional", required: false, default: ".", description: "A directory on the filesystem to examine" },
+} as const;
+
+export const doctorCommand = defineCommand({
+  meta: { name: "doctor", description: "Show what this machine and a filesystem support" },
+  args: doctorArgs,
+});
+
+const METHOD_TEXT = {
+  clone: "clone (reflink): data blocks are shared, nothing is copied",
+  copy_file_range: "copy_file_range: the kernel copies the data",
+  io_uring: "io_uring reads and writes",
+  read_write: "read and write",
+} as const;
+
+export async function runDoctor(argv: string[]): Promise<number> {
+  if (argv.some((arg) => arg.startsWith("-") && arg !== "-")) {
+    if (argv.includes("--help") || argv.includes("-h")) {
+      say("Usage: blit doctor [PATH]\n\nShows what this machine and the filesystem of PATH (default: .) support,\nand which copy method blit will use there. It creates and removes two\nscratch files in PATH to find out.");
+      return ExitCode.ok;
+    }
+    return usageFailure(`doctor: unrecognized option '${argv.find((a) => a.startsWith("-"))}'`);
+  }
+  if (argv.length > 1) return usageFailure(`doctor: extra operand ${quote(argv[1]!)}`);
+  const { path } = parseArgs(argv, doctorArgs);
+  const target = String(path);
+
+  const { backend, fallbackReason } = await loadBackend();
+  const report = backend.report();
+  say(`blit ${VERSION} on ${process.platform}-${process.arch}, ${availableParallelism()} CPUs`);
+  say(`backend: ${report.backend}`);
+  for (const [label, value] of report.details) say(`  ${label}: ${value}`);
+  if (fallbackReason !== undefined) say("  copies still work, through Bun's fs, but more slowly");
+
+  const st = backend.stat(backend.cwd, toBytes(target), true);
+  if (typeof st === "number") {
+    log.error(`cannot stat ${quote(target)}: ${backend.strerror(-st)}`);
+    return ExitCode.partial;
+  }
+  const dirPath = (st.mode & S_IFMT) === S_IFDIR ? target : splitPath(target).dir;
+  const dir = backend.openDir(backend.cwd, toBytes(dirPath), true);
+  if (dir < 0) {
+    log.error(`cannot open directory ${quote(dirPath)}: ${backend.strerror(-dir)}`);
+    return ExitCode.partial;
+  }
+  const fs = backend.probeFilesystem(dir);
+  backend.close(dir);
+  if (typeof fs === "number") {
+    log.error(`cannot examine the filesystem of ${quote(dirPath)}: ${backend.strerror(-fs)}`);
+    return ExitCode.partial;
+  }
+  say(`filesystem of ${quote(dirPath)}: ${fs.fsType}`);
+  for (const check of fs.checks) say(`  ${check.name}: ${check.supported ? "yes" : "no"} (${check.detail})`);
+  say(`method for files within this filesystem: ${fs.method ? METHOD_TEXT[fs.method] : "unknown (not probed)"}`);
+  say("across filesystems: copy_file_range where the kernel allows it, else io_uring or read and write");
+  return ExitCode.ok;
+}

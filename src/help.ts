@@ -1,0 +1,49 @@
+// --help: the usage forms, the options table (from the citty definitions in
+// args.ts, so it cannot drift from what is parsed), examples and exit codes.
+
+import { copyArgs } from "./args.ts";
+import { VERSION } from "./version.ts";
+
+const HEADER = `blit ${VERSION}: copy files and directory trees, fast and safely.
+
+Usage:
+  blit [OPTIONS] SOURCE DEST           copy SOURCE to DEST
+  blit [OPTIONS] SOURCE... DIRECTORY   copy each SOURCE into DIRECTORY
+  blit [OPTIONS] -t DIRECTORY SOURCE...
+  blit doctor [PATH]                   what this machine and PATH's filesystem support`;
+
+const FOOTER = `Examples:
+  blit -a build/ /srv/www/build        copy a tree with modes, times and symlinks
+  blit -r photos backup/               copy photos into backup/ (backup/photos)
+  blit --reflink=always vm.img vm2.img clone, or fail if the filesystem cannot
+  blit -v -j 4 *.tar /mnt/archive/     four workers, list each file copied
+  blit doctor /mnt/archive             which copy methods /mnt/archive supports
+
+Options follow GNU cp. Files are written under a temporary name and renamed
+into place when complete, so a failed or interrupted copy never leaves a
+partial file under its final name. Existing files are replaced atomically;
+a symlink in the way is replaced, never followed.
+
+Exit status:
+  0  everything was copied
+  1  some files could not be copied (each is reported), or a SOURCE was refused
+  2  the command line was wrong (nothing was copied)`;
+
+const OPTION_COLUMN = 30;
+
+function optionsTable(): string {
+  const lines: string[] = [];
+  for (const [name, def] of Object.entries(copyArgs)) {
+    const aliases: readonly string[] = "alias" in def ? def.alias : [];
+    const letters = aliases.map((a) => `-${a}`);
+    const hint = def.type === "string" ? (name === "reflink" ? `[=${def.valueHint}]` : `=${def.valueHint}`) : "";
+    const spelling = [...letters, `--${name}${hint}`].join(", ");
+    const left = `  ${letters.length ? "" : "    "}${spelling}`;
+    lines.push(left.length < OPTION_COLUMN ? `${left.padEnd(OPTION_COLUMN)}${def.description}` : `${left}\n${" ".repeat(OPTION_COLUMN)}${def.description}`);
+  }
+  return lines.join("\n");
+}
+
+export function helpText(): string {
+  return `${HEADER}\n\nOptions:\n${optionsTable()}\n\n${FOOTER}`;
+}

@@ -1,0 +1,186 @@
+// Turns SOURCE... DEST into one job per source with GNU cp's rules, and
+// refuses what cp refuses before anything is written. Runs on the main
+// thread; it only looks (stat), it never copies.
+
+import { lstatSync, realpathSync, statSync, type BigIntStats } from "node:fs";
+import { basename, dirname } from "node:path";
+import { UsageError } from "./args.ts";
+import { quote } from "./quote.ts";
+import type { CopyOptions } from "./options.ts";
+
+export interface CopyJob {
+  /** The source as given, trailing slashes and all. */
+  src: string;
+  /** Where it goes. */
+  dst: string;
+  /** Follow src if it is a symlink (cp's -L, -H, or no -r). */
+  followSrc: boolean;
+  isDirectory: boolean;
+}
+
+export interface Plan {
+  jobs: CopyJob[];
+  /** Refusals, as complete messages; each makes the exit status 1. */
+  errors: string[];
+  warnings: string[];
+}
+
+type Stats = BigIntStats;
+
+function statOrCode(path: string, follow: boolean): Stats | string {
+  try {
+    return follow ? statSync(path, { bigint: true }) : lstatSync(path, { bigint: true });
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code ?? "EIO";
+  }
+}
+
+const MESSAGES: Record<string, string> = {
+  ENOENT: "No such file or directory",
+  ENOTDIR: "Not a directory",
+  EACCES: "Permission denied",
+  ELOOP: "Too many levels of symbolic links",
+  ENAMETOOLONG: "File name too long",
+  EIO: "Input/output error",
+};
+
+function reason(code: string): string {
+  return MESSAGES[code] ?? code;
+}
+
+const sameInode = (a: Stats, b: Stats) => a.dev === b.dev && a.ino === b.ino;
+
+/** The name a source gets inside a target directory: "a/b/" gives "b". */
+function sourceBaseName(src: string): string {
+  const trimmed = src.replace(/\/+$/, "");
+  return trimmed === "" ? "/" : basename(trimmed);
+}
+
+/** True when the directory srcStat is dst or one of the directories above it. */
+function isInside(dst: string, srcStat: Stats): boolean {
+  let dir: string;
+  try {
+    dir = realpathSync(dirname(dst.replace(/\/+$/, "") || "/"));
+  } catch {
+    return false;
+  }
+  const own = statOrCode(dst, true);
+  if (typeof own !== "string" && sameInode(own, srcStat)) return true;
+  for (;;) {
+    const st = statOrCode(dir, true);
+    if (typeof st !== "string" && sameInode(st, srcStat)) return true;
+    const parent = dirname(dir);
+    if (parent === dir) return false;
+    dir = parent;
+  }
+}
+
+function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
+  const srcStat = statOrCode(job.src, job.followSrc);
+  if (typeof srcStat === "string") {
+    plan.errors.push(`cannot stat ${quote(job.src)}: ${reason(srcStat)}`);
+    return false;
+  }
+  const srcIsDir = srcStat.isDirectory();
+  job.isDirectory = srcIsDir;
+  if (srcIsDir && !options.recursive) {
+    plan.errors.push(`-r not specified; omitting directory ${quote(job.src)}`);
+    return false;
+  }
+  if (srcIsDir && isInside(job.dst, srcStat)) {
+    plan.errors.push(`cannot copy a directory, ${quote(job.src)}, into itself, ${quote(job.dst)}`);
+    return false;
+  }
+  const dstStat = statOrCode(job.dst, true);
+  if (typeof dstStat === "string") {
+    if (dstStat === "ENOENT" && !srcIsDir && job.dst.endsWith("/")) {
+      plan.errors.push(`cannot create regular file ${quote(job.dst)}: Not a directory`);
+      return false;
+    }
+    return true;
+  }
+  // As cp: a symlink naming its own destination counts as the same file too.
+  const srcTarget = job.followSrc ? srcStat : statOrCode(job.src, true);
+  const dstEntry = statOrCode(job.dst, false);
+  const same = (typeof srcTarget !== "string" && sameInode(srcTarget, dstStat)) ||
+    (typeof dstEntry !== "string" && sameInode(srcStat, dstEntry));
+  if (same) {
+    plan.errors.push(`${quote(job.src)} and ${quote(job.dst)} are the same file`);
+    return false;
+  }
+  if (srcIsDir && !dstStat.isDirectory()) {
+    plan.errors.push(`cannot overwrite non-directory ${quote(job.dst)} with directory ${quote(job.src)}`);
+    return false;
+  }
+  if (!srcIsDir && dstStat.isDirectory()) {
+    plan.errors.push(`cannot overwrite directory ${quote(job.dst)} with non-directory`);
+    return false;
+  }
+  return true;
+}
+
+function followsOnCommandLine(options: CopyOptions): boolean {
+  return options.dereference !== "never";
+}
+
+export function planCopy(options: CopyOptions, operands: string[]): Plan {
+  const plan: Plan = { jobs: [], errors: [], warnings: [] };
+  let sources: string[];
+  let target: string;
+  let intoDirectory: boolean;
+
+  if (options.targetDirectory !== undefined) {
+    if (operands.length === 0) throw new UsageError("missing file operand");
+    target = options.targetDirectory;
+    const st = statOrCode(target, true);
+    if (typeof st === "string") {
+      plan.errors.push(`target directory ${quote(target)}: ${reason(st)}`);
+      return plan;
+    }
+    if (!st.isDirectory()) {
+      plan.errors.push(`target directory ${quote(target)}: Not a directory`);
+      return plan;
+    }
+    sources = operands;
+    intoDirectory = true;
+  } else {
+    if (operands.length === 0) throw new UsageError("missing file operand");
+    if (operands.length === 1) throw new UsageError(`missing destination file operand after ${quote(operands[0]!)}`);
+    target = operands.at(-1)!;
+    sources = operands.slice(0, -1);
+    if (options.noTargetDirectory) {
+      if (operands.length > 2) throw new UsageError(`extra operand ${quote(operands[2]!)}`);
+      intoDirectory = false;
+    } else {
+      const st = statOrCode(target, true);
+      intoDirectory = typeof st !== "string" && st.isDirectory();
+      if (operands.length > 2 && !intoDirectory) {
+        plan.errors.push(`target ${quote(target)}: ${reason(typeof st === "string" ? st : "ENOTDIR")}`);
+        return plan;
+      }
+    }
+  }
+
+  const followSrc = followsOnCommandLine(options);
+  const seenSources = new Set<string>();
+  const createdBy = new Map<string, string>();
+  for (const src of sources) {
+    if (seenSources.has(src) && intoDirectory) {
+      plan.warnings.push(`source file ${quote(src)} specified more than once`);
+      continue;
+    }
+    seenSources.add(src);
+    // Joined, not normalised: "b/.." stays "b/.." in messages, as with cp.
+    const dst = intoDirectory ? `${target.replace(/\/+$/, "")}/${sourceBaseName(src)}` : target;
+    const earlier = createdBy.get(dst);
+    if (earlier !== undefined) {
+      plan.errors.push(`will not overwrite just-created ${quote(dst)} with ${quote(src)}`);
+      continue;
+    }
+    const job: CopyJob = { src, dst, followSrc, isDirectory: false };
+    if (!checkJob(job, options, plan)) continue;
+    createdBy.set(dst, src);
+    plan.jobs.push(job);
+  }
+  return plan;
+}

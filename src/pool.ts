@@ -1,0 +1,189 @@
+// The pool: the main thread's side of the engine. It starts the workers one
+// after another (concurrent dlopen in fresh workers has crashed Bun), hands
+// out tasks, and keeps the books a parallel tree copy needs: a directory's
+// metadata is applied only after everything below it is written.
+
+import type { LoadedBackend } from "../ffi/index.ts";
+import { addCounts, emptyCounts, type Counts } from "./engine/counts.ts";
+import type { DirFinish, DirWork, FromWorker, Output, Task, ToWorker } from "./engine/messages.ts";
+import type { EngineOptions } from "./options.ts";
+import type { CopyJob } from "./plan.ts";
+
+/** Tasks a worker may hold at once: one running, one ready to start. */
+const TASKS_PER_WORKER = 2;
+
+interface Slot {
+  worker: Worker;
+  busy: number;
+}
+
+/** A directory whose metadata waits for everything below it. */
+interface OpenDir {
+  parent: number | undefined;
+  pending: number;
+  finish: DirFinish;
+}
+
+export interface PoolEvents {
+  output(output: Output): void;
+}
+
+export class Pool {
+  private readonly slots: Slot[] = [];
+  private readonly finishes: Task[] = [];
+  private readonly work: Task[] = [];
+  /** Parent directory of each queued or running task, by task id. */
+  private readonly parentOf = new Map<number, number | undefined>();
+  private readonly openDirs = new Map<number, OpenDir>();
+  private readonly totals: Counts = emptyCounts();
+  private nextId = 1;
+  private running = 0;
+  private settle: { resolve: (c: Counts) => void; reject: (e: Error) => void } | undefined;
+  private failure: Error | undefined;
+  private stopped = false;
+
+  private constructor(
+    private readonly loaded: LoadedBackend,
+    private readonly options: EngineOptions,
+    private readonly events: PoolEvents,
+  ) {}
+
+  /** Starts the first worker now and the others in the background. */
+  static async start(size: number, loaded: LoadedBackend, options: EngineOptions, events: PoolEvents): Promise<Pool> {
+    const pool = new Pool(loaded, options, events);
+    await pool.addWorker(0);
+    void (async () => {
+      for (let i = 1; i < size && !pool.stopped; i++) {
+        try {
+          await pool.addWorker(i);
+        } catch (err) {
+          pool.crash(err as Error);
+          return;
+        }
+        pool.dispatch();
+      }
+    })();
+    return pool;
+  }
+
+  private addWorker(index: number): Promise<void> {
+    const worker = new Worker(new URL("./worker.ts", import.meta.url).href);
+    const init: ToWorker = {
+      type: "init",
+      index,
+      shimPath: this.loaded.shimPath,
+      fallbackReason: this.loaded.fallbackReason,
+      options: this.options,
+    };
+    return new Promise((resolve, reject) => {
+      worker.onerror = (event) => {
+        const error = new Error(`worker ${index} failed: ${event.message}`);
+        reject(error);
+        this.crash(error);
+      };
+      worker.onmessage = (event: MessageEvent<FromWorker>) => {
+        const message = event.data;
+        if (message.type === "ready") {
+          const slot: Slot = { worker, busy: 0 };
+          this.slots.push(slot);
+          worker.onmessage = (e: MessageEvent<FromWorker>) => this.receive(slot, e.data);
+          resolve();
+        } else if (message.type === "crash") {
+          reject(new Error(message.message));
+        }
+      };
+      worker.postMessage(init);
+    });
+  }
+
+  /** Copies every job; resolves with what was done once all of it is. */
+  run(jobs: CopyJob[]): Promise<Counts> {
+    for (const job of [...jobs].reverse()) this.push({ kind: "job", id: this.nextId++, job }, undefined);
+    return new Promise((resolve, reject) => {
+      this.settle = { resolve, reject };
+      this.dispatch();
+      this.checkDone();
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const slot of this.slots) slot.worker.terminate();
+  }
+
+  private push(task: Task, parent: number | undefined): void {
+    this.parentOf.set(task.id, parent);
+    if (task.kind === "finish") this.finishes.push(task);
+    else this.work.push(task);
+  }
+
+  private dispatch(): void {
+    if (this.failure) return;
+    for (const slot of this.slots) {
+      while (slot.busy < TASKS_PER_WORKER) {
+        // Finishing directories first closes their descriptors soonest; the
+        // work stack is LIFO, a depth-first order that keeps few directories open.
+        const task = this.finishes.pop() ?? this.work.pop();
+        if (!task) return;
+        slot.busy++;
+        this.running++;
+        slot.worker.postMessage({ type: "task", task } satisfies ToWorker);
+      }
+    }
+  }
+
+  private receive(slot: Slot, message: FromWorker): void {
+    if (message.type === "crash") {
+      this.crash(new Error(message.message));
+      return;
+    }
+    if (message.type !== "done") return;
+    slot.busy--;
+    this.running--;
+    addCounts(this.totals, message.counts);
+    this.events.output(message.output);
+
+    const parent = this.parentOf.get(message.id);
+    this.parentOf.delete(message.id);
+    if (this.openDirs.has(message.id)) {
+      // A "finish" came back: this directory is complete.
+      this.openDirs.delete(message.id);
+      this.childDone(parent);
+    } else if (message.finish) {
+      this.openDirs.set(message.id, { parent, pending: message.children.length, finish: message.finish });
+      for (const work of [...message.children].reverse()) this.push(this.dirTask(work), message.id);
+      if (message.children.length === 0) this.push({ kind: "finish", id: message.id, finish: message.finish }, parent);
+    } else {
+      this.childDone(parent);
+    }
+    this.dispatch();
+    this.checkDone();
+  }
+
+  private dirTask(work: DirWork): Task {
+    return { kind: "dir", id: this.nextId++, work };
+  }
+
+  private childDone(parentId: number | undefined): void {
+    if (parentId === undefined) return;
+    const parent = this.openDirs.get(parentId);
+    if (!parent) return;
+    parent.pending--;
+    if (parent.pending === 0) this.push({ kind: "finish", id: parentId, finish: parent.finish }, parent.parent);
+  }
+
+  private checkDone(): void {
+    if (!this.settle || this.running > 0 || this.work.length > 0 || this.finishes.length > 0) return;
+    const { resolve } = this.settle;
+    this.settle = undefined;
+    resolve(this.totals);
+  }
+
+  private crash(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    const settle = this.settle;
+    this.settle = undefined;
+    settle?.reject(error);
+  }
+}

@@ -1,0 +1,45 @@
+// A copy worker: loads the backend the main thread chose, then runs the
+// tasks the pool sends, one at a time, reporting each when it is done.
+// Compiled into the executable as a second entry point (see build.ts).
+
+import { loadBackend } from "../ffi/index.ts";
+import { Copier, type DirResult } from "./engine/copier.ts";
+import type { FromWorker, Task, ToWorker } from "./engine/messages.ts";
+
+declare const self: Worker;
+
+let copier: Copier | undefined;
+
+function send(message: FromWorker): void {
+  self.postMessage(message);
+}
+
+function run(c: Copier, task: Task): DirResult {
+  switch (task.kind) {
+    case "job":
+      return c.runJob(task.job);
+    case "dir":
+      return c.runDir(task.work);
+    case "finish":
+      c.finishDirectory(task.finish);
+      return { children: [], finish: undefined };
+  }
+}
+
+self.onmessage = async (event: MessageEvent<ToWorker>) => {
+  const message = event.data;
+  try {
+    if (message.type === "init") {
+      const { backend } = await loadBackend({ shimPath: message.shimPath, fallbackReason: message.fallbackReason });
+      copier = new Copier(backend, message.options, message.index);
+      send({ type: "ready", backend: backend.id });
+      return;
+    }
+    if (!copier) throw new Error("task before init");
+    const { children, finish } = run(copier, message.task);
+    const { counts, output } = copier.drain();
+    send({ type: "done", id: message.task.id, children, finish, output, counts });
+  } catch (err) {
+    send({ type: "crash", message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  }
+};
