@@ -1,0 +1,88 @@
+// The command line: getopt-style parsing, values, and usage errors (exit 2).
+
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { blit, sh, stats } from "./helpers/blit.ts";
+import { sandbox } from "./helpers/sandbox.ts";
+
+const pkg = JSON.parse(readFileSync(`${import.meta.dir}/../package.json`, "utf8")) as { version: string };
+
+describe("information", () => {
+  test("--version", () => {
+    const r = blit(["--version"]);
+    expect(r).toEqual({ stdout: `blit ${pkg.version}\n`, stderr: "", exitCode: 0 });
+  });
+
+  test("--help shows usage, every option, examples and exit codes", () => {
+    const r = blit(["--help"]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toBe("");
+    for (const text of ["Usage:", "blit doctor [PATH]", "-a, --archive", "-r, -R, --recursive", "-n, --no-clobber", "--reflink[=WHEN]", "-j, --jobs=N", "Examples:", "Exit status:", "  2  the command line was wrong"]) {
+      expect(r.stdout).toContain(text);
+    }
+    expect(r.stdout).not.toContain("\u001b[");
+  });
+});
+
+const USAGE_ERRORS: [args: string[], message: string][] = [
+  [["--bogus", "a", "b"], "unrecognized option '--bogus'"],
+  [["-J", "a", "b"], "invalid option -- 'J'"],
+  [["--reflink=sometimes", "a", "b"], "invalid argument 'sometimes' for '--reflink'\nValid arguments are: 'auto', 'always', 'never'"],
+  [["-j", "0", "a", "b"], "invalid number of jobs: '0' (expected 1 to 1024)"],
+  [["--jobs=many", "a", "b"], "invalid number of jobs: 'many' (expected 1 to 1024)"],
+  [["a", "b", "-j"], "option requires an argument -- 'j'"],
+  [["--verbose=yes", "a", "b"], "option '--verbose' doesn't allow an argument"],
+  [["-t", "d", "-T", "a"], "cannot combine --target-directory (-t) and --no-target-directory (-T)"],
+  [["a"], "missing destination file operand after 'a'"],
+  [[], "missing file operand"],
+];
+
+describe("usage errors exit 2 and say what was wrong", () => {
+  for (const [args, message] of USAGE_ERRORS) {
+    test(args.join(" ") || "(no arguments)", () => {
+      const r = blit(args, { cwd: sandbox("usage") });
+      expect(r).toEqual({ stdout: "", stderr: `blit: ${message}\nTry 'blit --help' for more information.\n`, exitCode: 2 });
+    });
+  }
+});
+
+describe("parsing", () => {
+  test("-- ends options: names that start with '-' are files", () => {
+    const root = sandbox("dashdash");
+    sh("printf x > ./-f && printf y > ./--no-clobber", root);
+    const r = blit(["--", "-f", "--no-clobber", "out"], { cwd: root });
+    expect(r.stderr).toBe("blit: target 'out': No such file or directory\n");
+    sh("mkdir out", root);
+    const ok = blit(["-v", "--", "-f", "--no-clobber", "out"], { cwd: root });
+    expect(ok.stdout).toBe("'-f' -> 'out/-f'\n'--no-clobber' -> 'out/--no-clobber'\n");
+    expect(ok.exitCode).toBe(0);
+  });
+
+  test("grouped short options and attached values: -rvj1", () => {
+    const root = sandbox("grouped");
+    sh("mkdir src && printf x > src/x", root);
+    const r = blit(["-rvj1", "--stats", "src", "dst"], { cwd: root });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain("'src/x' -> 'dst/x'\n");
+    expect(stats(r.stdout).workers).toBe("1");
+  });
+
+  test("--no-clobber, --no-dereference and --no-target-directory are options, not negations", () => {
+    const root = sandbox("long-no");
+    sh("printf new > f && printf old > g && ln -s f l && mkdir d", root);
+    expect(blit(["--no-clobber", "f", "g"], { cwd: root }).exitCode).toBe(0);
+    expect(readFileSync(`${root}/g`, "utf8")).toBe("old");
+    expect(blit(["--no-dereference", "l", "d"], { cwd: root }).exitCode).toBe(0);
+    expect(sh("readlink d/l", root)).toBe("f\n");
+    expect(blit(["-r", "--no-target-directory", "d", "e"], { cwd: root }).exitCode).toBe(0);
+    expect(sh("readlink e/l", root)).toBe("f\n");
+  });
+
+  test("a file named doctor is copied with ./doctor", () => {
+    const root = sandbox("doctor-file");
+    sh("printf x > doctor", root);
+    const r = blit(["./doctor", "copy"], { cwd: root });
+    expect(r.exitCode).toBe(0);
+    expect(readFileSync(`${root}/copy`, "utf8")).toBe("x");
+  });
+});

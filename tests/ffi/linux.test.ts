@@ -1,0 +1,136 @@
+// The Linux copy-method chain on real filesystems: clone on XFS with reflink,
+// copy_file_range within ext4, io_uring across filesystems, plain reads when
+// io_uring is off, and clean failures where a method was demanded.
+
+import { describe, expect } from "bun:test";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { blit, run, sh, stats } from "../helpers/blit.ts";
+import { mountTmpfs, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
+import { sandbox } from "../helpers/sandbox.ts";
+import { testIf } from "../helpers/skip.ts";
+import { snapshot } from "../helpers/tree.ts";
+
+/** filefrag -v marks extents whose blocks another file shares. */
+function sharedExtents(path: string): boolean {
+  const out = run(["filefrag", "-v", path]);
+  if (out.exitCode !== 0) throw new Error(out.stderr);
+  return /\bshared\b/.test(out.stdout);
+}
+
+function methods(stdout: string): Record<string, string> {
+  const s = stats(stdout);
+  return Object.fromEntries(Object.entries(s).filter(([k]) => k.startsWith("method ")).map(([k, v]) => [k.slice(7), v]));
+}
+
+describe("clone (reflink) on XFS", () => {
+  testIf(xfsUnavailable)("the default (--reflink=auto) clones, and the copy shares the source's extents", () => {
+    const dir = mountXfs();
+    sh("mkdir src && head -c 8388608 /dev/urandom > src/big && printf small > src/small", dir);
+    sh("sync", dir);
+    const r = blit(["-a", "--stats", "src", "dst"], { cwd: dir });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(methods(r.stdout).clone).toBe("2");
+    expect(sharedExtents(`${dir}/dst/big`)).toBe(true);
+    expect(snapshot(`${dir}/dst`, { times: true })).toEqual(snapshot(`${dir}/src`, { times: true }));
+  });
+
+  testIf(xfsUnavailable)("--reflink=always clones", () => {
+    const dir = mountXfs();
+    sh("head -c 4194304 /dev/urandom > f && sync", dir);
+    const r = blit(["--reflink=always", "--stats", "f", "g"], { cwd: dir });
+    expect(r.exitCode).toBe(0);
+    expect(methods(r.stdout).clone).toBe("1");
+    expect(sharedExtents(`${dir}/g`)).toBe(true);
+    expect(readFileSync(`${dir}/g`).equals(readFileSync(`${dir}/f`))).toBe(true);
+  });
+
+  testIf(xfsUnavailable)("--reflink=never makes an independent copy", () => {
+    const dir = mountXfs();
+    sh("head -c 4194304 /dev/urandom > f && sync", dir);
+    const r = blit(["--reflink=never", "--stats", "f", "g"], { cwd: dir });
+    expect(r.exitCode).toBe(0);
+    expect(methods(r.stdout).clone).toBe("0");
+    expect(methods(r.stdout).copy_file_range).toBe("0");
+    sh("sync", dir);
+    expect(sharedExtents(`${dir}/g`)).toBe(false);
+    expect(readFileSync(`${dir}/g`).equals(readFileSync(`${dir}/f`))).toBe(true);
+  });
+
+  testIf(xfsUnavailable)("doctor reports clone support and picks it", () => {
+    const dir = mountXfs();
+    const r = blit(["doctor", dir]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain(": xfs\n");
+    expect(r.stdout).toContain("reflink (FICLONE): yes");
+    expect(r.stdout).toContain("method for files within this filesystem: clone");
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe("ext4", () => {
+  testIf(undefined)("within ext4 the kernel copies (copy_file_range)", () => {
+    const root = sandbox("cfr");
+    sh("head -c 3000000 /dev/urandom > f", root);
+    const r = blit(["--stats", "f", "g"], { cwd: root });
+    expect(r.exitCode).toBe(0);
+    expect(methods(r.stdout).copy_file_range).toBe("1");
+    expect(readFileSync(`${root}/g`).equals(readFileSync(`${root}/f`))).toBe(true);
+  });
+
+  testIf(undefined)("--reflink=always fails cleanly where cloning is impossible: no file, no temporary", () => {
+    const root = sandbox("always");
+    sh("mkdir d && printf data > f", root);
+    const r = blit(["--reflink=always", "f", "d/g"], { cwd: root });
+    expect(r.stderr).toBe("blit: failed to clone 'd/g' from 'f': Operation not supported\n");
+    expect(r.stdout).toBe("");
+    expect(r.exitCode).toBe(1);
+    expect(readdirSync(`${root}/d`)).toEqual([]);
+  });
+
+  testIf(undefined)("--reflink=always over an existing file leaves that file as it was", () => {
+    const root = sandbox("always-existing");
+    sh("printf new > f && printf old > g", root);
+    const r = blit(["--reflink=always", "f", "g"], { cwd: root });
+    expect(r.exitCode).toBe(1);
+    expect(readFileSync(`${root}/g`, "utf8")).toBe("old");
+    expect(readdirSync(root).sort()).toEqual(["f", "g"]);
+  });
+});
+
+describe("across filesystems", () => {
+  testIf(tmpfsUnavailable)("ext4 to tmpfs goes through the worker's io_uring ring", () => {
+    const root = sandbox("xdev");
+    const tmpfs = mountTmpfs();
+    sh("mkdir -p src/sub && head -c 5000000 /dev/urandom > src/big && printf 1 > src/sub/one && : > src/empty", root);
+    const r = blit(["-a", "--stats", "src", `${tmpfs}/dst`], { cwd: root });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(methods(r.stdout).io_uring).toBe("2");
+    expect(snapshot(`${tmpfs}/dst`, { times: true })).toEqual(snapshot(`${root}/src`, { times: true }));
+  });
+
+  testIf(tmpfsUnavailable)("with io_uring disabled (BLIT_NO_URING=1) the same copy uses read and write", () => {
+    const root = sandbox("xdev-plain");
+    const tmpfs = mountTmpfs();
+    sh("mkdir src && head -c 5000000 /dev/urandom > src/big && printf 1 > src/one", root);
+    const r = blit(["-a", "--stats", "src", `${tmpfs}/dst`], { cwd: root, env: { BLIT_NO_URING: "1" } });
+    expect(r.exitCode).toBe(0);
+    expect(methods(r.stdout).io_uring).toBe("0");
+    expect(methods(r.stdout).read_write).toBe("2");
+    expect(snapshot(`${tmpfs}/dst`, { times: true })).toEqual(snapshot(`${root}/src`, { times: true }));
+    const doctor = blit(["doctor", tmpfs], { env: { BLIT_NO_URING: "1" } });
+    expect(doctor.stdout).toContain("not used: BLIT_NO_URING=1");
+  });
+
+  testIf(tmpfsUnavailable)("a full destination fails with a message and leaves no partial file", () => {
+    const root = sandbox("enospc");
+    const tmpfs = mountTmpfs("size=2m");
+    sh("head -c 4000000 /dev/urandom > big && printf ok > small", root);
+    const r = blit(["big", "small", tmpfs], { cwd: root });
+    expect(r.stderr).toBe(`blit: error writing '${tmpfs}/big': No space left on device\n`);
+    expect(r.exitCode).toBe(1);
+    expect(readdirSync(tmpfs)).toEqual(["small"]);
+    expect(existsSync(`${tmpfs}/big`)).toBe(false);
+  });
+});

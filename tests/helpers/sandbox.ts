@@ -1,0 +1,27 @@
+// Fresh directories on the test machine's real filesystem, removed after.
+
+import { mkdtempSync, rmSync, chmodSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach } from "bun:test";
+import { run } from "./blit.ts";
+
+const made: string[] = [];
+
+export function sandbox(label = "t"): string {
+  const dir = mkdtempSync(join(process.env.BLIT_TEST_TMP ?? tmpdir(), `blit-${label}-`));
+  made.push(dir);
+  return dir;
+}
+
+export function removeTree(dir: string): void {
+  // Trees under test may hold 0555 directories.
+  run(["chmod", "-R", "u+rwX", dir]);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+afterEach(() => {
+  while (made.length) removeTree(made.pop()!);
+});
+
+export { chmodSync };

@@ -1,0 +1,64 @@
+// Runs the whole suite against ./dist/blit and ends with the line CI reads:
+// "N passed, N failed". Exit status is non-zero on any failure.
+//
+//   npm test                  everything
+//   npm test -- tests/ffi     some files (arguments go to bun test)
+
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+const ROOT = join(import.meta.dir, "..");
+const REPORT = join(ROOT, ".ci", "junit.xml");
+const SUMMARY = join(ROOT, ".ci", "summary.txt");
+
+mkdirSync(join(ROOT, ".ci"), { recursive: true });
+rmSync(REPORT, { force: true });
+rmSync(SUMMARY, { force: true });
+const proc = Bun.spawnSync(
+  [process.execPath, "test", "--reporter=junit", `--reporter-outfile=${REPORT}`, ...process.argv.slice(2)],
+  { cwd: ROOT, stdio: ["inherit", "inherit", "inherit"] },
+);
+
+let xml = "";
+try {
+  xml = readFileSync(REPORT, "utf8");
+} catch {
+  // No report: bun test itself failed, counted below.
+}
+
+const decode = (text: string) =>
+  text.replace(/&#10;/g, " ").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+
+let passed = 0;
+let failed = 0;
+const skipped: string[] = [];
+const failures: string[] = [];
+for (const match of xml.matchAll(/<testcase name="([^"]*)"[^>]*?file="([^"]*)"[^>]*?(\/>|>([\s\S]*?)<\/testcase>)/g)) {
+  const name = decode(match[1]!);
+  const body = match[4] ?? "";
+  if (body.includes("<failure") || body.includes("<error")) {
+    failed++;
+    failures.push(`${match[2]}: ${name}`);
+  } else if (body.includes("<skipped")) {
+    skipped.push(`${match[2]}: ${name}`);
+  } else {
+    passed++;
+  }
+}
+
+if (proc.exitCode !== 0 && failed === 0) {
+  // A file that failed to load, or an error between tests, has no testcase.
+  failed++;
+  failures.push(`bun test exited with status ${proc.exitCode} outside any test`);
+}
+if (passed + failed === 0) {
+  failed++;
+  failures.push("no tests ran");
+}
+
+for (const line of skipped) console.log(`skipped: ${line}`);
+for (const line of failures) console.log(`failed: ${line}`);
+const summary = `${passed} passed, ${failed} failed`;
+writeFileSync(SUMMARY, `${summary}\n`);
+console.log(summary);
+process.exit(failed > 0 ? 1 : 0);
