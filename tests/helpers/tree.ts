@@ -1,10 +1,12 @@
-// Snapshots of directory trees for comparing blit's output with cp's (and
-// with the source). Names are kept as bytes; a record holds what cp -a
-// preserves: type, mode, owner, size, contents, symlink target, device
-// numbers and, when asked, nanosecond modification times.
+// Snapshots of directory trees for comparing blit's output with cp's, rsync's
+// and the source's. The walking is done by treecheck.py, which works relative
+// to directory descriptors (trees deeper than PATH_MAX), keeps names as bytes,
+// and records type, mode, owner, size, contents, symlink target, device
+// numbers, xattrs and ACLs, hard-link groups and, on request, ns mtimes and
+// allocated blocks.
 
-import { lstatSync, readdirSync, readFileSync, readlinkSync, type BigIntStats } from "node:fs";
 import { join } from "node:path";
+import { run } from "./blit.ts";
 
 export interface Entry {
   type: string;
@@ -14,71 +16,47 @@ export interface Entry {
   size?: number;
   sha256?: string;
   target?: string;
-  rdev?: number;
-  mtimeNs?: string;
+  rdev?: string;
+  xattrs?: Record<string, string>;
+  mtime_ns?: string;
+  blocks?: number;
 }
 
 export interface SnapshotOptions {
   /** Compare modification times (only meaningful when they were preserved). */
   times?: boolean;
-  /** Relative paths to leave out (e.g. a directory whose mtime the copy changed). */
+  /** Relative paths whose times are left out (a directory the copy changed). */
   skipTimesOf?: string[];
+  /** Record allocated blocks (sparse files). */
+  blocks?: boolean;
+  /** Leave xattrs out (a filesystem that cannot hold them). */
+  noXattrs?: boolean;
 }
 
-/** Bytes shown as text: printable ASCII as is, anything else as \xNN. */
+export interface Tree {
+  entries: Record<string, Entry>;
+  hardlinks: string[][];
+}
+
+const CHECKER = join(import.meta.dir, "treecheck.py");
+
+export function tree(root: string, options: SnapshotOptions = {}): Tree {
+  const flags = [options.times ? "--times" : "", options.blocks ? "--blocks" : "", options.noXattrs ? "--no-xattrs" : ""].filter(Boolean);
+  const r = run(["python3", CHECKER, root, ...flags]);
+  if (r.exitCode !== 0) throw new Error(`treecheck failed on ${root}: ${r.stderr}`);
+  const result = JSON.parse(r.stdout) as Tree;
+  for (const path of options.skipTimesOf ?? []) delete result.entries[path]?.mtime_ns;
+  return result;
+}
+
+/** Entries only, for the common case without hard links. */
+export function snapshot(root: string, options: SnapshotOptions = {}): Record<string, Entry> {
+  return tree(root, options).entries;
+}
+
+/** Bytes shown as the checker shows them: printable ASCII, else \xNN. */
 export function showBytes(bytes: Uint8Array): string {
   let out = "";
   for (const b of bytes) out += b >= 0x21 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, "0")}`;
   return out;
 }
-
-function typeOf(st: BigIntStats): string {
-  if (st.isFile()) return "file";
-  if (st.isDirectory()) return "dir";
-  if (st.isSymbolicLink()) return "symlink";
-  if (st.isFIFO()) return "fifo";
-  if (st.isCharacterDevice()) return "char";
-  if (st.isBlockDevice()) return "block";
-  if (st.isSocket()) return "socket";
-  return "unknown";
-}
-
-export function snapshot(root: string, options: SnapshotOptions = {}): Record<string, Entry> {
-  const out: Record<string, Entry> = {};
-  const walk = (abs: Buffer, rel: string) => {
-    const st = lstatSync(abs, { bigint: true });
-    const type = typeOf(st);
-    const entry: Entry = {
-      type,
-      mode: (Number(st.mode) & 0o7777).toString(8),
-      uid: Number(st.uid),
-      gid: Number(st.gid),
-    };
-    if (type === "file") {
-      entry.size = Number(st.size);
-      entry.sha256 = new Bun.CryptoHasher("sha256").update(readFileSync(abs)).digest("hex");
-    }
-    if (type === "symlink") {
-      entry.target = showBytes(readlinkSync(abs, { encoding: "buffer" }));
-      entry.mode = "link";
-    }
-    if (type === "char" || type === "block") entry.rdev = Number(st.rdev);
-    if (options.times && rel !== "" && !options.skipTimesOf?.includes(rel)) entry.mtimeNs = st.mtimeNs.toString();
-    out[rel === "" ? "." : rel] = entry;
-    if (type === "dir") {
-      const names = readdirSync(abs, { encoding: "buffer" }).sort(Buffer.compare);
-      for (const name of names) {
-        walk(Buffer.concat([abs, Buffer.from("/"), name]), rel === "" ? showBytes(name) : `${rel}/${showBytes(name)}`);
-      }
-    }
-  };
-  walk(Buffer.from(root), "");
-  return out;
-}
-
-/** Relative paths in a snapshot, for quick membership checks. */
-export function paths(snap: Record<string, Entry>): string[] {
-  return Object.keys(snap).sort();
-}
-
-export { join };
