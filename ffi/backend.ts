@@ -53,6 +53,7 @@ export interface ErrnoTable {
   EPERM: number;
   ENOENT: number;
   EIO: number;
+  ENXIO: number;
   EBADF: number;
   ENOMEM: number;
   EACCES: number;
@@ -64,16 +65,21 @@ export interface ErrnoTable {
   ETXTBSY: number;
   ENOSPC: number;
   EMLINK: number;
+  ERANGE: number;
   ENOSYS: number;
   ELOOP: number;
   ENOTEMPTY: number;
+  ENODATA: number;
   EOPNOTSUPP: number;
   ENOTSUP: number;
   ENOTTY: number;
   EDQUOT: number;
+  ECANCELED: number;
 }
 
 export type Reflink = "auto" | "always" | "never";
+/** cp's --sparse: keep holes the source reports (auto), also make holes of zero blocks (always), or write every byte (never). */
+export type Sparse = "auto" | "always" | "never";
 
 /** How one file's bytes were copied, best first. */
 export type CopyMethod = "clone" | "copy_file_range" | "io_uring" | "read_write";
@@ -81,12 +87,16 @@ export const COPY_METHODS: readonly CopyMethod[] = ["clone", "copy_file_range", 
 
 export type CopyOutcome =
   | { ok: true; method: CopyMethod; bytes: number }
-  | { ok: false; stage: "clone" | "read" | "write"; errno: number };
+  | { ok: false; stage: "clone" | "read" | "write" | "cancelled"; errno: number };
 
 export interface CopyRequest {
   reflink: Reflink;
-  /** Size the source had when it was opened; a hint, never trusted for EOF. */
-  sizeHint: number;
+  sparse: Sparse;
+  /** Size and allocated 512-byte blocks when opened: hints, never trusted for EOF. */
+  size: number;
+  blocks: number;
+  /** Becomes non-zero (Atomics) when the copy should stop between chunks. */
+  cancel?: Int32Array;
 }
 
 /** What `blit doctor` prints about the backend itself. */
@@ -109,6 +119,11 @@ export interface Backend {
   readonly errno: ErrnoTable;
   /** Directory handle meaning "the current working directory". */
   readonly cwd: number;
+  /**
+   * Whether a handle opened in one thread is valid in the others (real
+   * descriptors). If not, the engine keeps a run to one worker.
+   */
+  readonly sharedHandles: boolean;
 
   strerror(errno: number): string;
   /** Raises the open-descriptor limit as far as allowed; returns it. */
@@ -124,8 +139,11 @@ export interface Backend {
 
   /** Opens a file for reading without following a final symlink and without blocking. */
   openRead(dir: number, name: Name, follow: boolean): number;
-  /** Creates a new file for writing; fails with EEXIST if the name is taken. */
-  createFile(dir: number, name: Name, mode: number): number;
+  /**
+   * Creates a new file for writing; fails with EEXIST if the name is taken,
+   * unless truncate is set, which reuses (and empties) a file of that name.
+   */
+  createFile(dir: number, name: Name, mode: number, truncate?: boolean): number;
   close(fd: number): void;
   /** Copies all of src into the empty dst through the best method that works. */
   copyData(src: number, dst: number, request: CopyRequest): CopyOutcome;
@@ -148,6 +166,15 @@ export interface Backend {
   setTimesFd(fd: number, times: Times): number;
   /** Sets times of the entry itself, not of a symlink's target. */
   setTimesAt(dir: number, name: Name, times: Times): number;
+
+  /** Extended attribute names (bytes, without NUL) of an open file or directory. */
+  listXattrs(fd: number): Name[] | number;
+  /** ...of an entry that has no descriptor (symlink, device), not following it. */
+  listXattrsAt(dir: number, name: Name): Name[] | number;
+  getXattr(fd: number, attr: Name): Uint8Array | number;
+  getXattrAt(dir: number, name: Name, attr: Name): Uint8Array | number;
+  setXattr(fd: number, attr: Name, value: Uint8Array): number;
+  setXattrAt(dir: number, name: Name, attr: Name, value: Uint8Array): number;
 
   report(): BackendReport;
   probeFilesystem(dir: number): FilesystemReport | number;

@@ -19,7 +19,7 @@ export interface LoadedBackend {
 async function openNative(shimPath: string | undefined): Promise<{ backend: Backend; shimPath: string }> {
   switch (process.platform) {
     case "linux": {
-      const { LinuxBackend } = await import("./linux.ts");
+      const { LinuxBackend } = await import("./linux/index.ts");
       const { materializeShim } = await import("./shim-file.ts");
       const path = shimPath ?? materializeShim().path;
       return { backend: LinuxBackend.open(path), shimPath: path };

@@ -21,15 +21,16 @@ import type {
 const errnoByCode = osConstants.errno as Record<string, number>;
 const errnoOf = (code: keyof ErrnoTable) => errnoByCode[code] ?? -1;
 const PORTABLE_ERRNO: ErrnoTable = {
-  EPERM: errnoOf("EPERM"), ENOENT: errnoOf("ENOENT"), EIO: errnoOf("EIO"), EBADF: errnoOf("EBADF"),
+  EPERM: errnoOf("EPERM"), ENOENT: errnoOf("ENOENT"), EIO: errnoOf("EIO"), ENXIO: errnoOf("ENXIO"), EBADF: errnoOf("EBADF"),
   ENOMEM: errnoOf("ENOMEM"), EACCES: errnoOf("EACCES"), EEXIST: errnoOf("EEXIST"), EXDEV: errnoOf("EXDEV"),
   ENOTDIR: errnoOf("ENOTDIR"), EISDIR: errnoOf("EISDIR"), EINVAL: errnoOf("EINVAL"), ETXTBSY: errnoOf("ETXTBSY"),
-  ENOSPC: errnoOf("ENOSPC"), EMLINK: errnoOf("EMLINK"), ENOSYS: errnoOf("ENOSYS"), ELOOP: errnoOf("ELOOP"),
-  ENOTEMPTY: errnoOf("ENOTEMPTY"), EOPNOTSUPP: errnoOf("EOPNOTSUPP"), ENOTSUP: errnoOf("ENOTSUP"),
-  ENOTTY: errnoOf("ENOTTY"), EDQUOT: errnoOf("EDQUOT"),
+  ENOSPC: errnoOf("ENOSPC"), EMLINK: errnoOf("EMLINK"), ERANGE: errnoOf("ERANGE"), ENOSYS: errnoOf("ENOSYS"),
+  ELOOP: errnoOf("ELOOP"), ENOTEMPTY: errnoOf("ENOTEMPTY"), ENODATA: errnoOf("ENODATA"),
+  EOPNOTSUPP: errnoOf("EOPNOTSUPP"), ENOTSUP: errnoOf("ENOTSUP"), ENOTTY: errnoOf("ENOTTY"),
+  EDQUOT: errnoOf("EDQUOT"), ECANCELED: errnoOf("ECANCELED"),
 };
 
-const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW = 0, O_NONBLOCK = 0, O_NOCTTY = 0 } = fs.constants;
+const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW = 0, O_NONBLOCK = 0, O_NOCTTY = 0 } = fs.constants;
 const CWD = -100;
 const SEP = 0x2f;
 const COPY_CHUNK = 1 << 20;
@@ -80,6 +81,8 @@ export class PortableBackend implements Backend {
   readonly id = "portable";
   readonly errno = PORTABLE_ERRNO;
   readonly cwd = CWD;
+  /** Directory handles are entries in this object's own table. */
+  readonly sharedHandles = false;
 
   private readonly dirs = new Map<number, Buffer>([[CWD, Buffer.from(".")]]);
   private nextDir = 1 << 24;
@@ -163,9 +166,9 @@ export class PortableBackend implements Backend {
     }
   }
 
-  createFile(dir: number, name: Name, mode: number): number {
+  createFile(dir: number, name: Name, mode: number, truncate = false): number {
     try {
-      return fs.openSync(this.path(dir, name), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY, mode);
+      return fs.openSync(this.path(dir, name), O_WRONLY | O_CREAT | (truncate ? O_TRUNC : O_EXCL) | O_NOFOLLOW | O_NOCTTY, mode);
     } catch (err) {
       return fail(err);
     }
@@ -186,6 +189,7 @@ export class PortableBackend implements Backend {
     const buf = this.buffer;
     let pos = 0;
     for (;;) {
+      if (request.cancel && Atomics.load(request.cancel, 0) !== 0) return { ok: false, stage: "cancelled", errno: PORTABLE_ERRNO.ECANCELED };
       let n: number;
       try {
         n = fs.readSync(src, buf, 0, buf.length, pos);
@@ -269,6 +273,31 @@ export class PortableBackend implements Backend {
 
   setTimesAt(dir: number, name: Name, t: Times): number {
     return attempt(() => fs.lutimesSync(this.path(dir, name), timeValue(t.atimeSec, t.atimeNsec), timeValue(t.mtimeSec, t.mtimeNsec)));
+  }
+
+  // node:fs has no extended attributes: the portable backend copies none.
+  listXattrs(): Name[] | number {
+    return -PORTABLE_ERRNO.ENOTSUP;
+  }
+
+  listXattrsAt(): Name[] | number {
+    return -PORTABLE_ERRNO.ENOTSUP;
+  }
+
+  getXattr(): Uint8Array | number {
+    return -PORTABLE_ERRNO.ENOTSUP;
+  }
+
+  getXattrAt(): Uint8Array | number {
+    return -PORTABLE_ERRNO.ENOTSUP;
+  }
+
+  setXattr(): number {
+    return -PORTABLE_ERRNO.ENOTSUP;
+  }
+
+  setXattrAt(): number {
+    return -PORTABLE_ERRNO.ENOTSUP;
   }
 
   report(): BackendReport {

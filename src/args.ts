@@ -4,18 +4,25 @@
 
 import { availableParallelism } from "node:os";
 import { parseArgs, type ArgsDef } from "citty";
-import type { CopyOptions, Dereference } from "./options.ts";
+import type { Reflink, Sparse } from "../ffi/index.ts";
+import { type CopyOptions, type Dereference, type Preserve, PRESERVE_ALL, PRESERVE_NONE } from "./options.ts";
 
 export const copyArgs = {
   archive: { type: "boolean", alias: ["a"], description: "Same as -dR -p: a tree with modes, owners, times, symlinks" },
   recursive: { type: "boolean", alias: ["r", "R"], description: "Copy directories recursively" },
-  "no-dereference": { type: "boolean", alias: ["P", "d"], description: "Never follow symlinks in SOURCE (default with -r)" },
+  "no-dereference": { type: "boolean", alias: ["P"], description: "Never follow symlinks in SOURCE (default with -r)" },
+  d: { type: "boolean", description: "Same as --no-dereference --preserve=links" },
   dereference: { type: "boolean", alias: ["L"], description: "Always follow symlinks in SOURCE" },
   "dereference-command-line": { type: "boolean", alias: ["H"], description: "Follow symlinks named on the command line only" },
-  preserve: { type: "boolean", alias: ["p"], description: "Keep mode, ownership and timestamps" },
+  p: { type: "boolean", description: "Same as --preserve=mode,ownership,timestamps" },
+  preserve: { type: "string", valueHint: "LIST", description: "Keep these attributes: mode (with ACLs), ownership, timestamps, links, context, xattr, all" },
+  "no-preserve": { type: "string", valueHint: "LIST", description: "Do not keep these attributes" },
   "no-clobber": { type: "boolean", alias: ["n"], description: "Never overwrite an existing file" },
   force: { type: "boolean", alias: ["f"], description: "Replace existing files even if they are not writable" },
   reflink: { type: "string", valueHint: "WHEN", description: "Clone (share data blocks): auto (default) where the filesystem can, always or fail, never" },
+  sparse: { type: "string", valueHint: "WHEN", description: "Holes: auto (default) keeps the source's, always also turns zero blocks into holes, never fills them" },
+  inplace: { type: "boolean", description: "Write files directly under their final names (no temporary file and rename)" },
+  "fail-fast": { type: "boolean", description: "Stop at the first error instead of copying the rest" },
   "target-directory": { type: "string", alias: ["t"], valueHint: "DIR", description: "Copy every SOURCE into DIR" },
   "no-target-directory": { type: "boolean", alias: ["T"], description: "Treat DEST as a normal file, even if it is a directory" },
   jobs: { type: "string", alias: ["j"], valueHint: "N", description: "Copy with N workers (default: number of CPUs)" },
@@ -28,10 +35,12 @@ export const copyArgs = {
 
 export class UsageError extends Error {}
 
+type OptionName = keyof typeof copyArgs;
+
 interface OptionSpec {
-  name: keyof typeof copyArgs;
+  name: OptionName;
   takesValue: boolean;
-  /** A value may be left out (--reflink alone means --reflink=always). */
+  /** A value may be left out: --reflink alone means always, --preserve alone mode,ownership,timestamps. */
   optionalValue?: boolean;
 }
 
@@ -39,21 +48,20 @@ const longOptions = new Map<string, OptionSpec>();
 const shortOptions = new Map<string, OptionSpec>();
 for (const [name, def] of Object.entries(copyArgs)) {
   const spec: OptionSpec = {
-    name: name as keyof typeof copyArgs,
+    name: name as OptionName,
     takesValue: def.type === "string",
-    optionalValue: name === "reflink",
+    optionalValue: name === "reflink" || name === "preserve",
   };
   if (name.length === 1) shortOptions.set(name, spec);
   else longOptions.set(name, spec);
   for (const alias of "alias" in def ? def.alias : []) shortOptions.set(alias, spec);
 }
 
-const DEREF_BY_OPTION: Partial<Record<keyof typeof copyArgs, Dereference>> = {
-  archive: "never",
-  "no-dereference": "never",
-  dereference: "always",
-  "dereference-command-line": "command-line",
-};
+/** One option as it appeared, in order: some of cp's options override earlier ones. */
+interface Seen {
+  name: OptionName;
+  value: string | undefined;
+}
 
 /**
  * How a boolean option is handed to citty: by its one-letter form where it
@@ -65,22 +73,14 @@ function flagFor(spec: OptionSpec): string {
   return letter ? `-${letter}` : `--${spec.name}`;
 }
 
-interface Scan {
-  /** Arguments rewritten so citty sees no "--no-" options (it would negate them). */
-  rewritten: string[];
-  /** The last of -a/-P/-d/-L/-H wins, as in cp. */
-  dereference: Dereference | undefined;
-  reflinkGiven: boolean;
-}
-
 /** Checks every option against the table, getopt style; throws UsageError. */
-function scan(argv: string[]): Scan {
+function scan(argv: string[]): { rewritten: string[]; seen: Seen[] } {
   const rewritten: string[] = [];
-  let dereference: Dereference | undefined;
-  let reflinkGiven = false;
-  const seen = (spec: OptionSpec) => {
-    dereference = DEREF_BY_OPTION[spec.name] ?? dereference;
-    if (spec.name === "reflink") reflinkGiven = true;
+  const seen: Seen[] = [];
+  const take = (spec: OptionSpec, value: string | undefined) => {
+    seen.push({ name: spec.name, value });
+    // citty gets values in one form it cannot misread: --name=value.
+    rewritten.push(spec.takesValue ? `--${spec.name}=${value ?? ""}` : flagFor(spec));
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -93,18 +93,13 @@ function scan(argv: string[]): Scan {
       const name = arg.slice(2, eq < 0 ? undefined : eq);
       const spec = longOptions.get(name);
       if (!spec) throw new UsageError(`unrecognized option '${arg.slice(0, eq < 0 ? undefined : eq)}'`);
-      seen(spec);
       if (!spec.takesValue && eq >= 0) throw new UsageError(`option '--${name}' doesn't allow an argument`);
-      if (spec.takesValue && eq < 0 && !spec.optionalValue) {
+      let value = eq >= 0 ? arg.slice(eq + 1) : undefined;
+      if (spec.takesValue && value === undefined && !spec.optionalValue) {
         if (i + 1 >= argv.length) throw new UsageError(`option '--${name}' requires an argument`);
-        rewritten.push(`--${name}=${argv[++i]}`);
-        continue;
+        value = argv[++i]!;
       }
-      if (spec.optionalValue && eq < 0) {
-        rewritten.push(`--${name}=`);
-        continue;
-      }
-      rewritten.push(spec.takesValue ? arg : flagFor(spec));
+      take(spec, value);
       continue;
     }
     if (arg.length > 1 && arg.startsWith("-")) {
@@ -112,21 +107,19 @@ function scan(argv: string[]): Scan {
         const letter = arg[j]!;
         const spec = shortOptions.get(letter);
         if (!spec) throw new UsageError(`invalid option -- '${letter}'`);
-        seen(spec);
         if (spec.takesValue) {
           const inline = arg.slice(j + 1);
           if (inline === "" && i + 1 >= argv.length) throw new UsageError(`option requires an argument -- '${letter}'`);
-          const value = inline !== "" ? inline : argv[++i]!;
-          rewritten.push(`--${spec.name}=${value}`);
+          take(spec, inline !== "" ? inline : argv[++i]!);
           break;
         }
-        rewritten.push(flagFor(spec));
+        take(spec, undefined);
       }
       continue;
     }
     rewritten.push(arg);
   }
-  return { rewritten, dereference, reflinkGiven };
+  return { rewritten, seen };
 }
 
 export type ParsedCommandLine =
@@ -134,23 +127,85 @@ export type ParsedCommandLine =
   | { kind: "version" }
   | { kind: "copy"; options: CopyOptions; operands: string[] };
 
+const PRESERVE_DEFAULT = "mode,ownership,timestamps";
+
+function attributeList(value: string, option: string): (keyof Preserve)[] {
+  const out: (keyof Preserve)[] = [];
+  for (const item of value.split(",")) {
+    if (item === "all") out.push(...(Object.keys(PRESERVE_ALL) as (keyof Preserve)[]));
+    else if (item in PRESERVE_ALL) out.push(item as keyof Preserve);
+    else {
+      throw new UsageError(`invalid argument '${item}' for '--${option}'\nValid arguments are: 'mode', 'ownership', 'timestamps', 'links', 'context', 'xattr', 'all'`);
+    }
+  }
+  return out;
+}
+
+function oneOf<T extends string>(value: string, option: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`invalid argument '${value}' for '--${option}'\nValid arguments are: ${allowed.map((a) => `'${a}'`).join(", ")}`);
+}
+
 export function parseCommandLine(argv: string[]): ParsedCommandLine {
-  const { rewritten, dereference, reflinkGiven } = scan(argv);
+  const { rewritten, seen } = scan(argv);
   // citty adds camelCase aliases to the definitions it is given: give it a copy.
   const args = parseArgs(rewritten, structuredClone(copyArgs) as typeof copyArgs);
   if (args.help) return { kind: "help" };
   if (args.version) return { kind: "version" };
+  const operands = args._ as string[];
 
-  const operands = (args._ as string[]).filter((a, i, all) => !(a === "--" && all.indexOf("--") === i));
-  const recursive = Boolean(args.recursive || args.archive);
-  const preserveAll = Boolean(args.archive || args.preserve);
-
-  let reflink: CopyOptions["reflink"] = "auto";
-  if (reflinkGiven) {
-    const value = String(args.reflink ?? "");
-    if (value === "") reflink = "always";
-    else if (value === "auto" || value === "always" || value === "never") reflink = value;
-    else throw new UsageError(`invalid argument '${value}' for '--reflink'\nValid arguments are: 'auto', 'always', 'never'`);
+  // Options whose last occurrence wins, or that add up, in command-line order.
+  let dereference: Dereference | undefined;
+  let recursive = false;
+  let reflink: Reflink = "auto";
+  let sparse: Sparse = "auto";
+  const preserve: Preserve = { ...PRESERVE_NONE };
+  const require: Preserve = { ...PRESERVE_NONE };
+  const keep = (attrs: (keyof Preserve)[], on: boolean, required: boolean) => {
+    for (const attr of attrs) {
+      preserve[attr] = on;
+      require[attr] = on && required;
+    }
+  };
+  for (const { name, value } of seen) {
+    switch (name) {
+      case "archive":
+        recursive = true;
+        dereference = "never";
+        keep(Object.keys(PRESERVE_ALL) as (keyof Preserve)[], true, false);
+        break;
+      case "recursive":
+        recursive = true;
+        break;
+      case "no-dereference":
+        dereference = "never";
+        break;
+      case "d":
+        dereference = "never";
+        keep(["links"], true, false);
+        break;
+      case "dereference":
+        dereference = "always";
+        break;
+      case "dereference-command-line":
+        dereference = "command-line";
+        break;
+      case "p":
+        keep(attributeList(PRESERVE_DEFAULT, "preserve"), true, true);
+        break;
+      case "preserve":
+        keep(attributeList(value || PRESERVE_DEFAULT, "preserve"), true, true);
+        break;
+      case "no-preserve":
+        keep(attributeList(value ?? "", "no-preserve"), false, false);
+        break;
+      case "reflink":
+        reflink = value ? oneOf(value, "reflink", ["auto", "always", "never"] as const) : "always";
+        break;
+      case "sparse":
+        sparse = oneOf(value ?? "", "sparse", ["auto", "always", "never"] as const);
+        break;
+    }
   }
 
   let jobs = availableParallelism();
@@ -171,10 +226,14 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
   const options: CopyOptions = {
     recursive,
     dereference: dereference ?? (recursive ? "never" : "always"),
-    preserve: { mode: preserveAll, ownership: preserveAll, timestamps: preserveAll },
+    preserve,
+    require,
     noClobber: Boolean(args["no-clobber"]),
     force: Boolean(args.force),
     reflink,
+    sparse,
+    inplace: Boolean(args.inplace),
+    failFast: Boolean(args["fail-fast"]),
     verbose: Boolean(args.verbose),
     quiet: Boolean(args.quiet),
     stats: Boolean(args.stats),

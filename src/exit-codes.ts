@@ -6,5 +6,10 @@ export const ExitCode = {
   partial: 1,
   /** The command line itself was wrong; nothing was copied. */
   usage: 2,
+  /** Everything else was copied, but source files vanished while the copy ran (as rsync's 24). */
+  vanished: 24,
+  /** Stopped by SIGINT (128 + 2) or SIGTERM (128 + 15), temporary files removed. */
+  interrupted: 130,
+  terminated: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -1,23 +1,39 @@
 // What a copy was asked to do, independent of how it was spelled.
 
-import type { Reflink } from "../ffi/index.ts";
+import type { Reflink, Sparse } from "../ffi/index.ts";
 
 /** When to follow symlinks found in SOURCE (cp's -P, -L, -H). */
 export type Dereference = "never" | "always" | "command-line";
 
+/** The attributes of cp's --preserve=LIST. */
 export interface Preserve {
+  /** Permission bits, and POSIX ACLs with them. */
   mode: boolean;
   ownership: boolean;
   timestamps: boolean;
+  /** Hard links within the copy stay hard links. */
+  links: boolean;
+  /** Extended attributes other than ACLs and the SELinux label. */
+  xattr: boolean;
+  /** The SELinux label (security.selinux). */
+  context: boolean;
 }
+
+export const PRESERVE_NONE: Preserve = { mode: false, ownership: false, timestamps: false, links: false, xattr: false, context: false };
+export const PRESERVE_ALL: Preserve = { mode: true, ownership: true, timestamps: true, links: true, xattr: true, context: true };
 
 export interface CopyOptions {
   recursive: boolean;
   dereference: Dereference;
   preserve: Preserve;
+  /** Asked for by name (-p, --preserve=): failing to keep them is an error. With -a alone, as with cp, it is not. */
+  require: Preserve;
   noClobber: boolean;
   force: boolean;
   reflink: Reflink;
+  sparse: Sparse;
+  inplace: boolean;
+  failFast: boolean;
   verbose: boolean;
   quiet: boolean;
   stats: boolean;
@@ -30,9 +46,12 @@ export interface CopyOptions {
 export interface EngineOptions {
   dereference: Dereference;
   preserve: Preserve;
+  require: Preserve;
   noClobber: boolean;
   force: boolean;
   reflink: Reflink;
+  sparse: Sparse;
+  inplace: boolean;
   verbose: boolean;
   /** Process umask, for modes of new files when modes are not preserved. */
   umask: number;

@@ -1,13 +1,14 @@
 // The pool: the main thread's side of the engine. It starts the workers one
 // after another (concurrent dlopen in fresh workers has crashed Bun), hands
 // out tasks, and keeps the books a parallel tree copy needs: a directory's
-// metadata is applied only after everything below it is written.
+// metadata is applied only after everything below it is written. When the
+// run is cancelled (a signal, --fail-fast) it stops handing out work but
+// still finishes the directories already started.
 
 import type { LoadedBackend } from "../ffi/index.ts";
-import { addCounts, emptyCounts, type Counts } from "./engine/counts.ts";
-import type { DirFinish, DirWork, FromWorker, Output, Task, ToWorker } from "./engine/messages.ts";
+import type { DirFinish, DirWork, FromWorker, JobWork, Task, ToWorker } from "./engine/messages.ts";
+import { addCounts, type Counts, emptyCounts, type Output } from "./engine/report.ts";
 import type { EngineOptions } from "./options.ts";
-import type { CopyJob } from "./plan.ts";
 
 /** Tasks a worker may hold at once: one running, one ready to start. */
 const TASKS_PER_WORKER = 2;
@@ -25,7 +26,13 @@ interface OpenDir {
 }
 
 export interface PoolEvents {
-  output(output: Output): void;
+  /** Each task's messages and counts, as soon as it is done. */
+  progress(output: Output, counts: Counts): void;
+}
+
+export interface PoolShared {
+  cancel: SharedArrayBuffer;
+  links: SharedArrayBuffer | undefined;
 }
 
 export class Pool {
@@ -36,8 +43,11 @@ export class Pool {
   private readonly parentOf = new Map<number, number | undefined>();
   private readonly openDirs = new Map<number, OpenDir>();
   private readonly totals: Counts = emptyCounts();
+  private readonly cancelFlag: Int32Array;
   private nextId = 1;
   private running = 0;
+  /** Tasks dropped because the run was cancelled. */
+  dropped = 0;
   private settle: { resolve: (c: Counts) => void; reject: (e: Error) => void } | undefined;
   private failure: Error | undefined;
   private stopped = false;
@@ -45,12 +55,15 @@ export class Pool {
   private constructor(
     private readonly loaded: LoadedBackend,
     private readonly options: EngineOptions,
+    private readonly shared: PoolShared,
     private readonly events: PoolEvents,
-  ) {}
+  ) {
+    this.cancelFlag = new Int32Array(shared.cancel);
+  }
 
   /** Starts the first worker now and the others in the background. */
-  static async start(size: number, loaded: LoadedBackend, options: EngineOptions, events: PoolEvents): Promise<Pool> {
-    const pool = new Pool(loaded, options, events);
+  static async start(size: number, loaded: LoadedBackend, options: EngineOptions, shared: PoolShared, events: PoolEvents): Promise<Pool> {
+    const pool = new Pool(loaded, options, shared, events);
     await pool.addWorker(0);
     void (async () => {
       for (let i = 1; i < size && !pool.stopped; i++) {
@@ -66,6 +79,10 @@ export class Pool {
     return pool;
   }
 
+  get workers(): number {
+    return this.slots.length;
+  }
+
   private addWorker(index: number): Promise<void> {
     const worker = new Worker(new URL("./worker.ts", import.meta.url).href);
     const init: ToWorker = {
@@ -74,6 +91,8 @@ export class Pool {
       shimPath: this.loaded.shimPath,
       fallbackReason: this.loaded.fallbackReason,
       options: this.options,
+      cancel: this.shared.cancel,
+      links: this.shared.links,
     };
     return new Promise((resolve, reject) => {
       worker.onerror = (event) => {
@@ -97,13 +116,30 @@ export class Pool {
   }
 
   /** Copies every job; resolves with what was done once all of it is. */
-  run(jobs: CopyJob[]): Promise<Counts> {
-    for (const job of [...jobs].reverse()) this.push({ kind: "job", id: this.nextId++, job }, undefined);
+  run(jobs: JobWork[]): Promise<Counts> {
+    for (const work of [...jobs].reverse()) this.push({ kind: "job", id: this.nextId++, work }, undefined);
     return new Promise((resolve, reject) => {
       this.settle = { resolve, reject };
       this.dispatch();
       this.checkDone();
     });
+  }
+
+  get cancelled(): boolean {
+    return Atomics.load(this.cancelFlag, 0) !== 0;
+  }
+
+  /** Stops handing out copies; directories already started still get their metadata. */
+  cancel(reason: number): void {
+    if (this.cancelled) return;
+    Atomics.store(this.cancelFlag, 0, reason);
+    for (const task of this.work.splice(0)) {
+      this.dropped++;
+      this.childDone(this.parentOf.get(task.id));
+      this.parentOf.delete(task.id);
+    }
+    this.dispatch();
+    this.checkDone();
   }
 
   stop(): void {
@@ -114,7 +150,10 @@ export class Pool {
   private push(task: Task, parent: number | undefined): void {
     this.parentOf.set(task.id, parent);
     if (task.kind === "finish") this.finishes.push(task);
-    else this.work.push(task);
+    else if (this.cancelled) {
+      this.dropped++;
+      this.childDone(parent);
+    } else this.work.push(task);
   }
 
   private dispatch(): void {
@@ -141,7 +180,7 @@ export class Pool {
     slot.busy--;
     this.running--;
     addCounts(this.totals, message.counts);
-    this.events.output(message.output);
+    this.events.progress(message.output, message.counts);
 
     const parent = this.parentOf.get(message.id);
     this.parentOf.delete(message.id);
@@ -150,9 +189,10 @@ export class Pool {
       this.openDirs.delete(message.id);
       this.childDone(parent);
     } else if (message.finish) {
-      this.openDirs.set(message.id, { parent, pending: message.children.length, finish: message.finish });
-      for (const work of [...message.children].reverse()) this.push(this.dirTask(work), message.id);
-      if (message.children.length === 0) this.push({ kind: "finish", id: message.id, finish: message.finish }, parent);
+      const children = message.children;
+      this.openDirs.set(message.id, { parent, pending: children.length, finish: message.finish });
+      for (const work of [...children].reverse()) this.push(this.dirTask(work), message.id);
+      if (children.length === 0) this.push({ kind: "finish", id: message.id, finish: message.finish }, parent);
     } else {
       this.childDone(parent);
     }

@@ -4,6 +4,7 @@
 
 import { loadBackend } from "../ffi/index.ts";
 import { Copier, type DirResult } from "./engine/copier.ts";
+import { LinkTable } from "./engine/links.ts";
 import type { FromWorker, Task, ToWorker } from "./engine/messages.ts";
 
 declare const self: Worker;
@@ -17,7 +18,7 @@ function send(message: FromWorker): void {
 function run(c: Copier, task: Task): DirResult {
   switch (task.kind) {
     case "job":
-      return c.runJob(task.job);
+      return c.runJob(task.work);
     case "dir":
       return c.runDir(task.work);
     case "finish":
@@ -31,13 +32,14 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
   try {
     if (message.type === "init") {
       const { backend } = await loadBackend({ shimPath: message.shimPath, fallbackReason: message.fallbackReason });
-      copier = new Copier(backend, message.options, message.index);
+      const links = message.links ? new LinkTable(message.links) : undefined;
+      copier = new Copier(backend, message.options, message.index, new Int32Array(message.cancel), links);
       send({ type: "ready", backend: backend.id });
       return;
     }
     if (!copier) throw new Error("task before init");
     const { children, finish } = run(copier, message.task);
-    const { counts, output } = copier.drain();
+    const { counts, output } = copier.report.drain();
     send({ type: "done", id: message.task.id, children, finish, output, counts });
   } catch (err) {
     send({ type: "crash", message: err instanceof Error ? (err.stack ?? err.message) : String(err) });

@@ -35,6 +35,7 @@
 #include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <dirent.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include "../blit_abi.h"
@@ -535,6 +536,44 @@ BLIT_EXPORT int blit_fsetxattr(int fd, const char *name, const void *value, uint
 BLIT_EXPORT int blit_lsetxattr(const char *path, const char *name, const void *value, uint64_t len, int flags)
 {
 	return (int)int_result(lsetxattr(path, name, value, len, flags));
+}
+
+/*
+ * The same for an entry named relative to a directory descriptor, without
+ * following it if it is a symlink: /proc/self/fd/N/name resolves the
+ * directory by descriptor, and the l* calls leave the last component alone.
+ * Symlinks and device files have no descriptor of their own to use instead.
+ */
+static int entry_path(char *out, size_t len, int dirfd, const char *name)
+{
+	int n = snprintf(out, len, "/proc/self/fd/%d/%s", dirfd, name);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+BLIT_EXPORT int64_t blit_llistxattrat(int dirfd, const char *name, char *buf, uint64_t len)
+{
+	char path[PATH_MAX];
+	int ret = entry_path(path, sizeof(path), dirfd, name);
+
+	return ret < 0 ? ret : ssize_result(llistxattr(path, buf, len));
+}
+
+BLIT_EXPORT int64_t blit_lgetxattrat(int dirfd, const char *name, const char *attr, void *buf, uint64_t len)
+{
+	char path[PATH_MAX];
+	int ret = entry_path(path, sizeof(path), dirfd, name);
+
+	return ret < 0 ? ret : ssize_result(lgetxattr(path, attr, buf, len));
+}
+
+BLIT_EXPORT int blit_lsetxattrat(int dirfd, const char *name, const char *attr, const void *value,
+				 uint64_t len, int flags)
+{
+	char path[PATH_MAX];
+	int ret = entry_path(path, sizeof(path), dirfd, name);
+
+	return ret < 0 ? ret : (int)int_result(lsetxattr(path, attr, value, len, flags));
 }
 
 /* ------------------------------------------------------------------ */

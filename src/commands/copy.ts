@@ -1,15 +1,17 @@
 // `blit [OPTIONS] SOURCE... DEST`: parse, plan, copy through the pool, report.
 
 import { randomBytes } from "node:crypto";
-import { loadBackend } from "../../ffi/index.ts";
+import { type Backend, loadBackend } from "../../ffi/index.ts";
 import { parseCommandLine, UsageError } from "../args.ts";
-import type { Counts } from "../engine/counts.ts";
-import type { Output } from "../engine/messages.ts";
+import { LinkTable } from "../engine/links.ts";
+import type { JobWork } from "../engine/messages.ts";
+import { splitPath, toBytes } from "../engine/paths.ts";
+import type { Counts, Output } from "../engine/report.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { helpText } from "../help.ts";
 import { log, say, setQuiet } from "../log.ts";
 import type { CopyOptions, EngineOptions } from "../options.ts";
-import { planCopy } from "../plan.ts";
+import { planCopy, type CopyJob } from "../plan.ts";
 import { Pool } from "../pool.ts";
 import { VERSION } from "../version.ts";
 
@@ -31,8 +33,11 @@ function printStats(counts: Counts, backend: string, workers: number): void {
     ["directories", counts.directories],
     ["symlinks", counts.symlinks],
     ["special files", counts.specials],
+    ["hard links", counts.hardlinks],
     ["bytes", counts.bytes],
     ["skipped", counts.skipped],
+    ["vanished", counts.vanished],
+    ["changed while read", counts.changed],
     ["errors", counts.errors],
     ...Object.entries(counts.methods).map(([method, n]): [string, number] => [`method ${method}`, n]),
     ["backend", backend],
@@ -45,13 +50,47 @@ function engineOptions(options: CopyOptions): EngineOptions {
   return {
     dereference: options.dereference,
     preserve: options.preserve,
+    require: options.require,
     noClobber: options.noClobber,
     force: options.force,
     reflink: options.reflink,
+    sparse: options.sparse,
+    inplace: options.inplace,
     verbose: options.verbose,
     umask: process.umask(),
     runId: randomBytes(4).toString("hex"),
   };
+}
+
+/**
+ * Opens each job's destination directory once, for the workers: it stays
+ * open for the whole run, and hard links are found relative to it.
+ */
+function openDestinations(backend: Backend, jobs: CopyJob[]): { work: JobWork[]; close(): void } {
+  const opened = new Map<string, number>();
+  if (!backend.sharedHandles) return { work: jobs.map((job) => ({ job, dstParentFd: undefined })), close: () => {} };
+  const work = jobs.map((job) => {
+    const dir = splitPath(job.dst).dir;
+    let fd = opened.get(dir);
+    if (fd === undefined) {
+      fd = backend.openDir(backend.cwd, toBytes(dir), true);
+      opened.set(dir, fd);
+    }
+    return { job, dstParentFd: fd };
+  });
+  return {
+    work,
+    close: () => {
+      for (const fd of opened.values()) if (fd >= 0) backend.close(fd);
+    },
+  };
+}
+
+function describe(counts: Counts): string {
+  const parts = [`${counts.files} files (${counts.bytes} bytes)`, `${counts.directories} directories`];
+  if (counts.symlinks) parts.push(`${counts.symlinks} symlinks`);
+  if (counts.hardlinks) parts.push(`${counts.hardlinks} hard links`);
+  return parts.join(", ");
 }
 
 export async function runCopy(argv: string[]): Promise<number> {
@@ -82,23 +121,58 @@ export async function runCopy(argv: string[]): Promise<number> {
   }
   for (const warning of plan.warnings) log.warn(warning);
   for (const error of plan.errors) log.error(error);
-  if (plan.jobs.length === 0) return plan.errors.length ? ExitCode.partial : ExitCode.ok;
+  if (plan.jobs.length === 0 || (options.failFast && plan.errors.length)) {
+    return plan.errors.length ? ExitCode.partial : ExitCode.ok;
+  }
 
   const loaded = await loadBackend();
   if (loaded.fallbackReason !== undefined) {
     log.warn(`native copy engine unavailable (${loaded.fallbackReason}); copying with Bun's fs, which is slower`);
   }
   loaded.backend.raiseFileLimit();
+  const destinations = openDestinations(loaded.backend, plan.jobs);
 
-  // Plain files need no more workers than there are of them.
-  const workers = plan.jobs.some((job) => job.isDirectory) ? options.jobs : Math.min(options.jobs, plan.jobs.length);
-  const pool = await Pool.start(workers, loaded, engineOptions(options), { output: printOutput });
+  // Plain files need no more workers than there are of them; handles that
+  // only one thread understands, no more than one.
+  const wanted = plan.jobs.some((job) => job.isDirectory) ? options.jobs : Math.min(options.jobs, plan.jobs.length);
+  const workers = loaded.backend.sharedHandles ? wanted : 1;
+  const shared = {
+    cancel: new SharedArrayBuffer(4),
+    links: options.preserve.links ? LinkTable.allocate() : undefined,
+  };
+  let pool: Pool | undefined;
+  const progress = (output: Output, counts: Counts) => {
+    printOutput(output);
+    if (options.failFast && counts.errors > 0) pool?.cancel(ExitCode.partial);
+  };
+  pool = await Pool.start(workers, loaded, engineOptions(options), shared, { progress });
+
+  // First signal: stop, clean up, report. A second one: leave at once.
+  let signal: NodeJS.Signals | undefined;
+  const onSignal = (name: NodeJS.Signals) => {
+    if (signal) process.exit(name === "SIGINT" ? ExitCode.interrupted : ExitCode.terminated);
+    signal = name;
+    pool?.cancel(name === "SIGINT" ? ExitCode.interrupted : ExitCode.terminated);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
   let counts: Counts;
   try {
-    counts = await pool.run(plan.jobs);
+    counts = await pool.run(destinations.work);
   } finally {
     pool.stop();
+    destinations.close();
   }
   if (options.stats) printStats(counts, loaded.backend.id, workers);
-  return plan.errors.length || counts.errors ? ExitCode.partial : ExitCode.ok;
+  if (signal) {
+    log.error(`interrupted by ${signal}: copied ${describe(counts)}; the rest was not copied`);
+    return signal === "SIGINT" ? ExitCode.interrupted : ExitCode.terminated;
+  }
+  if (options.failFast && (counts.errors > 0 || pool.dropped > 0)) {
+    log.error(`stopped at the first error (--fail-fast): copied ${describe(counts)}`);
+    return ExitCode.partial;
+  }
+  if (plan.errors.length || counts.errors) return ExitCode.partial;
+  return counts.vanished ? ExitCode.vanished : ExitCode.ok;
 }

@@ -1,6 +1,6 @@
 // Copies entries, one worker's share of the run. Every operation is relative
-// to an open directory handle, with symlinks in SOURCE followed only when the
-// options say so and never in DEST. Regular files are written under a
+// to an open directory descriptor, with symlinks in SOURCE followed only when
+// the options say so and never in DEST. Regular files are written under a
 // temporary name and renamed into place complete, with their metadata.
 
 import {
@@ -17,11 +17,13 @@ import {
   S_IFSOCK,
 } from "../../ffi/index.ts";
 import type { EngineOptions } from "../options.ts";
-import type { CopyJob } from "../plan.ts";
 import { quote } from "../quote.ts";
-import { emptyCounts, type Counts } from "./counts.ts";
-import type { DirFinish, DirWork, Output } from "./messages.ts";
+import type { LinkTable, LinkTarget } from "./links.ts";
+import type { DirFinish, DirWork, JobWork } from "./messages.ts";
+import { MetadataWriter, type Xattrs } from "./metadata.ts";
 import { joinPath, splitPath, toBytes } from "./paths.ts";
+import { Reporter } from "./report.ts";
+import { isLeftover, TempNames } from "./temp-names.ts";
 
 /** Where an entry is and where it goes. */
 interface Place {
@@ -29,12 +31,12 @@ interface Place {
   srcName: Name;
   dstDir: number;
   dstName: Name;
-  /** For messages: the containing directories' paths... */
-  srcParentPath: Uint8Array;
-  dstParentPath: Uint8Array;
-  /** ...or, when known already, the entry's own. */
-  srcPath?: Uint8Array;
-  dstPath?: Uint8Array;
+  /** For messages. */
+  srcPath: Uint8Array;
+  dstPath: Uint8Array;
+  /** The destination as a path below rootFd, for hard links to it. */
+  rootFd: number;
+  dstRel: Uint8Array;
   /** Follow the entry itself if it is a symlink (-L, or -H on the command line). */
   follow: boolean;
   /** Nothing can exist at the destination: its directory was just created. */
@@ -51,99 +53,85 @@ export interface DirResult {
   finish: DirFinish | undefined;
 }
 
+const NONE: DirResult = { children: [], finish: undefined };
+const SLASH = 0x2f;
 const typeOf = (mode: number) => mode & S_IFMT;
 
 export class Copier {
-  counts: Counts = emptyCounts();
-  output: Output = { out: [], errors: [], warnings: [] };
-  private tempSerial = 0;
+  readonly report = new Reporter();
+  private readonly meta: MetadataWriter;
+  private readonly temps: TempNames;
+  private readonly cleanedParents = new Set<number>();
 
   constructor(
     private readonly b: Backend,
     private readonly o: EngineOptions,
-    private readonly workerIndex: number,
-  ) {}
-
-  /** Hands over what was counted and said since the last call. */
-  drain(): { counts: Counts; output: Output } {
-    const result = { counts: this.counts, output: this.output };
-    this.counts = emptyCounts();
-    this.output = { out: [], errors: [], warnings: [] };
-    return result;
+    workerIndex: number,
+    private readonly cancel: Int32Array,
+    private readonly links: LinkTable | undefined,
+  ) {
+    this.meta = new MetadataWriter(b, o, this.report);
+    this.temps = new TempNames(o.runId, workerIndex);
   }
 
-  // ------------------------------------------------------------ reporting
+  private get cancelled(): boolean {
+    return Atomics.load(this.cancel, 0) !== 0;
+  }
 
   private why(errno: number): string {
     return this.b.strerror(errno);
   }
 
-  private fail(message: string): void {
-    this.output.errors.push(message);
-    this.counts.errors++;
-  }
-
-  private warn(message: string): void {
-    this.output.warnings.push(message);
-  }
-
-  private srcPathOf(e: Place): Uint8Array {
-    return e.srcPath ?? joinPath(e.srcParentPath, e.srcName);
-  }
-
-  private dstPathOf(e: Place): Uint8Array {
-    return e.dstPath ?? joinPath(e.dstParentPath, e.dstName);
-  }
-
   private listed(e: Place): void {
-    if (this.o.verbose) this.output.out.push(`${quote(this.srcPathOf(e))} -> ${quote(this.dstPathOf(e))}`);
+    if (this.o.verbose) this.report.list(`${quote(e.srcPath)} -> ${quote(e.dstPath)}`);
   }
 
-  private tempName(): Name {
-    return toBytes(`.blit-${this.o.runId}-${this.workerIndex}-${(this.tempSerial++).toString(36)}.tmp`);
+  /** A source entry that was listed and then disappeared: rsync's "vanished". */
+  private vanished(e: Place, errno: number): boolean {
+    if (errno !== this.b.errno.ENOENT) return false;
+    // Following symlinks, ENOENT may be a dangling link, which is still there.
+    if (e.follow && typeof this.b.stat(e.srcDir, e.srcName, false) !== "number") return false;
+    this.report.warn(`file has vanished: ${quote(e.srcPath)}`);
+    this.report.counts.vanished++;
+    return true;
   }
 
   // ------------------------------------------------------------ top-level jobs
 
   /** A command-line operand. Directories come back as a DirResult to schedule. */
-  runJob(job: CopyJob): DirResult {
+  runJob({ job, dstParentFd: given }: JobWork): DirResult {
     const b = this.b;
     const srcPath = toBytes(job.src);
-    const dstPath = toBytes(job.dst);
+    // Opened here, it stays open to the end of the run like the main thread's.
+    const dstParentFd = given ?? b.openDir(b.cwd, toBytes(splitPath(job.dst).dir), true);
     const stat = b.stat(b.cwd, srcPath, job.followSrc);
     if (typeof stat === "number") {
-      this.fail(`cannot stat ${quote(job.src)}: ${this.why(-stat)}`);
-      return { children: [], finish: undefined };
+      this.report.fail(`cannot stat ${quote(job.src)}: ${this.why(-stat)}`);
+      return NONE;
     }
-    const { dir, base } = splitPath(job.dst);
-    const dstDir = b.openDir(b.cwd, toBytes(dir), true);
-    if (dstDir < 0) {
+    if (dstParentFd < 0) {
       const what = typeOf(stat.mode) === S_IFDIR ? "directory" : "regular file";
-      this.fail(`cannot create ${what} ${quote(job.dst)}: ${this.why(-dstDir)}`);
-      return { children: [], finish: undefined };
+      this.report.fail(`cannot create ${what} ${quote(job.dst)}: ${this.why(-dstParentFd)}`);
+      return NONE;
     }
+    const base = toBytes(splitPath(job.dst).base);
     const entry: Entry = {
       srcDir: b.cwd,
       srcName: srcPath,
-      dstDir,
-      dstName: toBytes(base),
-      srcParentPath: new Uint8Array(0),
-      dstParentPath: new Uint8Array(0),
+      dstDir: dstParentFd,
+      dstName: base,
       srcPath,
-      dstPath,
+      dstPath: toBytes(job.dst),
+      rootFd: dstParentFd,
+      dstRel: base,
       stat,
       follow: job.followSrc,
       dstFresh: false,
     };
-    if (typeOf(stat.mode) === S_IFDIR) {
-      const result = this.copyDirectory(entry, undefined, undefined);
-      if (result.finish) result.finish.alsoClose.push(dstDir);
-      else b.close(dstDir);
-      return result;
-    }
-    this.copyNonDirectory(entry);
-    b.close(dstDir);
-    return { children: [], finish: undefined };
+    if (typeOf(stat.mode) === S_IFDIR) return this.copyDirectory(entry, undefined, undefined);
+    this.removeLeftovers(dstParentFd, true);
+    this.copyNonDirectory(entry, []);
+    return NONE;
   }
 
   /** A directory found inside the tree. */
@@ -153,13 +141,14 @@ export class Copier {
       srcName: work.srcName,
       dstDir: work.dstParent,
       dstName: work.dstName,
-      srcParentPath: new Uint8Array(0),
-      dstParentPath: new Uint8Array(0),
       srcPath: work.srcPath,
       dstPath: work.dstPath,
+      rootFd: work.rootFd,
+      dstRel: work.dstRel,
       follow: this.o.dereference === "always",
       dstFresh: work.dstFresh,
     };
+    if (this.cancelled) return NONE;
     return this.copyDirectory(place, { dev: work.expectDev, ino: work.expectIno }, work.ancestors);
   }
 
@@ -173,33 +162,29 @@ export class Copier {
   private copyDirectory(e: Place, expect: { dev: number; ino: bigint } | undefined, ancestors: string[] | undefined): DirResult {
     const b = this.b;
     const E = b.errno;
-    const none: DirResult = { children: [], finish: undefined };
-    const srcPath = this.srcPathOf(e);
-    const dstPath = this.dstPathOf(e);
-
     const srcFd = b.openDir(e.srcDir, e.srcName, e.follow);
     if (srcFd < 0) {
-      this.fail(`cannot open directory ${quote(srcPath)}: ${this.why(-srcFd)}`);
-      return none;
+      if (!this.vanished(e, -srcFd)) this.report.fail(`cannot open directory ${quote(e.srcPath)}: ${this.why(-srcFd)}`);
+      return NONE;
     }
     const stat = b.fstat(srcFd);
     if (typeof stat === "number") {
       b.close(srcFd);
-      this.fail(`cannot stat ${quote(srcPath)}: ${this.why(-stat)}`);
-      return none;
+      this.report.fail(`cannot stat ${quote(e.srcPath)}: ${this.why(-stat)}`);
+      return NONE;
     }
     if (expect && (stat.dev !== expect.dev || stat.ino !== expect.ino)) {
       b.close(srcFd);
-      this.fail(`${quote(srcPath)} was replaced while being copied; skipped`);
-      return none;
+      this.report.fail(`${quote(e.srcPath)} was replaced while being copied; skipped`);
+      return NONE;
     }
     // Following symlinks (-L) can lead back to a directory above this one, on
     // either side of the copy; copying it would never end.
     const identity = `${stat.dev}:${stat.ino}`;
     if (ancestors?.includes(identity)) {
       b.close(srcFd);
-      this.fail(`cannot copy cyclic symbolic link ${quote(srcPath)}`);
-      return none;
+      this.report.fail(`cannot copy cyclic symbolic link ${quote(e.srcPath)}`);
+      return NONE;
     }
 
     // Created private and writable: the final mode comes once it is filled.
@@ -211,29 +196,30 @@ export class Copier {
       const existing = b.stat(e.dstDir, e.dstName, false);
       if (typeof existing !== "number" && typeOf(existing.mode) !== S_IFDIR) {
         b.close(srcFd);
-        this.fail(`cannot overwrite non-directory ${quote(dstPath)} with directory ${quote(srcPath)}`);
-        return none;
+        this.report.fail(`cannot overwrite non-directory ${quote(e.dstPath)} with directory ${quote(e.srcPath)}`);
+        return NONE;
       }
     } else {
       b.close(srcFd);
-      this.fail(`cannot create directory ${quote(dstPath)}: ${this.why(-made)}`);
-      return none;
+      this.report.fail(`cannot create directory ${quote(e.dstPath)}: ${this.why(-made)}`);
+      return NONE;
     }
+    // O_NOFOLLOW: an existing destination swapped for a symlink is refused.
     const dstFd = b.openDir(e.dstDir, e.dstName, false);
     if (dstFd < 0) {
       b.close(srcFd);
-      this.fail(`cannot open directory ${quote(dstPath)}: ${this.why(-dstFd)}`);
-      return none;
+      this.report.fail(`cannot open directory ${quote(e.dstPath)}: ${this.why(-dstFd)}`);
+      return NONE;
     }
-    this.counts.directories++;
+    this.report.counts.directories++;
     this.listed(e);
+    if (!created) this.removeLeftovers(dstFd, false);
 
+    const finish: DirFinish = { srcFd, dstFd, stat, created, dstPath: e.dstPath, incomplete: false };
     const entries = b.readDir(srcFd);
-    const children: DirWork[] = [];
-    const finish: DirFinish = { srcFd, dstFd, stat, created, dstPath, alsoClose: [] };
     if (typeof entries === "number") {
-      this.fail(`cannot read directory ${quote(srcPath)}: ${this.why(-entries)}`);
-      return { children, finish };
+      this.report.fail(`cannot read directory ${quote(e.srcPath)}: ${this.why(-entries)}`);
+      return { children: [], finish };
     }
     const followInside = this.o.dereference === "always";
     let childAncestors: string[] | undefined;
@@ -242,10 +228,28 @@ export class Copier {
       childAncestors = [...(ancestors ?? []), identity];
       if (typeof dstStat !== "number") childAncestors.push(`${dstStat.dev}:${dstStat.ino}`);
     }
+    const children: DirWork[] = [];
+    const waitingLinks: [Entry, number][] = [];
     for (const { name } of entries) {
+      if (this.cancelled) {
+        finish.incomplete = true;
+        break;
+      }
+      const child: Place = {
+        srcDir: srcFd,
+        srcName: name,
+        dstDir: dstFd,
+        dstName: name,
+        srcPath: joinPath(e.srcPath, name),
+        dstPath: joinPath(e.dstPath, name),
+        rootFd: e.rootFd,
+        dstRel: joinPath(e.dstRel, name),
+        follow: followInside,
+        dstFresh: created,
+      };
       const childStat = b.stat(srcFd, name, followInside);
       if (typeof childStat === "number") {
-        this.fail(`cannot stat ${quote(joinPath(srcPath, name))}: ${this.why(-childStat)}`);
+        if (!this.vanished(child, -childStat)) this.report.fail(`cannot stat ${quote(child.srcPath)}: ${this.why(-childStat)}`);
         continue;
       }
       if (typeOf(childStat.mode) === S_IFDIR) {
@@ -254,8 +258,10 @@ export class Copier {
           dstParent: dstFd,
           srcName: name,
           dstName: name,
-          srcPath: joinPath(srcPath, name),
-          dstPath: joinPath(dstPath, name),
+          srcPath: child.srcPath,
+          dstPath: child.dstPath,
+          rootFd: e.rootFd,
+          dstRel: child.dstRel,
           expectDev: childStat.dev,
           expectIno: childStat.ino,
           dstFresh: created,
@@ -263,66 +269,64 @@ export class Copier {
         });
         continue;
       }
-      this.copyNonDirectory({
-        srcDir: srcFd,
-        srcName: name,
-        dstDir: dstFd,
-        dstName: name,
-        srcParentPath: srcPath,
-        dstParentPath: dstPath,
-        stat: childStat,
-        follow: followInside,
-        dstFresh: created,
-      });
+      this.copyNonDirectory({ ...child, stat: childStat }, waitingLinks);
     }
+    // Other paths to inodes another worker is copying: linked once it is done.
+    for (const [entry, slot] of waitingLinks) this.linkOrCopy(entry, slot);
     return { children, finish };
   }
 
-  /** Applies a directory's metadata once everything inside is written, then closes it. */
+  /** Applies a directory's metadata once everything inside it is written, then closes it. */
   finishDirectory(f: DirFinish): void {
     const b = this.b;
     const { preserve, umask } = this.o;
     const st = f.stat;
-    if (preserve.ownership) this.chown(f.dstPath, (uid, gid) => b.chownFd(f.dstFd, uid, gid), st);
-    if (f.created || preserve.mode) {
-      const mode = preserve.mode ? st.mode & 0o7777 : st.mode & 0o777 & ~umask;
-      const r = b.chmodFd(f.dstFd, mode);
-      if (r < 0) this.fail(`setting permissions for ${quote(f.dstPath)}: ${this.why(-r)}`);
-    }
-    if (preserve.timestamps) {
-      const r = b.setTimesFd(f.dstFd, st);
-      if (r < 0) this.fail(`preserving times for ${quote(f.dstPath)}: ${this.why(-r)}`);
-    }
+    const xattrs = this.meta.readXattrs({ fd: f.srcFd });
+    const mode = preserve.mode ? st.mode & 0o7777 : f.created ? st.mode & 0o777 & ~umask : undefined;
+    // A directory whose copy was cut short keeps its mode but not the times
+    // that would make it look complete.
+    this.meta.apply({ fd: f.dstFd }, st, xattrs, f.dstPath, mode, !(this.cancelled || f.incomplete));
     b.close(f.srcFd);
     b.close(f.dstFd);
-    for (const fd of f.alsoClose) b.close(fd);
+  }
+
+  /** Removes temporary files that a blit process which has since died left here. */
+  private removeLeftovers(dstDir: number, once: boolean): void {
+    if (once) {
+      if (this.cleanedParents.has(dstDir)) return;
+      this.cleanedParents.add(dstDir);
+    }
+    const names = this.b.readDir(dstDir);
+    if (typeof names === "number") return;
+    for (const { name } of names) if (isLeftover(name)) this.b.remove(dstDir, name, false);
   }
 
   // ------------------------------------------------------------ everything else
 
-  private copyNonDirectory(e: Entry): void {
+  /** Checks what is at the destination, claims hard-link groups, then copies. */
+  private copyNonDirectory(e: Entry, waitingLinks: [Entry, number][]): void {
     const b = this.b;
     let existing: Stat | undefined;
     if (!e.dstFresh) {
       const st = b.stat(e.dstDir, e.dstName, false);
       if (typeof st !== "number") {
         if (typeOf(st.mode) === S_IFDIR) {
-          this.fail(`cannot overwrite directory ${quote(this.dstPathOf(e))} with non-directory`);
+          this.report.fail(`cannot overwrite directory ${quote(e.dstPath)} with non-directory`);
           return;
         }
         if (this.o.noClobber) {
-          this.counts.skipped++;
+          this.report.counts.skipped++;
           return;
         }
         if (st.dev === e.stat.dev && st.ino === e.stat.ino) {
-          this.fail(`${quote(this.srcPathOf(e))} and ${quote(this.dstPathOf(e))} are the same file`);
+          this.report.fail(`${quote(e.srcPath)} and ${quote(e.dstPath)} are the same file`);
           return;
         }
         if (typeOf(st.mode) === S_IFREG) {
-          if (!this.o.force) {
+          if (!this.o.force && !this.o.inplace) {
             const writable = b.canWrite(e.dstDir, e.dstName);
             if (writable < 0) {
-              this.fail(`cannot open ${quote(this.dstPathOf(e))} for writing: ${this.why(-writable)} (use -f to replace it)`);
+              this.report.fail(`cannot open ${quote(e.dstPath)} for writing: ${this.why(-writable)} (use -f to replace it)`);
               return;
             }
           }
@@ -331,6 +335,23 @@ export class Copier {
         }
       }
     }
+    if (this.o.preserve.links && e.stat.nlink > 1 && this.links) {
+      const claim = this.links.claim(e.stat.dev, e.stat.ino);
+      if (claim && !claim.first) {
+        waitingLinks.push([e, claim.slot]);
+        return;
+      }
+      const copied = this.copyByType(e, existing);
+      if (claim) {
+        if (copied) this.links.publish(claim.slot, { rootFd: e.rootFd, path: e.dstRel });
+        else this.links.abandon(claim.slot);
+      }
+      return;
+    }
+    this.copyByType(e, existing);
+  }
+
+  private copyByType(e: Entry, existing: Stat | undefined): boolean {
     switch (typeOf(e.stat.mode)) {
       case S_IFREG:
         return this.copyFile(e, existing);
@@ -342,155 +363,198 @@ export class Copier {
       case S_IFSOCK:
         return this.copySpecial(e);
       default:
-        this.fail(`${quote(this.srcPathOf(e))}: unknown file type; skipped`);
+        this.report.fail(`${quote(e.srcPath)}: unknown file type; skipped`);
+        return false;
     }
   }
 
-  /** chown, falling back as cp does: a non-root user keeps the group if it may. */
-  private chown(path: Uint8Array, apply: (uid: number, gid: number) => number, st: Stat): void {
-    const E = this.b.errno;
-    const r = apply(st.uid, st.gid);
-    if (r === 0) return;
-    if (r === -E.EPERM || r === -E.EINVAL) {
-      apply(-1 >>> 0, st.gid);
-      return;
-    }
-    this.warn(`failed to preserve ownership for ${quote(path)}: ${this.why(-r)}`);
-  }
-
-  private copyFile(e: Entry, existing: Stat | undefined): void {
+  private copyFile(e: Entry, existing: Stat | undefined): boolean {
     const b = this.b;
     const E = b.errno;
-    const { preserve, umask } = this.o;
+    const { preserve, umask, inplace } = this.o;
     const srcFd = b.openRead(e.srcDir, e.srcName, e.follow);
     if (srcFd < 0) {
-      this.fail(`cannot open ${quote(this.srcPathOf(e))} for reading: ${this.why(-srcFd)}`);
-      return;
+      if (!this.vanished(e, -srcFd)) this.report.fail(`cannot open ${quote(e.srcPath)} for reading: ${this.why(-srcFd)}`);
+      return false;
     }
     const st = b.fstat(srcFd);
     if (typeof st === "number" || typeOf(st.mode) !== S_IFREG) {
       b.close(srcFd);
-      this.fail(`${quote(this.srcPathOf(e))} changed while being copied; skipped`);
-      return;
+      this.report.fail(`${quote(e.srcPath)} was replaced while being copied; skipped`);
+      return false;
     }
-    const temp = this.tempName();
-    const dstFd = b.createFile(e.dstDir, temp, 0o600);
+    // --inplace writes the final name directly; otherwise a temporary name
+    // that becomes the final one only once the file is complete.
+    const name = inplace ? e.dstName : this.temps.next();
+    const dstFd = b.createFile(e.dstDir, name, 0o600, inplace);
     if (dstFd < 0) {
       b.close(srcFd);
-      this.fail(`cannot create regular file ${quote(this.dstPathOf(e))}: ${this.why(-dstFd)}`);
-      return;
+      this.report.fail(`cannot create regular file ${quote(e.dstPath)}: ${this.why(-dstFd)}`);
+      return false;
     }
-    const abandon = (message: string) => {
+    const abandon = (message: string | undefined): false => {
       b.close(srcFd);
       b.close(dstFd);
-      b.remove(e.dstDir, temp, false);
-      this.fail(message);
+      if (!inplace) b.remove(e.dstDir, name, false);
+      if (message) this.report.fail(message);
+      return false;
     };
 
-    const outcome = b.copyData(srcFd, dstFd, { reflink: this.o.reflink, sizeHint: st.size });
+    const outcome = b.copyData(srcFd, dstFd, {
+      reflink: this.o.reflink,
+      sparse: this.o.sparse,
+      size: st.size,
+      blocks: st.blocks,
+      cancel: this.cancel,
+    });
     if (!outcome.ok) {
-      const src = quote(this.srcPathOf(e));
-      const dst = quote(this.dstPathOf(e));
       const reason = this.why(outcome.errno);
-      if (outcome.stage === "clone") abandon(`failed to clone ${dst} from ${src}: ${reason}`);
-      else if (outcome.stage === "read") abandon(`error reading ${src}: ${reason}`);
-      else abandon(`error writing ${dst}: ${reason}`);
-      return;
+      if (outcome.stage === "cancelled") return abandon(undefined);
+      if (outcome.stage === "clone") return abandon(`failed to clone ${quote(e.dstPath)} from ${quote(e.srcPath)}: ${reason}`);
+      if (outcome.stage === "read") return abandon(`error reading ${quote(e.srcPath)}: ${reason}`);
+      return abandon(`error writing ${quote(e.dstPath)}: ${reason}`);
     }
-
-    // Order matters: chown clears setuid/setgid, so chmod follows it; times last.
-    if (preserve.ownership) this.chown(this.dstPathOf(e), (uid, gid) => b.chownFd(dstFd, uid, gid), st);
-    const mode = preserve.mode ? st.mode & 0o7777
-      : existing ? existing.mode & 0o7777
-      : st.mode & 0o777 & ~umask;
-    const chmod = b.chmodFd(dstFd, mode);
-    if (chmod < 0) {
-      abandon(`setting permissions for ${quote(this.dstPathOf(e))}: ${this.why(-chmod)}`);
-      return;
+    const after = b.fstat(srcFd);
+    if (typeof after !== "number" && (after.size !== st.size || after.mtimeSec !== st.mtimeSec || after.mtimeNsec !== st.mtimeNsec)) {
+      this.report.warn(`${quote(e.srcPath)}: file changed as we read it`);
+      this.report.counts.changed++;
     }
-    if (preserve.timestamps) {
-      const r = b.setTimesFd(dstFd, st);
-      if (r < 0) {
-        abandon(`preserving times for ${quote(this.dstPathOf(e))}: ${this.why(-r)}`);
-        return;
-      }
-    }
+    const xattrs = this.meta.readXattrs({ fd: srcFd });
+    const mode = preserve.mode ? st.mode & 0o7777 : existing ? existing.mode & 0o7777 : st.mode & 0o777 & ~umask;
+    if (!this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, mode)) return abandon(undefined);
     b.close(srcFd);
     b.close(dstFd);
 
-    const renamed = b.rename(e.dstDir, temp, e.dstDir, e.dstName, !this.o.noClobber);
-    if (renamed < 0) {
-      b.remove(e.dstDir, temp, false);
-      if (renamed === -E.EEXIST && this.o.noClobber) {
-        this.counts.skipped++;
-        return;
-      }
-      this.fail(`cannot create regular file ${quote(this.dstPathOf(e))}: ${this.why(-renamed)}`);
-      return;
-    }
-    this.counts.files++;
-    this.counts.bytes += outcome.bytes;
-    this.counts.methods[outcome.method]++;
+    if (!inplace && !this.commit(e, name, "regular file")) return false;
+    this.report.counts.files++;
+    this.report.counts.bytes += outcome.bytes;
+    this.report.counts.methods[outcome.method]++;
     this.listed(e);
+    return true;
   }
 
-  private copySymlink(e: Entry): void {
-    const b = this.b;
-    const E = b.errno;
-    const target = b.readLink(e.srcDir, e.srcName);
+  private copySymlink(e: Entry): boolean {
+    const target = this.b.readLink(e.srcDir, e.srcName);
     if (typeof target === "number") {
-      this.fail(`cannot read symbolic link ${quote(this.srcPathOf(e))}: ${this.why(-target)}`);
-      return;
+      if (!this.vanished(e, -target)) this.report.fail(`cannot read symbolic link ${quote(e.srcPath)}: ${this.why(-target)}`);
+      return false;
     }
-    // Into a fresh directory the link goes straight to its name; over an
-    // existing entry it is made aside and renamed, so the swap is atomic.
-    const name = e.dstFresh ? e.dstName : this.tempName();
-    const made = b.makeSymlink(target, e.dstDir, name);
-    if (made < 0) {
-      this.fail(`cannot create symbolic link ${quote(this.dstPathOf(e))}: ${this.why(-made)}`);
-      return;
-    }
-    if (this.o.preserve.ownership) this.chown(this.dstPathOf(e), (uid, gid) => b.chownAt(e.dstDir, name, uid, gid), e.stat);
-    if (this.o.preserve.timestamps) {
-      const r = b.setTimesAt(e.dstDir, name, e.stat);
-      if (r < 0 && r !== -E.EOPNOTSUPP) this.warn(`preserving times for ${quote(this.dstPathOf(e))}: ${this.why(-r)}`);
-    }
-    if (name !== e.dstName && !this.commitAside(e, name)) return;
-    this.counts.symlinks++;
-    this.listed(e);
+    const xattrs = this.meta.readXattrs({ dir: e.srcDir, name: e.srcName });
+    return this.makeAndCommit(e, "symbolic link", xattrs, undefined, (name) => this.b.makeSymlink(target, e.dstDir, name), () => {
+      this.report.counts.symlinks++;
+    });
   }
 
-  private copySpecial(e: Entry): void {
-    const b = this.b;
+  private copySpecial(e: Entry): boolean {
     const st = e.stat;
-    const name = e.dstFresh ? e.dstName : this.tempName();
-    const made = b.makeNode(e.dstDir, name, st.mode & (S_IFMT | 0o777), st.rdevMajor, st.rdevMinor);
-    if (made < 0) {
-      this.fail(`cannot create special file ${quote(this.dstPathOf(e))}: ${this.why(-made)}`);
-      return;
-    }
     const { preserve, umask } = this.o;
-    if (preserve.ownership) this.chown(this.dstPathOf(e), (uid, gid) => b.chownAt(e.dstDir, name, uid, gid), st);
+    const xattrs = this.meta.readXattrs({ dir: e.srcDir, name: e.srcName });
     const mode = preserve.mode ? st.mode & 0o7777 : st.mode & 0o777 & ~umask;
-    const chmod = b.chmodAt(e.dstDir, name, mode);
-    if (chmod < 0) this.warn(`setting permissions for ${quote(this.dstPathOf(e))}: ${this.why(-chmod)}`);
-    if (preserve.timestamps) b.setTimesAt(e.dstDir, name, st);
-    if (name !== e.dstName && !this.commitAside(e, name)) return;
-    this.counts.specials++;
-    this.listed(e);
+    const make = (name: Name) => this.b.makeNode(e.dstDir, name, st.mode & (S_IFMT | 0o777), st.rdevMajor, st.rdevMinor);
+    return this.makeAndCommit(e, "special file", xattrs, mode, make, () => {
+      this.report.counts.specials++;
+    });
   }
 
-  /** Renames an entry made under a temporary name onto its real name. */
-  private commitAside(e: Place, temp: Name): boolean {
+  /**
+   * Makes an entry that has no contents to copy (symlink, fifo, device):
+   * straight under its name in a fresh directory, else aside and renamed
+   * over what is there, so the replacement is atomic. Then its metadata.
+   */
+  private makeAndCommit(e: Entry, what: string, xattrs: Xattrs, mode: number | undefined, make: (name: Name) => number, count: () => void): boolean {
+    const name = e.dstFresh ? e.dstName : this.temps.next();
+    const made = make(name);
+    if (made < 0) {
+      this.report.fail(`cannot create ${what} ${quote(e.dstPath)}: ${this.why(-made)}`);
+      return false;
+    }
+    if (!this.meta.apply({ dir: e.dstDir, name }, e.stat, xattrs, e.dstPath, mode)) {
+      this.b.remove(e.dstDir, name, false);
+      return false;
+    }
+    if (name !== e.dstName && !this.commit(e, name, what)) return false;
+    count();
+    this.listed(e);
+    return true;
+  }
+
+  /** Renames a finished entry from its temporary name onto its real name. */
+  private commit(e: Place, temp: Name, what: string): boolean {
     const b = this.b;
     const renamed = b.rename(e.dstDir, temp, e.dstDir, e.dstName, !this.o.noClobber);
     if (renamed === 0) return true;
     b.remove(e.dstDir, temp, false);
     if (renamed === -b.errno.EEXIST && this.o.noClobber) {
-      this.counts.skipped++;
+      this.report.counts.skipped++;
       return false;
     }
-    this.fail(`cannot create ${quote(this.dstPathOf(e))}: ${this.why(-renamed)}`);
+    this.report.fail(`cannot create ${what} ${quote(e.dstPath)}: ${this.why(-renamed)}`);
     return false;
+  }
+
+  // ------------------------------------------------------------ hard links
+
+  /** Links e to the first copy of its inode, or copies it when that is not possible. */
+  private linkOrCopy(e: Entry, slot: number): void {
+    const b = this.b;
+    const E = b.errno;
+    const target = this.links!.wait(slot);
+    if (this.cancelled) return;
+    if (!target) {
+      this.copyByType(e, undefined);
+      return;
+    }
+    const r = this.linkTo(target, e);
+    if (r === 0) {
+      this.report.counts.hardlinks++;
+      this.listed(e);
+      return;
+    }
+    if (r === -E.EEXIST && this.o.noClobber) {
+      this.report.counts.skipped++;
+      return;
+    }
+    if (r === -E.EMLINK) this.report.warn(`cannot create hard link ${quote(e.dstPath)}: ${this.why(-r)}; copied instead`);
+    else if (r !== -E.EXDEV) {
+      this.report.fail(`cannot create hard link ${quote(e.dstPath)}: ${this.why(-r)}`);
+      return;
+    }
+    this.copyByType(e, undefined);
+  }
+
+  /**
+   * Makes e a hard link to the first copy. That copy is found from its root
+   * one directory at a time without following symlinks, so a directory in
+   * DEST swapped for a symlink cannot make us link to anything outside it.
+   */
+  private linkTo(target: LinkTarget, e: Entry): number {
+    const b = this.b;
+    const parts: Uint8Array[] = [];
+    let start = 0;
+    for (let i = 0; i <= target.path.length; i++) {
+      if (i === target.path.length || target.path[i] === SLASH) {
+        if (i > start) parts.push(target.path.subarray(start, i));
+        start = i + 1;
+      }
+    }
+    const last = parts.pop();
+    if (!last) return -b.errno.EINVAL;
+    let dir = target.rootFd;
+    const opened: number[] = [];
+    try {
+      for (const part of parts) {
+        dir = b.openDir(dir, part, false);
+        if (dir < 0) return dir;
+        opened.push(dir);
+      }
+      const name = e.dstFresh ? e.dstName : this.temps.next();
+      const r = b.makeLink(dir, last, e.dstDir, name);
+      if (r < 0 || name === e.dstName) return r;
+      const renamed = b.rename(e.dstDir, name, e.dstDir, e.dstName, !this.o.noClobber);
+      if (renamed < 0) b.remove(e.dstDir, name, false);
+      return renamed;
+    } finally {
+      for (const fd of opened) b.close(fd);
+    }
   }
 }

@@ -5,7 +5,7 @@
 import type { Stat } from "../../ffi/index.ts";
 import type { EngineOptions } from "../options.ts";
 import type { CopyJob } from "../plan.ts";
-import type { Counts } from "./counts.ts";
+import type { Counts, Output } from "./report.ts";
 
 /** A directory to copy: opened by name relative to its parent's descriptors. */
 export interface DirWork {
@@ -16,6 +16,9 @@ export interface DirWork {
   /** Paths for messages only. */
   srcPath: Uint8Array;
   dstPath: Uint8Array;
+  /** The destination below the job's destination parent, for hard links. */
+  rootFd: number;
+  dstRel: Uint8Array;
   /** Identity seen when the parent was listed; a different one means it was swapped. */
   expectDev: number;
   expectIno: bigint;
@@ -32,26 +35,38 @@ export interface DirFinish {
   stat: Stat;
   created: boolean;
   dstPath: Uint8Array;
-  /** Further descriptors to close afterwards (a top-level job's parent). */
-  alsoClose: number[];
+  /** Copying stopped early (interrupted): keep the mode, not the times. */
+  incomplete: boolean;
+}
+
+/**
+ * A top-level job, with its destination's parent directory opened by the main
+ * thread (or -errno), or undefined for the worker to open it (a backend
+ * whose handles are not shared between threads).
+ */
+export interface JobWork {
+  job: CopyJob;
+  dstParentFd: number | undefined;
 }
 
 export type Task =
-  | { kind: "job"; id: number; job: CopyJob }
+  | { kind: "job"; id: number; work: JobWork }
   | { kind: "dir"; id: number; work: DirWork }
   | { kind: "finish"; id: number; finish: DirFinish };
 
-export interface Output {
-  /** Lines for stdout (the verbose listing). */
-  out: string[];
-  /** Error messages, without the "blit: " prefix. */
-  errors: string[];
-  warnings: string[];
+export interface WorkerInit {
+  type: "init";
+  index: number;
+  shimPath?: string;
+  fallbackReason?: string;
+  options: EngineOptions;
+  /** Int32 flag, non-zero once the run must stop (signal, --fail-fast). */
+  cancel: SharedArrayBuffer;
+  /** The hard-link table, when links are preserved. */
+  links?: SharedArrayBuffer;
 }
 
-export type ToWorker =
-  | { type: "init"; index: number; shimPath?: string; fallbackReason?: string; options: EngineOptions }
-  | { type: "task"; task: Task };
+export type ToWorker = WorkerInit | { type: "task"; task: Task };
 
 export type FromWorker =
   | { type: "ready"; backend: string }

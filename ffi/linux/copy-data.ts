@@ -1,0 +1,209 @@
+// The bytes of one regular file, by the best method that works here:
+// FICLONE, then copy_file_range, then the worker's io_uring ring, then plain
+// pread/pwrite. Sparse sources are copied extent by extent (SEEK_DATA /
+// SEEK_HOLE) so holes stay holes; every copy reads to EOF, whatever the size
+// was when the file was opened.
+
+import type { CopyMethod, CopyOutcome, CopyRequest } from "../backend.ts";
+import { type RangeResult, Ring } from "./ring.ts";
+import { type Constants, LINUX_ERRNO as E, type Shim } from "./shim.ts";
+
+/** copy_file_range failures that mean "this method cannot do it here". */
+const CFR_FALLBACK = new Set([E.ENOSYS, E.ENOTTY, E.EOPNOTSUPP, E.EINVAL, E.EBADF, E.EXDEV, E.ETXTBSY, E.EPERM, E.EACCES]);
+/** After a failed clone these are real failures, not a reason to try another method. */
+const CLONE_TERMINAL = new Set([E.EIO, E.ENOMEM, E.ENOSPC, E.EDQUOT]);
+
+const RW_CHUNK = 1 << 20;
+/** copy_file_range per call: small enough to notice a cancel request soon. */
+const CFR_CHUNK = 64 << 20;
+const ZERO_BLOCK = 4096;
+
+const cancelled = { ok: false, stage: "cancelled", errno: E.ECANCELED } as const;
+
+export class DataCopier {
+  private buffer: Uint8Array | undefined;
+  private ring: Ring | null | undefined;
+  ringFailure = "";
+
+  constructor(
+    private readonly shim: Shim,
+    private readonly c: Constants,
+    private readonly strerror: (errno: number) => string,
+  ) {}
+
+  /** The worker's ring, created on first use; null when io_uring is off or absent. */
+  ringState(): Ring | null {
+    if (this.ring?.broken) {
+      this.ring = null;
+      this.ringFailure = "abandoned after a failed wait";
+    }
+    if (this.ring !== undefined) return this.ring;
+    this.ring = null;
+    if (process.env.BLIT_NO_URING === "1") {
+      this.ringFailure = "disabled by BLIT_NO_URING=1";
+      return null;
+    }
+    const ring = Ring.create(this.shim);
+    if (typeof ring === "number") this.ringFailure = this.strerror(-ring);
+    else this.ring = ring;
+    return this.ring;
+  }
+
+  copy(src: number, dst: number, req: CopyRequest): CopyOutcome {
+    if (req.reflink !== "never") {
+      const r = this.shim.blit_ficlone(dst, src);
+      if (r === 0) return { ok: true, method: "clone", bytes: req.size };
+      if (req.reflink === "always" || CLONE_TERMINAL.has(-r)) return { ok: false, stage: "clone", errno: -r };
+    }
+    // Fewer blocks than the size needs: there are holes worth keeping.
+    const looksSparse = req.sparse !== "never" && req.blocks * 512 < req.size;
+    if (looksSparse || req.sparse === "always") return this.copyExtents(src, dst, req);
+    return this.copyLinear(src, dst, req);
+  }
+
+  private isCancelled(req: CopyRequest): boolean {
+    return req.cancel !== undefined && Atomics.load(req.cancel, 0) !== 0;
+  }
+
+  /** The whole file front to back. */
+  private copyLinear(src: number, dst: number, req: CopyRequest): CopyOutcome {
+    // copy_file_range may share extents on its own; "never" means real copies.
+    if (req.reflink !== "never") {
+      const r = this.rangeByKernel(src, dst, 0, Infinity, req);
+      if (r !== undefined && (!r.ok || r.bytes > 0)) return r.ok ? { ok: true, method: "copy_file_range", bytes: r.bytes } : r;
+      // Nothing copied: unsupported here, or a file like /proc/cpuinfo that
+      // says size 0 and gives nothing to copy_file_range. Read it instead.
+    }
+    const ring = req.size > 0 ? this.ringState() : null;
+    let method: CopyMethod = "read_write";
+    let pos = 0;
+    if (ring) {
+      const r = ring.copyRange(src, dst, 0, req.size, req.cancel);
+      if (!r.ok) return r;
+      method = "io_uring";
+      pos = r.bytes;
+      if (r.eof) return { ok: true, method, bytes: pos };
+    }
+    // To EOF: a file that grew since it was opened is copied whole.
+    const tail = this.rangeByReadWrite(src, dst, pos, Infinity, false, req);
+    return tail.ok ? { ok: true, method, bytes: pos + tail.bytes } : tail;
+  }
+
+  /** Data extents only; holes are left as holes and the size set at the end. */
+  private copyExtents(src: number, dst: number, req: CopyRequest): CopyOutcome {
+    const { SEEK_DATA, SEEK_HOLE } = this.c;
+    const skipZeros = req.sparse === "always";
+    let method: CopyMethod | undefined;
+    let useKernel = req.reflink !== "never" && !skipZeros;
+    let bytes = 0;
+    let pos = 0;
+    for (;;) {
+      if (this.isCancelled(req)) return cancelled;
+      const data = this.shim.blit_lseek(src, pos, SEEK_DATA);
+      if (data === -E.ENXIO) break;
+      if (data < 0) {
+        // No hole reporting here after all: copy the rest front to back.
+        if (pos === 0) return skipZeros ? this.finishSize(src, dst, this.rangeByReadWrite(src, dst, 0, Infinity, true, req), "read_write") : this.copyLinear(src, dst, req);
+        return { ok: false, stage: "read", errno: -data };
+      }
+      const hole = this.shim.blit_lseek(src, data, SEEK_HOLE);
+      if (hole < 0) return { ok: false, stage: "read", errno: -hole };
+      let r: RangeResult | undefined;
+      if (useKernel) {
+        r = this.rangeByKernel(src, dst, data, hole - data, req);
+        if (r === undefined) useKernel = false;
+        else method ??= "copy_file_range";
+      }
+      if (r === undefined) {
+        const ring = skipZeros ? null : this.ringState();
+        if (ring) {
+          r = ring.copyRange(src, dst, data, hole - data, req.cancel);
+          method ??= "io_uring";
+        } else {
+          r = this.rangeByReadWrite(src, dst, data, hole - data, skipZeros, req);
+          method ??= "read_write";
+        }
+      }
+      if (!r.ok) return r;
+      bytes += r.bytes;
+      if (r.bytes < hole - data) break; // the file shrank under us
+      pos = hole;
+    }
+    return this.finishSize(src, dst, { ok: true, bytes, eof: true }, method ?? "read_write");
+  }
+
+  /** Sets dst's size to src's as it is now, which recreates a trailing hole. */
+  private finishSize(src: number, dst: number, r: RangeResult, method: CopyMethod): CopyOutcome {
+    if (!r.ok) return r;
+    const end = this.shim.blit_lseek(src, 0, 2 /* SEEK_END */);
+    if (end < 0) return { ok: false, stage: "read", errno: -end };
+    const t = this.shim.blit_ftruncate(dst, end);
+    if (t < 0) return { ok: false, stage: "write", errno: -t };
+    return { ok: true, method, bytes: r.bytes };
+  }
+
+  /**
+   * copy_file_range over [start, start + length) or to EOF. undefined when
+   * the kernel cannot do it for this pair and nothing was copied.
+   */
+  private rangeByKernel(src: number, dst: number, start: number, length: number, req: CopyRequest): RangeResult | undefined {
+    let copied = 0;
+    while (copied < length) {
+      if (this.isCancelled(req)) return cancelled;
+      const n = this.shim.blit_copy_file_range(src, start + copied, dst, start + copied, Math.min(CFR_CHUNK, length - copied));
+      if (n < 0) {
+        if (copied === 0 && CFR_FALLBACK.has(-n)) return undefined;
+        return { ok: false, stage: "write", errno: -n };
+      }
+      if (n === 0) return { ok: true, bytes: copied, eof: true };
+      copied += n;
+    }
+    return { ok: true, bytes: copied, eof: false };
+  }
+
+  private rangeByReadWrite(src: number, dst: number, start: number, length: number, skipZeros: boolean, req: CopyRequest): RangeResult {
+    this.buffer ??= new Uint8Array(RW_CHUNK);
+    const buf = this.buffer;
+    let copied = 0;
+    while (copied < length) {
+      if (this.isCancelled(req)) return cancelled;
+      const pos = start + copied;
+      const n = this.shim.blit_pread(src, buf, Math.min(buf.length, length - copied), pos);
+      if (n < 0) return { ok: false, stage: "read", errno: -n };
+      if (n === 0) return { ok: true, bytes: copied, eof: true };
+      const w = skipZeros ? this.writeSkippingZeros(dst, buf, n, pos) : this.writeAll(dst, buf, 0, n, pos);
+      if (w < 0) return { ok: false, stage: "write", errno: -w };
+      copied += n;
+    }
+    return { ok: true, bytes: copied, eof: false };
+  }
+
+  private writeAll(dst: number, buf: Uint8Array, from: number, to: number, pos: number): number {
+    let done = from;
+    while (done < to) {
+      const w = this.shim.blit_pwrite(dst, done === 0 ? buf : buf.subarray(done), to - done, pos + done - from);
+      if (w < 0) return w;
+      done += w;
+    }
+    return 0;
+  }
+
+  /** Writes only the blocks that are not all zeros; the others become holes. */
+  private writeSkippingZeros(dst: number, buf: Uint8Array, n: number, pos: number): number {
+    const words = new BigUint64Array(buf.buffer, buf.byteOffset, Math.floor(n / 8));
+    let runStart = -1;
+    for (let block = 0; block < n; block += ZERO_BLOCK) {
+      const end = Math.min(block + ZERO_BLOCK, n);
+      let zero = end - block === ZERO_BLOCK;
+      for (let w = block / 8; zero && w < end / 8; w++) if (words[w] !== 0n) zero = false;
+      if (!zero && runStart < 0) runStart = block;
+      if (zero && runStart >= 0) {
+        const r = this.writeAll(dst, buf, runStart, block, pos + runStart);
+        if (r < 0) return r;
+        runStart = -1;
+      }
+    }
+    if (runStart >= 0) return this.writeAll(dst, buf, runStart, n, pos + runStart);
+    return 0;
+  }
+}

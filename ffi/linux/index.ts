@@ -1,0 +1,303 @@
+// The Linux backend: the Backend contract over the native shim. Every call is
+// relative to a directory descriptor; names are passed as bytes.
+
+import { release } from "node:os";
+import type {
+  Backend,
+  BackendReport,
+  CopyOutcome,
+  CopyRequest,
+  DirEntry,
+  FilesystemReport,
+  Name,
+  Stat,
+  Times,
+} from "../backend.ts";
+import { DataCopier } from "./copy-data.ts";
+import { ioUringReport, probeFilesystem } from "./probe.ts";
+import { type Constants, LINUX_ERRNO, openShim, type Shim } from "./shim.ts";
+
+const DIRENT_BUFFER = 64 << 10;
+const PATH_SCRATCH = 4097;
+/** Linux caps an xattr value and a name list at 64 KiB. */
+const XATTR_MAX = 64 << 10;
+const NO_NAME = new Uint8Array(0);
+
+export class LinuxBackend implements Backend {
+  readonly id = "linux";
+  readonly errno = LINUX_ERRNO;
+  readonly cwd: number;
+  readonly sharedHandles = true;
+
+  private readonly scratch = [new Uint8Array(PATH_SCRATCH), new Uint8Array(PATH_SCRATCH)];
+  private readonly statBuf = new Uint8Array(256);
+  private readonly statView = new DataView(this.statBuf.buffer);
+  private readonly direntBuf = new Uint8Array(DIRENT_BUFFER);
+  private readonly direntView = new DataView(this.direntBuf.buffer);
+  private readonly xattrBuf = new Uint8Array(XATTR_MAX);
+  private readonly errBuf = new Uint8Array(256);
+  private readonly decoder = new TextDecoder();
+  private readonly errorText = new Map<number, string>();
+  private readonly data: DataCopier;
+
+  private constructor(
+    private readonly shim: Shim,
+    private readonly c: Constants,
+    readonly shimPath: string,
+  ) {
+    this.cwd = c.AT_FDCWD;
+    this.data = new DataCopier(shim, c, (errno) => this.strerror(errno));
+  }
+
+  static open(path: string): LinuxBackend {
+    const { shim, constants } = openShim(path);
+    return new LinuxBackend(shim, constants, path);
+  }
+
+  /** Copies a name into a scratch buffer with its NUL; slot picks the buffer. */
+  private cstr(name: Name, slot: 0 | 1): Uint8Array {
+    let buf = this.scratch[slot]!;
+    if (name.length + 1 > buf.length) {
+      buf = new Uint8Array(name.length + 1);
+      this.scratch[slot] = buf;
+    }
+    buf.set(name);
+    buf[name.length] = 0;
+    return buf;
+  }
+
+  strerror(errno: number): string {
+    let text = this.errorText.get(errno);
+    if (text === undefined) {
+      const n = this.shim.blit_strerror(errno, this.errBuf, this.errBuf.length);
+      text = this.decoder.decode(this.errBuf.subarray(0, n));
+      this.errorText.set(errno, text);
+    }
+    return text;
+  }
+
+  raiseFileLimit(): number {
+    return this.shim.blit_raise_nofile();
+  }
+
+  // ---------------------------------------------------------------- directories
+
+  openDir(dir: number, name: Name, follow: boolean): number {
+    const c = this.c;
+    const flags = c.O_RDONLY | c.O_DIRECTORY | c.O_CLOEXEC | c.O_NONBLOCK | (follow ? 0 : c.O_NOFOLLOW);
+    return this.shim.blit_openat(dir, this.cstr(name, 0), flags, 0);
+  }
+
+  readDir(dir: number): DirEntry[] | number {
+    const entries: DirEntry[] = [];
+    const buf = this.direntBuf;
+    const view = this.direntView;
+    for (;;) {
+      const n = this.shim.blit_getdents64(dir, buf, buf.length);
+      if (n < 0) return n;
+      if (n === 0) return entries;
+      let off = 0;
+      while (off < n) {
+        // struct linux_dirent64: u64 ino, i64 off, u16 reclen, u8 type, name
+        const reclen = view.getUint16(off + 16, true);
+        const nameStart = off + 19;
+        let nameEnd = nameStart;
+        while (buf[nameEnd] !== 0) nameEnd++;
+        const len = nameEnd - nameStart;
+        const isDot = (len === 1 && buf[nameStart] === 0x2e) ||
+          (len === 2 && buf[nameStart] === 0x2e && buf[nameStart + 1] === 0x2e);
+        if (!isDot) entries.push({ name: buf.slice(nameStart, nameEnd) });
+        off += reclen;
+      }
+    }
+  }
+
+  makeDir(dir: number, name: Name, mode: number): number {
+    return this.shim.blit_mkdirat(dir, this.cstr(name, 0), mode);
+  }
+
+  // ---------------------------------------------------------------- stat
+
+  private parseStatx(): Stat {
+    const v = this.statView;
+    const u64 = (off: number) => v.getUint32(off, true) + v.getUint32(off + 4, true) * 4294967296;
+    return {
+      nlink: v.getUint32(16, true),
+      uid: v.getUint32(20, true),
+      gid: v.getUint32(24, true),
+      mode: v.getUint16(28, true),
+      ino: v.getBigUint64(32, true),
+      size: u64(40),
+      blocks: u64(48),
+      atimeSec: Number(v.getBigInt64(64, true)),
+      atimeNsec: v.getUint32(72, true),
+      mtimeSec: Number(v.getBigInt64(112, true)),
+      mtimeNsec: v.getUint32(120, true),
+      rdevMajor: v.getUint32(128, true),
+      rdevMinor: v.getUint32(132, true),
+      dev: v.getUint32(136, true) * 4294967296 + v.getUint32(140, true),
+    };
+  }
+
+  stat(dir: number, name: Name, follow: boolean): Stat | number {
+    const flags = follow ? 0 : this.c.AT_SYMLINK_NOFOLLOW;
+    const r = this.shim.blit_statx(dir, this.cstr(name, 0), flags, this.c.STATX_BASIC_STATS, this.statBuf);
+    return r < 0 ? r : this.parseStatx();
+  }
+
+  fstat(fd: number): Stat | number {
+    const r = this.shim.blit_statx(fd, this.cstr(NO_NAME, 0), this.c.AT_EMPTY_PATH, this.c.STATX_BASIC_STATS, this.statBuf);
+    return r < 0 ? r : this.parseStatx();
+  }
+
+  // ---------------------------------------------------------------- files
+
+  openRead(dir: number, name: Name, follow: boolean): number {
+    const c = this.c;
+    // O_NONBLOCK: a file swapped for a fifo after our stat must not hang us.
+    const flags = c.O_RDONLY | c.O_CLOEXEC | c.O_NOCTTY | c.O_NONBLOCK | (follow ? 0 : c.O_NOFOLLOW);
+    return this.shim.blit_openat(dir, this.cstr(name, 0), flags, 0);
+  }
+
+  createFile(dir: number, name: Name, mode: number, truncate = false): number {
+    const c = this.c;
+    const flags = c.O_WRONLY | c.O_CREAT | (truncate ? c.O_TRUNC : c.O_EXCL) | c.O_NOFOLLOW | c.O_CLOEXEC | c.O_NOCTTY;
+    return this.shim.blit_openat(dir, this.cstr(name, 0), flags, mode);
+  }
+
+  close(fd: number): void {
+    this.shim.blit_close(fd);
+  }
+
+  copyData(src: number, dst: number, request: CopyRequest): CopyOutcome {
+    return this.data.copy(src, dst, request);
+  }
+
+  // ---------------------------------------------------------------- links and names
+
+  readLink(dir: number, name: Name): Uint8Array | number {
+    let size = 256;
+    for (;;) {
+      const buf = new Uint8Array(size);
+      const n = this.shim.blit_readlinkat(dir, this.cstr(name, 0), buf, size);
+      if (n < 0) return n;
+      if (n < size) return buf.slice(0, n);
+      size *= 4;
+    }
+  }
+
+  makeSymlink(target: Uint8Array, dir: number, name: Name): number {
+    return this.shim.blit_symlinkat(this.cstr(target, 1), dir, this.cstr(name, 0));
+  }
+
+  makeLink(fromDir: number, fromName: Name, toDir: number, toName: Name): number {
+    return this.shim.blit_linkat(fromDir, this.cstr(fromName, 0), toDir, this.cstr(toName, 1), 0);
+  }
+
+  makeNode(dir: number, name: Name, mode: number, rdevMajor: number, rdevMinor: number): number {
+    // glibc's makedev() encoding of dev_t.
+    const dev = (BigInt(rdevMajor & 0xfffff000) << 32n) | (BigInt(rdevMajor & 0xfff) << 8n) |
+      (BigInt(rdevMinor & 0xffffff00) << 12n) | BigInt(rdevMinor & 0xff);
+    return this.shim.blit_mknodat(dir, this.cstr(name, 0), mode, dev);
+  }
+
+  rename(fromDir: number, fromName: Name, toDir: number, toName: Name, replace: boolean): number {
+    const flags = replace ? 0 : this.c.RENAME_NOREPLACE;
+    return this.shim.blit_renameat2(fromDir, this.cstr(fromName, 0), toDir, this.cstr(toName, 1), flags);
+  }
+
+  remove(dir: number, name: Name, isDir: boolean): number {
+    return this.shim.blit_unlinkat(dir, this.cstr(name, 0), isDir ? this.c.AT_REMOVEDIR : 0);
+  }
+
+  canWrite(dir: number, name: Name): number {
+    return this.shim.blit_faccessat(dir, this.cstr(name, 0), this.c.W_OK, this.c.AT_EACCESS | this.c.AT_SYMLINK_NOFOLLOW);
+  }
+
+  // ---------------------------------------------------------------- metadata
+
+  chownFd(fd: number, uid: number, gid: number): number {
+    return this.shim.blit_fchown(fd, uid, gid);
+  }
+
+  chownAt(dir: number, name: Name, uid: number, gid: number): number {
+    return this.shim.blit_fchownat(dir, this.cstr(name, 0), uid, gid, this.c.AT_SYMLINK_NOFOLLOW);
+  }
+
+  chmodFd(fd: number, mode: number): number {
+    return this.shim.blit_fchmod(fd, mode);
+  }
+
+  chmodAt(dir: number, name: Name, mode: number): number {
+    return this.shim.blit_fchmodat(dir, this.cstr(name, 0), mode, 0);
+  }
+
+  setTimesFd(fd: number, t: Times): number {
+    return this.shim.blit_futimens(fd, t.atimeSec, t.atimeNsec, t.mtimeSec, t.mtimeNsec);
+  }
+
+  setTimesAt(dir: number, name: Name, t: Times): number {
+    return this.shim.blit_utimensat(dir, this.cstr(name, 0), t.atimeSec, t.atimeNsec, t.mtimeSec, t.mtimeNsec, this.c.AT_SYMLINK_NOFOLLOW);
+  }
+
+  // ---------------------------------------------------------------- extended attributes
+
+  private splitNames(n: number): Name[] | number {
+    if (n < 0) return n;
+    const names: Name[] = [];
+    let start = 0;
+    for (let i = 0; i < n; i++) {
+      if (this.xattrBuf[i] === 0) {
+        if (i > start) names.push(this.xattrBuf.slice(start, i));
+        start = i + 1;
+      }
+    }
+    return names;
+  }
+
+  listXattrs(fd: number): Name[] | number {
+    return this.splitNames(this.shim.blit_flistxattr(fd, this.xattrBuf, XATTR_MAX));
+  }
+
+  listXattrsAt(dir: number, name: Name): Name[] | number {
+    return this.splitNames(this.shim.blit_llistxattrat(dir, this.cstr(name, 0), this.xattrBuf, XATTR_MAX));
+  }
+
+  getXattr(fd: number, attr: Name): Uint8Array | number {
+    const n = this.shim.blit_fgetxattr(fd, this.cstr(attr, 1), this.xattrBuf, XATTR_MAX);
+    return n < 0 ? n : this.xattrBuf.slice(0, n);
+  }
+
+  getXattrAt(dir: number, name: Name, attr: Name): Uint8Array | number {
+    const n = this.shim.blit_lgetxattrat(dir, this.cstr(name, 0), this.cstr(attr, 1), this.xattrBuf, XATTR_MAX);
+    return n < 0 ? n : this.xattrBuf.slice(0, n);
+  }
+
+  setXattr(fd: number, attr: Name, value: Uint8Array): number {
+    return this.shim.blit_fsetxattr(fd, this.cstr(attr, 1), value, value.length, 0);
+  }
+
+  setXattrAt(dir: number, name: Name, attr: Name, value: Uint8Array): number {
+    return this.shim.blit_lsetxattrat(dir, this.cstr(name, 0), this.cstr(attr, 1), value, value.length, 0);
+  }
+
+  // ---------------------------------------------------------------- reports
+
+  report(): BackendReport {
+    const ring = this.data.ringState();
+    return {
+      backend: "linux (native shim over liburing)",
+      details: [
+        ["shim", this.shimPath],
+        ["kernel", release()],
+        ["io_uring", ioUringReport(this.shim, (e) => this.strerror(e))],
+        ["io_uring ring", ring ? "set up" : `not used: ${this.data.ringFailure}`],
+        ["open file limit", String(this.raiseFileLimit())],
+      ],
+    };
+  }
+
+  probeFilesystem(dir: number): FilesystemReport | number {
+    return probeFilesystem(this, this.shim, this.c, this.data.ringState() !== null, dir);
+  }
+}

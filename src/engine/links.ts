@@ -1,0 +1,132 @@
+// Hard-link groups across workers: a table in shared memory keyed by the
+// source's (dev, ino). The first worker to meet an inode claims it and copies
+// it; any other path to the same inode waits for that copy and links to it.
+// The claimer never waits between claiming and publishing, and waiters only
+// wait once their own claims are published, so no two workers wait on each
+// other.
+
+const SLOT_INTS = 8;
+const EMPTY = 0;
+const WRITING = 1;
+const COPYING = 2;
+const DONE = 3;
+const FAILED = 4;
+// Slot fields after the state word.
+const DEV_LO = 1;
+const DEV_HI = 2;
+const INO_LO = 3;
+const INO_HI = 4;
+const PATH_AT = 5;
+const PATH_LEN = 6;
+const ROOT_FD = 7;
+
+const DEFAULT_SLOTS = 1 << 17;
+const DEFAULT_ARENA = 16 << 20;
+
+/** Where the first copy of an inode went: a path below a directory kept open for the run. */
+export interface LinkTarget {
+  rootFd: number;
+  path: Uint8Array;
+}
+
+export type Claim = { first: true; slot: number } | { first: false; slot: number };
+
+export class LinkTable {
+  private readonly slots: Int32Array;
+  private readonly arena: Uint8Array;
+  /** Bytes of the arena handed out so far (Atomics). */
+  private readonly arenaUsed: Int32Array;
+  private readonly mask: number;
+
+  constructor(shared: SharedArrayBuffer) {
+    const view = new Int32Array(shared, 0, 2);
+    const slotCount = view[0]!;
+    this.arenaUsed = new Int32Array(shared, 4, 1);
+    this.slots = new Int32Array(shared, 8, slotCount * SLOT_INTS);
+    this.arena = new Uint8Array(shared, 8 + slotCount * SLOT_INTS * 4);
+    this.mask = slotCount - 1;
+  }
+
+  /** Shared memory for a table; pages are only touched as slots fill. */
+  static allocate(slotCount = DEFAULT_SLOTS, arenaBytes = DEFAULT_ARENA): SharedArrayBuffer {
+    const shared = new SharedArrayBuffer(8 + slotCount * SLOT_INTS * 4 + arenaBytes);
+    new Int32Array(shared, 0, 1)[0] = slotCount;
+    return shared;
+  }
+
+  /** Claims the inode, or finds who has. undefined when the table is full. */
+  claim(dev: number, ino: bigint): Claim | undefined {
+    const devLo = dev >>> 0;
+    const devHi = Math.floor(dev / 4294967296) | 0;
+    const inoLo = Number(ino & 0xffffffffn) | 0;
+    const inoHi = Number(ino >> 32n) | 0;
+    let index = (Math.imul(inoLo ^ inoHi, 0x9e3779b1) ^ Math.imul(devLo, 0x85ebca6b)) & this.mask;
+    for (let probes = 0; probes <= this.mask; probes++) {
+      const base = index * SLOT_INTS;
+      let state = Atomics.load(this.slots, base);
+      if (state === EMPTY) {
+        if (Atomics.compareExchange(this.slots, base, EMPTY, WRITING) === EMPTY) {
+          this.slots[base + DEV_LO] = devLo;
+          this.slots[base + DEV_HI] = devHi;
+          this.slots[base + INO_LO] = inoLo;
+          this.slots[base + INO_HI] = inoHi;
+          Atomics.store(this.slots, base, COPYING);
+          Atomics.notify(this.slots, base);
+          return { first: true, slot: index };
+        }
+        state = Atomics.load(this.slots, base);
+      }
+      while (state === WRITING) {
+        Atomics.wait(this.slots, base, WRITING, 10);
+        state = Atomics.load(this.slots, base);
+      }
+      if (
+        this.slots[base + DEV_LO] === (devLo | 0) && this.slots[base + DEV_HI] === devHi &&
+        this.slots[base + INO_LO] === inoLo && this.slots[base + INO_HI] === inoHi
+      ) {
+        return { first: false, slot: index };
+      }
+      index = (index + 1) & this.mask;
+    }
+    return undefined;
+  }
+
+  /** The first copy is in place: others may link to it. */
+  publish(slot: number, target: LinkTarget): void {
+    const base = slot * SLOT_INTS;
+    const at = Atomics.add(this.arenaUsed, 0, target.path.length);
+    if (at + target.path.length > this.arena.length) {
+      this.abandon(slot);
+      return;
+    }
+    this.arena.set(target.path, at);
+    this.slots[base + PATH_AT] = at;
+    this.slots[base + PATH_LEN] = target.path.length;
+    this.slots[base + ROOT_FD] = target.rootFd;
+    Atomics.store(this.slots, base, DONE);
+    Atomics.notify(this.slots, base);
+  }
+
+  /** The first copy failed or was skipped: others copy for themselves. */
+  abandon(slot: number): void {
+    const base = slot * SLOT_INTS;
+    Atomics.store(this.slots, base, FAILED);
+    Atomics.notify(this.slots, base);
+  }
+
+  /** Waits for the claimer; the first copy's place, or undefined if there is none. */
+  wait(slot: number): LinkTarget | undefined {
+    const base = slot * SLOT_INTS;
+    let state = Atomics.load(this.slots, base);
+    while (state === COPYING) {
+      Atomics.wait(this.slots, base, COPYING);
+      state = Atomics.load(this.slots, base);
+    }
+    if (state !== DONE) return undefined;
+    const at = this.slots[base + PATH_AT]!;
+    return {
+      rootFd: this.slots[base + ROOT_FD]!,
+      path: this.arena.slice(at, at + this.slots[base + PATH_LEN]!),
+    };
+  }
+}

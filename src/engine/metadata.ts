@@ -1,0 +1,117 @@
+// Metadata of a copied entry, in the order that keeps each part: owner first
+// (chown clears setuid/setgid and file capabilities), then extended
+// attributes and ACLs, then the mode (which restores setuid/setgid), then the
+// timestamps, last, since every other change touches ctime and may touch mtime.
+
+import type { Backend, Name, Stat } from "../../ffi/index.ts";
+import type { EngineOptions, Preserve } from "../options.ts";
+import { quote } from "../quote.ts";
+import type { Reporter } from "./report.ts";
+
+/** An entry with a descriptor (file, directory) or without (symlink, device, fifo). */
+export type Target = { fd: number } | { dir: number; name: Name };
+
+export type Xattrs = [name: Name, value: Uint8Array][];
+
+const decoder = new TextDecoder();
+const ACL_PREFIX = "system.posix_acl_";
+const SELINUX = "security.selinux";
+
+/** Which --preserve attribute an xattr belongs to. */
+function categoryOf(name: Name): keyof Preserve {
+  const text = decoder.decode(name);
+  if (text.startsWith(ACL_PREFIX)) return "mode";
+  if (text === SELINUX) return "context";
+  return "xattr";
+}
+
+export class MetadataWriter {
+  private readonly anyXattrs: boolean;
+
+  constructor(
+    private readonly b: Backend,
+    private readonly o: EngineOptions,
+    private readonly report: Reporter,
+  ) {
+    this.anyXattrs = o.preserve.mode || o.preserve.xattr || o.preserve.context;
+  }
+
+  /** The source's xattrs this run keeps (none unless asked for). */
+  readXattrs(src: Target): Xattrs {
+    if (!this.anyXattrs) return [];
+    const b = this.b;
+    const names = "fd" in src ? b.listXattrs(src.fd) : b.listXattrsAt(src.dir, src.name);
+    if (typeof names === "number") return [];
+    const out: Xattrs = [];
+    for (const name of names) {
+      if (!this.o.preserve[categoryOf(name)]) continue;
+      const value = "fd" in src ? b.getXattr(src.fd, name) : b.getXattrAt(src.dir, src.name, name);
+      // Removed since it was listed: nothing to keep.
+      if (typeof value !== "number") out.push([name, value]);
+    }
+    return out;
+  }
+
+  /**
+   * Applies what the options keep. mode is the final permission bits, or
+   * undefined to leave them (symlinks); keepTimes false skips the times (a
+   * directory whose copy was cut short). Returns false after reporting an
+   * error that makes the copy a failure.
+   */
+  apply(dst: Target, st: Stat, xattrs: Xattrs, path: Uint8Array, mode: number | undefined, keepTimes = true): boolean {
+    const b = this.b;
+    const { preserve } = this.o;
+    if (preserve.ownership) this.chown(dst, st, path);
+    if (xattrs.length && !this.setXattrs(dst, xattrs, path)) return false;
+    if (mode !== undefined) {
+      const r = "fd" in dst ? b.chmodFd(dst.fd, mode) : b.chmodAt(dst.dir, dst.name, mode);
+      if (r < 0) {
+        this.report.fail(`setting permissions for ${quote(path)}: ${b.strerror(-r)}`);
+        return false;
+      }
+    }
+    if (preserve.timestamps && keepTimes) {
+      const r = "fd" in dst ? b.setTimesFd(dst.fd, st) : b.setTimesAt(dst.dir, dst.name, st);
+      // Some filesystems cannot time a symlink; cp stays quiet about it too.
+      const symlinkQuirk = !("fd" in dst) && (r === -b.errno.EOPNOTSUPP || r === -b.errno.EPERM);
+      if (r < 0 && !symlinkQuirk) {
+        this.report.fail(`preserving times for ${quote(path)}: ${b.strerror(-r)}`);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** chown as cp does it: a non-root user keeps at least the group if allowed, silently. */
+  private chown(dst: Target, st: Stat, path: Uint8Array): void {
+    const b = this.b;
+    const E = b.errno;
+    const set = (uid: number, gid: number) =>
+      "fd" in dst ? b.chownFd(dst.fd, uid, gid) : b.chownAt(dst.dir, dst.name, uid, gid);
+    const r = set(st.uid, st.gid);
+    if (r === 0) return;
+    if (r === -E.EPERM || r === -E.EINVAL) {
+      set(-1 >>> 0, st.gid);
+      return;
+    }
+    this.report.warn(`failed to preserve ownership for ${quote(path)}: ${b.strerror(-r)}`);
+  }
+
+  private setXattrs(dst: Target, xattrs: Xattrs, path: Uint8Array): boolean {
+    const b = this.b;
+    const E = b.errno;
+    for (const [name, value] of xattrs) {
+      const r = "fd" in dst ? b.setXattr(dst.fd, name, value) : b.setXattrAt(dst.dir, dst.name, name, value);
+      if (r === 0) continue;
+      const unsupported = r === -E.ENOTSUP || r === -E.EOPNOTSUPP;
+      const notAllowed = r === -E.EPERM || r === -E.EACCES;
+      // With -a alone, attributes this filesystem or user cannot have are
+      // dropped quietly, as cp -a does; asked for by name, they are errors.
+      if ((unsupported || notAllowed) && !this.o.require[categoryOf(name)]) continue;
+      const what = unsupported ? "attributes" : `attribute ${quote(name)}`;
+      this.report.fail(`setting ${what} for ${quote(path)}: ${b.strerror(-r)}`);
+      return false;
+    }
+    return true;
+  }
+}

@@ -1,0 +1,77 @@
+// What a worker did and has to say, collected per task and handed to the pool,
+// which adds up the counts and prints the messages.
+
+import { COPY_METHODS, type CopyMethod } from "../../ffi/index.ts";
+
+export interface Counts {
+  files: number;
+  directories: number;
+  symlinks: number;
+  specials: number;
+  hardlinks: number;
+  bytes: number;
+  skipped: number;
+  errors: number;
+  /** Listed, then gone before they could be copied. */
+  vanished: number;
+  /** Copied while they were being written to. */
+  changed: number;
+  methods: Record<CopyMethod, number>;
+}
+
+export function emptyCounts(): Counts {
+  return {
+    files: 0,
+    directories: 0,
+    symlinks: 0,
+    specials: 0,
+    hardlinks: 0,
+    bytes: 0,
+    skipped: 0,
+    errors: 0,
+    vanished: 0,
+    changed: 0,
+    methods: Object.fromEntries(COPY_METHODS.map((m) => [m, 0])) as Record<CopyMethod, number>,
+  };
+}
+
+export function addCounts(into: Counts, from: Counts): void {
+  for (const key of Object.keys(from) as (keyof Counts)[]) {
+    if (key === "methods") for (const method of COPY_METHODS) into.methods[method] += from.methods[method];
+    else into[key] += from[key];
+  }
+}
+
+export interface Output {
+  /** Lines for stdout (the verbose listing). */
+  out: string[];
+  /** Error messages, without the "blit: " prefix. */
+  errors: string[];
+  warnings: string[];
+}
+
+export class Reporter {
+  counts = emptyCounts();
+  output: Output = { out: [], errors: [], warnings: [] };
+
+  fail(message: string): void {
+    this.output.errors.push(message);
+    this.counts.errors++;
+  }
+
+  warn(message: string): void {
+    this.output.warnings.push(message);
+  }
+
+  list(line: string): void {
+    this.output.out.push(line);
+  }
+
+  /** Hands over what was counted and said since the last call. */
+  drain(): { counts: Counts; output: Output } {
+    const result = { counts: this.counts, output: this.output };
+    this.counts = emptyCounts();
+    this.output = { out: [], errors: [], warnings: [] };
+    return result;
+  }
+}

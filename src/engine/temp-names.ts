@@ -1,0 +1,40 @@
+// Temporary names for files being written: recognisable, unique per process,
+// run and worker, and carrying the writer's pid so that a later run can tell
+// leftovers of a dead run (removed) from a live run's files (left alone).
+
+import { toBytes } from "./paths.ts";
+
+const PATTERN = /^\.blit-(\d+)-[0-9a-f]{8}-\d+-[0-9a-z]+\.tmp$/;
+const decoder = new TextDecoder();
+
+export class TempNames {
+  private serial = 0;
+
+  constructor(
+    private readonly runId: string,
+    private readonly workerIndex: number,
+  ) {}
+
+  next(): Uint8Array {
+    return toBytes(`.blit-${process.pid}-${this.runId}-${this.workerIndex}-${(this.serial++).toString(36)}.tmp`);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, it is just not ours to signal.
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** True for a temporary file left by a blit process that no longer runs. */
+export function isLeftover(name: Uint8Array): boolean {
+  if (name.length > 64 || name[0] !== 0x2e) return false;
+  const match = PATTERN.exec(decoder.decode(name));
+  if (!match) return false;
+  const pid = Number(match[1]);
+  return pid !== process.pid && !alive(pid);
+}
