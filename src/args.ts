@@ -161,6 +161,7 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
   let sparse: Sparse = "auto";
   const preserve: Preserve = { ...PRESERVE_NONE };
   const require: Preserve = { ...PRESERVE_NONE };
+  let defaultModes = false;
   const keep = (attrs: (keyof Preserve)[], on: boolean, required: boolean) => {
     for (const attr of attrs) {
       preserve[attr] = on;
@@ -193,12 +194,18 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
       case "p":
         keep(attributeList(PRESERVE_DEFAULT, "preserve"), true, true);
         break;
-      case "preserve":
-        keep(attributeList(value || PRESERVE_DEFAULT, "preserve"), true, true);
+      case "preserve": {
+        const attrs = attributeList(value || PRESERVE_DEFAULT, "preserve");
+        keep(attrs, true, true);
+        if (attrs.includes("mode")) defaultModes = false;
         break;
-      case "no-preserve":
-        keep(attributeList(value ?? "", "no-preserve"), false, false);
+      }
+      case "no-preserve": {
+        const attrs = attributeList(value ?? "", "no-preserve");
+        keep(attrs, false, false);
+        if (attrs.includes("mode")) defaultModes = true;
         break;
+      }
       case "reflink":
         reflink = value ? oneOf(value, "reflink", ["auto", "always", "never"] as const) : "always";
         break;
@@ -228,6 +235,7 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
     dereference: dereference ?? (recursive ? "never" : "always"),
     preserve,
     require,
+    defaultModes,
     noClobber: Boolean(args["no-clobber"]),
     force: Boolean(args.force),
     reflink,

@@ -28,6 +28,8 @@ export interface CopyOptions {
   preserve: Preserve;
   /** Asked for by name (-p, --preserve=): failing to keep them is an error. With -a alone, as with cp, it is not. */
   require: Preserve;
+  /** --no-preserve=mode: new files get the default 0666, directories 0777, less the umask. */
+  defaultModes: boolean;
   noClobber: boolean;
   force: boolean;
   reflink: Reflink;
@@ -47,6 +49,7 @@ export interface EngineOptions {
   dereference: Dereference;
   preserve: Preserve;
   require: Preserve;
+  defaultModes: boolean;
   noClobber: boolean;
   force: boolean;
   reflink: Reflink;

@@ -51,6 +51,7 @@ function engineOptions(options: CopyOptions): EngineOptions {
     dereference: options.dereference,
     preserve: options.preserve,
     require: options.require,
+    defaultModes: options.defaultModes,
     noClobber: options.noClobber,
     force: options.force,
     reflink: options.reflink,

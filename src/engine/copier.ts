@@ -279,10 +279,17 @@ export class Copier {
   /** Applies a directory's metadata once everything inside it is written, then closes it. */
   finishDirectory(f: DirFinish): void {
     const b = this.b;
-    const { preserve, umask } = this.o;
+    const { preserve } = this.o;
     const st = f.stat;
     const xattrs = this.meta.readXattrs({ fd: f.srcFd });
-    const mode = preserve.mode ? st.mode & 0o7777 : f.created ? st.mode & 0o777 & ~umask : undefined;
+    // An existing directory keeps its mode unless modes are preserved.
+    let mode = preserve.mode || f.created ? this.meta.modeFor("dir", st) : undefined;
+    if (!preserve.mode && f.created) {
+      // As mkdir would have made it: the sticky bit kept, and setgid only as
+      // inherited from a setgid parent.
+      const made = b.fstat(f.dstFd);
+      if (typeof made !== "number" && mode !== undefined) mode |= made.mode & 0o2000;
+    }
     // A directory whose copy was cut short keeps its mode but not the times
     // that would make it look complete.
     this.meta.apply({ fd: f.dstFd }, st, xattrs, f.dstPath, mode, !(this.cancelled || f.incomplete));
@@ -371,7 +378,7 @@ export class Copier {
   private copyFile(e: Entry, existing: Stat | undefined): boolean {
     const b = this.b;
     const E = b.errno;
-    const { preserve, umask, inplace } = this.o;
+    const { inplace } = this.o;
     const srcFd = b.openRead(e.srcDir, e.srcName, e.follow);
     if (srcFd < 0) {
       if (!this.vanished(e, -srcFd)) this.report.fail(`cannot open ${quote(e.srcPath)} for reading: ${this.why(-srcFd)}`);
@@ -420,7 +427,7 @@ export class Copier {
       this.report.counts.changed++;
     }
     const xattrs = this.meta.readXattrs({ fd: srcFd });
-    const mode = preserve.mode ? st.mode & 0o7777 : existing ? existing.mode & 0o7777 : st.mode & 0o777 & ~umask;
+    const mode = this.meta.modeFor("file", st, existing);
     if (!this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, mode)) return abandon(undefined);
     b.close(srcFd);
     b.close(dstFd);
@@ -447,9 +454,8 @@ export class Copier {
 
   private copySpecial(e: Entry): boolean {
     const st = e.stat;
-    const { preserve, umask } = this.o;
     const xattrs = this.meta.readXattrs({ dir: e.srcDir, name: e.srcName });
-    const mode = preserve.mode ? st.mode & 0o7777 : st.mode & 0o777 & ~umask;
+    const mode = this.meta.modeFor("special", st);
     const make = (name: Name) => this.b.makeNode(e.dstDir, name, st.mode & (S_IFMT | 0o777), st.rdevMajor, st.rdevMinor);
     return this.makeAndCommit(e, "special file", xattrs, mode, make, () => {
       this.report.counts.specials++;

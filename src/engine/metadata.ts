@@ -3,7 +3,7 @@
 // attributes and ACLs, then the mode (which restores setuid/setgid), then the
 // timestamps, last, since every other change touches ctime and may touch mtime.
 
-import type { Backend, Name, Stat } from "../../ffi/index.ts";
+import { type Backend, type Name, type Stat, S_IFMT, S_IFSOCK } from "../../ffi/index.ts";
 import type { EngineOptions, Preserve } from "../options.ts";
 import { quote } from "../quote.ts";
 import type { Reporter } from "./report.ts";
@@ -36,6 +36,26 @@ export class MetadataWriter {
     this.anyXattrs = o.preserve.mode || o.preserve.xattr || o.preserve.context;
   }
 
+  /**
+   * The permission bits a copy gets: the source's when modes are kept; else
+   * those of the file it replaces; else, as cp makes new entries, the
+   * source's (directories keep the sticky bit) or with --no-preserve=mode the
+   * defaults, less the umask.
+   */
+  modeFor(kind: "file" | "dir" | "special", st: Stat, replaced?: Stat): number {
+    const { preserve, defaultModes, umask } = this.o;
+    if (preserve.mode) return st.mode & 0o7777;
+    if (replaced) return replaced.mode & 0o7777;
+    if (defaultModes) {
+      // cp's defaults: directories and sockets 0777 (a directory keeps its
+      // sticky bit), everything else 0666.
+      const isSocket = (st.mode & S_IFMT) === S_IFSOCK;
+      const base = kind === "dir" ? 0o777 | (st.mode & 0o1000) : isSocket ? 0o777 : 0o666;
+      return base & ~umask;
+    }
+    return st.mode & (kind === "dir" ? 0o1777 : 0o777) & ~umask;
+  }
+
   /** The source's xattrs this run keeps (none unless asked for). */
   readXattrs(src: Target): Xattrs {
     if (!this.anyXattrs) return [];
@@ -61,7 +81,9 @@ export class MetadataWriter {
   apply(dst: Target, st: Stat, xattrs: Xattrs, path: Uint8Array, mode: number | undefined, keepTimes = true): boolean {
     const b = this.b;
     const { preserve } = this.o;
-    if (preserve.ownership) this.chown(dst, st, path);
+    // A copy that could not keep its owner must not keep setuid/setgid
+    // either: that would make a set-id program of someone else's (cp agrees).
+    if (preserve.ownership && !this.chown(dst, st, path) && mode !== undefined) mode &= ~0o6000;
     if (xattrs.length && !this.setXattrs(dst, xattrs, path)) return false;
     if (mode !== undefined) {
       const r = "fd" in dst ? b.chmodFd(dst.fd, mode) : b.chmodAt(dst.dir, dst.name, mode);
@@ -82,19 +104,23 @@ export class MetadataWriter {
     return true;
   }
 
-  /** chown as cp does it: a non-root user keeps at least the group if allowed, silently. */
-  private chown(dst: Target, st: Stat, path: Uint8Array): void {
+  /**
+   * chown as cp does it: a non-root user keeps at least the group if allowed,
+   * silently. True when owner and group are both the source's.
+   */
+  private chown(dst: Target, st: Stat, path: Uint8Array): boolean {
     const b = this.b;
     const E = b.errno;
     const set = (uid: number, gid: number) =>
       "fd" in dst ? b.chownFd(dst.fd, uid, gid) : b.chownAt(dst.dir, dst.name, uid, gid);
     const r = set(st.uid, st.gid);
-    if (r === 0) return;
+    if (r === 0) return true;
     if (r === -E.EPERM || r === -E.EINVAL) {
       set(-1 >>> 0, st.gid);
-      return;
+      return false;
     }
     this.report.warn(`failed to preserve ownership for ${quote(path)}: ${b.strerror(-r)}`);
+    return false;
   }
 
   private setXattrs(dst: Target, xattrs: Xattrs, path: Uint8Array): boolean {
