@@ -6,7 +6,7 @@ import { parseCommandLine, UsageError } from "../args.ts";
 import { LinkTable } from "../engine/links.ts";
 import type { JobWork } from "../engine/messages.ts";
 import { splitPath, toBytes } from "../engine/paths.ts";
-import type { Counts, Output } from "../engine/report.ts";
+import { type Counts, emptyCounts, type Output } from "../engine/report.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { helpText } from "../help.ts";
 import { log, say, setQuiet } from "../log.ts";
@@ -87,10 +87,12 @@ function openDestinations(backend: Backend, jobs: CopyJob[]): { work: JobWork[];
   };
 }
 
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
 function describe(counts: Counts): string {
-  const parts = [`${counts.files} files (${counts.bytes} bytes)`, `${counts.directories} directories`];
-  if (counts.symlinks) parts.push(`${counts.symlinks} symlinks`);
-  if (counts.hardlinks) parts.push(`${counts.hardlinks} hard links`);
+  const parts = [`${plural(counts.files, "file", "files")} (${counts.bytes} bytes)`, plural(counts.directories, "directory", "directories")];
+  if (counts.symlinks) parts.push(plural(counts.symlinks, "symlink", "symlinks"));
+  if (counts.hardlinks) parts.push(plural(counts.hardlinks, "hard link", "hard links"));
   return parts.join(", ");
 }
 
@@ -112,6 +114,22 @@ export async function runCopy(argv: string[]): Promise<number> {
   }
   const { options, operands } = parsed;
   setQuiet(options.quiet);
+
+  // First signal: stop, clean up, report. A second one: leave at once.
+  let signal: NodeJS.Signals | undefined;
+  let pool: Pool | undefined;
+  const statusFor = (name: NodeJS.Signals) => (name === "SIGINT" ? ExitCode.interrupted : ExitCode.terminated);
+  const onSignal = (name: NodeJS.Signals) => {
+    if (signal || !pool) {
+      // Nothing is being written yet (or the user insists): leave now.
+      if (!signal) log.error(`interrupted by ${name}: copied ${describe(emptyCounts())}; the rest was not copied`);
+      process.exit(statusFor(name));
+    }
+    signal = name;
+    pool.cancel(statusFor(name));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
 
   let plan;
   try {
@@ -141,22 +159,11 @@ export async function runCopy(argv: string[]): Promise<number> {
     cancel: new SharedArrayBuffer(4),
     links: options.preserve.links ? LinkTable.allocate() : undefined,
   };
-  let pool: Pool | undefined;
   const progress = (output: Output, counts: Counts) => {
     printOutput(output);
     if (options.failFast && counts.errors > 0) pool?.cancel(ExitCode.partial);
   };
   pool = await Pool.start(workers, loaded, engineOptions(options), shared, { progress });
-
-  // First signal: stop, clean up, report. A second one: leave at once.
-  let signal: NodeJS.Signals | undefined;
-  const onSignal = (name: NodeJS.Signals) => {
-    if (signal) process.exit(name === "SIGINT" ? ExitCode.interrupted : ExitCode.terminated);
-    signal = name;
-    pool?.cancel(name === "SIGINT" ? ExitCode.interrupted : ExitCode.terminated);
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
 
   let counts: Counts;
   try {

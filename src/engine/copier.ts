@@ -130,7 +130,9 @@ export class Copier {
     };
     if (typeOf(stat.mode) === S_IFDIR) return this.copyDirectory(entry, undefined, undefined);
     this.removeLeftovers(dstParentFd, true);
-    this.copyNonDirectory(entry, []);
+    const waitingLinks: [Entry, number][] = [];
+    this.copyNonDirectory(entry, waitingLinks);
+    for (const [linked, slot] of waitingLinks) this.linkOrCopy(linked, slot);
     return NONE;
   }
 

@@ -1,0 +1,61 @@
+// Sources that change while they are copied: files that vanish are reported
+// (exit 24, as rsync), files that grow are copied without corruption and
+// reported. Both are races by nature, so each test retries until it caught one.
+
+import { describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { BLIT, sh, stats } from "../helpers/blit.ts";
+import { sandbox } from "../helpers/sandbox.ts";
+
+async function runWhile(root: string, args: string[], meanwhile: string[]) {
+  const helper = Bun.spawn(meanwhile, { cwd: root, stdout: "ignore", stderr: "ignore" });
+  await Bun.sleep(30);
+  const proc = Bun.spawn([BLIT, ...args], { cwd: root, stdout: "pipe", stderr: "pipe" });
+  const exitCode = await proc.exited;
+  helper.kill();
+  await helper.exited;
+  return { exitCode, stdout: await new Response(proc.stdout).text(), stderr: await new Response(proc.stderr).text() };
+}
+
+describe("a source that changes during the copy", () => {
+  test("files deleted after they were listed are reported as vanished, exit 24", async () => {
+    let caught = false;
+    for (let attempt = 0; attempt < 5 && !caught; attempt++) {
+      const root = sandbox("vanish");
+      sh("mkdir src && for d in $(seq 1 20); do mkdir src/d$d; for f in $(seq 1 300); do printf $f > src/d$d/f$f; done; done", root);
+      const r = await runWhile(root, ["-r", "--stats", "-j1", "src", "dst"], ["sh", "-c", "for d in $(seq 20 -1 1); do rm -rf src/d$d; done"]);
+      const vanished = r.stderr.split("\n").filter((line) => line.startsWith("blit: warning: file has vanished: "));
+      if (vanished.length === 0) continue;
+      caught = true;
+      expect(r.exitCode).toBe(24);
+      expect(Number(stats(r.stdout).vanished)).toBe(vanished.length);
+      expect(r.stderr.split("\n").filter((l) => l && !l.startsWith("blit: warning: file has vanished: "))).toEqual([]);
+      for (const line of vanished) {
+        const path = line.slice("blit: warning: file has vanished: ".length).replace(/^'|'$/g, "");
+        expect(existsSync(`${root}/${path.replace(/^src/, "dst")}`)).toBe(false);
+      }
+    }
+    expect(caught).toBe(true);
+  }, 120_000);
+
+  test("a file appended to while it is copied is reported and its copy is a clean prefix", async () => {
+    let caught = false;
+    for (let attempt = 0; attempt < 5 && !caught; attempt++) {
+      const root = sandbox("grow");
+      sh("mkdir src && head -c 200000000 /dev/urandom > src/log", root);
+      const appender = ["python3", "-c", "import os\nf = os.open('src/log', os.O_WRONLY | os.O_APPEND)\nwhile True: os.write(f, b'appended line\\n' * 64)"];
+      // Through read/write (no copy_file_range), so the copy takes a while.
+      const r = await runWhile(root, ["--reflink=never", "--stats", "src/log", "copy"], appender);
+      expect(r.exitCode).toBe(0);
+      if (!r.stderr.includes("file changed as we read it")) continue;
+      caught = true;
+      expect(r.stderr).toBe("blit: warning: 'src/log': file changed as we read it\n");
+      expect(stats(r.stdout)["changed while read"]).toBe("1");
+      const copy = readFileSync(`${root}/copy`);
+      const source = readFileSync(`${root}/src/log`);
+      expect(copy.length).toBeGreaterThan(200000000);
+      expect(copy.equals(source.subarray(0, copy.length))).toBe(true);
+    }
+    expect(caught).toBe(true);
+  }, 120_000);
+});

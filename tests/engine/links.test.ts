@@ -1,0 +1,51 @@
+// Hard-link groups: kept within one copy, across command-line operands and
+// across workers; a destination that cannot hold that many links gets copies.
+
+import { describe, expect, test } from "bun:test";
+import { blit, run, sh, stats } from "../helpers/blit.ts";
+import { mountXfs, xfsUnavailable } from "../helpers/mounts.ts";
+import { sandbox } from "../helpers/sandbox.ts";
+import { testIf } from "../helpers/skip.ts";
+import { tree } from "../helpers/tree.ts";
+
+describe("hard links", () => {
+  test("linked operands stay linked, as with cp -a", () => {
+    const root = sandbox("link-operands");
+    sh("mkdir a b by-blit by-cp && printf x > a/x && ln a/x b/y && printf z > a/z", root);
+    expect(blit(["-a", "a/x", "b/y", "a/z", "by-blit"], { cwd: root }).exitCode).toBe(0);
+    expect(run(["cp", "-a", "a/x", "b/y", "a/z", "by-cp"], { cwd: root }).exitCode).toBe(0);
+    const mine = tree(`${root}/by-blit`, { times: true });
+    expect(mine.hardlinks).toEqual([["x", "y"]]);
+    expect(mine).toEqual(tree(`${root}/by-cp`, { times: true }));
+  });
+
+  test("many groups spread over directories copied by eight workers", () => {
+    const root = sandbox("link-groups");
+    sh(
+      `mkdir src && for d in $(seq 1 40); do mkdir src/d$d; done &&
+       for g in $(seq 1 200); do printf "group $g" > src/d$((g % 40 + 1))/g$g;
+         ln src/d$((g % 40 + 1))/g$g src/d$(((g * 7) % 40 + 1))/l$g-a; ln src/d$((g % 40 + 1))/g$g src/d$(((g * 13) % 40 + 1))/l$g-b; done`,
+      root,
+    );
+    const r = blit(["-a", "-j", "8", "--stats", "src", "dst"], { cwd: root });
+    expect(r.stderr).toBe("");
+    expect(stats(r.stdout)["hard links"]).toBe("400");
+    const src = tree(`${root}/src`, { times: true });
+    expect(src.hardlinks).toHaveLength(200);
+    expect(tree(`${root}/dst`, { times: true })).toEqual(src);
+  });
+
+  testIf(xfsUnavailable)("past ext4's 65000 links per inode, the rest are copies, with a warning", () => {
+    const xfs = mountXfs(512);
+    const root = sandbox("emlink");
+    run(["python3", "-c", "import os\nos.mkdir('src')\nopen('src/f0', 'w').write('x')\nfor i in range(1, 65010): os.link('src/f0', f'src/f{i}')"], { cwd: xfs });
+    const r = blit(["-a", "--stats", `${xfs}/src`, `${root}/dst`]);
+    expect(r.exitCode).toBe(0);
+    const warnings = r.stderr.split("\n").filter(Boolean);
+    expect(warnings.length).toBeGreaterThan(0);
+    for (const line of warnings) expect(line).toMatch(/^blit: warning: cannot create hard link '.*': Too many links; copied instead$/);
+    const s = stats(r.stdout);
+    expect(Number(s["hard links"]) + Number(s.files)).toBe(65010);
+    expect(Number(s["hard links"])).toBe(64999);
+  }, 120_000);
+});

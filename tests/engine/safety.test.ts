@@ -1,0 +1,158 @@
+// Nothing outside SOURCE is read into DEST and nothing is written outside
+// DEST, even while directories are swapped for symlinks during the copy;
+// temporary files never outlive a run.
+
+import { describe, expect, test } from "bun:test";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { blit, run, sh, stats } from "../helpers/blit.ts";
+import { mountTmpfs, tmpfsUnavailable } from "../helpers/mounts.ts";
+import { sandbox } from "../helpers/sandbox.ts";
+import { testIf } from "../helpers/skip.ts";
+
+/**
+ * Swaps two names back and forth with renameat2(RENAME_EXCHANGE) until killed:
+ * one is a directory, the other a symlink to a directory elsewhere.
+ */
+const SWAPPER = `
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+a, b = (os.fsencode(p) for p in sys.argv[1:3])
+while True:
+    libc.renameat2(-100, a, -100, b, 2)
+`;
+
+function startSwapper(cwd: string, a: string, b: string) {
+  return Bun.spawn(["python3", "-c", SWAPPER, a, b], { cwd, stdout: "ignore", stderr: "ignore" });
+}
+
+function allFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const path = `${d}/${entry.name}`;
+      if (entry.isDirectory()) walk(path);
+      else out.push(path);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe("directories swapped for symlinks during the copy", () => {
+  test("never read outside SOURCE, never write outside DEST", async () => {
+    const root = sandbox("race");
+    sh(
+      `mkdir -p src outside-src outside-dst &&
+       for d in 1 2 3 4 5 6; do mkdir -p src/victim$d/sub; for f in $(seq 1 40); do printf good > src/victim$d/f$f; printf good > src/victim$d/sub/f$f; done;
+         ln -s ../outside-src src/bait$d; done &&
+       for f in $(seq 1 40); do printf SECRET > outside-src/secret$f; done &&
+       mkdir -p dst-base && cp -a src dst-base/src && for d in 1 2 3 4 5 6; do ln -s ../../outside-dst dst-base/src/trap$d; done`,
+      root,
+    );
+    const swappers = [];
+    for (let d = 1; d <= 6; d++) {
+      swappers.push(startSwapper(`${root}/src`, `victim${d}`, `bait${d}`));
+    }
+    try {
+      for (let i = 0; i < 12; i++) {
+        // Into a fresh destination, and merging into one whose directories are
+        // being swapped for symlinks to a directory outside it.
+        sh(`rm -rf dst-${i} && cp -a dst-base dst-${i}`, root);
+        const dstSwappers = [1, 2, 3, 4, 5, 6].map((d) => startSwapper(`${root}/dst-${i}/src`, `victim${d}`, `trap${d}`));
+        try {
+          blit(["-a", "src", `fresh-${i}`], { cwd: root });
+          blit(["-a", "src", `dst-${i}`], { cwd: root });
+        } finally {
+          for (const s of dstSwappers) s.kill();
+          await Promise.all(dstSwappers.map((s) => s.exited));
+        }
+      }
+    } finally {
+      for (const s of swappers) s.kill();
+      await Promise.all(swappers.map((s) => s.exited));
+    }
+    for (let i = 0; i < 12; i++) {
+      for (const dir of [`fresh-${i}`, `dst-${i}`]) {
+        for (const file of allFiles(`${root}/${dir}`)) {
+          if (statSync(file, { throwIfNoEntry: false })?.isFile()) expect(readFileSync(file, "utf8")).not.toBe("SECRET");
+        }
+      }
+    }
+    expect(readdirSync(`${root}/outside-dst`)).toEqual([]);
+    expect(readdirSync(`${root}/outside-src`)).toHaveLength(40);
+  }, 180_000);
+});
+
+describe("destination inside the source", () => {
+  testIf(tmpfsUnavailable)("is refused through a bind mount, and so is the same file", () => {
+    const root = sandbox("bind");
+    sh("mkdir -p src/sub view && printf x > src/f", root);
+    sh(`mount --bind ${root}/src ${root}/view`);
+    try {
+      const into = blit(["-r", "src", "view/sub/out"], { cwd: root });
+      expect(into).toEqual({ stdout: "", stderr: "blit: cannot copy a directory, 'src', into itself, 'view/sub/out'\n", exitCode: 1 });
+      const same = blit(["src/f", "view/f"], { cwd: root });
+      expect(same).toEqual({ stdout: "", stderr: "blit: 'src/f' and 'view/f' are the same file\n", exitCode: 1 });
+      expect(existsSync(`${root}/src/sub/out`)).toBe(false);
+    } finally {
+      sh(`umount ${root}/view`);
+    }
+  });
+});
+
+describe("temporary files", () => {
+  test("a later run removes a dead run's leftovers and leaves a live run's alone", () => {
+    const root = sandbox("leftovers");
+    const deadPid = Number(sh("sh -c 'echo $$'").trim());
+    sh(
+      `mkdir -p src dst/src && printf x > src/f &&
+       printf partial > dst/src/.blit-${deadPid}-deadbeef-0-0.tmp && printf live > dst/src/.blit-1-deadbeef-0-1.tmp &&
+       printf other > dst/src/.blit-not-ours.tmp`,
+      root,
+    );
+    const r = blit(["-r", "src", "dst"], { cwd: root });
+    expect(r.exitCode).toBe(0);
+    expect(readdirSync(`${root}/dst/src`).sort()).toEqual([".blit-1-deadbeef-0-1.tmp", ".blit-not-ours.tmp", "f"]);
+  });
+
+  test("replacing a file is atomic; --inplace writes into the existing file instead", () => {
+    const root = sandbox("inplace");
+    sh("mkdir dst && printf new > f && printf old > dst/f && ln dst/f dst/other-link", root);
+    expect(blit(["f", "dst/f"], { cwd: root }).exitCode).toBe(0);
+    expect(readFileSync(`${root}/dst/f`, "utf8")).toBe("new");
+    expect(readFileSync(`${root}/dst/other-link`, "utf8")).toBe("old");
+    sh("rm dst/f && printf old > dst/f && ln -f dst/f dst/other-link", root);
+    expect(blit(["--inplace", "f", "dst/f"], { cwd: root }).exitCode).toBe(0);
+    expect(readFileSync(`${root}/dst/other-link`, "utf8")).toBe("new");
+  });
+
+  testIf(tmpfsUnavailable)("a copy that fails part-way leaves nothing under a final name, nor a temporary", () => {
+    const root = sandbox("partial");
+    const small = mountTmpfs("size=3m");
+    sh("mkdir src && head -c 1000000 /dev/urandom > src/a && head -c 5000000 /dev/urandom > src/big", root);
+    const r = blit(["-r", "src", `${small}/dst`], { cwd: root });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toBe(`blit: error writing '${small}/dst/big': No space left on device\n`);
+    expect(readdirSync(`${small}/dst`)).toEqual(["a"]);
+  });
+});
+
+describe("--fail-fast", () => {
+  test("stops at the first error; without it the rest is copied", () => {
+    const root = sandbox("failfast");
+    sh(
+      `mkdir src && for d in $(seq -w 1 30); do mkdir src/d$d; for f in $(seq 1 30); do printf x > src/d$d/f$f; done; done &&
+       mkdir -p dst/src/d01/f1`,
+      root,
+    );
+    sh("cp -a dst dst2", root);
+    const fast = blit(["-r", "--fail-fast", "--stats", "-j1", "src", "dst"], { cwd: root });
+    expect(fast.exitCode).toBe(1);
+    expect(fast.stderr).toContain("blit: cannot overwrite directory 'dst/src/d01/f1' with non-directory\n");
+    expect(fast.stderr).toMatch(/blit: stopped at the first error \(--fail-fast\): copied \d+ files?/);
+    expect(Number(stats(fast.stdout).files)).toBeLessThan(899);
+    const all = blit(["-r", "--stats", "src", "dst2"], { cwd: root });
+    expect(all.exitCode).toBe(1);
+    expect(stats(all.stdout).files).toBe("899");
+  });
+});

@@ -1,0 +1,98 @@
+// Sparse files: holes found with SEEK_DATA/SEEK_HOLE stay holes (--sparse=auto),
+// zero blocks become holes (--sparse=always), or every byte is written
+// (--sparse=never); the copy never allocates more than cp's.
+
+import { describe, expect, test } from "bun:test";
+import { blit, run, sh, stats } from "../helpers/blit.ts";
+import { sandbox } from "../helpers/sandbox.ts";
+
+/** Data extents, allocation and a hash of the data, read with SEEK_DATA so 16 GiB of holes cost nothing. */
+function layout(path: string): { size: number; blocks: number; extents: [number, number][]; sha256: string } {
+  const script = `
+import hashlib, json, os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+st = os.fstat(fd)
+pos, extents, h = 0, [], hashlib.sha256()
+while True:
+    try:
+        data = os.lseek(fd, pos, os.SEEK_DATA)
+    except OSError:
+        break
+    hole = os.lseek(fd, data, os.SEEK_HOLE)
+    extents.append([data, hole])
+    os.lseek(fd, data, os.SEEK_SET)
+    left = hole - data
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        h.update(chunk)
+        left -= len(chunk)
+    pos = hole
+print(json.dumps({"size": st.st_size, "blocks": st.st_blocks, "extents": extents, "sha256": h.hexdigest()}))
+`;
+  const r = run(["python3", "-c", script, path]);
+  if (r.exitCode !== 0) throw new Error(r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+describe("sparse files", () => {
+  test("a 16 GiB file with a few MiB of data: same holes, same data, no more blocks than the source", () => {
+    const root = sandbox("sparse16");
+    sh(
+      `truncate -s 16G big &&
+       head -c 2097152 /dev/urandom | dd of=big bs=1M seek=1000 conv=notrunc status=none &&
+       head -c 1048576 /dev/urandom | dd of=big bs=1M seek=9000 conv=notrunc status=none &&
+       head -c 3000 /dev/urandom | dd of=big bs=1 seek=17179860000 conv=notrunc status=none`,
+      root,
+    );
+    const r = blit(["--stats", "big", "copy"], { cwd: root });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(stats(r.stdout).files).toBe("1");
+    const src = layout(`${root}/big`);
+    const dst = layout(`${root}/copy`);
+    expect(dst.size).toBe(16 * 2 ** 30);
+    expect(dst.sha256).toBe(src.sha256);
+    expect(dst.extents).toEqual(src.extents);
+    expect(dst.blocks).toBeLessThanOrEqual(src.blocks);
+  });
+
+  test("a trailing hole keeps the size; a leading hole stays a hole", () => {
+    const root = sandbox("sparse-ends");
+    sh("truncate -s 10M f && printf data | dd of=f bs=1 seek=5000000 conv=notrunc status=none", root);
+    expect(blit(["-a", "f", "g"], { cwd: root }).exitCode).toBe(0);
+    expect(layout(`${root}/g`)).toEqual(layout(`${root}/f`));
+  });
+
+  const MODES: [mode: string, expectHoles: boolean][] = [
+    ["always", true],
+    ["never", false],
+  ];
+  for (const [mode, expectHoles] of MODES) {
+    test(`--sparse=${mode} allocates as cp --sparse=${mode} does`, () => {
+      const root = sandbox(`sparse-${mode}`);
+      // Written zeros (not holes) between two blocks of data, plus a real hole.
+      sh(
+        `head -c 1M /dev/urandom > f && head -c 8M /dev/zero >> f && head -c 1M /dev/urandom >> f && truncate -s 20M f && sync`,
+        root,
+      );
+      const r = blit([`--sparse=${mode}`, "f", "by-blit"], { cwd: root });
+      expect(r.exitCode).toBe(0);
+      expect(run(["cp", `--sparse=${mode}`, "f", "by-cp"], { cwd: root }).exitCode).toBe(0);
+      sh("sync", root);
+      const mine = layout(`${root}/by-blit`);
+      const theirs = layout(`${root}/by-cp`);
+      const src = layout(`${root}/f`);
+      // Contents equal byte for byte, holes read as zeros.
+      expect(sh("cmp f by-blit && echo same", root)).toBe("same\n");
+      expect(mine.blocks).toBeLessThanOrEqual(theirs.blocks);
+      expect(mine.blocks < src.blocks).toBe(expectHoles);
+      if (!expectHoles) expect(mine.blocks).toBeGreaterThanOrEqual((20 * 2 ** 20) / 512);
+    });
+  }
+
+  test("--sparse=bogus is a usage error", () => {
+    const r = blit(["--sparse=bogus", "a", "b"]);
+    expect(r.stderr).toBe("blit: invalid argument 'bogus' for '--sparse'\nValid arguments are: 'auto', 'always', 'never'\nTry 'blit --help' for more information.\n");
+    expect(r.exitCode).toBe(2);
+  });
+});
