@@ -22,12 +22,16 @@ const FOOTER = `Examples:
 Options follow GNU cp. Files are written under a temporary name and renamed
 into place when complete, so a failed or interrupted copy never leaves a
 partial file under its final name. Existing files are replaced atomically;
-a symlink in the way is replaced, never followed.
+a symlink in the way is replaced, never followed. Everything is done
+relative to open directories: no path length limit, and a directory swapped
+for a symlink during the copy cannot lead reads or writes elsewhere.
 
 Exit status:
-  0  everything was copied
-  1  some files could not be copied (each is reported), or a SOURCE was refused
-  2  the command line was wrong (nothing was copied)`;
+  0    everything was copied
+  1    some files could not be copied (each is reported), or a SOURCE was refused
+  2    the command line was wrong (nothing was copied)
+  24   everything else was copied, but some source files vanished meanwhile
+  130  interrupted (SIGINT), 143 terminated (SIGTERM): temporary files removed`;
 
 const OPTION_COLUMN = 30;
 
