@@ -48,6 +48,14 @@ export interface DirEntry {
   name: Name;
 }
 
+/** A small regular file read whole: its open descriptor and its bytes. */
+export interface ReadFile {
+  fd: number;
+  data: Uint8Array;
+  /** How it was read: in a batch through io_uring, or with plain reads. */
+  method: CopyMethod;
+}
+
 /** errno values the engine tests for, with this OS's numbers. */
 export interface ErrnoTable {
   EPERM: number;
@@ -55,6 +63,7 @@ export interface ErrnoTable {
   EIO: number;
   ENXIO: number;
   EBADF: number;
+  EAGAIN: number;
   ENOMEM: number;
   EACCES: number;
   EEXIST: number;
@@ -95,8 +104,17 @@ export interface CopyRequest {
   /** Size and allocated 512-byte blocks when opened: hints, never trusted for EOF. */
   size: number;
   blocks: number;
+  /** Devices of source and destination: a method that failed for a pair is not tried again. */
+  srcDev: number;
+  dstDev: number;
   /** Becomes non-zero (Atomics) when the copy should stop between chunks. */
   cancel?: Int32Array;
+}
+
+export interface BackendCounters {
+  nativeCalls: number;
+  ringSubmits: number;
+  ringOps: number;
 }
 
 /** What `blit doctor` prints about the backend itself. */
@@ -130,12 +148,17 @@ export interface Backend {
   raiseFileLimit(): number;
 
   openDir(dir: number, name: Name, follow: boolean): number;
-  /** All entries but "." and "..". */
+  /**
+   * The next entries of an open directory, without "." and "..": a chunk at
+   * a time so a huge directory is never held whole; an empty array at the end.
+   */
   readDir(dir: number): DirEntry[] | number;
   makeDir(dir: number, name: Name, mode: number): number;
 
   stat(dir: number, name: Name, follow: boolean): Stat | number;
   fstat(fd: number): Stat | number;
+  /** stat for many entries of one directory, as many at a time as the OS allows. */
+  statMany(dir: number, names: Name[], follow: boolean): (Stat | number)[];
 
   /** Opens a file for reading without following a final symlink and without blocking. */
   openRead(dir: number, name: Name, follow: boolean): number;
@@ -145,8 +168,19 @@ export interface Backend {
    */
   createFile(dir: number, name: Name, mode: number, truncate?: boolean): number;
   close(fd: number): void;
+  /**
+   * Opens and reads small regular files of one directory, as many at a time
+   * as the OS allows. Each read asks for one byte more than expected, so a
+   * file that grew shows as longer. Each result: the open file and its bytes,
+   * or a negated errno (nothing left open).
+   */
+  readMany(dir: number, files: { name: Name; size: number }[], follow: boolean): (ReadFile | number)[];
+  /** Writes all of data at offset 0. */
+  writeAll(fd: number, data: Uint8Array): number;
   /** Copies all of src into the empty dst through the best method that works. */
   copyData(src: number, dst: number, request: CopyRequest): CopyOutcome;
+  /** True once cloning between these two devices has failed as unsupported (so reading is the way). */
+  cloneUnsupported(srcDev: number, dstDev: number): boolean;
 
   readLink(dir: number, name: Name): Uint8Array | number;
   makeSymlink(target: Uint8Array, dir: number, name: Name): number;
@@ -175,6 +209,11 @@ export interface Backend {
   getXattrAt(dir: number, name: Name, attr: Name): Uint8Array | number;
   setXattr(fd: number, attr: Name, value: Uint8Array): number;
   setXattrAt(dir: number, name: Name, attr: Name, value: Uint8Array): number;
+
+  /** Native calls, io_uring round trips and operations made by this thread, for --stats. */
+  counters(): BackendCounters;
+  /** Operations in flight at once, where the backend batches them (the io_uring depth). */
+  tune(options: { queueDepth: number }): void;
 
   report(): BackendReport;
   probeFilesystem(dir: number): FilesystemReport | number;

@@ -7,7 +7,9 @@ import { constants as osConstants } from "node:os";
 import { getSystemErrorMessage } from "node:util";
 import type {
   Backend,
+  BackendCounters,
   BackendReport,
+  ReadFile,
   CopyOutcome,
   CopyRequest,
   DirEntry,
@@ -21,7 +23,7 @@ import type {
 const errnoByCode = osConstants.errno as Record<string, number>;
 const errnoOf = (code: keyof ErrnoTable) => errnoByCode[code] ?? -1;
 const PORTABLE_ERRNO: ErrnoTable = {
-  EPERM: errnoOf("EPERM"), ENOENT: errnoOf("ENOENT"), EIO: errnoOf("EIO"), ENXIO: errnoOf("ENXIO"), EBADF: errnoOf("EBADF"),
+  EPERM: errnoOf("EPERM"), ENOENT: errnoOf("ENOENT"), EIO: errnoOf("EIO"), ENXIO: errnoOf("ENXIO"), EBADF: errnoOf("EBADF"), EAGAIN: errnoOf("EAGAIN"),
   ENOMEM: errnoOf("ENOMEM"), EACCES: errnoOf("EACCES"), EEXIST: errnoOf("EEXIST"), EXDEV: errnoOf("EXDEV"),
   ENOTDIR: errnoOf("ENOTDIR"), EISDIR: errnoOf("EISDIR"), EINVAL: errnoOf("EINVAL"), ETXTBSY: errnoOf("ETXTBSY"),
   ENOSPC: errnoOf("ENOSPC"), EMLINK: errnoOf("EMLINK"), ERANGE: errnoOf("ERANGE"), ENOSYS: errnoOf("ENOSYS"),
@@ -85,6 +87,7 @@ export class PortableBackend implements Backend {
   readonly sharedHandles = false;
 
   private readonly dirs = new Map<number, Buffer>([[CWD, Buffer.from(".")]]);
+  private readonly listed = new Set<number>();
   private nextDir = 1 << 24;
   private buffer: Buffer | undefined;
 
@@ -128,12 +131,19 @@ export class PortableBackend implements Backend {
   }
 
   readDir(dir: number): DirEntry[] | number {
+    // One listing per handle: the first call returns it, the next says "end".
+    if (this.listed.has(dir)) return [];
+    this.listed.add(dir);
     try {
       const names = fs.readdirSync(this.dirPath(dir), { encoding: "buffer" });
       return names.map((name) => ({ name: new Uint8Array(name) }));
     } catch (err) {
       return fail(err);
     }
+  }
+
+  statMany(dir: number, names: Name[], follow: boolean): (Stat | number)[] {
+    return names.map((name) => this.stat(dir, name, follow));
   }
 
   makeDir(dir: number, name: Name, mode: number): number {
@@ -175,6 +185,7 @@ export class PortableBackend implements Backend {
   }
 
   close(fd: number): void {
+    this.listed.delete(fd);
     if (this.dirs.delete(fd)) return;
     try {
       fs.closeSync(fd);
@@ -182,6 +193,37 @@ export class PortableBackend implements Backend {
       // Nothing useful to do about a failed close of a descriptor we are done with.
     }
   }
+
+  readMany(dir: number, files: { name: Name; size: number }[], follow: boolean): (ReadFile | number)[] {
+    return files.map((f) => {
+      const fd = this.openRead(dir, f.name, follow);
+      if (fd < 0) return fd;
+      const data = new Uint8Array(f.size + 1);
+      try {
+        return { fd, data: data.subarray(0, fs.readSync(fd, data, 0, data.length, 0)), method: "read_write" };
+      } catch (err) {
+        this.close(fd);
+        return fail(err);
+      }
+    });
+  }
+
+  writeAll(fd: number, data: Uint8Array): number {
+    return attempt(() => {
+      let done = 0;
+      while (done < data.length) done += fs.writeSync(fd, data, done, data.length - done, done);
+    });
+  }
+
+  cloneUnsupported(): boolean {
+    return true;
+  }
+
+  counters(): BackendCounters {
+    return { nativeCalls: 0, ringSubmits: 0, ringOps: 0 };
+  }
+
+  tune(): void {}
 
   copyData(src: number, dst: number, request: CopyRequest): CopyOutcome {
     if (request.reflink === "always") return { ok: false, stage: "clone", errno: PORTABLE_ERRNO.EOPNOTSUPP };

@@ -5,10 +5,10 @@
 import { availableParallelism } from "node:os";
 import { parseArgs, type ArgsDef } from "citty";
 import type { Reflink, Sparse } from "../ffi/index.ts";
-import { type CopyOptions, type Dereference, type Preserve, PRESERVE_ALL, PRESERVE_NONE } from "./options.ts";
+import { type CopyOptions, DEFAULT_TUNING, type Dereference, type Preserve, PRESERVE_ALL, PRESERVE_NONE } from "./options.ts";
 
 export const copyArgs = {
-  archive: { type: "boolean", alias: ["a"], description: "Same as -dR -p: a tree with modes, owners, times, symlinks" },
+  archive: { type: "boolean", alias: ["a"], description: "Same as -dR --preserve=all: the tree with everything kept" },
   recursive: { type: "boolean", alias: ["r", "R"], description: "Copy directories recursively" },
   "no-dereference": { type: "boolean", alias: ["P"], description: "Never follow symlinks in SOURCE (default with -r)" },
   d: { type: "boolean", description: "Same as --no-dereference --preserve=links" },
@@ -26,6 +26,9 @@ export const copyArgs = {
   "target-directory": { type: "string", alias: ["t"], valueHint: "DIR", description: "Copy every SOURCE into DIR" },
   "no-target-directory": { type: "boolean", alias: ["T"], description: "Treat DEST as a normal file, even if it is a directory" },
   jobs: { type: "string", alias: ["j"], valueHint: "N", description: "Copy with N workers (default: number of CPUs)" },
+  "queue-depth": { type: "string", valueHint: "N", description: "io_uring operations each worker keeps in flight (default 128)" },
+  "max-in-flight": { type: "string", valueHint: "N", description: "Small files each worker reads at once (default 128)" },
+  "buffer-size": { type: "string", valueHint: "SIZE", description: "Small-file data each worker holds at once, e.g. 8M (default)" },
   verbose: { type: "boolean", alias: ["v"], description: "Print each file copied: 'src' -> 'dest'" },
   quiet: { type: "boolean", alias: ["q"], description: "Print errors only" },
   stats: { type: "boolean", description: "Print a summary when done: files, bytes, methods used" },
@@ -141,6 +144,21 @@ function attributeList(value: string, option: string): (keyof Preserve)[] {
   return out;
 }
 
+function count(text: string, option: string, min: number, max: number): number {
+  const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`invalid value '${text}' for '--${option}' (expected ${min} to ${max})`);
+  return n;
+}
+
+/** 4096, 64K, 8M, 1G (binary units). */
+function size(text: string, option: string): number {
+  const match = /^(\d+)([KMG]?)i?B?$/i.exec(text);
+  const units: Record<string, number> = { "": 1, K: 1 << 10, M: 1 << 20, G: 1 << 30 };
+  const n = match ? Number(match[1]) * units[match[2]!.toUpperCase()]! : Number.NaN;
+  if (!Number.isFinite(n) || n < 4096 || n > 2 ** 31) throw new UsageError(`invalid size '${text}' for '--${option}' (expected 4K to 2G)`);
+  return n;
+}
+
 function oneOf<T extends string>(value: string, option: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw new UsageError(`invalid argument '${value}' for '--${option}'\nValid arguments are: ${allowed.map((a) => `'${a}'`).join(", ")}`);
@@ -224,6 +242,11 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
     }
   }
 
+  const tuning = { ...DEFAULT_TUNING };
+  if (args["queue-depth"] !== undefined) tuning.queueDepth = count(String(args["queue-depth"]), "queue-depth", 2, 4096);
+  if (args["max-in-flight"] !== undefined) tuning.maxInFlight = count(String(args["max-in-flight"]), "max-in-flight", 1, 65536);
+  if (args["buffer-size"] !== undefined) tuning.bufferSize = size(String(args["buffer-size"]), "buffer-size");
+
   const targetDirectory = args["target-directory"] === undefined ? undefined : String(args["target-directory"]);
   const noTargetDirectory = Boolean(args["no-target-directory"]);
   if (targetDirectory !== undefined && noTargetDirectory) {
@@ -246,6 +269,7 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
     quiet: Boolean(args.quiet),
     stats: Boolean(args.stats),
     jobs,
+    tuning,
     targetDirectory,
     noTargetDirectory,
   };

@@ -39,9 +39,10 @@ function optionsTable(): string {
   const lines: string[] = [];
   for (const [name, def] of Object.entries(copyArgs)) {
     const aliases: readonly string[] = "alias" in def ? def.alias : [];
-    const letters = aliases.map((a) => `-${a}`);
-    const hint = def.type === "string" ? (name === "reflink" ? `[=${def.valueHint}]` : `=${def.valueHint}`) : "";
-    const spelling = [...letters, `--${name}${hint}`].join(", ");
+    const letters = (name.length === 1 ? [name, ...aliases] : aliases).map((a) => `-${a}`);
+    const optional = name === "reflink" || name === "preserve";
+    const hint = def.type === "string" ? (optional ? `[=${def.valueHint}]` : `=${def.valueHint}`) : "";
+    const spelling = (name.length === 1 ? letters : [...letters, `--${name}${hint}`]).join(", ");
     const left = `  ${letters.length ? "" : "    "}${spelling}`;
     lines.push(left.length < OPTION_COLUMN ? `${left.padEnd(OPTION_COLUMN)}${def.description}` : `${left}\n${" ".repeat(OPTION_COLUMN)}${def.description}`);
   }

@@ -40,9 +40,22 @@ export interface CopyOptions {
   quiet: boolean;
   stats: boolean;
   jobs: number;
+  tuning: Tuning;
   targetDirectory: string | undefined;
   noTargetDirectory: boolean;
 }
+
+/** How much each worker keeps in flight. */
+export interface Tuning {
+  /** io_uring depth: operations submitted at once. */
+  queueDepth: number;
+  /** Small files read at once. */
+  maxInFlight: number;
+  /** Bytes of small-file data held at once. */
+  bufferSize: number;
+}
+
+export const DEFAULT_TUNING: Tuning = { queueDepth: 128, maxInFlight: 128, bufferSize: 8 << 20 };
 
 /** What the workers need to know; fixed for a whole run. */
 export interface EngineOptions {
@@ -60,4 +73,7 @@ export interface EngineOptions {
   umask: number;
   /** Distinguishes this run's temporary files from any other's. */
   runId: string;
+  queueDepth: number;
+  maxInFlight: number;
+  bufferSize: number;
 }

@@ -2,7 +2,7 @@
 // tasks the pool sends, one at a time, reporting each when it is done.
 // Compiled into the executable as a second entry point (see build.ts).
 
-import { loadBackend } from "../ffi/index.ts";
+import { type BackendCounters, loadBackend } from "../ffi/index.ts";
 import { Copier, type DirResult } from "./engine/copier.ts";
 import { LinkTable } from "./engine/links.ts";
 import type { FromWorker, Task, ToWorker } from "./engine/messages.ts";
@@ -10,6 +10,8 @@ import type { FromWorker, Task, ToWorker } from "./engine/messages.ts";
 declare const self: Worker;
 
 let copier: Copier | undefined;
+let backendCounters: (() => BackendCounters) | undefined;
+let seen: BackendCounters = { nativeCalls: 0, ringSubmits: 0, ringOps: 0 };
 
 function send(message: FromWorker): void {
   self.postMessage(message);
@@ -32,14 +34,24 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
   try {
     if (message.type === "init") {
       const { backend } = await loadBackend({ shimPath: message.shimPath, fallbackReason: message.fallbackReason });
+      backend.tune({ queueDepth: message.options.queueDepth });
       const links = message.links ? new LinkTable(message.links) : undefined;
       copier = new Copier(backend, message.options, message.index, new Int32Array(message.cancel), links);
+      backendCounters = () => backend.counters();
+      seen = backend.counters();
       send({ type: "ready", backend: backend.id });
       return;
     }
     if (!copier) throw new Error("task before init");
     const { children, finish } = run(copier, message.task);
     const { counts, output } = copier.report.drain();
+    if (backendCounters) {
+      const now = backendCounters();
+      counts.nativeCalls = now.nativeCalls - seen.nativeCalls;
+      counts.ringSubmits = now.ringSubmits - seen.ringSubmits;
+      counts.ringOps = now.ringOps - seen.ringOps;
+      seen = now;
+    }
     send({ type: "done", id: message.task.id, children, finish, output, counts });
   } catch (err) {
     send({ type: "crash", message: err instanceof Error ? (err.stack ?? err.message) : String(err) });

@@ -17,7 +17,7 @@ describe("information", () => {
     const r = blit(["--help"]);
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toBe("");
-    for (const text of ["Usage:", "blit doctor [PATH]", "-a, --archive", "-r, -R, --recursive", "-n, --no-clobber", "--reflink[=WHEN]", "-j, --jobs=N", "Examples:", "Exit status:", "  2  the command line was wrong"]) {
+    for (const text of ["Usage:", "blit doctor [PATH]", "-a, --archive", "-r, -R, --recursive", "-n, --no-clobber", "--reflink[=WHEN]", "-j, --jobs=N", "Examples:", "Exit status:", "  2    the command line was wrong", "  24   everything else was copied"]) {
       expect(r.stdout).toContain(text);
     }
     expect(r.stdout).not.toContain("\u001b[");

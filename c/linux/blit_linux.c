@@ -42,6 +42,9 @@
 
 #define BLIT_EXPORT __attribute__((visibility("default")))
 
+/* Calls into the shim by this thread: the FFI crossings --stats reports. */
+static __thread uint64_t native_calls __attribute__((tls_model("initial-exec")));
+
 static inline int neg_errno(void)
 {
 	return errno ? -errno : -EIO;
@@ -79,6 +82,7 @@ BLIT_EXPORT int blit_abi_version(void)
 /* Writes strerror(err) into buf, always NUL-terminated; returns its length. */
 BLIT_EXPORT int blit_strerror(int err, char *buf, uint32_t len)
 {
+	native_calls++;
 	const char *msg;
 
 	if (len == 0)
@@ -97,6 +101,7 @@ BLIT_EXPORT int blit_strerror(int err, char *buf, uint32_t len)
  */
 BLIT_EXPORT int blit_linux_constants(int64_t *out, uint32_t count)
 {
+	native_calls++;
 	const int64_t values[] = {
 		O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, O_NONBLOCK,
 		O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC, O_PATH, O_TMPFILE,
@@ -109,6 +114,12 @@ BLIT_EXPORT int blit_linux_constants(int64_t *out, uint32_t count)
 	for (uint32_t i = 0; i < count && i < n; i++)
 		out[i] = values[i];
 	return (int)n;
+}
+
+/* Calls into the shim made so far by the calling thread (this one not counted). */
+BLIT_EXPORT uint64_t blit_native_calls(void)
+{
+	return native_calls;
 }
 
 /* ------------------------------------------------------------------ */
@@ -141,6 +152,7 @@ static int ring_init(struct blit_ring *r, uint32_t depth)
 /* Creates a ring of the given depth; writes its handle into *out. */
 BLIT_EXPORT int blit_ring_create(uint32_t depth, uint64_t *out)
 {
+	native_calls++;
 	struct blit_ring *r;
 	int ret;
 
@@ -161,6 +173,7 @@ BLIT_EXPORT int blit_ring_create(uint32_t depth, uint64_t *out)
 
 BLIT_EXPORT void blit_ring_destroy(uint64_t handle)
 {
+	native_calls++;
 	struct blit_ring *r = (struct blit_ring *)(uintptr_t)handle;
 
 	if (!r)
@@ -169,9 +182,24 @@ BLIT_EXPORT void blit_ring_destroy(uint64_t handle)
 	free(r);
 }
 
+/*
+ * Caps the kernel threads (io-wq) that run this ring's blocking operations:
+ * `bounded` for regular-file I/O, `unbounded` for the rest (openat, statx).
+ * 0 leaves a limit as it is. On few CPUs, fewer threads contend less.
+ */
+BLIT_EXPORT int blit_ring_max_workers(uint64_t handle, uint32_t bounded, uint32_t unbounded)
+{
+	native_calls++;
+	struct blit_ring *r = (struct blit_ring *)(uintptr_t)handle;
+	unsigned int values[2] = { bounded, unbounded };
+
+	return io_uring_register_iowq_max_workers(&r->ring, values);
+}
+
 /* Registers a sparse table of `count` fixed files, for BLIT_OPF_FIXED_FILE. */
 BLIT_EXPORT int blit_ring_register_files(uint64_t handle, uint32_t count)
 {
+	native_calls++;
 	struct blit_ring *r = (struct blit_ring *)(uintptr_t)handle;
 
 	return io_uring_register_files_sparse(&r->ring, count);
@@ -238,6 +266,7 @@ static int prep_op(struct io_uring_sqe *sqe, const struct blit_op *op)
  */
 BLIT_EXPORT int blit_ring_submit(uint64_t handle, const struct blit_op *ops, uint32_t count)
 {
+	native_calls++;
 	struct blit_ring *r = (struct blit_ring *)(uintptr_t)handle;
 	uint32_t queued = 0;
 	int ret;
@@ -272,6 +301,7 @@ BLIT_EXPORT int blit_ring_submit(uint64_t handle, const struct blit_op *ops, uin
  */
 BLIT_EXPORT int blit_ring_reap(uint64_t handle, struct blit_cqe *out, uint32_t max, uint32_t wait_nr)
 {
+	native_calls++;
 	struct blit_ring *r = (struct blit_ring *)(uintptr_t)handle;
 	struct io_uring_cqe *cqe;
 	uint32_t got = 0;
@@ -300,6 +330,7 @@ BLIT_EXPORT int blit_ring_reap(uint64_t handle, struct blit_cqe *out, uint32_t m
  */
 BLIT_EXPORT int blit_ring_probe(uint8_t *out, uint32_t count)
 {
+	native_calls++;
 	static const int kernel_op[BLIT_OP_COUNT] = {
 		[BLIT_OP_NOP] = IORING_OP_NOP,
 		[BLIT_OP_OPENAT] = IORING_OP_OPENAT,
@@ -337,11 +368,13 @@ BLIT_EXPORT int blit_ring_probe(uint8_t *out, uint32_t count)
 
 BLIT_EXPORT int blit_openat(int dirfd, const char *path, int flags, uint32_t mode)
 {
+	native_calls++;
 	return (int)int_result(openat(dirfd, path, flags, (mode_t)mode));
 }
 
 BLIT_EXPORT int blit_close(int fd)
 {
+	native_calls++;
 	/* Linux releases the descriptor even when close reports EINTR. */
 	int ret = close(fd);
 
@@ -350,6 +383,7 @@ BLIT_EXPORT int blit_close(int fd)
 
 BLIT_EXPORT int64_t blit_pread(int fd, void *buf, uint64_t len, int64_t offset)
 {
+	native_calls++;
 	ssize_t ret;
 
 	do {
@@ -360,6 +394,7 @@ BLIT_EXPORT int64_t blit_pread(int fd, void *buf, uint64_t len, int64_t offset)
 
 BLIT_EXPORT int64_t blit_pwrite(int fd, const void *buf, uint64_t len, int64_t offset)
 {
+	native_calls++;
 	ssize_t ret;
 
 	do {
@@ -371,17 +406,20 @@ BLIT_EXPORT int64_t blit_pwrite(int fd, const void *buf, uint64_t len, int64_t o
 /* Fills a struct statx (256 bytes, same layout on every architecture). */
 BLIT_EXPORT int blit_statx(int dirfd, const char *path, int flags, uint32_t mask, void *out)
 {
+	native_calls++;
 	return (int)int_result((int)syscall(SYS_statx, dirfd, path, flags, mask, out));
 }
 
 /* Raw linux_dirent64 records: names stay bytes, exactly as the kernel has them. */
 BLIT_EXPORT int64_t blit_getdents64(int fd, void *buf, uint64_t len)
 {
+	native_calls++;
 	return ssize_result(syscall(SYS_getdents64, fd, buf, len));
 }
 
 BLIT_EXPORT int64_t blit_lseek(int fd, int64_t offset, int whence)
 {
+	native_calls++;
 	off_t ret = lseek(fd, offset, whence);
 
 	return ret < 0 ? neg_errno() : (int64_t)ret;
@@ -389,23 +427,36 @@ BLIT_EXPORT int64_t blit_lseek(int fd, int64_t offset, int whence)
 
 BLIT_EXPORT int blit_ftruncate(int fd, int64_t len)
 {
+	native_calls++;
 	return (int)int_result(ftruncate(fd, len));
 }
 
 BLIT_EXPORT int blit_fsync(int fd)
 {
+	native_calls++;
 	return (int)int_result(fsync(fd));
+}
+
+/* Tells the kernel how a file will be read (POSIX_FADV_*), e.g. to read ahead further. */
+BLIT_EXPORT int blit_fadvise(int fd, int64_t offset, int64_t len, int advice)
+{
+	native_calls++;
+	int ret = posix_fadvise(fd, offset, len, advice);
+
+	return ret ? -ret : 0;
 }
 
 /* Shares src's extents with dst (reflink); dst must be empty and writable. */
 BLIT_EXPORT int blit_ficlone(int dst_fd, int src_fd)
 {
+	native_calls++;
 	return (int)int_result(ioctl(dst_fd, FICLONE, src_fd));
 }
 
 /* Offsets < 0 mean "use and advance the file position". */
 BLIT_EXPORT int64_t blit_copy_file_range(int in_fd, int64_t in_off, int out_fd, int64_t out_off, uint64_t len)
 {
+	native_calls++;
 	loff_t in_pos = in_off, out_pos = out_off;
 	ssize_t ret;
 
@@ -418,42 +469,50 @@ BLIT_EXPORT int64_t blit_copy_file_range(int in_fd, int64_t in_off, int out_fd, 
 
 BLIT_EXPORT int blit_mkdirat(int dirfd, const char *path, uint32_t mode)
 {
+	native_calls++;
 	return (int)int_result(mkdirat(dirfd, path, (mode_t)mode));
 }
 
 BLIT_EXPORT int blit_mknodat(int dirfd, const char *path, uint32_t mode, uint64_t dev)
 {
+	native_calls++;
 	return (int)int_result((int)syscall(SYS_mknodat, dirfd, path, (mode_t)mode, (dev_t)dev));
 }
 
 BLIT_EXPORT int blit_symlinkat(const char *target, int dirfd, const char *path)
 {
+	native_calls++;
 	return (int)int_result(symlinkat(target, dirfd, path));
 }
 
 /* Returns the target's length; the target is not NUL-terminated. */
 BLIT_EXPORT int64_t blit_readlinkat(int dirfd, const char *path, char *buf, uint64_t len)
 {
+	native_calls++;
 	return ssize_result(readlinkat(dirfd, path, buf, len));
 }
 
 BLIT_EXPORT int blit_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)
 {
+	native_calls++;
 	return (int)int_result(linkat(olddirfd, oldpath, newdirfd, newpath, flags));
 }
 
 BLIT_EXPORT int blit_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, uint32_t flags)
 {
+	native_calls++;
 	return (int)int_result((int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, flags));
 }
 
 BLIT_EXPORT int blit_unlinkat(int dirfd, const char *path, int flags)
 {
+	native_calls++;
 	return (int)int_result(unlinkat(dirfd, path, flags));
 }
 
 BLIT_EXPORT int blit_faccessat(int dirfd, const char *path, int mode, int flags)
 {
+	native_calls++;
 	return (int)int_result(faccessat(dirfd, path, mode, flags));
 }
 
@@ -463,21 +522,25 @@ BLIT_EXPORT int blit_faccessat(int dirfd, const char *path, int mode, int flags)
 
 BLIT_EXPORT int blit_fchmod(int fd, uint32_t mode)
 {
+	native_calls++;
 	return (int)int_result(fchmod(fd, (mode_t)mode));
 }
 
 BLIT_EXPORT int blit_fchmodat(int dirfd, const char *path, uint32_t mode, int flags)
 {
+	native_calls++;
 	return (int)int_result(fchmodat(dirfd, path, (mode_t)mode, flags));
 }
 
 BLIT_EXPORT int blit_fchown(int fd, uint32_t uid, uint32_t gid)
 {
+	native_calls++;
 	return (int)int_result(fchown(fd, uid, gid));
 }
 
 BLIT_EXPORT int blit_fchownat(int dirfd, const char *path, uint32_t uid, uint32_t gid, int flags)
 {
+	native_calls++;
 	return (int)int_result(fchownat(dirfd, path, uid, gid, flags));
 }
 
@@ -492,6 +555,7 @@ static void fill_times(struct timespec ts[2], int64_t atime_sec, int64_t atime_n
 
 BLIT_EXPORT int blit_futimens(int fd, int64_t atime_sec, int64_t atime_nsec, int64_t mtime_sec, int64_t mtime_nsec)
 {
+	native_calls++;
 	struct timespec ts[2];
 
 	fill_times(ts, atime_sec, atime_nsec, mtime_sec, mtime_nsec);
@@ -501,6 +565,7 @@ BLIT_EXPORT int blit_futimens(int fd, int64_t atime_sec, int64_t atime_nsec, int
 BLIT_EXPORT int blit_utimensat(int dirfd, const char *path, int64_t atime_sec, int64_t atime_nsec,
 			       int64_t mtime_sec, int64_t mtime_nsec, int flags)
 {
+	native_calls++;
 	struct timespec ts[2];
 
 	fill_times(ts, atime_sec, atime_nsec, mtime_sec, mtime_nsec);
@@ -510,31 +575,37 @@ BLIT_EXPORT int blit_utimensat(int dirfd, const char *path, int64_t atime_sec, i
 /* xattr names come back NUL-separated, as the kernel lists them. */
 BLIT_EXPORT int64_t blit_flistxattr(int fd, char *buf, uint64_t len)
 {
+	native_calls++;
 	return ssize_result(flistxattr(fd, buf, len));
 }
 
 BLIT_EXPORT int64_t blit_llistxattr(const char *path, char *buf, uint64_t len)
 {
+	native_calls++;
 	return ssize_result(llistxattr(path, buf, len));
 }
 
 BLIT_EXPORT int64_t blit_fgetxattr(int fd, const char *name, void *buf, uint64_t len)
 {
+	native_calls++;
 	return ssize_result(fgetxattr(fd, name, buf, len));
 }
 
 BLIT_EXPORT int64_t blit_lgetxattr(const char *path, const char *name, void *buf, uint64_t len)
 {
+	native_calls++;
 	return ssize_result(lgetxattr(path, name, buf, len));
 }
 
 BLIT_EXPORT int blit_fsetxattr(int fd, const char *name, const void *value, uint64_t len, int flags)
 {
+	native_calls++;
 	return (int)int_result(fsetxattr(fd, name, value, len, flags));
 }
 
 BLIT_EXPORT int blit_lsetxattr(const char *path, const char *name, const void *value, uint64_t len, int flags)
 {
+	native_calls++;
 	return (int)int_result(lsetxattr(path, name, value, len, flags));
 }
 
@@ -553,6 +624,7 @@ static int entry_path(char *out, size_t len, int dirfd, const char *name)
 
 BLIT_EXPORT int64_t blit_llistxattrat(int dirfd, const char *name, char *buf, uint64_t len)
 {
+	native_calls++;
 	char path[PATH_MAX];
 	int ret = entry_path(path, sizeof(path), dirfd, name);
 
@@ -561,6 +633,7 @@ BLIT_EXPORT int64_t blit_llistxattrat(int dirfd, const char *name, char *buf, ui
 
 BLIT_EXPORT int64_t blit_lgetxattrat(int dirfd, const char *name, const char *attr, void *buf, uint64_t len)
 {
+	native_calls++;
 	char path[PATH_MAX];
 	int ret = entry_path(path, sizeof(path), dirfd, name);
 
@@ -570,6 +643,7 @@ BLIT_EXPORT int64_t blit_lgetxattrat(int dirfd, const char *name, const char *at
 BLIT_EXPORT int blit_lsetxattrat(int dirfd, const char *name, const char *attr, const void *value,
 				 uint64_t len, int flags)
 {
+	native_calls++;
 	char path[PATH_MAX];
 	int ret = entry_path(path, sizeof(path), dirfd, name);
 
@@ -583,6 +657,7 @@ BLIT_EXPORT int blit_lsetxattrat(int dirfd, const char *name, const char *attr, 
 /* out: f_type, f_bsize, f_blocks, f_bfree, f_bavail, f_files, f_ffree, f_flags. */
 BLIT_EXPORT int blit_fstatfs(int fd, uint64_t *out)
 {
+	native_calls++;
 	struct statfs st;
 
 	if (fstatfs(fd, &st) < 0)
@@ -601,6 +676,7 @@ BLIT_EXPORT int blit_fstatfs(int fd, uint64_t *out)
 /* Lifts the soft open-file limit to the hard one; returns the new limit. */
 BLIT_EXPORT int64_t blit_raise_nofile(void)
 {
+	native_calls++;
 	struct rlimit lim;
 
 	if (getrlimit(RLIMIT_NOFILE, &lim) < 0)

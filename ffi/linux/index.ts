@@ -1,9 +1,12 @@
 // The Linux backend: the Backend contract over the native shim. Every call is
 // relative to a directory descriptor; names are passed as bytes.
 
+import { ptr } from "bun:ffi";
 import { release } from "node:os";
 import type {
   Backend,
+  BackendCounters,
+  ReadFile,
   BackendReport,
   CopyOutcome,
   CopyRequest,
@@ -15,9 +18,11 @@ import type {
 } from "../backend.ts";
 import { DataCopier } from "./copy-data.ts";
 import { ioUringReport, probeFilesystem } from "./probe.ts";
+import type { BatchOp } from "./ring.ts";
 import { type Constants, LINUX_ERRNO, openShim, type Shim } from "./shim.ts";
 
-const DIRENT_BUFFER = 64 << 10;
+const DIRENT_BUFFER = 32 << 10;
+const STATX_SIZE = 256;
 const PATH_SCRATCH = 4097;
 /** Linux caps an xattr value and a name list at 64 KiB. */
 const XATTR_MAX = 64 << 10;
@@ -92,10 +97,11 @@ export class LinuxBackend implements Backend {
     const entries: DirEntry[] = [];
     const buf = this.direntBuf;
     const view = this.direntView;
-    for (;;) {
+    // One getdents64 at a time (a few hundred names); keep going only while
+    // a call yields nothing but "." and "..".
+    while (entries.length === 0) {
       const n = this.shim.blit_getdents64(dir, buf, buf.length);
-      if (n < 0) return n;
-      if (n === 0) return entries;
+      if (n <= 0) return n < 0 ? n : entries;
       let off = 0;
       while (off < n) {
         // struct linux_dirent64: u64 ino, i64 off, u16 reclen, u8 type, name
@@ -110,6 +116,7 @@ export class LinuxBackend implements Backend {
         off += reclen;
       }
     }
+    return entries;
   }
 
   makeDir(dir: number, name: Name, mode: number): number {
@@ -118,25 +125,40 @@ export class LinuxBackend implements Backend {
 
   // ---------------------------------------------------------------- stat
 
-  private parseStatx(): Stat {
-    const v = this.statView;
-    const u64 = (off: number) => v.getUint32(off, true) + v.getUint32(off + 4, true) * 4294967296;
+  private parseStatx(v: DataView = this.statView, at = 0): Stat {
+    const u64 = (off: number) => v.getUint32(at + off, true) + v.getUint32(at + off + 4, true) * 4294967296;
+    const i64 = (off: number) => v.getUint32(at + off, true) + v.getInt32(at + off + 4, true) * 4294967296;
     return {
-      nlink: v.getUint32(16, true),
-      uid: v.getUint32(20, true),
-      gid: v.getUint32(24, true),
-      mode: v.getUint16(28, true),
-      ino: v.getBigUint64(32, true),
+      nlink: v.getUint32(at + 16, true),
+      uid: v.getUint32(at + 20, true),
+      gid: v.getUint32(at + 24, true),
+      mode: v.getUint16(at + 28, true),
+      ino: v.getBigUint64(at + 32, true),
       size: u64(40),
       blocks: u64(48),
-      atimeSec: Number(v.getBigInt64(64, true)),
-      atimeNsec: v.getUint32(72, true),
-      mtimeSec: Number(v.getBigInt64(112, true)),
-      mtimeNsec: v.getUint32(120, true),
-      rdevMajor: v.getUint32(128, true),
-      rdevMinor: v.getUint32(132, true),
-      dev: v.getUint32(136, true) * 4294967296 + v.getUint32(140, true),
+      atimeSec: i64(64),
+      atimeNsec: v.getUint32(at + 72, true),
+      mtimeSec: i64(112),
+      mtimeNsec: v.getUint32(at + 120, true),
+      rdevMajor: v.getUint32(at + 128, true),
+      rdevMinor: v.getUint32(at + 132, true),
+      dev: v.getUint32(at + 136, true) * 4294967296 + v.getUint32(at + 140, true),
     };
+  }
+
+  /** Names, each NUL-terminated, in one buffer the kernel can read while ops are in flight. */
+  private nameArena(names: Name[]): { arena: Uint8Array; offsets: number[] } {
+    let total = 0;
+    for (const name of names) total += name.length + 1;
+    const arena = new Uint8Array(total);
+    const offsets: number[] = [];
+    let at = 0;
+    for (const name of names) {
+      offsets.push(at);
+      arena.set(name, at);
+      at += name.length + 1;
+    }
+    return { arena, offsets };
   }
 
   stat(dir: number, name: Name, follow: boolean): Stat | number {
@@ -148,6 +170,27 @@ export class LinuxBackend implements Backend {
   fstat(fd: number): Stat | number {
     const r = this.shim.blit_statx(fd, this.cstr(NO_NAME, 0), this.c.AT_EMPTY_PATH, this.c.STATX_BASIC_STATS, this.statBuf);
     return r < 0 ? r : this.parseStatx();
+  }
+
+  statMany(dir: number, names: Name[], follow: boolean): (Stat | number)[] {
+    const ring = this.data.ringState();
+    if (!ring || names.length < 2) return names.map((name) => this.stat(dir, name, follow));
+    const { arena, offsets } = this.nameArena(names);
+    const out = new Uint8Array(names.length * STATX_SIZE);
+    const base = ptr(arena);
+    const outBase = ptr(out);
+    const flags = follow ? 0 : this.c.AT_SYMLINK_NOFOLLOW;
+    const ops: BatchOp[] = names.map((_, i) => ({
+      op: "statx",
+      fd: dir,
+      addr: base + offsets[i]!,
+      addr2: outBase + i * STATX_SIZE,
+      len: this.c.STATX_BASIC_STATS,
+      opFlags: flags,
+    }));
+    const results = ring.runBatch(ops);
+    const view = new DataView(out.buffer);
+    return names.map((_, i) => (results[i]! < 0 ? results[i]! : this.parseStatx(view, i * STATX_SIZE)));
   }
 
   // ---------------------------------------------------------------- files
@@ -169,8 +212,78 @@ export class LinuxBackend implements Backend {
     this.shim.blit_close(fd);
   }
 
+  readMany(dir: number, files: { name: Name; size: number }[], follow: boolean): (ReadFile | number)[] {
+    const c = this.c;
+    const flags = c.O_RDONLY | c.O_CLOEXEC | c.O_NOCTTY | c.O_NONBLOCK | (follow ? 0 : c.O_NOFOLLOW);
+    let total = 0;
+    for (const f of files) total += f.size + 1;
+    const data = new Uint8Array(total);
+    const ring = this.data.ringState();
+    if (!ring) {
+      let at = 0;
+      return files.map((f) => {
+        const fd = this.shim.blit_openat(dir, this.cstr(f.name, 0), flags, 0);
+        const slice = data.subarray(at, at + f.size + 1);
+        at += f.size + 1;
+        if (fd < 0) return fd;
+        const n = this.shim.blit_pread(fd, slice, slice.length, 0);
+        if (n < 0) {
+          this.close(fd);
+          return n;
+        }
+        return { fd, data: slice.subarray(0, n), method: "read_write" };
+      });
+    }
+    // Opens first, all at once; then all the reads. Cold inodes and cold
+    // data are fetched many at a time by the kernel's io-wq threads.
+    const { arena, offsets } = this.nameArena(files.map((f) => f.name));
+    const base = ptr(arena);
+    const fds = ring.runBatch(files.map((_, i) => ({ op: "openat", fd: dir, addr: base + offsets[i]!, opFlags: flags })));
+    const dataBase = ptr(data);
+    const reads: BatchOp[] = [];
+    const readOf: number[] = [];
+    let at = 0;
+    const starts = files.map((f) => {
+      const start = at;
+      at += f.size + 1;
+      return start;
+    });
+    files.forEach((f, i) => {
+      if (fds[i]! < 0) return;
+      readOf.push(i);
+      reads.push({ op: "read", fd: fds[i]!, addr: dataBase + starts[i]!, len: f.size + 1, offset: 0 });
+    });
+    const got = ring.runBatch(reads);
+    const results: (ReadFile | number)[] = Array.from(fds, (fd) => fd);
+    readOf.forEach((i, k) => {
+      const n = got[k]!;
+      const fd = fds[i]!;
+      if (n < 0) {
+        this.close(fd);
+        results[i] = n;
+      } else {
+        results[i] = { fd, data: data.subarray(starts[i]!, starts[i]! + n), method: "io_uring" };
+      }
+    });
+    return results;
+  }
+
+  writeAll(fd: number, data: Uint8Array): number {
+    let done = 0;
+    while (done < data.length) {
+      const w = this.shim.blit_pwrite(fd, done === 0 ? data : data.subarray(done), data.length - done, done);
+      if (w < 0) return w;
+      done += w;
+    }
+    return 0;
+  }
+
   copyData(src: number, dst: number, request: CopyRequest): CopyOutcome {
     return this.data.copy(src, dst, request);
+  }
+
+  cloneUnsupported(srcDev: number, dstDev: number): boolean {
+    return this.data.cloneUnsupported(srcDev, dstDev);
   }
 
   // ---------------------------------------------------------------- links and names
@@ -282,6 +395,19 @@ export class LinuxBackend implements Backend {
   }
 
   // ---------------------------------------------------------------- reports
+
+  tune(options: { queueDepth: number }): void {
+    this.data.queueDepth = options.queueDepth;
+  }
+
+  counters(): BackendCounters {
+    const ring = this.data.ringIfCreated();
+    return {
+      nativeCalls: this.shim.blit_native_calls(),
+      ringSubmits: ring?.submits ?? 0,
+      ringOps: ring?.opsSubmitted ?? 0,
+    };
+  }
 
   report(): BackendReport {
     const ring = this.data.ringState();

@@ -7,60 +7,151 @@ import { CQE_SIZE, OP_SIZE, OPF_LINK, RingOp, type RingOpName } from "../abi.ts"
 import { LINUX_ERRNO as E, type Shim } from "./shim.ts";
 
 export const RING_CHUNK = 256 << 10;
-const SLOTS = 4;
+const COPY_SLOTS = 4;
 const ECANCELED = E.ECANCELED;
+const TWO_32 = 4294967296;
 
 /** Result of copying a byte range: bytes copied up to EOF, or a failure. */
 export type RangeResult =
   | { ok: true; bytes: number; eof: boolean }
   | { ok: false; stage: "read" | "write" | "cancelled"; errno: number };
 
+/** One operation of a batch; addresses are raw pointers (ptr() + offset). */
+export interface BatchOp {
+  op: RingOpName;
+  fd: number;
+  addr?: number;
+  addr2?: number;
+  len?: number;
+  offset?: number;
+  opFlags?: number;
+  mode?: number;
+  fd2?: number;
+}
+
 export class Ring {
-  private readonly ops = new Uint8Array(OP_SIZE * SLOTS * 2);
-  private readonly opsView = new DataView(this.ops.buffer);
-  private readonly cqes = new Uint8Array(CQE_SIZE * SLOTS * 2);
-  private readonly cqesView = new DataView(this.cqes.buffer);
-  readonly buffers = Array.from({ length: SLOTS }, () => new Uint8Array(RING_CHUNK));
-  private readonly bufferAddrs = this.buffers.map((b) => ptr(b));
+  private ops: Uint8Array;
+  private opsView: DataView;
+  private readonly cqes: Uint8Array;
+  private readonly cqesView: DataView;
+  private copyBuffers: Uint8Array[] | undefined;
+  private copyAddrs: number[] = [];
   /** Set when completions could not be collected: the ring must not be reused. */
   broken = false;
+  /** io_uring_enter round trips and operations, for --stats. */
+  submits = 0;
+  opsSubmitted = 0;
 
   private constructor(
     private readonly shim: Shim,
     readonly handle: bigint,
-  ) {}
-
-  /** A ring, or the negated errno that says why io_uring is not available. */
-  static create(shim: Shim): Ring | number {
-    const out = new BigUint64Array(1);
-    const r = shim.blit_ring_create(SLOTS * 4, out);
-    return r < 0 ? r : new Ring(shim, out[0]!);
+    readonly depth: number,
+  ) {
+    this.ops = new Uint8Array(OP_SIZE * depth);
+    this.opsView = new DataView(this.ops.buffer);
+    this.cqes = new Uint8Array(CQE_SIZE * depth);
+    this.cqesView = new DataView(this.cqes.buffer);
   }
 
-  private putOp(index: number, op: RingOpName, fd: number, slot: number, len: number, offset: number, linked: boolean, userData: number): void {
+  /** A ring, or the negated errno that says why io_uring is not available. */
+  static create(shim: Shim, depth: number): Ring | number {
+    const out = new BigUint64Array(1);
+    const r = shim.blit_ring_create(depth, out);
+    if (r < 0) return r;
+    const limit = process.env.BLIT_IOWQ_MAX?.split(",").map(Number);
+    if (limit?.length === 2) shim.blit_ring_max_workers(out[0]!, limit[0]!, limit[1]!);
+    return new Ring(shim, out[0]!, depth);
+  }
+
+  private put(index: number, op: BatchOp, linked: boolean, userData: number): void {
     const v = this.opsView;
     const base = index * OP_SIZE;
     this.ops.fill(0, base, base + OP_SIZE);
-    v.setUint8(base, RingOp[op]);
+    v.setUint8(base, RingOp[op.op]);
     v.setUint8(base + 1, linked ? OPF_LINK : 0);
-    v.setInt32(base + 4, fd, true);
-    v.setBigUint64(base + 8, BigInt(this.bufferAddrs[slot]!), true);
-    v.setBigUint64(base + 24, BigInt(offset), true);
-    v.setUint32(base + 32, len, true);
-    v.setBigUint64(base + 48, BigInt(userData), true);
+    v.setInt32(base + 4, op.fd, true);
+    const addr = op.addr ?? 0;
+    v.setUint32(base + 8, addr % TWO_32, true);
+    v.setUint32(base + 12, Math.floor(addr / TWO_32), true);
+    const addr2 = op.addr2 ?? 0;
+    v.setUint32(base + 16, addr2 % TWO_32, true);
+    v.setUint32(base + 20, Math.floor(addr2 / TWO_32), true);
+    const offset = op.offset ?? 0;
+    v.setUint32(base + 24, offset % TWO_32, true);
+    v.setUint32(base + 28, Math.floor(offset / TWO_32), true);
+    v.setUint32(base + 32, op.len ?? 0, true);
+    v.setUint32(base + 36, op.opFlags ?? 0, true);
+    v.setUint32(base + 40, op.mode ?? 0, true);
+    v.setInt32(base + 44, op.fd2 ?? 0, true);
+    v.setUint32(base + 48, userData, true);
   }
 
   /**
-   * Copies [start, start + length) from src to dst, SLOTS chunks in flight,
-   * each a read linked to the write of the same bytes. A short read (the
-   * file shrank) breaks its link: its write comes back ECANCELED and the
+   * Runs independent operations, up to the ring's depth in flight at once,
+   * and returns each one's result (>= 0, or a negated errno) by position.
+   * Blocking operations (a cold statx, openat, read) run in parallel in the
+   * kernel's io-wq threads: this is how cold metadata and data are fetched
+   * many at a time.
+   */
+  runBatch(ops: BatchOp[]): Int32Array {
+    const results = new Int32Array(ops.length);
+    let next = 0;
+    let done = 0;
+    let inflight = 0;
+    while (done < ops.length) {
+      let queued = 0;
+      while (next < ops.length && inflight + queued < this.depth) {
+        this.put(queued, ops[next]!, false, next);
+        next++;
+        queued++;
+      }
+      if (queued > 0) {
+        const r = this.shim.blit_ring_submit(this.handle, this.ops, queued);
+        this.submits++;
+        if (r < 0) {
+          for (let i = next - queued; i < next; i++) results[i] = r;
+          done += queued;
+        } else {
+          this.opsSubmitted += r;
+          inflight += r;
+          // Anything the ring did not take fails as the submission did.
+          for (let i = next - queued + r; i < next; i++) results[i] = -E.EAGAIN;
+          done += queued - r;
+        }
+      }
+      if (inflight === 0) continue;
+      const got = this.shim.blit_ring_reap(this.handle, this.cqes, this.depth, 1);
+      if (got < 0) {
+        this.broken = true;
+        for (let i = done; i < ops.length; i++) results[i] = got;
+        return results;
+      }
+      for (let i = 0; i < got; i++) {
+        const base = i * CQE_SIZE;
+        results[this.cqesView.getUint32(base, true)] = this.cqesView.getInt32(base + 8, true);
+      }
+      inflight -= got;
+      done += got;
+    }
+    return results;
+  }
+
+  /**
+   * Copies [start, start + length) from src to dst, COPY_SLOTS chunks in
+   * flight, each a read linked to the write of the same bytes. A short read
+   * (the file shrank) breaks its link: its write comes back ECANCELED and the
    * copy stops there with eof set; bytes already read are written first.
    */
   copyRange(src: number, dst: number, start: number, length: number, cancel: Int32Array | undefined): RangeResult {
+    if (!this.copyBuffers) {
+      this.copyBuffers = Array.from({ length: COPY_SLOTS }, () => new Uint8Array(RING_CHUNK));
+      this.copyAddrs = this.copyBuffers.map((b) => ptr(b));
+    }
+    const buffers = this.copyBuffers;
     const chunks = Math.ceil(length / RING_CHUNK);
-    const readRes = new Array<number>(SLOTS).fill(0);
-    const wanted = new Array<number>(SLOTS).fill(0);
-    const pending = new Array<number>(SLOTS).fill(0);
+    const readRes = new Array<number>(COPY_SLOTS).fill(0);
+    const wanted = new Array<number>(COPY_SLOTS).fill(0);
+    const pending = new Array<number>(COPY_SLOTS).fill(0);
     let next = 0;
     let inflight = 0;
     let copied = 0;
@@ -68,35 +159,38 @@ export class Ring {
     let shortChunk = -1;
 
     const submit = (chunk: number): void => {
-      const slot = chunk % SLOTS;
+      const slot = chunk % COPY_SLOTS;
       const offset = start + chunk * RING_CHUNK;
       const len = Math.min(RING_CHUNK, start + length - offset);
       wanted[slot] = len;
       pending[slot] = 2;
-      this.putOp(0, "read", src, slot, len, offset, true, chunk * 2);
-      this.putOp(1, "write", dst, slot, len, offset, false, chunk * 2 + 1);
+      const addr = this.copyAddrs[slot]!;
+      this.put(0, { op: "read", fd: src, addr, len, offset }, true, chunk * 2);
+      this.put(1, { op: "write", fd: dst, addr, len, offset }, false, chunk * 2 + 1);
       const r = this.shim.blit_ring_submit(this.handle, this.ops, 2);
+      this.submits++;
       if (r !== 2) {
         failure ??= { ok: false, stage: "read", errno: r < 0 ? -r : E.EIO };
         return;
       }
+      this.opsSubmitted += 2;
       inflight++;
     };
     const mayContinue = () => !failure && shortChunk < 0 && !(cancel && Atomics.load(cancel, 0) !== 0);
 
-    while (next < chunks && inflight < SLOTS && mayContinue()) submit(next++);
+    while (next < chunks && inflight < COPY_SLOTS && mayContinue()) submit(next++);
     while (inflight > 0) {
-      const got = this.shim.blit_ring_reap(this.handle, this.cqes, SLOTS * 2, 1);
+      const got = this.shim.blit_ring_reap(this.handle, this.cqes, this.depth, 1);
       if (got < 0) {
         this.broken = true;
         return { ok: false, stage: "read", errno: -got };
       }
       for (let i = 0; i < got; i++) {
         const base = i * CQE_SIZE;
-        const userData = Number(this.cqesView.getBigUint64(base, true));
+        const userData = this.cqesView.getUint32(base, true);
         const res = this.cqesView.getInt32(base + 8, true);
         const chunk = userData >> 1;
-        const slot = chunk % SLOTS;
+        const slot = chunk % COPY_SLOTS;
         if ((userData & 1) === 0) {
           readRes[slot] = res;
           if (res < 0) failure ??= { ok: false, stage: "read", errno: -res };
@@ -116,12 +210,12 @@ export class Ring {
     }
     if (failure) return failure;
     if (shortChunk >= 0) {
-      const slot = shortChunk % SLOTS;
+      const slot = shortChunk % COPY_SLOTS;
       const got = readRes[slot]!;
       const offset = start + shortChunk * RING_CHUNK;
       let done = 0;
       while (done < got) {
-        const w = this.shim.blit_pwrite(dst, this.buffers[slot]!.subarray(done), got - done, offset + done);
+        const w = this.shim.blit_pwrite(dst, buffers[slot]!.subarray(done), got - done, offset + done);
         if (w < 0) return { ok: false, stage: "write", errno: -w };
         done += w;
       }

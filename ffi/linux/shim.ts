@@ -9,10 +9,12 @@ const { i32, u32, i64, u64, i64_fast, ptr: P, void: VOID } = FFIType;
 
 const symbols = {
   blit_abi_version: { args: [], returns: i32 },
+  blit_native_calls: { args: [], returns: i64_fast },
   blit_strerror: { args: [i32, P, u32], returns: i32 },
   blit_linux_constants: { args: [P, u32], returns: i32 },
   blit_ring_create: { args: [u32, P], returns: i32 },
   blit_ring_destroy: { args: [u64], returns: VOID },
+  blit_ring_max_workers: { args: [u64, u32, u32], returns: i32 },
   blit_ring_submit: { args: [u64, P, u32], returns: i32 },
   blit_ring_reap: { args: [u64, P, u32, u32], returns: i32 },
   blit_ring_probe: { args: [P, u32], returns: i32 },
@@ -25,6 +27,7 @@ const symbols = {
   blit_lseek: { args: [i32, i64, i32], returns: i64_fast },
   blit_ftruncate: { args: [i32, i64], returns: i32 },
   blit_ficlone: { args: [i32, i32], returns: i32 },
+  blit_fadvise: { args: [i32, i64, i64, i32], returns: i32 },
   blit_copy_file_range: { args: [i32, i64, i32, i64, u64], returns: i64_fast },
   blit_mkdirat: { args: [i32, P, u32], returns: i32 },
   blit_mknodat: { args: [i32, P, u32, u64], returns: i32 },
@@ -73,7 +76,7 @@ export type Constants = Record<(typeof CONSTANT_NAMES)[number], number>;
 
 /** Linux errno numbers (the same on every architecture Bun runs on). */
 export const LINUX_ERRNO: ErrnoTable = {
-  EPERM: 1, ENOENT: 2, EIO: 5, ENXIO: 6, EBADF: 9, ENOMEM: 12, EACCES: 13, EEXIST: 17, EXDEV: 18,
+  EPERM: 1, ENOENT: 2, EIO: 5, ENXIO: 6, EBADF: 9, EAGAIN: 11, ENOMEM: 12, EACCES: 13, EEXIST: 17, EXDEV: 18,
   ENOTDIR: 20, EISDIR: 21, EINVAL: 22, ETXTBSY: 26, ENOSPC: 28, EMLINK: 31, ERANGE: 34, ENOSYS: 38,
   ENOTEMPTY: 39, ELOOP: 40, ENODATA: 61, EOPNOTSUPP: 95, ENOTSUP: 95, ENOTTY: 25, EDQUOT: 122,
   ECANCELED: 125,

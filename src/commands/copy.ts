@@ -39,6 +39,9 @@ function printStats(counts: Counts, backend: string, workers: number): void {
     ["vanished", counts.vanished],
     ["changed while read", counts.changed],
     ["errors", counts.errors],
+    ["native calls", counts.nativeCalls],
+    ["io_uring submits", counts.ringSubmits],
+    ["io_uring ops", counts.ringOps],
     ...Object.entries(counts.methods).map(([method, n]): [string, number] => [`method ${method}`, n]),
     ["backend", backend],
     ["workers", workers],
@@ -60,6 +63,7 @@ function engineOptions(options: CopyOptions): EngineOptions {
     verbose: options.verbose,
     umask: process.umask(),
     runId: randomBytes(4).toString("hex"),
+    ...options.tuning,
   };
 }
 

@@ -6,6 +6,7 @@
 import {
   type Backend,
   type Name,
+  type ReadFile,
   type Stat,
   S_IFBLK,
   S_IFCHR,
@@ -41,6 +42,9 @@ interface Place {
   follow: boolean;
   /** Nothing can exist at the destination: its directory was just created. */
   dstFresh: boolean;
+  /** The destination directory's device, and the group new entries in it get. */
+  dstDev: number;
+  newGid: number;
 }
 
 /** An entry to copy, with what it was when listed. */
@@ -54,6 +58,9 @@ export interface DirResult {
 }
 
 const NONE: DirResult = { children: [], finish: undefined };
+/** Regular files up to this size are read whole, many at a time, where that is safe. */
+const SMALL_FILE = 64 << 10;
+const S_ISGID = 0o2000;
 const SLASH = 0x2f;
 const typeOf = (mode: number) => mode & S_IFMT;
 
@@ -62,6 +69,8 @@ export class Copier {
   private readonly meta: MetadataWriter;
   private readonly temps: TempNames;
   private readonly cleanedParents = new Set<number>();
+  private readonly euid = process.geteuid?.() ?? 0;
+  private readonly egid = process.getegid?.() ?? 0;
 
   constructor(
     private readonly b: Backend,
@@ -72,6 +81,13 @@ export class Copier {
   ) {
     this.meta = new MetadataWriter(b, o, this.report);
     this.temps = new TempNames(o.runId, workerIndex);
+  }
+
+  /** Device of a destination directory, and the group that entries created in it get. */
+  private dstFacts(dstDir: number): { dstDev: number; newGid: number } {
+    const st = this.b.fstat(dstDir);
+    if (typeof st === "number") return { dstDev: -1, newGid: this.egid };
+    return { dstDev: st.dev, newGid: st.mode & S_ISGID ? st.gid : this.egid };
   }
 
   private get cancelled(): boolean {
@@ -127,6 +143,7 @@ export class Copier {
       stat,
       follow: job.followSrc,
       dstFresh: false,
+      ...this.dstFacts(dstParentFd),
     };
     if (typeOf(stat.mode) === S_IFDIR) return this.copyDirectory(entry, undefined, undefined);
     this.removeLeftovers(dstParentFd, true);
@@ -149,6 +166,8 @@ export class Copier {
       dstRel: work.dstRel,
       follow: this.o.dereference === "always",
       dstFresh: work.dstFresh,
+      dstDev: work.dstDev,
+      newGid: work.newGid,
     };
     if (this.cancelled) return NONE;
     return this.copyDirectory(place, { dev: work.expectDev, ino: work.expectIno }, work.ancestors);
@@ -218,61 +237,89 @@ export class Copier {
     if (!created) this.removeLeftovers(dstFd, false);
 
     const finish: DirFinish = { srcFd, dstFd, stat, created, dstPath: e.dstPath, incomplete: false };
-    const entries = b.readDir(srcFd);
-    if (typeof entries === "number") {
-      this.report.fail(`cannot read directory ${quote(e.srcPath)}: ${this.why(-entries)}`);
-      return { children: [], finish };
-    }
     const followInside = this.o.dereference === "always";
+    const dstStat = b.fstat(dstFd);
+    const facts = typeof dstStat === "number"
+      ? { dstDev: -1, newGid: this.egid }
+      : { dstDev: dstStat.dev, newGid: dstStat.mode & S_ISGID ? dstStat.gid : this.egid };
     let childAncestors: string[] | undefined;
     if (followInside) {
-      const dstStat = b.fstat(dstFd);
       childAncestors = [...(ancestors ?? []), identity];
       if (typeof dstStat !== "number") childAncestors.push(`${dstStat.dev}:${dstStat.ino}`);
     }
     const children: DirWork[] = [];
     const waitingLinks: [Entry, number][] = [];
-    for (const { name } of entries) {
+    // The listing comes a chunk at a time, and each chunk is stat'ed at once.
+    for (let chunk = 0; ; chunk++) {
+      const entries = b.readDir(srcFd);
+      if (typeof entries === "number") {
+        // ENOENT: the directory was removed while we read it.
+        if (!this.vanished({ ...e, follow: false }, -entries)) {
+          this.report.fail(`cannot read directory ${quote(e.srcPath)}: ${this.why(-entries)}`);
+        } else if (chunk === 0 && created) {
+          // Gone before anything was copied: no empty copy of it either.
+          b.close(srcFd);
+          b.close(dstFd);
+          b.remove(e.dstDir, e.dstName, true);
+          this.report.counts.directories--;
+          return NONE;
+        }
+        break;
+      }
+      if (entries.length === 0) break;
       if (this.cancelled) {
         finish.incomplete = true;
         break;
       }
-      const child: Place = {
-        srcDir: srcFd,
-        srcName: name,
-        dstDir: dstFd,
-        dstName: name,
-        srcPath: joinPath(e.srcPath, name),
-        dstPath: joinPath(e.dstPath, name),
-        rootFd: e.rootFd,
-        dstRel: joinPath(e.dstRel, name),
-        follow: followInside,
-        dstFresh: created,
-      };
-      const childStat = b.stat(srcFd, name, followInside);
-      if (typeof childStat === "number") {
-        if (!this.vanished(child, -childStat)) this.report.fail(`cannot stat ${quote(child.srcPath)}: ${this.why(-childStat)}`);
-        continue;
-      }
-      if (typeOf(childStat.mode) === S_IFDIR) {
-        children.push({
-          srcParent: srcFd,
-          dstParent: dstFd,
+      const names = entries.map((entry) => entry.name);
+      const stats = b.statMany(srcFd, names, followInside);
+      const small: Entry[] = [];
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i]!;
+        const childStat = stats[i]!;
+        const child: Place = {
+          srcDir: srcFd,
           srcName: name,
+          dstDir: dstFd,
           dstName: name,
-          srcPath: child.srcPath,
-          dstPath: child.dstPath,
+          srcPath: joinPath(e.srcPath, name),
+          dstPath: joinPath(e.dstPath, name),
           rootFd: e.rootFd,
-          dstRel: child.dstRel,
-          expectDev: childStat.dev,
-          expectIno: childStat.ino,
+          dstRel: joinPath(e.dstRel, name),
+          follow: followInside,
           dstFresh: created,
-          ancestors: childAncestors,
-        });
-        continue;
+          ...facts,
+        };
+        if (typeof childStat === "number") {
+          if (!this.vanished(child, -childStat)) this.report.fail(`cannot stat ${quote(child.srcPath)}: ${this.why(-childStat)}`);
+          continue;
+        }
+        if (typeOf(childStat.mode) === S_IFDIR) {
+          children.push({
+            srcParent: srcFd,
+            dstParent: dstFd,
+            srcName: name,
+            dstName: name,
+            srcPath: child.srcPath,
+            dstPath: child.dstPath,
+            rootFd: e.rootFd,
+            dstRel: child.dstRel,
+            expectDev: childStat.dev,
+            expectIno: childStat.ino,
+            dstFresh: created,
+            dstDev: facts.dstDev,
+            newGid: facts.newGid,
+            ancestors: childAncestors,
+          });
+          continue;
+        }
+        const entry = { ...child, stat: childStat };
+        if (this.readsWhole(entry)) small.push(entry);
+        else this.copyNonDirectory(entry, waitingLinks);
       }
-      this.copyNonDirectory({ ...child, stat: childStat }, waitingLinks);
+      this.copySmallFiles(small, waitingLinks);
     }
+    if (this.cancelled) finish.incomplete = true;
     // Other paths to inodes another worker is copying: linked once it is done.
     for (const [entry, slot] of waitingLinks) this.linkOrCopy(entry, slot);
     return { children, finish };
@@ -308,6 +355,92 @@ export class Copier {
     const names = this.b.readDir(dstDir);
     if (typeof names === "number") return;
     for (const { name } of names) if (isLeftover(name)) this.b.remove(dstDir, name, false);
+  }
+
+  // ------------------------------------------------------------ small files, in batches
+
+  /**
+   * Whether a file can take the batched path: regular, small, going into a
+   * directory this run created (so nothing is in the way), not part of a
+   * hard-link group, and not one that could be cloned instead.
+   */
+  private readsWhole(e: Entry): boolean {
+    const o = this.o;
+    return typeOf(e.stat.mode) === S_IFREG && e.stat.size <= SMALL_FILE && e.dstFresh && !o.inplace &&
+      !(o.preserve.links && e.stat.nlink > 1) && o.reflink !== "always" &&
+      (o.reflink === "never" || this.b.cloneUnsupported(e.stat.dev, e.dstDev)) &&
+      // Fewer blocks than bytes: holes to keep, the extent path's job.
+      !(o.sparse !== "never" && e.stat.blocks * 512 < e.stat.size);
+  }
+
+  /** Opens and reads many small files at once (cold data in parallel), then writes each. */
+  private copySmallFiles(entries: Entry[], waitingLinks: [Entry, number][]): void {
+    const { maxInFlight, bufferSize } = this.o;
+    let start = 0;
+    while (start < entries.length && !this.cancelled) {
+      let end = start;
+      let bytes = 0;
+      while (end < entries.length && end - start < maxInFlight && (end === start || bytes + entries[end]!.stat.size <= bufferSize)) {
+        bytes += entries[end]!.stat.size + 1;
+        end++;
+      }
+      const batch = entries.slice(start, end);
+      const reads = this.b.readMany(batch[0]!.srcDir, batch.map((e) => ({ name: e.srcName, size: e.stat.size })), batch[0]!.follow);
+      for (let i = 0; i < batch.length; i++) {
+        const e = batch[i]!;
+        const r = reads[i]!;
+        if (typeof r === "number") {
+          if (!this.vanished(e, -r)) this.report.fail(`cannot open ${quote(e.srcPath)} for reading: ${this.why(-r)}`);
+        } else if (this.cancelled || r.data.length !== e.stat.size) {
+          // Changed since it was listed: the general path reads it to its end.
+          this.b.close(r.fd);
+          if (!this.cancelled) this.copyNonDirectory(e, waitingLinks);
+        } else {
+          this.writeSmall(e, r);
+        }
+      }
+      start = end;
+    }
+  }
+
+  private writeSmall(e: Entry, { fd: srcFd, data, method }: ReadFile): void {
+    const b = this.b;
+    const temp = this.temps.next();
+    const mode = this.meta.modeFor("file", e.stat);
+    const createMode = this.createMode(mode);
+    const dstFd = b.createFile(e.dstDir, temp, createMode);
+    if (dstFd < 0) {
+      b.close(srcFd);
+      this.report.fail(`cannot create regular file ${quote(e.dstPath)}: ${this.why(-dstFd)}`);
+      return;
+    }
+    const fail = (message: string | undefined) => {
+      b.close(srcFd);
+      b.close(dstFd);
+      b.remove(e.dstDir, temp, false);
+      if (message) this.report.fail(message);
+    };
+    const w = b.writeAll(dstFd, data);
+    if (w < 0) return fail(`error writing ${quote(e.dstPath)}: ${this.why(-w)}`);
+    const xattrs = this.meta.readXattrs({ fd: srcFd });
+    const created = { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid };
+    if (!this.meta.apply({ fd: dstFd }, e.stat, xattrs, e.dstPath, mode, true, created)) return fail(undefined);
+    b.close(srcFd);
+    b.close(dstFd);
+    if (!this.commit(e, temp, "regular file")) return;
+    this.report.counts.files++;
+    this.report.counts.bytes += data.length;
+    this.report.counts.methods[method]++;
+    this.listed(e);
+  }
+
+  /**
+   * The mode to create a file with in a directory this run made: its final
+   * mode when the umask leaves that whole and it has no set-id bits (which a
+   * later chown would clear), so no chmod is needed; else owner-only.
+   */
+  private createMode(mode: number): number {
+    return (mode & ~this.o.umask) === mode && (mode & 0o7000) === 0 ? mode : 0o600;
   }
 
   // ------------------------------------------------------------ everything else
@@ -395,7 +528,10 @@ export class Copier {
     // --inplace writes the final name directly; otherwise a temporary name
     // that becomes the final one only once the file is complete.
     const name = inplace ? e.dstName : this.temps.next();
-    const dstFd = b.createFile(e.dstDir, name, 0o600, inplace);
+    const mode = this.meta.modeFor("file", st, existing);
+    // In a directory this run made, no default ACL can meddle with the create mode.
+    const createMode = e.dstFresh ? this.createMode(mode) : 0o600;
+    const dstFd = b.createFile(e.dstDir, name, createMode, inplace);
     if (dstFd < 0) {
       b.close(srcFd);
       this.report.fail(`cannot create regular file ${quote(e.dstPath)}: ${this.why(-dstFd)}`);
@@ -414,6 +550,8 @@ export class Copier {
       sparse: this.o.sparse,
       size: st.size,
       blocks: st.blocks,
+      srcDev: st.dev,
+      dstDev: e.dstDev,
       cancel: this.cancel,
     });
     if (!outcome.ok) {
@@ -429,8 +567,8 @@ export class Copier {
       this.report.counts.changed++;
     }
     const xattrs = this.meta.readXattrs({ fd: srcFd });
-    const mode = this.meta.modeFor("file", st, existing);
-    if (!this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, mode)) return abandon(undefined);
+    const created = e.dstFresh ? { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid } : undefined;
+    if (!this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, mode, true, created)) return abandon(undefined);
     b.close(srcFd);
     b.close(dstFd);
 

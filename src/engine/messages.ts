@@ -24,6 +24,9 @@ export interface DirWork {
   expectIno: bigint;
   /** The parent was created by this run, so nothing exists inside it yet. */
   dstFresh: boolean;
+  /** The parent's device and the group new entries in it get (for the child's own creation). */
+  dstDev: number;
+  newGid: number;
   /** dev:ino of the directories above, source and destination side; kept only when following symlinks (-L). */
   ancestors: string[] | undefined;
 }

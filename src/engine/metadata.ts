@@ -13,6 +13,13 @@ export type Target = { fd: number } | { dir: number; name: Name };
 
 export type Xattrs = [name: Name, value: Uint8Array][];
 
+/** What a just-created file already is: its mode after the umask, its owner. */
+export interface Created {
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
 const decoder = new TextDecoder();
 const ACL_PREFIX = "system.posix_acl_";
 const SELINUX = "security.selinux";
@@ -78,14 +85,19 @@ export class MetadataWriter {
    * directory whose copy was cut short). Returns false after reporting an
    * error that makes the copy a failure.
    */
-  apply(dst: Target, st: Stat, xattrs: Xattrs, path: Uint8Array, mode: number | undefined, keepTimes = true): boolean {
+  apply(dst: Target, st: Stat, xattrs: Xattrs, path: Uint8Array, mode: number | undefined, keepTimes = true, created?: Created): boolean {
     const b = this.b;
     const { preserve } = this.o;
+    // A file this run just created already has our owner and the create
+    // mode: calls that would change nothing are not made.
+    const ownerAsCreated = created !== undefined && created.uid === st.uid && created.gid === st.gid;
     // A copy that could not keep its owner must not keep setuid/setgid
     // either: that would make a set-id program of someone else's (cp agrees).
-    if (preserve.ownership && !this.chown(dst, st, path) && mode !== undefined) mode &= ~0o6000;
+    if (preserve.ownership && !ownerAsCreated && !this.chown(dst, st, path) && mode !== undefined) mode &= ~0o6000;
     if (xattrs.length && !this.setXattrs(dst, xattrs, path)) return false;
-    if (mode !== undefined) {
+    // An ACL just set may have changed the mode bits: then chmod regardless.
+    const modeAsCreated = created !== undefined && created.mode === mode && (ownerAsCreated || !preserve.ownership) && xattrs.length === 0;
+    if (mode !== undefined && !modeAsCreated) {
       const r = "fd" in dst ? b.chmodFd(dst.fd, mode) : b.chmodAt(dst.dir, dst.name, mode);
       if (r < 0) {
         this.report.fail(`setting permissions for ${quote(path)}: ${b.strerror(-r)}`);

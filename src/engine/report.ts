@@ -16,6 +16,10 @@ export interface Counts {
   vanished: number;
   /** Copied while they were being written to. */
   changed: number;
+  /** Calls into the native shim, io_uring submissions and the operations in them. */
+  nativeCalls: number;
+  ringSubmits: number;
+  ringOps: number;
   methods: Record<CopyMethod, number>;
 }
 
@@ -31,6 +35,9 @@ export function emptyCounts(): Counts {
     errors: 0,
     vanished: 0,
     changed: 0,
+    nativeCalls: 0,
+    ringSubmits: 0,
+    ringOps: 0,
     methods: Object.fromEntries(COPY_METHODS.map((m) => [m, 0])) as Record<CopyMethod, number>,
   };
 }

@@ -3,7 +3,7 @@
 // reported. Both are races by nature, so each test retries until it caught one.
 
 import { describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { BLIT, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 
@@ -32,7 +32,10 @@ describe("a source that changes during the copy", () => {
       expect(r.stderr.split("\n").filter((l) => l && !l.startsWith("blit: warning: file has vanished: "))).toEqual([]);
       for (const line of vanished) {
         const path = line.slice("blit: warning: file has vanished: ".length).replace(/^'|'$/g, "");
-        expect(existsSync(`${root}/${path.replace(/^src/, "dst")}`)).toBe(false);
+        // A vanished file is not in the copy; a directory removed part-way
+        // through its listing keeps what was copied before.
+        const copy = `${root}/${path.replace(/^src/, "dst")}`;
+        if (existsSync(copy)) expect(statSync(copy).isDirectory()).toBe(true);
       }
     }
     expect(caught).toBe(true);

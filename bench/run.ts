@@ -1,0 +1,392 @@
+// The benchmark: blit against the tools users have, on the same generated
+// trees, in one session, alternating tools and repeating (medians, min/max).
+// Caches are dropped before every timed run (root only); warm runs are
+// reported beside them, labelled. Results go to bench/RESULTS.md, a chart to
+// bench/chart.png, and the headline table into README.md.
+//
+//   bun bench/run.ts                       everything (about 30 minutes)
+//   bun bench/run.ts --only small,startup  some scenarios
+//   bun bench/run.ts --rounds 5
+
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, release, totalmem } from "node:os";
+import { join } from "node:path";
+import { ensureTree, TREES } from "./trees.ts";
+
+const ROOT = join(import.meta.dir, "..");
+const BLIT = join(ROOT, "dist", "blit");
+const BUN = process.execPath;
+const args = process.argv.slice(2);
+const option = (name: string, fallback: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
+};
+const ROUNDS = Number(option("rounds", "3"));
+const WORK = option("work", "/var/tmp/blit-bench");
+const ONLY = option("only", "small,mixed,big,sparse,reflink,startup,memory,syscalls").split(",");
+const OUT = join(ROOT, "bench", "out");
+const isRoot = process.getuid?.() === 0;
+const CPUS = availableParallelism();
+
+mkdirSync(OUT, { recursive: true });
+mkdirSync(WORK, { recursive: true });
+
+// ------------------------------------------------------------------ tools
+
+interface Tool {
+  name: string;
+  /** The command that copies the directory src to dst (which does not exist). */
+  command(src: string, dst: string): string[];
+  /** Tools whose copies keep less than cp -a, noted in the report. */
+  note?: string;
+}
+
+function sh(command: string): { code: number; out: string } {
+  const r = Bun.spawnSync(["sh", "-c", command], { stdout: "pipe", stderr: "pipe" });
+  return { code: r.exitCode ?? -1, out: r.stdout.toString() + r.stderr.toString() };
+}
+
+function findTool(name: string): string | undefined {
+  for (const dir of [join(WORK, "tools", "bin"), ...(process.env.PATH ?? "").split(":")]) {
+    if (existsSync(join(dir, name))) return join(dir, name);
+  }
+  return undefined;
+}
+
+/** xcp and fcp from crates.io, built into the work folder once, if cargo is here. */
+function rustTools(): void {
+  for (const crate of ["xcp", "fcp"]) {
+    if (findTool(crate) || !sh("command -v cargo").out) continue;
+    console.log(`building ${crate} from crates.io (once)...`);
+    const r = sh(`cargo install ${crate} --root ${join(WORK, "tools")} 2>&1 | tail -3`);
+    if (r.code !== 0) console.log(`  ${crate} could not be built: ${r.out.trim()}`);
+  }
+}
+
+function floorBinary(): string {
+  const out = join(OUT, "floor");
+  const r = sh(`gcc -O2 -pthread -Wall -Wextra -o ${out} ${join(ROOT, "bench", "floor.c")}`);
+  if (r.code !== 0) throw new Error(`building the floor copier failed:\n${r.out}`);
+  return out;
+}
+
+function treeTools(): Tool[] {
+  rustTools();
+  const floor = floorBinary();
+  const tools: Tool[] = [
+    { name: "blit -a", command: (s, d) => [BLIT, "-a", s, d] },
+    { name: "cp -a", command: (s, d) => ["cp", "-a", s, d] },
+    { name: "rsync -aH", command: (s, d) => ["rsync", "-aH", `${s}/`, `${d}/`] },
+    { name: "tar | tar", command: (s, d) => ["sh", "-c", `mkdir -p '${d}' && tar -C '${s}' -cf - . | tar -C '${d}' -xpf -`] },
+    {
+      name: "Bun fs.cpSync",
+      command: (s, d) => [BUN, "-e", "require('fs').cpSync(process.argv[1], process.argv[2], { recursive: true, preserveTimestamps: true, verbatimSymlinks: true })", s, d],
+      note: "no owners, no hard links, no xattrs",
+    },
+    {
+      name: "Bun fs.promises.cp",
+      command: (s, d) => [BUN, "-e", "await require('fs').promises.cp(process.argv[1], process.argv[2], { recursive: true, preserveTimestamps: true, verbatimSymlinks: true })", s, d],
+      note: "no owners, no hard links, no xattrs",
+    },
+  ];
+  const xcp = findTool("xcp");
+  if (xcp) tools.push({ name: "xcp -r", command: (s, d) => [xcp, "-r", "-w", "0", s, d], note: "no owners, no hard links" });
+  const fcp = findTool("fcp");
+  if (fcp) tools.push({ name: "fcp", command: (s, d) => [fcp, s, d], note: "no owners, no hard links" });
+  tools.push({
+    name: `floor (C, ${CPUS} threads)`,
+    command: (s, d) => [floor, String(CPUS), s, d],
+    note: "the floor: open, create, copy_file_range, futimens, close; nothing else",
+  });
+  return tools;
+}
+
+// ------------------------------------------------------------------ measuring
+
+interface Sample {
+  seconds: number;
+  maxRssMiB: number;
+  ok: boolean;
+}
+
+function dropCaches(): void {
+  if (!isRoot) return;
+  sh("sync; echo 3 > /proc/sys/vm/drop_caches");
+}
+
+function measure(cmd: string[], dst: string, cold: boolean): Sample {
+  rmSync(dst, { recursive: true, force: true });
+  sh("sync");
+  if (cold) dropCaches();
+  const start = performance.now();
+  const r = Bun.spawnSync(cmd, { stdout: "ignore", stderr: "pipe" });
+  const seconds = (performance.now() - start) / 1000;
+  const maxRss = r.resourceUsage?.maxRSS ?? 0;
+  const ok = r.exitCode === 0;
+  if (!ok) console.log(`  ! ${cmd.join(" ")} exited ${r.exitCode}: ${r.stderr.toString().split("\n").slice(0, 3).join(" | ")}`);
+  return { seconds, maxRssMiB: maxRss / 2 ** 20, ok };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+interface Row {
+  tool: string;
+  note?: string;
+  cold: number[];
+  warm: number | undefined;
+  maxRssMiB: number;
+  failed: boolean;
+}
+
+interface Scenario {
+  name: string;
+  describe: string;
+  rows: Row[];
+  target?: string;
+}
+
+/** Every tool on one tree: rounds of cold runs in rotating order, then one warm run each. */
+function runTools(name: string, describe: string, src: string, tools: Tool[], dst = join(WORK, "dst")): Scenario {
+  console.log(`\n== ${name}: ${describe}`);
+  const rows: Row[] = tools.map((t) => ({ tool: t.name, note: t.note, cold: [], warm: undefined, maxRssMiB: 0, failed: false }));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let k = 0; k < tools.length; k++) {
+      const i = (k + round) % tools.length;
+      const s = measure(tools[i]!.command(src, dst), dst, true);
+      rows[i]!.cold.push(s.seconds);
+      rows[i]!.maxRssMiB = Math.max(rows[i]!.maxRssMiB, s.maxRssMiB);
+      rows[i]!.failed ||= !s.ok;
+      console.log(`  ${tools[i]!.name.padEnd(26)} ${s.seconds.toFixed(2)} s${isRoot ? "" : " (warm: not root)"}`);
+    }
+  }
+  tools.forEach((t, i) => {
+    // Warm: run once to fill the cache, once more to time.
+    measure(t.command(src, dst), dst, false);
+    rows[i]!.warm = measure(t.command(src, dst), dst, false).seconds;
+  });
+  rmSync(dst, { recursive: true, force: true });
+  return { name, describe, rows };
+}
+
+// ------------------------------------------------------------------ scenarios
+
+const scenarios: Scenario[] = [];
+const extras: string[] = [];
+
+for (const treeName of ["small", "mixed", "big"]) {
+  if (!ONLY.includes(treeName)) continue;
+  const spec = TREES[treeName]!;
+  const src = ensureTree(WORK, spec);
+  scenarios.push(runTools(treeName, spec.describe, src, treeTools()));
+}
+
+if (ONLY.includes("sparse")) {
+  const spec = TREES.sparse!;
+  const src = ensureTree(WORK, spec);
+  const tools: Tool[] = [
+    { name: "blit -a", command: (s, d) => [BLIT, "-a", s, d] },
+    { name: "cp -a", command: (s, d) => ["cp", "-a", s, d] },
+    { name: "cp -a --sparse=never", command: (s, d) => ["cp", "-a", "--sparse=never", s, d] },
+    { name: "rsync -aH", command: (s, d) => ["rsync", "-aH", `${s}/`, `${d}/`], note: "writes every zero (no -S)" },
+  ];
+  const scenario = runTools("sparse", spec.describe, src, tools);
+  scenario.target = "blit ≤ 0.1 × cp --sparse=never";
+  scenarios.push(scenario);
+}
+
+if (ONLY.includes("reflink") && isRoot && sh("command -v mkfs.xfs").code === 0) {
+  const image = join(WORK, "xfs.img");
+  const mnt = join(WORK, "xfs");
+  mkdirSync(mnt, { recursive: true });
+  sh(`umount ${mnt} 2>/dev/null; rm -f ${image}; truncate -s 7G ${image} && mkfs.xfs -q -m reflink=1 ${image} && mount -o loop ${image} ${mnt}`);
+  try {
+    const src = join(mnt, "src");
+    mkdirSync(src);
+    sh(`dd if=${join(ensureTree(WORK, TREES.big!), "big.bin")} of=${src}/big.bin bs=4M status=none && sync`);
+    const tools: Tool[] = [
+      { name: "blit -a (clone)", command: (s, d) => [BLIT, "-a", s, d] },
+      { name: "blit -a --reflink=never", command: (s, d) => [BLIT, "-a", "--reflink=never", s, d] },
+      { name: "cp -a (clone)", command: (s, d) => ["cp", "-a", s, d] },
+      { name: "rsync -aH", command: (s, d) => ["rsync", "-aH", `${s}/`, `${d}/`] },
+    ];
+    // The copy must land on the same XFS filesystem to be cloned.
+    const scenario = runTools("reflink", "one 2 GiB file on XFS with reflink (loop mount)", src, tools, join(mnt, "dst"));
+    scenario.target = "blit (clone) ≤ 0.05 × blit --reflink=never";
+    scenarios.push(scenario);
+  } finally {
+    sh(`umount ${mnt}; rm -f ${image}`);
+  }
+}
+
+function startup(): void {
+  console.log("\n== startup");
+  const hello = join(OUT, "hello");
+  const helloSrc = join(OUT, "hello.ts");
+  writeFileSync(helloSrc, 'console.log("hello");\n');
+  sh(`${BUN} build --compile --outfile ${hello} ${helloSrc}`);
+  const file = join(WORK, "one-file");
+  writeFileSync(file, Buffer.alloc(4096, 1));
+  const time = (cmd: string[], cleanup?: () => void) => {
+    const xs: number[] = [];
+    for (let i = 0; i < 21; i++) {
+      cleanup?.();
+      const start = performance.now();
+      Bun.spawnSync(cmd, { stdout: "ignore", stderr: "ignore" });
+      xs.push(performance.now() - start);
+    }
+    return median(xs);
+  };
+  const hw = time([hello]);
+  const version = time([BLIT, "--version"]);
+  const copy = time([BLIT, file, `${file}.copy`], () => rmSync(`${file}.copy`, { force: true }));
+  const cp = time(["cp", file, `${file}.copy`], () => rmSync(`${file}.copy`, { force: true }));
+  extras.push(
+    "## Start-up (warm, median of 21)",
+    "",
+    "| command | ms | ratio to a compiled Bun hello-world |",
+    "| --- | ---: | ---: |",
+    `| compiled Bun hello-world | ${hw.toFixed(1)} | 1.00 |`,
+    `| \`blit --version\` | ${version.toFixed(1)} | ${(version / hw).toFixed(2)} (target ≤ 3) |`,
+    `| \`blit\` one 4 KiB file | ${copy.toFixed(1)} | ${(copy / hw).toFixed(2)} |`,
+    `| \`cp\` one 4 KiB file | ${cp.toFixed(1)} | ${(cp / hw).toFixed(2)} |`,
+    "",
+  );
+}
+
+function memory(): void {
+  console.log("\n== memory");
+  const lines = ["## Peak memory (RSS) of `blit -a` on many files", "", "| tree | files | seconds (cold) | peak RSS | target |", "| --- | ---: | ---: | ---: | --- |"];
+  for (const [name, target] of [["files-100k", "≤ 150 MB"], ["files-1m", "≤ 300 MB"]] as const) {
+    const src = ensureTree(WORK, TREES[name]!);
+    const dst = join(WORK, "dst");
+    const s = measure([BLIT, "-a", src, dst], dst, true);
+    const files = name === "files-100k" ? "100,000" : "1,000,000";
+    lines.push(`| ${TREES[name]!.describe} | ${files} | ${s.seconds.toFixed(1)} | ${s.maxRssMiB.toFixed(0)} MiB | ${target} |`);
+    console.log(`  ${name}: ${s.seconds.toFixed(1)} s, ${s.maxRssMiB.toFixed(0)} MiB`);
+    rmSync(dst, { recursive: true, force: true });
+  }
+  extras.push(...lines, "");
+}
+
+/** System calls per file (strace -f -c, untimed) and blit's own counts of native calls and io_uring ops. */
+function syscalls(): void {
+  console.log("\n== syscalls");
+  const src = ensureTree(WORK, TREES.small!);
+  const dst = join(WORK, "dst");
+  const count = (cmd: string[]) => {
+    rmSync(dst, { recursive: true, force: true });
+    const out = join(OUT, "strace.txt");
+    sh(`strace -f -c -o ${out} ${cmd.map((c) => `'${c}'`).join(" ")} > /dev/null 2>&1`);
+    const total = /(\d+)\s+(\d+)?\s*total/.exec(readFileSync(out, "utf8"));
+    return total ? Number(total[1]) : Number.NaN;
+  };
+  const lines = ["## System calls per file (50,000 × 4 KiB; strace -f -c, not timed)", "", "| tool | syscalls per file |", "| --- | ---: |"];
+  if (sh("command -v strace").code !== 0) {
+    extras.push("System calls: strace is not installed; not measured.", "");
+    return;
+  }
+  for (const tool of treeTools().filter((t) => !t.name.startsWith("Bun fs.promises"))) {
+    const n = count(tool.command(src, dst));
+    lines.push(`| ${tool.name} | ${(n / 50000).toFixed(1)} |`);
+    console.log(`  ${tool.name}: ${(n / 50000).toFixed(1)} per file`);
+  }
+  rmSync(dst, { recursive: true, force: true });
+  const r = Bun.spawnSync([BLIT, "-a", "--stats", src, dst], { stdout: "pipe" });
+  const stat = (label: string) => Number(new RegExp(`^${label}: (\\d+)$`, "m").exec(r.stdout.toString())?.[1] ?? Number.NaN);
+  lines.push(
+    "",
+    `blit's own counts (\`--stats\`): ${(stat("native calls") / 50000).toFixed(2)} calls into the native shim per file, ` +
+      `${(stat("io_uring ops") / 50000).toFixed(2)} io_uring operations per file in ${stat("io_uring submits")} submissions ` +
+      `(${(stat("io_uring ops") / stat("io_uring submits")).toFixed(0)} operations per submission).`,
+    "",
+  );
+  rmSync(dst, { recursive: true, force: true });
+  extras.push(...lines);
+}
+
+if (ONLY.includes("startup")) startup();
+if (ONLY.includes("memory")) memory();
+if (ONLY.includes("syscalls")) syscalls();
+
+// ------------------------------------------------------------------ report
+
+function table(s: Scenario): string[] {
+  const blit = s.rows[0]!;
+  const blitMedian = median(blit.cold);
+  const lines = [
+    `### ${s.name}: ${s.describe}`,
+    "",
+    `| tool | median s (cold) | min–max | blit ÷ tool | warm s | peak RSS |`,
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const row of s.rows) {
+    const m = median(row.cold);
+    const ratio = row === blit ? "1.00" : (blitMedian / m).toFixed(2);
+    const name = row.note ? `${row.tool} ¹` : row.tool;
+    lines.push(
+      `| ${row.failed ? `${name} (failed)` : name} | ${m.toFixed(2)} | ${Math.min(...row.cold).toFixed(2)}–${Math.max(...row.cold).toFixed(2)} | ${ratio} | ${row.warm?.toFixed(2) ?? "–"} | ${row.maxRssMiB.toFixed(0)} MiB |`,
+    );
+  }
+  if (s.target) lines.push("", `Target: ${s.target}.`);
+  const notes = s.rows.filter((r) => r.note).map((r) => `${r.tool}: ${r.note}`);
+  if (notes.length) lines.push("", `¹ Does less than \`cp -a\`: ${notes.join("; ")}.`);
+  lines.push("");
+  return lines;
+}
+
+const now = new Date().toISOString().slice(0, 10);
+const machine = `${CPUS} CPUs (${cpus()[0]?.model ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, filesystem of ${WORK}: ${sh(`stat -f -c %T ${WORK}`).out.trim()}`;
+const header = [
+  "# blit benchmark results",
+  "",
+  `Measured ${now} with \`bun bench/run.ts\` on ${machine}. ${ROUNDS} rounds; tools alternate in a rotating order.`,
+  isRoot
+    ? "Caches were dropped (`sync; echo 3 > /proc/sys/vm/drop_caches`) before every cold run: on these VMs warm runs are 2–5× slower and much noisier for every tool that writes files, an artefact of the VM's memory (see bench/README.md). The warm column is one run after a filling run, for reference only."
+    : "Not run as root: caches could not be dropped, so every figure is a warm run, which on these VMs misleads (see bench/README.md).",
+  "",
+  "`blit ÷ tool` below 1 means blit took less time.",
+  "",
+];
+const body = [...header, ...scenarios.flatMap(table), ...extras];
+writeFileSync(join(ROOT, "bench", "RESULTS.md"), `${body.join("\n")}\n`);
+writeFileSync(join(OUT, "results.json"), JSON.stringify({ date: now, machine, rounds: ROUNDS, scenarios }, null, 1));
+console.log(`\nwrote bench/RESULTS.md`);
+
+// The chart: ratios of medians, one group per scenario.
+const venv = join(WORK, "venv");
+if (!existsSync(join(venv, "bin", "python"))) sh(`python3 -m venv ${venv} && ${venv}/bin/pip install -q matplotlib`);
+const chart = sh(`${venv}/bin/python ${join(ROOT, "bench", "chart.py")} ${join(OUT, "results.json")} ${join(ROOT, "bench", "chart.png")}`);
+console.log(chart.code === 0 ? "wrote bench/chart.png" : `chart failed: ${chart.out}`);
+
+// The headline table in the README, between its markers.
+const readmePath = join(ROOT, "README.md");
+const readme = readFileSync(readmePath, "utf8");
+const start = "<!-- bench:start -->";
+const end = "<!-- bench:end -->";
+if (readme.includes(start) && readme.includes(end)) {
+  const headline = [
+    start,
+    "",
+    `Cold-cache medians from \`bun bench/run.ts\` (${now}, ${machine}); full tables, warm runs and methods in [bench/RESULTS.md](bench/RESULTS.md).`,
+    "",
+    "| tree | blit | cp -a | rsync -aH | tar pipe | fastest other | floor (C) |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...scenarios.filter((s) => ["small", "mixed", "big"].includes(s.name)).map((s) => {
+      const get = (prefix: string) => s.rows.find((r) => r.tool.startsWith(prefix));
+      const fmt = (r: Row | undefined) => (r ? `${median(r.cold).toFixed(2)} s` : "–");
+      const others = s.rows.filter((r) => r !== s.rows[0] && !r.tool.startsWith("floor") && !r.failed);
+      const fastest = others.reduce((a, b) => (median(a.cold) <= median(b.cold) ? a : b));
+      return `| ${s.describe} | **${fmt(s.rows[0])}** | ${fmt(get("cp -a"))} | ${fmt(get("rsync"))} | ${fmt(get("tar"))} | ${fmt(fastest)} (${fastest.tool}) | ${fmt(get("floor"))} |`;
+    }),
+    "",
+    "![blit's time as a fraction of each tool's](bench/chart.png)",
+    "",
+    end,
+  ];
+  const updated = readme.slice(0, readme.indexOf(start)) + headline.join("\n") + readme.slice(readme.indexOf(end) + end.length);
+  writeFileSync(readmePath, updated);
+  console.log("updated the table in README.md");
+}
