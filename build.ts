@@ -67,8 +67,8 @@ async function build(name: string, shimOnly: boolean): Promise<void> {
   const outFile = join(DIST, target.outFile);
   rmSync(outFile, { force: true });
   // The worker is a second entry point; a copy tool run in any directory must
-  // not pick up that directory's .env or bunfig.toml.
-  await $`${process.execPath} build --compile --minify --target=${target.bun} --no-compile-autoload-dotenv --no-compile-autoload-bunfig --outfile ${outFile} ./src/cli.ts ./src/worker.ts`.cwd(ROOT).quiet();
+  // not pick up that directory's .env or bunfig.toml. Bytecode halves start-up.
+  await $`${process.execPath} build --compile --bytecode --minify --target=${target.bun} --no-compile-autoload-dotenv --no-compile-autoload-bunfig --outfile ${outFile} ./src/cli.ts ./src/worker.ts`.cwd(ROOT).quiet();
   const version = (await $`${outFile} --version`.text()).trim();
   console.log(`executable: ${outFile} (${(statSync(outFile).size / 2 ** 20).toFixed(1)} MiB, ${version})`);
 }

@@ -355,11 +355,13 @@ writeFileSync(join(ROOT, "bench", "RESULTS.md"), `${body.join("\n")}\n`);
 writeFileSync(join(OUT, "results.json"), JSON.stringify({ date: now, machine, rounds: ROUNDS, scenarios }, null, 1));
 console.log(`\nwrote bench/RESULTS.md`);
 
-// The chart: ratios of medians, one group per scenario.
-const venv = join(WORK, "venv");
-if (!existsSync(join(venv, "bin", "python"))) sh(`python3 -m venv ${venv} && ${venv}/bin/pip install -q matplotlib`);
-const chart = sh(`${venv}/bin/python ${join(ROOT, "bench", "chart.py")} ${join(OUT, "results.json")} ${join(ROOT, "bench", "chart.png")}`);
-console.log(chart.code === 0 ? "wrote bench/chart.png" : `chart failed: ${chart.out}`);
+// The chart: ratios of medians, one group per scenario (matplotlib, in a venv of its own).
+if (scenarios.length > 0) {
+  const venv = join(WORK, "venv");
+  if (!existsSync(join(venv, "bin", "python"))) sh(`python3 -m venv ${venv} && ${venv}/bin/pip install -q matplotlib`);
+  const chart = sh(`${venv}/bin/python ${join(ROOT, "bench", "chart.py")} ${join(OUT, "results.json")} ${join(ROOT, "bench", "chart.png")}`);
+  console.log(chart.code === 0 ? "wrote bench/chart.png" : `chart failed: ${chart.out}`);
+}
 
 // The headline table in the README, between its markers.
 const readmePath = join(ROOT, "README.md");

@@ -1,9 +1,21 @@
-// blit's entry point: picks the command and sets the exit status.
+// blit's entry point: picks the command and sets the exit status. Each
+// command's modules are imported only when it runs, so `blit --version`
+// loads next to nothing. (No top-level await: the executable is compiled to
+// bytecode, as CommonJS.)
 
-import { runCopy } from "./commands/copy.ts";
-import { runDoctor } from "./commands/doctor.ts";
+async function main(argv: string[]): Promise<number> {
+  if (argv.length === 1 && argv[0] === "--version") {
+    const { VERSION } = await import("./version.ts");
+    process.stdout.write(`blit ${VERSION}\n`);
+    return 0;
+  }
+  if (argv[0] === "doctor") {
+    const { runDoctor } = await import("./commands/doctor.ts");
+    return runDoctor(argv.slice(1));
+  }
+  const { runCopy } = await import("./commands/copy.ts");
+  return runCopy(argv);
+}
 
-const argv = process.argv.slice(2);
-const status = argv[0] === "doctor" ? await runDoctor(argv.slice(1)) : await runCopy(argv);
 // Workers may still be winding down; the status is final.
-process.exit(status);
+main(process.argv.slice(2)).then((status) => process.exit(status));

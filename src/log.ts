@@ -2,7 +2,9 @@
 // tools: "blit: message" on stderr, nothing else on the line, so scripts can
 // read it. Levels: -q keeps errors only; the default adds warnings.
 
-import { createConsola, type ConsolaReporter, LogLevels } from "consola";
+// consola/core: the same logger without the fancy reporters, whose import
+// alone costs ~50 ms at start-up.
+import { createConsola, type ConsolaReporter, LogLevels } from "consola/core";
 
 const reporter: ConsolaReporter = {
   log(entry) {

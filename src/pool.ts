@@ -61,10 +61,19 @@ export class Pool {
     this.cancelFlag = new Int32Array(shared.cancel);
   }
 
+  /**
+   * Creates a worker thread ahead of time: booting one takes longer than
+   * anything else in a small copy, so it overlaps with planning. It loads
+   * nothing native until start() sends it the backend.
+   */
+  static boot(): Worker {
+    return new Worker(new URL("./worker.ts", import.meta.url).href);
+  }
+
   /** Starts the first worker now and the others in the background. */
-  static async start(size: number, loaded: LoadedBackend, options: EngineOptions, shared: PoolShared, events: PoolEvents): Promise<Pool> {
+  static async start(size: number, loaded: LoadedBackend, options: EngineOptions, shared: PoolShared, events: PoolEvents, booted?: Worker): Promise<Pool> {
     const pool = new Pool(loaded, options, shared, events);
-    await pool.addWorker(0);
+    await pool.addWorker(0, booted);
     void (async () => {
       for (let i = 1; i < size && !pool.stopped; i++) {
         try {
@@ -83,8 +92,9 @@ export class Pool {
     return this.slots.length;
   }
 
-  private addWorker(index: number): Promise<void> {
-    const worker = new Worker(new URL("./worker.ts", import.meta.url).href);
+  /** Sends a worker its backend and options, and waits until it has loaded them. */
+  private addWorker(index: number, booted?: Worker): Promise<void> {
+    const worker = booted ?? Pool.boot();
     const init: ToWorker = {
       type: "init",
       index,

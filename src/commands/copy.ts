@@ -135,16 +135,20 @@ export async function runCopy(argv: string[]): Promise<number> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
+  // The first worker boots while the plan is made and the shim is loaded.
+  const booted = operands.length > 0 ? Pool.boot() : undefined;
   let plan;
   try {
     plan = planCopy(options, operands);
   } catch (err) {
+    booted?.terminate();
     if (err instanceof UsageError) return usageFailure(err.message);
     throw err;
   }
   for (const warning of plan.warnings) log.warn(warning);
   for (const error of plan.errors) log.error(error);
   if (plan.jobs.length === 0 || (options.failFast && plan.errors.length)) {
+    booted?.terminate();
     return plan.errors.length ? ExitCode.partial : ExitCode.ok;
   }
 
@@ -167,7 +171,7 @@ export async function runCopy(argv: string[]): Promise<number> {
     printOutput(output);
     if (options.failFast && counts.errors > 0) pool?.cancel(ExitCode.partial);
   };
-  pool = await Pool.start(workers, loaded, engineOptions(options), shared, { progress });
+  pool = await Pool.start(workers, loaded, engineOptions(options), shared, { progress }, booted);
 
   let counts: Counts;
   try {
