@@ -163,7 +163,9 @@ function runTools(name: string, describe: string, src: string, tools: Tool[], ds
     }
   }
   tools.forEach((t, i) => {
-    // Warm: run once to fill the cache, once more to time.
+    // Warm: run once to fill the cache, once more to time (skipped for tools
+    // that take over 30 s cold; the figure would only say "slower still").
+    if (median(rows[i]!.cold) > 30) return;
     measure(t.command(src, dst), dst, false);
     rows[i]!.warm = measure(t.command(src, dst), dst, false).seconds;
   });

@@ -6,7 +6,7 @@
 // still finishes the directories already started.
 
 import type { LoadedBackend } from "../ffi/index.ts";
-import type { DirFinish, DirWork, FromWorker, JobWork, Task, ToWorker } from "./engine/messages.ts";
+import type { ChildWork, DirFinish, FromWorker, JobWork, Task, ToWorker } from "./engine/messages.ts";
 import { addCounts, type Counts, emptyCounts, type Output } from "./engine/report.ts";
 import type { EngineOptions } from "./options.ts";
 
@@ -18,11 +18,14 @@ interface Slot {
   busy: number;
 }
 
-/** A directory whose metadata waits for everything below it. */
+/**
+ * A task whose completion waits for work it produced: a directory (its
+ * metadata waits for everything below it) or a share of one (no metadata).
+ */
 interface OpenDir {
   parent: number | undefined;
   pending: number;
-  finish: DirFinish;
+  finish: DirFinish | undefined;
 }
 
 export interface PoolEvents {
@@ -33,6 +36,7 @@ export interface PoolEvents {
 export interface PoolShared {
   cancel: SharedArrayBuffer;
   links: SharedArrayBuffer | undefined;
+  hungry: SharedArrayBuffer;
 }
 
 export class Pool {
@@ -42,12 +46,18 @@ export class Pool {
   /** Parent directory of each queued or running task, by task id. */
   private readonly parentOf = new Map<number, number | undefined>();
   private readonly openDirs = new Map<number, OpenDir>();
+  /** For tasks still running: children they handed out early, and how many of those finished. */
+  private readonly spawnedEarly = new Map<number, number>();
+  private readonly doneEarly = new Map<number, number>();
+  private readonly hungry: Int32Array;
   private readonly totals: Counts = emptyCounts();
   private readonly cancelFlag: Int32Array;
   private nextId = 1;
   private running = 0;
   /** Tasks dropped because the run was cancelled. */
   dropped = 0;
+  /** Files each worker copied, by worker index (--stats shows how the work was shared). */
+  readonly filesByWorker: number[] = [];
   private settle: { resolve: (c: Counts) => void; reject: (e: Error) => void } | undefined;
   private failure: Error | undefined;
   private stopped = false;
@@ -59,6 +69,7 @@ export class Pool {
     private readonly events: PoolEvents,
   ) {
     this.cancelFlag = new Int32Array(shared.cancel);
+    this.hungry = new Int32Array(shared.hungry);
   }
 
   /**
@@ -103,6 +114,7 @@ export class Pool {
       options: this.options,
       cancel: this.shared.cancel,
       links: this.shared.links,
+      hungry: this.shared.hungry,
     };
     return new Promise((resolve, reject) => {
       worker.onerror = (event) => {
@@ -168,17 +180,21 @@ export class Pool {
 
   private dispatch(): void {
     if (this.failure) return;
-    for (const slot of this.slots) {
+    outer: for (const slot of this.slots) {
       while (slot.busy < TASKS_PER_WORKER) {
         // Finishing directories first closes their descriptors soonest; the
         // work stack is LIFO, a depth-first order that keeps few directories open.
         const task = this.finishes.pop() ?? this.work.pop();
-        if (!task) return;
+        if (!task) break outer;
         slot.busy++;
         this.running++;
         slot.worker.postMessage({ type: "task", task } satisfies ToWorker);
       }
     }
+    // Workers with nothing to do while nothing is queued: a worker in a large
+    // directory sees this and shares it.
+    const idle = this.work.length === 0 ? this.slots.filter((slot) => slot.busy === 0).length : 0;
+    Atomics.store(this.hungry, 0, idle);
   }
 
   private receive(slot: Slot, message: FromWorker): void {
@@ -186,40 +202,69 @@ export class Pool {
       this.crash(new Error(message.message));
       return;
     }
+    if (message.type === "spawn") {
+      this.spawnedEarly.set(message.id, (this.spawnedEarly.get(message.id) ?? 0) + message.children.length);
+      for (const child of [...message.children].reverse()) this.push(this.childTask(child), message.id);
+      this.dispatch();
+      return;
+    }
     if (message.type !== "done") return;
     slot.busy--;
     this.running--;
     addCounts(this.totals, message.counts);
+    this.filesByWorker[message.worker] = (this.filesByWorker[message.worker] ?? 0) + message.counts.files;
     this.events.progress(message.output, message.counts);
 
-    const parent = this.parentOf.get(message.id);
-    this.parentOf.delete(message.id);
-    if (this.openDirs.has(message.id)) {
+    const id = message.id;
+    const parent = this.parentOf.get(id);
+    this.parentOf.delete(id);
+    if (this.openDirs.has(id)) {
       // A "finish" came back: this directory is complete.
-      this.openDirs.delete(message.id);
+      this.openDirs.delete(id);
       this.childDone(parent);
-    } else if (message.finish) {
-      const children = message.children;
-      this.openDirs.set(message.id, { parent, pending: children.length, finish: message.finish });
-      for (const work of [...children].reverse()) this.push(this.dirTask(work), message.id);
-      if (children.length === 0) this.push({ kind: "finish", id: message.id, finish: message.finish }, parent);
     } else {
-      this.childDone(parent);
+      const early = (this.spawnedEarly.get(id) ?? 0) - (this.doneEarly.get(id) ?? 0);
+      this.spawnedEarly.delete(id);
+      this.doneEarly.delete(id);
+      const pending = message.children.length + early;
+      if (message.finish || pending > 0) {
+        this.openDirs.set(id, { parent, pending, finish: message.finish });
+        for (const child of [...message.children].reverse()) this.push(this.childTask(child), id);
+        if (pending === 0) this.complete(id);
+      } else {
+        this.childDone(parent);
+      }
     }
     this.dispatch();
     this.checkDone();
   }
 
-  private dirTask(work: DirWork): Task {
-    return { kind: "dir", id: this.nextId++, work };
+  private childTask(child: ChildWork): Task {
+    return child.kind === "dir" ? { kind: "dir", id: this.nextId++, work: child.work } : { kind: "files", id: this.nextId++, work: child.work };
+  }
+
+  /** Everything below a task is done: finish its directory, or pass the news up. */
+  private complete(id: number): void {
+    const open = this.openDirs.get(id);
+    if (!open) return;
+    if (open.finish) {
+      this.push({ kind: "finish", id, finish: open.finish }, open.parent);
+    } else {
+      this.openDirs.delete(id);
+      this.childDone(open.parent);
+    }
   }
 
   private childDone(parentId: number | undefined): void {
     if (parentId === undefined) return;
     const parent = this.openDirs.get(parentId);
-    if (!parent) return;
+    if (!parent) {
+      // The parent is still running (it handed this out early).
+      this.doneEarly.set(parentId, (this.doneEarly.get(parentId) ?? 0) + 1);
+      return;
+    }
     parent.pending--;
-    if (parent.pending === 0) this.push({ kind: "finish", id: parentId, finish: parent.finish }, parent.parent);
+    if (parent.pending === 0) this.complete(parentId);
   }
 
   private checkDone(): void {

@@ -10,6 +10,7 @@ import type { FromWorker, Task, ToWorker } from "./engine/messages.ts";
 declare const self: Worker;
 
 let copier: Copier | undefined;
+let workerIndex = -1;
 let backendCounters: (() => BackendCounters) | undefined;
 let seen: BackendCounters = { nativeCalls: 0, ringSubmits: 0, ringOps: 0 };
 
@@ -23,6 +24,8 @@ function run(c: Copier, task: Task): DirResult {
       return c.runJob(task.work);
     case "dir":
       return c.runDir(task.work);
+    case "files":
+      return c.runFiles(task.work);
     case "finish":
       c.finishDirectory(task.finish);
       return { children: [], finish: undefined };
@@ -36,13 +39,16 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       const { backend } = await loadBackend({ shimPath: message.shimPath, fallbackReason: message.fallbackReason });
       backend.tune({ queueDepth: message.options.queueDepth });
       const links = message.links ? new LinkTable(message.links) : undefined;
-      copier = new Copier(backend, message.options, message.index, new Int32Array(message.cancel), links);
+      copier = new Copier(backend, message.options, message.index, new Int32Array(message.cancel), links, new Int32Array(message.hungry));
       backendCounters = () => backend.counters();
+      workerIndex = message.index;
       seen = backend.counters();
       send({ type: "ready", backend: backend.id });
       return;
     }
     if (!copier) throw new Error("task before init");
+    const id = message.task.id;
+    copier.spawn = (children) => send({ type: "spawn", id, children });
     const { children, finish } = run(copier, message.task);
     const { counts, output } = copier.report.drain();
     if (backendCounters) {
@@ -52,8 +58,11 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       counts.ringOps = now.ringOps - seen.ringOps;
       seen = now;
     }
-    send({ type: "done", id: message.task.id, children, finish, output, counts });
+    send({ type: "done", id: message.task.id, worker: workerIndex, children, finish, output, counts });
   } catch (err) {
-    send({ type: "crash", message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    // Say what the task looked like: a crash here is a bug to be reported.
+    const task = message.type === "task" ? message.task : undefined;
+    const shape = task ? ` (task ${task.kind} ${task.id}: ${Object.keys("work" in task ? task.work : task.finish).join(",")})` : "";
+    send({ type: "crash", message: `${err instanceof Error ? (err.stack ?? err.message) : String(err)}${shape}` });
   }
 };

@@ -86,3 +86,17 @@ describe("parsing", () => {
     expect(readFileSync(`${root}/copy`, "utf8")).toBe("x");
   });
 });
+
+describe("tuning values", () => {
+  const BAD: [args: string[], message: string][] = [
+    [["--queue-depth", "1", "a", "b"], "invalid value '1' for '--queue-depth' (expected 2 to 4096)"],
+    [["--max-in-flight", "0", "a", "b"], "invalid value '0' for '--max-in-flight' (expected 1 to 65536)"],
+    [["--buffer-size", "12", "a", "b"], "invalid size '12' for '--buffer-size' (expected 4K to 2G)"],
+    [["--buffer-size", "lots", "a", "b"], "invalid size 'lots' for '--buffer-size' (expected 4K to 2G)"],
+  ];
+  for (const [args, message] of BAD) {
+    test(args.join(" "), () => {
+      expect(blit(args)).toEqual({ stdout: "", stderr: `blit: ${message}\nTry 'blit --help' for more information.\n`, exitCode: 2 });
+    });
+  }
+});

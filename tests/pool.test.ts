@@ -5,7 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { copyFileSync } from "node:fs";
 import { BLIT, run, sh, stats } from "./helpers/blit.ts";
 import { sandbox } from "./helpers/sandbox.ts";
-import { snapshot } from "./helpers/tree.ts";
+import { snapshot, tree } from "./helpers/tree.ts";
 
 describe("workers", () => {
   test("a moved executable, run from / with absolute paths, copies with its workers", () => {
@@ -35,5 +35,38 @@ describe("workers", () => {
     const src = snapshot(`${root}/src`, { times: true });
     expect(snapshot(`${root}/one`, { times: true })).toEqual(src);
     expect(snapshot(`${root}/eight`, { times: true })).toEqual(src);
+  });
+});
+
+describe("sharing work", () => {
+  test("one large directory is shared between workers", () => {
+    const root = sandbox("one-big-dir");
+    run(["python3", "-c", "import os\nos.mkdir('src')\nfor i in range(20000):\n    with open(f'src/f{i:05d}', 'w') as f: f.write(str(i))"], { cwd: root });
+    const r = run([BLIT, "-a", "-j", "2", "--stats", "src", "dst"], { cwd: root });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    const perWorker = stats(r.stdout)["files per worker"]!.split(" ").map(Number);
+    expect(perWorker).toHaveLength(2);
+    expect(perWorker[0]! + perWorker[1]!).toBe(20000);
+    expect(Math.min(...perWorker)).toBeGreaterThan(0);
+    expect(snapshot(`${root}/dst`, { times: true })).toEqual(snapshot(`${root}/src`, { times: true }));
+  }, 60_000);
+
+  test("the tiniest limits (--queue-depth 2 --max-in-flight 1 --buffer-size 4K) give the same tree", () => {
+    const root = sandbox("limits");
+    sh("mkdir -p src/a/b && for i in $(seq 1 300); do head -c $((i * 37)) /dev/urandom > src/a/f$i; done && head -c 5000000 /dev/urandom > src/a/b/big", root);
+    const r = run([BLIT, "-a", "--queue-depth", "2", "--max-in-flight", "1", "--buffer-size", "4K", "src", "dst"], { cwd: root });
+    expect(r.exitCode).toBe(0);
+    expect(snapshot(`${root}/dst`, { times: true })).toEqual(snapshot(`${root}/src`, { times: true }));
+  });
+
+  test("with io_uring off (BLIT_NO_URING=1) the engine makes the same tree", () => {
+    const root = sandbox("no-uring");
+    sh("mkdir -p src/x/y && for i in $(seq 1 200); do head -c $((i * 53)) /dev/urandom > src/x/f$i; ln -s f$i src/x/l$i; done && ln src/x/f1 src/x/y/hard", root);
+    const r = run([BLIT, "-a", "--stats", "src", "dst"], { cwd: root, env: { BLIT_NO_URING: "1" } });
+    expect(r.exitCode).toBe(0);
+    expect(stats(r.stdout)["io_uring ops"]).toBe("0");
+    expect(stats(r.stdout)["method io_uring"]).toBe("0");
+    expect(tree(`${root}/dst`, { times: true })).toEqual(tree(`${root}/src`, { times: true }));
   });
 });

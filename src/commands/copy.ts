@@ -27,7 +27,7 @@ function printOutput(output: Output): void {
   for (const error of output.errors) log.error(error);
 }
 
-function printStats(counts: Counts, backend: string, workers: number): void {
+function printStats(counts: Counts, backend: string, workers: number, filesByWorker: number[]): void {
   const lines: [string, string | number][] = [
     ["files", counts.files],
     ["directories", counts.directories],
@@ -45,6 +45,7 @@ function printStats(counts: Counts, backend: string, workers: number): void {
     ...Object.entries(counts.methods).map(([method, n]): [string, number] => [`method ${method}`, n]),
     ["backend", backend],
     ["workers", workers],
+    ["files per worker", Array.from({ length: workers }, (_, i) => filesByWorker[i] ?? 0).join(" ")],
   ];
   for (const [label, value] of lines) say(`${label}: ${value}`);
 }
@@ -166,6 +167,7 @@ export async function runCopy(argv: string[]): Promise<number> {
   const shared = {
     cancel: new SharedArrayBuffer(4),
     links: options.preserve.links ? LinkTable.allocate() : undefined,
+    hungry: new SharedArrayBuffer(4),
   };
   const progress = (output: Output, counts: Counts) => {
     printOutput(output);
@@ -180,7 +182,7 @@ export async function runCopy(argv: string[]): Promise<number> {
     pool.stop();
     destinations.close();
   }
-  if (options.stats) printStats(counts, loaded.backend.id, workers);
+  if (options.stats) printStats(counts, loaded.backend.id, workers, pool.filesByWorker);
   if (signal) {
     log.error(`interrupted by ${signal}: copied ${describe(counts)}; the rest was not copied`);
     return signal === "SIGINT" ? ExitCode.interrupted : ExitCode.terminated;

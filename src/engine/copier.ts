@@ -20,7 +20,7 @@ import {
 import type { EngineOptions } from "../options.ts";
 import { quote } from "../quote.ts";
 import type { LinkTable, LinkTarget } from "./links.ts";
-import type { DirFinish, DirWork, JobWork } from "./messages.ts";
+import type { ChildWork, DirFinish, DirWork, FilesWork, JobWork } from "./messages.ts";
 import { MetadataWriter, type Xattrs } from "./metadata.ts";
 import { joinPath, splitPath, toBytes } from "./paths.ts";
 import { Reporter } from "./report.ts";
@@ -53,7 +53,7 @@ interface Entry extends Place {
 }
 
 export interface DirResult {
-  children: DirWork[];
+  children: ChildWork[];
   finish: DirFinish | undefined;
 }
 
@@ -69,6 +69,8 @@ export class Copier {
   private readonly meta: MetadataWriter;
   private readonly temps: TempNames;
   private readonly cleanedParents = new Set<number>();
+  /** Set by the worker for the task at hand: hands work to the pool before the task ends. */
+  spawn: ((children: ChildWork[]) => void) | undefined;
   private readonly euid = process.geteuid?.() ?? 0;
   private readonly egid = process.getegid?.() ?? 0;
 
@@ -78,6 +80,7 @@ export class Copier {
     workerIndex: number,
     private readonly cancel: Int32Array,
     private readonly links: LinkTable | undefined,
+    private readonly hungry?: Int32Array,
   ) {
     this.meta = new MetadataWriter(b, o, this.report);
     this.temps = new TempNames(o.runId, workerIndex);
@@ -247,9 +250,24 @@ export class Copier {
       childAncestors = [...(ancestors ?? []), identity];
       if (typeof dstStat !== "number") childAncestors.push(`${dstStat.dev}:${dstStat.ino}`);
     }
-    const children: DirWork[] = [];
+    const listing: FilesWork = {
+      srcFd,
+      dstFd,
+      names: [],
+      srcPath: e.srcPath,
+      dstPath: e.dstPath,
+      rootFd: e.rootFd,
+      dstRel: e.dstRel,
+      dstFresh: created,
+      follow: followInside,
+      ...facts,
+      ancestors: childAncestors,
+    };
+    const children: ChildWork[] = [];
     const waitingLinks: [Entry, number][] = [];
-    // The listing comes a chunk at a time, and each chunk is stat'ed at once.
+    // The listing comes a chunk at a time. Each chunk is copied here, or, when
+    // other workers wait with nothing queued, handed to them: one large
+    // directory does not leave CPUs idle.
     for (let chunk = 0; ; chunk++) {
       const entries = b.readDir(srcFd);
       if (typeof entries === "number") {
@@ -272,57 +290,83 @@ export class Copier {
         break;
       }
       const names = entries.map((entry) => entry.name);
-      const stats = b.statMany(srcFd, names, followInside);
-      const small: Entry[] = [];
-      for (let i = 0; i < names.length; i++) {
-        const name = names[i]!;
-        const childStat = stats[i]!;
-        const child: Place = {
-          srcDir: srcFd,
-          srcName: name,
-          dstDir: dstFd,
-          dstName: name,
-          srcPath: joinPath(e.srcPath, name),
-          dstPath: joinPath(e.dstPath, name),
-          rootFd: e.rootFd,
-          dstRel: joinPath(e.dstRel, name),
-          follow: followInside,
-          dstFresh: created,
-          ...facts,
-        };
-        if (typeof childStat === "number") {
-          if (!this.vanished(child, -childStat)) this.report.fail(`cannot stat ${quote(child.srcPath)}: ${this.why(-childStat)}`);
-          continue;
-        }
-        if (typeOf(childStat.mode) === S_IFDIR) {
-          children.push({
-            srcParent: srcFd,
-            dstParent: dstFd,
-            srcName: name,
-            dstName: name,
-            srcPath: child.srcPath,
-            dstPath: child.dstPath,
-            rootFd: e.rootFd,
-            dstRel: child.dstRel,
-            expectDev: childStat.dev,
-            expectIno: childStat.ino,
-            dstFresh: created,
-            dstDev: facts.dstDev,
-            newGid: facts.newGid,
-            ancestors: childAncestors,
-          });
-          continue;
-        }
-        const entry = { ...child, stat: childStat };
-        if (this.readsWhole(entry)) small.push(entry);
-        else this.copyNonDirectory(entry, waitingLinks);
+      if (chunk > 0 && this.spawn && this.othersHungry()) {
+        this.spawn([...children.splice(0), { kind: "files", work: { ...listing, names } }]);
+        continue;
       }
-      this.copySmallFiles(small, waitingLinks);
+      this.copyEntries(listing, names, children, waitingLinks);
     }
     if (this.cancelled) finish.incomplete = true;
     // Other paths to inodes another worker is copying: linked once it is done.
     for (const [entry, slot] of waitingLinks) this.linkOrCopy(entry, slot);
     return { children, finish };
+  }
+
+  /** A share of a large directory's entries, handed out by the worker listing it. */
+  runFiles(work: FilesWork): DirResult {
+    const children: ChildWork[] = [];
+    const waitingLinks: [Entry, number][] = [];
+    if (!this.cancelled) this.copyEntries(work, work.names, children, waitingLinks);
+    for (const [entry, slot] of waitingLinks) this.linkOrCopy(entry, slot);
+    return { children, finish: undefined };
+  }
+
+  private othersHungry(): boolean {
+    return this.hungry !== undefined && Atomics.load(this.hungry, 0) > 0;
+  }
+
+  /** Stats one chunk of a directory's entries at once, then copies them; subdirectories go to `children`. */
+  private copyEntries(l: FilesWork, names: Uint8Array[], children: ChildWork[], waitingLinks: [Entry, number][]): void {
+    const stats = this.b.statMany(l.srcFd, names, l.follow);
+    const small: Entry[] = [];
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      const childStat = stats[i]!;
+      const child: Place = {
+        srcDir: l.srcFd,
+        srcName: name,
+        dstDir: l.dstFd,
+        dstName: name,
+        srcPath: joinPath(l.srcPath, name),
+        dstPath: joinPath(l.dstPath, name),
+        rootFd: l.rootFd,
+        dstRel: joinPath(l.dstRel, name),
+        follow: l.follow,
+        dstFresh: l.dstFresh,
+        dstDev: l.dstDev,
+        newGid: l.newGid,
+      };
+      if (typeof childStat === "number") {
+        if (!this.vanished(child, -childStat)) this.report.fail(`cannot stat ${quote(child.srcPath)}: ${this.why(-childStat)}`);
+        continue;
+      }
+      if (typeOf(childStat.mode) === S_IFDIR) {
+        children.push({
+          kind: "dir",
+          work: {
+            srcParent: l.srcFd,
+            dstParent: l.dstFd,
+            srcName: name,
+            dstName: name,
+            srcPath: child.srcPath,
+            dstPath: child.dstPath,
+            rootFd: l.rootFd,
+            dstRel: child.dstRel,
+            expectDev: childStat.dev,
+            expectIno: childStat.ino,
+            dstFresh: l.dstFresh,
+            dstDev: l.dstDev,
+            newGid: l.newGid,
+            ancestors: l.ancestors,
+          },
+        });
+        continue;
+      }
+      const entry = { ...child, stat: childStat };
+      if (this.readsWhole(entry)) small.push(entry);
+      else this.copyNonDirectory(entry, waitingLinks);
+    }
+    this.copySmallFiles(small, waitingLinks);
   }
 
   /** Applies a directory's metadata once everything inside it is written, then closes it. */

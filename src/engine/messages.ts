@@ -31,6 +31,28 @@ export interface DirWork {
   ancestors: string[] | undefined;
 }
 
+/**
+ * Part of a large directory's listing, handed to whichever worker is free:
+ * both ends of the directory are open (kept so until it is finished).
+ */
+export interface FilesWork {
+  srcFd: number;
+  dstFd: number;
+  names: Uint8Array[];
+  srcPath: Uint8Array;
+  dstPath: Uint8Array;
+  rootFd: number;
+  dstRel: Uint8Array;
+  dstFresh: boolean;
+  follow: boolean;
+  dstDev: number;
+  newGid: number;
+  ancestors: string[] | undefined;
+}
+
+/** Work found while copying: a directory, or a share of a directory's entries. */
+export type ChildWork = { kind: "dir"; work: DirWork } | { kind: "files"; work: FilesWork };
+
 /** Metadata to apply to a directory once everything inside it is written. */
 export interface DirFinish {
   srcFd: number;
@@ -55,6 +77,7 @@ export interface JobWork {
 export type Task =
   | { kind: "job"; id: number; work: JobWork }
   | { kind: "dir"; id: number; work: DirWork }
+  | { kind: "files"; id: number; work: FilesWork }
   | { kind: "finish"; id: number; finish: DirFinish };
 
 export interface WorkerInit {
@@ -67,11 +90,15 @@ export interface WorkerInit {
   cancel: SharedArrayBuffer;
   /** The hard-link table, when links are preserved. */
   links?: SharedArrayBuffer;
+  /** Int32: workers waiting for work while nothing is queued; a worker with a big directory shares it then. */
+  hungry: SharedArrayBuffer;
 }
 
 export type ToWorker = WorkerInit | { type: "task"; task: Task };
 
 export type FromWorker =
   | { type: "ready"; backend: string }
-  | { type: "done"; id: number; children: DirWork[]; finish: DirFinish | undefined; output: Output; counts: Counts }
+  /** Work handed out before the task is done (a large directory, shared). */
+  | { type: "spawn"; id: number; children: ChildWork[] }
+  | { type: "done"; id: number; worker: number; children: ChildWork[]; finish: DirFinish | undefined; output: Output; counts: Counts }
   | { type: "crash"; message: string };
