@@ -11,6 +11,12 @@ const ROOT = join(import.meta.dir, "..");
 const REPORT = join(ROOT, ".ci", "junit.xml");
 const SUMMARY = join(ROOT, ".ci", "summary.txt");
 
+const mountsBefore = new Set(
+  readFileSync("/proc/mounts", "utf8")
+    .split("\n")
+    .map((line) => line.split(" ")[1] ?? ""),
+);
+
 mkdirSync(join(ROOT, ".ci"), { recursive: true });
 rmSync(REPORT, { force: true });
 rmSync(SUMMARY, { force: true });
@@ -50,6 +56,16 @@ if (proc.exitCode !== 0 && failed === 0) {
   // A file that failed to load, or an error between tests, has no testcase.
   failed++;
   failures.push(`bun test exited with status ${proc.exitCode} outside any test`);
+}
+// Mounts are undone by tests/setup.ts after each test; one that survives the
+// run is a defect of the suite (and would pile up on a developer's machine).
+const leaked = readFileSync("/proc/mounts", "utf8")
+  .split("\n")
+  .map((line) => line.split(" ")[1] ?? "")
+  .filter((point) => point.includes("/blit-mnt-") && !mountsBefore.has(point));
+if (leaked.length > 0) {
+  failed++;
+  failures.push(`mounts left behind by the suite: ${leaked.join(", ")}`);
 }
 if (passed + failed === 0) {
   failed++;

@@ -1,16 +1,21 @@
 // Real filesystems for tests: an XFS image with reflink on a loop device, a
 // small tmpfs, a noexec tmpfs. Each mount is undone (and its loop device
-// detached) when the test ends, whether it passed or not.
+// detached) when the test ends, whether it passed or not: tests/setup.ts
+// runs undoMounts after every test of every file. (A hook registered here
+// would bind to whichever file imported this module first, and mounts made
+// by the other files would leak.) tests/run.ts fails the run if one survives.
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach } from "bun:test";
 import { hasCommand, isRoot, run } from "./blit.ts";
+
+/** Every mount point this suite makes starts with this, under the temp dir. */
+export const MOUNT_PREFIX = "blit-mnt-";
 
 const cleanups: (() => void)[] = [];
 
-afterEach(() => {
+export function undoMounts(): void {
   while (cleanups.length) {
     try {
       cleanups.pop()!();
@@ -18,7 +23,7 @@ afterEach(() => {
       console.error(`cleanup failed: ${(err as Error).message}`);
     }
   }
-});
+}
 
 function must(cmd: string[]): string {
   const r = run(cmd);
@@ -27,7 +32,7 @@ function must(cmd: string[]): string {
 }
 
 function mountPoint(label: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `blit-mnt-${label}-`));
+  const dir = mkdtempSync(join(tmpdir(), `${MOUNT_PREFIX}${label}-`));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
