@@ -141,6 +141,10 @@ export class Ring {
    * flight, each a read linked to the write of the same bytes. A short read
    * (the file shrank) breaks its link: its write comes back ECANCELED and the
    * copy stops there with eof set; bytes already read are written first.
+   *
+   * Chunks complete in any order (on XFS they often do), so a buffer slot is
+   * handed to a new chunk only once both operations of its previous chunk
+   * have completed; user_data names the slot, and the slot its chunk.
    */
   copyRange(src: number, dst: number, start: number, length: number, cancel: Int32Array | undefined): RangeResult {
     if (!this.copyBuffers) {
@@ -149,37 +153,46 @@ export class Ring {
     }
     const buffers = this.copyBuffers;
     const chunks = Math.ceil(length / RING_CHUNK);
+    const chunkOf = new Array<number>(COPY_SLOTS).fill(-1);
     const readRes = new Array<number>(COPY_SLOTS).fill(0);
     const wanted = new Array<number>(COPY_SLOTS).fill(0);
     const pending = new Array<number>(COPY_SLOTS).fill(0);
+    const free: number[] = [];
+    for (let slot = COPY_SLOTS - 1; slot >= 0; slot--) free.push(slot);
     let next = 0;
-    let inflight = 0;
     let copied = 0;
     let failure: RangeResult | undefined;
+    // The first chunk whose read came back short, and how many bytes it read.
     let shortChunk = -1;
+    let shortBytes = 0;
+    let shortSlot = -1;
 
     const submit = (chunk: number): void => {
-      const slot = chunk % COPY_SLOTS;
+      const slot = free.pop()!;
       const offset = start + chunk * RING_CHUNK;
       const len = Math.min(RING_CHUNK, start + length - offset);
+      chunkOf[slot] = chunk;
       wanted[slot] = len;
-      pending[slot] = 2;
       const addr = this.copyAddrs[slot]!;
-      this.put(0, { op: "read", fd: src, addr, len, offset }, true, chunk * 2);
-      this.put(1, { op: "write", fd: dst, addr, len, offset }, false, chunk * 2 + 1);
+      this.put(0, { op: "read", fd: src, addr, len, offset }, true, slot * 2);
+      this.put(1, { op: "write", fd: dst, addr, len, offset }, false, slot * 2 + 1);
       const r = this.shim.blit_ring_submit(this.handle, this.ops, 2);
       this.submits++;
       if (r !== 2) {
+        // Neither operation is in the kernel's hands (a linked pair is
+        // taken whole or not at all by blit_ring_submit).
+        free.push(slot);
         failure ??= { ok: false, stage: "read", errno: r < 0 ? -r : E.EIO };
         return;
       }
       this.opsSubmitted += 2;
-      inflight++;
+      pending[slot] = 2;
     };
     const mayContinue = () => !failure && shortChunk < 0 && !(cancel && Atomics.load(cancel, 0) !== 0);
+    const busy = () => pending.some((n) => n > 0);
 
-    while (next < chunks && inflight < COPY_SLOTS && mayContinue()) submit(next++);
-    while (inflight > 0) {
+    while (next < chunks && free.length > 0 && mayContinue()) submit(next++);
+    while (busy()) {
       const got = this.shim.blit_ring_reap(this.handle, this.cqes, this.depth, 1);
       if (got < 0) {
         this.broken = true;
@@ -189,8 +202,8 @@ export class Ring {
         const base = i * CQE_SIZE;
         const userData = this.cqesView.getUint32(base, true);
         const res = this.cqesView.getInt32(base + 8, true);
-        const chunk = userData >> 1;
-        const slot = chunk % COPY_SLOTS;
+        const slot = userData >> 1;
+        const chunk = chunkOf[slot]!;
         if ((userData & 1) === 0) {
           readRes[slot] = res;
           if (res < 0) failure ??= { ok: false, stage: "read", errno: -res };
@@ -200,26 +213,26 @@ export class Ring {
         } else if (res !== -ECANCELED) {
           failure ??= { ok: false, stage: "write", errno: -res };
         } else if (readRes[slot]! >= 0 && (shortChunk < 0 || chunk < shortChunk)) {
+          // The read (completed before its linked write) came back short.
           shortChunk = chunk;
+          shortBytes = readRes[slot]!;
+          shortSlot = slot;
         }
-        if (--pending[slot]! === 0) {
-          inflight--;
-          if (next < chunks && mayContinue()) submit(next++);
-        }
+        if (--pending[slot]! === 0 && slot !== shortSlot) free.push(slot);
       }
+      while (next < chunks && free.length > 0 && mayContinue()) submit(next++);
     }
     if (failure) return failure;
     if (shortChunk >= 0) {
-      const slot = shortChunk % COPY_SLOTS;
-      const got = readRes[slot]!;
+      // Keep the short chunk's bytes: its buffer was held back from reuse.
       const offset = start + shortChunk * RING_CHUNK;
       let done = 0;
-      while (done < got) {
-        const w = this.shim.blit_pwrite(dst, buffers[slot]!.subarray(done), got - done, offset + done);
+      while (done < shortBytes) {
+        const w = this.shim.blit_pwrite(dst, buffers[shortSlot]!.subarray(done), shortBytes - done, offset + done);
         if (w < 0) return { ok: false, stage: "write", errno: -w };
         done += w;
       }
-      return { ok: true, bytes: offset + got - start, eof: true };
+      return { ok: true, bytes: offset + shortBytes - start, eof: true };
     }
     if (cancel && Atomics.load(cancel, 0) !== 0) return { ok: false, stage: "cancelled", errno: ECANCELED };
     return { ok: true, bytes: copied, eof: false };
