@@ -171,8 +171,9 @@ export interface Backend {
   /**
    * Opens and reads small regular files of one directory, as many at a time
    * as the OS allows. Each read asks for one byte more than expected, so a
-   * file that grew shows as longer. Each result: the open file and its bytes,
-   * or a negated errno (nothing left open).
+   * file that grew shows as longer. Each result: the open file and its bytes
+   * (valid until the next readMany: the buffer is reused), or a negated
+   * errno (nothing left open).
    */
   readMany(dir: number, files: { name: Name; size: number }[], follow: boolean): (ReadFile | number)[];
   /** Writes all of data at offset 0. */

@@ -44,6 +44,7 @@ export class LinuxBackend implements Backend {
   private readonly decoder = new TextDecoder();
   private readonly errorText = new Map<number, string>();
   private readonly data: DataCopier;
+  private readonly batchBuffers = { names: new Uint8Array(0), stats: new Uint8Array(0), data: new Uint8Array(0) };
 
   private constructor(
     private readonly shim: Shim,
@@ -146,16 +147,31 @@ export class LinuxBackend implements Backend {
     };
   }
 
+  /**
+   * A buffer of at least `size` bytes kept from call to call: fresh memory for
+   * every batch would be faulted in page by page, which on a VM that hands
+   * freed pages back to its host costs more than the copying.
+   */
+  private reusable(which: "names" | "stats" | "data", size: number): Uint8Array {
+    let buf = this.batchBuffers[which];
+    if (buf.length < size) {
+      buf = new Uint8Array(Math.max(size, buf.length * 2));
+      this.batchBuffers[which] = buf;
+    }
+    return buf;
+  }
+
   /** Names, each NUL-terminated, in one buffer the kernel can read while ops are in flight. */
   private nameArena(names: Name[]): { arena: Uint8Array; offsets: number[] } {
     let total = 0;
     for (const name of names) total += name.length + 1;
-    const arena = new Uint8Array(total);
+    const arena = this.reusable("names", total);
     const offsets: number[] = [];
     let at = 0;
     for (const name of names) {
       offsets.push(at);
       arena.set(name, at);
+      arena[at + name.length] = 0;
       at += name.length + 1;
     }
     return { arena, offsets };
@@ -176,7 +192,7 @@ export class LinuxBackend implements Backend {
     const ring = this.data.ringState();
     if (!ring || names.length < 2) return names.map((name) => this.stat(dir, name, follow));
     const { arena, offsets } = this.nameArena(names);
-    const out = new Uint8Array(names.length * STATX_SIZE);
+    const out = this.reusable("stats", names.length * STATX_SIZE);
     const base = ptr(arena);
     const outBase = ptr(out);
     const flags = follow ? 0 : this.c.AT_SYMLINK_NOFOLLOW;
@@ -189,7 +205,7 @@ export class LinuxBackend implements Backend {
       opFlags: flags,
     }));
     const results = ring.runBatch(ops);
-    const view = new DataView(out.buffer);
+    const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
     return names.map((_, i) => (results[i]! < 0 ? results[i]! : this.parseStatx(view, i * STATX_SIZE)));
   }
 
@@ -217,7 +233,7 @@ export class LinuxBackend implements Backend {
     const flags = c.O_RDONLY | c.O_CLOEXEC | c.O_NOCTTY | c.O_NONBLOCK | (follow ? 0 : c.O_NOFOLLOW);
     let total = 0;
     for (const f of files) total += f.size + 1;
-    const data = new Uint8Array(total);
+    const data = this.reusable("data", total);
     const ring = this.data.ringState();
     if (!ring) {
       let at = 0;
