@@ -4,7 +4,7 @@
 // reported beside them, labelled. Results go to bench/RESULTS.md, a chart to
 // bench/chart.png, and the headline table into README.md.
 //
-//   bun bench/run.ts                       everything (about 30 minutes)
+//   bun bench/run.ts                       everything (60–90 minutes here)
 //   bun bench/run.ts --only small,startup  some scenarios
 //   bun bench/run.ts --rounds 5
 

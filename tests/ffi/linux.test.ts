@@ -59,10 +59,11 @@ describe("clone (reflink) on XFS", () => {
 
   testIf(xfsUnavailable)("--reflink=never through the ring keeps every chunk when completions come out of order", () => {
     // Every fourth 256 KiB chunk is evicted from the page cache, the rest
-    // cached: cached chunks complete inside the submit call, evicted ones
-    // later, so the ring's read/write pairs finish out of order. A buffer
-    // slot reused before its earlier pair completed would write another
-    // chunk's bytes (or hang the copy); the bytes must match exactly.
+    // cached, so that read/write pairs through the ring can finish out of
+    // order. A buffer slot reused before its earlier pair completed would
+    // write another chunk's bytes (or hang the copy); the bytes must match.
+    // (This VM's timing did not make the old slot rule fail here: the test
+    // guards the bytes, it does not force the race.)
     const dir = mountXfs();
     sh("head -c 67108864 /dev/urandom > f && sync", dir);
     sh(
