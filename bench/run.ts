@@ -121,8 +121,9 @@ function dropCaches(): void {
 const TIME = existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined;
 const RSS_FILE = join(OUT, "maxrss");
 
+/** Times one copy into dst, which must not exist yet. */
 function measure(cmd: string[], dst: string, cold: boolean): Sample {
-  rmSync(dst, { recursive: true, force: true });
+  if (existsSync(dst)) throw new Error(`${dst} exists: every timed copy goes to a new folder`);
   sh("sync");
   if (cold) dropCaches();
   const wrapped = TIME ? [TIME, "-f", "%M", "-o", RSS_FILE, ...cmd] : cmd;
@@ -133,6 +134,27 @@ function measure(cmd: string[], dst: string, cold: boolean): Sample {
   const ok = r.exitCode === 0;
   if (!ok) console.log(`  ! ${cmd.join(" ")} exited ${r.exitCode}: ${r.stderr.toString().split("\n").slice(0, 3).join(" | ")}`);
   return { seconds, maxRssMiB: maxRssKiB / 1024, ok };
+}
+
+// ext4 without a journal (the disk here) will not reuse an inode freed in the
+// last dirty_expire_centisecs (30 s, +5 s while its block is dirty): each
+// create scans past every such inode (recently_deleted() in the kernel's
+// ialloc.c). perf showed 31 % of all CPU time there when a 50,000-file copy
+// followed the deletion of the previous copy, so whichever tool ran after a
+// deletion paid for it. Copies of many-file trees are therefore deleted a
+// round at a time, and the next timed run waits until the window has passed.
+const REUSE_WINDOW_MS = (Number(readFileSync("/proc/sys/vm/dirty_expire_centisecs", "utf8")) * 10 || 30_000) + 6_000;
+let lastDeletion = 0;
+
+function remove(dirs: string[]): void {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  sh("sync");
+  lastDeletion = Date.now();
+}
+
+function afterReuseWindow(): void {
+  const wait = lastDeletion + REUSE_WINDOW_MS - Date.now();
+  if (wait > 0) Bun.sleepSync(wait);
 }
 
 const median = (xs: number[]) => {
@@ -156,28 +178,50 @@ interface Scenario {
   target?: string;
 }
 
-/** Every tool on one tree: rounds of cold runs in rotating order, then one warm run each. */
-function runTools(name: string, describe: string, src: string, tools: Tool[], dst = join(WORK, "dst")): Scenario {
+/**
+ * Every tool on one tree: rounds of cold runs in rotating order, then a warm
+ * run each. Trees of many files are copied into new folders and deleted a
+ * round at a time, outside the reuse window (see above); a single large file
+ * is deleted before each run (its one inode does not matter, its size does).
+ */
+function runTools(name: string, describe: string, src: string, tools: Tool[], manyFiles: boolean, base = join(WORK, "dst")): Scenario {
   console.log(`\n== ${name}: ${describe}`);
   const rows: Row[] = tools.map((t) => ({ tool: t.name, note: t.note, cold: [], warm: undefined, maxRssMiB: 0, failed: false }));
+  remove([base]);
+  mkdirSync(base, { recursive: true });
+  const timed = (tool: Tool, dst: string, cold: boolean): Sample => {
+    if (manyFiles) afterReuseWindow();
+    else remove([dst]);
+    return measure(tool.command(src, dst), dst, cold);
+  };
   for (let round = 0; round < ROUNDS; round++) {
+    const copies: string[] = [];
     for (let k = 0; k < tools.length; k++) {
       const i = (k + round) % tools.length;
-      const s = measure(tools[i]!.command(src, dst), dst, true);
+      const dst = join(base, `${round}-${i}`);
+      copies.push(dst);
+      const s = timed(tools[i]!, dst, true);
       rows[i]!.cold.push(s.seconds);
       rows[i]!.maxRssMiB = Math.max(rows[i]!.maxRssMiB, s.maxRssMiB);
       rows[i]!.failed ||= !s.ok;
       console.log(`  ${tools[i]!.name.padEnd(26)} ${s.seconds.toFixed(2)} s${isRoot ? "" : " (warm: not root)"}`);
+      if (!manyFiles) remove([dst]);
     }
+    if (manyFiles) remove(copies);
   }
   tools.forEach((t, i) => {
-    // Warm: run once to fill the cache, once more to time (skipped for tools
-    // that take over 30 s cold; the figure would only say "slower still").
+    // Warm: run once to fill the cache, once more (into a new folder) to time;
+    // skipped for tools that take over 30 s cold: the figure would only say
+    // "slower still".
     if (median(rows[i]!.cold) > 30) return;
-    measure(t.command(src, dst), dst, false);
+    const fill = join(base, `warm-fill-${i}`);
+    const dst = join(base, `warm-${i}`);
+    timed(t, fill, false);
+    if (!manyFiles) remove([fill]);
     rows[i]!.warm = measure(t.command(src, dst), dst, false).seconds;
+    remove([fill, dst]);
   });
-  rmSync(dst, { recursive: true, force: true });
+  remove([base]);
   return { name, describe, rows };
 }
 
@@ -190,7 +234,7 @@ for (const treeName of ["small", "mixed", "big"]) {
   if (!ONLY.includes(treeName)) continue;
   const spec = TREES[treeName]!;
   const src = ensureTree(WORK, spec);
-  scenarios.push(runTools(treeName, spec.describe, src, treeTools()));
+  scenarios.push(runTools(treeName, spec.describe, src, treeTools(), treeName !== "big"));
 }
 
 if (ONLY.includes("sparse")) {
@@ -202,7 +246,7 @@ if (ONLY.includes("sparse")) {
     { name: "cp -a --sparse=never", command: (s, d) => ["cp", "-a", "--sparse=never", s, d] },
     { name: "rsync -aH", command: (s, d) => ["rsync", "-aH", `${s}/`, `${d}/`], note: "writes every zero (no -S)" },
   ];
-  const scenario = runTools("sparse", spec.describe, src, tools);
+  const scenario = runTools("sparse", spec.describe, src, tools, false);
   scenario.target = "blit ≤ 0.1 × cp --sparse=never";
   scenarios.push(scenario);
 }
@@ -223,7 +267,7 @@ if (ONLY.includes("reflink") && isRoot && sh("command -v mkfs.xfs").code === 0) 
       { name: "rsync -aH", command: (s, d) => ["rsync", "-aH", `${s}/`, `${d}/`] },
     ];
     // The copy must land on the same XFS filesystem to be cloned.
-    const scenario = runTools("reflink", "one 2 GiB file on XFS with reflink (loop mount)", src, tools, join(mnt, "dst"));
+    const scenario = runTools("reflink", "one 2 GiB file on XFS with reflink (loop mount)", src, tools, false, join(mnt, "dst"));
     scenario.target = "blit (clone) ≤ 0.05 × blit --reflink=never";
     scenarios.push(scenario);
   } finally {
@@ -272,11 +316,13 @@ function memory(): void {
   for (const [name, target] of [["files-100k", "≤ 150 MB"], ["files-1m", "≤ 300 MB"]] as const) {
     const src = ensureTree(WORK, TREES[name]!);
     const dst = join(WORK, "dst");
+    remove([dst]);
+    afterReuseWindow();
     const s = measure([BLIT, "-a", src, dst], dst, true);
     const files = name === "files-100k" ? "100,000" : "1,000,000";
     lines.push(`| ${TREES[name]!.describe} | ${files} | ${s.seconds.toFixed(1)} | ${s.maxRssMiB.toFixed(0)} MiB | ${target} |`);
     console.log(`  ${name}: ${s.seconds.toFixed(1)} s, ${s.maxRssMiB.toFixed(0)} MiB`);
-    rmSync(dst, { recursive: true, force: true });
+    remove([dst]);
   }
   extras.push(...lines, "");
 }
