@@ -78,7 +78,12 @@ export class Pool {
    * nothing native until start() sends it the backend.
    */
   static boot(): Worker {
-    return new Worker(new URL("./worker.ts", import.meta.url).href);
+    // A plain relative string, which `bun build --compile` maps to the
+    // worker.ts entry point embedded in the binary. A URL built from
+    // import.meta.url names the build machine's source file instead: the
+    // binary then loads (and transpiles) that file when it exists, and fails
+    // where it does not, which is everywhere but here.
+    return new Worker("./worker.ts");
   }
 
   /** Starts the first worker now and the others in the background. */

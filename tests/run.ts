@@ -4,7 +4,8 @@
 //   npm test                  everything
 //   npm test -- tests/ffi     some files (arguments go to bun test)
 
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const ROOT = join(import.meta.dir, "..");
@@ -16,6 +17,10 @@ const mountsBefore = new Set(
     .split("\n")
     .map((line) => line.split(" ")[1] ?? ""),
 );
+
+// Sandboxes and mount points are made under this folder, named blit-*.
+const SCRATCH = process.env.BLIT_TEST_TMP ?? tmpdir();
+const scratchBefore = new Set(readdirSync(SCRATCH).filter((name) => name.startsWith("blit-")));
 
 mkdirSync(join(ROOT, ".ci"), { recursive: true });
 rmSync(REPORT, { force: true });
@@ -66,6 +71,11 @@ const leaked = readFileSync("/proc/mounts", "utf8")
 if (leaked.length > 0) {
   failed++;
   failures.push(`mounts left behind by the suite: ${leaked.join(", ")}`);
+}
+const leftovers = readdirSync(SCRATCH).filter((name) => name.startsWith("blit-") && !scratchBefore.has(name));
+if (leftovers.length > 0) {
+  failed++;
+  failures.push(`left behind in ${SCRATCH}: ${leftovers.slice(0, 5).join(", ")}${leftovers.length > 5 ? ` and ${leftovers.length - 5} more` : ""}`);
 }
 if (passed + failed === 0) {
   failed++;

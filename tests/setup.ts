@@ -3,6 +3,14 @@
 
 import { afterAll, afterEach } from "bun:test";
 import { undoMounts } from "./helpers/mounts.ts";
+import { removeSandboxes } from "./helpers/sandbox.ts";
 
-afterEach(undoMounts);
-afterAll(undoMounts);
+// Sandboxes first: some sit on the mounts.
+afterEach(() => {
+  removeSandboxes();
+  undoMounts();
+});
+afterAll(() => {
+  removeSandboxes();
+  undoMounts();
+});

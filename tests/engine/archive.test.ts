@@ -126,9 +126,14 @@ describe("as a user without privileges", () => {
     const root = sandbox("nobody");
     chmodSync(root, 0o755);
     sh(`${EVERYDAY_TREE}\n${ROOT_TREE.replace(/mknod[^\n]*\n/, "")}`, root);
-    sh("chmod -R a+rX tree && chmod 555 tree/modes/readonly && mkdir out && chown nobody out", root);
+    sh("chmod -R a+rX tree && chmod 555 tree/modes/readonly && mkdir out scratch && chown nobody out scratch", root);
+    // With no usable home, blit keeps its shim in $TMPDIR/blit-<uid>: here,
+    // so that it goes when the sandbox does.
     const asNobody = (cmd: string[]) =>
-      run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", ...cmd], { cwd: root, env: { HOME: "/nonexistent" } });
+      run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", ...cmd], {
+        cwd: root,
+        env: { HOME: "/nonexistent", TMPDIR: `${root}/scratch`, XDG_CACHE_HOME: undefined },
+      });
     const mine = asNobody([`${import.meta.dir}/../../dist/blit`, "-a", "tree", "out/by-blit"]);
     const theirs = asNobody(["cp", "-a", "tree", "out/by-cp"]);
     const lines = (text: string, tool: string) => text.replaceAll(`${tool}:`, "TOOL:").split("\n").sort();

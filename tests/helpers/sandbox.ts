@@ -3,7 +3,6 @@
 import { mkdtempSync, rmSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach } from "bun:test";
 import { run } from "./blit.ts";
 
 const made: string[] = [];
@@ -20,8 +19,9 @@ export function removeTree(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-afterEach(() => {
+/** Run after every test by tests/setup.ts (a hook here would bind to one file only). */
+export function removeSandboxes(): void {
   while (made.length) removeTree(made.pop()!);
-});
+}
 
 export { chmodSync };
