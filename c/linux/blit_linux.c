@@ -260,9 +260,12 @@ static int prep_op(struct io_uring_sqe *sqe, const struct blit_op *op)
 
 /*
  * Queues `count` operations from the caller's array and submits them.
- * A full submission queue is flushed and refilled, so count may exceed the
- * ring depth; a linked chain must still fit in one submission queue.
- * Returns the number of operations queued, or -errno if none was.
+ * Returns `count`, or -errno. A chain of linked operations reaches the kernel
+ * whole: when the submission queue lacks room for all `count`, what is
+ * already queued is submitted first, so only a batch larger than the queue
+ * is split (runBatch sends independent operations, never more than the
+ * depth). After a negative return the ring must not be used again: the
+ * kernel may still run part of what was queued.
  */
 BLIT_EXPORT int blit_ring_submit(uint64_t handle, const struct blit_op *ops, uint32_t count)
 {
@@ -271,26 +274,31 @@ BLIT_EXPORT int blit_ring_submit(uint64_t handle, const struct blit_op *ops, uin
 	uint32_t queued = 0;
 	int ret;
 
+	if (io_uring_sq_space_left(&r->ring) < count) {
+		ret = io_uring_submit(&r->ring);
+		if (ret < 0)
+			return ret;
+	}
 	while (queued < count) {
 		struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
 
 		if (!sqe) {
 			ret = io_uring_submit(&r->ring);
 			if (ret < 0)
-				return queued ? (int)queued : ret;
+				return ret;
 			continue;
 		}
 		ret = prep_op(sqe, &ops[queued]);
 		if (ret < 0) {
-			/* An invalid op still occupies the sqe: make it a no-op that fails. */
+			/* An invalid op still occupies the sqe: make it a no-op. */
 			io_uring_prep_nop(sqe);
 			io_uring_sqe_set_data64(sqe, ops[queued].user_data);
-			return queued ? (int)queued : ret;
+			return ret;
 		}
 		queued++;
 	}
 	ret = io_uring_submit(&r->ring);
-	if (ret < 0 && queued == 0)
+	if (ret < 0)
 		return ret;
 	return (int)queued;
 }

@@ -148,8 +148,10 @@ export class DataCopier {
       }
       if (!r.ok) return r;
       bytes += r.bytes;
-      if (r.bytes < hole - data) break; // the file shrank under us
-      pos = hole;
+      // Short of the hole: the file shrank (the next SEEK_DATA says so), or
+      // a read came back short before the end, and the rest is copied next.
+      if (r.eof || r.bytes === 0) break;
+      pos = data + r.bytes;
     }
     return this.finishSize(src, dst, { ok: true, bytes, eof: true }, method ?? "read_write");
   }

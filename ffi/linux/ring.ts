@@ -29,6 +29,13 @@ export interface BatchOp {
   fd2?: number;
 }
 
+/**
+ * Rings given up on with operations possibly still in flight. They stay
+ * referenced for the life of the process: the kernel may still read from or
+ * write into their buffers, which must therefore never be collected or reused.
+ */
+const abandoned: Ring[] = [];
+
 export class Ring {
   private ops: Uint8Array;
   private opsView: DataView;
@@ -36,7 +43,7 @@ export class Ring {
   private readonly cqesView: DataView;
   private copyBuffers: Uint8Array[] | undefined;
   private copyAddrs: number[] = [];
-  /** Set when completions could not be collected: the ring must not be reused. */
+  /** Set when a submission or a wait failed: the ring must not be reused. */
   broken = false;
   /** io_uring_enter round trips and operations, for --stats. */
   submits = 0;
@@ -61,6 +68,11 @@ export class Ring {
     const limit = process.env.BLIT_IOWQ_MAX?.split(",").map(Number);
     if (limit?.length === 2) shim.blit_ring_max_workers(out[0]!, limit[0]!, limit[1]!);
     return new Ring(shim, out[0]!, depth);
+  }
+
+  private abandon(): void {
+    this.broken = true;
+    abandoned.push(this);
   }
 
   private put(index: number, op: BatchOp, linked: boolean, userData: number): void {
@@ -95,6 +107,15 @@ export class Ring {
    */
   runBatch(ops: BatchOp[]): Int32Array {
     const results = new Int32Array(ops.length);
+    const completed = new Uint8Array(ops.length);
+    // On a failed submission or wait, whatever has not completed fails with
+    // that error (its real outcome can no longer be known), and the ring is
+    // given up.
+    const giveUp = (error: number): Int32Array => {
+      this.abandon();
+      for (let i = 0; i < ops.length; i++) if (!completed[i]) results[i] = error;
+      return results;
+    };
     let next = 0;
     let done = 0;
     let inflight = 0;
@@ -108,27 +129,17 @@ export class Ring {
       if (queued > 0) {
         const r = this.shim.blit_ring_submit(this.handle, this.ops, queued);
         this.submits++;
-        if (r < 0) {
-          for (let i = next - queued; i < next; i++) results[i] = r;
-          done += queued;
-        } else {
-          this.opsSubmitted += r;
-          inflight += r;
-          // Anything the ring did not take fails as the submission did.
-          for (let i = next - queued + r; i < next; i++) results[i] = -E.EAGAIN;
-          done += queued - r;
-        }
+        if (r !== queued) return giveUp(r < 0 ? r : -E.EIO);
+        this.opsSubmitted += r;
+        inflight += r;
       }
-      if (inflight === 0) continue;
       const got = this.shim.blit_ring_reap(this.handle, this.cqes, this.depth, 1);
-      if (got < 0) {
-        this.broken = true;
-        for (let i = done; i < ops.length; i++) results[i] = got;
-        return results;
-      }
+      if (got < 0) return giveUp(got);
       for (let i = 0; i < got; i++) {
         const base = i * CQE_SIZE;
-        results[this.cqesView.getUint32(base, true)] = this.cqesView.getInt32(base + 8, true);
+        const index = this.cqesView.getUint32(base, true);
+        results[index] = this.cqesView.getInt32(base + 8, true);
+        completed[index] = 1;
       }
       inflight -= got;
       done += got;
@@ -179,9 +190,8 @@ export class Ring {
       const r = this.shim.blit_ring_submit(this.handle, this.ops, 2);
       this.submits++;
       if (r !== 2) {
-        // Neither operation is in the kernel's hands (a linked pair is
-        // taken whole or not at all by blit_ring_submit).
-        free.push(slot);
+        // The kernel may yet run part of it: no slot can be trusted again.
+        this.abandon();
         failure ??= { ok: false, stage: "read", errno: r < 0 ? -r : E.EIO };
         return;
       }
@@ -192,10 +202,10 @@ export class Ring {
     const busy = () => pending.some((n) => n > 0);
 
     while (next < chunks && free.length > 0 && mayContinue()) submit(next++);
-    while (busy()) {
+    while (busy() && !this.broken) {
       const got = this.shim.blit_ring_reap(this.handle, this.cqes, this.depth, 1);
       if (got < 0) {
-        this.broken = true;
+        this.abandon();
         return { ok: false, stage: "read", errno: -got };
       }
       for (let i = 0; i < got; i++) {
@@ -223,8 +233,12 @@ export class Ring {
       while (next < chunks && free.length > 0 && mayContinue()) submit(next++);
     }
     if (failure) return failure;
+    if (this.broken) return { ok: false, stage: "read", errno: E.EIO };
     if (shortChunk >= 0) {
-      // Keep the short chunk's bytes: its buffer was held back from reuse.
+      // Keep the short chunk's bytes (its buffer was held back from reuse),
+      // and drop whatever later chunks wrote past them: the caller reads on
+      // from here with plain reads, to the file's real end. That also
+      // covers a filesystem whose reads come back short before EOF.
       const offset = start + shortChunk * RING_CHUNK;
       let done = 0;
       while (done < shortBytes) {
@@ -232,7 +246,11 @@ export class Ring {
         if (w < 0) return { ok: false, stage: "write", errno: -w };
         done += w;
       }
-      return { ok: true, bytes: offset + shortBytes - start, eof: true };
+      if (next > shortChunk + 1) {
+        const t = this.shim.blit_ftruncate(dst, offset + shortBytes);
+        if (t < 0) return { ok: false, stage: "write", errno: -t };
+      }
+      return { ok: true, bytes: offset + shortBytes - start, eof: false };
     }
     if (cancel && Atomics.load(cancel, 0) !== 0) return { ok: false, stage: "cancelled", errno: ECANCELED };
     return { ok: true, bytes: copied, eof: false };
