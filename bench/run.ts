@@ -335,7 +335,7 @@ function syscalls(): void {
   const count = (cmd: string[]) => {
     rmSync(dst, { recursive: true, force: true });
     const out = join(OUT, "strace.txt");
-    sh(`strace -f -c -o ${out} ${cmd.map((c) => `'${c}'`).join(" ")} > /dev/null 2>&1`);
+    sh(`strace -f -c -o ${out} ${cmd.map((c) => `'${c.replaceAll("'", "'\\''")}'`).join(" ")} > /dev/null 2>&1`);
     const total = /(\d+)\s+(\d+)?\s*total/.exec(readFileSync(out, "utf8"));
     return total ? Number(total[1]) : Number.NaN;
   };
