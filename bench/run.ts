@@ -191,7 +191,6 @@ function runTools(name: string, describe: string, src: string, tools: Tool[], ma
   mkdirSync(base, { recursive: true });
   const timed = (tool: Tool, dst: string, cold: boolean): Sample => {
     if (manyFiles) afterReuseWindow();
-    else remove([dst]);
     return measure(tool.command(src, dst), dst, cold);
   };
   for (let round = 0; round < ROUNDS; round++) {
@@ -218,7 +217,7 @@ function runTools(name: string, describe: string, src: string, tools: Tool[], ma
     const dst = join(base, `warm-${i}`);
     timed(t, fill, false);
     if (!manyFiles) remove([fill]);
-    rows[i]!.warm = measure(t.command(src, dst), dst, false).seconds;
+    rows[i]!.warm = timed(t, dst, false).seconds;
     remove([fill, dst]);
   });
   remove([base]);

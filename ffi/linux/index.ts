@@ -18,7 +18,7 @@ import type {
 } from "../backend.ts";
 import { DataCopier } from "./copy-data.ts";
 import { ioUringReport, probeFilesystem } from "./probe.ts";
-import type { BatchOp } from "./ring.ts";
+import { type BatchOp, keepForever, type Ring } from "./ring.ts";
 import { type Constants, LINUX_ERRNO, openShim, type Shim } from "./shim.ts";
 
 const DIRENT_BUFFER = 32 << 10;
@@ -44,7 +44,7 @@ export class LinuxBackend implements Backend {
   private readonly decoder = new TextDecoder();
   private readonly errorText = new Map<number, string>();
   private readonly data: DataCopier;
-  private readonly batchBuffers = { names: new Uint8Array(0), stats: new Uint8Array(0), data: new Uint8Array(0) };
+  private batchBuffers = { names: new Uint8Array(0), stats: new Uint8Array(0), data: new Uint8Array(0) };
 
   private constructor(
     private readonly shim: Shim,
@@ -161,6 +161,18 @@ export class LinuxBackend implements Backend {
     return buf;
   }
 
+  /**
+   * Called after each batch: if the ring was given up, operations of that
+   * batch may still be using the reusable buffers, so they are retired for
+   * good and the next batch gets new ones.
+   */
+  private retireBuffersIfBroken(ring: Ring): void {
+    if (!ring.broken) return;
+    const { names, stats, data } = this.batchBuffers;
+    keepForever(names, stats, data);
+    this.batchBuffers = { names: new Uint8Array(0), stats: new Uint8Array(0), data: new Uint8Array(0) };
+  }
+
   /** Names, each NUL-terminated, in one buffer the kernel can read while ops are in flight. */
   private nameArena(names: Name[]): { arena: Uint8Array; offsets: number[] } {
     let total = 0;
@@ -205,6 +217,7 @@ export class LinuxBackend implements Backend {
       opFlags: flags,
     }));
     const results = ring.runBatch(ops);
+    this.retireBuffersIfBroken(ring);
     const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
     return names.map((_, i) => (results[i]! < 0 ? results[i]! : this.parseStatx(view, i * STATX_SIZE)));
   }
@@ -255,6 +268,7 @@ export class LinuxBackend implements Backend {
     const { arena, offsets } = this.nameArena(files.map((f) => f.name));
     const base = ptr(arena);
     const fds = ring.runBatch(files.map((_, i) => ({ op: "openat", fd: dir, addr: base + offsets[i]!, opFlags: flags })));
+    this.retireBuffersIfBroken(ring);
     const dataBase = ptr(data);
     const reads: BatchOp[] = [];
     const readOf: number[] = [];
@@ -270,6 +284,7 @@ export class LinuxBackend implements Backend {
       reads.push({ op: "read", fd: fds[i]!, addr: dataBase + starts[i]!, len: f.size + 1, offset: 0 });
     });
     const got = ring.runBatch(reads);
+    this.retireBuffersIfBroken(ring);
     const results: (ReadFile | number)[] = Array.from(fds, (fd) => fd);
     readOf.forEach((i, k) => {
       const n = got[k]!;

@@ -30,11 +30,17 @@ export interface BatchOp {
 }
 
 /**
- * Rings given up on with operations possibly still in flight. They stay
- * referenced for the life of the process: the kernel may still read from or
- * write into their buffers, which must therefore never be collected or reused.
+ * Rings given up on with operations possibly still in flight, and the
+ * callers' buffers those operations point into. They stay referenced for the
+ * life of the process: the kernel may still read from or write into them, so
+ * they must never be collected or reused.
  */
-const abandoned: Ring[] = [];
+const abandoned: (Ring | Uint8Array)[] = [];
+
+/** Keeps buffers that operations of a given-up ring point into out of reach of reuse and of the collector. */
+export function keepForever(...buffers: Uint8Array[]): void {
+  abandoned.push(...buffers);
+}
 
 export class Ring {
   private ops: Uint8Array;
@@ -107,6 +113,8 @@ export class Ring {
    */
   runBatch(ops: BatchOp[]): Int32Array {
     const results = new Int32Array(ops.length);
+    // Given up during an earlier batch of the same call (readMany opens, then reads).
+    if (this.broken) return results.fill(-E.EIO);
     const completed = new Uint8Array(ops.length);
     // On a failed submission or wait, whatever has not completed fails with
     // that error (its real outcome can no longer be known), and the ring is

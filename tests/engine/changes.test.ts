@@ -7,10 +7,10 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { BLIT, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 
-async function runWhile(root: string, args: string[], meanwhile: string[]) {
+async function runWhile(root: string, args: string[], meanwhile: string[], env: Record<string, string> = {}) {
   const helper = Bun.spawn(meanwhile, { cwd: root, stdout: "ignore", stderr: "ignore" });
   await Bun.sleep(30);
-  const proc = Bun.spawn([BLIT, ...args], { cwd: root, stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn([BLIT, ...args], { cwd: root, stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
   const exitCode = await proc.exited;
   helper.kill();
   await helper.exited;
@@ -76,13 +76,7 @@ describe("a source that changes during the copy", () => {
           "-c",
           "import os\nwhile not any(n.startswith('.blit-') for n in os.listdir('.')): pass\nos.truncate('src/log', 50000000)",
         ];
-        const helper = Bun.spawn(cutter, { cwd: root, stdout: "ignore", stderr: "ignore" });
-        const proc = Bun.spawn([BLIT, "--reflink=never", "--stats", "src/log", "copy"], { cwd: root, stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
-        const exitCode = await proc.exited;
-        helper.kill();
-        await helper.exited;
-        const stdout = await new Response(proc.stdout).text();
-        const stderr = await new Response(proc.stderr).text();
+        const { exitCode, stdout, stderr } = await runWhile(root, ["--reflink=never", "--stats", "src/log", "copy"], cutter, env);
         expect(exitCode).toBe(0);
         if (!stderr.includes("file changed as we read it")) continue;
         caught = true;
