@@ -6,6 +6,11 @@
 // value-or-number union. Names are raw bytes without a terminating NUL.
 // A "dir" argument is a directory handle returned by openDir, or `cwd`.
 
+import type { SharedCopy } from "./shared-ranges.ts";
+
+export type { SharedCopy } from "./shared-ranges.ts";
+export { SHARE_MIN_SIZE } from "./shared-ranges.ts";
+
 export type Name = Uint8Array;
 
 /** st_mode type bits, POSIX values; backends on other systems map to these. */
@@ -109,6 +114,11 @@ export interface CopyRequest {
   dstDev: number;
   /** Becomes non-zero (Atomics) when the copy should stop between chunks. */
   cancel?: Int32Array;
+  /**
+   * Offers the rest of a large file to other workers, which join through
+   * helpCopy; the copy returns only once every range it handed out is done.
+   */
+  share?: (copy: SharedCopy) => void;
 }
 
 export interface BackendCounters {
@@ -180,6 +190,8 @@ export interface Backend {
   writeAll(fd: number, data: Uint8Array): number;
   /** Copies all of src into the empty dst through the best method that works. */
   copyData(src: number, dst: number, request: CopyRequest): CopyOutcome;
+  /** Copies ranges of a file another worker is copying (its `share`) until none are left; returns how many it copied. */
+  helpCopy(copy: SharedCopy, cancel?: Int32Array): number;
   /** True once cloning between these two devices has failed as unsupported (so reading is the way). */
   cloneUnsupported(srcDev: number, dstDev: number): boolean;
 

@@ -16,9 +16,11 @@ import type {
   ErrnoTable,
   FilesystemReport,
   Name,
+  SharedCopy,
   Stat,
   Times,
 } from "./backend.ts";
+import { SharedRanges } from "./shared-ranges.ts";
 
 const errnoByCode = osConstants.errno as Record<string, number>;
 const errnoOf = (code: keyof ErrnoTable) => errnoByCode[code] ?? -1;
@@ -227,18 +229,35 @@ export class PortableBackend implements Backend {
 
   copyData(src: number, dst: number, request: CopyRequest): CopyOutcome {
     if (request.reflink === "always") return { ok: false, stage: "clone", errno: PORTABLE_ERRNO.EOPNOTSUPP };
+    const r = this.copyRange(src, dst, 0, Infinity, request.cancel);
+    return r.ok ? { ok: true, method: "read_write", bytes: r.bytes } : r;
+  }
+
+  helpCopy(copy: SharedCopy, cancel?: Int32Array): number {
+    const cancelled = () => cancel !== undefined && Atomics.load(cancel, 0) !== 0;
+    return new SharedRanges(copy.state).work((start, length) => {
+      const r = this.copyRange(copy.src, copy.dst, start, length, cancel);
+      return r.ok ? r.bytes : -r.errno;
+    }, cancelled);
+  }
+
+  /** [start, start + length), or less at EOF. */
+  private copyRange(src: number, dst: number, start: number, length: number, cancel: Int32Array | undefined):
+    | { ok: true; bytes: number }
+    | { ok: false; stage: "read" | "write" | "cancelled"; errno: number } {
     this.buffer ??= Buffer.allocUnsafe(COPY_CHUNK);
     const buf = this.buffer;
-    let pos = 0;
-    for (;;) {
-      if (request.cancel && Atomics.load(request.cancel, 0) !== 0) return { ok: false, stage: "cancelled", errno: PORTABLE_ERRNO.ECANCELED };
+    let copied = 0;
+    while (copied < length) {
+      if (cancel && Atomics.load(cancel, 0) !== 0) return { ok: false, stage: "cancelled", errno: PORTABLE_ERRNO.ECANCELED };
+      const pos = start + copied;
       let n: number;
       try {
-        n = fs.readSync(src, buf, 0, buf.length, pos);
+        n = fs.readSync(src, buf, 0, Math.min(buf.length, length - copied), pos);
       } catch (err) {
         return { ok: false, stage: "read", errno: -fail(err) };
       }
-      if (n === 0) return { ok: true, method: "read_write", bytes: pos };
+      if (n === 0) break;
       let done = 0;
       while (done < n) {
         try {
@@ -247,8 +266,9 @@ export class PortableBackend implements Backend {
           return { ok: false, stage: "write", errno: -fail(err) };
         }
       }
-      pos += n;
+      copied += n;
     }
+    return { ok: true, bytes: copied };
   }
 
   readLink(dir: number, name: Name): Uint8Array | number {

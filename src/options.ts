@@ -73,6 +73,8 @@ export interface EngineOptions {
   umask: number;
   /** Distinguishes this run's temporary files from any other's. */
   runId: string;
+  /** Workers besides each one: how many a large file's ranges are offered to. */
+  helpers: number;
   queueDepth: number;
   maxInFlight: number;
   bufferSize: number;

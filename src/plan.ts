@@ -16,6 +16,8 @@ export interface CopyJob {
   /** Follow src if it is a symlink (cp's -L, -H, or no -r). */
   followSrc: boolean;
   isDirectory: boolean;
+  /** Size of the source when planned (0 for a directory): a large file is worth more than one worker. */
+  size: number;
 }
 
 export interface Plan {
@@ -83,6 +85,7 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   }
   const srcIsDir = srcStat.isDirectory();
   job.isDirectory = srcIsDir;
+  job.size = srcIsDir ? 0 : Number(srcStat.size);
   if (srcIsDir && !options.recursive) {
     plan.errors.push(`-r not specified; omitting directory ${quote(job.src)}`);
     return false;
@@ -177,7 +180,7 @@ export function planCopy(options: CopyOptions, operands: string[]): Plan {
       plan.errors.push(`will not overwrite just-created ${quote(dst)} with ${quote(src)}`);
       continue;
     }
-    const job: CopyJob = { src, dst, followSrc, isDirectory: false };
+    const job: CopyJob = { src, dst, followSrc, isDirectory: false, size: 0 };
     if (!checkJob(job, options, plan)) continue;
     createdBy.set(dst, src);
     plan.jobs.push(job);

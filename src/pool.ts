@@ -43,6 +43,12 @@ export class Pool {
   private readonly slots: Slot[] = [];
   private readonly finishes: Task[] = [];
   private readonly work: Task[] = [];
+  /**
+   * Offers to help with a large file: only for a worker with nothing else to
+   * do. Queued behind other work (its owner's, say) it would start after the
+   * file is done and find nothing left.
+   */
+  private readonly ranges: Task[] = [];
   /** Parent directory of each queued or running task, by task id. */
   private readonly parentOf = new Map<number, number | undefined>();
   private readonly openDirs = new Map<number, OpenDir>();
@@ -160,7 +166,7 @@ export class Pool {
   cancel(reason: number): void {
     if (this.cancelled) return;
     Atomics.store(this.cancelFlag, 0, reason);
-    for (const task of this.work.splice(0)) {
+    for (const task of [...this.work.splice(0), ...this.ranges.splice(0)]) {
       this.dropped++;
       this.childDone(this.parentOf.get(task.id));
       this.parentOf.delete(task.id);
@@ -180,21 +186,24 @@ export class Pool {
     else if (this.cancelled) {
       this.dropped++;
       this.childDone(parent);
-    } else this.work.push(task);
+    } else if (task.kind === "range") this.ranges.push(task);
+    else this.work.push(task);
   }
 
   private dispatch(): void {
     if (this.failure) return;
-    outer: for (const slot of this.slots) {
-      while (slot.busy < TASKS_PER_WORKER) {
-        // Finishing directories first closes their descriptors soonest; the
-        // work stack is LIFO, a depth-first order that keeps few directories open.
-        const task = this.finishes.pop() ?? this.work.pop();
-        if (!task) break outer;
-        slot.busy++;
-        this.running++;
-        slot.worker.postMessage({ type: "task", task } satisfies ToWorker);
-      }
+    for (;;) {
+      // The least busy worker first, so that an idle one is never passed over.
+      let slot: Slot | undefined;
+      for (const s of this.slots) if (s.busy < TASKS_PER_WORKER && (!slot || s.busy < slot.busy)) slot = s;
+      if (!slot) break;
+      // Finishing directories first closes their descriptors soonest; the
+      // work stack is LIFO, a depth-first order that keeps few directories open.
+      const task = this.finishes.pop() ?? (slot.busy === 0 ? this.ranges.pop() : undefined) ?? this.work.pop();
+      if (!task) break;
+      slot.busy++;
+      this.running++;
+      slot.worker.postMessage({ type: "task", task } satisfies ToWorker);
     }
     // Workers with nothing to do while nothing is queued: a worker in a large
     // directory sees this and shares it.
@@ -245,7 +254,15 @@ export class Pool {
   }
 
   private childTask(child: ChildWork): Task {
-    return child.kind === "dir" ? { kind: "dir", id: this.nextId++, work: child.work } : { kind: "files", id: this.nextId++, work: child.work };
+    const id = this.nextId++;
+    switch (child.kind) {
+      case "dir":
+        return { kind: "dir", id, work: child.work };
+      case "files":
+        return { kind: "files", id, work: child.work };
+      case "range":
+        return { kind: "range", id, work: child.work };
+    }
   }
 
   /** Everything below a task is done: finish its directory, or pass the news up. */
@@ -273,7 +290,7 @@ export class Pool {
   }
 
   private checkDone(): void {
-    if (!this.settle || this.running > 0 || this.work.length > 0 || this.finishes.length > 0) return;
+    if (!this.settle || this.running > 0 || this.work.length > 0 || this.ranges.length > 0 || this.finishes.length > 0) return;
     const { resolve } = this.settle;
     this.settle = undefined;
     resolve(this.totals);

@@ -26,6 +26,8 @@ function run(c: Copier, task: Task): DirResult {
       return c.runDir(task.work);
     case "files":
       return c.runFiles(task.work);
+    case "range":
+      return c.runRange(task.work);
     case "finish":
       c.finishDirectory(task.finish);
       return { children: [], finish: undefined };

@@ -2,7 +2,7 @@
 // executable, which must work wherever the executable is and is run from.
 
 import { describe, expect, test } from "bun:test";
-import { copyFileSync } from "node:fs";
+import { copyFileSync, readdirSync } from "node:fs";
 import { BLIT, hasCommand, isRoot, ROOT, run, sh, stats } from "./helpers/blit.ts";
 import { sandbox } from "./helpers/sandbox.ts";
 import { testIf } from "./helpers/skip.ts";
@@ -63,6 +63,21 @@ describe("sharing work", () => {
     expect(perWorker[0]! + perWorker[1]!).toBe(20000);
     expect(Math.min(...perWorker)).toBeGreaterThan(0);
     expect(snapshot(`${root}/dst`, { times: true })).toEqual(snapshot(`${root}/src`, { times: true }));
+  }, 60_000);
+
+  test("a large file is copied in ranges by both workers, and comes out whole", () => {
+    const root = sandbox("big-file");
+    // 512 MiB with no holes (so not the sparse path) and distinct bytes in every MiB.
+    run(["python3", "-c", "import os\nfd = os.open('src', os.O_WRONLY | os.O_CREAT, 0o640)\nos.posix_fallocate(fd, 0, 512 << 20)\nfor i in range(512): os.pwrite(fd, os.urandom(4096), (i << 20) + 12345)"], { cwd: root });
+    sh("touch -d '2001-02-03 04:05:06.123456789' src", root);
+    const r = run([BLIT, "-a", "-j", "2", "--stats", "src", "dst"], { cwd: root });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    const s = stats(r.stdout);
+    expect(s["method copy_file_range"]).toBe("1");
+    expect(Number(s["ranges copied by helpers"])).toBeGreaterThan(0);
+    expect(sh("cmp src dst && stat -c '%s %a %y' dst", root)).toBe(sh("stat -c '%s %a %y' src", root));
+    expect(readdirSync(root).sort()).toEqual(["dst", "src"]);
   }, 60_000);
 
   test("the tiniest limits (--queue-depth 2 --max-in-flight 1 --buffer-size 4K) give the same tree", () => {

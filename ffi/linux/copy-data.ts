@@ -5,6 +5,7 @@
 // was when the file was opened.
 
 import type { CopyMethod, CopyOutcome, CopyRequest } from "../backend.ts";
+import { SHARE_CHUNK, SHARE_MIN_SIZE, type SharedCopy, SharedRanges } from "../shared-ranges.ts";
 import { type RangeResult, Ring } from "./ring.ts";
 import { type Constants, LINUX_ERRNO as E, type Shim } from "./shim.ts";
 
@@ -90,8 +91,12 @@ export class DataCopier {
     // copy_file_range may share extents on its own; "never" means real copies.
     const pair = `${req.srcDev}:${req.dstDev}`;
     if (req.reflink !== "never" && !this.noKernelCopy.has(pair)) {
-      const r = this.rangeByKernel(src, dst, 0, Infinity, req);
+      // A large file: the first range alone, to learn that the kernel copies
+      // this pair, then the rest shared with whichever workers are free.
+      const share = req.size >= SHARE_MIN_SIZE ? req.share : undefined;
+      const r = this.rangeByKernel(src, dst, 0, share ? SHARE_CHUNK : Infinity, req);
       if (r === undefined) this.noKernelCopy.add(pair);
+      if (share && r?.ok && !r.eof && r.bytes === SHARE_CHUNK) return this.copyShared(src, dst, share, req);
       if (r !== undefined && (!r.ok || r.bytes > 0)) return r.ok ? { ok: true, method: "copy_file_range", bytes: r.bytes } : r;
       // Nothing copied: unsupported here, or a file like /proc/cpuinfo that
       // says size 0 and gives nothing to copy_file_range. Read it instead.
@@ -109,6 +114,64 @@ export class DataCopier {
     // To EOF: a file that grew since it was opened is copied whole.
     const tail = this.rangeByReadWrite(src, dst, pos, Infinity, false, req);
     return tail.ok ? { ok: true, method, bytes: pos + tail.bytes } : tail;
+  }
+
+  /**
+   * Everything after the first range, in ranges that this worker and any
+   * helpers claim; then, alone, whatever lies past the size seen at open.
+   */
+  private copyShared(src: number, dst: number, share: (copy: SharedCopy) => void, req: CopyRequest): CopyOutcome {
+    const ranges = SharedRanges.create(SHARE_CHUNK, req.size, SHARE_CHUNK);
+    share({ state: ranges.state, src, dst });
+    ranges.work((start, length) => this.kernelRange(src, dst, start, length), () => this.isCancelled(req));
+    ranges.waitAll();
+    if (this.isCancelled(req)) return cancelled;
+    if (ranges.errno) return { ok: false, stage: "write", errno: ranges.errno };
+    // A range met EOF early: the file shrank. Drop what later ranges wrote
+    // past that point, and read on from it in case it grew again.
+    const pos = ranges.copiedTo;
+    if (pos < ranges.end) {
+      const t = this.shim.blit_ftruncate(dst, pos);
+      if (t < 0) return { ok: false, stage: "write", errno: -t };
+    }
+    const tail = this.rangeByKernel(src, dst, pos, Infinity, req) ?? this.rangeByReadWrite(src, dst, pos, Infinity, false, req);
+    return tail.ok ? { ok: true, method: "copy_file_range", bytes: pos + tail.bytes } : tail;
+  }
+
+  /**
+   * A helper's share of another worker's copyShared. The source is opened
+   * again (through /proc) so that this stream has read-ahead of its own:
+   * two streams on one open file defeat each other's read-ahead. It is
+   * opened only once a range is claimed, because until then the owner may
+   * already have finished and closed it.
+   */
+  help(copy: SharedCopy, cancel: Int32Array | undefined): number {
+    const c = this.c;
+    let src = -1;
+    const ranges = new SharedRanges(copy.state);
+    const copied = ranges.work((start, length) => {
+      if (src < 0) {
+        const path = new TextEncoder().encode(`/proc/self/fd/${copy.src}\0`);
+        src = this.shim.blit_openat(c.AT_FDCWD, path, c.O_RDONLY | c.O_CLOEXEC | c.O_NOCTTY | c.O_NONBLOCK, 0);
+        if (src < 0) src = copy.src;
+        else this.shim.blit_fadvise(src, 0, 0, POSIX_FADV_SEQUENTIAL);
+      }
+      return this.kernelRange(src, copy.dst, start, length);
+    }, () => cancel !== undefined && Atomics.load(cancel, 0) !== 0);
+    if (src >= 0 && src !== copy.src) this.shim.blit_close(src);
+    return copied;
+  }
+
+  /** copy_file_range over [start, start + length): bytes copied (fewer at EOF), or a negated errno. */
+  private kernelRange(src: number, dst: number, start: number, length: number): number {
+    let copied = 0;
+    while (copied < length) {
+      const n = this.shim.blit_copy_file_range(src, start + copied, dst, start + copied, length - copied);
+      if (n < 0) return n;
+      if (n === 0) break;
+      copied += n;
+    }
+    return copied;
   }
 
   /** Data extents only; holes are left as holes and the size set at the end. */

@@ -13,6 +13,7 @@ import type {
   DirEntry,
   FilesystemReport,
   Name,
+  SharedCopy,
   Stat,
   Times,
 } from "../backend.ts";
@@ -311,6 +312,10 @@ export class LinuxBackend implements Backend {
 
   copyData(src: number, dst: number, request: CopyRequest): CopyOutcome {
     return this.data.copy(src, dst, request);
+  }
+
+  helpCopy(copy: SharedCopy, cancel?: Int32Array): number {
+    return this.data.help(copy, cancel);
   }
 
   cloneUnsupported(srcDev: number, dstDev: number): boolean {

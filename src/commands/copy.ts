@@ -1,7 +1,7 @@
 // `blit [OPTIONS] SOURCE... DEST`: parse, plan, copy through the pool, report.
 
 import { randomBytes } from "node:crypto";
-import { type Backend, loadBackend } from "../../ffi/index.ts";
+import { type Backend, loadBackend, SHARE_MIN_SIZE } from "../../ffi/index.ts";
 import { parseCommandLine, UsageError } from "../args.ts";
 import { LinkTable } from "../engine/links.ts";
 import type { JobWork } from "../engine/messages.ts";
@@ -42,6 +42,7 @@ function printStats(counts: Counts, backend: string, workers: number, filesByWor
     ["native calls", counts.nativeCalls],
     ["io_uring submits", counts.ringSubmits],
     ["io_uring ops", counts.ringOps],
+    ["ranges copied by helpers", counts.helpedRanges],
     ...Object.entries(counts.methods).map(([method, n]): [string, number] => [`method ${method}`, n]),
     ["backend", backend],
     ["workers", workers],
@@ -50,7 +51,7 @@ function printStats(counts: Counts, backend: string, workers: number, filesByWor
   for (const [label, value] of lines) say(`${label}: ${value}`);
 }
 
-function engineOptions(options: CopyOptions): EngineOptions {
+function engineOptions(options: CopyOptions, workers: number): EngineOptions {
   return {
     dereference: options.dereference,
     preserve: options.preserve,
@@ -64,6 +65,7 @@ function engineOptions(options: CopyOptions): EngineOptions {
     verbose: options.verbose,
     umask: process.umask(),
     runId: randomBytes(4).toString("hex"),
+    helpers: workers - 1,
     ...options.tuning,
   };
 }
@@ -160,9 +162,11 @@ export async function runCopy(argv: string[]): Promise<number> {
   loaded.backend.raiseFileLimit();
   const destinations = openDestinations(loaded.backend, plan.jobs);
 
-  // Plain files need no more workers than there are of them; handles that
-  // only one thread understands, no more than one.
-  const wanted = plan.jobs.some((job) => job.isDirectory) ? options.jobs : Math.min(options.jobs, plan.jobs.length);
+  // Plain files need no more workers than there are of them, unless one is
+  // large enough to be copied in ranges by several; handles that only one
+  // thread understands, no more than one.
+  const manyNeeded = plan.jobs.some((job) => job.isDirectory || job.size >= SHARE_MIN_SIZE);
+  const wanted = manyNeeded ? options.jobs : Math.min(options.jobs, plan.jobs.length);
   const workers = loaded.backend.sharedHandles ? wanted : 1;
   const shared = {
     cancel: new SharedArrayBuffer(4),
@@ -173,7 +177,7 @@ export async function runCopy(argv: string[]): Promise<number> {
     printOutput(output);
     if (options.failFast && counts.errors > 0) pool?.cancel(ExitCode.partial);
   };
-  pool = await Pool.start(workers, loaded, engineOptions(options), shared, { progress }, booted);
+  pool = await Pool.start(workers, loaded, engineOptions(options, workers), shared, { progress }, booted);
 
   let counts: Counts;
   try {

@@ -7,6 +7,7 @@ import {
   type Backend,
   type Name,
   type ReadFile,
+  type SharedCopy,
   type Stat,
   S_IFBLK,
   S_IFCHR,
@@ -316,6 +317,17 @@ export class Copier {
     return { children, finish: undefined };
   }
 
+  /** Ranges of a large file another worker is copying. */
+  runRange(work: SharedCopy): DirResult {
+    this.report.counts.helpedRanges += this.b.helpCopy(work, this.cancel);
+    return NONE;
+  }
+
+  /** Offers the rest of a large file to every other worker; those that are free join in. */
+  private offerRanges(copy: SharedCopy): void {
+    this.spawn?.(Array.from({ length: this.o.helpers }, (): ChildWork => ({ kind: "range", work: copy })));
+  }
+
   private othersHungry(): boolean {
     return this.hungry !== undefined && Atomics.load(this.hungry, 0) > 0;
   }
@@ -602,6 +614,7 @@ export class Copier {
       srcDev: st.dev,
       dstDev: e.dstDev,
       cancel: this.cancel,
+      share: this.o.helpers > 0 && this.spawn ? (copy) => this.offerRanges(copy) : undefined,
     });
     if (!outcome.ok) {
       const reason = this.why(outcome.errno);

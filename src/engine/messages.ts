@@ -2,7 +2,7 @@
 // Descriptors are plain numbers: workers are threads of one process, so a
 // directory one worker opened can be used by any other until it is closed.
 
-import type { Stat } from "../../ffi/index.ts";
+import type { SharedCopy, Stat } from "../../ffi/index.ts";
 import type { EngineOptions } from "../options.ts";
 import type { CopyJob } from "../plan.ts";
 import type { Counts, Output } from "./report.ts";
@@ -50,8 +50,8 @@ export interface FilesWork {
   ancestors: string[] | undefined;
 }
 
-/** Work found while copying: a directory, or a share of a directory's entries. */
-export type ChildWork = { kind: "dir"; work: DirWork } | { kind: "files"; work: FilesWork };
+/** Work found while copying: a directory, a share of a directory's entries, or ranges of a large file. */
+export type ChildWork = { kind: "dir"; work: DirWork } | { kind: "files"; work: FilesWork } | { kind: "range"; work: SharedCopy };
 
 /** Metadata to apply to a directory once everything inside it is written. */
 export interface DirFinish {
@@ -78,6 +78,7 @@ export type Task =
   | { kind: "job"; id: number; work: JobWork }
   | { kind: "dir"; id: number; work: DirWork }
   | { kind: "files"; id: number; work: FilesWork }
+  | { kind: "range"; id: number; work: SharedCopy }
   | { kind: "finish"; id: number; finish: DirFinish };
 
 export interface WorkerInit {

@@ -20,6 +20,8 @@ export interface Counts {
   nativeCalls: number;
   ringSubmits: number;
   ringOps: number;
+  /** Ranges of large files copied by a worker other than the one copying the file. */
+  helpedRanges: number;
   methods: Record<CopyMethod, number>;
 }
 
@@ -38,6 +40,7 @@ export function emptyCounts(): Counts {
     nativeCalls: 0,
     ringSubmits: 0,
     ringOps: 0,
+    helpedRanges: 0,
     methods: Object.fromEntries(COPY_METHODS.map((m) => [m, 0])) as Record<CopyMethod, number>,
   };
 }

@@ -66,6 +66,29 @@ describe("interrupted copies", () => {
     expect(interrupted).toBeGreaterThan(0);
   }, 180_000);
 
+  test("SIGINT while two workers copy one large file in ranges: no temporary, no file, exit 130", async () => {
+    const root = sandbox("sigint-ranges");
+    sh("fallocate -l 2G src", root);
+    const proc = Bun.spawn([BLIT, "-j", "2", "src", "dst"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+    // Signalled once the temporary file shows ranges past the first, which
+    // its owner copies alone before it offers the rest.
+    let seen = 0;
+    for (let i = 0; i < 2000 && seen < 200 << 20; i++) {
+      await Bun.sleep(2);
+      const temp = readdirSync(root).find((name) => name.endsWith(".tmp"));
+      try {
+        seen = temp ? statSync(`${root}/${temp}`).size : 0;
+      } catch {
+        seen = 0;
+      }
+    }
+    expect(seen).toBeGreaterThanOrEqual(200 << 20);
+    proc.kill("SIGINT");
+    expect(await proc.exited).toBe(130);
+    expect(await new Response(proc.stderr).text()).toBe("blit: interrupted by SIGINT: copied 0 files (0 bytes), 0 directories; the rest was not copied\n");
+    expect(readdirSync(root)).toEqual(["src"]);
+  }, 60_000);
+
   test("SIGTERM: the same, exit 143", async () => {
     const root = sandbox("sigterm");
     sh("mkdir src && for f in 1 2 3 4 5 6 7 8; do head -c 40000000 /dev/urandom > src/f$f; done", root);

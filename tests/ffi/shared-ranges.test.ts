@@ -1,0 +1,93 @@
+// A large file copied in ranges by several threads: the claiming protocol
+// with the Linux backend's helper (copy_file_range from a reopened source),
+// on real files. The binary's end of it, with real workers, is in
+// tests/pool.test.ts; here the order of events is chosen by the test, so
+// each case happens every time.
+
+import { describe, expect, test } from "bun:test";
+import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { LinuxBackend } from "../../ffi/linux/index.ts";
+import { SharedRanges } from "../../ffi/shared-ranges.ts";
+import { ROOT, sh } from "../helpers/blit.ts";
+import { sandbox } from "../helpers/sandbox.ts";
+
+const SHIM = join(ROOT, "build", "shim", "linux-x64", "libblit.so");
+const MiB = 1 << 20;
+const backend = existsSync(SHIM) ? LinuxBackend.open(SHIM) : undefined;
+if (!backend) throw new Error(`${SHIM} is missing: build it first (npm run setup)`);
+
+/** A source of `mib` MiB of random bytes and an empty destination, both open. */
+function files(label: string, mib: number) {
+  const root = sandbox(label);
+  sh(`head -c ${mib * MiB} /dev/urandom > src && : > dst`, root);
+  const src = openSync(`${root}/src`, "r");
+  const dst = openSync(`${root}/dst`, "r+");
+  return {
+    root,
+    src,
+    dst,
+    [Symbol.dispose]() {
+      closeSync(src);
+      closeSync(dst);
+    },
+  };
+}
+
+describe("shared ranges", () => {
+  test("a helper alone copies every range", () => {
+    using f = files("ranges-all", 9);
+    const ranges = SharedRanges.create(0, 9 * MiB, 2 * MiB);
+    expect(ranges.count).toBe(5);
+    expect(backend.helpCopy({ state: ranges.state, src: f.src, dst: f.dst })).toBe(5);
+    ranges.waitAll();
+    expect(ranges.errno).toBe(0);
+    expect(ranges.copiedTo).toBe(9 * MiB);
+    expect(readFileSync(`${f.root}/dst`).equals(readFileSync(`${f.root}/src`))).toBe(true);
+  });
+
+  test("ranges another thread claimed are left to it; a late helper finds nothing and touches nothing", () => {
+    using f = files("ranges-late", 4);
+    const ranges = SharedRanges.create(0, 4 * MiB, MiB);
+    // The owner: copies every range itself before the helper starts.
+    const owner = ranges.work((start, length) => length, () => false);
+    expect(owner).toBe(4);
+    // Descriptors a finished owner has closed may be reused by then: a
+    // helper that claims nothing must not use them at all.
+    expect(backend.helpCopy({ state: ranges.state, src: -1, dst: -1 })).toBe(0);
+    ranges.waitAll();
+    expect(ranges.errno).toBe(0);
+  });
+
+  test("a file shorter than when it was opened: copiedTo says where its data ended", () => {
+    using f = files("ranges-shrunk", 3);
+    const ranges = SharedRanges.create(0, 8 * MiB, 2 * MiB);
+    expect(backend.helpCopy({ state: ranges.state, src: f.src, dst: f.dst })).toBe(4);
+    expect(ranges.errno).toBe(0);
+    expect(ranges.copiedTo).toBe(3 * MiB);
+    expect(readFileSync(`${f.root}/dst`).equals(readFileSync(`${f.root}/src`))).toBe(true);
+  });
+
+  test("a failure is kept, the ranges after it are skipped, and the wait still ends", () => {
+    using f = files("ranges-fail", 4);
+    const readOnly = openSync(`${f.root}/dst`, "r");
+    try {
+      const ranges = SharedRanges.create(0, 4 * MiB, MiB);
+      expect(backend.helpCopy({ state: ranges.state, src: f.src, dst: readOnly })).toBe(1);
+      ranges.waitAll();
+      expect(ranges.errno).toBe(backend.errno.EBADF);
+    } finally {
+      closeSync(readOnly);
+    }
+  });
+
+  test("once the run is cancelled, ranges are claimed but not copied", () => {
+    using f = files("ranges-cancel", 4);
+    const ranges = SharedRanges.create(0, 4 * MiB, MiB);
+    const cancel = new Int32Array(new SharedArrayBuffer(4));
+    Atomics.store(cancel, 0, 130);
+    expect(backend.helpCopy({ state: ranges.state, src: f.src, dst: f.dst }, cancel)).toBe(0);
+    ranges.waitAll();
+    expect(readFileSync(`${f.root}/dst`).length).toBe(0);
+  });
+});
