@@ -101,7 +101,9 @@ export const COPY_METHODS: readonly CopyMethod[] = ["clone", "copy_file_range", 
 
 export type CopyOutcome =
   | { ok: true; method: CopyMethod; bytes: number }
-  | { ok: false; stage: "clone" | "read" | "write" | "cancelled"; errno: number };
+  | { ok: false; stage: "clone" | "read" | "write" | "cancelled"; errno: number }
+  /** cloneOnly was asked and cloning is not possible here: nothing was copied. */
+  | { ok: false; stage: "not_cloned" };
 
 export interface CopyRequest {
   reflink: Reflink;
@@ -119,6 +121,8 @@ export interface CopyRequest {
    * helpCopy; the copy returns only once every range it handed out is done.
    */
   share?: (copy: SharedCopy) => void;
+  /** Clone or nothing (stage "not_cloned"): the caller copies the bytes elsewhere. */
+  cloneOnly?: boolean;
 }
 
 export interface BackendCounters {

@@ -3,7 +3,6 @@
 // platform.
 
 import type { Backend } from "./backend.ts";
-import { PortableBackend } from "./portable.ts";
 
 export type { Backend } from "./backend.ts";
 export * from "./backend.ts";
@@ -39,13 +38,15 @@ async function openNative(shimPath: string | undefined): Promise<{ backend: Back
  * same file, or goes straight to the portable backend if the main thread did.
  */
 export async function loadBackend(from?: { shimPath?: string; fallbackReason?: string }): Promise<LoadedBackend> {
-  if (from?.fallbackReason !== undefined) {
-    return { backend: new PortableBackend(from.fallbackReason), fallbackReason: from.fallbackReason };
+  let reason = from?.fallbackReason;
+  if (reason === undefined) {
+    try {
+      return await openNative(from?.shimPath);
+    } catch (err) {
+      reason = (err as Error).message;
+    }
   }
-  try {
-    return await openNative(from?.shimPath);
-  } catch (err) {
-    const reason = (err as Error).message;
-    return { backend: new PortableBackend(reason), fallbackReason: reason };
-  }
+  // Imported only when needed: most runs never load it.
+  const { PortableBackend } = await import("./portable.ts");
+  return { backend: new PortableBackend(reason), fallbackReason: reason };
 }

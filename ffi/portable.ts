@@ -229,6 +229,7 @@ export class PortableBackend implements Backend {
 
   copyData(src: number, dst: number, request: CopyRequest): CopyOutcome {
     if (request.reflink === "always") return { ok: false, stage: "clone", errno: PORTABLE_ERRNO.EOPNOTSUPP };
+    if (request.cloneOnly) return { ok: false, stage: "not_cloned" };
     const r = this.copyRange(src, dst, 0, Infinity, request.cancel);
     return r.ok ? { ok: true, method: "read_write", bytes: r.bytes } : r;
   }

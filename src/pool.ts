@@ -73,6 +73,7 @@ export class Pool {
     private readonly options: EngineOptions,
     private readonly shared: PoolShared,
     private readonly events: PoolEvents,
+    private readonly size: number,
   ) {
     this.cancelFlag = new Int32Array(shared.cancel);
     this.hungry = new Int32Array(shared.hungry);
@@ -94,7 +95,7 @@ export class Pool {
 
   /** Starts the first worker now and the others in the background. */
   static async start(size: number, loaded: LoadedBackend, options: EngineOptions, shared: PoolShared, events: PoolEvents, booted?: Worker): Promise<Pool> {
-    const pool = new Pool(loaded, options, shared, events);
+    const pool = new Pool(loaded, options, shared, events, size);
     await pool.addWorker(0, booted);
     void (async () => {
       for (let i = 1; i < size && !pool.stopped; i++) {
@@ -110,8 +111,9 @@ export class Pool {
     return pool;
   }
 
+  /** Workers started; the last ones may still have been booting when a short run ended. */
   get workers(): number {
-    return this.slots.length;
+    return this.size;
   }
 
   /** Sends a worker its backend and options, and waits until it has loaded them. */

@@ -74,6 +74,7 @@ export class DataCopier {
       // Not supported between these filesystems: do not ask again for each file.
       this.noClone.add(pair);
     }
+    if (req.cloneOnly) return { ok: false, stage: "not_cloned" };
     // Fewer blocks than the size needs: there are holes worth keeping.
     const looksSparse = req.sparse !== "never" && req.blocks * 512 < req.size;
     if (looksSparse || req.sparse === "always") return this.copyExtents(src, dst, req);

@@ -1,17 +1,17 @@
 // `blit [OPTIONS] SOURCE... DEST`: parse, plan, copy through the pool, report.
 
-import { randomBytes } from "node:crypto";
 import { type Backend, loadBackend, SHARE_MIN_SIZE } from "../../ffi/index.ts";
 import { parseCommandLine, UsageError } from "../args.ts";
 import { LinkTable } from "../engine/links.ts";
 import type { JobWork } from "../engine/messages.ts";
 import { splitPath, toBytes } from "../engine/paths.ts";
-import { type Counts, emptyCounts, type Output } from "../engine/report.ts";
+import { addCounts, type Counts, emptyCounts, type Output } from "../engine/report.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { helpText } from "../help.ts";
 import { log, say, setQuiet } from "../log.ts";
 import type { CopyOptions, EngineOptions } from "../options.ts";
 import { planCopy, type CopyJob } from "../plan.ts";
+import { copyInline, inlineable } from "../inline.ts";
 import { Pool } from "../pool.ts";
 import { VERSION } from "../version.ts";
 
@@ -64,7 +64,7 @@ function engineOptions(options: CopyOptions, workers: number): EngineOptions {
     inplace: options.inplace,
     verbose: options.verbose,
     umask: process.umask(),
-    runId: randomBytes(4).toString("hex"),
+    runId: Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, "0")).join(""),
     helpers: workers - 1,
     ...options.tuning,
   };
@@ -125,11 +125,12 @@ export async function runCopy(argv: string[]): Promise<number> {
   // First signal: stop, clean up, report. A second one: leave at once.
   let signal: NodeJS.Signals | undefined;
   let pool: Pool | undefined;
+  let copied = emptyCounts();
   const statusFor = (name: NodeJS.Signals) => (name === "SIGINT" ? ExitCode.interrupted : ExitCode.terminated);
   const onSignal = (name: NodeJS.Signals) => {
     if (signal || !pool) {
-      // Nothing is being written yet (or the user insists): leave now.
-      if (!signal) log.error(`interrupted by ${name}: copied ${describe(emptyCounts())}; the rest was not copied`);
+      // Nothing is being written now (or the user insists): leave now.
+      if (!signal) log.error(`interrupted by ${name}: copied ${describe(copied)}; the rest was not copied`);
       process.exit(statusFor(name));
     }
     signal = name;
@@ -138,22 +139,25 @@ export async function runCopy(argv: string[]): Promise<number> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  // The first worker boots while the plan is made and the shim is loaded.
-  const booted = operands.length > 0 ? Pool.boot() : undefined;
   let plan;
   try {
     plan = planCopy(options, operands);
   } catch (err) {
-    booted?.terminate();
     if (err instanceof UsageError) return usageFailure(err.message);
     throw err;
   }
   for (const warning of plan.warnings) log.warn(warning);
   for (const error of plan.errors) log.error(error);
   if (plan.jobs.length === 0 || (options.failFast && plan.errors.length)) {
-    booted?.terminate();
     return plan.errors.length ? ExitCode.partial : ExitCode.ok;
   }
+  // A few plain files are copied on this thread (src/inline.ts), and only
+  // what it hands back waits for a worker to boot. Otherwise the first
+  // worker boots while the shim is loaded. (Booting one anyway, in case a
+  // large file does not clone, made a cold clone slower: the worker's
+  // start-up competes for the disk with the main thread's.)
+  const inline = inlineable(plan.jobs);
+  let booted = inline ? undefined : Pool.boot();
 
   const loaded = await loadBackend();
   if (loaded.fallbackReason !== undefined) {
@@ -168,30 +172,50 @@ export async function runCopy(argv: string[]): Promise<number> {
   const manyNeeded = plan.jobs.some((job) => job.isDirectory || job.size >= SHARE_MIN_SIZE);
   const wanted = manyNeeded ? options.jobs : Math.min(options.jobs, plan.jobs.length);
   const workers = loaded.backend.sharedHandles ? wanted : 1;
+  const engine = engineOptions(options, workers);
   const shared = {
     cancel: new SharedArrayBuffer(4),
     links: options.preserve.links ? LinkTable.allocate() : undefined,
     hungry: new SharedArrayBuffer(4),
   };
+  const cancelFlag = new Int32Array(shared.cancel);
   const progress = (output: Output, counts: Counts) => {
     printOutput(output);
-    if (options.failFast && counts.errors > 0) pool?.cancel(ExitCode.partial);
+    if (options.failFast && counts.errors > 0) {
+      if (pool) pool.cancel(ExitCode.partial);
+      else Atomics.store(cancelFlag, 0, ExitCode.partial);
+    }
   };
-  pool = await Pool.start(workers, loaded, engineOptions(options, workers), shared, { progress }, booted);
 
-  let counts: Counts;
-  try {
-    counts = await pool.run(destinations.work);
-  } finally {
-    pool.stop();
-    destinations.close();
+  let work = destinations.work;
+  let dropped = 0;
+  if (inline) {
+    // Workers are numbered from 0; the main thread's temporary names use the next number.
+    const done = copyInline(loaded.backend, engine, work, options.jobs, cancelFlag, progress);
+    copied = done.counts;
+    work = Atomics.load(cancelFlag, 0) === 0 ? done.handedBack : [];
+    dropped = done.handedBack.length - work.length;
   }
-  if (options.stats) printStats(counts, loaded.backend.id, workers, pool.filesByWorker);
+  let counts = copied;
+  if (work.length > 0) {
+    pool = await Pool.start(workers, loaded, engine, shared, { progress }, booted);
+    booted = undefined;
+    try {
+      counts = await pool.run(work);
+    } finally {
+      pool.stop();
+    }
+    addCounts(counts, copied);
+    dropped += pool.dropped;
+  }
+  booted?.terminate();
+  destinations.close();
+  if (options.stats) printStats(counts, loaded.backend.id, pool?.workers ?? 0, pool?.filesByWorker ?? []);
   if (signal) {
     log.error(`interrupted by ${signal}: copied ${describe(counts)}; the rest was not copied`);
     return signal === "SIGINT" ? ExitCode.interrupted : ExitCode.terminated;
   }
-  if (options.failFast && (counts.errors > 0 || pool.dropped > 0)) {
+  if (options.failFast && (counts.errors > 0 || dropped > 0)) {
     log.error(`stopped at the first error (--fail-fast): copied ${describe(counts)}`);
     return ExitCode.partial;
   }

@@ -87,6 +87,8 @@ export class Copier {
     private readonly cancel: Int32Array,
     private readonly links: LinkTable | undefined,
     private readonly hungry?: Int32Array,
+    /** Set when copying on the main thread: files above maxBytes are cloned or handed back. */
+    private readonly inline?: { maxBytes: number },
   ) {
     this.meta = new MetadataWriter(b, o, this.report);
     this.temps = new TempNames(o.runId, workerIndex);
@@ -160,6 +162,24 @@ export class Copier {
     this.copyNonDirectory(entry, waitingLinks);
     for (const [linked, slot] of waitingLinks) this.linkOrCopy(linked, slot);
     return NONE;
+  }
+
+  /**
+   * A command-line operand that is not a directory, copied on the main
+   * thread: false when it was left untouched for a worker instead (a large
+   * file that cannot be cloned, or one of a hard-link group).
+   */
+  runInline(work: JobWork): boolean {
+    this.handedBack = false;
+    this.runJob(work);
+    return !this.handedBack;
+  }
+
+  private handedBack = false;
+
+  private handBack(): false {
+    this.handedBack = true;
+    return false;
   }
 
   /** A directory found inside the tree. */
@@ -538,6 +558,11 @@ export class Copier {
         }
       }
     }
+    // Linked with another operand, maybe: that is for the workers and their link table.
+    if (this.inline && this.o.preserve.links && e.stat.nlink > 1) {
+      this.handBack();
+      return;
+    }
     if (this.o.preserve.links && e.stat.nlink > 1 && this.links) {
       const claim = this.links.claim(e.stat.dev, e.stat.ino);
       if (claim && !claim.first) {
@@ -586,6 +611,12 @@ export class Copier {
       this.report.fail(`${quote(e.srcPath)} was replaced while being copied; skipped`);
       return false;
     }
+    // On the main thread a large file is only cloned; its bytes are a worker's job.
+    const large = this.inline !== undefined && st.size > this.inline.maxBytes;
+    if (large && (inplace || this.o.reflink === "never" || b.cloneUnsupported(st.dev, e.dstDev))) {
+      b.close(srcFd);
+      return this.handBack();
+    }
     // --inplace writes the final name directly; otherwise a temporary name
     // that becomes the final one only once the file is complete.
     const name = inplace ? e.dstName : this.temps.next();
@@ -615,8 +646,13 @@ export class Copier {
       dstDev: e.dstDev,
       cancel: this.cancel,
       share: this.o.helpers > 0 && this.spawn ? (copy) => this.offerRanges(copy) : undefined,
+      cloneOnly: large,
     });
     if (!outcome.ok) {
+      if (outcome.stage === "not_cloned") {
+        abandon(undefined);
+        return this.handBack();
+      }
       const reason = this.why(outcome.errno);
       if (outcome.stage === "cancelled") return abandon(undefined);
       if (outcome.stage === "clone") return abandon(`failed to clone ${quote(e.dstPath)} from ${quote(e.srcPath)}: ${reason}`);
