@@ -102,6 +102,8 @@ export const COPY_METHODS: readonly CopyMethod[] = ["clone", "copy_file_range", 
 export type CopyOutcome =
   | { ok: true; method: CopyMethod; bytes: number }
   | { ok: false; stage: "clone" | "read" | "write" | "cancelled"; errno: number }
+  /** copy_file_range failed: reading or writing, the kernel does not say which. */
+  | { ok: false; stage: "copy"; errno: number }
   /** cloneOnly was asked and cloning is not possible here: nothing was copied. */
   | { ok: false; stage: "not_cloned" };
 

@@ -24,6 +24,8 @@ const CHUNK = 2;
 const FIELDS_AT = 16;
 const SHORTEST_AT = 40;
 const BYTES = 48;
+/** EIO, the same number on Linux and macOS: what a range that threw is reported as. */
+const EIO = 5;
 
 /** What a helper is given: the shared state and both descriptors (threads of one process share them). */
 export interface SharedCopy {
@@ -76,15 +78,30 @@ export class SharedRanges {
       if (k >= this.count) return copied;
       const start = this.start + k * this.chunk;
       const length = Math.min(this.chunk, this.end - start);
-      if (Atomics.load(this.counters, ERRNO) === 0 && !cancelled()) {
-        const n = copy(start, length);
-        copied++;
-        if (n < 0) Atomics.compareExchange(this.counters, ERRNO, 0, -n);
-        else if (n < length) this.sawEof(start + n);
+      try {
+        if (Atomics.load(this.counters, ERRNO) === 0 && !cancelled()) {
+          const n = copy(start, length);
+          if (n < 0) Atomics.compareExchange(this.counters, ERRNO, 0, -n);
+          else {
+            copied++;
+            if (n < length) this.sawEof(start + n);
+          }
+        }
+      } catch (err) {
+        // A copy that threw (a bug) still ends the owner's wait, as a failure.
+        Atomics.compareExchange(this.counters, ERRNO, 0, EIO);
+        throw err;
+      } finally {
+        Atomics.add(this.counters, DONE, 1);
+        Atomics.notify(this.counters, DONE);
       }
-      Atomics.add(this.counters, DONE, 1);
-      Atomics.notify(this.counters, DONE);
     }
+  }
+
+  /** Whether ranges are left to claim (without claiming one). */
+  static unclaimed(state: SharedArrayBuffer): boolean {
+    const ranges = new SharedRanges(state);
+    return Atomics.load(ranges.counters, NEXT) < ranges.count;
   }
 
   /** Blocks until every range has been claimed and finished. */

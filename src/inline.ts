@@ -8,7 +8,7 @@
 import type { Backend } from "../ffi/index.ts";
 import { Copier } from "./engine/copier.ts";
 import type { JobWork } from "./engine/messages.ts";
-import { addCounts, type Counts, emptyCounts, type Output } from "./engine/report.ts";
+import { addCounts, type Counts, type Output } from "./engine/report.ts";
 import type { EngineOptions } from "./options.ts";
 import type { CopyJob } from "./plan.ts";
 
@@ -22,37 +22,36 @@ export function inlineable(jobs: CopyJob[]): boolean {
   return jobs.length <= INLINE_MAX_JOBS && jobs.every((job) => !job.isDirectory);
 }
 
-export interface InlineResult {
-  counts: Counts;
-  /** Jobs left for the workers, in order. */
-  handedBack: JobWork[];
-}
-
 /**
- * Copies what it can of `work` here and now. `progress` gets each job's
- * messages as it finishes; `stop` is asked between jobs (--fail-fast).
+ * Copies what it can of `work` here, adding what it did to `counts` as it
+ * goes, and returns the jobs left for the workers, in order. `progress` gets
+ * each job's messages as it finishes. Between jobs it lets the event loop
+ * run, so that a signal is handled (its handler sees `counts`) rather than
+ * held until the end; and it stops once `cancel` is set (--fail-fast).
  */
-export function copyInline(
+export async function copyInline(
   backend: Backend,
   options: EngineOptions,
   work: JobWork[],
   index: number,
   cancel: Int32Array,
+  counts: Counts,
   progress: (output: Output, counts: Counts) => void,
-): InlineResult {
+): Promise<JobWork[]> {
   const copier = new Copier(backend, options, index, cancel, undefined, undefined, { maxBytes: INLINE_MAX_BYTES });
-  const counts = emptyCounts();
   const handedBack: JobWork[] = [];
+  const before = backend.counters();
   for (const job of work) {
     if (Atomics.load(cancel, 0) !== 0) break;
     if (!copier.runInline(job)) handedBack.push(job);
     const drained = copier.report.drain();
     addCounts(counts, drained.counts);
     progress(drained.output, drained.counts);
+    await new Promise((resolve) => setImmediate(resolve));
   }
-  const used = backend.counters();
-  counts.nativeCalls = used.nativeCalls;
-  counts.ringSubmits = used.ringSubmits;
-  counts.ringOps = used.ringOps;
-  return { counts, handedBack };
+  const after = backend.counters();
+  counts.nativeCalls += after.nativeCalls - before.nativeCalls;
+  counts.ringSubmits += after.ringSubmits - before.ringSubmits;
+  counts.ringOps += after.ringOps - before.ringOps;
+  return handedBack;
 }

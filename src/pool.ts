@@ -6,6 +6,7 @@
 // still finishes the directories already started.
 
 import type { LoadedBackend } from "../ffi/index.ts";
+import { SharedRanges } from "../ffi/shared-ranges.ts";
 import type { ChildWork, DirFinish, FromWorker, JobWork, Task, ToWorker } from "./engine/messages.ts";
 import { addCounts, type Counts, emptyCounts, type Output } from "./engine/report.ts";
 import type { EngineOptions } from "./options.ts";
@@ -111,7 +112,7 @@ export class Pool {
     return pool;
   }
 
-  /** Workers started; the last ones may still have been booting when a short run ended. */
+  /** Workers the run was given; on a short run the last may not have finished booting (or started) when it ended. */
   get workers(): number {
     return this.size;
   }
@@ -201,7 +202,7 @@ export class Pool {
       if (!slot) break;
       // Finishing directories first closes their descriptors soonest; the
       // work stack is LIFO, a depth-first order that keeps few directories open.
-      const task = this.finishes.pop() ?? (slot.busy === 0 ? this.ranges.pop() : undefined) ?? this.work.pop();
+      const task = this.finishes.pop() ?? (slot.busy === 0 ? this.nextOffer() : undefined) ?? this.work.pop();
       if (!task) break;
       slot.busy++;
       this.running++;
@@ -213,14 +214,28 @@ export class Pool {
     Atomics.store(this.hungry, 0, idle);
   }
 
+  /** An offer of ranges that still has some to claim; the others are dropped unsent. */
+  private nextOffer(): Task | undefined {
+    for (let task = this.ranges.pop(); task; task = this.ranges.pop()) {
+      if (task.kind === "range" && SharedRanges.unclaimed(task.work.state)) return task;
+      this.parentOf.delete(task.id);
+    }
+    return undefined;
+  }
+
   private receive(slot: Slot, message: FromWorker): void {
     if (message.type === "crash") {
       this.crash(new Error(message.message));
       return;
     }
     if (message.type === "spawn") {
-      this.spawnedEarly.set(message.id, (this.spawnedEarly.get(message.id) ?? 0) + message.children.length);
-      for (const child of [...message.children].reverse()) this.push(this.childTask(child), message.id);
+      // Offers of ranges belong to no directory: the file's own worker waits
+      // for every range taken, so its directory need not wait for the offers.
+      const children = message.children.filter((child) => child.kind !== "range");
+      const offers = message.children.filter((child) => child.kind === "range");
+      this.spawnedEarly.set(message.id, (this.spawnedEarly.get(message.id) ?? 0) + children.length);
+      for (const child of children.reverse()) this.push(this.childTask(child), message.id);
+      for (const offer of offers) this.push(this.childTask(offer), undefined);
       this.dispatch();
       return;
     }

@@ -127,7 +127,7 @@ export class DataCopier {
     ranges.work((start, length) => this.kernelRange(src, dst, start, length), () => this.isCancelled(req));
     ranges.waitAll();
     if (this.isCancelled(req)) return cancelled;
-    if (ranges.errno) return { ok: false, stage: "write", errno: ranges.errno };
+    if (ranges.errno) return { ok: false, stage: "copy", errno: ranges.errno };
     // A range met EOF early: the file shrank. Drop what later ranges wrote
     // past that point, and read on from it in case it grew again.
     const pos = ranges.copiedTo;
@@ -241,7 +241,7 @@ export class DataCopier {
       const n = this.shim.blit_copy_file_range(src, start + copied, dst, start + copied, Math.min(CFR_CHUNK, length - copied));
       if (n < 0) {
         if (copied === 0 && CFR_FALLBACK.has(-n)) return undefined;
-        return { ok: false, stage: "write", errno: -n };
+        return { ok: false, stage: "copy", errno: -n };
       }
       if (n === 0) return { ok: true, bytes: copied, eof: true };
       copied += n;

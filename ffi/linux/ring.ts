@@ -14,7 +14,7 @@ const TWO_32 = 4294967296;
 /** Result of copying a byte range: bytes copied up to EOF, or a failure. */
 export type RangeResult =
   | { ok: true; bytes: number; eof: boolean }
-  | { ok: false; stage: "read" | "write" | "cancelled"; errno: number };
+  | { ok: false; stage: "read" | "write" | "copy" | "cancelled"; errno: number };
 
 /** One operation of a batch; addresses are raw pointers (ptr() + offset). */
 export interface BatchOp {

@@ -27,7 +27,7 @@ function printOutput(output: Output): void {
   for (const error of output.errors) log.error(error);
 }
 
-function printStats(counts: Counts, backend: string, workers: number, filesByWorker: number[]): void {
+function printStats(counts: Counts, backend: string, workers: number, filesByWorker: number[], mainThreadFiles: number): void {
   const lines: [string, string | number][] = [
     ["files", counts.files],
     ["directories", counts.directories],
@@ -47,6 +47,7 @@ function printStats(counts: Counts, backend: string, workers: number, filesByWor
     ["backend", backend],
     ["workers", workers],
     ["files per worker", Array.from({ length: workers }, (_, i) => filesByWorker[i] ?? 0).join(" ")],
+    ["files on the main thread", mainThreadFiles],
   ];
   for (const [label, value] of lines) say(`${label}: ${value}`);
 }
@@ -125,7 +126,8 @@ export async function runCopy(argv: string[]): Promise<number> {
   // First signal: stop, clean up, report. A second one: leave at once.
   let signal: NodeJS.Signals | undefined;
   let pool: Pool | undefined;
-  let copied = emptyCounts();
+  /** What the main thread copied itself (src/inline.ts). */
+  const copied = emptyCounts();
   const statusFor = (name: NodeJS.Signals) => (name === "SIGINT" ? ExitCode.interrupted : ExitCode.terminated);
   const onSignal = (name: NodeJS.Signals) => {
     if (signal || !pool) {
@@ -169,7 +171,7 @@ export async function runCopy(argv: string[]): Promise<number> {
   // Plain files need no more workers than there are of them, unless one is
   // large enough to be copied in ranges by several; handles that only one
   // thread understands, no more than one.
-  const manyNeeded = plan.jobs.some((job) => job.isDirectory || job.size >= SHARE_MIN_SIZE);
+  const manyNeeded = plan.jobs.some((job) => job.isDirectory || (job.size >= SHARE_MIN_SIZE && options.reflink !== "never"));
   const wanted = manyNeeded ? options.jobs : Math.min(options.jobs, plan.jobs.length);
   const workers = loaded.backend.sharedHandles ? wanted : 1;
   const engine = engineOptions(options, workers);
@@ -191,10 +193,9 @@ export async function runCopy(argv: string[]): Promise<number> {
   let dropped = 0;
   if (inline) {
     // Workers are numbered from 0; the main thread's temporary names use the next number.
-    const done = copyInline(loaded.backend, engine, work, options.jobs, cancelFlag, progress);
-    copied = done.counts;
-    work = Atomics.load(cancelFlag, 0) === 0 ? done.handedBack : [];
-    dropped = done.handedBack.length - work.length;
+    const handedBack = await copyInline(loaded.backend, engine, work, options.jobs, cancelFlag, copied, progress);
+    work = Atomics.load(cancelFlag, 0) === 0 ? handedBack : [];
+    dropped = handedBack.length - work.length;
   }
   let counts = copied;
   if (work.length > 0) {
@@ -210,7 +211,7 @@ export async function runCopy(argv: string[]): Promise<number> {
   }
   booted?.terminate();
   destinations.close();
-  if (options.stats) printStats(counts, loaded.backend.id, pool?.workers ?? 0, pool?.filesByWorker ?? []);
+  if (options.stats) printStats(counts, loaded.backend.id, pool?.workers ?? 0, pool?.filesByWorker ?? [], copied.files);
   if (signal) {
     log.error(`interrupted by ${signal}: copied ${describe(counts)}; the rest was not copied`);
     return signal === "SIGINT" ? ExitCode.interrupted : ExitCode.terminated;

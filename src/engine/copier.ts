@@ -657,6 +657,7 @@ export class Copier {
       if (outcome.stage === "cancelled") return abandon(undefined);
       if (outcome.stage === "clone") return abandon(`failed to clone ${quote(e.dstPath)} from ${quote(e.srcPath)}: ${reason}`);
       if (outcome.stage === "read") return abandon(`error reading ${quote(e.srcPath)}: ${reason}`);
+      if (outcome.stage === "copy") return abandon(`error copying ${quote(e.srcPath)} to ${quote(e.dstPath)}: ${reason}`);
       return abandon(`error writing ${quote(e.dstPath)}: ${reason}`);
     }
     const after = b.fstat(srcFd);

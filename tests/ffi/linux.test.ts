@@ -148,6 +148,21 @@ describe("across filesystems", () => {
     expect(doctor.stdout).toContain("not used: BLIT_NO_URING=1");
   });
 
+  // Within one tmpfs the kernel copies (copy_file_range), which does not say
+  // whether reading or writing failed: cp says "error copying" too. The
+  // large file fails in the ranges its workers share.
+  for (const [label, mib, size] of [["a file", 3, "size=5m"], ["a large file copied in ranges", 300, "size=400m"]] as const) {
+    testIf(tmpfsUnavailable)(`${label} that fills its filesystem: one message, nothing left behind`, () => {
+      const tmpfs = mountTmpfs(size);
+      sh(`head -c ${mib}M /dev/urandom > f`, tmpfs);
+      const r = blit(["-j", "2", "f", "g"], { cwd: tmpfs });
+      expect(r.stderr).toBe("blit: error copying 'f' to 'g': No space left on device\n");
+      expect(r.stdout).toBe("");
+      expect(r.exitCode).toBe(1);
+      expect(readdirSync(tmpfs)).toEqual(["f"]);
+    }, 60_000);
+  }
+
   testIf(tmpfsUnavailable)("a full destination fails with a message and leaves no partial file", () => {
     const root = sandbox("enospc");
     const tmpfs = mountTmpfs("size=2m");

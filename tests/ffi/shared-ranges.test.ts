@@ -73,12 +73,25 @@ describe("shared ranges", () => {
     const readOnly = openSync(`${f.root}/dst`, "r");
     try {
       const ranges = SharedRanges.create(0, 4 * MiB, MiB);
-      expect(backend.helpCopy({ state: ranges.state, src: f.src, dst: readOnly })).toBe(1);
+      expect(backend.helpCopy({ state: ranges.state, src: f.src, dst: readOnly })).toBe(0);
       ranges.waitAll();
       expect(ranges.errno).toBe(backend.errno.EBADF);
     } finally {
       closeSync(readOnly);
     }
+  });
+
+  test("a range whose copy threw counts as failed, so the owner's wait still ends", () => {
+    const ranges = SharedRanges.create(0, 4 * MiB, MiB);
+    expect(() =>
+      ranges.work(() => {
+        throw new Error("a bug");
+      }, () => false),
+    ).toThrow("a bug");
+    // The owner takes the rest, skips them after the failure, and waits.
+    expect(ranges.work((start, length) => length, () => false)).toBe(0);
+    ranges.waitAll();
+    expect(ranges.errno).toBe(5);
   });
 
   test("once the run is cancelled, ranges are claimed but not copied", () => {

@@ -19,6 +19,20 @@ export function removeTree(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * Why a test about copying bytes cannot run in the sandboxes' filesystem:
+ * where files clone (btrfs, XFS with reflink), blit clones instead.
+ */
+export const sandboxClones: string | undefined = (() => {
+  const dir = mkdtempSync(join(process.env.BLIT_TEST_TMP ?? tmpdir(), "blit-clone-probe-"));
+  try {
+    const probe = run(["sh", "-c", "printf x > a && cp --reflink=always a b"], { cwd: dir });
+    return probe.exitCode === 0 ? `files clone in ${process.env.BLIT_TEST_TMP ?? tmpdir()}, so blit clones them instead of copying` : undefined;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+})();
+
 /** Run after every test by tests/setup.ts (a hook here would bind to one file only). */
 export function removeSandboxes(): void {
   while (made.length) removeTree(made.pop()!);
