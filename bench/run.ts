@@ -7,6 +7,8 @@
 //   bun bench/run.ts                       everything (60–90 minutes here)
 //   bun bench/run.ts --only small,startup  some scenarios
 //   bun bench/run.ts --rounds 5
+//   bun bench/run.ts --only mixed --merge  re-run some scenarios, keep the
+//                                          others from the last results.json
 
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, release, totalmem } from "node:os";
@@ -24,6 +26,7 @@ const option = (name: string, fallback: string) => {
 const ROUNDS = Number(option("rounds", "3"));
 const WORK = option("work", "/var/tmp/blit-bench");
 const ONLY = option("only", "small,mixed,big,sparse,reflink,startup,memory,syscalls").split(",");
+const MERGE = args.includes("--merge");
 const OUT = join(ROOT, "bench", "out");
 const isRoot = process.getuid?.() === 0;
 const CPUS = availableParallelism();
@@ -176,7 +179,25 @@ interface Scenario {
   describe: string;
   rows: Row[];
   target?: string;
+  /** When and from which commit it was measured (results of several runs can be merged). */
+  date?: string;
+  commit?: string;
 }
+
+/** A section of RESULTS.md that is not a table of tools (start-up, memory, system calls). */
+interface Extra {
+  name: string;
+  lines: string[];
+  date?: string;
+  commit?: string;
+}
+
+const TODAY = new Date().toISOString().slice(0, 10);
+const COMMIT = (() => {
+  const head = sh(`git -C ${ROOT} rev-parse --short HEAD`).out.trim();
+  const dirty = sh(`git -C ${ROOT} status --porcelain --untracked-files=no`).out.trim() !== "";
+  return dirty ? `${head} + uncommitted changes` : head;
+})();
 
 /**
  * Every tool on one tree: rounds of cold runs in rotating order, then a warm
@@ -193,6 +214,14 @@ function runTools(name: string, describe: string, src: string, tools: Tool[], ma
     if (manyFiles) afterReuseWindow();
     return measure(tool.command(src, dst), dst, cold);
   };
+  // One untimed cold copy first. The first run after the previous scenario
+  // (whose warm runs filled the page cache, then dropped) was 2–5× slower
+  // than the rest, whichever tool it was (blit, first in the rotation, took
+  // 9.0 s and then 1.9 and 4.1 s on the 2 GiB file): the VM hands the freed
+  // memory back to the host and faults it in again.
+  const warmUp = join(base, "warm-up");
+  timed(tools[1] ?? tools[0]!, warmUp, true);
+  remove([warmUp]);
   for (let round = 0; round < ROUNDS; round++) {
     const copies: string[] = [];
     for (let k = 0; k < tools.length; k++) {
@@ -221,13 +250,13 @@ function runTools(name: string, describe: string, src: string, tools: Tool[], ma
     remove([fill, dst]);
   });
   remove([base]);
-  return { name, describe, rows };
+  return { name, describe, rows, date: TODAY, commit: COMMIT };
 }
 
 // ------------------------------------------------------------------ scenarios
 
 const scenarios: Scenario[] = [];
-const extras: string[] = [];
+const extras: Extra[] = [];
 
 for (const treeName of ["small", "mixed", "big"]) {
   if (!ONLY.includes(treeName)) continue;
@@ -296,7 +325,8 @@ function startup(): void {
   const version = time([BLIT, "--version"]);
   const copy = time([BLIT, file, `${file}.copy`], () => rmSync(`${file}.copy`, { force: true }));
   const cp = time(["cp", file, `${file}.copy`], () => rmSync(`${file}.copy`, { force: true }));
-  extras.push(
+  addExtra(
+    "startup",
     "## Start-up (warm, median of 21)",
     "",
     "| command | ms | ratio to a compiled Bun hello-world |",
@@ -323,7 +353,7 @@ function memory(): void {
     console.log(`  ${name}: ${s.seconds.toFixed(1)} s, ${s.maxRssMiB.toFixed(0)} MiB`);
     remove([dst]);
   }
-  extras.push(...lines, "");
+  addExtra("memory", ...lines, "");
 }
 
 /** System calls per file (strace -f -c, untimed) and blit's own counts of native calls and io_uring ops. */
@@ -340,7 +370,7 @@ function syscalls(): void {
   };
   const lines = ["## System calls per file (50,000 × 4 KiB; strace -f -c, not timed)", "", "| tool | syscalls per file |", "| --- | ---: |"];
   if (sh("command -v strace").code !== 0) {
-    extras.push("System calls: strace is not installed; not measured.", "");
+    addExtra("syscalls", "System calls: strace is not installed; not measured.", "");
     return;
   }
   for (const tool of treeTools().filter((t) => !t.name.startsWith("Bun fs.promises"))) {
@@ -359,7 +389,11 @@ function syscalls(): void {
     "",
   );
   rmSync(dst, { recursive: true, force: true });
-  extras.push(...lines);
+  addExtra("syscalls", ...lines);
+}
+
+function addExtra(name: string, ...lines: string[]): void {
+  extras.push({ name, lines, date: TODAY, commit: COMMIT });
 }
 
 if (ONLY.includes("startup")) startup();
@@ -368,11 +402,15 @@ if (ONLY.includes("syscalls")) syscalls();
 
 // ------------------------------------------------------------------ report
 
+const provenance = (x: { date?: string; commit?: string }) => `measured ${x.date ?? "?"} at commit ${x.commit ?? "?"}`;
+
 function table(s: Scenario): string[] {
   const blit = s.rows[0]!;
   const blitMedian = median(blit.cold);
   const lines = [
     `### ${s.name}: ${s.describe}`,
+    "",
+    `${s.rows[0]!.cold.length} rounds, ${provenance(s)}.`,
     "",
     `| tool | median s (cold) | min–max | blit ÷ tool | warm s | peak RSS |`,
     "| --- | ---: | ---: | ---: | ---: | ---: |",
@@ -392,12 +430,24 @@ function table(s: Scenario): string[] {
   return lines;
 }
 
-const now = new Date().toISOString().slice(0, 10);
+// --merge: scenarios and sections not run this time come from the last results.json.
+if (MERGE && existsSync(join(OUT, "results.json"))) {
+  const previous = JSON.parse(readFileSync(join(OUT, "results.json"), "utf8")) as { scenarios: Scenario[]; extras?: Extra[] };
+  const order = ["small", "mixed", "big", "sparse", "reflink"];
+  for (const old of previous.scenarios) if (!scenarios.some((s) => s.name === old.name)) scenarios.push(old);
+  scenarios.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+  const sections = ["startup", "memory", "syscalls"];
+  for (const old of previous.extras ?? []) if (!extras.some((e) => e.name === old.name)) extras.push(old);
+  extras.sort((a, b) => sections.indexOf(a.name) - sections.indexOf(b.name));
+}
+
+const now = TODAY;
+const dates = [...new Set([...scenarios, ...extras].map((x) => x.date ?? "?"))].join(", ");
 const machine = `${CPUS} CPUs (${cpus()[0]?.model ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, filesystem of ${WORK}: ${sh(`stat -f -c %T ${WORK}`).out.trim()}`;
 const header = [
   "# blit benchmark results",
   "",
-  `Measured ${now} with \`bun bench/run.ts\` on ${machine}. ${ROUNDS} rounds; tools alternate in a rotating order.`,
+  `Measured ${dates} with \`bun bench/run.ts\` on ${machine}. Tools alternate in a rotating order, after one untimed cold copy per tree; each section says when and from which commit it was measured.`,
   isRoot
     ? "Caches were dropped (`sync; echo 3 > /proc/sys/vm/drop_caches`) before every cold run: on these VMs warm runs are 2–5× slower and much noisier for every tool that writes files, an artefact of the VM's memory (see bench/README.md). The warm column is one run after a filling run, for reference only."
     : "Not run as root: caches could not be dropped, so every figure is a warm run, which on these VMs misleads (see bench/README.md).",
@@ -405,9 +455,13 @@ const header = [
   "`blit ÷ tool` below 1 means blit took less time.",
   "",
 ];
-const body = [...header, ...scenarios.flatMap(table), ...extras];
+const extraLines = extras.flatMap((e) => {
+  const [title = "", ...rest] = e.lines;
+  return [title, "", `${provenance(e)[0]!.toUpperCase()}${provenance(e).slice(1)}.`, ...rest];
+});
+const body = [...header, ...scenarios.flatMap(table), ...extraLines];
 writeFileSync(join(ROOT, "bench", "RESULTS.md"), `${body.join("\n")}\n`);
-writeFileSync(join(OUT, "results.json"), JSON.stringify({ date: now, machine, rounds: ROUNDS, scenarios }, null, 1));
+writeFileSync(join(OUT, "results.json"), JSON.stringify({ date: now, machine, scenarios, extras }, null, 1));
 console.log(`\nwrote bench/RESULTS.md`);
 
 // The chart: ratios of medians, one group per scenario (matplotlib, in a venv of its own).
@@ -427,7 +481,7 @@ if (readme.includes(start) && readme.includes(end)) {
   const headline = [
     start,
     "",
-    `Cold-cache medians from \`bun bench/run.ts\` (${now}, ${machine}); full tables, warm runs and methods in [bench/RESULTS.md](bench/RESULTS.md).`,
+    `Cold-cache medians from \`bun bench/run.ts\` (${dates}, ${machine}); full tables, warm runs, methods and the commit each row was measured at in [bench/RESULTS.md](bench/RESULTS.md).`,
     "",
     "| tree | blit | cp -a | rsync -aH | tar pipe | fastest other | floor (C) |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
