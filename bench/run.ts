@@ -447,7 +447,7 @@ const machine = `${CPUS} CPUs (${cpus()[0]?.model ?? "?"}), ${(totalmem() / 2 **
 const header = [
   "# blit benchmark results",
   "",
-  `Measured ${dates} with \`bun bench/run.ts\` on ${machine}. Tools alternate in a rotating order, after one untimed cold copy per tree; each section says when and from which commit it was measured.`,
+  `Measured ${dates} with \`bun bench/run.ts\` on ${machine}. Tools alternate in a rotating order; each section says when and from which commit it was measured (the runner makes one untimed cold copy of each tree before its timed rounds since commit b986330; sections measured before that did not have it).`,
   isRoot
     ? "Caches were dropped (`sync; echo 3 > /proc/sys/vm/drop_caches`) before every cold run: on these VMs warm runs are 2–5× slower and much noisier for every tool that writes files, an artefact of the VM's memory (see bench/README.md). The warm column is one run after a filling run, for reference only."
     : "Not run as root: caches could not be dropped, so every figure is a warm run, which on these VMs misleads (see bench/README.md).",
@@ -459,7 +459,7 @@ const extraLines = extras.flatMap((e) => {
   const [title = "", ...rest] = e.lines;
   return [title, "", `${provenance(e)[0]!.toUpperCase()}${provenance(e).slice(1)}.`, ...rest];
 });
-const body = [...header, ...scenarios.flatMap(table), ...extraLines];
+const body = [...header, "## The issue's targets, from these medians", "", ...targetLines(), "", ...scenarios.flatMap(table), ...extraLines];
 writeFileSync(join(ROOT, "bench", "RESULTS.md"), `${body.join("\n")}\n`);
 writeFileSync(join(OUT, "results.json"), JSON.stringify({ date: now, machine, scenarios, extras }, null, 1));
 console.log(`\nwrote bench/RESULTS.md`);
@@ -470,6 +470,39 @@ if (scenarios.length > 0) {
   if (!existsSync(join(venv, "bin", "python"))) sh(`python3 -m venv ${venv} && ${venv}/bin/pip install -q matplotlib`);
   const chart = sh(`${venv}/bin/python ${join(ROOT, "bench", "chart.py")} ${join(OUT, "results.json")} ${join(ROOT, "bench", "chart.png")}`);
   console.log(chart.code === 0 ? "wrote bench/chart.png" : `chart failed: ${chart.out}`);
+}
+
+/** The issue's speed targets, checked against these medians: one line each, met or missed. */
+function targetLines(): string[] {
+  const find = (name: string) => scenarios.find((s) => s.name === name);
+  const med = (s: Scenario | undefined, prefix: string) => {
+    const row = s?.rows.find((r) => r.tool.startsWith(prefix));
+    return row && !row.failed ? median(row.cold) : undefined;
+  };
+  const fastestOther = (s: Scenario | undefined) => {
+    const others = s?.rows.filter((r) => !r.tool.startsWith("blit") && !r.tool.startsWith("floor") && !r.failed) ?? [];
+    return others.length ? others.reduce((a, b) => (median(a.cold) <= median(b.cold) ? a : b)) : undefined;
+  };
+  const lines: string[] = [];
+  const check = (what: string, blit: number | undefined, other: number | undefined, otherName: string, limit: number) => {
+    if (blit === undefined || other === undefined) return;
+    const ratio = blit / other;
+    lines.push(`- ${what}: blit ÷ ${otherName} = ${ratio.toFixed(2)} (target ≤ ${limit}): **${ratio <= limit ? "met" : "missed"}**`);
+  };
+  for (const name of ["small", "big"]) {
+    const s = find(name);
+    const fastest = fastestOther(s);
+    if (s && fastest) check(`${s.describe}`, med(s, "blit"), median(fastest.cold), `the fastest other tool (${fastest.tool})`, name === "small" ? 0.8 : 1.0);
+    if (name === "small") check(`${s?.describe}`, med(s, "blit"), med(s, "floor"), "the C floor", 1.0);
+  }
+  const mixed = find("mixed");
+  check(`${mixed?.describe}`, med(mixed, "blit"), med(mixed, "cp -a"), "`cp -a`", 0.7);
+  check(`${mixed?.describe}`, med(mixed, "blit"), med(mixed, "floor"), "the C floor", 1.1);
+  const reflink = find("reflink");
+  check(`${reflink?.describe}`, med(reflink, "blit -a (clone)"), med(reflink, "blit -a --reflink=never"), "the same copy without cloning", 0.05);
+  const sparse = find("sparse");
+  check(`${sparse?.describe}`, med(sparse, "blit"), med(sparse, "cp -a --sparse=never"), "`cp -a --sparse=never`", 0.1);
+  return lines;
 }
 
 // The headline table in the README, between its markers.
@@ -485,13 +518,17 @@ if (readme.includes(start) && readme.includes(end)) {
     "",
     "| tree | blit | cp -a | rsync -aH | tar pipe | fastest other | floor (C) |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ...scenarios.filter((s) => ["small", "mixed", "big"].includes(s.name)).map((s) => {
+    ...scenarios.map((s) => {
       const get = (prefix: string) => s.rows.find((r) => r.tool.startsWith(prefix));
       const fmt = (r: Row | undefined) => (r ? `${median(r.cold).toFixed(2)} s` : "–");
-      const others = s.rows.filter((r) => r !== s.rows[0] && !r.tool.startsWith("floor") && !r.failed);
+      const others = s.rows.filter((r) => !r.tool.startsWith("blit") && !r.tool.startsWith("floor") && !r.failed);
       const fastest = others.reduce((a, b) => (median(a.cold) <= median(b.cold) ? a : b));
       return `| ${s.describe} | **${fmt(s.rows[0])}** | ${fmt(get("cp -a"))} | ${fmt(get("rsync"))} | ${fmt(get("tar"))} | ${fmt(fastest)} (${fastest.tool}) | ${fmt(get("floor"))} |`;
     }),
+    "",
+    "The issue's targets, from these medians:",
+    "",
+    ...targetLines(),
     "",
     "![blit's time as a fraction of each tool's](bench/chart.png)",
     "",
