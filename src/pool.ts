@@ -169,7 +169,9 @@ export class Pool {
   cancel(reason: number): void {
     if (this.cancelled) return;
     Atomics.store(this.cancelFlag, 0, reason);
-    for (const task of [...this.work.splice(0), ...this.ranges.splice(0)]) {
+    // Offers are not work of their own: dropped, but not counted.
+    for (const offer of this.ranges.splice(0)) this.parentOf.delete(offer.id);
+    for (const task of this.work.splice(0)) {
       this.dropped++;
       this.childDone(this.parentOf.get(task.id));
       this.parentOf.delete(task.id);

@@ -159,7 +159,7 @@ export async function runCopy(argv: string[]): Promise<number> {
   // large file does not clone, made a cold clone slower: the worker's
   // start-up competes for the disk with the main thread's.)
   const inline = inlineable(plan.jobs);
-  let booted = inline ? undefined : Pool.boot();
+  const booted = inline ? undefined : Pool.boot();
 
   const loaded = await loadBackend();
   if (loaded.fallbackReason !== undefined) {
@@ -200,7 +200,6 @@ export async function runCopy(argv: string[]): Promise<number> {
   let counts = copied;
   if (work.length > 0) {
     pool = await Pool.start(workers, loaded, engine, shared, { progress }, booted);
-    booted = undefined;
     try {
       counts = await pool.run(work);
     } finally {
@@ -209,7 +208,6 @@ export async function runCopy(argv: string[]): Promise<number> {
     addCounts(counts, copied);
     dropped += pool.dropped;
   }
-  booted?.terminate();
   destinations.close();
   if (options.stats) printStats(counts, loaded.backend.id, pool?.workers ?? 0, pool?.filesByWorker ?? [], copied.files);
   if (signal) {
