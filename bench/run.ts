@@ -139,14 +139,19 @@ function measure(cmd: string[], dst: string, cold: boolean): Sample {
   return { seconds, maxRssMiB: maxRssKiB / 1024, ok };
 }
 
-// ext4 without a journal (the disk here) will not reuse an inode freed in the
-// last dirty_expire_centisecs (30 s, +5 s while its block is dirty): each
-// create scans past every such inode (recently_deleted() in the kernel's
-// ialloc.c). perf showed 31 % of all CPU time there when a 50,000-file copy
-// followed the deletion of the previous copy, so whichever tool ran after a
-// deletion paid for it. Copies of many-file trees are therefore deleted a
-// round at a time, and the next timed run waits until the window has passed.
-const REUSE_WINDOW_MS = (Number(readFileSync("/proc/sys/vm/dirty_expire_centisecs", "utf8")) * 10 || 30_000) + 6_000;
+// ext4 without a journal (the disk here) will not reuse an inode freed less
+// than 60 s ago, or less than 300 s ago while the inode table block holding
+// it is dirty (RECENTCY_MIN and RECENTCY_DIRTY, recently_deleted() in the
+// kernel's fs/ext4/ialloc.c). A copy dirties those blocks as soon as it
+// writes its first new inode into one, so in practice the window is 300 s,
+// and every create rescans the freed inodes it may not take: perf showed 31 %
+// of all CPU time there when a 50,000-file copy followed the deletion of the
+// previous copy. Whichever tool ran within five minutes of a deletion paid
+// for it, by an amount that depended on its place in the rotation. So the
+// copies of a many-file tree are kept until its section ends, when the disk
+// has room for them all; the first timed run of a section waits until the
+// window after the last deletion has passed.
+const REUSE_WINDOW_MS = 305_000;
 let lastDeletion = 0;
 
 function remove(dirs: string[]): void {
@@ -157,7 +162,16 @@ function remove(dirs: string[]): void {
 
 function afterReuseWindow(): void {
   const wait = lastDeletion + REUSE_WINDOW_MS - Date.now();
-  if (wait > 0) Bun.sleepSync(wait);
+  if (wait <= 0) return;
+  console.log(`  (waiting ${Math.ceil(wait / 1000)} s: ext4 avoids reusing inodes freed in the last 300 s)`);
+  Bun.sleepSync(wait);
+}
+
+/** Bytes the filesystem holding `dir` has free, and bytes `tree` takes up on disk. */
+function room(dir: string, tree: string): { free: number; tree: number } {
+  const free = Number(sh(`df -B1 --output=avail ${dir} | tail -1`).out.trim());
+  const used = Number(sh(`du -s -B1 ${tree}`).out.split(/\s/)[0]);
+  return { free, tree: used };
 }
 
 const median = (xs: number[]) => {
@@ -201,18 +215,29 @@ const COMMIT = (() => {
 
 /**
  * Every tool on one tree: rounds of cold runs in rotating order, then a warm
- * run each. Trees of many files are copied into new folders and deleted a
- * round at a time, outside the reuse window (see above); a single large file
- * is deleted before each run (its one inode does not matter, its size does).
+ * run each. Copies of many-file trees go into new folders and are all kept
+ * until the section ends (see above), or, when the disk is too small for
+ * that, deleted a round at a time with the reuse window waited out after
+ * each deletion. A single large file is deleted before each run (its one
+ * inode does not matter, its size does).
  */
 function runTools(name: string, describe: string, src: string, tools: Tool[], manyFiles: boolean, base = join(WORK, "dst")): Scenario {
   console.log(`\n== ${name}: ${describe}`);
   const rows: Row[] = tools.map((t) => ({ tool: t.name, note: t.note, cold: [], warm: undefined, maxRssMiB: 0, failed: false }));
   remove([base]);
   mkdirSync(base, { recursive: true });
+  // A warm-up copy, the timed rounds, and two copies per tool for the warm runs.
+  const copiesNeeded = 1 + ROUNDS * tools.length + 2 * tools.length;
+  const space = room(base, src);
+  const keepAll = !manyFiles || space.free > copiesNeeded * space.tree * 1.1 + 4 * 2 ** 30;
+  if (!keepAll) console.log(`  (${(space.free / 2 ** 30).toFixed(0)} GiB free is too little to keep ${copiesNeeded} copies: deleting each round's and waiting out the reuse window)`);
   const timed = (tool: Tool, dst: string, cold: boolean): Sample => {
     if (manyFiles) afterReuseWindow();
     return measure(tool.command(src, dst), dst, cold);
+  };
+  // When copies are not kept, a deletion is followed by the reuse window.
+  const discard = (dirs: string[]) => {
+    if (!keepAll) remove(dirs);
   };
   // One untimed cold copy first. The first run after the previous scenario
   // (whose warm runs filled the page cache, then dropped) was 2–5× slower
@@ -221,7 +246,8 @@ function runTools(name: string, describe: string, src: string, tools: Tool[], ma
   // memory back to the host and faults it in again.
   const warmUp = join(base, "warm-up");
   timed(tools[1] ?? tools[0]!, warmUp, true);
-  remove([warmUp]);
+  if (manyFiles) discard([warmUp]);
+  else remove([warmUp]);
   for (let round = 0; round < ROUNDS; round++) {
     const copies: string[] = [];
     for (let k = 0; k < tools.length; k++) {
@@ -235,7 +261,7 @@ function runTools(name: string, describe: string, src: string, tools: Tool[], ma
       console.log(`  ${tools[i]!.name.padEnd(26)} ${s.seconds.toFixed(2)} s${isRoot ? "" : " (warm: not root)"}`);
       if (!manyFiles) remove([dst]);
     }
-    if (manyFiles) remove(copies);
+    if (manyFiles) discard(copies);
   }
   tools.forEach((t, i) => {
     // Warm: run once to fill the cache, once more (into a new folder) to time;
@@ -247,7 +273,8 @@ function runTools(name: string, describe: string, src: string, tools: Tool[], ma
     timed(t, fill, false);
     if (!manyFiles) remove([fill]);
     rows[i]!.warm = timed(t, dst, false).seconds;
-    remove([fill, dst]);
+    if (manyFiles) discard([fill, dst]);
+    else remove([dst]);
   });
   remove([base]);
   return { name, describe, rows, date: TODAY, commit: COMMIT };
