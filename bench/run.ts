@@ -155,7 +155,9 @@ const REUSE_WINDOW_MS = 305_000;
 let lastDeletion = 0;
 
 function remove(dirs: string[]): void {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  const existing = dirs.filter((dir) => existsSync(dir));
+  if (existing.length === 0) return;
+  for (const dir of existing) rmSync(dir, { recursive: true, force: true });
   sh("sync");
   lastDeletion = Date.now();
 }
