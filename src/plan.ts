@@ -3,8 +3,10 @@
 // thread; it only looks (stat), it never copies.
 
 import { lstatSync, realpathSync, statSync, type BigIntStats } from "node:fs";
-import { basename, dirname } from "node:path";
 import { UsageError } from "./args.ts";
+// Not node:path: Bun's basename and dirname would replace the escaped bytes of
+// a name that is not UTF-8 (see fromBytes) with U+FFFD.
+import { fromBytes, splitPath, toBytes } from "./engine/paths.ts";
 import { quote } from "./quote.ts";
 import type { CopyOptions } from "./options.ts";
 
@@ -29,9 +31,12 @@ export interface Plan {
 
 type Stats = BigIntStats;
 
+/** A path as the bytes it names (operands may hold bytes that are not UTF-8; see fromBytes). */
+const exact = (path: string) => Buffer.from(toBytes(path));
+
 function statOrCode(path: string, follow: boolean): Stats | string {
   try {
-    return follow ? statSync(path, { bigint: true }) : lstatSync(path, { bigint: true });
+    return follow ? statSync(exact(path), { bigint: true }) : lstatSync(exact(path), { bigint: true });
   } catch (err) {
     return (err as NodeJS.ErrnoException).code ?? "EIO";
   }
@@ -55,14 +60,14 @@ const sameInode = (a: Stats, b: Stats) => a.dev === b.dev && a.ino === b.ino;
 /** The name a source gets inside a target directory: "a/b/" gives "b". */
 function sourceBaseName(src: string): string {
   const trimmed = src.replace(/\/+$/, "");
-  return trimmed === "" ? "/" : basename(trimmed);
+  return trimmed === "" ? "/" : splitPath(trimmed).base;
 }
 
 /** True when the directory srcStat is dst or one of the directories above it. */
 function isInside(dst: string, srcStat: Stats): boolean {
   let dir: string;
   try {
-    dir = realpathSync(dirname(dst.replace(/\/+$/, "") || "/"));
+    dir = fromBytes(realpathSync(exact(splitPath(dst).dir), { encoding: "buffer" }));
   } catch {
     return false;
   }
@@ -71,7 +76,7 @@ function isInside(dst: string, srcStat: Stats): boolean {
   for (;;) {
     const st = statOrCode(dir, true);
     if (typeof st !== "string" && sameInode(st, srcStat)) return true;
-    const parent = dirname(dir);
+    const parent = splitPath(dir).dir;
     if (parent === dir) return false;
     dir = parent;
   }

@@ -3,8 +3,9 @@
 // single quote, and $'\377' segments for bytes that are not printable UTF-8,
 // so that every name is shown unambiguously and can be pasted into a shell.
 
+import { toBytes } from "./engine/paths.ts";
+
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
-const encoder = new TextEncoder();
 const SHELL_SPECIAL = /["$`\\]/;
 // Control characters and the bidirectional overrides that can disguise a name.
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
@@ -60,7 +61,7 @@ function escapeSegments(bytes: Uint8Array): string {
 }
 
 export function quote(name: string | Uint8Array): string {
-  const bytes = typeof name === "string" ? encoder.encode(name) : name;
+  const bytes = typeof name === "string" ? toBytes(name) : name;
   let text: string;
   try {
     text = strictUtf8.decode(bytes);

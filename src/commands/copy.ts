@@ -3,7 +3,7 @@
 import { type Backend, loadBackend, SHARE_MIN_SIZE } from "../../ffi/index.ts";
 import { parseCommandLine, UsageError } from "../args.ts";
 import { LinkTable } from "../engine/links.ts";
-import type { JobWork } from "../engine/messages.ts";
+import type { JobPaths, JobWork } from "../engine/messages.ts";
 import { splitPath, toBytes } from "../engine/paths.ts";
 import { addCounts, type Counts, emptyCounts, type Output } from "../engine/report.ts";
 import { ExitCode } from "../exit-codes.ts";
@@ -77,15 +77,20 @@ function engineOptions(options: CopyOptions, workers: number): EngineOptions {
  */
 function openDestinations(backend: Backend, jobs: CopyJob[]): { work: JobWork[]; close(): void } {
   const opened = new Map<string, number>();
-  if (!backend.sharedHandles) return { work: jobs.map((job) => ({ job, dstParentFd: undefined })), close: () => {} };
+  const pathsOf = (job: CopyJob): JobPaths => {
+    const { dir, base } = splitPath(job.dst);
+    return { src: toBytes(job.src), dst: toBytes(job.dst), dstDir: toBytes(dir), dstBase: toBytes(base) };
+  };
+  if (!backend.sharedHandles) return { work: jobs.map((job) => ({ job, dstParentFd: undefined, paths: pathsOf(job) })), close: () => {} };
   const work = jobs.map((job) => {
+    const paths = pathsOf(job);
     const dir = splitPath(job.dst).dir;
     let fd = opened.get(dir);
     if (fd === undefined) {
-      fd = backend.openDir(backend.cwd, toBytes(dir), true);
+      fd = backend.openDir(backend.cwd, paths.dstDir, true);
       opened.set(dir, fd);
     }
-    return { job, dstParentFd: fd };
+    return { job, dstParentFd: fd, paths };
   });
   return {
     work,

@@ -23,7 +23,7 @@ import { quote } from "../quote.ts";
 import type { LinkTable, LinkTarget } from "./links.ts";
 import type { ChildWork, DirFinish, DirWork, FilesWork, JobWork } from "./messages.ts";
 import { MetadataWriter, type Xattrs } from "./metadata.ts";
-import { joinPath, splitPath, toBytes } from "./paths.ts";
+import { joinPath } from "./paths.ts";
 import { Reporter } from "./report.ts";
 import { isLeftover, TempNames } from "./temp-names.ts";
 
@@ -126,29 +126,29 @@ export class Copier {
   // ------------------------------------------------------------ top-level jobs
 
   /** A command-line operand. Directories come back as a DirResult to schedule. */
-  runJob({ job, dstParentFd: given }: JobWork): DirResult {
+  runJob({ job, dstParentFd: given, paths }: JobWork): DirResult {
     const b = this.b;
-    const srcPath = toBytes(job.src);
+    const srcPath = paths.src;
     // Opened here, it stays open to the end of the run like the main thread's.
-    const dstParentFd = given ?? b.openDir(b.cwd, toBytes(splitPath(job.dst).dir), true);
+    const dstParentFd = given ?? b.openDir(b.cwd, paths.dstDir, true);
     const stat = b.stat(b.cwd, srcPath, job.followSrc);
     if (typeof stat === "number") {
-      this.report.fail(`cannot stat ${quote(job.src)}: ${this.why(-stat)}`);
+      this.report.fail(`cannot stat ${quote(srcPath)}: ${this.why(-stat)}`);
       return NONE;
     }
     if (dstParentFd < 0) {
       const what = typeOf(stat.mode) === S_IFDIR ? "directory" : "regular file";
-      this.report.fail(`cannot create ${what} ${quote(job.dst)}: ${this.why(-dstParentFd)}`);
+      this.report.fail(`cannot create ${what} ${quote(paths.dst)}: ${this.why(-dstParentFd)}`);
       return NONE;
     }
-    const base = toBytes(splitPath(job.dst).base);
+    const base = paths.dstBase;
     const entry: Entry = {
       srcDir: b.cwd,
       srcName: srcPath,
       dstDir: dstParentFd,
       dstName: base,
       srcPath,
-      dstPath: toBytes(job.dst),
+      dstPath: paths.dst,
       rootFd: dstParentFd,
       dstRel: base,
       stat,

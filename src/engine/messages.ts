@@ -72,6 +72,20 @@ export interface DirFinish {
 export interface JobWork {
   job: CopyJob;
   dstParentFd: number | undefined;
+  /**
+   * The job's paths as bytes, made on the main thread: a string holding a
+   * byte that is not UTF-8 (an escaped one, see fromBytes) does not survive
+   * the trip to a worker intact.
+   */
+  paths: JobPaths;
+}
+
+export interface JobPaths {
+  src: Uint8Array;
+  dst: Uint8Array;
+  /** dirname and basename of dst. */
+  dstDir: Uint8Array;
+  dstBase: Uint8Array;
 }
 
 export type Task =

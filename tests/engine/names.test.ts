@@ -2,7 +2,7 @@
 // to an open directory descriptor.
 
 import { describe, expect, test } from "bun:test";
-import { blit, run, sh } from "../helpers/blit.ts";
+import { BLIT, blit, run, sh } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { tree } from "../helpers/tree.ts";
 
@@ -31,6 +31,36 @@ describe("names", () => {
     expect(r.exitCode).toBe(1);
     const cp = run(["cp", "-r", "src", "dst"], { cwd: root });
     expect(cp.stderr.replace("cp:", "blit:")).toBe(r.stderr);
+  });
+});
+
+describe("operands that are not UTF-8", () => {
+  // Bun decodes arguments as UTF-8, turning other bytes into U+FFFD; blit
+  // reads the bytes back from the kernel. Bun.spawn takes text too, so the
+  // bytes are made by the shell's printf, and DST is "mine" or "theirs".
+  const cases = [
+    { what: "a file named in Latin-1, to a new name", args: `-a "$(printf 'caf\\351')" "DST/$(printf 'to-\\377')"`, status: 0 },
+    { what: "a directory into a directory", args: `-a "$(printf 'dir\\377')" DST/`, status: 0 },
+    { what: "a directory, with -t", args: `-a -t "DST/$(printf 'into\\376')" "$(printf 'dir\\377')"`, status: 0 },
+    { what: "one that does not exist", args: `-a "$(printf 'gone\\377')" DST/x`, status: 1 },
+  ];
+
+  test.each(cases)("$what: the same bytes, messages and status as cp", ({ args, status }) => {
+    const root = sandbox("operands");
+    sh(
+      `printf latin > "$(printf 'caf\\351')" && mkdir "$(printf 'dir\\377')" && printf inner > "$(printf 'dir\\377/f\\376')" &&
+        mkdir -p "mine/$(printf 'into\\376')" "theirs/$(printf 'into\\376')"`,
+      root,
+    );
+    const mine = run(["sh", "-c", `exec "$0" ${args.replaceAll("DST", "mine")}`, BLIT], { cwd: root });
+    const theirs = run(["sh", "-c", `exec cp ${args.replaceAll("DST", "theirs")}`], { cwd: root });
+    expect({ ...mine, stderr: mine.stderr.replaceAll("blit:", "cp:") }).toEqual(theirs);
+    expect(mine.exitCode).toBe(status);
+    // The directory made at set-up has the time of its last change in either copy.
+    const options = { times: true, skipTimesOf: ["into\\xfe"] };
+    expect(tree(`${root}/mine`, options)).toEqual(tree(`${root}/theirs`, options));
+    const copied = Object.keys(tree(`${root}/mine`).entries).filter((name) => name !== "." && name !== "into\\xfe");
+    expect(copied.length > 0 && copied.every((name) => /\\x(ff|fe)/.test(name))).toBe(status === 0);
   });
 });
 
