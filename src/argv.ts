@@ -29,7 +29,10 @@ export function exactArguments(decoded: string[]): string[] {
       start = i + 1;
     }
   }
+  if (decoded.length > all.length) return decoded;
   const mine = all.slice(all.length - decoded.length);
-  if (decoded.length > all.length || mine.some((bytes, i) => lossy.decode(bytes) !== decoded[i])) return decoded;
+  // Decoders differ in how many U+FFFD a bad sequence becomes; the rest must match.
+  const shape = (text: string) => text.replace(/\uFFFD+/g, "\uFFFD");
+  if (mine.some((bytes, i) => shape(lossy.decode(bytes)) !== shape(decoded[i]!))) return decoded;
   return mine.map(fromBytes);
 }
