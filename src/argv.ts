@@ -7,7 +7,8 @@
 import { readFileSync } from "node:fs";
 import { fromBytes } from "./engine/paths.ts";
 
-const lossy = new TextDecoder();
+// ignoreBOM: a name may start with the bytes of U+FEFF, which are part of it.
+const lossy = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /**
  * `decoded` (process.argv without the runtime and script) with each argument
@@ -31,8 +32,9 @@ export function exactArguments(decoded: string[]): string[] {
   }
   if (decoded.length > all.length) return decoded;
   const mine = all.slice(all.length - decoded.length);
-  // Decoders differ in how many U+FFFD a bad sequence becomes; the rest must match.
-  const shape = (text: string) => text.replace(/\uFFFD+/g, "\uFFFD");
+  // Decoders differ in how many U+FFFD a bad sequence becomes, and some pass
+  // an encoded surrogate through; the rest must match.
+  const shape = (text: string) => text.replace(/[\uD800-\uDFFF]/gu, "\uFFFD").replace(/\uFFFD+/g, "\uFFFD");
   if (mine.some((bytes, i) => shape(lossy.decode(bytes)) !== shape(decoded[i]!))) return decoded;
   return mine.map(fromBytes);
 }

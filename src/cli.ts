@@ -3,9 +3,12 @@
 // loads next to nothing. (No top-level await: the executable is compiled to
 // bytecode, as CommonJS.)
 
+const UNPAIRED_SURROGATE = /[\uD800-\uDFFF]/u;
+
 async function main(given: string[]): Promise<number> {
-  // An argument that was not UTF-8 came through with U+FFFD in it: fetch its bytes.
-  const argv = given.some((arg) => arg.includes("\uFFFD")) ? (await import("./argv.ts")).exactArguments(given) : given;
+  // An argument that was not UTF-8 came through with U+FFFD or an unpaired
+  // surrogate in it: fetch its bytes.
+  const argv = given.some((arg) => arg.includes("\uFFFD") || UNPAIRED_SURROGATE.test(arg)) ? (await import("./argv.ts")).exactArguments(given) : given;
   if (argv.length === 1 && argv[0] === "--version") {
     const { VERSION } = await import("./version.ts");
     process.stdout.write(`blit ${VERSION}\n`);

@@ -5,7 +5,7 @@
 
 import { toBytes } from "./engine/paths.ts";
 
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const SHELL_SPECIAL = /["$`\\]/;
 // Control characters and the bidirectional overrides that can disguise a name.
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;

@@ -70,6 +70,7 @@ export interface DirFinish {
  * whose handles are not shared between threads).
  */
 export interface JobWork {
+  /** Its paths as text are for the main thread; a worker uses `paths`. */
   job: CopyJob;
   dstParentFd: number | undefined;
   /**

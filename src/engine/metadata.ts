@@ -20,7 +20,7 @@ export interface Created {
   gid: number;
 }
 
-const decoder = new TextDecoder();
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 const ACL_PREFIX = "system.posix_acl_";
 const SELINUX = "security.selinux";
 

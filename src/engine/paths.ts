@@ -2,7 +2,7 @@
 // through the engine, only when a message shows them.
 
 const encoder = new TextEncoder();
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const SLASH = 0x2f;
 /** A byte that was not UTF-8, carried in text as U+DC80–U+DCFF (Python's surrogateescape). */
 const ESCAPED_BYTE = /[\uDC80-\uDCFF]/u;

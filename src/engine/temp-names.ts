@@ -5,7 +5,7 @@
 import { toBytes } from "./paths.ts";
 
 const PATTERN = /^\.blit-(\d+)-[0-9a-f]{8}-\d+-[0-9a-z]+\.tmp$/;
-const decoder = new TextDecoder();
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 export class TempNames {
   private serial = 0;

@@ -43,13 +43,15 @@ describe("operands that are not UTF-8", () => {
     { what: "a directory into a directory", args: `-a "$(printf 'dir\\377')" DST/`, status: 0 },
     { what: "a directory, with -t", args: `-a -t "DST/$(printf 'into\\376')" "$(printf 'dir\\377')"`, status: 0 },
     { what: "a UTF-8 sequence cut short", args: `-a "$(printf 'eur\\342\\202')" DST/`, status: 0 },
+    { what: "a byte-order mark beside a bad byte", args: `-a "$(printf '\\357\\273\\277bom\\377')" DST/`, status: 0 },
+    { what: "an encoded surrogate", args: `-a "$(printf 'sur\\355\\240\\200')" DST/`, status: 0 },
     { what: "one that does not exist", args: `-a "$(printf 'gone\\377')" DST/x`, status: 1 },
   ];
 
   test.each(cases)("$what: the same bytes, messages and status as cp", ({ args, status }) => {
     const root = sandbox("operands");
     sh(
-      `printf latin > "$(printf 'caf\\351')" && printf euro > "$(printf 'eur\\342\\202')" && mkdir "$(printf 'dir\\377')" && printf inner > "$(printf 'dir\\377/f\\376')" &&
+      `printf latin > "$(printf 'caf\\351')" && printf euro > "$(printf 'eur\\342\\202')" && printf bom > "$(printf '\\357\\273\\277bom\\377')" && printf sur > "$(printf 'sur\\355\\240\\200')" && mkdir "$(printf 'dir\\377')" && printf inner > "$(printf 'dir\\377/f\\376')" &&
         mkdir -p "mine/$(printf 'into\\376')" "theirs/$(printf 'into\\376')"`,
       root,
     );
