@@ -14,6 +14,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 results = json.load(open(sys.argv[1]))
 scenarios = [s for s in results["scenarios"] if len(s["rows"]) > 1]
+for s in scenarios:
+    s["rows"] = [r for r in s["rows"] if not r.get("reference")]
 fig, axes = plt.subplots(len(scenarios), 1, figsize=(8, 1.1 + 0.42 * sum(len(s["rows"]) - 1 for s in scenarios) + 0.5 * len(scenarios)), squeeze=False)
 for ax, scenario in zip(axes[:, 0], scenarios):
     rows = scenario["rows"]
