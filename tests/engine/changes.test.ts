@@ -7,9 +7,15 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { BLIT, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 
-async function runWhile(root: string, args: string[], meanwhile: string[], env: Record<string, string> = {}) {
-  const helper = Bun.spawn(meanwhile, { cwd: root, stdout: "ignore", stderr: "ignore" });
-  await Bun.sleep(30);
+/**
+ * Runs blit while `meanwhile` changes the source. A helper that prints a line
+ * once it is set up is waited for (a cold Python can take longer to start
+ * than blit takes to copy 200 MB from the page cache); others get 30 ms.
+ */
+async function runWhile(root: string, args: string[], meanwhile: string[], env: Record<string, string> = {}, signalsReady = false) {
+  const helper = Bun.spawn(meanwhile, { cwd: root, stdout: signalsReady ? "pipe" : "ignore", stderr: "ignore" });
+  if (signalsReady) await helper.stdout.getReader().read();
+  else await Bun.sleep(30);
   const proc = Bun.spawn([BLIT, ...args], { cwd: root, stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
   const exitCode = await proc.exited;
   helper.kill();
@@ -46,9 +52,9 @@ describe("a source that changes during the copy", () => {
     for (let attempt = 0; attempt < 5 && !caught; attempt++) {
       const root = sandbox("grow");
       sh("mkdir src && head -c 200000000 /dev/urandom > src/log", root);
-      const appender = ["python3", "-c", "import os\nf = os.open('src/log', os.O_WRONLY | os.O_APPEND)\nwhile True: os.write(f, b'appended line\\n' * 64)"];
+      const appender = ["python3", "-c", "import os\nf = os.open('src/log', os.O_WRONLY | os.O_APPEND)\nprint('ready', flush=True)\nwhile True: os.write(f, b'appended line\\n' * 64)"];
       // Through read/write (no copy_file_range), so the copy takes a while.
-      const r = await runWhile(root, ["--reflink=never", "--stats", "src/log", "copy"], appender);
+      const r = await runWhile(root, ["--reflink=never", "--stats", "src/log", "copy"], appender, {}, true);
       expect(r.exitCode).toBe(0);
       if (!r.stderr.includes("file changed as we read it")) continue;
       caught = true;
@@ -74,9 +80,9 @@ describe("a source that changes during the copy", () => {
         const cutter = [
           "python3",
           "-c",
-          "import os\nwhile not any(n.startswith('.blit-') for n in os.listdir('.')): pass\nos.truncate('src/log', 50000000)",
+          "import os\nprint('ready', flush=True)\nwhile not any(n.startswith('.blit-') for n in os.listdir('.')): pass\nos.truncate('src/log', 50000000)",
         ];
-        const { exitCode, stdout, stderr } = await runWhile(root, ["--reflink=never", "--stats", "src/log", "copy"], cutter, env);
+        const { exitCode, stdout, stderr } = await runWhile(root, ["--reflink=never", "--stats", "src/log", "copy"], cutter, env, true);
         expect(exitCode).toBe(0);
         if (!stderr.includes("file changed as we read it")) continue;
         caught = true;
