@@ -13,7 +13,7 @@ import { sandbox } from "../helpers/sandbox.ts";
  * than blit takes to copy 200 MB from the page cache); others get 30 ms.
  */
 async function runWhile(root: string, args: string[], meanwhile: string[], env: Record<string, string> = {}, signalsReady = false) {
-  const helper = Bun.spawn(meanwhile, { cwd: root, stdout: signalsReady ? "pipe" : "ignore", stderr: "ignore" });
+  const helper = Bun.spawn(meanwhile, { cwd: root, stdout: "pipe", stderr: "ignore" });
   if (signalsReady) await helper.stdout.getReader().read();
   else await Bun.sleep(30);
   const proc = Bun.spawn([BLIT, ...args], { cwd: root, stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
