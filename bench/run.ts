@@ -165,7 +165,7 @@ function measure(cmd: string[], dst: string, cold: boolean): Sample {
 // is kept in the work folder, so that the next run knows it too.
 const REUSE_WINDOW_MS = 365_000;
 const DELETION_STAMP = join(WORK, "last-deletion");
-let lastDeletion = existsSync(DELETION_STAMP) ? Number(readFileSync(DELETION_STAMP, "utf8")) || 0 : 0;
+let lastDeletion = 0;
 
 function remove(dirs: string[]): void {
   const existing = dirs.filter((dir) => existsSync(dir));
@@ -177,6 +177,9 @@ function remove(dirs: string[]): void {
 }
 
 function afterReuseWindow(): void {
+  // Also deletions made elsewhere: an earlier run, or trees.ts regenerating a tree.
+  const stamped = existsSync(DELETION_STAMP) ? Number(readFileSync(DELETION_STAMP, "utf8")) || 0 : 0;
+  lastDeletion = Math.max(lastDeletion, stamped);
   const wait = lastDeletion + REUSE_WINDOW_MS - Date.now();
   if (wait <= 0) return;
   console.log(`  (waiting ${Math.ceil(wait / 1000)} s: ext4 avoids reusing inodes freed in the last 360 s)`);

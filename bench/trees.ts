@@ -166,7 +166,12 @@ export function ensureTree(base: string, spec: TreeSpec): string {
   const marker = join(base, "src", `${spec.name}.done`);
   const version = `${spec.describe}\n${spec.build.toString()}`;
   if (existsSync(marker) && readFileSync(marker, "utf8") === version) return root;
-  rmSync(root, { recursive: true, force: true });
+  if (existsSync(root)) {
+    rmSync(root, { recursive: true, force: true });
+    Bun.spawnSync(["sync"]);
+    // A deletion, like the runner's own: run.ts reads this and waits out ext4's inode-reuse window.
+    writeFileSync(join(base, "last-deletion"), String(Date.now()));
+  }
   console.log(`generating ${spec.name}: ${spec.describe}`);
   spec.build(root);
   Bun.spawnSync(["sync"]);
