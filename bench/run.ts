@@ -13,7 +13,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, release, totalmem } from "node:os";
 import { join } from "node:path";
-import { ensureTree, TREES } from "./trees.ts";
+import { DELETION_STAMP, ensureTree, TREES } from "./trees.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const BLIT = join(ROOT, "dist", "blit");
@@ -164,7 +164,7 @@ function measure(cmd: string[], dst: string, cold: boolean): Sample {
 // window after the last deletion has passed. The time of the last deletion
 // is kept in the work folder, so that the next run knows it too.
 const REUSE_WINDOW_MS = 365_000;
-const DELETION_STAMP = join(WORK, "last-deletion");
+const STAMP = join(WORK, DELETION_STAMP);
 let lastDeletion = 0;
 
 function remove(dirs: string[]): void {
@@ -173,12 +173,12 @@ function remove(dirs: string[]): void {
   for (const dir of existing) rmSync(dir, { recursive: true, force: true });
   sh("sync");
   lastDeletion = Date.now();
-  writeFileSync(DELETION_STAMP, String(lastDeletion));
+  writeFileSync(STAMP, String(lastDeletion));
 }
 
 function afterReuseWindow(): void {
   // Also deletions made elsewhere: an earlier run, or trees.ts regenerating a tree.
-  const stamped = existsSync(DELETION_STAMP) ? Number(readFileSync(DELETION_STAMP, "utf8")) || 0 : 0;
+  const stamped = existsSync(STAMP) ? Number(readFileSync(STAMP, "utf8")) || 0 : 0;
   lastDeletion = Math.max(lastDeletion, stamped);
   const wait = lastDeletion + REUSE_WINDOW_MS - Date.now();
   if (wait <= 0) return;
@@ -198,6 +198,10 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
+
+/** The tools users have, in a scenario: not blit, not the floor, not a reference, and not failed. */
+const otherTools = (s: Scenario): Row[] =>
+  s.rows.filter((r) => !r.tool.startsWith("blit") && !r.tool.startsWith("floor") && !r.reference && !r.failed);
 
 interface Row {
   tool: string;
@@ -249,15 +253,16 @@ function runTools(name: string, describe: string, src: string, tools: Tool[], ma
   mkdirSync(base, { recursive: true });
   // A warm-up copy, the timed rounds, and two copies per tool for the warm runs.
   const copiesNeeded = 1 + ROUNDS * tools.length + 2 * tools.length;
-  const space = room(base, src);
-  const keepAll = !manyFiles ||
-    (space.freeBytes > copiesNeeded * space.treeBytes * 1.1 + 4 * 2 ** 30 && space.freeInodes > copiesNeeded * space.treeInodes * 1.1 + 100_000);
-  if (!keepAll) console.log(`  (too little room to keep ${copiesNeeded} copies: deleting each round's, and each warm run's, and waiting out the reuse window each time)`);
+  const space = manyFiles ? room(base, src) : undefined;
+  const keepAll = space !== undefined &&
+    space.freeBytes > copiesNeeded * space.treeBytes * 1.1 + 4 * 2 ** 30 && space.freeInodes > copiesNeeded * space.treeInodes * 1.1 + 100_000;
+  if (manyFiles && !keepAll) console.log(`  (too little room to keep ${copiesNeeded} copies: deleting each round's, and each warm run's, and waiting out the reuse window each time)`);
   const timed = (tool: Tool, dst: string, cold: boolean): Sample => {
     if (manyFiles) afterReuseWindow();
     return measure(tool.command(src, dst), dst, cold);
   };
-  // When copies are not kept, a deletion is followed by the reuse window.
+  // Copies no longer needed, unless they are kept (a deletion before a
+  // many-file run is followed by the reuse window, in timed()).
   const discard = (dirs: string[]) => {
     if (!keepAll) remove(dirs);
   };
@@ -268,8 +273,7 @@ function runTools(name: string, describe: string, src: string, tools: Tool[], ma
   // memory back to the host and faults it in again.
   const warmUp = join(base, "warm-up");
   timed(tools[1] ?? tools[0]!, warmUp, true);
-  if (manyFiles) discard([warmUp]);
-  else remove([warmUp]);
+  discard([warmUp]);
   for (let round = 0; round < ROUNDS; round++) {
     const copies: string[] = [];
     for (let k = 0; k < tools.length; k++) {
@@ -283,7 +287,7 @@ function runTools(name: string, describe: string, src: string, tools: Tool[], ma
       console.log(`  ${tools[i]!.name.padEnd(26)} ${s.seconds.toFixed(2)} s${isRoot ? "" : " (warm: not root)"}`);
       if (!manyFiles) remove([dst]);
     }
-    if (manyFiles) discard(copies);
+    discard(copies);
   }
   tools.forEach((t, i) => {
     // Warm: run once to fill the cache, once more (into a new folder) to time;
@@ -295,8 +299,7 @@ function runTools(name: string, describe: string, src: string, tools: Tool[], ma
     timed(t, fill, false);
     if (!manyFiles) remove([fill]);
     rows[i]!.warm = timed(t, dst, false).seconds;
-    if (manyFiles) discard([fill, dst]);
-    else remove([dst]);
+    discard([fill, dst]);
   });
   remove([base]);
   return { name, describe, rows, date: TODAY, commit: COMMIT };
@@ -532,7 +535,7 @@ function targetLines(): string[] {
     return row && !row.failed ? median(row.cold) : undefined;
   };
   const fastestOther = (s: Scenario | undefined) => {
-    const others = s?.rows.filter((r) => !r.tool.startsWith("blit") && !r.tool.startsWith("floor") && !r.reference && !r.failed) ?? [];
+    const others = s ? otherTools(s) : [];
     return others.length ? others.reduce((a, b) => (median(a.cold) <= median(b.cold) ? a : b)) : undefined;
   };
   const lines: string[] = [];
@@ -573,7 +576,7 @@ if (readme.includes(start) && readme.includes(end)) {
     ...scenarios.map((s) => {
       const get = (prefix: string) => s.rows.find((r) => r.tool.startsWith(prefix));
       const fmt = (r: Row | undefined) => (r ? `${median(r.cold).toFixed(2)} s` : "–");
-      const others = s.rows.filter((r) => !r.tool.startsWith("blit") && !r.tool.startsWith("floor") && !r.reference && !r.failed);
+      const others = otherTools(s);
       const fastest = others.length ? others.reduce((a, b) => (median(a.cold) <= median(b.cold) ? a : b)) : undefined;
       return `| ${s.describe} | **${fmt(s.rows[0])}** | ${fmt(get("cp -a"))} | ${fmt(get("rsync"))} | ${fmt(get("tar"))} | ${fastest ? `${fmt(fastest)} (${fastest.tool})` : "–"} | ${fmt(get("floor"))} |`;
     }),

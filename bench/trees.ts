@@ -160,6 +160,9 @@ export const TREES: Record<string, TreeSpec> = {
   "files-1m": manyFiles(1_000_000),
 };
 
+/** A file in the work folder holding the time of the last deletion there (see run.ts). */
+export const DELETION_STAMP = "last-deletion";
+
 /** The tree under base, generated unless an identical one is there already. */
 export function ensureTree(base: string, spec: TreeSpec): string {
   const root = join(base, "src", spec.name);
@@ -170,7 +173,7 @@ export function ensureTree(base: string, spec: TreeSpec): string {
     rmSync(root, { recursive: true, force: true });
     Bun.spawnSync(["sync"]);
     // A deletion, like the runner's own: run.ts reads this and waits out ext4's inode-reuse window.
-    writeFileSync(join(base, "last-deletion"), String(Date.now()));
+    writeFileSync(join(base, DELETION_STAMP), String(Date.now()));
   }
   console.log(`generating ${spec.name}: ${spec.describe}`);
   spec.build(root);

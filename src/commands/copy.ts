@@ -77,14 +77,18 @@ function engineOptions(options: CopyOptions, workers: number): EngineOptions {
  */
 function openDestinations(backend: Backend, jobs: CopyJob[]): { work: JobWork[]; close(): void } {
   const opened = new Map<string, number>();
-  const pathsOf = (job: CopyJob): JobPaths => {
-    const { dir, base } = splitPath(job.dst);
-    return { src: toBytes(job.src), dst: toBytes(job.dst), dstDir: toBytes(dir), dstBase: toBytes(base) };
-  };
-  if (!backend.sharedHandles) return { work: jobs.map((job) => ({ job, dstParentFd: undefined, paths: pathsOf(job) })), close: () => {} };
+  const pathsOf = (job: CopyJob, dir: string, base: string): JobPaths =>
+    ({ src: toBytes(job.src), dst: toBytes(job.dst), dstDir: toBytes(dir), dstBase: toBytes(base) });
+  if (!backend.sharedHandles) {
+    const work = jobs.map((job) => {
+      const { dir, base } = splitPath(job.dst);
+      return { job, dstParentFd: undefined, paths: pathsOf(job, dir, base) };
+    });
+    return { work, close: () => {} };
+  }
   const work = jobs.map((job) => {
-    const paths = pathsOf(job);
-    const dir = splitPath(job.dst).dir;
+    const { dir, base } = splitPath(job.dst);
+    const paths = pathsOf(job, dir, base);
     let fd = opened.get(dir);
     if (fd === undefined) {
       fd = backend.openDir(backend.cwd, paths.dstDir, true);

@@ -2,10 +2,11 @@
 // run and worker, and carrying the writer's pid so that a later run can tell
 // leftovers of a dead run (removed) from a live run's files (left alone).
 
-import { toBytes } from "./paths.ts";
 
 const PATTERN = /^\.blit-(\d+)-[0-9a-f]{8}-\d+-[0-9a-z]+\.tmp$/;
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+// Not paths.toBytes: these names are ASCII, and one is made for every file.
+const encoder = new TextEncoder();
 
 export class TempNames {
   private serial = 0;
@@ -16,7 +17,7 @@ export class TempNames {
   ) {}
 
   next(): Uint8Array {
-    return toBytes(`.blit-${process.pid}-${this.runId}-${this.workerIndex}-${(this.serial++).toString(36)}.tmp`);
+    return encoder.encode(`.blit-${process.pid}-${this.runId}-${this.workerIndex}-${(this.serial++).toString(36)}.tmp`);
   }
 }
 
