@@ -3,11 +3,11 @@
 // copies, through Bun's own fs.
 
 import { describe, expect } from "bun:test";
-import { blit, sh } from "../helpers/blit.ts";
+import { BLIT, blit, run, sh } from "../helpers/blit.ts";
 import { mountTmpfs, tmpfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
-import { snapshot } from "../helpers/tree.ts";
+import { snapshot, tree } from "../helpers/tree.ts";
 
 function noexecEnvironment() {
   const noexec = mountTmpfs("size=16m,noexec");
@@ -40,6 +40,34 @@ describe("portable fallback", () => {
       }
     }
     expect(mine).toEqual(ref);
+  });
+
+  // The fallback takes paths, not directory descriptors: names that are not
+  // UTF-8 must still reach the kernel as the same bytes (Buffer paths).
+  testIf(tmpfsUnavailable)("operands and names that are not UTF-8: the same bytes, messages and status as cp", () => {
+    const env = noexecEnvironment();
+    const root = sandbox("fallback-names");
+    sh(
+      `mkdir "$(printf 'caf\\351')" && printf x > "$(printf 'caf\\351/n\\377')" && ln -s "$(printf 'n\\377')" "$(printf 'caf\\351/l')" &&
+       touch -h -d '2001-02-03 04:05:06' "$(printf 'caf\\351')"/* "$(printf 'caf\\351')" && mkdir mine theirs`,
+      root,
+    );
+    // A missing operand is reported before the backend is loaded: no warning then.
+    const cases = [
+      { args: `-a "$(printf 'caf\\351')" "DST/$(printf 'to-\\376')"`, status: 0, warns: true },
+      { args: `-a "$(printf 'gone\\377')" DST/x`, status: 1, warns: false },
+    ];
+    for (const { args, status, warns } of cases) {
+      const mine = run(["sh", "-c", `exec "$0" ${args.replaceAll("DST", "mine")}`, BLIT], { cwd: root, env });
+      const theirs = run(["sh", "-c", `exec cp ${args.replaceAll("DST", "theirs")}`], { cwd: root });
+      const warning = /^blit: warning: native copy engine unavailable .*\n/;
+      expect(warning.test(mine.stderr)).toBe(warns);
+      expect({ ...mine, stderr: mine.stderr.replace(warning, "").replaceAll("blit:", "cp:") }).toEqual(theirs);
+      expect(mine.exitCode).toBe(status);
+    }
+    // Whole seconds, which the fallback's floating-point times keep exactly.
+    expect(tree(`${root}/mine`, { times: true })).toEqual(tree(`${root}/theirs`, { times: true }));
+    expect(Object.keys(tree(`${root}/mine`).entries)).toEqual([".", "to-\\xfe", "to-\\xfe/l", "to-\\xfe/n\\xff"]);
   });
 
   testIf(tmpfsUnavailable)("doctor shows the portable backend and the reason", () => {
