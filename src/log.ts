@@ -5,12 +5,14 @@
 // consola/core: the same logger without the fancy reporters, whose import
 // alone costs ~50 ms at start-up.
 import { createConsola, type ConsolaReporter, LogLevels } from "consola/core";
+import { toBytes } from "./engine/paths.ts";
 
 const reporter: ConsolaReporter = {
   log(entry) {
     const text = entry.args.map((arg) => (arg instanceof Error ? arg.message : String(arg))).join(" ");
     const prefix = entry.type === "warn" ? "blit: warning: " : "blit: ";
-    process.stderr.write(`${prefix}${text}\n`);
+    // An argument that was not UTF-8 is quoted back as the bytes it was, as cp does.
+    process.stderr.write(toBytes(`${prefix}${text}\n`));
   },
 };
 

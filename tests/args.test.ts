@@ -2,7 +2,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { blit, sh, stats } from "./helpers/blit.ts";
+import { BLIT, blit, run, sh, stats } from "./helpers/blit.ts";
 import { sandbox } from "./helpers/sandbox.ts";
 
 const pkg = JSON.parse(readFileSync(`${import.meta.dir}/../package.json`, "utf8")) as { version: string };
@@ -44,6 +44,17 @@ describe("usage errors exit 2 and say what was wrong", () => {
       expect(r).toEqual({ stdout: "", stderr: `blit: ${message}\nTry 'blit --help' for more information.\n`, exitCode: 2 });
     });
   }
+
+  // Text decoding would turn the byte into U+FFFD on both sides: compare bytes.
+  test("an option that is not UTF-8 is quoted as the bytes given, as cp quotes it", () => {
+    const firstLineBytes = (command: string) =>
+      run(["sh", "-c", `${command} "--bog$(printf '\\377')" a b 2>&1 >/dev/null | head -n 1 | sed 's/^cp:/blit:/' | od -An -tx1`, BLIT], { cwd: sandbox("usage") }).stdout;
+    const expected = Buffer.concat([Buffer.from("blit: unrecognized option '--bog"), Buffer.from([0xff]), Buffer.from("'\n")]);
+    const hex = (text: string) => text.split(/\s+/).filter(Boolean).join("");
+    expect(hex(firstLineBytes('"$0"'))).toBe(expected.toString("hex"));
+    expect(hex(firstLineBytes("cp"))).toBe(expected.toString("hex"));
+    expect(run(["sh", "-c", `exec "$0" "--bog$(printf '\\377')" a b`, BLIT]).exitCode).toBe(2);
+  });
 });
 
 describe("parsing", () => {
