@@ -61,6 +61,18 @@ describe("plain files on the main thread", () => {
     expect(readdirSync(`${root}/out`)).toEqual(["a"]);
   });
 
+  // DIR, named before the file, makes blit start a worker early (src/early-worker.ts); the plan then drops it.
+  testIf(undefined)("-t DIR and a small file: no worker, though a directory was named first", () => {
+    const root = sandbox("inline-t");
+    sh("mkdir out && printf x > f", root);
+    const r = blit(["--stats", "-t", "out", "f"], { cwd: root });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(stats(r.stdout).workers).toBe("0");
+    expect(readdirSync(`${root}/out`)).toEqual(["f"]);
+    expect(readFileSync(`${root}/out/f`, "utf8")).toBe("x");
+  });
+
   testIf(xfsUnavailable)("a large file that clones is done on the main thread", () => {
     const dir = mountXfs();
     sh("head -c 3000000 /dev/urandom > f && sync", dir);

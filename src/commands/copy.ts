@@ -113,7 +113,8 @@ function describe(counts: Counts): string {
   return parts.join(", ");
 }
 
-export async function runCopy(argv: string[]): Promise<number> {
+/** `early`: a worker already booting (src/early-worker.ts), used if the copy needs one. */
+export async function runCopy(argv: string[], early?: Worker): Promise<number> {
   let parsed;
   try {
     parsed = parseCommandLine(argv);
@@ -168,7 +169,8 @@ export async function runCopy(argv: string[]): Promise<number> {
   // large file does not clone, made a cold clone slower: the worker's
   // start-up competes for the disk with the main thread's.)
   const inline = inlineable(plan.jobs);
-  const booted = inline ? undefined : Pool.boot();
+  if (inline) early?.terminate();
+  const booted = inline ? undefined : (early ?? Pool.boot());
 
   const loaded = await loadBackend();
   if (loaded.fallbackReason !== undefined) {
