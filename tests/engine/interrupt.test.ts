@@ -93,7 +93,21 @@ describe("interrupted copies", () => {
   test("SIGTERM: the same, exit 143", async () => {
     const root = sandbox("sigterm");
     sh("mkdir src && for f in 1 2 3 4 5 6 7 8; do head -c 40000000 /dev/urandom > src/f$f; done", root);
-    const { exitCode, stderr } = await interruptAt(root, "dst", 150, "SIGTERM");
+    // Signalled once the first temporary file is there: from the page cache
+    // the eight files take ~0.1 s, so a fixed delay sometimes came too late.
+    const proc = Bun.spawn([BLIT, "-a", "-j", "2", "src", "dst"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+    const writing = () => {
+      try {
+        return readdirSync(`${root}/dst`).some((name) => name.endsWith(".tmp"));
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 20_000 && !writing(); i++) await Bun.sleep(0.5);
+    expect(writing()).toBe(true);
+    proc.kill("SIGTERM");
+    const exitCode = await proc.exited;
+    const stderr = await new Response(proc.stderr).text();
     expect(exitCode).toBe(143);
     expect(stderr).toMatch(/^blit: interrupted by SIGTERM: copied \d+ files?/);
     for (const name of readdirSync(`${root}/dst`)) {
