@@ -125,6 +125,11 @@ export interface CopyRequest {
   share?: (copy: SharedCopy) => void;
   /** Clone or nothing (stage "not_cloned"): the caller copies the bytes elsewhere. */
   cloneOnly?: boolean;
+  /**
+   * The source is a fifo or a device read like a file (cp without -r does
+   * that): read front to back to EOF, no offsets, no clone unless asked for.
+   */
+  stream?: boolean;
 }
 
 export interface BackendCounters {
@@ -176,8 +181,11 @@ export interface Backend {
   /** stat for many entries of one directory, as many at a time as the OS allows. */
   statMany(dir: number, names: Name[], follow: boolean): (Stat | number)[];
 
-  /** Opens a file for reading without following a final symlink and without blocking. */
-  openRead(dir: number, name: Name, follow: boolean): number;
+  /**
+   * Opens a file for reading without following a final symlink and without
+   * blocking, unless `blocking` (a fifo to read: the open waits for a writer).
+   */
+  openRead(dir: number, name: Name, follow: boolean, blocking?: boolean): number;
   /**
    * Creates a new file for writing; fails with EEXIST if the name is taken,
    * unless truncate is set, which reuses (and empties) a file of that name.

@@ -170,9 +170,9 @@ export class PortableBackend implements Backend {
     }
   }
 
-  openRead(dir: number, name: Name, follow: boolean): number {
+  openRead(dir: number, name: Name, follow: boolean, blocking = false): number {
     try {
-      return fs.openSync(this.path(dir, name), O_RDONLY | O_NONBLOCK | O_NOCTTY | (follow ? 0 : O_NOFOLLOW));
+      return fs.openSync(this.path(dir, name), O_RDONLY | (blocking ? 0 : O_NONBLOCK) | O_NOCTTY | (follow ? 0 : O_NOFOLLOW));
     } catch (err) {
       return fail(err);
     }
@@ -230,7 +230,7 @@ export class PortableBackend implements Backend {
   copyData(src: number, dst: number, request: CopyRequest): CopyOutcome {
     if (request.reflink === "always") return { ok: false, stage: "clone", errno: PORTABLE_ERRNO.EOPNOTSUPP };
     if (request.cloneOnly) return { ok: false, stage: "not_cloned" };
-    const r = this.copyRange(src, dst, 0, Infinity, request.cancel);
+    const r = this.copyRange(src, dst, 0, Infinity, request.cancel, request.stream === true);
     return r.ok ? { ok: true, method: "read_write", bytes: r.bytes } : r;
   }
 
@@ -242,8 +242,8 @@ export class PortableBackend implements Backend {
     }, cancelled);
   }
 
-  /** [start, start + length), or less at EOF. */
-  private copyRange(src: number, dst: number, start: number, length: number, cancel: Int32Array | undefined):
+  /** [start, start + length), or less at EOF; `sequential` reads where the source is (a fifo has no offsets). */
+  private copyRange(src: number, dst: number, start: number, length: number, cancel: Int32Array | undefined, sequential = false):
     | { ok: true; bytes: number }
     | { ok: false; stage: "read" | "write" | "cancelled"; errno: number } {
     this.buffer ??= Buffer.allocUnsafe(COPY_CHUNK);
@@ -254,7 +254,7 @@ export class PortableBackend implements Backend {
       const pos = start + copied;
       let n: number;
       try {
-        n = fs.readSync(src, buf, 0, Math.min(buf.length, length - copied), pos);
+        n = fs.readSync(src, buf, 0, Math.min(buf.length, length - copied), sequential ? null : pos);
       } catch (err) {
         return { ok: false, stage: "read", errno: -fail(err) };
       }

@@ -68,6 +68,8 @@ export interface EngineOptions {
   reflink: Reflink;
   sparse: Sparse;
   inplace: boolean;
+  /** Without -r a fifo or a device is read like a file, as cp does; with -r it is made anew. */
+  readSpecialFiles: boolean;
   verbose: boolean;
   /** Process umask, for modes of new files when modes are not preserved. */
   umask: number;

@@ -20,6 +20,8 @@ export interface CopyJob {
   isDirectory: boolean;
   /** Size of the source when planned (0 for a directory): a large file is worth more than one worker. */
   size: number;
+  /** A fifo or a device whose contents are copied (no -r): its read may wait, so never on the main thread. */
+  stream?: boolean;
 }
 
 export interface Plan {
@@ -91,6 +93,7 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   const srcIsDir = srcStat.isDirectory();
   job.isDirectory = srcIsDir;
   job.size = srcIsDir ? 0 : Number(srcStat.size);
+  job.stream = !options.recursive && !srcIsDir && !srcStat.isFile() && !srcStat.isSymbolicLink();
   if (srcIsDir && !options.recursive) {
     plan.errors.push(`-r not specified; omitting directory ${quote(job.src)}`);
     return false;

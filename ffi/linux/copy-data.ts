@@ -66,6 +66,7 @@ export class DataCopier {
   }
 
   copy(src: number, dst: number, req: CopyRequest): CopyOutcome {
+    if (req.stream) return this.copyStream(src, dst, req);
     const pair = `${req.srcDev}:${req.dstDev}`;
     if (req.reflink === "always" || (req.reflink === "auto" && !this.noClone.has(pair))) {
       const r = this.shim.blit_ficlone(dst, src);
@@ -83,6 +84,27 @@ export class DataCopier {
 
   private isCancelled(req: CopyRequest): boolean {
     return req.cancel !== undefined && Atomics.load(req.cancel, 0) !== 0;
+  }
+
+  /**
+   * A fifo or a device read like a file: read() to EOF, the only way such a
+   * source can be read. Cloning is tried only when it was demanded (it
+   * fails, as cp's does); a failure here must not mark the pair as unable.
+   */
+  private copyStream(src: number, dst: number, req: CopyRequest): CopyOutcome {
+    if (req.reflink === "always") {
+      const r = this.shim.blit_ficlone(dst, src);
+      if (r === 0) return { ok: true, method: "clone", bytes: req.size };
+      return { ok: false, stage: "clone", errno: -r };
+    }
+    if (req.cloneOnly) return { ok: false, stage: "not_cloned" };
+    const skipZeros = req.sparse === "always";
+    const r = this.rangeByReadWrite(src, dst, 0, Infinity, skipZeros, req, true);
+    if (!r.ok) return r;
+    // Zero blocks left as holes at the end: the size says where the data ended.
+    const t = skipZeros ? this.shim.blit_ftruncate(dst, r.bytes) : 0;
+    if (t < 0) return { ok: false, stage: "write", errno: -t };
+    return { ok: true, method: "read_write", bytes: r.bytes };
   }
 
   /** The whole file front to back. */
@@ -249,14 +271,15 @@ export class DataCopier {
     return { ok: true, bytes: copied, eof: false };
   }
 
-  private rangeByReadWrite(src: number, dst: number, start: number, length: number, skipZeros: boolean, req: CopyRequest): RangeResult {
+  /** `sequential`: read where the source is (a fifo has no offsets); writes still go to start + copied. */
+  private rangeByReadWrite(src: number, dst: number, start: number, length: number, skipZeros: boolean, req: CopyRequest, sequential = false): RangeResult {
     this.buffer ??= new Uint8Array(RW_CHUNK);
     const buf = this.buffer;
     let copied = 0;
     while (copied < length) {
       if (this.isCancelled(req)) return cancelled;
       const pos = start + copied;
-      const n = this.shim.blit_pread(src, buf, Math.min(buf.length, length - copied), pos);
+      const n = this.shim.blit_pread(src, buf, Math.min(buf.length, length - copied), sequential ? -1 : pos);
       if (n < 0) return { ok: false, stage: "read", errno: -n };
       if (n === 0) return { ok: true, bytes: copied, eof: true };
       const w = skipZeros ? this.writeSkippingZeros(dst, buf, n, pos) : this.writeAll(dst, buf, 0, n, pos);
@@ -276,14 +299,20 @@ export class DataCopier {
     return 0;
   }
 
-  /** Writes only the blocks that are not all zeros; the others become holes. */
+  /**
+   * Writes only the blocks that are not all zeros; the others become holes.
+   * A short block of zeros (the end of a read) is left out too: the caller
+   * sets the final size, and the gap reads back as zeros.
+   */
   private writeSkippingZeros(dst: number, buf: Uint8Array, n: number, pos: number): number {
     const words = new BigUint64Array(buf.buffer, buf.byteOffset, Math.floor(n / 8));
     let runStart = -1;
     for (let block = 0; block < n; block += ZERO_BLOCK) {
       const end = Math.min(block + ZERO_BLOCK, n);
-      let zero = end - block === ZERO_BLOCK;
-      for (let w = block / 8; zero && w < end / 8; w++) if (words[w] !== 0n) zero = false;
+      const wordsEnd = Math.floor(end / 8);
+      let zero = true;
+      for (let w = block / 8; zero && w < wordsEnd; w++) if (words[w] !== 0n) zero = false;
+      for (let i = wordsEnd * 8; zero && i < end; i++) if (buf[i] !== 0) zero = false;
       if (!zero && runStart < 0) runStart = block;
       if (zero && runStart >= 0) {
         const r = this.writeAll(dst, buf, runStart, block, pos + runStart);

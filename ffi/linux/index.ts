@@ -225,10 +225,10 @@ export class LinuxBackend implements Backend {
 
   // ---------------------------------------------------------------- files
 
-  openRead(dir: number, name: Name, follow: boolean): number {
+  openRead(dir: number, name: Name, follow: boolean, blocking = false): number {
     const c = this.c;
     // O_NONBLOCK: a file swapped for a fifo after our stat must not hang us.
-    const flags = c.O_RDONLY | c.O_CLOEXEC | c.O_NOCTTY | c.O_NONBLOCK | (follow ? 0 : c.O_NOFOLLOW);
+    const flags = c.O_RDONLY | c.O_CLOEXEC | c.O_NOCTTY | (blocking ? 0 : c.O_NONBLOCK) | (follow ? 0 : c.O_NOFOLLOW);
     return this.shim.blit_openat(dir, this.cstr(name, 0), flags, 0);
   }
 

@@ -63,6 +63,7 @@ function engineOptions(options: CopyOptions, workers: number): EngineOptions {
     reflink: options.reflink,
     sparse: options.sparse,
     inplace: options.inplace,
+    readSpecialFiles: !options.recursive,
     verbose: options.verbose,
     umask: process.umask(),
     runId: Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, "0")).join(""),

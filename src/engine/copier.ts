@@ -598,7 +598,7 @@ export class Copier {
       case S_IFCHR:
       case S_IFBLK:
       case S_IFSOCK:
-        return this.copySpecial(e);
+        return this.o.readSpecialFiles ? this.copyFile(e, existing) : this.copySpecial(e);
       default:
         this.report.fail(`${quote(e.srcPath)}: unknown file type; skipped`);
         return false;
@@ -609,13 +609,18 @@ export class Copier {
     const b = this.b;
     const E = b.errno;
     const { inplace } = this.o;
-    const srcFd = b.openRead(e.srcDir, e.srcName, e.follow);
+    // A fifo or a device read like a file (no -r): opened as cp opens it, so a
+    // fifo's open waits for its writer; it must still be the one listed.
+    const stream = typeOf(e.stat.mode) !== S_IFREG;
+    const srcFd = b.openRead(e.srcDir, e.srcName, e.follow, stream);
     if (srcFd < 0) {
       if (!this.vanished(e, -srcFd)) this.report.fail(`cannot open ${quote(e.srcPath)} for reading: ${this.why(-srcFd)}`);
       return false;
     }
     const st = b.fstat(srcFd);
-    if (typeof st === "number" || typeOf(st.mode) !== S_IFREG) {
+    const replaced = typeof st === "number" ||
+      (stream ? st.dev !== e.stat.dev || st.ino !== e.stat.ino : typeOf(st.mode) !== S_IFREG);
+    if (replaced) {
       b.close(srcFd);
       this.report.fail(`${quote(e.srcPath)} was replaced while being copied; skipped`);
       return false;
@@ -656,6 +661,7 @@ export class Copier {
       cancel: this.cancel,
       share: this.o.helpers > 0 && this.spawn ? (copy) => this.offerRanges(copy) : undefined,
       cloneOnly: large,
+      stream,
     });
     if (!outcome.ok) {
       if (outcome.stage === "not_cloned") {
@@ -669,7 +675,8 @@ export class Copier {
       if (outcome.stage === "copy") return abandon(`error copying ${quote(e.srcPath)} to ${quote(e.dstPath)}: ${reason}`);
       return abandon(`error writing ${quote(e.dstPath)}: ${reason}`);
     }
-    const after = b.fstat(srcFd);
+    // A fifo's times change with every write to it: not a sign of change here.
+    const after = stream ? st : b.fstat(srcFd);
     if (typeof after !== "number" && (after.size !== st.size || after.mtimeSec !== st.mtimeSec || after.mtimeNsec !== st.mtimeNsec)) {
       this.report.warn(`${quote(e.srcPath)}: file changed as we read it`);
       this.report.counts.changed++;

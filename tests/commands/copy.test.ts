@@ -70,6 +70,11 @@ const CASES: Case[] = [
   { name: "-f replaces", args: ["-f", "f", "g"] },
   { name: "odd names", setup: `mkdir names && cd names && touch -- 'sp ace' '-dash' "$(printf 'new\\nline')" "$(printf 'bad\\377\\376')" "$(printf 'caf\\303\\251')" "$(printf 'cafe\\314\\201')" "$(printf '%0255d' 7)"`, args: ["-a", "names", "out"], times: true },
   { name: "symlink over an existing file", args: ["-P", "src/rel-link", "f"] },
+  // Without -r cp reads a fifo or a device like a file; with -r it makes a new one.
+  { name: "without -r a device is read: /dev/null gives an empty file", args: ["/dev/null", "out"] },
+  { name: "-p keeps a device's mode and times on the file read from it", args: ["-p", "/dev/null", "out"], times: true },
+  { name: "with -r a device is made anew", args: ["-r", "/dev/null", "out"] },
+  { name: "without -r a socket cannot be opened", setup: "python3 -c \"import socket; socket.socket(socket.AF_UNIX).bind('sock')\"", args: ["sock", "out"] },
   // Refusals: nothing is written, one message, exit 1.
   { name: "directory without -r", args: ["src", "out"] },
   { name: "directory into itself", args: ["-r", "src", "src/sub"], refusedWhole: true },

@@ -1,9 +1,10 @@
-// Copying file contents of every size class, special files and /proc files,
+// Copying file contents of every size class, special files (made anew, or
+// read like files without -r) and /proc files,
 // judged against cp -a on the same tree.
 
 import { describe, expect, test } from "bun:test";
 import { readFileSync, statSync } from "node:fs";
-import { blit, sh, stats } from "../helpers/blit.ts";
+import { BLIT, blit, run, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { snapshot } from "../helpers/tree.ts";
 
@@ -65,6 +66,25 @@ describe("output", () => {
 });
 
 describe("special files", () => {
+  // What cp does without -r: `cp <(cmd) f` and `cmd | cp /dev/stdin f` copy what the pipe carries.
+  const READ_CASES = [
+    { what: "a pipe on standard input", command: (tool: string) => `printf 'through a pipe' | ${tool} /dev/stdin out` },
+    { what: "a process substitution", command: (tool: string) => `${tool} <(printf 'through a substitution') out` },
+    // The writer gives up after a while and holds none of the test's pipes, should the copy never open the fifo.
+    { what: "a fifo, with -v", command: (tool: string) => `(timeout 10 sh -c "printf 'through a fifo' > fifo" >/dev/null 2>&1 &) && ${tool} -v fifo out` },
+  ];
+  test.each(READ_CASES)("without -r, $what is read like a file, as cp reads it", ({ command }) => {
+    const root = sandbox("special-read");
+    sh("mkdir by-cp by-blit && mkfifo by-cp/fifo by-blit/fifo", root);
+    const mine = run(["bash", "-c", command('"$0"'), BLIT], { cwd: `${root}/by-blit`, timeout: 20_000 });
+    const theirs = run(["bash", "-c", command("cp")], { cwd: `${root}/by-cp`, timeout: 20_000 });
+    expect(mine).toEqual(theirs);
+    expect(mine.exitCode).toBe(0);
+    expect(snapshot(`${root}/by-blit`)).toEqual(snapshot(`${root}/by-cp`));
+    expect(snapshot(`${root}/by-blit`).out?.type).toBe("file");
+    expect(readFileSync(`${root}/by-blit/out`, "utf8")).toStartWith("through a ");
+  });
+
   test("fifos and sockets are recreated, never opened for reading", () => {
     const root = sandbox("special");
     sh("mkdir src && mkfifo src/fifo && python3 -c \"import socket; s=socket.socket(socket.AF_UNIX); s.bind('src/sock')\"", root);

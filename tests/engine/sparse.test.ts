@@ -3,7 +3,7 @@
 // (--sparse=never); the copy never allocates more than cp's.
 
 import { describe, expect, test } from "bun:test";
-import { blit, run, sh, stats } from "../helpers/blit.ts";
+import { BLIT, blit, run, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 
 /** Data extents, allocation and a hash of the data, read with SEEK_DATA so 16 GiB of holes cost nothing. */
@@ -89,6 +89,18 @@ describe("sparse files", () => {
       if (!expectHoles) expect(mine.blocks).toBeGreaterThanOrEqual((20 * 2 ** 20) / 512);
     });
   }
+
+  test("--sparse=always on a pipe of zeros that ends inside a block: nothing allocated, as cp", () => {
+    const root = sandbox("sparse-pipe");
+    for (const [tool, out] of [["\"$0\"", "by-blit"], ["cp", "by-cp"]] as const) {
+      expect(run(["sh", "-c", `head -c 100000 /dev/zero | ${tool} --sparse=always /dev/stdin ${out} && sync`, BLIT], { cwd: root }).exitCode).toBe(0);
+    }
+    const mine = layout(`${root}/by-blit`);
+    expect(mine.size).toBe(100000);
+    expect(mine.blocks).toBeLessThanOrEqual(layout(`${root}/by-cp`).blocks);
+    expect(mine.blocks).toBe(0);
+    expect(sh("head -c 100000 /dev/zero | cmp - by-blit && echo same", root)).toBe("same\n");
+  });
 
   test("--sparse=bogus is a usage error", () => {
     const r = blit(["--sparse=bogus", "a", "b"]);
