@@ -291,7 +291,6 @@ export class Copier {
     };
     const children: ChildWork[] = [];
     const waitingLinks: [Entry, number][] = [];
-    let handedOut = false;
     // The listing comes a chunk at a time. Each chunk is copied here, or, when
     // other workers wait with nothing queued, handed to them: one large
     // directory does not leave CPUs idle.
@@ -319,7 +318,6 @@ export class Copier {
       const names = entries.map((entry) => entry.name);
       if (chunk > 0 && this.spawn && this.othersHungry()) {
         this.spawn([...children.splice(0), { kind: "files", work: { ...listing, names } }]);
-        handedOut = true;
         continue;
       }
       this.copyEntries(listing, names, children, waitingLinks);
@@ -327,13 +325,6 @@ export class Copier {
     if (this.cancelled) finish.incomplete = true;
     // Other paths to inodes another worker is copying: linked once it is done.
     for (const [entry, slot] of waitingLinks) this.linkOrCopy(entry, slot);
-    // Nothing below it went to another task: it is complete, and its metadata
-    // goes on now instead of in a "finish" task sent back by the pool (one
-    // round trip less for every leaf directory).
-    if (children.length === 0 && !handedOut) {
-      this.finishDirectory(finish);
-      return NONE;
-    }
     return { children, finish };
   }
 
