@@ -130,6 +130,11 @@ export interface CopyRequest {
    * that): read front to back to EOF, no offsets, no clone unless asked for.
    */
   stream?: boolean;
+  /**
+   * dst is an existing device or fifo the copy is written into (cp does
+   * that): front to back with plain writes, no clone, no ranges, no holes.
+   */
+  into?: boolean;
 }
 
 export interface BackendCounters {
@@ -183,14 +188,22 @@ export interface Backend {
 
   /**
    * Opens a file for reading without following a final symlink and without
-   * blocking, unless `blocking` (a fifo to read: the open waits for a writer).
+   * blocking. `stream`: a fifo or a device to be read to its end (copyData's
+   * `stream`); a backend that cannot wait for its data in steps opens it
+   * blocking, as cp does, so that a fifo's open waits for a writer.
    */
-  openRead(dir: number, name: Name, follow: boolean, blocking?: boolean): number;
+  openRead(dir: number, name: Name, follow: boolean, stream?: boolean): number;
   /**
    * Creates a new file for writing; fails with EEXIST if the name is taken,
    * unless truncate is set, which reuses (and empties) a file of that name.
    */
   createFile(dir: number, name: Name, mode: number, truncate?: boolean): number;
+  /**
+   * Opens an existing device or fifo for writing, following symlinks, without
+   * creating or truncating anything, and without blocking where the backend
+   * can wait in steps (a fifo with no reader then fails with ENXIO).
+   */
+  openWrite(dir: number, name: Name): number;
   close(fd: number): void;
   /**
    * Opens and reads small regular files of one directory, as many at a time

@@ -170,9 +170,20 @@ export class PortableBackend implements Backend {
     }
   }
 
-  openRead(dir: number, name: Name, follow: boolean, blocking = false): number {
+  openRead(dir: number, name: Name, follow: boolean, stream = false): number {
+    // node:fs cannot wait for a stream's data in steps: a stream is opened
+    // blocking, and a signal then waits for the next read to return.
     try {
-      return fs.openSync(this.path(dir, name), O_RDONLY | (blocking ? 0 : O_NONBLOCK) | O_NOCTTY | (follow ? 0 : O_NOFOLLOW));
+      return fs.openSync(this.path(dir, name), O_RDONLY | (stream ? 0 : O_NONBLOCK) | O_NOCTTY | (follow ? 0 : O_NOFOLLOW));
+    } catch (err) {
+      return fail(err);
+    }
+  }
+
+  openWrite(dir: number, name: Name): number {
+    // Blocking, as cp's: a fifo's open waits for a reader.
+    try {
+      return fs.openSync(this.path(dir, name), O_WRONLY | O_NOCTTY);
     } catch (err) {
       return fail(err);
     }
@@ -230,7 +241,7 @@ export class PortableBackend implements Backend {
   copyData(src: number, dst: number, request: CopyRequest): CopyOutcome {
     if (request.reflink === "always") return { ok: false, stage: "clone", errno: PORTABLE_ERRNO.EOPNOTSUPP };
     if (request.cloneOnly) return { ok: false, stage: "not_cloned" };
-    const r = this.copyRange(src, dst, 0, Infinity, request.cancel, request.stream === true);
+    const r = this.copyRange(src, dst, 0, Infinity, request.cancel, request.stream === true, request.into === true);
     return r.ok ? { ok: true, method: "read_write", bytes: r.bytes } : r;
   }
 
@@ -242,8 +253,11 @@ export class PortableBackend implements Backend {
     }, cancelled);
   }
 
-  /** [start, start + length), or less at EOF; `sequential` reads where the source is (a fifo has no offsets). */
-  private copyRange(src: number, dst: number, start: number, length: number, cancel: Int32Array | undefined, sequential = false):
+  /**
+   * [start, start + length), or less at EOF. `sequentialRead`, `sequentialWrite`:
+   * where the file is instead of at offsets (a fifo or a device has none).
+   */
+  private copyRange(src: number, dst: number, start: number, length: number, cancel: Int32Array | undefined, sequentialRead = false, sequentialWrite = false):
     | { ok: true; bytes: number }
     | { ok: false; stage: "read" | "write" | "cancelled"; errno: number } {
     this.buffer ??= Buffer.allocUnsafe(COPY_CHUNK);
@@ -254,7 +268,7 @@ export class PortableBackend implements Backend {
       const pos = start + copied;
       let n: number;
       try {
-        n = fs.readSync(src, buf, 0, Math.min(buf.length, length - copied), sequential ? null : pos);
+        n = fs.readSync(src, buf, 0, Math.min(buf.length, length - copied), sequentialRead ? null : pos);
       } catch (err) {
         return { ok: false, stage: "read", errno: -fail(err) };
       }
@@ -262,7 +276,7 @@ export class PortableBackend implements Backend {
       let done = 0;
       while (done < n) {
         try {
-          done += fs.writeSync(dst, buf, done, n - done, pos + done);
+          done += fs.writeSync(dst, buf, done, n - done, sequentialWrite ? null : pos + done);
         } catch (err) {
           return { ok: false, stage: "write", errno: -fail(err) };
         }

@@ -19,7 +19,7 @@ const INLINE_MAX_BYTES = 1 << 20;
 
 /** Whether the jobs are few plain files, worth trying on the main thread. */
 export function inlineable(jobs: CopyJob[]): boolean {
-  return jobs.length <= INLINE_MAX_JOBS && jobs.every((job) => !job.isDirectory && !job.stream);
+  return jobs.length <= INLINE_MAX_JOBS && jobs.every((job) => !job.isDirectory && !job.stream && !job.into);
 }
 
 /**

@@ -22,6 +22,8 @@ export interface CopyJob {
   size: number;
   /** A fifo or a device whose contents are copied (no -r): its read may wait, so never on the main thread. */
   stream?: boolean;
+  /** DEST is a device or a fifo, written into as cp does; its writes may wait, so never on the main thread. */
+  into?: boolean;
 }
 
 export interface Plan {
@@ -119,6 +121,9 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
     plan.errors.push(`${quote(job.src)} and ${quote(job.dst)} are the same file`);
     return false;
   }
+  // `blit log /dev/stdout`, `blit f /dev/null`: cp writes into a device or a
+  // fifo named as DEST (through symlinks too) instead of replacing it.
+  job.into = !srcIsDir && (srcStat.isFile() || job.stream === true) && !dstStat.isFile() && !dstStat.isDirectory();
   if (srcIsDir && !dstStat.isDirectory()) {
     plan.errors.push(`cannot overwrite non-directory ${quote(job.dst)} with directory ${quote(job.src)}`);
     return false;

@@ -14,6 +14,9 @@ import type { EngineOptions } from "./options.ts";
 /** Tasks a worker may hold at once: one running, one ready to start. */
 const TASKS_PER_WORKER = 2;
 
+/** Workers booted ahead of time that failed before the pool took them over, and why. */
+const failedBoots = new WeakMap<Worker, string>();
+
 interface Slot {
   worker: Worker;
   busy: number;
@@ -91,7 +94,10 @@ export class Pool {
     // import.meta.url names the build machine's source file instead: the
     // binary then loads (and transpiles) that file when it exists, and fails
     // where it does not, which is everywhere but here.
-    return new Worker("./worker.ts");
+    const worker = new Worker("./worker.ts");
+    // Until addWorker takes it over: a failure to start must not go unheard.
+    worker.onerror = (event) => failedBoots.set(worker, event.message);
+    return worker;
   }
 
   /** Starts the first worker now and the others in the background. */
@@ -131,6 +137,13 @@ export class Pool {
       hungry: this.shared.hungry,
     };
     return new Promise((resolve, reject) => {
+      const failed = failedBoots.get(worker);
+      if (failed !== undefined) {
+        const error = new Error(`worker ${index} failed: ${failed}`);
+        reject(error);
+        this.crash(error);
+        return;
+      }
       worker.onerror = (event) => {
         const error = new Error(`worker ${index} failed: ${event.message}`);
         reject(error);

@@ -61,7 +61,8 @@ describe("plain files on the main thread", () => {
     expect(readdirSync(`${root}/out`)).toEqual(["a"]);
   });
 
-  // DIR, named before the file, makes blit start a worker early (src/early-worker.ts); the plan then drops it.
+  // src/early-worker.ts must not take -t's directory for a source (and if it
+  // did boot a worker, the plan would drop it): the file is copied here.
   testIf(undefined)("-t DIR and a small file: no worker, though a directory was named first", () => {
     const root = sandbox("inline-t");
     sh("mkdir out && printf x > f", root);

@@ -36,6 +36,7 @@
 #include <sys/xattr.h>
 #include <dirent.h>
 #include <limits.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include "../blit_abi.h"
@@ -443,6 +444,25 @@ BLIT_EXPORT int blit_fsync(int fd)
 {
 	native_calls++;
 	return (int)int_result(fsync(fd));
+}
+
+/*
+ * Waits up to timeout_ms for events (POLLIN, POLLOUT) on fd: the events that
+ * came, or 0 when none did in time or a signal cut the wait short. Lets a
+ * worker wait on a fifo's silent writer (or, opened O_NONBLOCK, on a writer
+ * that has not opened it yet) in steps, looking at its cancel flag between.
+ */
+BLIT_EXPORT int blit_poll(int fd, int events, int timeout_ms)
+{
+	native_calls++;
+	struct pollfd pfd = { .fd = fd, .events = (short)events };
+	int ret = poll(&pfd, 1, timeout_ms);
+
+	if (ret < 0)
+		return errno == EINTR ? 0 : neg_errno();
+	if (ret > 0 && (pfd.revents & POLLNVAL))
+		return -EBADF;
+	return ret ? pfd.revents : 0;
 }
 
 /* Tells the kernel how a file will be read (POSIX_FADV_*), e.g. to read ahead further. */

@@ -20,6 +20,10 @@ const CFR_CHUNK = 64 << 20;
 const ZERO_BLOCK = 4096;
 const SEQUENTIAL_HINT = 1 << 20;
 const POSIX_FADV_SEQUENTIAL = 2;
+const POLLIN = 0x1;
+const POLLOUT = 0x4;
+/** How long a stream read waits before looking at the cancel flag again. */
+const STREAM_WAIT_MS = 100;
 
 const cancelled = { ok: false, stage: "cancelled", errno: E.ECANCELED } as const;
 
@@ -66,7 +70,7 @@ export class DataCopier {
   }
 
   copy(src: number, dst: number, req: CopyRequest): CopyOutcome {
-    if (req.stream) return this.copyStream(src, dst, req);
+    if (req.stream || req.into) return this.pump(src, dst, req);
     const pair = `${req.srcDev}:${req.dstDev}`;
     if (req.reflink === "always" || (req.reflink === "auto" && !this.noClone.has(pair))) {
       const r = this.shim.blit_ficlone(dst, src);
@@ -87,24 +91,68 @@ export class DataCopier {
   }
 
   /**
-   * A fifo or a device read like a file: read() to EOF, the only way such a
-   * source can be read. Cloning is tried only when it was demanded (it
-   * fails, as cp's does); a failure here must not mark the pair as unable.
+   * Front to back through one buffer, for a fifo or a device on either side
+   * (cp reads one named without -r, and writes into one named as DEST):
+   * plain reads and writes, the only kind such files allow. Cloning is tried
+   * only when it was demanded (it fails, as cp's does); a failure here must
+   * not mark the pair as unable.
+   *
+   * Both are open O_NONBLOCK, so nothing here blocks for long: a stream
+   * source is read once it has data or its writer is gone (or, for a fifo
+   * nobody has opened for writing yet, once a writer comes, which is what
+   * cp's blocking open waits for), and a full one is written once it has
+   * room, each waited for in steps. A cancel is seen within a step.
    */
-  private copyStream(src: number, dst: number, req: CopyRequest): CopyOutcome {
+  private pump(src: number, dst: number, req: CopyRequest): CopyOutcome {
     if (req.reflink === "always") {
       const r = this.shim.blit_ficlone(dst, src);
       if (r === 0) return { ok: true, method: "clone", bytes: req.size };
       return { ok: false, stage: "clone", errno: -r };
     }
     if (req.cloneOnly) return { ok: false, stage: "not_cloned" };
-    const skipZeros = req.sparse === "always";
-    const r = this.rangeByReadWrite(src, dst, 0, Infinity, skipZeros, req, true);
-    if (!r.ok) return r;
+    const streamIn = req.stream === true;
+    const streamOut = req.into === true;
+    this.buffer ??= new Uint8Array(RW_CHUNK);
+    const buf = this.buffer;
+    const skipZeros = req.sparse === "always" && !streamOut;
+    let pos = 0;
+    for (;;) {
+      if (this.isCancelled(req)) return cancelled;
+      if (streamIn) {
+        const ready = this.shim.blit_poll(src, POLLIN, STREAM_WAIT_MS);
+        if (ready < 0) return { ok: false, stage: "read", errno: -ready };
+        if (ready === 0) continue;
+      }
+      const n = this.shim.blit_pread(src, buf, buf.length, streamIn ? -1 : pos);
+      if (n === -E.EAGAIN) continue;
+      if (n < 0) return { ok: false, stage: "read", errno: -n };
+      if (n === 0) break;
+      const w = streamOut ? this.writeStream(dst, buf, n, req) : skipZeros ? this.writeSkippingZeros(dst, buf, n, pos) : this.writeAll(dst, buf, 0, n, pos);
+      if (w === -E.ECANCELED) return cancelled;
+      if (w < 0) return { ok: false, stage: "write", errno: -w };
+      pos += n;
+    }
     // Zero blocks left as holes at the end: the size says where the data ended.
-    const t = skipZeros ? this.shim.blit_ftruncate(dst, r.bytes) : 0;
+    const t = skipZeros ? this.shim.blit_ftruncate(dst, pos) : 0;
     if (t < 0) return { ok: false, stage: "write", errno: -t };
-    return { ok: true, method: "read_write", bytes: r.bytes };
+    return { ok: true, method: "read_write", bytes: pos };
+  }
+
+  /** n bytes where a fifo or device is, waiting in steps while it is full; -ECANCELED on a cancel. */
+  private writeStream(dst: number, buf: Uint8Array, n: number, req: CopyRequest): number {
+    let done = 0;
+    while (done < n) {
+      const w = this.shim.blit_pwrite(dst, done === 0 ? buf : buf.subarray(done), n - done, -1);
+      if (w === -E.EAGAIN) {
+        if (this.isCancelled(req)) return -E.ECANCELED;
+        const room = this.shim.blit_poll(dst, POLLOUT, STREAM_WAIT_MS);
+        if (room < 0) return room;
+        continue;
+      }
+      if (w < 0) return w;
+      done += w;
+    }
+    return 0;
   }
 
   /** The whole file front to back. */
@@ -271,15 +319,14 @@ export class DataCopier {
     return { ok: true, bytes: copied, eof: false };
   }
 
-  /** `sequential`: read where the source is (a fifo has no offsets); writes still go to start + copied. */
-  private rangeByReadWrite(src: number, dst: number, start: number, length: number, skipZeros: boolean, req: CopyRequest, sequential = false): RangeResult {
+  private rangeByReadWrite(src: number, dst: number, start: number, length: number, skipZeros: boolean, req: CopyRequest): RangeResult {
     this.buffer ??= new Uint8Array(RW_CHUNK);
     const buf = this.buffer;
     let copied = 0;
     while (copied < length) {
       if (this.isCancelled(req)) return cancelled;
       const pos = start + copied;
-      const n = this.shim.blit_pread(src, buf, Math.min(buf.length, length - copied), sequential ? -1 : pos);
+      const n = this.shim.blit_pread(src, buf, Math.min(buf.length, length - copied), pos);
       if (n < 0) return { ok: false, stage: "read", errno: -n };
       if (n === 0) return { ok: true, bytes: copied, eof: true };
       const w = skipZeros ? this.writeSkippingZeros(dst, buf, n, pos) : this.writeAll(dst, buf, 0, n, pos);

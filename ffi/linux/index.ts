@@ -225,11 +225,17 @@ export class LinuxBackend implements Backend {
 
   // ---------------------------------------------------------------- files
 
-  openRead(dir: number, name: Name, follow: boolean, blocking = false): number {
+  openRead(dir: number, name: Name, follow: boolean): number {
     const c = this.c;
     // O_NONBLOCK: a file swapped for a fifo after our stat must not hang us.
-    const flags = c.O_RDONLY | c.O_CLOEXEC | c.O_NOCTTY | (blocking ? 0 : c.O_NONBLOCK) | (follow ? 0 : c.O_NOFOLLOW);
+    // A stream is opened so too: copyData waits for its data in steps.
+    const flags = c.O_RDONLY | c.O_CLOEXEC | c.O_NOCTTY | c.O_NONBLOCK | (follow ? 0 : c.O_NOFOLLOW);
     return this.shim.blit_openat(dir, this.cstr(name, 0), flags, 0);
+  }
+
+  openWrite(dir: number, name: Name): number {
+    const c = this.c;
+    return this.shim.blit_openat(dir, this.cstr(name, 0), c.O_WRONLY | c.O_CLOEXEC | c.O_NOCTTY | c.O_NONBLOCK, 0);
   }
 
   createFile(dir: number, name: Name, mode: number, truncate = false): number {

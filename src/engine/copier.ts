@@ -59,6 +59,8 @@ export interface DirResult {
 }
 
 const NONE: DirResult = { children: [], finish: undefined };
+/** How long a write into a fifo waits for a reader before looking at the cancel flag again. */
+const FIFO_WAIT_MS = 100;
 /**
  * Regular files up to this size are read whole, many at a time, where that is
  * safe (and --buffer-size still bounds each batch). On the bench's mixed tree
@@ -156,6 +158,10 @@ export class Copier {
       dstFresh: false,
       ...this.dstFacts(dstParentFd),
     };
+    if (job.into) {
+      this.copyInto(entry, paths.dst);
+      return NONE;
+    }
     if (typeOf(stat.mode) === S_IFDIR) return this.copyDirectory(entry, undefined, undefined);
     this.removeLeftovers(dstParentFd, true);
     const waitingLinks: [Entry, number][] = [];
@@ -589,7 +595,10 @@ export class Copier {
       case S_IFCHR:
       case S_IFBLK:
       case S_IFSOCK:
-        return this.o.readSpecialFiles ? this.copyFile(e, existing) : this.copySpecial(e);
+        if (!this.o.readSpecialFiles) return this.copySpecial(e);
+        // Reading one may wait on its writer: never on the main thread, whose
+        // signal handlers could not run meanwhile (it became one after planning).
+        return this.inline ? this.handBack() : this.copyFile(e, existing);
       default:
         this.report.fail(`${quote(e.srcPath)}: unknown file type; skipped`);
         return false;
@@ -600,8 +609,7 @@ export class Copier {
     const b = this.b;
     const E = b.errno;
     const { inplace } = this.o;
-    // A fifo or a device read like a file (no -r): opened as cp opens it, so a
-    // fifo's open waits for its writer; it must still be the one listed.
+    // A fifo or a device read like a file (no -r); it must still be the one listed.
     const stream = typeOf(e.stat.mode) !== S_IFREG;
     const srcFd = b.openRead(e.srcDir, e.srcName, e.follow, stream);
     if (srcFd < 0) {
@@ -684,6 +692,84 @@ export class Copier {
     this.report.counts.methods[outcome.method]++;
     this.listed(e);
     return true;
+  }
+
+  /**
+   * DEST is a device or a fifo (through symlinks too): the copy is written
+   * into it, as cp does (`blit log /dev/stdout`, `blit f /dev/null`), not put
+   * in its place. Nothing else about it changes: not its mode, owner or
+   * times, which cp -p would set on the device.
+   */
+  private copyInto(e: Entry, dstPath: Name): void {
+    const b = this.b;
+    const E = b.errno;
+    if (this.o.noClobber) {
+      this.report.counts.skipped++;
+      return;
+    }
+    const stream = typeOf(e.stat.mode) !== S_IFREG;
+    const srcFd = b.openRead(e.srcDir, e.srcName, e.follow, stream);
+    if (srcFd < 0) {
+      if (!this.vanished(e, -srcFd)) this.report.fail(`cannot open ${quote(e.srcPath)} for reading: ${this.why(-srcFd)}`);
+      return;
+    }
+    const st = b.fstat(srcFd);
+    if (typeof st === "number" || st.dev !== e.stat.dev || st.ino !== e.stat.ino) {
+      b.close(srcFd);
+      this.report.fail(`${quote(e.srcPath)} was replaced while being copied; skipped`);
+      return;
+    }
+    // A fifo that nobody reads yet: cp's open waits for a reader, so does
+    // this one, in steps (a cancel ends the wait).
+    let dstFd = b.openWrite(b.cwd, dstPath);
+    while (dstFd === -E.ENXIO && !this.cancelled && this.isFifo(dstPath)) {
+      Atomics.wait(this.cancel, 0, 0, FIFO_WAIT_MS);
+      dstFd = b.openWrite(b.cwd, dstPath);
+    }
+    const dst = dstFd < 0 ? dstFd : b.fstat(dstFd);
+    if (typeof dst === "number") {
+      b.close(srcFd);
+      if (dstFd >= 0) b.close(dstFd);
+      if (!this.cancelled) this.report.fail(`cannot create regular file ${quote(e.dstPath)}: ${this.why(-dst)}`);
+      return;
+    }
+    // Opened without O_TRUNC: a regular file here now would be overwritten in part.
+    if (typeOf(dst.mode) === S_IFREG || typeOf(dst.mode) === S_IFDIR) {
+      b.close(srcFd);
+      b.close(dstFd);
+      this.report.fail(`${quote(e.dstPath)} was replaced while being copied; skipped`);
+      return;
+    }
+    const outcome = b.copyData(srcFd, dstFd, {
+      reflink: this.o.reflink,
+      sparse: this.o.sparse,
+      size: st.size,
+      blocks: st.blocks,
+      srcDev: st.dev,
+      dstDev: dst.dev,
+      cancel: this.cancel,
+      stream,
+      into: true,
+    });
+    b.close(srcFd);
+    b.close(dstFd);
+    if (!outcome.ok) {
+      if (outcome.stage === "cancelled" || outcome.stage === "not_cloned") return;
+      const reason = this.why(outcome.errno);
+      if (outcome.stage === "clone") this.report.fail(`failed to clone ${quote(e.dstPath)} from ${quote(e.srcPath)}: ${reason}`);
+      else if (outcome.stage === "read") this.report.fail(`error reading ${quote(e.srcPath)}: ${reason}`);
+      else this.report.fail(`error writing ${quote(e.dstPath)}: ${reason}`);
+      return;
+    }
+    this.report.counts.files++;
+    this.report.counts.bytes += outcome.bytes;
+    this.report.counts.methods[outcome.method]++;
+    this.listed(e);
+  }
+
+  private isFifo(path: Name): boolean {
+    const st = this.b.stat(this.b.cwd, path, true);
+    return typeof st !== "number" && typeOf(st.mode) === S_IFIFO;
   }
 
   private copySymlink(e: Entry): boolean {

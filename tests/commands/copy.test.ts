@@ -74,6 +74,7 @@ const CASES: Case[] = [
   { name: "without -r a device is read: /dev/null gives an empty file", args: ["/dev/null", "out"] },
   { name: "-p keeps a device's mode and times on the file read from it", args: ["-p", "/dev/null", "out"], times: true },
   { name: "with -r a device is made anew", args: ["-r", "/dev/null", "out"] },
+  { name: "DEST a socket cannot be written", setup: "python3 -c \"import socket; socket.socket(socket.AF_UNIX).bind('sock')\"", args: ["f", "sock"] },
   { name: "without -r a socket cannot be opened", setup: "python3 -c \"import socket; socket.socket(socket.AF_UNIX).bind('sock')\"", args: ["sock", "out"] },
   // Refusals: nothing is written, one message, exit 1.
   { name: "directory without -r", args: ["src", "out"] },

@@ -3,9 +3,10 @@
 // judged against cp -a on the same tree.
 
 import { describe, expect, test } from "bun:test";
-import { readFileSync, statSync } from "node:fs";
-import { BLIT, blit, run, sh, stats } from "../helpers/blit.ts";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { BLIT, blit, isRoot, run, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
+import { testIf } from "../helpers/skip.ts";
 import { snapshot } from "../helpers/tree.ts";
 
 describe("file contents", () => {
@@ -65,7 +66,79 @@ describe("output", () => {
   });
 });
 
+/** Runs blit in root until the test is done with it; the caller signals it. */
+function spawnBlit(args: string[], root: string) {
+  return Bun.spawn([BLIT, ...args], { cwd: root, stdout: "pipe", stderr: "pipe" });
+}
+
 describe("special files", () => {
+  // cp dies at once on SIGTERM (`timeout`, CI runners and systemd send one);
+  // blit, waiting on a fifo, must notice it and clean up just as well.
+  const WAITS = [
+    { what: "for a writer that never comes", writer: undefined },
+    { what: "on a writer that has gone silent", writer: "printf partial; sleep 30" },
+  ];
+  test.each(WAITS)("a single SIGTERM while reading a fifo, waiting $what: exit 143, nothing left", async ({ writer }) => {
+    const root = sandbox("fifo-signal");
+    sh("mkfifo fifo && mkdir out", root);
+    const feeder = writer ? Bun.spawn(["timeout", "40", "sh", "-c", `(${writer}) > fifo`], { cwd: root, stdout: "ignore", stderr: "ignore" }) : undefined;
+    const proc = spawnBlit(["fifo", "out/copy"], root);
+    const waiting = () => readdirSync(`${root}/out`).some((name) => name.endsWith(".tmp"));
+    try {
+      // Its temporary file made, blit waits on the fifo (after "partial", with a writer).
+      for (let i = 0; i < 400 && !waiting(); i++) await Bun.sleep(25);
+      expect(waiting()).toBe(true);
+      if (writer) await Bun.sleep(200);
+      proc.kill("SIGTERM");
+      expect(await proc.exited).toBe(143);
+      expect(await new Response(proc.stderr).text()).toBe("blit: interrupted by SIGTERM: copied 0 files (0 bytes), 0 directories; the rest was not copied\n");
+      expect(readdirSync(`${root}/out`)).toEqual([]);
+    } finally {
+      proc.kill("SIGKILL");
+      feeder?.kill("SIGKILL");
+    }
+  }, 30_000);
+
+  // cp writes into a device or a fifo named as DEST, even through a symlink.
+  // (A device node made here stands in for /dev/null: a bug must not replace the real one.)
+  const INTO = [
+    { what: "a device, with -v", setup: "mknod target c 1 3", flags: "-v", root: true },
+    { what: "a symlink to a device", setup: "mknod dev c 1 3 && ln -s dev target", flags: "", root: true },
+    { what: "standard output, through a symlink to /proc/self/fd/1", setup: "ln -s /proc/self/fd/1 target", flags: "", root: false },
+  ];
+  for (const c of INTO) {
+    testIf(c.root && !isRoot ? "making a device node needs root" : undefined)(`DEST ${c.what}: written into, not replaced, as cp does`, () => {
+      const root = sandbox("into");
+      sh(`mkdir by-cp by-blit && for d in by-cp by-blit; do (cd $d && printf 'some bytes' > f && chmod 600 f && ${c.setup}); done`, root);
+      // Through cat: the standard output is then a pipe (Bun.spawn's is a socket, which no one can open).
+      const mine = run(["sh", "-c", `"$0" ${c.flags} f target | cat`, BLIT], { cwd: `${root}/by-blit` });
+      const theirs = run(["sh", "-c", `cp ${c.flags} f target | cat`], { cwd: `${root}/by-cp` });
+      expect(mine).toEqual(theirs);
+      expect(mine.exitCode).toBe(0);
+      if (c.what.startsWith("standard output")) expect(mine.stdout).toBe("some bytes");
+      // Types, modes and device numbers: the device (or symlink) is still there, as it was.
+      expect(snapshot(`${root}/by-blit`)).toEqual(snapshot(`${root}/by-cp`));
+    });
+  }
+
+  test("DEST a fifo: written into once a reader comes, as cp does", async () => {
+    const root = sandbox("into-fifo");
+    sh("mkfifo fifo && head -c 300000 /dev/urandom > f", root);
+    const proc = spawnBlit(["f", "fifo"], root);
+    try {
+      // No reader for a while: blit waits for one, as cp's open would.
+      await Bun.sleep(300);
+      expect(proc.exitCode).toBeNull();
+      const read = run(["sh", "-c", "cat fifo > got"], { cwd: root, timeout: 20_000 });
+      expect(read.exitCode).toBe(0);
+      expect(await proc.exited).toBe(0);
+      expect(readFileSync(`${root}/got`).equals(readFileSync(`${root}/f`))).toBe(true);
+      expect(snapshot(root).fifo?.type).toBe("fifo");
+    } finally {
+      proc.kill("SIGKILL");
+    }
+  }, 30_000);
+
   // What cp does without -r: `cp <(cmd) f` and `cmd | cp /dev/stdin f` copy what the pipe carries.
   const READ_CASES = [
     { what: "a pipe on standard input", command: (tool: string) => `printf 'through a pipe' | ${tool} /dev/stdin out` },
