@@ -125,26 +125,6 @@ function scan(argv: string[]): { rewritten: string[]; seen: Seen[] } {
   return { rewritten, seen };
 }
 
-/**
- * The operands of a command line, and whether -t named the target among the
- * options; undefined when the line is not valid. For guesses made before
- * the full parse (src/early-worker.ts).
- */
-export function operandsOf(argv: string[]): { operands: string[]; targetGiven: boolean } | undefined {
-  let scanned;
-  try {
-    scanned = scan(argv);
-  } catch {
-    return undefined;
-  }
-  const { rewritten, seen } = scanned;
-  const end = rewritten.indexOf("--");
-  const before = end < 0 ? rewritten : rewritten.slice(0, end);
-  const operands = before.filter((arg) => arg === "-" || !arg.startsWith("-"));
-  if (end >= 0) operands.push(...rewritten.slice(end + 1));
-  return { operands, targetGiven: seen.some((option) => option.name === "target-directory") };
-}
-
 export type ParsedCommandLine =
   | { kind: "help" }
   | { kind: "version" }

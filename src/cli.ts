@@ -18,9 +18,8 @@ async function main(given: string[]): Promise<number> {
     const { runDoctor } = await import("./commands/doctor.ts");
     return runDoctor(argv.slice(1));
   }
-  const early = (await import("./early-worker.ts")).bootIfDirectories(argv);
   const { runCopy } = await import("./commands/copy.ts");
-  return runCopy(argv, early);
+  return runCopy(argv);
 }
 
 // Workers may still be winding down; the status is final.

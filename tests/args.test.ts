@@ -4,7 +4,6 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { BLIT, blit, run, sh, stats } from "./helpers/blit.ts";
 import { sandbox } from "./helpers/sandbox.ts";
-import { operandsOf } from "../src/args.ts";
 
 const pkg = JSON.parse(readFileSync(`${import.meta.dir}/../package.json`, "utf8")) as { version: string };
 
@@ -113,21 +112,3 @@ describe("tuning values", () => {
   }
 });
 
-// What src/early-worker.ts looks at before the full parse: option values are not operands.
-const OPERANDS: [argv: string[], expected: ReturnType<typeof operandsOf>][] = [
-  [["-a", "src", "dst"], { operands: ["src", "dst"], targetGiven: false }],
-  [["-t", "d", "f", "g"], { operands: ["f", "g"], targetGiven: true }],
-  [["-j", "2", "src", "dst"], { operands: ["src", "dst"], targetGiven: false }],
-  [["-aj2", "--queue-depth", "64", "x", "y"], { operands: ["x", "y"], targetGiven: false }],
-  [["--reflink", "x", "y"], { operands: ["x", "y"], targetGiven: false }],
-  [["--jobs", "3", "--", "-f", "d"], { operands: ["-f", "d"], targetGiven: false }],
-  [["--bogus", "a", "b"], undefined],
-];
-
-describe("operands seen before parsing", () => {
-  for (const [argv, expected] of OPERANDS) {
-    test(argv.join(" "), () => {
-      expect(operandsOf(argv)).toEqual(expected);
-    });
-  }
-});

@@ -61,8 +61,6 @@ describe("plain files on the main thread", () => {
     expect(readdirSync(`${root}/out`)).toEqual(["a"]);
   });
 
-  // src/early-worker.ts must not take -t's directory for a source (and if it
-  // did boot a worker, the plan would drop it): the file is copied here.
   testIf(undefined)("-t DIR and a small file: no worker, though a directory was named first", () => {
     const root = sandbox("inline-t");
     sh("mkdir out && printf x > f", root);

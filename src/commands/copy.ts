@@ -114,8 +114,7 @@ function describe(counts: Counts): string {
   return parts.join(", ");
 }
 
-/** `early`: a worker already booting (src/early-worker.ts), used if the copy needs one. */
-export async function runCopy(argv: string[], early?: Worker): Promise<number> {
+export async function runCopy(argv: string[]): Promise<number> {
   let parsed;
   try {
     parsed = parseCommandLine(argv);
@@ -170,8 +169,7 @@ export async function runCopy(argv: string[], early?: Worker): Promise<number> {
   // large file does not clone, made a cold clone slower: the worker's
   // start-up competes for the disk with the main thread's.)
   const inline = inlineable(plan.jobs);
-  if (inline) early?.terminate();
-  const booted = inline ? undefined : (early ?? Pool.boot());
+  const booted = inline ? undefined : Pool.boot();
 
   const loaded = await loadBackend();
   if (loaded.fallbackReason !== undefined) {
