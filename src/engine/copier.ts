@@ -5,6 +5,8 @@
 
 import {
   type Backend,
+  type CopyOutcome,
+  type CopyRequest,
   type Name,
   type ReadFile,
   type SharedCopy,
@@ -605,25 +607,66 @@ export class Copier {
     }
   }
 
-  private copyFile(e: Entry, existing: Stat | undefined): boolean {
+  /**
+   * Opens the source of a file copy, reporting why not. A fifo or a device
+   * read like a file (no -r) is a `stream`; it, or any source when
+   * `sameInode`, must still be the inode listed, a regular file a regular file.
+   */
+  private openSource(e: Entry, sameInode: boolean): { srcFd: number; st: Stat; stream: boolean } | undefined {
     const b = this.b;
-    const E = b.errno;
-    const { inplace } = this.o;
-    // A fifo or a device read like a file (no -r); it must still be the one listed.
     const stream = typeOf(e.stat.mode) !== S_IFREG;
     const srcFd = b.openRead(e.srcDir, e.srcName, e.follow, stream);
     if (srcFd < 0) {
       if (!this.vanished(e, -srcFd)) this.report.fail(`cannot open ${quote(e.srcPath)} for reading: ${this.why(-srcFd)}`);
-      return false;
+      return undefined;
     }
     const st = b.fstat(srcFd);
     const replaced = typeof st === "number" ||
-      (stream ? st.dev !== e.stat.dev || st.ino !== e.stat.ino : typeOf(st.mode) !== S_IFREG);
+      (stream || sameInode ? st.dev !== e.stat.dev || st.ino !== e.stat.ino : typeOf(st.mode) !== S_IFREG);
     if (replaced) {
       b.close(srcFd);
       this.report.fail(`${quote(e.srcPath)} was replaced while being copied; skipped`);
-      return false;
+      return undefined;
     }
+    return { srcFd, st, stream };
+  }
+
+  /** What copyData needs to know of every file copy, whatever its kind. */
+  private request(st: Stat, dstDev: number): CopyRequest {
+    const { reflink, sparse } = this.o;
+    return { reflink, sparse, size: st.size, blocks: st.blocks, srcDev: st.dev, dstDev, cancel: this.cancel };
+  }
+
+  /** The message for a copy that failed, or undefined when it only stopped (a cancel, a clone not possible here). */
+  private failure(e: Entry, outcome: Exclude<CopyOutcome, { ok: true }>): string | undefined {
+    if (outcome.stage === "cancelled" || outcome.stage === "not_cloned") return undefined;
+    const reason = this.why(outcome.errno);
+    switch (outcome.stage) {
+      case "clone":
+        return `failed to clone ${quote(e.dstPath)} from ${quote(e.srcPath)}: ${reason}`;
+      case "read":
+        return `error reading ${quote(e.srcPath)}: ${reason}`;
+      case "copy":
+        return `error copying ${quote(e.srcPath)} to ${quote(e.dstPath)}: ${reason}`;
+      case "write":
+        return `error writing ${quote(e.dstPath)}: ${reason}`;
+    }
+  }
+
+  /** Counts a file whose bytes are in place, and lists it for -v. */
+  private copied(e: Entry, outcome: Extract<CopyOutcome, { ok: true }>): void {
+    this.report.counts.files++;
+    this.report.counts.bytes += outcome.bytes;
+    this.report.counts.methods[outcome.method]++;
+    this.listed(e);
+  }
+
+  private copyFile(e: Entry, existing: Stat | undefined): boolean {
+    const b = this.b;
+    const { inplace } = this.o;
+    const source = this.openSource(e, false);
+    if (!source) return false;
+    const { srcFd, st, stream } = source;
     // On the main thread a large file is only cloned; its bytes are a worker's job.
     const large = this.inline !== undefined && st.size > this.inline.maxBytes;
     if (large && (inplace || this.o.reflink === "never" || b.cloneUnsupported(st.dev, e.dstDev))) {
@@ -651,28 +694,14 @@ export class Copier {
     };
 
     const outcome = b.copyData(srcFd, dstFd, {
-      reflink: this.o.reflink,
-      sparse: this.o.sparse,
-      size: st.size,
-      blocks: st.blocks,
-      srcDev: st.dev,
-      dstDev: e.dstDev,
-      cancel: this.cancel,
+      ...this.request(st, e.dstDev),
       share: this.o.helpers > 0 && this.spawn ? (copy) => this.offerRanges(copy) : undefined,
       cloneOnly: large,
       stream,
     });
     if (!outcome.ok) {
-      if (outcome.stage === "not_cloned") {
-        abandon(undefined);
-        return this.handBack();
-      }
-      const reason = this.why(outcome.errno);
-      if (outcome.stage === "cancelled") return abandon(undefined);
-      if (outcome.stage === "clone") return abandon(`failed to clone ${quote(e.dstPath)} from ${quote(e.srcPath)}: ${reason}`);
-      if (outcome.stage === "read") return abandon(`error reading ${quote(e.srcPath)}: ${reason}`);
-      if (outcome.stage === "copy") return abandon(`error copying ${quote(e.srcPath)} to ${quote(e.dstPath)}: ${reason}`);
-      return abandon(`error writing ${quote(e.dstPath)}: ${reason}`);
+      abandon(this.failure(e, outcome));
+      return outcome.stage === "not_cloned" ? this.handBack() : false;
     }
     // A fifo's times change with every write to it: not a sign of change here.
     const after = stream ? st : b.fstat(srcFd);
@@ -687,10 +716,7 @@ export class Copier {
     b.close(dstFd);
 
     if (!inplace && !this.commit(e, name, "regular file")) return false;
-    this.report.counts.files++;
-    this.report.counts.bytes += outcome.bytes;
-    this.report.counts.methods[outcome.method]++;
-    this.listed(e);
+    this.copied(e, outcome);
     return true;
   }
 
@@ -707,18 +733,9 @@ export class Copier {
       this.report.counts.skipped++;
       return;
     }
-    const stream = typeOf(e.stat.mode) !== S_IFREG;
-    const srcFd = b.openRead(e.srcDir, e.srcName, e.follow, stream);
-    if (srcFd < 0) {
-      if (!this.vanished(e, -srcFd)) this.report.fail(`cannot open ${quote(e.srcPath)} for reading: ${this.why(-srcFd)}`);
-      return;
-    }
-    const st = b.fstat(srcFd);
-    if (typeof st === "number" || st.dev !== e.stat.dev || st.ino !== e.stat.ino) {
-      b.close(srcFd);
-      this.report.fail(`${quote(e.srcPath)} was replaced while being copied; skipped`);
-      return;
-    }
+    const source = this.openSource(e, true);
+    if (!source) return;
+    const { srcFd, st, stream } = source;
     // A fifo that nobody reads yet: cp's open waits for a reader, so does
     // this one, in steps (a cancel ends the wait).
     let dstFd = b.openWrite(b.cwd, dstPath);
@@ -740,31 +757,14 @@ export class Copier {
       this.report.fail(`${quote(e.dstPath)} was replaced while being copied; skipped`);
       return;
     }
-    const outcome = b.copyData(srcFd, dstFd, {
-      reflink: this.o.reflink,
-      sparse: this.o.sparse,
-      size: st.size,
-      blocks: st.blocks,
-      srcDev: st.dev,
-      dstDev: dst.dev,
-      cancel: this.cancel,
-      stream,
-      into: true,
-    });
+    const outcome = b.copyData(srcFd, dstFd, { ...this.request(st, dst.dev), stream, into: true });
     b.close(srcFd);
     b.close(dstFd);
-    if (!outcome.ok) {
-      if (outcome.stage === "cancelled" || outcome.stage === "not_cloned") return;
-      const reason = this.why(outcome.errno);
-      if (outcome.stage === "clone") this.report.fail(`failed to clone ${quote(e.dstPath)} from ${quote(e.srcPath)}: ${reason}`);
-      else if (outcome.stage === "read") this.report.fail(`error reading ${quote(e.srcPath)}: ${reason}`);
-      else this.report.fail(`error writing ${quote(e.dstPath)}: ${reason}`);
-      return;
+    if (outcome.ok) this.copied(e, outcome);
+    else {
+      const message = this.failure(e, outcome);
+      if (message) this.report.fail(message);
     }
-    this.report.counts.files++;
-    this.report.counts.bytes += outcome.bytes;
-    this.report.counts.methods[outcome.method]++;
-    this.listed(e);
   }
 
   private isFifo(path: Name): boolean {
