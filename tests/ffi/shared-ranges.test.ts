@@ -34,10 +34,50 @@ function files(label: string, mib: number) {
   };
 }
 
+/** Every range of a fresh state, in claiming order. */
+function schedule(ranges: SharedRanges): Array<[number, number]> {
+  return Array.from({ length: ranges.count }, (_, k) => {
+    const r = ranges.range(k);
+    return [r.start / MiB, r.length / MiB];
+  });
+}
+
+describe("range schedule", () => {
+  // [start, end, chunk] in MiB, and the ranges expected, as [start, length] in MiB.
+  const CASES: Array<[string, number, number, number, Array<[number, number]>]> = [
+    ["fewer chunks than the tail: all quarters", 0, 6, 4, [[0, 1], [1, 1], [2, 1], [3, 1], [4, 1], [5, 1]]],
+    ["whole chunks, then the last four in quarters", 8, 40, 4, [
+      [8, 4], [12, 4], [16, 4], [20, 4],
+      ...Array.from({ length: 16 }, (_, i): [number, number] => [24 + i, 1]),
+    ]],
+    ["a short last piece", 0, 21.5, 4, [[0, 4], [4, 4], ...Array.from({ length: 13 }, (_, i): [number, number] => [8 + i, 1]), [21, 0.5]]],
+  ];
+  test.each(CASES)("%s", (_name, start, end, chunk, expected) => {
+    const ranges = SharedRanges.create(start * MiB, end * MiB, chunk * MiB);
+    expect(schedule(ranges)).toEqual(expected);
+  });
+
+  test("without a tail every range is whole", () => {
+    expect(schedule(SharedRanges.create(0, 9 * MiB, 2 * MiB, 0))).toEqual([[0, 2], [2, 2], [4, 2], [6, 2], [8, 1]]);
+  });
+});
+
 describe("shared ranges", () => {
+  test("a helper alone copies every range, the quarters of the tail too", () => {
+    using f = files("ranges-tail", 13);
+    const ranges = SharedRanges.create(0, 13 * MiB, 2 * MiB);
+    // Three whole ranges (0–6 MiB), then 14 quarters.
+    expect(ranges.count).toBe(3 + 14);
+    expect(backend.helpCopy({ state: ranges.state, src: f.src, dst: f.dst })).toBe(17);
+    ranges.waitAll();
+    expect(ranges.errno).toBe(0);
+    expect(ranges.copiedTo).toBe(13 * MiB);
+    expect(readFileSync(`${f.root}/dst`).equals(readFileSync(`${f.root}/src`))).toBe(true);
+  });
+
   test("a helper alone copies every range", () => {
     using f = files("ranges-all", 9);
-    const ranges = SharedRanges.create(0, 9 * MiB, 2 * MiB);
+    const ranges = SharedRanges.create(0, 9 * MiB, 2 * MiB, 0);
     expect(ranges.count).toBe(5);
     expect(backend.helpCopy({ state: ranges.state, src: f.src, dst: f.dst })).toBe(5);
     ranges.waitAll();
@@ -48,7 +88,7 @@ describe("shared ranges", () => {
 
   test("ranges another thread claimed are left to it; a late helper finds nothing and touches nothing", () => {
     using f = files("ranges-late", 4);
-    const ranges = SharedRanges.create(0, 4 * MiB, MiB);
+    const ranges = SharedRanges.create(0, 4 * MiB, MiB, 0);
     // The owner: copies every range itself before the helper starts.
     const owner = ranges.work((start, length) => length, () => false);
     expect(owner).toBe(4);
@@ -61,7 +101,7 @@ describe("shared ranges", () => {
 
   test("a file shorter than when it was opened: copiedTo says where its data ended", () => {
     using f = files("ranges-shrunk", 3);
-    const ranges = SharedRanges.create(0, 8 * MiB, 2 * MiB);
+    const ranges = SharedRanges.create(0, 8 * MiB, 2 * MiB, 0);
     expect(backend.helpCopy({ state: ranges.state, src: f.src, dst: f.dst })).toBe(4);
     expect(ranges.errno).toBe(0);
     expect(ranges.copiedTo).toBe(3 * MiB);
@@ -72,7 +112,7 @@ describe("shared ranges", () => {
     using f = files("ranges-fail", 4);
     const readOnly = openSync(`${f.root}/dst`, "r");
     try {
-      const ranges = SharedRanges.create(0, 4 * MiB, MiB);
+      const ranges = SharedRanges.create(0, 4 * MiB, MiB, 0);
       expect(backend.helpCopy({ state: ranges.state, src: f.src, dst: readOnly })).toBe(0);
       ranges.waitAll();
       expect(ranges.errno).toBe(backend.errno.EBADF);
@@ -82,7 +122,7 @@ describe("shared ranges", () => {
   });
 
   test("a range whose copy threw counts as failed, so the owner's wait still ends", () => {
-    const ranges = SharedRanges.create(0, 4 * MiB, MiB);
+    const ranges = SharedRanges.create(0, 4 * MiB, MiB, 0);
     expect(() =>
       ranges.work(() => {
         throw new Error("a bug");
@@ -96,7 +136,7 @@ describe("shared ranges", () => {
 
   test("once the run is cancelled, ranges are claimed but not copied", () => {
     using f = files("ranges-cancel", 4);
-    const ranges = SharedRanges.create(0, 4 * MiB, MiB);
+    const ranges = SharedRanges.create(0, 4 * MiB, MiB, 0);
     const cancel = new Int32Array(new SharedArrayBuffer(4));
     Atomics.store(cancel, 0, 130);
     expect(backend.helpCopy({ state: ranges.state, src: f.src, dst: f.dst }, cancel)).toBe(0);
