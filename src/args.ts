@@ -5,6 +5,7 @@
 import { availableParallelism } from "node:os";
 import { parseArgs, type ArgsDef } from "citty";
 import type { Reflink, Sparse } from "../ffi/index.ts";
+import { quoteValue } from "./quote.ts";
 import { type CopyOptions, DEFAULT_TUNING, type Dereference, type Preserve, PRESERVE_ALL, PRESERVE_NONE } from "./options.ts";
 
 export const copyArgs = {
@@ -138,7 +139,7 @@ function attributeList(value: string, option: string): (keyof Preserve)[] {
     if (item === "all") out.push(...(Object.keys(PRESERVE_ALL) as (keyof Preserve)[]));
     else if (item in PRESERVE_ALL) out.push(item as keyof Preserve);
     else {
-      throw new UsageError(`invalid argument '${item}' for '--${option}'\nValid arguments are: 'mode', 'ownership', 'timestamps', 'links', 'context', 'xattr', 'all'`);
+      throw new UsageError(`invalid argument ${quoteValue(item)} for '--${option}'\nValid arguments are: 'mode', 'ownership', 'timestamps', 'links', 'context', 'xattr', 'all'`);
     }
   }
   return out;
@@ -146,7 +147,7 @@ function attributeList(value: string, option: string): (keyof Preserve)[] {
 
 function count(text: string, option: string, min: number, max: number): number {
   const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`invalid value '${text}' for '--${option}' (expected ${min} to ${max})`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`invalid value ${quoteValue(text)} for '--${option}' (expected ${min} to ${max})`);
   return n;
 }
 
@@ -155,13 +156,13 @@ function size(text: string, option: string): number {
   const match = /^(\d+)([KMG]?)i?B?$/i.exec(text);
   const units: Record<string, number> = { "": 1, K: 1 << 10, M: 1 << 20, G: 1 << 30 };
   const n = match ? Number(match[1]) * units[match[2]!.toUpperCase()]! : Number.NaN;
-  if (!Number.isFinite(n) || n < 4096 || n > 2 ** 31) throw new UsageError(`invalid size '${text}' for '--${option}' (expected 4K to 2G)`);
+  if (!Number.isFinite(n) || n < 4096 || n > 2 ** 31) throw new UsageError(`invalid size ${quoteValue(text)} for '--${option}' (expected 4K to 2G)`);
   return n;
 }
 
 function oneOf<T extends string>(value: string, option: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new UsageError(`invalid argument '${value}' for '--${option}'\nValid arguments are: ${allowed.map((a) => `'${a}'`).join(", ")}`);
+  throw new UsageError(`invalid argument ${quoteValue(value)} for '--${option}'\nValid arguments are: ${allowed.map((a) => `'${a}'`).join(", ")}`);
 }
 
 export function parseCommandLine(argv: string[]): ParsedCommandLine {
@@ -238,7 +239,7 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
     const text = String(args.jobs);
     jobs = /^\d+$/.test(text) ? Number(text) : Number.NaN;
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 1024) {
-      throw new UsageError(`invalid number of jobs: '${text}' (expected 1 to 1024)`);
+      throw new UsageError(`invalid number of jobs: ${quoteValue(text)} (expected 1 to 1024)`);
     }
   }
 

@@ -73,3 +73,18 @@ export function quote(name: string | Uint8Array): string {
   if (!SHELL_SPECIAL.test(text)) return `"${text}"`;
   return `'${text.replaceAll("'", "'\\''")}'`;
 }
+
+/**
+ * Shows an option's value the way cp's argument errors do (quotearg's locale
+ * style, as in the C locale): inside single quotes, with ' and \ escaped
+ * and every byte that is not printable UTF-8 as a C escape, so the message
+ * stays one line of text whatever the value held.
+ */
+export function quoteValue(value: string): string {
+  let out = "'";
+  for (const unit of units(toBytes(value))) {
+    if ("text" in unit) out += unit.text === "'" || unit.text === "\\" ? `\\${unit.text}` : unit.text;
+    else out += NAMED_ESCAPES[unit.byte] ?? `\\${unit.byte.toString(8).padStart(3, "0")}`;
+  }
+  return `${out}'`;
+}

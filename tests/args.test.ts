@@ -55,6 +55,22 @@ describe("usage errors exit 2 and say what was wrong", () => {
     expect(hex(firstLineBytes("cp"))).toBe(expected.toString("hex"));
     expect(run(["sh", "-c", `exec "$0" "--bog$(printf '\\377')" a b`, BLIT]).exitCode).toBe(2);
   });
+
+  // cp's argument errors (C locale) escape what would not print or would be
+  // ambiguous: compare the first line's bytes with cp's.
+  const ODD_VALUES: [label: string, printf: string][] = [
+    ["a byte that is not UTF-8", "x\\377y"],
+    ["a tab", "a\\tb"],
+    ["a single quote", "it's"],
+    ["a backslash", "back\\\\slash"],
+  ];
+  test.each(ODD_VALUES)("an invalid --sparse value with %s is escaped as cp escapes it", (_label, printf) => {
+    const firstLine = (command: string) =>
+      run(["sh", "-c", `LC_ALL=C ${command} --sparse="$(printf '${printf.replaceAll("'", "'\\''")}')" a b 2>&1 >/dev/null | head -n 1 | sed 's/^cp:/blit:/' | od -An -c`, BLIT], { cwd: sandbox("usage") }).stdout;
+    const mine = firstLine('"$0"');
+    expect(mine).toContain("i   n   v   a   l   i   d");
+    expect(mine).toBe(firstLine("cp"));
+  });
 });
 
 describe("parsing", () => {
