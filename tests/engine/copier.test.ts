@@ -121,6 +121,17 @@ describe("special files", () => {
     });
   }
 
+  // Where blit differs from cp on purpose (README): only DEST itself is written into.
+  testIf(!isRoot ? "making a device node needs root" : undefined)("inside a tree copy, a device or fifo where a file goes is replaced, not opened", () => {
+    const root = sandbox("into-tree");
+    sh("mkdir src dst && printf one > src/dev && printf two > src/fifo && mknod dst/dev c 1 3 && mkfifo dst/fifo", root);
+    const r = blit(["-r", "src/.", "dst"], { cwd: root, timeout: 20_000 });
+    expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    const snap = snapshot(`${root}/dst`);
+    expect([snap.dev?.type, snap.fifo?.type]).toEqual(["file", "file"]);
+    expect([readFileSync(`${root}/dst/dev`, "utf8"), readFileSync(`${root}/dst/fifo`, "utf8")]).toEqual(["one", "two"]);
+  });
+
   test("DEST a fifo: written into once a reader comes, as cp does", async () => {
     const root = sandbox("into-fifo");
     sh("mkfifo fifo && head -c 300000 /dev/urandom > f", root);
