@@ -75,16 +75,17 @@ export function quote(name: string | Uint8Array): string {
 }
 
 /**
- * Shows an option's value the way cp's argument errors do (quotearg's locale
- * style, as in the C locale): inside single quotes, with ' and \ escaped
- * and every byte that is not printable UTF-8 as a C escape, so the message
- * stays one line of text whatever the value held.
+ * Shows an option's value the way cp's argument errors do in the C locale
+ * (quotearg's locale style): inside single quotes, ' and \ escaped, and every
+ * byte outside printable ASCII as a C escape, so the message stays one line
+ * of plain text whatever the value held.
  */
 export function quoteValue(value: string): string {
   let out = "'";
-  for (const unit of units(toBytes(value))) {
-    if ("text" in unit) out += unit.text === "'" || unit.text === "\\" ? `\\${unit.text}` : unit.text;
-    else out += NAMED_ESCAPES[unit.byte] ?? `\\${unit.byte.toString(8).padStart(3, "0")}`;
+  for (const byte of toBytes(value)) {
+    if (byte === 0x27 || byte === 0x5c) out += `\\${String.fromCharCode(byte)}`;
+    else if (byte >= 0x20 && byte < 0x7f) out += String.fromCharCode(byte);
+    else out += NAMED_ESCAPES[byte] ?? `\\${byte.toString(8).padStart(3, "0")}`;
   }
   return `${out}'`;
 }

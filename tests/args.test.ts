@@ -63,6 +63,7 @@ describe("usage errors exit 2 and say what was wrong", () => {
     ["a tab", "a\\tb"],
     ["a single quote", "it's"],
     ["a backslash", "back\\\\slash"],
+    ["a letter outside ASCII", "caf\\303\\251"],
   ];
   test.each(ODD_VALUES)("an invalid --sparse value with %s is escaped as cp escapes it", (_label, printf) => {
     const firstLine = (command: string) =>
