@@ -220,17 +220,20 @@ export class DataCopier {
     const c = this.c;
     let src = -1;
     const ranges = new SharedRanges(copy.state);
-    const copied = ranges.work((start, length) => {
-      if (src < 0) {
-        const path = new TextEncoder().encode(`/proc/self/fd/${copy.src}\0`);
-        src = this.shim.blit_openat(c.AT_FDCWD, path, c.O_RDONLY | c.O_CLOEXEC | c.O_NOCTTY | c.O_NONBLOCK, 0);
-        if (src < 0) src = copy.src;
-        else this.shim.blit_fadvise(src, 0, 0, POSIX_FADV_SEQUENTIAL);
-      }
-      return this.kernelRange(src, copy.dst, start, length);
-    }, () => cancel !== undefined && Atomics.load(cancel, 0) !== 0);
-    if (src >= 0 && src !== copy.src) this.shim.blit_close(src);
-    return copied;
+    try {
+      return ranges.work((start, length) => {
+        if (src < 0) {
+          const path = new TextEncoder().encode(`/proc/self/fd/${copy.src}\0`);
+          src = this.shim.blit_openat(c.AT_FDCWD, path, c.O_RDONLY | c.O_CLOEXEC | c.O_NOCTTY | c.O_NONBLOCK, 0);
+          if (src < 0) src = copy.src;
+          else this.shim.blit_fadvise(src, 0, 0, POSIX_FADV_SEQUENTIAL);
+        }
+        return this.kernelRange(src, copy.dst, start, length);
+      }, () => cancel !== undefined && Atomics.load(cancel, 0) !== 0);
+    } finally {
+      // Also when a copy threw: the reopened source is this helper's alone.
+      if (src >= 0 && src !== copy.src) this.shim.blit_close(src);
+    }
   }
 
   /** copy_file_range over [start, start + length): bytes copied (fewer at EOF), or a negated errno. */

@@ -99,10 +99,12 @@ describe("shared ranges", () => {
     expect(ranges.errno).toBe(0);
   });
 
-  test("a file shorter than when it was opened: copiedTo says where its data ended", () => {
+  // [tail chunks, ranges]: whole ranges of 2 MiB, or quarters of 0.5 MiB throughout.
+  test.each([[0, 4], [4, 16]])("a file shorter than when it was opened: copiedTo says where its data ended (tail of %d chunks)", (tailChunks, count) => {
     using f = files("ranges-shrunk", 3);
-    const ranges = SharedRanges.create(0, 8 * MiB, 2 * MiB, 0);
-    expect(backend.helpCopy({ state: ranges.state, src: f.src, dst: f.dst })).toBe(4);
+    const ranges = SharedRanges.create(0, 8 * MiB, 2 * MiB, tailChunks);
+    expect(ranges.count).toBe(count);
+    expect(backend.helpCopy({ state: ranges.state, src: f.src, dst: f.dst })).toBe(count);
     expect(ranges.errno).toBe(0);
     expect(ranges.copiedTo).toBe(3 * MiB);
     expect(readFileSync(`${f.root}/dst`).equals(readFileSync(`${f.root}/src`))).toBe(true);
