@@ -116,8 +116,10 @@ export class SharedRanges {
           }
         }
       } catch (err) {
-        // A copy that threw (a bug) still ends the owner's wait, as a failure.
+        // A copy that threw (a bug) still ends the owner's wait, as a failure:
+        // the ranges nobody has claimed yet are claimed here, and skipped.
         Atomics.compareExchange(this.counters, ERRNO, 0, EIO);
+        this.work(() => 0, () => true);
         throw err;
       } finally {
         Atomics.add(this.counters, DONE, 1);
@@ -132,12 +134,15 @@ export class SharedRanges {
     return Atomics.load(ranges.counters, NEXT) < ranges.count;
   }
 
-  /** Blocks until every range has been claimed and finished. */
-  waitAll(): void {
+  /** Blocks until every range has been claimed and finished; false if `withinMs` passed first. */
+  waitAll(withinMs = Infinity): boolean {
+    const deadline = performance.now() + withinMs;
     for (;;) {
       const done = Atomics.load(this.counters, DONE);
-      if (done >= this.count) return;
-      Atomics.wait(this.counters, DONE, done, 1000);
+      if (done >= this.count) return true;
+      const left = deadline - performance.now();
+      if (left <= 0) return false;
+      Atomics.wait(this.counters, DONE, done, Math.min(1000, left));
     }
   }
 

@@ -194,8 +194,12 @@ export class DataCopier {
   private copyShared(src: number, dst: number, share: (copy: SharedCopy) => void, req: CopyRequest): CopyOutcome {
     const ranges = SharedRanges.create(SHARE_CHUNK, req.size, SHARE_CHUNK);
     share({ state: ranges.state, src, dst });
-    ranges.work((start, length) => this.kernelRange(src, dst, start, length), () => this.isCancelled(req));
-    ranges.waitAll();
+    try {
+      ranges.work((start, length) => this.kernelRange(src, dst, start, length), () => this.isCancelled(req));
+    } finally {
+      // Even after a throw: no helper may still be writing once the caller closes dst.
+      ranges.waitAll();
+    }
     if (this.isCancelled(req)) return cancelled;
     if (ranges.errno) return { ok: false, stage: "copy", errno: ranges.errno };
     // A range met EOF early: the file shrank. Drop what later ranges wrote
