@@ -77,6 +77,46 @@ function flagFor(spec: OptionSpec): string {
   return letter ? `-${letter}` : `--${spec.name}`;
 }
 
+/**
+ * cp's long options that blit does not have. A prefix is matched against
+ * them too, so that one a cp user means for them (`--i` for --interactive)
+ * is refused rather than taken as one of blit's (--inplace).
+ */
+const CP_ONLY_OPTIONS = [
+  "attributes-only", "backup", "context", "copy-contents", "debug", "interactive", "link", "one-file-system",
+  "parents", "remove-destination", "strip-trailing-slashes", "suffix", "symbolic-link", "update",
+];
+
+/**
+ * A long option by its name or, as getopt_long allows, by a prefix that
+ * only one option has (`--recur`); `arg` is the whole argument, for messages.
+ */
+function longOption(name: string, arg: string): OptionSpec {
+  const exact = longOptions.get(name);
+  if (exact) return exact;
+  const known = [...longOptions.keys(), ...CP_ONLY_OPTIONS];
+  const candidates = name === "" ? [] : known.filter((option) => option.startsWith(name)).sort();
+  const only = candidates.length === 1 ? longOptions.get(candidates[0]!) : undefined;
+  if (only) return only;
+  if (candidates.length > 1) {
+    throw new UsageError(`option '${arg}' is ambiguous; possibilities: ${candidates.map((c) => `'--${c}'`).join(" ")}`);
+  }
+  throw new UsageError(`unrecognized option '${arg}'`);
+}
+
+/**
+ * One of `allowed`, named whole or, as cp's argmatch allows, by a prefix
+ * that only one of them has (`--sparse=al`).
+ */
+function argument<T extends string>(value: string, option: string, allowed: readonly T[]): T {
+  const exact = allowed.find((a) => a === value);
+  if (exact !== undefined) return exact;
+  const candidates = allowed.filter((a) => a.startsWith(value));
+  if (candidates.length === 1) return candidates[0]!;
+  const problem = candidates.length > 1 ? "ambiguous" : "invalid";
+  throw new UsageError(`${problem} argument ${quoteValue(value)} for '--${option}'\nValid arguments are: ${allowed.map((a) => `'${a}'`).join(", ")}`);
+}
+
 /** Checks every option against the table, getopt style; throws UsageError. */
 function scan(argv: string[]): { rewritten: string[]; seen: Seen[] } {
   const rewritten: string[] = [];
@@ -94,9 +134,8 @@ function scan(argv: string[]): { rewritten: string[]; seen: Seen[] } {
     }
     if (arg.startsWith("--")) {
       const eq = arg.indexOf("=");
-      const name = arg.slice(2, eq < 0 ? undefined : eq);
-      const spec = longOptions.get(name);
-      if (!spec) throw new UsageError(`unrecognized option '${arg.slice(0, eq < 0 ? undefined : eq)}'`);
+      const spec = longOption(arg.slice(2, eq < 0 ? undefined : eq), arg);
+      const name = spec.name;
       if (!spec.takesValue && eq >= 0) throw new UsageError(`option '--${name}' doesn't allow an argument`);
       let value = eq >= 0 ? arg.slice(eq + 1) : undefined;
       if (spec.takesValue && value === undefined && !spec.optionalValue) {
@@ -133,14 +172,14 @@ export type ParsedCommandLine =
 
 const PRESERVE_DEFAULT = "mode,ownership,timestamps";
 
+const ATTRIBUTES = ["mode", "ownership", "timestamps", "links", "context", "xattr", "all"] as const;
+
 function attributeList(value: string, option: string): (keyof Preserve)[] {
   const out: (keyof Preserve)[] = [];
   for (const item of value.split(",")) {
-    if (item === "all") out.push(...(Object.keys(PRESERVE_ALL) as (keyof Preserve)[]));
-    else if (item in PRESERVE_ALL) out.push(item as keyof Preserve);
-    else {
-      throw new UsageError(`invalid argument ${quoteValue(item)} for '--${option}'\nValid arguments are: 'mode', 'ownership', 'timestamps', 'links', 'context', 'xattr', 'all'`);
-    }
+    const attribute = argument(item, option, ATTRIBUTES);
+    if (attribute === "all") out.push(...(Object.keys(PRESERVE_ALL) as (keyof Preserve)[]));
+    else out.push(attribute);
   }
   return out;
 }
@@ -158,11 +197,6 @@ function size(text: string, option: string): number {
   const n = match ? Number(match[1]) * units[match[2]!.toUpperCase()]! : Number.NaN;
   if (!Number.isFinite(n) || n < 4096 || n > 2 ** 31) throw new UsageError(`invalid size ${quoteValue(text)} for '--${option}' (expected 4K to 2G)`);
   return n;
-}
-
-function oneOf<T extends string>(value: string, option: string, allowed: readonly T[]): T {
-  if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new UsageError(`invalid argument ${quoteValue(value)} for '--${option}'\nValid arguments are: ${allowed.map((a) => `'${a}'`).join(", ")}`);
 }
 
 export function parseCommandLine(argv: string[]): ParsedCommandLine {
@@ -214,7 +248,7 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
         keep(attributeList(PRESERVE_DEFAULT, "preserve"), true, true);
         break;
       case "preserve": {
-        const attrs = attributeList(value || PRESERVE_DEFAULT, "preserve");
+        const attrs = attributeList(value ?? PRESERVE_DEFAULT, "preserve");
         keep(attrs, true, true);
         if (attrs.includes("mode")) defaultModes = false;
         break;
@@ -226,10 +260,10 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
         break;
       }
       case "reflink":
-        reflink = value ? oneOf(value, "reflink", ["auto", "always", "never"] as const) : "always";
+        reflink = value === undefined ? "always" : argument(value, "reflink", ["auto", "always", "never"] as const);
         break;
       case "sparse":
-        sparse = oneOf(value ?? "", "sparse", ["auto", "always", "never"] as const);
+        sparse = argument(value ?? "", "sparse", ["auto", "always", "never"] as const);
         break;
     }
   }

@@ -4,6 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { BLIT, blit, run, sh, stats } from "./helpers/blit.ts";
 import { sandbox } from "./helpers/sandbox.ts";
+import { snapshot } from "./helpers/tree.ts";
 
 const pkg = JSON.parse(readFileSync(`${import.meta.dir}/../package.json`, "utf8")) as { version: string };
 
@@ -71,6 +72,44 @@ describe("usage errors exit 2 and say what was wrong", () => {
     const mine = firstLine('"$0"');
     expect(mine).toContain("i   n   v   a   l   i   d");
     expect(mine).toBe(firstLine("cp"));
+  });
+});
+
+// getopt_long and argmatch take any prefix that names one option or one value.
+describe("abbreviations, as cp takes them", () => {
+  // Each refused as cp refuses it: the first line of the message is cp's, byte for byte.
+  const LIKE_CP = [["--no-=x"], ["--ver"], ["--bogus=x"], ["--reflink=a"], ["--sparse="], ["--preserve="], ["--recur=x"], ["--preserve=m,q"]];
+  test.each(LIKE_CP)("%s is refused with cp's words", (option) => {
+    const firstLine = (command: string) =>
+      run(["sh", "-c", `LC_ALL=C ${command} '${option}' a b 2>&1 >/dev/null | head -n 1 | sed 's/^cp:/blit:/'`, BLIT], { cwd: sandbox("abbrev") }).stdout;
+    const mine = firstLine('"$0"');
+    expect(mine).toStartWith("blit: ");
+    expect(mine).toBe(firstLine("cp"));
+    expect(run(["sh", "-c", `exec "$0" '${option}' a b`, BLIT]).exitCode).toBe(2);
+  });
+
+  test("a tree copied with abbreviated options and values comes out as cp's", () => {
+    const root = sandbox("abbrev-copy");
+    sh("mkdir -p src/sub && printf one > src/sub/f && chmod 640 src/sub/f && touch -d '2001-02-03 04:05:06.789' src/sub/f src/sub && mkdir by-cp by-blit", root);
+    const args = ["--recur", "--no-clob", "--sparse=al", "--reflink=nev", "--preserve=m,t", "src", "dst"];
+    const theirs = run(["cp", ...args], { cwd: root });
+    expect(theirs.exitCode).toBe(0);
+    sh("mv dst by-cp/", root);
+    const mine = blit(args, { cwd: root });
+    expect(mine).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(snapshot(`${root}/dst`)).toEqual(snapshot(`${root}/by-cp/dst`));
+  });
+
+  // Prefixes are matched against cp's options that blit lacks too: a cp user's
+  // --i (--interactive) must not become blit's --inplace.
+  const REFUSED: [string, string][] = [
+    ["--i", "option '--i' is ambiguous; possibilities: '--inplace' '--interactive'"],
+    ["--st", "option '--st' is ambiguous; possibilities: '--stats' '--strip-trailing-slashes'"],
+    ["--u", "unrecognized option '--u'"],
+  ];
+  test.each(REFUSED)("%s is refused", (option, message) => {
+    const r = blit([option, "a", "b"], { cwd: sandbox("abbrev") });
+    expect(r).toEqual({ stdout: "", stderr: `blit: ${message}\nTry 'blit --help' for more information.\n`, exitCode: 2 });
   });
 });
 
