@@ -106,7 +106,8 @@ function longOption(name: string, arg: string): OptionSpec {
 
 /**
  * One of `allowed`, named whole or, as cp's argmatch allows, by a prefix
- * that only one of them has (`--sparse=al`).
+ * that only one of them has (`--sparse=al`). `allowed` is in cp's order,
+ * the order its message lists them in.
  */
 function argument<T extends string>(value: string, option: string, allowed: readonly T[]): T {
   const exact = allowed.find((a) => a === value);
@@ -114,7 +115,8 @@ function argument<T extends string>(value: string, option: string, allowed: read
   const candidates = allowed.filter((a) => a.startsWith(value));
   if (candidates.length === 1) return candidates[0]!;
   const problem = candidates.length > 1 ? "ambiguous" : "invalid";
-  throw new UsageError(`${problem} argument ${quoteValue(value)} for '--${option}'\nValid arguments are: ${allowed.map((a) => `'${a}'`).join(", ")}`);
+  const listed = allowed.map((a) => `\n  - '${a}'`).join("");
+  throw new UsageError(`${problem} argument ${quoteValue(value)} for '--${option}'\nValid arguments are:${listed}`);
 }
 
 /** Checks every option against the table, getopt style; throws UsageError. */
@@ -172,7 +174,7 @@ export type ParsedCommandLine =
 
 const PRESERVE_DEFAULT = "mode,ownership,timestamps";
 
-const ATTRIBUTES = ["mode", "ownership", "timestamps", "links", "context", "xattr", "all"] as const;
+const ATTRIBUTES = ["mode", "timestamps", "ownership", "links", "context", "xattr", "all"] as const;
 
 function attributeList(value: string, option: string): (keyof Preserve)[] {
   const out: (keyof Preserve)[] = [];
@@ -263,7 +265,7 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
         reflink = value === undefined ? "always" : argument(value, "reflink", ["auto", "always", "never"] as const);
         break;
       case "sparse":
-        sparse = argument(value ?? "", "sparse", ["auto", "always", "never"] as const);
+        sparse = argument(value ?? "", "sparse", ["never", "auto", "always"] as const);
         break;
     }
   }

@@ -28,7 +28,7 @@ describe("information", () => {
 const USAGE_ERRORS: [args: string[], message: string][] = [
   [["--bogus", "a", "b"], "unrecognized option '--bogus'"],
   [["-J", "a", "b"], "invalid option -- 'J'"],
-  [["--reflink=sometimes", "a", "b"], "invalid argument 'sometimes' for '--reflink'\nValid arguments are: 'auto', 'always', 'never'"],
+  [["--reflink=sometimes", "a", "b"], "invalid argument 'sometimes' for '--reflink'\nValid arguments are:\n  - 'auto'\n  - 'always'\n  - 'never'"],
   [["-j", "0", "a", "b"], "invalid number of jobs: '0' (expected 1 to 1024)"],
   [["--jobs=many", "a", "b"], "invalid number of jobs: 'many' (expected 1 to 1024)"],
   [["a", "b", "-j"], "option requires an argument -- 'j'"],
@@ -79,6 +79,15 @@ describe("usage errors exit 2 and say what was wrong", () => {
 describe("abbreviations, as cp takes them", () => {
   // Each refused as cp refuses it: the first line of the message is cp's, byte for byte.
   const LIKE_CP = [["--no-=x"], ["--ver"], ["--bogus=x"], ["--reflink=a"], ["--sparse="], ["--preserve="], ["--recur=x"], ["--preserve=m,q"]];
+  // A value refused: the whole message, with the valid values listed as cp lists them.
+  test.each([["--sparse=x"], ["--reflink=a"], ["--preserve=mode,q"], ["--no-preserve="]])("%s: the whole message is cp's", (option) => {
+    const message = (command: string) =>
+      run(["sh", "-c", `LC_ALL=C ${command} '${option}' a b 2>&1 >/dev/null | sed 's/^cp:/blit:/; s/'"'"'cp --help'"'"'/'"'"'blit --help'"'"'/'`, BLIT], { cwd: sandbox("abbrev") }).stdout;
+    const mine = message('"$0"');
+    expect(mine).toContain("Valid arguments are:\n  - '");
+    expect(mine).toBe(message("cp"));
+  });
+
   test.each(LIKE_CP)("%s is refused with cp's words", (option) => {
     const firstLine = (command: string) =>
       run(["sh", "-c", `LC_ALL=C ${command} '${option}' a b 2>&1 >/dev/null | head -n 1 | sed 's/^cp:/blit:/'`, BLIT], { cwd: sandbox("abbrev") }).stdout;

@@ -104,7 +104,7 @@ describe("sparse files", () => {
 
   test("--sparse=bogus is a usage error", () => {
     const r = blit(["--sparse=bogus", "a", "b"]);
-    expect(r.stderr).toBe("blit: invalid argument 'bogus' for '--sparse'\nValid arguments are: 'auto', 'always', 'never'\nTry 'blit --help' for more information.\n");
+    expect(r.stderr).toBe("blit: invalid argument 'bogus' for '--sparse'\nValid arguments are:\n  - 'never'\n  - 'auto'\n  - 'always'\nTry 'blit --help' for more information.\n");
     expect(r.exitCode).toBe(2);
   });
 });
