@@ -2,7 +2,7 @@
 // and which copy method blit will use there.
 
 import { availableParallelism } from "node:os";
-import { defineCommand, parseArgs } from "citty";
+import { defineCommand } from "citty";
 import { loadBackend, S_IFDIR, S_IFMT } from "../../ffi/index.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { log, say } from "../log.ts";
@@ -27,17 +27,28 @@ const METHOD_TEXT = {
   read_write: "read and write",
 } as const;
 
+/** Whether `arg` asks for help: -h, --help, or a prefix of it as getopt_long allows (--he). */
+const asksForHelp = (arg: string) => arg === "-h" || (arg.length > 2 && "--help".startsWith(arg));
+
 export async function runDoctor(argv: string[]): Promise<number> {
-  if (argv.some((arg) => arg.startsWith("-") && arg !== "-")) {
-    if (argv.includes("--help") || argv.includes("-h")) {
+  // Options as getopt reads them: "--" ends them, so a PATH may start with "-".
+  // Help, like cp's --help, answers as soon as it is read.
+  const operands: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") {
+      operands.push(...argv.slice(i + 1));
+      break;
+    }
+    if (asksForHelp(arg)) {
       say("Usage: blit doctor [PATH]\n\nShows what this machine and the filesystem of PATH (default: .) support,\nand which copy method blit will use there. It creates and removes two\nscratch files in PATH to find out.");
       return ExitCode.ok;
     }
-    return usageFailure(`doctor: unrecognized option '${argv.find((a) => a.startsWith("-"))}'`);
+    if (arg.startsWith("-") && arg !== "-") return usageFailure(`doctor: unrecognized option '${arg}'`);
+    operands.push(arg);
   }
-  if (argv.length > 1) return usageFailure(`doctor: extra operand ${quote(argv[1]!)}`);
-  const { path } = parseArgs(argv, doctorArgs);
-  const target = String(path);
+  if (operands.length > 1) return usageFailure(`doctor: extra operand ${quote(operands[1]!)}`);
+  const target = operands[0] ?? ".";
 
   const { backend, fallbackReason } = await loadBackend();
   const report = backend.report();

@@ -38,6 +38,18 @@ describe("blit doctor", () => {
     expect(r.stdout).toContain("method for files within this filesystem: unknown (not probed)");
   });
 
+  test("--he is --help, and after -- a PATH may start with '-'", () => {
+    const help = blit(["doctor", "--he"]);
+    expect(help.exitCode).toBe(0);
+    expect(help.stdout).toStartWith("Usage: blit doctor [PATH]\n");
+    const dir = sandbox("doctor-dash");
+    sh("mkdir ./-d", dir);
+    const dashed = blit(["doctor", "--", "-d"], { cwd: dir });
+    expect(dashed.stderr).toBe("");
+    expect(dashed.exitCode).toBe(0);
+    expect(dashed.stdout).toContain("filesystem of '-d': ext2/ext3/ext4");
+  });
+
   test("errors: a missing PATH, an unknown option", () => {
     expect(blit(["doctor", "/nonexistent"])).toEqual({
       stdout: expect.any(String),
