@@ -18,6 +18,9 @@ const RW_CHUNK = 1 << 20;
 /** copy_file_range per call: small enough to notice a cancel request soon. */
 const CFR_CHUNK = 64 << 20;
 const ZERO_BLOCK = 4096;
+const SEEK_END = 2;
+/** Times a trailing hole is looked at again while the file's end keeps moving. */
+const MAX_UNSETTLED = 8;
 const SEQUENTIAL_HINT = 1 << 20;
 const POSIX_FADV_SEQUENTIAL = 2;
 const POLLIN = 0x1;
@@ -252,22 +255,39 @@ export class DataCopier {
     return copied;
   }
 
-  /** Data extents only; holes are left as holes and the size set at the end. */
+  /**
+   * Data extents only; holes are left as holes. The size is set at the end to
+   * what was read or reported a hole, never to a size taken from stat: a
+   * sysfs file that says 4096 bytes and gives 23 is 23 bytes, and a file that
+   * grew after its last extent was read does not get zeros for its new bytes.
+   */
   private copyExtents(src: number, dst: number, req: CopyRequest): CopyOutcome {
     const { SEEK_DATA, SEEK_HOLE } = this.c;
     const skipZeros = req.sparse === "always";
     let method: CopyMethod | undefined;
     let useKernel = req.reflink !== "never" && !skipZeros;
     let bytes = 0;
+    /** Everything before this offset is in dst: bytes read, or a hole the source reported. */
     let pos = 0;
+    let unsettled = 0;
     for (;;) {
       if (this.isCancelled(req)) return cancelled;
       const data = this.shim.blit_lseek(src, pos, SEEK_DATA);
-      if (data === -E.ENXIO) break;
+      if (data === -E.ENXIO) {
+        const end = this.trailingHoleEnd(src, pos);
+        if (typeof end === "object") return end;
+        if (end === undefined && ++unsettled < MAX_UNSETTLED) continue;
+        // A file that keeps changing its end: keep only what was read.
+        pos = end ?? pos;
+        break;
+      }
       if (data < 0) {
         // No hole reporting here after all: copy the rest front to back.
-        if (pos === 0) return skipZeros ? this.finishSize(src, dst, this.rangeByReadWrite(src, dst, 0, Infinity, true, req), "read_write") : this.copyLinear(src, dst, req);
-        return { ok: false, stage: "read", errno: -data };
+        if (pos === 0 && !skipZeros) return this.copyLinear(src, dst, req);
+        if (pos > 0) return { ok: false, stage: "read", errno: -data };
+        const r = this.rangeByReadWrite(src, dst, 0, Infinity, true, req);
+        if (!r.ok) return r;
+        return this.endAt(dst, r.bytes, { ok: true, method: "read_write", bytes: r.bytes });
       }
       const hole = this.shim.blit_lseek(src, data, SEEK_HOLE);
       if (hole < 0) return { ok: false, stage: "read", errno: -hole };
@@ -289,22 +309,33 @@ export class DataCopier {
       }
       if (!r.ok) return r;
       bytes += r.bytes;
-      // Short of the hole: the file shrank (the next SEEK_DATA says so), or
-      // a read came back short before the end, and the rest is copied next.
-      if (r.eof || r.bytes === 0) break;
       pos = data + r.bytes;
+      // A read that gave nothing is the end, whatever SEEK_HOLE said (sysfs
+      // reports 4096 bytes of data for a file of 23). Short of the hole
+      // otherwise: a short read, and the rest is copied next time round.
+      if (r.eof || r.bytes === 0) break;
     }
-    return this.finishSize(src, dst, { ok: true, bytes, eof: true }, method ?? "read_write");
+    return this.endAt(dst, pos, { ok: true, method: method ?? "read_write", bytes });
   }
 
-  /** Sets dst's size to src's as it is now, which recreates a trailing hole. */
-  private finishSize(src: number, dst: number, r: RangeResult, method: CopyMethod): CopyOutcome {
-    if (!r.ok) return r;
-    const end = this.shim.blit_lseek(src, 0, 2 /* SEEK_END */);
+  /**
+   * The end of a trailing hole from `pos`: the size, if the source holds no
+   * data from pos to its end both before and after that size was read;
+   * undefined when it changed meanwhile (look again), or an outcome on error.
+   */
+  private trailingHoleEnd(src: number, pos: number): number | undefined | CopyOutcome {
+    const end = this.shim.blit_lseek(src, 0, SEEK_END);
     if (end < 0) return { ok: false, stage: "read", errno: -end };
-    const t = this.shim.blit_ftruncate(dst, end);
-    if (t < 0) return { ok: false, stage: "write", errno: -t };
-    return { ok: true, method, bytes: r.bytes };
+    if (end <= pos) return pos;
+    const again = this.shim.blit_lseek(src, pos, this.c.SEEK_DATA);
+    if (again !== -E.ENXIO) return again < 0 ? { ok: false, stage: "read", errno: -again } : undefined;
+    return this.shim.blit_lseek(src, 0, SEEK_END) === end ? end : undefined;
+  }
+
+  /** Sets dst's size: holes and skipped zero blocks at the end read back as zeros. */
+  private endAt(dst: number, size: number, outcome: CopyOutcome): CopyOutcome {
+    const t = this.shim.blit_ftruncate(dst, size);
+    return t < 0 ? { ok: false, stage: "write", errno: -t } : outcome;
   }
 
   /**

@@ -3,8 +3,10 @@
 // (--sparse=never); the copy never allocates more than cp's.
 
 import { describe, expect, test } from "bun:test";
-import { BLIT, blit, run, sh, stats } from "../helpers/blit.ts";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { BLIT, blit, ROOT, run, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
+import { testIf } from "../helpers/skip.ts";
 
 /** Data extents, allocation and a hash of the data, read with SEEK_DATA so 16 GiB of holes cost nothing. */
 function layout(path: string): { size: number; blocks: number; extents: [number, number][]; sha256: string } {
@@ -101,6 +103,44 @@ describe("sparse files", () => {
     expect(mine.blocks).toBe(0);
     expect(sh("head -c 100000 /dev/zero | cmp - by-blit && echo same", root)).toBe("same\n");
   });
+
+  // The size of a copy is what was read, never what stat or SEEK_END said.
+  for (const flags of [[], ["--sparse=always"]]) {
+    test(`a sparse file that grows after its last extent was read: the new bytes are copied, not zeros (${["blit", ...flags].join(" ")})`, () => {
+      const root = sandbox("sparse-grow");
+      // Another process appends at the worst moment: just before blit asks
+      // where the file ends (tests/helpers/grow-at-end.c).
+      sh(`gcc -shared -fPIC -O2 -Wall -Werror -o grow.so ${ROOT}/tests/helpers/grow-at-end.c -ldl`, root);
+      sh("printf A | dd of=sp bs=4096 count=1 conv=sync status=none && printf B | dd of=sp bs=4096 seek=8192 count=1 conv=sync status=none && truncate -s 64M sp", root);
+      const inode = sh("stat -c %i sp", root).trim();
+      const r = blit([...flags, "sp", "spd"], { cwd: root, env: { LD_PRELOAD: `${root}/grow.so`, BLIT_TEST_GROW_INODE: inode } });
+      expect(r.stderr).toBe("blit: warning: 'sp': file changed as we read it\n");
+      expect(r.stdout).toBe("");
+      expect(r.exitCode).toBe(0);
+      // The append happened (else this test could not fail), and was copied.
+      expect(layout(`${root}/sp`).size).toBe(64 * 2 ** 20 + 16384);
+      expect(sh("cmp sp spd && echo same", root)).toBe("same\n");
+    });
+  }
+
+  // sysfs says 4096 bytes and 0 blocks for a file of a few bytes: it looks
+  // sparse, and its size must come from the reads.
+  const SYSFS = ["/sys/kernel/mm/transparent_hugepage/enabled", "/sys/devices/system/cpu/online", "/sys/kernel/mm/transparent_hugepage/defrag"]
+    .filter((path) => existsSync(path) && statSync(path).size === 4096 && readFileSync(path).length < 4096);
+  const noSysfs = SYSFS.length === 0 ? "no sysfs file here reports 4096 bytes and holds fewer" : undefined;
+  for (const args of [["FILE", "out"], ["-rL", "links", "out"], ["-a", "FILE", "out"]]) {
+    testIf(noSysfs)(`sysfs files copy as cat reads them, not padded with NULs: blit ${args.join(" ")}`, () => {
+      const root = sandbox("sysfs");
+      for (const [i, path] of SYSFS.entries()) {
+        sh(`rm -rf links out && mkdir links && ln -s ${path} links/x && cat ${path} > expected`, root);
+        const r = blit(args.map((arg) => (arg === "FILE" ? path : arg)), { cwd: root });
+        expect(r.stderr).toBe("");
+        expect(r.exitCode).toBe(0);
+        const out = args[0] === "-rL" ? `${root}/out/x` : `${root}/out`;
+        expect([i, readFileSync(out).toString()]).toEqual([i, readFileSync(`${root}/expected`).toString()]);
+      }
+    });
+  }
 
   test("--sparse=bogus is a usage error", () => {
     const r = blit(["--sparse=bogus", "a", "b"]);
