@@ -103,6 +103,8 @@ export class PortableBackend implements Backend {
 
   private path(dir: number, name: Name): Buffer {
     const base = this.dirPath(dir);
+    // As openat(dir, ""): the empty name is no entry, not the directory itself.
+    if (name.length === 0) throw Object.assign(new Error("empty name"), { code: "ENOENT" });
     if (dir === CWD) return Buffer.from(name);
     // An absolute name stands alone, as with openat().
     if (name[0] === SEP) return Buffer.from(name);

@@ -39,6 +39,8 @@ type Stats = BigIntStats;
 const exact = (path: string) => Buffer.from(toBytes(path));
 
 function statOrCode(path: string, follow: boolean): Stats | string {
+  // What the kernel says of an empty path (Bun would throw a code of its own).
+  if (path === "") return "ENOENT";
   try {
     return follow ? statSync(exact(path), { bigint: true }) : lstatSync(exact(path), { bigint: true });
   } catch (err) {
@@ -98,6 +100,11 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   job.stream = !options.recursive && !srcIsDir && !srcStat.isFile() && !srcStat.isSymbolicLink();
   if (srcIsDir && !options.recursive) {
     plan.errors.push(`-r not specified; omitting directory ${quote(job.src)}`);
+    return false;
+  }
+  // An empty DEST names nothing: it is not "." and not "/" (cp's words).
+  if (job.dst === "") {
+    plan.errors.push(`cannot create ${srcIsDir ? "directory" : "regular file"} ${quote(job.dst)}: ${reason("ENOENT")}`);
     return false;
   }
   if (srcIsDir && isInside(job.dst, srcStat)) {
@@ -187,7 +194,10 @@ export function planCopy(options: CopyOptions, operands: string[]): Plan {
     }
     seenSources.add(src);
     // Joined, not normalised: "b/.." stays "b/.." in messages, as with cp.
-    const dst = intoDirectory ? `${target.replace(/\/+$/, "")}/${sourceBaseName(src)}` : target;
+    // A source named "a/.." goes into the target itself ("D/.", as cp
+    // names it), never into "D/..", which is outside the target.
+    const base = sourceBaseName(src);
+    const dst = intoDirectory ? `${target.replace(/\/+$/, "")}/${base === ".." ? "." : base}` : target;
     const earlier = createdBy.get(dst);
     if (earlier !== undefined) {
       plan.errors.push(`will not overwrite just-created ${quote(dst)} with ${quote(src)}`);

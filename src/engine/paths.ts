@@ -70,8 +70,13 @@ export function joinPath(parent: Uint8Array, name: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Splits a path into its directory and last component, as dirname/basename. */
+/**
+ * Splits a path into its directory and last component, as dirname/basename.
+ * An empty path stays empty on both sides, so that opening it fails as the
+ * kernel fails it (ENOENT), never becoming "/" or ".".
+ */
 export function splitPath(path: string): { dir: string; base: string } {
+  if (path === "") return { dir: "", base: "" };
   const trimmed = path.replace(/\/+$/, "");
   if (trimmed === "") return { dir: "/", base: "." };
   const slash = trimmed.lastIndexOf("/");

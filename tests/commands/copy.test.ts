@@ -3,6 +3,7 @@
 // that result must agree.
 
 import { describe, expect, test } from "bun:test";
+import { existsSync, rmSync } from "node:fs";
 import { blit, run, sh } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { snapshot } from "../helpers/tree.ts";
@@ -92,6 +93,23 @@ const CASES: Case[] = [
   { name: "same source twice", args: ["f", "f", "d"] },
   { name: "two sources with one name", args: ["f", "sub2/f", "d"] },
   { name: "-rL dangling symlink", setup: "rm src/fifo", args: ["-rL", "src", "out"] },
+  // Operand shapes: empty, "/", "..", repeated and trailing slashes, a leading "-".
+  { name: "empty SOURCE", args: ["", "out"] },
+  { name: "empty SOURCE into a directory", args: ["", "d"] },
+  { name: "empty SOURCE and DEST", args: ["", ""] },
+  { name: "empty DEST", args: ["f", ""] },
+  { name: "empty DEST with -T", args: ["-T", "f", ""] },
+  { name: "empty DEST among several sources", args: ["f", "", "d"] },
+  { name: "empty target directory", args: ["-t", "", "f"] },
+  { name: "empty target directory and SOURCE", args: ["-t", "", ""] },
+  { name: "/ without -r", args: ["/", "out"] },
+  { name: "a directory's .. goes into DEST itself, not DEST/..", args: ["-r", "src/sub/..", "d"] },
+  { name: "a directory's ../ with -a", args: ["-a", "src/sub/../", "d"], times: true, skipTimesOf: ["d"] },
+  { name: ".. into a directory inside it", args: ["-r", "..", "d"], refusedWhole: true },
+  { name: "repeated slashes on both operands", args: ["-r", "src//", "d//"] },
+  { name: "DEST named through /.", args: ["f", "d/."] },
+  { name: "target directory with a trailing slash", args: ["-t", "d/", "f"] },
+  { name: "SOURCE starting with - after --", setup: "printf q > ./-dash", args: ["--", "-dash", "d"] },
   { name: "-T with a third operand", args: ["-T", "f", "g", "d"], usage: true },
   { name: "missing destination operand", args: ["f"], usage: true },
   { name: "no operands", args: [], usage: true },
@@ -128,6 +146,27 @@ describe("blit agrees with cp", () => {
       expect(normalise(byBlit.stderr, "blit")).toEqual(normalise(byCp.stderr, "cp"));
       expect(byBlit.stdout).toBe(byCp.stdout);
       expect(byBlit.exitCode).toBe(c.usage ? 2 : byCp.exitCode);
+    });
+  }
+});
+
+// A regression here would write into the real root directory, so the tree
+// copied holds one file with a name nothing else uses, looked for there.
+describe("an empty DEST names nothing, not /", () => {
+  for (const args of [["-v", "-r"], ["-v", "-rT"], ["-a"]]) {
+    test(`blit ${args.join(" ")} SRC ''`, () => {
+      const root = sandbox("empty-dest");
+      const probe = `blit-empty-dest-probe-${process.pid}`;
+      sh(`mkdir src && printf x > src/${probe}`, root);
+      try {
+        const r = blit([...args, "src", ""], { cwd: root });
+        expect(r.stderr).toBe("blit: cannot create directory '': No such file or directory\n");
+        expect(r.stdout).toBe("");
+        expect(r.exitCode).toBe(1);
+        expect(existsSync(`/${probe}`)).toBe(false);
+      } finally {
+        rmSync(`/${probe}`, { force: true });
+      }
     });
   }
 });
