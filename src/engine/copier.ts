@@ -71,6 +71,8 @@ const FIFO_WAIT_MS = 100;
  */
 const SMALL_FILE = 1 << 20;
 const S_ISGID = 0o2000;
+/** Attempts at linking to a first copy that other runs keep replacing. */
+const LINK_TRIES = 4;
 const SLASH = 0x2f;
 const typeOf = (mode: number) => mode & S_IFMT;
 
@@ -250,7 +252,10 @@ export class Copier {
     const made = b.makeDir(e.dstDir, e.dstName, 0o700);
     if (made === 0) {
       created = true;
-    } else if (made === -E.EEXIST && !e.dstFresh) {
+    } else if (made === -E.EEXIST) {
+      // Joined, if it is a directory and not a symlink to one: also inside a
+      // directory this run made, where another run into the same DEST may
+      // have made it first.
       const existing = b.stat(e.dstDir, e.dstName, false);
       if (typeof existing !== "number" && typeOf(existing.mode) !== S_IFDIR) {
         b.close(srcFd);
@@ -800,8 +805,13 @@ export class Copier {
    * over what is there, so the replacement is atomic. Then its metadata.
    */
   private makeAndCommit(e: Entry, what: string, xattrs: Xattrs, mode: number | undefined, make: (name: Name) => number, count: () => void): boolean {
-    const name = e.dstFresh ? e.dstName : this.temps.next();
-    const made = make(name);
+    let name = e.dstFresh ? e.dstName : this.temps.next();
+    let made = make(name);
+    // Another run into the same DEST made it first: replaced as anywhere else.
+    if (made === -this.b.errno.EEXIST && name === e.dstName) {
+      name = this.temps.next();
+      made = make(name);
+    }
     if (made < 0) {
       this.report.fail(`cannot create ${what} ${quote(e.dstPath)}: ${this.why(-made)}`);
       return false;
@@ -885,11 +895,27 @@ export class Copier {
         if (dir < 0) return dir;
         opened.push(dir);
       }
-      const name = e.dstFresh ? e.dstName : this.temps.next();
-      const r = b.makeLink(dir, last, e.dstDir, name);
+      // linkat() fails with ENOENT when the inode it found lost its last name
+      // meanwhile: another run into the same DEST renamed its copy over the
+      // target, which names that copy now. Linked again, to it.
+      const link = (name: Name) => {
+        let r = b.makeLink(dir, last, e.dstDir, name);
+        for (let tries = 1; r === -b.errno.ENOENT && tries < LINK_TRIES; tries++) r = b.makeLink(dir, last, e.dstDir, name);
+        return r;
+      };
+      let name = e.dstFresh ? e.dstName : this.temps.next();
+      let r = link(name);
+      // Another run into the same DEST made it first: replaced as anywhere else.
+      if (r === -b.errno.EEXIST && name === e.dstName) {
+        name = this.temps.next();
+        r = link(name);
+      }
       if (r < 0 || name === e.dstName) return r;
       const renamed = b.rename(e.dstDir, name, e.dstDir, e.dstName, !this.o.noClobber);
-      if (renamed < 0) b.remove(e.dstDir, name, false);
+      // Also after a success: rename() does nothing when both names are
+      // already links to one inode (another run into the same DEST linked
+      // to this copy first), and the temporary name would stay.
+      b.remove(e.dstDir, name, false);
       return renamed;
     } finally {
       for (const fd of opened) b.close(fd);
