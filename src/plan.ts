@@ -88,6 +88,37 @@ function isInside(dst: string, srcStat: Stats): boolean {
   }
 }
 
+/** True when both paths name one directory entry: the same name in the same directory. */
+function sameEntry(a: string, b: string): boolean {
+  const x = splitPath(a);
+  const y = splitPath(b);
+  if (x.base !== y.base) return false;
+  const dirA = statOrCode(x.dir, true);
+  const dirB = statOrCode(y.dir, true);
+  return typeof dirA !== "string" && typeof dirB !== "string" && sameInode(dirA, dirB);
+}
+
+/**
+ * cp's same-file rule when SOURCE itself is not followed (-P, -d, -r), as
+ * coreutils' same_file_ok has it: a symlink and the file it names are the
+ * same file, and so is one entry twice; two symlinks to one file are not (the
+ * link is copied), and two names of one symlink inode leave nothing to do.
+ * A file is written through a symlink DEST, so DEST is followed unless
+ * SOURCE is a symlink too.
+ */
+function sameUnfollowed(job: CopyJob, srcStat: Stats): "same" | "nothing" | "different" {
+  const srcIsLink = srcStat.isSymbolicLink();
+  const dstEntry = statOrCode(job.dst, !srcIsLink);
+  if (typeof dstEntry === "string") return "different";
+  if (srcIsLink && dstEntry.isSymbolicLink()) {
+    if (sameEntry(job.src, job.dst)) return "same";
+    return sameInode(srcStat, dstEntry) ? "nothing" : "different";
+  }
+  const srcTarget = srcIsLink ? statOrCode(job.src, true) : srcStat;
+  if (typeof srcTarget === "string") return "different";
+  return sameInode(srcTarget, dstEntry) ? "same" : "different";
+}
+
 function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   const srcStat = statOrCode(job.src, job.followSrc);
   if (typeof srcStat === "string") {
@@ -119,15 +150,13 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
     }
     return true;
   }
-  // As cp: a symlink naming its own destination counts as the same file too.
-  const srcTarget = job.followSrc ? srcStat : statOrCode(job.src, true);
-  const dstEntry = statOrCode(job.dst, false);
-  const same = (typeof srcTarget !== "string" && sameInode(srcTarget, dstStat)) ||
-    (typeof dstEntry !== "string" && sameInode(srcStat, dstEntry));
-  if (same) {
+  const same = job.followSrc ? (sameInode(srcStat, dstStat) ? "same" : "different") : sameUnfollowed(job, srcStat);
+  if (same === "same") {
     plan.errors.push(`${quote(job.src)} and ${quote(job.dst)} are the same file`);
     return false;
   }
+  // Two names of one symlink: the copy would be what is there already.
+  if (same === "nothing") return false;
   // `blit log /dev/stdout`, `blit f /dev/null`: cp writes into a device or a
   // fifo named as DEST (through symlinks too) instead of replacing it.
   job.into = !srcIsDir && (srcStat.isFile() || job.stream === true) && !dstStat.isFile() && !dstStat.isDirectory();

@@ -275,7 +275,8 @@ export class Copier {
       return NONE;
     }
     this.report.counts.directories++;
-    this.listed(e);
+    // As cp -v: a directory that was there already is not listed.
+    if (created) this.listed(e);
     if (!created) this.removeLeftovers(dstFd, false);
 
     const finish: DirFinish = { srcFd, dstFd, stat, created, dstPath: e.dstPath, incomplete: false };
@@ -461,7 +462,7 @@ export class Copier {
   private readsWhole(e: Entry): boolean {
     const o = this.o;
     return typeOf(e.stat.mode) === S_IFREG && e.stat.size <= SMALL_FILE && e.dstFresh && !o.inplace &&
-      !(o.preserve.links && e.stat.nlink > 1) && o.reflink !== "always" &&
+      !this.linkable(e) && o.reflink !== "always" &&
       (o.reflink === "never" || this.b.cloneUnsupported(e.stat.dev, e.dstDev)) &&
       // Fewer blocks than bytes: holes to keep, the extent path's job.
       !(o.sparse !== "never" && e.stat.blocks * 512 < e.stat.size);
@@ -539,6 +540,16 @@ export class Copier {
 
   // ------------------------------------------------------------ everything else
 
+  /**
+   * Whether e may share its inode with another entry of the copy, which
+   * --preserve=links then links to it: it has other names, or it was reached
+   * by following a symlink (-L, or an operand under -H or without -r), which
+   * can lead to one file twice. cp remembers the same files.
+   */
+  private linkable(e: Entry): boolean {
+    return this.o.preserve.links && (e.stat.nlink > 1 || e.follow);
+  }
+
   /** Checks what is at the destination, claims hard-link groups, then copies. */
   private copyNonDirectory(e: Entry, waitingLinks: [Entry, number][]): void {
     const b = this.b;
@@ -572,11 +583,11 @@ export class Copier {
       }
     }
     // Linked with another operand, maybe: that is for the workers and their link table.
-    if (this.inline && this.o.preserve.links && e.stat.nlink > 1) {
+    if (this.inline && this.linkable(e)) {
       this.handBack();
       return;
     }
-    if (this.o.preserve.links && e.stat.nlink > 1 && this.links) {
+    if (this.linkable(e) && this.links) {
       const claim = this.links.claim(e.stat.dev, e.stat.ino);
       if (claim && !claim.first) {
         waitingLinks.push([e, claim.slot]);

@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, rmSync } from "node:fs";
 import { blit, run, sh } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
-import { snapshot } from "../helpers/tree.ts";
+import { snapshot, tree } from "../helpers/tree.ts";
 
 const FIXTURE = `
 mkdir -p src/sub/deep d empty
@@ -110,6 +110,20 @@ const CASES: Case[] = [
   { name: "DEST named through /.", args: ["f", "d/."] },
   { name: "target directory with a trailing slash", args: ["-t", "d/", "f"] },
   { name: "SOURCE starting with - after --", setup: "printf q > ./-dash", args: ["--", "-dash", "d"] },
+  // The same file, or not, when SOURCE is not followed (cp's same_file_ok).
+  { name: "-d two symlinks to one file: the link is copied", setup: "ln -s a src/rel-link2", args: ["-d", "src/rel-link", "src/rel-link2"] },
+  { name: "-P two symlinks to one file", setup: "ln -s a src/rel-link2", args: ["-P", "src/rel-link", "src/rel-link2"] },
+  { name: "-d two names of one symlink: nothing to do", setup: "ln src/rel-link src/link-name", args: ["-d", "src/rel-link", "src/link-name"] },
+  { name: "-d a symlink onto itself", args: ["-d", "src/rel-link", "src/rel-link"] },
+  { name: "-P a symlink onto the file it names", args: ["-P", "src/rel-link", "src/a"] },
+  { name: "-d a file onto a symlink to it", args: ["-d", "src/a", "src/rel-link"] },
+  { name: "-d a file onto another name of it", setup: "ln src/a src/a-name", args: ["-d", "src/a", "src/a-name"] },
+  { name: "-P a symlink onto the symlink it names", setup: "ln -s rel-link src/link-link", args: ["-P", "src/link-link", "src/rel-link"] },
+  { name: "-H two symlinks to one file are the same file", setup: "ln -s a src/rel-link2", args: ["-H", "src/rel-link", "src/rel-link2"] },
+  // --preserve=links also links files reached through symlinks that are followed.
+  { name: "--preserve=links -R -H: a file and a symlink operand to it become one inode", args: ["--preserve=links", "-R", "-H", "src/a", "src/rel-link", "d"] },
+  { name: "--preserve=links without -r: two operands naming one file", args: ["--preserve=links", "src/a", "src/rel-link", "d"] },
+  { name: "-a -L: a file and a symlink to it in the tree become one inode", setup: "rm src/fifo src/dangling", args: ["-a", "-L", "src", "out"], times: true, skipTimesOf: ["out/dir-link", "out/rel-link", "out/abs-link"] },
   { name: "-T with a third operand", args: ["-T", "f", "g", "d"], usage: true },
   { name: "missing destination operand", args: ["f"], usage: true },
   { name: "no operands", args: [], usage: true },
@@ -141,7 +155,7 @@ describe("blit agrees with cp", () => {
         expect(snapshot(`${root}/mine`, { times: true })).toEqual(before);
       } else {
         const options = { times: c.times, skipTimesOf: c.skipTimesOf };
-        expect(snapshot(`${root}/mine`, options)).toEqual(snapshot(`${root}/ref`, options));
+        expect(tree(`${root}/mine`, options)).toEqual(tree(`${root}/ref`, options));
       }
       expect(normalise(byBlit.stderr, "blit")).toEqual(normalise(byCp.stderr, "cp"));
       expect(byBlit.stdout).toBe(byCp.stdout);
@@ -167,6 +181,27 @@ describe("an empty DEST names nothing, not /", () => {
       } finally {
         rmSync(`/${probe}`, { force: true });
       }
+    });
+  }
+});
+
+// Workers list in any order: the lines are compared as sets.
+describe("-v lists what it creates, as cp -v", () => {
+  const VERBOSE: { name: string; setup: string; args: string[] }[] = [
+    { name: "a directory that exists in DEST is not listed", setup: "mkdir -p A/sub B/A && printf x > A/f", args: ["-av", "A", "B"] },
+    { name: "a new tree is listed whole", setup: "mkdir -p A/sub B && printf x > A/sub/f", args: ["-rv", "A", "B"] },
+    { name: "a directory's .. into DEST: DEST itself is not listed", setup: "mkdir -p A/sub B && printf x > A/f", args: ["-rv", "A/sub/..", "B"] },
+  ];
+  for (const c of VERBOSE) {
+    test(c.name, () => {
+      const root = sandbox("verbose");
+      sh(`mkdir ref mine && cd ref && ${c.setup} && cd ../mine && ${c.setup}`, root);
+      const byCp = run(["cp", ...c.args], { cwd: `${root}/ref` });
+      const byBlit = blit(c.args, { cwd: `${root}/mine` });
+      expect(byBlit.stdout.split("\n").sort()).toEqual(byCp.stdout.split("\n").sort());
+      expect(byBlit.stderr).toBe(byCp.stderr);
+      expect(byBlit.exitCode).toBe(byCp.exitCode);
+      expect(tree(`${root}/mine`)).toEqual(tree(`${root}/ref`));
     });
   }
 });
