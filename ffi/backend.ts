@@ -224,7 +224,8 @@ export interface Backend {
 
   readLink(dir: number, name: Name): Uint8Array | number;
   makeSymlink(target: Uint8Array, dir: number, name: Name): number;
-  makeLink(fromDir: number, fromName: Name, toDir: number, toName: Name): number;
+  /** A hard link to fromName; with `follow`, to what fromName names if it is a symlink (-l through symlinks). */
+  makeLink(fromDir: number, fromName: Name, toDir: number, toName: Name, follow?: boolean): number;
   makeNode(dir: number, name: Name, mode: number, rdevMajor: number, rdevMinor: number): number;
   /** Renames; with replace false, fails with EEXIST rather than replace. */
   rename(fromDir: number, fromName: Name, toDir: number, toName: Name, replace: boolean): number;

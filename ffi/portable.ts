@@ -300,8 +300,11 @@ export class PortableBackend implements Backend {
     return attempt(() => fs.symlinkSync(Buffer.from(target), this.path(dir, name)));
   }
 
-  makeLink(fromDir: number, fromName: Name, toDir: number, toName: Name): number {
-    return attempt(() => fs.linkSync(this.path(fromDir, fromName), this.path(toDir, toName)));
+  makeLink(fromDir: number, fromName: Name, toDir: number, toName: Name, follow = false): number {
+    return attempt(() => {
+      const from = this.path(fromDir, fromName);
+      fs.linkSync(follow ? fs.realpathSync(from, { encoding: "buffer" }) : from, this.path(toDir, toName));
+    });
   }
 
   makeNode(): number {

@@ -26,6 +26,11 @@ export const copyArgs = {
   "fail-fast": { type: "boolean", description: "Stop at the first error instead of copying the rest" },
   "target-directory": { type: "string", alias: ["t"], valueHint: "DIR", description: "Copy every SOURCE into DIR" },
   "no-target-directory": { type: "boolean", alias: ["T"], description: "Treat DEST as a normal file, even if it is a directory" },
+  link: { type: "boolean", alias: ["l"], description: "Hard link files instead of copying them (directories are made)" },
+  "symbolic-link": { type: "boolean", alias: ["s"], description: "Make symbolic links instead of copying (a relative SOURCE only into the current directory)" },
+  "remove-destination": { type: "boolean", description: "Remove each existing destination file before copying (a device, fifo or symlink DEST is replaced, not written into)" },
+  "one-file-system": { type: "boolean", alias: ["x"], description: "Stay on this file system: directories on others are made empty, not entered" },
+  "strip-trailing-slashes": { type: "boolean", description: "Remove trailing slashes from each SOURCE" },
   jobs: { type: "string", alias: ["j"], valueHint: "N", description: "Copy with N workers (default: number of CPUs)" },
   "queue-depth": { type: "string", valueHint: "N", description: "io_uring operations each worker keeps in flight (default 128)" },
   "max-in-flight": { type: "string", valueHint: "N", description: "Small files each worker reads at once (default 128)" },
@@ -83,8 +88,8 @@ function flagFor(spec: OptionSpec): string {
  * is refused rather than taken as one of blit's (--inplace).
  */
 const CP_ONLY_OPTIONS = [
-  "attributes-only", "backup", "context", "copy-contents", "debug", "interactive", "link", "one-file-system",
-  "parents", "remove-destination", "strip-trailing-slashes", "suffix", "symbolic-link", "update",
+  "attributes-only", "backup", "context", "copy-contents", "debug", "interactive",
+  "parents", "suffix", "update",
 ];
 
 /**
@@ -290,9 +295,13 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
     throw new UsageError("cannot combine --target-directory (-t) and --no-target-directory (-T)");
   }
 
+  const link = Boolean(args.link);
+  const symbolicLink = Boolean(args["symbolic-link"]);
+  if (link && symbolicLink) throw new UsageError("cannot make both hard and symbolic links");
   const options: CopyOptions = {
     recursive,
-    dereference: dereference ?? (recursive ? "never" : "always"),
+    // As cp: -r alone copies symlinks as they are, -r with -l links what they name.
+    dereference: dereference ?? (recursive && !link ? "never" : "always"),
     preserve,
     require,
     defaultModes,
@@ -309,6 +318,11 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
     tuning,
     targetDirectory,
     noTargetDirectory,
+    link,
+    symbolicLink,
+    removeDestination: Boolean(args["remove-destination"]),
+    oneFileSystem: Boolean(args["one-file-system"]),
+    stripTrailingSlashes: Boolean(args["strip-trailing-slashes"]),
   };
   return { kind: "copy", options, operands };
 }

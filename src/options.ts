@@ -43,6 +43,16 @@ export interface CopyOptions {
   tuning: Tuning;
   targetDirectory: string | undefined;
   noTargetDirectory: boolean;
+  /** -l: hard link each non-directory instead of copying it. */
+  link: boolean;
+  /** -s: make a symbolic link to each non-directory instead of copying it. */
+  symbolicLink: boolean;
+  /** --remove-destination: an existing DEST is removed and made anew, never written into; what stays of it (mode) does not. */
+  removeDestination: boolean;
+  /** -x: directories on another file system than their parent's are made, not entered. */
+  oneFileSystem: boolean;
+  /** --strip-trailing-slashes: each SOURCE copied into a directory loses its trailing slashes ("/" stays "/"). */
+  stripTrailingSlashes: boolean;
 }
 
 /** How much each worker keeps in flight. */
@@ -68,6 +78,14 @@ export interface EngineOptions {
   reflink: Reflink;
   sparse: Sparse;
   inplace: boolean;
+  /** -l: each non-directory becomes a hard link to its source (followed when `follow`), nothing set on it. */
+  link: boolean;
+  /** -s: each non-directory becomes a symlink to its source's name as given (a relative one only in the current directory). */
+  symbolicLink: boolean;
+  /** --remove-destination: an existing file is replaced whatever it is (its mode is not kept), not written into. */
+  removeDestination: boolean;
+  /** -x: a directory on another file system than the one it is listed in is made, not entered. */
+  oneFileSystem: boolean;
   /** Without -r a fifo or a device is read like a file, as cp does; with -r it is made anew. */
   readSpecialFiles: boolean;
   verbose: boolean;

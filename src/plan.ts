@@ -119,6 +119,22 @@ function sameUnfollowed(job: CopyJob, srcStat: Stats): "same" | "nothing" | "dif
   return sameInode(srcTarget, dstEntry) ? "same" : "different";
 }
 
+/**
+ * With --remove-destination or -s, cp's same_file_ok lets DEST go when it is
+ * a symlink, and with --remove-destination (`otherNames`) also when it is
+ * another name of SOURCE's inode: it is removed, not written through, so
+ * SOURCE survives.
+ */
+function removable(job: CopyJob, srcStat: Stats, otherNames: boolean): boolean {
+  const dstLink = statOrCode(job.dst, false);
+  if (typeof dstLink === "string") return false;
+  // Two symlinks, not followed: same_file_ok's rules for them come first.
+  if (!job.followSrc && srcStat.isSymbolicLink() && dstLink.isSymbolicLink()) return false;
+  if (dstLink.isSymbolicLink()) return true;
+  const srcLink = statOrCode(job.src, false);
+  return otherNames && typeof srcLink !== "string" && sameInode(srcLink, dstLink) && dstLink.nlink > 1n && !sameEntry(job.src, job.dst);
+}
+
 function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   const srcStat = statOrCode(job.src, job.followSrc);
   if (typeof srcStat === "string") {
@@ -138,6 +154,12 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
     plan.errors.push(`cannot create ${srcIsDir ? "directory" : "regular file"} ${quote(job.dst)}: ${reason("ENOENT")}`);
     return false;
   }
+  // A directory onto itself is the same file to cp, not one copied into itself; with -l, nothing to do.
+  const dstDir = srcIsDir ? statOrCode(job.dst, true) : undefined;
+  if (dstDir !== undefined && typeof dstDir !== "string" && dstDir.isDirectory() && sameInode(dstDir, srcStat)) {
+    if (!options.link) plan.errors.push(`${quote(job.src)} and ${quote(job.dst)} are the same file`);
+    return false;
+  }
   if (srcIsDir && isInside(job.dst, srcStat)) {
     plan.errors.push(`cannot copy a directory, ${quote(job.src)}, into itself, ${quote(job.dst)}`);
     return false;
@@ -150,7 +172,10 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
     }
     return true;
   }
-  const same = job.followSrc ? (sameInode(srcStat, dstStat) ? "same" : "different") : sameUnfollowed(job, srcStat);
+  // -l: a DEST that is SOURCE's inode already is left as it is (by the workers), as cp does.
+  const same = options.link || ((options.removeDestination || options.symbolicLink) && removable(job, srcStat, options.removeDestination))
+    ? "different"
+    : job.followSrc ? (sameInode(srcStat, dstStat) ? "same" : "different") : sameUnfollowed(job, srcStat);
   if (same === "same") {
     plan.errors.push(`${quote(job.src)} and ${quote(job.dst)} are the same file`);
     return false;
@@ -159,7 +184,7 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   if (same === "nothing") return false;
   // `blit log /dev/stdout`, `blit f /dev/null`: cp writes into a device or a
   // fifo named as DEST (through symlinks too) instead of replacing it.
-  job.into = !srcIsDir && (srcStat.isFile() || job.stream === true) && !dstStat.isFile() && !dstStat.isDirectory();
+  job.into = !options.removeDestination && !options.link && !options.symbolicLink && !srcIsDir && (srcStat.isFile() || job.stream === true) && !dstStat.isFile() && !dstStat.isDirectory();
   if (srcIsDir && !dstStat.isDirectory()) {
     plan.errors.push(`cannot overwrite non-directory ${quote(job.dst)} with directory ${quote(job.src)}`);
     return false;
@@ -169,6 +194,12 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
     return false;
   }
   return true;
+}
+
+/** gnulib's strip_trailing_slashes: "a/b//" gives "a/b", "//" gives "/", "" stays "". */
+function stripTrailingSlashes(path: string): string {
+  const stripped = path.replace(/\/+$/, "");
+  return stripped === "" && path !== "" ? "/" : stripped;
 }
 
 function followsOnCommandLine(options: CopyOptions): boolean {
@@ -216,9 +247,14 @@ export function planCopy(options: CopyOptions, operands: string[]): Plan {
   const followSrc = followsOnCommandLine(options);
   const seenSources = new Set<string>();
   const createdBy = new Map<string, string>();
-  for (const src of sources) {
+  for (const operand of sources) {
+    // As cp: only a SOURCE copied into a directory loses its trailing slashes.
+    const src = options.stripTrailingSlashes && intoDirectory ? stripTrailingSlashes(operand) : operand;
     if (seenSources.has(src) && intoDirectory) {
-      plan.warnings.push(`source file ${quote(src)} specified more than once`);
+      const st = statOrCode(src, followSrc);
+      const isDir = typeof st !== "string" && st.isDirectory();
+      if (isDir && !options.recursive) plan.errors.push(`-r not specified; omitting directory ${quote(src)}`);
+      else plan.warnings.push(`source ${isDir ? "directory" : "file"} ${quote(src)} specified more than once`);
       continue;
     }
     seenSources.add(src);

@@ -89,3 +89,12 @@ export function quoteValue(value: string): string {
   }
   return `${out}'`;
 }
+
+/** Bytes a name may hold and be shown bare by quotef (shell-escape style); `#` and `~` not first. */
+const BARE = /^[A-Za-z0-9%+,\-./:@_\]{}][A-Za-z0-9%+,\-./:@_\]{}#~]*$/;
+
+/** A name as coreutils' quotef shows it (cp -s's messages): bare when a shell would take it so, else as quote(). */
+export function quoteIfNeeded(name: Uint8Array | string): string {
+  const text = typeof name === "string" ? name : Buffer.from(name).toString("latin1");
+  return BARE.test(text) ? text : quote(name);
+}

@@ -18,7 +18,7 @@ describe("information", () => {
     const r = blit(["--help"]);
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toBe("");
-    for (const text of ["Usage:", "blit doctor [PATH]", "-a, --archive", "-r, -R, --recursive", "-n, --no-clobber", "--reflink[=WHEN]", "-j, --jobs=N", "Examples:", "Exit status:", "  2    the command line was wrong", "  24   everything else was copied"]) {
+    for (const text of ["Usage:", "blit doctor [PATH]", "-a, --archive", "-r, -R, --recursive", "-n, --no-clobber", "--reflink[=WHEN]", "-l, --link", "-s, --symbolic-link", "--remove-destination", "-x, --one-file-system", "--strip-trailing-slashes", "-j, --jobs=N", "Examples:", "Exit status:", "  2    the command line was wrong", "  24   everything else was copied"]) {
       expect(r.stdout).toContain(text);
     }
     expect(r.stdout).not.toContain("\u001b[");
@@ -36,6 +36,8 @@ const USAGE_ERRORS: [args: string[], message: string][] = [
   [["-t", "d", "-T", "a"], "cannot combine --target-directory (-t) and --no-target-directory (-T)"],
   [["a"], "missing destination file operand after 'a'"],
   [[], "missing file operand"],
+  [["-l", "-s", "a", "b"], "cannot make both hard and symbolic links"],
+  [["--symbolic", "--link", "a", "b"], "cannot make both hard and symbolic links"],
 ];
 
 describe("usage errors exit 2 and say what was wrong", () => {
@@ -78,7 +80,7 @@ describe("usage errors exit 2 and say what was wrong", () => {
 // getopt_long and argmatch take any prefix that names one option or one value.
 describe("abbreviations, as cp takes them", () => {
   // Each refused as cp refuses it: the first line of the message is cp's, byte for byte.
-  const LIKE_CP = [["--no-=x"], ["--ver"], ["--bogus=x"], ["--reflink=a"], ["--sparse="], ["--preserve="], ["--recur=x"], ["--preserve=m,q"]];
+  const LIKE_CP = [["--no-=x"], ["--ver"], ["--bogus=x"], ["--reflink=a"], ["--sparse="], ["--preserve="], ["--recur=x"], ["--preserve=m,q"], ["--li=x"], ["--sym=x"], ["--one=x"], ["--strip=x"], ["--remove=x"]];
   // A value refused: the whole message, with the valid values listed as cp lists them.
   test.each([["--sparse=x"], ["--reflink=a"], ["--preserve=mode,q"], ["--no-preserve="]])("%s: the whole message is cp's", (option) => {
     const message = (command: string) =>

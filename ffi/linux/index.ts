@@ -345,8 +345,8 @@ export class LinuxBackend implements Backend {
     return this.shim.blit_symlinkat(this.cstr(target, 1), dir, this.cstr(name, 0));
   }
 
-  makeLink(fromDir: number, fromName: Name, toDir: number, toName: Name): number {
-    return this.shim.blit_linkat(fromDir, this.cstr(fromName, 0), toDir, this.cstr(toName, 1), 0);
+  makeLink(fromDir: number, fromName: Name, toDir: number, toName: Name, follow = false): number {
+    return this.shim.blit_linkat(fromDir, this.cstr(fromName, 0), toDir, this.cstr(toName, 1), follow ? this.c.AT_SYMLINK_FOLLOW : 0);
   }
 
   makeNode(dir: number, name: Name, mode: number, rdevMajor: number, rdevMinor: number): number {

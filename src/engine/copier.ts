@@ -21,7 +21,7 @@ import {
   S_IFSOCK,
 } from "../../ffi/index.ts";
 import type { EngineOptions } from "../options.ts";
-import { quote } from "../quote.ts";
+import { quote, quoteIfNeeded } from "../quote.ts";
 import type { LinkTable, LinkTarget } from "./links.ts";
 import type { ChildWork, DirFinish, DirWork, FilesWork, JobWork } from "./messages.ts";
 import { MetadataWriter, type Xattrs } from "./metadata.ts";
@@ -53,6 +53,8 @@ interface Place {
 /** An entry to copy, with what it was when listed. */
 interface Entry extends Place {
   stat: Stat;
+  /** --remove-destination found something under its name: -v says "removed" before listing it, as cp. */
+  removes?: boolean;
 }
 
 export interface DirResult {
@@ -75,6 +77,7 @@ const S_ISGID = 0o2000;
 const LINK_TRIES = 4;
 const SLASH = 0x2f;
 const typeOf = (mode: number) => mode & S_IFMT;
+const DOT = new Uint8Array([0x2e]);
 
 export class Copier {
   readonly report = new Reporter();
@@ -115,8 +118,10 @@ export class Copier {
     return this.b.strerror(errno);
   }
 
-  private listed(e: Place): void {
-    if (this.o.verbose) this.report.list(`${quote(e.srcPath)} -> ${quote(e.dstPath)}`);
+  private listed(e: Place & { removes?: boolean }): void {
+    if (!this.o.verbose) return;
+    if (e.removes) this.report.list(`removed ${quote(e.dstPath)}`);
+    this.report.list(`${quote(e.srcPath)} -> ${quote(e.dstPath)}`);
   }
 
   /** A source entry that was listed and then disappeared: rsync's "vanished". */
@@ -219,7 +224,7 @@ export class Copier {
    * (`expect`), creates or reuses the destination, copies the entries that
    * are not directories and returns the ones that are, for the pool.
    */
-  private copyDirectory(e: Place, expect: { dev: number; ino: bigint } | undefined, ancestors: string[] | undefined): DirResult {
+  private copyDirectory(e: Place, expect: { dev: number; ino: bigint } | undefined, ancestors: string[] | undefined, descend = true): DirResult {
     const b = this.b;
     const E = b.errno;
     const srcFd = b.openDir(e.srcDir, e.srcName, e.follow);
@@ -308,7 +313,7 @@ export class Copier {
     // The listing comes a chunk at a time. Each chunk is copied here, or, when
     // other workers wait with nothing queued, handed to them: one large
     // directory does not leave CPUs idle.
-    for (let chunk = 0; ; chunk++) {
+    for (let chunk = 0; descend; chunk++) {
       const entries = b.readDir(srcFd);
       if (typeof entries === "number") {
         // ENOENT: the directory was removed while we read it.
@@ -370,6 +375,12 @@ export class Copier {
   private copyEntries(l: FilesWork, names: Uint8Array[], children: ChildWork[], waitingLinks: [Entry, number][]): void {
     const stats = this.b.statMany(l.srcFd, names, l.follow);
     const small: Entry[] = [];
+    // -x: the device of the directory listed; a directory on another one is made, not entered.
+    let listedDev: number | undefined;
+    if (this.o.oneFileSystem) {
+      const st = this.b.fstat(l.srcFd);
+      if (typeof st !== "number") listedDev = st.dev;
+    }
     for (let i = 0; i < names.length; i++) {
       const name = names[i]!;
       const childStat = stats[i]!;
@@ -392,6 +403,12 @@ export class Copier {
         continue;
       }
       if (typeOf(childStat.mode) === S_IFDIR) {
+        if (listedDev !== undefined && childStat.dev !== listedDev) {
+          // As cp -x: a mount point is copied as an empty directory, with its metadata.
+          const mountPoint = this.copyDirectory(child, { dev: childStat.dev, ino: childStat.ino }, l.ancestors, false);
+          if (mountPoint.finish) this.finishDirectory(mountPoint.finish);
+          continue;
+        }
         children.push({
           kind: "dir",
           work: {
@@ -461,7 +478,7 @@ export class Copier {
    */
   private readsWhole(e: Entry): boolean {
     const o = this.o;
-    return typeOf(e.stat.mode) === S_IFREG && e.stat.size <= SMALL_FILE && e.dstFresh && !o.inplace &&
+    return typeOf(e.stat.mode) === S_IFREG && e.stat.size <= SMALL_FILE && e.dstFresh && !o.inplace && !o.link && !o.symbolicLink &&
       !this.linkable(e) && o.reflink !== "always" &&
       (o.reflink === "never" || this.b.cloneUnsupported(e.stat.dev, e.dstDev)) &&
       // Fewer blocks than bytes: holes to keep, the extent path's job.
@@ -565,11 +582,23 @@ export class Copier {
           this.report.counts.skipped++;
           return;
         }
-        if (st.dev === e.stat.dev && st.ino === e.stat.ino) {
+        const sameInode = st.dev === e.stat.dev && st.ino === e.stat.ino;
+        // Two names of one symlink, or -l onto a link of the source: the copy
+        // would be what is there already (cp's same_file_ok).
+        if (sameInode && (typeOf(e.stat.mode) === S_IFLNK || this.o.link)) return;
+        // --remove-destination removes a symlink or another name of the source.
+        const removable = this.o.removeDestination && (typeOf(st.mode) === S_IFLNK || st.nlink > 1);
+        if (sameInode && !removable) {
           this.report.fail(`${quote(e.srcPath)} and ${quote(e.dstPath)} are the same file`);
           return;
         }
-        if (typeOf(st.mode) === S_IFREG) {
+        // -l: cp links only where nothing is, unless told to remove what is there.
+        if ((this.o.link || this.o.symbolicLink) && !this.o.force && !this.o.removeDestination) {
+          this.linkFailed(e, this.o.link ? "hard link" : "symbolic link", -b.errno.EEXIST);
+          return;
+        }
+        e.removes = this.o.removeDestination;
+        if (typeOf(st.mode) === S_IFREG && !this.o.removeDestination) {
           if (!this.o.force && !this.o.inplace) {
             const writable = b.canWrite(e.dstDir, e.dstName);
             if (writable < 0) {
@@ -581,6 +610,14 @@ export class Copier {
           existing = st;
         }
       }
+    }
+    if (this.o.link) {
+      this.hardLink(e);
+      return;
+    }
+    if (this.o.symbolicLink) {
+      this.symbolicLink(e);
+      return;
     }
     // Linked with another operand, maybe: that is for the workers and their link table.
     if (this.inline && this.linkable(e)) {
@@ -692,6 +729,8 @@ export class Copier {
     // --inplace writes the final name directly; otherwise a temporary name
     // that becomes the final one only once the file is complete.
     const name = inplace ? e.dstName : this.temps.next();
+    // --inplace --remove-destination: what is there goes first, then the file is made anew.
+    if (inplace && this.o.removeDestination && !e.dstFresh) b.remove(e.dstDir, e.dstName, false);
     const mode = this.meta.modeFor("file", st, existing);
     // In a directory this run made, no default ACL can meddle with the create mode.
     const createMode = e.dstFresh ? this.createMode(mode) : 0o600;
@@ -849,6 +888,78 @@ export class Copier {
     }
     this.report.fail(`cannot create ${what} ${quote(e.dstPath)}: ${this.why(-renamed)}`);
     return false;
+  }
+
+  // ------------------------------------------------------------ -l and -s
+
+  /**
+   * -l: e becomes a hard link to its source, or to what the source names
+   * when it is a symlink that is followed (-L, -H, or -l's default). Made
+   * aside and renamed over what is there, like a copy.
+   */
+  private hardLink(e: Entry): boolean {
+    const make = (to: Name) => this.b.makeLink(e.srcDir, e.srcName, e.dstDir, to, e.follow);
+    return this.placeLink(e, "hard link", make, () => this.report.counts.hardlinks++);
+  }
+
+  /**
+   * -s: e becomes a symlink to its source's name as cp names it. A relative
+   * name means the same only from the current directory, so, as cp, only
+   * a link made there (whichever way DEST names it) may hold one.
+   */
+  private symbolicLink(e: Entry): boolean {
+    const b = this.b;
+    if (e.srcPath[0] !== SLASH) {
+      const here = b.stat(b.cwd, DOT, true);
+      const there = b.fstat(e.dstDir);
+      if (typeof here === "number" || typeof there === "number" || here.dev !== there.dev || here.ino !== there.ino) {
+        this.report.fail(`${quoteIfNeeded(e.dstPath)}: can make relative symbolic links only in current directory`);
+        return false;
+      }
+    }
+    // As cp -s -p: the link gets SOURCE's times; nothing else (owner, mode, xattrs) is set on it.
+    const make = (to: Name) => {
+      const made = b.makeSymlink(e.srcPath, e.dstDir, to);
+      if (made < 0 || !this.o.preserve.timestamps) return made;
+      const timed = b.setTimesAt(e.dstDir, to, e.stat);
+      if (timed < 0 && timed !== -b.errno.EOPNOTSUPP && timed !== -b.errno.EPERM) {
+        b.remove(e.dstDir, to, false);
+        return timed;
+      }
+      return 0;
+    };
+    return this.placeLink(e, "symbolic link", make, () => this.report.counts.symlinks++);
+  }
+
+  private linkFailed(e: Entry, what: string, errno: number): false {
+    this.report.fail(`cannot create ${what} ${quote(e.dstPath)} to ${quote(e.srcPath)}: ${this.why(-errno)}`);
+    return false;
+  }
+
+  /** Makes a link under e's name: directly in a fresh directory, else aside and renamed over what is there. */
+  private placeLink(e: Entry, what: string, make: (name: Name) => number, count: () => void): boolean {
+    const b = this.b;
+    let name = e.dstFresh ? e.dstName : this.temps.next();
+    let made = make(name);
+    // Another run into the same DEST made it first: replaced as anywhere else.
+    if (made === -b.errno.EEXIST && name === e.dstName) {
+      name = this.temps.next();
+      made = make(name);
+    }
+    if (made < 0) return this.linkFailed(e, what, made);
+    if (name !== e.dstName) {
+      const renamed = b.rename(e.dstDir, name, e.dstDir, e.dstName, !this.o.noClobber);
+      // Also after a success: rename() does nothing when both names are one inode already.
+      b.remove(e.dstDir, name, false);
+      if (renamed === -b.errno.EEXIST && this.o.noClobber) {
+        this.report.counts.skipped++;
+        return false;
+      }
+      if (renamed < 0) return this.linkFailed(e, what, renamed);
+    }
+    count();
+    this.listed(e);
+    return true;
   }
 
   // ------------------------------------------------------------ hard links

@@ -7,6 +7,8 @@ import { existsSync, rmSync } from "node:fs";
 import { blit, run, sh } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { snapshot, tree } from "../helpers/tree.ts";
+import { tmpfsUnavailable } from "../helpers/mounts.ts";
+import { testIf } from "../helpers/skip.ts";
 
 const FIXTURE = `
 mkdir -p src/sub/deep d empty
@@ -124,6 +126,84 @@ const CASES: Case[] = [
   { name: "--preserve=links -R -H: a file and a symlink operand to it become one inode", args: ["--preserve=links", "-R", "-H", "src/a", "src/rel-link", "d"] },
   { name: "--preserve=links without -r: two operands naming one file", args: ["--preserve=links", "src/a", "src/rel-link", "d"] },
   { name: "-a -L: a file and a symlink to it in the tree become one inode", setup: "rm src/fifo src/dangling", args: ["-a", "-L", "src", "out"], times: true, skipTimesOf: ["out/dir-link", "out/rel-link", "out/abs-link"] },
+  { name: "a directory onto itself is the same file", args: ["-r", "src", "."], refusedWhole: true },
+  { name: "a directory onto itself with -T", args: ["-rT", "src", "src"], refusedWhole: true },
+  { name: "-rl a directory onto itself: nothing to do", args: ["-rl", "src", "."], refusedWhole: true },
+  { name: "-rlT a directory onto itself: nothing to do", args: ["-rlT", "src", "src"], refusedWhole: true },
+  { name: "--remove-destination a directory onto itself", args: ["-r", "--remove-destination", "src", "."], refusedWhole: true },
+  { name: "a directory named twice with -r", args: ["-r", "src", "src", "d"] },
+  { name: "a directory named twice without -r", args: ["src", "src", "d"] },
+  // --strip-trailing-slashes: SOURCEs copied into a directory lose their trailing slashes.
+  { name: "--strip-trailing-slashes: a file named with a slash is copied", args: ["-v", "--strip-trailing-slashes", "src/a/", "d"] },
+  { name: "--strip-trailing-slashes: a symlink to a directory is copied as the link", args: ["-r", "--strip-trailing-slashes", "src/dir-link/", "d"] },
+  { name: "--str (abbreviated) names a directory without its slashes", args: ["--str", "src///", "d"] },
+  { name: "--strip-trailing-slashes -t", args: ["-rv", "--strip-trailing-slashes", "-t", "d", "src/rel-link//"] },
+  { name: "--strip-trailing-slashes: one source with and without a slash", args: ["--strip-trailing-slashes", "f", "f/", "d"] },
+  { name: "--strip-trailing-slashes leaves SOURCE DEST as given", args: ["--strip-trailing-slashes", "f/", "new"] },
+  { name: "--strip-trailing-slashes leaves SOURCE DEST as given, -r", args: ["-r", "--strip-trailing-slashes", "src/dir-link/", "new"] },
+  // --remove-destination: DEST is removed and made anew, never written into.
+  { name: "--remove-destination does not keep the old file's mode", setup: "chmod 600 g", args: ["--remove-destination", "f", "g"] },
+  { name: "--remove-destination replaces a fifo DEST", setup: "mkfifo ff", args: ["--remove-destination", "f", "ff"] },
+  { name: "--remove-destination -v says what it removed, first", setup: "mkfifo ff", args: ["-v", "--remove-destination", "f", "ff"] },
+  { name: "--remove-destination -v: nothing removed", args: ["-v", "--remove-destination", "f", "new"] },
+  { name: "--remove-destination -lv", args: ["-lv", "--remove-destination", "f", "g"] },
+  { name: "--remove-destination -sv", args: ["-sv", "--remove-destination", "f", "g"] },
+  { name: "-lfv and -sfv remove silently", setup: "printf z > h", args: ["-lfv", "f", "g"] },
+  { name: "--remove-destination replaces a symlink DEST to a device", setup: "ln -s /dev/null dn", args: ["--remove-destination", "f", "dn"] },
+  { name: "--remove-destination replaces a device DEST with -r", setup: "mknod dev c 1 3", args: ["-r", "--rem", "f", "dev"] },
+  { name: "--remove-destination a file onto a symlink to it", args: ["--remove-destination", "src/a", "src/rel-link"] },
+  { name: "--remove-destination a file onto another name of it", setup: "ln src/a src/a-name", args: ["--remove-destination", "src/a", "src/a-name"] },
+  { name: "--remove-destination a file onto itself", args: ["--remove-destination", "f", "f"] },
+  { name: "--remove-destination -P a symlink onto the file it names", args: ["-P", "--remove-destination", "src/rel-link", "src/a"] },
+  { name: "--remove-destination -d two names of one symlink", setup: "ln src/rel-link src/link-name", args: ["-d", "--remove-destination", "src/rel-link", "src/link-name"] },
+  { name: "--remove-destination -d a file onto a symlink to it", args: ["-d", "--remove-destination", "src/a", "src/rel-link"] },
+  { name: "--remove-destination -n keeps the file", setup: "chmod 600 g", args: ["-n", "--remove-destination", "f", "g"] },
+  { name: "--remove-destination -r over a tree", setup: "cp -r src d/src && chmod 600 d/src/a && ln -sf /dev/null d/src/zero && rm d/src/fifo && mkfifo d/src/fifo", args: ["-r", "--remove-destination", "src", "d"] },
+  { name: "--remove-destination -a over hard links to SOURCE", setup: "cp -al src d/src", args: ["-a", "--remove-destination", "src", "d"], times: true, skipTimesOf: ["d"] },
+  { name: "-a over hard links to SOURCE: the same file, and symlinks left as they are", setup: "cp -al src d/src", args: ["-a", "src", "d"], times: true, skipTimesOf: ["d"] },
+  { name: "--remove-destination: a file over a directory", setup: "mkdir -p d/f", args: ["--remove-destination", "f", "d"] },
+  // -l: hard links instead of copies; directories are made. -r with -l follows symlinks unless -P, -H or -d says otherwise.
+  { name: "-l a file", args: ["-lv", "f", "new"] },
+  { name: "-l (--lin) into a directory", args: ["--lin", "f", "g", "d"] },
+  { name: "-l over an existing file", args: ["-l", "f", "g"] },
+  { name: "-lf over an existing file", args: ["-lf", "f", "g"] },
+  { name: "-l --remove-destination over an existing file", args: ["-l", "--remove-destination", "f", "g"] },
+  { name: "-l over a fifo", setup: "mkfifo ff", args: ["-l", "f", "ff"] },
+  { name: "-l -n keeps an existing file", args: ["-ln", "f", "g"] },
+  { name: "-rl a tree: symlinks followed", setup: "rm src/abs-link", args: ["-rl", "src", "out"] },
+  { name: "-al a tree: symlinks linked as they are", args: ["-al", "src", "out"], times: true },
+  { name: "-rlP a tree", args: ["-rlP", "src", "out"] },
+  { name: "-rlH a tree through a symlink operand", args: ["-rlH", "src/dir-link", "out"] },
+  { name: "-l a symlink operand links what it names", args: ["-l", "src/rel-link", "out"] },
+  { name: "-l a symlink to a symlink", setup: "ln -s rel-link src/link-link && mkdir -p src/sub/deeper && ln -s ../../link-link src/sub/deeper/up", args: ["-l", "src/sub/deeper/up", "out"] },
+  { name: "-lP a symlink operand links the symlink", args: ["-lP", "src/rel-link", "out"] },
+  { name: "-l a dangling symlink", args: ["-l", "src/dangling", "out"] },
+  { name: "-l a fifo", args: ["-l", "src/fifo", "out"] },
+  { name: "-l a directory without -r", args: ["-l", "src", "out"] },
+  { name: "-l a file onto itself", args: ["-l", "f", "f"] },
+  { name: "-l a file onto another name of it", setup: "ln src/a src/a-name", args: ["-l", "src/a", "src/a-name"] },
+  { name: "-l a file onto a symlink to it", args: ["-l", "src/a", "src/rel-link"] },
+  { name: "-rl over a linked tree", setup: "cp -al src d/src", args: ["-rlP", "src", "d"] },
+  { name: "-l and -s together", args: ["-ls", "f", "new"], usage: true },
+  // -s: symbolic links to each SOURCE's name; a relative one only into the current directory.
+  { name: "-s a relative name into the current directory", args: ["-sv", "f", "new"] },
+  { name: "-s (--sy) through ./", args: ["--sy", "f", "./new"] },
+  { name: "-s through d/.. is the current directory", args: ["-s", "f", "d/../new"] },
+  { name: "-s a relative name into another directory", args: ["-s", "f", "g", "d"] },
+  { name: "-s a name that needs quoting in the message", setup: "mkdir 'a=b' 'sp ace'", args: ["-s", "f", "a=b"] },
+  { name: "-s a name with a space", setup: "mkdir 'sp ace'", args: ["-s", "f", "sp ace/x"] },
+  { name: "-s an absolute name", args: ["-s", "/dev/null", "new"] },
+  { name: "-s over an existing file", args: ["-s", "f", "g"] },
+  { name: "-sf over an existing file", args: ["-sf", "f", "g"] },
+  { name: "-s --remove-destination over an existing file", args: ["-s", "--remove-destination", "f", "g"] },
+  { name: "-s -n keeps an existing file", args: ["-sn", "f", "g"] },
+  { name: "-s a file onto itself", args: ["-s", "f", "f"] },
+  { name: "-sf a file onto a symlink to it", setup: "ln -s f fl", args: ["-sf", "f", "fl"] },
+  { name: "-s a file onto a symlink to it", setup: "ln -s f fl", args: ["-s", "f", "fl"] },
+  { name: "-s a directory without -r", args: ["-s", "src", "new"] },
+  { name: "-rs a tree with relative names", args: ["-rs", "src", "out"] },
+  { name: "-s -L a symlink operand: the link names the symlink", setup: "ln -s f fl", args: ["-sL", "fl", "new"] },
+  { name: "-s a fifo", setup: "mkfifo ff", args: ["-s", "ff", "new"] },
   { name: "-T with a third operand", args: ["-T", "f", "g", "d"], usage: true },
   { name: "missing destination operand", args: ["f"], usage: true },
   { name: "no operands", args: [], usage: true },
@@ -190,6 +270,8 @@ describe("-v lists what it creates, as cp -v", () => {
   const VERBOSE: { name: string; setup: string; args: string[] }[] = [
     { name: "a directory that exists in DEST is not listed", setup: "mkdir -p A/sub B/A && printf x > A/f", args: ["-av", "A", "B"] },
     { name: "a new tree is listed whole", setup: "mkdir -p A/sub B && printf x > A/sub/f", args: ["-rv", "A", "B"] },
+    { name: "--remove-destination: each file removed is listed", setup: "mkdir -p A/sub B/A/sub && printf x > A/f && printf y > A/sub/g && printf z > B/A/f && ln -s f B/A/sub/g", args: ["-rv", "--remove-destination", "A", "B"] },
+    { name: "-rl --remove-destination: each file removed is listed", setup: "mkdir -p A/sub B/A/sub && printf x > A/f && printf y > A/sub/g && printf z > B/A/f", args: ["-rlv", "--remove-destination", "A", "B"] },
     { name: "a directory's .. into DEST: DEST itself is not listed", setup: "mkdir -p A/sub B && printf x > A/f", args: ["-rv", "A/sub/..", "B"] },
   ];
   for (const c of VERBOSE) {
@@ -202,6 +284,75 @@ describe("-v lists what it creates, as cp -v", () => {
       expect(byBlit.stderr).toBe(byCp.stderr);
       expect(byBlit.exitCode).toBe(byCp.exitCode);
       expect(tree(`${root}/mine`)).toEqual(tree(`${root}/ref`));
+    });
+  }
+});
+
+// -x: a directory on another file system (a tmpfs mounted inside SOURCE) is
+// made, with its metadata, but not entered; an operand is always entered.
+describe("-x stays on one file system, as cp -x", () => {
+  const ONE_FS: { name: string; args: string[]; times?: boolean }[] = [
+    { name: "-ax: the mount point is copied empty, with its metadata", args: ["-ax", "src", "out"], times: true },
+    { name: "--one-file-system -rv lists the mount point", args: ["--one-file-system", "-rv", "src", "out"] },
+    { name: "--one (abbreviated) with -a", args: ["--one", "-a", "src", "out"], times: true },
+    { name: "-x: a mount point named as SOURCE is entered", args: ["-rx", "src/m", "out"] },
+    { name: "-x -L: a symlink to the mount point is made, not entered", args: ["-rxL", "src", "out"] },
+    { name: "without -x the mount is copied whole", args: ["-a", "src", "out"], times: true },
+  ];
+  for (const c of ONE_FS) {
+    testIf(tmpfsUnavailable)(c.name, () => {
+      const root = sandbox("one-fs");
+      const mounted: string[] = [];
+      try {
+        for (const side of ["ref", "mine"]) {
+          sh(`mkdir -p ${side}/src/m ${side}/src/n && printf a > ${side}/src/n/f && ln -s m ${side}/src/m-link`, root);
+          sh(`mount -t tmpfs -o size=1m tmpfs ${side}/src/m`, root);
+          mounted.push(`${root}/${side}/src/m`);
+          sh(`cd ${side}/src/m && mkdir in && printf b > g && cd .. && chmod 711 m && find . -exec touch -h -d '2001-02-03 04:05:06.5' {} +`, root);
+        }
+        const byCp = run(["cp", ...c.args], { cwd: `${root}/ref` });
+        const byBlit = blit(c.args, { cwd: `${root}/mine` });
+        const options = { times: c.times };
+        expect(tree(`${root}/mine/out`, options)).toEqual(tree(`${root}/ref/out`, options));
+        expect(byBlit.stdout.split("\n").sort()).toEqual(byCp.stdout.split("\n").sort());
+        expect(normalise(byBlit.stderr, "blit")).toEqual(normalise(byCp.stderr, "cp"));
+        expect(byBlit.exitCode).toBe(byCp.exitCode);
+      } finally {
+        for (const point of mounted) if (run(["umount", point]).exitCode !== 0) run(["umount", "-l", point]);
+      }
+    });
+  }
+});
+
+// cp has no --inplace: what --remove-destination does with it is checked here alone.
+describe("--remove-destination with --inplace", () => {
+  test("a fifo DEST is removed and the file written under its name", () => {
+    const root = sandbox("rm-dest-inplace");
+    sh("printf data > f && mkfifo ff && printf old > g && chmod 600 g", root);
+    const r = blit(["--inplace", "--remove-destination", "f", "ff"], { cwd: root });
+    expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sh("stat -c '%F %a' ff && cat ff", root)).toBe("regular file 644\ndata");
+    expect(blit(["--inplace", "--remove-destination", "f", "g"], { cwd: root }).exitCode).toBe(0);
+    expect(sh("stat -c '%F %a' g && cat g", root)).toBe("regular file 644\ndata");
+  });
+});
+
+// -rs with an absolute SOURCE: directories are made, everything else becomes
+// a symlink to the source's absolute name (the same name for cp and blit).
+describe("-rs with an absolute SOURCE, as cp -rs", () => {
+  const RS: [args: string[], times: boolean][] = [[["-rsv"], false], [["-rs", "-L"], false], [["-as"], true], [["-rsp"], true], [["-rsL", "--preserve=timestamps"], true]];
+  for (const [args, times] of RS) {
+    test(`${args.join(" ")} /abs/src out`, () => {
+      const root = sandbox("rs");
+      sh(`mkdir ref mine && ${FIXTURE.replaceAll("mkdir -p src/sub/deep d empty", "mkdir -p src/sub/deep d empty ref mine")}`, root);
+      const byCp = run(["cp", ...args, `${root}/src`, "out"], { cwd: `${root}/ref` });
+      const byBlit = blit([...args, `${root}/src`, "out"], { cwd: `${root}/mine` });
+      // -p, -a: the links get SOURCE's times, as with cp.
+      const options = { times, skipTimesOf: ["out", "out/sub", "out/sub/deep", "out/dir-link"] };
+      expect(tree(`${root}/mine`, options)).toEqual(tree(`${root}/ref`, options));
+      expect(byBlit.stdout.split("\n").sort()).toEqual(byCp.stdout.split("\n").sort());
+      expect(normalise(byBlit.stderr, "blit")).toEqual(normalise(byCp.stderr, "cp"));
+      expect(byBlit.exitCode).toBe(byCp.exitCode);
     });
   }
 });
