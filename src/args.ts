@@ -6,7 +6,7 @@ import { availableParallelism } from "node:os";
 import { parseArgs, type ArgsDef } from "citty";
 import type { Reflink, Sparse } from "../ffi/index.ts";
 import { quoteValue } from "./quote.ts";
-import { type CopyOptions, DEFAULT_TUNING, type Dereference, type Preserve, PRESERVE_ALL, PRESERVE_NONE } from "./options.ts";
+import { type CopyOptions, DEFAULT_TUNING, type Dereference, type Preserve, PRESERVE_ALL, PRESERVE_NONE, type Update } from "./options.ts";
 
 export const copyArgs = {
   archive: { type: "boolean", alias: ["a"], description: "Same as -dR --preserve=all: the tree with everything kept" },
@@ -19,6 +19,7 @@ export const copyArgs = {
   preserve: { type: "string", valueHint: "LIST", description: "Keep these attributes: mode (with ACLs), ownership, timestamps, links, context, xattr, all" },
   "no-preserve": { type: "string", valueHint: "LIST", description: "Do not keep these attributes" },
   "no-clobber": { type: "boolean", alias: ["n"], description: "Never overwrite an existing file" },
+  update: { type: "string", alias: ["u"], valueHint: "WHEN", description: "Replace existing files: older (-u alone) only when SOURCE is newer, all (default), none (skip them)" },
   force: { type: "boolean", alias: ["f"], description: "Replace existing files even if they are not writable" },
   reflink: { type: "string", valueHint: "WHEN", description: "Clone (share data blocks): auto (default) where the filesystem can, always or fail, never" },
   sparse: { type: "string", valueHint: "WHEN", description: "Holes: auto (default) keeps the source's, always also turns zero blocks into holes, never fills them" },
@@ -31,6 +32,9 @@ export const copyArgs = {
   "remove-destination": { type: "boolean", description: "Remove each existing destination file before copying (a device, fifo or symlink DEST is replaced, not written into)" },
   "one-file-system": { type: "boolean", alias: ["x"], description: "Stay on this file system: directories on others are made empty, not entered" },
   "strip-trailing-slashes": { type: "boolean", description: "Remove trailing slashes from each SOURCE" },
+  "attributes-only": { type: "boolean", description: "Copy no file data, only the attributes kept: a new file is made empty, an existing one keeps its data" },
+  "copy-contents": { type: "boolean", description: "With -r, read fifos and devices like files (waiting for a fifo's writer), not made anew" },
+  parents: { type: "boolean", description: "Copy each SOURCE to its full name under DIRECTORY (a/b/f into D is D/a/b/f), making the directories" },
   jobs: { type: "string", alias: ["j"], valueHint: "N", description: "Copy with N workers (default: number of CPUs)" },
   "queue-depth": { type: "string", valueHint: "N", description: "io_uring operations each worker keeps in flight (default 128)" },
   "max-in-flight": { type: "string", valueHint: "N", description: "Small files each worker reads at once (default 128)" },
@@ -49,7 +53,7 @@ type OptionName = keyof typeof copyArgs;
 interface OptionSpec {
   name: OptionName;
   takesValue: boolean;
-  /** A value may be left out: --reflink alone means always, --preserve alone mode,ownership,timestamps. */
+  /** A value may be left out: --reflink alone means always, --preserve alone mode,ownership,timestamps, --update (-u) alone older. */
   optionalValue?: boolean;
 }
 
@@ -59,7 +63,7 @@ for (const [name, def] of Object.entries(copyArgs)) {
   const spec: OptionSpec = {
     name: name as OptionName,
     takesValue: def.type === "string",
-    optionalValue: name === "reflink" || name === "preserve",
+    optionalValue: name === "reflink" || name === "preserve" || name === "update",
   };
   if (name.length === 1) shortOptions.set(name, spec);
   else longOptions.set(name, spec);
@@ -88,8 +92,8 @@ function flagFor(spec: OptionSpec): string {
  * is refused rather than taken as one of blit's (--inplace).
  */
 const CP_ONLY_OPTIONS = [
-  "attributes-only", "backup", "context", "copy-contents", "debug", "interactive",
-  "parents", "suffix", "update",
+  "backup", "context", "debug", "interactive",
+  "suffix",
 ];
 
 /**
@@ -157,7 +161,8 @@ function scan(argv: string[]): { rewritten: string[]; seen: Seen[] } {
         const letter = arg[j]!;
         const spec = shortOptions.get(letter);
         if (!spec) throw new UsageError(`invalid option -- '${letter}'`);
-        if (spec.takesValue) {
+        // -u: a value only in its long form (--update=none), as cp.
+        if (spec.takesValue && !spec.optionalValue) {
           const inline = arg.slice(j + 1);
           if (inline === "" && i + 1 >= argv.length) throw new UsageError(`option requires an argument -- '${letter}'`);
           take(spec, inline !== "" ? inline : argv[++i]!);
@@ -219,6 +224,7 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
   let recursive = false;
   let reflink: Reflink = "auto";
   let sparse: Sparse = "auto";
+  let update: Update = "all";
   const preserve: Preserve = { ...PRESERVE_NONE };
   const require: Preserve = { ...PRESERVE_NONE };
   let defaultModes = false;
@@ -272,6 +278,9 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
       case "sparse":
         sparse = argument(value ?? "", "sparse", ["never", "auto", "always"] as const);
         break;
+      case "update":
+        update = value === undefined ? "older" : argument(value, "update", ["all", "none", "older"] as const);
+        break;
     }
   }
 
@@ -306,6 +315,7 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
     require,
     defaultModes,
     noClobber: Boolean(args["no-clobber"]),
+    update,
     force: Boolean(args.force),
     reflink,
     sparse,
@@ -323,6 +333,9 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
     removeDestination: Boolean(args["remove-destination"]),
     oneFileSystem: Boolean(args["one-file-system"]),
     stripTrailingSlashes: Boolean(args["strip-trailing-slashes"]),
+    parents: Boolean(args.parents),
+    attributesOnly: Boolean(args["attributes-only"]),
+    copyContents: Boolean(args["copy-contents"]),
   };
   return { kind: "copy", options, operands };
 }

@@ -22,6 +22,9 @@ export interface Preserve {
 export const PRESERVE_NONE: Preserve = { mode: false, ownership: false, timestamps: false, links: false, xattr: false, context: false };
 export const PRESERVE_ALL: Preserve = { mode: true, ownership: true, timestamps: true, links: true, xattr: true, context: true };
 
+/** cp's --update=WHEN: which existing destination files are replaced (-u: older). */
+export type Update = "all" | "none" | "older";
+
 export interface CopyOptions {
   recursive: boolean;
   dereference: Dereference;
@@ -31,6 +34,8 @@ export interface CopyOptions {
   /** --no-preserve=mode: new files get the default 0666, directories 0777, less the umask. */
   defaultModes: boolean;
   noClobber: boolean;
+  /** -u, --update=WHEN: older replaces only a destination older than SOURCE, none none (quietly); directories are always entered. */
+  update: Update;
   force: boolean;
   reflink: Reflink;
   sparse: Sparse;
@@ -53,6 +58,12 @@ export interface CopyOptions {
   oneFileSystem: boolean;
   /** --strip-trailing-slashes: each SOURCE copied into a directory loses its trailing slashes ("/" stays "/"). */
   stripTrailingSlashes: boolean;
+  /** --attributes-only: files get the attributes kept, not the data (a new one is empty, an existing one keeps its own). */
+  attributesOnly: boolean;
+  /** --copy-contents: with -r too, fifos and devices are read like files, as without -r. */
+  copyContents: boolean;
+  /** --parents: each SOURCE goes to DIRECTORY/SOURCE, the directories between made with its directories' attributes. */
+  parents: boolean;
 }
 
 /** How much each worker keeps in flight. */
@@ -74,6 +85,8 @@ export interface EngineOptions {
   require: Preserve;
   defaultModes: boolean;
   noClobber: boolean;
+  /** -u, --update=WHEN: which existing non-directories are replaced. */
+  update: Update;
   force: boolean;
   reflink: Reflink;
   sparse: Sparse;
@@ -86,7 +99,9 @@ export interface EngineOptions {
   removeDestination: boolean;
   /** -x: a directory on another file system than the one it is listed in is made, not entered. */
   oneFileSystem: boolean;
-  /** Without -r a fifo or a device is read like a file, as cp does; with -r it is made anew. */
+  /** --attributes-only: a file copy is made empty, or an existing file kept, and gets the attributes kept. */
+  attributesOnly: boolean;
+  /** Without -r (or with --copy-contents) a fifo or a device is read like a file, as cp does; with -r it is made anew. */
   readSpecialFiles: boolean;
   verbose: boolean;
   /** Process umask, for modes of new files when modes are not preserved. */

@@ -20,14 +20,36 @@ export interface CopyJob {
   isDirectory: boolean;
   /** Size of the source when planned (0 for a directory): a large file is worth more than one worker. */
   size: number;
-  /** A fifo or a device whose contents are copied (no -r): its read may wait, so never on the main thread. */
+  /** A fifo or a device whose contents are copied (no -r, or --copy-contents): its read may wait, so never on the main thread. */
   stream?: boolean;
   /** DEST is a device or a fifo, written into as cp does; its writes may wait, so never on the main thread. */
   into?: boolean;
 }
 
+/** One directory --parents makes if it is missing: SOURCE's directory `src`, made as `dst`. */
+export interface ParentDir {
+  src: string;
+  dst: string;
+  /** Its name in the directory before it (a component of SOURCE, maybe "." or ".."). */
+  name: string;
+}
+
+/** --parents: the directories a SOURCE's copy goes below, made before it is copied (also when it is then refused, as cp). */
+export interface Parents {
+  /** The target directory they are made in. */
+  top: string;
+  /** SOURCE, for a message. */
+  src: string;
+  /** A directory of SOURCE is missing: SOURCE is not copied (nor said to be missing while one of those is to be made). */
+  missing: boolean;
+  dirs: ParentDir[];
+  /** The copy that needs them, if planned: it is dropped when they cannot be made. */
+  job: CopyJob | undefined;
+}
+
 export interface Plan {
   jobs: CopyJob[];
+  parents: Parents[];
   /** Refusals, as complete messages; each makes the exit status 1. */
   errors: string[];
   warnings: string[];
@@ -71,11 +93,17 @@ function sourceBaseName(src: string): string {
 
 /** True when the directory srcStat is dst or one of the directories above it. */
 function isInside(dst: string, srcStat: Stats): boolean {
-  let dir: string;
-  try {
-    dir = fromBytes(realpathSync(exact(splitPath(dst).dir), { encoding: "buffer" }));
-  } catch {
-    return false;
+  // The nearest directory above dst that exists (--parents makes the rest).
+  let dir = "";
+  for (let above = splitPath(dst).dir; ;) {
+    try {
+      dir = fromBytes(realpathSync(exact(above), { encoding: "buffer" }));
+      break;
+    } catch {
+      const up = splitPath(above).dir;
+      if (up === above) return false;
+      above = up;
+    }
   }
   const own = statOrCode(dst, true);
   if (typeof own !== "string" && sameInode(own, srcStat)) return true;
@@ -135,6 +163,18 @@ function removable(job: CopyJob, srcStat: Stats, otherNames: boolean): boolean {
   return otherNames && typeof srcLink !== "string" && sameInode(srcLink, dstLink) && dstLink.nlink > 1n && !sameEntry(job.src, job.dst);
 }
 
+/**
+ * -u keeps a DEST at least as new as SOURCE (its mtime, through a symlink
+ * when SOURCE is copied as a file, as cp stats it), --update=none any DEST.
+ */
+function keptByUpdate(job: CopyJob, options: CopyOptions, srcStat: Stats, followed: Stats): boolean {
+  if (options.update === "none") return true;
+  if (options.update !== "older") return false;
+  const asFile = (srcStat.isFile() || job.stream === true) && !options.link && !options.symbolicLink && !options.removeDestination;
+  const dst = asFile ? followed : statOrCode(job.dst, false);
+  return typeof dst !== "string" && dst.mtimeNs >= srcStat.mtimeNs;
+}
+
 function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   const srcStat = statOrCode(job.src, job.followSrc);
   if (typeof srcStat === "string") {
@@ -144,7 +184,7 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   const srcIsDir = srcStat.isDirectory();
   job.isDirectory = srcIsDir;
   job.size = srcIsDir ? 0 : Number(srcStat.size);
-  job.stream = !options.recursive && !srcIsDir && !srcStat.isFile() && !srcStat.isSymbolicLink();
+  job.stream = (!options.recursive || options.copyContents) && !srcIsDir && !srcStat.isFile() && !srcStat.isSymbolicLink();
   if (srcIsDir && !options.recursive) {
     plan.errors.push(`-r not specified; omitting directory ${quote(job.src)}`);
     return false;
@@ -182,6 +222,8 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   }
   // Two names of one symlink: the copy would be what is there already.
   if (same === "nothing") return false;
+  // -u, --update=none: an existing DEST that is kept is not looked at further (cp checks this before a directory in the way).
+  if (!srcIsDir && keptByUpdate(job, options, srcStat, dstStat)) return false;
   // `blit log /dev/stdout`, `blit f /dev/null`: cp writes into a device or a
   // fifo named as DEST (through symlinks too) instead of replacing it.
   job.into = !options.removeDestination && !options.link && !options.symbolicLink && !srcIsDir && (srcStat.isFile() || job.stream === true) && !dstStat.isFile() && !dstStat.isDirectory();
@@ -206,8 +248,65 @@ function followsOnCommandLine(options: CopyOptions): boolean {
   return options.dereference !== "never";
 }
 
+/**
+ * --parents: SOURCE's whole name goes below the target directory, as cp's
+ * file_name_concat joins them ("/etc/hosts" into D is "D/etc/hosts", the
+ * slashes inside kept), and its directories are made there first, for every
+ * SOURCE named: also one that is then refused, as cp makes them.
+ */
+function planParents(src: string, target: string, followSrc: boolean, options: CopyOptions, plan: Plan, seenSources: Set<string>, createdBy: Map<string, string>): void {
+  const name = src.replace(/\/+$/, "") || (src === "" ? "" : "/");
+  const head = target.replace(/\/+$/, "");
+  // Joined by one slash, or by the name's own leading one; under the root ("/", "//") the name loses one.
+  const root = head === "" && target !== "";
+  const appended = root && name.startsWith("/") ? name.slice(1) : name;
+  const dst = root ? `${target}${appended}` : `${head}${appended.startsWith("/") ? "" : "/"}${appended}`;
+  const at = dst.length - appended.length;
+  // Nothing outside DEST: a ".." that climbs above the target is refused
+  // (cp walks it, and writes there); one that stays below it is walked.
+  let depth = 0;
+  for (const part of appended.split("/")) {
+    depth += part === ".." ? -1 : part === "" || part === "." ? 0 : 1;
+    if (depth < 0) {
+      plan.errors.push(`cannot copy ${quote(src)} with --parents: its '..' leads outside ${quote(target)}`);
+      seenSources.add(src);
+      return;
+    }
+  }
+  const dirs: ParentDir[] = [];
+  let missing = false;
+  // Each directory of SOURCE's name: "a/b//c/f" gives a, a/b, a/b//c.
+  for (const match of appended.matchAll(/[^/]+(?=\/+[^/])/g)) {
+    const end = match.index + match[0].length;
+    const dir: ParentDir = { src: appended.slice(0, end), dst: dst.slice(0, at + end), name: match[0] };
+    dirs.push(dir);
+    // A directory of SOURCE that is not there: only cp's "failed to get attributes" is said of it, when it is to be made.
+    if (typeof statOrCode(dir.src, true) === "string") missing = true;
+  }
+  const parents: Parents = { top: target, src, dirs, missing, job: undefined };
+  plan.parents.push(parents);
+  if (missing) return;
+  if (seenSources.has(src)) {
+    const st = statOrCode(src, followSrc);
+    const isDir = typeof st !== "string" && st.isDirectory();
+    if (isDir && !options.recursive) plan.errors.push(`-r not specified; omitting directory ${quote(src)}`);
+    else plan.warnings.push(`source ${isDir ? "directory" : "file"} ${quote(src)} specified more than once`);
+    return;
+  }
+  seenSources.add(src);
+  if (createdBy.has(dst)) {
+    plan.errors.push(`will not overwrite just-created ${quote(dst)} with ${quote(src)}`);
+    return;
+  }
+  const job: CopyJob = { src, dst, followSrc, isDirectory: false, size: 0 };
+  if (!checkJob(job, options, plan)) return;
+  createdBy.set(dst, src);
+  plan.jobs.push(job);
+  parents.job = job;
+}
+
 export function planCopy(options: CopyOptions, operands: string[]): Plan {
-  const plan: Plan = { jobs: [], errors: [], warnings: [] };
+  const plan: Plan = { jobs: [], parents: [], errors: [], warnings: [] };
   let sources: string[];
   let target: string;
   let intoDirectory: boolean;
@@ -242,6 +341,7 @@ export function planCopy(options: CopyOptions, operands: string[]): Plan {
         return plan;
       }
     }
+    if (options.parents && !intoDirectory) throw new UsageError("with --parents, the destination must be a directory");
   }
 
   const followSrc = followsOnCommandLine(options);
@@ -255,6 +355,10 @@ export function planCopy(options: CopyOptions, operands: string[]): Plan {
       const isDir = typeof st !== "string" && st.isDirectory();
       if (isDir && !options.recursive) plan.errors.push(`-r not specified; omitting directory ${quote(src)}`);
       else plan.warnings.push(`source ${isDir ? "directory" : "file"} ${quote(src)} specified more than once`);
+      continue;
+    }
+    if (options.parents) {
+      planParents(src, target, followSrc, options, plan, seenSources, createdBy);
       continue;
     }
     seenSources.add(src);

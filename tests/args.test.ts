@@ -116,7 +116,10 @@ describe("abbreviations, as cp takes them", () => {
   const REFUSED: [string, string][] = [
     ["--i", "option '--i' is ambiguous; possibilities: '--inplace' '--interactive'"],
     ["--st", "option '--st' is ambiguous; possibilities: '--stats' '--strip-trailing-slashes'"],
-    ["--u", "unrecognized option '--u'"],
+    ["--x", "unrecognized option '--x'"],
+    ["--co", "option '--co' is ambiguous; possibilities: '--context' '--copy-contents'"],
+    ["--u=x", "invalid argument 'x' for '--update'\nValid arguments are:\n  - 'all'\n  - 'none'\n  - 'older'"],
+    ["--parents=x", "option '--parents' doesn't allow an argument"],
   ];
   test.each(REFUSED)("%s is refused", (option, message) => {
     const r = blit([option, "a", "b"], { cwd: sandbox("abbrev") });

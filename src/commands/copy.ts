@@ -1,16 +1,18 @@
 // `blit [OPTIONS] SOURCE... DEST`: parse, plan, copy through the pool, report.
 
-import { type Backend, loadBackend, SHARE_MIN_SIZE } from "../../ffi/index.ts";
+import { type Backend, loadBackend, SHARE_MIN_SIZE, type Stat, S_IFDIR, S_IFMT } from "../../ffi/index.ts";
 import { parseCommandLine, UsageError } from "../args.ts";
 import { LinkTable } from "../engine/links.ts";
 import type { JobPaths, JobWork } from "../engine/messages.ts";
 import { splitPath, toBytes } from "../engine/paths.ts";
-import { addCounts, type Counts, emptyCounts, type Output } from "../engine/report.ts";
+import { MetadataWriter } from "../engine/metadata.ts";
+import { addCounts, type Counts, emptyCounts, type Output, Reporter } from "../engine/report.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { helpText } from "../help.ts";
 import { log, say, setQuiet } from "../log.ts";
 import type { CopyOptions, EngineOptions } from "../options.ts";
-import { planCopy, type CopyJob } from "../plan.ts";
+import { planCopy, type CopyJob, type Plan } from "../plan.ts";
+import { quote } from "../quote.ts";
 import { copyInline, inlineable } from "../inline.ts";
 import { Pool } from "../pool.ts";
 import { VERSION } from "../version.ts";
@@ -58,7 +60,9 @@ function engineOptions(options: CopyOptions, workers: number): EngineOptions {
     preserve: options.preserve,
     require: options.require,
     defaultModes: options.defaultModes,
-    noClobber: options.noClobber,
+    // --update=none keeps every existing file, as -n does (but, as cp 9.5, never fails for it).
+    noClobber: options.noClobber || options.update === "none",
+    update: options.update,
     force: options.force,
     reflink: options.reflink,
     sparse: options.sparse,
@@ -67,7 +71,8 @@ function engineOptions(options: CopyOptions, workers: number): EngineOptions {
     symbolicLink: options.symbolicLink,
     removeDestination: options.removeDestination,
     oneFileSystem: options.oneFileSystem,
-    readSpecialFiles: !options.recursive,
+    attributesOnly: options.attributesOnly,
+    readSpecialFiles: !options.recursive || options.copyContents,
     verbose: options.verbose,
     umask: process.umask(),
     runId: Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, "0")).join(""),
@@ -107,6 +112,107 @@ function openDestinations(backend: Backend, jobs: CopyJob[]): { work: JobWork[];
       for (const fd of opened.values()) if (fd >= 0) backend.close(fd);
     },
   };
+}
+
+/** A directory --parents made, whose attributes are set once the copy is done. */
+interface MadeParent {
+  fd: number;
+  src: string;
+  dst: string;
+  st: Stat;
+  /** Its mode when it was made without the owner's rwx, given back at the end (cp's restore_mode). */
+  restoreMode: number | undefined;
+}
+
+/**
+ * --parents: makes the directories each SOURCE's copy goes below, as cp's
+ * make_dir_parents_private: one that is missing is made with its source
+ * directory's mode (less the umask, and less group and other bits while an
+ * owner or mode is still to be set), listed for -v as cp lists it
+ * (`a -> D/a`, unquoted), and made writable for its owner while the copy
+ * runs. Each is walked into from the one before, never by a path. A SOURCE
+ * whose directories cannot be made is not copied.
+ */
+function makeParents(b: Backend, engine: EngineOptions, plan: Plan, reporter: Reporter): MadeParent[] {
+  const made: MadeParent[] = [];
+  const { preserve } = engine;
+  const failed = new Set<CopyJob>();
+  for (const parents of plan.parents) {
+    let fd = b.openDir(b.cwd, toBytes(parents.top), true);
+    let ok = fd >= 0;
+    if (!ok) reporter.fail(`cannot access ${quote(parents.top)}: ${b.strerror(-fd)}`);
+    for (const dir of parents.dirs) {
+      if (!ok) break;
+      const name = toBytes(dir.name);
+      // Not followed: a symlink inside DEST must not lead the copy out of it (cp follows it).
+      const there = b.stat(fd, name, false);
+      let next: number;
+      if (typeof there === "number") {
+        const st = b.stat(b.cwd, toBytes(dir.src), true);
+        if (typeof st === "number") {
+          reporter.fail(`failed to get attributes of ${quote(dir.src)}: ${b.strerror(-st)}`);
+          ok = false;
+          break;
+        }
+        // Bits that would let others in before the owner or the mode is set come later.
+        const omitted = st.mode & (preserve.ownership ? 0o077 : preserve.mode ? 0o022 : 0);
+        const r = b.makeDir(fd, name, (engine.defaultModes ? 0o777 : st.mode) & 0o7777 & ~omitted);
+        if (r < 0) {
+          reporter.fail(`cannot make directory ${quote(dir.dst)}: ${b.strerror(-r)}`);
+          ok = false;
+          break;
+        }
+        if (engine.verbose) reporter.list(`${dir.src} -> ${dir.dst}`);
+        next = b.openDir(fd, name, false);
+        const now = next < 0 ? next : b.fstat(next);
+        if (typeof now !== "number") {
+          let restoreMode: number | undefined;
+          if ((now.mode & 0o700) !== 0o700) {
+            restoreMode = (now.mode | omitted) & 0o7777;
+            b.chmodFd(next, (now.mode | 0o700) & 0o7777);
+          }
+          made.push({ fd: next, src: dir.src, dst: dir.dst, st, restoreMode });
+        }
+      } else if ((there.mode & S_IFMT) !== S_IFDIR) {
+        reporter.fail(`${quote(dir.dst)} exists but is not a directory`);
+        ok = false;
+        break;
+      } else {
+        next = b.openDir(fd, name, false);
+      }
+      if (next < 0) {
+        reporter.fail(`cannot access ${quote(dir.dst)}: ${b.strerror(-next)}`);
+        ok = false;
+      }
+      if (!made.some((m) => m.fd === fd)) b.close(fd);
+      fd = next;
+    }
+    if (fd >= 0 && !made.some((m) => m.fd === fd)) b.close(fd);
+    if (!ok && parents.job) failed.add(parents.job);
+    // A directory of SOURCE missing where DEST had it already: SOURCE is missing too.
+    if (ok && parents.missing) reporter.fail(`cannot stat ${quote(parents.src)}: ${b.strerror(b.errno.ENOENT)}`);
+  }
+  plan.jobs = plan.jobs.filter((job) => !failed.has(job));
+  return made;
+}
+
+/**
+ * cp's re_protect: once the copy is done, the directories --parents made
+ * get their source directories' times, owner and mode (with ACLs) as far
+ * as they are kept, or the mode they were made with, given back.
+ */
+function protectParents(b: Backend, engine: EngineOptions, made: MadeParent[], reporter: Reporter): void {
+  const { preserve } = engine;
+  // Their other xattrs are not copied by cp; ACLs are, with the mode.
+  const meta = new MetadataWriter(b, { ...engine, preserve: { ...preserve, xattr: false, context: false } }, reporter);
+  for (const m of made.reverse()) {
+    const mode = preserve.mode ? m.st.mode & 0o7777 : m.restoreMode;
+    if (mode !== undefined || preserve.ownership || preserve.timestamps) {
+      const xattrs = preserve.mode ? meta.readXattrs({ dir: b.cwd, name: toBytes(m.src) }) : [];
+      meta.apply({ fd: m.fd }, m.st, xattrs, toBytes(m.dst), mode);
+    }
+    b.close(m.fd);
+  }
 }
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
@@ -164,7 +270,7 @@ export async function runCopy(argv: string[]): Promise<number> {
   }
   for (const warning of plan.warnings) log.warn(warning);
   for (const error of plan.errors) log.error(error);
-  if (plan.jobs.length === 0 || (options.failFast && plan.errors.length)) {
+  if ((plan.jobs.length === 0 && plan.parents.length === 0) || (options.failFast && plan.errors.length)) {
     return plan.errors.length ? ExitCode.partial : ExitCode.ok;
   }
   // A few plain files are copied on this thread (src/inline.ts), and only
@@ -173,13 +279,31 @@ export async function runCopy(argv: string[]): Promise<number> {
   // large file does not clone, made a cold clone slower: the worker's
   // start-up competes for the disk with the main thread's.)
   const inline = inlineable(plan.jobs);
-  const booted = inline ? undefined : Pool.boot();
+  const booted = inline || options.parents ? undefined : Pool.boot();
 
   const loaded = await loadBackend();
   if (loaded.fallbackReason !== undefined) {
     log.warn(`native copy engine unavailable (${loaded.fallbackReason}); copying with Bun's fs, which is slower`);
   }
   loaded.backend.raiseFileLimit();
+  // --parents: the directories below the target, made here before anything is copied into them.
+  const parentsReport = new Reporter();
+  const madeParents = options.parents ? makeParents(loaded.backend, engineOptions(options, 1), plan, parentsReport) : [];
+  let parentErrors = 0;
+  const parentsSaid = () => {
+    const { counts: parentCounts, output } = parentsReport.drain();
+    printOutput(output);
+    parentErrors += parentCounts.errors;
+  };
+  const parentsDone = () => {
+    protectParents(loaded.backend, engineOptions(options, 1), madeParents, parentsReport);
+    parentsSaid();
+  };
+  parentsSaid();
+  if (plan.jobs.length === 0) {
+    parentsDone();
+    return plan.errors.length || parentErrors ? ExitCode.partial : ExitCode.ok;
+  }
   const destinations = openDestinations(loaded.backend, plan.jobs);
 
   // Plain files need no more workers than there are of them, unless one is
@@ -223,6 +347,7 @@ export async function runCopy(argv: string[]): Promise<number> {
     dropped += pool.dropped;
   }
   destinations.close();
+  parentsDone();
   if (options.stats) printStats(counts, loaded.backend.id, pool?.workers ?? 0, pool?.filesByWorker ?? [], copied.files);
   if (signal) {
     log.error(`interrupted by ${signal}: copied ${describe(counts)}; the rest was not copied`);
@@ -232,6 +357,6 @@ export async function runCopy(argv: string[]): Promise<number> {
     log.error(`stopped at the first error (--fail-fast): copied ${describe(counts)}`);
     return ExitCode.partial;
   }
-  if (plan.errors.length || counts.errors) return ExitCode.partial;
+  if (plan.errors.length || counts.errors || parentErrors) return ExitCode.partial;
   return counts.vanished ? ExitCode.vanished : ExitCode.ok;
 }

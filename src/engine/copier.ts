@@ -478,7 +478,7 @@ export class Copier {
    */
   private readsWhole(e: Entry): boolean {
     const o = this.o;
-    return typeOf(e.stat.mode) === S_IFREG && e.stat.size <= SMALL_FILE && e.dstFresh && !o.inplace && !o.link && !o.symbolicLink &&
+    return typeOf(e.stat.mode) === S_IFREG && e.stat.size <= SMALL_FILE && e.dstFresh && !o.inplace && !o.link && !o.symbolicLink && !o.attributesOnly &&
       !this.linkable(e) && o.reflink !== "always" &&
       (o.reflink === "never" || this.b.cloneUnsupported(e.stat.dev, e.dstDev)) &&
       // Fewer blocks than bytes: holes to keep, the extent path's job.
@@ -574,7 +574,13 @@ export class Copier {
     if (!e.dstFresh) {
       const st = b.stat(e.dstDir, e.dstName, false);
       if (typeof st !== "number") {
+        // -u: as cp, checked before the directory in the way, after the same file.
+        const keep = this.keepsNewer(e, st);
         if (typeOf(st.mode) === S_IFDIR) {
+          if (keep) {
+            this.report.counts.skipped++;
+            return;
+          }
           this.report.fail(`cannot overwrite directory ${quote(e.dstPath)} with non-directory`);
           return;
         }
@@ -592,13 +598,29 @@ export class Copier {
           this.report.fail(`${quote(e.srcPath)} and ${quote(e.dstPath)} are the same file`);
           return;
         }
+        if (keep) {
+          this.report.counts.skipped++;
+          return;
+        }
+        // --attributes-only: as cp, a symlink, fifo or device is not made over what is there
+        // unless it is removed first (--remove-destination; a symlink also with -f).
+        const type = typeOf(e.stat.mode);
+        const made = type === S_IFLNK || (type !== S_IFREG && !this.o.readSpecialFiles);
+        if (this.o.attributesOnly && made && !this.o.link && !this.o.symbolicLink && !this.o.removeDestination && !(this.o.force && type === S_IFLNK)) {
+          const what = type === S_IFLNK ? "symbolic link" : type === S_IFIFO ? "fifo" : "special file";
+          this.report.fail(`cannot create ${what} ${quote(e.dstPath)}: ${this.why(b.errno.EEXIST)}`);
+          return;
+        }
         // -l: cp links only where nothing is, unless told to remove what is there.
         if ((this.o.link || this.o.symbolicLink) && !this.o.force && !this.o.removeDestination) {
           this.linkFailed(e, this.o.link ? "hard link" : "symbolic link", -b.errno.EEXIST);
           return;
         }
-        e.removes = this.o.removeDestination;
-        if (typeOf(st.mode) === S_IFREG && !this.o.removeDestination) {
+        // As cp: a fifo or device read like a file where symlinks are not followed (-r, -P)
+        // replaces the file there as --remove-destination would, keeping nothing of it.
+        const unlinks = this.o.removeDestination || (this.o.dereference === "never" && this.o.readSpecialFiles && type !== S_IFREG && type !== S_IFLNK);
+        e.removes = unlinks;
+        if (typeOf(st.mode) === S_IFREG && !unlinks) {
           if (!this.o.force && !this.o.inplace) {
             const writable = b.canWrite(e.dstDir, e.dstName);
             if (writable < 0) {
@@ -638,6 +660,24 @@ export class Copier {
       return;
     }
     this.copyByType(e, existing);
+  }
+
+  /**
+   * -u (--update=older): an existing destination at least as new as SOURCE
+   * (mtimes, to the nanosecond) is kept, as cp keeps it. Like cp, a symlink
+   * there is followed when SOURCE is copied as a file (cp would write
+   * through it), not when a link, directory or special file is made.
+   */
+  private keepsNewer(e: Entry, existing: Stat): boolean {
+    const o = this.o;
+    if (o.update !== "older") return false;
+    let dst: Stat | number = existing;
+    const type = typeOf(e.stat.mode);
+    const asFile = type === S_IFREG || (o.readSpecialFiles && type !== S_IFLNK && type !== S_IFDIR);
+    if (typeOf(existing.mode) === S_IFLNK && asFile && !o.link && !o.symbolicLink && !o.removeDestination) dst = this.b.stat(e.dstDir, e.dstName, true);
+    if (typeof dst === "number") return false;
+    const src = e.stat;
+    return dst.mtimeSec > src.mtimeSec || (dst.mtimeSec === src.mtimeSec && dst.mtimeNsec >= src.mtimeNsec);
   }
 
   private copyByType(e: Entry, existing: Stat | undefined): boolean {
@@ -720,6 +760,7 @@ export class Copier {
     const source = this.openSource(e, false);
     if (!source) return false;
     const { srcFd, st, stream } = source;
+    if (this.o.attributesOnly) return this.copyAttributes(e, existing, srcFd, st);
     // On the main thread a large file is only cloned; its bytes are a worker's job.
     const large = this.inline !== undefined && st.size > this.inline.maxBytes;
     if (large && (inplace || this.o.reflink === "never" || b.cloneUnsupported(st.dev, e.dstDev))) {
@@ -776,6 +817,43 @@ export class Copier {
   }
 
   /**
+   * --attributes-only: no data is copied. A new file is made empty, with the
+   * attributes kept (atomically, like a copy); an existing one keeps its data
+   * and gets them, in place, as cp gives them to it. It must still be the
+   * file that was found there: it is opened following symlinks.
+   */
+  private copyAttributes(e: Entry, existing: Stat | undefined, srcFd: number, st: Stat): boolean {
+    const b = this.b;
+    const inplace = existing !== undefined || this.o.inplace;
+    const name = inplace ? e.dstName : this.temps.next();
+    if (inplace && existing === undefined && this.o.removeDestination && !e.dstFresh) b.remove(e.dstDir, e.dstName, false);
+    const mode = this.meta.modeFor("file", st, existing);
+    const createMode = e.dstFresh ? this.createMode(mode) : 0o600;
+    const dstFd = existing ? b.openWrite(e.dstDir, e.dstName) : b.createFile(e.dstDir, name, createMode, inplace);
+    const now = dstFd < 0 ? dstFd : b.fstat(dstFd);
+    if (typeof now === "number" || (existing && (now.dev !== existing.dev || now.ino !== existing.ino))) {
+      b.close(srcFd);
+      if (dstFd >= 0) b.close(dstFd);
+      if (typeof now === "number") this.report.fail(`cannot create regular file ${quote(e.dstPath)}: ${this.why(-now)}`);
+      else this.report.fail(`${quote(e.dstPath)} was replaced while being copied; skipped`);
+      return false;
+    }
+    const xattrs = this.meta.readXattrs({ fd: srcFd });
+    const created = e.dstFresh ? { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid } : undefined;
+    const applied = this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, mode, true, created);
+    b.close(srcFd);
+    b.close(dstFd);
+    if (!applied) {
+      if (!inplace) b.remove(e.dstDir, name, false);
+      return false;
+    }
+    if (!inplace && !this.commit(e, name, "regular file")) return false;
+    this.report.counts.files++;
+    this.listed(e);
+    return true;
+  }
+
+  /**
    * DEST is a device or a fifo (through symlinks too): the copy is written
    * into it, as cp does (`blit log /dev/stdout`, `blit f /dev/null`), not put
    * in its place. Nothing else about it changes: not its mode, owner or
@@ -786,6 +864,12 @@ export class Copier {
     const E = b.errno;
     if (this.o.noClobber) {
       this.report.counts.skipped++;
+      return;
+    }
+    // --attributes-only: nothing to write into it, and, as ever, nothing set on it.
+    if (this.o.attributesOnly) {
+      this.report.counts.files++;
+      this.listed(e);
       return;
     }
     const source = this.openSource(e, true);

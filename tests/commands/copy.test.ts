@@ -204,6 +204,67 @@ const CASES: Case[] = [
   { name: "-rs a tree with relative names", args: ["-rs", "src", "out"] },
   { name: "-s -L a symlink operand: the link names the symlink", setup: "ln -s f fl", args: ["-sL", "fl", "new"] },
   { name: "-s a fifo", setup: "mkfifo ff", args: ["-s", "ff", "new"] },
+  // -u: an existing destination is replaced only when SOURCE is newer (mtimes); directories are always entered.
+  { name: "-u keeps a newer DEST", setup: "touch -d 2000-01-01 f", args: ["-uv", "f", "g"], times: true },
+  { name: "-u replaces an older DEST", setup: "touch -d 2000-01-01 g", args: ["-upv", "f", "g"], times: true },
+  { name: "-u keeps a DEST as old as SOURCE", setup: "touch -d '2005-01-01 00:00:00.5' f g", args: ["-u", "f", "g"], times: true },
+  { name: "-u copies what does not exist", args: ["-u", "f", "new"] },
+  { name: "--update (--up, abbreviated) with -p", setup: "touch -d 2000-01-01 g", args: ["--up", "-p", "f", "g", "d"], times: true, skipTimesOf: ["d"] },
+  { name: "-ru over an older and a newer tree", setup: "cp -r src d/src && touch -d 2000-01-01 d/src/a && printf new > d/src/sub/b && rm d/src/zero", args: ["-ru", "src", "d"] },
+  { name: "-au over a copy: nothing is replaced", setup: "cp -a src d/src && printf changed > d/src/a && touch -d '2001-02-03 04:05:06.123456789' d/src/a", args: ["-au", "src", "d"], times: true, skipTimesOf: ["d"] },
+  { name: "-u a file onto a newer directory: nothing to do", setup: "mkdir -p d/f && touch -d 2030-01-01 d/f", args: ["-u", "f", "d"] },
+  { name: "-u a file onto an older directory", setup: "mkdir -p d/f && touch -d 2000-01-01 d/f", args: ["-u", "f", "d"] },
+  { name: "-u a file onto itself", args: ["-u", "f", "f"] },
+  { name: "-u a symlink DEST to a newer file is followed", setup: "touch -d 2000-01-01 f && ln -s g gl && touch -h -d 1999-01-01 gl", args: ["-u", "f", "gl"] },
+  { name: "-ru a symlink DEST to a newer file is followed", setup: "touch -d 2000-01-01 f && ln -s g gl && touch -h -d 1999-01-01 gl", args: ["-ru", "f", "gl"] },
+  { name: "-ru a symlink over a newer symlink DEST: it is not followed", setup: "touch -d 2000-01-01 g && ln -s g gl && touch -h -d 2030-01-01 gl", args: ["-ru", "src/rel-link", "gl"] },
+  { name: "-ru a symlink over an older symlink DEST", setup: "ln -s g gl && touch -h -d 2000-01-01 gl", args: ["-ru", "src/rel-link", "gl"] },
+  { name: "-ru a symlink in a tree over a newer one", setup: "mkdir d/src && ln -s x d/src/rel-link && touch -h -d 2030-01-01 d/src/rel-link && ln -s y d/src/dangling && touch -h -d 2000-01-01 d/src/dangling", args: ["-ru", "src", "d"] },
+  { name: "-un keeps an older DEST", setup: "touch -d 2000-01-01 g", args: ["-un", "f", "g"] },
+  { name: "-ul links over an older DEST only", setup: "printf h > h && printf old > d/f && touch -d 2000-01-01 d/f && printf new > d/g && touch -d 2030-01-01 d/g", args: ["-ulf", "f", "g", "h", "d"] },
+  // --parents: SOURCE's whole name below the directory, the directories between made as cp makes them.
+  { name: "--parents a file", args: ["-v", "--parents", "src/sub/b", "d"] },
+  { name: "--parents -a a tree", args: ["-a", "--parents", "src/sub", "d"], times: true, skipTimesOf: ["d"] },
+  { name: "--parents -p keeps the directories' modes and times", setup: "chmod 705 src", args: ["-p", "--parents", "src/sub/b", "d"], times: true, skipTimesOf: ["d"] },
+  { name: "--parents: a directory without the owner's write bit", setup: "chmod 500 src/sub", args: ["-r", "--parents", "src/sub/deep", "d"] },
+  { name: "--parents -a: a directory without the owner's write bit", setup: "chmod 500 src/sub", args: ["-a", "--parents", "src/sub/b", "d"], times: true, skipTimesOf: ["d"] },
+  { name: "--parents --no-preserve=mode", setup: "chmod 700 src/sub", args: ["--parents", "--no-preserve=mode", "src/sub/b", "d"] },
+  { name: "--parents into existing directories", setup: "mkdir -p d/src/sub && chmod 700 d/src", args: ["-v", "--parents", "src/sub/b", "d"] },
+  { name: "--par (abbreviated) -t, two sources", args: ["--par", "-t", "d", "src/a", "src/sub/b"] },
+  { name: "--parents with slashes inside SOURCE", args: ["-v", "--parents", "src//sub///b", "d/"] },
+  { name: "--parents with .. inside SOURCE", args: ["-v", "--parents", "src/../src/sub/b", "d"] },
+  { name: "--parents an absolute SOURCE", args: ["-v", "--parents", "/etc/hostname", "d"] },
+  { name: "--parents a trailing slash", args: ["-r", "--parents", "src/sub/", "d"] },
+  { name: "--parents onto SOURCE itself", args: ["--parents", "src/a", "."] },
+  { name: "--parents a missing SOURCE: its directories are made", args: ["--parents", "src/nope", "d"] },
+  { name: "--parents a SOURCE in a missing directory", args: ["--parents", "nope/x/y", "d"] },
+  { name: "--parents a directory without -r: its directories are made", args: ["--parents", "src/sub", "d"] },
+  { name: "--parents a file in the way", setup: "printf z > d/src", args: ["--parents", "src/a", "src/sub/b", "d"] },
+  { name: "--parents one SOURCE twice", args: ["--parents", "src/a", "src/a", "d"] },
+  { name: "--parents without a target directory", args: ["--parents", "f", "new"], usage: true },
+  { name: "--parents onto an existing file", args: ["--parents", "f", "g"], usage: true },
+  { name: "--parents with -T", args: ["--parents", "-T", "f", "d"], usage: true },
+  // --attributes-only: no data; a new file is made empty, an existing one keeps its data and gets the attributes kept.
+  { name: "--attributes-only a new file", args: ["-v", "--attributes-only", "src/a", "new"] },
+  { name: "--attributes-only onto an existing file changes nothing", setup: "chmod 600 g", args: ["--attributes-only", "src/a", "g"], times: true },
+  { name: "--attributes-only -p onto an existing file keeps its data", setup: "chmod 600 g", args: ["-p", "--attributes-only", "src/a", "g"], times: true },
+  { name: "-a --attributes-only a tree", setup: "setfattr -n user.k -v v src/a", args: ["-a", "--attributes-only", "src", "out"], times: true },
+  { name: "-a --attri (abbreviated) over a tree", setup: "rm src/fifo src/*link src/dangling && cp -r src d/src && printf longer-data > d/src/a && chmod 600 d/src/sub/b", args: ["-a", "--attri", "src", "d"], times: true, skipTimesOf: ["d"] },
+  { name: "-a --attributes-only: a symlink or fifo is not made over what is there", setup: "mkdir d/src && printf old > d/src/rel-link && printf old > d/src/fifo", args: ["-a", "--attributes-only", "src/rel-link", "src/fifo", "d/src"], times: true, skipTimesOf: ["d", "d/src"] },
+  { name: "-af --attributes-only: a symlink is, a fifo is not", setup: "mkdir d/src && printf old > d/src/rel-link && printf old > d/src/fifo", args: ["-af", "--attributes-only", "src/rel-link", "src/fifo", "d/src"], times: true, skipTimesOf: ["d", "d/src"] },
+  { name: "-a --attributes-only --remove-destination: both are", setup: "mkdir d/src && printf old > d/src/rel-link && printf old > d/src/fifo", args: ["-a", "--attributes-only", "--remove-destination", "src/rel-link", "src/fifo", "d/src"], times: true, skipTimesOf: ["d", "d/src"] },
+  { name: "--attributes-only --remove-destination makes the file empty", args: ["--attributes-only", "--remove-destination", "f", "g"] },
+  { name: "--attributes-only into a device", args: ["-v", "--attributes-only", "f", "/dev/null"] },
+  { name: "--attributes-only a device read: an empty file", args: ["--attributes-only", "/dev/zero", "out"] },
+  { name: "--attributes-only onto a symlink to SOURCE", args: ["--attributes-only", "src/a", "src/rel-link"] },
+  // --copy-contents: with -r, devices (and fifos, below) are read like files instead of made anew.
+  { name: "-r --copy-contents reads a device", setup: "rm src/fifo && mknod src/null c 1 3", args: ["-rv", "--copy-contents", "src/null", "src/a", "d"] },
+  { name: "-a --copy (abbreviated): a tree with a device, symlinks kept as links", setup: "rm src/fifo && mknod src/null c 1 3 && chmod 600 src/null", args: ["-a", "--copy", "src", "out"], times: true },
+  { name: "-r --copy-contents: a socket cannot be opened", setup: "rm src/fifo && python3 -c \"import socket; socket.socket(socket.AF_UNIX).bind('src/sock')\"", args: ["-r", "--copy-contents", "src", "out"] },
+  { name: "--copy-contents without -r: as without it", args: ["--copy-contents", "/dev/null", "out"] },
+  { name: "-r --copy-contents over an existing file: it is removed first", setup: "mknod null c 1 3 && chmod 600 g", args: ["-rv", "--copy-contents", "null", "g"] },
+  { name: "-P a device over an existing file: it is removed first", setup: "chmod 600 g", args: ["-vP", "/dev/null", "g"] },
+  { name: "a device over an existing file: it is written into", setup: "chmod 600 g", args: ["-v", "/dev/null", "g"] },
   { name: "-T with a third operand", args: ["-T", "f", "g", "d"], usage: true },
   { name: "missing destination operand", args: ["f"], usage: true },
   { name: "no operands", args: [], usage: true },
@@ -272,6 +333,8 @@ describe("-v lists what it creates, as cp -v", () => {
     { name: "a new tree is listed whole", setup: "mkdir -p A/sub B && printf x > A/sub/f", args: ["-rv", "A", "B"] },
     { name: "--remove-destination: each file removed is listed", setup: "mkdir -p A/sub B/A/sub && printf x > A/f && printf y > A/sub/g && printf z > B/A/f && ln -s f B/A/sub/g", args: ["-rv", "--remove-destination", "A", "B"] },
     { name: "-rl --remove-destination: each file removed is listed", setup: "mkdir -p A/sub B/A/sub && printf x > A/f && printf y > A/sub/g && printf z > B/A/f", args: ["-rlv", "--remove-destination", "A", "B"] },
+    { name: "--parents -rv lists the directories it makes, unquoted, as cp", setup: "mkdir -p 'A x/sub' B && printf x > 'A x/sub/f'", args: ["-rv", "--parents", "A x/sub", "B"] },
+    { name: "-ruv lists only what it replaces or adds", setup: "mkdir -p A/sub B/A/sub && printf x > A/f && printf y > A/sub/g && printf z > A/h && cp -r A/f A/sub B/A/ && touch -d 2000-01-01 A/f B/A/sub/g", args: ["-ruv", "A", "B"] },
     { name: "a directory's .. into DEST: DEST itself is not listed", setup: "mkdir -p A/sub B && printf x > A/f", args: ["-rv", "A/sub/..", "B"] },
   ];
   for (const c of VERBOSE) {
@@ -324,6 +387,59 @@ describe("-x stays on one file system, as cp -x", () => {
   }
 });
 
+// --update=WHEN came with coreutils 9.5, after the cp here: checked against
+// what its documentation says. all replaces (the default), none keeps every
+// existing file without failing, older is -u.
+describe("--update=WHEN, as cp 9.5 documents it", () => {
+  const setup = "mkdir -p src/sub d/src/sub && printf new > src/a && printf new > src/sub/b && printf new > src/c && printf old > d/src/a && printf old > d/src/sub/b && touch -d 2000-01-01 d/src/a && touch -d 2030-01-01 d/src/sub/b";
+  const WHEN: [args: string[], a: string, b: string][] = [
+    [["--update=all"], "new", "new"],
+    [["--update=none"], "old", "old"],
+    [["--update=older"], "new", "old"],
+    [["--update=n"], "old", "old"],
+    [["--update=none", "--update=all"], "new", "new"],
+    [["-u", "--update=all"], "new", "new"],
+    [["--update=all", "-u"], "new", "old"],
+  ];
+  for (const [args, a, b] of WHEN) {
+    test(`-r ${args.join(" ")}`, () => {
+      const root = sandbox("update");
+      sh(setup, root);
+      expect(blit(["-r", ...args, "src", "d"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      expect(sh("cat d/src/a; echo; cat d/src/sub/b; echo; cat d/src/c", root)).toBe(`${a}\n${b}\nnew`);
+    });
+  }
+  test("--update=none: a directory in the way is no error either", () => {
+    const root = sandbox("update");
+    sh("printf x > f && mkdir -p d/f", root);
+    expect(blit(["--update=none", "-v", "f", "d"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+  });
+  test("--update=bogus is refused with cp's words", () => {
+    const r = blit(["--update=bogus", "f", "g"], { cwd: sandbox("update") });
+    const message = "blit: invalid argument 'bogus' for '--update'\nValid arguments are:\n  - 'all'\n  - 'none'\n  - 'older'\nTry 'blit --help' for more information.\n";
+    expect(r).toEqual({ stdout: "", stderr: message, exitCode: 2 });
+  });
+});
+
+// --copy-contents: a fifo in the tree is read to its end, as cp reads it,
+// once a writer comes (cp waits for it, so does blit, off the main thread).
+describe("-r --copy-contents reads a fifo, as cp", () => {
+  for (const args of [["-r", "--copy-contents"], ["-a", "--copy-contents"], ["-r", "--copy-contents", "src/p"]]) {
+    test(args.join(" "), async () => {
+      const root = sandbox("copy-contents");
+      sh("mkdir -p ref/src/sub mine/src/sub && for s in ref mine; do mkfifo $s/src/p && printf x > $s/src/sub/f && touch -d 2001-01-01 $s/src/sub/f; done", root);
+      const writers = ["ref", "mine"].map((side) => Bun.spawn(["sh", "-c", "printf 'through the fifo' > src/p"], { cwd: `${root}/${side}`, stdout: "ignore", stderr: "ignore" }));
+      const operands = args.length === 3 ? [] : ["src"];
+      const byCp = run(["cp", ...args, ...operands, "out"], { cwd: `${root}/ref` });
+      const byBlit = blit([...args, ...operands, "out"], { cwd: `${root}/mine` });
+      await Promise.all(writers.map((w) => w.exited));
+      expect(byBlit).toEqual(byCp);
+      expect(tree(`${root}/mine/out`)).toEqual(tree(`${root}/ref/out`));
+      expect(sh("cat out/p 2>/dev/null || cat out", `${root}/mine`)).toBe("through the fifo");
+    });
+  }
+});
+
 // cp has no --inplace: what --remove-destination does with it is checked here alone.
 describe("--remove-destination with --inplace", () => {
   test("a fifo DEST is removed and the file written under its name", () => {
@@ -355,4 +471,27 @@ describe("-rs with an absolute SOURCE, as cp -rs", () => {
       expect(byBlit.exitCode).toBe(byCp.exitCode);
     });
   }
+});
+
+// Where cp --parents writes outside the target, blit refuses.
+describe("--parents writes nothing outside DEST", () => {
+  test("a .. in SOURCE that climbs above DEST is refused; one that stays below is walked", () => {
+    const root = sandbox("parents-out");
+    sh("mkdir -p w/src w/d && printf x > f && printf y > w/src/g", root);
+    const r = blit(["--parents", "../f", "src/../src/g", "d"], { cwd: `${root}/w` });
+    expect(r.stderr).toBe("blit: cannot copy '../f' with --parents: its '..' leads outside 'd'\n");
+    expect(r.stdout).toBe("");
+    expect(r.exitCode).toBe(1);
+    expect(sh("find . | sort", root)).toBe([".", "./f", "./w", "./w/d", "./w/d/src", "./w/d/src/g", "./w/src", "./w/src/g", ""].join("\n"));
+  });
+
+  test("a symlink among the directories already in DEST is not followed", () => {
+    const root = sandbox("parents-link");
+    sh("mkdir -p src elsewhere d && printf x > src/a && ln -s ../elsewhere d/src", root);
+    const r = blit(["--parents", "src/a", "d"], { cwd: root });
+    expect(r.stderr).toBe("blit: 'd/src' exists but is not a directory\n");
+    expect(r.stdout).toBe("");
+    expect(r.exitCode).toBe(1);
+    expect(sh("ls -A elsewhere", root)).toBe("");
+  });
 });
