@@ -6,7 +6,7 @@ import { availableParallelism } from "node:os";
 import { parseArgs, type ArgsDef } from "citty";
 import type { Reflink, Sparse } from "../ffi/index.ts";
 import { quoteValue } from "./quote.ts";
-import { type CopyOptions, DEFAULT_TUNING, type Dereference, type Preserve, PRESERVE_ALL, PRESERVE_NONE, type Update } from "./options.ts";
+import { type Backup, type CopyOptions, DEFAULT_TUNING, type Dereference, type Preserve, PRESERVE_ALL, PRESERVE_NONE, type Update } from "./options.ts";
 
 export const copyArgs = {
   archive: { type: "boolean", alias: ["a"], description: "Same as -dR --preserve=all: the tree with everything kept" },
@@ -18,8 +18,11 @@ export const copyArgs = {
   p: { type: "boolean", description: "Same as --preserve=mode,ownership,timestamps" },
   preserve: { type: "string", valueHint: "LIST", description: "Keep these attributes: mode (with ACLs), ownership, timestamps, links, context, xattr, all" },
   "no-preserve": { type: "string", valueHint: "LIST", description: "Do not keep these attributes" },
+  backup: { type: "string", alias: ["b"], valueHint: "CONTROL", description: "Keep each replaced file under a backup name: existing (default, or $VERSION_CONTROL), numbered, simple, none" },
+  suffix: { type: "string", alias: ["S"], valueHint: "SUFFIX", description: "Simple backups end in SUFFIX (default ~, or $SIMPLE_BACKUP_SUFFIX); implies -b" },
   "no-clobber": { type: "boolean", alias: ["n"], description: "Never overwrite an existing file" },
   update: { type: "string", alias: ["u"], valueHint: "WHEN", description: "Replace existing files: older (-u alone) only when SOURCE is newer, all (default), none (skip them)" },
+  interactive: { type: "boolean", alias: ["i"], description: "Ask before replacing an existing file (the last of -i and -n wins)" },
   force: { type: "boolean", alias: ["f"], description: "Replace existing files even if they are not writable" },
   reflink: { type: "string", valueHint: "WHEN", description: "Clone (share data blocks): auto (default) where the filesystem can, always or fail, never" },
   sparse: { type: "string", valueHint: "WHEN", description: "Holes: auto (default) keeps the source's, always also turns zero blocks into holes, never fills them" },
@@ -53,7 +56,7 @@ type OptionName = keyof typeof copyArgs;
 interface OptionSpec {
   name: OptionName;
   takesValue: boolean;
-  /** A value may be left out: --reflink alone means always, --preserve alone mode,ownership,timestamps, --update (-u) alone older. */
+  /** A value may be left out: --reflink alone means always, --preserve alone mode,ownership,timestamps, --update (-u) alone older, --backup (-b) alone $VERSION_CONTROL's. */
   optionalValue?: boolean;
 }
 
@@ -63,7 +66,7 @@ for (const [name, def] of Object.entries(copyArgs)) {
   const spec: OptionSpec = {
     name: name as OptionName,
     takesValue: def.type === "string",
-    optionalValue: name === "reflink" || name === "preserve" || name === "update",
+    optionalValue: name === "reflink" || name === "preserve" || name === "update" || name === "backup",
   };
   if (name.length === 1) shortOptions.set(name, spec);
   else longOptions.set(name, spec);
@@ -92,8 +95,7 @@ function flagFor(spec: OptionSpec): string {
  * is refused rather than taken as one of blit's (--inplace).
  */
 const CP_ONLY_OPTIONS = [
-  "backup", "context", "debug", "interactive",
-  "suffix",
+  "context", "debug",
 ];
 
 /**
@@ -126,6 +128,40 @@ function argument<T extends string>(value: string, option: string, allowed: read
   const problem = candidates.length > 1 ? "ambiguous" : "invalid";
   const listed = allowed.map((a) => `\n  - '${a}'`).join("");
   throw new UsageError(`${problem} argument ${quoteValue(value)} for '--${option}'\nValid arguments are:${listed}`);
+}
+
+/** cp's backup types, as argmatch lists them: synonyms on one line. */
+const BACKUP_TYPES: readonly (readonly [string, Backup])[] = [
+  ["none", "none"], ["off", "none"],
+  ["simple", "simple"], ["never", "simple"],
+  ["existing", "existing"], ["nil", "existing"],
+  ["numbered", "numbered"], ["t", "numbered"],
+];
+
+/**
+ * gnulib's xget_version: CONTROL named whole or by a prefix whose matches
+ * all mean one type; empty (or unset) is existing. `context` is what cp
+ * names in its message: 'backup type', or '$VERSION_CONTROL' when it came from there.
+ */
+function backupType(value: string | undefined, context: string): Backup {
+  if (value === undefined || value === "") return "existing";
+  const exact = BACKUP_TYPES.find(([name]) => name === value);
+  if (exact) return exact[1];
+  const matches = new Set(BACKUP_TYPES.filter(([name]) => name.startsWith(value)).map(([, type]) => type));
+  if (matches.size === 1) return [...matches][0]!;
+  const problem = matches.size > 1 ? "ambiguous" : "invalid";
+  const listed: string[] = [];
+  for (let i = 0; i < BACKUP_TYPES.length; i += 2) listed.push(`\n  - '${BACKUP_TYPES[i]![0]}', '${BACKUP_TYPES[i + 1]![0]}'`);
+  throw new UsageError(`${problem} argument ${quoteValue(value)} for '${context}'\nValid arguments are:${listed.join("")}`);
+}
+
+/**
+ * gnulib's set_simple_backup_suffix: -S, else $SIMPLE_BACKUP_SUFFIX, used
+ * when it is not empty and a name's last component (no slash before a name); else "~".
+ */
+function backupSuffix(given: string | undefined): string {
+  const s = given ?? process.env.SIMPLE_BACKUP_SUFFIX;
+  return s !== undefined && s !== "" && !s.startsWith("/") && !/\/[^/]/.test(s) ? s : "~";
 }
 
 /** Checks every option against the table, getopt style; throws UsageError. */
@@ -161,7 +197,7 @@ function scan(argv: string[]): { rewritten: string[]; seen: Seen[] } {
         const letter = arg[j]!;
         const spec = shortOptions.get(letter);
         if (!spec) throw new UsageError(`invalid option -- '${letter}'`);
-        // -u: a value only in its long form (--update=none), as cp.
+        // -u, -b: a value only in their long forms (--update=none, --backup=t), as cp.
         if (spec.takesValue && !spec.optionalValue) {
           const inline = arg.slice(j + 1);
           if (inline === "" && i + 1 >= argv.length) throw new UsageError(`option requires an argument -- '${letter}'`);
@@ -225,6 +261,13 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
   let reflink: Reflink = "auto";
   let sparse: Sparse = "auto";
   let update: Update = "all";
+  // -b, --backup[=CONTROL], -S: as cp, -S alone makes backups too.
+  // -i and -n: the last one wins, as cp.
+  let noClobber = false;
+  let interactive = false;
+  let makeBackups = false;
+  let backupControl: string | undefined;
+  let suffix: string | undefined;
   const preserve: Preserve = { ...PRESERVE_NONE };
   const require: Preserve = { ...PRESERVE_NONE };
   let defaultModes = false;
@@ -281,6 +324,22 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
       case "update":
         update = value === undefined ? "older" : argument(value, "update", ["all", "none", "older"] as const);
         break;
+      case "no-clobber":
+        noClobber = true;
+        interactive = false;
+        break;
+      case "interactive":
+        interactive = true;
+        noClobber = false;
+        break;
+      case "backup":
+        makeBackups = true;
+        if (value !== undefined) backupControl = value;
+        break;
+      case "suffix":
+        makeBackups = true;
+        suffix = value;
+        break;
     }
   }
 
@@ -307,6 +366,11 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
   const link = Boolean(args.link);
   const symbolicLink = Boolean(args["symbolic-link"]);
   if (link && symbolicLink) throw new UsageError("cannot make both hard and symbolic links");
+  // As cp: -b with -n is refused before CONTROL is looked at.
+  if (makeBackups && noClobber) throw new UsageError("options --backup and --no-clobber are mutually exclusive");
+  const backup: Backup = !makeBackups ? "none"
+    : backupControl !== undefined ? backupType(backupControl, "backup type")
+    : backupType(process.env.VERSION_CONTROL, "$VERSION_CONTROL");
   const options: CopyOptions = {
     recursive,
     // As cp: -r alone copies symlinks as they are, -r with -l links what they name.
@@ -314,7 +378,8 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
     preserve,
     require,
     defaultModes,
-    noClobber: Boolean(args["no-clobber"]),
+    noClobber,
+    interactive,
     update,
     force: Boolean(args.force),
     reflink,
@@ -324,7 +389,8 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
     verbose: Boolean(args.verbose),
     quiet: Boolean(args.quiet),
     stats: Boolean(args.stats),
-    jobs,
+    // -i: one copier, so that questions and their answers come one at a time.
+    jobs: interactive ? 1 : jobs,
     tuning,
     targetDirectory,
     noTargetDirectory,
@@ -336,6 +402,8 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
     parents: Boolean(args.parents),
     attributesOnly: Boolean(args["attributes-only"]),
     copyContents: Boolean(args["copy-contents"]),
+    backup,
+    backupSuffix: backupSuffix(suffix),
   };
   return { kind: "copy", options, operands };
 }

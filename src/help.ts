@@ -40,7 +40,7 @@ function optionsTable(): string {
   for (const [name, def] of Object.entries(copyArgs)) {
     const aliases: readonly string[] = "alias" in def ? def.alias : [];
     const letters = (name.length === 1 ? [name, ...aliases] : aliases).map((a) => `-${a}`);
-    const optional = name === "reflink" || name === "preserve" || name === "update";
+    const optional = name === "reflink" || name === "preserve" || name === "update" || name === "backup";
     const hint = def.type === "string" ? (optional ? `[=${def.valueHint}]` : `=${def.valueHint}`) : "";
     const spelling = (name.length === 1 ? letters : [...letters, `--${name}${hint}`]).join(", ");
     const left = `  ${letters.length ? "" : "    "}${spelling}`;

@@ -25,6 +25,9 @@ export const PRESERVE_ALL: Preserve = { mode: true, ownership: true, timestamps:
 /** cp's --update=WHEN: which existing destination files are replaced (-u: older). */
 export type Update = "all" | "none" | "older";
 
+/** cp's --backup=CONTROL: how a replaced file is kept; existing is numbered where numbered backups exist, else simple. */
+export type Backup = "none" | "simple" | "numbered" | "existing";
+
 export interface CopyOptions {
   recursive: boolean;
   dereference: Dereference;
@@ -64,6 +67,12 @@ export interface CopyOptions {
   copyContents: boolean;
   /** --parents: each SOURCE goes to DIRECTORY/SOURCE, the directories between made with its directories' attributes. */
   parents: boolean;
+  /** -i: ask before replacing each existing destination (the last of -i and -n wins). */
+  interactive: boolean;
+  /** -b, --backup: an existing destination file is renamed to its backup name as the copy replaces it. */
+  backup: Backup;
+  /** -S: what a simple backup's name ends in. */
+  backupSuffix: string;
 }
 
 /** How much each worker keeps in flight. */
@@ -103,6 +112,11 @@ export interface EngineOptions {
   attributesOnly: boolean;
   /** Without -r (or with --copy-contents) a fifo or a device is read like a file, as cp does; with -r it is made anew. */
   readSpecialFiles: boolean;
+  /** -i: each existing destination is replaced only when stdin answers yes (one copier at a time). */
+  interactive: boolean;
+  /** -b: an existing non-directory is renamed to its backup name (in its directory) just before the copy is renamed onto its name. */
+  backup: Backup;
+  backupSuffix: string;
   verbose: boolean;
   /** Process umask, for modes of new files when modes are not preserved. */
   umask: number;

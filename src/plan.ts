@@ -4,6 +4,7 @@
 
 import { lstatSync, realpathSync, statSync, type BigIntStats } from "node:fs";
 import { UsageError } from "./args.ts";
+import { ask } from "./ask.ts";
 // Not node:path: Bun's basename and dirname would replace the escaped bytes of
 // a name that is not UTF-8 (see fromBytes) with U+FFFD.
 import { fromBytes, splitPath, toBytes } from "./engine/paths.ts";
@@ -226,12 +227,15 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   if (!srcIsDir && keptByUpdate(job, options, srcStat, dstStat)) return false;
   // `blit log /dev/stdout`, `blit f /dev/null`: cp writes into a device or a
   // fifo named as DEST (through symlinks too) instead of replacing it.
-  job.into = !options.removeDestination && !options.link && !options.symbolicLink && !srcIsDir && (srcStat.isFile() || job.stream === true) && !dstStat.isFile() && !dstStat.isDirectory();
+  // -b: what is there is moved aside and a new file made in its place, as cp does.
+  job.into = options.backup === "none" && !options.removeDestination && !options.link && !options.symbolicLink && !srcIsDir && (srcStat.isFile() || job.stream === true) && !dstStat.isFile() && !dstStat.isDirectory();
   if (srcIsDir && !dstStat.isDirectory()) {
     plan.errors.push(`cannot overwrite non-directory ${quote(job.dst)} with directory ${quote(job.src)}`);
     return false;
   }
   if (!srcIsDir && dstStat.isDirectory()) {
+    // -i: cp asks before it finds out; no means skipped, quietly.
+    if (options.interactive && !ask(`overwrite ${quote(job.dst)}? `)) return false;
     plan.errors.push(`cannot overwrite directory ${quote(job.dst)} with non-directory`);
     return false;
   }

@@ -73,6 +73,9 @@ function engineOptions(options: CopyOptions, workers: number): EngineOptions {
     oneFileSystem: options.oneFileSystem,
     attributesOnly: options.attributesOnly,
     readSpecialFiles: !options.recursive || options.copyContents,
+    interactive: options.interactive,
+    backup: options.backup,
+    backupSuffix: options.backupSuffix,
     verbose: options.verbose,
     umask: process.umask(),
     runId: Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, "0")).join(""),
@@ -278,7 +281,8 @@ export async function runCopy(argv: string[]): Promise<number> {
   // worker boots while the shim is loaded. (Booting one anyway, in case a
   // large file does not clone, made a cold clone slower: the worker's
   // start-up competes for the disk with the main thread's.)
-  const inline = inlineable(plan.jobs);
+  // -i: not on this thread, whose file handed back to a worker would be asked about twice.
+  const inline = !options.interactive && inlineable(plan.jobs);
   const booted = inline || options.parents ? undefined : Pool.boot();
 
   const loaded = await loadBackend();

@@ -25,6 +25,7 @@ import { quote, quoteIfNeeded } from "../quote.ts";
 import type { LinkTable, LinkTarget } from "./links.ts";
 import type { ChildWork, DirFinish, DirWork, FilesWork, JobWork } from "./messages.ts";
 import { MetadataWriter, type Xattrs } from "./metadata.ts";
+import { ask } from "../ask.ts";
 import { joinPath } from "./paths.ts";
 import { Reporter } from "./report.ts";
 import { isLeftover, TempNames } from "./temp-names.ts";
@@ -55,6 +56,10 @@ interface Entry extends Place {
   stat: Stat;
   /** --remove-destination found something under its name: -v says "removed" before listing it, as cp. */
   removes?: boolean;
+  /** -b: what is under its name is to be renamed to its backup name just before the copy takes its place. */
+  backs?: boolean;
+  /** -b: where what was there went, for -v. */
+  backupPath?: Uint8Array;
 }
 
 export interface DirResult {
@@ -78,6 +83,41 @@ const LINK_TRIES = 4;
 const SLASH = 0x2f;
 const typeOf = (mode: number) => mode & S_IFMT;
 const DOT = new Uint8Array([0x2e]);
+const ENCODER = new TextEncoder();
+/** linkTo's answer when -b could not move what was there aside (and said so). */
+const BACKUP_FAILED = 1;
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** gnulib's strmode, its first 10 characters: "-rw-r--r--". */
+function modeString(mode: number): string {
+  const types: Record<number, string> = { [S_IFDIR]: "d", [S_IFLNK]: "l", [S_IFIFO]: "p", [S_IFCHR]: "c", [S_IFBLK]: "b", [S_IFSOCK]: "s" };
+  const bit = (m: number, c: string) => (mode & m ? c : "-");
+  const special = (x: number, s: number, lower: string, upper: string) => (mode & s ? (mode & x ? lower : upper) : bit(x, "x"));
+  return (types[mode & S_IFMT] ?? "-") +
+    bit(0o400, "r") + bit(0o200, "w") + special(0o100, 0o4000, "s", "S") +
+    bit(0o40, "r") + bit(0o20, "w") + special(0o10, 0o2000, "s", "S") +
+    bit(0o4, "r") + bit(0o2, "w") + special(0o1, 0o1000, "t", "T");
+}
+
+/** N of a numbered backup's name, PREFIX then N (no leading 0) then "~"; 0 for any other name. */
+function backupNumber(name: Uint8Array, prefix: Uint8Array): number {
+  if (name.length < prefix.length + 2 || name[name.length - 1] !== 0x7e) return 0;
+  for (let i = 0; i < prefix.length; i++) if (name[i] !== prefix[i]) return 0;
+  if (name[prefix.length] === 0x30) return 0;
+  let n = 0;
+  for (let i = prefix.length; i < name.length - 1; i++) {
+    const digit = name[i]! - 0x30;
+    if (digit < 0 || digit > 9) return 0;
+    n = n * 10 + digit;
+  }
+  return n;
+}
 
 export class Copier {
   readonly report = new Reporter();
@@ -118,10 +158,11 @@ export class Copier {
     return this.b.strerror(errno);
   }
 
-  private listed(e: Place & { removes?: boolean }): void {
+  private listed(e: Place & { removes?: boolean; backupPath?: Uint8Array }): void {
     if (!this.o.verbose) return;
     if (e.removes) this.report.list(`removed ${quote(e.dstPath)}`);
-    this.report.list(`${quote(e.srcPath)} -> ${quote(e.dstPath)}`);
+    const backup = e.backupPath ? ` (backup: ${quote(e.backupPath)})` : "";
+    this.report.list(`${quote(e.srcPath)} -> ${quote(e.dstPath)}${backup}`);
   }
 
   /** A source entry that was listed and then disappeared: rsync's "vanished". */
@@ -577,7 +618,7 @@ export class Copier {
         // -u: as cp, checked before the directory in the way, after the same file.
         const keep = this.keepsNewer(e, st);
         if (typeOf(st.mode) === S_IFDIR) {
-          if (keep) {
+          if (keep || !this.confirmed(e, st)) {
             this.report.counts.skipped++;
             return;
           }
@@ -598,29 +639,40 @@ export class Copier {
           this.report.fail(`${quote(e.srcPath)} and ${quote(e.dstPath)} are the same file`);
           return;
         }
-        if (keep) {
+        if (keep || !this.confirmed(e, st)) {
           this.report.counts.skipped++;
           return;
+        }
+        if (this.o.backup !== "none") {
+          // As cp: SOURCE is DEST's simple backup by name and inode, which the backup would replace.
+          if (this.destroysSource(e)) {
+            this.report.fail(`backing up ${quote(e.dstPath)} might destroy source;  ${quote(e.srcPath)} not copied`);
+            return;
+          }
+          // What is there is moved aside, not replaced, written into or in the way.
+          e.backs = true;
         }
         // --attributes-only: as cp, a symlink, fifo or device is not made over what is there
         // unless it is removed first (--remove-destination; a symlink also with -f).
         const type = typeOf(e.stat.mode);
         const made = type === S_IFLNK || (type !== S_IFREG && !this.o.readSpecialFiles);
-        if (this.o.attributesOnly && made && !this.o.link && !this.o.symbolicLink && !this.o.removeDestination && !(this.o.force && type === S_IFLNK)) {
+        if (this.o.attributesOnly && made && !e.backs && !this.o.link && !this.o.symbolicLink && !this.o.removeDestination && !(this.o.force && type === S_IFLNK)) {
           const what = type === S_IFLNK ? "symbolic link" : type === S_IFIFO ? "fifo" : "special file";
           this.report.fail(`cannot create ${what} ${quote(e.dstPath)}: ${this.why(b.errno.EEXIST)}`);
           return;
         }
-        // -l: cp links only where nothing is, unless told to remove what is there.
-        if ((this.o.link || this.o.symbolicLink) && !this.o.force && !this.o.removeDestination) {
+        // -l: cp links only where nothing is, unless told to remove what is there
+        // (-l -i: a yes says so too; -s -i: not, as cp 9.1).
+        const replaces = this.o.force || this.o.removeDestination || e.backs || (this.o.link && this.o.interactive);
+        if ((this.o.link || this.o.symbolicLink) && !replaces) {
           this.linkFailed(e, this.o.link ? "hard link" : "symbolic link", -b.errno.EEXIST);
           return;
         }
         // As cp: a fifo or device read like a file where symlinks are not followed (-r, -P)
         // replaces the file there as --remove-destination would, keeping nothing of it.
         const unlinks = this.o.removeDestination || (this.o.dereference === "never" && this.o.readSpecialFiles && type !== S_IFREG && type !== S_IFLNK);
-        e.removes = unlinks;
-        if (typeOf(st.mode) === S_IFREG && !unlinks) {
+        e.removes = unlinks && !e.backs;
+        if (typeOf(st.mode) === S_IFREG && !unlinks && !e.backs) {
           if (!this.o.force && !this.o.inplace) {
             const writable = b.canWrite(e.dstDir, e.dstName);
             if (writable < 0) {
@@ -770,6 +822,11 @@ export class Copier {
     // --inplace writes the final name directly; otherwise a temporary name
     // that becomes the final one only once the file is complete.
     const name = inplace ? e.dstName : this.temps.next();
+    // --inplace -b: what is there is moved aside first, as cp does it (the new file is then written under its name).
+    if (inplace && e.backs && !this.backUp(e)) {
+      b.close(srcFd);
+      return false;
+    }
     // --inplace --remove-destination: what is there goes first, then the file is made anew.
     if (inplace && this.o.removeDestination && !e.dstFresh) b.remove(e.dstDir, e.dstName, false);
     const mode = this.meta.modeFor("file", st, existing);
@@ -826,6 +883,10 @@ export class Copier {
     const b = this.b;
     const inplace = existing !== undefined || this.o.inplace;
     const name = inplace ? e.dstName : this.temps.next();
+    if (inplace && e.backs && !this.backUp(e)) {
+      b.close(srcFd);
+      return false;
+    }
     if (inplace && existing === undefined && this.o.removeDestination && !e.dstFresh) b.remove(e.dstDir, e.dstName, false);
     const mode = this.meta.modeFor("file", st, existing);
     const createMode = e.dstFresh ? this.createMode(mode) : 0o600;
@@ -863,6 +924,11 @@ export class Copier {
     const b = this.b;
     const E = b.errno;
     if (this.o.noClobber) {
+      this.report.counts.skipped++;
+      return;
+    }
+    const there = this.b.stat(this.b.cwd, dstPath, true);
+    if (typeof there !== "number" && !this.confirmed(e, there)) {
       this.report.counts.skipped++;
       return;
     }
@@ -960,9 +1026,17 @@ export class Copier {
     return true;
   }
 
-  /** Renames a finished entry from its temporary name onto its real name. */
-  private commit(e: Place, temp: Name, what: string): boolean {
+  /**
+   * Renames a finished entry from its temporary name onto its real name;
+   * with -b, what is there is first renamed to its backup name, so the name
+   * never holds anything but the old entry or the complete new one.
+   */
+  private commit(e: Entry, temp: Name, what: string): boolean {
     const b = this.b;
+    if (e.backs && !this.backUp(e)) {
+      b.remove(e.dstDir, temp, false);
+      return false;
+    }
     const renamed = b.rename(e.dstDir, temp, e.dstDir, e.dstName, !this.o.noClobber);
     if (renamed === 0) return true;
     b.remove(e.dstDir, temp, false);
@@ -972,6 +1046,93 @@ export class Copier {
     }
     this.report.fail(`cannot create ${what} ${quote(e.dstPath)}: ${this.why(-renamed)}`);
     return false;
+  }
+
+  // ------------------------------------------------------------ -i
+
+  /**
+   * -i: asks on stderr whether to replace what is at e's destination, as
+   * cp's overwrite_ok asks, and reads one line of stdin: yes when it starts
+   * with y or Y. Without -i, yes. With -i the run has one worker and copies
+   * nothing on the main thread at the same time, so only one copier asks at
+   * a time and each question gets its own line of the answers.
+   */
+  private confirmed(e: Entry, st: Stat): boolean {
+    if (!this.o.interactive) return true;
+    let question = `overwrite ${quote(e.dstPath)}? `;
+    if (typeOf(st.mode) !== S_IFDIR && this.b.canWrite(e.dstDir, e.dstName) < 0) {
+      const mode = `${(st.mode & 0o7777).toString(8).padStart(4, "0")} (${modeString(st.mode)})`;
+      question = this.o.force || this.o.removeDestination
+        ? `replace ${quote(e.dstPath)}, overriding mode ${mode}? `
+        : `unwritable ${quote(e.dstPath)} (mode ${mode}); try anyway? `;
+    }
+    return ask(question);
+  }
+
+  // ------------------------------------------------------------ -b
+
+  /**
+   * gnulib's source_is_dst_backup: SOURCE's last component is DEST's plus
+   * the simple suffix, and DEST's simple backup name (followed) is SOURCE's inode.
+   */
+  private destroysSource(e: Entry): boolean {
+    const suffix = ENCODER.encode(this.o.backupSuffix);
+    const src = e.srcPath;
+    let end = src.length;
+    while (end > 1 && src[end - 1] === SLASH) end--;
+    const base = src.subarray(src.lastIndexOf(SLASH, end - 1) + 1, end);
+    const expected = concat(e.dstName, suffix);
+    if (base.length !== expected.length || !base.every((byte, i) => byte === expected[i])) return false;
+    const st = this.b.stat(e.dstDir, expected, true);
+    return typeof st !== "number" && st.dev === e.stat.dev && st.ino === e.stat.ino;
+  }
+
+  /**
+   * The name e's destination is kept under (gnulib's backup_file_rename):
+   * NAME.~N~ one above the highest there (numbered, or existing where one
+   * is), else NAME plus the suffix. The directory is listed through a
+   * descriptor of its own, so that no other listing of it is disturbed.
+   */
+  private backupName(e: Entry): Name | number {
+    const b = this.b;
+    const o = this.o;
+    if (o.backup === "numbered" || o.backup === "existing") {
+      const fd = b.openDir(e.dstDir, DOT, false);
+      if (fd < 0) return fd;
+      const prefix = concat(e.dstName, ENCODER.encode(".~"));
+      let highest = 0;
+      try {
+        for (;;) {
+          const entries = b.readDir(fd);
+          if (typeof entries === "number") return entries;
+          if (entries.length === 0) break;
+          for (const { name } of entries) {
+            const n = backupNumber(name, prefix);
+            if (n > highest) highest = n;
+          }
+        }
+      } finally {
+        b.close(fd);
+      }
+      if (o.backup === "numbered" || highest > 0) return concat(prefix, ENCODER.encode(`${highest + 1}~`));
+    }
+    return concat(e.dstName, ENCODER.encode(o.backupSuffix));
+  }
+
+  /** -b: renames what is under e's name to its backup name (replacing an older backup); false when reported. */
+  private backUp(e: Entry): boolean {
+    const b = this.b;
+    e.backs = false;
+    const name = this.backupName(e);
+    const renamed = typeof name === "number" ? name : b.rename(e.dstDir, e.dstName, e.dstDir, name, true);
+    // Gone meanwhile: nothing to keep.
+    if (renamed === -b.errno.ENOENT) return true;
+    if (renamed < 0) {
+      this.report.fail(`cannot backup ${quote(e.dstPath)}: ${this.why(-renamed)}`);
+      return false;
+    }
+    e.backupPath = concat(e.dstPath, (name as Name).subarray(e.dstName.length));
+    return true;
   }
 
   // ------------------------------------------------------------ -l and -s
@@ -1031,6 +1192,10 @@ export class Copier {
       made = make(name);
     }
     if (made < 0) return this.linkFailed(e, what, made);
+    if (name !== e.dstName && e.backs && !this.backUp(e)) {
+      b.remove(e.dstDir, name, false);
+      return false;
+    }
     if (name !== e.dstName) {
       const renamed = b.rename(e.dstDir, name, e.dstDir, e.dstName, !this.o.noClobber);
       // Also after a success: rename() does nothing when both names are one inode already.
@@ -1059,6 +1224,7 @@ export class Copier {
       return;
     }
     const r = this.linkTo(target, e);
+    if (r === BACKUP_FAILED) return;
     if (r === 0) {
       this.report.counts.hardlinks++;
       this.listed(e);
@@ -1117,6 +1283,10 @@ export class Copier {
         r = link(name);
       }
       if (r < 0 || name === e.dstName) return r;
+      if (e.backs && !this.backUp(e)) {
+        b.remove(e.dstDir, name, false);
+        return BACKUP_FAILED;
+      }
       const renamed = b.rename(e.dstDir, name, e.dstDir, e.dstName, !this.o.noClobber);
       // Also after a success: rename() does nothing when both names are
       // already links to one inode (another run into the same DEST linked

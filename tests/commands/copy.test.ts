@@ -4,7 +4,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { existsSync, rmSync } from "node:fs";
-import { blit, run, sh } from "../helpers/blit.ts";
+import { BLIT, blit, run, sh } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { snapshot, tree } from "../helpers/tree.ts";
 import { tmpfsUnavailable } from "../helpers/mounts.ts";
@@ -43,6 +43,8 @@ interface Case {
    * and then fails: the tree must be left as it was.
    */
   refusedWhole?: boolean;
+  /** Environment for both (VERSION_CONTROL, SIMPLE_BACKUP_SUFFIX). */
+  env?: Record<string, string>;
 }
 
 const CASES: Case[] = [
@@ -265,6 +267,41 @@ const CASES: Case[] = [
   { name: "-r --copy-contents over an existing file: it is removed first", setup: "mknod null c 1 3 && chmod 600 g", args: ["-rv", "--copy-contents", "null", "g"] },
   { name: "-P a device over an existing file: it is removed first", setup: "chmod 600 g", args: ["-vP", "/dev/null", "g"] },
   { name: "a device over an existing file: it is written into", setup: "chmod 600 g", args: ["-v", "/dev/null", "g"] },
+  // -b: what is replaced is kept under its backup name.
+  { name: "-b keeps the file replaced as DEST~", setup: "chmod 600 g", args: ["-bv", "f", "g"] },
+  { name: "-b copies what does not exist without a backup", args: ["-bv", "f", "new"] },
+  { name: "-b replaces an older simple backup", setup: "printf old > g~", args: ["-bv", "f", "g"] },
+  { name: "--backup=numbered counts up from the highest", setup: "printf 1 > g.~1~ && printf 9 > g.~9~ && printf 0 > g.~09~ && printf x > g.~x~", args: ["--backup=numbered", "-v", "f", "g"] },
+  { name: "--backup=existing: simple while no numbered backup exists", args: ["--backup=existing", "-v", "f", "g"] },
+  { name: "--backup=nil: numbered where one exists", setup: "printf 1 > g.~2~", args: ["--backup=nil", "-v", "f", "g"] },
+  { name: "--backup=t twice", args: ["--backup=t", "f", "g", "d"] },
+  { name: "--backup=off makes none", args: ["-v", "--backup=off", "f", "g"] },
+  { name: "--backup=nu (abbreviated), --back (abbreviated)", args: ["--back=nu", "-v", "f", "g"] },
+  { name: "--backup=n is ambiguous", env: { LC_ALL: "C" }, args: ["--backup=n", "f", "g"], usage: true },
+  { name: "--backup=foo is invalid", env: { LC_ALL: "C" }, args: ["--backup=foo", "f", "g"], usage: true },
+  { name: "-b with -n", args: ["-bn", "f", "g"], usage: true },
+  { name: "-S implies -b", args: ["-S", ".old", "-v", "f", "g"] },
+  { name: "--suffix (--suf, abbreviated)", args: ["--suf=.old", "--backup=simple", "-v", "f", "g"] },
+  { name: "-S with a slash is ~", args: ["-S", "a/b", "-v", "f", "g"] },
+  { name: "VERSION_CONTROL=numbered for -b", env: { VERSION_CONTROL: "numbered" }, args: ["-bv", "f", "g"] },
+  { name: "--backup=CONTROL over VERSION_CONTROL", env: { VERSION_CONTROL: "numbered" }, args: ["--backup=simple", "-v", "f", "g"] },
+  { name: "VERSION_CONTROL invalid", env: { VERSION_CONTROL: "bad", LC_ALL: "C" }, args: ["-b", "f", "g"], usage: true },
+  { name: "VERSION_CONTROL empty is existing", env: { VERSION_CONTROL: "" }, args: ["-bv", "f", "g"] },
+  { name: "SIMPLE_BACKUP_SUFFIX", env: { SIMPLE_BACKUP_SUFFIX: ".bak" }, args: ["-bv", "f", "g"] },
+  { name: "-S over SIMPLE_BACKUP_SUFFIX", env: { SIMPLE_BACKUP_SUFFIX: ".bak" }, args: ["-S", "_", "-v", "f", "g"] },
+  { name: "-b: a backup that would replace SOURCE", setup: "printf s > g~", args: ["-b", "g~", "g"] },
+  { name: "-b -S: a backup that would replace SOURCE", setup: "printf s > g.x", args: ["-b", "-S", ".x", "g.x", "src/a", "g"] },
+  { name: "-ab over a tree", setup: "cp -a src d/src && printf changed > d/src/a && ln d/src/sub/b d/src/b-link", args: ["-ab", "src", "d"], times: true, skipTimesOf: ["d", "d/src", "d/src/sub"] },
+  { name: "-r --backup=t over a tree backed up before", setup: "rm src/fifo && cp -r src d/src && cp -r --backup=t src d", args: ["-r", "--backup=t", "src", "d"] },
+  { name: "-b a symlink over a symlink", setup: "ln -s x d/rel-link", args: ["-bPv", "src/rel-link", "d"] },
+  { name: "-b a fifo DEST is moved aside, not written into", setup: "mkfifo ff", args: ["-bv", "f", "ff"] },
+  { name: "-bl links, the file there kept", args: ["-blv", "f", "g"] },
+  { name: "-bs", args: ["-bsv", "f", "g"] },
+  { name: "-b --remove-destination", args: ["-bv", "--remove-destination", "f", "g"] },
+  { name: "-b a same file", args: ["-b", "f", "./f"] },
+  { name: "-b over a directory", setup: "mkdir -p d/f", args: ["-b", "f", "d"] },
+  { name: "-rb a directory over an existing one: no backup", setup: "mkdir -p d/sub2", args: ["-rbv", "sub2", "d"] },
+  { name: "-b --attributes-only: a new empty file, the old kept", args: ["-b", "--attributes-only", "f", "g"] },
   { name: "-T with a third operand", args: ["-T", "f", "g", "d"], usage: true },
   { name: "missing destination operand", args: ["f"], usage: true },
   { name: "no operands", args: [], usage: true },
@@ -289,8 +326,8 @@ describe("blit agrees with cp", () => {
       // The same tree twice, times and all.
       sh("rmdir mine && cp -a ref mine", root);
       const before = snapshot(`${root}/mine`, { times: true });
-      const byCp = run(["cp", ...c.args], { cwd: `${root}/ref` });
-      const byBlit = blit(c.args, { cwd: `${root}/mine` });
+      const byCp = run(["cp", ...c.args], { cwd: `${root}/ref`, env: c.env });
+      const byBlit = blit(c.args, { cwd: `${root}/mine`, env: c.env });
 
       if (c.refusedWhole) {
         expect(snapshot(`${root}/mine`, { times: true })).toEqual(before);
@@ -301,6 +338,53 @@ describe("blit agrees with cp", () => {
       expect(normalise(byBlit.stderr, "blit")).toEqual(normalise(byCp.stderr, "cp"));
       expect(byBlit.stdout).toBe(byCp.stdout);
       expect(byBlit.exitCode).toBe(c.usage ? 2 : byCp.exitCode);
+    });
+  }
+});
+
+// -i: the questions on stderr, the answers piped to stdin, as for cp.
+describe("-i asks as cp asks", () => {
+  const ASKED: { name: string; setup?: string; args: string[]; answers: string }[] = [
+    { name: "no keeps the file", args: ["-i", "f", "g"], answers: "n\n" },
+    { name: "yes replaces it", args: ["-iv", "f", "g"], answers: "y\n" },
+    { name: "Yes, as any answer starting with y or Y", args: ["-i", "f", "g"], answers: "Yes please\n" },
+    { name: "an answer that is not yes", args: ["-i", "f", "g"], answers: " y\n" },
+    { name: "no answer at all is no", args: ["-i", "f", "g"], answers: "" },
+    { name: "nothing to ask when DEST does not exist", args: ["-iv", "f", "new"], answers: "n\n" },
+    { name: "-i -n: -n wins, nothing asked", args: ["-i", "-n", "f", "g"], answers: "y\n" },
+    { name: "-n -i: -i wins", args: ["-n", "-iv", "f", "g"], answers: "y\n" },
+    { name: "--inter (abbreviated)", args: ["--inter", "f", "g"], answers: "y\n" },
+    { name: "-i -f still asks", args: ["-if", "f", "g"], answers: "n\n" },
+    { name: "-f -i asks", args: ["-f", "-i", "f", "g"], answers: "y\n" },
+    { name: "one answer per file", setup: "printf 1 > d/f && printf 2 > d/g", args: ["-iv", "f", "g", "d"], answers: "y\nn\n" },
+    { name: "a tree, every file asked about: yes", setup: "rm -f src/fifo && cp -r src d/src", args: ["-ri", "src", "d"], answers: "y\n".repeat(20) },
+    { name: "a tree, every file asked about: no", setup: "rm -f src/fifo && cp -r src d/src", args: ["-ri", "src", "d"], answers: "n\n".repeat(20) },
+    { name: "a directory in the way: asked, then refused", setup: "mkdir -p d/f", args: ["-i", "f", "d"], answers: "y\n" },
+    { name: "a directory in the way: no", setup: "mkdir -p d/f", args: ["-i", "f", "d"], answers: "n\n" },
+    { name: "-u: a newer DEST is kept without asking", setup: "touch -d 2000-01-01 f", args: ["-iu", "f", "g"], answers: "y\n" },
+    { name: "-ib: yes, and the file is kept as g~", args: ["-ibv", "f", "g"], answers: "y\n" },
+    { name: "a large file is asked about once", setup: "head -c 3000000 /dev/zero > big && printf z > big2", args: ["-iv", "big", "big2"], answers: "y\nn\n" },
+    { name: "-i -l: yes replaces", args: ["-il", "f", "g"], answers: "y\n" },
+    { name: "-i -s: yes, and still File exists, as cp 9.1", args: ["-is", "f", "g"], answers: "y\n" },
+  ];
+  /** Questions end without a newline: each is a line of its own here, and the lines sorted. */
+  const lines = (stderr: string, tool: string) =>
+    stderr.replaceAll("? ", "?\n").split("\n").filter((line) => line !== "").map((line) => line.replaceAll(`${tool}: `, "TOOL: ")).sort();
+  const answered = (cmd: string[], cwd: string, answers: string) => {
+    const proc = Bun.spawnSync(cmd, { cwd, stdin: Buffer.from(answers), stdout: "pipe", stderr: "pipe", env: { ...process.env, LC_ALL: "C" } });
+    return { stdout: proc.stdout.toString(), stderr: proc.stderr.toString(), exitCode: proc.exitCode };
+  };
+  for (const c of ASKED) {
+    test(c.name, () => {
+      const root = sandbox("interactive");
+      sh(`mkdir ref mine && cd ref && ${FIXTURE} ${c.setup ?? ""}`, root);
+      sh("rmdir mine && cp -a ref mine", root);
+      const byCp = answered(["cp", ...c.args], `${root}/ref`, c.answers);
+      const byBlit = answered([BLIT, ...c.args], `${root}/mine`, c.answers);
+      expect(tree(`${root}/mine`, {})).toEqual(tree(`${root}/ref`, {}));
+      expect(lines(byBlit.stderr, "blit")).toEqual(lines(byCp.stderr, "cp"));
+      expect(byBlit.stdout).toBe(byCp.stdout);
+      expect(byBlit.exitCode).toBe(byCp.exitCode);
     });
   }
 });
