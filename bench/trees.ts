@@ -151,6 +151,31 @@ for d in range(count // 1000):
   };
 }
 
+/**
+ * For memory only: many small files in one directory. Its listing is one
+ * task; it must be streamed like a deep tree, not held whole.
+ */
+function flatFiles(count: number): TreeSpec {
+  return {
+    name: `files-flat-${count}`,
+    describe: `${count.toLocaleString("en")} files of 100 bytes in one directory`,
+    build(root) {
+      const script = `
+import os, sys
+root, count = sys.argv[1], int(sys.argv[2])
+data = b"x" * 100
+os.makedirs(root)
+for f in range(count):
+    fd = os.open(os.path.join(root, "f%07d" % f), os.O_WRONLY | os.O_CREAT, 0o644)
+    os.write(fd, data)
+    os.close(fd)
+`;
+      const r = Bun.spawnSync(["python3", "-c", script, root, String(count)]);
+      if (r.exitCode !== 0) throw new Error(r.stderr.toString());
+    },
+  };
+}
+
 export const TREES: Record<string, TreeSpec> = {
   small,
   mixed,
@@ -158,6 +183,7 @@ export const TREES: Record<string, TreeSpec> = {
   sparse,
   "files-100k": manyFiles(100_000),
   "files-1m": manyFiles(1_000_000),
+  "files-flat-1m": flatFiles(1_000_000),
 };
 
 /** A file in the work folder holding the time of the last deletion there (see run.ts). */

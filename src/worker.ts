@@ -9,6 +9,30 @@ import type { FromWorker, Task, ToWorker } from "./engine/messages.ts";
 
 declare const self: Worker;
 
+/**
+ * Entries a worker stats between two full garbage collections. Left to
+ * itself a worker let ~90 MiB of garbage pile up (peak RSS 218 MiB copying
+ * a flat directory of 1,000,000 files with -a): its tasks are long and
+ * synchronous (a flat directory is one task), so Bun's collection timer,
+ * which runs on the event loop, never fires; and JavaScriptCore lets the heap
+ * grow to about twice what it last found live, which counts the hard-link
+ * table's 20 MiB SharedArrayBuffer (twice) though hardly a page of it is
+ * touched. Each entry leaves 1-2 KiB of garbage and a collection of this
+ * small heap takes about 5 ms: about 1 ms per 1,000 entries.
+ */
+const COLLECT_EVERY = 4096;
+
+/** Collects garbage once every COLLECT_EVERY entries listed (checked once per chunk of a listing). */
+function collector(): (entries: number) => void {
+  let listed = 0;
+  return (entries) => {
+    listed += entries;
+    if (listed < COLLECT_EVERY) return;
+    listed = 0;
+    Bun.gc(true);
+  };
+}
+
 let copier: Copier | undefined;
 let workerIndex = -1;
 let backendCounters: (() => BackendCounters) | undefined;
@@ -42,6 +66,8 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       backend.tune({ queueDepth: message.options.queueDepth });
       const links = message.links ? new LinkTable(message.links) : undefined;
       copier = new Copier(backend, message.options, message.index, new Int32Array(message.cancel), links, new Int32Array(message.hungry));
+      copier.report.onLines = (output) => send({ type: "output", output });
+      copier.onListed = collector();
       backendCounters = () => backend.counters();
       workerIndex = message.index;
       seen = backend.counters();

@@ -124,6 +124,8 @@ export class Copier {
   private readonly meta: MetadataWriter;
   private readonly temps: TempNames;
   private readonly cleanedParents = new Set<number>();
+  /** Set by the worker: told how many entries each chunk of a listing holds, as it is copied. */
+  onListed: ((entries: number) => void) | undefined;
   /** Set by the worker for the task at hand: hands work to the pool before the task ends. */
   spawn: ((children: ChildWork[]) => void) | undefined;
   private readonly euid = process.geteuid?.() ?? 0;
@@ -414,6 +416,7 @@ export class Copier {
 
   /** Stats one chunk of a directory's entries at once, then copies them; subdirectories go to `children`. */
   private copyEntries(l: FilesWork, names: Uint8Array[], children: ChildWork[], waitingLinks: [Entry, number][]): void {
+    this.onListed?.(names.length);
     const stats = this.b.statMany(l.srcFd, names, l.follow);
     const small: Entry[] = [];
     // -x: the device of the directory listed; a directory on another one is made, not entered.

@@ -116,5 +116,7 @@ export type FromWorker =
   | { type: "ready"; backend: string }
   /** Work handed out before the task is done (a large directory, shared). */
   | { type: "spawn"; id: number; children: ChildWork[] }
+  /** Messages of a task still running (a large directory's -v listing), sent on so they are not all held. */
+  | { type: "output"; output: Output }
   | { type: "done"; id: number; worker: number; children: ChildWork[]; finish: DirFinish | undefined; output: Output; counts: Counts }
   | { type: "crash"; message: string };

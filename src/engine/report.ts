@@ -60,28 +60,51 @@ export interface Output {
   warnings: string[];
 }
 
+/**
+ * Lines a worker holds before it sends them on, its task unfinished: with -v
+ * a flat directory of a million files is one task, and its listing would
+ * otherwise wait whole (~400 MiB) until the task ends.
+ */
+const LINES_HELD = 1024;
+
 export class Reporter {
   counts = emptyCounts();
   output: Output = { out: [], errors: [], warnings: [] };
+  private lines = 0;
+  /** Set by a worker: takes the lines said so far when LINES_HELD are waiting. */
+  onLines: ((output: Output) => void) | undefined;
 
   fail(message: string): void {
     this.output.errors.push(message);
     this.counts.errors++;
+    this.said();
   }
 
   warn(message: string): void {
     this.output.warnings.push(message);
+    this.said();
   }
 
   list(line: string): void {
     this.output.out.push(line);
+    this.said();
+  }
+
+  private said(): void {
+    if (++this.lines >= LINES_HELD && this.onLines) this.onLines(this.takeOutput());
+  }
+
+  private takeOutput(): Output {
+    const output = this.output;
+    this.output = { out: [], errors: [], warnings: [] };
+    this.lines = 0;
+    return output;
   }
 
   /** Hands over what was counted and said since the last call. */
   drain(): { counts: Counts; output: Output } {
-    const result = { counts: this.counts, output: this.output };
+    const result = { counts: this.counts, output: this.takeOutput() };
     this.counts = emptyCounts();
-    this.output = { out: [], errors: [], warnings: [] };
     return result;
   }
 }
