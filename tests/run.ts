@@ -11,6 +11,8 @@ import { join } from "node:path";
 const ROOT = join(import.meta.dir, "..");
 const REPORT = join(ROOT, ".ci", "junit.xml");
 const SUMMARY = join(ROOT, ".ci", "summary.txt");
+/** Per test: they drive the binary on real filesystems (loop mounts, 100 MiB files, trees of thousands). */
+const TEST_TIMEOUT_MS = 120_000;
 
 const mountsBefore = new Set(
   readFileSync("/proc/mounts", "utf8")
@@ -26,7 +28,9 @@ mkdirSync(join(ROOT, ".ci"), { recursive: true });
 rmSync(REPORT, { force: true });
 rmSync(SUMMARY, { force: true });
 const proc = Bun.spawnSync(
-  [process.execPath, "test", "--reporter=junit", `--reporter-outfile=${REPORT}`, ...process.argv.slice(2)],
+  // The time limit on the command line: bunfig.toml's [test] timeout was not
+  // applied (tests were stopped at bun's default 5 s on a loaded machine).
+  [process.execPath, "test", `--timeout=${TEST_TIMEOUT_MS}`, "--reporter=junit", `--reporter-outfile=${REPORT}`, ...process.argv.slice(2)],
   { cwd: ROOT, stdio: ["inherit", "inherit", "inherit"] },
 );
 
