@@ -324,6 +324,8 @@ export class Pool {
         return { kind: "dir", id, work: child.work };
       case "files":
         return { kind: "files", id, work: child.work };
+      case "rest":
+        return { kind: "rest", id, work: child.work };
       case "range":
         return { kind: "range", id, work: child.work };
     }

@@ -50,6 +50,8 @@ function run(c: Copier, task: Task): DirResult {
       return c.runDir(task.work);
     case "files":
       return c.runFiles(task.work);
+    case "rest":
+      return c.runRest(task.work);
     case "range":
       return c.runRange(task.work);
     case "finish":

@@ -50,8 +50,16 @@ export interface FilesWork {
   ancestors: string[] | undefined;
 }
 
-/** Work found while copying: a directory, a share of a directory's entries, or ranges of a large file. */
-export type ChildWork = { kind: "dir"; work: DirWork } | { kind: "files"; work: FilesWork } | { kind: "range"; work: SharedCopy };
+/**
+ * Work found while copying: a directory, a share of a directory's entries,
+ * the rest of a directory's listing (read on from its descriptor; no names),
+ * or ranges of a large file.
+ */
+export type ChildWork =
+  | { kind: "dir"; work: DirWork }
+  | { kind: "files"; work: FilesWork }
+  | { kind: "rest"; work: FilesWork }
+  | { kind: "range"; work: SharedCopy };
 
 /** Metadata to apply to a directory once everything inside it is written. */
 export interface DirFinish {
@@ -93,6 +101,7 @@ export type Task =
   | { kind: "job"; id: number; work: JobWork }
   | { kind: "dir"; id: number; work: DirWork }
   | { kind: "files"; id: number; work: FilesWork }
+  | { kind: "rest"; id: number; work: FilesWork }
   | { kind: "range"; id: number; work: SharedCopy }
   | { kind: "finish"; id: number; finish: DirFinish };
 

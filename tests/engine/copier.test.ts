@@ -187,3 +187,33 @@ describe("special files", () => {
     expect(snap.sock?.type).toBe("socket");
   });
 });
+
+describe("large directories", () => {
+  test("1,000 subdirectories and 1,000 files in one directory (its listing copied in parts): as cp -a copies them, each listed once by -v", () => {
+    const root = sandbox("wide");
+    sh(
+      `python3 -c '
+import os
+for d in range(1000):
+    p = f"src/d{d:03}"
+    os.makedirs(p)
+    open(f"{p}/f", "w").write(str(d))
+    if d: os.link("src/d000/f", f"{p}/hl")
+    os.chmod(p, 0o750 if d % 2 else 0o755)
+    os.utime(p, (1000000 + d, 2000000 + d))
+for f in range(1000):
+    open(f"src/f{f:04}", "w").write(str(f))
+os.utime("src", (123456, 654321))
+'`,
+      root,
+    );
+    sh("cp -a src by-cp", root);
+    const r = blit(["-av", "src", "by-blit"], { cwd: root });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(snapshot(`${root}/by-blit`, { times: true })).toEqual(snapshot(`${root}/by-cp`, { times: true }));
+    const listed = r.stdout.split("\n").filter(Boolean);
+    expect(new Set(listed).size).toBe(listed.length);
+    expect(listed.length).toBe(Number(sh("find src | wc -l", root).trim()));
+  }, 60_000);
+});
