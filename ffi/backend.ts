@@ -99,8 +99,12 @@ export type Sparse = "auto" | "always" | "never";
 export type CopyMethod = "clone" | "copy_file_range" | "io_uring" | "read_write";
 export const COPY_METHODS: readonly CopyMethod[] = ["clone", "copy_file_range", "io_uring", "read_write"];
 
+/** Where a copy looked for holes: SEEK_DATA/SEEK_HOLE ("reported"), blocks of zeros (--sparse=always), or both; absent, nowhere. */
+export type HoleSearch = "reported" | "zeros" | "reported+zeros";
+
 export type CopyOutcome =
-  | { ok: true; method: CopyMethod; bytes: number }
+  /** `kernelCopyRefused`: copy_file_range was tried for this pair of devices (now or before) and refused. */
+  | { ok: true; method: CopyMethod; bytes: number; holes?: HoleSearch; kernelCopyRefused?: boolean }
   | { ok: false; stage: "clone" | "read" | "write" | "cancelled"; errno: number }
   /** copy_file_range failed: reading or writing, the kernel does not say which. */
   | { ok: false; stage: "copy"; errno: number }
@@ -168,6 +172,8 @@ export interface Backend {
    * descriptors). If not, the engine keeps a run to one worker.
    */
   readonly sharedHandles: boolean;
+  /** The kernel enforces SELinux labels (security.selinux): what cp's -Z and --context=CTX need. */
+  readonly securityLabels: boolean;
 
   strerror(errno: number): string;
   /** Raises the open-descriptor limit as far as allowed; returns it. */
@@ -196,8 +202,10 @@ export interface Backend {
   /**
    * Creates a new file for writing; fails with EEXIST if the name is taken,
    * unless truncate is set, which reuses (and empties) a file of that name.
+   * A symlink under the name is an error (ELOOP), unless `follow` (cp's
+   * writing through a symlink DEST, with truncate).
    */
-  createFile(dir: number, name: Name, mode: number, truncate?: boolean): number;
+  createFile(dir: number, name: Name, mode: number, truncate?: boolean, follow?: boolean): number;
   /**
    * Opens an existing device or fifo for writing, following symlinks, without
    * creating or truncating anything, and without blocking where the backend

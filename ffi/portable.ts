@@ -87,6 +87,7 @@ export class PortableBackend implements Backend {
   readonly cwd = CWD;
   /** Directory handles are entries in this object's own table. */
   readonly sharedHandles = false;
+  readonly securityLabels = false;
 
   private readonly dirs = new Map<number, Buffer>([[CWD, Buffer.from(".")]]);
   private readonly listed = new Set<number>();
@@ -191,9 +192,9 @@ export class PortableBackend implements Backend {
     }
   }
 
-  createFile(dir: number, name: Name, mode: number, truncate = false): number {
+  createFile(dir: number, name: Name, mode: number, truncate = false, follow = false): number {
     try {
-      return fs.openSync(this.path(dir, name), O_WRONLY | O_CREAT | (truncate ? O_TRUNC : O_EXCL) | O_NOFOLLOW | O_NOCTTY, mode);
+      return fs.openSync(this.path(dir, name), O_WRONLY | O_CREAT | (truncate ? O_TRUNC : O_EXCL) | (follow ? 0 : O_NOFOLLOW) | O_NOCTTY, mode);
     } catch (err) {
       return fail(err);
     }

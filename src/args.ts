@@ -6,7 +6,7 @@ import { availableParallelism } from "node:os";
 import { parseArgs, type ArgsDef } from "citty";
 import type { Reflink, Sparse } from "../ffi/index.ts";
 import { quoteValue } from "./quote.ts";
-import { type Backup, type CopyOptions, DEFAULT_TUNING, type Dereference, type Preserve, PRESERVE_ALL, PRESERVE_NONE, type Update } from "./options.ts";
+import { type Backup, type CopyOptions, DEFAULT_TUNING, type Dereference, type Label, type Preserve, PRESERVE_ALL, PRESERVE_NONE, type Update } from "./options.ts";
 
 export const copyArgs = {
   archive: { type: "boolean", alias: ["a"], description: "Same as -dR --preserve=all: the tree with everything kept" },
@@ -37,12 +37,15 @@ export const copyArgs = {
   "strip-trailing-slashes": { type: "boolean", description: "Remove trailing slashes from each SOURCE" },
   "attributes-only": { type: "boolean", description: "Copy no file data, only the attributes kept: a new file is made empty, an existing one keeps its data" },
   "copy-contents": { type: "boolean", description: "With -r, read fifos and devices like files (waiting for a fifo's writer), not made anew" },
+  "keep-directory-symlink": { type: "boolean", description: "Copy a directory into a symlink to a directory found where it goes (one inside DEST only)" },
   parents: { type: "boolean", description: "Copy each SOURCE to its full name under DIRECTORY (a/b/f into D is D/a/b/f), making the directories" },
   jobs: { type: "string", alias: ["j"], valueHint: "N", description: "Copy with N workers (default: number of CPUs)" },
   "queue-depth": { type: "string", valueHint: "N", description: "io_uring operations each worker keeps in flight (default 128)" },
   "max-in-flight": { type: "string", valueHint: "N", description: "Small files each worker reads at once (default 128)" },
   "buffer-size": { type: "string", valueHint: "SIZE", description: "Small-file data each worker holds at once, e.g. 8M (default)" },
   verbose: { type: "boolean", alias: ["v"], description: "Print each file copied: 'src' -> 'dest'" },
+  debug: { type: "boolean", description: "Print how each file's data was copied (cp's format, and blit's method); implies -v" },
+  context: { type: "string", alias: ["Z"], valueHint: "CTX", description: "SELinux: label each copy with CTX, or (-Z) as new files are labelled where they go, not as its source" },
   quiet: { type: "boolean", alias: ["q"], description: "Print errors only" },
   stats: { type: "boolean", description: "Print a summary when done: files, bytes, methods used" },
   version: { type: "boolean", description: "Print the version and exit" },
@@ -56,9 +59,12 @@ type OptionName = keyof typeof copyArgs;
 interface OptionSpec {
   name: OptionName;
   takesValue: boolean;
-  /** A value may be left out: --reflink alone means always, --preserve alone mode,ownership,timestamps, --update (-u) alone older, --backup (-b) alone $VERSION_CONTROL's. */
+  /** A value may be left out: --reflink alone means always, --preserve alone mode,ownership,timestamps, --update (-u) alone older, --backup (-b) alone $VERSION_CONTROL's, --context (-Z) alone the default label. */
   optionalValue?: boolean;
 }
+
+/** Options whose value may be left out (--reflink, or --reflink=WHEN); their one-letter forms take none. */
+export const OPTIONAL_VALUES: ReadonlySet<string> = new Set(["reflink", "preserve", "update", "backup", "context"]);
 
 const longOptions = new Map<string, OptionSpec>();
 const shortOptions = new Map<string, OptionSpec>();
@@ -66,7 +72,7 @@ for (const [name, def] of Object.entries(copyArgs)) {
   const spec: OptionSpec = {
     name: name as OptionName,
     takesValue: def.type === "string",
-    optionalValue: name === "reflink" || name === "preserve" || name === "update" || name === "backup",
+    optionalValue: OPTIONAL_VALUES.has(name),
   };
   if (name.length === 1) shortOptions.set(name, spec);
   else longOptions.set(name, spec);
@@ -90,23 +96,13 @@ function flagFor(spec: OptionSpec): string {
 }
 
 /**
- * cp's long options that blit does not have. A prefix is matched against
- * them too, so that one a cp user means for them (`--i` for --interactive)
- * is refused rather than taken as one of blit's (--inplace).
- */
-const CP_ONLY_OPTIONS = [
-  "context", "debug",
-];
-
-/**
  * A long option by its name or, as getopt_long allows, by a prefix that
  * only one option has (`--recur`); `arg` is the whole argument, for messages.
  */
 function longOption(name: string, arg: string): OptionSpec {
   const exact = longOptions.get(name);
   if (exact) return exact;
-  const known = [...longOptions.keys(), ...CP_ONLY_OPTIONS];
-  const candidates = name === "" ? [] : known.filter((option) => option.startsWith(name)).sort();
+  const candidates = name === "" ? [] : [...longOptions.keys()].filter((option) => option.startsWith(name)).sort();
   const only = candidates.length === 1 ? longOptions.get(candidates[0]!) : undefined;
   if (only) return only;
   if (candidates.length > 1) {
@@ -268,6 +264,8 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
   let makeBackups = false;
   let backupControl: string | undefined;
   let suffix: string | undefined;
+  let label: Label | undefined;
+  let contextArguments = 0;
   const preserve: Preserve = { ...PRESERVE_NONE };
   const require: Preserve = { ...PRESERVE_NONE };
   let defaultModes = false;
@@ -340,6 +338,10 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
         makeBackups = true;
         suffix = value;
         break;
+      case "context":
+        label = value === undefined ? "default" : { context: value };
+        if (value !== undefined) contextArguments++;
+        break;
     }
   }
 
@@ -386,7 +388,8 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
     sparse,
     inplace: Boolean(args.inplace),
     failFast: Boolean(args["fail-fast"]),
-    verbose: Boolean(args.verbose),
+    // As cp: --debug implies -v.
+    verbose: Boolean(args.verbose) || Boolean(args.debug),
     quiet: Boolean(args.quiet),
     stats: Boolean(args.stats),
     // -i: one copier, so that questions and their answers come one at a time.
@@ -404,6 +407,10 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
     copyContents: Boolean(args["copy-contents"]),
     backup,
     backupSuffix: backupSuffix(suffix),
+    keepDirectorySymlink: Boolean(args["keep-directory-symlink"]),
+    debug: Boolean(args.debug),
+    label,
+    contextArguments,
   };
   return { kind: "copy", options, operands };
 }

@@ -1,7 +1,7 @@
 // --help: the usage forms, the options table (from the citty definitions in
 // args.ts, so it cannot drift from what is parsed), examples and exit codes.
 
-import { copyArgs } from "./args.ts";
+import { copyArgs, OPTIONAL_VALUES } from "./args.ts";
 import { VERSION } from "./version.ts";
 
 const HEADER = `blit ${VERSION}: copy files and directory trees, fast and safely.
@@ -40,8 +40,7 @@ function optionsTable(): string {
   for (const [name, def] of Object.entries(copyArgs)) {
     const aliases: readonly string[] = "alias" in def ? def.alias : [];
     const letters = (name.length === 1 ? [name, ...aliases] : aliases).map((a) => `-${a}`);
-    const optional = name === "reflink" || name === "preserve" || name === "update" || name === "backup";
-    const hint = def.type === "string" ? (optional ? `[=${def.valueHint}]` : `=${def.valueHint}`) : "";
+    const hint = def.type === "string" ? (OPTIONAL_VALUES.has(name) ? `[=${def.valueHint}]` : `=${def.valueHint}`) : "";
     const spelling = (name.length === 1 ? letters : [...letters, `--${name}${hint}`]).join(", ");
     const left = `  ${letters.length ? "" : "    "}${spelling}`;
     lines.push(left.length < OPTION_COLUMN ? `${left.padEnd(OPTION_COLUMN)}${def.description}` : `${left}\n${" ".repeat(OPTION_COLUMN)}${def.description}`);

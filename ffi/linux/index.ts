@@ -2,6 +2,7 @@
 // relative to a directory descriptor; names are passed as bytes.
 
 import { ptr } from "bun:ffi";
+import { existsSync } from "node:fs";
 import { release } from "node:os";
 import type {
   Backend,
@@ -34,6 +35,8 @@ export class LinuxBackend implements Backend {
   readonly errno = LINUX_ERRNO;
   readonly cwd: number;
   readonly sharedHandles = true;
+  // selinuxfs is mounted there whenever SELinux is enabled (libselinux looks there first).
+  readonly securityLabels = existsSync("/sys/fs/selinux/enforce");
 
   private readonly scratch = [new Uint8Array(PATH_SCRATCH), new Uint8Array(PATH_SCRATCH)];
   private readonly statBuf = new Uint8Array(256);
@@ -238,9 +241,9 @@ export class LinuxBackend implements Backend {
     return this.shim.blit_openat(dir, this.cstr(name, 0), c.O_WRONLY | c.O_CLOEXEC | c.O_NOCTTY | c.O_NONBLOCK, 0);
   }
 
-  createFile(dir: number, name: Name, mode: number, truncate = false): number {
+  createFile(dir: number, name: Name, mode: number, truncate = false, follow = false): number {
     const c = this.c;
-    const flags = c.O_WRONLY | c.O_CREAT | (truncate ? c.O_TRUNC : c.O_EXCL) | c.O_NOFOLLOW | c.O_CLOEXEC | c.O_NOCTTY;
+    const flags = c.O_WRONLY | c.O_CREAT | (truncate ? c.O_TRUNC : c.O_EXCL) | (follow ? 0 : c.O_NOFOLLOW) | c.O_CLOEXEC | c.O_NOCTTY;
     return this.shim.blit_openat(dir, this.cstr(name, 0), flags, mode);
   }
 

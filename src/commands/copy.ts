@@ -11,6 +11,7 @@ import { ExitCode } from "../exit-codes.ts";
 import { helpText } from "../help.ts";
 import { log, say, setQuiet } from "../log.ts";
 import type { CopyOptions, EngineOptions } from "../options.ts";
+import { labelling } from "../label.ts";
 import { planCopy, type CopyJob, type Plan } from "../plan.ts";
 import { quote } from "../quote.ts";
 import { copyInline, inlineable } from "../inline.ts";
@@ -54,7 +55,7 @@ function printStats(counts: Counts, backend: string, workers: number, filesByWor
   for (const [label, value] of lines) say(`${label}: ${value}`);
 }
 
-function engineOptions(options: CopyOptions, workers: number): EngineOptions {
+function engineOptions(options: CopyOptions, workers: number, label: Uint8Array | undefined): EngineOptions {
   return {
     dereference: options.dereference,
     preserve: options.preserve,
@@ -77,6 +78,10 @@ function engineOptions(options: CopyOptions, workers: number): EngineOptions {
     backup: options.backup,
     backupSuffix: options.backupSuffix,
     verbose: options.verbose,
+    keepDirectorySymlink: options.keepDirectorySymlink,
+    posixlyCorrect: process.env.POSIXLY_CORRECT !== undefined,
+    debug: options.debug,
+    label,
     umask: process.umask(),
     runId: Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, "0")).join(""),
     helpers: workers - 1,
@@ -290,9 +295,13 @@ export async function runCopy(argv: string[]): Promise<number> {
     log.warn(`native copy engine unavailable (${loaded.fallbackReason}); copying with Bun's fs, which is slower`);
   }
   loaded.backend.raiseFileLimit();
+  const labels = labelling(options, loaded.backend);
+  if (!labels.ok) return usageFailure(labels.error);
+  for (const warning of labels.warnings) log.warn(warning);
+  const labelled = { ...options, preserve: labels.preserve };
   // --parents: the directories below the target, made here before anything is copied into them.
   const parentsReport = new Reporter();
-  const madeParents = options.parents ? makeParents(loaded.backend, engineOptions(options, 1), plan, parentsReport) : [];
+  const madeParents = options.parents ? makeParents(loaded.backend, engineOptions(labelled, 1, labels.label), plan, parentsReport) : [];
   let parentErrors = 0;
   const parentsSaid = () => {
     const { counts: parentCounts, output } = parentsReport.drain();
@@ -300,7 +309,7 @@ export async function runCopy(argv: string[]): Promise<number> {
     parentErrors += parentCounts.errors;
   };
   const parentsDone = () => {
-    protectParents(loaded.backend, engineOptions(options, 1), madeParents, parentsReport);
+    protectParents(loaded.backend, engineOptions(labelled, 1, labels.label), madeParents, parentsReport);
     parentsSaid();
   };
   parentsSaid();
@@ -316,7 +325,7 @@ export async function runCopy(argv: string[]): Promise<number> {
   const manyNeeded = plan.jobs.some((job) => job.isDirectory || (job.size >= SHARE_MIN_SIZE && options.reflink !== "never"));
   const wanted = manyNeeded ? options.jobs : Math.min(options.jobs, plan.jobs.length);
   const workers = loaded.backend.sharedHandles ? wanted : 1;
-  const engine = engineOptions(options, workers);
+  const engine = engineOptions(labelled, workers, labels.label);
   const shared = {
     cancel: new SharedArrayBuffer(4),
     links: options.preserve.links ? LinkTable.allocate() : undefined,

@@ -60,7 +60,16 @@ interface Entry extends Place {
   backs?: boolean;
   /** -b: where what was there went, for -v. */
   backupPath?: Uint8Array;
+  /** Named on the command line as DEST (or DEST/SOURCE), not found inside a tree. */
+  operand?: boolean;
+  /** --inplace: DEST is a symlink, written through as cp does (to its file, or POSIXLY_CORRECT's new one). */
+  throughLink?: boolean;
+  /** --inplace: a symlink inside the tree where the file goes, removed before the file is made. */
+  replacesLink?: boolean;
 }
+
+/** How a file's bytes were copied, for --debug; `batched`: read whole with others (copy_file_range not tried). */
+type CopiedData = Pick<Extract<CopyOutcome, { ok: true }>, "method" | "holes" | "kernelCopyRefused"> & { batched?: boolean };
 
 export interface DirResult {
   children: ChildWork[];
@@ -68,6 +77,9 @@ export interface DirResult {
 }
 
 const NONE: DirResult = { children: [], finish: undefined };
+/** followDirectorySymlink's answer for a symlink that leads out of the destination (not an errno). */
+const OUTSIDE = -1_000_000;
+const DOT_DOT = new Uint8Array([0x2e, 0x2e]);
 /** How long a write into a fifo waits for a reader before looking at the cancel flag again. */
 const FIFO_WAIT_MS = 100;
 /**
@@ -168,11 +180,26 @@ export class Copier {
     return this.b.strerror(errno);
   }
 
-  private listed(e: Place & { removes?: boolean; backupPath?: Uint8Array }): void {
+  /** -v's line for an entry made; `data`: how its bytes were copied, for --debug. */
+  private listed(e: Place & { removes?: boolean; backupPath?: Uint8Array }, data?: CopiedData): void {
     if (!this.o.verbose) return;
     if (e.removes) this.report.list(`removed ${quote(e.dstPath)}`);
     const backup = e.backupPath ? ` (backup: ${quote(e.backupPath)})` : "";
-    this.report.list(`${quote(e.srcPath)} -> ${quote(e.dstPath)}${backup}`);
+    const debug = data && this.o.debug ? `\n${this.debugLine(data)}` : "";
+    this.report.list(`${quote(e.srcPath)} -> ${quote(e.dstPath)}${backup}${debug}`);
+  }
+
+  /**
+   * cp's --debug line (coreutils 9.2+), then blit's own name for the method:
+   * cp's words cannot tell a batch through io_uring from plain reads.
+   */
+  private debugLine({ method, holes, kernelCopyRefused, batched }: CopiedData): string {
+    if (method === "clone") return "copy offload: unknown, reflink: yes, sparse detection: unknown, method: clone";
+    // Not cloned with --reflink=auto: tried and refused, now or earlier for this pair of devices.
+    const reflink = this.o.reflink === "never" ? "no" : "unsupported";
+    const offload = method === "copy_file_range" ? "yes" : kernelCopyRefused && !batched ? "unsupported" : "avoided";
+    const sparse = holes === "reported" ? "SEEK_HOLE" : holes === "reported+zeros" ? "SEEK_HOLE + zeros" : holes === "zeros" ? "zeros" : "no";
+    return `copy offload: ${offload}, reflink: ${reflink}, sparse detection: ${sparse}, method: ${method}`;
   }
 
   /** A source entry that was listed and then disappeared: rsync's "vanished". */
@@ -217,6 +244,7 @@ export class Copier {
       follow: job.followSrc,
       dstFresh: false,
       ...this.dstFacts(dstParentFd),
+      operand: true,
     };
     if (job.into) {
       this.copyInto(entry, paths.dst);
@@ -305,6 +333,7 @@ export class Copier {
 
     // Created private and writable: the final mode comes once it is filled.
     let created = false;
+    let followDst = false;
     const made = b.makeDir(e.dstDir, e.dstName, 0o700);
     if (made === 0) {
       created = true;
@@ -313,7 +342,8 @@ export class Copier {
       // directory this run made, where another run into the same DEST may
       // have made it first.
       const existing = b.stat(e.dstDir, e.dstName, false);
-      if (typeof existing !== "number" && typeOf(existing.mode) !== S_IFDIR) {
+      followDst = this.o.keepDirectorySymlink && typeof existing !== "number" && typeOf(existing.mode) === S_IFLNK;
+      if (typeof existing !== "number" && typeOf(existing.mode) !== S_IFDIR && !followDst) {
         b.close(srcFd);
         this.report.fail(`cannot overwrite non-directory ${quote(e.dstPath)} with directory ${quote(e.srcPath)}`);
         return NONE;
@@ -324,7 +354,14 @@ export class Copier {
       return NONE;
     }
     // O_NOFOLLOW: an existing destination swapped for a symlink is refused.
-    const dstFd = b.openDir(e.dstDir, e.dstName, false);
+    const dstFd = followDst ? this.followDirectorySymlink(e) : b.openDir(e.dstDir, e.dstName, false);
+    if (followDst && (dstFd === OUTSIDE || dstFd === -E.ENOTDIR || dstFd === -E.ENOENT)) {
+      b.close(srcFd);
+      this.report.fail(dstFd === OUTSIDE
+        ? `not following symbolic link ${quote(e.dstPath)}: it leads outside the destination`
+        : `cannot overwrite non-directory ${quote(e.dstPath)} with directory ${quote(e.srcPath)}`);
+      return NONE;
+    }
     if (dstFd < 0) {
       b.close(srcFd);
       this.report.fail(`cannot open directory ${quote(e.dstPath)}: ${this.why(-dstFd)}`);
@@ -409,6 +446,44 @@ export class Copier {
     if (!this.cancelled) this.copyEntries(work, work.names, children, waitingLinks);
     for (const [entry, slot] of waitingLinks) this.linkOrCopy(entry, slot);
     return { children, finish: undefined };
+  }
+
+  /**
+   * --keep-directory-symlink: a symlink where a directory's copy goes is
+   * followed, as cp follows it, but only to a directory inside the copy's
+   * destination (DEST, or DEST/SOURCE): one that leads out of it is refused
+   * (OUTSIDE), where cp would write there.
+   */
+  private followDirectorySymlink(e: Place): number {
+    const b = this.b;
+    const fd = b.openDir(e.dstDir, e.dstName, true);
+    if (fd < 0) return fd;
+    const slash = e.dstRel.indexOf(0x2f);
+    const root = b.stat(e.rootFd, slash < 0 ? e.dstRel : e.dstRel.subarray(0, slash), true);
+    let dir = fd;
+    let st = b.fstat(fd);
+    let inside = false;
+    // Up through "..", never through a symlink, until DEST or "/" (its own parent).
+    while (typeof root !== "number" && typeof st !== "number") {
+      if (st.dev === root.dev && st.ino === root.ino) {
+        inside = true;
+        break;
+      }
+      const parent = b.openDir(dir, DOT_DOT, false);
+      const up = parent < 0 ? parent : b.fstat(parent);
+      if (dir !== fd) b.close(dir);
+      if (typeof up === "number" || (up.dev === st.dev && up.ino === st.ino)) {
+        if (parent >= 0) b.close(parent);
+        dir = fd;
+        break;
+      }
+      dir = parent;
+      st = up;
+    }
+    if (dir !== fd) b.close(dir);
+    if (inside) return fd;
+    b.close(fd);
+    return OUTSIDE;
   }
 
   /** The rest of a directory's listing, after the subdirectories found before it (see CHILDREN_HELD). */
@@ -626,7 +701,7 @@ export class Copier {
     this.report.counts.files++;
     this.report.counts.bytes += data.length;
     this.report.counts.methods[method]++;
-    this.listed(e);
+    this.listed(e, { method, batched: true });
   }
 
   /**
@@ -714,6 +789,11 @@ export class Copier {
         // replaces the file there as --remove-destination would, keeping nothing of it.
         const unlinks = this.o.removeDestination || (this.o.dereference === "never" && this.o.readSpecialFiles && type !== S_IFREG && type !== S_IFLNK);
         e.removes = unlinks && !e.backs;
+        if (typeOf(st.mode) === S_IFLNK && this.o.inplace && !unlinks && !e.backs && (type === S_IFREG || this.o.readSpecialFiles)) {
+          const through = this.linkInTheWay(e);
+          if (through === false) return;
+          if (through !== undefined) existing = through;
+        }
         if (typeOf(st.mode) === S_IFREG && !unlinks && !e.backs) {
           if (!this.o.force && !this.o.inplace) {
             const writable = b.canWrite(e.dstDir, e.dstName);
@@ -754,6 +834,50 @@ export class Copier {
       return;
     }
     this.copyByType(e, existing);
+  }
+
+  /**
+   * --inplace, a symlink where a file goes. Named as DEST, it is written
+   * through as cp writes through it: into the regular file it leads to
+   * (returned, to be truncated and rewritten), or, if it dangles, refused
+   * with cp's words unless POSIXLY_CORRECT is set, which makes its target
+   * (undefined). Inside a tree it is removed and the file made in its place:
+   * blit never follows a link found in DEST. A loop goes with -f, as cp
+   * removes it. false when refused (reported).
+   */
+  private linkInTheWay(e: Entry): Stat | undefined | false {
+    if (!e.operand) {
+      e.replacesLink = true;
+      return undefined;
+    }
+    const followed = this.b.stat(e.dstDir, e.dstName, true);
+    if (typeof followed === "number") {
+      if (followed !== -this.b.errno.ENOENT) {
+        // A symlink loop: -f removes it, as cp's unlink and open again.
+        if (this.o.force) {
+          e.replacesLink = true;
+          return undefined;
+        }
+        this.report.fail(`cannot stat ${quote(e.dstPath)}: ${this.why(-followed)}`);
+        return false;
+      }
+      if (!this.o.posixlyCorrect) {
+        this.report.fail(`not writing through dangling symlink ${quote(e.dstPath)}`);
+        return false;
+      }
+      e.throughLink = true;
+      return undefined;
+    }
+    if (followed.dev === e.stat.dev && followed.ino === e.stat.ino) {
+      this.report.fail(`${quote(e.srcPath)} and ${quote(e.dstPath)} are the same file`);
+      return false;
+    }
+    if (typeOf(followed.mode) !== S_IFREG) {
+      e.replacesLink = true;
+      return undefined;
+    }
+    e.throughLink = true;
+    return followed;
   }
 
   /**
@@ -845,7 +969,7 @@ export class Copier {
     this.report.counts.files++;
     this.report.counts.bytes += outcome.bytes;
     this.report.counts.methods[outcome.method]++;
-    this.listed(e);
+    this.listed(e, outcome);
   }
 
   private copyFile(e: Entry, existing: Stat | undefined): boolean {
@@ -870,11 +994,11 @@ export class Copier {
       return false;
     }
     // --inplace --remove-destination: what is there goes first, then the file is made anew.
-    if (inplace && this.o.removeDestination && !e.dstFresh) b.remove(e.dstDir, e.dstName, false);
+    if (inplace && (this.o.removeDestination || e.replacesLink) && !e.dstFresh) b.remove(e.dstDir, e.dstName, false);
     const mode = this.meta.modeFor("file", st, existing);
     // In a directory this run made, no default ACL can meddle with the create mode.
     const createMode = e.dstFresh ? this.createMode(mode) : 0o600;
-    const dstFd = b.createFile(e.dstDir, name, createMode, inplace);
+    const dstFd = b.createFile(e.dstDir, name, createMode, inplace, e.throughLink);
     if (dstFd < 0) {
       b.close(srcFd);
       this.report.fail(`cannot create regular file ${quote(e.dstPath)}: ${this.why(-dstFd)}`);

@@ -23,6 +23,7 @@ export interface Created {
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 const ACL_PREFIX = "system.posix_acl_";
 const SELINUX = "security.selinux";
+const SELINUX_NAME = new TextEncoder().encode(SELINUX);
 
 /** Which --preserve attribute an xattr belongs to. */
 function categoryOf(name: Name): keyof Preserve {
@@ -34,6 +35,8 @@ function categoryOf(name: Name): keyof Preserve {
 
 export class MetadataWriter {
   private readonly anyXattrs: boolean;
+  /** --context=CTX: set with the other xattrs, so before the mode and times. */
+  private readonly label: Xattrs;
 
   constructor(
     private readonly b: Backend,
@@ -41,6 +44,7 @@ export class MetadataWriter {
     private readonly report: Reporter,
   ) {
     this.anyXattrs = o.preserve.mode || o.preserve.xattr || o.preserve.context;
+    this.label = o.label ? [[SELINUX_NAME, o.label]] : [];
   }
 
   /**
@@ -63,12 +67,12 @@ export class MetadataWriter {
     return st.mode & (kind === "dir" ? 0o1777 : 0o777) & ~umask;
   }
 
-  /** The source's xattrs this run keeps (none unless asked for). */
+  /** The source's xattrs this run keeps (none unless asked for), and the label --context gives. */
   readXattrs(src: Target): Xattrs {
-    if (!this.anyXattrs) return [];
+    if (!this.anyXattrs) return this.label;
     const b = this.b;
     const names = "fd" in src ? b.listXattrs(src.fd) : b.listXattrsAt(src.dir, src.name);
-    if (typeof names === "number") return [];
+    if (typeof names === "number") return this.label;
     const out: Xattrs = [];
     for (const name of names) {
       if (!this.o.preserve[categoryOf(name)]) continue;
@@ -76,7 +80,7 @@ export class MetadataWriter {
       // Removed since it was listed: nothing to keep.
       if (typeof value !== "number") out.push([name, value]);
     }
-    return out;
+    return this.label.length ? [...out, ...this.label] : out;
   }
 
   /**

@@ -7,7 +7,7 @@ import { existsSync, rmSync } from "node:fs";
 import { BLIT, blit, run, sh } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { snapshot, tree } from "../helpers/tree.ts";
-import { tmpfsUnavailable } from "../helpers/mounts.ts";
+import { mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
 import { testIf } from "../helpers/skip.ts";
 
 const FIXTURE = `
@@ -577,5 +577,164 @@ describe("--parents writes nothing outside DEST", () => {
     expect(r.stdout).toBe("");
     expect(r.exitCode).toBe(1);
     expect(sh("ls -A elsewhere", root)).toBe("");
+  });
+});
+
+// cp 9.1 here has neither --debug nor --keep-directory-symlink: their
+// expected output is coreutils 9.5's, from its copy.c and its manual.
+describe("--debug says how each file's data was copied, in cp's words, after its -v line", () => {
+  const method = "(io_uring|read_write)";
+  const DEBUG: { name: string; setup: string; args: string[]; expected: RegExp }[] = [
+    { name: "a file copied by the kernel (ext4: no clone)", setup: "printf x > f", args: ["--debug", "f", "g"], expected: /^'f' -> 'g'\ncopy offload: yes, reflink: unsupported, sparse detection: no, method: copy_file_range\n$/ },
+    { name: "--reflink=never: no clone, no copy_file_range", setup: "printf x > f", args: ["--debug", "--reflink=never", "f", "g"], expected: new RegExp(`^'f' -> 'g'\ncopy offload: avoided, reflink: no, sparse detection: no, method: ${method}\n$`) },
+    { name: "a sparse file: holes found with SEEK_HOLE", setup: "truncate -s 4M f && printf data | dd of=f bs=1M seek=2 conv=notrunc status=none", args: ["--debug", "f", "g"], expected: /^'f' -> 'g'\ncopy offload: yes, reflink: unsupported, sparse detection: SEEK_HOLE, method: copy_file_range\n$/ },
+    { name: "--sparse=always: zero blocks looked for too", setup: "head -c 65536 /dev/zero > f && printf x >> f", args: ["--debug", "--sparse=always", "f", "g"], expected: new RegExp(`^'f' -> 'g'\ncopy offload: avoided, reflink: unsupported, sparse detection: SEEK_HOLE \\+ zeros, method: ${method}\n$`) },
+    { name: "a device read like a file", setup: "", args: ["--debug", "/dev/null", "g"], expected: /^'\/dev\/null' -> 'g'\ncopy offload: avoided, reflink: unsupported, sparse detection: no, method: read_write\n$/ },
+    { name: "-l and --attributes-only copy no data: no line", setup: "printf x > f", args: ["--debug", "-l", "f", "g"], expected: /^'f' -> 'g'\n$/ },
+    { name: "--attributes-only", setup: "printf x > f", args: ["--debug", "--attributes-only", "f", "g"], expected: /^'f' -> 'g'\n$/ },
+  ];
+  for (const c of DEBUG) {
+    test(c.name, () => {
+      const root = sandbox("debug");
+      if (c.setup) sh(c.setup, root);
+      const r = blit(c.args, { cwd: root });
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toMatch(c.expected);
+      expect(r.exitCode).toBe(0);
+    });
+  }
+
+  test("a tree, one worker: each file's line follows its own; directories and symlinks have none", () => {
+    const root = sandbox("debug-tree");
+    sh("mkdir -p src/sub && for i in 1 2 3 4 5; do printf $i > src/sub/f$i; done && ln -s f1 src/sub/link", root);
+    const r = blit(["--debug", "-a", "-j", "1", "src", "out"], { cwd: root });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    const lines = r.stdout.trimEnd().split("\n");
+    const listed = lines.filter((line) => line.includes(" -> "));
+    expect(listed.sort()).toEqual(["'src' -> 'out'", "'src/sub' -> 'out/sub'", "'src/sub/link' -> 'out/sub/link'", ...[1, 2, 3, 4, 5].map((i) => `'src/sub/f${i}' -> 'out/sub/f${i}'`)].sort());
+    for (let i = 0; i < lines.length; i++) {
+      const isFile = /^'src\/sub\/f\d' -> /.test(lines[i]!);
+      const next = lines[i + 1] ?? "";
+      expect([lines[i], next.startsWith("copy offload: ")]).toEqual([lines[i], isFile]);
+      if (isFile) expect(next).toMatch(/^copy offload: (yes|avoided), reflink: unsupported, sparse detection: no, method: (copy_file_range|io_uring|read_write)$/);
+    }
+  });
+
+  testIf(xfsUnavailable)("a clone (XFS with reflink)", () => {
+    const xfs = mountXfs(512);
+    sh("head -c 3000000 /dev/urandom > f", xfs);
+    const r = blit(["--debug", "f", "g"], { cwd: xfs });
+    expect(r).toEqual({ stdout: "'f' -> 'g'\ncopy offload: unknown, reflink: yes, sparse detection: unknown, method: clone\n", stderr: "", exitCode: 0 });
+    expect(sh("cmp f g && echo same", xfs)).toBe("same\n");
+  });
+});
+
+describe("--keep-directory-symlink follows a symlink to a directory inside DEST, as cp 9.5 does", () => {
+  // coreutils' tests/cp/keep-directory-symlink.sh: a/d -> b, and b/d/e copied over a.
+  const FIXTURE_LINKS = "mkdir -p a/b b/d/e outside b/o/x && ln -s b a/d && ln -s ../outside a/o && ln -s b/nothing a/dangling && mkdir b/dangling && printf x > a/file && ln -s file a/f-link && mkdir b/f-link";
+
+  test("without it, the symlink in the way is refused, as cp", () => {
+    const root = sandbox("keep-dir-link");
+    sh(`${FIXTURE_LINKS} && rm -r b/o b/dangling b/f-link`, root);
+    const r = blit(["-RT", "b", "a"], { cwd: root });
+    expect(r).toEqual({ stdout: "", stderr: "blit: cannot overwrite non-directory 'a/d' with directory 'b/d'\n", exitCode: 1 });
+    const cp = run(["cp", "-RT", "b", "a"], { cwd: root });
+    expect(cp.stderr).toBe("cp: cannot overwrite non-directory 'a/d' with directory 'b/d'\n");
+  });
+
+  test("with it, the copy goes into the directory the symlink names, which stays a symlink", () => {
+    const root = sandbox("keep-dir-link");
+    sh(`${FIXTURE_LINKS} && rm -r b/o b/dangling b/f-link`, root);
+    const r = blit(["-RTv", "--keep-directory-symlink", "b", "a"], { cwd: root });
+    expect(r).toEqual({ stdout: "'b/d/e' -> 'a/d/e'\n", stderr: "", exitCode: 0 });
+    expect(sh("test -L a/d && test -d a/b/e && echo ok", root)).toBe("ok\n");
+  });
+
+  test("one that leads outside DEST, dangles or names a file is refused; the rest is copied", () => {
+    const root = sandbox("keep-dir-link");
+    sh(FIXTURE_LINKS, root);
+    const r = blit(["-RT", "--keep-directory-symlink", "b", "a"], { cwd: root });
+    expect(r.stderr.split("\n").sort()).toEqual([
+      "",
+      "blit: cannot overwrite non-directory 'a/dangling' with directory 'b/dangling'",
+      "blit: cannot overwrite non-directory 'a/f-link' with directory 'b/f-link'",
+      "blit: not following symbolic link 'a/o': it leads outside the destination",
+    ]);
+    expect(r.stdout).toBe("");
+    expect(r.exitCode).toBe(1);
+    expect(sh("ls -A outside; test -d a/b/e && echo copied", root)).toBe("copied\n");
+  });
+});
+
+// Without SELinux, cp ignores -Z and warns about --context=CTX; blit too.
+// With SELinux, cp -Z asks the policy's file contexts, which blit does not.
+const selinuxHere = existsSync("/sys/fs/selinux/enforce") ? "SELinux is enabled here: cp -Z then labels from the policy, blit as the kernel does" : undefined;
+describe("-Z, --context without SELinux, as cp", () => {
+  const LABELS: string[][] = [
+    ["-Z", "f", "new"],
+    ["-aZ", "src", "out"],
+    ["--context", "f", "new"],
+    ["--context=system_u:object_r:tmp_t:s0", "f", "new"],
+    ["--con=system_u:object_r:tmp_t:s0", "-Z", "f", "new"],
+    ["--context=a", "--context=b", "f", "new"],
+  ];
+  for (const args of LABELS) {
+    testIf(selinuxHere)(args.join(" "), () => {
+      const root = sandbox("context");
+      sh(`mkdir ref mine && cd ref && ${FIXTURE}`, root);
+      sh("rmdir mine && cp -a ref mine", root);
+      const byCp = run(["cp", ...args], { cwd: `${root}/ref` });
+      const byBlit = blit(args, { cwd: `${root}/mine` });
+      // New files' times are the time of each copy, unless -a keeps the source's.
+      const times = args.includes("-aZ");
+      expect(tree(`${root}/mine`, { times })).toEqual(tree(`${root}/ref`, { times }));
+      expect({ ...byBlit, stderr: normalise(byBlit.stderr, "blit") }).toEqual({ ...byCp, stderr: normalise(byCp.stderr, "cp") });
+    });
+  }
+});
+
+// --inplace is cp's way of writing a file: into the file that is there, and
+// through a symlink named as DEST; cp does not have the option.
+describe("--inplace writes as cp writes", () => {
+  const INPLACE: { name: string; setup: string; args: string[]; env?: Record<string, string> }[] = [
+    { name: "through a symlink DEST to a file", setup: "ln -s g sl", args: ["f", "sl"] },
+    { name: "into a file with other names: they all see it", setup: "ln g h", args: ["f", "g"] },
+    { name: "a dangling symlink DEST is refused", setup: "ln -s nowhere dang", args: ["f", "dang"] },
+    { name: "-f: still refused", setup: "ln -s nowhere dang", args: ["-f", "f", "dang"] },
+    { name: "POSIXLY_CORRECT: its target is made", setup: "ln -s nowhere dang", args: ["f", "dang"], env: { POSIXLY_CORRECT: "1" } },
+    { name: "a symlink loop is refused", setup: "ln -s loop loop", args: ["f", "loop"] },
+    { name: "-f: a symlink loop is replaced", setup: "ln -s loop loop", args: ["-f", "f", "loop"] },
+    { name: "a symlink to SOURCE is the same file", setup: "ln -s f sf", args: ["f", "sf"] },
+    { name: "-p through a symlink", setup: "ln -s g sl && chmod 600 g", args: ["-p", "f", "sl"] },
+    { name: "into a directory, through a symlink there", setup: "ln -s ../g d/f", args: ["f", "d"] },
+  ];
+  for (const c of INPLACE) {
+    test(c.name, () => {
+      const root = sandbox("inplace");
+      sh(`mkdir ref mine && cd ref && ${FIXTURE} ${c.setup}`, root);
+      sh("rmdir mine && cp -a ref mine", root);
+      const byCp = run(["cp", ...c.args], { cwd: `${root}/ref`, env: c.env });
+      const byBlit = blit(["--inplace", ...c.args], { cwd: `${root}/mine`, env: c.env });
+      expect(tree(`${root}/mine`)).toEqual(tree(`${root}/ref`));
+      expect({ ...byBlit, stderr: normalise(byBlit.stderr, "blit") }).toEqual({ ...byCp, stderr: normalise(byCp.stderr, "cp") });
+    });
+  }
+
+  test("inside a tree a symlink where a file goes is replaced, not followed out of DEST (cp writes through it)", () => {
+    const root = sandbox("inplace-tree");
+    sh("mkdir -p src d/src && printf new > src/a && printf outside > outside && ln -s ../../outside d/src/a", root);
+    const r = blit(["-r", "--inplace", "src", "d"], { cwd: root });
+    expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sh("cat outside; echo; test -f d/src/a && ! test -L d/src/a && cat d/src/a", root)).toBe("outside\nnew");
+  });
+
+  test("without --inplace a symlink DEST is replaced, dangling or not, POSIXLY_CORRECT or not", () => {
+    const root = sandbox("replace-link");
+    sh("printf new > f && printf old > g && ln -s g sl && ln -s nowhere dang", root);
+    const r = blit(["f", "sl"], { cwd: root });
+    const dangling = blit(["f", "dang"], { cwd: root, env: { POSIXLY_CORRECT: "1" } });
+    expect([r, dangling]).toEqual([{ stdout: "", stderr: "", exitCode: 0 }, { stdout: "", stderr: "", exitCode: 0 }]);
+    expect(sh("cat g; echo; cat sl; echo; cat dang; test -L sl || test -L dang || test -e nowhere || echo ' replaced'", root)).toBe("old\nnew\nnew replaced\n");
   });
 });
