@@ -6,11 +6,6 @@
 // value-or-number union. Names are raw bytes without a terminating NUL.
 // A "dir" argument is a directory handle returned by openDir, or `cwd`.
 
-import type { SharedCopy } from "./shared-ranges.ts";
-
-export type { SharedCopy } from "./shared-ranges.ts";
-export { SHARE_MIN_SIZE } from "./shared-ranges.ts";
-
 export type Name = Uint8Array;
 
 /** st_mode type bits, POSIX values; backends on other systems map to these. */
@@ -57,8 +52,8 @@ export interface DirEntry {
 export interface ReadFile {
   fd: number;
   data: Uint8Array;
-  /** How it was read: in a batch through io_uring, or with plain reads. */
-  method: CopyMethod;
+  /** How it was read: in a batch (io_uring), or with plain reads. */
+  method: "batched" | "read_write";
 }
 
 /** errno values the engine tests for, with this OS's numbers. */
@@ -91,54 +86,45 @@ export interface ErrnoTable {
   ECANCELED: number;
 }
 
-export type Reflink = "auto" | "always" | "never";
-/** cp's --sparse: keep holes the source reports (auto), also make holes of zero blocks (always), or write every byte (never). */
-export type Sparse = "auto" | "always" | "never";
+/**
+ * How one file's bytes were copied, in the engine's words: a clone (blocks
+ * shared), the kernel's own copy, batched reads and writes, or plain ones.
+ * A backend names each for people (`methodLabels`: FICLONE, copy_file_range, io_uring).
+ */
+export type CopyMethod = "clone" | "kernel" | "batched" | "read_write";
+export const COPY_METHODS: readonly CopyMethod[] = ["clone", "kernel", "batched", "read_write"];
 
-/** How one file's bytes were copied, best first. */
-export type CopyMethod = "clone" | "copy_file_range" | "io_uring" | "read_write";
-export const COPY_METHODS: readonly CopyMethod[] = ["clone", "copy_file_range", "io_uring", "read_write"];
+/** A byte range copied: bytes copied (eof: the source ended first), or a failure. */
+export type RangeResult =
+  | { ok: true; bytes: number; eof: boolean }
+  | { ok: false; stage: "read" | "write" | "copy" | "cancelled"; errno: number };
 
-/** Where a copy looked for holes: SEEK_DATA/SEEK_HOLE ("reported"), blocks of zeros (--sparse=always), or both; absent, nowhere. */
-export type HoleSearch = "reported" | "zeros" | "reported+zeros";
+/** Cloning: the destination shares the source's blocks (Linux FICLONE; Windows ReFS block cloning). */
+export interface CloneMechanism {
+  /** All of src into the open, empty dst: 0, or -errno. */
+  into(src: number, dst: number): number;
+}
 
-export type CopyOutcome =
-  /** `kernelCopyRefused`: copy_file_range was tried for this pair of devices (now or before) and refused. */
-  | { ok: true; method: CopyMethod; bytes: number; holes?: HoleSearch; kernelCopyRefused?: boolean }
-  | { ok: false; stage: "clone" | "read" | "write" | "cancelled"; errno: number }
-  /** copy_file_range failed: reading or writing, the kernel does not say which. */
-  | { ok: false; stage: "copy"; errno: number }
-  /** cloneOnly was asked and cloning is not possible here: nothing was copied. */
-  | { ok: false; stage: "not_cloned" };
+/** The kernel copies without the bytes passing through this process (copy_file_range). */
+export interface KernelCopyMechanism {
+  /** Up to length bytes from srcPos to dstPos: bytes copied, 0 at EOF, or -errno. */
+  range(src: number, srcPos: number, dst: number, dstPos: number, length: number): number;
+}
 
-export interface CopyRequest {
-  reflink: Reflink;
-  sparse: Sparse;
-  /** Size and allocated 512-byte blocks when opened: hints, never trusted for EOF. */
-  size: number;
-  blocks: number;
-  /** Devices of source and destination: a method that failed for a pair is not tried again. */
-  srcDev: number;
-  dstDev: number;
-  /** Becomes non-zero (Atomics) when the copy should stop between chunks. */
-  cancel?: Int32Array;
-  /**
-   * Offers the rest of a large file to other workers, which join through
-   * helpCopy; the copy returns only once every range it handed out is done.
-   */
-  share?: (copy: SharedCopy) => void;
-  /** Clone or nothing (stage "not_cloned"): the caller copies the bytes elsewhere. */
-  cloneOnly?: boolean;
-  /**
-   * The source is a fifo or a device read like a file (cp without -r does
-   * that): read front to back to EOF, no offsets, no clone unless asked for.
-   */
-  stream?: boolean;
-  /**
-   * dst is an existing device or fifo the copy is written into (cp does
-   * that): front to back with plain writes, no clone, no ranges, no holes.
-   */
-  into?: boolean;
+/** The filesystem says where a file's data and holes are (SEEK_DATA, SEEK_HOLE). */
+export interface HolesMechanism {
+  /** The first offset of data at or after pos; -ENXIO when only a hole (or nothing) follows. */
+  nextData(fd: number, pos: number): number;
+  /** The first offset of a hole at or after pos (the end counts as one). */
+  nextHole(fd: number, pos: number): number;
+  /** Where the file ends now. */
+  end(fd: number): number;
+}
+
+/** Waiting for a fifo or a device opened without blocking. */
+export interface StreamsMechanism {
+  /** 1 once fd can be read (or written, `write`), 0 after ms without, or -errno. */
+  wait(fd: number, write: boolean, ms: number): number;
 }
 
 export interface BackendCounters {
@@ -156,9 +142,12 @@ export interface BackendReport {
 /** What one filesystem supports, probed with scratch files in a directory. */
 export interface FilesystemReport {
   fsType: string;
-  checks: { name: string; supported: boolean; detail: string }[];
-  /** The copy method blit would pick for files within this filesystem, if known. */
-  method: CopyMethod | undefined;
+  /** Each mechanism tried; `method`: the copy method it makes possible. */
+  checks: { name: string; supported: boolean; detail: string; method?: CopyMethod }[];
+  /** Batched reads and writes are available to this process. */
+  batched: boolean;
+  /** false when the scratch files could not be made: the checks say why. */
+  probed?: false;
 }
 
 export interface Backend {
@@ -194,7 +183,7 @@ export interface Backend {
 
   /**
    * Opens a file for reading without following a final symlink and without
-   * blocking. `stream`: a fifo or a device to be read to its end (copyData's
+   * blocking. `stream`: a fifo or a device to be read to its end (the data copier's
    * `stream`); a backend that cannot wait for its data in steps opens it
    * blocking, as cp does, so that a fifo's open waits for a writer.
    */
@@ -223,12 +212,34 @@ export interface Backend {
   readMany(dir: number, files: { name: Name; size: number }[], follow: boolean): (ReadFile | number)[];
   /** Writes all of data at offset 0. */
   writeAll(fd: number, data: Uint8Array): number;
-  /** Copies all of src into the empty dst through the best method that works. */
-  copyData(src: number, dst: number, request: CopyRequest): CopyOutcome;
-  /** Copies ranges of a file another worker is copying (its `share`) until none are left; returns how many it copied. */
-  helpCopy(copy: SharedCopy, cancel?: Int32Array): number;
-  /** True once cloning between these two devices has failed as unsupported (so reading is the way). */
-  cloneUnsupported(srcDev: number, dstDev: number): boolean;
+
+  // The mechanisms a file's bytes are copied with; src/engine/copy-data.ts
+  // picks among them. Reading and writing at a position every OS has; the
+  // rest are capabilities an OS may lack (absent), and one that fails with
+  // an errno meaning "not here" sends the engine to the next.
+  /** Up to length bytes at pos (pos < 0: where a fifo or device is): bytes read, 0 at EOF, or -errno. */
+  readAt(fd: number, buf: Uint8Array, length: number, pos: number): number;
+  /** Up to length bytes at pos (pos < 0: where a fifo or device is): bytes written, or -errno. */
+  writeAt(fd: number, buf: Uint8Array, length: number, pos: number): number;
+  truncate(fd: number, size: number): number;
+  readonly clone?: CloneMechanism;
+  readonly kernelCopy?: KernelCopyMechanism;
+  readonly holes?: HolesMechanism;
+  readonly streams?: StreamsMechanism;
+  /** A hint that fd will be read front to back (a larger read-ahead). */
+  adviseSequential?(fd: number): void;
+  /**
+   * The file open on fd opened again for reading, with read-ahead of its own
+   * (a helper's share of a large file), or -errno.
+   */
+  reopenRead?(fd: number): number;
+  /**
+   * [start, start + length) of src to dst through batched reads and writes
+   * (io_uring), or undefined when the backend cannot batch (now).
+   */
+  batchedRange?(src: number, dst: number, start: number, length: number, cancel: Int32Array | undefined): RangeResult | undefined;
+  /** What each copy method is called here, for --stats, --debug and doctor. */
+  readonly methodLabels: Record<CopyMethod, string>;
 
   readLink(dir: number, name: Name): Uint8Array | number;
   makeSymlink(target: Uint8Array, dir: number, name: Name): number;

@@ -9,18 +9,15 @@ import type {
   Backend,
   BackendCounters,
   BackendReport,
-  ReadFile,
-  CopyOutcome,
-  CopyRequest,
+  CopyMethod,
   DirEntry,
   ErrnoTable,
   FilesystemReport,
   Name,
-  SharedCopy,
+  ReadFile,
   Stat,
   Times,
 } from "./backend.ts";
-import { SharedRanges } from "./shared-ranges.ts";
 
 const errnoByCode = osConstants.errno as Record<string, number>;
 const errnoOf = (code: keyof ErrnoTable) => errnoByCode[code] ?? -1;
@@ -37,7 +34,6 @@ const PORTABLE_ERRNO: ErrnoTable = {
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW = 0, O_NONBLOCK = 0, O_NOCTTY = 0 } = fs.constants;
 const CWD = -100;
 const SEP = 0x2f;
-const COPY_CHUNK = 1 << 20;
 
 /** A thrown fs error as a negated errno. */
 function fail(err: unknown): number {
@@ -92,7 +88,6 @@ export class PortableBackend implements Backend {
   private readonly dirs = new Map<number, Buffer>([[CWD, Buffer.from(".")]]);
   private readonly listed = new Set<number>();
   private nextDir = 1 << 24;
-  private buffer: Buffer | undefined;
 
   constructor(readonly reason: string) {}
 
@@ -231,62 +226,32 @@ export class PortableBackend implements Backend {
     });
   }
 
-  cloneUnsupported(): boolean {
-    return true;
-  }
-
   counters(): BackendCounters {
     return { nativeCalls: 0, ringSubmits: 0, ringOps: 0 };
   }
 
   tune(): void {}
 
-  copyData(src: number, dst: number, request: CopyRequest): CopyOutcome {
-    if (request.reflink === "always") return { ok: false, stage: "clone", errno: PORTABLE_ERRNO.EOPNOTSUPP };
-    if (request.cloneOnly) return { ok: false, stage: "not_cloned" };
-    const r = this.copyRange(src, dst, 0, Infinity, request.cancel, request.stream === true, request.into === true);
-    return r.ok ? { ok: true, method: "read_write", bytes: r.bytes } : r;
-  }
+  readonly methodLabels: Record<CopyMethod, string> = { clone: "none", kernel: "none", batched: "none", read_write: "fs.readSync/writeSync" };
 
-  helpCopy(copy: SharedCopy, cancel?: Int32Array): number {
-    const cancelled = () => cancel !== undefined && Atomics.load(cancel, 0) !== 0;
-    return new SharedRanges(copy.state).work((start, length) => {
-      const r = this.copyRange(copy.src, copy.dst, start, length, cancel);
-      return r.ok ? r.bytes : -r.errno;
-    }, cancelled);
-  }
-
-  /**
-   * [start, start + length), or less at EOF. `sequentialRead`, `sequentialWrite`:
-   * where the file is instead of at offsets (a fifo or a device has none).
-   */
-  private copyRange(src: number, dst: number, start: number, length: number, cancel: Int32Array | undefined, sequentialRead = false, sequentialWrite = false):
-    | { ok: true; bytes: number }
-    | { ok: false; stage: "read" | "write" | "cancelled"; errno: number } {
-    this.buffer ??= Buffer.allocUnsafe(COPY_CHUNK);
-    const buf = this.buffer;
-    let copied = 0;
-    while (copied < length) {
-      if (cancel && Atomics.load(cancel, 0) !== 0) return { ok: false, stage: "cancelled", errno: PORTABLE_ERRNO.ECANCELED };
-      const pos = start + copied;
-      let n: number;
-      try {
-        n = fs.readSync(src, buf, 0, Math.min(buf.length, length - copied), sequentialRead ? null : pos);
-      } catch (err) {
-        return { ok: false, stage: "read", errno: -fail(err) };
-      }
-      if (n === 0) break;
-      let done = 0;
-      while (done < n) {
-        try {
-          done += fs.writeSync(dst, buf, done, n - done, sequentialWrite ? null : pos + done);
-        } catch (err) {
-          return { ok: false, stage: "write", errno: -fail(err) };
-        }
-      }
-      copied += n;
+  readAt(fd: number, buf: Uint8Array, length: number, pos: number): number {
+    try {
+      return fs.readSync(fd, buf, 0, length, pos < 0 ? null : pos);
+    } catch (err) {
+      return fail(err);
     }
-    return { ok: true, bytes: copied };
+  }
+
+  writeAt(fd: number, buf: Uint8Array, length: number, pos: number): number {
+    try {
+      return fs.writeSync(fd, buf, 0, length, pos < 0 ? null : pos);
+    } catch (err) {
+      return fail(err);
+    }
+  }
+
+  truncate(fd: number, size: number): number {
+    return attempt(() => fs.ftruncateSync(fd, size));
   }
 
   readLink(dir: number, name: Name): Uint8Array | number {
@@ -394,7 +359,7 @@ export class PortableBackend implements Backend {
     return {
       fsType: "unknown (no native shim)",
       checks: [{ name: "native methods", supported: false, detail: this.reason }],
-      method: "read_write",
+      batched: false,
     };
   }
 }

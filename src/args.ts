@@ -4,9 +4,8 @@
 
 import { availableParallelism } from "node:os";
 import { parseArgs, type ArgsDef } from "citty";
-import type { Reflink, Sparse } from "../ffi/index.ts";
 import { quoteValue } from "./quote.ts";
-import { type Backup, type CopyOptions, DEFAULT_TUNING, type Dereference, type Label, type Preserve, PRESERVE_ALL, PRESERVE_NONE, type Update } from "./options.ts";
+import { type Backup, type CopyOptions, DEFAULT_TUNING, type Dereference, type Label, type Preserve, PRESERVE_ALL, PRESERVE_NONE, type Reflink, type Sparse, type Update } from "./options.ts";
 
 export const copyArgs = {
   archive: { type: "boolean", alias: ["a"], description: "Same as -dR --preserve=all: the tree with everything kept" },

@@ -1,6 +1,9 @@
 // What a copy was asked to do, independent of how it was spelled.
 
-import type { Reflink, Sparse } from "../ffi/index.ts";
+/** cp's --reflink: clone where the filesystem can (auto), clone or fail (always), or make real copies (never). */
+export type Reflink = "auto" | "always" | "never";
+/** cp's --sparse: keep holes the source reports (auto), also make holes of zero blocks (always), or write every byte (never). */
+export type Sparse = "auto" | "always" | "never";
 
 /** When to follow symlinks found in SOURCE (cp's -P, -L, -H). */
 export type Dereference = "never" | "always" | "command-line";

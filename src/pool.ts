@@ -6,7 +6,7 @@
 // still finishes the directories already started.
 
 import type { LoadedBackend } from "../ffi/index.ts";
-import { SharedRanges } from "../ffi/shared-ranges.ts";
+import { SharedRanges } from "./engine/shared-ranges.ts";
 import type { ChildWork, DirFinish, FromWorker, JobWork, Task, ToWorker } from "./engine/messages.ts";
 import { addCounts, type Counts, emptyCounts, type Output } from "./engine/report.ts";
 import type { EngineOptions } from "./options.ts";

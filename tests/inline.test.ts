@@ -11,14 +11,14 @@ import { testIf } from "./helpers/skip.ts";
 import { snapshot } from "./helpers/tree.ts";
 
 const cases: { name: string; setup: string; args: string[]; workers: "none" | "some"; method?: string; noClones?: true }[] = [
-  { name: "one small file: no worker", setup: "head -c 5000 /dev/urandom > f", args: ["f", "../out/f"], workers: "none", method: "copy_file_range" },
+  { name: "one small file: no worker", setup: "head -c 5000 /dev/urandom > f", args: ["f", "../out/f"], workers: "none", method: "kernel (copy_file_range)" },
   { name: "a symlink and a small file: no worker", setup: "printf x > f && ln -s f l", args: ["f", "l", "../out"], workers: "none" },
   {
     name: "a large file that cannot be cloned here goes to a worker",
     setup: "head -c 3000000 /dev/urandom > f",
     args: ["f", "../out/f"],
     workers: "some",
-    method: "copy_file_range",
+    method: "kernel (copy_file_range)",
     noClones: true,
   },
   { name: "hard-linked operands go to a worker, which keeps them linked", setup: "printf x > f && ln f g", args: ["f", "g", "../out"], workers: "some" },
@@ -79,7 +79,7 @@ describe("plain files on the main thread", () => {
     expect(r.stderr).toBe("");
     expect(r.exitCode).toBe(0);
     expect(stats(r.stdout).workers).toBe("0");
-    expect(stats(r.stdout)["method clone"]).toBe("1");
+    expect(stats(r.stdout)["method clone (FICLONE)"]).toBe("1");
     expect(run(["filefrag", "-v", `${dir}/g`]).stdout).toMatch(/\bshared\b/);
     expect(readFileSync(`${dir}/g`).equals(readFileSync(`${dir}/f`))).toBe(true);
     expect(readdirSync(dir).sort()).toEqual(["f", "g"]);

@@ -74,7 +74,7 @@ describe("sharing work", () => {
     expect(r.stderr).toBe("");
     expect(r.exitCode).toBe(0);
     const s = stats(r.stdout);
-    expect(s["method copy_file_range"]).toBe("1");
+    expect(s["method kernel (copy_file_range)"]).toBe("1");
     expect(Number(s["ranges copied by helpers"])).toBeGreaterThan(0);
     expect(sh("cmp src dst && stat -c '%s %a %y' dst", root)).toBe(sh("stat -c '%s %a %y' src", root));
     expect(readdirSync(root).sort()).toEqual(["dst", "src"]);
@@ -94,7 +94,7 @@ describe("sharing work", () => {
     const r = run([BLIT, "-a", "--stats", "src", "dst"], { cwd: root, env: { BLIT_NO_URING: "1" } });
     expect(r.exitCode).toBe(0);
     expect(stats(r.stdout)["io_uring ops"]).toBe("0");
-    expect(stats(r.stdout)["method io_uring"]).toBe("0");
+    expect(stats(r.stdout)["method batched (io_uring)"]).toBe("0");
     expect(tree(`${root}/dst`, { times: true })).toEqual(tree(`${root}/src`, { times: true }));
   });
 });

@@ -7,20 +7,22 @@ import { release } from "node:os";
 import type {
   Backend,
   BackendCounters,
-  ReadFile,
   BackendReport,
-  CopyOutcome,
-  CopyRequest,
+  CloneMechanism,
+  CopyMethod,
   DirEntry,
   FilesystemReport,
+  HolesMechanism,
+  KernelCopyMechanism,
   Name,
-  SharedCopy,
+  RangeResult,
+  ReadFile,
   Stat,
+  StreamsMechanism,
   Times,
 } from "../backend.ts";
-import { DataCopier } from "./copy-data.ts";
 import { ioUringReport, probeFilesystem } from "./probe.ts";
-import { type BatchOp, keepForever, type Ring } from "./ring.ts";
+import { type BatchOp, keepForever, Ring } from "./ring.ts";
 import { type Constants, LINUX_ERRNO, openShim, type Shim } from "./shim.ts";
 
 const DIRENT_BUFFER = 32 << 10;
@@ -29,6 +31,10 @@ const PATH_SCRATCH = 4097;
 /** Linux caps an xattr value and a name list at 64 KiB. */
 const XATTR_MAX = 64 << 10;
 const NO_NAME = new Uint8Array(0);
+const SEEK_END = 2;
+const POSIX_FADV_SEQUENTIAL = 2;
+const POLLIN = 0x1;
+const POLLOUT = 0x4;
 
 export class LinuxBackend implements Backend {
   readonly id = "linux";
@@ -47,7 +53,9 @@ export class LinuxBackend implements Backend {
   private readonly errBuf = new Uint8Array(256);
   private readonly decoder = new TextDecoder();
   private readonly errorText = new Map<number, string>();
-  private readonly data: DataCopier;
+  private ring: Ring | null | undefined;
+  private ringFailure = "";
+  private queueDepth = 128;
   private batchBuffers = { names: new Uint8Array(0), stats: new Uint8Array(0), data: new Uint8Array(0) };
 
   private constructor(
@@ -56,7 +64,6 @@ export class LinuxBackend implements Backend {
     readonly shimPath: string,
   ) {
     this.cwd = c.AT_FDCWD;
-    this.data = new DataCopier(shim, c, (errno) => this.strerror(errno));
   }
 
   static open(path: string): LinuxBackend {
@@ -205,7 +212,7 @@ export class LinuxBackend implements Backend {
   }
 
   statMany(dir: number, names: Name[], follow: boolean): (Stat | number)[] {
-    const ring = this.data.ringState();
+    const ring = this.ringState();
     if (!ring || names.length < 2) return names.map((name) => this.stat(dir, name, follow));
     const { arena, offsets } = this.nameArena(names);
     const out = this.reusable("stats", names.length * STATX_SIZE);
@@ -231,7 +238,7 @@ export class LinuxBackend implements Backend {
   openRead(dir: number, name: Name, follow: boolean): number {
     const c = this.c;
     // O_NONBLOCK: a file swapped for a fifo after our stat must not hang us.
-    // A stream is opened so too: copyData waits for its data in steps.
+    // A stream is opened so too: the engine waits for its data in steps (streams.wait).
     const flags = c.O_RDONLY | c.O_CLOEXEC | c.O_NOCTTY | c.O_NONBLOCK | (follow ? 0 : c.O_NOFOLLOW);
     return this.shim.blit_openat(dir, this.cstr(name, 0), flags, 0);
   }
@@ -257,7 +264,7 @@ export class LinuxBackend implements Backend {
     let total = 0;
     for (const f of files) total += f.size + 1;
     const data = this.reusable("data", total);
-    const ring = this.data.ringState();
+    const ring = this.ringState();
     if (!ring) {
       let at = 0;
       return files.map((f) => {
@@ -303,7 +310,7 @@ export class LinuxBackend implements Backend {
         this.close(fd);
         results[i] = n;
       } else {
-        results[i] = { fd, data: data.subarray(starts[i]!, starts[i]! + n), method: "io_uring" };
+        results[i] = { fd, data: data.subarray(starts[i]!, starts[i]! + n), method: "batched" };
       }
     });
     return results;
@@ -319,16 +326,70 @@ export class LinuxBackend implements Backend {
     return 0;
   }
 
-  copyData(src: number, dst: number, request: CopyRequest): CopyOutcome {
-    return this.data.copy(src, dst, request);
+  // ---------------------------------------------------------------- data
+
+  readonly methodLabels: Record<CopyMethod, string> = { clone: "FICLONE", kernel: "copy_file_range", batched: "io_uring", read_write: "pread/pwrite" };
+
+  readAt(fd: number, buf: Uint8Array, length: number, pos: number): number {
+    return this.shim.blit_pread(fd, buf, length, pos);
   }
 
-  helpCopy(copy: SharedCopy, cancel?: Int32Array): number {
-    return this.data.help(copy, cancel);
+  writeAt(fd: number, buf: Uint8Array, length: number, pos: number): number {
+    return this.shim.blit_pwrite(fd, buf, length, pos);
   }
 
-  cloneUnsupported(srcDev: number, dstDev: number): boolean {
-    return this.data.cloneUnsupported(srcDev, dstDev);
+  truncate(fd: number, size: number): number {
+    return this.shim.blit_ftruncate(fd, size);
+  }
+
+  readonly clone: CloneMechanism = {
+    into: (src, dst) => this.shim.blit_ficlone(dst, src),
+  };
+
+  readonly kernelCopy: KernelCopyMechanism = {
+    range: (src, srcPos, dst, dstPos, length) => this.shim.blit_copy_file_range(src, srcPos, dst, dstPos, length),
+  };
+
+  readonly holes: HolesMechanism = {
+    nextData: (fd, pos) => this.shim.blit_lseek(fd, pos, this.c.SEEK_DATA),
+    nextHole: (fd, pos) => this.shim.blit_lseek(fd, pos, this.c.SEEK_HOLE),
+    end: (fd) => this.shim.blit_lseek(fd, 0, SEEK_END),
+  };
+
+  readonly streams: StreamsMechanism = {
+    wait: (fd, write, ms) => this.shim.blit_poll(fd, write ? POLLOUT : POLLIN, ms),
+  };
+
+  adviseSequential(fd: number): void {
+    this.shim.blit_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  }
+
+  reopenRead(fd: number): number {
+    const c = this.c;
+    const path = new TextEncoder().encode(`/proc/self/fd/${fd}\0`);
+    return this.shim.blit_openat(c.AT_FDCWD, path, c.O_RDONLY | c.O_CLOEXEC | c.O_NOCTTY | c.O_NONBLOCK, 0);
+  }
+
+  batchedRange(src: number, dst: number, start: number, length: number, cancel: Int32Array | undefined): RangeResult | undefined {
+    return this.ringState()?.copyRange(src, dst, start, length, cancel);
+  }
+
+  /** This thread's ring, created on first use; null when io_uring is off or absent. */
+  private ringState(): Ring | null {
+    if (this.ring?.broken) {
+      this.ring = null;
+      this.ringFailure = "abandoned after a failed wait";
+    }
+    if (this.ring !== undefined) return this.ring;
+    this.ring = null;
+    if (process.env.BLIT_NO_URING === "1") {
+      this.ringFailure = "disabled by BLIT_NO_URING=1";
+      return null;
+    }
+    const ring = Ring.create(this.shim, this.queueDepth);
+    if (typeof ring === "number") this.ringFailure = this.strerror(-ring);
+    else this.ring = ring;
+    return this.ring;
   }
 
   // ---------------------------------------------------------------- links and names
@@ -442,11 +503,11 @@ export class LinuxBackend implements Backend {
   // ---------------------------------------------------------------- reports
 
   tune(options: { queueDepth: number }): void {
-    this.data.queueDepth = options.queueDepth;
+    this.queueDepth = options.queueDepth;
   }
 
   counters(): BackendCounters {
-    const ring = this.data.ringIfCreated();
+    const ring = this.ring ?? undefined;
     return {
       nativeCalls: this.shim.blit_native_calls(),
       ringSubmits: ring?.submits ?? 0,
@@ -455,20 +516,20 @@ export class LinuxBackend implements Backend {
   }
 
   report(): BackendReport {
-    const ring = this.data.ringState();
+    const ring = this.ringState();
     return {
       backend: "linux (native shim over liburing)",
       details: [
         ["shim", this.shimPath],
         ["kernel", release()],
         ["io_uring", ioUringReport(this.shim, (e) => this.strerror(e))],
-        ["io_uring ring", ring ? "set up" : `not used: ${this.data.ringFailure}`],
+        ["io_uring ring", ring ? "set up" : `not used: ${this.ringFailure}`],
         ["open file limit", String(this.raiseFileLimit())],
       ],
     };
   }
 
   probeFilesystem(dir: number): FilesystemReport | number {
-    return probeFilesystem(this, this.shim, this.c, this.data.ringState() !== null, dir);
+    return probeFilesystem(this, this.shim, this.c, this.ringState() !== null, dir);
   }
 }

@@ -66,8 +66,8 @@ function probeWithScratchFiles(b: LinuxBackend, shim: Shim, c: Constants, dir: n
     return fd;
   };
   const checks: Checks = [];
-  const record = (name: string, res: number, ok: string) => {
-    checks.push({ name, supported: res >= 0, detail: res >= 0 ? ok : b.strerror(-res) });
+  const record = (name: string, res: number, ok: string, method?: CopyMethod) => {
+    checks.push({ name, supported: res >= 0, detail: res >= 0 ? ok : b.strerror(-res), method });
   };
   try {
     const writer = open(b.createFile(dir, names[0], 0o600));
@@ -80,10 +80,10 @@ function probeWithScratchFiles(b: LinuxBackend, shim: Shim, c: Constants, dir: n
     if (src < 0) return src;
     const cloneDst = open(b.createFile(dir, names[1], 0o600));
     if (cloneDst < 0) return cloneDst;
-    record("reflink (FICLONE)", shim.blit_ficlone(cloneDst, src), "supported");
+    record("reflink (FICLONE)", shim.blit_ficlone(cloneDst, src), "supported", "clone");
     const rangeDst = open(b.createFile(dir, names[2], 0o600));
     if (rangeDst < 0) return rangeDst;
-    record("copy_file_range", shim.blit_copy_file_range(src, 0, rangeDst, 0, 1 << 30), "supported");
+    record("copy_file_range", shim.blit_copy_file_range(src, 0, rangeDst, 0, 1 << 30), "supported", "kernel");
     const dataAt = shim.blit_lseek(src, 0, c.SEEK_DATA);
     if (dataAt < 0) record("holes (SEEK_DATA)", dataAt, "");
     else checks.push({ name: "holes (SEEK_DATA)", supported: dataAt > 0, detail: dataAt > 0 ? "reported" : "not reported: the whole file reads as data" });
@@ -103,11 +103,7 @@ export function probeFilesystem(b: LinuxBackend, shim: Shim, c: Constants, ringU
   const probed = probeWithScratchFiles(b, shim, c, dir);
   if (typeof probed === "number") {
     const detail = `cannot create scratch files here: ${b.strerror(-probed)}`;
-    return { fsType, checks: [{ name: "copy methods", supported: false, detail }], method: undefined };
+    return { fsType, checks: [{ name: "copy methods", supported: false, detail }], batched: ringUsable, probed: false };
   }
-  const works = (name: string) => probed.find((check) => check.name === name)?.supported === true;
-  const method: CopyMethod = works("reflink (FICLONE)") ? "clone"
-    : works("copy_file_range") ? "copy_file_range"
-    : ringUsable ? "io_uring" : "read_write";
-  return { fsType, checks: probed, method };
+  return { fsType, checks: probed, batched: ringUsable };
 }

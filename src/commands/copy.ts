@@ -1,6 +1,7 @@
 // `blit [OPTIONS] SOURCE... DEST`: parse, plan, copy through the pool, report.
 
-import { type Backend, loadBackend, SHARE_MIN_SIZE, type Stat, S_IFDIR, S_IFMT } from "../../ffi/index.ts";
+import { type Backend, COPY_METHODS, loadBackend, type Stat, S_IFDIR, S_IFMT } from "../../ffi/index.ts";
+import { SHARE_MIN_SIZE } from "../engine/shared-ranges.ts";
 import { parseCommandLine, UsageError } from "../args.ts";
 import { LinkTable } from "../engine/links.ts";
 import type { JobPaths, JobWork } from "../engine/messages.ts";
@@ -30,7 +31,7 @@ function printOutput(output: Output): void {
   for (const error of output.errors) log.error(error);
 }
 
-function printStats(counts: Counts, backend: string, workers: number, filesByWorker: number[], mainThreadFiles: number): void {
+function printStats(counts: Counts, backend: Backend, workers: number, filesByWorker: number[], mainThreadFiles: number): void {
   const lines: [string, string | number][] = [
     ["files", counts.files],
     ["directories", counts.directories],
@@ -46,8 +47,8 @@ function printStats(counts: Counts, backend: string, workers: number, filesByWor
     ["io_uring submits", counts.ringSubmits],
     ["io_uring ops", counts.ringOps],
     ["ranges copied by helpers", counts.helpedRanges],
-    ...Object.entries(counts.methods).map(([method, n]): [string, number] => [`method ${method}`, n]),
-    ["backend", backend],
+    ...COPY_METHODS.map((method): [string, number] => [`method ${method} (${backend.methodLabels[method]})`, counts.methods[method]]),
+    ["backend", backend.id],
     ["workers", workers],
     ["files per worker", Array.from({ length: workers }, (_, i) => filesByWorker[i] ?? 0).join(" ")],
     ["files on the main thread", mainThreadFiles],
@@ -361,7 +362,7 @@ export async function runCopy(argv: string[]): Promise<number> {
   }
   destinations.close();
   parentsDone();
-  if (options.stats) printStats(counts, loaded.backend.id, pool?.workers ?? 0, pool?.filesByWorker ?? [], copied.files);
+  if (options.stats) printStats(counts, loaded.backend, pool?.workers ?? 0, pool?.filesByWorker ?? [], copied.files);
   if (signal) {
     log.error(`interrupted by ${signal}: copied ${describe(counts)}; the rest was not copied`);
     return signal === "SIGINT" ? ExitCode.interrupted : ExitCode.terminated;

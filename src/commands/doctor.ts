@@ -3,7 +3,8 @@
 
 import { availableParallelism } from "node:os";
 import { defineCommand } from "citty";
-import { loadBackend, S_IFDIR, S_IFMT } from "../../ffi/index.ts";
+import { type CopyMethod, loadBackend, S_IFDIR, S_IFMT } from "../../ffi/index.ts";
+import { methodWithin } from "../engine/copy-data.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { log, say } from "../log.ts";
 import { quote } from "../quote.ts";
@@ -20,12 +21,12 @@ export const doctorCommand = defineCommand({
   args: doctorArgs,
 });
 
-const METHOD_TEXT = {
-  clone: "clone (reflink): data blocks are shared, nothing is copied",
-  copy_file_range: "copy_file_range: the kernel copies the data",
-  io_uring: "io_uring reads and writes",
-  read_write: "read and write",
-} as const;
+const METHOD_TEXT: Record<CopyMethod, string> = {
+  clone: "data blocks are shared, nothing is copied",
+  kernel: "the kernel copies the data",
+  batched: "reads and writes in batches",
+  read_write: "reads and writes",
+};
 
 /** Whether `arg` asks for help: -h, --help, or a prefix of it as getopt_long allows (--he). */
 const asksForHelp = (arg: string) => arg === "-h" || (arg.length > 2 && "--help".startsWith(arg));
@@ -76,7 +77,9 @@ export async function runDoctor(argv: string[]): Promise<number> {
   }
   say(`filesystem of ${quote(dirPath)}: ${fs.fsType}`);
   for (const check of fs.checks) say(`  ${check.name}: ${check.supported ? "yes" : "no"} (${check.detail})`);
-  say(`method for files within this filesystem: ${fs.method ? METHOD_TEXT[fs.method] : "unknown (not probed)"}`);
-  say("across filesystems: copy_file_range where the kernel allows it, else io_uring or read and write");
+  const method = methodWithin(fs);
+  const named = (m: CopyMethod) => `${m} (${backend.methodLabels[m]}): ${METHOD_TEXT[m]}`;
+  say(`method for files within this filesystem: ${method ? named(method) : "unknown (not probed)"}`);
+  say(`across filesystems: the kernel's copy where it allows it, else ${named(fs.batched ? "batched" : "read_write")}`);
   return ExitCode.ok;
 }

@@ -5,11 +5,8 @@
 
 import {
   type Backend,
-  type CopyOutcome,
-  type CopyRequest,
   type Name,
   type ReadFile,
-  type SharedCopy,
   type Stat,
   S_IFBLK,
   S_IFCHR,
@@ -24,10 +21,12 @@ import type { EngineOptions } from "../options.ts";
 import { quote, quoteIfNeeded } from "../quote.ts";
 import type { LinkTable, LinkTarget } from "./links.ts";
 import type { ChildWork, DirFinish, DirWork, FilesWork, JobWork } from "./messages.ts";
+import { type CopyOutcome, type CopyRequest, DataCopier } from "./copy-data.ts";
 import { MetadataWriter, type Xattrs } from "./metadata.ts";
 import { ask } from "../ask.ts";
 import { joinPath } from "./paths.ts";
 import { Reporter } from "./report.ts";
+import type { SharedCopy } from "./shared-ranges.ts";
 import { isLeftover, TempNames } from "./temp-names.ts";
 
 /** Where an entry is and where it goes. */
@@ -143,6 +142,7 @@ export class Copier {
   readonly report = new Reporter();
   private readonly meta: MetadataWriter;
   private readonly temps: TempNames;
+  private readonly data: DataCopier;
   private readonly cleanedParents = new Set<number>();
   /** Set by the worker: told how many entries each chunk of a listing holds, as it is copied. */
   onListed: ((entries: number) => void) | undefined;
@@ -163,6 +163,7 @@ export class Copier {
   ) {
     this.meta = new MetadataWriter(b, o, this.report);
     this.temps = new TempNames(o.runId, workerIndex);
+    this.data = new DataCopier(b);
   }
 
   /** Device of a destination directory, and the group that entries created in it get. */
@@ -190,16 +191,17 @@ export class Copier {
   }
 
   /**
-   * cp's --debug line (coreutils 9.2+), then blit's own name for the method:
-   * cp's words cannot tell a batch through io_uring from plain reads.
+   * cp's --debug line (coreutils 9.2+), then what the backend calls the
+   * method: cp's words cannot tell a batch through io_uring from plain reads.
    */
   private debugLine({ method, holes, kernelCopyRefused, batched }: CopiedData): string {
-    if (method === "clone") return "copy offload: unknown, reflink: yes, sparse detection: unknown, method: clone";
+    const label = this.b.methodLabels[method];
+    if (method === "clone") return `copy offload: unknown, reflink: yes, sparse detection: unknown, method: ${label}`;
     // Not cloned with --reflink=auto: tried and refused, now or earlier for this pair of devices.
     const reflink = this.o.reflink === "never" ? "no" : "unsupported";
-    const offload = method === "copy_file_range" ? "yes" : kernelCopyRefused && !batched ? "unsupported" : "avoided";
+    const offload = method === "kernel" ? "yes" : kernelCopyRefused && !batched ? "unsupported" : "avoided";
     const sparse = holes === "reported" ? "SEEK_HOLE" : holes === "reported+zeros" ? "SEEK_HOLE + zeros" : holes === "zeros" ? "zeros" : "no";
-    return `copy offload: ${offload}, reflink: ${reflink}, sparse detection: ${sparse}, method: ${method}`;
+    return `copy offload: ${offload}, reflink: ${reflink}, sparse detection: ${sparse}, method: ${label}`;
   }
 
   /** A source entry that was listed and then disappeared: rsync's "vanished". */
@@ -515,7 +517,7 @@ export class Copier {
 
   /** Ranges of a large file another worker is copying. */
   runRange(work: SharedCopy): DirResult {
-    this.report.counts.helpedRanges += this.b.helpCopy(work, this.cancel);
+    this.report.counts.helpedRanges += this.data.help(work, this.cancel);
     return NONE;
   }
 
@@ -638,7 +640,7 @@ export class Copier {
     const o = this.o;
     return typeOf(e.stat.mode) === S_IFREG && e.stat.size <= SMALL_FILE && e.dstFresh && !o.inplace && !o.link && !o.symbolicLink && !o.attributesOnly &&
       !this.linkable(e) && o.reflink !== "always" &&
-      (o.reflink === "never" || this.b.cloneUnsupported(e.stat.dev, e.dstDev)) &&
+      (o.reflink === "never" || this.data.cloneUnsupported(e.stat.dev, e.dstDev)) &&
       // Fewer blocks than bytes: holes to keep, the extent path's job.
       !(o.sparse !== "never" && e.stat.blocks * 512 < e.stat.size);
   }
@@ -942,7 +944,7 @@ export class Copier {
     return { srcFd, st, stream };
   }
 
-  /** What copyData needs to know of every file copy, whatever its kind. */
+  /** What the data copier needs to know of every file copy, whatever its kind. */
   private request(st: Stat, dstDev: number): CopyRequest {
     const { reflink, sparse } = this.o;
     return { reflink, sparse, size: st.size, blocks: st.blocks, srcDev: st.dev, dstDev, cancel: this.cancel };
@@ -981,7 +983,7 @@ export class Copier {
     if (this.o.attributesOnly) return this.copyAttributes(e, existing, srcFd, st);
     // On the main thread a large file is only cloned; its bytes are a worker's job.
     const large = this.inline !== undefined && st.size > this.inline.maxBytes;
-    if (large && (inplace || this.o.reflink === "never" || b.cloneUnsupported(st.dev, e.dstDev))) {
+    if (large && (inplace || this.o.reflink === "never" || this.data.cloneUnsupported(st.dev, e.dstDev))) {
       b.close(srcFd);
       return this.handBack();
     }
@@ -1012,7 +1014,7 @@ export class Copier {
       return false;
     };
 
-    const outcome = b.copyData(srcFd, dstFd, {
+    const outcome = this.data.copy(srcFd, dstFd, {
       ...this.request(st, e.dstDev),
       share: this.o.helpers > 0 && this.spawn ? (copy) => this.offerRanges(copy) : undefined,
       cloneOnly: large,
@@ -1128,7 +1130,7 @@ export class Copier {
       this.report.fail(`${quote(e.dstPath)} was replaced while being copied; skipped`);
       return;
     }
-    const outcome = b.copyData(srcFd, dstFd, { ...this.request(st, dst.dev), stream, into: true });
+    const outcome = this.data.copy(srcFd, dstFd, { ...this.request(st, dst.dev), stream, into: true });
     b.close(srcFd);
     b.close(dstFd);
     if (outcome.ok) this.copied(e, outcome);

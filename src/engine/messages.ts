@@ -2,7 +2,8 @@
 // Descriptors are plain numbers: workers are threads of one process, so a
 // directory one worker opened can be used by any other until it is closed.
 
-import type { SharedCopy, Stat } from "../../ffi/index.ts";
+import type { Stat } from "../../ffi/index.ts";
+import type { SharedCopy } from "./shared-ranges.ts";
 import type { EngineOptions } from "../options.ts";
 import type { CopyJob } from "../plan.ts";
 import type { Counts, Output } from "./report.ts";

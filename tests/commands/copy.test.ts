@@ -583,13 +583,13 @@ describe("--parents writes nothing outside DEST", () => {
 // cp 9.1 here has neither --debug nor --keep-directory-symlink: their
 // expected output is coreutils 9.5's, from its copy.c and its manual.
 describe("--debug says how each file's data was copied, in cp's words, after its -v line", () => {
-  const method = "(io_uring|read_write)";
+  const method = "(io_uring|pread/pwrite)";
   const DEBUG: { name: string; setup: string; args: string[]; expected: RegExp }[] = [
     { name: "a file copied by the kernel (ext4: no clone)", setup: "printf x > f", args: ["--debug", "f", "g"], expected: /^'f' -> 'g'\ncopy offload: yes, reflink: unsupported, sparse detection: no, method: copy_file_range\n$/ },
     { name: "--reflink=never: no clone, no copy_file_range", setup: "printf x > f", args: ["--debug", "--reflink=never", "f", "g"], expected: new RegExp(`^'f' -> 'g'\ncopy offload: avoided, reflink: no, sparse detection: no, method: ${method}\n$`) },
     { name: "a sparse file: holes found with SEEK_HOLE", setup: "truncate -s 4M f && printf data | dd of=f bs=1M seek=2 conv=notrunc status=none", args: ["--debug", "f", "g"], expected: /^'f' -> 'g'\ncopy offload: yes, reflink: unsupported, sparse detection: SEEK_HOLE, method: copy_file_range\n$/ },
     { name: "--sparse=always: zero blocks looked for too", setup: "head -c 65536 /dev/zero > f && printf x >> f", args: ["--debug", "--sparse=always", "f", "g"], expected: new RegExp(`^'f' -> 'g'\ncopy offload: avoided, reflink: unsupported, sparse detection: SEEK_HOLE \\+ zeros, method: ${method}\n$`) },
-    { name: "a device read like a file", setup: "", args: ["--debug", "/dev/null", "g"], expected: /^'\/dev\/null' -> 'g'\ncopy offload: avoided, reflink: unsupported, sparse detection: no, method: read_write\n$/ },
+    { name: "a device read like a file", setup: "", args: ["--debug", "/dev/null", "g"], expected: /^'\/dev\/null' -> 'g'\ncopy offload: avoided, reflink: unsupported, sparse detection: no, method: pread\/pwrite\n$/ },
     { name: "-l and --attributes-only copy no data: no line", setup: "printf x > f", args: ["--debug", "-l", "f", "g"], expected: /^'f' -> 'g'\n$/ },
     { name: "--attributes-only", setup: "printf x > f", args: ["--debug", "--attributes-only", "f", "g"], expected: /^'f' -> 'g'\n$/ },
   ];
@@ -617,7 +617,7 @@ describe("--debug says how each file's data was copied, in cp's words, after its
       const isFile = /^'src\/sub\/f\d' -> /.test(lines[i]!);
       const next = lines[i + 1] ?? "";
       expect([lines[i], next.startsWith("copy offload: ")]).toEqual([lines[i], isFile]);
-      if (isFile) expect(next).toMatch(/^copy offload: (yes|avoided), reflink: unsupported, sparse detection: no, method: (copy_file_range|io_uring|read_write)$/);
+      if (isFile) expect(next).toMatch(/^copy offload: (yes|avoided), reflink: unsupported, sparse detection: no, method: (copy_file_range|io_uring|pread\/pwrite)$/);
     }
   });
 
@@ -625,7 +625,7 @@ describe("--debug says how each file's data was copied, in cp's words, after its
     const xfs = mountXfs(512);
     sh("head -c 3000000 /dev/urandom > f", xfs);
     const r = blit(["--debug", "f", "g"], { cwd: xfs });
-    expect(r).toEqual({ stdout: "'f' -> 'g'\ncopy offload: unknown, reflink: yes, sparse detection: unknown, method: clone\n", stderr: "", exitCode: 0 });
+    expect(r).toEqual({ stdout: "'f' -> 'g'\ncopy offload: unknown, reflink: yes, sparse detection: unknown, method: FICLONE\n", stderr: "", exitCode: 0 });
     expect(sh("cmp f g && echo same", xfs)).toBe("same\n");
   });
 });

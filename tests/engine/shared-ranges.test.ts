@@ -1,6 +1,6 @@
 // A large file copied in ranges by several threads: the claiming protocol
-// with the Linux backend's helper (copy_file_range from a reopened source),
-// on real files. The binary's end of it, with real workers, is in
+// with the engine's helper over the Linux backend (the kernel's copy from a
+// reopened source), on real files. The binary's end of it, with real workers, is in
 // tests/pool.test.ts; here the order of events is chosen by the test, so
 // each case happens every time.
 
@@ -8,7 +8,8 @@ import { describe, expect, test } from "bun:test";
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LinuxBackend } from "../../ffi/linux/index.ts";
-import { SharedRanges } from "../../ffi/shared-ranges.ts";
+import { DataCopier } from "../../src/engine/copy-data.ts";
+import { SharedRanges } from "../../src/engine/shared-ranges.ts";
 import { ROOT, sh } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 
@@ -16,6 +17,7 @@ const SHIM = join(ROOT, "build", "shim", "linux-x64", "libblit.so");
 const MiB = 1 << 20;
 const backend = existsSync(SHIM) ? LinuxBackend.open(SHIM) : undefined;
 if (!backend) throw new Error(`${SHIM} is missing: build it first (npm run setup)`);
+const helper = new DataCopier(backend);
 
 /** A source of `mib` MiB of random bytes and an empty destination, both open. */
 function files(label: string, mib: number) {
@@ -68,7 +70,7 @@ describe("shared ranges", () => {
     const ranges = SharedRanges.create(0, 13 * MiB, 2 * MiB);
     // Three whole ranges (0–6 MiB), then 14 quarters.
     expect(ranges.count).toBe(3 + 14);
-    expect(backend.helpCopy({ state: ranges.state, src: f.src, dst: f.dst })).toBe(17);
+    expect(helper.help({ state: ranges.state, src: f.src, dst: f.dst }, undefined)).toBe(17);
     ranges.waitAll();
     expect(ranges.errno).toBe(0);
     expect(ranges.copiedTo).toBe(13 * MiB);
@@ -79,7 +81,7 @@ describe("shared ranges", () => {
     using f = files("ranges-all", 9);
     const ranges = SharedRanges.create(0, 9 * MiB, 2 * MiB, 0);
     expect(ranges.count).toBe(5);
-    expect(backend.helpCopy({ state: ranges.state, src: f.src, dst: f.dst })).toBe(5);
+    expect(helper.help({ state: ranges.state, src: f.src, dst: f.dst }, undefined)).toBe(5);
     ranges.waitAll();
     expect(ranges.errno).toBe(0);
     expect(ranges.copiedTo).toBe(9 * MiB);
@@ -90,11 +92,11 @@ describe("shared ranges", () => {
     using f = files("ranges-late", 4);
     const ranges = SharedRanges.create(0, 4 * MiB, MiB, 0);
     // The owner: copies every range itself before the helper starts.
-    const owner = ranges.work((start, length) => length, () => false);
+    const owner = ranges.work((_start: number, length: number) => length, () => false);
     expect(owner).toBe(4);
     // Descriptors a finished owner has closed may be reused by then: a
     // helper that claims nothing must not use them at all.
-    expect(backend.helpCopy({ state: ranges.state, src: -1, dst: -1 })).toBe(0);
+    expect(helper.help({ state: ranges.state, src: -1, dst: -1 }, undefined)).toBe(0);
     ranges.waitAll();
     expect(ranges.errno).toBe(0);
   });
@@ -104,7 +106,7 @@ describe("shared ranges", () => {
     using f = files("ranges-shrunk", 3);
     const ranges = SharedRanges.create(0, 8 * MiB, 2 * MiB, tailChunks);
     expect(ranges.count).toBe(count);
-    expect(backend.helpCopy({ state: ranges.state, src: f.src, dst: f.dst })).toBe(count);
+    expect(helper.help({ state: ranges.state, src: f.src, dst: f.dst }, undefined)).toBe(count);
     expect(ranges.errno).toBe(0);
     expect(ranges.copiedTo).toBe(3 * MiB);
     expect(readFileSync(`${f.root}/dst`).equals(readFileSync(`${f.root}/src`))).toBe(true);
@@ -115,7 +117,7 @@ describe("shared ranges", () => {
     const readOnly = openSync(`${f.root}/dst`, "r");
     try {
       const ranges = SharedRanges.create(0, 4 * MiB, MiB, 0);
-      expect(backend.helpCopy({ state: ranges.state, src: f.src, dst: readOnly })).toBe(0);
+      expect(helper.help({ state: ranges.state, src: f.src, dst: readOnly }, undefined)).toBe(0);
       ranges.waitAll();
       expect(ranges.errno).toBe(backend.errno.EBADF);
     } finally {
@@ -134,7 +136,7 @@ describe("shared ranges", () => {
     // ends without anyone else working (it did not, before), and nothing is left.
     expect(ranges.waitAll(2000)).toBe(true);
     expect(ranges.errno).toBe(5);
-    expect(ranges.work((start, length) => length, () => false)).toBe(0);
+    expect(ranges.work((_start: number, length: number) => length, () => false)).toBe(0);
   });
 
   test("once the run is cancelled, ranges are claimed but not copied", () => {
@@ -142,7 +144,7 @@ describe("shared ranges", () => {
     const ranges = SharedRanges.create(0, 4 * MiB, MiB, 0);
     const cancel = new Int32Array(new SharedArrayBuffer(4));
     Atomics.store(cancel, 0, 130);
-    expect(backend.helpCopy({ state: ranges.state, src: f.src, dst: f.dst }, cancel)).toBe(0);
+    expect(helper.help({ state: ranges.state, src: f.src, dst: f.dst }, cancel)).toBe(0);
     ranges.waitAll();
     expect(readFileSync(`${f.root}/dst`).length).toBe(0);
   });

@@ -1,95 +1,122 @@
-// The bytes of one regular file, by the best method that works here:
-// FICLONE, then copy_file_range, then the worker's io_uring ring, then plain
-// pread/pwrite. Sparse sources are copied extent by extent (SEEK_DATA /
-// SEEK_HOLE) so holes stay holes; every copy reads to EOF, whatever the size
-// was when the file was opened.
+// How one regular file's bytes are copied: decided here, and only here.
+// Best first: a clone (the filesystem shares the blocks), the kernel's own
+// copy, batched reads and writes, plain ones. A sparse source is copied
+// extent by extent so its holes stay holes; a large one is offered to idle
+// workers in ranges. Every copy reads to EOF, whatever the size was when the
+// file was opened. The backend offers the mechanisms (ffi/backend.ts); what
+// one of them cannot do between two devices is remembered here, per worker,
+// and not asked again.
 
-import type { CopyMethod, CopyOutcome, CopyRequest } from "../backend.ts";
-import { SHARE_CHUNK, SHARE_MIN_SIZE, type SharedCopy, SharedRanges } from "../shared-ranges.ts";
-import { type RangeResult, Ring } from "./ring.ts";
-import { type Constants, LINUX_ERRNO as E, type Shim } from "./shim.ts";
+import { type Backend, COPY_METHODS, type CopyMethod, type FilesystemReport, type RangeResult } from "../../ffi/index.ts";
+import type { Reflink, Sparse } from "../options.ts";
+import { SHARE_CHUNK, SHARE_MIN_SIZE, type SharedCopy, SharedRanges } from "./shared-ranges.ts";
 
-/** copy_file_range failures that mean "this method cannot do it here". */
-const CFR_FALLBACK = new Set([E.ENOSYS, E.ENOTTY, E.EOPNOTSUPP, E.EINVAL, E.EBADF, E.EXDEV, E.ETXTBSY, E.EPERM, E.EACCES]);
-/** After a failed clone these are real failures, not a reason to try another method. */
-const CLONE_TERMINAL = new Set([E.EIO, E.ENOMEM, E.ENOSPC, E.EDQUOT]);
+/** Where a copy looked for holes: SEEK_DATA/SEEK_HOLE ("reported"), blocks of zeros (--sparse=always), or both; absent, nowhere. */
+export type HoleSearch = "reported" | "zeros" | "reported+zeros";
+
+export type CopyOutcome =
+  /** `kernelCopyRefused`: the kernel's copy was tried for this pair of devices (now or before) and refused. */
+  | { ok: true; method: CopyMethod; bytes: number; holes?: HoleSearch; kernelCopyRefused?: boolean }
+  | { ok: false; stage: "clone" | "read" | "write" | "cancelled"; errno: number }
+  /** The kernel's copy failed: reading or writing, it does not say which. */
+  | { ok: false; stage: "copy"; errno: number }
+  /** cloneOnly was asked and cloning is not possible here: nothing was copied. */
+  | { ok: false; stage: "not_cloned" };
+
+export interface CopyRequest {
+  reflink: Reflink;
+  sparse: Sparse;
+  /** Size and allocated 512-byte blocks when opened: hints, never trusted for EOF. */
+  size: number;
+  blocks: number;
+  /** Devices of source and destination: a method that failed for a pair is not tried again. */
+  srcDev: number;
+  dstDev: number;
+  /** Becomes non-zero (Atomics) when the copy should stop between chunks. */
+  cancel?: Int32Array;
+  /**
+   * Offers the rest of a large file to other workers, which join through
+   * help; the copy returns only once every range it handed out is done.
+   */
+  share?: (copy: SharedCopy) => void;
+  /** Clone or nothing (stage "not_cloned"): the caller copies the bytes elsewhere. */
+  cloneOnly?: boolean;
+  /**
+   * The source is a fifo or a device read like a file (cp without -r does
+   * that): read front to back to EOF, no offsets, no clone unless asked for.
+   */
+  stream?: boolean;
+  /**
+   * dst is an existing device or fifo the copy is written into (cp does
+   * that): front to back with plain writes, no clone, no ranges, no holes.
+   */
+  into?: boolean;
+}
+
+/**
+ * The method the engine takes for a file within a probed filesystem: the
+ * first of clone and the kernel's copy that works there, else batched reads
+ * and writes where the backend has them, else plain ones. undefined when the
+ * filesystem could not be probed.
+ */
+export function methodWithin(fs: FilesystemReport): CopyMethod | undefined {
+  if (fs.probed === false) return undefined;
+  const works = (method: CopyMethod) => fs.checks.some((check) => check.method === method && check.supported);
+  return COPY_METHODS.find((method) => (method === "batched" ? fs.batched : method === "read_write" || works(method)));
+}
 
 const RW_CHUNK = 1 << 20;
-/** copy_file_range per call: small enough to notice a cancel request soon. */
-const CFR_CHUNK = 64 << 20;
+/** One kernel copy call: small enough to notice a cancel request soon. */
+const KERNEL_CHUNK = 64 << 20;
 const ZERO_BLOCK = 4096;
-const SEEK_END = 2;
 /** Times a trailing hole is looked at again while the file's end keeps moving. */
 const MAX_UNSETTLED = 8;
 const SEQUENTIAL_HINT = 1 << 20;
-const POSIX_FADV_SEQUENTIAL = 2;
-const POLLIN = 0x1;
-const POLLOUT = 0x4;
-/** How long a stream read waits before looking at the cancel flag again. */
+/** How long a stream read or write waits before looking at the cancel flag again. */
 const STREAM_WAIT_MS = 100;
-
-const cancelled = { ok: false, stage: "cancelled", errno: E.ECANCELED } as const;
 
 export class DataCopier {
   private buffer: Uint8Array | undefined;
-  private ring: Ring | null | undefined;
-  ringFailure = "";
-  queueDepth = 128;
-  /** Device pairs where FICLONE, or copy_file_range, has failed as unsupported. */
+  /** Device pairs where cloning, or the kernel's copy, has failed as unsupported. */
   private readonly noClone = new Set<string>();
   private readonly noKernelCopy = new Set<string>();
+  /** The kernel's copy failing with these means "not for this pair": read and write instead. */
+  private readonly kernelUnsupported: ReadonlySet<number>;
+  /** A clone failing with these is a real failure, not a reason to try another method. */
+  private readonly cloneTerminal: ReadonlySet<number>;
+  private readonly cancelled: { ok: false; stage: "cancelled"; errno: number };
 
-  constructor(
-    private readonly shim: Shim,
-    private readonly c: Constants,
-    private readonly strerror: (errno: number) => string,
-  ) {}
-
-  /** The worker's ring, created on first use; null when io_uring is off or absent. */
-  ringState(): Ring | null {
-    if (this.ring?.broken) {
-      this.ring = null;
-      this.ringFailure = "abandoned after a failed wait";
-    }
-    if (this.ring !== undefined) return this.ring;
-    this.ring = null;
-    if (process.env.BLIT_NO_URING === "1") {
-      this.ringFailure = "disabled by BLIT_NO_URING=1";
-      return null;
-    }
-    const ring = Ring.create(this.shim, this.queueDepth);
-    if (typeof ring === "number") this.ringFailure = this.strerror(-ring);
-    else this.ring = ring;
-    return this.ring;
+  constructor(private readonly b: Backend) {
+    const E = b.errno;
+    this.kernelUnsupported = new Set([E.ENOSYS, E.ENOTTY, E.EOPNOTSUPP, E.EINVAL, E.EBADF, E.EXDEV, E.ETXTBSY, E.EPERM, E.EACCES]);
+    this.cloneTerminal = new Set([E.EIO, E.ENOMEM, E.ENOSPC, E.EDQUOT]);
+    this.cancelled = { ok: false, stage: "cancelled", errno: E.ECANCELED };
   }
 
+  /** True once cloning between these two devices has failed as unsupported, or cannot happen here at all. */
   cloneUnsupported(srcDev: number, dstDev: number): boolean {
-    return this.noClone.has(`${srcDev}:${dstDev}`);
-  }
-
-  /** The ring if one was made, without making one. */
-  ringIfCreated(): Ring | undefined {
-    return this.ring ?? undefined;
+    return !this.b.clone || this.noClone.has(`${srcDev}:${dstDev}`);
   }
 
   copy(src: number, dst: number, req: CopyRequest): CopyOutcome {
     if (req.stream || req.into) return this.pump(src, dst, req);
     const pair = `${req.srcDev}:${req.dstDev}`;
-    if (req.reflink === "always" || (req.reflink === "auto" && !this.noClone.has(pair))) {
-      const r = this.shim.blit_ficlone(dst, src);
+    if (req.reflink === "always" || (req.reflink === "auto" && !this.cloneUnsupported(req.srcDev, req.dstDev))) {
+      const r = this.b.clone ? this.b.clone.into(src, dst) : -this.b.errno.EOPNOTSUPP;
       if (r === 0) return { ok: true, method: "clone", bytes: req.size };
-      if (req.reflink === "always" || CLONE_TERMINAL.has(-r)) return { ok: false, stage: "clone", errno: -r };
+      if (req.reflink === "always" || this.cloneTerminal.has(-r)) return { ok: false, stage: "clone", errno: -r };
       // Not supported between these filesystems: do not ask again for each file.
       this.noClone.add(pair);
     }
     if (req.cloneOnly) return { ok: false, stage: "not_cloned" };
     // Fewer blocks than the size needs: there are holes worth keeping.
     const looksSparse = req.sparse !== "never" && req.blocks * 512 < req.size;
-    if (looksSparse || req.sparse === "always") return this.copyExtents(src, dst, req);
+    if ((looksSparse || req.sparse === "always") && this.b.holes) return this.copyExtents(src, dst, req);
+    if (req.sparse === "always") return this.copyZerosAsHoles(src, dst, req);
     return this.copyLinear(src, dst, req);
   }
 
-  private isCancelled(req: CopyRequest): boolean {
+  private isCancelled(req: { cancel?: Int32Array }): boolean {
     return req.cancel !== undefined && Atomics.load(req.cancel, 0) !== 0;
   }
 
@@ -100,55 +127,58 @@ export class DataCopier {
    * only when it was demanded (it fails, as cp's does); a failure here must
    * not mark the pair as unable.
    *
-   * Both are open O_NONBLOCK, so nothing here blocks for long: a stream
-   * source is read once it has data or its writer is gone (or, for a fifo
-   * nobody has opened for writing yet, once a writer comes, which is what
-   * cp's blocking open waits for), and a full one is written once it has
-   * room, each waited for in steps. A cancel is seen within a step.
+   * Where the backend waits in steps (streams), both are open without
+   * blocking and nothing here blocks for long: a stream source is read once
+   * it has data or its writer is gone (or, for a fifo nobody has opened for
+   * writing yet, once a writer comes, which is what cp's blocking open waits
+   * for), and a full one is written once it has room. A cancel is seen
+   * within a step.
    */
   private pump(src: number, dst: number, req: CopyRequest): CopyOutcome {
+    const b = this.b;
+    const E = b.errno;
     if (req.reflink === "always") {
-      const r = this.shim.blit_ficlone(dst, src);
+      const r = b.clone ? b.clone.into(src, dst) : -E.EOPNOTSUPP;
       if (r === 0) return { ok: true, method: "clone", bytes: req.size };
       return { ok: false, stage: "clone", errno: -r };
     }
     if (req.cloneOnly) return { ok: false, stage: "not_cloned" };
     const streamIn = req.stream === true;
     const streamOut = req.into === true;
-    this.buffer ??= new Uint8Array(RW_CHUNK);
-    const buf = this.buffer;
+    const buf = this.chunkBuffer();
     const skipZeros = req.sparse === "always" && !streamOut;
     let pos = 0;
     for (;;) {
-      if (this.isCancelled(req)) return cancelled;
-      if (streamIn) {
-        const ready = this.shim.blit_poll(src, POLLIN, STREAM_WAIT_MS);
+      if (this.isCancelled(req)) return this.cancelled;
+      if (streamIn && b.streams) {
+        const ready = b.streams.wait(src, false, STREAM_WAIT_MS);
         if (ready < 0) return { ok: false, stage: "read", errno: -ready };
         if (ready === 0) continue;
       }
-      const n = this.shim.blit_pread(src, buf, buf.length, streamIn ? -1 : pos);
+      const n = b.readAt(src, buf, buf.length, streamIn ? -1 : pos);
       if (n === -E.EAGAIN) continue;
       if (n < 0) return { ok: false, stage: "read", errno: -n };
       if (n === 0) break;
       const w = streamOut ? this.writeStream(dst, buf, n, req) : skipZeros ? this.writeSkippingZeros(dst, buf, n, pos) : this.writeAll(dst, buf, 0, n, pos);
-      if (w === -E.ECANCELED) return cancelled;
+      if (w === -E.ECANCELED) return this.cancelled;
       if (w < 0) return { ok: false, stage: "write", errno: -w };
       pos += n;
     }
     // Zero blocks left as holes at the end: the size says where the data ended.
-    const t = skipZeros ? this.shim.blit_ftruncate(dst, pos) : 0;
+    const t = skipZeros ? b.truncate(dst, pos) : 0;
     if (t < 0) return { ok: false, stage: "write", errno: -t };
     return { ok: true, method: "read_write", bytes: pos, holes: skipZeros ? "zeros" : undefined };
   }
 
   /** n bytes where a fifo or device is, waiting in steps while it is full; -ECANCELED on a cancel. */
   private writeStream(dst: number, buf: Uint8Array, n: number, req: CopyRequest): number {
+    const b = this.b;
     let done = 0;
     while (done < n) {
-      const w = this.shim.blit_pwrite(dst, done === 0 ? buf : buf.subarray(done), n - done, -1);
-      if (w === -E.EAGAIN) {
-        if (this.isCancelled(req)) return -E.ECANCELED;
-        const room = this.shim.blit_poll(dst, POLLOUT, STREAM_WAIT_MS);
+      const w = b.writeAt(dst, done === 0 ? buf : buf.subarray(done), n - done, -1);
+      if (w === -b.errno.EAGAIN) {
+        if (this.isCancelled(req)) return -b.errno.ECANCELED;
+        const room = b.streams ? b.streams.wait(dst, true, STREAM_WAIT_MS) : 1;
         if (room < 0) return room;
         continue;
       }
@@ -160,12 +190,14 @@ export class DataCopier {
 
   /** The whole file front to back. */
   private copyLinear(src: number, dst: number, req: CopyRequest): CopyOutcome {
+    const b = this.b;
     // A doubled read-ahead window: large files read cold go much faster (cp does this too).
-    if (req.size >= SEQUENTIAL_HINT) this.shim.blit_fadvise(src, 0, 0, POSIX_FADV_SEQUENTIAL);
-    // copy_file_range may share extents on its own; "never" means real copies.
+    if (req.size >= SEQUENTIAL_HINT) b.adviseSequential?.(src);
+    // The kernel's copy may share extents on its own; "never" means real copies.
     const pair = `${req.srcDev}:${req.dstDev}`;
-    let kernelCopyRefused = req.reflink !== "never" && this.noKernelCopy.has(pair);
-    if (req.reflink !== "never" && !kernelCopyRefused) {
+    const kernelAllowed = req.reflink !== "never" && b.kernelCopy !== undefined;
+    let kernelCopyRefused = kernelAllowed && this.noKernelCopy.has(pair);
+    if (kernelAllowed && !kernelCopyRefused) {
       // A large file: the first range alone, to learn that the kernel copies
       // this pair, then the rest shared with whichever workers are free.
       const share = req.size >= SHARE_MIN_SIZE ? req.share : undefined;
@@ -175,19 +207,18 @@ export class DataCopier {
         kernelCopyRefused = true;
       }
       if (share && r?.ok && !r.eof && r.bytes === SHARE_CHUNK) return this.copyShared(src, dst, share, req);
-      if (r !== undefined && (!r.ok || r.bytes > 0)) return r.ok ? { ok: true, method: "copy_file_range", bytes: r.bytes } : r;
+      if (r !== undefined && (!r.ok || r.bytes > 0)) return r.ok ? { ok: true, method: "kernel", bytes: r.bytes } : r;
       // Nothing copied: unsupported here, or a file like /proc/cpuinfo that
       // says size 0 and gives nothing to copy_file_range. Read it instead.
     }
-    const ring = req.size > 0 ? this.ringState() : null;
     let method: CopyMethod = "read_write";
     let pos = 0;
-    if (ring) {
-      const r = ring.copyRange(src, dst, 0, req.size, req.cancel);
-      if (!r.ok) return r;
-      method = "io_uring";
-      pos = r.bytes;
-      if (r.eof) return { ok: true, method, bytes: pos, kernelCopyRefused };
+    const batched = req.size > 0 ? b.batchedRange?.(src, dst, 0, req.size, req.cancel) : undefined;
+    if (batched) {
+      if (!batched.ok) return batched;
+      method = "batched";
+      pos = batched.bytes;
+      if (batched.eof) return { ok: true, method, bytes: pos, kernelCopyRefused };
     }
     // To EOF: a file that grew since it was opened is copied whole.
     const tail = this.rangeByReadWrite(src, dst, pos, Infinity, false, req);
@@ -207,56 +238,58 @@ export class DataCopier {
       // Even after a throw: no helper may still be writing once the caller closes dst.
       ranges.waitAll();
     }
-    if (this.isCancelled(req)) return cancelled;
+    if (this.isCancelled(req)) return this.cancelled;
     if (ranges.errno) return { ok: false, stage: "copy", errno: ranges.errno };
     // A range met EOF early: the file shrank. Drop what later ranges wrote
     // past that point, and read on from it in case it grew again.
     const pos = ranges.copiedTo;
     if (pos < ranges.end) {
-      const t = this.shim.blit_ftruncate(dst, pos);
+      const t = this.b.truncate(dst, pos);
       if (t < 0) return { ok: false, stage: "write", errno: -t };
     }
     const tail = this.rangeByKernel(src, dst, pos, Infinity, req) ?? this.rangeByReadWrite(src, dst, pos, Infinity, false, req);
-    return tail.ok ? { ok: true, method: "copy_file_range", bytes: pos + tail.bytes } : tail;
+    return tail.ok ? { ok: true, method: "kernel", bytes: pos + tail.bytes } : tail;
   }
 
   /**
-   * A helper's share of another worker's copyShared. The source is opened
-   * again (through /proc) so that this stream has read-ahead of its own:
-   * two streams on one open file defeat each other's read-ahead. It is
-   * opened only once a range is claimed, because until then the owner may
-   * already have finished and closed it.
+   * A helper's share of another worker's copyShared, until no range is left;
+   * returns how many it copied. The source is opened again where the backend
+   * can, so that this stream has read-ahead of its own (two streams on one
+   * open file defeat each other's). It is opened only once a range is
+   * claimed: until then the owner may already have finished and closed it.
    */
   help(copy: SharedCopy, cancel: Int32Array | undefined): number {
-    const c = this.c;
+    const b = this.b;
     let src = -1;
     const ranges = new SharedRanges(copy.state);
     try {
       return ranges.work((start, length) => {
         if (src < 0) {
-          const path = new TextEncoder().encode(`/proc/self/fd/${copy.src}\0`);
-          src = this.shim.blit_openat(c.AT_FDCWD, path, c.O_RDONLY | c.O_CLOEXEC | c.O_NOCTTY | c.O_NONBLOCK, 0);
+          src = b.reopenRead?.(copy.src) ?? -1;
           if (src < 0) src = copy.src;
-          else this.shim.blit_fadvise(src, 0, 0, POSIX_FADV_SEQUENTIAL);
+          else b.adviseSequential?.(src);
         }
         return this.kernelRange(src, copy.dst, start, length);
       }, () => cancel !== undefined && Atomics.load(cancel, 0) !== 0);
     } finally {
       // Also when a copy threw: the reopened source is this helper's alone.
-      if (src >= 0 && src !== copy.src) this.shim.blit_close(src);
+      if (src >= 0 && src !== copy.src) b.close(src);
     }
   }
 
-  /** copy_file_range over [start, start + length): bytes copied (fewer at EOF), or a negated errno. */
+  /** [start, start + length) by the kernel's copy where it can, else read and written: bytes copied (fewer at EOF), or -errno. */
   private kernelRange(src: number, dst: number, start: number, length: number): number {
+    const kernel = this.b.kernelCopy;
     let copied = 0;
-    while (copied < length) {
-      const n = this.shim.blit_copy_file_range(src, start + copied, dst, start + copied, length - copied);
+    while (kernel && copied < length) {
+      const n = kernel.range(src, start + copied, dst, start + copied, length - copied);
       if (n < 0) return n;
-      if (n === 0) break;
+      if (n === 0) return copied;
       copied += n;
     }
-    return copied;
+    if (kernel) return copied;
+    const r = this.rangeByReadWrite(src, dst, start, length, false, {});
+    return r.ok ? r.bytes : -r.errno;
   }
 
   /**
@@ -266,20 +299,21 @@ export class DataCopier {
    * grew after its last extent was read does not get zeros for its new bytes.
    */
   private copyExtents(src: number, dst: number, req: CopyRequest): CopyOutcome {
-    const { SEEK_DATA, SEEK_HOLE } = this.c;
+    const b = this.b;
+    const holes = b.holes!;
     const skipZeros = req.sparse === "always";
     let method: CopyMethod | undefined;
     const pair = `${req.srcDev}:${req.dstDev}`;
-    const kernelAllowed = req.reflink !== "never" && !skipZeros;
+    const kernelAllowed = req.reflink !== "never" && !skipZeros && b.kernelCopy !== undefined;
     let useKernel = kernelAllowed && !this.noKernelCopy.has(pair);
     let bytes = 0;
     /** Everything before this offset is in dst: bytes read, or a hole the source reported. */
     let pos = 0;
     let unsettled = 0;
     for (;;) {
-      if (this.isCancelled(req)) return cancelled;
-      const data = this.shim.blit_lseek(src, pos, SEEK_DATA);
-      if (data === -E.ENXIO) {
+      if (this.isCancelled(req)) return this.cancelled;
+      const data = holes.nextData(src, pos);
+      if (data === -b.errno.ENXIO) {
         const end = this.trailingHoleEnd(src, pos);
         if (typeof end === "object") return end;
         if (end === undefined && ++unsettled < MAX_UNSETTLED) continue;
@@ -289,13 +323,10 @@ export class DataCopier {
       }
       if (data < 0) {
         // No hole reporting here after all: copy the rest front to back.
-        if (pos === 0 && !skipZeros) return this.copyLinear(src, dst, req);
         if (pos > 0) return { ok: false, stage: "read", errno: -data };
-        const r = this.rangeByReadWrite(src, dst, 0, Infinity, true, req);
-        if (!r.ok) return r;
-        return this.endAt(dst, r.bytes, { ok: true, method: "read_write", bytes: r.bytes, holes: "zeros" });
+        return skipZeros ? this.copyZerosAsHoles(src, dst, req) : this.copyLinear(src, dst, req);
       }
-      const hole = this.shim.blit_lseek(src, data, SEEK_HOLE);
+      const hole = holes.nextHole(src, data);
       if (hole < 0) return { ok: false, stage: "read", errno: -hole };
       let r: RangeResult | undefined;
       if (useKernel) {
@@ -303,17 +334,15 @@ export class DataCopier {
         if (r === undefined) {
           this.noKernelCopy.add(pair);
           useKernel = false;
-        } else method ??= "copy_file_range";
+        } else method ??= "kernel";
+      }
+      if (r === undefined && !skipZeros) {
+        r = b.batchedRange?.(src, dst, data, hole - data, req.cancel);
+        if (r) method ??= "batched";
       }
       if (r === undefined) {
-        const ring = skipZeros ? null : this.ringState();
-        if (ring) {
-          r = ring.copyRange(src, dst, data, hole - data, req.cancel);
-          method ??= "io_uring";
-        } else {
-          r = this.rangeByReadWrite(src, dst, data, hole - data, skipZeros, req);
-          method ??= "read_write";
-        }
+        r = this.rangeByReadWrite(src, dst, data, hole - data, skipZeros, req);
+        method ??= "read_write";
       }
       if (!r.ok) return r;
       bytes += r.bytes;
@@ -323,8 +352,15 @@ export class DataCopier {
       // otherwise: a short read, and the rest is copied next time round.
       if (r.eof || r.bytes === 0) break;
     }
-    const holes = skipZeros ? "reported+zeros" : "reported";
-    return this.endAt(dst, pos, { ok: true, method: method ?? "read_write", bytes, holes, kernelCopyRefused: kernelAllowed && !useKernel });
+    const found: HoleSearch = skipZeros ? "reported+zeros" : "reported";
+    return this.endAt(dst, pos, { ok: true, method: method ?? "read_write", bytes, holes: found, kernelCopyRefused: kernelAllowed && !useKernel });
+  }
+
+  /** --sparse=always where the source's holes cannot be asked for: every byte read, blocks of zeros left as holes. */
+  private copyZerosAsHoles(src: number, dst: number, req: CopyRequest): CopyOutcome {
+    const r = this.rangeByReadWrite(src, dst, 0, Infinity, true, req);
+    if (!r.ok) return r;
+    return this.endAt(dst, r.bytes, { ok: true, method: "read_write", bytes: r.bytes, holes: "zeros" });
   }
 
   /**
@@ -333,31 +369,33 @@ export class DataCopier {
    * undefined when it changed meanwhile (look again), or an outcome on error.
    */
   private trailingHoleEnd(src: number, pos: number): number | undefined | CopyOutcome {
-    const end = this.shim.blit_lseek(src, 0, SEEK_END);
+    const holes = this.b.holes!;
+    const end = holes.end(src);
     if (end < 0) return { ok: false, stage: "read", errno: -end };
     if (end <= pos) return pos;
-    const again = this.shim.blit_lseek(src, pos, this.c.SEEK_DATA);
-    if (again !== -E.ENXIO) return again < 0 ? { ok: false, stage: "read", errno: -again } : undefined;
-    return this.shim.blit_lseek(src, 0, SEEK_END) === end ? end : undefined;
+    const again = holes.nextData(src, pos);
+    if (again !== -this.b.errno.ENXIO) return again < 0 ? { ok: false, stage: "read", errno: -again } : undefined;
+    return holes.end(src) === end ? end : undefined;
   }
 
   /** Sets dst's size: holes and skipped zero blocks at the end read back as zeros. */
   private endAt(dst: number, size: number, outcome: CopyOutcome): CopyOutcome {
-    const t = this.shim.blit_ftruncate(dst, size);
+    const t = this.b.truncate(dst, size);
     return t < 0 ? { ok: false, stage: "write", errno: -t } : outcome;
   }
 
   /**
-   * copy_file_range over [start, start + length) or to EOF. undefined when
-   * the kernel cannot do it for this pair and nothing was copied.
+   * The kernel's copy over [start, start + length) or to EOF. undefined when
+   * it cannot do it for this pair and nothing was copied.
    */
   private rangeByKernel(src: number, dst: number, start: number, length: number, req: CopyRequest): RangeResult | undefined {
+    const kernel = this.b.kernelCopy!;
     let copied = 0;
     while (copied < length) {
-      if (this.isCancelled(req)) return cancelled;
-      const n = this.shim.blit_copy_file_range(src, start + copied, dst, start + copied, Math.min(CFR_CHUNK, length - copied));
+      if (this.isCancelled(req)) return this.cancelled;
+      const n = kernel.range(src, start + copied, dst, start + copied, Math.min(KERNEL_CHUNK, length - copied));
       if (n < 0) {
-        if (copied === 0 && CFR_FALLBACK.has(-n)) return undefined;
+        if (copied === 0 && this.kernelUnsupported.has(-n)) return undefined;
         return { ok: false, stage: "copy", errno: -n };
       }
       if (n === 0) return { ok: true, bytes: copied, eof: true };
@@ -366,14 +404,18 @@ export class DataCopier {
     return { ok: true, bytes: copied, eof: false };
   }
 
-  private rangeByReadWrite(src: number, dst: number, start: number, length: number, skipZeros: boolean, req: CopyRequest): RangeResult {
+  private chunkBuffer(): Uint8Array {
     this.buffer ??= new Uint8Array(RW_CHUNK);
-    const buf = this.buffer;
+    return this.buffer;
+  }
+
+  private rangeByReadWrite(src: number, dst: number, start: number, length: number, skipZeros: boolean, req: { cancel?: Int32Array }): RangeResult {
+    const buf = this.chunkBuffer();
     let copied = 0;
     while (copied < length) {
-      if (this.isCancelled(req)) return cancelled;
+      if (this.isCancelled(req)) return this.cancelled;
       const pos = start + copied;
-      const n = this.shim.blit_pread(src, buf, Math.min(buf.length, length - copied), pos);
+      const n = this.b.readAt(src, buf, Math.min(buf.length, length - copied), pos);
       if (n < 0) return { ok: false, stage: "read", errno: -n };
       if (n === 0) return { ok: true, bytes: copied, eof: true };
       const w = skipZeros ? this.writeSkippingZeros(dst, buf, n, pos) : this.writeAll(dst, buf, 0, n, pos);
@@ -386,7 +428,7 @@ export class DataCopier {
   private writeAll(dst: number, buf: Uint8Array, from: number, to: number, pos: number): number {
     let done = from;
     while (done < to) {
-      const w = this.shim.blit_pwrite(dst, done === 0 ? buf : buf.subarray(done), to - done, pos + done - from);
+      const w = this.b.writeAt(dst, done === 0 ? buf : buf.subarray(done), to - done, pos + done - from);
       if (w < 0) return w;
       done += w;
     }
