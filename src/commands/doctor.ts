@@ -7,7 +7,7 @@ import { loadBackend, S_IFDIR, S_IFMT } from "../../ffi/index.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { log, say } from "../log.ts";
 import { quote } from "../quote.ts";
-import { toBytes, splitPath } from "../engine/paths.ts";
+import { pathSyntax, toBytes } from "../engine/paths.ts";
 import { VERSION } from "../version.ts";
 import { usageFailure } from "./copy.ts";
 
@@ -62,7 +62,7 @@ export async function runDoctor(argv: string[]): Promise<number> {
     log.error(`cannot stat ${quote(target)}: ${backend.strerror(-st)}`);
     return ExitCode.partial;
   }
-  const dirPath = (st.mode & S_IFMT) === S_IFDIR ? target : splitPath(target).dir;
+  const dirPath = (st.mode & S_IFMT) === S_IFDIR ? target : pathSyntax(backend.pathRules).split(target).dir;
   const dir = backend.openDir(backend.cwd, toBytes(dirPath), true);
   if (dir < 0) {
     log.error(`cannot open directory ${quote(dirPath)}: ${backend.strerror(-dir)}`);

@@ -1232,7 +1232,7 @@ export class Copier {
         ? `replace ${quote(e.dstPath)}, overriding mode ${mode}? `
         : `unwritable ${quote(e.dstPath)} (mode ${mode}); try anyway? `;
     }
-    return ask(question);
+    return ask(this.b, question);
   }
 
   // ------------------------------------------------------------ -b
