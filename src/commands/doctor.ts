@@ -52,7 +52,7 @@ export async function runDoctor(argv: string[]): Promise<number> {
 
   const { backend, fallbackReason } = await loadBackend();
   const report = backend.report();
-  say(`blit ${VERSION} on ${process.platform}-${process.arch}, ${availableParallelism()} CPUs`);
+  say(`blit ${VERSION} on ${backend.platform}, ${availableParallelism()} CPUs`);
   say(`backend: ${report.backend}`);
   for (const [label, value] of report.details) say(`  ${label}: ${value}`);
   if (fallbackReason !== undefined) say("  copies still work, through Bun's fs, but more slowly");

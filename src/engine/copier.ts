@@ -148,8 +148,9 @@ export class Copier {
   onListed: ((entries: number) => void) | undefined;
   /** Set by the worker for the task at hand: hands work to the pool before the task ends. */
   spawn: ((children: ChildWork[]) => void) | undefined;
-  private readonly euid = process.geteuid?.() ?? 0;
-  private readonly egid = process.getegid?.() ?? 0;
+  /** Owners of what this process creates; 0 where the OS has none (Windows). */
+  private readonly euid: number;
+  private readonly egid: number;
 
   constructor(
     private readonly b: Backend,
@@ -163,6 +164,9 @@ export class Copier {
   ) {
     this.meta = new MetadataWriter(b, o, this.report);
     this.temps = new TempNames(o.runId, workerIndex);
+    const identity = b.identity();
+    this.euid = identity?.uid ?? 0;
+    this.egid = identity?.gid ?? 0;
   }
 
   /** Device of a destination directory, and the group that entries created in it get. */
