@@ -5,6 +5,8 @@
 import * as fs from "node:fs";
 import { constants as osConstants } from "node:os";
 import { getSystemErrorMessage } from "node:util";
+import { type Identity, POSIX_PATH_RULES } from "./backend.ts";
+import { askOnStdio, processIdentity, procCommandLine, realPathOf } from "./process.ts";
 import type {
   Backend,
   BackendCounters,
@@ -21,8 +23,6 @@ import type {
   Times,
 } from "./backend.ts";
 import { SharedRanges } from "./shared-ranges.ts";
-import { type Identity, POSIX_PATH_RULES } from "./backend.ts";
-import { askOnStdio, processIdentity, procCommandLine, realPathOf } from "./process.ts";
 
 const errnoByCode = osConstants.errno as Record<string, number>;
 const errnoOf = (code: keyof ErrnoTable) => errnoByCode[code] ?? -1;
@@ -40,18 +40,6 @@ const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW = 0, O_NONBLOCK
 const CWD = -100;
 const SEP = 0x2f;
 const COPY_CHUNK = 1 << 20;
-
-/**
- * The C library's words (cp's) where libuv's differ ("too many symbolic links
- * encountered", "i/o error"): what src/plan.ts said of an operand before it
- * asked the backend.
- */
-const C_LIBRARY_WORDS: Record<string, string> = {
-  ELOOP: "Too many levels of symbolic links",
-  ENAMETOOLONG: "File name too long",
-  EIO: "Input/output error",
-};
-const errnoNames = new Map(Object.entries(errnoByCode).map(([code, n]) => [n, code]));
 
 /** A thrown fs error as a negated errno. */
 function fail(err: unknown): number {
@@ -95,6 +83,18 @@ function timeValue(sec: number, nsec: number): number {
   return sec + nsec / 1e9;
 }
 
+/**
+ * The C library's words (cp's) where libuv's differ ("too many symbolic links
+ * encountered", "i/o error"): what src/plan.ts said of an operand before it
+ * asked the backend.
+ */
+const C_LIBRARY_WORDS: Record<string, string> = {
+  ELOOP: "Too many levels of symbolic links",
+  ENAMETOOLONG: "File name too long",
+  EIO: "Input/output error",
+};
+const errnoNames = new Map(Object.entries(errnoByCode).map(([code, n]) => [n, code]));
+
 export class PortableBackend implements Backend {
   readonly id = "portable";
   readonly errno = PORTABLE_ERRNO;
@@ -135,6 +135,29 @@ export class PortableBackend implements Backend {
 
   raiseFileLimit(): number {
     return -1;
+  }
+
+  // ------------------------------------------------- the process and operands
+
+  readonly platform = `${process.platform}-${process.arch}`;
+  /** The fallback runs where no shim does yet (macOS, Windows) with POSIX path rules until their issues. */
+  readonly pathRules = POSIX_PATH_RULES;
+
+  identity(): Identity | undefined {
+    return processIdentity();
+  }
+
+  /** /proc/self/cmdline where there is one (Linux without its shim), else nothing. */
+  commandLine(): Uint8Array[] | undefined {
+    return procCommandLine();
+  }
+
+  realPath(path: Name): Name | number {
+    return realPathOf(path);
+  }
+
+  askLine(question: Uint8Array): Uint8Array {
+    return askOnStdio(question);
   }
 
   openDir(dir: number, name: Name, follow: boolean): number {
@@ -412,28 +435,5 @@ export class PortableBackend implements Backend {
       checks: [{ name: "native methods", supported: false, detail: this.reason }],
       method: "read_write",
     };
-  }
-
-  // ------------------------------------------------ the process and its operands
-
-  readonly platform = `${process.platform}-${process.arch}`;
-  /** The fallback runs where no shim does yet (macOS, Windows) with POSIX path rules until their issues. */
-  readonly pathRules = POSIX_PATH_RULES;
-
-  identity(): Identity | undefined {
-    return processIdentity();
-  }
-
-  /** /proc/self/cmdline where there is one (Linux without its shim), else nothing. */
-  commandLine(): Uint8Array[] | undefined {
-    return procCommandLine();
-  }
-
-  realPath(path: Name): Name | number {
-    return realPathOf(path, (code) => -fail({ code }));
-  }
-
-  askLine(question: Uint8Array): Uint8Array {
-    return askOnStdio(question);
   }
 }

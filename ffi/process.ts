@@ -5,7 +5,10 @@
 // another OS writes its own.
 
 import { readFileSync, readSync, realpathSync, writeSync } from "node:fs";
+import { constants } from "node:os";
 import type { Identity, Name } from "./backend.ts";
+
+const errnoByCode = constants.errno as Record<string, number>;
 
 /** The effective uid and gid, or undefined where the runtime has none (Windows). */
 export function processIdentity(): Identity | undefined {
@@ -37,12 +40,13 @@ export function procCommandLine(): Uint8Array[] | undefined {
   return all;
 }
 
-/** realpath of a path given as bytes (a Buffer path, so no byte is decoded); a thrown error's code goes through errnoOf. */
-export function realPathOf(path: Name, errnoOf: (code: string | undefined) => number): Name | number {
+/** realpath of a path given as bytes (a Buffer path, so no byte is decoded), or a negated errno (EIO for an error without a code). */
+export function realPathOf(path: Name): Name | number {
   try {
     return new Uint8Array(realpathSync(Buffer.from(path), { encoding: "buffer" }));
   } catch (err) {
-    return -errnoOf((err as NodeJS.ErrnoException).code);
+    const code = (err as NodeJS.ErrnoException).code;
+    return -((code && errnoByCode[code]) || errnoByCode.EIO!);
   }
 }
 

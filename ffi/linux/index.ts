@@ -3,7 +3,7 @@
 
 import { ptr } from "bun:ffi";
 import { existsSync } from "node:fs";
-import { constants as osConstants, release } from "node:os";
+import { release } from "node:os";
 import { type Identity, POSIX_PATH_RULES } from "../backend.ts";
 import { askOnStdio, processIdentity, procCommandLine, realPathOf } from "../process.ts";
 import type {
@@ -128,6 +128,27 @@ export class LinuxBackend implements Backend {
 
   makeDir(dir: number, name: Name, mode: number): number {
     return this.shim.blit_mkdirat(dir, this.cstr(name, 0), mode);
+  }
+
+  // ------------------------------------------------- the process and operands
+
+  readonly platform = `linux-${process.arch}`;
+  readonly pathRules = POSIX_PATH_RULES;
+
+  identity(): Identity | undefined {
+    return processIdentity();
+  }
+
+  commandLine(): Uint8Array[] | undefined {
+    return procCommandLine();
+  }
+
+  realPath(path: Name): Name | number {
+    return realPathOf(path);
+  }
+
+  askLine(question: Uint8Array): Uint8Array {
+    return askOnStdio(question);
   }
 
   // ---------------------------------------------------------------- stat
@@ -473,27 +494,4 @@ export class LinuxBackend implements Backend {
   probeFilesystem(dir: number): FilesystemReport | number {
     return probeFilesystem(this, this.shim, this.c, this.data.ringState() !== null, dir);
   }
-
-  // ------------------------------------------------ the process and its operands
-
-  readonly platform = `linux-${process.arch}`;
-  readonly pathRules = POSIX_PATH_RULES;
-
-  identity(): Identity | undefined {
-    return processIdentity();
-  }
-
-  commandLine(): Uint8Array[] | undefined {
-    return procCommandLine();
-  }
-
-  realPath(path: Name): Name | number {
-    return realPathOf(path, (code) => (code && errnoByCode[code]) || LINUX_ERRNO.EIO);
-  }
-
-  askLine(question: Uint8Array): Uint8Array {
-    return askOnStdio(question);
-  }
 }
-
-const errnoByCode = osConstants.errno as Record<string, number>;

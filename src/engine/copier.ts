@@ -162,11 +162,11 @@ export class Copier {
     /** Set when copying on the main thread: files above maxBytes are cloned or handed back. */
     private readonly inline?: { maxBytes: number },
   ) {
-    this.meta = new MetadataWriter(b, o, this.report);
-    this.temps = new TempNames(o.runId, workerIndex);
     const identity = b.identity();
     this.euid = identity?.uid ?? 0;
     this.egid = identity?.gid ?? 0;
+    this.meta = new MetadataWriter(b, o, this.report);
+    this.temps = new TempNames(o.runId, workerIndex);
   }
 
   /** Device of a destination directory, and the group that entries created in it get. */
