@@ -277,4 +277,55 @@ export interface Backend {
 
   report(): BackendReport;
   probeFilesystem(dir: number): FilesystemReport | number;
+
+  // ------------------------------------------- the process and its operands
+  // What src/ used to ask the runtime, node:fs or /proc for itself (issue 13,
+  // point 4): src/ never asks which OS it runs on.
+
+  /** The OS and architecture as doctor prints them ("linux-x64"). */
+  readonly platform: string;
+  /** How this OS writes a path as text; src/engine/paths.ts splits and joins operands by these rules only. */
+  readonly pathRules: PathRules;
+  /**
+   * The effective user and group that own what this process creates, or
+   * undefined where the OS has no such numbers (the engine then takes 0).
+   */
+  identity(): Identity | undefined;
+  /**
+   * The command line exactly as the OS passed it, one byte string per
+   * argument (the runtime's own and the script's first), or undefined where
+   * it cannot be had (the runtime's decoded arguments are then all there is).
+   */
+  commandLine(): Uint8Array[] | undefined;
+  /**
+   * realpath(3) of a path relative to the current directory: absolute, with
+   * no symlink, "." or ".." left; a negated errno if a component is missing.
+   */
+  realPath(path: Name): Name | number;
+  /**
+   * -i: writes `question` to the error stream and reads one line of standard
+   * input, byte by byte so that the next question gets the next line; the
+   * line without its newline (empty at end of input).
+   */
+  askLine(question: Uint8Array): Uint8Array;
 }
+
+/** Owners of new files, where the OS has them (POSIX's effective uid and gid). */
+export interface Identity {
+  uid: number;
+  gid: number;
+}
+
+/**
+ * How paths are written on the running OS. Only the separators differ
+ * today; a backend whose OS also has roots that are not a separator (drive
+ * letters, UNC and \\?\ prefixes) extends this and src/engine/paths.ts.
+ */
+export interface PathRules {
+  /** Every character that separates two components ("/"; on Windows also "\\"). */
+  readonly separators: string;
+  /** The one written when joining a directory and a name. */
+  readonly separator: string;
+}
+
+export const POSIX_PATH_RULES: PathRules = { separators: "/", separator: "/" };

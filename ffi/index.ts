@@ -31,13 +31,22 @@ async function openNative(shimPath: string | undefined): Promise<{ backend: Back
   }
 }
 
+/** The main thread's backend, loaded once (the command line's bytes may need it before the command does). */
+let mainThread: Promise<LoadedBackend> | undefined;
+
 /**
  * Loads the native backend, or the portable one with the reason.
- * On the main thread call it without arguments (it places the embedded shim);
- * in a worker pass what the main thread got, so the worker loads the very
- * same file, or goes straight to the portable backend if the main thread did.
+ * On the main thread call it without arguments (it places the embedded shim;
+ * a second call gets the same backend); in a worker pass what the main
+ * thread got, so the worker loads the very same file, or goes straight to
+ * the portable backend if the main thread did.
  */
-export async function loadBackend(from?: { shimPath?: string; fallbackReason?: string }): Promise<LoadedBackend> {
+export function loadBackend(from?: { shimPath?: string; fallbackReason?: string }): Promise<LoadedBackend> {
+  if (from === undefined) return (mainThread ??= load(undefined));
+  return load(from);
+}
+
+async function load(from: { shimPath?: string; fallbackReason?: string } | undefined): Promise<LoadedBackend> {
   let reason = from?.fallbackReason;
   if (reason === undefined) {
     try {

@@ -5,6 +5,8 @@
 import * as fs from "node:fs";
 import { constants as osConstants } from "node:os";
 import { getSystemErrorMessage } from "node:util";
+import { type Identity, POSIX_PATH_RULES } from "./backend.ts";
+import { askOnStdio, processIdentity, procCommandLine, realPathOf } from "./process.ts";
 import type {
   Backend,
   BackendCounters,
@@ -77,6 +79,18 @@ function timeValue(sec: number, nsec: number): number {
   return sec + nsec / 1e9;
 }
 
+/**
+ * The C library's words (cp's) where libuv's differ ("too many symbolic links
+ * encountered", "i/o error"): what src/plan.ts said of an operand before it
+ * asked the backend.
+ */
+const C_LIBRARY_WORDS: Record<string, string> = {
+  ELOOP: "Too many levels of symbolic links",
+  ENAMETOOLONG: "File name too long",
+  EIO: "Input/output error",
+};
+const errnoNames = new Map(Object.entries(errnoByCode).map(([code, n]) => [n, code]));
+
 export class PortableBackend implements Backend {
   readonly id = "portable";
   readonly errno = PORTABLE_ERRNO;
@@ -108,12 +122,37 @@ export class PortableBackend implements Backend {
   }
 
   strerror(errno: number): string {
+    const own = C_LIBRARY_WORDS[errnoNames.get(errno) ?? ""];
+    if (own !== undefined) return own;
     const text = getSystemErrorMessage(-errno);
     return text.charAt(0).toUpperCase() + text.slice(1);
   }
 
   raiseFileLimit(): number {
     return -1;
+  }
+
+  // ------------------------------------------------- the process and operands
+
+  readonly platform = `${process.platform}-${process.arch}`;
+  /** The fallback runs where no shim does yet (macOS, Windows) with POSIX path rules until their issues. */
+  readonly pathRules = POSIX_PATH_RULES;
+
+  identity(): Identity | undefined {
+    return processIdentity();
+  }
+
+  /** /proc/self/cmdline where there is one (Linux without its shim), else nothing. */
+  commandLine(): Uint8Array[] | undefined {
+    return procCommandLine();
+  }
+
+  realPath(path: Name): Name | number {
+    return realPathOf(path);
+  }
+
+  askLine(question: Uint8Array): Uint8Array {
+    return askOnStdio(question);
   }
 
   openDir(dir: number, name: Name, follow: boolean): number {

@@ -1,6 +1,7 @@
-// -i's questions: asked on stderr, answered on stdin, one line each.
+// -i's questions: asked on stderr, answered on stdin, one line each, through
+// the backend (which knows how this OS reads its standard input).
 
-import { readSync, writeSync } from "node:fs";
+import type { Backend } from "../ffi/index.ts";
 import { toBytes } from "./engine/paths.ts";
 
 /**
@@ -8,19 +9,7 @@ import { toBytes } from "./engine/paths.ts";
  * by byte, so that the next question gets the next line): yes when it
  * starts with y or Y, as cp's yesno in the C locale. End of input is no.
  */
-export function ask(question: string): boolean {
-  writeSync(2, toBytes(`blit: ${question}`));
-  const line: number[] = [];
-  const byte = new Uint8Array(1);
-  for (;;) {
-    let n: number;
-    try {
-      n = readSync(0, byte, 0, 1, null);
-    } catch {
-      n = 0;
-    }
-    if (n <= 0 || byte[0] === 0x0a) break;
-    line.push(byte[0]!);
-  }
+export function ask(backend: Backend, question: string): boolean {
+  const line = backend.askLine(toBytes(`blit: ${question}`));
   return line[0] === 0x79 || line[0] === 0x59;
 }

@@ -5,10 +5,16 @@
 
 const UNPAIRED_SURROGATE = /[\uD800-\uDFFF]/u;
 
+async function exactly(given: string[]): Promise<string[]> {
+  const [{ exactArguments }, { loadBackend }] = await Promise.all([import("./argv.ts"), import("../ffi/index.ts")]);
+  return exactArguments(given, (await loadBackend()).backend.commandLine());
+}
+
 async function main(given: string[]): Promise<number> {
   // An argument that was not UTF-8 came through with U+FFFD or an unpaired
-  // surrogate in it: fetch its bytes.
-  const argv = given.some((arg) => arg.includes("\uFFFD") || UNPAIRED_SURROGATE.test(arg)) ? (await import("./argv.ts")).exactArguments(given) : given;
+  // surrogate in it: fetch its bytes from the backend (loaded once: the
+  // command gets the same one).
+  const argv = given.some((arg) => arg.includes("\uFFFD") || UNPAIRED_SURROGATE.test(arg)) ? await exactly(given) : given;
   if (argv.length === 1 && argv[0] === "--version") {
     const { VERSION } = await import("./version.ts");
     process.stdout.write(`blit ${VERSION}\n`);

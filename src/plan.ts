@@ -1,13 +1,13 @@
 // Turns SOURCE... DEST into one job per source with GNU cp's rules, and
 // refuses what cp refuses before anything is written. Runs on the main
-// thread; it only looks (stat), it never copies.
+// thread; it only looks (the backend's stat), it never copies.
 
-import { lstatSync, realpathSync, statSync, type BigIntStats } from "node:fs";
+import { type Backend, type Stat, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from "../ffi/index.ts";
 import { UsageError } from "./args.ts";
 import { ask } from "./ask.ts";
 // Not node:path: Bun's basename and dirname would replace the escaped bytes of
 // a name that is not UTF-8 (see fromBytes) with U+FFFD.
-import { fromBytes, splitPath, toBytes } from "./engine/paths.ts";
+import { fromBytes, pathSyntax, type PathSyntax, toBytes } from "./engine/paths.ts";
 import { quote } from "./quote.ts";
 import type { CopyOptions } from "./options.ts";
 
@@ -56,62 +56,59 @@ export interface Plan {
   warnings: string[];
 }
 
-type Stats = BigIntStats;
-
-/** A path as the bytes it names (operands may hold bytes that are not UTF-8; see fromBytes). */
-const exact = (path: string) => Buffer.from(toBytes(path));
-
-function statOrCode(path: string, follow: boolean): Stats | string {
-  // What the kernel says of an empty path (Bun would throw a code of its own).
-  if (path === "") return "ENOENT";
-  try {
-    return follow ? statSync(exact(path), { bigint: true }) : lstatSync(exact(path), { bigint: true });
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code ?? "EIO";
-  }
+/** What planning looks through: the backend (stat, realpath, messages) and its OS's path rules. */
+interface Looking {
+  b: Backend;
+  paths: PathSyntax;
 }
 
-const MESSAGES: Record<string, string> = {
-  ENOENT: "No such file or directory",
-  ENOTDIR: "Not a directory",
-  EACCES: "Permission denied",
-  ELOOP: "Too many levels of symbolic links",
-  ENAMETOOLONG: "File name too long",
-  EIO: "Input/output error",
-};
+/** The module's Looking for this run, set by planCopy (planning is synchronous and runs once). */
+let via: Looking;
 
-function reason(code: string): string {
-  return MESSAGES[code] ?? code;
+/** An operand's stat, relative to the current directory, or a negated errno. */
+function statOrCode(path: string, follow: boolean): Stat | number {
+  // What the kernel says of an empty path, whatever the backend makes of it.
+  if (path === "") return -via.b.errno.ENOENT;
+  return via.b.stat(via.b.cwd, toBytes(path), follow);
 }
 
-const sameInode = (a: Stats, b: Stats) => a.dev === b.dev && a.ino === b.ino;
+/** cp's words for a negated errno: the OS's own text. */
+const reason = (code: number) => via.b.strerror(-code);
+
+const typeIs = (st: Stat, type: number) => (st.mode & S_IFMT) === type;
+const isDir = (st: Stat) => typeIs(st, S_IFDIR);
+const isFile = (st: Stat) => typeIs(st, S_IFREG);
+const isLink = (st: Stat) => typeIs(st, S_IFLNK);
+const sameInode = (a: Stat, b: Stat) => a.dev === b.dev && a.ino === b.ino;
+/** a's mtime is b's or later, to the nanosecond. */
+const asNewAs = (a: Stat, b: Stat) => a.mtimeSec > b.mtimeSec || (a.mtimeSec === b.mtimeSec && a.mtimeNsec >= b.mtimeNsec);
 
 /** The name a source gets inside a target directory: "a/b/" gives "b". */
 function sourceBaseName(src: string): string {
-  const trimmed = src.replace(/\/+$/, "");
-  return trimmed === "" ? "/" : splitPath(trimmed).base;
+  const trimmed = via.paths.trimTrailing(src);
+  return trimmed === "" ? via.paths.separator : via.paths.split(trimmed).base;
 }
 
 /** True when the directory srcStat is dst or one of the directories above it. */
-function isInside(dst: string, srcStat: Stats): boolean {
+function isInside(dst: string, srcStat: Stat): boolean {
   // The nearest directory above dst that exists (--parents makes the rest).
   let dir = "";
-  for (let above = splitPath(dst).dir; ;) {
-    try {
-      dir = fromBytes(realpathSync(exact(above), { encoding: "buffer" }));
+  for (let above = via.paths.split(dst).dir; ;) {
+    const real = via.b.realPath(toBytes(above));
+    if (typeof real !== "number") {
+      dir = fromBytes(real);
       break;
-    } catch {
-      const up = splitPath(above).dir;
-      if (up === above) return false;
-      above = up;
     }
+    const up = via.paths.split(above).dir;
+    if (up === above) return false;
+    above = up;
   }
   const own = statOrCode(dst, true);
-  if (typeof own !== "string" && sameInode(own, srcStat)) return true;
+  if (typeof own !== "number" && sameInode(own, srcStat)) return true;
   for (;;) {
     const st = statOrCode(dir, true);
-    if (typeof st !== "string" && sameInode(st, srcStat)) return true;
-    const parent = splitPath(dir).dir;
+    if (typeof st !== "number" && sameInode(st, srcStat)) return true;
+    const parent = via.paths.split(dir).dir;
     if (parent === dir) return false;
     dir = parent;
   }
@@ -119,12 +116,12 @@ function isInside(dst: string, srcStat: Stats): boolean {
 
 /** True when both paths name one directory entry: the same name in the same directory. */
 function sameEntry(a: string, b: string): boolean {
-  const x = splitPath(a);
-  const y = splitPath(b);
+  const x = via.paths.split(a);
+  const y = via.paths.split(b);
   if (x.base !== y.base) return false;
   const dirA = statOrCode(x.dir, true);
   const dirB = statOrCode(y.dir, true);
-  return typeof dirA !== "string" && typeof dirB !== "string" && sameInode(dirA, dirB);
+  return typeof dirA !== "number" && typeof dirB !== "number" && sameInode(dirA, dirB);
 }
 
 /**
@@ -135,16 +132,16 @@ function sameEntry(a: string, b: string): boolean {
  * A file is written through a symlink DEST, so DEST is followed unless
  * SOURCE is a symlink too.
  */
-function sameUnfollowed(job: CopyJob, srcStat: Stats): "same" | "nothing" | "different" {
-  const srcIsLink = srcStat.isSymbolicLink();
+function sameUnfollowed(job: CopyJob, srcStat: Stat): "same" | "nothing" | "different" {
+  const srcIsLink = isLink(srcStat);
   const dstEntry = statOrCode(job.dst, !srcIsLink);
-  if (typeof dstEntry === "string") return "different";
-  if (srcIsLink && dstEntry.isSymbolicLink()) {
+  if (typeof dstEntry === "number") return "different";
+  if (srcIsLink && isLink(dstEntry)) {
     if (sameEntry(job.src, job.dst)) return "same";
     return sameInode(srcStat, dstEntry) ? "nothing" : "different";
   }
   const srcTarget = srcIsLink ? statOrCode(job.src, true) : srcStat;
-  if (typeof srcTarget === "string") return "different";
+  if (typeof srcTarget === "number") return "different";
   return sameInode(srcTarget, dstEntry) ? "same" : "different";
 }
 
@@ -154,50 +151,50 @@ function sameUnfollowed(job: CopyJob, srcStat: Stats): "same" | "nothing" | "dif
  * another name of SOURCE's inode: it is removed, not written through, so
  * SOURCE survives.
  */
-function removable(job: CopyJob, srcStat: Stats, otherNames: boolean): boolean {
+function removable(job: CopyJob, srcStat: Stat, otherNames: boolean): boolean {
   const dstLink = statOrCode(job.dst, false);
-  if (typeof dstLink === "string") return false;
+  if (typeof dstLink === "number") return false;
   // Two symlinks, not followed: same_file_ok's rules for them come first.
-  if (!job.followSrc && srcStat.isSymbolicLink() && dstLink.isSymbolicLink()) return false;
-  if (dstLink.isSymbolicLink()) return true;
+  if (!job.followSrc && isLink(srcStat) && isLink(dstLink)) return false;
+  if (isLink(dstLink)) return true;
   const srcLink = statOrCode(job.src, false);
-  return otherNames && typeof srcLink !== "string" && sameInode(srcLink, dstLink) && dstLink.nlink > 1n && !sameEntry(job.src, job.dst);
+  return otherNames && typeof srcLink !== "number" && sameInode(srcLink, dstLink) && dstLink.nlink > 1 && !sameEntry(job.src, job.dst);
 }
 
 /**
  * -u keeps a DEST at least as new as SOURCE (its mtime, through a symlink
  * when SOURCE is copied as a file, as cp stats it), --update=none any DEST.
  */
-function keptByUpdate(job: CopyJob, options: CopyOptions, srcStat: Stats, followed: Stats): boolean {
+function keptByUpdate(job: CopyJob, options: CopyOptions, srcStat: Stat, followed: Stat): boolean {
   if (options.update === "none") return true;
   if (options.update !== "older") return false;
-  const asFile = (srcStat.isFile() || job.stream === true) && !options.link && !options.symbolicLink && !options.removeDestination;
+  const asFile = (isFile(srcStat) || job.stream === true) && !options.link && !options.symbolicLink && !options.removeDestination;
   const dst = asFile ? followed : statOrCode(job.dst, false);
-  return typeof dst !== "string" && dst.mtimeNs >= srcStat.mtimeNs;
+  return typeof dst !== "number" && asNewAs(dst, srcStat);
 }
 
 function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   const srcStat = statOrCode(job.src, job.followSrc);
-  if (typeof srcStat === "string") {
+  if (typeof srcStat === "number") {
     plan.errors.push(`cannot stat ${quote(job.src)}: ${reason(srcStat)}`);
     return false;
   }
-  const srcIsDir = srcStat.isDirectory();
+  const srcIsDir = isDir(srcStat);
   job.isDirectory = srcIsDir;
-  job.size = srcIsDir ? 0 : Number(srcStat.size);
-  job.stream = (!options.recursive || options.copyContents) && !srcIsDir && !srcStat.isFile() && !srcStat.isSymbolicLink();
+  job.size = srcIsDir ? 0 : srcStat.size;
+  job.stream = (!options.recursive || options.copyContents) && !srcIsDir && !isFile(srcStat) && !isLink(srcStat);
   if (srcIsDir && !options.recursive) {
     plan.errors.push(`-r not specified; omitting directory ${quote(job.src)}`);
     return false;
   }
   // An empty DEST names nothing: it is not "." and not "/" (cp's words).
   if (job.dst === "") {
-    plan.errors.push(`cannot create ${srcIsDir ? "directory" : "regular file"} ${quote(job.dst)}: ${reason("ENOENT")}`);
+    plan.errors.push(`cannot create ${srcIsDir ? "directory" : "regular file"} ${quote(job.dst)}: ${reason(-via.b.errno.ENOENT)}`);
     return false;
   }
   // A directory onto itself is the same file to cp, not one copied into itself; with -l, nothing to do.
   const dstDir = srcIsDir ? statOrCode(job.dst, true) : undefined;
-  if (dstDir !== undefined && typeof dstDir !== "string" && dstDir.isDirectory() && sameInode(dstDir, srcStat)) {
+  if (dstDir !== undefined && typeof dstDir !== "number" && isDir(dstDir) && sameInode(dstDir, srcStat)) {
     if (!options.link) plan.errors.push(`${quote(job.src)} and ${quote(job.dst)} are the same file`);
     return false;
   }
@@ -206,9 +203,9 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
     return false;
   }
   const dstStat = statOrCode(job.dst, true);
-  if (typeof dstStat === "string") {
-    if (dstStat === "ENOENT" && !srcIsDir && job.dst.endsWith("/")) {
-      plan.errors.push(`cannot create regular file ${quote(job.dst)}: Not a directory`);
+  if (typeof dstStat === "number") {
+    if (-dstStat === via.b.errno.ENOENT && !srcIsDir && via.paths.endsWithSeparator(job.dst)) {
+      plan.errors.push(`cannot create regular file ${quote(job.dst)}: ${reason(-via.b.errno.ENOTDIR)}`);
       return false;
     }
     return true;
@@ -228,14 +225,14 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   // `blit log /dev/stdout`, `blit f /dev/null`: cp writes into a device or a
   // fifo named as DEST (through symlinks too) instead of replacing it.
   // -b: what is there is moved aside and a new file made in its place, as cp does.
-  job.into = options.backup === "none" && !options.removeDestination && !options.link && !options.symbolicLink && !srcIsDir && (srcStat.isFile() || job.stream === true) && !dstStat.isFile() && !dstStat.isDirectory();
-  if (srcIsDir && !dstStat.isDirectory()) {
+  job.into = options.backup === "none" && !options.removeDestination && !options.link && !options.symbolicLink && !srcIsDir && (isFile(srcStat) || job.stream === true) && !isFile(dstStat) && !isDir(dstStat);
+  if (srcIsDir && !isDir(dstStat)) {
     plan.errors.push(`cannot overwrite non-directory ${quote(job.dst)} with directory ${quote(job.src)}`);
     return false;
   }
-  if (!srcIsDir && dstStat.isDirectory()) {
+  if (!srcIsDir && isDir(dstStat)) {
     // -i: cp asks before it finds out; no means skipped, quietly.
-    if (options.interactive && !ask(`overwrite ${quote(job.dst)}? `)) return false;
+    if (options.interactive && !ask(via.b, `overwrite ${quote(job.dst)}? `)) return false;
     plan.errors.push(`cannot overwrite directory ${quote(job.dst)} with non-directory`);
     return false;
   }
@@ -244,8 +241,8 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
 
 /** gnulib's strip_trailing_slashes: "a/b//" gives "a/b", "//" gives "/", "" stays "". */
 function stripTrailingSlashes(path: string): string {
-  const stripped = path.replace(/\/+$/, "");
-  return stripped === "" && path !== "" ? "/" : stripped;
+  const stripped = via.paths.trimTrailing(path);
+  return stripped === "" && path !== "" ? via.paths.separator : stripped;
 }
 
 function followsOnCommandLine(options: CopyOptions): boolean {
@@ -259,17 +256,18 @@ function followsOnCommandLine(options: CopyOptions): boolean {
  * SOURCE named: also one that is then refused, as cp makes them.
  */
 function planParents(src: string, target: string, followSrc: boolean, options: CopyOptions, plan: Plan, seenSources: Set<string>, createdBy: Map<string, string>): void {
-  const name = src.replace(/\/+$/, "") || (src === "" ? "" : "/");
-  const head = target.replace(/\/+$/, "");
+  const { paths } = via;
+  const name = paths.trimTrailing(src) || (src === "" ? "" : paths.separator);
+  const head = paths.trimTrailing(target);
   // Joined by one slash, or by the name's own leading one; under the root ("/", "//") the name loses one.
   const root = head === "" && target !== "";
-  const appended = root && name.startsWith("/") ? name.slice(1) : name;
-  const dst = root ? `${target}${appended}` : `${head}${appended.startsWith("/") ? "" : "/"}${appended}`;
-  const at = dst.length - appended.length;
+  const appended = root && paths.startsWithSeparator(name) ? name.slice(1) : name;
+  const dst = root ? `${target}${appended}` : `${head}${paths.startsWithSeparator(appended) ? "" : paths.separator}${appended}`;
+  const from = dst.length - appended.length;
   // Nothing outside DEST: a ".." that climbs above the target is refused
   // (cp walks it, and writes there); one that stays below it is walked.
   let depth = 0;
-  for (const part of appended.split("/")) {
+  for (const part of paths.components(appended)) {
     depth += part === ".." ? -1 : part === "" || part === "." ? 0 : 1;
     if (depth < 0) {
       plan.errors.push(`cannot copy ${quote(src)} with --parents: its '..' leads outside ${quote(target)}`);
@@ -280,21 +278,20 @@ function planParents(src: string, target: string, followSrc: boolean, options: C
   const dirs: ParentDir[] = [];
   let missing = false;
   // Each directory of SOURCE's name: "a/b//c/f" gives a, a/b, a/b//c.
-  for (const match of appended.matchAll(/[^/]+(?=\/+[^/])/g)) {
-    const end = match.index + match[0].length;
-    const dir: ParentDir = { src: appended.slice(0, end), dst: dst.slice(0, at + end), name: match[0] };
+  for (const { name: part, end } of paths.directoriesOf(appended)) {
+    const dir: ParentDir = { src: appended.slice(0, end), dst: dst.slice(0, from + end), name: part };
     dirs.push(dir);
     // A directory of SOURCE that is not there: only cp's "failed to get attributes" is said of it, when it is to be made.
-    if (typeof statOrCode(dir.src, true) === "string") missing = true;
+    if (typeof statOrCode(dir.src, true) === "number") missing = true;
   }
   const parents: Parents = { top: target, src, dirs, missing, job: undefined };
   plan.parents.push(parents);
   if (missing) return;
   if (seenSources.has(src)) {
     const st = statOrCode(src, followSrc);
-    const isDir = typeof st !== "string" && st.isDirectory();
-    if (isDir && !options.recursive) plan.errors.push(`-r not specified; omitting directory ${quote(src)}`);
-    else plan.warnings.push(`source ${isDir ? "directory" : "file"} ${quote(src)} specified more than once`);
+    const dir = typeof st !== "number" && isDir(st);
+    if (dir && !options.recursive) plan.errors.push(`-r not specified; omitting directory ${quote(src)}`);
+    else plan.warnings.push(`source ${dir ? "directory" : "file"} ${quote(src)} specified more than once`);
     return;
   }
   seenSources.add(src);
@@ -309,7 +306,9 @@ function planParents(src: string, target: string, followSrc: boolean, options: C
   parents.job = job;
 }
 
-export function planCopy(options: CopyOptions, operands: string[]): Plan {
+/** Plans the copy, looking at the operands through the backend (relative to its current directory). */
+export function planCopy(backend: Backend, options: CopyOptions, operands: string[]): Plan {
+  via = { b: backend, paths: pathSyntax(backend.pathRules) };
   const plan: Plan = { jobs: [], parents: [], errors: [], warnings: [] };
   let sources: string[];
   let target: string;
@@ -319,12 +318,12 @@ export function planCopy(options: CopyOptions, operands: string[]): Plan {
     if (operands.length === 0) throw new UsageError("missing file operand");
     target = options.targetDirectory;
     const st = statOrCode(target, true);
-    if (typeof st === "string") {
+    if (typeof st === "number") {
       plan.errors.push(`target directory ${quote(target)}: ${reason(st)}`);
       return plan;
     }
-    if (!st.isDirectory()) {
-      plan.errors.push(`target directory ${quote(target)}: Not a directory`);
+    if (!isDir(st)) {
+      plan.errors.push(`target directory ${quote(target)}: ${reason(-backend.errno.ENOTDIR)}`);
       return plan;
     }
     sources = operands;
@@ -339,9 +338,9 @@ export function planCopy(options: CopyOptions, operands: string[]): Plan {
       intoDirectory = false;
     } else {
       const st = statOrCode(target, true);
-      intoDirectory = typeof st !== "string" && st.isDirectory();
+      intoDirectory = typeof st !== "number" && isDir(st);
       if (operands.length > 2 && !intoDirectory) {
-        plan.errors.push(`target ${quote(target)}: ${reason(typeof st === "string" ? st : "ENOTDIR")}`);
+        plan.errors.push(`target ${quote(target)}: ${reason(typeof st === "number" ? st : -backend.errno.ENOTDIR)}`);
         return plan;
       }
     }
@@ -356,9 +355,9 @@ export function planCopy(options: CopyOptions, operands: string[]): Plan {
     const src = options.stripTrailingSlashes && intoDirectory ? stripTrailingSlashes(operand) : operand;
     if (seenSources.has(src) && intoDirectory) {
       const st = statOrCode(src, followSrc);
-      const isDir = typeof st !== "string" && st.isDirectory();
-      if (isDir && !options.recursive) plan.errors.push(`-r not specified; omitting directory ${quote(src)}`);
-      else plan.warnings.push(`source ${isDir ? "directory" : "file"} ${quote(src)} specified more than once`);
+      const dir = typeof st !== "number" && isDir(st);
+      if (dir && !options.recursive) plan.errors.push(`-r not specified; omitting directory ${quote(src)}`);
+      else plan.warnings.push(`source ${dir ? "directory" : "file"} ${quote(src)} specified more than once`);
       continue;
     }
     if (options.parents) {
@@ -370,7 +369,7 @@ export function planCopy(options: CopyOptions, operands: string[]): Plan {
     // A source named "a/.." goes into the target itself ("D/.", as cp
     // names it), never into "D/..", which is outside the target.
     const base = sourceBaseName(src);
-    const dst = intoDirectory ? `${target.replace(/\/+$/, "")}/${base === ".." ? "." : base}` : target;
+    const dst = intoDirectory ? `${via.paths.trimTrailing(target)}${via.paths.separator}${base === ".." ? "." : base}` : target;
     const earlier = createdBy.get(dst);
     if (earlier !== undefined) {
       plan.errors.push(`will not overwrite just-created ${quote(dst)} with ${quote(src)}`);

@@ -4,6 +4,8 @@
 import { ptr } from "bun:ffi";
 import { existsSync } from "node:fs";
 import { release } from "node:os";
+import { type Identity, POSIX_PATH_RULES } from "../backend.ts";
+import { askOnStdio, processIdentity, procCommandLine, realPathOf } from "../process.ts";
 import type {
   Backend,
   BackendCounters,
@@ -133,6 +135,27 @@ export class LinuxBackend implements Backend {
 
   makeDir(dir: number, name: Name, mode: number): number {
     return this.shim.blit_mkdirat(dir, this.cstr(name, 0), mode);
+  }
+
+  // ------------------------------------------------- the process and operands
+
+  readonly platform = `linux-${process.arch}`;
+  readonly pathRules = POSIX_PATH_RULES;
+
+  identity(): Identity | undefined {
+    return processIdentity();
+  }
+
+  commandLine(): Uint8Array[] | undefined {
+    return procCommandLine();
+  }
+
+  realPath(path: Name): Name | number {
+    return realPathOf(path);
+  }
+
+  askLine(question: Uint8Array): Uint8Array {
+    return askOnStdio(question);
   }
 
   // ---------------------------------------------------------------- stat

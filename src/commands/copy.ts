@@ -5,7 +5,7 @@ import { SHARE_MIN_SIZE } from "../engine/shared-ranges.ts";
 import { parseCommandLine, UsageError } from "../args.ts";
 import { LinkTable } from "../engine/links.ts";
 import type { JobPaths, JobWork } from "../engine/messages.ts";
-import { splitPath, toBytes } from "../engine/paths.ts";
+import { pathSyntax, toBytes } from "../engine/paths.ts";
 import { MetadataWriter } from "../engine/metadata.ts";
 import { addCounts, type Counts, emptyCounts, type Output, Reporter } from "../engine/report.ts";
 import { ExitCode } from "../exit-codes.ts";
@@ -96,24 +96,25 @@ function engineOptions(options: CopyOptions, workers: number, label: Uint8Array 
  */
 function openDestinations(backend: Backend, jobs: CopyJob[]): { work: JobWork[]; close(): void } {
   const opened = new Map<string, number>();
+  const paths = pathSyntax(backend.pathRules);
   const pathsOf = (job: CopyJob, dir: string, base: string): JobPaths =>
     ({ src: toBytes(job.src), dst: toBytes(job.dst), dstDir: toBytes(dir), dstBase: toBytes(base) });
   if (!backend.sharedHandles) {
     const work = jobs.map((job) => {
-      const { dir, base } = splitPath(job.dst);
+      const { dir, base } = paths.split(job.dst);
       return { job, dstParentFd: undefined, paths: pathsOf(job, dir, base) };
     });
     return { work, close: () => {} };
   }
   const work = jobs.map((job) => {
-    const { dir, base } = splitPath(job.dst);
-    const paths = pathsOf(job, dir, base);
+    const { dir, base } = paths.split(job.dst);
+    const jobPaths = pathsOf(job, dir, base);
     let fd = opened.get(dir);
     if (fd === undefined) {
-      fd = backend.openDir(backend.cwd, paths.dstDir, true);
+      fd = backend.openDir(backend.cwd, jobPaths.dstDir, true);
       opened.set(dir, fd);
     }
-    return { job, dstParentFd: fd, paths };
+    return { job, dstParentFd: fd, paths: jobPaths };
   });
   return {
     work,
@@ -270,9 +271,13 @@ export async function runCopy(argv: string[]): Promise<number> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
+  // Loaded before planning, which looks at the operands through it. Its
+  // warning waits until something is to be copied: refusals alone are said
+  // without it, as before.
+  const loaded = await loadBackend();
   let plan;
   try {
-    plan = planCopy(options, operands);
+    plan = planCopy(loaded.backend, options, operands);
   } catch (err) {
     if (err instanceof UsageError) return usageFailure(err.message);
     throw err;
@@ -284,14 +289,14 @@ export async function runCopy(argv: string[]): Promise<number> {
   }
   // A few plain files are copied on this thread (src/inline.ts), and only
   // what it hands back waits for a worker to boot. Otherwise the first
-  // worker boots while the shim is loaded. (Booting one anyway, in case a
-  // large file does not clone, made a cold clone slower: the worker's
-  // start-up competes for the disk with the main thread's.)
+  // worker boots now, while this thread raises its file limit, opens the
+  // destinations and so on. (Booting one anyway, in case a large file does
+  // not clone, made a cold clone slower: the worker's start-up competes for
+  // the disk with the main thread's.)
   // -i: not on this thread, whose file handed back to a worker would be asked about twice.
   const inline = !options.interactive && inlineable(plan.jobs);
   const booted = inline || options.parents ? undefined : Pool.boot();
 
-  const loaded = await loadBackend();
   if (loaded.fallbackReason !== undefined) {
     log.warn(`native copy engine unavailable (${loaded.fallbackReason}); copying with Bun's fs, which is slower`);
   }

@@ -8,7 +8,7 @@ import { methodWithin } from "../engine/copy-data.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { log, say } from "../log.ts";
 import { quote } from "../quote.ts";
-import { toBytes, splitPath } from "../engine/paths.ts";
+import { pathSyntax, toBytes } from "../engine/paths.ts";
 import { VERSION } from "../version.ts";
 import { usageFailure } from "./copy.ts";
 
@@ -53,7 +53,7 @@ export async function runDoctor(argv: string[]): Promise<number> {
 
   const { backend, fallbackReason } = await loadBackend();
   const report = backend.report();
-  say(`blit ${VERSION} on ${process.platform}-${process.arch}, ${availableParallelism()} CPUs`);
+  say(`blit ${VERSION} on ${backend.platform}, ${availableParallelism()} CPUs`);
   say(`backend: ${report.backend}`);
   for (const [label, value] of report.details) say(`  ${label}: ${value}`);
   if (fallbackReason !== undefined) say("  copies still work, through Bun's fs, but more slowly");
@@ -63,7 +63,7 @@ export async function runDoctor(argv: string[]): Promise<number> {
     log.error(`cannot stat ${quote(target)}: ${backend.strerror(-st)}`);
     return ExitCode.partial;
   }
-  const dirPath = (st.mode & S_IFMT) === S_IFDIR ? target : splitPath(target).dir;
+  const dirPath = (st.mode & S_IFMT) === S_IFDIR ? target : pathSyntax(backend.pathRules).split(target).dir;
   const dir = backend.openDir(backend.cwd, toBytes(dirPath), true);
   if (dir < 0) {
     log.error(`cannot open directory ${quote(dirPath)}: ${backend.strerror(-dir)}`);

@@ -148,8 +148,9 @@ export class Copier {
   onListed: ((entries: number) => void) | undefined;
   /** Set by the worker for the task at hand: hands work to the pool before the task ends. */
   spawn: ((children: ChildWork[]) => void) | undefined;
-  private readonly euid = process.geteuid?.() ?? 0;
-  private readonly egid = process.getegid?.() ?? 0;
+  /** Owners of what this process creates; 0 where the OS has none (Windows). */
+  private readonly euid: number;
+  private readonly egid: number;
 
   constructor(
     private readonly b: Backend,
@@ -161,6 +162,9 @@ export class Copier {
     /** Set when copying on the main thread: files above maxBytes are cloned or handed back. */
     private readonly inline?: { maxBytes: number },
   ) {
+    const identity = b.identity();
+    this.euid = identity?.uid ?? 0;
+    this.egid = identity?.gid ?? 0;
     this.meta = new MetadataWriter(b, o, this.report);
     this.temps = new TempNames(o.runId, workerIndex);
     this.data = new DataCopier(b);
@@ -1234,7 +1238,7 @@ export class Copier {
         ? `replace ${quote(e.dstPath)}, overriding mode ${mode}? `
         : `unwritable ${quote(e.dstPath)} (mode ${mode}); try anyway? `;
     }
-    return ask(question);
+    return ask(this.b, question);
   }
 
   // ------------------------------------------------------------ -b

@@ -1,6 +1,8 @@
 // Paths as bytes: names from the kernel are never decoded on their way
 // through the engine, only when a message shows them.
 
+import type { PathRules } from "../../ffi/backend.ts";
+
 const encoder = new TextEncoder();
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const SLASH = 0x2f;
@@ -71,15 +73,80 @@ export function joinPath(parent: Uint8Array, name: Uint8Array): Uint8Array {
 }
 
 /**
- * Splits a path into its directory and last component, as dirname/basename.
- * An empty path stays empty on both sides, so that opening it fails as the
- * kernel fails it (ENOENT), never becoming "/" or ".".
+ * Paths given as text (operands), split and joined by the running OS's rules,
+ * which the backend gives (`backend.pathRules`): nothing here names a
+ * separator. With POSIX's rules ("/") this is dirname/basename as cp has them.
  */
-export function splitPath(path: string): { dir: string; base: string } {
-  if (path === "") return { dir: "", base: "" };
-  const trimmed = path.replace(/\/+$/, "");
-  if (trimmed === "") return { dir: "/", base: "." };
-  const slash = trimmed.lastIndexOf("/");
-  if (slash < 0) return { dir: ".", base: trimmed };
-  return { dir: trimmed.slice(0, slash) || "/", base: trimmed.slice(slash + 1) };
+export class PathSyntax {
+  /** The separator written when joining, which is also the root. */
+  readonly separator: string;
+  private readonly separators: string;
+  private readonly trailing: RegExp;
+  private readonly any: RegExp;
+  private readonly directories: RegExp;
+
+  constructor(rules: PathRules) {
+    this.separator = rules.separator;
+    this.separators = rules.separators;
+    const one = `[${rules.separators.replace(/[\\\]^-]/g, "\\$&")}]`;
+    const none = `[^${one.slice(1)}`;
+    this.trailing = new RegExp(`${one}+$`);
+    this.any = new RegExp(one);
+    // A component followed by separators and more: each directory on the way to the last component.
+    this.directories = new RegExp(`${none}+(?=${one}+${none})`, "g");
+  }
+
+  isSeparator(char: string): boolean {
+    return char.length === 1 && this.separators.includes(char);
+  }
+
+  startsWithSeparator(path: string): boolean {
+    return this.isSeparator(path.charAt(0));
+  }
+
+  endsWithSeparator(path: string): boolean {
+    return this.isSeparator(path.charAt(path.length - 1));
+  }
+
+  /** Without its trailing separators: "a/b//" gives "a/b", "/" gives "". */
+  trimTrailing(path: string): string {
+    return path.replace(this.trailing, "");
+  }
+
+  /** Its components, empty ones kept: "a//b/" gives a, "", b, "". */
+  components(path: string): string[] {
+    return path.split(this.any);
+  }
+
+  /** Each directory on the way to the last component, with where it ends: "a/b//c/f" gives a, b, c ending at 1, 3, 6. */
+  directoriesOf(path: string): { name: string; end: number }[] {
+    return Array.from(path.matchAll(this.directories), (match) => ({ name: match[0], end: match.index + match[0].length }));
+  }
+
+  /**
+   * Splits a path into its directory and last component, as dirname/basename.
+   * An empty path stays empty on both sides, so that opening it fails as the
+   * kernel fails it (ENOENT), never becoming "/" or ".".
+   */
+  split(path: string): { dir: string; base: string } {
+    if (path === "") return { dir: "", base: "" };
+    const trimmed = this.trimTrailing(path);
+    if (trimmed === "") return { dir: this.separator, base: "." };
+    let at = trimmed.length - 1;
+    while (at >= 0 && !this.isSeparator(trimmed.charAt(at))) at--;
+    if (at < 0) return { dir: ".", base: trimmed };
+    return { dir: trimmed.slice(0, at) || this.separator, base: trimmed.slice(at + 1) };
+  }
+}
+
+const syntaxes = new WeakMap<PathRules, PathSyntax>();
+
+/** The PathSyntax of a backend's rules, made once. */
+export function pathSyntax(rules: PathRules): PathSyntax {
+  let syntax = syntaxes.get(rules);
+  if (syntax === undefined) {
+    syntax = new PathSyntax(rules);
+    syntaxes.set(rules, syntax);
+  }
+  return syntax;
 }

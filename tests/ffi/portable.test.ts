@@ -70,6 +70,27 @@ describe("portable fallback", () => {
     expect(Object.keys(tree(`${root}/mine`).entries)).toEqual([".", "to-\\xfe", "to-\\xfe/l", "to-\\xfe/n\\xff"]);
   });
 
+  // src/plan.ts words its refusals with the backend's strerror: the portable
+  // one must say what the C library says (libuv words ELOOP, ENAMETOOLONG
+  // and EIO otherwise), and the native one too.
+  testIf(tmpfsUnavailable)("operands refused before copying: cp's words and status, native and portable alike", () => {
+    const env = noexecEnvironment();
+    const root = sandbox("fallback-refusals");
+    sh("printf x > f && ln -s loop loop && mkdir d", root);
+    const long = "n".repeat(300);
+    const cases = [["-L", "loop", "x"], [long, "x"], ["f/x", "y"], ["gone", "y"], ["-t", "f", "d"], ["-t", "gone", "d"], ["f", "d", "f"]];
+    for (const args of cases) {
+      const theirs = run(["cp", ...args], { cwd: root });
+      expect(theirs.exitCode).not.toBe(0);
+      for (const environment of [undefined, env]) {
+        const mine = blit(args, { cwd: root, env: environment });
+        expect({ ...mine, stderr: mine.stderr.replaceAll("blit:", "cp:") }).toEqual(theirs);
+      }
+    }
+    // The portable backend was the one asked (a refusal alone says nothing of it).
+    expect(blit(["--stats", "f", "g"], { cwd: root, env }).stdout).toContain("backend: portable\n");
+  });
+
   testIf(tmpfsUnavailable)("doctor shows the portable backend and the reason", () => {
     const env = noexecEnvironment();
     const r = blit(["doctor", sandbox("doctor")], { env });
