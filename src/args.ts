@@ -94,16 +94,22 @@ function flagFor(spec: OptionSpec): string {
   return letter ? `-${letter}` : `--${spec.name}`;
 }
 
+/** blit's options that cp does not have: a prefix cp takes for one of its own means that one here too. */
+const BLIT_ONLY = new Set(["inplace", "fail-fast", "jobs", "queue-depth", "max-in-flight", "buffer-size", "quiet", "stats", "dereference-command-line"]);
+
 /**
  * A long option by its name or, as getopt_long allows, by a prefix that
- * only one option has (`--recur`); `arg` is the whole argument, for messages.
+ * only one option has (`--recur`), or only one of cp's (`--b` is --backup,
+ * not --buffer-size, as in a script written for cp); `arg` is the whole
+ * argument, for messages.
  */
 function longOption(name: string, arg: string): OptionSpec {
   const exact = longOptions.get(name);
   if (exact) return exact;
   const candidates = name === "" ? [] : [...longOptions.keys()].filter((option) => option.startsWith(name)).sort();
-  const only = candidates.length === 1 ? longOptions.get(candidates[0]!) : undefined;
-  if (only) return only;
+  const cps = candidates.filter((option) => !BLIT_ONLY.has(option));
+  const only = candidates.length === 1 ? candidates[0] : cps.length === 1 ? cps[0] : undefined;
+  if (only !== undefined) return longOptions.get(only)!;
   if (candidates.length > 1) {
     throw new UsageError(`option '${arg}' is ambiguous; possibilities: ${candidates.map((c) => `'--${c}'`).join(" ")}`);
   }
@@ -217,12 +223,18 @@ const PRESERVE_DEFAULT = "mode,ownership,timestamps";
 
 const ATTRIBUTES = ["mode", "timestamps", "ownership", "links", "context", "xattr", "all"] as const;
 
-function attributeList(value: string, option: string): (keyof Preserve)[] {
-  const out: (keyof Preserve)[] = [];
+/** The attributes a LIST names; `all`: it said "all", `named`: those it names one by one. */
+function attributeList(value: string, option: string): (keyof Preserve)[] & { all: boolean; named: Set<keyof Preserve> } {
+  const out = Object.assign([] as (keyof Preserve)[], { all: false, named: new Set<keyof Preserve>() });
   for (const item of value.split(",")) {
     const attribute = argument(item, option, ATTRIBUTES);
-    if (attribute === "all") out.push(...(Object.keys(PRESERVE_ALL) as (keyof Preserve)[]));
-    else out.push(attribute);
+    if (attribute === "all") {
+      out.all = true;
+      out.push(...(Object.keys(PRESERVE_ALL) as (keyof Preserve)[]));
+    } else {
+      out.named.add(attribute);
+      out.push(attribute);
+    }
   }
   return out;
 }
@@ -303,6 +315,8 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
       case "preserve": {
         const attrs = attributeList(value ?? PRESERVE_DEFAULT, "preserve");
         keep(attrs, true, true);
+        // As cp: "all" keeps xattrs and the SELinux label where it can, quietly; named, they are required.
+        if (attrs.all) for (const attr of ["xattr", "context"] as const) require[attr] = attrs.named.has(attr);
         if (attrs.includes("mode")) defaultModes = false;
         break;
       }

@@ -28,5 +28,11 @@ async function main(given: string[]): Promise<number> {
   return runCopy(argv);
 }
 
-// Workers may still be winding down; the status is final.
-main(process.argv.slice(2)).then((status) => process.exit(status));
+// Workers may still be winding down; the status is final. A stdout that
+// could not be written fails the run, as cp's close_stdout makes it.
+main(process.argv.slice(2)).then(async (status) => {
+  const { log, stdoutFailure } = await import("./log.ts");
+  const failure = stdoutFailure();
+  if (failure !== undefined) log.error(`write error: ${failure}`);
+  process.exit(failure !== undefined && status === 0 ? 1 : status);
+});

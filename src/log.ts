@@ -26,7 +26,56 @@ export function setQuiet(quiet: boolean): void {
   log.level = quiet ? LogLevels.error : LogLevels.warn;
 }
 
-/** Writes a line to stdout (verbose listing, reports). */
+/** What stdout is written through once a backend is loaded: its plain writes, which say when they fail. */
+interface StdoutWriter {
+  readonly errno: { EAGAIN: number };
+  readonly streams?: { wait(fd: number, write: boolean, ms: number): number };
+  writeAt(fd: number, buf: Uint8Array, length: number, pos: number): number;
+  strerror(errno: number): string;
+}
+
+const STDOUT = 1;
+let direct: StdoutWriter | undefined;
+let failure: string | undefined;
+
+/**
+ * From now on stdout is written with the backend's own writes: a closed or
+ * full stdout is then noticed (Bun's stream drops such errors) and, as cp's
+ * close_stdout does, reported at the end with status 1.
+ */
+export function writeStdoutThrough(writer: StdoutWriter): void {
+  direct = writer;
+}
+
+/** Why stdout could not be written, once that happened. */
+export function stdoutFailure(): string | undefined {
+  return failure;
+}
+
+/** Writes text to stdout (verbose listing, reports). */
+export function out(text: string): void {
+  if (!direct) {
+    process.stdout.write(text);
+    return;
+  }
+  if (failure !== undefined) return;
+  const bytes = toBytes(text);
+  let done = 0;
+  while (done < bytes.length) {
+    const w = direct.writeAt(STDOUT, done === 0 ? bytes : bytes.subarray(done), bytes.length - done, -1);
+    if (w === -direct.errno.EAGAIN) {
+      direct.streams?.wait(STDOUT, true, 100);
+      continue;
+    }
+    if (w < 0) {
+      failure = direct.strerror(-w);
+      return;
+    }
+    done += w;
+  }
+}
+
+/** Writes a line to stdout. */
 export function say(line: string): void {
-  process.stdout.write(`${line}\n`);
+  out(`${line}\n`);
 }

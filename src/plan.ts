@@ -204,8 +204,18 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   }
   const dstStat = statOrCode(job.dst, true);
   if (typeof dstStat === "number") {
-    if (-dstStat === via.b.errno.ENOENT && !srcIsDir && via.paths.endsWithSeparator(job.dst)) {
-      plan.errors.push(`cannot create regular file ${quote(job.dst)}: ${reason(-via.b.errno.ENOTDIR)}`);
+    const E = via.b.errno;
+    if (-dstStat === E.ENOENT && !srcIsDir && via.paths.endsWithSeparator(job.dst)) {
+      plan.errors.push(`cannot create regular file ${quote(job.dst)}: ${reason(-E.ENOTDIR)}`);
+      return false;
+    }
+    // A DEST that cannot be looked through (a symlink into a directory we may
+    // not search, a loop) is not replaced blindly: it may name a directory
+    // the copy was meant to go into. cp says so too; -f replaces a loop.
+    const looksThrough = !srcIsDir && !options.link && !options.symbolicLink && !options.removeDestination && options.backup === "none";
+    const unknown = -dstStat !== E.ENOENT && -dstStat !== E.ENOTDIR && !(-dstStat === E.ELOOP && options.force);
+    if (looksThrough && unknown) {
+      plan.errors.push(`cannot stat ${quote(job.dst)}: ${reason(dstStat)}`);
       return false;
     }
     return true;
@@ -281,8 +291,10 @@ function planParents(src: string, target: string, followSrc: boolean, options: C
   for (const { name: part, end } of paths.directoriesOf(appended)) {
     const dir: ParentDir = { src: appended.slice(0, end), dst: dst.slice(0, from + end), name: part };
     dirs.push(dir);
-    // A directory of SOURCE that is not there: only cp's "failed to get attributes" is said of it, when it is to be made.
-    if (typeof statOrCode(dir.src, true) === "number") missing = true;
+    // A directory of SOURCE that is not there (or not a directory): only
+    // cp's "failed to get attributes" is said of it, when it is to be made.
+    const st = statOrCode(dir.src, true);
+    if (typeof st === "number" || !isDir(st)) missing = true;
   }
   const parents: Parents = { top: target, src, dirs, missing, job: undefined };
   plan.parents.push(parents);
@@ -304,6 +316,12 @@ function planParents(src: string, target: string, followSrc: boolean, options: C
   createdBy.set(dst, src);
   plan.jobs.push(job);
   parents.job = job;
+}
+
+/** What names one directory entry whatever its spelling (cp's same_name): its file and its last name. */
+function sourceKey(src: string, follow: boolean): string {
+  const st = statOrCode(src, follow);
+  return typeof st === "number" ? `name:${src}` : `${st.dev}:${st.ino}:${sourceBaseName(src)}`;
 }
 
 /** Plans the copy, looking at the operands through the backend (relative to its current directory). */
@@ -353,18 +371,27 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
   for (const operand of sources) {
     // As cp: only a SOURCE copied into a directory loses its trailing slashes.
     const src = options.stripTrailingSlashes && intoDirectory ? stripTrailingSlashes(operand) : operand;
-    if (seenSources.has(src) && intoDirectory) {
-      const st = statOrCode(src, followSrc);
-      const dir = typeof st !== "number" && isDir(st);
-      if (dir && !options.recursive) plan.errors.push(`-r not specified; omitting directory ${quote(src)}`);
-      else plan.warnings.push(`source ${dir ? "directory" : "file"} ${quote(src)} specified more than once`);
-      continue;
-    }
     if (options.parents) {
       planParents(src, target, followSrc, options, plan, seenSources, createdBy);
       continue;
     }
-    seenSources.add(src);
+    // One directory entry named twice (`a ./a`), as cp tells: a file is then
+    // copied once, unless backups are made (the second copy is then refused
+    // as overwriting the first).
+    const key = sourceKey(src, followSrc);
+    if (seenSources.has(key) && intoDirectory) {
+      const st = statOrCode(src, followSrc);
+      const dir = typeof st !== "number" && isDir(st);
+      if (dir && !options.recursive) {
+        plan.errors.push(`-r not specified; omitting directory ${quote(src)}`);
+        continue;
+      }
+      if (dir || options.backup === "none") {
+        plan.warnings.push(`source ${dir ? "directory" : "file"} ${quote(src)} specified more than once`);
+        continue;
+      }
+    }
+    seenSources.add(key);
     // Joined, not normalised: "b/.." stays "b/.." in messages, as with cp.
     // A source named "a/.." goes into the target itself ("D/.", as cp
     // names it), never into "D/..", which is outside the target.

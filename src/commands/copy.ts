@@ -10,10 +10,10 @@ import { MetadataWriter } from "../engine/metadata.ts";
 import { addCounts, type Counts, emptyCounts, type Output, Reporter } from "../engine/report.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { helpText } from "../help.ts";
-import { log, say, setQuiet } from "../log.ts";
+import { log, out, say, setQuiet, writeStdoutThrough } from "../log.ts";
 import type { CopyOptions, EngineOptions } from "../options.ts";
 import { labelling } from "../label.ts";
-import { planCopy, type CopyJob, type Plan } from "../plan.ts";
+import { planCopy, type CopyJob, type ParentDir, type Plan } from "../plan.ts";
 import { quote } from "../quote.ts";
 import { copyInline, inlineable } from "../inline.ts";
 import { Pool } from "../pool.ts";
@@ -26,7 +26,7 @@ export function usageFailure(message: string): number {
 }
 
 function printOutput(output: Output): void {
-  if (output.out.length) process.stdout.write(`${output.out.join("\n")}\n`);
+  if (output.out.length) out(`${output.out.join("\n")}\n`);
   for (const warning of output.warnings) log.warn(warning);
   for (const error of output.errors) log.error(error);
 }
@@ -147,10 +147,21 @@ function makeParents(b: Backend, engine: EngineOptions, plan: Plan, reporter: Re
   const made: MadeParent[] = [];
   const { preserve } = engine;
   const failed = new Set<CopyJob>();
+  // As cp: once a directory of the chain is to be made, those already there
+  // before it get -p's attributes too (a chain that is all there, none).
+  const kept = preserve.mode || preserve.ownership || preserve.timestamps;
+  const sourceDir = (dir: { src: string }): Stat | undefined => {
+    const st = b.stat(b.cwd, toBytes(dir.src), true);
+    const found = typeof st === "number" ? st : (st.mode & S_IFMT) === S_IFDIR ? st : -b.errno.ENOTDIR;
+    if (typeof found !== "number") return found;
+    reporter.fail(`failed to get attributes of ${quote(dir.src)}: ${b.strerror(-found)}`);
+    return undefined;
+  };
   for (const parents of plan.parents) {
     let fd = b.openDir(b.cwd, toBytes(parents.top), true);
     let ok = fd >= 0;
     if (!ok) reporter.fail(`cannot access ${quote(parents.top)}: ${b.strerror(-fd)}`);
+    const existing: { dir: ParentDir; fd: number }[] = [];
     for (const dir of parents.dirs) {
       if (!ok) break;
       const name = toBytes(dir.name);
@@ -158,11 +169,15 @@ function makeParents(b: Backend, engine: EngineOptions, plan: Plan, reporter: Re
       const there = b.stat(fd, name, false);
       let next: number;
       if (typeof there === "number") {
-        const st = b.stat(b.cwd, toBytes(dir.src), true);
-        if (typeof st === "number") {
-          reporter.fail(`failed to get attributes of ${quote(dir.src)}: ${b.strerror(-st)}`);
+        const st = sourceDir(dir);
+        if (!st) {
           ok = false;
           break;
+        }
+        for (const before of existing.splice(0)) {
+          const beforeSt = kept ? sourceDir(before.dir) : undefined;
+          if (beforeSt) made.push({ fd: before.fd, src: before.dir.src, dst: before.dir.dst, st: beforeSt, restoreMode: undefined });
+          else b.close(before.fd);
         }
         // Bits that would let others in before the owner or the mode is set come later.
         const omitted = st.mode & (preserve.ownership ? 0o077 : preserve.mode ? 0o022 : 0);
@@ -189,14 +204,17 @@ function makeParents(b: Backend, engine: EngineOptions, plan: Plan, reporter: Re
         break;
       } else {
         next = b.openDir(fd, name, false);
+        if (next >= 0 && kept) existing.push({ dir, fd: next });
       }
       if (next < 0) {
         reporter.fail(`cannot access ${quote(dir.dst)}: ${b.strerror(-next)}`);
         ok = false;
       }
-      if (!made.some((m) => m.fd === fd)) b.close(fd);
+      const held = (f: number) => made.some((m) => m.fd === f) || existing.some((x) => x.fd === f);
+      if (!held(fd)) b.close(fd);
       fd = next;
     }
+    for (const left of existing) if (left.fd !== fd) b.close(left.fd);
     if (fd >= 0 && !made.some((m) => m.fd === fd)) b.close(fd);
     if (!ok && parents.job) failed.add(parents.job);
     // A directory of SOURCE missing where DEST had it already: SOURCE is missing too.
@@ -301,6 +319,7 @@ export async function runCopy(argv: string[]): Promise<number> {
     log.warn(`native copy engine unavailable (${loaded.fallbackReason}); copying with Bun's fs, which is slower`);
   }
   loaded.backend.raiseFileLimit();
+  writeStdoutThrough(loaded.backend);
   const labels = labelling(options, loaded.backend);
   if (!labels.ok) return usageFailure(labels.error);
   for (const warning of labels.warnings) log.warn(warning);

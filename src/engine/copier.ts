@@ -63,8 +63,8 @@ interface Entry extends Place {
   operand?: boolean;
   /** --inplace: DEST is a symlink, written through as cp does (to its file, or POSIXLY_CORRECT's new one). */
   throughLink?: boolean;
-  /** --inplace: a symlink inside the tree where the file goes, removed before the file is made. */
-  replacesLink?: boolean;
+  /** --inplace: what is under the name goes before the file is made (a symlink inside the tree, a loop, a file -f may not write). */
+  removeFirst?: boolean;
 }
 
 /** How a file's bytes were copied, for --debug; `batched`: read whole with others (copy_file_range not tried). */
@@ -113,13 +113,11 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-/** gnulib's strmode, its first 10 characters: "-rw-r--r--". */
+/** gnulib's strmode without the type letter, as cp's questions show it: "rw-r--r--". */
 function modeString(mode: number): string {
-  const types: Record<number, string> = { [S_IFDIR]: "d", [S_IFLNK]: "l", [S_IFIFO]: "p", [S_IFCHR]: "c", [S_IFBLK]: "b", [S_IFSOCK]: "s" };
   const bit = (m: number, c: string) => (mode & m ? c : "-");
   const special = (x: number, s: number, lower: string, upper: string) => (mode & s ? (mode & x ? lower : upper) : bit(x, "x"));
-  return (types[mode & S_IFMT] ?? "-") +
-    bit(0o400, "r") + bit(0o200, "w") + special(0o100, 0o4000, "s", "S") +
+  return bit(0o400, "r") + bit(0o200, "w") + special(0o100, 0o4000, "s", "S") +
     bit(0o40, "r") + bit(0o20, "w") + special(0o10, 0o2000, "s", "S") +
     bit(0o4, "r") + bit(0o2, "w") + special(0o1, 0o1000, "t", "T");
 }
@@ -801,15 +799,15 @@ export class Copier {
           if (through !== undefined) existing = through;
         }
         if (typeOf(st.mode) === S_IFREG && !unlinks && !e.backs) {
-          if (!this.o.force && !this.o.inplace) {
-            const writable = b.canWrite(e.dstDir, e.dstName);
-            if (writable < 0) {
-              this.report.fail(`cannot open ${quote(e.dstPath)} for writing: ${this.why(-writable)} (use -f to replace it)`);
-              return;
-            }
+          const writable = this.o.inplace && !this.o.force ? 0 : b.canWrite(e.dstDir, e.dstName);
+          if (writable < 0 && !this.o.force) {
+            this.report.fail(`cannot open ${quote(e.dstPath)} for writing: ${this.why(-writable)} (use -f to replace it)`);
+            return;
           }
-          // cp writes into the file it finds, so that file's mode stays.
-          existing = st;
+          // cp writes into the file it finds, so that file's mode stays; one
+          // it may not write, -f removes and makes anew, with SOURCE's mode.
+          if (writable >= 0) existing = st;
+          else if (this.o.inplace) e.removeFirst = true;
         }
       }
     }
@@ -853,7 +851,7 @@ export class Copier {
    */
   private linkInTheWay(e: Entry): Stat | undefined | false {
     if (!e.operand) {
-      e.replacesLink = true;
+      e.removeFirst = true;
       return undefined;
     }
     const followed = this.b.stat(e.dstDir, e.dstName, true);
@@ -861,7 +859,7 @@ export class Copier {
       if (followed !== -this.b.errno.ENOENT) {
         // A symlink loop: -f removes it, as cp's unlink and open again.
         if (this.o.force) {
-          e.replacesLink = true;
+          e.removeFirst = true;
           return undefined;
         }
         this.report.fail(`cannot stat ${quote(e.dstPath)}: ${this.why(-followed)}`);
@@ -879,7 +877,7 @@ export class Copier {
       return false;
     }
     if (typeOf(followed.mode) !== S_IFREG) {
-      e.replacesLink = true;
+      e.removeFirst = true;
       return undefined;
     }
     e.throughLink = true;
@@ -1000,7 +998,7 @@ export class Copier {
       return false;
     }
     // --inplace --remove-destination: what is there goes first, then the file is made anew.
-    if (inplace && (this.o.removeDestination || e.replacesLink) && !e.dstFresh) b.remove(e.dstDir, e.dstName, false);
+    if (inplace && (this.o.removeDestination || e.removeFirst) && !e.dstFresh) b.remove(e.dstDir, e.dstName, false);
     const mode = this.meta.modeFor("file", st, existing);
     // In a directory this run made, no default ACL can meddle with the create mode.
     const createMode = e.dstFresh ? this.createMode(mode) : 0o600;

@@ -4,10 +4,10 @@
 
 import { describe, expect, test } from "bun:test";
 import { existsSync, rmSync } from "node:fs";
-import { BLIT, blit, run, sh } from "../helpers/blit.ts";
+import { BLIT, blit, isRoot, run, sh } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { snapshot, tree } from "../helpers/tree.ts";
-import { mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
+import { mountRamfs, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
 import { testIf } from "../helpers/skip.ts";
 
 const FIXTURE = `
@@ -302,6 +302,17 @@ const CASES: Case[] = [
   { name: "-b over a directory", setup: "mkdir -p d/f", args: ["-b", "f", "d"] },
   { name: "-rb a directory over an existing one: no backup", setup: "mkdir -p d/sub2", args: ["-rbv", "sub2", "d"] },
   { name: "-b --attributes-only: a new empty file, the old kept", args: ["-b", "--attributes-only", "f", "g"] },
+  // Found by coreutils' own tests (tests/cp/*.sh) run against blit.
+  { name: "a symlink loop as DEST cannot be looked through", setup: "ln -s loop loop", args: ["f", "loop"] },
+  { name: "-f: a symlink loop as DEST is replaced", setup: "ln -s loop loop", args: ["-f", "f", "loop"] },
+  { name: "one file named twice, spelled differently", args: ["./f", "f", "d"] },
+  { name: "one file named three times", args: ["f", "./f", "f", "d"] },
+  { name: "-b: one file named twice is refused the second time", args: ["--backup", "./f", "f", "d"] },
+  { name: "two names of one inode are two files", setup: "ln f h", args: ["f", "h", "d"] },
+  { name: "one directory named twice", args: ["-r", "sub2", "./sub2", "d"] },
+  { name: "--parents through a file is refused before anything is made", args: ["--parents", "f/g", "d"] },
+  { name: "-p --parents: directories already there get the attributes too, when one is made", setup: "mkdir -p d/src && chmod 700 d/src && touch -d 2001-01-01 src && touch -d 2002-01-01 d/src", args: ["-p", "--parents", "src/sub/b", "d"], times: true, skipTimesOf: ["d"] },
+  { name: "-p --parents: none when all are there", setup: "mkdir -p d/src/sub && chmod 700 d/src d/src/sub && touch -d 2002-01-01 d/src d/src/sub", args: ["-p", "--parents", "src/sub/b", "d"], times: true, skipTimesOf: ["d", "d/src/sub"] },
   { name: "-T with a third operand", args: ["-T", "f", "g", "d"], usage: true },
   { name: "missing destination operand", args: ["f"], usage: true },
   { name: "no operands", args: [], usage: true },
@@ -736,5 +747,62 @@ describe("--inplace writes as cp writes", () => {
     const dangling = blit(["f", "dang"], { cwd: root, env: { POSIXLY_CORRECT: "1" } });
     expect([r, dangling]).toEqual([{ stdout: "", stderr: "", exitCode: 0 }, { stdout: "", stderr: "", exitCode: 0 }]);
     expect(sh("cat g; echo; cat sl; echo; cat dang; test -L sl || test -L dang || test -e nowhere || echo ' replaced'", root)).toBe("old\nnew\nnew replaced\n");
+  });
+});
+
+// A stdout that cannot be written fails the run with cp's words (close_stdout).
+// (A closed stdout, `>&-`, cannot be told: Bun opens /dev/null in its place at start-up.)
+describe("-v into a full stdout", () => {
+  test.each([[">/dev/full"]])("%s", (redirect) => {
+    const root = sandbox("stdout");
+    sh("printf x > f", root);
+    const byCp = run(["sh", "-c", `cp -v f g ${redirect}`], { cwd: root });
+    const byBlit = run(["sh", "-c", `"$0" -v f h ${redirect}`, BLIT], { cwd: root });
+    expect(byCp.stderr).toStartWith("cp: write error: ");
+    expect({ ...byBlit, stderr: byBlit.stderr.replace(/^blit:/, "cp:") }).toEqual(byCp);
+    expect(sh("cat g h", root)).toBe("xx");
+  });
+});
+
+// As another user: what root may always do, nobody may not.
+describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
+  const asNobody = (command: string, cwd: string) => run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c", command, BLIT], { cwd });
+  test("a DEST symlink into a directory that cannot be searched is not replaced", () => {
+    const root = sandbox("nobody-stat");
+    sh("mkdir -p D/D && ln -s D/D symlink && touch F && chmod 0 D && chown -R nobody . && chmod 777 .", root);
+    const byBlit = asNobody(`"$0" F symlink`, root);
+    const byCp = asNobody("cp F symlink", root);
+    expect(byBlit).toEqual({ stdout: "", stderr: "blit: cannot stat 'symlink': Permission denied\n", exitCode: 1 });
+    expect(byCp).toEqual({ stdout: "", stderr: "cp: cannot stat 'symlink': Permission denied\n", exitCode: 1 });
+    expect(sh("readlink symlink", root)).toBe("D/D\n");
+  });
+
+  test("-if onto a file nobody may write: asked, then made anew with SOURCE's mode", () => {
+    const root = sandbox("nobody-force");
+    sh("mkdir cp blit && for d in cp blit; do echo e > $d/e && echo f > $d/f && chmod 0 $d/f; done && chown -R nobody . && chmod 777 . cp blit", root);
+    const answered = (command: string, cwd: string) => {
+      const proc = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c", command, BLIT], { cwd, stdin: Buffer.from("y\n"), stdout: "pipe", stderr: "pipe", env: { ...process.env, LC_ALL: "C" } });
+      return { stdout: proc.stdout.toString(), stderr: proc.stderr.toString().replace(/^blit:/, "cp:"), exitCode: proc.exitCode };
+    };
+    expect(answered(`"$0" -if e f`, `${root}/blit`)).toEqual(answered("cp -if e f", `${root}/cp`));
+    expect(sh("stat -c %a cp/f blit/f && cat blit/f", root)).toBe("644\n644\ne\n");
+  });
+});
+
+describe("--preserve=all where xattrs cannot be kept, as cp", () => {
+  testIf(tmpfsUnavailable)("the file is copied, its xattrs quietly dropped; named, they are required", () => {
+    const ramfs = mountRamfs();
+    const root = sandbox("preserve-all");
+    sh("printf t > a && setfattr -n user.foo -v bar a", root);
+    for (const [args, name] of [[["--preserve=all"], "all"], [["-a"], "a"], [["--preserve=all", "--preserve=mode"], "all-mode"]] as const) {
+      const byCp = run(["cp", ...args, "a", `${ramfs}/cp-${name}`], { cwd: root });
+      const byBlit = blit([...args, "a", `${ramfs}/blit-${name}`], { cwd: root });
+      expect(byCp).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      expect(byBlit).toEqual(byCp);
+      expect(sh(`cat cp-${name} blit-${name}`, ramfs)).toBe("tt");
+    }
+    const named = blit(["--preserve=xattr", "a", `${ramfs}/named`], { cwd: root });
+    expect(named.stderr).toBe(`blit: setting attributes for '${ramfs}/named': Operation not supported\n`);
+    expect(named.exitCode).toBe(1);
   });
 });

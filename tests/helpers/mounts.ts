@@ -76,3 +76,11 @@ export function mountTmpfs(options = "size=64m"): string {
   unmountLater(dir);
   return dir;
 }
+
+/** A ramfs: a filesystem that holds no user xattrs. */
+export function mountRamfs(): string {
+  const dir = mountPoint("ramfs");
+  must(["mount", "-t", "ramfs", "ramfs", dir]);
+  unmountLater(dir);
+  return dir;
+}
