@@ -10,8 +10,8 @@ async function main(given: string[]): Promise<number> {
   // surrogate in it: fetch its bytes.
   const argv = given.some((arg) => arg.includes("\uFFFD") || UNPAIRED_SURROGATE.test(arg)) ? (await import("./argv.ts")).exactArguments(given) : given;
   if (argv.length === 1 && argv[0] === "--version") {
-    const { VERSION } = await import("./version.ts");
-    process.stdout.write(`blit ${VERSION}\n`);
+    const { VERSION_LINE } = await import("./version.ts");
+    process.stdout.write(`${VERSION_LINE}\n`);
     return 0;
   }
   if (argv[0] === "doctor") {

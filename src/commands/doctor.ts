@@ -77,6 +77,6 @@ export async function runDoctor(argv: string[]): Promise<number> {
   say(`filesystem of ${quote(dirPath)}: ${fs.fsType}`);
   for (const check of fs.checks) say(`  ${check.name}: ${check.supported ? "yes" : "no"} (${check.detail})`);
   say(`method for files within this filesystem: ${fs.method ? METHOD_TEXT[fs.method] : "unknown (not probed)"}`);
-  say("across filesystems: copy_file_range where the kernel allows it, else io_uring or read and write");
+  say(`across filesystems: ${report.backend.startsWith("portable") ? METHOD_TEXT.read_write : "copy_file_range where the kernel allows it, else io_uring or read and write"}`);
   return ExitCode.ok;
 }
