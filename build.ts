@@ -169,6 +169,8 @@ async function release(): Promise<void> {
     const exe = name === host ? join(DIST, TARGETS[name].exeName) : join(RELEASE_BUILD, name, TARGETS[name].exeName);
     await compile(name, exe, commit);
     const archive = await pack(name, exe, time || 0);
+    // The archive is what ships and what the tests unpack: ~100 MiB less on disk per target.
+    if (name !== host) rmSync(join(RELEASE_BUILD, name), { recursive: true, force: true });
     sums.push(`${sha256(archive)}  ${ASSETS[name].asset}`);
     console.log(`archive: ${archive} (${(statSync(archive).size / 2 ** 20).toFixed(1)} MiB)`);
   }

@@ -3,8 +3,9 @@
 // windows-x64 under Wine. Each copies a small tree; what it copied is
 // compared with the source.
 
-import { describe, expect } from "bun:test";
-import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { afterAll, describe, expect } from "bun:test";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, run, sh } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
@@ -74,9 +75,17 @@ describe("windows-x64 under Wine", () => {
       if (r.exitCode !== 0) throw new Error(`cannot build ${dll}: ${r.stderr}`);
     }
     copyFileSync(dll, join(dir, "bcryptprimitives.dll"));
-    // One prefix for the file (made on first use, ~8 s), kept under build/.
-    return { exe, env: { WINEDEBUG: "-all", WINEPREFIX: join(ROOT, "build", "wine", "prefix"), WINEDLLOVERRIDES: "mscoree,mshtml=" } };
+    // One Wine prefix for this file (made on first use, ~8 s; ~700 MB), removed after it.
+    prefix ??= mkdtempSync(join(process.env.BLIT_TEST_TMP ?? tmpdir(), "blit-wineprefix-"));
+    return { exe, env: { WINEDEBUG: "-all", WINEPREFIX: prefix, WINEDLLOVERRIDES: "mscoree,mshtml=" } };
   }
+  let prefix: string | undefined;
+  afterAll(() => {
+    if (prefix === undefined) return;
+    // wineserver outlives the last program by a few seconds: stop it first.
+    run(["wineserver", "-k"], { env: { WINEPREFIX: prefix } });
+    rmSync(prefix, { recursive: true, force: true });
+  });
   const wine = (args: string[], options: { cwd?: string } = {}) => {
     const { exe, env } = wineBlit();
     return run(["wine", exe, ...args], { env, cwd: options.cwd, timeout: 120_000 });
