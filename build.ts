@@ -12,7 +12,7 @@
 // which then run the portable backend) and the worker entry point.
 
 import { $ } from "bun";
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { arch, platform } from "node:os";
 import { join } from "node:path";
 import { writeChannels } from "./release/channels.ts";
@@ -36,25 +36,37 @@ const RELEASE_BUILD = join(ROOT, "build", "release");
 const RELEASE = join(DIST, "release");
 const CHANNELS = join(DIST, "channels");
 
+/**
+ * `triplet` names the liburing.a to link (Debian's multiarch folder); `cc` the
+ * compiler: gcc, aarch64-linux-gnu-gcc, or musl-gcc for the musl build (which
+ * links the same liburing.a: it calls the kernel directly and needs only
+ * calloc, free and __stack_chk_fail from a C library).
+ */
 async function buildLinuxShim(outPath: string, triplet: string, cc: string): Promise<boolean> {
   const liburing = `/usr/lib/${triplet}/liburing.a`;
   if (!existsSync(liburing)) throw new Error(`${liburing} is missing: install liburing-dev${triplet.startsWith("aarch64") ? ":arm64" : ""} (npm run setup does)`);
   const include: string[] = [];
-  if (triplet !== "x86_64-linux-gnu") {
-    // A cross compiler searches its own sysroot, not /usr/include, where
-    // Debian puts liburing's (architecture-independent) headers: stage them
-    // alone, so no x64 header is mixed in.
-    const dir = join(SHIM_DIR, `include-${triplet}`);
+  if (cc !== "gcc") {
+    // A cross compiler (or musl-gcc) searches its own headers, not
+    // /usr/include, where Debian puts liburing's (architecture-independent)
+    // headers: stage them alone, so no glibc or x64 header is mixed in.
+    const dir = join(SHIM_DIR, `include-${cc}`);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     copyFileSync("/usr/include/liburing.h", join(dir, "liburing.h"));
     cpSync("/usr/include/liburing", join(dir, "liburing"), { recursive: true });
+    if (cc === "musl-gcc") {
+      // musl-gcc has no kernel headers of its own: the host's (x64) ones.
+      for (const sub of ["linux", "asm-generic"]) symlinkSync(join("/usr/include", sub), join(dir, sub));
+      symlinkSync("/usr/include/x86_64-linux-gnu/asm", join(dir, "asm"));
+    }
     include.push("-isystem", dir);
   }
   await $`${cc} -O2 -fPIC -shared -fvisibility=hidden -Wall -Wextra -Werror ${include} -I ${join(ROOT, "c")} -o ${outPath} ${join(ROOT, "c/linux/blit_linux.c")} ${liburing} -Wl,--exclude-libs,ALL`;
   // The extracted shim must not need liburing (or anything but libc) at run time.
   const needed = (await $`readelf -d ${outPath}`.text()).split("\n").filter((line) => line.includes("(NEEDED)"));
-  const unexpected = needed.filter((line) => !/\[(libc\.so\.6|ld-linux[^\]]*)\]/.test(line));
+  const libc = cc === "musl-gcc" ? /\[libc\.so\]/ : /\[(libc\.so\.6|ld-linux[^\]]*)\]/;
+  const unexpected = needed.filter((line) => !libc.test(line));
   if (unexpected.length) throw new Error(`shim links more than libc:\n${unexpected.join("\n")}`);
   return true;
 }
@@ -68,6 +80,12 @@ const TARGETS: Record<TargetName, Target> = {
     shimFile: "libblit.so",
     exeName: "blit",
     buildShim: (out) => buildLinuxShim(out, "x86_64-linux-gnu", "gcc"),
+  },
+  "linux-x64-musl": {
+    bun: ASSETS["linux-x64-musl"].bun,
+    shimFile: "libblit.so",
+    exeName: "blit",
+    buildShim: (out) => buildLinuxShim(out, "x86_64-linux-gnu", "musl-gcc"),
   },
   "linux-arm64": {
     bun: ASSETS["linux-arm64"].bun,

@@ -8,7 +8,8 @@
 # checks the archive's SHA-256 (sha256sum, or shasum -a 256 on macOS), and
 # only then puts `blit` in PREFIX/bin. On a mismatch it installs nothing.
 # Environment: BLIT_VERSION, BLIT_PREFIX, BLIT_DOWNLOAD_URL (a mirror of the
-# release's assets: the folder holding SHA256SUMS).
+# release's assets: the folder holding SHA256SUMS), BLIT_LIBC (glibc or musl:
+# which Linux build; found from the system's loader otherwise).
 set -eu
 
 REPO="blit-dev/blit"
@@ -26,7 +27,7 @@ while [ $# -gt 0 ]; do
     --version=*) version="${1#*=}"; shift ;;
     --prefix) [ $# -ge 2 ] || fail "--prefix needs a value"; prefix="$2"; shift 2 ;;
     --prefix=*) prefix="${1#*=}"; shift ;;
-    -h | --help) sed -n '2,11p' "$0" 2>/dev/null | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,12p' "$0" 2>/dev/null | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) fail "unknown argument '$1' (try --help)" ;;
   esac
 done
@@ -47,7 +48,21 @@ esac
 if [ "$os" = darwin ] && [ "$arch" = x64 ] && [ "$(sysctl -n sysctl.proc_translated 2>/dev/null || echo 0)" = 1 ]; then
   arch=arm64
 fi
-asset="blit-$os-$arch.tar.gz"
+# musl systems (Alpine) get the musl build; BLIT_LIBC=glibc|musl overrides.
+libc="${BLIT_LIBC:-}"
+if [ -z "$libc" ] && [ "$os" = linux ]; then
+  if [ -e /lib/ld-musl-x86_64.so.1 ] || [ -e /lib/ld-musl-aarch64.so.1 ]; then
+    if [ -e /lib64/ld-linux-x86-64.so.2 ] || [ -e /lib/ld-linux-aarch64.so.1 ]; then libc=glibc; else libc=musl; fi
+  else
+    libc=glibc
+  fi
+fi
+if [ "$libc" = musl ]; then
+  [ "$os-$arch" = linux-x64 ] || fail "no musl build for $os-$arch"
+  asset="blit-linux-x64-musl.tar.gz"
+else
+  asset="blit-$os-$arch.tar.gz"
+fi
 
 if [ -n "${BLIT_DOWNLOAD_URL:-}" ]; then
   base="${BLIT_DOWNLOAD_URL%/}"
@@ -97,6 +112,7 @@ cp "$tmp/unpacked/blit" "$bindir/.blit.install.$$"
 chmod 755 "$bindir/.blit.install.$$"
 mv -f "$bindir/.blit.install.$$" "$bindir/blit" || { rm -f "$bindir/.blit.install.$$"; fail "cannot write $bindir/blit"; }
 echo "installed $bindir/blit ($asset)"
+[ "$libc" != musl ] || echo "note: the musl build needs libstdc++ (Alpine: apk add libstdc++)"
 
 case ":$PATH:" in
   *":$bindir:"*) ;;

@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 # loop mounts), rsync (reference tool), acl and attr (getfacl, getfattr),
 # shellcheck (install.sh, the Action's script, the release workflow's steps).
 packages="gcc libc6-dev liburing-dev xfsprogs rsync acl attr e2fsprogs shellcheck"
-# Release build: the linux-arm64 shim (cross gcc, arm64 liburing.a), zip.
-packages="$packages gcc-aarch64-linux-gnu libc6-dev-arm64-cross liburing-dev:arm64 zip unzip binutils file"
+# Release build: the linux-arm64 shim (cross gcc, arm64 liburing.a), the
+# linux-x64-musl shim (musl-gcc), zip.
+packages="$packages gcc-aarch64-linux-gnu libc6-dev-arm64-cross liburing-dev:arm64 musl-tools zip unzip binutils file"
 # Release tests: the arm64 executable under qemu-user (with arm64 libc), the
 # Windows one under Wine (with a DLL built by mingw, tests/release/wine/),
 # the Homebrew formula's syntax (ruby -c).

@@ -3,16 +3,16 @@
 // the macOS ones, which cannot run here and are inspected instead.
 
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { TARGETS, type TargetName } from "../../release/targets.ts";
-import { BLIT, run } from "../helpers/blit.ts";
+import { BLIT, ROOT, run } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 import { assetPath, lacks, RELEASE, releaseSums, TARGET_NAMES, unpack } from "./release.ts";
 
 describe("archives and SHA256SUMS", () => {
-  test("SHA256SUMS lists the five archives, and each matches (sha256sum -c)", () => {
+  test("SHA256SUMS lists every target's archive, and each matches (sha256sum -c)", () => {
     expect([...releaseSums().keys()].sort()).toEqual(TARGET_NAMES.map((t) => TARGETS[t].asset).sort());
     const r = run(["sha256sum", "--strict", "-c", "SHA256SUMS"], { cwd: RELEASE });
     const ok = TARGET_NAMES.map((t) => `${TARGETS[t].asset}: OK\n`).join("");
@@ -58,6 +58,7 @@ describe("archives and SHA256SUMS", () => {
 /** `file`'s description of each executable, as unpacked from its archive. */
 const EXPECTED_FILE: Record<TargetName, RegExp> = {
   "linux-x64": /^ELF 64-bit LSB executable, x86-64, .*interpreter \/lib64\/ld-linux-x86-64\.so\.2, for GNU\/Linux/,
+  "linux-x64-musl": /^ELF 64-bit LSB executable, x86-64, .*interpreter \/lib\/ld-musl-x86_64\.so\.1,/,
   "linux-arm64": /^ELF 64-bit LSB executable, ARM aarch64, .*interpreter \/lib\/ld-linux-aarch64\.so\.1, for GNU\/Linux/,
   "darwin-x64": /^Mach-O 64-bit x86_64 executable/,
   "darwin-arm64": /^Mach-O 64-bit arm64 executable/,
@@ -66,6 +67,7 @@ const EXPECTED_FILE: Record<TargetName, RegExp> = {
 
 const FILE_LABEL: Record<TargetName, string> = {
   "linux-x64": "ELF x86-64, glibc's loader",
+  "linux-x64-musl": "ELF x86-64, musl's loader",
   "linux-arm64": "ELF aarch64, glibc's loader",
   "darwin-x64": "Mach-O x86_64",
   "darwin-arm64": "Mach-O arm64",
@@ -91,6 +93,7 @@ describe("the executables", () => {
     const runtimes = Object.fromEntries(TARGET_NAMES.map((t) => [t, TARGETS[t].bun]));
     expect(runtimes).toEqual({
       "linux-x64": "bun-linux-x64-baseline",
+      "linux-x64-musl": "bun-linux-x64-musl-baseline",
       "linux-arm64": "bun-linux-arm64",
       "darwin-x64": "bun-darwin-x64-baseline",
       "darwin-arm64": "bun-darwin-arm64",
@@ -187,4 +190,42 @@ describe("glibc 2.17-era distributions", () => {
       expect({ newest, ok: atMost217(newest) }).toEqual({ newest, ok: true });
     });
   }
+});
+
+// Bun's musl runtime cannot start here (it needs Alpine's libstdc++, which
+// Debian does not ship), so the musl build is inspected, and its shim is
+// loaded by musl's own loader from a small C program (the release workflow
+// runs the executable in an Alpine container).
+describe("linux-x64-musl (Alpine)", () => {
+  const missing = lacks("musl-gcc", "builds the musl shim loader") ?? lacks("readelf", "reads dynamic sections");
+
+  testIf(missing)("the executable needs musl's libc and libstdc++ only", () => {
+    const exe = unpack("linux-x64-musl", sandbox("unpack"));
+    const needed = run(["readelf", "-d", exe]).stdout.split("\n").filter((line) => line.includes("(NEEDED)")).map((line) => /\[(.+)\]/.exec(line)?.[1]);
+    expect(needed.sort()).toEqual(["libc.musl-x86_64.so.1", "libstdc++.so.6"]);
+  });
+
+  testIf(missing)("embeds the musl shim, which links only musl's libc.so and loads and works under musl's loader", () => {
+    const shim = join(ROOT, "build", "shim", "linux-x64-musl", "libblit.so");
+    const shimBytes = readFileSync(shim);
+    const exe = readFileSync(unpack("linux-x64-musl", sandbox("unpack")));
+    expect(exe.indexOf(shimBytes)).toBeGreaterThan(0);
+    // Not the glibc shim.
+    expect(exe.indexOf(readFileSync(join(ROOT, "build", "shim", "linux-x64", "libblit.so")))).toBe(-1);
+    const needed = run(["readelf", "-d", shim]).stdout.split("\n").filter((line) => line.includes("(NEEDED)")).map((line) => /\[(.+)\]/.exec(line)?.[1]);
+    expect(needed).toEqual(["libc.so"]);
+
+    const dir = sandbox("musl");
+    const loader = join(dir, "load-shim");
+    const built = run(["musl-gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-o", loader, join(import.meta.dir, "musl", "load-shim.c")]);
+    expect(built).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(run(["readelf", "-l", loader]).stdout).toContain("[Requesting program interpreter: /lib/ld-musl-x86_64.so.1]");
+    writeFileSync(join(dir, "f"), "12345");
+    const abi = /#define BLIT_ABI_VERSION (\d+)/.exec(readFileSync(join(ROOT, "c", "blit_abi.h"), "utf8"))![1];
+    expect(run([loader, shim, join(dir, "f")])).toEqual({
+      stdout: `abi ${abi}\nstrerror(ENOENT) No such file or directory\nstatx 0 size 5\n`,
+      stderr: "",
+      exitCode: 0,
+    });
+  });
 });

@@ -69,7 +69,8 @@ describe("Homebrew formula", () => {
   test("names each Unix archive of this release with its SHA-256, under on_macos/on_linux × on_arm/on_intel", () => {
     const sums = releaseSums();
     const pairs = [...rb().matchAll(/url "([^"]+)"\n\s+sha256 "([0-9a-f]{64})"/g)].map((m) => [m[1], m[2]]);
-    const unix = TARGET_NAMES.filter((t) => TARGETS[t].os !== "windows");
+    // Homebrew runs on macOS and on glibc Linux: no Windows, no musl.
+    const unix = TARGET_NAMES.filter((t) => TARGETS[t].os !== "windows" && TARGETS[t].libc !== "musl");
     expect(pairs.sort()).toEqual(unix.map((t) => [`${downloadBase(VERSION)}/${TARGETS[t].asset}`, sums.get(TARGETS[t].asset)]).sort());
     const blocks = rb().replace(/\n {6}(url|sha256) "[^"]+"/g, "");
     expect(blocks).toContain("  on_macos do\n    on_arm do\n    end\n    on_intel do\n    end\n  end\n");
@@ -205,6 +206,21 @@ describe("install.sh", () => {
     expect(r.exitCode).toBe(0);
     const mac = unpack("darwin-arm64", sandbox("unpack"));
     expect(run(["cmp", join(prefix, "bin", "blit"), mac]).exitCode).toBe(0);
+  });
+
+  test("installs the musl build where the C library is musl (BLIT_LIBC=musl, as on Alpine), with a note on libstdc++", async () => {
+    const prefix = sandbox("prefix-musl");
+    const r = await runAsync(["sh", script, "--prefix", prefix], { env: { BLIT_DOWNLOAD_URL: `${base}/good`, BLIT_LIBC: "musl", PATH: `${prefix}/bin:${toolPath()}` } });
+    expect(r).toEqual({
+      stdout:
+        `downloading ${base}/good/blit-linux-x64-musl.tar.gz\n` +
+        `checksum OK: ${releaseSums().get("blit-linux-x64-musl.tar.gz")}  blit-linux-x64-musl.tar.gz\n` +
+        `installed ${prefix}/bin/blit (blit-linux-x64-musl.tar.gz)\n` +
+        "note: the musl build needs libstdc++ (Alpine: apk add libstdc++)\n",
+      stderr: "",
+      exitCode: 0,
+    });
+    expect(run(["cmp", join(prefix, "bin", "blit"), unpack("linux-x64-musl", sandbox("unpack"))]).exitCode).toBe(0);
   });
 
   test("refuses a tampered archive with a clear message and installs nothing", async () => {
