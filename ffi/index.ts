@@ -20,7 +20,7 @@ export interface LoadedBackend {
 const ELF_MACHINE: Record<string, number> = { x64: 62, arm64: 183 };
 
 /** Refuses a shim built for another architecture (dlopen would only say "cannot open shared object file"). */
-function checkShimArchitecture(path: string): void {
+export function checkShimArchitecture(path: string): void {
   const header = new Uint8Array(20);
   const fd = openSync(path, "r");
   try {

@@ -5,6 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { checkShimArchitecture } from "../../ffi/index.ts";
 import { TARGETS, type TargetName } from "../../release/targets.ts";
 import { BLIT, ROOT, run } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
@@ -227,5 +228,18 @@ describe("linux-x64-musl (Alpine)", () => {
       stderr: "",
       exitCode: 0,
     });
+  });
+});
+
+describe("a shim for another architecture", () => {
+  // A build that embedded the wrong target's shim would otherwise fall back
+  // with dlopen's "cannot open shared object file", which misleads.
+  test("is refused before dlopen, saying so (the arm64 shim on this x64 machine); this machine's is accepted", () => {
+    const shimDir = join(ROOT, "build", "shim");
+    expect(() => checkShimArchitecture(join(shimDir, "linux-arm64", "libblit.so"))).toThrow(
+      "the embedded native shim is for another architecture (ELF machine 183, this is x64): a build defect",
+    );
+    expect(() => checkShimArchitecture(join(shimDir, "linux-x64", "libblit.so"))).not.toThrow();
+    expect(() => checkShimArchitecture(join(shimDir, "linux-x64-musl", "libblit.so"))).not.toThrow();
   });
 });
