@@ -55,8 +55,11 @@ try {
   }
 }
 catch {
-  Write-Error "install.ps1: $_"
-  exit 1
+  Write-Host "install.ps1: $($_.Exception.Message)" -ForegroundColor Red
+  # Run as a file: exit 1. Run through `irm | iex`: return, leaving the shell open.
+  if ($PSCommandPath) { exit 1 }
+  $global:LASTEXITCODE = 1
+  return
 }
 finally {
   Remove-Item -Recurse -Force $Tmp -ErrorAction SilentlyContinue
