@@ -82,6 +82,8 @@ describe("Homebrew formula", () => {
 
   test("installs the binary and tests a copy", () => {
     expect(rb()).toContain(`  version "${VERSION}"\n`);
+    // brew audit: a desc under 80 characters, not ending in a period.
+    expect(rb()).toMatch(/^ {2}desc "[^"]{1,79}[^."]"$/m);
     expect(rb()).toContain('    bin.install "blit"\n');
     expect(rb()).toContain('    system bin/"blit", testpath/"src.txt", testpath/"dst.txt"\n    assert_equal "copied by blit\\n", (testpath/"dst.txt").read\n');
   });
