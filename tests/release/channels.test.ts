@@ -159,23 +159,23 @@ sys.exit(1 if errors else 0)
   });
 });
 
+/** A PATH holding the tools install.sh and the Action's script may use, less `without`, plus fake ones. */
+function toolPath(without: string[] = [], fakes: Record<string, string> = {}): string {
+  const dir = sandbox("path");
+  for (const tool of ["sh", "bash", "uname", "mktemp", "curl", "awk", "wc", "tr", "cut", "sha256sum", "shasum", "perl", "tar", "gzip", "mkdir", "cp", "chmod", "mv", "rm", "sed", "printf", "cat", "sysctl", "dirname", "basename", "sort", "tail", "head", "grep"]) {
+    if (without.includes(tool)) continue;
+    const found = run(["sh", "-c", `command -v ${tool}`]).stdout.trim();
+    if (found.startsWith("/")) symlinkSync(found, join(dir, tool));
+  }
+  for (const [name, body] of Object.entries(fakes)) {
+    writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(dir, name), 0o755);
+  }
+  return dir;
+}
+
 describe("install.sh", () => {
   const script = join(ROOT, "install.sh");
-
-  /** A PATH holding the tools install.sh may use, less `without`, plus fake ones. */
-  function toolPath(without: string[] = [], fakes: Record<string, string> = {}): string {
-    const dir = sandbox("path");
-    for (const tool of ["sh", "uname", "mktemp", "curl", "awk", "wc", "tr", "cut", "sha256sum", "shasum", "perl", "tar", "gzip", "mkdir", "cp", "chmod", "mv", "rm", "sed", "printf", "cat", "sysctl"]) {
-      if (without.includes(tool)) continue;
-      const found = run(["sh", "-c", `command -v ${tool}`]).stdout.trim();
-      if (found.startsWith("/")) symlinkSync(found, join(dir, tool));
-    }
-    for (const [name, body] of Object.entries(fakes)) {
-      writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
-      chmodSync(join(dir, name), 0o755);
-    }
-    return dir;
-  }
 
   test("is POSIX sh (shellcheck -s sh) and names this repository", () => {
     expect(run(["shellcheck", "-s", "sh", script])).toEqual({ stdout: "", stderr: "", exitCode: 0 });
@@ -322,6 +322,17 @@ describe("GitHub Action", () => {
     expect(again.stdout).toStartWith(`blit ${VERSION} (blit-linux-x64.tar.gz) from the tool cache\n`);
     expect(again.exitCode).toBe(0);
     expect(requests.slice(before)).toEqual(["/good/blit-linux-x64.tar.gz"]);
+  });
+
+  test("checks with shasum -a 256 where sha256sum is missing (macOS runners)", async () => {
+    const action = actionCheckout();
+    const { home, work, env } = runner({ source: "build", destination: "out" }, { PATH: toolPath(["sha256sum"]) });
+    runAsyncSetup(work);
+    const r = await runAsync(["bash", join(action, "action", "run.sh")], { cwd: work, env });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toStartWith(`downloading ${base}/good/blit-linux-x64.tar.gz\nchecksum OK: ${releaseSums().get("blit-linux-x64.tar.gz")}  blit-linux-x64.tar.gz\n`);
+    expect(r.exitCode).toBe(0);
+    expect(outputs(home)).toMatch(/^files=3\nbytes=100006\nseconds=\d+\.\d{3}\nexit-code=0\n$/);
   });
 
   test("refuses a tampered download: an error, exit 1, nothing cached, nothing copied", async () => {
