@@ -1,20 +1,36 @@
 #!/bin/sh
 # First command of the README (npm run setup): everything a fresh Debian
-# machine with Node and npm needs, then the build. Safe to run again.
+# machine with Node and npm needs, then the build of every release target.
+# Safe to run again.
 set -eu
 cd "$(dirname "$0")/.."
 
 # Build: gcc, liburing-dev (static liburing.a). Tests: xfsprogs (reflink
-# loop mounts), rsync (reference tool), acl and attr (getfacl, getfattr).
-packages="gcc libc6-dev liburing-dev xfsprogs rsync acl attr e2fsprogs"
+# loop mounts), rsync (reference tool), acl and attr (getfacl, getfattr),
+# shellcheck (install.sh, the Action's script, the release workflow's steps).
+packages="gcc libc6-dev liburing-dev xfsprogs rsync acl attr e2fsprogs shellcheck"
+# Release build: the linux-arm64 shim (cross gcc, arm64 liburing.a), the
+# linux-x64-musl shim (musl-gcc), zip.
+packages="$packages gcc-aarch64-linux-gnu libc6-dev-arm64-cross liburing-dev:arm64 musl-tools zip unzip binutils file"
+# Release tests: the arm64 executable under qemu-user (with arm64 libc), the
+# Windows one under Wine (with a DLL built by mingw, tests/release/wine/),
+# the Homebrew formula's syntax (ruby -c).
+packages="$packages libc6:arm64 qemu-user-static wine wine64 gcc-mingw-w64-x86-64 ruby"
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+added_arch=""
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  echo "setup: adding Debian's arm64 architecture (for liburing-dev:arm64, libc6:arm64)"
+  $sudo dpkg --add-architecture arm64
+  added_arch=yes
+fi
 missing=""
 for pkg in $packages; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
 done
-if [ -n "$missing" ]; then
+if [ -n "$missing" ] || [ -n "$added_arch" ]; then
   echo "setup: installing Debian packages:$missing"
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends $missing
 fi
@@ -26,4 +42,17 @@ else
   npm install --no-audit --no-fund
 fi
 
-./node_modules/.bin/bun build.ts
+# Release tests: actionlint checks .github/workflows/release.yml (a Go module,
+# pinned; built into build/tools/bin), jsonschema validates the Scoop manifest.
+if [ ! -x build/tools/bin/actionlint ]; then
+  command -v go >/dev/null 2>&1 || { DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends golang-go; }
+  echo "setup: building actionlint 1.7.7"
+  GOBIN="$PWD/build/tools/bin" go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.7
+fi
+if ! python3 -c "import jsonschema" 2>/dev/null; then
+  python3 -m pip install -q jsonschema==4.26.0 2>/dev/null || DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends python3-jsonschema
+fi
+
+# ./dist/blit (the host's target, which the test suite runs) and every other
+# target, packed into dist/release/ with SHA256SUMS; channels in dist/channels/.
+./node_modules/.bin/bun build.ts --release

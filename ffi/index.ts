@@ -2,6 +2,7 @@
 // (the engine in src/, the workers) asks for "the backend" and never for the
 // platform.
 
+import { closeSync, openSync, readSync } from "node:fs";
 import type { Backend } from "./backend.ts";
 
 export type { Backend } from "./backend.ts";
@@ -15,17 +16,40 @@ export interface LoadedBackend {
   fallbackReason?: string;
 }
 
+/** ELF e_machine of the architectures blit ships a Linux shim for. */
+const ELF_MACHINE: Record<string, number> = { x64: 62, arm64: 183 };
+
+/** Refuses a shim built for another architecture (dlopen would only say "cannot open shared object file"). */
+export function checkShimArchitecture(path: string): void {
+  const header = new Uint8Array(20);
+  const fd = openSync(path, "r");
+  try {
+    readSync(fd, header, 0, 20, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const machine = header[18]! | (header[19]! << 8);
+  const expected = ELF_MACHINE[process.arch];
+  if (expected !== undefined && machine !== expected) {
+    throw new Error(`the embedded native shim is for another architecture (ELF machine ${machine}, this is ${process.arch}): a build defect`);
+  }
+}
+
+/** Platforms whose builds embed no native shim yet (their own issues), with what `blit doctor` says. */
+const PORTABLE_BY_DESIGN: Partial<Record<NodeJS.Platform, string>> = {
+  darwin: "this build has no native macOS backend yet: it copies through Bun's node:fs",
+  win32: "this build has no native Windows backend yet: it copies through Bun's node:fs",
+};
+
 async function openNative(shimPath: string | undefined): Promise<{ backend: Backend; shimPath: string }> {
   switch (process.platform) {
     case "linux": {
       const { LinuxBackend } = await import("./linux/index.ts");
       const { materializeShim } = await import("./shim-file.ts");
       const path = shimPath ?? materializeShim().path;
+      if (shimPath === undefined) checkShimArchitecture(path);
       return { backend: LinuxBackend.open(path), shimPath: path };
     }
-    case "darwin":
-    case "win32":
-      throw new Error(`the native ${process.platform === "darwin" ? "macOS" : "Windows"} backend is not supported yet`);
     default:
       throw new Error(`no native backend for ${process.platform}`);
   }
@@ -48,7 +72,11 @@ export function loadBackend(from?: { shimPath?: string; fallbackReason?: string 
 
 async function load(from: { shimPath?: string; fallbackReason?: string } | undefined): Promise<LoadedBackend> {
   let reason = from?.fallbackReason;
-  if (reason === undefined) {
+  // macOS and Windows builds have no native shim yet: the portable backend
+  // is what they are built to run, not a fallback to warn about on every copy
+  // (`blit doctor` says which backend runs, and why).
+  const byDesign = PORTABLE_BY_DESIGN[process.platform];
+  if (reason === undefined && byDesign === undefined) {
     try {
       return await openNative(from?.shimPath);
     } catch (err) {
@@ -57,5 +85,6 @@ async function load(from: { shimPath?: string; fallbackReason?: string } | undef
   }
   // Imported only when needed: most runs never load it.
   const { PortableBackend } = await import("./portable.ts");
-  return { backend: new PortableBackend(reason), fallbackReason: reason };
+  if (byDesign !== undefined) return { backend: new PortableBackend(byDesign) };
+  return { backend: new PortableBackend(reason!), fallbackReason: reason };
 }

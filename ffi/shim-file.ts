@@ -115,6 +115,7 @@ export function materializeShim(): ShimFile {
   } catch (err) {
     throw new Error(`embedded shim missing (${(err as Error).message})`);
   }
+  if (bytes.length === 0) throw new Error("this build embeds no native shim");
   const hash = sha256Hex(bytes);
   const fileName = `${SHIM_PREFIX}${hash.slice(0, 16)}.${suffix}`;
   const problems: string[] = [];

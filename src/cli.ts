@@ -16,8 +16,8 @@ async function main(given: string[]): Promise<number> {
   // command gets the same one).
   const argv = given.some((arg) => arg.includes("\uFFFD") || UNPAIRED_SURROGATE.test(arg)) ? await exactly(given) : given;
   if (argv.length === 1 && argv[0] === "--version") {
-    const { VERSION } = await import("./version.ts");
-    process.stdout.write(`blit ${VERSION}\n`);
+    const { VERSION_LINE } = await import("./version.ts");
+    process.stdout.write(`${VERSION_LINE}\n`);
     return 0;
   }
   if (argv[0] === "doctor") {

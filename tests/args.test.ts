@@ -11,7 +11,14 @@ const pkg = JSON.parse(readFileSync(`${import.meta.dir}/../package.json`, "utf8"
 describe("information", () => {
   test("--version", () => {
     const r = blit(["--version"]);
-    expect(r).toEqual({ stdout: `blit ${pkg.version}\n`, stderr: "", exitCode: 0 });
+    // The version from package.json, the commit built (-dirty with changes; a
+    // commit of this repository) and the target.
+    const match = /^blit (\S+) \(commit ([0-9a-f]{12})(-dirty)?, linux-x64\)\n$/.exec(r.stdout);
+    expect({ ...r, stdout: match ? "" : r.stdout }).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(match![1]).toBe(pkg.version);
+    expect(run(["git", "-C", `${import.meta.dir}/..`, "cat-file", "-e", `${match![2]}^{commit}`]).exitCode).toBe(0);
+    // After other options too.
+    expect(blit(["-v", "--version"])).toEqual(r);
   });
 
   test("--help shows usage, every option, examples and exit codes", () => {

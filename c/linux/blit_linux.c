@@ -39,12 +39,27 @@
 #include <poll.h>
 #include <unistd.h>
 
+/* musl 1.2.3 declares no struct statx: the kernel's header has it. */
+#ifndef STATX_BASIC_STATS
+#include <linux/stat.h>
+#endif
+
 #include "../blit_abi.h"
 
 #define BLIT_EXPORT __attribute__((visibility("default")))
 
-/* Calls into the shim by this thread: the FFI crossings --stats reports. */
+/*
+ * Calls into the shim by this thread: the FFI crossings --stats reports.
+ * initial-exec is the cheap model, and glibc keeps static TLS room for a
+ * dlopen'ed library; musl keeps none and refuses to load the library
+ * ("initial-exec TLS resolves to dynamic definition"), so the musl build
+ * takes the default model.
+ */
+#ifdef __GLIBC__
 static __thread uint64_t native_calls __attribute__((tls_model("initial-exec")));
+#else
+static __thread uint64_t native_calls;
+#endif
 
 static inline int neg_errno(void)
 {
@@ -84,14 +99,19 @@ BLIT_EXPORT int blit_abi_version(void)
 BLIT_EXPORT int blit_strerror(int err, char *buf, uint32_t len)
 {
 	native_calls++;
-	const char *msg;
 
 	if (len == 0)
 		return 0;
+#ifdef __GLIBC__
 	/* GNU strerror_r may return a static string instead of filling buf. */
-	msg = strerror_r(err, buf, len);
+	const char *msg = strerror_r(err, buf, len);
 	if (msg != buf)
 		snprintf(buf, len, "%s", msg);
+#else
+	/* musl (the linux-x64-musl build): the POSIX strerror_r fills buf. */
+	if (strerror_r(err, buf, len) != 0)
+		snprintf(buf, len, "Unknown error %d", err);
+#endif
 	return (int)strlen(buf);
 }
 

@@ -17,7 +17,7 @@ import { planCopy, type CopyJob, type ParentDir, type Plan } from "../plan.ts";
 import { quote } from "../quote.ts";
 import { copyInline, inlineable } from "../inline.ts";
 import { Pool } from "../pool.ts";
-import { VERSION } from "../version.ts";
+import { VERSION_LINE } from "../version.ts";
 
 export function usageFailure(message: string): number {
   log.error(message);
@@ -265,7 +265,7 @@ export async function runCopy(argv: string[]): Promise<number> {
     return ExitCode.ok;
   }
   if (parsed.kind === "version") {
-    say(`blit ${VERSION}`);
+    say(VERSION_LINE);
     return ExitCode.ok;
   }
   const { options, operands } = parsed;

@@ -80,6 +80,7 @@ export async function runDoctor(argv: string[]): Promise<number> {
   const method = methodWithin(fs);
   const named = (m: CopyMethod) => `${m} (${backend.methodLabels[m]}): ${METHOD_TEXT[m]}`;
   say(`method for files within this filesystem: ${method ? named(method) : "unknown (not probed)"}`);
-  say(`across filesystems: the kernel's copy where it allows it, else ${named(fs.batched ? "batched" : "read_write")}`);
+  const otherwise = named(fs.batched ? "batched" : "read_write");
+  say(`across filesystems: ${backend.kernelCopy ? `the kernel's copy where it allows it, else ${otherwise}` : otherwise}`);
   return ExitCode.ok;
 }

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# The step behind action.yml (bash on Linux, macOS and Windows runners; kept
+# to bash 3.2, macOS's /bin/bash). Inputs come as INPUT_* variables, the
+# runner as BLIT_RUNNER_OS/ARCH, RUNNER_TOOL_CACHE, RUNNER_TEMP, GITHUB_OUTPUT
+# and GITHUB_STEP_SUMMARY. BLIT_DOWNLOAD_BASE replaces the release's URL
+# (a mirror; the tests serve dist/release/ on 127.0.0.1).
+set -euo pipefail
+
+ACTION_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="blit-dev/blit"
+MAX_ANNOTATIONS=10
+
+die() {
+  echo "::error title=blit::$*"
+  exit 1
+}
+
+# The version: asked for, or the newest whose checksums this action pins.
+pinned_versions() {
+  local f
+  for f in "$ACTION_DIR"/checksums/*.sha256; do
+    [ -e "$f" ] && basename "$f" .sha256
+  done
+  return 0
+}
+version="${INPUT_VERSION:-}"
+version="${version#v}"
+if [ -z "$version" ]; then
+  version="$(pinned_versions | sort -t. -k1,1n -k2,2n -k3,3n | tail -n 1)"
+  [ -n "$version" ] || die "this action pins no blit version (action/checksums/ is empty)"
+fi
+sums="$ACTION_DIR/checksums/$version.sha256"
+[ -f "$sums" ] || die "this action pins no checksums for blit $version (pinned: $(pinned_versions | tr '\n' ' '))"
+
+case "${BLIT_RUNNER_OS:-}" in
+  Linux) os=linux ;;
+  macOS) os=darwin ;;
+  Windows) os=windows ;;
+  *) die "no blit build for runner OS '${BLIT_RUNNER_OS:-}'" ;;
+esac
+case "${BLIT_RUNNER_ARCH:-}" in
+  X64) arch=x64 ;;
+  ARM64) arch=arm64 ;;
+  *) die "no blit build for runner arch '${BLIT_RUNNER_ARCH:-}'" ;;
+esac
+# Windows on Arm runs the x64 build.
+[ "$os" = windows ] && arch=x64
+if [ "$os" = windows ]; then asset="blit-$os-$arch.zip"; exe=blit.exe; else asset="blit-$os-$arch.tar.gz"; exe=blit; fi
+
+pinned="$(awk -v name="$asset" '$2 == name { print $1 }' "$sums")"
+[ -n "$pinned" ] || die "the checksums pinned for blit $version have no line for $asset"
+
+sha256() {
+  if command -v sha256sum >/dev/null 2>&1; then sha256sum "$1" | cut -d' ' -f1; else shasum -a 256 "$1" | cut -d' ' -f1; fi
+}
+
+# The tool cache: <cache>/blit/<version>/<os-arch>/, complete once the marker
+# (holding the archive's checked hash) is there.
+cache_root="${RUNNER_TOOL_CACHE:-${RUNNER_TEMP:-/tmp}}"
+tool_dir="$cache_root/blit/$version/$os-$arch"
+marker="$cache_root/blit/$version/$os-$arch.complete"
+if [ -f "$marker" ] && [ "$(cat "$marker")" = "$pinned" ] && [ -x "$tool_dir/$exe" ]; then
+  echo "blit $version ($asset) from the tool cache"
+else
+  base="${BLIT_DOWNLOAD_BASE:-https://github.com/$REPO/releases/download/v$version}"
+  work="$(mktemp -d "${RUNNER_TEMP:-/tmp}/blit-download.XXXXXX")"
+  trap 'rm -rf "$work"' EXIT
+  echo "downloading $base/${asset}"
+  curl -fsSL --retry 3 -o "$work/$asset" "$base/$asset" || die "cannot download $base/$asset"
+  actual="$(sha256 "$work/$asset")"
+  if [ "$actual" != "$pinned" ]; then
+    die "checksum mismatch for $asset: this action pins $pinned for blit $version, the download is $actual; not run"
+  fi
+  echo "checksum OK: $actual  $asset"
+  rm -rf "$tool_dir" "$marker"
+  mkdir -p "$tool_dir"
+  if [ "$os" = windows ]; then
+    if command -v unzip >/dev/null 2>&1; then
+      unzip -q -o "$work/$asset" -d "$tool_dir"
+    else
+      powershell -NoProfile -Command "Expand-Archive -Force -Path '$work/$asset' -DestinationPath '$tool_dir'"
+    fi
+  else
+    tar -xzf "$work/$asset" -C "$tool_dir"
+  fi
+  [ -f "$tool_dir/$exe" ] || die "$asset holds no $exe"
+  chmod 755 "$tool_dir/$exe"
+  printf '%s\n' "$pinned" > "$marker"
+fi
+blit="$tool_dir/$exe"
+"$blit" --version
+
+# The copy: options split on spaces, sources one per line, then DEST.
+read -r -a options <<< "${INPUT_ARGS:-}"
+sources=()
+while IFS= read -r line; do
+  [ -n "$line" ] && sources+=("$line")
+done <<< "${INPUT_SOURCE:-}"
+[ "${#sources[@]}" -gt 0 ] || die "the source input is empty"
+[ -n "${INPUT_DESTINATION:-}" ] || die "the destination input is empty"
+
+now() { if [ -n "${EPOCHREALTIME:-}" ]; then echo "${EPOCHREALTIME/,/.}"; else date +%s; fi; }
+out="$(mktemp "${RUNNER_TEMP:-/tmp}/blit-out.XXXXXX")"
+err="$(mktemp "${RUNNER_TEMP:-/tmp}/blit-err.XXXXXX")"
+started="$(now)"
+status=0
+"$blit" ${options[@]+"${options[@]}"} --stats -- "${sources[@]}" "$INPUT_DESTINATION" > "$out" 2> "$err" || status=$?
+ended="$(now)"
+cat "$out"
+cat "$err" >&2
+seconds="$(awk -v a="$started" -v b="$ended" 'BEGIN { printf "%.3f", b - a }')"
+stat_of() { sed -n "s/^$1: //p" "$out" | head -n 1; }
+files="$(stat_of files)"
+bytes="$(stat_of bytes)"
+
+# Failed paths as annotations: a few, then a count.
+escape_data() { local s="${1//%/%25}"; s="${s//$'\r'/%0D}"; printf '%s' "${s//$'\n'/%0A}"; }
+escape_property() { local s; s="$(escape_data "$1")"; s="${s//:/%3A}"; printf '%s' "${s//,/%2C}"; }
+failures=0
+while IFS= read -r line; do
+  case "$line" in
+    "blit: warning: "*) continue ;;
+    "blit: "*) ;;
+    *) continue ;;
+  esac
+  failures=$((failures + 1))
+  [ "$failures" -le "$MAX_ANNOTATIONS" ] || continue
+  message="${line#blit: }"
+  path="$(printf '%s\n' "$message" | sed -n "s/^[^']*'\([^']*\)'.*/\1/p")"
+  if [ -n "$path" ]; then
+    echo "::error file=$(escape_property "$path"),title=blit::$(escape_data "$message")"
+  else
+    echo "::error title=blit::$(escape_data "$message")"
+  fi
+done < "$err"
+if [ "$failures" -gt "$MAX_ANNOTATIONS" ]; then
+  echo "::error title=blit::$((failures - MAX_ANNOTATIONS)) more errors not annotated ($failures in all; the log above has each)"
+fi
+
+if [ -n "${GITHUB_OUTPUT:-}" ]; then
+  {
+    echo "files=${files:-0}"
+    echo "bytes=${bytes:-0}"
+    echo "seconds=$seconds"
+    echo "exit-code=$status"
+  } >> "$GITHUB_OUTPUT"
+fi
+if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+  {
+    if [ "$status" -eq 0 ]; then echo "### blit: copied"; else echo "### blit: failed (exit $status)"; fi
+    echo ""
+    echo "| files | bytes | errors | seconds | blit |"
+    echo "| ---: | ---: | ---: | ---: | --- |"
+    echo "| ${files:-0} | ${bytes:-0} | $failures | $seconds | $version ($os-$arch) |"
+    if [ "$failures" -gt 0 ]; then
+      echo ""
+      echo "First errors:"
+      echo ""
+      echo '```'
+      grep '^blit: ' "$err" | grep -v '^blit: warning: ' | head -n "$MAX_ANNOTATIONS"
+      echo '```'
+    fi
+  } >> "$GITHUB_STEP_SUMMARY"
+fi
+rm -f "$out" "$err"
+exit "$status"

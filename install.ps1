@@ -1,0 +1,66 @@
+# Installs blit from its GitHub release on Windows (x64):
+#
+#   irm https://raw.githubusercontent.com/blit-dev/blit/main/install.ps1 | iex
+#   .\install.ps1 [-Version X.Y.Z] [-Prefix DIR]   (default: latest, ~\.local)
+#
+# It downloads blit-windows-x64.zip with SHA256SUMS, checks the archive's
+# SHA-256 (Get-FileHash), and only then puts blit.exe in PREFIX\bin. On a
+# mismatch it installs nothing. Environment: BLIT_VERSION, BLIT_PREFIX,
+# BLIT_DOWNLOAD_URL (a mirror of the release's assets).
+param(
+  [string]$Version = $(if ($env:BLIT_VERSION) { $env:BLIT_VERSION } else { "latest" }),
+  [string]$Prefix = $(if ($env:BLIT_PREFIX) { $env:BLIT_PREFIX } else { Join-Path $HOME ".local" })
+)
+$ErrorActionPreference = "Stop"
+$Repo = "blit-dev/blit"
+$Asset = "blit-windows-x64.zip"
+
+if ([System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture -ne "X64") {
+  # Windows on Arm runs x64 programs through emulation.
+  Write-Host "note: no native build for $([System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture); installing the x64 one"
+}
+$Version = $Version.TrimStart("v")
+if ($env:BLIT_DOWNLOAD_URL) { $Base = $env:BLIT_DOWNLOAD_URL.TrimEnd("/") }
+elseif ($Version -eq "latest") { $Base = "https://github.com/$Repo/releases/latest/download" }
+else { $Base = "https://github.com/$Repo/releases/download/v$Version" }
+
+$Tmp = Join-Path ([System.IO.Path]::GetTempPath()) ("blit-install-" + [System.Guid]::NewGuid())
+New-Item -ItemType Directory -Path $Tmp | Out-Null
+try {
+  Write-Host "downloading $Base/$Asset"
+  Invoke-WebRequest -UseBasicParsing -Uri "$Base/SHA256SUMS" -OutFile (Join-Path $Tmp "SHA256SUMS")
+  Invoke-WebRequest -UseBasicParsing -Uri "$Base/$Asset" -OutFile (Join-Path $Tmp $Asset)
+
+  $Lines = @(Get-Content (Join-Path $Tmp "SHA256SUMS") | Where-Object { $_ -match "^([0-9a-f]{64}) [ *]$([regex]::Escape($Asset))$" })
+  if ($Lines.Count -ne 1) { throw "SHA256SUMS has $($Lines.Count) lines for $Asset, not one" }
+  $Expected = $Lines[0].Substring(0, 64)
+  $Actual = (Get-FileHash -Algorithm SHA256 -Path (Join-Path $Tmp $Asset)).Hash.ToLowerInvariant()
+  if ($Actual -ne $Expected) {
+    throw "checksum mismatch for ${Asset}: SHA256SUMS says $Expected, the download is $Actual; nothing was installed"
+  }
+  Write-Host "checksum OK: $Actual  $Asset"
+
+  Expand-Archive -Path (Join-Path $Tmp $Asset) -DestinationPath (Join-Path $Tmp "unpacked")
+  $BinDir = Join-Path $Prefix "bin"
+  New-Item -ItemType Directory -Force -Path $BinDir | Out-Null
+  $Staged = Join-Path $BinDir ".blit.install.exe"
+  Copy-Item -Force (Join-Path $Tmp "unpacked\blit.exe") $Staged
+  Move-Item -Force $Staged (Join-Path $BinDir "blit.exe")
+  Write-Host "installed $(Join-Path $BinDir 'blit.exe') ($Asset)"
+
+  $UserPath = [Environment]::GetEnvironmentVariable("Path", "User")
+  if (-not (($UserPath -split ";") -contains $BinDir)) {
+    Write-Host "note: $BinDir is not on your PATH; add it with:"
+    Write-Host "  [Environment]::SetEnvironmentVariable('Path', `"$BinDir;`$([Environment]::GetEnvironmentVariable('Path', 'User'))`", 'User')"
+  }
+}
+catch {
+  Write-Host "install.ps1: $($_.Exception.Message)" -ForegroundColor Red
+  # Run as a file: exit 1. Run through `irm | iex`: return, leaving the shell open.
+  if ($PSCommandPath) { exit 1 }
+  $global:LASTEXITCODE = 1
+  return
+}
+finally {
+  Remove-Item -Recurse -Force $Tmp -ErrorAction SilentlyContinue
+}

@@ -1,0 +1,120 @@
+#!/bin/sh
+# Installs blit from its GitHub release on Linux or macOS:
+#
+#   curl -fsSL https://raw.githubusercontent.com/blit-dev/blit/main/install.sh | sh
+#   sh install.sh [--version X.Y.Z] [--prefix DIR]     (default: latest, ~/.local)
+#
+# It picks the archive for this OS and CPU, downloads it with SHA256SUMS,
+# checks the archive's SHA-256 (sha256sum, or shasum -a 256 on macOS), and
+# only then puts `blit` in PREFIX/bin. On a mismatch it installs nothing.
+# Environment: BLIT_VERSION, BLIT_PREFIX, BLIT_DOWNLOAD_URL (a mirror of the
+# release's assets: the folder holding SHA256SUMS), BLIT_LIBC (glibc or musl:
+# which Linux build; found from the system's loader otherwise).
+set -eu
+
+REPO="blit-dev/blit"
+version="${BLIT_VERSION:-latest}"
+prefix="${BLIT_PREFIX:-$HOME/.local}"
+
+fail() {
+  echo "install.sh: $*" >&2
+  exit 1
+}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --version) [ $# -ge 2 ] || fail "--version needs a value"; version="$2"; shift 2 ;;
+    --version=*) version="${1#*=}"; shift ;;
+    --prefix) [ $# -ge 2 ] || fail "--prefix needs a value"; prefix="$2"; shift 2 ;;
+    --prefix=*) prefix="${1#*=}"; shift ;;
+    -h | --help) sed -n '2,12p' "$0" 2>/dev/null | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) fail "unknown argument '$1' (try --help)" ;;
+  esac
+done
+version="${version#v}"
+
+case "$(uname -s)" in
+  Linux) os=linux ;;
+  Darwin) os=darwin ;;
+  MINGW* | MSYS* | CYGWIN*) fail "on Windows, use install.ps1 or scoop (see the README)" ;;
+  *) fail "no blit build for $(uname -s)" ;;
+esac
+case "$(uname -m)" in
+  x86_64 | amd64) arch=x64 ;;
+  aarch64 | arm64) arch=arm64 ;;
+  *) fail "no blit build for $(uname -m) CPUs" ;;
+esac
+# An x64 shell on Apple silicon (Rosetta): install the native arm64 build.
+if [ "$os" = darwin ] && [ "$arch" = x64 ] && [ "$(sysctl -n sysctl.proc_translated 2>/dev/null || echo 0)" = 1 ]; then
+  arch=arm64
+fi
+# musl systems (Alpine) get the musl build; BLIT_LIBC=glibc|musl overrides.
+libc="${BLIT_LIBC:-}"
+if [ -z "$libc" ] && [ "$os" = linux ]; then
+  if [ -e /lib/ld-musl-x86_64.so.1 ] || [ -e /lib/ld-musl-aarch64.so.1 ]; then
+    if [ -e /lib64/ld-linux-x86-64.so.2 ] || [ -e /lib/ld-linux-aarch64.so.1 ]; then libc=glibc; else libc=musl; fi
+  else
+    libc=glibc
+  fi
+fi
+if [ "$libc" = musl ]; then
+  [ "$os-$arch" = linux-x64 ] || fail "no musl build for $os-$arch"
+  asset="blit-linux-x64-musl.tar.gz"
+else
+  asset="blit-$os-$arch.tar.gz"
+fi
+
+if [ -n "${BLIT_DOWNLOAD_URL:-}" ]; then
+  base="${BLIT_DOWNLOAD_URL%/}"
+elif [ "$version" = latest ]; then
+  base="https://github.com/$REPO/releases/latest/download"
+else
+  base="https://github.com/$REPO/releases/download/v$version"
+fi
+
+if command -v curl >/dev/null 2>&1; then
+  download() { curl -fsSL --retry 3 -o "$2" "$1"; }
+elif command -v wget >/dev/null 2>&1; then
+  download() { wget -q -O "$2" "$1"; }
+else
+  fail "needs curl or wget"
+fi
+if command -v sha256sum >/dev/null 2>&1; then
+  sha256() { sha256sum "$1" | cut -d' ' -f1; }
+elif command -v shasum >/dev/null 2>&1; then
+  sha256() { shasum -a 256 "$1" | cut -d' ' -f1; }
+else
+  fail "needs sha256sum or shasum to check the download"
+fi
+
+tmp="$(mktemp -d 2>/dev/null || mktemp -d -t blit)"
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+echo "downloading $base/$asset"
+download "$base/SHA256SUMS" "$tmp/SHA256SUMS" || fail "cannot download $base/SHA256SUMS"
+download "$base/$asset" "$tmp/$asset" || fail "cannot download $base/$asset"
+
+expected="$(awk -v name="$asset" '($2 == name || $2 == "*" name) { print $1 }' "$tmp/SHA256SUMS")"
+[ -n "$expected" ] || fail "SHA256SUMS has no line for $asset"
+[ "$(printf '%s\n' "$expected" | wc -l | tr -d ' ')" = 1 ] || fail "SHA256SUMS has more than one line for $asset"
+actual="$(sha256 "$tmp/$asset")"
+if [ "$actual" != "$expected" ]; then
+  fail "checksum mismatch for $asset: SHA256SUMS says $expected, the download is $actual; nothing was installed"
+fi
+echo "checksum OK: $actual  $asset"
+
+mkdir "$tmp/unpacked"
+tar -xzf "$tmp/$asset" -C "$tmp/unpacked" blit || fail "cannot unpack $asset"
+bindir="$prefix/bin"
+mkdir -p "$bindir" || fail "cannot create $bindir"
+# Into place by a rename: a blit already there is replaced whole, never half-written.
+cp "$tmp/unpacked/blit" "$bindir/.blit.install.$$"
+chmod 755 "$bindir/.blit.install.$$"
+mv -f "$bindir/.blit.install.$$" "$bindir/blit" || { rm -f "$bindir/.blit.install.$$"; fail "cannot write $bindir/blit"; }
+echo "installed $bindir/blit ($asset)"
+[ "$libc" != musl ] || echo "note: the musl build needs libstdc++ (Alpine: apk add libstdc++)"
+
+case ":$PATH:" in
+  *":$bindir:"*) ;;
+  *) echo "note: $bindir is not on your PATH; add it, e.g. export PATH=\"$bindir:\$PATH\"" ;;
+esac
