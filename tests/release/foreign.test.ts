@@ -53,7 +53,7 @@ describe("linux-arm64 under qemu-user", () => {
     expect(r.stdout).toContain("files: 4\ndirectories: 4\nsymlinks: 1\n");
     expect(r.stdout).toContain("errors: 0\n");
     expect(r.stdout).toContain("io_uring submits: 0\nio_uring ops: 0\n");
-    expect(r.stdout).toContain("method io_uring: 0\n");
+    expect(r.stdout).toContain("method batched (io_uring): 0\n");
     expect(r.stdout).toContain("backend: linux\n");
     expect(snapshot(`${root}/dst`, { times: true, skipTimesOf: ["."] })).toEqual(snapshot(`${root}/src`, { times: true, skipTimesOf: ["."] }));
   });
