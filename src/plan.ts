@@ -399,7 +399,12 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
     const dst = intoDirectory ? `${via.paths.trimTrailing(target)}${via.paths.separator}${base === ".." ? "." : base}` : target;
     const earlier = createdBy.get(dst);
     if (earlier !== undefined) {
-      plan.errors.push(`will not overwrite just-created ${quote(dst)} with ${quote(src)}`);
+      // A symlink this run just made there would be written through (cp's words for it).
+      const earlierSt = followSrc ? undefined : statOrCode(earlier, false);
+      const throughLink = earlierSt !== undefined && typeof earlierSt !== "number" && isLink(earlierSt);
+      plan.errors.push(throughLink
+        ? `will not copy ${quote(src)} through just-created symlink ${quote(dst)}`
+        : `will not overwrite just-created ${quote(dst)} with ${quote(src)}`);
       continue;
     }
     const job: CopyJob = { src, dst, followSrc, isDirectory: false, size: 0 };

@@ -760,7 +760,11 @@ export class Copier {
           this.report.fail(`${quote(e.srcPath)} and ${quote(e.dstPath)} are the same file`);
           return;
         }
-        if (keep || !this.confirmed(e, st)) {
+        if (keep) {
+          this.keptByUpdate(e, waitingLinks);
+          return;
+        }
+        if (!this.confirmed(e, st)) {
           this.report.counts.skipped++;
           return;
         }
@@ -838,6 +842,29 @@ export class Copier {
       return;
     }
     this.copyByType(e, existing);
+  }
+
+  /**
+   * -u kept the file that is there. As cp, it still stands for SOURCE's
+   * inode: the other names of that inode are linked to it, and if the inode
+   * was copied already under another name, this name becomes a link to that
+   * copy, even over a newer file (cp: "replace DST_NAME unconditionally").
+   */
+  private keptByUpdate(e: Entry, waitingLinks: [Entry, number][]): void {
+    if (this.linkable(e) && this.links) {
+      // On the main thread the link table is not at hand: a worker sees to it.
+      if (this.inline) {
+        this.handBack();
+        return;
+      }
+      const claim = this.links.claim(e.stat.dev, e.stat.ino);
+      if (claim && !claim.first) {
+        waitingLinks.push([e, claim.slot]);
+        return;
+      }
+      if (claim) this.links.publish(claim.slot, { rootFd: e.rootFd, path: e.dstRel });
+    }
+    this.report.counts.skipped++;
   }
 
   /**
