@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-#define BLIT_ABI_VERSION 2
+#define BLIT_ABI_VERSION 3
 
 /* Operation codes for blit_ring_submit. */
 enum blit_opcode {
@@ -25,19 +25,11 @@ enum blit_opcode {
 	BLIT_OP_STATX = 2,     /* fd=dirfd addr=path addr2=struct statx* len=mask op_flags=AT_* */
 	BLIT_OP_READ = 3,      /* fd addr=buf len offset */
 	BLIT_OP_WRITE = 4,     /* fd addr=buf len offset */
-	BLIT_OP_CLOSE = 5,     /* fd */
-	BLIT_OP_MKDIRAT = 6,   /* fd=dirfd addr=path mode */
-	BLIT_OP_RENAMEAT = 7,  /* fd=old dirfd addr=old path fd2=new dirfd addr2=new path op_flags */
-	BLIT_OP_UNLINKAT = 8,  /* fd=dirfd addr=path op_flags=AT_REMOVEDIR or 0 */
-	BLIT_OP_LINKAT = 9,    /* fd=old dirfd addr=old path fd2=new dirfd addr2=new path op_flags */
-	BLIT_OP_SYMLINKAT = 10,/* addr2=target fd=new dirfd addr=link path */
-	BLIT_OP_FSYNC = 11,    /* fd */
-	BLIT_OP_COUNT = 12
+	BLIT_OP_COUNT = 5
 };
 
 /* blit_op.flags */
-#define BLIT_OPF_LINK 0x01       /* the next op starts only if this one succeeds */
-#define BLIT_OPF_FIXED_FILE 0x02 /* fd is an index into the ring's registered files */
+#define BLIT_OPF_LINK 0x01 /* the next op starts only if this one succeeds */
 
 /* One prepared operation: 64 bytes. */
 struct blit_op {

@@ -217,15 +217,6 @@ BLIT_EXPORT int blit_ring_max_workers(uint64_t handle, uint32_t bounded, uint32_
 	return io_uring_register_iowq_max_workers(&r->ring, values);
 }
 
-/* Registers a sparse table of `count` fixed files, for BLIT_OPF_FIXED_FILE. */
-BLIT_EXPORT int blit_ring_register_files(uint64_t handle, uint32_t count)
-{
-	native_calls++;
-	struct blit_ring *r = (struct blit_ring *)(uintptr_t)handle;
-
-	return io_uring_register_files_sparse(&r->ring, count);
-}
-
 static int prep_op(struct io_uring_sqe *sqe, const struct blit_op *op)
 {
 	switch (op->opcode) {
@@ -245,36 +236,11 @@ static int prep_op(struct io_uring_sqe *sqe, const struct blit_op *op)
 	case BLIT_OP_WRITE:
 		io_uring_prep_write(sqe, op->fd, as_buf(op->addr), op->len, op->offset);
 		break;
-	case BLIT_OP_CLOSE:
-		io_uring_prep_close(sqe, op->fd);
-		break;
-	case BLIT_OP_MKDIRAT:
-		io_uring_prep_mkdirat(sqe, op->fd, as_path(op->addr), op->mode);
-		break;
-	case BLIT_OP_RENAMEAT:
-		io_uring_prep_renameat(sqe, op->fd, as_path(op->addr), op->fd2, as_path(op->addr2),
-				       op->op_flags);
-		break;
-	case BLIT_OP_UNLINKAT:
-		io_uring_prep_unlinkat(sqe, op->fd, as_path(op->addr), (int)op->op_flags);
-		break;
-	case BLIT_OP_LINKAT:
-		io_uring_prep_linkat(sqe, op->fd, as_path(op->addr), op->fd2, as_path(op->addr2),
-				     (int)op->op_flags);
-		break;
-	case BLIT_OP_SYMLINKAT:
-		io_uring_prep_symlinkat(sqe, as_path(op->addr2), op->fd, as_path(op->addr));
-		break;
-	case BLIT_OP_FSYNC:
-		io_uring_prep_fsync(sqe, op->fd, 0);
-		break;
 	default:
 		return -EINVAL;
 	}
 	if (op->flags & BLIT_OPF_LINK)
 		sqe->flags |= IOSQE_IO_LINK;
-	if (op->flags & BLIT_OPF_FIXED_FILE)
-		sqe->flags |= IOSQE_FIXED_FILE;
 	io_uring_sqe_set_data64(sqe, op->user_data);
 	return 0;
 }
@@ -366,13 +332,6 @@ BLIT_EXPORT int blit_ring_probe(uint8_t *out, uint32_t count)
 		[BLIT_OP_STATX] = IORING_OP_STATX,
 		[BLIT_OP_READ] = IORING_OP_READ,
 		[BLIT_OP_WRITE] = IORING_OP_WRITE,
-		[BLIT_OP_CLOSE] = IORING_OP_CLOSE,
-		[BLIT_OP_MKDIRAT] = IORING_OP_MKDIRAT,
-		[BLIT_OP_RENAMEAT] = IORING_OP_RENAMEAT,
-		[BLIT_OP_UNLINKAT] = IORING_OP_UNLINKAT,
-		[BLIT_OP_LINKAT] = IORING_OP_LINKAT,
-		[BLIT_OP_SYMLINKAT] = IORING_OP_SYMLINKAT,
-		[BLIT_OP_FSYNC] = IORING_OP_FSYNC,
 	};
 	struct io_uring ring;
 	struct io_uring_probe *probe;
@@ -458,12 +417,6 @@ BLIT_EXPORT int blit_ftruncate(int fd, int64_t len)
 {
 	native_calls++;
 	return (int)int_result(ftruncate(fd, len));
-}
-
-BLIT_EXPORT int blit_fsync(int fd)
-{
-	native_calls++;
-	return (int)int_result(fsync(fd));
 }
 
 /*
@@ -627,34 +580,16 @@ BLIT_EXPORT int64_t blit_flistxattr(int fd, char *buf, uint64_t len)
 	return ssize_result(flistxattr(fd, buf, len));
 }
 
-BLIT_EXPORT int64_t blit_llistxattr(const char *path, char *buf, uint64_t len)
-{
-	native_calls++;
-	return ssize_result(llistxattr(path, buf, len));
-}
-
 BLIT_EXPORT int64_t blit_fgetxattr(int fd, const char *name, void *buf, uint64_t len)
 {
 	native_calls++;
 	return ssize_result(fgetxattr(fd, name, buf, len));
 }
 
-BLIT_EXPORT int64_t blit_lgetxattr(const char *path, const char *name, void *buf, uint64_t len)
-{
-	native_calls++;
-	return ssize_result(lgetxattr(path, name, buf, len));
-}
-
 BLIT_EXPORT int blit_fsetxattr(int fd, const char *name, const void *value, uint64_t len, int flags)
 {
 	native_calls++;
 	return (int)int_result(fsetxattr(fd, name, value, len, flags));
-}
-
-BLIT_EXPORT int blit_lsetxattr(const char *path, const char *name, const void *value, uint64_t len, int flags)
-{
-	native_calls++;
-	return (int)int_result(lsetxattr(path, name, value, len, flags));
 }
 
 /*

@@ -2,7 +2,6 @@
 // and which copy method blit will use there.
 
 import { availableParallelism } from "node:os";
-import { defineCommand } from "citty";
 import { type CopyMethod, loadBackend, S_IFDIR, S_IFMT } from "../../ffi/index.ts";
 import { methodWithin } from "../engine/copy-data.ts";
 import { ExitCode } from "../exit-codes.ts";
@@ -11,15 +10,6 @@ import { quote } from "../quote.ts";
 import { pathSyntax, toBytes } from "../engine/paths.ts";
 import { VERSION } from "../version.ts";
 import { usageFailure } from "./copy.ts";
-
-const doctorArgs = {
-  path: { type: "positional", required: false, default: ".", description: "A directory on the filesystem to examine" },
-} as const;
-
-export const doctorCommand = defineCommand({
-  meta: { name: "doctor", description: "Show what this machine and a filesystem support" },
-  args: doctorArgs,
-});
 
 const METHOD_TEXT: Record<CopyMethod, string> = {
   clone: "data blocks are shared, nothing is copied",

@@ -13,7 +13,7 @@ describe("blit doctor", () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/^blit \S+ on linux-x64, \d+ CPUs\n/);
     expect(r.stdout).toContain("backend: linux (native shim over liburing)");
-    expect(r.stdout).toMatch(/io_uring: available; ops: nop openat statx read write close/);
+    expect(r.stdout).toMatch(/io_uring: available; ops: nop openat statx read write\n/);
     expect(r.stdout).toContain(`filesystem of '${dir}': ext2/ext3/ext4`);
     expect(r.stdout).toContain("reflink (FICLONE): no (Operation not supported)");
     expect(r.stdout).toContain("copy_file_range: yes");
