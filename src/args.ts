@@ -424,6 +424,7 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
     debug: Boolean(args.debug),
     label,
     contextArguments,
+    posixlyCorrect: process.env.POSIXLY_CORRECT !== undefined,
   };
   return { kind: "copy", options, operands };
 }

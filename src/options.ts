@@ -87,6 +87,8 @@ export interface CopyOptions {
   label: Label | undefined;
   /** How many --context=CTX were given: without SELinux, cp warns about each. */
   contextArguments: number;
+  /** POSIXLY_CORRECT is set: --inplace then writes through a dangling symlink DEST, as cp does. */
+  posixlyCorrect: boolean;
 }
 
 /** How much each worker keeps in flight. */
@@ -101,43 +103,14 @@ export interface Tuning {
 
 export const DEFAULT_TUNING: Tuning = { queueDepth: 128, maxInFlight: 128, bufferSize: 8 << 20 };
 
-/** What the workers need to know; fixed for a whole run. */
-export interface EngineOptions {
-  dereference: Dereference;
-  preserve: Preserve;
-  require: Preserve;
-  defaultModes: boolean;
-  noClobber: boolean;
-  /** -u, --update=WHEN: which existing non-directories are replaced. */
-  update: Update;
-  force: boolean;
-  reflink: Reflink;
-  sparse: Sparse;
-  inplace: boolean;
-  /** -l: each non-directory becomes a hard link to its source (followed when `follow`), nothing set on it. */
-  link: boolean;
-  /** -s: each non-directory becomes a symlink to its source's name as given (a relative one only in the current directory). */
-  symbolicLink: boolean;
-  /** --remove-destination: an existing file is replaced whatever it is (its mode is not kept), not written into. */
-  removeDestination: boolean;
-  /** -x: a directory on another file system than the one it is listed in is made, not entered. */
-  oneFileSystem: boolean;
-  /** --attributes-only: a file copy is made empty, or an existing file kept, and gets the attributes kept. */
-  attributesOnly: boolean;
+/**
+ * What the workers need to know, fixed for a whole run: the options as
+ * parsed, with what the run adds to them. Only these differ: noClobber also
+ * holds for --update=none; label is the bytes to set.
+ */
+export interface EngineOptions extends Omit<CopyOptions, "label" | "tuning">, Tuning {
   /** Without -r (or with --copy-contents) a fifo or a device is read like a file, as cp does; with -r it is made anew. */
   readSpecialFiles: boolean;
-  /** -i: each existing destination is replaced only when stdin answers yes (one copier at a time). */
-  interactive: boolean;
-  /** -b: an existing non-directory is renamed to its backup name (in its directory) just before the copy is renamed onto its name. */
-  backup: Backup;
-  backupSuffix: string;
-  verbose: boolean;
-  /** --keep-directory-symlink: a symlink where a directory's copy goes is followed to a directory inside the destination. */
-  keepDirectorySymlink: boolean;
-  /** POSIXLY_CORRECT is set: --inplace then writes through a dangling symlink DEST, as cp does. */
-  posixlyCorrect: boolean;
-  /** --debug: how each file's data was copied, after its -v line. */
-  debug: boolean;
   /** --context=CTX: the security.selinux value every entry made gets (its source's is not kept). */
   label: Uint8Array | undefined;
   /** Process umask, for modes of new files when modes are not preserved. */
@@ -146,7 +119,4 @@ export interface EngineOptions {
   runId: string;
   /** Workers besides each one: how many a large file's ranges are offered to. */
   helpers: number;
-  queueDepth: number;
-  maxInFlight: number;
-  bufferSize: number;
 }

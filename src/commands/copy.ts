@@ -57,36 +57,17 @@ function printStats(counts: Counts, backend: Backend, workers: number, filesByWo
 }
 
 function engineOptions(options: CopyOptions, workers: number, label: Uint8Array | undefined): EngineOptions {
+  const { label: _asParsed, tuning, ...rest } = options;
   return {
-    dereference: options.dereference,
-    preserve: options.preserve,
-    require: options.require,
-    defaultModes: options.defaultModes,
+    ...rest,
+    ...tuning,
     // --update=none keeps every existing file, as -n does (but, as cp 9.5, never fails for it).
     noClobber: options.noClobber || options.update === "none",
-    update: options.update,
-    force: options.force,
-    reflink: options.reflink,
-    sparse: options.sparse,
-    inplace: options.inplace,
-    link: options.link,
-    symbolicLink: options.symbolicLink,
-    removeDestination: options.removeDestination,
-    oneFileSystem: options.oneFileSystem,
-    attributesOnly: options.attributesOnly,
     readSpecialFiles: !options.recursive || options.copyContents,
-    interactive: options.interactive,
-    backup: options.backup,
-    backupSuffix: options.backupSuffix,
-    verbose: options.verbose,
-    keepDirectorySymlink: options.keepDirectorySymlink,
-    posixlyCorrect: process.env.POSIXLY_CORRECT !== undefined,
-    debug: options.debug,
     label,
     umask: process.umask(),
     runId: Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, "0")).join(""),
     helpers: workers - 1,
-    ...options.tuning,
   };
 }
 
