@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 
 # Build: gcc, liburing-dev (static liburing.a). Tests: xfsprogs (reflink
 # loop mounts), rsync (reference tool), acl and attr (getfacl, getfattr),
-# shellcheck (install.sh, the Action's script, the release workflow's steps).
-packages="gcc libc6-dev liburing-dev xfsprogs rsync acl attr e2fsprogs shellcheck"
+# shellcheck (install.sh, the Action's script, the release workflow's steps),
+# zsh and fish (the completion scripts, loaded into their shells).
+packages="gcc libc6-dev liburing-dev xfsprogs rsync acl attr e2fsprogs shellcheck zsh fish"
 # Release build: the linux-arm64 shim (cross gcc, arm64 liburing.a), the
 # linux-x64-musl shim (musl-gcc), zip.
 packages="$packages gcc-aarch64-linux-gnu libc6-dev-arm64-cross liburing-dev:arm64 musl-tools zip unzip binutils file"

@@ -20,6 +20,10 @@ async function main(given: string[]): Promise<number> {
     process.stdout.write(`${VERSION_LINE}\n`);
     return 0;
   }
+  if (argv[0] === "completions") {
+    const { runCompletions } = await import("./commands/completions.ts");
+    return runCompletions(argv.slice(1));
+  }
   if (argv[0] === "doctor") {
     const { runDoctor } = await import("./commands/doctor.ts");
     return runDoctor(argv.slice(1));

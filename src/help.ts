@@ -10,7 +10,8 @@ Usage:
   blit [OPTIONS] SOURCE DEST           copy SOURCE to DEST
   blit [OPTIONS] SOURCE... DIRECTORY   copy each SOURCE into DIRECTORY
   blit [OPTIONS] -t DIRECTORY SOURCE...
-  blit doctor [PATH]                   what this machine and PATH's filesystem support`;
+  blit doctor [PATH]                   what this machine and PATH's filesystem support
+  blit completions bash|zsh|fish|powershell   a completion script for the shell`;
 
 const FOOTER = `Examples:
   blit -a build/ /srv/www/build        copy a tree with modes, times and symlinks

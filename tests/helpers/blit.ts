@@ -19,12 +19,15 @@ export interface RunOptions {
   cwd?: string;
   env?: Record<string, string | undefined>;
   timeout?: number;
+  /** Given on standard input (else none). */
+  stdin?: string;
 }
 
 export function run(cmd: string[], options: RunOptions = {}): Result {
   const proc = Bun.spawnSync(cmd, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
+    stdin: options.stdin === undefined ? undefined : Buffer.from(options.stdin),
     stdout: "pipe",
     stderr: "pipe",
     timeout: options.timeout ?? 120_000,
