@@ -24,6 +24,7 @@ import type { ChildWork, DirFinish, DirWork, FilesWork, JobWork } from "./messag
 import { type CopyOutcome, type CopyRequest, DataCopier } from "./copy-data.ts";
 import { MetadataWriter, type Xattrs } from "./metadata.ts";
 import { ask } from "../ask.ts";
+import { backupName } from "./backup-name.ts";
 import { joinPath } from "./paths.ts";
 import { Reporter } from "./report.ts";
 import type { SharedCopy } from "./shared-ranges.ts";
@@ -120,20 +121,6 @@ function modeString(mode: number): string {
   return bit(0o400, "r") + bit(0o200, "w") + special(0o100, 0o4000, "s", "S") +
     bit(0o40, "r") + bit(0o20, "w") + special(0o10, 0o2000, "s", "S") +
     bit(0o4, "r") + bit(0o2, "w") + special(0o1, 0o1000, "t", "T");
-}
-
-/** N of a numbered backup's name, PREFIX then N (no leading 0) then "~"; 0 for any other name. */
-function backupNumber(name: Uint8Array, prefix: Uint8Array): number {
-  if (name.length < prefix.length + 2 || name[name.length - 1] !== 0x7e) return 0;
-  for (let i = 0; i < prefix.length; i++) if (name[i] !== prefix[i]) return 0;
-  if (name[prefix.length] === 0x30) return 0;
-  let n = 0;
-  for (let i = prefix.length; i < name.length - 1; i++) {
-    const digit = name[i]! - 0x30;
-    if (digit < 0 || digit > 9) return 0;
-    n = n * 10 + digit;
-  }
-  return n;
 }
 
 export class Copier {
@@ -1284,43 +1271,11 @@ export class Copier {
     return typeof st !== "number" && st.dev === e.stat.dev && st.ino === e.stat.ino;
   }
 
-  /**
-   * The name e's destination is kept under (gnulib's backup_file_rename):
-   * NAME.~N~ one above the highest there (numbered, or existing where one
-   * is), else NAME plus the suffix. The directory is listed through a
-   * descriptor of its own, so that no other listing of it is disturbed.
-   */
-  private backupName(e: Entry): Name | number {
-    const b = this.b;
-    const o = this.o;
-    if (o.backup === "numbered" || o.backup === "existing") {
-      const fd = b.openDir(e.dstDir, DOT, false);
-      if (fd < 0) return fd;
-      const prefix = concat(e.dstName, ENCODER.encode(".~"));
-      let highest = 0;
-      try {
-        for (;;) {
-          const entries = b.readDir(fd);
-          if (typeof entries === "number") return entries;
-          if (entries.length === 0) break;
-          for (const { name } of entries) {
-            const n = backupNumber(name, prefix);
-            if (n > highest) highest = n;
-          }
-        }
-      } finally {
-        b.close(fd);
-      }
-      if (o.backup === "numbered" || highest > 0) return concat(prefix, ENCODER.encode(`${highest + 1}~`));
-    }
-    return concat(e.dstName, ENCODER.encode(o.backupSuffix));
-  }
-
   /** -b: renames what is under e's name to its backup name (replacing an older backup); false when reported. */
   private backUp(e: Entry): boolean {
     const b = this.b;
     e.backs = false;
-    const name = this.backupName(e);
+    const name = backupName(b, e.dstDir, e.dstName, this.o.backup, this.o.backupSuffix);
     const renamed = typeof name === "number" ? name : b.rename(e.dstDir, e.dstName, e.dstDir, name, true);
     // Gone meanwhile: nothing to keep.
     if (renamed === -b.errno.ENOENT) return true;
