@@ -25,6 +25,7 @@ import { type CopyOutcome, type CopyRequest, DataCopier } from "./copy-data.ts";
 import { MetadataWriter, type Xattrs } from "./metadata.ts";
 import { ask } from "../ask.ts";
 import { backupName } from "./backup-name.ts";
+import { destEntryFirst, sameFile, type SameFileVerdict } from "./same-file.ts";
 import { joinPath } from "./paths.ts";
 import { Reporter } from "./report.ts";
 import type { SharedCopy } from "./shared-ranges.ts";
@@ -737,16 +738,14 @@ export class Copier {
           this.report.counts.skipped++;
           return;
         }
-        const sameInode = st.dev === e.stat.dev && st.ino === e.stat.ino;
-        // Two names of one symlink, or -l onto a link of the source: the copy
-        // would be what is there already (cp's same_file_ok).
-        if (sameInode && (typeOf(e.stat.mode) === S_IFLNK || this.o.link)) return;
-        // --remove-destination removes a symlink or another name of the source.
-        const removable = this.o.removeDestination && (typeOf(st.mode) === S_IFLNK || st.nlink > 1);
-        if (sameInode && !removable) {
+        // cp's same-file rule: refused, nothing to do (the link there
+        // already, two names of one symlink), or on (a backup keeps it).
+        const same = this.sameFile(e, st);
+        if (same === "same") {
           this.report.fail(`${quote(e.srcPath)} and ${quote(e.dstPath)} are the same file`);
           return;
         }
+        if (same === "done") return;
         if (keep) {
           this.keptByUpdate(e, waitingLinks);
           return;
@@ -829,6 +828,57 @@ export class Copier {
       return;
     }
     this.copyByType(e, existing);
+  }
+
+  /**
+   * cp's same-file rule (same-file.ts) for e and `there`, what its
+   * destination's own entry is: SOURCE as it was listed (followed when e
+   * follows it), DEST as cp looks at it first.
+   */
+  private sameFile(e: Entry, there: Stat): SameFileVerdict {
+    const b = this.b;
+    const o = this.o;
+    const type = typeOf(e.stat.mode);
+    const rules = {
+      neverFollow: o.dereference === "never",
+      link: o.link,
+      symbolicLink: o.symbolicLink,
+      backup: o.backup !== "none",
+      removeDestination: o.removeDestination,
+    };
+    const look = (dir: number, name: Name, follow: boolean) => {
+      const st = b.stat(dir, name, follow);
+      return typeof st === "number" ? undefined : st;
+    };
+    const readAsFile = type === S_IFREG || (o.readSpecialFiles && type !== S_IFLNK && type !== S_IFDIR);
+    let dst: Stat | undefined = there;
+    if (!destEntryFirst(rules, readAsFile) && typeOf(there.mode) === S_IFLNK) dst = look(e.dstDir, e.dstName, true);
+    // A DEST that dangles is no file of SOURCE's.
+    if (dst === undefined) return "copy";
+    return sameFile({
+      src: e.stat,
+      dst,
+      srcEntry: () => (e.follow ? look(e.srcDir, e.srcName, false) : e.stat),
+      dstEntry: () => there,
+      srcFollowed: () => (e.follow ? e.stat : look(e.srcDir, e.srcName, true)),
+      dstFollowed: () => look(e.dstDir, e.dstName, true),
+      sameName: () => this.sameName(e),
+    }, rules);
+  }
+
+  /** SOURCE and DEST are one directory entry (only operands can be): the same name in the same directory. */
+  private sameName(e: Entry): boolean {
+    if (!e.operand) return false;
+    const src = e.srcPath;
+    let end = src.length;
+    while (end > 1 && src[end - 1] === SLASH) end--;
+    const slash = src.lastIndexOf(SLASH, end - 1);
+    const base = src.subarray(slash + 1, end);
+    if (base.length !== e.dstName.length || !base.every((byte, i) => byte === e.dstName[i])) return false;
+    const dirName = slash < 0 ? DOT : slash === 0 ? src.subarray(0, 1) : src.subarray(0, slash);
+    const srcDir = this.b.stat(e.srcDir, dirName, true);
+    const dstDir = this.b.fstat(e.dstDir);
+    return typeof srcDir !== "number" && typeof dstDir !== "number" && srcDir.dev === dstDir.dev && srcDir.ino === dstDir.ino;
   }
 
   /**
