@@ -772,9 +772,14 @@ export class Copier {
           this.report.fail(`cannot create ${what} ${quote(e.dstPath)}: ${this.why(b.errno.EEXIST)}`);
           return;
         }
+        // -l, -s: cp 9.1 removes what is there first, as it would before a
+        // copy, when symlinks are not followed and SOURCE is no regular file
+        // (`cp -dl sl1 sl2`), or when hard links are kept and DEST has other names.
+        const linkRemoves = (this.o.link || this.o.symbolicLink) && !e.backs && !this.o.attributesOnly &&
+          ((this.o.dereference === "never" && type !== S_IFREG) || (this.o.preserve.links && st.nlink > 1));
         // -l: cp links only where nothing is, unless told to remove what is there
         // (-l -i: a yes says so too; -s -i: not, as cp 9.1).
-        const replaces = this.o.force || this.o.removeDestination || e.backs || (this.o.link && this.o.interactive);
+        const replaces = this.o.force || this.o.removeDestination || e.backs || linkRemoves || (this.o.link && this.o.interactive);
         if ((this.o.link || this.o.symbolicLink) && !replaces) {
           this.linkFailed(e, this.o.link ? "hard link" : "symbolic link", -b.errno.EEXIST);
           return;
@@ -782,7 +787,7 @@ export class Copier {
         // As cp: a fifo or device read like a file where symlinks are not followed (-r, -P)
         // replaces the file there as --remove-destination would, keeping nothing of it.
         const unlinks = this.o.removeDestination || (this.o.dereference === "never" && this.o.readSpecialFiles && type !== S_IFREG && type !== S_IFLNK);
-        e.removes = unlinks && !e.backs;
+        e.removes = (unlinks || linkRemoves) && !e.backs;
         if (typeOf(st.mode) === S_IFLNK && this.o.inplace && !unlinks && !e.backs && (type === S_IFREG || this.o.readSpecialFiles)) {
           const through = this.linkInTheWay(e);
           if (through === false) return;
