@@ -9,6 +9,7 @@ import { ask } from "./ask.ts";
 // a name that is not UTF-8 (see fromBytes) with U+FFFD.
 import { fromBytes, pathSyntax, type PathSyntax, toBytes } from "./engine/paths.ts";
 import { quote } from "./quote.ts";
+import { backupName } from "./engine/backup-name.ts";
 import { destEntryFirst, sameFile, type SameFileRules, type SameFileVerdict } from "./engine/same-file.ts";
 import type { CopyOptions } from "./options.ts";
 
@@ -26,6 +27,8 @@ export interface CopyJob {
   stream?: boolean;
   /** DEST is a device or a fifo, written into as cp does; its writes may wait, so never on the main thread. */
   into?: boolean;
+  /** DEST is the backup name `-bfl f f` (or `-bfs f f`) links f under: it is replaced, not backed up itself. */
+  noBackup?: boolean;
 }
 
 /** One directory --parents makes if it is missing: SOURCE's directory `src`, made as `dst`. */
@@ -139,15 +142,15 @@ function sameFileVerdict(job: CopyJob, options: CopyOptions, srcStat: Stat, dst:
     srcFollowed: () => look(job.src, true),
     dstFollowed: () => look(job.dst, true),
     sameName: () => sameEntry(job.src, job.dst),
-  }, sameFileRules(options));
+  }, sameFileRules(job, options));
 }
 
-function sameFileRules(options: CopyOptions): SameFileRules {
+function sameFileRules(job: CopyJob, options: CopyOptions): SameFileRules {
   return {
     neverFollow: options.dereference === "never",
     link: options.link,
     symbolicLink: options.symbolicLink,
-    backup: options.backup !== "none",
+    backup: options.backup !== "none" && job.noBackup !== true,
     removeDestination: options.removeDestination,
   };
 }
@@ -195,7 +198,7 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   }
   const dstStat = statOrCode(job.dst, true);
   // cp looks at DEST's own entry first when it replaces it rather than writing through it.
-  const rules = sameFileRules(options);
+  const rules = sameFileRules(job, options);
   const entryFirst = destEntryFirst(rules, isFile(srcStat) || job.stream === true);
   const cpDst = entryFirst ? statOrCode(job.dst, false) : dstStat;
   const same = typeof cpDst === "number" ? "copy" : sameFileVerdict(job, options, srcStat, cpDst);
@@ -310,6 +313,30 @@ function planParents(src: string, target: string, followSrc: boolean, options: C
   parents.job = job;
 }
 
+/**
+ * `-bf f f`, `-bfl f f`, `-bfs f f`: SOURCE DEST spelled alike, naming a
+ * regular file (DEST followed), with -f and a backup asked for. cp then
+ * copies or links f under its backup name (that name replaced, not backed
+ * up itself), f left as it is. The name, a negated errno when the directory
+ * cannot be listed, or undefined for any other command.
+ */
+function copiedUnderBackupName(src: string, target: string, options: CopyOptions): string | number | undefined {
+  if (!options.force || options.backup === "none" || src !== target) return undefined;
+  const st = statOrCode(target, true);
+  if (typeof st === "number" || !isFile(st)) return undefined;
+  const { dir, base } = via.paths.split(target);
+  const fd = via.b.openDir(via.b.cwd, toBytes(dir), true);
+  if (fd < 0) return fd;
+  try {
+    const name = backupName(via.b, fd, toBytes(base), options.backup, options.backupSuffix);
+    if (typeof name === "number") return name;
+    // The directory as spelled in TARGET (a regular file: no trailing slash), then the backup name.
+    return `${target.slice(0, target.length - base.length)}${fromBytes(name)}`;
+  } finally {
+    via.b.close(fd);
+  }
+}
+
 /** What names one directory entry whatever its spelling (cp's same_name): its file and its last name. */
 function sourceKey(src: string, follow: boolean): string {
   const st = statOrCode(src, follow);
@@ -388,7 +415,20 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
     // A source named "a/.." goes into the target itself ("D/.", as cp
     // names it), never into "D/..", which is outside the target.
     const base = sourceBaseName(src);
-    const dst = intoDirectory ? `${via.paths.trimTrailing(target)}${via.paths.separator}${base === ".." ? "." : base}` : target;
+    let dst = intoDirectory ? `${via.paths.trimTrailing(target)}${via.paths.separator}${base === ".." ? "." : base}` : target;
+    const underBackupName = intoDirectory ? undefined : copiedUnderBackupName(src, target, options);
+    if (underBackupName !== undefined) {
+      // blit refuses the copy (README: on purpose); -l and -s link as cp does.
+      if (!options.link && !options.symbolicLink) {
+        plan.errors.push(`${quote(src)} and ${quote(target)} are the same file`);
+        continue;
+      }
+      if (typeof underBackupName === "number") {
+        plan.errors.push(`cannot backup ${quote(target)}: ${reason(underBackupName)}`);
+        continue;
+      }
+      dst = underBackupName;
+    }
     const earlier = createdBy.get(dst);
     if (earlier !== undefined) {
       // A symlink this run just made there would be written through (cp's words for it).
@@ -399,7 +439,7 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
         : `will not overwrite just-created ${quote(dst)} with ${quote(src)}`);
       continue;
     }
-    const job: CopyJob = { src, dst, followSrc, isDirectory: false, size: 0 };
+    const job: CopyJob = { src, dst, followSrc, isDirectory: false, size: 0, ...(underBackupName !== undefined && { noBackup: true }) };
     if (!checkJob(job, options, plan)) continue;
     createdBy.set(dst, src);
     plan.jobs.push(job);

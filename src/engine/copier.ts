@@ -63,6 +63,8 @@ interface Entry extends Place {
   backupPath?: Uint8Array;
   /** Named on the command line as DEST (or DEST/SOURCE), not found inside a tree. */
   operand?: boolean;
+  /** `-bfl f f`, `-bfs f f`: DEST is f's backup name, replaced without a backup of its own. */
+  noBackup?: boolean;
   /** --inplace: DEST is a symlink, written through as cp does (to its file, or POSIXLY_CORRECT's new one). */
   throughLink?: boolean;
   /** --inplace: what is under the name goes before the file is made (a symlink inside the tree, a loop, a file -f may not write). */
@@ -237,6 +239,7 @@ export class Copier {
       dstFresh: false,
       ...this.dstFacts(dstParentFd),
       operand: true,
+      ...(job.noBackup === true && { noBackup: true }),
     };
     if (job.into) {
       this.copyInto(entry, paths.dst);
@@ -754,7 +757,7 @@ export class Copier {
           this.report.counts.skipped++;
           return;
         }
-        if (this.o.backup !== "none") {
+        if (this.o.backup !== "none" && !e.noBackup) {
           // As cp: SOURCE is DEST's simple backup by name and inode, which the backup would replace.
           if (this.destroysSource(e)) {
             this.report.fail(`backing up ${quote(e.dstPath)} might destroy source;  ${quote(e.srcPath)} not copied`);
@@ -848,7 +851,7 @@ export class Copier {
       neverFollow: o.dereference === "never",
       link: o.link,
       symbolicLink: o.symbolicLink,
-      backup: o.backup !== "none",
+      backup: o.backup !== "none" && !e.noBackup,
       removeDestination: o.removeDestination,
     };
     const look = (dir: number, name: Name, follow: boolean) => {
