@@ -9,6 +9,8 @@ import { ask } from "./ask.ts";
 // a name that is not UTF-8 (see fromBytes) with U+FFFD.
 import { fromBytes, pathSyntax, type PathSyntax, toBytes } from "./engine/paths.ts";
 import { quote } from "./quote.ts";
+import { backupName } from "./engine/backup-name.ts";
+import { destEntryFirst, sameFile, type SameFileRules, type SameFileVerdict } from "./engine/same-file.ts";
 import type { CopyOptions } from "./options.ts";
 
 export interface CopyJob {
@@ -25,6 +27,8 @@ export interface CopyJob {
   stream?: boolean;
   /** DEST is a device or a fifo, written into as cp does; its writes may wait, so never on the main thread. */
   into?: boolean;
+  /** DEST is the backup name `-bfl f f` (or `-bfs f f`) links f under: it is replaced, not backed up itself. */
+  noBackup?: boolean;
 }
 
 /** One directory --parents makes if it is missing: SOURCE's directory `src`, made as `dst`. */
@@ -124,41 +128,31 @@ function sameEntry(a: string, b: string): boolean {
   return typeof dirA !== "number" && typeof dirB !== "number" && sameInode(dirA, dirB);
 }
 
-/**
- * cp's same-file rule when SOURCE itself is not followed (-P, -d, -r), as
- * coreutils' same_file_ok has it: a symlink and the file it names are the
- * same file, and so is one entry twice; two symlinks to one file are not (the
- * link is copied), and two names of one symlink inode leave nothing to do.
- * A file is written through a symlink DEST, so DEST is followed unless
- * SOURCE is a symlink too.
- */
-function sameUnfollowed(job: CopyJob, srcStat: Stat): "same" | "nothing" | "different" {
-  const srcIsLink = isLink(srcStat);
-  const dstEntry = statOrCode(job.dst, !srcIsLink);
-  if (typeof dstEntry === "number") return "different";
-  if (srcIsLink && isLink(dstEntry)) {
-    if (sameEntry(job.src, job.dst)) return "same";
-    return sameInode(srcStat, dstEntry) ? "nothing" : "different";
-  }
-  const srcTarget = srcIsLink ? statOrCode(job.src, true) : srcStat;
-  if (typeof srcTarget === "number") return "different";
-  return sameInode(srcTarget, dstEntry) ? "same" : "different";
+/** cp's same-file rule (src/engine/same-file.ts) for an operand and the DEST that exists, both looked at by name. */
+function sameFileVerdict(job: CopyJob, options: CopyOptions, srcStat: Stat, dst: Stat): SameFileVerdict {
+  const look = (path: string, follow: boolean) => {
+    const st = statOrCode(path, follow);
+    return typeof st === "number" ? undefined : st;
+  };
+  return sameFile({
+    src: srcStat,
+    dst,
+    srcEntry: () => look(job.src, false),
+    dstEntry: () => look(job.dst, false),
+    srcFollowed: () => look(job.src, true),
+    dstFollowed: () => look(job.dst, true),
+    sameName: () => sameEntry(job.src, job.dst),
+  }, sameFileRules(job, options));
 }
 
-/**
- * With --remove-destination or -s, cp's same_file_ok lets DEST go when it is
- * a symlink, and with --remove-destination (`otherNames`) also when it is
- * another name of SOURCE's inode: it is removed, not written through, so
- * SOURCE survives.
- */
-function removable(job: CopyJob, srcStat: Stat, otherNames: boolean): boolean {
-  const dstLink = statOrCode(job.dst, false);
-  if (typeof dstLink === "number") return false;
-  // Two symlinks, not followed: same_file_ok's rules for them come first.
-  if (!job.followSrc && isLink(srcStat) && isLink(dstLink)) return false;
-  if (isLink(dstLink)) return true;
-  const srcLink = statOrCode(job.src, false);
-  return otherNames && typeof srcLink !== "number" && sameInode(srcLink, dstLink) && dstLink.nlink > 1 && !sameEntry(job.src, job.dst);
+function sameFileRules(job: CopyJob, options: CopyOptions): SameFileRules {
+  return {
+    neverFollow: options.dereference === "never",
+    link: options.link,
+    symbolicLink: options.symbolicLink,
+    backup: options.backup !== "none" && job.noBackup !== true,
+    removeDestination: options.removeDestination,
+  };
 }
 
 /**
@@ -203,6 +197,17 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
     return false;
   }
   const dstStat = statOrCode(job.dst, true);
+  // cp looks at DEST's own entry first when it replaces it rather than writing through it.
+  const rules = sameFileRules(job, options);
+  const entryFirst = destEntryFirst(rules, isFile(srcStat) || job.stream === true);
+  const cpDst = entryFirst ? statOrCode(job.dst, false) : dstStat;
+  const same = typeof cpDst === "number" ? "copy" : sameFileVerdict(job, options, srcStat, cpDst);
+  if (same === "same") {
+    plan.errors.push(`${quote(job.src)} and ${quote(job.dst)} are the same file`);
+    return false;
+  }
+  // A hard link that is there already, two names of one symlink: nothing to do.
+  if (same === "done") return false;
   if (typeof dstStat === "number") {
     const E = via.b.errno;
     if (-dstStat === E.ENOENT && !srcIsDir && via.paths.endsWithSeparator(job.dst)) {
@@ -220,16 +225,6 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
     }
     return true;
   }
-  // -l: a DEST that is SOURCE's inode already is left as it is (by the workers), as cp does.
-  const same = options.link || ((options.removeDestination || options.symbolicLink) && removable(job, srcStat, options.removeDestination))
-    ? "different"
-    : job.followSrc ? (sameInode(srcStat, dstStat) ? "same" : "different") : sameUnfollowed(job, srcStat);
-  if (same === "same") {
-    plan.errors.push(`${quote(job.src)} and ${quote(job.dst)} are the same file`);
-    return false;
-  }
-  // Two names of one symlink: the copy would be what is there already.
-  if (same === "nothing") return false;
   // -u, --update=none: an existing DEST that is kept is not looked at further (cp checks this before a directory in the way).
   if (!srcIsDir && keptByUpdate(job, options, srcStat, dstStat)) return false;
   // `blit log /dev/stdout`, `blit f /dev/null`: cp writes into a device or a
@@ -318,6 +313,30 @@ function planParents(src: string, target: string, followSrc: boolean, options: C
   parents.job = job;
 }
 
+/**
+ * `-bf f f`, `-bfl f f`, `-bfs f f`: SOURCE DEST spelled alike, naming a
+ * regular file (DEST followed), with -f and a backup asked for. cp then
+ * copies or links f under its backup name (that name replaced, not backed
+ * up itself), f left as it is. The name, a negated errno when the directory
+ * cannot be listed, or undefined for any other command.
+ */
+function copiedUnderBackupName(src: string, target: string, options: CopyOptions): string | number | undefined {
+  if (!options.force || options.backup === "none" || src !== target) return undefined;
+  const st = statOrCode(target, true);
+  if (typeof st === "number" || !isFile(st)) return undefined;
+  const { dir, base } = via.paths.split(target);
+  const fd = via.b.openDir(via.b.cwd, toBytes(dir), true);
+  if (fd < 0) return fd;
+  try {
+    const name = backupName(via.b, fd, toBytes(base), options.backup, options.backupSuffix);
+    if (typeof name === "number") return name;
+    // The directory as spelled in TARGET (a regular file: no trailing slash), then the backup name.
+    return `${target.slice(0, target.length - base.length)}${fromBytes(name)}`;
+  } finally {
+    via.b.close(fd);
+  }
+}
+
 /** What names one directory entry whatever its spelling (cp's same_name): its file and its last name. */
 function sourceKey(src: string, follow: boolean): string {
   const st = statOrCode(src, follow);
@@ -396,7 +415,20 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
     // A source named "a/.." goes into the target itself ("D/.", as cp
     // names it), never into "D/..", which is outside the target.
     const base = sourceBaseName(src);
-    const dst = intoDirectory ? `${via.paths.trimTrailing(target)}${via.paths.separator}${base === ".." ? "." : base}` : target;
+    let dst = intoDirectory ? `${via.paths.trimTrailing(target)}${via.paths.separator}${base === ".." ? "." : base}` : target;
+    const underBackupName = intoDirectory ? undefined : copiedUnderBackupName(src, target, options);
+    if (underBackupName !== undefined) {
+      // blit refuses the copy (README: on purpose); -l and -s link as cp does.
+      if (!options.link && !options.symbolicLink) {
+        plan.errors.push(`${quote(src)} and ${quote(target)} are the same file`);
+        continue;
+      }
+      if (typeof underBackupName === "number") {
+        plan.errors.push(`cannot backup ${quote(target)}: ${reason(underBackupName)}`);
+        continue;
+      }
+      dst = underBackupName;
+    }
     const earlier = createdBy.get(dst);
     if (earlier !== undefined) {
       // A symlink this run just made there would be written through (cp's words for it).
@@ -407,7 +439,7 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
         : `will not overwrite just-created ${quote(dst)} with ${quote(src)}`);
       continue;
     }
-    const job: CopyJob = { src, dst, followSrc, isDirectory: false, size: 0 };
+    const job: CopyJob = { src, dst, followSrc, isDirectory: false, size: 0, ...(underBackupName !== undefined && { noBackup: true }) };
     if (!checkJob(job, options, plan)) continue;
     createdBy.set(dst, src);
     plan.jobs.push(job);

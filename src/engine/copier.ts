@@ -24,6 +24,8 @@ import type { ChildWork, DirFinish, DirWork, FilesWork, JobWork } from "./messag
 import { type CopyOutcome, type CopyRequest, DataCopier } from "./copy-data.ts";
 import { MetadataWriter, type Xattrs } from "./metadata.ts";
 import { ask } from "../ask.ts";
+import { backupName } from "./backup-name.ts";
+import { destEntryFirst, sameFile, type SameFileVerdict } from "./same-file.ts";
 import { joinPath } from "./paths.ts";
 import { Reporter } from "./report.ts";
 import type { SharedCopy } from "./shared-ranges.ts";
@@ -61,6 +63,8 @@ interface Entry extends Place {
   backupPath?: Uint8Array;
   /** Named on the command line as DEST (or DEST/SOURCE), not found inside a tree. */
   operand?: boolean;
+  /** `-bfl f f`, `-bfs f f`: DEST is f's backup name, replaced without a backup of its own. */
+  noBackup?: boolean;
   /** --inplace: DEST is a symlink, written through as cp does (to its file, or POSIXLY_CORRECT's new one). */
   throughLink?: boolean;
   /** --inplace: what is under the name goes before the file is made (a symlink inside the tree, a loop, a file -f may not write). */
@@ -120,20 +124,6 @@ function modeString(mode: number): string {
   return bit(0o400, "r") + bit(0o200, "w") + special(0o100, 0o4000, "s", "S") +
     bit(0o40, "r") + bit(0o20, "w") + special(0o10, 0o2000, "s", "S") +
     bit(0o4, "r") + bit(0o2, "w") + special(0o1, 0o1000, "t", "T");
-}
-
-/** N of a numbered backup's name, PREFIX then N (no leading 0) then "~"; 0 for any other name. */
-function backupNumber(name: Uint8Array, prefix: Uint8Array): number {
-  if (name.length < prefix.length + 2 || name[name.length - 1] !== 0x7e) return 0;
-  for (let i = 0; i < prefix.length; i++) if (name[i] !== prefix[i]) return 0;
-  if (name[prefix.length] === 0x30) return 0;
-  let n = 0;
-  for (let i = prefix.length; i < name.length - 1; i++) {
-    const digit = name[i]! - 0x30;
-    if (digit < 0 || digit > 9) return 0;
-    n = n * 10 + digit;
-  }
-  return n;
 }
 
 export class Copier {
@@ -249,6 +239,7 @@ export class Copier {
       dstFresh: false,
       ...this.dstFacts(dstParentFd),
       operand: true,
+      ...(job.noBackup === true && { noBackup: true }),
     };
     if (job.into) {
       this.copyInto(entry, paths.dst);
@@ -750,16 +741,14 @@ export class Copier {
           this.report.counts.skipped++;
           return;
         }
-        const sameInode = st.dev === e.stat.dev && st.ino === e.stat.ino;
-        // Two names of one symlink, or -l onto a link of the source: the copy
-        // would be what is there already (cp's same_file_ok).
-        if (sameInode && (typeOf(e.stat.mode) === S_IFLNK || this.o.link)) return;
-        // --remove-destination removes a symlink or another name of the source.
-        const removable = this.o.removeDestination && (typeOf(st.mode) === S_IFLNK || st.nlink > 1);
-        if (sameInode && !removable) {
+        // cp's same-file rule: refused, nothing to do (the link there
+        // already, two names of one symlink), or on (a backup keeps it).
+        const same = this.sameFile(e, st);
+        if (same === "same") {
           this.report.fail(`${quote(e.srcPath)} and ${quote(e.dstPath)} are the same file`);
           return;
         }
+        if (same === "done") return;
         if (keep) {
           this.keptByUpdate(e, waitingLinks);
           return;
@@ -768,7 +757,7 @@ export class Copier {
           this.report.counts.skipped++;
           return;
         }
-        if (this.o.backup !== "none") {
+        if (this.o.backup !== "none" && !e.noBackup) {
           // As cp: SOURCE is DEST's simple backup by name and inode, which the backup would replace.
           if (this.destroysSource(e)) {
             this.report.fail(`backing up ${quote(e.dstPath)} might destroy source;  ${quote(e.srcPath)} not copied`);
@@ -786,9 +775,14 @@ export class Copier {
           this.report.fail(`cannot create ${what} ${quote(e.dstPath)}: ${this.why(b.errno.EEXIST)}`);
           return;
         }
+        // -l, -s: cp 9.1 removes what is there first, as it would before a
+        // copy, when symlinks are not followed and SOURCE is no regular file
+        // (`cp -dl sl1 sl2`), or when hard links are kept and DEST has other names.
+        const linkRemoves = (this.o.link || this.o.symbolicLink) && !e.backs && !this.o.attributesOnly &&
+          ((this.o.dereference === "never" && type !== S_IFREG) || (this.o.preserve.links && st.nlink > 1));
         // -l: cp links only where nothing is, unless told to remove what is there
         // (-l -i: a yes says so too; -s -i: not, as cp 9.1).
-        const replaces = this.o.force || this.o.removeDestination || e.backs || (this.o.link && this.o.interactive);
+        const replaces = this.o.force || this.o.removeDestination || e.backs || linkRemoves || (this.o.link && this.o.interactive);
         if ((this.o.link || this.o.symbolicLink) && !replaces) {
           this.linkFailed(e, this.o.link ? "hard link" : "symbolic link", -b.errno.EEXIST);
           return;
@@ -796,7 +790,7 @@ export class Copier {
         // As cp: a fifo or device read like a file where symlinks are not followed (-r, -P)
         // replaces the file there as --remove-destination would, keeping nothing of it.
         const unlinks = this.o.removeDestination || (this.o.dereference === "never" && this.o.readSpecialFiles && type !== S_IFREG && type !== S_IFLNK);
-        e.removes = unlinks && !e.backs;
+        e.removes = (unlinks || linkRemoves) && !e.backs;
         if (typeOf(st.mode) === S_IFLNK && this.o.inplace && !unlinks && !e.backs && (type === S_IFREG || this.o.readSpecialFiles)) {
           const through = this.linkInTheWay(e);
           if (through === false) return;
@@ -842,6 +836,57 @@ export class Copier {
       return;
     }
     this.copyByType(e, existing);
+  }
+
+  /**
+   * cp's same-file rule (same-file.ts) for e and `there`, what its
+   * destination's own entry is: SOURCE as it was listed (followed when e
+   * follows it), DEST as cp looks at it first.
+   */
+  private sameFile(e: Entry, there: Stat): SameFileVerdict {
+    const b = this.b;
+    const o = this.o;
+    const type = typeOf(e.stat.mode);
+    const rules = {
+      neverFollow: o.dereference === "never",
+      link: o.link,
+      symbolicLink: o.symbolicLink,
+      backup: o.backup !== "none" && !e.noBackup,
+      removeDestination: o.removeDestination,
+    };
+    const look = (dir: number, name: Name, follow: boolean) => {
+      const st = b.stat(dir, name, follow);
+      return typeof st === "number" ? undefined : st;
+    };
+    const readAsFile = type === S_IFREG || (o.readSpecialFiles && type !== S_IFLNK && type !== S_IFDIR);
+    let dst: Stat | undefined = there;
+    if (!destEntryFirst(rules, readAsFile) && typeOf(there.mode) === S_IFLNK) dst = look(e.dstDir, e.dstName, true);
+    // A DEST that dangles is no file of SOURCE's.
+    if (dst === undefined) return "copy";
+    return sameFile({
+      src: e.stat,
+      dst,
+      srcEntry: () => (e.follow ? look(e.srcDir, e.srcName, false) : e.stat),
+      dstEntry: () => there,
+      srcFollowed: () => (e.follow ? e.stat : look(e.srcDir, e.srcName, true)),
+      dstFollowed: () => look(e.dstDir, e.dstName, true),
+      sameName: () => this.sameName(e),
+    }, rules);
+  }
+
+  /** SOURCE and DEST are one directory entry (only operands can be): the same name in the same directory. */
+  private sameName(e: Entry): boolean {
+    if (!e.operand) return false;
+    const src = e.srcPath;
+    let end = src.length;
+    while (end > 1 && src[end - 1] === SLASH) end--;
+    const slash = src.lastIndexOf(SLASH, end - 1);
+    const base = src.subarray(slash + 1, end);
+    if (base.length !== e.dstName.length || !base.every((byte, i) => byte === e.dstName[i])) return false;
+    const dirName = slash < 0 ? DOT : slash === 0 ? src.subarray(0, 1) : src.subarray(0, slash);
+    const srcDir = this.b.stat(e.srcDir, dirName, true);
+    const dstDir = this.b.fstat(e.dstDir);
+    return typeof srcDir !== "number" && typeof dstDir !== "number" && srcDir.dev === dstDir.dev && srcDir.ino === dstDir.ino;
   }
 
   /**
@@ -1284,43 +1329,11 @@ export class Copier {
     return typeof st !== "number" && st.dev === e.stat.dev && st.ino === e.stat.ino;
   }
 
-  /**
-   * The name e's destination is kept under (gnulib's backup_file_rename):
-   * NAME.~N~ one above the highest there (numbered, or existing where one
-   * is), else NAME plus the suffix. The directory is listed through a
-   * descriptor of its own, so that no other listing of it is disturbed.
-   */
-  private backupName(e: Entry): Name | number {
-    const b = this.b;
-    const o = this.o;
-    if (o.backup === "numbered" || o.backup === "existing") {
-      const fd = b.openDir(e.dstDir, DOT, false);
-      if (fd < 0) return fd;
-      const prefix = concat(e.dstName, ENCODER.encode(".~"));
-      let highest = 0;
-      try {
-        for (;;) {
-          const entries = b.readDir(fd);
-          if (typeof entries === "number") return entries;
-          if (entries.length === 0) break;
-          for (const { name } of entries) {
-            const n = backupNumber(name, prefix);
-            if (n > highest) highest = n;
-          }
-        }
-      } finally {
-        b.close(fd);
-      }
-      if (o.backup === "numbered" || highest > 0) return concat(prefix, ENCODER.encode(`${highest + 1}~`));
-    }
-    return concat(e.dstName, ENCODER.encode(o.backupSuffix));
-  }
-
   /** -b: renames what is under e's name to its backup name (replacing an older backup); false when reported. */
   private backUp(e: Entry): boolean {
     const b = this.b;
     e.backs = false;
-    const name = this.backupName(e);
+    const name = backupName(b, e.dstDir, e.dstName, this.o.backup, this.o.backupSuffix);
     const renamed = typeof name === "number" ? name : b.rename(e.dstDir, e.dstName, e.dstDir, name, true);
     // Gone meanwhile: nothing to keep.
     if (renamed === -b.errno.ENOENT) return true;

@@ -7,7 +7,7 @@ import { existsSync, rmSync } from "node:fs";
 import { BLIT, blit, isRoot, run, sh } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { snapshot, tree } from "../helpers/tree.ts";
-import { mountRamfs, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
+import { mountRamfs, mountTmpfs, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
 import { testIf } from "../helpers/skip.ts";
 
 const FIXTURE = `
@@ -302,6 +302,23 @@ const CASES: Case[] = [
   { name: "-b over a directory", setup: "mkdir -p d/f", args: ["-b", "f", "d"] },
   { name: "-rb a directory over an existing one: no backup", setup: "mkdir -p d/sub2", args: ["-rbv", "sub2", "d"] },
   { name: "-b --attributes-only: a new empty file, the old kept", args: ["-b", "--attributes-only", "f", "g"] },
+  // The same file, backups and links (coreutils' same-file.sh, part-symlink.sh; the full matrix is below).
+  { name: "-b onto another name of SOURCE: that name is backed up, a new copy made", setup: "ln f f-name", args: ["-bv", "f", "f-name"] },
+  { name: "-b onto a symlink to SOURCE: the link is backed up", setup: "ln -s f fl", args: ["-bv", "f", "fl"] },
+  { name: "-bd two names of one symlink: the one there is backed up", setup: "ln src/rel-link src/link-name", args: ["-bdv", "src/rel-link", "src/link-name"] },
+  { name: "-ab over hard links to SOURCE: each backed up and copied", setup: "rm src/fifo && cp -al src d/src", args: ["-ab", "src", "d"], times: true, skipTimesOf: ["d", "d/src", "d/src/sub"] },
+  { name: "-dl a symlink onto the file it names: nothing to do", args: ["-dl", "src/rel-link", "src/a"] },
+  { name: "-dfl a symlink onto the file it names: nothing to do, the file kept", args: ["-dfl", "src/rel-link", "src/a"] },
+  { name: "-dl a fifo over a file: cp 9.1 removes the file first", setup: "mkfifo ff", args: ["-dlv", "ff", "g"] },
+  { name: "-dl over a file with other names: removed first", setup: "ln g g2", args: ["-dlv", "f", "g"] },
+  { name: "-ds over a file with other names: removed first", setup: "ln g g2", args: ["-dsv", "f", "g"] },
+  { name: "-bfl f f links f under its backup name", args: ["-bflv", "f", "f"] },
+  { name: "-bfs f f symlinks f under its backup name", args: ["-bfsv", "f", "f"] },
+  { name: "-bfl f f replaces the backup name there", setup: "printf old > f~", args: ["-bfl", "f", "f"] },
+  { name: "-bfl f f with numbered backups", env: { VERSION_CONTROL: "numbered" }, setup: "printf 1 > f.~1~", args: ["-bfl", "f", "f"] },
+  { name: "-bfl d/f d/f", args: ["-bfl", "sub2/f", "sub2/f"] },
+  { name: "-bfl f ./f: not spelled alike, so the link is there already", args: ["-bfl", "f", "./f"] },
+  { name: "-bf f ./f is the same file", args: ["-bf", "f", "./f"] },
   // Found by coreutils' own tests (tests/cp/*.sh) run against blit.
   { name: "a symlink loop as DEST cannot be looked through", setup: "ln -s loop loop", args: ["f", "loop"] },
   { name: "-f: a symlink loop as DEST is replaced", setup: "ln -s loop loop", args: ["-f", "f", "loop"] },
@@ -354,6 +371,97 @@ describe("blit agrees with cp", () => {
       expect(byBlit.stdout).toBe(byCp.stdout);
       expect(byBlit.exitCode).toBe(c.usage ? 2 : byCp.exitCode);
     });
+  }
+});
+
+// coreutils' tests/cp/same-file.sh: every option of its matrix on every pair
+// of names, each through cp and blit on identical trees.
+describe("same file, backups and links: coreutils' same-file.sh matrix", () => {
+  const PAIRS = ["foo symlink", "symlink foo", "foo foo", "sl1 sl2", "foo hardlink", "hlsl sl2"];
+  const OPTIONS = ["", "-d", "-f", "-df", "--rem", "-b", "-bd", "-bf", "-bdf", "-l", "-dl", "-fl", "-dfl", "-bl", "-bdl", "-bfl", "-bdfl", "-s", "-sf"];
+  /**
+   * Where blit differs from cp on purpose (README): `-bf foo foo` is refused
+   * as the same file; cp copies foo to its backup name, foo left as it is.
+   */
+  const ON_PURPOSE = new Set(["-bf foo foo", "-bdf foo foo"]);
+  const setup = (pair: string) => [
+    "echo XYZ > foo",
+    pair.includes("symlink") ? "ln -s foo symlink" : "",
+    pair.includes("hardlink") ? "ln foo hardlink" : "",
+    pair.includes("sl1") ? "ln -s foo sl1" : "",
+    pair.includes("sl2") ? "ln -s foo sl2" : "",
+    pair.includes("hlsl") ? "ln sl2 hlsl" : "",
+  ].filter(Boolean).join(" && ");
+  const env = { VERSION_CONTROL: "numbered" };
+
+  for (const pair of PAIRS) {
+    for (const option of OPTIONS) {
+      const args = [...(option ? [option] : []), ...pair.split(" ")];
+      const cell = args.join(" ");
+      if (ON_PURPOSE.has(cell)) {
+        test(`${cell}: refused as the same file, where cp copies foo to foo.~1~ (on purpose, README)`, () => {
+          const root = sandbox("same-file");
+          sh(`mkdir ref mine && cd ref && ${setup(pair)} && cd ../mine && ${setup(pair)}`, root);
+          const byCp = run(["cp", ...args], { cwd: `${root}/ref`, env });
+          expect(byCp.exitCode).toBe(0);
+          expect(sh("ls; cat foo.~1~", `${root}/ref`)).toBe("foo\nfoo.~1~\nXYZ\n");
+          const before = tree(`${root}/mine`);
+          const byBlit = blit(args, { cwd: `${root}/mine`, env });
+          expect(byBlit).toEqual({ stdout: "", stderr: "blit: 'foo' and 'foo' are the same file\n", exitCode: 1 });
+          expect(tree(`${root}/mine`)).toEqual(before);
+        });
+        continue;
+      }
+      test(cell || "(no options)", () => {
+        const root = sandbox("same-file");
+        sh(`mkdir ref && cd ref && ${setup(pair)} && cd .. && cp -a ref mine`, root);
+        const byCp = run(["cp", ...args], { cwd: `${root}/ref`, env });
+        const byBlit = blit(args, { cwd: `${root}/mine`, env });
+        // Hard-link groups included: which names share an inode.
+        expect(tree(`${root}/mine`)).toEqual(tree(`${root}/ref`));
+        expect(normalise(byBlit.stderr, "blit")).toEqual(normalise(byCp.stderr, "cp"));
+        expect(byBlit.stdout).toBe(byCp.stdout);
+        expect(byBlit.exitCode).toBe(byCp.exitCode);
+      });
+    }
+  }
+
+  // `-bf sl sl` (sl a symlink to a file) is `-bf f f` through a link: cp
+  // copies the file it names to sl~; blit refuses it likewise.
+  test("-bf sl sl: refused as the same file, where cp copies to sl~ (on purpose, README)", () => {
+    const root = sandbox("same-file");
+    sh("echo XYZ > foo && ln -s foo sl", root);
+    expect(blit(["-bf", "sl", "sl"], { cwd: root })).toEqual({ stdout: "", stderr: "blit: 'sl' and 'sl' are the same file\n", exitCode: 1 });
+    expect(sh("ls; readlink sl", root)).toBe("foo\nsl\nfoo\n");
+  });
+});
+
+// coreutils' tests/mv/part-symlink.sh, cp's part: a file and a symlink to it
+// on two file systems.
+describe("same file across file systems: coreutils' part-symlink.sh, cp's part", () => {
+  const PAIRS = ["loc_reg rem_sl", "rem_sl loc_reg", "loc_sl rem_reg", "rem_reg loc_sl"];
+  const OPTIONS = [[], ["--rem"], ["--rem", "-d"], ["--rem", "-b"], ["-b"], ["-bd"], ["-d"]];
+  for (const pair of PAIRS) {
+    for (const options of OPTIONS) {
+      testIf(tmpfsUnavailable)(`${[...options, pair].join(" ")}`, () => {
+        const root = sandbox("part-symlink");
+        const other = mountTmpfs("size=1m");
+        const results = ["ref", "mine"].map((side) => {
+          const here = `${root}/${side}`;
+          const there = `${other}/${side}`;
+          sh(`mkdir ${here} ${there}`);
+          const name = (n: string) => (n.startsWith("rem_") ? `${there}/${n}` : n);
+          // The file and an absolute symlink to it, one on each file system.
+          const [reg, link] = pair.includes("loc_reg") ? [`${here}/loc_reg`, `${there}/rem_sl`] : [`${there}/rem_reg`, "loc_sl"];
+          sh(`echo XYZ > ${reg} && ln -s ${reg} ${link}`, here);
+          const args = [...options, ...pair.split(" ").map(name)];
+          const r = side === "ref" ? run(["cp", ...args], { cwd: here }) : blit(args, { cwd: here });
+          const trees = JSON.stringify([tree(here), tree(there)]).replaceAll(`/${side}/`, "/SIDE/");
+          return { trees, stderr: normalise(r.stderr.replaceAll(`/${side}/`, "/SIDE/"), side === "ref" ? "cp" : "blit"), exitCode: r.exitCode };
+        });
+        expect(results[1]).toEqual(results[0]!);
+      });
+    }
   }
 });
 
