@@ -168,6 +168,11 @@ export interface Backend {
   /** Raises the open-descriptor limit as far as allowed; returns it. */
   raiseFileLimit(): number;
 
+  /**
+   * Opens a directory: a handle to list it and to name entries relative to
+   * it. Without `follow`, a symlink under the name is not followed and fails
+   * with ENOTDIR, as any other non-directory (Linux's O_DIRECTORY|O_NOFOLLOW).
+   */
   openDir(dir: number, name: Name, follow: boolean): number;
   /**
    * The next entries of an open directory, without "." and "..": a chunk at

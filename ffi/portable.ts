@@ -159,7 +159,7 @@ export class PortableBackend implements Backend {
     try {
       const path = this.path(dir, name);
       const st = follow ? fs.statSync(path) : fs.lstatSync(path);
-      if (st.isSymbolicLink()) return -PORTABLE_ERRNO.ELOOP;
+      // A symlink not followed is "not a directory", as O_DIRECTORY|O_NOFOLLOW says on Linux.
       if (!st.isDirectory()) return -PORTABLE_ERRNO.ENOTDIR;
       const handle = this.nextDir++;
       this.dirs.set(handle, path);
