@@ -194,10 +194,11 @@ export interface Backend {
    */
   openRead(dir: number, name: Name, follow: boolean, stream?: boolean): number;
   /**
-   * Creates a new file for writing; fails with EEXIST if the name is taken,
-   * unless truncate is set, which reuses (and empties) a file of that name.
-   * A symlink under the name is an error (ELOOP), unless `follow` (cp's
-   * writing through a symlink DEST, with truncate).
+   * Creates a new file for writing; fails with EEXIST if the name is taken
+   * (by anything, a symlink too), unless truncate is set, which reuses (and
+   * empties) a file of that name. With truncate, a symlink under the name is
+   * an error (ELOOP), unless `follow` (cp's writing through a symlink DEST);
+   * a directory is EISDIR.
    */
   createFile(dir: number, name: Name, mode: number, truncate?: boolean, follow?: boolean): number;
   /**
@@ -240,7 +241,10 @@ export interface Backend {
   reopenRead?(fd: number): number;
   /**
    * [start, start + length) of src to dst through batched reads and writes
-   * (io_uring), or undefined when the backend cannot batch (now).
+   * (io_uring), or undefined when the backend cannot batch (now). A read
+   * that comes back short (the source ended, or a filesystem's short read)
+   * ends the range there with `eof` false: the caller reads on with plain
+   * reads to the file's real end.
    */
   batchedRange?(src: number, dst: number, start: number, length: number, cancel: Int32Array | undefined): RangeResult | undefined;
   /** What each copy method is called here, for --stats, --debug and doctor. */
