@@ -161,6 +161,10 @@ export class PortableBackend implements Backend {
       const st = follow ? fs.statSync(path) : fs.lstatSync(path);
       // A symlink not followed is "not a directory", as O_DIRECTORY|O_NOFOLLOW says on Linux.
       if (!st.isDirectory()) return -PORTABLE_ERRNO.ENOTDIR;
+      // As a native openDir (open(2) of the directory): one this process may
+      // not read fails here with EACCES, not later at readDir. (Bun's
+      // opendirSync opens nothing until the first read.)
+      fs.accessSync(path, fs.constants.R_OK);
       const handle = this.nextDir++;
       this.dirs.set(handle, path);
       return handle;
