@@ -4,8 +4,8 @@
 // What a row says a backend lacks is tested as absent, never passed over.
 
 import { describe, expect, test } from "bun:test";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import {
   type Backend,
   COPY_METHODS,
@@ -20,7 +20,7 @@ import {
 } from "../../ffi/backend.ts";
 import { LinuxBackend } from "../../ffi/linux/index.ts";
 import { PortableBackend } from "../../ffi/portable.ts";
-import { isRoot, ROOT, run, sh } from "../helpers/blit.ts";
+import { hasCommand, isRoot, ROOT, run, sh } from "../helpers/blit.ts";
 import { mountXfs, xfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox, sandboxClones } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
@@ -49,6 +49,8 @@ interface Subject {
   readDirChunks: "several" | "one";
   /** How readMany reads on this machine. */
   readManyMethod: "batched" | "read_write";
+  /** Statements that make the same backend, as `b`, in another process (the EACCES cases run as nobody). */
+  childSetup: string;
 }
 
 const SUBJECTS: Subject[] = [
@@ -61,6 +63,8 @@ const SUBJECTS: Subject[] = [
     xattrs: true,
     readDirChunks: "several",
     readManyMethod: uring ? "batched" : "read_write",
+    childSetup: `import { LinuxBackend } from ${JSON.stringify(join(ROOT, "ffi", "linux", "index.ts"))};
+      const b = LinuxBackend.open(${JSON.stringify(SHIM)});`,
   },
   {
     label: "portable",
@@ -74,6 +78,8 @@ const SUBJECTS: Subject[] = [
     // node:fs reads a directory whole (readdirSync): the first chunk is all of it.
     readDirChunks: "one",
     readManyMethod: "read_write",
+    childSetup: `import { PortableBackend } from ${JSON.stringify(join(ROOT, "ffi", "portable.ts"))};
+      const b = new PortableBackend("contract test");`,
   },
 ];
 
@@ -186,6 +192,27 @@ const ERRNO_CASES: ErrnoCase[] = [
     return r;
   }],
 ];
+
+/**
+ * EACCES, from a process without rights to the fixture (nobody, when the
+ * tests run as root): each a JavaScript expression over the backend `b`, the
+ * fixture's handle `d` and `e` (text to bytes), run in that process.
+ */
+const ACCESS_CASES: [what: string, expression: string][] = [
+  ["createFile in a directory it may not write", `b.createFile(d, e("new"), 0o644)`],
+  ["makeDir in a directory it may not write", `b.makeDir(d, e("new"), 0o755)`],
+  ["makeSymlink in a directory it may not write", `b.makeSymlink(e("f"), d, e("new"))`],
+  ["rename in a directory it may not write", `b.rename(d, e("f"), d, e("g"), true)`],
+  ["remove in a directory it may not write", `b.remove(d, e("f"), false)`],
+  ["canWrite of a file it may not write", `b.canWrite(d, e("f"))`],
+  ["openWrite of a file it may not write", `b.openWrite(d, e("f"))`],
+  ["openRead of a file it may not read", `b.openRead(d, e("secret"), false)`],
+  ["openDir of a directory it may not read", `b.openDir(d, e("closed"), false)`],
+  ["stat below a directory it may not search", `b.stat(d, e("closed/inside"), false)`],
+];
+
+/** As root, `setpriv` runs the child as nobody; as anyone else, the child is already without rights. */
+const accessUnavailable = isRoot && !hasCommand("setpriv") ? "running as nobody needs setpriv (util-linux)" : undefined;
 
 // ------------------------------------------------------------------ names
 
@@ -681,6 +708,27 @@ describe.each(SUBJECTS.map((s) => [s.label, s] as const))("%s backend", (_label,
         expect(results.map((r) => errName(b, r))).toEqual(Array(6).fill(errName(b, -b.errno.ENOTSUP)));
       });
     }
+  });
+
+  describe("EACCES, from a process without rights", () => {
+    for (const [what, expression] of ACCESS_CASES) testIf(accessUnavailable)(what, () => {
+      using fx = fixture(b);
+      sh("printf s > secret && chmod 600 secret && mkdir closed && touch closed/inside && chmod 700 closed && chmod 755 .", fx.root);
+      const script = join(sandbox("contract-child"), "child.ts");
+      writeFileSync(script, `${s.childSetup}
+        const e = (text: string) => new TextEncoder().encode(text);
+        const d = b.openDir(b.cwd, e(${JSON.stringify(fx.root)}), true);
+        const r = ${expression};
+        const n = typeof r === "number" ? r : 0;
+        const name = Object.entries(b.errno).find(([, v]) => v === -n)?.[0];
+        console.log(d < 0 ? "openDir failed" : n >= 0 ? "success" : name ?? String(n));
+      `);
+      chmodSync(dirname(script), 0o755);
+      chmodSync(script, 0o644);
+      const asNobody = isRoot ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : [];
+      const r = run([...asNobody, process.execPath, script]);
+      expect({ result: r.stdout.trim(), stderr: r.stderr }).toEqual({ result: "EACCES", stderr: "" });
+    });
   });
 
   describe("error kinds", () => {
