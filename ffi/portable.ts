@@ -175,6 +175,8 @@ export class PortableBackend implements Backend {
 
   readDir(dir: number): DirEntry[] | number {
     // One listing per handle: the first call returns it, the next says "end".
+    // (Not in chunks: Bun's opendirSync with encoding "buffer" gives entries
+    // without names, seen with Bun 1.4.4, and names must stay bytes.)
     if (this.listed.has(dir)) return [];
     this.listed.add(dir);
     try {
