@@ -25,7 +25,7 @@ import { mountXfs, xfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox, sandboxClones } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 
-const SHIM = join(ROOT, "build", "shim", "linux-x64", "libblit.so");
+const SHIM = join(ROOT, "build", "shim", `linux-${process.arch}`, "libblit.so");
 if (!existsSync(SHIM)) throw new Error(`${SHIM} is missing: build it first (bun build.ts --shim)`);
 
 /** The optional members of the contract: each offered and working, or absent. */
@@ -219,11 +219,11 @@ const accessUnavailable = isRoot && !hasCommand("setpriv") ? "running as nobody 
 /** Names a backend must pass through as the same bytes. */
 const NAMES: [what: string, name: Name][] = [
   ["not UTF-8 (caf\\xe9)", bytesOf(0x63, 0x61, 0x66, 0xe9)],
-  ["only invalid bytes (\\xff\\xfe)", bytesOf(0xff, 0xfe)],
+  ["of only invalid bytes (\\xff\\xfe)", bytesOf(0xff, 0xfe)],
   ["with a newline", b8("a\nb")],
-  ["255 bytes", new Uint8Array(255).fill(0x6e)],
-  ["multi-byte UTF-8", b8("é—日本")],
-  ["a leading dash, spaces and a backslash", b8("-x y\\z ")],
+  ["of 255 bytes", new Uint8Array(255).fill(0x6e)],
+  ["in multi-byte UTF-8", b8("é—日本")],
+  ["with a leading dash, spaces and a backslash", b8("-x y\\z ")],
 ];
 
 // ------------------------------------------------------------------ the cases
