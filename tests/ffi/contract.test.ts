@@ -11,6 +11,8 @@ import {
   COPY_METHODS,
   type ErrnoTable,
   type Name,
+  S_IFBLK,
+  S_IFCHR,
   S_IFDIR,
   S_IFIFO,
   S_IFLNK,
@@ -47,6 +49,8 @@ interface Subject {
   xattrs: boolean;
   /** A large directory comes in several readDir chunks, or all in the first one. */
   readDirChunks: "several" | "one";
+  /** makeNode makes fifos and devices, or answers ENOSYS. */
+  makeNode: boolean;
   /** How readMany reads on this machine. */
   readManyMethod: "batched" | "read_write";
   /** Statements that make the same backend, as `b`, in another process (the EACCES cases run as nobody). */
@@ -62,6 +66,7 @@ const SUBJECTS: Subject[] = [
     setsTimeStepNs: 1,
     xattrs: true,
     readDirChunks: "several",
+    makeNode: true,
     readManyMethod: uring ? "batched" : "read_write",
     childSetup: `import { LinuxBackend } from ${JSON.stringify(join(ROOT, "ffi", "linux", "index.ts"))};
       const b = LinuxBackend.open(${JSON.stringify(SHIM)});`,
@@ -77,6 +82,8 @@ const SUBJECTS: Subject[] = [
     xattrs: false,
     // node:fs reads a directory whole (readdirSync): the first chunk is all of it.
     readDirChunks: "one",
+    // node:fs has no mknod.
+    makeNode: false,
     readManyMethod: "read_write",
     childSetup: `import { PortableBackend } from ${JSON.stringify(join(ROOT, "ffi", "portable.ts"))};
       const b = new PortableBackend("contract test");`,
@@ -603,6 +610,40 @@ describe.each(SUBJECTS.map((s) => [s.label, s] as const))("%s backend", (_label,
       expect(ok(b, b.fstat(fx.dir)).ino).toBe(BigInt(statSync(fx.root).ino));
       const fd = ok(b, b.openRead(fx.dir, b8("f"), false));
       expect(ok(b, b.fstat(fd))).toEqual(f);
+      b.close(fd);
+    });
+
+    testIf(isRoot ? undefined : "mknod of a device needs root")("stat of a device: its major and minor numbers, large ones too", () => {
+      using fx = fixture(b);
+      sh("mknod small c 1 3 && mknod large b 300 70000", fx.root);
+      const small = ok(b, b.stat(fx.dir, b8("small"), false));
+      const large = ok(b, b.stat(fx.dir, b8("large"), false));
+      expect([small.mode & S_IFMT, small.rdevMajor, small.rdevMinor]).toEqual([S_IFCHR, 1, 3]);
+      expect([large.mode & S_IFMT, large.rdevMajor, large.rdevMinor]).toEqual([S_IFBLK, 300, 70000]);
+    });
+
+    if (s.makeNode) {
+      test("makeNode: a fifo, and (as root) a device with its numbers", () => {
+        using fx = fixture(b);
+        expect(b.makeNode(fx.dir, b8("fifo"), S_IFIFO | 0o640, 0, 0)).toBe(0);
+        expect(ok(b, b.stat(fx.dir, b8("fifo"), false)).mode).toBe(S_IFIFO | (0o640 & ~process.umask()));
+        expect(errName(b, b.makeNode(fx.dir, b8("fifo"), S_IFIFO | 0o640, 0, 0))).toBe("EEXIST");
+        if (!isRoot) return;
+        expect(b.makeNode(fx.dir, b8("dev"), S_IFBLK | 0o600, 300, 70000)).toBe(0);
+        expect(ok(b, b.stat(fx.dir, b8("dev"), false))).toMatchObject({ mode: S_IFBLK | 0o600, rdevMajor: 300, rdevMinor: 70000 });
+      });
+    } else {
+      test("makeNode: not offered, ENOSYS", () => {
+        using fx = fixture(b);
+        expect(errName(b, b.makeNode(fx.dir, b8("fifo"), S_IFIFO | 0o640, 0, 0))).toBe("ENOSYS");
+        expect(existsSync(join(fx.root, "fifo"))).toBe(false);
+      });
+    }
+
+    test("openRead of a fifo (not as a stream) does not wait for a writer", () => {
+      using fx = fixture(b);
+      const fd = ok(b, b.openRead(fx.dir, b8("p"), false));
+      expect(type(ok(b, b.fstat(fd)))).toBe(S_IFIFO);
       b.close(fd);
     });
 
