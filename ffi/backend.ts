@@ -4,7 +4,9 @@
 // Conventions, as in the C shims: results that can fail are numbers, where a
 // negative value is a negated errno (compare with `backend.errno`), or a
 // value-or-number union. Names are raw bytes without a terminating NUL.
-// A "dir" argument is a directory handle returned by openDir, or `cwd`.
+// A "dir" argument is a directory handle returned by openDir, or `cwd`. The
+// calls on an open file (fstat, chownFd, chmodFd, setTimesFd, the xattr calls
+// without At) take a directory handle as well.
 
 export type Name = Uint8Array;
 
@@ -165,7 +167,7 @@ export interface Backend {
   readonly securityLabels: boolean;
 
   strerror(errno: number): string;
-  /** Raises the open-descriptor limit as far as allowed; returns it. */
+  /** Raises the open-descriptor limit as far as allowed; returns it, or -1 where the backend has none to raise. */
   raiseFileLimit(): number;
 
   /**
@@ -176,7 +178,9 @@ export interface Backend {
   openDir(dir: number, name: Name, follow: boolean): number;
   /**
    * The next entries of an open directory, without "." and "..": a chunk at
-   * a time so a huge directory is never held whole; an empty array at the end.
+   * a time so a huge directory is never held whole; an empty array at the end
+   * (and at every call after it). A backend that can only list a directory
+   * whole (the portable one) returns all of it in the first chunk.
    */
   readDir(dir: number): DirEntry[] | number;
   makeDir(dir: number, name: Name, mode: number): number;
