@@ -4,7 +4,9 @@
 // Conventions, as in the C shims: results that can fail are numbers, where a
 // negative value is a negated errno (compare with `backend.errno`), or a
 // value-or-number union. Names are raw bytes without a terminating NUL.
-// A "dir" argument is a directory handle returned by openDir, or `cwd`.
+// A "dir" argument is a directory handle returned by openDir, or `cwd`. The
+// calls on an open file (fstat, chownFd, chmodFd, setTimesFd, the xattr calls
+// without At) take a directory handle as well.
 
 export type Name = Uint8Array;
 
@@ -165,13 +167,20 @@ export interface Backend {
   readonly securityLabels: boolean;
 
   strerror(errno: number): string;
-  /** Raises the open-descriptor limit as far as allowed; returns it. */
+  /** Raises the open-descriptor limit as far as allowed; returns it, or -1 where the backend has none to raise. */
   raiseFileLimit(): number;
 
+  /**
+   * Opens a directory: a handle to list it and to name entries relative to
+   * it. Without `follow`, a symlink under the name is not followed and fails
+   * with ENOTDIR, as any other non-directory (Linux's O_DIRECTORY|O_NOFOLLOW).
+   */
   openDir(dir: number, name: Name, follow: boolean): number;
   /**
    * The next entries of an open directory, without "." and "..": a chunk at
-   * a time so a huge directory is never held whole; an empty array at the end.
+   * a time so a huge directory is never held whole; an empty array at the end
+   * (and at every call after it). A backend that can only list a directory
+   * whole (the portable one) returns all of it in the first chunk.
    */
   readDir(dir: number): DirEntry[] | number;
   makeDir(dir: number, name: Name, mode: number): number;
@@ -189,10 +198,11 @@ export interface Backend {
    */
   openRead(dir: number, name: Name, follow: boolean, stream?: boolean): number;
   /**
-   * Creates a new file for writing; fails with EEXIST if the name is taken,
-   * unless truncate is set, which reuses (and empties) a file of that name.
-   * A symlink under the name is an error (ELOOP), unless `follow` (cp's
-   * writing through a symlink DEST, with truncate).
+   * Creates a new file for writing; fails with EEXIST if the name is taken
+   * (by anything, a symlink too), unless truncate is set, which reuses (and
+   * empties) a file of that name. With truncate, a symlink under the name is
+   * an error (ELOOP), unless `follow` (cp's writing through a symlink DEST);
+   * a directory is EISDIR.
    */
   createFile(dir: number, name: Name, mode: number, truncate?: boolean, follow?: boolean): number;
   /**
@@ -235,7 +245,10 @@ export interface Backend {
   reopenRead?(fd: number): number;
   /**
    * [start, start + length) of src to dst through batched reads and writes
-   * (io_uring), or undefined when the backend cannot batch (now).
+   * (io_uring), or undefined when the backend cannot batch (now). A read
+   * that comes back short (the source ended, or a filesystem's short read)
+   * ends the range there with `eof` false: the caller reads on with plain
+   * reads to the file's real end.
    */
   batchedRange?(src: number, dst: number, start: number, length: number, cancel: Int32Array | undefined): RangeResult | undefined;
   /** What each copy method is called here, for --stats, --debug and doctor. */

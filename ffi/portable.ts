@@ -159,8 +159,12 @@ export class PortableBackend implements Backend {
     try {
       const path = this.path(dir, name);
       const st = follow ? fs.statSync(path) : fs.lstatSync(path);
-      if (st.isSymbolicLink()) return -PORTABLE_ERRNO.ELOOP;
+      // A symlink not followed is "not a directory", as O_DIRECTORY|O_NOFOLLOW says on Linux.
       if (!st.isDirectory()) return -PORTABLE_ERRNO.ENOTDIR;
+      // As a native openDir (open(2) of the directory): one this process may
+      // not read fails here with EACCES, not later at readDir. (Bun's
+      // opendirSync opens nothing until the first read.)
+      fs.accessSync(path, fs.constants.R_OK);
       const handle = this.nextDir++;
       this.dirs.set(handle, path);
       return handle;
@@ -171,6 +175,8 @@ export class PortableBackend implements Backend {
 
   readDir(dir: number): DirEntry[] | number {
     // One listing per handle: the first call returns it, the next says "end".
+    // (Not in chunks: Bun's opendirSync with encoding "buffer" gives entries
+    // without names, seen with Bun 1.4.4, and names must stay bytes.)
     if (this.listed.has(dir)) return [];
     this.listed.add(dir);
     try {

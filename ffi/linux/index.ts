@@ -380,7 +380,11 @@ export class LinuxBackend implements Backend {
   };
 
   readonly streams: StreamsMechanism = {
-    wait: (fd, write, ms) => this.shim.blit_poll(fd, write ? POLLOUT : POLLIN, ms),
+    // blit_poll gives the events seen (POLLOUT is 4, POLLHUP 16): the contract's answer is 1.
+    wait: (fd, write, ms) => {
+      const r = this.shim.blit_poll(fd, write ? POLLOUT : POLLIN, ms);
+      return r > 0 ? 1 : r;
+    },
   };
 
   adviseSequential(fd: number): void {

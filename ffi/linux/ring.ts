@@ -159,7 +159,8 @@ export class Ring {
    * Copies [start, start + length) from src to dst, COPY_SLOTS chunks in
    * flight, each a read linked to the write of the same bytes. A short read
    * (the file shrank) breaks its link: its write comes back ECANCELED and the
-   * copy stops there with eof set; bytes already read are written first.
+   * copy stops there (eof not set: the caller reads on to the real end);
+   * bytes already read are written first.
    *
    * Chunks complete in any order (on XFS they often do), so a buffer slot is
    * handed to a new chunk only once both operations of its previous chunk
