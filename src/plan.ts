@@ -58,6 +58,8 @@ export interface Plan {
   /** Refusals, as complete messages; each makes the exit status 1. */
   errors: string[];
   warnings: string[];
+  /** Both, in the order they were found (one operand after the other), as cp prints them. */
+  said: { warning: boolean; text: string }[];
 }
 
 /** What planning looks through: the backend (stat, realpath, messages) and its OS's path rules. */
@@ -170,7 +172,7 @@ function keptByUpdate(job: CopyJob, options: CopyOptions, srcStat: Stat, followe
 function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   const srcStat = statOrCode(job.src, job.followSrc);
   if (typeof srcStat === "number") {
-    plan.errors.push(`cannot stat ${quote(job.src)}: ${reason(srcStat)}`);
+    refuse(plan, `cannot stat ${quote(job.src)}: ${reason(srcStat)}`);
     return false;
   }
   const srcIsDir = isDir(srcStat);
@@ -178,22 +180,22 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   job.size = srcIsDir ? 0 : srcStat.size;
   job.stream = (!options.recursive || options.copyContents) && !srcIsDir && !isFile(srcStat) && !isLink(srcStat);
   if (srcIsDir && !options.recursive) {
-    plan.errors.push(`-r not specified; omitting directory ${quote(job.src)}`);
+    refuse(plan, `-r not specified; omitting directory ${quote(job.src)}`);
     return false;
   }
   // An empty DEST names nothing: it is not "." and not "/" (cp's words).
   if (job.dst === "") {
-    plan.errors.push(`cannot create ${srcIsDir ? "directory" : "regular file"} ${quote(job.dst)}: ${reason(-via.b.errno.ENOENT)}`);
+    refuse(plan, `cannot create ${srcIsDir ? "directory" : "regular file"} ${quote(job.dst)}: ${reason(-via.b.errno.ENOENT)}`);
     return false;
   }
   // A directory onto itself is the same file to cp, not one copied into itself; with -l, nothing to do.
   const dstDir = srcIsDir ? statOrCode(job.dst, true) : undefined;
   if (dstDir !== undefined && typeof dstDir !== "number" && isDir(dstDir) && sameInode(dstDir, srcStat)) {
-    if (!options.link) plan.errors.push(`${quote(job.src)} and ${quote(job.dst)} are the same file`);
+    if (!options.link) refuse(plan, `${quote(job.src)} and ${quote(job.dst)} are the same file`);
     return false;
   }
   if (srcIsDir && isInside(job.dst, srcStat)) {
-    plan.errors.push(`cannot copy a directory, ${quote(job.src)}, into itself, ${quote(job.dst)}`);
+    refuse(plan, `cannot copy a directory, ${quote(job.src)}, into itself, ${quote(job.dst)}`);
     return false;
   }
   const dstStat = statOrCode(job.dst, true);
@@ -203,7 +205,7 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   const cpDst = entryFirst ? statOrCode(job.dst, false) : dstStat;
   const same = typeof cpDst === "number" ? "copy" : sameFileVerdict(job, options, srcStat, cpDst);
   if (same === "same") {
-    plan.errors.push(`${quote(job.src)} and ${quote(job.dst)} are the same file`);
+    refuse(plan, `${quote(job.src)} and ${quote(job.dst)} are the same file`);
     return false;
   }
   // A hard link that is there already, two names of one symlink: nothing to do.
@@ -211,7 +213,7 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   if (typeof dstStat === "number") {
     const E = via.b.errno;
     if (-dstStat === E.ENOENT && !srcIsDir && via.paths.endsWithSeparator(job.dst)) {
-      plan.errors.push(`cannot create regular file ${quote(job.dst)}: ${reason(-E.ENOTDIR)}`);
+      refuse(plan, `cannot create regular file ${quote(job.dst)}: ${reason(-E.ENOTDIR)}`);
       return false;
     }
     // A DEST that cannot be looked through (a symlink into a directory we may
@@ -220,7 +222,7 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
     const looksThrough = !srcIsDir && !options.link && !options.symbolicLink && !options.removeDestination && options.backup === "none";
     const unknown = -dstStat !== E.ENOENT && -dstStat !== E.ENOTDIR && !(-dstStat === E.ELOOP && options.force);
     if (looksThrough && unknown) {
-      plan.errors.push(`cannot stat ${quote(job.dst)}: ${reason(dstStat)}`);
+      refuse(plan, `cannot stat ${quote(job.dst)}: ${reason(dstStat)}`);
       return false;
     }
     return true;
@@ -232,13 +234,13 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   // -b: what is there is moved aside and a new file made in its place, as cp does.
   job.into = options.backup === "none" && !options.removeDestination && !options.link && !options.symbolicLink && !srcIsDir && (isFile(srcStat) || job.stream === true) && !isFile(dstStat) && !isDir(dstStat);
   if (srcIsDir && !isDir(dstStat)) {
-    plan.errors.push(`cannot overwrite non-directory ${quote(job.dst)} with directory ${quote(job.src)}`);
+    refuse(plan, `cannot overwrite non-directory ${quote(job.dst)} with directory ${quote(job.src)}`);
     return false;
   }
   if (!srcIsDir && isDir(dstStat)) {
     // -i: cp asks before it finds out; no means skipped, quietly.
     if (options.interactive && !ask(via.b, `overwrite ${quote(job.dst)}? `)) return false;
-    plan.errors.push(`cannot overwrite directory ${quote(job.dst)} with non-directory`);
+    refuse(plan, `cannot overwrite directory ${quote(job.dst)} with non-directory`);
     return false;
   }
   return true;
@@ -275,7 +277,7 @@ function planParents(src: string, target: string, followSrc: boolean, options: C
   for (const part of paths.components(appended)) {
     depth += part === ".." ? -1 : part === "" || part === "." ? 0 : 1;
     if (depth < 0) {
-      plan.errors.push(`cannot copy ${quote(src)} with --parents: its '..' leads outside ${quote(target)}`);
+      refuse(plan, `cannot copy ${quote(src)} with --parents: its '..' leads outside ${quote(target)}`);
       seenSources.add(src);
       return;
     }
@@ -297,13 +299,13 @@ function planParents(src: string, target: string, followSrc: boolean, options: C
   if (seenSources.has(src)) {
     const st = statOrCode(src, followSrc);
     const dir = typeof st !== "number" && isDir(st);
-    if (dir && !options.recursive) plan.errors.push(`-r not specified; omitting directory ${quote(src)}`);
-    else plan.warnings.push(`source ${dir ? "directory" : "file"} ${quote(src)} specified more than once`);
+    if (dir && !options.recursive) refuse(plan, `-r not specified; omitting directory ${quote(src)}`);
+    else warn(plan, `source ${dir ? "directory" : "file"} ${quote(src)} specified more than once`);
     return;
   }
   seenSources.add(src);
   if (createdBy.has(dst)) {
-    plan.errors.push(`will not overwrite just-created ${quote(dst)} with ${quote(src)}`);
+    refuse(plan, `will not overwrite just-created ${quote(dst)} with ${quote(src)}`);
     return;
   }
   const job: CopyJob = { src, dst, followSrc, isDirectory: false, size: 0 };
@@ -343,10 +345,20 @@ function sourceKey(src: string, follow: boolean): string {
   return typeof st === "number" ? `name:${src}` : `${st.dev}:${st.ino}:${sourceBaseName(src)}`;
 }
 
+function refuse(plan: Plan, text: string): void {
+  plan.errors.push(text);
+  plan.said.push({ warning: false, text });
+}
+
+function warn(plan: Plan, text: string): void {
+  plan.warnings.push(text);
+  plan.said.push({ warning: true, text });
+}
+
 /** Plans the copy, looking at the operands through the backend (relative to its current directory). */
 export function planCopy(backend: Backend, options: CopyOptions, operands: string[]): Plan {
   via = { b: backend, paths: pathSyntax(backend.pathRules) };
-  const plan: Plan = { jobs: [], parents: [], errors: [], warnings: [] };
+  const plan: Plan = { jobs: [], parents: [], errors: [], warnings: [], said: [] };
   let sources: string[];
   let target: string;
   let intoDirectory: boolean;
@@ -356,11 +368,11 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
     target = options.targetDirectory;
     const st = statOrCode(target, true);
     if (typeof st === "number") {
-      plan.errors.push(`target directory ${quote(target)}: ${reason(st)}`);
+      refuse(plan, `target directory ${quote(target)}: ${reason(st)}`);
       return plan;
     }
     if (!isDir(st)) {
-      plan.errors.push(`target directory ${quote(target)}: ${reason(-backend.errno.ENOTDIR)}`);
+      refuse(plan, `target directory ${quote(target)}: ${reason(-backend.errno.ENOTDIR)}`);
       return plan;
     }
     sources = operands;
@@ -377,7 +389,7 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
       const st = statOrCode(target, true);
       intoDirectory = typeof st !== "number" && isDir(st);
       if (operands.length > 2 && !intoDirectory) {
-        plan.errors.push(`target ${quote(target)}: ${reason(typeof st === "number" ? st : -backend.errno.ENOTDIR)}`);
+        refuse(plan, `target ${quote(target)}: ${reason(typeof st === "number" ? st : -backend.errno.ENOTDIR)}`);
         return plan;
       }
     }
@@ -402,11 +414,11 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
       const st = statOrCode(src, followSrc);
       const dir = typeof st !== "number" && isDir(st);
       if (dir && !options.recursive) {
-        plan.errors.push(`-r not specified; omitting directory ${quote(src)}`);
+        refuse(plan, `-r not specified; omitting directory ${quote(src)}`);
         continue;
       }
       if (dir || options.backup === "none") {
-        plan.warnings.push(`source ${dir ? "directory" : "file"} ${quote(src)} specified more than once`);
+        warn(plan, `source ${dir ? "directory" : "file"} ${quote(src)} specified more than once`);
         continue;
       }
     }
@@ -418,13 +430,9 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
     let dst = intoDirectory ? `${via.paths.trimTrailing(target)}${via.paths.separator}${base === ".." ? "." : base}` : target;
     const underBackupName = intoDirectory ? undefined : copiedUnderBackupName(src, target, options);
     if (underBackupName !== undefined) {
-      // blit refuses the copy (README: on purpose); -l and -s link as cp does.
-      if (!options.link && !options.symbolicLink) {
-        plan.errors.push(`${quote(src)} and ${quote(target)} are the same file`);
-        continue;
-      }
+      // As cp: SOURCE is copied (or linked) to its own backup name, itself left as it is.
       if (typeof underBackupName === "number") {
-        plan.errors.push(`cannot backup ${quote(target)}: ${reason(underBackupName)}`);
+        refuse(plan, `cannot backup ${quote(target)}: ${reason(underBackupName)}`);
         continue;
       }
       dst = underBackupName;
@@ -434,7 +442,7 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
       // A symlink this run just made there would be written through (cp's words for it).
       const earlierSt = followSrc ? undefined : statOrCode(earlier, false);
       const throughLink = earlierSt !== undefined && typeof earlierSt !== "number" && isLink(earlierSt);
-      plan.errors.push(throughLink
+      refuse(plan, throughLink
         ? `will not copy ${quote(src)} through just-created symlink ${quote(dst)}`
         : `will not overwrite just-created ${quote(dst)} with ${quote(src)}`);
       continue;

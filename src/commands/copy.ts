@@ -281,8 +281,10 @@ export async function runCopy(argv: string[]): Promise<number> {
     if (err instanceof UsageError) return usageFailure(err.message);
     throw err;
   }
-  for (const warning of plan.warnings) log.warn(warning);
-  for (const error of plan.errors) log.error(error);
+  for (const { warning, text } of plan.said) {
+    if (warning) log.warn(text);
+    else log.error(text);
+  }
   if ((plan.jobs.length === 0 && plan.parents.length === 0) || (options.failFast && plan.errors.length)) {
     return plan.errors.length ? ExitCode.partial : ExitCode.ok;
   }
