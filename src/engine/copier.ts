@@ -790,7 +790,8 @@ export class Copier {
         // As cp: a fifo or device read like a file where symlinks are not followed (-r, -P)
         // replaces the file there as --remove-destination would, keeping nothing of it.
         const unlinks = this.o.removeDestination || (this.o.dereference === "never" && this.o.readSpecialFiles && type !== S_IFREG && type !== S_IFLNK);
-        e.removes = (unlinks || linkRemoves) && !e.backs;
+        // -v says "removed" where cp unlinks what is there: also before making a symlink or special file in its place.
+        e.removes = (unlinks || linkRemoves || (made && !this.o.link && !this.o.symbolicLink)) && !e.backs;
         if (typeOf(st.mode) === S_IFLNK && this.o.inplace && !unlinks && !e.backs && (type === S_IFREG || this.o.readSpecialFiles)) {
           const through = this.linkInTheWay(e);
           if (through === false) return;

@@ -329,6 +329,8 @@ const CASES: Case[] = [
   { name: "-b: one file named twice is refused the second time", args: ["--backup", "./f", "f", "d"] },
   { name: "two names of one inode are two files", setup: "ln f h", args: ["f", "h", "d"] },
   { name: "one directory named twice", args: ["-r", "sub2", "./sub2", "d"] },
+  { name: "-dv a symlink over a file: -v says removed, as cp", args: ["-dv", "src/rel-link", "g"] },
+  { name: "-rv a fifo over a file: -v says removed, as cp", setup: "mkfifo p", args: ["-rv", "p", "g"] },
   { name: "messages in the order of the operands (coreutils' dup-source.sh)", args: ["-a", "./sub2", "sub2", "sub2/"], ordered: true, refusedWhole: true },
   { name: "-au: names of one inode stay one, the kept file standing for it (coreutils' preserve-link.sh)", setup: "mkdir s && touch s/f && ln s/f s/linkm && ln s/f s/linke && ln s/f s/fileo && ln s/f s/fileu && mkdir -p t/s && touch t/s/f && ln t/s/f t/s/linke && touch -d '-1 hour' t/s/fileo && touch -d '+1 hour' t/s/fileu", args: ["-au", "s", "t"] },
   { name: "-au: ... the kept file under another name", setup: "mkdir s && touch s/f && ln s/f s/linkm && ln s/f s/linke && ln s/f s/fileo && ln s/f s/fileu && mkdir -p t/s && touch t/s/linkm && ln t/s/linkm t/s/linke && touch -d '-1 hour' t/s/fileo && touch -d '+1 hour' t/s/fileu", args: ["-au", "s", "t"] },
