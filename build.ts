@@ -71,6 +71,32 @@ async function buildLinuxShim(outPath: string, triplet: string, cc: string): Pro
   return true;
 }
 
+/** zig from PyPI's ziglang, installed by `npm run setup` into this folder (a Python package path). */
+const ZIG_PACKAGE = join(ROOT, "build", "tools", "python");
+
+/**
+ * The macOS shim for one architecture, cross-compiled by zig against its own
+ * libSystem stubs, for macOS 13 (Bun's own minimum). The dylib must link
+ * libSystem and nothing else: it is extracted alone on the user's Mac.
+ */
+async function buildDarwinShim(outPath: string, arch: "aarch64" | "x86_64"): Promise<boolean> {
+  if (!existsSync(join(ZIG_PACKAGE, "ziglang"))) throw new Error(`zig is missing from ${ZIG_PACKAGE}: npm run setup installs it (PyPI's ziglang)`);
+  const env = { ...process.env, PYTHONPATH: ZIG_PACKAGE, ZIG_GLOBAL_CACHE_DIR: join(ROOT, "build", "tools", "zig-cache") };
+  await $`python3 -m ziglang cc -target ${arch}-macos.13.0 -shared -O2 -fvisibility=hidden -Wall -Wextra -Werror -I ${join(ROOT, "c")} -o ${outPath} ${join(ROOT, "c/darwin/blit_darwin.c")}`.env(env).quiet();
+  return true;
+}
+
+/**
+ * The same macOS shim built for this Linux machine: its POSIX core, which
+ * the tests drive through ffi/darwin/ here (tests/ffi/contract.test.ts).
+ */
+async function buildDarwinPosixShim(): Promise<void> {
+  const out = join(SHIM_DIR, "darwin-posix", "libblit.so");
+  mkdirSync(join(out, ".."), { recursive: true });
+  await $`gcc -O2 -fPIC -shared -fvisibility=hidden -Wall -Wextra -Werror -I ${join(ROOT, "c")} -o ${out} ${join(ROOT, "c/darwin/blit_darwin.c")}`;
+  console.log(`shim: ${out} (the macOS shim's POSIX core, for the tests)`);
+}
+
 const noShim = async () => false;
 
 /** How each release target is built; names and Bun runtimes are in release/targets.ts. */
@@ -93,10 +119,20 @@ const TARGETS: Record<TargetName, Target> = {
     exeName: "blit",
     buildShim: (out) => buildLinuxShim(out, "aarch64-linux-gnu", "aarch64-linux-gnu-gcc"),
   },
-  // No native shim for macOS and Windows yet (their own issues): these
-  // executables run the portable backend, and `blit doctor` says so.
-  "darwin-x64": { bun: ASSETS["darwin-x64"].bun, shimFile: "none", exeName: "blit", buildShim: noShim },
-  "darwin-arm64": { bun: ASSETS["darwin-arm64"].bun, shimFile: "none", exeName: "blit", buildShim: noShim },
+  "darwin-x64": {
+    bun: ASSETS["darwin-x64"].bun,
+    shimFile: "libblit.dylib",
+    exeName: "blit",
+    buildShim: (out) => buildDarwinShim(out, "x86_64"),
+  },
+  "darwin-arm64": {
+    bun: ASSETS["darwin-arm64"].bun,
+    shimFile: "libblit.dylib",
+    exeName: "blit",
+    buildShim: (out) => buildDarwinShim(out, "aarch64"),
+  },
+  // No native shim for Windows yet (its own issue): this executable runs
+  // the portable backend, and `blit doctor` says so.
   "windows-x64": { bun: ASSETS["windows-x64"].bun, shimFile: "none", exeName: "blit.exe", buildShim: noShim },
 };
 
@@ -120,6 +156,7 @@ async function commitId(): Promise<{ id: string; time: number }> {
 
 async function buildShim(name: TargetName): Promise<void> {
   const target = TARGETS[name];
+  if (name === hostTarget() && name === "linux-x64") await buildDarwinPosixShim();
   mkdirSync(join(SHIM_DIR, name), { recursive: true });
   mkdirSync(join(ROOT, "build", "embed"), { recursive: true });
   const shimPath = join(SHIM_DIR, name, target.shimFile);

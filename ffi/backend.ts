@@ -37,6 +37,11 @@ export interface Stat {
   atimeNsec: number;
   mtimeSec: number;
   mtimeNsec: number;
+  /** The OS's own attribute word, where it has one (macOS st_flags), copied opaquely with `attributes`. */
+  attributes?: number;
+  /** Creation time, where the OS keeps one (macOS st_birthtime). */
+  birthtimeSec?: number;
+  birthtimeNsec?: number;
 }
 
 export interface Times {
@@ -44,10 +49,15 @@ export interface Times {
   atimeNsec: number;
   mtimeSec: number;
   mtimeNsec: number;
+  /** Set where the backend can set a creation time (macOS ATTR_CMN_CRTIME); ignored elsewhere. */
+  birthtimeSec?: number;
+  birthtimeNsec?: number;
 }
 
 export interface DirEntry {
   name: Name;
+  /** The entry's metadata, not following it, where the OS lists names with it in one call (getattrlistbulk). */
+  stat?: Stat;
 }
 
 /** A small regular file read whole: its open descriptor and its bytes. */
@@ -105,6 +115,27 @@ export type RangeResult =
 export interface CloneMechanism {
   /** All of src into the open, empty dst: 0, or -errno. */
   into(src: number, dst: number): number;
+}
+
+/**
+ * Cloning into a new name: the filesystem makes a file sharing the source's
+ * blocks where none was (macOS fclonefileat, which cannot clone into an open
+ * file). The engine tries it for the temporary name before creating one.
+ */
+export interface CloneAtMechanism {
+  /** A new file dstName in dstDir, a clone of src, open for writing: its descriptor, or -errno with nothing left under the name. */
+  file(src: number, dstDir: number, dstName: Name): number;
+}
+
+/**
+ * The OS's own attribute word of an entry (macOS st_flags: UF_HIDDEN,
+ * UF_IMMUTABLE, …; Windows FILE_ATTRIBUTE_*), as Stat.attributes gives it,
+ * set opaquely and last: an immutable flag forbids every later change.
+ */
+export interface AttributesCapability {
+  setFd(fd: number, value: number): number;
+  /** Of the entry itself, not following a symlink. */
+  setAt(dir: number, name: Name, value: number): number;
 }
 
 /** The kernel copies without the bytes passing through this process (copy_file_range). */
@@ -233,6 +264,7 @@ export interface Backend {
   writeAt(fd: number, buf: Uint8Array, length: number, pos: number): number;
   truncate(fd: number, size: number): number;
   readonly clone?: CloneMechanism;
+  readonly cloneAt?: CloneAtMechanism;
   readonly kernelCopy?: KernelCopyMechanism;
   readonly holes?: HolesMechanism;
   readonly streams?: StreamsMechanism;
@@ -270,6 +302,7 @@ export interface Backend {
   chmodFd(fd: number, mode: number): number;
   /** For entries without a descriptor (fifos, devices); never used on symlinks. */
   chmodAt(dir: number, name: Name, mode: number): number;
+  readonly attributes?: AttributesCapability;
   setTimesFd(fd: number, times: Times): number;
   /** Sets times of the entry itself, not of a symlink's target. */
   setTimesAt(dir: number, name: Name, times: Times): number;

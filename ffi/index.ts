@@ -18,6 +18,9 @@ export interface LoadedBackend {
 
 /** ELF e_machine of the architectures blit ships a Linux shim for. */
 const ELF_MACHINE: Record<string, number> = { x64: 62, arm64: 183 };
+/** Mach-O cputype of the architectures blit ships a macOS shim for (CPU_TYPE_X86_64, CPU_TYPE_ARM64). */
+const MACHO_CPU: Record<string, number> = { x64: 0x01000007, arm64: 0x0100000c };
+const MACHO_MAGIC_64 = 0xfeedfacf;
 
 /** Refuses a shim built for another architecture (dlopen would only say "cannot open shared object file"). */
 export function checkShimArchitecture(path: string): void {
@@ -28,6 +31,15 @@ export function checkShimArchitecture(path: string): void {
   } finally {
     closeSync(fd);
   }
+  const view = new DataView(header.buffer);
+  if (view.getUint32(0, true) === MACHO_MAGIC_64) {
+    const cpu = view.getUint32(4, true);
+    const expected = MACHO_CPU[process.arch];
+    if (expected !== undefined && cpu !== expected) {
+      throw new Error(`the embedded native shim is for another architecture (Mach-O cputype 0x${cpu.toString(16)}, this is ${process.arch}): a build defect`);
+    }
+    return;
+  }
   const machine = header[18]! | (header[19]! << 8);
   const expected = ELF_MACHINE[process.arch];
   if (expected !== undefined && machine !== expected) {
@@ -37,7 +49,6 @@ export function checkShimArchitecture(path: string): void {
 
 /** Platforms whose builds embed no native shim yet (their own issues), with what `blit doctor` says. */
 const PORTABLE_BY_DESIGN: Partial<Record<NodeJS.Platform, string>> = {
-  darwin: "this build has no native macOS backend yet: it copies through Bun's node:fs",
   win32: "this build has no native Windows backend yet: it copies through Bun's node:fs",
 };
 
@@ -49,6 +60,13 @@ async function openNative(shimPath: string | undefined): Promise<{ backend: Back
       const path = shimPath ?? materializeShim().path;
       if (shimPath === undefined) checkShimArchitecture(path);
       return { backend: LinuxBackend.open(path), shimPath: path };
+    }
+    case "darwin": {
+      const { DarwinBackend } = await import("./darwin/index.ts");
+      const { materializeShim } = await import("./shim-file.ts");
+      const path = shimPath ?? materializeShim().path;
+      if (shimPath === undefined) checkShimArchitecture(path);
+      return { backend: DarwinBackend.open(path), shimPath: path };
     }
     default:
       throw new Error(`no native backend for ${process.platform}`);
@@ -72,7 +90,7 @@ export function loadBackend(from?: { shimPath?: string; fallbackReason?: string 
 
 async function load(from: { shimPath?: string; fallbackReason?: string } | undefined): Promise<LoadedBackend> {
   let reason = from?.fallbackReason;
-  // macOS and Windows builds have no native shim yet: the portable backend
+  // Windows builds have no native shim yet: the portable backend
   // is what they are built to run, not a fallback to warn about on every copy
   // (`blit doctor` says which backend runs, and why).
   const byDesign = PORTABLE_BY_DESIGN[process.platform];
