@@ -52,7 +52,19 @@ const PORTABLE_BY_DESIGN: Partial<Record<NodeJS.Platform, string>> = {
   win32: "this build has no native Windows backend yet: it copies through Bun's node:fs",
 };
 
+/**
+ * BLIT_DARWIN_SHIM=PATH: the macOS backend over the shim at PATH, on any
+ * POSIX system. The tests run it on Linux with the Linux build of the macOS
+ * shim (build/shim/darwin-posix/), so that ffi/darwin/ and the shim's POSIX
+ * core make real copies here; workers inherit the variable.
+ */
+const DARWIN_SHIM_OVERRIDE = process.env.BLIT_DARWIN_SHIM || undefined;
+
 async function openNative(shimPath: string | undefined): Promise<{ backend: Backend; shimPath: string }> {
+  if (DARWIN_SHIM_OVERRIDE !== undefined && process.platform !== "win32") {
+    const { DarwinBackend } = await import("./darwin/index.ts");
+    return { backend: DarwinBackend.open(DARWIN_SHIM_OVERRIDE), shimPath: DARWIN_SHIM_OVERRIDE };
+  }
   switch (process.platform) {
     case "linux": {
       const { LinuxBackend } = await import("./linux/index.ts");

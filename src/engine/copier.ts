@@ -5,6 +5,7 @@
 
 import {
   type Backend,
+  type DirEntry,
   type Name,
   type ReadFile,
   type Stat,
@@ -422,7 +423,7 @@ export class Copier {
         this.spawn([...children.splice(0), { kind: "files", work: { ...listing, names } }]);
         continue;
       }
-      this.copyEntries(listing, names, children, waitingLinks);
+      this.copyEntries(listing, names, children, waitingLinks, entries);
       if (children.length >= CHILDREN_HELD) {
         children.push({ kind: "rest", work: listing });
         break;
@@ -498,7 +499,7 @@ export class Copier {
         this.spawn([...children.splice(0), { kind: "files", work: { ...work, names } }]);
         continue;
       }
-      this.copyEntries(work, names, children, waitingLinks);
+      this.copyEntries(work, names, children, waitingLinks, entries);
       if (children.length >= CHILDREN_HELD) {
         children.push({ kind: "rest", work });
         break;
@@ -519,14 +520,28 @@ export class Copier {
     this.spawn?.(Array.from({ length: this.o.helpers }, (): ChildWork => ({ kind: "range", work: copy })));
   }
 
+  /** The entries' metadata: as listed where the listing had it, else statMany for the rest. */
+  private statsOf(l: FilesWork, names: Uint8Array[], listed: DirEntry[] | undefined): (Stat | number)[] {
+    if (!listed || l.follow) return this.b.statMany(l.srcFd, names, l.follow);
+    const missing = names.filter((_, i) => listed[i]!.stat === undefined);
+    const asked = missing.length ? this.b.statMany(l.srcFd, missing, false) : [];
+    let next = 0;
+    return listed.map((entry) => entry.stat ?? asked[next++]!);
+  }
+
   private othersHungry(): boolean {
     return this.hungry !== undefined && Atomics.load(this.hungry, 0) > 0;
   }
 
-  /** Stats one chunk of a directory's entries at once, then copies them; subdirectories go to `children`. */
-  private copyEntries(l: FilesWork, names: Uint8Array[], children: ChildWork[], waitingLinks: [Entry, number][]): void {
+  /**
+   * Stats one chunk of a directory's entries at once, then copies them;
+   * subdirectories go to `children`. Entries listed with their metadata
+   * (`listed`, where the OS gives it with the names) are not stat'ed again,
+   * unless symlinks are followed.
+   */
+  private copyEntries(l: FilesWork, names: Uint8Array[], children: ChildWork[], waitingLinks: [Entry, number][], listed?: DirEntry[]): void {
     this.onListed?.(names.length);
-    const stats = this.b.statMany(l.srcFd, names, l.follow);
+    const stats = this.statsOf(l, names, listed);
     const small: Entry[] = [];
     // -x: the device of the directory listed; a directory on another one is made, not entered.
     let listedDev: number | undefined;
@@ -606,7 +621,8 @@ export class Copier {
     }
     // A directory whose copy was cut short keeps its mode but not the times
     // that would make it look complete.
-    this.meta.apply({ fd: f.dstFd }, st, xattrs, f.dstPath, mode, !(this.cancelled || f.incomplete));
+    const complete = !(this.cancelled || f.incomplete);
+    if (this.meta.apply({ fd: f.dstFd }, st, xattrs, f.dstPath, mode, complete) && complete) this.meta.setAttributes({ fd: f.dstFd }, st, f.dstPath);
     b.close(f.srcFd);
     b.close(f.dstFd);
   }
@@ -1075,7 +1091,16 @@ export class Copier {
     const mode = this.meta.modeFor("file", st, existing);
     // In a directory this run made, no default ACL can meddle with the create mode.
     const createMode = e.dstFresh ? this.createMode(mode) : 0o600;
-    const dstFd = b.createFile(e.dstDir, name, createMode, inplace, e.throughLink);
+    const request: CopyRequest = { ...this.request(st, e.dstDev), stream };
+    // A backend that clones into new names only (macOS) makes the temporary file itself.
+    const cloned = inplace ? undefined : this.data.cloneAsNew(srcFd, e.dstDir, name, request);
+    if (cloned && !cloned.outcome.ok) {
+      b.close(srcFd);
+      const message = this.failure(e, cloned.outcome);
+      if (message) this.report.fail(message);
+      return false;
+    }
+    const dstFd = cloned ? cloned.fd : b.createFile(e.dstDir, name, createMode, inplace, e.throughLink);
     if (dstFd < 0) {
       b.close(srcFd);
       this.report.fail(`cannot create regular file ${quote(e.dstPath)}: ${this.why(-dstFd)}`);
@@ -1089,11 +1114,10 @@ export class Copier {
       return false;
     };
 
-    const outcome = this.data.copy(srcFd, dstFd, {
-      ...this.request(st, e.dstDev),
+    const outcome = cloned ? cloned.outcome : this.data.copy(srcFd, dstFd, {
+      ...request,
       share: this.o.helpers > 0 && this.spawn ? (copy) => this.offerRanges(copy) : undefined,
       cloneOnly: large,
-      stream,
     });
     if (!outcome.ok) {
       abandon(this.failure(e, outcome));
@@ -1106,8 +1130,10 @@ export class Copier {
       this.report.counts.changed++;
     }
     const xattrs = this.meta.readXattrs({ fd: srcFd });
-    const created = e.dstFresh ? { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid } : undefined;
+    // A clone is not as createFile made it: its mode is the source's, so every attribute kept is set.
+    const created = e.dstFresh && !cloned ? { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid } : undefined;
     if (!this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, mode, true, created)) return abandon(undefined);
+    if (inplace) this.meta.setAttributes({ fd: dstFd }, st, e.dstPath);
     b.close(srcFd);
     b.close(dstFd);
 
@@ -1145,6 +1171,7 @@ export class Copier {
     const xattrs = this.meta.readXattrs({ fd: srcFd });
     const created = e.dstFresh ? { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid } : undefined;
     const applied = this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, mode, true, created);
+    if (applied && inplace) this.meta.setAttributes({ fd: dstFd }, st, e.dstPath);
     b.close(srcFd);
     b.close(dstFd);
     if (!applied) {
@@ -1263,7 +1290,8 @@ export class Copier {
       this.b.remove(e.dstDir, name, false);
       return false;
     }
-    if (name !== e.dstName && !this.commit(e, name, what)) return false;
+    if (name === e.dstName) this.meta.setAttributes({ dir: e.dstDir, name }, e.stat, e.dstPath);
+    else if (!this.commit(e, name, what)) return false;
     count();
     this.listed(e);
     return true;
@@ -1272,7 +1300,8 @@ export class Copier {
   /**
    * Renames a finished entry from its temporary name onto its real name;
    * with -b, what is there is first renamed to its backup name, so the name
-   * never holds anything but the old entry or the complete new one.
+   * never holds anything but the old entry or the complete new one. Then
+   * its attribute word, the one change left.
    */
   private commit(e: Entry, temp: Name, what: string): boolean {
     const b = this.b;
@@ -1281,7 +1310,11 @@ export class Copier {
       return false;
     }
     const renamed = b.rename(e.dstDir, temp, e.dstDir, e.dstName, !this.o.noClobber);
-    if (renamed === 0) return true;
+    if (renamed === 0) {
+      // Last, under the final name: an immutable flag would have forbidden the rename.
+      this.meta.setAttributes({ dir: e.dstDir, name: e.dstName }, e.stat, e.dstPath);
+      return true;
+    }
     b.remove(e.dstDir, temp, false);
     if (renamed === -b.errno.EEXIST && this.o.noClobber) {
       this.report.counts.skipped++;

@@ -1,7 +1,10 @@
 // Metadata of a copied entry, in the order that keeps each part: owner first
 // (chown clears setuid/setgid and file capabilities), then extended
 // attributes and ACLs, then the mode (which restores setuid/setgid), then the
-// timestamps, last, since every other change touches ctime and may touch mtime.
+// timestamps (and the birth time where the OS keeps one), since every other
+// change touches ctime and may touch mtime. The OS's own attribute word
+// (macOS's file flags) comes after all of them, once the entry has its final
+// name: an immutable flag forbids every later change, a rename too.
 
 import { type Backend, type Name, type Stat, S_IFMT, S_IFSOCK } from "../../ffi/index.ts";
 import type { EngineOptions, Preserve } from "../options.ts";
@@ -22,13 +25,15 @@ export interface Created {
 
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 const ACL_PREFIX = "system.posix_acl_";
+/** macOS's ACL, which its backend lists as one more attribute (acl_to_text's form). */
+const ACL_TEXT = "com.apple.acl.text";
 const SELINUX = "security.selinux";
 const SELINUX_NAME = new TextEncoder().encode(SELINUX);
 
 /** Which --preserve attribute an xattr belongs to. */
 function categoryOf(name: Name): keyof Preserve {
   const text = decoder.decode(name);
-  if (text.startsWith(ACL_PREFIX)) return "mode";
+  if (text.startsWith(ACL_PREFIX) || text === ACL_TEXT) return "mode";
   if (text === SELINUX) return "context";
   return "xattr";
 }
@@ -118,6 +123,25 @@ export class MetadataWriter {
       }
     }
     return true;
+  }
+
+  /**
+   * The source's attribute word (Stat.attributes: macOS's st_flags), with
+   * the mode, on an entry that has its final name: the last change made to
+   * it. A new entry has none, so none is set unless the source had some.
+   * Returns false after reporting an error.
+   */
+  setAttributes(dst: Target, st: Stat, path: Uint8Array): boolean {
+    const b = this.b;
+    if (!this.o.preserve.mode || !b.attributes || !st.attributes) return true;
+    const r = "fd" in dst ? b.attributes.setFd(dst.fd, st.attributes) : b.attributes.setAt(dst.dir, dst.name, st.attributes);
+    if (r === 0) return true;
+    const E = b.errno;
+    // Flags this filesystem or user cannot have are dropped quietly under -a, as with xattrs.
+    const dropped = r === -E.ENOTSUP || r === -E.EOPNOTSUPP || r === -E.EPERM;
+    if (dropped && !this.o.require.mode) return true;
+    this.report.fail(`preserving file flags for ${quote(path)}: ${b.strerror(-r)}`);
+    return false;
   }
 
   /**
