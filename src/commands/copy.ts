@@ -43,9 +43,7 @@ function printStats(counts: Counts, backend: Backend, workers: number, filesByWo
     ["vanished", counts.vanished],
     ["changed while read", counts.changed],
     ["errors", counts.errors],
-    ["native calls", counts.nativeCalls],
-    ["io_uring submits", counts.ringSubmits],
-    ["io_uring ops", counts.ringOps],
+    ...Object.entries(counts.backend),
     ["ranges copied by helpers", counts.helpedRanges],
     ...COPY_METHODS.map((method): [string, number] => [`method ${method} (${backend.methodLabels[method]})`, counts.methods[method]]),
     ["backend", backend.id],
@@ -175,7 +173,7 @@ function makeParents(b: Backend, engine: EngineOptions, plan: Plan, reporter: Re
           let restoreMode: number | undefined;
           if ((now.mode & 0o700) !== 0o700) {
             restoreMode = (now.mode | omitted) & 0o7777;
-            b.chmodFd(next, (now.mode | 0o700) & 0o7777);
+            b.modes?.chmodFd(next, (now.mode | 0o700) & 0o7777);
           }
           made.push({ fd: next, src: dir.src, dst: dir.dst, st, restoreMode });
         }
@@ -301,7 +299,7 @@ export async function runCopy(argv: string[]): Promise<number> {
   if (loaded.fallbackReason !== undefined) {
     log.warn(`native copy engine unavailable (${loaded.fallbackReason}); copying with Bun's fs, which is slower`);
   }
-  loaded.backend.raiseFileLimit();
+  loaded.backend.fileLimit?.raise();
   writeStdoutThrough(loaded.backend);
   const labels = labelling(options, loaded.backend);
   if (!labels.ok) return usageFailure(labels.error);
