@@ -293,7 +293,8 @@ export async function runCopy(argv: string[]): Promise<number> {
   // not clone, made a cold clone slower: the worker's start-up competes for
   // the disk with the main thread's.)
   // -i: not on this thread, whose file handed back to a worker would be asked about twice.
-  const inline = !options.interactive && inlineable(plan.jobs);
+  // Jobs that write one destination in turn: in order, on one worker.
+  const inline = !options.interactive && !plan.repeatsDestination && inlineable(plan.jobs);
   const booted = inline || options.parents ? undefined : Pool.boot();
 
   if (loaded.fallbackReason !== undefined) {
@@ -330,7 +331,7 @@ export async function runCopy(argv: string[]): Promise<number> {
   // thread understands, no more than one.
   const manyNeeded = plan.jobs.some((job) => job.isDirectory || (job.size >= SHARE_MIN_SIZE && options.reflink !== "never"));
   const wanted = manyNeeded ? options.jobs : Math.min(options.jobs, plan.jobs.length);
-  const workers = loaded.backend.sharedHandles ? wanted : 1;
+  const workers = loaded.backend.sharedHandles && !plan.repeatsDestination ? wanted : 1;
   const engine = engineOptions(labelled, workers, labels.label);
   const shared = {
     cancel: new SharedArrayBuffer(4),
