@@ -814,11 +814,22 @@ BLIT_EXPORT int blit_set_birthtime(int fd, int dirfd, const char *name, int64_t 
 #endif
 }
 
+#ifdef __APPLE__
+/*
+ * Flags that describe how the source is stored, not what it is, and that a
+ * copy must not claim: its data was read decompressed (UF_COMPRESSED) and
+ * whole (SF_DATALESS: an iCloud placeholder), and the rest are the kernel's
+ * or only the system may set them. Apple's copyfile leaves them out too.
+ */
+#define FLAGS_NOT_COPIED (UF_COMPRESSED | UF_TRACKED | UF_DATAVAULT | SF_RESTRICTED | SF_NOUNLINK | SF_FIRMLINK | SF_DATALESS)
+#endif
+
 /* fd >= 0: that file; else dirfd/name, not following a symlink. */
 BLIT_EXPORT int blit_set_flags(int fd, int dirfd, const char *name, uint32_t flags)
 {
 	native_calls++;
 #ifdef __APPLE__
+	flags &= ~(uint32_t)FLAGS_NOT_COPIED;
 	if (fd >= 0)
 		return int_result(fchflags(fd, flags));
 	return set_attr(-1, dirfd, name, ATTR_CMN_FLAGS, &flags, sizeof(flags));

@@ -12,6 +12,11 @@ import type {
   AttributesCapability,
   Backend,
   CloneAtMechanism,
+  FileLimitCapability,
+  ModesCapability,
+  OwnersCapability,
+  SpecialFilesCapability,
+  XattrsCapability,
   BackendCounters,
   BackendReport,
   CopyMethod,
@@ -100,9 +105,8 @@ export class DarwinBackend implements Backend {
     return text;
   }
 
-  raiseFileLimit(): number {
-    return this.shim.blit_raise_nofile();
-  }
+  /** As far as kern.maxfilesperproc allows: macOS refuses RLIM_INFINITY. */
+  readonly fileLimit: FileLimitCapability = { raise: () => this.shim.blit_raise_nofile() };
 
   // ---------------------------------------------------------------- directories
 
@@ -303,6 +307,7 @@ export class DarwinBackend implements Backend {
     }
   }
 
+  /** toDir means nothing here: a POSIX symlink is the same whatever it names. */
   makeSymlink(target: Uint8Array, dir: number, name: Name): number {
     return this.shim.blit_symlinkat(this.cstr(target, 1), dir, this.cstr(name, 0));
   }
@@ -311,9 +316,10 @@ export class DarwinBackend implements Backend {
     return this.shim.blit_linkat(fromDir, this.cstr(fromName, 0), toDir, this.cstr(toName, 1), follow ? this.c.AT_SYMLINK_FOLLOW : 0);
   }
 
-  makeNode(dir: number, name: Name, mode: number, rdevMajor: number, rdevMinor: number): number {
-    return this.shim.blit_mknodat(dir, this.cstr(name, 0), mode, rdevMajor, rdevMinor);
-  }
+  /** mkfifoat and mknodat, both new in macOS 13 (the minimum blit's runtime supports). */
+  readonly specialFiles: SpecialFilesCapability = {
+    makeNode: (dir, name, mode, rdevMajor, rdevMinor) => this.shim.blit_mknodat(dir, this.cstr(name, 0), mode, rdevMajor, rdevMinor),
+  };
 
   /** renameatx_np(RENAME_EXCL) when not replacing (renameat2(RENAME_NOREPLACE) in the Linux build). */
   rename(fromDir: number, fromName: Name, toDir: number, toName: Name, replace: boolean): number {
@@ -330,21 +336,15 @@ export class DarwinBackend implements Backend {
 
   // ---------------------------------------------------------------- metadata
 
-  chownFd(fd: number, uid: number, gid: number): number {
-    return this.shim.blit_fchown(fd, uid, gid);
-  }
+  readonly owners: OwnersCapability = {
+    chownFd: (fd, uid, gid) => this.shim.blit_fchown(fd, uid, gid),
+    chownAt: (dir, name, uid, gid) => this.shim.blit_fchownat(dir, this.cstr(name, 0), uid, gid, this.c.AT_SYMLINK_NOFOLLOW),
+  };
 
-  chownAt(dir: number, name: Name, uid: number, gid: number): number {
-    return this.shim.blit_fchownat(dir, this.cstr(name, 0), uid, gid, this.c.AT_SYMLINK_NOFOLLOW);
-  }
-
-  chmodFd(fd: number, mode: number): number {
-    return this.shim.blit_fchmod(fd, mode);
-  }
-
-  chmodAt(dir: number, name: Name, mode: number): number {
-    return this.shim.blit_fchmodat(dir, this.cstr(name, 0), mode, 0);
-  }
+  readonly modes: ModesCapability = {
+    chmodFd: (fd, mode) => this.shim.blit_fchmod(fd, mode),
+    chmodAt: (dir, name, mode) => this.shim.blit_fchmodat(dir, this.cstr(name, 0), mode, 0),
+  };
 
   /** Access and modification times to the nanosecond, then the birth time where given and kept here (ATTR_CMN_CRTIME). */
   setTimesFd(fd: number, t: Times): number {
@@ -431,36 +431,24 @@ export class DarwinBackend implements Backend {
     return attr.length === ACL_ATTRIBUTE.length && attr.every((byte, i) => byte === ACL_ATTRIBUTE[i]);
   }
 
-  listXattrs(fd: number): Name[] | number {
-    return this.listFrom(fd, -1, null);
-  }
-
-  listXattrsAt(dir: number, name: Name): Name[] | number {
-    return this.listFrom(-1, dir, this.cstr(name, 0));
-  }
-
-  getXattr(fd: number, attr: Name): Uint8Array | number {
-    return this.getFrom(fd, -1, null, attr);
-  }
-
-  getXattrAt(dir: number, name: Name, attr: Name): Uint8Array | number {
-    return this.getFrom(-1, dir, this.cstr(name, 0), attr);
-  }
-
-  setXattr(fd: number, attr: Name, value: Uint8Array): number {
-    return this.setOn(fd, -1, null, attr, value);
-  }
-
-  setXattrAt(dir: number, name: Name, attr: Name, value: Uint8Array): number {
-    return this.setOn(-1, dir, this.cstr(name, 0), attr, value);
-  }
+  /**
+   * macOS's own xattr calls (position 0, XATTR_NOFOLLOW by name):
+   * com.apple.ResourceFork, com.apple.FinderInfo, com.apple.quarantine and
+   * the rest come as any other attribute, and the ACL as ACL_ATTRIBUTE.
+   */
+  readonly xattrs: XattrsCapability = {
+    list: (fd) => this.listFrom(fd, -1, null),
+    listAt: (dir, name) => this.listFrom(-1, dir, this.cstr(name, 0)),
+    get: (fd, attr) => this.getFrom(fd, -1, null, attr),
+    getAt: (dir, name, attr) => this.getFrom(-1, dir, this.cstr(name, 0), attr),
+    set: (fd, attr, value) => this.setOn(fd, -1, null, attr, value),
+    setAt: (dir, name, attr, value) => this.setOn(-1, dir, this.cstr(name, 0), attr, value),
+  };
 
   // ---------------------------------------------------------------- reports
 
-  tune(): void {}
-
   counters(): BackendCounters {
-    return { nativeCalls: this.shim.blit_native_calls(), ringSubmits: 0, ringOps: 0 };
+    return { "native calls": this.shim.blit_native_calls() };
   }
 
   report(): BackendReport {
@@ -472,7 +460,7 @@ export class DarwinBackend implements Backend {
         ["shim", this.shimPath],
         ["shim build", shimBuild],
         ["performance cores", perf > 0 ? String(perf) : "no separate performance cores reported"],
-        ["open file limit", String(this.raiseFileLimit())],
+        ["open file limit", String(this.fileLimit.raise())],
       ],
     };
   }

@@ -2,9 +2,12 @@
 // (chown clears setuid/setgid and file capabilities), then extended
 // attributes and ACLs, then the mode (which restores setuid/setgid), then the
 // timestamps (and the birth time where the OS keeps one), since every other
-// change touches ctime and may touch mtime. The OS's own attribute word
-// (macOS's file flags) comes after all of them, once the entry has its final
-// name: an immutable flag forbids every later change, a rename too.
+// change touches ctime and may touch mtime. The OS's attribute word comes
+// after all of them, once the entry has its final name (setAttributes): a
+// read-only or immutable entry refuses the rest, and on macOS an immutable
+// one refuses the rename that puts it in place.
+// What the backend has no capability for (owners on Windows, xattrs through
+// node:fs) is not kept, quietly, as cp -a drops what a filesystem cannot hold.
 
 import { type Backend, type Name, type Stat, S_IFMT, S_IFSOCK } from "../../ffi/index.ts";
 import type { EngineOptions, Preserve } from "../options.ts";
@@ -75,13 +78,14 @@ export class MetadataWriter {
   /** The source's xattrs this run keeps (none unless asked for), and the label --context gives. */
   readXattrs(src: Target): Xattrs {
     if (!this.anyXattrs) return this.label;
-    const b = this.b;
-    const names = "fd" in src ? b.listXattrs(src.fd) : b.listXattrsAt(src.dir, src.name);
+    const x = this.b.xattrs;
+    if (!x) return this.label;
+    const names = "fd" in src ? x.list(src.fd) : x.listAt(src.dir, src.name);
     if (typeof names === "number") return this.label;
     const out: Xattrs = [];
     for (const name of names) {
       if (!this.o.preserve[categoryOf(name)]) continue;
-      const value = "fd" in src ? b.getXattr(src.fd, name) : b.getXattrAt(src.dir, src.name, name);
+      const value = "fd" in src ? x.get(src.fd, name) : x.getAt(src.dir, src.name, name);
       // Removed since it was listed: nothing to keep.
       if (typeof value !== "number") out.push([name, value]);
     }
@@ -106,8 +110,9 @@ export class MetadataWriter {
     if (xattrs.length && !this.setXattrs(dst, xattrs, path)) return false;
     // An ACL just set may have changed the mode bits: then chmod regardless.
     const modeAsCreated = created !== undefined && created.mode === mode && (ownerAsCreated || !preserve.ownership) && xattrs.length === 0;
-    if (mode !== undefined && !modeAsCreated) {
-      const r = "fd" in dst ? b.chmodFd(dst.fd, mode) : b.chmodAt(dst.dir, dst.name, mode);
+    const modes = b.modes;
+    if (mode !== undefined && !modeAsCreated && modes) {
+      const r = "fd" in dst ? modes.chmodFd(dst.fd, mode) : modes.chmodAt(dst.dir, dst.name, mode);
       if (r < 0) {
         this.report.fail(`setting permissions for ${quote(path)}: ${b.strerror(-r)}`);
         return false;
@@ -126,21 +131,22 @@ export class MetadataWriter {
   }
 
   /**
-   * The source's attribute word (Stat.attributes: macOS's st_flags), with
-   * the mode, on an entry that has its final name: the last change made to
-   * it. A new entry has none, so none is set unless the source had some.
-   * Returns false after reporting an error.
+   * The source's attribute word (Stat.attributes), kept with the mode, on
+   * an entry that has its final name: the last change made to it. Where the
+   * destination cannot hold it (ENOTSUP, or EPERM for flags only root may
+   * set), it is dropped quietly under -a, as xattrs are, and is an error
+   * when --preserve=mode was asked for by name. False after reporting one.
    */
   setAttributes(dst: Target, st: Stat, path: Uint8Array): boolean {
     const b = this.b;
-    if (!this.o.preserve.mode || !b.attributes || !st.attributes) return true;
-    const r = "fd" in dst ? b.attributes.setFd(dst.fd, st.attributes) : b.attributes.setAt(dst.dir, dst.name, st.attributes);
-    if (r === 0) return true;
+    const attributes = b.attributes;
+    if (!this.o.preserve.mode || !attributes || st.attributes === undefined) return true;
+    const r = "fd" in dst ? attributes.setFd(dst.fd, st.attributes) : attributes.setAt(dst.dir, dst.name, st.attributes);
+    if (r >= 0) return true;
     const E = b.errno;
-    // Flags this filesystem or user cannot have are dropped quietly under -a, as with xattrs.
     const dropped = r === -E.ENOTSUP || r === -E.EOPNOTSUPP || r === -E.EPERM;
     if (dropped && !this.o.require.mode) return true;
-    this.report.fail(`preserving file flags for ${quote(path)}: ${b.strerror(-r)}`);
+    this.report.fail(`preserving attributes for ${quote(path)}: ${b.strerror(-r)}`);
     return false;
   }
 
@@ -151,8 +157,10 @@ export class MetadataWriter {
   private chown(dst: Target, st: Stat, path: Uint8Array): boolean {
     const b = this.b;
     const E = b.errno;
+    const owners = b.owners;
+    if (!owners) return false;
     const set = (uid: number, gid: number) =>
-      "fd" in dst ? b.chownFd(dst.fd, uid, gid) : b.chownAt(dst.dir, dst.name, uid, gid);
+      "fd" in dst ? owners.chownFd(dst.fd, uid, gid) : owners.chownAt(dst.dir, dst.name, uid, gid);
     const r = set(st.uid, st.gid);
     if (r === 0) return true;
     if (r === -E.EPERM || r === -E.EINVAL) {
@@ -166,8 +174,9 @@ export class MetadataWriter {
   private setXattrs(dst: Target, xattrs: Xattrs, path: Uint8Array): boolean {
     const b = this.b;
     const E = b.errno;
+    const x = b.xattrs;
     for (const [name, value] of xattrs) {
-      const r = "fd" in dst ? b.setXattr(dst.fd, name, value) : b.setXattrAt(dst.dir, dst.name, name, value);
+      const r = !x ? -E.ENOTSUP : "fd" in dst ? x.set(dst.fd, name, value) : x.setAt(dst.dir, dst.name, name, value);
       if (r === 0) continue;
       const unsupported = r === -E.ENOTSUP || r === -E.EOPNOTSUPP;
       const notAllowed = r === -E.EPERM || r === -E.EACCES;
