@@ -51,17 +51,20 @@ export function probeFilesystem(b: DarwinBackend, shim: Shim, dir: number, volum
   const r = shim.blit_volume(dir, name, name.length, caps);
   if (r < 0) return r;
   const fsType = new TextDecoder().decode(name.subarray(0, name.indexOf(0)));
-  const says: Checks = [];
+  const checks: Checks = [];
   if (volumeCaps && (caps[0]! & Volume.known) !== 0) {
-    const yes = (bit: number) => (caps[0]! & bit) !== 0;
-    says.push({ name: "volume: clones (VOL_CAP_INT_CLONE)", supported: yes(Volume.clone), detail: yes(Volume.clone) ? "yes" : "no" });
-    says.push({ name: "volume: case-sensitive names", supported: yes(Volume.caseSensitive), detail: yes(Volume.caseSensitive) ? "yes" : "no (names differing in case only collide)" });
-    says.push({ name: "volume: sparse files", supported: yes(Volume.sparse), detail: yes(Volume.sparse) ? "yes" : "no" });
+    const says = (name: string, bit: number, no = "the volume says not") => {
+      const yes = (caps[0]! & bit) !== 0;
+      checks.push({ name, supported: yes, detail: yes ? "the volume says so" : no });
+    };
+    says("volume: clones (VOL_CAP_INT_CLONE)", Volume.clone);
+    says("volume: case-sensitive names", Volume.caseSensitive, "names differing only in case collide");
+    says("volume: sparse files", Volume.sparse);
   }
   const probed = probeWithScratchFiles(b, shim, dir);
   if (typeof probed === "number") {
     const detail = `cannot create scratch files here: ${b.strerror(-probed)}`;
-    return { fsType, checks: [...says, { name: "copy methods", supported: false, detail }], batched: false, probed: false };
+    return { fsType, checks: [...checks, { name: "copy methods", supported: false, detail }], batched: false, probed: false };
   }
-  return { fsType, checks: [...says, ...probed], batched: false };
+  return { fsType, checks: [...checks, ...probed], batched: false };
 }

@@ -82,3 +82,23 @@ describe.each(TARGETS)("$target: the macOS shim", ({ target, cpu, arch }) => {
     expect(exe.indexOf(shim)).toBeGreaterThan(0);
   });
 });
+
+describe("the macOS workflow", () => {
+  const actionlint = join(ROOT, "build", "tools", "bin", "actionlint");
+  const missing = existsSync(actionlint) ? lacks("shellcheck", "actionlint checks run: steps with it") : "actionlint is not built (npm run setup builds it into build/tools/bin)";
+
+  testIf(missing)(".github/workflows/macos.yml passes actionlint (with shellcheck on its run: steps)", () => {
+    const r = run([actionlint, "-shellcheck=shellcheck", "-no-color", ".github/workflows/macos.yml"], { cwd: ROOT });
+    expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+  });
+
+  test("runs the Mac-only tests on Apple silicon and Intel, with zig pinned as the set-up pins it", () => {
+    const yml = readFileSync(join(ROOT, ".github", "workflows", "macos.yml"), "utf8");
+    const setup = readFileSync(join(ROOT, ".ci", "setup.sh"), "utf8");
+    expect(yml).toContain("runner: [macos-latest, macos-13]");
+    expect(yml).toContain("bun test tests/ffi/darwin-native.test.ts");
+    const pin = /ziglang==[\d.]+/.exec(setup)?.[0];
+    expect(pin).toBeDefined();
+    expect(yml).toContain(pin!);
+  });
+});
