@@ -356,6 +356,14 @@ export interface Backend {
   readonly fileLimit?: FileLimitCapability;
   readonly attributes?: AttributesCapability;
 
+  /**
+   * How many workers suit this machine when -j is not given, where the OS
+   * knows better than the count of CPUs (Apple silicon: its performance
+   * cores; efficiency cores would hold back the depth-first queue), or
+   * undefined to take that count.
+   */
+  workers?(): number | undefined;
+
   /** What this thread has done so far, in the backend's own counters, for --stats. */
   counters(): BackendCounters;
   /** Operations in flight at once, where the backend batches them (the io_uring depth). */

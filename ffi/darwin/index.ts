@@ -447,6 +447,12 @@ export class DarwinBackend implements Backend {
 
   // ---------------------------------------------------------------- reports
 
+  /** One worker per performance core where the CPU has two kinds (hw.perflevel0.logicalcpu). */
+  workers(): number | undefined {
+    const n = this.shim.blit_performance_cpus();
+    return n > 0 ? n : undefined;
+  }
+
   counters(): BackendCounters {
     return { "native calls": this.shim.blit_native_calls() };
   }

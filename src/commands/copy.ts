@@ -330,7 +330,8 @@ export async function runCopy(argv: string[]): Promise<number> {
   // large enough to be copied in ranges by several; handles that only one
   // thread understands, no more than one.
   const manyNeeded = plan.jobs.some((job) => job.isDirectory || (job.size >= SHARE_MIN_SIZE && options.reflink !== "never"));
-  const wanted = manyNeeded ? options.jobs : Math.min(options.jobs, plan.jobs.length);
+  const jobs = (options.jobsByDefault && loaded.backend.workers?.()) || options.jobs;
+  const wanted = manyNeeded ? jobs : Math.min(jobs, plan.jobs.length);
   const workers = loaded.backend.sharedHandles && !plan.repeatsDestination ? wanted : 1;
   const engine = engineOptions(labelled, workers, labels.label);
   const shared = {
@@ -351,7 +352,7 @@ export async function runCopy(argv: string[]): Promise<number> {
   let dropped = 0;
   if (inline) {
     // Workers are numbered from 0; the main thread's temporary names use the next number.
-    const handedBack = await copyInline(loaded.backend, engine, work, options.jobs, cancelFlag, copied, progress);
+    const handedBack = await copyInline(loaded.backend, engine, work, jobs, cancelFlag, copied, progress);
     work = Atomics.load(cancelFlag, 0) === 0 ? handedBack : [];
     dropped = handedBack.length - work.length;
   }

@@ -50,6 +50,7 @@ const CAPABILITIES = [
   "xattrs",
   "fileLimit",
   "attributes",
+  "workers",
 ] as const;
 type Capability = (typeof CAPABILITIES)[number];
 
@@ -80,7 +81,7 @@ const SUBJECTS: Subject[] = [
     backend: LinuxBackend.open(SHIM),
     // Linux has no attribute word of its own (chattr flags are not kept by cp -a either),
     // and clones into an open file (FICLONE), not into a new name.
-    offers: CAPABILITIES.filter((c) => c !== "attributes" && c !== "cloneAt"),
+    offers: CAPABILITIES.filter((c) => c !== "attributes" && c !== "cloneAt" && c !== "workers"),
     sharedHandles: true,
     setsTimeStepNs: 1,
     readDirChunks: "several",
@@ -96,7 +97,7 @@ const SUBJECTS: Subject[] = [
     // and fstatat, and no `attributes` are offered.
     label: "darwin (the macOS shim's POSIX core, built for Linux)",
     backend: DarwinBackend.open(DARWIN_POSIX_SHIM),
-    offers: ["cloneAt", "holes", "streams", "adviseSequential", "owners", "modes", "specialFiles", "xattrs", "fileLimit"],
+    offers: ["cloneAt", "holes", "streams", "adviseSequential", "owners", "modes", "specialFiles", "xattrs", "fileLimit", "workers"],
     sharedHandles: true,
     setsTimeStepNs: 1,
     readDirChunks: "several",
@@ -940,6 +941,16 @@ describe.each(SUBJECTS.map((s) => [s.label, s] as const))("%s backend", (_label,
         expect(readFileSync(join(mnt, "dst")).subarray(1).equals(data.subarray(1))).toBe(true);
         expect(readFileSync(join(mnt, "src")).equals(data)).toBe(true);
         expect(run(["filefrag", "-v", join(mnt, "dst")]).stdout).toMatch(/\bshared\b/);
+      });
+    }
+
+    if (b.workers) {
+      const workers = b.workers.bind(b);
+      test("workers: a count no larger than the CPUs', or undefined to take theirs", () => {
+        const n = workers();
+        if (n !== undefined) expect(Number.isInteger(n) && n >= 1 && n <= navigator.hardwareConcurrency).toBe(true);
+        // The Linux build of the macOS shim has no performance cores to count.
+        if (b.platform.startsWith("linux")) expect(n).toBeUndefined();
       });
     }
 
