@@ -133,7 +133,11 @@ export interface CloneMechanism {
  * file). The engine tries it for the temporary name before creating one.
  */
 export interface CloneAtMechanism {
-  /** A new file dstName in dstDir, a clone of src, open for writing: its descriptor, or -errno with nothing left under the name. */
+  /**
+   * A new file dstName in dstDir, a clone of src: a descriptor of it (for
+   * its metadata; it may be open for reading only), or -errno with nothing
+   * left under the name.
+   */
   file(src: number, dstDir: number, dstName: Name): number;
 }
 

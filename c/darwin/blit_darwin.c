@@ -315,8 +315,8 @@ static const uint32_t vtype_mode[] = {
 /*
  * One getattrlistbulk entry as a blit_stat (lstat's view: the kernel never
  * follows a listed symlink). Only the attributes the kernel returned for the
- * entry are packed, in the order of their bits; each is taken only if its bit
- * is set in the entry's own returned set. Returns 1 for a directory, 0 for
+ * entry are packed, in the order of their bits (but ATTR_CMN_ERROR, first);
+ * each is taken only if its bit is set in the entry's own returned set. Returns 1 for a directory, 0 for
  * another entry, -1 when it must be stat'ed on its own (an error for it, a
  * type blit has no st_mode for, or an attribute missing).
  */
@@ -335,6 +335,9 @@ static int bulk_stat(const uint8_t *entry, struct blit_stat *st, const char **na
 	memset(st, 0, sizeof(*st));
 	*name = "";
 	*name_len = 0;
+	/* Out of bit order: the kernel puts the error right after the returned set (getattrlistbulk(2)). */
+	if (got.commonattr & ATTR_CMN_ERROR)
+		error = take_u32(&p);
 	if (got.commonattr & ATTR_CMN_NAME) {
 		/* The offset counts from the reference itself. */
 		memcpy(&name_ref, p.at, sizeof(name_ref));
@@ -368,8 +371,6 @@ static int bulk_stat(const uint8_t *entry, struct blit_stat *st, const char **na
 	}
 	if (got.commonattr & ATTR_CMN_FILEID)
 		st->ino = take_u64(&p);
-	if (got.commonattr & ATTR_CMN_ERROR)
-		error = take_u32(&p);
 	if (got.dirattr & ATTR_DIR_LINKCOUNT)
 		links = take_u32(&p);
 	if (got.fileattr & ATTR_FILE_LINKCOUNT)
@@ -620,9 +621,11 @@ BLIT_EXPORT int blit_advise_sequential(int fd, int64_t nocache_from)
 
 /*
  * Clones src into a new file `name` of dirfd (the engine's temporary name)
- * and opens it for writing: the descriptor, or -errno with nothing left
- * under the name. The clone keeps src's mode but not its owner
- * (CLONE_NOOWNERCOPY): the engine then sets what the options keep.
+ * and opens it: the descriptor, or -errno with nothing left under the name.
+ * The clone keeps src's mode but not its owner (CLONE_NOOWNERCOPY); the
+ * engine then sets what the options keep, through the descriptor. It is
+ * opened for reading: a clone needs no writes, and the clone of a read-only
+ * file could not be opened for writing by its owner.
  */
 BLIT_EXPORT int blit_clone_at(int src_fd, int dirfd, const char *name)
 {
@@ -632,7 +635,7 @@ BLIT_EXPORT int blit_clone_at(int src_fd, int dirfd, const char *name)
 #ifdef __APPLE__
 	if (fclonefileat(src_fd, dirfd, name, CLONE_NOFOLLOW | CLONE_NOOWNERCOPY) < 0)
 		return neg_errno();
-	fd = openat(dirfd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		int err = neg_errno();
 		unlinkat(dirfd, name, 0);
