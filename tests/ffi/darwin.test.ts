@@ -5,13 +5,13 @@
 // runs. What only a Mac can check (fclonefileat on APFS, getattrlistbulk's
 // records, setattrlist's birth time and st_flags, ACLs, F_NOCACHE) is absent
 // from this build and tested there (.github/workflows/macos.yml); the dylibs
-// themselves are inspected in tests/release/darwin.test.ts.
+// themselves are inspected in tests/release/darwin.test.ts, and the archive
+// cases (tests/engine/archive.test.ts) run through this backend as well.
 
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { blit, hasCommand, ROOT, run, sh } from "../helpers/blit.ts";
-import { EVERYDAY_TREE } from "../helpers/fixtures.ts";
+import { blit, ROOT, run, sh } from "../helpers/blit.ts";
 import { mountTmpfs, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox, sandboxClones } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
@@ -20,7 +20,6 @@ import { tree } from "../helpers/tree.ts";
 const SHIM = join(ROOT, "build", "shim", "darwin-posix", "libblit.so");
 if (!existsSync(SHIM)) throw new Error(`${SHIM} is missing: build it first (bun build.ts --shim)`);
 const env = { BLIT_DARWIN_SHIM: SHIM };
-const noAttrTools = hasCommand("setfattr") && hasCommand("setfacl") ? undefined : "setfattr/setfacl are not installed (attr, acl)";
 const CLONE_LABEL = "FICLONE (Linux stand-in for fclonefileat)";
 
 describe("blit over ffi/darwin/ and the macOS shim's POSIX core", () => {
@@ -36,20 +35,7 @@ describe("blit over ffi/darwin/ and the macOS shim's POSIX core", () => {
     expect(r.stdout).toContain(`  clone (${CLONE_LABEL}): `);
   });
 
-  testIf(noAttrTools)("-a: an everyday tree equal to the source and to cp -a's copy (names as bytes, modes, ns times, links, xattrs, ACLs, holes, specials)", () => {
-    const root = sandbox("darwin-archive");
-    sh(EVERYDAY_TREE, root);
-    const r = blit(["-a", "tree", "by-blit"], { cwd: root, env });
-    expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
-    expect(run(["cp", "-a", "tree", "by-cp"], { cwd: root }).exitCode).toBe(0);
-    const mine = tree(`${root}/by-blit`, { times: true });
-    expect(mine).toEqual(tree(`${root}/tree`, { times: true }));
-    expect(mine).toEqual(tree(`${root}/by-cp`, { times: true }));
-    // The hole is kept: 64 MiB of size, a few blocks of data.
-    expect(statSync(join(root, "by-blit", "sparse")).blocks * 512).toBeLessThan(1 << 20);
-  });
-
-  test("one worker and eight, large directories listed in chunks with their metadata: the same tree", () => {
+  test("one worker and eight, a large directory listed in chunks with its metadata: the same tree", () => {
     const root = sandbox("darwin-jobs");
     // 1500 names: several chunks of the listing.
     sh("mkdir -p tree/big && cd tree/big && for i in $(seq 1 1500); do printf $i > f$i; done && mkdir sub && ln f1 sub/hard && ln -s f2 link", root);
