@@ -60,6 +60,7 @@ export class DarwinBackend implements Backend {
   private readonly dirBuf = new Uint8Array(DIR_BUFFER);
   private readonly dirView = new DataView(this.dirBuf.buffer);
   private readonly errBuf = new Uint8Array(256);
+  private batchData = new Uint8Array(0);
   private readonly decoder = new TextDecoder();
   private readonly errorText = new Map<number, string>();
   private readonly has: (feature: keyof typeof Feature) => boolean;
@@ -220,7 +221,9 @@ export class DarwinBackend implements Backend {
   readMany(dir: number, files: { name: Name; size: number }[], follow: boolean): (ReadFile | number)[] {
     let total = 0;
     for (const f of files) total += f.size + 1;
-    const data = new Uint8Array(total);
+    // Kept from batch to batch (the contract lets the next call reuse it): no fresh memory per batch.
+    if (this.batchData.length < total) this.batchData = new Uint8Array(Math.max(total, this.batchData.length * 2));
+    const data = this.batchData;
     let at = 0;
     return files.map((f) => {
       const fd = this.openRead(dir, f.name, follow);
