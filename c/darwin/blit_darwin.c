@@ -590,8 +590,14 @@ BLIT_EXPORT int blit_poll(int fd, int events, int timeout_ms)
 
 	if (ret < 0)
 		return errno == EINTR ? 0 : neg_errno();
-	if (ret > 0 && (pfd.revents & POLLNVAL))
+	if (ret > 0 && (pfd.revents & POLLNVAL)) {
+#ifdef __APPLE__
+		/* macOS's poll does not support devices (poll(2), BUGS): an open one is taken as ready. */
+		if (fcntl(fd, F_GETFD) >= 0)
+			return events;
+#endif
 		return -EBADF;
+	}
 	return ret ? pfd.revents : 0;
 }
 
@@ -819,20 +825,31 @@ BLIT_EXPORT int blit_set_birthtime(int fd, int dirfd, const char *name, int64_t 
 
 #ifdef __APPLE__
 /*
- * Flags that describe how the source is stored, not what it is, and that a
- * copy must not claim: its data was read decompressed (UF_COMPRESSED) and
- * whole (SF_DATALESS: an iCloud placeholder), and the rest are the kernel's
- * or only the system may set them. Apple's copyfile leaves them out too.
+ * Flags that say how a file is stored, not what it is: the destination's own
+ * are kept, the source's never claimed. A copy's data was read decompressed
+ * (UF_COMPRESSED) and whole (SF_DATALESS: an iCloud placeholder), while a
+ * clone is stored as its source was and keeps these as the clone made them;
+ * the rest are the kernel's, or only the system may set them.
  */
-#define FLAGS_NOT_COPIED (UF_COMPRESSED | UF_TRACKED | UF_DATAVAULT | SF_RESTRICTED | SF_NOUNLINK | SF_FIRMLINK | SF_DATALESS)
+#define FLAGS_OF_STORAGE (UF_COMPRESSED | UF_TRACKED | UF_DATAVAULT | SF_RESTRICTED | SF_NOUNLINK | SF_FIRMLINK | SF_DATALESS)
 #endif
 
-/* fd >= 0: that file; else dirfd/name, not following a symlink. */
+/*
+ * Sets the BSD flags (st_flags) of fd, or (fd < 0) of dirfd/name itself, not
+ * following a symlink; the flags of storage stay the destination's own. No
+ * call is made when nothing would change (a new file, a source without flags).
+ */
 BLIT_EXPORT int blit_set_flags(int fd, int dirfd, const char *name, uint32_t flags)
 {
 	native_calls++;
 #ifdef __APPLE__
-	flags &= ~(uint32_t)FLAGS_NOT_COPIED;
+	struct stat st;
+
+	if ((fd >= 0 ? fstat(fd, &st) : fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) < 0)
+		return neg_errno();
+	flags = (flags & ~(uint32_t)FLAGS_OF_STORAGE) | (st.st_flags & FLAGS_OF_STORAGE);
+	if (flags == st.st_flags)
+		return 0;
 	if (fd >= 0)
 		return int_result(fchflags(fd, flags));
 	return set_attr(-1, dirfd, name, ATTR_CMN_FLAGS, &flags, sizeof(flags));
