@@ -422,11 +422,17 @@ export class DarwinBackend implements Backend {
     return n === 0 ? -this.errno.ENODATA : n;
   }
 
+  /**
+   * An attribute the entry already holds with the same value is left as it
+   * is: a clone comes with its source's, and one of a read-only file may
+   * not have them written again.
+   */
   private setOn(fd: number, dir: number, name: Uint8Array | null, attr: Name, value: Uint8Array): number {
-    if (this.isAcl(attr)) {
-      if (!this.has("acl")) return -this.errno.ENOTSUP;
-      return this.shim.blit_acl_set(fd, dir, name, this.cstr(value, 2));
-    }
+    const acl = this.isAcl(attr);
+    if (acl && !this.has("acl")) return -this.errno.ENOTSUP;
+    const held = this.getFrom(fd, dir, name, attr);
+    if (typeof held !== "number" && held.length === value.length && held.every((byte, i) => byte === value[i])) return 0;
+    if (acl) return this.shim.blit_acl_set(fd, dir, name, this.cstr(value, 2));
     return this.shim.blit_setxattr(fd, dir, name, this.cstr(attr, 2), value, value.length);
   }
 
