@@ -61,7 +61,10 @@ fi
 # installed into build/tools/python, for this project only.
 if [ ! -f build/tools/python/ziglang-0.17.1.dist-info/METADATA ]; then
   echo "setup: installing zig 0.17.1 (PyPI's ziglang) into build/tools/python"
-  python3 -m pip install -q --no-deps --upgrade --target build/tools/python ziglang==0.17.1
+  python3 -m pip --version >/dev/null 2>&1 || { DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends python3-pip; }
+  # Into this folder only; Debian's own Python refuses even that without the flag (PEP 668).
+  python3 -m pip install -q --no-deps --upgrade --target build/tools/python ziglang==0.17.1 ||
+    python3 -m pip install -q --no-deps --upgrade --break-system-packages --target build/tools/python ziglang==0.17.1
 fi
 
 # ./dist/blit (the host's target, which the test suite runs) and every other
