@@ -138,9 +138,6 @@ BLIT_EXPORT int blit_strerror(int err, char *buf, uint32_t len)
 	return (int)strlen(buf);
 }
 
-#ifndef O_SYMLINK
-#define O_SYMLINK 0
-#endif
 #ifndef ENODATA
 #define ENODATA ENOATTR
 #endif
@@ -154,7 +151,7 @@ BLIT_EXPORT int blit_darwin_constants(int64_t *out, uint32_t count)
 	native_calls++;
 	const int64_t values[] = {
 		O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, O_NONBLOCK,
-		O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC, O_SYMLINK,
+		O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC,
 		AT_FDCWD, AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_EACCESS,
 		SEEK_DATA, SEEK_HOLE, SEEK_END, W_OK, POLLIN, POLLOUT,
 		/* errno values, in the order of ffi/backend.ts's ErrnoTable */

@@ -475,6 +475,7 @@ export class DarwinBackend implements Backend {
         ["shim", this.shimPath],
         ["shim build", shimBuild],
         ["performance cores", perf > 0 ? String(perf) : "no separate performance cores reported"],
+        ["large files", this.has("nocache") ? `read ahead (F_RDAHEAD); not cached from ${NOCACHE_FROM / 2 ** 30} GiB (F_NOCACHE)` : "read ahead (POSIX_FADV_SEQUENTIAL)"],
         ["open file limit", String(this.fileLimit.raise())],
       ],
     };

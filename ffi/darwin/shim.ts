@@ -85,7 +85,7 @@ const STAT_FLAGS = 0x02;
 /** Order of blit_darwin_constants() in the shim: these flags, then the errno table. */
 const CONSTANT_NAMES = [
   "O_RDONLY", "O_WRONLY", "O_RDWR", "O_CREAT", "O_EXCL", "O_NOCTTY", "O_TRUNC", "O_NONBLOCK",
-  "O_DIRECTORY", "O_NOFOLLOW", "O_CLOEXEC", "O_SYMLINK",
+  "O_DIRECTORY", "O_NOFOLLOW", "O_CLOEXEC",
   "AT_FDCWD", "AT_SYMLINK_NOFOLLOW", "AT_REMOVEDIR", "AT_SYMLINK_FOLLOW", "AT_EACCESS",
   "SEEK_DATA", "SEEK_HOLE", "SEEK_END", "W_OK", "POLLIN", "POLLOUT",
 ] as const;
