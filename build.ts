@@ -2,6 +2,7 @@
 //
 //   bun build.ts             the host's target: build/shim/<target>/, dist/blit
 //   bun build.ts --shim      the host's shim only
+//   bun build.ts --target=T  one target's executable, dist/blit-T (.exe for Windows)
 //   bun build.ts --release   every target, packed into dist/release/ with
 //                            SHA256SUMS, and the channels generated from them
 //                            (dist/channels/: Homebrew formula, Scoop
@@ -73,6 +74,15 @@ async function buildLinuxShim(outPath: string, triplet: string, cc: string): Pro
 
 const noShim = async () => false;
 
+/** The Windows shim: a DLL over ntdll and kernel32 (nothing else to ship), built with mingw-w64. */
+async function buildWindowsShim(outPath: string): Promise<boolean> {
+  await $`x86_64-w64-mingw32-gcc -O2 -shared -Wall -Wextra -Werror -I ${join(ROOT, "c")} -o ${outPath} ${join(ROOT, "c/windows/blit_windows.c")} -lntdll -Wl,--no-insert-timestamp`;
+  const imports = (await $`x86_64-w64-mingw32-objdump -p ${outPath}`.text()).split("\n").filter((line) => line.includes("DLL Name:"));
+  const unexpected = imports.filter((line) => !/DLL Name: (KERNEL32|ntdll|msvcrt)\.dll/i.test(line));
+  if (unexpected.length) throw new Error(`the Windows shim imports more than system DLLs:\n${unexpected.join("\n")}`);
+  return true;
+}
+
 /** How each release target is built; names and Bun runtimes are in release/targets.ts. */
 const TARGETS: Record<TargetName, Target> = {
   "linux-x64": {
@@ -93,11 +103,11 @@ const TARGETS: Record<TargetName, Target> = {
     exeName: "blit",
     buildShim: (out) => buildLinuxShim(out, "aarch64-linux-gnu", "aarch64-linux-gnu-gcc"),
   },
-  // No native shim for macOS and Windows yet (their own issues): these
-  // executables run the portable backend, and `blit doctor` says so.
+  // No native shim for macOS yet (its own issue): these executables run the
+  // portable backend, and `blit doctor` says so.
   "darwin-x64": { bun: ASSETS["darwin-x64"].bun, shimFile: "none", exeName: "blit", buildShim: noShim },
   "darwin-arm64": { bun: ASSETS["darwin-arm64"].bun, shimFile: "none", exeName: "blit", buildShim: noShim },
-  "windows-x64": { bun: ASSETS["windows-x64"].bun, shimFile: "none", exeName: "blit.exe", buildShim: noShim },
+  "windows-x64": { bun: ASSETS["windows-x64"].bun, shimFile: "blit.dll", exeName: "blit.exe", buildShim: buildWindowsShim },
 };
 
 function hostTarget(): TargetName {
@@ -203,6 +213,15 @@ async function release(): Promise<void> {
 const args = process.argv.slice(2);
 if (args.includes("--release")) {
   await release();
+} else if (args.some((arg) => arg.startsWith("--target="))) {
+  // One target's executable alone, as dist/blit-<target>[.exe] (the Windows
+  // tests run dist/blit-windows-x64.exe under Wine without a whole release).
+  const name = args.find((arg) => arg.startsWith("--target="))!.slice("--target=".length) as TargetName;
+  if (!(name in TARGETS)) throw new Error(`unknown target ${name}; known: ${Object.keys(TARGETS).join(", ")}`);
+  const { id } = await commitId();
+  const exe = TARGETS[name].exeName;
+  await compile(name, join(DIST, exe.replace(/^blit/, `blit-${name}`)), id);
+  if (name !== hostTarget()) await buildShim(hostTarget());
 } else if (args.includes("--shim")) {
   await buildShim(hostTarget());
 } else {

@@ -38,7 +38,6 @@ export function checkShimArchitecture(path: string): void {
 /** Platforms whose builds embed no native shim yet (their own issues), with what `blit doctor` says. */
 const PORTABLE_BY_DESIGN: Partial<Record<NodeJS.Platform, string>> = {
   darwin: "this build has no native macOS backend yet: it copies through Bun's node:fs",
-  win32: "this build has no native Windows backend yet: it copies through Bun's node:fs",
 };
 
 async function openNative(shimPath: string | undefined): Promise<{ backend: Backend; shimPath: string }> {
@@ -49,6 +48,12 @@ async function openNative(shimPath: string | undefined): Promise<{ backend: Back
       const path = shimPath ?? materializeShim().path;
       if (shimPath === undefined) checkShimArchitecture(path);
       return { backend: LinuxBackend.open(path), shimPath: path };
+    }
+    case "win32": {
+      const { WindowsBackend } = await import("./windows/index.ts");
+      const { materializeShim } = await import("./shim-file.ts");
+      const path = shimPath ?? materializeShim().path;
+      return { backend: WindowsBackend.open(path), shimPath: path };
     }
     default:
       throw new Error(`no native backend for ${process.platform}`);
@@ -72,7 +77,7 @@ export function loadBackend(from?: { shimPath?: string; fallbackReason?: string 
 
 async function load(from: { shimPath?: string; fallbackReason?: string } | undefined): Promise<LoadedBackend> {
   let reason = from?.fallbackReason;
-  // macOS and Windows builds have no native shim yet: the portable backend
+  // macOS builds have no native shim yet: the portable backend
   // is what they are built to run, not a fallback to warn about on every copy
   // (`blit doctor` says which backend runs, and why).
   const byDesign = PORTABLE_BY_DESIGN[process.platform];

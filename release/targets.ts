@@ -25,7 +25,7 @@ export const TARGETS: Record<TargetName, ReleaseTarget> = {
   "linux-arm64": { bun: "bun-linux-arm64", asset: "blit-linux-arm64.tar.gz", os: "linux", libc: "glibc", arch: "arm64", nativeShim: true },
   "darwin-x64": { bun: "bun-darwin-x64-baseline", asset: "blit-darwin-x64.tar.gz", os: "darwin", arch: "x64", nativeShim: false },
   "darwin-arm64": { bun: "bun-darwin-arm64", asset: "blit-darwin-arm64.tar.gz", os: "darwin", arch: "arm64", nativeShim: false },
-  "windows-x64": { bun: "bun-windows-x64-baseline", asset: "blit-windows-x64.zip", os: "windows", arch: "x64", nativeShim: false },
+  "windows-x64": { bun: "bun-windows-x64-baseline", asset: "blit-windows-x64.zip", os: "windows", arch: "x64", nativeShim: true },
 };
 
 export const VERSION: string = pkg.version;

@@ -85,8 +85,11 @@ export class PathSyntax {
   private readonly any: RegExp;
   private readonly directories: RegExp;
 
+  private readonly root: RegExp | undefined;
+
   constructor(rules: PathRules) {
     this.separator = rules.separator;
+    this.root = rules.root;
     this.separators = rules.separators;
     const one = `[${rules.separators.replace(/[\\\]^-]/g, "\\$&")}]`;
     const none = `[^${one.slice(1)}`;
@@ -132,9 +135,12 @@ export class PathSyntax {
     if (path === "") return { dir: "", base: "" };
     const trimmed = this.trimTrailing(path);
     if (trimmed === "") return { dir: this.separator, base: "." };
+    const root = this.root?.exec(path)?.[0] ?? "";
+    // A root alone ("C:\\", "C:", "\\\\server\\share") is its own directory, as "/" is.
+    if (root !== "" && trimmed.length <= this.trimTrailing(root).length) return { dir: root, base: "." };
     let at = trimmed.length - 1;
-    while (at >= 0 && !this.isSeparator(trimmed.charAt(at))) at--;
-    if (at < 0) return { dir: ".", base: trimmed };
+    while (at >= root.length && !this.isSeparator(trimmed.charAt(at))) at--;
+    if (at < root.length) return root === "" ? { dir: ".", base: trimmed } : { dir: root, base: trimmed.slice(root.length) };
     return { dir: trimmed.slice(0, at) || this.separator, base: trimmed.slice(at + 1) };
   }
 }
