@@ -466,9 +466,10 @@ static int64_t stat_handle(HANDLE h, uint64_t *out)
 	FILE_ALL_INFORMATION all;
 	NTSTATUS st = NtQueryInformationFile(h, &io, &all, sizeof all, CLASS_ALL);
 	if (!NT_SUCCESS(st) && st != ST_BUFFER_OVERFLOW) return fail_status(st);
-	FILE_FS_VOLUME_INFORMATION vol;
+	/* A volume that will not say its serial number (Wine on tmpfs) is volume 0. */
+	FILE_FS_VOLUME_INFORMATION vol = { 0 };
 	st = NtQueryVolumeInformationFile(h, &io, &vol, sizeof vol, FS_VOLUME);
-	if (!NT_SUCCESS(st) && st != ST_BUFFER_OVERFLOW) return fail_status(st);
+	if (!NT_SUCCESS(st) && st != ST_BUFFER_OVERFLOW) vol.VolumeSerialNumber = 0;
 	uint64_t tag = 0;
 	if (all.BasicInformation.FileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) {
 		FILE_ATTRIBUTE_TAG_INFORMATION info;

@@ -62,12 +62,16 @@ export function fromBytes(bytes: Uint8Array): string {
   return text;
 }
 
-/** parent + "/" + name, without doubling a slash the user typed. */
-export function joinPath(parent: Uint8Array, name: Uint8Array): Uint8Array {
-  const needsSlash = parent.length > 0 && parent[parent.length - 1] !== SLASH;
+/**
+ * parent + separator + name, without doubling a separator the user typed
+ * ("/" always counts as one: it is one on every OS blit runs on).
+ */
+export function joinPath(parent: Uint8Array, name: Uint8Array, separator = SLASH): Uint8Array {
+  const last = parent[parent.length - 1];
+  const needsSlash = parent.length > 0 && last !== SLASH && last !== separator;
   const out = new Uint8Array(parent.length + (needsSlash ? 1 : 0) + name.length);
   out.set(parent);
-  if (needsSlash) out[parent.length] = SLASH;
+  if (needsSlash) out[parent.length] = separator;
   out.set(name, out.length - name.length);
   return out;
 }
