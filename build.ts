@@ -76,7 +76,7 @@ const noShim = async () => false;
 
 /** The Windows shim: a DLL over ntdll and kernel32 (nothing else to ship), built with mingw-w64. */
 async function buildWindowsShim(outPath: string): Promise<boolean> {
-  await $`x86_64-w64-mingw32-gcc -O2 -shared -Wall -Wextra -Werror -I ${join(ROOT, "c")} -o ${outPath} ${join(ROOT, "c/windows/blit_windows.c")} -lntdll -Wl,--no-insert-timestamp`;
+  await $`x86_64-w64-mingw32-gcc -O2 -shared -static-libgcc -Wall -Wextra -Werror -I ${join(ROOT, "c")} -o ${outPath} ${join(ROOT, "c/windows/blit_windows.c")} -lntdll -Wl,--no-insert-timestamp`;
   const imports = (await $`x86_64-w64-mingw32-objdump -p ${outPath}`.text()).split("\n").filter((line) => line.includes("DLL Name:"));
   const unexpected = imports.filter((line) => !/DLL Name: (KERNEL32|ntdll|msvcrt)\.dll/i.test(line));
   if (unexpected.length) throw new Error(`the Windows shim imports more than system DLLs:\n${unexpected.join("\n")}`);

@@ -4,7 +4,7 @@
  *
  * Build (build.ts does this; the DLL needs only system DLLs):
  *
- *   x86_64-w64-mingw32-gcc -O2 -shared -Wall -Wextra -Werror -I c \
+ *   x86_64-w64-mingw32-gcc -O2 -shared -static-libgcc -Wall -Wextra -Werror -I c \
  *       -o build/shim/windows-x64/blit.dll c/windows/blit_windows.c -lntdll
  *
  * Conventions (c/blit_abi.h has the common ones):
@@ -92,7 +92,8 @@ NTSTATUS NTAPI RtlGetVersion(PRTL_OSVERSIONINFOW);
 #define OPEN_WRITE 5       /* an existing file, as it is */
 #define OPEN_FOLLOW 0x100  /* follow a link under the name */
 
-static volatile LONG64 native_calls;
+/* Calls into the shim by this thread: the FFI crossings --stats reports. */
+static __thread int64_t native_calls;
 
 /* ------------------------------------------------------------------ errors */
 
@@ -396,7 +397,7 @@ BLIT_EXPORT int32_t blit_strerror(uint32_t code, uint8_t *out, uint32_t cap)
  */
 BLIT_EXPORT int64_t blit_open(int64_t dir, const uint8_t *name, uint32_t len, uint32_t how)
 {
-	InterlockedIncrement64(&native_calls);
+	native_calls++;
 	int follow = (how & OPEN_FOLLOW) != 0;
 	ULONG reparse = follow ? 0 : FILE_OPEN_REPARSE_POINT;
 	HANDLE h;
@@ -492,13 +493,13 @@ static int64_t stat_handle(HANDLE h, uint64_t *out)
 
 BLIT_EXPORT int64_t blit_fstat(int64_t h, uint64_t *out)
 {
-	InterlockedIncrement64(&native_calls);
+	native_calls++;
 	return stat_handle((HANDLE)(intptr_t)h, out);
 }
 
 BLIT_EXPORT int64_t blit_stat(int64_t dir, const uint8_t *name, uint32_t len, int32_t follow, uint64_t *out)
 {
-	InterlockedIncrement64(&native_calls);
+	native_calls++;
 	HANDLE h;
 	int64_t r = nt_open(dir, name, len, FILE_READ_ATTRIBUTES, FILE_OPEN, follow ? 0 : FILE_OPEN_REPARSE_POINT, &h);
 	if (r < 0) return r;
@@ -518,7 +519,7 @@ BLIT_EXPORT int64_t blit_stat(int64_t dir, const uint8_t *name, uint32_t len, in
 #define DIR_RECORD 72
 BLIT_EXPORT int64_t blit_readdir(int64_t dir, uint8_t *raw, uint32_t raw_len, uint8_t *out, uint32_t out_len)
 {
-	InterlockedIncrement64(&native_calls);
+	native_calls++;
 	for (;;) {
 		IO_STATUS_BLOCK io;
 		NTSTATUS st = NtQueryDirectoryFile((HANDLE)(intptr_t)dir, NULL, NULL, NULL, &io, raw, raw_len,
@@ -554,7 +555,7 @@ BLIT_EXPORT int64_t blit_readdir(int64_t dir, uint8_t *raw, uint32_t raw_len, ui
 
 BLIT_EXPORT int64_t blit_mkdir(int64_t dir, const uint8_t *name, uint32_t len)
 {
-	InterlockedIncrement64(&native_calls);
+	native_calls++;
 	HANDLE h;
 	int64_t r = nt_open(dir, name, len, FILE_LIST_DIRECTORY, FILE_CREATE, FILE_DIRECTORY_FILE | FILE_OPEN_REPARSE_POINT, &h);
 	if (r == 0) NtClose(h);
@@ -582,7 +583,7 @@ static int64_t std_io(int64_t h, uint8_t *buf, uint32_t len, int write)
 /* Up to len bytes at pos (pos < 0: the file's current position). 0 at the end. */
 BLIT_EXPORT int64_t blit_pread(int64_t h, uint8_t *buf, uint32_t len, int64_t pos)
 {
-	InterlockedIncrement64(&native_calls);
+	native_calls++;
 	if (h >= 0 && h <= 2) return std_io(h, buf, len, 0);
 	IO_STATUS_BLOCK io;
 	LARGE_INTEGER at = { .QuadPart = pos };
@@ -594,7 +595,7 @@ BLIT_EXPORT int64_t blit_pread(int64_t h, uint8_t *buf, uint32_t len, int64_t po
 
 BLIT_EXPORT int64_t blit_pwrite(int64_t h, const uint8_t *buf, uint32_t len, int64_t pos)
 {
-	InterlockedIncrement64(&native_calls);
+	native_calls++;
 	if (h >= 0 && h <= 2) return std_io(h, (uint8_t *)buf, len, 1);
 	IO_STATUS_BLOCK io;
 	LARGE_INTEGER at = { .QuadPart = pos };
@@ -605,7 +606,7 @@ BLIT_EXPORT int64_t blit_pwrite(int64_t h, const uint8_t *buf, uint32_t len, int
 
 BLIT_EXPORT int64_t blit_truncate(int64_t h, int64_t size)
 {
-	InterlockedIncrement64(&native_calls);
+	native_calls++;
 	FILE_END_OF_FILE_INFORMATION eof = { .EndOfFile.QuadPart = size };
 	IO_STATUS_BLOCK io;
 	NTSTATUS st = NtSetInformationFile((HANDLE)(intptr_t)h, &io, &eof, sizeof eof, CLASS_END_OF_FILE);
@@ -628,13 +629,13 @@ static int64_t set_basic(HANDLE h, int64_t creation, int64_t access, int64_t wri
 /* Times in 100 ns since 1601; creation 0 leaves the creation time as it is. */
 BLIT_EXPORT int64_t blit_set_times(int64_t h, int64_t creation, int64_t access, int64_t write)
 {
-	InterlockedIncrement64(&native_calls);
+	native_calls++;
 	return set_basic((HANDLE)(intptr_t)h, creation, access, write, 0);
 }
 
 BLIT_EXPORT int64_t blit_set_times_at(int64_t dir, const uint8_t *name, uint32_t len, int64_t creation, int64_t access, int64_t write)
 {
-	InterlockedIncrement64(&native_calls);
+	native_calls++;
 	HANDLE h;
 	int64_t r = nt_open(dir, name, len, FILE_WRITE_ATTRIBUTES, FILE_OPEN, FILE_OPEN_REPARSE_POINT, &h);
 	if (r < 0) return r;
@@ -648,32 +649,29 @@ BLIT_EXPORT int64_t blit_set_times_at(int64_t dir, const uint8_t *name, uint32_t
 			     FILE_ATTRIBUTE_ARCHIVE | FILE_ATTRIBUTE_NOT_CONTENT_INDEXED | FILE_ATTRIBUTE_TEMPORARY | \
 			     FILE_ATTRIBUTE_OFFLINE)
 
+/* FILE_ATTRIBUTE_NORMAL stands for "none" on a file; a directory keeps its directory bit instead. */
 static int64_t set_attributes(HANDLE h, uint32_t attributes)
 {
-	attributes &= SETTABLE_ATTRIBUTES;
+	FILE_ATTRIBUTE_TAG_INFORMATION info;
+	int64_t r = attribute_tag(h, &info);
+	if (r < 0) return r;
+	attributes = (attributes & SETTABLE_ATTRIBUTES) | (info.FileAttributes & FILE_ATTRIBUTE_DIRECTORY);
 	return set_basic(h, 0, 0, 0, attributes ? attributes : FILE_ATTRIBUTE_NORMAL);
 }
 
 BLIT_EXPORT int64_t blit_set_attributes(int64_t h, uint32_t attributes)
 {
-	InterlockedIncrement64(&native_calls);
+	native_calls++;
 	return set_attributes((HANDLE)(intptr_t)h, attributes);
 }
 
 BLIT_EXPORT int64_t blit_set_attributes_at(int64_t dir, const uint8_t *name, uint32_t len, uint32_t attributes)
 {
-	InterlockedIncrement64(&native_calls);
+	native_calls++;
 	HANDLE h;
 	int64_t r = nt_open(dir, name, len, FILE_WRITE_ATTRIBUTES | FILE_READ_ATTRIBUTES, FILE_OPEN, FILE_OPEN_REPARSE_POINT, &h);
 	if (r < 0) return r;
-	FILE_ATTRIBUTE_TAG_INFORMATION info;
-	r = attribute_tag(h, &info);
-	/* A directory keeps its directory bit: FILE_ATTRIBUTE_NORMAL is for files only. */
-	if (r == 0) {
-		uint32_t keep = info.FileAttributes & FILE_ATTRIBUTE_DIRECTORY;
-		attributes &= SETTABLE_ATTRIBUTES;
-		r = set_basic(h, 0, 0, 0, attributes | keep ? attributes | keep : FILE_ATTRIBUTE_NORMAL);
-	}
+	r = set_attributes(h, attributes);
 	NtClose(h);
 	return r;
 }
@@ -737,7 +735,7 @@ static int64_t rename_or_link(HANDLE h, FILE_INFORMATION_CLASS cls, int64_t to_d
 BLIT_EXPORT int64_t blit_rename(int64_t from_dir, const uint8_t *from, uint32_t from_len,
 				int64_t to_dir, const uint8_t *to, uint32_t to_len, int32_t replace)
 {
-	InterlockedIncrement64(&native_calls);
+	native_calls++;
 	HANDLE h;
 	int64_t r = nt_open(from_dir, from, from_len, DELETE, FILE_OPEN, FILE_OPEN_REPARSE_POINT, &h);
 	if (r < 0) return r;
@@ -749,7 +747,7 @@ BLIT_EXPORT int64_t blit_rename(int64_t from_dir, const uint8_t *from, uint32_t 
 BLIT_EXPORT int64_t blit_link(int64_t from_dir, const uint8_t *from, uint32_t from_len,
 			      int64_t to_dir, const uint8_t *to, uint32_t to_len, int32_t follow)
 {
-	InterlockedIncrement64(&native_calls);
+	native_calls++;
 	HANDLE h;
 	int64_t r = nt_open(from_dir, from, from_len, FILE_READ_ATTRIBUTES, FILE_OPEN, follow ? 0 : FILE_OPEN_REPARSE_POINT, &h);
 	if (r < 0) return r;
@@ -788,7 +786,7 @@ static int64_t delete_handle(HANDLE h)
  */
 BLIT_EXPORT int64_t blit_remove(int64_t dir, const uint8_t *name, uint32_t len, int32_t is_dir)
 {
-	InterlockedIncrement64(&native_calls);
+	native_calls++;
 	HANDLE h;
 	int64_t r = nt_open(dir, name, len, DELETE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES, FILE_OPEN,
 			    FILE_OPEN_REPARSE_POINT | (is_dir ? FILE_DIRECTORY_FILE : 0), &h);
@@ -823,7 +821,7 @@ static int64_t reparse_data(HANDLE h, REPARSE_GUID_DATA_BUFFER *buf, DWORD cap)
  */
 BLIT_EXPORT int64_t blit_readlink(int64_t dir, const uint8_t *name, uint32_t len, uint8_t *out, uint32_t cap)
 {
-	InterlockedIncrement64(&native_calls);
+	native_calls++;
 	HANDLE h;
 	int64_t r = nt_open(dir, name, len, FILE_READ_ATTRIBUTES, FILE_OPEN, FILE_OPEN_REPARSE_POINT, &h);
 	if (r < 0) return r;
@@ -870,7 +868,7 @@ BLIT_EXPORT int64_t blit_readlink(int64_t dir, const uint8_t *name, uint32_t len
  */
 BLIT_EXPORT int64_t blit_symlink(const uint8_t *target, uint32_t target_len, int64_t dir, const uint8_t *name, uint32_t len, int32_t to_dir)
 {
-	InterlockedIncrement64(&native_calls);
+	native_calls++;
 	if (target_len == 0 || target_len > 8000) return fail_kind(K_EINVAL);
 	WCHAR print[8192];
 	int64_t units = wtf8_to_utf16(target, target_len, print, 8000, 1);
@@ -930,7 +928,7 @@ BLIT_EXPORT int64_t blit_symlink(const uint8_t *target, uint32_t target_len, int
  */
 BLIT_EXPORT int64_t blit_clone(int64_t src, int64_t dst)
 {
-	InterlockedIncrement64(&native_calls);
+	native_calls++;
 	HANDLE s = (HANDLE)(intptr_t)src, d = (HANDLE)(intptr_t)dst;
 	IO_STATUS_BLOCK io;
 	union {
@@ -980,7 +978,7 @@ BLIT_EXPORT int64_t blit_clone(int64_t src, int64_t dst)
  */
 BLIT_EXPORT int64_t blit_realpath(const uint8_t *path, uint32_t len, uint8_t *out, uint32_t cap)
 {
-	InterlockedIncrement64(&native_calls);
+	native_calls++;
 	HANDLE h;
 	int64_t r = nt_open(BLIT_CWD, path, len, FILE_READ_ATTRIBUTES, FILE_OPEN, 0, &h);
 	if (r < 0) return r;
@@ -1013,7 +1011,7 @@ BLIT_EXPORT int64_t blit_realpath(const uint8_t *path, uint32_t len, uint8_t *ou
  */
 BLIT_EXPORT int64_t blit_volume(int64_t h, uint8_t *name, uint32_t cap, uint64_t *info)
 {
-	InterlockedIncrement64(&native_calls);
+	native_calls++;
 	IO_STATUS_BLOCK io;
 	union {
 		FILE_FS_ATTRIBUTE_INFORMATION info;

@@ -2,10 +2,13 @@
 // Directories are open handles and every entry is opened relative to one
 // (NtCreateFile with RootDirectory, not following links); names cross as
 // WTF-8 bytes. Windows has no owners or mode bits in the POSIX sense: a
-// Stat's mode is made from the attributes (read-only: no write bits).
+// Stat's mode is made from the attributes (read-only: no write bits), and
+// the attributes themselves (read-only, hidden, system, archive...) are the
+// `attributes` capability, with the creation time as the birth time.
 
 import { askOnStdio } from "../process.ts";
 import type {
+  AttributesCapability,
   Backend,
   BackendCounters,
   BackendReport,
@@ -81,6 +84,7 @@ function parseStat(v: DataView, at = 0): Stat {
     : attributes & ATTR_DIRECTORY
       ? S_IFDIR | 0o777
       : S_IFREG | (attributes & ATTR_READONLY ? 0o444 : 0o666);
+  const creation = fromFiletime(v.getBigInt64(at + 48, true));
   const access = fromFiletime(v.getBigInt64(at + 56, true));
   const write = fromFiletime(v.getBigInt64(at + 64, true));
   const size = Number(v.getBigUint64(at + 8, true));
@@ -99,8 +103,15 @@ function parseStat(v: DataView, at = 0): Stat {
     atimeNsec: access.nsec,
     mtimeSec: write.sec,
     mtimeNsec: write.nsec,
+    birthtimeSec: creation.sec,
+    birthtimeNsec: creation.nsec,
+    attributes,
+    ...(link && { linkToDir: (attributes & ATTR_DIRECTORY) !== 0 }),
   };
 }
+
+/** A time to set, or 0n: "leave it" (FILE_BASIC_INFORMATION's own convention). */
+const creationOf = (t: Times) => (t.birthtimeSec === undefined ? 0n : toFiletime(t.birthtimeSec, t.birthtimeNsec ?? 0));
 
 export class WindowsBackend implements Backend {
   readonly id = "windows";
@@ -151,10 +162,6 @@ export class WindowsBackend implements Backend {
       this.errorText.set(win32, text);
     }
     return text;
-  }
-
-  raiseFileLimit(): number {
-    return -1;
   }
 
   // ---------------------------------------------------------------- directories
@@ -292,11 +299,6 @@ export class WindowsBackend implements Backend {
     return this.k(this.shim.blit_link(fromDir, fromName, fromName.length, toDir, toName, toName.length, follow ? 1 : 0));
   }
 
-  /** Windows has no fifos, sockets or device nodes to make. */
-  makeNode(): number {
-    return this.k(-((50 << 8) | WINDOWS_ERRNO.EOPNOTSUPP));
-  }
-
   rename(fromDir: number, fromName: Name, toDir: number, toName: Name, replace: boolean): number {
     return this.k(this.shim.blit_rename(fromDir, fromName, fromName.length, toDir, toName, toName.length, replace ? 1 : 0));
   }
@@ -314,64 +316,22 @@ export class WindowsBackend implements Backend {
 
   // ---------------------------------------------------------------- metadata
 
-  /** No POSIX owners: every Stat says 0, which is what identity() lets the engine assume. */
-  chownFd(): number {
-    return 0;
-  }
-
-  chownAt(): number {
-    return 0;
-  }
-
-  /** The one mode bit Windows has: no owner write bit is the read-only attribute (files only). */
-  chmodFd(fd: number, mode: number): number {
-    const attributes = this.attributesOf(this.k(this.shim.blit_fstat(fd, this.statBuf)));
-    if (attributes < 0 || attributes & ATTR_DIRECTORY) return Math.min(attributes, 0);
-    return this.k(this.shim.blit_set_attributes(fd, withReadOnly(attributes, mode)));
-  }
-
-  chmodAt(dir: number, name: Name, mode: number): number {
-    const attributes = this.attributesOf(this.k(this.shim.blit_stat(dir, name, name.length, 0, this.statBuf)));
-    if (attributes < 0 || attributes & ATTR_DIRECTORY) return Math.min(attributes, 0);
-    return this.k(this.shim.blit_set_attributes_at(dir, name, name.length, withReadOnly(attributes, mode)));
-  }
-
-  private attributesOf(r: number): number {
-    return r < 0 ? r : this.statView.getUint32(0, true);
-  }
+  // No owners, modes, special files or xattrs capabilities: Windows has no
+  // uid/gid or mode bits (every Stat says uid 0, as identity() lets the
+  // engine assume), no fifos or devices to make, and alternate data streams
+  // are not copied yet. The read-only bit travels with the other attributes.
+  readonly attributes: AttributesCapability = {
+    setFd: (fd, value) => this.k(this.shim.blit_set_attributes(fd, value)),
+    setAt: (dir, name, value) => this.k(this.shim.blit_set_attributes_at(dir, name, name.length, value)),
+  };
 
   setTimesFd(fd: number, t: Times): number {
-    return this.k(this.shim.blit_set_times(fd, 0n, toFiletime(t.atimeSec, t.atimeNsec), toFiletime(t.mtimeSec, t.mtimeNsec)));
+    return this.k(this.shim.blit_set_times(fd, creationOf(t), toFiletime(t.atimeSec, t.atimeNsec), toFiletime(t.mtimeSec, t.mtimeNsec)));
   }
 
   setTimesAt(dir: number, name: Name, t: Times): number {
     const access = toFiletime(t.atimeSec, t.atimeNsec);
-    return this.k(this.shim.blit_set_times_at(dir, name, name.length, 0n, access, toFiletime(t.mtimeSec, t.mtimeNsec)));
-  }
-
-  // Alternate data streams are not copied yet: no xattrs here.
-  listXattrs(): Name[] | number {
-    return -WINDOWS_ERRNO.ENOTSUP;
-  }
-
-  listXattrsAt(): Name[] | number {
-    return -WINDOWS_ERRNO.ENOTSUP;
-  }
-
-  getXattr(): Uint8Array | number {
-    return -WINDOWS_ERRNO.ENOTSUP;
-  }
-
-  getXattrAt(): Uint8Array | number {
-    return -WINDOWS_ERRNO.ENOTSUP;
-  }
-
-  setXattr(): number {
-    return -WINDOWS_ERRNO.ENOTSUP;
-  }
-
-  setXattrAt(): number {
-    return -WINDOWS_ERRNO.ENOTSUP;
+    return this.k(this.shim.blit_set_times_at(dir, name, name.length, creationOf(t), access, toFiletime(t.mtimeSec, t.mtimeNsec)));
   }
 
   // ------------------------------------------------- the process and operands
@@ -404,10 +364,8 @@ export class WindowsBackend implements Backend {
   // ---------------------------------------------------------------- reports
 
   counters(): BackendCounters {
-    return { nativeCalls: this.shim.blit_native_calls(), ringSubmits: 0, ringOps: 0 };
+    return { "native calls": this.shim.blit_native_calls() };
   }
-
-  tune(): void {}
 
   report(): BackendReport {
     const v = this.shim.blit_windows_version();
@@ -465,7 +423,3 @@ export class WindowsBackend implements Backend {
   }
 }
 
-/** attributes with the read-only bit as mode's owner write bit says. */
-function withReadOnly(attributes: number, mode: number): number {
-  return (mode & 0o200) === 0 ? attributes | ATTR_READONLY : attributes & ~ATTR_READONLY;
-}
