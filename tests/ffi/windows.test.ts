@@ -8,12 +8,13 @@
 import { afterAll, describe, expect } from "bun:test";
 import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { sh } from "../helpers/blit.ts";
+import { run, sh } from "../helpers/blit.ts";
 import { mountTmpfs, tmpfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 import { snapshot, tree } from "../helpers/tree.ts";
-import { holderExe, startWine, type Wine, wineMissing, winPath } from "../helpers/wine.ts";
+import { contractExe, holderExe, startWine, type Wine, wineMissing, winPath } from "../helpers/wine.ts";
+import { CASES } from "./windows-contract.ts";
 
 const testWine = testIf(wineMissing);
 /** Wine runs a program slowly the first time (the prefix); the deep tree takes ~15 s under Wine. */
@@ -84,6 +85,7 @@ describe("blit.exe under Wine", () => {
     expect(r.stdout).toContain("errors: 0\n");
     expect(r.stdout).toContain("method read_write (NtReadFile/NtWriteFile): 8\n");
     expect(r.stdout).toContain("backend: windows\n");
+    expect(r.stdout).toMatch(/\nnative calls: [1-9]\d*\n/);
     expect(shape(`${root}/dst`)).toEqual(shape(`${root}/src`));
     expect(temporaries(`${root}/dst/sub`)).toEqual([]);
   }, SLOW);
@@ -104,6 +106,23 @@ describe("blit.exe under Wine", () => {
     expect(ns("dst/d").mtimeNs).toBe(946684799500000000n);
     expect(tree(`${root}/dst`).hardlinks).toEqual([["d/f-again", "f"]]);
     expect(shape(`${root}/dst`)).toEqual(shape(`${root}/src`));
+  }, SLOW);
+
+  // Wine keeps read-only as the Unix mode's write bits and hidden/system in
+  // the user.DOSATTRIB xattr: both are read back from the Linux side.
+  testWine("-a keeps read-only and hidden on files and directories; -r keeps neither, as cp -r keeps no mode", () => {
+    const root = sandbox("win-attributes");
+    sh(`mkdir -p src/hidden-dir && printf r > src/read-only && printf h > src/hidden && chmod 444 src/read-only &&
+      setfattr -n user.DOSATTRIB -v '"0x2"' src/hidden && setfattr -n user.DOSATTRIB -v '"0x2"' src/hidden-dir`, root);
+    const dosAttributes = (path: string) => sh(`getfattr --only-values -n user.DOSATTRIB '${path}' 2>/dev/null || true`, root);
+    expect(blit(["-a", winPath(`${root}/src`), winPath(`${root}/archive`)])).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(statSync(`${root}/archive/read-only`).mode & 0o222).toBe(0);
+    expect(dosAttributes("archive/hidden")).toBe("0x2");
+    expect(dosAttributes("archive/hidden-dir")).toBe("0x2");
+    expect(blit(["-r", winPath(`${root}/src`), winPath(`${root}/plain`)])).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(statSync(`${root}/plain/read-only`).mode & 0o200).toBe(0o200);
+    expect(dosAttributes("plain/hidden")).toBe("");
+    expect(dosAttributes("plain/hidden-dir")).toBe("");
   }, SLOW);
 
   // Wine reaches a file through its whole Unix path, so it stops at Linux's
@@ -235,4 +254,35 @@ os.write(f, b'the bottom')
     const d = winPath(`${root}/dst`);
     expect(r).toEqual({ stdout: `'${s}' -> '${d}'\n'${s}\\sub' -> '${d}\\sub'\n'${s}\\sub\\f' -> '${d}\\sub\\f'\n`, stderr: "", exitCode: 0 });
   }, SLOW);
+});
+
+// The contract suite's cases (tests/ffi/contract.test.ts runs them in-process
+// for Linux and the portable backend) cannot run in this Linux process for
+// Windows: windows-contract.ts is compiled into a Windows executable that
+// runs them inside Wine against the very DLL blit.exe extracted, one JSON
+// line per case.
+describe("the backend contract inside Windows (contract.exe under Wine)", () => {
+  let results: Map<string, string | undefined> | undefined;
+  function resultOf(name: string): string | undefined {
+    if (results === undefined) {
+      const w = wine();
+      const home = sandbox("win-contract-home");
+      const doctor = w.blit(["doctor", winPath(home)]);
+      expect(doctor.exitCode).toBe(0);
+      const shim = /^ {2}shim: (.+)$/m.exec(doctor.stdout)![1]!;
+      const root = sandbox("win-contract");
+      const r = run(["wine", contractExe(), shim, winPath(root)], { env: w.env, timeout: SLOW });
+      if (r.exitCode !== 0) throw new Error(`contract.exe failed (${r.exitCode}): ${r.stderr}`);
+      const lines = r.stdout.trim().split("\n").map((line) => JSON.parse(line) as { name: string; error?: string });
+      results = new Map(lines.map((line) => [line.name, line.error]));
+    }
+    if (!results.has(name)) throw new Error(`contract.exe did not run ${name}`);
+    return results.get(name);
+  }
+
+  for (const [name] of CASES) {
+    testWine(name, () => {
+      expect(resultOf(name)).toBeUndefined();
+    }, SLOW);
+  }
 });

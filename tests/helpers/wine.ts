@@ -40,6 +40,16 @@ const prngDll = () =>
 /** holder.exe (wine/holder.c): another process holding a file. */
 export const holderExe = () => helper("holder.exe", (out) => ["x86_64-w64-mingw32-gcc", "-municode", "-O2", "-o", out, join(HELPERS, "holder.c")]);
 
+/** tests/ffi/windows-contract.ts as a Windows executable (built each run: it is the source under test). */
+export function contractExe(): string {
+  const out = join(BUILT, "contract.exe");
+  mkdirSync(BUILT, { recursive: true });
+  const r = run([process.execPath, "build", "--compile", "--target=bun-windows-x64-baseline", "--outfile", out, join(ROOT, "tests", "ffi", "windows-contract.ts")]);
+  if (r.exitCode !== 0) throw new Error(`cannot build ${out}: ${r.stderr}`);
+  copyFileSync(prngDll(), join(BUILT, "bcryptprimitives.dll"));
+  return out;
+}
+
 /** A Windows path for a Linux one (Wine's Z: drive is /). */
 export const winPath = (path: string) => `Z:${path.replaceAll("/", "\\")}`;
 
