@@ -10,7 +10,9 @@
  * Conventions (c/blit_abi.h has the common ones):
  *   - a HANDLE crosses as int64_t; BLIT_CWD (-100) stands for "the current
  *     directory", and a name given with it is a whole Win32 path (drive
- *     letters, UNC, \\?\, relative), turned into an NT path by ntdll;
+ *     letters, UNC, \\?\, relative), resolved as Windows does
+ *     (GetFullPathNameW) and opened as an NT path (\??\...), never under
+ *     MAX_PATH's limit;
  *   - any other directory handle opens a name relative to it
  *     (OBJECT_ATTRIBUTES.RootDirectory), with FILE_OPEN_REPARSE_POINT unless
  *     asked to follow: the Windows form of openat + O_NOFOLLOW, and no
@@ -255,23 +257,60 @@ static uint32_t utf16_to_wtf8(const WCHAR *w, uint32_t units, uint8_t *out, uint
 
 /*
  * An NT name for (dir, name): relative to dir, or for BLIT_CWD the NT path
- * of a Win32 path. Free it with free_nt_name.
+ * of a Win32 path; `absolute` says which. Free it with free_nt_name.
  */
 struct nt_name {
 	UNICODE_STRING us;
-	int from_rtl;
+	int absolute;
 };
+
+static int64_t set_nt_name(struct nt_name *out, const WCHAR *prefix, const WCHAR *rest, size_t rest_units)
+{
+	size_t prefix_units = wcslen(prefix), units = prefix_units + rest_units;
+	if (units > 32767) return fail_code(ERROR_FILENAME_EXCED_RANGE, K_EINVAL);
+	WCHAR *buf = HeapAlloc(GetProcessHeap(), 0, (units + 1) * sizeof(WCHAR));
+	if (!buf) return fail_kind(K_ENOMEM);
+	memcpy(buf, prefix, prefix_units * sizeof(WCHAR));
+	memcpy(buf + prefix_units, rest, rest_units * sizeof(WCHAR));
+	buf[units] = 0;
+	out->us.Buffer = buf;
+	out->us.Length = out->us.MaximumLength = (USHORT)(units * sizeof(WCHAR));
+	out->absolute = 1;
+	return 0;
+}
+
+/*
+ * The NT path of a Win32 path (NUL-terminated), as Windows resolves it:
+ * GetFullPathNameW (relative, drive-relative, "/", ".." and trailing dots),
+ * then \??\ or \??\UNC\ in front, so that no MAX_PATH check is ever met.
+ * A \\?\ or \\.\ path is taken as it is, as Windows takes it.
+ */
+static int64_t nt_path_of(const WCHAR *w, struct nt_name *out)
+{
+	if (w[0] == '\\' && w[1] == '\\' && (w[2] == '?' || w[2] == '.') && w[3] == '\\')
+		return set_nt_name(out, L"\\??\\", w + 4, wcslen(w + 4));
+	DWORD n = GetFullPathNameW(w, 0, NULL, NULL);
+	if (n == 0) return fail_last();
+	WCHAR *full = HeapAlloc(GetProcessHeap(), 0, (size_t)n * sizeof(WCHAR));
+	if (!full) return fail_kind(K_ENOMEM);
+	n = GetFullPathNameW(w, n, full, NULL);
+	int64_t r = n == 0 ? fail_last()
+		: full[0] == '\\' && full[1] == '\\' ? set_nt_name(out, L"\\??\\UNC\\", full + 2, n - 2)
+		: set_nt_name(out, L"\\??\\", full, n);
+	HeapFree(GetProcessHeap(), 0, full);
+	return r;
+}
 
 static int64_t parent_nt_name(int64_t dir, struct nt_name *out);
 
 static int64_t make_nt_name(int64_t dir, const uint8_t *name, uint32_t len, struct nt_name *out)
 {
 	if (len == 0) return fail_kind(K_ENOENT); /* as openat(dir, ""): no entry */
+	out->absolute = 0;
 	if (dir != BLIT_CWD && len == 1 && name[0] == '.') {
 		/* The directory itself: an empty name relative to it. */
 		out->us.Buffer = NULL;
 		out->us.Length = out->us.MaximumLength = 0;
-		out->from_rtl = 0;
 		return 0;
 	}
 	if (dir != BLIT_CWD && len == 2 && name[0] == '.' && name[1] == '.') return parent_nt_name(dir, out);
@@ -286,14 +325,11 @@ static int64_t make_nt_name(int64_t dir, const uint8_t *name, uint32_t len, stru
 	if (dir != BLIT_CWD) {
 		out->us.Buffer = w;
 		out->us.Length = out->us.MaximumLength = (USHORT)(units * sizeof(WCHAR));
-		out->from_rtl = 0;
 		return 0;
 	}
-	BOOL ok = RtlDosPathNameToNtPathName_U(w, &out->us, NULL, NULL);
+	int64_t r = nt_path_of(w, out);
 	HeapFree(GetProcessHeap(), 0, w);
-	if (!ok) return fail_code(ERROR_PATH_NOT_FOUND, K_ENOENT);
-	out->from_rtl = 1;
-	return 0;
+	return r;
 }
 
 /*
@@ -313,17 +349,14 @@ static int64_t parent_nt_name(int64_t dir, struct nt_name *out)
 	/* Keep "X:\\" whole: the root's parent is the root. */
 	if (cut > 0 && cut < n && !(cut >= 2 && w[cut - 2] == ':')) cut--;
 	w[cut] = 0;
-	BOOL ok = RtlDosPathNameToNtPathName_U(w, &out->us, NULL, NULL);
+	int64_t r = nt_path_of(w, out);
 	HeapFree(GetProcessHeap(), 0, w);
-	if (!ok) return fail_code(ERROR_PATH_NOT_FOUND, K_ENOENT);
-	out->from_rtl = 1;
-	return 0;
+	return r;
 }
 
 static void free_nt_name(struct nt_name *n)
 {
-	if (n->from_rtl) RtlFreeUnicodeString(&n->us);
-	else if (n->us.Buffer) HeapFree(GetProcessHeap(), 0, n->us.Buffer);
+	if (n->us.Buffer) HeapFree(GetProcessHeap(), 0, n->us.Buffer);
 }
 
 /* NtCreateFile of (dir, name). */
@@ -334,7 +367,7 @@ static int64_t nt_open(int64_t dir, const uint8_t *name, uint32_t len, ACCESS_MA
 	int64_t r = make_nt_name(dir, name, len, &nt);
 	if (r < 0) return r;
 	OBJECT_ATTRIBUTES oa;
-	InitializeObjectAttributes(&oa, &nt.us, OBJ_CASE_INSENSITIVE, nt.from_rtl ? NULL : (HANDLE)(intptr_t)dir, NULL);
+	InitializeObjectAttributes(&oa, &nt.us, OBJ_CASE_INSENSITIVE, nt.absolute ? NULL : (HANDLE)(intptr_t)dir, NULL);
 	IO_STATUS_BLOCK io;
 	NTSTATUS st = NtCreateFile(h, access | SYNCHRONIZE, &oa, &io, NULL, FILE_ATTRIBUTE_NORMAL, SHARE_ALL,
 				   disposition, options | FILE_SYNCHRONOUS_IO_NONALERT | FILE_OPEN_FOR_BACKUP_INTENT, NULL, 0);

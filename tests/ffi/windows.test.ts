@@ -146,6 +146,11 @@ os.write(f, b'the bottom')
     const leaf = Array.from({ length: 400 }, (_, i) => `d${String(i).padStart(3, "0")}`).join("/");
     expect(`${root}/dst/${leaf}/leaf.txt`.length).toBeGreaterThan(2000);
     expect(readFileSync(`${root}/dst/${leaf}/leaf.txt`, "utf8")).toBe("the bottom");
+    // An operand that long too: Windows' path rules, no MAX_PATH.
+    const operand = winPath(`${root}/src/${leaf}/leaf.txt`);
+    expect(operand.length).toBeGreaterThan(2000);
+    expect(blit([operand, winPath(`${root}/leaf-copy`)])).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(readFileSync(`${root}/leaf-copy`, "utf8")).toBe("the bottom");
   }, SLOW);
 
   testWine("an existing file is replaced in one step (a new file renamed over it), not rewritten in place", () => {
@@ -236,6 +241,8 @@ os.write(f, b'the bottom')
       [["-t", "t3", "src\\b"], "t3/b"],
       [["-rT", "src\\in", "t4"], "t4/a"],
       [["-r", `${winPath(root)}\\src\\b`, ".\\t5"], "t5"],
+      [["-r", `\\\\?\\${winPath(root)}\\src\\in`, `\\\\?\\${winPath(root)}\\t6`], "t6/a"],
+      [["src/b", `${winPath(root).slice(0, 2)}${winPath(root).slice(2).replaceAll("\\", "/")}/t7`], "t7"],
     ];
     for (const [args, made] of cases) {
       expect({ args, ...blit(args, { cwd: root }) }).toEqual({ args, stdout: "", stderr: "", exitCode: 0 });
