@@ -2,9 +2,11 @@
 // backend, which can only run inside Windows: this file is compiled into a
 // Windows executable (bun build --compile --target=bun-windows-x64) that
 // loads the shim, runs each case in a fresh directory under the root it is
-// given and prints one JSON line per case; tests/ffi/windows.test.ts runs it
-// under Wine and turns each line into a test. bun:test does not exist in a
-// compiled executable, so the checks here are plain functions that throw.
+// given and prints one JSON line per case ({name, error?, skipped?});
+// tests/ffi/windows.test.ts runs it under Wine and turns each line into a
+// test, and the Windows workflow runs it on a real Windows runner. bun:test
+// does not exist in a compiled executable: the checks here are functions
+// that throw.
 //
 //   contract.exe DLL ROOT      (Windows paths)
 
@@ -40,6 +42,16 @@ const type = (st: Stat) => st.mode & S_IFMT;
 
 /** A case: a fresh directory (Windows path, and open as a handle) to work in. */
 type Case = (b: Backend, at: { path: string; dir: number }) => void;
+
+/** Thrown by a case that cannot run on this machine, with the reason (printed as `skipped`). */
+class Skip extends Error {}
+
+/** A symlink made, or the case skipped where this process or volume cannot make one (Wine 8; no privilege). */
+function symlinkOrSkip(b: Backend, target: string, dir: number, name: string, toDir: boolean): void {
+  const r = b.makeSymlink(b8(target), dir, b8(name), toDir);
+  if (r === -b.errno.EOPNOTSUPP || r === -b.errno.EPERM) throw new Skip(`no symbolic links here: ${b.strerror(-r)}`);
+  ok(b, r, `makeSymlink ${name}`);
+}
 
 function listAll(b: Backend, dir: number): string[] {
   const names: string[] = [];
@@ -271,6 +283,37 @@ export const CASES: [name: string, run: Case][] = [
     for (const fd of [sub, up, self]) b.close(fd);
   }],
   // A path through a file is ENOENT here: Windows says "path not found" (POSIX: ENOTDIR).
+  ["makeSymlink and readLink: file and directory links with their exact targets, relative and absolute", (b, at) => {
+    makeFile(b, at.dir, "f", "x");
+    mkdirSync(join(at.path, "d"));
+    symlinkOrSkip(b, "f", at.dir, "lf", false);
+    symlinkOrSkip(b, "d", at.dir, "ld", true);
+    const absolute = join(at.path, "f");
+    symlinkOrSkip(b, absolute, at.dir, "labs", false);
+    equal(["lf", "ld", "labs"].map((n) => text(ok(b, b.readLink(at.dir, b8(n)), `readLink ${n}`))), ["f", "d", absolute], "targets");
+    const lf = ok(b, b.stat(at.dir, b8("lf"), false), "stat lf");
+    const ld = ok(b, b.stat(at.dir, b8("ld"), false), "stat ld");
+    equal([type(lf), lf.linkToDir, type(ld), ld.linkToDir], [0o120000, false, 0o120000, true], "links, file and directory");
+    equal(type(ok(b, b.stat(at.dir, b8("ld"), true), "stat ld following")), S_IFDIR, "followed");
+    fails(b, b.readLink(at.dir, b8("f")), "EINVAL", "readLink of a file");
+  }],
+  ["links are never followed unless asked: openDir ENOTDIR, openRead ELOOP, remove takes the link, not its target", (b, at) => {
+    makeFile(b, at.dir, "f", "x");
+    mkdirSync(join(at.path, "d"));
+    writeFileSync(join(at.path, "d", "inside"), "");
+    symlinkOrSkip(b, "f", at.dir, "lf", false);
+    symlinkOrSkip(b, "d", at.dir, "ld", true);
+    fails(b, b.openDir(at.dir, b8("ld"), false), "ENOTDIR", "openDir without follow");
+    const through = ok(b, b.openDir(at.dir, b8("ld"), true), "openDir following");
+    equal(listAll(b, through), ["inside"], "listed through");
+    b.close(through);
+    fails(b, b.openRead(at.dir, b8("lf"), false), "ELOOP", "openRead without follow");
+    fails(b, b.createFile(at.dir, b8("lf"), 0o644, true), "ELOOP", "truncate through a link");
+    ok(b, b.remove(at.dir, b8("ld"), false), "remove ld");
+    ok(b, b.remove(at.dir, b8("lf"), false), "remove lf");
+    equal(listAll(b, at.dir), ["d", "f"], "targets kept");
+    equal(listAll(b, ok(b, b.openDir(at.dir, b8("d"), false), "openDir d")), ["inside"], "d kept whole");
+  }],
   ["error kinds with Windows' own words: ENOENT, EISDIR, and an empty name or a path through a file is no entry", (b, at) => {
     makeFile(b, at.dir, "f", "x");
     mkdirSync(join(at.path, "d"));
@@ -312,14 +355,16 @@ if (import.meta.main) {
     const path = join(root, `case-${i}`);
     mkdirSync(path);
     let error: string | undefined;
+    let skipped: string | undefined;
     const dir = b.openDir(b.cwd, b8(path), false);
     try {
       run(b, { path, dir: ok(b, dir, `openDir ${path}`) });
     } catch (err) {
-      error = (err as Error).message;
+      if (err instanceof Skip) skipped = err.message;
+      else error = (err as Error).message;
     } finally {
       if (dir >= 0) b.close(dir);
     }
-    process.stdout.write(`${JSON.stringify({ name, error })}\n`);
+    process.stdout.write(`${JSON.stringify({ name, error, skipped })}\n`);
   });
 }
