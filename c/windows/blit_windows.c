@@ -375,6 +375,11 @@ static int64_t nt_open(int64_t dir, const uint8_t *name, uint32_t len, ACCESS_MA
 	return NT_SUCCESS(st) ? 0 : fail_status(st);
 }
 
+static int unsupported_class(NTSTATUS st)
+{
+	return kind_of_status(st) == K_EOPNOTSUPP || st == (NTSTATUS)0xC000000D;
+}
+
 /* A symlink or a junction: a reparse point that names another file. */
 static int is_link_tag(ULONG tag)
 {
@@ -530,15 +535,114 @@ BLIT_EXPORT int64_t blit_fstat(int64_t h, uint64_t *out)
 	return stat_handle((HANDLE)(intptr_t)h, out);
 }
 
-BLIT_EXPORT int64_t blit_stat(int64_t dir, const uint8_t *name, uint32_t len, int32_t follow, uint64_t *out)
+static int64_t stat_by_open(int64_t dir, const uint8_t *name, uint32_t len, int32_t follow, uint64_t *out)
 {
-	native_calls++;
 	HANDLE h;
 	int64_t r = nt_open(dir, name, len, FILE_READ_ATTRIBUTES, FILE_OPEN, follow ? 0 : FILE_OPEN_REPARSE_POINT, &h);
 	if (r < 0) return r;
 	r = stat_handle(h, out);
 	NtClose(h);
 	return r;
+}
+
+BLIT_EXPORT int64_t blit_stat(int64_t dir, const uint8_t *name, uint32_t len, int32_t follow, uint64_t *out)
+{
+	native_calls++;
+	return stat_by_open(dir, name, len, follow, out);
+}
+
+/*
+ * NtQueryInformationByName with FileStatInformation (Windows 10 1709 and
+ * later): an entry's stat in one call, without opening it. Looked up at run
+ * time, so the DLL loads where ntdll lacks it (older Windows, Wine 8).
+ */
+typedef NTSTATUS(NTAPI *query_by_name_fn)(POBJECT_ATTRIBUTES, PIO_STATUS_BLOCK, PVOID, ULONG, FILE_INFORMATION_CLASS);
+#define CLASS_STAT ((FILE_INFORMATION_CLASS)68)
+
+struct file_stat_information {
+	LARGE_INTEGER file_id, creation, last_access, last_write, change, allocation, end_of_file;
+	ULONG attributes, reparse_tag, links;
+	ACCESS_MASK effective_access;
+};
+
+/* The function, or NULL once it is missing or has refused the class. */
+static volatile LONG by_name_state; /* 0 unknown, 1 usable, -1 not */
+static query_by_name_fn by_name_fn;
+
+static query_by_name_fn query_by_name(void)
+{
+	if (by_name_state == 0) {
+		by_name_fn = (query_by_name_fn)(void *)GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "NtQueryInformationByName");
+		InterlockedExchange(&by_name_state, by_name_fn ? 1 : -1);
+	}
+	return by_name_state == 1 ? by_name_fn : NULL;
+}
+
+/* 1 when out was filled by name, 0 when the caller must open the entry (a link, or no such call), or < 0. */
+static int64_t stat_by_name(int64_t dir, const uint8_t *name, uint32_t len, uint64_t serial, uint64_t *out)
+{
+	query_by_name_fn query = query_by_name();
+	if (!query) return 0;
+	struct nt_name nt;
+	int64_t r = make_nt_name(dir, name, len, &nt);
+	if (r < 0) return r;
+	OBJECT_ATTRIBUTES oa;
+	InitializeObjectAttributes(&oa, &nt.us, OBJ_CASE_INSENSITIVE, nt.absolute ? NULL : (HANDLE)(intptr_t)dir, NULL);
+	IO_STATUS_BLOCK io;
+	struct file_stat_information info;
+	NTSTATUS st = query(&oa, &io, &info, sizeof info, CLASS_STAT);
+	free_nt_name(&nt);
+	if (unsupported_class(st)) {
+		InterlockedExchange(&by_name_state, -1);
+		return 0;
+	}
+	if (!NT_SUCCESS(st)) return fail_status(st);
+	/* A reparse point: whether the link itself or what it names is wanted, opening says. */
+	if (info.attributes & FILE_ATTRIBUTE_REPARSE_POINT) return 0;
+	out[0] = info.attributes;
+	out[1] = info.end_of_file.QuadPart;
+	out[2] = info.allocation.QuadPart;
+	out[3] = info.links;
+	out[4] = info.file_id.QuadPart;
+	out[5] = serial;
+	out[6] = info.creation.QuadPart;
+	out[7] = info.last_access.QuadPart;
+	out[8] = info.last_write.QuadPart;
+	out[9] = info.change.QuadPart;
+	out[10] = 0;
+	out[11] = 0;
+	return 1;
+}
+
+/*
+ * stat for many names of one directory in one call: names are packed as
+ * (u32 length, bytes) one after the other; out receives per name a
+ * blit_win_stat (96 bytes) and its result (i64: 0 or a failure). By name
+ * where Windows can, else by opening each one.
+ */
+BLIT_EXPORT int64_t blit_stat_many(int64_t dir, const uint8_t *names, uint32_t count, int32_t follow, uint64_t *out)
+{
+	native_calls++;
+	uint64_t serial = 0;
+	int by_name = dir != BLIT_CWD && query_by_name() != NULL;
+	if (by_name) {
+		IO_STATUS_BLOCK io;
+		FILE_FS_VOLUME_INFORMATION vol = { 0 };
+		NTSTATUS st = NtQueryVolumeInformationFile((HANDLE)(intptr_t)dir, &io, &vol, sizeof vol, FS_VOLUME);
+		by_name = NT_SUCCESS(st) || st == ST_BUFFER_OVERFLOW;
+		serial = vol.VolumeSerialNumber;
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t len;
+		memcpy(&len, names, 4);
+		const uint8_t *name = names + 4;
+		names += 4 + len;
+		uint64_t *stat = out + (size_t)i * 13;
+		int64_t r = by_name ? stat_by_name(dir, name, len, serial, stat) : 0;
+		if (r == 0) r = stat_by_open(dir, name, len, follow, stat);
+		stat[12] = (uint64_t)(r < 0 ? r : 0);
+	}
+	return 0;
 }
 
 /*
@@ -725,11 +829,6 @@ struct rename_info {
 /* 1 until FileRenameInformationEx / FileDispositionInformationEx are refused (older Windows, Wine). */
 static volatile LONG rename_ex_works = 1;
 static volatile LONG delete_ex_works = 1;
-
-static int unsupported_class(NTSTATUS st)
-{
-	return kind_of_status(st) == K_EOPNOTSUPP || st == (NTSTATUS)0xC000000D;
-}
 
 /*
  * Sets a rename or link (class) on h: to (to_dir, to_name), replacing what is

@@ -41,6 +41,8 @@ const FS_BLOCK_REFCOUNTING = 0x08000000;
 /** 100 ns intervals from 1601-01-01 (FILETIME) to 1970-01-01. */
 const FILETIME_UNIX_EPOCH = 116444736000000000n;
 const STAT_SIZE = 96;
+/** blit_stat_many's record: a stat, then its result. */
+const STAT_MANY_RECORD = STAT_SIZE + 8;
 const DIR_RECORD = 72;
 const LIST_RAW = 64 << 10;
 /** Each UTF-16 unit of a listing becomes at most 3 bytes, each record's head at most 72. */
@@ -200,8 +202,26 @@ export class WindowsBackend implements Backend {
     return r < 0 ? r : parseStat(this.statView);
   }
 
+  /** One call for the lot: by name (NtQueryInformationByName) where Windows offers it, else an open per name. */
   statMany(dir: number, names: Name[], follow: boolean): (Stat | number)[] {
-    return names.map((name) => this.stat(dir, name, follow));
+    if (names.length < 2) return names.map((name) => this.stat(dir, name, follow));
+    let size = 0;
+    for (const name of names) size += 4 + name.length;
+    const packed = new Uint8Array(size);
+    const packedView = new DataView(packed.buffer);
+    let at = 0;
+    for (const name of names) {
+      packedView.setUint32(at, name.length, true);
+      packed.set(name, at + 4);
+      at += 4 + name.length;
+    }
+    const out = new Uint8Array(names.length * STAT_MANY_RECORD);
+    this.shim.blit_stat_many(dir, packed, names.length, follow ? 1 : 0, out);
+    const view = new DataView(out.buffer);
+    return names.map((_, i) => {
+      const r = this.k(Number(view.getBigInt64(i * STAT_MANY_RECORD + STAT_SIZE, true)));
+      return r < 0 ? r : parseStat(view, i * STAT_MANY_RECORD);
+    });
   }
 
   // ---------------------------------------------------------------- files

@@ -17,6 +17,7 @@ const symbols = {
   blit_close: { args: [i64], returns: i32 },
   blit_fstat: { args: [i64, P], returns: i64_fast },
   blit_stat: { args: [i64, P, u32, i32, P], returns: i64_fast },
+  blit_stat_many: { args: [i64, P, u32, i32, P], returns: i64_fast },
   blit_readdir: { args: [i64, P, u32, P, u32], returns: i64_fast },
   blit_mkdir: { args: [i64, P, u32], returns: i64_fast },
   blit_pread: { args: [i64, P, u32, i64], returns: i64_fast },

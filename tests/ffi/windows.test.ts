@@ -168,6 +168,13 @@ os.write(f, b'the bottom')
     expect(temporaries(root)).toEqual([]);
   }, SLOW);
 
+  testWine("a temporary file left by a run that was killed is removed by the next run into that directory", () => {
+    const root = sandbox("win-leftover");
+    sh("mkdir -p src dst/src && printf x > src/f && printf stale > dst/src/.blit-999999-0badc0de-0-0.tmp", root);
+    expect(blit(["-r", winPath(`${root}/src`), winPath(`${root}/dst`)])).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(readdirSync(`${root}/dst/src`)).toEqual(["f"]);
+  }, SLOW);
+
   testIf(wineMissing ?? tmpfsUnavailable)("a copy that fails (disk full) leaves no partial file under its name, and the file it would replace as it was", () => {
     const src = sandbox("win-full");
     sh("head -c 4194304 /dev/urandom > big", src);
