@@ -947,9 +947,11 @@ static int64_t reparse_data(HANDLE h, REPARSE_GUID_DATA_BUFFER *buf, DWORD cap)
 }
 
 /*
- * The target of a symlink or junction, in WTF-8, as it was written: its
- * print name, or its substitute name without the \??\ an absolute one
- * carries. Returns the bytes the target takes (more than cap: call again).
+ * The target of a symlink, in WTF-8, as it was written: its print name, or
+ * its substitute name without the \??\ an absolute one carries. A junction's
+ * is its substitute name as it is (\??\C:\dir), which blit_symlink makes a
+ * junction again. Returns the bytes the target takes (more than cap: call
+ * again).
  */
 BLIT_EXPORT int64_t blit_readlink(int64_t dir, const uint8_t *name, uint32_t len, uint8_t *out, uint32_t cap)
 {
@@ -977,7 +979,10 @@ BLIT_EXPORT int64_t blit_readlink(int64_t dir, const uint8_t *name, uint32_t len
 			memcpy(f, buf + 8, sizeof f); /* substitute offset, length, print offset, length */
 			const WCHAR *text = (const WCHAR *)(names + f[2]);
 			uint32_t units = f[3] / sizeof(WCHAR);
-			if (units == 0) {
+			if (tag == IO_REPARSE_TAG_MOUNT_POINT) {
+				text = (const WCHAR *)(names + f[0]);
+				units = f[1] / sizeof(WCHAR);
+			} else if (units == 0) {
 				text = (const WCHAR *)(names + f[0]);
 				units = f[1] / sizeof(WCHAR);
 				if (units >= 4 && text[0] == '\\' && text[1] == '?' && text[2] == '?' && text[3] == '\\') {
@@ -992,11 +997,53 @@ BLIT_EXPORT int64_t blit_readlink(int64_t dir, const uint8_t *name, uint32_t len
 	return r;
 }
 
+/* Makes (dir, name) with the reparse data in buf: a new directory or file, never left empty on failure. */
+static int64_t make_reparse_point(int64_t dir, const uint8_t *name, uint32_t len, int directory, uint8_t *buf, uint32_t total)
+{
+	HANDLE h;
+	int64_t r = nt_open(dir, name, len, FILE_WRITE_DATA | FILE_WRITE_ATTRIBUTES | FILE_READ_ATTRIBUTES | DELETE, FILE_CREATE,
+			    FILE_OPEN_REPARSE_POINT | (directory ? FILE_DIRECTORY_FILE : FILE_NON_DIRECTORY_FILE), &h);
+	if (r < 0) return r;
+	DWORD got;
+	if (!DeviceIoControl(h, FSCTL_SET_REPARSE_POINT, buf, total, NULL, 0, &got, NULL)) {
+		r = fail_last();
+		delete_handle(h); /* no empty file left under the link's name */
+	}
+	NtClose(h);
+	return r;
+}
+
 /*
- * A symlink (dir, name) -> target; to_dir makes it a directory symlink.
- * Made relative to dir (create, then FSCTL_SET_REPARSE_POINT), so no path
- * is involved. Without the privilege that takes (an administrator, or
- * Developer Mode), the error says so.
+ * A junction (dir, name) -> target, an NT path (\??\C:\dir) as
+ * blit_readlink gives a junction's: IO_REPARSE_TAG_MOUNT_POINT, both names
+ * NUL-terminated as Windows writes them. No privilege needed.
+ */
+static int64_t make_junction(const WCHAR *sub, uint32_t units, int64_t dir, const uint8_t *name, uint32_t len)
+{
+	const WCHAR *print = sub + 4;
+	uint32_t print_units = units - 4;
+	uint32_t path_bytes = (units + 1 + print_units + 1) * sizeof(WCHAR);
+	uint32_t total = 16 + path_bytes;
+	if (total > MAXIMUM_REPARSE_DATA_BUFFER_SIZE) return fail_kind(K_EINVAL);
+	uint8_t *buf = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, total);
+	if (!buf) return fail_kind(K_ENOMEM);
+	ULONG tag = IO_REPARSE_TAG_MOUNT_POINT;
+	USHORT head[6] = { (USHORT)(path_bytes + 8), 0, 0, (USHORT)(units * 2), (USHORT)((units + 1) * 2), (USHORT)(print_units * 2) };
+	memcpy(buf, &tag, 4);
+	memcpy(buf + 4, head, sizeof head);
+	memcpy(buf + 16, sub, units * sizeof(WCHAR));
+	memcpy(buf + 16 + (units + 1) * sizeof(WCHAR), print, print_units * sizeof(WCHAR));
+	int64_t r = make_reparse_point(dir, name, len, 1, buf, total);
+	HeapFree(GetProcessHeap(), 0, buf);
+	return r;
+}
+
+/*
+ * A symlink (dir, name) -> target; to_dir makes it a directory symlink, or,
+ * for a target that is an NT path (\??\...), a junction. Made relative to
+ * dir (create, then FSCTL_SET_REPARSE_POINT), so no path is involved.
+ * Without the privilege a symlink takes (an administrator, or Developer
+ * Mode), the error says so.
  */
 BLIT_EXPORT int64_t blit_symlink(const uint8_t *target, uint32_t target_len, int64_t dir, const uint8_t *name, uint32_t len, int32_t to_dir)
 {
@@ -1005,6 +1052,8 @@ BLIT_EXPORT int64_t blit_symlink(const uint8_t *target, uint32_t target_len, int
 	WCHAR print[8192];
 	int64_t units = wtf8_to_utf16(target, target_len, print, 8000, 1);
 	if (units < 0) return fail_kind(K_EINVAL);
+	if (to_dir && units > 4 && print[0] == '\\' && print[1] == '?' && print[2] == '?' && print[3] == '\\')
+		return make_junction(print, (uint32_t)units, dir, name, len);
 	/* Absolute: "C:\x" or "\\server\share" (the substitute name is an NT path); anything else is relative. */
 	int drive = units >= 3 && print[1] == ':' && print[2] == '\\';
 	int unc = units >= 2 && print[0] == '\\' && print[1] == '\\';
@@ -1035,17 +1084,7 @@ BLIT_EXPORT int64_t blit_symlink(const uint8_t *target, uint32_t target_len, int
 	memcpy(buf + 20, sub, sub_units * sizeof(WCHAR));
 	memcpy(buf + 20 + sub_units * sizeof(WCHAR), print, (size_t)units * sizeof(WCHAR));
 
-	HANDLE h;
-	int64_t r = nt_open(dir, name, len, FILE_WRITE_DATA | FILE_WRITE_ATTRIBUTES | FILE_READ_ATTRIBUTES | DELETE, FILE_CREATE,
-			    FILE_OPEN_REPARSE_POINT | (to_dir ? FILE_DIRECTORY_FILE : FILE_NON_DIRECTORY_FILE), &h);
-	if (r == 0) {
-		DWORD got;
-		if (!DeviceIoControl(h, FSCTL_SET_REPARSE_POINT, buf, total, NULL, 0, &got, NULL)) {
-			r = fail_last();
-			delete_handle(h); /* no empty file left under the link's name */
-		}
-		NtClose(h);
-	}
+	int64_t r = make_reparse_point(dir, name, len, to_dir, buf, total);
 	HeapFree(GetProcessHeap(), 0, buf);
 	return r;
 }

@@ -314,6 +314,18 @@ export const CASES: [name: string, run: Case][] = [
     equal(listAll(b, at.dir), ["d", "f"], "targets kept");
     equal(listAll(b, ok(b, b.openDir(at.dir, b8("d"), false), "openDir d")), ["inside"], "d kept whole");
   }],
+  ["a junction reads as its NT target (\\??\\...) and is made again as a junction: a link to a directory, not followed, removed as a link", (b, at) => {
+    mkdirSync(join(at.path, "d"));
+    writeFileSync(join(at.path, "d", "inside"), "");
+    const target = `\\??\\${join(at.path, "d")}`;
+    symlinkOrSkip(b, target, at.dir, "j", true);
+    equal(text(ok(b, b.readLink(at.dir, b8("j")), "readLink")), target, "target");
+    const st = ok(b, b.stat(at.dir, b8("j"), false), "stat");
+    equal([type(st), st.linkToDir], [0o120000, true], "a directory link");
+    fails(b, b.openDir(at.dir, b8("j"), false), "ENOTDIR", "not followed");
+    ok(b, b.remove(at.dir, b8("j"), false), "remove");
+    equal(listAll(b, ok(b, b.openDir(at.dir, b8("d"), false), "openDir d")), ["inside"], "d kept whole");
+  }],
   ["error kinds with Windows' own words: ENOENT, EISDIR, and an empty name or a path through a file is no entry", (b, at) => {
     makeFile(b, at.dir, "f", "x");
     mkdirSync(join(at.path, "d"));

@@ -168,6 +168,29 @@ os.write(f, b'the bottom')
     expect(temporaries(root)).toEqual([]);
   }, SLOW);
 
+  // Wine turns a SIGINT sent to it into the console's Ctrl+C event, which
+  // Bun delivers to blit as SIGINT, as Windows does for Ctrl+C.
+  testWine("Ctrl+C: the copy stops, exit status 130, one line saying what was copied, no temporary file left, every file there complete", async () => {
+    const root = sandbox("win-ctrl-c");
+    sh("mkdir src && for i in 1 2 3 4 5 6 7 8; do head -c 67108864 /dev/zero > src/f$i; done", root);
+    const w = wine();
+    const proc = Bun.spawn(["wine", w.exe, "-r", winPath(`${root}/src`), winPath(`${root}/dst`)], {
+      env: { ...process.env, ...w.env },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    // Signalled once a file is being written (a temporary file is there).
+    while (!existsSync(`${root}/dst`) || temporaries(`${root}/dst`).length === 0) await Bun.sleep(20);
+    proc.kill("SIGINT");
+    expect(await proc.exited).toBe(130);
+    expect(await new Response(proc.stdout).text()).toBe("");
+    expect(await new Response(proc.stderr).text()).toMatch(/^blit: interrupted by SIGINT: copied \d+ files? \(\d+ bytes\), 1 directory; the rest was not copied\n$/);
+    expect(temporaries(`${root}/dst`)).toEqual([]);
+    const copied = readdirSync(`${root}/dst`);
+    expect(copied.length).toBeLessThan(8);
+    for (const name of copied) expect(statSync(`${root}/dst/${name}`).size).toBe(67108864);
+  }, SLOW);
+
   testWine("a temporary file left by a run that was killed is removed by the next run into that directory", () => {
     const root = sandbox("win-leftover");
     sh("mkdir -p src dst/src && printf x > src/f && printf stale > dst/src/.blit-999999-0badc0de-0-0.tmp", root);
