@@ -1089,6 +1089,95 @@ BLIT_EXPORT int64_t blit_symlink(const uint8_t *target, uint32_t target_len, int
 	return r;
 }
 
+/* ------------------------------------------------------------------ alternate data streams */
+
+#define CLASS_STREAM ((FILE_INFORMATION_CLASS)22)
+
+/*
+ * The named data streams of an open file or directory (Zone.Identifier,
+ * ...), each as its name alone, WTF-8, NUL after each; the unnamed stream
+ * (the file's data) is not one of them. Returns the bytes the list takes
+ * (more than cap: call again).
+ */
+BLIT_EXPORT int64_t blit_streams(int64_t h, uint8_t *out, uint32_t cap)
+{
+	native_calls++;
+	ULONG size = 64 << 10;
+	uint8_t *buf = HeapAlloc(GetProcessHeap(), 0, size);
+	if (!buf) return fail_kind(K_ENOMEM);
+	IO_STATUS_BLOCK io;
+	NTSTATUS st = NtQueryInformationFile((HANDLE)(intptr_t)h, &io, buf, size, CLASS_STREAM);
+	int64_t r = 0;
+	if (!NT_SUCCESS(st)) {
+		r = kind_of_status(st) == K_EOPNOTSUPP || (uint32_t)st == 0xC000000D ? 0 : fail_status(st);
+	} else if (io.Information > 0) {
+		uint32_t at = 0;
+		for (FILE_STREAM_INFORMATION *e = (void *)buf;; e = (void *)((uint8_t *)e + e->NextEntryOffset)) {
+			/* ":name:$DATA"; "::$DATA" is the file's own data. */
+			const WCHAR *name = e->StreamName + 1;
+			uint32_t units = e->StreamNameLength / sizeof(WCHAR);
+			if (units > 7 && wcsncmp(e->StreamName + units - 6, L":$DATA", 6) == 0 && units - 7 > 0) {
+				uint32_t n = utf16_to_wtf8(name, units - 7, at < cap ? out + at : NULL, at < cap ? cap - at : 0);
+				at += n;
+				if (at < cap) out[at] = 0;
+				at++;
+			}
+			if (e->NextEntryOffset == 0) break;
+		}
+		r = at;
+	}
+	HeapFree(GetProcessHeap(), 0, buf);
+	return r;
+}
+
+/* Opens the stream `name` of the open file h: ":name" relative to it. */
+static int64_t open_stream(int64_t h, const uint8_t *name, uint32_t len, ACCESS_MASK access, ULONG disposition, HANDLE *out)
+{
+	if (len == 0 || len > 1024) return fail_kind(K_EINVAL);
+	uint8_t relative[1025];
+	relative[0] = ':';
+	memcpy(relative + 1, name, len);
+	return nt_open(h, relative, len + 1, access, disposition, FILE_NON_DIRECTORY_FILE, out);
+}
+
+/* The contents of stream `name` of h into out. Returns its size (more than cap: call again). */
+BLIT_EXPORT int64_t blit_stream_get(int64_t h, const uint8_t *name, uint32_t len, uint8_t *out, uint32_t cap)
+{
+	native_calls++;
+	HANDLE s;
+	int64_t r = open_stream(h, name, len, FILE_GENERIC_READ, FILE_OPEN, &s);
+	if (r < 0) return r;
+	FILE_STANDARD_INFORMATION info;
+	IO_STATUS_BLOCK io;
+	NTSTATUS st = NtQueryInformationFile(s, &io, &info, sizeof info, FileStandardInformation);
+	if (!NT_SUCCESS(st)) {
+		r = fail_status(st);
+	} else if ((uint64_t)info.EndOfFile.QuadPart > cap) {
+		r = info.EndOfFile.QuadPart;
+	} else {
+		LARGE_INTEGER at = { .QuadPart = 0 };
+		st = NtReadFile(s, NULL, NULL, NULL, &io, out, (ULONG)info.EndOfFile.QuadPart, &at, NULL);
+		r = st == ST_END_OF_FILE ? 0 : NT_SUCCESS(st) ? (int64_t)io.Information : fail_status(st);
+	}
+	NtClose(s);
+	return r;
+}
+
+/* Stream `name` of h made (or replaced) to hold value. */
+BLIT_EXPORT int64_t blit_stream_set(int64_t h, const uint8_t *name, uint32_t len, const uint8_t *value, uint32_t value_len)
+{
+	native_calls++;
+	HANDLE s;
+	int64_t r = open_stream(h, name, len, FILE_GENERIC_WRITE, FILE_OVERWRITE_IF, &s);
+	if (r < 0) return r;
+	IO_STATUS_BLOCK io;
+	LARGE_INTEGER at = { .QuadPart = 0 };
+	NTSTATUS st = value_len ? NtWriteFile(s, NULL, NULL, NULL, &io, (void *)value, value_len, &at, NULL) : 0;
+	NtClose(s);
+	if (!NT_SUCCESS(st)) return fail_status(st);
+	return value_len && io.Information != value_len ? fail_kind(K_EIO) : 0;
+}
+
 /* ------------------------------------------------------------------ data */
 
 /*

@@ -22,6 +22,7 @@ import type {
   ReadFile,
   Stat,
   Times,
+  XattrsCapability,
 } from "../backend.ts";
 import { S_IFDIR, S_IFLNK, S_IFREG } from "../backend.ts";
 import { CWD, DEFAULT_WIN32, Open, openShim, type Shim, WINDOWS_ERRNO } from "./shim.ts";
@@ -301,14 +302,7 @@ export class WindowsBackend implements Backend {
   // ---------------------------------------------------------------- links and names
 
   readLink(dir: number, name: Name): Uint8Array | number {
-    let size = 1024;
-    for (;;) {
-      const buf = new Uint8Array(size);
-      const n = this.k(this.shim.blit_readlink(dir, name, name.length, buf, size));
-      if (n < 0) return n;
-      if (n <= size) return buf.slice(0, n);
-      size = n;
-    }
+    return this.sized((buf, size) => this.shim.blit_readlink(dir, name, name.length, buf, size));
   }
 
   makeSymlink(target: Uint8Array, dir: number, name: Name, toDir = false): number {
@@ -336,14 +330,51 @@ export class WindowsBackend implements Backend {
 
   // ---------------------------------------------------------------- metadata
 
-  // No owners, modes, special files or xattrs capabilities: Windows has no
-  // uid/gid or mode bits (every Stat says uid 0, as identity() lets the
-  // engine assume), no fifos or devices to make, and alternate data streams
-  // are not copied yet. The read-only bit travels with the other attributes.
+  // No owners, modes or special files capabilities: Windows has no uid/gid
+  // or mode bits (every Stat says uid 0, as identity() lets the engine
+  // assume) and no fifos or devices to make. The read-only bit travels with
+  // the other attributes.
   readonly attributes: AttributesCapability = {
     setFd: (fd, value) => this.k(this.shim.blit_set_attributes(fd, value)),
     setAt: (dir, name, value) => this.k(this.shim.blit_set_attributes_at(dir, name, name.length, value)),
   };
+
+  /**
+   * Alternate data streams (Zone.Identifier, ...) as extended attributes,
+   * named by the stream's name: kept with -a as Linux keeps user xattrs.
+   * Those of an entry without a handle (a link) are not read or written.
+   */
+  readonly xattrs: XattrsCapability = {
+    list: (fd) => {
+      const n = this.sized((buf, size) => this.shim.blit_streams(fd, buf, size));
+      if (typeof n === "number") return n;
+      const names: Name[] = [];
+      let start = 0;
+      for (let i = 0; i < n.length; i++) {
+        if (n[i] !== 0) continue;
+        names.push(n.slice(start, i));
+        start = i + 1;
+      }
+      return names;
+    },
+    listAt: () => [],
+    get: (fd, attr) => this.sized((buf, size) => this.shim.blit_stream_get(fd, attr, attr.length, buf, size)),
+    getAt: () => -WINDOWS_ERRNO.ENOTSUP,
+    set: (fd, attr, value) => this.k(this.shim.blit_stream_set(fd, attr, attr.length, value, value.length)),
+    setAt: () => -WINDOWS_ERRNO.ENOTSUP,
+  };
+
+  /** A call that fills a buffer and says how much it needed: again with a larger one until it fits. */
+  private sized(call: (buf: Uint8Array, size: number) => number): Uint8Array | number {
+    let size = 4096;
+    for (;;) {
+      const buf = new Uint8Array(size);
+      const n = this.k(call(buf, size));
+      if (n < 0) return n;
+      if (n <= size) return buf.slice(0, n);
+      size = n;
+    }
+  }
 
   setTimesFd(fd: number, t: Times): number {
     return this.k(this.shim.blit_set_times(fd, creationOf(t), toFiletime(t.atimeSec, t.atimeNsec), toFiletime(t.mtimeSec, t.mtimeNsec)));
@@ -367,14 +398,7 @@ export class WindowsBackend implements Backend {
   }
 
   realPath(path: Name): Name | number {
-    let size = 1024;
-    for (;;) {
-      const buf = new Uint8Array(size);
-      const n = this.k(this.shim.blit_realpath(path, path.length, buf, size));
-      if (n < 0) return n;
-      if (n <= size) return buf.slice(0, n);
-      size = n;
-    }
+    return this.sized((buf, size) => this.shim.blit_realpath(path, path.length, buf, size));
   }
 
   askLine(question: Uint8Array): Uint8Array {

@@ -103,9 +103,9 @@ export const CASES: [name: string, run: Case][] = [
     equal([b.pathRules.separators, b.pathRules.separator], ["\\/", "\\"], "separators");
     equal(b.identity(), undefined, "identity");
   }],
-  ["offers exactly clone and attributes of the optional capabilities", (b) => {
+  ["offers exactly clone, xattrs (alternate data streams) and attributes of the optional capabilities", (b) => {
     const all = ["clone", "kernelCopy", "holes", "streams", "batchedRange", "reopenRead", "adviseSequential", "tune", "owners", "modes", "specialFiles", "xattrs", "fileLimit", "attributes"] as const;
-    equal(all.filter((c) => b[c] !== undefined), ["clone", "attributes"], "capabilities");
+    equal(all.filter((c) => b[c] !== undefined), ["clone", "xattrs", "attributes"], "capabilities");
   }],
   ["readDir: chunk after chunk to the end, without . and .., then stays at the end", (b, at) => {
     const many = Array.from({ length: 1500 }, (_, i) => `a-rather-long-name-so-that-the-listing-needs-more-than-one-buffer-${String(i).padStart(4, "0")}`);
@@ -325,6 +325,26 @@ export const CASES: [name: string, run: Case][] = [
     fails(b, b.openDir(at.dir, b8("j"), false), "ENOTDIR", "not followed");
     ok(b, b.remove(at.dir, b8("j"), false), "remove");
     equal(listAll(b, ok(b, b.openDir(at.dir, b8("d"), false), "openDir d")), ["inside"], "d kept whole");
+  }],
+  ["alternate data streams as xattrs: listed, read and written by name, on files and directories; the file's own data is not one", (b, at) => {
+    makeFile(b, at.dir, "f", "data");
+    const fd = ok(b, b.openWrite(at.dir, b8("f")), "openWrite");
+    const x = b.xattrs!;
+    const made = x.set(fd, b8("Zone.Identifier"), b8("[ZoneTransfer]\r\nZoneId=3\r\n"));
+    if (made === -b.errno.EOPNOTSUPP || made === -b.errno.EINVAL || made === -b.errno.ENOENT) {
+      b.close(fd);
+      throw new Skip(`no alternate data streams here: ${b.strerror(-made)}`);
+    }
+    ok(b, made, "set");
+    ok(b, x.set(fd, b8("ünïcode"), new Uint8Array(100_000).fill(7)), "set a large one");
+    equal(ok(b, x.list(fd), "list").map(text).sort(), ["Zone.Identifier", "ünïcode"], "names");
+    equal(text(ok(b, x.get(fd, b8("Zone.Identifier")), "get")), "[ZoneTransfer]\r\nZoneId=3\r\n", "value");
+    equal(ok(b, x.get(fd, b8("ünïcode")), "get large").length, 100_000, "large value");
+    fails(b, x.get(fd, b8("missing")), "ENOENT", "a missing stream");
+    b.close(fd);
+    equal(readAll(b, ok(b, b.openRead(at.dir, b8("f"), false), "openRead")), "data", "the file's data untouched");
+    ok(b, x.set(at.dir, b8("on-a-directory"), b8("d")), "on a directory");
+    equal(ok(b, x.list(at.dir), "list a directory").map(text), ["on-a-directory"], "directory's");
   }],
   ["error kinds with Windows' own words: ENOENT, EISDIR, and an empty name or a path through a file is no entry", (b, at) => {
     makeFile(b, at.dir, "f", "x");
