@@ -1014,6 +1014,42 @@ static int64_t make_reparse_point(int64_t dir, const uint8_t *name, uint32_t len
 }
 
 /*
+ * Without SeCreateSymbolicLinkPrivilege, FSCTL_SET_REPARSE_POINT refuses a
+ * symlink even in Developer Mode, which only CreateSymbolicLinkW's
+ * ALLOW_UNPRIVILEGED_CREATE honours; that takes a path: the directory
+ * handle's final path and the name. Fails as the privilege did where
+ * Developer Mode is off.
+ */
+static int64_t symlink_unprivileged(const WCHAR *target, uint32_t units, int64_t dir, const uint8_t *name, uint32_t len, int to_dir)
+{
+	DWORD n = dir == BLIT_CWD ? 0 : GetFinalPathNameByHandleW((HANDLE)(intptr_t)dir, NULL, 0, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
+	if (dir != BLIT_CWD && n == 0) return fail_last();
+	size_t cap = (size_t)n + 1 + len + 1;
+	WCHAR *path = HeapAlloc(GetProcessHeap(), 0, cap * sizeof(WCHAR));
+	WCHAR *to = HeapAlloc(GetProcessHeap(), 0, ((size_t)units + 1) * sizeof(WCHAR));
+	int64_t r = 0;
+	if (!path || !to) {
+		r = fail_kind(K_ENOMEM);
+	} else {
+		DWORD at = dir == BLIT_CWD ? 0 : GetFinalPathNameByHandleW((HANDLE)(intptr_t)dir, path, n, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
+		if (at > 0 && path[at - 1] != '\\') path[at++] = '\\';
+		int64_t name_units = wtf8_to_utf16(name, len, path + at, len, 1);
+		memcpy(to, target, units * sizeof(WCHAR));
+		to[units] = 0;
+		if (name_units < 0) {
+			r = fail_kind(K_EINVAL);
+		} else {
+			path[at + name_units] = 0;
+			DWORD flags = SYMBOLIC_LINK_FLAG_ALLOW_UNPRIVILEGED_CREATE | (to_dir ? SYMBOLIC_LINK_FLAG_DIRECTORY : 0);
+			if (!CreateSymbolicLinkW(path, to, flags)) r = fail_last();
+		}
+	}
+	if (path) HeapFree(GetProcessHeap(), 0, path);
+	if (to) HeapFree(GetProcessHeap(), 0, to);
+	return r;
+}
+
+/*
  * A junction (dir, name) -> target, an NT path (\??\C:\dir) as
  * blit_readlink gives a junction's: IO_REPARSE_TAG_MOUNT_POINT, both names
  * NUL-terminated as Windows writes them. No privilege needed.
@@ -1086,6 +1122,7 @@ BLIT_EXPORT int64_t blit_symlink(const uint8_t *target, uint32_t target_len, int
 
 	int64_t r = make_reparse_point(dir, name, len, to_dir, buf, total);
 	HeapFree(GetProcessHeap(), 0, buf);
+	if (r < 0 && ((-r) & 0xff) == K_EPERM) r = symlink_unprivileged(print, (uint32_t)units, dir, name, len, to_dir);
 	return r;
 }
 
