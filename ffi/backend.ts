@@ -407,6 +407,8 @@ export interface PathRules {
    * Absent: the root is a leading separator (POSIX).
    */
   readonly root?: RegExp;
+  /** How an absolute path starts in examples (--help), where that is not the separator ("D:\\"). */
+  readonly sampleRoot?: string;
 }
 
 export const POSIX_PATH_RULES: PathRules = { separators: "/", separator: "/" };

@@ -59,6 +59,7 @@ const IO_MAX = 1 << 30;
 export const WINDOWS_PATH_RULES: PathRules = {
   separators: "\\/",
   separator: "\\",
+  sampleRoot: "D:\\",
   root: /^(?:[\\/]{2}[?.][\\/](?:UNC[\\/][^\\/]+[\\/][^\\/]+|[^\\/]+)|[\\/]{2}[^\\/?.][^\\/]*[\\/][^\\/]+|[A-Za-z]:)?[\\/]?/,
 };
 

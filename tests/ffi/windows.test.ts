@@ -72,6 +72,16 @@ describe("blit.exe under Wine", () => {
     expect(readdirSync(cache)).toEqual(dlls);
   }, SLOW);
 
+  testWine("--help shows its examples with Windows paths", () => {
+    const r = blit(["--help"]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain(
+      "Examples:\n  blit -a build\\ D:\\srv\\www\\build      copy a tree with modes, times and symlinks\n  blit -r photos backup\\               copy photos into backup\\ (backup\\photos)\n",
+    );
+    expect(r.stdout).toContain("  blit doctor D:\\mnt\\archive           which copy methods D:\\mnt\\archive supports\n");
+  }, SLOW);
+
   testWine("-r copies a tree: nested and empty directories, non-ASCII and emoji names, empty files, a 100 MiB file", () => {
     const root = sandbox("win-tree");
     sh(`mkdir -p src/sub/deeper src/empty 'src/dossier Ω' && printf hello > src/a.txt && : > src/zero && : > src/sub/deeper/empty.log &&
