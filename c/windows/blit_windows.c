@@ -646,47 +646,39 @@ BLIT_EXPORT int64_t blit_stat_many(int64_t dir, const uint8_t *names, uint32_t c
 }
 
 /*
- * The next entries of an open directory, without "." and "..", into out as
- * records (ffi/windows/index.ts reads them): u32 record length, u32 name
- * length, u32 attributes, u32 reparse tag, u64 size, allocated, file id,
- * creation, last access, last write, change, then the WTF-8 name, each
- * record 8-aligned. raw is scratch for NtQueryDirectoryFile. Returns the
- * bytes written, 0 at the end.
+ * The next names of an open directory, without "." and "..", into out as
+ * records: u32 record length, u32 name length, the WTF-8 name, each record
+ * 4-aligned. raw is scratch for NtQueryDirectoryFile (FileNamesInformation:
+ * names only; a name's stat comes from blit_stat_many). Returns the bytes
+ * written, 0 at the end.
  */
-#define DIR_RECORD 72
+#define CLASS_NAMES ((FILE_INFORMATION_CLASS)12)
 BLIT_EXPORT int64_t blit_readdir(int64_t dir, uint8_t *raw, uint32_t raw_len, uint8_t *out, uint32_t out_len)
 {
 	native_calls++;
 	for (;;) {
 		IO_STATUS_BLOCK io;
 		NTSTATUS st = NtQueryDirectoryFile((HANDLE)(intptr_t)dir, NULL, NULL, NULL, &io, raw, raw_len,
-						   CLASS_ID_BOTH_DIRECTORY, FALSE, NULL, FALSE);
+						   CLASS_NAMES, FALSE, NULL, FALSE);
 		if (st == STATUS_NO_MORE_FILES) return 0;
 		if (!NT_SUCCESS(st)) return fail_status(st);
-		uint32_t at = 0, written = 0;
-		for (FILE_ID_BOTH_DIR_INFORMATION *e = (void *)raw;; e = (void *)((uint8_t *)e + e->NextEntryOffset)) {
+		uint32_t at = 0;
+		for (FILE_NAMES_INFORMATION *e = (void *)raw;; e = (void *)((uint8_t *)e + e->NextEntryOffset)) {
 			uint32_t units = e->FileNameLength / sizeof(WCHAR);
 			int dot = (units == 1 && e->FileName[0] == '.') || (units == 2 && e->FileName[0] == '.' && e->FileName[1] == '.');
 			if (!dot) {
 				uint32_t name_len = utf16_to_wtf8(e->FileName, units, NULL, 0);
-				uint32_t rec = (DIR_RECORD + name_len + 7) & ~7u;
+				uint32_t rec = (8 + name_len + 3) & ~3u;
 				/* The caller's out holds at least 3 bytes per UTF-16 unit of raw. */
 				if (at + rec > out_len) return fail_kind(K_ENOMEM);
-				uint8_t *p = out + at;
-				uint32_t head[4] = { rec, name_len, e->FileAttributes,
-						     (e->FileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) ? e->EaSize : 0 };
-				uint64_t body[7] = { e->EndOfFile.QuadPart, e->AllocationSize.QuadPart, e->FileId.QuadPart,
-						     e->CreationTime.QuadPart, e->LastAccessTime.QuadPart,
-						     e->LastWriteTime.QuadPart, e->ChangeTime.QuadPart };
-				memcpy(p, head, sizeof head);
-				memcpy(p + 16, body, sizeof body);
-				utf16_to_wtf8(e->FileName, units, p + DIR_RECORD, name_len);
+				uint32_t head[2] = { rec, name_len };
+				memcpy(out + at, head, sizeof head);
+				utf16_to_wtf8(e->FileName, units, out + at + 8, name_len);
 				at += rec;
-				written++;
 			}
 			if (e->NextEntryOffset == 0) break;
 		}
-		if (written > 0) return at;
+		if (at > 0) return at;
 	}
 }
 

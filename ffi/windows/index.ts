@@ -44,10 +44,11 @@ const FILETIME_UNIX_EPOCH = 116444736000000000n;
 const STAT_SIZE = 96;
 /** blit_stat_many's record: a stat, then its result. */
 const STAT_MANY_RECORD = STAT_SIZE + 8;
-const DIR_RECORD = 72;
+/** blit_readdir's record head: its length, the name's length. */
+const DIR_RECORD = 8;
 const LIST_RAW = 64 << 10;
-/** Each UTF-16 unit of a listing becomes at most 3 bytes, each record's head at most 72. */
-const LIST_OUT = 3 * LIST_RAW;
+/** Each UTF-16 unit of a listing (2 bytes, with a 12-byte head) becomes at most 3 bytes (with an 8-byte head). */
+const LIST_OUT = 2 * LIST_RAW;
 /** One read or write at most (the shim takes a 32-bit length). */
 const IO_MAX = 1 << 30;
 
