@@ -11,12 +11,12 @@ cd "$(dirname "$0")/.."
 # zsh and fish (the completion scripts, loaded into their shells).
 packages="gcc libc6-dev liburing-dev xfsprogs rsync acl attr e2fsprogs shellcheck zsh fish"
 # Release build: the linux-arm64 shim (cross gcc, arm64 liburing.a), the
-# linux-x64-musl shim (musl-gcc), zip.
-packages="$packages gcc-aarch64-linux-gnu libc6-dev-arm64-cross liburing-dev:arm64 musl-tools zip unzip binutils file"
+# linux-x64-musl shim (musl-gcc), the Windows shim (mingw-w64), zip.
+packages="$packages gcc-aarch64-linux-gnu libc6-dev-arm64-cross liburing-dev:arm64 musl-tools gcc-mingw-w64-x86-64 zip unzip binutils file"
 # Release tests: the arm64 executable under qemu-user (with arm64 libc), the
-# Windows one under Wine (with a DLL built by mingw, tests/release/wine/),
-# the Homebrew formula's syntax (ruby -c).
-packages="$packages libc6:arm64 qemu-user-static wine wine64 gcc-mingw-w64-x86-64 ruby"
+# Windows one under Wine (with test programs built by mingw,
+# tests/helpers/wine/), the Homebrew formula's syntax (ruby -c).
+packages="$packages libc6:arm64 qemu-user-static wine wine64 ruby"
 # Release tests: the macOS shims' export and import tables (llvm-nm, llvm-objdump).
 packages="$packages llvm"
 

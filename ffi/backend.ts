@@ -415,15 +415,23 @@ export interface Identity {
 }
 
 /**
- * How paths are written on the running OS. Only the separators differ
- * today; a backend whose OS also has roots that are not a separator (drive
- * letters, UNC and \\?\ prefixes) extends this and src/engine/paths.ts.
+ * How paths are written on the running OS: the separators, and on an OS
+ * whose roots are more than a separator (drive letters, UNC and \\?\
+ * prefixes) what a root looks like.
  */
 export interface PathRules {
   /** Every character that separates two components ("/"; on Windows also "\\"). */
   readonly separators: string;
   /** The one written when joining a directory and a name. */
   readonly separator: string;
+  /**
+   * Matches the root at the start of a path, separator included ("C:\\",
+   * "C:", "\\\\server\\share\\"; the empty string for a relative path).
+   * Absent: the root is a leading separator (POSIX).
+   */
+  readonly root?: RegExp;
+  /** How an absolute path starts in examples (--help), where that is not the separator ("D:\\"). */
+  readonly sampleRoot?: string;
 }
 
 export const POSIX_PATH_RULES: PathRules = { separators: "/", separator: "/" };

@@ -47,11 +47,6 @@ export function checkShimArchitecture(path: string): void {
   }
 }
 
-/** Platforms whose builds embed no native shim yet (their own issues), with what `blit doctor` says. */
-const PORTABLE_BY_DESIGN: Partial<Record<NodeJS.Platform, string>> = {
-  win32: "this build has no native Windows backend yet: it copies through Bun's node:fs",
-};
-
 /**
  * BLIT_DARWIN_SHIM=PATH: the macOS backend over the shim at PATH, on any
  * POSIX system. The tests run it on Linux with the Linux build of the macOS
@@ -80,6 +75,12 @@ async function openNative(shimPath: string | undefined): Promise<{ backend: Back
       if (shimPath === undefined) checkShimArchitecture(path);
       return { backend: DarwinBackend.open(path), shimPath: path };
     }
+    case "win32": {
+      const { WindowsBackend } = await import("./windows/index.ts");
+      const { materializeShim } = await import("./shim-file.ts");
+      const path = shimPath ?? materializeShim().path;
+      return { backend: WindowsBackend.open(path), shimPath: path };
+    }
     default:
       throw new Error(`no native backend for ${process.platform}`);
   }
@@ -102,11 +103,7 @@ export function loadBackend(from?: { shimPath?: string; fallbackReason?: string 
 
 async function load(from: { shimPath?: string; fallbackReason?: string } | undefined): Promise<LoadedBackend> {
   let reason = from?.fallbackReason;
-  // Windows builds have no native shim yet: the portable backend
-  // is what they are built to run, not a fallback to warn about on every copy
-  // (`blit doctor` says which backend runs, and why).
-  const byDesign = PORTABLE_BY_DESIGN[process.platform];
-  if (reason === undefined && byDesign === undefined) {
+  if (reason === undefined) {
     try {
       return await openNative(from?.shimPath);
     } catch (err) {
@@ -115,6 +112,5 @@ async function load(from: { shimPath?: string; fallbackReason?: string } | undef
   }
   // Imported only when needed: most runs never load it.
   const { PortableBackend } = await import("./portable.ts");
-  if (byDesign !== undefined) return { backend: new PortableBackend(byDesign) };
   return { backend: new PortableBackend(reason!), fallbackReason: reason };
 }

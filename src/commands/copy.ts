@@ -240,7 +240,7 @@ export async function runCopy(argv: string[]): Promise<number> {
     throw err;
   }
   if (parsed.kind === "help") {
-    say(helpText());
+    say(helpText((await loadBackend()).backend.pathRules));
     return ExitCode.ok;
   }
   if (parsed.kind === "version") {

@@ -150,6 +150,8 @@ export class Copier {
   /** Owners of what this process creates; 0 where the OS has none (Windows). */
   private readonly euid: number;
   private readonly egid: number;
+  /** What joins a directory and a name in the paths messages show (the OS's separator). */
+  private readonly separator: number;
 
   constructor(
     private readonly b: Backend,
@@ -164,6 +166,7 @@ export class Copier {
     const identity = b.identity();
     this.euid = identity?.uid ?? 0;
     this.egid = identity?.gid ?? 0;
+    this.separator = b.pathRules.separator.charCodeAt(0);
     this.meta = new MetadataWriter(b, o, this.report);
     this.temps = new TempNames(o.runId, workerIndex);
     this.data = new DataCopier(b);
@@ -557,8 +560,8 @@ export class Copier {
         srcName: name,
         dstDir: l.dstFd,
         dstName: name,
-        srcPath: joinPath(l.srcPath, name),
-        dstPath: joinPath(l.dstPath, name),
+        srcPath: joinPath(l.srcPath, name, this.separator),
+        dstPath: joinPath(l.dstPath, name, this.separator),
         rootFd: l.rootFd,
         dstRel: joinPath(l.dstRel, name),
         follow: l.follow,
