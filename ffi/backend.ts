@@ -219,6 +219,18 @@ export interface AttributesCapability {
   setAt(dir: number, name: Name, value: number): number;
 }
 
+/**
+ * Directories that take names differing only by case as one name (Windows'
+ * default; macOS's default volume): two names of one source directory may
+ * then land on one entry of its copy.
+ */
+export interface CaseFoldingCapability {
+  /** Whether the open directory dir looks names up ignoring case. */
+  ignoresCase(dir: number): boolean;
+  /** The name as such a directory compares it: two names with one key are one entry there. */
+  key(name: Name): string;
+}
+
 /** What `blit doctor` prints about the backend itself. */
 export interface BackendReport {
   backend: string;
@@ -359,6 +371,7 @@ export interface Backend {
   readonly xattrs?: XattrsCapability;
   readonly fileLimit?: FileLimitCapability;
   readonly attributes?: AttributesCapability;
+  readonly caseFolding?: CaseFoldingCapability;
 
   /**
    * How many workers suit this machine when -j is not given, where the OS

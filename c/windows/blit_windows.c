@@ -62,6 +62,7 @@ NTSTATUS NTAPI RtlGetVersion(PRTL_OSVERSIONINFOW);
 #define CLASS_ID_BOTH_DIRECTORY ((FILE_INFORMATION_CLASS)37)
 #define CLASS_DISPOSITION_EX ((FILE_INFORMATION_CLASS)64)
 #define CLASS_RENAME_EX ((FILE_INFORMATION_CLASS)65)
+#define CLASS_CASE_SENSITIVE ((FILE_INFORMATION_CLASS)71)
 #define FS_VOLUME ((FS_INFORMATION_CLASS)1)
 #define FS_SIZE ((FS_INFORMATION_CLASS)3)
 #define FS_ATTRIBUTE ((FS_INFORMATION_CLASS)5)
@@ -78,6 +79,7 @@ NTSTATUS NTAPI RtlGetVersion(PRTL_OSVERSIONINFOW);
 #define DISPOSITION_EX_DELETE 0x1
 #define DISPOSITION_EX_POSIX_SEMANTICS 0x2
 #define DISPOSITION_EX_IGNORE_READONLY 0x10
+#define CS_FLAG_CASE_SENSITIVE_DIR 0x1 /* FILE_CASE_SENSITIVE_INFORMATION.Flags */
 
 #define SHARE_ALL (FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
 #define SYMLINK_FLAG_RELATIVE 1
@@ -1314,6 +1316,25 @@ BLIT_EXPORT int64_t blit_volume(int64_t h, uint8_t *name, uint32_t cap, uint64_t
 	info[1] = NT_SUCCESS(st) ? (uint64_t)size.SectorsPerAllocationUnit * size.BytesPerSector : 0;
 	info[2] = fs.info.MaximumComponentNameLength;
 	return utf16_to_wtf8(fs.info.FileSystemName, fs.info.FileSystemNameLength / sizeof(WCHAR), name, cap);
+}
+
+/*
+ * Whether names in directory h are looked up ignoring case: 1, 0, or a
+ * failure. Every open here asks for OBJ_CASE_INSENSITIVE, Windows' default,
+ * so they are, unless the directory is marked case-sensitive
+ * (FILE_CS_FLAG_CASE_SENSITIVE_DIR, as WSL and `fsutil file
+ * setCaseSensitiveInfo` mark them); where that class is unknown (before
+ * Windows 10 1803, FAT, Wine), the default holds. The volume's
+ * FILE_CASE_SENSITIVE_SEARCH says only that NTFS could tell names apart.
+ */
+BLIT_EXPORT int64_t blit_ignores_case(int64_t h)
+{
+	native_calls++;
+	IO_STATUS_BLOCK io;
+	ULONG flags = 0;
+	NTSTATUS st = NtQueryInformationFile((HANDLE)(intptr_t)h, &io, &flags, sizeof flags, CLASS_CASE_SENSITIVE);
+	if (!NT_SUCCESS(st)) return unsupported_class(st) ? 1 : fail_status(st);
+	return !(flags & CS_FLAG_CASE_SENSITIVE_DIR);
 }
 
 /* Windows' version as major << 32 | minor << 16 | build (ntdll's own, not the manifest's). */

@@ -12,6 +12,7 @@ import type {
   Backend,
   BackendCounters,
   BackendReport,
+  CaseFoldingCapability,
   CloneMechanism,
   CopyMethod,
   DirEntry,
@@ -33,7 +34,6 @@ const ATTR_REPARSE_POINT = 0x400;
 const TAG_SYMLINK = 0xa000000c;
 const TAG_MOUNT_POINT = 0xa0000003;
 /** FILE_SUPPORTS_* bits doctor reports. */
-const FS_CASE_SENSITIVE_SEARCH = 0x1;
 const FS_SPARSE_FILES = 0x40;
 const FS_REPARSE_POINTS = 0x80;
 const FS_HARD_LINKS = 0x400000;
@@ -113,6 +113,31 @@ function parseStat(v: DataView, at = 0): Stat {
     attributes,
     ...(link && { linkToDir: (attributes & ATTR_DIRECTORY) !== 0 }),
   };
+}
+
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+const ASCII = /^[\x00-\x7f]*$/;
+
+/**
+ * A name as Windows compares names ignoring case: each UTF-16 unit upper-cased
+ * on its own, by Unicode's simple mappings (what NTFS's upcase table holds),
+ * so "ß" stays apart from "SS" and "ẞ". A name that is not UTF-8 (an unpaired
+ * surrogate in WTF-8) is its own key: NUL never starts a name.
+ */
+export function upcaseKey(name: Name): string {
+  let text: string;
+  try {
+    text = STRICT_UTF8.decode(name);
+  } catch {
+    return `\0${String.fromCharCode(...name)}`;
+  }
+  if (ASCII.test(text)) return text.toUpperCase();
+  let key = "";
+  for (const unit of text.split("")) {
+    const upper = unit.toUpperCase();
+    key += upper.length === 1 ? upper : unit;
+  }
+  return key;
 }
 
 /** A time to set, or 0n: "leave it" (FILE_BASIC_INFORMATION's own convention). */
@@ -342,6 +367,16 @@ export class WindowsBackend implements Backend {
   };
 
   /**
+   * Names are looked up ignoring case, as Windows does by default, except in
+   * a directory marked case-sensitive (WSL's); a failed query is taken as
+   * the default.
+   */
+  readonly caseFolding: CaseFoldingCapability = {
+    ignoresCase: (dir) => this.k(this.shim.blit_ignores_case(dir)) !== 0,
+    key: upcaseKey,
+  };
+
+  /**
    * Alternate data streams (Zone.Identifier, ...) as extended attributes,
    * named by the stream's name: kept with -a as Linux keeps user xattrs.
    * Those of an entry without a handle (a link) are not read or written.
@@ -445,11 +480,13 @@ export class WindowsBackend implements Backend {
         { name: "symbolic links", ...this.probeSymlink(dir, has(FS_REPARSE_POINTS)) },
         { name: "hard links", supported: has(FS_HARD_LINKS), detail: has(FS_HARD_LINKS) ? "kept (-a, --preserve=links)" : "copied as separate files" },
         { name: "sparse files", supported: has(FS_SPARSE_FILES), detail: "holes are not kept yet: sparse files are copied whole" },
-        {
-          name: "case-sensitive names",
-          supported: has(FS_CASE_SENSITIVE_SEARCH),
-          detail: has(FS_CASE_SENSITIVE_SEARCH) ? "the volume can tell names apart by case (lookups here ignore case)" : "names differing only by case are one file",
-        },
+        this.caseFolding.ignoresCase(dir)
+          ? {
+            name: "case-sensitive names",
+            supported: false,
+            detail: "names differing only by case are one here: of two such names in one source directory, the second is reported and not copied",
+          }
+          : { name: "case-sensitive names", supported: true, detail: "this directory is marked case-sensitive" },
       ],
       batched: false,
     };

@@ -38,6 +38,7 @@ const symbols = {
   blit_stream_set: { args: [i64, P, u32, P, u32], returns: i64_fast },
   blit_realpath: { args: [P, u32, P, u32], returns: i64_fast },
   blit_volume: { args: [i64, P, u32, P], returns: i64_fast },
+  blit_ignores_case: { args: [i64], returns: i64_fast },
   blit_windows_version: { args: [], returns: i64_fast },
 } as const;
 

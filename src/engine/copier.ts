@@ -23,6 +23,7 @@ import { quote, quoteIfNeeded } from "../quote.ts";
 import type { LinkTable, LinkTarget } from "./links.ts";
 import type { ChildWork, DirFinish, DirWork, FilesWork, JobWork } from "./messages.ts";
 import { type CopyOutcome, type CopyRequest, DataCopier } from "./copy-data.ts";
+import { withoutCaseCollisions } from "./case-names.ts";
 import { MetadataWriter, type Xattrs } from "./metadata.ts";
 import { ask } from "../ask.ts";
 import { backupName } from "./backup-name.ts";
@@ -404,6 +405,7 @@ export class Copier {
       follow: followInside,
       ...facts,
       ancestors: childAncestors,
+      ...(descend && b.caseFolding?.ignoresCase(dstFd) && { seenNames: new Map() }),
     };
     const children: ChildWork[] = [];
     const waitingLinks: [Entry, number][] = [];
@@ -431,12 +433,14 @@ export class Copier {
         finish.incomplete = true;
         break;
       }
-      const names = entries.map((entry) => entry.name);
+      const distinct = this.distinctNames(listing, entries);
+      if (distinct.length === 0) continue;
+      const names = distinct.map((entry) => entry.name);
       if (chunk > 0 && this.spawn && this.othersHungry()) {
-        this.spawn([...children.splice(0), { kind: "files", work: { ...listing, names } }]);
+        this.spawn([...children.splice(0), { kind: "files", work: { ...listing, names, seenNames: undefined } }]);
         continue;
       }
-      this.copyEntries(listing, names, children, waitingLinks, listedStats(entries));
+      this.copyEntries(listing, names, children, waitingLinks, listedStats(distinct));
       if (children.length >= CHILDREN_HELD) {
         children.push({ kind: "rest", work: listing });
         break;
@@ -507,12 +511,14 @@ export class Copier {
         break;
       }
       if (entries.length === 0) break;
-      const names = entries.map((entry) => entry.name);
+      const distinct = this.distinctNames(work, entries);
+      if (distinct.length === 0) continue;
+      const names = distinct.map((entry) => entry.name);
       if (this.spawn && this.othersHungry()) {
-        this.spawn([...children.splice(0), { kind: "files", work: { ...work, names } }]);
+        this.spawn([...children.splice(0), { kind: "files", work: { ...work, names, seenNames: undefined } }]);
         continue;
       }
-      this.copyEntries(work, names, children, waitingLinks, listedStats(entries));
+      this.copyEntries(work, names, children, waitingLinks, listedStats(distinct));
       if (children.length >= CHILDREN_HELD) {
         children.push({ kind: "rest", work });
         break;
@@ -520,6 +526,20 @@ export class Copier {
     }
     for (const [entry, slot] of waitingLinks) this.linkOrCopy(entry, slot);
     return { children, finish: undefined };
+  }
+
+  /**
+   * The entries of a chunk whose names the destination tells apart from
+   * every other name of the directory: all of them, unless it ignores case.
+   */
+  private distinctNames(l: FilesWork, entries: DirEntry[]): DirEntry[] {
+    const folding = this.b.caseFolding;
+    if (l.seenNames === undefined || folding === undefined) return entries;
+    return withoutCaseCollisions(entries, l.seenNames, folding, (name, earlier) => {
+      const first = quote(joinPath(l.dstPath, earlier, this.separator));
+      const second = quote(joinPath(l.srcPath, name, this.separator));
+      this.report.fail(`will not overwrite just-created ${first} with ${second}: the names differ only by case, which ${quote(l.dstPath)} ignores`);
+    });
   }
 
   /** Ranges of a large file another worker is copying. */

@@ -3,6 +3,7 @@
 // directory one worker opened can be used by any other until it is closed.
 
 import type { Stat } from "../../ffi/index.ts";
+import type { SeenNames } from "./case-names.ts";
 import type { SharedCopy } from "./shared-ranges.ts";
 import type { EngineOptions } from "../options.ts";
 import type { CopyJob } from "../plan.ts";
@@ -49,6 +50,11 @@ export interface FilesWork {
   dstDev: number;
   newGid: number;
   ancestors: string[] | undefined;
+  /**
+   * The destination ignores case: the names listed so far, for whoever lists
+   * on (case-names.ts). Not sent with a share of names to copy.
+   */
+  seenNames?: SeenNames;
 }
 
 /**

@@ -50,6 +50,7 @@ const CAPABILITIES = [
   "xattrs",
   "fileLimit",
   "attributes",
+  "caseFolding",
   "workers",
 ] as const;
 type Capability = (typeof CAPABILITIES)[number];
@@ -81,7 +82,9 @@ const SUBJECTS: Subject[] = [
     backend: LinuxBackend.open(SHIM),
     // Linux has no attribute word of its own (chattr flags are not kept by cp -a either),
     // and clones into an open file (FICLONE), not into a new name.
-    offers: CAPABILITIES.filter((c) => c !== "attributes" && c !== "cloneAt" && c !== "workers"),
+    // Linux's names are bytes, told apart by case (an ext4 or tmpfs casefold
+    // directory aside, which blit treats as any other).
+    offers: CAPABILITIES.filter((c) => c !== "attributes" && c !== "cloneAt" && c !== "caseFolding" && c !== "workers"),
     sharedHandles: true,
     setsTimeStepNs: 1,
     readDirChunks: "several",

@@ -103,9 +103,9 @@ export const CASES: [name: string, run: Case][] = [
     equal([b.pathRules.separators, b.pathRules.separator], ["\\/", "\\"], "separators");
     equal(b.identity(), undefined, "identity");
   }],
-  ["offers exactly clone, xattrs (alternate data streams) and attributes of the optional capabilities", (b) => {
-    const all = ["clone", "kernelCopy", "holes", "streams", "batchedRange", "reopenRead", "adviseSequential", "tune", "owners", "modes", "specialFiles", "xattrs", "fileLimit", "attributes"] as const;
-    equal(all.filter((c) => b[c] !== undefined), ["clone", "xattrs", "attributes"], "capabilities");
+  ["offers exactly clone, xattrs (alternate data streams), attributes and caseFolding of the optional capabilities", (b) => {
+    const all = ["clone", "kernelCopy", "holes", "streams", "batchedRange", "reopenRead", "adviseSequential", "tune", "owners", "modes", "specialFiles", "xattrs", "fileLimit", "attributes", "caseFolding"] as const;
+    equal(all.filter((c) => b[c] !== undefined), ["clone", "xattrs", "attributes", "caseFolding"], "capabilities");
   }],
   ["readDir: chunk after chunk to the end, without . and .., then stays at the end", (b, at) => {
     const many = Array.from({ length: 1500 }, (_, i) => `a-rather-long-name-so-that-the-listing-needs-more-than-one-buffer-${String(i).padStart(4, "0")}`);
@@ -362,6 +362,22 @@ export const CASES: [name: string, run: Case][] = [
     const real = text(ok(b, b.realPath(b8(`${at.path}\\d\\..\\.\\f`)), "realPath"));
     equal(real.toLowerCase(), join(at.path, "f").toLowerCase(), "path");
     fails(b, b.realPath(b8(`${at.path}\\missing\\x`)), "ENOENT", "missing");
+  }],
+  ["caseFolding: ignoresCase says what the directory does (a name found by another case, or not); one key for names differing only by case", (b, at) => {
+    const folding = b.caseFolding!;
+    makeFile(b, at.dir, "Mixed.txt", "x");
+    const ignores = folding.ignoresCase(at.dir);
+    const other = b.stat(at.dir, b8("mIXED.TXT"), false);
+    equal(typeof other !== "number", ignores, "a name found by another case where the directory ignores case");
+    const key = (name: string) => folding.key(b8(name));
+    const oneKey: [string, string][] = [["Mixed.txt", "mIXED.TXT"], ["Été", "éTÉ"], ["ΣΊΣΥΦΟΣ", "σίσυφος"], ["Привет", "пРИВЕТ"]];
+    for (const [x, y] of oneKey) equal(key(x), key(y), `keys of ${x} and ${y}`);
+    // Windows upper-cases each UTF-16 unit by itself: no "ß" to "SS", no letter outside the BMP folded.
+    const apart: [string, string][] = [["ß", "SS"], ["ß", "ẞ"], ["a", "b"], ["𐐀", "𐐨"], ["a.txt", "a.txt "]];
+    for (const [x, y] of apart) if (key(x) === key(y)) throw new Error(`${x} and ${y} have one key`);
+    // A name that is not UTF-8 (an unpaired surrogate, WTF-8) keeps its bytes apart from any other.
+    const lone = (last: number) => folding.key(Uint8Array.of(0x61, 0xed, 0xa0, last));
+    if (lone(0x80) === lone(0x81)) throw new Error("two unpaired surrogates have one key");
   }],
   ["probeFilesystem claims no method the backend does not offer; clone is refused as unsupported where the volume cannot", (b, at) => {
     const report = ok(b, b.probeFilesystem(at.dir), "probeFilesystem");

@@ -292,6 +292,83 @@ os.write(f, b'the bottom')
     expect(readFileSync(`${root}/t5`, "utf8")).toBe("b");
   }, SLOW);
 
+  // Wine looks names up ignoring case, as Windows does, over a Linux
+  // directory that can hold both "A" and "a". The listing order decides
+  // which of two such names is copied; the other is reported.
+  testWine("names differing only by case in one Linux-made directory: one copied, the other reported on one line naming both, nothing merged or overwritten", () => {
+    const root = sandbox("win-case");
+    sh(`mkdir -p src/D src/d src/sub && printf upper > src/A && printf lower > src/a && printf X > src/D/x && printf y > src/d/y &&
+      printf acute-upper > src/sub/ÉTÉ && printf acute-lower > src/sub/été && printf sharp > src/sub/ß && printf double > src/sub/SS &&
+      printf plain > src/sub/other`, root);
+    const s = winPath(`${root}/src`);
+    const d = winPath(`${root}/dst`);
+    // Each pair, and the directory it is in below SOURCE and DEST.
+    const pairs: [dir: string, names: [string, string]][] = [["", ["A", "a"]], ["", ["D", "d"]], ["\\sub", ["ÉTÉ", "été"]]];
+    const linux = (dir: string) => dir.replaceAll("\\", "/");
+    /** The line for each pair: the name found in DEST is the one copied. */
+    const expectedLines = () =>
+      pairs.map(([dir, names]) => {
+        const there = names.filter((name) => existsSync(`${root}/dst${linux(dir)}/${name}`));
+        expect({ names, there: there.length }).toEqual({ names, there: 1 });
+        const [kept] = there;
+        const left = names.find((name) => name !== kept)!;
+        return `blit: will not overwrite just-created '${d}${dir}\\${kept}' with '${s}${dir}\\${left}': the names differ only by case, which '${d}${dir}' ignores`;
+      });
+    const check = (r: { stdout: string; stderr: string; exitCode: number }) => {
+      expect(r.stdout).toBe("");
+      expect(r.stderr.split("\n").filter(Boolean).sort()).toEqual(expectedLines().sort());
+      expect(r.exitCode).toBe(1);
+      // Each name there holds its own source's data, never the other's; a directory only its own files.
+      for (const name of ["A", "a", "sub/ÉTÉ", "sub/été"]) {
+        if (existsSync(`${root}/dst/${name}`)) expect(readFileSync(`${root}/dst/${name}`, "utf8")).toBe(readFileSync(`${root}/src/${name}`, "utf8"));
+      }
+      const dirs = readdirSync(`${root}/dst`).filter((name) => name === "D" || name === "d");
+      expect(readdirSync(`${root}/dst/${dirs[0]}`)).toEqual(readdirSync(`${root}/src/${dirs[0]}`));
+      // "ß" and "SS" are two names on Windows too: both copied.
+      expect(readdirSync(`${root}/dst/sub`).filter((name) => name !== "ÉTÉ" && name !== "été").sort()).toEqual(["SS", "other", "ß"]);
+      expect(readFileSync(`${root}/dst/sub/ß`, "utf8")).toBe("sharp");
+      expect(readFileSync(`${root}/dst/sub/SS`, "utf8")).toBe("double");
+      expect(temporaries(`${root}/dst`)).toEqual([]);
+      expect(temporaries(`${root}/dst/sub`)).toEqual([]);
+    };
+    check(blit(["-r", s, d]));
+    const before = shape(`${root}/dst`);
+    // Again into the copy, which exists now: the same answer, and nothing there changes.
+    check(blit(["-rT", s, d]));
+    expect(shape(`${root}/dst`)).toEqual(before);
+  }, SLOW);
+
+  // 3,400 short names are two chunks of the listing (64 KiB each), and 400
+  // subdirectories send the rest of it to the pool after the first
+  // (CHILDREN_HELD): pairs split between chunks and workers are found too.
+  testWine("names differing only by case across the chunks of a large listing: each pair found once, one of each copied", () => {
+    const root = sandbox("win-case-many");
+    sh(`python3 -c "
+import os
+os.mkdir('src')
+for i in range(1500):
+    for name in ('f%04d' % i, 'F%04d' % i):
+        open('src/' + name, 'w').write(name)
+for i in range(400):
+    os.mkdir('src/d%03d' % i)
+"`, root);
+    const r = blit(["-r", "--stats", winPath(`${root}/src`), winPath(`${root}/dst`)]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toStartWith("files: 1500\ndirectories: 401\n");
+    expect(r.stdout).toContain("errors: 1500\n");
+    const lines = r.stderr.split("\n").filter(Boolean);
+    expect(lines.length).toBe(1500);
+    const kept = new Set(readdirSync(`${root}/dst`));
+    expect(kept.size).toBe(1900);
+    for (let i = 0; i < 1500; i++) {
+      const names = [`f${String(i).padStart(4, "0")}`, `F${String(i).padStart(4, "0")}`];
+      const there = names.filter((name) => kept.has(name));
+      expect({ names, there: there.length }).toEqual({ names, there: 1 });
+      expect(readFileSync(`${root}/dst/${there[0]}`, "utf8")).toBe(there[0]!);
+    }
+    expect(lines.every((line) => line.startsWith("blit: will not overwrite just-created ") && line.endsWith(" ignores"))).toBe(true);
+  }, SLOW);
+
   testWine("-v lists each copy with Windows separators", () => {
     const root = sandbox("win-verbose");
     mkdirSync(`${root}/src/sub`, { recursive: true });
