@@ -85,6 +85,8 @@ export class DataCopier {
   /** A clone failing with these is a real failure, not a reason to try another method. */
   private readonly cloneTerminal: ReadonlySet<number>;
   private readonly cancelled: { ok: false; stage: "cancelled"; errno: number };
+  /** Told of each chunk of a file copied, while it is copied (the progress bar shows large files move). */
+  progress: ((bytes: number) => void) | undefined;
 
   constructor(private readonly b: Backend) {
     const E = b.errno;
@@ -163,6 +165,7 @@ export class DataCopier {
       if (w === -E.ECANCELED) return this.cancelled;
       if (w < 0) return { ok: false, stage: "write", errno: -w };
       pos += n;
+      this.progress?.(n);
     }
     // Zero blocks left as holes at the end: the size says where the data ended.
     const t = skipZeros ? b.truncate(dst, pos) : 0;
@@ -286,6 +289,7 @@ export class DataCopier {
       if (n < 0) return n;
       if (n === 0) return copied;
       copied += n;
+      this.progress?.(n);
     }
     if (kernel) return copied;
     const r = this.rangeByReadWrite(src, dst, start, length, false, {});
@@ -400,6 +404,7 @@ export class DataCopier {
       }
       if (n === 0) return { ok: true, bytes: copied, eof: true };
       copied += n;
+      this.progress?.(n);
     }
     return { ok: true, bytes: copied, eof: false };
   }
@@ -421,6 +426,7 @@ export class DataCopier {
       const w = skipZeros ? this.writeSkippingZeros(dst, buf, n, pos) : this.writeAll(dst, buf, 0, n, pos);
       if (w < 0) return { ok: false, stage: "write", errno: -w };
       copied += n;
+      this.progress?.(n);
     }
     return { ok: true, bytes: copied, eof: false };
   }
