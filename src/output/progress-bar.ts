@@ -106,7 +106,8 @@ export class ProgressBar {
       head = `[${"=".repeat(filled)}${"-".repeat(BAR_WIDTH - filled)}] ${String(percent).padStart(3)}% ` +
         `${humanBytes(this.complete ? shownTotalBytes : bytes)}/${humanBytes(shownTotalBytes)} ` +
         `${this.complete ? shownTotalEntries : entries}/${shownTotalEntries} files`;
-      if (!this.complete && rate > 0 && byBytes) eta = ` ETA ${humanSeconds((shownTotalBytes - bytes) / rate)}`;
+      // An ETA from less than a second of copying would jump about.
+      if (!this.complete && rate > 0 && byBytes && rateSeconds >= 1) eta = ` ETA ${humanSeconds((shownTotalBytes - bytes) / rate)}`;
     } else {
       head = `counting… ${humanBytes(bytes)} ${entries} files`;
     }
