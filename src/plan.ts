@@ -60,6 +60,8 @@ export interface Plan {
   warnings: string[];
   /** Both, in the order they were found (one operand after the other), as cp prints them. */
   said: { warning: boolean; text: string }[];
+  /** Operands whose DEST -u or --update=none keeps: not copied, and counted as skipped. */
+  kept: { job: CopyJob; mode: number }[];
 }
 
 /** What planning looks through: the backend (stat, realpath, messages) and its OS's path rules. */
@@ -228,7 +230,10 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
     return true;
   }
   // -u, --update=none: an existing DEST that is kept is not looked at further (cp checks this before a directory in the way).
-  if (!srcIsDir && keptByUpdate(job, options, srcStat, dstStat)) return false;
+  if (!srcIsDir && keptByUpdate(job, options, srcStat, dstStat)) {
+    plan.kept.push({ job, mode: srcStat.mode });
+    return false;
+  }
   // `blit log /dev/stdout`, `blit f /dev/null`: cp writes into a device or a
   // fifo named as DEST (through symlinks too) instead of replacing it.
   // -b: what is there is moved aside and a new file made in its place, as cp does.
@@ -358,7 +363,7 @@ function warn(plan: Plan, text: string): void {
 /** Plans the copy, looking at the operands through the backend (relative to its current directory). */
 export function planCopy(backend: Backend, options: CopyOptions, operands: string[]): Plan {
   via = { b: backend, paths: pathSyntax(backend.pathRules) };
-  const plan: Plan = { jobs: [], parents: [], errors: [], warnings: [], said: [] };
+  const plan: Plan = { jobs: [], parents: [], errors: [], warnings: [], said: [], kept: [] };
   let sources: string[];
   let target: string;
   let intoDirectory: boolean;

@@ -228,6 +228,8 @@ function protectParents(b: Backend, engine: EngineOptions, made: MadeParent[], r
 interface RunState {
   counts: Counts;
   otherErrors: number;
+  /** Operands -u or --update=none kept, found while planning. */
+  keptOperands: number;
   signal: NodeJS.Signals | undefined;
   stoppedEarly: boolean;
 }
@@ -251,7 +253,7 @@ export async function runCopy(argv: string[]): Promise<number> {
   const { options, operands } = parsed;
   setQuiet(options.quiet);
   const run = new RunOutput(options, operands);
-  const state: RunState = { counts: emptyCounts(), otherErrors: 0, signal: undefined, stoppedEarly: false };
+  const state: RunState = { counts: emptyCounts(), otherErrors: 0, keptOperands: 0, signal: undefined, stoppedEarly: false };
   const exitCode = await copy(options, operands, run, state);
   run.finish({ ...state, exitCode });
   return exitCode;
@@ -293,7 +295,9 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
     throw err;
   }
   run.planSaid(plan.said);
+  run.keptOperands(plan.kept.map(({ job, mode }) => ({ src: toBytes(job.src), dst: toBytes(job.dst), mode })));
   state.otherErrors = plan.errors.length;
+  state.keptOperands = plan.kept.length;
   if ((plan.jobs.length === 0 && plan.parents.length === 0) || (options.failFast && plan.errors.length)) {
     return plan.errors.length ? ExitCode.partial : ExitCode.ok;
   }

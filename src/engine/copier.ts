@@ -28,7 +28,7 @@ import { ask } from "../ask.ts";
 import { backupName } from "./backup-name.ts";
 import { destEntryFirst, sameFile, type SameFileVerdict } from "./same-file.ts";
 import { joinPath } from "./paths.ts";
-import { type ItemKind, type Notice, Reporter, type SkipReason } from "./report.ts";
+import { type ItemKind, kindOf, type Notice, Reporter, type SkipReason } from "./report.ts";
 import type { SharedCopy } from "./shared-ranges.ts";
 import { isLeftover, TempNames } from "./temp-names.ts";
 
@@ -112,11 +112,6 @@ const DOT = new Uint8Array([0x2e]);
 const ENCODER = new TextEncoder();
 /** linkTo's answer when -b could not move what was there aside (and said so). */
 const BACKUP_FAILED = 1;
-
-function kindOf(mode: number): ItemKind {
-  const type = typeOf(mode);
-  return type === S_IFREG ? "file" : type === S_IFDIR ? "directory" : type === S_IFLNK ? "symlink" : "special";
-}
 
 /** rsync's itemize letters for what differs between SOURCE's entry and the one it replaced: size, mtime, permissions, owner, group. */
 function changedLetters(src: Stat, was: Stat, bytes: number | undefined): string {

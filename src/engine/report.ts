@@ -1,7 +1,7 @@
 // What a worker did and has to say, collected per task and handed to the pool,
 // which adds up the counts and prints the messages.
 
-import { COPY_METHODS, type CopyMethod } from "../../ffi/index.ts";
+import { COPY_METHODS, type CopyMethod, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from "../../ffi/index.ts";
 import type { LiveCounters } from "./live.ts";
 
 export interface Counts {
@@ -69,6 +69,11 @@ export type ItemKind = "file" | "directory" | "symlink" | "hardlink" | "special"
  * to SOURCE's (`unchanged`, for --skip-unchanged); `filtered`: excluded.
  */
 export type SkipReason = "exists" | "newer" | "declined" | "unchanged" | "filtered";
+
+export function kindOf(mode: number): ItemKind {
+  const type = mode & S_IFMT;
+  return type === S_IFREG ? "file" : type === S_IFDIR ? "directory" : type === S_IFLNK ? "symlink" : "special";
+}
 
 export interface Item {
   action: ItemAction;

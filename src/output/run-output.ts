@@ -9,7 +9,7 @@ import { type Backend, COPY_METHODS, type CopyMethod } from "../../ffi/index.ts"
 import { LiveView } from "../engine/live.ts";
 import { toBytes } from "../engine/paths.ts";
 import type { Totals } from "../engine/prescan.ts";
-import type { Counts, Notice, Output } from "../engine/report.ts";
+import { type Counts, type Item, kindOf, type Notice, type Output } from "../engine/report.ts";
 import { log, out, setStderrGuard } from "../log.ts";
 import type { CopyOptions } from "../options.ts";
 import { BUILD, VERSION } from "../version.ts";
@@ -29,6 +29,8 @@ export interface RunEnd {
   counts: Counts;
   /** Refusals of the plan and of --parents, counted as errors too. */
   otherErrors: number;
+  /** Operands -u or --update=none kept, counted as skipped too. */
+  keptOperands: number;
   exitCode: number;
   signal: NodeJS.Signals | undefined;
   /** --fail-fast stopped the run. */
@@ -88,6 +90,13 @@ export class RunOutput {
       if (warning) this.warning({ message: text });
       else this.error({ message: text });
     }
+  }
+
+  /** Operands whose DEST was kept (-u, --update=none): listed as skipped, as entries inside a tree are. */
+  keptOperands(kept: { src: Uint8Array; dst: Uint8Array; mode: number }[]): void {
+    if (!this.wantsItems || kept.length === 0) return;
+    const items = kept.map(({ src, dst, mode }): Item => ({ action: "skipped", kind: kindOf(mode), src, dst, size: 0, reason: this.options.update === "none" ? "exists" : "newer" }));
+    this.output({ out: [], errors: [], warnings: [], items });
   }
 
   warning(notice: Notice): void {
@@ -170,7 +179,7 @@ export class RunOutput {
     if (this.jsonTimer) clearInterval(this.jsonTimer);
     const { counts, signal } = end;
     const seconds = this.seconds();
-    const all = { ...counts, errors: counts.errors + end.otherErrors };
+    const all = { ...counts, errors: counts.errors + end.otherErrors, skipped: counts.skipped + end.keptOperands };
     if (this.bar) {
       setStderrGuard(undefined);
       this.bar.stop(signal === undefined && all.errors === 0 && !end.stoppedEarly);
