@@ -1,7 +1,7 @@
 // What a worker did and has to say, collected per task and handed to the pool,
 // which adds up the counts and prints the messages.
 
-import { COPY_METHODS, type CopyMethod, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from "../../ffi/index.ts";
+import { type BackendCounters, COPY_METHODS, type CopyMethod, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from "../../ffi/index.ts";
 import type { LiveCounters } from "./live.ts";
 
 export interface Counts {
@@ -19,10 +19,8 @@ export interface Counts {
   vanished: number;
   /** Copied while they were being written to. */
   changed: number;
-  /** Calls into the native shim, io_uring submissions and the operations in them. */
-  nativeCalls: number;
-  ringSubmits: number;
-  ringOps: number;
+  /** The backend's own counters (native calls, io_uring submissions...), by the names it gives them. */
+  backend: BackendCounters;
   /** Ranges of large files copied by a worker other than the one copying the file. */
   helpedRanges: number;
   methods: Record<CopyMethod, number>;
@@ -41,9 +39,7 @@ export function emptyCounts(): Counts {
     errors: 0,
     vanished: 0,
     changed: 0,
-    nativeCalls: 0,
-    ringSubmits: 0,
-    ringOps: 0,
+    backend: {},
     helpedRanges: 0,
     methods: Object.fromEntries(COPY_METHODS.map((m) => [m, 0])) as Record<CopyMethod, number>,
   };
@@ -52,8 +48,14 @@ export function emptyCounts(): Counts {
 export function addCounts(into: Counts, from: Counts): void {
   for (const key of Object.keys(from) as (keyof Counts)[]) {
     if (key === "methods") for (const method of COPY_METHODS) into.methods[method] += from.methods[method];
+    else if (key === "backend") addCounters(into.backend, from.backend, 1);
     else into[key] += from[key];
   }
+}
+
+/** into += sign × from, counter by counter. */
+export function addCounters(into: BackendCounters, from: BackendCounters, sign: 1 | -1): void {
+  for (const [name, value] of Object.entries(from)) into[name] = (into[name] ?? 0) + sign * value;
 }
 
 /**
