@@ -568,8 +568,6 @@ export class Copier {
   /** Ranges of a large file another worker is copying. */
   runRange(work: SharedCopy): DirResult {
     this.report.counts.helpedRanges += this.data.help(work, this.cancel);
-    // The file's own worker counts its size when it is done.
-    this.report.dropPartial();
     return NONE;
   }
 

@@ -85,7 +85,7 @@ export class DataCopier {
   /** A clone failing with these is a real failure, not a reason to try another method. */
   private readonly cloneTerminal: ReadonlySet<number>;
   private readonly cancelled: { ok: false; stage: "cancelled"; errno: number };
-  /** Told of each chunk of a file copied, while it is copied (the progress bar shows large files move). */
+  /** Told of each chunk of a file copied, while it is copied (the progress bar shows large files move); of a helper's range, the whole taken back when it is done. */
   progress: ((bytes: number) => void) | undefined;
 
   constructor(private readonly b: Backend) {
@@ -272,7 +272,19 @@ export class DataCopier {
           if (src < 0) src = copy.src;
           else b.adviseSequential?.(src);
         }
-        return this.kernelRange(src, copy.dst, start, length);
+        let shown = 0;
+        const progress = this.progress;
+        if (progress) this.progress = (bytes) => {
+          shown += bytes;
+          progress(bytes);
+        };
+        try {
+          return this.kernelRange(src, copy.dst, start, length);
+        } finally {
+          // Before the range is marked done: once the file's own worker counts the whole file, no helper still shows a part of it.
+          this.progress = progress;
+          progress?.(-shown);
+        }
       }, () => cancel !== undefined && Atomics.load(cancel, 0) !== 0);
     } finally {
       // Also when a copy threw: the reopened source is this helper's alone.

@@ -165,9 +165,10 @@ export class Reporter {
     this.counts.bytes += bytes;
     if (method) this.counts.methods[method]++;
     if (this.live) {
+      // Taken back before the size is added: a reader in between sees too little, never too much.
+      this.dropPartial();
       this.live.add("files", 1);
       this.live.add("bytes", bytes);
-      this.dropPartial();
     }
   }
 

@@ -45,6 +45,7 @@ export class RunOutput {
   private view: LiveView | undefined;
   private jsonTimer: ReturnType<typeof setInterval> | undefined;
   private finished = false;
+  private lastProgress: Record<string, number> = {};
   private backend: Backend | undefined;
   /** The bar is wanted: stderr is a terminal outside CI, or --progress. */
   readonly showsBar: boolean;
@@ -146,10 +147,13 @@ export class RunOutput {
     });
   }
 
+  /**
+   * Cumulative counts, each never below what the last event said (a
+   * file's partial bytes are taken back a moment before its size is added).
+   */
   private progressEvent(): object {
     const live = this.view!.totals();
-    return {
-      type: "progress",
+    const now = {
       files: live.files,
       directories: live.directories,
       symlinks: live.symlinks,
@@ -158,8 +162,10 @@ export class RunOutput {
       skipped: live.skipped,
       bytes: live.bytes + live.partial,
       errors: live.errors,
-      seconds: this.seconds(),
     };
+    for (const key of Object.keys(now) as (keyof typeof now)[]) now[key] = Math.max(now[key], this.lastProgress[key] ?? 0);
+    this.lastProgress = now;
+    return { type: "progress", ...now, seconds: this.seconds() };
   }
 
   private seconds(): number {

@@ -6,7 +6,8 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { BLIT, blit, blitJson, checkEvents, type JsonEvent, sh, stats } from "../helpers/blit.ts";
-import { sandbox } from "../helpers/sandbox.ts";
+import { sandbox, sandboxClones } from "../helpers/sandbox.ts";
+import { testIf } from "../helpers/skip.ts";
 
 /** A file, a directory, a symlink, two names of one inode and a name that is not UTF-8. */
 function tree(root: string): void {
@@ -159,5 +160,22 @@ describe("--json", () => {
     const copied = readdirSync(`${root}/dst`);
     expect(copied.length).toBe(last(events).files);
     for (const name of copied) expect(readFileSync(`${root}/dst/${name}`).equals(readFileSync(`${root}/src/${name}`))).toBe(true);
+  }, 60_000);
+});
+
+describe("--json progress", () => {
+  testIf(sandboxClones)("a large file copied in ranges by two workers: bytes move within it, never past what was copied", () => {
+    const root = sandbox("json-ranges");
+    sh("head -c 300000000 /dev/zero > big", root);
+    const { events, exitCode } = blitJson(["--json-interval=10", "-j", "2", "big", "copy"], { cwd: root });
+    expect(exitCode).toBe(0);
+    const summary = events[events.length - 1]!;
+    expect(summary).toMatchObject({ files: 1, bytes: 300000000 });
+    const progress = events.filter((e) => e.type === "progress");
+    for (let i = 0; i < progress.length; i++) {
+      expect(progress[i]!.bytes).toBeLessThanOrEqual(summary.bytes);
+      if (i > 0) expect(progress[i]!.bytes).toBeGreaterThanOrEqual(progress[i - 1]!.bytes);
+    }
+    sh("cmp big copy", root);
   }, 60_000);
 });
