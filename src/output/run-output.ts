@@ -47,13 +47,15 @@ export class RunOutput {
   private finished = false;
   private lastProgress: Record<string, number> = {};
   private backend: Backend | undefined;
-  /** The bar is wanted: stderr is a terminal outside CI, or --progress. */
+  /** The bar is wanted: stderr is a terminal outside CI, or --progress; never with -i. */
   readonly showsBar: boolean;
 
   constructor(private readonly options: CopyOptions, private readonly operands: string[]) {
     this.json = options.json ? new JsonEvents(out) : undefined;
     this.github = GitHubActions.fromEnvironment((line) => this.stderrLine(line));
-    this.showsBar = options.progress === "always" || (options.progress === "auto" && process.stderr.isTTY === true && !inCi());
+    // -i asks its questions on stderr, where a bar would draw over them.
+    this.showsBar = !options.interactive &&
+      (options.progress === "always" || (options.progress === "auto" && process.stderr.isTTY === true && !inCi()));
   }
 
   /** Whether the workers should keep live counters: something shows progress while the copy runs. */

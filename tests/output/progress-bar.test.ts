@@ -5,7 +5,7 @@
 // terminal, or in CI, or with -q or --no-progress, not one escape code.
 
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BLIT, blit, ROOT, run, sh } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
@@ -64,6 +64,7 @@ describe("progress bar", () => {
     ["with -q", ["-q"], {}],
     ["with --no-progress", ["--no-progress"], {}],
     ["with --progress --no-progress (the last wins)", ["--progress", "--no-progress"], {}],
+    ["with -i, whose questions go there (none asked here)", ["-i", "--progress"], {}],
   ];
   test.each(NO_BAR)("on a terminal %s: nothing at all on it", (_, args, env) => {
     const root = sandbox("bar-off");
@@ -72,6 +73,22 @@ describe("progress bar", () => {
     expect(exitCode).toBe(0);
     expect(screen).toBe("");
   });
+
+  test("SIGINT: the bar taken down, the terminal left clean, the interrupted line last", () => {
+    const root = sandbox("bar-sigint");
+    sh("mkdir src && for f in 1 2 3 4 5 6 7 8; do head -c 40000000 /dev/urandom > src/f$f; done", root);
+    // timeout sends SIGINT after a second and exits with blit's own status.
+    const transcript = join(root, "terminal.out");
+    const result = run(["python3", PTY, transcript, "timeout", "--preserve-status", "-s", "INT", "1", BLIT, "-j", "1", "-r", "src", "dst"], { cwd: root, env: { CI: undefined } });
+    const screen = readFileSync(transcript, "latin1");
+    if (result.exitCode === 0) return expect(screen).toContain("] 100% "); // finished first: proves less
+    expect(result.exitCode).toBe(130);
+    const end = screen.slice(screen.lastIndexOf(`${ESC}[?25h`));
+    expect(end).toMatch(new RegExp(`^${ESC}\\[\\?25h${ESC}\\[\\?7h${ESC}8${ESC}\\[1G${ESC}\\[2Kblit: interrupted by SIGINT: copied \\d+ files? \\(\\d+ bytes\\), 1 directory in \\S+( s)? \\(\\S+ \\S+\\), 0 errors; the rest was not copied\\r\\n$`));
+    // Not complete: no 100 %.
+    expect(percentages(screen).every((p) => p < 100)).toBe(true);
+    expect(readdirSync(join(root, "dst")).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+  }, 60_000);
 
   test("stderr piped: nothing by default; with --progress plain lines, no escape code, and the summary line", () => {
     const root = sandbox("bar-piped");
