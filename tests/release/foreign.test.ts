@@ -7,7 +7,7 @@ import { afterAll, describe, expect } from "bun:test";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, run, sh } from "../helpers/blit.ts";
+import { checkEvents, ROOT, run, sh } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 import { snapshot } from "../helpers/tree.ts";
@@ -129,5 +129,17 @@ describe("windows-x64 under Wine", () => {
     // Contents and types; Windows has no Unix modes or owners to keep.
     const shape = (tree: ReturnType<typeof snapshot>) => Object.fromEntries(Object.entries(tree).map(([path, e]) => [path, { type: e.type, size: e.type === "file" ? e.size : 0, sha256: e.sha256 }]));
     expect(shape(snapshot(`${root}/dst`))).toEqual(shape(snapshot(`${root}/src`)));
+  });
+
+  testIf(missing)("--json -v through the portable backend: every event holds to the schema", () => {
+    const root = sandbox("wine-json");
+    sh(SMALL_TREE, root);
+    const r = wine(["--json", "-v", "-r", `${root}/src`, `${root}/dst`]);
+    expect(r.stderr.replace(/^wine: .*\n/gm, "")).toBe("");
+    expect(r.exitCode).toBe(0);
+    const events = checkEvents(r.stdout);
+    expect(events[0]).toMatchObject({ type: "start", backend: "portable", target: "windows-x64" });
+    expect(events.filter((e) => e.type === "file")).toHaveLength(8);
+    expect(events.at(-1)).toMatchObject({ type: "summary", files: 4, directories: 4, errors: 0, exit_code: 0 });
   });
 });
