@@ -249,7 +249,7 @@ export class Copier {
    * "unchanged".)
    */
   private skipped(e: Entry, reason: SkipReason): void {
-    this.report.count("skipped");
+    this.report.skippedEntry(typeOf(e.stat.mode) === S_IFREG ? e.stat.size : 0);
     if (this.o.listItems) this.report.item({ action: "skipped", kind: kindOf(e.stat.mode), src: e.srcPath, dst: e.dstPath, size: 0, reason });
   }
 

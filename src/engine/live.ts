@@ -4,7 +4,8 @@
 // contend for a counter. The name of the file each thread is copying sits
 // there too, behind a sequence number that says when it is being rewritten.
 
-const FIELDS = ["files", "directories", "symlinks", "specials", "hardlinks", "skipped", "errors", "bytes", "partial"] as const;
+/** `partial`: bytes of files still being copied; `skippedBytes`: sizes of files left as they were, which the bar counts as done. */
+const FIELDS = ["files", "directories", "symlinks", "specials", "hardlinks", "skipped", "errors", "bytes", "partial", "skippedBytes"] as const;
 export type LiveField = (typeof FIELDS)[number];
 const INDEX = Object.fromEntries(FIELDS.map((field, i) => [field, i])) as Record<LiveField, number>;
 

@@ -172,6 +172,12 @@ export class Reporter {
     }
   }
 
+  /** An entry left as it was in DEST; a file's size counts as done for the bar, not as copied. */
+  skippedEntry(size: number): void {
+    this.count("skipped");
+    if (size > 0) this.live?.add("skippedBytes", size);
+  }
+
   /** Bytes of a large file copied so far, shown while it is copied. */
   partial(bytes: number): void {
     this.partialBytes += bytes;

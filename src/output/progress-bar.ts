@@ -79,9 +79,10 @@ export class ProgressBar {
   private line(): string {
     const now = performance.now();
     const live = this.view.totals();
-    const totals = this.totals;
     const entries = Math.max(this.shownEntries, live.files + live.symlinks + live.specials + live.hardlinks + live.skipped);
-    const bytes = Math.max(this.shownBytes, live.bytes + live.partial);
+    const bytes = Math.max(this.shownBytes, live.bytes + live.partial + live.skippedBytes);
+    // A copy done before the pre-scan: what was done is the whole.
+    const totals = this.totals ?? (this.complete ? { entries, directories: 0, bytes } : undefined);
     this.shownEntries = entries;
     this.shownBytes = bytes;
     this.samples.push({ at: now, bytes });
