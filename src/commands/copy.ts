@@ -311,13 +311,13 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   const booted = inline || options.parents ? undefined : Pool.boot();
 
   if (loaded.fallbackReason !== undefined) {
-    log.warn(`native copy engine unavailable (${loaded.fallbackReason}); copying with Bun's fs, which is slower`);
+    run.warning({ message: `native copy engine unavailable (${loaded.fallbackReason}); copying with Bun's fs, which is slower` });
   }
   loaded.backend.fileLimit?.raise();
   writeStdoutThrough(loaded.backend);
   const labels = labelling(options, loaded.backend);
   if (!labels.ok) return usageFailure(labels.error);
-  for (const warning of labels.warnings) log.warn(warning);
+  for (const warning of labels.warnings) run.warning({ message: warning });
   const labelled = { ...options, preserve: labels.preserve };
   // --parents: the directories below the target, made here before anything is copied into them.
   const parentsReport = new Reporter();

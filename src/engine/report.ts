@@ -61,16 +61,17 @@ export function addCounters(into: BackendCounters, from: BackendCounters, sign: 
 /**
  * What happened to one entry of DEST, for --itemize and --json's `file`
  * events: made where nothing was, made in place of what was there, left as
- * it was (and why), removed, or given SOURCE's attributes without its data.
+ * it was (and why), removed, or given SOURCE's attributes while its data was
+ * left (metadata only).
  */
-export type ItemAction = "created" | "replaced" | "skipped" | "deleted" | "metadata";
+export type ItemAction = "created" | "replaced" | "skipped" | "deleted" | "attributes";
 export type ItemKind = "file" | "directory" | "symlink" | "hardlink" | "special";
 /**
  * Why an entry was skipped: DEST's was kept by -n or --update=none
  * (`exists`), by -u (`newer`), by a "no" to -i (`declined`), or found equal
- * to SOURCE's (`unchanged`, for --skip-unchanged); `filtered`: excluded.
+ * to SOURCE's (`unchanged`, --skip-unchanged); `excluded`: left out by a filter.
  */
-export type SkipReason = "exists" | "newer" | "declined" | "unchanged" | "filtered";
+export type SkipReason = "exists" | "newer" | "declined" | "unchanged" | "excluded";
 
 export function kindOf(mode: number): ItemKind {
   const type = mode & S_IFMT;
@@ -86,7 +87,7 @@ export interface Item {
   /** Bytes of a file's data copied (0 for other kinds and skipped entries). */
   size: number;
   method?: CopyMethod;
-  /** For `replaced` and `metadata`: what differed from the entry that was there, as rsync's letters (s size, t mtime, p mode, o owner, g group). */
+  /** For `replaced` and `attributes`: what differed from the entry that was there, as rsync's letters (s size, t mtime, p mode, o owner, g group). */
   changed?: string;
   reason?: SkipReason;
   /** A symlink's target, or the other name of a hard link. */

@@ -16,7 +16,7 @@ export function itemizeLine(item: Item): string {
   if (item.action === "deleted") return `*deleting   ${name}`;
   const x = TYPE[item.kind];
   if (item.action === "skipped") return `.${x}          ${name}`;
-  const y = item.action === "metadata" ? "." : item.kind === "hardlink" ? "h" : item.kind === "file" ? ">" : "c";
+  const y = item.action === "attributes" ? "." : item.kind === "hardlink" ? "h" : item.kind === "file" ? ">" : "c";
   if (item.action === "created") return `${y}${x}+++++++++ ${name}`;
   const changed = item.changed ?? "";
   const letters = [...ATTRIBUTES].map((letter) => (changed.includes(letter) ? letter : ".")).join("");
