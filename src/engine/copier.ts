@@ -59,6 +59,8 @@ interface Entry extends Place {
   stat: Stat;
   /** What was under its name in DEST, when the copy replaces it (--itemize says what differed). */
   was?: Stat;
+  /** The target of the symlink made for it, for --itemize and --json. */
+  linkTarget?: Uint8Array;
   /** --remove-destination found something under its name: -v says "removed" before listing it, as cp. */
   removes?: boolean;
   /** -b: what is under its name is to be renamed to its backup name just before the copy takes its place. */
@@ -208,7 +210,7 @@ export class Copier {
    * An entry made: -v's line (`data`: how its bytes were copied, for
    * --debug), and the item --itemize and --json list.
    */
-  private listed(e: Place & Partial<Pick<Entry, "stat" | "was" | "removes" | "backupPath">>, data?: CopiedData & { bytes?: number }, kind?: ItemKind): void {
+  private listed(e: Place & Partial<Pick<Entry, "stat" | "was" | "removes" | "backupPath" | "linkTarget">>, data?: CopiedData & { bytes?: number }, kind?: ItemKind): void {
     if (this.o.listItems) {
       const was = e.was;
       const stat = e.stat;
@@ -220,6 +222,7 @@ export class Copier {
         size: data?.bytes ?? 0,
         method: data?.method,
         changed: was && stat ? changedLetters(stat, was, data?.bytes) : undefined,
+        target: e.linkTarget,
       });
     }
     if (!this.o.verbose) return;
@@ -1289,6 +1292,7 @@ export class Copier {
       return false;
     }
     const xattrs = this.meta.readXattrs({ dir: e.srcDir, name: e.srcName });
+    e.linkTarget = target;
     return this.makeAndCommit(e, "symbolic link", xattrs, undefined, (name) => this.b.makeSymlink(target, e.dstDir, name, e.stat.linkToDir), () => {
       this.report.count("symlinks");
     });
@@ -1448,6 +1452,7 @@ export class Copier {
       }
       return 0;
     };
+    e.linkTarget = e.srcPath;
     return this.placeLink(e, "symbolic link", make, () => this.report.count("symlinks"));
   }
 

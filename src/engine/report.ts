@@ -90,7 +90,7 @@ export interface Item {
   /** For `replaced` and `attributes`: what differed from the entry that was there, as rsync's letters (s size, t mtime, p mode, o owner, g group). */
   changed?: string;
   reason?: SkipReason;
-  /** A symlink's target, or the other name of a hard link. */
+  /** The target of a symlink made. */
   target?: Uint8Array;
 }
 

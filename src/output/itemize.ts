@@ -1,4 +1,5 @@
-// --itemize: rsync's `-i` lines (`%i %n`): YXcstpoguax, then the name.
+// --itemize: rsync's `-i` lines (`%i %n%L`): YXcstpoguax, the name, and
+// ` -> target` after a symlink made.
 // Y: `>` a file's data written, `c` another entry made, `h` a hard link,
 // `.` nothing written, `*deleting` removed. X: f d L S. Then, for an entry
 // made where nothing was, `+++++++++`; for one that replaced another, the
@@ -17,8 +18,9 @@ export function itemizeLine(item: Item): string {
   const x = TYPE[item.kind];
   if (item.action === "skipped") return `.${x}          ${name}`;
   const y = item.action === "attributes" ? "." : item.kind === "hardlink" ? "h" : item.kind === "file" ? ">" : "c";
-  if (item.action === "created") return `${y}${x}+++++++++ ${name}`;
+  const target = item.target ? ` -> ${fromBytes(item.target)}` : "";
+  if (item.action === "created") return `${y}${x}+++++++++ ${name}${target}`;
   const changed = item.changed ?? "";
   const letters = [...ATTRIBUTES].map((letter) => (changed.includes(letter) ? letter : ".")).join("");
-  return `${y}${x}${letters} ${name}`;
+  return `${y}${x}${letters} ${name}${target}`;
 }

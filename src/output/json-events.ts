@@ -55,6 +55,7 @@ export function fileEvent(item: Item, methodLabels: Record<CopyMethod, string>):
     ...(item.method ? { method: item.method, method_label: methodLabels[item.method] } : {}),
     ...(item.changed !== undefined ? { changed: item.changed } : {}),
     ...(item.reason ? { reason: item.reason } : {}),
+    ...(item.target ? { target: jsonPath(item.target) } : {}),
   };
 }
 

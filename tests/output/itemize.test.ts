@@ -9,12 +9,12 @@ import { blit, blitJson, hasCommand, sh } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 
-/** name (below the copy's top directory) → code, from `CODE NAME` lines; rsync's ` -> target` left off. */
+/** name (below the copy's top directory, with a symlink's ` -> target`) → code, from `CODE NAME` lines. */
 function codes(stdout: string, prefix: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const line of stdout.split("\n").filter(Boolean)) {
     const code = line.slice(0, 11);
-    const name = line.slice(12).replace(/ -> .*$/, "");
+    const name = line.slice(12);
     expect(name.startsWith(prefix)).toBe(true);
     out.set(name.slice(prefix.length), code);
   }

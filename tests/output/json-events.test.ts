@@ -44,7 +44,7 @@ describe("--json", () => {
     expect([...byDst.keys()].sort()).toEqual(["dst", "dst/a", "dst/caf\xe9", "dst/h1", "dst/h2", "dst/link", "dst/sub", "dst/sub/b"].sort());
     for (const e of files) expect(e.action).toBe("created");
     expect(byDst.get("dst/sub/b")).toMatchObject({ kind: "file", size: 70000, src: "src/sub/b" });
-    expect(byDst.get("dst/link")).toMatchObject({ kind: "symlink", size: 0 });
+    expect(byDst.get("dst/link")).toMatchObject({ kind: "symlink", size: 0, target: "a" });
     expect(byDst.get("dst/sub")).toMatchObject({ kind: "directory" });
     expect(files.filter((e) => e.kind === "hardlink")).toHaveLength(1);
     // The name that is not UTF-8 comes back byte for byte.
