@@ -12,6 +12,7 @@ import type { Totals } from "../engine/prescan.ts";
 import { type Counts, type Item, kindOf, type Notice, type Output } from "../engine/report.ts";
 import { log, out, setStderrGuard } from "../log.ts";
 import type { CopyOptions } from "../options.ts";
+import type { Said } from "../plan.ts";
 import { BUILD, VERSION } from "../version.ts";
 import { GitHubActions } from "./github.ts";
 import { itemizeLine } from "./itemize.ts";
@@ -88,10 +89,11 @@ export class RunOutput {
   }
 
   /** Refusals and warnings of the plan, in the order found. */
-  planSaid(said: { warning: boolean; text: string }[]): void {
-    for (const { warning, text } of said) {
-      if (warning) this.warning({ message: text });
-      else this.error({ message: text });
+  planSaid(said: Said[]): void {
+    for (const { warning, text, path, errno, op } of said) {
+      const notice: Notice = { message: text, errno, op, ...(path !== undefined ? { path: toBytes(path) } : {}) };
+      if (warning) this.warning(notice);
+      else this.error(notice);
     }
   }
 

@@ -39,14 +39,14 @@ describe("GitHub Actions", () => {
     expect(readFileSync(`${root}/dst/src/fine`, "utf8")).toBe("ok");
   });
 
-  test("an annotation names no file where the error has no path; without GITHUB_ACTIONS, none at all", () => {
+  test("an operand refused while planning is annotated with its path; without GITHUB_ACTIONS, nothing is", () => {
     const root = sandbox("gha-plain");
     twelveFailures(root);
     const outside = blit(["-r", "src", "missing", "dst"], { cwd: root, env: { GITHUB_ACTIONS: "false" } });
     expect(outside.stderr).not.toContain("::");
     sh("rm -rf dst && mkdir dst", root);
     const inside = blit(["missing", "dst"], { cwd: root, env: { GITHUB_ACTIONS: "true" } });
-    expect(inside).toEqual({ stdout: "", stderr: "blit: cannot stat 'missing': No such file or directory\n::error::cannot stat 'missing': No such file or directory\n", exitCode: 1 });
+    expect(inside).toEqual({ stdout: "", stderr: "blit: cannot stat 'missing': No such file or directory\n::error file=missing::cannot stat 'missing': No such file or directory\n", exitCode: 1 });
   });
 
   test("a path's own `:`, `,` and `%` are escaped, as workflow commands need", () => {
