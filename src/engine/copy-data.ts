@@ -216,7 +216,7 @@ export class DataCopier {
     }
     let method: CopyMethod = "read_write";
     let pos = 0;
-    const batched = req.size > 0 ? b.batchedRange?.(src, dst, 0, req.size, req.cancel) : undefined;
+    const batched = req.size > 0 ? this.batchedWhole(src, dst, req) : undefined;
     if (batched) {
       if (!batched.ok) return batched;
       method = "batched";
@@ -226,6 +226,30 @@ export class DataCopier {
     // To EOF: a file that grew since it was opened is copied whole.
     const tail = this.rangeByReadWrite(src, dst, pos, Infinity, false, req);
     return tail.ok ? { ok: true, method, bytes: pos + tail.bytes, kernelCopyRefused } : tail;
+  }
+
+  /**
+   * The file's size through the backend's batched reads and writes, in one
+   * call, or in KERNEL_CHUNK steps while progress is shown (so that a large
+   * file copied across filesystems moves the bar as it goes). Ends early, as
+   * one call would, where a read came back short; undefined when the
+   * backend cannot batch.
+   */
+  private batchedWhole(src: number, dst: number, req: CopyRequest): RangeResult | undefined {
+    const batchedRange = this.b.batchedRange;
+    if (!batchedRange) return undefined;
+    const step = this.progress ? KERNEL_CHUNK : req.size;
+    let pos = 0;
+    while (pos < req.size) {
+      const length = Math.min(step, req.size - pos);
+      const r = batchedRange.call(this.b, src, dst, pos, length, req.cancel);
+      if (r === undefined) return pos === 0 ? undefined : { ok: true, bytes: pos, eof: false };
+      if (!r.ok) return r;
+      pos += r.bytes;
+      this.progress?.(r.bytes);
+      if (r.eof || r.bytes < length) return { ok: true, bytes: pos, eof: r.eof };
+    }
+    return { ok: true, bytes: pos, eof: false };
   }
 
   /**

@@ -7,6 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { BLIT, blit, blitJson, checkEvents, type JsonEvent, sh, stats } from "../helpers/blit.ts";
 import { sandbox, sandboxClones } from "../helpers/sandbox.ts";
+import { mountTmpfs, tmpfsUnavailable } from "../helpers/mounts.ts";
 import { testIf } from "../helpers/skip.ts";
 
 /** A file, a directory, a symlink, two names of one inode and a name that is not UTF-8. */
@@ -186,5 +187,21 @@ describe("--json progress", () => {
       if (i > 0) expect(progress[i]!.bytes).toBeGreaterThanOrEqual(progress[i - 1]!.bytes);
     }
     sh("cmp big copy", root);
+  }, 60_000);
+});
+
+describe("--json progress across filesystems", () => {
+  testIf(tmpfsUnavailable)("a large file copied in io_uring batches into a tmpfs, in steps while progress is shown: whole, byte for byte", () => {
+    const root = sandbox("json-batched");
+    sh("head -c 150000000 /dev/urandom > big", root);
+    const tmpfs = mountTmpfs("size=200m");
+    const { events, exitCode } = blitJson(["-v", "--json-interval=10", "big", `${tmpfs}/copy`], { cwd: root });
+    expect(exitCode).toBe(0);
+    const file = events.find((e) => e.type === "file")!;
+    // Across filesystems the kernel's copy is refused: the batched path is the one under test.
+    expect(file).toMatchObject({ size: 150000000, method: "batched" });
+    const summary = events[events.length - 1]!;
+    for (const p of events.filter((e) => e.type === "progress")) expect(p.bytes).toBeLessThanOrEqual(summary.bytes);
+    sh(`cmp big ${tmpfs}/copy`, root);
   }, 60_000);
 });
