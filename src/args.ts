@@ -442,7 +442,7 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
     label,
     contextArguments,
     posixlyCorrect: process.env.POSIXLY_CORRECT !== undefined,
-    // -q: errors only, so no bar either, unless asked for after it.
+    // -q: errors only, so no bar either, unless --progress asks for one.
     progress: args.quiet && progress === "auto" ? "never" : progress,
     json: Boolean(args.json),
     jsonInterval: args["json-interval"] === undefined ? 1000 : count(String(args["json-interval"]), "json-interval", 10, 3_600_000),
