@@ -38,7 +38,7 @@ export const copyArgs = {
   "copy-contents": { type: "boolean", description: "With -r, read fifos and devices like files (waiting for a fifo's writer), not made anew" },
   "keep-directory-symlink": { type: "boolean", description: "Copy a directory into a symlink to a directory found where it goes (one inside DEST only)" },
   parents: { type: "boolean", description: "Copy each SOURCE to its full name under DIRECTORY (a/b/f into D is D/a/b/f), making the directories" },
-  jobs: { type: "string", alias: ["j"], valueHint: "N", description: "Copy with N workers (default: number of CPUs)" },
+  jobs: { type: "string", alias: ["j"], valueHint: "N", description: "Copy with N workers (default: number of CPUs; on Apple silicon, of performance cores)" },
   "queue-depth": { type: "string", valueHint: "N", description: "io_uring operations each worker keeps in flight (default 128)" },
   "max-in-flight": { type: "string", valueHint: "N", description: "Small files each worker reads at once (default 128)" },
   "buffer-size": { type: "string", valueHint: "SIZE", description: "Small-file data each worker holds at once, e.g. 8M (default)" },
@@ -424,6 +424,7 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
     stats: Boolean(args.stats),
     // -i: one copier, so that questions and their answers come one at a time.
     jobs: interactive ? 1 : jobs,
+    jobsByDefault: !interactive && args.jobs === undefined,
     tuning,
     targetDirectory,
     noTargetDirectory,

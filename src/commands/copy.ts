@@ -241,7 +241,7 @@ export async function runCopy(argv: string[]): Promise<number> {
     throw err;
   }
   if (parsed.kind === "help") {
-    say(helpText());
+    say(helpText((await loadBackend()).backend.pathRules));
     return ExitCode.ok;
   }
   if (parsed.kind === "version") {
@@ -344,7 +344,8 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   // large enough to be copied in ranges by several; handles that only one
   // thread understands, no more than one.
   const manyNeeded = plan.jobs.some((job) => job.isDirectory || (job.size >= SHARE_MIN_SIZE && options.reflink !== "never"));
-  const wanted = manyNeeded ? options.jobs : Math.min(options.jobs, plan.jobs.length);
+  const jobs = (options.jobsByDefault && loaded.backend.workers?.()) || options.jobs;
+  const wanted = manyNeeded ? jobs : Math.min(jobs, plan.jobs.length);
   const workers = loaded.backend.sharedHandles && !plan.repeatsDestination ? wanted : 1;
   const engine = engineOptions(labelled, workers, labels.label, run.wantsItems);
   // One slot per worker, and the last for this thread.
@@ -371,7 +372,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   if (inline) {
     // Workers are numbered from 0; the main thread's temporary names use the next number.
     const mainSlot = live ? new LiveCounters(live, workers) : undefined;
-    const handedBack = await copyInline(loaded.backend, engine, work, options.jobs, cancelFlag, copied, progress, mainSlot);
+    const handedBack = await copyInline(loaded.backend, engine, work, jobs, cancelFlag, copied, progress, mainSlot);
     work = Atomics.load(cancelFlag, 0) === 0 ? handedBack : [];
     dropped = handedBack.length - work.length;
   }
