@@ -53,6 +53,8 @@ export interface PoolShared {
   cancel: SharedArrayBuffer;
   links: SharedArrayBuffer | undefined;
   hungry: SharedArrayBuffer;
+  /** Live counters for the progress bar and --json (LiveCounters), when shown. */
+  live: SharedArrayBuffer | undefined;
 }
 
 export class Pool {
@@ -148,6 +150,7 @@ export class Pool {
       cancel: this.shared.cancel,
       links: this.shared.links,
       hungry: this.shared.hungry,
+      live: this.shared.live,
     };
     return new Promise((resolve, reject) => {
       const failed = failedBoots.get(worker);
@@ -185,6 +188,11 @@ export class Pool {
       this.dispatch();
       this.checkDone();
     });
+  }
+
+  /** What the tasks finished so far did. */
+  get countedSoFar(): Counts {
+    return this.totals;
   }
 
   get cancelled(): boolean {
@@ -306,7 +314,7 @@ export class Pool {
 
   private progress(output: Output, counts: Counts): void {
     this.events.progress(output, counts);
-    this.handled(output.out.length + output.errors.length + output.warnings.length);
+    this.handled(output.out.length + output.errors.length + output.warnings.length + output.items.length);
   }
 
   /** Collects garbage once COLLECT_AFTER has been handled since the last time. */

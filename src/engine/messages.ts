@@ -124,6 +124,8 @@ export interface WorkerInit {
   links?: SharedArrayBuffer;
   /** Int32: workers waiting for work while nothing is queued; a worker with a big directory shares it then. */
   hungry: SharedArrayBuffer;
+  /** Live counters (LiveCounters), when progress is shown: this worker's slot is its index. */
+  live?: SharedArrayBuffer;
 }
 
 export type ToWorker = WorkerInit | { type: "task"; task: Task };
