@@ -585,9 +585,12 @@ export class Copier {
     const folding = this.b.caseFolding;
     if (l.seenNames === undefined || folding === undefined) return entries;
     return withoutCaseCollisions(entries, l.seenNames, folding, (name, earlier) => {
-      const first = quote(joinPath(l.dstPath, earlier, this.separator));
-      const second = quote(joinPath(l.srcPath, name, this.separator));
-      this.report.fail(`will not overwrite just-created ${first} with ${second}: the names differ only by case, which ${quote(l.dstPath)} ignores`);
+      const first = joinPath(l.dstPath, earlier, this.separator);
+      const second = joinPath(l.srcPath, name, this.separator);
+      this.report.fail(`will not overwrite just-created ${quote(first)} with ${quote(second)}: the names differ only by case, which ${quote(l.dstPath)} ignores`, {
+        op: "overwrite",
+        path: first,
+      });
     });
   }
 
