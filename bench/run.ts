@@ -7,6 +7,12 @@
 //   bun bench/run.ts                       everything (60–90 minutes here)
 //   bun bench/run.ts --only small,startup  some scenarios
 //   bun bench/run.ts --only progress       what the progress bar and --json cost
+//   bun bench/run.ts --only wine           blit.exe under Wine, against Bun's
+//                                          fs.cpSync for Windows and its own
+//                                          portable fallback (bench/wine.ts)
+//   bun bench/run.ts --only wine --wine-trees tiny --rounds 1
+//                                          the same on a tiny tree: a check
+//                                          that the section runs, no figures
 //   bun bench/run.ts --rounds 5
 //   bun bench/run.ts --only mixed --merge  re-run some scenarios, keep the
 //                                          others from the last results.json
@@ -17,6 +23,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { availableParallelism, cpus, release, totalmem } from "node:os";
 import { join } from "node:path";
 import { DELETION_STAMP, ensureTree, TREES } from "./trees.ts";
+import { wineBench, wineMissing } from "./wine.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const BLIT = join(ROOT, "dist", "blit");
@@ -30,6 +37,7 @@ const ROUNDS = Number(option("rounds", "3"));
 const WORK = option("work", "/var/tmp/blit-bench");
 const ONLY = option("only", "small,mixed,real,big,sparse,reflink,startup,memory,syscalls").split(",");
 const MERGE = args.includes("--merge");
+const WINE_TREES = option("wine-trees", "small,mixed").split(",");
 const OUT = join(ROOT, "bench", "out");
 const isRoot = process.getuid?.() === 0;
 const CPUS = availableParallelism();
@@ -49,6 +57,8 @@ interface Tool {
   reference?: boolean;
   /** Not the tool's defaults but flags chosen by hand for this machine: shown, labelled, never "the fastest other tool". */
   tuned?: boolean;
+  /** Variables added to the environment it runs in (Wine's prefix). */
+  env?: Record<string, string>;
 }
 
 function sh(command: string): { code: number; out: string } {
@@ -155,13 +165,13 @@ const TIME = existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined;
 const RSS_FILE = join(OUT, "maxrss");
 
 /** Times one copy into dst, which must not exist yet. */
-function measure(cmd: string[], dst: string, cold: boolean): Sample {
+function measure(cmd: string[], dst: string, cold: boolean, env?: Record<string, string>): Sample {
   if (existsSync(dst)) throw new Error(`${dst} exists: every timed copy goes to a new folder`);
   sh("sync");
   if (cold) dropCaches();
   const wrapped = TIME ? [TIME, "-f", "%M", "-o", RSS_FILE, ...cmd] : cmd;
   const start = performance.now();
-  const r = Bun.spawnSync(wrapped, { stdout: "ignore", stderr: "pipe" });
+  const r = Bun.spawnSync(wrapped, { stdout: "ignore", stderr: "pipe", env: env && { ...process.env, ...env } });
   const seconds = (performance.now() - start) / 1000;
   const maxRssKiB = TIME ? Number(readFileSync(RSS_FILE, "utf8").trim().split("\n").at(-1)) : (r.resourceUsage?.maxRSS ?? 0) / 1024;
   const ok = r.exitCode === 0;
@@ -279,7 +289,7 @@ function runTools(name: string, describe: string, src: string, tools: Tool[], ma
   if (manyFiles && !keepAll) console.log(`  (too little room to keep ${copiesNeeded} copies: deleting each round's, and each warm run's, and waiting out the reuse window each time)`);
   const timed = (tool: Tool, dst: string, cold: boolean): Sample => {
     if (manyFiles) afterReuseWindow();
-    return measure(tool.command(src, dst), dst, cold);
+    return measure(tool.command(src, dst), dst, cold, tool.env);
   };
   // Copies no longer needed, unless they are kept (a deletion before a
   // many-file run is followed by the reuse window, in timed()).
@@ -355,6 +365,30 @@ if (ONLY.includes("progress")) {
     const scenario = runTools(`progress-${treeName}`, `${spec.describe}, with and without progress`, src, tools, treeName !== "big");
     scenario.target = "blit -a --progress within the noise of blit -a --no-progress";
     scenarios.push(scenario);
+  }
+}
+
+// blit.exe under Wine (issue 14; bench/wine.ts). Not in the default set:
+// `--only wine`, on the trees --wine-trees names (small and mixed; tiny to
+// check that the section runs). The issue's goal: ≤ 0.5 × Bun's fs.cpSync
+// under the same Wine on the small tree.
+if (ONLY.includes("wine")) {
+  const missing = wineMissing(ROOT);
+  if (missing) {
+    console.log(`\n== wine: not run: ${missing}`);
+  } else {
+    const wine = wineBench(WORK, ROOT, BUN);
+    try {
+      for (const treeName of WINE_TREES) {
+        const spec = TREES[treeName];
+        if (!spec) throw new Error(`--wine-trees: no tree ${treeName}; known: ${Object.keys(TREES).join(", ")}`);
+        const scenario = runTools(`wine-${treeName}`, `${spec.describe}, under ${wine.version}`, ensureTree(WORK, spec), wine.tools, treeName !== "tiny");
+        if (treeName === "small") scenario.target = "blit.exe ≤ 0.5 × Bun's fs.cpSync under the same Wine";
+        scenarios.push(scenario);
+      }
+    } finally {
+      wine.end();
+    }
   }
 }
 
@@ -542,7 +576,7 @@ function table(s: Scenario): string[] {
 // --merge: scenarios and sections not run this time come from the last results.json.
 if (MERGE && existsSync(join(OUT, "results.json"))) {
   const previous = JSON.parse(readFileSync(join(OUT, "results.json"), "utf8")) as { scenarios: Scenario[]; extras?: Extra[] };
-  const order = ["small", "mixed", "real", "big", "sparse", "reflink"];
+  const order = ["small", "mixed", "real", "big", "sparse", "reflink", "wine-small", "wine-mixed"];
   for (const old of previous.scenarios) if (!scenarios.some((s) => s.name === old.name)) scenarios.push(old);
   scenarios.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
   const sections = ["startup", "memory", "syscalls"];
@@ -637,6 +671,8 @@ function targetLines(): string[] {
   check(`${reflink?.describe}`, runs(reflink, "blit -a (clone)"), runs(reflink, "blit -a --reflink=never"), "the same copy without cloning", 0.05);
   const sparse = find("sparse");
   check(`${sparse?.describe}`, runs(sparse, "blit"), runs(sparse, "cp -a --sparse=never"), "`cp -a --sparse=never`", 0.1);
+  const wineSmall = find("wine-small");
+  check(`${wineSmall?.describe}`, runs(wineSmall, "blit.exe -a"), runs(wineSmall, "Bun fs.cpSync"), "Bun's fs.cpSync (Windows) under the same Wine", 0.5);
   return lines;
 }
 
@@ -653,7 +689,8 @@ if (readme.includes(start) && readme.includes(end)) {
     "",
     "| tree | blit | cp -a | rsync -aH | tar pipe | fastest other (defaults) | read limit | floor (C) |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ...scenarios.map((s) => {
+    // Linux's own tools only: the Wine rows are another OS's, in RESULTS.md.
+    ...scenarios.filter((s) => !s.name.startsWith("wine-")).map((s) => {
       const get = (prefix: string) => s.rows.find((r) => r.tool.startsWith(prefix));
       const fmt = (r: Row | undefined) => (r ? `${median(r.cold).toFixed(2)} s` : "–");
       const others = otherTools(s);

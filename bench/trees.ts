@@ -204,7 +204,26 @@ for f in range(count):
   };
 }
 
+/** 1,000 × 4 KiB files in 10 directories and 100 of up to 1 MiB: to check that a section runs, never for figures. */
+const tiny: TreeSpec = {
+  name: "tiny",
+  describe: "1,100 files in 11 directories (a check that the runner works, not a benchmark)",
+  build(root) {
+    const random = prng(1100);
+    const bytes = new Bytes("tiny");
+    let n = 0;
+    for (let d = 0; d < 10; d++) {
+      const dir = join(root, `dir${d}`);
+      mkdirSync(dir, { recursive: true });
+      for (let f = 0; f < 100; f++) writeFile(join(dir, `file${String(f).padStart(3, "0")}`), bytes, 4096, n++);
+    }
+    mkdirSync(join(root, "sizes"));
+    for (let f = 0; f < 100; f++) writeFile(join(root, "sizes", `f${f}`), bytes, Math.floor(random() * (1 << 20)), n++);
+  },
+};
+
 export const TREES: Record<string, TreeSpec> = {
+  tiny,
   small,
   mixed,
   real,
