@@ -430,6 +430,9 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
   const followSrc = followsOnCommandLine(options);
   const seenSources = new Set<string>();
   const createdBy = new Map<string, string>();
+  // Each DEST made, by the name the target directory knows it by, as spelt.
+  const claim = intoDirectory ? claimsIn(target) : (dst: string) => dst;
+  const createdAs = new Map<string, string>();
   for (const operand of sources) {
     // As cp: only a SOURCE copied into a directory loses its trailing slashes.
     const src = options.stripTrailingSlashes && intoDirectory ? stripTrailingSlashes(operand) : operand;
@@ -468,24 +471,46 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
       }
       dst = underBackupName;
     }
-    const earlier = createdBy.get(dst);
+    const earlier = createdBy.get(claim(dst));
     if (earlier !== undefined) {
       // A symlink this run just made there would be written through (cp's words for it).
       const earlierSt = followSrc ? undefined : statOrCode(earlier, false);
       const throughLink = earlierSt !== undefined && typeof earlierSt !== "number" && isLink(earlierSt);
+      const earlierDst = createdAs.get(claim(dst)) ?? dst;
       // Nothing is lost with numbered backups: cp then backs the first copy up.
       if (throughLink || options.backup !== "numbered") {
         refuse(plan, throughLink
-          ? `will not copy ${quote(src)} through just-created symlink ${quote(dst)}`
-          : `will not overwrite just-created ${quote(dst)} with ${quote(src)}`, { op: "overwrite", path: dst });
+          ? `will not copy ${quote(src)} through just-created symlink ${quote(earlierDst)}`
+          : earlierDst === dst
+          ? `will not overwrite just-created ${quote(dst)} with ${quote(src)}`
+          : `will not overwrite just-created ${quote(earlierDst)} with ${quote(src)}: the names differ only by case, which ${quote(target)} ignores`, {
+          op: "overwrite",
+          path: earlierDst,
+        });
         continue;
       }
       plan.repeatsDestination = true;
     }
     const job: CopyJob = { src, dst, followSrc, isDirectory: false, size: 0, ...(underBackupName !== undefined && { noBackup: true }) };
     if (!checkJob(job, options, plan)) continue;
-    createdBy.set(dst, src);
+    createdBy.set(claim(dst), src);
+    createdAs.set(claim(dst), dst);
     plan.jobs.push(job);
   }
   return plan;
+}
+
+/**
+ * The name by which the directory target tells its entries apart: a path
+ * as spelt, or, where the directory ignores case (Windows), as the backend
+ * folds it (two paths with one key are one entry there).
+ */
+function claimsIn(target: string): (dst: string) => string {
+  const folding = via.b.caseFolding;
+  if (folding === undefined) return (dst) => dst;
+  const fd = via.b.openDir(via.b.cwd, toBytes(target), true);
+  if (fd < 0) return (dst) => dst;
+  const ignores = folding.ignoresCase(fd);
+  via.b.close(fd);
+  return ignores ? (dst) => folding.key(toBytes(dst)) : (dst) => dst;
 }

@@ -338,6 +338,24 @@ os.write(f, b'the bottom')
     expect(shape(`${root}/dst`)).toEqual(before);
   }, SLOW);
 
+  testWine("operands whose names differ only by case, copied into one directory: the first copied, the second refused on one line, as cp refuses a name it just made", () => {
+    const root = sandbox("win-case-operands");
+    sh("mkdir -p x y z dst dst2 && printf first > x/Notes && printf second > y/NOTES && printf third > y/other && printf fourth > z/Notes", root);
+    const p = (name: string) => winPath(`${root}/${name}`);
+    const r = blit(["-t", p("dst"), p("x\\Notes"), p("y\\NOTES"), p("y\\other")]);
+    expect(r).toEqual({
+      stdout: "",
+      stderr: `blit: will not overwrite just-created '${p("dst\\Notes")}' with '${p("y\\NOTES")}': the names differ only by case, which '${p("dst")}' ignores\n`,
+      exitCode: 1,
+    });
+    expect(readdirSync(`${root}/dst`).sort()).toEqual(["Notes", "other"]);
+    expect(readFileSync(`${root}/dst/Notes`, "utf8")).toBe("first");
+    // Spelt alike, as cp says it.
+    const again = blit(["-t", p("dst2"), p("x\\Notes"), p("z\\Notes")]);
+    expect(again).toEqual({ stdout: "", stderr: `blit: will not overwrite just-created '${p("dst2\\Notes")}' with '${p("z\\Notes")}'\n`, exitCode: 1 });
+    expect(readFileSync(`${root}/dst2/Notes`, "utf8")).toBe("first");
+  }, SLOW);
+
   // 3,400 short names are two chunks of the listing (64 KiB each), and 400
   // subdirectories send the rest of it to the pool after the first
   // (CHILDREN_HELD): pairs split between chunks and workers are found too.
