@@ -1,6 +1,6 @@
 // `blit [OPTIONS] SOURCE... DEST`: parse, plan, copy through the pool, report.
 
-import { type Backend, COPY_METHODS, loadBackend, type Stat, S_IFDIR, S_IFMT } from "../../ffi/index.ts";
+import { type Backend, COPY_METHODS, type LoadedBackend, loadBackend, type Stat, S_IFDIR, S_IFMT } from "../../ffi/index.ts";
 import { SHARE_MIN_SIZE } from "../engine/shared-ranges.ts";
 import { parseCommandLine, UsageError } from "../args.ts";
 import { LinkTable } from "../engine/links.ts";
@@ -31,8 +31,9 @@ function printOutput(output: Output): void {
   for (const error of output.errors) log.error(error);
 }
 
-function printStats(counts: Counts, backend: Backend, workers: number, filesByWorker: number[], mainThreadFiles: number): void {
+function printStats(counts: Counts, backend: Backend, workers: number, filesByWorker: number[], mainThreadFiles: number, dryRun: boolean): void {
   const lines: [string, string | number][] = [
+    ...(dryRun ? [["dry run", "nothing was written or deleted"] as [string, string]] : []),
     ["files", counts.files],
     ["directories", counts.directories],
     ["symlinks", counts.symlinks],
@@ -40,6 +41,10 @@ function printStats(counts: Counts, backend: Backend, workers: number, filesByWo
     ["hard links", counts.hardlinks],
     ["bytes", counts.bytes],
     ["skipped", counts.skipped],
+    ["unchanged", counts.unchanged],
+    ["attributes set on unchanged", counts.attributes],
+    ["deleted", counts.deleted],
+    ["excluded", counts.excluded],
     ["vanished", counts.vanished],
     ["changed while read", counts.changed],
     ["errors", counts.errors],
@@ -333,7 +338,7 @@ export async function runCopy(argv: string[]): Promise<number> {
   const manyNeeded = plan.jobs.some((job) => job.isDirectory || (job.size >= SHARE_MIN_SIZE && options.reflink !== "never"));
   const wanted = manyNeeded ? options.jobs : Math.min(options.jobs, plan.jobs.length);
   const workers = loaded.backend.sharedHandles ? wanted : 1;
-  const engine = engineOptions(labelled, workers, labels.label);
+  let engine = engineOptions(labelled, workers, labels.label);
   const shared = {
     cancel: new SharedArrayBuffer(4),
     links: options.preserve.links ? LinkTable.allocate() : undefined,
@@ -350,6 +355,17 @@ export async function runCopy(argv: string[]): Promise<number> {
 
   let work = destinations.work;
   let dropped = 0;
+  // --max-delete: a dry run first counts what --delete would remove; over
+  // the limit, the copy runs without deleting anything.
+  let refusedDeletions = 0;
+  if (engine.delete && options.maxDelete !== undefined && !options.dryRun && plan.jobs.some((job) => job.isDirectory)) {
+    const deletions = await countDeletions(loaded, { ...engine, dryRun: true, verbose: false, debug: false }, workers, work);
+    if (deletions > options.maxDelete) {
+      refusedDeletions = deletions;
+      engine = { ...engine, delete: false };
+      log.error(`not deleting: ${deletions} entries would be deleted, more than --max-delete=${options.maxDelete} allows; nothing was deleted`);
+    }
+  }
   if (inline) {
     // Workers are numbered from 0; the main thread's temporary names use the next number.
     const handedBack = await copyInline(loaded.backend, engine, work, options.jobs, cancelFlag, copied, progress);
@@ -369,7 +385,7 @@ export async function runCopy(argv: string[]): Promise<number> {
   }
   destinations.close();
   parentsDone();
-  if (options.stats) printStats(counts, loaded.backend, pool?.workers ?? 0, pool?.filesByWorker ?? [], copied.files);
+  if (options.stats) printStats(counts, loaded.backend, pool?.workers ?? 0, pool?.filesByWorker ?? [], copied.files, options.dryRun);
   if (signal) {
     log.error(`interrupted by ${signal}: copied ${describe(counts)}; the rest was not copied`);
     return signal === "SIGINT" ? ExitCode.interrupted : ExitCode.terminated;
@@ -378,6 +394,22 @@ export async function runCopy(argv: string[]): Promise<number> {
     log.error(`stopped at the first error (--fail-fast): copied ${describe(counts)}`);
     return ExitCode.partial;
   }
+  if (refusedDeletions) return ExitCode.maxDelete;
   if (plan.errors.length || counts.errors || parentErrors) return ExitCode.partial;
   return counts.vanished ? ExitCode.vanished : ExitCode.ok;
+}
+
+/** --max-delete: how many entries --delete would remove, from a dry run of the whole copy (its messages unsaid). */
+async function countDeletions(loaded: LoadedBackend, dry: EngineOptions, workers: number, work: JobWork[]): Promise<number> {
+  const shared = {
+    cancel: new SharedArrayBuffer(4),
+    links: undefined,
+    hungry: new SharedArrayBuffer(4),
+  };
+  const pool = await Pool.start(workers, loaded, dry, shared, { progress: () => {} });
+  try {
+    return (await pool.run(work)).deleted;
+  } finally {
+    pool.stop();
+  }
 }

@@ -30,6 +30,9 @@ import { joinPath } from "./paths.ts";
 import { Reporter } from "./report.ts";
 import type { SharedCopy } from "./shared-ranges.ts";
 import { isLeftover, TempNames } from "./temp-names.ts";
+import { Filter } from "./filter.ts";
+import { Pruner } from "./delete.ts";
+import { attributesDiffer, ContentComparer, quickCheck, sameXattrs } from "./unchanged.ts";
 
 /** Where an entry is and where it goes. */
 interface Place {
@@ -55,6 +58,8 @@ interface Place {
 /** An entry to copy, with what it was when listed. */
 interface Entry extends Place {
   stat: Stat;
+  /** What its destination's own entry was (lstat), when its directory's chunk was looked at in one batch. */
+  dstStat?: Stat | number;
   /** --remove-destination found something under its name: -v says "removed" before listing it, as cp. */
   removes?: boolean;
   /** -b: what is under its name is to be renamed to its backup name just before the copy takes its place. */
@@ -132,6 +137,9 @@ export class Copier {
   private readonly temps: TempNames;
   private readonly data: DataCopier;
   private readonly cleanedParents = new Set<number>();
+  private readonly filter: Filter;
+  private readonly pruner: Pruner;
+  private comparer: ContentComparer | undefined;
   /** Set by the worker: told how many entries each chunk of a listing holds, as it is copied. */
   onListed: ((entries: number) => void) | undefined;
   /** Set by the worker for the task at hand: hands work to the pool before the task ends. */
@@ -156,6 +164,8 @@ export class Copier {
     this.meta = new MetadataWriter(b, o, this.report);
     this.temps = new TempNames(o.runId, workerIndex);
     this.data = new DataCopier(b);
+    this.filter = new Filter(o.filters);
+    this.pruner = new Pruner(b, o, this.report, this.filter);
   }
 
   /** Device of a destination directory, and the group that entries created in it get. */
@@ -329,7 +339,7 @@ export class Copier {
     // Created private and writable: the final mode comes once it is filled.
     let created = false;
     let followDst = false;
-    const made = b.makeDir(e.dstDir, e.dstName, 0o700);
+    const made = this.o.dryRun ? this.wouldMakeDir(e) : b.makeDir(e.dstDir, e.dstName, 0o700);
     if (made === 0) {
       created = true;
     } else if (made === -E.EEXIST) {
@@ -349,7 +359,8 @@ export class Copier {
       return NONE;
     }
     // O_NOFOLLOW: an existing destination swapped for a symlink is refused.
-    const dstFd = followDst ? this.followDirectorySymlink(e) : b.openDir(e.dstDir, e.dstName, false);
+    // A dry run has nothing to open where it would have made the directory (-1).
+    const dstFd = this.o.dryRun && created ? -1 : followDst ? this.followDirectorySymlink(e) : b.openDir(e.dstDir, e.dstName, false);
     if (followDst && (dstFd === OUTSIDE || dstFd === -E.ENOTDIR || dstFd === -E.ENOENT)) {
       b.close(srcFd);
       this.report.fail(dstFd === OUTSIDE
@@ -357,7 +368,7 @@ export class Copier {
         : `cannot overwrite non-directory ${quote(e.dstPath)} with directory ${quote(e.srcPath)}`);
       return NONE;
     }
-    if (dstFd < 0) {
+    if (dstFd < 0 && !(this.o.dryRun && created)) {
       b.close(srcFd);
       this.report.fail(`cannot open directory ${quote(e.dstPath)}: ${this.why(-dstFd)}`);
       return NONE;
@@ -365,9 +376,9 @@ export class Copier {
     this.report.counts.directories++;
     // As cp -v: a directory that was there already is not listed.
     if (created) this.listed(e);
-    if (!created) this.removeLeftovers(dstFd, false);
+    if (!created && !this.o.dryRun) this.removeLeftovers(dstFd, false);
 
-    const finish: DirFinish = { srcFd, dstFd, stat, created, dstPath: e.dstPath, incomplete: false };
+    const finish: DirFinish = { srcFd, dstFd, stat, created, dstPath: e.dstPath, incomplete: false, descended: descend, dstRel: e.dstRel };
     const followInside = this.o.dereference === "always";
     const dstStat = b.fstat(dstFd);
     const facts = typeof dstStat === "number"
@@ -405,8 +416,8 @@ export class Copier {
         } else if (chunk === 0 && created) {
           // Gone before anything was copied: no empty copy of it either.
           b.close(srcFd);
-          b.close(dstFd);
-          b.remove(e.dstDir, e.dstName, true);
+          if (dstFd >= 0) b.close(dstFd);
+          if (!this.o.dryRun) b.remove(e.dstDir, e.dstName, true);
           this.report.counts.directories--;
           return NONE;
         }
@@ -432,6 +443,14 @@ export class Copier {
     // Other paths to inodes another worker is copying: linked once it is done.
     for (const [entry, slot] of waitingLinks) this.linkOrCopy(entry, slot);
     return { children, finish };
+  }
+
+  /** --dry-run: what makeDir would answer here, making nothing. */
+  private wouldMakeDir(e: Place): number {
+    if (e.dstFresh || e.dstDir < 0) return 0;
+    const st = this.b.stat(e.dstDir, e.dstName, false);
+    if (typeof st !== "number") return -this.b.errno.EEXIST;
+    return st === -this.b.errno.ENOENT ? 0 : st;
   }
 
   /** A share of a large directory's entries, handed out by the worker listing it. */
@@ -527,6 +546,11 @@ export class Copier {
   private copyEntries(l: FilesWork, names: Uint8Array[], children: ChildWork[], waitingLinks: [Entry, number][]): void {
     this.onListed?.(names.length);
     const stats = this.b.statMany(l.srcFd, names, l.follow);
+    // What is there already, looked at in one batch too (in a directory that was there).
+    const there = l.dstFresh ? undefined : this.b.statMany(l.dstFd, names, false);
+    // The directory below its SOURCE, for --exclude: dstRel without its first component.
+    const slashAt = l.dstRel.indexOf(SLASH);
+    const relDir = slashAt < 0 ? undefined : l.dstRel.subarray(slashAt + 1);
     const small: Entry[] = [];
     // -x: the device of the directory listed; a directory on another one is made, not entered.
     let listedDev: number | undefined;
@@ -553,6 +577,10 @@ export class Copier {
       };
       if (typeof childStat === "number") {
         if (!this.vanished(child, -childStat)) this.report.fail(`cannot stat ${quote(child.srcPath)}: ${this.why(-childStat)}`);
+        continue;
+      }
+      if (!this.filter.empty && this.filter.excludes(relDir ? joinPath(relDir, name) : name, typeOf(childStat.mode) === S_IFDIR)) {
+        this.report.noted("excluded", undefined);
         continue;
       }
       if (typeOf(childStat.mode) === S_IFDIR) {
@@ -583,7 +611,7 @@ export class Copier {
         });
         continue;
       }
-      const entry = { ...child, stat: childStat };
+      const entry: Entry = { ...child, stat: childStat, ...(there && { dstStat: there[i]! }) };
       if (this.readsWhole(entry)) small.push(entry);
       else this.copyNonDirectory(entry, waitingLinks);
     }
@@ -595,6 +623,16 @@ export class Copier {
     const b = this.b;
     const { preserve } = this.o;
     const st = f.stat;
+    // --delete: before its times are set, which removing entries would change.
+    if (this.o.delete && !f.created && f.descended && !f.incomplete && !this.cancelled) {
+      const slash = f.dstRel.indexOf(SLASH);
+      this.pruner.prune(f.srcFd, f.dstFd, f.dstPath, slash < 0 ? undefined : f.dstRel.subarray(slash + 1));
+    }
+    if (this.o.dryRun) {
+      b.close(f.srcFd);
+      if (f.dstFd >= 0) b.close(f.dstFd);
+      return;
+    }
     const xattrs = this.meta.readXattrs({ fd: f.srcFd });
     // An existing directory keeps its mode unless modes are preserved.
     let mode = preserve.mode || f.created ? this.meta.modeFor("dir", st) : undefined;
@@ -631,7 +669,7 @@ export class Copier {
    */
   private readsWhole(e: Entry): boolean {
     const o = this.o;
-    return typeOf(e.stat.mode) === S_IFREG && e.stat.size <= SMALL_FILE && e.dstFresh && !o.inplace && !o.link && !o.symbolicLink && !o.attributesOnly &&
+    return typeOf(e.stat.mode) === S_IFREG && e.stat.size <= SMALL_FILE && e.dstFresh && !o.dryRun && !o.inplace && !o.link && !o.symbolicLink && !o.attributesOnly &&
       !this.linkable(e) && o.reflink !== "always" &&
       (o.reflink === "never" || this.data.cloneUnsupported(e.stat.dev, e.dstDev)) &&
       // Fewer blocks than bytes: holes to keep, the extent path's job.
@@ -725,7 +763,7 @@ export class Copier {
     const b = this.b;
     let existing: Stat | undefined;
     if (!e.dstFresh) {
-      const st = b.stat(e.dstDir, e.dstName, false);
+      const st = e.dstStat ?? b.stat(e.dstDir, e.dstName, false);
       if (typeof st !== "number") {
         // -u: as cp, checked before the directory in the way, after the same file.
         const keep = this.keepsNewer(e, st);
@@ -751,6 +789,10 @@ export class Copier {
         if (same === "done") return;
         if (keep) {
           this.keptByUpdate(e, waitingLinks);
+          return;
+        }
+        if ((this.o.skipUnchanged || this.o.checksum) && !this.o.link && !this.o.symbolicLink && !this.o.attributesOnly && this.unchanged(e, st)) {
+          this.keptByUpdate(e, waitingLinks, false);
           return;
         }
         if (!this.confirmed(e, st)) {
@@ -809,6 +851,10 @@ export class Copier {
           else if (this.o.inplace) e.removeFirst = true;
         }
       }
+    }
+    if (this.o.dryRun) {
+      this.wouldCopy(e);
+      return;
     }
     if (this.o.link) {
       this.hardLink(e);
@@ -896,8 +942,8 @@ export class Copier {
    * was copied already under another name, this name becomes a link to that
    * copy, even over a newer file (cp: "replace DST_NAME unconditionally").
    */
-  private keptByUpdate(e: Entry, waitingLinks: [Entry, number][]): void {
-    if (this.linkable(e) && this.links) {
+  private keptByUpdate(e: Entry, waitingLinks: [Entry, number][], skipped = true): void {
+    if (this.linkable(e) && this.links && !this.o.dryRun) {
       // On the main thread the link table is not at hand: a worker sees to it.
       if (this.inline) {
         this.handBack();
@@ -910,7 +956,7 @@ export class Copier {
       }
       if (claim) this.links.publish(claim.slot, { rootFd: e.rootFd, path: e.dstRel });
     }
-    this.report.counts.skipped++;
+    if (skipped) this.report.counts.skipped++;
   }
 
   /**
@@ -973,6 +1019,99 @@ export class Copier {
     if (typeof dst === "number") return false;
     const src = e.stat;
     return dst.mtimeSec > src.mtimeSec || (dst.mtimeSec === src.mtimeSec && dst.mtimeNsec >= src.mtimeNsec);
+  }
+
+  /**
+   * --skip-unchanged, --checksum: what is there holds SOURCE's data already:
+   * a regular file of SOURCE's size and mtime (rsync's quick check) or, with
+   * --checksum, of its size and bytes; a symlink with its target. The
+   * attributes the options keep are then set where they differ, on the
+   * entry itself, its data left as it is. True when it is left (counted).
+   */
+  private unchanged(e: Entry, st: Stat): boolean {
+    const b = this.b;
+    const type = typeOf(e.stat.mode);
+    if (type !== typeOf(st.mode)) return false;
+    if (type === S_IFREG) {
+      if (e.stat.size !== st.size) return false;
+      if (this.o.checksum ? !this.sameContents(e, st) : !quickCheck(e.stat, st, this.o.modifyWindow)) return false;
+    } else if (type === S_IFLNK) {
+      const mine = b.readLink(e.srcDir, e.srcName);
+      const theirs = b.readLink(e.dstDir, e.dstName);
+      if (typeof mine === "number" || typeof theirs === "number" || Buffer.compare(mine, theirs) !== 0) return false;
+    } else {
+      return false;
+    }
+    this.report.noted("unchanged", undefined);
+    this.alignAttributes(e, st);
+    return true;
+  }
+
+  /** --checksum: both files read side by side and compared; false when either cannot be read (the copy then says why). */
+  private sameContents(e: Entry, st: Stat): boolean {
+    const b = this.b;
+    const srcFd = b.openRead(e.srcDir, e.srcName, e.follow);
+    if (srcFd < 0) return false;
+    const dstFd = b.openRead(e.dstDir, e.dstName, false);
+    const now = dstFd < 0 ? dstFd : b.fstat(dstFd);
+    let equal = false;
+    if (typeof now !== "number" && now.dev === st.dev && now.ino === st.ino) {
+      this.comparer ??= new ContentComparer(b);
+      equal = this.comparer.equal(srcFd, dstFd) === true;
+    }
+    b.close(srcFd);
+    if (dstFd >= 0) b.close(dstFd);
+    return equal;
+  }
+
+  /**
+   * Sets on an unchanged entry the attributes the options keep (owner, mode,
+   * xattrs and ACLs, times) that differ from SOURCE's, through a descriptor
+   * of the file found there (not following a symlink), in the order a copy
+   * gets them. Extended attributes it has and SOURCE lacks stay: the backend
+   * has no call to remove one.
+   */
+  private alignAttributes(e: Entry, st: Stat): void {
+    const b = this.b;
+    const o = this.o;
+    const differ = attributesDiffer(o, e.stat, st);
+    const isFile = typeOf(st.mode) === S_IFREG;
+    let srcFd = -1;
+    if (e.follow && isFile) srcFd = b.openRead(e.srcDir, e.srcName, true);
+    const srcXattrs = this.meta.readXattrs(srcFd >= 0 ? { fd: srcFd } : { dir: e.srcDir, name: e.srcName });
+    if (srcFd >= 0) b.close(srcFd);
+    const xattrs = sameXattrs(srcXattrs, this.meta.readXattrs({ dir: e.dstDir, name: e.dstName })) ? [] : srcXattrs;
+    if (!differ.owner && !(differ.mode && isFile) && !differ.times && xattrs.length === 0) return;
+    this.report.noted("attributes", undefined);
+    if (o.dryRun) return;
+    const mode = o.preserve.mode && isFile ? e.stat.mode & 0o7777 : undefined;
+    const asThere = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+    if (!isFile) {
+      this.meta.apply({ dir: e.dstDir, name: e.dstName }, e.stat, xattrs, e.dstPath, undefined, differ.times, asThere);
+      return;
+    }
+    const dstFd = b.openRead(e.dstDir, e.dstName, false);
+    const now = dstFd < 0 ? dstFd : b.fstat(dstFd);
+    if (typeof now === "number" || now.dev !== st.dev || now.ino !== st.ino) {
+      if (dstFd >= 0) b.close(dstFd);
+      this.report.fail(`${quote(e.dstPath)} was replaced while being copied; skipped`);
+      return;
+    }
+    this.meta.apply({ fd: dstFd }, e.stat, xattrs, e.dstPath, mode, differ.times, asThere);
+    b.close(dstFd);
+  }
+
+  /** --dry-run: counts and lists what would be copied, as a copy would be. */
+  private wouldCopy(e: Entry): void {
+    const counts = this.report.counts;
+    const type = typeOf(e.stat.mode);
+    if (this.o.link) counts.hardlinks++;
+    else if (this.o.symbolicLink || type === S_IFLNK) counts.symlinks++;
+    else if (type === S_IFREG || this.o.readSpecialFiles) {
+      counts.files++;
+      if (!this.o.attributesOnly) counts.bytes += e.stat.size;
+    } else counts.specials++;
+    this.listed(e);
   }
 
   private copyByType(e: Entry, existing: Stat | undefined): boolean {
@@ -1176,7 +1315,7 @@ export class Copier {
       return;
     }
     // --attributes-only: nothing to write into it, and, as ever, nothing set on it.
-    if (this.o.attributesOnly) {
+    if (this.o.attributesOnly || this.o.dryRun) {
       this.report.counts.files++;
       this.listed(e);
       return;

@@ -71,6 +71,10 @@ export interface DirFinish {
   dstPath: Uint8Array;
   /** Copying stopped early (interrupted): keep the mode, not the times. */
   incomplete: boolean;
+  /** Its entries were copied (not a mount point -x leaves empty): --delete may prune it. */
+  descended: boolean;
+  /** Its destination below the job's destination parent; what follows the first component is its path below SOURCE, for the filter. */
+  dstRel: Uint8Array;
 }
 
 /**

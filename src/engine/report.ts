@@ -16,6 +16,14 @@ export interface Counts {
   vanished: number;
   /** Copied while they were being written to. */
   changed: number;
+  /** --skip-unchanged, --checksum: left as they were, their data SOURCE's already. */
+  unchanged: number;
+  /** ...of which their attributes (owner, mode, xattrs, times) were set to SOURCE's. */
+  attributes: number;
+  /** --delete: entries removed from the destination (in a dry run, that would be). */
+  deleted: number;
+  /** --exclude: entries below SOURCE left out. */
+  excluded: number;
   /** Calls into the native shim, io_uring submissions and the operations in them. */
   nativeCalls: number;
   ringSubmits: number;
@@ -37,6 +45,10 @@ export function emptyCounts(): Counts {
     errors: 0,
     vanished: 0,
     changed: 0,
+    unchanged: 0,
+    attributes: 0,
+    deleted: 0,
+    excluded: 0,
     nativeCalls: 0,
     ringSubmits: 0,
     ringOps: 0,
@@ -51,6 +63,13 @@ export function addCounts(into: Counts, from: Counts): void {
     else into[key] += from[key];
   }
 }
+
+/**
+ * What happened to an entry besides a copy, for -v and --stats (and for
+ * --itemize and --json to hook into): left unchanged, its attributes set
+ * while its data was left, removed by --delete, or left out by --exclude.
+ */
+export type Change = "unchanged" | "attributes" | "deleted" | "excluded";
 
 export interface Output {
   /** Lines for stdout (the verbose listing). */
@@ -83,6 +102,12 @@ export class Reporter {
   warn(message: string): void {
     this.output.warnings.push(message);
     this.said();
+  }
+
+  /** Counts a change and, when given (-v), lists its line. */
+  noted(change: Change, line: string | undefined): void {
+    this.counts[change]++;
+    if (line !== undefined) this.list(line);
   }
 
   list(line: string): void {

@@ -1,0 +1,127 @@
+// --delete: once a directory is copied, what its destination holds that the
+// source directory does not is removed, rsync's --delete, only in
+// directories this run copied. Everything goes through descriptors: a
+// directory to remove is opened without following a symlink and emptied
+// through that descriptor, so a directory swapped for a symlink (to
+// somewhere outside DEST) is removed as the symlink it now is, never
+// followed. An entry is removed only when the source directory, asked
+// again by name, says it is not there (ENOENT): a listing that failed part
+// way, or an entry made since, never leads to a removal.
+
+import { type Backend, type Name, S_IFDIR, S_IFMT } from "../../ffi/index.ts";
+import type { EngineOptions } from "../options.ts";
+import { quote } from "../quote.ts";
+import type { Filter } from "./filter.ts";
+import { joinPath } from "./paths.ts";
+import type { Reporter } from "./report.ts";
+import { isTempName } from "./temp-names.ts";
+
+const DOT = new Uint8Array([0x2e]);
+
+export class Pruner {
+  constructor(
+    private readonly b: Backend,
+    private readonly o: EngineOptions,
+    private readonly report: Reporter,
+    private readonly filter: Filter,
+  ) {}
+
+  /**
+   * Removes what dstFd holds and srcFd lacks. `rel`: the directory below its
+   * SOURCE (undefined for SOURCE itself), for the filter: an excluded name
+   * is left, as rsync leaves it without --delete-excluded.
+   */
+  prune(srcFd: number, dstFd: number, dstPath: Uint8Array, rel: Uint8Array | undefined): void {
+    const b = this.b;
+    // A descriptor of its own: dstFd's listing position is not at the start.
+    const listFd = b.openDir(dstFd, DOT, false);
+    if (listFd < 0) {
+      this.report.fail(`cannot read directory ${quote(dstPath)}: ${b.strerror(-listFd)}; nothing deleted in it`);
+      return;
+    }
+    const doomed: { name: Name; isDir: boolean }[] = [];
+    for (;;) {
+      const entries = b.readDir(listFd);
+      if (typeof entries === "number") {
+        this.report.fail(`cannot read directory ${quote(dstPath)}: ${b.strerror(-entries)}; nothing deleted in it`);
+        b.close(listFd);
+        return;
+      }
+      if (entries.length === 0) break;
+      const names = entries.map((entry) => entry.name).filter((name) => !isTempName(name));
+      const there = b.statMany(listFd, names, false);
+      const inSource = b.statMany(srcFd, names, false);
+      for (let i = 0; i < names.length; i++) {
+        const st = there[i]!;
+        const src = inSource[i]!;
+        if (typeof st === "number" || src !== -b.errno.ENOENT) continue;
+        const isDir = (st.mode & S_IFMT) === S_IFDIR;
+        if (this.filter.excludes(rel ? joinPath(rel, names[i]!) : names[i]!, isDir)) continue;
+        doomed.push({ name: names[i]!, isDir });
+      }
+    }
+    b.close(listFd);
+    for (const { name, isDir } of doomed) {
+      const path = joinPath(dstPath, name);
+      const below = rel ? joinPath(rel, name) : name;
+      if (isDir) this.removeTree(dstFd, name, path, below);
+      else this.removeEntry(dstFd, name, path, false);
+    }
+  }
+
+  /** Removes one entry (a directory only when empty); lists it for -v as rm -v does. */
+  private removeEntry(dir: number, name: Name, path: Uint8Array, isDir: boolean): boolean {
+    const b = this.b;
+    const r = this.o.dryRun ? 0 : b.remove(dir, name, isDir);
+    if (r === -b.errno.ENOENT) return true;
+    if (r < 0) {
+      this.report.fail(isDir && r === -b.errno.ENOTEMPTY
+        ? `cannot delete non-empty directory: ${quote(path)}`
+        : `cannot remove ${quote(path)}: ${b.strerror(-r)}`);
+      return false;
+    }
+    this.report.noted("deleted", this.o.verbose ? `removed ${isDir ? "directory " : ""}${quote(path)}` : undefined);
+    return true;
+  }
+
+  /**
+   * Empties a directory through a descriptor opened without following a
+   * symlink, then removes it. One that is no longer a directory (swapped
+   * for a symlink) is removed as what it is now.
+   */
+  private removeTree(dir: number, name: Name, path: Uint8Array, rel: Uint8Array): void {
+    const b = this.b;
+    const fd = b.openDir(dir, name, false);
+    if (fd === -b.errno.ENOTDIR || fd === -b.errno.ELOOP) {
+      this.removeEntry(dir, name, path, false);
+      return;
+    }
+    if (fd < 0) {
+      if (fd !== -b.errno.ENOENT) this.report.fail(`cannot remove ${quote(path)}: ${b.strerror(-fd)}`);
+      return;
+    }
+    for (;;) {
+      const entries = b.readDir(fd);
+      if (typeof entries === "number") {
+        this.report.fail(`cannot read directory ${quote(path)}: ${b.strerror(-entries)}`);
+        break;
+      }
+      if (entries.length === 0) break;
+      const names = entries.map((entry) => entry.name);
+      const stats = b.statMany(fd, names, false);
+      for (let i = 0; i < names.length; i++) {
+        const st = stats[i]!;
+        if (typeof st === "number") continue;
+        const isDir = (st.mode & S_IFMT) === S_IFDIR;
+        const childRel = joinPath(rel, names[i]!);
+        // Excluded: kept, and so is every directory above it (rsync's "cannot delete non-empty directory").
+        if (this.filter.excludes(childRel, isDir)) continue;
+        const childPath = joinPath(path, names[i]!);
+        if (isDir) this.removeTree(fd, names[i]!, childPath, childRel);
+        else this.removeEntry(fd, names[i]!, childPath, false);
+      }
+    }
+    b.close(fd);
+    this.removeEntry(dir, name, path, true);
+  }
+}
