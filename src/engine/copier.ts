@@ -114,6 +114,8 @@ const DOT = new Uint8Array([0x2e]);
 const ENCODER = new TextEncoder();
 /** linkTo's answer when -b could not move what was there aside (and said so). */
 const BACKUP_FAILED = 1;
+/** linkTo's answer when the name is a link to the first copy already (a second run left both). */
+const LINKED_ALREADY = 2;
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
@@ -1024,7 +1026,8 @@ export class Copier {
   /**
    * --skip-unchanged, --checksum: what is there holds SOURCE's data already:
    * a regular file of SOURCE's size and mtime (rsync's quick check) or, with
-   * --checksum, of its size and bytes; a symlink with its target. The
+   * --checksum, of its size and bytes; a symlink with its target; a fifo,
+   * socket or device of the same kind and number. The
    * attributes the options keep are then set where they differ, on the
    * entry itself, its data left as it is. True when it is left (counted).
    */
@@ -1039,7 +1042,8 @@ export class Copier {
       const mine = b.readLink(e.srcDir, e.srcName);
       const theirs = b.readLink(e.dstDir, e.dstName);
       if (typeof mine === "number" || typeof theirs === "number" || Buffer.compare(mine, theirs) !== 0) return false;
-    } else {
+    } else if (this.o.readSpecialFiles || e.stat.rdevMajor !== st.rdevMajor || e.stat.rdevMinor !== st.rdevMinor) {
+      // A fifo, socket or device made anew is left when one of its kind (and device number) is there.
       return false;
     }
     this.report.noted("unchanged", undefined);
@@ -1574,7 +1578,7 @@ export class Copier {
       return;
     }
     const r = this.linkTo(target, e);
-    if (r === BACKUP_FAILED) return;
+    if (r === BACKUP_FAILED || r === LINKED_ALREADY) return;
     if (r === 0) {
       this.report.counts.hardlinks++;
       this.listed(e);
@@ -1616,6 +1620,11 @@ export class Copier {
         dir = b.openDir(dir, part, false);
         if (dir < 0) return dir;
         opened.push(dir);
+      }
+      if (!e.dstFresh) {
+        const here = b.stat(e.dstDir, e.dstName, false);
+        const first = b.stat(dir, last, false);
+        if (typeof here !== "number" && typeof first !== "number" && here.dev === first.dev && here.ino === first.ino) return LINKED_ALREADY;
       }
       // linkat() fails with ENOENT when the inode it found lost its last name
       // meanwhile: another run into the same DEST renamed its copy over the
