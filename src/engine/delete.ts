@@ -74,10 +74,10 @@ export class Pruner {
     const b = this.b;
     const r = this.o.dryRun ? 0 : b.remove(dir, name, isDir);
     if (r === -b.errno.ENOENT) return true;
+    // Not empty: it holds what the filter protects (or what was put there meanwhile), kept with it, as rsync keeps it.
+    if (isDir && r === -b.errno.ENOTEMPTY) return false;
     if (r < 0) {
-      this.report.fail(isDir && r === -b.errno.ENOTEMPTY
-        ? `cannot delete non-empty directory: ${quote(path)}`
-        : `cannot remove ${quote(path)}: ${b.strerror(-r)}`);
+      this.report.fail(`cannot remove ${quote(path)}: ${b.strerror(-r)}`);
       return false;
     }
     this.report.noted("deleted", this.o.verbose ? `removed ${isDir ? "directory " : ""}${quote(path)}` : undefined);
@@ -114,7 +114,7 @@ export class Pruner {
         if (typeof st === "number") continue;
         const isDir = (st.mode & S_IFMT) === S_IFDIR;
         const childRel = joinPath(rel, names[i]!);
-        // Excluded: kept, and so is every directory above it (rsync's "cannot delete non-empty directory").
+        // Excluded: kept, and so is every directory above it.
         if (this.filter.excludes(childRel, isDir)) continue;
         const childPath = joinPath(path, names[i]!);
         if (isDir) this.removeTree(fd, names[i]!, childPath, childRel);
