@@ -945,18 +945,19 @@ export class Copier {
    * copy, even over a newer file (cp: "replace DST_NAME unconditionally").
    */
   private keptByUpdate(e: Entry, waitingLinks: [Entry, number][], skipped = true): void {
-    if (this.linkable(e) && this.links && !this.o.dryRun) {
+    if (this.linkable(e) && this.links) {
       // On the main thread the link table is not at hand: a worker sees to it.
       if (this.inline) {
         this.handBack();
         return;
       }
       const claim = this.links.claim(e.stat.dev, e.stat.ino);
-      if (claim && !claim.first) {
+      // A dry run links nothing: it only claims, so that the other names count as links.
+      if (claim && !claim.first && !this.o.dryRun) {
         waitingLinks.push([e, claim.slot]);
         return;
       }
-      if (claim) this.links.publish(claim.slot, { rootFd: e.rootFd, path: e.dstRel });
+      if (claim?.first) this.links.publish(claim.slot, { rootFd: e.rootFd, path: e.dstRel });
     }
     if (skipped) this.report.counts.skipped++;
   }
@@ -1105,11 +1106,21 @@ export class Copier {
     b.close(dstFd);
   }
 
-  /** --dry-run: counts and lists what would be copied, as a copy would be. */
+  /**
+   * --dry-run: counts and lists what would be copied, as a copy would be:
+   * a name of an inode met before (the link table claimed, never waited on)
+   * as a hard link, with -b the backup name it would get.
+   */
   private wouldCopy(e: Entry): void {
     const counts = this.report.counts;
     const type = typeOf(e.stat.mode);
-    if (this.o.link) counts.hardlinks++;
+    if (e.backs) {
+      const name = backupName(this.b, e.dstDir, e.dstName, this.o.backup, this.o.backupSuffix);
+      if (typeof name !== "number") e.backupPath = concat(e.dstPath, name.subarray(e.dstName.length));
+    }
+    const claim = this.linkable(e) && this.links ? this.links.claim(e.stat.dev, e.stat.ino) : undefined;
+    if (claim?.first) this.links!.publish(claim.slot, { rootFd: e.rootFd, path: e.dstRel });
+    if (this.o.link || (claim && !claim.first)) counts.hardlinks++;
     else if (this.o.symbolicLink || type === S_IFLNK) counts.symlinks++;
     else if (type === S_IFREG || this.o.readSpecialFiles) {
       counts.files++;
