@@ -37,6 +37,17 @@ export interface Stat {
   atimeNsec: number;
   mtimeSec: number;
   mtimeNsec: number;
+  /** Creation time, where the OS keeps one (macOS, Windows; Linux statx's btime is not settable, so not given). */
+  birthtimeSec?: number;
+  birthtimeNsec?: number;
+  /**
+   * The OS's own attribute word, copied as it is where the backend has the
+   * `attributes` capability: Windows FILE_ATTRIBUTE_* (read-only, hidden,
+   * system, archive), macOS st_flags.
+   */
+  attributes?: number;
+  /** A symlink the OS marks as naming a directory (Windows): its copy must be made so too. */
+  linkToDir?: boolean;
 }
 
 export interface Times {
@@ -44,10 +55,19 @@ export interface Times {
   atimeNsec: number;
   mtimeSec: number;
   mtimeNsec: number;
+  /** Set as well where the OS can (Windows, macOS); ignored elsewhere. */
+  birthtimeSec?: number;
+  birthtimeNsec?: number;
 }
 
 export interface DirEntry {
   name: Name;
+  /**
+   * The entry's stat (not following a symlink), where the OS lists names with
+   * their metadata in one call (getattrlistbulk, NtQueryDirectoryFile): the
+   * engine then does not stat it again.
+   */
+  stat?: Stat;
 }
 
 /** A small regular file read whole: its open descriptor and its bytes. */
@@ -129,10 +149,60 @@ export interface StreamsMechanism {
   wait(fd: number, write: boolean, ms: number): number;
 }
 
-export interface BackendCounters {
-  nativeCalls: number;
-  ringSubmits: number;
-  ringOps: number;
+/**
+ * What a backend counts for --stats (native calls, io_uring submissions...),
+ * named by the backend: the engine adds them up across workers and prints
+ * them, never reads one by name.
+ */
+export type BackendCounters = Record<string, number>;
+
+// Capabilities: what not every OS has. A backend without one leaves it out
+// (undefined), and the engine asks for it once and does without.
+
+/** POSIX owners: uid and gid (not Windows). */
+export interface OwnersCapability {
+  chownFd(fd: number, uid: number, gid: number): number;
+  chownAt(dir: number, name: Name, uid: number, gid: number): number;
+}
+
+/** POSIX permission bits (not Windows, whose read-only bit is an attribute). */
+export interface ModesCapability {
+  chmodFd(fd: number, mode: number): number;
+  /** For entries without a descriptor (fifos, devices); never used on symlinks. */
+  chmodAt(dir: number, name: Name, mode: number): number;
+}
+
+/** Fifos, sockets and device nodes. */
+export interface SpecialFilesCapability {
+  makeNode(dir: number, name: Name, mode: number, rdevMajor: number, rdevMinor: number): number;
+}
+
+/** Extended attributes (and the ACLs and labels kept in them: system.posix_acl_*, security.selinux). */
+export interface XattrsCapability {
+  /** Names (bytes, without NUL) of an open file or directory. */
+  list(fd: number): Name[] | number;
+  /** ...of an entry that has no descriptor (symlink, device), not following it. */
+  listAt(dir: number, name: Name): Name[] | number;
+  get(fd: number, attr: Name): Uint8Array | number;
+  getAt(dir: number, name: Name, attr: Name): Uint8Array | number;
+  set(fd: number, attr: Name, value: Uint8Array): number;
+  setAt(dir: number, name: Name, attr: Name, value: Uint8Array): number;
+}
+
+/** A per-process limit on open descriptors that can be raised (RLIMIT_NOFILE). */
+export interface FileLimitCapability {
+  /** Raises the limit as far as allowed; returns it. */
+  raise(): number;
+}
+
+/**
+ * The OS's attribute word (Stat.attributes), set as the engine read it:
+ * applied last, after the times, since a read-only or immutable entry
+ * refuses further changes.
+ */
+export interface AttributesCapability {
+  setFd(fd: number, value: number): number;
+  setAt(dir: number, name: Name, value: number): number;
 }
 
 /** What `blit doctor` prints about the backend itself. */
@@ -167,8 +237,6 @@ export interface Backend {
   readonly securityLabels: boolean;
 
   strerror(errno: number): string;
-  /** Raises the open-descriptor limit as far as allowed; returns it, or -1 where the backend has none to raise. */
-  raiseFileLimit(): number;
 
   /**
    * Opens a directory: a handle to list it and to name entries relative to
@@ -255,38 +323,32 @@ export interface Backend {
   readonly methodLabels: Record<CopyMethod, string>;
 
   readLink(dir: number, name: Name): Uint8Array | number;
-  makeSymlink(target: Uint8Array, dir: number, name: Name): number;
+  /** toDir: the link names a directory (Windows makes such links differently; POSIX ignores it). */
+  makeSymlink(target: Uint8Array, dir: number, name: Name, toDir?: boolean): number;
   /** A hard link to fromName; with `follow`, to what fromName names if it is a symlink (-l through symlinks). */
   makeLink(fromDir: number, fromName: Name, toDir: number, toName: Name, follow?: boolean): number;
-  makeNode(dir: number, name: Name, mode: number, rdevMajor: number, rdevMinor: number): number;
   /** Renames; with replace false, fails with EEXIST rather than replace. */
   rename(fromDir: number, fromName: Name, toDir: number, toName: Name, replace: boolean): number;
   remove(dir: number, name: Name, isDir: boolean): number;
   /** 0 when the caller may write the existing file, else -errno. */
   canWrite(dir: number, name: Name): number;
 
-  chownFd(fd: number, uid: number, gid: number): number;
-  chownAt(dir: number, name: Name, uid: number, gid: number): number;
-  chmodFd(fd: number, mode: number): number;
-  /** For entries without a descriptor (fifos, devices); never used on symlinks. */
-  chmodAt(dir: number, name: Name, mode: number): number;
   setTimesFd(fd: number, times: Times): number;
   /** Sets times of the entry itself, not of a symlink's target. */
   setTimesAt(dir: number, name: Name, times: Times): number;
 
-  /** Extended attribute names (bytes, without NUL) of an open file or directory. */
-  listXattrs(fd: number): Name[] | number;
-  /** ...of an entry that has no descriptor (symlink, device), not following it. */
-  listXattrsAt(dir: number, name: Name): Name[] | number;
-  getXattr(fd: number, attr: Name): Uint8Array | number;
-  getXattrAt(dir: number, name: Name, attr: Name): Uint8Array | number;
-  setXattr(fd: number, attr: Name, value: Uint8Array): number;
-  setXattrAt(dir: number, name: Name, attr: Name, value: Uint8Array): number;
+  // Capabilities (see above): undefined where the OS has no such thing.
+  readonly owners?: OwnersCapability;
+  readonly modes?: ModesCapability;
+  readonly specialFiles?: SpecialFilesCapability;
+  readonly xattrs?: XattrsCapability;
+  readonly fileLimit?: FileLimitCapability;
+  readonly attributes?: AttributesCapability;
 
-  /** Native calls, io_uring round trips and operations made by this thread, for --stats. */
+  /** What this thread has done so far, in the backend's own counters, for --stats. */
   counters(): BackendCounters;
   /** Operations in flight at once, where the backend batches them (the io_uring depth). */
-  tune(options: { queueDepth: number }): void;
+  tune?(options: { queueDepth: number }): void;
 
   report(): BackendReport;
   probeFilesystem(dir: number): FilesystemReport | number;

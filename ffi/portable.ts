@@ -15,7 +15,9 @@ import type {
   DirEntry,
   ErrnoTable,
   FilesystemReport,
+  ModesCapability,
   Name,
+  OwnersCapability,
   ReadFile,
   Stat,
   Times,
@@ -91,6 +93,8 @@ const C_LIBRARY_WORDS: Record<string, string> = {
 };
 const errnoNames = new Map(Object.entries(errnoByCode).map(([code, n]) => [n, code]));
 
+// node:fs has no extended attributes, device nodes or open-file limit: the
+// portable backend offers no such capability, and copies none.
 export class PortableBackend implements Backend {
   readonly id = "portable";
   readonly errno = PORTABLE_ERRNO;
@@ -126,10 +130,6 @@ export class PortableBackend implements Backend {
     if (own !== undefined) return own;
     const text = getSystemErrorMessage(-errno);
     return text.charAt(0).toUpperCase() + text.slice(1);
-  }
-
-  raiseFileLimit(): number {
-    return -1;
   }
 
   // ------------------------------------------------- the process and operands
@@ -272,10 +272,8 @@ export class PortableBackend implements Backend {
   }
 
   counters(): BackendCounters {
-    return { nativeCalls: 0, ringSubmits: 0, ringOps: 0 };
+    return {};
   }
-
-  tune(): void {}
 
   readonly methodLabels: Record<CopyMethod, string> = { clone: "none", kernel: "none", batched: "none", read_write: "fs.readSync/writeSync" };
 
@@ -318,10 +316,6 @@ export class PortableBackend implements Backend {
     });
   }
 
-  makeNode(): number {
-    return -PORTABLE_ERRNO.ENOSYS;
-  }
-
   rename(fromDir: number, fromName: Name, toDir: number, toName: Name, replace: boolean): number {
     return attempt(() => {
       const to = this.path(toDir, toName);
@@ -339,23 +333,21 @@ export class PortableBackend implements Backend {
     return attempt(() => fs.accessSync(this.path(dir, name), fs.constants.W_OK));
   }
 
-  chownFd(fd: number, uid: number, gid: number): number {
-    const path = this.dirs.get(fd);
-    return attempt(() => (path ? fs.chownSync(path, uid, gid) : fs.fchownSync(fd, uid, gid)));
-  }
+  readonly owners: OwnersCapability = {
+    chownFd: (fd, uid, gid) => {
+      const path = this.dirs.get(fd);
+      return attempt(() => (path ? fs.chownSync(path, uid, gid) : fs.fchownSync(fd, uid, gid)));
+    },
+    chownAt: (dir, name, uid, gid) => attempt(() => fs.lchownSync(this.path(dir, name), uid, gid)),
+  };
 
-  chownAt(dir: number, name: Name, uid: number, gid: number): number {
-    return attempt(() => fs.lchownSync(this.path(dir, name), uid, gid));
-  }
-
-  chmodFd(fd: number, mode: number): number {
-    const path = this.dirs.get(fd);
-    return attempt(() => (path ? fs.chmodSync(path, mode) : fs.fchmodSync(fd, mode)));
-  }
-
-  chmodAt(dir: number, name: Name, mode: number): number {
-    return attempt(() => fs.chmodSync(this.path(dir, name), mode));
-  }
+  readonly modes: ModesCapability = {
+    chmodFd: (fd, mode) => {
+      const path = this.dirs.get(fd);
+      return attempt(() => (path ? fs.chmodSync(path, mode) : fs.fchmodSync(fd, mode)));
+    },
+    chmodAt: (dir, name, mode) => attempt(() => fs.chmodSync(this.path(dir, name), mode)),
+  };
 
   setTimesFd(fd: number, t: Times): number {
     const path = this.dirs.get(fd);
@@ -366,31 +358,6 @@ export class PortableBackend implements Backend {
 
   setTimesAt(dir: number, name: Name, t: Times): number {
     return attempt(() => fs.lutimesSync(this.path(dir, name), timeValue(t.atimeSec, t.atimeNsec), timeValue(t.mtimeSec, t.mtimeNsec)));
-  }
-
-  // node:fs has no extended attributes: the portable backend copies none.
-  listXattrs(): Name[] | number {
-    return -PORTABLE_ERRNO.ENOTSUP;
-  }
-
-  listXattrsAt(): Name[] | number {
-    return -PORTABLE_ERRNO.ENOTSUP;
-  }
-
-  getXattr(): Uint8Array | number {
-    return -PORTABLE_ERRNO.ENOTSUP;
-  }
-
-  getXattrAt(): Uint8Array | number {
-    return -PORTABLE_ERRNO.ENOTSUP;
-  }
-
-  setXattr(): number {
-    return -PORTABLE_ERRNO.ENOTSUP;
-  }
-
-  setXattrAt(): number {
-    return -PORTABLE_ERRNO.ENOTSUP;
   }
 
   report(): BackendReport {

@@ -8,7 +8,7 @@
 import type { Backend } from "../ffi/index.ts";
 import { Copier } from "./engine/copier.ts";
 import type { JobWork } from "./engine/messages.ts";
-import { addCounts, type Counts, type Output } from "./engine/report.ts";
+import { addCounters, addCounts, type Counts, type Output } from "./engine/report.ts";
 import type { EngineOptions } from "./options.ts";
 import type { CopyJob } from "./plan.ts";
 
@@ -50,8 +50,7 @@ export async function copyInline(
     await new Promise((resolve) => setImmediate(resolve));
   }
   const after = backend.counters();
-  counts.nativeCalls += after.nativeCalls - before.nativeCalls;
-  counts.ringSubmits += after.ringSubmits - before.ringSubmits;
-  counts.ringOps += after.ringOps - before.ringOps;
+  addCounters(counts.backend, after, 1);
+  addCounters(counts.backend, before, -1);
   return handedBack;
 }

@@ -60,6 +60,11 @@ export interface Plan {
   warnings: string[];
   /** Both, in the order they were found (one operand after the other), as cp prints them. */
   said: { warning: boolean; text: string }[];
+  /**
+   * Two jobs write one destination (numbered backups: the first copy is
+   * kept as a backup of the second): the jobs must then run in order.
+   */
+  repeatsDestination?: true;
 }
 
 /** What planning looks through: the backend (stat, realpath, messages) and its OS's path rules. */
@@ -299,14 +304,22 @@ function planParents(src: string, target: string, followSrc: boolean, options: C
   if (seenSources.has(src)) {
     const st = statOrCode(src, followSrc);
     const dir = typeof st !== "number" && isDir(st);
-    if (dir && !options.recursive) refuse(plan, `-r not specified; omitting directory ${quote(src)}`);
-    else warn(plan, `source ${dir ? "directory" : "file"} ${quote(src)} specified more than once`);
-    return;
+    if (dir && !options.recursive) {
+      refuse(plan, `-r not specified; omitting directory ${quote(src)}`);
+      return;
+    }
+    if (dir || options.backup === "none") {
+      warn(plan, `source ${dir ? "directory" : "file"} ${quote(src)} specified more than once`);
+      return;
+    }
   }
   seenSources.add(src);
   if (createdBy.has(dst)) {
-    refuse(plan, `will not overwrite just-created ${quote(dst)} with ${quote(src)}`);
-    return;
+    if (options.backup !== "numbered") {
+      refuse(plan, `will not overwrite just-created ${quote(dst)} with ${quote(src)}`);
+      return;
+    }
+    plan.repeatsDestination = true;
   }
   const job: CopyJob = { src, dst, followSrc, isDirectory: false, size: 0 };
   if (!checkJob(job, options, plan)) return;
@@ -408,7 +421,7 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
     }
     // One directory entry named twice (`a ./a`), as cp tells: a file is then
     // copied once, unless backups are made (the second copy is then refused
-    // as overwriting the first).
+    // as overwriting the first, or with numbered backups makes it a backup).
     const key = sourceKey(src, followSrc);
     if (seenSources.has(key) && intoDirectory) {
       const st = statOrCode(src, followSrc);
@@ -442,10 +455,14 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
       // A symlink this run just made there would be written through (cp's words for it).
       const earlierSt = followSrc ? undefined : statOrCode(earlier, false);
       const throughLink = earlierSt !== undefined && typeof earlierSt !== "number" && isLink(earlierSt);
-      refuse(plan, throughLink
-        ? `will not copy ${quote(src)} through just-created symlink ${quote(dst)}`
-        : `will not overwrite just-created ${quote(dst)} with ${quote(src)}`);
-      continue;
+      // Nothing is lost with numbered backups: cp then backs the first copy up.
+      if (throughLink || options.backup !== "numbered") {
+        refuse(plan, throughLink
+          ? `will not copy ${quote(src)} through just-created symlink ${quote(dst)}`
+          : `will not overwrite just-created ${quote(dst)} with ${quote(src)}`);
+        continue;
+      }
+      plan.repeatsDestination = true;
     }
     const job: CopyJob = { src, dst, followSrc, isDirectory: false, size: 0, ...(underBackupName !== undefined && { noBackup: true }) };
     if (!checkJob(job, options, plan)) continue;

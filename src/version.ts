@@ -7,7 +7,7 @@ export const VERSION: string = version;
 declare const BLIT_BUILD: { commit: string; target: string } | undefined;
 
 export const BUILD: { commit: string; target: string } =
-  typeof BLIT_BUILD === "undefined" ? { commit: "unknown", target: `${process.platform}-${process.arch} (from source)` } : BLIT_BUILD;
+  typeof BLIT_BUILD === "undefined" ? { commit: "unknown", target: "unknown (run from source)" } : BLIT_BUILD;
 
 /** What `blit --version` prints: `blit 0.1.0 (commit 0123456789ab, linux-x64)`. */
 export const VERSION_LINE = `blit ${VERSION} (commit ${BUILD.commit}, ${BUILD.target})`;

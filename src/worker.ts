@@ -6,6 +6,7 @@ import { type BackendCounters, loadBackend } from "../ffi/index.ts";
 import { Copier, type DirResult } from "./engine/copier.ts";
 import { LinkTable } from "./engine/links.ts";
 import type { FromWorker, Task, ToWorker } from "./engine/messages.ts";
+import { addCounters } from "./engine/report.ts";
 
 declare const self: Worker;
 
@@ -36,7 +37,7 @@ function collector(): (entries: number) => void {
 let copier: Copier | undefined;
 let workerIndex = -1;
 let backendCounters: (() => BackendCounters) | undefined;
-let seen: BackendCounters = { nativeCalls: 0, ringSubmits: 0, ringOps: 0 };
+let seen: BackendCounters = {};
 
 function send(message: FromWorker): void {
   self.postMessage(message);
@@ -65,7 +66,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
   try {
     if (message.type === "init") {
       const { backend } = await loadBackend({ shimPath: message.shimPath, fallbackReason: message.fallbackReason });
-      backend.tune({ queueDepth: message.options.queueDepth });
+      backend.tune?.({ queueDepth: message.options.queueDepth });
       const links = message.links ? new LinkTable(message.links) : undefined;
       copier = new Copier(backend, message.options, message.index, new Int32Array(message.cancel), links, new Int32Array(message.hungry));
       copier.report.onLines = (output) => send({ type: "output", output });
@@ -83,9 +84,8 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
     const { counts, output } = copier.report.drain();
     if (backendCounters) {
       const now = backendCounters();
-      counts.nativeCalls = now.nativeCalls - seen.nativeCalls;
-      counts.ringSubmits = now.ringSubmits - seen.ringSubmits;
-      counts.ringOps = now.ringOps - seen.ringOps;
+      addCounters(counts.backend, now, 1);
+      addCounters(counts.backend, seen, -1);
       seen = now;
     }
     send({ type: "done", id: message.task.id, worker: workerIndex, children, finish, output, counts });

@@ -13,15 +13,20 @@ import type {
   CloneMechanism,
   CopyMethod,
   DirEntry,
+  FileLimitCapability,
   FilesystemReport,
   HolesMechanism,
   KernelCopyMechanism,
+  ModesCapability,
   Name,
+  OwnersCapability,
   RangeResult,
   ReadFile,
+  SpecialFilesCapability,
   Stat,
   StreamsMechanism,
   Times,
+  XattrsCapability,
 } from "../backend.ts";
 import { ioUringReport, probeFilesystem } from "./probe.ts";
 import { type BatchOp, keepForever, Ring } from "./ring.ts";
@@ -95,9 +100,7 @@ export class LinuxBackend implements Backend {
     return text;
   }
 
-  raiseFileLimit(): number {
-    return this.shim.blit_raise_nofile();
-  }
+  readonly fileLimit: FileLimitCapability = { raise: () => this.shim.blit_raise_nofile() };
 
   // ---------------------------------------------------------------- directories
 
@@ -440,12 +443,14 @@ export class LinuxBackend implements Backend {
     return this.shim.blit_linkat(fromDir, this.cstr(fromName, 0), toDir, this.cstr(toName, 1), follow ? this.c.AT_SYMLINK_FOLLOW : 0);
   }
 
-  makeNode(dir: number, name: Name, mode: number, rdevMajor: number, rdevMinor: number): number {
-    // glibc's makedev() encoding of dev_t.
-    const dev = (BigInt(rdevMajor & 0xfffff000) << 32n) | (BigInt(rdevMajor & 0xfff) << 8n) |
-      (BigInt(rdevMinor & 0xffffff00) << 12n) | BigInt(rdevMinor & 0xff);
-    return this.shim.blit_mknodat(dir, this.cstr(name, 0), mode, dev);
-  }
+  readonly specialFiles: SpecialFilesCapability = {
+    makeNode: (dir, name, mode, rdevMajor, rdevMinor) => {
+      // glibc's makedev() encoding of dev_t.
+      const dev = (BigInt(rdevMajor & 0xfffff000) << 32n) | (BigInt(rdevMajor & 0xfff) << 8n) |
+        (BigInt(rdevMinor & 0xffffff00) << 12n) | BigInt(rdevMinor & 0xff);
+      return this.shim.blit_mknodat(dir, this.cstr(name, 0), mode, dev);
+    },
+  };
 
   rename(fromDir: number, fromName: Name, toDir: number, toName: Name, replace: boolean): number {
     const flags = replace ? 0 : this.c.RENAME_NOREPLACE;
@@ -462,21 +467,15 @@ export class LinuxBackend implements Backend {
 
   // ---------------------------------------------------------------- metadata
 
-  chownFd(fd: number, uid: number, gid: number): number {
-    return this.shim.blit_fchown(fd, uid, gid);
-  }
+  readonly owners: OwnersCapability = {
+    chownFd: (fd, uid, gid) => this.shim.blit_fchown(fd, uid, gid),
+    chownAt: (dir, name, uid, gid) => this.shim.blit_fchownat(dir, this.cstr(name, 0), uid, gid, this.c.AT_SYMLINK_NOFOLLOW),
+  };
 
-  chownAt(dir: number, name: Name, uid: number, gid: number): number {
-    return this.shim.blit_fchownat(dir, this.cstr(name, 0), uid, gid, this.c.AT_SYMLINK_NOFOLLOW);
-  }
-
-  chmodFd(fd: number, mode: number): number {
-    return this.shim.blit_fchmod(fd, mode);
-  }
-
-  chmodAt(dir: number, name: Name, mode: number): number {
-    return this.shim.blit_fchmodat(dir, this.cstr(name, 0), mode, 0);
-  }
+  readonly modes: ModesCapability = {
+    chmodFd: (fd, mode) => this.shim.blit_fchmod(fd, mode),
+    chmodAt: (dir, name, mode) => this.shim.blit_fchmodat(dir, this.cstr(name, 0), mode, 0),
+  };
 
   setTimesFd(fd: number, t: Times): number {
     return this.shim.blit_futimens(fd, t.atimeSec, t.atimeNsec, t.mtimeSec, t.mtimeNsec);
@@ -501,31 +500,20 @@ export class LinuxBackend implements Backend {
     return names;
   }
 
-  listXattrs(fd: number): Name[] | number {
-    return this.splitNames(this.shim.blit_flistxattr(fd, this.xattrBuf, XATTR_MAX));
-  }
-
-  listXattrsAt(dir: number, name: Name): Name[] | number {
-    return this.splitNames(this.shim.blit_llistxattrat(dir, this.cstr(name, 0), this.xattrBuf, XATTR_MAX));
-  }
-
-  getXattr(fd: number, attr: Name): Uint8Array | number {
-    const n = this.shim.blit_fgetxattr(fd, this.cstr(attr, 1), this.xattrBuf, XATTR_MAX);
+  private valueOf(n: number): Uint8Array | number {
     return n < 0 ? n : this.xattrBuf.slice(0, n);
   }
 
-  getXattrAt(dir: number, name: Name, attr: Name): Uint8Array | number {
-    const n = this.shim.blit_lgetxattrat(dir, this.cstr(name, 0), this.cstr(attr, 1), this.xattrBuf, XATTR_MAX);
-    return n < 0 ? n : this.xattrBuf.slice(0, n);
-  }
-
-  setXattr(fd: number, attr: Name, value: Uint8Array): number {
-    return this.shim.blit_fsetxattr(fd, this.cstr(attr, 1), value, value.length, 0);
-  }
-
-  setXattrAt(dir: number, name: Name, attr: Name, value: Uint8Array): number {
-    return this.shim.blit_lsetxattrat(dir, this.cstr(name, 0), this.cstr(attr, 1), value, value.length, 0);
-  }
+  readonly xattrs: XattrsCapability = {
+    list: (fd) => this.splitNames(this.shim.blit_flistxattr(fd, this.xattrBuf, XATTR_MAX)),
+    listAt: (dir, name) => this.splitNames(this.shim.blit_llistxattrat(dir, this.cstr(name, 0), this.xattrBuf, XATTR_MAX)),
+    get: (fd, attr) => this.valueOf(this.shim.blit_fgetxattr(fd, this.cstr(attr, 1), this.xattrBuf, XATTR_MAX)),
+    getAt: (dir, name, attr) =>
+      this.valueOf(this.shim.blit_lgetxattrat(dir, this.cstr(name, 0), this.cstr(attr, 1), this.xattrBuf, XATTR_MAX)),
+    set: (fd, attr, value) => this.shim.blit_fsetxattr(fd, this.cstr(attr, 1), value, value.length, 0),
+    setAt: (dir, name, attr, value) =>
+      this.shim.blit_lsetxattrat(dir, this.cstr(name, 0), this.cstr(attr, 1), value, value.length, 0),
+  };
 
   // ---------------------------------------------------------------- reports
 
@@ -536,9 +524,9 @@ export class LinuxBackend implements Backend {
   counters(): BackendCounters {
     const ring = this.ring ?? undefined;
     return {
-      nativeCalls: this.shim.blit_native_calls(),
-      ringSubmits: ring?.submits ?? 0,
-      ringOps: ring?.opsSubmitted ?? 0,
+      "native calls": this.shim.blit_native_calls(),
+      "io_uring submits": ring?.submits ?? 0,
+      "io_uring ops": ring?.opsSubmitted ?? 0,
     };
   }
 
@@ -551,7 +539,7 @@ export class LinuxBackend implements Backend {
         ["kernel", release()],
         ["io_uring", ioUringReport(this.shim, (e) => this.strerror(e))],
         ["io_uring ring", ring ? "set up" : `not used: ${this.ringFailure}`],
-        ["open file limit", String(this.raiseFileLimit())],
+        ["open file limit", String(this.fileLimit.raise())],
       ],
     };
   }

@@ -48,9 +48,7 @@ function printStats(counts: Counts, backend: Backend, workers: number, filesByWo
     ["vanished", counts.vanished],
     ["changed while read", counts.changed],
     ["errors", counts.errors],
-    ["native calls", counts.nativeCalls],
-    ["io_uring submits", counts.ringSubmits],
-    ["io_uring ops", counts.ringOps],
+    ...Object.entries(counts.backend),
     ["ranges copied by helpers", counts.helpedRanges],
     ...COPY_METHODS.map((method): [string, number] => [`method ${method} (${backend.methodLabels[method]})`, counts.methods[method]]),
     ["backend", backend.id],
@@ -180,7 +178,7 @@ function makeParents(b: Backend, engine: EngineOptions, plan: Plan, reporter: Re
           let restoreMode: number | undefined;
           if ((now.mode & 0o700) !== 0o700) {
             restoreMode = (now.mode | omitted) & 0o7777;
-            b.chmodFd(next, (now.mode | 0o700) & 0o7777);
+            b.modes?.chmodFd(next, (now.mode | 0o700) & 0o7777);
           }
           made.push({ fd: next, src: dir.src, dst: dir.dst, st, restoreMode });
         }
@@ -300,13 +298,14 @@ export async function runCopy(argv: string[]): Promise<number> {
   // not clone, made a cold clone slower: the worker's start-up competes for
   // the disk with the main thread's.)
   // -i: not on this thread, whose file handed back to a worker would be asked about twice.
-  const inline = !options.interactive && inlineable(plan.jobs);
+  // Jobs that write one destination in turn: in order, on one worker.
+  const inline = !options.interactive && !plan.repeatsDestination && inlineable(plan.jobs);
   const booted = inline || options.parents ? undefined : Pool.boot();
 
   if (loaded.fallbackReason !== undefined) {
     log.warn(`native copy engine unavailable (${loaded.fallbackReason}); copying with Bun's fs, which is slower`);
   }
-  loaded.backend.raiseFileLimit();
+  loaded.backend.fileLimit?.raise();
   writeStdoutThrough(loaded.backend);
   const labels = labelling(options, loaded.backend);
   if (!labels.ok) return usageFailure(labels.error);
@@ -337,7 +336,7 @@ export async function runCopy(argv: string[]): Promise<number> {
   // thread understands, no more than one.
   const manyNeeded = plan.jobs.some((job) => job.isDirectory || (job.size >= SHARE_MIN_SIZE && options.reflink !== "never"));
   const wanted = manyNeeded ? options.jobs : Math.min(options.jobs, plan.jobs.length);
-  const workers = loaded.backend.sharedHandles ? wanted : 1;
+  const workers = loaded.backend.sharedHandles && !plan.repeatsDestination ? wanted : 1;
   let engine = engineOptions(labelled, workers, labels.label);
   const shared = {
     cancel: new SharedArrayBuffer(4),

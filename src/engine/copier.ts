@@ -5,6 +5,7 @@
 
 import {
   type Backend,
+  type DirEntry,
   type Name,
   type ReadFile,
   type Stat,
@@ -131,6 +132,16 @@ function modeString(mode: number): string {
   return bit(0o400, "r") + bit(0o200, "w") + special(0o100, 0o4000, "s", "S") +
     bit(0o40, "r") + bit(0o20, "w") + special(0o10, 0o2000, "s", "S") +
     bit(0o4, "r") + bit(0o2, "w") + special(0o1, 0o1000, "t", "T");
+}
+
+/** The stats a listing brought with its names, if it brought them for every entry. */
+function listedStats(entries: DirEntry[]): Stat[] | undefined {
+  const stats: Stat[] = [];
+  for (const entry of entries) {
+    if (!entry.stat) return undefined;
+    stats.push(entry.stat);
+  }
+  return stats;
 }
 
 export class Copier {
@@ -435,7 +446,7 @@ export class Copier {
         this.spawn([...children.splice(0), { kind: "files", work: { ...listing, names } }]);
         continue;
       }
-      this.copyEntries(listing, names, children, waitingLinks);
+      this.copyEntries(listing, names, children, waitingLinks, listedStats(entries));
       if (children.length >= CHILDREN_HELD) {
         children.push({ kind: "rest", work: listing });
         break;
@@ -519,7 +530,7 @@ export class Copier {
         this.spawn([...children.splice(0), { kind: "files", work: { ...work, names } }]);
         continue;
       }
-      this.copyEntries(work, names, children, waitingLinks);
+      this.copyEntries(work, names, children, waitingLinks, listedStats(entries));
       if (children.length >= CHILDREN_HELD) {
         children.push({ kind: "rest", work });
         break;
@@ -544,10 +555,14 @@ export class Copier {
     return this.hungry !== undefined && Atomics.load(this.hungry, 0) > 0;
   }
 
-  /** Stats one chunk of a directory's entries at once, then copies them; subdirectories go to `children`. */
-  private copyEntries(l: FilesWork, names: Uint8Array[], children: ChildWork[], waitingLinks: [Entry, number][]): void {
+  /**
+   * Stats one chunk of a directory's entries at once (unless the listing
+   * brought their stats, `listed`), then copies them; subdirectories go to `children`.
+   */
+  private copyEntries(l: FilesWork, names: Uint8Array[], children: ChildWork[], waitingLinks: [Entry, number][], listed?: Stat[]): void {
     this.onListed?.(names.length);
-    const stats = this.b.statMany(l.srcFd, names, l.follow);
+    // A listing's stats are of the entries themselves: not what -L wants.
+    const stats: (Stat | number)[] = listed && !l.follow ? listed : this.b.statMany(l.srcFd, names, l.follow);
     // What is there already, looked at in one batch too (in a directory that was there).
     const there = l.dstFresh ? undefined : this.b.statMany(l.dstFd, names, false);
     // The directory below its SOURCE, for --exclude: dstRel without its first component.
@@ -1381,7 +1396,7 @@ export class Copier {
       return false;
     }
     const xattrs = this.meta.readXattrs({ dir: e.srcDir, name: e.srcName });
-    return this.makeAndCommit(e, "symbolic link", xattrs, undefined, (name) => this.b.makeSymlink(target, e.dstDir, name), () => {
+    return this.makeAndCommit(e, "symbolic link", xattrs, undefined, (name) => this.b.makeSymlink(target, e.dstDir, name, e.stat.linkToDir), () => {
       this.report.counts.symlinks++;
     });
   }
@@ -1390,7 +1405,9 @@ export class Copier {
     const st = e.stat;
     const xattrs = this.meta.readXattrs({ dir: e.srcDir, name: e.srcName });
     const mode = this.meta.modeFor("special", st);
-    const make = (name: Name) => this.b.makeNode(e.dstDir, name, st.mode & (S_IFMT | 0o777), st.rdevMajor, st.rdevMinor);
+    const nodes = this.b.specialFiles;
+    const make = (name: Name) =>
+      nodes ? nodes.makeNode(e.dstDir, name, st.mode & (S_IFMT | 0o777), st.rdevMajor, st.rdevMinor) : -this.b.errno.EOPNOTSUPP;
     return this.makeAndCommit(e, "special file", xattrs, mode, make, () => {
       this.report.counts.specials++;
     });
@@ -1529,7 +1546,7 @@ export class Copier {
     }
     // As cp -s -p: the link gets SOURCE's times; nothing else (owner, mode, xattrs) is set on it.
     const make = (to: Name) => {
-      const made = b.makeSymlink(e.srcPath, e.dstDir, to);
+      const made = b.makeSymlink(e.srcPath, e.dstDir, to, typeOf(e.stat.mode) === S_IFDIR);
       if (made < 0 || !this.o.preserve.timestamps) return made;
       const timed = b.setTimesAt(e.dstDir, to, e.stat);
       if (timed < 0 && timed !== -b.errno.EOPNOTSUPP && timed !== -b.errno.EPERM) {

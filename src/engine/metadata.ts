@@ -1,7 +1,10 @@
 // Metadata of a copied entry, in the order that keeps each part: owner first
 // (chown clears setuid/setgid and file capabilities), then extended
 // attributes and ACLs, then the mode (which restores setuid/setgid), then the
-// timestamps, last, since every other change touches ctime and may touch mtime.
+// timestamps, since every other change touches ctime and may touch mtime; the
+// OS's attribute word last (a read-only or immutable entry refuses the rest).
+// What the backend has no capability for (owners on Windows, xattrs through
+// node:fs) is not kept, quietly, as cp -a drops what a filesystem cannot hold.
 
 import { type Backend, type Name, type Stat, S_IFMT, S_IFSOCK } from "../../ffi/index.ts";
 import type { EngineOptions, Preserve } from "../options.ts";
@@ -70,13 +73,14 @@ export class MetadataWriter {
   /** The source's xattrs this run keeps (none unless asked for), and the label --context gives. */
   readXattrs(src: Target): Xattrs {
     if (!this.anyXattrs) return this.label;
-    const b = this.b;
-    const names = "fd" in src ? b.listXattrs(src.fd) : b.listXattrsAt(src.dir, src.name);
+    const x = this.b.xattrs;
+    if (!x) return this.label;
+    const names = "fd" in src ? x.list(src.fd) : x.listAt(src.dir, src.name);
     if (typeof names === "number") return this.label;
     const out: Xattrs = [];
     for (const name of names) {
       if (!this.o.preserve[categoryOf(name)]) continue;
-      const value = "fd" in src ? b.getXattr(src.fd, name) : b.getXattrAt(src.dir, src.name, name);
+      const value = "fd" in src ? x.get(src.fd, name) : x.getAt(src.dir, src.name, name);
       // Removed since it was listed: nothing to keep.
       if (typeof value !== "number") out.push([name, value]);
     }
@@ -101,8 +105,9 @@ export class MetadataWriter {
     if (xattrs.length && !this.setXattrs(dst, xattrs, path)) return false;
     // An ACL just set may have changed the mode bits: then chmod regardless.
     const modeAsCreated = created !== undefined && created.mode === mode && (ownerAsCreated || !preserve.ownership) && xattrs.length === 0;
-    if (mode !== undefined && !modeAsCreated) {
-      const r = "fd" in dst ? b.chmodFd(dst.fd, mode) : b.chmodAt(dst.dir, dst.name, mode);
+    const modes = b.modes;
+    if (mode !== undefined && !modeAsCreated && modes) {
+      const r = "fd" in dst ? modes.chmodFd(dst.fd, mode) : modes.chmodAt(dst.dir, dst.name, mode);
       if (r < 0) {
         this.report.fail(`setting permissions for ${quote(path)}: ${b.strerror(-r)}`);
         return false;
@@ -117,6 +122,14 @@ export class MetadataWriter {
         return false;
       }
     }
+    const attributes = b.attributes;
+    if (preserve.mode && attributes && st.attributes !== undefined) {
+      const r = "fd" in dst ? attributes.setFd(dst.fd, st.attributes) : attributes.setAt(dst.dir, dst.name, st.attributes);
+      if (r < 0) {
+        this.report.fail(`preserving attributes for ${quote(path)}: ${b.strerror(-r)}`);
+        return false;
+      }
+    }
     return true;
   }
 
@@ -127,8 +140,10 @@ export class MetadataWriter {
   private chown(dst: Target, st: Stat, path: Uint8Array): boolean {
     const b = this.b;
     const E = b.errno;
+    const owners = b.owners;
+    if (!owners) return false;
     const set = (uid: number, gid: number) =>
-      "fd" in dst ? b.chownFd(dst.fd, uid, gid) : b.chownAt(dst.dir, dst.name, uid, gid);
+      "fd" in dst ? owners.chownFd(dst.fd, uid, gid) : owners.chownAt(dst.dir, dst.name, uid, gid);
     const r = set(st.uid, st.gid);
     if (r === 0) return true;
     if (r === -E.EPERM || r === -E.EINVAL) {
@@ -142,8 +157,9 @@ export class MetadataWriter {
   private setXattrs(dst: Target, xattrs: Xattrs, path: Uint8Array): boolean {
     const b = this.b;
     const E = b.errno;
+    const x = b.xattrs;
     for (const [name, value] of xattrs) {
-      const r = "fd" in dst ? b.setXattr(dst.fd, name, value) : b.setXattrAt(dst.dir, dst.name, name, value);
+      const r = !x ? -E.ENOTSUP : "fd" in dst ? x.set(dst.fd, name, value) : x.setAt(dst.dir, dst.name, name, value);
       if (r === 0) continue;
       const unsupported = r === -E.ENOTSUP || r === -E.EOPNOTSUPP;
       const notAllowed = r === -E.EPERM || r === -E.EACCES;

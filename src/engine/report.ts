@@ -1,7 +1,7 @@
 // What a worker did and has to say, collected per task and handed to the pool,
 // which adds up the counts and prints the messages.
 
-import { COPY_METHODS, type CopyMethod } from "../../ffi/index.ts";
+import { type BackendCounters, COPY_METHODS, type CopyMethod } from "../../ffi/index.ts";
 
 export interface Counts {
   files: number;
@@ -24,10 +24,8 @@ export interface Counts {
   deleted: number;
   /** --exclude: entries below SOURCE left out. */
   excluded: number;
-  /** Calls into the native shim, io_uring submissions and the operations in them. */
-  nativeCalls: number;
-  ringSubmits: number;
-  ringOps: number;
+  /** The backend's own counters (native calls, io_uring submissions...), by the names it gives them. */
+  backend: BackendCounters;
   /** Ranges of large files copied by a worker other than the one copying the file. */
   helpedRanges: number;
   methods: Record<CopyMethod, number>;
@@ -49,9 +47,7 @@ export function emptyCounts(): Counts {
     attributes: 0,
     deleted: 0,
     excluded: 0,
-    nativeCalls: 0,
-    ringSubmits: 0,
-    ringOps: 0,
+    backend: {},
     helpedRanges: 0,
     methods: Object.fromEntries(COPY_METHODS.map((m) => [m, 0])) as Record<CopyMethod, number>,
   };
@@ -60,6 +56,7 @@ export function emptyCounts(): Counts {
 export function addCounts(into: Counts, from: Counts): void {
   for (const key of Object.keys(from) as (keyof Counts)[]) {
     if (key === "methods") for (const method of COPY_METHODS) into.methods[method] += from.methods[method];
+    else if (key === "backend") addCounters(into.backend, from.backend, 1);
     else into[key] += from[key];
   }
 }
@@ -70,6 +67,11 @@ export function addCounts(into: Counts, from: Counts): void {
  * while its data was left, removed by --delete, or left out by --exclude.
  */
 export type Change = "unchanged" | "attributes" | "deleted" | "excluded";
+
+/** into += sign × from, counter by counter. */
+export function addCounters(into: BackendCounters, from: BackendCounters, sign: 1 | -1): void {
+  for (const [name, value] of Object.entries(from)) into[name] = (into[name] ?? 0) + sign * value;
+}
 
 export interface Output {
   /** Lines for stdout (the verbose listing). */
