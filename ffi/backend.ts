@@ -205,6 +205,12 @@ export interface AttributesCapability {
   setAt(dir: number, name: Name, value: number): number;
 }
 
+/** The page cache: --verify reads a copy back from the disk, not from memory. */
+export interface PageCacheCapability {
+  /** Writes fd's dirty data to the disk and drops its cached pages (fdatasync, POSIX_FADV_DONTNEED): 0, or -errno. */
+  evict(fd: number): number;
+}
+
 /** What `blit doctor` prints about the backend itself. */
 export interface BackendReport {
   backend: string;
@@ -344,6 +350,7 @@ export interface Backend {
   readonly xattrs?: XattrsCapability;
   readonly fileLimit?: FileLimitCapability;
   readonly attributes?: AttributesCapability;
+  readonly pageCache?: PageCacheCapability;
 
   /** What this thread has done so far, in the backend's own counters, for --stats. */
   counters(): BackendCounters;

@@ -50,6 +50,7 @@ export const copyArgs = {
   "exclude-from": { type: "string", valueHint: "FILE", description: "--exclude each pattern in FILE, one a line (- for stdin; # and ; start comments)" },
   "include-from": { type: "string", valueHint: "FILE", description: "--include each pattern in FILE, one a line" },
   "dry-run": { type: "boolean", description: "Decide and report everything (-v, --stats), but write and remove nothing" },
+  verify: { type: "boolean", description: "Read each file written back from the disk and compare it with SOURCE before it takes its name" },
   jobs: { type: "string", alias: ["j"], valueHint: "N", description: "Copy with N workers (default: number of CPUs)" },
   "queue-depth": { type: "string", valueHint: "N", description: "io_uring operations each worker keeps in flight (default 128)" },
   "max-in-flight": { type: "string", valueHint: "N", description: "Small files each worker reads at once (default 128)" },
@@ -109,7 +110,7 @@ function flagFor(spec: OptionSpec): string {
 /** blit's options that cp does not have: a prefix cp takes for one of its own means that one here too. */
 const BLIT_ONLY = new Set([
   "inplace", "fail-fast", "jobs", "queue-depth", "max-in-flight", "buffer-size", "quiet", "stats", "dereference-command-line",
-  "skip-unchanged", "modify-window", "checksum", "delete", "max-delete", "exclude", "include", "exclude-from", "include-from", "dry-run",
+  "skip-unchanged", "modify-window", "checksum", "delete", "max-delete", "exclude", "include", "exclude-from", "include-from", "dry-run", "verify",
 ]);
 
 /**
@@ -466,6 +467,7 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
     maxDelete,
     filters,
     dryRun,
+    verify: Boolean(args.verify),
   };
   return { kind: "copy", options, operands };
 }

@@ -109,6 +109,8 @@ export interface CopyOptions {
   filters: FilterRule[];
   /** --dry-run: everything is decided and reported, nothing written or removed. */
   dryRun: boolean;
+  /** --verify: each file written is read back from the disk, before its rename, and compared with SOURCE. */
+  verify: boolean;
 }
 
 /** How much each worker keeps in flight. */

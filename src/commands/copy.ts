@@ -45,6 +45,7 @@ function printStats(counts: Counts, backend: Backend, workers: number, filesByWo
     ["attributes set on unchanged", counts.attributes],
     ["deleted", counts.deleted],
     ["excluded", counts.excluded],
+    ["verified", counts.verified],
     ["vanished", counts.vanished],
     ["changed while read", counts.changed],
     ["errors", counts.errors],

@@ -742,6 +742,8 @@ export class Copier {
     };
     const w = b.writeAll(dstFd, data);
     if (w < 0) return fail(`error writing ${quote(e.dstPath)}: ${this.why(-w)}`);
+    const wrong = this.o.verify ? this.verified(e, srcFd, dstFd, temp) : undefined;
+    if (wrong) return fail(wrong);
     const xattrs = this.meta.readXattrs({ fd: srcFd });
     const created = { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid };
     if (!this.meta.apply({ fd: dstFd }, e.stat, xattrs, e.dstPath, mode, true, created)) return fail(undefined);
@@ -1274,6 +1276,9 @@ export class Copier {
       this.report.warn(`${quote(e.srcPath)}: file changed as we read it`);
       this.report.counts.changed++;
     }
+    // A fifo or a device read like a file cannot be read again.
+    const wrong = this.o.verify && !stream ? this.verified(e, srcFd, dstFd, name) : undefined;
+    if (wrong) return abandon(wrong);
     const xattrs = this.meta.readXattrs({ fd: srcFd });
     const created = e.dstFresh ? { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid } : undefined;
     if (!this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, mode, true, created)) return abandon(undefined);
@@ -1283,6 +1288,35 @@ export class Copier {
     if (!inplace && !this.commit(e, name, "regular file")) return false;
     this.copied(e, outcome);
     return true;
+  }
+
+  /**
+   * --verify: the copy, written to the disk and dropped from the page cache
+   * with SOURCE's pages (where the backend can), is read back beside SOURCE
+   * through a descriptor of its own and compared byte for byte. The message
+   * when they differ or cannot be read; undefined when they are equal.
+   */
+  private verified(e: Entry, srcFd: number, dstFd: number, name: Name): string | undefined {
+    const b = this.b;
+    const evicted = b.pageCache?.evict(dstFd) ?? 0;
+    if (evicted < 0) return `error writing ${quote(e.dstPath)}: ${this.why(-evicted)}`;
+    b.pageCache?.evict(srcFd);
+    const readFd = b.openRead(e.dstDir, name, e.throughLink === true);
+    const written = b.fstat(dstFd);
+    const read = readFd < 0 ? readFd : b.fstat(readFd);
+    if (typeof read === "number" || typeof written === "number" || read.dev !== written.dev || read.ino !== written.ino) {
+      if (readFd >= 0) b.close(readFd);
+      return `cannot read back ${quote(e.dstPath)} to verify it: ${this.why(typeof read === "number" ? -read : b.errno.ENOENT)}`;
+    }
+    this.comparer ??= new ContentComparer(b);
+    const same = this.comparer.equal(srcFd, readFd);
+    b.close(readFd);
+    if (same === true) {
+      this.report.counts.verified++;
+      return undefined;
+    }
+    if (same === false) return `verification failed: ${quote(e.dstPath)} differs from ${quote(e.srcPath)}`;
+    return `error reading ${quote(same.side === "src" ? e.srcPath : e.dstPath)}: ${this.why(same.errno)}`;
   }
 
   /**

@@ -24,6 +24,8 @@ export interface Counts {
   deleted: number;
   /** --exclude: entries below SOURCE left out. */
   excluded: number;
+  /** --verify: copies read back from the disk and found equal to their source. */
+  verified: number;
   /** The backend's own counters (native calls, io_uring submissions...), by the names it gives them. */
   backend: BackendCounters;
   /** Ranges of large files copied by a worker other than the one copying the file. */
@@ -47,6 +49,7 @@ export function emptyCounts(): Counts {
     attributes: 0,
     deleted: 0,
     excluded: 0,
+    verified: 0,
     backend: {},
     helpedRanges: 0,
     methods: Object.fromEntries(COPY_METHODS.map((m) => [m, 0])) as Record<CopyMethod, number>,
