@@ -127,7 +127,9 @@ function longOption(name: string, arg: string): OptionSpec {
   const only = candidates.length === 1 ? candidates[0] : cps.length === 1 ? cps[0] : undefined;
   if (only !== undefined) return longOptions.get(only)!;
   if (candidates.length > 1) {
-    throw new UsageError(`option '${arg}' is ambiguous; possibilities: ${candidates.map((c) => `'--${c}'`).join(" ")}`);
+    // A prefix cp finds ambiguous is refused in cp's words, naming cp's options (`--ver`: not --verify).
+    const named = cps.length > 1 ? cps : candidates;
+    throw new UsageError(`option '${arg}' is ambiguous; possibilities: ${named.map((c) => `'--${c}'`).join(" ")}`);
   }
   throw new UsageError(`unrecognized option '${arg}'`);
 }

@@ -1098,18 +1098,20 @@ export class Copier {
     const o = this.o;
     const differ = attributesDiffer(o, e.stat, st);
     const isFile = typeOf(st.mode) === S_IFREG;
+    // A symlink has no mode of its own to set.
+    const hasMode = typeOf(st.mode) !== S_IFLNK;
     let srcFd = -1;
     if (e.follow && isFile) srcFd = b.openRead(e.srcDir, e.srcName, true);
     const srcXattrs = this.meta.readXattrs(srcFd >= 0 ? { fd: srcFd } : { dir: e.srcDir, name: e.srcName });
     if (srcFd >= 0) b.close(srcFd);
     const xattrs = sameXattrs(srcXattrs, this.meta.readXattrs({ dir: e.dstDir, name: e.dstName })) ? [] : srcXattrs;
-    if (!differ.owner && !(differ.mode && isFile) && !differ.times && xattrs.length === 0) return;
+    if (!differ.owner && !(differ.mode && hasMode) && !differ.times && xattrs.length === 0) return;
     this.report.noted("attributes", undefined);
     if (o.dryRun) return;
-    const mode = o.preserve.mode && isFile ? e.stat.mode & 0o7777 : undefined;
+    const mode = o.preserve.mode && hasMode ? e.stat.mode & 0o7777 : undefined;
     const asThere = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
     if (!isFile) {
-      this.meta.apply({ dir: e.dstDir, name: e.dstName }, e.stat, xattrs, e.dstPath, undefined, differ.times, asThere);
+      this.meta.apply({ dir: e.dstDir, name: e.dstName }, e.stat, xattrs, e.dstPath, mode, differ.times, asThere);
       return;
     }
     const dstFd = b.openRead(e.dstDir, e.dstName, false);

@@ -49,6 +49,7 @@ const CASES: { name: string; change: string; kept: string[] }[] = [
   { name: "a symlink's target changed", change: "ln -sfn sub/b src/l && touch -h -d '2010-01-02 03:04:05.123456789' src/l src", kept: ["a"] },
   { name: "a file in DEST became a symlink", change: "rm dst/sub/b && ln -s ../a dst/sub/b", kept: ["a"] },
   { name: "the destination's xattr changed", change: "setfattr -n user.k -v other dst/a", kept: ["a"] },
+  { name: "a fifo's mode changed in DEST", change: "chmod 600 dst/fifo", kept: ["fifo", "a"] },
 ];
 
 describe("--skip-unchanged against rsync -aHAX", () => {
