@@ -11,6 +11,13 @@ import type { Xattrs } from "./metadata.ts";
 const CHUNK = 1 << 20;
 
 /**
+ * How far apart two mtimes may be and still be one: what a backend that sets
+ * times in microseconds, or as a floating-point number of seconds (the
+ * portable one, through node:fs), makes of a time kept to the nanosecond.
+ */
+const MICROSECOND_NS = 1_000;
+
+/**
  * rsync's quick check: the same size and the same mtime, to the nanosecond,
  * or (--modify-window=N) whole seconds at most N apart, as rsync compares them.
  */
@@ -18,9 +25,17 @@ export function quickCheck(src: Stat, dst: Stat, modifyWindow: number): boolean 
   return src.size === dst.size && sameTimes(src, dst, modifyWindow);
 }
 
-/** The mtimes are the same, so setting them would change nothing (rsync leaves those within the window too). */
+/**
+ * The mtimes are the same, so setting them would change nothing (rsync
+ * leaves those within the window too). Without a window, to the nanosecond
+ * or to what the destination could hold: less than a microsecond apart
+ * (a time set in microseconds), or SOURCE's second with no fraction (a
+ * filesystem that keeps seconds: ext3, HFS+, many network filesystems).
+ */
 export function sameTimes(src: Stat, dst: Stat, modifyWindow: number): boolean {
-  return modifyWindow === 0 ? src.mtimeSec === dst.mtimeSec && src.mtimeNsec === dst.mtimeNsec : Math.abs(src.mtimeSec - dst.mtimeSec) <= modifyWindow;
+  if (modifyWindow > 0) return Math.abs(src.mtimeSec - dst.mtimeSec) <= modifyWindow;
+  const apartNs = (dst.mtimeSec - src.mtimeSec) * 1e9 + (dst.mtimeNsec - src.mtimeNsec);
+  return Math.abs(apartNs) < MICROSECOND_NS || (dst.mtimeSec === src.mtimeSec && dst.mtimeNsec === 0);
 }
 
 /**

@@ -107,6 +107,28 @@ describe("--skip-unchanged against rsync -aHAX", () => {
     expect(lstatSync(`${root}/dst/near`).mtime.toISOString()).toBe("2010-01-01T00:00:08.000Z");
   });
 
+  // SOURCE's mtime is …00.123456789; what DEST's holds decides (its bytes differ, so a copy shows).
+  const GRANULARITY: [dstTime: string, left: boolean][] = [
+    ["2010-01-01 00:00:00.123456789", true],
+    ["2010-01-01 00:00:00.123456", true],
+    ["2010-01-01 00:00:00.123457", true],
+    ["2010-01-01 00:00:00.123456835", true],
+    ["2010-01-01 00:00:00", true],
+    ["2010-01-01 00:00:00.123458", false],
+    ["2010-01-01 00:00:00.123", false],
+    ["2010-01-01 00:00:01", false],
+    ["2010-01-01 00:00:01.123456789", false],
+  ];
+  for (const [dstTime, left] of GRANULARITY) {
+    test(`an mtime of ${dstTime} in DEST: within a microsecond of SOURCE's, or its second alone, is the same time (${left ? "left" : "copied"})`, () => {
+      const root = sandbox("granule");
+      sh(`mkdir src dst && printf aaaa > src/f && printf AAAA > dst/f && touch -d '2010-01-01 00:00:00.123456789' src/f && touch -d '${dstTime}' dst/f`, root);
+      const r = blit(["-aT", "--skip-unchanged", "src", "dst"], { cwd: root });
+      expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+      expect(readFileSync(`${root}/dst/f`, "utf8")).toBe(left ? "AAAA" : "aaaa");
+    });
+  }
+
   test("a second run keeps hard links: an unchanged name still stands for its inode, a missing one is linked to it", () => {
     const root = sandbox("links");
     sh("mkdir -p src/x src/y && printf one > src/x/a && ln src/x/a src/y/b && ln src/x/a src/y/c", root);
