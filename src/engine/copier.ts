@@ -1104,7 +1104,8 @@ export class Copier {
     if (e.follow && isFile) srcFd = b.openRead(e.srcDir, e.srcName, true);
     const srcXattrs = this.meta.readXattrs(srcFd >= 0 ? { fd: srcFd } : { dir: e.srcDir, name: e.srcName });
     if (srcFd >= 0) b.close(srcFd);
-    const xattrs = sameXattrs(srcXattrs, this.meta.readXattrs({ dir: e.dstDir, name: e.dstName })) ? [] : srcXattrs;
+    // Without xattrs of its own to give, SOURCE has nothing to set (what DEST has more cannot be removed): DEST's are not read.
+    const xattrs = srcXattrs.length === 0 || sameXattrs(srcXattrs, this.meta.readXattrs({ dir: e.dstDir, name: e.dstName })) ? [] : srcXattrs;
     if (!differ.owner && !(differ.mode && hasMode) && !differ.times && xattrs.length === 0) return;
     this.report.noted("attributes", undefined);
     if (o.dryRun) return;
