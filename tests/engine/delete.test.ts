@@ -88,6 +88,36 @@ describe("--delete against rsync -aHAX --delete", () => {
   });
 });
 
+// rsync's option on the left, blit's on the right, where the names differ (rsync's quick check is blit's --skip-unchanged).
+const COMBINED: { rsync: string[]; blit: string[] }[] = [
+  { rsync: ["--delete", "--exclude=*.log"], blit: ["--delete", "--skip-unchanged", "--exclude=*.log"] },
+  { rsync: ["--delete", "--checksum"], blit: ["--delete", "--checksum"] },
+  { rsync: ["--delete", "--include=*/", "--include=*.txt", "--exclude=*"], blit: ["--delete", "--skip-unchanged", "--include=*/", "--include=*.txt", "--exclude=*"] },
+  { rsync: ["--delete", "--exclude=/sub/"], blit: ["--delete", "--skip-unchanged", "--exclude=/sub/"] },
+  { rsync: ["--delete", "--modify-window=5"], blit: ["--delete", "--skip-unchanged", "--modify-window=5"] },
+];
+
+describe("--delete with the other options, against rsync -aHAX with the same", () => {
+  for (const c of COMBINED) {
+    testIf(noRsync)(c.blit.join(" "), () => {
+      const root = sandbox("delete-mix");
+      sh(
+        `${SOURCE} && printf t > src/t.txt && printf l > src/x.log && printf u > src/sub/u.txt && cp -a src dst &&
+         printf changed > src/sub/b && touch -r src/a src/sub/b && touch -d '2011-01-01' src/t.txt && printf o > dst/old.txt && printf p > dst/old.log &&
+         printf q > dst/sub/q.txt && mkdir dst/gone && printf r > dst/gone/r.txt && touch -d '2001-01-01' dst/sub/u.txt &&
+         cp -a dst dst-r && cp -a dst dst-b`,
+        root,
+      );
+      expect(run(["rsync", "-aHAX", ...c.rsync, "src/", "dst-r/"], { cwd: root }).exitCode).toBe(0);
+      const r = blit(["-aT", ...c.blit, "src", "dst-b"], { cwd: root });
+      expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+      // Directories pruned: rsync leaves them the time of the deletion (see above).
+      const dirs = ["sub", "gone"];
+      expect(tree(`${root}/dst-b`, { times: true, skipTimesOf: dirs })).toEqual(tree(`${root}/dst-r`, { times: true, skipTimesOf: dirs }));
+    });
+  }
+});
+
 describe("--delete stays inside DEST", () => {
   test("symlinks in DEST to directories outside are removed as symlinks, never followed", () => {
     const root = sandbox("delete-out");
