@@ -17,6 +17,7 @@ import type { Reporter } from "./report.ts";
 import { isTempName } from "./temp-names.ts";
 
 const DOT = new Uint8Array([0x2e]);
+const DOT_DOT = new Uint8Array([0x2e, 0x2e]);
 
 export class Pruner {
   constructor(
@@ -39,7 +40,7 @@ export class Pruner {
       this.report.fail(`cannot read directory ${quote(dstPath)}: ${b.strerror(-listFd)}; nothing deleted in it`);
       return;
     }
-    const doomed: { name: Name; isDir: boolean }[] = [];
+    const doomed: { name: Name; isDir: boolean; id: string }[] = [];
     for (;;) {
       const entries = b.readDir(listFd);
       if (typeof entries === "number") {
@@ -57,16 +58,38 @@ export class Pruner {
         if (typeof st === "number" || src !== -b.errno.ENOENT) continue;
         const isDir = (st.mode & S_IFMT) === S_IFDIR;
         if (this.filter.excludes(rel ? joinPath(rel, names[i]!) : names[i]!, isDir)) continue;
-        doomed.push({ name: names[i]!, isDir });
+        doomed.push({ name: names[i]!, isDir, id: `${st.dev}:${st.ino}` });
       }
     }
     b.close(listFd);
-    for (const { name, isDir } of doomed) {
+    // SOURCE inside DEST (`blit -aT --delete dst/sub dst`): the directory holding it is not SOURCE's counterpart to remove.
+    const holdingSource = doomed.some((d) => d.isDir) ? this.directoriesAbove(srcFd) : new Set<string>();
+    for (const { name, isDir, id } of doomed) {
       const path = joinPath(dstPath, name);
       const below = rel ? joinPath(rel, name) : name;
-      if (isDir) this.removeTree(dstFd, name, path, below);
+      if (holdingSource.has(id)) this.report.fail(`not deleting ${quote(path)}: the source is inside it`);
+      else if (isDir) this.removeTree(dstFd, name, path, below);
       else this.removeEntry(dstFd, name, path, false);
     }
+  }
+
+  /** dev:ino of a directory and of every one above it, up to "/", found through "..". */
+  private directoriesAbove(fd: number): Set<string> {
+    const b = this.b;
+    const found = new Set<string>();
+    let dir = fd;
+    for (;;) {
+      const st = b.fstat(dir);
+      const id = typeof st === "number" ? undefined : `${st.dev}:${st.ino}`;
+      if (id === undefined || found.has(id)) break;
+      found.add(id);
+      const up = b.openDir(dir, DOT_DOT, false);
+      if (dir !== fd) b.close(dir);
+      if (up < 0) return found;
+      dir = up;
+    }
+    if (dir !== fd) b.close(dir);
+    return found;
   }
 
   /** Removes one entry (a directory only when empty); lists it for -v as rm -v does. */

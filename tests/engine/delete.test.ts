@@ -132,6 +132,15 @@ describe("--delete stays inside DEST", () => {
     expect(tree(`${root}/dst`, { times: true })).toEqual(tree(`${root}/src`, { times: true }));
   });
 
+  test("SOURCE inside DEST: the directory holding it is never deleted (rsync would delete it)", () => {
+    const root = sandbox("delete-self");
+    sh("mkdir -p dst/x/sub/in && printf a > dst/x/sub/in/f && printf b > dst/x/keep && printf c > dst/other", root);
+    const r = blit(["-aT", "--delete", "dst/x/sub", "dst"], { cwd: root });
+    expect(r.stderr).toBe("blit: not deleting 'dst/x': the source is inside it\n");
+    expect(r.exitCode).toBe(1);
+    expect(sh("find dst | sort", root).trim().split("\n")).toEqual(["dst", "dst/in", "dst/in/f", "dst/x", "dst/x/keep", "dst/x/sub", "dst/x/sub/in", "dst/x/sub/in/f"]);
+  });
+
   test("a directory swapped for a symlink to outside DEST while blit deletes it: nothing outside is touched", async () => {
     const root = sandbox("delete-race");
     sh(`${SOURCE} && mkdir -p outside/in && for i in $(seq 50); do printf keep > outside/f$i; printf keep > outside/in/g$i; done && cp -a src dst`, root);
