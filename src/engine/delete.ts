@@ -18,14 +18,19 @@ import { isTempName } from "./temp-names.ts";
 
 const DOT = new Uint8Array([0x2e]);
 const DOT_DOT = new Uint8Array([0x2e, 0x2e]);
+const NUMBERED = /\.~[1-9][0-9]*~$/;
 
 export class Pruner {
+  private readonly suffix: Uint8Array;
+
   constructor(
     private readonly b: Backend,
     private readonly o: EngineOptions,
     private readonly report: Reporter,
     private readonly filter: Filter,
-  ) {}
+  ) {
+    this.suffix = new TextEncoder().encode(o.backupSuffix);
+  }
 
   /**
    * Removes what dstFd holds and srcFd lacks. `rel`: the directory below its
@@ -49,7 +54,7 @@ export class Pruner {
         return;
       }
       if (entries.length === 0) break;
-      const names = entries.map((entry) => entry.name).filter((name) => !isTempName(name));
+      const names = entries.map((entry) => entry.name).filter((name) => !isTempName(name) && !this.isBackup(name));
       const there = b.statMany(listFd, names, false);
       const inSource = b.statMany(srcFd, names, false);
       for (let i = 0; i < names.length; i++) {
@@ -71,6 +76,14 @@ export class Pruner {
       else if (isDir) this.removeTree(dstFd, name, path, below);
       else this.removeEntry(dstFd, name, path, false);
     }
+  }
+
+  /** -b: a backup blit keeps (NAME~, NAME.~N~) is not SOURCE's to remove, as rsync protects its backups under --backup. */
+  private isBackup(name: Name): boolean {
+    if (this.o.backup === "none") return false;
+    const suffix = this.suffix;
+    const simple = name.length > suffix.length && suffix.every((byte, i) => name[name.length - suffix.length + i] === byte);
+    return (this.o.backup !== "numbered" && simple) || (this.o.backup !== "simple" && NUMBERED.test(Buffer.from(name).toString("latin1")));
   }
 
   /** dev:ino of a directory and of every one above it, up to "/", found through "..". */

@@ -132,6 +132,17 @@ describe("--delete stays inside DEST", () => {
     expect(tree(`${root}/dst`, { times: true })).toEqual(tree(`${root}/src`, { times: true }));
   });
 
+  test("with -b, backups in DEST are kept (NAME~, NAME.~N~), as rsync's --backup protects them", () => {
+    const root = sandbox("delete-backup");
+    sh(`${SOURCE} && cp -a src dst && printf new > src/a && printf x > dst/gone`, root);
+    const r = blit(["-aT", "--delete", "--backup=existing", "src", "dst"], { cwd: root });
+    expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+    sh("printf old > dst/a.~1~ && printf older > dst/sub/b~", root);
+    const again = blit(["-aT", "--delete", "-b", "--skip-unchanged", "src", "dst"], { cwd: root });
+    expect([again.stderr, again.exitCode]).toEqual(["", 0]);
+    expect(sh("cd dst && find . -type f | sort", root).trim().split("\n")).toEqual(["./a", "./a.~1~", "./a~", "./sub/b", "./sub/b~", "./sub/deep/c", "./sub/deep/c~"]);
+  });
+
   test("SOURCE inside DEST: the directory holding it is never deleted (rsync would delete it)", () => {
     const root = sandbox("delete-self");
     sh("mkdir -p dst/x/sub/in && printf a > dst/x/sub/in/f && printf b > dst/x/keep && printf c > dst/other", root);
