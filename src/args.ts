@@ -5,7 +5,7 @@
 import { availableParallelism } from "node:os";
 import { parseArgs, type ArgsDef } from "citty";
 import { quoteValue } from "./quote.ts";
-import { ruleFrom, rulesFromFile } from "./engine/filter.ts";
+import { filterRule, ruleFrom, rulesFromFile } from "./engine/filter.ts";
 import { toBytes } from "./engine/paths.ts";
 import { type Backup, type CopyOptions, DEFAULT_TUNING, type Dereference, type FilterRule, type Label, type Preserve, PRESERVE_ALL, PRESERVE_NONE, type Reflink, type Sparse, type Update } from "./options.ts";
 
@@ -49,6 +49,7 @@ export const copyArgs = {
   include: { type: "string", valueHint: "PATTERN", description: "Copy entries matching PATTERN even if a later --exclude matches them" },
   "exclude-from": { type: "string", valueHint: "FILE", description: "--exclude each pattern in FILE, one a line (- for stdin; # and ; start comments)" },
   "include-from": { type: "string", valueHint: "FILE", description: "--include each pattern in FILE, one a line" },
+  filter: { type: "string", valueHint: "RULE", description: "An rsync filter rule: '- PATTERN', '+ PATTERN', or ':- FILE' (rules read from FILE in each directory, e.g. .gitignore)" },
   "dry-run": { type: "boolean", description: "Decide and report everything (-v, --stats), but write and remove nothing" },
   verify: { type: "boolean", description: "Read each file written back from the disk and compare it with SOURCE before it takes its name" },
   jobs: { type: "string", alias: ["j"], valueHint: "N", description: "Copy with N workers (default: number of CPUs)" },
@@ -110,7 +111,7 @@ function flagFor(spec: OptionSpec): string {
 /** blit's options that cp does not have: a prefix cp takes for one of its own means that one here too. */
 const BLIT_ONLY = new Set([
   "inplace", "fail-fast", "jobs", "queue-depth", "max-in-flight", "buffer-size", "quiet", "stats", "dereference-command-line",
-  "skip-unchanged", "modify-window", "checksum", "delete", "max-delete", "exclude", "include", "exclude-from", "include-from", "dry-run", "verify",
+  "skip-unchanged", "modify-window", "checksum", "delete", "max-delete", "exclude", "include", "exclude-from", "include-from", "filter", "dry-run", "verify",
 ]);
 
 /**
@@ -378,6 +379,12 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
       case "include":
         filters.push(ruleFrom(toBytes(value ?? ""), name === "include"));
         break;
+      case "filter": {
+        const rule = filterRule(toBytes(value ?? ""));
+        if (typeof rule === "string") throw new UsageError(rule);
+        filters.push(rule);
+        break;
+      }
       case "exclude-from":
       case "include-from":
       {

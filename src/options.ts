@@ -38,6 +38,16 @@ export type Backup = "none" | "simple" | "numbered" | "existing";
 export interface FilterRule {
   include: boolean;
   pattern: Uint8Array;
+  /**
+   * --filter=':- NAME' (rsync's dir-merge): not a pattern but the name of a
+   * file read in each directory, whose lines are rules for that directory
+   * and those below, checked here in the list: "-" makes every line an
+   * exclude, "+" an include, "" each line's own `- `/`+ ` (an exclude without).
+   */
+  perDirectory?: "-" | "+" | "";
+  /** A rule read from a per-directory file: the directory (below SOURCE) it was read in, and the index of its --filter. */
+  base?: Uint8Array;
+  from?: number;
 }
 
 export interface CopyOptions {

@@ -18,7 +18,7 @@ import {
   S_IFREG,
   S_IFSOCK,
 } from "../../ffi/index.ts";
-import type { EngineOptions } from "../options.ts";
+import type { EngineOptions, FilterRule } from "../options.ts";
 import { quote, quoteIfNeeded } from "../quote.ts";
 import type { LinkTable, LinkTarget } from "./links.ts";
 import type { ChildWork, DirFinish, DirWork, FilesWork, JobWork } from "./messages.ts";
@@ -98,6 +98,8 @@ const FIFO_WAIT_MS = 100;
  * of a few hundred KiB are the ones whose reads most need to overlap.
  */
 const SMALL_FILE = 1 << 20;
+/** What is read of a per-directory filter file (a .gitignore): rules, not data. */
+const PER_DIRECTORY_MAX = 1 << 20;
 /**
  * Subdirectories a listing holds before it stops: they go to the pool with
  * the rest of the listing queued behind them, so a directory of 100,000
@@ -311,7 +313,7 @@ export class Copier {
       newGid: work.newGid,
     };
     if (this.cancelled) return NONE;
-    return this.copyDirectory(place, { dev: work.expectDev, ino: work.expectIno }, work.ancestors);
+    return this.copyDirectory(place, { dev: work.expectDev, ino: work.expectIno }, work.ancestors, true, work.merged);
   }
 
   // ------------------------------------------------------------ directories
@@ -321,7 +323,7 @@ export class Copier {
    * (`expect`), creates or reuses the destination, copies the entries that
    * are not directories and returns the ones that are, for the pool.
    */
-  private copyDirectory(e: Place, expect: { dev: number; ino: bigint } | undefined, ancestors: string[] | undefined, descend = true): DirResult {
+  private copyDirectory(e: Place, expect: { dev: number; ino: bigint } | undefined, ancestors: string[] | undefined, descend = true, inherited?: FilterRule[]): DirResult {
     const b = this.b;
     const E = b.errno;
     const srcFd = b.openDir(e.srcDir, e.srcName, e.follow);
@@ -391,7 +393,8 @@ export class Copier {
     if (created) this.listed(e);
     if (!created && !this.o.dryRun) this.removeLeftovers(dstFd, false);
 
-    const finish: DirFinish = { srcFd, dstFd, stat, created, dstPath: e.dstPath, incomplete: false, descended: descend, dstRel: e.dstRel };
+    const merged = descend ? this.perDirectoryRules(srcFd, e.dstRel, inherited) : inherited;
+    const finish: DirFinish = { srcFd, dstFd, stat, created, dstPath: e.dstPath, incomplete: false, descended: descend, dstRel: e.dstRel, merged };
     const followInside = this.o.dereference === "always";
     const dstStat = b.fstat(dstFd);
     const facts = typeof dstStat === "number"
@@ -414,6 +417,7 @@ export class Copier {
       follow: followInside,
       ...facts,
       ancestors: childAncestors,
+      merged,
     };
     const children: ChildWork[] = [];
     const waitingLinks: [Entry, number][] = [];
@@ -456,6 +460,34 @@ export class Copier {
     // Other paths to inodes another worker is copying: linked once it is done.
     for (const [entry, slot] of waitingLinks) this.linkOrCopy(entry, slot);
     return { children, finish };
+  }
+
+  /**
+   * --filter=':- NAME': the rules of each such file in the source directory
+   * open on srcFd, before those inherited from the directories above. A
+   * file larger than PER_DIRECTORY_MAX is read that far.
+   */
+  private perDirectoryRules(srcFd: number, dstRel: Uint8Array, inherited: FilterRule[] | undefined): FilterRule[] | undefined {
+    let merged = inherited;
+    const files = this.filter.perDirectoryFiles;
+    if (files.length === 0) return merged;
+    const b = this.b;
+    const slash = dstRel.indexOf(SLASH);
+    const base = slash < 0 ? new Uint8Array(0) : dstRel.slice(slash + 1);
+    for (const { index, name } of files) {
+      const fd = b.openRead(srcFd, name, false);
+      if (fd < 0) continue;
+      const buf = new Uint8Array(PER_DIRECTORY_MAX);
+      let got = 0;
+      while (got < buf.length) {
+        const n = b.readAt(fd, buf.subarray(got), buf.length - got, got);
+        if (n <= 0) break;
+        got += n;
+      }
+      b.close(fd);
+      merged = this.filter.merge(buf.subarray(0, got), index, base, merged);
+    }
+    return merged;
   }
 
   /** --dry-run: what makeDir would answer here, making nothing. */
@@ -596,14 +628,14 @@ export class Copier {
         if (!this.vanished(child, -childStat)) this.report.fail(`cannot stat ${quote(child.srcPath)}: ${this.why(-childStat)}`);
         continue;
       }
-      if (!this.filter.empty && this.filter.excludes(relDir ? joinPath(relDir, name) : name, typeOf(childStat.mode) === S_IFDIR)) {
+      if (!this.filter.empty && this.filter.excludes(relDir ? joinPath(relDir, name) : name, typeOf(childStat.mode) === S_IFDIR, l.merged)) {
         this.report.noted("excluded", undefined);
         continue;
       }
       if (typeOf(childStat.mode) === S_IFDIR) {
         if (listedDev !== undefined && childStat.dev !== listedDev) {
           // As cp -x: a mount point is copied as an empty directory, with its metadata.
-          const mountPoint = this.copyDirectory(child, { dev: childStat.dev, ino: childStat.ino }, l.ancestors, false);
+          const mountPoint = this.copyDirectory(child, { dev: childStat.dev, ino: childStat.ino }, l.ancestors, false, l.merged);
           if (mountPoint.finish) this.finishDirectory(mountPoint.finish);
           continue;
         }
@@ -624,6 +656,7 @@ export class Copier {
             dstDev: l.dstDev,
             newGid: l.newGid,
             ancestors: l.ancestors,
+            merged: l.merged,
           },
         });
         continue;
@@ -643,7 +676,7 @@ export class Copier {
     // --delete: before its times are set, which removing entries would change.
     if (this.o.delete && !f.created && f.descended && !f.incomplete && !this.cancelled) {
       const slash = f.dstRel.indexOf(SLASH);
-      this.pruner.prune(f.srcFd, f.dstFd, f.dstPath, slash < 0 ? undefined : f.dstRel.subarray(slash + 1));
+      this.pruner.prune(f.srcFd, f.dstFd, f.dstPath, slash < 0 ? undefined : f.dstRel.subarray(slash + 1), f.merged);
     }
     if (this.o.dryRun) {
       b.close(f.srcFd);

@@ -9,7 +9,7 @@
 // way, or an entry made since, never leads to a removal.
 
 import { type Backend, type Name, S_IFDIR, S_IFMT } from "../../ffi/index.ts";
-import type { EngineOptions } from "../options.ts";
+import type { EngineOptions, FilterRule } from "../options.ts";
 import { quote } from "../quote.ts";
 import type { Filter } from "./filter.ts";
 import { joinPath } from "./paths.ts";
@@ -37,7 +37,7 @@ export class Pruner {
    * SOURCE (undefined for SOURCE itself), for the filter: an excluded name
    * is left, as rsync leaves it without --delete-excluded.
    */
-  prune(srcFd: number, dstFd: number, dstPath: Uint8Array, rel: Uint8Array | undefined): void {
+  prune(srcFd: number, dstFd: number, dstPath: Uint8Array, rel: Uint8Array | undefined, merged: FilterRule[] | undefined): void {
     const b = this.b;
     // A descriptor of its own: dstFd's listing position is not at the start.
     const listFd = b.openDir(dstFd, DOT, false);
@@ -62,7 +62,7 @@ export class Pruner {
         const src = inSource[i]!;
         if (typeof st === "number" || src !== -b.errno.ENOENT) continue;
         const isDir = (st.mode & S_IFMT) === S_IFDIR;
-        if (this.filter.excludes(rel ? joinPath(rel, names[i]!) : names[i]!, isDir)) continue;
+        if (this.filter.excludes(rel ? joinPath(rel, names[i]!) : names[i]!, isDir, merged)) continue;
         doomed.push({ name: names[i]!, isDir, id: `${st.dev}:${st.ino}` });
       }
     }
@@ -73,7 +73,7 @@ export class Pruner {
       const path = joinPath(dstPath, name);
       const below = rel ? joinPath(rel, name) : name;
       if (holdingSource.has(id)) this.report.fail(`not deleting ${quote(path)}: the source is inside it`);
-      else if (isDir) this.removeTree(dstFd, name, path, below);
+      else if (isDir) this.removeTree(dstFd, name, path, below, merged);
       else this.removeEntry(dstFd, name, path, false);
     }
   }
@@ -125,7 +125,7 @@ export class Pruner {
    * symlink, then removes it. One that is no longer a directory (swapped
    * for a symlink) is removed as what it is now.
    */
-  private removeTree(dir: number, name: Name, path: Uint8Array, rel: Uint8Array): void {
+  private removeTree(dir: number, name: Name, path: Uint8Array, rel: Uint8Array, merged: FilterRule[] | undefined): void {
     const b = this.b;
     const fd = b.openDir(dir, name, false);
     if (fd === -b.errno.ENOTDIR || fd === -b.errno.ELOOP) {
@@ -151,9 +151,9 @@ export class Pruner {
         const isDir = (st.mode & S_IFMT) === S_IFDIR;
         const childRel = joinPath(rel, names[i]!);
         // Excluded: kept, and so is every directory above it.
-        if (this.filter.excludes(childRel, isDir)) continue;
+        if (this.filter.excludes(childRel, isDir, merged)) continue;
         const childPath = joinPath(path, names[i]!);
-        if (isDir) this.removeTree(fd, names[i]!, childPath, childRel);
+        if (isDir) this.removeTree(fd, names[i]!, childPath, childRel, merged);
         else this.removeEntry(fd, names[i]!, childPath, false);
       }
     }

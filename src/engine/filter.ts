@@ -64,17 +64,38 @@ export function rulesFromFile(file: string, include: boolean): FilterRule[] | st
     const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "No such file or directory" : (err as Error).message;
     return `cannot read filter file '${file}': ${reason}`;
   }
-  const rules: FilterRule[] = [];
+  return lines(bytes).map((line) => ruleFrom(line, include));
+}
+
+/** The lines of a rules file that hold a rule: not blank, not a comment (`#`, `;`). */
+function lines(bytes: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
   let start = 0;
   while (start <= bytes.length) {
     let end = bytes.indexOf(NEWLINE, start);
     if (end < 0) end = bytes.length;
     const line = bytes.subarray(start, end);
     start = end + 1;
-    if (line.length === 0 || line[0] === 0x23 || line[0] === 0x3b) continue;
-    rules.push(ruleFrom(line, include));
+    if (line.length > 0 && line[0] !== 0x23 && line[0] !== 0x3b) out.push(line);
   }
-  return rules;
+  return out;
+}
+
+/**
+ * One --filter rule, in the forms blit knows of rsync's: `- PATTERN`,
+ * `+ PATTERN` (as --exclude and --include), and the per-directory file
+ * `:- NAME`, `:+ NAME`, `: NAME` (rsync's dir-merge: `:- .gitignore`).
+ * A message for any other.
+ */
+export function filterRule(value: Uint8Array): FilterRule | string {
+  const text = latin1(value);
+  const perDirectory = /^(?::|dir-merge)([-+]?)[ _]/.exec(text);
+  if (perDirectory && value.length > perDirectory[0].length) {
+    return { include: false, pattern: value.slice(perDirectory[0].length), perDirectory: perDirectory[1] as "-" | "+" | "" };
+  }
+  const plain = /^(-|\+|exclude|include)[ _]/.exec(text);
+  if (plain) return { include: plain[1] === "+" || plain[1] === "include", pattern: value.slice(plain[0].length) };
+  return `unsupported filter rule '${new TextDecoder().decode(value)}' (blit knows '- PATTERN', '+ PATTERN', ':- FILE', ':+ FILE' and ': FILE')`;
 }
 
 /** One --include/--exclude value: `+ ` or `- ` in front overrides which it is, as rsync's old-style prefixes. */
@@ -195,25 +216,79 @@ function compile(rule: FilterRule): Compiled {
 }
 
 export class Filter {
-  private readonly rules: Compiled[];
+  /** The command line's rules; a per-directory file's place among them is undefined. */
+  private readonly rules: (Compiled | undefined)[];
+  /** The --filter=':- NAME' rules, by their index among the command line's. */
+  private readonly perDirectory: { index: number; name: Uint8Array; mode: "-" | "+" | "" }[] = [];
+  /** Rules read from per-directory files, compiled once per worker. */
+  private readonly compiled = new Map<string, Compiled>();
 
   constructor(rules: FilterRule[]) {
-    this.rules = rules.map(compile);
+    this.rules = rules.map((rule, index) => {
+      if (rule.perDirectory === undefined) return compile(rule);
+      this.perDirectory.push({ index, name: rule.pattern, mode: rule.perDirectory });
+      return undefined;
+    });
   }
 
   get empty(): boolean {
     return this.rules.length === 0;
   }
 
-  /** Whether the entry at `path` (below its SOURCE directory, no leading slash) is left out. */
-  excludes(path: Uint8Array, isDirectory: boolean): boolean {
+  /** The per-directory files to look for in each directory, and which --filter each is. */
+  get perDirectoryFiles(): readonly { index: number; name: Uint8Array }[] {
+    return this.perDirectory;
+  }
+
+  /**
+   * The rules in a per-directory file read in the directory `base` (below
+   * SOURCE), for its --filter `index`, put before those inherited from the
+   * directories above: the nearest file's rules are checked first, as rsync checks them.
+   */
+  merge(bytes: Uint8Array, index: number, base: Uint8Array, inherited: FilterRule[] | undefined): FilterRule[] {
+    const mode = this.perDirectory.find((p) => p.index === index)?.mode ?? "";
+    const read = lines(bytes).map((line): FilterRule => {
+      const rule = mode === "" ? ruleFrom(line, false) : { include: mode === "+", pattern: line };
+      return { ...rule, base, from: index };
+    });
+    return [...read, ...(inherited ?? [])];
+  }
+
+  /**
+   * Whether the entry at `path` (below its SOURCE directory, no leading
+   * slash) is left out; `merged`: the rules per-directory files gave the
+   * directories it is in.
+   */
+  excludes(path: Uint8Array, isDirectory: boolean, merged?: FilterRule[]): boolean {
     if (this.rules.length === 0) return false;
     const text = latin1(path);
-    for (const rule of this.rules) {
+    for (let i = 0; i < this.rules.length; i++) {
+      const rule = this.rules[i];
+      if (rule === undefined) {
+        for (const read of merged ?? []) {
+          if (read.from !== i) continue;
+          const compiled = this.compiledOf(read);
+          if (compiled.directoryOnly && !isDirectory) continue;
+          // Matched below the directory it was read in, as if that were SOURCE.
+          const below = read.base && read.base.length > 0 ? text.slice(read.base.length + 1) : text;
+          if (matches(compiled, below)) return !compiled.include;
+        }
+        continue;
+      }
       if (rule.directoryOnly && !isDirectory) continue;
       if (matches(rule, text)) return !rule.include;
     }
     return false;
+  }
+
+  private compiledOf(rule: FilterRule): Compiled {
+    const key = `${rule.include ? "+" : "-"}${latin1(rule.pattern)}`;
+    let compiled = this.compiled.get(key);
+    if (!compiled) {
+      compiled = compile(rule);
+      this.compiled.set(key, compiled);
+    }
+    return compiled;
   }
 }
 

@@ -4,7 +4,7 @@
 
 import type { Stat } from "../../ffi/index.ts";
 import type { SharedCopy } from "./shared-ranges.ts";
-import type { EngineOptions } from "../options.ts";
+import type { EngineOptions, FilterRule } from "../options.ts";
 import type { CopyJob } from "../plan.ts";
 import type { Counts, Output } from "./report.ts";
 
@@ -30,6 +30,8 @@ export interface DirWork {
   newGid: number;
   /** dev:ino of the directories above, source and destination side; kept only when following symlinks (-L). */
   ancestors: string[] | undefined;
+  /** Rules the per-directory filter files of the directories above gave (--filter=':- NAME'). */
+  merged?: FilterRule[];
 }
 
 /**
@@ -49,6 +51,7 @@ export interface FilesWork {
   dstDev: number;
   newGid: number;
   ancestors: string[] | undefined;
+  merged?: FilterRule[];
 }
 
 /**
@@ -75,6 +78,8 @@ export interface DirFinish {
   descended: boolean;
   /** Its destination below the job's destination parent; what follows the first component is its path below SOURCE, for the filter. */
   dstRel: Uint8Array;
+  /** The per-directory filter rules that hold in it. */
+  merged?: FilterRule[];
 }
 
 /**

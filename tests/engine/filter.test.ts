@@ -83,6 +83,48 @@ describe("filters against rsync", () => {
     expect(Object.keys(r.blit.entries).sort()).toEqual(Object.keys(r.rsync.entries).sort());
   });
 
+  // Per-directory rule files (rsync's dir-merge): .gitignore files at three levels, and a .rules file of +/- lines.
+  const PER_DIRECTORY_TREE = `mkdir -p src/a/b/c src/build src/a/build src/d src/a/secret src/d/secret && cd src &&
+    printf '*.o\\n/build\\n# comment\\nsecret/\\n' > .gitignore && printf '*.tmp\\n/local\\nb/c/x.txt\\n' > a/.gitignore &&
+    printf 'keep.o\\nc\\n' > a/b/.gitignore && printf '+ *.tmp\\n- *.txt\\n' > d/.rules && printf '+ keep.o\\n' > .rules &&
+    for f in x.o y.txt build/f a/x.o a/y.tmp a/local a/b/local a/b/x.tmp a/b/c/x.txt a/b/c/y.txt a/build/z d/keep.o d/w.tmp d/v.txt a/secret/s d/secret/s; do
+      printf '%s' "$f" > "$f"; done`;
+  const PER_DIRECTORY: string[] = [
+    "--filter=':- .gitignore'",
+    "--include='*.o' --filter=':- .gitignore'",
+    "--filter=':- .gitignore' --include='*.o'",
+    "--exclude='*.txt' --filter=':- .gitignore'",
+    "--filter=': .rules'",
+    "--filter=': .rules' --filter=':- .gitignore'",
+    "--filter=':- .gitignore' --filter=': .rules'",
+    "--filter='- *.tmp' --filter='+ a/' --filter=':- .gitignore'",
+  ];
+  for (const args of PER_DIRECTORY) {
+    testIf(noRsync)(`per-directory files: ${args}`, () => {
+      const root = sandbox("filter-dir");
+      sh(PER_DIRECTORY_TREE, root);
+      const r = both(root, args);
+      expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+      expect(Object.keys(r.blit.entries).sort()).toEqual(Object.keys(r.rsync.entries).sort());
+    });
+  }
+
+  testIf(noRsync)("--delete keeps what a per-directory file excludes, as rsync does", () => {
+    const root = sandbox("filter-dir-delete");
+    sh(PER_DIRECTORY_TREE, root);
+    sh("cp -a src dst && printf x > dst/a/new.tmp && printf y > dst/a/gone && printf z > dst/gone.o && mkdir dst/a/b/c/old && cp -a dst dst-r && mv dst dst-b", root);
+    expect(run(["rsync", "-a", "--delete", "--filter=:- .gitignore", "src/", "dst-r/"], { cwd: root }).exitCode).toBe(0);
+    const r = run([BLIT, "-aT", "--delete", "--skip-unchanged", "--filter=:- .gitignore", "src", "dst-b"], { cwd: root });
+    expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+    expect(Object.keys(tree(`${root}/dst-b`).entries).sort()).toEqual(Object.keys(tree(`${root}/dst-r`).entries).sort());
+  });
+
+  test("a --filter rule blit does not know is a usage error", () => {
+    const r = run([BLIT, "-a", "--filter=merge rules", "src", "dst"], { cwd: sandbox("filter-bad") });
+    expect(r.stderr).toBe("blit: unsupported filter rule 'merge rules' (blit knows '- PATTERN', '+ PATTERN', ':- FILE', ':+ FILE' and ': FILE')\nTry 'blit --help' for more information.\n");
+    expect(r.exitCode).toBe(2);
+  });
+
   test("an excluded directory is not entered: its entries are neither copied nor looked at", () => {
     const root = sandbox("filter-skip");
     sh("mkdir -p src/secret/deeper && printf x > src/secret/deeper/f && printf x > src/secret/h && printf y > src/g", root);
