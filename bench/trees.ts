@@ -127,6 +127,34 @@ const sparse: TreeSpec = {
   },
 };
 
+/**
+ * A real tree, the same on every machine: the Linux 6.1 source as Debian
+ * ships it (package linux-source-6.1, pinned), 78,579 files of every size
+ * from a few bytes to a few MB, 1.5 GB. Needs apt (Debian) and xz.
+ */
+const LINUX_SOURCE = "linux-source-6.1=6.1.192-3";
+const real: TreeSpec = {
+  name: "real",
+  describe: `a real source tree: Linux 6.1 (Debian ${LINUX_SOURCE.replace("=", " ")}, unpacked)`,
+  build(root) {
+    const download = `${root}.download`;
+    rmSync(download, { recursive: true, force: true });
+    mkdirSync(download, { recursive: true });
+    mkdirSync(root, { recursive: true });
+    const script = [
+      `cd '${download}'`,
+      `apt-get download -q '${LINUX_SOURCE}'`,
+      "dpkg-deb --fsys-tarfile linux-source-6.1_*.deb | tar -xf - --wildcards './usr/src/linux-source-6.1.tar.xz'",
+      `tar -C '${root}' -xJf usr/src/linux-source-6.1.tar.xz`,
+    ].join(" && ");
+    const r = Bun.spawnSync(["sh", "-c", script], { stderr: "pipe" });
+    rmSync(download, { recursive: true, force: true });
+    if (r.exitCode !== 0) {
+      throw new Error(`the real tree needs ${LINUX_SOURCE} from Debian's archive (update the pin in bench/trees.ts if it is gone): ${r.stderr.toString().trim()}`);
+    }
+  },
+};
+
 /** For memory only: many small files and directories. */
 function manyFiles(count: number): TreeSpec {
   return {
@@ -179,6 +207,7 @@ for f in range(count):
 export const TREES: Record<string, TreeSpec> = {
   small,
   mixed,
+  real,
   big,
   sparse,
   "files-100k": manyFiles(100_000),
