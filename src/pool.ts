@@ -53,6 +53,7 @@ export interface PoolShared {
   cancel: SharedArrayBuffer;
   links: SharedArrayBuffer | undefined;
   hungry: SharedArrayBuffer;
+  deletions?: SharedArrayBuffer;
 }
 
 export class Pool {
@@ -148,6 +149,7 @@ export class Pool {
       cancel: this.shared.cancel,
       links: this.shared.links,
       hungry: this.shared.hungry,
+      deletions: this.shared.deletions,
     };
     return new Promise((resolve, reject) => {
       const failed = failedBoots.get(worker);

@@ -343,6 +343,8 @@ export async function runCopy(argv: string[]): Promise<number> {
     cancel: new SharedArrayBuffer(4),
     links: options.preserve.links ? LinkTable.allocate() : undefined,
     hungry: new SharedArrayBuffer(4),
+    // --max-delete: the workers' removals counted together, never past the limit.
+    deletions: options.maxDelete !== undefined ? new SharedArrayBuffer(4) : undefined,
   };
   const cancelFlag = new Int32Array(shared.cancel);
   const progress = (output: Output, counts: Counts) => {

@@ -172,6 +172,8 @@ export class Copier {
     private readonly hungry?: Int32Array,
     /** Set when copying on the main thread: files above maxBytes are cloned or handed back. */
     private readonly inline?: { maxBytes: number },
+    /** --max-delete: the run's count of removals, shared by the workers. */
+    deletions?: Int32Array,
   ) {
     const identity = b.identity();
     this.euid = identity?.uid ?? 0;
@@ -180,7 +182,7 @@ export class Copier {
     this.temps = new TempNames(o.runId, workerIndex);
     this.data = new DataCopier(b);
     this.filter = new Filter(o.filters);
-    this.pruner = new Pruner(b, o, this.report, this.filter);
+    this.pruner = new Pruner(b, o, this.report, this.filter, deletions);
   }
 
   /** Device of a destination directory, and the group that entries created in it get. */

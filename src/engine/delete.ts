@@ -28,6 +28,8 @@ export class Pruner {
     private readonly o: EngineOptions,
     private readonly report: Reporter,
     private readonly filter: Filter,
+    /** --max-delete: removals so far, by every worker of the run. */
+    private readonly deletions?: Int32Array,
   ) {
     this.suffix = new TextEncoder().encode(o.backupSuffix);
   }
@@ -108,6 +110,11 @@ export class Pruner {
   /** Removes one entry (a directory only when empty); lists it for -v as rm -v does. */
   private removeEntry(dir: number, name: Name, path: Uint8Array, isDir: boolean): boolean {
     const b = this.b;
+    // --max-delete holds even when more appeared to delete after the dry run counted them.
+    if (this.deletions && this.o.maxDelete !== undefined && Atomics.add(this.deletions, 0, 1) >= this.o.maxDelete) {
+      this.report.fail(`not deleting ${quote(path)}: more than --max-delete=${this.o.maxDelete} would be deleted`);
+      return false;
+    }
     const r = this.o.dryRun ? 0 : b.remove(dir, name, isDir);
     if (r === -b.errno.ENOENT) return true;
     // Not empty: it holds what the filter protects (or what was put there meanwhile), kept with it, as rsync keeps it.

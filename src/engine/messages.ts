@@ -127,6 +127,8 @@ export interface WorkerInit {
   links?: SharedArrayBuffer;
   /** Int32: workers waiting for work while nothing is queued; a worker with a big directory shares it then. */
   hungry: SharedArrayBuffer;
+  /** Int32: entries --delete removed so far in the run, never more than --max-delete. */
+  deletions?: SharedArrayBuffer;
 }
 
 export type ToWorker = WorkerInit | { type: "task"; task: Task };

@@ -4,8 +4,8 @@
 // outside it.
 
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { blit, hasCommand, run, sh, stats } from "../helpers/blit.ts";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { BLIT, blit, hasCommand, run, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 import { tree } from "../helpers/tree.ts";
@@ -202,6 +202,27 @@ describe("--max-delete", () => {
     expect(r.stderr).toBe("");
     expect(r.exitCode).toBe(0);
     expect(tree(`${root}/dst`, { times: true })).toEqual(tree(`${root}/src`, { times: true }));
+  });
+
+  test("entries that appear after the count are never deleted past the limit", async () => {
+    const root = sandbox("maxdel-race");
+    sh("mkdir src && mkfifo src/p && printf a > src/a && mkdir dst && printf x > dst/x", root);
+    // --copy-contents: the copy waits on the fifo for a writer, after the count found one entry to delete.
+    const proc = Bun.spawn([BLIT, "-rT", "--copy-contents", "--delete", "--max-delete=2", "src", "dst"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+    // The fifo open in blit: the copy (not the count, which never opens it) is waiting on it.
+    const waiting = () => readdirSync(`/proc/${proc.pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${proc.pid}/fd/${fd}`) === `${root}/src/p`;
+      } catch {
+        return false;
+      }
+    });
+    while (!waiting()) await Bun.sleep(10);
+    sh("for i in 1 2 3 4 5; do printf y > dst/y$i; done && printf data > src/p", root);
+    const [exitCode, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+    expect(exitCode).toBe(1);
+    expect(stderr.split("\n").filter(Boolean).map((l) => l.replace(/'dst\/[xy]\d?'/, "'E'"))).toEqual(Array(4).fill("blit: not deleting 'E': more than --max-delete=2 would be deleted"));
+    expect(readdirSync(`${root}/dst`).filter((n) => n.startsWith("x") || n.startsWith("y")).length).toBe(4);
   });
 
   test("--max-delete=0 refuses any deletion, as rsync's does", () => {
