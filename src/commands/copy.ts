@@ -360,7 +360,8 @@ export async function runCopy(argv: string[]): Promise<number> {
   // --max-delete: a dry run first counts what --delete would remove; over
   // the limit, the copy runs without deleting anything.
   let refusedDeletions = 0;
-  if (engine.delete && options.maxDelete !== undefined && !options.dryRun && plan.jobs.some((job) => job.isDirectory)) {
+  // A dry run does the same, to say what the real one would.
+  if (engine.delete && options.maxDelete !== undefined && plan.jobs.some((job) => job.isDirectory)) {
     const deletions = await countDeletions(loaded, { ...engine, dryRun: true, verbose: false, debug: false }, workers, work);
     if (deletions > options.maxDelete) {
       refusedDeletions = deletions;
