@@ -2,6 +2,7 @@
 //
 //   bun build.ts             the host's target: build/shim/<target>/, dist/blit
 //   bun build.ts --shim      the host's shim only
+//   bun build.ts --target=T  one target's executable, dist/blit-T (.exe for Windows)
 //   bun build.ts --release   every target, packed into dist/release/ with
 //                            SHA256SUMS, and the channels generated from them
 //                            (dist/channels/: Homebrew formula, Scoop
@@ -24,8 +25,8 @@ interface Target {
   shimFile: string;
   /** Name of the executable inside the archive. */
   exeName: string;
-  /** Builds the native shim, or returns false when the target has none yet. */
-  buildShim(outPath: string): Promise<boolean>;
+  /** Builds the native shim (throws when it cannot). */
+  buildShim(outPath: string): Promise<void>;
 }
 
 const ROOT = import.meta.dir;
@@ -42,7 +43,7 @@ const CHANNELS = join(DIST, "channels");
  * links the same liburing.a: it calls the kernel directly and needs only
  * calloc, free and __stack_chk_fail from a C library).
  */
-async function buildLinuxShim(outPath: string, triplet: string, cc: string): Promise<boolean> {
+async function buildLinuxShim(outPath: string, triplet: string, cc: string): Promise<void> {
   const liburing = `/usr/lib/${triplet}/liburing.a`;
   if (!existsSync(liburing)) throw new Error(`${liburing} is missing: install liburing-dev${triplet.startsWith("aarch64") ? ":arm64" : ""} (npm run setup does)`);
   const include: string[] = [];
@@ -68,10 +69,40 @@ async function buildLinuxShim(outPath: string, triplet: string, cc: string): Pro
   const libc = cc === "musl-gcc" ? /\[libc\.so\]/ : /\[(libc\.so\.6|ld-linux[^\]]*)\]/;
   const unexpected = needed.filter((line) => !libc.test(line));
   if (unexpected.length) throw new Error(`shim links more than libc:\n${unexpected.join("\n")}`);
-  return true;
 }
 
-const noShim = async () => false;
+/** zig from PyPI's ziglang, installed by `npm run setup` into this folder (a Python package path). */
+const ZIG_PACKAGE = join(ROOT, "build", "tools", "python");
+
+/**
+ * The macOS shim for one architecture, cross-compiled by zig against its own
+ * libSystem stubs, for macOS 13 (Bun's own minimum). The dylib must link
+ * libSystem and nothing else: it is extracted alone on the user's Mac.
+ */
+async function buildDarwinShim(outPath: string, arch: "aarch64" | "x86_64"): Promise<void> {
+  if (!existsSync(join(ZIG_PACKAGE, "ziglang"))) throw new Error(`zig is missing from ${ZIG_PACKAGE}: npm run setup installs it (PyPI's ziglang)`);
+  const env = { ...process.env, PYTHONPATH: ZIG_PACKAGE, ZIG_GLOBAL_CACHE_DIR: join(ROOT, "build", "tools", "zig-cache") };
+  await $`python3 -m ziglang cc -target ${arch}-macos.13.0 -shared -O2 -fvisibility=hidden -Wall -Wextra -Werror -I ${join(ROOT, "c")} -o ${outPath} ${join(ROOT, "c/darwin/blit_darwin.c")}`.env(env).quiet();
+}
+
+/**
+ * The same macOS shim built for this Linux machine: its POSIX core, which
+ * the tests drive through ffi/darwin/ here (tests/ffi/contract.test.ts).
+ */
+async function buildDarwinPosixShim(): Promise<void> {
+  const out = join(SHIM_DIR, "darwin-posix", "libblit.so");
+  mkdirSync(join(out, ".."), { recursive: true });
+  await $`gcc -O2 -fPIC -shared -fvisibility=hidden -Wall -Wextra -Werror -I ${join(ROOT, "c")} -o ${out} ${join(ROOT, "c/darwin/blit_darwin.c")}`;
+  console.log(`shim: ${out} (the macOS shim's POSIX core, for the tests)`);
+}
+
+/** The Windows shim: a DLL over ntdll and kernel32 (nothing else to ship), built with mingw-w64. */
+async function buildWindowsShim(outPath: string): Promise<void> {
+  await $`x86_64-w64-mingw32-gcc -O2 -shared -static-libgcc -Wall -Wextra -Werror -I ${join(ROOT, "c")} -o ${outPath} ${join(ROOT, "c/windows/blit_windows.c")} -lntdll -Wl,--no-insert-timestamp`;
+  const imports = (await $`x86_64-w64-mingw32-objdump -p ${outPath}`.text()).split("\n").filter((line) => line.includes("DLL Name:"));
+  const unexpected = imports.filter((line) => !/DLL Name: (KERNEL32|ntdll|msvcrt)\.dll/i.test(line));
+  if (unexpected.length) throw new Error(`the Windows shim imports more than system DLLs:\n${unexpected.join("\n")}`);
+}
 
 /** How each release target is built; names and Bun runtimes are in release/targets.ts. */
 const TARGETS: Record<TargetName, Target> = {
@@ -93,11 +124,19 @@ const TARGETS: Record<TargetName, Target> = {
     exeName: "blit",
     buildShim: (out) => buildLinuxShim(out, "aarch64-linux-gnu", "aarch64-linux-gnu-gcc"),
   },
-  // No native shim for macOS and Windows yet (their own issues): these
-  // executables run the portable backend, and `blit doctor` says so.
-  "darwin-x64": { bun: ASSETS["darwin-x64"].bun, shimFile: "none", exeName: "blit", buildShim: noShim },
-  "darwin-arm64": { bun: ASSETS["darwin-arm64"].bun, shimFile: "none", exeName: "blit", buildShim: noShim },
-  "windows-x64": { bun: ASSETS["windows-x64"].bun, shimFile: "none", exeName: "blit.exe", buildShim: noShim },
+  "darwin-x64": {
+    bun: ASSETS["darwin-x64"].bun,
+    shimFile: "libblit.dylib",
+    exeName: "blit",
+    buildShim: (out) => buildDarwinShim(out, "x86_64"),
+  },
+  "darwin-arm64": {
+    bun: ASSETS["darwin-arm64"].bun,
+    shimFile: "libblit.dylib",
+    exeName: "blit",
+    buildShim: (out) => buildDarwinShim(out, "aarch64"),
+  },
+  "windows-x64": { bun: ASSETS["windows-x64"].bun, shimFile: "blit.dll", exeName: "blit.exe", buildShim: buildWindowsShim },
 };
 
 function hostTarget(): TargetName {
@@ -120,16 +159,13 @@ async function commitId(): Promise<{ id: string; time: number }> {
 
 async function buildShim(name: TargetName): Promise<void> {
   const target = TARGETS[name];
+  if (name === hostTarget() && name === "linux-x64") await buildDarwinPosixShim();
   mkdirSync(join(SHIM_DIR, name), { recursive: true });
   mkdirSync(join(ROOT, "build", "embed"), { recursive: true });
   const shimPath = join(SHIM_DIR, name, target.shimFile);
-  if (await target.buildShim(shimPath)) {
-    copyFileSync(shimPath, EMBED);
-    console.log(`shim: ${shimPath} (${statSync(shimPath).size} bytes)`);
-  } else {
-    writeFileSync(EMBED, new Uint8Array(0));
-    console.log(`shim: none for ${name} yet (portable backend)`);
-  }
+  await target.buildShim(shimPath);
+  copyFileSync(shimPath, EMBED);
+  console.log(`shim: ${shimPath} (${statSync(shimPath).size} bytes)`);
 }
 
 async function compile(name: TargetName, outFile: string, commit: string): Promise<void> {
@@ -203,6 +239,15 @@ async function release(): Promise<void> {
 const args = process.argv.slice(2);
 if (args.includes("--release")) {
   await release();
+} else if (args.some((arg) => arg.startsWith("--target="))) {
+  // One target's executable alone, as dist/blit-<target>[.exe] (the Windows
+  // tests run dist/blit-windows-x64.exe under Wine without a whole release).
+  const name = args.find((arg) => arg.startsWith("--target="))!.slice("--target=".length) as TargetName;
+  if (!(name in TARGETS)) throw new Error(`unknown target ${name}; known: ${Object.keys(TARGETS).join(", ")}`);
+  const { id } = await commitId();
+  const exe = TARGETS[name].exeName;
+  await compile(name, join(DIST, exe.replace(/^blit/, `blit-${name}`)), id);
+  if (name !== hostTarget()) await buildShim(hostTarget());
 } else if (args.includes("--shim")) {
   await buildShim(hostTarget());
 } else {

@@ -11,12 +11,14 @@ cd "$(dirname "$0")/.."
 # zsh and fish (the completion scripts, loaded into their shells).
 packages="gcc libc6-dev liburing-dev xfsprogs rsync acl attr e2fsprogs shellcheck zsh fish"
 # Release build: the linux-arm64 shim (cross gcc, arm64 liburing.a), the
-# linux-x64-musl shim (musl-gcc), zip.
-packages="$packages gcc-aarch64-linux-gnu libc6-dev-arm64-cross liburing-dev:arm64 musl-tools zip unzip binutils file"
+# linux-x64-musl shim (musl-gcc), the Windows shim (mingw-w64), zip.
+packages="$packages gcc-aarch64-linux-gnu libc6-dev-arm64-cross liburing-dev:arm64 musl-tools gcc-mingw-w64-x86-64 zip unzip binutils file"
 # Release tests: the arm64 executable under qemu-user (with arm64 libc), the
-# Windows one under Wine (with a DLL built by mingw, tests/release/wine/),
-# the Homebrew formula's syntax (ruby -c).
-packages="$packages libc6:arm64 qemu-user-static wine wine64 gcc-mingw-w64-x86-64 ruby"
+# Windows one under Wine (with test programs built by mingw,
+# tests/helpers/wine/), the Homebrew formula's syntax (ruby -c).
+packages="$packages libc6:arm64 qemu-user-static wine wine64 ruby"
+# Release tests: the macOS shims' export and import tables (llvm-nm, llvm-objdump).
+packages="$packages llvm"
 
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -52,6 +54,17 @@ if [ ! -x build/tools/bin/actionlint ]; then
 fi
 if ! python3 -c "import jsonschema" 2>/dev/null; then
   python3 -m pip install -q jsonschema==4.26.0 2>/dev/null || DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends python3-jsonschema
+fi
+
+# Release build: the macOS shims (c/darwin/), cross-compiled by zig, from
+# PyPI's ziglang (pinned), which ships macOS's headers and libSystem stubs;
+# installed into build/tools/python, for this project only.
+if [ ! -f build/tools/python/ziglang-0.17.1.dist-info/METADATA ]; then
+  echo "setup: installing zig 0.17.1 (PyPI's ziglang) into build/tools/python"
+  python3 -m pip --version >/dev/null 2>&1 || { DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends python3-pip; }
+  # Into this folder only; Debian's own Python refuses even that without the flag (PEP 668).
+  python3 -m pip install -q --no-deps --upgrade --target build/tools/python ziglang==0.17.1 ||
+    python3 -m pip install -q --no-deps --upgrade --break-system-packages --target build/tools/python ziglang==0.17.1
 fi
 
 # ./dist/blit (the host's target, which the test suite runs) and every other

@@ -127,6 +127,20 @@ export interface CloneMechanism {
   into(src: number, dst: number): number;
 }
 
+/**
+ * Cloning into a new name: the filesystem makes a file sharing the source's
+ * blocks where none was (macOS fclonefileat, which cannot clone into an open
+ * file). The engine tries it for the temporary name before creating one.
+ */
+export interface CloneAtMechanism {
+  /**
+   * A new file dstName in dstDir, a clone of src: a descriptor of it (for
+   * its metadata; it may be open for reading only), or -errno with nothing
+   * left under the name.
+   */
+  file(src: number, dstDir: number, dstName: Name): number;
+}
+
 /** The kernel copies without the bytes passing through this process (copy_file_range). */
 export interface KernelCopyMechanism {
   /** Up to length bytes from srcPos to dstPos: bytes copied, 0 at EOF, or -errno. */
@@ -307,6 +321,7 @@ export interface Backend {
   writeAt(fd: number, buf: Uint8Array, length: number, pos: number): number;
   truncate(fd: number, size: number): number;
   readonly clone?: CloneMechanism;
+  readonly cloneAt?: CloneAtMechanism;
   readonly kernelCopy?: KernelCopyMechanism;
   readonly holes?: HolesMechanism;
   readonly streams?: StreamsMechanism;
@@ -351,6 +366,14 @@ export interface Backend {
   readonly fileLimit?: FileLimitCapability;
   readonly attributes?: AttributesCapability;
   readonly pageCache?: PageCacheCapability;
+
+  /**
+   * How many workers suit this machine when -j is not given, where the OS
+   * knows better than the count of CPUs (Apple silicon: its performance
+   * cores; efficiency cores would hold back the depth-first queue), or
+   * undefined to take that count.
+   */
+  workers?(): number | undefined;
 
   /** What this thread has done so far, in the backend's own counters, for --stats. */
   counters(): BackendCounters;
@@ -399,15 +422,23 @@ export interface Identity {
 }
 
 /**
- * How paths are written on the running OS. Only the separators differ
- * today; a backend whose OS also has roots that are not a separator (drive
- * letters, UNC and \\?\ prefixes) extends this and src/engine/paths.ts.
+ * How paths are written on the running OS: the separators, and on an OS
+ * whose roots are more than a separator (drive letters, UNC and \\?\
+ * prefixes) what a root looks like.
  */
 export interface PathRules {
   /** Every character that separates two components ("/"; on Windows also "\\"). */
   readonly separators: string;
   /** The one written when joining a directory and a name. */
   readonly separator: string;
+  /**
+   * Matches the root at the start of a path, separator included ("C:\\",
+   * "C:", "\\\\server\\share\\"; the empty string for a relative path).
+   * Absent: the root is a leading separator (POSIX).
+   */
+  readonly root?: RegExp;
+  /** How an absolute path starts in examples (--help), where that is not the separator ("D:\\"). */
+  readonly sampleRoot?: string;
 }
 
 export const POSIX_PATH_RULES: PathRules = { separators: "/", separator: "/" };

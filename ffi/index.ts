@@ -18,6 +18,9 @@ export interface LoadedBackend {
 
 /** ELF e_machine of the architectures blit ships a Linux shim for. */
 const ELF_MACHINE: Record<string, number> = { x64: 62, arm64: 183 };
+/** Mach-O cputype of the architectures blit ships a macOS shim for (CPU_TYPE_X86_64, CPU_TYPE_ARM64). */
+const MACHO_CPU: Record<string, number> = { x64: 0x01000007, arm64: 0x0100000c };
+const MACHO_MAGIC_64 = 0xfeedfacf;
 
 /** Refuses a shim built for another architecture (dlopen would only say "cannot open shared object file"). */
 export function checkShimArchitecture(path: string): void {
@@ -28,6 +31,15 @@ export function checkShimArchitecture(path: string): void {
   } finally {
     closeSync(fd);
   }
+  const view = new DataView(header.buffer);
+  if (view.getUint32(0, true) === MACHO_MAGIC_64) {
+    const cpu = view.getUint32(4, true);
+    const expected = MACHO_CPU[process.arch];
+    if (expected !== undefined && cpu !== expected) {
+      throw new Error(`the embedded native shim is for another architecture (Mach-O cputype 0x${cpu.toString(16)}, this is ${process.arch}): a build defect`);
+    }
+    return;
+  }
   const machine = header[18]! | (header[19]! << 8);
   const expected = ELF_MACHINE[process.arch];
   if (expected !== undefined && machine !== expected) {
@@ -35,13 +47,19 @@ export function checkShimArchitecture(path: string): void {
   }
 }
 
-/** Platforms whose builds embed no native shim yet (their own issues), with what `blit doctor` says. */
-const PORTABLE_BY_DESIGN: Partial<Record<NodeJS.Platform, string>> = {
-  darwin: "this build has no native macOS backend yet: it copies through Bun's node:fs",
-  win32: "this build has no native Windows backend yet: it copies through Bun's node:fs",
-};
+/**
+ * BLIT_DARWIN_SHIM=PATH: the macOS backend over the shim at PATH, on any
+ * POSIX system. The tests run it on Linux with the Linux build of the macOS
+ * shim (build/shim/darwin-posix/), so that ffi/darwin/ and the shim's POSIX
+ * core make real copies here; workers inherit the variable.
+ */
+const DARWIN_SHIM_OVERRIDE = process.env.BLIT_DARWIN_SHIM || undefined;
 
 async function openNative(shimPath: string | undefined): Promise<{ backend: Backend; shimPath: string }> {
+  if (DARWIN_SHIM_OVERRIDE !== undefined && process.platform !== "win32") {
+    const { DarwinBackend } = await import("./darwin/index.ts");
+    return { backend: DarwinBackend.open(DARWIN_SHIM_OVERRIDE), shimPath: DARWIN_SHIM_OVERRIDE };
+  }
   switch (process.platform) {
     case "linux": {
       const { LinuxBackend } = await import("./linux/index.ts");
@@ -49,6 +67,19 @@ async function openNative(shimPath: string | undefined): Promise<{ backend: Back
       const path = shimPath ?? materializeShim().path;
       if (shimPath === undefined) checkShimArchitecture(path);
       return { backend: LinuxBackend.open(path), shimPath: path };
+    }
+    case "darwin": {
+      const { DarwinBackend } = await import("./darwin/index.ts");
+      const { materializeShim } = await import("./shim-file.ts");
+      const path = shimPath ?? materializeShim().path;
+      if (shimPath === undefined) checkShimArchitecture(path);
+      return { backend: DarwinBackend.open(path), shimPath: path };
+    }
+    case "win32": {
+      const { WindowsBackend } = await import("./windows/index.ts");
+      const { materializeShim } = await import("./shim-file.ts");
+      const path = shimPath ?? materializeShim().path;
+      return { backend: WindowsBackend.open(path), shimPath: path };
     }
     default:
       throw new Error(`no native backend for ${process.platform}`);
@@ -72,11 +103,7 @@ export function loadBackend(from?: { shimPath?: string; fallbackReason?: string 
 
 async function load(from: { shimPath?: string; fallbackReason?: string } | undefined): Promise<LoadedBackend> {
   let reason = from?.fallbackReason;
-  // macOS and Windows builds have no native shim yet: the portable backend
-  // is what they are built to run, not a fallback to warn about on every copy
-  // (`blit doctor` says which backend runs, and why).
-  const byDesign = PORTABLE_BY_DESIGN[process.platform];
-  if (reason === undefined && byDesign === undefined) {
+  if (reason === undefined) {
     try {
       return await openNative(from?.shimPath);
     } catch (err) {
@@ -85,6 +112,5 @@ async function load(from: { shimPath?: string; fallbackReason?: string } | undef
   }
   // Imported only when needed: most runs never load it.
   const { PortableBackend } = await import("./portable.ts");
-  if (byDesign !== undefined) return { backend: new PortableBackend(byDesign) };
   return { backend: new PortableBackend(reason!), fallbackReason: reason };
 }

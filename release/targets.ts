@@ -14,18 +14,16 @@ export interface ReleaseTarget {
   /** Linux builds: the C library the executable and its shim link. */
   libc?: "glibc" | "musl";
   arch: "x64" | "arm64";
-  /** Whether this target embeds a native shim (else it runs the portable backend). */
-  nativeShim: boolean;
 }
 
 export const TARGETS: Record<TargetName, ReleaseTarget> = {
-  "linux-x64": { bun: "bun-linux-x64-baseline", asset: "blit-linux-x64.tar.gz", os: "linux", libc: "glibc", arch: "x64", nativeShim: true },
+  "linux-x64": { bun: "bun-linux-x64-baseline", asset: "blit-linux-x64.tar.gz", os: "linux", libc: "glibc", arch: "x64" },
   // For Alpine and other musl systems (Bun's musl runtime needs libstdc++: `apk add libstdc++`).
-  "linux-x64-musl": { bun: "bun-linux-x64-musl-baseline", asset: "blit-linux-x64-musl.tar.gz", os: "linux", libc: "musl", arch: "x64", nativeShim: true },
-  "linux-arm64": { bun: "bun-linux-arm64", asset: "blit-linux-arm64.tar.gz", os: "linux", libc: "glibc", arch: "arm64", nativeShim: true },
-  "darwin-x64": { bun: "bun-darwin-x64-baseline", asset: "blit-darwin-x64.tar.gz", os: "darwin", arch: "x64", nativeShim: false },
-  "darwin-arm64": { bun: "bun-darwin-arm64", asset: "blit-darwin-arm64.tar.gz", os: "darwin", arch: "arm64", nativeShim: false },
-  "windows-x64": { bun: "bun-windows-x64-baseline", asset: "blit-windows-x64.zip", os: "windows", arch: "x64", nativeShim: false },
+  "linux-x64-musl": { bun: "bun-linux-x64-musl-baseline", asset: "blit-linux-x64-musl.tar.gz", os: "linux", libc: "musl", arch: "x64" },
+  "linux-arm64": { bun: "bun-linux-arm64", asset: "blit-linux-arm64.tar.gz", os: "linux", libc: "glibc", arch: "arm64" },
+  "darwin-x64": { bun: "bun-darwin-x64-baseline", asset: "blit-darwin-x64.tar.gz", os: "darwin", arch: "x64" },
+  "darwin-arm64": { bun: "bun-darwin-arm64", asset: "blit-darwin-arm64.tar.gz", os: "darwin", arch: "arm64" },
+  "windows-x64": { bun: "bun-windows-x64-baseline", asset: "blit-windows-x64.zip", os: "windows", arch: "x64" },
 };
 
 export const VERSION: string = pkg.version;

@@ -52,7 +52,7 @@ export const copyArgs = {
   filter: { type: "string", valueHint: "RULE", description: "An rsync filter rule: '- PATTERN', '+ PATTERN', or ':- FILE' (rules read from FILE in each directory, e.g. .gitignore)" },
   "dry-run": { type: "boolean", description: "Decide and report everything (-v, --stats), but write and remove nothing" },
   verify: { type: "boolean", description: "Read each file written back from the disk and compare it with SOURCE before it takes its name" },
-  jobs: { type: "string", alias: ["j"], valueHint: "N", description: "Copy with N workers (default: number of CPUs)" },
+  jobs: { type: "string", alias: ["j"], valueHint: "N", description: "Copy with N workers (default: number of CPUs; on Apple silicon, of performance cores)" },
   "queue-depth": { type: "string", valueHint: "N", description: "io_uring operations each worker keeps in flight (default 128)" },
   "max-in-flight": { type: "string", valueHint: "N", description: "Small files each worker reads at once (default 128)" },
   "buffer-size": { type: "string", valueHint: "SIZE", description: "Small-file data each worker holds at once, e.g. 8M (default)" },
@@ -451,6 +451,7 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
     stats: Boolean(args.stats),
     // -i: one copier, so that questions and their answers come one at a time.
     jobs: interactive ? 1 : jobs,
+    jobsByDefault: !interactive && args.jobs === undefined,
     tuning,
     targetDirectory,
     noTargetDirectory,

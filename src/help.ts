@@ -1,6 +1,7 @@
 // --help: the usage forms, the options table (from the citty definitions in
 // args.ts, so it cannot drift from what is parsed), examples and exit codes.
 
+import type { PathRules } from "../ffi/backend.ts";
 import { copyArgs, OPTIONAL_VALUES } from "./args.ts";
 import { VERSION } from "./version.ts";
 
@@ -13,14 +14,22 @@ Usage:
   blit doctor [PATH]                   what this machine and PATH's filesystem support
   blit completions bash|zsh|fish|powershell   a completion script for the shell`;
 
-const FOOTER = `Examples:
-  blit -a build/ /srv/www/build        copy a tree with modes, times and symlinks
-  blit -r photos backup/               copy photos into backup/ (backup/photos)
-  blit --reflink=always vm.img vm2.img clone, or fail if the filesystem cannot
-  blit -v -j 4 *.tar /mnt/archive/     four workers, list each file copied
-  blit doctor /mnt/archive             which copy methods /mnt/archive supports
+/** The examples, paths written as POSIX writes them; shown in the running OS's own spelling (pathExample). */
+const EXAMPLES: [command: string, what: string][] = [
+  ["blit -a build/ /srv/www/build", "copy a tree with modes, times and symlinks"],
+  ["blit -r photos backup/", "copy photos into backup/ (backup/photos)"],
+  ["blit --reflink=always vm.img vm2.img", "clone, or fail if the filesystem cannot"],
+  ["blit -v -j 4 *.tar /mnt/archive/", "four workers, list each file copied"],
+  ["blit doctor /mnt/archive", "which copy methods /mnt/archive supports"],
+];
 
-Options follow GNU cp. Files are written under a temporary name and renamed
+/** A POSIX path in an example, as this OS writes it: its separator, and its sample root for an absolute one. */
+function pathExample(text: string, rules: PathRules): string {
+  const rooted = rules.sampleRoot !== undefined ? text.replace(/(^| |\()\/(?=\w)/g, `$1${rules.sampleRoot}`) : text;
+  return rules.separator === "/" ? rooted : rooted.replace(/(?<=\w)\/(?=\w|\)| |$)/g, rules.separator);
+}
+
+const FOOTER = `Options follow GNU cp. Files are written under a temporary name and renamed
 into place when complete, so a failed or interrupted copy never leaves a
 partial file under its final name. Existing files are replaced atomically;
 a symlink in the way is replaced, never followed. Everything is done
@@ -50,6 +59,8 @@ function optionsTable(): string {
   return lines.join("\n");
 }
 
-export function helpText(): string {
-  return `${HEADER}\n\nOptions:\n${optionsTable()}\n\n${FOOTER}`;
+/** --help, its examples' paths spelled by the running OS's rules. */
+export function helpText(rules: PathRules): string {
+  const examples = EXAMPLES.map(([command, what]) => `  ${pathExample(command, rules).padEnd(37)}${pathExample(what, rules)}`).join("\n");
+  return `${HEADER}\n\nOptions:\n${optionsTable()}\n\nExamples:\n${examples}\n\n${FOOTER}`;
 }

@@ -70,6 +70,8 @@ export interface CopyOptions {
   quiet: boolean;
   stats: boolean;
   jobs: number;
+  /** No -j (nor -i): `jobs` is the CPU count, and the backend may know a better default (workers()). */
+  jobsByDefault: boolean;
   tuning: Tuning;
   targetDirectory: string | undefined;
   noTargetDirectory: boolean;

@@ -246,7 +246,7 @@ export async function runCopy(argv: string[]): Promise<number> {
     throw err;
   }
   if (parsed.kind === "help") {
-    say(helpText());
+    say(helpText((await loadBackend()).backend.pathRules));
     return ExitCode.ok;
   }
   if (parsed.kind === "version") {
@@ -336,7 +336,8 @@ export async function runCopy(argv: string[]): Promise<number> {
   // large enough to be copied in ranges by several; handles that only one
   // thread understands, no more than one.
   const manyNeeded = plan.jobs.some((job) => job.isDirectory || (job.size >= SHARE_MIN_SIZE && options.reflink !== "never"));
-  const wanted = manyNeeded ? options.jobs : Math.min(options.jobs, plan.jobs.length);
+  const jobs = (options.jobsByDefault && loaded.backend.workers?.()) || options.jobs;
+  const wanted = manyNeeded ? jobs : Math.min(jobs, plan.jobs.length);
   const workers = loaded.backend.sharedHandles && !plan.repeatsDestination ? wanted : 1;
   let engine = engineOptions(labelled, workers, labels.label);
   const shared = {
@@ -371,7 +372,7 @@ export async function runCopy(argv: string[]): Promise<number> {
   }
   if (inline) {
     // Workers are numbered from 0; the main thread's temporary names use the next number.
-    const handedBack = await copyInline(loaded.backend, engine, work, options.jobs, cancelFlag, copied, progress);
+    const handedBack = await copyInline(loaded.backend, engine, work, jobs, cancelFlag, copied, progress);
     work = Atomics.load(cancelFlag, 0) === 0 ? handedBack : [];
     dropped = handedBack.length - work.length;
   }

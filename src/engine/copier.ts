@@ -162,6 +162,8 @@ export class Copier {
   /** Owners of what this process creates; 0 where the OS has none (Windows). */
   private readonly euid: number;
   private readonly egid: number;
+  /** What joins a directory and a name in the paths messages show (the OS's separator). */
+  private readonly separator: number;
 
   constructor(
     private readonly b: Backend,
@@ -178,6 +180,7 @@ export class Copier {
     const identity = b.identity();
     this.euid = identity?.uid ?? 0;
     this.egid = identity?.gid ?? 0;
+    this.separator = b.pathRules.separator.charCodeAt(0);
     this.meta = new MetadataWriter(b, o, this.report);
     this.temps = new TempNames(o.runId, workerIndex);
     this.data = new DataCopier(b);
@@ -617,8 +620,8 @@ export class Copier {
         srcName: name,
         dstDir: l.dstFd,
         dstName: name,
-        srcPath: joinPath(l.srcPath, name),
-        dstPath: joinPath(l.dstPath, name),
+        srcPath: joinPath(l.srcPath, name, this.separator),
+        dstPath: joinPath(l.dstPath, name, this.separator),
         rootFd: l.rootFd,
         dstRel: joinPath(l.dstRel, name),
         follow: l.follow,
@@ -696,7 +699,8 @@ export class Copier {
     }
     // A directory whose copy was cut short keeps its mode but not the times
     // that would make it look complete.
-    this.meta.apply({ fd: f.dstFd }, st, xattrs, f.dstPath, mode, !(this.cancelled || f.incomplete));
+    const complete = !(this.cancelled || f.incomplete);
+    if (this.meta.apply({ fd: f.dstFd }, st, xattrs, f.dstPath, mode, complete) && complete) this.meta.setAttributes({ fd: f.dstFd }, st, f.dstPath);
     b.close(f.srcFd);
     b.close(f.dstFd);
   }
@@ -1284,7 +1288,16 @@ export class Copier {
     const mode = this.meta.modeFor("file", st, existing);
     // In a directory this run made, no default ACL can meddle with the create mode.
     const createMode = e.dstFresh ? this.createMode(mode) : 0o600;
-    const dstFd = b.createFile(e.dstDir, name, createMode, inplace, e.throughLink);
+    const request: CopyRequest = { ...this.request(st, e.dstDev), stream };
+    // A backend that clones into new names only (macOS) makes the temporary file itself.
+    const cloned = inplace ? undefined : this.data.cloneAsNew(srcFd, e.dstDir, name, request);
+    if (cloned && !cloned.outcome.ok) {
+      b.close(srcFd);
+      const message = this.failure(e, cloned.outcome);
+      if (message) this.report.fail(message);
+      return false;
+    }
+    const dstFd = cloned ? cloned.fd : b.createFile(e.dstDir, name, createMode, inplace, e.throughLink);
     if (dstFd < 0) {
       b.close(srcFd);
       this.report.fail(`cannot create regular file ${quote(e.dstPath)}: ${this.why(-dstFd)}`);
@@ -1298,11 +1311,10 @@ export class Copier {
       return false;
     };
 
-    const outcome = this.data.copy(srcFd, dstFd, {
-      ...this.request(st, e.dstDev),
+    const outcome = cloned ? cloned.outcome : this.data.copy(srcFd, dstFd, {
+      ...request,
       share: this.o.helpers > 0 && this.spawn ? (copy) => this.offerRanges(copy) : undefined,
       cloneOnly: large,
-      stream,
     });
     if (!outcome.ok) {
       abandon(this.failure(e, outcome));
@@ -1318,8 +1330,10 @@ export class Copier {
     const wrong = this.o.verify && !stream ? this.verified(e, srcFd, dstFd, name) : undefined;
     if (wrong) return abandon(wrong);
     const xattrs = this.meta.readXattrs({ fd: srcFd });
-    const created = e.dstFresh ? { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid } : undefined;
+    // A clone is not as createFile made it: its mode is the source's, so every attribute kept is set.
+    const created = e.dstFresh && !cloned ? { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid } : undefined;
     if (!this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, mode, true, created)) return abandon(undefined);
+    if (inplace) this.meta.setAttributes({ fd: dstFd }, st, e.dstPath);
     b.close(srcFd);
     b.close(dstFd);
 
@@ -1386,6 +1400,7 @@ export class Copier {
     const xattrs = this.meta.readXattrs({ fd: srcFd });
     const created = e.dstFresh ? { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid } : undefined;
     const applied = this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, mode, true, created);
+    if (applied && inplace) this.meta.setAttributes({ fd: dstFd }, st, e.dstPath);
     b.close(srcFd);
     b.close(dstFd);
     if (!applied) {
@@ -1506,7 +1521,8 @@ export class Copier {
       this.b.remove(e.dstDir, name, false);
       return false;
     }
-    if (name !== e.dstName && !this.commit(e, name, what)) return false;
+    if (name === e.dstName) this.meta.setAttributes({ dir: e.dstDir, name }, e.stat, e.dstPath);
+    else if (!this.commit(e, name, what)) return false;
     count();
     this.listed(e);
     return true;
@@ -1515,7 +1531,8 @@ export class Copier {
   /**
    * Renames a finished entry from its temporary name onto its real name;
    * with -b, what is there is first renamed to its backup name, so the name
-   * never holds anything but the old entry or the complete new one.
+   * never holds anything but the old entry or the complete new one. Then
+   * its attribute word, the one change left.
    */
   private commit(e: Entry, temp: Name, what: string): boolean {
     const b = this.b;
@@ -1524,7 +1541,11 @@ export class Copier {
       return false;
     }
     const renamed = b.rename(e.dstDir, temp, e.dstDir, e.dstName, !this.o.noClobber);
-    if (renamed === 0) return true;
+    if (renamed === 0) {
+      // Last, under the final name: an immutable flag would have forbidden the rename.
+      this.meta.setAttributes({ dir: e.dstDir, name: e.dstName }, e.stat, e.dstPath);
+      return true;
+    }
     b.remove(e.dstDir, temp, false);
     if (renamed === -b.errno.EEXIST && this.o.noClobber) {
       this.report.counts.skipped++;

@@ -95,13 +95,31 @@ export class DataCopier {
 
   /** True once cloning between these two devices has failed as unsupported, or cannot happen here at all. */
   cloneUnsupported(srcDev: number, dstDev: number): boolean {
-    return !this.b.clone || this.noClone.has(`${srcDev}:${dstDev}`);
+    return (!this.b.clone && !this.b.cloneAt) || this.noClone.has(`${srcDev}:${dstDev}`);
+  }
+
+  /**
+   * Where the backend clones into a new name only (macOS), the copy begins
+   * there: src cloned as dstName of dstDir (the caller's temporary name).
+   * The clone, open for writing; undefined when the file is to be copied
+   * the other ways (nothing is then left under the name); or the failure
+   * of a clone that was demanded, or that failed for good.
+   */
+  cloneAsNew(src: number, dstDir: number, dstName: Uint8Array, req: CopyRequest): { fd: number; outcome: CopyOutcome } | undefined {
+    const cloneAt = this.b.cloneAt;
+    const pair = `${req.srcDev}:${req.dstDev}`;
+    if (!cloneAt || req.reflink === "never" || req.stream || req.into || this.noClone.has(pair)) return undefined;
+    const fd = cloneAt.file(src, dstDir, dstName);
+    if (fd >= 0) return { fd, outcome: { ok: true, method: "clone", bytes: req.size } };
+    if (req.reflink === "always" || this.cloneTerminal.has(-fd)) return { fd: -1, outcome: { ok: false, stage: "clone", errno: -fd } };
+    this.noClone.add(pair);
+    return undefined;
   }
 
   copy(src: number, dst: number, req: CopyRequest): CopyOutcome {
     if (req.stream || req.into) return this.pump(src, dst, req);
     const pair = `${req.srcDev}:${req.dstDev}`;
-    if (req.reflink === "always" || (req.reflink === "auto" && !this.cloneUnsupported(req.srcDev, req.dstDev))) {
+    if (req.reflink === "always" || (req.reflink === "auto" && this.b.clone && !this.noClone.has(pair))) {
       const r = this.b.clone ? this.b.clone.into(src, dst) : -this.b.errno.EOPNOTSUPP;
       if (r === 0) return { ok: true, method: "clone", bytes: req.size };
       if (req.reflink === "always" || this.cloneTerminal.has(-r)) return { ok: false, stage: "clone", errno: -r };

@@ -1,8 +1,11 @@
 // Metadata of a copied entry, in the order that keeps each part: owner first
 // (chown clears setuid/setgid and file capabilities), then extended
 // attributes and ACLs, then the mode (which restores setuid/setgid), then the
-// timestamps, since every other change touches ctime and may touch mtime; the
-// OS's attribute word last (a read-only or immutable entry refuses the rest).
+// timestamps (and the birth time where the OS keeps one), since every other
+// change touches ctime and may touch mtime. The OS's attribute word comes
+// after all of them, once the entry has its final name (setAttributes): a
+// read-only or immutable entry refuses the rest, and on macOS an immutable
+// one refuses the rename that puts it in place.
 // What the backend has no capability for (owners on Windows, xattrs through
 // node:fs) is not kept, quietly, as cp -a drops what a filesystem cannot hold.
 
@@ -25,13 +28,15 @@ export interface Created {
 
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 const ACL_PREFIX = "system.posix_acl_";
+/** macOS's ACL, which its backend lists as one more attribute (acl_to_text's form). */
+const ACL_TEXT = "com.apple.acl.text";
 const SELINUX = "security.selinux";
 const SELINUX_NAME = new TextEncoder().encode(SELINUX);
 
 /** Which --preserve attribute an xattr belongs to. */
 function categoryOf(name: Name): keyof Preserve {
   const text = decoder.decode(name);
-  if (text.startsWith(ACL_PREFIX)) return "mode";
+  if (text.startsWith(ACL_PREFIX) || text === ACL_TEXT) return "mode";
   if (text === SELINUX) return "context";
   return "xattr";
 }
@@ -122,15 +127,27 @@ export class MetadataWriter {
         return false;
       }
     }
-    const attributes = b.attributes;
-    if (preserve.mode && attributes && st.attributes !== undefined) {
-      const r = "fd" in dst ? attributes.setFd(dst.fd, st.attributes) : attributes.setAt(dst.dir, dst.name, st.attributes);
-      if (r < 0) {
-        this.report.fail(`preserving attributes for ${quote(path)}: ${b.strerror(-r)}`);
-        return false;
-      }
-    }
     return true;
+  }
+
+  /**
+   * The source's attribute word (Stat.attributes), kept with the mode, on
+   * an entry that has its final name: the last change made to it. Where the
+   * destination cannot hold it (ENOTSUP, or EPERM for flags only root may
+   * set), it is dropped quietly under -a, as xattrs are, and is an error
+   * when --preserve=mode was asked for by name. False after reporting one.
+   */
+  setAttributes(dst: Target, st: Stat, path: Uint8Array): boolean {
+    const b = this.b;
+    const attributes = b.attributes;
+    if (!this.o.preserve.mode || !attributes || st.attributes === undefined) return true;
+    const r = "fd" in dst ? attributes.setFd(dst.fd, st.attributes) : attributes.setAt(dst.dir, dst.name, st.attributes);
+    if (r >= 0) return true;
+    const E = b.errno;
+    const dropped = r === -E.ENOTSUP || r === -E.EOPNOTSUPP || r === -E.EPERM;
+    if (dropped && !this.o.require.mode) return true;
+    this.report.fail(`preserving attributes for ${quote(path)}: ${b.strerror(-r)}`);
+    return false;
   }
 
   /**

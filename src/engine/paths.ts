@@ -62,12 +62,16 @@ export function fromBytes(bytes: Uint8Array): string {
   return text;
 }
 
-/** parent + "/" + name, without doubling a slash the user typed. */
-export function joinPath(parent: Uint8Array, name: Uint8Array): Uint8Array {
-  const needsSlash = parent.length > 0 && parent[parent.length - 1] !== SLASH;
+/**
+ * parent + separator + name, without doubling a separator the user typed
+ * ("/" always counts as one: it is one on every OS blit runs on).
+ */
+export function joinPath(parent: Uint8Array, name: Uint8Array, separator = SLASH): Uint8Array {
+  const last = parent[parent.length - 1];
+  const needsSlash = parent.length > 0 && last !== SLASH && last !== separator;
   const out = new Uint8Array(parent.length + (needsSlash ? 1 : 0) + name.length);
   out.set(parent);
-  if (needsSlash) out[parent.length] = SLASH;
+  if (needsSlash) out[parent.length] = separator;
   out.set(name, out.length - name.length);
   return out;
 }
@@ -85,8 +89,11 @@ export class PathSyntax {
   private readonly any: RegExp;
   private readonly directories: RegExp;
 
+  private readonly root: RegExp | undefined;
+
   constructor(rules: PathRules) {
     this.separator = rules.separator;
+    this.root = rules.root;
     this.separators = rules.separators;
     const one = `[${rules.separators.replace(/[\\\]^-]/g, "\\$&")}]`;
     const none = `[^${one.slice(1)}`;
@@ -132,9 +139,12 @@ export class PathSyntax {
     if (path === "") return { dir: "", base: "" };
     const trimmed = this.trimTrailing(path);
     if (trimmed === "") return { dir: this.separator, base: "." };
+    const root = this.root?.exec(path)?.[0] ?? "";
+    // A root alone ("C:\\", "C:", "\\\\server\\share") is its own directory, as "/" is.
+    if (root !== "" && trimmed.length <= this.trimTrailing(root).length) return { dir: root, base: "." };
     let at = trimmed.length - 1;
-    while (at >= 0 && !this.isSeparator(trimmed.charAt(at))) at--;
-    if (at < 0) return { dir: ".", base: trimmed };
+    while (at >= root.length && !this.isSeparator(trimmed.charAt(at))) at--;
+    if (at < root.length) return root === "" ? { dir: ".", base: trimmed } : { dir: root, base: trimmed.slice(root.length) };
     return { dir: trimmed.slice(0, at) || this.separator, base: trimmed.slice(at + 1) };
   }
 }

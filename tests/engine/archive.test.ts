@@ -1,11 +1,13 @@
 // blit -a against the source and against the reference tools: trees with
 // every kind of entry and attribute, compared by the fd-relative checker
 // (names as bytes, types, modes, owners, ns mtimes, symlink targets, rdev,
-// xattrs, ACLs, hard-link groups, contents).
+// xattrs, ACLs, hard-link groups, contents), through the native backend and
+// through the macOS one over the Linux build of its shim.
 
 import { describe, expect } from "bun:test";
-import { chmodSync } from "node:fs";
-import { blit, hasCommand, isRoot, run, sh } from "../helpers/blit.ts";
+import { chmodSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { blit, hasCommand, isRoot, ROOT, run, sh } from "../helpers/blit.ts";
 import { EVERYDAY_TREE, ROOT_TREE } from "../helpers/fixtures.ts";
 import { mountTmpfs, tmpfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox } from "../helpers/sandbox.ts";
@@ -16,9 +18,21 @@ const noRsync = hasCommand("rsync") ? undefined : "rsync is not installed";
 const noAttrTools = hasCommand("setfattr") && hasCommand("setfacl") ? undefined : "setfattr/setfacl are not installed (attr, acl)";
 const needsRoot = isRoot ? undefined : "needs root (owners, devices, trusted.* xattrs)";
 
-function copyAll(root: string, extraScript = ""): { src: Tree; blit: Tree; cp: Tree } {
+/**
+ * Every case runs through each backend this machine can load: the native
+ * one, and the macOS backend (ffi/darwin/) over the Linux build of its shim,
+ * so that its TypeScript and the shim's POSIX core make the same trees.
+ */
+const DARWIN_POSIX_SHIM = join(ROOT, "build", "shim", "darwin-posix", "libblit.so");
+if (!existsSync(DARWIN_POSIX_SHIM)) throw new Error(`${DARWIN_POSIX_SHIM} is missing: build it first (bun build.ts --shim)`);
+const BACKENDS: [label: string, env: Record<string, string>][] = [
+  ["native backend", {}],
+  ["macOS backend's POSIX core (BLIT_DARWIN_SHIM)", { BLIT_DARWIN_SHIM: DARWIN_POSIX_SHIM }],
+];
+
+function copyAll(root: string, extraScript: string, env: Record<string, string>): { src: Tree; blit: Tree; cp: Tree } {
   sh(`${EVERYDAY_TREE}\n${extraScript}`, root);
-  const r = blit(["-a", "tree", "by-blit"], { cwd: root });
+  const r = blit(["-a", "tree", "by-blit"], { cwd: root, env });
   expect(r.stderr).toBe("");
   expect(r.stdout).toBe("");
   expect(r.exitCode).toBe(0);
@@ -31,114 +45,116 @@ function copyAll(root: string, extraScript = ""): { src: Tree; blit: Tree; cp: T
   };
 }
 
-describe("blit -a keeps everything cp -a and rsync -aHAX keep", () => {
-  testIf(noAttrTools)("an everyday tree: equal to the source and to cp -a's copy", () => {
-    const root = sandbox("archive");
-    const { src, blit: mine, cp } = copyAll(root);
-    expect(mine).toEqual(src);
-    expect(mine).toEqual(cp);
-    expect(mine.hardlinks).toEqual([
-      ["links/a/one", "links/b/c/three", "links/b/two"],
-      ["links/a/p1", "links/a/p2"],
-    ]);
-    expect(mine.entries["acl/inherit"]?.xattrs?.["system.posix_acl_default"]).toBeDefined();
-    expect(mine.entries["modes/setuid"]?.mode).toBe("4755");
-  });
-
-  testIf(noAttrTools ?? needsRoot)("as root, with other owners, devices, trusted.* and security.* xattrs", () => {
-    const root = sandbox("archive-root");
-    const { src, blit: mine, cp } = copyAll(root, ROOT_TREE);
-    expect(mine).toEqual(src);
-    expect(mine).toEqual(cp);
-    expect(mine.entries["owners/file"]).toMatchObject({ uid: 1234, gid: 5678 });
-    expect(mine.entries["owners/link"]).toMatchObject({ uid: 4321, gid: 8765 });
-    expect(mine.entries["owners/setuid-other"]?.mode).toBe("6755");
-    expect(mine.entries["devices/loop"]).toMatchObject({ type: "block", rdev: "7,200", mode: "640" });
-    expect(Object.keys(mine.entries["trusted-file"]?.xattrs ?? {})).toEqual(["security.blit", "trusted.secret"]);
-  });
-
-  testIf(noAttrTools ?? noRsync)("equal to rsync -aHAX's copy", () => {
-    const root = sandbox("archive-rsync");
-    sh(EVERYDAY_TREE, root);
-    expect(blit(["-a", "tree", "by-blit"], { cwd: root }).exitCode).toBe(0);
-    const byRsync = run(["rsync", "-aHAX", "tree/", "by-rsync"], { cwd: root });
-    expect(byRsync.stderr).toBe("");
-    // rsync sets the times of some symlinks but not all: leave symlink times out.
-    const withoutLinkTimes = (t: Tree) => {
-      for (const entry of Object.values(t.entries)) if (entry.type === "symlink") delete entry.mtime_ns;
-      return t;
-    };
-    expect(withoutLinkTimes(tree(`${root}/by-blit`, { times: true }))).toEqual(withoutLinkTimes(tree(`${root}/by-rsync`, { times: true })));
-  });
-
-  testIf(noAttrTools)("one worker and eight make the same tree", () => {
-    const root = sandbox("archive-jobs");
-    sh(EVERYDAY_TREE, root);
-    expect(blit(["-a", "-j", "1", "tree", "one"], { cwd: root }).exitCode).toBe(0);
-    expect(blit(["-a", "-j", "8", "tree", "eight"], { cwd: root }).exitCode).toBe(0);
-    const src = tree(`${root}/tree`, { times: true });
-    expect(tree(`${root}/one`, { times: true })).toEqual(src);
-    expect(tree(`${root}/eight`, { times: true })).toEqual(src);
-  });
-});
-
-describe("choosing what to keep, as cp's --preserve", () => {
-  const CASES: [name: string, args: string[]][] = [
-    ["-r keeps nothing but modes masked by umask", ["-r"]],
-    ["-p keeps mode, ownership, timestamps", ["-rp"]],
-    ["--preserve=links keeps hard links only", ["-r", "--preserve=links"]],
-    ["--preserve=xattr keeps xattrs, not ACLs", ["-r", "--preserve=xattr"]],
-    ["-a --no-preserve=links,timestamps", ["-a", "--no-preserve=links,timestamps"]],
-    ["-a --no-preserve=mode drops modes and ACLs", ["-a", "--no-preserve=mode"]],
-    ["-d keeps symlinks and hard links", ["-rd"]],
-  ];
-  for (const [name, args] of CASES) {
-    testIf(noAttrTools)(name, () => {
-      const root = sandbox("preserve");
-      sh(EVERYDAY_TREE, root);
-      const mine = blit([...args, "tree", "by-blit"], { cwd: root });
-      const theirs = run(["cp", ...args, "tree", "by-cp"], { cwd: root });
-      expect(mine.exitCode).toBe(theirs.exitCode);
-      const times = (args.includes("-a") || args.includes("-rp")) && !args.some((a) => a.includes("no-preserve") && a.includes("timestamps"));
-      expect(tree(`${root}/by-blit`, { times })).toEqual(tree(`${root}/by-cp`, { times }));
+describe.each(BACKENDS)("%s", (_label, env) => {
+  describe("blit -a keeps everything cp -a and rsync -aHAX keep", () => {
+    testIf(noAttrTools)("an everyday tree: equal to the source and to cp -a's copy", () => {
+      const root = sandbox("archive");
+      const { src, blit: mine, cp } = copyAll(root, "", env);
+      expect(mine).toEqual(src);
+      expect(mine).toEqual(cp);
+      expect(mine.hardlinks).toEqual([
+        ["links/a/one", "links/b/c/three", "links/b/two"],
+        ["links/a/p1", "links/a/p2"],
+      ]);
+      expect(mine.entries["acl/inherit"]?.xattrs?.["system.posix_acl_default"]).toBeDefined();
+      expect(mine.entries["modes/setuid"]?.mode).toBe("4755");
     });
-  }
-});
 
-describe("a destination that cannot hold xattrs (ramfs)", () => {
-  testIf(noAttrTools ?? tmpfsUnavailable)("-a drops them quietly; --preserve=xattr says so and fails", () => {
-    const root = sandbox("noxattr");
-    sh("printf x > f && setfattr -n user.color -v blue f", root);
-    const ramfs = mountTmpfs("size=1m");
-    sh(`umount ${ramfs} && mount -t ramfs ramfs ${ramfs}`);
-    const quiet = blit(["-a", "f", `${ramfs}/quiet`], { cwd: root });
-    expect(quiet).toEqual({ stdout: "", stderr: "", exitCode: 0 });
-    const strict = blit(["--preserve=xattr", "f", `${ramfs}/strict`], { cwd: root });
-    expect(strict.stderr).toBe(`blit: setting attributes for '${ramfs}/strict': Operation not supported\n`);
-    expect(strict.exitCode).toBe(1);
-    const cp = run(["cp", "--preserve=xattr", "f", `${ramfs}/by-cp`], { cwd: root });
-    expect(cp.exitCode).toBe(1);
+    testIf(noAttrTools ?? needsRoot)("as root, with other owners, devices, trusted.* and security.* xattrs", () => {
+      const root = sandbox("archive-root");
+      const { src, blit: mine, cp } = copyAll(root, ROOT_TREE, env);
+      expect(mine).toEqual(src);
+      expect(mine).toEqual(cp);
+      expect(mine.entries["owners/file"]).toMatchObject({ uid: 1234, gid: 5678 });
+      expect(mine.entries["owners/link"]).toMatchObject({ uid: 4321, gid: 8765 });
+      expect(mine.entries["owners/setuid-other"]?.mode).toBe("6755");
+      expect(mine.entries["devices/loop"]).toMatchObject({ type: "block", rdev: "7,200", mode: "640" });
+      expect(Object.keys(mine.entries["trusted-file"]?.xattrs ?? {})).toEqual(["security.blit", "trusted.secret"]);
+    });
+
+    testIf(noAttrTools ?? noRsync)("equal to rsync -aHAX's copy", () => {
+      const root = sandbox("archive-rsync");
+      sh(EVERYDAY_TREE, root);
+      expect(blit(["-a", "tree", "by-blit"], { cwd: root, env }).exitCode).toBe(0);
+      const byRsync = run(["rsync", "-aHAX", "tree/", "by-rsync"], { cwd: root, env });
+      expect(byRsync.stderr).toBe("");
+      // rsync sets the times of some symlinks but not all: leave symlink times out.
+      const withoutLinkTimes = (t: Tree) => {
+        for (const entry of Object.values(t.entries)) if (entry.type === "symlink") delete entry.mtime_ns;
+        return t;
+      };
+      expect(withoutLinkTimes(tree(`${root}/by-blit`, { times: true }))).toEqual(withoutLinkTimes(tree(`${root}/by-rsync`, { times: true })));
+    });
+
+    testIf(noAttrTools)("one worker and eight make the same tree", () => {
+      const root = sandbox("archive-jobs");
+      sh(EVERYDAY_TREE, root);
+      expect(blit(["-a", "-j", "1", "tree", "one"], { cwd: root, env }).exitCode).toBe(0);
+      expect(blit(["-a", "-j", "8", "tree", "eight"], { cwd: root, env }).exitCode).toBe(0);
+      const src = tree(`${root}/tree`, { times: true });
+      expect(tree(`${root}/one`, { times: true })).toEqual(src);
+      expect(tree(`${root}/eight`, { times: true })).toEqual(src);
+    });
   });
-});
 
-describe("as a user without privileges", () => {
-  testIf(needsRoot ?? noAttrTools)("blit -a as nobody makes what cp -a as nobody makes", () => {
-    const root = sandbox("nobody");
-    chmodSync(root, 0o755);
-    sh(`${EVERYDAY_TREE}\n${ROOT_TREE.replace(/mknod[^\n]*\n/, "")}`, root);
-    sh("chmod -R a+rX tree && chmod 555 tree/modes/readonly && mkdir out scratch && chown nobody out scratch", root);
-    // With no usable home, blit keeps its shim in $TMPDIR/blit-<uid>: here,
-    // so that it goes when the sandbox does.
-    const asNobody = (cmd: string[]) =>
-      run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", ...cmd], {
-        cwd: root,
-        env: { HOME: "/nonexistent", TMPDIR: `${root}/scratch`, XDG_CACHE_HOME: undefined },
+  describe("choosing what to keep, as cp's --preserve", () => {
+    const CASES: [name: string, args: string[]][] = [
+      ["-r keeps nothing but modes masked by umask", ["-r"]],
+      ["-p keeps mode, ownership, timestamps", ["-rp"]],
+      ["--preserve=links keeps hard links only", ["-r", "--preserve=links"]],
+      ["--preserve=xattr keeps xattrs, not ACLs", ["-r", "--preserve=xattr"]],
+      ["-a --no-preserve=links,timestamps", ["-a", "--no-preserve=links,timestamps"]],
+      ["-a --no-preserve=mode drops modes and ACLs", ["-a", "--no-preserve=mode"]],
+      ["-d keeps symlinks and hard links", ["-rd"]],
+    ];
+    for (const [name, args] of CASES) {
+      testIf(noAttrTools)(name, () => {
+        const root = sandbox("preserve");
+        sh(EVERYDAY_TREE, root);
+        const mine = blit([...args, "tree", "by-blit"], { cwd: root, env });
+        const theirs = run(["cp", ...args, "tree", "by-cp"], { cwd: root, env });
+        expect(mine.exitCode).toBe(theirs.exitCode);
+        const times = (args.includes("-a") || args.includes("-rp")) && !args.some((a) => a.includes("no-preserve") && a.includes("timestamps"));
+        expect(tree(`${root}/by-blit`, { times })).toEqual(tree(`${root}/by-cp`, { times }));
       });
-    const mine = asNobody([`${import.meta.dir}/../../dist/blit`, "-a", "tree", "out/by-blit"]);
-    const theirs = asNobody(["cp", "-a", "tree", "out/by-cp"]);
-    const lines = (text: string, tool: string) => text.replaceAll(`${tool}:`, "TOOL:").split("\n").sort();
-    expect(lines(mine.stderr, "blit")).toEqual(lines(theirs.stderr, "cp"));
-    expect(mine.exitCode).toBe(theirs.exitCode);
-    expect(tree(`${root}/out/by-blit`, { times: true })).toEqual(tree(`${root}/out/by-cp`, { times: true }));
+    }
+  });
+
+  describe("a destination that cannot hold xattrs (ramfs)", () => {
+    testIf(noAttrTools ?? tmpfsUnavailable)("-a drops them quietly; --preserve=xattr says so and fails", () => {
+      const root = sandbox("noxattr");
+      sh("printf x > f && setfattr -n user.color -v blue f", root);
+      const ramfs = mountTmpfs("size=1m");
+      sh(`umount ${ramfs} && mount -t ramfs ramfs ${ramfs}`);
+      const quiet = blit(["-a", "f", `${ramfs}/quiet`], { cwd: root, env });
+      expect(quiet).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      const strict = blit(["--preserve=xattr", "f", `${ramfs}/strict`], { cwd: root, env });
+      expect(strict.stderr).toBe(`blit: setting attributes for '${ramfs}/strict': Operation not supported\n`);
+      expect(strict.exitCode).toBe(1);
+      const cp = run(["cp", "--preserve=xattr", "f", `${ramfs}/by-cp`], { cwd: root, env });
+      expect(cp.exitCode).toBe(1);
+    });
+  });
+
+  describe("as a user without privileges", () => {
+    testIf(needsRoot ?? noAttrTools)("blit -a as nobody makes what cp -a as nobody makes", () => {
+      const root = sandbox("nobody");
+      chmodSync(root, 0o755);
+      sh(`${EVERYDAY_TREE}\n${ROOT_TREE.replace(/mknod[^\n]*\n/, "")}`, root);
+      sh("chmod -R a+rX tree && chmod 555 tree/modes/readonly && mkdir out scratch && chown nobody out scratch", root);
+      // With no usable home, blit keeps its shim in $TMPDIR/blit-<uid>: here,
+      // so that it goes when the sandbox does.
+      const asNobody = (cmd: string[]) =>
+        run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", ...cmd], {
+          cwd: root,
+          env: { ...env, HOME: "/nonexistent", TMPDIR: `${root}/scratch`, XDG_CACHE_HOME: undefined },
+        });
+      const mine = asNobody([`${import.meta.dir}/../../dist/blit`, "-a", "tree", "out/by-blit"]);
+      const theirs = asNobody(["cp", "-a", "tree", "out/by-cp"]);
+      const lines = (text: string, tool: string) => text.replaceAll(`${tool}:`, "TOOL:").split("\n").sort();
+      expect(lines(mine.stderr, "blit")).toEqual(lines(theirs.stderr, "cp"));
+      expect(mine.exitCode).toBe(theirs.exitCode);
+      expect(tree(`${root}/out/by-blit`, { times: true })).toEqual(tree(`${root}/out/by-cp`, { times: true }));
+    });
   });
 });

@@ -20,6 +20,7 @@ import {
   S_IFREG,
   type Stat,
 } from "../../ffi/backend.ts";
+import { DarwinBackend } from "../../ffi/darwin/index.ts";
 import { LinuxBackend } from "../../ffi/linux/index.ts";
 import { PortableBackend } from "../../ffi/portable.ts";
 import { hasCommand, isRoot, ROOT, run, sh } from "../helpers/blit.ts";
@@ -28,11 +29,14 @@ import { sandbox, sandboxClones } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 
 const SHIM = join(ROOT, "build", "shim", `linux-${process.arch}`, "libblit.so");
-if (!existsSync(SHIM)) throw new Error(`${SHIM} is missing: build it first (bun build.ts --shim)`);
+/** The macOS shim (c/darwin/blit_darwin.c) built for Linux: its POSIX core, driven through ffi/darwin/ here. */
+const DARWIN_POSIX_SHIM = join(ROOT, "build", "shim", "darwin-posix", "libblit.so");
+for (const shim of [SHIM, DARWIN_POSIX_SHIM]) if (!existsSync(shim)) throw new Error(`${shim} is missing: build it first (bun build.ts --shim)`);
 
 /** The optional members of the contract (mechanisms and capabilities): each offered and working, or absent. */
 const CAPABILITIES = [
   "clone",
+  "cloneAt",
   "kernelCopy",
   "holes",
   "streams",
@@ -46,6 +50,7 @@ const CAPABILITIES = [
   "xattrs",
   "fileLimit",
   "attributes",
+  "workers",
   "pageCache",
 ] as const;
 type Capability = (typeof CAPABILITIES)[number];
@@ -63,6 +68,8 @@ interface Subject {
   setsTimeStepNs: number;
   /** A large directory comes in several readDir chunks, or all in the first one. */
   readDirChunks: "several" | "one";
+  /** readDir gives each entry's metadata with its name (getattrlistbulk), or names only. */
+  readDirStats: boolean;
   /** How readMany reads on this machine. */
   readManyMethod: "batched" | "read_write";
   /** Statements that make the same backend, as `b`, in another process (the EACCES cases run as nobody). */
@@ -73,14 +80,32 @@ const SUBJECTS: Subject[] = [
   {
     label: "linux",
     backend: LinuxBackend.open(SHIM),
-    // Linux has no attribute word of its own (chattr flags are not kept by cp -a either).
-    offers: CAPABILITIES.filter((c) => c !== "attributes"),
+    // Linux has no attribute word of its own (chattr flags are not kept by cp -a either),
+    // and clones into an open file (FICLONE), not into a new name.
+    offers: CAPABILITIES.filter((c) => c !== "attributes" && c !== "cloneAt" && c !== "workers"),
     sharedHandles: true,
     setsTimeStepNs: 1,
     readDirChunks: "several",
+    readDirStats: false,
     readManyMethod: uring ? "batched" : "read_write",
     childSetup: `import { LinuxBackend } from ${JSON.stringify(join(ROOT, "ffi", "linux", "index.ts"))};
       const b = LinuxBackend.open(${JSON.stringify(SHIM)});`,
+  },
+  {
+    // What only a Mac runs - fclonefileat, getattrlistbulk, setattrlist
+    // (birth time, st_flags), ACLs, F_NOCACHE - is absent from this build:
+    // cloneAt is Linux's FICLONE into a new file, the listing is getdents64
+    // and fstatat, and no `attributes` are offered.
+    label: "darwin (the macOS shim's POSIX core, built for Linux)",
+    backend: DarwinBackend.open(DARWIN_POSIX_SHIM),
+    offers: ["cloneAt", "holes", "streams", "adviseSequential", "owners", "modes", "specialFiles", "xattrs", "fileLimit", "workers"],
+    sharedHandles: true,
+    setsTimeStepNs: 1,
+    readDirChunks: "several",
+    readDirStats: true,
+    readManyMethod: "read_write",
+    childSetup: `import { DarwinBackend } from ${JSON.stringify(join(ROOT, "ffi", "darwin", "index.ts"))};
+      const b = DarwinBackend.open(${JSON.stringify(DARWIN_POSIX_SHIM)});`,
   },
   {
     label: "portable",
@@ -92,6 +117,7 @@ const SUBJECTS: Subject[] = [
     setsTimeStepNs: 1000,
     // node:fs reads a directory whole (readdirSync): the first chunk is all of it.
     readDirChunks: "one",
+    readDirStats: false,
     readManyMethod: "read_write",
     childSetup: `import { PortableBackend } from ${JSON.stringify(join(ROOT, "ffi", "portable.ts"))};
       const b = new PortableBackend("contract test");`,
@@ -332,6 +358,21 @@ describe.each(SUBJECTS.map((s) => [s.label, s] as const))("%s backend", (_label,
       expect(new Set(got)).toEqual(want);
       if (s.readDirChunks === "several") expect(chunks).toBeGreaterThan(1);
       else expect(chunks).toBe(1);
+    });
+
+    test(`readDir ${s.readDirStats ? "gives each entry's stat with its name, as stat without following" : "gives names only"}`, () => {
+      using fx = fixture(b);
+      sh("ln f hard && truncate -s 1M sparse", fx.root);
+      const entries = ok(b, b.readDir(fx.dir));
+      const names = entries.map((e) => Buffer.from(e.name).toString()).sort();
+      expect(names).toEqual(["d", "dangling", "dl", "empty", "f", "hard", "l", "loop", "p", "sparse"]);
+      for (const e of entries) {
+        if (!s.readDirStats) {
+          expect(e.stat).toBeUndefined();
+          continue;
+        }
+        expect({ name: Buffer.from(e.name).toString(), stat: e.stat }).toEqual({ name: Buffer.from(e.name).toString(), stat: ok(b, b.stat(fx.dir, e.name, false)) });
+      }
     });
 
     test("readDir of an empty directory ends at once", () => {
@@ -880,6 +921,55 @@ describe.each(SUBJECTS.map((s) => [s.label, s] as const))("%s backend", (_label,
         expect(errName(b, r)).toBe("success (0)");
         expect(readFileSync(join(mnt, "dst")).equals(data)).toBe(true);
         expect(run(["filefrag", "-v", join(mnt, "dst")]).stdout).toMatch(/\bshared\b/);
+      });
+    }
+
+    if (b.cloneAt) {
+      const cloneAt = b.cloneAt;
+      test(`cloneAt: ${sandboxClones ? "a new file sharing the source's blocks" : "fails here with an errno the engine takes as 'unsupported', leaving nothing under the name"}; EEXIST over a taken name`, () => {
+        using fx = fixture(b);
+        const data = randomFile(fx.root, "src", 1 << 20);
+        const src = ok(b, b.openRead(fx.dir, b8("src"), false));
+        const r = cloneAt.file(src, fx.dir, b8("dst"));
+        const taken = cloneAt.file(src, fx.dir, b8("f"));
+        b.close(src);
+        if (r >= 0) b.close(r);
+        expect(errName(b, taken)).toBe("EEXIST");
+        expect(readFileSync(join(fx.root, "f"), "utf8")).toBe("hello");
+        if (sandboxClones) {
+          expect(r).toBeGreaterThanOrEqual(0);
+          expect(readFileSync(join(fx.root, "dst")).equals(data)).toBe(true);
+        } else {
+          expect(CLONE_UNSUPPORTED).toContain(errName(b, r));
+          expect(existsSync(join(fx.root, "dst"))).toBe(false);
+        }
+      });
+
+      testIf(xfsUnavailable)("cloneAt: on XFS with reflink, a new file sharing the source's blocks, and a descriptor of it", () => {
+        const mnt = mountXfs(300);
+        const data = randomFile(mnt, "src", 4 << 20);
+        sh("sync", mnt);
+        const dir = ok(b, b.openDir(b.cwd, b8(mnt), true));
+        const src = ok(b, b.openRead(dir, b8("src"), false));
+        const dst = ok(b, cloneAt.file(src, dir, b8("dst")));
+        expect(errName(b, cloneAt.file(src, dir, b8("dst")))).toBe("EEXIST");
+        expect(ok(b, b.fstat(dst)).ino).toBe(BigInt(lstatSync(join(mnt, "dst")).ino));
+        b.close(src);
+        b.close(dst);
+        b.close(dir);
+        expect(readFileSync(join(mnt, "dst")).equals(data)).toBe(true);
+        expect(readFileSync(join(mnt, "src")).equals(data)).toBe(true);
+        expect(run(["filefrag", "-v", join(mnt, "dst")]).stdout).toMatch(/\bshared\b/);
+      });
+    }
+
+    if (b.workers) {
+      const workers = b.workers.bind(b);
+      test("workers: a count no larger than the CPUs', or undefined to take theirs", () => {
+        const n = workers();
+        if (n !== undefined) expect(Number.isInteger(n) && n >= 1 && n <= navigator.hardwareConcurrency).toBe(true);
+        // The Linux build of the macOS shim has no performance cores to count.
+        if (b.platform.startsWith("linux")) expect(n).toBeUndefined();
       });
     }
 

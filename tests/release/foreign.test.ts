@@ -4,13 +4,12 @@
 // compared with the source.
 
 import { afterAll, describe, expect } from "bun:test";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { ROOT, run, sh } from "../helpers/blit.ts";
+import { existsSync } from "node:fs";
+import { run, sh } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 import { snapshot } from "../helpers/tree.ts";
+import { startWine, type Wine, wineMissing, winPath } from "../helpers/wine.ts";
 import { lacks, unpack } from "./release.ts";
 
 const SMALL_TREE = `mkdir -p src/sub/deep src/empty && printf hello > src/a.txt && : > src/zero &&
@@ -60,72 +59,29 @@ describe("linux-arm64 under qemu-user", () => {
 });
 
 describe("windows-x64 under Wine", () => {
-  const missing = lacks("wine", "runs Windows executables") ?? lacks("x86_64-w64-mingw32-gcc", "builds the bcryptprimitives.dll stand-in Wine 8 needs");
+  // The Windows backend itself is tested in tests/ffi/windows.test.ts; this
+  // checks the archive's executable starts and copies, as the other targets.
+  let w: Wine | undefined;
+  const wine = (args: string[]) => (w ??= startWine((dir) => unpack("windows-x64", dir))).blit(args);
+  afterAll(() => w?.end());
 
-  /** blit.exe beside the ProcessPrng stand-in (tests/release/wine/), in a Wine prefix of its own. */
-  function wineBlit(): { exe: string; env: Record<string, string | undefined> } {
-    const dir = sandbox("wine");
-    const exe = unpack("windows-x64", dir);
-    const dllDir = join(ROOT, "build", "wine");
-    const dll = join(dllDir, "bcryptprimitives.dll");
-    if (!existsSync(dll)) {
-      mkdirSync(dllDir, { recursive: true });
-      const src = join(ROOT, "tests", "release", "wine");
-      const r = run(["x86_64-w64-mingw32-gcc", "-O2", "-shared", "-o", dll, join(src, "bcryptprimitives.c"), join(src, "bcryptprimitives.def"), "-ladvapi32"]);
-      if (r.exitCode !== 0) throw new Error(`cannot build ${dll}: ${r.stderr}`);
-    }
-    copyFileSync(dll, join(dir, "bcryptprimitives.dll"));
-    // One Wine prefix for this file (made on first use, ~8 s; ~700 MB), removed after it.
-    prefix ??= mkdtempSync(join(process.env.BLIT_TEST_TMP ?? tmpdir(), "blit-wineprefix-"));
-    return { exe, env: { WINEDEBUG: "-all", WINEPREFIX: prefix, WINEDLLOVERRIDES: "mscoree,mshtml=" } };
-  }
-  let prefix: string | undefined;
-  afterAll(() => {
-    if (prefix === undefined) return;
-    // wineserver outlives the last program by a few seconds: stop it first.
-    run(["wineserver", "-k"], { env: { WINEPREFIX: prefix } });
-    rmSync(prefix, { recursive: true, force: true });
-  });
-  const wine = (args: string[], options: { cwd?: string } = {}) => {
-    const { exe, env } = wineBlit();
-    return run(["wine", exe, ...args], { env, cwd: options.cwd, timeout: 120_000 });
-  };
-
-  testIf(missing)("--version names the target", () => {
-    const r = wine(["--version"]);
-    expect({ ...r, stderr: r.stderr.replace(/^wine: .*\n/gm, "") }).toEqual({
-      stdout: expect.stringMatching(/^blit \S+ \(commit [0-9a-f]{12}(-dirty)?, windows-x64\)\r?\n$/),
+  testIf(wineMissing)("--version names the target", () => {
+    expect(wine(["--version"])).toEqual({
+      stdout: expect.stringMatching(/^blit \S+ \(commit [0-9a-f]{12}(-dirty)?, windows-x64\)\n$/),
       stderr: "",
       exitCode: 0,
     });
   });
 
-  testIf(missing)("doctor says the portable backend runs, and why", () => {
-    const dir = sandbox("wine-doctor");
-    const r = wine(["doctor", dir]);
-    expect({ ...r, stderr: r.stderr.replace(/^wine: .*\n/gm, "") }).toEqual({
-      stdout: expect.stringMatching(/^blit \S+ on win32-x64, \d+ CPUs\r?\n/),
-      stderr: "",
-      exitCode: 0,
-    });
-    expect(r.stdout.replace(/\r/g, "")).toContain(
-      "backend: portable (Bun's node:fs; slower)\n  why: this build has no native Windows backend yet: it copies through Bun's node:fs\n",
-    );
-    expect(r.stdout.replace(/\r/g, "")).toContain("method for files within this filesystem: read_write (fs.readSync/writeSync): reads and writes\nacross filesystems: read_write (fs.readSync/writeSync): reads and writes\n");
-  });
-
-  // Absolute paths: blit's own path code splits on "/" only, which Wine's
-  // Unix paths give (Z:\ paths are the Windows backend's issue).
-  testIf(missing)("copies a small tree with -r through the portable backend, without a warning", () => {
+  testIf(wineMissing)("copies a small tree with -r through the native Windows backend", () => {
     const root = sandbox("wine-copy");
     sh(SMALL_TREE, root);
-    const r = wine(["-r", "--stats", `${root}/src`, `${root}/dst`]);
-    expect(r.stderr.replace(/^wine: .*\n/gm, "")).toBe("");
+    const r = wine(["-r", "--stats", winPath(`${root}/src`), winPath(`${root}/dst`)]);
+    expect(r.stderr).toBe("");
     expect(r.exitCode).toBe(0);
-    const out = r.stdout.replace(/\r/g, "");
-    expect(out).toContain("files: 4\ndirectories: 4\n");
-    expect(out).toContain("errors: 0\n");
-    expect(out).toContain("backend: portable\n");
+    expect(r.stdout).toContain("files: 4\ndirectories: 4\n");
+    expect(r.stdout).toContain("errors: 0\n");
+    expect(r.stdout).toContain("backend: windows\n");
     // Contents and types; Windows has no Unix modes or owners to keep.
     const shape = (tree: ReturnType<typeof snapshot>) => Object.fromEntries(Object.entries(tree).map(([path, e]) => [path, { type: e.type, size: e.type === "file" ? e.size : 0, sha256: e.sha256 }]));
     expect(shape(snapshot(`${root}/dst`))).toEqual(shape(snapshot(`${root}/src`)));

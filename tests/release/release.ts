@@ -35,3 +35,42 @@ export function unpack(target: TargetName, dir: string): string {
 export function lacks(command: string, what: string): string | undefined {
   return run(["sh", "-c", `command -v ${command}`]).exitCode === 0 ? undefined : `${command} is not installed (${what}; npm run setup installs it)`;
 }
+
+/** The header and load commands of a 64-bit little-endian Mach-O file. */
+export function readMachO(bytes: Uint8Array) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint32(0, true) !== 0xfeedfacf) throw new Error("not a 64-bit Mach-O file");
+  const cpuType = view.getUint32(4, true);
+  const commands = view.getUint32(16, true);
+  const libraries: string[] = [];
+  let platform = "";
+  let minOS = "";
+  let codeSignature = false;
+  let offset = 32;
+  for (let i = 0; i < commands; i++) {
+    const cmd = view.getUint32(offset, true);
+    const size = view.getUint32(offset + 4, true);
+    if (cmd === 0x32) {
+      // LC_BUILD_VERSION: platform, minos (xxxx.yy.zz nibbles)
+      platform = view.getUint32(offset + 8, true) === 1 ? "macOS" : String(view.getUint32(offset + 8, true));
+      const minos = view.getUint32(offset + 12, true);
+      minOS = `${minos >>> 16}.${(minos >>> 8) & 0xff}`;
+    } else if (cmd === 0xc) {
+      // LC_LOAD_DYLIB: name at its offset within the command
+      const nameAt = offset + view.getUint32(offset + 8, true);
+      const end = bytes.indexOf(0, nameAt);
+      libraries.push(new TextDecoder().decode(bytes.subarray(nameAt, Math.min(end, offset + size))));
+    } else if (cmd === 0x1d) {
+      codeSignature = true; // LC_CODE_SIGNATURE
+    }
+    offset += size;
+  }
+  return {
+    cpu: cpuType === 0x01000007 ? "x86_64" : cpuType === 0x0100000c ? "arm64" : `cpu ${cpuType}`,
+    fileType: ({ 2: "executable", 6: "dylib" } as Record<number, string>)[view.getUint32(12, true)] ?? "other",
+    platform,
+    minOS,
+    libraries: libraries.sort(),
+    codeSignature,
+  };
+}

@@ -1,0 +1,1325 @@
+/*
+ * blit_windows.c - blit's native shim for Windows: fixed-arity wrappers over
+ * ntdll and kernel32 for the calls the copy engine needs.
+ *
+ * Build (build.ts does this; the DLL needs only system DLLs):
+ *
+ *   x86_64-w64-mingw32-gcc -O2 -shared -static-libgcc -Wall -Wextra -Werror -I c \
+ *       -o build/shim/windows-x64/blit.dll c/windows/blit_windows.c -lntdll
+ *
+ * Conventions (c/blit_abi.h has the common ones):
+ *   - a HANDLE crosses as int64_t; BLIT_CWD (-100) stands for "the current
+ *     directory", and a name given with it is a whole Win32 path (drive
+ *     letters, UNC, \\?\, relative), resolved as Windows does
+ *     (GetFullPathNameW) and opened as an NT path (\??\...), never under
+ *     MAX_PATH's limit;
+ *   - any other directory handle opens a name relative to it
+ *     (OBJECT_ATTRIBUTES.RootDirectory), with FILE_OPEN_REPARSE_POINT unless
+ *     asked to follow: the Windows form of openat + O_NOFOLLOW, and no
+ *     MAX_PATH anywhere;
+ *   - names are WTF-8 bytes with a length (no NUL), UTF-16 inside; WTF-8 so
+ *     that a name holding an unpaired surrogate comes back as it was;
+ *   - a failure is negative: -((win32 << 8) | kind), where kind is one of the
+ *     few POSIX errno numbers the engine acts on (Linux's values) and win32 is
+ *     the Windows error code whose FormatMessage text the user is shown.
+ * Nothing here calls back into JavaScript, and no state is kept between
+ * calls but a counter and what this process learnt about rename and delete.
+ */
+#define WIN32_LEAN_AND_MEAN
+#include <windows.h>
+#include <winioctl.h>
+#include <winternl.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "../blit_abi.h"
+
+#define BLIT_EXPORT __declspec(dllexport)
+#define BLIT_CWD (-100)
+
+/* The engine's error kinds: Linux's errno values (ffi/windows/shim.ts). */
+enum kind {
+	K_EPERM = 1, K_ENOENT = 2, K_EIO = 5, K_EBADF = 9, K_ENOMEM = 12, K_EACCES = 13,
+	K_EEXIST = 17, K_EXDEV = 18, K_ENOTDIR = 20, K_EISDIR = 21, K_EINVAL = 22,
+	K_ENOSPC = 28, K_EMLINK = 31, K_ENOTEMPTY = 39, K_ELOOP = 40,
+	K_EOPNOTSUPP = 95, K_EDQUOT = 122, K_ECANCELED = 125,
+};
+
+/* ntdll calls and classes mingw's winternl.h leaves out. */
+NTSTATUS NTAPI NtReadFile(HANDLE, HANDLE, PVOID, PVOID, PIO_STATUS_BLOCK, PVOID, ULONG, PLARGE_INTEGER, PULONG);
+NTSTATUS NTAPI NtWriteFile(HANDLE, HANDLE, PVOID, PVOID, PIO_STATUS_BLOCK, PVOID, ULONG, PLARGE_INTEGER, PULONG);
+NTSTATUS NTAPI NtQueryDirectoryFile(HANDLE, HANDLE, PVOID, PVOID, PIO_STATUS_BLOCK, PVOID, ULONG, FILE_INFORMATION_CLASS, BOOLEAN, PUNICODE_STRING, BOOLEAN);
+NTSTATUS NTAPI RtlGetVersion(PRTL_OSVERSIONINFOW);
+
+#define CLASS_DIRECTORY ((FILE_INFORMATION_CLASS)1)
+#define CLASS_BASIC ((FILE_INFORMATION_CLASS)4)
+#define CLASS_RENAME ((FILE_INFORMATION_CLASS)10)
+#define CLASS_LINK ((FILE_INFORMATION_CLASS)11)
+#define CLASS_DISPOSITION ((FILE_INFORMATION_CLASS)13)
+#define CLASS_ALL ((FILE_INFORMATION_CLASS)18)
+#define CLASS_END_OF_FILE ((FILE_INFORMATION_CLASS)20)
+#define CLASS_ATTRIBUTE_TAG ((FILE_INFORMATION_CLASS)35)
+#define CLASS_ID_BOTH_DIRECTORY ((FILE_INFORMATION_CLASS)37)
+#define CLASS_DISPOSITION_EX ((FILE_INFORMATION_CLASS)64)
+#define CLASS_RENAME_EX ((FILE_INFORMATION_CLASS)65)
+#define FS_VOLUME ((FS_INFORMATION_CLASS)1)
+#define FS_SIZE ((FS_INFORMATION_CLASS)3)
+#define FS_ATTRIBUTE ((FS_INFORMATION_CLASS)5)
+
+#ifndef STATUS_NO_MORE_FILES
+#define STATUS_NO_MORE_FILES ((NTSTATUS)0x80000006L)
+#endif
+#define ST_END_OF_FILE ((NTSTATUS)0xC0000011L)
+#define ST_BUFFER_OVERFLOW ((NTSTATUS)0x80000005L)
+
+#define RENAME_EX_REPLACE_IF_EXISTS 0x1
+#define RENAME_EX_POSIX_SEMANTICS 0x2
+#define RENAME_EX_IGNORE_READONLY 0x40
+#define DISPOSITION_EX_DELETE 0x1
+#define DISPOSITION_EX_POSIX_SEMANTICS 0x2
+#define DISPOSITION_EX_IGNORE_READONLY 0x10
+
+#define SHARE_ALL (FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
+#define SYMLINK_FLAG_RELATIVE 1
+#define BLOCK_REFCOUNTING 0x08000000 /* FILE_SUPPORTS_BLOCK_REFCOUNTING */
+#ifndef FSCTL_DUPLICATE_EXTENTS_TO_FILE
+#define FSCTL_DUPLICATE_EXTENTS_TO_FILE CTL_CODE(FILE_DEVICE_FILE_SYSTEM, 209, METHOD_BUFFERED, FILE_WRITE_DATA)
+#endif
+
+/* What blit_open opens: the contract's openDir, openRead, createFile, openWrite. */
+#define OPEN_DIR 1
+#define OPEN_READ 2
+#define OPEN_CREATE 3      /* a new file; EEXIST if the name is taken */
+#define OPEN_TRUNCATE 4    /* a new file, or the existing one emptied */
+#define OPEN_WRITE 5       /* an existing file, as it is */
+#define OPEN_FOLLOW 0x100  /* follow a link under the name */
+
+/* Calls into the shim by this thread: the FFI crossings --stats reports. */
+static __thread int64_t native_calls;
+
+/* ------------------------------------------------------------------ errors */
+
+static int kind_of_status(NTSTATUS st)
+{
+	switch ((uint32_t)st) {
+	case 0xC0000034: /* OBJECT_NAME_NOT_FOUND */
+	case 0xC000003A: /* OBJECT_PATH_NOT_FOUND */
+	case 0xC000000F: /* NO_SUCH_FILE */
+	case 0xC0000056: /* DELETE_PENDING */
+	case 0xC000003B: /* OBJECT_PATH_SYNTAX_BAD */
+	case 0xC00000CC: /* BAD_NETWORK_NAME */
+		return K_ENOENT;
+	case 0xC0000035: return K_EEXIST;    /* OBJECT_NAME_COLLISION */
+	case 0xC0000103: return K_ENOTDIR;   /* NOT_A_DIRECTORY */
+	case 0xC00000BA: return K_EISDIR;    /* FILE_IS_A_DIRECTORY */
+	case 0xC0000022: /* ACCESS_DENIED */
+	case 0xC0000121: /* CANNOT_DELETE */
+	case 0xC0000043: /* SHARING_VIOLATION */
+	case 0xC00000A2: /* MEDIA_WRITE_PROTECTED */
+		return K_EACCES;
+	case 0xC0000061: return K_EPERM;     /* PRIVILEGE_NOT_HELD */
+	case 0xC0000101: return K_ENOTEMPTY; /* DIRECTORY_NOT_EMPTY */
+	case 0xC00000D4: return K_EXDEV;     /* NOT_SAME_DEVICE */
+	case 0xC000007F: return K_ENOSPC;    /* DISK_FULL */
+	case 0xC0000044: return K_EDQUOT;    /* QUOTA_EXCEEDED */
+	case 0xC0000265: return K_EMLINK;    /* TOO_MANY_LINKS */
+	case 0xC0000017: /* NO_MEMORY */
+	case 0xC000009A: /* INSUFFICIENT_RESOURCES */
+		return K_ENOMEM;
+	case 0xC0000002: /* NOT_IMPLEMENTED */
+	case 0xC0000003: /* INVALID_INFO_CLASS */
+	case 0xC0000010: /* INVALID_DEVICE_REQUEST */
+	case 0xC00000BB: /* NOT_SUPPORTED */
+		return K_EOPNOTSUPP;
+	case 0x8000002D: /* STOPPED_ON_SYMLINK */
+	case 0xC0000279: /* IO_REPARSE_TAG_NOT_HANDLED */
+	case 0xC0000280: /* REPARSE_POINT_NOT_RESOLVED */
+		return K_ELOOP;
+	case 0xC0000120: return K_ECANCELED; /* CANCELLED */
+	case 0xC0000008: return K_EBADF;     /* INVALID_HANDLE */
+	case 0xC000000D: /* INVALID_PARAMETER */
+	case 0xC0000033: /* OBJECT_NAME_INVALID */
+	case 0xC0000275: /* NOT_A_REPARSE_POINT */
+		return K_EINVAL;
+	default:
+		return K_EIO;
+	}
+}
+
+static int kind_of_win32(DWORD code)
+{
+	switch (code) {
+	case ERROR_FILE_NOT_FOUND: case ERROR_PATH_NOT_FOUND: case ERROR_INVALID_DRIVE:
+	case ERROR_BAD_NETPATH: case ERROR_BAD_NET_NAME:
+		return K_ENOENT;
+	case ERROR_ACCESS_DENIED: case ERROR_SHARING_VIOLATION: case ERROR_WRITE_PROTECT:
+		return K_EACCES;
+	case ERROR_FILE_EXISTS: case ERROR_ALREADY_EXISTS: return K_EEXIST;
+	case ERROR_DIRECTORY: return K_ENOTDIR;
+	case ERROR_DIR_NOT_EMPTY: return K_ENOTEMPTY;
+	case ERROR_NOT_SAME_DEVICE: return K_EXDEV;
+	case ERROR_DISK_FULL: case ERROR_HANDLE_DISK_FULL: return K_ENOSPC;
+	case ERROR_NOT_SUPPORTED: case ERROR_INVALID_FUNCTION: case ERROR_CALL_NOT_IMPLEMENTED:
+		return K_EOPNOTSUPP;
+	case ERROR_PRIVILEGE_NOT_HELD: return K_EPERM;
+	case ERROR_NOT_A_REPARSE_POINT: case ERROR_INVALID_PARAMETER: case ERROR_INVALID_NAME:
+		return K_EINVAL;
+	case ERROR_TOO_MANY_LINKS: return K_EMLINK;
+	case ERROR_NOT_ENOUGH_MEMORY: case ERROR_OUTOFMEMORY: return K_ENOMEM;
+	case ERROR_CANCELLED: case ERROR_OPERATION_ABORTED: return K_ECANCELED;
+	case ERROR_INVALID_HANDLE: return K_EBADF;
+	case ERROR_CANT_RESOLVE_FILENAME: return K_ELOOP;
+	default: return K_EIO;
+	}
+}
+
+static int64_t fail_code(DWORD win32, int kind)
+{
+	return -(int64_t)(((uint64_t)win32 << 8) | (uint64_t)kind);
+}
+
+static int64_t fail_status(NTSTATUS st)
+{
+	return fail_code(RtlNtStatusToDosError(st), kind_of_status(st));
+}
+
+static int64_t fail_last(void)
+{
+	DWORD code = GetLastError();
+	return fail_code(code, kind_of_win32(code));
+}
+
+/* A failure of the engine's own making (a symlink where none may be). */
+static int64_t fail_kind(int kind)
+{
+	DWORD win32 = kind == K_ENOENT ? ERROR_FILE_NOT_FOUND : kind == K_ENOTDIR ? ERROR_DIRECTORY
+		: kind == K_EISDIR ? 336 /* ERROR_DIRECTORY_NOT_SUPPORTED */ : kind == K_ELOOP ? ERROR_CANT_RESOLVE_FILENAME
+		: kind == K_EOPNOTSUPP ? ERROR_NOT_SUPPORTED : kind == K_ENOMEM ? ERROR_NOT_ENOUGH_MEMORY
+		: ERROR_INVALID_PARAMETER;
+	return fail_code(win32, kind);
+}
+
+/* ------------------------------------------------------------------ names */
+
+/*
+ * WTF-8 to UTF-16: UTF-8 that may also encode surrogates one by one. Returns
+ * the code units written (no NUL), or -1 for bytes that are not WTF-8 or
+ * do not fit. With slashes, '/' becomes '\' (a relative name's separators).
+ */
+static int64_t wtf8_to_utf16(const uint8_t *s, uint32_t n, WCHAR *out, uint32_t cap, int slashes)
+{
+	uint32_t i = 0, o = 0;
+	while (i < n) {
+		uint32_t c = s[i], need;
+		if (c < 0x80) need = 0;
+		else if (c >= 0xc2 && c < 0xe0) { need = 1; c &= 0x1f; }
+		else if (c >= 0xe0 && c < 0xf0) { need = 2; c &= 0x0f; }
+		else if (c >= 0xf0 && c < 0xf5) { need = 3; c &= 0x07; }
+		else return -1;
+		if (i + need >= n + (need == 0)) return -1;
+		for (uint32_t k = 1; k <= need; k++) {
+			if ((s[i + k] & 0xc0) != 0x80) return -1;
+			c = (c << 6) | (s[i + k] & 0x3f);
+		}
+		i += need + 1;
+		if (c >= 0x10000) {
+			if (o + 2 > cap) return -1;
+			c -= 0x10000;
+			out[o++] = (WCHAR)(0xd800 | (c >> 10));
+			out[o++] = (WCHAR)(0xdc00 | (c & 0x3ff));
+		} else {
+			if (o + 1 > cap) return -1;
+			out[o++] = (WCHAR)(slashes && c == '/' ? '\\' : c);
+		}
+	}
+	return o;
+}
+
+/* UTF-16 (maybe ill-formed) to WTF-8. Returns the bytes it takes, writing only what fits. */
+static uint32_t utf16_to_wtf8(const WCHAR *w, uint32_t units, uint8_t *out, uint32_t cap)
+{
+	uint32_t o = 0;
+	for (uint32_t i = 0; i < units; i++) {
+		uint32_t c = w[i];
+		if (c >= 0xd800 && c < 0xdc00 && i + 1 < units && w[i + 1] >= 0xdc00 && w[i + 1] < 0xe000)
+			c = 0x10000 + ((c - 0xd800) << 10) + (w[++i] - 0xdc00);
+		uint8_t b[4];
+		uint32_t len;
+		if (c < 0x80) { b[0] = (uint8_t)c; len = 1; }
+		else if (c < 0x800) { b[0] = 0xc0 | (c >> 6); b[1] = 0x80 | (c & 0x3f); len = 2; }
+		else if (c < 0x10000) { b[0] = 0xe0 | (c >> 12); b[1] = 0x80 | ((c >> 6) & 0x3f); b[2] = 0x80 | (c & 0x3f); len = 3; }
+		else { b[0] = 0xf0 | (c >> 18); b[1] = 0x80 | ((c >> 12) & 0x3f); b[2] = 0x80 | ((c >> 6) & 0x3f); b[3] = 0x80 | (c & 0x3f); len = 4; }
+		for (uint32_t k = 0; k < len; k++, o++)
+			if (o < cap) out[o] = b[k];
+	}
+	return o;
+}
+
+/*
+ * An NT name for (dir, name): relative to dir, or for BLIT_CWD the NT path
+ * of a Win32 path; `absolute` says which. Free it with free_nt_name.
+ */
+struct nt_name {
+	UNICODE_STRING us;
+	int absolute;
+};
+
+static int64_t set_nt_name(struct nt_name *out, const WCHAR *prefix, const WCHAR *rest, size_t rest_units)
+{
+	size_t prefix_units = wcslen(prefix), units = prefix_units + rest_units;
+	if (units > 32767) return fail_code(ERROR_FILENAME_EXCED_RANGE, K_EINVAL);
+	WCHAR *buf = HeapAlloc(GetProcessHeap(), 0, (units + 1) * sizeof(WCHAR));
+	if (!buf) return fail_kind(K_ENOMEM);
+	memcpy(buf, prefix, prefix_units * sizeof(WCHAR));
+	memcpy(buf + prefix_units, rest, rest_units * sizeof(WCHAR));
+	buf[units] = 0;
+	out->us.Buffer = buf;
+	out->us.Length = out->us.MaximumLength = (USHORT)(units * sizeof(WCHAR));
+	out->absolute = 1;
+	return 0;
+}
+
+/*
+ * The NT path of a Win32 path (NUL-terminated), as Windows resolves it:
+ * GetFullPathNameW (relative, drive-relative, "/", ".." and trailing dots),
+ * then \??\ or \??\UNC\ in front, so that no MAX_PATH check is ever met.
+ * A \\?\ or \\.\ path is taken as it is, as Windows takes it.
+ */
+static int64_t nt_path_of(const WCHAR *w, struct nt_name *out)
+{
+	if (w[0] == '\\' && w[1] == '\\' && (w[2] == '?' || w[2] == '.') && w[3] == '\\')
+		return set_nt_name(out, L"\\??\\", w + 4, wcslen(w + 4));
+	DWORD n = GetFullPathNameW(w, 0, NULL, NULL);
+	if (n == 0) return fail_last();
+	WCHAR *full = HeapAlloc(GetProcessHeap(), 0, (size_t)n * sizeof(WCHAR));
+	if (!full) return fail_kind(K_ENOMEM);
+	n = GetFullPathNameW(w, n, full, NULL);
+	int64_t r = n == 0 ? fail_last()
+		: full[0] == '\\' && full[1] == '\\' ? set_nt_name(out, L"\\??\\UNC\\", full + 2, n - 2)
+		: set_nt_name(out, L"\\??\\", full, n);
+	HeapFree(GetProcessHeap(), 0, full);
+	return r;
+}
+
+static int64_t parent_nt_name(int64_t dir, struct nt_name *out);
+
+static int64_t make_nt_name(int64_t dir, const uint8_t *name, uint32_t len, struct nt_name *out)
+{
+	if (len == 0) return fail_kind(K_ENOENT); /* as openat(dir, ""): no entry */
+	out->absolute = 0;
+	if (dir != BLIT_CWD && len == 1 && name[0] == '.') {
+		/* The directory itself: an empty name relative to it. */
+		out->us.Buffer = NULL;
+		out->us.Length = out->us.MaximumLength = 0;
+		return 0;
+	}
+	if (dir != BLIT_CWD && len == 2 && name[0] == '.' && name[1] == '.') return parent_nt_name(dir, out);
+	WCHAR *w = HeapAlloc(GetProcessHeap(), 0, ((size_t)len + 1) * sizeof(WCHAR));
+	if (!w) return fail_kind(K_ENOMEM);
+	int64_t units = wtf8_to_utf16(name, len, w, len, dir != BLIT_CWD);
+	if (units < 0 || units > 32767) {
+		HeapFree(GetProcessHeap(), 0, w);
+		return units < 0 ? fail_kind(K_EINVAL) : fail_code(ERROR_FILENAME_EXCED_RANGE, K_EINVAL);
+	}
+	w[units] = 0;
+	if (dir != BLIT_CWD) {
+		out->us.Buffer = w;
+		out->us.Length = out->us.MaximumLength = (USHORT)(units * sizeof(WCHAR));
+		return 0;
+	}
+	int64_t r = nt_path_of(w, out);
+	HeapFree(GetProcessHeap(), 0, w);
+	return r;
+}
+
+/*
+ * "..": NT opens nothing relative to a handle upward, so the directory's
+ * final path, less its last component (the volume's root is its own parent).
+ */
+static int64_t parent_nt_name(int64_t dir, struct nt_name *out)
+{
+	DWORD n = GetFinalPathNameByHandleW((HANDLE)(intptr_t)dir, NULL, 0, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
+	if (n == 0) return fail_last();
+	WCHAR *w = HeapAlloc(GetProcessHeap(), 0, (n + 1) * sizeof(WCHAR));
+	if (!w) return fail_kind(K_ENOMEM);
+	n = GetFinalPathNameByHandleW((HANDLE)(intptr_t)dir, w, n + 1, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
+	DWORD cut = n;
+	while (cut > 0 && w[cut - 1] == '\\') cut--;
+	while (cut > 0 && w[cut - 1] != '\\') cut--;
+	/* Keep "X:\\" whole: the root's parent is the root. */
+	if (cut > 0 && cut < n && !(cut >= 2 && w[cut - 2] == ':')) cut--;
+	w[cut] = 0;
+	int64_t r = nt_path_of(w, out);
+	HeapFree(GetProcessHeap(), 0, w);
+	return r;
+}
+
+static void free_nt_name(struct nt_name *n)
+{
+	if (n->us.Buffer) HeapFree(GetProcessHeap(), 0, n->us.Buffer);
+}
+
+/* NtCreateFile of (dir, name). */
+static int64_t nt_open(int64_t dir, const uint8_t *name, uint32_t len, ACCESS_MASK access,
+		       ULONG disposition, ULONG options, HANDLE *h)
+{
+	struct nt_name nt;
+	int64_t r = make_nt_name(dir, name, len, &nt);
+	if (r < 0) return r;
+	OBJECT_ATTRIBUTES oa;
+	InitializeObjectAttributes(&oa, &nt.us, OBJ_CASE_INSENSITIVE, nt.absolute ? NULL : (HANDLE)(intptr_t)dir, NULL);
+	IO_STATUS_BLOCK io;
+	NTSTATUS st = NtCreateFile(h, access | SYNCHRONIZE, &oa, &io, NULL, FILE_ATTRIBUTE_NORMAL, SHARE_ALL,
+				   disposition, options | FILE_SYNCHRONOUS_IO_NONALERT | FILE_OPEN_FOR_BACKUP_INTENT, NULL, 0);
+	free_nt_name(&nt);
+	return NT_SUCCESS(st) ? 0 : fail_status(st);
+}
+
+static int unsupported_class(NTSTATUS st)
+{
+	return kind_of_status(st) == K_EOPNOTSUPP || st == (NTSTATUS)0xC000000D;
+}
+
+/* A symlink or a junction: a reparse point that names another file. */
+static int is_link_tag(ULONG tag)
+{
+	return tag == IO_REPARSE_TAG_SYMLINK || tag == IO_REPARSE_TAG_MOUNT_POINT;
+}
+
+static int64_t attribute_tag(HANDLE h, FILE_ATTRIBUTE_TAG_INFORMATION *info)
+{
+	IO_STATUS_BLOCK io;
+	NTSTATUS st = NtQueryInformationFile(h, &io, info, sizeof *info, CLASS_ATTRIBUTE_TAG);
+	return NT_SUCCESS(st) ? 0 : fail_status(st);
+}
+
+/* 1 when h is a symlink or junction itself (opened with FILE_OPEN_REPARSE_POINT), 0 if not, or < 0. */
+static int64_t is_link(HANDLE h)
+{
+	FILE_ATTRIBUTE_TAG_INFORMATION info;
+	int64_t r = attribute_tag(h, &info);
+	if (r < 0) return r;
+	return (info.FileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) && is_link_tag(info.ReparseTag);
+}
+
+/* ------------------------------------------------------------------ exports */
+
+BLIT_EXPORT int32_t blit_abi_version(void)
+{
+	return BLIT_ABI_VERSION;
+}
+
+BLIT_EXPORT int64_t blit_native_calls(void)
+{
+	return native_calls;
+}
+
+/* FormatMessageW's text for a Win32 code, in WTF-8, without its line end. */
+BLIT_EXPORT int32_t blit_strerror(uint32_t code, uint8_t *out, uint32_t cap)
+{
+	WCHAR text[512];
+	DWORD n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, code,
+				 MAKELANGID(LANG_ENGLISH, SUBLANG_ENGLISH_US), text, 512, NULL);
+	if (n == 0)
+		n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, code, 0, text, 512, NULL);
+	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' ' || text[n - 1] == '.')) n--;
+	if (n == 0) return 0;
+	uint32_t len = utf16_to_wtf8(text, n, out, cap);
+	return (int32_t)(len < cap ? len : cap);
+}
+
+/*
+ * Opens (dir, name) as `how` says (OPEN_* above). Without OPEN_FOLLOW a
+ * symlink or junction under the name is refused as Linux's O_NOFOLLOW
+ * refuses it: ENOTDIR for a directory, ELOOP for a file. Returns the handle.
+ */
+BLIT_EXPORT int64_t blit_open(int64_t dir, const uint8_t *name, uint32_t len, uint32_t how)
+{
+	native_calls++;
+	int follow = (how & OPEN_FOLLOW) != 0;
+	ULONG reparse = follow ? 0 : FILE_OPEN_REPARSE_POINT;
+	HANDLE h;
+	int64_t r;
+	switch (how & 0xff) {
+	case OPEN_DIR:
+		/* Times are set on the directory through this handle later; a source directory we may not change opens without. */
+		r = nt_open(dir, name, len, FILE_LIST_DIRECTORY | FILE_TRAVERSE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES,
+			    FILE_OPEN, FILE_DIRECTORY_FILE | reparse, &h);
+		if (r < 0 && ((-r) & 0xff) == K_EACCES)
+			r = nt_open(dir, name, len, FILE_LIST_DIRECTORY | FILE_TRAVERSE | FILE_READ_ATTRIBUTES,
+				    FILE_OPEN, FILE_DIRECTORY_FILE | reparse, &h);
+		break;
+	case OPEN_READ:
+		r = nt_open(dir, name, len, FILE_GENERIC_READ, FILE_OPEN, FILE_NON_DIRECTORY_FILE | FILE_SEQUENTIAL_ONLY | reparse, &h);
+		break;
+	case OPEN_CREATE:
+		r = nt_open(dir, name, len, FILE_GENERIC_READ | FILE_GENERIC_WRITE | DELETE, FILE_CREATE,
+			    FILE_NON_DIRECTORY_FILE | FILE_OPEN_REPARSE_POINT, &h);
+		break;
+	case OPEN_TRUNCATE:
+		r = nt_open(dir, name, len, FILE_GENERIC_READ | FILE_GENERIC_WRITE | DELETE, FILE_OPEN_IF,
+			    FILE_NON_DIRECTORY_FILE | reparse, &h);
+		break;
+	case OPEN_WRITE:
+		r = nt_open(dir, name, len, FILE_GENERIC_WRITE, FILE_OPEN, FILE_NON_DIRECTORY_FILE, &h);
+		break;
+	default:
+		return fail_kind(K_EINVAL);
+	}
+	if (r < 0) return r;
+	if (!follow && (how & 0xff) != OPEN_CREATE && (how & 0xff) != OPEN_WRITE) {
+		int64_t link = is_link(h);
+		if (link != 0) {
+			NtClose(h);
+			return link < 0 ? link : fail_kind((how & 0xff) == OPEN_DIR ? K_ENOTDIR : K_ELOOP);
+		}
+	}
+	if ((how & 0xff) == OPEN_TRUNCATE) {
+		/* Emptied only now: a symlink refused above is left as it was. */
+		FILE_END_OF_FILE_INFORMATION eof = { .EndOfFile.QuadPart = 0 };
+		IO_STATUS_BLOCK io;
+		NTSTATUS st = NtSetInformationFile(h, &io, &eof, sizeof eof, CLASS_END_OF_FILE);
+		if (!NT_SUCCESS(st)) {
+			NtClose(h);
+			return fail_status(st);
+		}
+	}
+	return (int64_t)(intptr_t)h;
+}
+
+BLIT_EXPORT int32_t blit_close(int64_t h)
+{
+	NTSTATUS st = NtClose((HANDLE)(intptr_t)h);
+	return NT_SUCCESS(st) ? 0 : (int32_t)fail_status(st);
+}
+
+/*
+ * struct blit_win_stat, 96 bytes of little-endian u64 (ffi/windows/shim.ts):
+ *  0 attributes  8 size  16 allocated bytes  24 links  32 file id
+ * 40 volume serial  48 creation  56 last access  64 last write  72 change
+ * (times in 100 ns since 1601)  80 reparse tag  88 reserved
+ */
+static int64_t stat_handle(HANDLE h, uint64_t *out)
+{
+	IO_STATUS_BLOCK io;
+	FILE_ALL_INFORMATION all;
+	NTSTATUS st = NtQueryInformationFile(h, &io, &all, sizeof all, CLASS_ALL);
+	if (!NT_SUCCESS(st) && st != ST_BUFFER_OVERFLOW) return fail_status(st);
+	/* A volume that will not say its serial number (Wine on tmpfs) is volume 0. */
+	FILE_FS_VOLUME_INFORMATION vol = { 0 };
+	st = NtQueryVolumeInformationFile(h, &io, &vol, sizeof vol, FS_VOLUME);
+	if (!NT_SUCCESS(st) && st != ST_BUFFER_OVERFLOW) vol.VolumeSerialNumber = 0;
+	uint64_t tag = 0;
+	if (all.BasicInformation.FileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) {
+		FILE_ATTRIBUTE_TAG_INFORMATION info;
+		if (attribute_tag(h, &info) == 0) tag = info.ReparseTag;
+	}
+	out[0] = all.BasicInformation.FileAttributes;
+	out[1] = all.StandardInformation.EndOfFile.QuadPart;
+	out[2] = all.StandardInformation.AllocationSize.QuadPart;
+	out[3] = all.StandardInformation.NumberOfLinks;
+	out[4] = all.InternalInformation.IndexNumber.QuadPart;
+	out[5] = vol.VolumeSerialNumber;
+	out[6] = all.BasicInformation.CreationTime.QuadPart;
+	out[7] = all.BasicInformation.LastAccessTime.QuadPart;
+	out[8] = all.BasicInformation.LastWriteTime.QuadPart;
+	out[9] = all.BasicInformation.ChangeTime.QuadPart;
+	out[10] = tag;
+	out[11] = 0;
+	return 0;
+}
+
+BLIT_EXPORT int64_t blit_fstat(int64_t h, uint64_t *out)
+{
+	native_calls++;
+	return stat_handle((HANDLE)(intptr_t)h, out);
+}
+
+static int64_t stat_by_open(int64_t dir, const uint8_t *name, uint32_t len, int32_t follow, uint64_t *out)
+{
+	HANDLE h;
+	int64_t r = nt_open(dir, name, len, FILE_READ_ATTRIBUTES, FILE_OPEN, follow ? 0 : FILE_OPEN_REPARSE_POINT, &h);
+	if (r < 0) return r;
+	r = stat_handle(h, out);
+	NtClose(h);
+	return r;
+}
+
+BLIT_EXPORT int64_t blit_stat(int64_t dir, const uint8_t *name, uint32_t len, int32_t follow, uint64_t *out)
+{
+	native_calls++;
+	return stat_by_open(dir, name, len, follow, out);
+}
+
+/*
+ * NtQueryInformationByName with FileStatInformation (Windows 10 1709 and
+ * later): an entry's stat in one call, without opening it. Looked up at run
+ * time, so the DLL loads where ntdll lacks it (older Windows, Wine 8).
+ */
+typedef NTSTATUS(NTAPI *query_by_name_fn)(POBJECT_ATTRIBUTES, PIO_STATUS_BLOCK, PVOID, ULONG, FILE_INFORMATION_CLASS);
+#define CLASS_STAT ((FILE_INFORMATION_CLASS)68)
+
+struct file_stat_information {
+	LARGE_INTEGER file_id, creation, last_access, last_write, change, allocation, end_of_file;
+	ULONG attributes, reparse_tag, links;
+	ACCESS_MASK effective_access;
+};
+
+/* The function, or NULL once it is missing or has refused the class. */
+static volatile LONG by_name_state; /* 0 unknown, 1 usable, -1 not */
+static query_by_name_fn by_name_fn;
+
+static query_by_name_fn query_by_name(void)
+{
+	if (by_name_state == 0) {
+		by_name_fn = (query_by_name_fn)(void *)GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "NtQueryInformationByName");
+		InterlockedExchange(&by_name_state, by_name_fn ? 1 : -1);
+	}
+	return by_name_state == 1 ? by_name_fn : NULL;
+}
+
+/* 1 when out was filled by name, 0 when the caller must open the entry (a link, or no such call), or < 0. */
+static int64_t stat_by_name(int64_t dir, const uint8_t *name, uint32_t len, uint64_t serial, uint64_t *out)
+{
+	query_by_name_fn query = query_by_name();
+	if (!query) return 0;
+	struct nt_name nt;
+	int64_t r = make_nt_name(dir, name, len, &nt);
+	if (r < 0) return r;
+	OBJECT_ATTRIBUTES oa;
+	InitializeObjectAttributes(&oa, &nt.us, OBJ_CASE_INSENSITIVE, nt.absolute ? NULL : (HANDLE)(intptr_t)dir, NULL);
+	IO_STATUS_BLOCK io;
+	struct file_stat_information info;
+	NTSTATUS st = query(&oa, &io, &info, sizeof info, CLASS_STAT);
+	free_nt_name(&nt);
+	if (unsupported_class(st)) {
+		InterlockedExchange(&by_name_state, -1);
+		return 0;
+	}
+	if (!NT_SUCCESS(st)) return fail_status(st);
+	/* A reparse point: whether the link itself or what it names is wanted, opening says. */
+	if (info.attributes & FILE_ATTRIBUTE_REPARSE_POINT) return 0;
+	out[0] = info.attributes;
+	out[1] = info.end_of_file.QuadPart;
+	out[2] = info.allocation.QuadPart;
+	out[3] = info.links;
+	out[4] = info.file_id.QuadPart;
+	out[5] = serial;
+	out[6] = info.creation.QuadPart;
+	out[7] = info.last_access.QuadPart;
+	out[8] = info.last_write.QuadPart;
+	out[9] = info.change.QuadPart;
+	out[10] = 0;
+	out[11] = 0;
+	return 1;
+}
+
+/*
+ * stat for many names of one directory in one call: names are packed as
+ * (u32 length, bytes) one after the other; out receives per name a
+ * blit_win_stat (96 bytes) and its result (i64: 0 or a failure). By name
+ * where Windows can, else by opening each one.
+ */
+BLIT_EXPORT int64_t blit_stat_many(int64_t dir, const uint8_t *names, uint32_t count, int32_t follow, uint64_t *out)
+{
+	native_calls++;
+	uint64_t serial = 0;
+	int by_name = dir != BLIT_CWD && query_by_name() != NULL;
+	if (by_name) {
+		IO_STATUS_BLOCK io;
+		FILE_FS_VOLUME_INFORMATION vol = { 0 };
+		NTSTATUS st = NtQueryVolumeInformationFile((HANDLE)(intptr_t)dir, &io, &vol, sizeof vol, FS_VOLUME);
+		by_name = NT_SUCCESS(st) || st == ST_BUFFER_OVERFLOW;
+		serial = vol.VolumeSerialNumber;
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t len;
+		memcpy(&len, names, 4);
+		const uint8_t *name = names + 4;
+		names += 4 + len;
+		uint64_t *stat = out + (size_t)i * 13;
+		int64_t r = by_name ? stat_by_name(dir, name, len, serial, stat) : 0;
+		if (r == 0) r = stat_by_open(dir, name, len, follow, stat);
+		stat[12] = (uint64_t)(r < 0 ? r : 0);
+	}
+	return 0;
+}
+
+/*
+ * The next names of an open directory, without "." and "..", into out as
+ * records: u32 record length, u32 name length, the WTF-8 name, each record
+ * 4-aligned. raw is scratch for NtQueryDirectoryFile (FileNamesInformation:
+ * names only; a name's stat comes from blit_stat_many). Returns the bytes
+ * written, 0 at the end.
+ */
+#define CLASS_NAMES ((FILE_INFORMATION_CLASS)12)
+BLIT_EXPORT int64_t blit_readdir(int64_t dir, uint8_t *raw, uint32_t raw_len, uint8_t *out, uint32_t out_len)
+{
+	native_calls++;
+	for (;;) {
+		IO_STATUS_BLOCK io;
+		NTSTATUS st = NtQueryDirectoryFile((HANDLE)(intptr_t)dir, NULL, NULL, NULL, &io, raw, raw_len,
+						   CLASS_NAMES, FALSE, NULL, FALSE);
+		if (st == STATUS_NO_MORE_FILES) return 0;
+		if (!NT_SUCCESS(st)) return fail_status(st);
+		uint32_t at = 0;
+		for (FILE_NAMES_INFORMATION *e = (void *)raw;; e = (void *)((uint8_t *)e + e->NextEntryOffset)) {
+			uint32_t units = e->FileNameLength / sizeof(WCHAR);
+			int dot = (units == 1 && e->FileName[0] == '.') || (units == 2 && e->FileName[0] == '.' && e->FileName[1] == '.');
+			if (!dot) {
+				uint32_t name_len = utf16_to_wtf8(e->FileName, units, NULL, 0);
+				uint32_t rec = (8 + name_len + 3) & ~3u;
+				/* The caller's out holds at least 3 bytes per UTF-16 unit of raw. */
+				if (at + rec > out_len) return fail_kind(K_ENOMEM);
+				uint32_t head[2] = { rec, name_len };
+				memcpy(out + at, head, sizeof head);
+				utf16_to_wtf8(e->FileName, units, out + at + 8, name_len);
+				at += rec;
+			}
+			if (e->NextEntryOffset == 0) break;
+		}
+		if (at > 0) return at;
+	}
+}
+
+BLIT_EXPORT int64_t blit_mkdir(int64_t dir, const uint8_t *name, uint32_t len)
+{
+	native_calls++;
+	HANDLE h;
+	int64_t r = nt_open(dir, name, len, FILE_LIST_DIRECTORY, FILE_CREATE, FILE_DIRECTORY_FILE | FILE_OPEN_REPARSE_POINT, &h);
+	if (r == 0) NtClose(h);
+	return r;
+}
+
+/*
+ * 0, 1 and 2 are the engine's stdin, stdout and stderr, as on POSIX (no
+ * handle has these values: handles are multiples of 4). Those go through
+ * ReadFile/WriteFile, which also know consoles and pipes.
+ */
+static HANDLE std_handle(int64_t h)
+{
+	return GetStdHandle(h == 0 ? STD_INPUT_HANDLE : h == 1 ? STD_OUTPUT_HANDLE : STD_ERROR_HANDLE);
+}
+
+static int64_t std_io(int64_t h, uint8_t *buf, uint32_t len, int write)
+{
+	DWORD done;
+	BOOL ok = write ? WriteFile(std_handle(h), buf, len, &done, NULL) : ReadFile(std_handle(h), buf, len, &done, NULL);
+	if (!ok) return GetLastError() == ERROR_BROKEN_PIPE && !write ? 0 : fail_last();
+	return done;
+}
+
+/* Up to len bytes at pos (pos < 0: the file's current position). 0 at the end. */
+BLIT_EXPORT int64_t blit_pread(int64_t h, uint8_t *buf, uint32_t len, int64_t pos)
+{
+	native_calls++;
+	if (h >= 0 && h <= 2) return std_io(h, buf, len, 0);
+	IO_STATUS_BLOCK io;
+	LARGE_INTEGER at = { .QuadPart = pos };
+	NTSTATUS st = NtReadFile((HANDLE)(intptr_t)h, NULL, NULL, NULL, &io, buf, len, pos < 0 ? NULL : &at, NULL);
+	if (st == ST_END_OF_FILE) return 0;
+	if (!NT_SUCCESS(st)) return fail_status(st);
+	return (int64_t)io.Information;
+}
+
+BLIT_EXPORT int64_t blit_pwrite(int64_t h, const uint8_t *buf, uint32_t len, int64_t pos)
+{
+	native_calls++;
+	if (h >= 0 && h <= 2) return std_io(h, (uint8_t *)buf, len, 1);
+	IO_STATUS_BLOCK io;
+	LARGE_INTEGER at = { .QuadPart = pos };
+	NTSTATUS st = NtWriteFile((HANDLE)(intptr_t)h, NULL, NULL, NULL, &io, (void *)buf, len, pos < 0 ? NULL : &at, NULL);
+	if (!NT_SUCCESS(st)) return fail_status(st);
+	return (int64_t)io.Information;
+}
+
+BLIT_EXPORT int64_t blit_truncate(int64_t h, int64_t size)
+{
+	native_calls++;
+	FILE_END_OF_FILE_INFORMATION eof = { .EndOfFile.QuadPart = size };
+	IO_STATUS_BLOCK io;
+	NTSTATUS st = NtSetInformationFile((HANDLE)(intptr_t)h, &io, &eof, sizeof eof, CLASS_END_OF_FILE);
+	return NT_SUCCESS(st) ? 0 : fail_status(st);
+}
+
+/* FILE_BASIC_INFORMATION: a 0 time or attribute word means "leave it". */
+static int64_t set_basic(HANDLE h, int64_t creation, int64_t access, int64_t write, uint32_t attributes)
+{
+	FILE_BASIC_INFORMATION basic = { 0 };
+	basic.CreationTime.QuadPart = creation;
+	basic.LastAccessTime.QuadPart = access;
+	basic.LastWriteTime.QuadPart = write;
+	basic.FileAttributes = attributes;
+	IO_STATUS_BLOCK io;
+	NTSTATUS st = NtSetInformationFile(h, &io, &basic, sizeof basic, CLASS_BASIC);
+	return NT_SUCCESS(st) ? 0 : fail_status(st);
+}
+
+/* Times in 100 ns since 1601; creation 0 leaves the creation time as it is. */
+BLIT_EXPORT int64_t blit_set_times(int64_t h, int64_t creation, int64_t access, int64_t write)
+{
+	native_calls++;
+	return set_basic((HANDLE)(intptr_t)h, creation, access, write, 0);
+}
+
+BLIT_EXPORT int64_t blit_set_times_at(int64_t dir, const uint8_t *name, uint32_t len, int64_t creation, int64_t access, int64_t write)
+{
+	native_calls++;
+	HANDLE h;
+	int64_t r = nt_open(dir, name, len, FILE_WRITE_ATTRIBUTES, FILE_OPEN, FILE_OPEN_REPARSE_POINT, &h);
+	if (r < 0) return r;
+	r = set_basic(h, creation, access, write, 0);
+	NtClose(h);
+	return r;
+}
+
+/* The attributes a copy may carry: the rest (directory, reparse point, sparse, compressed...) are states, not settings. */
+#define SETTABLE_ATTRIBUTES (FILE_ATTRIBUTE_READONLY | FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM | \
+			     FILE_ATTRIBUTE_ARCHIVE | FILE_ATTRIBUTE_NOT_CONTENT_INDEXED | FILE_ATTRIBUTE_TEMPORARY | \
+			     FILE_ATTRIBUTE_OFFLINE)
+
+/* FILE_ATTRIBUTE_NORMAL stands for "none" on a file; a directory keeps its directory bit instead. */
+static int64_t set_attributes(HANDLE h, uint32_t attributes)
+{
+	FILE_ATTRIBUTE_TAG_INFORMATION info;
+	int64_t r = attribute_tag(h, &info);
+	if (r < 0) return r;
+	attributes = (attributes & SETTABLE_ATTRIBUTES) | (info.FileAttributes & FILE_ATTRIBUTE_DIRECTORY);
+	return set_basic(h, 0, 0, 0, attributes ? attributes : FILE_ATTRIBUTE_NORMAL);
+}
+
+BLIT_EXPORT int64_t blit_set_attributes(int64_t h, uint32_t attributes)
+{
+	native_calls++;
+	return set_attributes((HANDLE)(intptr_t)h, attributes);
+}
+
+BLIT_EXPORT int64_t blit_set_attributes_at(int64_t dir, const uint8_t *name, uint32_t len, uint32_t attributes)
+{
+	native_calls++;
+	HANDLE h;
+	int64_t r = nt_open(dir, name, len, FILE_WRITE_ATTRIBUTES | FILE_READ_ATTRIBUTES, FILE_OPEN, FILE_OPEN_REPARSE_POINT, &h);
+	if (r < 0) return r;
+	r = set_attributes(h, attributes);
+	NtClose(h);
+	return r;
+}
+
+/* ------------------------------------------------------------------ renames, links, removal */
+
+/* FILE_RENAME_INFORMATION and FILE_LINK_INFORMATION share this layout; the Ex forms read a flags word where ReplaceIfExists was. */
+struct rename_info {
+	union {
+		BOOLEAN replace;
+		ULONG flags;
+	};
+	HANDLE root;
+	ULONG name_bytes;
+	WCHAR name[1];
+};
+
+/* 1 until FileRenameInformationEx / FileDispositionInformationEx are refused (older Windows, Wine). */
+static volatile LONG rename_ex_works = 1;
+static volatile LONG delete_ex_works = 1;
+
+/*
+ * Sets a rename or link (class) on h: to (to_dir, to_name), replacing what is
+ * there when replace says so. A rename tries POSIX semantics first (the name
+ * is replaced even if the old file is open elsewhere, and at once).
+ */
+static int64_t rename_or_link(HANDLE h, FILE_INFORMATION_CLASS cls, int64_t to_dir, const uint8_t *to_name, uint32_t to_len, int replace)
+{
+	if (to_len == 0) return fail_kind(K_ENOENT);
+	size_t size = sizeof(struct rename_info) + (size_t)to_len * sizeof(WCHAR);
+	struct rename_info *info = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, size);
+	if (!info) return fail_kind(K_ENOMEM);
+	int64_t units = wtf8_to_utf16(to_name, to_len, info->name, to_len, to_dir != BLIT_CWD);
+	if (units < 0) {
+		HeapFree(GetProcessHeap(), 0, info);
+		return fail_kind(K_EINVAL);
+	}
+	info->name_bytes = (ULONG)(units * sizeof(WCHAR));
+	info->root = to_dir == BLIT_CWD ? NULL : (HANDLE)(intptr_t)to_dir;
+	IO_STATUS_BLOCK io;
+	NTSTATUS st = (NTSTATUS)0xC0000002;
+	if (cls == CLASS_RENAME && replace && rename_ex_works) {
+		info->flags = RENAME_EX_REPLACE_IF_EXISTS | RENAME_EX_POSIX_SEMANTICS | RENAME_EX_IGNORE_READONLY;
+		st = NtSetInformationFile(h, &io, info, (ULONG)size, CLASS_RENAME_EX);
+		if (unsupported_class(st)) InterlockedExchange(&rename_ex_works, 0);
+	}
+	if (!NT_SUCCESS(st) && unsupported_class(st)) {
+		info->flags = 0;
+		info->replace = replace ? TRUE : FALSE;
+		st = NtSetInformationFile(h, &io, info, (ULONG)size, cls);
+	}
+	HeapFree(GetProcessHeap(), 0, info);
+	return NT_SUCCESS(st) ? 0 : fail_status(st);
+}
+
+BLIT_EXPORT int64_t blit_rename(int64_t from_dir, const uint8_t *from, uint32_t from_len,
+				int64_t to_dir, const uint8_t *to, uint32_t to_len, int32_t replace)
+{
+	native_calls++;
+	HANDLE h;
+	int64_t r = nt_open(from_dir, from, from_len, DELETE, FILE_OPEN, FILE_OPEN_REPARSE_POINT, &h);
+	if (r < 0) return r;
+	r = rename_or_link(h, CLASS_RENAME, to_dir, to, to_len, replace);
+	NtClose(h);
+	return r;
+}
+
+BLIT_EXPORT int64_t blit_link(int64_t from_dir, const uint8_t *from, uint32_t from_len,
+			      int64_t to_dir, const uint8_t *to, uint32_t to_len, int32_t follow)
+{
+	native_calls++;
+	HANDLE h;
+	int64_t r = nt_open(from_dir, from, from_len, FILE_READ_ATTRIBUTES, FILE_OPEN, follow ? 0 : FILE_OPEN_REPARSE_POINT, &h);
+	if (r < 0) return r;
+	r = rename_or_link(h, CLASS_LINK, to_dir, to, to_len, 0);
+	NtClose(h);
+	return r;
+}
+
+/* Marks h for deletion: POSIX semantics where offered (the name goes at once), read-only or not. */
+static int64_t delete_handle(HANDLE h)
+{
+	IO_STATUS_BLOCK io;
+	NTSTATUS st = (NTSTATUS)0xC0000002;
+	if (delete_ex_works) {
+		ULONG flags = DISPOSITION_EX_DELETE | DISPOSITION_EX_POSIX_SEMANTICS | DISPOSITION_EX_IGNORE_READONLY;
+		st = NtSetInformationFile(h, &io, &flags, sizeof flags, CLASS_DISPOSITION_EX);
+		if (unsupported_class(st)) InterlockedExchange(&delete_ex_works, 0);
+		if (NT_SUCCESS(st) || !unsupported_class(st)) return NT_SUCCESS(st) ? 0 : fail_status(st);
+	}
+	FILE_DISPOSITION_INFORMATION disp = { TRUE };
+	st = NtSetInformationFile(h, &io, &disp, sizeof disp, CLASS_DISPOSITION);
+	if ((uint32_t)st == 0xC0000121) { /* CANNOT_DELETE: read-only, as unlink(2) would not mind */
+		FILE_ATTRIBUTE_TAG_INFORMATION info;
+		if (attribute_tag(h, &info) == 0 && (info.FileAttributes & FILE_ATTRIBUTE_READONLY)) {
+			set_basic(h, 0, 0, 0, (info.FileAttributes & ~FILE_ATTRIBUTE_READONLY) | FILE_ATTRIBUTE_NORMAL);
+			st = NtSetInformationFile(h, &io, &disp, sizeof disp, CLASS_DISPOSITION);
+		}
+	}
+	return NT_SUCCESS(st) ? 0 : fail_status(st);
+}
+
+/*
+ * Removes (dir, name): a directory (empty) when is_dir, else anything that is
+ * not a directory, a directory symlink or junction included (the link, never
+ * what it names).
+ */
+BLIT_EXPORT int64_t blit_remove(int64_t dir, const uint8_t *name, uint32_t len, int32_t is_dir)
+{
+	native_calls++;
+	HANDLE h;
+	int64_t r = nt_open(dir, name, len, DELETE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES, FILE_OPEN,
+			    FILE_OPEN_REPARSE_POINT | (is_dir ? FILE_DIRECTORY_FILE : 0), &h);
+	if (r < 0) return r;
+	FILE_ATTRIBUTE_TAG_INFORMATION info;
+	r = attribute_tag(h, &info);
+	if (r == 0) {
+		int link = (info.FileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) && is_link_tag(info.ReparseTag);
+		int directory = (info.FileAttributes & FILE_ATTRIBUTE_DIRECTORY) && !link;
+		if (is_dir && !directory) r = fail_kind(K_ENOTDIR);
+		else if (!is_dir && directory) r = fail_kind(K_EISDIR);
+		else r = delete_handle(h);
+	}
+	NtClose(h);
+	return r;
+}
+
+/* ------------------------------------------------------------------ symlinks */
+
+/* The reparse data of h (opened with FILE_OPEN_REPARSE_POINT) into buf. */
+static int64_t reparse_data(HANDLE h, REPARSE_GUID_DATA_BUFFER *buf, DWORD cap)
+{
+	DWORD got;
+	if (!DeviceIoControl(h, FSCTL_GET_REPARSE_POINT, NULL, 0, buf, cap, &got, NULL)) return fail_last();
+	return got;
+}
+
+/*
+ * The target of a symlink, in WTF-8, as it was written: its print name, or
+ * its substitute name without the \??\ an absolute one carries. A junction's
+ * is its substitute name as it is (\??\C:\dir), which blit_symlink makes a
+ * junction again. Returns the bytes the target takes (more than cap: call
+ * again).
+ */
+BLIT_EXPORT int64_t blit_readlink(int64_t dir, const uint8_t *name, uint32_t len, uint8_t *out, uint32_t cap)
+{
+	native_calls++;
+	HANDLE h;
+	int64_t r = nt_open(dir, name, len, FILE_READ_ATTRIBUTES, FILE_OPEN, FILE_OPEN_REPARSE_POINT, &h);
+	if (r < 0) return r;
+	static const DWORD size = MAXIMUM_REPARSE_DATA_BUFFER_SIZE;
+	uint8_t *buf = HeapAlloc(GetProcessHeap(), 0, size);
+	if (!buf) {
+		NtClose(h);
+		return fail_kind(K_ENOMEM);
+	}
+	r = reparse_data(h, (void *)buf, size);
+	NtClose(h);
+	if (r >= 0) {
+		ULONG tag;
+		memcpy(&tag, buf, 4);
+		/* Symlinks have a flags word before the names; junctions do not. */
+		const uint8_t *names = tag == IO_REPARSE_TAG_SYMLINK ? buf + 20 : tag == IO_REPARSE_TAG_MOUNT_POINT ? buf + 16 : NULL;
+		if (!names) {
+			r = fail_kind(K_EINVAL);
+		} else {
+			USHORT f[4];
+			memcpy(f, buf + 8, sizeof f); /* substitute offset, length, print offset, length */
+			const WCHAR *text = (const WCHAR *)(names + f[2]);
+			uint32_t units = f[3] / sizeof(WCHAR);
+			if (tag == IO_REPARSE_TAG_MOUNT_POINT) {
+				text = (const WCHAR *)(names + f[0]);
+				units = f[1] / sizeof(WCHAR);
+			} else if (units == 0) {
+				text = (const WCHAR *)(names + f[0]);
+				units = f[1] / sizeof(WCHAR);
+				if (units >= 4 && text[0] == '\\' && text[1] == '?' && text[2] == '?' && text[3] == '\\') {
+					text += 4;
+					units -= 4;
+				}
+			}
+			r = utf16_to_wtf8(text, units, out, cap);
+		}
+	}
+	HeapFree(GetProcessHeap(), 0, buf);
+	return r;
+}
+
+/* Makes (dir, name) with the reparse data in buf: a new directory or file, never left empty on failure. */
+static int64_t make_reparse_point(int64_t dir, const uint8_t *name, uint32_t len, int directory, uint8_t *buf, uint32_t total)
+{
+	HANDLE h;
+	int64_t r = nt_open(dir, name, len, FILE_WRITE_DATA | FILE_WRITE_ATTRIBUTES | FILE_READ_ATTRIBUTES | DELETE, FILE_CREATE,
+			    FILE_OPEN_REPARSE_POINT | (directory ? FILE_DIRECTORY_FILE : FILE_NON_DIRECTORY_FILE), &h);
+	if (r < 0) return r;
+	DWORD got;
+	if (!DeviceIoControl(h, FSCTL_SET_REPARSE_POINT, buf, total, NULL, 0, &got, NULL)) {
+		r = fail_last();
+		delete_handle(h); /* no empty file left under the link's name */
+	}
+	NtClose(h);
+	return r;
+}
+
+/*
+ * Without SeCreateSymbolicLinkPrivilege, FSCTL_SET_REPARSE_POINT refuses a
+ * symlink even in Developer Mode, which only CreateSymbolicLinkW's
+ * ALLOW_UNPRIVILEGED_CREATE honours; that takes a path: the directory
+ * handle's final path and the name. Fails as the privilege did where
+ * Developer Mode is off.
+ */
+static int64_t symlink_unprivileged(const WCHAR *target, uint32_t units, int64_t dir, const uint8_t *name, uint32_t len, int to_dir)
+{
+	DWORD n = dir == BLIT_CWD ? 0 : GetFinalPathNameByHandleW((HANDLE)(intptr_t)dir, NULL, 0, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
+	if (dir != BLIT_CWD && n == 0) return fail_last();
+	size_t cap = (size_t)n + 1 + len + 1;
+	WCHAR *path = HeapAlloc(GetProcessHeap(), 0, cap * sizeof(WCHAR));
+	WCHAR *to = HeapAlloc(GetProcessHeap(), 0, ((size_t)units + 1) * sizeof(WCHAR));
+	int64_t r = 0;
+	if (!path || !to) {
+		r = fail_kind(K_ENOMEM);
+	} else {
+		DWORD at = dir == BLIT_CWD ? 0 : GetFinalPathNameByHandleW((HANDLE)(intptr_t)dir, path, n, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
+		if (at > 0 && path[at - 1] != '\\') path[at++] = '\\';
+		int64_t name_units = wtf8_to_utf16(name, len, path + at, len, 1);
+		memcpy(to, target, units * sizeof(WCHAR));
+		to[units] = 0;
+		if (name_units < 0) {
+			r = fail_kind(K_EINVAL);
+		} else {
+			path[at + name_units] = 0;
+			DWORD flags = SYMBOLIC_LINK_FLAG_ALLOW_UNPRIVILEGED_CREATE | (to_dir ? SYMBOLIC_LINK_FLAG_DIRECTORY : 0);
+			if (!CreateSymbolicLinkW(path, to, flags)) r = fail_last();
+		}
+	}
+	if (path) HeapFree(GetProcessHeap(), 0, path);
+	if (to) HeapFree(GetProcessHeap(), 0, to);
+	return r;
+}
+
+/*
+ * A junction (dir, name) -> target, an NT path (\??\C:\dir) as
+ * blit_readlink gives a junction's: IO_REPARSE_TAG_MOUNT_POINT, both names
+ * NUL-terminated as Windows writes them. No privilege needed.
+ */
+static int64_t make_junction(const WCHAR *sub, uint32_t units, int64_t dir, const uint8_t *name, uint32_t len)
+{
+	const WCHAR *print = sub + 4;
+	uint32_t print_units = units - 4;
+	uint32_t path_bytes = (units + 1 + print_units + 1) * sizeof(WCHAR);
+	uint32_t total = 16 + path_bytes;
+	if (total > MAXIMUM_REPARSE_DATA_BUFFER_SIZE) return fail_kind(K_EINVAL);
+	uint8_t *buf = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, total);
+	if (!buf) return fail_kind(K_ENOMEM);
+	ULONG tag = IO_REPARSE_TAG_MOUNT_POINT;
+	USHORT head[6] = { (USHORT)(path_bytes + 8), 0, 0, (USHORT)(units * 2), (USHORT)((units + 1) * 2), (USHORT)(print_units * 2) };
+	memcpy(buf, &tag, 4);
+	memcpy(buf + 4, head, sizeof head);
+	memcpy(buf + 16, sub, units * sizeof(WCHAR));
+	memcpy(buf + 16 + (units + 1) * sizeof(WCHAR), print, print_units * sizeof(WCHAR));
+	int64_t r = make_reparse_point(dir, name, len, 1, buf, total);
+	HeapFree(GetProcessHeap(), 0, buf);
+	return r;
+}
+
+/*
+ * A symlink (dir, name) -> target; to_dir makes it a directory symlink, or,
+ * for a target that is an NT path (\??\...), a junction. Made relative to
+ * dir (create, then FSCTL_SET_REPARSE_POINT), so no path is involved.
+ * Without the privilege a symlink takes (an administrator, or Developer
+ * Mode), the error says so.
+ */
+BLIT_EXPORT int64_t blit_symlink(const uint8_t *target, uint32_t target_len, int64_t dir, const uint8_t *name, uint32_t len, int32_t to_dir)
+{
+	native_calls++;
+	if (target_len == 0 || target_len > 8000) return fail_kind(K_EINVAL);
+	WCHAR print[8192];
+	int64_t units = wtf8_to_utf16(target, target_len, print, 8000, 1);
+	if (units < 0) return fail_kind(K_EINVAL);
+	if (to_dir && units > 4 && print[0] == '\\' && print[1] == '?' && print[2] == '?' && print[3] == '\\')
+		return make_junction(print, (uint32_t)units, dir, name, len);
+	/* Absolute: "C:\x" or "\\server\share" (the substitute name is an NT path); anything else is relative. */
+	int drive = units >= 3 && print[1] == ':' && print[2] == '\\';
+	int unc = units >= 2 && print[0] == '\\' && print[1] == '\\';
+	int nt = units >= 4 && print[0] == '\\' && (print[1] == '?' || print[1] == '\\') && print[2] == '?' && print[3] == '\\';
+	WCHAR sub[8200];
+	uint32_t sub_units = 0;
+	if (drive || (unc && !nt)) {
+		const WCHAR *prefix = drive ? L"\\??\\" : L"\\??\\UNC";
+		for (; prefix[sub_units]; sub_units++) sub[sub_units] = prefix[sub_units];
+		const WCHAR *rest = drive ? print : print + 1;
+		uint32_t rest_units = drive ? (uint32_t)units : (uint32_t)units - 1;
+		memcpy(sub + sub_units, rest, rest_units * sizeof(WCHAR));
+		sub_units += rest_units;
+	} else {
+		memcpy(sub, print, units * sizeof(WCHAR));
+		sub_units = (uint32_t)units;
+		if (nt) sub[1] = '?';
+	}
+	uint32_t path_bytes = (sub_units + (uint32_t)units) * sizeof(WCHAR);
+	uint32_t total = 20 + path_bytes;
+	uint8_t *buf = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, total);
+	if (!buf) return fail_kind(K_ENOMEM);
+	ULONG tag = IO_REPARSE_TAG_SYMLINK, flags = (drive || unc || nt) ? 0 : SYMLINK_FLAG_RELATIVE;
+	USHORT head[6] = { (USHORT)(path_bytes + 12), 0, 0, (USHORT)(sub_units * 2), (USHORT)(sub_units * 2), (USHORT)(units * 2) };
+	memcpy(buf, &tag, 4);
+	memcpy(buf + 4, head, sizeof head);
+	memcpy(buf + 16, &flags, 4);
+	memcpy(buf + 20, sub, sub_units * sizeof(WCHAR));
+	memcpy(buf + 20 + sub_units * sizeof(WCHAR), print, (size_t)units * sizeof(WCHAR));
+
+	int64_t r = make_reparse_point(dir, name, len, to_dir, buf, total);
+	HeapFree(GetProcessHeap(), 0, buf);
+	if (r < 0 && ((-r) & 0xff) == K_EPERM) r = symlink_unprivileged(print, (uint32_t)units, dir, name, len, to_dir);
+	return r;
+}
+
+/* ------------------------------------------------------------------ alternate data streams */
+
+#define CLASS_STREAM ((FILE_INFORMATION_CLASS)22)
+
+/*
+ * The named data streams of an open file or directory (Zone.Identifier,
+ * ...), each as its name alone, WTF-8, NUL after each; the unnamed stream
+ * (the file's data) is not one of them. Returns the bytes the list takes
+ * (more than cap: call again).
+ */
+BLIT_EXPORT int64_t blit_streams(int64_t h, uint8_t *out, uint32_t cap)
+{
+	native_calls++;
+	ULONG size = 64 << 10;
+	uint8_t *buf = HeapAlloc(GetProcessHeap(), 0, size);
+	if (!buf) return fail_kind(K_ENOMEM);
+	IO_STATUS_BLOCK io;
+	NTSTATUS st = NtQueryInformationFile((HANDLE)(intptr_t)h, &io, buf, size, CLASS_STREAM);
+	int64_t r = 0;
+	if (!NT_SUCCESS(st)) {
+		r = kind_of_status(st) == K_EOPNOTSUPP || (uint32_t)st == 0xC000000D ? 0 : fail_status(st);
+	} else if (io.Information > 0) {
+		uint32_t at = 0;
+		for (FILE_STREAM_INFORMATION *e = (void *)buf;; e = (void *)((uint8_t *)e + e->NextEntryOffset)) {
+			/* ":name:$DATA"; "::$DATA" is the file's own data. */
+			const WCHAR *name = e->StreamName + 1;
+			uint32_t units = e->StreamNameLength / sizeof(WCHAR);
+			if (units > 7 && wcsncmp(e->StreamName + units - 6, L":$DATA", 6) == 0 && units - 7 > 0) {
+				uint32_t n = utf16_to_wtf8(name, units - 7, at < cap ? out + at : NULL, at < cap ? cap - at : 0);
+				at += n;
+				if (at < cap) out[at] = 0;
+				at++;
+			}
+			if (e->NextEntryOffset == 0) break;
+		}
+		r = at;
+	}
+	HeapFree(GetProcessHeap(), 0, buf);
+	return r;
+}
+
+/* Opens the stream `name` of the open file h: ":name" relative to it. */
+static int64_t open_stream(int64_t h, const uint8_t *name, uint32_t len, ACCESS_MASK access, ULONG disposition, HANDLE *out)
+{
+	if (len == 0 || len > 1024) return fail_kind(K_EINVAL);
+	uint8_t relative[1025];
+	relative[0] = ':';
+	memcpy(relative + 1, name, len);
+	return nt_open(h, relative, len + 1, access, disposition, FILE_NON_DIRECTORY_FILE, out);
+}
+
+/* The contents of stream `name` of h into out. Returns its size (more than cap: call again). */
+BLIT_EXPORT int64_t blit_stream_get(int64_t h, const uint8_t *name, uint32_t len, uint8_t *out, uint32_t cap)
+{
+	native_calls++;
+	HANDLE s;
+	int64_t r = open_stream(h, name, len, FILE_GENERIC_READ, FILE_OPEN, &s);
+	if (r < 0) return r;
+	FILE_STANDARD_INFORMATION info;
+	IO_STATUS_BLOCK io;
+	NTSTATUS st = NtQueryInformationFile(s, &io, &info, sizeof info, FileStandardInformation);
+	if (!NT_SUCCESS(st)) {
+		r = fail_status(st);
+	} else if ((uint64_t)info.EndOfFile.QuadPart > cap) {
+		r = info.EndOfFile.QuadPart;
+	} else {
+		LARGE_INTEGER at = { .QuadPart = 0 };
+		st = NtReadFile(s, NULL, NULL, NULL, &io, out, (ULONG)info.EndOfFile.QuadPart, &at, NULL);
+		r = st == ST_END_OF_FILE ? 0 : NT_SUCCESS(st) ? (int64_t)io.Information : fail_status(st);
+	}
+	NtClose(s);
+	return r;
+}
+
+/* Stream `name` of h made (or replaced) to hold value. */
+BLIT_EXPORT int64_t blit_stream_set(int64_t h, const uint8_t *name, uint32_t len, const uint8_t *value, uint32_t value_len)
+{
+	native_calls++;
+	HANDLE s;
+	int64_t r = open_stream(h, name, len, FILE_GENERIC_WRITE, FILE_OVERWRITE_IF, &s);
+	if (r < 0) return r;
+	IO_STATUS_BLOCK io;
+	LARGE_INTEGER at = { .QuadPart = 0 };
+	NTSTATUS st = value_len ? NtWriteFile(s, NULL, NULL, NULL, &io, (void *)value, value_len, &at, NULL) : 0;
+	NtClose(s);
+	if (!NT_SUCCESS(st)) return fail_status(st);
+	return value_len && io.Information != value_len ? fail_kind(K_EIO) : 0;
+}
+
+/* ------------------------------------------------------------------ data */
+
+/*
+ * Block cloning (ReFS, Dev Drive): all of src into the empty dst, in
+ * cluster-aligned FSCTL_DUPLICATE_EXTENTS_TO_FILE calls under 4 GiB, after
+ * giving dst src's size (and sparseness), as the documentation asks.
+ * EOPNOTSUPP where the volume cannot.
+ */
+BLIT_EXPORT int64_t blit_clone(int64_t src, int64_t dst)
+{
+	native_calls++;
+	HANDLE s = (HANDLE)(intptr_t)src, d = (HANDLE)(intptr_t)dst;
+	IO_STATUS_BLOCK io;
+	union {
+		FILE_FS_ATTRIBUTE_INFORMATION info;
+		uint8_t room[512];
+	} fs;
+	NTSTATUS st = NtQueryVolumeInformationFile(d, &io, &fs, sizeof fs, FS_ATTRIBUTE);
+	if (!NT_SUCCESS(st)) return fail_status(st);
+	if (!(fs.info.FileSystemAttributes & BLOCK_REFCOUNTING)) return fail_kind(K_EOPNOTSUPP);
+	FILE_FS_SIZE_INFORMATION size;
+	st = NtQueryVolumeInformationFile(d, &io, &size, sizeof size, FS_SIZE);
+	if (!NT_SUCCESS(st)) return fail_status(st);
+	uint64_t cluster = (uint64_t)size.SectorsPerAllocationUnit * size.BytesPerSector;
+	uint64_t stat[12];
+	int64_t r = stat_handle(s, stat);
+	if (r < 0) return r;
+	DWORD got;
+	if ((stat[0] & FILE_ATTRIBUTE_SPARSE_FILE) && !DeviceIoControl(d, FSCTL_SET_SPARSE, NULL, 0, NULL, 0, &got, NULL))
+		return fail_last();
+	FILE_END_OF_FILE_INFORMATION eof = { .EndOfFile.QuadPart = (LONGLONG)stat[1] };
+	st = NtSetInformationFile(d, &io, &eof, sizeof eof, CLASS_END_OF_FILE);
+	if (!NT_SUCCESS(st)) return fail_status(st);
+	const uint64_t chunk = (1ull << 31) - ((1ull << 31) % cluster);
+	uint64_t end = (stat[1] + cluster - 1) / cluster * cluster;
+	for (uint64_t at = 0; at < end; at += chunk) {
+		struct {
+			HANDLE file;
+			LARGE_INTEGER from, to, count;
+		} dup = { s, { .QuadPart = (LONGLONG)at }, { .QuadPart = (LONGLONG)at },
+			  { .QuadPart = (LONGLONG)(end - at < chunk ? end - at : chunk) } };
+		if (!DeviceIoControl(d, FSCTL_DUPLICATE_EXTENTS_TO_FILE, &dup, sizeof dup, NULL, 0, &got, NULL)) {
+			r = fail_last();
+			eof.EndOfFile.QuadPart = 0; /* empty again, for the next method */
+			NtSetInformationFile(d, &io, &eof, sizeof eof, CLASS_END_OF_FILE);
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ the process, the volume */
+
+/*
+ * The final path of (CWD, path) with every link resolved, as Windows writes
+ * it (no \\?\ prefix; \\?\UNC\ becomes \\). Returns its bytes (more than cap:
+ * call again).
+ */
+BLIT_EXPORT int64_t blit_realpath(const uint8_t *path, uint32_t len, uint8_t *out, uint32_t cap)
+{
+	native_calls++;
+	HANDLE h;
+	int64_t r = nt_open(BLIT_CWD, path, len, FILE_READ_ATTRIBUTES, FILE_OPEN, 0, &h);
+	if (r < 0) return r;
+	DWORD n = GetFinalPathNameByHandleW(h, NULL, 0, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
+	WCHAR *w = n ? HeapAlloc(GetProcessHeap(), 0, (n + 1) * sizeof(WCHAR)) : NULL;
+	if (n == 0 || !w) {
+		r = n == 0 ? fail_last() : fail_kind(K_ENOMEM);
+	} else {
+		n = GetFinalPathNameByHandleW(h, w, n + 1, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
+		WCHAR *p = w;
+		if (n >= 8 && wcsncmp(p, L"\\\\?\\UNC\\", 8) == 0) {
+			p += 6;
+			p[0] = '\\';
+			n -= 6;
+		} else if (n >= 4 && wcsncmp(p, L"\\\\?\\", 4) == 0) {
+			p += 4;
+			n -= 4;
+		}
+		r = utf16_to_wtf8(p, n, out, cap);
+		HeapFree(GetProcessHeap(), 0, w);
+	}
+	NtClose(h);
+	return r;
+}
+
+/*
+ * What doctor says of the volume h is on: its file system's name (WTF-8,
+ * into name) and, into info: [0] FILE_SUPPORTS_* flags, [1] cluster size,
+ * [2] maximum component length. Returns the name's length.
+ */
+BLIT_EXPORT int64_t blit_volume(int64_t h, uint8_t *name, uint32_t cap, uint64_t *info)
+{
+	native_calls++;
+	IO_STATUS_BLOCK io;
+	union {
+		FILE_FS_ATTRIBUTE_INFORMATION info;
+		uint8_t room[1024];
+	} fs;
+	NTSTATUS st = NtQueryVolumeInformationFile((HANDLE)(intptr_t)h, &io, &fs, sizeof fs, FS_ATTRIBUTE);
+	if (!NT_SUCCESS(st)) return fail_status(st);
+	FILE_FS_SIZE_INFORMATION size;
+	st = NtQueryVolumeInformationFile((HANDLE)(intptr_t)h, &io, &size, sizeof size, FS_SIZE);
+	info[0] = fs.info.FileSystemAttributes;
+	info[1] = NT_SUCCESS(st) ? (uint64_t)size.SectorsPerAllocationUnit * size.BytesPerSector : 0;
+	info[2] = fs.info.MaximumComponentNameLength;
+	return utf16_to_wtf8(fs.info.FileSystemName, fs.info.FileSystemNameLength / sizeof(WCHAR), name, cap);
+}
+
+/* Windows' version as major << 32 | minor << 16 | build (ntdll's own, not the manifest's). */
+BLIT_EXPORT int64_t blit_windows_version(void)
+{
+	RTL_OSVERSIONINFOW v = { .dwOSVersionInfoSize = sizeof v };
+	if (!NT_SUCCESS(RtlGetVersion(&v))) return 0;
+	return ((int64_t)v.dwMajorVersion << 32) | ((int64_t)(v.dwMinorVersion & 0xffff) << 16) | (v.dwBuildNumber & 0xffff);
+}

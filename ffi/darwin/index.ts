@@ -1,0 +1,487 @@
+// The macOS backend: the Backend contract over c/darwin/blit_darwin.c. Every
+// call is relative to a directory descriptor; names are passed as bytes.
+//
+// The same class runs on Linux over the Linux build of the same shim (the
+// tests do that): what the shim's build lacks (blit_features) is then not
+// offered, so the members below that exist only on a Mac are the ones a Mac
+// alone can check.
+
+import { type Identity, POSIX_PATH_RULES } from "../backend.ts";
+import { askOnStdio, processIdentity, realPathOf } from "../process.ts";
+import type {
+  AttributesCapability,
+  Backend,
+  CloneAtMechanism,
+  FileLimitCapability,
+  ModesCapability,
+  OwnersCapability,
+  SpecialFilesCapability,
+  XattrsCapability,
+  BackendCounters,
+  BackendReport,
+  CopyMethod,
+  DirEntry,
+  ErrnoTable,
+  FilesystemReport,
+  HolesMechanism,
+  Name,
+  ReadFile,
+  Stat,
+  StreamsMechanism,
+  Times,
+} from "../backend.ts";
+import { probeFilesystem } from "./probe.ts";
+import { type Constants, DIRENT_HEADER, Feature, openShim, parseStat, type Shim, STAT_SIZE } from "./shim.ts";
+
+/** One getattrlistbulk call's worth of entries (the kernel fills half of it, see blit_read_dir). */
+const DIR_BUFFER = 128 << 10;
+const PATH_SCRATCH = 1025;
+const NO_NAME = new Uint8Array(0);
+/** A file this large is read without caching its pages (F_NOCACHE): a 50 GB copy must not evict the page cache. */
+const NOCACHE_FROM = 1 << 30;
+/**
+ * macOS keeps a file's ACL outside its extended attributes. The backend
+ * shows it as one more attribute under this name (the name Apple's copyfile
+ * gives it in AppleDouble files), holding acl_to_text's form, so the engine
+ * copies it with the others, and with the mode (src/engine/metadata.ts).
+ */
+export const ACL_ATTRIBUTE = new TextEncoder().encode("com.apple.acl.text");
+
+export class DarwinBackend implements Backend {
+  readonly id = "darwin";
+  readonly errno: ErrnoTable;
+  readonly cwd: number;
+  readonly sharedHandles = true;
+  readonly securityLabels = false;
+
+  private readonly scratch = [new Uint8Array(PATH_SCRATCH), new Uint8Array(PATH_SCRATCH), new Uint8Array(PATH_SCRATCH)];
+  private readonly statBuf = new Uint8Array(STAT_SIZE);
+  private readonly statView = new DataView(this.statBuf.buffer);
+  private readonly dirBuf = new Uint8Array(DIR_BUFFER);
+  private readonly dirView = new DataView(this.dirBuf.buffer);
+  private readonly errBuf = new Uint8Array(256);
+  private batchData = new Uint8Array(0);
+  private readonly decoder = new TextDecoder();
+  private readonly errorText = new Map<number, string>();
+  private readonly has: (feature: keyof typeof Feature) => boolean;
+
+  private constructor(
+    private readonly shim: Shim,
+    private readonly c: Constants,
+    errno: ErrnoTable,
+    private readonly features: number,
+    readonly shimPath: string,
+  ) {
+    this.errno = errno;
+    this.cwd = c.AT_FDCWD;
+    this.has = (feature) => (features & Feature[feature]) !== 0;
+    if (!this.has("clone")) delete (this as { cloneAt?: unknown }).cloneAt;
+    if (!this.has("flags")) delete (this as { attributes?: unknown }).attributes;
+  }
+
+  static open(path: string): DarwinBackend {
+    const { shim, constants, errno, features } = openShim(path);
+    return new DarwinBackend(shim, constants, errno, features, path);
+  }
+
+  /** Copies a name into a scratch buffer with its NUL; slot picks the buffer. */
+  private cstr(name: Name, slot: 0 | 1 | 2): Uint8Array {
+    let buf = this.scratch[slot]!;
+    if (name.length + 1 > buf.length) {
+      buf = new Uint8Array(name.length + 1);
+      this.scratch[slot] = buf;
+    }
+    buf.set(name);
+    buf[name.length] = 0;
+    return buf;
+  }
+
+  strerror(errno: number): string {
+    let text = this.errorText.get(errno);
+    if (text === undefined) {
+      const n = this.shim.blit_strerror(errno, this.errBuf, this.errBuf.length);
+      text = this.decoder.decode(this.errBuf.subarray(0, n));
+      this.errorText.set(errno, text);
+    }
+    return text;
+  }
+
+  /** As far as kern.maxfilesperproc allows: macOS refuses RLIM_INFINITY. */
+  readonly fileLimit: FileLimitCapability = { raise: () => this.shim.blit_raise_nofile() };
+
+  // ---------------------------------------------------------------- directories
+
+  openDir(dir: number, name: Name, follow: boolean): number {
+    const c = this.c;
+    const flags = c.O_RDONLY | c.O_DIRECTORY | c.O_CLOEXEC | c.O_NONBLOCK | (follow ? 0 : c.O_NOFOLLOW);
+    return this.shim.blit_openat(dir, this.cstr(name, 0), flags, 0);
+  }
+
+  /** Entries with their metadata in one call (getattrlistbulk; on Linux, getdents64 and fstatat). */
+  readDir(dir: number): DirEntry[] | number {
+    const n = this.shim.blit_read_dir(dir, this.dirBuf, this.dirBuf.length);
+    if (n < 0) return n;
+    const entries: DirEntry[] = [];
+    const view = this.dirView;
+    for (let off = 0; off < n;) {
+      const reclen = view.getUint32(off, true);
+      const nameLen = view.getUint32(off + 4, true);
+      const nameStart = off + DIRENT_HEADER + STAT_SIZE;
+      const entry: DirEntry = { name: this.dirBuf.slice(nameStart, nameStart + nameLen) };
+      if (view.getUint32(off + 8, true) === 1) entry.stat = parseStat(view, off + DIRENT_HEADER);
+      entries.push(entry);
+      off += reclen;
+    }
+    return entries;
+  }
+
+  makeDir(dir: number, name: Name, mode: number): number {
+    return this.shim.blit_mkdirat(dir, this.cstr(name, 0), mode);
+  }
+
+  // ------------------------------------------------- the process and operands
+
+  readonly platform = `${process.platform}-${process.arch}`;
+  readonly pathRules = POSIX_PATH_RULES;
+
+  identity(): Identity | undefined {
+    return processIdentity();
+  }
+
+  /** The arguments' exact bytes (_NSGetArgv; /proc/self/cmdline in the Linux build). */
+  commandLine(): Uint8Array[] | undefined {
+    let buf = new Uint8Array(4096);
+    let n = this.shim.blit_command_line(buf, buf.length);
+    if (n > buf.length) {
+      buf = new Uint8Array(n);
+      n = this.shim.blit_command_line(buf, buf.length);
+    }
+    if (n < 0 || n > buf.length) return undefined;
+    const args: Uint8Array[] = [];
+    let start = 0;
+    for (let i = 0; i < n; i++) {
+      if (buf[i] === 0) {
+        args.push(buf.slice(start, i));
+        start = i + 1;
+      }
+    }
+    return args;
+  }
+
+  realPath(path: Name): Name | number {
+    return realPathOf(path);
+  }
+
+  askLine(question: Uint8Array): Uint8Array {
+    return askOnStdio(question);
+  }
+
+  // ---------------------------------------------------------------- stat
+
+  stat(dir: number, name: Name, follow: boolean): Stat | number {
+    const r = this.shim.blit_fstatat(dir, this.cstr(name, 0), follow ? 0 : this.c.AT_SYMLINK_NOFOLLOW, this.statBuf);
+    return r < 0 ? r : parseStat(this.statView, 0);
+  }
+
+  fstat(fd: number): Stat | number {
+    const r = this.shim.blit_fstat(fd, this.statBuf);
+    return r < 0 ? r : parseStat(this.statView, 0);
+  }
+
+  statMany(dir: number, names: Name[], follow: boolean): (Stat | number)[] {
+    return names.map((name) => this.stat(dir, name, follow));
+  }
+
+  // ---------------------------------------------------------------- files
+
+  openRead(dir: number, name: Name, follow: boolean): number {
+    const c = this.c;
+    // O_NONBLOCK: a file swapped for a fifo after our stat must not hang us.
+    // A stream is opened so too: the engine waits for its data in steps (streams.wait).
+    const flags = c.O_RDONLY | c.O_CLOEXEC | c.O_NOCTTY | c.O_NONBLOCK | (follow ? 0 : c.O_NOFOLLOW);
+    return this.shim.blit_openat(dir, this.cstr(name, 0), flags, 0);
+  }
+
+  openWrite(dir: number, name: Name): number {
+    const c = this.c;
+    return this.shim.blit_openat(dir, this.cstr(name, 0), c.O_WRONLY | c.O_CLOEXEC | c.O_NOCTTY | c.O_NONBLOCK, 0);
+  }
+
+  createFile(dir: number, name: Name, mode: number, truncate = false, follow = false): number {
+    const c = this.c;
+    const flags = c.O_WRONLY | c.O_CREAT | (truncate ? c.O_TRUNC : c.O_EXCL) | (follow ? 0 : c.O_NOFOLLOW) | c.O_CLOEXEC | c.O_NOCTTY;
+    return this.shim.blit_openat(dir, this.cstr(name, 0), flags, mode);
+  }
+
+  close(fd: number): void {
+    this.shim.blit_close(fd);
+  }
+
+  /** One open and one read per file: macOS has no batched I/O to offer. */
+  readMany(dir: number, files: { name: Name; size: number }[], follow: boolean): (ReadFile | number)[] {
+    let total = 0;
+    for (const f of files) total += f.size + 1;
+    // Kept from batch to batch (the contract lets the next call reuse it): no fresh memory per batch.
+    if (this.batchData.length < total) this.batchData = new Uint8Array(Math.max(total, this.batchData.length * 2));
+    const data = this.batchData;
+    let at = 0;
+    return files.map((f) => {
+      const fd = this.openRead(dir, f.name, follow);
+      const slice = data.subarray(at, at + f.size + 1);
+      at += f.size + 1;
+      if (fd < 0) return fd;
+      const n = this.shim.blit_pread(fd, slice, slice.length, 0);
+      if (n < 0) {
+        this.close(fd);
+        return n;
+      }
+      return { fd, data: slice.subarray(0, n), method: "read_write" };
+    });
+  }
+
+  writeAll(fd: number, data: Uint8Array): number {
+    let done = 0;
+    while (done < data.length) {
+      const w = this.shim.blit_pwrite(fd, done === 0 ? data : data.subarray(done), data.length - done, done);
+      if (w < 0) return w;
+      done += w;
+    }
+    return 0;
+  }
+
+  // ---------------------------------------------------------------- data
+
+  get methodLabels(): Record<CopyMethod, string> {
+    // The Linux build stands in for fclonefileat with FICLONE: say which one ran.
+    const clone = this.has("bulkList") ? "fclonefileat" : "FICLONE (Linux stand-in for fclonefileat)";
+    return { clone, kernel: "none", batched: "none", read_write: "pread/pwrite" };
+  }
+
+  readAt(fd: number, buf: Uint8Array, length: number, pos: number): number {
+    return this.shim.blit_pread(fd, buf, length, pos);
+  }
+
+  writeAt(fd: number, buf: Uint8Array, length: number, pos: number): number {
+    return this.shim.blit_pwrite(fd, buf, length, pos);
+  }
+
+  truncate(fd: number, size: number): number {
+    return this.shim.blit_ftruncate(fd, size);
+  }
+
+  /**
+   * APFS clones into a new name only (fclonefileat), never into an open
+   * file: the engine's temporary name is the clone, renamed into place as
+   * any other copy. No owner is copied (CLONE_NOOWNERCOPY); the mode, the
+   * extended attributes and the ACL come with the clone.
+   */
+  readonly cloneAt?: CloneAtMechanism = {
+    file: (src, dstDir, dstName) => this.shim.blit_clone_at(src, dstDir, this.cstr(dstName, 1)),
+  };
+
+  readonly holes: HolesMechanism = {
+    nextData: (fd, pos) => this.shim.blit_lseek(fd, pos, this.c.SEEK_DATA),
+    nextHole: (fd, pos) => this.shim.blit_lseek(fd, pos, this.c.SEEK_HOLE),
+    end: (fd) => this.shim.blit_lseek(fd, 0, this.c.SEEK_END),
+  };
+
+  readonly streams: StreamsMechanism = {
+    wait: (fd, write, ms) => {
+      const r = this.shim.blit_poll(fd, write ? this.c.POLLOUT : this.c.POLLIN, ms);
+      return r > 0 ? 1 : r;
+    },
+  };
+
+  /** F_RDAHEAD, and F_NOCACHE for a file of a gigabyte or more. */
+  adviseSequential(fd: number): void {
+    this.shim.blit_advise_sequential(fd, NOCACHE_FROM);
+  }
+
+  // ---------------------------------------------------------------- links and names
+
+  readLink(dir: number, name: Name): Uint8Array | number {
+    let size = 256;
+    for (;;) {
+      const buf = new Uint8Array(size);
+      const n = this.shim.blit_readlinkat(dir, this.cstr(name, 0), buf, size);
+      if (n < 0) return n;
+      if (n < size) return buf.slice(0, n);
+      size *= 4;
+    }
+  }
+
+  /** toDir means nothing here: a POSIX symlink is the same whatever it names. */
+  makeSymlink(target: Uint8Array, dir: number, name: Name): number {
+    return this.shim.blit_symlinkat(this.cstr(target, 1), dir, this.cstr(name, 0));
+  }
+
+  makeLink(fromDir: number, fromName: Name, toDir: number, toName: Name, follow = false): number {
+    return this.shim.blit_linkat(fromDir, this.cstr(fromName, 0), toDir, this.cstr(toName, 1), follow ? this.c.AT_SYMLINK_FOLLOW : 0);
+  }
+
+  /** mkfifoat and mknodat, both new in macOS 13 (the minimum blit's runtime supports). */
+  readonly specialFiles: SpecialFilesCapability = {
+    makeNode: (dir, name, mode, rdevMajor, rdevMinor) => this.shim.blit_mknodat(dir, this.cstr(name, 0), mode, rdevMajor, rdevMinor),
+  };
+
+  /** renameatx_np(RENAME_EXCL) when not replacing (renameat2(RENAME_NOREPLACE) in the Linux build). */
+  rename(fromDir: number, fromName: Name, toDir: number, toName: Name, replace: boolean): number {
+    return this.shim.blit_rename(fromDir, this.cstr(fromName, 0), toDir, this.cstr(toName, 1), replace ? 0 : 1);
+  }
+
+  remove(dir: number, name: Name, isDir: boolean): number {
+    return this.shim.blit_unlinkat(dir, this.cstr(name, 0), isDir ? this.c.AT_REMOVEDIR : 0);
+  }
+
+  canWrite(dir: number, name: Name): number {
+    return this.shim.blit_faccessat(dir, this.cstr(name, 0), this.c.W_OK, this.c.AT_EACCESS | this.c.AT_SYMLINK_NOFOLLOW);
+  }
+
+  // ---------------------------------------------------------------- metadata
+
+  readonly owners: OwnersCapability = {
+    chownFd: (fd, uid, gid) => this.shim.blit_fchown(fd, uid, gid),
+    chownAt: (dir, name, uid, gid) => this.shim.blit_fchownat(dir, this.cstr(name, 0), uid, gid, this.c.AT_SYMLINK_NOFOLLOW),
+  };
+
+  readonly modes: ModesCapability = {
+    chmodFd: (fd, mode) => this.shim.blit_fchmod(fd, mode),
+    chmodAt: (dir, name, mode) => this.shim.blit_fchmodat(dir, this.cstr(name, 0), mode, 0),
+  };
+
+  /** Access and modification times to the nanosecond, then the birth time where given and kept here (ATTR_CMN_CRTIME). */
+  setTimesFd(fd: number, t: Times): number {
+    const r = this.shim.blit_futimens(fd, t.atimeSec, t.atimeNsec, t.mtimeSec, t.mtimeNsec);
+    if (r < 0 || t.birthtimeSec === undefined || !this.has("birthtime")) return r;
+    return this.shim.blit_set_birthtime(fd, -1, null, t.birthtimeSec, t.birthtimeNsec ?? 0);
+  }
+
+  setTimesAt(dir: number, name: Name, t: Times): number {
+    const cname = this.cstr(name, 0);
+    const r = this.shim.blit_utimensat(dir, cname, t.atimeSec, t.atimeNsec, t.mtimeSec, t.mtimeNsec, this.c.AT_SYMLINK_NOFOLLOW);
+    if (r < 0 || t.birthtimeSec === undefined || !this.has("birthtime")) return r;
+    return this.shim.blit_set_birthtime(-1, dir, cname, t.birthtimeSec, t.birthtimeNsec ?? 0);
+  }
+
+  /**
+   * BSD file flags (st_flags: UF_HIDDEN, UF_IMMUTABLE, …), the OS's own
+   * attribute word, set last: an immutable flag forbids every later change.
+   */
+  readonly attributes?: AttributesCapability = {
+    setFd: (fd, value) => this.shim.blit_set_flags(fd, -1, null, value),
+    setAt: (dir, name, value) => this.shim.blit_set_flags(-1, dir, this.cstr(name, 0), value),
+  };
+
+  // ---------------------------------------------------------------- extended attributes and the ACL
+
+  /** fd >= 0: of that file; else of dir/name itself. */
+  private listFrom(fd: number, dir: number, name: Uint8Array | null): Name[] | number {
+    let size = this.shim.blit_listxattr(fd, dir, name, null, 0);
+    let buf = new Uint8Array(Math.max(size, 1));
+    // Attributes added between the two calls: ask again with room for them.
+    while (size > 0) {
+      const n = this.shim.blit_listxattr(fd, dir, name, buf, buf.length);
+      if (n !== -this.errno.ERANGE) {
+        size = n;
+        break;
+      }
+      buf = new Uint8Array(buf.length * 2);
+    }
+    if (size < 0) return size;
+    const names: Name[] = [];
+    let start = 0;
+    for (let i = 0; i < size; i++) {
+      if (buf[i] === 0) {
+        if (i > start) names.push(buf.slice(start, i));
+        start = i + 1;
+      }
+    }
+    if (this.has("acl") && this.shim.blit_acl_get(fd, dir, name, null, 0) !== 0) names.push(ACL_ATTRIBUTE);
+    return names;
+  }
+
+  private getFrom(fd: number, dir: number, name: Uint8Array | null, attr: Name): Uint8Array | number {
+    const acl = this.isAcl(attr);
+    for (let room = 4096; ;) {
+      const buf = new Uint8Array(room);
+      const n = acl
+        ? this.aclText(fd, dir, name, buf)
+        : this.shim.blit_getxattr(fd, dir, name, this.cstr(attr, 2), buf, buf.length);
+      if (n === -this.errno.ERANGE) {
+        const need = acl ? room * 4 : this.shim.blit_getxattr(fd, dir, name, this.cstr(attr, 2), null, 0);
+        if (need < 0) return need;
+        room = Math.max(need, room * 2);
+        continue;
+      }
+      return n < 0 ? n : buf.slice(0, n);
+    }
+  }
+
+  private aclText(fd: number, dir: number, name: Uint8Array | null, buf: Uint8Array): number {
+    const n = this.shim.blit_acl_get(fd, dir, name, buf, buf.length);
+    return n === 0 ? -this.errno.ENODATA : n;
+  }
+
+  /**
+   * An attribute the entry already holds with the same value is left as it
+   * is: a clone comes with its source's, and one of a read-only file may
+   * not have them written again.
+   */
+  private setOn(fd: number, dir: number, name: Uint8Array | null, attr: Name, value: Uint8Array): number {
+    const acl = this.isAcl(attr);
+    if (acl && !this.has("acl")) return -this.errno.ENOTSUP;
+    const held = this.getFrom(fd, dir, name, attr);
+    if (typeof held !== "number" && held.length === value.length && held.every((byte, i) => byte === value[i])) return 0;
+    if (acl) return this.shim.blit_acl_set(fd, dir, name, this.cstr(value, 2));
+    return this.shim.blit_setxattr(fd, dir, name, this.cstr(attr, 2), value, value.length);
+  }
+
+  private isAcl(attr: Name): boolean {
+    return attr.length === ACL_ATTRIBUTE.length && attr.every((byte, i) => byte === ACL_ATTRIBUTE[i]);
+  }
+
+  /**
+   * macOS's own xattr calls (position 0, XATTR_NOFOLLOW by name):
+   * com.apple.ResourceFork, com.apple.FinderInfo, com.apple.quarantine and
+   * the rest come as any other attribute, and the ACL as ACL_ATTRIBUTE.
+   */
+  readonly xattrs: XattrsCapability = {
+    list: (fd) => this.listFrom(fd, -1, null),
+    listAt: (dir, name) => this.listFrom(-1, dir, this.cstr(name, 0)),
+    get: (fd, attr) => this.getFrom(fd, -1, null, attr),
+    getAt: (dir, name, attr) => this.getFrom(-1, dir, this.cstr(name, 0), attr),
+    set: (fd, attr, value) => this.setOn(fd, -1, null, attr, value),
+    setAt: (dir, name, attr, value) => this.setOn(-1, dir, this.cstr(name, 0), attr, value),
+  };
+
+  // ---------------------------------------------------------------- reports
+
+  /** One worker per performance core where the CPU has two kinds (hw.perflevel0.logicalcpu). */
+  workers(): number | undefined {
+    const n = this.shim.blit_performance_cpus();
+    return n > 0 ? n : undefined;
+  }
+
+  counters(): BackendCounters {
+    return { "native calls": this.shim.blit_native_calls() };
+  }
+
+  report(): BackendReport {
+    const perf = this.shim.blit_performance_cpus();
+    const shimBuild = this.has("bulkList") ? "macOS (libSystem)" : "Linux build of the macOS shim (POSIX core; Apple-only calls absent)";
+    return {
+      backend: "darwin (native shim over libSystem)",
+      details: [
+        ["shim", this.shimPath],
+        ["shim build", shimBuild],
+        ["performance cores", perf > 0 ? String(perf) : "no separate performance cores reported"],
+        ["large files", this.has("nocache") ? `read ahead (F_RDAHEAD); not cached from ${NOCACHE_FROM / 2 ** 30} GiB (F_NOCACHE)` : "read ahead (POSIX_FADV_SEQUENTIAL)"],
+        ["open file limit", String(this.fileLimit.raise())],
+      ],
+    };
+  }
+
+  probeFilesystem(dir: number): FilesystemReport | number {
+    return probeFilesystem(this, this.shim, dir, this.has("volumeCaps"));
+  }
+}

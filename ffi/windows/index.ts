@@ -1,0 +1,471 @@
+// The Windows backend: the Backend contract over c/windows/blit_windows.c.
+// Directories are open handles and every entry is opened relative to one
+// (NtCreateFile with RootDirectory, not following links); names cross as
+// WTF-8 bytes. Windows has no owners or mode bits in the POSIX sense: a
+// Stat's mode is made from the attributes (read-only: no write bits), and
+// the attributes themselves (read-only, hidden, system, archive...) are the
+// `attributes` capability, with the creation time as the birth time.
+
+import { askOnStdio } from "../process.ts";
+import type {
+  AttributesCapability,
+  Backend,
+  BackendCounters,
+  BackendReport,
+  CloneMechanism,
+  CopyMethod,
+  DirEntry,
+  FilesystemReport,
+  Identity,
+  Name,
+  PathRules,
+  ReadFile,
+  Stat,
+  Times,
+  XattrsCapability,
+} from "../backend.ts";
+import { S_IFDIR, S_IFLNK, S_IFREG } from "../backend.ts";
+import { CWD, DEFAULT_WIN32, Open, openShim, type Shim, WINDOWS_ERRNO } from "./shim.ts";
+
+const ATTR_READONLY = 0x1;
+const ATTR_DIRECTORY = 0x10;
+const ATTR_REPARSE_POINT = 0x400;
+const TAG_SYMLINK = 0xa000000c;
+const TAG_MOUNT_POINT = 0xa0000003;
+/** FILE_SUPPORTS_* bits doctor reports. */
+const FS_CASE_SENSITIVE_SEARCH = 0x1;
+const FS_SPARSE_FILES = 0x40;
+const FS_REPARSE_POINTS = 0x80;
+const FS_HARD_LINKS = 0x400000;
+const FS_BLOCK_REFCOUNTING = 0x08000000;
+
+/** 100 ns intervals from 1601-01-01 (FILETIME) to 1970-01-01. */
+const FILETIME_UNIX_EPOCH = 116444736000000000n;
+const STAT_SIZE = 96;
+/** blit_stat_many's record: a stat, then its result. */
+const STAT_MANY_RECORD = STAT_SIZE + 8;
+/** blit_readdir's record head: its length, the name's length. */
+const DIR_RECORD = 8;
+const LIST_RAW = 64 << 10;
+/** Each UTF-16 unit of a listing (2 bytes, with a 12-byte head) becomes at most 3 bytes (with an 8-byte head). */
+const LIST_OUT = 2 * LIST_RAW;
+/** One read or write at most (the shim takes a 32-bit length). */
+const IO_MAX = 1 << 30;
+
+/**
+ * Windows paths: "\" or "/" between components, and roots that are not a
+ * separator alone: "C:\", "C:" (that drive's current directory), "\\server\share\",
+ * "\\?\C:\", "\\?\UNC\server\share\", "\\.\device\".
+ */
+export const WINDOWS_PATH_RULES: PathRules = {
+  separators: "\\/",
+  separator: "\\",
+  sampleRoot: "D:\\",
+  root: /^(?:[\\/]{2}[?.][\\/](?:UNC[\\/][^\\/]+[\\/][^\\/]+|[^\\/]+)|[\\/]{2}[^\\/?.][^\\/]*[\\/][^\\/]+|[A-Za-z]:)?[\\/]?/,
+};
+
+function fromFiletime(t: bigint): { sec: number; nsec: number } {
+  const since = t - FILETIME_UNIX_EPOCH;
+  let sec = since / 10_000_000n;
+  let rest = since % 10_000_000n;
+  if (rest < 0n) {
+    sec -= 1n;
+    rest += 10_000_000n;
+  }
+  return { sec: Number(sec), nsec: Number(rest) * 100 };
+}
+
+function toFiletime(sec: number, nsec: number): bigint {
+  return BigInt(sec) * 10_000_000n + BigInt(Math.floor(nsec / 100)) + FILETIME_UNIX_EPOCH;
+}
+
+/** A Stat from the shim's record at `at` of view (blit_win_stat). */
+function parseStat(v: DataView, at = 0): Stat {
+  const attributes = v.getUint32(at, true);
+  const tag = v.getUint32(at + 80, true);
+  const link = (attributes & ATTR_REPARSE_POINT) !== 0 && (tag === TAG_SYMLINK || tag === TAG_MOUNT_POINT);
+  const mode = link
+    ? S_IFLNK | 0o777
+    : attributes & ATTR_DIRECTORY
+      ? S_IFDIR | 0o777
+      : S_IFREG | (attributes & ATTR_READONLY ? 0o444 : 0o666);
+  const creation = fromFiletime(v.getBigInt64(at + 48, true));
+  const access = fromFiletime(v.getBigInt64(at + 56, true));
+  const write = fromFiletime(v.getBigInt64(at + 64, true));
+  const size = Number(v.getBigUint64(at + 8, true));
+  return {
+    mode,
+    uid: 0,
+    gid: 0,
+    size,
+    blocks: Math.ceil(Number(v.getBigUint64(at + 16, true)) / 512),
+    nlink: Number(v.getBigUint64(at + 24, true)),
+    ino: v.getBigUint64(at + 32, true),
+    dev: Number(v.getBigUint64(at + 40, true)),
+    rdevMajor: 0,
+    rdevMinor: 0,
+    atimeSec: access.sec,
+    atimeNsec: access.nsec,
+    mtimeSec: write.sec,
+    mtimeNsec: write.nsec,
+    birthtimeSec: creation.sec,
+    birthtimeNsec: creation.nsec,
+    attributes,
+    ...(link && { linkToDir: (attributes & ATTR_DIRECTORY) !== 0 }),
+  };
+}
+
+/** A time to set, or 0n: "leave it" (FILE_BASIC_INFORMATION's own convention). */
+const creationOf = (t: Times) => (t.birthtimeSec === undefined ? 0n : toFiletime(t.birthtimeSec, t.birthtimeNsec ?? 0));
+
+export class WindowsBackend implements Backend {
+  readonly id = "windows";
+  readonly errno = WINDOWS_ERRNO;
+  readonly cwd = CWD;
+  /** Handles are the process's: any thread may use one. */
+  readonly sharedHandles = true;
+  readonly securityLabels = false;
+  readonly platform = `win32-${process.arch}`;
+  readonly pathRules = WINDOWS_PATH_RULES;
+
+  private readonly statBuf = new Uint8Array(STAT_SIZE);
+  private readonly statView = new DataView(this.statBuf.buffer);
+  private readonly listRaw = new Uint8Array(LIST_RAW);
+  private readonly listOut = new Uint8Array(LIST_OUT);
+  private readonly listView = new DataView(this.listOut.buffer);
+  private readonly textBuf = new Uint8Array(1024);
+  private readonly decoder = new TextDecoder();
+  /** The Windows code behind the last failure of each kind, for strerror (per backend, so per thread). */
+  private readonly lastWin32 = new Map<number, number>();
+  private readonly errorText = new Map<number, string>();
+
+  private constructor(
+    private readonly shim: Shim,
+    readonly shimPath: string,
+  ) {}
+
+  static open(path: string): WindowsBackend {
+    return new WindowsBackend(openShim(path), path);
+  }
+
+  /** A shim result with its error decoded: the kind, negated; the Windows code is kept for strerror. */
+  private k(r: number): number {
+    if (r >= 0) return r;
+    const code = -r;
+    const kind = code % 256;
+    this.lastWin32.set(kind, Math.floor(code / 256));
+    return -kind;
+  }
+
+  strerror(errno: number): string {
+    const win32 = this.lastWin32.get(errno) ?? DEFAULT_WIN32[errno];
+    if (win32 === undefined) return `Error ${errno}`;
+    let text = this.errorText.get(win32);
+    if (text === undefined) {
+      const n = this.shim.blit_strerror(win32, this.textBuf, this.textBuf.length);
+      text = n > 0 ? this.decoder.decode(this.textBuf.subarray(0, n)) : `Windows error ${win32}`;
+      this.errorText.set(win32, text);
+    }
+    return text;
+  }
+
+  // ---------------------------------------------------------------- directories
+
+  openDir(dir: number, name: Name, follow: boolean): number {
+    return this.k(this.shim.blit_open(dir, name, name.length, Open.dir | (follow ? Open.follow : 0)));
+  }
+
+  readDir(dir: number): DirEntry[] | number {
+    const n = this.k(this.shim.blit_readdir(dir, this.listRaw, LIST_RAW, this.listOut, LIST_OUT));
+    if (n <= 0) return n < 0 ? n : [];
+    const entries: DirEntry[] = [];
+    const v = this.listView;
+    for (let at = 0; at < n;) {
+      const rec = v.getUint32(at, true);
+      const nameLength = v.getUint32(at + 4, true);
+      entries.push({ name: this.listOut.slice(at + DIR_RECORD, at + DIR_RECORD + nameLength) });
+      at += rec;
+    }
+    return entries;
+  }
+
+  makeDir(dir: number, name: Name, _mode: number): number {
+    return this.k(this.shim.blit_mkdir(dir, name, name.length));
+  }
+
+  // ---------------------------------------------------------------- stat
+
+  stat(dir: number, name: Name, follow: boolean): Stat | number {
+    const r = this.k(this.shim.blit_stat(dir, name, name.length, follow ? 1 : 0, this.statBuf));
+    return r < 0 ? r : parseStat(this.statView);
+  }
+
+  fstat(fd: number): Stat | number {
+    const r = this.k(this.shim.blit_fstat(fd, this.statBuf));
+    return r < 0 ? r : parseStat(this.statView);
+  }
+
+  /** One call for the lot: by name (NtQueryInformationByName) where Windows offers it, else an open per name. */
+  statMany(dir: number, names: Name[], follow: boolean): (Stat | number)[] {
+    if (names.length < 2) return names.map((name) => this.stat(dir, name, follow));
+    let size = 0;
+    for (const name of names) size += 4 + name.length;
+    const packed = new Uint8Array(size);
+    const packedView = new DataView(packed.buffer);
+    let at = 0;
+    for (const name of names) {
+      packedView.setUint32(at, name.length, true);
+      packed.set(name, at + 4);
+      at += 4 + name.length;
+    }
+    const out = new Uint8Array(names.length * STAT_MANY_RECORD);
+    this.shim.blit_stat_many(dir, packed, names.length, follow ? 1 : 0, out);
+    const view = new DataView(out.buffer);
+    return names.map((_, i) => {
+      const r = this.k(Number(view.getBigInt64(i * STAT_MANY_RECORD + STAT_SIZE, true)));
+      return r < 0 ? r : parseStat(view, i * STAT_MANY_RECORD);
+    });
+  }
+
+  // ---------------------------------------------------------------- files
+
+  openRead(dir: number, name: Name, follow: boolean): number {
+    return this.k(this.shim.blit_open(dir, name, name.length, Open.read | (follow ? Open.follow : 0)));
+  }
+
+  /** The mode is not applied here: Windows has no mode bits to create a file with (see chmodFd). */
+  createFile(dir: number, name: Name, _mode: number, truncate = false, follow = false): number {
+    const how = (truncate ? Open.truncate : Open.create) | (follow ? Open.follow : 0);
+    return this.k(this.shim.blit_open(dir, name, name.length, how));
+  }
+
+  openWrite(dir: number, name: Name): number {
+    return this.k(this.shim.blit_open(dir, name, name.length, Open.write | Open.follow));
+  }
+
+  close(fd: number): void {
+    this.shim.blit_close(fd);
+  }
+
+  readMany(dir: number, files: { name: Name; size: number }[], follow: boolean): (ReadFile | number)[] {
+    return files.map((f) => {
+      const fd = this.openRead(dir, f.name, follow);
+      if (fd < 0) return fd;
+      const data = new Uint8Array(f.size + 1);
+      let got = 0;
+      while (got < data.length) {
+        const n = this.readAt(fd, data.subarray(got), data.length - got, got);
+        if (n < 0) {
+          this.close(fd);
+          return n;
+        }
+        if (n === 0) break;
+        got += n;
+      }
+      return { fd, data: data.subarray(0, got), method: "read_write" };
+    });
+  }
+
+  writeAll(fd: number, data: Uint8Array): number {
+    let done = 0;
+    while (done < data.length) {
+      const w = this.writeAt(fd, data.subarray(done), data.length - done, done);
+      if (w < 0) return w;
+      done += w;
+    }
+    return 0;
+  }
+
+  // ---------------------------------------------------------------- data
+
+  readonly methodLabels: Record<CopyMethod, string> = {
+    clone: "FSCTL_DUPLICATE_EXTENTS_TO_FILE",
+    kernel: "none",
+    batched: "none",
+    read_write: "NtReadFile/NtWriteFile",
+  };
+
+  readAt(fd: number, buf: Uint8Array, length: number, pos: number): number {
+    return this.k(this.shim.blit_pread(fd, buf, Math.min(length, IO_MAX), pos < 0 ? -1 : pos));
+  }
+
+  writeAt(fd: number, buf: Uint8Array, length: number, pos: number): number {
+    return this.k(this.shim.blit_pwrite(fd, buf, Math.min(length, IO_MAX), pos < 0 ? -1 : pos));
+  }
+
+  truncate(fd: number, size: number): number {
+    return this.k(this.shim.blit_truncate(fd, size));
+  }
+
+  readonly clone: CloneMechanism = {
+    into: (src, dst) => this.k(this.shim.blit_clone(src, dst)),
+  };
+
+  // ---------------------------------------------------------------- links and names
+
+  readLink(dir: number, name: Name): Uint8Array | number {
+    return this.sized((buf, size) => this.shim.blit_readlink(dir, name, name.length, buf, size));
+  }
+
+  makeSymlink(target: Uint8Array, dir: number, name: Name, toDir = false): number {
+    return this.k(this.shim.blit_symlink(target, target.length, dir, name, name.length, toDir ? 1 : 0));
+  }
+
+  makeLink(fromDir: number, fromName: Name, toDir: number, toName: Name, follow = false): number {
+    return this.k(this.shim.blit_link(fromDir, fromName, fromName.length, toDir, toName, toName.length, follow ? 1 : 0));
+  }
+
+  rename(fromDir: number, fromName: Name, toDir: number, toName: Name, replace: boolean): number {
+    return this.k(this.shim.blit_rename(fromDir, fromName, fromName.length, toDir, toName, toName.length, replace ? 1 : 0));
+  }
+
+  remove(dir: number, name: Name, isDir: boolean): number {
+    return this.k(this.shim.blit_remove(dir, name, name.length, isDir ? 1 : 0));
+  }
+
+  /** A read-only file may not be written; what its ACL allows is found out when it is opened. */
+  canWrite(dir: number, name: Name): number {
+    const st = this.stat(dir, name, false);
+    if (typeof st === "number") return st;
+    return (st.mode & 0o200) === 0 ? this.k(-((5 << 8) | WINDOWS_ERRNO.EACCES)) : 0;
+  }
+
+  // ---------------------------------------------------------------- metadata
+
+  // No owners, modes or special files capabilities: Windows has no uid/gid
+  // or mode bits (every Stat says uid 0, as identity() lets the engine
+  // assume) and no fifos or devices to make. The read-only bit travels with
+  // the other attributes.
+  readonly attributes: AttributesCapability = {
+    setFd: (fd, value) => this.k(this.shim.blit_set_attributes(fd, value)),
+    setAt: (dir, name, value) => this.k(this.shim.blit_set_attributes_at(dir, name, name.length, value)),
+  };
+
+  /**
+   * Alternate data streams (Zone.Identifier, ...) as extended attributes,
+   * named by the stream's name: kept with -a as Linux keeps user xattrs.
+   * Those of an entry without a handle (a link) are not read or written.
+   */
+  readonly xattrs: XattrsCapability = {
+    list: (fd) => {
+      const n = this.sized((buf, size) => this.shim.blit_streams(fd, buf, size));
+      if (typeof n === "number") return n;
+      const names: Name[] = [];
+      let start = 0;
+      for (let i = 0; i < n.length; i++) {
+        if (n[i] !== 0) continue;
+        names.push(n.slice(start, i));
+        start = i + 1;
+      }
+      return names;
+    },
+    listAt: () => [],
+    get: (fd, attr) => this.sized((buf, size) => this.shim.blit_stream_get(fd, attr, attr.length, buf, size)),
+    getAt: () => -WINDOWS_ERRNO.ENOTSUP,
+    set: (fd, attr, value) => this.k(this.shim.blit_stream_set(fd, attr, attr.length, value, value.length)),
+    setAt: () => -WINDOWS_ERRNO.ENOTSUP,
+  };
+
+  /** A call that fills a buffer and says how much it needed: again with a larger one until it fits. */
+  private sized(call: (buf: Uint8Array, size: number) => number): Uint8Array | number {
+    let size = 4096;
+    for (;;) {
+      const buf = new Uint8Array(size);
+      const n = this.k(call(buf, size));
+      if (n < 0) return n;
+      if (n <= size) return buf.slice(0, n);
+      size = n;
+    }
+  }
+
+  setTimesFd(fd: number, t: Times): number {
+    return this.k(this.shim.blit_set_times(fd, creationOf(t), toFiletime(t.atimeSec, t.atimeNsec), toFiletime(t.mtimeSec, t.mtimeNsec)));
+  }
+
+  setTimesAt(dir: number, name: Name, t: Times): number {
+    const access = toFiletime(t.atimeSec, t.atimeNsec);
+    return this.k(this.shim.blit_set_times_at(dir, name, name.length, creationOf(t), access, toFiletime(t.mtimeSec, t.mtimeNsec)));
+  }
+
+  // ------------------------------------------------- the process and operands
+
+  /** Windows has no uid or gid: the engine takes 0, as every Stat here says. */
+  identity(): Identity | undefined {
+    return undefined;
+  }
+
+  /** Windows passes UTF-16 arguments, which the runtime decodes whole: nothing to recover. */
+  commandLine(): Uint8Array[] | undefined {
+    return undefined;
+  }
+
+  realPath(path: Name): Name | number {
+    return this.sized((buf, size) => this.shim.blit_realpath(path, path.length, buf, size));
+  }
+
+  askLine(question: Uint8Array): Uint8Array {
+    return askOnStdio(question);
+  }
+
+  // ---------------------------------------------------------------- reports
+
+  counters(): BackendCounters {
+    return { "native calls": this.shim.blit_native_calls() };
+  }
+
+  report(): BackendReport {
+    const v = this.shim.blit_windows_version();
+    const version = `${Math.floor(v / 2 ** 32)}.${Math.floor(v / 65536) % 65536}.${v % 65536}`;
+    return {
+      backend: "windows (native shim over ntdll)",
+      details: [
+        ["shim", this.shimPath],
+        ["windows", version],
+        ["paths", "opened relative to open directories as NT paths: no MAX_PATH limit, long-path setting not needed"],
+      ],
+    };
+  }
+
+  probeFilesystem(dir: number): FilesystemReport | number {
+    const info = new BigUint64Array(3);
+    const n = this.k(this.shim.blit_volume(dir, this.textBuf, this.textBuf.length, info));
+    if (n < 0) return n;
+    const fsType = this.decoder.decode(this.textBuf.subarray(0, Math.min(n, this.textBuf.length)));
+    const flags = Number(info[0]);
+    const has = (bit: number) => (flags & bit) !== 0;
+    return {
+      fsType,
+      checks: [
+        {
+          name: "block clone (FSCTL_DUPLICATE_EXTENTS_TO_FILE)",
+          supported: has(FS_BLOCK_REFCOUNTING),
+          detail: has(FS_BLOCK_REFCOUNTING) ? `ReFS or Dev Drive block cloning, ${info[1]}-byte clusters` : "the volume does not share blocks",
+          method: "clone",
+        },
+        { name: "symbolic links", ...this.probeSymlink(dir, has(FS_REPARSE_POINTS)) },
+        { name: "hard links", supported: has(FS_HARD_LINKS), detail: has(FS_HARD_LINKS) ? "kept (-a, --preserve=links)" : "copied as separate files" },
+        { name: "sparse files", supported: has(FS_SPARSE_FILES), detail: "holes are not kept yet: sparse files are copied whole" },
+        {
+          name: "case-sensitive names",
+          supported: has(FS_CASE_SENSITIVE_SEARCH),
+          detail: has(FS_CASE_SENSITIVE_SEARCH) ? "the volume can tell names apart by case (lookups here ignore case)" : "names differing only by case are one file",
+        },
+      ],
+      batched: false,
+    };
+  }
+
+  /** Makes and removes a scratch symlink in dir: whether this process may make them (an administrator, or Developer Mode). */
+  private probeSymlink(dir: number, reparsePoints: boolean): { supported: boolean; detail: string } {
+    if (!reparsePoints) return { supported: false, detail: "the volume has no reparse points" };
+    const name = new TextEncoder().encode(`.blit-doctor-${process.pid}-link`);
+    const r = this.makeSymlink(new TextEncoder().encode("target"), dir, name);
+    if (r < 0) {
+      const why = r === -this.errno.EPERM ? "needs Developer Mode or an administrator" : this.strerror(-r);
+      return { supported: false, detail: `cannot make one here: ${why}` };
+    }
+    this.remove(dir, name, false);
+    return { supported: true, detail: "made as symbolic links, file or directory as in SOURCE" };
+  }
+}
+

@@ -1,0 +1,75 @@
+// The macOS backend over the real dylib, on a Mac: what the Linux build of
+// the shim cannot show (fclonefileat on APFS, getattrlistbulk, setattrlist's
+// birth time and flags, ACLs, quarantine). Skipped elsewhere;
+// .github/workflows/macos.yml runs it on Apple silicon and Intel runners.
+// Written without a Mac at hand: it has not run yet.
+
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { blit, run, sh } from "../helpers/blit.ts";
+import { sandbox } from "../helpers/sandbox.ts";
+import { testIf } from "../helpers/skip.ts";
+
+const notMac = process.platform === "darwin" ? undefined : "needs macOS (APFS clones, getattrlistbulk, setattrlist, ACLs): runs in .github/workflows/macos.yml";
+
+/** `stat -f` of a path on macOS: birth time, mtime, flags in octal, mode in octal. */
+const macStat = (path: string) => run(["stat", "-f", "%B %m %f %p", path]).stdout.trim();
+
+describe("macOS: the native backend over libSystem", () => {
+  testIf(notMac)("doctor: the darwin backend, the macOS build of the shim, an APFS volume that clones", () => {
+    const r = blit(["doctor", sandbox("mac-doctor")]);
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain("backend: darwin (native shim over libSystem)\n");
+    expect(r.stdout).toContain("  shim build: macOS (libSystem)\n");
+    expect(r.stdout).toMatch(/\n {2}shim: .+\/Library\/Caches\/blit\/libblit-[0-9a-f]{16}\.dylib\n/);
+    expect(r.stdout).toContain("filesystem of ");
+    expect(r.stdout).toContain(": apfs\n");
+    expect(r.stdout).toContain("  volume: clones (VOL_CAP_INT_CLONE): yes (the volume says so)\n");
+    expect(r.stdout).toContain("  clone (fclonefileat): yes (supported)\n");
+  });
+
+  testIf(notMac)("a file on one APFS volume is cloned into its temporary name and renamed into place", () => {
+    const root = sandbox("mac-clone");
+    sh("head -c 5000000 /dev/urandom > big", root);
+    const r = blit(["--debug", "big", "copy"], { cwd: root });
+    expect(r).toEqual({ stdout: "'big' -> 'copy'\ncopy offload: unknown, reflink: yes, sparse detection: unknown, method: fclonefileat\n", stderr: "", exitCode: 0 });
+    expect(readFileSync(join(root, "copy")).equals(readFileSync(join(root, "big")))).toBe(true);
+    expect(run(["ls", "-a", root]).stdout.split("\n").filter((name) => name.startsWith(".blit"))).toEqual([]);
+  });
+
+  testIf(notMac)("-a keeps xattrs (quarantine, FinderInfo), the ACL, file flags and the birth time; a tree listed by getattrlistbulk", () => {
+    const root = sandbox("mac-archive");
+    sh(`mkdir -p tree/sub && printf data > tree/f && printf more > tree/sub/g && ln tree/f tree/sub/hard && ln -s f tree/link
+      xattr -w com.apple.quarantine '0081;00000000;Safari;' tree/f
+      xattr -wx com.apple.FinderInfo 0000000000000000400000000000000000000000000000000000000000000000 tree/f
+      xattr -w user.note blue tree/sub/g
+      chmod +a "everyone deny delete" tree/f
+      chflags hidden tree/sub/g
+      touch -t 200001010000 tree/f && touch -t 201001010000 tree/f`, root);
+    const r = blit(["-a", "tree", "copy"], { cwd: root });
+    expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(macStat(join(root, "copy", "f"))).toBe(macStat(join(root, "tree", "f")));
+    expect(macStat(join(root, "copy", "sub", "g"))).toBe(macStat(join(root, "tree", "sub", "g")));
+    expect(run(["xattr", "-l", join(root, "copy", "f")]).stdout).toBe(run(["xattr", "-l", join(root, "tree", "f")]).stdout);
+    expect(run(["xattr", "-p", "user.note", join(root, "copy", "sub", "g")]).stdout).toBe("blue\n");
+    expect(run(["ls", "-le", join(root, "copy", "f")]).stdout).toContain("everyone deny delete");
+    expect(run(["ls", "-lO", join(root, "copy", "sub", "g")]).stdout).toContain(" hidden ");
+    expect(run(["stat", "-f", "%i", join(root, "copy", "f")]).stdout).toBe(run(["stat", "-f", "%i", join(root, "copy", "sub", "hard")]).stdout);
+    expect(run(["readlink", join(root, "copy", "link")]).stdout).toBe("f\n");
+  });
+
+  testIf(notMac)("an immutable file is copied whole and made immutable once in place", () => {
+    const root = sandbox("mac-uchg");
+    sh("mkdir tree && printf data > tree/locked && chflags uchg tree/locked", root);
+    try {
+      const r = blit(["-a", "tree", "copy"], { cwd: root });
+      expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      expect(run(["ls", "-lO", join(root, "copy", "locked")]).stdout).toContain(" uchg ");
+      expect(readFileSync(join(root, "copy", "locked"), "utf8")).toBe("data");
+    } finally {
+      run(["chflags", "-R", "nouchg", root]);
+    }
+  });
+});

@@ -1,0 +1,96 @@
+// The macOS backend (ffi/darwin/) making real copies on Linux: ./dist/blit
+// with BLIT_DARWIN_SHIM set loads it over the Linux build of the macOS shim
+// (c/darwin/blit_darwin.c without __APPLE__), so the engine, the backend's
+// TypeScript and the shim's POSIX core run together here, the same code a Mac
+// runs. What only a Mac can check (fclonefileat on APFS, getattrlistbulk's
+// records, setattrlist's birth time and st_flags, ACLs, F_NOCACHE) is absent
+// from this build and tested there (.github/workflows/macos.yml); the dylibs
+// themselves are inspected in tests/release/darwin.test.ts, and the archive
+// cases (tests/engine/archive.test.ts) run through this backend as well.
+
+import { describe, expect, test } from "bun:test";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { blit, ROOT, run, sh } from "../helpers/blit.ts";
+import { mountTmpfs, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
+import { sandbox, sandboxClones } from "../helpers/sandbox.ts";
+import { testIf } from "../helpers/skip.ts";
+import { tree } from "../helpers/tree.ts";
+
+const SHIM = join(ROOT, "build", "shim", "darwin-posix", "libblit.so");
+if (!existsSync(SHIM)) throw new Error(`${SHIM} is missing: build it first (bun build.ts --shim)`);
+const env = { BLIT_DARWIN_SHIM: SHIM };
+const CLONE_LABEL = "FICLONE (Linux stand-in for fclonefileat)";
+
+describe("blit over ffi/darwin/ and the macOS shim's POSIX core", () => {
+  test("doctor names the backend, the shim's build and what it found", () => {
+    const dir = sandbox("darwin-doctor");
+    const r = blit(["doctor", dir], { env });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain("backend: darwin (native shim over libSystem)\n");
+    expect(r.stdout).toContain(`  shim: ${SHIM}\n`);
+    expect(r.stdout).toContain("  shim build: Linux build of the macOS shim (POSIX core; Apple-only calls absent)\n");
+    expect(r.stdout).toMatch(/\n {2}holes \(SEEK_DATA\): yes \(reported\)\n/);
+    expect(r.stdout).toContain(`  clone (${CLONE_LABEL}): `);
+  });
+
+  test("one worker and eight, a large directory listed in chunks with its metadata: the same tree", () => {
+    const root = sandbox("darwin-jobs");
+    // 1500 names: several chunks of the listing.
+    sh("mkdir -p tree/big && cd tree/big && for i in $(seq 1 1500); do printf $i > f$i; done && mkdir sub && ln f1 sub/hard && ln -s f2 link", root);
+    const one = blit(["-a", "-j", "1", "tree", "one"], { cwd: root, env });
+    const eight = blit(["-a", "-j", "8", "tree", "eight"], { cwd: root, env });
+    expect([one, eight]).toEqual([{ stdout: "", stderr: "", exitCode: 0 }, { stdout: "", stderr: "", exitCode: 0 }]);
+    const src = tree(`${root}/tree`, { times: true });
+    expect(tree(`${root}/one`, { times: true })).toEqual(src);
+    expect(tree(`${root}/eight`, { times: true })).toEqual(src);
+  }, 60_000);
+
+  test("a failed copy leaves nothing under the final name, and says which file and why", () => {
+    const root = sandbox("darwin-fail");
+    sh("mkdir src dst && printf data > src/f && printf secret > src/closed && chmod 755 . src && chmod 644 src/f && chmod 000 src/closed && chmod 555 dst", root);
+    // As root, as nobody: root may write anywhere.
+    const asNobody = process.getuid?.() === 0 ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : [];
+    const r = run([...asNobody, join(ROOT, "dist", "blit"), "-r", "src/f", "src/closed", "dst/"], { cwd: root, env });
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe("blit: cannot create regular file 'dst/f': Permission denied\nblit: cannot open 'src/closed' for reading: Permission denied\n");
+    expect(r.exitCode).toBe(1);
+    expect(readdirSync(join(root, "dst"))).toEqual([]);
+  });
+
+  test("--debug: read and written with pread/pwrite where nothing clones; the name of the method is the backend's", () => {
+    const root = sandbox("darwin-debug");
+    sh("head -c 300000 /dev/urandom > f", root);
+    const r = blit(["--debug", "f", "g"], { cwd: root, env });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    if (sandboxClones) expect(r.stdout).toContain(`reflink: yes, sparse detection: unknown, method: ${CLONE_LABEL}`);
+    else expect(r.stdout).toBe("'f' -> 'g'\ncopy offload: avoided, reflink: unsupported, sparse detection: no, method: pread/pwrite\n");
+    expect(readFileSync(join(root, "g")).equals(readFileSync(join(root, "f")))).toBe(true);
+  });
+
+  testIf(xfsUnavailable)("on XFS with reflink: each file cloned into its temporary name (cloneAt), then renamed into place; --reflink=always too", () => {
+    const mnt = mountXfs(300);
+    sh("mkdir -p tree/d && head -c 3000000 /dev/urandom > tree/big && printf small > tree/d/small && sync", mnt);
+    const r = blit(["-a", "--debug", "tree", "copy"], { cwd: mnt, env });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.split("\n").filter((line) => line.startsWith("copy offload"))).toEqual(Array(2).fill(`copy offload: unknown, reflink: yes, sparse detection: unknown, method: ${CLONE_LABEL}`));
+    expect(tree(`${mnt}/copy`, { times: true })).toEqual(tree(`${mnt}/tree`, { times: true }));
+    expect(run(["filefrag", "-v", join(mnt, "copy", "big")]).stdout).toMatch(/\bshared\b/);
+    const always = blit(["--reflink=always", "tree/big", "again"], { cwd: mnt, env });
+    expect(always).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(readdirSync(mnt).filter((name) => name.startsWith(".blit")).length).toBe(0);
+  });
+
+  testIf(tmpfsUnavailable)("--reflink=always where nothing clones: one line naming the file and why, nothing left behind", () => {
+    const mnt = mountTmpfs();
+    sh("printf data > f", mnt);
+    const r = blit(["--reflink=always", "f", "g"], { cwd: mnt, env });
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/^blit: failed to clone 'g' from 'f': Operation not supported\n$/);
+    expect(r.exitCode).toBe(1);
+    expect(readdirSync(mnt)).toEqual(["f"]);
+  });
+});

@@ -1,0 +1,402 @@
+// The backend contract's cases (tests/ffi/contract.test.ts) for the Windows
+// backend, which can only run inside Windows: this file is compiled into a
+// Windows executable (bun build --compile --target=bun-windows-x64) that
+// loads the shim, runs each case in a fresh directory under the root it is
+// given and prints one JSON line per case ({name, error?, skipped?});
+// tests/ffi/windows.test.ts runs it under Wine and turns each line into a
+// test, and the Windows workflow runs it on a real Windows runner. bun:test
+// does not exist in a compiled executable: the checks here are functions
+// that throw.
+//
+//   contract.exe DLL ROOT      (Windows paths)
+
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Backend, COPY_METHODS, type Name, S_IFDIR, S_IFMT, S_IFREG, type Stat } from "../../ffi/backend.ts";
+import { WindowsBackend } from "../../ffi/windows/index.ts";
+
+const encoder = new TextEncoder();
+const b8 = (text: string): Name => encoder.encode(text);
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+function equal(actual: unknown, expected: unknown, what: string): void {
+  const a = JSON.stringify(actual, (_k, v) => (typeof v === "bigint" ? `${v}n` : v));
+  const e = JSON.stringify(expected, (_k, v) => (typeof v === "bigint" ? `${v}n` : v));
+  if (a !== e) throw new Error(`${what}: expected ${e}, got ${a}`);
+}
+
+function errName(b: Backend, r: unknown): string {
+  if (typeof r !== "number") return "a value";
+  if (r >= 0) return `success (${r})`;
+  const entry = Object.entries(b.errno).find(([, n]) => n === -r);
+  return entry ? entry[0] : `errno ${-r}`;
+}
+
+function ok<T>(b: Backend, r: T | number, what: string): T {
+  if (typeof r === "number" && r < 0) throw new Error(`${what} failed: ${errName(b, r)}: ${b.strerror(-r)}`);
+  return r as T;
+}
+
+const fails = (b: Backend, r: unknown, kind: string, what: string) => equal(errName(b, r), kind, what);
+const type = (st: Stat) => st.mode & S_IFMT;
+
+/** A case: a fresh directory (Windows path, and open as a handle) to work in. */
+type Case = (b: Backend, at: { path: string; dir: number }) => void;
+
+/** Thrown by a case that cannot run on this machine, with the reason (printed as `skipped`). */
+class Skip extends Error {}
+
+/** A symlink made, or the case skipped where this process or volume cannot make one (Wine 8; no privilege). */
+function symlinkOrSkip(b: Backend, target: string, dir: number, name: string, toDir: boolean): void {
+  const r = b.makeSymlink(b8(target), dir, b8(name), toDir);
+  if (r === -b.errno.EOPNOTSUPP || r === -b.errno.EPERM) throw new Skip(`no symbolic links here: ${b.strerror(-r)}`);
+  ok(b, r, `makeSymlink ${name}`);
+}
+
+function listAll(b: Backend, dir: number): string[] {
+  const names: string[] = [];
+  for (;;) {
+    const chunk = ok(b, b.readDir(dir), "readDir");
+    if (chunk.length === 0) return names.sort();
+    names.push(...chunk.map((e) => text(e.name)));
+  }
+}
+
+function readAll(b: Backend, fd: number): string {
+  const buf = new Uint8Array(1 << 16);
+  let got = 0;
+  for (;;) {
+    const n = ok(b, b.readAt(fd, buf.subarray(got), buf.length - got, got), "readAt");
+    if (n === 0) return text(buf.subarray(0, got));
+    got += n;
+  }
+}
+
+function makeFile(b: Backend, dir: number, name: string, contents: string): void {
+  const fd = ok(b, b.createFile(dir, b8(name), 0o644), `createFile ${name}`);
+  ok(b, b.writeAll(fd, b8(contents)), "writeAll");
+  b.close(fd);
+}
+
+const ATTR_READONLY = 0x1;
+const ATTR_HIDDEN = 0x2;
+
+export const CASES: [name: string, run: Case][] = [
+  ["errno table: positive numbers, distinct but for ENOTSUP = EOPNOTSUPP, each with Windows' words", (b) => {
+    const seen = new Map<number, string>();
+    for (const [name, n] of Object.entries(b.errno)) {
+      if (!(Number.isInteger(n) && n > 0 && n < 256)) throw new Error(`${name} = ${n}`);
+      const other = seen.get(n);
+      if (other !== undefined) equal([other, name].sort(), ["ENOTSUP", "EOPNOTSUPP"], "the one shared number");
+      seen.set(n, name);
+      if (b.strerror(n).length === 0) throw new Error(`no words for ${name}`);
+    }
+  }],
+  ["tables and reports: shared handles, a label per copy method, counters, platform and path rules", (b) => {
+    equal(b.sharedHandles, true, "sharedHandles");
+    equal(Object.keys(b.methodLabels).sort(), [...COPY_METHODS].sort(), "methodLabels");
+    if (b.report().backend.length === 0) throw new Error("report names no backend");
+    for (const [name, value] of Object.entries(b.counters())) {
+      if (!(name.length > 0 && Number.isInteger(value) && value > 0)) throw new Error(`counter ${name} = ${value}`);
+    }
+    equal(b.platform, "win32-x64", "platform");
+    equal([b.pathRules.separators, b.pathRules.separator], ["\\/", "\\"], "separators");
+    equal(b.identity(), undefined, "identity");
+  }],
+  ["offers exactly clone, xattrs (alternate data streams) and attributes of the optional capabilities", (b) => {
+    const all = ["clone", "kernelCopy", "holes", "streams", "batchedRange", "reopenRead", "adviseSequential", "tune", "owners", "modes", "specialFiles", "xattrs", "fileLimit", "attributes"] as const;
+    equal(all.filter((c) => b[c] !== undefined), ["clone", "xattrs", "attributes"], "capabilities");
+  }],
+  ["readDir: chunk after chunk to the end, without . and .., then stays at the end", (b, at) => {
+    const many = Array.from({ length: 1500 }, (_, i) => `a-rather-long-name-so-that-the-listing-needs-more-than-one-buffer-${String(i).padStart(4, "0")}`);
+    for (const name of many) writeFileSync(join(at.path, name), "");
+    let chunks = 0;
+    const names: string[] = [];
+    for (;;) {
+      const chunk = ok(b, b.readDir(at.dir), "readDir");
+      if (chunk.length === 0) break;
+      chunks++;
+      names.push(...chunk.map((e) => text(e.name)));
+    }
+    equal(names.sort(), many, "names");
+    if (chunks < 2) throw new Error(`one chunk for ${many.length} long names`);
+    equal(ok(b, b.readDir(at.dir), "readDir at the end").length, 0, "after the end");
+  }],
+  ["readDir of an empty directory ends at once", (b, at) => {
+    equal(ok(b, b.readDir(at.dir), "readDir").length, 0, "entries");
+  }],
+  ["makeDir makes a directory; EEXIST over a name", (b, at) => {
+    ok(b, b.makeDir(at.dir, b8("d"), 0o755), "makeDir");
+    equal(type(ok(b, b.stat(at.dir, b8("d"), false), "stat")), S_IFDIR, "type");
+    fails(b, b.makeDir(at.dir, b8("d"), 0o755), "EEXIST", "again");
+  }],
+  ["createFile: exclusive over a taken name is EEXIST; with truncate it reuses the file, emptied", (b, at) => {
+    makeFile(b, at.dir, "f", "hello");
+    fails(b, b.createFile(at.dir, b8("f"), 0o644), "EEXIST", "exclusive");
+    const fd = ok(b, b.createFile(at.dir, b8("f"), 0o644, true), "truncate");
+    b.close(fd);
+    equal(ok(b, b.stat(at.dir, b8("f"), false), "stat").size, 0, "size");
+  }],
+  ["writeAll, readAt, writeAt at positions, and truncate", (b, at) => {
+    const fd = ok(b, b.createFile(at.dir, b8("f"), 0o644), "createFile");
+    ok(b, b.writeAll(fd, b8("0123456789")), "writeAll");
+    equal(b.writeAt(fd, b8("ab"), 2, 4), 2, "writeAt");
+    ok(b, b.truncate(fd, 8), "truncate");
+    b.close(fd);
+    const rd = ok(b, b.openRead(at.dir, b8("f"), false), "openRead");
+    const buf = new Uint8Array(4);
+    equal(b.readAt(rd, buf, 4, 3), 4, "readAt");
+    equal(text(buf), "3ab6", "bytes at 3");
+    equal(b.readAt(rd, buf, 4, 8), 0, "at the end");
+    b.close(rd);
+  }],
+  ["openWrite opens an existing file for writing without truncating it; canWrite: 0, EACCES when read-only, ENOENT", (b, at) => {
+    makeFile(b, at.dir, "f", "hello");
+    const fd = ok(b, b.openWrite(at.dir, b8("f")), "openWrite");
+    ok(b, b.writeAt(fd, b8("J"), 1, 0), "writeAt");
+    b.close(fd);
+    const rd = ok(b, b.openRead(at.dir, b8("f"), false), "openRead");
+    equal(readAll(b, rd), "Jello", "contents");
+    b.close(rd);
+    equal(b.canWrite(at.dir, b8("f")), 0, "canWrite");
+    ok(b, b.attributes!.setAt(at.dir, b8("f"), ATTR_READONLY), "read-only");
+    fails(b, b.canWrite(at.dir, b8("f")), "EACCES", "canWrite read-only");
+    fails(b, b.canWrite(at.dir, b8("missing")), "ENOENT", "canWrite missing");
+  }],
+  ["readMany: the bytes and an open file each, one byte more than expected, errors per file", (b, at) => {
+    makeFile(b, at.dir, "a", "aaa");
+    makeFile(b, at.dir, "grew", "0123456789");
+    const got = b.readMany(at.dir, [{ name: b8("a"), size: 3 }, { name: b8("missing"), size: 1 }, { name: b8("grew"), size: 4 }], false);
+    const first = got[0]!;
+    if (typeof first === "number") throw new Error(`a: ${errName(b, first)}`);
+    equal(text(first.data), "aaa", "a");
+    b.close(first.fd);
+    fails(b, got[1], "ENOENT", "missing");
+    const grew = got[2]!;
+    if (typeof grew === "number") throw new Error(`grew: ${errName(b, grew)}`);
+    equal(text(grew.data), "01234", "one byte more");
+    b.close(grew.fd);
+  }],
+  ["statMany: the same as stat for each name, errors per name", (b, at) => {
+    makeFile(b, at.dir, "f", "x");
+    mkdirSync(join(at.path, "d"));
+    const names = [b8("f"), b8("missing"), b8("d")];
+    const many = b.statMany(at.dir, names, false);
+    equal(many.map((st) => (typeof st === "number" ? errName(b, st) : st.ino)), names.map((n) => {
+      const st = b.stat(at.dir, n, false);
+      return typeof st === "number" ? errName(b, st) : st.ino;
+    }), "inodes");
+  }],
+  ["rename without replace: EEXIST onto a taken name, both left as they were; with replace, onto it and into another directory", (b, at) => {
+    makeFile(b, at.dir, "a", "A");
+    makeFile(b, at.dir, "b", "B");
+    fails(b, b.rename(at.dir, b8("a"), at.dir, b8("b"), false), "EEXIST", "no replace");
+    equal(listAll(b, ok(b, b.openDir(at.dir, b8("."), false), "openDir .")), ["a", "b"], "both there");
+    ok(b, b.rename(at.dir, b8("a"), at.dir, b8("b"), true), "replace");
+    const rd = ok(b, b.openRead(at.dir, b8("b"), false), "openRead");
+    equal(readAll(b, rd), "A", "b holds a");
+    b.close(rd);
+    ok(b, b.makeDir(at.dir, b8("sub"), 0o755), "makeDir");
+    const sub = ok(b, b.openDir(at.dir, b8("sub"), false), "openDir");
+    ok(b, b.rename(at.dir, b8("b"), sub, b8("moved"), false), "into sub");
+    equal(listAll(b, sub), ["moved"], "sub");
+    b.close(sub);
+  }],
+  ["remove: a file (read-only too), an empty directory; ENOTEMPTY, EISDIR and ENOTDIR for the wrong kind", (b, at) => {
+    makeFile(b, at.dir, "f", "x");
+    makeFile(b, at.dir, "ro", "x");
+    ok(b, b.attributes!.setAt(at.dir, b8("ro"), ATTR_READONLY), "read-only");
+    mkdirSync(join(at.path, "full"));
+    writeFileSync(join(at.path, "full", "x"), "");
+    mkdirSync(join(at.path, "empty"));
+    fails(b, b.remove(at.dir, b8("f"), true), "ENOTDIR", "a file as a directory");
+    fails(b, b.remove(at.dir, b8("empty"), false), "EISDIR", "a directory as a file");
+    fails(b, b.remove(at.dir, b8("full"), true), "ENOTEMPTY", "a full directory");
+    ok(b, b.remove(at.dir, b8("f"), false), "file");
+    ok(b, b.remove(at.dir, b8("ro"), false), "read-only file");
+    ok(b, b.remove(at.dir, b8("empty"), true), "empty directory");
+    equal(listAll(b, at.dir), ["full"], "left");
+  }],
+  ["names are bytes (WTF-8): created, listed, stat'ed, linked to, renamed and removed as the same bytes", (b, at) => {
+    for (const name of ["café", "😀 party", "日本語", "trailing.dot.", "Ω-ω"]) {
+      makeFile(b, at.dir, name, name);
+      if (!listAll(b, ok(b, b.openDir(at.dir, b8("."), false), "openDir")).includes(name)) throw new Error(`${name} not listed`);
+      ok(b, b.stat(at.dir, b8(name), false), `stat ${name}`);
+      ok(b, b.makeLink(at.dir, b8(name), at.dir, b8(`${name}-link`)), `link ${name}`);
+      ok(b, b.rename(at.dir, b8(`${name}-link`), at.dir, b8(`${name}-renamed`), false), `rename ${name}`);
+      ok(b, b.remove(at.dir, b8(`${name}-renamed`), false), `remove ${name}`);
+      ok(b, b.remove(at.dir, b8(name), false), `remove ${name}`);
+    }
+    equal(listAll(b, at.dir), [], "all gone");
+  }],
+  ["makeLink: another name for the file (same file id, two links)", (b, at) => {
+    makeFile(b, at.dir, "f", "x");
+    ok(b, b.makeLink(at.dir, b8("f"), at.dir, b8("g")), "makeLink");
+    const f = ok(b, b.stat(at.dir, b8("f"), false), "stat f");
+    const g = ok(b, b.stat(at.dir, b8("g"), false), "stat g");
+    equal([f.ino === g.ino, f.dev === g.dev, f.nlink, g.nlink], [true, true, 2, 2], "one file");
+    fails(b, b.makeLink(at.dir, b8("f"), at.dir, b8("g")), "EEXIST", "onto a taken name");
+  }],
+  ["stat: type, size, links, read-only as no write bits, the attribute word, and fstat agrees", (b, at) => {
+    makeFile(b, at.dir, "f", "hello");
+    ok(b, b.attributes!.setAt(at.dir, b8("f"), ATTR_READONLY | ATTR_HIDDEN), "attributes");
+    const st = ok(b, b.stat(at.dir, b8("f"), false), "stat");
+    equal([type(st), st.mode & 0o777, st.size, st.nlink, (st.attributes ?? 0) & 3], [S_IFREG, 0o444, 5, 1, 3], "fields");
+    const fd = ok(b, b.openRead(at.dir, b8("f"), false), "openRead");
+    const fst = ok(b, b.fstat(fd), "fstat");
+    b.close(fd);
+    equal([fst.ino, fst.dev, fst.size, fst.mtimeSec, fst.mtimeNsec], [st.ino, st.dev, st.size, st.mtimeSec, st.mtimeNsec], "fstat");
+    const dir = ok(b, b.fstat(at.dir), "fstat of the directory");
+    equal([type(dir), (dir.attributes ?? 0) & 0x10], [S_IFDIR, 0x10], "directory");
+  }],
+  ["setTimesFd and setTimesAt to 100 ns, on files and directory handles", (b, at) => {
+    makeFile(b, at.dir, "f", "x");
+    const t = { atimeSec: 1015218367, atimeNsec: 987654321, mtimeSec: 981173106, mtimeNsec: 123456789 };
+    ok(b, b.setTimesAt(at.dir, b8("f"), t), "setTimesAt");
+    const st = ok(b, b.stat(at.dir, b8("f"), false), "stat");
+    equal([st.atimeSec, st.atimeNsec, st.mtimeSec, st.mtimeNsec], [1015218367, 987654300, 981173106, 123456700], "file times");
+    ok(b, b.makeDir(at.dir, b8("d"), 0o755), "makeDir");
+    const d = ok(b, b.openDir(at.dir, b8("d"), false), "openDir");
+    ok(b, b.setTimesFd(d, { ...t, mtimeSec: 946684799, mtimeNsec: 500000000 }), "setTimesFd");
+    const dst = ok(b, b.fstat(d), "fstat");
+    b.close(d);
+    equal([dst.mtimeSec, dst.mtimeNsec], [946684799, 500000000], "directory times");
+  }],
+  ["attributes: set on an open file and by name, read back in the Stat; none is none", (b, at) => {
+    makeFile(b, at.dir, "f", "x");
+    const fd = ok(b, b.openWrite(at.dir, b8("f")), "openWrite");
+    ok(b, b.attributes!.setFd(fd, ATTR_HIDDEN), "setFd");
+    equal((ok(b, b.fstat(fd), "fstat").attributes ?? 0) & 3, ATTR_HIDDEN, "hidden");
+    b.close(fd);
+    ok(b, b.attributes!.setAt(at.dir, b8("f"), 0), "setAt none");
+    equal((ok(b, b.stat(at.dir, b8("f"), false), "stat").attributes ?? 0) & 3, 0, "none");
+  }],
+  ["openDir: a file is ENOTDIR, a missing name ENOENT; \"..\" is the parent, \".\" the directory itself", (b, at) => {
+    makeFile(b, at.dir, "f", "x");
+    fails(b, b.openDir(at.dir, b8("f"), false), "ENOTDIR", "a file");
+    fails(b, b.openDir(at.dir, b8("missing"), false), "ENOENT", "missing");
+    ok(b, b.makeDir(at.dir, b8("sub"), 0o755), "makeDir");
+    const sub = ok(b, b.openDir(at.dir, b8("sub"), false), "openDir sub");
+    const up = ok(b, b.openDir(sub, b8(".."), false), "openDir ..");
+    const self = ok(b, b.openDir(sub, b8("."), false), "openDir .");
+    equal([ok(b, b.fstat(up), "fstat ..").ino, ok(b, b.fstat(self), "fstat .").ino], [ok(b, b.fstat(at.dir), "fstat").ino, ok(b, b.fstat(sub), "fstat sub").ino], "inodes");
+    for (const fd of [sub, up, self]) b.close(fd);
+  }],
+  // A path through a file is ENOENT here: Windows says "path not found" (POSIX: ENOTDIR).
+  ["makeSymlink and readLink: file and directory links with their exact targets, relative and absolute", (b, at) => {
+    makeFile(b, at.dir, "f", "x");
+    mkdirSync(join(at.path, "d"));
+    symlinkOrSkip(b, "f", at.dir, "lf", false);
+    symlinkOrSkip(b, "d", at.dir, "ld", true);
+    const absolute = join(at.path, "f");
+    symlinkOrSkip(b, absolute, at.dir, "labs", false);
+    equal(["lf", "ld", "labs"].map((n) => text(ok(b, b.readLink(at.dir, b8(n)), `readLink ${n}`))), ["f", "d", absolute], "targets");
+    const lf = ok(b, b.stat(at.dir, b8("lf"), false), "stat lf");
+    const ld = ok(b, b.stat(at.dir, b8("ld"), false), "stat ld");
+    equal([type(lf), lf.linkToDir, type(ld), ld.linkToDir], [0o120000, false, 0o120000, true], "links, file and directory");
+    equal(type(ok(b, b.stat(at.dir, b8("ld"), true), "stat ld following")), S_IFDIR, "followed");
+    fails(b, b.readLink(at.dir, b8("f")), "EINVAL", "readLink of a file");
+  }],
+  ["links are never followed unless asked: openDir ENOTDIR, openRead ELOOP, remove takes the link, not its target", (b, at) => {
+    makeFile(b, at.dir, "f", "x");
+    mkdirSync(join(at.path, "d"));
+    writeFileSync(join(at.path, "d", "inside"), "");
+    symlinkOrSkip(b, "f", at.dir, "lf", false);
+    symlinkOrSkip(b, "d", at.dir, "ld", true);
+    fails(b, b.openDir(at.dir, b8("ld"), false), "ENOTDIR", "openDir without follow");
+    const through = ok(b, b.openDir(at.dir, b8("ld"), true), "openDir following");
+    equal(listAll(b, through), ["inside"], "listed through");
+    b.close(through);
+    fails(b, b.openRead(at.dir, b8("lf"), false), "ELOOP", "openRead without follow");
+    fails(b, b.createFile(at.dir, b8("lf"), 0o644, true), "ELOOP", "truncate through a link");
+    ok(b, b.remove(at.dir, b8("ld"), false), "remove ld");
+    ok(b, b.remove(at.dir, b8("lf"), false), "remove lf");
+    equal(listAll(b, at.dir), ["d", "f"], "targets kept");
+    equal(listAll(b, ok(b, b.openDir(at.dir, b8("d"), false), "openDir d")), ["inside"], "d kept whole");
+  }],
+  ["a junction reads as its NT target (\\??\\...) and is made again as a junction: a link to a directory, not followed, removed as a link", (b, at) => {
+    mkdirSync(join(at.path, "d"));
+    writeFileSync(join(at.path, "d", "inside"), "");
+    const target = `\\??\\${join(at.path, "d")}`;
+    symlinkOrSkip(b, target, at.dir, "j", true);
+    equal(text(ok(b, b.readLink(at.dir, b8("j")), "readLink")), target, "target");
+    const st = ok(b, b.stat(at.dir, b8("j"), false), "stat");
+    equal([type(st), st.linkToDir], [0o120000, true], "a directory link");
+    fails(b, b.openDir(at.dir, b8("j"), false), "ENOTDIR", "not followed");
+    ok(b, b.remove(at.dir, b8("j"), false), "remove");
+    equal(listAll(b, ok(b, b.openDir(at.dir, b8("d"), false), "openDir d")), ["inside"], "d kept whole");
+  }],
+  ["alternate data streams as xattrs: listed, read and written by name, on files and directories; the file's own data is not one", (b, at) => {
+    makeFile(b, at.dir, "f", "data");
+    const fd = ok(b, b.openWrite(at.dir, b8("f")), "openWrite");
+    const x = b.xattrs!;
+    const made = x.set(fd, b8("Zone.Identifier"), b8("[ZoneTransfer]\r\nZoneId=3\r\n"));
+    if (made === -b.errno.EOPNOTSUPP || made === -b.errno.EINVAL || made === -b.errno.ENOENT) {
+      b.close(fd);
+      throw new Skip(`no alternate data streams here: ${b.strerror(-made)}`);
+    }
+    ok(b, made, "set");
+    ok(b, x.set(fd, b8("ünïcode"), new Uint8Array(100_000).fill(7)), "set a large one");
+    equal(ok(b, x.list(fd), "list").map(text).sort(), ["Zone.Identifier", "ünïcode"], "names");
+    equal(text(ok(b, x.get(fd, b8("Zone.Identifier")), "get")), "[ZoneTransfer]\r\nZoneId=3\r\n", "value");
+    equal(ok(b, x.get(fd, b8("ünïcode")), "get large").length, 100_000, "large value");
+    fails(b, x.get(fd, b8("missing")), "ENOENT", "a missing stream");
+    b.close(fd);
+    equal(readAll(b, ok(b, b.openRead(at.dir, b8("f"), false), "openRead")), "data", "the file's data untouched");
+    ok(b, x.set(at.dir, b8("on-a-directory"), b8("d")), "on a directory");
+    equal(ok(b, x.list(at.dir), "list a directory").map(text), ["on-a-directory"], "directory's");
+  }],
+  ["error kinds with Windows' own words: ENOENT, EISDIR, and an empty name or a path through a file is no entry", (b, at) => {
+    makeFile(b, at.dir, "f", "x");
+    mkdirSync(join(at.path, "d"));
+    fails(b, b.stat(at.dir, b8("missing"), false), "ENOENT", "stat missing");
+    if (b.strerror(b.errno.ENOENT).length < 5) throw new Error("no words for ENOENT");
+    fails(b, b.openRead(at.dir, b8("d"), false), "EISDIR", "openRead of a directory");
+    fails(b, b.createFile(at.dir, b8("d"), 0o644, true), "EISDIR", "truncate a directory");
+    fails(b, b.openRead(at.dir, b8("f\\x"), false), "ENOENT", "through a file");
+    fails(b, b.stat(at.dir, b8(""), false), "ENOENT", "empty name");
+  }],
+  ["realPath: an absolute Windows path without \\\\?\\, through . and ..", (b, at) => {
+    mkdirSync(join(at.path, "d"));
+    writeFileSync(join(at.path, "f"), "");
+    const real = text(ok(b, b.realPath(b8(`${at.path}\\d\\..\\.\\f`)), "realPath"));
+    equal(real.toLowerCase(), join(at.path, "f").toLowerCase(), "path");
+    fails(b, b.realPath(b8(`${at.path}\\missing\\x`)), "ENOENT", "missing");
+  }],
+  ["probeFilesystem claims no method the backend does not offer; clone is refused as unsupported where the volume cannot", (b, at) => {
+    const report = ok(b, b.probeFilesystem(at.dir), "probeFilesystem");
+    const cloneCheck = report.checks.find((c) => c.method === "clone")!;
+    equal(report.batched, false, "batched");
+    makeFile(b, at.dir, "src", "data");
+    const src = ok(b, b.openRead(at.dir, b8("src"), false), "openRead");
+    const dst = ok(b, b.createFile(at.dir, b8("dst"), 0o644), "createFile");
+    const r = b.clone!.into(src, dst);
+    b.close(src);
+    b.close(dst);
+    if (cloneCheck.supported) equal(r, 0, "clone");
+    else fails(b, r, "EOPNOTSUPP", "clone where the volume cannot");
+    equal(ok(b, b.stat(at.dir, b8("dst"), false), "stat").size, cloneCheck.supported ? 4 : 0, "dst size");
+  }],
+];
+
+if (import.meta.main) {
+  const [dll, root] = process.argv.slice(2);
+  if (!dll || !root) throw new Error("usage: contract.exe DLL ROOT");
+  const b = WindowsBackend.open(dll);
+  CASES.forEach(([name, run], i) => {
+    const path = join(root, `case-${i}`);
+    mkdirSync(path);
+    let error: string | undefined;
+    let skipped: string | undefined;
+    const dir = b.openDir(b.cwd, b8(path), false);
+    try {
+      run(b, { path, dir: ok(b, dir, `openDir ${path}`) });
+    } catch (err) {
+      if (err instanceof Skip) skipped = err.message;
+      else error = (err as Error).message;
+    } finally {
+      if (dir >= 0) b.close(dir);
+    }
+    process.stdout.write(`${JSON.stringify({ name, error, skipped })}\n`);
+  });
+}

@@ -1,0 +1,335 @@
+// The Windows backend (ffi/windows/, c/windows/blit_windows.c) through the
+// release's blit.exe under Wine, on real files in a Linux sandbox (Wine's Z:
+// drive is /). Every tree is checked from the Linux side: names as bytes,
+// contents, times, hard links. What Wine cannot do (symlinks: Wine 8 makes no
+// reparse points; block cloning) is said where it matters; the Windows-only
+// paths are compiled and exercised by the workflow on a real Windows runner.
+
+import { afterAll, describe, expect } from "bun:test";
+import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { run, sh } from "../helpers/blit.ts";
+import { mountTmpfs, tmpfsUnavailable } from "../helpers/mounts.ts";
+import { sandbox } from "../helpers/sandbox.ts";
+import { testIf } from "../helpers/skip.ts";
+import { snapshot, tree } from "../helpers/tree.ts";
+import { contractExe, holderExe, startWine, type Wine, wineMissing, winPath } from "../helpers/wine.ts";
+import { CASES } from "./windows-contract.ts";
+
+const testWine = testIf(wineMissing);
+/** Wine runs a program slowly the first time (the prefix); the deep tree takes ~15 s under Wine. */
+const SLOW = 180_000;
+
+let session: Wine | undefined;
+function wine(): Wine {
+  if (session === undefined) {
+    // Imported here: the release module refuses to load where no release was built.
+    const { unpack } = require("../release/release.ts") as typeof import("../release/release.ts");
+    session = startWine((dir) => unpack("windows-x64", dir));
+  }
+  return session;
+}
+afterAll(() => session?.end());
+
+const blit = (args: string[], options: { cwd?: string } = {}) => wine().blit(args, options);
+
+/** Contents and types of a tree, compared between Linux-made sources and Windows-made copies. */
+function shape(root: string) {
+  return Object.fromEntries(Object.entries(snapshot(root)).map(([path, e]) => [path, { type: e.type, size: e.size, sha256: e.sha256 }]));
+}
+
+/** Nothing of blit's temporary files left in a directory. */
+const temporaries = (dir: string) => readdirSync(dir).filter((name) => name.startsWith(".blit-"));
+
+describe("blit.exe under Wine", () => {
+  testWine("doctor reports the native Windows backend, its DLL extracted once under %LOCALAPPDATA%\\blit, nothing in %TEMP%", () => {
+    const dir = sandbox("win-doctor");
+    const w = wine();
+    const r = w.blit(["doctor", winPath(dir)]);
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(
+      /^blit \S+ on win32-x64, \d+ CPUs\nbackend: windows \(native shim over ntdll\)\n {2}shim: C:\\users\\[^\\]+\\AppData\\Local\\blit\\libblit-[0-9a-f]{16}\.dll\n {2}windows: \d+\.\d+\.\d+\n {2}paths: opened relative to open directories as NT paths: no MAX_PATH limit, long-path setting not needed\n/,
+    );
+    // Wine's Z: drive says NTFS, without block cloning or reparse points.
+    expect(r.stdout).toContain(`filesystem of '${winPath(dir)}': NTFS\n  block clone (FSCTL_DUPLICATE_EXTENTS_TO_FILE): no (the volume does not share blocks)\n`);
+    expect(r.stdout).toContain("  symbolic links: no (the volume has no reparse points)\n");
+    expect(r.stdout).toEndWith(
+      "method for files within this filesystem: read_write (NtReadFile/NtWriteFile): reads and writes\nacross filesystems: read_write (NtReadFile/NtWriteFile): reads and writes\n",
+    );
+    // The DLL is a PE image for x86-64, and it is the only thing blit put in the profile.
+    const users = join(w.prefix, "drive_c", "users");
+    const user = readdirSync(users).find((name) => existsSync(join(users, name, "AppData", "Local", "blit")))!;
+    const cache = join(users, user, "AppData", "Local", "blit");
+    const dlls = readdirSync(cache);
+    expect(dlls).toEqual([expect.stringMatching(/^libblit-[0-9a-f]{16}\.dll$/)]);
+    expect(sh(`file -b '${join(cache, dlls[0]!)}'`)).toMatch(/^PE32\+ executable \(DLL\).*x86-64/);
+    const temp = join(users, user, "AppData", "Local", "Temp");
+    expect(existsSync(temp) ? readdirSync(temp).filter((name) => /\.(dll|so|tmp)$/i.test(name)) : []).toEqual([]);
+    // A second run reuses it.
+    const again = w.blit(["doctor", winPath(dir)]);
+    expect(again.exitCode).toBe(0);
+    expect(readdirSync(cache)).toEqual(dlls);
+  }, SLOW);
+
+  testWine("--help shows its examples with Windows paths", () => {
+    const r = blit(["--help"]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain(
+      "Examples:\n  blit -a build\\ D:\\srv\\www\\build      copy a tree with modes, times and symlinks\n  blit -r photos backup\\               copy photos into backup\\ (backup\\photos)\n",
+    );
+    expect(r.stdout).toContain("  blit doctor D:\\mnt\\archive           which copy methods D:\\mnt\\archive supports\n");
+  }, SLOW);
+
+  testWine("-r copies a tree: nested and empty directories, non-ASCII and emoji names, empty files, a 100 MiB file", () => {
+    const root = sandbox("win-tree");
+    sh(`mkdir -p src/sub/deeper src/empty 'src/dossier Ω' && printf hello > src/a.txt && : > src/zero && : > src/sub/deeper/empty.log &&
+      printf café > 'src/café.txt' && printf emoji > 'src/dossier Ω/😀 party.txt' && printf kanji > 'src/sub/日本語.md' &&
+      head -c 104857600 /dev/urandom > src/sub/big.bin && head -c 70000 /dev/urandom > 'src/sub/deeper/with space.bin'`, root);
+    const r = blit(["-r", "--stats", winPath(`${root}/src`), winPath(`${root}/dst`)]);
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toStartWith("files: 8\ndirectories: 5\nsymlinks: 0\n");
+    expect(r.stdout).toContain(`bytes: ${104857600 + 70000 + 5 + 5 + 5 + 5}\n`);
+    expect(r.stdout).toContain("errors: 0\n");
+    expect(r.stdout).toContain("method read_write (NtReadFile/NtWriteFile): 8\n");
+    expect(r.stdout).toContain("backend: windows\n");
+    expect(r.stdout).toMatch(/\nnative calls: [1-9]\d*\n/);
+    expect(shape(`${root}/dst`)).toEqual(shape(`${root}/src`));
+    expect(temporaries(`${root}/dst/sub`)).toEqual([]);
+  }, SLOW);
+
+  testWine("-a keeps modification and access times to Windows' 100 ns, and hard links as hard links", () => {
+    const root = sandbox("win-archive");
+    sh(`mkdir -p src/d && printf one > src/f && printf two > src/d/g && ln src/f src/d/f-again &&
+      touch -m -d '2001-02-03 04:05:06.123456789' src/f && touch -a -d '2002-03-04 05:06:07.987654321' src/f &&
+      touch -d '1999-12-31 23:59:59.5' src/d/g src/d`, root);
+    const r = blit(["-a", winPath(`${root}/src`), winPath(`${root}/dst`)]);
+    expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    const ns = (path: string) => statSync(join(root, path), { bigint: true });
+    // Windows keeps time in 100 ns steps: the last two digits are gone.
+    expect(ns("dst/f").mtimeNs).toBe(981173106123456700n);
+    expect(ns("dst/f").atimeNs).toBe(1015218367987654300n);
+    expect(ns("dst/d/g").mtimeNs).toBe(946684799500000000n);
+    // A directory's times come after its contents.
+    expect(ns("dst/d").mtimeNs).toBe(946684799500000000n);
+    expect(tree(`${root}/dst`).hardlinks).toEqual([["d/f-again", "f"]]);
+    expect(shape(`${root}/dst`)).toEqual(shape(`${root}/src`));
+  }, SLOW);
+
+  // Wine keeps read-only as the Unix mode's write bits and hidden/system in
+  // the user.DOSATTRIB xattr: both are read back from the Linux side.
+  testWine("-a keeps read-only and hidden on files and directories; -r keeps neither, as cp -r keeps no mode", () => {
+    const root = sandbox("win-attributes");
+    sh(`mkdir -p src/hidden-dir && printf r > src/read-only && printf h > src/hidden && chmod 444 src/read-only &&
+      setfattr -n user.DOSATTRIB -v '"0x2"' src/hidden && setfattr -n user.DOSATTRIB -v '"0x2"' src/hidden-dir`, root);
+    const dosAttributes = (path: string) => sh(`getfattr --only-values -n user.DOSATTRIB '${path}' 2>/dev/null || true`, root);
+    expect(blit(["-a", winPath(`${root}/src`), winPath(`${root}/archive`)])).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(statSync(`${root}/archive/read-only`).mode & 0o222).toBe(0);
+    expect(dosAttributes("archive/hidden")).toBe("0x2");
+    expect(dosAttributes("archive/hidden-dir")).toBe("0x2");
+    expect(blit(["-r", winPath(`${root}/src`), winPath(`${root}/plain`)])).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(statSync(`${root}/plain/read-only`).mode & 0o200).toBe(0o200);
+    expect(dosAttributes("plain/hidden")).toBe("");
+    expect(dosAttributes("plain/hidden-dir")).toBe("");
+  }, SLOW);
+
+  // Wine reaches a file through its whole Unix path, so it stops at Linux's
+  // PATH_MAX (4096 bytes; seen: STATUS_INVALID_HANDLE at level 291 of
+  // 14-byte names). 400 levels of 4-byte names are 2,000 characters: far
+  // beyond Windows' MAX_PATH (260), which blit never meets (every open is
+  // relative to an open directory).
+  testWine("a tree 400 levels deep copies whole (beyond MAX_PATH)", () => {
+    const root = sandbox("win-deep");
+    sh(`python3 -c "
+import os
+fd = os.open('src', os.O_RDONLY) if os.path.isdir('src') else (os.mkdir('src'), os.open('src', os.O_RDONLY))[1]
+for i in range(400):
+    os.mkdir('d%03d' % i, dir_fd=fd)
+    fd = os.open('d%03d' % i, os.O_RDONLY, dir_fd=fd)
+f = os.open('leaf.txt', os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+os.write(f, b'the bottom')
+"`, root);
+    const r = blit(["-r", winPath(`${root}/src`), winPath(`${root}/dst`)]);
+    expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    const leaf = Array.from({ length: 400 }, (_, i) => `d${String(i).padStart(3, "0")}`).join("/");
+    expect(`${root}/dst/${leaf}/leaf.txt`.length).toBeGreaterThan(2000);
+    expect(readFileSync(`${root}/dst/${leaf}/leaf.txt`, "utf8")).toBe("the bottom");
+    // An operand that long too: Windows' path rules, no MAX_PATH.
+    const operand = winPath(`${root}/src/${leaf}/leaf.txt`);
+    expect(operand.length).toBeGreaterThan(2000);
+    expect(blit([operand, winPath(`${root}/leaf-copy`)])).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(readFileSync(`${root}/leaf-copy`, "utf8")).toBe("the bottom");
+  }, SLOW);
+
+  testWine("an existing file is replaced in one step (a new file renamed over it), not rewritten in place", () => {
+    const root = sandbox("win-replace");
+    writeFileSync(`${root}/new`, "new contents");
+    writeFileSync(`${root}/dst`, "old contents");
+    // Another name of the old file: written in place, it would change too.
+    linkSync(`${root}/dst`, `${root}/other-name`);
+    const before = statSync(`${root}/dst`).ino;
+    const r = blit([winPath(`${root}/new`), winPath(`${root}/dst`)]);
+    expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(readFileSync(`${root}/dst`, "utf8")).toBe("new contents");
+    expect(statSync(`${root}/dst`).ino).not.toBe(before);
+    expect(readFileSync(`${root}/other-name`, "utf8")).toBe("old contents");
+    expect(temporaries(root)).toEqual([]);
+  }, SLOW);
+
+  // Wine turns a SIGINT sent to it into the console's Ctrl+C event, which
+  // Bun delivers to blit as SIGINT, as Windows does for Ctrl+C.
+  testWine("Ctrl+C: the copy stops, exit status 130, one line saying what was copied, no temporary file left, every file there complete", async () => {
+    const root = sandbox("win-ctrl-c");
+    sh("mkdir src && for i in 1 2 3 4 5 6 7 8; do head -c 67108864 /dev/zero > src/f$i; done", root);
+    const w = wine();
+    const proc = Bun.spawn(["wine", w.exe, "-r", winPath(`${root}/src`), winPath(`${root}/dst`)], {
+      env: { ...process.env, ...w.env },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    // Signalled once a file is being written (a temporary file is there).
+    while (!existsSync(`${root}/dst`) || temporaries(`${root}/dst`).length === 0) await Bun.sleep(20);
+    proc.kill("SIGINT");
+    expect(await proc.exited).toBe(130);
+    expect(await new Response(proc.stdout).text()).toBe("");
+    expect(await new Response(proc.stderr).text()).toMatch(/^blit: interrupted by SIGINT: copied \d+ files? \(\d+ bytes\), 1 directory; the rest was not copied\n$/);
+    expect(temporaries(`${root}/dst`)).toEqual([]);
+    const copied = readdirSync(`${root}/dst`);
+    expect(copied.length).toBeLessThan(8);
+    for (const name of copied) expect(statSync(`${root}/dst/${name}`).size).toBe(67108864);
+  }, SLOW);
+
+  testWine("a temporary file left by a run that was killed is removed by the next run into that directory", () => {
+    const root = sandbox("win-leftover");
+    sh("mkdir -p src dst/src && printf x > src/f && printf stale > dst/src/.blit-999999-0badc0de-0-0.tmp", root);
+    expect(blit(["-r", winPath(`${root}/src`), winPath(`${root}/dst`)])).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(readdirSync(`${root}/dst/src`)).toEqual(["f"]);
+  }, SLOW);
+
+  testIf(wineMissing ?? tmpfsUnavailable)("a copy that fails (disk full) leaves no partial file under its name, and the file it would replace as it was", () => {
+    const src = sandbox("win-full");
+    sh("head -c 4194304 /dev/urandom > big", src);
+    const full = mountTmpfs("size=1m");
+    writeFileSync(`${full}/kept`, "old contents");
+    const r = blit([winPath(`${src}/big`), winPath(`${full}/kept`)]);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(new RegExp(`^blit: error writing '${winPath(`${full}/kept`).replaceAll("\\", "\\\\")}': [^\\n]+\\n$`));
+    expect(r.exitCode).toBe(1);
+    expect(readFileSync(`${full}/kept`, "utf8")).toBe("old contents");
+    const fresh = blit([winPath(`${src}/big`), winPath(`${full}/fresh`)]);
+    expect(fresh.exitCode).toBe(1);
+    expect(existsSync(`${full}/fresh`)).toBe(false);
+    expect(readdirSync(full)).toEqual(["kept"]);
+  }, SLOW);
+
+  testWine("a source another program holds without sharing: one line naming it and Windows' reason, nothing written", async () => {
+    const root = sandbox("win-held");
+    writeFileSync(`${root}/busy`, "in use");
+    const w = wine();
+    const holder = Bun.spawn(["wine", holderExe(), "deny", winPath(`${root}/busy`)], { env: { ...process.env, ...w.env }, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    try {
+      const reader = holder.stdout.getReader();
+      const first = await reader.read();
+      // printf in a console program writes CRLF.
+      expect(new TextDecoder().decode(first.value)).toBe("held\r\n");
+      const r = w.blit([winPath(`${root}/busy`), winPath(`${root}/copy`)]);
+      expect(r).toEqual({ stdout: "", stderr: `blit: cannot open '${winPath(`${root}/busy`)}' for reading: Sharing violation\n`, exitCode: 1 });
+      expect(readdirSync(root)).toEqual(["busy"]);
+    } finally {
+      holder.stdin.end();
+      await holder.exited;
+    }
+  }, SLOW);
+
+  // Wine shows a Unix symlink as the file it names (Wine 8 has no reparse
+  // points), so this is the rename's doing: the name is replaced, whatever it is.
+  testWine("a symlink in DEST where a file goes is replaced by the copy; the file it named, outside DEST, is untouched", () => {
+    const root = sandbox("win-link-out");
+    sh("mkdir -p src dst outside && printf copy > src/f && printf precious > outside/f && ln -s ../outside/f dst/f", root);
+    const r = blit(["-r", `${winPath(`${root}/src`)}\\.`, winPath(`${root}/dst`)]);
+    expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(lstatSync(`${root}/dst/f`).isFile()).toBe(true);
+    expect(readFileSync(`${root}/dst/f`, "utf8")).toBe("copy");
+    expect(readFileSync(`${root}/outside/f`, "utf8")).toBe("precious");
+  }, SLOW);
+
+  testWine("refusals and errors: one line each naming the path, with cp's exit codes", () => {
+    const root = sandbox("win-errors");
+    sh("mkdir -p d/sub && printf x > f", root);
+    const p = (name: string) => winPath(`${root}/${name}`);
+    const cases: [args: string[], stderr: string, exitCode: number][] = [
+      [[p("missing"), p("x")], `blit: cannot stat '${p("missing")}': File not found\n`, 1],
+      [[p("d"), p("x")], `blit: -r not specified; omitting directory '${p("d")}'\n`, 1],
+      [["-r", p("d"), p("d\\sub")], `blit: cannot copy a directory, '${p("d")}', into itself, '${p("d\\sub\\d")}'\n`, 1],
+      [["-r", p("f"), p("d\\sub\\")], "", 0],
+      [["--no-such-option", p("f"), p("x")], "blit: unrecognized option '--no-such-option'\nTry 'blit --help' for more information.\n", 2],
+    ];
+    for (const [args, stderr, exitCode] of cases) {
+      expect({ args, ...blit(args) }).toEqual({ args, stdout: "", stderr, exitCode });
+    }
+    expect(readFileSync(`${root}/d/sub/f`, "utf8")).toBe("x");
+  }, SLOW);
+
+  testWine("operands as Windows users write them: relative, with / or \\, trailing separators, -t and -T", () => {
+    const root = sandbox("win-paths");
+    sh("mkdir -p src/in t1 t2 t3 && printf a > src/in/a && printf b > src/b", root);
+    const cases: [args: string[], made: string][] = [
+      [["-r", "src\\in", "t1\\"], "t1/in/a"],
+      [["-r", "src/in/", "t2"], "t2/in/a"],
+      [["-t", "t3", "src\\b"], "t3/b"],
+      [["-rT", "src\\in", "t4"], "t4/a"],
+      [["-r", `${winPath(root)}\\src\\b`, ".\\t5"], "t5"],
+      [["-r", `\\\\?\\${winPath(root)}\\src\\in`, `\\\\?\\${winPath(root)}\\t6`], "t6/a"],
+      [["src/b", `${winPath(root).slice(0, 2)}${winPath(root).slice(2).replaceAll("\\", "/")}/t7`], "t7"],
+    ];
+    for (const [args, made] of cases) {
+      expect({ args, ...blit(args, { cwd: root }) }).toEqual({ args, stdout: "", stderr: "", exitCode: 0 });
+      expect(existsSync(`${root}/${made}`)).toBe(true);
+    }
+    expect(readFileSync(`${root}/t4/a`, "utf8")).toBe("a");
+    expect(readFileSync(`${root}/t5`, "utf8")).toBe("b");
+  }, SLOW);
+
+  testWine("-v lists each copy with Windows separators", () => {
+    const root = sandbox("win-verbose");
+    mkdirSync(`${root}/src/sub`, { recursive: true });
+    writeFileSync(`${root}/src/sub/f`, "x");
+    const r = blit(["-rv", winPath(`${root}/src`), winPath(`${root}/dst`)]);
+    const s = winPath(`${root}/src`);
+    const d = winPath(`${root}/dst`);
+    expect(r).toEqual({ stdout: `'${s}' -> '${d}'\n'${s}\\sub' -> '${d}\\sub'\n'${s}\\sub\\f' -> '${d}\\sub\\f'\n`, stderr: "", exitCode: 0 });
+  }, SLOW);
+});
+
+// The contract suite's cases (tests/ffi/contract.test.ts runs them in-process
+// for Linux and the portable backend) cannot run in this Linux process for
+// Windows: windows-contract.ts is compiled into a Windows executable that
+// runs them inside Wine against the very DLL blit.exe extracted, one JSON
+// line per case.
+describe("the backend contract inside Windows (contract.exe under Wine)", () => {
+  // Run once, while the tests are collected: a case the machine cannot run
+  // (symlinks under Wine 8) is then skipped with its reason.
+  const results = new Map<string, { error?: string; skipped?: string }>();
+  if (wineMissing === undefined) {
+    const w = wine();
+    const home = sandbox("win-contract-home");
+    const doctor = w.blit(["doctor", winPath(home)]);
+    const shim = /^ {2}shim: (.+)$/m.exec(doctor.stdout)?.[1];
+    if (shim === undefined) throw new Error(`blit.exe doctor named no shim: ${doctor.stdout}${doctor.stderr}`);
+    const root = sandbox("win-contract");
+    const r = run(["wine", contractExe(), shim, winPath(root)], { env: w.env, timeout: SLOW });
+    if (r.exitCode !== 0) throw new Error(`contract.exe failed (${r.exitCode}): ${r.stderr}`);
+    for (const line of r.stdout.trim().split("\n")) {
+      const { name, ...result } = JSON.parse(line) as { name: string; error?: string; skipped?: string };
+      results.set(name, result);
+    }
+  }
+
+  for (const [name] of CASES) {
+    testIf(wineMissing ?? results.get(name)?.skipped)(name, () => {
+      expect(results.get(name)).toEqual({});
+    });
+  }
+});

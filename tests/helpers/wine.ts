@@ -1,0 +1,89 @@
+// blit.exe under Wine, for the Windows tests: the release's executable
+// (dist/release/blit-windows-x64.zip, unpacked) beside the bcryptprimitives.dll
+// stand-in Wine 8 needs (wine/bcryptprimitives.c, never shipped), in a Wine
+// prefix of the test file's own. Wine maps Z:\ to /, so a sandbox on the
+// Linux side is `winPath(dir)` on the Windows side.
+
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Result, ROOT, run } from "./blit.ts";
+
+/** Why the Windows tests cannot run here, or undefined. */
+export const wineMissing: string | undefined = (() => {
+  for (const [command, what] of [["wine", "runs Windows executables"], ["x86_64-w64-mingw32-gcc", "builds the test helpers Wine needs"]]) {
+    if (run(["sh", "-c", `command -v ${command}`]).exitCode !== 0) return `${command} is not installed (${what}; npm run setup installs it)`;
+  }
+  if (!existsSync(join(ROOT, "dist", "release", "blit-windows-x64.zip"))) return "dist/release/blit-windows-x64.zip is missing (npm run release builds it)";
+  return undefined;
+})();
+
+const HELPERS = join(import.meta.dir, "wine");
+const BUILT = join(ROOT, "build", "wine");
+
+/** A small Windows program of tests/helpers/wine/, built once with mingw-w64. */
+function helper(name: string, build: (out: string) => string[]): string {
+  const out = join(BUILT, name);
+  if (!existsSync(out)) {
+    mkdirSync(BUILT, { recursive: true });
+    const r = run(build(out));
+    if (r.exitCode !== 0) throw new Error(`cannot build ${out}: ${r.stderr}`);
+  }
+  return out;
+}
+
+const prngDll = () =>
+  helper("bcryptprimitives.dll", (out) => [
+    "x86_64-w64-mingw32-gcc", "-O2", "-shared", "-o", out, join(HELPERS, "bcryptprimitives.c"), join(HELPERS, "bcryptprimitives.def"), "-ladvapi32",
+  ]);
+
+/** holder.exe (wine/holder.c): another process holding a file. */
+export const holderExe = () => helper("holder.exe", (out) => ["x86_64-w64-mingw32-gcc", "-municode", "-O2", "-o", out, join(HELPERS, "holder.c")]);
+
+/** tests/ffi/windows-contract.ts as a Windows executable (built each run: it is the source under test). */
+export function contractExe(): string {
+  const out = join(BUILT, "contract.exe");
+  mkdirSync(BUILT, { recursive: true });
+  const r = run([process.execPath, "build", "--compile", "--target=bun-windows-x64-baseline", "--outfile", out, join(ROOT, "tests", "ffi", "windows-contract.ts")]);
+  if (r.exitCode !== 0) throw new Error(`cannot build ${out}: ${r.stderr}`);
+  copyFileSync(prngDll(), join(BUILT, "bcryptprimitives.dll"));
+  return out;
+}
+
+/** A Windows path for a Linux one (Wine's Z: drive is /). */
+export const winPath = (path: string) => `Z:${path.replaceAll("/", "\\")}`;
+
+export interface Wine {
+  /** The unpacked blit.exe (Linux path). */
+  exe: string;
+  /** The Wine prefix: C:\ is `${prefix}/drive_c`. */
+  prefix: string;
+  env: Record<string, string>;
+  /** Runs blit.exe with args; stdout and stderr as Wine passed them. */
+  blit(args: string[], options?: { cwd?: string; timeout?: number }): Result;
+  /** Stops wineserver and removes the prefix and the executable. */
+  end(): void;
+}
+
+/** A Wine prefix and blit.exe for one test file (~10 s the first time: Wine sets the prefix up). */
+export function startWine(unpack: (dir: string) => string): Wine {
+  const base = process.env.BLIT_TEST_TMP ?? tmpdir();
+  const dir = mkdtempSync(join(base, "blit-wine-exe-"));
+  const exe = unpack(dir);
+  copyFileSync(prngDll(), join(dir, "bcryptprimitives.dll"));
+  const prefix = mkdtempSync(join(base, "blit-wineprefix-"));
+  const env = { WINEDEBUG: "-all", WINEPREFIX: prefix, WINEDLLOVERRIDES: "mscoree,mshtml=" };
+  // The prefix is made by the first program Wine runs, which says so on stderr.
+  run(["wine", exe, "--version"], { env, timeout: 120_000 });
+  return {
+    exe,
+    prefix,
+    env,
+    blit: (args, options = {}) => run(["wine", exe, ...args], { env, cwd: options.cwd, timeout: options.timeout ?? 120_000 }),
+    end() {
+      run(["wineserver", "-k"], { env });
+      rmSync(prefix, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
