@@ -22,6 +22,8 @@ const NUMBERED = /\.~[1-9][0-9]*~$/;
 
 export class Pruner {
   private readonly suffix: Uint8Array;
+  /** Paths in messages are joined with the OS's separator. */
+  private readonly separator: number;
 
   constructor(
     private readonly b: Backend,
@@ -32,6 +34,7 @@ export class Pruner {
     private readonly deletions?: Int32Array,
   ) {
     this.suffix = new TextEncoder().encode(o.backupSuffix);
+    this.separator = b.pathRules.separator.charCodeAt(0);
   }
 
   /**
@@ -72,7 +75,7 @@ export class Pruner {
     // SOURCE inside DEST (`blit -aT --delete dst/sub dst`): the directory holding it is not SOURCE's counterpart to remove.
     const holdingSource = doomed.some((d) => d.isDir) ? this.directoriesAbove(srcFd) : new Set<string>();
     for (const { name, isDir, id } of doomed) {
-      const path = joinPath(dstPath, name);
+      const path = joinPath(dstPath, name, this.separator);
       const below = rel ? joinPath(rel, name) : name;
       if (holdingSource.has(id)) this.report.fail(`not deleting ${quote(path)}: the source is inside it`);
       else if (isDir) this.removeTree(dstFd, name, path, below, merged);
@@ -159,7 +162,7 @@ export class Pruner {
         const childRel = joinPath(rel, names[i]!);
         // Excluded: kept, and so is every directory above it.
         if (this.filter.excludes(childRel, isDir, merged)) continue;
-        const childPath = joinPath(path, names[i]!);
+        const childPath = joinPath(path, names[i]!, this.separator);
         if (isDir) this.removeTree(fd, names[i]!, childPath, childRel, merged);
         else this.removeEntry(fd, names[i]!, childPath, false);
       }
