@@ -104,7 +104,9 @@ out="$(mktemp "${RUNNER_TEMP:-/tmp}/blit-out.XXXXXX")"
 err="$(mktemp "${RUNNER_TEMP:-/tmp}/blit-err.XXXXXX")"
 started="$(now)"
 status=0
-"$blit" ${options[@]+"${options[@]}"} --stats -- "${sources[@]}" "$INPUT_DESTINATION" > "$out" 2> "$err" || status=$?
+# This step makes the annotations and the summary itself, for every pinned
+# version: those of a blit that makes its own (GITHUB_ACTIONS=true) would come twice.
+GITHUB_ACTIONS='' "$blit" ${options[@]+"${options[@]}"} --stats -- "${sources[@]}" "$INPUT_DESTINATION" > "$out" 2> "$err" || status=$?
 ended="$(now)"
 cat "$out"
 cat "$err" >&2

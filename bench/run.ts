@@ -6,6 +6,7 @@
 //
 //   bun bench/run.ts                       everything (60–90 minutes here)
 //   bun bench/run.ts --only small,startup  some scenarios
+//   bun bench/run.ts --only progress       what the progress bar and --json cost
 //   bun bench/run.ts --rounds 5
 //   bun bench/run.ts --only mixed --merge  re-run some scenarios, keep the
 //                                          others from the last results.json
@@ -334,6 +335,27 @@ for (const treeName of ["small", "mixed", "real", "big"]) {
   const spec = TREES[treeName]!;
   const src = ensureTree(WORK, spec);
   scenarios.push(runTools(treeName, spec.describe, src, treeTools(), treeName !== "big"));
+}
+
+// What showing progress costs (issue 18): the same copy with the bar (live
+// counters in shared memory, the metadata pre-scan, a frame five times a
+// second) and with --json's events, against none. Not in the default set:
+// `--only progress`. stderr is a pipe here, so --progress draws a plain line
+// every 5 s instead of five frames a second: the counting, which is most of
+// the cost, is the same.
+if (ONLY.includes("progress")) {
+  for (const treeName of ["small", "big"]) {
+    const spec = TREES[treeName]!;
+    const src = ensureTree(WORK, spec);
+    const tools: Tool[] = [
+      { name: "blit -a --no-progress", command: (s, d) => [BLIT, "-a", "--no-progress", s, d] },
+      { name: "blit -a --progress", command: (s, d) => [BLIT, "-a", "--progress", s, d] },
+      { name: "blit -a --json", command: (s, d) => [BLIT, "-a", "--json", s, d] },
+    ];
+    const scenario = runTools(`progress-${treeName}`, `${spec.describe}, with and without progress`, src, tools, treeName !== "big");
+    scenario.target = "blit -a --progress within the noise of blit -a --no-progress";
+    scenarios.push(scenario);
+  }
 }
 
 if (ONLY.includes("sparse")) {

@@ -61,6 +61,11 @@ export const copyArgs = {
   context: { type: "string", alias: ["Z"], valueHint: "CTX", description: "SELinux: label each copy with CTX, or (-Z) as new files are labelled where they go, not as its source" },
   quiet: { type: "boolean", alias: ["q"], description: "Print errors only" },
   stats: { type: "boolean", description: "Print a summary when done: files, bytes, methods used" },
+  progress: { type: "boolean", description: "Show a progress bar and a summary line on stderr (default on a terminal, outside CI)" },
+  "no-progress": { type: "boolean", description: "Show no progress bar" },
+  json: { type: "boolean", description: "Print NDJSON events on stdout (schema: schema/events.v1.json); -v adds one per entry" },
+  "json-interval": { type: "string", valueHint: "MS", description: "Least milliseconds between two --json progress events (default 1000)" },
+  itemize: { type: "boolean", description: "Print rsync's change codes for each entry made, replaced or skipped (>f+++++++++ name)" },
   version: { type: "boolean", description: "Print the version and exit" },
   help: { type: "boolean", alias: ["h"], description: "Show this help and exit" },
 } as const satisfies ArgsDef;
@@ -112,6 +117,7 @@ function flagFor(spec: OptionSpec): string {
 const BLIT_ONLY = new Set([
   "inplace", "fail-fast", "jobs", "queue-depth", "max-in-flight", "buffer-size", "quiet", "stats", "dereference-command-line",
   "skip-unchanged", "modify-window", "checksum", "delete", "max-delete", "exclude", "include", "exclude-from", "include-from", "filter", "dry-run", "verify",
+  "progress", "no-progress", "json", "json-interval", "itemize",
 ]);
 
 /**
@@ -128,7 +134,7 @@ function longOption(name: string, arg: string): OptionSpec {
   const only = candidates.length === 1 ? candidates[0] : cps.length === 1 ? cps[0] : undefined;
   if (only !== undefined) return longOptions.get(only)!;
   if (candidates.length > 1) {
-    // A prefix cp finds ambiguous is refused in cp's words, naming cp's options (`--ver`: not --verify).
+    // A prefix several of cp's options share is refused in cp's words, naming those.
     const named = cps.length > 1 ? cps : candidates;
     throw new UsageError(`option '${arg}' is ambiguous; possibilities: ${named.map((c) => `'--${c}'`).join(" ")}`);
   }
@@ -297,6 +303,7 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
   let label: Label | undefined;
   let contextArguments = 0;
   const filters: FilterRule[] = [];
+  let progress: CopyOptions["progress"] = "auto";
   const preserve: Preserve = { ...PRESERVE_NONE };
   const require: Preserve = { ...PRESERVE_NONE };
   let defaultModes = false;
@@ -393,6 +400,12 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
         filters.push(...rules);
         break;
       }
+      case "progress":
+        progress = "always";
+        break;
+      case "no-progress":
+        progress = "never";
+        break;
     }
   }
 
@@ -478,6 +491,11 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
     filters,
     dryRun,
     verify: Boolean(args.verify),
+    // -q: errors only, so no bar either, unless --progress asks for one.
+    progress: args.quiet && progress === "auto" ? "never" : progress,
+    json: Boolean(args.json),
+    jsonInterval: args["json-interval"] === undefined ? 1000 : count(String(args["json-interval"]), "json-interval", 10, 3_600_000),
+    itemize: Boolean(args.itemize),
   };
   return { kind: "copy", options, operands };
 }

@@ -7,6 +7,7 @@
 
 import type { Backend } from "../ffi/index.ts";
 import { Copier } from "./engine/copier.ts";
+import type { LiveCounters } from "./engine/live.ts";
 import type { JobWork } from "./engine/messages.ts";
 import { addCounters, addCounts, type Counts, type Output } from "./engine/report.ts";
 import type { EngineOptions } from "./options.ts";
@@ -37,8 +38,10 @@ export async function copyInline(
   cancel: Int32Array,
   counts: Counts,
   progress: (output: Output, counts: Counts) => void,
+  live?: LiveCounters,
 ): Promise<JobWork[]> {
   const copier = new Copier(backend, options, index, cancel, undefined, undefined, { maxBytes: INLINE_MAX_BYTES });
+  if (live) copier.showProgress(live);
   const handedBack: JobWork[] = [];
   const before = backend.counters();
   for (const job of work) {

@@ -7,12 +7,21 @@
 import { createConsola, type ConsolaReporter, LogLevels } from "consola/core";
 import { toBytes } from "./engine/paths.ts";
 
+/** Set while a progress bar is drawn on stderr: takes it off for a write and draws it again after. */
+let guard: ((write: () => void) => void) | undefined;
+
+export function setStderrGuard(around: ((write: () => void) => void) | undefined): void {
+  guard = around;
+}
+
+const guarded = (write: () => void) => (guard ? guard(write) : write());
+
 const reporter: ConsolaReporter = {
   log(entry) {
     const text = entry.args.map((arg) => (arg instanceof Error ? arg.message : String(arg))).join(" ");
     const prefix = entry.type === "warn" ? "blit: warning: " : "blit: ";
     // An argument that was not UTF-8 is quoted back as the bytes it was, as cp does.
-    process.stderr.write(toBytes(`${prefix}${text}\n`));
+    guarded(() => process.stderr.write(toBytes(`${prefix}${text}\n`)));
   },
 };
 
@@ -52,8 +61,15 @@ export function stdoutFailure(): string | undefined {
   return failure;
 }
 
-/** Writes text to stdout (verbose listing, reports). */
+/** Writes text to stdout (verbose listing, reports); on a terminal shared with the bar, below it. */
 export function out(text: string): void {
+  if (guard && process.stdout.isTTY) {
+    const around = guard;
+    guard = undefined;
+    around(() => out(text));
+    guard = around;
+    return;
+  }
   if (!direct) {
     process.stdout.write(text);
     return;

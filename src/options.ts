@@ -123,6 +123,14 @@ export interface CopyOptions {
   dryRun: boolean;
   /** --verify: each file written is read back from the disk, before its rename, and compared with SOURCE. */
   verify: boolean;
+  /** The progress bar on stderr: on a terminal outside CI (auto), always (--progress), never (--no-progress, -q). */
+  progress: "auto" | "always" | "never";
+  /** --json: NDJSON events on stdout instead of text. */
+  json: boolean;
+  /** --json-interval: least milliseconds between two progress events. */
+  jsonInterval: number;
+  /** --itemize: rsync-style change codes on stdout for each entry made, replaced or skipped. */
+  itemize: boolean;
 }
 
 /** How much each worker keeps in flight. */
@@ -153,4 +161,6 @@ export interface EngineOptions extends Omit<CopyOptions, "label" | "tuning">, Tu
   runId: string;
   /** Workers besides each one: how many a large file's ranges are offered to. */
   helpers: number;
+  /** Each entry made, replaced or skipped is handed over as an item (--itemize, --json with -v). */
+  listItems: boolean;
 }

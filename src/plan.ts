@@ -52,6 +52,19 @@ export interface Parents {
   job: CopyJob | undefined;
 }
 
+/** What a refusal or warning is about, for --json: the operand, the OS's error number (positive), what was being done. */
+interface SaidAbout {
+  path?: string;
+  errno?: number;
+  op?: string;
+}
+
+/** A refusal or a warning, as cp says it. */
+export interface Said extends SaidAbout {
+  warning: boolean;
+  text: string;
+}
+
 export interface Plan {
   jobs: CopyJob[];
   parents: Parents[];
@@ -59,7 +72,9 @@ export interface Plan {
   errors: string[];
   warnings: string[];
   /** Both, in the order they were found (one operand after the other), as cp prints them. */
-  said: { warning: boolean; text: string }[];
+  said: Said[];
+  /** Operands whose DEST -u or --update=none keeps: not copied, and counted as skipped. */
+  kept: { job: CopyJob; mode: number }[];
   /**
    * Two jobs write one destination (numbered backups: the first copy is
    * kept as a backup of the second): the jobs must then run in order.
@@ -177,7 +192,7 @@ function keptByUpdate(job: CopyJob, options: CopyOptions, srcStat: Stat, followe
 function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   const srcStat = statOrCode(job.src, job.followSrc);
   if (typeof srcStat === "number") {
-    refuse(plan, `cannot stat ${quote(job.src)}: ${reason(srcStat)}`);
+    refuse(plan, `cannot stat ${quote(job.src)}: ${reason(srcStat)}`, { op: "stat", path: job.src, errno: -srcStat });
     return false;
   }
   const srcIsDir = isDir(srcStat);
@@ -185,22 +200,22 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   job.size = srcIsDir ? 0 : srcStat.size;
   job.stream = (!options.recursive || options.copyContents) && !srcIsDir && !isFile(srcStat) && !isLink(srcStat);
   if (srcIsDir && !options.recursive) {
-    refuse(plan, `-r not specified; omitting directory ${quote(job.src)}`);
+    refuse(plan, `-r not specified; omitting directory ${quote(job.src)}`, { op: "copy", path: job.src });
     return false;
   }
   // An empty DEST names nothing: it is not "." and not "/" (cp's words).
   if (job.dst === "") {
-    refuse(plan, `cannot create ${srcIsDir ? "directory" : "regular file"} ${quote(job.dst)}: ${reason(-via.b.errno.ENOENT)}`);
+    refuse(plan, `cannot create ${srcIsDir ? "directory" : "regular file"} ${quote(job.dst)}: ${reason(-via.b.errno.ENOENT)}`, { op: "create", path: job.dst, errno: via.b.errno.ENOENT });
     return false;
   }
   // A directory onto itself is the same file to cp, not one copied into itself; with -l, nothing to do.
   const dstDir = srcIsDir ? statOrCode(job.dst, true) : undefined;
   if (dstDir !== undefined && typeof dstDir !== "number" && isDir(dstDir) && sameInode(dstDir, srcStat)) {
-    if (!options.link) refuse(plan, `${quote(job.src)} and ${quote(job.dst)} are the same file`);
+    if (!options.link) refuse(plan, `${quote(job.src)} and ${quote(job.dst)} are the same file`, { op: "compare", path: job.src });
     return false;
   }
   if (srcIsDir && isInside(job.dst, srcStat)) {
-    refuse(plan, `cannot copy a directory, ${quote(job.src)}, into itself, ${quote(job.dst)}`);
+    refuse(plan, `cannot copy a directory, ${quote(job.src)}, into itself, ${quote(job.dst)}`, { op: "copy", path: job.src });
     return false;
   }
   const dstStat = statOrCode(job.dst, true);
@@ -210,7 +225,7 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   const cpDst = entryFirst ? statOrCode(job.dst, false) : dstStat;
   const same = typeof cpDst === "number" ? "copy" : sameFileVerdict(job, options, srcStat, cpDst);
   if (same === "same") {
-    refuse(plan, `${quote(job.src)} and ${quote(job.dst)} are the same file`);
+    refuse(plan, `${quote(job.src)} and ${quote(job.dst)} are the same file`, { op: "compare", path: job.src });
     return false;
   }
   // A hard link that is there already, two names of one symlink: nothing to do.
@@ -218,7 +233,7 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   if (typeof dstStat === "number") {
     const E = via.b.errno;
     if (-dstStat === E.ENOENT && !srcIsDir && via.paths.endsWithSeparator(job.dst)) {
-      refuse(plan, `cannot create regular file ${quote(job.dst)}: ${reason(-E.ENOTDIR)}`);
+      refuse(plan, `cannot create regular file ${quote(job.dst)}: ${reason(-E.ENOTDIR)}`, { op: "create", path: job.dst, errno: E.ENOTDIR });
       return false;
     }
     // A DEST that cannot be looked through (a symlink into a directory we may
@@ -227,25 +242,28 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
     const looksThrough = !srcIsDir && !options.link && !options.symbolicLink && !options.removeDestination && options.backup === "none";
     const unknown = -dstStat !== E.ENOENT && -dstStat !== E.ENOTDIR && !(-dstStat === E.ELOOP && options.force);
     if (looksThrough && unknown) {
-      refuse(plan, `cannot stat ${quote(job.dst)}: ${reason(dstStat)}`);
+      refuse(plan, `cannot stat ${quote(job.dst)}: ${reason(dstStat)}`, { op: "stat", path: job.dst, errno: -dstStat });
       return false;
     }
     return true;
   }
   // -u, --update=none: an existing DEST that is kept is not looked at further (cp checks this before a directory in the way).
-  if (!srcIsDir && keptByUpdate(job, options, srcStat, dstStat)) return false;
+  if (!srcIsDir && keptByUpdate(job, options, srcStat, dstStat)) {
+    plan.kept.push({ job, mode: srcStat.mode });
+    return false;
+  }
   // `blit log /dev/stdout`, `blit f /dev/null`: cp writes into a device or a
   // fifo named as DEST (through symlinks too) instead of replacing it.
   // -b: what is there is moved aside and a new file made in its place, as cp does.
   job.into = options.backup === "none" && !options.removeDestination && !options.link && !options.symbolicLink && !srcIsDir && (isFile(srcStat) || job.stream === true) && !isFile(dstStat) && !isDir(dstStat);
   if (srcIsDir && !isDir(dstStat)) {
-    refuse(plan, `cannot overwrite non-directory ${quote(job.dst)} with directory ${quote(job.src)}`);
+    refuse(plan, `cannot overwrite non-directory ${quote(job.dst)} with directory ${quote(job.src)}`, { op: "overwrite", path: job.dst });
     return false;
   }
   if (!srcIsDir && isDir(dstStat)) {
     // -i: cp asks before it finds out; no means skipped, quietly.
     if (options.interactive && !ask(via.b, `overwrite ${quote(job.dst)}? `)) return false;
-    refuse(plan, `cannot overwrite directory ${quote(job.dst)} with non-directory`);
+    refuse(plan, `cannot overwrite directory ${quote(job.dst)} with non-directory`, { op: "overwrite", path: job.dst });
     return false;
   }
   return true;
@@ -282,7 +300,7 @@ function planParents(src: string, target: string, followSrc: boolean, options: C
   for (const part of paths.components(appended)) {
     depth += part === ".." ? -1 : part === "" || part === "." ? 0 : 1;
     if (depth < 0) {
-      refuse(plan, `cannot copy ${quote(src)} with --parents: its '..' leads outside ${quote(target)}`);
+      refuse(plan, `cannot copy ${quote(src)} with --parents: its '..' leads outside ${quote(target)}`, { op: "copy", path: src });
       seenSources.add(src);
       return;
     }
@@ -305,18 +323,18 @@ function planParents(src: string, target: string, followSrc: boolean, options: C
     const st = statOrCode(src, followSrc);
     const dir = typeof st !== "number" && isDir(st);
     if (dir && !options.recursive) {
-      refuse(plan, `-r not specified; omitting directory ${quote(src)}`);
+      refuse(plan, `-r not specified; omitting directory ${quote(src)}`, { op: "copy", path: src });
       return;
     }
     if (dir || options.backup === "none") {
-      warn(plan, `source ${dir ? "directory" : "file"} ${quote(src)} specified more than once`);
+      warn(plan, `source ${dir ? "directory" : "file"} ${quote(src)} specified more than once`, { path: src });
       return;
     }
   }
   seenSources.add(src);
   if (createdBy.has(dst)) {
     if (options.backup !== "numbered") {
-      refuse(plan, `will not overwrite just-created ${quote(dst)} with ${quote(src)}`);
+      refuse(plan, `will not overwrite just-created ${quote(dst)} with ${quote(src)}`, { op: "overwrite", path: dst });
       return;
     }
     plan.repeatsDestination = true;
@@ -358,20 +376,20 @@ function sourceKey(src: string, follow: boolean): string {
   return typeof st === "number" ? `name:${src}` : `${st.dev}:${st.ino}:${sourceBaseName(src)}`;
 }
 
-function refuse(plan: Plan, text: string): void {
+function refuse(plan: Plan, text: string, about?: SaidAbout): void {
   plan.errors.push(text);
-  plan.said.push({ warning: false, text });
+  plan.said.push({ warning: false, text, ...about });
 }
 
-function warn(plan: Plan, text: string): void {
+function warn(plan: Plan, text: string, about?: SaidAbout): void {
   plan.warnings.push(text);
-  plan.said.push({ warning: true, text });
+  plan.said.push({ warning: true, text, ...about });
 }
 
 /** Plans the copy, looking at the operands through the backend (relative to its current directory). */
 export function planCopy(backend: Backend, options: CopyOptions, operands: string[]): Plan {
   via = { b: backend, paths: pathSyntax(backend.pathRules) };
-  const plan: Plan = { jobs: [], parents: [], errors: [], warnings: [], said: [] };
+  const plan: Plan = { jobs: [], parents: [], errors: [], warnings: [], said: [], kept: [] };
   let sources: string[];
   let target: string;
   let intoDirectory: boolean;
@@ -381,11 +399,11 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
     target = options.targetDirectory;
     const st = statOrCode(target, true);
     if (typeof st === "number") {
-      refuse(plan, `target directory ${quote(target)}: ${reason(st)}`);
+      refuse(plan, `target directory ${quote(target)}: ${reason(st)}`, { op: "stat", path: target, errno: -st });
       return plan;
     }
     if (!isDir(st)) {
-      refuse(plan, `target directory ${quote(target)}: ${reason(-backend.errno.ENOTDIR)}`);
+      refuse(plan, `target directory ${quote(target)}: ${reason(-backend.errno.ENOTDIR)}`, { op: "stat", path: target, errno: backend.errno.ENOTDIR });
       return plan;
     }
     sources = operands;
@@ -402,7 +420,7 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
       const st = statOrCode(target, true);
       intoDirectory = typeof st !== "number" && isDir(st);
       if (operands.length > 2 && !intoDirectory) {
-        refuse(plan, `target ${quote(target)}: ${reason(typeof st === "number" ? st : -backend.errno.ENOTDIR)}`);
+        refuse(plan, `target ${quote(target)}: ${reason(typeof st === "number" ? st : -backend.errno.ENOTDIR)}`, { op: "stat", path: target, errno: typeof st === "number" ? -st : backend.errno.ENOTDIR });
         return plan;
       }
     }
@@ -427,11 +445,11 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
       const st = statOrCode(src, followSrc);
       const dir = typeof st !== "number" && isDir(st);
       if (dir && !options.recursive) {
-        refuse(plan, `-r not specified; omitting directory ${quote(src)}`);
+        refuse(plan, `-r not specified; omitting directory ${quote(src)}`, { op: "copy", path: src });
         continue;
       }
       if (dir || options.backup === "none") {
-        warn(plan, `source ${dir ? "directory" : "file"} ${quote(src)} specified more than once`);
+        warn(plan, `source ${dir ? "directory" : "file"} ${quote(src)} specified more than once`, { path: src });
         continue;
       }
     }
@@ -445,7 +463,7 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
     if (underBackupName !== undefined) {
       // As cp: SOURCE is copied (or linked) to its own backup name, itself left as it is.
       if (typeof underBackupName === "number") {
-        refuse(plan, `cannot backup ${quote(target)}: ${reason(underBackupName)}`);
+        refuse(plan, `cannot backup ${quote(target)}: ${reason(underBackupName)}`, { op: "backup", path: target, errno: -underBackupName });
         continue;
       }
       dst = underBackupName;
@@ -459,7 +477,7 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
       if (throughLink || options.backup !== "numbered") {
         refuse(plan, throughLink
           ? `will not copy ${quote(src)} through just-created symlink ${quote(dst)}`
-          : `will not overwrite just-created ${quote(dst)} with ${quote(src)}`);
+          : `will not overwrite just-created ${quote(dst)} with ${quote(src)}`, { op: "overwrite", path: dst });
         continue;
       }
       plan.repeatsDestination = true;

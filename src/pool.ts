@@ -54,6 +54,8 @@ export interface PoolShared {
   links: SharedArrayBuffer | undefined;
   hungry: SharedArrayBuffer;
   deletions?: SharedArrayBuffer;
+  /** Live counters for the progress bar and --json (LiveCounters), when shown. */
+  live: SharedArrayBuffer | undefined;
 }
 
 export class Pool {
@@ -150,6 +152,7 @@ export class Pool {
       links: this.shared.links,
       hungry: this.shared.hungry,
       deletions: this.shared.deletions,
+      live: this.shared.live,
     };
     return new Promise((resolve, reject) => {
       const failed = failedBoots.get(worker);
@@ -187,6 +190,11 @@ export class Pool {
       this.dispatch();
       this.checkDone();
     });
+  }
+
+  /** What the tasks finished so far did. */
+  get countedSoFar(): Counts {
+    return this.totals;
   }
 
   get cancelled(): boolean {
@@ -308,7 +316,7 @@ export class Pool {
 
   private progress(output: Output, counts: Counts): void {
     this.events.progress(output, counts);
-    this.handled(output.out.length + output.errors.length + output.warnings.length);
+    this.handled(output.out.length + output.errors.length + output.warnings.length + output.items.length);
   }
 
   /** Collects garbage once COLLECT_AFTER has been handled since the last time. */

@@ -5,6 +5,7 @@
 import { type BackendCounters, loadBackend } from "../ffi/index.ts";
 import { Copier, type DirResult } from "./engine/copier.ts";
 import { LinkTable } from "./engine/links.ts";
+import { LiveCounters } from "./engine/live.ts";
 import type { FromWorker, Task, ToWorker } from "./engine/messages.ts";
 import { addCounters } from "./engine/report.ts";
 
@@ -71,6 +72,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       const deletions = message.deletions ? new Int32Array(message.deletions) : undefined;
       copier = new Copier(backend, message.options, message.index, new Int32Array(message.cancel), links, new Int32Array(message.hungry), undefined, deletions);
       copier.report.onLines = (output) => send({ type: "output", output });
+      if (message.live) copier.showProgress(new LiveCounters(message.live, message.index));
       copier.onListed = collector();
       backendCounters = () => backend.counters();
       workerIndex = message.index;

@@ -7,16 +7,19 @@ import { LinkTable } from "../engine/links.ts";
 import type { JobPaths, JobWork } from "../engine/messages.ts";
 import { pathSyntax, toBytes } from "../engine/paths.ts";
 import { MetadataWriter } from "../engine/metadata.ts";
+import { LiveCounters } from "../engine/live.ts";
+import { prescan } from "../engine/prescan.ts";
 import { addCounts, type Counts, emptyCounts, type Output, Reporter } from "../engine/report.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { helpText } from "../help.ts";
-import { log, out, say, setQuiet, writeStdoutThrough } from "../log.ts";
+import { log, say, setQuiet, writeStdoutThrough } from "../log.ts";
 import type { CopyOptions, EngineOptions } from "../options.ts";
 import { labelling } from "../label.ts";
 import { planCopy, type CopyJob, type ParentDir, type Plan } from "../plan.ts";
 import { quote } from "../quote.ts";
 import { copyInline, inlineable } from "../inline.ts";
 import { Pool } from "../pool.ts";
+import { RunOutput } from "../output/run-output.ts";
 import { VERSION_LINE } from "../version.ts";
 
 export function usageFailure(message: string): number {
@@ -25,14 +28,8 @@ export function usageFailure(message: string): number {
   return ExitCode.usage;
 }
 
-function printOutput(output: Output): void {
-  if (output.out.length) out(`${output.out.join("\n")}\n`);
-  for (const warning of output.warnings) log.warn(warning);
-  for (const error of output.errors) log.error(error);
-}
-
-function printStats(counts: Counts, backend: Backend, workers: number, filesByWorker: number[], mainThreadFiles: number, dryRun: boolean): void {
-  const lines: [string, string | number][] = [
+function statsLines(counts: Counts, backend: Backend, workers: number, filesByWorker: number[], mainThreadFiles: number, dryRun: boolean): [string, string | number][] {
+  return [
     ...(dryRun ? [["dry run", "nothing was written or deleted"] as [string, string]] : []),
     ["files", counts.files],
     ["directories", counts.directories],
@@ -57,10 +54,9 @@ function printStats(counts: Counts, backend: Backend, workers: number, filesByWo
     ["files per worker", Array.from({ length: workers }, (_, i) => filesByWorker[i] ?? 0).join(" ")],
     ["files on the main thread", mainThreadFiles],
   ];
-  for (const [label, value] of lines) say(`${label}: ${value}`);
 }
 
-function engineOptions(options: CopyOptions, workers: number, label: Uint8Array | undefined): EngineOptions {
+function engineOptions(options: CopyOptions, workers: number, label: Uint8Array | undefined, listItems = false): EngineOptions {
   const { label: _asParsed, tuning, ...rest } = options;
   return {
     ...rest,
@@ -72,6 +68,9 @@ function engineOptions(options: CopyOptions, workers: number, label: Uint8Array 
     umask: process.umask(),
     runId: Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, "0")).join(""),
     helpers: workers - 1,
+    listItems,
+    // With --json, stdout holds events: -v's entries are items there, not lines.
+    verbose: options.verbose && !options.json,
   };
 }
 
@@ -228,13 +227,14 @@ function protectParents(b: Backend, engine: EngineOptions, made: MadeParent[], r
   }
 }
 
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
-
-function describe(counts: Counts): string {
-  const parts = [`${plural(counts.files, "file", "files")} (${counts.bytes} bytes)`, plural(counts.directories, "directory", "directories")];
-  if (counts.symlinks) parts.push(plural(counts.symlinks, "symlink", "symlinks"));
-  if (counts.hardlinks) parts.push(plural(counts.hardlinks, "hard link", "hard links"));
-  return parts.join(", ");
+/** What the summary needs to know of a run, filled in as it goes. */
+interface RunState {
+  counts: Counts;
+  otherErrors: number;
+  /** Operands -u or --update=none kept, found while planning. */
+  keptOperands: number;
+  signal: NodeJS.Signals | undefined;
+  stoppedEarly: boolean;
 }
 
 export async function runCopy(argv: string[]): Promise<number> {
@@ -255,7 +255,14 @@ export async function runCopy(argv: string[]): Promise<number> {
   }
   const { options, operands } = parsed;
   setQuiet(options.quiet);
+  const run = new RunOutput(options, operands);
+  const state: RunState = { counts: emptyCounts(), otherErrors: 0, keptOperands: 0, signal: undefined, stoppedEarly: false };
+  const exitCode = await copy(options, operands, run, state);
+  run.finish({ ...state, exitCode });
+  return exitCode;
+}
 
+async function copy(options: CopyOptions, operands: string[], run: RunOutput, state: RunState): Promise<number> {
   // First signal: stop, clean up, report. A second one: leave at once.
   let signal: NodeJS.Signals | undefined;
   let pool: Pool | undefined;
@@ -264,11 +271,15 @@ export async function runCopy(argv: string[]): Promise<number> {
   const statusFor = (name: NodeJS.Signals) => (name === "SIGINT" ? ExitCode.interrupted : ExitCode.terminated);
   const onSignal = (name: NodeJS.Signals) => {
     if (signal || !pool) {
-      // Nothing is being written now (or the user insists): leave now.
-      if (!signal) log.error(`interrupted by ${name}: copied ${describe(copied)}; the rest was not copied`);
+      // Nothing is being written now (or the user insists): leave now, saying what was done.
+      const counts = emptyCounts();
+      addCounts(counts, copied);
+      if (pool) addCounts(counts, pool.countedSoFar);
+      run.finish({ ...state, counts, signal: name, exitCode: statusFor(name) });
       process.exit(statusFor(name));
     }
     signal = name;
+    state.signal = name;
     pool.cancel(statusFor(name));
   };
   process.on("SIGINT", onSignal);
@@ -278,6 +289,7 @@ export async function runCopy(argv: string[]): Promise<number> {
   // warning waits until something is to be copied: refusals alone are said
   // without it, as before.
   const loaded = await loadBackend();
+  run.start(loaded.backend);
   let plan;
   try {
     plan = planCopy(loaded.backend, options, operands);
@@ -285,10 +297,10 @@ export async function runCopy(argv: string[]): Promise<number> {
     if (err instanceof UsageError) return usageFailure(err.message);
     throw err;
   }
-  for (const { warning, text } of plan.said) {
-    if (warning) log.warn(text);
-    else log.error(text);
-  }
+  run.planSaid(plan.said);
+  run.keptOperands(plan.kept.map(({ job, mode }) => ({ src: toBytes(job.src), dst: toBytes(job.dst), mode })));
+  state.otherErrors = plan.errors.length;
+  state.keptOperands = plan.kept.length;
   if ((plan.jobs.length === 0 && plan.parents.length === 0) || (options.failFast && plan.errors.length)) {
     return plan.errors.length ? ExitCode.partial : ExitCode.ok;
   }
@@ -304,13 +316,13 @@ export async function runCopy(argv: string[]): Promise<number> {
   const booted = inline || options.parents ? undefined : Pool.boot();
 
   if (loaded.fallbackReason !== undefined) {
-    log.warn(`native copy engine unavailable (${loaded.fallbackReason}); copying with Bun's fs, which is slower`);
+    run.warning({ message: `native copy engine unavailable (${loaded.fallbackReason}); copying with Bun's fs, which is slower` });
   }
   loaded.backend.fileLimit?.raise();
   writeStdoutThrough(loaded.backend);
   const labels = labelling(options, loaded.backend);
   if (!labels.ok) return usageFailure(labels.error);
-  for (const warning of labels.warnings) log.warn(warning);
+  for (const warning of labels.warnings) run.warning({ message: warning });
   const labelled = { ...options, preserve: labels.preserve };
   // --parents: the directories below the target, made here before anything is copied into them.
   const parentsReport = new Reporter();
@@ -318,8 +330,9 @@ export async function runCopy(argv: string[]): Promise<number> {
   let parentErrors = 0;
   const parentsSaid = () => {
     const { counts: parentCounts, output } = parentsReport.drain();
-    printOutput(output);
+    run.output(output);
     parentErrors += parentCounts.errors;
+    state.otherErrors = plan.errors.length + parentErrors;
   };
   const parentsDone = () => {
     protectParents(loaded.backend, engineOptions(labelled, 1, labels.label), madeParents, parentsReport);
@@ -339,17 +352,22 @@ export async function runCopy(argv: string[]): Promise<number> {
   const jobs = (options.jobsByDefault && loaded.backend.workers?.()) || options.jobs;
   const wanted = manyNeeded ? jobs : Math.min(jobs, plan.jobs.length);
   const workers = loaded.backend.sharedHandles && !plan.repeatsDestination ? wanted : 1;
-  let engine = engineOptions(labelled, workers, labels.label);
+  let engine = engineOptions(labelled, workers, labels.label, run.wantsItems);
+  // One slot per worker, and the last for this thread.
+  const live = run.wantsLive ? LiveCounters.allocate(workers + 1) : undefined;
   const shared = {
     cancel: new SharedArrayBuffer(4),
     links: options.preserve.links ? LinkTable.allocate() : undefined,
     hungry: new SharedArrayBuffer(4),
     // --max-delete: the workers' removals counted together, never past the limit.
     deletions: options.maxDelete !== undefined ? new SharedArrayBuffer(4) : undefined,
+    live,
   };
   const cancelFlag = new Int32Array(shared.cancel);
+  let scanning = true;
+  if (live) run.watch(live, prescan(loaded.backend, options, plan.jobs, () => !scanning || Atomics.load(cancelFlag, 0) !== 0));
   const progress = (output: Output, counts: Counts) => {
-    printOutput(output);
+    run.output(output);
     if (options.failFast && counts.errors > 0) {
       if (pool) pool.cancel(ExitCode.partial);
       else Atomics.store(cancelFlag, 0, ExitCode.partial);
@@ -363,7 +381,7 @@ export async function runCopy(argv: string[]): Promise<number> {
   let refusedDeletions = 0;
   // A dry run does the same, to say what the real one would.
   if (engine.delete && options.maxDelete !== undefined && plan.jobs.some((job) => job.isDirectory)) {
-    const deletions = await countDeletions(loaded, { ...engine, dryRun: true, verbose: false, debug: false }, workers, work);
+    const deletions = await countDeletions(loaded, { ...engine, dryRun: true, verbose: false, debug: false, listItems: false }, workers, work);
     if (deletions > options.maxDelete) {
       refusedDeletions = deletions;
       engine = { ...engine, delete: false };
@@ -372,7 +390,8 @@ export async function runCopy(argv: string[]): Promise<number> {
   }
   if (inline) {
     // Workers are numbered from 0; the main thread's temporary names use the next number.
-    const handedBack = await copyInline(loaded.backend, engine, work, jobs, cancelFlag, copied, progress);
+    const mainSlot = live ? new LiveCounters(live, workers) : undefined;
+    const handedBack = await copyInline(loaded.backend, engine, work, jobs, cancelFlag, copied, progress, mainSlot);
     work = Atomics.load(cancelFlag, 0) === 0 ? handedBack : [];
     dropped = handedBack.length - work.length;
   }
@@ -387,15 +406,14 @@ export async function runCopy(argv: string[]): Promise<number> {
     addCounts(counts, copied);
     dropped += pool.dropped;
   }
+  scanning = false;
   destinations.close();
   parentsDone();
-  if (options.stats) printStats(counts, loaded.backend, pool?.workers ?? 0, pool?.filesByWorker ?? [], copied.files, options.dryRun);
-  if (signal) {
-    log.error(`interrupted by ${signal}: copied ${describe(counts)}; the rest was not copied`);
-    return signal === "SIGINT" ? ExitCode.interrupted : ExitCode.terminated;
-  }
+  state.counts = counts;
+  if (options.stats) run.stats(statsLines(counts, loaded.backend, pool?.workers ?? 0, pool?.filesByWorker ?? [], copied.files, options.dryRun));
+  if (signal) return signal === "SIGINT" ? ExitCode.interrupted : ExitCode.terminated;
   if (options.failFast && (counts.errors > 0 || dropped > 0)) {
-    log.error(`stopped at the first error (--fail-fast): copied ${describe(counts)}`);
+    state.stoppedEarly = true;
     return ExitCode.partial;
   }
   if (refusedDeletions) return ExitCode.maxDelete;
@@ -409,6 +427,7 @@ async function countDeletions(loaded: LoadedBackend, dry: EngineOptions, workers
     cancel: new SharedArrayBuffer(4),
     links: undefined,
     hungry: new SharedArrayBuffer(4),
+    live: undefined,
   };
   const pool = await Pool.start(workers, loaded, dry, shared, { progress: () => {} });
   try {

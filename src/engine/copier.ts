@@ -21,6 +21,7 @@ import {
 import type { EngineOptions, FilterRule } from "../options.ts";
 import { quote, quoteIfNeeded } from "../quote.ts";
 import type { LinkTable, LinkTarget } from "./links.ts";
+import type { LiveCounters } from "./live.ts";
 import type { ChildWork, DirFinish, DirWork, FilesWork, JobWork } from "./messages.ts";
 import { type CopyOutcome, type CopyRequest, DataCopier } from "./copy-data.ts";
 import { MetadataWriter, type Xattrs } from "./metadata.ts";
@@ -28,7 +29,7 @@ import { ask } from "../ask.ts";
 import { backupName } from "./backup-name.ts";
 import { destEntryFirst, sameFile, type SameFileVerdict } from "./same-file.ts";
 import { joinPath } from "./paths.ts";
-import { Reporter } from "./report.ts";
+import { type ItemKind, kindOf, type Notice, Reporter, type SkipReason } from "./report.ts";
 import type { SharedCopy } from "./shared-ranges.ts";
 import { isLeftover, TempNames } from "./temp-names.ts";
 import { Filter } from "./filter.ts";
@@ -61,6 +62,10 @@ interface Entry extends Place {
   stat: Stat;
   /** What its destination's own entry was (lstat), when its directory's chunk was looked at in one batch. */
   dstStat?: Stat | number;
+  /** What was under its name in DEST, when the copy replaces it (--itemize says what differed). */
+  was?: Stat;
+  /** The target of the symlink made for it, for --itemize and --json. */
+  linkTarget?: Uint8Array;
   /** --remove-destination found something under its name: -v says "removed" before listing it, as cp. */
   removes?: boolean;
   /** -b: what is under its name is to be renamed to its backup name just before the copy takes its place. */
@@ -119,6 +124,17 @@ const ENCODER = new TextEncoder();
 const BACKUP_FAILED = 1;
 /** linkTo's answer when the name is a link to the first copy already (a second run left both). */
 const LINKED_ALREADY = 2;
+
+/** rsync's itemize letters for what differs between SOURCE's entry and the one it replaced: size, mtime, permissions, owner, group. */
+function changedLetters(src: Stat, was: Stat, bytes: number | undefined): string {
+  let letters = "";
+  if (typeOf(src.mode) === S_IFREG && (bytes ?? src.size) !== was.size) letters += "s";
+  if (src.mtimeSec !== was.mtimeSec || src.mtimeNsec !== was.mtimeNsec) letters += "t";
+  if ((src.mode & 0o7777) !== (was.mode & 0o7777)) letters += "p";
+  if (src.uid !== was.uid) letters += "o";
+  if (src.gid !== was.gid) letters += "g";
+  return letters;
+}
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
@@ -203,8 +219,31 @@ export class Copier {
     return this.b.strerror(errno);
   }
 
-  /** -v's line for an entry made; `data`: how its bytes were copied, for --debug. */
-  private listed(e: Place & { removes?: boolean; backupPath?: Uint8Array }, data?: CopiedData): void {
+  /** Shows progress through `live` from now on: entries counted, the file in hand, a large file's bytes as they are copied. */
+  showProgress(live: LiveCounters): void {
+    this.report.live = live;
+    this.data.progress = (bytes) => this.report.partial(bytes);
+  }
+
+  /**
+   * An entry made: -v's line (`data`: how its bytes were copied, for
+   * --debug), and the item --itemize and --json list.
+   */
+  private listed(e: Place & Partial<Pick<Entry, "stat" | "was" | "removes" | "backupPath" | "linkTarget">>, data?: CopiedData & { bytes?: number }, kind?: ItemKind): void {
+    if (this.o.listItems) {
+      const was = e.was;
+      const stat = e.stat;
+      this.report.item({
+        action: was ? "replaced" : "created",
+        kind: kind ?? (stat ? kindOf(stat.mode) : "directory"),
+        src: e.srcPath,
+        dst: e.dstPath,
+        size: data?.bytes ?? 0,
+        method: data?.method,
+        changed: was && stat ? changedLetters(stat, was, data?.bytes) : undefined,
+        target: e.linkTarget,
+      });
+    }
     if (!this.o.verbose) return;
     if (e.removes) this.report.list(`removed ${quote(e.dstPath)}`);
     const backup = e.backupPath ? ` (backup: ${quote(e.backupPath)})` : "";
@@ -226,12 +265,22 @@ export class Copier {
     return `copy offload: ${offload}, reflink: ${reflink}, sparse detection: ${sparse}, method: ${label}`;
   }
 
+  /**
+   * An entry left as it is in DEST, and why: counted, and listed for
+   * --itemize and --json. (Issue 19's --skip-unchanged calls this with
+   * "unchanged".)
+   */
+  private skipped(e: Entry, reason: SkipReason): void {
+    this.report.skippedEntry(typeOf(e.stat.mode) === S_IFREG ? e.stat.size : 0);
+    if (this.o.listItems) this.report.item({ action: "skipped", kind: kindOf(e.stat.mode), src: e.srcPath, dst: e.dstPath, size: 0, reason });
+  }
+
   /** A source entry that was listed and then disappeared: rsync's "vanished". */
   private vanished(e: Place, errno: number): boolean {
     if (errno !== this.b.errno.ENOENT) return false;
     // Following symlinks, ENOENT may be a dangling link, which is still there.
     if (e.follow && typeof this.b.stat(e.srcDir, e.srcName, false) !== "number") return false;
-    this.report.warn(`file has vanished: ${quote(e.srcPath)}`);
+    this.report.warn(`file has vanished: ${quote(e.srcPath)}`, { op: "open", path: e.srcPath, errno });
     this.report.counts.vanished++;
     return true;
   }
@@ -246,12 +295,12 @@ export class Copier {
     const dstParentFd = given ?? b.openDir(b.cwd, paths.dstDir, true);
     const stat = b.stat(b.cwd, srcPath, job.followSrc);
     if (typeof stat === "number") {
-      this.report.fail(`cannot stat ${quote(srcPath)}: ${this.why(-stat)}`);
+      this.report.fail(`cannot stat ${quote(srcPath)}: ${this.why(-stat)}`, { op: "stat", path: srcPath, errno: -stat });
       return NONE;
     }
     if (dstParentFd < 0) {
       const what = typeOf(stat.mode) === S_IFDIR ? "directory" : "regular file";
-      this.report.fail(`cannot create ${what} ${quote(paths.dst)}: ${this.why(-dstParentFd)}`);
+      this.report.fail(`cannot create ${what} ${quote(paths.dst)}: ${this.why(-dstParentFd)}`, { op: "create", path: paths.dst, errno: -dstParentFd });
       return NONE;
     }
     const base = paths.dstBase;
@@ -333,18 +382,18 @@ export class Copier {
     const E = b.errno;
     const srcFd = b.openDir(e.srcDir, e.srcName, e.follow);
     if (srcFd < 0) {
-      if (!this.vanished(e, -srcFd)) this.report.fail(`cannot open directory ${quote(e.srcPath)}: ${this.why(-srcFd)}`);
+      if (!this.vanished(e, -srcFd)) this.report.fail(`cannot open directory ${quote(e.srcPath)}: ${this.why(-srcFd)}`, { op: "open", path: e.srcPath, errno: -srcFd });
       return NONE;
     }
     const stat = b.fstat(srcFd);
     if (typeof stat === "number") {
       b.close(srcFd);
-      this.report.fail(`cannot stat ${quote(e.srcPath)}: ${this.why(-stat)}`);
+      this.report.fail(`cannot stat ${quote(e.srcPath)}: ${this.why(-stat)}`, { op: "stat", path: e.srcPath, errno: -stat });
       return NONE;
     }
     if (expect && (stat.dev !== expect.dev || stat.ino !== expect.ino)) {
       b.close(srcFd);
-      this.report.fail(`${quote(e.srcPath)} was replaced while being copied; skipped`);
+      this.report.fail(`${quote(e.srcPath)} was replaced while being copied; skipped`, { op: "check", path: e.srcPath });
       return NONE;
     }
     // Following symlinks (-L) can lead back to a directory above this one, on
@@ -352,7 +401,7 @@ export class Copier {
     const identity = `${stat.dev}:${stat.ino}`;
     if (ancestors?.includes(identity)) {
       b.close(srcFd);
-      this.report.fail(`cannot copy cyclic symbolic link ${quote(e.srcPath)}`);
+      this.report.fail(`cannot copy cyclic symbolic link ${quote(e.srcPath)}`, { op: "copy", path: e.srcPath });
       return NONE;
     }
 
@@ -370,12 +419,12 @@ export class Copier {
       followDst = this.o.keepDirectorySymlink && typeof existing !== "number" && typeOf(existing.mode) === S_IFLNK;
       if (typeof existing !== "number" && typeOf(existing.mode) !== S_IFDIR && !followDst) {
         b.close(srcFd);
-        this.report.fail(`cannot overwrite non-directory ${quote(e.dstPath)} with directory ${quote(e.srcPath)}`);
+        this.report.fail(`cannot overwrite non-directory ${quote(e.dstPath)} with directory ${quote(e.srcPath)}`, { op: "overwrite", path: e.dstPath });
         return NONE;
       }
     } else {
       b.close(srcFd);
-      this.report.fail(`cannot create directory ${quote(e.dstPath)}: ${this.why(-made)}`);
+      this.report.fail(`cannot create directory ${quote(e.dstPath)}: ${this.why(-made)}`, { op: "create", path: e.dstPath, errno: -made });
       return NONE;
     }
     // O_NOFOLLOW: an existing destination swapped for a symlink is refused.
@@ -385,17 +434,17 @@ export class Copier {
       b.close(srcFd);
       this.report.fail(dstFd === OUTSIDE
         ? `not following symbolic link ${quote(e.dstPath)}: it leads outside the destination`
-        : `cannot overwrite non-directory ${quote(e.dstPath)} with directory ${quote(e.srcPath)}`);
+        : `cannot overwrite non-directory ${quote(e.dstPath)} with directory ${quote(e.srcPath)}`, { op: "open", path: e.dstPath });
       return NONE;
     }
     if (dstFd < 0 && !(this.o.dryRun && created)) {
       b.close(srcFd);
-      this.report.fail(`cannot open directory ${quote(e.dstPath)}: ${this.why(-dstFd)}`);
+      this.report.fail(`cannot open directory ${quote(e.dstPath)}: ${this.why(-dstFd)}`, { op: "open", path: e.dstPath, errno: -dstFd });
       return NONE;
     }
-    this.report.counts.directories++;
+    this.report.count("directories");
     // As cp -v: a directory that was there already is not listed.
-    if (created) this.listed(e);
+    if (created) this.listed(e, undefined, "directory");
     if (!created && !this.o.dryRun) this.removeLeftovers(dstFd, false);
 
     const merged = descend ? this.perDirectoryRules(srcFd, e.dstRel, inherited) : inherited;
@@ -434,13 +483,13 @@ export class Copier {
       if (typeof entries === "number") {
         // ENOENT: the directory was removed while we read it.
         if (!this.vanished({ ...e, follow: false }, -entries)) {
-          this.report.fail(`cannot read directory ${quote(e.srcPath)}: ${this.why(-entries)}`);
+          this.report.fail(`cannot read directory ${quote(e.srcPath)}: ${this.why(-entries)}`, { op: "read", path: e.srcPath, errno: -entries });
         } else if (chunk === 0 && created) {
           // Gone before anything was copied: no empty copy of it either.
           b.close(srcFd);
           if (dstFd >= 0) b.close(dstFd);
           if (!this.o.dryRun) b.remove(e.dstDir, e.dstName, true);
-          this.report.counts.directories--;
+          this.report.count("directories", -1);
           return NONE;
         }
         break;
@@ -558,7 +607,7 @@ export class Copier {
       const entries = this.b.readDir(work.srcFd);
       if (typeof entries === "number") {
         const place = { ...work, srcDir: work.srcFd, srcName: work.srcPath, dstDir: work.dstFd, dstName: work.dstPath, follow: false };
-        if (!this.vanished(place, -entries)) this.report.fail(`cannot read directory ${quote(work.srcPath)}: ${this.why(-entries)}`);
+        if (!this.vanished(place, -entries)) this.report.fail(`cannot read directory ${quote(work.srcPath)}: ${this.why(-entries)}`, { op: "read", path: work.srcPath, errno: -entries });
         break;
       }
       if (entries.length === 0) break;
@@ -630,11 +679,12 @@ export class Copier {
         newGid: l.newGid,
       };
       if (typeof childStat === "number") {
-        if (!this.vanished(child, -childStat)) this.report.fail(`cannot stat ${quote(child.srcPath)}: ${this.why(-childStat)}`);
+        if (!this.vanished(child, -childStat)) this.report.fail(`cannot stat ${quote(child.srcPath)}: ${this.why(-childStat)}`, { op: "stat", path: child.srcPath, errno: -childStat });
         continue;
       }
       if (!this.filter.empty && this.filter.excludes(relDir ? joinPath(relDir, name) : name, typeOf(childStat.mode) === S_IFDIR, l.merged)) {
-        this.report.noted("excluded", undefined);
+        this.report.counts.excluded++;
+        this.skipped({ ...child, stat: childStat }, "excluded");
         continue;
       }
       if (typeOf(childStat.mode) === S_IFDIR) {
@@ -744,12 +794,13 @@ export class Copier {
         end++;
       }
       const batch = entries.slice(start, end);
+      this.report.live?.current(batch[0]!.srcPath);
       const reads = this.b.readMany(batch[0]!.srcDir, batch.map((e) => ({ name: e.srcName, size: e.stat.size })), batch[0]!.follow);
       for (let i = 0; i < batch.length; i++) {
         const e = batch[i]!;
         const r = reads[i]!;
         if (typeof r === "number") {
-          if (!this.vanished(e, -r)) this.report.fail(`cannot open ${quote(e.srcPath)} for reading: ${this.why(-r)}`);
+          if (!this.vanished(e, -r)) this.report.fail(`cannot open ${quote(e.srcPath)} for reading: ${this.why(-r)}`, { op: "open", path: e.srcPath, errno: -r });
         } else if (this.cancelled || r.data.length !== e.stat.size) {
           // Changed since it was listed: the general path reads it to its end.
           this.b.close(r.fd);
@@ -770,29 +821,27 @@ export class Copier {
     const dstFd = b.createFile(e.dstDir, temp, createMode);
     if (dstFd < 0) {
       b.close(srcFd);
-      this.report.fail(`cannot create regular file ${quote(e.dstPath)}: ${this.why(-dstFd)}`);
+      this.report.fail(`cannot create regular file ${quote(e.dstPath)}: ${this.why(-dstFd)}`, { op: "create", path: e.dstPath, errno: -dstFd });
       return;
     }
-    const fail = (message: string | undefined) => {
+    const fail = (message: Notice | undefined) => {
       b.close(srcFd);
       b.close(dstFd);
       b.remove(e.dstDir, temp, false);
-      if (message) this.report.fail(message);
+      if (message) this.report.fail(message.message, message);
     };
     const w = b.writeAll(dstFd, data);
-    if (w < 0) return fail(`error writing ${quote(e.dstPath)}: ${this.why(-w)}`);
+    if (w < 0) return fail({ message: `error writing ${quote(e.dstPath)}: ${this.why(-w)}`, op: "write", path: e.dstPath, errno: -w });
     const wrong = this.o.verify ? this.verified(e, srcFd, dstFd, temp) : undefined;
-    if (wrong) return fail(wrong);
+    if (wrong) return fail({ message: wrong, op: "verify", path: e.dstPath });
     const xattrs = this.meta.readXattrs({ fd: srcFd });
     const created = { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid };
     if (!this.meta.apply({ fd: dstFd }, e.stat, xattrs, e.dstPath, mode, true, created)) return fail(undefined);
     b.close(srcFd);
     b.close(dstFd);
     if (!this.commit(e, temp, "regular file")) return;
-    this.report.counts.files++;
-    this.report.counts.bytes += data.length;
-    this.report.counts.methods[method]++;
-    this.listed(e, { method, batched: true });
+    this.report.fileCopied(data.length, method);
+    this.listed(e, { method, batched: true, bytes: data.length });
   }
 
   /**
@@ -827,21 +876,21 @@ export class Copier {
         const keep = this.keepsNewer(e, st);
         if (typeOf(st.mode) === S_IFDIR) {
           if (keep || !this.confirmed(e, st)) {
-            this.report.counts.skipped++;
+            this.skipped(e, keep ? "newer" : "declined");
             return;
           }
-          this.report.fail(`cannot overwrite directory ${quote(e.dstPath)} with non-directory`);
+          this.report.fail(`cannot overwrite directory ${quote(e.dstPath)} with non-directory`, { op: "overwrite", path: e.dstPath });
           return;
         }
         if (this.o.noClobber) {
-          this.report.counts.skipped++;
+          this.skipped(e, "exists");
           return;
         }
         // cp's same-file rule: refused, nothing to do (the link there
         // already, two names of one symlink), or on (a backup keeps it).
         const same = this.sameFile(e, st);
         if (same === "same") {
-          this.report.fail(`${quote(e.srcPath)} and ${quote(e.dstPath)} are the same file`);
+          this.report.fail(`${quote(e.srcPath)} and ${quote(e.dstPath)} are the same file`, { op: "compare", path: e.srcPath });
           return;
         }
         if (same === "done") return;
@@ -854,13 +903,14 @@ export class Copier {
           return;
         }
         if (!this.confirmed(e, st)) {
-          this.report.counts.skipped++;
+          this.skipped(e, "declined");
           return;
         }
+        e.was = st;
         if (this.o.backup !== "none" && !e.noBackup) {
           // As cp: SOURCE is DEST's simple backup by name and inode, which the backup would replace.
           if (this.destroysSource(e)) {
-            this.report.fail(`backing up ${quote(e.dstPath)} might destroy source;  ${quote(e.srcPath)} not copied`);
+            this.report.fail(`backing up ${quote(e.dstPath)} might destroy source;  ${quote(e.srcPath)} not copied`, { path: e.dstPath });
             return;
           }
           // What is there is moved aside, not replaced, written into or in the way.
@@ -872,7 +922,7 @@ export class Copier {
         const made = type === S_IFLNK || (type !== S_IFREG && !this.o.readSpecialFiles);
         if (this.o.attributesOnly && made && !e.backs && !this.o.link && !this.o.symbolicLink && !this.o.removeDestination && !(this.o.force && type === S_IFLNK)) {
           const what = type === S_IFLNK ? "symbolic link" : type === S_IFIFO ? "fifo" : "special file";
-          this.report.fail(`cannot create ${what} ${quote(e.dstPath)}: ${this.why(b.errno.EEXIST)}`);
+          this.report.fail(`cannot create ${what} ${quote(e.dstPath)}: ${this.why(b.errno.EEXIST)}`, { op: "create", path: e.dstPath, errno: b.errno.EEXIST });
           return;
         }
         // -l, -s: cp 9.1 removes what is there first, as it would before a
@@ -900,7 +950,7 @@ export class Copier {
         if (typeOf(st.mode) === S_IFREG && !unlinks && !e.backs) {
           const writable = this.o.inplace && !this.o.force ? 0 : b.canWrite(e.dstDir, e.dstName);
           if (writable < 0 && !this.o.force) {
-            this.report.fail(`cannot open ${quote(e.dstPath)} for writing: ${this.why(-writable)} (use -f to replace it)`);
+            this.report.fail(`cannot open ${quote(e.dstPath)} for writing: ${this.why(-writable)} (use -f to replace it)`, { op: "open", path: e.dstPath, errno: -writable });
             return;
           }
           // cp writes into the file it finds, so that file's mode stays; one
@@ -1015,7 +1065,7 @@ export class Copier {
       }
       if (claim?.first) this.links.publish(claim.slot, { rootFd: e.rootFd, path: e.dstRel });
     }
-    if (skipped) this.report.counts.skipped++;
+    if (skipped) this.skipped(e, "newer");
   }
 
   /**
@@ -1040,18 +1090,18 @@ export class Copier {
           e.removeFirst = true;
           return undefined;
         }
-        this.report.fail(`cannot stat ${quote(e.dstPath)}: ${this.why(-followed)}`);
+        this.report.fail(`cannot stat ${quote(e.dstPath)}: ${this.why(-followed)}`, { op: "stat", path: e.dstPath, errno: -followed });
         return false;
       }
       if (!this.o.posixlyCorrect) {
-        this.report.fail(`not writing through dangling symlink ${quote(e.dstPath)}`);
+        this.report.fail(`not writing through dangling symlink ${quote(e.dstPath)}`, { path: e.dstPath });
         return false;
       }
       e.throughLink = true;
       return undefined;
     }
     if (followed.dev === e.stat.dev && followed.ino === e.stat.ino) {
-      this.report.fail(`${quote(e.srcPath)} and ${quote(e.dstPath)} are the same file`);
+      this.report.fail(`${quote(e.srcPath)} and ${quote(e.dstPath)} are the same file`, { op: "compare", path: e.srcPath });
       return false;
     }
     if (typeOf(followed.mode) !== S_IFREG) {
@@ -1103,8 +1153,15 @@ export class Copier {
       // A fifo, socket or device made anew is left when one of its kind (and device number) is there.
       return false;
     }
-    this.report.noted("unchanged", undefined);
-    this.alignAttributes(e, st);
+    this.report.counts.unchanged++;
+    const changed = this.alignAttributes(e, st);
+    if (changed === undefined) {
+      this.skipped(e, "unchanged");
+      return true;
+    }
+    // Left, its data SOURCE's already: done, for the bar, as a skipped entry is; listed as given attributes.
+    this.report.skippedEntry(typeOf(e.stat.mode) === S_IFREG ? e.stat.size : 0);
+    if (this.o.listItems) this.report.item({ action: "attributes", kind: kindOf(e.stat.mode), src: e.srcPath, dst: e.dstPath, size: 0, changed });
     return true;
   }
 
@@ -1130,9 +1187,9 @@ export class Copier {
    * xattrs and ACLs, times) that differ from SOURCE's, through a descriptor
    * of the file found there (not following a symlink), in the order a copy
    * gets them. Extended attributes it has and SOURCE lacks stay: the backend
-   * has no call to remove one.
+   * has no call to remove one. What differed, in rsync's letters (undefined: nothing).
    */
-  private alignAttributes(e: Entry, st: Stat): void {
+  private alignAttributes(e: Entry, st: Stat): string | undefined {
     const b = this.b;
     const o = this.o;
     const differ = attributesDiffer(o, e.stat, st);
@@ -1145,24 +1202,26 @@ export class Copier {
     if (srcFd >= 0) b.close(srcFd);
     // Without xattrs of its own to give, SOURCE has nothing to set (what DEST has more cannot be removed): DEST's are not read.
     const xattrs = srcXattrs.length === 0 || sameXattrs(srcXattrs, this.meta.readXattrs({ dir: e.dstDir, name: e.dstName })) ? [] : srcXattrs;
-    if (!differ.owner && !(differ.mode && hasMode) && !differ.times && xattrs.length === 0) return;
-    this.report.noted("attributes", undefined);
-    if (o.dryRun) return;
+    if (!differ.owner && !(differ.mode && hasMode) && !differ.times && xattrs.length === 0) return undefined;
+    this.report.counts.attributes++;
+    const changed = changedLetters(e.stat, st, st.size);
+    if (o.dryRun) return changed;
     const mode = o.preserve.mode && hasMode ? e.stat.mode & 0o7777 : undefined;
     const asThere = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
     if (!isFile) {
       this.meta.apply({ dir: e.dstDir, name: e.dstName }, e.stat, xattrs, e.dstPath, mode, differ.times, asThere);
-      return;
+      return changed;
     }
     const dstFd = b.openRead(e.dstDir, e.dstName, false);
     const now = dstFd < 0 ? dstFd : b.fstat(dstFd);
     if (typeof now === "number" || now.dev !== st.dev || now.ino !== st.ino) {
       if (dstFd >= 0) b.close(dstFd);
-      this.report.fail(`${quote(e.dstPath)} was replaced while being copied; skipped`);
-      return;
+      this.report.fail(`${quote(e.dstPath)} was replaced while being copied; skipped`, { op: "open", path: e.dstPath });
+      return changed;
     }
     this.meta.apply({ fd: dstFd }, e.stat, xattrs, e.dstPath, mode, differ.times, asThere);
     b.close(dstFd);
+    return changed;
   }
 
   /**
@@ -1171,7 +1230,6 @@ export class Copier {
    * as a hard link, with -b the backup name it would get.
    */
   private wouldCopy(e: Entry): void {
-    const counts = this.report.counts;
     const type = typeOf(e.stat.mode);
     if (e.backs) {
       const name = backupName(this.b, e.dstDir, e.dstName, this.o.backup, this.o.backupSuffix);
@@ -1179,13 +1237,20 @@ export class Copier {
     }
     const claim = this.linkable(e) && this.links ? this.links.claim(e.stat.dev, e.stat.ino) : undefined;
     if (claim?.first) this.links!.publish(claim.slot, { rootFd: e.rootFd, path: e.dstRel });
-    if (this.o.link || (claim && !claim.first)) counts.hardlinks++;
-    else if (this.o.symbolicLink || type === S_IFLNK) counts.symlinks++;
-    else if (type === S_IFREG || this.o.readSpecialFiles) {
-      counts.files++;
-      if (!this.o.attributesOnly) counts.bytes += e.stat.size;
-    } else counts.specials++;
-    this.listed(e);
+    let kind: ItemKind = "special";
+    if (this.o.link || (claim && !claim.first)) {
+      this.report.count("hardlinks");
+      kind = "hardlink";
+    } else if (this.o.symbolicLink || type === S_IFLNK) {
+      this.report.count("symlinks");
+      kind = "symlink";
+    } else if (type === S_IFREG || this.o.readSpecialFiles) {
+      this.report.fileCopied(this.o.attributesOnly ? 0 : e.stat.size, undefined);
+      kind = "file";
+    } else {
+      this.report.count("specials");
+    }
+    this.listed(e, { bytes: this.o.attributesOnly || kind !== "file" ? 0 : e.stat.size } as CopiedData & { bytes: number }, kind);
   }
 
   private copyByType(e: Entry, existing: Stat | undefined): boolean {
@@ -1203,7 +1268,7 @@ export class Copier {
         // signal handlers could not run meanwhile (it became one after planning).
         return this.inline ? this.handBack() : this.copyFile(e, existing);
       default:
-        this.report.fail(`${quote(e.srcPath)}: unknown file type; skipped`);
+        this.report.fail(`${quote(e.srcPath)}: unknown file type; skipped`, { path: e.srcPath });
         return false;
     }
   }
@@ -1218,7 +1283,7 @@ export class Copier {
     const stream = typeOf(e.stat.mode) !== S_IFREG;
     const srcFd = b.openRead(e.srcDir, e.srcName, e.follow, stream);
     if (srcFd < 0) {
-      if (!this.vanished(e, -srcFd)) this.report.fail(`cannot open ${quote(e.srcPath)} for reading: ${this.why(-srcFd)}`);
+      if (!this.vanished(e, -srcFd)) this.report.fail(`cannot open ${quote(e.srcPath)} for reading: ${this.why(-srcFd)}`, { op: "open", path: e.srcPath, errno: -srcFd });
       return undefined;
     }
     const st = b.fstat(srcFd);
@@ -1226,7 +1291,7 @@ export class Copier {
       (stream || sameInode ? st.dev !== e.stat.dev || st.ino !== e.stat.ino : typeOf(st.mode) !== S_IFREG);
     if (replaced) {
       b.close(srcFd);
-      this.report.fail(`${quote(e.srcPath)} was replaced while being copied; skipped`);
+      this.report.fail(`${quote(e.srcPath)} was replaced while being copied; skipped`, { op: "check", path: e.srcPath });
       return undefined;
     }
     return { srcFd, st, stream };
@@ -1238,27 +1303,26 @@ export class Copier {
     return { reflink, sparse, size: st.size, blocks: st.blocks, srcDev: st.dev, dstDev, cancel: this.cancel };
   }
 
-  /** The message for a copy that failed, or undefined when it only stopped (a cancel, a clone not possible here). */
-  private failure(e: Entry, outcome: Exclude<CopyOutcome, { ok: true }>): string | undefined {
+  /** What to say of a copy that failed, or undefined when it only stopped (a cancel, a clone not possible here). */
+  private failure(e: Entry, outcome: Exclude<CopyOutcome, { ok: true }>): Notice | undefined {
     if (outcome.stage === "cancelled" || outcome.stage === "not_cloned") return undefined;
-    const reason = this.why(outcome.errno);
+    const errno = outcome.errno;
+    const reason = this.why(errno);
     switch (outcome.stage) {
       case "clone":
-        return `failed to clone ${quote(e.dstPath)} from ${quote(e.srcPath)}: ${reason}`;
+        return { message: `failed to clone ${quote(e.dstPath)} from ${quote(e.srcPath)}: ${reason}`, op: "clone", path: e.dstPath, errno };
       case "read":
-        return `error reading ${quote(e.srcPath)}: ${reason}`;
+        return { message: `error reading ${quote(e.srcPath)}: ${reason}`, op: "read", path: e.srcPath, errno };
       case "copy":
-        return `error copying ${quote(e.srcPath)} to ${quote(e.dstPath)}: ${reason}`;
+        return { message: `error copying ${quote(e.srcPath)} to ${quote(e.dstPath)}: ${reason}`, op: "copy", path: e.srcPath, errno };
       case "write":
-        return `error writing ${quote(e.dstPath)}: ${reason}`;
+        return { message: `error writing ${quote(e.dstPath)}: ${reason}`, op: "write", path: e.dstPath, errno };
     }
   }
 
   /** Counts a file whose bytes are in place, and lists it for -v. */
   private copied(e: Entry, outcome: Extract<CopyOutcome, { ok: true }>): void {
-    this.report.counts.files++;
-    this.report.counts.bytes += outcome.bytes;
-    this.report.counts.methods[outcome.method]++;
+    this.report.fileCopied(outcome.bytes, outcome.method);
     this.listed(e, outcome);
   }
 
@@ -1294,23 +1358,25 @@ export class Copier {
     if (cloned && !cloned.outcome.ok) {
       b.close(srcFd);
       const message = this.failure(e, cloned.outcome);
-      if (message) this.report.fail(message);
+      if (message) this.report.fail(message.message, message);
       return false;
     }
     const dstFd = cloned ? cloned.fd : b.createFile(e.dstDir, name, createMode, inplace, e.throughLink);
     if (dstFd < 0) {
       b.close(srcFd);
-      this.report.fail(`cannot create regular file ${quote(e.dstPath)}: ${this.why(-dstFd)}`);
+      this.report.fail(`cannot create regular file ${quote(e.dstPath)}: ${this.why(-dstFd)}`, { op: "create", path: e.dstPath, errno: -dstFd });
       return false;
     }
-    const abandon = (message: string | undefined): false => {
+    const abandon = (message: Notice | undefined): false => {
+      this.report.dropPartial();
       b.close(srcFd);
       b.close(dstFd);
       if (!inplace) b.remove(e.dstDir, name, false);
-      if (message) this.report.fail(message);
+      if (message) this.report.fail(message.message, message);
       return false;
     };
 
+    this.report.live?.current(e.srcPath);
     const outcome = cloned ? cloned.outcome : this.data.copy(srcFd, dstFd, {
       ...request,
       share: this.o.helpers > 0 && this.spawn ? (copy) => this.offerRanges(copy) : undefined,
@@ -1328,7 +1394,7 @@ export class Copier {
     }
     // A fifo or a device read like a file cannot be read again.
     const wrong = this.o.verify && !stream ? this.verified(e, srcFd, dstFd, name) : undefined;
-    if (wrong) return abandon(wrong);
+    if (wrong) return abandon({ message: wrong, op: "verify", path: e.dstPath });
     const xattrs = this.meta.readXattrs({ fd: srcFd });
     // A clone is not as createFile made it: its mode is the source's, so every attribute kept is set.
     const created = e.dstFresh && !cloned ? { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid } : undefined;
@@ -1393,8 +1459,8 @@ export class Copier {
     if (typeof now === "number" || (existing && (now.dev !== existing.dev || now.ino !== existing.ino))) {
       b.close(srcFd);
       if (dstFd >= 0) b.close(dstFd);
-      if (typeof now === "number") this.report.fail(`cannot create regular file ${quote(e.dstPath)}: ${this.why(-now)}`);
-      else this.report.fail(`${quote(e.dstPath)} was replaced while being copied; skipped`);
+      if (typeof now === "number") this.report.fail(`cannot create regular file ${quote(e.dstPath)}: ${this.why(-now)}`, { op: "create", path: e.dstPath, errno: -now });
+      else this.report.fail(`${quote(e.dstPath)} was replaced while being copied; skipped`, { op: "check", path: e.dstPath });
       return false;
     }
     const xattrs = this.meta.readXattrs({ fd: srcFd });
@@ -1408,7 +1474,7 @@ export class Copier {
       return false;
     }
     if (!inplace && !this.commit(e, name, "regular file")) return false;
-    this.report.counts.files++;
+    this.report.fileCopied(0, undefined);
     this.listed(e);
     return true;
   }
@@ -1423,17 +1489,17 @@ export class Copier {
     const b = this.b;
     const E = b.errno;
     if (this.o.noClobber) {
-      this.report.counts.skipped++;
+      this.skipped(e, "exists");
       return;
     }
     const there = this.b.stat(this.b.cwd, dstPath, true);
     if (typeof there !== "number" && !this.confirmed(e, there)) {
-      this.report.counts.skipped++;
+      this.skipped(e, "declined");
       return;
     }
     // --attributes-only: nothing to write into it, and, as ever, nothing set on it.
     if (this.o.attributesOnly || this.o.dryRun) {
-      this.report.counts.files++;
+      this.report.fileCopied(0, undefined);
       this.listed(e);
       return;
     }
@@ -1451,14 +1517,14 @@ export class Copier {
     if (typeof dst === "number") {
       b.close(srcFd);
       if (dstFd >= 0) b.close(dstFd);
-      if (!this.cancelled) this.report.fail(`cannot create regular file ${quote(e.dstPath)}: ${this.why(-dst)}`);
+      if (!this.cancelled) this.report.fail(`cannot create regular file ${quote(e.dstPath)}: ${this.why(-dst)}`, { op: "create", path: e.dstPath, errno: -dst });
       return;
     }
     // Opened without O_TRUNC: a regular file here now would be overwritten in part.
     if (typeOf(dst.mode) === S_IFREG || typeOf(dst.mode) === S_IFDIR) {
       b.close(srcFd);
       b.close(dstFd);
-      this.report.fail(`${quote(e.dstPath)} was replaced while being copied; skipped`);
+      this.report.fail(`${quote(e.dstPath)} was replaced while being copied; skipped`, { op: "check", path: e.dstPath });
       return;
     }
     const outcome = this.data.copy(srcFd, dstFd, { ...this.request(st, dst.dev), stream, into: true });
@@ -1467,7 +1533,7 @@ export class Copier {
     if (outcome.ok) this.copied(e, outcome);
     else {
       const message = this.failure(e, outcome);
-      if (message) this.report.fail(message);
+      if (message) this.report.fail(message.message, message);
     }
   }
 
@@ -1479,12 +1545,13 @@ export class Copier {
   private copySymlink(e: Entry): boolean {
     const target = this.b.readLink(e.srcDir, e.srcName);
     if (typeof target === "number") {
-      if (!this.vanished(e, -target)) this.report.fail(`cannot read symbolic link ${quote(e.srcPath)}: ${this.why(-target)}`);
+      if (!this.vanished(e, -target)) this.report.fail(`cannot read symbolic link ${quote(e.srcPath)}: ${this.why(-target)}`, { op: "read", path: e.srcPath, errno: -target });
       return false;
     }
     const xattrs = this.meta.readXattrs({ dir: e.srcDir, name: e.srcName });
+    e.linkTarget = target;
     return this.makeAndCommit(e, "symbolic link", xattrs, undefined, (name) => this.b.makeSymlink(target, e.dstDir, name, e.stat.linkToDir), () => {
-      this.report.counts.symlinks++;
+      this.report.count("symlinks");
     });
   }
 
@@ -1496,7 +1563,7 @@ export class Copier {
     const make = (name: Name) =>
       nodes ? nodes.makeNode(e.dstDir, name, st.mode & (S_IFMT | 0o777), st.rdevMajor, st.rdevMinor) : -this.b.errno.EOPNOTSUPP;
     return this.makeAndCommit(e, "special file", xattrs, mode, make, () => {
-      this.report.counts.specials++;
+      this.report.count("specials");
     });
   }
 
@@ -1514,7 +1581,7 @@ export class Copier {
       made = make(name);
     }
     if (made < 0) {
-      this.report.fail(`cannot create ${what} ${quote(e.dstPath)}: ${this.why(-made)}`);
+      this.report.fail(`cannot create ${what} ${quote(e.dstPath)}: ${this.why(-made)}`, { op: "create", path: e.dstPath, errno: -made });
       return false;
     }
     if (!this.meta.apply({ dir: e.dstDir, name }, e.stat, xattrs, e.dstPath, mode)) {
@@ -1548,10 +1615,10 @@ export class Copier {
     }
     b.remove(e.dstDir, temp, false);
     if (renamed === -b.errno.EEXIST && this.o.noClobber) {
-      this.report.counts.skipped++;
+      this.skipped(e, "exists");
       return false;
     }
-    this.report.fail(`cannot create ${what} ${quote(e.dstPath)}: ${this.why(-renamed)}`);
+    this.report.fail(`cannot create ${what} ${quote(e.dstPath)}: ${this.why(-renamed)}`, { op: "create", path: e.dstPath, errno: -renamed });
     return false;
   }
 
@@ -1603,7 +1670,7 @@ export class Copier {
     // Gone meanwhile: nothing to keep.
     if (renamed === -b.errno.ENOENT) return true;
     if (renamed < 0) {
-      this.report.fail(`cannot backup ${quote(e.dstPath)}: ${this.why(-renamed)}`);
+      this.report.fail(`cannot backup ${quote(e.dstPath)}: ${this.why(-renamed)}`, { op: "backup", path: e.dstPath, errno: -renamed });
       return false;
     }
     e.backupPath = concat(e.dstPath, (name as Name).subarray(e.dstName.length));
@@ -1619,7 +1686,7 @@ export class Copier {
    */
   private hardLink(e: Entry): boolean {
     const make = (to: Name) => this.b.makeLink(e.srcDir, e.srcName, e.dstDir, to, e.follow);
-    return this.placeLink(e, "hard link", make, () => this.report.counts.hardlinks++);
+    return this.placeLink(e, "hard link", make, () => this.report.count("hardlinks"));
   }
 
   /**
@@ -1633,7 +1700,7 @@ export class Copier {
       const here = b.stat(b.cwd, DOT, true);
       const there = b.fstat(e.dstDir);
       if (typeof here === "number" || typeof there === "number" || here.dev !== there.dev || here.ino !== there.ino) {
-        this.report.fail(`${quoteIfNeeded(e.dstPath)}: can make relative symbolic links only in current directory`);
+        this.report.fail(`${quoteIfNeeded(e.dstPath)}: can make relative symbolic links only in current directory`, { path: e.dstPath });
         return false;
       }
     }
@@ -1648,11 +1715,12 @@ export class Copier {
       }
       return 0;
     };
-    return this.placeLink(e, "symbolic link", make, () => this.report.counts.symlinks++);
+    e.linkTarget = e.srcPath;
+    return this.placeLink(e, "symbolic link", make, () => this.report.count("symlinks"));
   }
 
   private linkFailed(e: Entry, what: string, errno: number): false {
-    this.report.fail(`cannot create ${what} ${quote(e.dstPath)} to ${quote(e.srcPath)}: ${this.why(-errno)}`);
+    this.report.fail(`cannot create ${what} ${quote(e.dstPath)} to ${quote(e.srcPath)}: ${this.why(-errno)}`, { op: "create", path: e.dstPath, errno: -errno });
     return false;
   }
 
@@ -1676,13 +1744,13 @@ export class Copier {
       // Also after a success: rename() does nothing when both names are one inode already.
       b.remove(e.dstDir, name, false);
       if (renamed === -b.errno.EEXIST && this.o.noClobber) {
-        this.report.counts.skipped++;
+        this.skipped(e, "exists");
         return false;
       }
       if (renamed < 0) return this.linkFailed(e, what, renamed);
     }
     count();
-    this.listed(e);
+    this.listed(e, undefined, what === "hard link" ? "hardlink" : "symlink");
     return true;
   }
 
@@ -1701,17 +1769,17 @@ export class Copier {
     const r = this.linkTo(target, e);
     if (r === BACKUP_FAILED || r === LINKED_ALREADY) return;
     if (r === 0) {
-      this.report.counts.hardlinks++;
-      this.listed(e);
+      this.report.count("hardlinks");
+      this.listed(e, undefined, "hardlink");
       return;
     }
     if (r === -E.EEXIST && this.o.noClobber) {
-      this.report.counts.skipped++;
+      this.skipped(e, "exists");
       return;
     }
     if (r === -E.EMLINK) this.report.warn(`cannot create hard link ${quote(e.dstPath)}: ${this.why(-r)}; copied instead`);
     else if (r !== -E.EXDEV) {
-      this.report.fail(`cannot create hard link ${quote(e.dstPath)}: ${this.why(-r)}`);
+      this.report.fail(`cannot create hard link ${quote(e.dstPath)}: ${this.why(-r)}`, { op: "create", path: e.dstPath, errno: -r });
       return;
     }
     this.copyByType(e, undefined);

@@ -85,6 +85,8 @@ export class DataCopier {
   /** A clone failing with these is a real failure, not a reason to try another method. */
   private readonly cloneTerminal: ReadonlySet<number>;
   private readonly cancelled: { ok: false; stage: "cancelled"; errno: number };
+  /** Told of each chunk of a file copied, while it is copied (the progress bar shows large files move); of a helper's range, the whole taken back when it is done. */
+  progress: ((bytes: number) => void) | undefined;
 
   constructor(private readonly b: Backend) {
     const E = b.errno;
@@ -181,6 +183,7 @@ export class DataCopier {
       if (w === -E.ECANCELED) return this.cancelled;
       if (w < 0) return { ok: false, stage: "write", errno: -w };
       pos += n;
+      this.progress?.(n);
     }
     // Zero blocks left as holes at the end: the size says where the data ended.
     const t = skipZeros ? b.truncate(dst, pos) : 0;
@@ -231,7 +234,7 @@ export class DataCopier {
     }
     let method: CopyMethod = "read_write";
     let pos = 0;
-    const batched = req.size > 0 ? b.batchedRange?.(src, dst, 0, req.size, req.cancel) : undefined;
+    const batched = req.size > 0 ? this.batchedWhole(src, dst, req) : undefined;
     if (batched) {
       if (!batched.ok) return batched;
       method = "batched";
@@ -241,6 +244,30 @@ export class DataCopier {
     // To EOF: a file that grew since it was opened is copied whole.
     const tail = this.rangeByReadWrite(src, dst, pos, Infinity, false, req);
     return tail.ok ? { ok: true, method, bytes: pos + tail.bytes, kernelCopyRefused } : tail;
+  }
+
+  /**
+   * The file's size through the backend's batched reads and writes, in one
+   * call, or in KERNEL_CHUNK steps while progress is shown (so that a large
+   * file copied across filesystems moves the bar as it goes). Ends early, as
+   * one call would, where a read came back short; undefined when the
+   * backend cannot batch.
+   */
+  private batchedWhole(src: number, dst: number, req: CopyRequest): RangeResult | undefined {
+    const batchedRange = this.b.batchedRange;
+    if (!batchedRange) return undefined;
+    const step = this.progress ? KERNEL_CHUNK : req.size;
+    let pos = 0;
+    while (pos < req.size) {
+      const length = Math.min(step, req.size - pos);
+      const r = batchedRange.call(this.b, src, dst, pos, length, req.cancel);
+      if (r === undefined) return pos === 0 ? undefined : { ok: true, bytes: pos, eof: false };
+      if (!r.ok) return r;
+      pos += r.bytes;
+      this.progress?.(r.bytes);
+      if (r.eof || r.bytes < length) return { ok: true, bytes: pos, eof: r.eof };
+    }
+    return { ok: true, bytes: pos, eof: false };
   }
 
   /**
@@ -287,7 +314,19 @@ export class DataCopier {
           if (src < 0) src = copy.src;
           else b.adviseSequential?.(src);
         }
-        return this.kernelRange(src, copy.dst, start, length);
+        let shown = 0;
+        const progress = this.progress;
+        if (progress) this.progress = (bytes) => {
+          shown += bytes;
+          progress(bytes);
+        };
+        try {
+          return this.kernelRange(src, copy.dst, start, length);
+        } finally {
+          // Before the range is marked done: once the file's own worker counts the whole file, no helper still shows a part of it.
+          this.progress = progress;
+          progress?.(-shown);
+        }
       }, () => cancel !== undefined && Atomics.load(cancel, 0) !== 0);
     } finally {
       // Also when a copy threw: the reopened source is this helper's alone.
@@ -304,6 +343,7 @@ export class DataCopier {
       if (n < 0) return n;
       if (n === 0) return copied;
       copied += n;
+      this.progress?.(n);
     }
     if (kernel) return copied;
     const r = this.rangeByReadWrite(src, dst, start, length, false, {});
@@ -418,6 +458,7 @@ export class DataCopier {
       }
       if (n === 0) return { ok: true, bytes: copied, eof: true };
       copied += n;
+      this.progress?.(n);
     }
     return { ok: true, bytes: copied, eof: false };
   }
@@ -439,6 +480,7 @@ export class DataCopier {
       const w = skipZeros ? this.writeSkippingZeros(dst, buf, n, pos) : this.writeAll(dst, buf, 0, n, pos);
       if (w < 0) return { ok: false, stage: "write", errno: -w };
       copied += n;
+      this.progress?.(n);
     }
     return { ok: true, bytes: copied, eof: false };
   }

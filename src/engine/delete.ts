@@ -126,7 +126,9 @@ export class Pruner {
       this.report.fail(`cannot remove ${quote(path)}: ${b.strerror(-r)}`);
       return false;
     }
-    this.report.noted("deleted", this.o.verbose ? `removed ${isDir ? "directory " : ""}${quote(path)}` : undefined);
+    this.report.counts.deleted++;
+    if (this.o.listItems) this.report.item({ action: "deleted", kind: isDir ? "directory" : "file", src: undefined, dst: path, size: 0 });
+    if (this.o.verbose) this.report.list(`removed ${isDir ? "directory " : ""}${quote(path)}`);
     return true;
   }
 

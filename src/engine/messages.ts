@@ -129,6 +129,8 @@ export interface WorkerInit {
   hungry: SharedArrayBuffer;
   /** Int32: entries --delete removed so far in the run, never more than --max-delete. */
   deletions?: SharedArrayBuffer;
+  /** Live counters (LiveCounters), when progress is shown: this worker's slot is its index. */
+  live?: SharedArrayBuffer;
 }
 
 export type ToWorker = WorkerInit | { type: "task"; task: Task };

@@ -114,7 +114,7 @@ export class MetadataWriter {
     if (mode !== undefined && !modeAsCreated && modes) {
       const r = "fd" in dst ? modes.chmodFd(dst.fd, mode) : modes.chmodAt(dst.dir, dst.name, mode);
       if (r < 0) {
-        this.report.fail(`setting permissions for ${quote(path)}: ${b.strerror(-r)}`);
+        this.report.fail(`setting permissions for ${quote(path)}: ${b.strerror(-r)}`, { op: "chmod", path, errno: -r });
         return false;
       }
     }
@@ -123,7 +123,7 @@ export class MetadataWriter {
       // Some filesystems cannot time a symlink; cp stays quiet about it too.
       const symlinkQuirk = !("fd" in dst) && (r === -b.errno.EOPNOTSUPP || r === -b.errno.EPERM);
       if (r < 0 && !symlinkQuirk) {
-        this.report.fail(`preserving times for ${quote(path)}: ${b.strerror(-r)}`);
+        this.report.fail(`preserving times for ${quote(path)}: ${b.strerror(-r)}`, { op: "utimens", path, errno: -r });
         return false;
       }
     }
@@ -146,7 +146,7 @@ export class MetadataWriter {
     const E = b.errno;
     const dropped = r === -E.ENOTSUP || r === -E.EOPNOTSUPP || r === -E.EPERM;
     if (dropped && !this.o.require.mode) return true;
-    this.report.fail(`preserving attributes for ${quote(path)}: ${b.strerror(-r)}`);
+    this.report.fail(`preserving attributes for ${quote(path)}: ${b.strerror(-r)}`, { op: "setattr", path, errno: -r });
     return false;
   }
 
@@ -167,7 +167,7 @@ export class MetadataWriter {
       set(-1 >>> 0, st.gid);
       return false;
     }
-    this.report.warn(`failed to preserve ownership for ${quote(path)}: ${b.strerror(-r)}`);
+    this.report.warn(`failed to preserve ownership for ${quote(path)}: ${b.strerror(-r)}`, { op: "chown", path, errno: -r });
     return false;
   }
 
@@ -184,7 +184,7 @@ export class MetadataWriter {
       // dropped quietly, as cp -a does; asked for by name, they are errors.
       if ((unsupported || notAllowed) && !this.o.require[categoryOf(name)]) continue;
       const what = unsupported ? "attributes" : `attribute ${quote(name)}`;
-      this.report.fail(`setting ${what} for ${quote(path)}: ${b.strerror(-r)}`);
+      this.report.fail(`setting ${what} for ${quote(path)}: ${b.strerror(-r)}`, { op: "setxattr", path, errno: -r });
       return false;
     }
     return true;

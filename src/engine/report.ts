@@ -1,7 +1,8 @@
 // What a worker did and has to say, collected per task and handed to the pool,
 // which adds up the counts and prints the messages.
 
-import { type BackendCounters, COPY_METHODS, type CopyMethod } from "../../ffi/index.ts";
+import { type BackendCounters, COPY_METHODS, type CopyMethod, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from "../../ffi/index.ts";
+import type { LiveCounters } from "./live.ts";
 
 export interface Counts {
   files: number;
@@ -11,6 +12,8 @@ export interface Counts {
   hardlinks: number;
   bytes: number;
   skipped: number;
+  /** Entries removed from DEST because SOURCE has them no more (--delete; in a dry run, that would be). */
+  deleted: number;
   errors: number;
   /** Listed, then gone before they could be copied. */
   vanished: number;
@@ -20,8 +23,6 @@ export interface Counts {
   unchanged: number;
   /** ...of which their attributes (owner, mode, xattrs, times) were set to SOURCE's. */
   attributes: number;
-  /** --delete: entries removed from the destination (in a dry run, that would be). */
-  deleted: number;
   /** --exclude: entries below SOURCE left out. */
   excluded: number;
   /** --verify: copies read back from the disk and found equal to their source. */
@@ -42,12 +43,12 @@ export function emptyCounts(): Counts {
     hardlinks: 0,
     bytes: 0,
     skipped: 0,
+    deleted: 0,
     errors: 0,
     vanished: 0,
     changed: 0,
     unchanged: 0,
     attributes: 0,
-    deleted: 0,
     excluded: 0,
     verified: 0,
     backend: {},
@@ -64,25 +65,71 @@ export function addCounts(into: Counts, from: Counts): void {
   }
 }
 
-/**
- * What happened to an entry besides a copy, for -v and --stats (and for
- * --itemize and --json to hook into): left unchanged, its attributes set
- * while its data was left, removed by --delete, or left out by --exclude.
- */
-export type Change = "unchanged" | "attributes" | "deleted" | "excluded";
-
 /** into += sign × from, counter by counter. */
 export function addCounters(into: BackendCounters, from: BackendCounters, sign: 1 | -1): void {
   for (const [name, value] of Object.entries(from)) into[name] = (into[name] ?? 0) + sign * value;
 }
 
+/**
+ * What happened to one entry of DEST, for --itemize and --json's `file`
+ * events: made where nothing was, made in place of what was there, left as
+ * it was (and why), removed, or given SOURCE's attributes while its data was
+ * left (metadata only).
+ */
+export type ItemAction = "created" | "replaced" | "skipped" | "deleted" | "attributes";
+export type ItemKind = "file" | "directory" | "symlink" | "hardlink" | "special";
+/**
+ * Why an entry was skipped: DEST's was kept by -n or --update=none
+ * (`exists`), by -u (`newer`), by a "no" to -i (`declined`), or found equal
+ * to SOURCE's (`unchanged`, --skip-unchanged); `excluded`: left out by a filter.
+ */
+export type SkipReason = "exists" | "newer" | "declined" | "unchanged" | "excluded";
+
+export function kindOf(mode: number): ItemKind {
+  const type = mode & S_IFMT;
+  return type === S_IFREG ? "file" : type === S_IFDIR ? "directory" : type === S_IFLNK ? "symlink" : "special";
+}
+
+export interface Item {
+  action: ItemAction;
+  kind: ItemKind;
+  /** Undefined for an entry deleted from DEST. */
+  src: Uint8Array | undefined;
+  dst: Uint8Array;
+  /** Bytes of a file's data copied (0 for other kinds and skipped entries). */
+  size: number;
+  method?: CopyMethod;
+  /** For `replaced` and `attributes`: what differed from the entry that was there, as rsync's letters (s size, t mtime, p mode, o owner, g group). */
+  changed?: string;
+  reason?: SkipReason;
+  /** The target of a symlink made. */
+  target?: Uint8Array;
+}
+
+/** An error or a warning: the line said to people, and what it is about. */
+export interface Notice {
+  /** Without the "blit: " prefix. */
+  message: string;
+  path?: Uint8Array;
+  /** The OS's error number (positive), when a call failed. */
+  errno?: number;
+  /** What was being done: "stat", "open", "create", "read", ... */
+  op?: string;
+}
+
 export interface Output {
   /** Lines for stdout (the verbose listing). */
   out: string[];
-  /** Error messages, without the "blit: " prefix. */
-  errors: string[];
-  warnings: string[];
+  errors: Notice[];
+  warnings: Notice[];
+  /** Entries made, replaced or skipped; collected only when they are listed (-v, --itemize). */
+  items: Item[];
 }
+
+const emptyOutput = (): Output => ({ out: [], errors: [], warnings: [], items: [] });
+
+/** Counters that also go to the live view (the progress bar), besides the task's counts. */
+export type LiveKind = "directories" | "symlinks" | "specials" | "hardlinks" | "skipped";
 
 /**
  * Lines a worker holds before it sends them on, its task unfinished: with -v
@@ -93,26 +140,68 @@ const LINES_HELD = 1024;
 
 export class Reporter {
   counts = emptyCounts();
-  output: Output = { out: [], errors: [], warnings: [] };
+  output: Output = emptyOutput();
   private lines = 0;
   /** Set by a worker: takes the lines said so far when LINES_HELD are waiting. */
   onLines: ((output: Output) => void) | undefined;
+  /** Set when something shows progress while the copy runs (the bar, --json): this thread's slot. */
+  live: LiveCounters | undefined;
+  /** Bytes of the file in hand already shown as progress (see partial). */
+  private partialBytes = 0;
 
-  fail(message: string): void {
-    this.output.errors.push(message);
+  fail(message: string, about?: Omit<Notice, "message">): void {
+    this.output.errors.push({ message, ...about });
     this.counts.errors++;
+    this.live?.add("errors", 1);
     this.said();
   }
 
-  warn(message: string): void {
-    this.output.warnings.push(message);
+  warn(message: string, about?: Omit<Notice, "message">): void {
+    this.output.warnings.push({ message, ...about });
     this.said();
   }
 
-  /** Counts a change and, when given (-v), lists its line. */
-  noted(change: Change, line: string | undefined): void {
-    this.counts[change]++;
-    if (line !== undefined) this.list(line);
+  item(item: Item): void {
+    this.output.items.push(item);
+    this.said();
+  }
+
+  /** One more entry of this kind done (or, with -1, one counted too soon taken back). */
+  count(kind: LiveKind, n = 1): void {
+    this.counts[kind] += n;
+    this.live?.add(kind, n);
+  }
+
+  /** A regular file copied whole; what partial showed of it is taken back (its size counts instead). */
+  fileCopied(bytes: number, method: CopyMethod | undefined): void {
+    this.counts.files++;
+    this.counts.bytes += bytes;
+    if (method) this.counts.methods[method]++;
+    if (this.live) {
+      // Taken back before the size is added: a reader in between sees too little, never too much.
+      this.dropPartial();
+      this.live.add("files", 1);
+      this.live.add("bytes", bytes);
+    }
+  }
+
+  /** An entry left as it was in DEST; a file's size counts as done for the bar, not as copied. */
+  skippedEntry(size: number): void {
+    this.count("skipped");
+    if (size > 0) this.live?.add("skippedBytes", size);
+  }
+
+  /** Bytes of a large file copied so far, shown while it is copied. */
+  partial(bytes: number): void {
+    this.partialBytes += bytes;
+    this.live?.add("partial", bytes);
+  }
+
+  /** The file whose bytes partial counted failed, or a helper's ranges are done: no longer shown. */
+  dropPartial(): void {
+    if (this.partialBytes === 0) return;
+    this.live?.add("partial", -this.partialBytes);
+    this.partialBytes = 0;
   }
 
   list(line: string): void {
@@ -126,7 +215,7 @@ export class Reporter {
 
   private takeOutput(): Output {
     const output = this.output;
-    this.output = { out: [], errors: [], warnings: [] };
+    this.output = emptyOutput();
     this.lines = 0;
     return output;
   }

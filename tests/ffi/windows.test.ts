@@ -194,7 +194,7 @@ os.write(f, b'the bottom')
     proc.kill("SIGINT");
     expect(await proc.exited).toBe(130);
     expect(await new Response(proc.stdout).text()).toBe("");
-    expect(await new Response(proc.stderr).text()).toMatch(/^blit: interrupted by SIGINT: copied \d+ files? \(\d+ bytes\), 1 directory; the rest was not copied\n$/);
+    expect(await new Response(proc.stderr).text()).toMatch(/^blit: interrupted by SIGINT: copied \d+ files? \(\d+ bytes\), 1 directory in [\d.:]+( s)? \([\d.]+ (B|KiB|MiB|GiB)\/s\), 0 errors; the rest was not copied\n$/);
     expect(temporaries(`${root}/dst`)).toEqual([]);
     const copied = readdirSync(`${root}/dst`);
     expect(copied.length).toBeLessThan(8);

@@ -23,10 +23,20 @@ export interface RunOptions {
   stdin?: string;
 }
 
+/**
+ * The environment a command runs in: this one, less what would make blit
+ * write GitHub's workflow commands when the suite itself runs in GitHub
+ * Actions (a test that wants them sets them), plus the test's own.
+ */
+export function environment(extra: Record<string, string | undefined> = {}): Record<string, string> {
+  const env: Record<string, string | undefined> = { ...process.env, GITHUB_ACTIONS: undefined, GITHUB_STEP_SUMMARY: undefined, ...extra };
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
 export function run(cmd: string[], options: RunOptions = {}): Result {
   const proc = Bun.spawnSync(cmd, {
     cwd: options.cwd,
-    env: { ...process.env, ...options.env },
+    env: environment(options.env),
     stdin: options.stdin === undefined ? undefined : Buffer.from(options.stdin),
     stdout: "pipe",
     stderr: "pipe",
@@ -64,4 +74,23 @@ export function stats(stdout: string): Record<string, string> {
     if (colon > 0) out[line.slice(0, colon)] = line.slice(colon + 2);
   }
   return out;
+}
+
+/** One --json event, as tests/helpers/events.py hands them back (checked against schema/events.v1.json). */
+export type JsonEvent = Record<string, any> & { type: string };
+
+/**
+ * Checks a --json run's stdout: every line against schema/events.v1.json,
+ * `start` first and `summary` last. Throws with the first problem.
+ */
+export function checkEvents(stdout: string): JsonEvent[] {
+  const checked = Bun.spawnSync(["python3", join(ROOT, "tests", "helpers", "events.py")], { stdin: Buffer.from(stdout), stdout: "pipe", stderr: "pipe" });
+  if (checked.exitCode !== 0) throw new Error(`--json output does not hold to the schema: ${checked.stderr.toString()}`);
+  return JSON.parse(checked.stdout.toString()) as JsonEvent[];
+}
+
+/** Runs blit with --json (added first) and checks every line it printed; every --json run of the suite goes through here. */
+export function blitJson(args: string[], options: RunOptions = {}): Result & { events: JsonEvent[] } {
+  const result = blit(["--json", ...args], options);
+  return { ...result, events: checkEvents(result.stdout) };
 }

@@ -272,6 +272,8 @@ describe("GitHub Action", () => {
       RUNNER_TEMP: join(home, "temp"),
       GITHUB_OUTPUT: join(home, "output"),
       GITHUB_STEP_SUMMARY: join(home, "summary"),
+      // As on a runner: a blit that annotates by itself must not do it twice here.
+      GITHUB_ACTIONS: "true",
       BLIT_RUNNER_OS: "Linux",
       BLIT_RUNNER_ARCH: "X64",
       BLIT_DOWNLOAD_BASE: `${base}/good`,

@@ -5,7 +5,7 @@
 
 import { afterAll, describe, expect } from "bun:test";
 import { existsSync } from "node:fs";
-import { run, sh } from "../helpers/blit.ts";
+import { checkEvents, run, sh } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 import { snapshot } from "../helpers/tree.ts";
@@ -85,5 +85,17 @@ describe("windows-x64 under Wine", () => {
     // Contents and types; Windows has no Unix modes or owners to keep.
     const shape = (tree: ReturnType<typeof snapshot>) => Object.fromEntries(Object.entries(tree).map(([path, e]) => [path, { type: e.type, size: e.type === "file" ? e.size : 0, sha256: e.sha256 }]));
     expect(shape(snapshot(`${root}/dst`))).toEqual(shape(snapshot(`${root}/src`)));
+  });
+
+  testIf(wineMissing)("--json -v through the Windows backend: every event holds to the schema", () => {
+    const root = sandbox("wine-json");
+    sh(SMALL_TREE, root);
+    const r = wine(["--json", "-v", "-r", winPath(`${root}/src`), winPath(`${root}/dst`)]);
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    const events = checkEvents(r.stdout);
+    expect(events[0]).toMatchObject({ type: "start", backend: "windows", target: "windows-x64" });
+    expect(events.filter((e) => e.type === "file")).toHaveLength(8);
+    expect(events.at(-1)).toMatchObject({ type: "summary", files: 4, directories: 4, errors: 0, exit_code: 0 });
   });
 });

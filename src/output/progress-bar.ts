@@ -1,0 +1,124 @@
+// The progress bar on stderr: bytes and entries done out of the pre-scan's
+// totals ("counting" until it has them), rate, ETA and the file in hand,
+// redrawn five times a second from the workers' shared counters. cli-progress
+// (pinned) does the terminal's part: redrawing one line, hiding the cursor,
+// no line wrapping, and on a stream that is not a terminal (--progress when
+// piped, or in CI) a plain line every few seconds with no escape codes.
+
+import { SingleBar } from "cli-progress";
+import type { LiveView } from "../engine/live.ts";
+import { fromBytes } from "../engine/paths.ts";
+import type { Totals } from "../engine/prescan.ts";
+import { humanBytes, humanRate, humanSeconds } from "./units.ts";
+
+const FPS = 5;
+/** A plain line this often where stderr is not a terminal. */
+const PLAIN_EVERY_MS = 5000;
+const BAR_WIDTH = 20;
+/** Rate over about this long, so that the ETA follows changes but does not jump with each frame. */
+const RATE_WINDOW_MS = 5000;
+const PER_MILLE = 1000;
+
+export class ProgressBar {
+  private readonly bar: SingleBar;
+  private readonly tty: boolean;
+  private totals: Totals | undefined;
+  /** The highest values shown: what is shown never goes back. */
+  private shownBytes = 0;
+  private shownEntries = 0;
+  private shownFraction = 0;
+  private readonly samples: { at: number; bytes: number }[] = [];
+  private complete = false;
+
+  constructor(private readonly view: LiveView, private readonly started: number, stream: NodeJS.WriteStream) {
+    this.tty = stream.isTTY === true;
+    this.bar = new SingleBar({
+      stream,
+      fps: FPS,
+      hideCursor: true,
+      linewrap: false,
+      clearOnComplete: true,
+      noTTYOutput: true,
+      notTTYSchedule: PLAIN_EVERY_MS,
+      format: () => this.line(),
+    });
+  }
+
+  start(): void {
+    this.bar.start(PER_MILLE, 0);
+  }
+
+  /** The pre-scan's totals: from now on a percentage and an ETA. */
+  counted(totals: Totals): void {
+    this.totals = totals;
+  }
+
+  /** Writes a message on a line of its own: the bar is taken off, then drawn again below it. */
+  around(write: () => void): void {
+    if (!this.tty) {
+      write();
+      return;
+    }
+    const terminal = this.bar.terminal;
+    terminal.cursorTo(0, null);
+    terminal.clearLine();
+    terminal.lineWrapping(true);
+    write();
+    // The bar's line is now below the message: that is where it is cleared at the end.
+    terminal.cursorSave();
+    terminal.lineWrapping(false);
+    this.bar.render(true);
+  }
+
+  /** Draws the last frame (100 % when `complete`) and leaves the terminal as it was, the bar's line cleared. */
+  stop(complete: boolean): void {
+    this.complete = complete;
+    this.bar.stop();
+  }
+
+  private line(): string {
+    const now = performance.now();
+    const live = this.view.totals();
+    const entries = Math.max(this.shownEntries, live.files + live.symlinks + live.specials + live.hardlinks + live.skipped);
+    const bytes = Math.max(this.shownBytes, live.bytes + live.partial + live.skippedBytes);
+    // A copy done before the pre-scan: what was done is the whole.
+    const totals = this.totals ?? (this.complete ? { entries, directories: 0, bytes } : undefined);
+    this.shownEntries = entries;
+    this.shownBytes = bytes;
+    this.samples.push({ at: now, bytes });
+    while (this.samples.length > 2 && now - this.samples[0]!.at > RATE_WINDOW_MS) this.samples.shift();
+    const first = this.samples[0]!;
+    const rateSeconds = (now - first.at) / 1000;
+    const rate = rateSeconds > 0 ? (bytes - first.bytes) / rateSeconds : 0;
+    const elapsed = (now - this.started) / 1000;
+
+    let head: string;
+    let eta = "";
+    if (totals) {
+      const shownTotalBytes = Math.max(totals.bytes, bytes);
+      const shownTotalEntries = Math.max(totals.entries, entries);
+      const byBytes = shownTotalBytes > 0;
+      let fraction = this.complete ? 1 : byBytes ? bytes / shownTotalBytes : shownTotalEntries > 0 ? entries / shownTotalEntries : 1;
+      // Totals can grow (files that grew); the bar still never goes back.
+      fraction = Math.max(this.shownFraction, Math.min(fraction, this.complete ? 1 : 0.999));
+      this.shownFraction = fraction;
+      const filled = Math.round(fraction * BAR_WIDTH);
+      const percent = Math.floor(fraction * 100);
+      head = `[${"=".repeat(filled)}${"-".repeat(BAR_WIDTH - filled)}] ${String(percent).padStart(3)}% ` +
+        `${humanBytes(this.complete ? shownTotalBytes : bytes)}/${humanBytes(shownTotalBytes)} ` +
+        `${this.complete ? shownTotalEntries : entries}/${shownTotalEntries} files`;
+      // An ETA from less than a second of copying would jump about.
+      if (!this.complete && rate > 0 && byBytes && rateSeconds >= 1) eta = ` ETA ${humanSeconds((shownTotalBytes - bytes) / rate)}`;
+    } else {
+      head = `counting… ${humanBytes(bytes)} ${entries} files`;
+    }
+    const stats = `${head} ${humanRate(rate, 1)}${eta} ${humanSeconds(elapsed)}`;
+    const name = this.view.currentName();
+    if (!name || this.complete) return stats;
+    const width = this.tty ? this.bar.terminal.getWidth() : Number.POSITIVE_INFINITY;
+    const room = width - stats.length - 2;
+    if (room < 8) return stats;
+    const text = fromBytes(name).replace(/[\x00-\x1f\x7f]/g, "?");
+    return `${stats}  ${text.length > room ? `…${text.slice(text.length - room + 1)}` : text}`;
+  }
+}

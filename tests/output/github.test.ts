@@ -1,0 +1,71 @@
+// GITHUB_ACTIONS=true: failed paths become `::error file=…::` lines (ten,
+// then one line with the count), a markdown summary goes to
+// $GITHUB_STEP_SUMMARY, and stdout stays as it is (--json's events too).
+
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { blit, blitJson, sh } from "../helpers/blit.ts";
+import { sandbox } from "../helpers/sandbox.ts";
+
+/** Twelve files that cannot be copied (a directory is in the way of each), one named `a:b,c`, and one that can. */
+function twelveFailures(root: string): void {
+  sh(
+    `mkdir -p src dst/src && for f in 1 2 3 4 5 6 7 8 9 10 11 'a:b,c'; do printf x > "src/$f" && mkdir "dst/src/$f"; done && printf ok > src/fine`,
+    root,
+  );
+}
+
+describe("GitHub Actions", () => {
+  test("ten annotations, then the count; the step summary's table; the usual messages and status", () => {
+    const root = sandbox("gha");
+    twelveFailures(root);
+    const summaryFile = `${root}/step-summary.md`;
+    sh(`printf '# earlier step\\n' > ${summaryFile}`, root);
+    const { stdout, stderr, exitCode } = blit(["-r", "src", "dst"], { cwd: root, env: { GITHUB_ACTIONS: "true", GITHUB_STEP_SUMMARY: summaryFile } });
+    expect(exitCode).toBe(1);
+    expect(stdout).toBe("");
+    const lines = stderr.split("\n").filter(Boolean);
+    const annotations = lines.filter((line) => line.startsWith("::"));
+    expect(annotations).toHaveLength(10);
+    for (const line of annotations) expect(line).toMatch(/^::error file=dst\/src\/[^:]+::cannot overwrite directory 'dst\/src\/.+' with non-directory$/);
+    expect(lines.filter((line) => line.startsWith("blit: cannot overwrite directory"))).toHaveLength(12);
+    expect(lines.at(-1)).toBe("blit: 2 more errors not annotated (12 in all; see the log)");
+
+    const summary = readFileSync(summaryFile, "utf8");
+    expect(summary.startsWith("# earlier step\n### blit\n")).toBe(true);
+    expect(summary).toContain("| files | directories | symlinks | bytes | time | rate | errors | exit |\n");
+    expect(summary).toMatch(/\n\| 1 \| 1 \| 0 \| 2 B \| [^|]+ \| [^|]+ \| 12 \| 1 \|\n/);
+    expect(summary).toContain("First 10 of 12 errors:\n");
+    expect(readFileSync(`${root}/dst/src/fine`, "utf8")).toBe("ok");
+  });
+
+  test("an operand refused while planning is annotated with its path; without GITHUB_ACTIONS, nothing is", () => {
+    const root = sandbox("gha-plain");
+    twelveFailures(root);
+    const outside = blit(["-r", "src", "missing", "dst"], { cwd: root, env: { GITHUB_ACTIONS: "false" } });
+    expect(outside.stderr).not.toContain("::");
+    sh("rm -rf dst && mkdir dst", root);
+    const inside = blit(["missing", "dst"], { cwd: root, env: { GITHUB_ACTIONS: "true" } });
+    expect(inside).toEqual({ stdout: "", stderr: "blit: cannot stat 'missing': No such file or directory\n::error file=missing::cannot stat 'missing': No such file or directory\n", exitCode: 1 });
+  });
+
+  test("a path's own `:`, `,` and `%` are escaped, as workflow commands need", () => {
+    const root = sandbox("gha-escape");
+    sh("mkdir -p src dst/src/'a:b,c%' && printf x > src/'a:b,c%'", root);
+    const { stderr, exitCode } = blit(["-r", "src", "dst"], { cwd: root, env: { GITHUB_ACTIONS: "true" } });
+    expect(exitCode).toBe(1);
+    expect(stderr).toBe(
+      "blit: cannot overwrite directory 'dst/src/a:b,c%' with non-directory\n" +
+        "::error file=dst/src/a%3Ab%2Cc%25::cannot overwrite directory 'dst/src/a:b,c%25' with non-directory\n",
+    );
+  });
+
+  test("with --json: stdout holds only the events", () => {
+    const root = sandbox("gha-json");
+    twelveFailures(root);
+    const { events, stderr, exitCode } = blitJson(["-r", "src", "dst"], { cwd: root, env: { GITHUB_ACTIONS: "true" } });
+    expect(exitCode).toBe(1);
+    expect(events.filter((e) => e.type === "error")).toHaveLength(12);
+    expect(stderr.split("\n").filter((line) => line.startsWith("::error"))).toHaveLength(10);
+  });
+});

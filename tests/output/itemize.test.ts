@@ -1,0 +1,71 @@
+// --itemize against rsync -ai on the same trees: the same change codes for
+// what is made, and for what replaced an entry, the same letters for what
+// differed. (blit rewrites a file whose data rsync would leave alone, so it
+// says `>f` where rsync says `.f`; entries rsync leaves unlisted blit lists
+// with dots, since it did replace them.)
+
+import { describe, expect, test } from "bun:test";
+import { blit, blitJson, hasCommand, sh } from "../helpers/blit.ts";
+import { sandbox } from "../helpers/sandbox.ts";
+import { testIf } from "../helpers/skip.ts";
+
+/** name (below the copy's top directory, with a symlink's ` -> target`) → code, from `CODE NAME` lines. */
+function codes(stdout: string, prefix: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of stdout.split("\n").filter(Boolean)) {
+    const code = line.slice(0, 11);
+    const name = line.slice(12);
+    expect(name.startsWith(prefix)).toBe(true);
+    out.set(name.slice(prefix.length), code);
+  }
+  return out;
+}
+
+const noRsync = hasCommand("rsync") ? undefined : "rsync is not installed";
+
+describe("--itemize", () => {
+  testIf(noRsync)("a new tree: rsync's codes for each file, directory, symlink and fifo", () => {
+    const root = sandbox("itemize");
+    sh("mkdir -p src/sub && printf a > src/a && printf b > src/sub/b && ln -s a src/l && mkfifo src/p && mkdir r b", root);
+    const rsync = sh("rsync -ai src r/", root);
+    const mine = blit(["-a", "--itemize", "src", "b/"], { cwd: root });
+    expect(mine.exitCode).toBe(0);
+    expect(mine.stderr).toBe("");
+    expect(codes(mine.stdout, "b/")).toEqual(codes(rsync, ""));
+  });
+
+  testIf(noRsync)("a second run after changes: the letters rsync gives for what differed", () => {
+    const root = sandbox("itemize-again");
+    sh("mkdir -p src/sub && printf a > src/a && printf b > src/sub/b && printf same > src/same && mkdir r b && rsync -a src r/ && cp -a src b/", root);
+    sh("touch -d 2020-01-01 src/a && chmod 600 src/sub/b && printf bb > src/sub/c && printf longer > src/same && touch -r r/src/same src/same", root);
+    const rsync = codes(sh("rsync -ai src r/", root), "");
+    const mine = codes(blit(["-a", "--itemize", "src", "b/"], { cwd: root }).stdout, "b/");
+    expect(rsync.get("src/a")).toBe(">f..t......");
+    expect(mine.get("src/a")).toBe(rsync.get("src/a")!);
+    expect(rsync.get("src/sub/c")).toBe(">f+++++++++");
+    expect(mine.get("src/sub/c")).toBe(rsync.get("src/sub/c")!);
+    expect(rsync.get("src/same")).toBe(">f.s.......");
+    expect(mine.get("src/same")).toBe(rsync.get("src/same")!);
+    // Only the mode differed: rsync sets it in place (.f), blit wrote the file again (>f).
+    expect(rsync.get("src/sub/b")).toBe(".f...p.....");
+    expect(mine.get("src/sub/b")).toBe(">f...p.....");
+  });
+
+  test("-n and -u: entries kept as they were are listed with blanks", () => {
+    const root = sandbox("itemize-skip");
+    sh("mkdir src dst && printf a > src/a && printf b > src/b && printf old > dst/a && touch -d 2030-01-01 dst/b", root);
+    const kept = blit(["-n", "--itemize", "src/a", "src/b", "dst"], { cwd: root });
+    expect(kept).toEqual({ stdout: ".f          dst/a\n.f          dst/b\n", stderr: "", exitCode: 0 });
+    sh("touch -d 2000-01-01 dst/a", root);
+    const newer = blit(["-u", "--itemize", "src/a", "src/b", "dst"], { cwd: root });
+    expect(newer.stdout.split("\n").sort()).toEqual(["", ".f          dst/b", ">f.st...... dst/a"]);
+  });
+
+  test("with --json: file events instead of lines, the same actions", () => {
+    const root = sandbox("itemize-json");
+    sh("mkdir src dst && printf a > src/a && printf b > src/b && printf old > dst/a", root);
+    const { events, exitCode } = blitJson(["-n", "--itemize", "src/a", "src/b", "dst"], { cwd: root });
+    expect(exitCode).toBe(0);
+    expect(events.filter((e) => e.type === "file").map((e) => `${e.action} ${e.dst}`)).toEqual(["skipped dst/a", "created dst/b"]);
+  });
+});

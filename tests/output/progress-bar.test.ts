@@ -1,0 +1,109 @@
+// The progress bar, seen through a real pseudo-terminal (tests/helpers/pty.py):
+// it appears, says "counting" until the pre-scan is done, goes up to 100 %
+// and never back, keeps messages on lines of their own, and leaves the
+// terminal as it found it, with the summary line last. Where stderr is no
+// terminal, or in CI, or with -q or --no-progress, not one escape code.
+
+import { describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { BLIT, blit, ROOT, run, sh } from "../helpers/blit.ts";
+import { sandbox } from "../helpers/sandbox.ts";
+
+const ESC = "\x1b";
+const PTY = join(ROOT, "tests", "helpers", "pty.py");
+
+/** Runs blit with stderr on a terminal; returns what the terminal got. */
+function onTerminal(root: string, args: string[], env: Record<string, string | undefined> = {}): { screen: string; stdout: string; exitCode: number } {
+  const transcript = join(root, "terminal.out");
+  const result = run(["python3", PTY, transcript, BLIT, ...args], { cwd: root, env: { CI: undefined, ...env } });
+  return { screen: readFileSync(transcript, "latin1"), stdout: result.stdout, exitCode: result.exitCode };
+}
+
+/** The percentages the bar showed, frame after frame. */
+const percentages = (screen: string) => [...screen.matchAll(/\] +(\d+)% /g)].map((m) => Number(m[1]));
+
+function bigTree(root: string): void {
+  sh("mkdir -p src/d && head -c 150000000 /dev/zero > src/big && for f in $(seq 1 300); do printf $f > src/d/f$f; done", root);
+}
+
+describe("progress bar", () => {
+  test("on a terminal: counting, then up to 100 % and never back; the terminal left clean, the summary line last", () => {
+    const root = sandbox("bar");
+    bigTree(root);
+    const { screen, stdout, exitCode } = onTerminal(root, ["-a", "src", "dst"]);
+    expect(exitCode).toBe(0);
+    expect(stdout).toBe("");
+    sh("diff -r src dst", root);
+    // cli-progress's frames: cursor hidden and wrapping off while drawing, each frame from column 1.
+    expect(screen.startsWith(`${ESC}7${ESC}[?25l${ESC}[?7l${ESC}[1Gcounting`)).toBe(true);
+    const shown = percentages(screen);
+    expect(shown.at(-1)).toBe(100);
+    for (let i = 1; i < shown.length; i++) expect(shown[i]!).toBeGreaterThanOrEqual(shown[i - 1]!);
+    expect(screen).toContain("[====================] 100% 143 MiB/143 MiB 301/301 files ");
+    // Then: cursor shown, wrapping on, back where the bar started, its line cleared, and one summary line.
+    const end = screen.slice(screen.lastIndexOf(`${ESC}[?25h`));
+    expect(end).toMatch(new RegExp(`^${ESC}\\[\\?25h${ESC}\\[\\?7h${ESC}8${ESC}\\[1G${ESC}\\[2Kblit: copied 301 files \\(150000792 bytes\\), 2 directories in [\\d.:]+( s)? \\([\\d.]+ (B|KiB|MiB|GiB)/s\\), 0 errors\\r\\n$`));
+  }, 60_000);
+
+  test("an error while the bar is drawn gets a line of its own, whole", () => {
+    const root = sandbox("bar-error");
+    bigTree(root);
+    sh("mkdir -p dst/src/d/f7", root);
+    const { screen, exitCode } = onTerminal(root, ["-r", "src", "dst"]);
+    expect(exitCode).toBe(1);
+    // Taken off the bar's line (column 1, cleared), wrapping back on for the message, then the bar again.
+    expect(screen).toContain(`${ESC}[1G${ESC}[2K${ESC}[?7hblit: cannot overwrite directory 'dst/src/d/f7' with non-directory\r\n${ESC}7${ESC}[?7l`);
+    expect(screen).toMatch(/blit: copied 300 files \(150000791 bytes\), 2 directories in \S+( s)? \(\S+ \S+\), 1 error\r\n$/);
+    // With an error the copy is not complete: the bar does not claim 100 %.
+    expect(percentages(screen).at(-1)).toBeLessThan(100);
+  }, 60_000);
+
+  const NO_BAR: [string, string[], Record<string, string>][] = [
+    ["in CI (CI=true)", [], { CI: "true" }],
+    ["with -q", ["-q"], {}],
+    ["with --no-progress", ["--no-progress"], {}],
+    ["with --progress --no-progress (the last wins)", ["--progress", "--no-progress"], {}],
+    ["with -i, whose questions go there (none asked here)", ["-i", "--progress"], {}],
+  ];
+  test.each(NO_BAR)("on a terminal %s: nothing at all on it", (_, args, env) => {
+    const root = sandbox("bar-off");
+    sh("mkdir src && printf a > src/a", root);
+    const { screen, exitCode } = onTerminal(root, ["-r", ...args, "src", "dst"], env);
+    expect(exitCode).toBe(0);
+    expect(screen).toBe("");
+  });
+
+  test("SIGINT: the bar taken down, the terminal left clean, the interrupted line last", () => {
+    const root = sandbox("bar-sigint");
+    sh("mkdir src && for f in 1 2 3 4 5 6 7 8; do head -c 40000000 /dev/urandom > src/f$f; done", root);
+    // timeout sends SIGINT after a second and exits with blit's own status.
+    const transcript = join(root, "terminal.out");
+    const result = run(["python3", PTY, transcript, "timeout", "--preserve-status", "-s", "INT", "1", BLIT, "-j", "1", "-r", "src", "dst"], { cwd: root, env: { CI: undefined } });
+    const screen = readFileSync(transcript, "latin1");
+    if (result.exitCode === 0) return expect(screen).toContain("] 100% "); // finished first: proves less
+    expect(result.exitCode).toBe(130);
+    const end = screen.slice(screen.lastIndexOf(`${ESC}[?25h`));
+    expect(end).toMatch(new RegExp(`^${ESC}\\[\\?25h${ESC}\\[\\?7h${ESC}8${ESC}\\[1G${ESC}\\[2Kblit: interrupted by SIGINT: copied \\d+ files? \\(\\d+ bytes\\), 1 directory in \\S+( s)? \\(\\S+ \\S+\\), 0 errors; the rest was not copied\\r\\n$`));
+    // Not complete: no 100 %.
+    expect(percentages(screen).every((p) => p < 100)).toBe(true);
+    expect(readdirSync(join(root, "dst")).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+  }, 60_000);
+
+  test("stderr piped: nothing by default; with --progress plain lines, no escape code, and the summary line", () => {
+    const root = sandbox("bar-piped");
+    bigTree(root);
+    const plain = blit(["-r", "src", "dst"], { cwd: root, env: { CI: undefined } });
+    expect(plain).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    const forced = blit(["-r", "--progress", "src", "forced"], { cwd: root, env: { CI: "true" } });
+    expect(forced.exitCode).toBe(0);
+    expect(forced.stdout).toBe("");
+    expect(forced.stderr).not.toContain(ESC);
+    const lines = forced.stderr.split("\n");
+    expect(lines.at(-1)).toBe("");
+    expect(lines.at(-2)).toMatch(/^blit: copied 301 files \(150000792 bytes\), 2 directories in \S+( s)? \(\S+ \S+\), 0 errors$/);
+    // Each line before it is a frame of the bar, drawn plainly: the first "counting", the last complete.
+    expect(lines[0]).toStartWith("counting");
+    expect(lines.at(-3)).toStartWith("[====================] 100% ");
+  }, 60_000);
+});

@@ -1,0 +1,34 @@
+// The part of cli-progress 3.12 (pinned in package.json) that blit uses.
+declare module "cli-progress" {
+  export interface Params {
+    value: number;
+    total: number;
+  }
+  export interface Options {
+    format?: string | ((options: object, params: Params, payload: Record<string, unknown>) => string);
+    stream?: NodeJS.WritableStream;
+    fps?: number;
+    hideCursor?: boolean;
+    linewrap?: boolean;
+    clearOnComplete?: boolean;
+    noTTYOutput?: boolean;
+    notTTYSchedule?: number;
+    synchronousUpdate?: boolean;
+  }
+  export interface Terminal {
+    cursorSave(): void;
+    cursorTo(x: number | null, y: number | null): void;
+    clearLine(): void;
+    lineWrapping(enabled: boolean): void;
+    isTTY(): boolean;
+    getWidth(): number;
+  }
+  export class SingleBar {
+    constructor(options: Options, preset?: object);
+    terminal: Terminal;
+    start(total: number, startValue: number, payload?: Record<string, unknown>): void;
+    update(value: number, payload?: Record<string, unknown>): void;
+    render(forceRendering?: boolean): void;
+    stop(): void;
+  }
+}
