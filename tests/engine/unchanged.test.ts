@@ -5,7 +5,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { lstatSync, readFileSync } from "node:fs";
-import { blit, hasCommand, isRoot, sh, stats } from "../helpers/blit.ts";
+import { blit, blitJson, hasCommand, isRoot, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 import { EVERYDAY_TREE } from "../helpers/fixtures.ts";
@@ -186,5 +186,34 @@ describe("--checksum against rsync -aHAX --checksum", () => {
     expect(r.exitCode).toBe(0);
     expect(stats(r.stdout).files).toBe("1");
     expect(readFileSync(`${root}/dst/f`).equals(readFileSync(`${root}/src/f`))).toBe(true);
+  });
+});
+
+describe("a second run's --itemize and --json", () => {
+  /** name below the copy → code, from `CODE NAME` lines (rsync's -i and blit's --itemize). */
+  const codes = (stdout: string, prefix: string) =>
+    new Map(stdout.split("\n").filter(Boolean).map((line) => [line.slice(12).replace(prefix, ""), line.slice(0, 11)] as const));
+
+  testIf(noRsync)("--itemize --skip-unchanged --delete: rsync -ai --delete's codes for what changed and what went; unchanged entries as rsync -ii shows them", () => {
+    const root = sandbox("again-itemize");
+    sh("mkdir -p src/sub && printf a > src/a && printf b > src/sub/b && printf s > src/same && mkdir r b && rsync -a src r/ && cp -a src b/", root);
+    sh("chmod 600 src/sub/b && printf bb > src/sub/c && printf x > r/src/gone && printf x > b/src/gone && touch -d 2020-01-01 src/a", root);
+    const rsync = codes(sh("rsync -ai --delete src r/", root), "");
+    const mine = blit(["-a", "--itemize", "--skip-unchanged", "--delete", "src", "b/"], { cwd: root });
+    expect([mine.stderr, mine.exitCode]).toEqual(["", 0]);
+    const got = codes(mine.stdout, "b/");
+    expect(rsync.get("src/sub/b")).toBe(".f...p.....");
+    for (const name of ["src/sub/b", "src/sub/c", "src/a", "src/gone"]) expect(`${name} ${got.get(name)}`).toBe(`${name} ${rsync.get(name)}`);
+    expect(got.get("src/same")).toBe(".f         ");
+  });
+
+  test("--json -v: unchanged, attributes, deleted and excluded entries as the schema's file events, counted in the summary", () => {
+    const root = sandbox("again-json");
+    sh("mkdir -p src && printf a > src/a && printf b > src/b && printf l > src/x.log && cp -a src dst && chmod 600 dst/b && printf g > dst/gone", root);
+    const { events, stderr, exitCode } = blitJson(["-aT", "-v", "--skip-unchanged", "--delete", "--exclude=*.log", "src", "dst"], { cwd: root });
+    expect([stderr, exitCode]).toEqual(["", 0]);
+    const files = events.filter((e) => e.type === "file").map((e) => `${e.action} ${e.reason ?? e.changed ?? ""} ${e.dst}`).sort();
+    expect(files).toEqual(["attributes p dst/b", "deleted  dst/gone", "skipped excluded dst/x.log", "skipped unchanged dst/a"].sort());
+    expect(events.at(-1)).toMatchObject({ type: "summary", deleted: 1, files: 0, exit_code: 0 });
   });
 });
