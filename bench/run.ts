@@ -19,7 +19,7 @@
 //   bun bench/run.ts --only none --merge   rewrite RESULTS.md, the chart and
 //                                          the README table from results.json
 
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync, writeSync } from "node:fs";
 import { availableParallelism, cpus, release, totalmem } from "node:os";
 import { join } from "node:path";
 import { DELETION_STAMP, ensureTree, TREES } from "./trees.ts";
@@ -35,7 +35,7 @@ const option = (name: string, fallback: string) => {
 };
 const ROUNDS = Number(option("rounds", "3"));
 const WORK = option("work", "/var/tmp/blit-bench");
-const ONLY = option("only", "small,mixed,real,big,sparse,reflink,startup,memory,syscalls").split(",");
+const ONLY = option("only", "small,mixed,real,big,sparse,reflink,startup,memory,syscalls,again").split(",");
 const MERGE = args.includes("--merge");
 const WINE_TREES = option("wine-trees", "small,mixed").split(",");
 const OUT = join(ROOT, "bench", "out");
@@ -530,6 +530,98 @@ function syscalls(): void {
   addExtra("syscalls", ...lines);
 }
 
+/** Caches dropped, one command timed (into a destination that exists: a second run). */
+function timeAgain(cmd: string[]): number {
+  sh("sync");
+  dropCaches();
+  const start = performance.now();
+  const r = Bun.spawnSync(cmd, { stdout: "ignore", stderr: "pipe" });
+  if (r.exitCode !== 0) console.log(`  ! ${cmd.join(" ")} exited ${r.exitCode}: ${r.stderr.toString().split("\n")[0]}`);
+  return (performance.now() - start) / 1000;
+}
+
+/** The regular files of a tree, in a stable order. */
+function filesOf(dir: string): string[] {
+  return (readdirSync(dir, { recursive: true, withFileTypes: true }) as import("node:fs").Dirent[])
+    .filter((d) => d.isFile())
+    .map((d) => join(d.parentPath, d.name))
+    .sort();
+}
+
+/**
+ * Issue 19: the second run of an unchanged tree (the small, mixed and real
+ * ones), and of one where 1 % of the
+ * files changed (a byte and the mtime of every hundredth file of a copy of
+ * the tree, a different hundredth each round), `blit -aT --skip-unchanged` against rsync's own
+ * quick check (`rsync -aH`), each into a destination it made itself; then
+ * `--checksum` on an unchanged 2 GiB file against reading both copies at
+ * once with cat. Caches dropped before every run, tools alternating.
+ */
+function again(): void {
+  console.log("\n== again");
+  const lines = [
+    "## Second runs (issue 19; cold, medians)",
+    "",
+    "| tree | case | blit -aT --skip-unchanged | rsync -aH | blit ÷ rsync | target |",
+    "| --- | --- | ---: | ---: | ---: | --- |",
+  ];
+  for (const name of ["small", "mixed", "real"]) {
+    // A copy of the tree is changed, never the bench's own.
+    const src = join(WORK, `again-src-${name}`);
+    const mine = join(WORK, `again-blit-${name}`);
+    const theirs = join(WORK, `again-rsync-${name}`);
+    remove([src, mine, theirs]);
+    sh(`cp -a '${ensureTree(WORK, TREES[name]!)}' '${src}'`);
+    afterReuseWindow();
+    sh(`'${BLIT}' -a '${src}' '${mine}' && rsync -aH '${src}/' '${theirs}/'`);
+    const files = filesOf(src);
+    for (const changed of [0, 0.01]) {
+      const blit: number[] = [];
+      const rsync: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        if (changed) {
+          for (let i = round; i < files.length; i += 100) {
+            const fd = openSync(files[i]!, "r+");
+            writeSync(fd, Buffer.from([round]), 0, 1, 0);
+            closeSync(fd);
+            utimesSync(files[i]!, new Date(), new Date(Date.now() - round * 1000));
+          }
+        }
+        const order = round % 2 === 0 ? ["blit", "rsync"] : ["rsync", "blit"];
+        for (const tool of order) {
+          if (tool === "blit") blit.push(timeAgain([BLIT, "-aT", "--skip-unchanged", src, mine]));
+          else rsync.push(timeAgain(["rsync", "-aH", `${src}/`, `${theirs}/`]));
+        }
+      }
+      const ratio = median(blit) / median(rsync);
+      const label = changed ? "1 % of files changed" : "unchanged";
+      lines.push(`| ${TREES[name]!.describe} | ${label} | ${median(blit).toFixed(2)} s | ${median(rsync).toFixed(2)} s | ${ratio.toFixed(2)} | ≤ 0.5 |`);
+      console.log(`  ${name}, ${label}: blit ${median(blit).toFixed(2)} s, rsync ${median(rsync).toFixed(2)} s`);
+    }
+    remove([src, mine, theirs]);
+  }
+  const big = join(ensureTree(WORK, TREES.big!), "big.bin");
+  const copy = join(WORK, "again-big");
+  remove([copy]);
+  mkdirSync(copy);
+  sh(`cp '${big}' '${copy}/big.bin' && touch -r '${big}' '${copy}/big.bin'`);
+  const sum: number[] = [];
+  const cat: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    sum.push(timeAgain([BLIT, "-aT", "--checksum", join(big, ".."), copy]));
+    cat.push(timeAgain(["sh", "-c", `cat '${big}' > /dev/null & cat '${copy}/big.bin' > /dev/null; wait`]));
+  }
+  const mb = (2 * 2 ** 31) / 1e6;
+  lines.push(
+    "",
+    `\`--checksum\` on an unchanged 2 GiB file (both sides read): ${median(sum).toFixed(2)} s (${(mb / median(sum)).toFixed(0)} MB/s); ` +
+      `\`cat\` of both at once: ${median(cat).toFixed(2)} s (${(mb / median(cat)).toFixed(0)} MB/s); ratio ${(median(sum) / median(cat)).toFixed(2)}.`,
+    "",
+  );
+  remove([copy]);
+  addExtra("again", ...lines);
+}
+
 function addExtra(name: string, ...lines: string[]): void {
   extras.push({ name, lines, date: TODAY, commit: COMMIT });
 }
@@ -537,6 +629,7 @@ function addExtra(name: string, ...lines: string[]): void {
 if (ONLY.includes("startup")) startup();
 if (ONLY.includes("memory")) memory();
 if (ONLY.includes("syscalls")) syscalls();
+if (ONLY.includes("again")) again();
 
 // ------------------------------------------------------------------ report
 
@@ -579,7 +672,7 @@ if (MERGE && existsSync(join(OUT, "results.json"))) {
   const order = ["small", "mixed", "real", "big", "sparse", "reflink", "wine-small", "wine-mixed"];
   for (const old of previous.scenarios) if (!scenarios.some((s) => s.name === old.name)) scenarios.push(old);
   scenarios.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
-  const sections = ["startup", "memory", "syscalls"];
+  const sections = ["startup", "memory", "syscalls", "again"];
   for (const old of previous.extras ?? []) if (!extras.some((e) => e.name === old.name)) extras.push(old);
   extras.sort((a, b) => sections.indexOf(a.name) - sections.indexOf(b.name));
 }

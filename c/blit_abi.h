@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-#define BLIT_ABI_VERSION 3
+#define BLIT_ABI_VERSION 4
 
 /* Operation codes for blit_ring_submit. */
 enum blit_opcode {

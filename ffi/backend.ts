@@ -225,10 +225,19 @@ export interface AttributesCapability {
  * then land on one entry of its copy.
  */
 export interface CaseFoldingCapability {
-  /** Whether the open directory dir looks names up ignoring case. */
+  /**
+   * Whether the open directory dir looks names up ignoring case; dir -1: a
+   * directory a dry run would make there (what a new one is by default).
+   */
   ignoresCase(dir: number): boolean;
   /** The name as such a directory compares it: two names with one key are one entry there. */
   key(name: Name): string;
+}
+
+/** The page cache: --verify reads a copy back from the disk, not from memory. */
+export interface PageCacheCapability {
+  /** Writes fd's dirty data to the disk and drops its cached pages (fdatasync, POSIX_FADV_DONTNEED): 0, or -errno. */
+  evict(fd: number): number;
 }
 
 /** What `blit doctor` prints about the backend itself. */
@@ -372,6 +381,7 @@ export interface Backend {
   readonly fileLimit?: FileLimitCapability;
   readonly attributes?: AttributesCapability;
   readonly caseFolding?: CaseFoldingCapability;
+  readonly pageCache?: PageCacheCapability;
 
   /**
    * How many workers suit this machine when -j is not given, where the OS

@@ -5,7 +5,9 @@
 import { availableParallelism } from "node:os";
 import { parseArgs, type ArgsDef } from "citty";
 import { quoteValue } from "./quote.ts";
-import { type Backup, type CopyOptions, DEFAULT_TUNING, type Dereference, type Label, type Preserve, PRESERVE_ALL, PRESERVE_NONE, type Reflink, type Sparse, type Update } from "./options.ts";
+import { filterRule, ruleFrom, rulesFromFile } from "./engine/filter.ts";
+import { toBytes } from "./engine/paths.ts";
+import { type Backup, type CopyOptions, DEFAULT_TUNING, type Dereference, type FilterRule, type Label, type Preserve, PRESERVE_ALL, PRESERVE_NONE, type Reflink, type Sparse, type Update } from "./options.ts";
 
 export const copyArgs = {
   archive: { type: "boolean", alias: ["a"], description: "Same as -dR --preserve=all: the tree with everything kept" },
@@ -38,6 +40,18 @@ export const copyArgs = {
   "copy-contents": { type: "boolean", description: "With -r, read fifos and devices like files (waiting for a fifo's writer), not made anew" },
   "keep-directory-symlink": { type: "boolean", description: "Copy a directory into a symlink to a directory found where it goes (one inside DEST only)" },
   parents: { type: "boolean", description: "Copy each SOURCE to its full name under DIRECTORY (a/b/f into D is D/a/b/f), making the directories" },
+  "skip-unchanged": { type: "boolean", description: "Leave a destination file whose size and mtime are SOURCE's (rsync's quick check); -a still sets its attributes" },
+  "modify-window": { type: "string", valueHint: "SECONDS", description: "With --skip-unchanged, mtimes this many seconds apart count as equal (default 0: to the nanosecond)" },
+  checksum: { type: "boolean", description: "Leave a destination file whose contents are SOURCE's (compared byte for byte), whatever its mtime" },
+  delete: { type: "boolean", description: "Remove what a copied directory's destination holds that SOURCE does not (never through a symlink)" },
+  "max-delete": { type: "string", valueHint: "N", description: "With --delete, refuse to remove more than N entries: none is removed, exit status 25" },
+  exclude: { type: "string", valueHint: "PATTERN", description: "Skip entries below SOURCE matching PATTERN (rsync's rules; the first matching rule wins)" },
+  include: { type: "string", valueHint: "PATTERN", description: "Copy entries matching PATTERN even if a later --exclude matches them" },
+  "exclude-from": { type: "string", valueHint: "FILE", description: "--exclude each pattern in FILE, one a line (- for stdin; # and ; start comments)" },
+  "include-from": { type: "string", valueHint: "FILE", description: "--include each pattern in FILE, one a line" },
+  filter: { type: "string", valueHint: "RULE", description: "An rsync filter rule: '- PATTERN', '+ PATTERN', or ':- FILE' (rules read from FILE in each directory, e.g. .gitignore)" },
+  "dry-run": { type: "boolean", description: "Decide and report everything (-v, --stats), but write and remove nothing" },
+  verify: { type: "boolean", description: "Read each file written back from the disk and compare it with SOURCE before it takes its name" },
   jobs: { type: "string", alias: ["j"], valueHint: "N", description: "Copy with N workers (default: number of CPUs; on Apple silicon, of performance cores)" },
   "queue-depth": { type: "string", valueHint: "N", description: "io_uring operations each worker keeps in flight (default 128)" },
   "max-in-flight": { type: "string", valueHint: "N", description: "Small files each worker reads at once (default 128)" },
@@ -102,6 +116,7 @@ function flagFor(spec: OptionSpec): string {
 /** blit's options that cp does not have: a prefix cp takes for one of its own means that one here too. */
 const BLIT_ONLY = new Set([
   "inplace", "fail-fast", "jobs", "queue-depth", "max-in-flight", "buffer-size", "quiet", "stats", "dereference-command-line",
+  "skip-unchanged", "modify-window", "checksum", "delete", "max-delete", "exclude", "include", "exclude-from", "include-from", "filter", "dry-run", "verify",
   "progress", "no-progress", "json", "json-interval", "itemize",
 ]);
 
@@ -287,6 +302,7 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
   let suffix: string | undefined;
   let label: Label | undefined;
   let contextArguments = 0;
+  const filters: FilterRule[] = [];
   let progress: CopyOptions["progress"] = "auto";
   const preserve: Preserve = { ...PRESERVE_NONE };
   const require: Preserve = { ...PRESERVE_NONE };
@@ -366,6 +382,24 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
         label = value === undefined ? "default" : { context: value };
         if (value !== undefined) contextArguments++;
         break;
+      case "exclude":
+      case "include":
+        filters.push(ruleFrom(toBytes(value ?? ""), name === "include"));
+        break;
+      case "filter": {
+        const rule = filterRule(toBytes(value ?? ""));
+        if (typeof rule === "string") throw new UsageError(rule);
+        filters.push(rule);
+        break;
+      }
+      case "exclude-from":
+      case "include-from":
+      {
+        const rules = rulesFromFile(value ?? "", name === "include-from");
+        if (typeof rules === "string") throw new UsageError(rules);
+        filters.push(...rules);
+        break;
+      }
       case "progress":
         progress = "always";
         break;
@@ -388,6 +422,12 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
   if (args["queue-depth"] !== undefined) tuning.queueDepth = count(String(args["queue-depth"]), "queue-depth", 2, 4096);
   if (args["max-in-flight"] !== undefined) tuning.maxInFlight = count(String(args["max-in-flight"]), "max-in-flight", 1, 65536);
   if (args["buffer-size"] !== undefined) tuning.bufferSize = size(String(args["buffer-size"]), "buffer-size");
+
+  const modifyWindow = args["modify-window"] === undefined ? 0 : count(String(args["modify-window"]), "modify-window", 0, 2 ** 31);
+  const maxDelete = args["max-delete"] === undefined ? undefined : count(String(args["max-delete"]), "max-delete", 0, 2 ** 31);
+  const dryRun = Boolean(args["dry-run"]);
+  // --parents makes its directories before the copy starts, outside the engine that a dry run stops.
+  if (dryRun && args.parents) throw new UsageError("cannot combine --dry-run and --parents");
 
   const targetDirectory = args["target-directory"] === undefined ? undefined : String(args["target-directory"]);
   const noTargetDirectory = Boolean(args["no-target-directory"]);
@@ -443,6 +483,14 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
     label,
     contextArguments,
     posixlyCorrect: process.env.POSIXLY_CORRECT !== undefined,
+    skipUnchanged: Boolean(args["skip-unchanged"]),
+    modifyWindow,
+    checksum: Boolean(args.checksum),
+    delete: Boolean(args.delete),
+    maxDelete,
+    filters,
+    dryRun,
+    verify: Boolean(args.verify),
     // -q: errors only, so no bar either, unless --progress asks for one.
     progress: args.quiet && progress === "auto" ? "never" : progress,
     json: Boolean(args.json),

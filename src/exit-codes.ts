@@ -8,6 +8,8 @@ export const ExitCode = {
   usage: 2,
   /** Everything else was copied, but source files vanished while the copy ran (as rsync's 24). */
   vanished: 24,
+  /** --max-delete: more entries would have been deleted than it allows, so none was (rsync's 25); the rest was copied. */
+  maxDelete: 25,
   /** Stopped by SIGINT (128 + 2) or SIGTERM (128 + 15), temporary files removed. */
   interrupted: 130,
   terminated: 143,

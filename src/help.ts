@@ -41,6 +41,7 @@ Exit status:
   1    some files could not be copied (each is reported), or a SOURCE was refused
   2    the command line was wrong (nothing was copied)
   24   everything else was copied, but some source files vanished meanwhile
+  25   --max-delete: more would have been deleted than it allows, so nothing was
   130  interrupted (SIGINT), 143 terminated (SIGTERM): temporary files removed`;
 
 const OPTION_COLUMN = 30;

@@ -34,6 +34,22 @@ export type Label = "default" | { context: string };
 /** cp's --backup=CONTROL: how a replaced file is kept; existing is numbered where numbered backups exist, else simple. */
 export type Backup = "none" | "simple" | "numbered" | "existing";
 
+/** One --include or --exclude rule, in command-line order (first match wins), its pattern as bytes. */
+export interface FilterRule {
+  include: boolean;
+  pattern: Uint8Array;
+  /**
+   * --filter=':- NAME' (rsync's dir-merge): not a pattern but the name of a
+   * file read in each directory, whose lines are rules for that directory
+   * and those below, checked here in the list: "-" makes every line an
+   * exclude, "+" an include, "" each line's own `- `/`+ ` (an exclude without).
+   */
+  perDirectory?: "-" | "+" | "";
+  /** A rule read from a per-directory file: the directory (below SOURCE) it was read in, and the index of its --filter. */
+  base?: Uint8Array;
+  from?: number;
+}
+
 export interface CopyOptions {
   recursive: boolean;
   dereference: Dereference;
@@ -91,6 +107,22 @@ export interface CopyOptions {
   contextArguments: number;
   /** POSIXLY_CORRECT is set: --inplace then writes through a dangling symlink DEST, as cp does. */
   posixlyCorrect: boolean;
+  /** --skip-unchanged: a destination file whose size and mtime match SOURCE's (rsync's quick check) is not copied again. */
+  skipUnchanged: boolean;
+  /** --modify-window=SECONDS: mtimes this far apart count as equal for --skip-unchanged (0: to the nanosecond). */
+  modifyWindow: number;
+  /** --checksum: a destination file of SOURCE's size whose bytes are SOURCE's is not copied again, whatever its mtime. */
+  checksum: boolean;
+  /** --delete: entries of a copied directory's destination that SOURCE lacks are removed. */
+  delete: boolean;
+  /** --max-delete=N: with --delete, more than N removals are refused (none is made). */
+  maxDelete: number | undefined;
+  /** --include, --exclude and their -from files: entries below each SOURCE directory, rsync's rules. */
+  filters: FilterRule[];
+  /** --dry-run: everything is decided and reported, nothing written or removed. */
+  dryRun: boolean;
+  /** --verify: each file written is read back from the disk, before its rename, and compared with SOURCE. */
+  verify: boolean;
   /** The progress bar on stderr: on a terminal outside CI (auto), always (--progress), never (--no-progress, -q). */
   progress: "auto" | "always" | "never";
   /** --json: NDJSON events on stdout instead of text. */

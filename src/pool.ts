@@ -53,6 +53,7 @@ export interface PoolShared {
   cancel: SharedArrayBuffer;
   links: SharedArrayBuffer | undefined;
   hungry: SharedArrayBuffer;
+  deletions?: SharedArrayBuffer;
   /** Live counters for the progress bar and --json (LiveCounters), when shown. */
   live: SharedArrayBuffer | undefined;
 }
@@ -150,6 +151,7 @@ export class Pool {
       cancel: this.shared.cancel,
       links: this.shared.links,
       hungry: this.shared.hungry,
+      deletions: this.shared.deletions,
       live: this.shared.live,
     };
     return new Promise((resolve, reject) => {

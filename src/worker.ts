@@ -69,7 +69,8 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       const { backend } = await loadBackend({ shimPath: message.shimPath, fallbackReason: message.fallbackReason });
       backend.tune?.({ queueDepth: message.options.queueDepth });
       const links = message.links ? new LinkTable(message.links) : undefined;
-      copier = new Copier(backend, message.options, message.index, new Int32Array(message.cancel), links, new Int32Array(message.hungry));
+      const deletions = message.deletions ? new Int32Array(message.deletions) : undefined;
+      copier = new Copier(backend, message.options, message.index, new Int32Array(message.cancel), links, new Int32Array(message.hungry), undefined, deletions);
       copier.report.onLines = (output) => send({ type: "output", output });
       if (message.live) copier.showProgress(new LiveCounters(message.live, message.index));
       copier.onListed = collector();

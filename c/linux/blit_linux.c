@@ -447,6 +447,13 @@ BLIT_EXPORT int blit_fadvise(int fd, int64_t offset, int64_t len, int advice)
 	return ret ? -ret : 0;
 }
 
+/* Writes fd's dirty data to the disk (--verify then drops it from the page cache and reads it back). */
+BLIT_EXPORT int blit_fdatasync(int fd)
+{
+	native_calls++;
+	return fdatasync(fd) < 0 ? neg_errno() : 0;
+}
+
 /* Shares src's extents with dst (reflink); dst must be empty and writable. */
 BLIT_EXPORT int blit_ficlone(int dst_fd, int src_fd)
 {

@@ -14,6 +14,7 @@ import type {
   CopyMethod,
   DirEntry,
   FileLimitCapability,
+  PageCacheCapability,
   FilesystemReport,
   HolesMechanism,
   KernelCopyMechanism,
@@ -40,6 +41,7 @@ const XATTR_MAX = 64 << 10;
 const NO_NAME = new Uint8Array(0);
 const SEEK_END = 2;
 const POSIX_FADV_SEQUENTIAL = 2;
+const POSIX_FADV_DONTNEED = 4;
 const POLLIN = 0x1;
 const POLLOUT = 0x4;
 
@@ -101,6 +103,15 @@ export class LinuxBackend implements Backend {
   }
 
   readonly fileLimit: FileLimitCapability = { raise: () => this.shim.blit_raise_nofile() };
+
+  readonly pageCache: PageCacheCapability = {
+    evict: (fd) => {
+      // A file with nothing to write back (a /proc file, a pipe) says EINVAL: its pages are still dropped.
+      const synced = this.shim.blit_fdatasync(fd);
+      if (synced < 0 && synced !== -this.errno.EINVAL) return synced;
+      return this.shim.blit_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    },
+  };
 
   // ---------------------------------------------------------------- directories
 

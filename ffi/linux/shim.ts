@@ -28,6 +28,7 @@ const symbols = {
   blit_ftruncate: { args: [i32, i64], returns: i32 },
   blit_ficlone: { args: [i32, i32], returns: i32 },
   blit_fadvise: { args: [i32, i64, i64, i32], returns: i32 },
+  blit_fdatasync: { args: [i32], returns: i32 },
   blit_poll: { args: [i32, i32, i32], returns: i32 },
   blit_copy_file_range: { args: [i32, i64, i32, i64, u64], returns: i64_fast },
   blit_mkdirat: { args: [i32, P, u32], returns: i32 },

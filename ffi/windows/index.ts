@@ -368,11 +368,11 @@ export class WindowsBackend implements Backend {
 
   /**
    * Names are looked up ignoring case, as Windows does by default, except in
-   * a directory marked case-sensitive (WSL's); a failed query is taken as
-   * the default.
+   * a directory marked case-sensitive (WSL's); a failed query, or a
+   * directory not made yet, is taken as the default.
    */
   readonly caseFolding: CaseFoldingCapability = {
-    ignoresCase: (dir) => this.k(this.shim.blit_ignores_case(dir)) !== 0,
+    ignoresCase: (dir) => dir < 0 || this.k(this.shim.blit_ignores_case(dir)) !== 0,
     key: upcaseKey,
   };
 

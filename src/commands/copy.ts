@@ -1,6 +1,6 @@
 // `blit [OPTIONS] SOURCE... DEST`: parse, plan, copy through the pool, report.
 
-import { type Backend, COPY_METHODS, loadBackend, type Stat, S_IFDIR, S_IFMT } from "../../ffi/index.ts";
+import { type Backend, COPY_METHODS, type LoadedBackend, loadBackend, type Stat, S_IFDIR, S_IFMT } from "../../ffi/index.ts";
 import { SHARE_MIN_SIZE } from "../engine/shared-ranges.ts";
 import { parseCommandLine, UsageError } from "../args.ts";
 import { LinkTable } from "../engine/links.ts";
@@ -28,8 +28,9 @@ export function usageFailure(message: string): number {
   return ExitCode.usage;
 }
 
-function statsLines(counts: Counts, backend: Backend, workers: number, filesByWorker: number[], mainThreadFiles: number): [string, string | number][] {
+function statsLines(counts: Counts, backend: Backend, workers: number, filesByWorker: number[], mainThreadFiles: number, dryRun: boolean): [string, string | number][] {
   return [
+    ...(dryRun ? [["dry run", "nothing was written or deleted"] as [string, string]] : []),
     ["files", counts.files],
     ["directories", counts.directories],
     ["symlinks", counts.symlinks],
@@ -37,7 +38,11 @@ function statsLines(counts: Counts, backend: Backend, workers: number, filesByWo
     ["hard links", counts.hardlinks],
     ["bytes", counts.bytes],
     ["skipped", counts.skipped],
+    ["unchanged", counts.unchanged],
+    ["attributes set on unchanged", counts.attributes],
     ["deleted", counts.deleted],
+    ["excluded", counts.excluded],
+    ["verified", counts.verified],
     ["vanished", counts.vanished],
     ["changed while read", counts.changed],
     ["errors", counts.errors],
@@ -347,13 +352,15 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   const jobs = (options.jobsByDefault && loaded.backend.workers?.()) || options.jobs;
   const wanted = manyNeeded ? jobs : Math.min(jobs, plan.jobs.length);
   const workers = loaded.backend.sharedHandles && !plan.repeatsDestination ? wanted : 1;
-  const engine = engineOptions(labelled, workers, labels.label, run.wantsItems);
+  let engine = engineOptions(labelled, workers, labels.label, run.wantsItems);
   // One slot per worker, and the last for this thread.
   const live = run.wantsLive ? LiveCounters.allocate(workers + 1) : undefined;
   const shared = {
     cancel: new SharedArrayBuffer(4),
     links: options.preserve.links ? LinkTable.allocate() : undefined,
     hungry: new SharedArrayBuffer(4),
+    // --max-delete: the workers' removals counted together, never past the limit.
+    deletions: options.maxDelete !== undefined ? new SharedArrayBuffer(4) : undefined,
     live,
   };
   const cancelFlag = new Int32Array(shared.cancel);
@@ -369,6 +376,18 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
 
   let work = destinations.work;
   let dropped = 0;
+  // --max-delete: a dry run first counts what --delete would remove; over
+  // the limit, the copy runs without deleting anything.
+  let refusedDeletions = 0;
+  // A dry run does the same, to say what the real one would.
+  if (engine.delete && options.maxDelete !== undefined && plan.jobs.some((job) => job.isDirectory)) {
+    const deletions = await countDeletions(loaded, { ...engine, dryRun: true, verbose: false, debug: false, listItems: false }, workers, work);
+    if (deletions > options.maxDelete) {
+      refusedDeletions = deletions;
+      engine = { ...engine, delete: false };
+      log.error(`not deleting: ${deletions} entries would be deleted, more than --max-delete=${options.maxDelete} allows; nothing was deleted`);
+    }
+  }
   if (inline) {
     // Workers are numbered from 0; the main thread's temporary names use the next number.
     const mainSlot = live ? new LiveCounters(live, workers) : undefined;
@@ -391,12 +410,29 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   destinations.close();
   parentsDone();
   state.counts = counts;
-  if (options.stats) run.stats(statsLines(counts, loaded.backend, pool?.workers ?? 0, pool?.filesByWorker ?? [], copied.files));
+  if (options.stats) run.stats(statsLines(counts, loaded.backend, pool?.workers ?? 0, pool?.filesByWorker ?? [], copied.files, options.dryRun));
   if (signal) return signal === "SIGINT" ? ExitCode.interrupted : ExitCode.terminated;
   if (options.failFast && (counts.errors > 0 || dropped > 0)) {
     state.stoppedEarly = true;
     return ExitCode.partial;
   }
+  if (refusedDeletions) return ExitCode.maxDelete;
   if (plan.errors.length || counts.errors || parentErrors) return ExitCode.partial;
   return counts.vanished ? ExitCode.vanished : ExitCode.ok;
+}
+
+/** --max-delete: how many entries --delete would remove, from a dry run of the whole copy (its messages unsaid). */
+async function countDeletions(loaded: LoadedBackend, dry: EngineOptions, workers: number, work: JobWork[]): Promise<number> {
+  const shared = {
+    cancel: new SharedArrayBuffer(4),
+    links: undefined,
+    hungry: new SharedArrayBuffer(4),
+    live: undefined,
+  };
+  const pool = await Pool.start(workers, loaded, dry, shared, { progress: () => {} });
+  try {
+    return (await pool.run(work)).deleted;
+  } finally {
+    pool.stop();
+  }
 }

@@ -18,7 +18,7 @@ import {
   S_IFREG,
   S_IFSOCK,
 } from "../../ffi/index.ts";
-import type { EngineOptions } from "../options.ts";
+import type { EngineOptions, FilterRule } from "../options.ts";
 import { quote, quoteIfNeeded } from "../quote.ts";
 import type { LinkTable, LinkTarget } from "./links.ts";
 import type { LiveCounters } from "./live.ts";
@@ -33,6 +33,9 @@ import { joinPath } from "./paths.ts";
 import { type ItemKind, kindOf, type Notice, Reporter, type SkipReason } from "./report.ts";
 import type { SharedCopy } from "./shared-ranges.ts";
 import { isLeftover, TempNames } from "./temp-names.ts";
+import { Filter } from "./filter.ts";
+import { Pruner } from "./delete.ts";
+import { attributesDiffer, ContentComparer, quickCheck, sameXattrs } from "./unchanged.ts";
 
 /** Where an entry is and where it goes. */
 interface Place {
@@ -58,6 +61,8 @@ interface Place {
 /** An entry to copy, with what it was when listed. */
 interface Entry extends Place {
   stat: Stat;
+  /** What its destination's own entry was (lstat), when its directory's chunk was looked at in one batch. */
+  dstStat?: Stat | number;
   /** What was under its name in DEST, when the copy replaces it (--itemize says what differed). */
   was?: Stat;
   /** The target of the symlink made for it, for --itemize and --json. */
@@ -99,6 +104,8 @@ const FIFO_WAIT_MS = 100;
  * of a few hundred KiB are the ones whose reads most need to overlap.
  */
 const SMALL_FILE = 1 << 20;
+/** What is read of a per-directory filter file (a .gitignore): rules, not data. */
+const PER_DIRECTORY_MAX = 1 << 20;
 /**
  * Subdirectories a listing holds before it stops: they go to the pool with
  * the rest of the listing queued behind them, so a directory of 100,000
@@ -116,6 +123,8 @@ const DOT = new Uint8Array([0x2e]);
 const ENCODER = new TextEncoder();
 /** linkTo's answer when -b could not move what was there aside (and said so). */
 const BACKUP_FAILED = 1;
+/** linkTo's answer when the name is a link to the first copy already (a second run left both). */
+const LINKED_ALREADY = 2;
 
 /** rsync's itemize letters for what differs between SOURCE's entry and the one it replaced: size, mtime, permissions, owner, group. */
 function changedLetters(src: Stat, was: Stat, bytes: number | undefined): string {
@@ -160,6 +169,9 @@ export class Copier {
   private readonly temps: TempNames;
   private readonly data: DataCopier;
   private readonly cleanedParents = new Set<number>();
+  private readonly filter: Filter;
+  private readonly pruner: Pruner;
+  private comparer: ContentComparer | undefined;
   /** Set by the worker: told how many entries each chunk of a listing holds, as it is copied. */
   onListed: ((entries: number) => void) | undefined;
   /** Set by the worker for the task at hand: hands work to the pool before the task ends. */
@@ -179,6 +191,8 @@ export class Copier {
     private readonly hungry?: Int32Array,
     /** Set when copying on the main thread: files above maxBytes are cloned or handed back. */
     private readonly inline?: { maxBytes: number },
+    /** --max-delete: the run's count of removals, shared by the workers. */
+    deletions?: Int32Array,
   ) {
     const identity = b.identity();
     this.euid = identity?.uid ?? 0;
@@ -187,6 +201,8 @@ export class Copier {
     this.meta = new MetadataWriter(b, o, this.report);
     this.temps = new TempNames(o.runId, workerIndex);
     this.data = new DataCopier(b);
+    this.filter = new Filter(o.filters);
+    this.pruner = new Pruner(b, o, this.report, this.filter, deletions);
   }
 
   /** Device of a destination directory, and the group that entries created in it get. */
@@ -352,7 +368,7 @@ export class Copier {
       newGid: work.newGid,
     };
     if (this.cancelled) return NONE;
-    return this.copyDirectory(place, { dev: work.expectDev, ino: work.expectIno }, work.ancestors);
+    return this.copyDirectory(place, { dev: work.expectDev, ino: work.expectIno }, work.ancestors, true, work.merged);
   }
 
   // ------------------------------------------------------------ directories
@@ -362,7 +378,7 @@ export class Copier {
    * (`expect`), creates or reuses the destination, copies the entries that
    * are not directories and returns the ones that are, for the pool.
    */
-  private copyDirectory(e: Place, expect: { dev: number; ino: bigint } | undefined, ancestors: string[] | undefined, descend = true): DirResult {
+  private copyDirectory(e: Place, expect: { dev: number; ino: bigint } | undefined, ancestors: string[] | undefined, descend = true, inherited?: FilterRule[]): DirResult {
     const b = this.b;
     const E = b.errno;
     const srcFd = b.openDir(e.srcDir, e.srcName, e.follow);
@@ -393,7 +409,7 @@ export class Copier {
     // Created private and writable: the final mode comes once it is filled.
     let created = false;
     let followDst = false;
-    const made = b.makeDir(e.dstDir, e.dstName, 0o700);
+    const made = this.o.dryRun ? this.wouldMakeDir(e) : b.makeDir(e.dstDir, e.dstName, 0o700);
     if (made === 0) {
       created = true;
     } else if (made === -E.EEXIST) {
@@ -413,7 +429,8 @@ export class Copier {
       return NONE;
     }
     // O_NOFOLLOW: an existing destination swapped for a symlink is refused.
-    const dstFd = followDst ? this.followDirectorySymlink(e) : b.openDir(e.dstDir, e.dstName, false);
+    // A dry run has nothing to open where it would have made the directory (-1).
+    const dstFd = this.o.dryRun && created ? -1 : followDst ? this.followDirectorySymlink(e) : b.openDir(e.dstDir, e.dstName, false);
     if (followDst && (dstFd === OUTSIDE || dstFd === -E.ENOTDIR || dstFd === -E.ENOENT)) {
       b.close(srcFd);
       this.report.fail(dstFd === OUTSIDE
@@ -421,7 +438,7 @@ export class Copier {
         : `cannot overwrite non-directory ${quote(e.dstPath)} with directory ${quote(e.srcPath)}`, { op: "open", path: e.dstPath });
       return NONE;
     }
-    if (dstFd < 0) {
+    if (dstFd < 0 && !(this.o.dryRun && created)) {
       b.close(srcFd);
       this.report.fail(`cannot open directory ${quote(e.dstPath)}: ${this.why(-dstFd)}`, { op: "open", path: e.dstPath, errno: -dstFd });
       return NONE;
@@ -429,9 +446,10 @@ export class Copier {
     this.report.count("directories");
     // As cp -v: a directory that was there already is not listed.
     if (created) this.listed(e, undefined, "directory");
-    if (!created) this.removeLeftovers(dstFd, false);
+    if (!created && !this.o.dryRun) this.removeLeftovers(dstFd, false);
 
-    const finish: DirFinish = { srcFd, dstFd, stat, created, dstPath: e.dstPath, incomplete: false };
+    const merged = descend ? this.perDirectoryRules(srcFd, e.dstRel, inherited) : inherited;
+    const finish: DirFinish = { srcFd, dstFd, stat, created, dstPath: e.dstPath, incomplete: false, descended: descend, dstRel: e.dstRel, merged };
     const followInside = this.o.dereference === "always";
     const dstStat = b.fstat(dstFd);
     const facts = typeof dstStat === "number"
@@ -454,7 +472,8 @@ export class Copier {
       follow: followInside,
       ...facts,
       ancestors: childAncestors,
-      ...(descend && b.caseFolding?.ignoresCase(dstFd) && { seenNames: new Map() }),
+      merged,
+      ...(descend && b.caseFolding?.ignoresCase(dstFd >= 0 ? dstFd : e.dstDir) && { seenNames: new Map() }),
     };
     const children: ChildWork[] = [];
     const waitingLinks: [Entry, number][] = [];
@@ -470,8 +489,8 @@ export class Copier {
         } else if (chunk === 0 && created) {
           // Gone before anything was copied: no empty copy of it either.
           b.close(srcFd);
-          b.close(dstFd);
-          b.remove(e.dstDir, e.dstName, true);
+          if (dstFd >= 0) b.close(dstFd);
+          if (!this.o.dryRun) b.remove(e.dstDir, e.dstName, true);
           this.report.count("directories", -1);
           return NONE;
         }
@@ -499,6 +518,42 @@ export class Copier {
     // Other paths to inodes another worker is copying: linked once it is done.
     for (const [entry, slot] of waitingLinks) this.linkOrCopy(entry, slot);
     return { children, finish };
+  }
+
+  /**
+   * --filter=':- NAME': the rules of each such file in the source directory
+   * open on srcFd, before those inherited from the directories above. A
+   * file larger than PER_DIRECTORY_MAX is read that far.
+   */
+  private perDirectoryRules(srcFd: number, dstRel: Uint8Array, inherited: FilterRule[] | undefined): FilterRule[] | undefined {
+    let merged = inherited;
+    const files = this.filter.perDirectoryFiles;
+    if (files.length === 0) return merged;
+    const b = this.b;
+    const slash = dstRel.indexOf(SLASH);
+    const base = slash < 0 ? new Uint8Array(0) : dstRel.slice(slash + 1);
+    for (const { index, name } of files) {
+      const fd = b.openRead(srcFd, name, false);
+      if (fd < 0) continue;
+      const buf = new Uint8Array(PER_DIRECTORY_MAX);
+      let got = 0;
+      while (got < buf.length) {
+        const n = b.readAt(fd, buf.subarray(got), buf.length - got, got);
+        if (n <= 0) break;
+        got += n;
+      }
+      b.close(fd);
+      merged = this.filter.merge(buf.subarray(0, got), index, base, merged);
+    }
+    return merged;
+  }
+
+  /** --dry-run: what makeDir would answer here, making nothing. */
+  private wouldMakeDir(e: Place): number {
+    if (e.dstFresh || e.dstDir < 0) return 0;
+    const st = this.b.stat(e.dstDir, e.dstName, false);
+    if (typeof st !== "number") return -this.b.errno.EEXIST;
+    return st === -this.b.errno.ENOENT ? 0 : st;
   }
 
   /** A share of a large directory's entries, handed out by the worker listing it. */
@@ -617,6 +672,11 @@ export class Copier {
     this.onListed?.(names.length);
     // A listing's stats are of the entries themselves: not what -L wants.
     const stats: (Stat | number)[] = listed && !l.follow ? listed : this.b.statMany(l.srcFd, names, l.follow);
+    // What is there already, looked at in one batch too (in a directory that was there).
+    const there = l.dstFresh ? undefined : this.b.statMany(l.dstFd, names, false);
+    // The directory below its SOURCE, for --exclude: dstRel without its first component.
+    const slashAt = l.dstRel.indexOf(SLASH);
+    const relDir = slashAt < 0 ? undefined : l.dstRel.subarray(slashAt + 1);
     const small: Entry[] = [];
     // -x: the device of the directory listed; a directory on another one is made, not entered.
     let listedDev: number | undefined;
@@ -645,10 +705,15 @@ export class Copier {
         if (!this.vanished(child, -childStat)) this.report.fail(`cannot stat ${quote(child.srcPath)}: ${this.why(-childStat)}`, { op: "stat", path: child.srcPath, errno: -childStat });
         continue;
       }
+      if (!this.filter.empty && this.filter.excludes(relDir ? joinPath(relDir, name) : name, typeOf(childStat.mode) === S_IFDIR, l.merged)) {
+        this.report.counts.excluded++;
+        this.skipped({ ...child, stat: childStat }, "excluded");
+        continue;
+      }
       if (typeOf(childStat.mode) === S_IFDIR) {
         if (listedDev !== undefined && childStat.dev !== listedDev) {
           // As cp -x: a mount point is copied as an empty directory, with its metadata.
-          const mountPoint = this.copyDirectory(child, { dev: childStat.dev, ino: childStat.ino }, l.ancestors, false);
+          const mountPoint = this.copyDirectory(child, { dev: childStat.dev, ino: childStat.ino }, l.ancestors, false, l.merged);
           if (mountPoint.finish) this.finishDirectory(mountPoint.finish);
           continue;
         }
@@ -669,11 +734,12 @@ export class Copier {
             dstDev: l.dstDev,
             newGid: l.newGid,
             ancestors: l.ancestors,
+            merged: l.merged,
           },
         });
         continue;
       }
-      const entry = { ...child, stat: childStat };
+      const entry: Entry = { ...child, stat: childStat, ...(there && { dstStat: there[i]! }) };
       if (this.readsWhole(entry)) small.push(entry);
       else this.copyNonDirectory(entry, waitingLinks);
     }
@@ -685,6 +751,16 @@ export class Copier {
     const b = this.b;
     const { preserve } = this.o;
     const st = f.stat;
+    // --delete: before its times are set, which removing entries would change.
+    if (this.o.delete && !f.created && f.descended && !f.incomplete && !this.cancelled) {
+      const slash = f.dstRel.indexOf(SLASH);
+      this.pruner.prune(f.srcFd, f.dstFd, f.dstPath, slash < 0 ? undefined : f.dstRel.subarray(slash + 1), f.merged);
+    }
+    if (this.o.dryRun) {
+      b.close(f.srcFd);
+      if (f.dstFd >= 0) b.close(f.dstFd);
+      return;
+    }
     const xattrs = this.meta.readXattrs({ fd: f.srcFd });
     // An existing directory keeps its mode unless modes are preserved.
     let mode = preserve.mode || f.created ? this.meta.modeFor("dir", st) : undefined;
@@ -722,7 +798,7 @@ export class Copier {
    */
   private readsWhole(e: Entry): boolean {
     const o = this.o;
-    return typeOf(e.stat.mode) === S_IFREG && e.stat.size <= SMALL_FILE && e.dstFresh && !o.inplace && !o.link && !o.symbolicLink && !o.attributesOnly &&
+    return typeOf(e.stat.mode) === S_IFREG && e.stat.size <= SMALL_FILE && e.dstFresh && !o.dryRun && !o.inplace && !o.link && !o.symbolicLink && !o.attributesOnly &&
       !this.linkable(e) && o.reflink !== "always" &&
       (o.reflink === "never" || this.data.cloneUnsupported(e.stat.dev, e.dstDev)) &&
       // Fewer blocks than bytes: holes to keep, the extent path's job.
@@ -779,6 +855,8 @@ export class Copier {
     };
     const w = b.writeAll(dstFd, data);
     if (w < 0) return fail({ message: `error writing ${quote(e.dstPath)}: ${this.why(-w)}`, op: "write", path: e.dstPath, errno: -w });
+    const wrong = this.o.verify ? this.verified(e, srcFd, dstFd, temp) : undefined;
+    if (wrong) return fail({ message: wrong, op: "verify", path: e.dstPath });
     const xattrs = this.meta.readXattrs({ fd: srcFd });
     const created = { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid };
     if (!this.meta.apply({ fd: dstFd }, e.stat, xattrs, e.dstPath, mode, true, created)) return fail(undefined);
@@ -815,7 +893,7 @@ export class Copier {
     const b = this.b;
     let existing: Stat | undefined;
     if (!e.dstFresh) {
-      const st = b.stat(e.dstDir, e.dstName, false);
+      const st = e.dstStat ?? b.stat(e.dstDir, e.dstName, false);
       if (typeof st !== "number") {
         // -u: as cp, checked before the directory in the way, after the same file.
         const keep = this.keepsNewer(e, st);
@@ -841,6 +919,10 @@ export class Copier {
         if (same === "done") return;
         if (keep) {
           this.keptByUpdate(e, waitingLinks);
+          return;
+        }
+        if ((this.o.skipUnchanged || this.o.checksum) && !this.o.link && !this.o.symbolicLink && !this.o.attributesOnly && this.unchanged(e, st)) {
+          this.keptByUpdate(e, waitingLinks, false);
           return;
         }
         if (!this.confirmed(e, st)) {
@@ -900,6 +982,10 @@ export class Copier {
           else if (this.o.inplace) e.removeFirst = true;
         }
       }
+    }
+    if (this.o.dryRun) {
+      this.wouldCopy(e);
+      return;
     }
     if (this.o.link) {
       this.hardLink(e);
@@ -987,7 +1073,7 @@ export class Copier {
    * was copied already under another name, this name becomes a link to that
    * copy, even over a newer file (cp: "replace DST_NAME unconditionally").
    */
-  private keptByUpdate(e: Entry, waitingLinks: [Entry, number][]): void {
+  private keptByUpdate(e: Entry, waitingLinks: [Entry, number][], skipped = true): void {
     if (this.linkable(e) && this.links) {
       // On the main thread the link table is not at hand: a worker sees to it.
       if (this.inline) {
@@ -995,13 +1081,14 @@ export class Copier {
         return;
       }
       const claim = this.links.claim(e.stat.dev, e.stat.ino);
-      if (claim && !claim.first) {
+      // A dry run links nothing: it only claims, so that the other names count as links.
+      if (claim && !claim.first && !this.o.dryRun) {
         waitingLinks.push([e, claim.slot]);
         return;
       }
-      if (claim) this.links.publish(claim.slot, { rootFd: e.rootFd, path: e.dstRel });
+      if (claim?.first) this.links.publish(claim.slot, { rootFd: e.rootFd, path: e.dstRel });
     }
-    this.skipped(e, "newer");
+    if (skipped) this.skipped(e, "newer");
   }
 
   /**
@@ -1064,6 +1151,129 @@ export class Copier {
     if (typeof dst === "number") return false;
     const src = e.stat;
     return dst.mtimeSec > src.mtimeSec || (dst.mtimeSec === src.mtimeSec && dst.mtimeNsec >= src.mtimeNsec);
+  }
+
+  /**
+   * --skip-unchanged, --checksum: what is there holds SOURCE's data already:
+   * a regular file of SOURCE's size and mtime (rsync's quick check) or, with
+   * --checksum, of its size and bytes; a symlink with its target; a fifo,
+   * socket or device of the same kind and number. The
+   * attributes the options keep are then set where they differ, on the
+   * entry itself, its data left as it is. True when it is left (counted).
+   */
+  private unchanged(e: Entry, st: Stat): boolean {
+    const b = this.b;
+    const type = typeOf(e.stat.mode);
+    if (type !== typeOf(st.mode)) return false;
+    if (type === S_IFREG) {
+      if (e.stat.size !== st.size) return false;
+      if (this.o.checksum ? !this.sameContents(e, st) : !quickCheck(e.stat, st, this.o.modifyWindow)) return false;
+    } else if (type === S_IFLNK) {
+      const mine = b.readLink(e.srcDir, e.srcName);
+      const theirs = b.readLink(e.dstDir, e.dstName);
+      if (typeof mine === "number" || typeof theirs === "number" || Buffer.compare(mine, theirs) !== 0) return false;
+    } else if (this.o.readSpecialFiles || e.stat.rdevMajor !== st.rdevMajor || e.stat.rdevMinor !== st.rdevMinor) {
+      // A fifo, socket or device made anew is left when one of its kind (and device number) is there.
+      return false;
+    }
+    this.report.counts.unchanged++;
+    const changed = this.alignAttributes(e, st);
+    if (changed === undefined) {
+      this.skipped(e, "unchanged");
+      return true;
+    }
+    // Left, its data SOURCE's already: done, for the bar, as a skipped entry is; listed as given attributes.
+    this.report.skippedEntry(typeOf(e.stat.mode) === S_IFREG ? e.stat.size : 0);
+    if (this.o.listItems) this.report.item({ action: "attributes", kind: kindOf(e.stat.mode), src: e.srcPath, dst: e.dstPath, size: 0, changed });
+    return true;
+  }
+
+  /** --checksum: both files read side by side and compared; false when either cannot be read (the copy then says why). */
+  private sameContents(e: Entry, st: Stat): boolean {
+    const b = this.b;
+    const srcFd = b.openRead(e.srcDir, e.srcName, e.follow);
+    if (srcFd < 0) return false;
+    const dstFd = b.openRead(e.dstDir, e.dstName, false);
+    const now = dstFd < 0 ? dstFd : b.fstat(dstFd);
+    let equal = false;
+    if (typeof now !== "number" && now.dev === st.dev && now.ino === st.ino) {
+      this.comparer ??= new ContentComparer(b);
+      equal = this.comparer.equal(srcFd, dstFd) === true;
+    }
+    b.close(srcFd);
+    if (dstFd >= 0) b.close(dstFd);
+    return equal;
+  }
+
+  /**
+   * Sets on an unchanged entry the attributes the options keep (owner, mode,
+   * xattrs and ACLs, times) that differ from SOURCE's, through a descriptor
+   * of the file found there (not following a symlink), in the order a copy
+   * gets them. Extended attributes it has and SOURCE lacks stay: the backend
+   * has no call to remove one. What differed, in rsync's letters (undefined: nothing).
+   */
+  private alignAttributes(e: Entry, st: Stat): string | undefined {
+    const b = this.b;
+    const o = this.o;
+    const differ = attributesDiffer(o, e.stat, st);
+    const isFile = typeOf(st.mode) === S_IFREG;
+    // A symlink has no mode of its own to set.
+    const hasMode = typeOf(st.mode) !== S_IFLNK;
+    let srcFd = -1;
+    if (e.follow && isFile) srcFd = b.openRead(e.srcDir, e.srcName, true);
+    const srcXattrs = this.meta.readXattrs(srcFd >= 0 ? { fd: srcFd } : { dir: e.srcDir, name: e.srcName });
+    if (srcFd >= 0) b.close(srcFd);
+    // Without xattrs of its own to give, SOURCE has nothing to set (what DEST has more cannot be removed): DEST's are not read.
+    const xattrs = srcXattrs.length === 0 || sameXattrs(srcXattrs, this.meta.readXattrs({ dir: e.dstDir, name: e.dstName })) ? [] : srcXattrs;
+    if (!differ.owner && !(differ.mode && hasMode) && !differ.times && xattrs.length === 0) return undefined;
+    this.report.counts.attributes++;
+    const changed = changedLetters(e.stat, st, st.size);
+    if (o.dryRun) return changed;
+    const mode = o.preserve.mode && hasMode ? e.stat.mode & 0o7777 : undefined;
+    const asThere = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+    if (!isFile) {
+      this.meta.apply({ dir: e.dstDir, name: e.dstName }, e.stat, xattrs, e.dstPath, mode, differ.times, asThere);
+      return changed;
+    }
+    const dstFd = b.openRead(e.dstDir, e.dstName, false);
+    const now = dstFd < 0 ? dstFd : b.fstat(dstFd);
+    if (typeof now === "number" || now.dev !== st.dev || now.ino !== st.ino) {
+      if (dstFd >= 0) b.close(dstFd);
+      this.report.fail(`${quote(e.dstPath)} was replaced while being copied; skipped`, { op: "open", path: e.dstPath });
+      return changed;
+    }
+    this.meta.apply({ fd: dstFd }, e.stat, xattrs, e.dstPath, mode, differ.times, asThere);
+    b.close(dstFd);
+    return changed;
+  }
+
+  /**
+   * --dry-run: counts and lists what would be copied, as a copy would be:
+   * a name of an inode met before (the link table claimed, never waited on)
+   * as a hard link, with -b the backup name it would get.
+   */
+  private wouldCopy(e: Entry): void {
+    const type = typeOf(e.stat.mode);
+    if (e.backs) {
+      const name = backupName(this.b, e.dstDir, e.dstName, this.o.backup, this.o.backupSuffix);
+      if (typeof name !== "number") e.backupPath = concat(e.dstPath, name.subarray(e.dstName.length));
+    }
+    const claim = this.linkable(e) && this.links ? this.links.claim(e.stat.dev, e.stat.ino) : undefined;
+    if (claim?.first) this.links!.publish(claim.slot, { rootFd: e.rootFd, path: e.dstRel });
+    let kind: ItemKind = "special";
+    if (this.o.link || (claim && !claim.first)) {
+      this.report.count("hardlinks");
+      kind = "hardlink";
+    } else if (this.o.symbolicLink || type === S_IFLNK) {
+      this.report.count("symlinks");
+      kind = "symlink";
+    } else if (type === S_IFREG || this.o.readSpecialFiles) {
+      this.report.fileCopied(this.o.attributesOnly ? 0 : e.stat.size, undefined);
+      kind = "file";
+    } else {
+      this.report.count("specials");
+    }
+    this.listed(e, { bytes: this.o.attributesOnly || kind !== "file" ? 0 : e.stat.size } as CopiedData & { bytes: number }, kind);
   }
 
   private copyByType(e: Entry, existing: Stat | undefined): boolean {
@@ -1205,6 +1415,9 @@ export class Copier {
       this.report.warn(`${quote(e.srcPath)}: file changed as we read it`);
       this.report.counts.changed++;
     }
+    // A fifo or a device read like a file cannot be read again.
+    const wrong = this.o.verify && !stream ? this.verified(e, srcFd, dstFd, name) : undefined;
+    if (wrong) return abandon({ message: wrong, op: "verify", path: e.dstPath });
     const xattrs = this.meta.readXattrs({ fd: srcFd });
     // A clone is not as createFile made it: its mode is the source's, so every attribute kept is set.
     const created = e.dstFresh && !cloned ? { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid } : undefined;
@@ -1216,6 +1429,35 @@ export class Copier {
     if (!inplace && !this.commit(e, name, "regular file")) return false;
     this.copied(e, outcome);
     return true;
+  }
+
+  /**
+   * --verify: the copy, written to the disk and dropped from the page cache
+   * with SOURCE's pages (where the backend can), is read back beside SOURCE
+   * through a descriptor of its own and compared byte for byte. The message
+   * when they differ or cannot be read; undefined when they are equal.
+   */
+  private verified(e: Entry, srcFd: number, dstFd: number, name: Name): string | undefined {
+    const b = this.b;
+    const evicted = b.pageCache?.evict(dstFd) ?? 0;
+    if (evicted < 0) return `error writing ${quote(e.dstPath)}: ${this.why(-evicted)}`;
+    b.pageCache?.evict(srcFd);
+    const readFd = b.openRead(e.dstDir, name, e.throughLink === true);
+    const written = b.fstat(dstFd);
+    const read = readFd < 0 ? readFd : b.fstat(readFd);
+    if (typeof read === "number" || typeof written === "number" || read.dev !== written.dev || read.ino !== written.ino) {
+      if (readFd >= 0) b.close(readFd);
+      return `cannot read back ${quote(e.dstPath)} to verify it: ${this.why(typeof read === "number" ? -read : b.errno.ENOENT)}`;
+    }
+    this.comparer ??= new ContentComparer(b);
+    const same = this.comparer.equal(srcFd, readFd);
+    b.close(readFd);
+    if (same === true) {
+      this.report.counts.verified++;
+      return undefined;
+    }
+    if (same === false) return `verification failed: ${quote(e.dstPath)} differs from ${quote(e.srcPath)}`;
+    return `error reading ${quote(same.side === "src" ? e.srcPath : e.dstPath)}: ${this.why(same.errno)}`;
   }
 
   /**
@@ -1279,7 +1521,7 @@ export class Copier {
       return;
     }
     // --attributes-only: nothing to write into it, and, as ever, nothing set on it.
-    if (this.o.attributesOnly) {
+    if (this.o.attributesOnly || this.o.dryRun) {
       this.report.fileCopied(0, undefined);
       this.listed(e);
       return;
@@ -1548,7 +1790,7 @@ export class Copier {
       return;
     }
     const r = this.linkTo(target, e);
-    if (r === BACKUP_FAILED) return;
+    if (r === BACKUP_FAILED || r === LINKED_ALREADY) return;
     if (r === 0) {
       this.report.count("hardlinks");
       this.listed(e, undefined, "hardlink");
@@ -1590,6 +1832,11 @@ export class Copier {
         dir = b.openDir(dir, part, false);
         if (dir < 0) return dir;
         opened.push(dir);
+      }
+      if (!e.dstFresh) {
+        const here = b.stat(e.dstDir, e.dstName, false);
+        const first = b.stat(dir, last, false);
+        if (typeof here !== "number" && typeof first !== "number" && here.dev === first.dev && here.ino === first.ino) return LINKED_ALREADY;
       }
       // linkat() fails with ENOENT when the inode it found lost its last name
       // meanwhile: another run into the same DEST renamed its copy over the

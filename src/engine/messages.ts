@@ -5,7 +5,7 @@
 import type { Stat } from "../../ffi/index.ts";
 import type { SeenNames } from "./case-names.ts";
 import type { SharedCopy } from "./shared-ranges.ts";
-import type { EngineOptions } from "../options.ts";
+import type { EngineOptions, FilterRule } from "../options.ts";
 import type { CopyJob } from "../plan.ts";
 import type { Counts, Output } from "./report.ts";
 
@@ -31,6 +31,8 @@ export interface DirWork {
   newGid: number;
   /** dev:ino of the directories above, source and destination side; kept only when following symlinks (-L). */
   ancestors: string[] | undefined;
+  /** Rules the per-directory filter files of the directories above gave (--filter=':- NAME'). */
+  merged?: FilterRule[];
 }
 
 /**
@@ -50,6 +52,7 @@ export interface FilesWork {
   dstDev: number;
   newGid: number;
   ancestors: string[] | undefined;
+  merged?: FilterRule[];
   /**
    * The destination ignores case: the names listed so far, for whoever lists
    * on (case-names.ts). Not sent with a share of names to copy.
@@ -77,6 +80,12 @@ export interface DirFinish {
   dstPath: Uint8Array;
   /** Copying stopped early (interrupted): keep the mode, not the times. */
   incomplete: boolean;
+  /** Its entries were copied (not a mount point -x leaves empty): --delete may prune it. */
+  descended: boolean;
+  /** Its destination below the job's destination parent; what follows the first component is its path below SOURCE, for the filter. */
+  dstRel: Uint8Array;
+  /** The per-directory filter rules that hold in it. */
+  merged?: FilterRule[];
 }
 
 /**
@@ -124,6 +133,8 @@ export interface WorkerInit {
   links?: SharedArrayBuffer;
   /** Int32: workers waiting for work while nothing is queued; a worker with a big directory shares it then. */
   hungry: SharedArrayBuffer;
+  /** Int32: entries --delete removed so far in the run, never more than --max-delete. */
+  deletions?: SharedArrayBuffer;
   /** Live counters (LiveCounters), when progress is shown: this worker's slot is its index. */
   live?: SharedArrayBuffer;
 }

@@ -12,13 +12,21 @@ export interface Counts {
   hardlinks: number;
   bytes: number;
   skipped: number;
-  /** Entries removed from DEST because SOURCE has them no more (issue 19's --delete). */
+  /** Entries removed from DEST because SOURCE has them no more (--delete; in a dry run, that would be). */
   deleted: number;
   errors: number;
   /** Listed, then gone before they could be copied. */
   vanished: number;
   /** Copied while they were being written to. */
   changed: number;
+  /** --skip-unchanged, --checksum: left as they were, their data SOURCE's already. */
+  unchanged: number;
+  /** ...of which their attributes (owner, mode, xattrs, times) were set to SOURCE's. */
+  attributes: number;
+  /** --exclude: entries below SOURCE left out. */
+  excluded: number;
+  /** --verify: copies read back from the disk and found equal to their source. */
+  verified: number;
   /** The backend's own counters (native calls, io_uring submissions...), by the names it gives them. */
   backend: BackendCounters;
   /** Ranges of large files copied by a worker other than the one copying the file. */
@@ -39,6 +47,10 @@ export function emptyCounts(): Counts {
     errors: 0,
     vanished: 0,
     changed: 0,
+    unchanged: 0,
+    attributes: 0,
+    excluded: 0,
+    verified: 0,
     backend: {},
     helpedRanges: 0,
     methods: Object.fromEntries(COPY_METHODS.map((m) => [m, 0])) as Record<CopyMethod, number>,

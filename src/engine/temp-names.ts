@@ -31,6 +31,11 @@ function alive(pid: number): boolean {
   }
 }
 
+/** True for any blit temporary file, a live run's too: --delete leaves them to their writers. */
+export function isTempName(name: Uint8Array): boolean {
+  return name.length <= 64 && name[0] === 0x2e && PATTERN.test(decoder.decode(name));
+}
+
 /** True for a temporary file left by a blit process that no longer runs. */
 export function isLeftover(name: Uint8Array): boolean {
   if (name.length > 64 || name[0] !== 0x2e) return false;

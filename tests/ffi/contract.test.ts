@@ -52,6 +52,7 @@ const CAPABILITIES = [
   "attributes",
   "caseFolding",
   "workers",
+  "pageCache",
 ] as const;
 type Capability = (typeof CAPABILITIES)[number];
 
@@ -871,6 +872,24 @@ describe.each(SUBJECTS.map((s) => [s.label, s] as const))("%s backend", (_label,
           expect(b[cap]).toBeUndefined();
         });
       }
+    }
+
+    if (b.pageCache) {
+      const cache = b.pageCache;
+      test("pageCache: a file written, then evicted through its write descriptor, reads back the same", () => {
+        using fx = fixture(b);
+        const data = crypto.getRandomValues(new Uint8Array(1 << 16));
+        const fd = ok(b, b.createFile(fx.dir, b8("evicted"), 0o644));
+        expect(b.writeAll(fd, data)).toBe(0);
+        expect(cache.evict(fd)).toBe(0);
+        b.close(fd);
+        const back = ok(b, b.openRead(fx.dir, b8("evicted"), false));
+        const buf = new Uint8Array(data.length + 1);
+        expect(b.readAt(back, buf, buf.length, 0)).toBe(data.length);
+        expect(cache.evict(back)).toBe(0);
+        b.close(back);
+        expect(Buffer.compare(buf.subarray(0, data.length), data)).toBe(0);
+      });
     }
 
     if (b.clone) {

@@ -3,7 +3,7 @@
 // copies, through Bun's own fs.
 
 import { describe, expect } from "bun:test";
-import { BLIT, blit, run, sh } from "../helpers/blit.ts";
+import { BLIT, blit, run, sh, stats } from "../helpers/blit.ts";
 import { mountTmpfs, tmpfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
@@ -98,5 +98,18 @@ describe("portable fallback", () => {
     expect(r.stdout).toContain("backend: portable (Bun's node:fs; slower)");
     expect(r.stdout).toMatch(/why: .*(failed to map segment|Operation not permitted)/);
     expect(r.stdout).toContain("copies still work, through Bun's fs, but more slowly");
+  });
+
+  testIf(tmpfsUnavailable)("a second run with --skip-unchanged --delete: its microsecond times count as SOURCE's, nothing is copied again, extras go", () => {
+    const env = noexecEnvironment();
+    const root = sandbox("fallback-again");
+    sh("mkdir -p src/sub && printf a > src/a && printf b > src/sub/b && ln -s a src/l && touch -d '2001-02-03 04:05:06.123456789' src/a src/sub/b", root);
+    expect(blit(["-a", "src", "dst"], { cwd: root, env }).exitCode).toBe(0);
+    sh("printf x > dst/extra && mkdir dst/old && printf y > dst/old/y", root);
+    const r = blit(["-aT", "--skip-unchanged", "--delete", "--stats", "src", "dst"], { cwd: root, env });
+    expect(r.exitCode).toBe(0);
+    const s = stats(r.stdout);
+    expect([s.backend, s.files, s.unchanged, s.deleted]).toEqual(["portable", "0", "3", "3"]);
+    expect(tree(`${root}/dst`)).toEqual(tree(`${root}/src`));
   });
 });

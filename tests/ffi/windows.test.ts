@@ -396,6 +396,23 @@ for i in range(400):
     const d = winPath(`${root}/dst`);
     expect(r).toEqual({ stdout: `'${s}' -> '${d}'\n'${s}\\sub' -> '${d}\\sub'\n'${s}\\sub\\f' -> '${d}\\sub\\f'\n`, stderr: "", exitCode: 0 });
   }, SLOW);
+
+  testWine("a second run with --skip-unchanged --delete --exclude: nothing copied again, extras removed and listed with Windows separators", () => {
+    const root = sandbox("win-again");
+    mkdirSync(`${root}/src/sub`, { recursive: true });
+    writeFileSync(`${root}/src/a`, "a");
+    writeFileSync(`${root}/src/sub/b`, "b");
+    writeFileSync(`${root}/src/x.log`, "l");
+    const [s, d] = [winPath(`${root}/src`), winPath(`${root}/dst`)];
+    expect(blit(["-a", s, d]).exitCode).toBe(0);
+    mkdirSync(`${root}/dst/old`);
+    writeFileSync(`${root}/dst/old/y`, "y");
+    const r = blit(["-aTv", "--stats", "--skip-unchanged", "--delete", "--exclude=*.log", s, d]);
+    expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+    expect(r.stdout.split("\n").filter((l) => l.startsWith("removed"))).toEqual([`removed '${d}\\old\\y'`, `removed directory '${d}\\old'`]);
+    expect(r.stdout).toContain("\nunchanged: 2\n");
+    expect(readdirSync(`${root}/dst`).sort()).toEqual(["a", "sub", "x.log"]);
+  }, SLOW);
 });
 
 // The contract suite's cases (tests/ffi/contract.test.ts runs them in-process

@@ -1,0 +1,175 @@
+// --delete: once a directory is copied, what its destination holds that the
+// source directory does not is removed, rsync's --delete, only in
+// directories this run copied. Everything goes through descriptors: a
+// directory to remove is opened without following a symlink and emptied
+// through that descriptor, so a directory swapped for a symlink (to
+// somewhere outside DEST) is removed as the symlink it now is, never
+// followed. An entry is removed only when the source directory, asked
+// again by name, says it is not there (ENOENT): a listing that failed part
+// way, or an entry made since, never leads to a removal.
+
+import { type Backend, type Name, S_IFDIR, S_IFMT } from "../../ffi/index.ts";
+import type { EngineOptions, FilterRule } from "../options.ts";
+import { quote } from "../quote.ts";
+import type { Filter } from "./filter.ts";
+import { joinPath } from "./paths.ts";
+import type { Reporter } from "./report.ts";
+import { isTempName } from "./temp-names.ts";
+
+const DOT = new Uint8Array([0x2e]);
+const DOT_DOT = new Uint8Array([0x2e, 0x2e]);
+const NUMBERED = /\.~[1-9][0-9]*~$/;
+
+export class Pruner {
+  private readonly suffix: Uint8Array;
+  /** Paths in messages are joined with the OS's separator. */
+  private readonly separator: number;
+
+  constructor(
+    private readonly b: Backend,
+    private readonly o: EngineOptions,
+    private readonly report: Reporter,
+    private readonly filter: Filter,
+    /** --max-delete: removals so far, by every worker of the run. */
+    private readonly deletions?: Int32Array,
+  ) {
+    this.suffix = new TextEncoder().encode(o.backupSuffix);
+    this.separator = b.pathRules.separator.charCodeAt(0);
+  }
+
+  /**
+   * Removes what dstFd holds and srcFd lacks. `rel`: the directory below its
+   * SOURCE (undefined for SOURCE itself), for the filter: an excluded name
+   * is left, as rsync leaves it without --delete-excluded.
+   */
+  prune(srcFd: number, dstFd: number, dstPath: Uint8Array, rel: Uint8Array | undefined, merged: FilterRule[] | undefined): void {
+    const b = this.b;
+    // A descriptor of its own: dstFd's listing position is not at the start.
+    const listFd = b.openDir(dstFd, DOT, false);
+    if (listFd < 0) {
+      this.report.fail(`cannot read directory ${quote(dstPath)}: ${b.strerror(-listFd)}; nothing deleted in it`);
+      return;
+    }
+    const doomed: { name: Name; isDir: boolean; id: string }[] = [];
+    for (;;) {
+      const entries = b.readDir(listFd);
+      if (typeof entries === "number") {
+        this.report.fail(`cannot read directory ${quote(dstPath)}: ${b.strerror(-entries)}; nothing deleted in it`);
+        b.close(listFd);
+        return;
+      }
+      if (entries.length === 0) break;
+      const names = entries.map((entry) => entry.name).filter((name) => !isTempName(name) && !this.isBackup(name));
+      const there = b.statMany(listFd, names, false);
+      const inSource = b.statMany(srcFd, names, false);
+      for (let i = 0; i < names.length; i++) {
+        const st = there[i]!;
+        const src = inSource[i]!;
+        if (typeof st === "number" || src !== -b.errno.ENOENT) continue;
+        const isDir = (st.mode & S_IFMT) === S_IFDIR;
+        if (this.filter.excludes(rel ? joinPath(rel, names[i]!) : names[i]!, isDir, merged)) continue;
+        doomed.push({ name: names[i]!, isDir, id: `${st.dev}:${st.ino}` });
+      }
+    }
+    b.close(listFd);
+    // SOURCE inside DEST (`blit -aT --delete dst/sub dst`): the directory holding it is not SOURCE's counterpart to remove.
+    const holdingSource = doomed.some((d) => d.isDir) ? this.directoriesAbove(srcFd) : new Set<string>();
+    for (const { name, isDir, id } of doomed) {
+      const path = joinPath(dstPath, name, this.separator);
+      const below = rel ? joinPath(rel, name) : name;
+      if (holdingSource.has(id)) this.report.fail(`not deleting ${quote(path)}: the source is inside it`);
+      else if (isDir) this.removeTree(dstFd, name, path, below, merged);
+      else this.removeEntry(dstFd, name, path, false);
+    }
+  }
+
+  /** -b: a backup blit keeps (NAME~, NAME.~N~) is not SOURCE's to remove, as rsync protects its backups under --backup. */
+  private isBackup(name: Name): boolean {
+    if (this.o.backup === "none") return false;
+    const suffix = this.suffix;
+    const simple = name.length > suffix.length && suffix.every((byte, i) => name[name.length - suffix.length + i] === byte);
+    return (this.o.backup !== "numbered" && simple) || (this.o.backup !== "simple" && NUMBERED.test(Buffer.from(name).toString("latin1")));
+  }
+
+  /** dev:ino of a directory and of every one above it, up to "/", found through "..". */
+  private directoriesAbove(fd: number): Set<string> {
+    const b = this.b;
+    const found = new Set<string>();
+    let dir = fd;
+    for (;;) {
+      const st = b.fstat(dir);
+      const id = typeof st === "number" ? undefined : `${st.dev}:${st.ino}`;
+      if (id === undefined || found.has(id)) break;
+      found.add(id);
+      const up = b.openDir(dir, DOT_DOT, false);
+      if (dir !== fd) b.close(dir);
+      if (up < 0) return found;
+      dir = up;
+    }
+    if (dir !== fd) b.close(dir);
+    return found;
+  }
+
+  /** Removes one entry (a directory only when empty); lists it for -v as rm -v does. */
+  private removeEntry(dir: number, name: Name, path: Uint8Array, isDir: boolean): boolean {
+    const b = this.b;
+    // --max-delete holds even when more appeared to delete after the dry run counted them.
+    if (this.deletions && this.o.maxDelete !== undefined && Atomics.add(this.deletions, 0, 1) >= this.o.maxDelete) {
+      this.report.fail(`not deleting ${quote(path)}: more than --max-delete=${this.o.maxDelete} would be deleted`);
+      return false;
+    }
+    const r = this.o.dryRun ? 0 : b.remove(dir, name, isDir);
+    if (r === -b.errno.ENOENT) return true;
+    // Not empty: it holds what the filter protects (or what was put there meanwhile), kept with it, as rsync keeps it.
+    if (isDir && r === -b.errno.ENOTEMPTY) return false;
+    if (r < 0) {
+      this.report.fail(`cannot remove ${quote(path)}: ${b.strerror(-r)}`);
+      return false;
+    }
+    this.report.counts.deleted++;
+    if (this.o.listItems) this.report.item({ action: "deleted", kind: isDir ? "directory" : "file", src: undefined, dst: path, size: 0 });
+    if (this.o.verbose) this.report.list(`removed ${isDir ? "directory " : ""}${quote(path)}`);
+    return true;
+  }
+
+  /**
+   * Empties a directory through a descriptor opened without following a
+   * symlink, then removes it. One that is no longer a directory (swapped
+   * for a symlink) is removed as what it is now.
+   */
+  private removeTree(dir: number, name: Name, path: Uint8Array, rel: Uint8Array, merged: FilterRule[] | undefined): void {
+    const b = this.b;
+    const fd = b.openDir(dir, name, false);
+    if (fd === -b.errno.ENOTDIR || fd === -b.errno.ELOOP) {
+      this.removeEntry(dir, name, path, false);
+      return;
+    }
+    if (fd < 0) {
+      if (fd !== -b.errno.ENOENT) this.report.fail(`cannot remove ${quote(path)}: ${b.strerror(-fd)}`);
+      return;
+    }
+    for (;;) {
+      const entries = b.readDir(fd);
+      if (typeof entries === "number") {
+        this.report.fail(`cannot read directory ${quote(path)}: ${b.strerror(-entries)}`);
+        break;
+      }
+      if (entries.length === 0) break;
+      const names = entries.map((entry) => entry.name);
+      const stats = b.statMany(fd, names, false);
+      for (let i = 0; i < names.length; i++) {
+        const st = stats[i]!;
+        if (typeof st === "number") continue;
+        const isDir = (st.mode & S_IFMT) === S_IFDIR;
+        const childRel = joinPath(rel, names[i]!);
+        // Excluded: kept, and so is every directory above it.
+        if (this.filter.excludes(childRel, isDir, merged)) continue;
+        const childPath = joinPath(path, names[i]!, this.separator);
+        if (isDir) this.removeTree(fd, names[i]!, childPath, childRel, merged);
+        else this.removeEntry(fd, names[i]!, childPath, false);
+      }
+    }
+    b.close(fd);
+    this.removeEntry(dir, name, path, true);
+  }
+}

@@ -1,0 +1,313 @@
+// --include and --exclude with rsync's rules (its man page, "FILTER RULES",
+// and exclude.c's rule_matches): a path below a SOURCE directory is checked
+// against each rule in order and the first that matches decides; one that
+// matches none is copied. Patterns and paths are bytes: each byte becomes
+// one character of a Latin-1 string, so a name that is not UTF-8 matches a
+// pattern holding the same bytes, and `?` is one byte.
+//
+//   /pattern   anchored at the SOURCE directory; otherwise it matches the
+//              end of the path: its last component when the pattern has no
+//              slash and no `**`, its last N+1 components when it has N
+//              slashes, or (with `**`) from any component on
+//   pattern/   directories only
+//   *  ?       any bytes but `/`, one byte but `/`
+//   **         any bytes, `/` too
+//   [...]      one byte of a class (`[!a-z]`, `[^a-z]`, `[[:digit:]]`), never `/`
+//   \x         x itself, where the pattern has a wildcard
+//   dir/***    dir itself and everything below it
+
+import { readFileSync } from "node:fs";
+import type { FilterRule } from "../options.ts";
+import { toBytes } from "./paths.ts";
+
+const SLASH = 0x2f;
+const NEWLINE = 0x0a;
+const PLUS_SPACE = "+ ";
+const MINUS_SPACE = "- ";
+
+/** POSIX classes wildmatch knows, as regular-expression ranges over bytes (the C locale). */
+const CLASSES: Record<string, string> = {
+  alnum: "0-9A-Za-z",
+  alpha: "A-Za-z",
+  blank: " \\t",
+  cntrl: "\\x00-\\x1f\\x7f",
+  digit: "0-9",
+  graph: "\\x21-\\x7e",
+  lower: "a-z",
+  print: "\\x20-\\x7e",
+  punct: "!-\\/:-@\\[-`{-~",
+  space: "\\t-\\r ",
+  upper: "A-Z",
+  xdigit: "0-9A-Fa-f",
+};
+
+/** Bytes as a string of the same length, one character per byte. */
+export function latin1(bytes: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 8192) text += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  return text;
+}
+
+const escapeByte = (byte: number) => `\\x${byte.toString(16).padStart(2, "0")}`;
+
+/**
+ * The rules of an --exclude-from or --include-from FILE ("-": standard
+ * input): one pattern a line, as rsync reads them. Blank lines and lines
+ * starting with `#` or `;` are skipped; `+ ` and `- ` in front make a line
+ * an include or an exclude whatever the option. A message when it cannot be read.
+ */
+export function rulesFromFile(file: string, include: boolean): FilterRule[] | string {
+  let bytes: Uint8Array;
+  try {
+    bytes = file === "-" ? readFileSync(0) : readFileSync(Buffer.from(toBytes(file)));
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "No such file or directory" : (err as Error).message;
+    return `cannot read filter file '${file}': ${reason}`;
+  }
+  return lines(bytes).map((line) => ruleFrom(line, include));
+}
+
+/** The lines of a rules file that hold a rule: not blank, not a comment (`#`, `;`). */
+function lines(bytes: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let start = 0;
+  while (start <= bytes.length) {
+    let end = bytes.indexOf(NEWLINE, start);
+    if (end < 0) end = bytes.length;
+    const line = bytes.subarray(start, end);
+    start = end + 1;
+    if (line.length > 0 && line[0] !== 0x23 && line[0] !== 0x3b) out.push(line);
+  }
+  return out;
+}
+
+/**
+ * One --filter rule, in the forms blit knows of rsync's: `- PATTERN`,
+ * `+ PATTERN` (as --exclude and --include), and the per-directory file
+ * `:- NAME`, `:+ NAME`, `: NAME` (rsync's dir-merge: `:- .gitignore`).
+ * A message for any other.
+ */
+export function filterRule(value: Uint8Array): FilterRule | string {
+  const text = latin1(value);
+  const perDirectory = /^(?::|dir-merge)([-+]?)[ _]/.exec(text);
+  if (perDirectory && value.length > perDirectory[0].length) {
+    return { include: false, pattern: value.slice(perDirectory[0].length), perDirectory: perDirectory[1] as "-" | "+" | "" };
+  }
+  const plain = /^(-|\+|exclude|include)[ _]/.exec(text);
+  if (plain) return { include: plain[1] === "+" || plain[1] === "include", pattern: value.slice(plain[0].length) };
+  return `unsupported filter rule '${new TextDecoder().decode(value)}' (blit knows '- PATTERN', '+ PATTERN', ':- FILE', ':+ FILE' and ': FILE')`;
+}
+
+/** One --include/--exclude value: `+ ` or `- ` in front overrides which it is, as rsync's old-style prefixes. */
+export function ruleFrom(pattern: Uint8Array, include: boolean): FilterRule {
+  const head = latin1(pattern.subarray(0, 2));
+  if (head === PLUS_SPACE || head === MINUS_SPACE) return { include: head === PLUS_SPACE, pattern: pattern.slice(2) };
+  return { include, pattern };
+}
+
+/** How a rule is tried against a path (rule_matches' slash_handling). */
+type Scope = "name" | "whole" | "tail" | "any";
+
+interface Compiled {
+  include: boolean;
+  directoryOnly: boolean;
+  scope: Scope;
+  /** With scope "tail": how many components from the end. */
+  components: number;
+  regexps: RegExp[];
+}
+
+/** The regular-expression source for a wildmatch pattern (or, without wildcards, its bytes literally). */
+function wildmatchSource(pattern: Uint8Array): string {
+  const wild = pattern.some((byte) => byte === 0x2a || byte === 0x3f || byte === 0x5b);
+  let out = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const byte = pattern[i]!;
+    if (!wild) {
+      out += escapeByte(byte);
+      continue;
+    }
+    if (byte === 0x5c && i + 1 < pattern.length) {
+      out += escapeByte(pattern[++i]!);
+    } else if (byte === 0x2a) {
+      if (pattern[i + 1] === 0x2a) {
+        while (pattern[i + 1] === 0x2a) i++;
+        out += ".*";
+      } else {
+        out += "[^/]*";
+      }
+    } else if (byte === 0x3f) {
+      out += "[^/]";
+    } else if (byte === 0x5b) {
+      const cls = characterClass(pattern, i);
+      if (!cls) return "(?!)";
+      out += cls.source;
+      i = cls.end;
+    } else {
+      out += escapeByte(byte);
+    }
+  }
+  return out;
+}
+
+/** A `[...]` starting at `open`: the class, and where it ends; undefined when it never closes (wildmatch then matches nothing). */
+function characterClass(pattern: Uint8Array, open: number): { source: string; end: number } | undefined {
+  let i = open + 1;
+  const negated = pattern[i] === 0x21 || pattern[i] === 0x5e;
+  if (negated) i++;
+  let body = "";
+  let first = true;
+  for (; i < pattern.length; i++, first = false) {
+    const byte = pattern[i]!;
+    if (byte === 0x5d && !first) return { source: negated ? `[^/${body}]` : `(?!/)[${body}]`, end: i };
+    if (byte === 0x5b && pattern[i + 1] === 0x3a) {
+      const close = latin1(pattern.subarray(i + 2)).indexOf(":]");
+      const name = close < 0 ? "" : latin1(pattern.subarray(i + 2, i + 2 + close));
+      if (CLASSES[name] !== undefined) {
+        body += CLASSES[name];
+        i += close + 3;
+        continue;
+      }
+    }
+    let low = byte;
+    if (byte === 0x5c && i + 1 < pattern.length) low = pattern[++i]!;
+    if (pattern[i + 1] === 0x2d && i + 2 < pattern.length && pattern[i + 2] !== 0x5d) {
+      let high = pattern[i + 2]!;
+      i += 2;
+      if (high === 0x5c && i + 1 < pattern.length) high = pattern[++i]!;
+      body += `${escapeByte(low)}-${escapeByte(high)}`;
+    } else {
+      body += escapeByte(low);
+    }
+  }
+  return undefined;
+}
+
+function compile(rule: FilterRule): Compiled {
+  let pattern = rule.pattern;
+  let directoryOnly = false;
+  let andBelow = false;
+  if (latin1(pattern.subarray(-4)) === "/***" && pattern.length > 4) {
+    pattern = pattern.subarray(0, -4);
+    andBelow = true;
+  }
+  while (pattern.length > 1 && pattern[pattern.length - 1] === SLASH) {
+    pattern = pattern.subarray(0, -1);
+    directoryOnly = !andBelow;
+  }
+  const anchored = pattern[0] === SLASH;
+  const slashes = pattern.reduce((n, byte) => n + (byte === SLASH ? 1 : 0), 0) + (andBelow ? 1 : 0);
+  const text = latin1(pattern);
+  const doubleStar = text.includes("**") || andBelow;
+  if (anchored) pattern = pattern.subarray(1);
+  const scope: Scope = anchored || text.startsWith("**") ? "whole"
+    : slashes === 0 && !doubleStar ? "name"
+    : !doubleStar ? "tail"
+    : "any";
+  const source = wildmatchSource(pattern);
+  const sources = andBelow ? [source, `${source}/.*`] : [source];
+  return {
+    include: rule.include,
+    directoryOnly,
+    scope,
+    components: slashes + 1,
+    regexps: sources.map((s) => new RegExp(`^(?:${s})$`, "s")),
+  };
+}
+
+export class Filter {
+  /** The command line's rules; a per-directory file's place among them is undefined. */
+  private readonly rules: (Compiled | undefined)[];
+  /** The --filter=':- NAME' rules, by their index among the command line's. */
+  private readonly perDirectory: { index: number; name: Uint8Array; mode: "-" | "+" | "" }[] = [];
+  /** Rules read from per-directory files, compiled once per worker. */
+  private readonly compiled = new Map<string, Compiled>();
+
+  constructor(rules: FilterRule[]) {
+    this.rules = rules.map((rule, index) => {
+      if (rule.perDirectory === undefined) return compile(rule);
+      this.perDirectory.push({ index, name: rule.pattern, mode: rule.perDirectory });
+      return undefined;
+    });
+  }
+
+  get empty(): boolean {
+    return this.rules.length === 0;
+  }
+
+  /** The per-directory files to look for in each directory, and which --filter each is. */
+  get perDirectoryFiles(): readonly { index: number; name: Uint8Array }[] {
+    return this.perDirectory;
+  }
+
+  /**
+   * The rules in a per-directory file read in the directory `base` (below
+   * SOURCE), for its --filter `index`, put before those inherited from the
+   * directories above: the nearest file's rules are checked first, as rsync checks them.
+   */
+  merge(bytes: Uint8Array, index: number, base: Uint8Array, inherited: FilterRule[] | undefined): FilterRule[] {
+    const mode = this.perDirectory.find((p) => p.index === index)?.mode ?? "";
+    const read = lines(bytes).map((line): FilterRule => {
+      const rule = mode === "" ? ruleFrom(line, false) : { include: mode === "+", pattern: line };
+      return { ...rule, base, from: index };
+    });
+    return [...read, ...(inherited ?? [])];
+  }
+
+  /**
+   * Whether the entry at `path` (below its SOURCE directory, no leading
+   * slash) is left out; `merged`: the rules per-directory files gave the
+   * directories it is in.
+   */
+  excludes(path: Uint8Array, isDirectory: boolean, merged?: FilterRule[]): boolean {
+    if (this.rules.length === 0) return false;
+    const text = latin1(path);
+    for (let i = 0; i < this.rules.length; i++) {
+      const rule = this.rules[i];
+      if (rule === undefined) {
+        for (const read of merged ?? []) {
+          if (read.from !== i) continue;
+          const compiled = this.compiledOf(read);
+          if (compiled.directoryOnly && !isDirectory) continue;
+          // Matched below the directory it was read in, as if that were SOURCE.
+          const below = read.base && read.base.length > 0 ? text.slice(read.base.length + 1) : text;
+          if (matches(compiled, below)) return !compiled.include;
+        }
+        continue;
+      }
+      if (rule.directoryOnly && !isDirectory) continue;
+      if (matches(rule, text)) return !rule.include;
+    }
+    return false;
+  }
+
+  private compiledOf(rule: FilterRule): Compiled {
+    const key = `${rule.include ? "+" : "-"}${latin1(rule.pattern)}`;
+    let compiled = this.compiled.get(key);
+    if (!compiled) {
+      compiled = compile(rule);
+      this.compiled.set(key, compiled);
+    }
+    return compiled;
+  }
+}
+
+function matches(rule: Compiled, path: string): boolean {
+  const test = (candidate: string) => rule.regexps.some((re) => re.test(candidate));
+  switch (rule.scope) {
+    case "whole":
+      return test(path);
+    case "name":
+      return test(path.slice(path.lastIndexOf("/") + 1));
+    case "tail": {
+      let at = path.length;
+      for (let n = 0; n < rule.components && at > 0; n++) at = path.lastIndexOf("/", at - 1);
+      return test(path.slice(at + 1));
+    }
+    case "any":
+      for (let at = -1; ; at = path.indexOf("/", at + 1)) {
+        if (test(path.slice(at + 1))) return true;
+        if (path.indexOf("/", at + 1) < 0) return false;
+      }
+  }
+}

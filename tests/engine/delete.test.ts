@@ -1,0 +1,236 @@
+// --delete and --max-delete: the resulting trees and the deletions listed,
+// against rsync -aHAX --delete on identical destinations; symlinks in DEST
+// (there before, or swapped in while blit deletes) never lead a deletion
+// outside it.
+
+import { describe, expect, test } from "bun:test";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { BLIT, blit, hasCommand, run, sh, stats } from "../helpers/blit.ts";
+import { sandbox } from "../helpers/sandbox.ts";
+import { testIf } from "../helpers/skip.ts";
+import { tree } from "../helpers/tree.ts";
+
+const noRsync = hasCommand("rsync") ? undefined : "rsync is not installed";
+
+const SOURCE = `mkdir -p src/sub/deep src/keep && printf a > src/a && printf b > src/sub/b && printf c > src/sub/deep/c && ln -s a src/l`;
+
+/** Deleted paths, relative to the destination, as rsync -v and blit -v list them. */
+function rsyncDeletions(stdout: string): string[] {
+  return stdout.split("\n").filter((l) => l.startsWith("deleting ")).map((l) => l.slice(9).replace(/\/$/, "")).sort();
+}
+function blitDeletions(stdout: string, dst: string): string[] {
+  const re = new RegExp(`^removed (?:directory )?'${dst}/(.*)'$`);
+  return stdout.split("\n").flatMap((l) => {
+    const m = re.exec(l);
+    return m ? [m[1]!] : [];
+  }).sort();
+}
+
+// What DEST holds besides a copy of src, and the filter options both tools get.
+const CASES: { name: string; extra: string; options?: string[]; unlisted?: true }[] = [
+  { name: "nothing extra", extra: "true" },
+  { name: "extra files at the top and below", extra: "printf x > dst/x && printf y > dst/sub/y && printf z > dst/sub/deep/z" },
+  { name: "an extra tree", extra: "mkdir -p dst/old/a/b && printf 1 > dst/old/a/b/f && printf 2 > dst/old/g && ln -s f dst/old/a/b/l" },
+  { name: "extra symlinks, dangling and to a directory", extra: "ln -s nowhere dst/dangling && ln -s sub dst/sub-link && ln -s /etc dst/sub/etc" },
+  { name: "an extra directory where SOURCE has none, holding a read-only one", extra: "mkdir -p dst/ro/in && printf x > dst/ro/in/f && chmod 555 dst/ro/in" },
+  {
+    name: "excluded names are kept (rsync without --delete-excluded)",
+    extra: "printf x > dst/x.log && printf y > dst/sub/y.log && printf z > dst/sub/z && mkdir -p dst/cache/in && printf 1 > dst/cache/in/f",
+    options: ["--exclude=*.log", "--exclude=cache/"],
+  },
+  {
+    name: "an excluded file inside an extra directory keeps the directory",
+    extra: "mkdir -p dst/old/in && printf x > dst/old/in/keep.log && printf y > dst/old/in/gone",
+    options: ["--exclude=*.log"],
+  },
+  // rsync -v writes these names its own way (\#377): only the trees are compared.
+  { name: "names that are not UTF-8", extra: `printf x > "dst/$(printf 'bad-\\377')" && mkdir "dst/$(printf 'dir-\\351')" && printf y > "dst/$(printf 'dir-\\351')/f"`, unlisted: true },
+];
+
+describe("--delete against rsync -aHAX --delete", () => {
+  for (const c of CASES) {
+    testIf(noRsync)(c.name, () => {
+      const root = sandbox("delete");
+      sh(`${SOURCE} && cp -a src dst && ( ${c.extra} ) && cp -a dst dst-r && cp -a dst dst-b`, root);
+      const byRsync = run(["rsync", "-aHAXv", "--delete", ...(c.options ?? []), "src/", "dst-r/"], { cwd: root });
+      expect(byRsync.exitCode).toBe(0);
+      const r = blit(["-aTv", "--delete", "--skip-unchanged", ...(c.options ?? []), "src", "dst-b"], { cwd: root });
+      expect(r.stderr).toBe("");
+      expect(r.exitCode).toBe(0);
+      // rsync leaves a directory it only deleted from with the time of its deletions; blit gives it SOURCE's, as -a says.
+      const prunedDirs = [...new Set(blitDeletions(r.stdout, "dst-b").map((p) => p.replace(/\/?[^/]*$/, "")))].filter((d) => d !== "");
+      expect(tree(`${root}/dst-b`, { times: true, skipTimesOf: prunedDirs })).toEqual(tree(`${root}/dst-r`, { times: true, skipTimesOf: prunedDirs }));
+      const srcTimes = tree(`${root}/src`, { times: true }).entries;
+      const mine = tree(`${root}/dst-b`, { times: true }).entries;
+      for (const dir of prunedDirs) if (srcTimes[dir]) expect(mine[dir]!.mtime_ns).toBe(srcTimes[dir]!.mtime_ns!);
+      if (!c.unlisted) expect(blitDeletions(r.stdout, "dst-b")).toEqual(rsyncDeletions(byRsync.stdout));
+    });
+  }
+
+  test("only inside the directory copied: DEST's other entries stay", () => {
+    const root = sandbox("delete-scope");
+    sh(`${SOURCE} && mkdir dst && printf o > dst/other && cp -a src dst/src && printf x > dst/src/x && printf f > f`, root);
+    const r = blit(["-a", "--delete", "src", "f", "dst"], { cwd: root });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(readdirSync(`${root}/dst`).sort()).toEqual(["f", "other", "src"]);
+    expect(existsSync(`${root}/dst/src/x`)).toBe(false);
+  });
+
+  test("--stats counts deletions, -v lists them as rm -v does", () => {
+    const root = sandbox("delete-v");
+    sh(`${SOURCE} && cp -a src dst && mkdir -p dst/old && printf x > dst/old/x && printf y > dst/y`, root);
+    const r = blit(["-aTv", "--stats", "--delete", "--skip-unchanged", "src", "dst"], { cwd: root });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.split("\n").filter((l) => l.startsWith("removed")).sort()).toEqual(["removed 'dst/old/x'", "removed 'dst/y'", "removed directory 'dst/old'"]);
+    expect(stats(r.stdout).deleted).toBe("3");
+  });
+});
+
+// rsync's option on the left, blit's on the right, where the names differ (rsync's quick check is blit's --skip-unchanged).
+const COMBINED: { rsync: string[]; blit: string[] }[] = [
+  { rsync: ["--delete", "--exclude=*.log"], blit: ["--delete", "--skip-unchanged", "--exclude=*.log"] },
+  { rsync: ["--delete", "--checksum"], blit: ["--delete", "--checksum"] },
+  { rsync: ["--delete", "--include=*/", "--include=*.txt", "--exclude=*"], blit: ["--delete", "--skip-unchanged", "--include=*/", "--include=*.txt", "--exclude=*"] },
+  { rsync: ["--delete", "--exclude=/sub/"], blit: ["--delete", "--skip-unchanged", "--exclude=/sub/"] },
+  { rsync: ["--delete", "--modify-window=5"], blit: ["--delete", "--skip-unchanged", "--modify-window=5"] },
+];
+
+describe("--delete with the other options, against rsync -aHAX with the same", () => {
+  for (const c of COMBINED) {
+    testIf(noRsync)(c.blit.join(" "), () => {
+      const root = sandbox("delete-mix");
+      sh(
+        `${SOURCE} && printf t > src/t.txt && printf l > src/x.log && printf u > src/sub/u.txt && cp -a src dst &&
+         printf changed > src/sub/b && touch -r src/a src/sub/b && touch -d '2011-01-01' src/t.txt && printf o > dst/old.txt && printf p > dst/old.log &&
+         printf q > dst/sub/q.txt && mkdir dst/gone && printf r > dst/gone/r.txt && touch -d '2001-01-01' dst/sub/u.txt &&
+         cp -a dst dst-r && cp -a dst dst-b`,
+        root,
+      );
+      expect(run(["rsync", "-aHAX", ...c.rsync, "src/", "dst-r/"], { cwd: root }).exitCode).toBe(0);
+      const r = blit(["-aT", ...c.blit, "src", "dst-b"], { cwd: root });
+      expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+      // Directories pruned: rsync leaves them the time of the deletion (see above).
+      const dirs = ["sub", "gone"];
+      expect(tree(`${root}/dst-b`, { times: true, skipTimesOf: dirs })).toEqual(tree(`${root}/dst-r`, { times: true, skipTimesOf: dirs }));
+    });
+  }
+});
+
+describe("--delete stays inside DEST", () => {
+  test("symlinks in DEST to directories outside are removed as symlinks, never followed", () => {
+    const root = sandbox("delete-out");
+    sh(`${SOURCE} && mkdir -p outside/in && printf keep > outside/f && printf keep > outside/in/g && cp -a src dst &&
+        ln -s "$PWD/outside" dst/escape && ln -s ../../outside dst/sub/up && mkdir dst/old && ln -s "$PWD/outside" dst/old/link &&
+        ln -s "$PWD/outside/in" dst/old/in`, root);
+    const before = tree(`${root}/outside`, { times: true });
+    const r = blit(["-aT", "--delete", "src", "dst"], { cwd: root });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(tree(`${root}/outside`, { times: true })).toEqual(before);
+    expect(tree(`${root}/dst`, { times: true })).toEqual(tree(`${root}/src`, { times: true }));
+  });
+
+  test("with -b, backups in DEST are kept (NAME~, NAME.~N~), as rsync's --backup protects them", () => {
+    const root = sandbox("delete-backup");
+    sh(`${SOURCE} && cp -a src dst && printf new > src/a && printf x > dst/gone`, root);
+    const r = blit(["-aT", "--delete", "--backup=existing", "src", "dst"], { cwd: root });
+    expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+    sh("printf old > dst/a.~1~ && printf older > dst/sub/b~", root);
+    const again = blit(["-aT", "--delete", "-b", "--skip-unchanged", "src", "dst"], { cwd: root });
+    expect([again.stderr, again.exitCode]).toEqual(["", 0]);
+    expect(sh("cd dst && find . -type f | sort", root).trim().split("\n")).toEqual(["./a", "./a.~1~", "./a~", "./sub/b", "./sub/b~", "./sub/deep/c", "./sub/deep/c~"]);
+  });
+
+  test("SOURCE inside DEST: the directory holding it is never deleted (rsync would delete it)", () => {
+    const root = sandbox("delete-self");
+    sh("mkdir -p dst/x/sub/in && printf a > dst/x/sub/in/f && printf b > dst/x/keep && printf c > dst/other", root);
+    const r = blit(["-aT", "--delete", "dst/x/sub", "dst"], { cwd: root });
+    expect(r.stderr).toBe("blit: not deleting 'dst/x': the source is inside it\n");
+    expect(r.exitCode).toBe(1);
+    expect(sh("find dst | sort", root).trim().split("\n")).toEqual(["dst", "dst/in", "dst/in/f", "dst/x", "dst/x/keep", "dst/x/sub", "dst/x/sub/in", "dst/x/sub/in/f"]);
+  });
+
+  test("a directory swapped for a symlink to outside DEST while blit deletes it: nothing outside is touched", async () => {
+    const root = sandbox("delete-race");
+    sh(`${SOURCE} && mkdir -p outside/in && for i in $(seq 50); do printf keep > outside/f$i; printf keep > outside/in/g$i; done && cp -a src dst`, root);
+    const before = tree(`${root}/outside`, { times: true });
+    // Exchanges dst/doomed (a directory SOURCE lacks) with dst/.swap (a symlink to outside) as fast as it can.
+    const swapper = Bun.spawn(["python3", "-c", `
+import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+while True:
+    libc.renameat2(-100, b"dst/doomed", -100, b"dst/.swap", 2)
+`], { cwd: root, stdout: "ignore", stderr: "ignore" });
+    try {
+      for (let round = 0; round < 25; round++) {
+        // Paused while the doomed directory is made again, which must not go through the symlink itself.
+        swapper.kill("SIGSTOP");
+        while (readFileSync(`/proc/${swapper.pid}/stat`, "utf8").split(") ")[1]![0] !== "T") Bun.sleepSync(1);
+        sh(`rm -rf dst/doomed dst/.swap; mkdir -p dst/doomed/a/b; for i in $(seq 40); do printf x > dst/doomed/f$i; printf x > dst/doomed/a/b/f$i; done; ln -sfn "$PWD/outside" dst/.swap`, root);
+        swapper.kill("SIGCONT");
+        const r = blit(["-aT", "--delete", "--exclude=.swap", "src", "dst"], { cwd: root });
+        // Errors are allowed (an entry moved away as it was removed); escaping is not.
+        expect([0, 1]).toContain(r.exitCode);
+        expect(tree(`${root}/outside`, { times: true })).toEqual(before);
+      }
+    } finally {
+      swapper.kill();
+      await swapper.exited;
+    }
+  }, 120_000);
+});
+
+describe("--max-delete", () => {
+  const setup = (root: string) => sh(`${SOURCE} && cp -a src dst && printf x > dst/x && printf y > dst/y && mkdir dst/old && printf z > dst/old/z && printf new > src/new`, root);
+
+  test("more to delete than allowed: nothing deleted, the rest copied, exit 25", () => {
+    const root = sandbox("maxdel");
+    setup(root);
+    const r = blit(["-aT", "--delete", "--max-delete=3", "src", "dst"], { cwd: root });
+    expect(r.stderr).toBe("blit: not deleting: 4 entries would be deleted, more than --max-delete=3 allows; nothing was deleted\n");
+    expect(r.exitCode).toBe(25);
+    expect(readdirSync(`${root}/dst`).sort()).toEqual(["a", "keep", "l", "new", "old", "sub", "x", "y"]);
+    expect(existsSync(`${root}/dst/old/z`)).toBe(true);
+  });
+
+  test("as many as allowed: deleted, exit 0", () => {
+    const root = sandbox("maxdel-ok");
+    setup(root);
+    const r = blit(["-aT", "--delete", "--max-delete=4", "src", "dst"], { cwd: root });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(tree(`${root}/dst`, { times: true })).toEqual(tree(`${root}/src`, { times: true }));
+  });
+
+  test("entries that appear after the count are never deleted past the limit", async () => {
+    const root = sandbox("maxdel-race");
+    sh("mkdir src && mkfifo src/p && printf a > src/a && mkdir dst && printf x > dst/x", root);
+    // --copy-contents: the copy waits on the fifo for a writer, after the count found one entry to delete.
+    const proc = Bun.spawn([BLIT, "-rT", "--copy-contents", "--delete", "--max-delete=2", "src", "dst"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+    // The fifo open in blit: the copy (not the count, which never opens it) is waiting on it.
+    const waiting = () => readdirSync(`/proc/${proc.pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${proc.pid}/fd/${fd}`) === `${root}/src/p`;
+      } catch {
+        return false;
+      }
+    });
+    while (!waiting()) await Bun.sleep(10);
+    sh("for i in 1 2 3 4 5; do printf y > dst/y$i; done && printf data > src/p", root);
+    const [exitCode, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+    expect(exitCode).toBe(1);
+    expect(stderr.split("\n").filter(Boolean).map((l) => l.replace(/'dst\/[xy]\d?'/, "'E'"))).toEqual(Array(4).fill("blit: not deleting 'E': more than --max-delete=2 would be deleted"));
+    expect(readdirSync(`${root}/dst`).filter((n) => n.startsWith("x") || n.startsWith("y")).length).toBe(4);
+  });
+
+  test("--max-delete=0 refuses any deletion, as rsync's does", () => {
+    const root = sandbox("maxdel-0");
+    setup(root);
+    const r = blit(["-aT", "--delete", "--max-delete=0", "src", "dst"], { cwd: root });
+    expect(r.stderr).toBe("blit: not deleting: 4 entries would be deleted, more than --max-delete=0 allows; nothing was deleted\n");
+    expect(r.exitCode).toBe(25);
+    expect(existsSync(`${root}/dst/x`)).toBe(true);
+  });
+});

@@ -1,0 +1,81 @@
+// --dry-run: everything is decided and reported as the real run would
+// report it, and nothing is written: DEST is the same afterwards, entry for
+// entry, contents, inode numbers, mtimes and ctimes (a ctime moves with any
+// change, even of metadata only).
+
+import { describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import { blit, run, sh, stats } from "../helpers/blit.ts";
+import { sandbox } from "../helpers/sandbox.ts";
+import { tree } from "../helpers/tree.ts";
+
+/** Every entry below dir with its inode, mtime and ctime in ns. */
+function inodesAndTimes(dir: string): string {
+  const r = run(["find", dir, "-printf", "%P %i %T@ %C@ %m %U:%G %s %l\\n"]);
+  if (r.exitCode !== 0) throw new Error(r.stderr);
+  return r.stdout.split("\n").sort().join("\n");
+}
+
+const SETUP = `mkdir -p src/sub/deep src/new-dir/in && printf a > src/a && printf b > src/sub/b && printf c > src/sub/deep/c &&
+  printf n > src/new-dir/in/n && ln -s a src/l && ln src/a src/a-link && printf log > src/x.log && mkfifo src/fifo &&
+  cp -a src dst && rm -rf dst/new-dir && printf changed > src/sub/b && chmod 600 dst/a && printf old > dst/extra &&
+  mkdir -p dst/old/deeper && printf o > dst/old/deeper/o && ln -s /etc dst/sub/etc-link && touch -d 2001-01-01 dst/sub/deep/c`;
+
+const CASES: string[][] = [
+  ["-a"],
+  ["-r"],
+  ["-a", "--skip-unchanged"],
+  ["-a", "--checksum"],
+  ["-a", "--delete"],
+  ["-a", "--delete", "--skip-unchanged", "--exclude=*.log"],
+  ["-a", "--delete", "--max-delete=1"],
+  ["-a", "-u"],
+  ["-a", "-b"],
+  ["-a", "--remove-destination"],
+  ["-al"],
+  ["-r", "--attributes-only"],
+];
+
+const listed = (stdout: string) => stdout.split("\n").filter((l) => l.startsWith("'") || l.startsWith("removed")).sort();
+const COUNTED = ["files", "directories", "symlinks", "special files", "hard links", "bytes", "unchanged", "attributes set on unchanged", "deleted", "excluded"];
+
+describe("--dry-run leaves DEST as it was and reports what the real run then does", () => {
+  for (const args of CASES) {
+    test(args.join(" "), () => {
+      const root = sandbox("dry");
+      sh(SETUP, root);
+      const before = { tree: tree(`${root}/dst`, { times: true }), times: inodesAndTimes(`${root}/dst`) };
+      const dry = blit([...args, "-Tv", "--stats", "--dry-run", "src", "dst"], { cwd: root });
+      expect(stats(dry.stdout)["dry run"]).toBe("nothing was written or deleted");
+      expect(tree(`${root}/dst`, { times: true })).toEqual(before.tree);
+      expect(inodesAndTimes(`${root}/dst`)).toBe(before.times);
+      const real = blit([...args, "-Tv", "--stats", "src", "dst"], { cwd: root });
+      // The same errors too (-l and --attributes-only refuse to replace some entries without -f, --max-delete=1 the deletions).
+      expect([dry.stderr, dry.exitCode]).toEqual([real.stderr, real.exitCode]);
+      expect(listed(dry.stdout)).toEqual(listed(real.stdout));
+      const counts = (stdout: string) => COUNTED.map((label) => `${label}: ${stats(stdout)[label]}`);
+      expect(counts(dry.stdout)).toEqual(counts(real.stdout));
+    });
+  }
+
+  test("into a DEST that does not exist, nothing is made", () => {
+    const root = sandbox("dry-new");
+    sh("mkdir -p src/a/b && printf x > src/a/b/f && printf y > f", root);
+    const r = blit(["-av", "--dry-run", "src", "f", "absent"], { cwd: root });
+    expect(r.stderr).toBe("blit: target 'absent': No such file or directory\n");
+    const tree2 = blit(["-av", "--dry-run", "src", "new"], { cwd: root });
+    expect(tree2.stderr).toBe("");
+    expect(tree2.exitCode).toBe(0);
+    expect(tree2.stdout).toBe("'src' -> 'new'\n'src/a' -> 'new/a'\n'src/a/b' -> 'new/a/b'\n'src/a/b/f' -> 'new/a/b/f'\n");
+    const file = blit(["-v", "--dry-run", "f", "g"], { cwd: root });
+    expect(file.stdout).toBe("'f' -> 'g'\n");
+    expect(file.exitCode).toBe(0);
+    expect([existsSync(`${root}/new`), existsSync(`${root}/g`)]).toEqual([false, false]);
+  });
+
+  test("--dry-run with --parents is refused: those directories are made before the copy", () => {
+    const r = blit(["--dry-run", "--parents", "a/b", "d"]);
+    expect(r.stderr).toBe("blit: cannot combine --dry-run and --parents\nTry 'blit --help' for more information.\n");
+    expect(r.exitCode).toBe(2);
+  });
+});

@@ -1,0 +1,219 @@
+// --skip-unchanged and --checksum: a second run leaves what holds SOURCE's
+// data already (same inode, never rewritten) and sets only the attributes
+// that differ; judged against rsync -aHAX (and rsync -aHAX --checksum) run
+// on an identical destination.
+
+import { describe, expect, test } from "bun:test";
+import { lstatSync, readFileSync } from "node:fs";
+import { blit, blitJson, hasCommand, isRoot, sh, stats } from "../helpers/blit.ts";
+import { sandbox } from "../helpers/sandbox.ts";
+import { testIf } from "../helpers/skip.ts";
+import { EVERYDAY_TREE } from "../helpers/fixtures.ts";
+import { snapshot, tree } from "../helpers/tree.ts";
+
+const noRsync = hasCommand("rsync") ? undefined : "rsync is not installed";
+const noAttr = hasCommand("setfattr") ? undefined : "setfattr (attr) is not installed";
+
+/** src, and dst made from it by blit -a; `change` then runs in the root; dst-r and dst-b are copies of dst for rsync and blit. */
+function scenario(label: string, change: string): string {
+  const root = sandbox(label);
+  sh(
+    `mkdir -p src/sub && printf aaaa > src/a && printf bbbb > src/sub/b && printf cccc > src/sub/c && ln -s a src/l &&
+     ln src/sub/c src/c-link && setfattr -n user.k -v v src/a && mkfifo src/fifo &&
+     find src -depth -exec touch -h -d '2010-01-02 03:04:05.123456789' {} +`,
+    root,
+  );
+  const first = blit(["-a", "src", "dst"], { cwd: root });
+  if (first.exitCode !== 0) throw new Error(first.stderr);
+  sh(`( ${change} ) && cp -a dst dst-r && cp -a dst dst-b`, root);
+  return root;
+}
+
+/** Inode numbers of the regular files and symlinks below dir, by relative path. */
+function inodes(dir: string, names: string[]): Record<string, number> {
+  return Object.fromEntries(names.map((name) => [name, lstatSync(`${dir}/${name}`).ino]));
+}
+
+// What changes between the runs; "kept": entries whose inode must stay (never rewritten).
+const CASES: { name: string; change: string; kept: string[] }[] = [
+  { name: "nothing changed", change: "true", kept: ["a", "sub/b", "sub/c", "c-link", "l", "fifo"] },
+  {
+    name: "a file's bytes changed, size and mtime kept (the quick check cannot tell; neither copies it)",
+    change: "touch -r src/a ref && printf ZZ | dd of=src/a conv=notrunc status=none && touch -r ref src/a",
+    kept: ["a", "sub/b"],
+  },
+  { name: "a file grew", change: "printf more >> src/sub/b && touch -d '2010-01-02 03:04:05.123456789' src/sub src/sub/b", kept: ["a", "sub/c"] },
+  { name: "a file's mtime changed only", change: "touch -d '2011-01-01' src/sub/b", kept: ["a"] },
+  { name: "the destination's mode changed", change: "chmod 600 dst/a dst/sub/b", kept: ["a", "sub/b"] },
+  { name: "the destination is newer", change: "touch dst/a", kept: ["sub/b"] },
+  { name: "a symlink's target changed", change: "ln -sfn sub/b src/l && touch -h -d '2010-01-02 03:04:05.123456789' src/l src", kept: ["a"] },
+  { name: "a file in DEST became a symlink", change: "rm dst/sub/b && ln -s ../a dst/sub/b", kept: ["a"] },
+  { name: "the destination's xattr changed", change: "setfattr -n user.k -v other dst/a", kept: ["a"] },
+  { name: "a fifo's mode changed in DEST", change: "chmod 600 dst/fifo", kept: ["fifo", "a"] },
+];
+
+describe("--skip-unchanged against rsync -aHAX", () => {
+  for (const c of CASES) {
+    testIf(noRsync ?? noAttr)(c.name, () => {
+      const root = scenario("skip", c.change);
+      const before = inodes(`${root}/dst-b`, c.kept);
+      sh("rsync -aHAX src/ dst-r/", root);
+      const r = blit(["-aT", "--skip-unchanged", "src", "dst-b"], { cwd: root });
+      expect(r.stderr).toBe("");
+      expect(r.exitCode).toBe(0);
+      expect(tree(`${root}/dst-b`, { times: true })).toEqual(tree(`${root}/dst-r`, { times: true }));
+      expect(inodes(`${root}/dst-b`, c.kept)).toEqual(before);
+    });
+  }
+
+  testIf(noAttr)("an unchanged tree: nothing copied, every entry counted unchanged, -v silent", () => {
+    const root = scenario("again", "true");
+    const r = blit(["-aTv", "--stats", "--skip-unchanged", "src", "dst"], { cwd: root });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    const s = stats(r.stdout);
+    expect([s.files, s.symlinks, s["special files"], s["hard links"], s.unchanged, s["attributes set on unchanged"]]).toEqual(["0", "0", "0", "0", "6", "0"]);
+    expect(r.stdout.split("\n").filter((line) => line.startsWith("'"))).toEqual([]);
+  });
+
+  testIf(noAttr)("attributes that differ are set without rewriting the data, and counted", () => {
+    const root = scenario("attrs", "chmod 600 dst/sub/c && setfattr -n user.k -v other dst/a && touch -h -d 2012-01-01 dst/l");
+    const inode = lstatSync(`${root}/dst/a`).ino;
+    const r = blit(["-aT", "--stats", "--skip-unchanged", "src", "dst"], { cwd: root });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(stats(r.stdout)["attributes set on unchanged"]).toBe("3");
+    expect(stats(r.stdout).files).toBe("0");
+    expect(lstatSync(`${root}/dst/a`).ino).toBe(inode);
+    expect(tree(`${root}/dst`, { times: true })).toEqual(tree(`${root}/src`, { times: true }));
+  });
+
+  testIf(isRoot ? noAttr : "changing a file's owner needs root")("an owner changed in DEST is set back (as root)", () => {
+    const root = scenario("owner", "chown 1:1 dst/a dst/sub/b");
+    const r = blit(["-aT", "--skip-unchanged", "src", "dst"], { cwd: root });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(snapshot(`${root}/dst`, { times: true })).toEqual(snapshot(`${root}/src`, { times: true }));
+  });
+
+  test("--modify-window=2: mtimes 2 s apart count as equal (the file and its time are left, as rsync leaves them); 3 s apart do not", () => {
+    const root = sandbox("window");
+    sh("mkdir src && printf aaaa > src/near && printf bbbb > src/far && touch -d '2010-01-01 00:00:10' src/near src/far", root);
+    sh("mkdir dst && printf AAAA > dst/near && printf BBBB > dst/far && touch -d '2010-01-01 00:00:08' dst/near && touch -d '2010-01-01 00:00:07' dst/far", root);
+    const r = blit(["-aT", "--skip-unchanged", "--modify-window=2", "src", "dst"], { cwd: root });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect([readFileSync(`${root}/dst/near`, "utf8"), readFileSync(`${root}/dst/far`, "utf8")]).toEqual(["AAAA", "bbbb"]);
+    expect(lstatSync(`${root}/dst/near`).mtime.toISOString()).toBe("2010-01-01T00:00:08.000Z");
+  });
+
+  // SOURCE's mtime is …00.123456789; what DEST's holds decides (its bytes differ, so a copy shows).
+  const GRANULARITY: [dstTime: string, left: boolean][] = [
+    ["2010-01-01 00:00:00.123456789", true],
+    ["2010-01-01 00:00:00.123456", true],
+    ["2010-01-01 00:00:00.123457", true],
+    ["2010-01-01 00:00:00.123456835", true],
+    ["2010-01-01 00:00:00", true],
+    ["2010-01-01 00:00:00.123458", false],
+    ["2010-01-01 00:00:00.123", false],
+    ["2010-01-01 00:00:01", false],
+    ["2010-01-01 00:00:01.123456789", false],
+  ];
+  for (const [dstTime, left] of GRANULARITY) {
+    test(`an mtime of ${dstTime} in DEST: within a microsecond of SOURCE's, or its second alone, is the same time (${left ? "left" : "copied"})`, () => {
+      const root = sandbox("granule");
+      sh(`mkdir src dst && printf aaaa > src/f && printf AAAA > dst/f && touch -d '2010-01-01 00:00:00.123456789' src/f && touch -d '${dstTime}' dst/f`, root);
+      const r = blit(["-aT", "--skip-unchanged", "src", "dst"], { cwd: root });
+      expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+      expect(readFileSync(`${root}/dst/f`, "utf8")).toBe(left ? "AAAA" : "aaaa");
+    });
+  }
+
+  test("a second run keeps hard links: an unchanged name still stands for its inode, a missing one is linked to it", () => {
+    const root = sandbox("links");
+    sh("mkdir -p src/x src/y && printf one > src/x/a && ln src/x/a src/y/b && ln src/x/a src/y/c", root);
+    sh("mkdir dst && cp -a src/. dst/ && rm dst/y/c", root);
+    const r = blit(["-aT", "--skip-unchanged", "src", "dst"], { cwd: root });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(tree(`${root}/dst`, { times: true })).toEqual(tree(`${root}/src`, { times: true }));
+  });
+
+  testIf(noRsync)("the everyday tree, copied again, is left as it is and equals rsync -aHAX's", () => {
+    const root = sandbox("everyday");
+    sh(EVERYDAY_TREE, root);
+    expect(blit(["-a", "tree", "dst"], { cwd: root }).exitCode).toBe(0);
+    sh("cp -a dst dst-r", root);
+    const r = blit(["-aT", "--skip-unchanged", "--stats", "tree", "dst"], { cwd: root });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(stats(r.stdout).files).toBe("0");
+    expect(stats(r.stdout).bytes).toBe("0");
+    sh("rsync -aHAX tree/ dst-r/", root);
+    expect(tree(`${root}/dst`, { times: true, skipTimesOf: ["specials"] })).toEqual(tree(`${root}/dst-r`, { times: true, skipTimesOf: ["specials"] }));
+  });
+});
+
+describe("--checksum against rsync -aHAX --checksum", () => {
+  const CHECKSUM_CASES: { name: string; change: string; kept: string[] }[] = [
+    { name: "nothing changed", change: "true", kept: ["a", "sub/b", "l"] },
+    {
+      name: "a file's bytes changed, size and mtime kept: copied",
+      change: "touch -r src/a ref && printf ZZ | dd of=src/a conv=notrunc status=none && touch -r ref src/a",
+      kept: ["sub/b"],
+    },
+    { name: "a file's mtime changed only: left, its mtime set", change: "touch -d '2011-01-01' src/sub/b", kept: ["a", "sub/b"] },
+    { name: "DEST longer by a byte, same mtime", change: "printf x >> dst/sub/b && touch -d '2010-01-02 03:04:05.123456789' dst/sub/b", kept: ["a"] },
+  ];
+  for (const c of CHECKSUM_CASES) {
+    testIf(noRsync ?? noAttr)(c.name, () => {
+      const root = scenario("sum", c.change);
+      const before = inodes(`${root}/dst-b`, c.kept);
+      sh("rsync -aHAX --checksum src/ dst-r/", root);
+      const r = blit(["-aT", "--checksum", "src", "dst-b"], { cwd: root });
+      expect(r.stderr).toBe("");
+      expect(r.exitCode).toBe(0);
+      expect(tree(`${root}/dst-b`, { times: true })).toEqual(tree(`${root}/dst-r`, { times: true }));
+      expect(inodes(`${root}/dst-b`, c.kept)).toEqual(before);
+    });
+  }
+
+  test("files of several MiB that differ in their last byte only are told apart", () => {
+    const root = sandbox("sum-big");
+    sh("mkdir src dst && head -c 5000000 /dev/urandom > src/f && cp -p src/f dst/f && printf 'x' | dd of=src/f bs=1 seek=4999999 conv=notrunc status=none && touch -r dst/f src/f", root);
+    const r = blit(["-aT", "--checksum", "--stats", "src", "dst"], { cwd: root });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(stats(r.stdout).files).toBe("1");
+    expect(readFileSync(`${root}/dst/f`).equals(readFileSync(`${root}/src/f`))).toBe(true);
+  });
+});
+
+describe("a second run's --itemize and --json", () => {
+  /** name below the copy → code, from `CODE NAME` lines (rsync's -i and blit's --itemize). */
+  const codes = (stdout: string, prefix: string) =>
+    new Map(stdout.split("\n").filter(Boolean).map((line) => [line.slice(12).replace(prefix, ""), line.slice(0, 11)] as const));
+
+  testIf(noRsync)("--itemize --skip-unchanged --delete: rsync -ai --delete's codes for what changed and what went; unchanged entries as rsync -ii shows them", () => {
+    const root = sandbox("again-itemize");
+    sh("mkdir -p src/sub && printf a > src/a && printf b > src/sub/b && printf s > src/same && mkdir r b && rsync -a src r/ && cp -a src b/", root);
+    sh("chmod 600 src/sub/b && printf bb > src/sub/c && printf x > r/src/gone && printf x > b/src/gone && touch -d 2020-01-01 src/a", root);
+    const rsync = codes(sh("rsync -ai --delete src r/", root), "");
+    const mine = blit(["-a", "--itemize", "--skip-unchanged", "--delete", "src", "b/"], { cwd: root });
+    expect([mine.stderr, mine.exitCode]).toEqual(["", 0]);
+    const got = codes(mine.stdout, "b/");
+    expect(rsync.get("src/sub/b")).toBe(".f...p.....");
+    for (const name of ["src/sub/b", "src/sub/c", "src/a", "src/gone"]) expect(`${name} ${got.get(name)}`).toBe(`${name} ${rsync.get(name)}`);
+    expect(got.get("src/same")).toBe(".f         ");
+  });
+
+  test("--json -v: unchanged, attributes, deleted and excluded entries as the schema's file events, counted in the summary", () => {
+    const root = sandbox("again-json");
+    sh("mkdir -p src && printf a > src/a && printf b > src/b && printf l > src/x.log && cp -a src dst && chmod 600 dst/b && printf g > dst/gone", root);
+    const { events, stderr, exitCode } = blitJson(["-aT", "-v", "--skip-unchanged", "--delete", "--exclude=*.log", "src", "dst"], { cwd: root });
+    expect([stderr, exitCode]).toEqual(["", 0]);
+    const files = events.filter((e) => e.type === "file").map((e) => `${e.action} ${e.reason ?? e.changed ?? ""} ${e.dst}`).sort();
+    expect(files).toEqual(["attributes p dst/b", "deleted  dst/gone", "skipped excluded dst/x.log", "skipped unchanged dst/a"].sort());
+    expect(events.at(-1)).toMatchObject({ type: "summary", deleted: 1, files: 0, exit_code: 0 });
+  });
+});

@@ -1,0 +1,54 @@
+// --verify: each file written is read back and compared with its source
+// before it takes its name; a copy that differs is an error and leaves
+// nothing behind. /proc/self/io differs between two reads by blit itself
+// (its rchar counts the first read), so it is a source whose copy never
+// matches a second reading.
+
+import { describe, expect, test } from "bun:test";
+import { readdirSync } from "node:fs";
+import { BLIT, blit, hasCommand, run, sh, stats } from "../helpers/blit.ts";
+import { sandbox } from "../helpers/sandbox.ts";
+import { testIf } from "../helpers/skip.ts";
+import { snapshot } from "../helpers/tree.ts";
+
+describe("--verify", () => {
+  test("a tree of small (batched), large and empty files: each verified, the copy equal to cp -a's", () => {
+    const root = sandbox("verify");
+    sh("mkdir -p src/sub && : > src/empty && printf x > src/one && head -c 3000000 /dev/urandom > src/sub/large && for i in $(seq 20); do head -c 5000 /dev/urandom > src/sub/s$i; done", root);
+    const r = blit(["-a", "--verify", "--stats", "src", "dst"], { cwd: root });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect([stats(r.stdout).files, stats(r.stdout).verified]).toEqual(["23", "23"]);
+    sh("cp -a src by-cp", root);
+    expect(snapshot(`${root}/dst`, { times: true })).toEqual(snapshot(`${root}/by-cp`, { times: true }));
+  });
+
+  test("a copy that differs from its source is an error, and nothing is left under its name or a temporary one", () => {
+    const root = sandbox("verify-bad");
+    const r = blit(["--verify", "/proc/self/io", "/proc/version", root]);
+    expect(r.stderr).toBe(`blit: verification failed: '${root}/io' differs from '/proc/self/io'\n`);
+    expect(r.exitCode).toBe(1);
+    expect(readdirSync(root)).toEqual(["version"]);
+  });
+
+  test("without --verify the same copy succeeds (the failure above is the comparison's)", () => {
+    const root = sandbox("verify-off");
+    const r = blit(["/proc/self/io", root]);
+    expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+    expect(readdirSync(root)).toEqual(["io"]);
+  });
+
+  testIf(hasCommand("strace") ? undefined : "strace is not installed")("the copy is written to the disk and dropped from the page cache before it is read back", () => {
+    const root = sandbox("verify-evict");
+    sh("head -c 200000 /dev/urandom > f", root);
+    const r = run(["strace", "-f", "-e", "trace=fdatasync,fadvise64,openat", BLIT, "--verify", "f", "g"], { cwd: root });
+    expect(r.exitCode).toBe(0);
+    const calls = r.stderr.split("\n").map((l) => l.replace(/^\[pid\s+\d+\] /, "").replace(/\s+= /, " = "));
+    const temp = calls.find((l) => /openat\(.*\.blit-.*\.tmp", O_WRONLY/.test(l));
+    const fd = /= (\d+)$/.exec(temp ?? "")?.[1];
+    expect(fd).toBeDefined();
+    const after = calls.slice(calls.indexOf(temp!));
+    expect(after).toContain(`fdatasync(${fd}) = 0`);
+    expect(after).toContain(`fadvise64(${fd}, 0, 0, POSIX_FADV_DONTNEED) = 0`);
+  });
+});
