@@ -54,6 +54,9 @@ describe("blit.exe under Wine", () => {
     // Wine's Z: drive says NTFS, without block cloning or reparse points.
     expect(r.stdout).toContain(`filesystem of '${winPath(dir)}': NTFS\n  block clone (FSCTL_DUPLICATE_EXTENTS_TO_FILE): no (the volume does not share blocks)\n`);
     expect(r.stdout).toContain("  symbolic links: no (the volume has no reparse points)\n");
+    expect(r.stdout).toContain(
+      "  case-sensitive names: no (names differing only by case are one here: of two such names in one source directory, the second is reported and not copied)\n",
+    );
     expect(r.stdout).toEndWith(
       "method for files within this filesystem: read_write (NtReadFile/NtWriteFile): reads and writes\nacross filesystems: read_write (NtReadFile/NtWriteFile): reads and writes\n",
     );
@@ -331,7 +334,12 @@ os.write(f, b'the bottom')
       expect(temporaries(`${root}/dst`)).toEqual([]);
       expect(temporaries(`${root}/dst/sub`)).toEqual([]);
     };
-    check(blit(["-r", s, d]));
+    // A dry run says what the copy will say, and makes nothing.
+    const dry = blit(["-r", "--dry-run", s, d]);
+    expect(existsSync(`${root}/dst`)).toBe(false);
+    const real = blit(["-r", s, d]);
+    check(real);
+    expect(dry).toEqual(real);
     const before = shape(`${root}/dst`);
     // Again into the copy, which exists now: the same answer, and nothing there changes.
     check(blit(["-rT", s, d]));
