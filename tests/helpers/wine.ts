@@ -79,7 +79,15 @@ export function startWine(unpack: (dir: string) => string): Wine {
     exe,
     prefix,
     env,
-    blit: (args, options = {}) => run(["wine", exe, ...args], { env, cwd: options.cwd, timeout: options.timeout ?? 120_000 }),
+    blit: (args, options = {}) => {
+      const once = () => run(["wine", exe, ...args], { env, cwd: options.cwd, timeout: options.timeout ?? 120_000 });
+      const first = once();
+      // Wine's own client sometimes loses its socket to wineserver as a
+      // program starts ("wine client error:... sendmsg", seen about once in
+      // 40 runs, with any blit.exe): the program never ran, so run it again.
+      const wineFailed = first.exitCode !== 0 && first.stdout === "" && first.stderr.includes("wine client error:");
+      return wineFailed ? once() : first;
+    },
     end() {
       run(["wineserver", "-k"], { env });
       rmSync(prefix, { recursive: true, force: true });
