@@ -201,6 +201,18 @@ export interface XattrsCapability {
   getAt(dir: number, name: Name, attr: Name): Uint8Array | number;
   set(fd: number, attr: Name, value: Uint8Array): number;
   setAt(dir: number, name: Name, attr: Name, value: Uint8Array): number;
+  /**
+   * For many entries of one directory, not following symlinks: the size of
+   * each one's list of names (0: it has none), or -errno. Optional: it saves
+   * --skip-unchanged a call per file and side where most files have none.
+   */
+  listSizesAt?(dir: number, names: Name[]): number[];
+  /**
+   * Removes one: what an entry left in place (--skip-unchanged) has and
+   * SOURCE lacks. Without them such attributes stay.
+   */
+  remove?(fd: number, attr: Name): number;
+  removeAt?(dir: number, name: Name, attr: Name): number;
 }
 
 /** A per-process limit on open descriptors that can be raised (RLIMIT_NOFILE). */

@@ -59,6 +59,8 @@ int fsetxattr(int fd, const char *name, const void *value, size_t size, uint32_t
 ssize_t listxattr(const char *path, char *namebuf, size_t size, int options);
 ssize_t getxattr(const char *path, const char *name, void *value, size_t size, uint32_t position, int options);
 int setxattr(const char *path, const char *name, const void *value, size_t size, uint32_t position, int options);
+int fremovexattr(int fd, const char *name, int options);
+int removexattr(const char *path, const char *name, int options);
 /* Nor <sys/vnode.h>: ATTR_CMN_OBJTYPE's values, xnu's enum vtype. */
 enum { VNON, VREG, VDIR, VBLK, VCHR, VLNK, VSOCK, VFIFO };
 #else
@@ -918,6 +920,25 @@ BLIT_EXPORT int blit_setxattr(int fd, int dirfd, const char *name, const char *a
 		return int_result(fsetxattr(fd, attr, value, len, 0));
 	ret = entry_path(path, sizeof(path), dirfd, name);
 	return ret < 0 ? ret : int_result(lsetxattr(path, attr, value, len, 0));
+#endif
+}
+
+BLIT_EXPORT int blit_removexattr(int fd, int dirfd, const char *name, const char *attr)
+{
+	native_calls++;
+	char path[PATH_MAX];
+	int ret;
+
+#ifdef __APPLE__
+	if (fd >= 0)
+		return int_result(fremovexattr(fd, attr, 0));
+	ret = entry_path(path, sizeof(path), dirfd, name);
+	return ret < 0 ? ret : int_result(removexattr(path, attr, XATTR_NOFOLLOW));
+#else
+	if (fd >= 0)
+		return int_result(fremovexattr(fd, attr));
+	ret = entry_path(path, sizeof(path), dirfd, name);
+	return ret < 0 ? ret : int_result(lremovexattr(path, attr));
 #endif
 }
 

@@ -452,6 +452,9 @@ export class DarwinBackend implements Backend {
     getAt: (dir, name, attr) => this.getFrom(-1, dir, this.cstr(name, 0), attr),
     set: (fd, attr, value) => this.setOn(fd, -1, null, attr, value),
     setAt: (dir, name, attr, value) => this.setOn(-1, dir, this.cstr(name, 0), attr, value),
+    // The ACL is no attribute to macOS: it stays (ENOTSUP), as where a backend cannot remove.
+    remove: (fd, attr) => (this.isAcl(attr) ? -this.errno.ENOTSUP : this.shim.blit_removexattr(fd, -1, null, this.cstr(attr, 2))),
+    removeAt: (dir, name, attr) => (this.isAcl(attr) ? -this.errno.ENOTSUP : this.shim.blit_removexattr(-1, dir, this.cstr(name, 0), this.cstr(attr, 2))),
   };
 
   // ---------------------------------------------------------------- reports

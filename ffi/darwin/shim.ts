@@ -46,6 +46,7 @@ export const DARWIN_SYMBOLS = {
   blit_listxattr: { args: [i32, i32, P, P, u64], returns: i64_fast },
   blit_getxattr: { args: [i32, i32, P, P, P, u64], returns: i64_fast },
   blit_setxattr: { args: [i32, i32, P, P, P, u64], returns: i32 },
+  blit_removexattr: { args: [i32, i32, P, P], returns: i32 },
   blit_acl_get: { args: [i32, i32, P, P, u64], returns: i64_fast },
   blit_acl_set: { args: [i32, i32, P, P], returns: i32 },
   blit_raise_nofile: { args: [], returns: i64_fast },

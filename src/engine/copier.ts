@@ -25,7 +25,7 @@ import type { LiveCounters } from "./live.ts";
 import type { ChildWork, DirFinish, DirWork, FilesWork, JobWork } from "./messages.ts";
 import { type CopyOutcome, type CopyRequest, DataCopier } from "./copy-data.ts";
 import { withoutCaseCollisions } from "./case-names.ts";
-import { MetadataWriter, type Xattrs } from "./metadata.ts";
+import { categoryOf, MetadataWriter, type Xattrs } from "./metadata.ts";
 import { ask } from "../ask.ts";
 import { backupName } from "./backup-name.ts";
 import { destEntryFirst, sameFile, type SameFileVerdict } from "./same-file.ts";
@@ -35,7 +35,7 @@ import type { SharedCopy } from "./shared-ranges.ts";
 import { isLeftover, TempNames } from "./temp-names.ts";
 import { Filter } from "./filter.ts";
 import { Pruner } from "./delete.ts";
-import { attributesDiffer, ContentComparer, quickCheck, sameXattrs } from "./unchanged.ts";
+import { attributesDiffer, ContentComparer, quickCheck, xattrChanges } from "./unchanged.ts";
 
 /** Where an entry is and where it goes. */
 interface Place {
@@ -63,6 +63,8 @@ interface Entry extends Place {
   stat: Stat;
   /** What its destination's own entry was (lstat), when its directory's chunk was looked at in one batch. */
   dstStat?: Stat | number;
+  /** --skip-unchanged: the sizes of both sides' xattr name lists, when found in one batch (0: none, so none are read). */
+  xattrListSizes?: { src: number; dst: number };
   /** What was under its name in DEST, when the copy replaces it (--itemize says what differed). */
   was?: Stat;
   /** The target of the symlink made for it, for --itemize and --json. */
@@ -210,6 +212,12 @@ export class Copier {
     const st = this.b.fstat(dstDir);
     if (typeof st === "number") return { dstDev: -1, newGid: this.egid };
     return { dstDev: st.dev, newGid: st.mode & S_ISGID ? st.gid : this.egid };
+  }
+
+  /** --skip-unchanged, --checksum: what holds SOURCE's data already is left (not with -l, -s, --attributes-only). */
+  private get leavesUnchanged(): boolean {
+    const o = this.o;
+    return (o.skipUnchanged || o.checksum) && !o.link && !o.symbolicLink && !o.attributesOnly;
   }
 
   private get cancelled(): boolean {
@@ -674,6 +682,7 @@ export class Copier {
     const stats: (Stat | number)[] = listed && !l.follow ? listed : this.b.statMany(l.srcFd, names, l.follow);
     // What is there already, looked at in one batch too (in a directory that was there).
     const there = l.dstFresh ? undefined : this.b.statMany(l.dstFd, names, false);
+    const listSizes = there && this.leavesUnchanged ? this.xattrListSizes(l, names) : undefined;
     // The directory below its SOURCE, for --exclude: dstRel without its first component.
     const slashAt = l.dstRel.indexOf(SLASH);
     const relDir = slashAt < 0 ? undefined : l.dstRel.subarray(slashAt + 1);
@@ -739,11 +748,22 @@ export class Copier {
         });
         continue;
       }
-      const entry: Entry = { ...child, stat: childStat, ...(there && { dstStat: there[i]! }) };
+      const entry: Entry = { ...child, stat: childStat, ...(there && { dstStat: there[i]! }), ...(listSizes && { xattrListSizes: { src: listSizes.src[i]!, dst: listSizes.dst[i]! } }) };
       if (this.readsWhole(entry)) small.push(entry);
       else this.copyNonDirectory(entry, waitingLinks);
     }
     this.copySmallFiles(small, waitingLinks);
+  }
+
+  /**
+   * --skip-unchanged, --checksum: the sizes of each name's xattr list on
+   * both sides, in one call each, where the backend has the call and xattrs
+   * are kept. Not under -L, whose sources are what links lead to.
+   */
+  private xattrListSizes(l: FilesWork, names: Name[]): { src: number[]; dst: number[] } | undefined {
+    const sizesAt = this.b.xattrs?.listSizesAt;
+    if (!sizesAt || l.follow || !this.meta.readsXattrs) return undefined;
+    return { src: sizesAt.call(this.b.xattrs, l.srcFd, names), dst: sizesAt.call(this.b.xattrs, l.dstFd, names) };
   }
 
   /** Applies a directory's metadata once everything inside it is written, then closes it. */
@@ -921,7 +941,7 @@ export class Copier {
           this.keptByUpdate(e, waitingLinks);
           return;
         }
-        if ((this.o.skipUnchanged || this.o.checksum) && !this.o.link && !this.o.symbolicLink && !this.o.attributesOnly && this.unchanged(e, st)) {
+        if (this.leavesUnchanged && this.unchanged(e, st)) {
           this.keptByUpdate(e, waitingLinks, false);
           return;
         }
@@ -1209,8 +1229,8 @@ export class Copier {
    * Sets on an unchanged entry the attributes the options keep (owner, mode,
    * xattrs and ACLs, times) that differ from SOURCE's, through a descriptor
    * of the file found there (not following a symlink), in the order a copy
-   * gets them. Extended attributes it has and SOURCE lacks stay: the backend
-   * has no call to remove one. What differed, in rsync's letters (undefined: nothing).
+   * gets them; extended attributes it has and SOURCE lacks (of the kinds
+   * kept) are removed first. What differed, in rsync's letters (undefined: nothing).
    */
   private alignAttributes(e: Entry, st: Stat): string | undefined {
     const b = this.b;
@@ -1221,18 +1241,24 @@ export class Copier {
     const hasMode = typeOf(st.mode) !== S_IFLNK;
     let srcFd = -1;
     if (e.follow && isFile) srcFd = b.openRead(e.srcDir, e.srcName, true);
-    const srcXattrs = this.meta.readXattrs(srcFd >= 0 ? { fd: srcFd } : { dir: e.srcDir, name: e.srcName });
+    const sizes = e.xattrListSizes;
+    const srcXattrs = this.meta.readXattrs(srcFd >= 0 ? { fd: srcFd } : { dir: e.srcDir, name: e.srcName }, true, sizes?.src);
     if (srcFd >= 0) b.close(srcFd);
-    // Without xattrs of its own to give, SOURCE has nothing to set (what DEST has more cannot be removed): DEST's are not read.
-    const xattrs = srcXattrs.length === 0 || sameXattrs(srcXattrs, this.meta.readXattrs({ dir: e.dstDir, name: e.dstName })) ? [] : srcXattrs;
-    if (!differ.owner && !(differ.mode && hasMode) && !differ.times && xattrs.length === 0) return undefined;
+    const xattrs = xattrChanges(srcXattrs, this.meta.readXattrs({ dir: e.dstDir, name: e.dstName }, false, sizes?.dst));
+    const xattrsDiffer = xattrs.set.length > 0 || xattrs.remove.length > 0;
+    if (!differ.owner && !(differ.mode && hasMode) && !differ.times && !xattrsDiffer) return undefined;
     this.report.counts.attributes++;
-    const changed = changedLetters(e.stat, st, st.size);
+    const xattrNames = [...xattrs.set.map(([name]) => name), ...xattrs.remove];
+    const acls = xattrNames.some((name) => categoryOf(name) === "mode");
+    const others = xattrNames.some((name) => categoryOf(name) !== "mode");
+    const changed = changedLetters(e.stat, st, st.size) + (acls ? "a" : "") + (others ? "x" : "");
     if (o.dryRun) return changed;
     const mode = o.preserve.mode && hasMode ? e.stat.mode & 0o7777 : undefined;
-    const asThere = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+    // An ACL removed leaves its mask in the group bits: the mode is set again whatever it was.
+    const asThere = xattrs.remove.length ? undefined : { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
     if (!isFile) {
-      this.meta.apply({ dir: e.dstDir, name: e.dstName }, e.stat, xattrs, e.dstPath, mode, differ.times, asThere);
+      const there = { dir: e.dstDir, name: e.dstName };
+      if (this.meta.removeXattrs(there, xattrs.remove, e.dstPath)) this.meta.apply(there, e.stat, xattrs.set, e.dstPath, mode, differ.times, asThere);
       return changed;
     }
     const dstFd = b.openRead(e.dstDir, e.dstName, false);
@@ -1242,7 +1268,7 @@ export class Copier {
       this.report.fail(`${quote(e.dstPath)} was replaced while being copied; skipped`, { op: "open", path: e.dstPath });
       return changed;
     }
-    this.meta.apply({ fd: dstFd }, e.stat, xattrs, e.dstPath, mode, differ.times, asThere);
+    if (this.meta.removeXattrs({ fd: dstFd }, xattrs.remove, e.dstPath)) this.meta.apply({ fd: dstFd }, e.stat, xattrs.set, e.dstPath, mode, differ.times, asThere);
     b.close(dstFd);
     return changed;
   }

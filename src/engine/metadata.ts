@@ -34,7 +34,7 @@ const SELINUX = "security.selinux";
 const SELINUX_NAME = new TextEncoder().encode(SELINUX);
 
 /** Which --preserve attribute an xattr belongs to. */
-function categoryOf(name: Name): keyof Preserve {
+export function categoryOf(name: Name): keyof Preserve {
   const text = decoder.decode(name);
   if (text.startsWith(ACL_PREFIX) || text === ACL_TEXT) return "mode";
   if (text === SELINUX) return "context";
@@ -42,7 +42,8 @@ function categoryOf(name: Name): keyof Preserve {
 }
 
 export class MetadataWriter {
-  private readonly anyXattrs: boolean;
+  /** Whether any xattrs are read: the options keep some, and the backend has them. */
+  readonly readsXattrs: boolean;
   /** --context=CTX: set with the other xattrs, so before the mode and times. */
   private readonly label: Xattrs;
 
@@ -51,7 +52,7 @@ export class MetadataWriter {
     private readonly o: EngineOptions,
     private readonly report: Reporter,
   ) {
-    this.anyXattrs = o.preserve.mode || o.preserve.xattr || o.preserve.context;
+    this.readsXattrs = Boolean(b.xattrs) && (o.preserve.mode || o.preserve.xattr || o.preserve.context);
     this.label = o.label ? [[SELINUX_NAME, o.label]] : [];
   }
 
@@ -76,8 +77,8 @@ export class MetadataWriter {
   }
 
   /** The source's xattrs this run keeps (none unless asked for), and the label --context gives. */
-  readXattrs(src: Target): Xattrs {
-    if (!this.anyXattrs) return this.label;
+  readXattrs(src: Target, withLabel = true, listSize?: number): Xattrs {
+    if (!this.readsXattrs || listSize === 0) return withLabel ? this.label : [];
     const x = this.b.xattrs;
     if (!x) return this.label;
     const names = "fd" in src ? x.list(src.fd) : x.listAt(src.dir, src.name);
@@ -89,7 +90,7 @@ export class MetadataWriter {
       // Removed since it was listed: nothing to keep.
       if (typeof value !== "number") out.push([name, value]);
     }
-    return this.label.length ? [...out, ...this.label] : out;
+    return withLabel && this.label.length ? [...out, ...this.label] : out;
   }
 
   /**
@@ -169,6 +170,29 @@ export class MetadataWriter {
     }
     this.report.warn(`failed to preserve ownership for ${quote(path)}: ${b.strerror(-r)}`, { op: "chown", path, errno: -r });
     return false;
+  }
+
+  /**
+   * Removes attributes an entry left in place has and SOURCE lacks (only of
+   * the kinds the options keep). Where the backend cannot remove one, or the
+   * filesystem or user may not, it stays, quietly under -a as a dropped
+   * attribute does; asked for by name, that is an error. False after one.
+   */
+  removeXattrs(dst: Target, names: Name[], path: Uint8Array): boolean {
+    const b = this.b;
+    const E = b.errno;
+    const x = b.xattrs;
+    for (const name of names) {
+      const remove = "fd" in dst ? x?.remove?.bind(x, dst.fd, name) : x?.removeAt?.bind(x, dst.dir, dst.name, name);
+      const r = remove ? remove() : -E.ENOTSUP;
+      // Gone since it was listed: as good as removed.
+      if (r === 0 || r === -E.ENODATA) continue;
+      const refused = r === -E.ENOTSUP || r === -E.EOPNOTSUPP || r === -E.EPERM || r === -E.EACCES;
+      if (refused && !this.o.require[categoryOf(name)]) continue;
+      this.report.fail(`removing attribute ${quote(name)} from ${quote(path)}: ${b.strerror(-r)}`, { op: "removexattr", path, errno: -r });
+      return false;
+    }
+    return true;
   }
 
   private setXattrs(dst: Target, xattrs: Xattrs, path: Uint8Array): boolean {

@@ -3,7 +3,7 @@
 // quick check (size and mtime), or the contents compared; and which of the
 // attributes the options keep differ.
 
-import type { Backend, Stat } from "../../ffi/index.ts";
+import type { Backend, Name, Stat } from "../../ffi/index.ts";
 import type { EngineOptions } from "../options.ts";
 import type { Xattrs } from "./metadata.ts";
 
@@ -84,14 +84,21 @@ export class ContentComparer {
 }
 
 /** The xattrs kept, as two lists that hold the same names with the same values. */
-export function sameXattrs(src: Xattrs, dst: Xattrs): boolean {
-  if (src.length !== dst.length) return false;
+/**
+ * What makes DEST's attributes SOURCE's: those SOURCE has that DEST lacks or
+ * holds with another value, and the names DEST has that SOURCE lacks.
+ */
+export function xattrChanges(src: Xattrs, dst: Xattrs): { set: Xattrs; remove: Name[] } {
   const key = (name: Uint8Array) => Buffer.from(name).toString("latin1");
   const there = new Map(dst.map(([name, value]) => [key(name), value]));
-  return src.every(([name, value]) => {
-    const other = there.get(key(name));
-    return other !== undefined && Buffer.compare(value, other) === 0;
+  const set = src.filter(([name, value]) => {
+    const k = key(name);
+    const other = there.get(k);
+    there.delete(k);
+    return other === undefined || Buffer.compare(value, other) !== 0;
   });
+  const remove = dst.filter(([name]) => there.has(key(name))).map(([name]) => name);
+  return { set, remove };
 }
 
 /** What of SOURCE's attributes the options keep differs at the destination (ignoring xattrs, compared apart). */

@@ -50,6 +50,8 @@ const CASES: { name: string; change: string; kept: string[] }[] = [
   { name: "a file in DEST became a symlink", change: "rm dst/sub/b && ln -s ../a dst/sub/b", kept: ["a"] },
   { name: "the destination's xattr changed", change: "setfattr -n user.k -v other dst/a", kept: ["a"] },
   { name: "a fifo's mode changed in DEST", change: "chmod 600 dst/fifo", kept: ["fifo", "a"] },
+  { name: "DEST has xattrs SOURCE lacks (removed)", change: "setfattr -n user.extra -v 1 dst/a && setfattr -n user.only -v 2 dst/sub/b", kept: ["a", "sub/b"] },
+  { name: "DEST has an ACL SOURCE lacks (removed, the mode set back)", change: "setfacl -m u:nobody:rw dst/sub/b", kept: ["a", "sub/b"] },
 ];
 
 describe("--skip-unchanged against rsync -aHAX", () => {

@@ -816,6 +816,38 @@ describe.each(SUBJECTS.map((s) => [s.label, s] as const))("%s backend", (_label,
         expect(ok(b, x.listAt(fx.dir, b8("l"))).some((n) => same(n, attr))).toBe(false);
         expect(errName(b, x.setAt(fx.dir, b8("l"), attr, value))).toBe("EPERM");
       });
+      const { listSizesAt } = x;
+      if (listSizesAt) {
+        test("xattrs: the sizes of many entries' name lists in one call, 0 for none, not following a symlink, errors per name", () => {
+          using fx = fixture(b);
+          const attr = b8("user.blit.sized");
+          expect(x.setAt(fx.dir, b8("f"), attr, b8("1"))).toBe(0);
+          const sizes = listSizesAt.call(x, fx.dir, ["f", "empty", "l", "missing"].map(b8));
+          expect(sizes[0]).toBe(ok(b, x.listAt(fx.dir, b8("f"))).reduce((n, name) => n + name.length + 1, 0));
+          expect(sizes.slice(1, 3)).toEqual([0, 0]);
+          expect(errName(b, sizes[3]!)).toBe("ENOENT");
+        });
+      }
+      // Optional within xattrs: a backend without them leaves DEST's extra attributes (the engine says so).
+      const { remove, removeAt } = x;
+      if (remove && removeAt) {
+        test("xattrs: removed by handle and by name; ENODATA for one not there; a symlink's target keeps its own", () => {
+          using fx = fixture(b);
+          const attr = b8("user.blit.gone");
+          const fd = ok(b, b.openRead(fx.dir, b8("f"), false));
+          expect(x.set(fd, attr, b8("1"))).toBe(0);
+          expect(remove.call(x, fd, attr)).toBe(0);
+          expect(ok(b, x.list(fd)).some((n) => same(n, attr))).toBe(false);
+          expect(errName(b, remove.call(x, fd, attr))).toBe("ENODATA");
+          expect(x.set(fd, attr, b8("2"))).toBe(0);
+          b.close(fd);
+          // Not followed: the link has no such attribute (Linux refuses user.* on a link outright).
+          expect(["ENODATA", "EPERM"]).toContain(errName(b, removeAt.call(x, fx.dir, b8("l"), attr)));
+          expect(ok(b, x.listAt(fx.dir, b8("f"))).some((n) => same(n, attr))).toBe(true);
+          expect(removeAt.call(x, fx.dir, b8("f"), attr)).toBe(0);
+          expect(ok(b, x.listAt(fx.dir, b8("f"))).some((n) => same(n, attr))).toBe(false);
+        });
+      }
     }
   });
 

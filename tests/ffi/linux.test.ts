@@ -124,6 +124,31 @@ describe("ext4", () => {
   });
 });
 
+describe("statting a directory's entries", () => {
+  // A stat that waits on the device sends the next batches through the ring;
+  // BLIT_STAT_WAIT_NS=0 counts every one as waiting, as a slow disk would.
+  for (const [label, env, throughRing] of [
+    ["made in turn while the inodes are cached", {}, false],
+    ["through io_uring when each stat waits (BLIT_STAT_WAIT_NS=0)", { BLIT_STAT_WAIT_NS: "0" }, true],
+  ] as const) {
+    testIf(undefined)(`a directory's entries are statted ${label}; a second run leaves them all`, () => {
+      const root = sandbox("stat-batches");
+      sh("mkdir -p src/sub && for i in $(seq 40); do printf $i > src/f$i; printf $i > src/sub/g$i; done && ln -s f1 src/l && mkfifo src/p", root);
+      const first = blit(["-a", "--stats", "src", "dst"], { cwd: root, env });
+      expect(first.stderr).toBe("");
+      expect(first.exitCode).toBe(0);
+      const again = blit(["-aT", "--stats", "--skip-unchanged", "src", "dst"], { cwd: root, env });
+      expect(again.stderr).toBe("");
+      expect(again.exitCode).toBe(0);
+      expect(stats(again.stdout).unchanged).toBe("82");
+      const ring = Number(stats(again.stdout)["stat batches through io_uring"]);
+      expect(throughRing ? ring > 0 : ring === 0).toBe(true);
+      expect(Number(stats(again.stdout)["stat batches in turn"]) > 0).toBe(true);
+      expect(snapshot(`${root}/dst`, { times: true })).toEqual(snapshot(`${root}/src`, { times: true }));
+    });
+  }
+});
+
 describe("across filesystems", () => {
   testIf(tmpfsUnavailable)("ext4 to tmpfs goes through the worker's io_uring ring", () => {
     const root = sandbox("xdev");
