@@ -441,6 +441,14 @@ export interface Backend {
    * line without its newline (empty at end of input).
    */
   askLine(question: Uint8Array): Uint8Array;
+  /**
+   * The whole of a file named by a path from the current directory, or of
+   * standard input (undefined): --exclude-from's patterns. A negated errno
+   * if it cannot be read.
+   */
+  readWholeFile(path: Name | undefined): Uint8Array | number;
+  /** Appends to a file named by a path, creating it (GitHub's step summary): 0 or a negated errno. */
+  appendToFile(path: Name, data: Uint8Array): number;
 }
 
 /** Owners of new files, where the OS has them (POSIX's effective uid and gid). */

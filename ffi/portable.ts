@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import { constants as osConstants } from "node:os";
 import { getSystemErrorMessage } from "node:util";
 import { type Identity, POSIX_PATH_RULES } from "./backend.ts";
-import { askOnStdio, processIdentity, procCommandLine, realPathOf } from "./process.ts";
+import { appendToFile, askOnStdio, procCommandLine, processIdentity, readWholeFile, realPathOf } from "./process.ts";
 import type {
   Backend,
   BackendCounters,
@@ -153,6 +153,14 @@ export class PortableBackend implements Backend {
 
   askLine(question: Uint8Array): Uint8Array {
     return askOnStdio(question);
+  }
+
+  readWholeFile(path: Name | undefined): Uint8Array | number {
+    return readWholeFile(path, this.errno);
+  }
+
+  appendToFile(path: Name, data: Uint8Array): number {
+    return appendToFile(path, data, this.errno);
   }
 
   openDir(dir: number, name: Name, follow: boolean): number {

@@ -4,9 +4,9 @@
 // where this knowledge lives now that src/ does not hold it. A backend for
 // another OS writes its own.
 
-import { readFileSync, readSync, realpathSync, writeSync } from "node:fs";
+import { appendFileSync, readFileSync, readSync, realpathSync, writeSync } from "node:fs";
 import { constants } from "node:os";
-import type { Identity, Name } from "./backend.ts";
+import type { ErrnoTable, Identity, Name } from "./backend.ts";
 
 const errnoByCode = constants.errno as Record<string, number>;
 
@@ -47,6 +47,31 @@ export function realPathOf(path: Name): Name | number {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     return -((code && errnoByCode[code]) || errnoByCode.EIO!);
+  }
+}
+
+/** A node:fs error as a backend's negated errno, by its code's name (EIO for one the table lacks). */
+function negatedErrno(err: unknown, errno: ErrnoTable): number {
+  const code = (err as NodeJS.ErrnoException).code as keyof ErrnoTable | undefined;
+  return -((code && errno[code]) || errno.EIO);
+}
+
+/** The whole of a file (a Buffer path, so no byte is decoded) or of standard input (undefined), or a negated errno. */
+export function readWholeFile(path: Name | undefined, errno: ErrnoTable): Uint8Array | number {
+  try {
+    return new Uint8Array(readFileSync(path === undefined ? 0 : Buffer.from(path)));
+  } catch (err) {
+    return negatedErrno(err, errno);
+  }
+}
+
+/** Appends data to a file, creating it: 0 or a negated errno. */
+export function appendToFile(path: Name, data: Uint8Array, errno: ErrnoTable): number {
+  try {
+    appendFileSync(Buffer.from(path), data);
+    return 0;
+  } catch (err) {
+    return negatedErrno(err, errno);
   }
 }
 

@@ -5,9 +5,9 @@
 import { availableParallelism } from "node:os";
 import { parseArgs, type ArgsDef } from "citty";
 import { quoteValue } from "./quote.ts";
-import { filterRule, ruleFrom, rulesFromFile } from "./engine/filter.ts";
+import { filterRule, ruleFrom } from "./engine/filter.ts";
 import { toBytes } from "./engine/paths.ts";
-import { type Backup, type CopyOptions, DEFAULT_TUNING, type Dereference, type FilterRule, type Label, type Preserve, PRESERVE_ALL, PRESERVE_NONE, type Reflink, type Sparse, type Update } from "./options.ts";
+import { type Backup, type CopyOptions, DEFAULT_TUNING, type Dereference, type FilterFile, type FilterRule, type Label, type Preserve, PRESERVE_ALL, PRESERVE_NONE, type Reflink, type Sparse, type Update } from "./options.ts";
 
 export const copyArgs = {
   archive: { type: "boolean", alias: ["a"], description: "Same as -dR --preserve=all: the tree with everything kept" },
@@ -302,7 +302,7 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
   let suffix: string | undefined;
   let label: Label | undefined;
   let contextArguments = 0;
-  const filters: FilterRule[] = [];
+  const filters: (FilterRule | FilterFile)[] = [];
   let progress: CopyOptions["progress"] = "auto";
   const preserve: Preserve = { ...PRESERVE_NONE };
   const require: Preserve = { ...PRESERVE_NONE };
@@ -395,9 +395,7 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
       case "exclude-from":
       case "include-from":
       {
-        const rules = rulesFromFile(value ?? "", name === "include-from");
-        if (typeof rules === "string") throw new UsageError(rules);
-        filters.push(...rules);
+        filters.push({ file: value ?? "", include: name === "include-from" });
         break;
       }
       case "progress":

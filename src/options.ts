@@ -50,6 +50,12 @@ export interface FilterRule {
   from?: number;
 }
 
+/** --exclude-from=FILE, --include-from=FILE as given: read, in its place among the rules, once the backend is loaded. */
+export interface FilterFile {
+  file: string;
+  include: boolean;
+}
+
 export interface CopyOptions {
   recursive: boolean;
   dereference: Dereference;
@@ -118,7 +124,7 @@ export interface CopyOptions {
   /** --max-delete=N: with --delete, more than N removals are refused (none is made). */
   maxDelete: number | undefined;
   /** --include, --exclude and their -from files: entries below each SOURCE directory, rsync's rules. */
-  filters: FilterRule[];
+  filters: (FilterRule | FilterFile)[];
   /** --dry-run: everything is decided and reported, nothing written or removed. */
   dryRun: boolean;
   /** --verify: each file written is read back from the disk, before its rename, and compared with SOURCE. */
@@ -150,7 +156,9 @@ export const DEFAULT_TUNING: Tuning = { queueDepth: 128, maxInFlight: 128, buffe
  * parsed, with what the run adds to them. Only these differ: noClobber also
  * holds for --update=none; label is the bytes to set.
  */
-export interface EngineOptions extends Omit<CopyOptions, "label" | "tuning">, Tuning {
+export interface EngineOptions extends Omit<CopyOptions, "label" | "tuning" | "filters">, Tuning {
+  /** The rules, those of --exclude-from and --include-from files read into their places. */
+  filters: FilterRule[];
   /** Without -r (or with --copy-contents) a fifo or a device is read like a file, as cp does; with -r it is made anew. */
   readSpecialFiles: boolean;
   /** --context=CTX: the security.selinux value every entry made gets (its source's is not kept). */

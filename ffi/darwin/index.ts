@@ -7,7 +7,7 @@
 // alone can check.
 
 import { type Identity, POSIX_PATH_RULES } from "../backend.ts";
-import { askOnStdio, processIdentity, realPathOf } from "../process.ts";
+import { appendToFile, askOnStdio, processIdentity, readWholeFile, realPathOf } from "../process.ts";
 import type {
   AttributesCapability,
   Backend,
@@ -174,6 +174,14 @@ export class DarwinBackend implements Backend {
 
   askLine(question: Uint8Array): Uint8Array {
     return askOnStdio(question);
+  }
+
+  readWholeFile(path: Name | undefined): Uint8Array | number {
+    return readWholeFile(path, this.errno);
+  }
+
+  appendToFile(path: Name, data: Uint8Array): number {
+    return appendToFile(path, data, this.errno);
   }
 
   // ---------------------------------------------------------------- stat

@@ -5,7 +5,7 @@ import { ptr } from "bun:ffi";
 import { existsSync } from "node:fs";
 import { release } from "node:os";
 import { type Identity, POSIX_PATH_RULES } from "../backend.ts";
-import { askOnStdio, processIdentity, procCommandLine, realPathOf } from "../process.ts";
+import { appendToFile, askOnStdio, procCommandLine, processIdentity, readWholeFile, realPathOf } from "../process.ts";
 import type {
   Backend,
   BackendCounters,
@@ -190,6 +190,14 @@ export class LinuxBackend implements Backend {
 
   askLine(question: Uint8Array): Uint8Array {
     return askOnStdio(question);
+  }
+
+  readWholeFile(path: Name | undefined): Uint8Array | number {
+    return readWholeFile(path, this.errno);
+  }
+
+  appendToFile(path: Name, data: Uint8Array): number {
+    return appendToFile(path, data, this.errno);
   }
 
   // ---------------------------------------------------------------- stat

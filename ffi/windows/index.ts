@@ -6,7 +6,7 @@
 // the attributes themselves (read-only, hidden, system, archive...) are the
 // `attributes` capability, with the creation time as the birth time.
 
-import { askOnStdio } from "../process.ts";
+import { appendToFile, askOnStdio, readWholeFile } from "../process.ts";
 import type {
   AttributesCapability,
   Backend,
@@ -440,6 +440,14 @@ export class WindowsBackend implements Backend {
 
   askLine(question: Uint8Array): Uint8Array {
     return askOnStdio(question);
+  }
+
+  readWholeFile(path: Name | undefined): Uint8Array | number {
+    return readWholeFile(path, this.errno);
+  }
+
+  appendToFile(path: Name, data: Uint8Array): number {
+    return appendToFile(path, data, this.errno);
   }
 
   // ---------------------------------------------------------------- reports

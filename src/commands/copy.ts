@@ -9,11 +9,12 @@ import { pathSyntax, toBytes } from "../engine/paths.ts";
 import { MetadataWriter } from "../engine/metadata.ts";
 import { LiveCounters } from "../engine/live.ts";
 import { prescan } from "../engine/prescan.ts";
+import { readFilterFiles } from "../engine/filter.ts";
 import { addCounts, type Counts, emptyCounts, type Output, Reporter } from "../engine/report.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { helpText } from "../help.ts";
 import { log, say, setQuiet, writeStdoutThrough } from "../log.ts";
-import type { CopyOptions, EngineOptions } from "../options.ts";
+import type { CopyOptions, EngineOptions, FilterRule } from "../options.ts";
 import { labelling } from "../label.ts";
 import { planCopy, type CopyJob, type ParentDir, type Plan } from "../plan.ts";
 import { quote } from "../quote.ts";
@@ -56,7 +57,7 @@ function statsLines(counts: Counts, backend: Backend, workers: number, filesByWo
   ];
 }
 
-function engineOptions(options: CopyOptions, workers: number, label: Uint8Array | undefined, listItems = false): EngineOptions {
+function engineOptions(options: CopyOptions & { filters: FilterRule[] }, workers: number, label: Uint8Array | undefined, listItems = false): EngineOptions {
   const { label: _asParsed, tuning, ...rest } = options;
   return {
     ...rest,
@@ -289,6 +290,8 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   // warning waits until something is to be copied: refusals alone are said
   // without it, as before.
   const loaded = await loadBackend();
+  const filters = readFilterFiles(loaded.backend, options.filters);
+  if (typeof filters === "string") return usageFailure(filters);
   run.start(loaded.backend);
   let plan;
   try {
@@ -323,7 +326,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   const labels = labelling(options, loaded.backend);
   if (!labels.ok) return usageFailure(labels.error);
   for (const warning of labels.warnings) run.warning({ message: warning });
-  const labelled = { ...options, preserve: labels.preserve };
+  const labelled = { ...options, preserve: labels.preserve, filters };
   // --parents: the directories below the target, made here before anything is copied into them.
   const parentsReport = new Reporter();
   const madeParents = options.parents ? makeParents(loaded.backend, engineOptions(labelled, 1, labels.label), plan, parentsReport) : [];

@@ -16,8 +16,8 @@
 //   \x         x itself, where the pattern has a wildcard
 //   dir/***    dir itself and everything below it
 
-import { readFileSync } from "node:fs";
-import type { FilterRule } from "../options.ts";
+import type { Backend } from "../../ffi/index.ts";
+import type { FilterFile, FilterRule } from "../options.ts";
 import { toBytes } from "./paths.ts";
 
 const SLASH = 0x2f;
@@ -56,15 +56,25 @@ const escapeByte = (byte: number) => `\\x${byte.toString(16).padStart(2, "0")}`;
  * starting with `#` or `;` are skipped; `+ ` and `- ` in front make a line
  * an include or an exclude whatever the option. A message when it cannot be read.
  */
-export function rulesFromFile(file: string, include: boolean): FilterRule[] | string {
-  let bytes: Uint8Array;
-  try {
-    bytes = file === "-" ? readFileSync(0) : readFileSync(Buffer.from(toBytes(file)));
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "No such file or directory" : (err as Error).message;
-    return `cannot read filter file '${file}': ${reason}`;
-  }
+function rulesFromFile(b: Backend, file: string, include: boolean): FilterRule[] | string {
+  const bytes = b.readWholeFile(file === "-" ? undefined : toBytes(file));
+  if (typeof bytes === "number") return `cannot read filter file '${file}': ${b.strerror(-bytes)}`;
   return lines(bytes).map((line) => ruleFrom(line, include));
+}
+
+/** The rules with each --exclude-from/--include-from file's read into its place, or the message for one that cannot be read. */
+export function readFilterFiles(b: Backend, filters: (FilterRule | FilterFile)[]): FilterRule[] | string {
+  const out: FilterRule[] = [];
+  for (const filter of filters) {
+    if (!("file" in filter)) {
+      out.push(filter);
+      continue;
+    }
+    const rules = rulesFromFile(b, filter.file, filter.include);
+    if (typeof rules === "string") return rules;
+    out.push(...rules);
+  }
+  return out;
 }
 
 /** The lines of a rules file that hold a rule: not blank, not a comment (`#`, `;`). */

@@ -3,9 +3,8 @@
 // more there were), and a markdown summary of the run is appended to
 // $GITHUB_STEP_SUMMARY when it is set. Other CI systems get the plain lines.
 
-import { appendFileSync } from "node:fs";
-import type { CopyMethod } from "../../ffi/index.ts";
-import { fromBytes } from "../engine/paths.ts";
+import type { Backend, CopyMethod } from "../../ffi/index.ts";
+import { fromBytes, toBytes } from "../engine/paths.ts";
 import type { Counts, Notice } from "../engine/report.ts";
 import { humanBytes, humanRate, humanSeconds } from "./units.ts";
 
@@ -38,10 +37,13 @@ export class GitHubActions {
     this.write(`::error${file}::${escapeData(notice.message)}`);
   }
 
-  /** The count of errors past the tenth, then the step summary. */
-  finish(counts: Counts, seconds: number, methods: { method: CopyMethod; label: string; files: number }[], exitCode: number, interrupted: string | undefined): void {
+  /**
+   * The count of errors past the tenth, then the step summary, written
+   * through the backend (none when the run ended before it was loaded).
+   */
+  finish(backend: Backend | undefined, counts: Counts, seconds: number, methods: { method: CopyMethod; label: string; files: number }[], exitCode: number, interrupted: string | undefined): void {
     if (this.notAnnotated > 0) this.write(`blit: ${this.notAnnotated} more errors not annotated (${this.annotated + this.notAnnotated} in all; see the log)`);
-    if (!this.summaryFile) return;
+    if (!this.summaryFile || !backend) return;
     const rows = [
       "### blit",
       "",
@@ -58,10 +60,7 @@ export class GitHubActions {
       for (const message of this.firstErrors) rows.push(`- \`${message.replace(/`/g, "'")}\``);
       rows.push("");
     }
-    try {
-      appendFileSync(this.summaryFile, `${rows.join("\n")}\n`);
-    } catch (err) {
-      this.write(`blit: warning: cannot write $GITHUB_STEP_SUMMARY: ${(err as Error).message}`);
-    }
+    const r = backend.appendToFile(toBytes(this.summaryFile), new TextEncoder().encode(`${rows.join("\n")}\n`));
+    if (r < 0) this.write(`blit: warning: cannot write $GITHUB_STEP_SUMMARY: ${backend.strerror(-r)}`);
   }
 }

@@ -215,7 +215,7 @@ export class RunOutput {
       interrupted: signal ?? null,
       exit_code: end.exitCode,
     });
-    this.github?.finish(all, seconds, methods, end.exitCode, signal);
+    this.github?.finish(this.backend, all, seconds, methods, end.exitCode, signal);
   }
 
   private stderrLine(line: string): void {

@@ -4,7 +4,8 @@
 // Arguments go through sh so that bytes that are not UTF-8 reach both as bytes.
 
 import { describe, expect, test } from "bun:test";
-import { BLIT, hasCommand, run, sh, stats } from "../helpers/blit.ts";
+import { readdirSync } from "node:fs";
+import { BLIT, blit, hasCommand, run, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 import { tree } from "../helpers/tree.ts";
@@ -134,6 +135,14 @@ describe("filters against rsync", () => {
     // Entered, its two entries would have been counted as copied or excluded too.
     const s = stats(r.stdout);
     expect([s.files, s.directories, s.excluded]).toEqual(["1", "1", "1"]);
+  });
+
+  test("--exclude-from=- reads its patterns from standard input", () => {
+    const root = sandbox("filter-stdin");
+    sh("mkdir -p src/sub && printf a > src/a && printf b > src/b.log && printf c > src/sub/c.log", root);
+    const r = blit(["-a", "--exclude-from=-", "src", "dst"], { cwd: root, stdin: "# logs\n*.log\n" });
+    expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(readdirSync(`${root}/dst`, { recursive: true }).sort()).toEqual(["a", "sub"]);
   });
 
   test("a filter file that cannot be read is a usage error", () => {

@@ -323,6 +323,16 @@ describe.each(SUBJECTS.map((s) => [s.label, s] as const))("%s backend", (_label,
       expect(Buffer.from(real).toString()).toBe(join(fx.root, "f"));
       expect(errName(b, num(b.realPath(b8(`${fx.root}/missing/x`))))).toBe("ENOENT");
     });
+
+    test("appendToFile creates and appends, readWholeFile reads it back as bytes; ENOENT for a missing one", () => {
+      using fx = fixture(b);
+      const path = b8(`${fx.root}/summary`);
+      expect(b.appendToFile(path, bytesOf(0x61, 0xff, 0x0a))).toBe(0);
+      expect(b.appendToFile(path, bytesOf(0x62))).toBe(0);
+      expect(same(ok(b, b.readWholeFile(path)), bytesOf(0x61, 0xff, 0x0a, 0x62))).toBe(true);
+      expect(errName(b, num(b.readWholeFile(b8(`${fx.root}/missing`))))).toBe("ENOENT");
+      expect(errName(b, b.appendToFile(b8(`${fx.root}/missing/x`), bytesOf(0x61)))).toBe("ENOENT");
+    });
   });
 
   describe("directories", () => {
