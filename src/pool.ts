@@ -26,6 +26,28 @@ const TASKS_PER_WORKER = 2;
 const COLLECT_AFTER = 16384;
 const MESSAGE_WEIGHT = 16;
 
+/**
+ * Growing the pool (see Growth): how often the CPU time used is looked at,
+ * and the share of the CPUs below which the workers count as waiting.
+ */
+const GROWTH_CHECK_MS = 100;
+const WAITING_SHARE = 0.75;
+/** BLIT_GROW=always: every check finds the workers waiting, and checks come every 5 ms (for the tests). */
+const GROW_ALWAYS = process.env.BLIT_GROW === "always";
+
+/**
+ * More workers than CPUs, as a run finds it needs them: a cold copy waits on
+ * the disk (creating files in a new directory reads its bitmaps, a file's
+ * first read its blocks) in calls a worker makes one at a time, and another
+ * worker's calls fill the wait. Up to `most` workers, one at a time, while
+ * the process uses less than WAITING_SHARE of `cpus` and every worker has a
+ * task; a warm copy keeps the CPUs busy and the pool as it started.
+ */
+export interface Growth {
+  most: number;
+  cpus: number;
+}
+
 /** Workers booted ahead of time that failed before the pool took them over, and why. */
 const failedBoots = new WeakMap<Worker, string>();
 
@@ -93,7 +115,8 @@ export class Pool {
     private readonly options: EngineOptions,
     private readonly shared: PoolShared,
     private readonly events: PoolEvents,
-    private readonly size: number,
+    private size: number,
+    private readonly growth: Growth | undefined,
   ) {
     this.cancelFlag = new Int32Array(shared.cancel);
     this.hungry = new Int32Array(shared.hungry);
@@ -117,8 +140,8 @@ export class Pool {
   }
 
   /** Starts the first worker now and the others in the background. */
-  static async start(size: number, loaded: LoadedBackend, options: EngineOptions, shared: PoolShared, events: PoolEvents, booted?: Worker): Promise<Pool> {
-    const pool = new Pool(loaded, options, shared, events, size);
+  static async start(size: number, loaded: LoadedBackend, options: EngineOptions, shared: PoolShared, events: PoolEvents, booted?: Worker, growth?: Growth): Promise<Pool> {
+    const pool = new Pool(loaded, options, shared, events, size, growth && growth.most > size ? growth : undefined);
     await pool.addWorker(0, booted);
     void (async () => {
       for (let i = 1; i < size && !pool.stopped; i++) {
@@ -134,9 +157,35 @@ export class Pool {
     return pool;
   }
 
-  /** Workers the run was given; on a short run the last may not have finished booting (or started) when it ended. */
+  /** Workers the run was given or grew to; on a short run the last may not have finished booting (or started) when it ended. */
   get workers(): number {
     return this.size;
+  }
+
+  /** Adds a worker when the ones there are wait (Growth), checked every GROWTH_CHECK_MS until the run settles. */
+  private watchGrowth(growth: Growth): void {
+    let before = { at: performance.now(), cpu: process.cpuUsage() };
+    let booting = false;
+    const timer = setInterval(() => {
+      if (!this.settle || this.stopped || this.cancelled || this.size >= growth.most) {
+        clearInterval(timer);
+        return;
+      }
+      const now = { at: performance.now(), cpu: process.cpuUsage(before.cpu) };
+      const cpusBusy = (now.cpu.user + now.cpu.system) / 1000 / (now.at - before.at);
+      before = { at: now.at, cpu: process.cpuUsage() };
+      const allBusy = this.slots.length === this.size && this.slots.every((slot) => slot.busy > 0) && this.work.length > 0;
+      if (booting || !allBusy || (cpusBusy >= WAITING_SHARE * growth.cpus && !GROW_ALWAYS)) return;
+      booting = true;
+      const index = this.size++;
+      this.addWorker(index).then(
+        () => {
+          booting = false;
+          this.dispatch();
+        },
+        (err: Error) => this.crash(err),
+      );
+    }, GROW_ALWAYS ? 5 : GROWTH_CHECK_MS);
   }
 
   /** Sends a worker its backend and options, and waits until it has loaded them. */
@@ -187,6 +236,7 @@ export class Pool {
     for (const work of [...jobs].reverse()) this.push({ kind: "job", id: this.nextId++, work }, undefined);
     return new Promise((resolve, reject) => {
       this.settle = { resolve, reject };
+      if (this.growth) this.watchGrowth(this.growth);
       this.dispatch();
       this.checkDone();
     });

@@ -3,6 +3,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { copyFileSync, readdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { BLIT, hasCommand, isRoot, ROOT, run, sh, stats } from "./helpers/blit.ts";
 import { sandbox, sandboxClones } from "./helpers/sandbox.ts";
 import { testIf } from "./helpers/skip.ts";
@@ -49,6 +50,38 @@ describe("workers", () => {
     expect(snapshot(`${root}/one`, { times: true })).toEqual(src);
     expect(snapshot(`${root}/eight`, { times: true })).toEqual(src);
   });
+});
+
+describe("growing the pool", () => {
+  // Whether a real copy waits on the disk is the machine's to say; BLIT_GROW=always
+  // makes every check find the workers waiting, so the growth itself is tested.
+  const cpus = availableParallelism();
+  const tree200 = "mkdir src && cd src && for d in $(seq 200); do mkdir d$d; for f in $(seq 15); do printf $d$f > d$d/f$f; done; ln -s f1 d$d/l; done";
+
+  test(`without -j, workers waiting on the disk: more are added, up to 4 × the CPUs (${cpus}), and the tree is whole`, () => {
+    const root = sandbox("grow");
+    sh(tree200, root);
+    const r = run([BLIT, "-a", "--stats", "src", "dst"], { cwd: root, env: { BLIT_GROW: "always" } });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    const workers = Number(stats(r.stdout).workers);
+    expect(workers).toBeGreaterThan(cpus);
+    expect(workers).toBeLessThanOrEqual(4 * cpus);
+    expect(stats(r.stdout)["files per worker"]!.split(" ").length).toBe(workers);
+    expect(snapshot(`${root}/dst`, { times: true })).toEqual(snapshot(`${root}/src`, { times: true }));
+  });
+
+  for (const [label, args] of [["-j 2", ["-j", "2"]], ["-i", ["-i"]]] as const) {
+    test(`${label}: the pool keeps its size`, () => {
+      const root = sandbox("no-grow");
+      sh(tree200, root);
+      const r = run([BLIT, "-a", "--stats", ...args, "src", "dst"], { cwd: root, env: { BLIT_GROW: "always" } });
+      expect(r.stderr).toBe("");
+      expect(r.exitCode).toBe(0);
+      // -i asks its questions from one worker.
+      expect(stats(r.stdout).workers).toBe(label === "-i" ? "1" : "2");
+    });
+  }
 });
 
 describe("sharing work", () => {

@@ -57,6 +57,9 @@ function statsLines(counts: Counts, backend: Backend, workers: number, filesByWo
   ];
 }
 
+/** How many times the CPUs' count of workers a copy may grow to while they wait on the disk. */
+const GROWTH_FACTOR = 4;
+
 function engineOptions(options: CopyOptions & { filters: FilterRule[] }, workers: number, label: Uint8Array | undefined, listItems = false): EngineOptions {
   const { label: _asParsed, tuning, ...rest } = options;
   return {
@@ -355,9 +358,12 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   const jobs = (options.jobsByDefault && loaded.backend.workers?.()) || options.jobs;
   const wanted = manyNeeded ? jobs : Math.min(jobs, plan.jobs.length);
   const workers = loaded.backend.sharedHandles && !plan.repeatsDestination ? wanted : 1;
+  // Without -j, a tree copy may add workers while the ones there wait on the disk (src/pool.ts).
+  const growth = options.jobsByDefault && manyNeeded && workers === jobs && workers > 0 ? { most: workers * GROWTH_FACTOR, cpus: jobs } : undefined;
+  const mostWorkers = growth?.most ?? workers;
   let engine = engineOptions(labelled, workers, labels.label, run.wantsItems);
-  // One slot per worker, and the last for this thread.
-  const live = run.wantsLive ? LiveCounters.allocate(workers + 1) : undefined;
+  // One slot per worker the pool may have, and the last for this thread.
+  const live = run.wantsLive ? LiveCounters.allocate(mostWorkers + 1) : undefined;
   const shared = {
     cancel: new SharedArrayBuffer(4),
     links: options.preserve.links ? LinkTable.allocate() : undefined,
@@ -392,15 +398,15 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
     }
   }
   if (inline) {
-    // Workers are numbered from 0; the main thread's temporary names use the next number.
-    const mainSlot = live ? new LiveCounters(live, workers) : undefined;
-    const handedBack = await copyInline(loaded.backend, engine, work, jobs, cancelFlag, copied, progress, mainSlot);
+    // Workers are numbered from 0; the main thread's temporary names use the number after the last.
+    const mainSlot = live ? new LiveCounters(live, mostWorkers) : undefined;
+    const handedBack = await copyInline(loaded.backend, engine, work, mostWorkers, cancelFlag, copied, progress, mainSlot);
     work = Atomics.load(cancelFlag, 0) === 0 ? handedBack : [];
     dropped = handedBack.length - work.length;
   }
   let counts = copied;
   if (work.length > 0) {
-    pool = await Pool.start(workers, loaded, engine, shared, { progress }, booted);
+    pool = await Pool.start(workers, loaded, engine, shared, { progress }, booted, growth);
     try {
       counts = await pool.run(work);
     } finally {
