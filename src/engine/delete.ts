@@ -14,6 +14,7 @@ import { quote } from "../quote.ts";
 import type { Filter } from "./filter.ts";
 import { joinPath } from "./paths.ts";
 import type { Reporter } from "./report.ts";
+import { backupName } from "./backup-name.ts";
 import { isTempName } from "./temp-names.ts";
 
 const DOT = new Uint8Array([0x2e]);
@@ -110,7 +111,11 @@ export class Pruner {
     return found;
   }
 
-  /** Removes one entry (a directory only when empty); lists it for -v as rm -v does. */
+  /**
+   * Removes one entry (a directory only when empty; with -b a file is
+   * renamed to its backup name, so a directory that held one stays); lists
+   * it for -v as rm -v does.
+   */
   private removeEntry(dir: number, name: Name, path: Uint8Array, isDir: boolean): boolean {
     const b = this.b;
     // --max-delete holds even when more appeared to delete after the dry run counted them.
@@ -118,7 +123,13 @@ export class Pruner {
       this.report.fail(`not deleting ${quote(path)}: more than --max-delete=${this.o.maxDelete} would be deleted`);
       return false;
     }
-    const r = this.o.dryRun ? 0 : b.remove(dir, name, isDir);
+    // -b: a file is renamed to its backup name instead, as rsync's --delete --backup keeps it.
+    const backup = !isDir && this.o.backup !== "none" ? backupName(b, dir, name, this.o.backup, this.o.backupSuffix) : undefined;
+    if (typeof backup === "number") {
+      this.report.fail(`cannot backup ${quote(path)}: ${b.strerror(-backup)}`, { op: "backup", path, errno: -backup });
+      return false;
+    }
+    const r = this.o.dryRun ? 0 : backup ? b.rename(dir, name, dir, backup, true) : b.remove(dir, name, isDir);
     if (r === -b.errno.ENOENT) return true;
     // Not empty: it holds what the filter protects (or what was put there meanwhile), kept with it, as rsync keeps it.
     if (isDir && r === -b.errno.ENOTEMPTY) return false;
@@ -128,7 +139,10 @@ export class Pruner {
     }
     this.report.counts.deleted++;
     if (this.o.listItems) this.report.item({ action: "deleted", kind: isDir ? "directory" : "file", src: undefined, dst: path, size: 0 });
-    if (this.o.verbose) this.report.list(`removed ${isDir ? "directory " : ""}${quote(path)}`);
+    if (this.o.verbose) {
+      const backupPath = backup && joinPath(path.subarray(0, path.length - name.length), backup);
+      this.report.list(`removed ${isDir ? "directory " : ""}${quote(path)}${backupPath ? ` (backup: ${quote(backupPath)})` : ""}`);
+    }
     return true;
   }
 
@@ -155,7 +169,8 @@ export class Pruner {
         break;
       }
       if (entries.length === 0) break;
-      const names = entries.map((entry) => entry.name);
+      // Backups stay here too (rsync's protect filter holds in every directory).
+      const names = entries.map((entry) => entry.name).filter((name) => !this.isBackup(name));
       const stats = b.statMany(fd, names, false);
       for (let i = 0; i < names.length; i++) {
         const st = stats[i]!;

@@ -140,7 +140,23 @@ describe("--delete stays inside DEST", () => {
     sh("printf old > dst/a.~1~ && printf older > dst/sub/b~", root);
     const again = blit(["-aT", "--delete", "-b", "--skip-unchanged", "src", "dst"], { cwd: root });
     expect([again.stderr, again.exitCode]).toEqual(["", 0]);
-    expect(sh("cd dst && find . -type f | sort", root).trim().split("\n")).toEqual(["./a", "./a.~1~", "./a~", "./sub/b", "./sub/b~", "./sub/deep/c", "./sub/deep/c~"]);
+    expect(sh("cd dst && find . -type f | sort", root).trim().split("\n")).toEqual(["./a", "./a.~1~", "./a~", "./gone~", "./sub/b", "./sub/b~", "./sub/deep/c", "./sub/deep/c~"]);
+  });
+
+  testIf(noRsync)("with -b, what --delete removes is renamed to its backup name, as rsync --delete --backup does; a directory that held some stays", () => {
+    const root = sandbox("delete-backs-up");
+    sh(`${SOURCE} && cp -a src dst && printf x > dst/gone && mkdir -p dst/old/deep && printf 1 > dst/old/f && printf 2 > dst/old/deep/g && ln -s a dst/old/l && cp -a dst dst-r`, root);
+    expect(run(["rsync", "-aHAX", "--delete", "--backup", "src/", "dst-r/"], { cwd: root }).exitCode).toBe(0);
+    for (let round = 1; round <= 2; round++) {
+      const r = blit(["-aTv", "--delete", "-b", "--skip-unchanged", "src", "dst"], { cwd: root });
+      expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+      // Listed with where each went; a second run finds only backups, which stay.
+      const removed = r.stdout.split("\n").filter((line) => line.startsWith("removed")).sort();
+      expect(removed).toEqual(round === 1 ? ["removed 'dst/gone' (backup: 'dst/gone~')", "removed 'dst/old/deep/g' (backup: 'dst/old/deep/g~')", "removed 'dst/old/f' (backup: 'dst/old/f~')", "removed 'dst/old/l' (backup: 'dst/old/l~')"] : []);
+    }
+    const files = (dir: string) => sh(`cd ${dir} && find . -not -type d | sort`, root).trim().split("\n");
+    expect(files("dst")).toEqual(files("dst-r"));
+    expect(files("dst")).toContain("./old/deep/g~");
   });
 
   test("SOURCE inside DEST: the directory holding it is never deleted (rsync would delete it)", () => {
