@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import { constants as osConstants } from "node:os";
 import { getSystemErrorMessage } from "node:util";
 import { type Identity, POSIX_PATH_RULES } from "./backend.ts";
-import { appendToFile, askOnStdio, procCommandLine, processIdentity, readWholeFile, realPathOf } from "./process.ts";
+import { procCommandLine, processIdentity, realPathOf, RuntimeStdio } from "./process.ts";
 import type {
   Backend,
   BackendCounters,
@@ -95,7 +95,7 @@ const errnoNames = new Map(Object.entries(errnoByCode).map(([code, n]) => [n, co
 
 // node:fs has no extended attributes, device nodes or open-file limit: the
 // portable backend offers no such capability, and copies none.
-export class PortableBackend implements Backend {
+export class PortableBackend extends RuntimeStdio implements Backend {
   readonly id = "portable";
   readonly errno = PORTABLE_ERRNO;
   readonly cwd = CWD;
@@ -107,7 +107,9 @@ export class PortableBackend implements Backend {
   private readonly listed = new Set<number>();
   private nextDir = 1 << 24;
 
-  constructor(readonly reason: string) {}
+  constructor(readonly reason: string) {
+    super();
+  }
 
   private dirPath(dir: number): Buffer {
     const base = this.dirs.get(dir);
@@ -151,17 +153,6 @@ export class PortableBackend implements Backend {
     return realPathOf(path);
   }
 
-  askLine(question: Uint8Array): Uint8Array {
-    return askOnStdio(question);
-  }
-
-  readWholeFile(path: Name | undefined): Uint8Array | number {
-    return readWholeFile(path, this.errno);
-  }
-
-  appendToFile(path: Name, data: Uint8Array): number {
-    return appendToFile(path, data, this.errno);
-  }
 
   openDir(dir: number, name: Name, follow: boolean): number {
     try {

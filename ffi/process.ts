@@ -75,6 +75,26 @@ export function appendToFile(path: Name, data: Uint8Array, errno: ErrnoTable): n
   }
 }
 
+/**
+ * What every backend does through the runtime's standard streams and
+ * files alike: -i's questions, --exclude-from's files, GitHub's step summary.
+ */
+export abstract class RuntimeStdio {
+  abstract readonly errno: ErrnoTable;
+
+  askLine(question: Uint8Array): Uint8Array {
+    return askOnStdio(question);
+  }
+
+  readWholeFile(path: Name | undefined): Uint8Array | number {
+    return readWholeFile(path, this.errno);
+  }
+
+  appendToFile(path: Name, data: Uint8Array): number {
+    return appendToFile(path, data, this.errno);
+  }
+}
+
 /** Writes the question to stderr, reads one line of stdin byte by byte; end of input or a read error ends it. */
 export function askOnStdio(question: Uint8Array): Uint8Array {
   writeSync(2, question);

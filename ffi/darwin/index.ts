@@ -7,7 +7,7 @@
 // alone can check.
 
 import { type Identity, POSIX_PATH_RULES } from "../backend.ts";
-import { appendToFile, askOnStdio, processIdentity, readWholeFile, realPathOf } from "../process.ts";
+import { processIdentity, realPathOf, RuntimeStdio } from "../process.ts";
 import type {
   AttributesCapability,
   Backend,
@@ -47,7 +47,7 @@ const NOCACHE_FROM = 1 << 30;
  */
 export const ACL_ATTRIBUTE = new TextEncoder().encode("com.apple.acl.text");
 
-export class DarwinBackend implements Backend {
+export class DarwinBackend extends RuntimeStdio implements Backend {
   readonly id = "darwin";
   readonly errno: ErrnoTable;
   readonly cwd: number;
@@ -72,6 +72,7 @@ export class DarwinBackend implements Backend {
     private readonly features: number,
     readonly shimPath: string,
   ) {
+    super();
     this.errno = errno;
     this.cwd = c.AT_FDCWD;
     this.has = (feature) => (features & Feature[feature]) !== 0;
@@ -172,17 +173,6 @@ export class DarwinBackend implements Backend {
     return realPathOf(path);
   }
 
-  askLine(question: Uint8Array): Uint8Array {
-    return askOnStdio(question);
-  }
-
-  readWholeFile(path: Name | undefined): Uint8Array | number {
-    return readWholeFile(path, this.errno);
-  }
-
-  appendToFile(path: Name, data: Uint8Array): number {
-    return appendToFile(path, data, this.errno);
-  }
 
   // ---------------------------------------------------------------- stat
 

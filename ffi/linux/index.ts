@@ -5,7 +5,7 @@ import { ptr } from "bun:ffi";
 import { existsSync } from "node:fs";
 import { release } from "node:os";
 import { type Identity, POSIX_PATH_RULES } from "../backend.ts";
-import { appendToFile, askOnStdio, procCommandLine, processIdentity, readWholeFile, realPathOf } from "../process.ts";
+import { procCommandLine, processIdentity, realPathOf, RuntimeStdio } from "../process.ts";
 import type {
   Backend,
   BackendCounters,
@@ -56,7 +56,7 @@ const WAITING_STAT_NS = 30_000;
 /** While stats go through the ring, one batch in this many is made in turn again, to see whether the calls still wait. */
 const RETRY_IN_TURN_EVERY = 16;
 
-export class LinuxBackend implements Backend {
+export class LinuxBackend extends RuntimeStdio implements Backend {
   readonly id = "linux";
   readonly errno = LINUX_ERRNO;
   readonly cwd: number;
@@ -92,6 +92,7 @@ export class LinuxBackend implements Backend {
     private readonly c: Constants,
     readonly shimPath: string,
   ) {
+    super();
     this.cwd = c.AT_FDCWD;
   }
 
@@ -188,17 +189,6 @@ export class LinuxBackend implements Backend {
     return realPathOf(path);
   }
 
-  askLine(question: Uint8Array): Uint8Array {
-    return askOnStdio(question);
-  }
-
-  readWholeFile(path: Name | undefined): Uint8Array | number {
-    return readWholeFile(path, this.errno);
-  }
-
-  appendToFile(path: Name, data: Uint8Array): number {
-    return appendToFile(path, data, this.errno);
-  }
 
   // ---------------------------------------------------------------- stat
 
@@ -561,16 +551,16 @@ export class LinuxBackend implements Backend {
     return names;
   }
 
-  private valueOf(n: number): Uint8Array | number {
+  private xattrValue(n: number): Uint8Array | number {
     return n < 0 ? n : this.xattrBuf.slice(0, n);
   }
 
   readonly xattrs: XattrsCapability = {
     list: (fd) => this.splitNames(this.shim.blit_flistxattr(fd, this.xattrBuf, XATTR_MAX)),
     listAt: (dir, name) => this.splitNames(this.shim.blit_llistxattrat(dir, this.cstr(name, 0), this.xattrBuf, XATTR_MAX)),
-    get: (fd, attr) => this.valueOf(this.shim.blit_fgetxattr(fd, this.cstr(attr, 1), this.xattrBuf, XATTR_MAX)),
+    get: (fd, attr) => this.xattrValue(this.shim.blit_fgetxattr(fd, this.cstr(attr, 1), this.xattrBuf, XATTR_MAX)),
     getAt: (dir, name, attr) =>
-      this.valueOf(this.shim.blit_lgetxattrat(dir, this.cstr(name, 0), this.cstr(attr, 1), this.xattrBuf, XATTR_MAX)),
+      this.xattrValue(this.shim.blit_lgetxattrat(dir, this.cstr(name, 0), this.cstr(attr, 1), this.xattrBuf, XATTR_MAX)),
     set: (fd, attr, value) => this.shim.blit_fsetxattr(fd, this.cstr(attr, 1), value, value.length, 0),
     setAt: (dir, name, attr, value) =>
       this.shim.blit_lsetxattrat(dir, this.cstr(name, 0), this.cstr(attr, 1), value, value.length, 0),

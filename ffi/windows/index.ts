@@ -6,7 +6,7 @@
 // the attributes themselves (read-only, hidden, system, archive...) are the
 // `attributes` capability, with the creation time as the birth time.
 
-import { appendToFile, askOnStdio, readWholeFile } from "../process.ts";
+import { RuntimeStdio } from "../process.ts";
 import type {
   AttributesCapability,
   Backend,
@@ -143,7 +143,7 @@ export function upcaseKey(name: Name): string {
 /** A time to set, or 0n: "leave it" (FILE_BASIC_INFORMATION's own convention). */
 const creationOf = (t: Times) => (t.birthtimeSec === undefined ? 0n : toFiletime(t.birthtimeSec, t.birthtimeNsec ?? 0));
 
-export class WindowsBackend implements Backend {
+export class WindowsBackend extends RuntimeStdio implements Backend {
   readonly id = "windows";
   readonly errno = WINDOWS_ERRNO;
   readonly cwd = CWD;
@@ -167,7 +167,9 @@ export class WindowsBackend implements Backend {
   private constructor(
     private readonly shim: Shim,
     readonly shimPath: string,
-  ) {}
+  ) {
+    super();
+  }
 
   static open(path: string): WindowsBackend {
     return new WindowsBackend(openShim(path), path);
@@ -438,17 +440,6 @@ export class WindowsBackend implements Backend {
     return this.sized((buf, size) => this.shim.blit_realpath(path, path.length, buf, size));
   }
 
-  askLine(question: Uint8Array): Uint8Array {
-    return askOnStdio(question);
-  }
-
-  readWholeFile(path: Name | undefined): Uint8Array | number {
-    return readWholeFile(path, this.errno);
-  }
-
-  appendToFile(path: Name, data: Uint8Array): number {
-    return appendToFile(path, data, this.errno);
-  }
 
   // ---------------------------------------------------------------- reports
 
