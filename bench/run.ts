@@ -18,6 +18,10 @@
 //                                          others from the last results.json
 //   bun bench/run.ts --only none --merge   rewrite RESULTS.md, the chart and
 //                                          the README table from results.json
+//   bun bench/run.ts --only real --no-warm --leave-out "Bun fs,blit -a -j 4"
+//                                          a shorter run: no warm runs, and the
+//                                          tools named (by the start of their
+//                                          names) left out, which RESULTS.md says
 
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync, writeSync } from "node:fs";
 import { availableParallelism, cpus, release, totalmem } from "node:os";
@@ -38,6 +42,13 @@ const WORK = option("work", "/var/tmp/blit-bench");
 const ONLY = option("only", "small,mixed,real,big,sparse,reflink,startup,memory,syscalls,again").split(",");
 const MERGE = args.includes("--merge");
 const WINE_TREES = option("wine-trees", "small,mixed").split(",");
+/**
+ * A shorter run, when the copies a tree's full run needs do not fit on the
+ * disk and each deletion would cost ext4's six-minute reuse window: no warm
+ * runs, and tools left out by the start of their names. Said in RESULTS.md.
+ */
+const NO_WARM = args.includes("--no-warm");
+const LEAVE_OUT = option("leave-out", "").split(",").filter(Boolean);
 const OUT = join(ROOT, "bench", "out");
 const isRoot = process.getuid?.() === 0;
 const CPUS = availableParallelism();
@@ -251,6 +262,8 @@ interface Scenario {
   /** When and from which commit it was measured (results of several runs can be merged). */
   date?: string;
   commit?: string;
+  /** A shorter run (--no-warm, --leave-out): what it did not do. */
+  shortened?: string;
 }
 
 /** A section of RESULTS.md that is not a table of tools (start-up, memory, system calls). */
@@ -276,13 +289,19 @@ const COMMIT = (() => {
  * each deletion. A single large file is deleted before each run (its one
  * inode does not matter, its size does).
  */
-function runTools(name: string, describe: string, src: string, tools: Tool[], manyFiles: boolean, base = join(WORK, "dst")): Scenario {
+function runTools(name: string, describe: string, src: string, allTools: Tool[], manyFiles: boolean, base = join(WORK, "dst")): Scenario {
   console.log(`\n== ${name}: ${describe}`);
+  const tools = allTools.filter((t, i) => i === 0 || !LEAVE_OUT.some((prefix) => t.name.startsWith(prefix)));
+  const leftOut = allTools.filter((t) => !tools.includes(t)).map((t) => t.name);
+  const shortened = [
+    leftOut.length ? `Left out this time, to fit the copies on the disk: ${leftOut.join(", ")}.` : "",
+    NO_WARM ? "No warm runs this time." : "",
+  ].filter(Boolean).join(" ");
   const rows: Row[] = tools.map((t) => ({ tool: t.name, note: t.note, reference: t.reference, tuned: t.tuned, cold: [], warm: undefined, maxRssMiB: 0, failed: false }));
   remove([base]);
   mkdirSync(base, { recursive: true });
   // A warm-up copy, the timed rounds, and two copies per tool for the warm runs.
-  const copiesNeeded = 1 + ROUNDS * tools.length + 2 * tools.length;
+  const copiesNeeded = 1 + ROUNDS * tools.length + (NO_WARM ? 0 : 2 * tools.length);
   const space = manyFiles ? room(base, src) : undefined;
   const keepAll = space !== undefined &&
     space.freeBytes > copiesNeeded * space.treeBytes * 1.1 + 4 * 2 ** 30 && space.freeInodes > copiesNeeded * space.treeInodes * 1.1 + 100_000;
@@ -319,7 +338,7 @@ function runTools(name: string, describe: string, src: string, tools: Tool[], ma
     }
     discard(copies);
   }
-  tools.forEach((t, i) => {
+  if (!NO_WARM) tools.forEach((t, i) => {
     // Warm: run once to fill the cache, once more (into a new folder) to time;
     // skipped for tools that take over 30 s cold: the figure would only say
     // "slower still".
@@ -332,7 +351,7 @@ function runTools(name: string, describe: string, src: string, tools: Tool[], ma
     discard([fill, dst]);
   });
   remove([base]);
-  return { name, describe, rows, date: TODAY, commit: COMMIT };
+  return { name, describe, rows, date: TODAY, commit: COMMIT, ...(shortened && { shortened }) };
 }
 
 // ------------------------------------------------------------------ scenarios
@@ -565,6 +584,8 @@ function again(): void {
     "| tree | case | blit -aT --skip-unchanged | rsync -aH | blit ÷ rsync | target |",
     "| --- | --- | ---: | ---: | ---: | --- |",
   ];
+  // Deleted when the section ends: a deletion between trees would cost the reuse window.
+  const made: string[] = [];
   for (const name of ["small", "mixed", "real"]) {
     // A copy of the tree is changed, never the bench's own.
     const src = join(WORK, `again-src-${name}`);
@@ -598,7 +619,7 @@ function again(): void {
       lines.push(`| ${TREES[name]!.describe} | ${label} | ${median(blit).toFixed(2)} s | ${median(rsync).toFixed(2)} s | ${ratio.toFixed(2)} | ≤ 0.5 |`);
       console.log(`  ${name}, ${label}: blit ${median(blit).toFixed(2)} s, rsync ${median(rsync).toFixed(2)} s`);
     }
-    remove([src, mine, theirs]);
+    made.push(src, mine, theirs);
   }
   const big = join(ensureTree(WORK, TREES.big!), "big.bin");
   const copy = join(WORK, "again-big");
@@ -618,7 +639,7 @@ function again(): void {
       `\`cat\` of both at once: ${median(cat).toFixed(2)} s (${(mb / median(cat)).toFixed(0)} MB/s); ratio ${(median(sum) / median(cat)).toFixed(2)}.`,
     "",
   );
-  remove([copy]);
+  remove([copy, ...made]);
   addExtra("again", ...lines);
 }
 
@@ -641,7 +662,7 @@ function table(s: Scenario): string[] {
   const lines = [
     `### ${s.name}: ${s.describe}`,
     "",
-    `${s.rows[0]!.cold.length} rounds, ${provenance(s)}.`,
+    `${s.rows[0]!.cold.length} rounds, ${provenance(s)}.${s.shortened ? ` ${s.shortened}` : ""}`,
     "",
     `| tool | median s (cold) | min–max | blit ÷ tool | warm s | peak RSS |`,
     "| --- | ---: | ---: | ---: | ---: | ---: |",
