@@ -13,7 +13,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 results = json.load(open(sys.argv[1]))
-scenarios = [s for s in results["scenarios"] if len(s["rows"]) > 1]
+# blit against other tools only: the progress scenarios are blit against itself.
+scenarios = [s for s in results["scenarios"] if len(s["rows"]) > 1 and not s["name"].startswith("progress-")]
 for s in scenarios:
     s["rows"] = [r for r in s["rows"] if not r.get("reference")]
 fig, axes = plt.subplots(len(scenarios), 1, figsize=(8, 1.1 + 0.42 * sum(len(s["rows"]) - 1 for s in scenarios) + 0.5 * len(scenarios)), squeeze=False)

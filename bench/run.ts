@@ -690,7 +690,7 @@ function table(s: Scenario): string[] {
 // --merge: scenarios and sections not run this time come from the last results.json.
 if (MERGE && existsSync(join(OUT, "results.json"))) {
   const previous = JSON.parse(readFileSync(join(OUT, "results.json"), "utf8")) as { scenarios: Scenario[]; extras?: Extra[] };
-  const order = ["small", "mixed", "real", "big", "sparse", "reflink", "wine-small", "wine-mixed"];
+  const order = ["small", "mixed", "real", "big", "sparse", "reflink", "progress-small", "progress-big", "wine-small", "wine-mixed"];
   for (const old of previous.scenarios) if (!scenarios.some((s) => s.name === old.name)) scenarios.push(old);
   scenarios.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
   const sections = ["startup", "memory", "syscalls", "again"];
@@ -803,8 +803,9 @@ if (readme.includes(start) && readme.includes(end)) {
     "",
     "| tree | blit | cp -a | rsync -aH | tar pipe | fastest other (defaults) | read limit | floor (C) |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    // Linux's own tools only: the Wine rows are another OS's, in RESULTS.md.
-    ...scenarios.filter((s) => !s.name.startsWith("wine-")).map((s) => {
+    // Linux's own tools only: the Wine rows are another OS's, and the
+    // progress rows blit against itself, in RESULTS.md.
+    ...scenarios.filter((s) => !s.name.startsWith("wine-") && !s.name.startsWith("progress-")).map((s) => {
       const get = (prefix: string) => s.rows.find((r) => r.tool.startsWith(prefix));
       const fmt = (r: Row | undefined) => (r ? `${median(r.cold).toFixed(2)} s` : "–");
       const others = otherTools(s);
