@@ -155,6 +155,11 @@ export interface HolesMechanism {
   nextHole(fd: number, pos: number): number;
   /** Where the file ends now. */
   end(fd: number): number;
+  /**
+   * Make dst keep the holes it is not written in, as src does (Windows:
+   * FSCTL_SET_SPARSE). Absent where every file may have holes.
+   */
+  sparseLike?(src: number, dst: number): number;
 }
 
 /** Waiting for a fifo or a device opened without blocking. */

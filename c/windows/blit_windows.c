@@ -39,7 +39,7 @@
 
 /* The engine's error kinds: Linux's errno values (ffi/windows/shim.ts). */
 enum kind {
-	K_EPERM = 1, K_ENOENT = 2, K_EIO = 5, K_EBADF = 9, K_ENOMEM = 12, K_EACCES = 13,
+	K_EPERM = 1, K_ENOENT = 2, K_EIO = 5, K_ENXIO = 6, K_EBADF = 9, K_ENOMEM = 12, K_EACCES = 13,
 	K_EEXIST = 17, K_EXDEV = 18, K_ENOTDIR = 20, K_EISDIR = 21, K_EINVAL = 22,
 	K_ENOSPC = 28, K_EMLINK = 31, K_ENOTEMPTY = 39, K_ELOOP = 40,
 	K_EOPNOTSUPP = 95, K_EDQUOT = 122, K_ECANCELED = 125,
@@ -1210,6 +1210,56 @@ BLIT_EXPORT int64_t blit_stream_set(int64_t h, const uint8_t *name, uint32_t len
 }
 
 /* ------------------------------------------------------------------ data */
+
+/*
+ * Where the next data (want_hole 0) or hole (1) at or after pos starts, as
+ * SEEK_DATA and SEEK_HOLE say it: -ENXIO when no data follows, the end
+ * counts as a hole. A file without FILE_ATTRIBUTE_SPARSE_FILE is all data.
+ * EOPNOTSUPP where the volume reports no ranges (FAT; Wine 8 answers
+ * ERROR_INVALID_PARAMETER), so the engine copies front to back.
+ */
+BLIT_EXPORT int64_t blit_next_extent(int64_t fd, int64_t pos, int64_t want_hole)
+{
+	native_calls++;
+	HANDLE h = (HANDLE)(intptr_t)fd;
+	uint64_t stat[12];
+	int64_t r = stat_handle(h, stat);
+	if (r < 0) return r;
+	int64_t size = (int64_t)stat[1];
+	if (pos >= size) return want_hole ? size : fail_code(ERROR_HANDLE_EOF, K_ENXIO);
+	if (!(stat[0] & FILE_ATTRIBUTE_SPARSE_FILE)) return want_hole ? size : pos;
+	FILE_ALLOCATED_RANGE_BUFFER query = { .FileOffset.QuadPart = pos, .Length.QuadPart = size - pos }, range;
+	DWORD got = 0;
+	/* One range is enough: ERROR_MORE_DATA still fills the first. */
+	if (!DeviceIoControl(h, FSCTL_QUERY_ALLOCATED_RANGES, &query, sizeof query, &range, sizeof range, &got, NULL)) {
+		DWORD code = GetLastError();
+		if (code == ERROR_INVALID_PARAMETER || code == ERROR_INVALID_FUNCTION) return fail_kind(K_EOPNOTSUPP);
+		if (code != ERROR_MORE_DATA) return fail_code(code, kind_of_win32(code));
+	}
+	if (got < sizeof range) return want_hole ? pos : fail_code(ERROR_HANDLE_EOF, K_ENXIO);
+	int64_t start = range.FileOffset.QuadPart > pos ? range.FileOffset.QuadPart : pos;
+	int64_t end = range.FileOffset.QuadPart + range.Length.QuadPart;
+	if (!want_hole) return start;
+	return start > pos ? pos : (end < size ? end : size);
+}
+
+/*
+ * dst keeps the holes it is not written in only when it is sparse: NTFS
+ * fills a gap with allocated zeros otherwise. Nothing to do for a source
+ * that is not sparse.
+ */
+BLIT_EXPORT int64_t blit_sparse_like(int64_t src, int64_t dst)
+{
+	native_calls++;
+	uint64_t stat[12];
+	int64_t r = stat_handle((HANDLE)(intptr_t)src, stat);
+	if (r < 0) return r;
+	DWORD got;
+	if ((stat[0] & FILE_ATTRIBUTE_SPARSE_FILE)
+	    && !DeviceIoControl((HANDLE)(intptr_t)dst, FSCTL_SET_SPARSE, NULL, 0, NULL, 0, &got, NULL))
+		return fail_last();
+	return 0;
+}
 
 /*
  * Block cloning (ReFS, Dev Drive): all of src into the empty dst, in

@@ -17,6 +17,7 @@ import type {
   CopyMethod,
   DirEntry,
   FilesystemReport,
+  HolesMechanism,
   Identity,
   Name,
   PathRules,
@@ -328,6 +329,16 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
     into: (src, dst) => this.k(this.shim.blit_clone(src, dst)),
   };
 
+  readonly holes: HolesMechanism = {
+    nextData: (fd, pos) => this.k(this.shim.blit_next_extent(fd, pos, 0)),
+    nextHole: (fd, pos) => this.k(this.shim.blit_next_extent(fd, pos, 1)),
+    end: (fd) => {
+      const st = this.fstat(fd);
+      return typeof st === "number" ? st : st.size;
+    },
+    sparseLike: (src, dst) => this.k(this.shim.blit_sparse_like(src, dst)),
+  };
+
   // ---------------------------------------------------------------- links and names
 
   readLink(dir: number, name: Name): Uint8Array | number {
@@ -478,7 +489,7 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
         },
         { name: "symbolic links", ...this.probeSymlink(dir, has(FS_REPARSE_POINTS)) },
         { name: "hard links", supported: has(FS_HARD_LINKS), detail: has(FS_HARD_LINKS) ? "kept (-a, --preserve=links)" : "copied as separate files" },
-        { name: "sparse files", supported: has(FS_SPARSE_FILES), detail: "holes are not kept yet: sparse files are copied whole" },
+        { name: "sparse files", supported: has(FS_SPARSE_FILES), detail: "holes kept: FSCTL_QUERY_ALLOCATED_RANGES, FSCTL_SET_SPARSE" },
         this.caseFolding.ignoresCase(dir)
           ? {
             name: "case-sensitive names",

@@ -33,6 +33,8 @@ const symbols = {
   blit_readlink: { args: [i64, P, u32, P, u32], returns: i64_fast },
   blit_symlink: { args: [P, u32, i64, P, u32, i32], returns: i64_fast },
   blit_clone: { args: [i64, i64], returns: i64_fast },
+  blit_next_extent: { args: [i64, i64, i64], returns: i64_fast },
+  blit_sparse_like: { args: [i64, i64], returns: i64_fast },
   blit_streams: { args: [i64, P, u32], returns: i64_fast },
   blit_stream_get: { args: [i64, P, u32, P, u32], returns: i64_fast },
   blit_stream_set: { args: [i64, P, u32, P, u32], returns: i64_fast },

@@ -360,6 +360,8 @@ export class DataCopier {
     const b = this.b;
     const holes = b.holes!;
     const skipZeros = req.sparse === "always";
+    const marked = holes.sparseLike?.(src, dst) ?? 0;
+    if (marked < 0) return { ok: false, stage: "write", errno: -marked };
     let method: CopyMethod | undefined;
     const pair = `${req.srcDev}:${req.dstDev}`;
     const kernelAllowed = req.reflink !== "never" && !skipZeros && b.kernelCopy !== undefined;
