@@ -219,6 +219,12 @@ export class Pool {
       worker.onmessage = (event: MessageEvent<FromWorker>) => {
         const message = event.data;
         if (message.type === "ready") {
+          // Booted after the run ended (a worker added as it grew): not needed.
+          if (this.stopped) {
+            worker.terminate();
+            resolve();
+            return;
+          }
           const slot: Slot = { worker, busy: 0 };
           this.slots.push(slot);
           worker.onmessage = (e: MessageEvent<FromWorker>) => this.receive(slot, e.data);

@@ -103,9 +103,9 @@ export const CASES: [name: string, run: Case][] = [
     equal([b.pathRules.separators, b.pathRules.separator], ["\\/", "\\"], "separators");
     equal(b.identity(), undefined, "identity");
   }],
-  ["offers exactly clone, xattrs (alternate data streams), attributes and caseFolding of the optional capabilities", (b) => {
+  ["offers exactly clone, holes, xattrs (alternate data streams), attributes and caseFolding of the optional capabilities", (b) => {
     const all = ["clone", "kernelCopy", "holes", "streams", "batchedRange", "reopenRead", "adviseSequential", "tune", "owners", "modes", "specialFiles", "xattrs", "fileLimit", "attributes", "caseFolding"] as const;
-    equal(all.filter((c) => b[c] !== undefined), ["clone", "xattrs", "attributes", "caseFolding"], "capabilities");
+    equal(all.filter((c) => b[c] !== undefined), ["clone", "holes", "xattrs", "attributes", "caseFolding"], "capabilities");
   }],
   ["readDir: chunk after chunk to the end, without . and .., then stays at the end", (b, at) => {
     const many = Array.from({ length: 1500 }, (_, i) => `a-rather-long-name-so-that-the-listing-needs-more-than-one-buffer-${String(i).padStart(4, "0")}`);
