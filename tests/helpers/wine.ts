@@ -65,6 +65,9 @@ export interface Wine {
   end(): void;
 }
 
+/** Wine's own client losing its wineserver socket: a whole line of Wine's, never blit's. */
+const WINE_CLIENT_ERROR = /^wine client error:[0-9a-f]+: sendmsg: [^\n]*\n/gm;
+
 /** A Wine prefix and blit.exe for one test file (~10 s the first time: Wine sets the prefix up). */
 export function startWine(unpack: (dir: string) => string): Wine {
   const base = process.env.BLIT_TEST_TMP ?? tmpdir();
@@ -86,7 +89,10 @@ export function startWine(unpack: (dir: string) => string): Wine {
       // program starts ("wine client error:... sendmsg", seen about once in
       // 40 runs, with any blit.exe): the program never ran, so run it again.
       const wineFailed = first.exitCode !== 0 && first.stdout === "" && first.stderr.includes("wine client error:");
-      return wineFailed ? once() : first;
+      const result = wineFailed ? once() : first;
+      // The same loss after the program ran (exit 0, seen once in a CI run):
+      // Wine's line, not blit's, is taken out of what the test compares.
+      return { ...result, stderr: result.stderr.replace(WINE_CLIENT_ERROR, "") };
     },
     end() {
       run(["wineserver", "-k"], { env });
