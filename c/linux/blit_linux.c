@@ -637,8 +637,24 @@ struct xattr_args_v0 {
 	uint32_t flags;
 };
 
-/* Cleared at the first ENOSYS: every later call goes through /proc. */
-static int have_xattrat = 1;
+/*
+ * Whether the kernel has the *xattrat calls, asked once: on a bad descriptor
+ * they fail with EBADF. An older kernel says ENOSYS, and a seccomp filter
+ * that does not know them (older container runtimes) says EPERM, which a
+ * real call must not be mistaken for. 1 yes, 0 no, -1 not asked yet.
+ */
+static int have_xattrat = -1;
+
+static int use_xattrat(void)
+{
+	int known = __atomic_load_n(&have_xattrat, __ATOMIC_RELAXED);
+
+	if (known < 0) {
+		known = syscall(NR_LISTXATTRAT, -1, "", AT_SYMLINK_NOFOLLOW, NULL, (size_t)0) < 0 && errno == EBADF;
+		__atomic_store_n(&have_xattrat, known, __ATOMIC_RELAXED);
+	}
+	return known;
+}
 
 static int entry_path(char *out, size_t len, int dirfd, const char *name)
 {
@@ -647,29 +663,11 @@ static int entry_path(char *out, size_t len, int dirfd, const char *name)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* The *xattrat call's result, or -ENOSYS when the kernel has none. */
-static int64_t xattrat_result(long ret)
-{
-	if (ret >= 0)
-		return ret;
-	if (errno == ENOSYS)
-		__atomic_store_n(&have_xattrat, 0, __ATOMIC_RELAXED);
-	return -errno;
-}
-
-static int use_xattrat(void)
-{
-	return __atomic_load_n(&have_xattrat, __ATOMIC_RELAXED);
-}
-
 BLIT_EXPORT int64_t blit_llistxattrat(int dirfd, const char *name, char *buf, uint64_t len)
 {
 	native_calls++;
-	if (use_xattrat()) {
-		int64_t ret = xattrat_result(syscall(NR_LISTXATTRAT, dirfd, name, AT_SYMLINK_NOFOLLOW, buf, (size_t)len));
-		if (ret != -ENOSYS)
-			return ret;
-	}
+	if (use_xattrat())
+		return ssize_result(syscall(NR_LISTXATTRAT, dirfd, name, AT_SYMLINK_NOFOLLOW, buf, (size_t)len));
 	char path[PATH_MAX];
 	int ret = entry_path(path, sizeof(path), dirfd, name);
 
@@ -694,9 +692,8 @@ BLIT_EXPORT int64_t blit_lgetxattrat(int dirfd, const char *name, const char *at
 	native_calls++;
 	if (use_xattrat() && len <= UINT32_MAX) {
 		struct xattr_args_v0 args = { .value = (uint64_t)(uintptr_t)buf, .size = (uint32_t)len };
-		int64_t ret = xattrat_result(syscall(NR_GETXATTRAT, dirfd, name, AT_SYMLINK_NOFOLLOW, attr, &args, sizeof(args)));
-		if (ret != -ENOSYS)
-			return ret;
+
+		return ssize_result(syscall(NR_GETXATTRAT, dirfd, name, AT_SYMLINK_NOFOLLOW, attr, &args, sizeof(args)));
 	}
 	char path[PATH_MAX];
 	int ret = entry_path(path, sizeof(path), dirfd, name);
@@ -724,11 +721,8 @@ BLIT_EXPORT int blit_fremovexattr(int fd, const char *attr)
 BLIT_EXPORT int blit_lremovexattrat(int dirfd, const char *name, const char *attr)
 {
 	native_calls++;
-	if (use_xattrat()) {
-		int64_t ret = xattrat_result(syscall(NR_REMOVEXATTRAT, dirfd, name, AT_SYMLINK_NOFOLLOW, attr));
-		if (ret != -ENOSYS)
-			return (int)ret;
-	}
+	if (use_xattrat())
+		return (int)int_result((int)syscall(NR_REMOVEXATTRAT, dirfd, name, AT_SYMLINK_NOFOLLOW, attr));
 	char path[PATH_MAX];
 	int ret = entry_path(path, sizeof(path), dirfd, name);
 

@@ -1245,6 +1245,8 @@ export class Copier {
     const srcXattrs = this.meta.readXattrs(srcFd >= 0 ? { fd: srcFd } : { dir: e.srcDir, name: e.srcName }, true, sizes?.src);
     if (srcFd >= 0) b.close(srcFd);
     const xattrs = xattrChanges(srcXattrs, this.meta.readXattrs({ dir: e.dstDir, name: e.dstName }, false, sizes?.dst));
+    // A backend that cannot remove one (Windows) leaves them, and does not report them changed every run.
+    if (!b.xattrs?.remove || !b.xattrs.removeAt) xattrs.remove = [];
     const xattrsDiffer = xattrs.set.length > 0 || xattrs.remove.length > 0;
     if (!differ.owner && !(differ.mode && hasMode) && !differ.times && !xattrsDiffer) return undefined;
     this.report.counts.attributes++;

@@ -80,7 +80,7 @@ export class MetadataWriter {
   readXattrs(src: Target, withLabel = true, listSize?: number): Xattrs {
     if (!this.readsXattrs || listSize === 0) return withLabel ? this.label : [];
     const x = this.b.xattrs;
-    if (!x) return this.label;
+    if (!x) return withLabel ? this.label : [];
     const names = "fd" in src ? x.list(src.fd) : x.listAt(src.dir, src.name);
     if (typeof names === "number") return this.label;
     const out: Xattrs = [];
