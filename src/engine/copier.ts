@@ -32,10 +32,11 @@ import { destEntryFirst, sameFile, type SameFileVerdict } from "./same-file.ts";
 import { joinPath } from "./paths.ts";
 import { type ItemKind, kindOf, type Notice, Reporter, type SkipReason } from "./report.ts";
 import type { SharedCopy } from "./shared-ranges.ts";
+import { type Comparison, ContentComparer } from "./compare.ts";
 import { isLeftover, TempNames } from "./temp-names.ts";
 import { Filter } from "./filter.ts";
 import { Pruner } from "./delete.ts";
-import { attributesDiffer, ContentComparer, quickCheck, xattrChanges } from "./unchanged.ts";
+import { attributesDiffer, quickCheck, xattrChanges } from "./unchanged.ts";
 
 /** Where an entry is and where it goes. */
 interface Place {
@@ -173,7 +174,7 @@ export class Copier {
   private readonly cleanedParents = new Set<number>();
   private readonly filter: Filter;
   private readonly pruner: Pruner;
-  private comparer: ContentComparer | undefined;
+  private contents: ContentComparer | undefined;
   /** Set by the worker: told how many entries each chunk of a listing holds, as it is copied. */
   onListed: ((entries: number) => void) | undefined;
   /** Set by the worker for the task at hand: hands work to the pool before the task ends. */
@@ -659,7 +660,7 @@ export class Copier {
 
   /** Ranges of a large file another worker is copying. */
   runRange(work: SharedCopy): DirResult {
-    this.report.counts.helpedRanges += this.data.help(work, this.cancel);
+    this.report.counts.helpedRanges += work.compare ? this.comparer().help(work, () => this.cancelled) : this.data.help(work, this.cancel);
     return NONE;
   }
 
@@ -941,6 +942,12 @@ export class Copier {
           this.keptByUpdate(e, waitingLinks);
           return;
         }
+        // A large file's contents are compared by the workers, who share its ranges.
+        const compared = this.leavesUnchanged && this.o.checksum && typeOf(e.stat.mode) === S_IFREG && e.stat.size === st.size;
+        if (this.inline && compared && st.size > this.inline.maxBytes) {
+          this.handBack();
+          return;
+        }
         if (this.leavesUnchanged && this.unchanged(e, st)) {
           this.keptByUpdate(e, waitingLinks, false);
           return;
@@ -1216,13 +1223,21 @@ export class Copier {
     const dstFd = b.openRead(e.dstDir, e.dstName, false);
     const now = dstFd < 0 ? dstFd : b.fstat(dstFd);
     let equal = false;
-    if (typeof now !== "number" && now.dev === st.dev && now.ino === st.ino) {
-      this.comparer ??= new ContentComparer(b);
-      equal = this.comparer.equal(srcFd, dstFd) === true;
-    }
+    if (typeof now !== "number" && now.dev === st.dev && now.ino === st.ino) equal = this.compare(srcFd, dstFd, e.stat.size) === true;
     b.close(srcFd);
     if (dstFd >= 0) b.close(dstFd);
     return equal;
+  }
+
+  private comparer(): ContentComparer {
+    this.contents ??= new ContentComparer(this.b);
+    return this.contents;
+  }
+
+  /** Both files' bytes, a large file's shared with the free workers. */
+  private compare(srcFd: number, dstFd: number, size: number): Comparison {
+    const share = this.o.helpers > 0 && this.spawn ? (compare: SharedCopy) => this.offerRanges(compare) : undefined;
+    return this.comparer().equal(srcFd, dstFd, size, () => this.cancelled, share);
   }
 
   /**
@@ -1477,8 +1492,7 @@ export class Copier {
       if (readFd >= 0) b.close(readFd);
       return `cannot read back ${quote(e.dstPath)} to verify it: ${this.why(typeof read === "number" ? -read : b.errno.ENOENT)}`;
     }
-    this.comparer ??= new ContentComparer(b);
-    const same = this.comparer.equal(srcFd, readFd);
+    const same = this.compare(srcFd, readFd, written.size);
     b.close(readFd);
     if (same === true) {
       this.report.counts.verified++;

@@ -42,9 +42,11 @@ export interface SharedCopy {
   state: SharedArrayBuffer;
   src: number;
   dst: number;
+  /** Both files are read and compared (--checksum, --verify), not copied. */
+  compare?: true;
 }
 
-/** Copies one range; returns bytes copied (fewer at EOF) or a negated errno. */
+/** Copies (or compares) one range; returns bytes done (fewer at EOF) or a negated errno (or the caller's own failure code). */
 export type RangeCopier = (start: number, length: number) => number;
 
 export class SharedRanges {

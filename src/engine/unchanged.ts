@@ -3,12 +3,9 @@
 // quick check (size and mtime), or the contents compared; and which of the
 // attributes the options keep differ.
 
-import type { Backend, Name, Stat } from "../../ffi/index.ts";
+import type { Name, Stat } from "../../ffi/index.ts";
 import type { EngineOptions } from "../options.ts";
 import type { Xattrs } from "./metadata.ts";
-
-/** Bytes compared at a time, from each side. */
-const CHUNK = 1 << 20;
 
 /**
  * How far apart two mtimes may be and still be one: what a backend that sets
@@ -38,52 +35,6 @@ export function sameTimes(src: Stat, dst: Stat, modifyWindow: number): boolean {
   return Math.abs(apartNs) < MICROSECOND_NS || (dst.mtimeSec === src.mtimeSec && dst.mtimeNsec === 0);
 }
 
-/**
- * Reads two open files side by side and compares them byte for byte: true
- * when both end at the same offset with the same bytes. Both sides are
- * local, so the bytes themselves are compared rather than a hash of each
- * (which only pays when one side is on another machine, and could collide).
- * The kernel's read-ahead on each file keeps both disks' reads going at once.
- */
-export class ContentComparer {
-  private readonly a = new Uint8Array(CHUNK);
-  private readonly b = new Uint8Array(CHUNK);
-
-  constructor(private readonly backend: Backend) {}
-
-  /** true, false, or the failed side's -errno (`side`). */
-  equal(srcFd: number, dstFd: number): boolean | { side: "src" | "dst"; errno: number } {
-    const backend = this.backend;
-    backend.adviseSequential?.(srcFd);
-    backend.adviseSequential?.(dstFd);
-    for (let pos = 0; ; ) {
-      const n = backend.readAt(srcFd, this.a, CHUNK, pos);
-      if (n < 0) return { side: "src", errno: -n };
-      const m = this.fill(dstFd, n, pos);
-      if (m < 0) return { side: "dst", errno: -m };
-      if (m !== n) return false;
-      if (n === 0) return true;
-      if (Buffer.compare(this.a.subarray(0, n), this.b.subarray(0, n)) !== 0) return false;
-      pos += n;
-    }
-  }
-
-  /** Reads up to `want` bytes at pos of dst, through short reads: as many as there are, or -errno. */
-  private fill(fd: number, want: number, pos: number): number {
-    // At the source's end: one byte more tells a longer destination from an equal one.
-    if (want === 0) return this.backend.readAt(fd, this.b, 1, pos);
-    let got = 0;
-    while (got < want) {
-      const n = this.backend.readAt(fd, this.b.subarray(got), want - got, pos + got);
-      if (n < 0) return n;
-      if (n === 0) break;
-      got += n;
-    }
-    return got;
-  }
-}
-
-/** The xattrs kept, as two lists that hold the same names with the same values. */
 /**
  * What makes DEST's attributes SOURCE's: those SOURCE has that DEST lacks or
  * holds with another value, and the names DEST has that SOURCE lacks.

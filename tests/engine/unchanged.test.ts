@@ -191,6 +191,39 @@ describe("--checksum against rsync -aHAX --checksum", () => {
   });
 });
 
+describe("--checksum on files large enough to be compared in ranges by several workers", () => {
+  // Sparse, so that 640 MiB costs no disk and reads fast; the byte changed
+  // lies in the first range, a later one, or the tail's quarter ranges.
+  const SIZE = 640 << 20;
+  const CASES: { name: string; change: string; copied: boolean }[] = [
+    { name: "equal: left, its inode kept", change: "true", copied: false },
+    { name: "a byte of SOURCE changed in the first range: copied", change: "printf X | dd of=src/f bs=1 seek=1000 conv=notrunc status=none", copied: true },
+    { name: "a byte of SOURCE changed in a later range: copied", change: `printf X | dd of=src/f bs=1 seek=${300 << 20} conv=notrunc status=none`, copied: true },
+    { name: "DEST's last byte differs: copied", change: `printf X | dd of=dst/f bs=1 seek=${SIZE - 1} conv=notrunc status=none`, copied: true },
+  ];
+  let helped = 0;
+  for (const c of CASES) {
+    test(c.name, () => {
+      const root = sandbox("sum-ranges");
+      sh(
+        `mkdir src dst && truncate -s ${SIZE} src/f && printf abc | dd of=src/f bs=1 seek=${500 << 20} conv=notrunc status=none &&
+         cp --sparse=always -p src/f dst/f && ( ${c.change} ) && touch -r dst/f src/f`,
+        root,
+      );
+      const before = lstatSync(`${root}/dst/f`).ino;
+      const r = blit(["-aT", "--checksum", "--stats", "-j", "3", "src", "dst"], { cwd: root });
+      expect(r.stderr).toBe("");
+      expect(r.exitCode).toBe(0);
+      expect([stats(r.stdout).files, stats(r.stdout).unchanged]).toEqual(c.copied ? ["1", "0"] : ["0", "1"]);
+      expect(lstatSync(`${root}/dst/f`).ino === before).toBe(!c.copied);
+      expect(sh("cmp src/f dst/f && echo same", root).trim()).toBe("same");
+      helped += Number(stats(r.stdout)["ranges copied by helpers"]);
+    });
+  }
+  // Whether a free worker joins depends on timing, but across the runs above some must have.
+  test("the other workers took ranges of the comparisons", () => expect(helped).toBeGreaterThan(0));
+});
+
 describe("a second run's --itemize and --json", () => {
   /** name below the copy → code, from `CODE NAME` lines (rsync's -i and blit's --itemize). */
   const codes = (stdout: string, prefix: string) =>

@@ -23,6 +23,16 @@ describe("--verify", () => {
     expect(snapshot(`${root}/dst`, { times: true })).toEqual(snapshot(`${root}/by-cp`, { times: true }));
   });
 
+  test("a file large enough to be compared in ranges by several workers (sparse, 640 MiB): verified, equal", () => {
+    const root = sandbox("verify-ranges");
+    sh(`mkdir src && truncate -s ${640 << 20} src/f && printf abc | dd of=src/f bs=1 seek=${500 << 20} conv=notrunc status=none`, root);
+    const r = blit(["-a", "--verify", "--stats", "-j", "3", "src", "dst"], { cwd: root });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect([stats(r.stdout).files, stats(r.stdout).verified]).toEqual(["1", "1"]);
+    expect(sh("cmp src/f dst/f && echo same", root).trim()).toBe("same");
+  });
+
   test("a copy that differs from its source is an error, and nothing is left under its name or a temporary one", () => {
     const root = sandbox("verify-bad");
     const r = blit(["--verify", "/proc/self/io", "/proc/version", root]);
