@@ -196,6 +196,17 @@ export interface SpecialFilesCapability {
   makeNode(dir: number, name: Name, mode: number, rdevMajor: number, rdevMinor: number): number;
 }
 
+/**
+ * The parts of a security descriptor (Windows: owner and group; the DACL,
+ * and the SACL where the process may read it), which a backend whose OS
+ * keeps them apart lists among the xattrs under these names, as Linux
+ * keeps its ACLs in system.posix_acl_*: kept with ownership and with mode,
+ * compared and set as any xattr. No stream or xattr can be named so (':'
+ * separates a Windows stream's name; Linux xattrs start with a namespace).
+ */
+export const SECURITY_OWNER_XATTR = "security:owner";
+export const SECURITY_ACLS_XATTR = "security:acls";
+
 /** Extended attributes (and the ACLs and labels kept in them: system.posix_acl_*, security.selinux). */
 export interface XattrsCapability {
   /** Names (bytes, without NUL) of an open file or directory. */

@@ -41,7 +41,7 @@
 enum kind {
 	K_EPERM = 1, K_ENOENT = 2, K_EIO = 5, K_ENXIO = 6, K_EBADF = 9, K_ENOMEM = 12, K_EACCES = 13,
 	K_EEXIST = 17, K_EXDEV = 18, K_ENOTDIR = 20, K_EISDIR = 21, K_EINVAL = 22,
-	K_ENOSPC = 28, K_EMLINK = 31, K_ENOTEMPTY = 39, K_ELOOP = 40,
+	K_ENOSPC = 28, K_EMLINK = 31, K_ENOTEMPTY = 39, K_ELOOP = 40, K_ENODATA = 61,
 	K_EOPNOTSUPP = 95, K_EDQUOT = 122, K_ECANCELED = 125,
 };
 
@@ -50,6 +50,11 @@ NTSTATUS NTAPI NtReadFile(HANDLE, HANDLE, PVOID, PVOID, PIO_STATUS_BLOCK, PVOID,
 NTSTATUS NTAPI NtWriteFile(HANDLE, HANDLE, PVOID, PVOID, PIO_STATUS_BLOCK, PVOID, ULONG, PLARGE_INTEGER, PULONG);
 NTSTATUS NTAPI NtQueryDirectoryFile(HANDLE, HANDLE, PVOID, PVOID, PIO_STATUS_BLOCK, PVOID, ULONG, FILE_INFORMATION_CLASS, BOOLEAN, PUNICODE_STRING, BOOLEAN);
 NTSTATUS NTAPI RtlGetVersion(PRTL_OSVERSIONINFOW);
+NTSTATUS NTAPI NtQuerySecurityObject(HANDLE, SECURITY_INFORMATION, PSECURITY_DESCRIPTOR, ULONG, PULONG);
+NTSTATUS NTAPI NtSetSecurityObject(HANDLE, SECURITY_INFORMATION, PSECURITY_DESCRIPTOR);
+NTSTATUS NTAPI NtOpenProcessToken(HANDLE, ACCESS_MASK, PHANDLE);
+NTSTATUS NTAPI NtAdjustPrivilegesToken(HANDLE, BOOLEAN, PTOKEN_PRIVILEGES, ULONG, PTOKEN_PRIVILEGES, PULONG);
+BOOLEAN NTAPI RtlValidRelativeSecurityDescriptor(PSECURITY_DESCRIPTOR, ULONG, SECURITY_INFORMATION);
 
 #define CLASS_DIRECTORY ((FILE_INFORMATION_CLASS)1)
 #define CLASS_BASIC ((FILE_INFORMATION_CLASS)4)
@@ -119,7 +124,10 @@ static int kind_of_status(NTSTATUS st)
 	case 0xC0000043: /* SHARING_VIOLATION */
 	case 0xC00000A2: /* MEDIA_WRITE_PROTECTED */
 		return K_EACCES;
-	case 0xC0000061: return K_EPERM;     /* PRIVILEGE_NOT_HELD */
+	case 0xC0000061: /* PRIVILEGE_NOT_HELD */
+	case 0xC000005A: /* INVALID_OWNER: an owner other than the caller, without SeRestorePrivilege */
+	case 0xC000005B: /* INVALID_PRIMARY_GROUP */
+		return K_EPERM;
 	case 0xC0000101: return K_ENOTEMPTY; /* DIRECTORY_NOT_EMPTY */
 	case 0xC00000D4: return K_EXDEV;     /* NOT_SAME_DEVICE */
 	case 0xC000007F: return K_ENOSPC;    /* DISK_FULL */
@@ -163,7 +171,8 @@ static int kind_of_win32(DWORD code)
 	case ERROR_DISK_FULL: case ERROR_HANDLE_DISK_FULL: return K_ENOSPC;
 	case ERROR_NOT_SUPPORTED: case ERROR_INVALID_FUNCTION: case ERROR_CALL_NOT_IMPLEMENTED:
 		return K_EOPNOTSUPP;
-	case ERROR_PRIVILEGE_NOT_HELD: return K_EPERM;
+	case ERROR_PRIVILEGE_NOT_HELD: case ERROR_INVALID_OWNER: case ERROR_INVALID_PRIMARY_GROUP:
+		return K_EPERM;
 	case ERROR_NOT_A_REPARSE_POINT: case ERROR_INVALID_PARAMETER: case ERROR_INVALID_NAME:
 		return K_EINVAL;
 	case ERROR_TOO_MANY_LINKS: return K_EMLINK;
@@ -196,7 +205,7 @@ static int64_t fail_kind(int kind)
 {
 	DWORD win32 = kind == K_ENOENT ? ERROR_FILE_NOT_FOUND : kind == K_ENOTDIR ? ERROR_DIRECTORY
 		: kind == K_EISDIR ? 336 /* ERROR_DIRECTORY_NOT_SUPPORTED */ : kind == K_ELOOP ? ERROR_CANT_RESOLVE_FILENAME
-		: kind == K_EOPNOTSUPP ? ERROR_NOT_SUPPORTED : kind == K_ENOMEM ? ERROR_NOT_ENOUGH_MEMORY
+		: kind == K_EOPNOTSUPP || kind == K_ENODATA ? ERROR_NOT_SUPPORTED : kind == K_ENOMEM ? ERROR_NOT_ENOUGH_MEMORY
 		: ERROR_INVALID_PARAMETER;
 	return fail_code(win32, kind);
 }
@@ -404,6 +413,30 @@ static int64_t is_link(HANDLE h)
 	return (info.FileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) && is_link_tag(info.ReparseTag);
 }
 
+/* The rights to change a security descriptor: its owner and group, its DACL. */
+#define SECURITY_WRITE (READ_CONTROL | WRITE_DAC | WRITE_OWNER)
+
+/* What blit_open asks for, most first: each next one where the previous was refused. */
+static const ACCESS_MASK DIR_ACCESS[3] = {
+	FILE_LIST_DIRECTORY | FILE_TRAVERSE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES | SECURITY_WRITE,
+	FILE_LIST_DIRECTORY | FILE_TRAVERSE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES,
+	FILE_LIST_DIRECTORY | FILE_TRAVERSE | FILE_READ_ATTRIBUTES,
+};
+static const ACCESS_MASK NEW_FILE_ACCESS[2] = {
+	FILE_GENERIC_READ | FILE_GENERIC_WRITE | DELETE | SECURITY_WRITE,
+	FILE_GENERIC_READ | FILE_GENERIC_WRITE | DELETE,
+};
+
+/* nt_open with the first of `count` access masks granted: access denied goes on to the next. */
+static int64_t open_granted(int64_t dir, const uint8_t *name, uint32_t len, const ACCESS_MASK *access, int count,
+			    ULONG disposition, ULONG options, HANDLE *h)
+{
+	int64_t r = fail_kind(K_EACCES);
+	for (int i = 0; i < count && r < 0 && ((-r) & 0xff) == K_EACCES; i++)
+		r = nt_open(dir, name, len, access[i], disposition, options, h);
+	return r;
+}
+
 /* ------------------------------------------------------------------ exports */
 
 BLIT_EXPORT int32_t blit_abi_version(void)
@@ -444,23 +477,22 @@ BLIT_EXPORT int64_t blit_open(int64_t dir, const uint8_t *name, uint32_t len, ui
 	int64_t r;
 	switch (how & 0xff) {
 	case OPEN_DIR:
-		/* Times are set on the directory through this handle later; a source directory we may not change opens without. */
-		r = nt_open(dir, name, len, FILE_LIST_DIRECTORY | FILE_TRAVERSE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES,
-			    FILE_OPEN, FILE_DIRECTORY_FILE | reparse, &h);
-		if (r < 0 && ((-r) & 0xff) == K_EACCES)
-			r = nt_open(dir, name, len, FILE_LIST_DIRECTORY | FILE_TRAVERSE | FILE_READ_ATTRIBUTES,
-				    FILE_OPEN, FILE_DIRECTORY_FILE | reparse, &h);
+		/*
+		 * Times and the security descriptor are set on the directory through
+		 * this handle later; a source directory we may not change opens with
+		 * less (its descriptor is then read through a handle of its own).
+		 */
+		r = open_granted(dir, name, len, DIR_ACCESS, 3, FILE_OPEN, FILE_DIRECTORY_FILE | reparse, &h);
 		break;
 	case OPEN_READ:
+		/* FILE_GENERIC_READ holds READ_CONTROL: the descriptor can be read through it. */
 		r = nt_open(dir, name, len, FILE_GENERIC_READ, FILE_OPEN, FILE_NON_DIRECTORY_FILE | FILE_SEQUENTIAL_ONLY | reparse, &h);
 		break;
 	case OPEN_CREATE:
-		r = nt_open(dir, name, len, FILE_GENERIC_READ | FILE_GENERIC_WRITE | DELETE, FILE_CREATE,
-			    FILE_NON_DIRECTORY_FILE | FILE_OPEN_REPARSE_POINT, &h);
+		r = open_granted(dir, name, len, NEW_FILE_ACCESS, 2, FILE_CREATE, FILE_NON_DIRECTORY_FILE | FILE_OPEN_REPARSE_POINT, &h);
 		break;
 	case OPEN_TRUNCATE:
-		r = nt_open(dir, name, len, FILE_GENERIC_READ | FILE_GENERIC_WRITE | DELETE, FILE_OPEN_IF,
-			    FILE_NON_DIRECTORY_FILE | reparse, &h);
+		r = open_granted(dir, name, len, NEW_FILE_ACCESS, 2, FILE_OPEN_IF, FILE_NON_DIRECTORY_FILE | reparse, &h);
 		break;
 	case OPEN_WRITE:
 		r = nt_open(dir, name, len, FILE_GENERIC_WRITE, FILE_OPEN, FILE_NON_DIRECTORY_FILE, &h);
@@ -1207,6 +1239,165 @@ BLIT_EXPORT int64_t blit_stream_set(int64_t h, const uint8_t *name, uint32_t len
 	NtClose(s);
 	if (!NT_SUCCESS(st)) return fail_status(st);
 	return value_len && io.Information != value_len ? fail_kind(K_EIO) : 0;
+}
+
+/* ------------------------------------------------------------------ security descriptors */
+
+/* The parts blit_security_get and _set read and write, each as a self-relative descriptor holding it alone. */
+#define SECURITY_OWNER 1 /* owner and group */
+#define SECURITY_ACLS 2  /* the DACL, and the SACL where SeSecurityPrivilege is held */
+
+/* Privileges by their fixed LUIDs (SE_*_PRIVILEGE in ntddk.h). */
+#define PRIVILEGE_SECURITY 8 /* SeSecurityPrivilege: reading and writing a SACL */
+#define PRIVILEGE_RESTORE 18 /* SeRestorePrivilege: any owner, and opens past the DACL with backup intent */
+#define ST_NOT_ALL_ASSIGNED ((NTSTATUS)0x00000106L)
+#define ST_ACCESS_DENIED ((NTSTATUS)0xC0000022L)
+#define ST_BUFFER_TOO_SMALL ((NTSTATUS)0xC0000023L)
+
+/* Per privilege: 0 not tried yet, 1 enabled, -1 not held (administrators hold both, disabled). */
+static volatile LONG privilege_state[PRIVILEGE_RESTORE + 1];
+
+/* Enables a privilege of the process's token, the first time it is wanted: whether it is enabled. */
+static int enable_privilege(ULONG luid)
+{
+	if (privilege_state[luid] == 0) {
+		LONG state = -1;
+		HANDLE token;
+		if (NT_SUCCESS(NtOpenProcessToken(GetCurrentProcess(), TOKEN_ADJUST_PRIVILEGES | TOKEN_QUERY, &token))) {
+			TOKEN_PRIVILEGES wanted = { .PrivilegeCount = 1 };
+			wanted.Privileges[0].Luid.LowPart = luid;
+			wanted.Privileges[0].Attributes = SE_PRIVILEGE_ENABLED;
+			/* A token without it: success, but STATUS_NOT_ALL_ASSIGNED. */
+			NTSTATUS st = NtAdjustPrivilegesToken(token, FALSE, &wanted, sizeof wanted, NULL, NULL);
+			if (NT_SUCCESS(st) && st != ST_NOT_ALL_ASSIGNED) state = 1;
+			NtClose(token);
+		}
+		InterlockedExchange(&privilege_state[luid], state);
+	}
+	return privilege_state[luid] == 1;
+}
+
+/* Whether the volume h is on keeps ACLs: FAT's files have none (Windows makes up a world-access one for them). */
+static int keeps_acls(HANDLE h)
+{
+	IO_STATUS_BLOCK io;
+	union {
+		FILE_FS_ATTRIBUTE_INFORMATION info;
+		uint8_t room[512];
+	} fs;
+	NTSTATUS st = NtQueryVolumeInformationFile(h, &io, &fs, sizeof fs, FS_ATTRIBUTE);
+	return (NT_SUCCESS(st) || st == ST_BUFFER_OVERFLOW) && (fs.info.FileSystemAttributes & FILE_PERSISTENT_ACLS);
+}
+
+/*
+ * A handle to read or write a descriptor through: h itself, or (h, name)
+ * opened with `access`, not following a link. The SACL takes a handle
+ * opened for it (ACCESS_SYSTEM_SECURITY), as does an h opened without the
+ * rights (a source directory we may not change): "." relative to h is h's
+ * own file opened again, as ReOpenFile does. *opened says to close it.
+ */
+static int64_t security_handle(int64_t h, const uint8_t *name, uint32_t len, ACCESS_MASK access, int reopen, HANDLE *out, int *opened)
+{
+	*opened = len > 0 || reopen;
+	if (!*opened) {
+		*out = (HANDLE)(intptr_t)h;
+		return 0;
+	}
+	return len > 0 ? nt_open(h, name, len, access, FILE_OPEN, FILE_OPEN_REPARSE_POINT, out)
+		       : nt_open(h, (const uint8_t *)".", 1, access, FILE_OPEN, FILE_OPEN_REPARSE_POINT, out);
+}
+
+static SECURITY_INFORMATION part_info(uint32_t part, int sacl)
+{
+	return part == SECURITY_OWNER ? OWNER_SECURITY_INFORMATION | GROUP_SECURITY_INFORMATION
+		: DACL_SECURITY_INFORMATION | (sacl ? SACL_SECURITY_INFORMATION : 0);
+}
+
+/*
+ * A part of the descriptor of the open file or directory h (len 0) or of
+ * (h, name), self-relative, as the file system keeps it: a DACL with its
+ * control bits (protected, auto-inherited) and each ACE's inherited flag.
+ * Returns its size (more than cap: call again); ENODATA on a volume
+ * without ACLs.
+ */
+BLIT_EXPORT int64_t blit_security_get(int64_t h, const uint8_t *name, uint32_t len, uint32_t part, uint8_t *out, uint32_t cap)
+{
+	native_calls++;
+	if (part != SECURITY_OWNER && part != SECURITY_ACLS) return fail_kind(K_EINVAL);
+	int sacl = part == SECURITY_ACLS && enable_privilege(PRIVILEGE_SECURITY);
+	ACCESS_MASK access = READ_CONTROL | (sacl ? ACCESS_SYSTEM_SECURITY : 0);
+	HANDLE target;
+	int opened;
+	int64_t r = security_handle(h, name, len, access, sacl, &target, &opened);
+	if (r < 0) return r;
+	if (!keeps_acls(target)) {
+		r = fail_kind(K_ENODATA);
+	} else {
+		ULONG size = 0;
+		NTSTATUS st = NtQuerySecurityObject(target, part_info(part, sacl), out, cap, &size);
+		if (st == ST_ACCESS_DENIED && !opened) {
+			r = security_handle(h, name, len, access, 1, &target, &opened);
+			if (r < 0) return r;
+			st = NtQuerySecurityObject(target, part_info(part, sacl), out, cap, &size);
+		}
+		r = NT_SUCCESS(st) || st == ST_BUFFER_TOO_SMALL ? (int64_t)size : fail_status(st);
+	}
+	if (opened) NtClose(target);
+	return r;
+}
+
+/* NtSetSecurityObject, through h or, refused there, through h opened again with the rights it takes. */
+static NTSTATUS set_security(HANDLE h, SECURITY_INFORMATION info, PSECURITY_DESCRIPTOR sd, ACCESS_MASK access)
+{
+	NTSTATUS st = NtSetSecurityObject(h, info, sd);
+	if (st != ST_ACCESS_DENIED) return st;
+	HANDLE again;
+	int opened;
+	if (security_handle((int64_t)(intptr_t)h, NULL, 0, access, 1, &again, &opened) < 0) return st;
+	st = NtSetSecurityObject(again, info, sd);
+	NtClose(again);
+	return st;
+}
+
+/*
+ * Sets a part blit_security_get read on h (len 0) or on (h, name), as it
+ * is: a DACL keeps its protected bit and its ACEs their inherited flags
+ * (robocopy /SEC's result; the README says why). An owner other than the
+ * caller takes SeRestorePrivilege, enabled here the first time: without
+ * it the group alone is set and EPERM returned, as chown by a non-root
+ * user keeps the group. A SACL is set only where SeSecurityPrivilege is
+ * held (it was read only then). Nothing to do on a volume without ACLs.
+ */
+BLIT_EXPORT int64_t blit_security_set(int64_t h, const uint8_t *name, uint32_t len, uint32_t part, const uint8_t *sd, uint32_t sd_len)
+{
+	native_calls++;
+	if ((part != SECURITY_OWNER && part != SECURITY_ACLS) || !RtlValidRelativeSecurityDescriptor((PSECURITY_DESCRIPTOR)sd, sd_len, 0))
+		return fail_kind(K_EINVAL);
+	SECURITY_DESCRIPTOR_CONTROL control = ((const SECURITY_DESCRIPTOR_RELATIVE *)sd)->Control;
+	int sacl = part == SECURITY_ACLS && (control & SE_SACL_PRESENT) && enable_privilege(PRIVILEGE_SECURITY);
+	if (part == SECURITY_OWNER) enable_privilege(PRIVILEGE_RESTORE);
+	HANDLE target;
+	int opened;
+	int64_t r = security_handle(h, name, len, SECURITY_WRITE, 0, &target, &opened);
+	if (r < 0) return r;
+	if (keeps_acls(target)) {
+		PSECURITY_DESCRIPTOR given = (PSECURITY_DESCRIPTOR)sd;
+		NTSTATUS st = set_security(target, part_info(part, 0), given, SECURITY_WRITE);
+		if (part == SECURITY_OWNER && kind_of_status(st) == K_EPERM) {
+			set_security(target, GROUP_SECURITY_INFORMATION, given, SECURITY_WRITE);
+		} else if (NT_SUCCESS(st) && sacl) {
+			HANDLE audit;
+			int audit_opened;
+			r = security_handle((int64_t)(intptr_t)target, NULL, 0, ACCESS_SYSTEM_SECURITY, 1, &audit, &audit_opened);
+			if (r == 0) {
+				st = NtSetSecurityObject(audit, SACL_SECURITY_INFORMATION, given);
+				NtClose(audit);
+			}
+		}
+		if (r == 0 && !NT_SUCCESS(st)) r = fail_status(st);
+	}
+	if (opened) NtClose(target);
+	return r;
 }
 
 /* ------------------------------------------------------------------ data */

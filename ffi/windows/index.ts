@@ -26,8 +26,8 @@ import type {
   Times,
   XattrsCapability,
 } from "../backend.ts";
-import { S_IFDIR, S_IFLNK, S_IFREG } from "../backend.ts";
-import { CWD, DEFAULT_WIN32, Open, openShim, type Shim, WINDOWS_ERRNO } from "./shim.ts";
+import { S_IFDIR, S_IFLNK, S_IFREG, SECURITY_ACLS_XATTR, SECURITY_OWNER_XATTR } from "../backend.ts";
+import { CWD, DEFAULT_WIN32, Open, openShim, SecurityPart, type Shim, WINDOWS_ERRNO } from "./shim.ts";
 
 const ATTR_READONLY = 0x1;
 const ATTR_DIRECTORY = 0x10;
@@ -39,6 +39,21 @@ const FS_SPARSE_FILES = 0x40;
 const FS_REPARSE_POINTS = 0x80;
 const FS_HARD_LINKS = 0x400000;
 const FS_BLOCK_REFCOUNTING = 0x08000000;
+
+/** The security descriptor's parts listed among the xattrs, after the streams: set last, a DACL may refuse us a stream's open. */
+const SECURITY_PARTS: [name: Name, part: number][] = [
+  [new TextEncoder().encode(SECURITY_OWNER_XATTR), SecurityPart.owner],
+  [new TextEncoder().encode(SECURITY_ACLS_XATTR), SecurityPart.acls],
+];
+const NO_NAME = new Uint8Array(0);
+
+/** The shim's part for a security xattr's name, or undefined for a stream's. */
+function securityPart(attr: Name): number | undefined {
+  for (const [name, part] of SECURITY_PARTS) {
+    if (attr.length === name.length && attr.every((byte, i) => byte === name[i])) return part;
+  }
+  return undefined;
+}
 
 /** 100 ns intervals from 1601-01-01 (FILETIME) to 1970-01-01. */
 const FILETIME_UNIX_EPOCH = 116444736000000000n;
@@ -373,7 +388,7 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
   // No owners, modes or special files capabilities: Windows has no uid/gid
   // or mode bits (every Stat says uid 0, as identity() lets the engine
   // assume) and no fifos or devices to make. The read-only bit travels with
-  // the other attributes.
+  // the other attributes; owners and ACLs with the xattrs.
   readonly attributes: AttributesCapability = {
     setFd: (fd, value) => this.k(this.shim.blit_set_attributes(fd, value)),
     setAt: (dir, name, value) => this.k(this.shim.blit_set_attributes_at(dir, name, name.length, value)),
@@ -393,6 +408,11 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
    * Alternate data streams (Zone.Identifier, ...) as extended attributes,
    * named by the stream's name: kept with -a as Linux keeps user xattrs.
    * Those of an entry without a handle (a link) are not read or written.
+   * After them, the security descriptor's two parts (SECURITY_OWNER_XATTR:
+   * owner and group, kept with ownership; SECURITY_ACLS_XATTR: the DACL,
+   * and the SACL where SeSecurityPrivilege is held, kept with mode), of
+   * every entry, by handle or by name; a volume without ACLs (FAT) has
+   * none to give and takes none.
    */
   readonly xattrs: XattrsCapability = {
     list: (fd) => {
@@ -405,14 +425,27 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
         names.push(n.slice(start, i));
         start = i + 1;
       }
-      return names;
+      return [...names, ...SECURITY_PARTS.map(([name]) => name)];
     },
-    listAt: () => [],
-    get: (fd, attr) => this.sized((buf, size) => this.shim.blit_stream_get(fd, attr, attr.length, buf, size)),
-    getAt: () => -WINDOWS_ERRNO.ENOTSUP,
-    set: (fd, attr, value) => this.k(this.shim.blit_stream_set(fd, attr, attr.length, value, value.length)),
-    setAt: () => -WINDOWS_ERRNO.ENOTSUP,
+    listAt: () => SECURITY_PARTS.map(([name]) => name),
+    get: (fd, attr) => this.getXattr(fd, NO_NAME, attr),
+    getAt: (dir, name, attr) => (securityPart(attr) === undefined ? -WINDOWS_ERRNO.ENOTSUP : this.getXattr(dir, name, attr)),
+    set: (fd, attr, value) => this.setXattr(fd, NO_NAME, attr, value),
+    setAt: (dir, name, attr, value) => (securityPart(attr) === undefined ? -WINDOWS_ERRNO.ENOTSUP : this.setXattr(dir, name, attr, value)),
   };
+
+  /** A stream of the open file h, or a part of the descriptor of h (name empty) or of (h, name). */
+  private getXattr(h: number, name: Name, attr: Name): Uint8Array | number {
+    const part = securityPart(attr);
+    if (part === undefined) return this.sized((buf, size) => this.shim.blit_stream_get(h, attr, attr.length, buf, size));
+    return this.sized((buf, size) => this.shim.blit_security_get(h, name, name.length, part, buf, size));
+  }
+
+  private setXattr(h: number, name: Name, attr: Name, value: Uint8Array): number {
+    const part = securityPart(attr);
+    if (part === undefined) return this.k(this.shim.blit_stream_set(h, attr, attr.length, value, value.length));
+    return this.k(this.shim.blit_security_set(h, name, name.length, part, value, value.length));
+  }
 
   /** A call that fills a buffer and says how much it needed: again with a larger one until it fits. */
   private sized(call: (buf: Uint8Array, size: number) => number): Uint8Array | number {

@@ -38,6 +38,8 @@ const symbols = {
   blit_streams: { args: [i64, P, u32], returns: i64_fast },
   blit_stream_get: { args: [i64, P, u32, P, u32], returns: i64_fast },
   blit_stream_set: { args: [i64, P, u32, P, u32], returns: i64_fast },
+  blit_security_get: { args: [i64, P, u32, u32, P, u32], returns: i64_fast },
+  blit_security_set: { args: [i64, P, u32, u32, P, u32], returns: i64_fast },
   blit_realpath: { args: [P, u32, P, u32], returns: i64_fast },
   blit_volume: { args: [i64, P, u32, P], returns: i64_fast },
   blit_ignores_case: { args: [i64], returns: i64_fast },
@@ -51,6 +53,9 @@ export type Shim = {
     ? (...args: A) => R extends number | bigint ? number : R
     : never;
 };
+
+/** blit_security_get and _set's parts (SECURITY_* in the shim). */
+export const SecurityPart = { owner: 1, acls: 2 } as const;
 
 /** blit_open's `how` (OPEN_* in the shim). */
 export const Open = { dir: 1, read: 2, create: 3, truncate: 4, write: 5, follow: 0x100 } as const;

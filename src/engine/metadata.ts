@@ -6,10 +6,12 @@
 // after all of them, once the entry has its final name (setAttributes): a
 // read-only or immutable entry refuses the rest, and on macOS an immutable
 // one refuses the rename that puts it in place.
-// What the backend has no capability for (owners on Windows, xattrs through
-// node:fs) is not kept, quietly, as cp -a drops what a filesystem cannot hold.
+// What the backend has no capability for (xattrs through node:fs) is not
+// kept, quietly, as cp -a drops what a filesystem cannot hold. Windows'
+// owner and ACLs come as xattrs (SECURITY_OWNER_XATTR, SECURITY_ACLS_XATTR),
+// set with the others, before the times.
 
-import { type Backend, type Name, type Stat, S_IFMT, S_IFSOCK } from "../../ffi/index.ts";
+import { type Backend, type Name, SECURITY_ACLS_XATTR, SECURITY_OWNER_XATTR, type Stat, S_IFMT, S_IFSOCK } from "../../ffi/index.ts";
 import type { EngineOptions, Preserve } from "../options.ts";
 import { quote } from "../quote.ts";
 import type { Reporter } from "./report.ts";
@@ -36,7 +38,8 @@ const SELINUX_NAME = new TextEncoder().encode(SELINUX);
 /** Which --preserve attribute an xattr belongs to. */
 export function categoryOf(name: Name): keyof Preserve {
   const text = decoder.decode(name);
-  if (text.startsWith(ACL_PREFIX) || text === ACL_TEXT) return "mode";
+  if (text.startsWith(ACL_PREFIX) || text === ACL_TEXT || text === SECURITY_ACLS_XATTR) return "mode";
+  if (text === SECURITY_OWNER_XATTR) return "ownership";
   if (text === SELINUX) return "context";
   return "xattr";
 }
@@ -52,7 +55,9 @@ export class MetadataWriter {
     private readonly o: EngineOptions,
     private readonly report: Reporter,
   ) {
-    this.readsXattrs = Boolean(b.xattrs) && (o.preserve.mode || o.preserve.xattr || o.preserve.context);
+    // Without POSIX owners, an owner is one of the xattrs (SECURITY_OWNER_XATTR).
+    const ownersInXattrs = o.preserve.ownership && !b.owners;
+    this.readsXattrs = Boolean(b.xattrs) && (o.preserve.mode || o.preserve.xattr || o.preserve.context || ownersInXattrs);
     this.label = o.label ? [[SELINUX_NAME, o.label]] : [];
   }
 

@@ -12,7 +12,7 @@
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Backend, COPY_METHODS, type Name, S_IFDIR, S_IFMT, S_IFREG, type Stat } from "../../ffi/backend.ts";
+import { type Backend, COPY_METHODS, type Name, S_IFDIR, S_IFMT, S_IFREG, SECURITY_ACLS_XATTR, SECURITY_OWNER_XATTR, type Stat } from "../../ffi/backend.ts";
 import { WindowsBackend } from "../../ffi/windows/index.ts";
 
 const encoder = new TextEncoder();
@@ -78,6 +78,60 @@ function makeFile(b: Backend, dir: number, name: string, contents: string): void
   b.close(fd);
 }
 
+const SECURITY = [SECURITY_OWNER_XATTR, SECURITY_ACLS_XATTR];
+const EVERYONE = "S-1-1-0";
+const FILE_ALL_ACCESS = 0x1f01ff;
+const FILE_GENERIC_READ_EXECUTE = 0x1200a9;
+
+/** The SID at offset `at` of a self-relative descriptor's field (owner: 4), as S-1-... */
+function sidAt(sd: Uint8Array, field: number): string {
+  const v = new DataView(sd.buffer, sd.byteOffset, sd.byteLength);
+  return sidText(v, v.getUint32(field, true));
+}
+
+function sidText(v: DataView, at: number): string {
+  const count = v.getUint8(at + 1);
+  let authority = 0;
+  for (let i = 0; i < 6; i++) authority = authority * 256 + v.getUint8(at + 2 + i);
+  const subs = Array.from({ length: count }, (_, i) => v.getUint32(at + 8 + 4 * i, true));
+  return ["S", v.getUint8(at), authority, ...subs].join("-");
+}
+
+function sidBytes(sid: string): number[] {
+  const [, revision, authority, ...subs] = sid.split("-").map(Number);
+  const out = [revision!, subs.length, 0, 0, 0, 0, 0, authority!];
+  for (const sub of subs) out.push(sub & 0xff, (sub >>> 8) & 0xff, (sub >>> 16) & 0xff, sub >>> 24);
+  return out;
+}
+
+/** A self-relative descriptor holding only a protected DACL of access-allowed entries. */
+function protectedDacl(entries: [sid: string, mask: number][]): Uint8Array {
+  const ace = entries.map(([sid, mask]) => {
+    const body = sidBytes(sid);
+    const size = 8 + body.length;
+    return [0, 0, size & 0xff, size >> 8, mask & 0xff, (mask >>> 8) & 0xff, (mask >>> 16) & 0xff, mask >>> 24, ...body];
+  }).flat();
+  const aclSize = 8 + ace.length;
+  // SE_SELF_RELATIVE | SE_DACL_PROTECTED | SE_DACL_PRESENT; the DACL right after the 20-byte head.
+  const control = 0x8000 | 0x1000 | 0x4;
+  const head = [1, 0, control & 0xff, control >> 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0];
+  return Uint8Array.from([...head, 2, 0, aclSize & 0xff, aclSize >> 8, entries.length, 0, 0, 0, ...ace]);
+}
+
+/** The DACL's entries of a self-relative descriptor: SID and access mask. */
+function aces(sd: Uint8Array): [sid: string, mask: number][] {
+  const v = new DataView(sd.buffer, sd.byteOffset, sd.byteLength);
+  const dacl = v.getUint32(16, true);
+  if (dacl === 0) return [];
+  const out: [string, number][] = [];
+  let at = dacl + 8;
+  for (let i = 0; i < v.getUint16(dacl + 4, true); i++) {
+    out.push([sidText(v, at + 8), v.getUint32(at + 4, true)]);
+    at += v.getUint16(at + 2, true);
+  }
+  return out;
+}
+
 const ATTR_READONLY = 0x1;
 const ATTR_HIDDEN = 0x2;
 
@@ -103,7 +157,7 @@ export const CASES: [name: string, run: Case][] = [
     equal([b.pathRules.separators, b.pathRules.separator], ["\\/", "\\"], "separators");
     equal(b.identity(), undefined, "identity");
   }],
-  ["offers exactly clone, holes, xattrs (alternate data streams), attributes and caseFolding of the optional capabilities", (b) => {
+  ["offers exactly clone, holes, xattrs (alternate data streams, security descriptors), attributes and caseFolding of the optional capabilities", (b) => {
     const all = ["clone", "kernelCopy", "holes", "streams", "batchedRange", "reopenRead", "adviseSequential", "tune", "owners", "modes", "specialFiles", "xattrs", "fileLimit", "attributes", "caseFolding"] as const;
     equal(all.filter((c) => b[c] !== undefined), ["clone", "holes", "xattrs", "attributes", "caseFolding"], "capabilities");
   }],
@@ -337,14 +391,45 @@ export const CASES: [name: string, run: Case][] = [
     }
     ok(b, made, "set");
     ok(b, x.set(fd, b8("ünïcode"), new Uint8Array(100_000).fill(7)), "set a large one");
-    equal(ok(b, x.list(fd), "list").map(text).sort(), ["Zone.Identifier", "ünïcode"], "names");
+    const names = ok(b, x.list(fd), "list").map(text);
+    equal([names.slice(0, -2).sort(), names.slice(-2)], [["Zone.Identifier", "ünïcode"], SECURITY], "names, then the descriptor's");
     equal(text(ok(b, x.get(fd, b8("Zone.Identifier")), "get")), "[ZoneTransfer]\r\nZoneId=3\r\n", "value");
     equal(ok(b, x.get(fd, b8("ünïcode")), "get large").length, 100_000, "large value");
     fails(b, x.get(fd, b8("missing")), "ENOENT", "a missing stream");
     b.close(fd);
     equal(readAll(b, ok(b, b.openRead(at.dir, b8("f"), false), "openRead")), "data", "the file's data untouched");
     ok(b, x.set(at.dir, b8("on-a-directory"), b8("d")), "on a directory");
-    equal(ok(b, x.list(at.dir), "list a directory").map(text), ["on-a-directory"], "directory's");
+    equal(ok(b, x.list(at.dir), "list a directory").map(text), ["on-a-directory", ...SECURITY], "directory's");
+  }],
+  ["security descriptors as two xattrs: a DACL set on an open file, on a name and on a directory is read back, owner and group kept; nonsense refused", (b, at) => {
+    const x = b.xattrs!;
+    makeFile(b, at.dir, "f", "x");
+    const fd = ok(b, b.createFile(at.dir, b8("g"), 0o644), "createFile g");
+    equal(ok(b, x.list(fd), "list").map(text), SECURITY, "a file without streams lists the descriptor's parts");
+    equal(ok(b, x.listAt(at.dir, b8("f")), "listAt").map(text), SECURITY, "listAt");
+    const owner = ok(b, x.get(fd, b8(SECURITY_OWNER_XATTR)), "get owner");
+    const ownerSid = sidAt(owner, 4);
+    if (!ownerSid.startsWith("S-1-")) throw new Error(`owner ${ownerSid}`);
+    // The caller's own owner and group set again: no privilege needed.
+    ok(b, x.set(fd, b8(SECURITY_OWNER_XATTR), owner), "set owner");
+    // Protected DACLs: the owner alone, and the owner plus Everyone reading.
+    const alone = protectedDacl([[ownerSid, FILE_ALL_ACCESS]]);
+    const shared = protectedDacl([[ownerSid, FILE_ALL_ACCESS], [EVERYONE, FILE_GENERIC_READ_EXECUTE]]);
+    ok(b, x.set(fd, b8(SECURITY_ACLS_XATTR), shared), "set DACL on a handle");
+    b.close(fd);
+    ok(b, x.setAt(at.dir, b8("f"), b8(SECURITY_ACLS_XATTR), alone), "set DACL by name");
+    const everyone = (acls: Uint8Array) => aces(acls).filter(([sid]) => sid === EVERYONE).map(([, mask]) => mask);
+    const readBack = (name: string) => ok(b, x.getAt(at.dir, b8(name), b8(SECURITY_ACLS_XATTR)), `get ${name}'s DACL`);
+    equal(everyone(readBack("g")), [FILE_GENERIC_READ_EXECUTE], "Everyone may read g");
+    equal(everyone(readBack("f")), [], "Everyone has no entry for f");
+    equal(aces(readBack("f")).find(([sid]) => sid === ownerSid)?.[1], FILE_ALL_ACCESS, "the owner's entry");
+    equal(sidAt(ok(b, x.getAt(at.dir, b8("f"), b8(SECURITY_OWNER_XATTR)), "get f's owner"), 4), ownerSid, "f's owner");
+    mkdirSync(join(at.path, "d"));
+    const d = ok(b, b.openDir(at.dir, b8("d"), false), "openDir d");
+    ok(b, x.set(d, b8(SECURITY_ACLS_XATTR), shared), "set a directory's DACL");
+    equal(everyone(ok(b, x.get(d, b8(SECURITY_ACLS_XATTR)), "get d's DACL")), [FILE_GENERIC_READ_EXECUTE], "Everyone may read d");
+    b.close(d);
+    fails(b, x.setAt(at.dir, b8("f"), b8(SECURITY_ACLS_XATTR), b8("not a descriptor")), "EINVAL", "nonsense");
   }],
   ["error kinds with Windows' own words: ENOENT, EISDIR, and an empty name or a path through a file is no entry", (b, at) => {
     makeFile(b, at.dir, "f", "x");

@@ -13,7 +13,7 @@ import { mountTmpfs, tmpfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 import { snapshot, tree } from "../helpers/tree.ts";
-import { contractExe, holderExe, startWine, type Wine, wineMissing, winPath } from "../helpers/wine.ts";
+import { contractExe, holderExe, securityExe, startWine, type Wine, wineMissing, winPath } from "../helpers/wine.ts";
 import { CASES } from "./windows-contract.ts";
 
 const testWine = testIf(wineMissing);
@@ -136,6 +136,47 @@ describe("blit.exe under Wine", () => {
     expect(statSync(`${root}/plain/read-only`).mode & 0o200).toBe(0o200);
     expect(dosAttributes("plain/hidden")).toBe("");
     expect(dosAttributes("plain/hidden-dir")).toBe("");
+  }, SLOW);
+
+  // Wine 8 keeps no descriptor of its own (measured with security.exe): it
+  // makes a file's DACL from its Unix mode (owner, group, others; SYSTEM
+  // always) and turns a DACL set into that mode; a new owner or group, and
+  // the protected bit, it takes without keeping. So here the DACLs that
+  // differ as modes differ are what -a can be seen to keep, read back by
+  // Windows' own GetFileSecurityW; other owners are checked on Windows (the
+  // workflow).
+  testWine("-a and --preserve=mode keep a file's and a directory's DACL, read back as SDDL; -r gives the copy the destination's default", () => {
+    const root = sandbox("win-security");
+    sh("mkdir -p src/d && printf x > src/f && printf y > src/d/g", root);
+    const w = wine();
+    const security = (...args: string[]) => run(["wine", securityExe(), ...args], { env: w.env });
+    const sddl = (path: string) => {
+      const r = security("get", winPath(`${root}/${path}`));
+      expect({ path, stderr: r.stderr, exitCode: r.exitCode }).toEqual({ path, stderr: "", exitCode: 0 });
+      return r.stdout.trim();
+    };
+    const user = /^O:(S-[\d-]+)G:/.exec(sddl("src/f"))?.[1];
+    expect(user).toMatch(/^S-1-5-21-/);
+    // Only the owner (and SYSTEM) may touch them: no entry for Everyone, which a new file gets here.
+    for (const [path, inherit] of [["src/f", ""], ["src/d", "OICI"], ["src/d/g", ""]] as const) {
+      expect(security("set", winPath(`${root}/${path}`), `D:P(A;${inherit};FA;;;${user})`).exitCode).toBe(0);
+    }
+    const source = { f: sddl("src/f"), d: sddl("src/d"), g: sddl("src/d/g") };
+    expect(source.f).not.toContain(";;;WD)");
+    expect(source.f).toContain(`(A;;FA;;;${user})`);
+    expect(blit(["-a", winPath(`${root}/src`), winPath(`${root}/archive`)])).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect({ f: sddl("archive/f"), d: sddl("archive/d"), g: sddl("archive/d/g") }).toEqual(source);
+    expect(blit(["-r", "--preserve=mode", winPath(`${root}/src`), winPath(`${root}/modes`)])).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect({ f: sddl("modes/f"), d: sddl("modes/d"), g: sddl("modes/d/g") }).toEqual(source);
+    // The same seen from Linux: Wine's mode, made from the DACL, lets others nothing.
+    expect(statSync(`${root}/archive/f`).mode & 0o7).toBe(0);
+    expect(blit(["-r", winPath(`${root}/src`), winPath(`${root}/plain`)])).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sddl("plain/f")).toContain(";;;WD)");
+    expect(sddl("plain/f")).not.toBe(source.f);
+    // Ownership asked for by name: the owner is the caller's own, set without a privilege.
+    const r = blit(["--preserve=ownership", winPath(`${root}/src/f`), winPath(`${root}/owned`)]);
+    expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sddl("owned").slice(0, sddl("owned").indexOf("D:"))).toBe(source.f.slice(0, source.f.indexOf("D:")));
   }, SLOW);
 
   // Wine reaches a file through its whole Unix path, so it stops at Linux's

@@ -40,6 +40,10 @@ const prngDll = () =>
 /** holder.exe (wine/holder.c): another process holding a file. */
 export const holderExe = () => helper("holder.exe", (out) => ["x86_64-w64-mingw32-gcc", "-municode", "-O2", "-o", out, join(HELPERS, "holder.c")]);
 
+/** security.exe (wine/security.c): a file's security descriptor as SDDL, read and set by Windows' own calls. */
+export const securityExe = () =>
+  helper("security.exe", (out) => ["x86_64-w64-mingw32-gcc", "-municode", "-O2", "-o", out, join(HELPERS, "security.c"), "-ladvapi32"]);
+
 /** tests/ffi/windows-contract.ts as a Windows executable (built each run: it is the source under test). */
 export function contractExe(): string {
   const out = join(BUILT, "contract.exe");
