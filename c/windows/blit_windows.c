@@ -54,6 +54,7 @@ NTSTATUS NTAPI NtQuerySecurityObject(HANDLE, SECURITY_INFORMATION, PSECURITY_DES
 NTSTATUS NTAPI NtSetSecurityObject(HANDLE, SECURITY_INFORMATION, PSECURITY_DESCRIPTOR);
 NTSTATUS NTAPI NtOpenProcessToken(HANDLE, ACCESS_MASK, PHANDLE);
 NTSTATUS NTAPI NtAdjustPrivilegesToken(HANDLE, BOOLEAN, PTOKEN_PRIVILEGES, ULONG, PTOKEN_PRIVILEGES, PULONG);
+NTSTATUS NTAPI NtQueryInformationToken(HANDLE, TOKEN_INFORMATION_CLASS, PVOID, ULONG, PULONG);
 BOOLEAN NTAPI RtlValidRelativeSecurityDescriptor(PSECURITY_DESCRIPTOR, ULONG, SECURITY_INFORMATION);
 
 #define CLASS_DIRECTORY ((FILE_INFORMATION_CLASS)1)
@@ -1275,6 +1276,33 @@ static int enable_privilege(ULONG luid)
 		InterlockedExchange(&privilege_state[luid], state);
 	}
 	return privilege_state[luid] == 1;
+}
+
+/*
+ * For doctor: which privileges blit enables when it needs them the
+ * process's token holds, enabled or not: 1 SeRestorePrivilege, 2
+ * SeSecurityPrivilege.
+ */
+BLIT_EXPORT int64_t blit_privileges_held(void)
+{
+	native_calls++;
+	HANDLE token;
+	if (!NT_SUCCESS(NtOpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token))) return 0;
+	union {
+		TOKEN_PRIVILEGES list;
+		uint8_t room[4096];
+	} privileges;
+	ULONG got;
+	NTSTATUS st = NtQueryInformationToken(token, TokenPrivileges, &privileges, sizeof privileges, &got);
+	NtClose(token);
+	if (!NT_SUCCESS(st)) return 0;
+	int64_t held = 0;
+	for (DWORD i = 0; i < privileges.list.PrivilegeCount; i++) {
+		LUID id = privileges.list.Privileges[i].Luid;
+		if (id.HighPart == 0 && id.LowPart == PRIVILEGE_RESTORE) held |= 1;
+		if (id.HighPart == 0 && id.LowPart == PRIVILEGE_SECURITY) held |= 2;
+	}
+	return held;
 }
 
 /* Whether the volume h is on keeps ACLs: FAT's files have none (Windows makes up a world-access one for them). */

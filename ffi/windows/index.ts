@@ -35,6 +35,7 @@ const ATTR_REPARSE_POINT = 0x400;
 const TAG_SYMLINK = 0xa000000c;
 const TAG_MOUNT_POINT = 0xa0000003;
 /** FILE_SUPPORTS_* bits doctor reports. */
+const FS_PERSISTENT_ACLS = 0x8;
 const FS_SPARSE_FILES = 0x40;
 const FS_REPARSE_POINTS = 0x80;
 const FS_HARD_LINKS = 0x400000;
@@ -523,6 +524,7 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
         { name: "symbolic links", ...this.probeSymlink(dir, has(FS_REPARSE_POINTS)) },
         { name: "hard links", supported: has(FS_HARD_LINKS), detail: has(FS_HARD_LINKS) ? "kept (-a, --preserve=links)" : "copied as separate files" },
         { name: "sparse files", supported: has(FS_SPARSE_FILES), detail: "holes kept: FSCTL_QUERY_ALLOCATED_RANGES, FSCTL_SET_SPARSE" },
+        { name: "security descriptors", ...this.probeSecurity(has(FS_PERSISTENT_ACLS)) },
         this.caseFolding.ignoresCase(dir)
           ? {
             name: "case-sensitive names",
@@ -533,6 +535,15 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
       ],
       batched: false,
     };
+  }
+
+  /** What -a keeps of security descriptors here, and what this process's privileges allow. */
+  private probeSecurity(acls: boolean): { supported: boolean; detail: string } {
+    if (!acls) return { supported: false, detail: "the volume keeps no ACLs: none to keep" };
+    const held = this.shim.blit_privileges_held();
+    const owner = held & 1 ? "any owner, as SeRestorePrivilege is held" : "the owner only when it is you, as SeRestorePrivilege is not held";
+    const sacl = held & 2 ? "the SACL too, as SeSecurityPrivilege is held" : "no SACL without SeSecurityPrivilege";
+    return { supported: true, detail: `owner, group and DACL kept with -a, ${owner}; ${sacl}` };
   }
 
   /** Makes and removes a scratch symlink in dir: whether this process may make them (an administrator, or Developer Mode). */

@@ -40,6 +40,7 @@ const symbols = {
   blit_stream_set: { args: [i64, P, u32, P, u32], returns: i64_fast },
   blit_security_get: { args: [i64, P, u32, u32, P, u32], returns: i64_fast },
   blit_security_set: { args: [i64, P, u32, u32, P, u32], returns: i64_fast },
+  blit_privileges_held: { args: [], returns: i64_fast },
   blit_realpath: { args: [P, u32, P, u32], returns: i64_fast },
   blit_volume: { args: [i64, P, u32, P], returns: i64_fast },
   blit_ignores_case: { args: [i64], returns: i64_fast },

@@ -54,6 +54,8 @@ describe("blit.exe under Wine", () => {
     // Wine's Z: drive says NTFS, without block cloning or reparse points.
     expect(r.stdout).toContain(`filesystem of '${winPath(dir)}': NTFS\n  block clone (FSCTL_DUPLICATE_EXTENTS_TO_FILE): no (the volume does not share blocks)\n`);
     expect(r.stdout).toContain("  symbolic links: no (the volume has no reparse points)\n");
+    // Wine's token holds every privilege.
+    expect(r.stdout).toContain("  security descriptors: yes (owner, group and DACL kept with -a, any owner, as SeRestorePrivilege is held; the SACL too, as SeSecurityPrivilege is held)\n");
     expect(r.stdout).toContain(
       "  case-sensitive names: no (names differing only by case are one here: of two such names in one source directory, the second is reported and not copied)\n",
     );
@@ -173,6 +175,16 @@ describe("blit.exe under Wine", () => {
     expect(blit(["-r", winPath(`${root}/src`), winPath(`${root}/plain`)])).toEqual({ stdout: "", stderr: "", exitCode: 0 });
     expect(sddl("plain/f")).toContain(";;;WD)");
     expect(sddl("plain/f")).not.toBe(source.f);
+    // A copy left in place whose DACL differs: --skip-unchanged sets SOURCE's again, and copies no data.
+    expect(security("set", winPath(`${root}/archive/f`), `D:(A;;FA;;;${user})(A;;FR;;;WD)`).exitCode).toBe(0);
+    expect(sddl("archive/f")).not.toBe(source.f);
+    const again = blit(["-aT", "--stats", "--skip-unchanged", winPath(`${root}/src`), winPath(`${root}/archive`)]);
+    expect([again.stderr, again.exitCode]).toEqual(["", 0]);
+    expect(again.stdout).toStartWith("files: 0\n");
+    expect(again.stdout).toContain("\nattributes set on unchanged: 1\n");
+    expect({ f: sddl("archive/f"), d: sddl("archive/d"), g: sddl("archive/d/g") }).toEqual(source);
+    // Alike now: nothing set again.
+    expect(blit(["-aT", "--stats", "--skip-unchanged", winPath(`${root}/src`), winPath(`${root}/archive`)]).stdout).toContain("\nattributes set on unchanged: 0\n");
     // Ownership asked for by name: the owner is the caller's own, set without a privilege.
     const r = blit(["--preserve=ownership", winPath(`${root}/src/f`), winPath(`${root}/owned`)]);
     expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
