@@ -834,6 +834,16 @@ BLIT_EXPORT int64_t blit_set_attributes_at(int64_t dir, const uint8_t *name, uin
 	native_calls++;
 	HANDLE h;
 	int64_t r = nt_open(dir, name, len, FILE_WRITE_ATTRIBUTES | FILE_READ_ATTRIBUTES, FILE_OPEN, FILE_OPEN_REPARSE_POINT, &h);
+	if (r < 0 && ((-r) & 0xff) == K_EACCES) {
+		/* A copied DACL may refuse us the change: nothing to refuse when the entry has them already. */
+		int64_t refused = r;
+		FILE_ATTRIBUTE_TAG_INFORMATION info;
+		r = nt_open(dir, name, len, FILE_READ_ATTRIBUTES, FILE_OPEN, FILE_OPEN_REPARSE_POINT, &h);
+		if (r < 0) return refused;
+		r = attribute_tag(h, &info);
+		NtClose(h);
+		return r == 0 && (info.FileAttributes & SETTABLE_ATTRIBUTES) == (attributes & SETTABLE_ATTRIBUTES) ? 0 : refused;
+	}
 	if (r < 0) return r;
 	r = set_attributes(h, attributes);
 	NtClose(h);
@@ -1391,9 +1401,9 @@ static NTSTATUS set_security(HANDLE h, SECURITY_INFORMATION info, PSECURITY_DESC
  * Sets a part blit_security_get read on h (len 0) or on (h, name), as it
  * is: a DACL keeps its protected bit and its ACEs their inherited flags
  * (robocopy /SEC's result; the README says why). An owner other than the
- * caller takes SeRestorePrivilege, enabled here the first time: without
- * it the group alone is set and EPERM returned, as chown by a non-root
- * user keeps the group. A SACL is set only where SeSecurityPrivilege is
+ * caller takes SeRestorePrivilege, enabled here the first time a part is
+ * set: without it the group alone is set and EPERM returned, as chown by
+ * a non-root user keeps the group. A SACL is set only where SeSecurityPrivilege is
  * held (it was read only then). Nothing to do on a volume without ACLs.
  */
 BLIT_EXPORT int64_t blit_security_set(int64_t h, const uint8_t *name, uint32_t len, uint32_t part, const uint8_t *sd, uint32_t sd_len)
@@ -1403,7 +1413,13 @@ BLIT_EXPORT int64_t blit_security_set(int64_t h, const uint8_t *name, uint32_t l
 		return fail_kind(K_EINVAL);
 	SECURITY_DESCRIPTOR_CONTROL control = ((const SECURITY_DESCRIPTOR_RELATIVE *)sd)->Control;
 	int sacl = part == SECURITY_ACLS && (control & SE_SACL_PRESENT) && enable_privilege(PRIVILEGE_SECURITY);
-	if (part == SECURITY_OWNER) enable_privilege(PRIVILEGE_RESTORE);
+	/*
+	 * Also for a DACL: a copied one may refuse us DELETE or
+	 * FILE_WRITE_ATTRIBUTES, which the rename and the attributes set by
+	 * name need; every open here asks with backup intent, which the
+	 * privilege lets past the DACL.
+	 */
+	enable_privilege(PRIVILEGE_RESTORE);
 	HANDLE target;
 	int opened;
 	int64_t r = security_handle(h, name, len, SECURITY_WRITE, 0, &target, &opened);
