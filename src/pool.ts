@@ -162,20 +162,30 @@ export class Pool {
     return this.size;
   }
 
-  /** Adds a worker when the ones there are wait (Growth), checked every GROWTH_CHECK_MS until the run settles. */
+  /**
+   * Adds a worker when the ones there are wait (Growth), checked every
+   * GROWTH_CHECK_MS until the run settles. Only an interval that the pool
+   * spent whole at work counts: one with a worker still booting, or one
+   * without a task, uses little CPU for reasons of its own (at the start of
+   * every run, a warm one too, the CPU time looked like waiting, and the pool
+   * grew within 200 ms whatever the run).
+   */
   private watchGrowth(growth: Growth): void {
-    let before = { at: performance.now(), cpu: process.cpuUsage() };
+    let before: { at: number; cpu: NodeJS.CpuUsage } | undefined;
     let booting = false;
     const timer = setInterval(() => {
       if (!this.settle || this.stopped || this.cancelled || this.size >= growth.most) {
         clearInterval(timer);
         return;
       }
-      const now = { at: performance.now(), cpu: process.cpuUsage(before.cpu) };
-      const cpusBusy = (now.cpu.user + now.cpu.system) / 1000 / (now.at - before.at);
-      before = { at: now.at, cpu: process.cpuUsage() };
-      const allBusy = this.slots.length === this.size && this.slots.every((slot) => slot.busy > 0) && this.work.length > 0;
-      if (booting || !allBusy || (cpusBusy >= WAITING_SHARE * growth.cpus && !GROW_ALWAYS)) return;
+      const atWork = !booting && this.slots.length === this.size && this.slots.every((slot) => slot.busy > 0) && this.work.length > 0;
+      const now = { at: performance.now(), cpu: process.cpuUsage() };
+      const since = before;
+      before = atWork ? now : undefined;
+      if (!atWork || !since) return;
+      const usedUs = now.cpu.user - since.cpu.user + now.cpu.system - since.cpu.system;
+      const cpusBusy = usedUs / 1000 / (now.at - since.at);
+      if (cpusBusy >= WAITING_SHARE * growth.cpus && !GROW_ALWAYS) return;
       booting = true;
       const index = this.size++;
       this.addWorker(index).then(

@@ -8,6 +8,7 @@ import { LinkTable } from "./engine/links.ts";
 import { LiveCounters } from "./engine/live.ts";
 import type { FromWorker, Task, ToWorker } from "./engine/messages.ts";
 import { addCounters } from "./engine/report.ts";
+import { keepBelowFTL } from "./jit.ts";
 
 declare const self: Worker;
 
@@ -74,6 +75,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       copier.report.onLines = (output) => send({ type: "output", output });
       if (message.live) copier.showProgress(new LiveCounters(message.live, message.index));
       copier.onListed = collector();
+      keepBelowFTL(copier, backend);
       backendCounters = () => backend.counters();
       workerIndex = message.index;
       seen = backend.counters();

@@ -638,8 +638,9 @@ struct xattr_args_v0 {
 };
 
 /*
- * Whether the kernel has the *xattrat calls, asked once: on a bad descriptor
- * they fail with EBADF. An older kernel says ENOSYS, and a seccomp filter
+ * Whether the kernel has the *xattrat calls, asked once: a relative name on a
+ * bad descriptor fails with EBADF (an empty name would fail first, with
+ * ENOENT, as on any kernel). An older kernel says ENOSYS, and a seccomp filter
  * that does not know them (older container runtimes) says EPERM, which a
  * real call must not be mistaken for. 1 yes, 0 no, -1 not asked yet.
  */
@@ -650,7 +651,7 @@ static int use_xattrat(void)
 	int known = __atomic_load_n(&have_xattrat, __ATOMIC_RELAXED);
 
 	if (known < 0) {
-		known = syscall(NR_LISTXATTRAT, -1, "", AT_SYMLINK_NOFOLLOW, NULL, (size_t)0) < 0 && errno == EBADF;
+		known = syscall(NR_LISTXATTRAT, -1, "x", AT_SYMLINK_NOFOLLOW, NULL, (size_t)0) < 0 && errno == EBADF;
 		__atomic_store_n(&have_xattrat, known, __ATOMIC_RELAXED);
 	}
 	return known;

@@ -4,7 +4,7 @@
 
 import { describe, expect } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { blit, run, sh, stats } from "../helpers/blit.ts";
+import { BLIT, blit, hasCommand, run, sh, stats } from "../helpers/blit.ts";
 import { mountTmpfs, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
@@ -147,6 +147,29 @@ describe("statting a directory's entries", () => {
       expect(snapshot(`${root}/dst`, { times: true })).toEqual(snapshot(`${root}/src`, { times: true }));
     });
   }
+});
+
+describe("extended attributes of a directory's entries", () => {
+  // Linux 6.13 added listxattrat/getxattrat (numbers 465/464): with them an
+  // entry's xattrs are read relative to its directory's descriptor, one call
+  // each; without them, through a /proc/self/fd path, which costs a path walk
+  // through procfs per call (a second run asks twice per file).
+  const [major, minor] = run(["uname", "-r"]).stdout.split(".").map(Number) as [number, number];
+  const old = major < 6 || (major === 6 && minor < 13) ? `this kernel (${major}.${minor}) predates listxattrat (6.13)` : undefined;
+  testIf(old ?? (hasCommand("strace") ? undefined : "strace is not installed"))("a second run lists and reads them relative to the directory, never through /proc/self/fd", () => {
+    const root = sandbox("xattrat");
+    sh("mkdir -p src/sub && printf a > src/sub/a && setfattr -n user.k -v v src/sub/a && ln -s a src/sub/l", root);
+    expect(blit(["-a", "src", "dst"], { cwd: root }).exitCode).toBe(0);
+    sh("setfattr -n user.k -v other dst/sub/a", root);
+    const r = run(["strace", "-f", BLIT, "-aT", "--skip-unchanged", "--itemize", "src", "dst"], { cwd: root });
+    expect(r.exitCode).toBe(0);
+    // The symlink is unchanged (listed as rsync -ii lists it); the file's xattr is set back.
+    expect(r.stdout).toBe(".L          dst/sub/l\n.f........x dst/sub/a\n");
+    const calls = r.stderr.split("\n");
+    expect(calls.filter((line) => /xattr\("\/proc\/self\/fd\//.test(line))).toEqual([]);
+    expect(calls.some((line) => /syscall_0x1d1\(|listxattrat\(/.test(line) && !line.includes("EBADF"))).toBe(true);
+    expect(sh("getfattr --only-values -n user.k dst/sub/a", root)).toBe("v");
+  });
 });
 
 describe("across filesystems", () => {
