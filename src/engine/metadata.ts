@@ -211,7 +211,13 @@ export class MetadataWriter {
       const notAllowed = r === -E.EPERM || r === -E.EACCES;
       // With -a alone, attributes this filesystem or user cannot have are
       // dropped quietly, as cp -a does; asked for by name, they are errors.
-      if ((unsupported || notAllowed) && !this.o.require[categoryOf(name)]) continue;
+      const category = categoryOf(name);
+      if ((unsupported || notAllowed) && !this.o.require[category]) continue;
+      if (category === "ownership") {
+        // An owner kept as an xattr (SECURITY_OWNER_XATTR): said as chown's failure is.
+        this.report.fail(`failed to preserve ownership for ${quote(path)}: ${b.strerror(-r)}`, { op: "chown", path, errno: -r });
+        return false;
+      }
       const what = unsupported ? "attributes" : `attribute ${quote(name)}`;
       this.report.fail(`setting ${what} for ${quote(path)}: ${b.strerror(-r)}`, { op: "setxattr", path, errno: -r });
       return false;
