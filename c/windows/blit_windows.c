@@ -1422,13 +1422,15 @@ BLIT_EXPORT int64_t blit_security_set(int64_t h, const uint8_t *name, uint32_t l
 	enable_privilege(PRIVILEGE_RESTORE);
 	HANDLE target;
 	int opened;
-	int64_t r = security_handle(h, name, len, SECURITY_WRITE, 0, &target, &opened);
+	/* Only the right the part takes: an owner who may change the DACL may not be granted WRITE_OWNER. */
+	ACCESS_MASK access = READ_CONTROL | (part == SECURITY_OWNER ? WRITE_OWNER : WRITE_DAC);
+	int64_t r = security_handle(h, name, len, access, 0, &target, &opened);
 	if (r < 0) return r;
 	if (keeps_acls(target)) {
 		PSECURITY_DESCRIPTOR given = (PSECURITY_DESCRIPTOR)sd;
-		NTSTATUS st = set_security(target, part_info(part, 0), given, SECURITY_WRITE);
+		NTSTATUS st = set_security(target, part_info(part, 0), given, access);
 		if (part == SECURITY_OWNER && kind_of_status(st) == K_EPERM) {
-			set_security(target, GROUP_SECURITY_INFORMATION, given, SECURITY_WRITE);
+			set_security(target, GROUP_SECURITY_INFORMATION, given, access);
 		} else if (NT_SUCCESS(st) && sacl) {
 			HANDLE audit;
 			int audit_opened;
