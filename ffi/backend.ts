@@ -346,11 +346,16 @@ export interface Backend {
   /**
    * Opens and reads small regular files of one directory, as many at a time
    * as the OS allows. Each read asks for one byte more than expected, so a
-   * file that grew shows as longer. Each result: the open file and its bytes
-   * (valid until the next readMany: the buffer is reused), or a negated
-   * errno (nothing left open).
+   * file that grew shows as longer. Each file's result goes to `each` as
+   * soon as it is ready, in any order (the caller writes one file while the
+   * others are still being read): the open file and its bytes (valid until
+   * the next readMany: the buffer is reused), or a negated errno (nothing
+   * left open). `each` must not call readMany, statMany or batchedRange:
+   * the batch they would share is still in flight. If `each` throws, the
+   * files it was not given are closed, and readMany throws that error once
+   * nothing of the batch is in flight.
    */
-  readMany(dir: number, files: { name: Name; size: number }[], follow: boolean): (ReadFile | number)[];
+  readMany(dir: number, files: { name: Name; size: number }[], follow: boolean, each: (index: number, result: ReadFile | number) => void): void;
   /** Writes all of data at offset 0. */
   writeAll(fd: number, data: Uint8Array): number;
 

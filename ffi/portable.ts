@@ -249,18 +249,20 @@ export class PortableBackend extends RuntimeStdio implements Backend {
     }
   }
 
-  readMany(dir: number, files: { name: Name; size: number }[], follow: boolean): (ReadFile | number)[] {
-    return files.map((f) => {
-      const fd = this.openRead(dir, f.name, follow);
-      if (fd < 0) return fd;
-      const data = new Uint8Array(f.size + 1);
-      try {
-        return { fd, data: data.subarray(0, fs.readSync(fd, data, 0, data.length, 0)), method: "read_write" };
-      } catch (err) {
-        this.close(fd);
-        return fail(err);
-      }
-    });
+  readMany(dir: number, files: { name: Name; size: number }[], follow: boolean, each: (index: number, result: ReadFile | number) => void): void {
+    files.forEach((f, i) => each(i, this.readWhole(dir, f, follow)));
+  }
+
+  private readWhole(dir: number, f: { name: Name; size: number }, follow: boolean): ReadFile | number {
+    const fd = this.openRead(dir, f.name, follow);
+    if (fd < 0) return fd;
+    const data = new Uint8Array(f.size + 1);
+    try {
+      return { fd, data: data.subarray(0, fs.readSync(fd, data, 0, data.length, 0)), method: "read_write" };
+    } catch (err) {
+      this.close(fd);
+      return fail(err);
+    }
   }
 
   writeAll(fd: number, data: Uint8Array): number {

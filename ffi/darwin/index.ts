@@ -216,24 +216,21 @@ export class DarwinBackend extends RuntimeStdio implements Backend {
   }
 
   /** One open and one read per file: macOS has no batched I/O to offer. */
-  readMany(dir: number, files: { name: Name; size: number }[], follow: boolean): (ReadFile | number)[] {
+  readMany(dir: number, files: { name: Name; size: number }[], follow: boolean, each: (index: number, result: ReadFile | number) => void): void {
     let total = 0;
     for (const f of files) total += f.size + 1;
     // Kept from batch to batch (the contract lets the next call reuse it): no fresh memory per batch.
     if (this.batchData.length < total) this.batchData = new Uint8Array(Math.max(total, this.batchData.length * 2));
     const data = this.batchData;
     let at = 0;
-    return files.map((f) => {
-      const fd = this.openRead(dir, f.name, follow);
+    files.forEach((f, i) => {
       const slice = data.subarray(at, at + f.size + 1);
       at += f.size + 1;
-      if (fd < 0) return fd;
+      const fd = this.openRead(dir, f.name, follow);
+      if (fd < 0) return each(i, fd);
       const n = this.shim.blit_pread(fd, slice, slice.length, 0);
-      if (n < 0) {
-        this.close(fd);
-        return n;
-      }
-      return { fd, data: slice.subarray(0, n), method: "read_write" };
+      if (n < 0) this.close(fd);
+      each(i, n < 0 ? n : { fd, data: slice.subarray(0, n), method: "read_write" });
     });
   }
 

@@ -335,7 +335,7 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
     this.shim.blit_close(fd);
   }
 
-  readMany(dir: number, files: { name: Name; size: number }[], follow: boolean): (ReadFile | number)[] {
+  readMany(dir: number, files: { name: Name; size: number }[], follow: boolean, each: (index: number, result: ReadFile | number) => void): void {
     const c = this.c;
     const flags = c.O_RDONLY | c.O_CLOEXEC | c.O_NOCTTY | c.O_NONBLOCK | (follow ? 0 : c.O_NOFOLLOW);
     let total = 0;
@@ -344,21 +344,21 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
     const ring = this.ringState();
     if (!ring) {
       let at = 0;
-      return files.map((f) => {
-        const fd = this.shim.blit_openat(dir, this.cstr(f.name, 0), flags, 0);
+      files.forEach((f, i) => {
         const slice = data.subarray(at, at + f.size + 1);
         at += f.size + 1;
-        if (fd < 0) return fd;
+        const fd = this.shim.blit_openat(dir, this.cstr(f.name, 0), flags, 0);
+        if (fd < 0) return each(i, fd);
         const n = this.shim.blit_pread(fd, slice, slice.length, 0);
-        if (n < 0) {
-          this.close(fd);
-          return n;
-        }
-        return { fd, data: slice.subarray(0, n), method: "read_write" };
+        if (n < 0) this.close(fd);
+        each(i, n < 0 ? n : { fd, data: slice.subarray(0, n), method: "read_write" });
       });
+      return;
     }
     // Opens first, all at once; then all the reads. Cold inodes and cold
-    // data are fetched many at a time by the kernel's io-wq threads.
+    // data are fetched many at a time by the kernel's io-wq threads, and
+    // each file is handed on as its read completes, so that the caller
+    // writes it while the others are still being read.
     const { arena, offsets } = this.nameArena(files.map((f) => f.name));
     const base = ptr(arena);
     const fds = ring.runBatch(files.map((_, i) => ({ op: "openat", fd: dir, addr: base + offsets[i]!, opFlags: flags })));
@@ -377,20 +377,26 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
       readOf.push(i);
       reads.push({ op: "read", fd: fds[i]!, addr: dataBase + starts[i]!, len: f.size + 1, offset: 0 });
     });
-    const got = ring.runBatch(reads);
-    this.retireBuffersIfBroken(ring);
-    const results: (ReadFile | number)[] = Array.from(fds, (fd) => fd);
-    readOf.forEach((i, k) => {
-      const n = got[k]!;
-      const fd = fds[i]!;
-      if (n < 0) {
-        this.close(fd);
-        results[i] = n;
-      } else {
-        results[i] = { fd, data: data.subarray(starts[i]!, starts[i]! + n), method: "batched" };
-      }
-    });
-    return results;
+    const handed = new Uint8Array(files.length);
+    const hand = (i: number, result: ReadFile | number) => {
+      handed[i] = 1;
+      each(i, result);
+    };
+    try {
+      files.forEach((_, i) => fds[i]! < 0 && hand(i, fds[i]!));
+      ring.runBatch(reads, (k, n) => {
+        const i = readOf[k]!;
+        const fd = fds[i]!;
+        if (n < 0) this.close(fd);
+        hand(i, n < 0 ? n : { fd, data: data.subarray(starts[i]!, starts[i]! + n), method: "batched" });
+      });
+    } catch (err) {
+      // `each` threw: the files it was never given are closed, none left open.
+      for (const i of readOf) if (!handed[i]) this.close(fds[i]!);
+      throw err;
+    } finally {
+      this.retireBuffersIfBroken(ring);
+    }
   }
 
   writeAll(fd: number, data: Uint8Array): number {

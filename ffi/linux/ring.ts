@@ -51,6 +51,8 @@ export class Ring {
   private copyAddrs: number[] = [];
   /** Set when a submission or a wait failed: the ring must not be reused. */
   broken = false;
+  /** Set while runBatch hands a completion on: the ring is not to be used from there. */
+  private delivering = false;
   /** io_uring_enter round trips and operations, for --stats. */
   submits = 0;
   opsSubmitted = 0;
@@ -109,21 +111,43 @@ export class Ring {
    * and returns each one's result (>= 0, or a negated errno) by position.
    * Blocking operations (a cold statx, openat, read) run in parallel in the
    * kernel's io-wq threads: this is how cold metadata and data are fetched
-   * many at a time.
+   * many at a time. `each`, if given, gets every result as it completes,
+   * while the others are still in flight; it must not use this ring.
    */
-  runBatch(ops: BatchOp[]): Int32Array {
+  runBatch(ops: BatchOp[], each?: (index: number, result: number) => void): Int32Array {
+    if (this.delivering) throw new Error("io_uring batch started from a completion of another");
     const results = new Int32Array(ops.length);
-    // Given up during an earlier batch of the same call (readMany opens, then reads).
-    if (this.broken) return results.fill(-E.EIO);
     const completed = new Uint8Array(ops.length);
+    // What `each` threw (a bug): the batch is still drained, so that no
+    // operation is left in flight to be reaped as another batch's, then it is thrown.
+    let thrown: { error: unknown } | undefined;
+    const complete = (index: number, result: number): void => {
+      results[index] = result;
+      completed[index] = 1;
+      if (!each || thrown) return;
+      this.delivering = true;
+      try {
+        each(index, result);
+      } catch (error) {
+        thrown = { error };
+      } finally {
+        this.delivering = false;
+      }
+    };
+    const failRest = (error: number): Int32Array => {
+      for (let i = 0; i < ops.length; i++) if (!completed[i]) complete(i, error);
+      if (thrown) throw thrown.error;
+      return results;
+    };
     // On a failed submission or wait, whatever has not completed fails with
     // that error (its real outcome can no longer be known), and the ring is
     // given up.
     const giveUp = (error: number): Int32Array => {
       this.abandon();
-      for (let i = 0; i < ops.length; i++) if (!completed[i]) results[i] = error;
-      return results;
+      return failRest(error);
     };
+    // Given up during an earlier batch of the same call (readMany opens, then reads).
+    if (this.broken) return failRest(-E.EIO);
     let next = 0;
     let done = 0;
     let inflight = 0;
@@ -143,15 +167,14 @@ export class Ring {
       }
       const got = this.shim.blit_ring_reap(this.handle, this.cqes, this.depth, 1);
       if (got < 0) return giveUp(got);
-      for (let i = 0; i < got; i++) {
-        const base = i * CQE_SIZE;
-        const index = this.cqesView.getUint32(base, true);
-        results[index] = this.cqesView.getInt32(base + 8, true);
-        completed[index] = 1;
-      }
       inflight -= got;
       done += got;
+      for (let i = 0; i < got; i++) {
+        const base = i * CQE_SIZE;
+        complete(this.cqesView.getUint32(base, true), this.cqesView.getInt32(base + 8, true));
+      }
     }
+    if (thrown) throw thrown.error;
     return results;
   }
 

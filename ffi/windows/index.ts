@@ -291,23 +291,25 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
     this.shim.blit_close(fd);
   }
 
-  readMany(dir: number, files: { name: Name; size: number }[], follow: boolean): (ReadFile | number)[] {
-    return files.map((f) => {
-      const fd = this.openRead(dir, f.name, follow);
-      if (fd < 0) return fd;
-      const data = new Uint8Array(f.size + 1);
-      let got = 0;
-      while (got < data.length) {
-        const n = this.readAt(fd, data.subarray(got), data.length - got, got);
-        if (n < 0) {
-          this.close(fd);
-          return n;
-        }
-        if (n === 0) break;
-        got += n;
+  readMany(dir: number, files: { name: Name; size: number }[], follow: boolean, each: (index: number, result: ReadFile | number) => void): void {
+    files.forEach((f, i) => each(i, this.readWhole(dir, f, follow)));
+  }
+
+  private readWhole(dir: number, f: { name: Name; size: number }, follow: boolean): ReadFile | number {
+    const fd = this.openRead(dir, f.name, follow);
+    if (fd < 0) return fd;
+    const data = new Uint8Array(f.size + 1);
+    let got = 0;
+    while (got < data.length) {
+      const n = this.readAt(fd, data.subarray(got), data.length - got, got);
+      if (n < 0) {
+        this.close(fd);
+        return n;
       }
-      return { fd, data: data.subarray(0, got), method: "read_write" };
-    });
+      if (n === 0) break;
+      got += n;
+    }
+    return { fd, data: data.subarray(0, got), method: "read_write" };
   }
 
   writeAll(fd: number, data: Uint8Array): number {

@@ -826,7 +826,10 @@ export class Copier {
       !(o.sparse !== "never" && e.stat.blocks * 512 < e.stat.size);
   }
 
-  /** Opens and reads many small files at once (cold data in parallel), then writes each. */
+  /**
+   * Opens and reads many small files at once (cold data in parallel),
+   * writing each as its read completes while the others are still read.
+   */
   private copySmallFiles(entries: Entry[], waitingLinks: [Entry, number][]): void {
     const { maxInFlight, bufferSize } = this.o;
     let start = 0;
@@ -839,20 +842,21 @@ export class Copier {
       }
       const batch = entries.slice(start, end);
       this.report.live?.current(batch[0]!.srcPath);
-      const reads = this.b.readMany(batch[0]!.srcDir, batch.map((e) => ({ name: e.srcName, size: e.stat.size })), batch[0]!.follow);
-      for (let i = 0; i < batch.length; i++) {
+      // Changed since they were listed: the general path reads them to their
+      // end, once the batch is done (it may batch reads of its own).
+      const changed: Entry[] = [];
+      this.b.readMany(batch[0]!.srcDir, batch.map((e) => ({ name: e.srcName, size: e.stat.size })), batch[0]!.follow, (i, r) => {
         const e = batch[i]!;
-        const r = reads[i]!;
         if (typeof r === "number") {
           if (!this.vanished(e, -r)) this.report.fail(`cannot open ${quote(e.srcPath)} for reading: ${this.why(-r)}`, { op: "open", path: e.srcPath, errno: -r });
         } else if (this.cancelled || r.data.length !== e.stat.size) {
-          // Changed since it was listed: the general path reads it to its end.
           this.b.close(r.fd);
-          if (!this.cancelled) this.copyNonDirectory(e, waitingLinks);
+          if (!this.cancelled) changed.push(e);
         } else {
           this.writeSmall(e, r);
         }
-      }
+      });
+      for (const e of changed) this.copyNonDirectory(e, waitingLinks);
       start = end;
     }
   }

@@ -25,6 +25,7 @@ import { LinuxBackend } from "../../ffi/linux/index.ts";
 import { PortableBackend } from "../../ffi/portable.ts";
 import { hasCommand, isRoot, ROOT, run, sh } from "../helpers/blit.ts";
 import { mountTmpfs, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
+import { readManyAll } from "../helpers/read-many.ts";
 import { sandbox, sandboxClones } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 
@@ -216,7 +217,7 @@ const ERRNO_CASES: ErrnoCase[] = [
   ["remove of a file as a directory", "ENOTDIR", (b, d) => b.remove(d, b8("f"), true)],
   ["createFile (truncate) over a directory", "EISDIR", (b, d) => b.createFile(d, b8("d"), 0o644, true)],
   ["remove of a directory as a file", "EISDIR", (b, d) => b.remove(d, b8("empty"), false)],
-  ["readMany of a directory", "EISDIR", (b, d) => num(b.readMany(d, [{ name: b8("d"), size: 10 }], false)[0])],
+  ["readMany of a directory", "EISDIR", (b, d) => num(readManyAll(b, d, [{ name: b8("d"), size: 10 }], false)[0])],
   ["openRead without follow on a symlink", "ELOOP", (b, d) => b.openRead(d, b8("l"), false)],
   ["openDir without follow on a symlink to a directory", "ENOTDIR", (b, d) => b.openDir(d, b8("dl"), false)],
   ["createFile (truncate) without follow on a symlink", "ELOOP", (b, d) => b.createFile(d, b8("l"), 0o644, true, false)],
@@ -497,7 +498,7 @@ describe.each(SUBJECTS.map((s) => [s.label, s] as const))("%s backend", (_label,
     test(`readMany (${s.readManyMethod}): the bytes and an open file each, one byte more than expected, errors per file`, () => {
       using fx = fixture(b);
       writeFileSync(join(fx.root, "empty-file"), "");
-      const results = b.readMany(fx.dir, [
+      const results = readManyAll(b, fx.dir, [
         { name: b8("f"), size: 5 },
         { name: b8("empty-file"), size: 0 },
         // Grew since it was looked at: one byte more than expected shows it.
@@ -516,13 +517,41 @@ describe.each(SUBJECTS.map((s) => [s.label, s] as const))("%s backend", (_label,
         expect(type(ok(b, b.fstat(r.fd)))).toBe(S_IFREG);
         b.close(r.fd);
       }
-      const followed = b.readMany(fx.dir, [{ name: b8("l"), size: 5 }], true)[0];
+      const followed = readManyAll(b, fx.dir, [{ name: b8("l"), size: 5 }], true)[0];
       expect(typeof followed).toBe("object");
       if (typeof followed === "object") {
         expect(Buffer.from(followed.data).toString()).toBe("hello");
         expect(ok(b, b.fstat(followed.fd)).ino).toBe(ino);
         b.close(followed.fd);
       }
+    });
+
+    test(`readMany (${s.readManyMethod}): each file may be written while the others are read; a callback that throws is thrown once every read is done, and the next batch reads as before`, () => {
+      using fx = fixture(b);
+      for (let i = 0; i < 40; i++) writeFileSync(join(fx.root, `n${i}`), `file ${i}`);
+      const files = Array.from({ length: 40 }, (_, i) => ({ name: b8(`n${i}`), size: `file ${i}`.length }));
+      b.readMany(fx.dir, files, false, (i, r) => {
+        if (typeof r === "number") throw new Error(`n${i}: ${errName(b, r)}`);
+        const out = b.createFile(fx.dir, b8(`copy${i}`), 0o644);
+        expect(b.writeAll(out, r.data)).toBe(0);
+        b.close(out);
+        b.close(r.fd);
+      });
+      for (let i = 0; i < 40; i++) expect(readFileSync(join(fx.root, `copy${i}`), "utf8")).toBe(`file ${i}`);
+      const openBefore = readdirSync("/proc/self/fd").length;
+      const opened: number[] = [];
+      expect(() =>
+        b.readMany(fx.dir, files, false, (i, r) => {
+          if (typeof r !== "number") opened.push(r.fd);
+          if (i === 3) throw new Error("a bug in the caller");
+        }),
+      ).toThrow("a bug in the caller");
+      for (const fd of opened) b.close(fd);
+      // The files the callback was never given were closed by readMany.
+      expect(readdirSync("/proc/self/fd").length).toBe(openBefore);
+      const again = readManyAll(b, fx.dir, files, false);
+      expect(again.map((r) => (typeof r === "number" ? errName(b, r) : Buffer.from(r.data).toString()))).toEqual(files.map((_, i) => `file ${i}`));
+      for (const r of again) if (typeof r !== "number") b.close(r.fd);
     });
 
     test("statMany: the same as stat for each name, errors per name, following or not", () => {
