@@ -190,6 +190,7 @@ export class Ring {
    * have completed; user_data names the slot, and the slot its chunk.
    */
   copyRange(src: number, dst: number, start: number, length: number, cancel: Int32Array | undefined): RangeResult {
+    if (this.delivering) throw new Error("io_uring copy started from a completion of a batch");
     if (!this.copyBuffers) {
       this.copyBuffers = Array.from({ length: COPY_SLOTS }, () => new Uint8Array(RING_CHUNK));
       this.copyAddrs = this.copyBuffers.map((b) => ptr(b));

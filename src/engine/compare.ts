@@ -22,7 +22,8 @@ const CHUNK = 1 << 20;
 const DST_SIDE = 1 << 16;
 const DIFFERENT = 1 << 17;
 
-export type Comparison = boolean | { side: "src" | "dst"; errno: number };
+/** Equal or not; "cancelled" when a cancel cut a shared comparison short (which proves nothing); or the failed side's errno. */
+export type Comparison = boolean | "cancelled" | { side: "src" | "dst"; errno: number };
 
 export class ContentComparer {
   private readonly a = new Uint8Array(CHUNK);
@@ -53,8 +54,7 @@ export class ContentComparer {
     const code = ranges.errno;
     if (code === DIFFERENT) return false;
     if (code !== 0) return code & DST_SIDE ? { side: "dst", errno: code & ~DST_SIDE } : { side: "src", errno: code };
-    // A cancelled comparison proves nothing; the caller sees the cancel itself.
-    if (cancelled()) return false;
+    if (cancelled()) return "cancelled";
     return this.fromOffset(srcFd, dstFd, ranges.copiedTo);
   }
 

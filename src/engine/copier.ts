@@ -856,7 +856,7 @@ export class Copier {
           this.writeSmall(e, r);
         }
       });
-      for (const e of changed) this.copyNonDirectory(e, waitingLinks);
+      for (const e of changed) if (!this.cancelled) this.copyNonDirectory(e, waitingLinks);
       start = end;
     }
   }
@@ -881,7 +881,7 @@ export class Copier {
     const w = b.writeAll(dstFd, data);
     if (w < 0) return fail({ message: `error writing ${quote(e.dstPath)}: ${this.why(-w)}`, op: "write", path: e.dstPath, errno: -w });
     const wrong = this.o.verify ? this.verified(e, srcFd, dstFd, temp) : undefined;
-    if (wrong) return fail({ message: wrong, op: "verify", path: e.dstPath });
+    if (wrong !== undefined) return fail(wrong === false ? undefined : { message: wrong, op: "verify", path: e.dstPath });
     const xattrs = this.meta.readXattrs({ fd: srcFd });
     const created = { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid };
     if (!this.meta.apply({ fd: dstFd }, e.stat, xattrs, e.dstPath, mode, true, created)) return fail(undefined);
@@ -956,6 +956,8 @@ export class Copier {
           this.keptByUpdate(e, waitingLinks, false);
           return;
         }
+        // A comparison cut short by a cancel proves nothing: what is there stays as it was (--inplace would truncate it).
+        if (this.cancelled) return;
         if (!this.confirmed(e, st)) {
           this.skipped(e, "declined");
           return;
@@ -1403,9 +1405,10 @@ export class Copier {
     if (!source) return false;
     const { srcFd, st, stream } = source;
     if (this.o.attributesOnly) return this.copyAttributes(e, existing, srcFd, st);
-    // On the main thread a large file is only cloned; its bytes are a worker's job.
+    // On the main thread a large file is only cloned; its bytes are a worker's
+    // job, and so is reading them back (--verify: the workers share its ranges).
     const large = this.inline !== undefined && st.size > this.inline.maxBytes;
-    if (large && (inplace || this.o.reflink === "never" || this.data.cloneUnsupported(st.dev, e.dstDev))) {
+    if (large && (inplace || this.o.verify || this.o.reflink === "never" || this.data.cloneUnsupported(st.dev, e.dstDev))) {
       b.close(srcFd);
       return this.handBack();
     }
@@ -1464,7 +1467,7 @@ export class Copier {
     }
     // A fifo or a device read like a file cannot be read again.
     const wrong = this.o.verify && !stream ? this.verified(e, srcFd, dstFd, name) : undefined;
-    if (wrong) return abandon({ message: wrong, op: "verify", path: e.dstPath });
+    if (wrong !== undefined) return abandon(wrong === false ? undefined : { message: wrong, op: "verify", path: e.dstPath });
     const xattrs = this.meta.readXattrs({ fd: srcFd });
     // A clone is not as createFile made it: its mode is the source's, so every attribute kept is set.
     const created = e.dstFresh && !cloned ? { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid } : undefined;
@@ -1482,9 +1485,11 @@ export class Copier {
    * --verify: the copy, written to the disk and dropped from the page cache
    * with SOURCE's pages (where the backend can), is read back beside SOURCE
    * through a descriptor of its own and compared byte for byte. The message
-   * when they differ or cannot be read; undefined when they are equal.
+   * when they differ or cannot be read; undefined when they are equal; false
+   * when a cancel cut the comparison short (the copy is dropped, unverified,
+   * without a word, as a cancelled copy is).
    */
-  private verified(e: Entry, srcFd: number, dstFd: number, name: Name): string | undefined {
+  private verified(e: Entry, srcFd: number, dstFd: number, name: Name): string | false | undefined {
     const b = this.b;
     const evicted = b.pageCache?.evict(dstFd) ?? 0;
     if (evicted < 0) return `error writing ${quote(e.dstPath)}: ${this.why(-evicted)}`;
@@ -1502,6 +1507,7 @@ export class Copier {
       this.report.counts.verified++;
       return undefined;
     }
+    if (same === "cancelled") return false;
     if (same === false) return `verification failed: ${quote(e.dstPath)} differs from ${quote(e.srcPath)}`;
     return `error reading ${quote(same.side === "src" ? e.srcPath : e.dstPath)}: ${this.why(same.errno)}`;
   }
