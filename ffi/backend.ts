@@ -48,6 +48,14 @@ export interface Stat {
   attributes?: number;
   /** A symlink the OS marks as naming a directory (Windows): its copy must be made so too. */
   linkToDir?: boolean;
+  /**
+   * How finely the entry's filesystem keeps a modification time, in ns,
+   * where the backend knows (Windows: 100 ns on NTFS, 10 ms on exFAT, 2 s
+   * on FAT, each rounded as the volume rounds it): a time set there lands
+   * within this of the one asked for, so times closer than it are one
+   * (robocopy's /FFT). Absent: as the time is set.
+   */
+  timeStepNs?: number;
 }
 
 export interface Times {
@@ -213,6 +221,11 @@ export interface XattrsCapability {
   list(fd: number): Name[] | number;
   /** ...of an entry that has no descriptor (symlink, device), not following it. */
   listAt(dir: number, name: Name): Name[] | number;
+  /**
+   * An attribute's value; -EOPNOTSUPP (or -ENOTSUP) when the entry's
+   * filesystem cannot hold one of that name at all (Windows' security
+   * descriptor on FAT): SOURCE's is then no difference to set again.
+   */
   get(fd: number, attr: Name): Uint8Array | number;
   getAt(dir: number, name: Name, attr: Name): Uint8Array | number;
   set(fd: number, attr: Name, value: Uint8Array): number;

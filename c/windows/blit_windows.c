@@ -1355,8 +1355,8 @@ static SECURITY_INFORMATION part_info(uint32_t part, int sacl)
  * A part of the descriptor of the open file or directory h (len 0) or of
  * (h, name), self-relative, as the file system keeps it: a DACL with its
  * control bits (protected, auto-inherited) and each ACE's inherited flag.
- * Returns its size (more than cap: call again); ENODATA on a volume
- * without ACLs.
+ * Returns its size (more than cap: call again); EOPNOTSUPP on a volume
+ * without ACLs (FAT, exFAT), which cannot hold one.
  */
 BLIT_EXPORT int64_t blit_security_get(int64_t h, const uint8_t *name, uint32_t len, uint32_t part, uint8_t *out, uint32_t cap)
 {
@@ -1369,7 +1369,7 @@ BLIT_EXPORT int64_t blit_security_get(int64_t h, const uint8_t *name, uint32_t l
 	int64_t r = security_handle(h, name, len, access, sacl, &target, &opened);
 	if (r < 0) return r;
 	if (!keeps_acls(target)) {
-		r = fail_kind(K_ENODATA);
+		r = fail_kind(K_EOPNOTSUPP);
 	} else {
 		ULONG size = 0;
 		NTSTATUS st = NtQuerySecurityObject(target, part_info(part, sacl), out, cap, &size);

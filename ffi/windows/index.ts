@@ -68,6 +68,13 @@ const LIST_RAW = 64 << 10;
 const LIST_OUT = 2 * LIST_RAW;
 /** One read or write at most (the shim takes a 32-bit length). */
 const IO_MAX = 1 << 30;
+/**
+ * How finely each file system keeps a last-write time, in ns: FAT in 2 s
+ * (FastFAT rounds up), exFAT in 10 ms; NTFS, ReFS and the rest in
+ * FILETIME's 100 ns.
+ */
+const TIME_STEP_NS: Record<string, number> = { FAT: 2e9, FAT12: 2e9, FAT16: 2e9, FAT32: 2e9, EXFAT: 1e7 };
+const FILETIME_STEP_NS = 100;
 
 /**
  * Windows paths: "\" or "/" between components, and roots that are not a
@@ -180,6 +187,8 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
   /** The Windows code behind the last failure of each kind, for strerror (per backend, so per thread). */
   private readonly lastWin32 = new Map<number, number>();
   private readonly errorText = new Map<number, string>();
+  /** Each volume's time step (Stat.timeStepNs), by its serial number (Stat.dev). */
+  private readonly timeSteps = new Map<number, number>();
 
   private constructor(
     private readonly shim: Shim,
@@ -241,12 +250,33 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
 
   stat(dir: number, name: Name, follow: boolean): Stat | number {
     const r = this.k(this.shim.blit_stat(dir, name, name.length, follow ? 1 : 0, this.statBuf));
-    return r < 0 ? r : parseStat(this.statView);
+    return r < 0 ? r : this.stepped(parseStat(this.statView), follow ? undefined : dir);
   }
 
   fstat(fd: number): Stat | number {
     const r = this.k(this.shim.blit_fstat(fd, this.statBuf));
-    return r < 0 ? r : parseStat(this.statView);
+    return r < 0 ? r : this.stepped(parseStat(this.statView), fd);
+  }
+
+  /**
+   * st with its volume's time step, asked of the volume through h (a
+   * handle on that volume: the entry, or the directory it was found in
+   * without following a link) the first time this thread meets its serial
+   * number; left out where nothing can say (no such handle, or the current
+   * directory's pseudo-handle).
+   */
+  private stepped(st: Stat, h: number | undefined): Stat {
+    let step = this.timeSteps.get(st.dev);
+    if (step === undefined) {
+      const info = new BigUint64Array(3);
+      const n = h === undefined || h === CWD ? -1 : this.shim.blit_volume(h, this.textBuf, this.textBuf.length, info);
+      if (n < 0) return st;
+      const fsType = this.decoder.decode(this.textBuf.subarray(0, Math.min(n, this.textBuf.length)));
+      step = TIME_STEP_NS[fsType.toUpperCase()] ?? FILETIME_STEP_NS;
+      this.timeSteps.set(st.dev, step);
+    }
+    st.timeStepNs = step;
+    return st;
   }
 
   /** One call for the lot: by name (NtQueryInformationByName) where Windows offers it, else an open per name. */
@@ -267,7 +297,7 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
     const view = new DataView(out.buffer);
     return names.map((_, i) => {
       const r = this.k(Number(view.getBigInt64(i * STAT_MANY_RECORD + STAT_SIZE, true)));
-      return r < 0 ? r : parseStat(view, i * STAT_MANY_RECORD);
+      return r < 0 ? r : this.stepped(parseStat(view, i * STAT_MANY_RECORD), follow ? undefined : dir);
     });
   }
 

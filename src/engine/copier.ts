@@ -1265,9 +1265,12 @@ export class Copier {
     const sizes = e.xattrListSizes;
     const srcXattrs = this.meta.readXattrs(srcFd >= 0 ? { fd: srcFd } : { dir: e.srcDir, name: e.srcName }, true, sizes?.src);
     if (srcFd >= 0) b.close(srcFd);
-    const xattrs = xattrChanges(srcXattrs, this.meta.readXattrs({ dir: e.dstDir, name: e.dstName }, false, sizes?.dst));
+    const unheld: Name[] = [];
+    const xattrs = xattrChanges(srcXattrs, this.meta.readXattrs({ dir: e.dstDir, name: e.dstName }, false, sizes?.dst, unheld));
     // A backend that cannot remove one (Windows) leaves them, and does not report them changed every run.
     if (!b.xattrs?.remove || !b.xattrs.removeAt) xattrs.remove = [];
+    // What the destination's filesystem cannot hold (a DACL on FAT) it lacks on every run: no difference.
+    if (unheld.length) xattrs.set = xattrs.set.filter(([name]) => !unheld.some((other) => Buffer.compare(name, other) === 0));
     const xattrsDiffer = xattrs.set.length > 0 || xattrs.remove.length > 0;
     if (!differ.owner && !(differ.mode && hasMode) && !differ.times && !xattrsDiffer) return undefined;
     this.report.counts.attributes++;

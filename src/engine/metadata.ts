@@ -81,8 +81,12 @@ export class MetadataWriter {
     return st.mode & (kind === "dir" ? 0o1777 : 0o777) & ~umask;
   }
 
-  /** The source's xattrs this run keeps (none unless asked for), and the label --context gives. */
-  readXattrs(src: Target, withLabel = true, listSize?: number): Xattrs {
+  /**
+   * The source's xattrs this run keeps (none unless asked for), and the
+   * label --context gives. `unheld` collects the names listed whose values
+   * the entry's filesystem says it cannot hold (EOPNOTSUPP).
+   */
+  readXattrs(src: Target, withLabel = true, listSize?: number, unheld?: Name[]): Xattrs {
     if (!this.readsXattrs || listSize === 0) return withLabel ? this.label : [];
     const x = this.b.xattrs;
     if (!x) return withLabel ? this.label : [];
@@ -94,6 +98,7 @@ export class MetadataWriter {
       const value = "fd" in src ? x.get(src.fd, name) : x.getAt(src.dir, src.name, name);
       // Removed since it was listed: nothing to keep.
       if (typeof value !== "number") out.push([name, value]);
+      else if (value === -this.b.errno.EOPNOTSUPP || value === -this.b.errno.ENOTSUP) unheld?.push(name);
     }
     return withLabel && this.label.length ? [...out, ...this.label] : out;
   }

@@ -26,13 +26,16 @@ export function quickCheck(src: Stat, dst: Stat, modifyWindow: number): boolean 
  * The mtimes are the same, so setting them would change nothing (rsync
  * leaves those within the window too). Without a window, to the nanosecond
  * or to what the destination could hold: less than a microsecond apart
- * (a time set in microseconds), or SOURCE's second with no fraction (a
- * filesystem that keeps seconds: ext3, HFS+, many network filesystems).
+ * (a time set in microseconds), SOURCE's second with no fraction (a
+ * filesystem that keeps seconds: ext3, HFS+, many network filesystems), or
+ * closer than the step its backend says the destination keeps times in
+ * (FAT's 2 s, as robocopy's /FFT: setting SOURCE's there would land on the
+ * same time again).
  */
 export function sameTimes(src: Stat, dst: Stat, modifyWindow: number): boolean {
   if (modifyWindow > 0) return Math.abs(src.mtimeSec - dst.mtimeSec) <= modifyWindow;
-  const apartNs = (dst.mtimeSec - src.mtimeSec) * 1e9 + (dst.mtimeNsec - src.mtimeNsec);
-  return Math.abs(apartNs) < MICROSECOND_NS || (dst.mtimeSec === src.mtimeSec && dst.mtimeNsec === 0);
+  const apartNs = Math.abs((dst.mtimeSec - src.mtimeSec) * 1e9 + (dst.mtimeNsec - src.mtimeNsec));
+  return apartNs < Math.max(MICROSECOND_NS, dst.timeStepNs ?? 0) || (dst.mtimeSec === src.mtimeSec && dst.mtimeNsec === 0);
 }
 
 /**

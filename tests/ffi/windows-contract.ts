@@ -328,6 +328,18 @@ export const CASES: [name: string, run: Case][] = [
     b.close(d);
     equal([dst.mtimeSec, dst.mtimeNsec], [946684799, 500000000], "directory times");
   }],
+  ["stat, fstat and statMany say how finely the volume keeps times: FAT 2 s, exFAT 10 ms, else FILETIME's 100 ns", (b, at) => {
+    makeFile(b, at.dir, "f", "x");
+    makeFile(b, at.dir, "g", "y");
+    const report = ok(b, b.probeFilesystem(at.dir), "probeFilesystem");
+    const step = { FAT: 2e9, FAT32: 2e9, EXFAT: 1e7 }[report.fsType.toUpperCase()] ?? 100;
+    const fd = ok(b, b.openRead(at.dir, b8("f"), false), "openRead");
+    const fst = ok(b, b.fstat(fd), "fstat");
+    b.close(fd);
+    const many = b.statMany(at.dir, [b8("f"), b8("g")], false).map((st) => ok(b, st, "statMany").timeStepNs);
+    const steps = [ok(b, b.stat(at.dir, b8("f"), false), "stat").timeStepNs, fst.timeStepNs, ...many, ok(b, b.fstat(at.dir), "fstat of the directory").timeStepNs];
+    equal(steps, [step, step, step, step, step], `time steps on ${report.fsType}`);
+  }],
   ["attributes: set on an open file and by name, read back in the Stat; none is none", (b, at) => {
     makeFile(b, at.dir, "f", "x");
     const fd = ok(b, b.openWrite(at.dir, b8("f")), "openWrite");
