@@ -277,8 +277,19 @@ export interface CaseFoldingCapability {
 
 /** The page cache: --verify reads a copy back from the disk, not from memory. */
 export interface PageCacheCapability {
-  /** Writes fd's dirty data to the disk and drops its cached pages (fdatasync, POSIX_FADV_DONTNEED): 0, or -errno. */
+  /**
+   * Writes fd's dirty data to the disk and drops its cached pages where the
+   * OS can (fdatasync, POSIX_FADV_DONTNEED; Windows: the flush alone): 0,
+   * or -errno.
+   */
   evict(fd: number): number;
+  /**
+   * Opens a file for reading from the disk, past the cache, where the OS
+   * cannot drop a file's cached pages but can read around them (Windows
+   * FILE_FLAG_NO_BUFFERING, macOS F_NOCACHE): readAt on it reads what the
+   * disk holds. Otherwise as openRead.
+   */
+  openUncached?(dir: number, name: Name, follow: boolean): number;
 }
 
 /** What `blit doctor` prints about the backend itself. */

@@ -625,6 +625,30 @@ BLIT_EXPORT int blit_advise_sequential(int fd, int64_t nocache_from)
 }
 
 /*
+ * --verify's read-back: what was written through fd goes to the disk
+ * (fsync), and reads through fd stop using the cache (F_NOCACHE), so the
+ * copy is read back from the disk where macOS does not hold its pages
+ * already; macOS has no call to drop one file's pages. The Linux build
+ * drops them (fdatasync, POSIX_FADV_DONTNEED), as the Linux backend does.
+ * A descriptor with nothing to write back (read-only, a pipe) is fine.
+ */
+BLIT_EXPORT int blit_read_past_cache(int fd)
+{
+	native_calls++;
+#ifdef __APPLE__
+	if (fsync(fd) < 0 && errno != EINVAL)
+		return neg_errno();
+	return int_result(fcntl(fd, F_NOCACHE, 1));
+#else
+	if (fdatasync(fd) < 0 && errno != EINVAL)
+		return neg_errno();
+	int ret = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+
+	return ret ? -ret : 0;
+#endif
+}
+
+/*
  * Clones src into a new file `name` of dirfd (the engine's temporary name)
  * and opens it: the descriptor, or -errno with nothing left under the name.
  * The clone keeps src's mode but not its owner (CLONE_NOOWNERCOPY); the

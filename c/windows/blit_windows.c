@@ -48,6 +48,7 @@ enum kind {
 /* ntdll calls and classes mingw's winternl.h leaves out. */
 NTSTATUS NTAPI NtReadFile(HANDLE, HANDLE, PVOID, PVOID, PIO_STATUS_BLOCK, PVOID, ULONG, PLARGE_INTEGER, PULONG);
 NTSTATUS NTAPI NtWriteFile(HANDLE, HANDLE, PVOID, PVOID, PIO_STATUS_BLOCK, PVOID, ULONG, PLARGE_INTEGER, PULONG);
+NTSTATUS NTAPI NtFlushBuffersFile(HANDLE, PIO_STATUS_BLOCK);
 NTSTATUS NTAPI NtQueryDirectoryFile(HANDLE, HANDLE, PVOID, PVOID, PIO_STATUS_BLOCK, PVOID, ULONG, FILE_INFORMATION_CLASS, BOOLEAN, PUNICODE_STRING, BOOLEAN);
 NTSTATUS NTAPI RtlGetVersion(PRTL_OSVERSIONINFOW);
 NTSTATUS NTAPI NtQuerySecurityObject(HANDLE, SECURITY_INFORMATION, PSECURITY_DESCRIPTOR, ULONG, PULONG);
@@ -58,6 +59,7 @@ NTSTATUS NTAPI NtQueryInformationToken(HANDLE, TOKEN_INFORMATION_CLASS, PVOID, U
 BOOLEAN NTAPI RtlValidRelativeSecurityDescriptor(PSECURITY_DESCRIPTOR, ULONG, SECURITY_INFORMATION);
 
 #define CLASS_DIRECTORY ((FILE_INFORMATION_CLASS)1)
+#define CLASS_MODE ((FILE_INFORMATION_CLASS)16)
 #define CLASS_BASIC ((FILE_INFORMATION_CLASS)4)
 #define CLASS_RENAME ((FILE_INFORMATION_CLASS)10)
 #define CLASS_LINK ((FILE_INFORMATION_CLASS)11)
@@ -78,6 +80,8 @@ BOOLEAN NTAPI RtlValidRelativeSecurityDescriptor(PSECURITY_DESCRIPTOR, ULONG, SE
 #endif
 #define ST_END_OF_FILE ((NTSTATUS)0xC0000011L)
 #define ST_BUFFER_OVERFLOW ((NTSTATUS)0x80000005L)
+#define ST_INVALID_PARAMETER ((NTSTATUS)0xC000000DL)
+#define ST_ACCESS_DENIED ((NTSTATUS)0xC0000022L)
 
 #define RENAME_EX_REPLACE_IF_EXISTS 0x1
 #define RENAME_EX_POSIX_SEMANTICS 0x2
@@ -100,6 +104,7 @@ BOOLEAN NTAPI RtlValidRelativeSecurityDescriptor(PSECURITY_DESCRIPTOR, ULONG, SE
 #define OPEN_CREATE 3      /* a new file; EEXIST if the name is taken */
 #define OPEN_TRUNCATE 4    /* a new file, or the existing one emptied */
 #define OPEN_WRITE 5       /* an existing file, as it is */
+#define OPEN_READ_DISK 6   /* for reading past the cache (FILE_FLAG_NO_BUFFERING): blit_pread_disk */
 #define OPEN_FOLLOW 0x100  /* follow a link under the name */
 
 /* Calls into the shim by this thread: the FFI crossings --stats reports. */
@@ -498,6 +503,10 @@ BLIT_EXPORT int64_t blit_open(int64_t dir, const uint8_t *name, uint32_t len, ui
 	case OPEN_WRITE:
 		r = nt_open(dir, name, len, FILE_GENERIC_WRITE, FILE_OPEN, FILE_NON_DIRECTORY_FILE, &h);
 		break;
+	case OPEN_READ_DISK:
+		r = nt_open(dir, name, len, FILE_GENERIC_READ, FILE_OPEN,
+			    FILE_NON_DIRECTORY_FILE | FILE_NO_INTERMEDIATE_BUFFERING | reparse, &h);
+		break;
 	default:
 		return fail_kind(K_EINVAL);
 	}
@@ -744,7 +753,54 @@ static int64_t std_io(int64_t h, uint8_t *buf, uint32_t len, int write)
 	return done;
 }
 
-/* Up to len bytes at pos (pos < 0: the file's current position). 0 at the end. */
+/*
+ * Reads through a handle opened without buffering (OPEN_READ_DISK) take a
+ * buffer, an offset and a length in whole sectors: 4096 bytes is a multiple
+ * of the sector sizes disks have (512 and 4096).
+ */
+#define DISK_ALIGN 4096
+
+/* Whether h was opened without buffering: its reads must be whole aligned sectors. */
+static int unbuffered(HANDLE h)
+{
+	IO_STATUS_BLOCK io;
+	ULONG mode = 0;
+	NTSTATUS st = NtQueryInformationFile(h, &io, &mode, sizeof mode, CLASS_MODE);
+	return NT_SUCCESS(st) && (mode & FILE_NO_INTERMEDIATE_BUFFERING);
+}
+
+/*
+ * Up to len bytes at pos of a handle opened without buffering: the whole
+ * sectors around them are read into a page-aligned buffer of their own
+ * (VirtualAlloc), and the part asked for copied out. The last sector of a
+ * file comes back short, as the file ends.
+ */
+static int64_t read_sectors(HANDLE h, uint8_t *buf, uint32_t len, int64_t pos)
+{
+	int64_t start = pos & ~(int64_t)(DISK_ALIGN - 1);
+	uint32_t skip = (uint32_t)(pos - start);
+	SIZE_T span = ((SIZE_T)skip + len + DISK_ALIGN - 1) & ~(SIZE_T)(DISK_ALIGN - 1);
+	uint8_t *sectors = VirtualAlloc(NULL, span, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
+	if (!sectors) return fail_kind(K_ENOMEM);
+	IO_STATUS_BLOCK io;
+	LARGE_INTEGER at = { .QuadPart = start };
+	NTSTATUS st = NtReadFile(h, NULL, NULL, NULL, &io, sectors, (ULONG)span, &at, NULL);
+	int64_t r = 0;
+	if (NT_SUCCESS(st) && io.Information > skip) {
+		r = (int64_t)io.Information - skip < len ? (int64_t)io.Information - skip : len;
+		memcpy(buf, sectors + skip, (size_t)r);
+	} else if (!NT_SUCCESS(st) && st != ST_END_OF_FILE) {
+		r = fail_status(st);
+	}
+	VirtualFree(sectors, 0, MEM_RELEASE);
+	return r;
+}
+
+/*
+ * Up to len bytes at pos (pos < 0: the file's current position). 0 at the
+ * end. A handle opened without buffering that another thread was given
+ * (--verify's shared ranges) refuses an unaligned read: read by sectors.
+ */
 BLIT_EXPORT int64_t blit_pread(int64_t h, uint8_t *buf, uint32_t len, int64_t pos)
 {
 	native_calls++;
@@ -753,8 +809,30 @@ BLIT_EXPORT int64_t blit_pread(int64_t h, uint8_t *buf, uint32_t len, int64_t po
 	LARGE_INTEGER at = { .QuadPart = pos };
 	NTSTATUS st = NtReadFile((HANDLE)(intptr_t)h, NULL, NULL, NULL, &io, buf, len, pos < 0 ? NULL : &at, NULL);
 	if (st == ST_END_OF_FILE) return 0;
+	if (st == ST_INVALID_PARAMETER && pos >= 0 && unbuffered((HANDLE)(intptr_t)h)) return read_sectors((HANDLE)(intptr_t)h, buf, len, pos);
 	if (!NT_SUCCESS(st)) return fail_status(st);
 	return (int64_t)io.Information;
+}
+
+/* Up to len bytes at pos of a handle opened with OPEN_READ_DISK: from the disk, not the cache. */
+BLIT_EXPORT int64_t blit_pread_disk(int64_t h, uint8_t *buf, uint32_t len, int64_t pos)
+{
+	native_calls++;
+	if (pos < 0) return fail_kind(K_EINVAL);
+	return read_sectors((HANDLE)(intptr_t)h, buf, len, pos);
+}
+
+/*
+ * What was written through h, on the disk (FlushFileBuffers): --verify's
+ * read-back then finds it there. A handle that may not write has nothing
+ * of its own to write back.
+ */
+BLIT_EXPORT int64_t blit_flush(int64_t h)
+{
+	native_calls++;
+	IO_STATUS_BLOCK io;
+	NTSTATUS st = NtFlushBuffersFile((HANDLE)(intptr_t)h, &io);
+	return NT_SUCCESS(st) || st == ST_ACCESS_DENIED ? 0 : fail_status(st);
 }
 
 BLIT_EXPORT int64_t blit_pwrite(int64_t h, const uint8_t *buf, uint32_t len, int64_t pos)
@@ -1262,7 +1340,6 @@ BLIT_EXPORT int64_t blit_stream_set(int64_t h, const uint8_t *name, uint32_t len
 #define PRIVILEGE_SECURITY 8 /* SeSecurityPrivilege: reading and writing a SACL */
 #define PRIVILEGE_RESTORE 18 /* SeRestorePrivilege: any owner, and opens past the DACL with backup intent */
 #define ST_NOT_ALL_ASSIGNED ((NTSTATUS)0x00000106L)
-#define ST_ACCESS_DENIED ((NTSTATUS)0xC0000022L)
 #define ST_BUFFER_TOO_SMALL ((NTSTATUS)0xC0000023L)
 
 /* Per privilege: 0 not tried yet, 1 enabled, -1 not held (administrators hold both, disabled). */

@@ -25,6 +25,7 @@ import type {
   FilesystemReport,
   HolesMechanism,
   Name,
+  PageCacheCapability,
   ReadFile,
   Stat,
   StreamsMechanism,
@@ -291,6 +292,22 @@ export class DarwinBackend extends RuntimeStdio implements Backend {
   adviseSequential(fd: number): void {
     this.shim.blit_advise_sequential(fd, NOCACHE_FROM);
   }
+
+  /**
+   * --verify: the copy and SOURCE synced and their descriptors set to
+   * F_NOCACHE, and the copy read back through a descriptor of its own set
+   * so too (macOS has no call to drop one file's cached pages).
+   */
+  readonly pageCache: PageCacheCapability = {
+    evict: (fd) => this.shim.blit_read_past_cache(fd),
+    openUncached: (dir, name, follow) => {
+      const fd = this.openRead(dir, name, follow);
+      if (fd < 0) return fd;
+      const r = this.shim.blit_read_past_cache(fd);
+      if (r < 0) this.close(fd);
+      return r < 0 ? r : fd;
+    },
+  };
 
   // ---------------------------------------------------------------- links and names
 

@@ -26,6 +26,7 @@ export const DARWIN_SYMBOLS = {
   blit_ftruncate: { args: [i32, i64], returns: i32 },
   blit_poll: { args: [i32, i32, i32], returns: i32 },
   blit_advise_sequential: { args: [i32, i64], returns: i32 },
+  blit_read_past_cache: { args: [i32], returns: i32 },
   blit_clone_at: { args: [i32, i32, P], returns: i32 },
   blit_mkdirat: { args: [i32, P, u32], returns: i32 },
   blit_mknodat: { args: [i32, P, u32, u32, u32], returns: i32 },

@@ -20,6 +20,7 @@ import type {
   HolesMechanism,
   Identity,
   Name,
+  PageCacheCapability,
   PathRules,
   ReadFile,
   Stat,
@@ -187,6 +188,8 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
   /** The Windows code behind the last failure of each kind, for strerror (per backend, so per thread). */
   private readonly lastWin32 = new Map<number, number>();
   private readonly errorText = new Map<number, string>();
+  /** Handles this thread opened past the cache (pageCache.openUncached): read by whole sectors. */
+  private readonly diskHandles = new Set<number>();
   /** Each volume's time step (Stat.timeStepNs), by its serial number (Stat.dev). */
   private readonly timeSteps = new Map<number, number>();
 
@@ -318,6 +321,7 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
   }
 
   close(fd: number): void {
+    this.diskHandles.delete(fd);
     this.shim.blit_close(fd);
   }
 
@@ -362,6 +366,7 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
   };
 
   readAt(fd: number, buf: Uint8Array, length: number, pos: number): number {
+    if (this.diskHandles.has(fd)) return this.k(this.shim.blit_pread_disk(fd, buf, Math.min(length, IO_MAX), pos));
     return this.k(this.shim.blit_pread(fd, buf, Math.min(length, IO_MAX), pos < 0 ? -1 : pos));
   }
 
@@ -385,6 +390,22 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
       return typeof st === "number" ? st : st.size;
     },
     sparseLike: (src, dst) => this.k(this.shim.blit_sparse_like(src, dst)),
+  };
+
+  /**
+   * --verify's read-back from the disk: what was written is flushed
+   * (FlushFileBuffers), and the copy is read again through a handle opened
+   * without buffering (FILE_FLAG_NO_BUFFERING), which the cache manager
+   * does not serve, in whole sectors (blit_pread_disk). Windows has no call
+   * to drop one file's cached pages: SOURCE is read as cached.
+   */
+  readonly pageCache: PageCacheCapability = {
+    evict: (fd) => this.k(this.shim.blit_flush(fd)),
+    openUncached: (dir, name, follow) => {
+      const fd = this.k(this.shim.blit_open(dir, name, name.length, Open.readDisk | (follow ? Open.follow : 0)));
+      if (fd >= 0) this.diskHandles.add(fd);
+      return fd;
+    },
   };
 
   // ---------------------------------------------------------------- links and names

@@ -22,6 +22,8 @@ const symbols = {
   blit_mkdir: { args: [i64, P, u32], returns: i64_fast },
   blit_pread: { args: [i64, P, u32, i64], returns: i64_fast },
   blit_pwrite: { args: [i64, P, u32, i64], returns: i64_fast },
+  blit_pread_disk: { args: [i64, P, u32, i64], returns: i64_fast },
+  blit_flush: { args: [i64], returns: i64_fast },
   blit_truncate: { args: [i64, i64], returns: i64_fast },
   blit_set_times: { args: [i64, i64, i64, i64], returns: i64_fast },
   blit_set_times_at: { args: [i64, P, u32, i64, i64, i64], returns: i64_fast },
@@ -59,7 +61,7 @@ export type Shim = {
 export const SecurityPart = { owner: 1, acls: 2 } as const;
 
 /** blit_open's `how` (OPEN_* in the shim). */
-export const Open = { dir: 1, read: 2, create: 3, truncate: 4, write: 5, follow: 0x100 } as const;
+export const Open = { dir: 1, read: 2, create: 3, truncate: 4, write: 5, readDisk: 6, follow: 0x100 } as const;
 
 /** The directory handle meaning "the current directory": names with it are whole Win32 paths. */
 export const CWD = -100;

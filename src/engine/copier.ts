@@ -1487,7 +1487,8 @@ export class Copier {
   /**
    * --verify: the copy, written to the disk and dropped from the page cache
    * with SOURCE's pages (where the backend can), is read back beside SOURCE
-   * through a descriptor of its own and compared byte for byte. The message
+   * through a descriptor of its own (one that reads past the cache, where
+   * the backend has it) and compared byte for byte. The message
    * when they differ or cannot be read; undefined when they are equal; false
    * when a cancel cut the comparison short (the copy is dropped, unverified,
    * without a word, as a cancelled copy is).
@@ -1497,7 +1498,8 @@ export class Copier {
     const evicted = b.pageCache?.evict(dstFd) ?? 0;
     if (evicted < 0) return `error writing ${quote(e.dstPath)}: ${this.why(-evicted)}`;
     b.pageCache?.evict(srcFd);
-    const readFd = b.openRead(e.dstDir, name, e.throughLink === true);
+    const follow = e.throughLink === true;
+    const readFd = b.pageCache?.openUncached?.(e.dstDir, name, follow) ?? b.openRead(e.dstDir, name, follow);
     const written = b.fstat(dstFd);
     const read = readFd < 0 ? readFd : b.fstat(readFd);
     if (typeof read === "number" || typeof written === "number" || read.dev !== written.dev || read.ino !== written.ino) {

@@ -11,7 +11,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { blit, ROOT, run, sh } from "../helpers/blit.ts";
+import { blit, hasCommand, ROOT, run, sh } from "../helpers/blit.ts";
 import { mountTmpfs, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox, sandboxClones } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
@@ -68,6 +68,28 @@ describe("blit over ffi/darwin/ and the macOS shim's POSIX core", () => {
     if (sandboxClones) expect(r.stdout).toContain(`reflink: yes, sparse detection: unknown, method: ${CLONE_LABEL}`);
     else expect(r.stdout).toBe("'f' -> 'g'\ncopy offload: avoided, reflink: unsupported, sparse detection: no, method: pread/pwrite\n");
     expect(readFileSync(join(root, "g")).equals(readFileSync(join(root, "f")))).toBe(true);
+  });
+
+  testIf(hasCommand("strace") ? undefined : "strace is not installed")("--verify: the copy synced and dropped from the cache (the Linux build's stand-in for F_NOCACHE), read back through a descriptor of its own and compared", () => {
+    const root = sandbox("darwin-verify");
+    sh("head -c 200000 /dev/urandom > f", root);
+    const r = run(["strace", "-f", "-e", "trace=fdatasync,fadvise64,openat", join(ROOT, "dist", "blit"), "--verify", "--stats", "f", "g"], { cwd: root, env });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain("\nverified: 1\n");
+    const calls = r.stderr.split("\n").map((l) => l.replace(/^\[pid\s+\d+\] /, "").replace(/\s+= /, " = "));
+    const temp = calls.findIndex((l) => /openat\(.*\.blit-.*\.tmp", O_WRONLY/.test(l));
+    expect(temp).toBeGreaterThan(-1);
+    const written = /= (\d+)$/.exec(calls[temp]!)![1];
+    const after = calls.slice(temp);
+    expect(after).toContain(`fdatasync(${written}) = 0`);
+    // The read-back's own descriptor, dropped from the cache before it is read.
+    const back = after.findIndex((l) => /openat\(.*\.blit-.*\.tmp", O_RDONLY/.test(l));
+    expect(back).toBeGreaterThan(-1);
+    const reader = /= (\d+)$/.exec(after[back]!)![1];
+    expect(after.slice(back)).toContain(`fadvise64(${reader}, 0, 0, POSIX_FADV_DONTNEED) = 0`);
+    expect(readFileSync(join(root, "g")).equals(readFileSync(join(root, "f")))).toBe(true);
+    const bad = blit(["--verify", "/proc/self/io", root], { env });
+    expect(bad).toEqual({ stdout: "", stderr: `blit: verification failed: '${root}/io' differs from '/proc/self/io'\n`, exitCode: 1 });
   });
 
   testIf(xfsUnavailable)("on XFS with reflink: each file cloned into its temporary name (cloneAt), then renamed into place; --reflink=always too", () => {

@@ -169,9 +169,35 @@ export const CASES: [name: string, run: Case][] = [
     equal([b.pathRules.separators, b.pathRules.separator], ["\\/", "\\"], "separators");
     equal(b.identity(), undefined, "identity");
   }],
-  ["offers exactly clone, holes, xattrs (alternate data streams, security descriptors), attributes and caseFolding of the optional capabilities", (b) => {
-    const all = ["clone", "kernelCopy", "holes", "streams", "batchedRange", "reopenRead", "adviseSequential", "tune", "owners", "modes", "specialFiles", "xattrs", "fileLimit", "attributes", "caseFolding"] as const;
-    equal(all.filter((c) => b[c] !== undefined), ["clone", "holes", "xattrs", "attributes", "caseFolding"], "capabilities");
+  ["offers exactly clone, holes, xattrs (alternate data streams, security descriptors), attributes, caseFolding and pageCache of the optional capabilities", (b) => {
+    const all = ["clone", "kernelCopy", "holes", "streams", "batchedRange", "reopenRead", "adviseSequential", "tune", "owners", "modes", "specialFiles", "xattrs", "fileLimit", "attributes", "caseFolding", "pageCache"] as const;
+    equal(all.filter((c) => b[c] !== undefined), ["clone", "holes", "xattrs", "attributes", "caseFolding", "pageCache"], "capabilities");
+  }],
+  ["pageCache: a file flushed through its write handle reads back past the cache by whole sectors, at any offset and length, to its end", (b, at) => {
+    const cache = b.pageCache!;
+    // Not a whole number of sectors: the last one comes back short.
+    const data = Uint8Array.from({ length: 3 * 4096 + 1234 }, (_, i) => (i * 7 + (i >> 12)) & 0xff);
+    const fd = ok(b, b.createFile(at.dir, b8("f"), 0o644), "createFile");
+    ok(b, b.writeAll(fd, data), "writeAll");
+    equal(cache.evict(fd), 0, "evict through the write handle");
+    const disk = ok(b, cache.openUncached!(at.dir, b8("f"), false), "openUncached");
+    const read = (length: number, pos: number) => {
+      const buf = new Uint8Array(length);
+      const n = ok(b, b.readAt(disk, buf, length, pos), `readAt ${length} at ${pos}`);
+      return Array.from(buf.subarray(0, n));
+    };
+    equal(read(data.length + 100, 0), Array.from(data), "whole, asking for more");
+    equal(read(3000, 5000), Array.from(data.subarray(5000, 8000)), "unaligned, inside");
+    equal(read(4096, 4096 * 3 + 1000), Array.from(data.subarray(4096 * 3 + 1000)), "across the end");
+    equal(read(10, data.length), [], "at the end");
+    equal(read(10, data.length + 5000), [], "past the end");
+    equal(ok(b, b.fstat(disk), "fstat").size, data.length, "its size");
+    equal(cache.evict(disk), 0, "evict through a handle that only reads");
+    b.close(disk);
+    b.close(fd);
+    fails(b, cache.openUncached!(at.dir, b8("missing"), false), "ENOENT", "a missing name");
+    ok(b, b.makeDir(at.dir, b8("d"), 0o755), "makeDir");
+    fails(b, cache.openUncached!(at.dir, b8("d"), false), "EISDIR", "a directory");
   }],
   ["readDir: chunk after chunk to the end, without . and .., then stays at the end", (b, at) => {
     const many = Array.from({ length: 1500 }, (_, i) => `a-rather-long-name-so-that-the-listing-needs-more-than-one-buffer-${String(i).padStart(4, "0")}`);
