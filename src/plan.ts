@@ -285,7 +285,15 @@ function followsOnCommandLine(options: CopyOptions): boolean {
  * slashes inside kept), and its directories are made there first, for every
  * SOURCE named: also one that is then refused, as cp makes them.
  */
-function planParents(src: string, target: string, followSrc: boolean, options: CopyOptions, plan: Plan, seenSources: Set<string>, createdBy: Map<string, string>): void {
+function planParents(
+  src: string,
+  target: string,
+  followSrc: boolean,
+  options: CopyOptions,
+  plan: Plan,
+  seenSources: Set<string>,
+  created: { by: Map<string, string>; as: Map<string, string>; claim: (dst: string) => string },
+): void {
   const { paths } = via;
   const name = paths.trimTrailing(src) || (src === "" ? "" : paths.separator);
   const head = paths.trimTrailing(target);
@@ -332,16 +340,24 @@ function planParents(src: string, target: string, followSrc: boolean, options: C
     }
   }
   seenSources.add(src);
-  if (createdBy.has(dst)) {
+  // The directories --parents makes take case as the target does (Windows' new directories inherit it).
+  const earlierDst = created.as.get(created.claim(dst));
+  if (earlierDst !== undefined) {
     if (options.backup !== "numbered") {
-      refuse(plan, `will not overwrite just-created ${quote(dst)} with ${quote(src)}`, { op: "overwrite", path: dst });
+      refuse(plan, earlierDst === dst
+        ? `will not overwrite just-created ${quote(dst)} with ${quote(src)}`
+        : `will not overwrite just-created ${quote(earlierDst)} with ${quote(src)}: the names differ only by case, which ${quote(via.paths.split(earlierDst).dir)} ignores`, {
+        op: "overwrite",
+        path: earlierDst,
+      });
       return;
     }
     plan.repeatsDestination = true;
   }
   const job: CopyJob = { src, dst, followSrc, isDirectory: false, size: 0 };
   if (!checkJob(job, options, plan)) return;
-  createdBy.set(dst, src);
+  created.by.set(created.claim(dst), src);
+  created.as.set(created.claim(dst), dst);
   plan.jobs.push(job);
   parents.job = job;
 }
@@ -437,7 +453,7 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
     // As cp: only a SOURCE copied into a directory loses its trailing slashes.
     const src = options.stripTrailingSlashes && intoDirectory ? stripTrailingSlashes(operand) : operand;
     if (options.parents) {
-      planParents(src, target, followSrc, options, plan, seenSources, createdBy);
+      planParents(src, target, followSrc, options, plan, seenSources, { by: createdBy, as: createdAs, claim });
       continue;
     }
     // One directory entry named twice (`a ./a`), as cp tells: a file is then

@@ -436,6 +436,20 @@ os.write(f, b'the bottom')
     expect(readFileSync(`${root}/dst2/Notes`, "utf8")).toBe("first");
   }, SLOW);
 
+  testWine("--parents: SOURCE names whose copies differ only by case are refused as operands are, the first copy kept", () => {
+    const root = sandbox("win-case-parents");
+    sh("mkdir -p x X y dst && printf first > x/Notes && printf second > X/NOTES && printf third > y/other", root);
+    const r = blit(["--parents", "x\\Notes", "X\\NOTES", "y\\other", "dst"], { cwd: root });
+    expect(r).toEqual({
+      stdout: "",
+      stderr: "blit: will not overwrite just-created 'dst\\x\\Notes' with 'X\\NOTES': the names differ only by case, which 'dst\\x' ignores\n",
+      exitCode: 1,
+    });
+    expect([readdirSync(`${root}/dst`).sort(), readdirSync(`${root}/dst/x`)]).toEqual([["x", "y"], ["Notes"]]);
+    expect(readFileSync(`${root}/dst/x/Notes`, "utf8")).toBe("first");
+    expect(readFileSync(`${root}/dst/y/other`, "utf8")).toBe("third");
+  }, SLOW);
+
   // 3,400 short names are two chunks of the listing (64 KiB each), and 400
   // subdirectories send the rest of it to the pool after the first
   // (CHILDREN_HELD): pairs split between chunks and workers are found too.
