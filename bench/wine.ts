@@ -135,8 +135,7 @@ export function wineBench(work: string, root: string, bun: string): WineBench {
   }
 
   // Paths as Linux writes them: Windows takes "/var/tmp/..." as a path on the
-  // current drive, Z: (Wine's /), and the portable fallback, which splits
-  // paths by POSIX rules, copies only such paths.
+  // current drive, Z: (Wine's /), for every tool alike.
   return {
     version: must(["wine", "--version"]).trim(),
     tools: [

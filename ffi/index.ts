@@ -3,7 +3,7 @@
 // platform.
 
 import { closeSync, openSync, readSync } from "node:fs";
-import type { Backend } from "./backend.ts";
+import { type Backend, POSIX_PATH_RULES } from "./backend.ts";
 
 export type { Backend } from "./backend.ts";
 export * from "./backend.ts";
@@ -112,5 +112,7 @@ async function load(from: { shimPath?: string; fallbackReason?: string } | undef
   }
   // Imported only when needed: most runs never load it.
   const { PortableBackend } = await import("./portable.ts");
-  return { backend: new PortableBackend(reason!), fallbackReason: reason };
+  const { WINDOWS_PATH_RULES } = await import("./windows/paths.ts");
+  const pathRules = process.platform === "win32" ? WINDOWS_PATH_RULES : POSIX_PATH_RULES;
+  return { backend: new PortableBackend(reason!, pathRules), fallbackReason: reason };
 }

@@ -4,8 +4,8 @@
 
 import * as fs from "node:fs";
 import { constants as osConstants } from "node:os";
-import { getSystemErrorMessage } from "node:util";
-import { type Identity, POSIX_PATH_RULES } from "./backend.ts";
+import { getSystemErrorMap, getSystemErrorMessage } from "node:util";
+import { type Identity, POSIX_PATH_RULES, type PathRules } from "./backend.ts";
 import { procCommandLine, processIdentity, realPathOf, RuntimeStdio } from "./process.ts";
 import type {
   Backend,
@@ -107,7 +107,11 @@ export class PortableBackend extends RuntimeStdio implements Backend {
   private readonly listed = new Set<number>();
   private nextDir = 1 << 24;
 
-  constructor(readonly reason: string) {
+  /** pathRules: how the running OS writes paths (ffi/index.ts knows which). */
+  constructor(
+    readonly reason: string,
+    readonly pathRules: PathRules = POSIX_PATH_RULES,
+  ) {
     super();
   }
 
@@ -128,17 +132,18 @@ export class PortableBackend extends RuntimeStdio implements Backend {
   }
 
   strerror(errno: number): string {
-    const own = C_LIBRARY_WORDS[errnoNames.get(errno) ?? ""];
+    const name = errnoNames.get(errno) ?? "";
+    const own = C_LIBRARY_WORDS[name];
     if (own !== undefined) return own;
-    const text = getSystemErrorMessage(-errno);
+    let text = getSystemErrorMessage(-errno);
+    // On Windows libuv numbers its errors otherwise (ENOENT is -4058): the words are found by the name.
+    if (text.startsWith("Unknown system error")) text = [...getSystemErrorMap().values()].find(([code]) => code === name)?.[1] ?? text;
     return text.charAt(0).toUpperCase() + text.slice(1);
   }
 
   // ------------------------------------------------- the process and operands
 
   readonly platform = `${process.platform}-${process.arch}`;
-  /** The fallback runs where no shim does yet (macOS, Windows) with POSIX path rules until their issues. */
-  readonly pathRules = POSIX_PATH_RULES;
 
   identity(): Identity | undefined {
     return processIdentity();

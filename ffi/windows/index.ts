@@ -21,13 +21,13 @@ import type {
   Identity,
   Name,
   PageCacheCapability,
-  PathRules,
   ReadFile,
   Stat,
   Times,
   XattrsCapability,
 } from "../backend.ts";
 import { S_IFDIR, S_IFLNK, S_IFREG, SECURITY_ACLS_XATTR, SECURITY_OWNER_XATTR } from "../backend.ts";
+import { WINDOWS_PATH_RULES } from "./paths.ts";
 import { CWD, DEFAULT_WIN32, Open, openShim, SecurityPart, type Shim, WINDOWS_ERRNO } from "./shim.ts";
 
 const ATTR_READONLY = 0x1;
@@ -76,18 +76,6 @@ const IO_MAX = 1 << 30;
  */
 const TIME_STEP_NS: Record<string, number> = { FAT: 2e9, FAT12: 2e9, FAT16: 2e9, FAT32: 2e9, EXFAT: 1e7 };
 const FILETIME_STEP_NS = 100;
-
-/**
- * Windows paths: "\" or "/" between components, and roots that are not a
- * separator alone: "C:\", "C:" (that drive's current directory), "\\server\share\",
- * "\\?\C:\", "\\?\UNC\server\share\", "\\.\device\".
- */
-export const WINDOWS_PATH_RULES: PathRules = {
-  separators: "\\/",
-  separator: "\\",
-  sampleRoot: "D:\\",
-  root: /^(?:[\\/]{2}[?.][\\/](?:UNC[\\/][^\\/]+[\\/][^\\/]+|[^\\/]+)|[\\/]{2}[^\\/?.][^\\/]*[\\/][^\\/]+|[A-Za-z]:)?[\\/]?/,
-};
 
 function fromFiletime(t: bigint): { sec: number; nsec: number } {
   const since = t - FILETIME_UNIX_EPOCH;

@@ -6,7 +6,7 @@
 // paths are compiled and exercised by the workflow on a real Windows runner.
 
 import { afterAll, describe, expect } from "bun:test";
-import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { run, sh } from "../helpers/blit.ts";
 import { mountTmpfs, tmpfsUnavailable } from "../helpers/mounts.ts";
@@ -495,6 +495,34 @@ for i in range(400):
     const bad = blit(["--verify", winPath("/proc/self/io"), winPath("/proc/version"), winPath(`${root}/out`)]);
     expect(bad).toEqual({ stdout: "", stderr: `blit: verification failed: '${winPath(`${root}/out/io`)}' differs from '${winPath("/proc/self/io")}'\n`, exitCode: 1 });
     expect(readdirSync(`${root}/out`)).toEqual(["version"]);
+  }, SLOW);
+
+  testWine("the portable fallback (no DLL: its cache folders are files) takes Z:\\ paths: a tree copied and listed with Windows separators, errors in the C library's words", () => {
+    // A prefix of its own: blocking the DLL's folders in the shared one would send every other test to the fallback.
+    const { unpack } = require("../release/release.ts") as typeof import("../release/release.ts");
+    const own = startWine((dir) => unpack("windows-x64", dir));
+    try {
+      const users = join(own.prefix, "drive_c", "users");
+      const user = readdirSync(users).find((name) => existsSync(join(users, name, "AppData", "Local")))!;
+      for (const blocked of [join(users, user, "AppData", "Local", "blit"), join(users, user, "Temp", "blit-user")]) {
+        rmSync(blocked, { recursive: true, force: true });
+        writeFileSync(blocked, "not a folder: the DLL cannot be written here\n");
+      }
+      expect(own.blit(["doctor", "Z:\\"]).stdout).toContain("\nbackend: portable (Bun's node:fs; slower)\n");
+      const root = sandbox("win-portable");
+      sh("mkdir -p src/sub && printf hello > src/a.txt && printf deeper > src/sub/b.txt", root);
+      const [s, d] = [winPath(`${root}/src`), winPath(`${root}/dst`)];
+      const fallback = /^blit: warning: native copy engine unavailable \(.+\); copying with Bun's fs, which is slower\n/;
+      const r = own.blit(["-rv", s, d]);
+      expect(r.stderr).toMatch(fallback);
+      expect(r.stderr.replace(fallback, "")).toBe("");
+      expect([r.stdout, r.exitCode]).toEqual([`'${s}' -> '${d}'\n'${s}\\a.txt' -> '${d}\\a.txt'\n'${s}\\sub' -> '${d}\\sub'\n'${s}\\sub\\b.txt' -> '${d}\\sub\\b.txt'\n`, 0]);
+      expect(shape(`${root}/dst`)).toEqual(shape(`${root}/src`));
+      const missing = own.blit(["-r", winPath(`${root}/nope`), d]);
+      expect([missing.stderr.replace(fallback, ""), missing.exitCode]).toEqual([`blit: cannot stat '${winPath(`${root}/nope`)}': No such file or directory\n`, 1]);
+    } finally {
+      own.end();
+    }
   }, SLOW);
 
   testWine("-v lists each copy with Windows separators", () => {
