@@ -5,6 +5,7 @@
 // run is cancelled (a signal, --fail-fast) it stops handing out work but
 // still finishes the directories already started.
 
+import { cpus as cpuTimes } from "node:os";
 import type { LoadedBackend } from "../ffi/index.ts";
 import { SharedRanges } from "./engine/shared-ranges.ts";
 import type { ChildWork, DirFinish, FromWorker, JobWork, Task, ToWorker } from "./engine/messages.ts";
@@ -28,10 +29,15 @@ const MESSAGE_WEIGHT = 16;
 
 /**
  * Growing the pool (see Growth): how often the CPU time used is looked at,
- * and the share of the CPUs below which the workers count as waiting.
+ * the share of the CPUs below which the workers count as waiting, and the
+ * share of the machine's CPUs busy (with anything) above which they count as
+ * waiting for a CPU rather than for the disk.
  */
 const GROWTH_CHECK_MS = 100;
 const WAITING_SHARE = 0.75;
+const SATURATED_SHARE = 0.9;
+/** Checks over which the machine's share is looked at. */
+const MACHINE_WINDOW_CHECKS = 3;
 /** BLIT_GROW=always: every check finds the workers waiting, and checks come every 5 ms (for the tests). */
 const GROW_ALWAYS = process.env.BLIT_GROW === "always";
 
@@ -40,12 +46,29 @@ const GROW_ALWAYS = process.env.BLIT_GROW === "always";
  * the disk (creating files in a new directory reads its bitmaps, a file's
  * first read its blocks) in calls a worker makes one at a time, and another
  * worker's calls fill the wait. Up to `most` workers, one at a time, while
- * the process uses less than WAITING_SHARE of `cpus` and every worker has a
- * task; a warm copy keeps the CPUs busy and the pool as it started.
+ * the process uses less than WAITING_SHARE of `cpus`, every worker has a
+ * task, and the machine's CPUs are not all busy: a warm copy keeps the CPUs
+ * busy and the pool as it started, and so does a copy whose CPUs other
+ * programs keep busy (a shared CI runner), where a worker more only adds a
+ * thread to wait for a CPU and its start-up to pay for.
  */
 export interface Growth {
   most: number;
   cpus: number;
+}
+
+/**
+ * Milliseconds the machine's CPUs have spent busy and how many CPUs it has.
+ * Time waiting on a disk is not busy: Linux counts it apart (iowait), macOS
+ * and Windows as idle. Niced work is busy too: where programs are scheduled
+ * by group (cgroups, autogroup), a niced one in another group does not yield
+ * its share to the copy.
+ */
+function machineBusy(): { busyMs: number; cpus: number } {
+  const all = cpuTimes();
+  let busyMs = 0;
+  for (const { times } of all) busyMs += times.user + times.nice + times.sys + times.irq;
+  return { busyMs, cpus: all.length };
 }
 
 /** Workers booted ahead of time that failed before the pool took them over, and why. */
@@ -172,6 +195,9 @@ export class Pool {
    */
   private watchGrowth(growth: Growth): void {
     let before: { at: number; cpu: NodeJS.CpuUsage } | undefined;
+    // The machine's CPU time is counted in ticks (10 ms on Linux): looked at
+    // over several checks, its share is not a tick or two either way.
+    const machine: { at: number; busyMs: number; cpus: number }[] = [];
     let booting = false;
     const timer = setInterval(() => {
       if (!this.settle || this.stopped || this.cancelled || this.size >= growth.most) {
@@ -180,12 +206,17 @@ export class Pool {
       }
       const atWork = !booting && this.slots.length === this.size && this.slots.every((slot) => slot.busy > 0) && this.work.length > 0;
       const now = { at: performance.now(), cpu: process.cpuUsage() };
+      machine.push({ at: now.at, ...machineBusy() });
+      if (machine.length > MACHINE_WINDOW_CHECKS + 1) machine.shift();
       const since = before;
       before = atWork ? now : undefined;
       if (!atWork || !since) return;
       const usedUs = now.cpu.user - since.cpu.user + now.cpu.system - since.cpu.system;
       const cpusBusy = usedUs / 1000 / (now.at - since.at);
-      if (cpusBusy >= WAITING_SHARE * growth.cpus && !GROW_ALWAYS) return;
+      const first = machine[0]!;
+      const last = machine[machine.length - 1]!;
+      const machineShare = (last.busyMs - first.busyMs) / ((last.at - first.at) * last.cpus);
+      if ((cpusBusy >= WAITING_SHARE * growth.cpus || machineShare >= SATURATED_SHARE) && !GROW_ALWAYS) return;
       booting = true;
       const index = this.size++;
       this.addWorker(index).then(

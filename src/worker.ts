@@ -8,7 +8,30 @@ import { LinkTable } from "./engine/links.ts";
 import { LiveCounters } from "./engine/live.ts";
 import type { FromWorker, Task, ToWorker } from "./engine/messages.ts";
 import { addCounters } from "./engine/report.ts";
-import { keepBelowFTL } from "./jit.ts";
+import * as backupName from "./engine/backup-name.ts";
+import * as caseNames from "./engine/case-names.ts";
+import * as compare from "./engine/compare.ts";
+import * as copyData from "./engine/copy-data.ts";
+import * as deletion from "./engine/delete.ts";
+import * as filter from "./engine/filter.ts";
+import * as metadata from "./engine/metadata.ts";
+import * as paths from "./engine/paths.ts";
+import * as report from "./engine/report.ts";
+import * as sameFile from "./engine/same-file.ts";
+import * as sharedRanges from "./engine/shared-ranges.ts";
+import * as tempNames from "./engine/temp-names.ts";
+import * as unchanged from "./engine/unchanged.ts";
+import { keepArrayMethodsBelowFTL, keepBelowFTL, keepModulesBelowFTL } from "./jit.ts";
+
+/** The engine's modules, whose functions a worker keeps out of FTL as it does the copier's methods. */
+const ENGINE_MODULES = [backupName, caseNames, compare, copyData, deletion, filter, metadata, paths, report, sameFile, sharedRanges, tempNames, unchanged];
+
+/**
+ * Tasks after which the worker looks for functions to keep out of FTL again:
+ * what the backend makes on first use (its io_uring ring) is not there at
+ * start-up.
+ */
+const KEEP_BELOW_FTL_TASKS = 4;
 
 declare const self: Worker;
 
@@ -40,6 +63,8 @@ let copier: Copier | undefined;
 let workerIndex = -1;
 let backendCounters: (() => BackendCounters) | undefined;
 let seen: BackendCounters = {};
+let tasksRun = 0;
+let jitRoots: object[] = [];
 
 function send(message: FromWorker): void {
   self.postMessage(message);
@@ -75,7 +100,10 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       copier.report.onLines = (output) => send({ type: "output", output });
       if (message.live) copier.showProgress(new LiveCounters(message.live, message.index));
       copier.onListed = collector();
-      keepBelowFTL(copier, backend);
+      jitRoots = [copier, backend];
+      keepBelowFTL(...jitRoots);
+      keepModulesBelowFTL(...ENGINE_MODULES);
+      keepArrayMethodsBelowFTL();
       backendCounters = () => backend.counters();
       workerIndex = message.index;
       seen = backend.counters();
@@ -94,6 +122,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       seen = now;
     }
     send({ type: "done", id: message.task.id, worker: workerIndex, children, finish, output, counts });
+    if (++tasksRun <= KEEP_BELOW_FTL_TASKS) keepBelowFTL(...jitRoots);
   } catch (err) {
     // Say what the task looked like: a crash here is a bug to be reported.
     const task = message.type === "task" ? message.task : undefined;

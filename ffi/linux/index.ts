@@ -56,6 +56,15 @@ const WAITING_STAT_NS = 30_000;
 /** While stats go through the ring, one batch in this many is made in turn again, to see whether the calls still wait. */
 const RETRY_IN_TURN_EVERY = 16;
 
+/** Unsigned and signed little-endian 64-bit fields of a statx buffer, as numbers (exact below 2^53). */
+function u64At(v: DataView, at: number): number {
+  return v.getUint32(at, true) + v.getUint32(at + 4, true) * 4294967296;
+}
+
+function i64At(v: DataView, at: number): number {
+  return v.getUint32(at, true) + v.getInt32(at + 4, true) * 4294967296;
+}
+
 export class LinuxBackend extends RuntimeStdio implements Backend {
   readonly id = "linux";
   readonly errno = LINUX_ERRNO;
@@ -193,19 +202,17 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
   // ---------------------------------------------------------------- stat
 
   private parseStatx(v: DataView = this.statView, at = 0): Stat {
-    const u64 = (off: number) => v.getUint32(at + off, true) + v.getUint32(at + off + 4, true) * 4294967296;
-    const i64 = (off: number) => v.getUint32(at + off, true) + v.getInt32(at + off + 4, true) * 4294967296;
     return {
       nlink: v.getUint32(at + 16, true),
       uid: v.getUint32(at + 20, true),
       gid: v.getUint32(at + 24, true),
       mode: v.getUint16(at + 28, true),
       ino: v.getBigUint64(at + 32, true),
-      size: u64(40),
-      blocks: u64(48),
-      atimeSec: i64(64),
+      size: u64At(v, at + 40),
+      blocks: u64At(v, at + 48),
+      atimeSec: i64At(v, at + 64),
       atimeNsec: v.getUint32(at + 72, true),
-      mtimeSec: i64(112),
+      mtimeSec: i64At(v, at + 112),
       mtimeNsec: v.getUint32(at + 120, true),
       rdevMajor: v.getUint32(at + 128, true),
       rdevMinor: v.getUint32(at + 132, true),

@@ -20,6 +20,7 @@ import { planCopy, type CopyJob, type ParentDir, type Plan } from "../plan.ts";
 import { quote } from "../quote.ts";
 import { copyInline, inlineable } from "../inline.ts";
 import { Pool } from "../pool.ts";
+import { keepArrayMethodsBelowFTL, keepBelowFTL } from "../jit.ts";
 import { RunOutput } from "../output/run-output.ts";
 import { VERSION_LINE } from "../version.ts";
 
@@ -407,6 +408,9 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   let counts = copied;
   if (work.length > 0) {
     pool = await Pool.start(workers, loaded, engine, shared, { progress }, booted, growth);
+    // This thread's share of a copy, its books and output, waits on the workers as theirs waits on the system.
+    keepBelowFTL(pool, run);
+    keepArrayMethodsBelowFTL();
     try {
       counts = await pool.run(work);
     } finally {
