@@ -15,8 +15,9 @@ packages="gcc libc6-dev liburing-dev xfsprogs rsync acl attr e2fsprogs shellchec
 packages="$packages gcc-aarch64-linux-gnu libc6-dev-arm64-cross liburing-dev:arm64 musl-tools gcc-mingw-w64-x86-64 zip unzip binutils file"
 # Release tests: the arm64 executable under qemu-user (with arm64 libc), the
 # Windows one under Wine (with test programs built by mingw,
-# tests/helpers/wine/), the Homebrew formula's syntax (ruby -c).
-packages="$packages libc6:arm64 qemu-user-static wine wine64 ruby"
+# tests/helpers/wine/, and a FAT image from dosfstools' mkfs.vfat for a
+# drive Wine takes for FAT), the Homebrew formula's syntax (ruby -c).
+packages="$packages libc6:arm64 qemu-user-static wine wine64 dosfstools ruby"
 # Release tests: the macOS shims' export and import tables (llvm-nm, llvm-objdump).
 packages="$packages llvm"
 

@@ -6,9 +6,9 @@
 // paths are compiled and exercised by the workflow on a real Windows runner.
 
 import { afterAll, describe, expect } from "bun:test";
-import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { run, sh } from "../helpers/blit.ts";
+import { hasCommand, run, sh } from "../helpers/blit.ts";
 import { mountTmpfs, tmpfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
@@ -190,6 +190,50 @@ describe("blit.exe under Wine", () => {
     expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
     expect(sddl("owned").slice(0, sddl("owned").indexOf("D:"))).toBe(source.f.slice(0, source.f.indexOf("D:")));
   }, SLOW);
+
+  // A volume Wine takes for FAT: Wine types a drive by the superblock of its
+  // device (dosdevices\f:: -> a FAT image made by mkfs.vfat), and then says
+  // FAT with no ACLs, as Windows does of a FAT stick. Its files are this
+  // sandbox's (f: -> a directory), which keep times exactly: this checks
+  // what blit does on a volume that says FAT, not FAT's own 2 s rounding
+  // (this kernel has no vfat; fusefat, a FUSE FAT, resets a file's time as
+  // it is closed and refuses the chmod Wine makes of attributes). The real
+  // thing runs in .github/workflows/windows.yml on a FAT32 VHD.
+  testIf(wineMissing ?? (hasCommand("mkfs.vfat") ? undefined : "mkfs.vfat is not installed (dosfstools; npm run setup installs it)"))(
+    "a volume that says FAT: no descriptor to set and times 2 s apart are one, so a second --skip-unchanged run changes nothing; 3 s apart is a change",
+    () => {
+      const root = sandbox("win-fat");
+      sh("truncate -s 8M fat.img && mkfs.vfat fat.img >/dev/null && mkdir -p volume src/d && printf one > src/f && printf two > src/d/g && touch -d '2001-02-03 04:05:07.123456789' src/f src/d/g src/d", root);
+      const w = wine();
+      const devices = join(w.prefix, "dosdevices");
+      symlinkSync(`${root}/volume`, join(devices, "f:"));
+      symlinkSync(`${root}/fat.img`, join(devices, "f::"));
+      // Wine's mount manager reads the drives as it starts.
+      run(["wineserver", "-k"], { env: w.env });
+      try {
+        const doctor = blit(["doctor", "F:\\"]);
+        expect(doctor.stdout).toContain("filesystem of 'F:\\': FAT\n");
+        expect(doctor.stdout).toContain("  security descriptors: no (the volume keeps no ACLs: none to keep)\n");
+        const src = winPath(`${root}/src`);
+        const again = () => {
+          const r = blit(["-aT", "--itemize", "--skip-unchanged", src, "F:\\dst"]);
+          expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+          return r.stdout.split("\n").filter(Boolean).sort();
+        };
+        expect(again()).toEqual([">f+++++++++ F:\\dst\\d\\g", ">f+++++++++ F:\\dst\\f", "cd+++++++++ F:\\dst/", "cd+++++++++ F:\\dst\\d/"]);
+        // Before: `.f.......ax` for each file on every run (the descriptor FAT cannot hold, set again).
+        expect(again()).toEqual([".f          F:\\dst\\d\\g", ".f          F:\\dst\\f"]);
+        sh("touch -d '2001-02-03 04:05:08.623456789' volume/dst/f && touch -d '2001-02-03 04:05:10.2' volume/dst/d/g", root);
+        expect(again()).toEqual([".f          F:\\dst\\f", ">f..t...... F:\\dst\\d\\g"]);
+        expect(statSync(`${root}/volume/dst/d/g`, { bigint: true }).mtimeNs).toBe(981173107123456700n);
+      } finally {
+        rmSync(join(devices, "f:"));
+        rmSync(join(devices, "f::"));
+        run(["wineserver", "-k"], { env: w.env });
+      }
+    },
+    SLOW,
+  );
 
   // Wine reaches a file through its whole Unix path, so it stops at Linux's
   // PATH_MAX (4096 bytes; seen: STATUS_INVALID_HANDLE at level 291 of
