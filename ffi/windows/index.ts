@@ -69,10 +69,10 @@ const LIST_RAW = 64 << 10;
 const LIST_OUT = 2 * LIST_RAW;
 /** One read or write at most (the shim takes a 32-bit length). */
 const IO_MAX = 1 << 30;
+
 /**
- * How finely each file system keeps a last-write time, in ns: FAT in 2 s
- * (FastFAT rounds up), exFAT in 10 ms; NTFS, ReFS and the rest in
- * FILETIME's 100 ns.
+ * How finely each file system keeps a last-write time, in ns: FAT in 2 s,
+ * exFAT in 10 ms; NTFS, ReFS and the rest in FILETIME's 100 ns.
  */
 const TIME_STEP_NS: Record<string, number> = { FAT: 2e9, FAT12: 2e9, FAT16: 2e9, FAT32: 2e9, EXFAT: 1e7 };
 const FILETIME_STEP_NS = 100;
