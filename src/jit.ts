@@ -56,13 +56,16 @@ export function keepModulesBelowFTL(...modules: object[]): void {
 }
 
 /**
- * The array methods a worker's code calls per entry (each a JavaScript
- * function inside JavaScriptCore, compiled per worker like the engine's).
+ * The array methods the copy calls per entry or message (each a JavaScript
+ * function inside JavaScriptCore, compiled per thread like the engine's).
  */
 export function keepArrayMethodsBelowFTL(): void {
   const iterator = Object.getPrototypeOf([][Symbol.iterator]()) as { next: unknown };
   for (const fn of [Array.prototype.map, Array.prototype.forEach, Array.prototype.filter, Array.prototype.some, Array.prototype.every, Array.prototype.find, iterator.next]) keep(fn);
 }
+
+/** Functions already kept out, by this call or an earlier one. */
+const kept = new Set<Function>();
 
 function keep(fn: unknown): void {
   if (typeof fn !== "function" || kept.has(fn)) return;
@@ -72,6 +75,3 @@ function keep(fn: unknown): void {
 
 // Called for every function of the engine, it would be compiled with FTL itself.
 noFTL(keep);
-
-/** Functions already kept out, by this call or an earlier one. */
-const kept = new Set<Function>();
