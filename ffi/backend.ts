@@ -256,6 +256,12 @@ export interface FileLimitCapability {
  * refuses further changes.
  */
 export interface AttributesCapability {
+  /**
+   * The bits of the word it sets. The others say how the destination keeps
+   * the entry (a directory, compressed, a placeholder): its own, never the
+   * source's, so they are no difference between the two.
+   */
+  readonly kept: number;
   setFd(fd: number, value: number): number;
   setAt(dir: number, name: Name, value: number): number;
 }

@@ -392,6 +392,12 @@ static int64_t nt_open(int64_t dir, const uint8_t *name, uint32_t len, ACCESS_MA
 	return NT_SUCCESS(st) ? 0 : fail_status(st);
 }
 
+/* h's own file opened again with `access`, as ReOpenFile does: "." relative to it, not following a link. */
+static int64_t reopen_file(HANDLE h, ACCESS_MASK access, HANDLE *out)
+{
+	return nt_open((int64_t)(intptr_t)h, (const uint8_t *)".", 1, access, FILE_OPEN, FILE_OPEN_REPARSE_POINT, out);
+}
+
 static int unsupported_class(NTSTATUS st)
 {
 	return kind_of_status(st) == K_EOPNOTSUPP || st == (NTSTATUS)0xC000000D;
@@ -865,6 +871,17 @@ static int64_t set_basic(HANDLE h, int64_t creation, int64_t access, int64_t wri
 	basic.FileAttributes = attributes;
 	IO_STATUS_BLOCK io;
 	NTSTATUS st = NtSetInformationFile(h, &io, &basic, sizeof basic, CLASS_BASIC);
+	if (st == ST_ACCESS_DENIED) {
+		/*
+		 * These take FILE_WRITE_ATTRIBUTES, which a handle opened for
+		 * reading lacks (a file --skip-unchanged leaves): through the file
+		 * opened again with it. Wine does not ask for the right.
+		 */
+		HANDLE again;
+		if (reopen_file(h, FILE_WRITE_ATTRIBUTES, &again) < 0) return fail_status(st);
+		st = NtSetInformationFile(again, &io, &basic, sizeof basic, CLASS_BASIC);
+		NtClose(again);
+	}
 	return NT_SUCCESS(st) ? 0 : fail_status(st);
 }
 
@@ -1418,8 +1435,7 @@ static int64_t security_handle(int64_t h, const uint8_t *name, uint32_t len, ACC
 		*out = (HANDLE)(intptr_t)h;
 		return 0;
 	}
-	return len > 0 ? nt_open(h, name, len, access, FILE_OPEN, FILE_OPEN_REPARSE_POINT, out)
-		       : nt_open(h, (const uint8_t *)".", 1, access, FILE_OPEN, FILE_OPEN_REPARSE_POINT, out);
+	return len > 0 ? nt_open(h, name, len, access, FILE_OPEN, FILE_OPEN_REPARSE_POINT, out) : reopen_file((HANDLE)(intptr_t)h, access, out);
 }
 
 static SECURITY_INFORMATION part_info(uint32_t part, int sacl)

@@ -47,6 +47,12 @@ const NOCACHE_FROM = 1 << 30;
  * copies it with the others, and with the mode (src/engine/metadata.ts).
  */
 export const ACL_ATTRIBUTE = new TextEncoder().encode("com.apple.acl.text");
+/**
+ * The st_flags the shim sets: all but its FLAGS_OF_STORAGE (UF_COMPRESSED,
+ * UF_TRACKED, UF_DATAVAULT, SF_RESTRICTED, SF_NOUNLINK, SF_FIRMLINK,
+ * SF_DATALESS), which stay the destination's own.
+ */
+const FLAGS_KEPT = ~(0x20 | 0x40 | 0x80 | 0x80000 | 0x100000 | 0x800000 | 0x40000000) >>> 0;
 
 export class DarwinBackend extends RuntimeStdio implements Backend {
   readonly id = "darwin";
@@ -380,6 +386,7 @@ export class DarwinBackend extends RuntimeStdio implements Backend {
    * attribute word, set last: an immutable flag forbids every later change.
    */
   readonly attributes?: AttributesCapability = {
+    kept: FLAGS_KEPT,
     setFd: (fd, value) => this.shim.blit_set_flags(fd, -1, null, value),
     setAt: (dir, name, value) => this.shim.blit_set_flags(-1, dir, this.cstr(name, 0), value),
   };

@@ -130,11 +130,12 @@ const BACKUP_FAILED = 1;
 const LINKED_ALREADY = 2;
 
 /** rsync's itemize letters for what differs between SOURCE's entry and the one it replaced: size, mtime, permissions, owner, group. */
-function changedLetters(src: Stat, was: Stat, bytes: number | undefined): string {
+function changedLetters(src: Stat, was: Stat, bytes: number | undefined, wordDiffers = false): string {
   let letters = "";
   if (typeOf(src.mode) === S_IFREG && (bytes ?? src.size) !== was.size) letters += "s";
   if (src.mtimeSec !== was.mtimeSec || src.mtimeNsec !== was.mtimeNsec) letters += "t";
-  if ((src.mode & 0o7777) !== (was.mode & 0o7777)) letters += "p";
+  // The OS's attribute word is kept with the mode: told as rsync tells a mode.
+  if ((src.mode & 0o7777) !== (was.mode & 0o7777) || wordDiffers) letters += "p";
   if (src.uid !== was.uid) letters += "o";
   if (src.gid !== was.gid) letters += "g";
   return letters;
@@ -1248,15 +1249,16 @@ export class Copier {
 
   /**
    * Sets on an unchanged entry the attributes the options keep (owner, mode,
-   * xattrs and ACLs, times) that differ from SOURCE's, through a descriptor
-   * of the file found there (not following a symlink), in the order a copy
-   * gets them; extended attributes it has and SOURCE lacks (of the kinds
-   * kept) are removed first. What differed, in rsync's letters (undefined: nothing).
+   * xattrs and ACLs, times, the OS's attribute word) that differ from
+   * SOURCE's, through a descriptor of the file found there (not following a
+   * symlink), in the order a copy gets them; extended attributes it has and
+   * SOURCE lacks (of the kinds kept) are removed first. What differed, in
+   * rsync's letters (undefined: nothing).
    */
   private alignAttributes(e: Entry, st: Stat): string | undefined {
     const b = this.b;
     const o = this.o;
-    const differ = attributesDiffer(o, e.stat, st);
+    const differ = attributesDiffer(o, e.stat, st, b.attributes?.kept);
     const isFile = typeOf(st.mode) === S_IFREG;
     // A symlink has no mode of its own to set.
     const hasMode = typeOf(st.mode) !== S_IFLNK;
@@ -1272,19 +1274,21 @@ export class Copier {
     // What the destination's filesystem cannot hold (a DACL on FAT) it lacks on every run: no difference.
     if (unheld.length) xattrs.set = xattrs.set.filter(([name]) => !unheld.some((other) => Buffer.compare(name, other) === 0));
     const xattrsDiffer = xattrs.set.length > 0 || xattrs.remove.length > 0;
-    if (!differ.owner && !(differ.mode && hasMode) && !differ.times && !xattrsDiffer) return undefined;
+    if (!differ.owner && !(differ.mode && hasMode) && !differ.times && !differ.word && !xattrsDiffer) return undefined;
     this.report.counts.attributes++;
     const xattrNames = [...xattrs.set.map(([name]) => name), ...xattrs.remove];
     const acls = xattrNames.some((name) => categoryOf(name) === "mode");
     const others = xattrNames.some((name) => categoryOf(name) !== "mode");
-    const changed = changedLetters(e.stat, st, st.size) + (acls ? "a" : "") + (others ? "x" : "");
+    const changed = changedLetters(e.stat, st, st.size, differ.word) + (acls ? "a" : "") + (others ? "x" : "");
     if (o.dryRun) return changed;
     const mode = o.preserve.mode && hasMode ? e.stat.mode & 0o7777 : undefined;
     // An ACL removed leaves its mask in the group bits: the mode is set again whatever it was.
     const asThere = xattrs.remove.length ? undefined : { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
     if (!isFile) {
       const there = { dir: e.dstDir, name: e.dstName };
-      if (this.meta.removeXattrs(there, xattrs.remove, e.dstPath)) this.meta.apply(there, e.stat, xattrs.set, e.dstPath, mode, differ.times, asThere);
+      if (this.meta.removeXattrs(there, xattrs.remove, e.dstPath) && this.meta.apply(there, e.stat, xattrs.set, e.dstPath, mode, differ.times, asThere) && differ.word) {
+        this.meta.setAttributes(there, e.stat, e.dstPath);
+      }
       return changed;
     }
     const dstFd = b.openRead(e.dstDir, e.dstName, false);
@@ -1294,7 +1298,10 @@ export class Copier {
       this.report.fail(`${quote(e.dstPath)} was replaced while being copied; skipped`, { op: "open", path: e.dstPath });
       return changed;
     }
-    if (this.meta.removeXattrs({ fd: dstFd }, xattrs.remove, e.dstPath)) this.meta.apply({ fd: dstFd }, e.stat, xattrs.set, e.dstPath, mode, differ.times, asThere);
+    const there = { fd: dstFd };
+    if (this.meta.removeXattrs(there, xattrs.remove, e.dstPath) && this.meta.apply(there, e.stat, xattrs.set, e.dstPath, mode, differ.times, asThere) && differ.word) {
+      this.meta.setAttributes(there, e.stat, e.dstPath);
+    }
     b.close(dstFd);
     return changed;
   }

@@ -55,11 +55,17 @@ export function xattrChanges(src: Xattrs, dst: Xattrs): { set: Xattrs; remove: N
   return { set, remove };
 }
 
-/** What of SOURCE's attributes the options keep differs at the destination (ignoring xattrs, compared apart). */
-export function attributesDiffer(o: EngineOptions, src: Stat, dst: Stat): { owner: boolean; mode: boolean; times: boolean } {
+/**
+ * What of SOURCE's attributes the options keep differs at the destination
+ * (ignoring xattrs, compared apart). The OS's attribute word (Windows'
+ * hidden, system, read-only...; macOS's st_flags) is kept with the mode,
+ * compared in the bits its backend sets (`kept`; none without the capability).
+ */
+export function attributesDiffer(o: EngineOptions, src: Stat, dst: Stat, kept = 0): { owner: boolean; mode: boolean; times: boolean; word: boolean } {
   return {
     owner: o.preserve.ownership && (src.uid !== dst.uid || src.gid !== dst.gid),
     mode: o.preserve.mode && (src.mode & 0o7777) !== (dst.mode & 0o7777),
     times: o.preserve.timestamps && !sameTimes(src, dst, o.modifyWindow),
+    word: o.preserve.mode && src.attributes !== undefined && ((src.attributes ^ (dst.attributes ?? 0)) & kept) !== 0,
   };
 }

@@ -140,6 +140,38 @@ describe("blit.exe under Wine", () => {
     expect(dosAttributes("plain/hidden-dir")).toBe("");
   }, SLOW);
 
+  // rsync -a's quick check sets what differs on a file it leaves; so does
+  // --skip-unchanged with Windows' attributes, a change of them told as p.
+  testWine("--skip-unchanged gives a copy left in place SOURCE's hidden and read-only, copies one whose time differs, then finds nothing to set", () => {
+    const root = sandbox("win-attributes-again");
+    sh(`mkdir -p src && printf h > src/hidden && printf s > src/shown && printf r > src/read-only && printf w > src/writable && printf t > src/timed &&
+      chmod 444 src/read-only && setfattr -n user.DOSATTRIB -v '"0x2"' src/hidden`, root);
+    const [src, archive] = [winPath(`${root}/src`), winPath(`${root}/archive`)];
+    const hidden = (path: string) => (Number.parseInt(sh(`getfattr --only-values -n user.DOSATTRIB '${path}' 2>/dev/null || echo 0`, root), 16) & 2) !== 0;
+    const again = () => {
+      const r = blit(["-aT", "--itemize", "--skip-unchanged", src, archive]);
+      return { ...r, stdout: r.stdout.split("\n").filter(Boolean).sort() };
+    };
+    const at = (name: string) => `${archive}\\${name}`;
+    // --itemize lists a file left as it was with spaces, as rsync's -ii does.
+    const allLeft = { stdout: ["hidden", "read-only", "shown", "timed", "writable"].map((name) => `.f          ${at(name)}`), stderr: "", exitCode: 0 };
+    expect(blit(["-a", src, archive])).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(again()).toEqual(allLeft);
+    sh(`setfattr -x user.DOSATTRIB archive/hidden && setfattr -n user.DOSATTRIB -v '"0x2"' archive/shown &&
+      chmod 644 archive/read-only && chmod 444 archive/writable && touch -m -d '2001-02-03 04:05:06' archive/timed`, root);
+    expect([hidden("archive/hidden"), hidden("archive/shown")]).toEqual([false, true]);
+    expect(again()).toEqual({
+      // Wine makes a DACL of the mode it keeps read-only in: that changes too. A time changed is a copy, as with rsync.
+      stdout: [`.f...p..... ${at("hidden")}`, `.f...p..... ${at("shown")}`, `.f...p...a. ${at("read-only")}`, `.f...p...a. ${at("writable")}`, `>f..t...... ${at("timed")}`],
+      stderr: "",
+      exitCode: 0,
+    });
+    expect([hidden("archive/hidden"), hidden("archive/shown")]).toEqual([true, false]);
+    expect([statSync(`${root}/archive/read-only`).mode & 0o222, statSync(`${root}/archive/writable`).mode & 0o200]).toEqual([0, 0o200]);
+    expect(statSync(`${root}/archive/timed`, { bigint: true }).mtimeNs).toBe(statSync(`${root}/src/timed`, { bigint: true }).mtimeNs / 100n * 100n);
+    expect(again()).toEqual(allLeft);
+  }, SLOW);
+
   // Wine 8 keeps no descriptor of its own (measured with security.exe): it
   // makes a file's DACL from its Unix mode (owner, group, others; SYSTEM
   // always) and turns a DACL set into that mode; a new owner or group, and
