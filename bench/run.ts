@@ -18,6 +18,8 @@
 //                                          others from the last results.json
 //   bun bench/run.ts --only none --merge   rewrite RESULTS.md, the chart and
 //                                          the README table from results.json
+//                                          (which keeps each section as it
+//                                          ends, so also after a stopped run)
 //   bun bench/run.ts --only real --no-warm --leave-out "Bun fs,blit -a -j 4"
 //                                          a shorter run: no warm runs, and the
 //                                          tools named (by the start of their
@@ -359,11 +361,31 @@ function runTools(name: string, describe: string, src: string, allTools: Tool[],
 const scenarios: Scenario[] = [];
 const extras: Extra[] = [];
 
+function record(scenario: Scenario): void {
+  scenarios.push(scenario);
+  checkpoint();
+}
+
+/**
+ * What this run has measured so far, merged into results.json as each
+ * section ends: a run stopped halfway (the real tree's reuse windows can
+ * take an hour) keeps it, and a later `--only none --merge` reports it.
+ */
+function checkpoint(): void {
+  const file = join(OUT, "results.json");
+  const previous = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { scenarios: Scenario[]; extras?: Extra[] }) : { scenarios: [] };
+  writeFileSync(file, JSON.stringify({
+    ...previous,
+    scenarios: [...previous.scenarios.filter((old) => !scenarios.some((s) => s.name === old.name)), ...scenarios],
+    extras: [...(previous.extras ?? []).filter((old) => !extras.some((e) => e.name === old.name)), ...extras],
+  }, null, 1));
+}
+
 for (const treeName of ["small", "mixed", "real", "big"]) {
   if (!ONLY.includes(treeName)) continue;
   const spec = TREES[treeName]!;
   const src = ensureTree(WORK, spec);
-  scenarios.push(runTools(treeName, spec.describe, src, treeTools(), treeName !== "big"));
+  record(runTools(treeName, spec.describe, src, treeTools(), treeName !== "big"));
 }
 
 // What showing progress costs (issue 18): the same copy with the bar (live
@@ -383,7 +405,7 @@ if (ONLY.includes("progress")) {
     ];
     const scenario = runTools(`progress-${treeName}`, `${spec.describe}, with and without progress`, src, tools, treeName !== "big");
     scenario.target = "blit -a --progress within the noise of blit -a --no-progress";
-    scenarios.push(scenario);
+    record(scenario);
   }
 }
 
@@ -403,7 +425,7 @@ if (ONLY.includes("wine")) {
         if (!spec) throw new Error(`--wine-trees: no tree ${treeName}; known: ${Object.keys(TREES).join(", ")}`);
         const scenario = runTools(`wine-${treeName}`, `${spec.describe}, under ${wine.version}`, ensureTree(WORK, spec), wine.tools, treeName !== "tiny");
         if (treeName === "small") scenario.target = "blit.exe ≤ 0.5 × Bun's fs.cpSync under the same Wine";
-        scenarios.push(scenario);
+        record(scenario);
       }
     } finally {
       wine.end();
@@ -422,7 +444,7 @@ if (ONLY.includes("sparse")) {
   ];
   const scenario = runTools("sparse", spec.describe, src, tools, false);
   scenario.target = "blit ≤ 0.1 × cp --sparse=never";
-  scenarios.push(scenario);
+  record(scenario);
 }
 
 if (ONLY.includes("reflink") && isRoot && sh("command -v mkfs.xfs").code === 0) {
@@ -447,7 +469,7 @@ if (ONLY.includes("reflink") && isRoot && sh("command -v mkfs.xfs").code === 0) 
     // The copy must land on the same XFS filesystem to be cloned.
     const scenario = runTools("reflink", "one 2 GiB file on XFS with reflink (loop mount)", src, tools, false, join(mnt, "dst"));
     scenario.target = "blit (clone) ≤ 0.05 × blit --reflink=never";
-    scenarios.push(scenario);
+    record(scenario);
   } finally {
     sh(`umount ${mnt}; rm -f ${image}`);
   }
@@ -645,6 +667,7 @@ function again(): void {
 
 function addExtra(name: string, ...lines: string[]): void {
   extras.push({ name, lines, date: TODAY, commit: COMMIT });
+  checkpoint();
 }
 
 if (ONLY.includes("startup")) startup();
