@@ -51,13 +51,13 @@ const COLLECT_EVERY = 4096;
 /**
  * One collection in this many is a full one, run there and then
  * (Bun.gc(true)); for the others the worker only asks JavaScriptCore to
- * collect (Bun.gc(false)), which it does beside the worker, of the kind it
- * picks: mostly an eden collection, of what was made since the last. A full
- * collection marks the whole heap, and in a large directory that holds its
- * whole listing. Measured copying to a tmpfs (full every time, against one
- * in 8): the flat directory of 1,000,000 files 14-24 s against 11-12 s;
- * 50,000 small files 1,185 against 1,110 ms of CPU. Peak RSS on the flat
- * directory: 99-103 MiB against 104-112 MiB.
+ * collect (Bun.gc(false) is its collectAsync), which it does beside the
+ * worker, of the kind it judges due (an eden one sweeps only what was made
+ * since the last). A full collection marks the whole heap, and in a large
+ * directory that holds its whole listing. Measured copying to a tmpfs (full
+ * every time, against one in 8): the flat directory of 1,000,000 files
+ * 14-24 s against 11-12 s; 50,000 small files 1,185 against 1,110 ms of CPU.
+ * Peak RSS on the flat directory: 96-101 MiB against 103-109 MiB.
  */
 const FULL_EVERY = 8;
 
