@@ -7,6 +7,7 @@ import { constants as osConstants } from "node:os";
 import { getSystemErrorMap, getSystemErrorMessage } from "node:util";
 import { type Identity, POSIX_PATH_RULES, type PathRules } from "./backend.ts";
 import { procCommandLine, processIdentity, realPathOf, RuntimeStdio } from "./process.ts";
+import { ReusableBuffer } from "./reusable-buffer.ts";
 import type {
   Backend,
   BackendCounters,
@@ -106,6 +107,8 @@ export class PortableBackend extends RuntimeStdio implements Backend {
   private readonly dirs = new Map<number, Buffer>([[CWD, Buffer.from(".")]]);
   private readonly listed = new Set<number>();
   private nextDir = 1 << 24;
+  /** readMany's files, kept from batch to batch (the contract lets the next call reuse it): no garbage per file. */
+  private readonly batchData = new ReusableBuffer();
 
   /** pathRules: how the running OS writes paths (ffi/index.ts knows which). */
   constructor(
@@ -255,13 +258,14 @@ export class PortableBackend extends RuntimeStdio implements Backend {
   }
 
   readMany(dir: number, files: { name: Name; size: number }[], follow: boolean, each: (index: number, result: ReadFile | number) => void): void {
-    files.forEach((f, i) => each(i, this.readWhole(dir, f, follow)));
+    const slices = this.batchData.slicesFor(files);
+    files.forEach((f, i) => each(i, this.readWhole(dir, f.name, follow, slices[i]!)));
   }
 
-  private readWhole(dir: number, f: { name: Name; size: number }, follow: boolean): ReadFile | number {
-    const fd = this.openRead(dir, f.name, follow);
+  /** The file into data, a slice of slicesFor's. */
+  private readWhole(dir: number, name: Name, follow: boolean, data: Uint8Array): ReadFile | number {
+    const fd = this.openRead(dir, name, follow);
     if (fd < 0) return fd;
-    const data = new Uint8Array(f.size + 1);
     try {
       return { fd, data: data.subarray(0, fs.readSync(fd, data, 0, data.length, 0)), method: "read_write" };
     } catch (err) {

@@ -8,6 +8,7 @@
 
 import { type Identity, POSIX_PATH_RULES } from "../backend.ts";
 import { processIdentity, realPathOf, RuntimeStdio } from "../process.ts";
+import { ReusableBuffer } from "../reusable-buffer.ts";
 import type {
   AttributesCapability,
   Backend,
@@ -67,7 +68,7 @@ export class DarwinBackend extends RuntimeStdio implements Backend {
   private readonly dirBuf = new Uint8Array(DIR_BUFFER);
   private readonly dirView = new DataView(this.dirBuf.buffer);
   private readonly errBuf = new Uint8Array(256);
-  private batchData = new Uint8Array(0);
+  private readonly batchData = new ReusableBuffer();
   private readonly decoder = new TextDecoder();
   private readonly errorText = new Map<number, string>();
   private readonly has: (feature: keyof typeof Feature) => boolean;
@@ -224,15 +225,9 @@ export class DarwinBackend extends RuntimeStdio implements Backend {
 
   /** One open and one read per file: macOS has no batched I/O to offer. */
   readMany(dir: number, files: { name: Name; size: number }[], follow: boolean, each: (index: number, result: ReadFile | number) => void): void {
-    let total = 0;
-    for (const f of files) total += f.size + 1;
-    // Kept from batch to batch (the contract lets the next call reuse it): no fresh memory per batch.
-    if (this.batchData.length < total) this.batchData = new Uint8Array(Math.max(total, this.batchData.length * 2));
-    const data = this.batchData;
-    let at = 0;
+    const slices = this.batchData.slicesFor(files);
     files.forEach((f, i) => {
-      const slice = data.subarray(at, at + f.size + 1);
-      at += f.size + 1;
+      const slice = slices[i]!;
       const fd = this.openRead(dir, f.name, follow);
       if (fd < 0) return each(i, fd);
       const n = this.shim.blit_pread(fd, slice, slice.length, 0);
