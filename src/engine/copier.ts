@@ -25,7 +25,7 @@ import type { LiveCounters } from "./live.ts";
 import type { ChildWork, DirFinish, DirWork, FilesWork, JobWork } from "./messages.ts";
 import { type CopyOutcome, type CopyRequest, DataCopier } from "./copy-data.ts";
 import { withoutCaseCollisions } from "./case-names.ts";
-import { categoryOf, MetadataWriter, type Xattrs } from "./metadata.ts";
+import { categoryOf, type Created, MetadataWriter, type Target, type Xattrs } from "./metadata.ts";
 import { ask } from "../ask.ts";
 import { backupName } from "./backup-name.ts";
 import { destEntryFirst, sameFile, type SameFileVerdict } from "./same-file.ts";
@@ -88,6 +88,17 @@ interface Entry extends Place {
 
 /** How a file's bytes were copied, for --debug; `batched`: read whole with others (copy_file_range not tried). */
 type CopiedData = Pick<Extract<CopyOutcome, { ok: true }>, "method" | "holes" | "kernelCopyRefused"> & { batched?: boolean };
+
+/** What of SOURCE's attributes differs on an entry left in place, and what sets them. */
+interface AttributeChanges {
+  differ: ReturnType<typeof attributesDiffer>;
+  xattrs: ReturnType<typeof xattrChanges>;
+  /** rsync's letters for --itemize. */
+  letters: string;
+  mode: number | undefined;
+  /** The entry as it is, so that apply makes no call that would change nothing. */
+  asThere: Created | undefined;
+}
 
 export interface DirResult {
   children: ChildWork[];
@@ -462,6 +473,7 @@ export class Copier {
     const finish: DirFinish = { srcFd, dstFd, stat, created, dstPath: e.dstPath, incomplete: false, descended: descend, dstRel: e.dstRel, merged };
     const followInside = this.o.dereference === "always";
     const dstStat = b.fstat(dstFd);
+    if (!created && this.leavesUnchanged && typeof dstStat !== "number") this.reportDirectoryChanges(e, stat, dstStat, srcFd, dstFd);
     const facts = typeof dstStat === "number"
       ? { dstDev: -1, newGid: this.egid }
       : { dstDev: dstStat.dev, newGid: dstStat.mode & S_ISGID ? dstStat.gid : this.egid };
@@ -783,6 +795,14 @@ export class Copier {
       if (f.dstFd >= 0) b.close(f.dstFd);
       return;
     }
+    // A directory whose copy was cut short keeps its mode but not the times
+    // that would make it look complete.
+    const complete = !(this.cancelled || f.incomplete);
+    if (this.leavesUnchanged && !f.created && this.alignDirectory(f, complete)) {
+      b.close(f.srcFd);
+      b.close(f.dstFd);
+      return;
+    }
     const xattrs = this.meta.readXattrs({ fd: f.srcFd });
     // An existing directory keeps its mode unless modes are preserved.
     let mode = preserve.mode || f.created ? this.meta.modeFor("dir", st) : undefined;
@@ -792,9 +812,6 @@ export class Copier {
       const made = b.fstat(f.dstFd);
       if (typeof made !== "number" && mode !== undefined) mode |= made.mode & 0o2000;
     }
-    // A directory whose copy was cut short keeps its mode but not the times
-    // that would make it look complete.
-    const complete = !(this.cancelled || f.incomplete);
     if (this.meta.apply({ fd: f.dstFd }, st, xattrs, f.dstPath, mode, complete) && complete) this.meta.setAttributes({ fd: f.dstFd }, st, f.dstPath);
     b.close(f.srcFd);
     b.close(f.dstFd);
@@ -1257,53 +1274,98 @@ export class Copier {
    */
   private alignAttributes(e: Entry, st: Stat): string | undefined {
     const b = this.b;
-    const o = this.o;
-    const differ = attributesDiffer(o, e.stat, st, b.attributes?.kept);
     const isFile = typeOf(st.mode) === S_IFREG;
-    // A symlink has no mode of its own to set.
-    const hasMode = typeOf(st.mode) !== S_IFLNK;
     let srcFd = -1;
     if (e.follow && isFile) srcFd = b.openRead(e.srcDir, e.srcName, true);
-    const sizes = e.xattrListSizes;
-    const srcXattrs = this.meta.readXattrs(srcFd >= 0 ? { fd: srcFd } : { dir: e.srcDir, name: e.srcName }, true, sizes?.src);
+    const src: Target = srcFd >= 0 ? { fd: srcFd } : { dir: e.srcDir, name: e.srcName };
+    const changes = this.attributeChanges(e.stat, st, src, { dir: e.dstDir, name: e.dstName }, e.xattrListSizes);
     if (srcFd >= 0) b.close(srcFd);
-    const unheld: Name[] = [];
-    const xattrs = xattrChanges(srcXattrs, this.meta.readXattrs({ dir: e.dstDir, name: e.dstName }, false, sizes?.dst, unheld));
-    // A backend that cannot remove one (Windows) leaves them, and does not report them changed every run.
-    if (!b.xattrs?.remove || !b.xattrs.removeAt) xattrs.remove = [];
-    // What the destination's filesystem cannot hold (a DACL on FAT) it lacks on every run: no difference.
-    if (unheld.length) xattrs.set = xattrs.set.filter(([name]) => !unheld.some((other) => Buffer.compare(name, other) === 0));
-    const xattrsDiffer = xattrs.set.length > 0 || xattrs.remove.length > 0;
-    if (!differ.owner && !(differ.mode && hasMode) && !differ.times && !differ.word && !xattrsDiffer) return undefined;
+    if (!changes) return undefined;
     this.report.counts.attributes++;
-    const xattrNames = [...xattrs.set.map(([name]) => name), ...xattrs.remove];
-    const acls = xattrNames.some((name) => categoryOf(name) === "mode");
-    const others = xattrNames.some((name) => categoryOf(name) !== "mode");
-    const changed = changedLetters(e.stat, st, st.size, differ.word) + (acls ? "a" : "") + (others ? "x" : "");
-    if (o.dryRun) return changed;
-    const mode = o.preserve.mode && hasMode ? e.stat.mode & 0o7777 : undefined;
-    // An ACL removed leaves its mask in the group bits: the mode is set again whatever it was.
-    const asThere = xattrs.remove.length ? undefined : { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+    if (this.o.dryRun) return changes.letters;
     if (!isFile) {
-      const there = { dir: e.dstDir, name: e.dstName };
-      if (this.meta.removeXattrs(there, xattrs.remove, e.dstPath) && this.meta.apply(there, e.stat, xattrs.set, e.dstPath, mode, differ.times, asThere) && differ.word) {
-        this.meta.setAttributes(there, e.stat, e.dstPath);
-      }
-      return changed;
+      this.applyChanges({ dir: e.dstDir, name: e.dstName }, e.stat, changes, e.dstPath, true);
+      return changes.letters;
     }
     const dstFd = b.openRead(e.dstDir, e.dstName, false);
     const now = dstFd < 0 ? dstFd : b.fstat(dstFd);
     if (typeof now === "number" || now.dev !== st.dev || now.ino !== st.ino) {
       if (dstFd >= 0) b.close(dstFd);
       this.report.fail(`${quote(e.dstPath)} was replaced while being copied; skipped`, { op: "open", path: e.dstPath });
-      return changed;
+      return changes.letters;
     }
-    const there = { fd: dstFd };
-    if (this.meta.removeXattrs(there, xattrs.remove, e.dstPath) && this.meta.apply(there, e.stat, xattrs.set, e.dstPath, mode, differ.times, asThere) && differ.word) {
-      this.meta.setAttributes(there, e.stat, e.dstPath);
-    }
+    this.applyChanges({ fd: dstFd }, e.stat, changes, e.dstPath, true);
     b.close(dstFd);
-    return changed;
+    return changes.letters;
+  }
+
+  /**
+   * --skip-unchanged, --checksum: counts and lists a directory that was
+   * there whose attributes differ from SOURCE's, as rsync does, when it is
+   * reached (before its entries change its mtime); a dry run so too.
+   */
+  private reportDirectoryChanges(e: Place, srcStat: Stat, dstStat: Stat, srcFd: number, dstFd: number): void {
+    const changes = this.attributeChanges(srcStat, dstStat, { fd: srcFd }, { fd: dstFd });
+    if (!changes) return;
+    this.report.counts.attributes++;
+    if (this.o.listItems) this.report.item({ action: "attributes", kind: "directory", src: e.srcPath, dst: e.dstPath, size: 0, changed: changes.letters });
+  }
+
+  /**
+   * --skip-unchanged, --checksum: a directory that was there is given only
+   * the attributes that differ from SOURCE's once its entries are done (its
+   * mtime set back where they changed it, as rsync sets it back): one whose
+   * copy changed nothing is left as it was, its ctime too. False when its
+   * attributes could not be read (then all are set).
+   */
+  private alignDirectory(f: DirFinish, complete: boolean): boolean {
+    const now = this.b.fstat(f.dstFd);
+    if (typeof now === "number") return false;
+    const there: Target = { fd: f.dstFd };
+    const changes = this.attributeChanges(f.stat, now, { fd: f.srcFd }, there);
+    if (changes) this.applyChanges(there, f.stat, changes, f.dstPath, complete);
+    return true;
+  }
+
+  /**
+   * What of SOURCE's attributes (`srcStat`, xattrs read through `src`) the
+   * options keep differs on the entry there (`st`, xattrs through `dst`),
+   * with rsync's letters for it; undefined when nothing does.
+   */
+  private attributeChanges(srcStat: Stat, st: Stat, src: Target, dst: Target, sizes?: { src: number; dst: number }): AttributeChanges | undefined {
+    const b = this.b;
+    const o = this.o;
+    const differ = attributesDiffer(o, srcStat, st, b.attributes?.kept);
+    // A symlink has no mode of its own to set.
+    const hasMode = typeOf(st.mode) !== S_IFLNK;
+    const srcXattrs = this.meta.readXattrs(src, true, sizes?.src);
+    const unheld: Name[] = [];
+    const xattrs = xattrChanges(srcXattrs, this.meta.readXattrs(dst, false, sizes?.dst, unheld));
+    // A backend that cannot remove one (Windows) leaves them, and does not report them changed every run.
+    if (!b.xattrs?.remove || !b.xattrs.removeAt) xattrs.remove = [];
+    // What the destination's filesystem cannot hold (a DACL on FAT) it lacks on every run: no difference.
+    if (unheld.length) xattrs.set = xattrs.set.filter(([name]) => !unheld.some((other) => Buffer.compare(name, other) === 0));
+    const xattrsDiffer = xattrs.set.length > 0 || xattrs.remove.length > 0;
+    if (!differ.owner && !(differ.mode && hasMode) && !differ.times && !differ.word && !xattrsDiffer) return undefined;
+    const xattrNames = [...xattrs.set.map(([name]) => name), ...xattrs.remove];
+    const acls = xattrNames.some((name) => categoryOf(name) === "mode");
+    const others = xattrNames.some((name) => categoryOf(name) !== "mode");
+    return {
+      differ,
+      xattrs,
+      letters: changedLetters(srcStat, st, st.size, differ.word) + (acls ? "a" : "") + (others ? "x" : ""),
+      mode: o.preserve.mode && hasMode ? srcStat.mode & 0o7777 : undefined,
+      // An ACL removed leaves its mask in the group bits: the mode is set again whatever it was.
+      asThere: xattrs.remove.length ? undefined : { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid },
+    };
+  }
+
+  /** Sets what attributeChanges found, in the order a copy gets it; keepTimes false leaves the times. */
+  private applyChanges(there: Target, srcStat: Stat, c: AttributeChanges, path: Uint8Array, keepTimes: boolean): void {
+    const meta = this.meta;
+    if (!meta.removeXattrs(there, c.xattrs.remove, path)) return;
+    if (!meta.apply(there, srcStat, c.xattrs.set, path, c.mode, c.differ.times && keepTimes, c.asThere)) return;
+    if (c.differ.word && keepTimes) meta.setAttributes(there, srcStat, path);
   }
 
   /**

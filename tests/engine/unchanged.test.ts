@@ -78,6 +78,26 @@ describe("--skip-unchanged against rsync -aHAX", () => {
     expect(r.stdout.split("\n").filter((line) => line.startsWith("'"))).toEqual([]);
   });
 
+  testIf(noAttr)("an unchanged tree's directories are left as they are (as rsync leaves them): no chmod, chown or utimes, their ctimes kept", () => {
+    const root = scenario("dirs-kept", "true");
+    const ctimes = () => ["dst", "dst/sub"].map((dir) => lstatSync(`${root}/${dir}`, { bigint: true }).ctimeNs);
+    const before = ctimes();
+    const r = blit(["-aT", "--itemize", "--stats", "--skip-unchanged", "src", "dst"], { cwd: root });
+    expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+    expect(ctimes()).toEqual(before);
+    expect(r.stdout.split("\n").filter((line) => line.startsWith(".d"))).toEqual([]);
+    expect(stats(r.stdout)["attributes set on unchanged"]).toBe("0");
+  });
+
+  testIf(noAttr)("a directory that was there gets what differs from SOURCE's (listed, as rsync lists it when it reaches it), and its mtime back once its entries changed it", () => {
+    const root = scenario("dirs-align", "chmod 700 dst/sub && printf new > src/new && touch -d '2010-01-02 03:04:05.123456789' src");
+    const r = blit(["-aT", "--itemize", "--stats", "--skip-unchanged", "src", "dst"], { cwd: root });
+    expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+    expect(r.stdout.split("\n").filter((line) => line.startsWith(".d"))).toEqual([".d...p..... dst/sub/"]);
+    expect(stats(r.stdout)["attributes set on unchanged"]).toBe("1");
+    expect(tree(`${root}/dst`, { times: true })).toEqual(tree(`${root}/src`, { times: true }));
+  });
+
   testIf(noAttr)("attributes that differ are set without rewriting the data, and counted", () => {
     const root = scenario("attrs", "chmod 600 dst/sub/c && setfattr -n user.k -v other dst/a && touch -h -d 2012-01-01 dst/l");
     const inode = lstatSync(`${root}/dst/a`).ino;
@@ -239,6 +259,9 @@ describe("a second run's --itemize and --json", () => {
     const got = codes(mine.stdout, "b/");
     expect(rsync.get("src/sub/b")).toBe(".f...p.....");
     for (const name of ["src/sub/b", "src/sub/c", "src/a", "src/gone"]) expect(`${name} ${got.get(name)}`).toBe(`${name} ${rsync.get(name)}`);
+    // The directories' mtimes, which the files made in them changed. rsync compares them to the
+    // second, so within one it says nothing; blit to the nanosecond (or what DEST can hold).
+    expect([got.get("src/"), got.get("src/sub/")]).toEqual([".d..t......", ".d..t......"]);
     expect(got.get("src/same")).toBe(".f         ");
   });
 
@@ -248,7 +271,8 @@ describe("a second run's --itemize and --json", () => {
     const { events, stderr, exitCode } = blitJson(["-aT", "-v", "--skip-unchanged", "--delete", "--exclude=*.log", "src", "dst"], { cwd: root });
     expect([stderr, exitCode]).toEqual(["", 0]);
     const files = events.filter((e) => e.type === "file").map((e) => `${e.action} ${e.reason ?? e.changed ?? ""} ${e.dst}`).sort();
-    expect(files).toEqual(["attributes p dst/b", "deleted  dst/gone", "skipped excluded dst/x.log", "skipped unchanged dst/a"].sort());
+    // dst's mtime, which making dst/gone changed: rsync -i's `.d..t...... ./`.
+    expect(files).toEqual(["attributes p dst/b", "attributes t dst", "deleted  dst/gone", "skipped excluded dst/x.log", "skipped unchanged dst/a"].sort());
     expect(events.at(-1)).toMatchObject({ type: "summary", deleted: 1, files: 0, exit_code: 0 });
   });
 });
