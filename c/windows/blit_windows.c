@@ -29,6 +29,7 @@
 #include <windows.h>
 #include <winioctl.h>
 #include <winternl.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -73,6 +74,7 @@ BOOLEAN NTAPI RtlValidRelativeSecurityDescriptor(PSECURITY_DESCRIPTOR, ULONG, SE
 #define CLASS_CASE_SENSITIVE ((FILE_INFORMATION_CLASS)71)
 #define FS_VOLUME ((FS_INFORMATION_CLASS)1)
 #define FS_SIZE ((FS_INFORMATION_CLASS)3)
+#define FS_DEVICE ((FS_INFORMATION_CLASS)4)
 #define FS_ATTRIBUTE ((FS_INFORMATION_CLASS)5)
 
 #ifndef STATUS_NO_MORE_FILES
@@ -94,6 +96,7 @@ BOOLEAN NTAPI RtlValidRelativeSecurityDescriptor(PSECURITY_DESCRIPTOR, ULONG, SE
 #define SHARE_ALL (FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
 #define SYMLINK_FLAG_RELATIVE 1
 #define BLOCK_REFCOUNTING 0x08000000 /* FILE_SUPPORTS_BLOCK_REFCOUNTING */
+#define DEVICE_REMOTE 0x10 /* FILE_REMOTE_DEVICE: a network redirector's volume (SMB, WebDAV...) */
 #ifndef FSCTL_DUPLICATE_EXTENTS_TO_FILE
 #define FSCTL_DUPLICATE_EXTENTS_TO_FILE CTL_CODE(FILE_DEVICE_FILE_SYSTEM, 209, METHOD_BUFFERED, FILE_WRITE_DATA)
 #endif
@@ -1640,6 +1643,88 @@ BLIT_EXPORT int64_t blit_clone(int64_t src, int64_t dst)
 	return 0;
 }
 
+/*
+ * The server's own copy, as CopyFile makes it on a network share: SOURCE's
+ * open file is named to the server by a resume key, and the destination's
+ * open file asks the server to copy chunks of it (SMB2 server-side copy,
+ * MS-SMB2 2.2.31.1). The bytes never cross the network. Up to len bytes from
+ * src_pos to dst_pos: the bytes copied, 0 at SOURCE's end. Where the two
+ * handles are not on one server (a local volume, two servers) it fails as
+ * EOPNOTSUPP or EXDEV, and the engine reads and writes instead.
+ */
+#define SERVER_COPY_CHUNK (1u << 20)
+#define SERVER_COPY_CHUNKS 16 /* 16 MiB a request: a Windows server's default ServerSideCopyMaxDataSize */
+#define FSCTL_SRV_REQUEST_RESUME_KEY_CODE CTL_CODE(FILE_DEVICE_NETWORK_FILE_SYSTEM, 30, METHOD_BUFFERED, FILE_ANY_ACCESS)
+#define FSCTL_SRV_COPYCHUNK_WRITE_CODE CTL_CODE(FILE_DEVICE_NETWORK_FILE_SYSTEM, 60, METHOD_OUT_DIRECT, FILE_WRITE_ACCESS)
+
+struct server_copy_request {
+	uint8_t source_key[24];
+	ULONG chunk_count;
+	ULONG reserved;
+	struct {
+		LARGE_INTEGER source_offset, target_offset;
+		ULONG length, reserved;
+	} chunks[SERVER_COPY_CHUNKS];
+};
+
+struct server_copy_response {
+	ULONG chunks_written, chunk_bytes_written, total_bytes_written;
+};
+
+/* SRV_COPYCHUNK_COPY's layout: a 32-byte head, then 24 bytes a chunk. */
+_Static_assert(offsetof(struct server_copy_request, chunks) == 32, "SRV_COPYCHUNK_COPY head");
+_Static_assert(sizeof(((struct server_copy_request *)0)->chunks[0]) == 24, "SRV_COPYCHUNK");
+_Static_assert(FSCTL_SRV_REQUEST_RESUME_KEY_CODE == 0x00140078, "FSCTL_SRV_REQUEST_RESUME_KEY");
+_Static_assert(FSCTL_SRV_COPYCHUNK_WRITE_CODE == 0x001480F2, "FSCTL_SRV_COPYCHUNK_WRITE");
+
+/* A failure of the copy request that means "not between these two": the next method. */
+static int64_t server_copy_refused(DWORD code)
+{
+	if (code == ERROR_FILE_NOT_FOUND || code == ERROR_NOT_SAME_DEVICE || code == ERROR_INVALID_FUNCTION ||
+	    code == ERROR_NOT_SUPPORTED || code == ERROR_INVALID_PARAMETER)
+		return fail_code(code, K_EXDEV);
+	return fail_code(code, kind_of_win32(code));
+}
+
+BLIT_EXPORT int64_t blit_server_copy(int64_t src, int64_t src_pos, int64_t dst, int64_t dst_pos, int64_t len)
+{
+	native_calls++;
+	HANDLE s = (HANDLE)(intptr_t)src, d = (HANDLE)(intptr_t)dst;
+	uint64_t stat[12];
+	int64_t r = stat_handle(s, stat);
+	if (r < 0) return r;
+	if (src_pos < 0 || len <= 0 || (uint64_t)src_pos >= stat[1]) return 0;
+	uint64_t left = stat[1] - (uint64_t)src_pos;
+	if ((uint64_t)len < left) left = (uint64_t)len;
+	struct {
+		uint8_t key[24];
+		ULONG context_length;
+		uint8_t context[8];
+	} resume;
+	DWORD got;
+	/* No key, for whatever reason (a local volume says INVALID_FUNCTION): nothing to hand to a server. */
+	if (!DeviceIoControl(s, FSCTL_SRV_REQUEST_RESUME_KEY_CODE, NULL, 0, &resume, sizeof resume, &got, NULL))
+		return fail_code(GetLastError(), K_EOPNOTSUPP);
+	if (got < sizeof resume.key) return fail_code(ERROR_NOT_SUPPORTED, K_EOPNOTSUPP);
+	struct server_copy_request req = { .chunk_count = 0 };
+	memcpy(req.source_key, resume.key, sizeof req.source_key);
+	for (uint64_t at = 0; at < left && req.chunk_count < SERVER_COPY_CHUNKS; at += SERVER_COPY_CHUNK) {
+		ULONG n = left - at < SERVER_COPY_CHUNK ? (ULONG)(left - at) : SERVER_COPY_CHUNK;
+		req.chunks[req.chunk_count].source_offset.QuadPart = src_pos + (int64_t)at;
+		req.chunks[req.chunk_count].target_offset.QuadPart = dst_pos + (int64_t)at;
+		req.chunks[req.chunk_count].length = n;
+		req.chunk_count++;
+	}
+	struct server_copy_response out = { 0, 0, 0 };
+	DWORD in_size = (DWORD)(offsetof(struct server_copy_request, chunks) + req.chunk_count * sizeof req.chunks[0]);
+	/* A failed request's counts are not bytes written (INVALID_PARAMETER gives the server's limits there). */
+	if (!DeviceIoControl(d, FSCTL_SRV_COPYCHUNK_WRITE_CODE, &req, in_size, &out, sizeof out, &got, NULL))
+		return server_copy_refused(GetLastError());
+	/* Nothing copied of a range SOURCE holds: 0 would read as its end, and the copy would be cut short. */
+	if (out.total_bytes_written == 0) return fail_code(ERROR_NOT_SUPPORTED, K_EXDEV);
+	return out.total_bytes_written;
+}
+
 /* ------------------------------------------------------------------ the process, the volume */
 
 /*
@@ -1678,7 +1763,7 @@ BLIT_EXPORT int64_t blit_realpath(const uint8_t *path, uint32_t len, uint8_t *ou
 /*
  * What doctor says of the volume h is on: its file system's name (WTF-8,
  * into name) and, into info: [0] FILE_SUPPORTS_* flags, [1] cluster size,
- * [2] maximum component length. Returns the name's length.
+ * [2] maximum component length, [3] 1 on a network share. Returns the name's length.
  */
 BLIT_EXPORT int64_t blit_volume(int64_t h, uint8_t *name, uint32_t cap, uint64_t *info)
 {
@@ -1695,6 +1780,9 @@ BLIT_EXPORT int64_t blit_volume(int64_t h, uint8_t *name, uint32_t cap, uint64_t
 	info[0] = fs.info.FileSystemAttributes;
 	info[1] = NT_SUCCESS(st) ? (uint64_t)size.SectorsPerAllocationUnit * size.BytesPerSector : 0;
 	info[2] = fs.info.MaximumComponentNameLength;
+	FILE_FS_DEVICE_INFORMATION device;
+	st = NtQueryVolumeInformationFile((HANDLE)(intptr_t)h, &io, &device, sizeof device, FS_DEVICE);
+	info[3] = NT_SUCCESS(st) && (device.Characteristics & DEVICE_REMOTE);
 	return utf16_to_wtf8(fs.info.FileSystemName, fs.info.FileSystemNameLength / sizeof(WCHAR), name, cap);
 }
 

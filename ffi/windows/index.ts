@@ -20,6 +20,7 @@ import type {
   FilesystemReport,
   HolesMechanism,
   Identity,
+  KernelCopyMechanism,
   Name,
   PageCacheCapability,
   ReadFile,
@@ -72,6 +73,8 @@ const LIST_RAW = 64 << 10;
 const LIST_OUT = 2 * LIST_RAW;
 /** One read or write at most (the shim takes a 32-bit length). */
 const IO_MAX = 1 << 30;
+/** blit_volume's info: its flags, cluster size, longest name, and whether it is a network share. */
+const VOLUME_INFO = 4;
 /** sized()'s first buffer: most answers (a descriptor, a list of streams, a link's target) fit. */
 const SIZED_FIRST_TRY = 4096;
 
@@ -272,7 +275,7 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
   private stepped(st: Stat, h: number | undefined): Stat {
     let step = this.timeSteps.get(st.dev);
     if (step === undefined) {
-      const info = new BigUint64Array(3);
+      const info = new BigUint64Array(VOLUME_INFO);
       const n = h === undefined || h === CWD ? -1 : this.shim.blit_volume(h, this.textBuf, this.textBuf.length, info);
       if (n < 0) return st;
       const fsType = this.decoder.decode(this.textBuf.subarray(0, Math.min(n, this.textBuf.length)));
@@ -362,7 +365,7 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
 
   readonly methodLabels: Record<CopyMethod, string> = {
     clone: "FSCTL_DUPLICATE_EXTENTS_TO_FILE",
-    kernel: "none",
+    kernel: "FSCTL_SRV_COPYCHUNK_WRITE",
     batched: "none",
     read_write: "NtReadFile/NtWriteFile",
   };
@@ -382,6 +385,15 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
 
   readonly clone: CloneMechanism = {
     into: (src, dst) => this.k(this.shim.blit_clone(src, dst)),
+  };
+
+  /**
+   * On a network share, the server copies (SMB2 server-side copy, as
+   * CopyFile asks it): SOURCE and DEST on one server, the bytes never cross
+   * the network. Elsewhere refused, and the engine reads and writes.
+   */
+  readonly kernelCopy: KernelCopyMechanism = {
+    range: (src, srcPos, dst, dstPos, length) => this.k(this.shim.blit_server_copy(src, srcPos, dst, dstPos, length)),
   };
 
   readonly holes: HolesMechanism = {
@@ -561,7 +573,7 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
   }
 
   probeFilesystem(dir: number): FilesystemReport | number {
-    const info = new BigUint64Array(3);
+    const info = new BigUint64Array(VOLUME_INFO);
     const n = this.k(this.shim.blit_volume(dir, this.textBuf, this.textBuf.length, info));
     if (n < 0) return n;
     const fsType = this.decoder.decode(this.textBuf.subarray(0, Math.min(n, this.textBuf.length)));
@@ -575,6 +587,14 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
           supported: has(FS_BLOCK_REFCOUNTING),
           detail: has(FS_BLOCK_REFCOUNTING) ? `ReFS or Dev Drive block cloning, ${info[1]}-byte clusters` : "the volume does not share blocks",
           method: "clone",
+        },
+        {
+          name: "server-side copy (FSCTL_SRV_COPYCHUNK_WRITE)",
+          supported: info[3] === 1n,
+          detail: info[3] === 1n
+            ? "a network share: a file larger than 1 MiB is copied by the server when SOURCE is on it too, its bytes never crossing the network"
+            : "a local volume: nothing to hand to a server",
+          method: "kernel",
         },
         { name: "symbolic links", ...this.probeSymlink(dir, has(FS_REPARSE_POINTS)) },
         { name: "hard links", supported: has(FS_HARD_LINKS), detail: has(FS_HARD_LINKS) ? "kept (-a, --preserve=links)" : "copied as separate files" },

@@ -35,6 +35,7 @@ const symbols = {
   blit_readlink: { args: [i64, P, u32, P, u32], returns: i64_fast },
   blit_symlink: { args: [P, u32, i64, P, u32, i32], returns: i64_fast },
   blit_clone: { args: [i64, i64], returns: i64_fast },
+  blit_server_copy: { args: [i64, i64, i64, i64, i64], returns: i64_fast },
   blit_next_extent: { args: [i64, i64, i64], returns: i64_fast },
   blit_sparse_like: { args: [i64, i64], returns: i64_fast },
   blit_streams: { args: [i64, P, u32], returns: i64_fast },

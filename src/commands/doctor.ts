@@ -13,7 +13,7 @@ import { usageFailure } from "./copy.ts";
 
 const METHOD_TEXT: Record<CopyMethod, string> = {
   clone: "data blocks are shared, nothing is copied",
-  kernel: "the kernel copies the data",
+  kernel: "copied without passing through blit (by the kernel, or by a file server)",
   batched: "reads and writes in batches",
   read_write: "reads and writes",
 };
@@ -71,6 +71,6 @@ export async function runDoctor(argv: string[]): Promise<number> {
   const named = (m: CopyMethod) => `${m} (${backend.methodLabels[m]}): ${METHOD_TEXT[m]}`;
   say(`method for files within this filesystem: ${method ? named(method) : "unknown (not probed)"}`);
   const otherwise = named(fs.batched ? "batched" : "read_write");
-  say(`across filesystems: ${backend.kernelCopy ? `the kernel's copy where it allows it, else ${otherwise}` : otherwise}`);
+  say(`across filesystems: ${backend.kernelCopy ? `kernel (${backend.methodLabels.kernel}) where it allows it, else ${otherwise}` : otherwise}`);
   return ExitCode.ok;
 }

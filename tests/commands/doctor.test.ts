@@ -18,7 +18,7 @@ describe("blit doctor", () => {
     expect(r.stdout).toContain("reflink (FICLONE): no (Operation not supported)");
     expect(r.stdout).toContain("copy_file_range: yes");
     expect(r.stdout).toContain("holes (SEEK_DATA): yes (reported)");
-    expect(r.stdout).toContain("method for files within this filesystem: kernel (copy_file_range): the kernel copies the data");
+    expect(r.stdout).toContain("method for files within this filesystem: kernel (copy_file_range): copied without passing through blit (by the kernel, or by a file server)");
     expect(readdirSync(dir)).toEqual([]);
   });
 

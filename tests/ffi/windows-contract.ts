@@ -169,9 +169,19 @@ export const CASES: [name: string, run: Case][] = [
     equal([b.pathRules.separators, b.pathRules.separator], ["\\/", "\\"], "separators");
     equal(b.identity(), undefined, "identity");
   }],
-  ["offers exactly clone, holes, xattrs (alternate data streams, security descriptors), attributes, caseFolding and pageCache of the optional capabilities", (b) => {
+  ["offers exactly clone, kernelCopy (the server's copy), holes, xattrs (alternate data streams, security descriptors), attributes, caseFolding and pageCache of the optional capabilities", (b) => {
     const all = ["clone", "kernelCopy", "holes", "streams", "batchedRange", "reopenRead", "adviseSequential", "tune", "owners", "modes", "specialFiles", "xattrs", "fileLimit", "attributes", "caseFolding", "pageCache"] as const;
-    equal(all.filter((c) => b[c] !== undefined), ["clone", "holes", "xattrs", "attributes", "caseFolding", "pageCache"], "capabilities");
+    equal(all.filter((c) => b[c] !== undefined), ["clone", "kernelCopy", "holes", "xattrs", "attributes", "caseFolding", "pageCache"], "capabilities");
+  }],
+  ["kernelCopy on a local volume: refused as not supported (no server to ask), nothing written, so the engine reads and writes", (b, at) => {
+    const src = ok(b, b.createFile(at.dir, b8("src"), 0o644), "createFile src");
+    ok(b, b.writeAll(src, new Uint8Array(3 << 20).fill(7)), "writeAll");
+    const dst = ok(b, b.createFile(at.dir, b8("dst"), 0o644), "createFile dst");
+    fails(b, b.kernelCopy!.range(src, 0, dst, 0, 3 << 20), "EOPNOTSUPP", "range");
+    equal(ok(b, b.fstat(dst), "fstat").size, 0, "nothing written");
+    equal(b.kernelCopy!.range(src, 3 << 20, dst, 0, 1 << 20), 0, "at SOURCE's end: 0, asked of no server");
+    b.close(src);
+    b.close(dst);
   }],
   ["pageCache: a file flushed through its write handle reads back past the cache by whole sectors, at any offset and length, to its end", (b, at) => {
     const cache = b.pageCache!;

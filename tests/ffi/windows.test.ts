@@ -53,6 +53,7 @@ describe("blit.exe under Wine", () => {
     );
     // Wine's Z: drive says NTFS, without block cloning or reparse points.
     expect(r.stdout).toContain(`filesystem of '${winPath(dir)}': NTFS\n  block clone (FSCTL_DUPLICATE_EXTENTS_TO_FILE): no (the volume does not share blocks)\n`);
+    expect(r.stdout).toContain("  server-side copy (FSCTL_SRV_COPYCHUNK_WRITE): no (a local volume: nothing to hand to a server)\n");
     expect(r.stdout).toContain("  symbolic links: no (the volume has no reparse points)\n");
     // Wine's token holds every privilege.
     expect(r.stdout).toContain("  security descriptors: yes (owner, group and DACL kept with -a, any owner, as SeRestorePrivilege is held; the SACL too, as SeSecurityPrivilege is held)\n");
@@ -60,7 +61,7 @@ describe("blit.exe under Wine", () => {
       "  case-sensitive names: no (names differing only by case are one here: of two such names in one source directory, the second is reported and not copied)\n",
     );
     expect(r.stdout).toEndWith(
-      "method for files within this filesystem: read_write (NtReadFile/NtWriteFile): reads and writes\nacross filesystems: read_write (NtReadFile/NtWriteFile): reads and writes\n",
+      "method for files within this filesystem: read_write (NtReadFile/NtWriteFile): reads and writes\nacross filesystems: kernel (FSCTL_SRV_COPYCHUNK_WRITE) where it allows it, else read_write (NtReadFile/NtWriteFile): reads and writes\n",
     );
     // The DLL is a PE image for x86-64, and it is the only thing blit put in the profile.
     const users = join(w.prefix, "drive_c", "users");
