@@ -4,7 +4,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { existsSync, rmSync } from "node:fs";
-import { BLIT, blit, isRoot, run, sh } from "../helpers/blit.ts";
+import { BLIT, blit, environment, isRoot, run, sh } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { snapshot, tree } from "../helpers/tree.ts";
 import { mountRamfs, mountTmpfs, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
@@ -872,7 +872,11 @@ describe("-v into a full stdout", () => {
 
 // As another user: what root may always do, nobody may not.
 describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
-  const asNobody = (command: string, cwd: string) => run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c", command, BLIT], { cwd });
+  // nobody has no home blit may write, so blit keeps its shim in $TMPDIR/blit-65534:
+  // in the sandbox, so that it goes when the sandbox does.
+  const nobodyEnv = (root: string) => ({ HOME: "/nonexistent", XDG_CACHE_HOME: undefined, TMPDIR: root });
+  const asNobody = (command: string, cwd: string) =>
+    run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c", command, BLIT], { cwd, env: nobodyEnv(cwd) });
   test("a DEST symlink into a directory that cannot be searched is not replaced", () => {
     const root = sandbox("nobody-stat");
     sh("mkdir -p D/D && ln -s D/D symlink && touch F && chmod 0 D && chown -R nobody . && chmod 777 .", root);
@@ -887,7 +891,7 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     const root = sandbox("nobody-force");
     sh("mkdir cp blit && for d in cp blit; do echo e > $d/e && echo f > $d/f && chmod 0 $d/f; done && chown -R nobody . && chmod 777 . cp blit", root);
     const answered = (command: string, cwd: string) => {
-      const proc = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c", command, BLIT], { cwd, stdin: Buffer.from("y\n"), stdout: "pipe", stderr: "pipe", env: { ...process.env, LC_ALL: "C" } });
+      const proc = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c", command, BLIT], { cwd, stdin: Buffer.from("y\n"), stdout: "pipe", stderr: "pipe", env: environment({ ...nobodyEnv(root), LC_ALL: "C" }) });
       return { stdout: proc.stdout.toString(), stderr: proc.stderr.toString().replace(/^blit:/, "cp:"), exitCode: proc.exitCode };
     };
     expect(answered(`"$0" -if e f`, `${root}/blit`)).toEqual(answered("cp -if e f", `${root}/cp`));
