@@ -17,7 +17,9 @@ packages="$packages gcc-aarch64-linux-gnu libc6-dev-arm64-cross liburing-dev:arm
 # Windows one under Wine (with test programs built by mingw,
 # tests/helpers/wine/, and a FAT image from dosfstools' mkfs.vfat for a
 # drive Wine takes for FAT), the Homebrew formula's syntax (ruby -c).
-packages="$packages libc6:arm64 qemu-user-static wine wine64 dosfstools ruby"
+# --skip-unchanged on vfat and exfat loop mounts: mkfs.vfat, mkfs.exfat
+# (exfatprogs), where the kernel can mount them.
+packages="$packages libc6:arm64 qemu-user-static wine wine64 dosfstools exfatprogs ruby"
 # Release tests: the macOS shims' export and import tables (llvm-nm, llvm-objdump).
 packages="$packages llvm"
 

@@ -9,6 +9,7 @@
 import { type Identity, POSIX_PATH_RULES } from "../backend.ts";
 import { processIdentity, realPathOf, RuntimeStdio } from "../process.ts";
 import { ReusableBuffer } from "../reusable-buffer.ts";
+import { TimeSteps } from "../time-steps.ts";
 import type {
   AttributesCapability,
   Backend,
@@ -42,6 +43,12 @@ const NO_NAME = new Uint8Array(0);
 /** A file this large is read without caching its pages (F_NOCACHE): a 50 GB copy must not evict the page cache. */
 const NOCACHE_FROM = 1 << 30;
 /**
+ * The file systems that keep a modification time more coarsely than the
+ * microsecond sameTimes allows anyway, by statfs's f_fstypename
+ * (Stat.timeStepNs): msdos (FAT) in 2 s, exfat in 10 ms.
+ */
+const TIME_STEP_NS: Record<string, number> = { msdos: 2e9, exfat: 1e7 };
+/**
  * macOS keeps a file's ACL outside its extended attributes. The backend
  * shows it as one more attribute under this name (the name Apple's copyfile
  * gives it in AppleDouble files), holding acl_to_text's form, so the engine
@@ -69,6 +76,18 @@ export class DarwinBackend extends RuntimeStdio implements Backend {
   private readonly dirView = new DataView(this.dirBuf.buffer);
   private readonly errBuf = new Uint8Array(256);
   private readonly batchData = new ReusableBuffer();
+  /** Stat.timeStepNs: the volume's file system, by the name statfs gives it. */
+  private readonly timeSteps = new TimeSteps(
+    (fd) => {
+      const name = new Uint8Array(64);
+      if (this.shim.blit_volume(fd, name, name.length, new Uint32Array(1)) < 0) return undefined;
+      return TIME_STEP_NS[this.decoder.decode(name.subarray(0, name.indexOf(0)))] ?? 0;
+    },
+    (fd) => {
+      const buf = new Uint8Array(STAT_SIZE);
+      return this.shim.blit_fstat(fd, buf) < 0 ? undefined : parseStat(new DataView(buf.buffer), 0).dev;
+    },
+  );
   private readonly decoder = new TextDecoder();
   private readonly errorText = new Map<number, string>();
   private readonly has: (feature: keyof typeof Feature) => boolean;
@@ -185,17 +204,25 @@ export class DarwinBackend extends RuntimeStdio implements Backend {
   // ---------------------------------------------------------------- stat
 
   stat(dir: number, name: Name, follow: boolean): Stat | number {
+    const st = this.statOne(dir, name, follow);
+    this.timeSteps.inDir([st], dir);
+    return st;
+  }
+
+  private statOne(dir: number, name: Name, follow: boolean): Stat | number {
     const r = this.shim.blit_fstatat(dir, this.cstr(name, 0), follow ? 0 : this.c.AT_SYMLINK_NOFOLLOW, this.statBuf);
     return r < 0 ? r : parseStat(this.statView, 0);
   }
 
   fstat(fd: number): Stat | number {
     const r = this.shim.blit_fstat(fd, this.statBuf);
-    return r < 0 ? r : parseStat(this.statView, 0);
+    return r < 0 ? r : this.timeSteps.ofFd(parseStat(this.statView, 0), fd);
   }
 
   statMany(dir: number, names: Name[], follow: boolean): (Stat | number)[] {
-    return names.map((name) => this.stat(dir, name, follow));
+    const stats = names.map((name) => this.statOne(dir, name, follow));
+    this.timeSteps.inDir(stats, dir);
+    return stats;
   }
 
   // ---------------------------------------------------------------- files

@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { release } from "node:os";
 import { type Identity, POSIX_PATH_RULES } from "../backend.ts";
 import { procCommandLine, processIdentity, realPathOf, RuntimeStdio } from "../process.ts";
+import { TimeSteps } from "../time-steps.ts";
 import type {
   Backend,
   BackendCounters,
@@ -55,6 +56,12 @@ const POLLOUT = 0x4;
 const WAITING_STAT_NS = 30_000;
 /** While stats go through the ring, one batch in this many is made in turn again, to see whether the calls still wait. */
 const RETRY_IN_TURN_EVERY = 16;
+/**
+ * The filesystems that keep a modification time more coarsely than the
+ * microsecond sameTimes allows anyway, by statfs magic (Stat.timeStepNs):
+ * vfat rounds a time set down to an even second, exfat to 10 ms.
+ */
+const TIME_STEP_NS: Record<number, number> = { 0x4d44: 2e9, 0x2011bab0: 1e7 };
 
 /** Unsigned and signed little-endian 64-bit fields of a statx buffer, as numbers (exact below 2^53). */
 function u64At(v: DataView, at: number): number {
@@ -95,6 +102,16 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
   private ringStatStreak = 0;
   private statBatchesThroughRing = 0;
   private statBatchesInTurn = 0;
+  private readonly timeSteps = new TimeSteps(
+    (fd) => {
+      const statfs = new BigUint64Array(8);
+      return this.shim.blit_fstatfs(fd, statfs) < 0 ? undefined : (TIME_STEP_NS[Number(statfs[0]!)] ?? 0);
+    },
+    (fd) => {
+      const buf = new Uint8Array(STATX_SIZE);
+      return this.shim.blit_statx(fd, this.cstr(NO_NAME, 1), this.c.AT_EMPTY_PATH, this.c.STATX_BASIC_STATS, buf) < 0 ? undefined : this.parseStatx(new DataView(buf.buffer)).dev;
+    },
+  );
 
   private constructor(
     private readonly shim: Shim,
@@ -265,20 +282,29 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
   stat(dir: number, name: Name, follow: boolean): Stat | number {
     const flags = follow ? 0 : this.c.AT_SYMLINK_NOFOLLOW;
     const r = this.shim.blit_statx(dir, this.cstr(name, 0), flags, this.c.STATX_BASIC_STATS, this.statBuf);
-    return r < 0 ? r : this.parseStatx();
+    if (r < 0) return r;
+    const st = this.parseStatx();
+    this.timeSteps.inDir([st], dir);
+    return st;
   }
 
   fstat(fd: number): Stat | number {
     const r = this.shim.blit_statx(fd, this.cstr(NO_NAME, 0), this.c.AT_EMPTY_PATH, this.c.STATX_BASIC_STATS, this.statBuf);
-    return r < 0 ? r : this.parseStatx();
+    return r < 0 ? r : this.timeSteps.ofFd(this.parseStatx(), fd);
   }
 
   statMany(dir: number, names: Name[], follow: boolean): (Stat | number)[] {
     if (names.length < 2) return names.map((name) => this.stat(dir, name, follow));
     const ring = this.ringState();
-    if (ring && this.statsWait && ++this.ringStatStreak < RETRY_IN_TURN_EVERY) return this.statThroughRing(ring, dir, names, follow);
-    this.ringStatStreak = 0;
-    return this.statInTurn(dir, names, follow);
+    let stats: (Stat | number)[];
+    if (ring && this.statsWait && ++this.ringStatStreak < RETRY_IN_TURN_EVERY) {
+      stats = this.statThroughRing(ring, dir, names, follow);
+    } else {
+      this.ringStatStreak = 0;
+      stats = this.statInTurn(dir, names, follow);
+    }
+    this.timeSteps.inDir(stats, dir);
+    return stats;
   }
 
   /** One call into the shim for the batch, timed: how long each stat took says whether the next batch goes through the ring. */

@@ -84,3 +84,38 @@ export function mountRamfs(): string {
   unmountLater(dir);
   return dir;
 }
+
+/** The FAT family, as Linux names them: each keeps a modification time in coarse steps (vfat 2 s, exfat 10 ms). */
+export type FatType = "vfat" | "exfat";
+
+/** A small image of `type`, made and loop-mounted; umask 022 so that files read back as 0644 and directories as 0755. */
+function makeFat(type: FatType): { dir: string; mounted: boolean; why: string } {
+  const image = join(mountPoint("img"), `${type}.img`);
+  must(["truncate", "-s", "64M", image]);
+  must([`mkfs.${type}`, image]);
+  const dir = mountPoint(type);
+  const r = run(["mount", "-o", "loop,umask=022", "-t", type, image, dir]);
+  if (r.exitCode === 0) unmountLater(dir);
+  // mount's own words, without the mount point's random name.
+  const why = (r.stderr.trim().split("\n")[0] ?? "").replace(`mount: ${dir}: `, "");
+  return { dir, mounted: r.exitCode === 0, why };
+}
+
+/** Why a `type` image cannot be mounted here (tried once, then undone), or undefined if it can. */
+export function fatUnavailable(type: FatType): string | undefined {
+  if (!isRoot) return "mounting needs root";
+  if (!hasCommand(`mkfs.${type}`)) return `mkfs.${type} is not installed (${type === "vfat" ? "dosfstools" : "exfatprogs"})`;
+  try {
+    const { mounted, why } = makeFat(type);
+    return mounted ? undefined : `this kernel cannot mount ${type} (${why})`;
+  } finally {
+    undoMounts();
+  }
+}
+
+/** Mounts a fresh `type` filesystem on a loop device. */
+export function mountFat(type: FatType): string {
+  const { dir, mounted, why } = makeFat(type);
+  if (!mounted) throw new Error(`mount -t ${type} failed: ${why}`);
+  return dir;
+}

@@ -398,8 +398,9 @@ describe("release workflow", () => {
   const actionlint = join(ROOT, "build", "tools", "bin", "actionlint");
   const missing = existsSync(actionlint) ? lacks("shellcheck", "actionlint checks run: steps with it") : "actionlint is not built (npm run setup builds it into build/tools/bin)";
 
-  testIf(missing)(".github/workflows/release.yml and windows.yml pass actionlint (with shellcheck on their run: steps)", () => {
-    const r = run([actionlint, "-shellcheck=shellcheck", "-no-color", ".github/workflows/release.yml", ".github/workflows/windows.yml"], { cwd: ROOT });
+  testIf(missing)(".github/workflows/release.yml, windows.yml, macos.yml and linux.yml pass actionlint (with shellcheck on their run: steps)", () => {
+    const workflows = ["release", "windows", "macos", "linux"].map((name) => `.github/workflows/${name}.yml`);
+    const r = run([actionlint, "-shellcheck=shellcheck", "-no-color", ...workflows], { cwd: ROOT });
     expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
   });
 
