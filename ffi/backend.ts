@@ -51,9 +51,9 @@ export interface Stat {
   /**
    * How finely the entry's filesystem keeps a modification time, in ns,
    * where the backend knows (Windows: 100 ns on NTFS, 10 ms on exFAT, 2 s
-   * on FAT, each rounded as the volume rounds it): a time set there lands
-   * within this of the one asked for, so times closer than it are one
-   * (robocopy's /FFT). Absent: as the time is set.
+   * on FAT; Linux and macOS: FAT's and exFAT's only): a time set there
+   * lands within this of the one asked for, so times closer than it are
+   * one (robocopy's /FFT). Absent: as the time is set.
    */
   timeStepNs?: number;
 }
