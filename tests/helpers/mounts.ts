@@ -88,13 +88,13 @@ export function mountRamfs(): string {
 /** The FAT family, as Linux names them: each keeps a modification time in coarse steps (vfat 2 s, exfat 10 ms). */
 export type FatType = "vfat" | "exfat";
 
-/** A small image of `type`, made and loop-mounted; umask 022 so that files read back as 0644 and directories as 0755. */
+/** A small image of `type`, made and loop-mounted; its files read back as 0644 and its directories as 0755 (FAT keeps no modes). */
 function makeFat(type: FatType): { dir: string; mounted: boolean; why: string } {
   const image = join(mountPoint("img"), `${type}.img`);
   must(["truncate", "-s", "64M", image]);
   must([`mkfs.${type}`, image]);
   const dir = mountPoint(type);
-  const r = run(["mount", "-o", "loop,umask=022", "-t", type, image, dir]);
+  const r = run(["mount", "-o", "loop,fmask=133,dmask=022", "-t", type, image, dir]);
   if (r.exitCode === 0) unmountLater(dir);
   // mount's own words, without the mount point's random name.
   const why = (r.stderr.trim().split("\n")[0] ?? "").replace(`mount: ${dir}: `, "");
