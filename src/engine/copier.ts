@@ -18,7 +18,7 @@ import {
   S_IFREG,
   S_IFSOCK,
 } from "../../ffi/index.ts";
-import type { EngineOptions, FilterRule } from "../options.ts";
+import type { EngineOptions, FilterRule, Preserve } from "../options.ts";
 import { quote, quoteIfNeeded } from "../quote.ts";
 import type { LinkTable, LinkTarget } from "./links.ts";
 import type { LiveCounters } from "./live.ts";
@@ -141,15 +141,26 @@ const BACKUP_FAILED = 1;
 const LINKED_ALREADY = 2;
 
 /** rsync's itemize letters for what differs between SOURCE's entry and the one it replaced: size, mtime, permissions, owner, group. */
-function changedLetters(src: Stat, was: Stat, bytes: number | undefined, wordDiffers = false): string {
+/**
+ * rsync's letters for an entry written over another (`was`): only what the
+ * options keep, as rsync tells only what it sets; without timestamps, `T`,
+ * as the copy takes the time it was made.
+ */
+function replacedLetters(src: Stat, was: Stat, bytes: number | undefined, preserve: Preserve): string {
   let letters = "";
   if (typeOf(src.mode) === S_IFREG && (bytes ?? src.size) !== was.size) letters += "s";
-  if (src.mtimeSec !== was.mtimeSec || src.mtimeNsec !== was.mtimeNsec) letters += "t";
-  // The OS's attribute word is kept with the mode: told as rsync tells a mode.
-  if ((src.mode & 0o7777) !== (was.mode & 0o7777) || wordDiffers) letters += "p";
-  if (src.uid !== was.uid) letters += "o";
-  if (src.gid !== was.gid) letters += "g";
+  if (!preserve.timestamps) letters += "T";
+  else if (src.mtimeSec !== was.mtimeSec || src.mtimeNsec !== was.mtimeNsec) letters += "t";
+  if (preserve.mode && (src.mode & 0o7777) !== (was.mode & 0o7777)) letters += "p";
+  if (preserve.ownership && src.uid !== was.uid) letters += "o";
+  if (preserve.ownership && src.gid !== was.gid) letters += "g";
   return letters;
+}
+
+/** rsync's letters for what attributesDiffer found on an entry left in place; the OS's attribute word is told as its mode. */
+function alignedLetters(src: Stat, there: Stat, differ: ReturnType<typeof attributesDiffer>, hasMode: boolean): string {
+  return (differ.times ? "t" : "") + ((differ.mode && hasMode) || differ.word ? "p" : "") +
+    (differ.owner && src.uid !== there.uid ? "o" : "") + (differ.owner && src.gid !== there.gid ? "g" : "");
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -262,7 +273,7 @@ export class Copier {
         dst: e.dstPath,
         size: data?.bytes ?? 0,
         method: data?.method,
-        changed: was && stat ? changedLetters(stat, was, data?.bytes) : undefined,
+        changed: was && stat ? replacedLetters(stat, was, data?.bytes, this.o.preserve) : undefined,
         target: e.linkTarget,
       });
     }
@@ -1353,7 +1364,7 @@ export class Copier {
     return {
       differ,
       xattrs,
-      letters: changedLetters(srcStat, st, st.size, differ.word) + (acls ? "a" : "") + (others ? "x" : ""),
+      letters: alignedLetters(srcStat, st, differ, hasMode) + (acls ? "a" : "") + (others ? "x" : ""),
       mode: o.preserve.mode && hasMode ? srcStat.mode & 0o7777 : undefined,
       // An ACL removed leaves its mask in the group bits: the mode is set again whatever it was.
       asThere: xattrs.remove.length ? undefined : { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid },

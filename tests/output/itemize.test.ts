@@ -51,6 +51,17 @@ describe("--itemize", () => {
     expect(mine.get("src/sub/b")).toBe(">f...p.....");
   });
 
+  testIf(noRsync)("-r, which keeps neither mode nor times: rsync -ri's letters, no p for a mode that differs, T for the time", () => {
+    const root = sandbox("itemize-r");
+    sh("mkdir src && printf one > src/f && printf two > src/g && chmod 600 src/g && rsync -r src/ r/ && cp -r src b && chmod 644 r/g b/g", root);
+    sh("printf more >> src/f && touch -d 2020-01-01 src/g", root);
+    const rsync = codes(sh("rsync -ri src/ r/", root), "");
+    const mine = blit(["-rT", "--itemize", "src", "b"], { cwd: root });
+    expect([mine.stderr, mine.exitCode]).toEqual(["", 0]);
+    expect(rsync).toEqual(new Map([["f", ">f.sT......"], ["g", ">f..T......"]]));
+    expect(codes(mine.stdout, "b/")).toEqual(rsync);
+  });
+
   test("-n and -u: entries kept as they were are listed with blanks", () => {
     const root = sandbox("itemize-skip");
     sh("mkdir src dst && printf a > src/a && printf b > src/b && printf old > dst/a && touch -d 2030-01-01 dst/b", root);
@@ -58,7 +69,8 @@ describe("--itemize", () => {
     expect(kept).toEqual({ stdout: ".f          dst/a\n.f          dst/b\n", stderr: "", exitCode: 0 });
     sh("touch -d 2000-01-01 dst/a", root);
     const newer = blit(["-u", "--itemize", "src/a", "src/b", "dst"], { cwd: root });
-    expect(newer.stdout.split("\n").sort()).toEqual(["", ".f          dst/b", ">f.st...... dst/a"]);
+    // Times not kept: T, the copy's mtime being when it was made (rsync -u -i's too).
+    expect(newer.stdout.split("\n").sort()).toEqual(["", ".f          dst/b", ">f.sT...... dst/a"]);
   });
 
   test("with --json: file events instead of lines, the same actions", () => {
