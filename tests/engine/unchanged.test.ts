@@ -291,14 +291,15 @@ describe("a second run's --itemize and --json", () => {
     expect(got.get("src/same")).toBe(".f         ");
   });
 
-  test("--json -v: unchanged, attributes, deleted and excluded entries as the schema's file events, counted in the summary", () => {
+  testIf(noAttr)("--json -v: unchanged, attributes, deleted and excluded entries as the schema's file events, counted in the summary", () => {
     const root = sandbox("again-json");
-    sh("mkdir -p src && printf a > src/a && printf b > src/b && printf l > src/x.log && cp -a src dst && chmod 600 dst/b && printf g > dst/gone", root);
+    sh("mkdir -p src && printf a > src/a && printf b > src/b && printf s > src/same && printf l > src/x.log && cp -a src dst && chmod 600 dst/b && setfattr -n user.k -v v dst/a && printf g > dst/gone", root);
     const { events, stderr, exitCode } = blitJson(["-aT", "-v", "--skip-unchanged", "--delete", "--exclude=*.log", "src", "dst"], { cwd: root });
     expect([stderr, exitCode]).toEqual(["", 0]);
     const files = events.filter((e) => e.type === "file").map((e) => `${e.action} ${e.reason ?? e.changed ?? ""} ${e.dst}`).sort();
     // dst's mtime, which making dst/gone changed: rsync -i's `.d..t...... ./`.
-    expect(files).toEqual(["attributes p dst/b", "attributes t dst", "deleted  dst/gone", "skipped excluded dst/x.log", "skipped unchanged dst/a"].sort());
+    // dst/a's xattr, which SOURCE lacks: removed, rsync -X's `x`.
+    expect(files).toEqual(["attributes p dst/b", "attributes t dst", "attributes x dst/a", "deleted  dst/gone", "skipped excluded dst/x.log", "skipped unchanged dst/same"].sort());
     expect(events.at(-1)).toMatchObject({ type: "summary", deleted: 1, files: 0, exit_code: 0 });
   });
 });
