@@ -18,8 +18,9 @@ packages="$packages gcc-aarch64-linux-gnu libc6-dev-arm64-cross liburing-dev:arm
 # tests/helpers/wine/, and a FAT image from dosfstools' mkfs.vfat for a
 # drive Wine takes for FAT), the Homebrew formula's syntax (ruby -c).
 # --skip-unchanged on vfat and exfat loop mounts: mkfs.vfat, mkfs.exfat
-# (exfatprogs), where the kernel can mount them.
-packages="$packages libc6:arm64 qemu-user-static wine wine64 dosfstools exfatprogs ruby"
+# (exfatprogs); where this kernel cannot mount them, in a VM of Debian's
+# kernel (tests/helpers/vm.ts): qemu, busybox for its initramfs.
+packages="$packages libc6:arm64 qemu-user-static wine wine64 dosfstools exfatprogs qemu-system-x86 busybox-static ruby"
 # Release tests: the macOS shims' export and import tables (llvm-nm, llvm-objdump).
 packages="$packages llvm"
 
@@ -57,6 +58,15 @@ if [ ! -x build/tools/bin/actionlint ]; then
 fi
 if ! python3 -c "import jsonschema" 2>/dev/null; then
   python3 -m pip install -q jsonschema==4.26.0 2>/dev/null || DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends python3-jsonschema
+fi
+
+# The VM's kernel (tests/helpers/vm.ts): Debian's, unpacked into
+# build/tools/vm/kernel, never installed on this machine.
+if [ ! -d build/tools/vm/kernel/boot ]; then
+  kernel_pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-/ { print $2; exit }')
+  echo "setup: unpacking $kernel_pkg into build/tools/vm/kernel (for the tests' VM)"
+  rm -rf build/tools/vm && mkdir -p build/tools/vm
+  (cd build/tools/vm && apt-get download -q "$kernel_pkg" 2>/dev/null && dpkg-deb -x "$kernel_pkg"_*.deb kernel && rm -f "$kernel_pkg"_*.deb)
 fi
 
 # Release build: the macOS shims (c/darwin/), cross-compiled by zig, from

@@ -8,7 +8,6 @@ import { lstatSync, readFileSync } from "node:fs";
 import { blit, blitJson, hasCommand, isRoot, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
-import { type FatType, fatUnavailable, mountFat } from "../helpers/mounts.ts";
 import { EVERYDAY_TREE } from "../helpers/fixtures.ts";
 import { snapshot, tree } from "../helpers/tree.ts";
 
@@ -149,31 +148,6 @@ describe("--skip-unchanged against rsync -aHAX", () => {
       const r = blit(["-aT", "--skip-unchanged", "src", "dst"], { cwd: root });
       expect([r.stderr, r.exitCode]).toEqual(["", 0]);
       expect(readFileSync(`${root}/dst/f`, "utf8")).toBe(left ? "AAAA" : "aaaa");
-    });
-  }
-
-  // A FAT or exFAT stick: SOURCE's mtime set there lands on the filesystem's step below it
-  // (robocopy's /FFT; rsync wants --modify-window). `later` is beyond the step: a change.
-  const STEPPED: { type: FatType; step: string; held: bigint; later: string }[] = [
-    { type: "vfat", step: "2 s", held: 981173106_000000000n, later: "2001-02-03 04:05:09.5" },
-    { type: "exfat", step: "10 ms", held: 981173107_120000000n, later: "2001-02-03 04:05:07.15" },
-  ];
-  for (const { type, step, held, later } of STEPPED) {
-    testIf(fatUnavailable(type))(`on ${type}, which keeps mtimes in ${step} steps: a second run finds every file unchanged; one touched beyond the step is copied`, () => {
-      const root = sandbox(`stepped-${type}`);
-      const dst = `${mountFat(type)}/dst`;
-      sh("mkdir -p src/d && printf one > src/f && printf two > src/d/g && TZ=UTC touch -d '2001-02-03 04:05:07.123456789' src/f src/d/g src/d src", root);
-      const again = () => {
-        const r = blit(["-rT", "--preserve=timestamps", "--itemize", "--skip-unchanged", "src", dst], { cwd: root, env: { TZ: "UTC" } });
-        expect([r.stderr, r.exitCode]).toEqual(["", 0]);
-        return r.stdout.split("\n").filter((line) => line.startsWith(">f") || line.startsWith(".f")).sort();
-      };
-      expect(again()).toEqual([`>f+++++++++ ${dst}/d/g`, `>f+++++++++ ${dst}/f`]);
-      // The filesystem rounded the time blit set: without the step, every run would copy both again.
-      expect(lstatSync(`${dst}/f`, { bigint: true }).mtimeNs).toBe(held);
-      expect(again()).toEqual([`.f          ${dst}/d/g`, `.f          ${dst}/f`]);
-      sh(`TZ=UTC touch -d '${later}' src/f`, root);
-      expect(again()).toEqual([`.f          ${dst}/d/g`, `>f..t...... ${dst}/f`]);
     });
   }
 
