@@ -1,9 +1,9 @@
 // A Linux VM for what this machine's kernel cannot do (mount vfat or exfat):
 // Debian's kernel (extracted by npm run setup into build/tools/vm/kernel)
 // under qemu, emulated (no KVM needed), booted with a busybox initramfs. It
-// mounts this machine's / over 9p, gives itself a /tmp of its own (tmpfs),
-// and runs one command in a chroot there: the same repository, the same
-// dist/blit, the same bun, on the VM's kernel.
+// mounts this machine's / over 9p and runs one command in a chroot there:
+// the same repository, the same dist/blit, the same bun, on the VM's kernel,
+// with a tmpfs of the VM's own as its TMPDIR (the sandboxes, the images).
 
 import { existsSync, mkdirSync, readdirSync, writeFileSync, copyFileSync, chmodSync } from "node:fs";
 import { join } from "node:path";
@@ -60,13 +60,15 @@ export function runInVm(command: string, timeoutMs: number): { output: string; e
   const version = kernelVersion()!;
   const dir = sandbox("vm");
   const initrd = join(dir, "initrd");
+  // Empty on this machine; in the VM, a tmpfs over it.
+  const scratch = join(dir, "vm-tmp");
+  mkdirSync(scratch);
   for (const sub of ["bin", "mods", "proc", "sys", "dev", "host"]) mkdirSync(join(initrd, sub), { recursive: true });
   copyFileSync(BUSYBOX, join(initrd, "bin", "busybox"));
   const moduleDir = join(KERNEL_ROOT, "lib", "modules", version, "kernel");
   for (const module of MODULES) copyFileSync(join(moduleDir, `${module}.ko`), join(initrd, "mods", `${module.split("/").pop()}.ko`));
   const names = MODULES.map((module) => `${module.split("/").pop()}.ko`).join(" ");
-  // In the initramfs: the VM's /tmp, where the sandbox is, is a tmpfs of its own.
-  writeFileSync(join(initrd, "command.sh"), `cd ${ROOT}\n${command}\n`);
+  writeFileSync(join(initrd, "command.sh"), `cd '${ROOT}'\n${command}\n`);
   writeFileSync(
     join(initrd, "init"),
     `#!/bin/busybox sh
@@ -74,8 +76,8 @@ export function runInVm(command: string, timeoutMs: number): { output: string; e
 mount -t proc proc /proc && mount -t sysfs sys /sys && mount -t devtmpfs dev /dev
 for m in ${names}; do insmod /mods/$m || echo "vm: insmod $m failed"; done
 if mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288,cache=loose host /host; then
-  mount -t proc proc /host/proc && mount -t sysfs sys /host/sys && mount -t devtmpfs dev /host/dev && mount -t tmpfs -o size=2g tmpfs /host/tmp
-  chroot /host /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root NO_COLOR=1 /bin/sh -c "$(cat /command.sh)"
+  mount -t proc proc /host/proc && mount -t sysfs sys /host/sys && mount -t devtmpfs dev /host/dev && mount -t tmpfs -o size=2g tmpfs '/host${scratch}'
+  chroot /host /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root NO_COLOR=1 TMPDIR='${scratch}' BLIT_TEST_TMP='${scratch}' /bin/sh -c "$(cat /command.sh)"
   echo "vm-exit=$?"
 else
   echo "vm: mounting the host over 9p failed"
