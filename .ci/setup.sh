@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 
 # Build: gcc, liburing-dev (static liburing.a). Tests: xfsprogs (reflink
 # loop mounts), rsync (reference tool), acl and attr (getfacl, getfattr),
-# shellcheck (install.sh, the Action's script, the release workflow's steps),
-# zsh and fish (the completion scripts, loaded into their shells).
+# the linter shellcheck (install.sh, the Action's script, the release
+# workflow's steps), zsh and fish (the completion scripts, loaded into their
+# shells).
 packages="gcc libc6-dev liburing-dev xfsprogs rsync acl attr e2fsprogs shellcheck zsh fish"
 # Release build: the linux-arm64 shim (cross gcc, arm64 liburing.a), the
 # linux-x64-musl shim (musl-gcc), the Windows shim (mingw-w64), zip.
@@ -39,6 +40,7 @@ done
 if [ -n "$missing" ] || [ -n "$added_arch" ]; then
   echo "setup: installing Debian packages:$missing"
   $sudo apt-get update -q
+  # shellcheck disable=SC2086 # $missing is a list of packages, split on purpose.
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends $missing
 fi
 
