@@ -140,7 +140,6 @@ const BACKUP_FAILED = 1;
 /** linkTo's answer when the name is a link to the first copy already (a second run left both). */
 const LINKED_ALREADY = 2;
 
-/** rsync's itemize letters for what differs between SOURCE's entry and the one it replaced: size, mtime, permissions, owner, group. */
 /**
  * rsync's letters for an entry written over another (`was`): only what the
  * options keep, as rsync tells only what it sets; without timestamps, `T`,
