@@ -57,6 +57,7 @@ describe("growing the pool", () => {
   // Whether a real copy waits on the disk is the machine's to say; BLIT_GROW=always
   // makes every check find the workers waiting, so the growth itself is tested.
   const cpus = availableParallelism();
+  // Its 400 processes take seconds on a busy machine: the tests below allow for it.
   const tree200 = "mkdir src && cd src && for d in $(seq 200); do mkdir d$d; for f in $(seq 15); do printf $d$f > d$d/f$f; done; ln -s f1 d$d/l; done";
 
   test(`without -j, workers waiting on the disk: more are added, up to twice the CPUs (${cpus}), and the tree is whole`, () => {
@@ -70,7 +71,7 @@ describe("growing the pool", () => {
     expect(workers).toBeLessThanOrEqual(2 * cpus);
     expect(stats(r.stdout)["files per worker"]!.split(" ").length).toBe(workers);
     expect(snapshot(`${root}/dst`, { times: true })).toEqual(snapshot(`${root}/src`, { times: true }));
-  });
+  }, 30_000);
 
   // A shared CI runner: other programs keep every CPU busy, so the workers use
   // little CPU time for want of a CPU, not of the disk. A worker more would
@@ -101,7 +102,7 @@ describe("growing the pool", () => {
       expect(r.exitCode).toBe(0);
       // -i asks its questions from one worker.
       expect(stats(r.stdout).workers).toBe(label === "-i" ? "1" : "2");
-    });
+    }, 30_000);
   }
 });
 
