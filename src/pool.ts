@@ -204,7 +204,9 @@ export class Pool {
         clearInterval(timer);
         return;
       }
-      const atWork = !booting && this.slots.length === this.size && this.slots.every((slot) => slot.busy > 0) && this.work.length > 0;
+      // Nothing need be queued: a worker that goes down into a tree itself
+      // shares it with a worker that waits (Copier.descendHere).
+      const atWork = !booting && this.slots.length === this.size && this.slots.every((slot) => slot.busy > 0);
       const now = { at: performance.now(), cpu: process.cpuUsage() };
       machine.push({ at: now.at, ...machineBusy() });
       if (machine.length > MACHINE_WINDOW_CHECKS + 1) machine.shift();
@@ -300,8 +302,8 @@ export class Pool {
 
   /** Stops handing out copies; directories already started still get their metadata. */
   cancel(reason: number): void {
-    if (this.cancelled) return;
-    Atomics.store(this.cancelFlag, 0, reason);
+    // A worker may have set the flag itself (--fail-fast): the queue is dropped all the same.
+    Atomics.compareExchange(this.cancelFlag, 0, 0, reason);
     // Offers are not work of their own: dropped, but not counted.
     for (const offer of this.ranges.splice(0)) this.parentOf.delete(offer.id);
     for (const task of this.work.splice(0)) {
@@ -370,7 +372,7 @@ export class Pool {
       const children = message.children.filter((child) => child.kind !== "range");
       const offers = message.children.filter((child) => child.kind === "range");
       this.spawnedEarly.set(message.id, (this.spawnedEarly.get(message.id) ?? 0) + children.length);
-      for (const child of children.reverse()) this.push(this.childTask(child), message.id);
+      this.adopt(children, message.id);
       for (const offer of offers) this.push(this.childTask(offer), undefined);
       this.dispatch();
       return;
@@ -401,7 +403,7 @@ export class Pool {
       const pending = message.children.length + early;
       if (message.finish || pending > 0) {
         this.openDirs.set(id, { parent, pending, finish: message.finish });
-        for (const child of [...message.children].reverse()) this.push(this.childTask(child), id);
+        this.adopt(message.children, id);
         if (pending === 0) this.complete(id);
       } else {
         this.childDone(parent);
@@ -424,7 +426,25 @@ export class Pool {
     Bun.gc(true);
   }
 
-  private childTask(child: ChildWork): Task {
+  /**
+   * Queues a task's children under `parent`, the first to run first. A
+   * directory the worker went on to copy itself ("opened") has books of its
+   * own: its metadata waits for what it left unfinished.
+   */
+  private adopt(children: ChildWork[], parent: number): void {
+    for (const child of [...children].reverse()) {
+      if (child.kind !== "opened") {
+        this.push(this.childTask(child), parent);
+        continue;
+      }
+      const id = this.nextId++;
+      this.openDirs.set(id, { parent, pending: child.children.length, finish: child.finish });
+      this.adopt(child.children, id);
+      if (child.children.length === 0) this.complete(id);
+    }
+  }
+
+  private childTask(child: Exclude<ChildWork, { kind: "opened" }>): Task {
     const id = this.nextId++;
     switch (child.kind) {
       case "dir":

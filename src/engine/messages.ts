@@ -63,13 +63,15 @@ export interface FilesWork {
 /**
  * Work found while copying: a directory, a share of a directory's entries,
  * the rest of a directory's listing (read on from its descriptor; no names),
- * or ranges of a large file.
+ * ranges of a large file, or a directory the task went on to copy itself
+ * ("opened") whose own unfinished work and metadata are left to the pool.
  */
 export type ChildWork =
   | { kind: "dir"; work: DirWork }
   | { kind: "files"; work: FilesWork }
   | { kind: "rest"; work: FilesWork }
-  | { kind: "range"; work: SharedCopy };
+  | { kind: "range"; work: SharedCopy }
+  | { kind: "opened"; children: ChildWork[]; finish: DirFinish | undefined };
 
 /** Metadata to apply to a directory once everything inside it is written. */
 export interface DirFinish {

@@ -144,6 +144,8 @@ export class Reporter {
   private lines = 0;
   /** Set by a worker: takes the lines said so far when LINES_HELD are waiting. */
   onLines: ((output: Output) => void) | undefined;
+  /** Told of each error as it is said (--fail-fast stops the run there and then). */
+  onFail: (() => void) | undefined;
   /** Set when something shows progress while the copy runs (the bar, --json): this thread's slot. */
   live: LiveCounters | undefined;
   /** Bytes of the file in hand already shown as progress (see partial). */
@@ -153,6 +155,7 @@ export class Reporter {
     this.output.errors.push({ message, ...about });
     this.counts.errors++;
     this.live?.add("errors", 1);
+    this.onFail?.();
     this.said();
   }
 
