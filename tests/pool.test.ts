@@ -120,6 +120,44 @@ describe("sharing work", () => {
     expect(snapshot(`${root}/dst`, { times: true })).toEqual(snapshot(`${root}/src`, { times: true }));
   }, 60_000);
 
+  // A worker goes down into the tree itself (up to 32 levels in one task)
+  // until another waits for work, then hands back what it has not started:
+  // each directory's times are set only once everything below it, whoever
+  // copied it, is written.
+  test("a tree 60 levels deep, shared as workers join while one is down in it: every directory's times as SOURCE's", () => {
+    const root = sandbox("deep-shared");
+    const make = [
+      "import os",
+      "path = 'src'",
+      "dirs = []",
+      "for level in range(60):",
+      "    os.makedirs(path)",
+      "    dirs.append(path)",
+      "    for side in range(3):",
+      "        leaf = f'{path}/side{side}'",
+      "        os.mkdir(leaf)",
+      "        dirs.append(leaf)",
+      "        for f in range(20):",
+      "            with open(f'{leaf}/f{f}', 'w') as out: out.write(f'{level} {side} {f}')",
+      "    path += '/next'",
+      "for i, d in enumerate(reversed(dirs)):",
+      "    os.utime(d, ns=(1_000_000_000 * (i + 1) + 7, 1_000_000_000 * (i + 1) + 123_456_789))",
+    ].join("\n");
+    run(["python3", "-c", make], { cwd: root });
+    const src = snapshot(`${root}/src`, { times: true });
+    // Where the first worker is when the others join varies from run to run: five runs.
+    for (let i = 0; i < 5; i++) {
+      const r = run([BLIT, "-a", "-j", "4", "--stats", "src", `dst${i}`], { cwd: root });
+      expect(r.stderr).toBe("");
+      expect(r.exitCode).toBe(0);
+      expect(stats(r.stdout).files).toBe(String(60 * 3 * 20));
+      // More than one worker copied files: the first handed part of the tree back.
+      const perWorker = stats(r.stdout)["files per worker"]!.split(" ").map(Number);
+      expect(perWorker.filter((n) => n > 0).length).toBeGreaterThan(1);
+      expect(snapshot(`${root}/dst${i}`, { times: true })).toEqual(src);
+    }
+  }, 120_000);
+
   testIf(sandboxClones)("a large file is copied in ranges by both workers, and comes out whole", () => {
     const root = sandbox("big-file");
     // 512 MiB with no holes (so not the sparse path) and distinct bytes in every MiB.
