@@ -212,7 +212,9 @@ export class Pool {
       if (machine.length > MACHINE_WINDOW_CHECKS + 1) machine.shift();
       const since = before;
       before = atWork ? now : undefined;
-      if (!atWork || !since) return;
+      // The machine's share judged over a whole window only: over one check
+      // its 10 ms ticks can make CPUs that other programs keep busy look 85 % busy.
+      if (!atWork || !since || machine.length <= MACHINE_WINDOW_CHECKS) return;
       const usedUs = now.cpu.user - since.cpu.user + now.cpu.system - since.cpu.system;
       const cpusBusy = usedUs / 1000 / (now.at - since.at);
       const first = machine[0]!;
