@@ -389,7 +389,6 @@ export class Pool {
     this.running--;
     addCounts(this.totals, message.counts);
     this.filesByWorker[message.worker] = (this.filesByWorker[message.worker] ?? 0) + message.counts.files;
-    this.progress(message.output, message.counts);
 
     const id = message.id;
     const parent = this.parentOf.get(id);
@@ -411,6 +410,9 @@ export class Pool {
         this.childDone(parent);
       }
     }
+    // Last: --fail-fast cancels from here, and what this task left to finish
+    // must be in the books by then, or the run could end without it.
+    this.progress(message.output, message.counts);
     this.dispatch();
     this.checkDone();
   }

@@ -386,12 +386,13 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
 
   let work = destinations.work;
   let dropped = 0;
-  // --max-delete: a dry run first counts what --delete would remove; over
-  // the limit, the copy runs without deleting anything.
+  // --max-delete: a dry run first counts what --delete would remove (all of
+  // it: it does not stop at an error, even with --fail-fast); over the
+  // limit, the copy runs without deleting anything.
   let refusedDeletions = 0;
   // A dry run does the same, to say what the real one would.
   if (engine.delete && options.maxDelete !== undefined && plan.jobs.some((job) => job.isDirectory)) {
-    const deletions = await countDeletions(loaded, { ...engine, dryRun: true, verbose: false, debug: false, listItems: false }, workers, work);
+    const deletions = await countDeletions(loaded, { ...engine, dryRun: true, failFast: false, verbose: false, debug: false, listItems: false }, workers, work);
     if (deletions > options.maxDelete) {
       refusedDeletions = deletions;
       engine = { ...engine, delete: false };

@@ -155,4 +155,22 @@ describe("--fail-fast", () => {
     expect(all.exitCode).toBe(1);
     expect(stats(all.stdout).files).toBe("899");
   });
+
+  // One task copies the whole tree (-j 1), and every subdirectory fails, so the
+  // first to fail leaves the others unstarted: the top directory's metadata is
+  // still to be applied when the task ends with its error. The run ended
+  // there, leaving it at 0700, until the pool booked that before it cancelled.
+  test("directories it made still get their modes", () => {
+    const root = sandbox("failfast-modes");
+    sh("mkdir -m 751 src && for d in $(seq -w 1 12); do mkdir -m 755 src/d$d && echo x > src/d$d/f && ln -s /nonexistent src/d$d/broken; done", root);
+    for (let run = 0; run < 3; run++) {
+      const dst = `dst${run}`;
+      const r = blit(["-a", "-L", "--fail-fast", "-j", "1", "src", dst], { cwd: root });
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(/^blit: cannot stat 'src\/d\d\d\/broken': No such file or directory\nblit: stopped at the first error \(--fail-fast\): /);
+      const modes = sh(`find ${dst} -type d -printf '%m %p\\n' | sort`, root).trim().split("\n");
+      expect(modes[0]).toBe(`751 ${dst}`);
+      expect(modes.slice(1).every((line) => line.startsWith("755 "))).toBe(true);
+    }
+  });
 });
