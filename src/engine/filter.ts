@@ -9,12 +9,14 @@
 //              end of the path: its last component when the pattern has no
 //              slash and no `**`, its last N+1 components when it has N
 //              slashes, or (with `**`) from any component on
+//   **pattern  matched against the whole path with a `/` in front, so
+//              `**/build` is `build` at every depth, the top one too
 //   pattern/   directories only
 //   *  ?       any bytes but `/`, one byte but `/`
 //   **         any bytes, `/` too
 //   [...]      one byte of a class (`[!a-z]`, `[^a-z]`, `[[:digit:]]`), never `/`
 //   \x         x itself, where the pattern has a wildcard
-//   dir/***    dir itself and everything below it
+//   dir/***    the directory dir (as `dir/`) and everything below it
 
 import type { Backend } from "../../ffi/index.ts";
 import type { FilterFile, FilterRule } from "../options.ts";
@@ -115,8 +117,12 @@ export function ruleFrom(pattern: Uint8Array, include: boolean): FilterRule {
   return { include, pattern };
 }
 
-/** How a rule is tried against a path (rule_matches' slash_handling). */
-type Scope = "name" | "whole" | "tail" | "any";
+/**
+ * How a rule is tried against a path (rule_matches' slash_handling):
+ * "rooted" is "whole" with a `/` in front of the path, as rsync matches a
+ * pattern that starts with `**`.
+ */
+type Scope = "name" | "whole" | "rooted" | "tail" | "any";
 
 interface Compiled {
   include: boolean;
@@ -124,7 +130,9 @@ interface Compiled {
   scope: Scope;
   /** With scope "tail": how many components from the end. */
   components: number;
-  regexps: RegExp[];
+  regexp: RegExp;
+  /** `dir/***`: what matches everything below dir, whatever its type (regexp then matches dir itself, a directory only). */
+  below?: RegExp;
 }
 
 /** The regular-expression source for a wildmatch pattern (or, without wildcards, its bytes literally). */
@@ -210,18 +218,19 @@ function compile(rule: FilterRule): Compiled {
   const text = latin1(pattern);
   const doubleStar = text.includes("**") || andBelow;
   if (anchored) pattern = pattern.subarray(1);
-  const scope: Scope = anchored || text.startsWith("**") ? "whole"
+  const scope: Scope = anchored ? "whole"
+    : text.startsWith("**") ? "rooted"
     : slashes === 0 && !doubleStar ? "name"
     : !doubleStar ? "tail"
     : "any";
   const source = wildmatchSource(pattern);
-  const sources = andBelow ? [source, `${source}/.*`] : [source];
   return {
     include: rule.include,
-    directoryOnly,
+    directoryOnly: directoryOnly || andBelow,
     scope,
     components: slashes + 1,
-    regexps: sources.map((s) => new RegExp(`^(?:${s})$`, "s")),
+    regexp: new RegExp(`^(?:${source})$`, "s"),
+    below: andBelow ? new RegExp(`^(?:${source})/.*$`, "s") : undefined,
   };
 }
 
@@ -278,15 +287,13 @@ export class Filter {
         for (const read of merged ?? []) {
           if (read.from !== i) continue;
           const compiled = this.compiledOf(read);
-          if (compiled.directoryOnly && !isDirectory) continue;
           // Matched below the directory it was read in, as if that were SOURCE.
           const below = read.base && read.base.length > 0 ? text.slice(read.base.length + 1) : text;
-          if (matches(compiled, below)) return !compiled.include;
+          if (matches(compiled, below, isDirectory)) return !compiled.include;
         }
         continue;
       }
-      if (rule.directoryOnly && !isDirectory) continue;
-      if (matches(rule, text)) return !rule.include;
+      if (matches(rule, text, isDirectory)) return !rule.include;
     }
     return false;
   }
@@ -302,11 +309,13 @@ export class Filter {
   }
 }
 
-function matches(rule: Compiled, path: string): boolean {
-  const test = (candidate: string) => rule.regexps.some((re) => re.test(candidate));
+function matches(rule: Compiled, path: string, isDirectory: boolean): boolean {
+  const test = (candidate: string) => ((isDirectory || !rule.directoryOnly) && rule.regexp.test(candidate)) || rule.below?.test(candidate) === true;
   switch (rule.scope) {
     case "whole":
       return test(path);
+    case "rooted":
+      return test(`/${path}`);
     case "name":
       return test(path.slice(path.lastIndexOf("/") + 1));
     case "tail": {

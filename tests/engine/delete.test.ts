@@ -94,6 +94,8 @@ const COMBINED: { rsync: string[]; blit: string[] }[] = [
   { rsync: ["--delete", "--checksum"], blit: ["--delete", "--checksum"] },
   { rsync: ["--delete", "--include=*/", "--include=*.txt", "--exclude=*"], blit: ["--delete", "--skip-unchanged", "--include=*/", "--include=*.txt", "--exclude=*"] },
   { rsync: ["--delete", "--exclude=/sub/"], blit: ["--delete", "--skip-unchanged", "--exclude=/sub/"] },
+  // old.log, only in DEST, at its top: excluded, so kept.
+  { rsync: ["--delete", "--exclude=**/*.log"], blit: ["--delete", "--skip-unchanged", "--exclude=**/*.log"] },
   { rsync: ["--delete", "--modify-window=5"], blit: ["--delete", "--skip-unchanged", "--modify-window=5"] },
 ];
 

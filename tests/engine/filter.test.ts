@@ -54,6 +54,14 @@ const CASES: string[] = [
   "--exclude='caf?.txt'",
   "--exclude=\"$(printf 'caf\\351')*\"",
   "--exclude='- *.o' --include='+ *.log' --exclude='*.log'",
+  // A leading ** matches at the top too: rsync matches such a pattern against the path with a / in front.
+  "--exclude='**/build'",
+  "--exclude='**/a.txt'",
+  "--exclude='**build/'",
+  // dir/*** is the directory dir (as dir/) and what is below it: a file of that name stays.
+  "--exclude='keep.txt/***' --exclude='dir1/***'",
+  "--exclude='**/keep.txt/***'",
+  "--include='**/sub/***' --include='*/' --exclude='*'",
 ];
 
 function both(root: string, args: string): { rsync: ReturnType<typeof tree>; blit: ReturnType<typeof tree>; stderr: string; exitCode: number } {
