@@ -441,6 +441,16 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
       }
     }
     if (options.parents && !intoDirectory) throw new UsageError("with --parents, the destination must be a directory");
+    // As cp: DEST with a file as a directory in its path, or spelled with a
+    // trailing slash where a file (or a symlink to one, a fifo) is, cannot
+    // be looked at; nothing there is replaced.
+    if (!intoDirectory) {
+      const st = statOrCode(target, true);
+      if (typeof st === "number" ? st === -backend.errno.ENOTDIR : via.paths.endsWithSeparator(target) && !isDir(st)) {
+        refuse(plan, `cannot stat ${quote(target)}: ${reason(-backend.errno.ENOTDIR)}`, { op: "stat", path: target, errno: backend.errno.ENOTDIR });
+        return plan;
+      }
+    }
   }
 
   const followSrc = followsOnCommandLine(options);

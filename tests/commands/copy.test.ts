@@ -115,6 +115,15 @@ const CASES: Case[] = [
   { name: "repeated slashes on both operands", args: ["-r", "src//", "d//"] },
   { name: "DEST named through /.", args: ["f", "d/."] },
   { name: "target directory with a trailing slash", args: ["-t", "d/", "f"] },
+  // A trailing slash on DEST names a directory: a file, a symlink to one or a fifo there is not replaced.
+  { name: "DEST a file spelled with a trailing slash", args: ["f", "g/"] },
+  { name: "DEST a file spelled with two trailing slashes, -f", args: ["-f", "f", "g//"] },
+  { name: "DEST a file spelled with a trailing slash, -T --remove-destination", args: ["-T", "--remove-destination", "f", "g/"] },
+  { name: "DEST a symlink to a file spelled with a trailing slash", setup: "ln -s g g-link", args: ["f", "g-link/"] },
+  { name: "DEST a fifo spelled with a trailing slash", setup: "mkfifo pipe", args: ["f", "pipe/"] },
+  { name: "-r a directory onto a file spelled with a trailing slash", args: ["-r", "src", "g/"] },
+  { name: "DEST below a file", args: ["f", "g/x"] },
+  { name: "DEST a dangling symlink spelled with a trailing slash", setup: "ln -s nowhere dl", args: ["f", "dl/"] },
   { name: "SOURCE starting with - after --", setup: "printf q > ./-dash", args: ["--", "-dash", "d"] },
   // The same file, or not, when SOURCE is not followed (cp's same_file_ok).
   { name: "-d two symlinks to one file: the link is copied", setup: "ln -s a src/rel-link2", args: ["-d", "src/rel-link", "src/rel-link2"] },
