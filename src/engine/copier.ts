@@ -1601,7 +1601,10 @@ export class Copier {
     const xattrs = this.meta.readXattrs({ fd: srcFd });
     // A clone is not as createFile made it: its mode is the source's, so every attribute kept is set.
     const created = e.dstFresh && !cloned ? { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid } : undefined;
-    if (!this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, mode, true, created)) return abandon(undefined);
+    // A file written in place keeps its mode unless it is kept from SOURCE,
+    // as cp's: no chmod, which its owner alone may make.
+    const keptMode = inplace && existing && !this.o.preserve.mode ? undefined : mode;
+    if (!this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, keptMode, true, created)) return abandon(undefined);
     if (inplace) this.meta.setAttributes({ fd: dstFd }, st, e.dstPath);
     b.close(srcFd);
     b.close(dstFd);
@@ -1842,10 +1845,10 @@ export class Copier {
     if (!this.o.interactive) return true;
     let question = `overwrite ${quote(e.dstPath)}? `;
     if (typeOf(st.mode) !== S_IFDIR && this.b.canWrite(e.dstDir, e.dstName) < 0) {
-      const mode = `${(st.mode & 0o7777).toString(8).padStart(4, "0")} (${modeString(st.mode)})`;
+      const octal = (st.mode & 0o7777).toString(8).padStart(4, "0");
       question = this.o.force || this.o.removeDestination
-        ? `replace ${quote(e.dstPath)}, overriding mode ${mode}? `
-        : `unwritable ${quote(e.dstPath)} (mode ${mode}); try anyway? `;
+        ? `replace ${quote(e.dstPath)}, overriding mode ${octal} (${modeString(st.mode)})? `
+        : `unwritable ${quote(e.dstPath)} (mode ${octal}, ${modeString(st.mode)}); try anyway? `;
     }
     return ask(this.b, question);
   }

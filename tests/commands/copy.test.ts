@@ -906,6 +906,29 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     expect(answered(`"$0" -if e f`, `${root}/blit`)).toEqual(answered("cp -if e f", `${root}/cp`));
     expect(sh("stat -c %a cp/f blit/f && cat blit/f", root)).toBe("644\n644\ne\n");
   });
+
+  test("-i onto a file nobody may write: asked in cp's words, and no keeps it", () => {
+    const root = sandbox("nobody-unwritable");
+    sh("mkdir cp blit && for d in cp blit; do echo e > $d/e && echo f > $d/f && chmod 444 $d/f; done && chown -R nobody . && chmod 777 . cp blit", root);
+    const answered = (command: string, cwd: string) => {
+      const proc = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c", command, BLIT], { cwd, stdin: Buffer.from("n\n"), stdout: "pipe", stderr: "pipe", env: environment({ ...nobodyEnv(root), LC_ALL: "C" }) });
+      return { stdout: proc.stdout.toString(), stderr: proc.stderr.toString().replace(/^blit:/, "cp:"), exitCode: proc.exitCode };
+    };
+    const byCp = answered("cp -i e f", `${root}/cp`);
+    expect(byCp.stderr).toBe("cp: unwritable 'f' (mode 0444, r--r--r--); try anyway? ");
+    expect(answered(`"$0" -i e f`, `${root}/blit`)).toEqual(byCp);
+    expect(sh("cat blit/f", root)).toBe("f\n");
+  });
+
+  test("--inplace into a file another user owns and lets it write: written, its mode and owner kept, as cp writes it", () => {
+    const root = sandbox("nobody-inplace");
+    sh("mkdir cp blit && for d in cp blit; do echo new > $d/e && echo old > $d/f && chmod 666 $d/f; done && chown nobody cp/e blit/e && chmod 777 . cp blit", root);
+    const byBlit = asNobody(`"$0" --inplace e f`, `${root}/blit`);
+    const byCp = asNobody("cp e f", `${root}/cp`);
+    expect(byBlit).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(byCp).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sh("stat -c '%a %U' cp/f blit/f && cat blit/f", root)).toBe("666 root\n666 root\nnew\n");
+  });
 });
 
 describe("--preserve=all where xattrs cannot be kept, as cp", () => {
