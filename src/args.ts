@@ -70,7 +70,12 @@ export const copyArgs = {
   help: { type: "boolean", alias: ["h"], description: "Show this help and exit" },
 } as const satisfies ArgsDef;
 
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  /** tryHelp false: cp says it without pointing to --help (its die(), not its usage()). */
+  constructor(message: string, readonly tryHelp = true) {
+    super(message);
+  }
+}
 
 type OptionName = keyof typeof copyArgs;
 
@@ -427,10 +432,11 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
   // --parents makes its directories before the copy starts, outside the engine that a dry run stops.
   if (dryRun && args.parents) throw new UsageError("cannot combine --dry-run and --parents");
 
+  if (seen.filter((option) => option.name === "target-directory").length > 1) throw new UsageError("multiple target directories specified", false);
   const targetDirectory = args["target-directory"] === undefined ? undefined : String(args["target-directory"]);
   const noTargetDirectory = Boolean(args["no-target-directory"]);
   if (targetDirectory !== undefined && noTargetDirectory) {
-    throw new UsageError("cannot combine --target-directory (-t) and --no-target-directory (-T)");
+    throw new UsageError("cannot combine --target-directory (-t) and --no-target-directory (-T)", false);
   }
 
   const link = Boolean(args.link);

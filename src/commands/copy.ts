@@ -24,9 +24,9 @@ import { keepArrayMethodsBelowFTL, keepBelowFTL } from "../jit.ts";
 import { RunOutput } from "../output/run-output.ts";
 import { VERSION_LINE } from "../version.ts";
 
-export function usageFailure(message: string): number {
+export function usageFailure(message: string, tryHelp = true): number {
   log.error(message);
-  process.stderr.write("Try 'blit --help' for more information.\n");
+  if (tryHelp) process.stderr.write("Try 'blit --help' for more information.\n");
   return ExitCode.usage;
 }
 
@@ -247,7 +247,7 @@ export async function runCopy(argv: string[]): Promise<number> {
   try {
     parsed = parseCommandLine(argv);
   } catch (err) {
-    if (err instanceof UsageError) return usageFailure(err.message);
+    if (err instanceof UsageError) return usageFailure(err.message, err.tryHelp);
     throw err;
   }
   if (parsed.kind === "help") {
@@ -301,7 +301,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   try {
     plan = planCopy(loaded.backend, options, operands);
   } catch (err) {
-    if (err instanceof UsageError) return usageFailure(err.message);
+    if (err instanceof UsageError) return usageFailure(err.message, err.tryHelp);
     throw err;
   }
   run.planSaid(plan.said);

@@ -198,6 +198,8 @@ const CASES: Case[] = [
   { name: "-l a file onto a symlink to it", args: ["-l", "src/a", "src/rel-link"] },
   { name: "-rl over a linked tree", setup: "cp -al src d/src", args: ["-rlP", "src", "d"] },
   { name: "-l and -s together", args: ["-ls", "f", "new"], usage: true },
+  { name: "two target directories", args: ["-t", "d", "--target-directory=sub2", "f"], usage: true },
+  { name: "-t and -T together", args: ["-t", "d", "-T", "f"], usage: true },
   // -s: symbolic links to each SOURCE's name; a relative one only into the current directory.
   { name: "-s a relative name into the current directory", args: ["-sv", "f", "new"] },
   { name: "-s (--sy) through ./", args: ["--sy", "f", "./new"] },
