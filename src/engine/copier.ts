@@ -1093,7 +1093,7 @@ export class Copier {
       }
     }
     if (this.o.dryRun) {
-      this.wouldCopy(e);
+      if (!this.o.symbolicLink || this.symlinkPlaceable(e)) this.wouldCopy(e);
       return;
     }
     if (this.o.link) {
@@ -1906,14 +1906,7 @@ export class Copier {
    */
   private symbolicLink(e: Entry): boolean {
     const b = this.b;
-    if (e.srcPath[0] !== SLASH) {
-      const here = b.stat(b.cwd, DOT, true);
-      const there = b.fstat(e.dstDir);
-      if (typeof here === "number" || typeof there === "number" || here.dev !== there.dev || here.ino !== there.ino) {
-        this.report.fail(`${quoteIfNeeded(e.dstPath)}: can make relative symbolic links only in current directory`, { path: e.dstPath });
-        return false;
-      }
-    }
+    if (!this.symlinkPlaceable(e)) return false;
     // As cp -s -p: the link gets SOURCE's times; nothing else (owner, mode, xattrs) is set on it.
     const make = (to: Name) => {
       const made = b.makeSymlink(e.srcPath, e.dstDir, to, typeOf(e.stat.mode) === S_IFDIR);
@@ -1927,6 +1920,21 @@ export class Copier {
     };
     e.linkTarget = e.srcPath;
     return this.placeLink(e, "symbolic link", make, () => this.report.count("symlinks"));
+  }
+
+  /**
+   * Whether -s may make e's link where it goes, else says why not: a
+   * relative SOURCE only into the current directory (which a directory a
+   * dry run would make, and so has no descriptor of, cannot be).
+   */
+  private symlinkPlaceable(e: Entry): boolean {
+    const b = this.b;
+    if (e.srcPath[0] === SLASH) return true;
+    const here = b.stat(b.cwd, DOT, true);
+    const there = e.dstDir < 0 ? -b.errno.ENOENT : b.fstat(e.dstDir);
+    if (typeof here !== "number" && typeof there !== "number" && here.dev === there.dev && here.ino === there.ino) return true;
+    this.report.fail(`${quoteIfNeeded(e.dstPath)}: can make relative symbolic links only in current directory`, { path: e.dstPath });
+    return false;
   }
 
   private linkFailed(e: Entry, what: string, errno: number): false {

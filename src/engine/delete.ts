@@ -148,29 +148,32 @@ export class Pruner {
 
   /**
    * Empties a directory through a descriptor opened without following a
-   * symlink, then removes it. One that is no longer a directory (swapped
-   * for a symlink) is removed as what it is now.
+   * symlink, then removes it, unless something in it stays (an excluded
+   * entry, a backup, what could not be removed): a dry run then says what
+   * the real run does. One that is no longer a directory (swapped for a
+   * symlink) is removed as what it is now. True when it is gone.
    */
-  private removeTree(dir: number, name: Name, path: Uint8Array, rel: Uint8Array, merged: FilterRule[] | undefined): void {
+  private removeTree(dir: number, name: Name, path: Uint8Array, rel: Uint8Array, merged: FilterRule[] | undefined): boolean {
     const b = this.b;
     const fd = b.openDir(dir, name, false);
-    if (fd === -b.errno.ENOTDIR || fd === -b.errno.ELOOP) {
-      this.removeEntry(dir, name, path, false);
-      return;
-    }
+    if (fd === -b.errno.ENOTDIR || fd === -b.errno.ELOOP) return this.removeEntry(dir, name, path, false);
     if (fd < 0) {
       if (fd !== -b.errno.ENOENT) this.report.fail(`cannot remove ${quote(path)}: ${b.strerror(-fd)}`);
-      return;
+      return fd === -b.errno.ENOENT;
     }
+    // -b: each file is renamed to its backup name, and so stays.
+    let kept = false;
     for (;;) {
       const entries = b.readDir(fd);
       if (typeof entries === "number") {
         this.report.fail(`cannot read directory ${quote(path)}: ${b.strerror(-entries)}`);
+        kept = true;
         break;
       }
       if (entries.length === 0) break;
       // Backups stay here too (rsync's protect filter holds in every directory).
       const names = entries.map((entry) => entry.name).filter((name) => !this.isBackup(name));
+      if (names.length < entries.length) kept = true;
       const stats = b.statMany(fd, names, false);
       for (let i = 0; i < names.length; i++) {
         const st = stats[i]!;
@@ -178,13 +181,16 @@ export class Pruner {
         const isDir = (st.mode & S_IFMT) === S_IFDIR;
         const childRel = joinPath(rel, names[i]!);
         // Excluded: kept, and so is every directory above it.
-        if (this.filter.excludes(childRel, isDir, merged)) continue;
+        if (this.filter.excludes(childRel, isDir, merged)) {
+          kept = true;
+          continue;
+        }
         const childPath = joinPath(path, names[i]!, this.separator);
-        if (isDir) this.removeTree(fd, names[i]!, childPath, childRel, merged);
-        else this.removeEntry(fd, names[i]!, childPath, false);
+        const gone = isDir ? this.removeTree(fd, names[i]!, childPath, childRel, merged) : this.removeEntry(fd, names[i]!, childPath, false) && this.o.backup === "none";
+        if (!gone) kept = true;
       }
     }
     b.close(fd);
-    this.removeEntry(dir, name, path, true);
+    return !kept && this.removeEntry(dir, name, path, true);
   }
 }

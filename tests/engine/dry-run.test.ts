@@ -29,6 +29,10 @@ const CASES: string[][] = [
   ["-a", "--delete"],
   ["-a", "--delete", "--skip-unchanged", "--exclude=*.log"],
   ["-a", "--delete", "--max-delete=1"],
+  // What stays keeps its directory: a backup, an excluded name.
+  ["-a", "--delete", "-b"],
+  ["-a", "--delete", "--exclude=o"],
+  ["-rs"],
   ["-a", "-u"],
   ["-a", "-b"],
   ["-a", "--remove-destination"],
