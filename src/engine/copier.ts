@@ -58,6 +58,8 @@ interface Place {
   /** The destination directory's device, and the group new entries in it get. */
   dstDev: number;
   newGid: number;
+  /** The rules per-directory files gave its directory (--delete makes way for it by them). */
+  merged?: FilterRule[];
 }
 
 /** An entry to copy, with what it was when listed. */
@@ -460,9 +462,13 @@ export class Copier {
       const existing = b.stat(e.dstDir, e.dstName, false);
       followDst = this.o.keepDirectorySymlink && typeof existing !== "number" && typeOf(existing.mode) === S_IFLNK;
       if (typeof existing !== "number" && typeOf(existing.mode) !== S_IFDIR && !followDst) {
-        b.close(srcFd);
-        this.report.fail(`cannot overwrite non-directory ${quote(e.dstPath)} with directory ${quote(e.srcPath)}`, { op: "overwrite", path: e.dstPath });
-        return NONE;
+        const again = this.madeWay(e, false, inherited) ? (this.o.dryRun ? 0 : b.makeDir(e.dstDir, e.dstName, 0o700)) : -E.EEXIST;
+        if (again !== 0) {
+          b.close(srcFd);
+          this.report.fail(`cannot overwrite non-directory ${quote(e.dstPath)} with directory ${quote(e.srcPath)}`, { op: "overwrite", path: e.dstPath });
+          return NONE;
+        }
+        created = true;
       }
     } else {
       b.close(srcFd);
@@ -636,6 +642,19 @@ export class Copier {
     return st === -this.b.errno.ENOENT ? 0 : st;
   }
 
+  /**
+   * --delete: what DEST has under e's name as another type (`isDir`: a
+   * directory where e is not one) is removed to make way, as rsync's
+   * mirror does, inside a directory this run copies (never an operand):
+   * true when the name is free. Without --delete, as cp, nothing is.
+   */
+  private madeWay(e: Place & { operand?: boolean }, isDir: boolean, merged: FilterRule[] | undefined): boolean {
+    if (!this.o.delete || e.operand || e.dstDir < 0) return false;
+    const slash = e.dstRel.indexOf(SLASH);
+    if (slash < 0) return false;
+    return this.pruner.makeWay(e.dstDir, e.dstName, e.dstPath, e.dstRel.subarray(slash + 1), isDir, merged);
+  }
+
   /** A share of a large directory's entries, handed out by the worker listing it. */
   runFiles(work: FilesWork): DirResult {
     const children: ChildWork[] = [];
@@ -781,6 +800,7 @@ export class Copier {
         dstFresh: l.dstFresh,
         dstDev: l.dstDev,
         newGid: l.newGid,
+        merged: l.merged,
       };
       if (typeof childStat === "number") {
         if (!this.vanished(child, -childStat)) this.report.fail(`cannot stat ${quote(child.srcPath)}: ${this.why(-childStat)}`, { op: "stat", path: child.srcPath, errno: -childStat });
@@ -1001,6 +1021,11 @@ export class Copier {
         if (typeOf(st.mode) === S_IFDIR) {
           if (keep || !this.confirmed(e, st)) {
             this.skipped(e, keep ? "newer" : "declined");
+            return;
+          }
+          if (this.madeWay(e, true, e.merged)) {
+            e.dstStat = -b.errno.ENOENT;
+            this.copyNonDirectory(e, waitingLinks);
             return;
           }
           this.report.fail(`cannot overwrite directory ${quote(e.dstPath)} with non-directory`, { op: "overwrite", path: e.dstPath });

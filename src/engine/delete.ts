@@ -84,6 +84,16 @@ export class Pruner {
     }
   }
 
+  /**
+   * What is in the way of an entry SOURCE has as another type (a directory
+   * where a file goes, a file or symlink where a directory goes) goes, as
+   * rsync --delete makes way for it, by the rules above: true when nothing
+   * is left under the name. `rel`: the entry below SOURCE, for the filter.
+   */
+  makeWay(dir: number, name: Name, path: Uint8Array, rel: Uint8Array, isDir: boolean, merged: FilterRule[] | undefined): boolean {
+    return isDir ? this.removeTree(dir, name, path, rel, merged) : this.removeEntry(dir, name, path, false);
+  }
+
   /** -b: a backup blit keeps (NAME~, NAME.~N~) is not SOURCE's to remove, as rsync protects its backups under --backup. */
   private isBackup(name: Name): boolean {
     if (this.o.backup === "none") return false;

@@ -120,6 +120,43 @@ describe("--delete with the other options, against rsync -aHAX with the same", (
   }
 });
 
+describe("--delete makes way for an entry whose type changed, as rsync's mirror does", () => {
+  // In DEST: a directory where SOURCE has a file (f), a file and a symlink to
+  // a directory outside where it has directories (d, e), and a directory
+  // holding an excluded name where it has a file (g): that one stays, and
+  // the run says it could not replace it.
+  const SETUP = `mkdir -p src/d src/e outside && printf f > src/f && printf x > src/d/x && printf y > src/e/y && printf g > src/g &&
+    mkdir -p dst/f/sub dst/g && printf in > dst/f/sub/in && printf old > dst/d && ln -s "$PWD/outside" dst/e && printf k > dst/g/keep.log &&
+    printf o > outside/o && cp -a dst dst-r && cp -a dst dst-dry`;
+  testIf(noRsync)("each replaced, what the filter keeps kept; nothing outside DEST touched; a dry run says the same", () => {
+    const root = sandbox("delete-way");
+    sh(SETUP, root);
+    const before = tree(`${root}/outside`, { times: true });
+    expect(run(["rsync", "-a", "--delete", "--exclude=*.log", "src/", "dst-r/"], { cwd: root }).exitCode).toBe(23);
+    const dry = blit(["-aTv", "--delete", "--exclude=*.log", "--dry-run", "src", "dst-dry"], { cwd: root });
+    const r = blit(["-aTv", "--delete", "--exclude=*.log", "src", "dst"], { cwd: root });
+    expect([r.stderr, r.exitCode]).toEqual(["blit: cannot overwrite directory 'dst/g' with non-directory\n", 1]);
+    expect(r.stdout.split("\n").filter((line) => line.startsWith("removed")).sort()).toEqual(["removed 'dst/d'", "removed 'dst/e'", "removed 'dst/f/sub/in'", "removed directory 'dst/f'", "removed directory 'dst/f/sub'"]);
+    expect([dry.stdout, dry.stderr.replaceAll("dst-dry", "dst"), dry.exitCode]).toEqual([r.stdout.replaceAll("dst/", "dst-dry/"), r.stderr, r.exitCode]);
+    expect(tree(`${root}/dst`)).toEqual(tree(`${root}/dst-r`));
+    expect(tree(`${root}/outside`, { times: true })).toEqual(before);
+  });
+
+  test("without --delete, as cp: refused, DEST as it was", () => {
+    const root = sandbox("delete-way-cp");
+    sh(SETUP, root);
+    const r = blit(["-aT", "src", "dst"], { cwd: root });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr.split("\n").filter(Boolean).sort()).toEqual([
+      "blit: cannot overwrite directory 'dst/f' with non-directory",
+      "blit: cannot overwrite directory 'dst/g' with non-directory",
+      "blit: cannot overwrite non-directory 'dst/d' with directory 'src/d'",
+      "blit: cannot overwrite non-directory 'dst/e' with directory 'src/e'",
+    ]);
+    expect(tree(`${root}/dst`)).toEqual(tree(`${root}/dst-dry`));
+  });
+});
+
 describe("--delete stays inside DEST", () => {
   test("symlinks in DEST to directories outside are removed as symlinks, never followed", () => {
     const root = sandbox("delete-out");
