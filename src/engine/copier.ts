@@ -75,6 +75,8 @@ interface Entry extends Place {
   linkTarget?: Uint8Array;
   /** --remove-destination found something under its name: -v says "removed" before listing it, as cp. */
   removes?: boolean;
+  /** -f replaces a file it may not write: -v says "removed" after listing it, as cp (which tried to open it first). */
+  removesAfter?: boolean;
   /** -b: what is under its name is to be renamed to its backup name just before the copy takes its place. */
   backs?: boolean;
   /** -b: where what was there went, for -v. */
@@ -272,7 +274,7 @@ export class Copier {
    * An entry made: -v's line (`data`: how its bytes were copied, for
    * --debug), and the item --itemize and --json list.
    */
-  private listed(e: Place & Partial<Pick<Entry, "stat" | "was" | "removes" | "backupPath" | "linkTarget">>, data?: CopiedData & { bytes?: number }, kind?: ItemKind): void {
+  private listed(e: Place & Partial<Pick<Entry, "stat" | "was" | "removes" | "removesAfter" | "backupPath" | "linkTarget">>, data?: CopiedData & { bytes?: number }, kind?: ItemKind): void {
     if (this.o.listItems) {
       const was = e.was;
       const stat = e.stat;
@@ -292,6 +294,7 @@ export class Copier {
     const backup = e.backupPath ? ` (backup: ${quote(e.backupPath)})` : "";
     const debug = data && this.o.debug ? `\n${this.debugLine(data)}` : "";
     this.report.list(`${quote(e.srcPath)} -> ${quote(e.dstPath)}${backup}${debug}`);
+    if (e.removesAfter) this.report.list(`removed ${quote(e.dstPath)}`);
   }
 
   /**
@@ -1113,7 +1116,10 @@ export class Copier {
           // cp writes into the file it finds, so that file's mode stays; one
           // it may not write, -f removes and makes anew, with SOURCE's mode.
           if (writable >= 0) existing = st;
-          else if (this.o.inplace) e.removeFirst = true;
+          else {
+            e.removesAfter = true;
+            if (this.o.inplace) e.removeFirst = true;
+          }
         }
       }
     }

@@ -909,6 +909,15 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     expect(sh("stat -c %a cp/f blit/f && cat blit/f", root)).toBe("644\n644\ne\n");
   });
 
+  test("-vf onto a file nobody may write: listed, then said removed, as cp -vf says it", () => {
+    const root = sandbox("nobody-vf");
+    sh("mkdir cp blit && for d in cp blit; do echo e > $d/e && echo f > $d/f && chmod 444 $d/f; done && chown -R nobody . && chmod 777 . cp blit", root);
+    const byCp = asNobody("cp -vf e f", `${root}/cp`);
+    expect(byCp).toEqual({ stdout: "'e' -> 'f'\nremoved 'f'\n", stderr: "", exitCode: 0 });
+    expect(asNobody(`"$0" -vf e f`, `${root}/blit`)).toEqual(byCp);
+    expect(sh("cat blit/f", root)).toBe("e\n");
+  });
+
   test("-i onto a file nobody may write: asked in cp's words, and no keeps it", () => {
     const root = sandbox("nobody-unwritable");
     sh("mkdir cp blit && for d in cp blit; do echo e > $d/e && echo f > $d/f && chmod 444 $d/f; done && chown -R nobody . && chmod 777 . cp blit", root);
