@@ -430,6 +430,7 @@ export class Copier {
     const srcFd = b.openDir(e.srcDir, e.srcName, e.follow);
     if (srcFd < 0) {
       if (!this.vanished(e, -srcFd)) this.report.fail(`cannot open directory ${quote(e.srcPath)}: ${this.why(-srcFd)}`, { op: "open", path: e.srcPath, errno: -srcFd });
+      if (srcFd === -E.EACCES) this.copyUnreadableDirectory(e);
       return NONE;
     }
     const stat = b.fstat(srcFd);
@@ -643,6 +644,29 @@ export class Copier {
     const st = this.b.stat(e.dstDir, e.dstName, false);
     if (typeof st !== "number") return -this.b.errno.EEXIST;
     return st === -this.b.errno.ENOENT ? 0 : st;
+  }
+
+  /**
+   * A directory that cannot be read is still made, empty, with what is kept
+   * of its attributes (read by name), as cp -a and rsync -a make it; its
+   * error is already said. Nothing happens to one that is there already.
+   */
+  private copyUnreadableDirectory(e: Place): void {
+    const b = this.b;
+    const st = b.stat(e.srcDir, e.srcName, e.follow);
+    if (typeof st === "number" || typeOf(st.mode) !== S_IFDIR) return;
+    const made = this.o.dryRun ? this.wouldMakeDir(e) : b.makeDir(e.dstDir, e.dstName, 0o700);
+    if (made !== 0) {
+      if (made !== -b.errno.EEXIST) this.report.fail(`cannot create directory ${quote(e.dstPath)}: ${this.why(-made)}`, { op: "create", path: e.dstPath, errno: -made });
+      return;
+    }
+    this.report.count("directories");
+    this.listed(e, undefined, "directory");
+    if (this.o.dryRun) return;
+    const xattrs = this.meta.readXattrs({ dir: e.srcDir, name: e.srcName });
+    if (this.meta.apply({ dir: e.dstDir, name: e.dstName }, st, xattrs, e.dstPath, this.meta.modeFor("dir", st))) {
+      this.meta.setAttributes({ dir: e.dstDir, name: e.dstName }, st, e.dstPath);
+    }
   }
 
   /**

@@ -909,6 +909,18 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     expect(sh("stat -c %a cp/f blit/f && cat blit/f", root)).toBe("644\n644\ne\n");
   });
 
+  test("-a with a directory it may not read: made empty, with its mode and times, as cp -a makes it", () => {
+    const root = sandbox("nobody-unreadable");
+    sh("mkdir -p s/x s/y && echo a > s/a && echo b > s/y/b && TZ=UTC touch -d 2001-01-01 s/x && chmod 0 s/x && chown -R nobody . && chmod 777 .", root);
+    const byBlit = asNobody(`"$0" -a s mine`, root);
+    const byCp = asNobody("cp -a s ref", root);
+    expect(byBlit).toEqual({ stdout: "", stderr: "blit: cannot open directory 's/x': Permission denied\n", exitCode: 1 });
+    expect(byCp).toEqual({ stdout: "", stderr: "cp: cannot access 's/x': Permission denied\n", exitCode: 1 });
+    const listing = (dir: string) => sh(`cd ${dir} && find . -mindepth 1 -printf '%p %m %T@ %U\\n' | sort`, root);
+    expect(listing("mine")).toBe(listing("ref"));
+    expect(listing("mine")).toContain("./x 0 978307200.0000000000 65534\n");
+  });
+
   test("-vf onto a file nobody may write: listed, then said removed, as cp -vf says it", () => {
     const root = sandbox("nobody-vf");
     sh("mkdir cp blit && for d in cp blit; do echo e > $d/e && echo f > $d/f && chmod 444 $d/f; done && chown -R nobody . && chmod 777 . cp blit", root);
