@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { release } from "node:os";
 import { type Identity, POSIX_PATH_RULES } from "../backend.ts";
 import { procCommandLine, processIdentity, realPathOf, RuntimeStdio } from "../process.ts";
+import { stableBytes } from "../reusable-buffer.ts";
 import { TimeSteps } from "../time-steps.ts";
 import type {
   Backend,
@@ -92,7 +93,7 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
   private ring: Ring | null | undefined;
   private ringFailure = "";
   private queueDepth = 128;
-  private batchBuffers = { names: new Uint8Array(0), stats: new Uint8Array(0), data: new Uint8Array(0) };
+  private batchBuffers = { names: stableBytes(0), stats: stableBytes(0), data: stableBytes(0) };
   private statResults = new Int32Array(0);
   /** The last batch of stats made in turn waited on the device. */
   private statsWait = false;
@@ -245,7 +246,7 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
   private reusable(which: "names" | "stats" | "data", size: number): Uint8Array {
     let buf = this.batchBuffers[which];
     if (buf.length < size) {
-      buf = new Uint8Array(Math.max(size, buf.length * 2));
+      buf = stableBytes(Math.max(size, buf.length * 2));
       this.batchBuffers[which] = buf;
     }
     return buf;
@@ -260,7 +261,7 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
     if (!ring.broken) return;
     const { names, stats, data } = this.batchBuffers;
     keepForever(names, stats, data);
-    this.batchBuffers = { names: new Uint8Array(0), stats: new Uint8Array(0), data: new Uint8Array(0) };
+    this.batchBuffers = { names: stableBytes(0), stats: stableBytes(0), data: stableBytes(0) };
   }
 
   /** Names, each NUL-terminated, in one buffer the kernel can read while ops are in flight. */

@@ -4,6 +4,7 @@
 
 import { ptr } from "bun:ffi";
 import { CQE_SIZE, OP_SIZE, OPF_LINK, RingOp, type RingOpName } from "../abi.ts";
+import { stableBytes } from "../reusable-buffer.ts";
 import { LINUX_ERRNO as E, type Shim } from "./shim.ts";
 
 export const RING_CHUNK = 256 << 10;
@@ -192,7 +193,7 @@ export class Ring {
   copyRange(src: number, dst: number, start: number, length: number, cancel: Int32Array | undefined): RangeResult {
     if (this.delivering) throw new Error("io_uring copy started from a completion of a batch");
     if (!this.copyBuffers) {
-      this.copyBuffers = Array.from({ length: COPY_SLOTS }, () => new Uint8Array(RING_CHUNK));
+      this.copyBuffers = Array.from({ length: COPY_SLOTS }, () => stableBytes(RING_CHUNK));
       this.copyAddrs = this.copyBuffers.map((b) => ptr(b));
     }
     const buffers = this.copyBuffers;
