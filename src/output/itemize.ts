@@ -8,18 +8,56 @@
 // an entry left as it was.
 
 import type { Item } from "../engine/report.ts";
-import { fromBytes } from "../engine/paths.ts";
 
 const TYPE = { file: "f", directory: "d", symlink: "L", hardlink: "f", special: "S" } as const;
 const ATTRIBUTES = "cstpoguax";
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const BACKSLASH = 0x5c;
+const HASH = 0x23;
+const TAB = 0x09;
+
+const isDigit = (byte: number | undefined) => byte !== undefined && byte >= 0x30 && byte <= 0x39;
+const octal = (byte: number) => `\\#${byte.toString(8).padStart(3, "0")}`;
+
+/** Bytes of UTF-8 a lead byte announces (0: not a lead byte). */
+function sequenceLength(lead: number): number {
+  return lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+}
+
+/**
+ * A name as rsync prints it in a UTF-8 locale, so that each entry is one
+ * line and no byte of a name reaches the terminal as a control: a control
+ * byte other than tab, a byte that is not part of valid UTF-8, and a
+ * backslash that would read as such an escape, as `\#ooo` (octal).
+ */
+export function escapedName(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]!;
+    if (byte < 0x80) {
+      const looksEscaped = byte === BACKSLASH && bytes[i + 1] === HASH && isDigit(bytes[i + 2]) && isDigit(bytes[i + 3]) && isDigit(bytes[i + 4]);
+      out += (byte < 0x20 && byte !== TAB) || looksEscaped ? octal(byte) : String.fromCharCode(byte);
+      continue;
+    }
+    const length = sequenceLength(byte);
+    try {
+      if (length === 0 || i + length > bytes.length) throw new Error("not UTF-8");
+      out += strictUtf8.decode(bytes.subarray(i, i + length));
+      i += length - 1;
+    } catch {
+      out += octal(byte);
+    }
+  }
+  return out;
+}
 
 export function itemizeLine(item: Item): string {
-  const name = fromBytes(item.dst) + (item.kind === "directory" ? "/" : "");
+  const name = escapedName(item.dst) + (item.kind === "directory" ? "/" : "");
   if (item.action === "deleted") return `*deleting   ${name}`;
   const x = TYPE[item.kind];
   if (item.action === "skipped") return `.${x}          ${name}`;
   const y = item.action === "attributes" ? "." : item.kind === "hardlink" ? "h" : item.kind === "file" ? ">" : "c";
-  const target = item.target ? ` -> ${fromBytes(item.target)}` : "";
+  const target = item.target ? ` -> ${escapedName(item.target)}` : "";
   if (item.action === "created") return `${y}${x}+++++++++ ${name}${target}`;
   const changed = item.changed ?? "";
   // `T` in t's place: the time set to when the copy was made (rsync's, without --times).

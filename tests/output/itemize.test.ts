@@ -34,6 +34,21 @@ describe("--itemize", () => {
     expect(codes(mine.stdout, "b/")).toEqual(codes(rsync, ""));
   });
 
+  // Bytes that are not UTF-8 and control bytes would split a line or reach the terminal as escapes.
+  testIf(noRsync)("names and link targets escaped as rsync escapes them: one line per entry", () => {
+    const root = sandbox("itemize-names");
+    sh(
+      `mkdir src r b && cd src && for n in "$(printf 'new\\nline')" "$(printf 'tab\\there')" "$(printf 'esc\\033[31m')" "$(printf 'bad\\377')" 'back\\slash' 'hash\\#012x' "$(printf 'caf\\303\\251')" plain; do printf x > "$n"; done && ln -s "$(printf 'tgt\\nx')" lnk`,
+      root,
+    );
+    const rsync = sh("LC_ALL=C.UTF-8 rsync -ai src r/", root);
+    const mine = blit(["-a", "--itemize", "src", "b/"], { cwd: root });
+    expect([mine.stderr, mine.exitCode]).toEqual(["", 0]);
+    expect(mine.stdout.split("\n").filter(Boolean).length).toBe(10);
+    expect(codes(mine.stdout, "b/")).toEqual(codes(rsync, ""));
+    expect(codes(mine.stdout, "b/").get("src/new\\#012line")).toBe(">f+++++++++");
+  });
+
   testIf(noRsync)("a second run after changes: the letters rsync gives for what differed", () => {
     const root = sandbox("itemize-again");
     sh("mkdir -p src/sub && printf a > src/a && printf b > src/sub/b && printf same > src/same && mkdir r b && rsync -a src r/ && cp -a src b/", root);
