@@ -497,7 +497,7 @@ export class Copier {
     this.report.count("directories");
     // As cp -v: a directory that was there already is not listed.
     if (created) this.listed(e, undefined, "directory");
-    if (!created && !this.o.dryRun) this.removeLeftovers(dstFd, false);
+    if (!created) this.removeLeftovers(dstFd, false);
 
     const merged = descend ? this.perDirectoryRules(srcFd, e.dstRel, inherited) : inherited;
     const finish: DirFinish = { srcFd, dstFd, stat, created, dstPath: e.dstPath, incomplete: false, descended: descend, dstRel: e.dstRel, merged };
@@ -922,15 +922,23 @@ export class Copier {
     b.close(f.dstFd);
   }
 
-  /** Removes temporary files that a blit process which has since died left here. */
+  /**
+   * Removes temporary files that a blit process which has since died left
+   * here, anywhere in the listing: dstDir, just opened, is read to its end
+   * (nothing else lists through it). A dry run removes nothing.
+   */
   private removeLeftovers(dstDir: number, once: boolean): void {
+    const b = this.b;
+    if (this.o.dryRun) return;
     if (once) {
       if (this.cleanedParents.has(dstDir)) return;
       this.cleanedParents.add(dstDir);
     }
-    const names = this.b.readDir(dstDir);
-    if (typeof names === "number") return;
-    for (const { name } of names) if (isLeftover(name)) this.b.remove(dstDir, name, false);
+    for (;;) {
+      const entries = b.readDir(dstDir);
+      if (typeof entries === "number" || entries.length === 0) return;
+      for (const { name } of entries) if (isLeftover(name)) b.remove(dstDir, name, false);
+    }
   }
 
   // ------------------------------------------------------------ small files, in batches

@@ -115,6 +115,30 @@ describe("temporary files", () => {
     expect(readdirSync(`${root}/dst/src`).sort()).toEqual([".blit-1-deadbeef-0-1.tmp", ".blit-not-ours.tmp", "f"]);
   });
 
+  // Only the first chunk of a listing (a few hundred names) was looked at before.
+  test("a dead run's leftover is removed wherever it lies in a large directory's listing", () => {
+    const root = sandbox("leftovers-large");
+    const deadPid = Number(sh("sh -c 'echo $$'").trim());
+    // 20,000 names, some 20 chunks: three leftovers, each where the directory's hash order puts it.
+    sh(`mkdir -p src dst && cd src && seq 1 20000 | xargs touch && cd .. && cp -a src dst/ && for n in 0 1 2; do printf partial > dst/src/.blit-${deadPid}-deadbeef-0-$n.tmp; done`, root);
+    const r = blit(["-a", "--skip-unchanged", "src", "dst"], { cwd: root });
+    expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+    expect(readdirSync(`${root}/dst/src`).filter((name) => name.startsWith(".blit-"))).toEqual([]);
+    expect(readdirSync(`${root}/dst/src`).length).toBe(20000);
+  }, 30_000);
+
+  test("--dry-run leaves a dead run's leftovers where they are, also beside a file operand", () => {
+    const root = sandbox("leftovers-dry");
+    const deadPid = Number(sh("sh -c 'echo $$'").trim());
+    sh(`mkdir -p src dst/src && printf x > f && printf x > src/g && printf partial > dst/.blit-${deadPid}-deadbeef-0-0.tmp && cp dst/.blit-* dst/src/`, root);
+    for (const args of [["f", "dst/"], ["-r", "src", "dst"]]) {
+      const r = blit(["--dry-run", ...args], { cwd: root });
+      expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+    }
+    expect(readdirSync(`${root}/dst`).sort()).toEqual([`.blit-${deadPid}-deadbeef-0-0.tmp`, "src"]);
+    expect(readdirSync(`${root}/dst/src`)).toEqual([`.blit-${deadPid}-deadbeef-0-0.tmp`]);
+  });
+
   test("replacing a file is atomic; --inplace writes into the existing file instead", () => {
     const root = sandbox("inplace");
     sh("mkdir dst && printf new > f && printf old > dst/f && ln dst/f dst/other-link", root);
