@@ -7,6 +7,7 @@ import { type Backend, POSIX_PATH_RULES } from "./backend.ts";
 
 export type { Backend } from "./backend.ts";
 export * from "./backend.ts";
+export { inheritedIgnoredSignals } from "./process.ts";
 
 export interface LoadedBackend {
   backend: Backend;

@@ -18,6 +18,26 @@ export function processIdentity(): Identity | undefined {
 }
 
 /**
+ * SIGINT and SIGTERM where this process was started with them ignored (a
+ * shell starts a script's background jobs with SIGINT ignored), from
+ * /proc/self/status; none where there is no such file. cp leaves such a
+ * signal ignored, and so must blit: a handler would take it back.
+ */
+export function inheritedIgnoredSignals(): NodeJS.Signals[] {
+  let status: string;
+  try {
+    status = readFileSync("/proc/self/status", "latin1");
+  } catch {
+    return [];
+  }
+  const mask = /^SigIgn:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  if (mask === undefined) return [];
+  const ignored = BigInt(`0x${mask}`);
+  const bit = (signo: number) => (ignored >> BigInt(signo - 1)) & 1n;
+  return (["SIGINT", "SIGTERM"] as const).filter((name) => bit(constants.signals[name]) === 1n);
+}
+
+/**
  * The arguments' exact bytes from /proc/self/cmdline (Bun decodes its own
  * copy as UTF-8, which turns bytes that are not into U+FFFD); undefined
  * where there is no such file.

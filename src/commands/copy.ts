@@ -1,6 +1,6 @@
 // `blit [OPTIONS] SOURCE... DEST`: parse, plan, copy through the pool, report.
 
-import { type Backend, COPY_METHODS, type LoadedBackend, loadBackend, type Stat, S_IFDIR, S_IFMT } from "../../ffi/index.ts";
+import { type Backend, COPY_METHODS, inheritedIgnoredSignals, type LoadedBackend, loadBackend, type Stat, S_IFDIR, S_IFMT } from "../../ffi/index.ts";
 import { SHARE_MIN_SIZE } from "../engine/shared-ranges.ts";
 import { parseCommandLine, UsageError } from "../args.ts";
 import { LinkTable } from "../engine/links.ts";
@@ -287,8 +287,9 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
     state.signal = name;
     pool.cancel(statusFor(name));
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  // One this process was started with ignored stays ignored, as with cp.
+  const ignored = inheritedIgnoredSignals();
+  for (const name of ["SIGINT", "SIGTERM"] as const) if (!ignored.includes(name)) process.on(name, onSignal);
 
   // Loaded before planning, which looks at the operands through it. Its
   // warning waits until something is to be copied: refusals alone are said

@@ -25,6 +25,20 @@ async function interruptAt(root: string, dst: string, delayMs: number, signal: "
   return { exitCode, stderr: await new Response(proc.stderr).text() };
 }
 
+// A non-interactive shell starts its background jobs with SIGINT ignored, so
+// that ^C at the terminal leaves them running: blit, as cp, keeps it so.
+// Each reads a fifo (it waits for the writer), gets SIGINT, then the data.
+describe("a signal the process was started ignoring", () => {
+  const script = `rm -f out; "$0" p out & pid=$!; sleep 0.5; kill -INT $pid; sleep 0.3; timeout 2 sh -c 'echo data > p'; wait $pid; echo "exit $?"; cat out`;
+  for (const tool of ["cp", "blit"]) {
+    test(`stays ignored: ${tool} copies, exit 0`, () => {
+      const root = sandbox("ignored-signal");
+      sh("mkfifo p", root);
+      expect(sh(`trap '' INT; sh -c '${script.replaceAll("'", "'\\''")}' ${tool === "cp" ? "cp" : `'${BLIT}'`}`, root)).toBe("exit 0\ndata\n");
+    }, 15_000);
+  }
+});
+
 describe("interrupted copies", () => {
   test("SIGINT at random moments: no temporary files, no partial files, exit 130", async () => {
     const root = sandbox("sigint");
