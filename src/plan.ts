@@ -429,11 +429,11 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
     if (operands.length === 1) throw new UsageError(`missing destination file operand after ${quote(operands[0]!)}`);
     target = operands.at(-1)!;
     sources = operands.slice(0, -1);
+    if (options.noTargetDirectory && operands.length > 2) throw new UsageError(`extra operand ${quote(operands[2]!)}`);
+    const st = statOrCode(target, true);
     if (options.noTargetDirectory) {
-      if (operands.length > 2) throw new UsageError(`extra operand ${quote(operands[2]!)}`);
       intoDirectory = false;
     } else {
-      const st = statOrCode(target, true);
       intoDirectory = typeof st !== "number" && isDir(st);
       if (operands.length > 2 && !intoDirectory) {
         refuse(plan, `target ${quote(target)}: ${reason(typeof st === "number" ? st : -backend.errno.ENOTDIR)}`, { op: "stat", path: target, errno: typeof st === "number" ? -st : backend.errno.ENOTDIR });
@@ -445,7 +445,6 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
     // trailing slash where a file (or a symlink to one, a fifo) is, cannot
     // be looked at; nothing there is replaced.
     if (!intoDirectory) {
-      const st = statOrCode(target, true);
       if (typeof st === "number" ? st === -backend.errno.ENOTDIR : via.paths.endsWithSeparator(target) && !isDir(st)) {
         refuse(plan, `cannot stat ${quote(target)}: ${reason(-backend.errno.ENOTDIR)}`, { op: "stat", path: target, errno: backend.errno.ENOTDIR });
         return plan;

@@ -171,7 +171,6 @@ export class Pruner {
       if (fd !== -b.errno.ENOENT) this.report.fail(`cannot remove ${quote(path)}: ${b.strerror(-fd)}`);
       return fd === -b.errno.ENOENT;
     }
-    // -b: each file is renamed to its backup name, and so stays.
     let kept = false;
     for (;;) {
       const entries = b.readDir(fd);
@@ -196,6 +195,7 @@ export class Pruner {
           continue;
         }
         const childPath = joinPath(path, names[i]!, this.separator);
+        // -b: a file is renamed to its backup name, and so stays.
         const gone = isDir ? this.removeTree(fd, names[i]!, childPath, childRel, merged) : this.removeEntry(fd, names[i]!, childPath, false) && this.o.backup === "none";
         if (!gone) kept = true;
       }

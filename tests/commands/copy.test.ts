@@ -888,6 +888,11 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
   const nobodyEnv = (root: string) => ({ HOME: "/nonexistent", XDG_CACHE_HOME: undefined, TMPDIR: root });
   const asNobody = (command: string, cwd: string) =>
     run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c", command, BLIT], { cwd, env: nobodyEnv(cwd) });
+  /** As nobody, with `answers` on stdin (-i), blit's name in its messages made cp's. */
+  const answeredAsNobody = (command: string, cwd: string, root: string, answers: string) => {
+    const proc = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c", command, BLIT], { cwd, stdin: Buffer.from(answers), stdout: "pipe", stderr: "pipe", env: environment({ ...nobodyEnv(root), LC_ALL: "C" }) });
+    return { stdout: proc.stdout.toString(), stderr: proc.stderr.toString().replace(/^blit:/, "cp:"), exitCode: proc.exitCode };
+  };
   test("a DEST symlink into a directory that cannot be searched is not replaced", () => {
     const root = sandbox("nobody-stat");
     sh("mkdir -p D/D && ln -s D/D symlink && touch F && chmod 0 D && chown -R nobody . && chmod 777 .", root);
@@ -901,10 +906,7 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
   test("-if onto a file nobody may write: asked, then made anew with SOURCE's mode", () => {
     const root = sandbox("nobody-force");
     sh("mkdir cp blit && for d in cp blit; do echo e > $d/e && echo f > $d/f && chmod 0 $d/f; done && chown -R nobody . && chmod 777 . cp blit", root);
-    const answered = (command: string, cwd: string) => {
-      const proc = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c", command, BLIT], { cwd, stdin: Buffer.from("y\n"), stdout: "pipe", stderr: "pipe", env: environment({ ...nobodyEnv(root), LC_ALL: "C" }) });
-      return { stdout: proc.stdout.toString(), stderr: proc.stderr.toString().replace(/^blit:/, "cp:"), exitCode: proc.exitCode };
-    };
+    const answered = (command: string, cwd: string) => answeredAsNobody(command, cwd, root, "y\n");
     expect(answered(`"$0" -if e f`, `${root}/blit`)).toEqual(answered("cp -if e f", `${root}/cp`));
     expect(sh("stat -c %a cp/f blit/f && cat blit/f", root)).toBe("644\n644\ne\n");
   });
@@ -933,10 +935,7 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
   test("-i onto a file nobody may write: asked in cp's words, and no keeps it", () => {
     const root = sandbox("nobody-unwritable");
     sh("mkdir cp blit && for d in cp blit; do echo e > $d/e && echo f > $d/f && chmod 444 $d/f; done && chown -R nobody . && chmod 777 . cp blit", root);
-    const answered = (command: string, cwd: string) => {
-      const proc = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c", command, BLIT], { cwd, stdin: Buffer.from("n\n"), stdout: "pipe", stderr: "pipe", env: environment({ ...nobodyEnv(root), LC_ALL: "C" }) });
-      return { stdout: proc.stdout.toString(), stderr: proc.stderr.toString().replace(/^blit:/, "cp:"), exitCode: proc.exitCode };
-    };
+    const answered = (command: string, cwd: string) => answeredAsNobody(command, cwd, root, "n\n");
     const byCp = answered("cp -i e f", `${root}/cp`);
     expect(byCp.stderr).toBe("cp: unwritable 'f' (mode 0444, r--r--r--); try anyway? ");
     expect(answered(`"$0" -i e f`, `${root}/blit`)).toEqual(byCp);
