@@ -1027,9 +1027,13 @@ export class Copier {
    * The mode to create a file with in a directory this run made: its final
    * mode when the umask leaves that whole and it has no set-id bits (which a
    * later chown would clear), so no chmod is needed; else owner-only.
+   * Also owner-only when xattrs are kept and the final mode is not
+   * writable by its owner: setting one needs write permission on the file
+   * itself (not just the open descriptor), and cp creates it writable too.
    */
   private createMode(mode: number): number {
-    return (mode & ~this.o.umask) === mode && (mode & 0o7000) === 0 ? mode : 0o600;
+    const xattrsBlocked = this.meta.readsXattrs && (mode & 0o200) === 0;
+    return (mode & ~this.o.umask) === mode && (mode & 0o7000) === 0 && !xattrsBlocked ? mode : 0o600;
   }
 
   // ------------------------------------------------------------ everything else

@@ -31,6 +31,9 @@ python3 -c "import socket; socket.socket(socket.AF_UNIX).bind('specials/sock')"
 # extended attributes and ACLs (default ACLs on directories too)
 printf x > xattr-file && setfattr -n user.color -v blue xattr-file && setfattr -n user.empty xattr-file
 setfattr -n user.dir -v yes links
+# read-only: the copy's xattrs must be set before it is made read-only
+printf x > xattr-readonly && setfattr -n user.color -v red xattr-readonly && chmod 444 xattr-readonly
+head -c 1100000 /dev/urandom > xattr-readonly-large && setfattr -n user.color -v red xattr-readonly-large && chmod 444 xattr-readonly-large
 ln -s xattr-file xattr-link
 printf x > acl/file && setfacl -m u:nobody:rw,g:nogroup:r acl/file
 setfacl -m u:nobody:rx acl/inherit && setfacl -d -m u:nobody:r,g::rx acl/inherit
