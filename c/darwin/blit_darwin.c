@@ -53,6 +53,9 @@
  * six-argument prototypes (position and options), not Linux's.
  */
 #define XATTR_NOFOLLOW 0x0001
+/* No symlink followed anywhere in the path (macOS 11): the path-based calls below. */
+#define XATTR_NOFOLLOW_ANY 0x0040
+#define PATH_XATTR_OPTIONS (XATTR_NOFOLLOW | XATTR_NOFOLLOW_ANY)
 ssize_t flistxattr(int fd, char *namebuf, size_t size, int options);
 ssize_t fgetxattr(int fd, const char *name, void *value, size_t size, uint32_t position, int options);
 int fsetxattr(int fd, const char *name, const void *value, size_t size, uint32_t position, int options);
@@ -140,8 +143,11 @@ BLIT_EXPORT int blit_strerror(int err, char *buf, uint32_t len)
 	return (int)strlen(buf);
 }
 
-#ifndef ENODATA
-#define ENODATA ENOATTR
+/* The errno "no such attribute": macOS's xattr calls say ENOATTR (its ENODATA is a STREAMS error). */
+#ifdef __APPLE__
+#define NO_ATTRIBUTE ENOATTR
+#else
+#define NO_ATTRIBUTE ENODATA
 #endif
 
 /*
@@ -159,7 +165,7 @@ BLIT_EXPORT int blit_darwin_constants(int64_t *out, uint32_t count)
 		/* errno values, in the order of ffi/backend.ts's ErrnoTable */
 		EPERM, ENOENT, EIO, ENXIO, EBADF, EAGAIN, ENOMEM, EACCES, EEXIST, EXDEV,
 		ENOTDIR, EISDIR, EINVAL, ETXTBSY, ENOSPC, EMLINK, ERANGE, ENOSYS, ELOOP,
-		ENOTEMPTY, ENODATA, EOPNOTSUPP, ENOTSUP, ENOTTY, EDQUOT, ECANCELED,
+		ENOTEMPTY, NO_ATTRIBUTE, EOPNOTSUPP, ENOTSUP, ENOTTY, EDQUOT, ECANCELED,
 	};
 	uint32_t n = sizeof(values) / sizeof(values[0]);
 
@@ -171,6 +177,20 @@ BLIT_EXPORT int blit_darwin_constants(int64_t *out, uint32_t count)
 /* ------------------------------------------------------------------ */
 /* The stat record                                                      */
 /* ------------------------------------------------------------------ */
+
+#ifdef __APPLE__
+/*
+ * The blocks the engine judges holes by. A compressed file (UF_COMPRESSED)
+ * is allocated far less than its size with no hole in it: it is counted as
+ * full, so that its bytes are read, never mapped with SEEK_DATA.
+ */
+static int64_t blocks_for_holes(const struct blit_stat *st)
+{
+	if ((st->valid & BLIT_STAT_FLAGS) && (st->flags & UF_COMPRESSED))
+		return (st->size + 511) / 512;
+	return st->blocks;
+}
+#endif
 
 static void fill_stat(struct blit_stat *out, const struct stat *st)
 {
@@ -196,6 +216,7 @@ static void fill_stat(struct blit_stat *out, const struct stat *st)
 	out->birth_nsec = st->st_birthtimespec.tv_nsec;
 	out->flags = st->st_flags;
 	out->valid = BLIT_STAT_BIRTHTIME | BLIT_STAT_FLAGS;
+	out->blocks = blocks_for_holes(out);
 #else
 	out->atime_sec = st->st_atim.tv_sec;
 	out->atime_nsec = st->st_atim.tv_nsec;
@@ -385,6 +406,7 @@ static int bulk_stat(const uint8_t *entry, struct blit_stat *st, const char **na
 		return -1;
 	st->mode |= vtype_mode[type];
 	st->nlink = links;
+	st->blocks = blocks_for_holes(st);
 	if (type == VBLK || type == VCHR) {
 		st->rdev_major = major(devtype);
 		st->rdev_minor = minor(devtype);
@@ -439,8 +461,12 @@ BLIT_EXPORT int64_t blit_read_dir(int dirfd, uint8_t *buf, uint64_t len)
 		.dirattr = BULK_DIR,
 		.fileattr = BULK_FILE,
 	};
-	/* A packed entry is never less than 2/3 of ours (the same fields and name): read half as much. */
-	size_t raw_len = len / 2;
+	/*
+	 * A packed entry is never less than a quarter of ours: an entry with an
+	 * error and a one-byte name packs into 40 bytes and becomes 160 here.
+	 * Reading a quarter as much, every entry the kernel gives fits.
+	 */
+	size_t raw_len = len / 4;
 	uint8_t *raw = malloc(raw_len);
 	size_t used = 0;
 	int count;
@@ -662,6 +688,17 @@ BLIT_EXPORT int blit_clone_at(int src_fd, int dirfd, const char *name)
 	int fd;
 
 #ifdef __APPLE__
+	struct stat st;
+
+	/*
+	 * A clone carries the source's flags: one that is immutable or
+	 * append-only could be neither finished nor removed. Such a file is
+	 * copied instead (the engine sets its flags last).
+	 */
+	if (fstat(src_fd, &st) < 0)
+		return neg_errno();
+	if (st.st_flags & (UF_IMMUTABLE | UF_APPEND | SF_IMMUTABLE | SF_APPEND))
+		return -ENOTSUP;
 	if (fclonefileat(src_fd, dirfd, name, CLONE_NOFOLLOW | CLONE_NOOWNERCOPY) < 0)
 		return neg_errno();
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -718,12 +755,38 @@ BLIT_EXPORT int blit_linkat(int olddirfd, const char *oldpath, int newdirfd, con
 	return int_result(linkat(olddirfd, oldpath, newdirfd, newpath, flags));
 }
 
+#ifdef __APPLE__
+/*
+ * RENAME_EXCL where the volume lacks it (FAT, exFAT, SMB): a hard link
+ * fails with EEXIST as the rename would; where links are not supported
+ * either, a look first, then a plain rename (the race cp -n has too).
+ */
+static int rename_exclusive_fallback(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)
+{
+	struct stat st;
+
+	if (linkat(olddirfd, oldpath, newdirfd, newpath, 0) == 0)
+		return int_result(unlinkat(olddirfd, oldpath, 0));
+	if (errno == EEXIST)
+		return -EEXIST;
+	if (fstatat(newdirfd, newpath, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return -EEXIST;
+	if (errno != ENOENT)
+		return neg_errno();
+	return int_result(renameat(olddirfd, oldpath, newdirfd, newpath));
+}
+#endif
+
 /* exclusive: fail with EEXIST rather than replace what is at newpath. */
 BLIT_EXPORT int blit_rename(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int exclusive)
 {
 	native_calls++;
 #ifdef __APPLE__
-	return int_result(renameatx_np(olddirfd, oldpath, newdirfd, newpath, exclusive ? RENAME_EXCL : 0));
+	if (renameatx_np(olddirfd, oldpath, newdirfd, newpath, exclusive ? RENAME_EXCL : 0) == 0)
+		return 0;
+	if (!exclusive || (errno != ENOTSUP && errno != EINVAL))
+		return neg_errno();
+	return rename_exclusive_fallback(olddirfd, oldpath, newdirfd, newpath);
 #else
 	return int_result((int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath,
 				       exclusive ? RENAME_NOREPLACE : 0));
@@ -900,7 +963,7 @@ BLIT_EXPORT int64_t blit_listxattr(int fd, int dirfd, const char *name, char *bu
 	if (fd >= 0)
 		return ssize_result(flistxattr(fd, buf, len, 0));
 	ret = entry_path(path, sizeof(path), dirfd, name);
-	return ret < 0 ? ret : ssize_result(listxattr(path, buf, len, XATTR_NOFOLLOW));
+	return ret < 0 ? ret : ssize_result(listxattr(path, buf, len, PATH_XATTR_OPTIONS));
 #else
 	if (fd >= 0)
 		return ssize_result(flistxattr(fd, buf, len));
@@ -919,7 +982,7 @@ BLIT_EXPORT int64_t blit_getxattr(int fd, int dirfd, const char *name, const cha
 	if (fd >= 0)
 		return ssize_result(fgetxattr(fd, attr, buf, len, 0, 0));
 	ret = entry_path(path, sizeof(path), dirfd, name);
-	return ret < 0 ? ret : ssize_result(getxattr(path, attr, buf, len, 0, XATTR_NOFOLLOW));
+	return ret < 0 ? ret : ssize_result(getxattr(path, attr, buf, len, 0, PATH_XATTR_OPTIONS));
 #else
 	if (fd >= 0)
 		return ssize_result(fgetxattr(fd, attr, buf, len));
@@ -938,7 +1001,7 @@ BLIT_EXPORT int blit_setxattr(int fd, int dirfd, const char *name, const char *a
 	if (fd >= 0)
 		return int_result(fsetxattr(fd, attr, value, len, 0, 0));
 	ret = entry_path(path, sizeof(path), dirfd, name);
-	return ret < 0 ? ret : int_result(setxattr(path, attr, value, len, 0, XATTR_NOFOLLOW));
+	return ret < 0 ? ret : int_result(setxattr(path, attr, value, len, 0, PATH_XATTR_OPTIONS));
 #else
 	if (fd >= 0)
 		return int_result(fsetxattr(fd, attr, value, len, 0));
@@ -957,7 +1020,7 @@ BLIT_EXPORT int blit_removexattr(int fd, int dirfd, const char *name, const char
 	if (fd >= 0)
 		return int_result(fremovexattr(fd, attr, 0));
 	ret = entry_path(path, sizeof(path), dirfd, name);
-	return ret < 0 ? ret : int_result(removexattr(path, attr, XATTR_NOFOLLOW));
+	return ret < 0 ? ret : int_result(removexattr(path, attr, PATH_XATTR_OPTIONS));
 #else
 	if (fd >= 0)
 		return int_result(fremovexattr(fd, attr));

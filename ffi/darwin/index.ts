@@ -386,21 +386,31 @@ export class DarwinBackend extends RuntimeStdio implements Backend {
 
   readonly modes: ModesCapability = {
     chmodFd: (fd, mode) => this.shim.blit_fchmod(fd, mode),
-    chmodAt: (dir, name, mode) => this.shim.blit_fchmodat(dir, this.cstr(name, 0), mode, 0),
+    // macOS honours AT_SYMLINK_NOFOLLOW here (Linux does not): a name swapped for a symlink is not followed.
+    chmodAt: (dir, name, mode) => this.shim.blit_fchmodat(dir, this.cstr(name, 0), mode, this.c.AT_SYMLINK_NOFOLLOW),
   };
 
   /** Access and modification times to the nanosecond, then the birth time where given and kept here (ATTR_CMN_CRTIME). */
   setTimesFd(fd: number, t: Times): number {
     const r = this.shim.blit_futimens(fd, t.atimeSec, t.atimeNsec, t.mtimeSec, t.mtimeNsec);
     if (r < 0 || t.birthtimeSec === undefined || !this.has("birthtime")) return r;
-    return this.shim.blit_set_birthtime(fd, -1, null, t.birthtimeSec, t.birthtimeNsec ?? 0);
+    return this.birthtimeKept(this.shim.blit_set_birthtime(fd, -1, null, t.birthtimeSec, t.birthtimeNsec ?? 0));
   }
 
   setTimesAt(dir: number, name: Name, t: Times): number {
     const cname = this.cstr(name, 0);
     const r = this.shim.blit_utimensat(dir, cname, t.atimeSec, t.atimeNsec, t.mtimeSec, t.mtimeNsec, this.c.AT_SYMLINK_NOFOLLOW);
     if (r < 0 || t.birthtimeSec === undefined || !this.has("birthtime")) return r;
-    return this.shim.blit_set_birthtime(-1, dir, cname, t.birthtimeSec, t.birthtimeNsec ?? 0);
+    return this.birthtimeKept(this.shim.blit_set_birthtime(-1, dir, cname, t.birthtimeSec, t.birthtimeNsec ?? 0));
+  }
+
+  /**
+   * A volume that cannot set a birth time (NFS, some SMB servers) keeps the
+   * access and modification times all the same: the birth time is an extra
+   * cp does not keep at all, not a reason to fail the file.
+   */
+  private birthtimeKept(r: number): number {
+    return r === -this.errno.ENOTSUP || r === -this.errno.EOPNOTSUPP || r === -this.errno.EINVAL ? 0 : r;
   }
 
   /**
@@ -437,7 +447,9 @@ export class DarwinBackend extends RuntimeStdio implements Backend {
         start = i + 1;
       }
     }
-    if (this.has("acl") && this.shim.blit_acl_get(fd, dir, name, null, 0) !== 0) names.push(ACL_ATTRIBUTE);
+    // Asked with no room, an ACL answers -ERANGE; an error (ENOTSUP, …) is no ACL.
+    const acl = this.has("acl") ? this.shim.blit_acl_get(fd, dir, name, null, 0) : 0;
+    if (acl > 0 || acl === -this.errno.ERANGE) names.push(ACL_ATTRIBUTE);
     return names;
   }
 

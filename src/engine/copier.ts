@@ -1665,6 +1665,15 @@ export class Copier {
     // A fifo or a device read like a file cannot be read again.
     const wrong = this.o.verify && !stream ? this.verified(e, srcFd, dstFd, name) : undefined;
     if (wrong !== undefined) return abandon(wrong === false ? undefined : { message: wrong, op: "verify", path: e.dstPath });
+    // A clone made as a new file (macOS) comes with SOURCE's times; without
+    // -p the copy is new, as cp's is.
+    if (cloned && !this.o.preserve.timestamps) {
+      const now = Date.now();
+      const sec = Math.floor(now / 1000);
+      const nsec = (now % 1000) * 1e6;
+      const r = b.setTimesFd(dstFd, { atimeSec: sec, atimeNsec: nsec, mtimeSec: sec, mtimeNsec: nsec });
+      if (r < 0) return abandon({ message: `setting times of ${quote(e.dstPath)}: ${this.why(-r)}`, op: "utimens", path: e.dstPath, errno: -r });
+    }
     const xattrs = this.meta.readXattrs({ fd: srcFd });
     // A clone is not as createFile made it: its mode is the source's, so every attribute kept is set.
     const created = e.dstFresh && !cloned ? { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid } : undefined;
