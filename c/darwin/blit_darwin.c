@@ -693,12 +693,12 @@ BLIT_EXPORT int blit_clone_at(int src_fd, int dirfd, const char *name)
 	/*
 	 * A clone carries the source's flags: one that is immutable or
 	 * append-only could be neither finished nor removed. Such a file is
-	 * copied instead (the engine sets its flags last).
+	 * copied instead (EPERM: this file only; the engine sets its flags last).
 	 */
 	if (fstat(src_fd, &st) < 0)
 		return neg_errno();
 	if (st.st_flags & (UF_IMMUTABLE | UF_APPEND | SF_IMMUTABLE | SF_APPEND))
-		return -ENOTSUP;
+		return -EPERM;
 	if (fclonefileat(src_fd, dirfd, name, CLONE_NOFOLLOW | CLONE_NOOWNERCOPY) < 0)
 		return neg_errno();
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
