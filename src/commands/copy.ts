@@ -263,7 +263,8 @@ export async function runCopy(argv: string[]): Promise<number> {
   const run = new RunOutput(options, operands);
   const state: RunState = { counts: emptyCounts(), otherErrors: 0, keptOperands: 0, signal: undefined, stoppedEarly: false };
   const exitCode = await copy(options, operands, run, state);
-  run.finish({ ...state, exitCode });
+  // A wrong command line: no summary, as no start.
+  if (exitCode !== ExitCode.usage) run.finish({ ...state, exitCode });
   return exitCode;
 }
 
@@ -295,9 +296,11 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   // warning waits until something is to be copied: refusals alone are said
   // without it, as before.
   const loaded = await loadBackend();
+  // Before the first event: a closed stdout is then "write error", not a crash.
+  writeStdoutThrough(loaded.backend);
+  // Usage errors first: a wrong command line prints no events at all.
   const filters = readFilterFiles(loaded.backend, options.filters);
   if (typeof filters === "string") return usageFailure(filters);
-  run.start(loaded.backend);
   let plan;
   try {
     plan = planCopy(loaded.backend, options, operands);
@@ -305,6 +308,9 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
     if (err instanceof UsageError) return usageFailure(err.message, err.tryHelp);
     throw err;
   }
+  const labels = labelling(options, loaded.backend);
+  if (!labels.ok) return usageFailure(labels.error);
+  run.start(loaded.backend);
   run.planSaid(plan.said);
   run.keptOperands(plan.kept.map(({ job, mode }) => ({ src: toBytes(job.src), dst: toBytes(job.dst), mode })));
   state.otherErrors = plan.errors.length;
@@ -327,9 +333,6 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
     run.warning({ message: `native copy engine unavailable (${loaded.fallbackReason}); copying with Bun's fs, which is slower` });
   }
   loaded.backend.fileLimit?.raise();
-  writeStdoutThrough(loaded.backend);
-  const labels = labelling(options, loaded.backend);
-  if (!labels.ok) return usageFailure(labels.error);
   for (const warning of labels.warnings) run.warning({ message: warning });
   const labelled = { ...options, preserve: labels.preserve, filters };
   // --parents: the directories below the target, made here before anything is copied into them.
@@ -397,7 +400,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
     if (deletions > options.maxDelete) {
       refusedDeletions = deletions;
       engine = { ...engine, delete: false };
-      log.error(`not deleting: ${deletions} entries would be deleted, more than --max-delete=${options.maxDelete} allows; nothing was deleted`);
+      run.error({ message: `not deleting: ${deletions} entries would be deleted, more than --max-delete=${options.maxDelete} allows; nothing was deleted`, op: "delete" });
     }
   }
   if (inline) {
@@ -431,8 +434,9 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
     state.stoppedEarly = true;
     return ExitCode.partial;
   }
-  if (refusedDeletions) return ExitCode.maxDelete;
+  // A file not copied outweighs the deletions refused (as rsync's 23 does its 25).
   if (plan.errors.length || counts.errors || parentErrors) return ExitCode.partial;
+  if (refusedDeletions) return ExitCode.maxDelete;
   return counts.vanished ? ExitCode.vanished : ExitCode.ok;
 }
 

@@ -280,6 +280,20 @@ describe("--max-delete", () => {
     expect(readdirSync(`${root}/dst`).filter((n) => n.startsWith("x") || n.startsWith("y")).length).toBe(4);
   });
 
+  test("a file that could not be copied outweighs the refusal: exit 1, as rsync's 23 outweighs its 25", () => {
+    const root = sandbox("maxdel-error");
+    setup(root);
+    // Without --delete's making way, a directory where SOURCE has a file is an error.
+    sh("mkdir dst/clash && printf f > src/clash", root);
+    const r = blit(["-aT", "--delete", "--max-delete=3", "src", "dst"], { cwd: root });
+    expect(r.stderr).toBe(
+      "blit: not deleting: 5 entries would be deleted, more than --max-delete=3 allows; nothing was deleted\n" +
+        "blit: cannot overwrite directory 'dst/clash' with non-directory\n",
+    );
+    expect(r.exitCode).toBe(1);
+    expect(existsSync(`${root}/dst/x`)).toBe(true);
+  });
+
   test("--max-delete=0 refuses any deletion, as rsync's does", () => {
     const root = sandbox("maxdel-0");
     setup(root);

@@ -5,7 +5,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
-import { BLIT, blit, blitJson, checkEvents, type JsonEvent, sh, stats } from "../helpers/blit.ts";
+import { BLIT, blit, blitJson, checkEvents, type JsonEvent, run, sh, stats } from "../helpers/blit.ts";
 import { sandbox, sandboxClones } from "../helpers/sandbox.ts";
 import { mountTmpfs, tmpfsUnavailable } from "../helpers/mounts.ts";
 import { testIf } from "../helpers/skip.ts";
@@ -129,10 +129,37 @@ describe("--json", () => {
     expect(readFileSync(`${root}/dst/a`, "utf8")).toBe("old");
   });
 
-  test("a wrong command line is exit 2 with no events (the options could not be read)", () => {
-    const { stdout, exitCode } = blit(["--json", "--bogus", "a", "b"]);
-    expect(exitCode).toBe(2);
+  test.each([
+    ["the options could not be read", ["--bogus", "a", "b"], "blit: unrecognized option '--bogus'"],
+    ["an operand too many", ["-T", "f", "g", "d"], "blit: extra operand 'd'"],
+    ["a filter file that is missing", ["--exclude-from=missing", "-r", "f", "g"], "blit: cannot read filter file 'missing': No such file or directory"],
+  ])("a wrong command line is exit 2 with no events: %s", (_, args, message) => {
+    const root = sandbox("json-usage");
+    sh("printf x > f && mkdir d", root);
+    const { stdout, stderr, exitCode } = blit(["--json", ...args], { cwd: root });
+    expect(stderr.split("\n")[0]).toBe(message);
     expect(stdout).toBe("");
+    expect(exitCode).toBe(2);
+  });
+
+  test("--max-delete's refusal is an error event", () => {
+    const root = sandbox("json-maxdel");
+    sh("mkdir src dst && printf a > src/a && printf x > dst/x && printf y > dst/y", root);
+    const { events, exitCode } = blitJson(["-rT", "--delete", "--max-delete=1", "src", "dst"], { cwd: root });
+    expect(ofType(events, "error")).toEqual([{ type: "error", message: "not deleting: 2 entries would be deleted, more than --max-delete=1 allows; nothing was deleted", op: "delete" }]);
+    expect(last(events)).toMatchObject({ type: "summary", exit_code: 25 });
+    expect(exitCode).toBe(25);
+  });
+
+  test("a stdout closed before the first event: a write error, no stack trace", () => {
+    const root = sandbox("json-epipe");
+    sh("printf x > f", root);
+    // Whether true has gone before blit's first write is a race: either way, no crash.
+    const r = run(["bash", "-c", `${BLIT} --json f g | true; echo "status \${PIPESTATUS[0]}" >&2`], { cwd: root });
+    expect(r.stderr).toMatch(/^(status 0|blit: write error: Broken pipe\nstatus 1)\n$/);
+    const full = run(["sh", "-c", `${BLIT} --json f h > /dev/full`], { cwd: root });
+    expect(full.stderr).toBe("blit: write error: No space left on device\n");
+    expect(full.exitCode).toBe(1);
   });
 
   test("SIGINT: progress events as the copy runs, never going back, then the summary, last, with exit 130", async () => {
