@@ -298,7 +298,7 @@ function planParents(
   const name = paths.trimTrailing(src) || (src === "" ? "" : paths.separator);
   const head = paths.trimTrailing(target);
   // Joined by one slash, or by the name's own leading one; under the root ("/", "//") the name loses one.
-  const root = head === "" && target !== "";
+  const root = (head === "" && target !== "") || paths.isBareDrive(head);
   const appended = root && paths.startsWithSeparator(name) ? name.slice(1) : name;
   const dst = root ? `${target}${appended}` : `${head}${paths.startsWithSeparator(appended) ? "" : paths.separator}${appended}`;
   const from = dst.length - appended.length;
@@ -486,7 +486,7 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
     // A source named "a/.." goes into the target itself ("D/.", as cp
     // names it), never into "D/..", which is outside the target.
     const base = sourceBaseName(src);
-    let dst = intoDirectory ? `${via.paths.trimTrailing(target)}${via.paths.separator}${base === ".." ? "." : base}` : target;
+    let dst = intoDirectory ? via.paths.join(target, base === ".." ? "." : base) : target;
     const underBackupName = intoDirectory ? undefined : copiedUnderBackupName(src, target, options);
     if (underBackupName !== undefined) {
       // As cp: SOURCE is copied (or linked) to its own backup name, itself left as it is.

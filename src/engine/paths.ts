@@ -120,6 +120,21 @@ export class PathSyntax {
     return path.replace(this.trailing, "");
   }
 
+  /** A drive alone, with no separator after it ("C:"): that drive's current directory, on Windows. */
+  isBareDrive(path: string): boolean {
+    const root = this.root?.exec(path)?.[0];
+    return root !== undefined && root === path && root.endsWith(":");
+  }
+
+  /**
+   * dir and name joined by one separator; a bare drive takes the name as it
+   * is ("C:" and "f" give "C:f", in that drive's current directory, not "C:\f"
+   * at its root).
+   */
+  join(dir: string, name: string): string {
+    return this.isBareDrive(dir) ? `${dir}${name}` : `${this.trimTrailing(dir)}${this.separator}${name}`;
+  }
+
   /** Its components, empty ones kept: "a//b/" gives a, "", b, "". */
   components(path: string): string[] {
     return path.split(this.any);

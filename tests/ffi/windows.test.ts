@@ -106,6 +106,27 @@ describe("blit.exe under Wine", () => {
     expect(temporaries(`${root}/dst/sub`)).toEqual([]);
   }, SLOW);
 
+  testWine("a bare drive as DEST (\"Z:\") is that drive's current directory, not its root, as cmd's copy takes it", () => {
+    const root = sandbox("win-drive");
+    // A name of its own: the old reading wrote it at Z:\ (Linux's /).
+    const name = `blit-drive-${process.pid}-${Date.now()}`;
+    sh(`mkdir -p sub/${name}.d && printf f > sub/${name} && printf t > sub/${name}.d/in`, root);
+    try {
+      const r = blit([`sub\\${name}`, "Z:"], { cwd: root });
+      expect(r.stderr).toBe("");
+      expect(r.exitCode).toBe(0);
+      const t = blit(["-r", `sub\\${name}.d`, "-t", "Z:"], { cwd: root });
+      expect(t.stderr).toBe("");
+      expect(t.exitCode).toBe(0);
+      expect(readFileSync(`${root}/${name}`, "utf8")).toBe("f");
+      expect(readFileSync(`${root}/${name}.d/in`, "utf8")).toBe("t");
+    } finally {
+      const atRoot = [`/${name}`, `/${name}.d`].filter((path) => existsSync(path));
+      for (const path of atRoot) rmSync(path, { recursive: true, force: true });
+      expect(atRoot).toEqual([]);
+    }
+  }, SLOW);
+
   testWine("-a keeps modification and access times to Windows' 100 ns, and hard links as hard links", () => {
     const root = sandbox("win-archive");
     sh(`mkdir -p src/d && printf one > src/f && printf two > src/d/g && ln src/f src/d/f-again &&
