@@ -24,6 +24,7 @@ import { toBytes } from "./paths.ts";
 
 const SLASH = 0x2f;
 const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
 const PLUS_SPACE = "+ ";
 const MINUS_SPACE = "- ";
 
@@ -61,7 +62,7 @@ const escapeByte = (byte: number) => `\\x${byte.toString(16).padStart(2, "0")}`;
 function rulesFromFile(b: Backend, file: string, include: boolean): FilterRule[] | string {
   const bytes = b.readWholeFile(file === "-" ? undefined : toBytes(file));
   if (typeof bytes === "number") return `cannot read filter file '${file}': ${b.strerror(-bytes)}`;
-  return lines(bytes).map((line) => ruleFrom(line, include));
+  return lines(bytes, true).map((line) => ruleFrom(line, include));
 }
 
 /** The rules with each --exclude-from/--include-from file's read into its place, or the message for one that cannot be read. */
@@ -79,14 +80,18 @@ export function readFilterFiles(b: Backend, filters: (FilterRule | FilterFile)[]
   return out;
 }
 
-/** The lines of a rules file that hold a rule: not blank, not a comment (`#`, `;`). */
-function lines(bytes: Uint8Array): Uint8Array[] {
+/**
+ * The lines of a rules file that hold a rule: not blank, not a comment (`#`,
+ * `;`). crlf: a "\r" before the newline is not part of the line, as rsync
+ * reads --exclude-from files (its per-directory files keep it).
+ */
+function lines(bytes: Uint8Array, crlf = false): Uint8Array[] {
   const out: Uint8Array[] = [];
   let start = 0;
   while (start <= bytes.length) {
     let end = bytes.indexOf(NEWLINE, start);
     if (end < 0) end = bytes.length;
-    const line = bytes.subarray(start, end);
+    const line = bytes.subarray(start, crlf && end > start && bytes[end - 1] === CARRIAGE_RETURN ? end - 1 : end);
     start = end + 1;
     if (line.length > 0 && line[0] !== 0x23 && line[0] !== 0x3b) out.push(line);
   }

@@ -92,6 +92,19 @@ describe("filters against rsync", () => {
     expect(Object.keys(r.blit.entries).sort()).toEqual(Object.keys(r.rsync.entries).sort());
   });
 
+  testIf(noRsync)("CRLF lines: --exclude-from drops the \\r (its names stay protected from --delete), a per-directory file keeps it, as rsync", () => {
+    const root = sandbox("filter-crlf");
+    sh(`mkdir src && printf a > src/a && printf 'extra\\r\\nfile9\\r\\n' > ex && printf 'gone\\r\\n' > src/.rules`, root);
+    const mirror = (args: string, out: string, tool: string) =>
+      sh(`mkdir ${out} && touch ${out}/extra ${out}/file9 ${out}/gone && ${tool === "rsync" ? `rsync -a --delete ${args} src/ ${out}/` : `"${BLIT}" -aT --delete ${args} src ${out}`}`, root);
+    for (const [args, name] of [["--exclude-from=ex", "from"], ["--filter=':- .rules'", "merge"]] as const) {
+      mirror(args, `r-${name}`, "rsync");
+      mirror(args, `b-${name}`, "blit");
+      expect(readdirSync(`${root}/b-${name}`).sort()).toEqual(readdirSync(`${root}/r-${name}`).sort());
+    }
+    expect(readdirSync(`${root}/b-from`).sort()).toEqual([".rules", "a", "extra", "file9"]);
+  });
+
   // Per-directory rule files (rsync's dir-merge): .gitignore files at three levels, and a .rules file of +/- lines.
   const PER_DIRECTORY_TREE = `mkdir -p src/a/b/c src/build src/a/build src/d src/a/secret src/d/secret && cd src &&
     printf '*.o\\n/build\\n# comment\\nsecret/\\n' > .gitignore && printf '*.tmp\\n/local\\nb/c/x.txt\\n' > a/.gitignore &&
