@@ -1077,6 +1077,13 @@ export class Copier {
         // cp's same-file rule: refused, nothing to do (the link there
         // already, two names of one symlink), or on (a backup keeps it).
         const same = this.sameFile(e, st);
+        // --skip-unchanged, --checksum: DEST a hard link of SOURCE (a snapshot
+        // made with cp -al) is unchanged by definition, as rsync finds it.
+        const hardLinked = same === "same" && this.leavesUnchanged && st.ino === e.stat.ino && st.dev === e.stat.dev && !this.sameName(e);
+        if (hardLinked && this.unchanged(e, st)) {
+          this.keptByUpdate(e, waitingLinks, false);
+          return;
+        }
         if (same === "same") {
           this.report.fail(`${quote(e.srcPath)} and ${quote(e.dstPath)} are the same file`, { op: "compare", path: e.srcPath });
           return;

@@ -161,6 +161,19 @@ describe("--skip-unchanged against rsync -aHAX", () => {
     expect(tree(`${root}/dst`, { times: true })).toEqual(tree(`${root}/src`, { times: true }));
   });
 
+  test.each([["--skip-unchanged"], ["--checksum"]])("%s: DEST made with cp -al (each file a hard link of SOURCE's) is unchanged, as rsync finds it; -u refuses, as cp", (flag) => {
+    const root = sandbox("snapshot");
+    sh("mkdir -p src/sub && printf one > src/a && printf two > src/sub/b && cp -al src dst", root);
+    const r = blit(["-aT", flag, "--stats", "src", "dst"], { cwd: root });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(stats(r.stdout).files).toBe("0");
+    expect(lstatSync(`${root}/dst/a`).ino).toBe(lstatSync(`${root}/src/a`).ino);
+    const u = blit(["-aTu", "src", "dst"], { cwd: root });
+    expect(u.stderr.split("\n").sort()).toEqual(["", "blit: 'src/a' and 'dst/a' are the same file", "blit: 'src/sub/b' and 'dst/sub/b' are the same file"]);
+    expect(u.exitCode).toBe(1);
+  });
+
   testIf(noRsync)("the everyday tree, copied again, is left as it is and equals rsync -aHAX's", () => {
     const root = sandbox("everyday");
     sh(EVERYDAY_TREE, root);
