@@ -54,8 +54,8 @@ export class RunOutput {
   constructor(private readonly options: CopyOptions, private readonly operands: string[]) {
     this.json = options.json ? new JsonEvents(out) : undefined;
     this.github = GitHubActions.fromEnvironment((line) => this.stderrLine(line));
-    // -i asks its questions on stderr, where a bar would draw over them.
-    this.showsBar = !options.interactive &&
+    // -i asks its questions on stderr, where a bar would draw over them; -q prints errors only.
+    this.showsBar = !options.interactive && !options.quiet &&
       (options.progress === "always" || (options.progress === "auto" && process.stderr.isTTY === true && !inCi()));
   }
 

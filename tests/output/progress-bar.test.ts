@@ -62,6 +62,7 @@ describe("progress bar", () => {
   const NO_BAR: [string, string[], Record<string, string>][] = [
     ["in CI (CI=true)", [], { CI: "true" }],
     ["with -q", ["-q"], {}],
+    ["with -q --progress (-q prints errors only)", ["-q", "--progress"], {}],
     ["with --no-progress", ["--no-progress"], {}],
     ["with --progress --no-progress (the last wins)", ["--progress", "--no-progress"], {}],
     ["with -i, whose questions go there (none asked here)", ["-i", "--progress"], {}],
