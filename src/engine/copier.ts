@@ -953,8 +953,9 @@ export class Copier {
     return typeOf(e.stat.mode) === S_IFREG && e.stat.size <= SMALL_FILE && e.dstFresh && !o.dryRun && !o.inplace && !o.link && !o.symbolicLink && !o.attributesOnly &&
       !this.linkable(e) && o.reflink !== "always" &&
       (o.reflink === "never" || this.data.cloneUnsupported(e.stat.dev, e.dstDev)) &&
-      // Fewer blocks than bytes: holes to keep, the extent path's job.
-      !(o.sparse !== "never" && e.stat.blocks * 512 < e.stat.size);
+      // Fewer blocks than bytes: holes to keep, the extent path's job; zeros
+      // to make holes of (--sparse=always), the data copier's.
+      o.sparse !== "always" && !(o.sparse !== "never" && e.stat.blocks * 512 < e.stat.size);
   }
 
   /**

@@ -92,6 +92,19 @@ describe("sparse files", () => {
     });
   }
 
+  test("--sparse=always in a tree: small files' zero blocks become holes too, as cp -r --sparse=always makes them", () => {
+    const root = sandbox("sparse-small");
+    sh("mkdir src && head -c 1000000 /dev/zero > src/zeros && head -c 8192 /dev/urandom > src/mixed && head -c 500000 /dev/zero >> src/mixed && head -c 8192 /dev/urandom >> src/mixed && sync", root);
+    expect(blit(["-r", "--sparse=always", "src", "by-blit"], { cwd: root }).exitCode).toBe(0);
+    expect(run(["cp", "-r", "--sparse=always", "src", "by-cp"], { cwd: root }).exitCode).toBe(0);
+    sh("sync", root);
+    for (const name of ["zeros", "mixed"]) {
+      expect(sh(`cmp src/${name} by-blit/${name} && echo same`, root)).toBe("same\n");
+      expect(layout(`${root}/by-blit/${name}`).blocks).toBeLessThanOrEqual(layout(`${root}/by-cp/${name}`).blocks);
+    }
+    expect(layout(`${root}/by-blit/zeros`).blocks).toBe(0);
+  });
+
   test("--sparse=always on a pipe of zeros that ends inside a block: nothing allocated, as cp", () => {
     const root = sandbox("sparse-pipe");
     for (const [tool, out] of [["\"$0\"", "by-blit"], ["cp", "by-cp"]] as const) {
