@@ -371,7 +371,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   const live = run.wantsLive ? LiveCounters.allocate(mostWorkers + 1) : undefined;
   const shared = {
     cancel: new SharedArrayBuffer(4),
-    links: options.preserve.links ? LinkTable.allocate() : undefined,
+    links: options.preserve.links ? linkTable() : undefined,
     hungry: new SharedArrayBuffer(4),
     // --max-delete: the workers' removals counted together, never past the limit.
     deletions: options.maxDelete !== undefined ? new SharedArrayBuffer(4) : undefined,
@@ -438,6 +438,12 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   if (plan.errors.length || counts.errors || parentErrors) return ExitCode.partial;
   if (refusedDeletions) return ExitCode.maxDelete;
   return counts.vanished ? ExitCode.vanished : ExitCode.ok;
+}
+
+/** The hard-link table; BLIT_LINK_TABLE="slots,bytes" makes a small one (the tests fill it). */
+function linkTable(): SharedArrayBuffer {
+  const [slots, bytes] = (process.env.BLIT_LINK_TABLE ?? "").split(",").map(Number);
+  return slots && bytes && (slots & (slots - 1)) === 0 ? LinkTable.allocate(slots, bytes) : LinkTable.allocate();
 }
 
 /** --max-delete: how many entries --delete would remove, from a dry run of the whole copy (its messages unsaid). */

@@ -1195,6 +1195,7 @@ export class Copier {
         if (copied) this.links.publish(claim.slot, { rootFd: e.rootFd, path: e.dstRel });
         else this.links.abandon(claim.slot);
       }
+      this.sayIfLinkTableFull();
       return;
     }
     this.copyByType(e, existing);
@@ -1257,6 +1258,13 @@ export class Copier {
    * was copied already under another name, this name becomes a link to that
    * copy, even over a newer file (cp: "replace DST_NAME unconditionally").
    */
+  /** Once per run, when the hard-link table has filled: further names of one file are copies. */
+  private sayIfLinkTableFull(): void {
+    if (this.links?.fullToBeSaid()) {
+      this.report.warn("too many hard-linked files to keep track of: from here on, other names of one file are copied as separate files", { op: "link" });
+    }
+  }
+
   private keptByUpdate(e: Entry, waitingLinks: [Entry, number][], skipped = true): void {
     if (this.linkable(e) && this.links) {
       // On the main thread the link table is not at hand: a worker sees to it.

@@ -20,8 +20,20 @@ const PATH_AT = 5;
 const PATH_LEN = 6;
 const ROOT_FD = 7;
 
-const DEFAULT_SLOTS = 1 << 17;
-const DEFAULT_ARENA = 16 << 20;
+// Reserved, not committed: pages are touched only as slots fill. A million
+// inodes with other names (a tree of hard-linked backups) fit.
+const DEFAULT_SLOTS = 1 << 20;
+const DEFAULT_ARENA = 128 << 20;
+const HEADER_BYTES = 16;
+// The header's words.
+const SLOT_COUNT = 0;
+const ARENA_USED = 1;
+const FULL = 2;
+// FULL's values: room left; full, not yet said; full and said.
+const ROOM = 0;
+const FULL_UNSAID = 1;
+const FULL_SAID = 2;
+const NEAR_PROBES = 64;
 
 /** Where the first copy of an inode went: a path below a directory kept open for the run. */
 export interface LinkTarget {
@@ -34,24 +46,35 @@ export type Claim = { first: true; slot: number } | { first: false; slot: number
 export class LinkTable {
   private readonly slots: Int32Array;
   private readonly arena: Uint8Array;
-  /** Bytes of the arena handed out so far (Atomics). */
-  private readonly arenaUsed: Int32Array;
+  /** Slot count, arena bytes handed out so far, and whether the table filled (Atomics). */
+  private readonly header: Int32Array;
   private readonly mask: number;
 
   constructor(shared: SharedArrayBuffer) {
-    const view = new Int32Array(shared, 0, 2);
-    const slotCount = view[0]!;
-    this.arenaUsed = new Int32Array(shared, 4, 1);
-    this.slots = new Int32Array(shared, 8, slotCount * SLOT_INTS);
-    this.arena = new Uint8Array(shared, 8 + slotCount * SLOT_INTS * 4);
+    this.header = new Int32Array(shared, 0, HEADER_BYTES / 4);
+    const slotCount = this.header[SLOT_COUNT]!;
+    this.slots = new Int32Array(shared, HEADER_BYTES, slotCount * SLOT_INTS);
+    this.arena = new Uint8Array(shared, HEADER_BYTES + slotCount * SLOT_INTS * 4);
     this.mask = slotCount - 1;
   }
 
-  /** Shared memory for a table; pages are only touched as slots fill. */
+  /** Shared memory for a table of slotCount slots (a power of two); pages are only touched as slots fill. */
   static allocate(slotCount = DEFAULT_SLOTS, arenaBytes = DEFAULT_ARENA): SharedArrayBuffer {
-    const shared = new SharedArrayBuffer(8 + slotCount * SLOT_INTS * 4 + arenaBytes);
-    new Int32Array(shared, 0, 1)[0] = slotCount;
+    const shared = new SharedArrayBuffer(HEADER_BYTES + slotCount * SLOT_INTS * 4 + arenaBytes);
+    new Int32Array(shared, 0, 1)[SLOT_COUNT] = slotCount;
     return shared;
+  }
+
+  /**
+   * True once, for the first caller after the table filled: further
+   * inodes are then copied once per name, and the run says so.
+   */
+  fullToBeSaid(): boolean {
+    return Atomics.load(this.header, FULL) === FULL_UNSAID && Atomics.compareExchange(this.header, FULL, FULL_UNSAID, FULL_SAID) === FULL_UNSAID;
+  }
+
+  private fill(): void {
+    Atomics.compareExchange(this.header, FULL, ROOM, FULL_UNSAID);
   }
 
   /** Claims the inode, or finds who has. undefined when the table is full. */
@@ -87,15 +110,20 @@ export class LinkTable {
         return { first: false, slot: index };
       }
       index = (index + 1) & this.mask;
+      // Probing on through a full table would cost every later claim the
+      // whole table; an inode claimed before it filled is found sooner.
+      if (probes >= NEAR_PROBES && Atomics.load(this.header, FULL) !== ROOM) return undefined;
     }
+    this.fill();
     return undefined;
   }
 
   /** The first copy is in place: others may link to it. */
   publish(slot: number, target: LinkTarget): void {
     const base = slot * SLOT_INTS;
-    const at = Atomics.add(this.arenaUsed, 0, target.path.length);
+    const at = Atomics.add(this.header, ARENA_USED, target.path.length);
     if (at + target.path.length > this.arena.length) {
+      this.fill();
       this.abandon(slot);
       return;
     }

@@ -35,6 +35,23 @@ describe("hard links", () => {
     expect(tree(`${root}/dst`, { times: true })).toEqual(src);
   });
 
+  // A table of 16 slots (BLIT_LINK_TABLE) stands for the million of a real run, which a test cannot fill.
+  test.each([
+    ["its slots", "16,4096", 16],
+    // 200 bytes of paths: 22 of "dst/a/f1"..."dst/a/f40" fit.
+    ["the room for its paths", "64,200", 22],
+  ])("more groups than the link table holds (%s): those it holds stay linked, the rest are copies, with one warning", (_, table, kept) => {
+    const root = sandbox("link-table");
+    sh("mkdir -p src/a src/b && for i in $(seq 1 40); do printf $i > src/a/f$i && ln src/a/f$i src/b/g$i; done", root);
+    const r = blit(["-a", "-j", "1", "src", "dst"], { cwd: root, env: { BLIT_LINK_TABLE: table } });
+    expect(r.stderr).toBe("blit: warning: too many hard-linked files to keep track of: from here on, other names of one file are copied as separate files\n");
+    expect(r.exitCode).toBe(0);
+    const copy = tree(`${root}/dst`);
+    expect(copy.hardlinks.length).toBe(kept);
+    expect(Object.keys(copy.entries).sort()).toEqual(Object.keys(tree(`${root}/src`).entries).sort());
+    expect(sh("diff -r src dst && echo same", root)).toBe("same\n");
+  });
+
   testIf(xfsUnavailable)("past ext4's 65000 links per inode, the rest are copies, with a warning", () => {
     const xfs = mountXfs(512);
     const root = sandbox("emlink");
