@@ -261,6 +261,11 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
     return false;
   }
   if (!srcIsDir && isDir(dstStat)) {
+    // -n: what is there stays, whatever it is, without a word (cp 9.1).
+    if (options.noClobber) {
+      plan.kept.push({ job, mode: srcStat.mode });
+      return false;
+    }
     // -i: cp asks before it finds out; no means skipped, quietly.
     if (options.interactive && !ask(via.b, `overwrite ${quote(job.dst)}? `)) return false;
     refuse(plan, `cannot overwrite directory ${quote(job.dst)} with non-directory`, { op: "overwrite", path: job.dst });

@@ -1059,8 +1059,9 @@ export class Copier {
         // -u: as cp, checked before the directory in the way, after the same file.
         const keep = this.keepsNewer(e, st);
         if (typeOf(st.mode) === S_IFDIR) {
-          if (keep || !this.confirmed(e, st)) {
-            this.skipped(e, keep ? "newer" : "declined");
+          // -n: what is there stays, a directory too, without a word (cp 9.1).
+          if (keep || this.o.noClobber || !this.confirmed(e, st)) {
+            this.skipped(e, keep ? "newer" : this.o.noClobber ? "exists" : "declined");
             return;
           }
           if (this.madeWay(e, true, e.merged)) {

@@ -100,7 +100,7 @@ export class RunOutput {
   /** Operands whose DEST was kept (-u, --update=none): listed as skipped, as entries inside a tree are. */
   keptOperands(kept: { src: Uint8Array; dst: Uint8Array; mode: number }[]): void {
     if (!this.wantsItems || kept.length === 0) return;
-    const items = kept.map(({ src, dst, mode }): Item => ({ action: "skipped", kind: kindOf(mode), src, dst, size: 0, reason: this.options.update === "none" ? "exists" : "newer" }));
+    const items = kept.map(({ src, dst, mode }): Item => ({ action: "skipped", kind: kindOf(mode), src, dst, size: 0, reason: this.options.update === "none" || this.options.noClobber ? "exists" : "newer" }));
     this.output({ out: [], errors: [], warnings: [], items });
   }
 

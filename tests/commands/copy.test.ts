@@ -72,6 +72,8 @@ const CASES: Case[] = [
   { name: "-aL: the last of -a/-L wins", args: ["-aL", "src", "out"], times: true, skipTimesOf: ["out/dir-link", "out/rel-link", "out/abs-link"] },
   { name: "-n keeps an existing file", args: ["-n", "f", "g"] },
   { name: "-n copies what does not exist", args: ["-rn", "src", "d"] },
+  { name: "-n keeps a directory where a file goes, without a word", setup: "mkdir -p d/f", args: ["-n", "f", "d/"] },
+  { name: "-rn keeps a directory where a file goes in a tree, without a word", setup: "mkdir -p d/src/a", args: ["-rn", "src", "d"] },
   { name: "-t directory", args: ["-t", "d", "f", "g"] },
   { name: "-T treats an existing directory as the name", args: ["-rT", "src", "d"] },
   { name: "-f replaces", args: ["-f", "f", "g"] },
