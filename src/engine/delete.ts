@@ -48,14 +48,14 @@ export class Pruner {
     // A descriptor of its own: dstFd's listing position is not at the start.
     const listFd = b.openDir(dstFd, DOT, false);
     if (listFd < 0) {
-      this.report.fail(`cannot read directory ${quote(dstPath)}: ${b.strerror(-listFd)}; nothing deleted in it`);
+      this.report.fail(`cannot read directory ${quote(dstPath)}: ${b.strerror(-listFd)}; nothing deleted in it`, { op: "opendir", path: dstPath, errno: -listFd });
       return;
     }
     const doomed: { name: Name; isDir: boolean; id: string }[] = [];
     for (;;) {
       const entries = b.readDir(listFd);
       if (typeof entries === "number") {
-        this.report.fail(`cannot read directory ${quote(dstPath)}: ${b.strerror(-entries)}; nothing deleted in it`);
+        this.report.fail(`cannot read directory ${quote(dstPath)}: ${b.strerror(-entries)}; nothing deleted in it`, { op: "readdir", path: dstPath, errno: -entries });
         b.close(listFd);
         return;
       }
@@ -78,7 +78,7 @@ export class Pruner {
     for (const { name, isDir, id } of doomed) {
       const path = joinPath(dstPath, name, this.separator);
       const below = rel ? joinPath(rel, name) : name;
-      if (holdingSource.has(id)) this.report.fail(`not deleting ${quote(path)}: the source is inside it`);
+      if (holdingSource.has(id)) this.report.fail(`not deleting ${quote(path)}: the source is inside it`, { op: "delete", path });
       else if (isDir) this.removeTree(dstFd, name, path, below, merged);
       else this.removeEntry(dstFd, name, path, false);
     }
@@ -130,7 +130,7 @@ export class Pruner {
     const b = this.b;
     // --max-delete holds even when more appeared to delete after the dry run counted them.
     if (this.deletions && this.o.maxDelete !== undefined && Atomics.add(this.deletions, 0, 1) >= this.o.maxDelete) {
-      this.report.fail(`not deleting ${quote(path)}: more than --max-delete=${this.o.maxDelete} would be deleted`);
+      this.report.fail(`not deleting ${quote(path)}: more than --max-delete=${this.o.maxDelete} would be deleted`, { op: "delete", path });
       return false;
     }
     // -b: a file is renamed to its backup name instead, as rsync's --delete --backup keeps it.
@@ -144,7 +144,7 @@ export class Pruner {
     // Not empty: it holds what the filter protects (or what was put there meanwhile), kept with it, as rsync keeps it.
     if (isDir && r === -b.errno.ENOTEMPTY) return false;
     if (r < 0) {
-      this.report.fail(`cannot remove ${quote(path)}: ${b.strerror(-r)}`);
+      this.report.fail(`cannot remove ${quote(path)}: ${b.strerror(-r)}`, { op: "delete", path, errno: -r });
       return false;
     }
     this.report.counts.deleted++;
@@ -168,14 +168,14 @@ export class Pruner {
     const fd = b.openDir(dir, name, false);
     if (fd === -b.errno.ENOTDIR || fd === -b.errno.ELOOP) return this.removeEntry(dir, name, path, false);
     if (fd < 0) {
-      if (fd !== -b.errno.ENOENT) this.report.fail(`cannot remove ${quote(path)}: ${b.strerror(-fd)}`);
+      if (fd !== -b.errno.ENOENT) this.report.fail(`cannot remove ${quote(path)}: ${b.strerror(-fd)}`, { op: "delete", path, errno: -fd });
       return fd === -b.errno.ENOENT;
     }
     let kept = false;
     for (;;) {
       const entries = b.readDir(fd);
       if (typeof entries === "number") {
-        this.report.fail(`cannot read directory ${quote(path)}: ${b.strerror(-entries)}`);
+        this.report.fail(`cannot read directory ${quote(path)}: ${b.strerror(-entries)}`, { op: "readdir", path, errno: -entries });
         kept = true;
         break;
       }

@@ -142,6 +142,27 @@ describe("--json", () => {
     expect(exitCode).toBe(2);
   });
 
+  const noImmutable = (() => {
+    const root = sandbox("json-chattr");
+    sh("touch f", root);
+    const ok = run(["chattr", "+i", `${root}/f`]).exitCode === 0;
+    run(["chattr", "-i", `${root}/f`]);
+    return ok ? undefined : "chattr +i does not work here (needs root and a filesystem with the flag)";
+  })();
+  testIf(noImmutable)("a deletion that fails is an error event with its path, op and errno", () => {
+    const root = sandbox("json-delete-fail");
+    sh("mkdir -p src dst/old && printf a > src/a && printf x > dst/old/x && chattr +i dst/old/x", root);
+    try {
+      const { events, exitCode } = blitJson(["-rT", "--delete", "src", "dst"], { cwd: root });
+      expect(ofType(events, "error")).toEqual([
+        { type: "error", message: "cannot remove 'dst/old/x': Operation not permitted", path: "dst/old/x", op: "delete", errno: 1, code: "EPERM", reason: "Operation not permitted" },
+      ]);
+      expect(exitCode).toBe(1);
+    } finally {
+      run(["chattr", "-i", `${root}/dst/old/x`]);
+    }
+  });
+
   test("--max-delete's refusal is an error event", () => {
     const root = sandbox("json-maxdel");
     sh("mkdir src dst && printf a > src/a && printf x > dst/x && printf y > dst/y", root);
