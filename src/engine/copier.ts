@@ -345,8 +345,7 @@ export class Copier {
       return NONE;
     }
     if (dstParentFd < 0) {
-      const what = typeOf(stat.mode) === S_IFDIR ? "directory" : "regular file";
-      this.report.fail(`cannot create ${what} ${quote(paths.dst)}: ${this.why(-dstParentFd)}`, { op: "create", path: paths.dst, errno: -dstParentFd });
+      this.report.fail(`cannot create ${this.madeAs(stat, paths.dst, srcPath)}: ${this.why(-dstParentFd)}`, { op: "create", path: paths.dst, errno: -dstParentFd });
       return NONE;
     }
     const base = paths.dstBase;
@@ -383,6 +382,17 @@ export class Copier {
    * thread: false when it was left untouched for a worker instead (a large
    * file that cannot be cloned, or one of a hard-link group).
    */
+  /** What would have been made at dst, in cp's words: "symbolic link 'd/x' to 'f'", "fifo 'd/x'", ... */
+  private madeAs(st: Stat, dst: Uint8Array, src: Uint8Array): string {
+    const type = typeOf(st.mode);
+    if (this.o.symbolicLink) return `symbolic link ${quote(dst)} to ${quote(src)}`;
+    if (this.o.link && type !== S_IFDIR) return `hard link ${quote(dst)} to ${quote(src)}`;
+    if (type === S_IFDIR) return `directory ${quote(dst)}`;
+    if (type === S_IFLNK) return `symbolic link ${quote(dst)}`;
+    if (type === S_IFREG || this.o.readSpecialFiles) return `regular file ${quote(dst)}`;
+    return `${type === S_IFIFO ? "fifo" : "special file"} ${quote(dst)}`;
+  }
+
   runInline(work: JobWork): boolean {
     this.handedBack = false;
     this.runJob(work);

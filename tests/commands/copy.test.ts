@@ -98,6 +98,12 @@ const CASES: Case[] = [
   { name: "file over a directory", setup: "mkdir -p d/f", args: ["f", "d"] },
   { name: "directory over a file", args: ["-r", "src", "f"] },
   { name: "file into a missing directory", args: ["f", "missing/"] },
+  // Where DEST's directory is missing, cp names what it would have made.
+  { name: "-s into a missing directory", args: ["-s", "f", "missing/x"] },
+  { name: "-l into a missing directory", args: ["-l", "f", "missing/x"] },
+  { name: "-P symlink into a missing directory", args: ["-P", "src/rel-link", "missing/x"] },
+  { name: "-r fifo into a missing directory", args: ["-r", "src/fifo", "missing/x"] },
+  { name: "-r device into a missing directory", args: ["-r", "/dev/null", "missing/x"] },
   { name: "same source twice", args: ["f", "f", "d"] },
   { name: "two sources with one name", args: ["f", "sub2/f", "d"] },
   { name: "-rL dangling symlink", setup: "rm src/fifo", args: ["-rL", "src", "out"] },
