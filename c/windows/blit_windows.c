@@ -353,16 +353,47 @@ static int64_t make_nt_name(int64_t dir, const uint8_t *name, uint32_t len, stru
 }
 
 /*
+ * A handle's final path (DOS form, NUL-terminated) in a heap buffer with
+ * room for `extra` more units, which the caller frees: its length in units,
+ * or a negative error. The path can grow between asking its size and
+ * fetching it (a parent renamed): then it is asked for again.
+ */
+static int64_t final_path(HANDLE h, size_t extra, WCHAR **out)
+{
+	DWORD cap = 0;
+	WCHAR *w = NULL;
+
+	for (int tries = 0; tries < 4; tries++) {
+		DWORD n = GetFinalPathNameByHandleW(h, w, cap, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
+		if (n == 0) {
+			int64_t r = fail_last();
+			if (w) HeapFree(GetProcessHeap(), 0, w);
+			return r;
+		}
+		/* Written, as its length without the NUL; else the size it needs. */
+		if (w && n < cap) {
+			*out = w;
+			return n;
+		}
+		if (w) HeapFree(GetProcessHeap(), 0, w);
+		cap = n + 1;
+		w = HeapAlloc(GetProcessHeap(), 0, ((size_t)cap + extra) * sizeof(WCHAR));
+		if (!w) return fail_kind(K_ENOMEM);
+	}
+	HeapFree(GetProcessHeap(), 0, w);
+	return fail_kind(K_EIO);
+}
+
+/*
  * "..": NT opens nothing relative to a handle upward, so the directory's
  * final path, less its last component (the volume's root is its own parent).
  */
 static int64_t parent_nt_name(int64_t dir, struct nt_name *out)
 {
-	DWORD n = GetFinalPathNameByHandleW((HANDLE)(intptr_t)dir, NULL, 0, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
-	if (n == 0) return fail_last();
-	WCHAR *w = HeapAlloc(GetProcessHeap(), 0, (n + 1) * sizeof(WCHAR));
-	if (!w) return fail_kind(K_ENOMEM);
-	n = GetFinalPathNameByHandleW((HANDLE)(intptr_t)dir, w, n + 1, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
+	WCHAR *w;
+	int64_t got = final_path((HANDLE)(intptr_t)dir, 0, &w);
+	if (got < 0) return got;
+	DWORD n = (DWORD)got;
 	DWORD cut = n;
 	while (cut > 0 && w[cut - 1] == '\\') cut--;
 	while (cut > 0 && w[cut - 1] != '\\') cut--;
@@ -988,7 +1019,8 @@ static int64_t rename_or_link(HANDLE h, FILE_INFORMATION_CLASS cls, int64_t to_d
 	if (cls == CLASS_RENAME && replace && rename_ex_works) {
 		info->flags = RENAME_EX_REPLACE_IF_EXISTS | RENAME_EX_POSIX_SEMANTICS | RENAME_EX_IGNORE_READONLY;
 		st = NtSetInformationFile(h, &io, info, (ULONG)size, CLASS_RENAME_EX);
-		if (unsupported_class(st)) InterlockedExchange(&rename_ex_works, 0);
+		/* Turned off for the process only where the OS lacks the class; a volume's refusal (FAT: invalid parameter) is this call's. */
+		if (kind_of_status(st) == K_EOPNOTSUPP) InterlockedExchange(&rename_ex_works, 0);
 	}
 	if (!NT_SUCCESS(st) && unsupported_class(st)) {
 		info->flags = 0;
@@ -1031,7 +1063,7 @@ static int64_t delete_handle(HANDLE h)
 	if (delete_ex_works) {
 		ULONG flags = DISPOSITION_EX_DELETE | DISPOSITION_EX_POSIX_SEMANTICS | DISPOSITION_EX_IGNORE_READONLY;
 		st = NtSetInformationFile(h, &io, &flags, sizeof flags, CLASS_DISPOSITION_EX);
-		if (unsupported_class(st)) InterlockedExchange(&delete_ex_works, 0);
+		if (kind_of_status(st) == K_EOPNOTSUPP) InterlockedExchange(&delete_ex_works, 0);
 		if (NT_SUCCESS(st) || !unsupported_class(st)) return NT_SUCCESS(st) ? 0 : fail_status(st);
 	}
 	FILE_DISPOSITION_INFORMATION disp = { TRUE };
@@ -1157,16 +1189,18 @@ static int64_t make_reparse_point(int64_t dir, const uint8_t *name, uint32_t len
  */
 static int64_t symlink_unprivileged(const WCHAR *target, uint32_t units, int64_t dir, const uint8_t *name, uint32_t len, int to_dir)
 {
-	DWORD n = dir == BLIT_CWD ? 0 : GetFinalPathNameByHandleW((HANDLE)(intptr_t)dir, NULL, 0, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
-	if (dir != BLIT_CWD && n == 0) return fail_last();
-	size_t cap = (size_t)n + 1 + len + 1;
-	WCHAR *path = HeapAlloc(GetProcessHeap(), 0, cap * sizeof(WCHAR));
+	/* Room after the directory's path for a separator, the name (a unit or fewer a byte) and a NUL. */
+	size_t extra = 1 + (size_t)len + 1;
+	WCHAR *path = NULL;
+	int64_t got = dir == BLIT_CWD ? 0 : final_path((HANDLE)(intptr_t)dir, extra, &path);
+	if (got < 0) return got;
+	if (dir == BLIT_CWD) path = HeapAlloc(GetProcessHeap(), 0, extra * sizeof(WCHAR));
 	WCHAR *to = HeapAlloc(GetProcessHeap(), 0, ((size_t)units + 1) * sizeof(WCHAR));
 	int64_t r = 0;
 	if (!path || !to) {
 		r = fail_kind(K_ENOMEM);
 	} else {
-		DWORD at = dir == BLIT_CWD ? 0 : GetFinalPathNameByHandleW((HANDLE)(intptr_t)dir, path, n, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
+		DWORD at = (DWORD)got;
 		if (at > 0 && path[at - 1] != '\\') path[at++] = '\\';
 		int64_t name_units = wtf8_to_utf16(name, len, path + at, len, 1);
 		memcpy(to, target, units * sizeof(WCHAR));
@@ -1738,12 +1772,12 @@ BLIT_EXPORT int64_t blit_realpath(const uint8_t *path, uint32_t len, uint8_t *ou
 	HANDLE h;
 	int64_t r = nt_open(BLIT_CWD, path, len, FILE_READ_ATTRIBUTES, FILE_OPEN, 0, &h);
 	if (r < 0) return r;
-	DWORD n = GetFinalPathNameByHandleW(h, NULL, 0, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
-	WCHAR *w = n ? HeapAlloc(GetProcessHeap(), 0, (n + 1) * sizeof(WCHAR)) : NULL;
-	if (n == 0 || !w) {
-		r = n == 0 ? fail_last() : fail_kind(K_ENOMEM);
+	WCHAR *w;
+	int64_t got = final_path(h, 0, &w);
+	if (got < 0) {
+		r = got;
 	} else {
-		n = GetFinalPathNameByHandleW(h, w, n + 1, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
+		DWORD n = (DWORD)got;
 		WCHAR *p = w;
 		if (n >= 8 && wcsncmp(p, L"\\\\?\\UNC\\", 8) == 0) {
 			p += 6;
