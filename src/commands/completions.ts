@@ -3,9 +3,10 @@
 // from what blit accepts: every option, the values of those that take a
 // word from a list, the `doctor` command, and file names everywhere else.
 
+import { loadBackend } from "../../ffi/index.ts";
 import { copyArgs, OPTIONAL_VALUES } from "../args.ts";
 import { ExitCode } from "../exit-codes.ts";
-import { say } from "../log.ts";
+import { say, writeStdoutThrough } from "../log.ts";
 import { usageFailure } from "./copy.ts";
 
 const SHELLS = ["bash", "zsh", "fish", "powershell"] as const;
@@ -175,11 +176,20 @@ ${entries.join(",\n")}
 
 const GENERATORS: Record<Shell, (all: Option[]) => string> = { bash, zsh, fish, powershell };
 
-export function runCompletions(argv: string[]): number {
+/** Whether `arg` asks for help: -h, --help, or a prefix of it as getopt_long allows (--he). */
+const asksForHelp = (arg: string) => arg === "-h" || (arg.length > 2 && "--help".startsWith(arg));
+
+export async function runCompletions(argv: string[]): Promise<number> {
   const [shell, extra] = argv;
+  if (shell !== undefined && asksForHelp(shell)) {
+    say(`Usage: blit completions ${SHELLS.join("|")}\n\nPrints the completion script for that shell (the README says where each goes).`);
+    return ExitCode.ok;
+  }
   if (shell === undefined) return usageFailure(`completions: missing shell (one of: ${SHELLS.join(", ")})`);
   if (!SHELLS.includes(shell as Shell)) return usageFailure(`completions: unknown shell '${shell}' (one of: ${SHELLS.join(", ")})`);
   if (extra !== undefined) return usageFailure(`completions: extra operand '${extra}'`);
+  // Through the backend's writes: a closed or full stdout is a write error, as for a copy.
+  writeStdoutThrough((await loadBackend()).backend);
   say(GENERATORS[shell as Shell](options()).trimEnd());
   return ExitCode.ok;
 }

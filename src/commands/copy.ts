@@ -251,7 +251,9 @@ export async function runCopy(argv: string[]): Promise<number> {
     throw err;
   }
   if (parsed.kind === "help") {
-    say(helpText((await loadBackend()).backend.pathRules));
+    const { backend } = await loadBackend();
+    writeStdoutThrough(backend);
+    say(helpText(backend.pathRules));
     return ExitCode.ok;
   }
   if (parsed.kind === "version") {

@@ -5,7 +5,7 @@ import { availableParallelism } from "node:os";
 import { type CopyMethod, loadBackend, S_IFDIR, S_IFMT } from "../../ffi/index.ts";
 import { methodWithin } from "../engine/copy-data.ts";
 import { ExitCode } from "../exit-codes.ts";
-import { log, say } from "../log.ts";
+import { log, say, writeStdoutThrough } from "../log.ts";
 import { quote } from "../quote.ts";
 import { pathSyntax, toBytes } from "../engine/paths.ts";
 import { VERSION } from "../version.ts";
@@ -42,6 +42,8 @@ export async function runDoctor(argv: string[]): Promise<number> {
   const target = operands[0] ?? ".";
 
   const { backend, fallbackReason } = await loadBackend();
+  // A closed or full stdout is then a write error, as for a copy.
+  writeStdoutThrough(backend);
   const report = backend.report();
   say(`blit ${VERSION} on ${backend.platform}, ${availableParallelism()} CPUs`);
   say(`backend: ${report.backend}`);

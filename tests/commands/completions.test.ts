@@ -78,6 +78,14 @@ describe("powershell", () => {
 });
 
 describe("usage", () => {
+  test.each([["--help"], ["-h"], ["--he"]])("%s: what it takes, exit 0, as blit doctor --help", (flag) => {
+    expect(blit(["completions", flag])).toEqual({
+      stdout: "Usage: blit completions bash|zsh|fish|powershell\n\nPrints the completion script for that shell (the README says where each goes).\n",
+      stderr: "",
+      exitCode: 0,
+    });
+  });
+
   test.each([
     [[], "blit: completions: missing shell (one of: bash, zsh, fish, powershell)"],
     [["tcsh"], "blit: completions: unknown shell 'tcsh' (one of: bash, zsh, fish, powershell)"],

@@ -887,6 +887,12 @@ describe("-v into a full stdout", () => {
     expect({ ...byBlit, stderr: byBlit.stderr.replace(/^blit:/, "cp:") }).toEqual(byCp);
     expect(sh("cat g h", root)).toBe("xx");
   });
+
+  // cp --help > /dev/full says "cp: write error: No space left on device" and exits 1.
+  test.each([["--help"], ["doctor ."], ["completions bash"]])("blit %s into a full stdout: a write error, exit 1, as cp --help", (command) => {
+    const r = run(["sh", "-c", `"$0" ${command} > /dev/full`, BLIT], { cwd: sandbox("stdout-full") });
+    expect(r).toEqual({ stdout: "", stderr: "blit: write error: No space left on device\n", exitCode: 1 });
+  });
 });
 
 // As another user: what root may always do, nobody may not.
