@@ -199,7 +199,7 @@ export class RunOutput {
     } else if (end.stoppedEarly) {
       log.error(`stopped at the first error (--fail-fast): copied ${describe(all)}`);
     } else if (this.showsBar) {
-      this.stderrLine(`blit: ${summaryLine(all, seconds)}`);
+      this.stderrLine(`blit: ${summaryLine(all, seconds, this.options.dryRun)}`);
     }
     const methods = COPY_METHODS.map((method: CopyMethod) => ({ method, label: this.backend?.methodLabels[method] ?? method, files: counts.methods[method] }));
     this.json?.emit({

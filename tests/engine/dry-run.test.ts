@@ -79,6 +79,15 @@ describe("--dry-run leaves DEST as it was and reports what the real run then doe
     expect([existsSync(`${root}/new`), existsSync(`${root}/g`)]).toEqual([false, false]);
   });
 
+  test("--dry-run --progress: the summary line says nothing was written", () => {
+    const root = sandbox("dry-progress");
+    sh("mkdir src && printf abc > src/f", root);
+    const r = blit(["-r", "--dry-run", "--progress", "src", "new"], { cwd: root });
+    expect(r.stderr.split("\n").at(-2)).toMatch(/^blit: dry run, nothing written: would have copied 1 file \(3 bytes\), 1 directory in \S+( s)? \(\S+ \S+\), 0 errors$/);
+    expect(r.exitCode).toBe(0);
+    expect(existsSync(`${root}/new`)).toBe(false);
+  });
+
   test("--dry-run with --parents is refused: those directories are made before the copy", () => {
     const r = blit(["--dry-run", "--parents", "a/b", "d"]);
     expect(r.stderr).toBe("blit: cannot combine --dry-run and --parents\nTry 'blit --help' for more information.\n");
