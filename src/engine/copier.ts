@@ -514,6 +514,7 @@ export class Copier {
     const followInside = this.o.dereference === "always";
     const dstStat = b.fstat(dstFd);
     if (!created && this.leavesUnchanged && typeof dstStat !== "number") this.reportDirectoryChanges(e, stat, dstStat, srcFd, dstFd);
+    if (!created && typeof dstStat !== "number") finish.unlockedMode = this.unlocked(dstFd, dstStat);
     const facts = typeof dstStat === "number"
       ? { dstDev: -1, newGid: this.egid }
       : { dstDev: dstStat.dev, newGid: dstStat.mode & S_ISGID ? dstStat.gid : this.egid };
@@ -895,6 +896,19 @@ export class Copier {
     return { src: sizesAt.call(this.b.xattrs, l.srcFd, names), dst: sizesAt.call(this.b.xattrs, l.dstFd, names) };
   }
 
+  /**
+   * A directory that was there, read-only to its owner (this user, not
+   * root, who needs no write bit): made writable so that it can be filled
+   * and pruned, as rsync makes it (cp fails instead); finishDirectory puts
+   * its mode back, or sets SOURCE's. The mode it had, or undefined.
+   */
+  private unlocked(dstFd: number, st: Stat): number | undefined {
+    const modes = this.b.modes;
+    if (this.o.dryRun || this.euid === 0 || !modes || (st.mode & 0o200) !== 0 || st.uid !== this.euid) return undefined;
+    const mode = st.mode & 0o7777;
+    return modes.chmodFd(dstFd, mode | 0o200) === 0 ? mode : undefined;
+  }
+
   /** Applies a directory's metadata once everything inside it is written, then closes it. */
   finishDirectory(f: DirFinish): void {
     const b = this.b;
@@ -905,6 +919,8 @@ export class Copier {
       const slash = f.dstRel.indexOf(SLASH);
       this.pruner.prune(f.srcFd, f.dstFd, f.dstPath, slash < 0 ? undefined : f.dstRel.subarray(slash + 1), f.merged);
     }
+    // Made writable to be filled and pruned: its own mode back, unless SOURCE's is set below.
+    if (f.unlockedMode !== undefined && !preserve.mode) b.modes?.chmodFd(f.dstFd, f.unlockedMode);
     if (this.o.dryRun) {
       b.close(f.srcFd);
       if (f.dstFd >= 0) b.close(f.dstFd);

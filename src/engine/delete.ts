@@ -171,6 +171,7 @@ export class Pruner {
       if (fd !== -b.errno.ENOENT) this.report.fail(`cannot remove ${quote(path)}: ${b.strerror(-fd)}`, { op: "delete", path, errno: -fd });
       return fd === -b.errno.ENOENT;
     }
+    const lockedMode = this.unlock(fd);
     let kept = false;
     for (;;) {
       const entries = b.readDir(fd);
@@ -200,7 +201,23 @@ export class Pruner {
         if (!gone) kept = true;
       }
     }
+    if (kept && lockedMode !== undefined) b.modes?.chmodFd(fd, lockedMode);
     b.close(fd);
     return !kept && this.removeEntry(dir, name, path, true);
+  }
+
+  /**
+   * A directory read-only to its owner (this user, not root) is made
+   * writable to be emptied, as rsync's --delete makes it: the mode it had,
+   * put back if something in it stays, or undefined.
+   */
+  private unlock(fd: number): number | undefined {
+    const b = this.b;
+    const uid = b.identity()?.uid;
+    if (this.o.dryRun || uid === undefined || uid === 0 || !b.modes) return undefined;
+    const st = b.fstat(fd);
+    if (typeof st === "number" || (st.mode & 0o200) !== 0 || st.uid !== uid) return undefined;
+    const mode = st.mode & 0o7777;
+    return b.modes.chmodFd(fd, mode | 0o200) === 0 ? mode : undefined;
   }
 }

@@ -88,6 +88,8 @@ export interface DirFinish {
   dstRel: Uint8Array;
   /** The per-directory filter rules that hold in it. */
   merged?: FilterRule[];
+  /** It was there read-only to its owner, and made writable to be filled: the mode it had. */
+  unlockedMode?: number;
 }
 
 /**

@@ -237,6 +237,29 @@ while True:
   }, 120_000);
 });
 
+describe("as a user without privileges", () => {
+  const skip = noRsync ?? (process.getuid?.() === 0 ? undefined : "making another user's tree needs root");
+  testIf(skip)("read-only directories of the user's own are filled and pruned, as rsync -r --delete makes them writable meanwhile, and their modes put back", () => {
+    const root = sandbox("delete-readonly");
+    sh(
+      `mkdir -p src/ro dst/ro dst/stale && printf new > src/ro/new && printf old > dst/ro/old && printf x > dst/stale/f &&
+       printf k > dst/stale/keep.log && chmod 555 src/ro dst/ro dst/stale && cp -a dst dst-r && chown -R nobody src dst dst-r && chmod 777 .`,
+      root,
+    );
+    const asNobody = (command: string) =>
+      run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "sh", "-c", command, BLIT], { cwd: root, env: { HOME: "/nonexistent", TMPDIR: root, XDG_CACHE_HOME: undefined } });
+    const mine = asNobody(`"$0" -rT --delete --exclude='*.log' src dst`);
+    const theirs = asNobody("rsync -r --delete --exclude='*.log' src/ dst-r/");
+    expect(mine.stderr).toBe("");
+    expect(mine.exitCode).toBe(theirs.exitCode);
+    expect(theirs.exitCode).toBe(0);
+    expect(Object.keys(tree(`${root}/dst`).entries).sort()).toEqual(Object.keys(tree(`${root}/dst-r`).entries).sort());
+    expect(sh("diff -r dst dst-r && echo same", root)).toBe("same\n");
+    // rsync -r leaves the directory it kept (keep.log) writable; blit puts its mode back.
+    expect(sh("stat -c '%a %n' dst/ro dst/stale", root)).toBe("555 dst/ro\n555 dst/stale\n");
+  });
+});
+
 describe("--max-delete", () => {
   const setup = (root: string) => sh(`${SOURCE} && cp -a src dst && printf x > dst/x && printf y > dst/y && mkdir dst/old && printf z > dst/old/z && printf new > src/new`, root);
 
