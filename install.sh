@@ -2,6 +2,7 @@
 # Installs blit from its GitHub release on Linux or macOS:
 #
 #   curl -fsSL https://raw.githubusercontent.com/blit-dev/blit/main/install.sh | sh
+#   curl -fsSL .../install.sh | sh -s -- [--version X.Y.Z] [--prefix DIR]
 #   sh install.sh [--version X.Y.Z] [--prefix DIR]     (default: latest, ~/.local)
 #
 # It picks the archive for this OS and CPU, downloads it with SHA256SUMS,
@@ -14,107 +15,141 @@ set -eu
 
 REPO="blit-dev/blit"
 version="${BLIT_VERSION:-latest}"
-prefix="${BLIT_PREFIX:-$HOME/.local}"
+prefix="${BLIT_PREFIX:-}"
 
 fail() {
   echo "install.sh: $*" >&2
   exit 1
 }
 
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --version) [ $# -ge 2 ] || fail "--version needs a value"; version="$2"; shift 2 ;;
-    --version=*) version="${1#*=}"; shift ;;
-    --prefix) [ $# -ge 2 ] || fail "--prefix needs a value"; prefix="$2"; shift 2 ;;
-    --prefix=*) prefix="${1#*=}"; shift ;;
-    -h | --help) sed -n '2,12p' "$0" 2>/dev/null | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) fail "unknown argument '$1' (try --help)" ;;
-  esac
-done
-version="${version#v}"
+usage() {
+  cat <<'EOF'
+Installs blit from its GitHub release on Linux or macOS.
 
-case "$(uname -s)" in
-  Linux) os=linux ;;
-  Darwin) os=darwin ;;
-  MINGW* | MSYS* | CYGWIN*) fail "on Windows, use install.ps1 or scoop (see the README)" ;;
-  *) fail "no blit build for $(uname -s)" ;;
-esac
-case "$(uname -m)" in
-  x86_64 | amd64) arch=x64 ;;
-  aarch64 | arm64) arch=arm64 ;;
-  *) fail "no blit build for $(uname -m) CPUs" ;;
-esac
-# An x64 shell on Apple silicon (Rosetta): install the native arm64 build.
-if [ "$os" = darwin ] && [ "$arch" = x64 ] && [ "$(sysctl -n sysctl.proc_translated 2>/dev/null || echo 0)" = 1 ]; then
-  arch=arm64
-fi
-# musl systems (Alpine) get the musl build; BLIT_LIBC=glibc|musl overrides.
-libc="${BLIT_LIBC:-}"
-if [ -z "$libc" ] && [ "$os" = linux ]; then
-  if [ -e /lib/ld-musl-x86_64.so.1 ] || [ -e /lib/ld-musl-aarch64.so.1 ]; then
-    if [ -e /lib64/ld-linux-x86-64.so.2 ] || [ -e /lib/ld-linux-aarch64.so.1 ]; then libc=glibc; else libc=musl; fi
-  else
-    libc=glibc
+  curl -fsSL https://raw.githubusercontent.com/blit-dev/blit/main/install.sh | sh
+  curl -fsSL .../install.sh | sh -s -- [--version X.Y.Z] [--prefix DIR]
+  sh install.sh [--version X.Y.Z] [--prefix DIR]     (default: latest, ~/.local)
+
+Environment: BLIT_VERSION, BLIT_PREFIX, BLIT_DOWNLOAD_URL (a mirror of the
+release's assets), BLIT_LIBC (glibc or musl).
+EOF
+}
+
+# All in one function, called on the last line: a download cut short runs nothing.
+main() {
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --version) [ $# -ge 2 ] || fail "--version needs a value"; version="$2"; shift 2 ;;
+      --version=*) version="${1#*=}"; shift ;;
+      --prefix) [ $# -ge 2 ] || fail "--prefix needs a value"; prefix="$2"; shift 2 ;;
+      --prefix=*) prefix="${1#*=}"; shift ;;
+      -h | --help) usage; exit 0 ;;
+      *) fail "unknown argument '$1' (try --help)" ;;
+    esac
+  done
+  version="${version#v}"
+  if [ -z "$prefix" ]; then
+    [ -n "${HOME:-}" ] || fail "HOME is not set: say where with --prefix DIR"
+    prefix="$HOME/.local"
   fi
-fi
-if [ "$libc" = musl ]; then
-  [ "$os-$arch" = linux-x64 ] || fail "no musl build for $os-$arch"
-  asset="blit-linux-x64-musl.tar.gz"
-else
-  asset="blit-$os-$arch.tar.gz"
-fi
+  case "${BLIT_LIBC:-}" in
+    "" | glibc | musl) ;;
+    *) fail "BLIT_LIBC must be glibc or musl, not '$BLIT_LIBC'" ;;
+  esac
 
-if [ -n "${BLIT_DOWNLOAD_URL:-}" ]; then
-  base="${BLIT_DOWNLOAD_URL%/}"
-elif [ "$version" = latest ]; then
-  base="https://github.com/$REPO/releases/latest/download"
-else
-  base="https://github.com/$REPO/releases/download/v$version"
-fi
+  case "$(uname -s)" in
+    Linux) os=linux ;;
+    Darwin) os=darwin ;;
+    MINGW* | MSYS* | CYGWIN*) fail "on Windows, use install.ps1 or scoop (see the README)" ;;
+    *) fail "no blit build for $(uname -s)" ;;
+  esac
+  case "$(uname -m)" in
+    x86_64 | amd64) arch=x64 ;;
+    aarch64 | arm64) arch=arm64 ;;
+    *) fail "no blit build for $(uname -m) CPUs" ;;
+  esac
+  # An x64 shell on Apple silicon (Rosetta): install the native arm64 build.
+  if [ "$os" = darwin ] && [ "$arch" = x64 ] && [ "$(sysctl -n sysctl.proc_translated 2>/dev/null || echo 0)" = 1 ]; then
+    arch=arm64
+  fi
+  # musl systems (Alpine) get the musl build; BLIT_LIBC=glibc|musl overrides.
+  libc="${BLIT_LIBC:-}"
+  if [ -z "$libc" ] && [ "$os" = linux ]; then
+    if [ -e /lib/ld-musl-x86_64.so.1 ] || [ -e /lib/ld-musl-aarch64.so.1 ]; then
+      if [ -e /lib64/ld-linux-x86-64.so.2 ] || [ -e /lib/ld-linux-aarch64.so.1 ]; then libc=glibc; else libc=musl; fi
+    else
+      libc=glibc
+    fi
+  fi
+  if [ "$libc" = musl ]; then
+    [ "$os-$arch" = linux-x64 ] || fail "no musl build for $os-$arch"
+    asset="blit-linux-x64-musl.tar.gz"
+  else
+    asset="blit-$os-$arch.tar.gz"
+  fi
 
-if command -v curl >/dev/null 2>&1; then
-  download() { curl -fsSL --retry 3 -o "$2" "$1"; }
-elif command -v wget >/dev/null 2>&1; then
-  download() { wget -q -O "$2" "$1"; }
-else
-  fail "needs curl or wget"
-fi
-if command -v sha256sum >/dev/null 2>&1; then
-  sha256() { sha256sum "$1" | cut -d' ' -f1; }
-elif command -v shasum >/dev/null 2>&1; then
-  sha256() { shasum -a 256 "$1" | cut -d' ' -f1; }
-else
-  fail "needs sha256sum or shasum to check the download"
-fi
+  if [ -n "${BLIT_DOWNLOAD_URL:-}" ]; then
+    base="${BLIT_DOWNLOAD_URL%/}"
+  elif [ "$version" = latest ]; then
+    base="https://github.com/$REPO/releases/latest/download"
+  else
+    base="https://github.com/$REPO/releases/download/v$version"
+  fi
 
-tmp="$(mktemp -d 2>/dev/null || mktemp -d -t blit)"
-trap 'rm -rf "$tmp"' EXIT INT TERM
+  if command -v curl >/dev/null 2>&1; then
+    download() { curl -fsSL --retry 3 -o "$2" "$1"; }
+  elif command -v wget >/dev/null 2>&1; then
+    download() { wget -q -O "$2" "$1"; }
+  else
+    fail "needs curl or wget"
+  fi
+  if command -v sha256sum >/dev/null 2>&1; then
+    sha256() { sha256sum "$1" | cut -d' ' -f1; }
+  elif command -v shasum >/dev/null 2>&1; then
+    sha256() { shasum -a 256 "$1" | cut -d' ' -f1; }
+  else
+    fail "needs sha256sum or shasum to check the download"
+  fi
 
-echo "downloading $base/$asset"
-download "$base/SHA256SUMS" "$tmp/SHA256SUMS" || fail "cannot download $base/SHA256SUMS"
-download "$base/$asset" "$tmp/$asset" || fail "cannot download $base/$asset"
+  tmp="$(mktemp -d 2>/dev/null || mktemp -d -t blit)"
+  trap 'rm -rf "$tmp"' EXIT INT TERM
 
-expected="$(awk -v name="$asset" '($2 == name || $2 == "*" name) { print $1 }' "$tmp/SHA256SUMS")"
-[ -n "$expected" ] || fail "SHA256SUMS has no line for $asset"
-[ "$(printf '%s\n' "$expected" | wc -l | tr -d ' ')" = 1 ] || fail "SHA256SUMS has more than one line for $asset"
-actual="$(sha256 "$tmp/$asset")"
-if [ "$actual" != "$expected" ]; then
-  fail "checksum mismatch for $asset: SHA256SUMS says $expected, the download is $actual; nothing was installed"
-fi
-echo "checksum OK: $actual  $asset"
+  echo "downloading $base/$asset"
+  download "$base/SHA256SUMS" "$tmp/SHA256SUMS" || fail "cannot download $base/SHA256SUMS"
+  download "$base/$asset" "$tmp/$asset" || fail "cannot download $base/$asset"
 
-mkdir "$tmp/unpacked"
-tar -xzf "$tmp/$asset" -C "$tmp/unpacked" blit || fail "cannot unpack $asset"
-bindir="$prefix/bin"
-mkdir -p "$bindir" || fail "cannot create $bindir"
-# Into place by a rename: a blit already there is replaced whole, never half-written.
-cp "$tmp/unpacked/blit" "$bindir/.blit.install.$$"
-chmod 755 "$bindir/.blit.install.$$"
-mv -f "$bindir/.blit.install.$$" "$bindir/blit" || { rm -f "$bindir/.blit.install.$$"; fail "cannot write $bindir/blit"; }
-echo "installed $bindir/blit ($asset)"
-[ "$libc" != musl ] || echo "note: the musl build needs libstdc++ (Alpine: apk add libstdc++)"
+  expected="$(awk -v name="$asset" '($2 == name || $2 == "*" name) { print $1 }' "$tmp/SHA256SUMS")"
+  [ -n "$expected" ] || fail "SHA256SUMS has no line for $asset"
+  [ "$(printf '%s\n' "$expected" | wc -l | tr -d ' ')" = 1 ] || fail "SHA256SUMS has more than one line for $asset"
+  actual="$(sha256 "$tmp/$asset")"
+  if [ "$actual" != "$expected" ]; then
+    fail "checksum mismatch for $asset: SHA256SUMS says $expected, the download is $actual; nothing was installed"
+  fi
+  echo "checksum OK: $actual  $asset"
 
-case ":$PATH:" in
-  *":$bindir:"*) ;;
-  *) echo "note: $bindir is not on your PATH; add it, e.g. export PATH=\"$bindir:\$PATH\"" ;;
-esac
+  mkdir "$tmp/unpacked"
+  tar -xzf "$tmp/$asset" -C "$tmp/unpacked" blit || fail "cannot unpack $asset"
+  # It must run here before it replaces anything: a 32-bit userland on a 64-bit
+  # kernel, or a musl system without libstdc++, would get one that cannot.
+  if ! "$tmp/unpacked/blit" --version >/dev/null 2>&1; then
+    hint=""
+    [ "$libc" != musl ] || hint=" (the musl build needs libstdc++; Alpine: apk add libstdc++)"
+    fail "the blit in $asset does not run on this system$hint; nothing was installed"
+  fi
+  bindir="$prefix/bin"
+  mkdir -p "$bindir" || fail "cannot create $bindir"
+  # Into place by a rename: a blit already there is replaced whole, never half-written.
+  if ! { cp "$tmp/unpacked/blit" "$bindir/.blit.install.$$" && chmod 755 "$bindir/.blit.install.$$"; }; then
+    rm -f "$bindir/.blit.install.$$"
+    fail "cannot write $bindir/.blit.install.$$"
+  fi
+  mv -f "$bindir/.blit.install.$$" "$bindir/blit" || { rm -f "$bindir/.blit.install.$$"; fail "cannot write $bindir/blit"; }
+  echo "installed $bindir/blit ($asset)"
+
+  case ":$PATH:" in
+    *":$bindir:"*) ;;
+    *) echo "note: $bindir is not on your PATH; add it, e.g. export PATH=\"$bindir:\$PATH\"" ;;
+  esac
+}
+
+main "$@"

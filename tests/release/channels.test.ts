@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formula, scoopManifest } from "../../release/channels.ts";
 import { downloadBase, REPO, TARGETS, VERSION } from "../../release/targets.ts";
-import { BLIT, ROOT, run, type Result } from "../helpers/blit.ts";
+import { BLIT, ROOT, run, type Result, sh } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 import { snapshot } from "../helpers/tree.ts";
@@ -199,30 +199,45 @@ describe("install.sh", () => {
     expect(readdirSync(join(prefix, "bin"))).toEqual(["blit"]);
   });
 
-  test("uses shasum -a 256 where sha256sum is missing (macOS), and picks the darwin-arm64 archive on an arm64 Mac", async () => {
+  // A Mac cannot be had here: uname says Darwin, and the archive it picks then cannot run on this Linux,
+  // which is the check every install makes before it replaces anything.
+  test("uses shasum -a 256 where sha256sum is missing (macOS), picks the darwin-arm64 archive on an arm64 Mac, and installs none that cannot run", async () => {
     const prefix = sandbox("prefix-mac");
     const PATH = toolPath(["sha256sum", "uname"], { uname: 'case "$1" in -s) echo Darwin ;; -m) echo arm64 ;; esac' });
     const r = await runAsync(["sh", script, `--prefix=${prefix}`], { env: { BLIT_DOWNLOAD_URL: `${base}/good`, PATH } });
-    expect(r.stderr).toBe("");
-    expect(r.stdout).toContain(`checksum OK: ${releaseSums().get("blit-darwin-arm64.tar.gz")}  blit-darwin-arm64.tar.gz\ninstalled ${prefix}/bin/blit (blit-darwin-arm64.tar.gz)\n`);
-    expect(r.exitCode).toBe(0);
-    const mac = unpack("darwin-arm64", sandbox("unpack"));
-    expect(run(["cmp", join(prefix, "bin", "blit"), mac]).exitCode).toBe(0);
+    expect(r).toEqual({
+      stdout: `downloading ${base}/good/blit-darwin-arm64.tar.gz\nchecksum OK: ${releaseSums().get("blit-darwin-arm64.tar.gz")}  blit-darwin-arm64.tar.gz\n`,
+      stderr: "install.sh: the blit in blit-darwin-arm64.tar.gz does not run on this system; nothing was installed\n",
+      exitCode: 1,
+    });
+    expect(readdirSync(prefix)).toEqual([]);
   });
 
-  test("installs the musl build where the C library is musl (BLIT_LIBC=musl, as on Alpine), with a note on libstdc++", async () => {
+  // Debian has musl's loader but not Alpine's libstdc++: the musl build cannot start here, as on an Alpine without it.
+  test("picks the musl build where the C library is musl (BLIT_LIBC=musl, as on Alpine); one that cannot start (no libstdc++) is not installed, and a blit already there stays", async () => {
     const prefix = sandbox("prefix-musl");
+    sh(`mkdir -p ${prefix}/bin && printf old > ${prefix}/bin/blit`);
     const r = await runAsync(["sh", script, "--prefix", prefix], { env: { BLIT_DOWNLOAD_URL: `${base}/good`, BLIT_LIBC: "musl", PATH: `${prefix}/bin:${toolPath()}` } });
     expect(r).toEqual({
-      stdout:
-        `downloading ${base}/good/blit-linux-x64-musl.tar.gz\n` +
-        `checksum OK: ${releaseSums().get("blit-linux-x64-musl.tar.gz")}  blit-linux-x64-musl.tar.gz\n` +
-        `installed ${prefix}/bin/blit (blit-linux-x64-musl.tar.gz)\n` +
-        "note: the musl build needs libstdc++ (Alpine: apk add libstdc++)\n",
-      stderr: "",
-      exitCode: 0,
+      stdout: `downloading ${base}/good/blit-linux-x64-musl.tar.gz\nchecksum OK: ${releaseSums().get("blit-linux-x64-musl.tar.gz")}  blit-linux-x64-musl.tar.gz\n`,
+      stderr: "install.sh: the blit in blit-linux-x64-musl.tar.gz does not run on this system (the musl build needs libstdc++; Alpine: apk add libstdc++); nothing was installed\n",
+      exitCode: 1,
     });
-    expect(run(["cmp", join(prefix, "bin", "blit"), unpack("linux-x64-musl", sandbox("unpack"))]).exitCode).toBe(0);
+    expect(readdirSync(join(prefix, "bin"))).toEqual(["blit"]);
+    expect(readFileSync(join(prefix, "bin", "blit"), "utf8")).toBe("old");
+  });
+
+  test("a script cut short in the download runs nothing; HOME unset or a wrong BLIT_LIBC is said plainly", async () => {
+    const prefix = sandbox("prefix-cut");
+    const text = readFileSync(script, "utf8");
+    const cut = text.slice(0, text.indexOf('main "$@"'));
+    const r = await runAsync(["sh", "-c", cut, "sh", "--prefix", prefix], { env: { BLIT_DOWNLOAD_URL: `${base}/good`, PATH: toolPath() } });
+    expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(readdirSync(prefix)).toEqual([]);
+    const noHome = await runAsync(["sh", script], { env: { BLIT_DOWNLOAD_URL: `${base}/good`, PATH: toolPath(), HOME: undefined } });
+    expect(noHome).toEqual({ stdout: "", stderr: "install.sh: HOME is not set: say where with --prefix DIR\n", exitCode: 1 });
+    const libc = await runAsync(["sh", script, "--prefix", prefix], { env: { BLIT_DOWNLOAD_URL: `${base}/good`, PATH: toolPath(), BLIT_LIBC: "gnu" } });
+    expect(libc).toEqual({ stdout: "", stderr: "install.sh: BLIT_LIBC must be glibc or musl, not 'gnu'\n", exitCode: 1 });
   });
 
   test("refuses a tampered archive with a clear message and installs nothing", async () => {
@@ -417,7 +432,7 @@ describe("release workflow", () => {
   test("tests each target on its own runner and publishes every archive with SHA256SUMS", () => {
     const yml = readFileSync(join(ROOT, ".github", "workflows", "release.yml"), "utf8");
     for (const target of TARGET_NAMES) expect(yml).toContain(`target: ${target}, asset: ${TARGETS[target].asset} }`);
-    for (const runnerName of ["ubuntu-latest", "ubuntu-24.04-arm", "macos-13", "macos-latest", "windows-latest"]) expect(yml).toContain(`runner: ${runnerName},`);
+    for (const runnerName of ["ubuntu-latest", "ubuntu-24.04-arm", "macos-15-intel", "macos-latest", "windows-latest"]) expect(yml).toContain(`runner: ${runnerName},`);
     expect(yml).toContain("codesign --force --sign - bin/blit");
     expect(yml).toContain('gh release create "$GITHUB_REF_NAME" dist/release/*');
     expect(yml).toContain("./node_modules/.bin/bun release/channels.ts dist/release dist/channels");

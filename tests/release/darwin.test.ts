@@ -95,7 +95,7 @@ describe("the macOS workflow", () => {
   test("runs the Mac-only tests on Apple silicon and Intel, with zig pinned as the set-up pins it", () => {
     const yml = readFileSync(join(ROOT, ".github", "workflows", "macos.yml"), "utf8");
     const setup = readFileSync(join(ROOT, ".ci", "setup.sh"), "utf8");
-    expect(yml).toContain("runner: [macos-latest, macos-13]");
+    expect(yml).toContain("runner: [macos-latest, macos-15-intel]");
     expect(yml).toContain("bun test tests/ffi/darwin-native.test.ts");
     const pin = /ziglang==[\d.]+/.exec(setup)?.[0];
     expect(pin).toBeDefined();
