@@ -27,6 +27,8 @@ export interface CopyJob {
   stream?: boolean;
   /** DEST is a device or a fifo, written into as cp does; its writes may wait, so never on the main thread. */
   into?: boolean;
+  /** DEST names a file this process has open (/dev/stdout, /proc/self/fd/N): written into, emptied first, as cp writes into it. */
+  intoOpenFile?: boolean;
   /** DEST is the backup name `-bfl f f` (or `-bfs f f`) links f under: it is replaced, not backed up itself. */
   noBackup?: boolean;
 }
@@ -181,6 +183,9 @@ function sameFileRules(job: CopyJob, options: CopyOptions): SameFileRules {
  * -u keeps a DEST at least as new as SOURCE (its mtime, through a symlink
  * when SOURCE is copied as a file, as cp stats it), --update=none any DEST.
  */
+/** Names of a file this process has open: /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N. */
+const OPEN_FILE_NAME = /^\/(?:dev\/(?:stdout|stderr|fd\/\d+)|proc\/(?:self|thread-self)\/fd\/\d+)$/;
+
 function keptByUpdate(job: CopyJob, options: CopyOptions, srcStat: Stat, followed: Stat): boolean {
   if (options.update === "none") return true;
   if (options.update !== "older") return false;
@@ -255,7 +260,10 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   // `blit log /dev/stdout`, `blit f /dev/null`: cp writes into a device or a
   // fifo named as DEST (through symlinks too) instead of replacing it.
   // -b: what is there is moved aside and a new file made in its place, as cp does.
-  job.into = options.backup === "none" && !options.removeDestination && !options.link && !options.symbolicLink && !srcIsDir && (isFile(srcStat) || job.stream === true) && !isFile(dstStat) && !isDir(dstStat);
+  // `blit log /dev/stdout > out.txt`: a regular file reached through one of this process's descriptors is written into too.
+  const openFile = isFile(dstStat) && OPEN_FILE_NAME.test(job.dst);
+  job.into = options.backup === "none" && !options.removeDestination && !options.link && !options.symbolicLink && !srcIsDir && (isFile(srcStat) || job.stream === true) && (!isFile(dstStat) || openFile) && !isDir(dstStat);
+  if (job.into && openFile) job.intoOpenFile = true;
   if (srcIsDir && !isDir(dstStat)) {
     refuse(plan, `cannot overwrite non-directory ${quote(job.dst)} with directory ${quote(job.src)}`, { op: "overwrite", path: job.dst });
     return false;

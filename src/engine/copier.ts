@@ -366,7 +366,7 @@ export class Copier {
       ...(job.noBackup === true && { noBackup: true }),
     };
     if (job.into) {
-      this.copyInto(entry, paths.dst);
+      this.copyInto(entry, paths.dst, job.intoOpenFile === true);
       return NONE;
     }
     if (typeOf(stat.mode) === S_IFDIR) return this.copyDirectory(entry, undefined, undefined);
@@ -1814,7 +1814,7 @@ export class Copier {
    * in its place. Nothing else about it changes: not its mode, owner or
    * times, which cp -p would set on the device.
    */
-  private copyInto(e: Entry, dstPath: Name): void {
+  private copyInto(e: Entry, dstPath: Name, openFile: boolean): void {
     const b = this.b;
     const E = b.errno;
     if (this.o.noClobber) {
@@ -1849,8 +1849,10 @@ export class Copier {
       if (!this.cancelled) this.report.fail(`cannot create regular file ${quote(e.dstPath)}: ${this.why(-dst)}`, { op: "create", path: e.dstPath, errno: -dst });
       return;
     }
-    // Opened without O_TRUNC: a regular file here now would be overwritten in part.
-    if (typeOf(dst.mode) === S_IFREG || typeOf(dst.mode) === S_IFDIR) {
+    // Opened without O_TRUNC: a regular file here now would be overwritten in
+    // part, unless it is the open file DEST names, emptied first as cp's open empties it.
+    const emptied = openFile && typeOf(dst.mode) === S_IFREG ? b.truncate(dstFd, 0) : -1;
+    if ((typeOf(dst.mode) === S_IFREG && emptied !== 0) || typeOf(dst.mode) === S_IFDIR) {
       b.close(srcFd);
       b.close(dstFd);
       this.report.fail(`${quote(e.dstPath)} was replaced while being copied; skipped`, { op: "check", path: e.dstPath });

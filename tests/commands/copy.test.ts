@@ -875,6 +875,23 @@ describe("--inplace writes as cp writes", () => {
   });
 });
 
+// `blit log /dev/stdout > out.txt`: DEST names a file this process has open;
+// it is written into (emptied first), as cp writes into it, never replaced.
+// (/dev/stdout itself is not used here: a blit that replaced it would replace
+// the machine's. /dev/fd/N and /proc/self/fd/N are the same kind of name.)
+describe("DEST a file this process has open", () => {
+  test.each([["/dev/fd/3"], ["/proc/self/fd/3"]])("%s, a regular file opened read-write: written into, as cp", (dest) => {
+    const root = sandbox("open-file");
+    sh("printf 'hello\\n' > f && printf 'a much longer line\\n' > by-cp && cp by-cp by-blit", root);
+    const byCp = run(["sh", "-c", `cp f ${dest} 3<>by-cp`], { cwd: root });
+    const byBlit = run(["sh", "-c", `"$0" f ${dest} 3<>by-blit`, BLIT], { cwd: root });
+    expect(byBlit).toEqual(byCp);
+    expect(byBlit.exitCode).toBe(0);
+    expect(sh("cat by-blit", root)).toBe("hello\n");
+    expect(sh("cmp by-cp by-blit && echo same", root)).toBe("same\n");
+  });
+});
+
 // A stdout that cannot be written fails the run with cp's words (close_stdout).
 // (A closed stdout, `>&-`, cannot be told: Bun opens /dev/null in its place at start-up.)
 describe("-v into a full stdout", () => {
