@@ -16,7 +16,7 @@ Usage:
 
 /** The examples, paths written as POSIX writes them; shown in the running OS's own spelling (pathExample). */
 const EXAMPLES: [command: string, what: string][] = [
-  ["blit -a build/ /srv/www/build", "copy a tree with modes, times and symlinks"],
+  ["blit -aT build /srv/www/build", "build copied as /srv/www/build, modes and times too"],
   ["blit -r photos backup/", "copy photos into backup/ (backup/photos)"],
   ["blit --reflink=always vm.img vm2.img", "clone, or fail if the filesystem cannot"],
   ["blit -v -j 4 *.tar /mnt/archive/", "four workers, list each file copied"],

@@ -83,7 +83,7 @@ describe("blit.exe under Wine", () => {
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toBe("");
     expect(r.stdout).toContain(
-      "Examples:\n  blit -a build\\ D:\\srv\\www\\build      copy a tree with modes, times and symlinks\n  blit -r photos backup\\               copy photos into backup\\ (backup\\photos)\n",
+      "Examples:\n  blit -aT build D:\\srv\\www\\build      build copied as D:\\srv\\www\\build, modes and times too\n  blit -r photos backup\\               copy photos into backup\\ (backup\\photos)\n",
     );
     expect(r.stdout).toContain("  blit doctor D:\\mnt\\archive           which copy methods D:\\mnt\\archive supports\n");
   }, SLOW);
