@@ -12,12 +12,23 @@ param(
   [string]$Prefix = $(if ($env:BLIT_PREFIX) { $env:BLIT_PREFIX } else { Join-Path $HOME ".local" })
 )
 $ErrorActionPreference = "Stop"
+# Windows PowerShell 5.1 draws a progress bar per chunk, which makes a 53 MiB download crawl.
+$ProgressPreference = "SilentlyContinue"
+# Older hosts default to TLS 1.0, which GitHub refuses.
+[Net.ServicePointManager]::SecurityProtocol = [Net.ServicePointManager]::SecurityProtocol -bor [Net.SecurityProtocolType]::Tls12
 $Repo = "blit-dev/blit"
 $Asset = "blit-windows-x64.zip"
 
-if ([System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture -ne "X64") {
+$Arch = [System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture
+if ($Arch -ne "X64" -and $Arch -ne "Arm64") {
+  Write-Host "install.ps1: no blit build for a $Arch Windows (the x64 one needs a 64-bit Windows); nothing was installed" -ForegroundColor Red
+  if ($PSCommandPath) { exit 1 }
+  $global:LASTEXITCODE = 1
+  return
+}
+if ($Arch -eq "Arm64") {
   # Windows on Arm runs x64 programs through emulation.
-  Write-Host "note: no native build for $([System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture); installing the x64 one"
+  Write-Host "note: no native build for Arm64; installing the x64 one"
 }
 $Version = $Version.TrimStart("v")
 if ($env:BLIT_DOWNLOAD_URL) { $Base = $env:BLIT_DOWNLOAD_URL.TrimEnd("/") }
@@ -45,7 +56,11 @@ try {
   New-Item -ItemType Directory -Force -Path $BinDir | Out-Null
   $Staged = Join-Path $BinDir ".blit.install.exe"
   Copy-Item -Force (Join-Path $Tmp "unpacked\blit.exe") $Staged
-  Move-Item -Force $Staged (Join-Path $BinDir "blit.exe")
+  try { Move-Item -Force $Staged (Join-Path $BinDir "blit.exe") }
+  catch {
+    Remove-Item -Force $Staged -ErrorAction SilentlyContinue
+    throw "cannot replace $(Join-Path $BinDir 'blit.exe') (is it running?): $($_.Exception.Message)"
+  }
   Write-Host "installed $(Join-Path $BinDir 'blit.exe') ($Asset)"
 
   $UserPath = [Environment]::GetEnvironmentVariable("Path", "User")

@@ -90,8 +90,10 @@ fi
 blit="$tool_dir/$exe"
 "$blit" --version
 
-# The copy: options split on spaces, sources one per line, then DEST.
-read -r -a options <<< "${INPUT_ARGS:-}"
+# The copy: options split on spaces and line ends (a YAML block may hold
+# them on several lines), sources one per line, then DEST.
+options=()
+read -r -d '' -a options <<< "${INPUT_ARGS:-}" || true
 sources=()
 while IFS= read -r line; do
   [ -n "$line" ] && sources+=("$line")

@@ -352,6 +352,18 @@ describe("GitHub Action", () => {
     expect(outputs(home)).toMatch(/^files=3\nbytes=100006\nseconds=\d+\.\d{3}\nexit-code=0\n$/);
   });
 
+  test("args over several lines (a YAML block) are all passed on", async () => {
+    const action = actionCheckout();
+    const { work, env } = runner({ source: "build", destination: "out", args: "-aT\n--exclude=*.bin\n-v" });
+    runAsyncSetup(work);
+    const r = await runAsync(["bash", join(action, "action", "run.sh")], { cwd: work, env });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    // -T: out is the copy itself; --exclude: no big.bin; -v: each file listed.
+    expect(readdirSync(join(work, "out", "assets"))).toEqual(["a.js"]);
+    expect(r.stdout).toContain("'build/index.html' -> 'out/index.html'\n");
+  });
+
   test("refuses a tampered download: an error, exit 1, nothing cached, nothing copied", async () => {
     const action = actionCheckout();
     const { home, work, env } = runner({ source: "build", destination: "out" }, { BLIT_DOWNLOAD_BASE: `${base}/tampered` });
