@@ -526,6 +526,10 @@ export interface PathRules {
   readonly root?: RegExp;
   /** How an absolute path starts in examples (--help), where that is not the separator ("D:\\"). */
   readonly sampleRoot?: string;
+  /** The OS drops dots and spaces at the end of a name in a path (Windows: "x." and "x " name x); operands are split so too. */
+  readonly dropsTrailingDots?: boolean;
+  /** Matches the start of a path the OS takes as written, trailing dots and all (Windows' "\\?\"). */
+  readonly verbatim?: RegExp;
 }
 
 export const POSIX_PATH_RULES: PathRules = { separators: "/", separator: "/" };

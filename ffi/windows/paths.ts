@@ -13,4 +13,6 @@ export const WINDOWS_PATH_RULES: PathRules = {
   separator: "\\",
   sampleRoot: "D:\\",
   root: /^(?:[\\/]{2}[?.][\\/](?:UNC[\\/][^\\/]+[\\/][^\\/]+|[^\\/]+)|[\\/]{2}[^\\/?.][^\\/]*[\\/][^\\/]+|[A-Za-z]:)?[\\/]?/,
+  dropsTrailingDots: true,
+  verbatim: /^\\\\\?\\/,
 };

@@ -91,7 +91,7 @@ export class PathSyntax {
 
   private readonly root: RegExp | undefined;
 
-  constructor(rules: PathRules) {
+  constructor(private readonly rules: PathRules) {
     this.separator = rules.separator;
     this.root = rules.root;
     this.separators = rules.separators;
@@ -159,8 +159,17 @@ export class PathSyntax {
     if (root !== "" && trimmed.length <= this.trimTrailing(root).length) return { dir: root, base: "." };
     let at = trimmed.length - 1;
     while (at >= root.length && !this.isSeparator(trimmed.charAt(at))) at--;
-    if (at < root.length) return root === "" ? { dir: ".", base: trimmed } : { dir: root, base: trimmed.slice(root.length) };
-    return { dir: trimmed.slice(0, at) || this.separator, base: trimmed.slice(at + 1) };
+    const parts = at < root.length
+      ? root === "" ? { dir: ".", base: trimmed } : { dir: root, base: trimmed.slice(root.length) }
+      : { dir: trimmed.slice(0, at) || this.separator, base: trimmed.slice(at + 1) };
+    return { dir: parts.dir, base: this.asTheOsNamesIt(parts.base, path) };
+  }
+
+  /** A last component as the OS takes it: on Windows, "x." and "x " are x ("." and ".." stay; a verbatim path is as written). */
+  private asTheOsNamesIt(base: string, path: string): string {
+    if (!this.rules.dropsTrailingDots || base === "." || base === ".." || this.rules.verbatim?.test(path)) return base;
+    const dropped = base.replace(/[. ]+$/, "");
+    return dropped === "" ? base : dropped;
   }
 }
 

@@ -127,6 +127,23 @@ describe("blit.exe under Wine", () => {
     }
   }, SLOW);
 
+  testWine("an operand's trailing dots and spaces are dropped, as Windows drops them: \"d\\x.\" is d\\x, never a new \"x.\"", () => {
+    const root = sandbox("win-dots");
+    sh("mkdir -p d src/in && printf old > d/x && printf new > f && printf other > g && printf t > src/in/t", root);
+    const r = blit(["f", "d\\x."], { cwd: root });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    const n = blit(["-n", "g", "d\\x "], { cwd: root });
+    expect(n.stderr).toBe("");
+    expect(n.exitCode).toBe(0);
+    const tree = blit(["-r", "src.", "d"], { cwd: root });
+    expect(tree.stderr).toBe("");
+    expect(tree.exitCode).toBe(0);
+    expect(readdirSync(`${root}/d`).sort()).toEqual(["src", "x"]);
+    expect(readFileSync(`${root}/d/x`, "utf8")).toBe("new");
+    expect(readFileSync(`${root}/d/src/in/t`, "utf8")).toBe("t");
+  }, SLOW);
+
   testWine("-a keeps modification and access times to Windows' 100 ns, and hard links as hard links", () => {
     const root = sandbox("win-archive");
     sh(`mkdir -p src/d && printf one > src/f && printf two > src/d/g && ln src/f src/d/f-again &&
