@@ -65,6 +65,7 @@ BOOLEAN NTAPI RtlValidRelativeSecurityDescriptor(PSECURITY_DESCRIPTOR, ULONG, SE
 #define CLASS_RENAME ((FILE_INFORMATION_CLASS)10)
 #define CLASS_LINK ((FILE_INFORMATION_CLASS)11)
 #define CLASS_DISPOSITION ((FILE_INFORMATION_CLASS)13)
+#define CLASS_INTERNAL ((FILE_INFORMATION_CLASS)6)
 #define CLASS_ALL ((FILE_INFORMATION_CLASS)18)
 #define CLASS_END_OF_FILE ((FILE_INFORMATION_CLASS)20)
 #define CLASS_ATTRIBUTE_TAG ((FILE_INFORMATION_CLASS)35)
@@ -450,15 +451,6 @@ static int64_t attribute_tag(HANDLE h, FILE_ATTRIBUTE_TAG_INFORMATION *info)
 	return NT_SUCCESS(st) ? 0 : fail_status(st);
 }
 
-/* 1 when h is a symlink or junction itself (opened with FILE_OPEN_REPARSE_POINT), 0 if not, or < 0. */
-static int64_t is_link(HANDLE h)
-{
-	FILE_ATTRIBUTE_TAG_INFORMATION info;
-	int64_t r = attribute_tag(h, &info);
-	if (r < 0) return r;
-	return (info.FileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) && is_link_tag(info.ReparseTag);
-}
-
 /* The rights to change a security descriptor: its owner and group, its DACL. */
 #define SECURITY_WRITE (READ_CONTROL | WRITE_DAC | WRITE_OWNER)
 
@@ -509,6 +501,37 @@ BLIT_EXPORT int32_t blit_strerror(uint32_t code, uint8_t *out, uint32_t cap)
 	return (int32_t)(len < cap ? len : cap);
 }
 
+static int64_t file_id(HANDLE h)
+{
+	IO_STATUS_BLOCK io;
+	FILE_INTERNAL_INFORMATION info;
+	NTSTATUS st = NtQueryInformationFile(h, &io, &info, sizeof info, CLASS_INTERNAL);
+	return NT_SUCCESS(st) ? info.IndexNumber.QuadPart : -1;
+}
+
+/*
+ * A file to be read (not a link) whose reparse point names no other file (WOF's
+ * compression, deduplication, a cloud file's placeholder) keeps its data
+ * behind a filter, which FILE_OPEN_REPARSE_POINT passes by: its bytes
+ * would read as the stub's. It is opened again without the flag, and kept
+ * only if that is the same file (a name swapped meanwhile for a link is
+ * not followed); else the first handle stays.
+ */
+static HANDLE through_filter(HANDLE h, int64_t dir, const uint8_t *name, uint32_t len, ULONG options)
+{
+	HANDLE again;
+
+	if (nt_open(dir, name, len, FILE_GENERIC_READ, FILE_OPEN, options, &again) < 0)
+		return h;
+	int64_t id = file_id(h);
+	if (id < 0 || id != file_id(again)) {
+		NtClose(again);
+		return h;
+	}
+	NtClose(h);
+	return again;
+}
+
 /*
  * Opens (dir, name) as `how` says (OPEN_* above). Without OPEN_FOLLOW a
  * symlink or junction under the name is refused as Linux's O_NOFOLLOW
@@ -552,11 +575,17 @@ BLIT_EXPORT int64_t blit_open(int64_t dir, const uint8_t *name, uint32_t len, ui
 	}
 	if (r < 0) return r;
 	if (!follow && (how & 0xff) != OPEN_CREATE && (how & 0xff) != OPEN_WRITE) {
-		int64_t link = is_link(h);
-		if (link != 0) {
+		FILE_ATTRIBUTE_TAG_INFORMATION info;
+		int64_t got = attribute_tag(h, &info);
+		int reparse_point = got == 0 && (info.FileAttributes & FILE_ATTRIBUTE_REPARSE_POINT);
+		if (got < 0 || (reparse_point && is_link_tag(info.ReparseTag))) {
 			NtClose(h);
-			return link < 0 ? link : fail_kind((how & 0xff) == OPEN_DIR ? K_ENOTDIR : K_ELOOP);
+			return got < 0 ? got : fail_kind((how & 0xff) == OPEN_DIR ? K_ENOTDIR : K_ELOOP);
 		}
+		if (reparse_point && (how & 0xff) == OPEN_READ)
+			h = through_filter(h, dir, name, len, FILE_NON_DIRECTORY_FILE | FILE_SEQUENTIAL_ONLY);
+		if (reparse_point && (how & 0xff) == OPEN_READ_DISK)
+			h = through_filter(h, dir, name, len, FILE_NON_DIRECTORY_FILE | FILE_NO_INTERMEDIATE_BUFFERING);
 	}
 	if ((how & 0xff) == OPEN_TRUNCATE) {
 		/* Emptied only now: a symlink refused above is left as it was. */
