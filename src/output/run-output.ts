@@ -82,7 +82,8 @@ export class RunOutput {
       version: VERSION,
       target: BUILD.target,
       backend: backend.id,
-      options: this.options,
+      // Byte strings (filter patterns) as paths are given: text, or base64.
+      options: JSON.parse(JSON.stringify(this.options, (_, value) => (value instanceof Uint8Array ? jsonPath(value) : value))),
       sources: sources.map((s) => jsonPath(toBytes(s))),
       destination: jsonPath(toBytes(destination)),
     });

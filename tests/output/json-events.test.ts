@@ -163,6 +163,15 @@ describe("--json", () => {
     }
   });
 
+  test("the start event gives filter patterns as paths are given: text, or base64 bytes", () => {
+    const root = sandbox("json-filters");
+    sh("mkdir src && printf a > src/a", root);
+    // A pattern that is not UTF-8 comes through sh's printf, as argv cannot carry it from here.
+    const r = run(["sh", "-c", `"$0" --json -r --exclude='*.o' --exclude="$(printf 'x\\377')" src dst`, BLIT], { cwd: root });
+    expect(r.exitCode).toBe(0);
+    expect(checkEvents(r.stdout)[0]!.options.filters).toEqual([{ include: false, pattern: "*.o" }, { include: false, pattern: { base64: Buffer.from([0x78, 0xff]).toString("base64") } }]);
+  });
+
   test("--max-delete's refusal is an error event", () => {
     const root = sandbox("json-maxdel");
     sh("mkdir src dst && printf a > src/a && printf x > dst/x && printf y > dst/y", root);
