@@ -1556,6 +1556,9 @@ export class Copier {
     } else if (this.o.symbolicLink || type === S_IFLNK) {
       this.report.count("symlinks");
       kind = "symlink";
+      // What the real run would make it point to, for --itemize's " -> target" and --json's target.
+      const target = this.o.symbolicLink ? e.srcPath : this.b.readLink(e.srcDir, e.srcName);
+      if (typeof target !== "number") e.linkTarget = target;
     } else if (type === S_IFREG || this.o.readSpecialFiles) {
       this.report.fileCopied(this.o.attributesOnly ? 0 : e.stat.size, undefined);
       kind = "file";

@@ -79,6 +79,16 @@ describe("--dry-run leaves DEST as it was and reports what the real run then doe
     expect([existsSync(`${root}/new`), existsSync(`${root}/g`)]).toEqual([false, false]);
   });
 
+  test("--itemize: symlinks made anew are listed with their targets, as the real run lists them", () => {
+    const root = sandbox("dry-itemize");
+    sh("mkdir src && printf a > src/a && ln -s a src/lnk && ln -s /elsewhere src/abs", root);
+    const dry = blit(["-r", "--itemize", "--dry-run", "src", "dst"], { cwd: root });
+    const real = blit(["-r", "--itemize", "src", "dst"], { cwd: root });
+    const lines = (stdout: string) => stdout.split("\n").sort();
+    expect(lines(dry.stdout)).toEqual(lines(real.stdout));
+    expect(real.stdout).toContain("cL+++++++++ dst/lnk -> a\n");
+  });
+
   test("--dry-run --progress: the summary line says nothing was written", () => {
     const root = sandbox("dry-progress");
     sh("mkdir src && printf abc > src/f", root);
