@@ -73,6 +73,8 @@ interface Entry extends Place {
   was?: Stat;
   /** The target of the symlink made for it, for --itemize and --json. */
   linkTarget?: Uint8Array;
+  /** It replaced a symlink that pointed elsewhere (--itemize's `c`, as rsync's). */
+  targetChanged?: boolean;
   /** --remove-destination found something under its name: -v says "removed" before listing it, as cp. */
   removes?: boolean;
   /** -f replaces a file it may not write: -v says "removed" after listing it, as cp (which tried to open it first). */
@@ -155,8 +157,8 @@ const LINKED_ALREADY = 2;
  * options keep, as rsync tells only what it sets; without timestamps, `T`,
  * as the copy takes the time it was made.
  */
-function replacedLetters(src: Stat, was: Stat, bytes: number | undefined, preserve: Preserve): string {
-  let letters = "";
+function replacedLetters(src: Stat, was: Stat, bytes: number | undefined, preserve: Preserve, targetChanged = false): string {
+  let letters = targetChanged ? "c" : "";
   if (typeOf(src.mode) === S_IFREG && (bytes ?? src.size) !== was.size) letters += "s";
   if (!preserve.timestamps) letters += "T";
   else if (src.mtimeSec !== was.mtimeSec || src.mtimeNsec !== was.mtimeNsec) letters += "t";
@@ -274,7 +276,7 @@ export class Copier {
    * An entry made: -v's line (`data`: how its bytes were copied, for
    * --debug), and the item --itemize and --json list.
    */
-  private listed(e: Place & Partial<Pick<Entry, "stat" | "was" | "removes" | "removesAfter" | "backupPath" | "linkTarget">>, data?: CopiedData & { bytes?: number }, kind?: ItemKind): void {
+  private listed(e: Place & Partial<Pick<Entry, "stat" | "was" | "removes" | "removesAfter" | "backupPath" | "linkTarget" | "targetChanged">>, data?: CopiedData & { bytes?: number }, kind?: ItemKind): void {
     if (this.o.listItems) {
       const was = e.was;
       const stat = e.stat;
@@ -285,7 +287,7 @@ export class Copier {
         dst: e.dstPath,
         size: data?.bytes ?? 0,
         method: data?.method,
-        changed: was && stat ? replacedLetters(stat, was, data?.bytes, this.o.preserve) : undefined,
+        changed: was && stat ? replacedLetters(stat, was, data?.bytes, this.o.preserve, e.targetChanged) : undefined,
         target: e.linkTarget,
       });
     }
@@ -1884,6 +1886,10 @@ export class Copier {
     }
     const xattrs = this.meta.readXattrs({ dir: e.srcDir, name: e.srcName });
     e.linkTarget = target;
+    if (this.o.listItems && e.was && typeOf(e.was.mode) === S_IFLNK) {
+      const old = this.b.readLink(e.dstDir, e.dstName);
+      e.targetChanged = typeof old === "number" || old.length !== target.length || old.some((byte, i) => byte !== target[i]);
+    }
     return this.makeAndCommit(e, "symbolic link", xattrs, undefined, (name) => this.b.makeSymlink(target, e.dstDir, name, e.stat.linkToDir), () => {
       this.report.count("symlinks");
     });

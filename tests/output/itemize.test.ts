@@ -66,6 +66,15 @@ describe("--itemize", () => {
     expect(mine.get("src/sub/b")).toBe(">f...p.....");
   });
 
+  testIf(noRsync)("a symlink that pointed elsewhere: c, as rsync says it", () => {
+    const root = sandbox("itemize-target");
+    sh("mkdir -p src r/src b/src && ln -s new src/l && ln -s old r/src/l && ln -s old b/src/l && touch -h -r r/src/l b/src/l src/l", root);
+    const rsync = codes(sh("rsync -ai src r/", root), "");
+    const mine = codes(blit(["-a", "--itemize", "src", "b/"], { cwd: root }).stdout, "b/");
+    expect(rsync.get("src/l -> new")).toBe("cLc........");
+    expect(mine.get("src/l -> new")).toBe("cLc........");
+  });
+
   testIf(noRsync)("-r, which keeps neither mode nor times: rsync -ri's letters, no p for a mode that differs, T for the time", () => {
     const root = sandbox("itemize-r");
     sh("mkdir src && printf one > src/f && printf two > src/g && chmod 600 src/g && rsync -r src/ r/ && cp -r src b && chmod 644 r/g b/g", root);
