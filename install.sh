@@ -129,19 +129,21 @@ main() {
 
   mkdir "$tmp/unpacked"
   tar -xzf "$tmp/$asset" -C "$tmp/unpacked" blit || fail "cannot unpack $asset"
-  # It must run here before it replaces anything: a 32-bit userland on a 64-bit
-  # kernel, or a musl system without libstdc++, would get one that cannot.
-  if ! "$tmp/unpacked/blit" --version >/dev/null 2>&1; then
-    hint=""
-    [ "$libc" != musl ] || hint=" (the musl build needs libstdc++; Alpine: apk add libstdc++)"
-    fail "the blit in $asset does not run on this system$hint; nothing was installed"
-  fi
   bindir="$prefix/bin"
   mkdir -p "$bindir" || fail "cannot create $bindir"
   # Into place by a rename: a blit already there is replaced whole, never half-written.
   if ! { cp "$tmp/unpacked/blit" "$bindir/.blit.install.$$" && chmod 755 "$bindir/.blit.install.$$"; }; then
     rm -f "$bindir/.blit.install.$$"
     fail "cannot write $bindir/.blit.install.$$"
+  fi
+  # It must run here before it replaces anything: a 32-bit userland on a 64-bit
+  # kernel, or a musl system without libstdc++, would get one that cannot. Run
+  # where it is to stay, not from the temporary directory, which may be noexec.
+  if ! "$bindir/.blit.install.$$" --version >/dev/null 2>&1; then
+    rm -f "$bindir/.blit.install.$$"
+    hint=""
+    [ "$libc" != musl ] || hint=" (the musl build needs libstdc++; Alpine: apk add libstdc++)"
+    fail "the blit in $asset does not run on this system$hint; nothing was installed"
   fi
   mv -f "$bindir/.blit.install.$$" "$bindir/blit" || { rm -f "$bindir/.blit.install.$$"; fail "cannot write $bindir/blit"; }
   echo "installed $bindir/blit ($asset)"
