@@ -83,7 +83,7 @@ export function readFilterFiles(b: Backend, filters: (FilterRule | FilterFile)[]
 /**
  * The lines of a rules file that hold a rule: not blank, not a comment (`#`,
  * `;`). crlf: a "\r" before the newline is not part of the line, as rsync
- * reads --exclude-from files (its per-directory files keep it).
+ * reads --exclude-from files and per-directory files of rules (":").
  */
 function lines(bytes: Uint8Array, crlf = false): Uint8Array[] {
   const out: Uint8Array[] = [];
@@ -271,7 +271,8 @@ export class Filter {
    */
   merge(bytes: Uint8Array, index: number, base: Uint8Array, inherited: FilterRule[] | undefined): FilterRule[] {
     const mode = this.perDirectory.find((p) => p.index === index)?.mode ?? "";
-    const read = lines(bytes).map((line): FilterRule => {
+    // rsync drops a line's "\r" in a file of rules (":"), and keeps it in a file of bare patterns (":-", ":+").
+    const read = lines(bytes, mode === "").map((line): FilterRule => {
       const rule = mode === "" ? ruleFrom(line, false) : { include: mode === "+", pattern: line };
       return { ...rule, base, from: index };
     });

@@ -92,9 +92,9 @@ describe("filters against rsync", () => {
     expect(Object.keys(r.blit.entries).sort()).toEqual(Object.keys(r.rsync.entries).sort());
   });
 
-  testIf(noRsync)("CRLF lines: --exclude-from drops the \\r (its names stay protected from --delete), a per-directory file keeps it, as rsync", () => {
+  testIf(noRsync)("CRLF lines: --exclude-from and a per-directory file of rules drop the \\r (their names stay protected from --delete), a per-directory file of patterns keeps it, as rsync", () => {
     const root = sandbox("filter-crlf");
-    sh(`mkdir src && printf a > src/a && printf 'extra\\r\\nfile9\\r\\n' > ex && printf 'gone\\r\\n' > src/.rules`, root);
+    sh(`mkdir src && printf a > src/a && printf j > src/junk && printf 'extra\\r\\nfile9\\r\\n' > ex && printf 'gone\\r\\n' > src/.rules && printf -- '- junk\\r\\n' > src/.ff`, root);
     const mirror = (args: string, out: string, tool: string) =>
       sh(`mkdir ${out} && touch ${out}/extra ${out}/file9 ${out}/gone && ${tool === "rsync" ? `rsync -a --delete ${args} src/ ${out}/` : `"${BLIT}" -aT --delete ${args} src ${out}`}`, root);
     for (const [args, name] of [["--exclude-from=ex", "from"], ["--filter=':- .rules'", "merge"]] as const) {
@@ -102,7 +102,12 @@ describe("filters against rsync", () => {
       mirror(args, `b-${name}`, "blit");
       expect(readdirSync(`${root}/b-${name}`).sort()).toEqual(readdirSync(`${root}/r-${name}`).sort());
     }
-    expect(readdirSync(`${root}/b-from`).sort()).toEqual([".rules", "a", "extra", "file9"]);
+    expect(readdirSync(`${root}/b-from`).sort()).toEqual([".ff", ".rules", "a", "extra", "file9", "junk"]);
+    // A file of rules: "- junk\r" excludes junk. (Compared without --delete: rsync reads per-directory
+    // rules for its deletions from DEST's copy of the file, which is not there yet.)
+    sh(`rsync -a --filter=': .ff' src/ r-rules/ && "${BLIT}" -aT --filter=': .ff' src b-rules`, root);
+    expect(readdirSync(`${root}/b-rules`).sort()).toEqual(readdirSync(`${root}/r-rules`).sort());
+    expect(readdirSync(`${root}/b-rules`).sort()).toEqual([".ff", ".rules", "a"]);
   });
 
   // Per-directory rule files (rsync's dir-merge): .gitignore files at three levels, and a .rules file of +/- lines.
