@@ -3,11 +3,29 @@
 // loads next to nothing. (No top-level await: the executable is compiled to
 // bytecode, as CommonJS.)
 
+import { writeSync } from "node:fs";
+
 const UNPAIRED_SURROGATE = /[\uD800-\uDFFF]/u;
 
 async function exactly(given: string[]): Promise<string[]> {
   const [{ exactArguments }, { loadBackend }] = await Promise.all([import("./argv.ts"), import("../ffi/index.ts")]);
   return exactArguments(given, (await loadBackend()).backend.commandLine());
+}
+
+/**
+ * --version, written at once (loading a backend for it would slow the
+ * command scripts call most): a full or closed stdout is cp's write error.
+ */
+function printVersion(line: string): number {
+  try {
+    writeSync(1, `${line}\n`);
+    return 0;
+  } catch (err) {
+    // "ENOSPC: no space left on device, write" says what strerror says, in lower case.
+    const reason = String((err as Error).message).replace(/^\w+: /, "").replace(/, write$/, "");
+    process.stderr.write(`blit: write error: ${reason.charAt(0).toUpperCase()}${reason.slice(1)}\n`);
+    return 1;
+  }
 }
 
 async function main(given: string[]): Promise<number> {
@@ -17,8 +35,7 @@ async function main(given: string[]): Promise<number> {
   const argv = given.some((arg) => arg.includes("\uFFFD") || UNPAIRED_SURROGATE.test(arg)) ? await exactly(given) : given;
   if (argv.length === 1 && argv[0] === "--version") {
     const { VERSION_LINE } = await import("./version.ts");
-    process.stdout.write(`${VERSION_LINE}\n`);
-    return 0;
+    return printVersion(VERSION_LINE);
   }
   if (argv[0] === "completions") {
     const { runCompletions } = await import("./commands/completions.ts");

@@ -183,8 +183,8 @@ function sameFileRules(job: CopyJob, options: CopyOptions): SameFileRules {
  * -u keeps a DEST at least as new as SOURCE (its mtime, through a symlink
  * when SOURCE is copied as a file, as cp stats it), --update=none any DEST.
  */
-/** Names of a file this process has open: /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N. */
-const OPEN_FILE_NAME = /^\/(?:dev\/(?:stdout|stderr|fd\/\d+)|proc\/(?:self|thread-self)\/fd\/\d+)$/;
+/** Names of a file this process has open: /dev/stdin, /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N. */
+const OPEN_FILE_NAME = /^\/(?:dev\/(?:stdin|stdout|stderr|fd\/\d+)|proc\/(?:self|thread-self)\/fd\/\d+)$/;
 
 function keptByUpdate(job: CopyJob, options: CopyOptions, srcStat: Stat, followed: Stat): boolean {
   if (options.update === "none") return true;
@@ -229,7 +229,9 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   const entryFirst = destEntryFirst(rules, isFile(srcStat) || job.stream === true);
   const cpDst = entryFirst ? statOrCode(job.dst, false) : dstStat;
   const same = typeof cpDst === "number" ? "copy" : sameFileVerdict(job, options, srcStat, cpDst);
-  if (same === "same") {
+  // --skip-unchanged, --checksum: DEST a hard link of SOURCE is unchanged; the engine tells it from the same name given twice.
+  const hardLinked = (options.skipUnchanged || options.checksum) && typeof cpDst !== "number" && sameInode(cpDst, srcStat);
+  if (same === "same" && !hardLinked) {
     refuse(plan, `${quote(job.src)} and ${quote(job.dst)} are the same file`, { op: "compare", path: job.src });
     return false;
   }

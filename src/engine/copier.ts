@@ -387,9 +387,10 @@ export class Copier {
   /** What would have been made at dst, in cp's words: "symbolic link 'd/x' to 'f'", "fifo 'd/x'", ... */
   private madeAs(st: Stat, dst: Uint8Array, src: Uint8Array): string {
     const type = typeOf(st.mode);
-    if (this.o.symbolicLink) return `symbolic link ${quote(dst)} to ${quote(src)}`;
-    if (this.o.link && type !== S_IFDIR) return `hard link ${quote(dst)} to ${quote(src)}`;
+    // -rs and -rl make directories.
     if (type === S_IFDIR) return `directory ${quote(dst)}`;
+    if (this.o.symbolicLink) return `symbolic link ${quote(dst)} to ${quote(src)}`;
+    if (this.o.link) return `hard link ${quote(dst)} to ${quote(src)}`;
     if (type === S_IFLNK) return `symbolic link ${quote(dst)}`;
     if (type === S_IFREG || this.o.readSpecialFiles) return `regular file ${quote(dst)}`;
     return `${type === S_IFIFO ? "fifo" : "special file"} ${quote(dst)}`;
@@ -1308,6 +1309,7 @@ export class Copier {
         return;
       }
       if (claim?.first) this.links.publish(claim.slot, { rootFd: e.rootFd, path: e.dstRel });
+      this.sayIfLinkTableFull();
     }
     if (skipped) this.skipped(e, "newer");
   }
@@ -1560,7 +1562,10 @@ export class Copier {
       kind = "symlink";
       // What the real run would make it point to, for --itemize's " -> target" and --json's target.
       const target = this.o.symbolicLink ? e.srcPath : this.b.readLink(e.srcDir, e.srcName);
-      if (typeof target !== "number") e.linkTarget = target;
+      if (typeof target !== "number") {
+        e.linkTarget = target;
+        e.targetChanged = this.pointedElsewhere(e, target);
+      }
     } else if (type === S_IFREG || this.o.readSpecialFiles) {
       this.report.fileCopied(this.o.attributesOnly ? 0 : e.stat.size, undefined);
       kind = "file";
@@ -1886,13 +1891,17 @@ export class Copier {
     }
     const xattrs = this.meta.readXattrs({ dir: e.srcDir, name: e.srcName });
     e.linkTarget = target;
-    if (this.o.listItems && e.was && typeOf(e.was.mode) === S_IFLNK) {
-      const old = this.b.readLink(e.dstDir, e.dstName);
-      e.targetChanged = typeof old === "number" || old.length !== target.length || old.some((byte, i) => byte !== target[i]);
-    }
+    e.targetChanged = this.pointedElsewhere(e, target);
     return this.makeAndCommit(e, "symbolic link", xattrs, undefined, (name) => this.b.makeSymlink(target, e.dstDir, name, e.stat.linkToDir), () => {
       this.report.count("symlinks");
     });
+  }
+
+  /** --itemize: the symlink e replaces led elsewhere than target (rsync's `c`). */
+  private pointedElsewhere(e: Entry, target: Uint8Array): boolean {
+    if (!this.o.listItems || !e.was || typeOf(e.was.mode) !== S_IFLNK) return false;
+    const old = this.b.readLink(e.dstDir, e.dstName);
+    return typeof old === "number" || Buffer.compare(old, target) !== 0;
   }
 
   private copySpecial(e: Entry): boolean {

@@ -201,9 +201,15 @@ export class Pruner {
         if (!gone) kept = true;
       }
     }
-    if (kept && lockedMode !== undefined) b.modes?.chmodFd(fd, lockedMode);
+    if (lockedMode === undefined) {
+      b.close(fd);
+      return !kept && this.removeEntry(dir, name, path, true);
+    }
+    // Made writable to be emptied: its mode back if it stays.
+    const gone = !kept && this.removeEntry(dir, name, path, true);
+    if (!gone) b.modes?.chmodFd(fd, lockedMode);
     b.close(fd);
-    return !kept && this.removeEntry(dir, name, path, true);
+    return gone;
   }
 
   /**

@@ -123,7 +123,7 @@ export class PathSyntax {
   /** A drive alone, with no separator after it ("C:"): that drive's current directory, on Windows. */
   isBareDrive(path: string): boolean {
     const root = this.root?.exec(path)?.[0];
-    return root !== undefined && root === path && root.endsWith(":");
+    return root !== undefined && root === path && root.length === 2 && root.endsWith(":");
   }
 
   /**

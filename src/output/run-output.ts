@@ -196,7 +196,7 @@ export class RunOutput {
       this.bar.stop(signal === undefined && all.errors === 0 && !end.stoppedEarly);
     }
     if (signal) {
-      log.error(`interrupted by ${signal}: ${summaryLine(all, seconds)}; the rest was not copied`);
+      log.error(`interrupted by ${signal}: ${summaryLine(all, seconds, this.options.dryRun)}; the rest was not copied`);
     } else if (end.stoppedEarly) {
       log.error(`stopped at the first error (--fail-fast): copied ${describe(all)}`);
     } else if (this.showsBar) {

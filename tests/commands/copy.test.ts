@@ -104,6 +104,7 @@ const CASES: Case[] = [
   { name: "-P symlink into a missing directory", args: ["-P", "src/rel-link", "missing/x"] },
   { name: "-r fifo into a missing directory", args: ["-r", "src/fifo", "missing/x"] },
   { name: "-r device into a missing directory", args: ["-r", "/dev/null", "missing/x"] },
+  { name: "-rs directory into a missing directory", args: ["-rs", "src", "missing/x"] },
   { name: "same source twice", args: ["f", "f", "d"] },
   { name: "two sources with one name", args: ["f", "sub2/f", "d"] },
   { name: "-rL dangling symlink", setup: "rm src/fifo", args: ["-rL", "src", "out"] },
@@ -880,11 +881,11 @@ describe("--inplace writes as cp writes", () => {
 // (/dev/stdout itself is not used here: a blit that replaced it would replace
 // the machine's. /dev/fd/N and /proc/self/fd/N are the same kind of name.)
 describe("DEST a file this process has open", () => {
-  test.each([["/dev/fd/3"], ["/proc/self/fd/3"]])("%s, a regular file opened read-write: written into, as cp", (dest) => {
+  test.each([["/dev/fd/3", 3], ["/proc/self/fd/3", 3], ["/dev/fd/0", 0]])("%s, a regular file opened read-write: written into, as cp", (dest, fd) => {
     const root = sandbox("open-file");
     sh("printf 'hello\\n' > f && printf 'a much longer line\\n' > by-cp && cp by-cp by-blit", root);
-    const byCp = run(["sh", "-c", `cp f ${dest} 3<>by-cp`], { cwd: root });
-    const byBlit = run(["sh", "-c", `"$0" f ${dest} 3<>by-blit`, BLIT], { cwd: root });
+    const byCp = run(["sh", "-c", `cp f ${dest} ${fd}<>by-cp`], { cwd: root });
+    const byBlit = run(["sh", "-c", `"$0" f ${dest} ${fd}<>by-blit`, BLIT], { cwd: root });
     expect(byBlit).toEqual(byCp);
     expect(byBlit.exitCode).toBe(0);
     expect(sh("cat by-blit", root)).toBe("hello\n");
@@ -906,7 +907,7 @@ describe("-v into a full stdout", () => {
   });
 
   // cp --help > /dev/full says "cp: write error: No space left on device" and exits 1.
-  test.each([["--help"], ["doctor ."], ["completions bash"]])("blit %s into a full stdout: a write error, exit 1, as cp --help", (command) => {
+  test.each([["--help"], ["--version"], ["doctor ."], ["completions bash"]])("blit %s into a full stdout: a write error, exit 1, as cp --help", (command) => {
     const r = run(["sh", "-c", `"$0" ${command} > /dev/full`, BLIT], { cwd: sandbox("stdout-full") });
     expect(r).toEqual({ stdout: "", stderr: "blit: write error: No space left on device\n", exitCode: 1 });
   });

@@ -169,6 +169,9 @@ describe("--skip-unchanged against rsync -aHAX", () => {
     expect(r.exitCode).toBe(0);
     expect(stats(r.stdout).files).toBe("0");
     expect(lstatSync(`${root}/dst/a`).ino).toBe(lstatSync(`${root}/src/a`).ino);
+    // Named as operands too.
+    const operand = blit(["-a", flag, "src/a", "dst/a"], { cwd: root });
+    expect([operand.stderr, operand.exitCode]).toEqual(["", 0]);
     const u = blit(["-aTu", "src", "dst"], { cwd: root });
     expect(u.stderr.split("\n").sort()).toEqual(["", "blit: 'src/a' and 'dst/a' are the same file", "blit: 'src/sub/b' and 'dst/sub/b' are the same file"]);
     expect(u.exitCode).toBe(1);

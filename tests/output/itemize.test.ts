@@ -70,9 +70,11 @@ describe("--itemize", () => {
     const root = sandbox("itemize-target");
     sh("mkdir -p src r/src b/src && ln -s new src/l && ln -s old r/src/l && ln -s old b/src/l && touch -h -r r/src/l b/src/l src/l", root);
     const rsync = codes(sh("rsync -ai src r/", root), "");
+    const dry = codes(blit(["-a", "--itemize", "--dry-run", "src", "b/"], { cwd: root }).stdout, "b/");
     const mine = codes(blit(["-a", "--itemize", "src", "b/"], { cwd: root }).stdout, "b/");
     expect(rsync.get("src/l -> new")).toBe("cLc........");
     expect(mine.get("src/l -> new")).toBe("cLc........");
+    expect(dry.get("src/l -> new")).toBe("cLc........");
   });
 
   testIf(noRsync)("-r, which keeps neither mode nor times: rsync -ri's letters, no p for a mode that differs, T for the time", () => {
