@@ -3,8 +3,6 @@
 // loads next to nothing. (No top-level await: the executable is compiled to
 // bytecode, as CommonJS.)
 
-import { writeSync } from "node:fs";
-
 const UNPAIRED_SURROGATE = /[\uD800-\uDFFF]/u;
 
 async function exactly(given: string[]): Promise<string[]> {
@@ -16,16 +14,15 @@ async function exactly(given: string[]): Promise<string[]> {
  * --version, written at once (loading a backend for it would slow the
  * command scripts call most): a full or closed stdout is cp's write error.
  */
-function printVersion(line: string): number {
-  try {
-    writeSync(1, `${line}\n`);
-    return 0;
-  } catch (err) {
-    // "ENOSPC: no space left on device, write" says what strerror says, in lower case.
-    const reason = String((err as Error).message).replace(/^\w+: /, "").replace(/, write$/, "");
-    process.stderr.write(`blit: write error: ${reason.charAt(0).toUpperCase()}${reason.slice(1)}\n`);
-    return 1;
-  }
+async function printVersion(line: string): Promise<number> {
+  // The stream hands a failed write to its callback; its 'error' event would be thrown.
+  process.stdout.on("error", () => {});
+  const err = await new Promise<Error | null | undefined>((resolve) => process.stdout.write(`${line}\n`, resolve));
+  if (!err) return 0;
+  // "ENOSPC: no space left on device, write" says what strerror says, in lower case.
+  const reason = err.message.replace(/^\w+: /, "").replace(/, write$/, "");
+  process.stderr.write(`blit: write error: ${reason.charAt(0).toUpperCase()}${reason.slice(1)}\n`);
+  return 1;
 }
 
 async function main(given: string[]): Promise<number> {
