@@ -71,7 +71,10 @@ interface Entry extends Place {
   xattrListSizes?: { src: number; dst: number };
   /** What was under its name in DEST, when the copy replaces it (--itemize says what differed). */
   was?: Stat;
-  /** The target of the symlink made for it, for --itemize and --json. */
+  /**
+   * The target of the symlink made for it, or the name in DEST of the copy
+   * its hard link was made to (-l: its source), for --itemize and --json.
+   */
   linkTarget?: Uint8Array;
   /** It replaced a symlink that pointed elsewhere (--itemize's `c`, as rsync's). */
   targetChanged?: boolean;
@@ -1557,6 +1560,10 @@ export class Copier {
     if (this.o.link || (claim && !claim.first)) {
       this.report.count("hardlinks");
       kind = "hardlink";
+      // The first name publishes as soon as it claims (above): no wait.
+      const first = claim && !claim.first && this.o.listItems ? this.links!.wait(claim.slot) : undefined;
+      if (this.o.link) e.linkTarget = e.srcPath;
+      else if (first) e.linkTarget = this.linkedPath(e, first);
     } else if (this.o.symbolicLink || type === S_IFLNK) {
       this.report.count("symlinks");
       kind = "symlink";
@@ -2035,6 +2042,7 @@ export class Copier {
    */
   private hardLink(e: Entry): boolean {
     const make = (to: Name) => this.b.makeLink(e.srcDir, e.srcName, e.dstDir, to, e.follow);
+    e.linkTarget = e.srcPath;
     return this.placeLink(e, "hard link", make, () => this.report.count("hardlinks"));
   }
 
@@ -2127,6 +2135,7 @@ export class Copier {
     if (r === BACKUP_FAILED || r === LINKED_ALREADY) return;
     if (r === 0) {
       this.report.count("hardlinks");
+      if (this.o.listItems) e.linkTarget = this.linkedPath(e, target);
       this.listed(e, undefined, "hardlink");
       return;
     }
@@ -2140,6 +2149,27 @@ export class Copier {
       return;
     }
     this.copyByType(e, undefined);
+  }
+
+  /**
+   * The first copy's path as e's names DEST (its DEST path up to the job's
+   * destination, then the table's path below it, in the OS's separators),
+   * for --itemize's " => name", as rsync's. undefined where that cannot be
+   * told: a copy below another operand's destination.
+   */
+  private linkedPath(e: Entry, target: LinkTarget): Uint8Array | undefined {
+    const prefix = e.dstPath.length - e.dstRel.length;
+    if (target.rootFd !== e.rootFd || prefix < 0) return undefined;
+    const sep = this.separator;
+    for (let i = 0; i < e.dstRel.length; i++) {
+      const rel = e.dstRel[i]!;
+      const shown = e.dstPath[prefix + i]!;
+      if (shown !== rel && !(rel === SLASH && shown === sep)) return undefined;
+    }
+    const out = new Uint8Array(prefix + target.path.length);
+    out.set(e.dstPath.subarray(0, prefix));
+    out.set(sep === SLASH ? target.path : target.path.map((byte) => (byte === SLASH ? sep : byte)), prefix);
+    return out;
   }
 
   /**

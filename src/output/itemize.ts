@@ -1,5 +1,5 @@
 // --itemize: rsync's `-i` lines (`%i %n%L`): YXcstpoguax, the name, and
-// ` -> target` after a symlink made.
+// ` -> target` after a symlink made, ` => name` after a hard link.
 // Y: `>` a file's data written, `c` another entry made, `h` a hard link,
 // `.` nothing written, `*deleting` removed. X: f d L S. Then, for an entry
 // made where nothing was, `+++++++++`; for one that replaced another, the
@@ -15,6 +15,7 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const BACKSLASH = 0x5c;
 const HASH = 0x23;
 const TAB = 0x09;
+const SLASH = 0x2f;
 
 const isDigit = (byte: number | undefined) => byte !== undefined && byte >= 0x30 && byte <= 0x39;
 const octal = (byte: number) => `\\#${byte.toString(8).padStart(3, "0")}`;
@@ -52,12 +53,13 @@ export function escapedName(bytes: Uint8Array): string {
 }
 
 export function itemizeLine(item: Item): string {
-  const name = escapedName(item.dst) + (item.kind === "directory" ? "/" : "");
+  // A directory named with a trailing slash (DEST as given, "t/") gets no second one.
+  const name = escapedName(item.dst) + (item.kind === "directory" && item.dst[item.dst.length - 1] !== SLASH ? "/" : "");
   if (item.action === "deleted") return `*deleting   ${name}`;
   const x = TYPE[item.kind];
   if (item.action === "skipped") return `.${x}          ${name}`;
   const y = item.action === "attributes" ? "." : item.kind === "hardlink" ? "h" : item.kind === "file" ? ">" : "c";
-  const target = item.target ? ` -> ${escapedName(item.target)}` : "";
+  const target = item.target ? `${item.kind === "hardlink" ? " =>" : " ->"} ${escapedName(item.target)}` : "";
   if (item.action === "created") return `${y}${x}+++++++++ ${name}${target}`;
   const changed = item.changed ?? "";
   // `T` in t's place: the time set to when the copy was made (rsync's, without --times).

@@ -88,6 +88,59 @@ describe("--itemize", () => {
     expect(codes(mine.stdout, "b/")).toEqual(rsync);
   });
 
+  // rsync -aiH: `hf+++++++++ a => b`, b being the name copied first; which name that is depends on the order of the walk.
+  describe("hard links: hf, then => the name linked to, as rsync -aiH", () => {
+    const cases: { name: string; args: string[]; prefix: string }[] = [
+      { name: "a new tree", args: ["-a", "--itemize", "src", "b/"], prefix: "b/" },
+      { name: "a dry run", args: ["-a", "-n", "--itemize", "src", "b/"], prefix: "b/" },
+      { name: "DEST named with its own path (-T)", args: ["-aT", "--itemize", "src", "b/src"], prefix: "b/" },
+    ];
+    for (const { name, args, prefix } of cases) {
+      testIf(noRsync)(name, () => {
+        const root = sandbox("itemize-hardlinks");
+        sh("mkdir -p src/d r b && printf x > src/one && ln src/one src/two && ln src/one src/d/three && printf y > src/alone", root);
+        const groups = (listing: Map<string, string>) => {
+          const first = [...listing].filter(([line, code]) => code === ">f+++++++++" && line !== "src/alone").map(([line]) => line);
+          const linked = [...listing].filter(([, code]) => code === "hf+++++++++").map(([line]) => line.split(" => "));
+          return { first, linked };
+        };
+        const rsync = groups(codes(sh("rsync -aiH src r/", root), ""));
+        const mine = blit(args, { cwd: root });
+        expect([mine.stderr, mine.exitCode]).toEqual(["", 0]);
+        const listed = groups(codes(mine.stdout, prefix));
+        // One name of the inode copied, the other two linked to it, by its path as blit names DEST.
+        // rsync names the target below the destination; blit as it names DEST.
+        for (const [{ first, linked }, shown] of [[rsync, ""], [listed, prefix]] as const) {
+          expect(first.length).toBe(1);
+          expect(linked.map(([, to]) => to)).toEqual([`${shown}${first[0]}`, `${shown}${first[0]}`]);
+          expect([first[0], ...linked.map(([from]) => from)].sort()).toEqual(["src/d/three", "src/one", "src/two"]);
+        }
+      });
+    }
+
+    test("-l: each name a link to its source", () => {
+      const root = sandbox("itemize-l");
+      sh("mkdir src && printf x > src/f", root);
+      expect(blit(["-rl", "--itemize", "src", "b"], { cwd: root })).toEqual({ stdout: "cd+++++++++ b/\nhf+++++++++ b/f => src/f\n", stderr: "", exitCode: 0 });
+    });
+
+    test("--json: the name linked to is the event's target", () => {
+      const root = sandbox("itemize-hardlinks-json");
+      sh("mkdir src && printf x > src/a && ln src/a src/b", root);
+      const { events, exitCode } = blitJson(["-a", "-v", "src", "dst"], { cwd: root });
+      expect(exitCode).toBe(0);
+      const files = events.filter((e) => e.type === "file" && e.kind !== "directory");
+      const copied = files.find((e) => e.kind === "file")!;
+      expect(files.filter((e) => e.kind === "hardlink").map((e) => [e.action, e.target])).toEqual([["created", copied.dst]]);
+    });
+  });
+
+  test("a directory named with a trailing slash gets no second one", () => {
+    const root = sandbox("itemize-slash");
+    sh("mkdir src && printf x > src/f", root);
+    expect(blit(["-r", "--itemize", "src", "new/"], { cwd: root })).toEqual({ stdout: "cd+++++++++ new/\n>f+++++++++ new/f\n", stderr: "", exitCode: 0 });
+  });
+
   test("-n and -u: entries kept as they were are listed with blanks", () => {
     const root = sandbox("itemize-skip");
     sh("mkdir src dst && printf a > src/a && printf b > src/b && printf old > dst/a && touch -d 2030-01-01 dst/b", root);
