@@ -283,14 +283,17 @@ export class Copier {
     if (this.o.listItems) {
       const was = e.was;
       const stat = e.stat;
+      const made = kind ?? (stat ? kindOf(stat.mode) : "directory");
+      // What replaced an entry of another type is new in every respect: no letters (rsync's +++++++++).
+      const sameType = was !== undefined && (made === "hardlink" ? "file" : made) === kindOf(was.mode);
       this.report.item({
         action: was ? "replaced" : "created",
-        kind: kind ?? (stat ? kindOf(stat.mode) : "directory"),
+        kind: made,
         src: e.srcPath,
         dst: e.dstPath,
         size: data?.bytes ?? 0,
         method: data?.method,
-        changed: was && stat ? replacedLetters(stat, was, data?.bytes, this.o.preserve, e.targetChanged) : undefined,
+        changed: was && stat && sameType ? replacedLetters(stat, was, data?.bytes, this.o.preserve, e.targetChanged) : undefined,
         target: e.linkTarget,
       });
     }

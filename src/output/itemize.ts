@@ -2,7 +2,8 @@
 // ` -> target` after a symlink made, ` => name` after a hard link.
 // Y: `>` a file's data written, `c` another entry made, `h` a hard link,
 // `.` nothing written, `*deleting` removed. X: f d L S. Then, for an entry
-// made where nothing was, `+++++++++`; for one that replaced another, the
+// made where nothing was or in place of an entry of another type,
+// `+++++++++`; for one that replaced another of its type, the
 // letter of each attribute that differed (c s t p o g u a x; T for t when
 // times are not kept) or `.`; for one skipped, spaces, as rsync's -ii shows
 // an entry left as it was.
@@ -60,7 +61,8 @@ export function itemizeLine(item: Item): string {
   if (item.action === "skipped") return `.${x}          ${name}`;
   const y = item.action === "attributes" ? "." : item.kind === "hardlink" ? "h" : item.kind === "file" ? ">" : "c";
   const target = item.target ? `${item.kind === "hardlink" ? " =>" : " ->"} ${escapedName(item.target)}` : "";
-  if (item.action === "created") return `${y}${x}+++++++++ ${name}${target}`;
+  // Replaced with no letters: what was there was of another type, and went (rsync says +++++++++ too).
+  if (item.action === "created" || item.changed === undefined) return `${y}${x}+++++++++ ${name}${target}`;
   const changed = item.changed ?? "";
   // `T` in t's place: the time set to when the copy was made (rsync's, without --times).
   const letters = [...ATTRIBUTES].map((letter) => (changed.includes(letter) ? letter : letter === "t" && changed.includes("T") ? "T" : ".")).join("");

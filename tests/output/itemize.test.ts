@@ -88,6 +88,23 @@ describe("--itemize", () => {
     expect(codes(mine.stdout, "b/")).toEqual(rsync);
   });
 
+  // rsync -ai --delete makes room for an entry of another type, and lists the new one as made where nothing was.
+  testIf(noRsync)("an entry of another type replaced: +++++++++, as rsync says it", () => {
+    const root = sandbox("itemize-types");
+    sh(
+      "mkdir -p src/d2f r b && printf a > src/f2d && printf x > src/d2f/in && ln -s f2d src/f2l && printf y > src/l2f && mkfifo src/f2p && " +
+        "for t in r b; do mkdir $t/f2d && printf q > $t/d2f && printf z > $t/f2l && ln -s nowhere $t/l2f && printf w > $t/f2p; done",
+      root,
+    );
+    const rsync = codes(sh("rsync -ai --delete src/ r/", root), "");
+    const mine = blit(["-aT", "--itemize", "--delete", "src", "b"], { cwd: root });
+    expect([mine.stderr, mine.exitCode]).toEqual(["", 0]);
+    // blit also lists what it removed to make room (rsync does not).
+    const made = mine.stdout.split("\n").filter((line) => line && !line.startsWith("*deleting")).join("\n");
+    expect(codes(made, "b/")).toEqual(rsync);
+    expect(rsync.get("l2f")).toBe(">f+++++++++");
+  });
+
   // rsync -aiH: `hf+++++++++ a => b`, b being the name copied first; which name that is depends on the order of the walk.
   describe("hard links: hf, then => the name linked to, as rsync -aiH", () => {
     const cases: { name: string; args: string[]; prefix: string }[] = [
