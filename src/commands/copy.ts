@@ -128,7 +128,8 @@ interface MadeParent {
  * make_dir_parents_private: one that is missing is made with its source
  * directory's mode (less the umask, and less group and other bits while an
  * owner or mode is still to be set), listed for -v as cp lists it
- * (`a -> D/a`, unquoted), and made writable for its owner while the copy
+ * (`a -> D/a`, unquoted), counted and listed for --itemize and --json as
+ * rsync -R lists them, and made writable for its owner while the copy
  * runs. Each is walked into from the one before, never by a path. A SOURCE
  * whose directories cannot be made is not copied.
  */
@@ -177,6 +178,9 @@ function makeParents(b: Backend, engine: EngineOptions, plan: Plan, reporter: Re
           break;
         }
         if (engine.verbose) reporter.list(`${dir.src} -> ${dir.dst}`);
+        // Made by this run, as rsync -R lists the directories it implies.
+        reporter.count("directories");
+        if (engine.listItems) reporter.item({ action: "created", kind: "directory", src: toBytes(dir.src), dst: toBytes(dir.dst), size: 0 });
         next = b.openDir(fd, name, false);
         const now = next < 0 ? next : b.fstat(next);
         if (typeof now !== "number") {
@@ -274,7 +278,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   // First signal: stop, clean up, report. A second one: leave at once.
   let signal: NodeJS.Signals | undefined;
   let pool: Pool | undefined;
-  /** What the main thread copied itself (src/inline.ts). */
+  /** What the main thread copied itself (src/inline.ts), and the directories --parents made. */
   const copied = emptyCounts();
   const statusFor = (name: NodeJS.Signals) => (name === "SIGINT" ? ExitCode.interrupted : ExitCode.terminated);
   const onSignal = (name: NodeJS.Signals) => {
@@ -339,12 +343,13 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   const labelled = { ...options, preserve: labels.preserve, filters };
   // --parents: the directories below the target, made here before anything is copied into them.
   const parentsReport = new Reporter();
-  const madeParents = options.parents ? makeParents(loaded.backend, engineOptions(labelled, 1, labels.label), plan, parentsReport) : [];
+  const madeParents = options.parents ? makeParents(loaded.backend, engineOptions(labelled, 1, labels.label, run.wantsItems), plan, parentsReport) : [];
   let parentErrors = 0;
   const parentsSaid = () => {
     const { counts: parentCounts, output } = parentsReport.drain();
     run.output(output);
     parentErrors += parentCounts.errors;
+    copied.directories += parentCounts.directories;
     state.otherErrors = plan.errors.length + parentErrors;
   };
   const parentsDone = () => {

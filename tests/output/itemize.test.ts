@@ -152,6 +152,22 @@ describe("--itemize", () => {
     });
   });
 
+  testIf(noRsync)("--parents: the directories made below DEST are listed, as rsync -R lists those it implies; --json counts them", () => {
+    const root = sandbox("itemize-parents");
+    sh("mkdir -p a/b r d j && printf x > a/b/f && mkdir -p d/a", root);
+    const rsync = codes(sh("mkdir -p r/a && rsync -iR a/b/f r/", root), "");
+    const mine = blit(["--itemize", "--parents", "a/b/f", "d"], { cwd: root });
+    expect([mine.stderr, mine.exitCode]).toEqual(["", 0]);
+    // a was there: rsync lists its times as set (-R without -t sets none: .d), blit lists only what it made.
+    rsync.delete("a/");
+    expect(codes(mine.stdout, "d/")).toEqual(rsync);
+    expect(rsync).toEqual(new Map([["a/b/", "cd+++++++++"], ["a/b/f", ">f+++++++++"]]));
+    const { events, exitCode } = blitJson(["-v", "--parents", "a/b/f", "j"], { cwd: root });
+    expect(exitCode).toBe(0);
+    expect(events.filter((e) => e.type === "file").map((e) => `${e.action} ${e.kind} ${e.dst}`)).toEqual(["created directory j/a", "created directory j/a/b", "created file j/a/b/f"]);
+    expect(events.find((e) => e.type === "summary")).toMatchObject({ files: 1, directories: 2 });
+  });
+
   test("a directory named with a trailing slash gets no second one", () => {
     const root = sandbox("itemize-slash");
     sh("mkdir src && printf x > src/f", root);
