@@ -1114,11 +1114,13 @@ export class Copier {
         // cp's same-file rule: refused, nothing to do (the link there
         // already, two names of one symlink), or on (a backup keeps it).
         const same = this.sameFile(e, st);
+        // What is replaced, for the listing: also by a link to the first copy where it was left (-u, unchanged).
+        e.was = st;
         // --skip-unchanged, --checksum: DEST a hard link of SOURCE (a snapshot
         // made with cp -al) is unchanged by definition, as rsync finds it.
         const hardLinked = same === "same" && this.leavesUnchanged && st.ino === e.stat.ino && st.dev === e.stat.dev && !this.sameName(e);
-        if (hardLinked && this.unchanged(e, st)) {
-          this.keptByUpdate(e, waitingLinks, false);
+        if (hardLinked && this.holdsSourceData(e, st)) {
+          this.keptByUpdate(e, waitingLinks, () => this.leaveUnchanged(e, st));
           return;
         }
         if (same === "same") {
@@ -1136,8 +1138,8 @@ export class Copier {
           this.handBack();
           return;
         }
-        if (this.leavesUnchanged && this.unchanged(e, st)) {
-          this.keptByUpdate(e, waitingLinks, false);
+        if (this.leavesUnchanged && this.holdsSourceData(e, st)) {
+          this.keptByUpdate(e, waitingLinks, () => this.leaveUnchanged(e, st));
           return;
         }
         // A comparison cut short by a cancel proves nothing: what is there stays as it was (--inplace would truncate it).
@@ -1146,7 +1148,6 @@ export class Copier {
           this.skipped(e, "declined");
           return;
         }
-        e.was = st;
         if (this.o.backup !== "none" && !e.noBackup) {
           // As cp: SOURCE is DEST's simple backup by name and inode, which the backup would replace.
           if (this.destroysSource(e)) {
@@ -1301,7 +1302,7 @@ export class Copier {
     }
   }
 
-  private keptByUpdate(e: Entry, waitingLinks: [Entry, number][], skipped = true): void {
+  private keptByUpdate(e: Entry, waitingLinks: [Entry, number][], keep = () => this.skipped(e, "newer")): void {
     if (this.linkable(e) && this.links) {
       // On the main thread the link table is not at hand: a worker sees to it.
       if (this.inline) {
@@ -1309,15 +1310,19 @@ export class Copier {
         return;
       }
       const claim = this.links.claim(e.stat.dev, e.stat.ino);
+      // Linked to the first copy instead, and listed then (as a link, or
+      // as left when it is one already): not also listed as kept here.
       // A dry run links nothing: it only claims, so that the other names count as links.
       if (claim && !claim.first && !this.o.dryRun) {
         waitingLinks.push([e, claim.slot]);
         return;
       }
+      keep();
       if (claim?.first) this.links.publish(claim.slot, { rootFd: e.rootFd, path: e.dstRel });
       this.sayIfLinkTableFull();
+      return;
     }
-    if (skipped) this.skipped(e, "newer");
+    keep();
   }
 
   /**
@@ -1386,35 +1391,41 @@ export class Copier {
    * --skip-unchanged, --checksum: what is there holds SOURCE's data already:
    * a regular file of SOURCE's size and mtime (rsync's quick check) or, with
    * --checksum, of its size and bytes; a symlink with its target; a fifo,
-   * socket or device of the same kind and number. The
-   * attributes the options keep are then set where they differ, on the
-   * entry itself, its data left as it is. True when it is left (counted).
+   * socket or device of the same kind and number (leaveUnchanged then
+   * leaves it).
    */
-  private unchanged(e: Entry, st: Stat): boolean {
+  private holdsSourceData(e: Entry, st: Stat): boolean {
     const b = this.b;
     const type = typeOf(e.stat.mode);
     if (type !== typeOf(st.mode)) return false;
     if (type === S_IFREG) {
       if (e.stat.size !== st.size) return false;
-      if (this.o.checksum ? !this.sameContents(e, st) : !quickCheck(e.stat, st, this.o.modifyWindow)) return false;
-    } else if (type === S_IFLNK) {
+      return this.o.checksum ? this.sameContents(e, st) : quickCheck(e.stat, st, this.o.modifyWindow);
+    }
+    if (type === S_IFLNK) {
       const mine = b.readLink(e.srcDir, e.srcName);
       const theirs = b.readLink(e.dstDir, e.dstName);
-      if (typeof mine === "number" || typeof theirs === "number" || Buffer.compare(mine, theirs) !== 0) return false;
-    } else if (this.o.readSpecialFiles || e.stat.rdevMajor !== st.rdevMajor || e.stat.rdevMinor !== st.rdevMinor) {
-      // A fifo, socket or device made anew is left when one of its kind (and device number) is there.
-      return false;
+      return typeof mine !== "number" && typeof theirs !== "number" && Buffer.compare(mine, theirs) === 0;
     }
+    // A fifo, socket or device made anew is left when one of its kind (and device number) is there.
+    return !this.o.readSpecialFiles && e.stat.rdevMajor === st.rdevMajor && e.stat.rdevMinor === st.rdevMinor;
+  }
+
+  /**
+   * An entry that holds SOURCE's data, left as it is: counted, and the
+   * attributes the options keep set where they differ, on the entry
+   * itself, its data untouched.
+   */
+  private leaveUnchanged(e: Entry, st: Stat): void {
     this.report.counts.unchanged++;
     const changed = this.alignAttributes(e, st);
     if (changed === undefined) {
       this.skipped(e, "unchanged");
-      return true;
+      return;
     }
     // Left, its data SOURCE's already: done, for the bar, as a skipped entry is; listed as given attributes.
     this.report.skippedEntry(typeOf(e.stat.mode) === S_IFREG ? e.stat.size : 0);
     if (this.o.listItems) this.report.item({ action: "attributes", kind: kindOf(e.stat.mode), src: e.srcPath, dst: e.dstPath, size: 0, changed });
-    return true;
   }
 
   /** --checksum: both files read side by side and compared; false when either cannot be read (the copy then says why). */
@@ -2135,7 +2146,14 @@ export class Copier {
       return;
     }
     const r = this.linkTo(target, e);
-    if (r === BACKUP_FAILED || r === LINKED_ALREADY) return;
+    if (r === BACKUP_FAILED) return;
+    if (r === LINKED_ALREADY) {
+      // A name of the first copy already (a second run): left as an
+      // unchanged name is, its attributes told as they were when listed,
+      // as a dry run, which links nothing, tells them.
+      if (this.leavesUnchanged && e.was) this.leaveUnchanged(e, e.was);
+      return;
+    }
     if (r === 0) {
       this.report.count("hardlinks");
       if (this.o.listItems) e.linkTarget = this.linkedPath(e, target);

@@ -161,6 +161,28 @@ describe("--skip-unchanged against rsync -aHAX", () => {
     expect(tree(`${root}/dst`, { times: true })).toEqual(tree(`${root}/src`, { times: true }));
   });
 
+  // Each name listed once: the one the others link to as unchanged, the one made a link again as that (it was listed as left too).
+  test.each([["--skip-unchanged"], ["--checksum"]])("%s: a name of a hard-linked file copied apart in DEST is linked again, and listed once", (flag) => {
+    const root = sandbox("relinked");
+    sh("mkdir src && printf one > src/a && ln src/a src/b", root);
+    sh("cp -a src dst && rm dst/b && cp -a src/a dst/b", root);
+    const r = blit(["-aT", flag, "--itemize", "--stats", "src", "dst"], { cwd: root });
+    expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+    const items = r.stdout.split("\n").filter((line) => / dst\/[ab]( |$)/.test(line)).sort();
+    expect(items.length).toBe(2);
+    const [first, linked] = items[0]!.startsWith(".f") ? items : [items[1]!, items[0]!];
+    const firstName = first!.slice(12);
+    expect(first).toBe(`.f          ${firstName}`);
+    expect(linked).toBe(`hf......... ${firstName === "dst/a" ? "dst/b" : "dst/a"} => ${firstName}`);
+    expect(lstatSync(`${root}/dst/a`).ino).toBe(lstatSync(`${root}/dst/b`).ino);
+    expect(stats(r.stdout)).toMatchObject({ files: "0", "hard links": "1", unchanged: "1" });
+    // Again: both names of the first copy now, each left and listed once.
+    const again = blit(["-aT", flag, "--itemize", "--stats", "src", "dst"], { cwd: root });
+    expect([again.stderr, again.exitCode]).toEqual(["", 0]);
+    expect(again.stdout.split("\n").filter((line) => / dst\/[ab]$/.test(line)).sort()).toEqual([".f          dst/a", ".f          dst/b"]);
+    expect(stats(again.stdout)).toMatchObject({ files: "0", "hard links": "0", unchanged: "2" });
+  });
+
   test.each([["--skip-unchanged"], ["--checksum"]])("%s: DEST made with cp -al (each file a hard link of SOURCE's) is unchanged, as rsync finds it; -u refuses, as cp", (flag) => {
     const root = sandbox("snapshot");
     sh("mkdir -p src/sub && printf one > src/a && printf two > src/sub/b && cp -al src dst", root);
