@@ -45,7 +45,23 @@ case "${BLIT_RUNNER_ARCH:-}" in
 esac
 # Windows on Arm runs the x64 build.
 [ "$os" = windows ] && arch=x64
-if [ "$os" = windows ]; then asset="blit-$os-$arch.zip"; exe=blit.exe; else asset="blit-$os-$arch.tar.gz"; exe=blit; fi
+# A job in a musl container (Alpine) gets the musl build, as install.sh
+# picks it: the glibc one cannot start there. BLIT_LIBC=glibc|musl overrides.
+libc="${BLIT_LIBC:-}"
+case "$libc" in
+  "" | glibc | musl) ;;
+  *) die "BLIT_LIBC must be glibc or musl, not '$libc'" ;;
+esac
+if [ -z "$libc" ] && [ "$os" = linux ] && { [ -e /lib/ld-musl-x86_64.so.1 ] || [ -e /lib/ld-musl-aarch64.so.1 ]; } &&
+  [ ! -e /lib64/ld-linux-x86-64.so.2 ] && [ ! -e /lib/ld-linux-aarch64.so.1 ]; then
+  libc=musl
+fi
+build="$os-$arch"
+if [ "$libc" = musl ]; then
+  [ "$build" = linux-x64 ] || die "no musl build for $build"
+  build=linux-x64-musl
+fi
+if [ "$os" = windows ]; then asset="blit-$build.zip"; exe=blit.exe; else asset="blit-$build.tar.gz"; exe=blit; fi
 
 pinned="$(awk -v name="$asset" '$2 == name { print $1 }' "$sums")"
 [ -n "$pinned" ] || die "the checksums pinned for blit $version have no line for $asset"
@@ -54,11 +70,11 @@ sha256() {
   if command -v sha256sum >/dev/null 2>&1; then sha256sum "$1" | cut -d' ' -f1; else shasum -a 256 "$1" | cut -d' ' -f1; fi
 }
 
-# The tool cache: <cache>/blit/<version>/<os-arch>/, complete once the marker
+# The tool cache: <cache>/blit/<version>/<build>/, complete once the marker
 # (holding the archive's checked hash) is there.
 cache_root="${RUNNER_TOOL_CACHE:-${RUNNER_TEMP:-/tmp}}"
-tool_dir="$cache_root/blit/$version/$os-$arch"
-marker="$cache_root/blit/$version/$os-$arch.complete"
+tool_dir="$cache_root/blit/$version/$build"
+marker="$cache_root/blit/$version/$build.complete"
 if [ -f "$marker" ] && [ "$(cat "$marker")" = "$pinned" ] && [ -x "$tool_dir/$exe" ]; then
   echo "blit $version ($asset) from the tool cache"
 else
@@ -88,7 +104,10 @@ else
   printf '%s\n' "$pinned" > "$marker"
 fi
 blit="$tool_dir/$exe"
-"$blit" --version
+if ! "$blit" --version; then
+  [ "$libc" = musl ] && die "the blit in $asset does not run in this container (the musl build needs libstdc++: apk add libstdc++)"
+  die "the blit in $asset does not run on this runner"
+fi
 
 # The copy: options split on spaces and line ends (a YAML block may hold
 # them on several lines), sources one per line, then DEST.
@@ -155,7 +174,7 @@ if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
     echo ""
     echo "| files | bytes | errors | seconds | blit |"
     echo "| ---: | ---: | ---: | ---: | --- |"
-    echo "| ${files:-0} | ${bytes:-0} | $failures | $seconds | $version ($os-$arch) |"
+    echo "| ${files:-0} | ${bytes:-0} | $failures | $seconds | $version ($build) |"
     if [ "$failures" -gt 0 ]; then
       echo ""
       echo "First errors:"

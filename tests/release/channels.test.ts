@@ -385,6 +385,25 @@ describe("GitHub Action", () => {
     expect(readdirSync(env.RUNNER_TEMP!)).toEqual([]);
   });
 
+  // Debian has musl's loader but not Alpine's libstdc++: the musl build cannot start here, as in an Alpine container without it.
+  test("in a musl container (BLIT_LIBC=musl, as Alpine is found): the musl build, cached apart; one that cannot start is said plainly", async () => {
+    const action = actionCheckout();
+    const { home, work, env } = runner({ source: "build", destination: "out" }, { BLIT_LIBC: "musl" });
+    runAsyncSetup(work);
+    const before = requests.length;
+    const r = await runAsync(["bash", join(action, "action", "run.sh")], { cwd: work, env });
+    const hash = releaseSums().get("blit-linux-x64-musl.tar.gz");
+    expect(r.stdout).toStartWith(`downloading ${base}/good/blit-linux-x64-musl.tar.gz\nchecksum OK: ${hash}  blit-linux-x64-musl.tar.gz\n`);
+    expect(r.stdout).toEndWith("::error title=blit::the blit in blit-linux-x64-musl.tar.gz does not run in this container (the musl build needs libstdc++: apk add libstdc++)\n");
+    expect(r.exitCode).toBe(1);
+    expect(requests.slice(before)).toEqual(["/good/blit-linux-x64-musl.tar.gz"]);
+    expect(readdirSync(join(env.RUNNER_TOOL_CACHE!, "blit", VERSION)).sort()).toEqual(["linux-x64-musl", "linux-x64-musl.complete"]);
+    expect(existsSync(join(work, "out"))).toBe(false);
+    expect(outputs(home)).toBe("");
+    const wrong = await runAsync(["bash", join(action, "action", "run.sh")], { cwd: work, env: { ...env, BLIT_LIBC: "gnu" } });
+    expect(wrong).toEqual({ stdout: "::error title=blit::BLIT_LIBC must be glibc or musl, not 'gnu'\n", stderr: "", exitCode: 1 });
+  });
+
   test("a version it pins no checksums for is refused before any download", async () => {
     const action = actionCheckout();
     const { env, work } = runner({ source: "build", destination: "out", version: "v9.9.9" });
