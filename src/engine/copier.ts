@@ -1051,7 +1051,8 @@ export class Copier {
     if (wrong !== undefined) return fail(wrong === false ? undefined : { message: wrong, op: "verify", path: e.dstPath });
     const xattrs = this.meta.readXattrs({ fd: srcFd });
     const created = { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid };
-    if (!this.meta.apply({ fd: dstFd }, e.stat, xattrs, e.dstPath, mode, true, created)) return fail(undefined);
+    // An attribute that could not be set is reported; the data is kept, as cp keeps it.
+    this.meta.apply({ fd: dstFd }, e.stat, xattrs, e.dstPath, mode, true, created);
     b.close(srcFd);
     b.close(dstFd);
     if (!this.commit(e, temp, "regular file")) return;
@@ -1754,8 +1755,9 @@ export class Copier {
     // A file written in place keeps its mode unless it is kept from SOURCE,
     // as cp's: no chmod, which its owner alone may make.
     const keptMode = inplace && existing && !this.o.preserve.mode ? undefined : mode;
-    if (!this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, keptMode, true, created)) return abandon(undefined);
-    if (inplace) this.meta.setAttributes({ fd: dstFd }, st, e.dstPath);
+    // An attribute that could not be set is reported; the data is kept, as cp keeps it.
+    const applied = this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, keptMode, true, created);
+    if (inplace && applied) this.meta.setAttributes({ fd: dstFd }, st, e.dstPath);
     b.close(srcFd);
     b.close(dstFd);
 
@@ -1829,10 +1831,6 @@ export class Copier {
     if (applied && inplace) this.meta.setAttributes({ fd: dstFd }, st, e.dstPath);
     b.close(srcFd);
     b.close(dstFd);
-    if (!applied) {
-      if (!inplace) b.remove(e.dstDir, name, false);
-      return false;
-    }
     if (!inplace && !this.commit(e, name, "regular file")) return false;
     this.report.fileCopied(0, undefined);
     this.listed(e);
@@ -1954,12 +1952,10 @@ export class Copier {
       this.report.fail(`cannot create ${what} ${quote(e.dstPath)}: ${this.why(-made)}`, { op: "create", path: e.dstPath, errno: -made });
       return false;
     }
-    if (!this.meta.apply({ dir: e.dstDir, name }, e.stat, xattrs, e.dstPath, mode)) {
-      this.b.remove(e.dstDir, name, false);
-      return false;
-    }
-    if (name === e.dstName) this.meta.setAttributes({ dir: e.dstDir, name }, e.stat, e.dstPath);
-    else if (!this.commit(e, name, what)) return false;
+    // An attribute that could not be set is reported; the entry is kept, as cp keeps it.
+    const applied = this.meta.apply({ dir: e.dstDir, name }, e.stat, xattrs, e.dstPath, mode);
+    if (name !== e.dstName && !this.commit(e, name, what)) return false;
+    if (name === e.dstName && applied) this.meta.setAttributes({ dir: e.dstDir, name }, e.stat, e.dstPath);
     count();
     this.listed(e);
     return true;

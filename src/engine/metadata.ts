@@ -106,8 +106,9 @@ export class MetadataWriter {
   /**
    * Applies what the options keep. mode is the final permission bits, or
    * undefined to leave them (symlinks); keepTimes false skips the times (a
-   * directory whose copy was cut short). Returns false after reporting an
-   * error that makes the copy a failure.
+   * directory whose copy was cut short). What cannot be set is reported
+   * (an error) and the rest still set: the entry is kept with what it
+   * could get, as cp and rsync keep it. False after such an error.
    */
   apply(dst: Target, st: Stat, xattrs: Xattrs, path: Uint8Array, mode: number | undefined, keepTimes = true, created?: Created): boolean {
     const b = this.b;
@@ -118,7 +119,8 @@ export class MetadataWriter {
     // A copy that could not keep its owner must not keep setuid/setgid
     // either: that would make a set-id program of someone else's (cp agrees).
     if (preserve.ownership && !ownerAsCreated && !this.chown(dst, st, path) && mode !== undefined) mode &= ~0o6000;
-    if (xattrs.length && !this.setXattrs(dst, xattrs, path)) return false;
+    let complete = true;
+    if (xattrs.length && !this.setXattrs(dst, xattrs, path)) complete = false;
     // An ACL just set may have changed the mode bits: then chmod regardless.
     const modeAsCreated = created !== undefined && created.mode === mode && (ownerAsCreated || !preserve.ownership) && xattrs.length === 0;
     const modes = b.modes;
@@ -126,7 +128,7 @@ export class MetadataWriter {
       const r = "fd" in dst ? modes.chmodFd(dst.fd, mode) : modes.chmodAt(dst.dir, dst.name, mode);
       if (r < 0) {
         this.report.fail(`setting permissions for ${quote(path)}: ${b.strerror(-r)}`, { op: "chmod", path, errno: -r });
-        return false;
+        complete = false;
       }
     }
     if (preserve.timestamps && keepTimes) {
@@ -135,10 +137,10 @@ export class MetadataWriter {
       const symlinkQuirk = !("fd" in dst) && (r === -b.errno.EOPNOTSUPP || r === -b.errno.EPERM);
       if (r < 0 && !symlinkQuirk) {
         this.report.fail(`preserving times for ${quote(path)}: ${b.strerror(-r)}`, { op: "utimens", path, errno: -r });
-        return false;
+        complete = false;
       }
     }
-    return true;
+    return complete;
   }
 
   /**

@@ -5,7 +5,7 @@
 // through the macOS one over the Linux build of its shim.
 
 import { describe, expect } from "bun:test";
-import { chmodSync, existsSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { blit, hasCommand, isRoot, ROOT, run, sh } from "../helpers/blit.ts";
 import { EVERYDAY_TREE, ROOT_TREE } from "../helpers/fixtures.ts";
@@ -121,7 +121,7 @@ describe.each(BACKENDS)("%s", (_label, env) => {
   });
 
   describe("a destination that cannot hold xattrs (ramfs)", () => {
-    testIf(noAttrTools ?? tmpfsUnavailable)("-a drops them quietly; --preserve=xattr says so and fails", () => {
+    testIf(noAttrTools ?? tmpfsUnavailable)("-a drops them quietly; --preserve=xattr says so and fails, the data copied all the same, as cp", () => {
       const root = sandbox("noxattr");
       sh("printf x > f && setfattr -n user.color -v blue f", root);
       const ramfs = mountTmpfs("size=1m");
@@ -133,6 +133,14 @@ describe.each(BACKENDS)("%s", (_label, env) => {
       expect(strict.exitCode).toBe(1);
       const cp = run(["cp", "--preserve=xattr", "f", `${ramfs}/by-cp`], { cwd: root, env });
       expect(cp.exitCode).toBe(1);
+      expect([readFileSync(`${ramfs}/strict`, "utf8"), statSync(`${ramfs}/strict`).mode & 0o777]).toEqual([readFileSync(`${ramfs}/by-cp`, "utf8"), statSync(`${ramfs}/by-cp`).mode & 0o777]);
+      // In a tree too: every entry there, each one's error said.
+      sh("mkdir -p t/sub && printf y > t/sub/g && setfattr -n user.k -v v t/sub/g && ln -s g t/sub/l", root);
+      const tree = blit(["-r", "--preserve=xattr", "t", `${ramfs}/t`], { cwd: root, env });
+      expect(tree.stderr).toBe(`blit: setting attributes for '${ramfs}/t/sub/g': Operation not supported\n`);
+      expect(tree.exitCode).toBe(1);
+      expect(readFileSync(`${ramfs}/t/sub/g`, "utf8")).toBe("y");
+      expect(readlinkSync(`${ramfs}/t/sub/l`)).toBe("g");
     });
   });
 
