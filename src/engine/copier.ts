@@ -78,6 +78,12 @@ interface Entry extends Place {
   linkTarget?: Uint8Array;
   /** It replaced a symlink that pointed elsewhere (--itemize's `c`, as rsync's). */
   targetChanged?: boolean;
+  /**
+   * Left where it is (-u, unchanged) and waiting to be linked to the first
+   * copy of its inode: what keeps it when it cannot be linked, rather than
+   * a copy over it.
+   */
+  keep?: () => void;
   /** --remove-destination found something under its name: -v says "removed" before listing it, as cp. */
   removes?: boolean;
   /** -f replaces a file it may not write: -v says "removed" after listing it, as cp (which tried to open it first). */
@@ -1313,9 +1319,10 @@ export class Copier {
       const claim = this.links.claim(e.stat.dev, e.stat.ino);
       // Linked to the first copy instead, and listed then (as a link, or
       // as left when it is one already): not also listed as kept here.
-      // A dry run links nothing: it only claims, so that the other names count as links.
-      if (claim && !claim.first && !this.o.dryRun) {
-        waitingLinks.push([e, claim.slot]);
+      if (claim && !claim.first) {
+        e.keep = keep;
+        if (this.o.dryRun) this.wouldLink(e, claim.slot);
+        else waitingLinks.push([e, claim.slot]);
         return;
       }
       keep();
@@ -1594,7 +1601,9 @@ export class Copier {
     } else {
       this.report.count("specials");
     }
-    this.listed(e, { bytes: this.o.attributesOnly || kind !== "file" ? 0 : e.stat.size } as CopiedData & { bytes: number }, kind);
+    // Only a file's data has a size: the letters of a link, or of a file whose data
+    // --attributes-only leaves, are the real run's, which passes none.
+    this.listed(e, kind === "file" && !this.o.attributesOnly ? ({ bytes: e.stat.size } as CopiedData & { bytes: number }) : undefined, kind);
   }
 
   private copyByType(e: Entry, existing: Stat | undefined): boolean {
@@ -2137,35 +2146,70 @@ export class Copier {
     const E = b.errno;
     const target = this.links!.wait(slot);
     if (this.cancelled) return;
+    // The first copy failed: a name left in place (-u, unchanged) stays as it is.
+    const copyOrKeep = () => (e.keep ? e.keep() : this.copyByType(e, undefined));
     if (!target) {
-      this.copyByType(e, undefined);
+      copyOrKeep();
       return;
     }
     const r = this.linkTo(target, e);
     if (r === BACKUP_FAILED) return;
     if (r === LINKED_ALREADY) {
-      // A name of the first copy already (a second run): left as an
-      // unchanged name is, its attributes told as they were when listed,
-      // as a dry run, which links nothing, tells them.
-      if (this.leavesUnchanged && e.was) this.leaveUnchanged(e, e.was);
+      this.alreadyLinked(e, target);
       return;
     }
     if (r === 0) {
-      this.report.count("hardlinks");
-      if (this.o.listItems) e.linkTarget = this.linkedPath(e, target);
-      this.listed(e, undefined, "hardlink");
+      this.linkListed(e, target);
       return;
     }
     if (r === -E.EEXIST && this.o.noClobber) {
       this.skipped(e, "exists");
       return;
     }
-    if (r === -E.EMLINK) this.report.warn(`cannot create hard link ${quote(e.dstPath)}: ${this.why(-r)}; copied instead`);
+    if (r === -E.EMLINK) this.report.warn(`cannot create hard link ${quote(e.dstPath)}: ${this.why(-r)}; ${e.keep ? "left as it is" : "copied instead"}`);
     else if (r !== -E.EXDEV) {
       this.report.fail(`cannot create hard link ${quote(e.dstPath)}: ${this.why(-r)}`, { op: "create", path: e.dstPath, errno: -r });
       return;
     }
-    this.copyByType(e, undefined);
+    copyOrKeep();
+  }
+
+  /** A name made a link to the first copy of its inode: counted and listed (--itemize: `=> name`). */
+  private linkListed(e: Entry, target: LinkTarget): void {
+    this.report.count("hardlinks");
+    if (this.o.listItems) e.linkTarget = this.linkedPath(e, target);
+    this.listed(e, undefined, "hardlink");
+  }
+
+  /**
+   * A name that is a link of the first copy already (a second run): with
+   * --skip-unchanged or --checksum left as an unchanged name is, its
+   * attributes told as they were when listed (as a dry run, which links
+   * nothing, tells them); else listed as the link it is, as cp lists it.
+   */
+  private alreadyLinked(e: Entry, target: LinkTarget): void {
+    if (this.leavesUnchanged && e.was) this.leaveUnchanged(e, e.was);
+    else this.linkListed(e, target);
+  }
+
+  /**
+   * --dry-run: what linkOrCopy would do with a name waiting for the first
+   * copy of its inode, which a dry run publishes as soon as it claims it:
+   * a name of that copy already stays so, another is made a link to it
+   * (or kept, when the first copy was not made).
+   */
+  private wouldLink(e: Entry, slot: number): void {
+    const target = this.links!.wait(slot);
+    if (!target) {
+      if (e.keep) e.keep();
+      else this.wouldCopy(e);
+      return;
+    }
+    const first = this.firstCopyStat(target);
+    const here = e.dstFresh ? -this.b.errno.ENOENT : this.b.stat(e.dstDir, e.dstName, false);
+    const linked = typeof first !== "number" && typeof here !== "number" && first.dev === here.dev && first.ino === here.ino;
+    if (linked) this.alreadyLinked(e, target);
+    else this.linkListed(e, target);
   }
 
   /**
@@ -2175,14 +2219,21 @@ export class Copier {
    * told: a copy below another operand's destination.
    */
   private linkedPath(e: Entry, target: LinkTarget): Uint8Array | undefined {
-    const prefix = e.dstPath.length - e.dstRel.length;
-    if (target.rootFd !== e.rootFd || prefix < 0) return undefined;
+    if (target.rootFd !== e.rootFd) return undefined;
     const sep = this.separator;
-    for (let i = 0; i < e.dstRel.length; i++) {
-      const rel = e.dstRel[i]!;
-      const shown = e.dstPath[prefix + i]!;
-      if (shown !== rel && !(rel === SLASH && shown === sep)) return undefined;
+    const isSep = (byte: number | undefined) => byte === SLASH || byte === sep;
+    // e.dstPath ends with e.dstRel, its separators the OS's, maybe doubled (DEST given as "d//").
+    let shown = e.dstPath.length;
+    for (let rel = e.dstRel.length - 1; rel >= 0; rel--) {
+      if (e.dstRel[rel] === SLASH) {
+        if (!isSep(e.dstPath[shown - 1])) return undefined;
+        while (isSep(e.dstPath[shown - 1])) shown--;
+      } else if (e.dstPath[--shown] !== e.dstRel[rel]) {
+        return undefined;
+      }
     }
+    if (shown < 0) return undefined;
+    const prefix = shown;
     const out = new Uint8Array(prefix + target.path.length);
     out.set(e.dstPath.subarray(0, prefix));
     out.set(sep === SLASH ? target.path : target.path.map((byte) => (byte === SLASH ? sep : byte)), prefix);
@@ -2190,30 +2241,12 @@ export class Copier {
   }
 
   /**
-   * Makes e a hard link to the first copy. That copy is found from its root
-   * one directory at a time without following symlinks, so a directory in
-   * DEST swapped for a symlink cannot make us link to anything outside it.
+   * Makes e a hard link to the first copy, reached as atFirstCopy reaches
+   * it: never through a symlink, so never to anything outside DEST.
    */
   private linkTo(target: LinkTarget, e: Entry): number {
     const b = this.b;
-    const parts: Uint8Array[] = [];
-    let start = 0;
-    for (let i = 0; i <= target.path.length; i++) {
-      if (i === target.path.length || target.path[i] === SLASH) {
-        if (i > start) parts.push(target.path.subarray(start, i));
-        start = i + 1;
-      }
-    }
-    const last = parts.pop();
-    if (!last) return -b.errno.EINVAL;
-    let dir = target.rootFd;
-    const opened: number[] = [];
-    try {
-      for (const part of parts) {
-        dir = b.openDir(dir, part, false);
-        if (dir < 0) return dir;
-        opened.push(dir);
-      }
+    return this.atFirstCopy(target, (dir, last) => {
       if (!e.dstFresh) {
         const here = b.stat(e.dstDir, e.dstName, false);
         const first = b.stat(dir, last, false);
@@ -2245,6 +2278,41 @@ export class Copier {
       // to this copy first), and the temporary name would stay.
       b.remove(e.dstDir, name, false);
       return renamed;
+    });
+  }
+
+  /** What DEST holds under the first copy's name, not following symlinks (a dry run's link check). */
+  private firstCopyStat(target: LinkTarget): Stat | number {
+    return this.atFirstCopy(target, (dir, last) => this.b.stat(dir, last, false));
+  }
+
+  /**
+   * Calls `use` with the first copy's directory and name. That directory is
+   * found from the copy's root one directory at a time without following
+   * symlinks, so a directory in DEST swapped for a symlink cannot lead
+   * anywhere outside it. A negated errno if it cannot be opened.
+   */
+  private atFirstCopy<T>(target: LinkTarget, use: (dir: number, last: Name) => T): T | number {
+    const b = this.b;
+    const parts: Uint8Array[] = [];
+    let start = 0;
+    for (let i = 0; i <= target.path.length; i++) {
+      if (i === target.path.length || target.path[i] === SLASH) {
+        if (i > start) parts.push(target.path.subarray(start, i));
+        start = i + 1;
+      }
+    }
+    const last = parts.pop();
+    if (!last) return -b.errno.EINVAL;
+    let dir = target.rootFd;
+    const opened: number[] = [];
+    try {
+      for (const part of parts) {
+        dir = b.openDir(dir, part, false);
+        if (dir < 0) return dir;
+        opened.push(dir);
+      }
+      return use(dir, last);
     } finally {
       for (const fd of opened) b.close(fd);
     }

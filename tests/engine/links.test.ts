@@ -66,3 +66,37 @@ describe("hard links", () => {
     expect(Number(s["hard links"])).toBe(64999);
   }, 120_000);
 });
+
+// Names of one inode that DEST holds already: what -u keeps stays kept, and a name that is a link of the first copy is listed as one, as cp -av lists it.
+describe("hard links over what DEST holds", () => {
+  test.each([["-u"], ["--inplace"], ["--attributes-only"]])("%s, a second run: the name already linked to the first copy is listed and counted as a link", (flag) => {
+    const root = sandbox("linked-already");
+    sh("mkdir -p src/d && printf x > src/a && ln src/a src/d/b", root);
+    expect(blit(["-a", "src", "dst"], { cwd: root }).exitCode).toBe(0);
+    const r = blit(["-aT", "-v", "--itemize", "--stats", flag, "src", "dst"], { cwd: root });
+    expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+    expect(r.stdout).toContain("'src/d/b' -> 'dst/d/b'\n");
+    expect(r.stdout).toContain("hf......... dst/d/b => dst/a\n");
+    expect(stats(r.stdout)["hard links"]).toBe("1");
+  });
+
+  const noImmutable = (() => {
+    const root = sandbox("links-chattr");
+    sh("touch f", root);
+    const ok = run(["chattr", "+i", `${root}/f`]).exitCode === 0;
+    run(["chattr", "-i", `${root}/f`]);
+    return ok ? undefined : "chattr +i does not work here (needs root and a filesystem with the flag)";
+  })();
+  testIf(noImmutable)("-u: a newer name stays when the first copy of its inode could not be made, as cp -u keeps it (blit copied over it)", () => {
+    const root = sandbox("kept-first-failed");
+    sh("mkdir src dst && printf new > src/a && ln src/a src/b && touch -d 2020-01-01 src/a", root);
+    sh("printf old > dst/b && touch -d 2019-01-01 dst/b && printf newer > dst/a && chattr +i dst/b", root);
+    try {
+      const r = blit(["-aTuf", "-j1", "src", "dst"], { cwd: root });
+      expect([r.stderr, r.exitCode]).toEqual(["blit: cannot create regular file 'dst/b': Operation not permitted\n", 1]);
+      expect(sh("cat dst/a; echo; cat dst/b", root)).toBe("newer\nold");
+    } finally {
+      sh("chattr -i dst/b", root);
+    }
+  });
+});

@@ -111,6 +111,7 @@ describe("--itemize", () => {
       { name: "a new tree", args: ["-a", "--itemize", "src", "b/"], prefix: "b/" },
       { name: "a dry run", args: ["-a", "-n", "--itemize", "src", "b/"], prefix: "b/" },
       { name: "DEST named with its own path (-T)", args: ["-aT", "--itemize", "src", "b/src"], prefix: "b/" },
+      { name: "DEST named with a doubled slash", args: ["-aT", "--itemize", "src", "b//src"], prefix: "b//" },
     ];
     for (const { name, args, prefix } of cases) {
       testIf(noRsync)(name, () => {
