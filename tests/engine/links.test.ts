@@ -3,7 +3,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { blit, run, sh, stats } from "../helpers/blit.ts";
-import { mountXfs, xfsUnavailable } from "../helpers/mounts.ts";
+import { immutableUnavailable, mountXfs, xfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 import { tree } from "../helpers/tree.ts";
@@ -80,13 +80,7 @@ describe("hard links over what DEST holds", () => {
     expect(stats(r.stdout)["hard links"]).toBe("1");
   });
 
-  const noImmutable = (() => {
-    const root = sandbox("links-chattr");
-    sh("touch f", root);
-    const ok = run(["chattr", "+i", `${root}/f`]).exitCode === 0;
-    run(["chattr", "-i", `${root}/f`]);
-    return ok ? undefined : "chattr +i does not work here (needs root and a filesystem with the flag)";
-  })();
+  const noImmutable = immutableUnavailable(sandbox("links-chattr"));
   testIf(noImmutable)("-u: a newer name stays when the first copy of its inode could not be made, as cp -u keeps it (blit copied over it)", () => {
     const root = sandbox("kept-first-failed");
     sh("mkdir src dst && printf new > src/a && ln src/a src/b && touch -d 2020-01-01 src/a", root);

@@ -55,6 +55,16 @@ export const xfsUnavailable: string | undefined = !isRoot
 
 export const tmpfsUnavailable: string | undefined = !isRoot ? "mounting needs root" : undefined;
 
+/** Why `chattr +i` cannot be used in a sandbox here, or undefined: it needs root and a filesystem with the flag. */
+export function immutableUnavailable(dir: string): string | undefined {
+  const file = join(dir, "immutable-probe");
+  run(["touch", file]);
+  const ok = run(["chattr", "+i", file]).exitCode === 0;
+  run(["chattr", "-i", file]);
+  rmSync(file, { force: true });
+  return ok ? undefined : "chattr +i does not work here (needs root and a filesystem with the flag)";
+}
+
 /** Mounts a fresh XFS filesystem with reflink on a loop device. */
 export function mountXfs(sizeMiB = 512): string {
   const image = join(mountPoint("img"), "xfs.img");

@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { BLIT, blit, blitJson, checkEvents, type JsonEvent, run, sh, stats } from "../helpers/blit.ts";
 import { sandbox, sandboxClones } from "../helpers/sandbox.ts";
-import { mountTmpfs, tmpfsUnavailable } from "../helpers/mounts.ts";
+import { immutableUnavailable, mountTmpfs, tmpfsUnavailable } from "../helpers/mounts.ts";
 import { testIf } from "../helpers/skip.ts";
 
 /** A file, a directory, a symlink, two names of one inode and a name that is not UTF-8. */
@@ -142,13 +142,7 @@ describe("--json", () => {
     expect(exitCode).toBe(2);
   });
 
-  const noImmutable = (() => {
-    const root = sandbox("json-chattr");
-    sh("touch f", root);
-    const ok = run(["chattr", "+i", `${root}/f`]).exitCode === 0;
-    run(["chattr", "-i", `${root}/f`]);
-    return ok ? undefined : "chattr +i does not work here (needs root and a filesystem with the flag)";
-  })();
+  const noImmutable = immutableUnavailable(sandbox("json-chattr"));
   testIf(noImmutable)("a deletion that fails is an error event with its path, op and errno", () => {
     const root = sandbox("json-delete-fail");
     sh("mkdir -p src dst/old && printf a > src/a && printf x > dst/old/x && chattr +i dst/old/x", root);
