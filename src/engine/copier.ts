@@ -289,7 +289,8 @@ export class Copier {
     if (this.o.listItems) {
       const was = e.was;
       const stat = e.stat;
-      const made = kind ?? (stat ? kindOf(stat.mode) : "directory");
+      // Data copied means a regular file was written, also from a fifo or device read as one.
+      const made = kind ?? (data ? "file" : stat ? kindOf(stat.mode) : "directory");
       // What replaced an entry of another type is new in every respect: no letters (rsync's +++++++++).
       const sameType = was !== undefined && (made === "hardlink" ? "file" : made) === kindOf(was.mode);
       this.report.item({

@@ -169,6 +169,16 @@ describe("--itemize", () => {
     expect(events.find((e) => e.type === "summary")).toMatchObject({ files: 1, directories: 2 });
   });
 
+  test("a device read as a file (blit /dev/null f) is listed as the file written, as its dry run lists it", () => {
+    const root = sandbox("itemize-device");
+    sh("printf old > f", root);
+    const dry = blit(["--itemize", "--dry-run", "/dev/null", "f"], { cwd: root });
+    const real = blit(["--itemize", "/dev/null", "f"], { cwd: root });
+    expect(real).toEqual({ stdout: ">f..T...... f\n", stderr: "", exitCode: 0 });
+    expect(dry).toEqual(real);
+    expect(blit(["--itemize", "/dev/null", "g"], { cwd: root }).stdout).toBe(">f+++++++++ g\n");
+  });
+
   test("a directory named with a trailing slash gets no second one", () => {
     const root = sandbox("itemize-slash");
     sh("mkdir src && printf x > src/f", root);
