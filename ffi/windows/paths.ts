@@ -16,3 +16,20 @@ export const WINDOWS_PATH_RULES: PathRules = {
   dropsTrailingDots: true,
   verbatim: /^\\\\\?\\/,
 };
+
+/**
+ * A name Windows takes for a device wherever it appears in a path:
+ * CON, PRN, AUX, NUL, COM0-9 and LPT0-9 (also with the superscript digits
+ * ¹ ² ³), in any case, alone or followed by an extension or by dots and
+ * spaces ("nul.txt", "AUX.c", "con ."), as Microsoft's naming rules list
+ * them. The NT calls blit makes would create such a file, which Explorer
+ * and most programs then cannot open or delete, since their paths lead to
+ * the device.
+ */
+const DEVICE_NAME = /^(?:CON|PRN|AUX|NUL|(?:COM|LPT)[0-9\u00b9\u00b2\u00b3])(?:[. ].*)?$/iu;
+
+export function isDeviceName(name: Uint8Array): boolean {
+  // Only the short ASCII names (the superscripts are two bytes each) can be one.
+  if (name.length < 3 || name.length > 255) return false;
+  return DEVICE_NAME.test(new TextDecoder().decode(name));
+}

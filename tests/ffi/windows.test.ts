@@ -144,6 +144,21 @@ describe("blit.exe under Wine", () => {
     expect(readFileSync(`${root}/d/src/in/t`, "utf8")).toBe("t");
   }, SLOW);
 
+  // The NT calls would make them as files, which Explorer and most programs cannot then open or delete.
+  testWine("a name Windows keeps for a device (NUL, aux.c, con) is refused, as an operand and in a tree; the rest is copied", () => {
+    const root = sandbox("win-devices");
+    sh("mkdir -p src/con src/d && printf a > src/aux.c && printf b > src/ok.c && printf c > src/d/x && printf c > src/con/in && printf f > f", root);
+    const operand = blit(["f", "NUL"], { cwd: root });
+    expect(operand.stderr).toMatch(/^blit: cannot create regular file 'NUL': \S.*\n$/);
+    expect(operand.exitCode).toBe(1);
+    const tree = blit(["-r", "src", "out"], { cwd: root });
+    expect(tree.stderr.split("\n").map((line) => line.replace(/: [^:]*$/, "")).sort()).toEqual(["", "blit: cannot create directory 'out\\con'", "blit: cannot create regular file 'out\\aux.c'"]);
+    expect(tree.exitCode).toBe(1);
+    expect(readdirSync(root).sort()).toEqual(["f", "out", "src"]);
+    expect(readdirSync(`${root}/out`).sort()).toEqual(["d", "ok.c"]);
+    expect(readFileSync(`${root}/out/d/x`, "utf8")).toBe("c");
+  }, SLOW);
+
   testWine("-a keeps modification and access times to Windows' 100 ns, and hard links as hard links", () => {
     const root = sandbox("win-archive");
     sh(`mkdir -p src/d && printf one > src/f && printf two > src/d/g && ln src/f src/d/f-again &&
