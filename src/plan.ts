@@ -255,7 +255,10 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
     return true;
   }
   // -u, --update=none: an existing DEST that is kept is not looked at further (cp checks this before a directory in the way).
-  if (!srcIsDir && keptByUpdate(job, options, srcStat, dstStat)) {
+  // One name of a hard-linked file is left to the copier under -u: what it keeps still
+  // stands for the inode, and the other names given are linked to it, as cp links them.
+  const linked = options.update === "older" && options.preserve.links && srcStat.nlink > 1;
+  if (!srcIsDir && !linked && keptByUpdate(job, options, srcStat, dstStat)) {
     plan.kept.push({ job, mode: srcStat.mode });
     return false;
   }

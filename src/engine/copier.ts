@@ -1311,12 +1311,12 @@ export class Copier {
   }
 
   private keptByUpdate(e: Entry, waitingLinks: [Entry, number][], keep = () => this.skipped(e, "newer")): void {
+    // On the main thread the link table is not at hand: a worker sees to it.
+    if (this.linkable(e) && this.inline) {
+      this.handBack();
+      return;
+    }
     if (this.linkable(e) && this.links) {
-      // On the main thread the link table is not at hand: a worker sees to it.
-      if (this.inline) {
-        this.handBack();
-        return;
-      }
       const claim = this.links.claim(e.stat.dev, e.stat.ino);
       // Linked to the first copy instead, and listed then (as a link, or
       // as left when it is one already): not also listed as kept here.

@@ -2,6 +2,7 @@
 // across workers; a destination that cannot hold that many links gets copies.
 
 import { describe, expect, test } from "bun:test";
+import { lstatSync } from "node:fs";
 import { blit, run, sh, stats } from "../helpers/blit.ts";
 import { immutableUnavailable, mountXfs, xfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox } from "../helpers/sandbox.ts";
@@ -78,6 +79,24 @@ describe("hard links over what DEST holds", () => {
     expect(r.stdout).toContain("'src/d/b' -> 'dst/d/b'\n");
     expect(r.stdout).toContain("hf......... dst/d/b => dst/a\n");
     expect(stats(r.stdout)["hard links"]).toBe("1");
+  });
+
+  // Operands are planned on the main thread, which has no link table: those of a hard-linked file must still reach it.
+  test.each([
+    ["-au", "cp -p src/a dst/", ".f          dst/a"],
+    ["-a --skip-unchanged", "cp -p src/a src/b dst/", ".f          dst/a"],
+    ["-a --checksum", "cp -p src/a src/b dst/", ".f          dst/a"],
+  ])("%s, hard-linked file operands: the name left stands for the inode, the other is linked to it (as cp -au links it)", (flags, setup, left) => {
+    const root = sandbox("linked-operands");
+    sh(`mkdir src dst by-cp && printf hello > src/a && ln src/a src/b && ${setup} && ${setup.replace("dst/", "by-cp/")}`, root);
+    const r = blit([...flags.split(" "), "--itemize", "src/a", "src/b", "dst/"], { cwd: root });
+    expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+    expect(r.stdout.split("\n").filter(Boolean).sort()).toEqual([left, `hf${flags === "-au" ? "+++++++++" : "........."} dst/b => dst/a`].sort());
+    expect(lstatSync(`${root}/dst/b`).ino).toBe(lstatSync(`${root}/dst/a`).ino);
+    if (flags === "-au") {
+      sh("cp -au src/a src/b by-cp/", root);
+      expect(lstatSync(`${root}/by-cp/b`).ino).toBe(lstatSync(`${root}/by-cp/a`).ino);
+    }
   });
 
   const noImmutable = immutableUnavailable(sandbox("links-chattr"));
