@@ -28,8 +28,11 @@ export const WINDOWS_PATH_RULES: PathRules = {
  */
 const DEVICE_NAME = /^(?:CON|PRN|AUX|NUL|(?:COM|LPT)[0-9\u00b9\u00b2\u00b3])(?:[. ].*)?$/iu;
 
+const DEVICE_STEMS = new Set(["con", "prn", "aux", "nul", "com", "lpt"]);
+const utf8 = new TextDecoder();
+
 export function isDeviceName(name: Uint8Array): boolean {
-  // Only the short ASCII names (the superscripts are two bytes each) can be one.
-  if (name.length < 3 || name.length > 255) return false;
-  return DEVICE_NAME.test(new TextDecoder().decode(name));
+  // Asked of every name created: most are told apart by their first three bytes, undecoded.
+  if (name.length < 3 || !DEVICE_STEMS.has(String.fromCharCode(name[0]! | 0x20, name[1]! | 0x20, name[2]! | 0x20))) return false;
+  return DEVICE_NAME.test(utf8.decode(name));
 }

@@ -397,6 +397,12 @@ export class Copier {
    * thread: false when it was left untouched for a worker instead (a large
    * file that cannot be cloned, or one of a hard-link group).
    */
+  runInline(work: JobWork): boolean {
+    this.handedBack = false;
+    this.runJob(work);
+    return !this.handedBack;
+  }
+
   /** What would have been made at dst, in cp's words: "symbolic link 'd/x' to 'f'", "fifo 'd/x'", ... */
   private madeAs(st: Stat, dst: Uint8Array, src: Uint8Array): string {
     const type = typeOf(st.mode);
@@ -407,12 +413,6 @@ export class Copier {
     if (type === S_IFLNK) return `symbolic link ${quote(dst)}`;
     if (type === S_IFREG || this.o.readSpecialFiles) return `regular file ${quote(dst)}`;
     return `${type === S_IFIFO ? "fifo" : "special file"} ${quote(dst)}`;
-  }
-
-  runInline(work: JobWork): boolean {
-    this.handedBack = false;
-    this.runJob(work);
-    return !this.handedBack;
   }
 
   private handedBack = false;

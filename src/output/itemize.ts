@@ -63,7 +63,7 @@ export function itemizeLine(item: Item): string {
   const target = item.target ? `${item.kind === "hardlink" ? " =>" : " ->"} ${escapedName(item.target)}` : "";
   // Replaced with no letters: what was there was of another type, and went (rsync says +++++++++ too).
   if (item.action === "created" || item.changed === undefined) return `${y}${x}+++++++++ ${name}${target}`;
-  const changed = item.changed ?? "";
+  const changed = item.changed;
   // `T` in t's place: the time set to when the copy was made (rsync's, without --times).
   const letters = [...ATTRIBUTES].map((letter) => (changed.includes(letter) ? letter : letter === "t" && changed.includes("T") ? "T" : ".")).join("");
   return `${y}${x}${letters} ${name}${target}`;
