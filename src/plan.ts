@@ -31,6 +31,8 @@ export interface CopyJob {
   intoOpenFile?: boolean;
   /** DEST is the backup name `-bfl f f` (or `-bfs f f`) links f under: it is replaced, not backed up itself. */
   noBackup?: boolean;
+  /** DEST is the directory an earlier directory operand is copied to: this one is merged into it. */
+  mergesInto?: boolean;
 }
 
 /** One directory --parents makes if it is missing: SOURCE's directory `src`, made as `dst`. */
@@ -79,7 +81,9 @@ export interface Plan {
   kept: { job: CopyJob; mode: number }[];
   /**
    * Two jobs write one destination (numbered backups: the first copy is
-   * kept as a backup of the second): the jobs must then run in order.
+   * kept as a backup of the second; two directories merged into one; a file
+   * and a directory on one name, the second refused as it is copied): the
+   * jobs must then run in order, each one whole before the next.
    */
   repeatsDestination?: true;
 }
@@ -476,6 +480,8 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
   // Each DEST made, by the name the target directory knows it by, as spelt.
   const claim = intoDirectory ? claimsIn(target) : (dst: string) => dst;
   const createdAs = new Map<string, string>();
+  // The claims of the DESTs that directories were copied to.
+  const madeDirectories = new Set<string>();
   for (const operand of sources) {
     // As cp: only a SOURCE copied into a directory loses its trailing slashes.
     const src = options.stripTrailingSlashes && intoDirectory ? stripTrailingSlashes(operand) : operand;
@@ -515,7 +521,17 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
       dst = underBackupName;
     }
     const earlier = createdBy.get(claim(dst));
-    if (earlier !== undefined) {
+    const srcSt = earlier === undefined ? undefined : statOrCode(src, followSrc);
+    const srcIsDir = srcSt !== undefined && typeof srcSt !== "number" && isDir(srcSt);
+    if (earlier !== undefined && (srcIsDir || madeDirectories.has(claim(dst)))) {
+      // As cp: a directory copied where this run made one is merged into it,
+      // in turn; a file and a directory on one name are refused when the
+      // second is copied, in cp's words for a type that differs.
+      if (srcIsDir && madeDirectories.has(claim(dst)) && options.delete) {
+        throw new UsageError(`--delete: ${quote(earlier)} and ${quote(src)} are both copied to ${quote(createdAs.get(claim(dst)) ?? dst)}, where each would delete what the other copies; give each its own destination, or leave out --delete`, false);
+      }
+      plan.repeatsDestination = true;
+    } else if (earlier !== undefined) {
       // A symlink this run just made there would be written through (cp's words for it).
       const earlierSt = followSrc ? undefined : statOrCode(earlier, false);
       const throughLink = earlierSt !== undefined && typeof earlierSt !== "number" && isLink(earlierSt);
@@ -534,10 +550,11 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
       }
       plan.repeatsDestination = true;
     }
-    const job: CopyJob = { src, dst, followSrc, isDirectory: false, size: 0, ...(underBackupName !== undefined && { noBackup: true }) };
+    const job: CopyJob = { src, dst, followSrc, isDirectory: false, size: 0, ...(underBackupName !== undefined && { noBackup: true }), ...(srcIsDir && madeDirectories.has(claim(dst)) && { mergesInto: true }) };
     if (!checkJob(job, options, plan)) continue;
     createdBy.set(claim(dst), src);
     createdAs.set(claim(dst), dst);
+    if (job.isDirectory) madeDirectories.add(claim(dst));
     plan.jobs.push(job);
   }
   return plan;

@@ -371,7 +371,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   const wanted = manyNeeded ? jobs : Math.min(jobs, plan.jobs.length);
   const workers = loaded.backend.sharedHandles && !plan.repeatsDestination ? wanted : 1;
   // Without -j, a tree copy may add workers while the ones there wait on the disk (src/pool.ts).
-  const growth = options.jobsByDefault && manyNeeded && workers === jobs && workers > 0 ? { most: workers * GROWTH_FACTOR, cpus: jobs } : undefined;
+  const growth = options.jobsByDefault && manyNeeded && workers === jobs && workers > 0 && !plan.repeatsDestination ? { most: workers * GROWTH_FACTOR, cpus: jobs } : undefined;
   const mostWorkers = growth?.most ?? workers;
   let engine = engineOptions(labelled, workers, labels.label, run.wantsItems);
   // One slot per worker the pool may have, and the last for this thread.
@@ -424,7 +424,11 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
     keepBelowFTL(pool, run);
     keepArrayMethodsBelowFTL();
     try {
-      counts = await pool.run(work);
+      // Jobs that write one destination: each one whole before the next
+      // starts, as cp copies them (a directory's subdirectories may wait in
+      // the pool's queue after its own task is done).
+      if (plan.repeatsDestination) for (const job of work) counts = await pool.run([job]);
+      else counts = await pool.run(work);
     } finally {
       pool.stop();
     }

@@ -60,6 +60,8 @@ interface Place {
   newGid: number;
   /** The rules per-directory files gave its directory (--delete makes way for it by them). */
   merged?: FilterRule[];
+  /** An operand directory merged into the one an earlier operand was copied to: that one made it, listed and counted it. */
+  madeByRun?: boolean;
 }
 
 /** An entry to copy, with what it was when listed. */
@@ -379,6 +381,7 @@ export class Copier {
       ...this.dstFacts(dstParentFd),
       operand: true,
       ...(job.noBackup === true && { noBackup: true }),
+      ...(job.mergesInto === true && { madeByRun: true }),
     };
     if (job.into) {
       this.copyInto(entry, paths.dst, job.intoOpenFile === true);
@@ -520,12 +523,18 @@ export class Copier {
       this.report.fail(`cannot open directory ${quote(e.dstPath)}: ${this.why(-dstFd)}`, { op: "open", path: e.dstPath, errno: -dstFd });
       return NONE;
     }
-    this.report.count("directories");
+    // A dry run makes nothing, so where an earlier operand's copy would
+    // have made this directory, it would have been there.
+    const madeEarlier = e.madeByRun === true && (this.o.dryRun || !created);
+    if (!madeEarlier) this.report.count("directories");
     // As cp -v: a directory that was there already is not listed.
-    if (created) this.listed(e, undefined, "directory");
+    if (created && !madeEarlier) this.listed(e, undefined, "directory");
     if (!created) this.removeLeftovers(dstFd, false);
 
-    const merged = descend ? this.perDirectoryRules(srcFd, e.dstRel, inherited) : inherited;
+    let merged = descend ? this.perDirectoryRules(srcFd, e.dstRel, inherited) : inherited;
+    // --delete: DEST's own per-directory files keep what they exclude too,
+    // as rsync's receiver reads them for its deletions.
+    if (descend && this.o.delete && !created && dstFd >= 0) merged = this.perDirectoryRules(dstFd, e.dstRel, merged, true);
     const finish: DirFinish = { srcFd, dstFd, stat, created, dstPath: e.dstPath, incomplete: false, descended: descend, dstRel: e.dstRel, merged };
     const followInside = this.o.dereference === "always";
     const dstStat = b.fstat(dstFd);

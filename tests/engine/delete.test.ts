@@ -77,6 +77,21 @@ describe("--delete against rsync -aHAX --delete", () => {
     expect(existsSync(`${root}/dst/src/x`)).toBe(false);
   });
 
+  test("two directories copied to one with --delete: refused before anything is deleted or copied (each would delete what the other copies)", () => {
+    const root = sandbox("delete-merge");
+    sh("mkdir s1 s2 dst && printf 1 > s1/one && printf 2 > s2/two && printf old > dst/two", root);
+    const r = blit(["-a", "--delete", "s1/.", "s2/.", "dst"], { cwd: root });
+    expect(r).toEqual({
+      stdout: "",
+      stderr: "blit: --delete: 's1/.' and 's2/.' are both copied to 'dst/.', where each would delete what the other copies; give each its own destination, or leave out --delete\n",
+      exitCode: 2,
+    });
+    expect([readdirSync(`${root}/dst`), readFileSync(`${root}/dst/two`, "utf8")]).toEqual([["two"], "old"]);
+    // Without --delete they are merged, as cp merges them.
+    expect(blit(["-a", "s1/.", "s2/.", "dst"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect([readdirSync(`${root}/dst`).sort(), readFileSync(`${root}/dst/two`, "utf8")]).toEqual([["one", "two"], "2"]);
+  });
+
   test("--stats counts deletions, -v lists them as rm -v does", () => {
     const root = sandbox("delete-v");
     sh(`${SOURCE} && cp -a src dst && mkdir -p dst/old && printf x > dst/old/x && printf y > dst/y`, root);

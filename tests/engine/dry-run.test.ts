@@ -4,7 +4,7 @@
 // change, even of metadata only).
 
 import { describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { blit, run, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { tree } from "../helpers/tree.ts";
@@ -88,6 +88,20 @@ describe("--dry-run leaves DEST as it was and reports what the real run then doe
     const lines = (stdout: string) => stdout.split("\n").sort();
     expect(lines(dry.stdout)).toEqual(lines(real.stdout));
     expect(real.stdout).toContain("cL+++++++++ dst/lnk -> a\n");
+  });
+
+  test("two directories merged into one: listed and counted once, as the real run lists it", () => {
+    const root = sandbox("dry-merge");
+    sh("mkdir -p x/s y/s d && printf 1 > x/s/one && printf 2 > y/s/two", root);
+    const args = ["-r", "--itemize", "--stats", "x/s", "y/s", "d"];
+    const dry = blit([...args, "--dry-run"], { cwd: root });
+    expect(readdirSync(`${root}/d`)).toEqual([]);
+    const real = blit(args, { cwd: root });
+    const listing = (stdout: string) => stdout.split("\n").filter((line) => / d\//.test(line)).sort();
+    expect(listing(dry.stdout)).toEqual([">f+++++++++ d/s/one", ">f+++++++++ d/s/two", "cd+++++++++ d/s/"]);
+    expect(listing(real.stdout)).toEqual(listing(dry.stdout));
+    expect([stats(dry.stdout).directories, stats(real.stdout).directories]).toEqual(["1", "1"]);
+    expect([dry.exitCode, real.exitCode]).toEqual([0, 0]);
   });
 
   test("--dry-run --progress: the summary line says nothing was written", () => {
