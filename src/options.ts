@@ -48,6 +48,10 @@ export interface FilterRule {
   /** A rule read from a per-directory file: the directory (below SOURCE) it was read in, and the index of its --filter. */
   base?: Uint8Array;
   from?: number;
+  /** Read from DEST's copy of the directory: it keeps what --delete would remove, as rsync's receiver reads its own files. */
+  inDest?: boolean;
+  /** rsync's "!": the rules before it are dropped. */
+  clear?: boolean;
 }
 
 /** --exclude-from=FILE, --include-from=FILE as given: read, in its place among the rules, once the backend is loaded. */

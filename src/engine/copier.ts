@@ -647,11 +647,11 @@ export class Copier {
   }
 
   /**
-   * --filter=':- NAME': the rules of each such file in the source directory
-   * open on srcFd, before those inherited from the directories above. A
-   * file larger than PER_DIRECTORY_MAX is read that far.
+   * --filter=':- NAME': the rules of each such file in the directory open
+   * on dirFd (SOURCE's, or with inDest DEST's), before those inherited from
+   * the directories above. A file larger than PER_DIRECTORY_MAX is read that far.
    */
-  private perDirectoryRules(srcFd: number, dstRel: Uint8Array, inherited: FilterRule[] | undefined): FilterRule[] | undefined {
+  private perDirectoryRules(dirFd: number, dstRel: Uint8Array, inherited: FilterRule[] | undefined, inDest = false): FilterRule[] | undefined {
     let merged = inherited;
     const files = this.filter.perDirectoryFiles;
     if (files.length === 0) return merged;
@@ -659,7 +659,7 @@ export class Copier {
     const slash = dstRel.indexOf(SLASH);
     const base = slash < 0 ? new Uint8Array(0) : dstRel.slice(slash + 1);
     for (const { index, name } of files) {
-      const fd = b.openRead(srcFd, name, false);
+      const fd = b.openRead(dirFd, name, false);
       if (fd < 0) continue;
       const buf = new Uint8Array(PER_DIRECTORY_MAX);
       let got = 0;
@@ -669,7 +669,7 @@ export class Copier {
         got += n;
       }
       b.close(fd);
-      merged = this.filter.merge(buf.subarray(0, got), index, base, merged);
+      merged = this.filter.merge(buf.subarray(0, got), index, base, merged, inDest);
     }
     return merged;
   }

@@ -68,7 +68,7 @@ export class Pruner {
         const src = inSource[i]!;
         if (typeof st === "number" || src !== -b.errno.ENOENT) continue;
         const isDir = (st.mode & S_IFMT) === S_IFDIR;
-        if (this.filter.excludes(rel ? joinPath(rel, names[i]!) : names[i]!, isDir, merged)) continue;
+        if (this.kept(rel ? joinPath(rel, names[i]!) : names[i]!, isDir, merged)) continue;
         doomed.push({ name: names[i]!, isDir, id: `${st.dev}:${st.ino}` });
       }
     }
@@ -92,6 +92,11 @@ export class Pruner {
    */
   makeWay(dir: number, name: Name, path: Uint8Array, rel: Uint8Array, isDir: boolean, merged: FilterRule[] | undefined): boolean {
     return isDir ? this.removeTree(dir, name, path, rel, merged) : this.removeEntry(dir, name, path, false);
+  }
+
+  /** Excluded by SOURCE's rules, or by DEST's own per-directory files (rsync's receiver reads those). */
+  private kept(rel: Uint8Array, isDir: boolean, merged: FilterRule[] | undefined): boolean {
+    return this.filter.excludes(rel, isDir, merged) || (merged !== undefined && this.filter.excludes(rel, isDir, merged, true));
   }
 
   /** -b: a backup blit keeps (NAME~, NAME.~N~) is not SOURCE's to remove, as rsync protects its backups under --backup. */
@@ -191,7 +196,7 @@ export class Pruner {
         const isDir = (st.mode & S_IFMT) === S_IFDIR;
         const childRel = joinPath(rel, names[i]!);
         // Excluded: kept, and so is every directory above it.
-        if (this.filter.excludes(childRel, isDir, merged)) {
+        if (this.kept(childRel, isDir, merged)) {
           kept = true;
           continue;
         }

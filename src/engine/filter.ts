@@ -25,6 +25,9 @@ import { toBytes } from "./paths.ts";
 const SLASH = 0x2f;
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
+const BANG = 0x21;
+/** rsync's "!": the rules before it are dropped. */
+const CLEAR: FilterRule = { include: false, pattern: new Uint8Array([BANG]), clear: true };
 const PLUS_SPACE = "+ ";
 const MINUS_SPACE = "- ";
 
@@ -62,36 +65,40 @@ const escapeByte = (byte: number) => `\\x${byte.toString(16).padStart(2, "0")}`;
 function rulesFromFile(b: Backend, file: string, include: boolean): FilterRule[] | string {
   const bytes = b.readWholeFile(file === "-" ? undefined : toBytes(file));
   if (typeof bytes === "number") return `cannot read filter file '${file}': ${b.strerror(-bytes)}`;
-  return lines(bytes, true).map((line) => ruleFrom(line, include));
+  return lines(bytes).map((line) => ruleFrom(line, include));
 }
 
 /** The rules with each --exclude-from/--include-from file's read into its place, or the message for one that cannot be read. */
 export function readFilterFiles(b: Backend, filters: (FilterRule | FilterFile)[]): FilterRule[] | string {
   const out: FilterRule[] = [];
+  const add = (rule: FilterRule) => {
+    // A lone "!" clears the rules before it, as rsync's does.
+    if (rule.clear) out.length = 0;
+    else out.push(rule);
+  };
   for (const filter of filters) {
     if (!("file" in filter)) {
-      out.push(filter);
+      add(filter);
       continue;
     }
     const rules = rulesFromFile(b, filter.file, filter.include);
     if (typeof rules === "string") return rules;
-    out.push(...rules);
+    for (const rule of rules) add(rule);
   }
   return out;
 }
 
 /**
  * The lines of a rules file that hold a rule: not blank, not a comment (`#`,
- * `;`). crlf: a "\r" before the newline is not part of the line, as rsync
- * reads --exclude-from files and per-directory files of rules (":").
+ * `;`). A "\r" ends a line as a newline does, as rsync reads every file of
+ * rules: a .gitignore with CRLF line ends matches.
  */
-function lines(bytes: Uint8Array, crlf = false): Uint8Array[] {
+function lines(bytes: Uint8Array): Uint8Array[] {
   const out: Uint8Array[] = [];
   let start = 0;
-  while (start <= bytes.length) {
-    let end = bytes.indexOf(NEWLINE, start);
-    if (end < 0) end = bytes.length;
-    const line = bytes.subarray(start, crlf && end > start && bytes[end - 1] === CARRIAGE_RETURN ? end - 1 : end);
+  for (let end = 0; end <= bytes.length; end++) {
+    if (end < bytes.length && bytes[end] !== NEWLINE && bytes[end] !== CARRIAGE_RETURN) continue;
+    const line = bytes.subarray(start, end);
     start = end + 1;
     if (line.length > 0 && line[0] !== 0x23 && line[0] !== 0x3b) out.push(line);
   }
@@ -106,17 +113,19 @@ function lines(bytes: Uint8Array, crlf = false): Uint8Array[] {
  */
 export function filterRule(value: Uint8Array): FilterRule | string {
   const text = latin1(value);
+  if (text === "!") return CLEAR;
   const perDirectory = /^(?::|dir-merge)([-+]?)[ _]/.exec(text);
   if (perDirectory && value.length > perDirectory[0].length) {
     return { include: false, pattern: value.slice(perDirectory[0].length), perDirectory: perDirectory[1] as "-" | "+" | "" };
   }
   const plain = /^(-|\+|exclude|include)[ _]/.exec(text);
   if (plain) return { include: plain[1] === "+" || plain[1] === "include", pattern: value.slice(plain[0].length) };
-  return `unsupported filter rule '${new TextDecoder().decode(value)}' (blit knows '- PATTERN', '+ PATTERN', ':- FILE', ':+ FILE' and ': FILE')`;
+  return `unsupported filter rule '${new TextDecoder().decode(value)}' (blit knows '- PATTERN', '+ PATTERN', ':- FILE', ':+ FILE', ': FILE' and '!')`;
 }
 
 /** One --include/--exclude value: `+ ` or `- ` in front overrides which it is, as rsync's old-style prefixes. */
 export function ruleFrom(pattern: Uint8Array, include: boolean): FilterRule {
+  if (pattern.length === 1 && pattern[0] === BANG) return CLEAR;
   const head = latin1(pattern.subarray(0, 2));
   if (head === PLUS_SPACE || head === MINUS_SPACE) return { include: head === PLUS_SPACE, pattern: pattern.slice(2) };
   return { include, pattern };
@@ -269,14 +278,22 @@ export class Filter {
    * SOURCE), for its --filter `index`, put before those inherited from the
    * directories above: the nearest file's rules are checked first, as rsync checks them.
    */
-  merge(bytes: Uint8Array, index: number, base: Uint8Array, inherited: FilterRule[] | undefined): FilterRule[] {
+  merge(bytes: Uint8Array, index: number, base: Uint8Array, inherited: FilterRule[] | undefined, inDest = false): FilterRule[] {
     const mode = this.perDirectory.find((p) => p.index === index)?.mode ?? "";
-    // rsync drops a line's "\r" in a file of rules (":"), and keeps it in a file of bare patterns (":-", ":+").
-    const read = lines(bytes, mode === "").map((line): FilterRule => {
+    let kept = inherited ?? [];
+    let read: FilterRule[] = [];
+    for (const line of lines(bytes)) {
       const rule = mode === "" ? ruleFrom(line, false) : { include: mode === "+", pattern: line };
-      return { ...rule, base, from: index };
-    });
-    return [...read, ...(inherited ?? [])];
+      // In a file of rules (":"), "!" drops the rules this file's name gave
+      // so far, here and above (a file of bare patterns takes it as a name, as rsync does).
+      if (rule.clear) {
+        read = [];
+        kept = kept.filter((r) => r.from !== index || (r.inDest === true) !== inDest);
+        continue;
+      }
+      read.push({ ...rule, base, from: index, ...(inDest && { inDest: true }) });
+    }
+    return [...read, ...kept];
   }
 
   /**
@@ -284,17 +301,19 @@ export class Filter {
    * slash) is left out; `merged`: the rules per-directory files gave the
    * directories it is in.
    */
-  excludes(path: Uint8Array, isDirectory: boolean, merged?: FilterRule[]): boolean {
+  excludes(path: Uint8Array, isDirectory: boolean, merged?: FilterRule[], inDest = false): boolean {
     if (this.rules.length === 0) return false;
     const text = latin1(path);
     for (let i = 0; i < this.rules.length; i++) {
       const rule = this.rules[i];
       if (rule === undefined) {
         for (const read of merged ?? []) {
-          if (read.from !== i) continue;
+          if (read.from !== i || (read.inDest === true) !== inDest) continue;
           const compiled = this.compiledOf(read);
-          // Matched below the directory it was read in, as if that were SOURCE.
-          const below = read.base && read.base.length > 0 ? text.slice(read.base.length + 1) : text;
+          // An anchored pattern is matched below the directory it was read
+          // in, as if that were SOURCE; any other against the whole path,
+          // as rsync matches them ("a/b/f" read in a/ is a/b/f).
+          const below = compiled.scope === "whole" && read.base && read.base.length > 0 ? text.slice(read.base.length + 1) : text;
           if (matches(compiled, below, isDirectory)) return !compiled.include;
         }
         continue;

@@ -58,6 +58,10 @@ const CASES: string[] = [
   "--exclude='**/build'",
   "--exclude='**/a.txt'",
   "--exclude='**build/'",
+  // A lone "!" clears the rules before it.
+  "--exclude='*.o' --exclude='!' --exclude='*.log'",
+  "--exclude='*.log' --include='!' --exclude='*.o'",
+  "--filter='- *.txt' --filter='!' --filter='- *.o'",
   // dir/*** is the directory dir (as dir/) and what is below it: a file of that name stays.
   "--exclude='keep.txt/***' --exclude='dir1/***'",
   "--exclude='**/keep.txt/***'",
@@ -92,22 +96,43 @@ describe("filters against rsync", () => {
     expect(Object.keys(r.blit.entries).sort()).toEqual(Object.keys(r.rsync.entries).sort());
   });
 
-  testIf(noRsync)("CRLF lines: --exclude-from and a per-directory file of rules drop the \\r (their names stay protected from --delete), a per-directory file of patterns keeps it, as rsync", () => {
+  testIf(noRsync)("CR line ends: in --exclude-from and every kind of per-directory file a \\r ends the line, as rsync reads them (a .gitignore from a Windows checkout)", () => {
     const root = sandbox("filter-crlf");
-    sh(`mkdir src && printf a > src/a && printf j > src/junk && printf 'extra\\r\\nfile9\\r\\n' > ex && printf 'gone\\r\\n' > src/.rules && printf -- '- junk\\r\\n' > src/.ff`, root);
-    const mirror = (args: string, out: string, tool: string) =>
-      sh(`mkdir ${out} && touch ${out}/extra ${out}/file9 ${out}/gone && ${tool === "rsync" ? `rsync -a --delete ${args} src/ ${out}/` : `"${BLIT}" -aT --delete ${args} src ${out}`}`, root);
-    for (const [args, name] of [["--exclude-from=ex", "from"], ["--filter=':- .rules'", "merge"]] as const) {
-      mirror(args, `r-${name}`, "rsync");
-      mirror(args, `b-${name}`, "blit");
-      expect(readdirSync(`${root}/b-${name}`).sort()).toEqual(readdirSync(`${root}/r-${name}`).sort());
+    sh(`mkdir -p src/sub && cd src && for f in a junk x.o y.log z.c sub/w.o sub/v.log sub/u.tmp; do printf x > $f; done &&
+      printf '*.o\\r\\n*.log\\r\\n' > .gitignore && printf -- '- junk\\r\\n' > .ff && printf '*.tmp\\r*.c\\n' > sub/.gitignore && printf 'junk\\r\\n' > ../ex`, root);
+    for (const args of ["--filter=':- .gitignore'", "--filter=': .ff'", "--exclude-from=ex", "--filter=':+ .gitignore' --exclude='*.?'"]) {
+      const r = both(root, args);
+      expect([args, r.stderr, r.exitCode]).toEqual([args, "", 0]);
+      expect([args, Object.keys(r.blit.entries).sort()]).toEqual([args, Object.keys(r.rsync.entries).sort()]);
     }
-    expect(readdirSync(`${root}/b-from`).sort()).toEqual([".ff", ".rules", "a", "extra", "file9", "junk"]);
-    // A file of rules: "- junk\r" excludes junk. (Compared without --delete: rsync reads per-directory
-    // rules for its deletions from DEST's copy of the file, which is not there yet.)
-    sh(`rsync -a --filter=': .ff' src/ r-rules/ && "${BLIT}" -aT --filter=': .ff' src b-rules`, root);
-    expect(readdirSync(`${root}/b-rules`).sort()).toEqual(readdirSync(`${root}/r-rules`).sort());
-    expect(readdirSync(`${root}/b-rules`).sort()).toEqual([".ff", ".rules", "a"]);
+    expect(Object.keys(both(root, "--filter=':- .gitignore'").blit.entries).sort()).toEqual([".", ".ff", ".gitignore", "a", "junk", "sub", "sub/.gitignore", "z.c"]);
+  });
+
+  testIf(noRsync)("a per-directory pattern with a slash matches the whole path, an anchored one below its directory; '!' in a file of rules clears what that file's name gave, as rsync", () => {
+    const root = sandbox("filter-dir-slash");
+    sh(`mkdir -p src/a/b/c src/a/b/d && cd src && for f in a/b/secret a/b/f a/b/anch a/b/c/tail a/b/c/t.o a/b/c/t.log a/b/d/k.o a/b/d/k.log; do printf x > $f; done &&
+      printf 'a/b/secret\\n/b/anch\\nc/tail\\n' > a/.gitignore && printf -- '- *.o\\n' > a/.rules && printf -- '!\\n- *.log\\n' > a/b/c/.rules && printf '!\\n' > a/b/d/.gitignore`, root);
+    for (const args of ["--filter=':- .gitignore'", "--filter=': .rules'", "--filter=': .rules' --filter=':- .gitignore'"]) {
+      const r = both(root, args);
+      expect([args, r.stderr, r.exitCode]).toEqual([args, "", 0]);
+      expect([args, Object.keys(r.blit.entries).sort()]).toEqual([args, Object.keys(r.rsync.entries).sort()]);
+    }
+    const names = Object.keys(both(root, "--filter=': .rules' --filter=':- .gitignore'").blit.entries);
+    expect(names.filter((name) => /secret|anch|tail|t\.|k\./.test(name)).sort()).toEqual(["a/b/c/t.o", "a/b/d/k.log"]);
+  });
+
+  testIf(noRsync)("--delete: DEST's own per-directory files keep what they exclude, as rsync's receiver reads them; SOURCE's keep it too", () => {
+    const root = sandbox("filter-dest-rules");
+    sh("mkdir -p src/z && printf f > src/z/f && printf 'mine\\n' > src/.gitignore && mkdir -p dst/z && printf s > dst/z/secret && printf 'secret\\n' > dst/z/.gitignore && printf o > dst/z/other && printf m > dst/mine && cp -a dst dst-r && mv dst dst-b", root);
+    const args = ["--delete", "--filter=:- .gitignore", "--exclude=.gitignore"];
+    expect(run(["rsync", "-a", ...args, "src/", "dst-r/"], { cwd: root }).exitCode).toBe(0);
+    const r = blit(["-aT", "-v", ...args, "src", "dst-b"], { cwd: root });
+    expect(r).toEqual({ stdout: "'src/z/f' -> 'dst-b/z/f'\nremoved 'dst-b/z/other'\n", stderr: "", exitCode: 0 });
+    // rsync keeps z/secret by DEST's file; it removes "mine", which only SOURCE's file names (DEST has no copy of it yet).
+    expect(readdirSync(`${root}/dst-r`).sort()).toEqual(["z"]);
+    expect(readdirSync(`${root}/dst-b`).sort()).toEqual(["mine", "z"]);
+    expect(readdirSync(`${root}/dst-b/z`).sort()).toEqual(readdirSync(`${root}/dst-r/z`).sort());
+    expect(readdirSync(`${root}/dst-b/z`).sort()).toEqual([".gitignore", "f", "secret"]);
   });
 
   // Per-directory rule files (rsync's dir-merge): .gitignore files at three levels, and a .rules file of +/- lines.
@@ -148,7 +173,7 @@ describe("filters against rsync", () => {
 
   test("a --filter rule blit does not know is a usage error", () => {
     const r = run([BLIT, "-a", "--filter=merge rules", "src", "dst"], { cwd: sandbox("filter-bad") });
-    expect(r.stderr).toBe("blit: unsupported filter rule 'merge rules' (blit knows '- PATTERN', '+ PATTERN', ':- FILE', ':+ FILE' and ': FILE')\nTry 'blit --help' for more information.\n");
+    expect(r.stderr).toBe("blit: unsupported filter rule 'merge rules' (blit knows '- PATTERN', '+ PATTERN', ':- FILE', ':+ FILE', ': FILE' and '!')\nTry 'blit --help' for more information.\n");
     expect(r.exitCode).toBe(2);
   });
 
