@@ -407,7 +407,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
     if (deletions > options.maxDelete) {
       refusedDeletions = deletions;
       engine = { ...engine, delete: false };
-      run.error({ message: `not deleting: ${deletions} entries would be deleted, more than --max-delete=${options.maxDelete} allows; nothing was deleted`, op: "delete" });
+      run.error({ message: `not deleting: ${deletions} ${deletions === 1 ? "entry" : "entries"} would be deleted, more than --max-delete=${options.maxDelete} allows; nothing was deleted`, op: "delete" });
     }
   }
   if (inline) {

@@ -168,8 +168,8 @@ const LINKED_ALREADY = 2;
  * options keep, as rsync tells only what it sets; without timestamps, `T`,
  * as the copy takes the time it was made.
  */
-function replacedLetters(src: Stat, was: Stat, bytes: number | undefined, preserve: Preserve, targetChanged = false): string {
-  let letters = targetChanged ? "c" : "";
+function replacedLetters(src: Stat, was: Stat, bytes: number | undefined, preserve: Preserve, valueChanged = false): string {
+  let letters = valueChanged ? "c" : "";
   if (typeOf(src.mode) === S_IFREG && (bytes ?? src.size) !== was.size) letters += "s";
   if (!preserve.timestamps) letters += "T";
   else if (src.mtimeSec !== was.mtimeSec || src.mtimeNsec !== was.mtimeNsec) letters += "t";
@@ -302,7 +302,8 @@ export class Copier {
         dst: e.dstPath,
         size: data?.bytes ?? 0,
         method: data?.method,
-        changed: was && stat && sameType ? replacedLetters(stat, was, data?.bytes, this.o.preserve, e.targetChanged) : undefined,
+        // c: a symlink's target, or (--checksum) a file's contents, differed, as rsync -ic says.
+        changed: was && stat && sameType ? replacedLetters(stat, was, data?.bytes, this.o.preserve, e.targetChanged || (this.o.checksum && made === "file")) : undefined,
         target: e.linkTarget,
       });
     }
@@ -335,7 +336,14 @@ export class Copier {
    */
   private skipped(e: Entry, reason: SkipReason): void {
     this.report.skippedEntry(typeOf(e.stat.mode) === S_IFREG ? e.stat.size : 0);
-    if (this.o.listItems) this.report.item({ action: "skipped", kind: kindOf(e.stat.mode), src: e.srcPath, dst: e.dstPath, size: 0, reason });
+    if (this.o.listItems) this.report.item({ action: "skipped", kind: kindOf(e.stat.mode), src: e.srcPath, dst: e.dstPath, size: 0, reason, target: this.symlinkTarget(e) });
+  }
+
+  /** What a symlink SOURCE leads to: rsync -i shows it after every line of one (` -> target`). */
+  private symlinkTarget(e: Entry): Uint8Array | undefined {
+    if (typeOf(e.stat.mode) !== S_IFLNK) return undefined;
+    const target = this.b.readLink(e.srcDir, e.srcName);
+    return typeof target === "number" ? undefined : target;
   }
 
   /** A source entry that was listed and then disappeared: rsync's "vanished". */
@@ -1443,7 +1451,7 @@ export class Copier {
     }
     // Left, its data SOURCE's already: done, for the bar, as a skipped entry is; listed as given attributes.
     this.report.skippedEntry(typeOf(e.stat.mode) === S_IFREG ? e.stat.size : 0);
-    if (this.o.listItems) this.report.item({ action: "attributes", kind: kindOf(e.stat.mode), src: e.srcPath, dst: e.dstPath, size: 0, changed });
+    if (this.o.listItems) this.report.item({ action: "attributes", kind: kindOf(e.stat.mode), src: e.srcPath, dst: e.dstPath, size: 0, changed, target: this.symlinkTarget(e) });
   }
 
   /** --checksum: both files read side by side and compared; false when either cannot be read (the copy then says why). */

@@ -102,7 +102,7 @@ export interface Item {
   /** For `replaced` and `attributes`: what differed from the entry that was there, as rsync's letters (s size, t mtime, p mode, o owner, g group). */
   changed?: string;
   reason?: SkipReason;
-  /** The target of a symlink made; for a hard link, what it was linked to (the first copy's path, as dst names it; -l: its source). */
+  /** The target of a symlink (made, left, or given attributes); for a hard link, what it was linked to (the first copy's path, as dst names it; -l: its source). */
   target?: Uint8Array;
 }
 

@@ -1,5 +1,5 @@
 // --itemize: rsync's `-i` lines (`%i %n%L`): YXcstpoguax, the name, and
-// ` -> target` after a symlink made, ` => name` after a hard link.
+// ` -> target` after every symlink's line, ` => name` after a hard link.
 // Y: `>` a file's data written, `c` another entry made, `h` a hard link,
 // `.` nothing written, `*deleting` removed. X: f d L S. Then, for an entry
 // made where nothing was or in place of an entry of another type,
@@ -58,9 +58,9 @@ export function itemizeLine(item: Item): string {
   const name = escapedName(item.dst) + (item.kind === "directory" && item.dst[item.dst.length - 1] !== SLASH ? "/" : "");
   if (item.action === "deleted") return `*deleting   ${name}`;
   const x = TYPE[item.kind];
-  if (item.action === "skipped") return `.${x}          ${name}`;
-  const y = item.action === "attributes" ? "." : item.kind === "hardlink" ? "h" : item.kind === "file" ? ">" : "c";
   const target = item.target ? `${item.kind === "hardlink" ? " =>" : " ->"} ${escapedName(item.target)}` : "";
+  if (item.action === "skipped") return `.${x}          ${name}${target}`;
+  const y = item.action === "attributes" ? "." : item.kind === "hardlink" ? "h" : item.kind === "file" ? ">" : "c";
   // Replaced with no letters: what was there was of another type, and went (rsync says +++++++++ too).
   if (item.action === "created" || item.changed === undefined) return `${y}${x}+++++++++ ${name}${target}`;
   const changed = item.changed;

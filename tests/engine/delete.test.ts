@@ -339,5 +339,11 @@ describe("--max-delete", () => {
     expect(r.stderr).toBe("blit: not deleting: 4 entries would be deleted, more than --max-delete=0 allows; nothing was deleted\n");
     expect(r.exitCode).toBe(25);
     expect(existsSync(`${root}/dst/x`)).toBe(true);
+    sh("mkdir one one-dst && printf x > one-dst/x", root);
+    expect(blit(["-aT", "--delete", "--max-delete=0", "one", "one-dst"], { cwd: root })).toEqual({
+      stdout: "",
+      stderr: "blit: not deleting: 1 entry would be deleted, more than --max-delete=0 allows; nothing was deleted\n",
+      exitCode: 25,
+    });
   });
 });

@@ -77,6 +77,19 @@ describe("--itemize", () => {
     expect(dry.get("src/l -> new")).toBe("cLc........");
   });
 
+  testIf(noRsync)("--checksum: c for a file whose contents differed; a symlink left or given attributes keeps its ' -> target', as rsync -ic says them", () => {
+    const root = sandbox("itemize-checksum");
+    sh(`mkdir -p src/d && printf bbbb > src/samesize && printf 12345 > src/sizediff && ln -s t src/l && ln -s t2 src/l2 && ln -s t3 src/l3 &&
+      touch -h -d 2021-01-01 src/* src/d src && mkdir r && cp -a src b && printf cccc > b/samesize && printf 1234 > b/sizediff &&
+      touch -d 2021-01-01 b/samesize b/sizediff && touch -h -d 2022-01-01 b/l && chown -h nobody b/l2 && cp -a b r/src && mv b src-b && mkdir b && mv src-b b/src`, root);
+    const rsync = codes(sh("rsync -aic src r/", root), "");
+    const mine = codes(blit(["-a", "--checksum", "--itemize", "src", "b/"], { cwd: root }).stdout, "b/");
+    expect([rsync.get("src/samesize"), rsync.get("src/sizediff"), rsync.get("src/l -> t")]).toEqual([">fc........", ">fcs.......", ".L..t......"]);
+    for (const name of ["src/samesize", "src/sizediff", "src/l -> t", "src/l2 -> t2"]) expect([name, mine.get(name)]).toEqual([name, rsync.get(name)]);
+    // rsync leaves an entry with nothing to change unlisted; blit lists it with blanks, its target after it.
+    expect(mine.get("src/l3 -> t3")).toBe(".L         ");
+  });
+
   testIf(noRsync)("-r, which keeps neither mode nor times: rsync -ri's letters, no p for a mode that differs, T for the time", () => {
     const root = sandbox("itemize-r");
     sh("mkdir src && printf one > src/f && printf two > src/g && chmod 600 src/g && rsync -r src/ r/ && cp -r src b && chmod 644 r/g b/g", root);
