@@ -431,6 +431,12 @@ export interface Backend {
   remove(dir: number, name: Name, isDir: boolean): number;
   /** 0 when the caller may write the existing file, else -errno. */
   canWrite(dir: number, name: Name): number;
+  /**
+   * What creating an entry of this name answers before anything is asked
+   * of the file system (Windows: a device's name, ERROR_INVALID_NAME), so
+   * that a dry run says it too: -errno, or 0. Undefined: no such names.
+   */
+  refusesName?(name: Name): number;
 
   setTimesFd(fd: number, times: Times): number;
   /** Sets times of the entry itself, not of a symlink's target. */

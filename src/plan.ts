@@ -150,10 +150,20 @@ function isInside(dst: string, srcStat: Stat): boolean {
 function sameEntry(a: string, b: string): boolean {
   const x = via.paths.split(a);
   const y = via.paths.split(b);
-  if (x.base !== y.base) return false;
+  // "f" and "F" are one entry where the directory ignores case (Windows):
+  // -b f F would otherwise rename SOURCE itself to the backup name.
+  const folding = via.b.caseFolding;
+  const oneName = x.base === y.base || (folding !== undefined && folding.key(toBytes(x.base)) === folding.key(toBytes(y.base)));
+  if (!oneName) return false;
   const dirA = statOrCode(x.dir, true);
   const dirB = statOrCode(y.dir, true);
-  return typeof dirA !== "number" && typeof dirB !== "number" && sameInode(dirA, dirB);
+  if (typeof dirA === "number" || typeof dirB === "number" || !sameInode(dirA, dirB)) return false;
+  if (x.base === y.base) return true;
+  const fd = via.b.openDir(via.b.cwd, toBytes(x.dir), true);
+  if (fd < 0) return false;
+  const ignores = folding!.ignoresCase(fd);
+  via.b.close(fd);
+  return ignores;
 }
 
 /** cp's same-file rule (src/engine/same-file.ts) for an operand and the DEST that exists, both looked at by name. */

@@ -251,6 +251,10 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
     return entries;
   }
 
+  refusesName(name: Name): number {
+    return isDeviceName(name) ? this.invalidName() : 0;
+  }
+
   makeDir(dir: number, name: Name, _mode: number): number {
     if (isDeviceName(name)) return this.invalidName();
     return this.k(this.shim.blit_mkdir(dir, name, name.length));

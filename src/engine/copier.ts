@@ -684,6 +684,8 @@ export class Copier {
 
   /** --dry-run: what makeDir would answer here, making nothing. */
   private wouldMakeDir(e: Place): number {
+    const refused = this.b.refusesName?.(e.dstName) ?? 0;
+    if (refused < 0) return refused;
     if (e.dstFresh || e.dstDir < 0) return 0;
     const st = this.b.stat(e.dstDir, e.dstName, false);
     if (typeof st !== "number") return -this.b.errno.EEXIST;
@@ -1590,6 +1592,11 @@ export class Copier {
    */
   private wouldCopy(e: Entry): void {
     const type = typeOf(e.stat.mode);
+    const refused = this.b.refusesName?.(e.dstName) ?? 0;
+    if (refused < 0) {
+      this.report.fail(`cannot create ${this.madeAs(e.stat, e.dstPath, e.srcPath)}: ${this.why(-refused)}`, { op: "create", path: e.dstPath, errno: -refused });
+      return;
+    }
     if (e.backs) {
       const name = backupName(this.b, e.dstDir, e.dstName, this.o.backup, this.o.backupSuffix);
       if (typeof name !== "number") e.backupPath = concat(e.dstPath, name.subarray(e.dstName.length));

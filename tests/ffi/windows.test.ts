@@ -145,13 +145,19 @@ describe("blit.exe under Wine", () => {
   }, SLOW);
 
   // The NT calls would make them as files, which Explorer and most programs cannot then open or delete.
-  testWine("a name Windows keeps for a device (NUL, aux.c, con) is refused, as an operand and in a tree; the rest is copied", () => {
+  testWine("a name Windows keeps for a device (NUL, aux.c, con) is refused, as an operand and in a tree, and by a dry run; the rest is copied", () => {
     const root = sandbox("win-devices");
     sh("mkdir -p src/con src/d && printf a > src/aux.c && printf b > src/ok.c && printf c > src/d/x && printf c > src/con/in && printf f > f", root);
     const operand = blit(["f", "NUL"], { cwd: root });
     expect(operand.stderr).toMatch(/^blit: cannot create regular file 'NUL': \S.*\n$/);
     expect(operand.exitCode).toBe(1);
+    // A dry run says so too, in the same words.
+    expect(blit(["--dry-run", "f", "com1.txt"], { cwd: root })).toEqual({ stdout: "", stderr: operand.stderr.replace("'NUL'", "'com1.txt'"), exitCode: 1 });
+    const dry = blit(["-rv", "--dry-run", "src", "out"], { cwd: root });
+    expect(dry.exitCode).toBe(1);
+    expect(dry.stdout.split("\n").filter((line) => /aux|con/.test(line))).toEqual([]);
     const tree = blit(["-r", "src", "out"], { cwd: root });
+    expect(tree.stderr.split("\n").sort()).toEqual(dry.stderr.split("\n").sort());
     expect(tree.stderr.split("\n").map((line) => line.replace(/: [^:]*$/, "")).sort()).toEqual(["", "blit: cannot create directory 'out\\con'", "blit: cannot create regular file 'out\\aux.c'"]);
     expect(tree.exitCode).toBe(1);
     expect(readdirSync(root).sort()).toEqual(["f", "out", "src"]);
@@ -552,6 +558,17 @@ os.write(f, b'the bottom')
     // Again into the copy, which exists now: the same answer, and nothing there changes.
     check(blit(["-rT", s, d]));
     expect(shape(`${root}/dst`)).toEqual(before);
+  }, SLOW);
+
+  testWine("-b f F: one entry where names ignore case, refused as the same file, as -b f f is (SOURCE was renamed to its backup name)", () => {
+    const root = sandbox("win-backup-case");
+    writeFileSync(`${root}/f`, "source data");
+    for (const args of [["-b"], ["--backup=numbered"], ["-bf"]]) {
+      expect(blit([...args, "f", "F"], { cwd: root })).toEqual({ stdout: "", stderr: "blit: 'f' and 'F' are the same file\n", exitCode: 1 });
+    }
+    expect(blit(["-b", "f", winPath(`${root}/F`)], { cwd: root })).toEqual({ stdout: "", stderr: `blit: 'f' and '${winPath(`${root}/F`)}' are the same file\n`, exitCode: 1 });
+    expect(readdirSync(root)).toEqual(["f"]);
+    expect(readFileSync(`${root}/f`, "utf8")).toBe("source data");
   }, SLOW);
 
   testWine("operands whose names differ only by case, copied into one directory: the first copied, the second refused on one line, as cp refuses a name it just made", () => {
