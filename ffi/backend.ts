@@ -197,6 +197,13 @@ export interface ModesCapability {
   chmodFd(fd: number, mode: number): number;
   /** For entries without a descriptor (fifos, devices); never used on symlinks. */
   chmodAt(dir: number, name: Name, mode: number): number;
+  /**
+   * The permission bits an entry made in the open directory dir may get,
+   * where the directory decides them rather than the umask (Linux: its
+   * default ACL, which a new entry also inherits as its own ACL), or
+   * undefined where the umask decides.
+   */
+  inheritedPermissions?(dir: number): number | undefined;
 }
 
 /** Fifos, sockets and device nodes. */

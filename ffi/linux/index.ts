@@ -31,6 +31,7 @@ import type {
   Times,
   XattrsCapability,
 } from "../backend.ts";
+import { DEFAULT_ACL, permissionsOfAcl } from "./acl.ts";
 import { ioUringReport, probeFilesystem } from "./probe.ts";
 import { type BatchOp, keepForever, Ring } from "./ring.ts";
 import { type Constants, LINUX_ERRNO, openShim, type Shim } from "./shim.ts";
@@ -566,6 +567,10 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
   readonly modes: ModesCapability = {
     chmodFd: (fd, mode) => this.shim.blit_fchmod(fd, mode),
     chmodAt: (dir, name, mode) => this.shim.blit_fchmodat(dir, this.cstr(name, 0), mode, 0),
+    inheritedPermissions: (dir) => {
+      const acl = this.xattrs.get(dir, DEFAULT_ACL);
+      return typeof acl === "number" ? undefined : permissionsOfAcl(acl);
+    },
   };
 
   setTimesFd(fd: number, t: Times): number {

@@ -58,6 +58,8 @@ interface Place {
   /** The destination directory's device, and the group new entries in it get. */
   dstDev: number;
   newGid: number;
+  /** The permission bits the destination directory's default ACL lets a new entry have (undefined: the umask decides). */
+  inheritedPermissions?: number;
   /** The rules per-directory files gave its directory (--delete makes way for it by them). */
   merged?: FilterRule[];
   /** An operand directory merged into the one an earlier operand was copied to: that one made it, listed and counted it. */
@@ -257,10 +259,10 @@ export class Copier {
   }
 
   /** Device of a destination directory, and the group that entries created in it get. */
-  private dstFacts(dstDir: number): { dstDev: number; newGid: number } {
-    const st = this.b.fstat(dstDir);
+  private dstFacts(dstDir: number, st: Stat | number = this.b.fstat(dstDir)): { dstDev: number; newGid: number; inheritedPermissions?: number } {
     if (typeof st === "number") return { dstDev: -1, newGid: this.egid };
-    return { dstDev: st.dev, newGid: st.mode & S_ISGID ? st.gid : this.egid };
+    const inheritedPermissions = this.b.modes?.inheritedPermissions?.(dstDir);
+    return { dstDev: st.dev, newGid: st.mode & S_ISGID ? st.gid : this.egid, ...(inheritedPermissions !== undefined && { inheritedPermissions }) };
   }
 
   /** --skip-unchanged, --checksum: what holds SOURCE's data already is left (not with -l, -s, --attributes-only). */
@@ -448,6 +450,7 @@ export class Copier {
       dstFresh: work.dstFresh,
       dstDev: work.dstDev,
       newGid: work.newGid,
+      inheritedPermissions: work.inheritedPermissions,
     };
     if (this.cancelled) return NONE;
     return this.copyDirectory(place, { dev: work.expectDev, ino: work.expectIno }, work.ancestors, true, work.merged, depth);
@@ -543,14 +546,12 @@ export class Copier {
     // --delete: DEST's own per-directory files keep what they exclude too,
     // as rsync's receiver reads them for its deletions.
     if (descend && this.o.delete && !created && dstFd >= 0) merged = this.perDirectoryRules(dstFd, e.dstRel, merged, true);
-    const finish: DirFinish = { srcFd, dstFd, stat, created, dstPath: e.dstPath, incomplete: false, descended: descend, dstRel: e.dstRel, merged };
+    const finish: DirFinish = { srcFd, dstFd, stat, created, dstPath: e.dstPath, incomplete: false, descended: descend, dstRel: e.dstRel, merged, inheritedPermissions: e.inheritedPermissions };
     const followInside = this.o.dereference === "always";
     const dstStat = b.fstat(dstFd);
     if (!created && this.leavesUnchanged && typeof dstStat !== "number") this.reportDirectoryChanges(e, stat, dstStat, srcFd, dstFd);
     if (!created && typeof dstStat !== "number") finish.unlockedMode = this.unlocked(dstFd, dstStat);
-    const facts = typeof dstStat === "number"
-      ? { dstDev: -1, newGid: this.egid }
-      : { dstDev: dstStat.dev, newGid: dstStat.mode & S_ISGID ? dstStat.gid : this.egid };
+    const facts = this.dstFacts(dstFd, dstStat);
     let childAncestors: string[] | undefined;
     if (followInside) {
       childAncestors = [...(ancestors ?? []), identity];
@@ -710,7 +711,7 @@ export class Copier {
     this.listed(e, undefined, "directory");
     if (this.o.dryRun) return;
     const xattrs = this.meta.readXattrs({ dir: e.srcDir, name: e.srcName });
-    if (this.meta.apply({ dir: e.dstDir, name: e.dstName }, st, xattrs, e.dstPath, this.meta.modeFor("dir", st))) {
+    if (this.meta.apply({ dir: e.dstDir, name: e.dstName }, st, xattrs, e.dstPath, this.meta.modeFor("dir", st, undefined, e.inheritedPermissions), true, undefined, e.inheritedPermissions !== undefined)) {
       this.meta.setAttributes({ dir: e.dstDir, name: e.dstName }, st, e.dstPath);
     }
   }
@@ -873,6 +874,7 @@ export class Copier {
         dstFresh: l.dstFresh,
         dstDev: l.dstDev,
         newGid: l.newGid,
+        inheritedPermissions: l.inheritedPermissions,
         merged: l.merged,
       };
       if (typeof childStat === "number") {
@@ -907,6 +909,7 @@ export class Copier {
             dstFresh: l.dstFresh,
             dstDev: l.dstDev,
             newGid: l.newGid,
+            inheritedPermissions: l.inheritedPermissions,
             ancestors: l.ancestors,
             merged: l.merged,
           },
@@ -971,14 +974,16 @@ export class Copier {
     }
     const xattrs = this.meta.readXattrs({ fd: f.srcFd });
     // An existing directory keeps its mode unless modes are preserved.
-    let mode = preserve.mode || f.created ? this.meta.modeFor("dir", st) : undefined;
+    let mode = preserve.mode || f.created ? this.meta.modeFor("dir", st, undefined, f.inheritedPermissions) : undefined;
     if (!preserve.mode && f.created) {
       // As mkdir would have made it: the sticky bit kept, and setgid only as
       // inherited from a setgid parent.
       const made = b.fstat(f.dstFd);
       if (typeof made !== "number" && mode !== undefined) mode |= made.mode & 0o2000;
     }
-    if (this.meta.apply({ fd: f.dstFd }, st, xattrs, f.dstPath, mode, complete) && complete) this.meta.setAttributes({ fd: f.dstFd }, st, f.dstPath);
+    // -p: ACLs SOURCE lacks go, from one made with its parent's default ACL and from one that was there.
+    const dropAcls = !f.created || f.inheritedPermissions !== undefined;
+    if (this.meta.apply({ fd: f.dstFd }, st, xattrs, f.dstPath, mode, complete, undefined, dropAcls) && complete) this.meta.setAttributes({ fd: f.dstFd }, st, f.dstPath);
     b.close(f.srcFd);
     b.close(f.dstFd);
   }
@@ -1057,8 +1062,8 @@ export class Copier {
   private writeSmall(e: Entry, { fd: srcFd, data, method }: ReadFile): void {
     const b = this.b;
     const temp = this.temps.next();
-    const mode = this.meta.modeFor("file", e.stat);
-    const createMode = this.createMode(mode);
+    const mode = this.meta.modeFor("file", e.stat, undefined, e.inheritedPermissions);
+    const createMode = this.createMode(mode, e.inheritedPermissions);
     const dstFd = b.createFile(e.dstDir, temp, createMode);
     if (dstFd < 0) {
       b.close(srcFd);
@@ -1078,7 +1083,7 @@ export class Copier {
     const xattrs = this.meta.readXattrs({ fd: srcFd });
     const created = { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid };
     // An attribute that could not be set is reported; the data is kept, as cp keeps it.
-    this.meta.apply({ fd: dstFd }, e.stat, xattrs, e.dstPath, mode, true, created);
+    this.meta.apply({ fd: dstFd }, e.stat, xattrs, e.dstPath, mode, true, created, e.inheritedPermissions !== undefined);
     b.close(srcFd);
     b.close(dstFd);
     if (!this.commit(e, temp, "regular file")) return;
@@ -1089,14 +1094,16 @@ export class Copier {
   /**
    * The mode to create a file with in a directory this run made: its final
    * mode when the umask leaves that whole and it has no set-id bits (which a
-   * later chown would clear), so no chmod is needed; else owner-only.
+   * later chown would clear), so no chmod is needed; else owner-only, as
+   * where the directory has a default ACL (inherited: what it allows).
    * Also owner-only when xattrs are kept and the final mode is not
    * writable by its owner: setting one needs write permission on the file
    * itself (not just the open descriptor), and cp creates it writable too.
    */
-  private createMode(mode: number): number {
+  private createMode(mode: number, inherited: number | undefined): number {
     const xattrsBlocked = this.meta.readsXattrs && (mode & 0o200) === 0;
-    return (mode & ~this.o.umask) === mode && (mode & 0o7000) === 0 && !xattrsBlocked ? mode : 0o600;
+    // A default ACL, not the umask, decides what a new file gets (it was made here with one inherited).
+    return inherited === undefined && (mode & ~this.o.umask) === mode && (mode & 0o7000) === 0 && !xattrsBlocked ? mode : 0o600;
   }
 
   // ------------------------------------------------------------ everything else
@@ -1728,9 +1735,9 @@ export class Copier {
     }
     // --inplace --remove-destination: what is there goes first, then the file is made anew.
     if (inplace && (this.o.removeDestination || e.removeFirst) && !e.dstFresh) b.remove(e.dstDir, e.dstName, false);
-    const mode = this.meta.modeFor("file", st, existing);
-    // In a directory this run made, no default ACL can meddle with the create mode.
-    const createMode = e.dstFresh ? this.createMode(mode) : 0o600;
+    const mode = this.meta.modeFor("file", st, existing, e.inheritedPermissions);
+    // In a directory this run made, nothing is in the way of the create mode.
+    const createMode = e.dstFresh ? this.createMode(mode, e.inheritedPermissions) : 0o600;
     const request: CopyRequest = { ...this.request(st, e.dstDev), stream };
     // A backend that clones into new names only (macOS) makes the temporary file itself.
     const cloned = inplace ? undefined : this.data.cloneAsNew(srcFd, e.dstDir, name, request);
@@ -1790,7 +1797,8 @@ export class Copier {
     // as cp's: no chmod, which its owner alone may make.
     const keptMode = inplace && existing && !this.o.preserve.mode ? undefined : mode;
     // An attribute that could not be set is reported; the data is kept, as cp keeps it.
-    const applied = this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, keptMode, true, created);
+    const dropAcls = e.inheritedPermissions !== undefined || (inplace && existing !== undefined);
+    const applied = this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, keptMode, true, created, dropAcls);
     if (inplace && applied) this.meta.setAttributes({ fd: dstFd }, st, e.dstPath);
     b.close(srcFd);
     b.close(dstFd);
@@ -1848,8 +1856,8 @@ export class Copier {
       return false;
     }
     if (inplace && existing === undefined && this.o.removeDestination && !e.dstFresh) b.remove(e.dstDir, e.dstName, false);
-    const mode = this.meta.modeFor("file", st, existing);
-    const createMode = e.dstFresh ? this.createMode(mode) : 0o600;
+    const mode = this.meta.modeFor("file", st, existing, e.inheritedPermissions);
+    const createMode = e.dstFresh ? this.createMode(mode, e.inheritedPermissions) : 0o600;
     const dstFd = existing ? b.openWrite(e.dstDir, e.dstName) : b.createFile(e.dstDir, name, createMode, inplace);
     const now = dstFd < 0 ? dstFd : b.fstat(dstFd);
     if (typeof now === "number" || (existing && (now.dev !== existing.dev || now.ino !== existing.ino))) {
@@ -1861,7 +1869,7 @@ export class Copier {
     }
     const xattrs = this.meta.readXattrs({ fd: srcFd });
     const created = e.dstFresh ? { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid } : undefined;
-    const applied = this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, mode, true, created);
+    const applied = this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, mode, true, created, e.inheritedPermissions !== undefined || existing !== undefined);
     if (applied && inplace) this.meta.setAttributes({ fd: dstFd }, st, e.dstPath);
     b.close(srcFd);
     b.close(dstFd);
@@ -1960,7 +1968,7 @@ export class Copier {
   private copySpecial(e: Entry): boolean {
     const st = e.stat;
     const xattrs = this.meta.readXattrs({ dir: e.srcDir, name: e.srcName });
-    const mode = this.meta.modeFor("special", st);
+    const mode = this.meta.modeFor("special", st, undefined, e.inheritedPermissions);
     const nodes = this.b.specialFiles;
     const make = (name: Name) =>
       nodes ? nodes.makeNode(e.dstDir, name, st.mode & (S_IFMT | 0o777), st.rdevMajor, st.rdevMinor) : -this.b.errno.EOPNOTSUPP;
@@ -1987,7 +1995,7 @@ export class Copier {
       return false;
     }
     // An attribute that could not be set is reported; the entry is kept, as cp keeps it.
-    const applied = this.meta.apply({ dir: e.dstDir, name }, e.stat, xattrs, e.dstPath, mode);
+    const applied = this.meta.apply({ dir: e.dstDir, name }, e.stat, xattrs, e.dstPath, mode, true, undefined, e.inheritedPermissions !== undefined);
     if (name !== e.dstName && !this.commit(e, name, what)) return false;
     if (name === e.dstName && applied) this.meta.setAttributes({ dir: e.dstDir, name }, e.stat, e.dstPath);
     count();

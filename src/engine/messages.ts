@@ -29,6 +29,8 @@ export interface DirWork {
   /** The parent's device and the group new entries in it get (for the child's own creation). */
   dstDev: number;
   newGid: number;
+  /** The permission bits the parent's default ACL lets a new entry have (undefined: the umask decides). */
+  inheritedPermissions?: number;
   /** dev:ino of the directories above, source and destination side; kept only when following symlinks (-L). */
   ancestors: string[] | undefined;
   /** Rules the per-directory filter files of the directories above gave (--filter=':- NAME'). */
@@ -51,6 +53,7 @@ export interface FilesWork {
   follow: boolean;
   dstDev: number;
   newGid: number;
+  inheritedPermissions?: number;
   ancestors: string[] | undefined;
   merged?: FilterRule[];
   /**
@@ -90,6 +93,8 @@ export interface DirFinish {
   merged?: FilterRule[];
   /** It was there read-only to its owner, and made writable to be filled: the mode it had. */
   unlockedMode?: number;
+  /** What its parent's default ACL lets it have, for the mode it was made with (undefined: the umask decides). */
+  inheritedPermissions?: number;
 }
 
 /**

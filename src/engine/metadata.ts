@@ -11,7 +11,7 @@
 // owner and ACLs come as xattrs (SECURITY_OWNER_XATTR, SECURITY_ACLS_XATTR),
 // set with the others, before the times.
 
-import { type Backend, type Name, SECURITY_ACLS_XATTR, SECURITY_OWNER_XATTR, type Stat, S_IFMT, S_IFSOCK } from "../../ffi/index.ts";
+import { type Backend, type Name, SECURITY_ACLS_XATTR, SECURITY_OWNER_XATTR, type Stat, S_IFDIR, S_IFLNK, S_IFMT, S_IFSOCK } from "../../ffi/index.ts";
 import type { EngineOptions, Preserve } from "../options.ts";
 import { quote } from "../quote.ts";
 import type { Reporter } from "./report.ts";
@@ -30,6 +30,9 @@ export interface Created {
 
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 const ACL_PREFIX = "system.posix_acl_";
+/** The ACLs a new entry inherits from a directory's default ACL (Linux), by the names they are kept under. */
+const ACL_ACCESS = new TextEncoder().encode(`${ACL_PREFIX}access`);
+const ACL_DEFAULT = new TextEncoder().encode(`${ACL_PREFIX}default`);
 /** macOS's ACL, which its backend lists as one more attribute (acl_to_text's form). */
 const ACL_TEXT = "com.apple.acl.text";
 const SELINUX = "security.selinux";
@@ -67,18 +70,23 @@ export class MetadataWriter {
    * source's (directories keep the sticky bit) or with --no-preserve=mode the
    * defaults, less the umask.
    */
-  modeFor(kind: "file" | "dir" | "special", st: Stat, replaced?: Stat): number {
+  modeFor(kind: "file" | "dir" | "special", st: Stat, replaced?: Stat, inherited?: number): number {
     const { preserve, defaultModes, umask } = this.o;
     if (preserve.mode) return st.mode & 0o7777;
     if (replaced) return replaced.mode & 0o7777;
-    if (defaultModes) {
-      // cp's defaults: directories and sockets 0777 (a directory keeps its
-      // sticky bit), everything else 0666.
-      const isSocket = (st.mode & S_IFMT) === S_IFSOCK;
-      const base = kind === "dir" ? 0o777 | (st.mode & 0o1000) : isSocket ? 0o777 : 0o666;
-      return base & ~umask;
-    }
-    return st.mode & (kind === "dir" ? 0o1777 : 0o777) & ~umask;
+    // cp's defaults: directories and sockets 0777 (a directory keeps its
+    // sticky bit), everything else 0666.
+    const isSocket = (st.mode & S_IFMT) === S_IFSOCK;
+    const base = !defaultModes ? st.mode & (kind === "dir" ? 0o1777 : 0o777) : kind === "dir" ? 0o777 | (st.mode & 0o1000) : isSocket ? 0o777 : 0o666;
+    // --no-preserve=mode sets cp's default modes whatever a default ACL
+    // says (the ACL it inherited goes: see dropAcls).
+    if (inherited === undefined || defaultModes) return base & ~umask;
+    // In a directory with a default ACL, what it allows takes the umask's
+    // place, as the kernel gives an entry made there with this mode. cp
+    // makes a directory without its group and other write bits, then adds
+    // back those the umask allows.
+    if (kind !== "dir") return base & (inherited | 0o7000);
+    return (base & ~0o022 & (inherited | 0o7000)) | (base & 0o022 & ~umask);
   }
 
   /**
@@ -106,11 +114,13 @@ export class MetadataWriter {
   /**
    * Applies what the options keep. mode is the final permission bits, or
    * undefined to leave them (symlinks); keepTimes false skips the times (a
-   * directory whose copy was cut short). What cannot be set is reported
-   * (an error) and the rest still set: the entry is kept with what it
-   * could get, as cp and rsync keep it. False after such an error.
+   * directory whose copy was cut short); dropAcls: ACLs it may have that
+   * SOURCE lacks are removed (a new entry's inherited ones, an existing
+   * directory's own). What cannot be set is reported (an error) and the
+   * rest still set: the entry is kept with what it could get, as cp and
+   * rsync keep it. False after such an error.
    */
-  apply(dst: Target, st: Stat, xattrs: Xattrs, path: Uint8Array, mode: number | undefined, keepTimes = true, created?: Created): boolean {
+  apply(dst: Target, st: Stat, xattrs: Xattrs, path: Uint8Array, mode: number | undefined, keepTimes = true, created?: Created, dropAcls = false): boolean {
     const b = this.b;
     const { preserve } = this.o;
     // A file this run just created already has our owner and the create
@@ -121,8 +131,10 @@ export class MetadataWriter {
     if (preserve.ownership && !ownerAsCreated && !this.chown(dst, st, path) && mode !== undefined) mode &= ~0o6000;
     let complete = true;
     if (xattrs.length && !this.setXattrs(dst, xattrs, path)) complete = false;
-    // An ACL just set may have changed the mode bits: then chmod regardless.
-    const modeAsCreated = created !== undefined && created.mode === mode && (ownerAsCreated || !preserve.ownership) && xattrs.length === 0;
+    const uninherited = dropAcls && (preserve.mode || this.o.defaultModes) && this.dropAcls(dst, st, xattrs, path);
+    if (uninherited === "failed") complete = false;
+    // An ACL just set or dropped may have changed the mode bits: then chmod regardless.
+    const modeAsCreated = created !== undefined && created.mode === mode && (ownerAsCreated || !preserve.ownership) && xattrs.length === 0 && !uninherited;
     const modes = b.modes;
     if (mode !== undefined && !modeAsCreated && modes) {
       const r = "fd" in dst ? modes.chmodFd(dst.fd, mode) : modes.chmodAt(dst.dir, dst.name, mode);
@@ -141,6 +153,34 @@ export class MetadataWriter {
       }
     }
     return complete;
+  }
+
+  /**
+   * -p: the ACLs an entry has (its own, and a directory's default) are
+   * removed where SOURCE has none, as cp -p and rsync -A leave SOURCE's
+   * permissions alone: one made in a directory with a default ACL inherits
+   * them, and the copy would grant what SOURCE did not. --no-preserve=mode
+   * (no ACL of SOURCE's kept): its access ACL goes, as cp sets its default
+   * modes. True when one was removed, "failed" when one could not be.
+   */
+  private dropAcls(dst: Target, st: Stat, xattrs: Xattrs, path: Uint8Array): boolean | "failed" {
+    const x = this.b.xattrs;
+    const type = st.mode & S_IFMT;
+    if (!x?.remove || !x.removeAt || type === S_IFLNK) return false;
+    // cp's default modes replace the access ACL only: a new directory keeps the default it inherited.
+    const names = type === S_IFDIR && this.o.preserve.mode ? [ACL_ACCESS, ACL_DEFAULT] : [ACL_ACCESS];
+    let removed = false;
+    for (const name of names) {
+      if (xattrs.some(([kept]) => Buffer.compare(kept, name) === 0)) continue;
+      const r = "fd" in dst ? x.remove(dst.fd, name) : x.removeAt(dst.dir, dst.name, name);
+      if (r === -this.b.errno.ENODATA) continue;
+      if (r < 0) {
+        this.report.fail(`preserving permissions for ${quote(path)}: ${this.b.strerror(-r)}`, { op: "setxattr", path, errno: -r });
+        return "failed";
+      }
+      removed = true;
+    }
+    return removed;
   }
 
   /**

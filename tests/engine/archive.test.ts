@@ -166,3 +166,46 @@ describe.each(BACKENDS)("%s", (_label, env) => {
     });
   });
 });
+
+// A default ACL on the destination decides what new entries get (the kernel
+// ignores the umask there) and is inherited as their own ACL: -p must not
+// keep what SOURCE lacks (it would grant access SOURCE did not), and without
+// -p the ACL, not the umask, limits the mode, as cp's copies get them.
+describe("into a directory with a default ACL, as cp", () => {
+  const CASES: [name: string, args: string[]][] = [
+    ["-a: SOURCE's permissions, nothing inherited", ["-a"]],
+    ["-p: so too", ["-rp"]],
+    ["-r: the default ACL, not the umask, limits the modes", ["-r"]],
+    ["-a --no-preserve=mode: so too", ["-a", "--no-preserve=mode"]],
+  ];
+  for (const [name, args] of CASES) {
+    testIf(noAttrTools)(name, () => {
+      const root = sandbox("default-acl");
+      sh(`${EVERYDAY_TREE}
+        mkdir -p tree/private tree/open && printf s > tree/private/secret && chmod 750 tree/private && chmod 640 tree/private/secret &&
+        printf o > tree/open/f && chmod 664 tree/open/f && chmod 2775 tree/open && mkfifo -m 644 tree/open/p &&
+        mkdir by-blit by-cp && for d in by-blit by-cp; do setfacl -d -m u::rwx,u:nobody:rwx,g::rwx,o::--- $d; done`, root);
+      const mine = run(["sh", "-c", `umask 022 && exec "$0" "$@"`, `${ROOT}/dist/blit`, ...args, "tree", "by-blit/tree"], { cwd: root });
+      const theirs = run(["sh", "-c", `umask 022 && exec cp "$@"`, "cp", ...args, "tree", "by-cp/tree"], { cwd: root });
+      expect([mine.stderr, mine.exitCode]).toEqual([theirs.stderr.replaceAll("cp:", "blit:"), theirs.exitCode]);
+      const times = args.includes("-a") && !args.includes("--no-preserve=mode");
+      expect(tree(`${root}/by-blit/tree`, { times })).toEqual(tree(`${root}/by-cp/tree`, { times }));
+    });
+  }
+
+  testIf(noAttrTools ?? needsRoot)("-a: what nobody may not read in SOURCE, nobody may not read in the copy", () => {
+    const root = sandbox("default-acl-read");
+    sh("mkdir -p s/sub d && printf secret > s/sub/x && chmod 750 s/sub s/sub/x && setfacl -d -m u:nobody:rwx d && chmod 755 d", root);
+    expect(blit(["-a", "s", "d/"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    const read = run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "cat", "d/s/sub/x"], { cwd: root });
+    expect(read.exitCode).not.toBe(0);
+    expect(sh("getfacl -cp d/s/sub/x", root)).toBe("user::rwx\ngroup::r-x\nother::---\n\n");
+  });
+
+  testIf(noAttrTools)("-a over a directory that has an ACL of its own SOURCE lacks: removed, as cp -a removes it", () => {
+    const root = sandbox("dir-acl");
+    sh("mkdir -p s/sub d/s/sub && chmod 750 s/sub && setfacl -m u:nobody:rwx d/s/sub && setfacl -d -m u:nobody:rwx d/s/sub", root);
+    expect(blit(["-a", "s", "d/"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sh("getfacl -cp d/s/sub", root)).toBe("user::rwx\ngroup::r-x\nother::---\n\n");
+  });
+});
