@@ -1796,8 +1796,11 @@ export class Copier {
     // A file written in place keeps its mode unless it is kept from SOURCE,
     // as cp's: no chmod, which its owner alone may make.
     const keptMode = inplace && existing && !this.o.preserve.mode ? undefined : mode;
+    // What cp, writing into the file there, would have left of it.
+    if (existing && !inplace) this.meta.keepReplaced({ fd: dstFd }, { dir: e.dstDir, name: e.dstName }, existing, e.dstPath, e.inheritedPermissions !== undefined);
     // An attribute that could not be set is reported; the data is kept, as cp keeps it.
-    const dropAcls = e.inheritedPermissions !== undefined || (inplace && existing !== undefined);
+    // ACLs SOURCE lacks go: those a new file inherited, and with -p those of the file there.
+    const dropAcls = existing !== undefined ? this.o.preserve.mode : e.inheritedPermissions !== undefined;
     const applied = this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, keptMode, true, created, dropAcls);
     if (inplace && applied) this.meta.setAttributes({ fd: dstFd }, st, e.dstPath);
     b.close(srcFd);

@@ -204,6 +204,37 @@ export class MetadataWriter {
   }
 
   /**
+   * A file written in place of one cp would have written into (a writable
+   * file DEST, without --remove-destination or -b): the new file keeps what
+   * cp's would have kept of it and the options do not set from SOURCE, as
+   * the one it replaces had them: owner and group (as far as this user may
+   * give them), ACLs, and other xattrs. Else `sudo blit new.conf
+   * /etc/app.conf` would leave a service's file root's. inherited: the new
+   * file got its directory's default ACL, which goes if the old one had none.
+   */
+  keepReplaced(dst: Target, was: { dir: number; name: Name }, wasStat: Stat, path: Uint8Array, inherited: boolean): boolean {
+    const { preserve } = this.o;
+    if (!preserve.ownership) this.chown(dst, wasStat, path);
+    const aclsKept = !preserve.mode;
+    const x = this.b.xattrs;
+    if (!x) return true;
+    const names = x.listAt(was.dir, was.name);
+    if (typeof names === "number") return true;
+    const kept: Xattrs = [];
+    for (const name of names) {
+      const category = categoryOf(name);
+      // Other xattrs stay beside SOURCE's, which are set after them (cp
+      // sets them on the file and removes none); ACLs and the label are
+      // replaced by SOURCE's where those are kept.
+      const keep = category === "mode" ? aclsKept : category === "xattr" ? true : category === "context" ? !preserve.context && this.o.label === undefined : false;
+      const value = keep ? x.getAt(was.dir, was.name, name) : -1;
+      if (typeof value !== "number") kept.push([name, value]);
+    }
+    if (inherited && aclsKept && !kept.some(([name]) => Buffer.compare(name, ACL_ACCESS) === 0)) this.dropAcls(dst, { ...wasStat }, kept, path);
+    return kept.length === 0 || this.setXattrs(dst, kept, path);
+  }
+
+  /**
    * chown as cp does it: a non-root user keeps at least the group if allowed,
    * silently. True when owner and group are both the source's.
    */

@@ -4,7 +4,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { existsSync, rmSync } from "node:fs";
-import { BLIT, blit, environment, isRoot, run, sh } from "../helpers/blit.ts";
+import { BLIT, blit, environment, hasCommand, isRoot, run, sh } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { snapshot, tree } from "../helpers/tree.ts";
 import { mountRamfs, mountTmpfs, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
@@ -408,6 +408,25 @@ describe("blit agrees with cp", () => {
       expect(byBlit.exitCode).toBe(c.usage ? 2 : byCp.exitCode);
     });
   }
+});
+
+// cp writes into a file that is there; blit replaces it, so the new file is
+// given what cp's would have kept of the old one and the options do not set
+// from SOURCE: owner and group, ACL, xattrs (a config file a service owns).
+describe.skipIf(!isRoot || !hasCommand("setfacl"))("a file written over another of another owner, with an ACL and xattrs, as cp", () => {
+  const ARGS: string[][] = [[], ["-p"], ["--preserve=xattr"], ["-a"], ["--no-preserve=mode"], ["-f"]];
+  test.each(ARGS.map((args) => [args.join(" ") || "(no options)", args] as const))("%s", (_, args) => {
+    const root = sandbox("replaced");
+    const setup = (dir: string) =>
+      `mkdir ${dir} && printf new > ${dir}/f && setfattr -n user.src -v s ${dir}/f && printf old > ${dir}/g && chown 1234:5678 ${dir}/g && chmod 640 ${dir}/g && setfacl -m u:daemon:r ${dir}/g && setfattr -n user.tag -v keep ${dir}/g && setfattr -n user.src -v old ${dir}/g && mkdir ${dir}/acl && setfacl -d -m u:daemon:rwx ${dir}/acl && printf old > ${dir}/acl/h && setfacl -b ${dir}/acl/h && chmod 644 ${dir}/acl/h`;
+    sh(`${setup("ref")} && ${setup("mine")}`, root);
+    for (const [tool, dir] of [["cp", "ref"], [BLIT, "mine"]] as const) {
+      const r = run([tool, ...args, "f", "g"], { cwd: `${root}/${dir}` });
+      const h = run([tool, ...args, "f", "acl/h"], { cwd: `${root}/${dir}` });
+      expect([r.stderr, r.exitCode, h.stderr, h.exitCode]).toEqual(["", 0, "", 0]);
+    }
+    expect(tree(`${root}/mine`)).toEqual(tree(`${root}/ref`));
+  });
 });
 
 // coreutils' tests/cp/same-file.sh: every option of its matrix on every pair
