@@ -1,6 +1,6 @@
 // `blit [OPTIONS] SOURCE... DEST`: parse, plan, copy through the pool, report.
 
-import { type Backend, COPY_METHODS, inheritedIgnoredSignals, type LoadedBackend, loadBackend, type Stat, S_IFDIR, S_IFMT } from "../../ffi/index.ts";
+import { type Backend, COPY_METHODS, inheritedIgnoredSignals, type LoadedBackend, loadBackend, type Stat, S_IFDIR, S_IFLNK, S_IFMT } from "../../ffi/index.ts";
 import { SHARE_MIN_SIZE } from "../engine/shared-ranges.ts";
 import { parseCommandLine, UsageError } from "../args.ts";
 import { LinkTable } from "../engine/links.ts";
@@ -88,15 +88,26 @@ function openDestinations(backend: Backend, jobs: CopyJob[]): { work: JobWork[];
   const paths = pathSyntax(backend.pathRules);
   const pathsOf = (job: CopyJob, dir: string, base: string): JobPaths =>
     ({ src: toBytes(job.src), dst: toBytes(job.dst), dstDir: toBytes(dir), dstBase: toBytes(base) });
+  // A directory's DEST spelled with a trailing slash names what a symlink
+  // there leads to, as the OS resolves it (cp -rT s link/ copies into the
+  // directory): it is then the directory itself ("link/" and ".").
+  const split = (job: CopyJob): { dir: string; base: string } => {
+    if (job.isDirectory && paths.endsWithSeparator(job.dst)) {
+      const entry = backend.stat(backend.cwd, toBytes(paths.trimTrailing(job.dst)), false);
+      const followed = backend.stat(backend.cwd, toBytes(job.dst), true);
+      if (typeof entry !== "number" && (entry.mode & S_IFMT) === S_IFLNK && typeof followed !== "number" && (followed.mode & S_IFMT) === S_IFDIR) return { dir: job.dst, base: "." };
+    }
+    return paths.split(job.dst);
+  };
   if (!backend.sharedHandles) {
     const work = jobs.map((job) => {
-      const { dir, base } = paths.split(job.dst);
+      const { dir, base } = split(job);
       return { job, dstParentFd: undefined, paths: pathsOf(job, dir, base) };
     });
     return { work, close: () => {} };
   }
   const work = jobs.map((job) => {
-    const { dir, base } = paths.split(job.dst);
+    const { dir, base } = split(job);
     const jobPaths = pathsOf(job, dir, base);
     let fd = opened.get(dir);
     if (fd === undefined) {
