@@ -300,15 +300,23 @@ static int64_t set_nt_name(struct nt_name *out, const WCHAR *prefix, const WCHAR
 	return 0;
 }
 
+/* "\\?\" or "\\.\": a path in the device namespace. */
+static int is_device_prefix(const WCHAR *w)
+{
+	return w[0] == '\\' && w[1] == '\\' && (w[2] == '?' || w[2] == '.') && w[3] == '\\';
+}
+
 /*
  * The NT path of a Win32 path (NUL-terminated), as Windows resolves it:
- * GetFullPathNameW (relative, drive-relative, "/", ".." and trailing dots),
- * then \??\ or \??\UNC\ in front, so that no MAX_PATH check is ever met.
- * A \\?\ or \\.\ path is taken as it is, as Windows takes it.
+ * "\\?\" as written is taken as it is; anything else ("\\.\" and "//?/"
+ * too) is made whole by GetFullPathNameW (relative, drive-relative, "/",
+ * ".." and trailing dots; a device name such as "NUL" becomes "\\.\NUL"),
+ * then a device path gets \??\ in place of its prefix, "\\server\share"
+ * \??\UNC\, and the rest \??\, so that no MAX_PATH check is ever met.
  */
 static int64_t nt_path_of(const WCHAR *w, struct nt_name *out)
 {
-	if (w[0] == '\\' && w[1] == '\\' && (w[2] == '?' || w[2] == '.') && w[3] == '\\')
+	if (w[0] == '\\' && w[1] == '\\' && w[2] == '?' && w[3] == '\\')
 		return set_nt_name(out, L"\\??\\", w + 4, wcslen(w + 4));
 	DWORD n = GetFullPathNameW(w, 0, NULL, NULL);
 	if (n == 0) return fail_last();
@@ -316,6 +324,7 @@ static int64_t nt_path_of(const WCHAR *w, struct nt_name *out)
 	if (!full) return fail_kind(K_ENOMEM);
 	n = GetFullPathNameW(w, n, full, NULL);
 	int64_t r = n == 0 ? fail_last()
+		: n >= 4 && is_device_prefix(full) ? set_nt_name(out, L"\\??\\", full + 4, n - 4)
 		: full[0] == '\\' && full[1] == '\\' ? set_nt_name(out, L"\\??\\UNC\\", full + 2, n - 2)
 		: set_nt_name(out, L"\\??\\", full, n);
 	HeapFree(GetProcessHeap(), 0, full);

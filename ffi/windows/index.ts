@@ -617,7 +617,11 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
         },
         { name: "symbolic links", ...this.probeSymlink(dir, has(FS_REPARSE_POINTS)) },
         { name: "hard links", supported: has(FS_HARD_LINKS), detail: has(FS_HARD_LINKS) ? "kept (-a, --preserve=links)" : "copied as separate files" },
-        { name: "sparse files", supported: has(FS_SPARSE_FILES), detail: "holes kept: FSCTL_QUERY_ALLOCATED_RANGES, FSCTL_SET_SPARSE" },
+        {
+          name: "sparse files",
+          supported: has(FS_SPARSE_FILES),
+          detail: has(FS_SPARSE_FILES) ? "holes kept: FSCTL_QUERY_ALLOCATED_RANGES, FSCTL_SET_SPARSE" : "the volume has none: holes are written out as zeros",
+        },
         { name: "security descriptors", ...this.probeSecurity(has(FS_PERSISTENT_ACLS)) },
         this.caseFolding.ignoresCase(dir)
           ? {

@@ -55,6 +55,7 @@ describe("blit.exe under Wine", () => {
     expect(r.stdout).toContain(`filesystem of '${winPath(dir)}': NTFS\n  block clone (FSCTL_DUPLICATE_EXTENTS_TO_FILE): no (the volume does not share blocks)\n`);
     expect(r.stdout).toContain("  server-side copy (FSCTL_SRV_COPYCHUNK_WRITE): no (a local volume: nothing to hand to a server)\n");
     expect(r.stdout).toContain("  symbolic links: no (the volume has no reparse points)\n");
+    expect(r.stdout).toMatch(/\n {2}sparse files: (yes \(holes kept: [^)]*\)|no \(the volume has none: holes are written out as zeros\))\n/);
     // Wine's token holds every privilege.
     expect(r.stdout).toContain("  security descriptors: yes (owner, group and DACL kept with -a, any owner, as SeRestorePrivilege is held; the SACL too, as SeSecurityPrivilege is held)\n");
     expect(r.stdout).toContain(
@@ -142,6 +143,22 @@ describe("blit.exe under Wine", () => {
     expect(readdirSync(`${root}/d`).sort()).toEqual(["src", "x"]);
     expect(readFileSync(`${root}/d/x`, "utf8")).toBe("new");
     expect(readFileSync(`${root}/d/src/in/t`, "utf8")).toBe("t");
+  }, SLOW);
+
+  testWine("paths in the device namespace, resolved as Win32 resolves them: \\\\.\\ with '..' and '/', //./ and //?/", () => {
+    const root = sandbox("win-device-paths");
+    sh("mkdir sub && printf data > f", root);
+    const w = winPath(root);
+    const forms: [string, string][] = [
+      [`\\\\.\\${w}\\sub\\..\\f`, "a"],
+      ["f", `\\\\.\\${w}\\sub\\..\\b`],
+      ["f", `\\\\.\\${w}/c`],
+      ["f", `//./${w.replaceAll("\\", "/")}/d`],
+      [`//?/${w.replaceAll("\\", "/")}/f`, "e"],
+      ["f", `\\\\?\\${w}\\g`],
+    ];
+    for (const [src, dst] of forms) expect([src, dst, blit([src, dst], { cwd: root })]).toEqual([src, dst, { stdout: "", stderr: "", exitCode: 0 }]);
+    for (const name of ["a", "b", "c", "d", "e", "g"]) expect(readFileSync(`${root}/${name}`, "utf8")).toBe("data");
   }, SLOW);
 
   // The NT calls would make them as files, which Explorer and most programs cannot then open or delete.
