@@ -81,10 +81,23 @@ function engineOptions(options: CopyOptions & { filters: FilterRule[] }, workers
 
 /**
  * Opens each job's destination directory once, for the workers: it stays
- * open for the whole run, and hard links are found relative to it.
+ * open for the whole run, and hard links are found relative to it. One
+ * that a file is copied into and that is this user's (not root's) and
+ * read-only to its owner is made writable until close(), as a directory in
+ * a tree is (rsync makes it so; cp, which writes into the file there, needs
+ * no new name in it): the copy is made under a temporary name there.
  */
-function openDestinations(backend: Backend, jobs: CopyJob[]): { work: JobWork[]; close(): void } {
+function openDestinations(backend: Backend, jobs: CopyJob[], unlock: boolean): { work: JobWork[]; close(): void } {
   const opened = new Map<string, number>();
+  const locked = new Map<number, number>();
+  const uid = unlock ? backend.identity()?.uid : undefined;
+  const unlocked = (fd: number): void => {
+    const modes = backend.modes;
+    if (uid === undefined || uid === 0 || !modes || fd < 0 || locked.has(fd)) return;
+    const st = backend.fstat(fd);
+    if (typeof st === "number" || (st.mode & 0o200) !== 0 || st.uid !== uid) return;
+    if (modes.chmodFd(fd, (st.mode & 0o7777) | 0o200) === 0) locked.set(fd, st.mode & 0o7777);
+  };
   const paths = pathSyntax(backend.pathRules);
   const pathsOf = (job: CopyJob, dir: string, base: string): JobPaths =>
     ({ src: toBytes(job.src), dst: toBytes(job.dst), dstDir: toBytes(dir), dstBase: toBytes(base) });
@@ -114,11 +127,13 @@ function openDestinations(backend: Backend, jobs: CopyJob[]): { work: JobWork[];
       fd = backend.openDir(backend.cwd, jobPaths.dstDir, true);
       opened.set(dir, fd);
     }
+    if (!job.isDirectory && !job.into) unlocked(fd);
     return { job, dstParentFd: fd, paths: jobPaths };
   });
   return {
     work,
     close: () => {
+      for (const [fd, mode] of locked) backend.modes?.chmodFd(fd, mode);
       for (const fd of opened.values()) if (fd >= 0) backend.close(fd);
     },
   };
@@ -372,7 +387,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
     parentsDone();
     return plan.errors.length || parentErrors ? ExitCode.partial : ExitCode.ok;
   }
-  const destinations = openDestinations(loaded.backend, plan.jobs);
+  const destinations = openDestinations(loaded.backend, plan.jobs, !options.dryRun);
 
   // Plain files need no more workers than there are of them, unless one is
   // large enough to be copied in ranges by several; handles that only one

@@ -982,6 +982,16 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     expect(listing("mine")).toContain("./x 0 978307200.0000000000 65534\n");
   });
 
+  test("a file into nobody's own read-only directory: written, as cp writes it, the directory's mode given back", () => {
+    const root = sandbox("nobody-readonly-dir");
+    sh("mkdir s cp blit && echo new > s/f && for d in cp blit; do echo old > $d/f; done && chown -R nobody . && chmod 777 . && chmod 555 cp blit", root);
+    expect(asNobody(`"$0" s/f blit/f`, root)).toEqual(asNobody("cp s/f cp/f", root));
+    expect(sh("cat blit/f && stat -c %a blit", root)).toBe("new\n555\n");
+    // A dry run changes nothing.
+    expect(asNobody(`"$0" --dry-run s/f blit/f`, root).exitCode).toBe(0);
+    expect(sh("stat -c %a blit", root)).toBe("555\n");
+  });
+
   test("-vf onto a file nobody may write: listed, then said removed, as cp -vf says it", () => {
     const root = sandbox("nobody-vf");
     sh("mkdir cp blit && for d in cp blit; do echo e > $d/e && echo f > $d/f && chmod 444 $d/f; done && chown -R nobody . && chmod 777 . cp blit", root);
