@@ -1,6 +1,6 @@
 // `blit [OPTIONS] SOURCE... DEST`: parse, plan, copy through the pool, report.
 
-import { type Backend, COPY_METHODS, inheritedIgnoredSignals, type LoadedBackend, loadBackend, type Stat, S_IFDIR, S_IFLNK, S_IFMT } from "../../ffi/index.ts";
+import { type Backend, COPY_METHODS, inheritedIgnoredSignals, type LoadedBackend, loadBackend, type Stat, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from "../../ffi/index.ts";
 import { SHARE_MIN_SIZE } from "../engine/shared-ranges.ts";
 import { parseCommandLine, UsageError } from "../args.ts";
 import { LinkTable } from "../engine/links.ts";
@@ -82,21 +82,27 @@ function engineOptions(options: CopyOptions & { filters: FilterRule[] }, workers
 /**
  * Opens each job's destination directory once, for the workers: it stays
  * open for the whole run, and hard links are found relative to it. One
- * that a file is copied into and that is this user's (not root's) and
- * read-only to its owner is made writable until close(), as a directory in
- * a tree is (rsync makes it so; cp, which writes into the file there, needs
- * no new name in it): the copy is made under a temporary name there.
+ * holding a file DEST that cp would write into (a regular file this user
+ * may write), in a directory of this user's (not root's) read-only to its
+ * owner, is made writable until close(), as a directory in a tree is: the
+ * copy is made under a temporary name beside it. Nothing new is put in such
+ * a directory otherwise, as cp and rsync refuse to.
  */
-function openDestinations(backend: Backend, jobs: CopyJob[], unlock: boolean): { work: JobWork[]; close(): void } {
+function openDestinations(backend: Backend, jobs: CopyJob[], options: CopyOptions): { work: JobWork[]; close(): void } {
   const opened = new Map<string, number>();
-  const locked = new Map<number, number>();
-  const uid = unlock ? backend.identity()?.uid : undefined;
-  const unlocked = (fd: number): void => {
+  // Each directory made writable: the mode it had, and the one it was given.
+  const locked = new Map<number, { had: number; given: number }>();
+  const replacesInPlace = !options.dryRun && !options.inplace && !options.link && !options.symbolicLink && !options.removeDestination;
+  const uid = replacesInPlace ? backend.identity()?.uid : undefined;
+  const unlocked = (fd: number, job: CopyJob, base: string): void => {
     const modes = backend.modes;
-    if (uid === undefined || uid === 0 || !modes || fd < 0 || locked.has(fd)) return;
-    const st = backend.fstat(fd);
-    if (typeof st === "number" || (st.mode & 0o200) !== 0 || st.uid !== uid) return;
-    if (modes.chmodFd(fd, (st.mode & 0o7777) | 0o200) === 0) locked.set(fd, st.mode & 0o7777);
+    if (uid === undefined || uid === 0 || !modes || fd < 0 || locked.has(fd) || job.isDirectory || job.into) return;
+    const dir = backend.fstat(fd);
+    if (typeof dir === "number" || (dir.mode & 0o200) !== 0 || dir.uid !== uid) return;
+    const there = backend.stat(fd, toBytes(base), false);
+    if (typeof there === "number" || (there.mode & S_IFMT) !== S_IFREG || backend.canWrite(fd, toBytes(base)) !== 0) return;
+    const given = (dir.mode & 0o7777) | 0o200;
+    if (modes.chmodFd(fd, given) === 0) locked.set(fd, { had: dir.mode & 0o7777, given });
   };
   const paths = pathSyntax(backend.pathRules);
   const pathsOf = (job: CopyJob, dir: string, base: string): JobPaths =>
@@ -127,13 +133,17 @@ function openDestinations(backend: Backend, jobs: CopyJob[], unlock: boolean): {
       fd = backend.openDir(backend.cwd, jobPaths.dstDir, true);
       opened.set(dir, fd);
     }
-    if (!job.isDirectory && !job.into) unlocked(fd);
+    unlocked(fd, job, base);
     return { job, dstParentFd: fd, paths: jobPaths };
   });
   return {
     work,
     close: () => {
-      for (const [fd, mode] of locked) backend.modes?.chmodFd(fd, mode);
+      // Its mode back, unless the copy has set another since (a directory operand's, merged into it).
+      for (const [fd, { had, given }] of locked) {
+        const now = backend.fstat(fd);
+        if (typeof now !== "number" && (now.mode & 0o7777) === given) backend.modes?.chmodFd(fd, had);
+      }
       for (const fd of opened.values()) if (fd >= 0) backend.close(fd);
     },
   };
@@ -387,7 +397,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
     parentsDone();
     return plan.errors.length || parentErrors ? ExitCode.partial : ExitCode.ok;
   }
-  const destinations = openDestinations(loaded.backend, plan.jobs, !options.dryRun);
+  const destinations = openDestinations(loaded.backend, plan.jobs, options);
 
   // Plain files need no more workers than there are of them, unless one is
   // large enough to be copied in ranges by several; handles that only one
@@ -423,46 +433,50 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
 
   let work = destinations.work;
   let dropped = 0;
+  let counts = copied;
   // --max-delete: a dry run first counts what --delete would remove (all of
   // it: it does not stop at an error, even with --fail-fast); over the
   // limit, the copy runs without deleting anything.
   let refusedDeletions = 0;
-  // A dry run does the same, to say what the real one would.
-  if (engine.delete && options.maxDelete !== undefined && plan.jobs.some((job) => job.isDirectory)) {
-    const deletions = await countDeletions(loaded, { ...engine, dryRun: true, failFast: false, verbose: false, debug: false, listItems: false }, workers, work);
-    if (deletions > options.maxDelete) {
-      refusedDeletions = deletions;
-      engine = { ...engine, delete: false };
-      run.error({ message: `not deleting: ${deletions} ${deletions === 1 ? "entry" : "entries"} would be deleted, more than --max-delete=${options.maxDelete} allows; nothing was deleted`, op: "delete" });
+  // The destinations are closed (a directory made writable for the copy given its mode back) however the run ends.
+  try {
+    // A dry run counts too, to say what the real one would.
+    if (engine.delete && options.maxDelete !== undefined && plan.jobs.some((job) => job.isDirectory)) {
+      const deletions = await countDeletions(loaded, { ...engine, dryRun: true, failFast: false, verbose: false, debug: false, listItems: false }, workers, work);
+      if (deletions > options.maxDelete) {
+        refusedDeletions = deletions;
+        engine = { ...engine, delete: false };
+        run.error({ message: `not deleting: ${deletions} ${deletions === 1 ? "entry" : "entries"} would be deleted, more than --max-delete=${options.maxDelete} allows; nothing was deleted`, op: "delete" });
+      }
     }
-  }
-  if (inline) {
-    // Workers are numbered from 0; the main thread's temporary names use the number after the last.
-    const mainSlot = live ? new LiveCounters(live, mostWorkers) : undefined;
-    const handedBack = await copyInline(loaded.backend, engine, work, mostWorkers, cancelFlag, copied, progress, mainSlot);
-    work = Atomics.load(cancelFlag, 0) === 0 ? handedBack : [];
-    dropped = handedBack.length - work.length;
-  }
-  let counts = copied;
-  if (work.length > 0) {
-    pool = await Pool.start(workers, loaded, engine, shared, { progress }, booted, growth);
-    // This thread's share of a copy, its books and output, waits on the workers as theirs waits on the system.
-    keepBelowFTL(pool, run);
-    keepArrayMethodsBelowFTL();
-    try {
-      // Jobs that write one destination: each one whole before the next
-      // starts, as cp copies them (a directory's subdirectories may wait in
-      // the pool's queue after its own task is done).
-      if (plan.repeatsDestination) for (const job of work) counts = await pool.run([job]);
-      else counts = await pool.run(work);
-    } finally {
-      pool.stop();
+    if (inline) {
+      // Workers are numbered from 0; the main thread's temporary names use the number after the last.
+      const mainSlot = live ? new LiveCounters(live, mostWorkers) : undefined;
+      const handedBack = await copyInline(loaded.backend, engine, work, mostWorkers, cancelFlag, copied, progress, mainSlot);
+      work = Atomics.load(cancelFlag, 0) === 0 ? handedBack : [];
+      dropped = handedBack.length - work.length;
     }
-    addCounts(counts, copied);
-    dropped += pool.dropped;
+    if (work.length > 0) {
+      pool = await Pool.start(workers, loaded, engine, shared, { progress }, booted, growth);
+      // This thread's share of a copy, its books and output, waits on the workers as theirs waits on the system.
+      keepBelowFTL(pool, run);
+      keepArrayMethodsBelowFTL();
+      try {
+        // Jobs that write one destination: each one whole before the next
+        // starts, as cp copies them (a directory's subdirectories may wait in
+        // the pool's queue after its own task is done).
+        if (plan.repeatsDestination) for (const job of work) counts = await pool.run([job]);
+        else counts = await pool.run(work);
+      } finally {
+        pool.stop();
+      }
+      addCounts(counts, copied);
+      dropped += pool.dropped;
+    }
+  } finally {
+    scanning = false;
+    destinations.close();
   }
-  scanning = false;
-  destinations.close();
   parentsDone();
   state.counts = counts;
   if (options.stats) run.stats(statsLines(counts, loaded.backend, pool?.workers ?? 0, pool?.filesByWorker ?? [], copied.files, options.dryRun));

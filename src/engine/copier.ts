@@ -981,8 +981,8 @@ export class Copier {
       const made = b.fstat(f.dstFd);
       if (typeof made !== "number" && mode !== undefined) mode |= made.mode & 0o2000;
     }
-    // -p: ACLs SOURCE lacks go, from one made with its parent's default ACL and from one that was there.
-    const dropAcls = !f.created || f.inheritedPermissions !== undefined;
+    // ACLs SOURCE lacks go: those one made here inherited, and with -p those of one that was there.
+    const dropAcls = f.created ? f.inheritedPermissions !== undefined : preserve.mode;
     if (this.meta.apply({ fd: f.dstFd }, st, xattrs, f.dstPath, mode, complete, undefined, dropAcls) && complete) this.meta.setAttributes({ fd: f.dstFd }, st, f.dstPath);
     b.close(f.srcFd);
     b.close(f.dstFd);
@@ -1872,7 +1872,7 @@ export class Copier {
     }
     const xattrs = this.meta.readXattrs({ fd: srcFd });
     const created = e.dstFresh ? { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid } : undefined;
-    const applied = this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, mode, true, created, e.inheritedPermissions !== undefined || existing !== undefined);
+    const applied = this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, mode, true, created, existing !== undefined ? this.o.preserve.mode : e.inheritedPermissions !== undefined);
     if (applied && inplace) this.meta.setAttributes({ fd: dstFd }, st, e.dstPath);
     b.close(srcFd);
     b.close(dstFd);

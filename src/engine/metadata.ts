@@ -33,6 +33,9 @@ const ACL_PREFIX = "system.posix_acl_";
 /** The ACLs a new entry inherits from a directory's default ACL (Linux), by the names they are kept under. */
 const ACL_ACCESS = new TextEncoder().encode(`${ACL_PREFIX}access`);
 const ACL_DEFAULT = new TextEncoder().encode(`${ACL_PREFIX}default`);
+const SECURITY_PREFIX = new TextEncoder().encode("security.");
+
+const startsWith = (name: Name, prefix: Uint8Array) => name.length >= prefix.length && prefix.every((byte, i) => name[i] === byte);
 /** macOS's ACL, which its backend lists as one more attribute (acl_to_text's form). */
 const ACL_TEXT = "com.apple.acl.text";
 const SELINUX = "security.selinux";
@@ -225,8 +228,10 @@ export class MetadataWriter {
       const category = categoryOf(name);
       // Other xattrs stay beside SOURCE's, which are set after them (cp
       // sets them on the file and removes none); ACLs and the label are
-      // replaced by SOURCE's where those are kept.
-      const keep = category === "mode" ? aclsKept : category === "xattr" ? true : category === "context" ? !preserve.context && this.o.label === undefined : false;
+      // replaced by SOURCE's where those are kept. The kernel's own
+      // security.* (file capabilities, IMA, EVM) go with a write, as they
+      // go from cp's: new contents must not run with the old ones' rights.
+      const keep = category === "mode" ? aclsKept : category === "xattr" ? !startsWith(name, SECURITY_PREFIX) : category === "context" ? !preserve.context && this.o.label === undefined : false;
       const value = keep ? x.getAt(was.dir, was.name, name) : -1;
       if (typeof value !== "number") kept.push([name, value]);
     }

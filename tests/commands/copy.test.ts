@@ -430,6 +430,27 @@ describe.skipIf(!isRoot || !hasCommand("setfacl"))("a file written over another 
     }
     expect(tree(`${root}/mine`)).toEqual(tree(`${root}/ref`));
   });
+
+  // The kernel drops a file's capabilities when it is written: new contents never run with the old ones' rights.
+  test.skipIf(!hasCommand("setcap"))("its file capabilities are not kept, as a write drops them from cp's", () => {
+    const root = sandbox("replaced-caps");
+    sh("for d in ref mine; do mkdir $d && printf new > $d/f && printf old > $d/g && setcap cap_net_raw+ep $d/g; done", root);
+    expect(run(["cp", "f", "g"], { cwd: `${root}/ref` }).exitCode).toBe(0);
+    expect(blit(["f", "g"], { cwd: `${root}/mine` })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sh("getcap mine/g ref/g", root)).toBe("");
+    expect(tree(`${root}/mine`)).toEqual(tree(`${root}/ref`));
+  });
+
+  test("--no-preserve=mode leaves an existing directory's ACL and an existing file's (--attributes-only) as cp leaves them", () => {
+    const root = sandbox("no-preserve-mode-acl");
+    sh("for d in ref mine; do mkdir -p $d/s/d $d/t/d && printf x > $d/s/f && printf y > $d/t/f && setfacl -m u:nobody:rwx $d/t/d && setfacl -m u:nobody:rw $d/t/f; done", root);
+    for (const [tool, dir] of [["cp", "ref"], [BLIT, "mine"]] as const) {
+      const cwd = `${root}/${dir}`;
+      expect(run([tool, "-r", "--no-preserve=mode", "s/d", "t/"], { cwd }).exitCode).toBe(0);
+      expect(run([tool, "--attributes-only", "--no-preserve=mode", "s/f", "t/f"], { cwd }).exitCode).toBe(0);
+    }
+    expect(tree(`${root}/mine`)).toEqual(tree(`${root}/ref`));
+  });
 });
 
 // coreutils' tests/cp/same-file.sh: every option of its matrix on every pair
@@ -990,6 +1011,17 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     // A dry run changes nothing.
     expect(asNobody(`"$0" --dry-run s/f blit/f`, root).exitCode).toBe(0);
     expect(sh("stat -c %a blit", root)).toBe("555\n");
+    // Nothing new is put there, as cp and rsync refuse to: a new name, a link.
+    for (const [args, name] of [[[], "new"], [["-l"], "new2"]] as const) {
+      const byCp = asNobody(`cp ${args.join(" ")} s/f cp/${name}`, root);
+      expect(byCp.exitCode).toBe(1);
+      expect(asNobody(`"$0" ${args.join(" ")} s/f blit/${name}`, root)).toEqual({ ...byCp, stderr: byCp.stderr.replaceAll("cp:", "blit:").replaceAll("'cp/", "'blit/") });
+    }
+    expect(sh("ls blit cp && stat -c %a blit", root)).toBe("blit:\nf\n\ncp:\nf\n555\n");
+    // A directory operand merged into it after the file sets its mode; that one stays.
+    sh("mkdir -p y && chmod 700 y && chown nobody y", root);
+    expect(asNobody(`"$0" -a s/f y/. blit`, root)).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sh("stat -c %a blit", root)).toBe("700\n");
   });
 
   test("-vf onto a file nobody may write: listed, then said removed, as cp -vf says it", () => {
