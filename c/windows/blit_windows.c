@@ -310,9 +310,10 @@ static int is_device_prefix(const WCHAR *w)
  * The NT path of a Win32 path (NUL-terminated), as Windows resolves it:
  * "\\?\" as written is taken as it is; anything else ("\\.\" and "//?/"
  * too) is made whole by GetFullPathNameW (relative, drive-relative, "/",
- * ".." and trailing dots; a device name such as "NUL" becomes "\\.\NUL"),
- * then a device path gets \??\ in place of its prefix, "\\server\share"
- * \??\UNC\, and the rest \??\, so that no MAX_PATH check is ever met.
+ * ".." and trailing dots), then a device path gets \??\ in place of its
+ * prefix, "\\server\share" \??\UNC\, and the rest \??\, so that no
+ * MAX_PATH check is ever met. A device's name ("NUL", which GetFullPathNameW
+ * makes "\\.\NUL") is no file: blit neither reads nor makes one.
  */
 static int64_t nt_path_of(const WCHAR *w, struct nt_name *out)
 {
@@ -323,7 +324,10 @@ static int64_t nt_path_of(const WCHAR *w, struct nt_name *out)
 	WCHAR *full = HeapAlloc(GetProcessHeap(), 0, (size_t)n * sizeof(WCHAR));
 	if (!full) return fail_kind(K_ENOMEM);
 	n = GetFullPathNameW(w, n, full, NULL);
+	/* A name Windows keeps for a device ("NUL", "aux.c"), not a device path asked for: no such file here. */
+	int named_device = n >= 4 && is_device_prefix(full) && !((w[0] == '\\' || w[0] == '/') && (w[1] == '\\' || w[1] == '/'));
 	int64_t r = n == 0 ? fail_last()
+		: named_device ? fail_code(ERROR_FILE_NOT_FOUND, K_ENOENT)
 		: n >= 4 && is_device_prefix(full) ? set_nt_name(out, L"\\??\\", full + 4, n - 4)
 		: full[0] == '\\' && full[1] == '\\' ? set_nt_name(out, L"\\??\\UNC\\", full + 2, n - 2)
 		: set_nt_name(out, L"\\??\\", full, n);
