@@ -244,6 +244,7 @@ export class Copier {
     /** --max-delete: the run's count of removals, shared by the workers. */
     deletions?: Int32Array,
   ) {
+    this.report.reasonOf = (errno) => b.strerror(errno);
     const identity = b.identity();
     this.euid = identity?.uid ?? 0;
     this.egid = identity?.gid ?? 0;

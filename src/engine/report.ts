@@ -113,6 +113,8 @@ export interface Notice {
   path?: Uint8Array;
   /** The OS's error number (positive), when a call failed. */
   errno?: number;
+  /** The OS's words for it, said by the thread that failed (Windows keeps each error's own code per thread). */
+  reason?: string;
   /** What was being done: "stat", "open", "create", "read", ... */
   op?: string;
 }
@@ -146,13 +148,15 @@ export class Reporter {
   onLines: ((output: Output) => void) | undefined;
   /** Told of each error as it is said (--fail-fast stops the run there and then). */
   onFail: (() => void) | undefined;
+  /** The backend's words for an error number, on this thread (see Notice.reason). */
+  reasonOf: ((errno: number) => string) | undefined;
   /** Set when something shows progress while the copy runs (the bar, --json): this thread's slot. */
   live: LiveCounters | undefined;
   /** Bytes of the file in hand already shown as progress (see partial). */
   private partialBytes = 0;
 
   fail(message: string, about?: Omit<Notice, "message">): void {
-    this.output.errors.push({ message, ...about });
+    this.output.errors.push(this.notice(message, about));
     this.counts.errors++;
     this.live?.add("errors", 1);
     this.onFail?.();
@@ -160,8 +164,13 @@ export class Reporter {
   }
 
   warn(message: string, about?: Omit<Notice, "message">): void {
-    this.output.warnings.push({ message, ...about });
+    this.output.warnings.push(this.notice(message, about));
     this.said();
+  }
+
+  private notice(message: string, about: Omit<Notice, "message"> | undefined): Notice {
+    const errno = about?.errno;
+    return errno !== undefined && errno > 0 && this.reasonOf ? { message, ...about, reason: this.reasonOf(errno) } : { message, ...about };
   }
 
   item(item: Item): void {

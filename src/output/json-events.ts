@@ -40,7 +40,7 @@ export function noticeEvent(type: "error" | "warning", notice: Notice, errnoTabl
     message,
     ...(path ? { path: jsonPath(path) } : {}),
     ...(op ? { op } : {}),
-    ...(errno !== undefined && errno > 0 ? { errno, code: errnoName(errno, errnoTable) ?? null, reason: strerror(errno) } : {}),
+    ...(errno !== undefined && errno > 0 ? { errno, code: errnoName(errno, errnoTable) ?? null, reason: notice.reason ?? strerror(errno) } : {}),
   };
 }
 

@@ -175,9 +175,14 @@ describe("blit.exe under Wine", () => {
     expect(dry.stdout.split("\n").filter((line) => /aux|con/.test(line))).toEqual([]);
     const tree = blit(["-r", "src", "out"], { cwd: root });
     expect(tree.stderr.split("\n").sort()).toEqual(dry.stderr.split("\n").sort());
+    // --json's reason is the message's, said by the worker that failed (not the main thread's default words).
+    const events = blit(["-r", "--json", "src", "jout"], { cwd: root }).stdout.split("\n").filter(Boolean).map((line) => JSON.parse(line) as { type: string; message: string; reason?: string });
+    const errors = events.filter((event) => event.type === "error");
+    expect(errors.length).toBe(2);
+    for (const error of errors) expect(error.message.endsWith(`: ${error.reason}`)).toBe(true);
     expect(tree.stderr.split("\n").map((line) => line.replace(/: [^:]*$/, "")).sort()).toEqual(["", "blit: cannot create directory 'out\\con'", "blit: cannot create regular file 'out\\aux.c'"]);
     expect(tree.exitCode).toBe(1);
-    expect(readdirSync(root).sort()).toEqual(["f", "out", "src"]);
+    expect(readdirSync(root).sort()).toEqual(["f", "jout", "out", "src"]);
     expect(readdirSync(`${root}/out`).sort()).toEqual(["d", "ok.c"]);
     expect(readFileSync(`${root}/out/d/x`, "utf8")).toBe("c");
   }, SLOW);
