@@ -92,7 +92,8 @@ function openDestinations(backend: Backend, jobs: CopyJob[], options: CopyOption
   const opened = new Map<string, number>();
   // Each directory made writable: the mode it had, and the one it was given.
   const locked = new Map<number, { had: number; given: number }>();
-  const replacesInPlace = !options.dryRun && !options.inplace && !options.link && !options.symbolicLink && !options.removeDestination;
+  // Not with -b either: the backup is a new name there, which cp may not make.
+  const replacesInPlace = !options.dryRun && !options.inplace && !options.link && !options.symbolicLink && !options.removeDestination && options.backup === "none";
   const uid = replacesInPlace ? backend.identity()?.uid : undefined;
   const unlocked = (fd: number, job: CopyJob, base: string): void => {
     const modes = backend.modes;

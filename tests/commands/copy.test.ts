@@ -1011,12 +1011,13 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     // A dry run changes nothing.
     expect(asNobody(`"$0" --dry-run s/f blit/f`, root).exitCode).toBe(0);
     expect(sh("stat -c %a blit", root)).toBe("555\n");
-    // Nothing new is put there, as cp and rsync refuse to: a new name, a link.
+    // Nothing new is put there, as cp and rsync refuse to: a new name, a link, a backup.
     for (const [args, name] of [[[], "new"], [["-l"], "new2"]] as const) {
       const byCp = asNobody(`cp ${args.join(" ")} s/f cp/${name}`, root);
       expect(byCp.exitCode).toBe(1);
       expect(asNobody(`"$0" ${args.join(" ")} s/f blit/${name}`, root)).toEqual({ ...byCp, stderr: byCp.stderr.replaceAll("cp:", "blit:").replaceAll("'cp/", "'blit/") });
     }
+    expect([asNobody("cp -b s/f cp/f", root).exitCode, asNobody(`"$0" -b s/f blit/f`, root).exitCode]).toEqual([1, 1]);
     expect(sh("ls blit cp && stat -c %a blit", root)).toBe("blit:\nf\n\ncp:\nf\n555\n");
     // A directory operand merged into it after the file sets its mode; that one stays.
     sh("mkdir -p y && chmod 700 y && chown nobody y", root);
