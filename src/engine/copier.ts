@@ -712,7 +712,7 @@ export class Copier {
     this.listed(e, undefined, "directory");
     if (this.o.dryRun) return;
     const xattrs = this.meta.readXattrs({ dir: e.srcDir, name: e.srcName });
-    if (this.meta.apply({ dir: e.dstDir, name: e.dstName }, st, xattrs, e.dstPath, this.meta.modeFor("dir", st, undefined, e.inheritedPermissions), true, undefined, e.inheritedPermissions !== undefined)) {
+    if (this.meta.apply({ dir: e.dstDir, name: e.dstName }, st, xattrs, e.dstPath, this.meta.modeFor("dir", st, undefined, e.inheritedPermissions), true, undefined, this.dropsAcls(false, e.inheritedPermissions))) {
       this.meta.setAttributes({ dir: e.dstDir, name: e.dstName }, st, e.dstPath);
     }
   }
@@ -982,9 +982,7 @@ export class Copier {
       const made = b.fstat(f.dstFd);
       if (typeof made !== "number" && mode !== undefined) mode |= made.mode & 0o2000;
     }
-    // ACLs SOURCE lacks go: those one made here inherited, and with -p those of one that was there.
-    const dropAcls = f.created ? f.inheritedPermissions !== undefined : preserve.mode;
-    if (this.meta.apply({ fd: f.dstFd }, st, xattrs, f.dstPath, mode, complete, undefined, dropAcls) && complete) this.meta.setAttributes({ fd: f.dstFd }, st, f.dstPath);
+    if (this.meta.apply({ fd: f.dstFd }, st, xattrs, f.dstPath, mode, complete, undefined, this.dropsAcls(!f.created, f.inheritedPermissions)) && complete) this.meta.setAttributes({ fd: f.dstFd }, st, f.dstPath);
     b.close(f.srcFd);
     b.close(f.dstFd);
   }
@@ -1084,12 +1082,21 @@ export class Copier {
     const xattrs = this.meta.readXattrs({ fd: srcFd });
     const created = { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid };
     // An attribute that could not be set is reported; the data is kept, as cp keeps it.
-    this.meta.apply({ fd: dstFd }, e.stat, xattrs, e.dstPath, mode, true, created, e.inheritedPermissions !== undefined);
+    this.meta.apply({ fd: dstFd }, e.stat, xattrs, e.dstPath, mode, true, created, this.dropsAcls(false, e.inheritedPermissions));
     b.close(srcFd);
     b.close(dstFd);
     if (!this.commit(e, temp, "regular file")) return;
     this.report.fileCopied(data.length, method);
     this.listed(e, { method, batched: true, bytes: data.length });
+  }
+
+  /**
+   * Whether ACLs SOURCE lacks are removed from what is written: those a new
+   * entry inherited (`inherited`: its directory has a default ACL), and with
+   * -p those of one that was there (`there`), as cp -p replaces them.
+   */
+  private dropsAcls(there: boolean, inherited: number | undefined): boolean {
+    return there ? this.o.preserve.mode : inherited !== undefined;
   }
 
   /**
@@ -1800,9 +1807,7 @@ export class Copier {
     // What cp, writing into the file there, would have left of it.
     if (existing && !inplace) this.meta.keepReplaced({ fd: dstFd }, { dir: e.dstDir, name: e.dstName }, existing, e.dstPath, e.inheritedPermissions !== undefined);
     // An attribute that could not be set is reported; the data is kept, as cp keeps it.
-    // ACLs SOURCE lacks go: those a new file inherited, and with -p those of the file there.
-    const dropAcls = existing !== undefined ? this.o.preserve.mode : e.inheritedPermissions !== undefined;
-    const applied = this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, keptMode, true, created, dropAcls);
+    const applied = this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, keptMode, true, created, this.dropsAcls(existing !== undefined, e.inheritedPermissions));
     if (inplace && applied) this.meta.setAttributes({ fd: dstFd }, st, e.dstPath);
     b.close(srcFd);
     b.close(dstFd);
@@ -1873,7 +1878,7 @@ export class Copier {
     }
     const xattrs = this.meta.readXattrs({ fd: srcFd });
     const created = e.dstFresh ? { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid } : undefined;
-    const applied = this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, mode, true, created, existing !== undefined ? this.o.preserve.mode : e.inheritedPermissions !== undefined);
+    const applied = this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, mode, true, created, this.dropsAcls(existing !== undefined, e.inheritedPermissions));
     if (applied && inplace) this.meta.setAttributes({ fd: dstFd }, st, e.dstPath);
     b.close(srcFd);
     b.close(dstFd);
@@ -1999,7 +2004,7 @@ export class Copier {
       return false;
     }
     // An attribute that could not be set is reported; the entry is kept, as cp keeps it.
-    const applied = this.meta.apply({ dir: e.dstDir, name }, e.stat, xattrs, e.dstPath, mode, true, undefined, e.inheritedPermissions !== undefined);
+    const applied = this.meta.apply({ dir: e.dstDir, name }, e.stat, xattrs, e.dstPath, mode, true, undefined, this.dropsAcls(false, e.inheritedPermissions));
     if (name !== e.dstName && !this.commit(e, name, what)) return false;
     if (name === e.dstName && applied) this.meta.setAttributes({ dir: e.dstDir, name }, e.stat, e.dstPath);
     count();

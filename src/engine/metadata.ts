@@ -55,6 +55,13 @@ export class MetadataWriter {
   readonly readsXattrs: boolean;
   /** --context=CTX: set with the other xattrs, so before the mode and times. */
   private readonly label: Xattrs;
+  /**
+   * ACLs are system.posix_acl_* xattrs that a directory's default ACL hands
+   * down (Linux; its backend says so by offering inheritedPermissions).
+   * Elsewhere those names mean nothing: macOS answers a removal with
+   * ENOATTR, which would be an error on every directory.
+   */
+  private readonly posixAcls: boolean;
 
   constructor(
     private readonly b: Backend,
@@ -65,6 +72,7 @@ export class MetadataWriter {
     const ownersInXattrs = o.preserve.ownership && !b.owners;
     this.readsXattrs = Boolean(b.xattrs) && (o.preserve.mode || o.preserve.xattr || o.preserve.context || ownersInXattrs);
     this.label = o.label ? [[SELINUX_NAME, o.label]] : [];
+    this.posixAcls = b.modes?.inheritedPermissions !== undefined;
   }
 
   /**
@@ -169,7 +177,7 @@ export class MetadataWriter {
   private dropAcls(dst: Target, st: Stat, xattrs: Xattrs, path: Uint8Array): boolean | "failed" {
     const x = this.b.xattrs;
     const type = st.mode & S_IFMT;
-    if (!x?.remove || !x.removeAt || type === S_IFLNK) return false;
+    if (!this.posixAcls || !x?.remove || !x.removeAt || type === S_IFLNK) return false;
     // cp's default modes replace the access ACL only: a new directory keeps the default it inherited.
     const names = type === S_IFDIR && this.o.preserve.mode ? [ACL_ACCESS, ACL_DEFAULT] : [ACL_ACCESS];
     let removed = false;
@@ -235,7 +243,7 @@ export class MetadataWriter {
       const value = keep ? x.getAt(was.dir, was.name, name) : -1;
       if (typeof value !== "number") kept.push([name, value]);
     }
-    if (inherited && aclsKept && !kept.some(([name]) => Buffer.compare(name, ACL_ACCESS) === 0)) this.dropAcls(dst, { ...wasStat }, kept, path);
+    if (inherited && aclsKept && !kept.some(([name]) => Buffer.compare(name, ACL_ACCESS) === 0)) this.dropAcls(dst, wasStat, kept, path);
     return kept.length === 0 || this.setXattrs(dst, kept, path);
   }
 
