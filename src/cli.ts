@@ -46,11 +46,19 @@ async function main(given: string[]): Promise<number> {
   return runCopy(argv);
 }
 
-// Workers may still be winding down; the status is final. A stdout that
-// could not be written fails the run, as cp's close_stdout makes it.
+// A failed write to stderr (a full disk, a terminal gone) is an error event
+// that Bun's stream would throw, ending the run at its first message with a
+// file half written. cp goes on, and its close_stdout exits 1 at the end.
+let stderrFailed = false;
+process.stderr.on("error", () => {
+  stderrFailed = true;
+});
+
+// Workers may still be winding down; the status is final. A stdout or
+// stderr that could not be written fails the run, as cp's close_stdout makes it.
 main(process.argv.slice(2)).then(async (status) => {
   const { log, stdoutFailure } = await import("./log.ts");
   const failure = stdoutFailure();
   if (failure !== undefined) log.error(`write error: ${failure}`);
-  process.exit(failure !== undefined && status === 0 ? 1 : status);
+  process.exit((failure !== undefined || stderrFailed) && status === 0 ? 1 : status);
 });

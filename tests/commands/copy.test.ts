@@ -961,6 +961,29 @@ describe("-v into a full stdout", () => {
   });
 });
 
+// A stderr that cannot be written (a full disk, a terminal gone): the copy
+// goes on, and the run fails at its end, as cp's close_stdout fails it.
+describe("a full stderr", () => {
+  test("a missing operand's error, then a tree: the tree is copied, no temporary file is left, exit 1, as cp", () => {
+    const root = sandbox("stderr-full");
+    sh("mkdir -p s/d by-cp out && printf x > s/f && head -c 3000000 /dev/urandom > s/d/big", root);
+    const byCp = run(["sh", "-c", "cp -a nonexist s by-cp 2>/dev/full"], { cwd: root });
+    expect(byCp.exitCode).toBe(1);
+    const byBlit = run(["sh", "-c", `"$0" -a nonexist s out 2>/dev/full`, BLIT], { cwd: root });
+    expect(byBlit).toEqual({ stdout: "", stderr: "", exitCode: 1 });
+    expect(snapshot(`${root}/out`, { times: true })).toEqual(snapshot(`${root}/by-cp`, { times: true }));
+  });
+
+  // What cp would do had it written to stderr: its close_stdout fails the run.
+  test("--progress: the copy is whole, exit 1", () => {
+    const root = sandbox("stderr-full");
+    sh("mkdir -p s/d && printf x > s/f && head -c 3000000 /dev/urandom > s/d/big", root);
+    const byBlit = run(["sh", "-c", `"$0" -a --progress s out 2>/dev/full`, BLIT], { cwd: root });
+    expect(byBlit).toEqual({ stdout: "", stderr: "", exitCode: 1 });
+    expect(snapshot(`${root}/out`, { times: true })).toEqual(snapshot(`${root}/s`, { times: true }));
+  });
+});
+
 // As another user: what root may always do, nobody may not.
 describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
   // nobody has no home blit may write, so blit keeps its shim in $TMPDIR/blit-65534:
