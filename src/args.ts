@@ -462,10 +462,11 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
     sparse,
     inplace: Boolean(args.inplace),
     failFast: Boolean(args["fail-fast"]),
-    // As cp: --debug implies -v.
-    verbose: Boolean(args.verbose) || Boolean(args.debug),
+    // As cp: --debug implies -v. -q wins over -v, --itemize, --stats and
+    // the bar, whatever their order, as rsync's -q silences them all.
+    verbose: (Boolean(args.verbose) && !args.quiet) || Boolean(args.debug),
     quiet: Boolean(args.quiet),
-    stats: Boolean(args.stats),
+    stats: Boolean(args.stats) && !args.quiet,
     // -i: one copier, so that questions and their answers come one at a time.
     jobs: interactive ? 1 : jobs,
     jobsByDefault: !interactive && args.jobs === undefined,
@@ -495,11 +496,10 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
     filters,
     dryRun,
     verify: Boolean(args.verify),
-    // -q: errors only, so no bar either, unless --progress asks for one.
-    progress: args.quiet && progress === "auto" ? "never" : progress,
+    progress: args.quiet ? "never" : progress,
     json: Boolean(args.json),
     jsonInterval: args["json-interval"] === undefined ? 1000 : count(String(args["json-interval"]), "json-interval", 10, 3_600_000),
-    itemize: Boolean(args.itemize),
+    itemize: Boolean(args.itemize) && !args.quiet,
   };
   return { kind: "copy", options, operands };
 }

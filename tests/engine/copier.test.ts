@@ -88,6 +88,28 @@ describe("output", () => {
   });
 });
 
+// rsync -q silences -v, -i, --stats and --progress, in either order.
+describe("-q wins over what would print", () => {
+  test.each([
+    [["-q", "-v"]], [["-v", "-q"]], [["-q", "--itemize"]], [["--itemize", "-q"]],
+    [["-q", "--stats"]], [["--stats", "-q"]], [["-q", "--progress"]], [["--progress", "-q"]],
+  ])("%p: nothing printed, the tree copied", (flags) => {
+    const root = sandbox("quiet-wins");
+    sh("mkdir -p src/d && printf a > src/d/f", root);
+    expect(blit(["-a", ...flags, "src", "dst"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(snapshot(`${root}/dst`, { times: true })).toEqual(snapshot(`${root}/src`, { times: true }));
+  });
+
+  test("with --json -v: the run's events, no per-entry ones", () => {
+    const root = sandbox("quiet-json");
+    sh("mkdir -p src/d && printf a > src/d/f", root);
+    const r = blit(["-a", "-q", "-v", "--json", "src", "dst"], { cwd: root });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.trim().split("\n").map((line) => JSON.parse(line).type)).toEqual(["start", "plan", "summary"]);
+  });
+});
+
 /** Runs blit in root until the test is done with it; the caller signals it. */
 function spawnBlit(args: string[], root: string) {
   return Bun.spawn([BLIT, ...args], { cwd: root, stdout: "pipe", stderr: "pipe" });
