@@ -387,7 +387,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
     run.output(output);
     parentErrors += parentCounts.errors;
     copied.directories += parentCounts.directories;
-    state.otherErrors = plan.errors.length + parentErrors;
+    state.otherErrors += parentCounts.errors;
   };
   const parentsDone = () => {
     protectParents(loaded.backend, engineOptions(labelled, 1, labels.label), madeParents, parentsReport);
@@ -448,6 +448,8 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
         refusedDeletions = deletions;
         engine = { ...engine, delete: false };
         run.error({ message: `not deleting: ${deletions} ${deletions === 1 ? "entry" : "entries"} would be deleted, more than --max-delete=${options.maxDelete} allows; nothing was deleted`, op: "delete" });
+        // Said as an error, counted as one: the summary's count matches the messages.
+        state.otherErrors++;
       }
     }
     if (inline) {

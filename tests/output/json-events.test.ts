@@ -166,12 +166,12 @@ describe("--json", () => {
     expect(checkEvents(r.stdout)[0]!.options.filters).toEqual([{ include: false, pattern: "*.o" }, { include: false, pattern: { base64: Buffer.from([0x78, 0xff]).toString("base64") } }]);
   });
 
-  test("--max-delete's refusal is an error event", () => {
+  test("--max-delete's refusal is an error event, counted in the summary's errors", () => {
     const root = sandbox("json-maxdel");
     sh("mkdir src dst && printf a > src/a && printf x > dst/x && printf y > dst/y", root);
     const { events, exitCode } = blitJson(["-rT", "--delete", "--max-delete=1", "src", "dst"], { cwd: root });
     expect(ofType(events, "error")).toEqual([{ type: "error", message: "not deleting: 2 entries would be deleted, more than --max-delete=1 allows; nothing was deleted", op: "delete" }]);
-    expect(last(events)).toMatchObject({ type: "summary", exit_code: 25 });
+    expect(last(events)).toMatchObject({ type: "summary", exit_code: 25, errors: 1 });
     expect(exitCode).toBe(25);
   });
 
