@@ -445,6 +445,15 @@ export interface Backend {
    */
   refusesName?(name: Name): number;
 
+  /**
+   * Whether a file is held open by the process writing it, as files this
+   * backend creates new (createFile without truncate: the temporary names)
+   * are held while open, so that another run can tell: across PID
+   * namespaces and hosts, where a pid says nothing. Undefined where it cannot
+   * be told (no such locks, not a regular file, no permission).
+   */
+  inUse?(dir: number, name: Name): boolean | undefined;
+
   setTimesFd(fd: number, times: Times): number;
   /** Sets times of the entry itself, not of a symlink's target. */
   setTimesAt(dir: number, name: Name, times: Times): number;

@@ -34,7 +34,7 @@ import { joinPath } from "./paths.ts";
 import { type ItemKind, kindOf, type Notice, Reporter, type SkipReason } from "./report.ts";
 import type { SharedCopy } from "./shared-ranges.ts";
 import { type Comparison, ContentComparer } from "./compare.ts";
-import { isLeftover, TempNames } from "./temp-names.ts";
+import { otherRunsTemp, TempNames } from "./temp-names.ts";
 import { Filter } from "./filter.ts";
 import { Pruner } from "./delete.ts";
 import { attributesDiffer, quickCheck, xattrChanges } from "./unchanged.ts";
@@ -138,6 +138,8 @@ const FIFO_WAIT_MS = 100;
  * of a few hundred KiB are the ones whose reads most need to overlap.
  */
 const SMALL_FILE = 1 << 20;
+/** How long a temporary file nobody holds must stay so before it counts as left over (Copier.removeLeftovers). */
+const LEFTOVER_PAUSE_MS = 200;
 /** What is read of a per-directory filter file (a .gitignore): rules, not data. */
 const PER_DIRECTORY_MAX = 1 << 20;
 /**
@@ -991,6 +993,14 @@ export class Copier {
    * Removes temporary files that a blit process which has since died left
    * here, anywhere in the listing: dstDir, just opened, is read to its end
    * (nothing else lists through it). A dry run removes nothing.
+   *
+   * Where the backend can tell whether a file is held open by its writer
+   * (inUse), that decides, not the pid in the name: a run in another PID
+   * namespace or on another host (a shared volume) has pids this one cannot
+   * see, and a dead run's pid can still look alive (a zombie not yet reaped,
+   * a pid reused). A writer holds its file from just after creating it to
+   * just before renaming it; one that is still there and still free after
+   * LEFTOVER_PAUSE_MS is left over.
    */
   private removeLeftovers(dstDir: number, once: boolean): void {
     const b = this.b;
@@ -999,11 +1009,21 @@ export class Copier {
       if (this.cleanedParents.has(dstDir)) return;
       this.cleanedParents.add(dstDir);
     }
+    const unheld: Name[] = [];
     for (;;) {
       const entries = b.readDir(dstDir);
-      if (typeof entries === "number" || entries.length === 0) return;
-      for (const { name } of entries) if (isLeftover(name)) b.remove(dstDir, name, false);
+      if (typeof entries === "number" || entries.length === 0) break;
+      for (const { name } of entries) {
+        const writer = otherRunsTemp(name);
+        if (!writer) continue;
+        const held = b.inUse?.(dstDir, name);
+        if (held === false) unheld.push(name);
+        else if (held === undefined && !writer.alive) b.remove(dstDir, name, false);
+      }
     }
+    if (unheld.length === 0) return;
+    Bun.sleepSync(LEFTOVER_PAUSE_MS);
+    for (const name of unheld) if (b.inUse?.(dstDir, name) === false) b.remove(dstDir, name, false);
   }
 
   // ------------------------------------------------------------ small files, in batches

@@ -1,6 +1,7 @@
 // Temporary names for files being written: recognisable, unique per process,
-// run and worker, and carrying the writer's pid so that a later run can tell
-// leftovers of a dead run (removed) from a live run's files (left alone).
+// run and worker, and carrying the writer's pid. Whether a later run may
+// remove one is the copier's to decide (Copier.removeLeftovers): a pid only
+// means something in the PID namespace and on the host that gave it.
 
 
 const PATTERN = /^\.blit-(\d+)-[0-9a-f]{8}-\d+-[0-9a-z]+\.tmp$/;
@@ -36,11 +37,15 @@ export function isTempName(name: Uint8Array): boolean {
   return name.length <= 64 && name[0] === 0x2e && PATTERN.test(decoder.decode(name));
 }
 
-/** True for a temporary file left by a blit process that no longer runs. */
-export function isLeftover(name: Uint8Array): boolean {
-  if (name.length > 64 || name[0] !== 0x2e) return false;
+/**
+ * Another process's temporary file, which may be left over: its writer's pid
+ * as the name says, and whether that pid runs here. Undefined for any other
+ * name, and for this process's own.
+ */
+export function otherRunsTemp(name: Uint8Array): { pid: number; alive: boolean } | undefined {
+  if (name.length > 64 || name[0] !== 0x2e) return undefined;
   const match = PATTERN.exec(decoder.decode(name));
-  if (!match) return false;
+  if (!match) return undefined;
   const pid = Number(match[1]);
-  return pid !== process.pid && !alive(pid);
+  return pid === process.pid ? undefined : { pid, alive: alive(pid) };
 }

@@ -4,10 +4,12 @@
 
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { blit, run, sh, stats } from "../helpers/blit.ts";
+import { BLIT, blit, hasCommand, isRoot, run, sh, stats } from "../helpers/blit.ts";
 import { mountTmpfs, tmpfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
+
+const noPidNamespace = !isRoot ? "a PID namespace needs root" : !hasCommand("unshare") ? "unshare is not installed (util-linux)" : undefined;
 
 /**
  * Swaps two names back and forth with renameat2(RENAME_EXCHANGE) until killed:
@@ -101,18 +103,74 @@ describe("destination inside the source", () => {
 });
 
 describe("temporary files", () => {
-  test("a later run removes a dead run's leftovers and leaves a live run's alone", () => {
+  // A live run holds each file it writes (a shared flock, from its create to
+  // its rename): that, not the pid in the name, says whether it is left over.
+  // Here `flock -s` holds one as a writer would; pid 1 runs, but no blit of it
+  // holds its file (a pid reused, or another PID namespace's).
+  testIf(hasCommand("flock") ? undefined : "flock is not installed (util-linux)")("a later run removes a dead run's leftovers, also one whose pid runs again, and leaves a held one alone", () => {
     const root = sandbox("leftovers");
     const deadPid = Number(sh("sh -c 'echo $$'").trim());
     sh(
       `mkdir -p src dst/src && printf x > src/f &&
-       printf partial > dst/src/.blit-${deadPid}-deadbeef-0-0.tmp && printf live > dst/src/.blit-1-deadbeef-0-1.tmp &&
-       printf other > dst/src/.blit-not-ours.tmp`,
+       printf partial > dst/src/.blit-${deadPid}-deadbeef-0-0.tmp && printf reused > dst/src/.blit-1-deadbeef-0-1.tmp &&
+       printf live > dst/src/.blit-${deadPid}-deadbeef-0-2.tmp && printf other > dst/src/.blit-not-ours.tmp`,
       root,
     );
-    const r = blit(["-r", "src", "dst"], { cwd: root });
-    expect(r.exitCode).toBe(0);
-    expect(readdirSync(`${root}/dst/src`).sort()).toEqual([".blit-1-deadbeef-0-1.tmp", ".blit-not-ours.tmp", "f"]);
+    const holder = Bun.spawn(["flock", "-s", `${root}/dst/src/.blit-${deadPid}-deadbeef-0-2.tmp`, "sleep", "60"]);
+    try {
+      // flock has the lock once the file is open: wait until it is.
+      for (let i = 0; i < 100 && run(["flock", "-n", "-x", `${root}/dst/src/.blit-${deadPid}-deadbeef-0-2.tmp`, "true"]).exitCode === 0; i++) Bun.sleepSync(20);
+      const r = blit(["-r", "src", "dst"], { cwd: root });
+      expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+      expect(readdirSync(`${root}/dst/src`).sort()).toEqual([`.blit-${deadPid}-deadbeef-0-2.tmp`, ".blit-not-ours.tmp", "f"]);
+    } finally {
+      holder.kill("SIGKILL");
+    }
+  });
+
+  // A retried CI job in a new container, beside the first attempt: its pids
+  // are not this one's. The first run waits on a fifo with its temporary file
+  // open; the second, in a PID namespace of its own, must leave that alone.
+  testIf(noPidNamespace)("a run in another PID namespace leaves a live run's file alone; both end with exit 0", async () => {
+    const root = sandbox("leftovers-pidns");
+    sh("mkdir shared && mkfifo fifo && printf small > small && printf precious > shared/big", root);
+    const first = Bun.spawn([BLIT, "-b", "fifo", "shared/big"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+    const stuck = setTimeout(() => first.kill("SIGKILL"), 20_000);
+    try {
+      for (let i = 0; i < 250 && !readdirSync(`${root}/shared`).some((n) => n.startsWith(".blit-")); i++) Bun.sleepSync(20);
+      const second = run(["unshare", "--pid", "--fork", "--mount-proc", BLIT, "small", "shared/other"], { cwd: root });
+      expect(second).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      sh("printf data > fifo", root);
+      expect([await new Response(first.stderr).text(), await first.exited]).toEqual(["", 0]);
+    } finally {
+      clearTimeout(stuck);
+      first.kill("SIGKILL");
+    }
+    expect(readdirSync(`${root}/shared`).sort()).toEqual(["big", "big~", "other"]);
+    expect(readFileSync(`${root}/shared/big`, "utf8")).toBe("data");
+    expect(readFileSync(`${root}/shared/big~`, "utf8")).toBe("precious");
+  });
+
+  // A run killed by `timeout -s KILL` and retried at once: the killed one can
+  // still be a zombie, its pid alive to kill(pid, 0), its files no longer held.
+  test("a killed run not yet reaped (a zombie): the next run removes its leftover", () => {
+    const root = sandbox("leftovers-zombie");
+    sh("mkdir dst && mkfifo fifo && printf small > small", root);
+    const script = `
+import os, signal, subprocess, sys, time
+first = subprocess.Popen([sys.argv[1], "fifo", "dst/big"])
+for _ in range(250):
+    if any(n.startswith(".blit-") for n in os.listdir("dst")): break
+    time.sleep(0.02)
+first.kill()
+time.sleep(0.2)
+assert open(f"/proc/{first.pid}/stat").read().split(") ")[1][0] == "Z", "not a zombie"
+second = subprocess.run([sys.argv[1], "small", "dst/other"])
+print(second.returncode, sorted(os.listdir("dst")))
+first.wait()
+`;
+    const r = run(["python3", "-c", script, BLIT], { cwd: root });
+    expect(r).toEqual({ stdout: "0 ['other']\n", stderr: "", exitCode: 0 });
   });
 
   // Only the first chunk of a listing (a few hundred names) was looked at before.
