@@ -96,6 +96,8 @@ interface Entry extends Place {
   backs?: boolean;
   /** -b: where what was there went, for -v. */
   backupPath?: Uint8Array;
+  /** -b: the name in dstDir that what was there was renamed to, until the copy is in its place. */
+  backupName?: Name;
   /** Named on the command line as DEST (or DEST/SOURCE), not found inside a tree. */
   operand?: boolean;
   /** `-bfl f f`, `-bfs f f`: DEST is f's backup name, replaced without a backup of its own. */
@@ -2051,6 +2053,7 @@ export class Copier {
       return true;
     }
     b.remove(e.dstDir, temp, false);
+    this.restoreBackup(e);
     if (renamed === -b.errno.EEXIST && this.o.noClobber) {
       this.skipped(e, "exists");
       return false;
@@ -2111,7 +2114,21 @@ export class Copier {
       return false;
     }
     e.backupPath = concat(e.dstPath, (name as Name).subarray(e.dstName.length));
+    e.backupName = name as Name;
     return true;
+  }
+
+  /**
+   * -b, the copy not renamed onto its name after all: what was there goes
+   * back from its backup name, as cp's "unbackup" puts it back, so that a
+   * failure does not leave the name empty. Not over anything another run
+   * has put there since.
+   */
+  private restoreBackup(e: Entry): void {
+    if (!e.backupName) return;
+    this.b.rename(e.dstDir, e.backupName, e.dstDir, e.dstName, false);
+    e.backupName = undefined;
+    e.backupPath = undefined;
   }
 
   // ------------------------------------------------------------ -l and -s
@@ -2189,6 +2206,7 @@ export class Copier {
       const renamed = b.rename(e.dstDir, name, e.dstDir, e.dstName, !this.o.noClobber);
       // Also after a success: rename() does nothing when both names are one inode already.
       b.remove(e.dstDir, name, false);
+      if (renamed < 0) this.restoreBackup(e);
       if (renamed === -b.errno.EEXIST && this.o.noClobber) {
         this.skipped(e, "exists");
         return false;
@@ -2339,6 +2357,7 @@ export class Copier {
       // already links to one inode (another run into the same DEST linked
       // to this copy first), and the temporary name would stay.
       b.remove(e.dstDir, name, false);
+      if (renamed < 0) this.restoreBackup(e);
       return renamed;
     });
   }

@@ -3,7 +3,7 @@
 // that result must agree.
 
 import { describe, expect, test } from "bun:test";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { BLIT, blit, environment, hasCommand, isRoot, run, sh } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { snapshot, tree } from "../helpers/tree.ts";
@@ -958,6 +958,25 @@ describe("-v into a full stdout", () => {
   test.each([["--help"], ["--version"], ["doctor ."], ["completions bash"]])("blit %s into a full stdout: a write error, exit 1, as cp --help", (command) => {
     const r = run(["sh", "-c", `"$0" ${command} > /dev/full`, BLIT], { cwd: sandbox("stdout-full") });
     expect(r).toEqual({ stdout: "", stderr: "blit: write error: No space left on device\n", exitCode: 1 });
+  });
+});
+
+// -b renames what is there to its backup name, then the copy onto the name.
+// When that second rename fails (here made to fail by strace, on a real
+// filesystem), cp puts the backup back ("unbackup"): the name never ends
+// up empty.
+describe.skipIf(!hasCommand("strace"))("-b, the copy's rename failing: the old file is put back, as cp", () => {
+  test.each([
+    [[] as string[], "regular file 'g'"],
+    [["-s"], "symbolic link 'g' to 'na'"],
+    [["-l"], "hard link 'g' to 'na'"],
+  ])("blit -b %p", (flags, what) => {
+    const root = sandbox("unbackup");
+    sh("printf old > g && printf new > na", root);
+    const r = run(["strace", "-f", "-o", "/dev/null", "-e", "inject=renameat2:error=EIO:when=2", BLIT, "-b", ...flags, "na", "g"], { cwd: root });
+    expect(r).toEqual({ stdout: "", stderr: `blit: cannot create ${what}: Input/output error\n`, exitCode: 1 });
+    expect(readdirSync(root).sort()).toEqual(["g", "na"]);
+    expect(readFileSync(`${root}/g`, "utf8")).toBe("old");
   });
 });
 
