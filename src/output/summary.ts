@@ -6,7 +6,7 @@ import { humanRate, humanSeconds } from "./units.ts";
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
-/** "3 files (12 bytes), 1 directory", with symlinks, hard links, skipped and deleted entries when there are any. */
+/** "3 files (12 bytes), 1 directory", with symlinks, hard links, skipped, deleted and vanished entries when there are any. */
 export function describe(counts: Counts): string {
   const parts = [`${plural(counts.files, "file", "files")} (${counts.bytes} bytes)`, plural(counts.directories, "directory", "directories")];
   if (counts.symlinks) parts.push(plural(counts.symlinks, "symlink", "symlinks"));
@@ -14,6 +14,7 @@ export function describe(counts: Counts): string {
   if (counts.hardlinks) parts.push(plural(counts.hardlinks, "hard link", "hard links"));
   if (counts.skipped) parts.push(`${counts.skipped} skipped`);
   if (counts.deleted) parts.push(`${counts.deleted} deleted`);
+  if (counts.vanished) parts.push(`${counts.vanished} vanished`);
   return parts.join(", ");
 }
 

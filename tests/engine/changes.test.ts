@@ -29,13 +29,16 @@ describe("a source that changes during the copy", () => {
     for (let attempt = 0; attempt < 5 && !caught; attempt++) {
       const root = sandbox("vanish");
       sh("mkdir src && for d in $(seq 1 20); do mkdir src/d$d; for f in $(seq 1 300); do printf $f > src/d$d/f$f; done; done", root);
-      const r = await runWhile(root, ["-r", "--stats", "-j1", "src", "dst"], ["sh", "-c", "for d in $(seq 20 -1 1); do rm -rf src/d$d; done"]);
+      const r = await runWhile(root, ["-r", "--stats", "--progress", "-j1", "src", "dst"], ["sh", "-c", "for d in $(seq 20 -1 1); do rm -rf src/d$d; done"]);
       const vanished = r.stderr.split("\n").filter((line) => line.startsWith("blit: warning: file has vanished: "));
       if (vanished.length === 0) continue;
       caught = true;
       expect(r.exitCode).toBe(24);
       expect(Number(stats(r.stdout).vanished)).toBe(vanished.length);
-      expect(r.stderr.split("\n").filter((l) => l && !l.startsWith("blit: warning: file has vanished: "))).toEqual([]);
+      // The summary line says so too (--progress: it is written without a terminal).
+      const [summary, ...others] = r.stderr.split("\n").filter((l) => l && !l.startsWith("blit: warning: file has vanished: ")).reverse();
+      expect(summary).toContain(`, ${vanished.length} vanished in `);
+      expect(others.filter((l) => l.startsWith("blit: "))).toEqual([]);
       for (const line of vanished) {
         const path = line.slice("blit: warning: file has vanished: ".length).replace(/^'|'$/g, "");
         // A vanished file is not in the copy; a directory removed part-way
