@@ -27,7 +27,7 @@ export class ProgressBar {
   private shownBytes = 0;
   private shownEntries = 0;
   private shownFraction = 0;
-  private readonly samples: { at: number; bytes: number }[] = [];
+  private readonly samples: { at: number; bytes: number; entries: number }[] = [];
   private complete = false;
 
   constructor(private readonly view: LiveView, private readonly started: number, stream: NodeJS.WriteStream) {
@@ -85,11 +85,12 @@ export class ProgressBar {
     const totals = this.totals ?? (this.complete ? { entries, directories: 0, bytes } : undefined);
     this.shownEntries = entries;
     this.shownBytes = bytes;
-    this.samples.push({ at: now, bytes });
+    this.samples.push({ at: now, bytes, entries });
     while (this.samples.length > 2 && now - this.samples[0]!.at > RATE_WINDOW_MS) this.samples.shift();
     const first = this.samples[0]!;
     const rateSeconds = (now - first.at) / 1000;
     const rate = rateSeconds > 0 ? (bytes - first.bytes) / rateSeconds : 0;
+    const entryRate = rateSeconds > 0 ? (entries - first.entries) / rateSeconds : 0;
     const elapsed = (now - this.started) / 1000;
 
     let head: string;
@@ -107,15 +108,29 @@ export class ProgressBar {
       head = `[${"=".repeat(filled)}${"-".repeat(BAR_WIDTH - filled)}] ${String(percent).padStart(3)}% ` +
         `${humanBytes(this.complete ? shownTotalBytes : bytes)}/${humanBytes(shownTotalBytes)} ` +
         `${this.complete ? shownTotalEntries : entries}/${shownTotalEntries} files`;
-      // An ETA from less than a second of copying would jump about.
-      if (!this.complete && rate > 0 && byBytes && rateSeconds >= 1) eta = ` ETA ${humanSeconds((shownTotalBytes - bytes) / rate)}`;
+      // An ETA from less than a second of copying would jump about. What is
+      // left is bytes and files both: many small files after the large ones
+      // take longer than their bytes say, one large file after the small
+      // ones longer than its count says; the slower of the two is the ETA.
+      if (!this.complete && rateSeconds >= 1 && (rate > 0 || entryRate > 0)) {
+        const left = Math.max(rate > 0 && byBytes ? (shownTotalBytes - bytes) / rate : 0, entryRate > 0 ? (shownTotalEntries - entries) / entryRate : 0);
+        eta = ` ETA ${humanSeconds(left)}`;
+      }
     } else {
       head = `counting… ${humanBytes(bytes)} ${entries} files`;
     }
-    const stats = `${head} ${humanRate(rate, 1)}${eta} ${humanSeconds(elapsed)}`;
+    // On a narrow terminal the least needed parts go first: the time so far,
+    // then the rate, then the ETA; what is still too long is cut. A line as
+    // wide as the terminal or wider would wrap, or end in the last column.
+    const width = this.tty ? this.bar.terminal.getWidth() - 1 : Number.POSITIVE_INFINITY;
+    const fits = [
+      `${head} ${humanRate(rate, 1)}${eta} ${humanSeconds(elapsed)}`,
+      `${head} ${humanRate(rate, 1)}${eta}`,
+      `${head}${eta}`,
+    ].find((line) => line.length <= width);
+    const stats = fits ?? head.slice(0, Math.max(width, 1));
     const name = this.view.currentName();
     if (!name || this.complete) return stats;
-    const width = this.tty ? this.bar.terminal.getWidth() : Number.POSITIVE_INFINITY;
     const room = width - stats.length - 2;
     if (room < 8) return stats;
     const text = fromBytes(name).replace(/[\x00-\x1f\x7f]/g, "?");

@@ -38,6 +38,20 @@ export interface RunEnd {
   stoppedEarly: boolean;
 }
 
+/**
+ * Whether stderr is a terminal the bar can be drawn on: not one whose TERM
+ * says it cannot move its cursor (dumb: Emacs' shell buffer, some CI
+ * consoles), where the escapes would show as text.
+ */
+function drawsOnStderr(): boolean {
+  return process.stderr.isTTY === true && process.env.TERM !== "dumb";
+}
+
+/** stderr written to as a pipe is (a plain line now and then, no escapes), for --progress where it cannot be drawn on. */
+function asPipe(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+  return { isTTY: false, write: (chunk: string | Uint8Array) => stream.write(chunk) } as unknown as NodeJS.WriteStream;
+}
+
 export class RunOutput {
   private readonly started = performance.now();
   private readonly json: JsonEvents | undefined;
@@ -56,7 +70,7 @@ export class RunOutput {
     this.github = GitHubActions.fromEnvironment((line) => this.stderrLine(line));
     // -i asks its questions on stderr, where a bar would draw over them; -q prints errors only.
     this.showsBar = !options.interactive && !options.quiet &&
-      (options.progress === "always" || (options.progress === "auto" && process.stderr.isTTY === true && !inCi()));
+      (options.progress === "always" || (options.progress === "auto" && drawsOnStderr() && !inCi()));
   }
 
   /** Whether the workers should keep live counters: something shows progress while the copy runs. */
@@ -136,7 +150,7 @@ export class RunOutput {
     const view = new LiveView(live);
     this.view = view;
     if (this.showsBar) {
-      const bar = new ProgressBar(view, this.started, process.stderr);
+      const bar = new ProgressBar(view, this.started, drawsOnStderr() ? process.stderr : asPipe(process.stderr));
       this.bar = bar;
       setStderrGuard((write) => bar.around(write));
       bar.start();

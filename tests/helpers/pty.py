@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Runs a command with its stderr (and, with --stdout-too, its stdout) on a
-pseudo-terminal of 100 columns, the way a person's terminal runs it.
+pseudo-terminal of 100 columns (or $PTY_COLUMNS), the way a person's terminal runs it.
 
     pty.py [--stdout-too] TRANSCRIPT COMMAND...
 
@@ -23,7 +23,8 @@ def main() -> int:
         args = args[1:]
     transcript, command = args[0], args[1:]
     leader, follower = os.openpty()
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    columns = int(os.environ.get("PTY_COLUMNS", "100"))
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 30, columns, 0, 0))
     proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=follower if stdout_too else None, stderr=follower)
     os.close(follower)
     chunks = []

@@ -46,6 +46,34 @@ describe("progress bar", () => {
     expect(end).toMatch(new RegExp(`^${ESC}\\[\\?25h${ESC}\\[\\?7h${ESC}8${ESC}\\[1G${ESC}\\[2Kblit: copied 301 files \\(150000792 bytes\\), 2 directories in [\\d.:]+( s)? \\([\\d.]+ (B|KiB|MiB|GiB)/s\\), 0 errors\\r\\n$`));
   }, 60_000);
 
+  // A frame as wide as the terminal would wrap (or, wrapping off, be cut
+  // by the terminal mid-word): the time so far, the rate and the ETA go first.
+  test.each([[60], [40], [12]])("on a %d-column terminal every frame fits in the columns before the last", (columns) => {
+    const root = sandbox("bar-narrow");
+    bigTree(root);
+    const { screen, exitCode } = onTerminal(root, ["-a", "src", "dst"], { PTY_COLUMNS: String(columns) });
+    expect(exitCode).toBe(0);
+    sh("diff -r src dst", root);
+    // The transcript is bytes (latin1): a frame's columns are its UTF-8 characters ("counting…").
+    const frames = screen.split(`${ESC}[1G`).slice(1).map((frame) => Buffer.from(frame.split(ESC)[0]!, "latin1").toString("utf8")).filter((frame) => !frame.startsWith("blit:"));
+    expect(frames.length).toBeGreaterThan(0);
+    for (const frame of frames) expect(frame.length).toBeLessThan(columns);
+  }, 60_000);
+
+  // TERM=dumb (Emacs' shell buffer) shows escapes as text: no bar by
+  // default, and --progress writes plain lines, as into a pipe.
+  test("TERM=dumb: no escape code; --progress: the summary line, plain", () => {
+    const root = sandbox("bar-dumb");
+    bigTree(root);
+    const byDefault = onTerminal(root, ["-a", "src", "dst"], { TERM: "dumb" });
+    expect([byDefault.screen, byDefault.exitCode]).toEqual(["", 0]);
+    const asked = onTerminal(root, ["-a", "--progress", "src", "dst2"], { TERM: "dumb" });
+    expect(asked.exitCode).toBe(0);
+    expect(asked.screen).not.toContain(ESC);
+    expect(asked.screen).toMatch(/blit: copied 301 files \(150000792 bytes\), 2 directories in \S+( s)? \(\S+ \S+\), 0 errors\r\n$/);
+    sh("diff -r src dst && diff -r src dst2", root);
+  }, 60_000);
+
   test("an error while the bar is drawn gets a line of its own, whole", () => {
     const root = sandbox("bar-error");
     bigTree(root);
