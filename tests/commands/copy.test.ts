@@ -980,6 +980,26 @@ describe.skipIf(!hasCommand("strace"))("-b, the copy's rename failing: the old f
   });
 });
 
+// A file DEST that cannot be written for a reason -f cannot help with: cp's
+// words, no "use -f" hint.
+describe("a file DEST on a read-only filesystem", () => {
+  // (With -f cp goes on to remove the file and says it cannot; blit, which
+  // never removes before its copy is made, says it cannot make it.)
+  testIf(tmpfsUnavailable)("cannot create regular file, as cp; with -f too", () => {
+    const ro = mountTmpfs("size=1m");
+    sh("printf old > f", ro);
+    sh(`mount -o remount,ro ${ro}`);
+    const root = sandbox("erofs");
+    sh("printf new > small", root);
+    const byCp = run(["cp", "small", `${ro}/f`], { cwd: root });
+    const byBlit = blit(["small", `${ro}/f`], { cwd: root });
+    expect(byCp.exitCode).toBe(1);
+    expect({ ...byBlit, stderr: byBlit.stderr.replace(/^blit:/, "cp:") }).toEqual(byCp);
+    expect(blit(["-f", "small", `${ro}/f`], { cwd: root })).toEqual({ stdout: "", stderr: `blit: cannot create regular file '${ro}/f': Read-only file system\n`, exitCode: 1 });
+    expect(readFileSync(`${ro}/f`, "utf8")).toBe("old");
+  });
+});
+
 // A stderr that cannot be written (a full disk, a terminal gone): the copy
 // goes on, and the run fails at its end, as cp's close_stdout fails it.
 describe("a full stderr", () => {
