@@ -5,7 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { copyFileSync, readdirSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { BLIT, hasCommand, isRoot, ROOT, run, sh, stats } from "./helpers/blit.ts";
-import { mountTmpfs, tmpfsUnavailable } from "./helpers/mounts.ts";
+import { mountSlowDisk, mountTmpfs, slowDiskUnavailable, tmpfsUnavailable } from "./helpers/mounts.ts";
 import { sandbox, sandboxClones } from "./helpers/sandbox.ts";
 import { testIf } from "./helpers/skip.ts";
 import { snapshot, tree } from "./helpers/tree.ts";
@@ -91,6 +91,22 @@ describe("growing the pool", () => {
     } finally {
       for (const hog of hogs) hog.kill("SIGKILL");
     }
+  }, 60_000);
+
+  // Without BLIT_GROW: the disk is made slow for real, 200 reads a second
+  // from its loop device, nothing of it cached, and the workers wait on it.
+  testIf(slowDiskUnavailable)("without -j, workers waiting on a slow disk: more are added, and the tree is whole", () => {
+    const make = "mkdir src && cd src && for d in $(seq 20); do mkdir d$d; for f in $(seq 15); do head -c 3000 /dev/urandom > d$d/f$f; done; done";
+    const disk = mountSlowDisk((dir) => sh(make, dir), 200);
+    const dst = `${sandbox("slow-disk")}/dst`;
+    const r = run([...disk.throttled, BLIT, "-a", "--stats", "src", dst], { cwd: disk.dir });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    const workers = Number(stats(r.stdout).workers);
+    expect(workers).toBeGreaterThan(cpus);
+    expect(workers).toBeLessThanOrEqual(2 * cpus);
+    expect(stats(r.stdout).files).toBe("300");
+    expect(snapshot(dst, { times: true })).toEqual(snapshot(`${disk.dir}/src`, { times: true }));
   }, 60_000);
 
   for (const [label, args] of [["-j 2", ["-j", "2"]], ["-i", ["-i"]]] as const) {

@@ -5,9 +5,9 @@
 // would bind to whichever file imported this module first, and mounts made
 // by the other files would leak.) tests/run.ts fails the run if one survives.
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { hasCommand, isRoot, run } from "./blit.ts";
 
 /** Every mount point this suite makes starts with this, under the temp dir. */
@@ -93,6 +93,32 @@ export function mountRamfs(): string {
   must(["mount", "-t", "ramfs", "ramfs", dir]);
   unmountLater(dir);
   return dir;
+}
+
+/** Where cgroup v1 keeps its block-throttle groups. */
+const BLKIO = "/sys/fs/cgroup/blkio";
+
+/** Why reads from a loop device cannot be slowed down here (cgroup v1's block throttle), or undefined if they can. */
+export const slowDiskUnavailable: string | undefined = xfsUnavailable ??
+  (existsSync(`${BLKIO}/blkio.throttle.read_iops_device`) ? undefined : `no cgroup v1 block throttle (${BLKIO}/blkio.throttle.read_iops_device) to slow a disk down`);
+
+/**
+ * A disk that keeps readers waiting: an XFS loop mount that `fill` writes,
+ * mounted again so that nothing of it is cached, and a command prefix that
+ * runs a program in a control group of its own whose reads from that
+ * device are limited to `readsPerSecond`.
+ */
+export function mountSlowDisk(fill: (dir: string) => void, readsPerSecond: number): { dir: string; throttled: string[] } {
+  const dir = mountXfs();
+  fill(dir);
+  const device = must(["findmnt", "-n", "-o", "SOURCE", dir]).trim();
+  must(["umount", dir]);
+  must(["mount", device, dir]);
+  const group = mkdtempSync(`${BLKIO}/blit-test-`);
+  cleanups.push(() => rmdirSync(group));
+  const [major, minor] = readFileSync(`/sys/class/block/${basename(device)}/dev`, "latin1").trim().split(":");
+  writeFileSync(`${group}/blkio.throttle.read_iops_device`, `${major}:${minor} ${readsPerSecond}`);
+  return { dir, throttled: ["sh", "-c", `echo $$ > ${group}/cgroup.procs && exec "$@"`, "sh"] };
 }
 
 /** The FAT family, as Linux names them: each keeps a modification time in coarse steps (vfat 2 s, exfat 10 ms). */
