@@ -85,7 +85,8 @@ describe("--skip-unchanged against rsync -aHAX", () => {
     const r = blit(["-aT", "--itemize", "--stats", "--skip-unchanged", "src", "dst"], { cwd: root });
     expect([r.stderr, r.exitCode]).toEqual(["", 0]);
     expect(ctimes()).toEqual(before);
-    expect(r.stdout.split("\n").filter((line) => line.startsWith(".d"))).toEqual([]);
+    // Listed as rsync -ii lists them, with nothing changed.
+    expect(r.stdout.split("\n").filter((line) => line.startsWith(".d"))).toEqual([".d          dst/sub/", ".d          dst/"]);
     expect(stats(r.stdout)["attributes set on unchanged"]).toBe("0");
   });
 
@@ -284,7 +285,7 @@ describe("--checksum on files large enough to be compared in ranges by several w
 
 describe("a second run's --itemize and --json", () => {
   /** name below the copy → code, from `CODE NAME` lines (rsync's -i and blit's --itemize). */
-  const codes = (stdout: string, prefix: string) =>
+  const codes = (stdout: string, prefix: string | RegExp) =>
     new Map(stdout.split("\n").filter(Boolean).map((line) => [line.slice(12).replace(prefix, ""), line.slice(0, 11)] as const));
 
   testIf(noRsync)("--itemize --skip-unchanged --delete: rsync -ai --delete's codes for what changed and what went; unchanged entries as rsync -ii shows them", () => {
@@ -301,6 +302,17 @@ describe("a second run's --itemize and --json", () => {
     // second, so within one it says nothing; blit to the nanosecond (or what DEST can hold).
     expect([got.get("src/"), got.get("src/sub/")]).toEqual([".d..t......", ".d..t......"]);
     expect(got.get("src/same")).toBe(".f         ");
+  });
+
+  // rsync -ii lists every entry of an unchanged tree with dots, directories too.
+  testIf(noRsync)("an unchanged tree: every entry as rsync -ii lists it, directories included", () => {
+    const root = sandbox("again-ii");
+    sh("mkdir -p src/sub/deep && printf a > src/a && printf b > src/sub/b && ln -s a src/l && printf c > src/sub/deep/c && rsync -a src/ r/ && cp -a src b", root);
+    const rsync = codes(sh("rsync -a -ii src/ r/", root), "");
+    const mine = blit(["-aT", "--itemize", "--skip-unchanged", "src", "b"], { cwd: root });
+    expect([mine.stderr, mine.exitCode]).toEqual(["", 0]);
+    const got = new Map([...codes(mine.stdout, /^b\/?/)].map(([name, code]) => [name === "" ? "./" : name, code]));
+    expect(got).toEqual(rsync);
   });
 
   testIf(noAttr)("--json -v: unchanged, attributes, deleted and excluded entries as the schema's file events, counted in the summary", () => {

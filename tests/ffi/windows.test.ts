@@ -235,8 +235,8 @@ describe("blit.exe under Wine", () => {
       return { ...r, stdout: r.stdout.split("\n").filter(Boolean).sort() };
     };
     const at = (name: string) => `${archive}\\${name}`;
-    // --itemize lists a file left as it was with spaces, as rsync's -ii does.
-    const allLeft = { stdout: ["hidden", "read-only", "shown", "timed", "writable"].map((name) => `.f          ${at(name)}`), stderr: "", exitCode: 0 };
+    // --itemize lists a file or directory left as it was with spaces, as rsync's -ii does.
+    const allLeft = { stdout: [`.d          ${archive}/`, ...["hidden", "read-only", "shown", "timed", "writable"].map((name) => `.f          ${at(name)}`)], stderr: "", exitCode: 0 };
     expect(blit(["-a", src, archive])).toEqual({ stdout: "", stderr: "", exitCode: 0 });
     expect(again()).toEqual(allLeft);
     sh(`setfattr -x user.DOSATTRIB archive/hidden && setfattr -n user.DOSATTRIB -v '"0x2"' archive/shown &&
@@ -342,9 +342,9 @@ describe("blit.exe under Wine", () => {
         };
         expect(again()).toEqual([">f+++++++++ F:\\dst\\d\\g", ">f+++++++++ F:\\dst\\f", "cd+++++++++ F:\\dst/", "cd+++++++++ F:\\dst\\d/"]);
         // Before: `.f.......ax` for each file on every run (the descriptor FAT cannot hold, set again).
-        expect(again()).toEqual([".f          F:\\dst\\d\\g", ".f          F:\\dst\\f"]);
+        expect(again()).toEqual([".d          F:\\dst/", ".d          F:\\dst\\d/", ".f          F:\\dst\\d\\g", ".f          F:\\dst\\f"]);
         sh("touch -d '2001-02-03 04:05:08.623456789' volume/dst/f && touch -d '2001-02-03 04:05:10.2' volume/dst/d/g", root);
-        expect(again()).toEqual([".f          F:\\dst\\f", ">f..t...... F:\\dst\\d\\g"]);
+        expect(again()).toEqual([".d          F:\\dst/", ".f          F:\\dst\\f", ">f..t...... F:\\dst\\d\\g"]);
         expect(statSync(`${root}/volume/dst/d/g`, { bigint: true }).mtimeNs).toBe(981173107123456700n);
       } finally {
         rmSync(join(devices, "f:"));
