@@ -95,19 +95,23 @@ describe("growing the pool", () => {
 
   // Without BLIT_GROW: the disk is made slow for real, 200 reads a second
   // from its loop device, nothing of it cached, and the workers wait on it.
+  // Other programs keeping the CPUs busy meanwhile (a build beside the
+  // tests) rightly keep the pool as it is (the test below): three tries.
   testIf(slowDiskUnavailable)("without -j, workers waiting on a slow disk: more are added, and the tree is whole", () => {
     const make = "mkdir src && cd src && for d in $(seq 20); do mkdir d$d; for f in $(seq 15); do head -c 3000 /dev/urandom > d$d/f$f; done; done";
-    const disk = mountSlowDisk((dir) => sh(make, dir), 200);
-    const dst = `${sandbox("slow-disk")}/dst`;
-    const r = run([...disk.throttled, BLIT, "-a", "--stats", "src", dst], { cwd: disk.dir });
-    expect(r.stderr).toBe("");
-    expect(r.exitCode).toBe(0);
-    const workers = Number(stats(r.stdout).workers);
-    expect(workers).toBeGreaterThan(cpus);
-    expect(workers).toBeLessThanOrEqual(2 * cpus);
-    expect(stats(r.stdout).files).toBe("300");
-    expect(snapshot(dst, { times: true })).toEqual(snapshot(`${disk.dir}/src`, { times: true }));
-  }, 60_000);
+    const tries: number[] = [];
+    for (let attempt = 0; attempt < 3 && !tries.some((workers) => workers > cpus); attempt++) {
+      const disk = mountSlowDisk((dir) => sh(make, dir), 200);
+      const dst = `${sandbox("slow-disk")}/dst`;
+      const r = run([...disk.throttled, BLIT, "-a", "--stats", "src", dst], { cwd: disk.dir });
+      expect(r.stderr).toBe("");
+      expect(r.exitCode).toBe(0);
+      expect(stats(r.stdout).files).toBe("300");
+      expect(snapshot(dst, { times: true })).toEqual(snapshot(`${disk.dir}/src`, { times: true }));
+      tries.push(Number(stats(r.stdout).workers));
+    }
+    expect(tries.some((workers) => workers > cpus && workers <= 2 * cpus)).toBe(true);
+  }, 90_000);
 
   for (const [label, args] of [["-j 2", ["-j", "2"]], ["-i", ["-i"]]] as const) {
     test(`${label}: the pool keeps its size`, () => {
