@@ -551,7 +551,7 @@ export class Copier {
     // --delete: DEST's own per-directory files keep what they exclude too,
     // as rsync's receiver reads them for its deletions.
     if (descend && this.o.delete && !created && dstFd >= 0) merged = this.perDirectoryRules(dstFd, e.dstRel, merged, true);
-    const finish: DirFinish = { srcFd, dstFd, stat, created, srcPath: e.srcPath, dstPath: e.dstPath, incomplete: false, descended: descend, dstRel: e.dstRel, merged, inheritedPermissions: e.inheritedPermissions };
+    const finish: DirFinish = { srcFd, dstFd, stat, created, dstPath: e.dstPath, incomplete: false, descended: descend, dstRel: e.dstRel, merged, inheritedPermissions: e.inheritedPermissions };
     const followInside = this.o.dereference === "always";
     const dstStat = b.fstat(dstFd);
     if (!created && this.leavesUnchanged && typeof dstStat !== "number") this.reportDirectoryChanges(e, stat, dstStat, srcFd, dstFd);
@@ -1564,7 +1564,11 @@ export class Copier {
    */
   private reportDirectoryChanges(e: Place, srcStat: Stat, dstStat: Stat, srcFd: number, dstFd: number): void {
     const changes = this.attributeChanges(srcStat, dstStat, { fd: srcFd }, { fd: dstFd });
-    if (!changes) return;
+    if (!changes) {
+      // As rsync -ii lists a directory it finds as SOURCE's: `.d          dst/sub/`.
+      if (this.o.listItems) this.report.item({ action: "skipped", kind: "directory", src: e.srcPath, dst: e.dstPath, size: 0, reason: "unchanged" });
+      return;
+    }
     this.report.counts.attributes++;
     if (this.o.listItems) this.report.item({ action: "attributes", kind: "directory", src: e.srcPath, dst: e.dstPath, size: 0, changed: changes.letters });
   }
@@ -1582,8 +1586,6 @@ export class Copier {
     const there: Target = { fd: f.dstFd };
     const changes = this.attributeChanges(f.stat, now, { fd: f.srcFd }, there);
     if (changes) this.applyChanges(there, f.stat, changes, f.dstPath, complete);
-    // As rsync -ii lists a directory it found as SOURCE's: `.d          dst/sub/`.
-    else if (this.o.listItems) this.report.item({ action: "skipped", kind: "directory", src: f.srcPath, dst: f.dstPath, size: 0, reason: "unchanged" });
     return true;
   }
 

@@ -82,7 +82,6 @@ export interface DirFinish {
   dstFd: number;
   stat: Stat;
   created: boolean;
-  srcPath: Uint8Array;
   dstPath: Uint8Array;
   /** Copying stopped early (interrupted): keep the mode, not the times. */
   incomplete: boolean;
