@@ -448,9 +448,10 @@ export interface Backend {
   /**
    * Whether a file is held open by the process writing it, as files this
    * backend creates new (createFile without truncate: the temporary names)
-   * are held while open, so that another run can tell: across PID
-   * namespaces and hosts, where a pid says nothing. Undefined where it cannot
-   * be told (no such locks, not a regular file, no permission).
+   * on a local filesystem are held while open, so that another run can tell
+   * where the pid in the name says nothing (another PID namespace).
+   * Undefined where it cannot be told (no such locks, not a regular file, no
+   * permission to read it).
    */
   inUse?(dir: number, name: Name): boolean | undefined;
 

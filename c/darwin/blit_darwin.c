@@ -36,7 +36,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -551,12 +550,6 @@ BLIT_EXPORT int64_t blit_read_dir(int dirfd, uint8_t *buf, uint64_t len)
 /* Files and directories                                               */
 /* ------------------------------------------------------------------ */
 
-/*
- * A file made new (O_CREAT | O_EXCL: a temporary name) is held with a shared
- * flock while it is open, so that a run on another host sharing the
- * filesystem sees it is being written (blit_in_use). A filesystem without
- * locks makes that unknowable, not the open a failure.
- */
 BLIT_EXPORT int blit_openat(int dirfd, const char *path, int flags, uint32_t mode)
 {
 	native_calls++;
@@ -565,36 +558,7 @@ BLIT_EXPORT int blit_openat(int dirfd, const char *path, int flags, uint32_t mod
 	do {
 		ret = openat(dirfd, path, flags, (mode_t)mode);
 	} while (ret < 0 && errno == EINTR);
-	if (ret >= 0 && (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
-		flock(ret, LOCK_SH | LOCK_NB);
 	return int_result(ret);
-}
-
-/*
- * Whether a regular file is held open by the run writing it (the shared
- * flock blit_openat takes): 1 held, 0 not, or a negative errno where it
- * cannot be told (not a regular file: opening a device may act on it; no
- * permission to open it; a filesystem without locks).
- */
-BLIT_EXPORT int blit_in_use(int dirfd, const char *name)
-{
-	native_calls++;
-	struct stat st;
-
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return neg_errno();
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 && errno == EACCES)
-		fd = openat(dirfd, name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return neg_errno();
-	int held = 0;
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
-		held = errno == EWOULDBLOCK ? 1 : neg_errno();
-	close(fd);
-	return held;
 }
 
 BLIT_EXPORT int blit_close(int fd)

@@ -356,10 +356,42 @@ BLIT_EXPORT int blit_ring_probe(uint8_t *out, uint32_t count)
 /* ------------------------------------------------------------------ */
 
 /*
- * A file made new (O_CREAT | O_EXCL: a temporary name) is held with a shared
- * flock while it is open, so that a run in another PID namespace, or on
- * another host sharing the filesystem, sees it is being written (blit_in_use).
- * A filesystem without locks makes that unknowable, not the open a failure.
+ * Whether flock on this file is the kernel's own, kept on this machine. On
+ * a network filesystem a lock is a request to a server: an SMB server takes
+ * it as a mandatory lock, which refuses writes through the very handle that
+ * holds it; NFS refuses a read lock on a descriptor open for writing.
+ */
+static int locks_locally(int fd)
+{
+	struct statfs sf;
+
+	if (fstatfs(fd, &sf) < 0)
+		return 0;
+	switch ((uint32_t)sf.f_type) {
+	case 0xEF53:		/* ext2, ext3, ext4 */
+	case 0x58465342:	/* xfs */
+	case 0x9123683E:	/* btrfs */
+	case 0x01021994:	/* tmpfs */
+	case 0x858458F6:	/* ramfs */
+	case 0x794C7630:	/* overlayfs */
+	case 0xF2F52010:	/* f2fs */
+	case 0x2FC12FC1:	/* zfs */
+	case 0xCA451A4E:	/* bcachefs */
+	case 0x4D44:		/* vfat */
+	case 0x2011BAB0:	/* exfat */
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * A file made new (O_CREAT | O_EXCL: a temporary name) on a local
+ * filesystem is held with a shared flock while it is open, so that a run in
+ * another PID namespace, whose pids mean nothing here, sees it is being
+ * written (blit_in_use). The wait is for a probe's exclusive lock, held for
+ * a moment: without it a probe at the wrong time would leave the file
+ * unheld for good. A lock that cannot be had makes that unknowable, not
+ * the open a failure.
  */
 BLIT_EXPORT int blit_openat(int dirfd, const char *path, int flags, uint32_t mode)
 {
@@ -368,8 +400,9 @@ BLIT_EXPORT int blit_openat(int dirfd, const char *path, int flags, uint32_t mod
 
 	if (fd < 0)
 		return neg_errno();
-	if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
-		flock(fd, LOCK_SH | LOCK_NB);
+	if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL) && locks_locally(fd))
+		while (flock(fd, LOCK_SH) < 0 && errno == EINTR)
+			;
 	return fd;
 }
 
@@ -377,7 +410,7 @@ BLIT_EXPORT int blit_openat(int dirfd, const char *path, int flags, uint32_t mod
  * Whether a regular file is held open by the run writing it (the shared
  * flock blit_openat takes): 1 held, 0 not, or a negative errno where it
  * cannot be told (not a regular file: opening a device may act on it; no
- * permission to open it; a filesystem without locks).
+ * permission to read it; a filesystem without locks).
  */
 BLIT_EXPORT int blit_in_use(int dirfd, const char *name)
 {
@@ -390,8 +423,6 @@ BLIT_EXPORT int blit_in_use(int dirfd, const char *name)
 	if (!S_ISREG(st.stx_mode))
 		return -EINVAL;
 	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 && errno == EACCES)
-		fd = openat(dirfd, name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return neg_errno();
 	int held = 0;

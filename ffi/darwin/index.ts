@@ -246,11 +246,6 @@ export class DarwinBackend extends RuntimeStdio implements Backend {
     return this.shim.blit_openat(dir, this.cstr(name, 0), flags, mode);
   }
 
-  inUse(dir: number, name: Name): boolean | undefined {
-    const held = this.shim.blit_in_use(dir, this.cstr(name, 0));
-    return held < 0 ? undefined : held === 1;
-  }
-
   close(fd: number): void {
     this.shim.blit_close(fd);
   }

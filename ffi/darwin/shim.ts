@@ -19,7 +19,6 @@ export const DARWIN_SYMBOLS = {
   blit_fstat: { args: [i32, P], returns: i32 },
   blit_read_dir: { args: [i32, P, u64], returns: i64_fast },
   blit_openat: { args: [i32, P, i32, u32], returns: i32 },
-  blit_in_use: { args: [i32, P], returns: i32 },
   blit_close: { args: [i32], returns: i32 },
   blit_pread: { args: [i32, P, u64, i64], returns: i64_fast },
   blit_pwrite: { args: [i32, P, u64, i64], returns: i64_fast },

@@ -140,8 +140,6 @@ const FIFO_WAIT_MS = 100;
  * of a few hundred KiB are the ones whose reads most need to overlap.
  */
 const SMALL_FILE = 1 << 20;
-/** How long a temporary file nobody holds must stay so before it counts as left over (Copier.removeLeftovers). */
-const LEFTOVER_PAUSE_MS = 200;
 /** What is read of a per-directory filter file (a .gitignore): rules, not data. */
 const PER_DIRECTORY_MAX = 1 << 20;
 /**
@@ -996,13 +994,10 @@ export class Copier {
    * here, anywhere in the listing: dstDir, just opened, is read to its end
    * (nothing else lists through it). A dry run removes nothing.
    *
-   * Where the backend can tell whether a file is held open by its writer
-   * (inUse), that decides, not the pid in the name: a run in another PID
-   * namespace or on another host (a shared volume) has pids this one cannot
-   * see, and a dead run's pid can still look alive (a zombie not yet reaped,
-   * a pid reused). A writer holds its file from just after creating it to
-   * just before renaming it; one that is still there and still free after
-   * LEFTOVER_PAUSE_MS is left over.
+   * Gone means no process of its pid runs here, and, where the backend can
+   * tell (inUse), no process holds the file either: a run in another PID
+   * namespace (a retried CI job in a new container) has pids this one
+   * cannot see, and its files, held while written, are left to it.
    */
   private removeLeftovers(dstDir: number, once: boolean): void {
     const b = this.b;
@@ -1011,21 +1006,14 @@ export class Copier {
       if (this.cleanedParents.has(dstDir)) return;
       this.cleanedParents.add(dstDir);
     }
-    const unheld: Name[] = [];
     for (;;) {
       const entries = b.readDir(dstDir);
-      if (typeof entries === "number" || entries.length === 0) break;
+      if (typeof entries === "number" || entries.length === 0) return;
       for (const { name } of entries) {
         const writer = otherRunsTemp(name);
-        if (!writer) continue;
-        const held = b.inUse?.(dstDir, name);
-        if (held === false) unheld.push(name);
-        else if (held === undefined && !writer.alive) b.remove(dstDir, name, false);
+        if (writer && !writer.alive && b.inUse?.(dstDir, name) !== true) b.remove(dstDir, name, false);
       }
     }
-    if (unheld.length === 0) return;
-    Bun.sleepSync(LEFTOVER_PAUSE_MS);
-    for (const name of unheld) if (b.inUse?.(dstDir, name) === false) b.remove(dstDir, name, false);
   }
 
   // ------------------------------------------------------------ small files, in batches

@@ -1,7 +1,7 @@
 // Temporary names for files being written: recognisable, unique per process,
-// run and worker, and carrying the writer's pid. Whether a later run may
-// remove one is the copier's to decide (Copier.removeLeftovers): a pid only
-// means something in the PID namespace and on the host that gave it.
+// run and worker, and carrying the writer's pid so that a later run can tell
+// leftovers of a dead run (removed) from a live run's files (left alone);
+// Copier.removeLeftovers decides.
 
 
 const PATTERN = /^\.blit-(\d+)-[0-9a-f]{8}-\d+-[0-9a-z]+\.tmp$/;
