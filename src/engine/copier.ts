@@ -1777,6 +1777,8 @@ export class Copier {
     if (dstFd < 0) {
       b.close(srcFd);
       this.report.fail(`cannot create regular file ${quote(e.dstPath)}: ${this.why(-dstFd)}`, { op: "create", path: e.dstPath, errno: -dstFd });
+      // --inplace -b: nothing was written under the name the old file left.
+      this.restoreBackup(e);
       return false;
     }
     const abandon = (message: Notice | undefined): false => {
@@ -1890,8 +1892,10 @@ export class Copier {
     if (typeof now === "number" || (existing && (now.dev !== existing.dev || now.ino !== existing.ino))) {
       b.close(srcFd);
       if (dstFd >= 0) b.close(dstFd);
-      if (typeof now === "number") this.report.fail(`cannot create regular file ${quote(e.dstPath)}: ${this.why(-now)}`, { op: "create", path: e.dstPath, errno: -now });
-      else this.report.fail(`${quote(e.dstPath)} was replaced while being copied; skipped`, { op: "check", path: e.dstPath });
+      if (typeof now === "number") {
+        this.report.fail(`cannot create regular file ${quote(e.dstPath)}: ${this.why(-now)}`, { op: "create", path: e.dstPath, errno: -now });
+        if (dstFd < 0) this.restoreBackup(e);
+      } else this.report.fail(`${quote(e.dstPath)} was replaced while being copied; skipped`, { op: "check", path: e.dstPath });
       return false;
     }
     const xattrs = this.meta.readXattrs({ fd: srcFd });
@@ -2122,7 +2126,8 @@ export class Copier {
    */
   private restoreBackup(e: Entry): void {
     if (!e.backupName) return;
-    this.b.rename(e.dstDir, e.backupName, e.dstDir, e.dstName, false);
+    const r = this.b.rename(e.dstDir, e.backupName, e.dstDir, e.dstName, false);
+    if (r < 0) this.report.fail(`cannot un-backup ${quote(e.dstPath)}: ${this.why(-r)}`, { op: "backup", path: e.dstPath, errno: -r });
     e.backupName = undefined;
     e.backupPath = undefined;
   }

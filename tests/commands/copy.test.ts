@@ -978,6 +978,18 @@ describe.skipIf(!hasCommand("strace"))("-b, the copy's rename failing: the old f
     expect(readdirSync(root).sort()).toEqual(["g", "na"]);
     expect(readFileSync(`${root}/g`, "utf8")).toBe("old");
   });
+
+  // --inplace writes under the name itself: when it cannot be made, the old file goes back.
+  test("blit -b --inplace, the create failing (EDQUOT)", () => {
+    const root = sandbox("unbackup-inplace");
+    sh("printf old > g && printf new > na", root);
+    const r = run(["strace", "-f", "-o", "/dev/null", "-e", "inject=openat:error=EDQUOT:when=1+", "-P", "g", BLIT, "-b", "--inplace", "na", "g"], { cwd: root });
+    expect(r.stdout).toBe("");
+    expect(r.stderr.split("\n").filter((line) => line.startsWith("blit:"))).toEqual(["blit: cannot create regular file 'g': Disk quota exceeded"]);
+    expect(r.exitCode).toBe(1);
+    expect(readdirSync(root).sort()).toEqual(["g", "na"]);
+    expect(readFileSync(`${root}/g`, "utf8")).toBe("old");
+  });
 });
 
 // A file DEST that cannot be written for a reason -f cannot help with: cp's
