@@ -400,8 +400,9 @@ export class Copier {
       this.copyInto(entry, paths.dst, job.intoOpenFile === true);
       return NONE;
     }
-    if (typeOf(stat.mode) === S_IFDIR) return this.copyDirectory(entry, undefined, undefined);
+    // What a killed run left beside the copy (`blit big D/` killed, then `blit -a dir D/`) goes too.
     this.removeLeftovers(dstParentFd, true);
+    if (typeOf(stat.mode) === S_IFDIR) return this.copyDirectory(entry, undefined, undefined);
     const waitingLinks: [Entry, number][] = [];
     this.copyNonDirectory(entry, waitingLinks);
     for (const [linked, slot] of waitingLinks) this.linkOrCopy(linked, slot);

@@ -163,6 +163,15 @@ describe("temporary files", () => {
     expect(readdirSync(`${root}/dst/src`).length).toBe(20000);
   }, 30_000);
 
+  // `blit big D/` killed, then `blit -a dir D/`: the run writes into D too.
+  test("a directory operand: a dead run's leftover in the directory it is copied into is removed", () => {
+    const root = sandbox("leftovers-beside-dir");
+    const deadPid = Number(sh("sh -c 'echo $$'").trim());
+    sh(`mkdir -p src/d D && printf x > src/d/f && printf partial > D/.blit-${deadPid}-deadbeef-0-0.tmp`, root);
+    expect(blit(["-a", "src/d", "D/"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(readdirSync(`${root}/D`)).toEqual(["d"]);
+  });
+
   test("--dry-run leaves a dead run's leftovers where they are, also beside a file operand", () => {
     const root = sandbox("leftovers-dry");
     const deadPid = Number(sh("sh -c 'echo $$'").trim());
