@@ -553,7 +553,8 @@ export class Copier {
     const finish: DirFinish = { srcFd, dstFd, stat, created, dstPath: e.dstPath, incomplete: false, descended: descend, dstRel: e.dstRel, merged, inheritedPermissions: e.inheritedPermissions };
     const followInside = this.o.dereference === "always";
     const dstStat = b.fstat(dstFd);
-    if (!created && this.leavesUnchanged && typeof dstStat !== "number") this.reportDirectoryChanges(e, stat, dstStat, srcFd, dstFd);
+    // One an earlier operand of this run made was listed as made.
+    if (!created && !madeEarlier && this.leavesUnchanged && typeof dstStat !== "number") this.reportDirectoryChanges(e, stat, dstStat, srcFd, dstFd);
     if (!created && typeof dstStat !== "number") finish.unlockedMode = this.unlocked(dstFd, dstStat);
     const facts = this.dstFacts(dstFd, dstStat);
     let childAncestors: string[] | undefined;
@@ -2054,12 +2055,13 @@ export class Copier {
       return true;
     }
     b.remove(e.dstDir, temp, false);
-    this.restoreBackup(e);
     if (renamed === -b.errno.EEXIST && this.o.noClobber) {
       this.skipped(e, "exists");
+      this.restoreBackup(e);
       return false;
     }
     this.report.fail(`cannot create ${what} ${quote(e.dstPath)}: ${this.why(-renamed)}`, { op: "create", path: e.dstPath, errno: -renamed });
+    this.restoreBackup(e);
     return false;
   }
 
@@ -2129,6 +2131,8 @@ export class Copier {
     if (!e.backupName) return;
     const r = this.b.rename(e.dstDir, e.backupName, e.dstDir, e.dstName, false);
     if (r < 0) this.report.fail(`cannot un-backup ${quote(e.dstPath)}: ${this.why(-r)}`, { op: "backup", path: e.dstPath, errno: -r });
+    // Back under its name: a copy made in its place after all backs it up again.
+    else e.backs = true;
     e.backupName = undefined;
     e.backupPath = undefined;
   }
@@ -2208,12 +2212,17 @@ export class Copier {
       const renamed = b.rename(e.dstDir, name, e.dstDir, e.dstName, !this.o.noClobber);
       // Also after a success: rename() does nothing when both names are one inode already.
       b.remove(e.dstDir, name, false);
-      if (renamed < 0) this.restoreBackup(e);
       if (renamed === -b.errno.EEXIST && this.o.noClobber) {
         this.skipped(e, "exists");
+        this.restoreBackup(e);
         return false;
       }
-      if (renamed < 0) return this.linkFailed(e, what, renamed);
+      if (renamed < 0) {
+        // Said first, as cp says it before its "cannot un-backup".
+        const failed = this.linkFailed(e, what, renamed);
+        this.restoreBackup(e);
+        return failed;
+      }
     }
     count();
     this.listed(e, undefined, what === "hard link" ? "hardlink" : "symlink");
@@ -2244,15 +2253,21 @@ export class Copier {
       this.linkListed(e, target);
       return;
     }
+    // -b: the link not renamed onto the name after all, what was there goes
+    // back from its backup name (after the message, as cp's un-backup).
     if (r === -E.EEXIST && this.o.noClobber) {
       this.skipped(e, "exists");
+      this.restoreBackup(e);
       return;
     }
     if (r === -E.EMLINK) this.report.warn(`cannot create hard link ${quote(e.dstPath)}: ${this.why(-r)}; ${e.keep ? "left as it is" : "copied instead"}`);
     else if (r !== -E.EXDEV) {
       this.report.fail(`cannot create hard link ${quote(e.dstPath)}: ${this.why(-r)}`, { op: "create", path: e.dstPath, errno: -r });
+      this.restoreBackup(e);
       return;
     }
+    // Copied instead: backed up again by the copy.
+    this.restoreBackup(e);
     copyOrKeep();
   }
 
@@ -2359,7 +2374,6 @@ export class Copier {
       // already links to one inode (another run into the same DEST linked
       // to this copy first), and the temporary name would stay.
       b.remove(e.dstDir, name, false);
-      if (renamed < 0) this.restoreBackup(e);
       return renamed;
     });
   }

@@ -979,6 +979,15 @@ describe.skipIf(!hasCommand("strace"))("-b, the copy's rename failing: the old f
     expect(readFileSync(`${root}/g`, "utf8")).toBe("old");
   });
 
+  // cp's order: the copy's error, then its "cannot un-backup".
+  test("blit -b, the rename back failing too: both said, the copy's error first; the old file left as the backup", () => {
+    const root = sandbox("unbackup-fails");
+    sh("printf old > g && printf new > na", root);
+    const r = run(["strace", "-f", "-o", "/dev/null", "-e", "inject=renameat2:error=EACCES:when=2+", BLIT, "-b", "na", "g"], { cwd: root });
+    expect(r).toEqual({ stdout: "", stderr: "blit: cannot create regular file 'g': Permission denied\nblit: cannot un-backup 'g': Permission denied\n", exitCode: 1 });
+    expect(readdirSync(root).sort()).toEqual(["g~", "na"]);
+  });
+
   // --inplace writes under the name itself: when it cannot be made, the old file goes back.
   test("blit -b --inplace, the create failing (EDQUOT)", () => {
     const root = sandbox("unbackup-inplace");

@@ -305,6 +305,14 @@ describe("a second run's --itemize and --json", () => {
     expect(got.get("src/same")).toBe(".f         ");
   });
 
+  // The second operand merges into the directory the first made: listed once, as made.
+  test("two operands merged into one directory: it is listed once, as made", () => {
+    const root = sandbox("again-merged");
+    sh("mkdir -p a/d b/d dst && printf 1 > a/d/x && printf 2 > b/d/y", root);
+    const r = blit(["-a", "--skip-unchanged", "--itemize", "a/d", "b/d", "dst"], { cwd: root });
+    expect(r).toEqual({ stdout: "cd+++++++++ dst/d/\n>f+++++++++ dst/d/x\n>f+++++++++ dst/d/y\n", stderr: "", exitCode: 0 });
+  });
+
   // rsync -ii lists every entry of an unchanged tree with dots, directories too.
   testIf(noRsync)("an unchanged tree: every entry as rsync -ii lists it, directories included", () => {
     const root = sandbox("again-ii");
