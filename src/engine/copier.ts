@@ -82,6 +82,8 @@ interface Entry extends Place {
   linkTarget?: Uint8Array;
   /** It replaced a symlink that pointed elsewhere (--itemize's `c`, as rsync's). */
   targetChanged?: boolean;
+  /** A later name of a hard-link group, found linked to the first copy already: rsync -ii's `hf`. */
+  linkedAlready?: boolean;
   /**
    * Left where it is (-u, unchanged) and waiting to be linked to the first
    * copy of its inode: what keeps it when it cannot be linked, rather than
@@ -341,7 +343,7 @@ export class Copier {
    */
   private skipped(e: Entry, reason: SkipReason): void {
     this.report.skippedEntry(typeOf(e.stat.mode) === S_IFREG ? e.stat.size : 0);
-    if (this.o.listItems) this.report.item({ action: "skipped", kind: kindOf(e.stat.mode), src: e.srcPath, dst: e.dstPath, size: 0, reason, target: this.symlinkTarget(e) });
+    if (this.o.listItems) this.report.item({ action: "skipped", kind: e.linkedAlready ? "hardlink" : kindOf(e.stat.mode), src: e.srcPath, dst: e.dstPath, size: 0, reason, target: this.symlinkTarget(e) });
   }
 
   /** What a symlink SOURCE leads to: rsync -i shows it after every line of one (` -> target`). */
@@ -2285,8 +2287,10 @@ export class Copier {
    * nothing, tells them); else listed as the link it is, as cp lists it.
    */
   private alreadyLinked(e: Entry, target: LinkTarget): void {
-    if (this.leavesUnchanged && e.was) this.leaveUnchanged(e, e.was);
-    else this.linkListed(e, target);
+    if (this.leavesUnchanged && e.was) {
+      e.linkedAlready = true;
+      this.leaveUnchanged(e, e.was);
+    } else this.linkListed(e, target);
   }
 
   /**

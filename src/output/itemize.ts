@@ -59,7 +59,8 @@ export function itemizeLine(item: Item): string {
   if (item.action === "deleted") return `*deleting   ${name}`;
   const x = TYPE[item.kind];
   const target = item.target ? `${item.kind === "hardlink" ? " =>" : " ->"} ${escapedName(item.target)}` : "";
-  if (item.action === "skipped") return `.${x}          ${name}${target}`;
+  // A name of a hard-link group left as it was: rsync -ii's `hf`, without the name it is linked to.
+  if (item.action === "skipped") return item.kind === "hardlink" ? `h${x}          ${name}` : `.${x}          ${name}${target}`;
   const y = item.action === "attributes" ? "." : item.kind === "hardlink" ? "h" : item.kind === "file" ? ">" : "c";
   // Replaced with no letters: what was there was of another type, and went (rsync says +++++++++ too).
   if (item.action === "created" || item.changed === undefined) return `${y}${x}+++++++++ ${name}${target}`;
