@@ -64,23 +64,30 @@ async function openNative(shimPath: string | undefined): Promise<{ backend: Back
   switch (process.platform) {
     case "linux": {
       const { LinuxBackend } = await import("./linux/index.ts");
+      if (shimPath !== undefined) return { backend: LinuxBackend.open(shimPath), shimPath };
       const { materializeShim } = await import("./shim-file.ts");
-      const path = shimPath ?? materializeShim().path;
-      if (shimPath === undefined) checkShimArchitecture(path);
-      return { backend: LinuxBackend.open(path), shimPath: path };
+      const placed = materializeShim((path) => {
+        checkShimArchitecture(path);
+        return LinuxBackend.open(path);
+      });
+      return { backend: placed.opened, shimPath: placed.path };
     }
     case "darwin": {
       const { DarwinBackend } = await import("./darwin/index.ts");
+      if (shimPath !== undefined) return { backend: DarwinBackend.open(shimPath), shimPath };
       const { materializeShim } = await import("./shim-file.ts");
-      const path = shimPath ?? materializeShim().path;
-      if (shimPath === undefined) checkShimArchitecture(path);
-      return { backend: DarwinBackend.open(path), shimPath: path };
+      const placed = materializeShim((path) => {
+        checkShimArchitecture(path);
+        return DarwinBackend.open(path);
+      });
+      return { backend: placed.opened, shimPath: placed.path };
     }
     case "win32": {
       const { WindowsBackend } = await import("./windows/index.ts");
+      if (shimPath !== undefined) return { backend: WindowsBackend.open(shimPath), shimPath };
       const { materializeShim } = await import("./shim-file.ts");
-      const path = shimPath ?? materializeShim().path;
-      return { backend: WindowsBackend.open(path), shimPath: path };
+      const placed = materializeShim((path) => WindowsBackend.open(path));
+      return { backend: placed.opened, shimPath: placed.path };
     }
     default:
       throw new Error(`no native backend for ${process.platform}`);

@@ -7,16 +7,18 @@
 
 import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import { suffix } from "bun:ffi";
 import embeddedShim from "../build/embed/shim.bin" with { type: "file" };
 
 const SHIM_PREFIX = "libblit-";
+/** Another launch's temporary file this old was left by one that died: removed. */
+const STALE_TEMP_MS = 60 * 60 * 1000;
 
-export interface ShimFile {
+export interface ShimFile<T> {
   path: string;
-  /** True when this launch wrote the file, false when an earlier one had. */
-  written: boolean;
+  /** What `open` made of it. */
+  opened: T;
 }
 
 function cacheCandidates(): string[] {
@@ -32,7 +34,9 @@ function cacheCandidates(): string[] {
     if (home) candidates.push(join(home, ".cache", "blit"));
   }
   const uid = process.getuid?.() ?? "user";
-  candidates.push(join(tmpdir(), `blit-${uid}`));
+  // A relative TMPDIR would put a cache folder in every working directory.
+  const temp = tmpdir();
+  candidates.push(join(isAbsolute(temp) ? temp : "/tmp", `blit-${uid}`));
   return candidates;
 }
 
@@ -88,27 +92,41 @@ function writeAtomically(dir: string, finalName: string, bytes: Uint8Array): str
   try {
     renameSync(tempPath, finalPath);
   } catch (err) {
-    unlinkSync(tempPath);
+    try {
+      unlinkSync(tempPath);
+    } catch {
+      // Gone already: the rename's error is the one to say.
+    }
     throw err;
   }
   return finalPath;
 }
 
-/** Old shims from earlier blit versions; one still loaded elsewhere stays mapped. */
+/**
+ * Old shims from earlier blit versions (one still loaded elsewhere stays
+ * mapped), and temporary files of launches that died. Another launch's
+ * temporary file, being written at this moment by a blit started beside
+ * this one, is left alone: removed, its rename would fail.
+ */
 function removeStaleShims(dir: string, keep: string): void {
   for (const entry of readdirSync(dir)) {
-    if (entry.startsWith(SHIM_PREFIX) && entry !== keep) {
-      try {
-        unlinkSync(join(dir, entry));
-      } catch {
-        // In use (Windows) or already gone: harmless.
-      }
+    if (!entry.startsWith(SHIM_PREFIX) || entry === keep) continue;
+    try {
+      const path = join(dir, entry);
+      if (entry.endsWith(".tmp") && Date.now() - lstatSync(path).mtimeMs < STALE_TEMP_MS) continue;
+      unlinkSync(path);
+    } catch {
+      // In use (Windows) or already gone: harmless.
     }
   }
 }
 
-/** Returns a loadable path for the embedded shim, or throws saying why not. */
-export function materializeShim(): ShimFile {
+/**
+ * Places the embedded shim in the first cache folder where `open` can load
+ * it (a folder on a noexec mount cannot: then the next is tried), or throws
+ * saying why not.
+ */
+export function materializeShim<T>(open: (path: string) => T): ShimFile<T> {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(embeddedShim);
@@ -126,11 +144,17 @@ export function materializeShim(): ShimFile {
       continue;
     }
     const path = join(dir, fileName);
-    if (matches(path, bytes.length, hash)) return { path, written: false };
     try {
-      writeAtomically(dir, fileName, bytes);
-      removeStaleShims(dir, fileName);
-      return { path, written: true };
+      if (!matches(path, bytes.length, hash)) {
+        try {
+          writeAtomically(dir, fileName, bytes);
+        } catch (err) {
+          // Another launch beside this one put the same file in place first.
+          if (!matches(path, bytes.length, hash)) throw err;
+        }
+        removeStaleShims(dir, fileName);
+      }
+      return { path, opened: open(path) };
     } catch (err) {
       problems.push(`${dir}: ${(err as Error).message}`);
     }

@@ -2,9 +2,11 @@
 // private per-user cache folder, reused across launches, checked before reuse.
 
 import { describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { blit, run, sh } from "../helpers/blit.ts";
+import { BLIT, blit, environment, run, sh } from "../helpers/blit.ts";
+import { mountTmpfs, tmpfsUnavailable } from "../helpers/mounts.ts";
+import { testIf } from "../helpers/skip.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 
 function cachedShims(dir: string): string[] {
@@ -73,5 +75,45 @@ describe("the embedded shim", () => {
     expect(r.stdout).toContain(`shim: ${join(home, ".cache", "blit")}/libblit-`);
     expect(cachedShims(join(unsafe, "blit"))).toEqual([]);
     expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  // Parallel CI steps, `xargs -P`: each launch wrote its own temporary copy
+  // and removed the others' as stale, so their renames failed and they fell
+  // back to the slow engine ("native copy engine unavailable").
+  test("8 launches at once into an empty cache: each loads the native shim", async () => {
+    for (let round = 0; round < 3; round++) {
+      const { home, work, env } = isolated();
+      const launches = Array.from({ length: 8 }, () => Bun.spawn([BLIT, "doctor", work], { env: environment(env), stdout: "pipe", stderr: "pipe" }));
+      const results = await Promise.all(launches.map(async (p) => ({ code: await p.exited, out: await new Response(p.stdout).text(), err: await new Response(p.stderr).text() })));
+      for (const r of results) {
+        expect([r.err, r.code]).toEqual(["", 0]);
+        expect(r.out).toContain(`shim: ${join(home, ".cache", "blit")}/libblit-`);
+      }
+      expect(readdirSync(join(home, ".cache", "blit"))).toHaveLength(1);
+    }
+  }, 60_000);
+
+  // dlopen cannot map a file from a noexec mount: the next folder is tried.
+  testIf(tmpfsUnavailable)("a cache folder on a noexec mount: the shim goes to the next one, $TMPDIR's", () => {
+    const { tmp, work, env } = isolated();
+    const noexec = mountTmpfs("size=16m,noexec");
+    const r = blit(["doctor", work], { env: { ...env, HOME: noexec } });
+    expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+    expect(r.stdout).toContain(`shim: ${join(tmp, `blit-${process.getuid!()}`)}/libblit-`);
+  });
+
+  test("a relative TMPDIR is not used: no cache folder in the working directory", () => {
+    const { work } = isolated();
+    // HOME a file: no cache folder there, so the temp folder is the one looked at: /tmp's, made here if need be.
+    const fallback = `/tmp/blit-${process.getuid!()}`;
+    const made = !existsSync(fallback);
+    try {
+      const r = blit(["doctor", work], { cwd: work, env: { HOME: join(work, "f"), XDG_CACHE_HOME: undefined, TMPDIR: "reltmp" } });
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout).toContain(`shim: ${fallback}/libblit-`);
+      expect(readdirSync(work)).toEqual(["f"]);
+    } finally {
+      if (made) rmSync(fallback, { recursive: true, force: true });
+    }
   });
 });
