@@ -132,6 +132,8 @@ export class Pool {
   private settle: { resolve: (c: Counts) => void; reject: (e: Error) => void } | undefined;
   private failure: Error | undefined;
   private stopped = false;
+  /** A worker could not be started: the pool stays as large as it is. */
+  private cannotGrow = false;
 
   private constructor(
     private readonly loaded: LoadedBackend,
@@ -150,28 +152,39 @@ export class Pool {
    * anything else in a small copy, so it overlaps with planning. It loads
    * nothing native until start() sends it the backend.
    */
-  static boot(): Worker {
+  static boot(): Worker | undefined {
     // A plain relative string, which `bun build --compile` maps to the
     // worker.ts entry point embedded in the binary. A URL built from
     // import.meta.url names the build machine's source file instead: the
     // binary then loads (and transpiles) that file when it exists, and fails
     // where it does not, which is everywhere but here.
-    const worker = new Worker("./worker.ts");
+    let worker: Worker;
+    try {
+      worker = new Worker("./worker.ts");
+    } catch {
+      // No thread to be had now (a pids limit, ulimit -u): start() tries again and says why.
+      return undefined;
+    }
     // Until addWorker takes it over: a failure to start must not go unheard.
     worker.onerror = (event) => failedBoots.set(worker, event.message);
     return worker;
   }
 
-  /** Starts the first worker now and the others in the background. */
+  /**
+   * Starts the first worker now and the others in the background. A worker
+   * after the first that cannot be started (no thread to be had: a pids
+   * limit, ulimit -u) leaves the pool as large as it got.
+   */
   static async start(size: number, loaded: LoadedBackend, options: EngineOptions, shared: PoolShared, events: PoolEvents, booted?: Worker, growth?: Growth): Promise<Pool> {
     const pool = new Pool(loaded, options, shared, events, size, growth && growth.most > size ? growth : undefined);
     await pool.addWorker(0, booted);
     void (async () => {
       for (let i = 1; i < size && !pool.stopped; i++) {
         try {
-          await pool.addWorker(i);
-        } catch (err) {
-          pool.crash(err as Error);
+          await pool.addWorker(i, undefined, true);
+        } catch {
+          pool.size = i;
+          pool.cannotGrow = true;
           return;
         }
         pool.dispatch();
@@ -200,7 +213,7 @@ export class Pool {
     const machine: { at: number; busyMs: number; cpus: number }[] = [];
     let booting = false;
     const timer = setInterval(() => {
-      if (!this.settle || this.stopped || this.cancelled || this.size >= growth.most) {
+      if (!this.settle || this.stopped || this.cancelled || this.cannotGrow || this.size >= growth.most) {
         clearInterval(timer);
         return;
       }
@@ -223,19 +236,31 @@ export class Pool {
       if ((cpusBusy >= WAITING_SHARE * growth.cpus || machineShare >= SATURATED_SHARE) && !GROW_ALWAYS) return;
       booting = true;
       const index = this.size++;
-      this.addWorker(index).then(
+      this.addWorker(index, undefined, true).then(
         () => {
           booting = false;
           this.dispatch();
         },
-        (err: Error) => this.crash(err),
+        () => {
+          this.size = index;
+          this.cannotGrow = true;
+        },
       );
     }, GROW_ALWAYS ? 5 : GROWTH_CHECK_MS);
   }
 
-  /** Sends a worker its backend and options, and waits until it has loaded them. */
-  private addWorker(index: number, booted?: Worker): Promise<void> {
+  /**
+   * Sends a worker its backend and options, and waits until it has loaded
+   * them. One that cannot be started fails the run, unless `optional`: then
+   * only the promise says so.
+   */
+  private addWorker(index: number, booted?: Worker, optional = false): Promise<void> {
     const worker = booted ?? Pool.boot();
+    if (!worker) {
+      const error = new Error(`cannot start worker ${index}: no thread could be created (a limit on processes or threads?)`);
+      if (!optional) this.crash(error);
+      return Promise.reject(error);
+    }
     const init: ToWorker = {
       type: "init",
       index,
@@ -253,17 +278,19 @@ export class Pool {
       if (failed !== undefined) {
         const error = new Error(`worker ${index} failed: ${failed}`);
         reject(error);
-        this.crash(error);
+        if (!optional) this.crash(error);
         return;
       }
+      let ready = false;
       worker.onerror = (event) => {
         const error = new Error(`worker ${index} failed: ${event.message}`);
         reject(error);
-        this.crash(error);
+        if (ready || !optional) this.crash(error);
       };
       worker.onmessage = (event: MessageEvent<FromWorker>) => {
         const message = event.data;
         if (message.type === "ready") {
+          ready = true;
           // Booted after the run ended (a worker added as it grew): not needed.
           if (this.stopped) {
             worker.terminate();

@@ -126,6 +126,17 @@ describe("growing the pool", () => {
   }
 });
 
+// A container's pids limit, a user's ulimit -u: no thread for a worker.
+describe("no thread to be had", () => {
+  testIf(isRoot && hasCommand("setpriv") ? undefined : "needs root, to run as a user whose ulimit -u counts (setpriv)")("not one worker: a one-line error, exit 1, nothing half done", () => {
+    const root = sandbox("no-threads");
+    sh("mkdir -p src/d cache && printf x > src/d/f && chmod 777 . && chown 54321 cache && chmod 700 cache", root);
+    const r = run(["bash", "-c", 'ulimit -u 5 && exec setpriv --reuid=54321 --regid=54321 --clear-groups "$@"', "sh", BLIT, "-r", "src", "dst"], { cwd: root, env: { HOME: `${root}/cache`, TMPDIR: `${root}/cache`, XDG_CACHE_HOME: undefined } });
+    expect(r).toEqual({ stdout: "", stderr: "blit: cannot start worker 0: no thread could be created (a limit on processes or threads?)\n", exitCode: 1 });
+    expect(readdirSync(root).sort()).toEqual(["cache", "src"]);
+  });
+});
+
 describe("sharing work", () => {
   test("one large directory is shared between workers", () => {
     const root = sandbox("one-big-dir");

@@ -460,7 +460,14 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
       dropped = handedBack.length - work.length;
     }
     if (work.length > 0) {
-      pool = await Pool.start(workers, loaded, engine, shared, { progress }, booted, growth);
+      try {
+        pool = await Pool.start(workers, loaded, engine, shared, { progress }, booted, growth);
+      } catch (err) {
+        // Not one worker (a limit on processes or threads): nothing of the trees was copied.
+        run.error({ message: (err as Error).message, op: "worker" });
+        state.otherErrors++;
+        return ExitCode.partial;
+      }
       // This thread's share of a copy, its books and output, waits on the workers as theirs waits on the system.
       keepBelowFTL(pool, run);
       keepArrayMethodsBelowFTL();
