@@ -137,6 +137,16 @@ describe("no thread to be had", () => {
   });
 });
 
+// A container's nofile limit: the batches of small files each worker opens at
+// once shrink to fit (at 128, 2 workers of 128 files each ran out).
+test("under ulimit -n 96, a wide tree is copied whole", () => {
+  const root = sandbox("few-files");
+  sh("mkdir -p src && cd src && for f in $(seq 300); do printf $f > f$f; done && for d in $(seq 10); do mkdir d$d; for f in $(seq 30); do printf $f > d$d/f$f; done; done", root);
+  const r = run(["bash", "-c", 'ulimit -n 96 && exec "$@"', "sh", BLIT, "-a", "src", "dst"], { cwd: root });
+  expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+  expect(snapshot(`${root}/dst`, { times: true })).toEqual(snapshot(`${root}/src`, { times: true }));
+});
+
 describe("sharing work", () => {
   test("one large directory is shared between workers", () => {
     const root = sandbox("one-big-dir");

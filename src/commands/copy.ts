@@ -58,6 +58,9 @@ function statsLines(counts: Counts, backend: Backend, workers: number, filesByWo
   ];
 }
 
+/** Open files kept back from the small-file batches: the runtime's own, stdio, the shim, the rings, the operands' directories. */
+const RESERVED_FILES = 64;
+
 /** How many times the CPUs' count of workers a copy may grow to while they wait on the disk: each costs ~13 MiB, and on a 2-CPU VM 4 workers took most of the gain (6 gained 3 % more). */
 const GROWTH_FACTOR = 2;
 
@@ -375,7 +378,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   if (loaded.fallbackReason !== undefined) {
     run.warning({ message: `native copy engine unavailable (${loaded.fallbackReason}); copying with Bun's fs, which is slower` });
   }
-  loaded.backend.fileLimit?.raise();
+  const fileLimit = loaded.backend.fileLimit?.raise();
   for (const warning of labels.warnings) run.warning({ message: warning });
   const labelled = { ...options, preserve: labels.preserve, filters };
   // --parents: the directories below the target, made here before anything is copied into them.
@@ -411,6 +414,10 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   const growth = options.jobsByDefault && manyNeeded && workers === jobs && workers > 0 && !plan.repeatsDestination ? { most: workers * GROWTH_FACTOR, cpus: jobs } : undefined;
   const mostWorkers = growth?.most ?? workers;
   let engine = engineOptions(labelled, workers, labels.label, run.wantsItems);
+  // Each worker opens a batch of small files at once: under a low limit on
+  // open files (a container's nofile) the batches share what is left once
+  // the runtime's own and the directories' are counted.
+  if (fileLimit !== undefined) engine = { ...engine, maxInFlight: Math.max(1, Math.min(engine.maxInFlight, Math.floor((fileLimit - RESERVED_FILES) / (2 * mostWorkers)))) };
   // One slot per worker the pool may have, and the last for this thread.
   const live = run.wantsLive ? LiveCounters.allocate(mostWorkers + 1) : undefined;
   const shared = {
