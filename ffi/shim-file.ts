@@ -159,5 +159,5 @@ export function materializeShim<T>(open: (path: string) => T): ShimFile<T> {
       problems.push(`${dir}: ${(err as Error).message}`);
     }
   }
-  throw new Error(`no private cache folder for the native shim (${problems.join("; ")})`);
+  throw new Error(`the native shim could be placed and loaded in none of this user's cache folders (${problems.join("; ")})`);
 }
