@@ -34,7 +34,7 @@ import { joinPath } from "./paths.ts";
 import { type ItemKind, kindOf, type Notice, Reporter, type SkipReason } from "./report.ts";
 import type { SharedCopy } from "./shared-ranges.ts";
 import { type Comparison, ContentComparer } from "./compare.ts";
-import { otherRunsTemp, TempNames } from "./temp-names.ts";
+import { isLeftover, TempNames } from "./temp-names.ts";
 import { Filter } from "./filter.ts";
 import { Pruner } from "./delete.ts";
 import { attributesDiffer, quickCheck, xattrChanges } from "./unchanged.ts";
@@ -1013,10 +1013,7 @@ export class Copier {
     for (;;) {
       const entries = b.readDir(dstDir);
       if (typeof entries === "number" || entries.length === 0) return;
-      for (const { name } of entries) {
-        const writer = otherRunsTemp(name);
-        if (writer && !writer.alive && b.inUse?.(dstDir, name) !== true) b.remove(dstDir, name, false);
-      }
+      for (const { name } of entries) if (isLeftover(name) && b.inUse?.(dstDir, name) !== true) b.remove(dstDir, name, false);
     }
   }
 

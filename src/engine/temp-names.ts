@@ -37,15 +37,11 @@ export function isTempName(name: Uint8Array): boolean {
   return name.length <= 64 && name[0] === 0x2e && PATTERN.test(decoder.decode(name));
 }
 
-/**
- * Another process's temporary file, which may be left over: its writer's pid
- * as the name says, and whether that pid runs here. Undefined for any other
- * name, and for this process's own.
- */
-export function otherRunsTemp(name: Uint8Array): { pid: number; alive: boolean } | undefined {
-  if (name.length > 64 || name[0] !== 0x2e) return undefined;
+/** True for a temporary file of a blit process that no longer runs here (its pid says so). */
+export function isLeftover(name: Uint8Array): boolean {
+  if (name.length > 64 || name[0] !== 0x2e) return false;
   const match = PATTERN.exec(decoder.decode(name));
-  if (!match) return undefined;
+  if (!match) return false;
   const pid = Number(match[1]);
-  return pid === process.pid ? undefined : { pid, alive: alive(pid) };
+  return pid !== process.pid && !alive(pid);
 }
