@@ -16,45 +16,76 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 /** N of a numbered backup's name, PREFIX then N (no leading 0) then "~"; 0 for any other name. */
-function backupNumber(name: Uint8Array, prefix: Uint8Array): number {
-  if (name.length < prefix.length + 2 || name[name.length - 1] !== 0x7e) return 0;
-  for (let i = 0; i < prefix.length; i++) if (name[i] !== prefix[i]) return 0;
-  if (name[prefix.length] === 0x30) return 0;
-  let n = 0;
-  for (let i = prefix.length; i < name.length - 1; i++) {
-    const digit = name[i]! - 0x30;
-    if (digit < 0 || digit > 9) return 0;
-    n = n * 10 + digit;
-  }
-  return n;
+function backupNumber(name: string, prefix: string): number {
+  if (name.length < prefix.length + 2 || !name.startsWith(prefix) || !name.endsWith("~")) return 0;
+  const digits = name.slice(prefix.length, -1);
+  return /^[1-9][0-9]*$/.test(digits) ? Number(digits) : 0;
 }
+
+/**
+ * The highest N of NAME.~N~ in the directory `dir` (0: none), or a negated
+ * errno when it cannot be listed. In a directory that ignores case the
+ * names are compared as it compares them: there `D.~1~` is `d.~1~`, and is
+ * what backing up `D` would replace. Listed through a descriptor of its
+ * own, so that no other listing of it is disturbed.
+ */
+function highestBackup(b: Backend, dir: number, prefix: Name): number {
+  const folding = b.caseFolding?.ignoresCase(dir) ? b.caseFolding : undefined;
+  const key = folding ? (name: Name) => folding.key(name) : (name: Name) => Buffer.from(name).toString("latin1");
+  const prefixKey = key(prefix);
+  const fd = b.openDir(dir, DOT, false);
+  if (fd < 0) return fd;
+  let highest = 0;
+  try {
+    for (;;) {
+      const entries = b.readDir(fd);
+      if (typeof entries === "number") return entries;
+      if (entries.length === 0) return highest;
+      for (const entry of entries) highest = Math.max(highest, backupNumber(key(entry.name), prefixKey));
+    }
+  } finally {
+    b.close(fd);
+  }
+}
+
+const numbered = (prefix: Name, n: number) => concat(prefix, ENCODER.encode(`${n}~`));
 
 /**
  * The backup name of `name` in the directory `dir`: NAME.~N~ one above the
  * highest there (numbered, or existing where one is), else NAME plus the
- * suffix; a negated errno when the directory cannot be listed. It is listed
- * through a descriptor of its own, so that no other listing of it is disturbed.
+ * suffix; a negated errno when the directory cannot be listed.
  */
 export function backupName(b: Backend, dir: number, name: Name, control: Backup, suffix: string): Name | number {
   if (control === "numbered" || control === "existing") {
-    const fd = b.openDir(dir, DOT, false);
-    if (fd < 0) return fd;
     const prefix = concat(name, ENCODER.encode(".~"));
-    let highest = 0;
-    try {
-      for (;;) {
-        const entries = b.readDir(fd);
-        if (typeof entries === "number") return entries;
-        if (entries.length === 0) break;
-        for (const entry of entries) {
-          const n = backupNumber(entry.name, prefix);
-          if (n > highest) highest = n;
-        }
-      }
-    } finally {
-      b.close(fd);
-    }
-    if (control === "numbered" || highest > 0) return concat(prefix, ENCODER.encode(`${highest + 1}~`));
+    const highest = highestBackup(b, dir, prefix);
+    if (highest < 0) return highest;
+    if (control === "numbered" || highest > 0) return numbered(prefix, highest + 1);
   }
   return concat(name, ENCODER.encode(suffix));
+}
+
+/** How many taken numbers a backup tries past before it gives up (names made as fast as it renames). */
+const NUMBER_TRIES = 100;
+
+/**
+ * Renames `name` in `dir` to its backup name: that name, or a negated errno.
+ * A numbered backup never replaces what has its name: where the name is
+ * taken after all (made since the listing, or not matched by it), the next
+ * number is tried, as gnulib's backup_file_rename retries with
+ * RENAME_NOREPLACE. A simple backup replaces the one before it, as cp's does.
+ */
+export function renameToBackup(b: Backend, dir: number, name: Name, control: Backup, suffix: string): Name | number {
+  let backup = backupName(b, dir, name, control, suffix);
+  if (typeof backup === "number") return backup;
+  const prefix = concat(name, ENCODER.encode(".~"));
+  let n = control === "numbered" || control === "existing" ? backupNumber(Buffer.from(backup).toString("latin1"), Buffer.from(prefix).toString("latin1")) : 0;
+  for (let tries = 0; ; tries++) {
+    let r = b.rename(dir, name, dir, backup, n === 0);
+    // A filesystem that cannot rename without replacing (some network and
+    // FUSE ones): the name the listing found free, as gnulib falls back.
+    if (r === -b.errno.EINVAL && n > 0) r = b.rename(dir, name, dir, backup, true);
+    if (r !== -b.errno.EEXIST || n === 0 || tries === NUMBER_TRIES) return r < 0 ? r : backup;
+    backup = numbered(prefix, ++n);
+  }
 }

@@ -28,7 +28,7 @@ import { withoutCaseCollisions } from "./case-names.ts";
 import { categoryOf, type Created, MetadataWriter, type Target, type Xattrs } from "./metadata.ts";
 import { ask } from "../ask.ts";
 import { ExitCode } from "../exit-codes.ts";
-import { backupName } from "./backup-name.ts";
+import { backupName, renameToBackup } from "./backup-name.ts";
 import { destEntryFirst, sameFile, type SameFileVerdict } from "./same-file.ts";
 import { joinPath } from "./paths.ts";
 import { type ItemKind, kindOf, type Notice, Reporter, type SkipReason } from "./report.ts";
@@ -2107,16 +2107,15 @@ export class Copier {
   private backUp(e: Entry): boolean {
     const b = this.b;
     e.backs = false;
-    const name = backupName(b, e.dstDir, e.dstName, this.o.backup, this.o.backupSuffix);
-    const renamed = typeof name === "number" ? name : b.rename(e.dstDir, e.dstName, e.dstDir, name, true);
+    const name = renameToBackup(b, e.dstDir, e.dstName, this.o.backup, this.o.backupSuffix);
     // Gone meanwhile: nothing to keep.
-    if (renamed === -b.errno.ENOENT) return true;
-    if (renamed < 0) {
-      this.report.fail(`cannot backup ${quote(e.dstPath)}: ${this.why(-renamed)}`, { op: "backup", path: e.dstPath, errno: -renamed });
+    if (name === -b.errno.ENOENT) return true;
+    if (typeof name === "number") {
+      this.report.fail(`cannot backup ${quote(e.dstPath)}: ${this.why(-name)}`, { op: "backup", path: e.dstPath, errno: -name });
       return false;
     }
-    e.backupPath = concat(e.dstPath, (name as Name).subarray(e.dstName.length));
-    e.backupName = name as Name;
+    e.backupPath = concat(e.dstPath, name.subarray(e.dstName.length));
+    e.backupName = name;
     return true;
   }
 

@@ -14,7 +14,7 @@ import { quote } from "../quote.ts";
 import type { Filter } from "./filter.ts";
 import { joinPath } from "./paths.ts";
 import type { Reporter } from "./report.ts";
-import { backupName } from "./backup-name.ts";
+import { backupName, renameToBackup } from "./backup-name.ts";
 import { isTempName } from "./temp-names.ts";
 
 const DOT = new Uint8Array([0x2e]);
@@ -139,12 +139,14 @@ export class Pruner {
       return false;
     }
     // -b: a file is renamed to its backup name instead, as rsync's --delete --backup keeps it.
-    const backup = !isDir && this.o.backup !== "none" ? backupName(b, dir, name, this.o.backup, this.o.backupSuffix) : undefined;
+    const backs = !isDir && this.o.backup !== "none";
+    const backup = !backs ? undefined : this.o.dryRun ? backupName(b, dir, name, this.o.backup, this.o.backupSuffix) : renameToBackup(b, dir, name, this.o.backup, this.o.backupSuffix);
+    if (backup === -b.errno.ENOENT) return true;
     if (typeof backup === "number") {
       this.report.fail(`cannot backup ${quote(path)}: ${b.strerror(-backup)}`, { op: "backup", path, errno: -backup });
       return false;
     }
-    const r = this.o.dryRun ? 0 : backup ? b.rename(dir, name, dir, backup, true) : b.remove(dir, name, isDir);
+    const r = this.o.dryRun || backup ? 0 : b.remove(dir, name, isDir);
     if (r === -b.errno.ENOENT) return true;
     // Not empty: it holds what the filter protects (or what was put there meanwhile), kept with it, as rsync keeps it.
     if (isDir && r === -b.errno.ENOTEMPTY) return false;

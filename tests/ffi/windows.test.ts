@@ -593,6 +593,17 @@ os.write(f, b'the bottom')
     expect(readFileSync(`${root}/f`, "utf8")).toBe("source data");
   }, SLOW);
 
+  testWine("numbered backups where names ignore case: D's backup is numbered above d.~1~ and never replaces it", () => {
+    const root = sandbox("win-backup-numbers");
+    sh("mkdir bk && echo v1 > bk/d && echo v2 > bk/s2 && echo v3 > bk/s3 && echo v4 > bk/s4", root);
+    expect(blit(["--backup=numbered", "-v", "bk\\s2", "bk\\d"], { cwd: root })).toEqual({ stdout: "'bk\\s2' -> 'bk\\d' (backup: 'bk\\d.~1~')\n", stderr: "", exitCode: 0 });
+    expect(blit(["--backup=numbered", "-v", "bk\\s3", "bk\\D"], { cwd: root })).toEqual({ stdout: "'bk\\s3' -> 'bk\\D' (backup: 'bk\\D.~2~')\n", stderr: "", exitCode: 0 });
+    // -b's default (existing): numbered, as a numbered backup of the name is there.
+    expect(blit(["-b", "-v", "bk\\s4", "bk\\D"], { cwd: root })).toEqual({ stdout: "'bk\\s4' -> 'bk\\D' (backup: 'bk\\D.~3~')\n", stderr: "", exitCode: 0 });
+    const contents = Object.fromEntries(readdirSync(`${root}/bk`).filter((n) => n.toLowerCase().startsWith("d")).map((n) => [n.toLowerCase(), readFileSync(`${root}/bk/${n}`, "utf8")]));
+    expect(contents).toEqual({ d: "v4\n", "d.~1~": "v1\n", "d.~2~": "v2\n", "d.~3~": "v3\n" });
+  }, SLOW);
+
   testWine("operands whose names differ only by case, copied into one directory: the first copied, the second refused on one line, as cp refuses a name it just made", () => {
     const root = sandbox("win-case-operands");
     sh("mkdir -p x y z dst dst2 && printf first > x/Notes && printf second > y/NOTES && printf third > y/other && printf fourth > z/Notes", root);
