@@ -31,7 +31,7 @@ import { ExitCode } from "../exit-codes.ts";
 import { backupName, renameToBackup } from "./backup-name.ts";
 import { destEntryFirst, sameFile, type SameFileVerdict } from "./same-file.ts";
 import { joinPath } from "./paths.ts";
-import { type ItemKind, kindOf, type Notice, Reporter, type SkipReason } from "./report.ts";
+import { isDevice, type ItemKind, kindOf, type Notice, Reporter, type SkipReason } from "./report.ts";
 import type { SharedCopy } from "./shared-ranges.ts";
 import { type Comparison, ContentComparer } from "./compare.ts";
 import { isLeftover, TempNames } from "./temp-names.ts";
@@ -111,7 +111,7 @@ interface Entry extends Place {
 }
 
 /** How a file's bytes were copied, for --debug; `batched`: read whole with others (copy_file_range not tried). */
-type CopiedData = Pick<Extract<CopyOutcome, { ok: true }>, "method" | "holes" | "kernelCopyRefused"> & { batched?: boolean };
+type CopiedData = Pick<Extract<CopyOutcome, { ok: true }>, "method" | "size" | "holes" | "kernelCopyRefused"> & { batched?: boolean };
 
 /** What of SOURCE's attributes differs on an entry left in place, and what sets them. */
 interface AttributeChanges {
@@ -174,9 +174,9 @@ const LINKED_ALREADY = 2;
  * options keep, as rsync tells only what it sets; without timestamps, `T`,
  * as the copy takes the time it was made.
  */
-function replacedLetters(src: Stat, was: Stat, bytes: number | undefined, preserve: Preserve, valueChanged = false): string {
+function replacedLetters(src: Stat, was: Stat, size: number | undefined, preserve: Preserve, valueChanged = false): string {
   let letters = valueChanged ? "c" : "";
-  if (typeOf(src.mode) === S_IFREG && (bytes ?? src.size) !== was.size) letters += "s";
+  if (typeOf(src.mode) === S_IFREG && (size ?? src.size) !== was.size) letters += "s";
   if (!preserve.timestamps) letters += "T";
   else if (src.mtimeSec !== was.mtimeSec || src.mtimeNsec !== was.mtimeNsec) letters += "t";
   if (preserve.mode && (src.mode & 0o7777) !== (was.mode & 0o7777)) letters += "p";
@@ -184,6 +184,8 @@ function replacedLetters(src: Stat, was: Stat, bytes: number | undefined, preser
   if (preserve.ownership && src.gid !== was.gid) letters += "g";
   return letters;
 }
+
+const otherDevice = (a: Stat, b: Stat) => a.rdevMajor !== b.rdevMajor || a.rdevMinor !== b.rdevMinor;
 
 /** rsync's letters for what attributesDiffer found on an entry left in place; the OS's attribute word is told as its mode. */
 function alignedLetters(src: Stat, there: Stat, differ: ReturnType<typeof attributesDiffer>, hasMode: boolean): string {
@@ -302,15 +304,17 @@ export class Copier {
       const made = kind ?? (data ? "file" : stat ? kindOf(stat.mode) : "directory");
       // What replaced an entry of another type is new in every respect: no letters (rsync's +++++++++).
       const sameType = was !== undefined && (made === "hardlink" ? "file" : made) === kindOf(was.mode);
+      const device = made === "special" && stat !== undefined && isDevice(stat.mode);
       this.report.item({
         action: was ? "replaced" : "created",
         kind: made,
+        ...(device && { device }),
         src: e.srcPath,
         dst: e.dstPath,
         size: data?.bytes ?? 0,
         method: data?.method,
-        // c: a symlink's target, or (--checksum) a file's contents, differed, as rsync -ic says.
-        changed: was && stat && sameType ? replacedLetters(stat, was, data?.bytes, this.o.preserve, e.targetChanged || (this.o.checksum && made === "file")) : undefined,
+        // c: a symlink's target, a device's number, or (--checksum) a file's contents, differed, as rsync -ic says.
+        changed: was && stat && sameType ? replacedLetters(stat, was, data?.size ?? data?.bytes, this.o.preserve, e.targetChanged || (this.o.checksum && made === "file") || (device && otherDevice(stat, was))) : undefined,
         target: e.linkTarget,
       });
     }
@@ -343,7 +347,7 @@ export class Copier {
    */
   private skipped(e: Entry, reason: SkipReason): void {
     this.report.skippedEntry(typeOf(e.stat.mode) === S_IFREG ? e.stat.size : 0);
-    if (this.o.listItems) this.report.item({ action: "skipped", kind: e.linkedAlready ? "hardlink" : kindOf(e.stat.mode), src: e.srcPath, dst: e.dstPath, size: 0, reason, target: this.symlinkTarget(e) });
+    if (this.o.listItems) this.report.item({ action: "skipped", kind: e.linkedAlready ? "hardlink" : kindOf(e.stat.mode), ...(isDevice(e.stat.mode) && { device: true }), src: e.srcPath, dst: e.dstPath, size: 0, reason, target: this.symlinkTarget(e) });
   }
 
   /** What a symlink SOURCE leads to: rsync -i shows it after every line of one (` -> target`). */
@@ -1483,7 +1487,7 @@ export class Copier {
     }
     // Left, its data SOURCE's already: done, for the bar, as a skipped entry is; listed as given attributes.
     this.report.skippedEntry(typeOf(e.stat.mode) === S_IFREG ? e.stat.size : 0);
-    if (this.o.listItems) this.report.item({ action: "attributes", kind: kindOf(e.stat.mode), src: e.srcPath, dst: e.dstPath, size: 0, changed, target: this.symlinkTarget(e) });
+    if (this.o.listItems) this.report.item({ action: "attributes", kind: kindOf(e.stat.mode), ...(isDevice(e.stat.mode) && { device: true }), src: e.srcPath, dst: e.dstPath, size: 0, changed, target: this.symlinkTarget(e) });
   }
 
   /** --checksum: both files read side by side and compared; false when either cannot be read (the copy then says why). */

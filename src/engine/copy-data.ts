@@ -16,7 +16,8 @@ export type HoleSearch = "reported" | "zeros" | "reported+zeros";
 
 export type CopyOutcome =
   /** `kernelCopyRefused`: the kernel's copy was tried for this pair of devices (now or before) and refused. */
-  | { ok: true; method: CopyMethod; bytes: number; holes?: HoleSearch; kernelCopyRefused?: boolean }
+  /** `size`: the copy's length where holes make it more than the `bytes` of data copied. */
+  | { ok: true; method: CopyMethod; bytes: number; size?: number; holes?: HoleSearch; kernelCopyRefused?: boolean }
   | { ok: false; stage: "clone" | "read" | "write" | "cancelled"; errno: number }
   /** The kernel's copy failed: reading or writing, it does not say which. */
   | { ok: false; stage: "copy"; errno: number }
@@ -444,7 +445,7 @@ export class DataCopier {
   /** Sets dst's size: holes and skipped zero blocks at the end read back as zeros. */
   private endAt(dst: number, size: number, outcome: CopyOutcome): CopyOutcome {
     const t = this.b.truncate(dst, size);
-    return t < 0 ? { ok: false, stage: "write", errno: -t } : outcome;
+    return t < 0 ? { ok: false, stage: "write", errno: -t } : outcome.ok ? { ...outcome, size } : outcome;
   }
 
   /**

@@ -1,7 +1,7 @@
 // What a worker did and has to say, collected per task and handed to the pool,
 // which adds up the counts and prints the messages.
 
-import { type BackendCounters, COPY_METHODS, type CopyMethod, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from "../../ffi/index.ts";
+import { type BackendCounters, COPY_METHODS, type CopyMethod, S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from "../../ffi/index.ts";
 import type { LiveCounters } from "./live.ts";
 
 export interface Counts {
@@ -85,6 +85,12 @@ export type ItemKind = "file" | "directory" | "symlink" | "hardlink" | "special"
  */
 export type SkipReason = "exists" | "newer" | "declined" | "unchanged" | "excluded";
 
+/** Whether mode is a character or block device's. */
+export function isDevice(mode: number): boolean {
+  const type = mode & S_IFMT;
+  return type === S_IFCHR || type === S_IFBLK;
+}
+
 export function kindOf(mode: number): ItemKind {
   const type = mode & S_IFMT;
   return type === S_IFREG ? "file" : type === S_IFDIR ? "directory" : type === S_IFLNK ? "symlink" : "special";
@@ -93,6 +99,8 @@ export function kindOf(mode: number): ItemKind {
 export interface Item {
   action: ItemAction;
   kind: ItemKind;
+  /** A special file that is a device (rsync's `D`), not a fifo or socket (`S`). */
+  device?: boolean;
   /** Undefined for an entry deleted from DEST. */
   src: Uint8Array | undefined;
   dst: Uint8Array;

@@ -1,7 +1,8 @@
 // --itemize: rsync's `-i` lines (`%i %n%L`): YXcstpoguax, the name, and
 // ` -> target` after every symlink's line, ` => name` after a hard link.
 // Y: `>` a file's data written, `c` another entry made, `h` a hard link,
-// `.` nothing written, `*deleting` removed. X: f d L S. Then, for an entry
+// `.` nothing written, `*deleting` removed. X: f d L, D a device, S another
+// special file. Then, for an entry
 // made where nothing was or in place of an entry of another type,
 // `+++++++++`; for one that replaced another of its type, the
 // letter of each attribute that differed (c s t p o g u a x; T for t when
@@ -57,7 +58,7 @@ export function itemizeLine(item: Item): string {
   // A directory named with a trailing slash (DEST as given, "t/") gets no second one.
   const name = escapedName(item.dst) + (item.kind === "directory" && item.dst[item.dst.length - 1] !== SLASH ? "/" : "");
   if (item.action === "deleted") return `*deleting   ${name}`;
-  const x = TYPE[item.kind];
+  const x = item.device ? "D" : TYPE[item.kind];
   const target = item.target ? `${item.kind === "hardlink" ? " =>" : " ->"} ${escapedName(item.target)}` : "";
   // A name of a hard-link group left as it was: rsync -ii's `hf`, without the name it is linked to.
   if (item.action === "skipped") return item.kind === "hardlink" ? `h${x}          ${name}` : `.${x}          ${name}${target}`;

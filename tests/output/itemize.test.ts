@@ -90,6 +90,20 @@ describe("--itemize", () => {
     expect(mine.get("src/l3 -> t3")).toBe(".L         ");
   });
 
+  testIf(noRsync)("a sparse file's size is its length, not the data copied; a device is D, and c where its number differed, as rsync -aiD says them", () => {
+    const root = sandbox("itemize-sparse-device");
+    sh(`mkdir src && truncate -s 1M src/sparse && echo data >> src/sparse && truncate -s 1M src/samesize && echo one >> src/samesize &&
+      mknod src/c c 1 3 && mknod src/same c 1 3 && mkfifo src/p && touch -h -d 2021-01-01 src/* src && cp -a src b && cp -a src r &&
+      touch -d 2000-01-01 b/sparse r/sparse && truncate -s 1M b/samesize r/samesize && echo two >> b/samesize && echo two >> r/samesize &&
+      touch -d 2021-01-01 b/samesize r/samesize && rm b/c r/c && mknod b/c c 1 5 && mknod r/c c 1 5 && touch -h -d 2021-01-01 b/c r/c && touch -d 2020-01-01 b/same b/p r/same r/p`, root);
+    const rsync = codes(sh("rsync -aiD src/ r/ && rsync -aicD src/samesize r/", root), "");
+    const mine = codes(blit(["-aT", "--skip-unchanged", "--itemize", "src", "b"], { cwd: root }).stdout, "b/");
+    const summed = codes(blit(["-a", "--checksum", "--itemize", "src/samesize", "b/"], { cwd: root }).stdout, "b/");
+    expect(Object.fromEntries(rsync)).toEqual({ "./": ".d..t......", sparse: ">f..t......", samesize: ">fc........", c: "cDc........", same: ".D..t......", p: ".S..t......" });
+    for (const name of ["sparse", "c", "same", "p"]) expect([name, mine.get(name)]).toEqual([name, rsync.get(name)]);
+    expect(summed.get("samesize")).toBe(rsync.get("samesize")!);
+  });
+
   testIf(noRsync)("-r, which keeps neither mode nor times: rsync -ri's letters, no p for a mode that differs, T for the time", () => {
     const root = sandbox("itemize-r");
     sh("mkdir src && printf one > src/f && printf two > src/g && chmod 600 src/g && rsync -r src/ r/ && cp -r src b && chmod 644 r/g b/g", root);
