@@ -5,8 +5,9 @@
 // through that descriptor, so a directory swapped for a symlink (to
 // somewhere outside DEST) is removed as the symlink it now is, never
 // followed. An entry is removed only when the source directory, asked
-// again by name, says it is not there (ENOENT): a listing that failed part
-// way, or an entry made since, never leads to a removal.
+// again by name, says it is not there (ENOENT), or has it excluded: a
+// listing that failed part way, or an entry made since, never leads to a
+// removal.
 
 import { type Backend, type Name, S_IFDIR, S_IFMT } from "../../ffi/index.ts";
 import type { EngineOptions, FilterRule } from "../options.ts";
@@ -66,9 +67,15 @@ export class Pruner {
       for (let i = 0; i < names.length; i++) {
         const st = there[i]!;
         const src = inSource[i]!;
-        if (typeof st === "number" || src !== -b.errno.ENOENT) continue;
+        if (typeof st === "number") continue;
+        const below = rel ? joinPath(rel, names[i]!) : names[i]!;
+        // SOURCE's entry left out by a filter is not there for DEST's to
+        // stand for, as rsync's sender never lists it: DEST's is then judged
+        // by its own type (`--exclude=cache/` keeps no file named cache).
+        const inCopy = typeof src !== "number" && (this.filter.empty || !this.filter.excludes(below, (src.mode & S_IFMT) === S_IFDIR, merged));
+        if (inCopy || (typeof src === "number" && src !== -b.errno.ENOENT)) continue;
         const isDir = (st.mode & S_IFMT) === S_IFDIR;
-        if (this.kept(rel ? joinPath(rel, names[i]!) : names[i]!, isDir, merged)) continue;
+        if (this.kept(below, isDir, merged)) continue;
         doomed.push({ name: names[i]!, isDir, id: `${st.dev}:${st.ino}` });
       }
     }

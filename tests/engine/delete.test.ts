@@ -43,6 +43,11 @@ const CASES: { name: string; extra: string; options?: string[]; unlisted?: true 
     extra: "mkdir -p dst/old/in && printf x > dst/old/in/keep.log && printf y > dst/old/in/gone",
     options: ["--exclude=*.log"],
   },
+  {
+    name: "SOURCE's directory excluded by a directory-only rule: DEST's file of that name goes, DEST's directory stays",
+    extra: "rm -r dst/sub/deep && printf stale > dst/sub/deep && printf x > dst/keep/in && mkdir -p dst/keep/deep/more",
+    options: ["--exclude=deep/"],
+  },
   // rsync -v writes these names its own way (\#377): only the trees are compared.
   { name: "names that are not UTF-8", extra: `printf x > "dst/$(printf 'bad-\\377')" && mkdir "dst/$(printf 'dir-\\351')" && printf y > "dst/$(printf 'dir-\\351')/f"`, unlisted: true },
 ];
