@@ -5,7 +5,7 @@
 import { availableParallelism } from "node:os";
 import { parseArgs, type ArgsDef } from "citty";
 import { quoteValue } from "./quote.ts";
-import { filterRule, ruleFrom } from "./engine/filter.ts";
+import { filterRule, noPattern, ruleFrom } from "./engine/filter.ts";
 import { toBytes } from "./engine/paths.ts";
 import { type Backup, type CopyOptions, DEFAULT_TUNING, type Dereference, type FilterFile, type FilterRule, type Label, type Preserve, PRESERVE_ALL, PRESERVE_NONE, type Reflink, type Sparse, type Update } from "./options.ts";
 
@@ -49,10 +49,10 @@ export const copyArgs = {
   include: { type: "string", valueHint: "PATTERN", description: "Copy entries matching PATTERN even if a later --exclude matches them" },
   "exclude-from": { type: "string", valueHint: "FILE", description: "--exclude each pattern in FILE, one a line (- for stdin; # and ; start comments)" },
   "include-from": { type: "string", valueHint: "FILE", description: "--include each pattern in FILE, one a line" },
-  filter: { type: "string", valueHint: "RULE", description: "An rsync filter rule: '- PATTERN', '+ PATTERN', or ':- FILE' (rules read from FILE in each directory, e.g. .gitignore)" },
+  filter: { type: "string", valueHint: "RULE", description: "An rsync filter rule: '- PATTERN', '+ PATTERN', '!' (clear), or ':- FILE', ':+ FILE', ': FILE' (rules read from FILE in each directory, e.g. .gitignore)" },
   "dry-run": { type: "boolean", description: "Decide and report everything (-v, --stats), but write and remove nothing" },
   verify: { type: "boolean", description: "Read each file written back from the disk and compare it with SOURCE before it takes its name" },
-  jobs: { type: "string", alias: ["j"], valueHint: "N", description: "Copy with N workers (default: number of CPUs; on Apple silicon, of performance cores)" },
+  jobs: { type: "string", alias: ["j"], valueHint: "N", description: "Copy with N workers, exactly (default: number of CPUs, on Apple silicon of performance cores, and for a tree up to twice that while they wait on the disk)" },
   "queue-depth": { type: "string", valueHint: "N", description: "io_uring operations each worker keeps in flight (default 128)" },
   "max-in-flight": { type: "string", valueHint: "N", description: "Small files each worker reads at once (default 128)" },
   "buffer-size": { type: "string", valueHint: "SIZE", description: "Small-file data each worker holds at once, e.g. 8M (default)" },
@@ -389,8 +389,13 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
         break;
       case "exclude":
       case "include":
-        filters.push(ruleFrom(toBytes(value ?? ""), name === "include"));
+      {
+        const rule = ruleFrom(toBytes(value ?? ""), name === "include");
+        // An empty --exclude='' matches nothing, as rsync ignores it; '- ' alone is refused, as rsync refuses it.
+        if (!rule.clear && rule.pattern.length === 0 && value) throw new UsageError(noPattern(toBytes(value)));
+        filters.push(rule);
         break;
+      }
       case "filter": {
         const rule = filterRule(toBytes(value ?? ""));
         if (typeof rule === "string") throw new UsageError(rule);

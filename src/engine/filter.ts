@@ -65,8 +65,13 @@ const escapeByte = (byte: number) => `\\x${byte.toString(16).padStart(2, "0")}`;
 function rulesFromFile(b: Backend, file: string, include: boolean): FilterRule[] | string {
   const bytes = b.readWholeFile(file === "-" ? undefined : toBytes(file));
   if (typeof bytes === "number") return `cannot read filter file '${file}': ${b.strerror(-bytes)}`;
-  return lines(bytes).map((line) => ruleFrom(line, include));
+  const rules = lines(bytes).map((line) => ruleFrom(line, include));
+  const empty = rules.findIndex((rule) => !rule.clear && rule.pattern.length === 0);
+  return empty < 0 ? rules : `${noPattern(lines(bytes)[empty]!)} in '${file}'`;
 }
+
+/** rsync's "unexpected end of filter rule": `- ` or `+ ` with nothing after it. */
+export const noPattern = (rule: Uint8Array) => `filter rule '${new TextDecoder().decode(rule)}' has no pattern`;
 
 /** The rules with each --exclude-from/--include-from file's read into its place, or the message for one that cannot be read. */
 export function readFilterFiles(b: Backend, filters: (FilterRule | FilterFile)[]): FilterRule[] | string {
@@ -119,6 +124,7 @@ export function filterRule(value: Uint8Array): FilterRule | string {
     return { include: false, pattern: value.slice(perDirectory[0].length), perDirectory: perDirectory[1] as "-" | "+" | "" };
   }
   const plain = /^(-|\+|exclude|include)[ _]/.exec(text);
+  if (plain && value.length === plain[0].length) return noPattern(value);
   if (plain) return { include: plain[1] === "+" || plain[1] === "include", pattern: value.slice(plain[0].length) };
   return `unsupported filter rule '${new TextDecoder().decode(value)}' (blit knows '- PATTERN', '+ PATTERN', ':- FILE', ':+ FILE', ': FILE' and '!')`;
 }

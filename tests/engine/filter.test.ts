@@ -4,7 +4,7 @@
 // Arguments go through sh so that bytes that are not UTF-8 reach both as bytes.
 
 import { describe, expect, test } from "bun:test";
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { BLIT, blit, hasCommand, run, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
@@ -175,6 +175,18 @@ describe("filters against rsync", () => {
     const r = run([BLIT, "-a", "--filter=merge rules", "src", "dst"], { cwd: sandbox("filter-bad") });
     expect(r.stderr).toBe("blit: unsupported filter rule 'merge rules' (blit knows '- PATTERN', '+ PATTERN', ':- FILE', ':+ FILE', ': FILE' and '!')\nTry 'blit --help' for more information.\n");
     expect(r.exitCode).toBe(2);
+  });
+
+  test("a rule with no pattern ('- ', '+ ') is a usage error, as rsync's 'unexpected end of filter rule'; an empty --exclude matches nothing, as rsync ignores it", () => {
+    const root = sandbox("filter-no-pattern");
+    sh("mkdir src && printf a > src/a && printf 'x\\n- \\n' > rules", root);
+    for (const option of ["--filter=- ", "--filter=+ ", "--exclude=- ", "--include=+ ", "--exclude-from=rules"]) {
+      const rule = option.endsWith("rules") ? "'- ' has no pattern in 'rules'" : `'${option.slice(option.indexOf("=") + 1)}' has no pattern`;
+      expect(blit(["-a", option, "src", "dst"], { cwd: root })).toEqual({ stdout: "", stderr: `blit: filter rule ${rule}\nTry 'blit --help' for more information.\n`, exitCode: 2 });
+    }
+    expect(existsSync(`${root}/dst`)).toBe(false);
+    expect(blit(["-a", "--exclude=", "src", "dst"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(readdirSync(`${root}/dst`)).toEqual(["a"]);
   });
 
   test("an excluded directory is not entered: its entries are neither copied nor looked at", () => {
