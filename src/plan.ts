@@ -331,9 +331,13 @@ function planParents(
   const head = paths.trimTrailing(target);
   // Joined by one slash, or by the name's own leading one; under the root ("/", "//") the name loses one.
   const root = (head === "" && target !== "") || paths.isBareDrive(head);
-  const appended = root && paths.startsWithSeparator(name) ? name.slice(1) : name;
+  // A Windows root (C:\, \\?\C:\, \\server\share\, C:) is not a directory to make below the target: it goes, as a leading "/" goes into one separator.
+  const below = name.slice(paths.rootLength(name));
+  const appended = root && paths.startsWithSeparator(below) ? below.slice(1) : below;
   const dst = root ? `${target}${appended}` : `${head}${paths.startsWithSeparator(appended) ? "" : paths.separator}${appended}`;
   const from = dst.length - appended.length;
+  // Where SOURCE's own directories are: its name up to each of them, root included.
+  const lead = name.length - appended.length;
   // Nothing outside DEST: a ".." that climbs above the target is refused
   // (cp walks it, and writes there); one that stays below it is walked.
   let depth = 0;
@@ -349,7 +353,7 @@ function planParents(
   let missing = false;
   // Each directory of SOURCE's name: "a/b//c/f" gives a, a/b, a/b//c.
   for (const { name: part, end } of paths.directoriesOf(appended)) {
-    const dir: ParentDir = { src: appended.slice(0, end), dst: dst.slice(0, from + end), name: part };
+    const dir: ParentDir = { src: name.slice(0, lead + end), dst: dst.slice(0, from + end), name: part };
     dirs.push(dir);
     // A directory of SOURCE that is not there (or not a directory): only
     // cp's "failed to get attributes" is said of it, when it is to be made.

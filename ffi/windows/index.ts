@@ -29,7 +29,7 @@ import type {
   XattrsCapability,
 } from "../backend.ts";
 import { S_IFDIR, S_IFLNK, S_IFREG, SECURITY_ACLS_XATTR, SECURITY_OWNER_XATTR } from "../backend.ts";
-import { isDeviceName, WINDOWS_PATH_RULES } from "./paths.ts";
+import { isUncreatableName, WINDOWS_PATH_RULES } from "./paths.ts";
 import { CWD, DEFAULT_WIN32, Open, openShim, SecurityPart, type Shim, WINDOWS_ERRNO } from "./shim.ts";
 
 const ATTR_READONLY = 0x1;
@@ -252,17 +252,18 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
   }
 
   refusesName(name: Name): number {
-    return isDeviceName(name) ? this.invalidName() : 0;
+    return isUncreatableName(name) ? this.invalidName() : 0;
   }
 
   makeDir(dir: number, name: Name, _mode: number): number {
-    if (isDeviceName(name)) return this.invalidName();
+    if (isUncreatableName(name)) return this.invalidName();
     return this.k(this.shim.blit_mkdir(dir, name, name.length));
   }
 
   /**
-   * A name Windows keeps for a device (NUL, CON, aux.c) is not created:
-   * refused as Win32's CreateFile refuses it elsewhere, ERROR_INVALID_NAME.
+   * A name Windows keeps for a device (NUL, CON, aux.c), or one naming a
+   * stream (a:b), is not created: refused as Win32's CreateFile refuses a
+   * device's elsewhere, ERROR_INVALID_NAME.
    */
   private invalidName(): number {
     return this.k(-(ERROR_INVALID_NAME * 256 + this.errno.EINVAL));
@@ -331,7 +332,7 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
 
   /** The mode is not applied here: Windows has no mode bits to create a file with (see chmodFd). */
   createFile(dir: number, name: Name, _mode: number, truncate = false, follow = false): number {
-    if (isDeviceName(name)) return this.invalidName();
+    if (isUncreatableName(name)) return this.invalidName();
     const how = (truncate ? Open.truncate : Open.create) | (follow ? Open.follow : 0);
     return this.k(this.shim.blit_open(dir, name, name.length, how));
   }
@@ -445,17 +446,17 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
   }
 
   makeSymlink(target: Uint8Array, dir: number, name: Name, toDir = false): number {
-    if (isDeviceName(name)) return this.invalidName();
+    if (isUncreatableName(name)) return this.invalidName();
     return this.k(this.shim.blit_symlink(target, target.length, dir, name, name.length, toDir ? 1 : 0));
   }
 
   makeLink(fromDir: number, fromName: Name, toDir: number, toName: Name, follow = false): number {
-    if (isDeviceName(toName)) return this.invalidName();
+    if (isUncreatableName(toName)) return this.invalidName();
     return this.k(this.shim.blit_link(fromDir, fromName, fromName.length, toDir, toName, toName.length, follow ? 1 : 0));
   }
 
   rename(fromDir: number, fromName: Name, toDir: number, toName: Name, replace: boolean): number {
-    if (isDeviceName(toName)) return this.invalidName();
+    if (isUncreatableName(toName)) return this.invalidName();
     return this.k(this.shim.blit_rename(fromDir, fromName, fromName.length, toDir, toName, toName.length, replace ? 1 : 0));
   }
 

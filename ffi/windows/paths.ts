@@ -20,18 +20,25 @@ export const WINDOWS_PATH_RULES: PathRules = {
 /**
  * A name Windows takes for a device wherever it appears in a path:
  * CON, PRN, AUX, NUL, COM0-9 and LPT0-9 (also with the superscript digits
- * ¹ ² ³), in any case, alone or followed by an extension or by dots and
- * spaces ("nul.txt", "AUX.c", "con ."), as Microsoft's naming rules list
- * them. The NT calls blit makes would create such a file, which Explorer
- * and most programs then cannot open or delete, since their paths lead to
- * the device.
+ * ¹ ² ³), in any case, alone or followed by an extension, by dots and
+ * spaces, or by a colon ("nul.txt", "AUX.c", "con .", "NUL:"), as
+ * Microsoft's naming rules list them. The NT calls blit makes would create
+ * such a file, which Explorer and most programs then cannot open or
+ * delete, since their paths lead to the device.
  */
-const DEVICE_NAME = /^(?:CON|PRN|AUX|NUL|(?:COM|LPT)[0-9\u00b9\u00b2\u00b3])(?:[. ].*)?$/iu;
+const DEVICE_NAME = /^(?:CON|PRN|AUX|NUL|(?:COM|LPT)[0-9\u00b9\u00b2\u00b3])(?:[. :].*)?$/iu;
 
 const DEVICE_STEMS = new Set(["con", "prn", "aux", "nul", "com", "lpt"]);
+const COLON = 0x3a;
 const utf8 = new TextDecoder();
 
-export function isDeviceName(name: Uint8Array): boolean {
+/**
+ * A name blit does not create on Windows: a device's (above), or one with a
+ * colon, which names a stream of another file ("a:b" is the stream b of a,
+ * "Q:one.txt" a stream of Q), never a file of that name.
+ */
+export function isUncreatableName(name: Uint8Array): boolean {
+  if (name.includes(COLON)) return true;
   // Asked of every name created: most are told apart by their first three bytes, undecoded.
   if (name.length < 3 || !DEVICE_STEMS.has(String.fromCharCode(name[0]! | 0x20, name[1]! | 0x20, name[2]! | 0x20))) return false;
   return DEVICE_NAME.test(utf8.decode(name));

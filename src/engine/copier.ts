@@ -30,7 +30,7 @@ import { ask } from "../ask.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { backupName, renameToBackup } from "./backup-name.ts";
 import { destEntryFirst, sameFile, type SameFileVerdict } from "./same-file.ts";
-import { joinPath } from "./paths.ts";
+import { joinPath, pathSyntax } from "./paths.ts";
 import { isDevice, type ItemKind, kindOf, type Notice, Reporter, type SkipReason } from "./report.ts";
 import type { SharedCopy } from "./shared-ranges.ts";
 import { type Comparison, ContentComparer } from "./compare.ts";
@@ -2182,7 +2182,7 @@ export class Copier {
    */
   private symlinkPlaceable(e: Entry): boolean {
     const b = this.b;
-    if (e.srcPath[0] === SLASH) return true;
+    if (pathSyntax(b.pathRules).isAbsolute(Buffer.from(e.srcPath).toString("latin1"))) return true;
     const here = b.stat(b.cwd, DOT, true);
     const there = e.dstDir < 0 ? -b.errno.ENOENT : b.fstat(e.dstDir);
     if (typeof here !== "number" && typeof there !== "number" && here.dev === there.dev && here.ino === there.ino) return true;

@@ -120,6 +120,22 @@ export class PathSyntax {
     return path.replace(this.trailing, "");
   }
 
+  /**
+   * Whether the path names the same place from any directory: "/x"; on
+   * Windows also C:\x, \\server\share\x, \\?\C:\x and \x (the current
+   * drive's root), not C:x (that drive's current directory).
+   */
+  isAbsolute(path: string): boolean {
+    if (!this.root) return this.startsWithSeparator(path);
+    const root = this.root.exec(path)?.[0] ?? "";
+    return root !== "" && !(root.length === 2 && root.endsWith(":"));
+  }
+
+  /** How long the root at the path's start is, where roots are more than a separator (Windows: C:\, C:, \\?\C:\, \\server\share\); 0 on POSIX. */
+  rootLength(path: string): number {
+    return this.root?.exec(path)?.[0].length ?? 0;
+  }
+
   /** A drive alone, with no separator after it ("C:"): that drive's current directory, on Windows. */
   isBareDrive(path: string): boolean {
     const root = this.root?.exec(path)?.[0];

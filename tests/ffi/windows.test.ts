@@ -170,6 +170,10 @@ describe("blit.exe under Wine", () => {
     expect(operand.exitCode).toBe(1);
     // A dry run says so too, in the same words.
     expect(blit(["--dry-run", "f", "com1.txt"], { cwd: root })).toEqual({ stdout: "", stderr: operand.stderr.replace("'NUL'", "'com1.txt'"), exitCode: 1 });
+    // With a colon, as Windows resolves NUL: to the device too; and any name with one, which names a stream of another file.
+    for (const dst of ["NUL:", "con:", "LPT1:", ".\\NUL:", "nul.txt:", "src\\d\\x:y"]) {
+      expect(blit(["f", dst], { cwd: root })).toEqual({ stdout: "", stderr: operand.stderr.replace("'NUL'", `'${dst}'`), exitCode: 1 });
+    }
     const dry = blit(["-rv", "--dry-run", "src", "out"], { cwd: root });
     expect(dry.exitCode).toBe(1);
     expect(dry.stdout.split("\n").filter((line) => /aux|con/.test(line))).toEqual([]);
@@ -634,6 +638,30 @@ os.write(f, b'the bottom')
     expect([readdirSync(`${root}/dst`).sort(), readdirSync(`${root}/dst/x`)]).toEqual([["x", "y"], ["Notes"]]);
     expect(readFileSync(`${root}/dst/x/Notes`, "utf8")).toBe("first");
     expect(readFileSync(`${root}/dst/y/other`, "utf8")).toBe("third");
+  }, SLOW);
+
+  testWine("--parents with an absolute SOURCE: its root (drive, \\\\?\\) is not a directory made below DEST, as /etc/hosts goes to D/etc/hosts", () => {
+    const root = sandbox("win-parents-root");
+    sh("mkdir -p in/sub pp && printf data > in/sub/f", root);
+    const rel = `${root}/in/sub/f`.slice(1).replaceAll("/", "\\");
+    for (const src of [winPath(`${root}/in/sub/f`), `\\\\?\\${winPath(`${root}/in/sub/f`)}`]) {
+      expect(blit(["--parents", src, "pp"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    }
+    expect(readFileSync(`${root}/pp/${rel.replaceAll("\\", "/")}`, "utf8")).toBe("data");
+    expect(readdirSync(`${root}/pp`)).toEqual([root.split("/")[1]!]);
+  }, SLOW);
+
+  testWine("-s with an absolute Windows SOURCE is not refused as relative (cp's rule is for relative names only)", () => {
+    const root = sandbox("win-symlink-absolute");
+    sh("mkdir ln && printf data > f", root);
+    for (const src of [winPath(`${root}/f`), `\\\\?\\${winPath(`${root}/f`)}`]) {
+      const r = blit(["-s", src, "ln\\soft"], { cwd: root });
+      // Wine cannot make Windows symlinks on a Linux filesystem: its refusal, not cp's "relative symbolic links only".
+      expect(r.stderr).not.toContain("can make relative symbolic links only");
+      expect(r.exitCode === 0 || r.stderr === `blit: cannot create symbolic link 'ln\\soft' to '${src}': Request not supported\n`).toBe(true);
+    }
+    // A relative one still is, as cp refuses it.
+    expect(blit(["-s", "f", "ln\\rel"], { cwd: root })).toEqual({ stdout: "", stderr: "blit: 'ln\\rel': can make relative symbolic links only in current directory\n", exitCode: 1 });
   }, SLOW);
 
   // 3,400 short names are two chunks of the listing (64 KiB each), and 400
