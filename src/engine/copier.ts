@@ -311,7 +311,7 @@ export class Copier {
         ...(device && { device }),
         src: e.srcPath,
         dst: e.dstPath,
-        size: data?.bytes ?? 0,
+        size: data?.size ?? data?.bytes ?? 0,
         method: data?.method,
         // c: a symlink's target, a device's number, or (--checksum) a file's contents, differed, as rsync -ic says.
         changed: was && stat && sameType ? replacedLetters(stat, was, data?.size ?? data?.bytes, this.o.preserve, e.targetChanged || (this.o.checksum && made === "file") || (device && otherDevice(stat, was))) : undefined,
@@ -1738,7 +1738,8 @@ export class Copier {
 
   /** Counts a file whose bytes are in place, and lists it for -v. */
   private copied(e: Entry, outcome: Extract<CopyOutcome, { ok: true }>): void {
-    this.report.fileCopied(outcome.bytes, outcome.method);
+    // Its length, holes included, as a dry run and the bar's totals count it.
+    this.report.fileCopied(outcome.size ?? outcome.bytes, outcome.method);
     this.listed(e, outcome);
   }
 

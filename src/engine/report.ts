@@ -104,7 +104,7 @@ export interface Item {
   /** Undefined for an entry deleted from DEST. */
   src: Uint8Array | undefined;
   dst: Uint8Array;
-  /** Bytes of a file's data copied (0 for other kinds and skipped entries). */
+  /** A file's length as copied, holes included (0 for other kinds and skipped entries). */
   size: number;
   method?: CopyMethod;
   /** For `replaced` and `attributes`: what differed from the entry that was there, as rsync's letters (s size, t mtime, p mode, o owner, g group). */

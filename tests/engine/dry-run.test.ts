@@ -1,5 +1,5 @@
 // --dry-run: everything is decided and reported as the real run would
-// report it, and nothing is written: DEST is the same afterwards, entry for
+// report it (a sparse file's bytes too, counted as its length), and nothing is written: DEST is the same afterwards, entry for
 // entry, contents, inode numbers, mtimes and ctimes (a ctime moves with any
 // change, even of metadata only).
 
@@ -20,7 +20,8 @@ const SETUP = `mkdir -p src/sub/deep src/new-dir/in && printf a > src/a && print
   printf n > src/new-dir/in/n && ln -s a src/l && ln src/a src/a-link && printf log > src/x.log && mkfifo src/fifo &&
   cp -a src dst && rm -rf dst/new-dir && printf changed > src/sub/b && chmod 600 dst/a && printf old > dst/extra &&
   mkdir -p dst/old/deeper && printf o > dst/old/deeper/o && ln -s /etc dst/sub/etc-link && touch -d 2001-01-01 dst/sub/deep/c &&
-  printf l > src/sub/linked && ln src/sub/linked src/linked-too && mkdir -p dst/sub && cp -p src/sub/linked src/linked-too dst/ && mv dst/linked dst/sub/linked`;
+  printf l > src/sub/linked && ln src/sub/linked src/linked-too && mkdir -p dst/sub && cp -p src/sub/linked src/linked-too dst/ && mv dst/linked dst/sub/linked &&
+  truncate -s 1M src/sparse && printf data >> src/sparse`;
 
 const CASES: string[][] = [
   ["-a"],
