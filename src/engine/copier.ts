@@ -1248,11 +1248,10 @@ export class Copier {
         if (typeOf(st.mode) === S_IFREG && !unlinks && !e.backs) {
           const writable = this.o.inplace && !this.o.force ? 0 : b.canWrite(e.dstDir, e.dstName);
           if (writable < 0 && !this.o.force) {
-            // -f helps only where the file's own permissions are in the way; a
-            // read-only filesystem, a running program's file, gets cp's words.
+            // cp's words; where the file's own permissions are in the way (not
+            // a read-only filesystem, a running program's file), -f would help.
             const helps = writable === -b.errno.EACCES || writable === -b.errno.EPERM;
-            const message = helps ? `cannot open ${quote(e.dstPath)} for writing: ${this.why(-writable)} (use -f to replace it)` : `cannot create regular file ${quote(e.dstPath)}: ${this.why(-writable)}`;
-            this.report.fail(message, { op: helps ? "open" : "create", path: e.dstPath, errno: -writable });
+            this.report.fail(`cannot create regular file ${quote(e.dstPath)}: ${this.why(-writable)}${helps ? " (use -f to replace it)" : ""}`, { op: "create", path: e.dstPath, errno: -writable });
             return;
           }
           // cp writes into the file it finds, so that file's mode stays; one

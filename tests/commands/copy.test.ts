@@ -1066,6 +1066,16 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     expect(sh("readlink symlink", root)).toBe("D/D\n");
   });
 
+  test("onto a file nobody may write, without -f: cp's words, and that -f would replace it", () => {
+    const root = sandbox("nobody-unwritable");
+    sh("mkdir cp blit && for d in cp blit; do echo e > $d/e && echo f > $d/f && chmod 444 $d/f; done && chown -R nobody . && chmod 777 . cp blit", root);
+    expect(asNobody(`cd blit && "$0" e f`, root)).toEqual({ stdout: "", stderr: "blit: cannot create regular file 'f': Permission denied (use -f to replace it)\n", exitCode: 1 });
+    expect(asNobody("cd cp && cp e f", root)).toEqual({ stdout: "", stderr: "cp: cannot create regular file 'f': Permission denied\n", exitCode: 1 });
+    expect(sh("cat blit/f", root)).toBe("f\n");
+    expect(asNobody(`cd blit && "$0" -f e f`, root)).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sh("cat blit/f", root)).toBe("e\n");
+  });
+
   test("-if onto a file nobody may write: asked, then made anew with SOURCE's mode", () => {
     const root = sandbox("nobody-force");
     sh("mkdir cp blit && for d in cp blit; do echo e > $d/e && echo f > $d/f && chmod 0 $d/f; done && chown -R nobody . && chmod 777 . cp blit", root);
