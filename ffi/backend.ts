@@ -269,6 +269,14 @@ export interface AttributesCapability {
    * source's, so they are no difference between the two.
    */
   readonly kept: number;
+  /**
+   * The bits of a file's word that a file replacing it gets, where SOURCE's
+   * word is not kept: what cp, writing into the file there, leaves of it
+   * (Windows' hidden and system, macOS's UF_HIDDEN), not those that forbid
+   * the write or stand for the permissions (read-only, immutable,
+   * append-only), nor what the new file has of its own (archive).
+   */
+  readonly keptOnReplace: number;
   setFd(fd: number, value: number): number;
   setAt(dir: number, name: Name, value: number): number;
 }

@@ -62,6 +62,9 @@ export const ACL_ATTRIBUTE = new TextEncoder().encode("com.apple.acl.text");
  */
 const FLAGS_KEPT = ~(0x20 | 0x40 | 0x80 | 0x80000 | 0x100000 | 0x800000 | 0x40000000) >>> 0;
 
+/** UF_IMMUTABLE, UF_APPEND, SF_ARCHIVED, SF_IMMUTABLE, SF_APPEND: flags of a file cp could not write into, or the system's own. */
+const FLAGS_FORBIDDING_WRITES = 0x2 | 0x4 | 0x10000 | 0x20000 | 0x40000;
+
 export class DarwinBackend extends RuntimeStdio implements Backend {
   readonly id = "darwin";
   readonly errno: ErrnoTable;
@@ -419,6 +422,7 @@ export class DarwinBackend extends RuntimeStdio implements Backend {
    */
   readonly attributes?: AttributesCapability = {
     kept: FLAGS_KEPT,
+    keptOnReplace: FLAGS_KEPT & ~FLAGS_FORBIDDING_WRITES,
     setFd: (fd, value) => this.shim.blit_set_flags(fd, -1, null, value),
     setAt: (dir, name, value) => this.shim.blit_set_flags(-1, dir, this.cstr(name, 0), value),
   };

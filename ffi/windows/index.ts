@@ -34,6 +34,7 @@ import { CWD, DEFAULT_WIN32, Open, openShim, SecurityPart, type Shim, WINDOWS_ER
 
 const ATTR_READONLY = 0x1;
 const ATTR_DIRECTORY = 0x10;
+const ATTR_ARCHIVE = 0x20;
 /** The shim's SETTABLE_ATTRIBUTES: read-only, hidden, system, archive, temporary, offline, not content-indexed. */
 const ATTR_SETTABLE = 0x1 | 0x2 | 0x4 | 0x20 | 0x100 | 0x1000 | 0x2000;
 const ATTR_REPARSE_POINT = 0x400;
@@ -479,6 +480,7 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
   // the other attributes; owners and ACLs with the xattrs.
   readonly attributes: AttributesCapability = {
     kept: ATTR_SETTABLE,
+    keptOnReplace: ATTR_SETTABLE & ~(ATTR_READONLY | ATTR_ARCHIVE),
     setFd: (fd, value) => this.k(this.shim.blit_set_attributes(fd, value)),
     setAt: (dir, name, value) => this.k(this.shim.blit_set_attributes_at(dir, name, name.length, value)),
   };

@@ -226,6 +226,7 @@ export class MetadataWriter {
   keepReplaced(dst: Target, was: { dir: number; name: Name }, wasStat: Stat, path: Uint8Array, inherited: boolean): boolean {
     const { preserve } = this.o;
     if (!preserve.ownership) this.chown(dst, wasStat, path);
+    if (!preserve.mode) this.keepWord(dst, wasStat);
     const aclsKept = !preserve.mode;
     const x = this.b.xattrs;
     if (!x) return true;
@@ -245,6 +246,16 @@ export class MetadataWriter {
     }
     if (inherited && aclsKept && !kept.some(([name]) => Buffer.compare(name, ACL_ACCESS) === 0)) this.dropAcls(dst, wasStat, kept, path);
     return kept.length === 0 || this.setXattrs(dst, kept, path);
+  }
+
+  /** The bits of the replaced file's attribute word a write in place would have left it (Windows' hidden and system), added to the new file's. */
+  private keepWord(dst: Target, wasStat: Stat): void {
+    const attributes = this.b.attributes;
+    const kept = (wasStat.attributes ?? 0) & (attributes?.keptOnReplace ?? 0);
+    if (!attributes || kept === 0 || !("fd" in dst)) return;
+    const now = this.b.fstat(dst.fd);
+    // Not reported: the copy is whole, as it is where SOURCE's word cannot be set.
+    if (typeof now !== "number") attributes.setFd(dst.fd, (now.attributes ?? 0) | kept);
   }
 
   /**

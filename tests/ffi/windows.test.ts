@@ -226,6 +226,21 @@ describe("blit.exe under Wine", () => {
     expect(dosAttributes("plain/hidden-dir")).toBe("");
   }, SLOW);
 
+  testWine("a hidden or system file replaced without -a stays hidden or system, as cp, writing into it, leaves it; with -a it gets SOURCE's", () => {
+    const root = sandbox("win-attributes-replaced");
+    sh(`printf new > new && printf old > hidden && printf old > system && printf old > plain && printf old > kept &&
+      setfattr -n user.DOSATTRIB -v '"0x2"' hidden && setfattr -n user.DOSATTRIB -v '"0x6"' system && setfattr -n user.DOSATTRIB -v '"0x2"' kept`, root);
+    const dosAttributes = (path: string) => sh(`getfattr --only-values -n user.DOSATTRIB '${path}' 2>/dev/null || true`, root);
+    for (const name of ["hidden", "system", "plain"]) expect(blit(["new", name], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(blit(["-a", "new", "kept"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(["hidden", "system", "plain", "kept"].map((name) => [name, readFileSync(`${root}/${name}`, "utf8"), Number(dosAttributes(name) || 0) & 0x6])).toEqual([
+      ["hidden", "new", 0x2],
+      ["system", "new", 0x6],
+      ["plain", "new", 0],
+      ["kept", "new", 0],
+    ]);
+  }, SLOW);
+
   // rsync -a's quick check sets what differs on a file it leaves; so does
   // --skip-unchanged with Windows' attributes, a change of them told as p.
   testWine("--skip-unchanged gives a copy left in place SOURCE's hidden and read-only, copies one whose time differs, then finds nothing to set", () => {
