@@ -619,7 +619,7 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
           method: "kernel",
         },
         { name: "symbolic links", ...this.probeSymlink(dir, has(FS_REPARSE_POINTS)) },
-        { name: "hard links", supported: has(FS_HARD_LINKS), detail: has(FS_HARD_LINKS) ? "kept (-a, --preserve=links)" : "copied as separate files" },
+        { name: "hard links", ...this.probeHardLink(dir, has(FS_HARD_LINKS)) },
         {
           name: "sparse files",
           supported: has(FS_SPARSE_FILES),
@@ -648,6 +648,22 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
   }
 
   /** Makes and removes a scratch symlink in dir: whether this process may make them (an administrator, or Developer Mode). */
+  /**
+   * Tried on a scratch file, as the copy tries them: a volume may make them
+   * without saying so in its flags (Wine's drives do).
+   */
+  private probeHardLink(dir: number, saysSo: boolean): { supported: boolean; detail: string } {
+    const stem = `.blit-doctor-${process.pid}-hard`;
+    const [first, second] = [`${stem}-1`, `${stem}-2`].map((n) => new TextEncoder().encode(n)) as [Name, Name];
+    const fd = this.createFile(dir, first, 0o600);
+    if (fd < 0) return { supported: saysSo, detail: saysSo ? "kept (-a, --preserve=links; the volume says so)" : "copied as separate files (the volume says so)" };
+    this.close(fd);
+    const r = this.makeLink(dir, first, dir, second);
+    this.remove(dir, second, false);
+    this.remove(dir, first, false);
+    return r < 0 ? { supported: false, detail: `copied as separate files (cannot make one here: ${this.strerror(-r)})` } : { supported: true, detail: "kept (-a, --preserve=links)" };
+  }
+
   private probeSymlink(dir: number, reparsePoints: boolean): { supported: boolean; detail: string } {
     if (!reparsePoints) return { supported: false, detail: "the volume has no reparse points" };
     const name = new TextEncoder().encode(`.blit-doctor-${process.pid}-link`);
