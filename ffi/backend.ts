@@ -561,6 +561,8 @@ export interface PathRules {
   readonly dropsTrailingDots?: boolean;
   /** Matches the start of a path the OS takes as written, trailing dots and all (Windows' "\\?\"). */
   readonly verbatim?: RegExp;
+  /** The OS's own tools match names ignoring case (Windows' robocopy /XF, dir *.TXT): --exclude and --include match so too. */
+  readonly patternsIgnoreCase?: boolean;
 }
 
 export const POSIX_PATH_RULES: PathRules = { separators: "/", separator: "/" };

@@ -15,6 +15,7 @@ export const WINDOWS_PATH_RULES: PathRules = {
   root: /^(?:[\\/]{2}[?.][\\/](?:UNC[\\/][^\\/]+[\\/][^\\/]+|[^\\/]+)|[\\/]{2}[^\\/?.][^\\/]*[\\/][^\\/]+|[A-Za-z]:)?[\\/]?/,
   dropsTrailingDots: true,
   verbatim: /^\\\\\?\\/,
+  patternsIgnoreCase: true,
 };
 
 /**

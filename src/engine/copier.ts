@@ -258,7 +258,7 @@ export class Copier {
     this.meta = new MetadataWriter(b, o, this.report);
     this.temps = new TempNames(o.runId, workerIndex);
     this.data = new DataCopier(b);
-    this.filter = new Filter(o.filters);
+    this.filter = new Filter(o.filters, b.pathRules.patternsIgnoreCase === true);
     this.pruner = new Pruner(b, o, this.report, this.filter, deletions);
     // Set here, not when the pool hears of the error: a task may go on for a
     // whole tree (descendHere), and a --fail-fast run stops at its first error.

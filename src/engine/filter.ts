@@ -156,7 +156,7 @@ interface Compiled {
 }
 
 /** The regular-expression source for a wildmatch pattern (or, without wildcards, its bytes literally). */
-function wildmatchSource(pattern: Uint8Array): string {
+function wildmatchSource(pattern: Uint8Array, foldCase: boolean): string {
   const wild = pattern.some((byte) => byte === 0x2a || byte === 0x3f || byte === 0x5b);
   let out = "";
   for (let i = 0; i < pattern.length; i++) {
@@ -177,7 +177,7 @@ function wildmatchSource(pattern: Uint8Array): string {
     } else if (byte === 0x3f) {
       out += "[^/]";
     } else if (byte === 0x5b) {
-      const cls = characterClass(pattern, i);
+      const cls = characterClass(pattern, i, foldCase);
       if (!cls) return "(?!)";
       out += cls.source;
       i = cls.end;
@@ -189,7 +189,7 @@ function wildmatchSource(pattern: Uint8Array): string {
 }
 
 /** A `[...]` starting at `open`: the class, and where it ends; undefined when it never closes (wildmatch then matches nothing). */
-function characterClass(pattern: Uint8Array, open: number): { source: string; end: number } | undefined {
+function characterClass(pattern: Uint8Array, open: number, foldCase: boolean): { source: string; end: number } | undefined {
   let i = open + 1;
   const negated = pattern[i] === 0x21 || pattern[i] === 0x5e;
   if (negated) i++;
@@ -200,7 +200,9 @@ function characterClass(pattern: Uint8Array, open: number): { source: string; en
     if (byte === 0x5d && !first) return { source: negated ? `[^/${body}]` : `(?!/)[${body}]`, end: i };
     if (byte === 0x5b && pattern[i + 1] === 0x3a) {
       const close = latin1(pattern.subarray(i + 2)).indexOf(":]");
-      const name = close < 0 ? "" : latin1(pattern.subarray(i + 2, i + 2 + close));
+      const given = close < 0 ? "" : latin1(pattern.subarray(i + 2, i + 2 + close));
+      // Names made small, a letter of either case is one of them.
+      const name = foldCase && (given === "upper" || given === "lower") ? "alpha" : given;
       if (CLASSES[name] !== undefined) {
         body += CLASSES[name];
         i += close + 3;
@@ -221,8 +223,15 @@ function characterClass(pattern: Uint8Array, open: number): { source: string; en
   return undefined;
 }
 
-function compile(rule: FilterRule): Compiled {
-  let pattern = rule.pattern;
+/** ASCII letters made small (Windows' tools match names ignoring case); other bytes as they are. */
+function lowerAscii(bytes: Uint8Array): Uint8Array {
+  return bytes.map((byte) => (byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte));
+}
+
+const lowerAsciiText = (text: string) => text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+
+function compile(rule: FilterRule, foldCase: boolean): Compiled {
+  let pattern = foldCase ? lowerAscii(rule.pattern) : rule.pattern;
   let directoryOnly = false;
   let andBelow = false;
   if (latin1(pattern.subarray(-4)) === "/***" && pattern.length > 4) {
@@ -243,7 +252,7 @@ function compile(rule: FilterRule): Compiled {
     : slashes === 0 && !doubleStar ? "name"
     : !doubleStar ? "tail"
     : "any";
-  const source = wildmatchSource(pattern);
+  const source = wildmatchSource(pattern, foldCase);
   return {
     include: rule.include,
     directoryOnly: directoryOnly || andBelow,
@@ -262,9 +271,14 @@ export class Filter {
   /** Rules read from per-directory files, compiled once per worker. */
   private readonly compiled = new Map<string, Compiled>();
 
-  constructor(rules: FilterRule[]) {
+  /**
+   * foldCase: ASCII letters match either case, as robocopy's /XF and /XD
+   * match on Windows (the backend's path rules say so); elsewhere bytes
+   * match exactly, as rsync's patterns do.
+   */
+  constructor(rules: FilterRule[], private readonly foldCase = false) {
     this.rules = rules.map((rule, index) => {
-      if (rule.perDirectory === undefined) return compile(rule);
+      if (rule.perDirectory === undefined) return compile(rule, foldCase);
       this.perDirectory.push({ index, name: rule.pattern, mode: rule.perDirectory });
       return undefined;
     });
@@ -309,7 +323,7 @@ export class Filter {
    */
   excludes(path: Uint8Array, isDirectory: boolean, merged?: FilterRule[], inDest = false): boolean {
     if (this.rules.length === 0) return false;
-    const text = latin1(path);
+    const text = this.foldCase ? lowerAsciiText(latin1(path)) : latin1(path);
     for (let i = 0; i < this.rules.length; i++) {
       const rule = this.rules[i];
       if (rule === undefined) {
@@ -333,7 +347,7 @@ export class Filter {
     const key = `${rule.include ? "+" : "-"}${latin1(rule.pattern)}`;
     let compiled = this.compiled.get(key);
     if (!compiled) {
-      compiled = compile(rule);
+      compiled = compile(rule, this.foldCase);
       this.compiled.set(key, compiled);
     }
     return compiled;

@@ -782,6 +782,14 @@ for i in range(400):
     expect(r.stdout).toContain("\nunchanged: 2\n");
     expect(readdirSync(`${root}/dst`).sort()).toEqual(["a", "sub", "x.log"]);
   }, SLOW);
+
+  testWine("--exclude and --include match letters of either case, as robocopy's /XF and /XD match names", () => {
+    const root = sandbox("win-filter-case");
+    sh("mkdir -p src/Sub src/keep && printf a > src/a.TXT && printf b > src/b.txt && printf c > src/c.Log && printf d > src/Sub/d && printf k > src/keep/K.txt", root);
+    const r = blit(["-r", "--include=KEEP/***", "--exclude=*.txt", "--exclude=*.[l]og", "--exclude=sub/", "src", "dst"], { cwd: root });
+    expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(readdirSync(`${root}/dst`, { recursive: true }).map(String).sort()).toEqual(["keep", "keep/K.txt"]);
+  }, SLOW);
 });
 
 // The contract suite's cases (tests/ffi/contract.test.ts runs them in-process
