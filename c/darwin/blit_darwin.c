@@ -181,12 +181,14 @@ BLIT_EXPORT int blit_darwin_constants(int64_t *out, uint32_t count)
 #ifdef __APPLE__
 /*
  * The blocks the engine judges holes by. A compressed file (UF_COMPRESSED)
- * is allocated far less than its size with no hole in it: it is counted as
- * full, so that its bytes are read, never mapped with SEEK_DATA.
+ * is allocated far less than its size with no hole in it, and an iCloud
+ * placeholder (SF_DATALESS) not at all: each is counted as full, so that
+ * its bytes are read (a placeholder's fetched, as cp's read fetches them),
+ * never mapped with SEEK_DATA, which knows nothing of either.
  */
 static int64_t blocks_for_holes(const struct blit_stat *st)
 {
-	if ((st->valid & BLIT_STAT_FLAGS) && (st->flags & UF_COMPRESSED))
+	if ((st->valid & BLIT_STAT_FLAGS) && (st->flags & (UF_COMPRESSED | SF_DATALESS)))
 		return (st->size + 511) / 512;
 	return st->blocks;
 }
@@ -201,11 +203,12 @@ static void fill_stat(struct blit_stat *out, const struct stat *st)
 	out->nlink = (uint32_t)st->st_nlink;
 	out->rdev_major = major(st->st_rdev);
 	out->rdev_minor = minor(st->st_rdev);
-	out->dev = (uint64_t)st->st_dev;
 	out->ino = (uint64_t)st->st_ino;
 	out->size = st->st_size;
 	out->blocks = st->st_blocks;
 #ifdef __APPLE__
+	/* dev_t is 32 bits here: not sign-extended, as getattrlistbulk's is not. */
+	out->dev = (uint64_t)(uint32_t)st->st_dev;
 	out->atime_sec = st->st_atimespec.tv_sec;
 	out->atime_nsec = st->st_atimespec.tv_nsec;
 	out->mtime_sec = st->st_mtimespec.tv_sec;
@@ -218,6 +221,7 @@ static void fill_stat(struct blit_stat *out, const struct stat *st)
 	out->valid = BLIT_STAT_BIRTHTIME | BLIT_STAT_FLAGS;
 	out->blocks = blocks_for_holes(out);
 #else
+	out->dev = (uint64_t)st->st_dev;
 	out->atime_sec = st->st_atim.tv_sec;
 	out->atime_nsec = st->st_atim.tv_nsec;
 	out->mtime_sec = st->st_mtim.tv_sec;
@@ -433,12 +437,14 @@ static size_t read_bulk(int dirfd, const uint8_t *raw, int count, uint8_t *buf, 
 		memcpy(&length, entry, 4);
 		kind = bulk_stat(entry, &st, &name, &name_len);
 		if (kind == 1) {
-			/* getattrlistbulk gives no size for a directory: ask, as stat would answer. */
+			/*
+			 * A directory is asked again, as stat answers: getattrlistbulk
+			 * gives it no size, and for a mount point or a firmlink the
+			 * identity of what is under it, not of what the open finds.
+			 */
 			struct stat dst;
-			if (fstatat(dirfd, name, &dst, AT_SYMLINK_NOFOLLOW) == 0) {
-				st.size = dst.st_size;
-				st.blocks = dst.st_blocks;
-			}
+			if (fstatat(dirfd, name, &dst, AT_SYMLINK_NOFOLLOW) == 0)
+				fill_stat(&st, &dst);
 		}
 		if (!is_dot(name, name_len))
 			used = put_entry(buf, len, used, name, name_len, kind < 0 ? NULL : &st);
@@ -925,6 +931,15 @@ BLIT_EXPORT int blit_set_birthtime(int fd, int dirfd, const char *name, int64_t 
  * following a symlink; the flags of storage stay the destination's own. No
  * call is made when nothing would change (a new file, a source without flags).
  */
+#ifdef __APPLE__
+static int put_flags(int fd, int dirfd, const char *name, uint32_t flags)
+{
+	if (fd >= 0)
+		return int_result(fchflags(fd, flags));
+	return set_attr(-1, dirfd, name, ATTR_CMN_FLAGS, &flags, sizeof(flags));
+}
+#endif
+
 BLIT_EXPORT int blit_set_flags(int fd, int dirfd, const char *name, uint32_t flags)
 {
 	native_calls++;
@@ -936,9 +951,16 @@ BLIT_EXPORT int blit_set_flags(int fd, int dirfd, const char *name, uint32_t fla
 	flags = (flags & ~(uint32_t)FLAGS_OF_STORAGE) | (st.st_flags & FLAGS_OF_STORAGE);
 	if (flags == st.st_flags)
 		return 0;
-	if (fd >= 0)
-		return int_result(fchflags(fd, flags));
-	return set_attr(-1, dirfd, name, ATTR_CMN_FLAGS, &flags, sizeof(flags));
+	int r = put_flags(fd, dirfd, name, flags);
+	/*
+	 * Not root: a change to a system flag (SF_*) refuses the whole word.
+	 * The user's flags are set alone; the refusal is still returned, so
+	 * that a required --preserve=mode says what was not kept.
+	 */
+	uint32_t users = (flags & UF_SETTABLE) | (st.st_flags & ~(uint32_t)UF_SETTABLE);
+	if (r == -EPERM && users != flags && users != st.st_flags)
+		put_flags(fd, dirfd, name, users);
+	return r;
 #else
 	(void)fd, (void)dirfd, (void)name, (void)flags;
 	return -EOPNOTSUPP;

@@ -13,6 +13,7 @@ import { TimeSteps } from "../time-steps.ts";
 import type {
   AttributesCapability,
   Backend,
+  CaseFoldingCapability,
   CloneAtMechanism,
   FileLimitCapability,
   ModesCapability,
@@ -34,7 +35,7 @@ import type {
   Times,
 } from "../backend.ts";
 import { probeFilesystem } from "./probe.ts";
-import { type Constants, DIRENT_HEADER, Feature, openShim, parseStat, type Shim, STAT_SIZE } from "./shim.ts";
+import { type Constants, DIRENT_HEADER, Feature, openShim, parseStat, type Shim, STAT_SIZE, Volume } from "./shim.ts";
 
 /** One getattrlistbulk call's worth of entries (the kernel fills half of it, see blit_read_dir). */
 const DIR_BUFFER = 128 << 10;
@@ -65,6 +66,24 @@ const FLAGS_KEPT = ~(0x20 | 0x40 | 0x80 | 0x80000 | 0x100000 | 0x800000 | 0x4000
 /** UF_IMMUTABLE, UF_APPEND, SF_ARCHIVED, SF_IMMUTABLE, SF_APPEND: flags of a file cp could not write into, or the system's own. */
 const FLAGS_FORBIDDING_WRITES = 0x2 | 0x4 | 0x10000 | 0x20000 | 0x40000;
 
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * A name as a case-insensitive APFS or HFS+ volume compares it: its
+ * characters decomposed (both ignore how a name is normalized: é and e +
+ * U+0301 are one name) and made small. A name that is not UTF-8, which
+ * neither volume can hold, is its own key.
+ */
+export function foldedKey(name: Name): string {
+  let text: string;
+  try {
+    text = STRICT_UTF8.decode(name);
+  } catch {
+    return `\0${String.fromCharCode(...name)}`;
+  }
+  return text.normalize("NFD").toLowerCase();
+}
+
 export class DarwinBackend extends RuntimeStdio implements Backend {
   readonly id = "darwin";
   readonly errno: ErrnoTable;
@@ -92,6 +111,9 @@ export class DarwinBackend extends RuntimeStdio implements Backend {
     },
   );
   private readonly decoder = new TextDecoder();
+  /** Each device's answer to whether it ignores case, once per thread; and the last answer, for a directory not made yet. */
+  private readonly ignoresCaseByDev = new Map<number, boolean>();
+  private lastIgnoresCase = false;
   private readonly errorText = new Map<number, string>();
   private readonly has: (feature: keyof typeof Feature) => boolean;
 
@@ -415,6 +437,29 @@ export class DarwinBackend extends RuntimeStdio implements Backend {
   private birthtimeKept(r: number): number {
     return r === -this.errno.ENOTSUP || r === -this.errno.EOPNOTSUPP || r === -this.errno.EINVAL ? 0 : r;
   }
+
+  /**
+   * Names differing only by case are one name on a volume that says it is
+   * not case-sensitive (VOL_CAP_FMT_CASE_SENSITIVE: the default APFS and
+   * HFS+ volumes, exFAT): asked of the volume once per device. Where the
+   * volume cannot tell, as on the Linux build of the shim, names are bytes.
+   */
+  readonly caseFolding: CaseFoldingCapability = {
+    ignoresCase: (dir) => {
+      if (dir < 0) return this.lastIgnoresCase;
+      const st = this.fstat(dir);
+      if (typeof st === "number") return this.lastIgnoresCase;
+      let ignores = this.ignoresCaseByDev.get(st.dev);
+      if (ignores === undefined) {
+        const caps = new Uint32Array(1);
+        ignores = this.shim.blit_volume(dir, new Uint8Array(64), 64, caps) === 0 && (caps[0]! & Volume.known) !== 0 && (caps[0]! & Volume.caseSensitive) === 0;
+        this.ignoresCaseByDev.set(st.dev, ignores);
+      }
+      this.lastIgnoresCase = ignores;
+      return ignores;
+    },
+    key: foldedKey,
+  };
 
   /**
    * BSD file flags (st_flags: UF_HIDDEN, UF_IMMUTABLE, …), the OS's own

@@ -58,7 +58,7 @@ export function probeFilesystem(b: DarwinBackend, shim: Shim, dir: number, volum
       checks.push({ name, supported: yes, detail: yes ? "the volume says so" : no });
     };
     says("volume: clones (VOL_CAP_INT_CLONE)", Volume.clone);
-    says("volume: case-sensitive names", Volume.caseSensitive, "names differing only in case collide");
+    says("volume: case-sensitive names", Volume.caseSensitive, "names differing only by case, or by Unicode normalization, are one here: of two such names in one source directory, the second is reported and not copied");
     says("volume: sparse files", Volume.sparse);
   }
   const probed = probeWithScratchFiles(b, shim, dir);

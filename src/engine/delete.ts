@@ -53,6 +53,9 @@ export class Pruner {
       return;
     }
     const doomed: { name: Name; isDir: boolean; id: string }[] = [];
+    // Where DEST's directory ignores case, SOURCE's `Foo` was copied into DEST's `foo`: asked by key, not by bytes.
+    const folding = b.caseFolding?.ignoresCase(dstFd) ? b.caseFolding : undefined;
+    let sourceKeys: Set<string> | null | undefined;
     for (;;) {
       const entries = b.readDir(listFd);
       if (typeof entries === "number") {
@@ -74,6 +77,10 @@ export class Pruner {
         // by its own type (`--exclude=cache/` keeps no file named cache).
         const inCopy = typeof src !== "number" && (this.filter.empty || !this.filter.excludes(below, (src.mode & S_IFMT) === S_IFDIR, merged));
         if (inCopy || (typeof src === "number" && src !== -b.errno.ENOENT)) continue;
+        if (folding && typeof src === "number") {
+          if (sourceKeys === undefined) sourceKeys = this.keysOf(srcFd, folding.key);
+          if (sourceKeys === null || sourceKeys.has(folding.key(names[i]!))) continue;
+        }
         const isDir = (st.mode & S_IFMT) === S_IFDIR;
         if (this.kept(below, isDir, merged)) continue;
         doomed.push({ name: names[i]!, isDir, id: `${st.dev}:${st.ino}` });
@@ -104,6 +111,28 @@ export class Pruner {
   /** Excluded by SOURCE's rules, or by DEST's own per-directory files (rsync's receiver reads those). */
   private kept(rel: Uint8Array, isDir: boolean, merged: FilterRule[] | undefined): boolean {
     return this.filter.excludes(rel, isDir, merged) || (merged !== undefined && this.filter.excludes(rel, isDir, merged, true));
+  }
+
+  /**
+   * The keys of SOURCE's names in the directory srcFd, listed through a
+   * descriptor of its own; null when it cannot be listed (then nothing is
+   * taken as missing from it).
+   */
+  private keysOf(srcFd: number, key: (name: Name) => string): Set<string> | null {
+    const b = this.b;
+    const fd = b.openDir(srcFd, DOT, false);
+    if (fd < 0) return null;
+    const keys = new Set<string>();
+    try {
+      for (;;) {
+        const entries = b.readDir(fd);
+        if (typeof entries === "number") return null;
+        if (entries.length === 0) return keys;
+        for (const entry of entries) keys.add(key(entry.name));
+      }
+    } finally {
+      b.close(fd);
+    }
   }
 
   /** -b: a backup blit keeps (NAME~, NAME.~N~) is not SOURCE's to remove, as rsync protects its backups under --backup. */

@@ -72,4 +72,28 @@ describe("macOS: the native backend over libSystem", () => {
       run(["chflags", "-R", "nouchg", root]);
     }
   });
+
+  // The runner's own volume ignores case; a case-sensitive APFS image holds the source.
+  testIf(notMac)("names differing only by case or normalization, from a case-sensitive volume: one copied, the other reported, nothing overwritten; --delete keeps what was copied into foo for Foo", () => {
+    const root = sandbox("mac-case");
+    const image = join(root, "cs.dmg");
+    const mount = join(root, "cs");
+    sh(`hdiutil create -quiet -size 20m -fs "Case-sensitive APFS" -volname blitcs "${image}" && hdiutil attach -quiet -nobrowse -mountpoint "${mount}" "${image}"`, root);
+    try {
+      sh(`mkdir -p "${mount}/src/Foo" && printf upper > "${mount}/src/A" && printf lower > "${mount}/src/a" && printf in > "${mount}/src/Foo/f" &&
+        printf nfc > "${mount}/src/$(printf 'caf\\303\\251')" && printf nfd > "${mount}/src/$(printf 'cafe\\314\\201')" && mkdir -p dst/foo`, root);
+      const r = blit(["-aT", "--delete", `${mount}/src`, "dst"], { cwd: root });
+      expect(r.exitCode).toBe(1);
+      const lines = r.stderr.split("\n").filter(Boolean);
+      expect(lines.length).toBe(2);
+      for (const line of lines) expect(line).toContain("the names differ only by case");
+      const names = run(["ls", join(root, "dst")]).stdout.split("\n").filter(Boolean);
+      expect(names.length).toBe(3);
+      expect(readFileSync(join(root, "dst", "foo", "f"), "utf8")).toBe("in");
+      // Each copied name holds its own source's data, never the other's.
+      expect(["upper", "lower"]).toContain(readFileSync(join(root, "dst", "a"), "utf8"));
+    } finally {
+      run(["hdiutil", "detach", "-quiet", "-force", mount]);
+    }
+  });
 });

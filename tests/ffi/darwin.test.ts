@@ -15,6 +15,7 @@ import { blit, hasCommand, ROOT, run, sh } from "../helpers/blit.ts";
 import { mountTmpfs, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox, sandboxClones } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
+import { foldedKey } from "../../ffi/darwin/index.ts";
 import { tree } from "../helpers/tree.ts";
 
 const SHIM = join(ROOT, "build", "shim", "darwin-posix", "libblit.so");
@@ -114,5 +115,23 @@ describe("blit over ffi/darwin/ and the macOS shim's POSIX core", () => {
     expect(r.stderr).toMatch(/^blit: failed to clone 'g' from 'f': Operation not supported\n$/);
     expect(r.exitCode).toBe(1);
     expect(readdirSync(mnt)).toEqual(["f"]);
+  });
+});
+
+// What a case-insensitive APFS or HFS+ volume takes for one name (the copy
+// itself is tested on a Mac, tests/ffi/darwin-native.test.ts).
+describe("the macOS backend's key for names on a volume that ignores case", () => {
+  const bytes = (text: string) => new TextEncoder().encode(text);
+  test.each([
+    ["README", "readme", true],
+    ["caf\u00e9", "cafe\u0301", true],
+    ["CAF\u00c9", "cafe\u0301", true],
+    ["a", "b", false],
+    ["\u00e9", "e", false],
+  ])("%p and %p are one name: %p", (a, b, same) => {
+    expect(foldedKey(bytes(a)) === foldedKey(bytes(b))).toBe(same);
+  });
+  test("a name that is not UTF-8 is its own", () => {
+    expect(foldedKey(new Uint8Array([0x41, 0xff])) === foldedKey(new Uint8Array([0x61, 0xff]))).toBe(false);
   });
 });
