@@ -387,7 +387,11 @@ export interface Backend {
    * can wait in steps (a fifo with no reader then fails with ENXIO).
    */
   openWrite(dir: number, name: Name): number;
-  close(fd: number): void;
+  /**
+   * 0, or a negated errno: the descriptor is released either way, but a
+   * write the OS reports only now (NFS's and SMB's write-back) failed.
+   */
+  close(fd: number): number;
   /**
    * Opens and reads small regular files of one directory, as many at a time
    * as the OS allows. Each read asks for one byte more than expected, so a

@@ -247,14 +247,10 @@ export class PortableBackend extends RuntimeStdio implements Backend {
     }
   }
 
-  close(fd: number): void {
+  close(fd: number): number {
     this.listed.delete(fd);
-    if (this.dirs.delete(fd)) return;
-    try {
-      fs.closeSync(fd);
-    } catch {
-      // Nothing useful to do about a failed close of a descriptor we are done with.
-    }
+    if (this.dirs.delete(fd)) return 0;
+    return attempt(() => fs.closeSync(fd));
   }
 
   readMany(dir: number, files: { name: Name; size: number }[], follow: boolean, each: (index: number, result: ReadFile | number) => void): void {

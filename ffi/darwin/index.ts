@@ -271,8 +271,8 @@ export class DarwinBackend extends RuntimeStdio implements Backend {
     return this.shim.blit_openat(dir, this.cstr(name, 0), flags, mode);
   }
 
-  close(fd: number): void {
-    this.shim.blit_close(fd);
+  close(fd: number): number {
+    return this.shim.blit_close(fd);
   }
 
   /** One open and one read per file: macOS has no batched I/O to offer. */

@@ -371,8 +371,8 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
     return held < 0 ? undefined : held === 1;
   }
 
-  close(fd: number): void {
-    this.shim.blit_close(fd);
+  close(fd: number): number {
+    return this.shim.blit_close(fd);
   }
 
   readMany(dir: number, files: { name: Name; size: number }[], follow: boolean, each: (index: number, result: ReadFile | number) => void): void {

@@ -342,9 +342,9 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
     return this.k(this.shim.blit_open(dir, name, name.length, Open.write | Open.follow));
   }
 
-  close(fd: number): void {
+  close(fd: number): number {
     this.diskHandles.delete(fd);
-    this.shim.blit_close(fd);
+    return this.k(this.shim.blit_close(fd));
   }
 
   readMany(dir: number, files: { name: Name; size: number }[], follow: boolean, each: (index: number, result: ReadFile | number) => void): void {

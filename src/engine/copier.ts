@@ -1099,10 +1099,24 @@ export class Copier {
     // An attribute that could not be set is reported; the data is kept, as cp keeps it.
     this.meta.apply({ fd: dstFd }, e.stat, xattrs, e.dstPath, mode, true, created, this.dropsAcls(false, e.inheritedPermissions));
     b.close(srcFd);
-    b.close(dstFd);
+    if (!this.closedWhole(e, dstFd, temp)) return;
     if (!this.commit(e, temp, "regular file")) return;
     this.report.fileCopied(data.length, method);
     this.listed(e, { method, batched: true, bytes: data.length });
+  }
+
+  /**
+   * Closes a copy's descriptor: false, said as cp says it, when the close
+   * reports a write that failed (a network filesystem's write-back), and
+   * then the temporary file goes, never renamed into place.
+   */
+  private closedWhole(e: Entry, dstFd: number, temp: Name | undefined): boolean {
+    const r = this.b.close(dstFd);
+    if (r >= 0) return true;
+    this.report.dropPartial();
+    if (temp) this.b.remove(e.dstDir, temp, false);
+    this.report.fail(`failed to close ${quote(e.dstPath)}: ${this.why(-r)}`, { op: "close", path: e.dstPath, errno: -r });
+    return false;
   }
 
   /**
@@ -1835,8 +1849,7 @@ export class Copier {
     const applied = this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, keptMode, true, created, this.dropsAcls(existing !== undefined, e.inheritedPermissions));
     if (inplace && applied) this.meta.setAttributes({ fd: dstFd }, st, e.dstPath);
     b.close(srcFd);
-    b.close(dstFd);
-
+    if (!this.closedWhole(e, dstFd, inplace ? undefined : name)) return false;
     if (!inplace && !this.commit(e, name, "regular file")) return false;
     this.copied(e, outcome);
     return true;

@@ -961,6 +961,35 @@ describe("-v into a full stdout", () => {
   });
 });
 
+// A network filesystem reports a failed write-back at close(): the copy
+// must not then be renamed into place. Each close of the run is made to
+// fail in turn (strace; -y names each descriptor's file); where one of a
+// temporary file's closes failed, the run either ends whole (a temporary
+// file given up anyway) or says cp's "failed to close", the old file kept.
+describe.skipIf(!hasCommand("strace"))("the copy's close failing (EIO)", () => {
+  test.each([["a small file, read and written in a batch", 100], ["a larger file", 3_000_000]])("%s: said as cp says it, the old file kept, no temporary file left", (_, size) => {
+    const root = sandbox("close-fails");
+    sh(`head -c ${size} /dev/urandom > new`, root);
+    const fresh = readFileSync(`${root}/new`);
+    let refused = 0;
+    for (let n = 1; n <= 40; n++) {
+      sh("printf old > g && rm -f strace.log", root);
+      const r = run(["strace", "-f", "-y", "-o", "strace.log", "-e", "trace=close", "-e", `inject=close:error=EIO:when=${n}`, BLIT, "-j", "1", "new", "g"], { cwd: root });
+      const injected = readFileSync(`${root}/strace.log`, "utf8").split("\n").filter((line) => line.includes("(INJECTED)"));
+      if (!injected.some((line) => /\.blit-[^/>]*\.tmp>/.test(line))) continue;
+      expect(readdirSync(root).sort()).toEqual(["g", "new", "strace.log"]);
+      if (r.exitCode === 0) {
+        expect(readFileSync(`${root}/g`).equals(fresh)).toBe(true);
+        continue;
+      }
+      refused++;
+      expect(r).toEqual({ stdout: "", stderr: "blit: failed to close 'g': Input/output error\n", exitCode: 1 });
+      expect(readFileSync(`${root}/g`, "utf8")).toBe("old");
+    }
+    expect(refused).toBeGreaterThanOrEqual(1);
+  });
+});
+
 // -b renames what is there to its backup name, then the copy onto the name.
 // When that second rename fails (here made to fail by strace, on a real
 // filesystem), cp puts the backup back ("unbackup"): the name never ends
