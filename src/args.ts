@@ -449,6 +449,8 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
   if (link && symbolicLink) throw new UsageError("cannot make both hard and symbolic links");
   // As cp: -b with -n is refused before CONTROL is looked at.
   if (makeBackups && noClobber) throw new UsageError("options --backup and --no-clobber are mutually exclusive");
+  // As cp: a clone shares SOURCE's blocks as they are, holes and all.
+  if (reflink === "always" && sparse !== "auto") throw new UsageError("--reflink can be used only with --sparse=auto");
   const backup: Backup = !makeBackups ? "none"
     : backupControl !== undefined ? backupType(backupControl, "backup type")
     : backupType(process.env.VERSION_CONTROL, "$VERSION_CONTROL");

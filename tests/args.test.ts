@@ -142,6 +142,18 @@ describe("abbreviations, as cp takes them", () => {
     const r = blit([option, "a", "b"], { cwd: sandbox("abbrev") });
     expect(r).toEqual({ stdout: "", stderr: `blit: ${message}\nTry 'blit --help' for more information.\n`, exitCode: 2 });
   });
+
+  test("--reflink=always with --sparse=never or always is refused, as cp refuses it; --reflink=auto with either is not", () => {
+    const root = sandbox("reflink-sparse");
+    sh("printf x > a", root);
+    for (const sparse of ["never", "always"]) {
+      const cp = run(["cp", "--reflink=always", `--sparse=${sparse}`, "a", "b"], { cwd: root });
+      // Exit 2, as blit's every usage error (cp's is 1).
+      expect(blit(["--reflink=always", `--sparse=${sparse}`, "a", "b"], { cwd: root })).toEqual({ stdout: "", stderr: cp.stderr.replaceAll("cp", "blit"), exitCode: 2 });
+      expect(cp.exitCode).toBe(1);
+      expect(blit(["--reflink=auto", `--sparse=${sparse}`, "a", `b-${sparse}`], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    }
+  });
 });
 
 describe("parsing", () => {

@@ -184,7 +184,8 @@ export class MetadataWriter {
     for (const name of names) {
       if (xattrs.some(([kept]) => Buffer.compare(kept, name) === 0)) continue;
       const r = "fd" in dst ? x.remove(dst.fd, name) : x.removeAt(dst.dir, dst.name, name);
-      if (r === -this.b.errno.ENODATA) continue;
+      // None there, or none it could hold (ramfs, FAT: no xattrs at all): nothing to drop.
+      if (r === -this.b.errno.ENODATA || r === -this.b.errno.EOPNOTSUPP || r === -this.b.errno.ENOTSUP) continue;
       if (r < 0) {
         this.report.fail(`preserving permissions for ${quote(path)}: ${this.b.strerror(-r)}`, { op: "setxattr", path, errno: -r });
         return "failed";

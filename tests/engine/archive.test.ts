@@ -141,6 +141,11 @@ describe.each(BACKENDS)("%s", (_label, env) => {
       expect(tree.exitCode).toBe(1);
       expect(readFileSync(`${ramfs}/t/sub/g`, "utf8")).toBe("y");
       expect(readlinkSync(`${ramfs}/t/sub/l`)).toBe("g");
+      // Onto entries that are there: -p and -a find no ACL to drop (ramfs holds none), as cp finds none.
+      sh(`printf old > ${ramfs}/old && mkdir -p ${ramfs}/d s && printf a > s/a`, root);
+      expect(blit(["-p", "f", `${ramfs}/old`], { cwd: root, env })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      expect(blit(["-a", "s/.", `${ramfs}/d`], { cwd: root, env })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      expect(run(["cp", "-a", "s/.", `${ramfs}/d`], { cwd: root, env }).exitCode).toBe(0);
     });
   });
 
