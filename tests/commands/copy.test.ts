@@ -73,6 +73,10 @@ const CASES: Case[] = [
   { name: "-n keeps an existing file", args: ["-n", "f", "g"] },
   { name: "-n copies what does not exist", args: ["-rn", "src", "d"] },
   { name: "-n keeps a directory where a file goes, without a word", setup: "mkdir -p d/f", args: ["-n", "f", "d/"] },
+  // cp's lstat of DEST: a symlink replaces a symlink to a directory (blit -a current /srv/), never goes into it.
+  { name: "-P a symlink onto a symlink to a directory replaces the link", setup: "ln -s src cur && ln -s ../sub2 d/cur", args: ["-P", "cur", "d"] },
+  { name: "-a a symlink onto a symlink to a directory, DEST with a slash", setup: "ln -s src cur && ln -s ../sub2 d/cur", args: ["-a", "cur", "d/"] },
+  { name: "-rT a symlink onto a symlink to a directory", setup: "ln -s f lf && ln -s sub2 ld", args: ["-rT", "lf", "ld"] },
   { name: "-rn keeps a directory where a file goes in a tree, without a word", setup: "mkdir -p d/src/a", args: ["-rn", "src", "d"] },
   { name: "-t directory", args: ["-t", "d", "f", "g"] },
   { name: "-T treats an existing directory as the name", args: ["-rT", "src", "d"] },
