@@ -721,7 +721,7 @@ export class Copier {
     this.report.count("directories");
     this.listed(e, undefined, "directory");
     if (this.o.dryRun) return;
-    const xattrs = this.meta.readXattrs({ dir: e.srcDir, name: e.srcName });
+    const xattrs = this.meta.readXattrs({ dir: e.srcDir, name: e.srcName }, true, undefined, undefined, e.srcPath);
     if (this.meta.apply({ dir: e.dstDir, name: e.dstName }, st, xattrs, e.dstPath, this.meta.modeFor("dir", st, undefined, e.inheritedPermissions), true, undefined, this.dropsAcls(false, e.inheritedPermissions))) {
       this.meta.setAttributes({ dir: e.dstDir, name: e.dstName }, st, e.dstPath);
     }
@@ -1094,7 +1094,7 @@ export class Copier {
     if (w < 0) return fail({ message: `error writing ${quote(e.dstPath)}: ${this.why(-w)}`, op: "write", path: e.dstPath, errno: -w });
     const wrong = this.o.verify ? this.verified(e, srcFd, dstFd, temp) : undefined;
     if (wrong !== undefined) return fail(wrong === false ? undefined : { message: wrong, op: "verify", path: e.dstPath });
-    const xattrs = this.meta.readXattrs({ fd: srcFd });
+    const xattrs = this.meta.readXattrs({ fd: srcFd }, true, undefined, undefined, e.srcPath);
     const created = { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid };
     // An attribute that could not be set is reported; the data is kept, as cp keeps it.
     this.meta.apply({ fd: dstFd }, e.stat, xattrs, e.dstPath, mode, true, created, this.dropsAcls(false, e.inheritedPermissions));
@@ -1837,7 +1837,7 @@ export class Copier {
       const r = b.setTimesFd(dstFd, { atimeSec: sec, atimeNsec: nsec, mtimeSec: sec, mtimeNsec: nsec });
       if (r < 0) return abandon({ message: `setting times of ${quote(e.dstPath)}: ${this.why(-r)}`, op: "utimens", path: e.dstPath, errno: -r });
     }
-    const xattrs = this.meta.readXattrs({ fd: srcFd });
+    const xattrs = this.meta.readXattrs({ fd: srcFd }, true, undefined, undefined, e.srcPath);
     // A clone is not as createFile made it: its mode is the source's, so every attribute kept is set.
     const created = e.dstFresh && !cloned ? { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid } : undefined;
     // A file written in place keeps its mode unless it is kept from SOURCE,
@@ -1916,7 +1916,7 @@ export class Copier {
       } else this.report.fail(`${quote(e.dstPath)} was replaced while being copied; skipped`, { op: "check", path: e.dstPath });
       return false;
     }
-    const xattrs = this.meta.readXattrs({ fd: srcFd });
+    const xattrs = this.meta.readXattrs({ fd: srcFd }, true, undefined, undefined, e.srcPath);
     const created = e.dstFresh ? { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid } : undefined;
     const applied = this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, mode, true, created, this.dropsAcls(existing !== undefined, e.inheritedPermissions));
     if (applied && inplace) this.meta.setAttributes({ fd: dstFd }, st, e.dstPath);
@@ -1999,7 +1999,7 @@ export class Copier {
       if (!this.vanished(e, -target)) this.report.fail(`cannot read symbolic link ${quote(e.srcPath)}: ${this.why(-target)}`, { op: "read", path: e.srcPath, errno: -target });
       return false;
     }
-    const xattrs = this.meta.readXattrs({ dir: e.srcDir, name: e.srcName });
+    const xattrs = this.meta.readXattrs({ dir: e.srcDir, name: e.srcName }, true, undefined, undefined, e.srcPath);
     e.linkTarget = target;
     e.targetChanged = this.pointedElsewhere(e, target);
     return this.makeAndCommit(e, "symbolic link", xattrs, undefined, (name) => this.b.makeSymlink(target, e.dstDir, name, e.stat.linkToDir), () => {
@@ -2016,7 +2016,7 @@ export class Copier {
 
   private copySpecial(e: Entry): boolean {
     const st = e.stat;
-    const xattrs = this.meta.readXattrs({ dir: e.srcDir, name: e.srcName });
+    const xattrs = this.meta.readXattrs({ dir: e.srcDir, name: e.srcName }, true, undefined, undefined, e.srcPath);
     const mode = this.meta.modeFor("special", st, undefined, e.inheritedPermissions);
     const nodes = this.b.specialFiles;
     const make = (name: Name) =>

@@ -103,21 +103,32 @@ export class MetadataWriter {
   /**
    * The source's xattrs this run keeps (none unless asked for), and the
    * label --context gives. `unheld` collects the names listed whose values
-   * the entry's filesystem says it cannot hold (EOPNOTSUPP).
+   * the entry's filesystem says it cannot hold (EOPNOTSUPP). `path`:
+   * SOURCE's, named when xattrs asked for by name (--preserve=xattr) cannot
+   * be read, an error as cp's; otherwise what cannot be read is left quietly.
    */
-  readXattrs(src: Target, withLabel = true, listSize?: number, unheld?: Name[]): Xattrs {
+  readXattrs(src: Target, withLabel = true, listSize?: number, unheld?: Name[], path?: Uint8Array): Xattrs {
     if (!this.readsXattrs || listSize === 0) return withLabel ? this.label : [];
     const x = this.b.xattrs;
     if (!x) return withLabel ? this.label : [];
+    const E = this.b.errno;
+    const unsupported = (r: number) => r === -E.EOPNOTSUPP || r === -E.ENOTSUP;
     const names = "fd" in src ? x.list(src.fd) : x.listAt(src.dir, src.name);
-    if (typeof names === "number") return this.label;
+    if (typeof names === "number") {
+      if (path && this.o.require.xattr && !unsupported(names)) this.report.fail(`listing attributes of ${quote(path)}: ${this.b.strerror(-names)}`, { op: "listxattr", path, errno: -names });
+      return withLabel ? this.label : [];
+    }
     const out: Xattrs = [];
     for (const name of names) {
-      if (!this.o.preserve[categoryOf(name)]) continue;
+      const category = categoryOf(name);
+      if (!this.o.preserve[category]) continue;
       const value = "fd" in src ? x.get(src.fd, name) : x.getAt(src.dir, src.name, name);
       // Removed since it was listed: nothing to keep.
       if (typeof value !== "number") out.push([name, value]);
-      else if (value === -this.b.errno.EOPNOTSUPP || value === -this.b.errno.ENOTSUP) unheld?.push(name);
+      else if (unsupported(value)) unheld?.push(name);
+      else if (path && this.o.require[category] && value !== -E.ENODATA) {
+        this.report.fail(`getting attribute ${quote(name)} of ${quote(path)}: ${this.b.strerror(-value)}`, { op: "getxattr", path, errno: -value });
+      }
     }
     return withLabel && this.label.length ? [...out, ...this.label] : out;
   }
