@@ -2021,7 +2021,8 @@ export class Copier {
     const nodes = this.b.specialFiles;
     const make = (name: Name) =>
       nodes ? nodes.makeNode(e.dstDir, name, st.mode & (S_IFMT | 0o777), st.rdevMajor, st.rdevMinor) : -this.b.errno.EOPNOTSUPP;
-    return this.makeAndCommit(e, "special file", xattrs, mode, make, () => {
+    // cp's words: a fifo is named so, a device or socket is a "special file".
+    return this.makeAndCommit(e, typeOf(st.mode) === S_IFIFO ? "fifo" : "special file", xattrs, mode, make, () => {
       this.report.count("specials");
     });
   }

@@ -1099,6 +1099,14 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     expect(sh("readlink symlink", root)).toBe("D/D\n");
   });
 
+  test("a fifo that cannot be made is named a fifo, as cp names it", () => {
+    const root = sandbox("nobody-fifo");
+    sh("mkdir t && mkfifo p && chmod 555 t && chmod 777 .", root);
+    const byCp = asNobody("cp -r p t/", root);
+    expect(byCp).toEqual({ stdout: "", stderr: "cp: cannot create fifo 't/p': Permission denied\n", exitCode: 1 });
+    expect(asNobody(`"$0" -r p t/`, root)).toEqual({ ...byCp, stderr: byCp.stderr.replace("cp:", "blit:") });
+  });
+
   test("onto a file nobody may write, without -f: cp's words, and that -f would replace it", () => {
     const root = sandbox("nobody-unwritable");
     sh("mkdir cp blit && for d in cp blit; do echo e > $d/e && echo f > $d/f && chmod 444 $d/f; done && chown -R nobody . && chmod 777 . cp blit", root);
