@@ -230,7 +230,8 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   // A directory onto itself is the same file to cp, not one copied into itself; with -l, nothing to do.
   const dstDir = srcIsDir ? statOrCode(job.dst, true) : undefined;
   if (dstDir !== undefined && typeof dstDir !== "number" && isDir(dstDir) && sameInode(dstDir, srcStat)) {
-    if (!options.link) refuse(plan, `${quote(job.src)} and ${quote(job.dst)} are the same file`, { op: "compare", path: job.src });
+    // -n: what is there stays, without a word, as cp -n leaves it (`cp -rn . .`).
+    if (!options.link && !options.noClobber) refuse(plan, `${quote(job.src)} and ${quote(job.dst)} are the same file`, { op: "compare", path: job.src });
     return false;
   }
   if (srcIsDir && isInside(job.dst, srcStat)) {
@@ -246,6 +247,11 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   // --skip-unchanged, --checksum: DEST a hard link of SOURCE is unchanged; the engine tells it from the same name given twice.
   const hardLinked = (options.skipUnchanged || options.checksum) && typeof cpDst !== "number" && sameInode(cpDst, srcStat);
   if (same === "same" && !hardLinked) {
+    // -n: DEST is there and stays, whatever it is, without a word (cp 9.1's -n).
+    if (options.noClobber) {
+      plan.kept.push({ job, mode: srcStat.mode });
+      return false;
+    }
     refuse(plan, `${quote(job.src)} and ${quote(job.dst)} are the same file`, { op: "compare", path: job.src });
     return false;
   }

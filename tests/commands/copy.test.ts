@@ -73,6 +73,11 @@ const CASES: Case[] = [
   { name: "-n keeps an existing file", args: ["-n", "f", "g"] },
   { name: "-n copies what does not exist", args: ["-rn", "src", "d"] },
   { name: "-n keeps a directory where a file goes, without a word", setup: "mkdir -p d/f", args: ["-n", "f", "d/"] },
+  // cp 9.1's -n: DEST is there and stays, also where it is SOURCE itself, without a word.
+  { name: "-n onto a hard link of SOURCE", setup: "ln f hf", args: ["-n", "f", "hf"] },
+  { name: "-n onto a symlink to SOURCE", setup: "ln -s f lf", args: ["-n", "f", "lf"] },
+  { name: "-n onto itself", args: ["-n", "f", "f"] },
+  { name: "-rn a directory onto itself", args: ["-rn", ".", "."] },
   // cp's lstat of DEST: a symlink replaces a symlink to a directory (blit -a current /srv/), never goes into it.
   { name: "-P a symlink onto a symlink to a directory replaces the link", setup: "ln -s src cur && ln -s ../sub2 d/cur", args: ["-P", "cur", "d"] },
   { name: "-a a symlink onto a symlink to a directory, DEST with a slash", setup: "ln -s src cur && ln -s ../sub2 d/cur", args: ["-a", "cur", "d/"] },
