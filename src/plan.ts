@@ -434,7 +434,12 @@ function copiedUnderBackupName(src: string, target: string, options: CopyOptions
 /** What names one directory entry whatever its spelling (cp's same_name): its file and its last name. */
 function sourceKey(src: string, follow: boolean): string {
   const st = statOrCode(src, follow);
-  return typeof st === "number" ? `name:${src}` : `${st.dev}:${st.ino}:${sourceBaseName(src)}`;
+  if (typeof st === "number") return `name:${src}`;
+  // The directory it is named in, as gnulib's same_name compares it: a/x and d/x, two names of one file, are two entries.
+  const trimmed = via.paths.trimTrailing(src);
+  const parent = trimmed === "" ? undefined : statOrCode(via.paths.split(trimmed).dir, true);
+  const where = parent === undefined || typeof parent === "number" ? "" : `${parent.dev}:${parent.ino}`;
+  return `${st.dev}:${st.ino}:${where}:${sourceBaseName(src)}`;
 }
 
 function refuse(plan: Plan, text: string, about?: SaidAbout): void {

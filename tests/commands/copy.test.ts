@@ -73,6 +73,9 @@ const CASES: Case[] = [
   { name: "-n keeps an existing file", args: ["-n", "f", "g"] },
   { name: "-n copies what does not exist", args: ["-rn", "src", "d"] },
   { name: "-n keeps a directory where a file goes, without a word", setup: "mkdir -p d/f", args: ["-n", "f", "d/"] },
+  // Two names of one file in two directories are two entries (gnulib's same_name): the second would overwrite the first's copy.
+  { name: "two hard links in two directories onto one name", setup: "mkdir h && ln f h/f", args: ["f", "h/f", "d"], ordered: true },
+  { name: "a name and ./name: one entry named twice, copied once", args: ["f", "./f", "d"] },
   // cp 9.1's -n: DEST is there and stays, also where it is SOURCE itself, without a word.
   { name: "-n onto a hard link of SOURCE", setup: "ln f hf", args: ["-n", "f", "hf"] },
   { name: "-n onto a symlink to SOURCE", setup: "ln -s f lf", args: ["-n", "f", "lf"] },
