@@ -160,10 +160,9 @@ export class MetadataWriter {
     const modes = b.modes;
     if (mode !== undefined && !modeAsCreated && modes) {
       const r = "fd" in dst ? modes.chmodFd(dst.fd, mode) : modes.chmodAt(dst.dir, dst.name, mode);
-      if (r < 0) {
-        this.report.fail(`setting permissions for ${quote(path)}: ${b.strerror(-r)}`, { op: "chmod", path, errno: -r });
-        complete = false;
-      }
+      // Said once: where its ACL could not be dropped, "preserving permissions" told of the mode already.
+      if (r < 0 && uninherited !== "failed") this.report.fail(`setting permissions for ${quote(path)}: ${b.strerror(-r)}`, { op: "chmod", path, errno: -r });
+      if (r < 0) complete = false;
     }
     if (preserve.timestamps && keepTimes) {
       const r = "fd" in dst ? b.setTimesFd(dst.fd, st) : b.setTimesAt(dst.dir, dst.name, st);

@@ -1107,6 +1107,14 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     expect(sh("readlink symlink", root)).toBe("D/D\n");
   });
 
+  test("-rT --preserve=mode onto root's directory: one line for its mode, as cp says it", () => {
+    const root = sandbox("nobody-dir-mode");
+    sh("mkdir s t u && printf a > s/a && chmod 777 . t u", root);
+    const byCp = asNobody("LC_ALL=C cp -rT --preserve=mode s u", root);
+    expect(byCp).toEqual({ stdout: "", stderr: "cp: preserving permissions for 'u': Operation not permitted\n", exitCode: 1 });
+    expect(asNobody(`"$0" -rT --preserve=mode s t`, root)).toEqual({ stdout: "", stderr: "blit: preserving permissions for 't': Operation not permitted\n", exitCode: 1 });
+  });
+
   test("a fifo that cannot be made is named a fifo, as cp names it", () => {
     const root = sandbox("nobody-fifo");
     sh("mkdir t && mkfifo p && chmod 555 t && chmod 777 .", root);
