@@ -64,11 +64,17 @@ export interface Growth {
  * by group (cgroups, autogroup), a niced one in another group does not yield
  * its share to the copy.
  */
-function machineBusy(): { busyMs: number; cpus: number } {
-  const all = cpuTimes();
-  let busyMs = 0;
-  for (const { times } of all) busyMs += times.user + times.nice + times.sys + times.irq;
-  return { busyMs, cpus: all.length };
+function machineBusy(): { busyMs: number; cpus: number } | undefined {
+  try {
+    // Bun reads /proc/stat when `times` is first asked for, not in cpus().
+    const all = cpuTimes();
+    let busyMs = 0;
+    for (const { times } of all) busyMs += times.user + times.nice + times.sys + times.irq;
+    return { busyMs, cpus: all.length };
+  } catch {
+    // /proc/stat unreadable (no /proc, a read error): the machine's share is unknown, and the pool does not grow on a guess.
+    return undefined;
+  }
 }
 
 /** Workers booted ahead of time that failed before the pool took them over, and why. */
@@ -221,7 +227,9 @@ export class Pool {
       // shares it with a worker that waits (Copier.descendHere).
       const atWork = !booting && this.slots.length === this.size && this.slots.every((slot) => slot.busy > 0);
       const now = { at: performance.now(), cpu: process.cpuUsage() };
-      machine.push({ at: now.at, ...machineBusy() });
+      const busy = machineBusy();
+      if (!busy) return;
+      machine.push({ at: now.at, ...busy });
       if (machine.length > MACHINE_WINDOW_CHECKS + 1) machine.shift();
       const since = before;
       before = atWork ? now : undefined;

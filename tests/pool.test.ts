@@ -73,6 +73,15 @@ describe("growing the pool", () => {
     expect(snapshot(`${root}/dst`, { times: true })).toEqual(snapshot(`${root}/src`, { times: true }));
   }, 30_000);
 
+  // Bun reads /proc/stat for the machine's CPU times; a container may hide it.
+  testIf(noNamespace)("with /proc/stat unreadable, the pool keeps its size and the tree is whole (it ended in an uncaught error)", () => {
+    const root = sandbox("grow-no-proc-stat");
+    sh(tree200, root);
+    const r = run(["unshare", "-m", "sh", "-c", 'mount --bind /dev/null /proc/stat && exec "$0" -a --stats src dst', BLIT], { cwd: root, env: { BLIT_GROW: "always" } });
+    expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+    expect(snapshot(`${root}/dst`, { times: true })).toEqual(snapshot(`${root}/src`, { times: true }));
+  }, 30_000);
+
   // A shared CI runner: other programs keep every CPU busy, so the workers use
   // little CPU time for want of a CPU, not of the disk. A worker more would
   // only wait for a CPU too (a warm second run took 0.55 s with 4 workers
