@@ -81,7 +81,8 @@ export function foldedKey(name: Name): string {
   } catch {
     return `\0${String.fromCharCode(...name)}`;
   }
-  return text.normalize("NFD").toLowerCase();
+  // σ for ς: toLowerCase writes a final sigma at a word's end, case folding never does.
+  return text.normalize("NFD").toLowerCase().replaceAll("ς", "σ");
 }
 
 export class DarwinBackend extends RuntimeStdio implements Backend {
@@ -130,6 +131,7 @@ export class DarwinBackend extends RuntimeStdio implements Backend {
     this.has = (feature) => (features & Feature[feature]) !== 0;
     if (!this.has("clone")) delete (this as { cloneAt?: unknown }).cloneAt;
     if (!this.has("flags")) delete (this as { attributes?: unknown }).attributes;
+    if (!this.has("volumeCaps")) delete (this as { caseFolding?: unknown }).caseFolding;
   }
 
   static open(path: string): DarwinBackend {
@@ -441,10 +443,10 @@ export class DarwinBackend extends RuntimeStdio implements Backend {
   /**
    * Names differing only by case are one name on a volume that says it is
    * not case-sensitive (VOL_CAP_FMT_CASE_SENSITIVE: the default APFS and
-   * HFS+ volumes, exFAT): asked of the volume once per device. Where the
-   * volume cannot tell, as on the Linux build of the shim, names are bytes.
+   * HFS+ volumes, exFAT): asked of the volume once per device. Absent
+   * where volumes cannot be asked (the Linux build of the shim).
    */
-  readonly caseFolding: CaseFoldingCapability = {
+  readonly caseFolding?: CaseFoldingCapability = {
     ignoresCase: (dir) => {
       if (dir < 0) return this.lastIgnoresCase;
       const st = this.fstat(dir);

@@ -647,7 +647,6 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
     return { supported: true, detail: `owner, group and DACL kept with -a, ${owner}; ${sacl}` };
   }
 
-  /** Makes and removes a scratch symlink in dir: whether this process may make them (an administrator, or Developer Mode). */
   /**
    * Tried on a scratch file, as the copy tries them: a volume may make them
    * without saying so in its flags (Wine's drives do).
@@ -664,6 +663,7 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
     return r < 0 ? { supported: false, detail: `copied as separate files (cannot make one here: ${this.strerror(-r)})` } : { supported: true, detail: "kept (-a, --preserve=links)" };
   }
 
+  /** Makes and removes a scratch symlink in dir: whether this process may make them (an administrator, or Developer Mode). */
   private probeSymlink(dir: number, reparsePoints: boolean): { supported: boolean; detail: string } {
     if (!reparsePoints) return { supported: false, detail: "the volume has no reparse points" };
     const name = new TextEncoder().encode(`.blit-doctor-${process.pid}-link`);

@@ -303,7 +303,8 @@ export class Copier {
       // Data copied means a regular file was written, also from a fifo or device read as one.
       const made = kind ?? (data ? "file" : stat ? kindOf(stat.mode) : "directory");
       // What replaced an entry of another type is new in every respect: no letters (rsync's +++++++++).
-      const sameType = was !== undefined && (made === "hardlink" ? "file" : made) === kindOf(was.mode);
+      // Special files of another type (a device where a fifo was) are new too, as rsync says.
+      const sameType = was !== undefined && (made === "hardlink" ? "file" : made) === kindOf(was.mode) && (made !== "special" || stat === undefined || typeOf(stat.mode) === typeOf(was.mode));
       const device = made === "special" && stat !== undefined && isDevice(stat.mode);
       this.report.item({
         action: was ? "replaced" : "created",
@@ -1980,9 +1981,10 @@ export class Copier {
     }
     const outcome = this.data.copy(srcFd, dstFd, { ...this.request(st, dst.dev), stream, into: true });
     b.close(srcFd);
-    b.close(dstFd);
-    if (outcome.ok) this.copied(e, outcome);
-    else {
+    if (!outcome.ok) b.close(dstFd);
+    // Written in place: a failed close is said, and nothing is there to remove.
+    if (outcome.ok && this.closedWhole(e, dstFd, undefined)) this.copied(e, outcome);
+    else if (!outcome.ok) {
       const message = this.failure(e, outcome);
       if (message) this.report.fail(message.message, message);
     }

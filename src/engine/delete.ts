@@ -66,7 +66,8 @@ export class Pruner {
       if (entries.length === 0) break;
       const names = entries.map((entry) => entry.name).filter((name) => !isTempName(name) && !this.isBackup(name));
       const there = b.statMany(listFd, names, false);
-      const inSource = b.statMany(srcFd, names, false);
+      // As the copy judged SOURCE's entries: through symlinks under -L.
+      const inSource = b.statMany(srcFd, names, this.o.dereference === "always");
       for (let i = 0; i < names.length; i++) {
         const st = there[i]!;
         const src = inSource[i]!;

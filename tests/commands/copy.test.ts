@@ -1000,6 +1000,22 @@ describe.skipIf(!hasCommand("strace"))("the copy's close failing (EIO)", () => {
     }
     expect(refused).toBeGreaterThanOrEqual(1);
   });
+
+  test("DEST a device written into (/dev/stdout, into a file): said as cp says it", () => {
+    const root = sandbox("close-fails-into");
+    sh("printf data > new", root);
+    let refused = 0;
+    for (let n = 1; n <= 40; n++) {
+      sh("rm -f strace.log out", root);
+      const r = run(["sh", "-c", `strace -f -y -o strace.log -e trace=close -e inject=close:error=EIO:when=${n} "$0" -j 1 new /dev/stdout > out`, BLIT], { cwd: root });
+      const injected = readFileSync(`${root}/strace.log`, "utf8").split("\n").filter((line) => line.includes("(INJECTED)"));
+      if (!injected.some((line) => line.includes(`${root}/out>`))) continue;
+      if (r.exitCode === 0) continue;
+      refused++;
+      expect(r).toEqual({ stdout: "", stderr: "blit: failed to close '/dev/stdout': Input/output error\n", exitCode: 1 });
+    }
+    expect(refused).toBeGreaterThanOrEqual(1);
+  });
 });
 
 // -b renames what is there to its backup name, then the copy onto the name.

@@ -72,6 +72,17 @@ describe("--delete against rsync -aHAX --delete", () => {
     });
   }
 
+  // -L: SOURCE's entries are what their links lead to, for the copy and for --delete alike.
+  testIf(noRsync)("-L with a directory-only include: a symlinked directory copied is not then deleted, as rsync -rL keeps it", () => {
+    const root = sandbox("delete-follow");
+    sh("mkdir -p src/real dst dst-r && printf t > src/real/f.txt && ln -s real src/x", root);
+    const rules = ["--include=*/", "--include=*.txt", "--exclude=*"];
+    expect(run(["rsync", "-rL", "--delete", ...rules, "src/", "dst-r/"], { cwd: root }).exitCode).toBe(0);
+    expect(blit(["-rL", "--delete", ...rules, "src/.", "dst"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(tree(`${root}/dst`)).toEqual(tree(`${root}/dst-r`));
+    expect(readFileSync(`${root}/dst/x/f.txt`, "utf8")).toBe("t");
+  });
+
   test("only inside the directory copied: DEST's other entries stay", () => {
     const root = sandbox("delete-scope");
     sh(`${SOURCE} && mkdir dst && printf o > dst/other && cp -a src dst/src && printf x > dst/src/x && printf f > f`, root);

@@ -104,6 +104,15 @@ describe("--itemize", () => {
     expect(summed.get("samesize")).toBe(rsync.get("samesize")!);
   });
 
+  testIf(noRsync)("a special file in place of one of another type (a device where a fifo was): +++++++++, as rsync says it", () => {
+    const root = sandbox("itemize-special-types");
+    sh("mkdir src r && mknod src/c c 1 3 && mkfifo src/p && cp -a src b && mkfifo r/c && mknod r/p c 1 5 && rm b/c b/p && mkfifo b/c && mknod b/p c 1 5", root);
+    const rsync = codes(sh("rsync -aiD src/ r/", root), "");
+    const mine = codes(blit(["-aT", "--itemize", "src", "b"], { cwd: root }).stdout, "b/");
+    expect([rsync.get("c"), rsync.get("p")]).toEqual(["cD+++++++++", "cS+++++++++"]);
+    expect([mine.get("c"), mine.get("p")]).toEqual([rsync.get("c"), rsync.get("p")]);
+  });
+
   testIf(noRsync)("-r, which keeps neither mode nor times: rsync -ri's letters, no p for a mode that differs, T for the time", () => {
     const root = sandbox("itemize-r");
     sh("mkdir src && printf one > src/f && printf two > src/g && chmod 600 src/g && rsync -r src/ r/ && cp -r src b && chmod 644 r/g b/g", root);
