@@ -72,18 +72,20 @@ export class Pruner {
         const st = there[i]!;
         const src = inSource[i]!;
         if (typeof st === "number") continue;
-        const below = rel ? joinPath(rel, names[i]!) : names[i]!;
+        const isDir = (st.mode & S_IFMT) === S_IFDIR;
+        const srcIsDir = typeof src !== "number" && (src.mode & S_IFMT) === S_IFDIR;
+        const below = () => (rel ? joinPath(rel, names[i]!) : names[i]!);
         // SOURCE's entry left out by a filter is not there for DEST's to
         // stand for, as rsync's sender never lists it: DEST's is then judged
         // by its own type (`--exclude=cache/` keeps no file named cache).
-        const inCopy = typeof src !== "number" && (this.filter.empty || !this.filter.excludes(below, (src.mode & S_IFMT) === S_IFDIR, merged));
+        // Of one type, the rules say the same of both: kept either way.
+        const inCopy = typeof src !== "number" && (this.filter.empty || srcIsDir === isDir || !this.filter.excludes(below(), srcIsDir, merged));
         if (inCopy || (typeof src === "number" && src !== -b.errno.ENOENT)) continue;
         if (folding && typeof src === "number") {
           if (sourceKeys === undefined) sourceKeys = this.keysOf(srcFd, folding.key);
           if (sourceKeys === null || sourceKeys.has(folding.key(names[i]!))) continue;
         }
-        const isDir = (st.mode & S_IFMT) === S_IFDIR;
-        if (this.kept(below, isDir, merged)) continue;
+        if (this.kept(below(), isDir, merged)) continue;
         doomed.push({ name: names[i]!, isDir, id: `${st.dev}:${st.ino}` });
       }
     }
