@@ -557,7 +557,7 @@ export class Copier {
     // --delete: DEST's own per-directory files keep what they exclude too,
     // as rsync's receiver reads them for its deletions.
     if (descend && this.o.delete && !created && dstFd >= 0) merged = this.perDirectoryRules(dstFd, e.dstRel, merged, true);
-    const finish: DirFinish = { srcFd, dstFd, stat, created, dstPath: e.dstPath, incomplete: false, descended: descend, dstRel: e.dstRel, merged, inheritedPermissions: e.inheritedPermissions };
+    const finish: DirFinish = { srcFd, dstFd, stat, created, srcPath: e.srcPath, dstPath: e.dstPath, incomplete: false, descended: descend, dstRel: e.dstRel, merged, inheritedPermissions: e.inheritedPermissions };
     const followInside = this.o.dereference === "always";
     const dstStat = b.fstat(dstFd);
     // One an earlier operand of this run made was listed as made.
@@ -984,7 +984,7 @@ export class Copier {
       b.close(f.dstFd);
       return;
     }
-    const xattrs = this.meta.readXattrs({ fd: f.srcFd });
+    const xattrs = this.meta.readXattrs({ fd: f.srcFd }, true, undefined, undefined, f.srcPath);
     // An existing directory keeps its mode unless modes are preserved.
     let mode = preserve.mode || f.created ? this.meta.modeFor("dir", st, undefined, f.inheritedPermissions) : undefined;
     if (!preserve.mode && f.created) {
@@ -1543,7 +1543,7 @@ export class Copier {
     let srcFd = -1;
     if (e.follow && isFile) srcFd = b.openRead(e.srcDir, e.srcName, true);
     const src: Target = srcFd >= 0 ? { fd: srcFd } : { dir: e.srcDir, name: e.srcName };
-    const changes = this.attributeChanges(e.stat, st, src, { dir: e.dstDir, name: e.dstName }, e.xattrListSizes);
+    const changes = this.attributeChanges(e.stat, st, src, { dir: e.dstDir, name: e.dstName }, e.xattrListSizes, e.srcPath);
     if (srcFd >= 0) b.close(srcFd);
     if (!changes) return undefined;
     this.report.counts.attributes++;
@@ -1591,7 +1591,7 @@ export class Copier {
     const now = this.b.fstat(f.dstFd);
     if (typeof now === "number") return false;
     const there: Target = { fd: f.dstFd };
-    const changes = this.attributeChanges(f.stat, now, { fd: f.srcFd }, there);
+    const changes = this.attributeChanges(f.stat, now, { fd: f.srcFd }, there, undefined, f.srcPath);
     if (changes) this.applyChanges(there, f.stat, changes, f.dstPath, complete);
     return true;
   }
@@ -1599,15 +1599,17 @@ export class Copier {
   /**
    * What of SOURCE's attributes (`srcStat`, xattrs read through `src`) the
    * options keep differs on the entry there (`st`, xattrs through `dst`),
-   * with rsync's letters for it; undefined when nothing does.
+   * with rsync's letters for it; undefined when nothing does. SOURCE's
+   * xattrs that cannot be read are reported where `srcPath` is given (once
+   * per entry: a directory's when it is finished).
    */
-  private attributeChanges(srcStat: Stat, st: Stat, src: Target, dst: Target, sizes?: { src: number; dst: number }): AttributeChanges | undefined {
+  private attributeChanges(srcStat: Stat, st: Stat, src: Target, dst: Target, sizes?: { src: number; dst: number }, srcPath?: Uint8Array): AttributeChanges | undefined {
     const b = this.b;
     const o = this.o;
     const differ = attributesDiffer(o, srcStat, st, b.attributes?.kept);
     // A symlink has no mode of its own to set.
     const hasMode = typeOf(st.mode) !== S_IFLNK;
-    const srcXattrs = this.meta.readXattrs(src, true, sizes?.src);
+    const srcXattrs = this.meta.readXattrs(src, true, sizes?.src, undefined, srcPath);
     const unheld: Name[] = [];
     const xattrs = xattrChanges(srcXattrs, this.meta.readXattrs(dst, false, sizes?.dst, unheld));
     // A backend that cannot remove one (Windows) leaves them, and does not report them changed every run.

@@ -82,6 +82,8 @@ export interface DirFinish {
   dstFd: number;
   stat: Stat;
   created: boolean;
+  /** For messages: what its SOURCE's attributes are read from. */
+  srcPath: Uint8Array;
   dstPath: Uint8Array;
   /** Copying stopped early (interrupted): keep the mode, not the times. */
   incomplete: boolean;

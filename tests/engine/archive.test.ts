@@ -162,6 +162,18 @@ describe.each(BACKENDS)("%s", (_label, env) => {
       expect(injected(["-a", "f", "quiet"])).toEqual({ stdout: "", stderr: "", exitCode: 0 });
       expect([readFileSync(`${root}/strict`, "utf8"), readFileSync(`${root}/quiet`, "utf8")]).toEqual(["data", "data"]);
     });
+
+    // A directory's are read when it is finished, also when --skip-unchanged finds it as SOURCE's.
+    test.each([
+      ["a directory", "flistxattr", "mkdir d && setfattr -n user.tag -v v d", ["-r", "--preserve=xattr", "d", "strict"], "listing attributes of 'd'"],
+      ["a directory", "fgetxattr", "mkdir d && setfattr -n user.tag -v v d", ["-r", "--preserve=xattr", "d", "strict"], "getting attribute 'user.tag' of 'd'"],
+      ["a directory found unchanged", "flistxattr", "mkdir d && setfattr -n user.tag -v v d && cp -a d strict", ["-r", "--preserve=xattr", "--skip-unchanged", "-T", "d", "strict"], "listing attributes of 'd'"],
+    ] as const)("%s, %s failing: --preserve=xattr says so once (exit 1)", (_what, call, setup, args, said) => {
+      const root = sandbox("xattr-read-fails");
+      sh(setup, root);
+      const injected = run(["strace", "-f", "-o", "/dev/null", "-e", `trace=${call}`, "-e", `inject=${call}:error=EIO:when=1+`, BLIT, ...args], { cwd: root, env });
+      expect(injected).toEqual({ stdout: "", stderr: `blit: ${said}: Input/output error\n`, exitCode: 1 });
+    });
   });
 
   describe("as a user without privileges", () => {
