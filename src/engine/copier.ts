@@ -553,11 +553,18 @@ export class Copier {
     if (created && !madeEarlier) this.listed(e, undefined, "directory");
     if (!created) this.removeLeftovers(dstFd, false);
 
-    let merged = descend ? this.perDirectoryRules(srcFd, e.dstRel, inherited) : inherited;
+    let merged = descend ? this.perDirectoryRules(srcFd, e.srcPath, e.dstRel, inherited) : inherited;
     // --delete: DEST's own per-directory files keep what they exclude too,
     // as rsync's receiver reads them for its deletions.
-    if (descend && this.o.delete && !created && dstFd >= 0) merged = this.perDirectoryRules(dstFd, e.dstRel, merged, true);
-    const finish: DirFinish = { srcFd, dstFd, stat, created, srcPath: e.srcPath, dstPath: e.dstPath, incomplete: false, descended: descend, dstRel: e.dstRel, merged, inheritedPermissions: e.inheritedPermissions };
+    if (merged !== false && descend && this.o.delete && !created && dstFd >= 0) merged = this.perDirectoryRules(dstFd, e.dstPath, e.dstRel, merged, true);
+    // Rules that cannot be read: nothing in it is copied or deleted, rather
+    // than what they would have left out (rsync stops the whole run).
+    const rulesUnread = merged === false;
+    if (merged === false) {
+      merged = inherited;
+      descend = false;
+    }
+    const finish: DirFinish = { srcFd, dstFd, stat, created, srcPath: e.srcPath, dstPath: e.dstPath, incomplete: rulesUnread, descended: descend, dstRel: e.dstRel, merged, inheritedPermissions: e.inheritedPermissions };
     const followInside = this.o.dereference === "always";
     const dstStat = b.fstat(dstFd);
     // One an earlier operand of this run made was listed as made.
@@ -672,7 +679,7 @@ export class Copier {
    * on dirFd (SOURCE's, or with inDest DEST's), before those inherited from
    * the directories above. A file larger than PER_DIRECTORY_MAX is read that far.
    */
-  private perDirectoryRules(dirFd: number, dstRel: Uint8Array, inherited: FilterRule[] | undefined, inDest = false): FilterRule[] | undefined {
+  private perDirectoryRules(dirFd: number, dirPath: Uint8Array, dstRel: Uint8Array, inherited: FilterRule[] | undefined, inDest = false): FilterRule[] | undefined | false {
     let merged = inherited;
     const files = this.filter.perDirectoryFiles;
     if (files.length === 0) return merged;
@@ -690,7 +697,13 @@ export class Copier {
         got += n;
       }
       b.close(fd);
-      merged = this.filter.merge(buf.subarray(0, got), index, base, merged, inDest);
+      const rules = this.filter.merge(buf.subarray(0, got), index, base, merged, inDest);
+      if (!Array.isArray(rules)) {
+        const file = joinPath(dirPath, name, this.separator);
+        this.report.fail(`${quote(file)} line ${rules.line}: ${rules.problem}; ${quote(dirPath)} not copied`, { op: "filter", path: file });
+        return false;
+      }
+      merged = rules;
     }
     return merged;
   }

@@ -65,9 +65,9 @@ const escapeByte = (byte: number) => `\\x${byte.toString(16).padStart(2, "0")}`;
 function rulesFromFile(b: Backend, file: string, include: boolean): FilterRule[] | string {
   const bytes = b.readWholeFile(file === "-" ? undefined : toBytes(file));
   if (typeof bytes === "number") return `cannot read filter file '${file}': ${b.strerror(-bytes)}`;
-  const rules = lines(bytes).map((line) => ruleFrom(line, include));
+  const rules = lines(bytes).map(({ text }) => ruleFrom(text, include));
   const empty = rules.findIndex((rule) => !rule.clear && rule.pattern.length === 0);
-  return empty < 0 ? rules : `${noPattern(lines(bytes)[empty]!)} in '${file}'`;
+  return empty < 0 ? rules : `${noPattern(lines(bytes)[empty]!.text)} in '${file}'`;
 }
 
 /** rsync's "unexpected end of filter rule": `- ` or `+ ` with nothing after it. */
@@ -98,14 +98,16 @@ export function readFilterFiles(b: Backend, filters: (FilterRule | FilterFile)[]
  * `;`). A "\r" ends a line as a newline does, as rsync reads every file of
  * rules: a .gitignore with CRLF line ends matches.
  */
-function lines(bytes: Uint8Array): Uint8Array[] {
-  const out: Uint8Array[] = [];
+function lines(bytes: Uint8Array): { text: Uint8Array; number: number }[] {
+  const out: { text: Uint8Array; number: number }[] = [];
   let start = 0;
+  let number = 1;
   for (let end = 0; end <= bytes.length; end++) {
     if (end < bytes.length && bytes[end] !== NEWLINE && bytes[end] !== CARRIAGE_RETURN) continue;
-    const line = bytes.subarray(start, end);
+    const text = bytes.subarray(start, end);
     start = end + 1;
-    if (line.length > 0 && line[0] !== 0x23 && line[0] !== 0x3b) out.push(line);
+    if (text.length > 0 && text[0] !== 0x23 && text[0] !== 0x3b) out.push({ text, number });
+    if (bytes[end] === NEWLINE) number++;
   }
   return out;
 }
@@ -297,13 +299,17 @@ export class Filter {
    * The rules in a per-directory file read in the directory `base` (below
    * SOURCE), for its --filter `index`, put before those inherited from the
    * directories above: the nearest file's rules are checked first, as rsync checks them.
+   * A file of rules (`: NAME`) takes --filter's forms, as rsync's does; a
+   * line that is none of them is `{ line, problem }`, as rsync stops at it.
    */
-  merge(bytes: Uint8Array, index: number, base: Uint8Array, inherited: FilterRule[] | undefined, inDest = false): FilterRule[] {
+  merge(bytes: Uint8Array, index: number, base: Uint8Array, inherited: FilterRule[] | undefined, inDest = false): FilterRule[] | { line: number; problem: string } {
     const mode = this.perDirectory.find((p) => p.index === index)?.mode ?? "";
     let kept = inherited ?? [];
     let read: FilterRule[] = [];
-    for (const line of lines(bytes)) {
-      const rule = mode === "" ? ruleFrom(line, false) : { include: mode === "+", pattern: line };
+    for (const { text: line, number } of lines(bytes)) {
+      const rule = mode === "" ? filterRule(line) : { include: mode === "+", pattern: line };
+      if (typeof rule === "string") return { line: number, problem: rule };
+      if (rule.perDirectory !== undefined) return { line: number, problem: "a per-directory file cannot name another" };
       // In a file of rules (":"), "!" drops the rules this file's name gave
       // so far, here and above (a file of bare patterns takes it as a name, as rsync does).
       if (rule.clear) {

@@ -135,10 +135,10 @@ describe("filters against rsync", () => {
     expect(readdirSync(`${root}/dst-b/z`).sort()).toEqual([".gitignore", "f", "secret"]);
   });
 
-  // Per-directory rule files (rsync's dir-merge): .gitignore files at three levels, and a .rules file of +/- lines.
+  // Per-directory rule files (rsync's dir-merge): .gitignore files at three levels, and .rules files of +/- and exclude/include lines.
   const PER_DIRECTORY_TREE = `mkdir -p src/a/b/c src/build src/a/build src/d src/a/secret src/d/secret && cd src &&
     printf '*.o\\n/build\\n# comment\\nsecret/\\n' > .gitignore && printf '*.tmp\\n/local\\nb/c/x.txt\\n' > a/.gitignore &&
-    printf 'keep.o\\nc\\n' > a/b/.gitignore && printf '+ *.tmp\\n- *.txt\\n' > d/.rules && printf '+ keep.o\\n' > .rules &&
+    printf 'keep.o\\nc\\n' > a/b/.gitignore && printf '+ *.tmp\\n- *.txt\\n' > d/.rules && printf '+ keep.o\\n' > .rules && printf 'exclude local\\ninclude x.tmp\\n' > a/b/.rules &&
     for f in x.o y.txt build/f a/x.o a/y.tmp a/local a/b/local a/b/x.tmp a/b/c/x.txt a/b/c/y.txt a/build/z d/keep.o d/w.tmp d/v.txt a/secret/s d/secret/s; do
       printf '%s' "$f" > "$f"; done`;
   const PER_DIRECTORY: string[] = [
@@ -169,6 +169,20 @@ describe("filters against rsync", () => {
     const r = run([BLIT, "-aT", "--delete", "--skip-unchanged", "--filter=:- .gitignore", "src", "dst-b"], { cwd: root });
     expect([r.stderr, r.exitCode]).toEqual(["", 0]);
     expect(Object.keys(tree(`${root}/dst-b`).entries).sort()).toEqual(Object.keys(tree(`${root}/dst-r`).entries).sort());
+  });
+
+  // rsync stops the whole run at a bad line (exit 1); blit says where it is and copies nothing of that
+  // directory. A file naming another is rsync's, not blit's: refused the same way.
+  test.each([
+    ["b", "unsupported filter rule 'b' (blit knows '- PATTERN', '+ PATTERN', ':- FILE', ':+ FILE', ': FILE' and '!')", 1],
+    ["- ", "filter rule '- ' has no pattern", 1],
+    [":- .gitignore", "a per-directory file cannot name another", 0],
+  ])("a line %j in a ': NAME' file is an error naming the file and line; that directory is not copied", (line, problem, rsyncExit) => {
+    const root = sandbox("filter-dir-bad");
+    sh(`mkdir -p src/sub/deep && printf a > src/a && printf b > src/sub/b && printf c > src/sub/deep/c && printf '# rules\\n\\n- a\\r\\n%s\\n' '${line}' > src/sub/.rules`, root);
+    if (!noRsync) expect(run(["rsync", "-a", "--filter=: .rules", "src/", "r/"], { cwd: root }).exitCode).toBe(rsyncExit);
+    expect(blit(["-aT", "--filter=: .rules", "src", "dst"], { cwd: root })).toEqual({ stdout: "", stderr: `blit: 'src/sub/.rules' line 4: ${problem}; 'src/sub' not copied\n`, exitCode: 1 });
+    expect(Object.keys(tree(`${root}/dst`).entries).sort()).toEqual([".", "a", "sub"]);
   });
 
   test("a --filter rule blit does not know is a usage error", () => {
