@@ -67,11 +67,14 @@ export function fromBytes(bytes: Uint8Array): string {
  * ("/" always counts as one: it is one on every OS blit runs on).
  */
 export function joinPath(parent: Uint8Array, name: Uint8Array, separator = SLASH): Uint8Array {
-  const last = parent[parent.length - 1];
-  const needsSlash = parent.length > 0 && last !== SLASH && last !== separator;
-  const out = new Uint8Array(parent.length + (needsSlash ? 1 : 0) + name.length);
-  out.set(parent);
-  if (needsSlash) out[parent.length] = separator;
+  const isSeparator = (byte: number | undefined) => byte === SLASH || byte === separator;
+  // One separator between them, as gnulib's file_name_concat: `dir//` and y make `dir/y`.
+  let end = parent.length;
+  while (end > 1 && isSeparator(parent[end - 1]) && isSeparator(parent[end - 2])) end--;
+  const needsSlash = end > 0 && !isSeparator(parent[end - 1]);
+  const out = new Uint8Array(end + (needsSlash ? 1 : 0) + name.length);
+  out.set(parent.subarray(0, end));
+  if (needsSlash) out[end] = separator;
   out.set(name, out.length - name.length);
   return out;
 }

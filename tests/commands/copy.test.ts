@@ -134,6 +134,7 @@ const CASES: Case[] = [
   { name: "a directory's ../ with -a", args: ["-a", "src/sub/../", "d"], times: true, skipTimesOf: ["d"] },
   { name: ".. into a directory inside it", args: ["-r", "..", "d"], refusedWhole: true },
   { name: "repeated slashes on both operands", args: ["-r", "src//", "d//"] },
+  { name: "-v names what is inside a SOURCE with repeated slashes with one slash", setup: "mkdir -p one/two && printf x > one/two/f", args: ["-rv", "one//", "d//"] },
   { name: "DEST named through /.", args: ["f", "d/."] },
   { name: "target directory with a trailing slash", args: ["-t", "d/", "f"] },
   // A trailing slash on DEST names a directory: a file, a symlink to one or a fifo there is not replaced.
