@@ -260,7 +260,11 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   if (typeof dstStat === "number") {
     const E = via.b.errno;
     if (-dstStat === E.ENOENT && !srcIsDir && via.paths.endsWithSeparator(job.dst)) {
-      refuse(plan, `cannot create regular file ${quote(job.dst)}: ${reason(-E.ENOTDIR)}`, { op: "create", path: job.dst, errno: E.ENOTDIR });
+      // As cp: a link's call finds no such directory; a copy's create, no directory.
+      const linked = options.symbolicLink ? "symbolic link" : options.link ? "hard link" : undefined;
+      const errno = linked ? E.ENOENT : E.ENOTDIR;
+      const what = linked ? `${linked} ${quote(job.dst)} to ${quote(job.src)}` : `regular file ${quote(job.dst)}`;
+      refuse(plan, `cannot create ${what}: ${reason(-errno)}`, { op: "create", path: job.dst, errno });
       return false;
     }
     // A DEST that cannot be looked through (a symlink into a directory we may

@@ -145,6 +145,8 @@ const CASES: Case[] = [
   { name: "DEST a fifo spelled with a trailing slash", setup: "mkfifo pipe", args: ["f", "pipe/"] },
   { name: "-r a directory onto a file spelled with a trailing slash", args: ["-r", "src", "g/"] },
   { name: "DEST below a file", args: ["f", "g/x"] },
+  { name: "-l onto a missing name spelled with a trailing slash", args: ["-l", "f", "n/"] },
+  { name: "-s onto a missing name spelled with a trailing slash", args: ["-s", "f", "n/"] },
   { name: "DEST a dangling symlink spelled with a trailing slash", setup: "ln -s nowhere dl", args: ["f", "dl/"] },
   { name: "SOURCE starting with - after --", setup: "printf q > ./-dash", args: ["--", "-dash", "d"] },
   // The same file, or not, when SOURCE is not followed (cp's same_file_ok).
