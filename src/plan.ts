@@ -498,7 +498,8 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
     // As cp: DEST with a file as a directory in its path, or spelled with a
     // trailing slash where a file (or a symlink to one, a fifo) is, cannot
     // be looked at; nothing there is replaced.
-    if (!intoDirectory) {
+    // A SOURCE that cannot be looked at is said first, as cp says it.
+    if (!intoDirectory && sources.every((src) => typeof statOrCode(src, followsOnCommandLine(options)) !== "number")) {
       if (typeof st === "number" ? st === -backend.errno.ENOTDIR : via.paths.endsWithSeparator(target) && !isDir(st)) {
         refuse(plan, `cannot stat ${quote(target)}: ${reason(-backend.errno.ENOTDIR)}`, { op: "stat", path: target, errno: backend.errno.ENOTDIR });
         return plan;

@@ -145,6 +145,8 @@ const CASES: Case[] = [
   { name: "DEST a fifo spelled with a trailing slash", setup: "mkfifo pipe", args: ["f", "pipe/"] },
   { name: "-r a directory onto a file spelled with a trailing slash", args: ["-r", "src", "g/"] },
   { name: "DEST below a file", args: ["f", "g/x"] },
+  { name: "a missing SOURCE is said before a DEST below a file", args: ["nothing", "g/x"], ordered: true },
+  { name: "a missing SOURCE is said before a file DEST spelled with a trailing slash", args: ["-T", "nothing", "g/"], ordered: true },
   { name: "-l onto a missing name spelled with a trailing slash", args: ["-l", "f", "n/"] },
   { name: "-s onto a missing name spelled with a trailing slash", args: ["-s", "f", "n/"] },
   { name: "DEST a dangling symlink spelled with a trailing slash", setup: "ln -s nowhere dl", args: ["f", "dl/"] },
