@@ -18,23 +18,24 @@ export function processIdentity(): Identity | undefined {
 }
 
 /**
- * SIGINT and SIGTERM where this process was started with them ignored (a
- * shell starts a script's background jobs with SIGINT ignored), from
- * /proc/self/status; none where there is no such file. cp leaves such a
- * signal ignored, and so must blit: a handler would take it back.
+ * SIGINT, SIGTERM and SIGHUP where this process was started with them ignored (a
+ * shell starts a script's background jobs with SIGINT ignored; nohup,
+ * SIGHUP), from /proc/self/status; undefined where there is no such file
+ * (which is not knowing). cp leaves such a signal ignored, and so must blit:
+ * a handler would take it back.
  */
-export function inheritedIgnoredSignals(): NodeJS.Signals[] {
+export function inheritedIgnoredSignals(): NodeJS.Signals[] | undefined {
   let status: string;
   try {
     status = readFileSync("/proc/self/status", "latin1");
   } catch {
-    return [];
+    return undefined;
   }
   const mask = /^SigIgn:\s*([0-9a-f]+)$/m.exec(status)?.[1];
-  if (mask === undefined) return [];
+  if (mask === undefined) return undefined;
   const ignored = BigInt(`0x${mask}`);
   const bit = (signo: number) => (ignored >> BigInt(signo - 1)) & 1n;
-  return (["SIGINT", "SIGTERM"] as const).filter((name) => bit(constants.signals[name]) === 1n);
+  return (["SIGINT", "SIGTERM", "SIGHUP"] as const).filter((name) => bit(constants.signals[name]) === 1n);
 }
 
 /**

@@ -320,7 +320,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   let pool: Pool | undefined;
   /** What the main thread copied itself (src/inline.ts), and the directories --parents made. */
   const copied = emptyCounts();
-  const statusFor = (name: NodeJS.Signals) => (name === "SIGINT" ? ExitCode.interrupted : ExitCode.terminated);
+  const statusFor = (name: NodeJS.Signals) => (name === "SIGINT" ? ExitCode.interrupted : name === "SIGHUP" ? ExitCode.hangup : ExitCode.terminated);
   const onSignal = (name: NodeJS.Signals) => {
     if (signal || !pool) {
       // Nothing is being written now (or the user insists): leave now, saying what was done.
@@ -336,7 +336,11 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   };
   // One this process was started with ignored stays ignored, as with cp.
   const ignored = inheritedIgnoredSignals();
-  for (const name of ["SIGINT", "SIGTERM"] as const) if (!ignored.includes(name)) process.on(name, onSignal);
+  // SIGHUP too (the terminal or the ssh session went away): its default
+  // would leave the files in flight as temporaries. Only where blit can tell
+  // it was not started ignoring it: a handler would undo nohup.
+  const handled: NodeJS.Signals[] = ignored ? ["SIGINT", "SIGTERM", "SIGHUP"] : ["SIGINT", "SIGTERM"];
+  for (const name of handled) if (!ignored?.includes(name)) process.on(name, onSignal);
 
   // Loaded before planning, which looks at the operands through it. Its
   // warning waits until something is to be copied: refusals alone are said
@@ -497,7 +501,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   parentsDone();
   state.counts = counts;
   if (options.stats) run.stats(statsLines(counts, loaded.backend, pool?.workers ?? 0, pool?.filesByWorker ?? [], copied.files, options.dryRun));
-  if (signal) return signal === "SIGINT" ? ExitCode.interrupted : ExitCode.terminated;
+  if (signal) return statusFor(signal);
   if (options.failFast && (counts.errors > 0 || dropped > 0)) {
     state.stoppedEarly = true;
     return ExitCode.partial;

@@ -39,6 +39,18 @@ describe("a signal the process was started ignoring", () => {
   }
 });
 
+// nohup starts blit with SIGHUP ignored: it must stay so (a handler would stop the copy).
+describe("SIGHUP the process was started ignoring (nohup)", () => {
+  const script = `rm -f out; "$0" p out & pid=$!; sleep 0.5; kill -HUP $pid; sleep 0.3; timeout 2 sh -c 'echo data > p'; wait $pid; echo "exit $?"; cat out`;
+  for (const tool of ["cp", "blit"]) {
+    testIf(process.platform === "linux" ? undefined : "SIGHUP is handled only where /proc/self/status says how it was inherited")(`stays ignored: ${tool} copies, exit 0`, () => {
+      const root = sandbox("ignored-sighup");
+      sh("mkfifo p", root);
+      expect(sh(`trap '' HUP; sh -c '${script.replaceAll("'", "'\\''")}' ${tool === "cp" ? "cp" : `'${BLIT}'`}`, root)).toBe("exit 0\ndata\n");
+    }, 15_000);
+  }
+});
+
 describe("interrupted copies", () => {
   test("SIGINT at random moments: no temporary files, no partial files, exit 130", async () => {
     const root = sandbox("sigint");
@@ -125,6 +137,34 @@ describe("interrupted copies", () => {
     const stderr = await new Response(proc.stderr).text();
     expect(exitCode).toBe(143);
     expect(stderr).toMatch(/^blit: interrupted by SIGTERM: copied \d+ files?/);
+    for (const name of readdirSync(`${root}/dst`)) {
+      expect(name).toMatch(/^f\d$/);
+      expect(readFileSync(`${root}/dst/${name}`).equals(readFileSync(`${root}/src/${name}`))).toBe(true);
+    }
+  }, 60_000);
+
+  // The terminal or the ssh session going away: SIGHUP's default killed blit
+  // with its files in flight left as .blit-*.tmp (hundreds of MB); rsync
+  // removes its temporaries on SIGHUP too (exit 20).
+  testIf(process.platform === "linux" ? undefined : "SIGHUP is handled only where /proc/self/status says how it was inherited")("SIGHUP: the same, exit 129", async () => {
+    const root = sandbox("sighup");
+    sh("mkdir src && for f in 1 2 3 4 5 6 7 8; do head -c 40000000 /dev/urandom > src/f$f; done", root);
+    const proc = Bun.spawn([BLIT, "-a", "-j", "2", "--reflink=never", "src", "dst"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+    const writing = () => {
+      try {
+        return readdirSync(`${root}/dst`).some((name) => name.endsWith(".tmp"));
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 20_000 && !writing(); i++) await Bun.sleep(0.5);
+    expect(writing()).toBe(true);
+    proc.kill("SIGHUP");
+    const exitCode = await proc.exited;
+    const stderr = await new Response(proc.stderr).text();
+    const stdout = await new Response(proc.stdout).text();
+    expect({ exitCode, stdout }).toEqual({ exitCode: 129, stdout: "" });
+    expect(stderr).toMatch(/^blit: interrupted by SIGHUP: copied \d+ files? \([^)]*\), 1 directory in [\d.]+ s \([^)]*\), 0 errors; the rest was not copied\n$/);
     for (const name of readdirSync(`${root}/dst`)) {
       expect(name).toMatch(/^f\d$/);
       expect(readFileSync(`${root}/dst/${name}`).equals(readFileSync(`${root}/src/${name}`))).toBe(true);
