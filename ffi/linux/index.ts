@@ -340,9 +340,24 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
       opFlags: flags,
     }));
     const results = ring.runBatch(ops);
+    const broken = ring.broken;
     this.retireBuffersIfBroken(ring);
     const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-    return names.map((_, i) => (results[i]! < 0 ? results[i]! : this.parseStatx(view, i * STATX_SIZE)));
+    return names.map((name, i) => {
+      const r = results[i]!;
+      if (r >= 0) return this.parseStatx(view, i * STATX_SIZE);
+      return this.notRun(r, broken) ? this.stat(dir, name, follow) : r;
+    });
+  }
+
+  /**
+   * An operation of a batch that did not run: the ring was given up (a
+   * failed submission), or the kernel could start no io-wq thread for it
+   * (ECANCELED, under a pids or RLIMIT_NPROC limit). It is done in turn,
+   * rather than reported as the file's error.
+   */
+  private notRun(result: number, ringBroken: boolean): boolean {
+    return result === -this.errno.ECANCELED || (ringBroken && result < 0);
   }
 
   // ---------------------------------------------------------------- files
@@ -402,7 +417,11 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
     const { arena, offsets } = this.nameArena(files.map((f) => f.name));
     const base = ptr(arena);
     const fds = ring.runBatch(files.map((_, i) => ({ op: "openat", fd: dir, addr: base + offsets[i]!, opFlags: flags })));
+    const opensBroken = ring.broken;
     this.retireBuffersIfBroken(ring);
+    files.forEach((f, i) => {
+      if (this.notRun(fds[i]!, opensBroken)) fds[i] = this.shim.blit_openat(dir, this.cstr(f.name, 0), flags, 0);
+    });
     const dataBase = ptr(data);
     const reads: BatchOp[] = [];
     const readOf: number[] = [];
@@ -427,6 +446,13 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
       ring.runBatch(reads, (k, n) => {
         const i = readOf[k]!;
         const fd = fds[i]!;
+        if (this.notRun(n, ring.broken)) {
+          // Into a buffer of its own: a read of the given-up ring may still land in `data`.
+          const own = new Uint8Array(files[i]!.size + 1);
+          const got = this.shim.blit_pread(fd, own, own.length, 0);
+          if (got < 0) this.close(fd);
+          return hand(i, got < 0 ? got : { fd, data: own.subarray(0, got), method: "read_write" });
+        }
         if (n < 0) this.close(fd);
         hand(i, n < 0 ? n : { fd, data: data.subarray(starts[i]!, starts[i]! + n), method: "batched" });
       });
@@ -498,7 +524,13 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
   }
 
   batchedRange(src: number, dst: number, start: number, length: number, cancel: Int32Array | undefined): RangeResult | undefined {
-    return this.ringState()?.copyRange(src, dst, start, length, cancel);
+    const ring = this.ringState();
+    if (!ring) return undefined;
+    const r = ring.copyRange(src, dst, start, length, cancel);
+    // The ring given up under it (a failed submission or wait): the range
+    // is copied by the next method, as where there is no ring. What the
+    // given-up operations may still write there are the same bytes.
+    return !r.ok && r.stage !== "cancelled" && ring.broken ? undefined : r;
   }
 
   /** This thread's ring, created on first use; null when io_uring is off or absent. */

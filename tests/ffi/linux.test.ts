@@ -174,6 +174,32 @@ describe("extended attributes of a directory's entries", () => {
   });
 });
 
+// The ring given up under a copy (io_uring_enter failing, made so by strace;
+// a seccomp profile or a pids limit does it for real): what its batch held
+// is done in turn, never reported as the files' errors.
+describe("an io_uring ring that fails under the copy", () => {
+  const noStrace = hasCommand("strace") ? undefined : "strace is not installed";
+  const CASES = [
+    { name: "opening and reading a directory of small files", setup: "for i in $(seq 1 300); do printf $i > src/f$i; done", args: ["-a"], when: ["1", "1+"], tmpfs: false },
+    // -L stats each entry on its own (no stats come with the listing); a wait of 0 sends every batch after the first through the ring.
+    { name: "statting a directory's entries", setup: "for d in a b c; do mkdir src/$d; for i in $(seq 1 50); do printf $d$i > src/$d/f$i; done; done", args: ["-rL"], when: ["1"], tmpfs: false },
+    { name: "a file's ranges across filesystems", setup: "head -c 5000000 /dev/urandom > src/big && printf 1 > src/one", args: ["-a"], when: ["1", "10", "1+"], tmpfs: true },
+  ];
+  for (const c of CASES) {
+    testIf(noStrace ?? (c.tmpfs ? tmpfsUnavailable : undefined))(`${c.name}: copied whole, no error`, () => {
+      const root = sandbox("ring-fails");
+      sh(`mkdir src && ${c.setup}`, root);
+      const base = c.tmpfs ? mountTmpfs() : root;
+      for (const when of c.when) {
+        const dst = `${base}/dst-${when}`;
+        const r = run(["strace", "-f", "-o", "/dev/null", "-e", "trace=io_uring_enter", "-e", `inject=io_uring_enter:error=EBUSY:when=${when}`, BLIT, "-j", "1", ...c.args, "src", dst], { cwd: root, env: { BLIT_STAT_WAIT_NS: "0" } });
+        expect({ when, ...r }).toEqual({ when, stdout: "", stderr: "", exitCode: 0 });
+        expect(snapshot(dst)).toEqual(snapshot(`${root}/src`));
+      }
+    });
+  }
+});
+
 describe("across filesystems", () => {
   testIf(tmpfsUnavailable)("ext4 to tmpfs goes through the worker's io_uring ring", () => {
     const root = sandbox("xdev");
