@@ -114,6 +114,7 @@ export interface ErrnoTable {
   ENOTTY: number;
   EDQUOT: number;
   ECANCELED: number;
+  EROFS: number;
 }
 
 /**

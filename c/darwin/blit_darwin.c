@@ -165,7 +165,7 @@ BLIT_EXPORT int blit_darwin_constants(int64_t *out, uint32_t count)
 		/* errno values, in the order of ffi/backend.ts's ErrnoTable */
 		EPERM, ENOENT, EIO, ENXIO, EBADF, EAGAIN, ENOMEM, EACCES, EEXIST, EXDEV,
 		ENOTDIR, EISDIR, EINVAL, ETXTBSY, ENOSPC, EMLINK, ERANGE, ENOSYS, ELOOP,
-		ENOTEMPTY, NO_ATTRIBUTE, EOPNOTSUPP, ENOTSUP, ENOTTY, EDQUOT, ECANCELED,
+		ENOTEMPTY, NO_ATTRIBUTE, EOPNOTSUPP, ENOTSUP, ENOTTY, EDQUOT, ECANCELED, EROFS,
 	};
 	uint32_t n = sizeof(values) / sizeof(values[0]);
 

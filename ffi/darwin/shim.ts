@@ -94,7 +94,7 @@ const CONSTANT_NAMES = [
 const ERRNO_NAMES: (keyof ErrnoTable)[] = [
   "EPERM", "ENOENT", "EIO", "ENXIO", "EBADF", "EAGAIN", "ENOMEM", "EACCES", "EEXIST", "EXDEV",
   "ENOTDIR", "EISDIR", "EINVAL", "ETXTBSY", "ENOSPC", "EMLINK", "ERANGE", "ENOSYS", "ELOOP",
-  "ENOTEMPTY", "ENODATA", "EOPNOTSUPP", "ENOTSUP", "ENOTTY", "EDQUOT", "ECANCELED",
+  "ENOTEMPTY", "ENODATA", "EOPNOTSUPP", "ENOTSUP", "ENOTTY", "EDQUOT", "ECANCELED", "EROFS",
 ];
 export type Constants = Record<(typeof CONSTANT_NAMES)[number], number>;
 

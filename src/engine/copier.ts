@@ -1000,13 +1000,13 @@ export class Copier {
     const xattrs = this.meta.readXattrs({ fd: f.srcFd }, true, undefined, undefined, f.srcPath);
     // An existing directory keeps its mode unless modes are preserved.
     let mode = preserve.mode || f.created ? this.meta.modeFor("dir", st, undefined, f.inheritedPermissions) : undefined;
-    if (!preserve.mode && f.created) {
-      // As mkdir would have made it: the sticky bit kept, and setgid only as
-      // inherited from a setgid parent.
-      const made = b.fstat(f.dstFd);
-      if (typeof made !== "number" && mode !== undefined) mode |= made.mode & 0o2000;
-    }
-    if (this.meta.apply({ fd: f.dstFd }, st, xattrs, f.dstPath, mode, complete, undefined, this.dropsAcls(!f.created, f.inheritedPermissions)) && complete) this.meta.setAttributes({ fd: f.dstFd }, st, f.dstPath);
+    const now = b.fstat(f.dstFd);
+    // As mkdir would have made it: the sticky bit kept, and setgid only as
+    // inherited from a setgid parent.
+    if (!preserve.mode && f.created && typeof now !== "number" && mode !== undefined) mode |= now.mode & 0o2000;
+    // One that was there: what it has already is not set again.
+    const had = !f.created && typeof now !== "number" ? { mode: now.mode & 0o7777, uid: now.uid, gid: now.gid } : undefined;
+    if (this.meta.apply({ fd: f.dstFd }, st, xattrs, f.dstPath, mode, complete, had, this.dropsAcls(!f.created, f.inheritedPermissions)) && complete) this.meta.setAttributes({ fd: f.dstFd }, st, f.dstPath);
     b.close(f.srcFd);
     b.close(f.dstFd);
   }

@@ -22,6 +22,7 @@ export type Target = { fd: number } | { dir: number; name: Name };
 export type Xattrs = [name: Name, value: Uint8Array][];
 
 /** What a just-created file already is: its mode after the umask, its owner. */
+/** What an entry has already: a file this run created, our owner and its create mode; a directory that was there, its own. */
 export interface Created {
   mode: number;
   uid: number;
@@ -145,8 +146,8 @@ export class MetadataWriter {
   apply(dst: Target, st: Stat, xattrs: Xattrs, path: Uint8Array, mode: number | undefined, keepTimes = true, created?: Created, dropAcls = false): boolean {
     const b = this.b;
     const { preserve } = this.o;
-    // A file this run just created already has our owner and the create
-    // mode: calls that would change nothing are not made.
+    // Calls that would change nothing are not made (cp skips such a chown
+    // too): on a read-only DEST they would only fail.
     const ownerAsCreated = created !== undefined && created.uid === st.uid && created.gid === st.gid;
     // A copy that could not keep its owner must not keep setuid/setgid
     // either: that would make a set-id program of someone else's (cp agrees).
@@ -196,6 +197,8 @@ export class MetadataWriter {
       const r = "fd" in dst ? x.remove(dst.fd, name) : x.removeAt(dst.dir, dst.name, name);
       // None there, or none it could hold (ramfs, FAT: no xattrs at all): nothing to drop.
       if (r === -this.b.errno.ENODATA || r === -this.b.errno.EOPNOTSUPP || r === -this.b.errno.ENOTSUP) continue;
+      // A read-only filesystem refuses even to remove what is not there.
+      if (r === -this.b.errno.EROFS && ("fd" in dst ? x.get(dst.fd, name) : x.getAt(dst.dir, dst.name, name)) === -this.b.errno.ENODATA) continue;
       if (r < 0) {
         this.report.fail(`preserving permissions for ${quote(path)}: ${this.b.strerror(-r)}`, { op: "setxattr", path, errno: -r });
         return "failed";

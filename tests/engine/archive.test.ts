@@ -150,6 +150,20 @@ describe.each(BACKENDS)("%s", (_label, env) => {
   });
 
   // Made to fail by strace, on a real file: asked for by name, an xattr that cannot be read is an error, as cp's.
+  // A copy there already, on a filesystem since made read-only: what would change nothing is not tried.
+  describe("onto a tree on a read-only filesystem", () => {
+    testIf(tmpfsUnavailable)("-aT says what cp -aT says: the files it cannot create and the times it cannot set, not owners or modes", () => {
+      const root = sandbox("read-only-dest");
+      const ro = mountTmpfs("size=1m");
+      sh(`mkdir -p src/sub && printf x > src/sub/f && printf y > src/g && cp -a src ${ro}/dst && rm ${ro}/dst/g ${ro}/dst/sub/f && touch -d 2001-01-01 src src/sub && mount -o remount,ro ${ro}`, root);
+      const byCp = run(["cp", "-aT", "src", `${ro}/dst`], { cwd: root });
+      const byBlit = blit(["-aT", "src", `${ro}/dst`], { cwd: root, env });
+      const lines = (text: string, tool: string) => text.split("\n").filter(Boolean).map((line) => line.replace(`${tool}: `, "")).sort();
+      expect({ exitCode: byBlit.exitCode, stdout: byBlit.stdout, stderr: lines(byBlit.stderr, "blit") }).toEqual({ exitCode: byCp.exitCode, stdout: "", stderr: lines(byCp.stderr, "cp") });
+      expect(byCp.exitCode).toBe(1);
+    });
+  });
+
   describe.skipIf(!hasCommand("strace") || noAttrTools !== undefined)("SOURCE's xattrs that cannot be read", () => {
     test.each([
       ["flistxattr", "listing attributes of 'f'"],
