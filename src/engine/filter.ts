@@ -20,6 +20,7 @@
 
 import type { Backend } from "../../ffi/index.ts";
 import type { FilterFile, FilterRule } from "../options.ts";
+import { quote } from "../quote.ts";
 import { toBytes } from "./paths.ts";
 
 const SLASH = 0x2f;
@@ -64,14 +65,14 @@ const escapeByte = (byte: number) => `\\x${byte.toString(16).padStart(2, "0")}`;
  */
 function rulesFromFile(b: Backend, file: string, include: boolean): FilterRule[] | string {
   const bytes = b.readWholeFile(file === "-" ? undefined : toBytes(file));
-  if (typeof bytes === "number") return `cannot read filter file '${file}': ${b.strerror(-bytes)}`;
+  if (typeof bytes === "number") return `cannot read filter file ${quote(file)}: ${b.strerror(-bytes)}`;
   const rules = lines(bytes).map(({ text }) => ruleFrom(text, include));
   const empty = rules.findIndex((rule) => !rule.clear && rule.pattern.length === 0);
-  return empty < 0 ? rules : `${noPattern(lines(bytes)[empty]!.text)} in '${file}'`;
+  return empty < 0 ? rules : `${noPattern(lines(bytes)[empty]!.text)} in ${quote(file)}`;
 }
 
 /** rsync's "unexpected end of filter rule": `- ` or `+ ` with nothing after it. */
-export const noPattern = (rule: Uint8Array) => `filter rule '${new TextDecoder().decode(rule)}' has no pattern`;
+export const noPattern = (rule: Uint8Array) => `filter rule ${quote(rule)} has no pattern`;
 
 /** The rules with each --exclude-from/--include-from file's read into its place, or the message for one that cannot be read. */
 export function readFilterFiles(b: Backend, filters: (FilterRule | FilterFile)[]): FilterRule[] | string {
@@ -128,7 +129,7 @@ export function filterRule(value: Uint8Array): FilterRule | string {
   const plain = /^(-|\+|exclude|include)[ _]/.exec(text);
   if (plain && value.length === plain[0].length) return noPattern(value);
   if (plain) return { include: plain[1] === "+" || plain[1] === "include", pattern: value.slice(plain[0].length) };
-  return `unsupported filter rule '${new TextDecoder().decode(value)}' (blit knows '- PATTERN', '+ PATTERN', ':- FILE', ':+ FILE', ': FILE' and '!')`;
+  return `unsupported filter rule ${quote(value)} (blit knows '- PATTERN', '+ PATTERN', ':- FILE', ':+ FILE', ': FILE' and '!')`;
 }
 
 /** One --include/--exclude value: `+ ` or `- ` in front overrides which it is, as rsync's old-style prefixes. */

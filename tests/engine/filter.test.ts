@@ -185,6 +185,21 @@ describe("filters against rsync", () => {
     expect(Object.keys(tree(`${root}/dst`).entries).sort()).toEqual([".", "a", "sub"]);
   });
 
+  // Rules and the names of rules files are shown as names are ($'\033' segments), never raw: a line
+  // of a ': NAME' file in SOURCE could otherwise retitle or clear the terminal of whoever copies the tree.
+  const KNOWS = "(blit knows '- PATTERN', '+ PATTERN', ':- FILE', ':+ FILE', ': FILE' and '!')";
+  const USAGE = "\nTry 'blit --help' for more information.\n";
+  test.each([
+    ["a line of a ': NAME' file", ["--filter=: .rules"], `blit: 'src/.rules' line 1: unsupported filter rule ''$'\\033'']0;x'$'\\a\\033''[2J'$'\\377' ${KNOWS}; 'src' not copied\n`, 1],
+    ["a --filter rule", ["--filter=\x1b[2J"], `blit: unsupported filter rule ''$'\\033''[2J' ${KNOWS}${USAGE}`, 2],
+    ["a --exclude-from file that is missing", ["--exclude-from=\x1b[2J"], `blit: cannot read filter file ''$'\\033''[2J': No such file or directory${USAGE}`, 2],
+    ["an --exclude-from file with a rule of no pattern", ["--exclude-from=r\x1b[1m"], `blit: filter rule '- ' has no pattern in 'r'$'\\033''[1m'${USAGE}`, 2],
+  ])("%s is quoted in the message, no control byte raw", (_, options, stderr, exitCode) => {
+    const root = sandbox("filter-quoted");
+    sh(`mkdir src && printf '\\033]0;x\\007\\033[2J\\377\\n' > src/.rules && printf -- '- \\n' > "$(printf 'r\\033[1m')"`, root);
+    expect(blit(["-aT", ...options, "src", "dst"], { cwd: root })).toEqual({ stdout: "", stderr, exitCode });
+  });
+
   test("a --filter rule blit does not know is a usage error", () => {
     const r = run([BLIT, "-a", "--filter=merge rules", "src", "dst"], { cwd: sandbox("filter-bad") });
     expect(r.stderr).toBe("blit: unsupported filter rule 'merge rules' (blit knows '- PATTERN', '+ PATTERN', ':- FILE', ':+ FILE', ': FILE' and '!')\nTry 'blit --help' for more information.\n");
