@@ -134,7 +134,9 @@ export class RunOutput {
   output(output: Output): void {
     if (!this.json) {
       if (output.out.length) out(`${output.out.join("\n")}\n`);
-      if (this.options.itemize && output.items.length) out(`${output.items.map(itemizeLine).join("\n")}\n`);
+      // What a filter left out is not listed, as rsync -ii does not list it (--json says it).
+      const listed = this.options.itemize ? output.items.filter((item) => item.reason !== "excluded") : [];
+      if (listed.length) out(`${listed.map(itemizeLine).join("\n")}\n`);
     } else if (this.backend) {
       for (const item of output.items) this.json.emit(fileEvent(item, this.backend.methodLabels));
     }

@@ -34,6 +34,18 @@ describe("--itemize", () => {
     expect(codes(mine.stdout, "b/")).toEqual(codes(rsync, ""));
   });
 
+  // rsync -ii lists no entry a filter leaves out: a line would name a DEST path that is not there.
+  testIf(noRsync)("what a filter leaves out is not listed, as rsync -ii does not list it; --json still says it", () => {
+    const root = sandbox("itemize-excluded");
+    sh("mkdir -p src/logs r b && printf a > src/a.txt && printf b > src/b && printf l > src/logs/l", root);
+    const rsync = sh("rsync -aii --exclude='*.txt' --exclude=logs/ src r/", root);
+    const mine = blit(["-a", "--itemize", "--exclude=*.txt", "--exclude=logs/", "src", "b/"], { cwd: root });
+    expect([mine.stderr, mine.exitCode]).toEqual(["", 0]);
+    expect([...codes(mine.stdout, "b/").keys()].sort()).toEqual([...codes(rsync, "").keys()].sort());
+    const events = blitJson(["-a", "-v", "--exclude=*.txt", "--exclude=logs/", "src", "j/"], { cwd: root }).events;
+    expect(events.filter((e) => e.reason === "excluded").map((e) => e.dst).sort()).toEqual(["j/a.txt", "j/logs"]);
+  });
+
   // Bytes that are not UTF-8 and control bytes would split a line or reach the terminal as escapes.
   testIf(noRsync)("names and link targets escaped as rsync escapes them: one line per entry", () => {
     const root = sandbox("itemize-names");
