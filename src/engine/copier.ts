@@ -164,6 +164,8 @@ const SLASH = 0x2f;
 const typeOf = (mode: number) => mode & S_IFMT;
 const DOT = new Uint8Array([0x2e]);
 const ENCODER = new TextEncoder();
+/** The kernel's file capabilities, which a chown drops. */
+const CAPABILITY_XATTR = ENCODER.encode("security.capability");
 /** linkTo's answer when -b could not move what was there aside (and said so). */
 const BACKUP_FAILED = 1;
 /** linkTo's answer when the name is a link to the first copy already (a second run left both). */
@@ -1629,6 +1631,14 @@ export class Copier {
     if (!b.xattrs?.remove || !b.xattrs.removeAt) xattrs.remove = [];
     // What the destination's filesystem cannot hold (a DACL on FAT) it lacks on every run: no difference.
     if (unheld.length) xattrs.set = xattrs.set.filter(([name]) => !unheld.some((other) => Buffer.compare(name, other) === 0));
+    // A chown drops a file's capabilities (the kernel's security.capability,
+    // as it drops setuid): SOURCE's are set again after it, as rsync -X sets
+    // them (`.f....og..x`), or an unchanged binary whose owner changed lost them.
+    if (differ.owner && typeOf(st.mode) === S_IFREG) {
+      for (const entry of srcXattrs) {
+        if (Buffer.compare(entry[0], CAPABILITY_XATTR) === 0 && !xattrs.set.some(([name]) => Buffer.compare(name, CAPABILITY_XATTR) === 0)) xattrs.set.push(entry);
+      }
+    }
     const xattrsDiffer = xattrs.set.length > 0 || xattrs.remove.length > 0;
     if (!differ.owner && !(differ.mode && hasMode) && !differ.times && !differ.word && !xattrsDiffer) return undefined;
     const xattrNames = [...xattrs.set.map(([name]) => name), ...xattrs.remove];

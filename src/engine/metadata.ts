@@ -242,6 +242,11 @@ export class MetadataWriter {
     if (!preserve.ownership) this.chown(dst, wasStat, path);
     if (!preserve.mode) this.keepWord(dst, wasStat);
     const aclsKept = !preserve.mode;
+    // A mirror (--skip-unchanged, --checksum) gives a file exactly SOURCE's
+    // xattrs, as rsync -X does, and as it leaves an unchanged one (what DEST
+    // has and SOURCE lacks removed): kept here, a changed file would keep
+    // them until the next run found it unchanged and removed them.
+    const othersKept = !(preserve.xattr && (this.o.skipUnchanged || this.o.checksum));
     const x = this.b.xattrs;
     if (!x) return true;
     const names = x.listAt(was.dir, was.name);
@@ -254,7 +259,7 @@ export class MetadataWriter {
       // replaced by SOURCE's where those are kept. The kernel's own
       // security.* (file capabilities, IMA, EVM) go with a write, as they
       // go from cp's: new contents must not run with the old ones' rights.
-      const keep = category === "mode" ? aclsKept : category === "xattr" ? !startsWith(name, SECURITY_PREFIX) : category === "context" ? !preserve.context && this.o.label === undefined : false;
+      const keep = category === "mode" ? aclsKept : category === "xattr" ? othersKept && !startsWith(name, SECURITY_PREFIX) : category === "context" ? !preserve.context && this.o.label === undefined : false;
       const value = keep ? x.getAt(was.dir, was.name, name) : -1;
       if (typeof value !== "number") kept.push([name, value]);
     }

@@ -52,6 +52,12 @@ const CASES: { name: string; change: string; kept: string[] }[] = [
   { name: "a fifo's mode changed in DEST", change: "chmod 600 dst/fifo", kept: ["fifo", "a"] },
   { name: "DEST has xattrs SOURCE lacks (removed)", change: "setfattr -n user.extra -v 1 dst/a && setfattr -n user.only -v 2 dst/sub/b", kept: ["a", "sub/b"] },
   { name: "DEST has an ACL SOURCE lacks (removed, the mode set back)", change: "setfacl -m u:nobody:rw dst/sub/b", kept: ["a", "sub/b"] },
+  // Not kept as cp keeps a replaced file's: the next run, finding it unchanged, would remove them.
+  {
+    name: "a file changed whose copy in DEST has xattrs SOURCE lacks: the new copy has SOURCE's only",
+    change: "printf more >> src/sub/b && touch -d '2010-01-02 03:04:05.123456789' src/sub/b && setfattr -n user.extra -v 1 dst/sub/b",
+    kept: ["a"],
+  },
 ];
 
 describe("--skip-unchanged against rsync -aHAX", () => {
@@ -119,6 +125,22 @@ describe("--skip-unchanged against rsync -aHAX", () => {
     expect(r.exitCode).toBe(0);
     expect(snapshot(`${root}/dst`, { times: true })).toEqual(snapshot(`${root}/src`, { times: true }));
   });
+
+  // The kernel drops a file's capabilities on chown, as it drops setuid; rsync -X sets them again.
+  testIf(!isRoot ? "file capabilities and owners need root" : (noRsync ?? (hasCommand("setcap") ? undefined : "setcap (libcap2-bin) is not installed")))(
+    "an unchanged file whose owner changed keeps its file capabilities (a chown drops them: set again, as rsync -X does)",
+    () => {
+      const root = sandbox("caps");
+      sh("mkdir src && printf aaaa > src/ping && setcap cap_net_raw+ep src/ping && cp -a src dst && cp -a src dst-r && chown 1:1 src/ping && setcap cap_net_raw+ep src/ping", root);
+      const rsync = sh("rsync -aHAX -i src/ dst-r/", root);
+      expect(rsync).toContain(".f....og..x ping\n");
+      const r = blit(["-aT", "--skip-unchanged", "--itemize", "src", "dst"], { cwd: root });
+      expect(r).toEqual({ stdout: ".d          dst/\n.f....og..x dst/ping\n", stderr: "", exitCode: 0 });
+      expect(sh("getcap dst/ping", root)).toBe("dst/ping cap_net_raw=ep\n");
+      expect(tree(`${root}/dst`, { times: true })).toEqual(tree(`${root}/dst-r`, { times: true }));
+      expect(tree(`${root}/dst`, { times: true })).toEqual(tree(`${root}/src`, { times: true }));
+    },
+  );
 
   test("--modify-window=2: mtimes 2 s apart count as equal (the file and its time are left, as rsync leaves them); 3 s apart do not", () => {
     const root = sandbox("window");
@@ -229,6 +251,11 @@ describe("--checksum against rsync -aHAX --checksum", () => {
     },
     { name: "a file's mtime changed only: left, its mtime set", change: "touch -d '2011-01-01' src/sub/b", kept: ["a", "sub/b"] },
     { name: "DEST longer by a byte, same mtime", change: "printf x >> dst/sub/b && touch -d '2010-01-02 03:04:05.123456789' dst/sub/b", kept: ["a"] },
+    {
+      name: "a file copied again whose copy in DEST has xattrs SOURCE lacks: the new copy has SOURCE's only",
+      change: "printf x >> dst/sub/b && touch -d '2010-01-02 03:04:05.123456789' dst/sub/b && setfattr -n user.extra -v 1 dst/sub/b",
+      kept: ["a"],
+    },
   ];
   for (const c of CHECKSUM_CASES) {
     testIf(noRsync ?? noAttr)(c.name, () => {
