@@ -1280,7 +1280,9 @@ export class Copier {
           if (writable < 0 && !this.o.force) {
             // cp's words; where the file's own permissions are in the way (not
             // a read-only filesystem, a running program's file), -f would help.
-            const helps = writable === -b.errno.EACCES || writable === -b.errno.EPERM;
+            // Not EPERM: an immutable file (chattr +i, macOS uchg), which -f
+            // cannot replace either (cp -f: `cannot remove`).
+            const helps = writable === -b.errno.EACCES;
             this.report.fail(`cannot create regular file ${quote(e.dstPath)}: ${this.why(-writable)}${helps ? " (use -f to replace it)" : ""}`, { op: "create", path: e.dstPath, errno: -writable });
             return;
           }

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { BLIT, blit, environment, hasCommand, isRoot, run, sh } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { snapshot, tree } from "../helpers/tree.ts";
-import { mountRamfs, mountTmpfs, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
+import { immutableUnavailable, mountRamfs, mountTmpfs, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
 import { testIf } from "../helpers/skip.ts";
 
 const FIXTURE = `
@@ -1080,6 +1080,23 @@ describe("a file DEST on a read-only filesystem", () => {
     expect({ ...byBlit, stderr: byBlit.stderr.replace(/^blit:/, "cp:") }).toEqual(byCp);
     expect(blit(["-f", "small", `${ro}/f`], { cwd: root })).toEqual({ stdout: "", stderr: `blit: cannot create regular file '${ro}/f': Read-only file system\n`, exitCode: 1 });
     expect(readFileSync(`${ro}/f`, "utf8")).toBe("old");
+  });
+
+  // EPERM from the access check: -f cannot replace it either (cp -f: `cannot remove`), so no advice to.
+  const noImmutable = immutableUnavailable(sandbox("immutable-probe"));
+  testIf(noImmutable)("an immutable file DEST: cannot create regular file, as cp, without the advice to use -f", () => {
+    const root = sandbox("immutable-dest");
+    sh("printf new > small && printf old > f && chattr +i f", root);
+    try {
+      const byCp = run(["cp", "small", "f"], { cwd: root });
+      expect(byCp).toEqual({ stdout: "", stderr: "cp: cannot create regular file 'f': Operation not permitted\n", exitCode: 1 });
+      const byBlit = blit(["small", "f"], { cwd: root });
+      expect({ ...byBlit, stderr: byBlit.stderr.replace(/^blit:/, "cp:") }).toEqual(byCp);
+      expect(blit(["-f", "small", "f"], { cwd: root })).toEqual({ stdout: "", stderr: "blit: cannot create regular file 'f': Operation not permitted\n", exitCode: 1 });
+      expect(readFileSync(`${root}/f`, "utf8")).toBe("old");
+    } finally {
+      sh("chattr -i f", root);
+    }
   });
 });
 
