@@ -195,6 +195,19 @@ function alignedLetters(src: Stat, there: Stat, differ: ReturnType<typeof attrib
     (differ.owner && src.uid !== there.uid ? "o" : "") + (differ.owner && src.gid !== there.gid ? "g" : "");
 }
 
+/** Whether attributeChanges found anything to set or remove. */
+function anyChange(differ: ReturnType<typeof attributesDiffer>, hasMode: boolean, xattrs: ReturnType<typeof xattrChanges>): boolean {
+  return differ.owner || (differ.mode && hasMode) || differ.times || differ.word || xattrs.set.length > 0 || xattrs.remove.length > 0;
+}
+
+/** rsync's letters for what attributeChanges found: alignedLetters', then `a` for ACLs and `x` for other xattrs set or removed. */
+function changeLetters(src: Stat, there: Stat, differ: ReturnType<typeof attributesDiffer>, hasMode: boolean, xattrs: ReturnType<typeof xattrChanges>): string {
+  const names = [...xattrs.set.map(([name]) => name), ...xattrs.remove];
+  const acls = names.some((name) => categoryOf(name) === "mode");
+  const others = names.some((name) => categoryOf(name) !== "mode");
+  return alignedLetters(src, there, differ, hasMode) + (acls ? "a" : "") + (others ? "x" : "");
+}
+
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
   out.set(a);
@@ -1563,22 +1576,47 @@ export class Copier {
     const changes = this.attributeChanges(e.stat, st, src, { dir: e.dstDir, name: e.dstName }, e.xattrListSizes, e.srcPath);
     if (srcFd >= 0) b.close(srcFd);
     if (!changes) return undefined;
-    this.report.counts.attributes++;
-    if (this.o.dryRun) return changes.letters;
+    if (this.o.dryRun) {
+      this.report.counts.attributes++;
+      return changes.letters;
+    }
     if (!isFile) {
       this.applyChanges({ dir: e.dstDir, name: e.dstName }, e.stat, changes, e.dstPath, true);
-      return changes.letters;
+      return this.applied(e.stat, st, changes);
     }
     const dstFd = b.openRead(e.dstDir, e.dstName, false);
     const now = dstFd < 0 ? dstFd : b.fstat(dstFd);
     if (typeof now === "number" || now.dev !== st.dev || now.ino !== st.ino) {
       if (dstFd >= 0) b.close(dstFd);
+      this.report.counts.attributes++;
       this.report.fail(`${quote(e.dstPath)} was replaced while being copied; skipped`, { op: "open", path: e.dstPath });
       return changes.letters;
     }
     this.applyChanges({ fd: dstFd }, e.stat, changes, e.dstPath, true);
     b.close(dstFd);
-    return changes.letters;
+    return this.applied(e.stat, st, changes);
+  }
+
+  /**
+   * What alignAttributes set, counted, in rsync's letters: less the xattrs
+   * the destination's filesystem refused just now as unsupported (dropped
+   * quietly under -a), which are no difference, as on every later entry
+   * there (undefined: nothing else differed).
+   */
+  private applied(srcStat: Stat, st: Stat, changes: AttributeChanges): string | undefined {
+    const held = this.lessRefused(srcStat, st, changes);
+    if (held) this.report.counts.attributes++;
+    return held?.letters;
+  }
+
+  /** changes less the xattrs the destination's filesystem has refused as unsupported (undefined: nothing else differs). */
+  private lessRefused(srcStat: Stat, st: Stat, changes: AttributeChanges): AttributeChanges | undefined {
+    const set = changes.xattrs.set.filter(([name]) => this.meta.heldOn(st.dev, name));
+    if (set.length === changes.xattrs.set.length) return changes;
+    const hasMode = typeOf(st.mode) !== S_IFLNK;
+    const xattrs = { set, remove: changes.xattrs.remove };
+    if (!anyChange(changes.differ, hasMode, xattrs)) return undefined;
+    return { ...changes, xattrs, letters: changeLetters(srcStat, st, changes.differ, hasMode, xattrs) };
   }
 
   /**
@@ -1587,7 +1625,14 @@ export class Copier {
    * reached (before its entries change its mtime); a dry run so too.
    */
   private reportDirectoryChanges(e: Place, srcStat: Stat, dstStat: Stat, srcFd: number, dstFd: number): void {
-    const changes = this.attributeChanges(srcStat, dstStat, { fd: srcFd }, { fd: dstFd });
+    let changes = this.attributeChanges(srcStat, dstStat, { fd: srcFd }, { fd: dstFd });
+    // Its xattrs are set now (the rest once its entries are done): those
+    // its filesystem refuses as unsupported (ramfs, vfat), dropped quietly
+    // under -a, are then no difference, as on a file.
+    if (changes && !this.o.dryRun && changes.xattrs.set.length) {
+      this.meta.setQuietly({ fd: dstFd }, changes.xattrs.set, e.dstPath);
+      changes = this.lessRefused(srcStat, dstStat, changes);
+    }
     if (!changes) {
       // As rsync -ii lists a directory it finds as SOURCE's: `.d          dst/sub/`.
       if (this.o.listItems) this.report.item({ action: "skipped", kind: "directory", src: e.srcPath, dst: e.dstPath, size: 0, reason: "unchanged" });
@@ -1641,15 +1686,13 @@ export class Copier {
         if (Buffer.compare(entry[0], CAPABILITY_XATTR) === 0 && !xattrs.set.some(([name]) => Buffer.compare(name, CAPABILITY_XATTR) === 0)) xattrs.set.push(entry);
       }
     }
-    const xattrsDiffer = xattrs.set.length > 0 || xattrs.remove.length > 0;
-    if (!differ.owner && !(differ.mode && hasMode) && !differ.times && !differ.word && !xattrsDiffer) return undefined;
-    const xattrNames = [...xattrs.set.map(([name]) => name), ...xattrs.remove];
-    const acls = xattrNames.some((name) => categoryOf(name) === "mode");
-    const others = xattrNames.some((name) => categoryOf(name) !== "mode");
+    // Nor what it refused as unsupported before (ramfs, vfat): dropped quietly under -a, so lacking on every run.
+    xattrs.set = xattrs.set.filter(([name]) => this.meta.heldOn(st.dev, name));
+    if (!anyChange(differ, hasMode, xattrs)) return undefined;
     return {
       differ,
       xattrs,
-      letters: alignedLetters(srcStat, st, differ, hasMode) + (acls ? "a" : "") + (others ? "x" : ""),
+      letters: changeLetters(srcStat, st, differ, hasMode, xattrs),
       mode: o.preserve.mode && hasMode ? srcStat.mode & 0o7777 : undefined,
       // An ACL removed leaves its mask in the group bits: the mode is set again whatever it was.
       asThere: xattrs.remove.length ? undefined : { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid },

@@ -36,6 +36,13 @@ const ACL_ACCESS = new TextEncoder().encode(`${ACL_PREFIX}access`);
 const ACL_DEFAULT = new TextEncoder().encode(`${ACL_PREFIX}default`);
 const SECURITY_PREFIX = new TextEncoder().encode("security.");
 
+/** `dev` and an xattr's namespace: the text before its first dot, or a `system.` name whole (each ACL kind apart). */
+function namespaceKey(dev: number, name: Name): string {
+  const text = Buffer.from(name).toString("latin1");
+  const dot = text.indexOf(".");
+  return `${dev}:${text.startsWith("system.") || dot < 0 ? text : text.slice(0, dot)}`;
+}
+
 const startsWith = (name: Name, prefix: Uint8Array) => name.length >= prefix.length && prefix.every((byte, i) => name[i] === byte);
 /** macOS's ACL, which its backend lists as one more attribute (acl_to_text's form). */
 const ACL_TEXT = "com.apple.acl.text";
@@ -63,6 +70,15 @@ export class MetadataWriter {
    * ENOATTR, which would be an error on every directory.
    */
   private readonly posixAcls: boolean;
+
+  /**
+   * Namespaces of xattrs (`user`, `trusted`, `security`; a `system.` name
+   * whole, as ACLs) that a destination's filesystem (by device) refused as
+   * unsupported (EOPNOTSUPP: ramfs, vfat, a FUSE mount without xattrs),
+   * dropped quietly under -a: an unchanged entry there lacks them on every
+   * run, which is no difference to tell.
+   */
+  private readonly refused = new Set<string>();
 
   constructor(
     private readonly b: Backend,
@@ -321,6 +337,17 @@ export class MetadataWriter {
     return true;
   }
 
+  /** Sets those of xattrs that are not asked for by name (whose failure would be an error): what the filesystem refuses is noted in `refused`. */
+  setQuietly(dst: Target, xattrs: Xattrs, path: Uint8Array): void {
+    const quiet = xattrs.filter(([name]) => !this.o.require[categoryOf(name)]);
+    if (quiet.length) this.setXattrs(dst, quiet, path);
+  }
+
+  /** Whether the filesystem of device `dev` has not refused `name`'s namespace as unsupported (see `refused`). */
+  heldOn(dev: number, name: Name): boolean {
+    return this.refused.size === 0 || !this.refused.has(namespaceKey(dev, name));
+  }
+
   private setXattrs(dst: Target, xattrs: Xattrs, path: Uint8Array): boolean {
     const b = this.b;
     const E = b.errno;
@@ -333,6 +360,10 @@ export class MetadataWriter {
       // With -a alone, attributes this filesystem or user cannot have are
       // dropped quietly, as cp -a does; asked for by name, they are errors.
       const category = categoryOf(name);
+      if (unsupported && x && !this.o.require[category]) {
+        const st = "fd" in dst ? b.fstat(dst.fd) : b.stat(dst.dir, dst.name, false);
+        if (typeof st !== "number") this.refused.add(namespaceKey(st.dev, name));
+      }
       if ((unsupported || notAllowed) && !this.o.require[category]) continue;
       if (category === "ownership") {
         // An owner kept as an xattr (SECURITY_OWNER_XATTR): said as chown's failure is.

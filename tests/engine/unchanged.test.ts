@@ -9,6 +9,7 @@ import { blit, blitJson, hasCommand, isRoot, sh, stats } from "../helpers/blit.t
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 import { EVERYDAY_TREE } from "../helpers/fixtures.ts";
+import { mountRamfs, tmpfsUnavailable } from "../helpers/mounts.ts";
 import { snapshot, tree } from "../helpers/tree.ts";
 
 const noRsync = hasCommand("rsync") ? undefined : "rsync is not installed";
@@ -141,6 +142,27 @@ describe("--skip-unchanged against rsync -aHAX", () => {
       expect(tree(`${root}/dst`, { times: true })).toEqual(tree(`${root}/src`, { times: true }));
     },
   );
+
+  // -a drops them quietly there, as cp does; rsync -X fails on each, every run.
+  testIf(tmpfsUnavailable ?? noAttr)("onto a filesystem without xattrs (ramfs): an unchanged tree with xattrs and ACLs is unchanged on every run, none told or counted as set", () => {
+    const ramfs = mountRamfs();
+    const root = sandbox("unheld");
+    sh("mkdir -p src/d && printf a > src/d/f && printf b > src/d/g && setfattr -n user.k -v v src/d src/d/f src/d/g && setfacl -m u:nobody:r src/d/g && ln -s f src/d/l", root);
+    expect(blit(["-aT", "src", `${ramfs}/dst`], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    const unchanged = [`.d          ${ramfs}/dst/`, `.d          ${ramfs}/dst/d/`, `.f          ${ramfs}/dst/d/f`, `.f          ${ramfs}/dst/d/g`, `.L          ${ramfs}/dst/d/l -> f`].sort();
+    for (let run = 0; run < 2; run++) {
+      const r = blit(["-aT", "-j1", "--skip-unchanged", "--itemize", "--stats", "src", `${ramfs}/dst`], { cwd: root });
+      expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+      expect(r.stdout.split("\n").filter((line) => line.startsWith(".")).sort()).toEqual(unchanged);
+      expect(stats(r.stdout)["attributes set on unchanged"]).toBe("0");
+    }
+    // What else differs is still set and told, without the xattrs.
+    sh("chmod 600 src/d/g", root);
+    const r = blit(["-aT", "--skip-unchanged", "--itemize", "src", `${ramfs}/dst`], { cwd: root });
+    expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+    expect(r.stdout).toContain(`.f...p..... ${ramfs}/dst/d/g\n`);
+    expect(sh(`stat -c %a ${ramfs}/dst/d/g`)).toBe("600\n");
+  });
 
   test("--modify-window=2: mtimes 2 s apart count as equal (the file and its time are left, as rsync leaves them); 3 s apart do not", () => {
     const root = sandbox("window");
