@@ -82,6 +82,11 @@ export class Ring {
   private abandon(): void {
     this.broken = true;
     abandoned.push(this);
+    // Torn down, so that the kernel cancels what is still queued: a write
+    // linked to a read still in flight takes its descriptor's number when
+    // it is issued, and that number may by then name another file. Its
+    // buffers stay referenced (abandoned) for any read still running.
+    this.destroy();
   }
 
   private put(index: number, op: BatchOp, linked: boolean, userData: number): void {

@@ -1629,8 +1629,10 @@ export class Copier {
     // Its xattrs are set now (the rest once its entries are done): those
     // its filesystem refuses as unsupported (ramfs, vfat), dropped quietly
     // under -a, are then no difference, as on a file.
-    if (changes && !this.o.dryRun && changes.xattrs.set.length) {
-      this.meta.setQuietly({ fd: dstFd }, changes.xattrs.set, e.dstPath);
+    // Not its ACLs: they set the owner's bits, which could lock it before it is filled.
+    const early = changes?.xattrs.set.filter(([name]) => categoryOf(name) !== "mode") ?? [];
+    if (changes && !this.o.dryRun && early.length) {
+      this.meta.setQuietly({ fd: dstFd }, early, e.dstPath);
       changes = this.lessRefused(srcStat, dstStat, changes);
     }
     if (!changes) {

@@ -108,7 +108,8 @@ function lines(bytes: Uint8Array): { text: Uint8Array; number: number }[] {
     const text = bytes.subarray(start, end);
     start = end + 1;
     if (text.length > 0 && text[0] !== 0x23 && text[0] !== 0x3b) out.push({ text, number });
-    if (bytes[end] === NEWLINE) number++;
+    // "\r\n" is one line end; a "\r" alone (old Mac files) is one too.
+    if (bytes[end] === NEWLINE || (bytes[end] === CARRIAGE_RETURN && bytes[end + 1] !== NEWLINE)) number++;
   }
   return out;
 }

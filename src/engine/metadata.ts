@@ -36,11 +36,15 @@ const ACL_ACCESS = new TextEncoder().encode(`${ACL_PREFIX}access`);
 const ACL_DEFAULT = new TextEncoder().encode(`${ACL_PREFIX}default`);
 const SECURITY_PREFIX = new TextEncoder().encode("security.");
 
-/** `dev` and an xattr's namespace: the text before its first dot, or a `system.` name whole (each ACL kind apart). */
+/**
+ * `dev` and an xattr's namespace: Linux's `user`, `trusted` or `security`;
+ * any other name whole (each ACL kind apart, and macOS's names, whose
+ * `com.apple.acl.text` refused says nothing of `com.apple.quarantine`).
+ */
 function namespaceKey(dev: number, name: Name): string {
   const text = Buffer.from(name).toString("latin1");
-  const dot = text.indexOf(".");
-  return `${dev}:${text.startsWith("system.") || dot < 0 ? text : text.slice(0, dot)}`;
+  const namespace = /^(user|trusted|security)\./.exec(text)?.[1];
+  return `${dev}:${namespace ?? text}`;
 }
 
 const startsWith = (name: Name, prefix: Uint8Array) => name.length >= prefix.length && prefix.every((byte, i) => name[i] === byte);

@@ -185,6 +185,12 @@ describe("filters against rsync", () => {
     expect(Object.keys(tree(`${root}/dst`).entries).sort()).toEqual([".", "a", "sub"]);
   });
 
+  test("a rules file with old Mac line ends (a lone \\r): the bad line's number counts them", () => {
+    const root = sandbox("filter-dir-cr");
+    sh("mkdir -p src/sub && printf b > src/sub/b && printf -- '- a\\r# c\\r- \\r' > src/sub/.rules", root);
+    expect(blit(["-aT", "--filter=: .rules", "src", "dst"], { cwd: root })).toEqual({ stdout: "", stderr: "blit: 'src/sub/.rules' line 3: filter rule '- ' has no pattern; 'src/sub' not copied\n", exitCode: 1 });
+  });
+
   // Rules and the names of rules files are shown as names are ($'\033' segments), never raw: a line
   // of a ': NAME' file in SOURCE could otherwise retitle or clear the terminal of whoever copies the tree.
   const KNOWS = "(blit knows '- PATTERN', '+ PATTERN', ':- FILE', ':+ FILE', ': FILE' and '!')";

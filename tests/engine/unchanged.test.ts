@@ -5,7 +5,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { lstatSync, readFileSync } from "node:fs";
-import { blit, blitJson, hasCommand, isRoot, sh, stats } from "../helpers/blit.ts";
+import { BLIT, blit, blitJson, hasCommand, isRoot, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 import { EVERYDAY_TREE } from "../helpers/fixtures.ts";
@@ -144,6 +144,18 @@ describe("--skip-unchanged against rsync -aHAX", () => {
   );
 
   // -a drops them quietly there, as cp does; rsync -X fails on each, every run.
+  // SOURCE's directory read-only to its owner with an ACL: set as it was reached, the ACL locked the
+  // directory before its new entries were copied in (a review of 0ddb889); it comes once they are.
+  testIf(isRoot ? (hasCommand("setfacl") && hasCommand("setpriv") ? undefined : "setfacl (acl) or setpriv is not installed") : "needs root to run as nobody")("a directory that was there, read-only to its owner with an ACL in SOURCE: its new entries are copied first (as nobody)", () => {
+    const root = sandbox("unchanged-acl-lock");
+    sh("mkdir -p src/d && printf a > src/d/old && cp -a src dst && printf n > src/d/new && setfacl -m u:bin:rwx src/d && chmod u-w src/d && chown -R nobody: src dst && chmod 777 .", root);
+    const r = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", BLIT, "-a", "--skip-unchanged", "--itemize", "-T", "src", "dst"], { cwd: root, env: { ...process.env, HOME: "/nonexistent", XDG_CACHE_HOME: "", TMPDIR: root }, stdout: "pipe", stderr: "pipe" });
+    expect({ stderr: r.stderr.toString(), exitCode: r.exitCode }).toEqual({ stderr: "", exitCode: 0 });
+    expect(r.stdout.toString()).toContain(">f+++++++++ dst/d/new\n");
+    expect(readFileSync(`${root}/dst/d/new`, "utf8")).toBe("n");
+    expect(sh("getfacl -cp dst/d", root)).toContain("user:bin:rwx");
+  });
+
   testIf(tmpfsUnavailable ?? noAttr)("onto a filesystem without xattrs (ramfs): an unchanged tree with xattrs and ACLs is unchanged on every run, none told or counted as set", () => {
     const ramfs = mountRamfs();
     const root = sandbox("unheld");
