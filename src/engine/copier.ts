@@ -249,6 +249,8 @@ export class Copier {
   spawn: ((children: ChildWork[]) => void) | undefined;
   /** Owners of what this process creates; 0 where the OS has none (Windows). */
   private readonly euid: number;
+  /** Root where users and ids are POSIX's: may write any file (cp's can_write_any_file). */
+  private readonly writesAnyFile: boolean;
   private readonly egid: number;
   /** What joins a directory and a name in the paths messages show (the OS's separator). */
   private readonly separator: number;
@@ -269,6 +271,7 @@ export class Copier {
     const identity = b.identity();
     this.euid = identity?.uid ?? 0;
     this.egid = identity?.gid ?? 0;
+    this.writesAnyFile = identity?.uid === 0;
     this.separator = b.pathRules.separator.charCodeAt(0);
     this.meta = new MetadataWriter(b, o, this.report);
     this.temps = new TempNames(o.runId, workerIndex);
@@ -2168,7 +2171,8 @@ export class Copier {
   private confirmed(e: Entry, st: Stat): boolean {
     if (!this.o.interactive) return true;
     let question = `overwrite ${quote(e.dstPath)}? `;
-    if (typeOf(st.mode) !== S_IFDIR && this.b.canWrite(e.dstDir, e.dstName) < 0) {
+    // As cp: root is not asked about a file it cannot write (an immutable one: EPERM).
+    if (typeOf(st.mode) !== S_IFDIR && !this.writesAnyFile && this.b.canWrite(e.dstDir, e.dstName) < 0) {
       const octal = (st.mode & 0o7777).toString(8).padStart(4, "0");
       question = this.o.force || this.o.removeDestination
         ? `replace ${quote(e.dstPath)}, overriding mode ${octal} (${modeString(st.mode)})? `

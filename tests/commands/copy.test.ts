@@ -1093,6 +1093,11 @@ describe("a file DEST on a read-only filesystem", () => {
       const byBlit = blit(["small", "f"], { cwd: root });
       expect({ ...byBlit, stderr: byBlit.stderr.replace(/^blit:/, "cp:") }).toEqual(byCp);
       expect(blit(["-f", "small", "f"], { cwd: root })).toEqual({ stdout: "", stderr: "blit: cannot create regular file 'f': Operation not permitted\n", exitCode: 1 });
+      // -i, as root: cp asks only whether to overwrite it (root may write any file, as far as cp asks).
+      const asked = run(["cp", "-i", "small", "f"], { cwd: root, stdin: "n\n" });
+      expect(asked.stderr).toBe("cp: overwrite 'f'? ");
+      const askedBlit = blit(["-i", "small", "f"], { cwd: root, stdin: "n\n" });
+      expect({ ...askedBlit, stderr: askedBlit.stderr.replace(/^blit:/, "cp:") }).toEqual(asked);
       expect(readFileSync(`${root}/f`, "utf8")).toBe("old");
     } finally {
       sh("chattr -i f", root);
