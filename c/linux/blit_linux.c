@@ -625,10 +625,44 @@ BLIT_EXPORT int blit_fchmod(int fd, uint32_t mode)
 	return (int)int_result(fchmod(fd, (mode_t)mode));
 }
 
+/*
+ * fchmodat, and with AT_SYMLINK_NOFOLLOW never through a symlink: the entry
+ * (a fifo, a device, a directory made by name) may have been swapped for a
+ * symlink to a file outside DEST since it was made, and chmod(2) would set
+ * that file's mode. Linux 6.6's fchmodat2 takes the flag and refuses a
+ * symlink (EOPNOTSUPP); before it, glibc's fchmodat has no such flag (or,
+ * from 2.32, emulates it as here): the entry is opened O_PATH | O_NOFOLLOW,
+ * a symlink refused, and anything else changed through /proc/self/fd,
+ * which names the inode opened, not a path looked up again.
+ */
+#define NR_FCHMODAT2 452
+
 BLIT_EXPORT int blit_fchmodat(int dirfd, const char *path, uint32_t mode, int flags)
 {
 	native_calls++;
-	return (int)int_result(fchmodat(dirfd, path, (mode_t)mode, flags));
+	if (!(flags & AT_SYMLINK_NOFOLLOW))
+		return (int)int_result(fchmodat(dirfd, path, (mode_t)mode, flags));
+	if (syscall(NR_FCHMODAT2, dirfd, path, (mode_t)mode, flags) == 0)
+		return 0;
+	/* ENOSYS: an older kernel; EPERM: maybe a seccomp filter that does not know it (a real EPERM comes again below). */
+	if (errno != ENOSYS && errno != EPERM)
+		return neg_errno();
+	int fd = openat(dirfd, path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return neg_errno();
+	struct statx st;
+	int ret;
+	if (syscall(SYS_statx, fd, "", AT_EMPTY_PATH, STATX_TYPE, &st) < 0) {
+		ret = neg_errno();
+	} else if (S_ISLNK(st.stx_mode)) {
+		ret = -EOPNOTSUPP;
+	} else {
+		char proc[40];
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		ret = chmod(proc, (mode_t)mode) < 0 ? neg_errno() : 0;
+	}
+	close(fd);
+	return ret;
 }
 
 BLIT_EXPORT int blit_fchown(int fd, uint32_t uid, uint32_t gid)

@@ -603,7 +603,8 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
 
   readonly modes: ModesCapability = {
     chmodFd: (fd, mode) => this.shim.blit_fchmod(fd, mode),
-    chmodAt: (dir, name, mode) => this.shim.blit_fchmodat(dir, this.cstr(name, 0), mode, 0),
+    // Never through a symlink: the entry may have been swapped for one to a file outside DEST.
+    chmodAt: (dir, name, mode) => this.shim.blit_fchmodat(dir, this.cstr(name, 0), mode, this.c.AT_SYMLINK_NOFOLLOW),
     inheritedPermissions: (dir) => {
       const acl = this.xattrs.get(dir, DEFAULT_ACL);
       return typeof acl === "number" ? undefined : permissionsOfAcl(acl);

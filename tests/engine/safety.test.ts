@@ -3,7 +3,7 @@
 // temporary files never outlive a run.
 
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { BLIT, blit, hasCommand, isRoot, run, sh, stats } from "../helpers/blit.ts";
 import { mountTmpfs, tmpfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox } from "../helpers/sandbox.ts";
@@ -82,6 +82,45 @@ describe("directories swapped for symlinks during the copy", () => {
     }
     expect(readdirSync(`${root}/outside-dst`)).toEqual([]);
     expect(readdirSync(`${root}/outside-src`)).toHaveLength(40);
+  }, 180_000);
+});
+
+/**
+ * Exchanges each pair of names in turn with renameat2(RENAME_EXCHANGE) until
+ * killed: entries of DEST with symlinks to a file outside it.
+ */
+const ROUND_SWAPPER = `
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+names = [os.fsencode(p) for p in sys.argv[1:]]
+pairs = list(zip(names[0::2], names[1::2]))
+while True:
+    for a, b in pairs:
+        libc.renameat2(-100, a, -100, b, 2)
+`;
+
+describe("entries set by name, swapped for symlinks out of DEST", () => {
+  // A fifo (or device) has no descriptor to set its mode through: it is set
+  // by name, which must never follow a symlink put there meanwhile.
+  test("--skip-unchanged never sets a fifo's mode on the file a symlink swapped for it leads to", async () => {
+    const root = sandbox("fifo-race");
+    sh(`mkdir -p src outside && printf secret > outside/secret && chmod 600 outside/secret &&
+        for i in $(seq 1 12); do mkfifo -m 644 src/p$i; done && touch -h -d @1000 src/p*`, root);
+    const names = Array.from({ length: 12 }, (_, i) => [`p${i + 1}`, `trap${i + 1}`]).flat();
+    for (let i = 0; i < 25; i++) {
+      // Fifos of SOURCE's times with another mode, which --skip-unchanged sets on them.
+      sh(`rm -rf dst && mkdir dst && for i in $(seq 1 12); do mkfifo -m 600 dst/p$i; ln -s ../outside/secret dst/trap$i; done && touch -h -d @1000 dst/p*`, root);
+      const swapper = Bun.spawn(["python3", "-c", ROUND_SWAPPER, ...names], { cwd: `${root}/dst`, stdout: "ignore", stderr: "ignore" });
+      try {
+        // Once it swaps: Python takes longer to start than blit to finish.
+        for (let t = 0; t < 500 && !lstatSync(`${root}/dst/p1`).isSymbolicLink(); t++) Bun.sleepSync(5);
+        blit(["-aT", "--skip-unchanged", "src", "dst"], { cwd: root });
+      } finally {
+        swapper.kill();
+        await swapper.exited;
+      }
+      expect(statSync(`${root}/outside/secret`).mode & 0o7777).toBe(0o600);
+    }
   }, 180_000);
 });
 

@@ -76,6 +76,8 @@ interface Subject {
   readManyMethod: "batched" | "read_write";
   /** Statements that make the same backend, as `b`, in another process (the EACCES cases run as nobody). */
   childSetup: string;
+  /** chmodAt refuses a symlink rather than set the mode of what it leads to (node:fs, by paths, cannot tell). */
+  chmodAtRefusesSymlink: boolean;
 }
 
 const SUBJECTS: Subject[] = [
@@ -94,6 +96,7 @@ const SUBJECTS: Subject[] = [
     readManyMethod: uring ? "batched" : "read_write",
     childSetup: `import { LinuxBackend } from ${JSON.stringify(join(ROOT, "ffi", "linux", "index.ts"))};
       const b = LinuxBackend.open(${JSON.stringify(SHIM)});`,
+    chmodAtRefusesSymlink: true,
   },
   {
     // What only a Mac runs - fclonefileat, getattrlistbulk, setattrlist
@@ -110,6 +113,7 @@ const SUBJECTS: Subject[] = [
     readManyMethod: "read_write",
     childSetup: `import { DarwinBackend } from ${JSON.stringify(join(ROOT, "ffi", "darwin", "index.ts"))};
       const b = DarwinBackend.open(${JSON.stringify(DARWIN_POSIX_SHIM)});`,
+    chmodAtRefusesSymlink: true,
   },
   {
     label: "portable",
@@ -125,6 +129,7 @@ const SUBJECTS: Subject[] = [
     readManyMethod: "read_write",
     childSetup: `import { PortableBackend } from ${JSON.stringify(join(ROOT, "ffi", "portable.ts"))};
       const b = new PortableBackend("contract test");`,
+    chmodAtRefusesSymlink: false,
   },
 ];
 
@@ -812,6 +817,20 @@ describe.each(SUBJECTS.map((s) => [s.label, s] as const))("%s backend", (_label,
         expect(ok(b, b.stat(fx.dir, b8("d"), false)).mode).toBe(S_IFDIR | 0o711);
         expect(modes.chmodAt(fx.dir, b8("p"), 0o604)).toBe(0);
         expect(ok(b, b.stat(fx.dir, b8("p"), false)).mode).toBe(S_IFIFO | 0o604);
+        expect(modes.chmodAt(fx.dir, b8("d"), 0o705)).toBe(0);
+        expect(ok(b, b.stat(fx.dir, b8("d"), false)).mode).toBe(S_IFDIR | 0o705);
+      });
+
+      // The engine sets a fifo's or device's mode by name: one swapped for a
+      // symlink since it was made must not lead the chmod out of DEST.
+      testIf(s.chmodAtRefusesSymlink ? undefined : "a backend of paths cannot tell")("modes: chmodAt never follows a symlink: what it leads to keeps its mode", () => {
+        using fx = fixture(b);
+        chmodSync(join(fx.root, "f"), 0o600);
+        chmodSync(join(fx.root, "d"), 0o700);
+        // Linux refuses (a symlink has no mode of its own there); macOS sets the symlink's own.
+        for (const link of ["l", "dl"]) expect(["success (0)", "EOPNOTSUPP", "ENOTSUP"]).toContain(errName(b, modes.chmodAt(fx.dir, b8(link), 0o777)));
+        expect(statSync(join(fx.root, "f")).mode & 0o7777).toBe(0o600);
+        expect(statSync(join(fx.root, "d")).mode & 0o7777).toBe(0o700);
       });
     }
 
