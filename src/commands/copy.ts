@@ -91,7 +91,7 @@ function engineOptions(options: CopyOptions & { filters: FilterRule[] }, workers
  * copy is made under a temporary name beside it. Nothing new is put in such
  * a directory otherwise, as cp and rsync refuse to.
  */
-function openDestinations(backend: Backend, jobs: CopyJob[], options: CopyOptions): { work: JobWork[]; close(): void } {
+function openDestinations(backend: Backend, jobs: CopyJob[], options: CopyOptions, walked = new Map<CopyJob, number>()): { work: JobWork[]; close(): void } {
   const opened = new Map<string, number>();
   // Each directory made writable: the mode it had, and the one it was given.
   const locked = new Map<number, { had: number; given: number }>();
@@ -123,6 +123,7 @@ function openDestinations(backend: Backend, jobs: CopyJob[], options: CopyOption
     return paths.split(job.dst);
   };
   if (!backend.sharedHandles) {
+    for (const fd of walked.values()) backend.close(fd);
     const work = jobs.map((job) => {
       const { dir, base } = split(job);
       return { job, dstParentFd: undefined, paths: pathsOf(job, dir, base) };
@@ -132,7 +133,11 @@ function openDestinations(backend: Backend, jobs: CopyJob[], options: CopyOption
   const work = jobs.map((job) => {
     const { dir, base } = split(job);
     const jobPaths = pathsOf(job, dir, base);
-    let fd = opened.get(dir);
+    // --parents: the directory makeParents walked into, one component at a
+    // time, never through a symlink. Opened again by its path, a directory
+    // below DEST swapped for a symlink since would lead the copy out of DEST.
+    let fd = walked.get(job);
+    if (fd === undefined) fd = opened.get(dir);
     if (fd === undefined) {
       fd = backend.openDir(backend.cwd, jobPaths.dstDir, true);
       opened.set(dir, fd);
@@ -149,9 +154,12 @@ function openDestinations(backend: Backend, jobs: CopyJob[], options: CopyOption
         if (typeof now !== "number" && (now.mode & 0o7777) === given) backend.modes?.chmodFd(fd, had);
       }
       for (const fd of opened.values()) if (fd >= 0) backend.close(fd);
+      for (const fd of walked.values()) backend.close(fd);
     },
   };
 }
+
+const DOT = new Uint8Array([0x2e]);
 
 /** A directory --parents made, whose attributes are set once the copy is done. */
 interface MadeParent {
@@ -173,8 +181,10 @@ interface MadeParent {
  * runs. Each is walked into from the one before, never by a path. A SOURCE
  * whose directories cannot be made is not copied.
  */
-function makeParents(b: Backend, engine: EngineOptions, plan: Plan, reporter: Reporter): MadeParent[] {
+function makeParents(b: Backend, engine: EngineOptions, plan: Plan, reporter: Reporter): { made: MadeParent[]; walked: Map<CopyJob, number> } {
   const made: MadeParent[] = [];
+  // Each job's directory, as the walk reached it: the copy goes there, not to its path looked up again.
+  const walked = new Map<CopyJob, number>();
   const { preserve } = engine;
   const failed = new Set<CopyJob>();
   // As cp: once a directory of the chain is to be made, those already there
@@ -248,13 +258,21 @@ function makeParents(b: Backend, engine: EngineOptions, plan: Plan, reporter: Re
       fd = next;
     }
     for (const left of existing) if (left.fd !== fd) b.close(left.fd);
-    if (fd >= 0 && !made.some((m) => m.fd === fd)) b.close(fd);
+    if (ok && parents.job && parents.dirs.length > 0 && fd >= 0) {
+      // A descriptor of its own: one of made is closed once the copy is done.
+      const own = made.some((m) => m.fd === fd) ? b.openDir(fd, DOT, false) : fd;
+      if (own >= 0) walked.set(parents.job, own);
+      else {
+        reporter.fail(`cannot access ${quote(parents.dirs[parents.dirs.length - 1]!.dst)}: ${b.strerror(-own)}`);
+        ok = false;
+      }
+    } else if (fd >= 0 && !made.some((m) => m.fd === fd)) b.close(fd);
     if (!ok && parents.job) failed.add(parents.job);
     // A directory of SOURCE missing where DEST had it already: SOURCE is missing too.
     if (ok && parents.missing) reporter.fail(`cannot stat ${quote(parents.src)}: ${b.strerror(b.errno.ENOENT)}`);
   }
   plan.jobs = plan.jobs.filter((job) => !failed.has(job));
-  return made;
+  return { made, walked };
 }
 
 /**
@@ -387,7 +405,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   const labelled = { ...options, preserve: labels.preserve, filters };
   // --parents: the directories below the target, made here before anything is copied into them.
   const parentsReport = new Reporter();
-  const madeParents = options.parents ? makeParents(loaded.backend, engineOptions(labelled, 1, labels.label, run.wantsItems), plan, parentsReport) : [];
+  const { made: madeParents, walked } = options.parents ? makeParents(loaded.backend, engineOptions(labelled, 1, labels.label, run.wantsItems), plan, parentsReport) : { made: [], walked: undefined };
   let parentErrors = 0;
   const parentsSaid = () => {
     const { counts: parentCounts, output } = parentsReport.drain();
@@ -402,10 +420,11 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   };
   parentsSaid();
   if (plan.jobs.length === 0) {
+    for (const fd of walked?.values() ?? []) loaded.backend.close(fd);
     parentsDone();
     return plan.errors.length || parentErrors ? ExitCode.partial : ExitCode.ok;
   }
-  const destinations = openDestinations(loaded.backend, plan.jobs, options);
+  const destinations = openDestinations(loaded.backend, plan.jobs, options, walked);
 
   // Plain files need no more workers than there are of them, unless one is
   // large enough to be copied in ranges by several; handles that only one

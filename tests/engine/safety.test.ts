@@ -124,6 +124,25 @@ describe("entries set by name, swapped for symlinks out of DEST", () => {
   }, 180_000);
 });
 
+describe("--parents, a directory below DEST swapped for a symlink", () => {
+  // The directories are walked into one at a time, never through a symlink;
+  // the copy must go into the one reached so, not to its path looked up again.
+  test("the copy never goes into a directory outside DEST", async () => {
+    const root = sandbox("parents-race");
+    sh(`mkdir -p a/b/sub dst/a/b outside/sub && for f in 1 2 3; do printf x > a/b/sub/f$f; done && chmod 777 a/b/sub && ln -s ../../outside dst/a/trap`, root);
+    const swapper = startSwapper(`${root}/dst/a`, "b", "trap");
+    try {
+      for (let t = 0; t < 500 && !lstatSync(`${root}/dst/a/b`).isSymbolicLink(); t++) Bun.sleepSync(5);
+      for (let i = 0; i < 150; i++) blit(["-a", "--parents", "a/b/sub", "dst"], { cwd: root });
+    } finally {
+      swapper.kill();
+      await swapper.exited;
+    }
+    expect(readdirSync(`${root}/outside/sub`)).toEqual([]);
+    expect(statSync(`${root}/outside/sub`).mode & 0o7777).toBe(0o755);
+  }, 180_000);
+});
+
 describe("destination inside the source", () => {
   testIf(tmpfsUnavailable)("is refused through a bind mount, and so is the same file", () => {
     const root = sandbox("bind");
