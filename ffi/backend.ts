@@ -383,11 +383,12 @@ export interface Backend {
    */
   createFile(dir: number, name: Name, mode: number, truncate?: boolean, follow?: boolean): number;
   /**
-   * Opens an existing device or fifo for writing, following symlinks, without
-   * creating or truncating anything, and without blocking where the backend
-   * can wait in steps (a fifo with no reader then fails with ENXIO).
+   * Opens an existing device or fifo for writing, following symlinks (unless
+   * `follow` is false: a symlink then fails, ELOOP), without creating or
+   * truncating anything, and without blocking where the backend can wait in
+   * steps (a fifo with no reader then fails with ENXIO).
    */
-  openWrite(dir: number, name: Name): number;
+  openWrite(dir: number, name: Name, follow?: boolean): number;
   /**
    * 0, or a negated errno: the descriptor is released either way, but a
    * write the OS reports only now (NFS's and SMB's write-back) failed.

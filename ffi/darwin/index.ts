@@ -262,9 +262,9 @@ export class DarwinBackend extends RuntimeStdio implements Backend {
     return this.shim.blit_openat(dir, this.cstr(name, 0), flags, 0);
   }
 
-  openWrite(dir: number, name: Name): number {
+  openWrite(dir: number, name: Name, follow = true): number {
     const c = this.c;
-    return this.shim.blit_openat(dir, this.cstr(name, 0), c.O_WRONLY | c.O_CLOEXEC | c.O_NOCTTY | c.O_NONBLOCK, 0);
+    return this.shim.blit_openat(dir, this.cstr(name, 0), c.O_WRONLY | c.O_CLOEXEC | c.O_NOCTTY | c.O_NONBLOCK | (follow ? 0 : c.O_NOFOLLOW), 0);
   }
 
   createFile(dir: number, name: Name, mode: number, truncate = false, follow = false): number {

@@ -338,8 +338,8 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
     return this.k(this.shim.blit_open(dir, name, name.length, how));
   }
 
-  openWrite(dir: number, name: Name): number {
-    return this.k(this.shim.blit_open(dir, name, name.length, Open.write | Open.follow));
+  openWrite(dir: number, name: Name, follow = true): number {
+    return this.k(this.shim.blit_open(dir, name, name.length, Open.write | (follow ? Open.follow : 0)));
   }
 
   close(fd: number): number {

@@ -1981,7 +1981,10 @@ export class Copier {
     if (inplace && existing === undefined && this.o.removeDestination && !e.dstFresh) b.remove(e.dstDir, e.dstName, false);
     const mode = this.meta.modeFor("file", st, existing, e.inheritedPermissions);
     const createMode = e.dstFresh ? this.createMode(mode, e.inheritedPermissions) : 0o600;
-    const dstFd = existing ? b.openWrite(e.dstDir, e.dstName) : b.createFile(e.dstDir, name, createMode, inplace);
+    // Not through a symlink put in its place since (one out of DEST to a fifo
+    // or a device would be opened for writing), unless DEST is a symlink
+    // --inplace writes through, as cp.
+    const dstFd = existing ? b.openWrite(e.dstDir, e.dstName, e.throughLink === true) : b.createFile(e.dstDir, name, createMode, inplace);
     const now = dstFd < 0 ? dstFd : b.fstat(dstFd);
     if (typeof now === "number" || (existing && (now.dev !== existing.dev || now.ino !== existing.ino))) {
       b.close(srcFd);

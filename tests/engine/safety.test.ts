@@ -122,6 +122,27 @@ describe("entries set by name, swapped for symlinks out of DEST", () => {
       expect(statSync(`${root}/outside/secret`).mode & 0o7777).toBe(0o600);
     }
   }, 180_000);
+
+  // --attributes-only opens a file that is there to set its attributes: never
+  // through a symlink put in its place, which could lead to a fifo or a
+  // device outside DEST (a fifo with no reader says ENXIO when opened).
+  test("--attributes-only never opens what a symlink swapped for a file leads to", async () => {
+    const root = sandbox("attributes-race");
+    sh(`mkdir -p src outside && mkfifo outside/fifo && for i in $(seq 1 12); do printf a > src/f$i; done`, root);
+    const names = Array.from({ length: 12 }, (_, i) => [`f${i + 1}`, `trap${i + 1}`]).flat();
+    for (let i = 0; i < 25; i++) {
+      sh(`rm -rf dst && mkdir dst && for i in $(seq 1 12); do printf b > dst/f$i; ln -s ../outside/fifo dst/trap$i; done`, root);
+      const swapper = Bun.spawn(["python3", "-c", ROUND_SWAPPER, ...names], { cwd: `${root}/dst`, stdout: "ignore", stderr: "ignore" });
+      try {
+        for (let t = 0; t < 500 && !lstatSync(`${root}/dst/f1`).isSymbolicLink(); t++) Bun.sleepSync(5);
+        const r = blit(["-aT", "--attributes-only", "src", "dst"], { cwd: root });
+        expect(r.stderr).not.toContain("No such device or address");
+      } finally {
+        swapper.kill();
+        await swapper.exited;
+      }
+    }
+  }, 180_000);
 });
 
 describe("--parents, a directory below DEST swapped for a symlink", () => {
