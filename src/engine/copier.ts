@@ -1018,7 +1018,9 @@ export class Copier {
     const xattrs = this.meta.readXattrs({ fd: f.srcFd }, true, undefined, undefined, f.srcPath);
     // An existing directory keeps its mode unless modes are preserved.
     let mode = preserve.mode || f.created ? this.meta.modeFor("dir", st, undefined, f.inheritedPermissions) : undefined;
-    const now = b.fstat(f.dstFd);
+    // Asked only where it decides something: a new directory's mode set
+    // from its made one, or what one that was there has already.
+    const now = !f.created || !preserve.mode ? b.fstat(f.dstFd) : -1;
     // As mkdir would have made it: the sticky bit kept, and setgid only as
     // inherited from a setgid parent.
     if (!preserve.mode && f.created && typeof now !== "number" && mode !== undefined) mode |= now.mode & 0o2000;
