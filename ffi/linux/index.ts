@@ -527,9 +527,9 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
     const ring = this.ringState();
     if (!ring) return undefined;
     const r = ring.copyRange(src, dst, start, length, cancel);
-    // The ring given up under it (a failed submission or wait): the range
-    // is copied by the next method, as where there is no ring. What the
-    // given-up operations may still write there are the same bytes.
+    // The ring given up under it (a failed submission or wait, the ring torn
+    // down and its queued writes cancelled): the range is copied by the next
+    // method, as where there is no ring.
     return !r.ok && r.stage !== "cancelled" && ring.broken ? undefined : r;
   }
 

@@ -21,7 +21,6 @@ export type Target = { fd: number } | { dir: number; name: Name };
 
 export type Xattrs = [name: Name, value: Uint8Array][];
 
-/** What a just-created file already is: its mode after the umask, its owner. */
 /** What an entry has already: a file this run created, our owner and its create mode; a directory that was there, its own. */
 export interface Created {
   mode: number;
@@ -76,8 +75,8 @@ export class MetadataWriter {
   private readonly posixAcls: boolean;
 
   /**
-   * Namespaces of xattrs (`user`, `trusted`, `security`; a `system.` name
-   * whole, as ACLs) that a destination's filesystem (by device) refused as
+   * Namespaces of xattrs (`user`, `trusted`, `security`; any other name
+   * whole: see namespaceKey) that a destination's filesystem (by device) refused as
    * unsupported (EOPNOTSUPP: ramfs, vfat, a FUSE mount without xattrs),
    * dropped quietly under -a: an unchanged entry there lacks them on every
    * run, which is no difference to tell.
