@@ -350,7 +350,7 @@ describe("blit.exe under Wine", () => {
       symlinkSync(`${root}/volume`, join(devices, "f:"));
       symlinkSync(`${root}/fat.img`, join(devices, "f::"));
       // Wine's mount manager reads the drives as it starts.
-      run(["wineserver", "-k"], { env: w.env });
+      w.restartServer();
       try {
         const doctor = blit(["doctor", "F:\\"]);
         expect(doctor.stdout).toContain("filesystem of 'F:\\': FAT\n");
@@ -370,7 +370,7 @@ describe("blit.exe under Wine", () => {
       } finally {
         rmSync(join(devices, "f:"));
         rmSync(join(devices, "f::"));
-        run(["wineserver", "-k"], { env: w.env });
+        w.restartServer();
       }
     },
     SLOW,

@@ -7,7 +7,7 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Result, ROOT, run } from "./blit.ts";
+import { environment, type Result, ROOT, run } from "./blit.ts";
 
 /** Why the Windows tests cannot run here, or undefined. */
 export const wineMissing: string | undefined = (() => {
@@ -65,12 +65,14 @@ export interface Wine {
   env: Record<string, string>;
   /** Runs blit.exe with args; stdout and stderr as Wine passed them. */
   blit(args: string[], options?: { cwd?: string; timeout?: number }): Result;
+  /** Starts the prefix's wineserver again after a test stopped it (it reads the drives as it starts). */
+  restartServer(): void;
   /** Stops wineserver and removes the prefix and the executable. */
   end(): void;
 }
 
 /** Wine's own client losing its wineserver socket: a whole line of Wine's, never blit's. */
-const WINE_CLIENT_ERROR = /^wine client error:[0-9a-f]+: sendmsg: [^\n]*\n/gm;
+const WINE_CLIENT_ERROR = /^wine client error:[0-9a-f]+: [^\n]*\n/gm;
 
 /** A Wine prefix and blit.exe for one test file (~10 s the first time: Wine sets the prefix up). */
 export function startWine(unpack: (dir: string) => string): Wine {
@@ -80,8 +82,18 @@ export function startWine(unpack: (dir: string) => string): Wine {
   copyFileSync(prngDll(), join(dir, "bcryptprimitives.dll"));
   const prefix = mkdtempSync(join(base, "blit-wineprefix-"));
   const env = { WINEDEBUG: "-all", WINEPREFIX: prefix, WINEDLLOVERRIDES: "mscoree,mshtml=" };
-  // The prefix is made by the first program Wine runs, which says so on stderr.
-  run(["wine", exe, "--version"], { env, timeout: 120_000 });
+  // A wineserver left to itself exits 3 s after its last program, and a
+  // program starting as it exits loses its socket ("wine client error:...").
+  // One that stays up (-p) until end() leaves no such moment between tests.
+  // The first program it runs starts Wine's services (and, the first time,
+  // makes the prefix); they stay up with it, holding what that program was
+  // given as output, so that program writes nowhere a test reads.
+  const startServer = () => {
+    const quiet = { env: environment(env), stdin: "ignore", stdout: "ignore", stderr: "ignore" } as const;
+    Bun.spawnSync(["wineserver", "-p"], quiet);
+    Bun.spawnSync(["wine", exe, "--version"], { ...quiet, timeout: 120_000 });
+  };
+  startServer();
   return {
     exe,
     prefix,
@@ -97,6 +109,10 @@ export function startWine(unpack: (dir: string) => string): Wine {
       // The same loss after the program ran (exit 0, seen once in a CI run):
       // Wine's line, not blit's, is taken out of what the test compares.
       return { ...result, stderr: result.stderr.replace(WINE_CLIENT_ERROR, "") };
+    },
+    restartServer() {
+      run(["wineserver", "-k"], { env });
+      startServer();
     },
     end() {
       run(["wineserver", "-k"], { env });
