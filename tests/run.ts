@@ -41,8 +41,21 @@ try {
   // No report: bun test itself failed, counted below.
 }
 
-const decode = (text: string) =>
-  text.replace(/&#10;/g, " ").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+const decode = (text: string, newline = " ") =>
+  text.replace(/&#10;/g, newline).replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+
+/**
+ * What a failure said, indented below its name: CI keeps only the end of the
+ * output, and bun prints each failure's diff where the test ran.
+ */
+function failureDetail(body: string): string {
+  const text = /<(?:failure|error)\b[^>]*>([\s\S]*?)<\/(?:failure|error)>/.exec(body)?.[1];
+  if (text === undefined) return "";
+  const lines = decode(text, "\n").trimEnd().split("\n");
+  const shown = lines.slice(0, 40).map((line) => `    ${line.slice(0, 300)}`);
+  if (lines.length > 40) shown.push(`    ... ${lines.length - 40} more lines`);
+  return `\n${shown.join("\n")}`;
+}
 
 let passed = 0;
 let failed = 0;
@@ -53,7 +66,7 @@ for (const match of xml.matchAll(/<testcase name="([^"]*)"[^>]*?file="([^"]*)"[^
   const body = match[4] ?? "";
   if (body.includes("<failure") || body.includes("<error")) {
     failed++;
-    failures.push(`${match[2]}: ${name}`);
+    failures.push(`${match[2]}: ${name}${failureDetail(body)}`);
   } else if (body.includes("<skipped")) {
     skipped.push(`${match[2]}: ${name}`);
   } else {
