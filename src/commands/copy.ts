@@ -302,6 +302,8 @@ interface RunState {
   keptOperands: number;
   signal: NodeJS.Signals | undefined;
   stoppedEarly: boolean;
+  /** --stats, once the backend is loaded: printed however the run ends, operands all refused or kept too. */
+  stats?: (counts: Counts) => [string, string | number][];
 }
 
 export async function runCopy(argv: string[]): Promise<number> {
@@ -366,6 +368,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   const loaded = await loadBackend();
   // Before the first event: a closed stdout is then "write error", not a crash.
   writeStdoutThrough(loaded.backend);
+  if (options.stats) state.stats = (counts) => statsLines(counts, loaded.backend, pool?.workers ?? 0, pool?.filesByWorker ?? [], copied.files, options.dryRun);
   // Usage errors first: a wrong command line prints no events at all.
   const filters = readFilterFiles(loaded.backend, options.filters);
   if (typeof filters === "string") return usageFailure(filters);
@@ -519,7 +522,6 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   }
   parentsDone();
   state.counts = counts;
-  if (options.stats) run.stats(statsLines(counts, loaded.backend, pool?.workers ?? 0, pool?.filesByWorker ?? [], copied.files, options.dryRun));
   if (signal) return statusFor(signal);
   if (options.failFast && (counts.errors > 0 || dropped > 0)) {
     state.stoppedEarly = true;

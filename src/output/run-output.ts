@@ -36,6 +36,8 @@ export interface RunEnd {
   signal: NodeJS.Signals | undefined;
   /** --fail-fast stopped the run. */
   stoppedEarly: boolean;
+  /** --stats' lines for the counts given, once the backend is loaded. */
+  stats?: (counts: Counts) => [string, string | number][];
 }
 
 /**
@@ -193,12 +195,6 @@ export class RunOutput {
     return Math.round(performance.now() - this.started) / 1000;
   }
 
-  /** --stats' lines: on stdout as text, or not at all with --json (the summary event has them). */
-  stats(lines: [string, string | number][]): void {
-    if (this.json) return;
-    for (const [label, value] of lines) out(`${label}: ${value}\n`);
-  }
-
   /** The last word: the bar taken down, the summary line, the summary event, GitHub's summary. */
   finish(end: RunEnd): void {
     if (this.finished) return;
@@ -211,6 +207,8 @@ export class RunOutput {
       setStderrGuard(undefined);
       this.bar.stop(signal === undefined && all.errors === 0 && !end.stoppedEarly);
     }
+    // --stats' lines: on stdout as text, or not at all with --json (the summary event has them).
+    if (end.stats && !this.json) for (const [label, value] of end.stats(all)) out(`${label}: ${value}\n`);
     if (signal) {
       log.error(`interrupted by ${signal}: ${summaryLine(all, seconds, this.options.dryRun)}; the rest was not copied`);
     } else if (end.stoppedEarly) {

@@ -4,7 +4,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { BLIT, blit, environment, hasCommand, isRoot, run, sh } from "../helpers/blit.ts";
+import { BLIT, blit, blitJson, environment, hasCommand, isRoot, run, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { snapshot, tree } from "../helpers/tree.ts";
 import { immutableUnavailable, mountRamfs, mountTmpfs, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
@@ -1263,5 +1263,27 @@ describe("--preserve=all where xattrs cannot be kept, as cp", () => {
     const named = blit(["--preserve=xattr", "a", `${ramfs}/named`], { cwd: root });
     expect(named.stderr).toBe(`blit: setting attributes for '${ramfs}/named': Operation not supported\n`);
     expect(named.exitCode).toBe(1);
+  });
+});
+
+// --stats counts what the summary line and --json's summary count: a refused
+// operand among the errors, an operand -u keeps among the skipped, also where
+// nothing was left to copy.
+describe("--stats counts the whole run, however it ends", () => {
+  const NOPE = "blit: cannot stat 'nope': No such file or directory\n";
+  type Counted = { files: number; skipped: number; errors: number };
+  const CASES: { name: string; args: string[]; stderr: string; exitCode: number; counted: Counted }[] = [
+    { name: "a missing operand beside one copied", args: ["nope", "f", "d"], stderr: NOPE, exitCode: 1, counted: { files: 1, skipped: 0, errors: 1 } },
+    { name: "the one operand missing", args: ["nope", "h"], stderr: NOPE, exitCode: 1, counted: { files: 0, skipped: 0, errors: 1 } },
+    { name: "the one operand kept by -u", args: ["-u", "f", "g"], stderr: "", exitCode: 0, counted: { files: 0, skipped: 1, errors: 0 } },
+  ];
+  test.each(CASES)("$name", ({ args, stderr, exitCode, counted }) => {
+    const root = sandbox("stats-end");
+    sh("printf x > f && touch -d 2000-01-01 f && printf y > g && mkdir d", root);
+    const r = blit(["--stats", ...args], { cwd: root });
+    const { files, skipped, errors } = stats(r.stdout);
+    expect({ stderr: r.stderr, exitCode: r.exitCode, counted: { files: Number(files), skipped: Number(skipped), errors: Number(errors) } }).toEqual({ stderr, exitCode, counted });
+    const summary = blitJson(args, { cwd: root }).events.at(-1)!;
+    expect({ files: summary.files, skipped: summary.skipped, errors: summary.errors }).toEqual(counted);
   });
 });
