@@ -340,6 +340,8 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   let pool: Pool | undefined;
   /** What the main thread copied itself (src/inline.ts), and the directories --parents made. */
   const copied = emptyCounts();
+  // What the summary counts should the run end before the workers' counts join these.
+  state.counts = copied;
   const statusFor = (name: NodeJS.Signals) => (name === "SIGINT" ? ExitCode.interrupted : name === "SIGHUP" ? ExitCode.hangup : ExitCode.terminated);
   const onSignal = (name: NodeJS.Signals) => {
     if (signal || !pool) {

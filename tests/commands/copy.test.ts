@@ -4,7 +4,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { BLIT, blit, blitJson, environment, hasCommand, isRoot, run, sh, stats } from "../helpers/blit.ts";
+import { BLIT, blit, blitJson, checkEvents, environment, hasCommand, isRoot, run, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { snapshot, tree } from "../helpers/tree.ts";
 import { immutableUnavailable, mountRamfs, mountTmpfs, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
@@ -1285,5 +1285,22 @@ describe("--stats counts the whole run, however it ends", () => {
     expect({ stderr: r.stderr, exitCode: r.exitCode, counted: { files: Number(files), skipped: Number(skipped), errors: Number(errors) } }).toEqual({ stderr, exitCode, counted });
     const summary = blitJson(args, { cwd: root }).events.at(-1)!;
     expect({ files: summary.files, skipped: summary.skipped, errors: summary.errors }).toEqual(counted);
+  });
+});
+
+// --parents makes the directories between for a SOURCE it then refuses, as
+// cp makes them: the summary counts them, also when nothing else was copied.
+describe("--parents: the directories made for a refused SOURCE are counted", () => {
+  const REFUSED = "blit: -r not specified; omitting directory 'a/b/c'\n";
+  test.each([
+    ["--progress", (r: { stdout: string; stderr: string }) => [r.stdout, r.stderr.replace(/ in \S+( s)? \(\S+ \S+\)/, "")], ["", `${REFUSED}blit: copied 0 files (0 bytes), 2 directories, 1 error\n`]],
+    ["--stats", (r: { stdout: string; stderr: string }) => [stats(r.stdout).directories, r.stderr], ["2", REFUSED]],
+    ["--json", (r: { stdout: string; stderr: string }) => [checkEvents(r.stdout).at(-1)!.directories, r.stderr], [2, REFUSED]],
+  ] as const)("%s", (option, seen, expected) => {
+    const root = sandbox("parents-refused");
+    sh("mkdir -p a/b/c d", root);
+    const r = blit([option, "--parents", "a/b/c", "d"], { cwd: root });
+    expect([...seen(r), r.exitCode]).toEqual([...expected, 1]);
+    expect(sh("find d | sort", root)).toBe("d\nd/a\nd/a/b\n");
   });
 });
