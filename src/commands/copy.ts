@@ -389,6 +389,8 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   state.otherErrors = plan.errors.length;
   state.keptOperands = plan.kept.length;
   if ((plan.jobs.length === 0 && plan.parents.length === 0) || (options.failFast && plan.errors.length)) {
+    // Said as a stop inside the copy is: the operands that could be copied were not.
+    state.stoppedEarly = options.failFast && plan.errors.length > 0 && plan.jobs.length > 0;
     return plan.errors.length ? ExitCode.partial : ExitCode.ok;
   }
   // A few plain files are copied on this thread (src/inline.ts), and only

@@ -1304,3 +1304,20 @@ describe("--parents: the directories made for a refused SOURCE are counted", () 
     expect(sh("find d | sort", root)).toBe("d\nd/a\nd/a/b\n");
   });
 });
+
+// An operand refused stops a --fail-fast run before it starts: said as a stop
+// inside the copy is, so the other operands are not taken for copied.
+describe("--fail-fast with an operand refused", () => {
+  const NOPE = "blit: cannot stat 'nope': No such file or directory\n";
+  const STOPPED = "blit: stopped at the first error (--fail-fast): copied 0 files (0 bytes), 0 directories\n";
+  test.each([
+    ["another operand left: the stop is said", ["nope", "f", "d"], `${NOPE}${STOPPED}`],
+    ["with --progress, in place of the summary line", ["--progress", "nope", "f", "d"], `${NOPE}${STOPPED}`],
+    ["nothing else to copy: the error alone", ["nope", "d"], NOPE],
+  ])("%s", (_, args, stderr) => {
+    const root = sandbox("fail-fast-operand");
+    sh("printf x > f && mkdir d", root);
+    expect(blit(["--fail-fast", ...args], { cwd: root })).toEqual({ stdout: "", stderr, exitCode: 1 });
+    expect(readdirSync(`${root}/d`)).toEqual([]);
+  });
+});
