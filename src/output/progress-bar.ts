@@ -9,6 +9,7 @@ import { SingleBar } from "cli-progress";
 import type { LiveView } from "../engine/live.ts";
 import { fromBytes } from "../engine/paths.ts";
 import type { Totals } from "../engine/prescan.ts";
+import { UNPRINTABLE } from "../quote.ts";
 import { humanBytes, humanRate, humanSeconds } from "./units.ts";
 
 const FPS = 5;
@@ -18,6 +19,8 @@ const BAR_WIDTH = 20;
 /** Rate over about this long, so that the ETA follows changes but does not jump with each frame. */
 const RATE_WINDOW_MS = 5000;
 const PER_MILLE = 1000;
+/** What a name must not send to the terminal: controls (C1 too, which a terminal may obey as C0's escapes) and bidirectional overrides, as messages escape them. */
+const UNPRINTABLE_ALL = new RegExp(UNPRINTABLE.source, "g");
 
 export class ProgressBar {
   private readonly bar: SingleBar;
@@ -133,7 +136,7 @@ export class ProgressBar {
     if (!name || this.complete) return stats;
     const room = width - stats.length - 2;
     if (room < 8) return stats;
-    const text = fromBytes(name).replace(/[\x00-\x1f\x7f]/g, "?");
+    const text = fromBytes(name).replace(UNPRINTABLE_ALL, "?");
     return `${stats}  ${text.length > room ? `…${text.slice(text.length - room + 1)}` : text}`;
   }
 }

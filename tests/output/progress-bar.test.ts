@@ -87,6 +87,25 @@ describe("progress bar", () => {
     expect(percentages(screen).at(-1)).toBeLessThan(100);
   }, 60_000);
 
+  // A name's control characters would be obeyed by the terminal: C0's
+  // (ESC), C1's (U+009B is CSI to a terminal that takes C1 controls) and the
+  // bidirectional overrides (U+202E reverses what follows) are each shown as
+  // "?", as messages escape them.
+  test("the file being copied: its name's control characters are not sent to the terminal", () => {
+    const root = sandbox("bar-control-name");
+    const name = "f\x1b[1m\u009b31mRED\u202eevil";
+    // A fifo read as a file: the bar shows its name until the writer comes.
+    sh("mkfifo \"$(printf 'f\\033[1m\\302\\23331mRED\\342\\200\\256evil')\"", root);
+    expect(readdirSync(root)).toEqual([name]);
+    const transcript = join(root, "terminal.out");
+    const result = run(["python3", PTY, transcript, "sh", "-c", '(sleep 1; printf x > "$0") & exec "$1" "$0" copy', name, BLIT], { cwd: root, env: { CI: undefined } });
+    expect(result).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    const screen = Buffer.from(readFileSync(transcript)).toString("utf8");
+    expect(screen).toMatch(/ 0\/1 files 0 B\/s [\d.]+ s  f\?\[1m\?31mRED\?evil/);
+    for (const control of ["\x1b[1m", "\u009b", "\u202e"]) expect(screen).not.toContain(control);
+    expect(readFileSync(join(root, "copy"), "utf8")).toBe("x");
+  });
+
   const NO_BAR: [string, string[], Record<string, string>][] = [
     ["in CI (CI=true)", [], { CI: "true" }],
     ["with -q", ["-q"], {}],
