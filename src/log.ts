@@ -21,7 +21,7 @@ const reporter: ConsolaReporter = {
     const text = entry.args.map((arg) => (arg instanceof Error ? arg.message : String(arg))).join(" ");
     const prefix = entry.type === "warn" ? "blit: warning: " : "blit: ";
     // An argument that was not UTF-8 is quoted back as the bytes it was, as cp does.
-    guarded(() => process.stderr.write(toBytes(`${prefix}${text}\n`)));
+    guarded(() => writeStderr(toBytes(`${prefix}${text}\n`)));
   },
 };
 
@@ -44,13 +44,18 @@ interface StdoutWriter {
 }
 
 const STDOUT = 1;
+const STDERR = 2;
 let direct: StdoutWriter | undefined;
 let failure: string | undefined;
+let stderrFailure: string | undefined;
 
 /**
  * From now on stdout is written with the backend's own writes: a closed or
  * full stdout is then noticed (Bun's stream drops such errors) and, as cp's
- * close_stdout does, reported at the end with status 1.
+ * close_stdout does, reported at the end with status 1. So is stderr where
+ * it is not a terminal: Bun's stream keeps what a pipe cannot take at once
+ * and the exit drops it, so past a pipe's 64 KiB of messages that a slow
+ * reader had not read, the rest was lost.
  */
 export function writeStdoutThrough(writer: StdoutWriter): void {
   direct = writer;
@@ -59,6 +64,36 @@ export function writeStdoutThrough(writer: StdoutWriter): void {
 /** Why stdout could not be written, once that happened. */
 export function stdoutFailure(): string | undefined {
   return failure;
+}
+
+/** Whether a write to stderr through the backend failed. */
+export function stderrFailed(): boolean {
+  return stderrFailure !== undefined;
+}
+
+/** The whole of `bytes` to `fd` through the backend, waiting while a pipe is full; why not, if it failed. */
+function writeAll(writer: StdoutWriter, fd: number, bytes: Uint8Array): string | undefined {
+  let done = 0;
+  while (done < bytes.length) {
+    const w = writer.writeAt(fd, done === 0 ? bytes : bytes.subarray(done), bytes.length - done, -1);
+    if (w === -writer.errno.EAGAIN) {
+      writer.streams?.wait(fd, true, 100);
+      continue;
+    }
+    if (w < 0) return writer.strerror(-w);
+    done += w;
+  }
+  return undefined;
+}
+
+/** Writes to stderr; through the backend once there is one, unless stderr is a terminal (the bar's escapes go through the stream, and these must follow them in order). */
+export function writeStderr(bytes: Uint8Array): void {
+  if (!direct || process.stderr.isTTY) {
+    process.stderr.write(bytes);
+    return;
+  }
+  if (stderrFailure !== undefined) return;
+  stderrFailure = writeAll(direct, STDERR, bytes);
 }
 
 /** Writes text to stdout (verbose listing, reports); on a terminal shared with the bar, below it. */
@@ -75,20 +110,7 @@ export function out(text: string): void {
     return;
   }
   if (failure !== undefined) return;
-  const bytes = toBytes(text);
-  let done = 0;
-  while (done < bytes.length) {
-    const w = direct.writeAt(STDOUT, done === 0 ? bytes : bytes.subarray(done), bytes.length - done, -1);
-    if (w === -direct.errno.EAGAIN) {
-      direct.streams?.wait(STDOUT, true, 100);
-      continue;
-    }
-    if (w < 0) {
-      failure = direct.strerror(-w);
-      return;
-    }
-    done += w;
-  }
+  failure = writeAll(direct, STDOUT, toBytes(text));
 }
 
 /** Writes a line to stdout. */

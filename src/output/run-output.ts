@@ -10,7 +10,7 @@ import { LiveView } from "../engine/live.ts";
 import { toBytes } from "../engine/paths.ts";
 import type { Totals } from "../engine/prescan.ts";
 import { type Counts, type Item, kindOf, type Notice, type Output } from "../engine/report.ts";
-import { log, out, setStderrGuard } from "../log.ts";
+import { log, out, setStderrGuard, writeStderr } from "../log.ts";
 import type { CopyOptions } from "../options.ts";
 import type { Said } from "../plan.ts";
 import { BUILD, VERSION } from "../version.ts";
@@ -50,8 +50,8 @@ function drawsOnStderr(): boolean {
 }
 
 /** stderr written to as a pipe is (a plain line now and then, no escapes), for --progress where it cannot be drawn on. */
-function asPipe(stream: NodeJS.WriteStream): NodeJS.WriteStream {
-  return { isTTY: false, write: (chunk: string | Uint8Array) => stream.write(chunk) } as unknown as NodeJS.WriteStream;
+function asPipe(): NodeJS.WriteStream {
+  return { isTTY: false, write: (chunk: string | Uint8Array) => writeStderr(typeof chunk === "string" ? toBytes(chunk) : chunk) } as unknown as NodeJS.WriteStream;
 }
 
 export class RunOutput {
@@ -154,7 +154,7 @@ export class RunOutput {
     const view = new LiveView(live);
     this.view = view;
     if (this.showsBar) {
-      const bar = new ProgressBar(view, this.started, drawsOnStderr() ? process.stderr : asPipe(process.stderr));
+      const bar = new ProgressBar(view, this.started, drawsOnStderr() ? process.stderr : asPipe());
       this.bar = bar;
       setStderrGuard((write) => bar.around(write));
       bar.start();
@@ -234,7 +234,7 @@ export class RunOutput {
   }
 
   private stderrLine(line: string): void {
-    process.stderr.write(toBytes(`${line}\n`));
+    writeStderr(toBytes(`${line}\n`));
   }
 
   private errnoTable(): Record<string, number> {

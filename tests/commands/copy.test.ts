@@ -1128,6 +1128,23 @@ describe("a full stderr", () => {
   });
 });
 
+// Bun's stream keeps what a pipe cannot take at once, and the exit drops it:
+// past the pipe's 64 KiB, messages a slow reader had not read yet were lost.
+describe("stderr a pipe read slowly", () => {
+  test.each([
+    ["every message is said", [], []],
+    ["--progress: every message, then the summary line", ["--progress"], ["blit: copied 0 files (0 bytes), 1 directory, 3000 errors"]],
+  ])("%s", (_, args, summary) => {
+    const root = sandbox("stderr-slow");
+    sh("mkdir -p src dst/src && cd src && seq -f f%g 3000 | xargs touch && cd ../dst/src && seq -f f%g 3000 | xargs mkdir", root);
+    const r = run(["sh", "-c", `"$0" -r "$@" src dst 2>&1 >/dev/null | (sleep 1; cat)`, BLIT, ...args], { cwd: root });
+    const said = r.stdout.split("\n").filter((line) => line.startsWith("blit: "));
+    const refused = said.filter((line) => /^blit: cannot overwrite directory 'dst\/src\/f\d+' with non-directory$/.test(line));
+    const others = said.filter((line) => !refused.includes(line)).map((line) => line.replace(/ in \S+( s)? \(\S+ \S+\)/, ""));
+    expect([new Set(refused).size, others, r.stderr, r.exitCode]).toEqual([3000, summary, "", 0]);
+  });
+});
+
 // As another user: what root may always do, nobody may not.
 describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
   // nobody has no home blit may write, so blit keeps its shim in $TMPDIR/blit-65534:
