@@ -343,8 +343,12 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   // What the summary counts should the run end before the workers' counts join these.
   state.counts = copied;
   const statusFor = (name: NodeJS.Signals) => (name === "SIGINT" ? ExitCode.interrupted : name === "SIGHUP" ? ExitCode.hangup : ExitCode.terminated);
+  // Set once the destinations are open (a directory may have been made
+  // writable for the copy): from then on a signal stops the copy, here or in
+  // the pool about to start, and the destinations are closed as it ends.
+  let stopBeforePool: ((code: number) => void) | undefined;
   const onSignal = (name: NodeJS.Signals) => {
-    if (signal || !pool) {
+    if (signal || (!pool && !stopBeforePool)) {
       // Nothing is being written now (or the user insists): leave now, saying what was done.
       const counts = emptyCounts();
       addCounts(counts, copied);
@@ -354,7 +358,8 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
     }
     signal = name;
     state.signal = name;
-    pool.cancel(statusFor(name));
+    if (pool) pool.cancel(statusFor(name));
+    else stopBeforePool?.(statusFor(name));
   };
   // One this process was started with ignored stays ignored, as with cp.
   const ignored = inheritedIgnoredSignals();
@@ -459,6 +464,8 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
     live,
   };
   const cancelFlag = new Int32Array(shared.cancel);
+  // The pool starts with the flag set, and drops every job.
+  stopBeforePool = (code) => Atomics.compareExchange(cancelFlag, 0, 0, code);
   let scanning = true;
   if (live) run.watch(live, prescan(loaded.backend, options, plan.jobs, () => !scanning || Atomics.load(cancelFlag, 0) !== 0));
   const progress = (output: Output, counts: Counts) => {

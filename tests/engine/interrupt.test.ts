@@ -4,7 +4,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { BLIT, sh } from "../helpers/blit.ts";
+import { BLIT, isRoot, sh } from "../helpers/blit.ts";
 import { sandbox, sandboxClones } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 
@@ -114,6 +114,32 @@ describe("interrupted copies", () => {
     expect(await proc.exited).toBe(130);
     expect(await new Response(proc.stderr).text()).toMatch(/^blit: interrupted by SIGINT: copied 0 files \(0 bytes\), 0 directories in [\d.]+ s \(0 B\/s\), 0 errors; the rest was not copied\n$/);
     expect(readdirSync(root)).toEqual(["src"]);
+  }, 60_000);
+
+  // The pool takes a moment to start after the destinations are open: a
+  // signal then left at once, and a directory made writable for the copy
+  // (a user's own read-only one, as cp writes into it) stayed writable.
+  testIf(isRoot ? undefined : "needs root to run blit as another user")("a signal as the pool starts: the read-only directory written into gets its mode back, exit 130", async () => {
+    const root = sandbox("sigint-starting");
+    sh("mkdir s d && head -c 300000000 /dev/zero > s/f && echo old > d/f && chown -R nobody . && chmod 777 . && chmod 555 d", root);
+    const proc = Bun.spawn(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", BLIT, "s/f", "d/f"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+    let writable = false;
+    for (let i = 0; i < 20_000 && !writable; i++) {
+      writable = (statSync(`${root}/d`).mode & 0o777) !== 0o555;
+      if (!writable) await Bun.sleep(0.5);
+    }
+    expect(writable).toBe(true);
+    proc.kill("SIGINT");
+    const exitCode = await proc.exited;
+    const stderr = await new Response(proc.stderr).text();
+    // A copy that finished first (it takes a few tenths of a second) proves less.
+    if (exitCode === 0) expect(stderr).toBe("");
+    else {
+      expect(exitCode).toBe(130);
+      expect(stderr).toMatch(/^blit: interrupted by SIGINT: copied [01] files? \([^)]*\), 0 directories in [\d.]+ s \([^)]*\), 0 errors; the rest was not copied\n$/);
+    }
+    expect(statSync(`${root}/d`).mode & 0o7777).toBe(0o555);
+    expect(readdirSync(`${root}/d`)).toEqual(["f"]);
   }, 60_000);
 
   // SIGHUP: the terminal or the ssh session going away. Its default killed
