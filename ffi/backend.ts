@@ -169,6 +169,12 @@ export interface HolesMechanism {
    * FSCTL_SET_SPARSE). Absent where every file may have holes.
    */
   sparseLike?(src: number, dst: number): number;
+  /**
+   * Frees [offset, offset + length) of fd, keeping its size: 0 or -errno.
+   * Absent where a range not written holds nothing the filesystem
+   * allocated on its own.
+   */
+  punch?(fd: number, offset: number, length: number): number;
 }
 
 /** Waiting for a fifo or a device opened without blocking. */

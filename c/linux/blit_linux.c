@@ -511,6 +511,17 @@ BLIT_EXPORT int blit_ftruncate(int fd, int64_t len)
 }
 
 /*
+ * Frees [offset, offset + len) of fd, its size kept: where --sparse=always
+ * leaves a gap, what the filesystem preallocated there goes too (XFS's
+ * speculative preallocation past each write's end), as cp punches it.
+ */
+BLIT_EXPORT int blit_punch_hole(int fd, int64_t offset, int64_t len)
+{
+	native_calls++;
+	return (int)int_result(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, len));
+}
+
+/*
  * Waits up to timeout_ms for events (POLLIN, POLLOUT) on fd: the events that
  * came, or 0 when none did in time or a signal cut the wait short. Lets a
  * worker wait on a fifo's silent writer (or, opened O_NONBLOCK, on a writer

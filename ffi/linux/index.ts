@@ -503,6 +503,7 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
     nextData: (fd, pos) => this.shim.blit_lseek(fd, pos, this.c.SEEK_DATA),
     nextHole: (fd, pos) => this.shim.blit_lseek(fd, pos, this.c.SEEK_HOLE),
     end: (fd) => this.shim.blit_lseek(fd, 0, SEEK_END),
+    punch: (fd, offset, length) => this.shim.blit_punch_hole(fd, offset, length),
   };
 
   readonly streams: StreamsMechanism = {

@@ -28,6 +28,7 @@ const symbols = {
   blit_getdents64: { args: [i32, P, u64], returns: i64_fast },
   blit_lseek: { args: [i32, i64, i32], returns: i64_fast },
   blit_ftruncate: { args: [i32, i64], returns: i32 },
+  blit_punch_hole: { args: [i32, i64, i64], returns: i32 },
   blit_ficlone: { args: [i32, i32], returns: i32 },
   blit_fadvise: { args: [i32, i64, i64, i32], returns: i32 },
   blit_fdatasync: { args: [i32], returns: i32 },

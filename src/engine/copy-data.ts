@@ -76,6 +76,21 @@ const SEQUENTIAL_HINT = 1 << 20;
 /** How long a stream read or write waits before looking at the cancel flag again. */
 const STREAM_WAIT_MS = 100;
 
+/**
+ * --sparse=always: how far dst is written, so that each gap left before the
+ * next write (a hole of the source, or zeros skipped) and the one at the end
+ * are punched, as cp punches them. A gap only skipped keeps what the
+ * filesystem preallocated there: onto XFS, whose speculative preallocation
+ * runs past each write's end, a 16 MiB file of 1 MiB of data and zeros took
+ * 16 MiB where cp's copy took 1 MiB.
+ */
+interface Gaps {
+  /** Everything before this offset is written or punched. */
+  end: number;
+  /** Cleared where punching is not offered or the filesystem refused it: gaps are then only skipped. */
+  punch: boolean;
+}
+
 export class DataCopier {
   private buffer: Uint8Array | undefined;
   /** Device pairs where cloning, or the kernel's copy, has failed as unsupported. */
@@ -170,7 +185,7 @@ export class DataCopier {
     const streamIn = req.stream === true;
     const streamOut = req.into === true;
     const buf = this.chunkBuffer();
-    const skipZeros = req.sparse === "always" && !streamOut;
+    const gaps = req.sparse === "always" && !streamOut ? this.gaps() : undefined;
     let pos = 0;
     for (;;) {
       if (this.isCancelled(req)) return this.cancelled;
@@ -183,16 +198,17 @@ export class DataCopier {
       if (n === -E.EAGAIN) continue;
       if (n < 0) return { ok: false, stage: "read", errno: -n };
       if (n === 0) break;
-      const w = streamOut ? this.writeStream(dst, buf, n, req) : skipZeros ? this.writeSkippingZeros(dst, buf, n, pos) : this.writeAll(dst, buf, 0, n, pos);
+      const w = streamOut ? this.writeStream(dst, buf, n, req) : gaps ? this.writeSkippingZeros(dst, buf, n, pos, gaps) : this.writeAll(dst, buf, 0, n, pos);
       if (w === -E.ECANCELED) return this.cancelled;
       if (w < 0) return { ok: false, stage: "write", errno: -w };
       pos += n;
       this.progress?.(n);
     }
     // Zero blocks left as holes at the end: the size says where the data ended.
-    const t = skipZeros ? b.truncate(dst, pos) : 0;
+    const t = gaps ? b.truncate(dst, pos) : 0;
     if (t < 0) return { ok: false, stage: "write", errno: -t };
-    return { ok: true, method: "read_write", bytes: pos, holes: skipZeros ? "zeros" : undefined };
+    if (gaps) this.punchTo(dst, gaps, pos);
+    return { ok: true, method: "read_write", bytes: pos, holes: gaps ? "zeros" : undefined };
   }
 
   /** n bytes where a fifo or device is, waiting in steps while it is full; -ECANCELED on a cancel. */
@@ -246,7 +262,7 @@ export class DataCopier {
       if (batched.eof) return { ok: true, method, bytes: pos, kernelCopyRefused };
     }
     // To EOF: a file that grew since it was opened is copied whole.
-    const tail = this.rangeByReadWrite(src, dst, pos, Infinity, false, req);
+    const tail = this.rangeByReadWrite(src, dst, pos, Infinity, undefined, req);
     return tail.ok ? { ok: true, method, bytes: pos + tail.bytes, kernelCopyRefused } : tail;
   }
 
@@ -296,7 +312,7 @@ export class DataCopier {
       const t = this.b.truncate(dst, pos);
       if (t < 0) return { ok: false, stage: "write", errno: -t };
     }
-    const tail = this.rangeByKernel(src, dst, pos, Infinity, req) ?? this.rangeByReadWrite(src, dst, pos, Infinity, false, req);
+    const tail = this.rangeByKernel(src, dst, pos, Infinity, req) ?? this.rangeByReadWrite(src, dst, pos, Infinity, undefined, req);
     return tail.ok ? { ok: true, method: "kernel", bytes: pos + tail.bytes } : tail;
   }
 
@@ -350,7 +366,7 @@ export class DataCopier {
       this.progress?.(n);
     }
     if (kernel) return copied;
-    const r = this.rangeByReadWrite(src, dst, start, length, false, {});
+    const r = this.rangeByReadWrite(src, dst, start, length, undefined, {});
     return r.ok ? r.bytes : -r.errno;
   }
 
@@ -364,6 +380,7 @@ export class DataCopier {
     const b = this.b;
     const holes = b.holes!;
     const skipZeros = req.sparse === "always";
+    const gaps = skipZeros ? this.gaps() : undefined;
     const marked = holes.sparseLike?.(src, dst) ?? 0;
     if (marked < 0) return { ok: false, stage: "write", errno: -marked };
     let method: CopyMethod | undefined;
@@ -405,7 +422,7 @@ export class DataCopier {
         if (r) method ??= "batched";
       }
       if (r === undefined) {
-        r = this.rangeByReadWrite(src, dst, data, hole - data, skipZeros, req);
+        r = this.rangeByReadWrite(src, dst, data, hole - data, gaps, req);
         method ??= "read_write";
       }
       if (!r.ok) return r;
@@ -417,14 +434,15 @@ export class DataCopier {
       if (r.eof || r.bytes === 0) break;
     }
     const found: HoleSearch = skipZeros ? "reported+zeros" : "reported";
-    return this.endAt(dst, pos, { ok: true, method: method ?? "read_write", bytes, holes: found, kernelCopyRefused: kernelAllowed && !useKernel });
+    return this.endAt(dst, pos, { ok: true, method: method ?? "read_write", bytes, holes: found, kernelCopyRefused: kernelAllowed && !useKernel }, gaps);
   }
 
   /** --sparse=always where the source's holes cannot be asked for: every byte read, blocks of zeros left as holes. */
   private copyZerosAsHoles(src: number, dst: number, req: CopyRequest): CopyOutcome {
-    const r = this.rangeByReadWrite(src, dst, 0, Infinity, true, req);
+    const gaps = this.gaps();
+    const r = this.rangeByReadWrite(src, dst, 0, Infinity, gaps, req);
     if (!r.ok) return r;
-    return this.endAt(dst, r.bytes, { ok: true, method: "read_write", bytes: r.bytes, holes: "zeros" });
+    return this.endAt(dst, r.bytes, { ok: true, method: "read_write", bytes: r.bytes, holes: "zeros" }, gaps);
   }
 
   /**
@@ -443,9 +461,23 @@ export class DataCopier {
   }
 
   /** Sets dst's size: holes and skipped zero blocks at the end read back as zeros. */
-  private endAt(dst: number, size: number, outcome: CopyOutcome): CopyOutcome {
+  private endAt(dst: number, size: number, outcome: CopyOutcome, gaps?: Gaps): CopyOutcome {
     const t = this.b.truncate(dst, size);
-    return t < 0 ? { ok: false, stage: "write", errno: -t } : outcome.ok ? { ...outcome, size } : outcome;
+    if (t < 0) return { ok: false, stage: "write", errno: -t };
+    if (gaps) this.punchTo(dst, gaps, size);
+    return outcome.ok ? { ...outcome, size } : outcome;
+  }
+
+  private gaps(): Gaps {
+    return { end: 0, punch: this.b.holes?.punch !== undefined };
+  }
+
+  /** dst from gaps.end to pos, where nothing was written, punched. */
+  private punchTo(dst: number, gaps: Gaps, pos: number): void {
+    if (pos <= gaps.end) return;
+    // Only allocation is at stake (the gap reads as zeros either way): a refusal ends the punching, not the copy.
+    if (gaps.punch && this.b.holes!.punch!(dst, gaps.end, pos - gaps.end) < 0) gaps.punch = false;
+    gaps.end = pos;
   }
 
   /**
@@ -474,7 +506,8 @@ export class DataCopier {
     return this.buffer;
   }
 
-  private rangeByReadWrite(src: number, dst: number, start: number, length: number, skipZeros: boolean, req: { cancel?: Int32Array }): RangeResult {
+  /** gaps: --sparse=always, whose blocks of zeros are left unwritten. */
+  private rangeByReadWrite(src: number, dst: number, start: number, length: number, gaps: Gaps | undefined, req: { cancel?: Int32Array }): RangeResult {
     const buf = this.chunkBuffer();
     let copied = 0;
     while (copied < length) {
@@ -483,7 +516,7 @@ export class DataCopier {
       const n = this.b.readAt(src, buf, Math.min(buf.length, length - copied), pos);
       if (n < 0) return { ok: false, stage: "read", errno: -n };
       if (n === 0) return { ok: true, bytes: copied, eof: true };
-      const w = skipZeros ? this.writeSkippingZeros(dst, buf, n, pos) : this.writeAll(dst, buf, 0, n, pos);
+      const w = gaps ? this.writeSkippingZeros(dst, buf, n, pos, gaps) : this.writeAll(dst, buf, 0, n, pos);
       if (w < 0) return { ok: false, stage: "write", errno: -w };
       copied += n;
       this.progress?.(n);
@@ -504,9 +537,10 @@ export class DataCopier {
   /**
    * Writes only the blocks that are not all zeros; the others become holes.
    * A short block of zeros (the end of a read) is left out too: the caller
-   * sets the final size, and the gap reads back as zeros.
+   * sets the final size, and the gap reads back as zeros. Each gap before a
+   * block written is punched first.
    */
-  private writeSkippingZeros(dst: number, buf: Uint8Array, n: number, pos: number): number {
+  private writeSkippingZeros(dst: number, buf: Uint8Array, n: number, pos: number, gaps: Gaps): number {
     const words = new BigUint64Array(buf.buffer, buf.byteOffset, Math.floor(n / 8));
     let runStart = -1;
     for (let block = 0; block < n; block += ZERO_BLOCK) {
@@ -517,12 +551,20 @@ export class DataCopier {
       for (let i = wordsEnd * 8; zero && i < end; i++) if (buf[i] !== 0) zero = false;
       if (!zero && runStart < 0) runStart = block;
       if (zero && runStart >= 0) {
-        const r = this.writeAll(dst, buf, runStart, block, pos + runStart);
+        const r = this.writeRun(dst, buf, runStart, block, pos, gaps);
         if (r < 0) return r;
         runStart = -1;
       }
     }
-    if (runStart >= 0) return this.writeAll(dst, buf, runStart, n, pos + runStart);
+    if (runStart >= 0) return this.writeRun(dst, buf, runStart, n, pos, gaps);
     return 0;
+  }
+
+  /** buf[from, to) at pos + from, the gap before it punched. */
+  private writeRun(dst: number, buf: Uint8Array, from: number, to: number, pos: number, gaps: Gaps): number {
+    this.punchTo(dst, gaps, pos + from);
+    const r = this.writeAll(dst, buf, from, to, pos + from);
+    if (r === 0) gaps.end = pos + to;
+    return r;
   }
 }

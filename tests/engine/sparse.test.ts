@@ -5,6 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { BLIT, blit, ROOT, run, sh, stats } from "../helpers/blit.ts";
+import { mountXfs, xfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 
@@ -116,6 +117,29 @@ describe("sparse files", () => {
     expect(mine.blocks).toBe(0);
     expect(sh("head -c 100000 /dev/zero | cmp - by-blit && echo same", root)).toBe("same\n");
   });
+
+  // XFS preallocates past each write's end: a gap only skipped keeps those
+  // blocks, so the copy is as large as if its zeros had been written.
+  const SCATTERED: [shape: string, make: string, source: string][] = [
+    ["zeros written between blocks of data", "for i in $(seq 256); do head -c 4096 /dev/urandom; head -c 61440 /dev/zero; done > f", "f"],
+    ["holes between blocks of data", "for i in $(seq 0 255); do head -c 4096 /dev/urandom | dd of=f bs=4096 seek=$((i * 16)) conv=notrunc status=none; done && truncate -s 17M f", "f"],
+    ["a pipe of zeros and data", "for i in $(seq 256); do head -c 4096 /dev/urandom; head -c 61440 /dev/zero; done > f", "/dev/stdin"],
+  ];
+  for (const [shape, make, source] of SCATTERED) {
+    testIf(xfsUnavailable)(`--sparse=always onto XFS, ${shape}: no more blocks than cp --sparse=always, whose gaps are punched`, () => {
+      const root = sandbox("sparse-xfs");
+      const xfs = mountXfs(300);
+      sh(`${make} && sync`, root);
+      for (const [tool, out] of [["\"$0\"", "by-blit"], ["cp", "by-cp"]] as const) {
+        const r = run(["sh", "-c", `${tool} --sparse=always ${source} ${xfs}/${out} < f && sync`, BLIT], { cwd: root });
+        expect([tool, r.stdout, r.stderr, r.exitCode]).toEqual([tool, "", "", 0]);
+      }
+      expect(sh(`cmp f ${xfs}/by-blit && echo same`, root)).toBe("same\n");
+      const theirs = layout(`${xfs}/by-cp`).blocks;
+      expect(theirs).toBeLessThan((2 * 2 ** 20) / 512);
+      expect(layout(`${xfs}/by-blit`).blocks).toBeLessThanOrEqual(theirs);
+    });
+  }
 
   // The size of a copy is what was read, never what stat or SEEK_END said.
   for (const flags of [[], ["--sparse=always"]]) {

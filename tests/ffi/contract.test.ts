@@ -1113,6 +1113,24 @@ describe.each(SUBJECTS.map((s) => [s.label, s] as const))("%s backend", (_label,
       });
     }
 
+    if (b.holes?.punch) {
+      const punch = b.holes.punch.bind(b.holes);
+      test("holes: punch frees a written range, which reads back as zeros, and keeps the size, past it too", () => {
+        using fx = fixture(b);
+        sh("head -c 3M /dev/urandom > dense && sync", fx.root);
+        const fd = ok(b, b.openWrite(fx.dir, b8("dense")));
+        const MiB = 1 << 20;
+        expect(punch(fd, MiB, MiB)).toBe(0);
+        expect(punch(fd, 3 * MiB, MiB)).toBe(0);
+        b.close(fd);
+        const after = readFileSync(join(fx.root, "dense"));
+        expect(after.length).toBe(3 * MiB);
+        expect(after.subarray(MiB, 2 * MiB).equals(Buffer.alloc(MiB))).toBe(true);
+        expect(after.subarray(0, 4096).equals(Buffer.alloc(4096))).toBe(false);
+        expect(statSync(join(fx.root, "dense")).blocks * 512).toBeLessThanOrEqual(2 * MiB);
+      });
+    }
+
     if (b.streams) {
       const streams = b.streams;
       test("streams: a fifo waited on for data and for room; openWrite without a reader is ENXIO", () => {
