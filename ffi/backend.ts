@@ -532,9 +532,11 @@ export interface Backend {
   /**
    * -i: writes `question` to the error stream and reads one line of standard
    * input, byte by byte so that the next question gets the next line; the
-   * line without its newline (empty at end of input).
+   * line without its newline (empty at end of input). Undefined if
+   * `stopped` said yes before an answer came (where the backend can wait
+   * for one: else it waits in the read).
    */
-  askLine(question: Uint8Array): Uint8Array;
+  askLine(question: Uint8Array, stopped?: () => boolean): Uint8Array | undefined;
   /**
    * The whole of a file named by a path from the current directory, or of
    * standard input (undefined): --exclude-from's patterns. A negated errno

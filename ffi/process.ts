@@ -6,7 +6,7 @@
 
 import { appendFileSync, readFileSync, readSync, realpathSync, writeSync } from "node:fs";
 import { constants } from "node:os";
-import type { ErrnoTable, Identity, Name } from "./backend.ts";
+import type { ErrnoTable, Identity, Name, StreamsMechanism } from "./backend.ts";
 
 const errnoByCode = constants.errno as Record<string, number>;
 
@@ -102,9 +102,10 @@ export function appendToFile(path: Name, data: Uint8Array, errno: ErrnoTable): n
  */
 export abstract class RuntimeStdio {
   abstract readonly errno: ErrnoTable;
+  declare readonly streams?: StreamsMechanism;
 
-  askLine(question: Uint8Array): Uint8Array {
-    return askOnStdio(question);
+  askLine(question: Uint8Array, stopped?: () => boolean): Uint8Array | undefined {
+    return askOnStdio(question, stopped && this.streams ? { stopped, streams: this.streams } : undefined);
   }
 
   readWholeFile(path: Name | undefined): Uint8Array | number {
@@ -116,9 +117,23 @@ export abstract class RuntimeStdio {
   }
 }
 
-/** Writes the question to stderr, reads one line of stdin byte by byte; end of input or a read error ends it. */
-export function askOnStdio(question: Uint8Array): Uint8Array {
+/** How long -i's question waits for an answer before it looks whether the run was stopped. */
+const ANSWER_WAIT_MS = 100;
+
+/**
+ * Writes the question to stderr, reads one line of stdin byte by byte; end
+ * of input or a read error ends it. With `waiting`, undefined once the run
+ * is stopped before an answer came: a worker blocked in the read would hold
+ * ^C's stop until the user answered (cp leaves at once).
+ */
+export function askOnStdio(question: Uint8Array, waiting?: { stopped: () => boolean; streams: StreamsMechanism }): Uint8Array | undefined {
   writeSync(2, question);
+  while (waiting && waiting.streams.wait(0, false, ANSWER_WAIT_MS) === 0) {
+    if (!waiting.stopped()) continue;
+    // What is said next starts on a line of its own.
+    writeSync(2, "\n");
+    return undefined;
+  }
   const line: number[] = [];
   const byte = new Uint8Array(1);
   for (;;) {

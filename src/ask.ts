@@ -7,9 +7,10 @@ import { toBytes } from "./engine/paths.ts";
 /**
  * -i: writes "blit: QUESTION" to stderr and reads one line of stdin (byte
  * by byte, so that the next question gets the next line): yes when it
- * starts with y or Y, as cp's yesno in the C locale. End of input is no.
+ * starts with y or Y, as cp's yesno in the C locale. End of input is no, and
+ * so is a run stopped (`stopped`) while the question waits.
  */
-export function ask(backend: Backend, question: string): boolean {
-  const line = backend.askLine(toBytes(`blit: ${question}`));
-  return line[0] === 0x79 || line[0] === 0x59;
+export function ask(backend: Backend, question: string, stopped?: () => boolean): boolean {
+  const line = backend.askLine(toBytes(`blit: ${question}`), stopped);
+  return line !== undefined && (line[0] === 0x79 || line[0] === 0x59);
 }

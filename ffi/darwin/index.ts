@@ -336,7 +336,7 @@ export class DarwinBackend extends RuntimeStdio implements Backend {
     end: (fd) => this.shim.blit_lseek(fd, 0, this.c.SEEK_END),
   };
 
-  readonly streams: StreamsMechanism = {
+  override readonly streams: StreamsMechanism = {
     wait: (fd, write, ms) => {
       const r = this.shim.blit_poll(fd, write ? this.c.POLLOUT : this.c.POLLIN, ms);
       return r > 0 ? 1 : r;

@@ -506,7 +506,7 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
     punch: (fd, offset, length) => this.shim.blit_punch_hole(fd, offset, length),
   };
 
-  readonly streams: StreamsMechanism = {
+  override readonly streams: StreamsMechanism = {
     // blit_poll gives the events seen (POLLOUT is 4, POLLHUP 16): the contract's answer is 1.
     wait: (fd, write, ms) => {
       const r = this.shim.blit_poll(fd, write ? POLLOUT : POLLIN, ms);

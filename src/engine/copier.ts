@@ -1200,8 +1200,12 @@ export class Copier {
         const keep = this.keepsNewer(e, st);
         if (typeOf(st.mode) === S_IFDIR) {
           // -n: what is there stays, a directory too, without a word (cp 9.1).
-          if (keep || this.o.noClobber || !this.confirmed(e, st)) {
-            this.skipped(e, keep ? "newer" : this.o.noClobber ? "exists" : "declined");
+          if (keep || this.o.noClobber) {
+            this.skipped(e, keep ? "newer" : "exists");
+            return;
+          }
+          if (!this.confirmed(e, st)) {
+            this.declined(e);
             return;
           }
           if (this.madeWay(e, true, e.merged)) {
@@ -1250,7 +1254,7 @@ export class Copier {
         // A comparison cut short by a cancel proves nothing: what is there stays as it was (--inplace would truncate it).
         if (this.cancelled) return;
         if (!this.confirmed(e, st)) {
-          this.skipped(e, "declined");
+          this.declined(e);
           return;
         }
         if (this.o.backup !== "none" && !e.noBackup) {
@@ -2024,7 +2028,7 @@ export class Copier {
     }
     const there = this.b.stat(this.b.cwd, dstPath, true);
     if (typeof there !== "number" && !this.confirmed(e, there)) {
-      this.skipped(e, "declined");
+      this.declined(e);
       return;
     }
     // --attributes-only: nothing to write into it, and, as ever, nothing set on it.
@@ -2183,7 +2187,12 @@ export class Copier {
         ? `replace ${quote(e.dstPath)}, overriding mode ${octal} (${modeString(st.mode)})? `
         : `unwritable ${quote(e.dstPath)} (mode ${octal}, ${modeString(st.mode)}); try anyway? `;
     }
-    return ask(this.b, question);
+    return ask(this.b, question, () => this.cancelled);
+  }
+
+  /** -i's no; a question the run's stop cut short had no answer, and skipped nothing. */
+  private declined(e: Entry): void {
+    if (!this.cancelled) this.skipped(e, "declined");
   }
 
   // ------------------------------------------------------------ -b

@@ -142,6 +142,34 @@ describe("interrupted copies", () => {
     expect(readdirSync(`${root}/d`)).toEqual(["f"]);
   }, 60_000);
 
+  // -i's question is read by a worker, which held the stop until the user
+  // answered; cp leaves at once.
+  test("SIGINT while -i waits for an answer: stopped at once, the file kept, exit 130", async () => {
+    const root = sandbox("sigint-asking");
+    sh("mkdir src dst && printf new > src/a && printf old > dst/a", root);
+    const proc = Bun.spawn([BLIT, "-ri", "src/.", "dst"], { cwd: root, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    const stderr = proc.stderr.getReader();
+    let said = "";
+    while (!said.endsWith("? ")) {
+      const { value, done } = await stderr.read();
+      if (done) break;
+      said += Buffer.from(value).toString();
+    }
+    expect(said).toBe("blit: overwrite 'dst/./a'? ");
+    proc.kill("SIGINT");
+    const exited = await Promise.race([proc.exited, Bun.sleep(5000).then(() => "still asking")]);
+    proc.stdin.end();
+    for (;;) {
+      const { value, done } = await stderr.read();
+      if (done) break;
+      said += Buffer.from(value).toString();
+    }
+    expect(exited).toBe(130);
+    expect(said).toMatch(/^blit: overwrite 'dst\/\.\/a'\? \nblit: interrupted by SIGINT: copied 0 files \(0 bytes\), 1 directory in [\d.]+ s \([^)]*\), 0 errors; the rest was not copied\n$/);
+    expect(readFileSync(`${root}/dst/a`, "utf8")).toBe("old");
+    expect(readdirSync(`${root}/dst`)).toEqual(["a"]);
+  }, 30_000);
+
   // SIGHUP: the terminal or the ssh session going away. Its default killed
   // blit with its files in flight left as .blit-*.tmp (hundreds of MB);
   // rsync removes its temporaries on SIGHUP too (exit 20).
