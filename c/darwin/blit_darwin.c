@@ -868,6 +868,16 @@ BLIT_EXPORT int blit_utimensat(int dirfd, const char *path, int64_t atime_sec, i
 }
 
 /*
+ * A name the *at calls would not resolve from dirfd: an absolute one, or any
+ * with AT_FDCWD (a command-line operand), which has no directory to ask
+ * F_GETPATH of (EBADF) or to name under /proc/self/fd.
+ */
+static int is_own_path(int dirfd, const char *name)
+{
+	return dirfd == AT_FDCWD || name[0] == '/';
+}
+
+/*
  * The path of dirfd/name, for the calls that take only a path: macOS asks
  * the kernel for the directory's path (F_GETPATH), Linux names it through
  * /proc/self/fd. The last component is never followed by the callers.
@@ -875,17 +885,34 @@ BLIT_EXPORT int blit_utimensat(int dirfd, const char *path, int64_t atime_sec, i
 static int entry_path(char *out, size_t len, int dirfd, const char *name)
 {
 	int n;
-#ifdef __APPLE__
-	char dir[PATH_MAX];
 
-	if (fcntl(dirfd, F_GETPATH, dir) < 0)
-		return neg_errno();
-	n = snprintf(out, len, "%s/%s", dir, name);
+	if (is_own_path(dirfd, name)) {
+		n = snprintf(out, len, "%s", name);
+	} else {
+#ifdef __APPLE__
+		char dir[PATH_MAX];
+
+		if (fcntl(dirfd, F_GETPATH, dir) < 0)
+			return neg_errno();
+		n = snprintf(out, len, "%s/%s", dir, name);
 #else
-	n = snprintf(out, len, "/proc/self/fd/%d/%s", dirfd, name);
+		n = snprintf(out, len, "/proc/self/fd/%d/%s", dirfd, name);
 #endif
+	}
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
+
+#ifdef __APPLE__
+/*
+ * No symlink anywhere in a directory's path from F_GETPATH, unless one was
+ * swapped in since. An operand's path is the user's: its directories are
+ * followed, as lstat follows them (/tmp is a symlink on macOS).
+ */
+static int path_xattr_options(int dirfd, const char *name)
+{
+	return is_own_path(dirfd, name) ? XATTR_NOFOLLOW : PATH_XATTR_OPTIONS;
+}
+#endif
 
 /*
  * Birth time and BSD flags (st_flags): setattrlist's ATTR_CMN_CRTIME and
@@ -985,7 +1012,7 @@ BLIT_EXPORT int64_t blit_listxattr(int fd, int dirfd, const char *name, char *bu
 	if (fd >= 0)
 		return ssize_result(flistxattr(fd, buf, len, 0));
 	ret = entry_path(path, sizeof(path), dirfd, name);
-	return ret < 0 ? ret : ssize_result(listxattr(path, buf, len, PATH_XATTR_OPTIONS));
+	return ret < 0 ? ret : ssize_result(listxattr(path, buf, len, path_xattr_options(dirfd, name)));
 #else
 	if (fd >= 0)
 		return ssize_result(flistxattr(fd, buf, len));
@@ -1004,7 +1031,7 @@ BLIT_EXPORT int64_t blit_getxattr(int fd, int dirfd, const char *name, const cha
 	if (fd >= 0)
 		return ssize_result(fgetxattr(fd, attr, buf, len, 0, 0));
 	ret = entry_path(path, sizeof(path), dirfd, name);
-	return ret < 0 ? ret : ssize_result(getxattr(path, attr, buf, len, 0, PATH_XATTR_OPTIONS));
+	return ret < 0 ? ret : ssize_result(getxattr(path, attr, buf, len, 0, path_xattr_options(dirfd, name)));
 #else
 	if (fd >= 0)
 		return ssize_result(fgetxattr(fd, attr, buf, len));
@@ -1023,7 +1050,7 @@ BLIT_EXPORT int blit_setxattr(int fd, int dirfd, const char *name, const char *a
 	if (fd >= 0)
 		return int_result(fsetxattr(fd, attr, value, len, 0, 0));
 	ret = entry_path(path, sizeof(path), dirfd, name);
-	return ret < 0 ? ret : int_result(setxattr(path, attr, value, len, 0, PATH_XATTR_OPTIONS));
+	return ret < 0 ? ret : int_result(setxattr(path, attr, value, len, 0, path_xattr_options(dirfd, name)));
 #else
 	if (fd >= 0)
 		return int_result(fsetxattr(fd, attr, value, len, 0));
@@ -1042,7 +1069,7 @@ BLIT_EXPORT int blit_removexattr(int fd, int dirfd, const char *name, const char
 	if (fd >= 0)
 		return int_result(fremovexattr(fd, attr, 0));
 	ret = entry_path(path, sizeof(path), dirfd, name);
-	return ret < 0 ? ret : int_result(removexattr(path, attr, PATH_XATTR_OPTIONS));
+	return ret < 0 ? ret : int_result(removexattr(path, attr, path_xattr_options(dirfd, name)));
 #else
 	if (fd >= 0)
 		return int_result(fremovexattr(fd, attr));

@@ -774,9 +774,15 @@ static int use_xattrat(void)
 	return known;
 }
 
+/*
+ * A name the *at calls would not resolve from dirfd (an absolute one, or
+ * any with AT_FDCWD: a command-line operand) is a path already; under
+ * /proc/self/fd it would name nothing.
+ */
 static int entry_path(char *out, size_t len, int dirfd, const char *name)
 {
-	int n = snprintf(out, len, "/proc/self/fd/%d/%s", dirfd, name);
+	int n = dirfd == AT_FDCWD || name[0] == '/' ? snprintf(out, len, "%s", name)
+						    : snprintf(out, len, "/proc/self/fd/%d/%s", dirfd, name);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }

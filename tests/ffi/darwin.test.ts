@@ -11,7 +11,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { blit, hasCommand, ROOT, run, sh } from "../helpers/blit.ts";
+import { blit, hasCommand, isRoot, ROOT, run, sh } from "../helpers/blit.ts";
 import { mountTmpfs, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox, sandboxClones } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
@@ -105,6 +105,19 @@ describe("blit over ffi/darwin/ and the macOS shim's POSIX core", () => {
     const always = blit(["--reflink=always", "tree/big", "again"], { cwd: mnt, env });
     expect(always).toEqual({ stdout: "", stderr: "", exitCode: 0 });
     expect(readdirSync(mnt).filter((name) => name.startsWith(".blit")).length).toBe(0);
+  });
+
+  // The shim reads the xattrs of an entry that is not opened by path: a
+  // command-line operand's is its own path (AT_FDCWD has no directory to
+  // ask the path of), relative or absolute.
+  testIf(isRoot ? undefined : "trusted.* attributes (the only ones a symlink or fifo holds here) need root")("the xattrs of a symlink and a fifo given as operands, relative and absolute, are copied", () => {
+    const root = sandbox("darwin-operand-xattrs");
+    sh("printf a > f && ln -s f link && mkfifo fifo && mkdir d && ln -s f d/l && mkdir dst", root);
+    sh("setfattr -h -n trusted.k -v link link && setfattr -n trusted.k -v fifo fifo && setfattr -h -n trusted.k -v inner d/l", root);
+    const r = blit(["-a", "--preserve=xattr", "link", `${root}/fifo`, "d", "dst/"], { cwd: root, env });
+    expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    const value = (path: string) => sh(`getfattr -h --only-values -n trusted.k ${path}`, root);
+    expect([value("dst/link"), value("dst/fifo"), value("dst/d/l")]).toEqual(["link", "fifo", "inner"]);
   });
 
   testIf(tmpfsUnavailable)("--reflink=always where nothing clones: one line naming the file and why, nothing left behind", () => {

@@ -4,7 +4,7 @@
 
 import { describe, expect } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { BLIT, blit, hasCommand, run, sh, stats } from "../helpers/blit.ts";
+import { BLIT, blit, hasCommand, isRoot, ROOT, run, sh, stats } from "../helpers/blit.ts";
 import { mountTmpfs, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
@@ -172,6 +172,29 @@ describe("extended attributes of a directory's entries", () => {
     expect(calls.some((line) => /syscall_0x1d1\(|listxattrat\(/.test(line) && !line.includes("EBADF"))).toBe(true);
     expect(sh("getfattr --only-values -n user.k dst/sub/a", root)).toBe("v");
   });
+});
+
+// Before Linux 6.13 (and under a seccomp profile that does not know the
+// *xattrat calls) an entry's xattrs are read and written through
+// /proc/self/fd/DIR/NAME. A command-line operand is named from the working
+// directory (AT_FDCWD), or by an absolute path: neither is under a
+// descriptor's /proc entry. tests/helpers/older-kernel.c takes the calls
+// away, as such a kernel has none of them.
+describe("extended attributes of operands that are not opened (a symlink, a fifo)", () => {
+  const needs = isRoot ? undefined : "trusted.* attributes (the only ones a symlink or fifo holds) need root";
+  for (const kernel of ["this kernel", "a kernel without fchmodat2 and the *xattrat calls"]) {
+    testIf(needs)(`${kernel}: copied with them, as cp -a copies them, by relative and absolute operands`, () => {
+      const root = sandbox("operand-xattrs");
+      sh(`gcc -O2 -Wall -Werror -o older-kernel ${ROOT}/tests/helpers/older-kernel.c`, root);
+      sh("printf a > f && ln -s f link && mkfifo fifo && mkdir d && ln -s f d/l && mkdir dst", root);
+      sh("setfattr -h -n trusted.k -v link link && setfattr -n trusted.k -v fifo fifo && setfattr -h -n trusted.k -v inner d/l", root);
+      const older = kernel === "this kernel" ? [] : [`${root}/older-kernel`];
+      const r = run([...older, BLIT, "-a", "--preserve=xattr", "link", `${root}/fifo`, "d", "dst/"], { cwd: root });
+      expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      const value = (path: string) => sh(`getfattr -h --only-values -n trusted.k ${path}`, root);
+      expect([value("dst/link"), value("dst/fifo"), value("dst/d/l")]).toEqual(["link", "fifo", "inner"]);
+    });
+  }
 });
 
 // The ring given up under a copy (io_uring_enter failing, made so by strace;
