@@ -230,10 +230,10 @@ export class PortableBackend extends RuntimeStdio implements Backend {
     }
   }
 
-  openWrite(dir: number, name: Name): number {
+  openWrite(dir: number, name: Name, follow = true): number {
     // Blocking, as cp's: a fifo's open waits for a reader.
     try {
-      return fs.openSync(this.path(dir, name), O_WRONLY | O_NOCTTY);
+      return fs.openSync(this.path(dir, name), O_WRONLY | O_NOCTTY | (follow ? 0 : O_NOFOLLOW));
     } catch (err) {
       return fail(err);
     }

@@ -226,6 +226,7 @@ const ERRNO_CASES: ErrnoCase[] = [
   ["openRead without follow on a symlink", "ELOOP", (b, d) => b.openRead(d, b8("l"), false)],
   ["openDir without follow on a symlink to a directory", "ENOTDIR", (b, d) => b.openDir(d, b8("dl"), false)],
   ["createFile (truncate) without follow on a symlink", "ELOOP", (b, d) => b.createFile(d, b8("l"), 0o644, true, false)],
+  ["openWrite without follow on a symlink", "ELOOP", (b, d) => b.openWrite(d, b8("l"), false)],
   ["stat following a symlink loop", "ELOOP", (b, d) => num(b.stat(d, b8("loop"), true))],
   ["remove of a directory with entries", "ENOTEMPTY", (b, d) => b.remove(d, b8("d"), true)],
   ["readLink of a file", "EINVAL", (b, d) => num(b.readLink(d, b8("f")))],
