@@ -523,18 +523,18 @@ static int64_t file_id(HANDLE h)
 }
 
 /*
- * A file to be read (not a link) whose reparse point names no other file (WOF's
- * compression, deduplication, a cloud file's placeholder) keeps its data
- * behind a filter, which FILE_OPEN_REPARSE_POINT passes by: its bytes
- * would read as the stub's. It is opened again without the flag, and kept
- * only if that is the same file (a name swapped meanwhile for a link is
- * not followed); else the first handle stays.
+ * A file to be read or written (not a link) whose reparse point names no
+ * other file (WOF's compression, deduplication, a cloud file's placeholder)
+ * keeps its data behind a filter, which FILE_OPEN_REPARSE_POINT passes by:
+ * its bytes would read as the stub's. It is opened again without the flag,
+ * and kept only if that is the same file (a name swapped meanwhile for a
+ * link is not followed); else the first handle stays.
  */
-static HANDLE through_filter(HANDLE h, int64_t dir, const uint8_t *name, uint32_t len, ULONG options)
+static HANDLE through_filter(HANDLE h, int64_t dir, const uint8_t *name, uint32_t len, ACCESS_MASK access, ULONG options)
 {
 	HANDLE again;
 
-	if (nt_open(dir, name, len, FILE_GENERIC_READ, FILE_OPEN, options, &again) < 0)
+	if (nt_open(dir, name, len, access, FILE_OPEN, options, &again) < 0)
 		return h;
 	int64_t id = file_id(h);
 	if (id < 0 || id != file_id(again)) {
@@ -577,7 +577,8 @@ BLIT_EXPORT int64_t blit_open(int64_t dir, const uint8_t *name, uint32_t len, ui
 		r = open_granted(dir, name, len, NEW_FILE_ACCESS, 2, FILE_OPEN_IF, FILE_NON_DIRECTORY_FILE | reparse, &h);
 		break;
 	case OPEN_WRITE:
-		r = nt_open(dir, name, len, FILE_GENERIC_WRITE, FILE_OPEN, FILE_NON_DIRECTORY_FILE, &h);
+		/* FILE_READ_ATTRIBUTES: the link check below reads them, as an fstat of the handle does. */
+		r = nt_open(dir, name, len, FILE_GENERIC_WRITE | FILE_READ_ATTRIBUTES, FILE_OPEN, FILE_NON_DIRECTORY_FILE | reparse, &h);
 		break;
 	case OPEN_READ_DISK:
 		r = nt_open(dir, name, len, FILE_GENERIC_READ, FILE_OPEN,
@@ -587,7 +588,7 @@ BLIT_EXPORT int64_t blit_open(int64_t dir, const uint8_t *name, uint32_t len, ui
 		return fail_kind(K_EINVAL);
 	}
 	if (r < 0) return r;
-	if (!follow && (how & 0xff) != OPEN_CREATE && (how & 0xff) != OPEN_WRITE) {
+	if (!follow && (how & 0xff) != OPEN_CREATE) {
 		FILE_ATTRIBUTE_TAG_INFORMATION info;
 		int64_t got = attribute_tag(h, &info);
 		int reparse_point = got == 0 && (info.FileAttributes & FILE_ATTRIBUTE_REPARSE_POINT);
@@ -596,9 +597,11 @@ BLIT_EXPORT int64_t blit_open(int64_t dir, const uint8_t *name, uint32_t len, ui
 			return got < 0 ? got : fail_kind((how & 0xff) == OPEN_DIR ? K_ENOTDIR : K_ELOOP);
 		}
 		if (reparse_point && (how & 0xff) == OPEN_READ)
-			h = through_filter(h, dir, name, len, FILE_NON_DIRECTORY_FILE | FILE_SEQUENTIAL_ONLY);
+			h = through_filter(h, dir, name, len, FILE_GENERIC_READ, FILE_NON_DIRECTORY_FILE | FILE_SEQUENTIAL_ONLY);
 		if (reparse_point && (how & 0xff) == OPEN_READ_DISK)
-			h = through_filter(h, dir, name, len, FILE_NON_DIRECTORY_FILE | FILE_NO_INTERMEDIATE_BUFFERING);
+			h = through_filter(h, dir, name, len, FILE_GENERIC_READ, FILE_NON_DIRECTORY_FILE | FILE_NO_INTERMEDIATE_BUFFERING);
+		if (reparse_point && (how & 0xff) == OPEN_WRITE)
+			h = through_filter(h, dir, name, len, FILE_GENERIC_WRITE | FILE_READ_ATTRIBUTES, FILE_NON_DIRECTORY_FILE);
 	}
 	if ((how & 0xff) == OPEN_TRUNCATE) {
 		/* Emptied only now: a symlink refused above is left as it was. */
