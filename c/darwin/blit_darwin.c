@@ -1104,9 +1104,11 @@ BLIT_EXPORT int64_t blit_acl_get(int fd, int dirfd, const char *name, char *buf,
 	if (!acl)
 		return errno == ENOENT ? 0 : neg_errno();
 	text = acl_to_text(acl, &text_len);
+	/* Taken before acl_free, which may set errno. */
+	ret = text ? 0 : neg_errno();
 	acl_free(acl);
 	if (!text)
-		return neg_errno();
+		return ret;
 	if ((uint64_t)text_len > len) {
 		acl_free(text);
 		return -ERANGE;
