@@ -1088,14 +1088,17 @@ export class Copier {
       }
       const batch = entries.slice(start, end);
       this.report.live?.current(batch[0]!.srcPath);
-      // Changed since they were listed: the general path reads them to their
-      // end, once the batch is done (it may batch reads of its own).
+      // Changed or replaced since they were listed (a directory now reads
+      // as EISDIR): the general path opens them again, judges what it finds
+      // and reads them to their end, once the batch is done.
       const changed: Entry[] = [];
       this.b.readMany(batch[0]!.srcDir, batch.map((e) => ({ name: e.srcName, size: e.stat.size })), batch[0]!.follow, (i, r) => {
         const e = batch[i]!;
-        if (typeof r === "number") {
+        if (r === -this.b.errno.EISDIR) {
+          if (!this.cancelled) changed.push(e);
+        } else if (typeof r === "number") {
           if (!this.vanished(e, -r)) this.report.fail(`cannot open ${quote(e.srcPath)} for reading: ${this.why(-r)}`, { op: "open", path: e.srcPath, errno: -r });
-        } else if (this.cancelled || r.data.length !== e.stat.size) {
+        } else if (this.cancelled || r.data.length !== e.stat.size || !this.readAsListed(r.fd, e.stat)) {
           this.b.close(r.fd);
           if (!this.cancelled) changed.push(e);
         } else {
@@ -1105,6 +1108,18 @@ export class Copier {
       for (const e of changed) if (!this.cancelled) this.copyNonDirectory(e, waitingLinks);
       start = end;
     }
+  }
+
+  /**
+   * Whether a file read whole is the inode listed, unchanged after the read:
+   * its copy gets the listing's attributes, which must be its bytes' own (a
+   * file renamed over the name meanwhile has a mode and owner of its own),
+   * and a write during the read would have torn the copy.
+   */
+  private readAsListed(fd: number, listed: Stat): boolean {
+    const st = this.b.fstat(fd);
+    return typeof st !== "number" && st.ino === listed.ino && st.dev === listed.dev && st.size === listed.size &&
+      st.mtimeSec === listed.mtimeSec && st.mtimeNsec === listed.mtimeNsec;
   }
 
   private writeSmall(e: Entry, { fd: srcFd, data, method }: ReadFile): void {

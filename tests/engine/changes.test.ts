@@ -3,7 +3,7 @@
 // corruption and reported. Both are races by nature, so each test retries until it caught one.
 
 import { describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { BLIT, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 
@@ -102,4 +102,46 @@ describe("a source that changes during the copy", () => {
     },
     120_000,
   );
+
+  // Files up to 1 MiB are opened and read in batches after their directory
+  // is listed; each copy took the listing's mode, owner and times, so a file
+  // renamed over the name in between (an editor saving, a secret rotated)
+  // was copied as the new file's bytes with the old file's mode 0644, and
+  // a directory put there was reported as "cannot open ... Is a directory".
+  // Each name is exchanged (renameat2 RENAME_EXCHANGE), never missing, from
+  // when blit has made DEST: a file back and forth until blit is done, a
+  // directory once (a directory listed is another test's business).
+  const REPLACED = [
+    { by: "a file of the same size, mode 0600", replacement: "open(f'new/f{i}', 'w').write('B' * 100); os.chmod(f'new/f{i}', 0o600)", rounds: "while True" },
+    { by: "a directory", replacement: "os.mkdir(f'new/f{i}')", rounds: "if True" },
+  ];
+  for (const { by, replacement, rounds } of REPLACED) {
+    test(`small files replaced by ${by} after they were listed: each copy is one file's bytes with its own mode, or is reported`, async () => {
+      let caught = false;
+      for (let attempt = 0; attempt < 5 && !caught; attempt++) {
+        const root = sandbox("replaced");
+        sh(`mkdir src new && python3 -c "
+import os
+for i in range(2000):
+    open(f'src/f{i}', 'w').write('A' * 100); os.chmod(f'src/f{i}', 0o644)
+    ${replacement}"`, root);
+        const exchanger = [
+          "python3",
+          "-c",
+          `import ctypes, os\nlibc = ctypes.CDLL(None)\nprint('ready', flush=True)\nwhile not os.path.exists('dst'): pass\n${rounds}:\n for i in range(2000): libc.renameat2(-100, f'new/f{i}'.encode(), -100, f'src/f{i}'.encode(), 2)`,
+        ];
+        // --reflink=never: where files clone, small ones are cloned, not read in batches.
+        const r = await runWhile(root, ["-a", "--reflink=never", "src", "dst"], exchanger, {}, true);
+        // A directory there before the listing is copied as one.
+        const files = readdirSync(`${root}/dst`).filter((name) => statSync(`${root}/dst/${name}`).isFile());
+        const copies = files.map((name) => ({ name, data: readFileSync(`${root}/dst/${name}`, "latin1"), mode: statSync(`${root}/dst/${name}`).mode & 0o777 }));
+        const reported = r.stderr.split("\n").filter(Boolean);
+        caught = copies.some((c) => c.data.startsWith("B")) || reported.length > 0;
+        expect(copies.filter((c) => c.mode !== (c.data.startsWith("B") ? 0o600 : 0o644)).map((c) => `${c.name}: ${c.data[0]}, mode ${c.mode.toString(8)}`)).toEqual([]);
+        expect(reported.filter((line) => !/^blit: 'src\/f\d+' was replaced while being copied; skipped$/.test(line))).toEqual([]);
+        expect({ stdout: r.stdout, exitCode: r.exitCode }).toEqual({ stdout: "", exitCode: reported.length > 0 ? 1 : 0 });
+      }
+      expect(caught).toBe(true);
+    }, 120_000);
+  }
 });
