@@ -522,10 +522,11 @@ export class Copier {
       return NONE;
     }
 
-    // Created private and writable: the final mode comes once it is filled.
+    // Created writable: the final mode comes once it is filled.
     let created = false;
     let followDst = false;
-    const made = this.o.dryRun ? this.wouldMakeDir(e) : b.makeDir(e.dstDir, e.dstName, 0o700);
+    const madeMode = this.newDirMode(stat, e.inheritedPermissions);
+    const made = this.o.dryRun ? this.wouldMakeDir(e) : b.makeDir(e.dstDir, e.dstName, madeMode);
     if (made === 0) {
       created = true;
     } else if (made === -E.EEXIST) {
@@ -535,7 +536,7 @@ export class Copier {
       const existing = b.stat(e.dstDir, e.dstName, false);
       followDst = this.o.keepDirectorySymlink && typeof existing !== "number" && typeOf(existing.mode) === S_IFLNK;
       if (typeof existing !== "number" && typeOf(existing.mode) !== S_IFDIR && !followDst) {
-        const again = this.madeWay(e, false, inherited) ? (this.o.dryRun ? 0 : b.makeDir(e.dstDir, e.dstName, 0o700)) : -E.EEXIST;
+        const again = this.madeWay(e, false, inherited) ? (this.o.dryRun ? 0 : b.makeDir(e.dstDir, e.dstName, madeMode)) : -E.EEXIST;
         if (again !== 0) {
           b.close(srcFd);
           this.report.fail(`cannot overwrite non-directory ${quote(e.dstPath)} with directory ${quote(e.srcPath)}`, { op: "overwrite", path: e.dstPath });
@@ -669,6 +670,19 @@ export class Copier {
       return NONE;
     }
     return { children: left, finish };
+  }
+
+  /**
+   * The mode a directory is made with, as cp makes it: its owner may fill
+   * it, and others are kept out only while SOURCE's owner and group (or,
+   * with -p, its group and other write bits) are still to be set. A run
+   * killed outright never sets the final mode, and a later run without -p
+   * leaves a directory that is there as it is: one made 0700 stayed so.
+   */
+  private newDirMode(st: Stat, inherited: number | undefined): number {
+    const { preserve } = this.o;
+    if (preserve.ownership) return 0o700;
+    return (this.meta.modeFor("dir", st, undefined, inherited) & (preserve.mode ? 0o755 : 0o777)) | 0o700;
   }
 
   /**

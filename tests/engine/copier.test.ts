@@ -261,3 +261,29 @@ os.utime("src", (123456, 654321))
     expect(listed.length).toBe(Number(sh("find src | wc -l", root).trim()));
   }, 60_000);
 });
+
+// A directory is made writable to be filled and gets its final mode once it
+// is; a run killed outright (SIGKILL, the OOM killer, a CI timeout's last
+// step) never gets there, and a later run without -p leaves a directory that
+// is there as it is. blit made every one 0700, so a killed `blit -r` left
+// them 0700 for good, where cp's are made with their mode.
+describe("directories of a run killed outright", () => {
+  const OPTIONS = [["-r"], ["-r", "--preserve=mode"], ["-a"]].map((options) => ({ options, what: options.join(" ") }));
+  test.each(OPTIONS)("$what: made with the modes cp makes them with", async ({ options }) => {
+    const root = sandbox("killed");
+    // Each copy waits on the fifo (--copy-contents reads it) inside d, made and not yet finished.
+    sh("mkdir -p src/d && chmod 775 src src/d && mkfifo src/d/p", root);
+    const modes: string[][] = [];
+    for (const tool of [["cp"], [BLIT]]) {
+      const dst = `by-${tool[0] === "cp" ? "cp" : "blit"}`;
+      const proc = Bun.spawn([...tool, ...options, "--copy-contents", "src", dst], { cwd: root, stdout: "pipe", stderr: "pipe" });
+      for (let i = 0; i < 10_000 && !readdirSync(root).includes(dst); i++) await Bun.sleep(1);
+      for (let i = 0; i < 10_000 && !readdirSync(`${root}/${dst}`).includes("d"); i++) await Bun.sleep(1);
+      await Bun.sleep(100);
+      proc.kill("SIGKILL");
+      await proc.exited;
+      modes.push([dst, "d"].map((_, i) => (statSync(`${root}/${dst}${i ? "/d" : ""}`).mode & 0o7777).toString(8)));
+    }
+    expect(modes[1]!).toEqual(modes[0]!);
+  }, 60_000);
+});
