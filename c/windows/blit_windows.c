@@ -307,6 +307,38 @@ static int is_device_prefix(const WCHAR *w)
 }
 
 /*
+ * GetFullPathNameW's answer in a heap buffer the caller frees: its length in
+ * units, or a negative error. A relative path is resolved against the
+ * process's directory, which another thread may change between asking the
+ * size and fetching the path: a longer answer is then asked for again.
+ */
+static int64_t full_path(const WCHAR *w, WCHAR **out)
+{
+	DWORD cap = 0;
+	WCHAR *full = NULL;
+
+	for (int tries = 0; tries < 4; tries++) {
+		DWORD n = GetFullPathNameW(w, cap, full, NULL);
+		if (n == 0) {
+			int64_t r = fail_last();
+			if (full) HeapFree(GetProcessHeap(), 0, full);
+			return r;
+		}
+		/* Written, as its length without the NUL; else the size it needs. */
+		if (full && n < cap) {
+			*out = full;
+			return n;
+		}
+		if (full) HeapFree(GetProcessHeap(), 0, full);
+		cap = n;
+		full = HeapAlloc(GetProcessHeap(), 0, (size_t)cap * sizeof(WCHAR));
+		if (!full) return fail_kind(K_ENOMEM);
+	}
+	HeapFree(GetProcessHeap(), 0, full);
+	return fail_kind(K_EIO);
+}
+
+/*
  * The NT path of a Win32 path (NUL-terminated), as Windows resolves it:
  * "\\?\" as written is taken as it is; anything else ("\\.\" and "//?/"
  * too) is made whole by GetFullPathNameW (relative, drive-relative, "/",
@@ -319,15 +351,13 @@ static int64_t nt_path_of(const WCHAR *w, struct nt_name *out)
 {
 	if (w[0] == '\\' && w[1] == '\\' && w[2] == '?' && w[3] == '\\')
 		return set_nt_name(out, L"\\??\\", w + 4, wcslen(w + 4));
-	DWORD n = GetFullPathNameW(w, 0, NULL, NULL);
-	if (n == 0) return fail_last();
-	WCHAR *full = HeapAlloc(GetProcessHeap(), 0, (size_t)n * sizeof(WCHAR));
-	if (!full) return fail_kind(K_ENOMEM);
-	n = GetFullPathNameW(w, n, full, NULL);
+	WCHAR *full = NULL;
+	int64_t got = full_path(w, &full);
+	if (got < 0) return got;
+	DWORD n = (DWORD)got;
 	/* A name Windows keeps for a device ("NUL", "aux.c"), not a device path asked for: no such file here. */
 	int named_device = n >= 4 && is_device_prefix(full) && !((w[0] == '\\' || w[0] == '/') && (w[1] == '\\' || w[1] == '/'));
-	int64_t r = n == 0 ? fail_last()
-		: named_device ? fail_code(ERROR_FILE_NOT_FOUND, K_ENOENT)
+	int64_t r = named_device ? fail_code(ERROR_FILE_NOT_FOUND, K_ENOENT)
 		: n >= 4 && is_device_prefix(full) ? set_nt_name(out, L"\\??\\", full + 4, n - 4)
 		: full[0] == '\\' && full[1] == '\\' ? set_nt_name(out, L"\\??\\UNC\\", full + 2, n - 2)
 		: set_nt_name(out, L"\\??\\", full, n);
