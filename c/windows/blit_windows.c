@@ -1294,6 +1294,17 @@ static int64_t symlink_unprivileged(const WCHAR *target, uint32_t units, int64_t
 }
 
 /*
+ * A target whose reparse data would pass MAXIMUM_REPARSE_DATA_BUFFER_SIZE
+ * (16 KiB: both its names, about 4,000 units each): refused before anything
+ * is made, with the words a too-long name gets (set_nt_name), where the
+ * file system would answer only "the data is invalid".
+ */
+static int64_t target_too_long(void)
+{
+	return fail_code(ERROR_FILENAME_EXCED_RANGE, K_EINVAL);
+}
+
+/*
  * A junction (dir, name) -> target, an NT path (\??\C:\dir) as
  * blit_readlink gives a junction's: IO_REPARSE_TAG_MOUNT_POINT, both names
  * NUL-terminated as Windows writes them. No privilege needed.
@@ -1304,7 +1315,7 @@ static int64_t make_junction(const WCHAR *sub, uint32_t units, int64_t dir, cons
 	uint32_t print_units = units - 4;
 	uint32_t path_bytes = (units + 1 + print_units + 1) * sizeof(WCHAR);
 	uint32_t total = 16 + path_bytes;
-	if (total > MAXIMUM_REPARSE_DATA_BUFFER_SIZE) return fail_kind(K_EINVAL);
+	if (total > MAXIMUM_REPARSE_DATA_BUFFER_SIZE) return target_too_long();
 	uint8_t *buf = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, total);
 	if (!buf) return fail_kind(K_ENOMEM);
 	ULONG tag = IO_REPARSE_TAG_MOUNT_POINT;
@@ -1328,7 +1339,9 @@ static int64_t make_junction(const WCHAR *sub, uint32_t units, int64_t dir, cons
 BLIT_EXPORT int64_t blit_symlink(const uint8_t *target, uint32_t target_len, int64_t dir, const uint8_t *name, uint32_t len, int32_t to_dir)
 {
 	native_calls++;
-	if (target_len == 0 || target_len > 8000) return fail_kind(K_EINVAL);
+	if (target_len == 0) return fail_kind(K_EINVAL);
+	/* Past what the arrays below hold: twice what fits in reparse data. */
+	if (target_len > 8000) return target_too_long();
 	WCHAR print[8192];
 	int64_t units = wtf8_to_utf16(target, target_len, print, 8000, 1);
 	if (units < 0) return fail_kind(K_EINVAL);
@@ -1354,6 +1367,7 @@ BLIT_EXPORT int64_t blit_symlink(const uint8_t *target, uint32_t target_len, int
 	}
 	uint32_t path_bytes = (sub_units + (uint32_t)units) * sizeof(WCHAR);
 	uint32_t total = 20 + path_bytes;
+	if (total > MAXIMUM_REPARSE_DATA_BUFFER_SIZE) return target_too_long();
 	uint8_t *buf = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, total);
 	if (!buf) return fail_kind(K_ENOMEM);
 	ULONG tag = IO_REPARSE_TAG_SYMLINK, flags = (drive || unc || nt) ? 0 : SYMLINK_FLAG_RELATIVE;

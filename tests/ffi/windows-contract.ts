@@ -426,6 +426,21 @@ export const CASES: [name: string, run: Case][] = [
     equal(type(ok(b, b.stat(at.dir, b8("ld"), true), "stat ld following")), S_IFDIR, "followed");
     fails(b, b.readLink(at.dir, b8("f")), "EINVAL", "readLink of a file");
   }],
+  ["makeSymlink: a target too long for reparse data (16 KiB) is refused before anything is made, with the words for a name too long; one that fits is not", (b, at) => {
+    // Refused by the shim itself, so that Wine, which makes no links, shows it too.
+    for (const [target, toDir] of [["d\\".repeat(2100), false], ["x".repeat(20_000), false], [`\\??\\${at.path}\\${"d\\".repeat(2100)}`, true]] as const) {
+      const r = b.makeSymlink(b8(target), at.dir, b8("l"), toDir);
+      fails(b, r, "EINVAL", `a target of ${target.length} bytes`);
+      if (!/too long/i.test(b.strerror(-r))) throw new Error(`a target of ${target.length} bytes: ${b.strerror(-r)}`);
+    }
+    equal(listAll(b, at.dir), [], "nothing made");
+    // Where no link can be made (Wine 8, no privilege), the refusals above are the case.
+    const fits = "x".repeat(4000);
+    const made = b.makeSymlink(b8(fits), at.dir, b8("l"), false);
+    if (made === -b.errno.EOPNOTSUPP || made === -b.errno.EPERM) return;
+    ok(b, made, "makeSymlink of a target that fits");
+    equal(text(ok(b, b.readLink(at.dir, b8("l")), "readLink")), fits, "target");
+  }],
   ["links are never followed unless asked: openDir ENOTDIR, openRead and openWrite ELOOP, remove takes the link, not its target", (b, at) => {
     makeFile(b, at.dir, "f", "x");
     mkdirSync(join(at.path, "d"));
