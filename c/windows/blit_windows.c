@@ -429,6 +429,31 @@ static int64_t final_path(HANDLE h, size_t extra, WCHAR **out)
 }
 
 /*
+ * How much of a final path is its volume's root, which ".." cannot cut:
+ * "\\?\C:\" (or "\\?\Volume{...}\"), "\\?\UNC\server\share\", and the same
+ * without "\\?\".
+ */
+static DWORD root_units(const WCHAR *w, DWORD n)
+{
+	DWORD at = 0, parts = 1;
+	if (n >= 4 && is_device_prefix(w)) {
+		at = 4;
+		if (n >= 8 && wcsncmp(w + 4, L"UNC\\", 4) == 0) {
+			at = 8;
+			parts = 2;
+		}
+	} else if (n >= 2 && w[0] == '\\' && w[1] == '\\') {
+		at = 2;
+		parts = 2;
+	}
+	for (; parts > 0; parts--) {
+		while (at < n && w[at] != '\\') at++;
+		if (at < n) at++;
+	}
+	return at;
+}
+
+/*
  * "..": NT opens nothing relative to a handle upward, so the directory's
  * final path, less its last component (the volume's root is its own parent).
  */
@@ -438,11 +463,11 @@ static int64_t parent_nt_name(int64_t dir, struct nt_name *out)
 	int64_t got = final_path((HANDLE)(intptr_t)dir, 0, &w);
 	if (got < 0) return got;
 	DWORD n = (DWORD)got;
+	DWORD root = root_units(w, n);
 	DWORD cut = n;
-	while (cut > 0 && w[cut - 1] == '\\') cut--;
-	while (cut > 0 && w[cut - 1] != '\\') cut--;
-	/* Keep "X:\\" whole: the root's parent is the root. */
-	if (cut > 0 && cut < n && !(cut >= 2 && w[cut - 2] == ':')) cut--;
+	while (cut > root && w[cut - 1] == '\\') cut--;
+	while (cut > root && w[cut - 1] != '\\') cut--;
+	while (cut > root && w[cut - 1] == '\\') cut--;
 	w[cut] = 0;
 	int64_t r = nt_path_of(w, out);
 	HeapFree(GetProcessHeap(), 0, w);

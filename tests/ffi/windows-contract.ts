@@ -411,6 +411,14 @@ export const CASES: [name: string, run: Case][] = [
     equal([ok(b, b.fstat(up), "fstat ..").ino, ok(b, b.fstat(self), "fstat .").ino], [ok(b, b.fstat(at.dir), "fstat").ino, ok(b, b.fstat(sub), "fstat sub").ino], "inodes");
     for (const fd of [sub, up, self]) b.close(fd);
   }],
+  ["openDir: \"..\" of a volume's root is the root itself, as on POSIX", (b) => {
+    // The system drive's: Wine's Z:\ is a link to Linux's /, not opened without following.
+    const drive = `${process.env.SystemDrive ?? "C:"}\\`;
+    const root = ok(b, b.openDir(b.cwd, b8(drive), false), `openDir ${drive}`);
+    const up = ok(b, b.openDir(root, b8(".."), false), "openDir .. of the root");
+    equal(ok(b, b.fstat(up), "fstat ..").ino, ok(b, b.fstat(root), "fstat root").ino, "inode");
+    for (const fd of [root, up]) b.close(fd);
+  }],
   // A path through a file is ENOENT here: Windows says "path not found" (POSIX: ENOTDIR).
   ["makeSymlink and readLink: file and directory links with their exact targets, relative and absolute", (b, at) => {
     makeFile(b, at.dir, "f", "x");
