@@ -83,6 +83,7 @@ BOOLEAN NTAPI RtlValidRelativeSecurityDescriptor(PSECURITY_DESCRIPTOR, ULONG, SE
 #endif
 #define ST_END_OF_FILE ((NTSTATUS)0xC0000011L)
 #define ST_BUFFER_OVERFLOW ((NTSTATUS)0x80000005L)
+#define ST_BUFFER_TOO_SMALL ((NTSTATUS)0xC0000023L)
 #define ST_INVALID_PARAMETER ((NTSTATUS)0xC000000DL)
 #define ST_ACCESS_DENIED ((NTSTATUS)0xC0000022L)
 
@@ -1412,6 +1413,27 @@ BLIT_EXPORT int64_t blit_symlink(const uint8_t *target, uint32_t target_len, int
 /* ------------------------------------------------------------------ alternate data streams */
 
 #define CLASS_STREAM ((FILE_INFORMATION_CLASS)22)
+/* Where a file's stream list stops growing the buffer: 16 MiB, some 30,000 streams of the longest names. */
+#define STREAM_LIST_MAX (16u << 20)
+
+/*
+ * FileStreamInformation of h into a heap buffer the caller frees. A list
+ * too long for the buffer comes back cut short, with a status saying so,
+ * and nothing says how long it is: it is asked for again in twice the room.
+ */
+static NTSTATUS stream_list(HANDLE h, uint8_t **out, IO_STATUS_BLOCK *io)
+{
+	for (ULONG size = 64 << 10;; size *= 2) {
+		uint8_t *buf = HeapAlloc(GetProcessHeap(), 0, size);
+		if (!buf) return (NTSTATUS)0xC0000017; /* NO_MEMORY */
+		NTSTATUS st = NtQueryInformationFile(h, io, buf, size, CLASS_STREAM);
+		if ((st != ST_BUFFER_OVERFLOW && st != ST_BUFFER_TOO_SMALL) || size >= STREAM_LIST_MAX) {
+			*out = buf;
+			return st;
+		}
+		HeapFree(GetProcessHeap(), 0, buf);
+	}
+}
 
 /*
  * The named data streams of an open file or directory (Zone.Identifier,
@@ -1422,11 +1444,9 @@ BLIT_EXPORT int64_t blit_symlink(const uint8_t *target, uint32_t target_len, int
 BLIT_EXPORT int64_t blit_streams(int64_t h, uint8_t *out, uint32_t cap)
 {
 	native_calls++;
-	ULONG size = 64 << 10;
-	uint8_t *buf = HeapAlloc(GetProcessHeap(), 0, size);
-	if (!buf) return fail_kind(K_ENOMEM);
+	uint8_t *buf = NULL;
 	IO_STATUS_BLOCK io;
-	NTSTATUS st = NtQueryInformationFile((HANDLE)(intptr_t)h, &io, buf, size, CLASS_STREAM);
+	NTSTATUS st = stream_list((HANDLE)(intptr_t)h, &buf, &io);
 	int64_t r = 0;
 	if (!NT_SUCCESS(st)) {
 		r = kind_of_status(st) == K_EOPNOTSUPP || (uint32_t)st == 0xC000000D ? 0 : fail_status(st);
@@ -1446,7 +1466,7 @@ BLIT_EXPORT int64_t blit_streams(int64_t h, uint8_t *out, uint32_t cap)
 		}
 		r = at;
 	}
-	HeapFree(GetProcessHeap(), 0, buf);
+	if (buf) HeapFree(GetProcessHeap(), 0, buf);
 	return r;
 }
 
@@ -1508,7 +1528,6 @@ BLIT_EXPORT int64_t blit_stream_set(int64_t h, const uint8_t *name, uint32_t len
 #define PRIVILEGE_SECURITY 8 /* SeSecurityPrivilege: reading and writing a SACL */
 #define PRIVILEGE_RESTORE 18 /* SeRestorePrivilege: any owner, and opens past the DACL with backup intent */
 #define ST_NOT_ALL_ASSIGNED ((NTSTATUS)0x00000106L)
-#define ST_BUFFER_TOO_SMALL ((NTSTATUS)0xC0000023L)
 
 /* Per privilege: 0 not tried yet, 1 enabled, -1 not held (administrators hold both, disabled). */
 static volatile LONG privilege_state[PRIVILEGE_RESTORE + 1];
