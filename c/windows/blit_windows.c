@@ -1245,20 +1245,26 @@ BLIT_EXPORT int64_t blit_readlink(int64_t dir, const uint8_t *name, uint32_t len
 		} else {
 			USHORT f[4];
 			memcpy(f, buf + 8, sizeof f); /* substitute offset, length, print offset, length */
-			const WCHAR *text = (const WCHAR *)(names + f[2]);
-			uint32_t units = f[3] / sizeof(WCHAR);
-			if (tag == IO_REPARSE_TAG_MOUNT_POINT) {
-				text = (const WCHAR *)(names + f[0]);
-				units = f[1] / sizeof(WCHAR);
-			} else if (units == 0) {
-				text = (const WCHAR *)(names + f[0]);
-				units = f[1] / sizeof(WCHAR);
-				if (units >= 4 && text[0] == '\\' && text[1] == '?' && text[2] == '?' && text[3] == '\\') {
+			/* A junction's substitute name; a symlink's print name, else its substitute name. */
+			int substitute = tag == IO_REPARSE_TAG_MOUNT_POINT || f[3] / sizeof(WCHAR) == 0;
+			size_t at = (size_t)(names - buf) + f[substitute ? 0 : 2];
+			uint32_t units = f[substitute ? 1 : 3] / sizeof(WCHAR);
+			/*
+			 * The offsets and lengths are the file system's word, and over SMB
+			 * the server's: a name past the data got would be read past it, or
+			 * past the buffer.
+			 */
+			if (at + (size_t)units * sizeof(WCHAR) > (size_t)r) {
+				r = fail_kind(K_EINVAL);
+			} else {
+				const WCHAR *text = (const WCHAR *)(buf + at);
+				if (tag == IO_REPARSE_TAG_SYMLINK && substitute && units >= 4 && text[0] == '\\' && text[1] == '?'
+				    && text[2] == '?' && text[3] == '\\') {
 					text += 4;
 					units -= 4;
 				}
+				r = utf16_to_wtf8(text, units, out, cap);
 			}
-			r = utf16_to_wtf8(text, units, out, cap);
 		}
 	}
 	HeapFree(GetProcessHeap(), 0, buf);
