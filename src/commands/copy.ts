@@ -487,8 +487,9 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   try {
     // A dry run counts too, to say what the real one would.
     if (engine.delete && options.maxDelete !== undefined && plan.jobs.some((job) => job.isDirectory)) {
-      const deletions = await countDeletions(loaded, { ...engine, dryRun: true, failFast: false, verbose: false, debug: false, listItems: false }, workers, work);
-      if (deletions > options.maxDelete) {
+      // A signal stops the count too (the run's flag), and a count cut short decides nothing.
+      const deletions = await countDeletions(loaded, { ...engine, dryRun: true, failFast: false, verbose: false, debug: false, listItems: false }, workers, work, shared.cancel);
+      if (Atomics.load(cancelFlag, 0) === 0 && deletions > options.maxDelete) {
         refusedDeletions = deletions;
         engine = { ...engine, delete: false };
         run.error({ message: `not deleting: ${deletions} ${deletions === 1 ? "entry" : "entries"} would be deleted, more than --max-delete=${options.maxDelete} allows; nothing was deleted`, op: "delete" });
@@ -551,9 +552,9 @@ function linkTable(): SharedArrayBuffer {
 }
 
 /** --max-delete: how many entries --delete would remove, from a dry run of the whole copy (its messages unsaid). */
-async function countDeletions(loaded: LoadedBackend, dry: EngineOptions, workers: number, work: JobWork[]): Promise<number> {
+async function countDeletions(loaded: LoadedBackend, dry: EngineOptions, workers: number, work: JobWork[], cancel: SharedArrayBuffer): Promise<number> {
   const shared = {
-    cancel: new SharedArrayBuffer(4),
+    cancel,
     links: undefined,
     hungry: new SharedArrayBuffer(4),
     live: undefined,

@@ -3,7 +3,7 @@
 // status says which signal it was.
 
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { BLIT, isRoot, sh } from "../helpers/blit.ts";
 import { sandbox, sandboxClones } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
@@ -169,6 +169,35 @@ describe("interrupted copies", () => {
     expect(readFileSync(`${root}/dst/a`, "utf8")).toBe("old");
     expect(readdirSync(`${root}/dst`)).toEqual(["a"]);
   }, 30_000);
+
+  // --max-delete counts first, in a dry run of the whole copy, with the
+  // destinations open: a signal then waited for the count to end (a tree on a
+  // slow disk: minutes), and the count was judged as if complete.
+  testIf(existsSync("/proc/self/fd") ? undefined : "needs /proc to see DEST opened")("a signal while --max-delete counts: stopped at once, nothing judged, nothing deleted, exit 130", async () => {
+    const root = sandbox("sigint-counting");
+    sh("mkdir -p src dst/old && cd dst/old && seq 40 | xargs mkdir && for d in $(seq 40); do (cd $d && seq 1000 | xargs touch); done", root);
+    const proc = Bun.spawn([BLIT, "-rT", "--delete", "--max-delete=1", "src", "dst"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+    // The destinations are open (DEST held) before the count starts.
+    const holdsDst = () => {
+      try {
+        return readdirSync(`/proc/${proc.pid}/fd`).some((fd) => {
+          try {
+            return readlinkSync(`/proc/${proc.pid}/fd/${fd}`) === `${root}/dst`;
+          } catch {
+            return false;
+          }
+        });
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 20_000 && !holdsDst(); i++) await Bun.sleep(0.5);
+    proc.kill("SIGINT");
+    const exitCode = await proc.exited;
+    const stderr = await new Response(proc.stderr).text();
+    expect({ exitCode, stderr }).toEqual({ exitCode: 130, stderr: expect.stringMatching(/^blit: interrupted by SIGINT: copied 0 files \(0 bytes\), 0 directories in [\d.]+ s \([^)]*\), 0 errors; the rest was not copied\n$/) });
+    expect(readdirSync(`${root}/dst/old`).length).toBe(40);
+  }, 60_000);
 
   // SIGHUP: the terminal or the ssh session going away. Its default killed
   // blit with its files in flight left as .blit-*.tmp (hundreds of MB);
