@@ -674,10 +674,10 @@ export class Copier {
 
   /**
    * The mode a directory is made with, as cp makes it: its owner may fill
-   * it, and others are kept out only while SOURCE's owner and group (or,
-   * with -p, its group and other write bits) are still to be set. A run
-   * killed outright never sets the final mode, and a later run without -p
-   * leaves a directory that is there as it is: one made 0700 stayed so.
+   * it; others are kept out while SOURCE's owner and group are still to be
+   * set (-p, -a), and kept from writing while only its mode is
+   * (--preserve=mode). A run killed outright never sets the final mode, and
+   * a later run without -p leaves a directory that is there as it is.
    */
   private newDirMode(st: Stat, inherited: number | undefined): number {
     const { preserve } = this.o;
