@@ -4,7 +4,7 @@
 
 import { type Backend, type Stat, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from "../ffi/index.ts";
 import { UsageError } from "./args.ts";
-import { ask } from "./ask.ts";
+import { askWhilePlanning } from "./ask.ts";
 // Not node:path: Bun's basename and dirname would replace the escaped bytes of
 // a name that is not UTF-8 (see fromBytes) with U+FFFD.
 import { fromBytes, pathSyntax, type PathSyntax, toBytes } from "./engine/paths.ts";
@@ -307,7 +307,7 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
       return false;
     }
     // -i: cp asks before it finds out; no means skipped, quietly.
-    if (options.interactive && !ask(via.b, `overwrite ${quote(job.dst)}? `)) return false;
+    if (options.interactive && !askWhilePlanning(via.b, `overwrite ${quote(job.dst)}? `)) return false;
     refuse(plan, `cannot overwrite directory ${quote(job.dst)} with non-directory`, { op: "overwrite", path: job.dst });
     return false;
   }

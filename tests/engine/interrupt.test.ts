@@ -199,6 +199,28 @@ describe("interrupted copies", () => {
     expect(readdirSync(`${root}/dst/old`).length).toBe(40);
   }, 60_000);
 
+  // The question about a directory in the way is asked while planning, on
+  // the thread that would run blit's handler: the signal ends blit there,
+  // by its default action, as it ends cp (it waited for the answer).
+  test("SIGINT while -i asks about a directory in the way of a file: ended by the signal, as cp, nothing written", async () => {
+    const root = sandbox("sigint-planning");
+    sh("printf x > f && mkdir -p dd/f", root);
+    const proc = Bun.spawn([BLIT, "-i", "f", "dd/"], { cwd: root, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    const stderr = proc.stderr.getReader();
+    let said = "";
+    while (!said.endsWith("? ")) {
+      const { value, done } = await stderr.read();
+      if (done) break;
+      said += Buffer.from(value).toString();
+    }
+    expect(said).toBe("blit: overwrite 'dd/f'? ");
+    proc.kill("SIGINT");
+    const exited = await Promise.race([proc.exited, Bun.sleep(5000).then(() => "still asking")]);
+    proc.stdin.end();
+    expect([exited, proc.signalCode]).toEqual([130, "SIGINT"]);
+    expect(sh("find dd | sort", root)).toBe("dd\ndd/f\n");
+  }, 30_000);
+
   // SIGHUP: the terminal or the ssh session going away. Its default killed
   // blit with its files in flight left as .blit-*.tmp (hundreds of MB);
   // rsync removes its temporaries on SIGHUP too (exit 20).
