@@ -25,6 +25,31 @@ async function interruptAt(root: string, dst: string, delayMs: number, signal: "
   return { exitCode, stderr: await new Response(proc.stderr).text() };
 }
 
+/**
+ * blit run until it asks its first -i question, then sent SIGINT: the
+ * question, how it ended within 5 s ("still asking" if it had not), its
+ * signal if one ended it, and all it said on stderr.
+ */
+async function interruptQuestion(args: string[], cwd: string) {
+  const proc = Bun.spawn([BLIT, ...args], { cwd, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  const reader = proc.stderr.getReader();
+  let said = "";
+  const read = async (until: (text: string) => boolean) => {
+    while (!until(said)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      said += Buffer.from(value).toString();
+    }
+  };
+  await read((text) => text.endsWith("? "));
+  const question = said;
+  proc.kill("SIGINT");
+  const exited = await Promise.race([proc.exited, Bun.sleep(5000).then(() => "still asking")]);
+  proc.stdin.end();
+  await read(() => false);
+  return { question, exited, signal: proc.signalCode, stderr: said };
+}
+
 // A non-interactive shell starts its background jobs with SIGINT ignored, so
 // that ^C at the terminal leaves them running: blit, as cp, keeps it so.
 // Each reads a fifo (it waits for the writer), gets SIGINT, then the data.
@@ -147,25 +172,9 @@ describe("interrupted copies", () => {
   test("SIGINT while -i waits for an answer: stopped at once, the file kept, exit 130", async () => {
     const root = sandbox("sigint-asking");
     sh("mkdir src dst && printf new > src/a && printf old > dst/a", root);
-    const proc = Bun.spawn([BLIT, "-ri", "src/.", "dst"], { cwd: root, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
-    const stderr = proc.stderr.getReader();
-    let said = "";
-    while (!said.endsWith("? ")) {
-      const { value, done } = await stderr.read();
-      if (done) break;
-      said += Buffer.from(value).toString();
-    }
-    expect(said).toBe("blit: overwrite 'dst/./a'? ");
-    proc.kill("SIGINT");
-    const exited = await Promise.race([proc.exited, Bun.sleep(5000).then(() => "still asking")]);
-    proc.stdin.end();
-    for (;;) {
-      const { value, done } = await stderr.read();
-      if (done) break;
-      said += Buffer.from(value).toString();
-    }
-    expect(exited).toBe(130);
-    expect(said).toMatch(/^blit: overwrite 'dst\/\.\/a'\? \nblit: interrupted by SIGINT: copied 0 files \(0 bytes\), 1 directory in [\d.]+ s \([^)]*\), 0 errors; the rest was not copied\n$/);
+    const r = await interruptQuestion(["-ri", "src/.", "dst"], root);
+    expect([r.question, r.exited]).toEqual(["blit: overwrite 'dst/./a'? ", 130]);
+    expect(r.stderr).toMatch(/^blit: overwrite 'dst\/\.\/a'\? \nblit: interrupted by SIGINT: copied 0 files \(0 bytes\), 1 directory in [\d.]+ s \([^)]*\), 0 errors; the rest was not copied\n$/);
     expect(readFileSync(`${root}/dst/a`, "utf8")).toBe("old");
     expect(readdirSync(`${root}/dst`)).toEqual(["a"]);
   }, 30_000);
@@ -205,19 +214,8 @@ describe("interrupted copies", () => {
   test("SIGINT while -i asks about a directory in the way of a file: ended by the signal, as cp, nothing written", async () => {
     const root = sandbox("sigint-planning");
     sh("printf x > f && mkdir -p dd/f", root);
-    const proc = Bun.spawn([BLIT, "-i", "f", "dd/"], { cwd: root, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
-    const stderr = proc.stderr.getReader();
-    let said = "";
-    while (!said.endsWith("? ")) {
-      const { value, done } = await stderr.read();
-      if (done) break;
-      said += Buffer.from(value).toString();
-    }
-    expect(said).toBe("blit: overwrite 'dd/f'? ");
-    proc.kill("SIGINT");
-    const exited = await Promise.race([proc.exited, Bun.sleep(5000).then(() => "still asking")]);
-    proc.stdin.end();
-    expect([exited, proc.signalCode]).toEqual([130, "SIGINT"]);
+    const r = await interruptQuestion(["-i", "f", "dd/"], root);
+    expect(r).toEqual({ question: "blit: overwrite 'dd/f'? ", exited: 130, signal: "SIGINT", stderr: "blit: overwrite 'dd/f'? " });
     expect(sh("find dd | sort", root)).toBe("dd\ndd/f\n");
   }, 30_000);
 
