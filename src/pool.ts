@@ -433,6 +433,7 @@ export class Pool {
       this.openDirs.delete(id);
       this.childDone(parent);
     } else {
+      if (message.listed) this.addListed(parent, message.listed);
       const early = (this.spawnedEarly.get(id) ?? 0) - (this.doneEarly.get(id) ?? 0);
       this.spawnedEarly.delete(id);
       this.doneEarly.delete(id);
@@ -494,6 +495,23 @@ export class Pool {
         return { kind: "rest", id, work: child.work };
       case "range":
         return { kind: "range", id, work: child.work };
+    }
+  }
+
+  /**
+   * --delete: the names a "rest" task read on from a directory's listing go
+   * to that directory's finish, up past the rest tasks that read before it
+   * (no finish of their own), so that its pruning keeps what they copied.
+   */
+  private addListed(parent: number | undefined, listed: Uint8Array): void {
+    for (let id = parent; id !== undefined; ) {
+      const open = this.openDirs.get(id);
+      if (!open) return;
+      if (open.finish) {
+        (open.finish.listed ??= []).push(listed);
+        return;
+      }
+      id = open.parent;
     }
   }
 

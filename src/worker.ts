@@ -127,7 +127,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
     if (!copier) throw new Error("task before init");
     const id = message.task.id;
     copier.spawn = (children) => send({ type: "spawn", id, children });
-    const { children, finish } = run(copier, message.task);
+    const { children, finish, listed } = run(copier, message.task);
     const { counts, output } = copier.report.drain();
     if (backendCounters) {
       const now = backendCounters();
@@ -135,7 +135,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       addCounters(counts.backend, seen, -1);
       seen = now;
     }
-    send({ type: "done", id: message.task.id, worker: workerIndex, children, finish, output, counts });
+    send({ type: "done", id: message.task.id, worker: workerIndex, children, finish, ...(listed && { listed }), output, counts });
     if (++tasksRun <= KEEP_BELOW_FTL_TASKS) keepBelowFTL(...jitRoots);
   } catch (err) {
     // Say what the task looked like: a crash here is a bug to be reported.

@@ -36,7 +36,7 @@ import type { SharedCopy } from "./shared-ranges.ts";
 import { type Comparison, ContentComparer } from "./compare.ts";
 import { isLeftover, TempNames } from "./temp-names.ts";
 import { Filter } from "./filter.ts";
-import { Pruner } from "./delete.ts";
+import { ListedNames, Pruner } from "./delete.ts";
 import { attributesDiffer, quickCheck, xattrChanges } from "./unchanged.ts";
 
 /** Where an entry is and where it goes. */
@@ -127,6 +127,8 @@ interface AttributeChanges {
 export interface DirResult {
   children: ChildWork[];
   finish: DirFinish | undefined;
+  /** --delete: the names a "rest" task read on from its directory's listing (ListedNames), for that directory's finish. */
+  listed?: Uint8Array;
 }
 
 const NONE: DirResult = { children: [], finish: undefined };
@@ -612,6 +614,7 @@ export class Copier {
     };
     const children: ChildWork[] = [];
     const waitingLinks: [Entry, number][] = [];
+    const listed = this.o.delete && !created && descend ? new ListedNames() : undefined;
     let handedOut = false;
     // The listing comes a chunk at a time. Each chunk is copied here, or, when
     // other workers wait with nothing queued, handed to them: one large
@@ -640,6 +643,7 @@ export class Copier {
       const distinct = this.distinctNames(listing, entries);
       if (distinct.length === 0) continue;
       const names = distinct.map((entry) => entry.name);
+      listed?.add(names);
       if (chunk > 0 && this.spawn && this.othersHungry()) {
         const share: ChildWork = { kind: "files", work: { ...listing, names, seenNames: undefined } };
         // Handed out early from a directory below the task's own, work would
@@ -660,6 +664,7 @@ export class Copier {
       }
     }
     if (this.cancelled) finish.incomplete = true;
+    if (listed) finish.listed = [listed.take()];
     // Other paths to inodes another worker is copying: linked once it is done.
     for (const [entry, slot] of waitingLinks) this.linkOrCopy(entry, slot);
     const left = this.descendHere(children, depth);
@@ -837,6 +842,7 @@ export class Copier {
   runRest(work: FilesWork): DirResult {
     const children: ChildWork[] = [];
     const waitingLinks: [Entry, number][] = [];
+    const listed = this.o.delete && !work.dstFresh ? new ListedNames() : undefined;
     while (!this.cancelled) {
       const entries = this.b.readDir(work.srcFd);
       if (typeof entries === "number") {
@@ -848,6 +854,7 @@ export class Copier {
       const distinct = this.distinctNames(work, entries);
       if (distinct.length === 0) continue;
       const names = distinct.map((entry) => entry.name);
+      listed?.add(names);
       if (this.spawn && this.othersHungry()) {
         this.spawn([...children.splice(0), { kind: "files", work: { ...work, names, seenNames: undefined } }]);
         continue;
@@ -859,7 +866,7 @@ export class Copier {
       }
     }
     for (const [entry, slot] of waitingLinks) this.linkOrCopy(entry, slot);
-    return { children: this.descendHere(children, 0), finish: undefined };
+    return { children: this.descendHere(children, 0), finish: undefined, listed: listed?.take() };
   }
 
   /**
@@ -1012,7 +1019,7 @@ export class Copier {
     // --delete: before its times are set, which removing entries would change.
     if (this.o.delete && !f.created && f.descended && !f.incomplete && !this.cancelled) {
       const slash = f.dstRel.indexOf(SLASH);
-      this.pruner.prune(f.srcFd, f.dstFd, f.dstPath, slash < 0 ? undefined : f.dstRel.subarray(slash + 1), f.merged);
+      this.pruner.prune(f.srcFd, f.dstFd, f.srcPath, f.dstPath, slash < 0 ? undefined : f.dstRel.subarray(slash + 1), f.merged, f.listed);
     }
     // Made writable to be filled and pruned: its own mode back, unless SOURCE's is set below.
     if (f.unlockedMode !== undefined && !preserve.mode) b.modes?.chmodFd(f.dstFd, f.unlockedMode);

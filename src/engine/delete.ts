@@ -7,7 +7,8 @@
 // followed. An entry is removed only when the source directory, asked
 // again by name, says it is not there (ENOENT), or has it excluded: a
 // listing that failed part way, or an entry made since, never leads to a
-// removal.
+// removal; nor does one the directory's listing gave this run (ListedNames)
+// and SOURCE has lost since, renamed away after it was copied.
 
 import { type Backend, type Name, S_IFDIR, S_IFMT } from "../../ffi/index.ts";
 import type { EngineOptions, FilterRule } from "../options.ts";
@@ -21,6 +22,46 @@ import { isTempName } from "./temp-names.ts";
 const DOT = new Uint8Array([0x2e]);
 const DOT_DOT = new Uint8Array([0x2e, 0x2e]);
 const NUMBERED = /\.~[1-9][0-9]*~$/;
+
+/**
+ * The names a directory's SOURCE listing gave, for --delete: what this run
+ * copied there, merged into or left unchanged is not removed when SOURCE no
+ * longer has it by the time the directory is pruned (renamed away while
+ * the rest was copied), as rsync keeps what its file list holds. Packed,
+ * each name after its length in two bytes, they take about the bytes of the
+ * names themselves (2 MiB for 100,000 names of 20 bytes), held while the
+ * directory is open and sent to whichever worker finishes it.
+ */
+export class ListedNames {
+  private bytes = new Uint8Array(0);
+  private used = 0;
+
+  add(names: Name[]): void {
+    let need = this.used;
+    for (const name of names) need += 2 + name.length;
+    if (need > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(need, this.bytes.length * 2, 4096));
+      grown.set(this.bytes.subarray(0, this.used));
+      this.bytes = grown;
+    }
+    for (const name of names) {
+      this.bytes[this.used] = name.length >> 8;
+      this.bytes[this.used + 1] = name.length & 0xff;
+      this.bytes.set(name, this.used + 2);
+      this.used += 2 + name.length;
+    }
+  }
+
+  /** A buffer of their own: a view would carry its whole buffer to another thread. */
+  take(): Uint8Array {
+    return this.bytes.slice(0, this.used);
+  }
+}
+
+/** A name as a string that tells every byte apart, for a Map's key. */
+function latin1(name: Name): string {
+  return Buffer.from(name.buffer, name.byteOffset, name.length).toString("latin1");
+}
 
 export class Pruner {
   private readonly suffix: Uint8Array;
@@ -42,9 +83,10 @@ export class Pruner {
   /**
    * Removes what dstFd holds and srcFd lacks. `rel`: the directory below its
    * SOURCE (undefined for SOURCE itself), for the filter: an excluded name
-   * is left, as rsync leaves it without --delete-excluded.
+   * is left, as rsync leaves it without --delete-excluded. `listed`: what
+   * its listing gave (ListedNames), in the parts the tasks that read it took.
    */
-  prune(srcFd: number, dstFd: number, dstPath: Uint8Array, rel: Uint8Array | undefined, merged: FilterRule[] | undefined): void {
+  prune(srcFd: number, dstFd: number, srcPath: Uint8Array, dstPath: Uint8Array, rel: Uint8Array | undefined, merged: FilterRule[] | undefined, listed: Uint8Array[] | undefined): void {
     const b = this.b;
     // A descriptor of its own: dstFd's listing position is not at the start.
     const listFd = b.openDir(dstFd, DOT, false);
@@ -56,6 +98,7 @@ export class Pruner {
     // Where DEST's directory ignores case, SOURCE's `Foo` was copied into DEST's `foo`: asked by key, not by bytes.
     const folding = b.caseFolding?.ignoresCase(dstFd) ? b.caseFolding : undefined;
     let sourceKeys: Set<string> | null | undefined;
+    let listedKeys: Map<string, Name> | undefined;
     for (;;) {
       const entries = b.readDir(listFd);
       if (typeof entries === "number") {
@@ -86,6 +129,18 @@ export class Pruner {
           if (sourceKeys === null || sourceKeys.has(folding.key(names[i]!))) continue;
         }
         if (this.kept(below(), isDir, merged)) continue;
+        // Copied from a name SOURCE has lost since: kept, and said, as a source that vanished during the copy is.
+        // Not told from one the filter left out, whose type is not known any more: kept too.
+        if (listed && src === -b.errno.ENOENT) {
+          listedKeys ??= this.keysListed(listed, folding && ((name) => folding.key(name)));
+          const gone = listedKeys.get(folding ? folding.key(names[i]!) : latin1(names[i]!));
+          if (gone) {
+            const path = joinPath(srcPath, gone, this.separator);
+            this.report.warn(`file has vanished: ${quote(path)}`, { op: "delete", path, errno: b.errno.ENOENT });
+            this.report.counts.vanished++;
+            continue;
+          }
+        }
         doomed.push({ name: names[i]!, isDir, id: `${st.dev}:${st.ino}` });
       }
     }
@@ -136,6 +191,20 @@ export class Pruner {
     } finally {
       b.close(fd);
     }
+  }
+
+  /** What a listing gave (ListedNames), by the key DEST's names are looked up with. */
+  private keysListed(listed: Uint8Array[], key: ((name: Name) => string) | undefined): Map<string, Name> {
+    const keys = new Map<string, Name>();
+    for (const part of listed) {
+      for (let at = 0; at + 2 <= part.length; ) {
+        const end = at + 2 + ((part[at]! << 8) | part[at + 1]!);
+        const name = part.subarray(at + 2, end);
+        keys.set(key ? key(name) : latin1(name), name);
+        at = end;
+      }
+    }
+    return keys;
   }
 
   /** -b: a backup blit keeps (NAME~, NAME.~N~) is not SOURCE's to remove, as rsync protects its backups under --backup. */

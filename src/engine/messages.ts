@@ -93,6 +93,8 @@ export interface DirFinish {
   dstRel: Uint8Array;
   /** The per-directory filter rules that hold in it. */
   merged?: FilterRule[];
+  /** --delete: the names its listing gave (ListedNames), a part for each task that read some; kept from its pruning. */
+  listed?: Uint8Array[];
   /** It was there read-only to its owner, and made writable to be filled: the mode it had. */
   unlockedMode?: number;
   /** What its parent's default ACL lets it have, for the mode it was made with (undefined: the umask decides). */
@@ -158,5 +160,5 @@ export type FromWorker =
   | { type: "spawn"; id: number; children: ChildWork[] }
   /** Messages of a task still running (a large directory's -v listing), sent on so they are not all held. */
   | { type: "output"; output: Output }
-  | { type: "done"; id: number; worker: number; children: ChildWork[]; finish: DirFinish | undefined; output: Output; counts: Counts }
+  | { type: "done"; id: number; worker: number; children: ChildWork[]; finish: DirFinish | undefined; listed?: Uint8Array; output: Output; counts: Counts }
   | { type: "crash"; message: string };

@@ -270,6 +270,52 @@ while True:
   }, 120_000);
 });
 
+/** Resolves once blit (pid) holds `path` open: a copy waiting there on a fifo (--copy-contents) for a writer. */
+async function heldOpen(pid: number, path: string): Promise<void> {
+  const holds = () => readdirSync(`/proc/${pid}/fd`).some((fd) => {
+    try {
+      return readlinkSync(`/proc/${pid}/fd/${fd}`) === path;
+    } catch {
+      return false;
+    }
+  });
+  while (!holds()) await Bun.sleep(10);
+}
+
+describe("--delete keeps what it copied from a name SOURCE has lost since", () => {
+  // rsync deletes by the file list it built first, so it keeps what it sent and exits 24 (vanished).
+  test("a directory renamed away while its copy waits: its copy stays, said as vanished, exit 24", async () => {
+    const root = sandbox("delete-renamed-dir");
+    sh("mkdir -p src/a dst && printf data > src/a/f && mkfifo src/a/p", root);
+    const proc = Bun.spawn([BLIT, "-aTv", "--delete", "--copy-contents", "src", "dst"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+    await heldOpen(proc.pid, `${root}/src/a/p`);
+    sh("mv src/a src/b && printf x > src/b/p", root);
+    const [exitCode, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+    expect({ stdout: stdout.split("\n").sort(), stderr, exitCode }).toEqual({
+      stdout: ["", "'src/a' -> 'dst/a'", "'src/a/f' -> 'dst/a/f'", "'src/a/p' -> 'dst/a/p'"],
+      stderr: "blit: warning: file has vanished: 'src/a'\n",
+      exitCode: 24,
+    });
+    expect(sh("find dst | sort && cat dst/a/f dst/a/p", root)).toBe("dst\ndst/a\ndst/a/f\ndst/a/p\ndatax");
+  });
+
+  test("with --skip-unchanged, a file left as it was and then renamed away stays, and only what SOURCE never had goes", async () => {
+    const root = sandbox("delete-renamed-file");
+    sh("mkdir -p src/sub dst && printf data > src/f && cp -a src/f dst/f && printf old > dst/x && mkfifo src/sub/p", root);
+    const proc = Bun.spawn([BLIT, "-aTv", "--delete", "--skip-unchanged", "--copy-contents", "src", "dst"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+    // Subdirectories are copied after the files beside them: f is done by now.
+    await heldOpen(proc.pid, `${root}/src/sub/p`);
+    sh("mv src/f src/g && printf x > src/sub/p", root);
+    const [exitCode, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+    expect({ stdout, stderr, exitCode }).toEqual({
+      stdout: "'src/sub' -> 'dst/sub'\n'src/sub/p' -> 'dst/sub/p'\nremoved 'dst/x'\n",
+      stderr: "blit: warning: file has vanished: 'src/f'\n",
+      exitCode: 24,
+    });
+    expect(sh("ls dst && cat dst/f", root)).toBe("f\nsub\ndata");
+  });
+});
+
 describe("as a user without privileges", () => {
   const skip = noRsync ?? (process.getuid?.() === 0 ? undefined : "making another user's tree needs root");
   testIf(skip)("read-only directories of the user's own are filled and pruned, as rsync -r --delete makes them writable meanwhile, and their modes put back", () => {
@@ -321,14 +367,7 @@ describe("--max-delete", () => {
     // --copy-contents: the copy waits on the fifo for a writer, after the count found one entry to delete.
     const proc = Bun.spawn([BLIT, "-rT", "--copy-contents", "--delete", "--max-delete=2", "src", "dst"], { cwd: root, stdout: "pipe", stderr: "pipe" });
     // The fifo open in blit: the copy (not the count, which never opens it) is waiting on it.
-    const waiting = () => readdirSync(`/proc/${proc.pid}/fd`).some((fd) => {
-      try {
-        return readlinkSync(`/proc/${proc.pid}/fd/${fd}`) === `${root}/src/p`;
-      } catch {
-        return false;
-      }
-    });
-    while (!waiting()) await Bun.sleep(10);
+    await heldOpen(proc.pid, `${root}/src/p`);
     sh("for i in 1 2 3 4 5; do printf y > dst/y$i; done && printf data > src/p", root);
     const [exitCode, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
     expect(exitCode).toBe(1);
