@@ -103,6 +103,7 @@ export interface PoolEvents {
 export interface PoolShared {
   cancel: SharedArrayBuffer;
   links: SharedArrayBuffer | undefined;
+  destinations?: SharedArrayBuffer;
   hungry: SharedArrayBuffer;
   deletions?: SharedArrayBuffer;
   /** Live counters for the progress bar and --json (LiveCounters), when shown. */
@@ -277,6 +278,7 @@ export class Pool {
       options: this.options,
       cancel: this.shared.cancel,
       links: this.shared.links,
+      destinations: this.shared.destinations,
       hungry: this.shared.hungry,
       deletions: this.shared.deletions,
       live: this.shared.live,

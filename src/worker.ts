@@ -110,7 +110,8 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       backend.tune?.({ queueDepth: message.options.queueDepth });
       const links = message.links ? new LinkTable(message.links) : undefined;
       const deletions = message.deletions ? new Int32Array(message.deletions) : undefined;
-      copier = new Copier(backend, message.options, message.index, new Int32Array(message.cancel), links, new Int32Array(message.hungry), undefined, deletions);
+      const destinations = message.destinations ? new LinkTable(message.destinations) : undefined;
+      copier = new Copier(backend, message.options, message.index, new Int32Array(message.cancel), links, new Int32Array(message.hungry), undefined, deletions, destinations);
       copier.report.onLines = (output) => send({ type: "output", output });
       if (message.live) copier.showProgress(new LiveCounters(message.live, message.index));
       copier.onListed = collector();

@@ -458,6 +458,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   const shared = {
     cancel: new SharedArrayBuffer(4),
     links: options.preserve.links ? linkTable() : undefined,
+    destinations: options.preserve.links && (options.skipUnchanged || options.checksum) ? linkTable() : undefined,
     hungry: new SharedArrayBuffer(4),
     // --max-delete: the workers' removals counted together, never past the limit.
     deletions: options.maxDelete !== undefined ? new SharedArrayBuffer(4) : undefined,

@@ -268,6 +268,8 @@ export class Copier {
     private readonly inline?: { maxBytes: number },
     /** --max-delete: the run's count of removals, shared by the workers. */
     deletions?: Int32Array,
+    /** --skip-unchanged, --checksum with hard links kept: DEST's linked files left (or written into) so far, by the SOURCE file each stands for. */
+    private readonly destinations?: LinkTable,
   ) {
     this.report.reasonOf = (errno) => b.strerror(errno);
     const identity = b.identity();
@@ -1284,8 +1286,17 @@ export class Copier {
           return;
         }
         if (this.leavesUnchanged && this.holdsSourceData(e, st)) {
-          this.keptByUpdate(e, waitingLinks, () => this.leaveUnchanged(e, st));
-          return;
+          // Whether another name of it was left for another SOURCE file is for the workers' link table.
+          if (this.inline && this.o.preserve.links && st.nlink > 1) {
+            this.handBack();
+            return;
+          }
+          if (!this.leftForAnother(e, st)) {
+            this.keptByUpdate(e, waitingLinks, () => this.leaveUnchanged(e, st));
+            return;
+          }
+          // Written into, it would still be the other name's file.
+          if (this.o.inplace) e.removeFirst = true;
         }
         // A comparison cut short by a cancel proves nothing: what is there stays as it was (--inplace would truncate it).
         if (this.cancelled) return;
@@ -1560,6 +1571,28 @@ export class Copier {
     }
     // A fifo, socket or device made anew is left when one of its kind (and device number) is there.
     return !this.o.readSpecialFiles && e.stat.rdevMajor === st.rdevMajor && e.stat.rdevMinor === st.rdevMinor;
+  }
+
+  /**
+   * --skip-unchanged with hard links kept: whether the file there, linked
+   * in DEST, was left already this run under another name for another
+   * SOURCE file (SOURCE's names were split since the last run). Left, one
+   * inode would stand for two files: each run would give it the attributes
+   * of one, then of the other, and DEST would keep a link SOURCE lacks.
+   * The first name met keeps the inode; the others are copied anew.
+   */
+  private leftForAnother(e: Entry, st: Stat): boolean {
+    if (!this.destinations || st.nlink < 2 || typeOf(st.mode) !== S_IFREG) return false;
+    // A table of its own: a DEST of snapshots linked outside it (cp -al) fills one, never the hard links' own.
+    const claim = this.destinations.claim(st.dev, st.ino);
+    if (!claim) return false;
+    const source = ENCODER.encode(`${e.stat.dev}:${e.stat.ino}`);
+    if (claim.first) {
+      this.destinations.publish(claim.slot, { rootFd: -1, path: source });
+      return false;
+    }
+    const keeper = this.destinations.wait(claim.slot);
+    return keeper !== undefined && Buffer.compare(keeper.path, source) !== 0;
   }
 
   /**

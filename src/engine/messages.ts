@@ -144,6 +144,8 @@ export interface WorkerInit {
   cancel: SharedArrayBuffer;
   /** The hard-link table, when links are preserved. */
   links?: SharedArrayBuffer;
+  /** DEST's linked files left or written into, by the SOURCE file each stands for (--skip-unchanged, --checksum with links preserved). */
+  destinations?: SharedArrayBuffer;
   /** Int32: workers waiting for work while nothing is queued; a worker with a big directory shares it then. */
   hungry: SharedArrayBuffer;
   /** Int32: entries --delete removed so far in the run, never more than --max-delete. */

@@ -99,6 +99,23 @@ describe("hard links over what DEST holds", () => {
     }
   });
 
+  // Left, the one inode would stand for both files: each run gave it one's mode, then the other's, and DEST kept a link SOURCE had dropped.
+  test.each([
+    ["--skip-unchanged", ">f...p....."],
+    ["--checksum", ">fc..p....."],
+    // Written into, the other name's file would take its data again on every run.
+    ["--skip-unchanged --inplace", ">f...p....."],
+  ])("%s, two names SOURCE no longer links, DEST still does: the first keeps the inode, the other is copied anew", (flags, copied) => {
+    const root = sandbox("links-split");
+    sh("mkdir -p src/d && printf hello > src/a && ln src/a src/d/b && touch -d 2010-01-01 src/a && cp -a src dst", root);
+    sh("cp -p src/d/b src/d/b.new && mv src/d/b.new src/d/b && chmod 600 src/d/b && setfattr -n user.k -v 1 src/a && touch -d 2010-01-01 src/d", root);
+    const first = blit(["-aT", "-j1", "--itemize", ...flags.split(" "), "src", "dst"], { cwd: root });
+    expect(first).toEqual({ stdout: `.d          dst/\n.f........x dst/a\n.d..t...... dst/d/\n${copied} dst/d/b\n`, stderr: "", exitCode: 0 });
+    expect(tree(`${root}/dst`, { times: true })).toEqual(tree(`${root}/src`, { times: true }));
+    const again = blit(["-aT", "-j1", "--itemize", ...flags.split(" "), "src", "dst"], { cwd: root });
+    expect(again).toEqual({ stdout: ".d          dst/\n.f          dst/a\n.d          dst/d/\n.f          dst/d/b\n", stderr: "", exitCode: 0 });
+  });
+
   const noImmutable = immutableUnavailable(sandbox("links-chattr"));
   testIf(noImmutable)("-u: a newer name stays when the first copy of its inode could not be made, as cp -u keeps it (blit copied over it)", () => {
     const root = sandbox("kept-first-failed");
