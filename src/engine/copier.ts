@@ -210,6 +210,12 @@ function changeLetters(src: Stat, there: Stat, differ: ReturnType<typeof attribu
   return alignedLetters(src, there, differ, hasMode) + (acls ? "a" : "") + (others ? "x" : "");
 }
 
+/** A destination's path below its SOURCE: dstRel less its first component, the copy's own name. */
+function belowSource(dstRel: Uint8Array): Uint8Array {
+  const slash = dstRel.indexOf(SLASH);
+  return slash < 0 ? new Uint8Array(0) : dstRel.slice(slash + 1);
+}
+
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
   out.set(a);
@@ -281,7 +287,7 @@ export class Copier {
     this.temps = new TempNames(o.runId, workerIndex);
     this.data = new DataCopier(b);
     this.filter = new Filter(o.filters, b.pathRules.patternsIgnoreCase === true);
-    this.pruner = new Pruner(b, o, this.report, this.filter, deletions);
+    this.pruner = new Pruner(b, o, this.report, this.filter, deletions, (dirFd, dirPath, rel, inherited) => this.perDirectoryRules(dirFd, dirPath, rel, inherited, true, "not deleted"));
     // Set here, not when the pool hears of the error: a task may go on for a
     // whole tree (descendHere), and a --fail-fast run stops at its first error.
     if (o.failFast) this.report.onFail = () => Atomics.compareExchange(cancel, 0, 0, ExitCode.partial);
@@ -576,10 +582,10 @@ export class Copier {
     if (created && !madeEarlier) this.listed(e, undefined, "directory");
     if (!created) this.removeLeftovers(dstFd, false);
 
-    let merged = descend ? this.perDirectoryRules(srcFd, e.srcPath, e.dstRel, inherited) : inherited;
+    let merged = descend ? this.perDirectoryRules(srcFd, e.srcPath, belowSource(e.dstRel), inherited) : inherited;
     // --delete: DEST's own per-directory files keep what they exclude too,
     // as rsync's receiver reads them for its deletions.
-    if (merged !== false && descend && this.o.delete && !created && dstFd >= 0) merged = this.perDirectoryRules(dstFd, e.dstPath, e.dstRel, merged, true);
+    if (merged !== false && descend && this.o.delete && !created && dstFd >= 0) merged = this.perDirectoryRules(dstFd, e.dstPath, belowSource(e.dstRel), merged, true);
     // Rules that cannot be read: nothing in it is copied or deleted, rather
     // than what they would have left out (rsync stops the whole run).
     const rulesUnread = merged === false;
@@ -715,16 +721,16 @@ export class Copier {
 
   /**
    * --filter=':- NAME': the rules of each such file in the directory open
-   * on dirFd (SOURCE's, or with inDest DEST's), before those inherited from
-   * the directories above. A file larger than PER_DIRECTORY_MAX is read that far.
+   * on dirFd (SOURCE's, or with inDest DEST's), `base` below SOURCE, before
+   * those inherited from the directories above; false, said as what then
+   * happens to the directory (`unread`), when one cannot be read as rules.
+   * A file larger than PER_DIRECTORY_MAX is read that far.
    */
-  private perDirectoryRules(dirFd: number, dirPath: Uint8Array, dstRel: Uint8Array, inherited: FilterRule[] | undefined, inDest = false): FilterRule[] | undefined | false {
+  private perDirectoryRules(dirFd: number, dirPath: Uint8Array, base: Uint8Array, inherited: FilterRule[] | undefined, inDest = false, unread = "not copied"): FilterRule[] | undefined | false {
     let merged = inherited;
     const files = this.filter.perDirectoryFiles;
     if (files.length === 0) return merged;
     const b = this.b;
-    const slash = dstRel.indexOf(SLASH);
-    const base = slash < 0 ? new Uint8Array(0) : dstRel.slice(slash + 1);
     for (const { index, name } of files) {
       const fd = b.openRead(dirFd, name, false);
       if (fd < 0) continue;
@@ -739,7 +745,7 @@ export class Copier {
       const rules = this.filter.merge(buf.subarray(0, got), index, base, merged, inDest);
       if (!Array.isArray(rules)) {
         const file = joinPath(dirPath, name, this.separator);
-        this.report.fail(`${quote(file)} line ${rules.line}: ${rules.problem}; ${quote(dirPath)} not copied`, { op: "filter", path: file });
+        this.report.fail(`${quote(file)} line ${rules.line}: ${rules.problem}; ${quote(dirPath)} ${unread}`, { op: "filter", path: file });
         return false;
       }
       merged = rules;

@@ -75,6 +75,8 @@ export class Pruner {
     private readonly filter: Filter,
     /** --max-delete: removals so far, by every worker of the run. */
     private readonly deletions?: Int32Array,
+    /** The rules of DEST's per-directory files in a directory (`rel` below SOURCE) before `inherited`; false when they cannot be read. */
+    private readonly ownRules?: (dirFd: number, dirPath: Uint8Array, rel: Uint8Array, inherited: FilterRule[] | undefined) => FilterRule[] | undefined | false,
   ) {
     this.suffix = new TextEncoder().encode(o.backupSuffix);
     this.separator = b.pathRules.separator.charCodeAt(0);
@@ -287,8 +289,13 @@ export class Pruner {
       return fd === -b.errno.ENOENT;
     }
     const lockedMode = this.unlock(fd);
-    let kept = false;
-    for (;;) {
+    // Its own per-directory files keep what they exclude, as rsync's receiver
+    // reads them in a directory it deletes; unreadable, nothing in it goes.
+    const own = this.ownRules ? this.ownRules(fd, path, rel, merged) : merged;
+    const unread = own === false;
+    if (own !== false) merged = own;
+    let kept = unread;
+    while (!unread) {
       const entries = b.readDir(fd);
       if (typeof entries === "number") {
         this.report.fail(`cannot read directory ${quote(path)}: ${b.strerror(-entries)}`, { op: "readdir", path, errno: -entries });

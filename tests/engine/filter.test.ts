@@ -135,6 +135,31 @@ describe("filters against rsync", () => {
     expect(readdirSync(`${root}/dst-b/z`).sort()).toEqual([".gitignore", "f", "secret"]);
   });
 
+  // rsync's receiver reads them in a directory it deletes too: blit removed all of one SOURCE lacks.
+  testIf(noRsync)("--delete: DEST's per-directory files in a directory SOURCE lacks keep what they exclude, and the directory with it, as rsync's", () => {
+    const root = sandbox("filter-dest-rules-gone");
+    sh("mkdir -p src dst/old/deep && printf p > dst/old/precious && printf j > dst/old/junk && printf 'precious\\n' > dst/old/.gitignore && printf d > dst/old/deep/precious && printf e > dst/old/deep/else && cp -a dst dst-r && mv dst dst-b", root);
+    const args = ["--delete", "--filter=:- .gitignore"];
+    expect(run(["rsync", "-a", ...args, "src/", "dst-r/"], { cwd: root }).exitCode).toBe(0);
+    const r = blit(["-aT", "-v", ...args, "src", "dst-b"], { cwd: root });
+    expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+    expect(r.stdout.split("\n").filter(Boolean).sort()).toEqual(["removed 'dst-b/old/.gitignore'", "removed 'dst-b/old/deep/else'", "removed 'dst-b/old/junk'"]);
+    expect(Object.keys(tree(`${root}/dst-b`).entries).sort()).toEqual([".", "old", "old/deep", "old/deep/precious", "old/precious"]);
+    expect(Object.keys(tree(`${root}/dst-b`).entries).sort()).toEqual(Object.keys(tree(`${root}/dst-r`).entries).sort());
+  });
+
+  test("--delete: a per-directory file of DEST's that is not rules, in a directory SOURCE lacks: said, and nothing in that directory deleted", () => {
+    const root = sandbox("filter-dest-rules-bad");
+    sh("mkdir -p src dst/old/bad && printf j > dst/old/junk && printf x > dst/old/bad/f && printf 'bogus\\n' > dst/old/bad/.rules", root);
+    const r = blit(["-aT", "-v", "--delete", "--filter=: .rules", "src", "dst"], { cwd: root });
+    expect(r).toEqual({
+      stdout: "removed 'dst/old/junk'\n",
+      stderr: "blit: 'dst/old/bad/.rules' line 1: unsupported filter rule 'bogus' (blit knows '- PATTERN', '+ PATTERN', ':- FILE', ':+ FILE', ': FILE' and '!'); 'dst/old/bad' not deleted\n",
+      exitCode: 1,
+    });
+    expect(Object.keys(tree(`${root}/dst`).entries).sort()).toEqual([".", "old", "old/bad", "old/bad/.rules", "old/bad/f"]);
+  });
+
   // Per-directory rule files (rsync's dir-merge): .gitignore files at three levels, and .rules files of +/- and exclude/include lines.
   const PER_DIRECTORY_TREE = `mkdir -p src/a/b/c src/build src/a/build src/d src/a/secret src/d/secret && cd src &&
     printf '*.o\\n/build\\n# comment\\nsecret/\\n' > .gitignore && printf '*.tmp\\n/local\\nb/c/x.txt\\n' > a/.gitignore &&
