@@ -597,7 +597,7 @@ export class Copier {
     const followInside = this.o.dereference === "always";
     const dstStat = b.fstat(dstFd);
     // One an earlier operand of this run made was listed as made.
-    if (!created && !madeEarlier && this.leavesUnchanged && typeof dstStat !== "number") this.reportDirectoryChanges(e, stat, dstStat, srcFd, dstFd);
+    if (!created && !madeEarlier && this.leavesUnchanged && typeof dstStat !== "number") this.reportDirectoryChanges(e, stat, dstStat, srcFd, dstFd, !rulesUnread);
     if (!created && typeof dstStat !== "number") finish.unlockedMode = this.unlocked(dstFd, dstStat);
     const facts = this.dstFacts(dstFd, dstStat);
     let childAncestors: string[] | undefined;
@@ -1708,7 +1708,7 @@ export class Copier {
    * there whose attributes differ from SOURCE's, as rsync does, when it is
    * reached (before its entries change its mtime); a dry run so too.
    */
-  private reportDirectoryChanges(e: Place, srcStat: Stat, dstStat: Stat, srcFd: number, dstFd: number): void {
+  private reportDirectoryChanges(e: Place, srcStat: Stat, dstStat: Stat, srcFd: number, dstFd: number, complete: boolean): void {
     let changes = this.attributeChanges(srcStat, dstStat, { fd: srcFd }, { fd: dstFd });
     // Its xattrs are set now (the rest once its entries are done): those
     // its filesystem refuses as unsupported (ramfs, vfat), dropped quietly
@@ -1718,6 +1718,11 @@ export class Copier {
     if (changes && !this.o.dryRun && early.length) {
       this.meta.setQuietly({ fd: dstFd }, early, e.dstPath);
       changes = this.lessRefused(srcStat, dstStat, changes);
+    }
+    // One whose entries are not copied does not get the times that would make it look complete: not told either.
+    if (changes && !complete) {
+      const letters = changes.letters.replace("t", "");
+      changes = letters === "" ? undefined : { ...changes, letters };
     }
     if (!changes) {
       // As rsync -ii lists a directory it finds as SOURCE's: `.d          dst/sub/`.

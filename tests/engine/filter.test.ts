@@ -210,6 +210,18 @@ describe("filters against rsync", () => {
     expect(Object.keys(tree(`${root}/dst`).entries).sort()).toEqual([".", "a", "sub"]);
   });
 
+  // Its times are not set (they would make it look complete): --itemize told them as set, on every run.
+  test("--skip-unchanged: a directory that was there whose rules cannot be read gets its mode, not its times, and --itemize tells only the mode", () => {
+    const root = sandbox("filter-dir-bad-again");
+    sh("mkdir -p src/sub && printf b > src/sub/b && cp -a src dst && printf 'bogus\\n' > src/sub/.rules && chmod 700 src/sub && touch -d 2002-01-01 src/sub src", root);
+    const stderr = "blit: 'src/sub/.rules' line 1: unsupported filter rule 'bogus' (blit knows '- PATTERN', '+ PATTERN', ':- FILE', ':+ FILE', ': FILE' and '!'); 'src/sub' not copied\n";
+    const mtime = () => sh("stat -c %y dst/sub", root);
+    const before = mtime();
+    expect(blit(["-aT", "--skip-unchanged", "--itemize", "--filter=: .rules", "src", "dst"], { cwd: root })).toEqual({ stdout: ".d..t...... dst/\n.d...p..... dst/sub/\n", stderr, exitCode: 1 });
+    expect([sh("stat -c %a dst/sub", root), mtime()]).toEqual(["700\n", before]);
+    expect(blit(["-aT", "--skip-unchanged", "--itemize", "--filter=: .rules", "src", "dst"], { cwd: root })).toEqual({ stdout: ".d          dst/\n.d          dst/sub/\n", stderr, exitCode: 1 });
+  });
+
   test("a rules file with old Mac line ends (a lone \\r): the bad line's number counts them", () => {
     const root = sandbox("filter-dir-cr");
     sh("mkdir -p src/sub && printf b > src/sub/b && printf -- '- a\\r# c\\r- \\r' > src/sub/.rules", root);
