@@ -2007,6 +2007,11 @@ export class Copier {
     const keptMode = inplace && existing && !this.o.preserve.mode ? undefined : mode;
     // What cp, writing into the file there, would have left of it.
     if (existing && !inplace) this.meta.keepReplaced({ fd: dstFd }, { dir: e.dstDir, name: e.dstName }, existing, e.dstPath, e.inheritedPermissions !== undefined);
+    // A mirror gives a file written in place SOURCE's xattrs alone, as keepReplaced gives a new one (ACLs: dropAcls, below).
+    if (existing && inplace && this.leavesUnchanged && this.o.preserve.xattr) {
+      const stale = xattrChanges(xattrs, this.meta.readXattrs({ fd: dstFd }, false)).remove.filter((name) => categoryOf(name) !== "mode");
+      if (stale.length > 0) this.meta.removeXattrs({ fd: dstFd }, stale, e.dstPath);
+    }
     // An attribute that could not be set is reported; the data is kept, as cp keeps it.
     const applied = this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, keptMode, true, created, this.dropsAcls(existing !== undefined, e.inheritedPermissions));
     if (inplace && applied) this.meta.setAttributes({ fd: dstFd }, st, e.dstPath);

@@ -75,6 +75,20 @@ describe("--skip-unchanged against rsync -aHAX", () => {
     });
   }
 
+  // Written in place, the file kept them: the next run, finding it unchanged, removed them.
+  for (const flag of ["--skip-unchanged", "--checksum"]) {
+    testIf(noRsync ?? noAttr)(`${flag} --inplace: a file changed whose copy in DEST has xattrs SOURCE lacks is written in place with SOURCE's alone, as rsync --inplace leaves it`, () => {
+      const root = scenario("inplace-xattrs", "printf more >> src/sub/b && touch -d '2010-01-02 03:04:05.123456789' src/sub/b && setfattr -n user.extra -v 1 dst/sub/b");
+      const inode = lstatSync(`${root}/dst-b/sub/b`).ino;
+      sh(`rsync -aHAX --inplace ${flag === "--checksum" ? "-c" : ""} src/ dst-r/`, root);
+      const r = blit(["-aT", "--inplace", flag, "src", "dst-b"], { cwd: root });
+      expect([r.stdout, r.stderr, r.exitCode]).toEqual(["", "", 0]);
+      expect(lstatSync(`${root}/dst-b/sub/b`).ino).toBe(inode);
+      expect(tree(`${root}/dst-b`, { times: true })).toEqual(tree(`${root}/dst-r`, { times: true }));
+      expect(tree(`${root}/dst-b`, { times: true })).toEqual(tree(`${root}/src`, { times: true }));
+    });
+  }
+
   testIf(noAttr)("an unchanged tree: nothing copied, every entry counted unchanged, -v silent", () => {
     const root = scenario("again", "true");
     const r = blit(["-aTv", "--stats", "--skip-unchanged", "src", "dst"], { cwd: root });
