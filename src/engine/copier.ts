@@ -1291,19 +1291,21 @@ export class Copier {
           this.handBack();
           return;
         }
-        if (this.leavesUnchanged && this.holdsSourceData(e, st)) {
-          // Whether another name of it was left for another SOURCE file is for the workers' link table.
-          if (this.inline && this.o.preserve.links && st.nlink > 1) {
-            this.handBack();
-            return;
-          }
-          if (!this.leftForAnother(e, st)) {
-            this.keptByUpdate(e, waitingLinks, () => this.leaveUnchanged(e, st));
-            return;
-          }
-          // Written into, it would still be the other name's file.
-          if (this.o.inplace) e.removeFirst = true;
+        const unchanged = this.leavesUnchanged && this.holdsSourceData(e, st);
+        // Left, or written into (--inplace), the file there stands for SOURCE's: not if another SOURCE file has it already.
+        const claims = unchanged || (this.leavesUnchanged && this.o.inplace);
+        // Whether another name of it was left or written for another SOURCE file is for the workers' link table.
+        if (claims && this.inline && this.o.preserve.links && st.nlink > 1) {
+          this.handBack();
+          return;
         }
+        const another = claims && this.leftForAnother(e, st);
+        if (unchanged && !another) {
+          this.keptByUpdate(e, waitingLinks, () => this.leaveUnchanged(e, st));
+          return;
+        }
+        // Written into, it would still be the other name's file.
+        if (another && this.o.inplace) e.removeFirst = true;
         // A comparison cut short by a cancel proves nothing: what is there stays as it was (--inplace would truncate it).
         if (this.cancelled) return;
         if (!this.confirmed(e, st)) {
@@ -1581,11 +1583,12 @@ export class Copier {
 
   /**
    * --skip-unchanged with hard links kept: whether the file there, linked
-   * in DEST, was left already this run under another name for another
-   * SOURCE file (SOURCE's names were split since the last run). Left, one
-   * inode would stand for two files: each run would give it the attributes
-   * of one, then of the other, and DEST would keep a link SOURCE lacks.
-   * The first name met keeps the inode; the others are copied anew.
+   * in DEST, was left (or, --inplace, written into) already this run under
+   * another name for another SOURCE file (SOURCE's names were split since
+   * the last run). Left, one inode would stand for two files: each run
+   * would give it the attributes of one, then of the other (written into,
+   * the data of one, then of the other), and DEST would keep a link SOURCE
+   * lacks. The first name met keeps the inode; the others are copied anew.
    */
   private leftForAnother(e: Entry, st: Stat): boolean {
     if (!this.destinations || st.nlink < 2 || typeOf(st.mode) !== S_IFREG) return false;

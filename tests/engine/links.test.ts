@@ -116,6 +116,17 @@ describe("hard links over what DEST holds", () => {
     expect(again).toEqual({ stdout: ".d          dst/\n.f          dst/a\n.d          dst/d/\n.f          dst/d/b\n", stderr: "", exitCode: 0 });
   });
 
+  // Written into, the inode left for dst/a took d/b's bytes: dst/a was wrong after every run.
+  test.each([["--skip-unchanged", ">f.st......"], ["--checksum", ">fcst......"]])("--inplace %s: a changed file DEST links with a name left as another SOURCE file is made anew, not written into", (flag, written) => {
+    const root = sandbox("links-split-inplace");
+    sh("mkdir -p src/d && printf same > src/a && ln src/a src/d/b && touch -d 2010-01-01 src/a && cp -a src dst && rm src/d/b && printf changed > src/d/b && touch -d 2011-01-01 src/d/b src/d", root);
+    for (let run = 0; run < 2; run++) {
+      const r = blit(["-aT", "-j1", "--inplace", "--itemize", flag, "src", "dst"], { cwd: root });
+      expect(r).toEqual({ stdout: run === 0 ? `.d          dst/\n.f          dst/a\n.d..t...... dst/d/\n${written} dst/d/b\n` : ".d          dst/\n.f          dst/a\n.d          dst/d/\n.f          dst/d/b\n", stderr: "", exitCode: 0 });
+      expect(tree(`${root}/dst`, { times: true })).toEqual(tree(`${root}/src`, { times: true }));
+    }
+  });
+
   const noImmutable = immutableUnavailable(sandbox("links-chattr"));
   testIf(noImmutable)("-u: a newer name stays when the first copy of its inode could not be made, as cp -u keeps it (blit copied over it)", () => {
     const root = sandbox("kept-first-failed");
