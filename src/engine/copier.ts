@@ -84,6 +84,8 @@ interface Entry extends Place {
   targetChanged?: boolean;
   /** A later name of a hard-link group, found linked to the first copy already: rsync -ii's `hf`. */
   linkedAlready?: boolean;
+  /** --itemize: rsync's `a` and `x` for the ACLs and xattrs of the entry replaced that differed from SOURCE's. */
+  xattrsChanged?: string;
   /**
    * Left where it is (-u, unchanged) and waiting to be linked to the first
    * copy of its inode: what keeps it when it cannot be linked, rather than
@@ -324,7 +326,7 @@ export class Copier {
    * An entry made: -v's line (`data`: how its bytes were copied, for
    * --debug), and the item --itemize and --json list.
    */
-  private listed(e: Place & Partial<Pick<Entry, "stat" | "was" | "removes" | "removesAfter" | "backupPath" | "linkTarget" | "targetChanged">>, data?: CopiedData & { bytes?: number }, kind?: ItemKind): void {
+  private listed(e: Place & Partial<Pick<Entry, "stat" | "was" | "removes" | "removesAfter" | "backupPath" | "linkTarget" | "targetChanged" | "xattrsChanged">>, data?: CopiedData & { bytes?: number }, kind?: ItemKind): void {
     if (this.o.listItems) {
       const was = e.was;
       const stat = e.stat;
@@ -343,7 +345,7 @@ export class Copier {
         size: data?.size ?? data?.bytes ?? 0,
         method: data?.method,
         // c: a symlink's target, a device's number, or (--checksum) a file's contents, differed, as rsync -ic says.
-        changed: was && stat && sameType ? replacedLetters(stat, was, data?.size ?? data?.bytes, this.o.preserve, e.targetChanged || (this.o.checksum && made === "file") || (device && otherDevice(stat, was))) : undefined,
+        changed: was && stat && sameType ? replacedLetters(stat, was, data?.size ?? data?.bytes, this.o.preserve, e.targetChanged || (this.o.checksum && made === "file") || (device && otherDevice(stat, was))) + (e.xattrsChanged ?? "") : undefined,
         target: e.linkTarget,
       });
     }
@@ -1306,6 +1308,8 @@ export class Copier {
         }
         // Written into, it would still be the other name's file.
         if (another && this.o.inplace) e.removeFirst = true;
+        // Read now: the entry is about to go.
+        if (this.o.listItems && typeOf(st.mode) === typeOf(e.stat.mode)) e.xattrsChanged = this.xattrLetters(e);
         // A comparison cut short by a cancel proves nothing: what is there stays as it was (--inplace would truncate it).
         if (this.cancelled) return;
         if (!this.confirmed(e, st)) {
@@ -1579,6 +1583,15 @@ export class Copier {
     }
     // A fifo, socket or device made anew is left when one of its kind (and device number) is there.
     return !this.o.readSpecialFiles && e.stat.rdevMajor === st.rdevMajor && e.stat.rdevMinor === st.rdevMinor;
+  }
+
+  /** rsync's `a` and `x` for the ACLs and other xattrs the options keep that differ between SOURCE's entry and the one at its destination. */
+  private xattrLetters(e: Entry): string {
+    const src = this.meta.readXattrs({ dir: e.srcDir, name: e.srcName }, false);
+    const there = this.meta.readXattrs({ dir: e.dstDir, name: e.dstName }, false);
+    const { set, remove } = xattrChanges(src, there);
+    const names = [...set.map(([name]) => name), ...remove];
+    return (names.some((name) => categoryOf(name) === "mode") ? "a" : "") + (names.some((name) => categoryOf(name) !== "mode") ? "x" : "");
   }
 
   /**

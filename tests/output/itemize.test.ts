@@ -89,6 +89,23 @@ describe("--itemize", () => {
     expect(dry.get("src/l -> new")).toBe("cLc........");
   });
 
+  // A file copied again was told with its size, times, mode and owner only.
+  testIf(noRsync ?? (hasCommand("setfattr") && hasCommand("setfacl") ? undefined : "setfattr (attr) or setfacl (acl) is not installed"))(
+    "a file replaced whose xattrs or ACLs differed from SOURCE's: x and a, as rsync -iXA says them, in a dry run too",
+    () => {
+      const root = sandbox("itemize-xattrs");
+      sh("mkdir -p src r was && printf a > src/x && printf b > src/acl && printf c > src/both && cp -a src r/ && cp -a src was/", root);
+      sh("setfattr -n user.k -v 1 src/x src/both && setfacl -m u:nobody:r r/src/acl was/src/acl r/src/both was/src/both && printf more | tee -a src/x src/acl >> src/both && touch -d 2020-01-01 src/x src/acl src/both", root);
+      const rsync = codes(sh("rsync -aiXA src r/", root), "");
+      expect([rsync.get("src/x"), rsync.get("src/acl"), rsync.get("src/both")]).toEqual([">f.st.....x", ">f.st....a.", ">f.st....ax"]);
+      for (const flags of [["-a"], ["-a", "--skip-unchanged"], ["-a", "--dry-run"]]) {
+        sh("rm -rf b && cp -a was b", root);
+        const mine = codes(blit([...flags, "--itemize", "src", "b/"], { cwd: root }).stdout, "b/");
+        expect([mine.get("src/x"), mine.get("src/acl"), mine.get("src/both")]).toEqual([rsync.get("src/x"), rsync.get("src/acl"), rsync.get("src/both")]);
+      }
+    },
+  );
+
   testIf(noRsync)("--checksum: c for a file whose contents differed; a symlink left or given attributes keeps its ' -> target', as rsync -ic says them", () => {
     const root = sandbox("itemize-checksum");
     sh(`mkdir -p src/d && printf bbbb > src/samesize && printf 12345 > src/sizediff && ln -s t src/l && ln -s t2 src/l2 && ln -s t3 src/l3 &&
