@@ -2489,12 +2489,21 @@ export class Copier {
 
   /**
    * A name that is a link of the first copy already (a second run): with
-   * --skip-unchanged or --checksum left as an unchanged name is, its
-   * attributes told as they were when listed (as a dry run, which links
-   * nothing, tells them); else listed as the link it is, as cp lists it.
+   * --skip-unchanged or --checksum, where it holds SOURCE's data, left as an
+   * unchanged name is, its attributes told as they were when listed (as a
+   * dry run, which links nothing, tells them), or where -u keeps it, as
+   * kept; else listed as the link it is, as cp lists it. Not given SOURCE's
+   * attributes where its data is not SOURCE's: -u kept the first name,
+   * newer, and SOURCE's older mtime on it would make the next quick check
+   * take it for SOURCE's.
    */
   private alreadyLinked(e: Entry, target: LinkTarget): void {
-    if (this.leavesUnchanged && e.was) {
+    // Kept by -u itself, as it would be were it the first name: listed as kept, with blanks.
+    const keptNewer = e.was !== undefined && e.keep !== undefined && this.keepsNewer(e, e.was);
+    if (this.leavesUnchanged && keptNewer) {
+      e.linkedAlready = true;
+      e.keep!();
+    } else if (this.leavesUnchanged && e.was && this.holdsSourceData(e, e.was)) {
       e.linkedAlready = true;
       this.leaveUnchanged(e, e.was);
     } else this.linkListed(e, target);

@@ -128,6 +128,17 @@ describe("hard links over what DEST holds", () => {
     }
   });
 
+  // Given SOURCE's older mtime through its other name, the newer data -u kept would pass the next quick check as SOURCE's.
+  // With --checksum, where its data is SOURCE's too: -u keeps it all the same, as it keeps the first name.
+  test.each([["--skip-unchanged", "y"], ["--checksum", "x"]])("-u %s: a name linked already to a file -u kept, newer, does not give it SOURCE's attributes and is listed as kept", (flag, data) => {
+    const root = sandbox("links-kept-newer");
+    sh(`mkdir -p src/a src/b dst/b && printf x > src/b/f && ln src/b/f src/a/g && touch -d 2010-01-01 src/b/f && printf ${data} > dst/b/f && touch -d 2020-01-01 dst/b/f`, root);
+    expect(blit(["-aT", "-j1", "-u", flag, "src", "dst"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    const r = blit(["-aT", "-j1", "-u", "--itemize", flag, "src", "dst"], { cwd: root });
+    expect(r).toEqual({ stdout: ".d          dst/\n.d          dst/b/\n.f          dst/b/f\n.d          dst/a/\nhf          dst/a/g\n", stderr: "", exitCode: 0 });
+    expect(sh("cat dst/a/g; stat -c ' %y %h' dst/b/f", root)).toBe(`${data} 2020-01-01 00:00:00.000000000 +0000 2\n`);
+  });
+
   const noImmutable = immutableUnavailable(sandbox("links-chattr"));
   testIf(noImmutable)("-u: a newer name stays when the first copy of its inode could not be made, as cp -u keeps it (blit copied over it)", () => {
     const root = sandbox("kept-first-failed");
