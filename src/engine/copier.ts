@@ -2452,6 +2452,7 @@ export class Copier {
       copyOrKeep();
       return;
     }
+    if (this.backsUpKept(e)) e.backs = true;
     const r = this.linkTo(target, e);
     if (r === BACKUP_FAILED) return;
     if (r === LINKED_ALREADY) {
@@ -2478,6 +2479,15 @@ export class Copier {
     // Copied instead: backed up again by the copy.
     this.restoreBackup(e);
     copyOrKeep();
+  }
+
+  /**
+   * -b: a name left in place (-u, unchanged) that becomes a link of the
+   * first copy is replaced all the same: kept under its backup name, as any
+   * file replaced is.
+   */
+  private backsUpKept(e: Entry): boolean {
+    return e.keep !== undefined && !e.dstFresh && this.o.backup !== "none" && !e.noBackup && !this.destroysSource(e);
   }
 
   /** A name made a link to the first copy of its inode: counted and listed (--itemize: `=> name`). */
@@ -2525,8 +2535,15 @@ export class Copier {
     const first = this.firstCopyStat(target);
     const here = e.dstFresh ? -this.b.errno.ENOENT : this.b.stat(e.dstDir, e.dstName, false);
     const linked = typeof first !== "number" && typeof here !== "number" && first.dev === here.dev && first.ino === here.ino;
-    if (linked) this.alreadyLinked(e, target);
-    else this.linkListed(e, target);
+    if (linked) {
+      this.alreadyLinked(e, target);
+      return;
+    }
+    if (this.backsUpKept(e)) {
+      const name = backupName(this.b, e.dstDir, e.dstName, this.o.backup, this.o.backupSuffix);
+      if (typeof name !== "number") e.backupPath = concat(e.dstPath, name.subarray(e.dstName.length));
+    }
+    this.linkListed(e, target);
   }
 
   /**
