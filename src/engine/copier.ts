@@ -1309,7 +1309,7 @@ export class Copier {
         // Written into, it would still be the other name's file.
         if (another && this.o.inplace) e.removeFirst = true;
         // Read now: the entry is about to go.
-        if (this.o.listItems && typeOf(st.mode) === typeOf(e.stat.mode)) e.xattrsChanged = this.xattrLetters(e);
+        if (this.o.listItems && typeOf(st.mode) === typeOf(e.stat.mode)) e.xattrsChanged = this.xattrLetters(e, st);
         // A comparison cut short by a cancel proves nothing: what is there stays as it was (--inplace would truncate it).
         if (this.cancelled) return;
         if (!this.confirmed(e, st)) {
@@ -1585,11 +1585,29 @@ export class Copier {
     return !this.o.readSpecialFiles && e.stat.rdevMajor === st.rdevMajor && e.stat.rdevMinor === st.rdevMinor;
   }
 
-  /** rsync's `a` and `x` for the ACLs and other xattrs the options keep that differ between SOURCE's entry and the one at its destination. */
-  private xattrLetters(e: Entry): string {
+  /**
+   * SOURCE's xattrs against those of the entry there (of the kinds the
+   * options keep): what setting them would change, less what the
+   * destination cannot hold or the backend cannot remove, which would
+   * differ on every run.
+   */
+  private xattrDifference(srcXattrs: Xattrs, dst: Target, dev: number, size?: number): { set: Xattrs; remove: Name[] } {
+    const b = this.b;
+    const unheld: Name[] = [];
+    const xattrs = xattrChanges(srcXattrs, this.meta.readXattrs(dst, false, size, unheld));
+    // A backend that cannot remove one (Windows) leaves them.
+    if (!b.xattrs?.remove || !b.xattrs.removeAt) xattrs.remove = [];
+    // What the destination's filesystem cannot hold (a DACL on FAT) it lacks on every run.
+    if (unheld.length) xattrs.set = xattrs.set.filter(([name]) => !unheld.some((other) => Buffer.compare(name, other) === 0));
+    // Nor what it refused as unsupported before (ramfs, vfat): dropped quietly under -a.
+    xattrs.set = xattrs.set.filter(([name]) => this.meta.heldOn(dev, name));
+    return xattrs;
+  }
+
+  /** rsync's `a` and `x` for the ACLs and other xattrs the options keep that differ between SOURCE's entry and the one at its destination (`st`). */
+  private xattrLetters(e: Entry, st: Stat): string {
     const src = this.meta.readXattrs({ dir: e.srcDir, name: e.srcName }, false);
-    const there = this.meta.readXattrs({ dir: e.dstDir, name: e.dstName }, false);
-    const { set, remove } = xattrChanges(src, there);
+    const { set, remove } = this.xattrDifference(src, { dir: e.dstDir, name: e.dstName }, st.dev);
     const names = [...set.map(([name]) => name), ...remove];
     return (names.some((name) => categoryOf(name) === "mode") ? "a" : "") + (names.some((name) => categoryOf(name) !== "mode") ? "x" : "");
   }
@@ -1779,22 +1797,15 @@ export class Copier {
     // A symlink has no mode of its own to set.
     const hasMode = typeOf(st.mode) !== S_IFLNK;
     const srcXattrs = this.meta.readXattrs(src, true, sizes?.src, undefined, srcPath);
-    const unheld: Name[] = [];
-    const xattrs = xattrChanges(srcXattrs, this.meta.readXattrs(dst, false, sizes?.dst, unheld));
-    // A backend that cannot remove one (Windows) leaves them, and does not report them changed every run.
-    if (!b.xattrs?.remove || !b.xattrs.removeAt) xattrs.remove = [];
-    // What the destination's filesystem cannot hold (a DACL on FAT) it lacks on every run: no difference.
-    if (unheld.length) xattrs.set = xattrs.set.filter(([name]) => !unheld.some((other) => Buffer.compare(name, other) === 0));
+    const xattrs = this.xattrDifference(srcXattrs, dst, st.dev, sizes?.dst);
     // A chown drops a file's capabilities (the kernel's security.capability,
     // as it drops setuid): SOURCE's are set again after it, as rsync -X sets
     // them (`.f....og..x`), or an unchanged binary whose owner changed lost them.
-    if (differ.owner && typeOf(st.mode) === S_IFREG) {
+    if (differ.owner && typeOf(st.mode) === S_IFREG && this.meta.heldOn(st.dev, CAPABILITY_XATTR)) {
       for (const entry of srcXattrs) {
         if (Buffer.compare(entry[0], CAPABILITY_XATTR) === 0 && !xattrs.set.some(([name]) => Buffer.compare(name, CAPABILITY_XATTR) === 0)) xattrs.set.push(entry);
       }
     }
-    // Nor what it refused as unsupported before (ramfs, vfat): dropped quietly under -a, so lacking on every run.
-    xattrs.set = xattrs.set.filter(([name]) => this.meta.heldOn(st.dev, name));
     if (!anyChange(differ, hasMode, xattrs)) return undefined;
     return {
       differ,
