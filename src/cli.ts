@@ -57,7 +57,7 @@ process.stderr.on("error", () => {
 // Workers may still be winding down; the status is final. A stdout or
 // stderr that could not be written fails the run, as cp's close_stdout makes it.
 main(process.argv.slice(2)).then(async (status) => {
-  const { log, stdoutFailure, stderrFailed: stderrWriteFailed } = await import("./log.ts");
+  const { log, stdoutFailure, stderrWriteFailed } = await import("./log.ts");
   const failure = stdoutFailure();
   if (failure !== undefined) log.error(`write error: ${failure}`);
   process.exit((failure !== undefined || stderrFailed || stderrWriteFailed()) && status === 0 ? 1 : status);

@@ -67,7 +67,7 @@ export function stdoutFailure(): string | undefined {
 }
 
 /** Whether a write to stderr through the backend failed. */
-export function stderrFailed(): boolean {
+export function stderrWriteFailed(): boolean {
   return stderrFailure !== undefined;
 }
 
