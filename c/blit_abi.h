@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-#define BLIT_ABI_VERSION 5
+#define BLIT_ABI_VERSION 6
 
 /* Operation codes for blit_ring_submit. */
 enum blit_opcode {

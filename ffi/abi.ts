@@ -1,7 +1,7 @@
 // Mirror of c/blit_abi.h: the records the shims and TypeScript share.
 // Change both files together.
 
-export const ABI_VERSION = 5;
+export const ABI_VERSION = 6;
 
 export const RingOp = {
   nop: 0,

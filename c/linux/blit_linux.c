@@ -38,6 +38,8 @@
 #include <dirent.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 
 /* musl 1.2.3 declares no struct statx: the kernel's header has it. */
@@ -61,6 +63,17 @@ static __thread uint64_t native_calls __attribute__((tls_model("initial-exec")))
 #else
 static __thread uint64_t native_calls;
 #endif
+
+/*
+ * Entries every thread has statted, the reading-ahead thread's pace (see
+ * "Reading ahead" below).
+ */
+static uint64_t stats_made;
+
+static inline void count_stats(uint64_t n)
+{
+	__atomic_add_fetch(&stats_made, n, __ATOMIC_RELAXED);
+}
 
 static inline int neg_errno(void)
 {
@@ -276,6 +289,8 @@ BLIT_EXPORT int blit_ring_submit(uint64_t handle, const struct blit_op *ops, uin
 				return ret;
 			continue;
 		}
+		if (ops[queued].opcode == BLIT_OP_STATX)
+			count_stats(1);
 		ret = prep_op(sqe, &ops[queued]);
 		if (ret < 0) {
 			/* An invalid op still occupies the sqe: make it a no-op. */
@@ -467,6 +482,7 @@ BLIT_EXPORT int64_t blit_pwrite(int fd, const void *buf, uint64_t len, int64_t o
 BLIT_EXPORT int blit_statx(int dirfd, const char *path, int flags, uint32_t mask, void *out)
 {
 	native_calls++;
+	count_stats(1);
 	return (int)int_result((int)syscall(SYS_statx, dirfd, path, flags, mask, out));
 }
 
@@ -480,6 +496,7 @@ BLIT_EXPORT int blit_statx(int dirfd, const char *path, int flags, uint32_t mask
 BLIT_EXPORT void blit_statx_many(int dirfd, const char *names, uint32_t count, int flags, uint32_t mask,
 				 void *out, int32_t *results)
 {
+	count_stats(count);
 	for (uint32_t i = 0; i < count; i++) {
 		struct statx *st = (struct statx *)out + i;
 
@@ -851,6 +868,275 @@ BLIT_EXPORT int blit_lremovexattrat(int dirfd, const char *name, const char *att
 	int ret = entry_path(path, sizeof(path), dirfd, name);
 
 	return ret < 0 ? ret : (int)int_result(lremovexattr(path, attr));
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading ahead                                                        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A thread that walks the trees about to be copied, depth first in listing
+ * order as the workers go, and stats every entry, as find(1) would. With the
+ * caches cold, each directory's blocks and each inode are then read from the
+ * disk by this thread, ahead of the workers, who find them in memory instead
+ * of waiting for them one directory at a time.
+ *
+ * It stays at most AHEAD_ENTRIES entries ahead of the stats the workers have
+ * made (stats_made), so that the inodes it brings in are not pushed out of
+ * memory again before they are used. It stops once AHEAD_WARM_ENTRIES
+ * entries in a row, whole directories, were listed and statted without
+ * this thread blocking (its voluntary context switches): they came from
+ * memory, the tree is cached, and walking it only costs CPU. Timing the
+ * calls cannot tell: a cold directory of small files, 16 inodes to a block,
+ * took 6 us an entry on average, and a warm one beside a copy that keeps
+ * the CPUs busy has calls preempted for milliseconds. Counted in
+ * directories (64), the walk gave up a third of the way through a cold
+ * Linux source tree, where ext4 reads 32 inode blocks at a time.
+ *
+ * Only filesystems on a local disk are walked: tmpfs has nothing to read
+ * ahead, and a network filesystem's stats are a server's work.
+ */
+#define AHEAD_ENTRIES 65536
+#define AHEAD_DEPTH 32
+#define AHEAD_ROOTS 16
+#define AHEAD_WARM_ENTRIES 4096
+#define AHEAD_LISTING (32 << 10)
+
+/*
+ * pthread_create's oldest version: glibc 2.34 moved it into libc.so.6 under
+ * a new one, which glibcs before 2.34 lack; the shim loads on those too.
+ */
+#if defined(__GLIBC__) && defined(__x86_64__)
+__asm__(".symver pthread_create,pthread_create@GLIBC_2.2.5");
+#elif defined(__GLIBC__) && defined(__aarch64__)
+__asm__(".symver pthread_create,pthread_create@GLIBC_2.17");
+#endif
+
+static pthread_mutex_t ahead_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *ahead_roots[AHEAD_ROOTS];
+static unsigned ahead_queued;
+static int ahead_walking;
+static int ahead_given_up;
+static uint64_t ahead_entries;
+
+struct walk {
+	uint32_t dev_major, dev_minor;
+	uint64_t warm_entries;
+};
+
+static int disk_filesystem(int fd)
+{
+	struct statfs sf;
+
+	if (fstatfs(fd, &sf) < 0)
+		return 0;
+	switch ((uint32_t)sf.f_type) {
+	case 0xEF53:		/* ext2, ext3, ext4 */
+	case 0x58465342:	/* xfs */
+	case 0x9123683E:	/* btrfs */
+	case 0xF2F52010:	/* f2fs */
+	case 0x2FC12FC1:	/* zfs */
+	case 0xCA451A4E:	/* bcachefs */
+	case 0x4D44:		/* vfat */
+	case 0x2011BAB0:	/* exfat */
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Waits while the walk is too far ahead of the workers, counting the waits
+ * in *slept; 0 once it has given up.
+ */
+static int keep_pace(long *slept)
+{
+	const struct timespec pause = { 0, 2000000 };
+
+	while (!__atomic_load_n(&ahead_given_up, __ATOMIC_RELAXED)) {
+		uint64_t walked = __atomic_load_n(&ahead_entries, __ATOMIC_RELAXED);
+
+		if (walked < __atomic_load_n(&stats_made, __ATOMIC_RELAXED) + AHEAD_ENTRIES)
+			return 1;
+		nanosleep(&pause, NULL);
+		(*slept)++;
+	}
+	return 0;
+}
+
+/* Times this thread has blocked so far (voluntary context switches); -1 if unknown. */
+static long times_blocked(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_THREAD, &ru) < 0 ? -1 : ru.ru_nvcsw;
+}
+
+static int is_dot(const char *name)
+{
+	return name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0));
+}
+
+/* Appends a NUL-terminated name to a growing list; 0 if memory ran out. */
+static int add_name(char **list, size_t *used, size_t *room, const char *name)
+{
+	size_t len = strlen(name) + 1;
+
+	if (*used + len > *room) {
+		size_t grown = (*room ? *room * 2 : 4096) + len;
+		char *bigger = realloc(*list, grown);
+
+		if (!bigger)
+			return 0;
+		*list = bigger;
+		*room = grown;
+	}
+	memcpy(*list + *used, name, len);
+	*used += len;
+	return 1;
+}
+
+/*
+ * Lists and stats the directory open on fd, then each subdirectory on the
+ * same device in turn; closes fd.
+ */
+static void walk_dir(struct walk *w, int fd, int depth)
+{
+	char *listing = malloc(AHEAD_LISTING);
+	char *subdirs = NULL;
+	size_t used = 0, room = 0;
+	long blocked = times_blocked(), slept = 0;
+	uint64_t entries = 0;
+	int going = listing != NULL;
+
+	while (going) {
+		long got = syscall(SYS_getdents64, fd, listing, AHEAD_LISTING);
+
+		if (got <= 0)
+			break;
+		for (long off = 0; off < got && going; ) {
+			struct dirent64 *d = (struct dirent64 *)(listing + off);
+			struct statx st;
+
+			off += d->d_reclen;
+			if (is_dot(d->d_name))
+				continue;
+			if (!keep_pace(&slept)) {
+				going = 0;
+				break;
+			}
+			int r = (int)syscall(SYS_statx, fd, d->d_name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
+					     STATX_TYPE, &st);
+			entries++;
+			__atomic_add_fetch(&ahead_entries, 1, __ATOMIC_RELAXED);
+			if (r == 0 && S_ISDIR(st.stx_mode) && depth + 1 < AHEAD_DEPTH &&
+			    st.stx_dev_major == w->dev_major && st.stx_dev_minor == w->dev_minor)
+				going = add_name(&subdirs, &used, &room, d->d_name);
+		}
+	}
+	free(listing);
+	/* Blocked other than in keep_pace: waited for the disk. */
+	if (going && blocked >= 0 && times_blocked() - blocked - slept <= 0) {
+		w->warm_entries += entries;
+		if (w->warm_entries >= AHEAD_WARM_ENTRIES)
+			__atomic_store_n(&ahead_given_up, 1, __ATOMIC_RELAXED);
+	} else {
+		w->warm_entries = 0;
+	}
+	for (size_t at = 0; going && at < used; at += strlen(subdirs + at) + 1) {
+		int child = openat(fd, subdirs + at, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+
+		if (child >= 0)
+			walk_dir(w, child, depth + 1);
+		going = !__atomic_load_n(&ahead_given_up, __ATOMIC_RELAXED);
+	}
+	free(subdirs);
+	close(fd);
+}
+
+static void walk_root(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK);
+	struct statx st;
+	struct walk w = { 0, 0, 0 };
+
+	if (fd < 0)
+		return;
+	if (!disk_filesystem(fd) || syscall(SYS_statx, fd, "", AT_EMPTY_PATH, STATX_TYPE, &st) < 0) {
+		close(fd);
+		return;
+	}
+	w.dev_major = st.stx_dev_major;
+	w.dev_minor = st.stx_dev_minor;
+	walk_dir(&w, fd, 0);
+}
+
+static void *read_ahead_thread(void *unused)
+{
+	(void)unused;
+	for (;;) {
+		pthread_mutex_lock(&ahead_lock);
+		if (ahead_queued == 0 || __atomic_load_n(&ahead_given_up, __ATOMIC_RELAXED)) {
+			while (ahead_queued > 0)
+				free(ahead_roots[--ahead_queued]);
+			ahead_walking = 0;
+			pthread_mutex_unlock(&ahead_lock);
+			return NULL;
+		}
+		char *root = ahead_roots[0];
+
+		ahead_queued--;
+		memmove(ahead_roots, ahead_roots + 1, ahead_queued * sizeof(ahead_roots[0]));
+		pthread_mutex_unlock(&ahead_lock);
+		walk_root(root);
+		free(root);
+	}
+}
+
+/*
+ * Queues the tree at path (from the current directory) to be walked ahead
+ * of the workers, starting the thread if none runs. 0, or -errno: EAGAIN
+ * when AHEAD_ROOTS trees wait already, ECANCELED once a walk found its tree
+ * cached (the others would be too, or be copied warm anyway).
+ */
+BLIT_EXPORT int blit_read_ahead(const char *path)
+{
+	native_calls++;
+	pthread_attr_t attr;
+	pthread_t thread;
+	int ret = 0;
+
+	if (__atomic_load_n(&ahead_given_up, __ATOMIC_RELAXED))
+		return -ECANCELED;
+	char *copy = strdup(path);
+
+	if (!copy)
+		return -ENOMEM;
+	pthread_mutex_lock(&ahead_lock);
+	if (ahead_queued == AHEAD_ROOTS) {
+		free(copy);
+		ret = -EAGAIN;
+	} else {
+		ahead_roots[ahead_queued++] = copy;
+	}
+	if (ret == 0 && !ahead_walking) {
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		ret = -pthread_create(&thread, &attr, read_ahead_thread, NULL);
+		pthread_attr_destroy(&attr);
+		if (ret == 0)
+			ahead_walking = 1;
+		else
+			free(ahead_roots[--ahead_queued]);
+	}
+	pthread_mutex_unlock(&ahead_lock);
+	return ret;
+}
+
+/* Entries the reading-ahead thread has statted, for --stats. */
+BLIT_EXPORT uint64_t blit_read_ahead_entries(void)
+{
+	native_calls++;
+	return __atomic_load_n(&ahead_entries, __ATOMIC_RELAXED);
 }
 
 /* ------------------------------------------------------------------ */

@@ -17,6 +17,7 @@ import type {
   DirEntry,
   FileLimitCapability,
   PageCacheCapability,
+  ReadAheadCapability,
   FilesystemReport,
   HolesMechanism,
   KernelCopyMechanism,
@@ -152,6 +153,11 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
   }
 
   readonly fileLimit: FileLimitCapability = { raise: () => this.shim.blit_raise_nofile() };
+
+  readonly readAhead: ReadAheadCapability = {
+    walk: (path) => this.shim.blit_read_ahead(this.cstr(path, 0)),
+    entries: () => this.shim.blit_read_ahead_entries(),
+  };
 
   readonly pageCache: PageCacheCapability = {
     evict: (fd) => {

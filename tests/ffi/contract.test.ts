@@ -54,6 +54,7 @@ const CAPABILITIES = [
   "caseFolding",
   "workers",
   "pageCache",
+  "readAhead",
 ] as const;
 type Capability = (typeof CAPABILITIES)[number];
 

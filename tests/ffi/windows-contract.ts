@@ -170,7 +170,7 @@ export const CASES: [name: string, run: Case][] = [
     equal(b.identity(), undefined, "identity");
   }],
   ["offers exactly clone, kernelCopy (the server's copy), holes, xattrs (alternate data streams, security descriptors), attributes, caseFolding and pageCache of the optional capabilities", (b) => {
-    const all = ["clone", "kernelCopy", "holes", "streams", "batchedRange", "reopenRead", "adviseSequential", "tune", "owners", "modes", "specialFiles", "xattrs", "fileLimit", "attributes", "caseFolding", "pageCache"] as const;
+    const all = ["clone", "kernelCopy", "holes", "streams", "batchedRange", "reopenRead", "adviseSequential", "tune", "owners", "modes", "specialFiles", "xattrs", "fileLimit", "attributes", "caseFolding", "pageCache", "readAhead"] as const;
     equal(all.filter((c) => b[c] !== undefined), ["clone", "kernelCopy", "holes", "xattrs", "attributes", "caseFolding", "pageCache"], "capabilities");
   }],
   ["kernelCopy on a local volume: refused as not supported (no server to ask), nothing written, so the engine reads and writes", (b, at) => {

@@ -95,6 +95,14 @@ export function mountRamfs(): string {
   return dir;
 }
 
+/** Mounts a loop mount again, so that nothing of it is cached; its device. */
+export function remountCold(dir: string): string {
+  const device = must(["findmnt", "-n", "-o", "SOURCE", dir]).trim();
+  must(["umount", dir]);
+  must(["mount", device, dir]);
+  return device;
+}
+
 /** Where cgroup v1 keeps its block-throttle groups. */
 const BLKIO = "/sys/fs/cgroup/blkio";
 
@@ -111,9 +119,7 @@ export const slowDiskUnavailable: string | undefined = xfsUnavailable ??
 export function mountSlowDisk(fill: (dir: string) => void, readsPerSecond: number): { dir: string; throttled: string[] } {
   const dir = mountXfs();
   fill(dir);
-  const device = must(["findmnt", "-n", "-o", "SOURCE", dir]).trim();
-  must(["umount", dir]);
-  must(["mount", device, dir]);
+  const device = remountCold(dir);
   const group = mkdtempSync(`${BLKIO}/blit-test-`);
   cleanups.push(() => rmdirSync(group));
   const [major, minor] = readFileSync(`/sys/class/block/${basename(device)}/dev`, "latin1").trim().split(":");

@@ -1,0 +1,30 @@
+// Which trees of a run are read ahead (the backend's ReadAheadCapability):
+// the directory operands, then those of their destinations that are there
+// already, whose entries the workers stat too.
+
+import type { Backend } from "../../ffi/backend.ts";
+import { S_IFDIR, S_IFMT } from "../../ffi/backend.ts";
+import type { CopyJob } from "../plan.ts";
+import { toBytes } from "./paths.ts";
+
+/**
+ * Open files below which nothing is read ahead: the walk holds one per
+ * level it is down (32 at most), and the workers' batches need theirs.
+ */
+const FILES_TO_SPARE = 1024;
+
+/**
+ * Not with filters: the walk would read the metadata of trees they leave
+ * out (a node_modules), which the copy never looks at, while the copy
+ * waits on the same disk.
+ */
+export function readAhead(b: Backend, jobs: CopyJob[], filtered: boolean, fileLimit: number | undefined): void {
+  const ahead = b.readAhead;
+  if (!ahead || filtered || (fileLimit !== undefined && fileLimit < FILES_TO_SPARE)) return;
+  const trees = jobs.filter((job) => job.isDirectory);
+  for (const job of trees) ahead.walk(toBytes(job.src));
+  for (const job of trees) {
+    const there = b.stat(b.cwd, toBytes(job.dst), true);
+    if (typeof there !== "number" && (there.mode & S_IFMT) === S_IFDIR) ahead.walk(toBytes(job.dst));
+  }
+}

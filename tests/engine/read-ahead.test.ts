@@ -1,0 +1,85 @@
+// Reading a tree's metadata ahead of the workers (src/engine/read-ahead.ts,
+// the Linux shim's walking thread): what it walks and what it leaves alone,
+// counted by --stats' "entries read ahead", and that the copy it runs beside
+// is the same copy.
+
+import { describe, expect, test } from "bun:test";
+import { blit, sh, stats } from "../helpers/blit.ts";
+import { mountTmpfs, mountXfs, remountCold, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
+import { sandbox } from "../helpers/sandbox.ts";
+import { testIf } from "../helpers/skip.ts";
+import { snapshot } from "../helpers/tree.ts";
+
+/** 30 directories of 10 files each, 2 levels deep, with a symlink to / and one to the tree's top: 371 entries below src. */
+const TREE = `mkdir src && cd src && for d in 1 2 3; do for e in 0 1 2 3 4 5 6 7 8 9; do mkdir -p d$d/e$e;
+  for f in 0 1 2 3 4 5 6 7 8 9; do printf "$d$e$f" > d$d/e$e/f$f; done; done; done && ln -s / root && ln -s .. up`;
+const TREE_ENTRIES = 3 + 30 + 300 + 2;
+
+function readAhead(args: string[]): { entries: number; stderr: string; exitCode: number } {
+  const r = blit(["--stats", ...args]);
+  return { entries: Number(stats(r.stdout)["entries read ahead"]), stderr: r.stderr, exitCode: r.exitCode };
+}
+
+describe("reading ahead", () => {
+  // The walk follows no symlink and stays on the tree's own filesystem: it
+  // never counts more entries than the tree has.
+  testIf(xfsUnavailable)("a cold tree on a disk is walked beside the copy, no further than the tree, and the copy is the same", () => {
+    const disk = mountXfs();
+    sh(TREE, disk);
+    remountCold(disk);
+    const out = sandbox("ahead");
+    const r = readAhead(["-a", `${disk}/src`, `${out}/dst`]);
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(r.entries).toBeGreaterThan(0);
+    expect(r.entries).toBeLessThanOrEqual(TREE_ENTRIES);
+    expect(snapshot(`${out}/dst`, { times: true })).toEqual(snapshot(`${disk}/src`, { times: true }));
+  });
+
+  // cp -a copies what is mounted inside the tree; the walk leaves it to the workers.
+  testIf(xfsUnavailable ?? tmpfsUnavailable)("a filesystem mounted inside the tree is not walked into", () => {
+    const disk = mountXfs();
+    sh(TREE, disk);
+    const inner = mountTmpfs();
+    sh("for f in $(seq 1 500); do : > f$f; done", inner);
+    remountCold(disk);
+    sh(`mkdir -p ${disk}/src/m && mount --bind ${inner} ${disk}/src/m`);
+    try {
+      const out = sandbox("ahead");
+      const r = readAhead(["-a", `${disk}/src`, `${out}/dst`]);
+      expect(r.stderr).toBe("");
+      expect(r.exitCode).toBe(0);
+      expect(r.entries).toBeGreaterThan(0);
+      expect(r.entries).toBeLessThanOrEqual(TREE_ENTRIES + 1);
+    } finally {
+      sh(`umount ${disk}/src/m`);
+    }
+  });
+
+  const notWalked: [string, (src: string, dst: string) => string[]][] = [
+    // The rules leave out trees the walk would read for nothing.
+    ["with --exclude", (src, dst) => ["-a", "--exclude=d2", src, dst]],
+    ["with --filter", (src, dst) => ["-a", "--filter=- e1/", src, dst]],
+  ];
+  for (const [name, args] of notWalked) {
+    testIf(xfsUnavailable)(`a cold tree copied ${name} is not walked`, () => {
+      const disk = mountXfs();
+      sh(TREE, disk);
+      remountCold(disk);
+      const r = readAhead(args(`${disk}/src`, `${sandbox("ahead")}/dst`));
+      expect(r.stderr).toBe("");
+      expect(r.exitCode).toBe(0);
+      expect(r.entries).toBe(0);
+    });
+  }
+
+  // Nothing there to wait for: memory is not read ahead.
+  testIf(tmpfsUnavailable)("a tree on tmpfs is not walked", () => {
+    const mem = mountTmpfs();
+    sh(TREE, mem);
+    const r = readAhead(["-a", `${mem}/src`, `${sandbox("ahead")}/dst`]);
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(r.entries).toBe(0);
+  });
+});
