@@ -304,18 +304,18 @@ export interface CaseFoldingCapability {
 }
 
 /**
- * Reading a tree's metadata ahead of the workers: a thread of the OS's own
- * that lists its directories and stats its entries, so that a cold tree's
+ * Reading a tree's metadata ahead of the workers: a thread of the backend's
+ * own that lists its directories and stats its entries, so that a cold tree's
  * directory blocks and inodes are in memory by the time a worker gets to
  * them, instead of being waited for one directory at a time.
  */
 export interface ReadAheadCapability {
   /**
-   * Walks the tree at path (from the current directory) in the background,
-   * after those already queued: 0, or a negated errno when it will not. A
-   * filesystem where it would not help (tmpfs, a network one) is left
-   * alone by the walk itself, and a walk that finds its tree in memory
-   * stops there.
+   * Walks the tree at path (from the current directory) in the background:
+   * 0, or a negated errno when it will not (EAGAIN: as many walks as the
+   * backend runs at once are running). A filesystem where it would not
+   * help (tmpfs, a network one) is left alone by the walk itself, and a
+   * walk that finds its tree in memory stops there.
    */
   walk(path: Name): number;
   /** Entries looked at so far, for --stats. */

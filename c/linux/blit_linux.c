@@ -875,15 +875,17 @@ BLIT_EXPORT int blit_lremovexattrat(int dirfd, const char *name, const char *att
 /* ------------------------------------------------------------------ */
 
 /*
- * A thread that walks the trees about to be copied, depth first in listing
- * order as the workers go, and stats every entry, as find(1) would. With the
- * caches cold, each directory's blocks and each inode are then read from the
- * disk by this thread, ahead of the workers, who find them in memory instead
- * of waiting for them one directory at a time.
+ * A thread for each tree about to be copied (SOURCE, and DEST where it is
+ * there already: a second run stats both side by side), up to AHEAD_WALKS,
+ * that walks it depth first in listing order as the workers go and stats
+ * every entry, as find(1) would. With the caches cold, each directory's
+ * blocks and each inode are then read from the disk by this thread, ahead
+ * of the workers, who find them in memory instead of waiting for them one
+ * directory at a time.
  *
- * It stays at most AHEAD_ENTRIES entries ahead of the stats the workers have
- * made (stats_made), so that the inodes it brings in are not pushed out of
- * memory again before they are used. It stops once AHEAD_WARM_ENTRIES
+ * The walks stay at most AHEAD_ENTRIES entries ahead of the stats the
+ * workers have made (stats_made), so that the inodes they bring in are not
+ * pushed out of memory again before they are used. A walk stops once AHEAD_WARM_ENTRIES
  * entries in a row, whole directories, were listed and statted without
  * this thread blocking (its voluntary context switches): they came from
  * memory, the tree is cached, and walking it only costs CPU. Timing the
@@ -898,7 +900,7 @@ BLIT_EXPORT int blit_lremovexattrat(int dirfd, const char *name, const char *att
  */
 #define AHEAD_ENTRIES 65536
 #define AHEAD_DEPTH 32
-#define AHEAD_ROOTS 16
+#define AHEAD_WALKS 2
 #define AHEAD_WARM_ENTRIES 4096
 #define AHEAD_LISTING (32 << 10)
 
@@ -912,16 +914,13 @@ __asm__(".symver pthread_create,pthread_create@GLIBC_2.2.5");
 __asm__(".symver pthread_create,pthread_create@GLIBC_2.17");
 #endif
 
-static pthread_mutex_t ahead_lock = PTHREAD_MUTEX_INITIALIZER;
-static char *ahead_roots[AHEAD_ROOTS];
-static unsigned ahead_queued;
-static int ahead_walking;
-static int ahead_given_up;
+static unsigned ahead_walks;
 static uint64_t ahead_entries;
 
 struct walk {
 	uint32_t dev_major, dev_minor;
 	uint64_t warm_entries;
+	int given_up;
 };
 
 static int disk_filesystem(int fd)
@@ -944,23 +943,16 @@ static int disk_filesystem(int fd)
 	return 0;
 }
 
-/*
- * Waits while the walk is too far ahead of the workers, counting the waits
- * in *slept; 0 once it has given up.
- */
-static int keep_pace(long *slept)
+/* Waits while the walks are too far ahead of the workers, counting the waits in *slept. */
+static void keep_pace(long *slept)
 {
 	const struct timespec pause = { 0, 2000000 };
 
-	while (!__atomic_load_n(&ahead_given_up, __ATOMIC_RELAXED)) {
-		uint64_t walked = __atomic_load_n(&ahead_entries, __ATOMIC_RELAXED);
-
-		if (walked < __atomic_load_n(&stats_made, __ATOMIC_RELAXED) + AHEAD_ENTRIES)
-			return 1;
+	while (__atomic_load_n(&ahead_entries, __ATOMIC_RELAXED) >=
+	       __atomic_load_n(&stats_made, __ATOMIC_RELAXED) + AHEAD_ENTRIES) {
 		nanosleep(&pause, NULL);
 		(*slept)++;
 	}
-	return 0;
 }
 
 /* Times this thread has blocked so far (voluntary context switches); -1 if unknown. */
@@ -1020,10 +1012,7 @@ static void walk_dir(struct walk *w, int fd, int depth)
 			off += d->d_reclen;
 			if (is_dot(d->d_name))
 				continue;
-			if (!keep_pace(&slept)) {
-				going = 0;
-				break;
-			}
+			keep_pace(&slept);
 			int r = (int)syscall(SYS_statx, fd, d->d_name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
 					     STATX_TYPE, &st);
 			entries++;
@@ -1037,17 +1026,15 @@ static void walk_dir(struct walk *w, int fd, int depth)
 	/* Blocked other than in keep_pace: waited for the disk. */
 	if (going && blocked >= 0 && times_blocked() - blocked - slept <= 0) {
 		w->warm_entries += entries;
-		if (w->warm_entries >= AHEAD_WARM_ENTRIES)
-			__atomic_store_n(&ahead_given_up, 1, __ATOMIC_RELAXED);
+		w->given_up = w->warm_entries >= AHEAD_WARM_ENTRIES;
 	} else {
 		w->warm_entries = 0;
 	}
-	for (size_t at = 0; going && at < used; at += strlen(subdirs + at) + 1) {
+	for (size_t at = 0; going && !w->given_up && at < used; at += strlen(subdirs + at) + 1) {
 		int child = openat(fd, subdirs + at, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 
 		if (child >= 0)
 			walk_dir(w, child, depth + 1);
-		going = !__atomic_load_n(&ahead_given_up, __ATOMIC_RELAXED);
 	}
 	free(subdirs);
 	close(fd);
@@ -1057,7 +1044,7 @@ static void walk_root(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK);
 	struct statx st;
-	struct walk w = { 0, 0, 0 };
+	struct walk w = { 0, 0, 0, 0 };
 
 	if (fd < 0)
 		return;
@@ -1070,69 +1057,48 @@ static void walk_root(const char *path)
 	walk_dir(&w, fd, 0);
 }
 
-static void *read_ahead_thread(void *unused)
+static void *read_ahead_thread(void *path)
 {
-	(void)unused;
-	for (;;) {
-		pthread_mutex_lock(&ahead_lock);
-		if (ahead_queued == 0 || __atomic_load_n(&ahead_given_up, __ATOMIC_RELAXED)) {
-			while (ahead_queued > 0)
-				free(ahead_roots[--ahead_queued]);
-			ahead_walking = 0;
-			pthread_mutex_unlock(&ahead_lock);
-			return NULL;
-		}
-		char *root = ahead_roots[0];
-
-		ahead_queued--;
-		memmove(ahead_roots, ahead_roots + 1, ahead_queued * sizeof(ahead_roots[0]));
-		pthread_mutex_unlock(&ahead_lock);
-		walk_root(root);
-		free(root);
-	}
+	walk_root(path);
+	free(path);
+	__atomic_sub_fetch(&ahead_walks, 1, __ATOMIC_RELAXED);
+	return NULL;
 }
 
 /*
- * Queues the tree at path (from the current directory) to be walked ahead
- * of the workers, starting the thread if none runs. 0, or -errno: EAGAIN
- * when AHEAD_ROOTS trees wait already, ECANCELED once a walk found its tree
- * cached (the others would be too, or be copied warm anyway).
+ * Walks the tree at path (from the current directory) ahead of the workers,
+ * in a thread of its own. 0, or -errno: EAGAIN when AHEAD_WALKS walks run
+ * already.
  */
 BLIT_EXPORT int blit_read_ahead(const char *path)
 {
 	native_calls++;
 	pthread_attr_t attr;
 	pthread_t thread;
-	int ret = 0;
+	char *copy;
+	int ret;
 
-	if (__atomic_load_n(&ahead_given_up, __ATOMIC_RELAXED))
-		return -ECANCELED;
-	char *copy = strdup(path);
-
-	if (!copy)
+	if (__atomic_add_fetch(&ahead_walks, 1, __ATOMIC_RELAXED) > AHEAD_WALKS) {
+		__atomic_sub_fetch(&ahead_walks, 1, __ATOMIC_RELAXED);
+		return -EAGAIN;
+	}
+	copy = strdup(path);
+	if (!copy) {
+		__atomic_sub_fetch(&ahead_walks, 1, __ATOMIC_RELAXED);
 		return -ENOMEM;
-	pthread_mutex_lock(&ahead_lock);
-	if (ahead_queued == AHEAD_ROOTS) {
+	}
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	ret = -pthread_create(&thread, &attr, read_ahead_thread, copy);
+	pthread_attr_destroy(&attr);
+	if (ret < 0) {
 		free(copy);
-		ret = -EAGAIN;
-	} else {
-		ahead_roots[ahead_queued++] = copy;
+		__atomic_sub_fetch(&ahead_walks, 1, __ATOMIC_RELAXED);
 	}
-	if (ret == 0 && !ahead_walking) {
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		ret = -pthread_create(&thread, &attr, read_ahead_thread, NULL);
-		pthread_attr_destroy(&attr);
-		if (ret == 0)
-			ahead_walking = 1;
-		else
-			free(ahead_roots[--ahead_queued]);
-	}
-	pthread_mutex_unlock(&ahead_lock);
 	return ret;
 }
 
-/* Entries the reading-ahead thread has statted, for --stats. */
+/* Entries the walks have statted, for --stats. */
 BLIT_EXPORT uint64_t blit_read_ahead_entries(void)
 {
 	native_calls++;

@@ -60,8 +60,8 @@ function statsLines(counts: Counts, backend: Backend, workers: number, filesByWo
   ];
 }
 
-/** Open files kept back from the small-file batches: the runtime's own, stdio, the shim, the rings, the operands' directories, and the read-ahead walk's (up to 32). */
-const RESERVED_FILES = 96;
+/** Open files kept back from the small-file batches: the runtime's own, stdio, the shim, the rings, the operands' directories, and the read-ahead walks' (up to 32 each, two at once). */
+const RESERVED_FILES = 128;
 
 /** How many times the CPUs' count of workers a copy may grow to while they wait on the disk: each costs ~13 MiB, and on a 2-CPU VM 4 workers took most of the gain (6 gained 3 % more). */
 const GROWTH_FACTOR = 2;

@@ -56,6 +56,22 @@ describe("reading ahead", () => {
     }
   });
 
+  // A second run stats DEST's entries too: DEST is walked, here the only tree on a disk.
+  testIf(xfsUnavailable ?? tmpfsUnavailable)("a destination tree that is there already is walked too", () => {
+    const mem = mountTmpfs();
+    sh(TREE, mem);
+    const disk = mountXfs();
+    const first = blit(["-a", `${mem}/src`, `${disk}/dst`]);
+    expect(first.exitCode).toBe(0);
+    remountCold(disk);
+    const r = readAhead(["-aT", "--skip-unchanged", `${mem}/src`, `${disk}/dst`]);
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(r.entries).toBeGreaterThan(0);
+    expect(r.entries).toBeLessThanOrEqual(TREE_ENTRIES);
+    expect(snapshot(`${disk}/dst`, { times: true })).toEqual(snapshot(`${mem}/src`, { times: true }));
+  });
+
   const notWalked: [string, (src: string, dst: string) => string[]][] = [
     // The rules leave out trees the walk would read for nothing.
     ["with --exclude", (src, dst) => ["-a", "--exclude=d2", src, dst]],
