@@ -304,9 +304,18 @@ export interface CaseFoldingCapability {
 }
 
 /**
- * Reading a tree's metadata ahead of the workers: a thread of the backend's
- * own that lists its directories and stats its entries, so that a cold tree's
- * directory blocks and inodes are in memory by the time a worker gets to
+ * What of a tree's regular files is read ahead besides its metadata: their
+ * data too ("all": every file will be read), their data unless the tree's
+ * filesystem can clone ("unless-cloned": the copy stays on that filesystem,
+ * where a clone reads nothing), or none (they will not all be read).
+ */
+export type ReadAheadData = "none" | "all" | "unless-cloned";
+
+/**
+ * Reading a tree ahead of the workers: a thread of the backend's own that
+ * lists its directories and stats its entries, and may start reading its
+ * files' data, so that with the caches cold the directory blocks, inodes
+ * and data are in memory, or on their way, by the time a worker gets to
  * them, instead of being waited for one directory at a time.
  */
 export interface ReadAheadCapability {
@@ -317,9 +326,9 @@ export interface ReadAheadCapability {
    * help (tmpfs, a network one) is left alone by the walk itself, and a
    * walk that finds its tree in memory stops there.
    */
-  walk(path: Name): number;
-  /** Entries looked at so far, for --stats. */
-  entries(): number;
+  walk(path: Name, data: ReadAheadData): number;
+  /** Entries looked at and bytes of data read ahead so far, for --stats. */
+  counts(): { entries: number; bytes: number };
 }
 
 /** The page cache: --verify reads a copy back from the disk, not from memory. */

@@ -65,14 +65,22 @@ static __thread uint64_t native_calls;
 #endif
 
 /*
- * Entries every thread has statted, the reading-ahead thread's pace (see
- * "Reading ahead" below).
+ * Entries the workers have statted and bytes they have read (a read through
+ * the ring counted as asked for, when submitted): the pace of the walks
+ * that read ahead of them (see "Reading ahead" below).
  */
 static uint64_t stats_made;
+static uint64_t bytes_read;
 
 static inline void count_stats(uint64_t n)
 {
 	__atomic_add_fetch(&stats_made, n, __ATOMIC_RELAXED);
+}
+
+static inline void count_read(int64_t n)
+{
+	if (n > 0)
+		__atomic_add_fetch(&bytes_read, (uint64_t)n, __ATOMIC_RELAXED);
 }
 
 static inline int neg_errno(void)
@@ -291,6 +299,8 @@ BLIT_EXPORT int blit_ring_submit(uint64_t handle, const struct blit_op *ops, uin
 		}
 		if (ops[queued].opcode == BLIT_OP_STATX)
 			count_stats(1);
+		if (ops[queued].opcode == BLIT_OP_READ)
+			count_read(ops[queued].len);
 		ret = prep_op(sqe, &ops[queued]);
 		if (ret < 0) {
 			/* An invalid op still occupies the sqe: make it a no-op. */
@@ -464,6 +474,7 @@ BLIT_EXPORT int64_t blit_pread(int fd, void *buf, uint64_t len, int64_t offset)
 	do {
 		ret = offset < 0 ? read(fd, buf, len) : pread(fd, buf, len, offset);
 	} while (ret < 0 && errno == EINTR);
+	count_read(ret);
 	return ssize_result(ret);
 }
 
@@ -591,6 +602,7 @@ BLIT_EXPORT int64_t blit_copy_file_range(int in_fd, int64_t in_off, int out_fd, 
 		ret = syscall(SYS_copy_file_range, in_fd, in_off < 0 ? NULL : &in_pos, out_fd,
 			      out_off < 0 ? NULL : &out_pos, len, 0);
 	} while (ret < 0 && errno == EINTR);
+	count_read(ret);
 	return ssize_result(ret);
 }
 
@@ -878,16 +890,19 @@ BLIT_EXPORT int blit_lremovexattrat(int dirfd, const char *name, const char *att
  * A thread for each tree about to be copied (SOURCE, and DEST where it is
  * there already: a second run stats both side by side), up to AHEAD_WALKS,
  * that walks it depth first in listing order as the workers go and stats
- * every entry, as find(1) would. With the caches cold, each directory's
- * blocks and each inode are then read from the disk by this thread, ahead
- * of the workers, who find them in memory instead of waiting for them one
- * directory at a time.
+ * every entry, as find(1) would, and where the copy will read every file
+ * (read_data), starts reading each regular file's first AHEAD_FILE bytes
+ * (readahead(2)). With the caches cold, each directory's blocks, each inode
+ * and the data are then read from the disk on this thread's behalf, ahead
+ * of the workers, who find them in memory or on their way instead of
+ * waiting for them one directory at a time.
  *
  * The walks stay at most AHEAD_ENTRIES entries ahead of the stats the
- * workers have made (stats_made), so that the inodes they bring in are not
- * pushed out of memory again before they are used. A walk stops once AHEAD_WARM_ENTRIES
- * entries in a row, whole directories, were listed and statted without
- * this thread blocking (its voluntary context switches): they came from
+ * workers have made (stats_made), and the data within data_budget() of
+ * what they have read (bytes_read), so that what the walks bring in is not
+ * pushed out of memory again before it is used. A walk stops once
+ * AHEAD_WARM_ENTRIES entries in a row, whole directories, were listed and
+ * statted without this thread blocking (its voluntary context switches): they came from
  * memory, the tree is cached, and walking it only costs CPU. Timing the
  * calls cannot tell: a cold directory of small files, 16 inodes to a block,
  * took 6 us an entry on average, and a warm one beside a copy that keeps
@@ -903,6 +918,9 @@ BLIT_EXPORT int blit_lremovexattrat(int dirfd, const char *name, const char *att
 #define AHEAD_WALKS 2
 #define AHEAD_WARM_ENTRIES 4096
 #define AHEAD_LISTING (32 << 10)
+#define AHEAD_FILE (8 << 20)
+#define AHEAD_BYTES (256 << 20)
+#define AHEAD_BYTES_OF_MEMORY 32
 
 /*
  * pthread_create's oldest version: glibc 2.34 moved it into libc.so.6 under
@@ -916,11 +934,13 @@ __asm__(".symver pthread_create,pthread_create@GLIBC_2.17");
 
 static unsigned ahead_walks;
 static uint64_t ahead_entries;
+static uint64_t ahead_bytes;
 
 struct walk {
 	uint32_t dev_major, dev_minor;
 	uint64_t warm_entries;
 	int given_up;
+	int read_data;
 };
 
 static int disk_filesystem(int fd)
@@ -953,6 +973,43 @@ static void keep_pace(long *slept)
 		nanosleep(&pause, NULL);
 		(*slept)++;
 	}
+}
+
+/*
+ * How far the data read ahead may be ahead of the workers' reads: a
+ * 32nd of the memory, at most AHEAD_BYTES (256 MiB), so that it is not
+ * pushed out of the page cache before it is read.
+ */
+static uint64_t data_budget(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	uint64_t share = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page / AHEAD_BYTES_OF_MEMORY : 0;
+
+	return share < AHEAD_BYTES ? share : AHEAD_BYTES;
+}
+
+/*
+ * Starts reading a regular file's first AHEAD_FILE bytes into the page
+ * cache, unless that would take the data read ahead past the budget: then
+ * the file is left to its worker, and the walk goes on with the metadata.
+ */
+static void read_data_ahead(int dir, const char *name, uint64_t size)
+{
+	static uint64_t budget;
+	uint64_t len = size < AHEAD_FILE ? size : AHEAD_FILE;
+
+	if (!budget)
+		budget = data_budget();
+	if (__atomic_load_n(&ahead_bytes, __ATOMIC_RELAXED) + len >
+	    __atomic_load_n(&bytes_read, __ATOMIC_RELAXED) + budget)
+		return;
+	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return;
+	readahead(fd, 0, len);
+	close(fd);
+	__atomic_add_fetch(&ahead_bytes, len, __ATOMIC_RELAXED);
 }
 
 /* Times this thread has blocked so far (voluntary context switches); -1 if unknown. */
@@ -1014,7 +1071,9 @@ static void walk_dir(struct walk *w, int fd, int depth)
 				continue;
 			keep_pace(&slept);
 			int r = (int)syscall(SYS_statx, fd, d->d_name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
-					     STATX_TYPE, &st);
+					     STATX_TYPE | STATX_SIZE, &st);
+			if (r == 0 && w->read_data && S_ISREG(st.stx_mode) && st.stx_size > 0)
+				read_data_ahead(fd, d->d_name, st.stx_size);
 			entries++;
 			__atomic_add_fetch(&ahead_entries, 1, __ATOMIC_RELAXED);
 			if (r == 0 && S_ISDIR(st.stx_mode) && depth + 1 < AHEAD_DEPTH &&
@@ -1040,11 +1099,11 @@ static void walk_dir(struct walk *w, int fd, int depth)
 	close(fd);
 }
 
-static void walk_root(const char *path)
+static void walk_root(const char *path, int read_data)
 {
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK);
 	struct statx st;
-	struct walk w = { 0, 0, 0, 0 };
+	struct walk w = { 0, 0, 0, 0, read_data };
 
 	if (fd < 0)
 		return;
@@ -1057,52 +1116,63 @@ static void walk_root(const char *path)
 	walk_dir(&w, fd, 0);
 }
 
-static void *read_ahead_thread(void *path)
+struct walk_request {
+	int read_data;
+	char path[];
+};
+
+static void *read_ahead_thread(void *arg)
 {
-	walk_root(path);
-	free(path);
+	struct walk_request *req = arg;
+
+	walk_root(req->path, req->read_data);
+	free(req);
 	__atomic_sub_fetch(&ahead_walks, 1, __ATOMIC_RELAXED);
 	return NULL;
 }
 
 /*
  * Walks the tree at path (from the current directory) ahead of the workers,
- * in a thread of its own. 0, or -errno: EAGAIN when AHEAD_WALKS walks run
- * already.
+ * in a thread of its own, with read_data also starting to read its regular
+ * files' data. 0, or -errno: EAGAIN when AHEAD_WALKS walks run already.
  */
-BLIT_EXPORT int blit_read_ahead(const char *path)
+BLIT_EXPORT int blit_read_ahead(const char *path, int read_data)
 {
 	native_calls++;
+	size_t len = strlen(path) + 1;
+	struct walk_request *req;
 	pthread_attr_t attr;
 	pthread_t thread;
-	char *copy;
 	int ret;
 
 	if (__atomic_add_fetch(&ahead_walks, 1, __ATOMIC_RELAXED) > AHEAD_WALKS) {
 		__atomic_sub_fetch(&ahead_walks, 1, __ATOMIC_RELAXED);
 		return -EAGAIN;
 	}
-	copy = strdup(path);
-	if (!copy) {
+	req = malloc(sizeof(*req) + len);
+	if (!req) {
 		__atomic_sub_fetch(&ahead_walks, 1, __ATOMIC_RELAXED);
 		return -ENOMEM;
 	}
+	req->read_data = read_data;
+	memcpy(req->path, path, len);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	ret = -pthread_create(&thread, &attr, read_ahead_thread, copy);
+	ret = -pthread_create(&thread, &attr, read_ahead_thread, req);
 	pthread_attr_destroy(&attr);
 	if (ret < 0) {
-		free(copy);
+		free(req);
 		__atomic_sub_fetch(&ahead_walks, 1, __ATOMIC_RELAXED);
 	}
 	return ret;
 }
 
-/* Entries the walks have statted, for --stats. */
-BLIT_EXPORT uint64_t blit_read_ahead_entries(void)
+/* What the walks have done, for --stats: out[0] entries statted, out[1] bytes of data read ahead. */
+BLIT_EXPORT void blit_read_ahead_counts(uint64_t *out)
 {
 	native_calls++;
-	return __atomic_load_n(&ahead_entries, __ATOMIC_RELAXED);
+	out[0] = __atomic_load_n(&ahead_entries, __ATOMIC_RELAXED);
+	out[1] = __atomic_load_n(&ahead_bytes, __ATOMIC_RELAXED);
 }
 
 /* ------------------------------------------------------------------ */

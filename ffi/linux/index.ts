@@ -65,6 +65,8 @@ const RETRY_IN_TURN_EVERY = 16;
  * vfat rounds a time set down to an even second, exfat to 10 ms.
  */
 const TIME_STEP_NS: Record<number, number> = { 0x4d44: 2e9, 0x2011bab0: 1e7 };
+/** The filesystems whose files FICLONE may clone, by statfs magic: xfs, btrfs, bcachefs, OpenZFS (2.2's block cloning), ocfs2. */
+const CLONING_FILESYSTEMS = new Set([0x58465342, 0x9123683e, 0xca451a4e, 0x2fc12fc1, 0x7461636f]);
 
 /** Unsigned and signed little-endian 64-bit fields of a statx buffer, as numbers (exact below 2^53). */
 function u64At(v: DataView, at: number): number {
@@ -155,9 +157,23 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
   readonly fileLimit: FileLimitCapability = { raise: () => this.shim.blit_raise_nofile() };
 
   readonly readAhead: ReadAheadCapability = {
-    walk: (path) => this.shim.blit_read_ahead(this.cstr(path, 0)),
-    entries: () => this.shim.blit_read_ahead_entries(),
+    walk: (path, data) => this.shim.blit_read_ahead(this.cstr(path, 0), data === "all" || (data === "unless-cloned" && !this.clones(path)) ? 1 : 0),
+    counts: () => {
+      const out = new BigUint64Array(2);
+      this.shim.blit_read_ahead_counts(out);
+      return { entries: Number(out[0]), bytes: Number(out[1]) };
+    },
   };
+
+  /** Whether the filesystem a directory is on can clone files (FICLONE), by its statfs magic; false if it cannot be told. */
+  private clones(path: Name): boolean {
+    const fd = this.openDir(this.cwd, path, true);
+    if (fd < 0) return false;
+    const statfs = new BigUint64Array(8);
+    const r = this.shim.blit_fstatfs(fd, statfs);
+    this.close(fd);
+    return r >= 0 && CLONING_FILESYSTEMS.has(Number(statfs[0]!));
+  }
 
   readonly pageCache: PageCacheCapability = {
     evict: (fd) => {

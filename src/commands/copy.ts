@@ -51,13 +51,19 @@ function statsLines(counts: Counts, backend: Backend, workers: number, filesByWo
     ["errors", counts.errors],
     ...Object.entries(counts.backend),
     ["ranges copied by helpers", counts.helpedRanges],
-    ...(backend.readAhead ? [["entries read ahead", backend.readAhead.entries()] as [string, number]] : []),
+    ...readAheadLines(backend),
     ...COPY_METHODS.map((method): [string, number] => [`method ${method} (${backend.methodLabels[method]})`, counts.methods[method]]),
     ["backend", backend.id],
     ["workers", workers],
     ["files per worker", Array.from({ length: workers }, (_, i) => filesByWorker[i] ?? 0).join(" ")],
     ["files on the main thread", mainThreadFiles],
   ];
+}
+
+/** --stats' lines for the reading ahead, where the backend reads ahead. */
+function readAheadLines(backend: Backend): [string, number][] {
+  const counts = backend.readAhead?.counts();
+  return counts ? [["entries read ahead", counts.entries], ["bytes read ahead", counts.bytes]] : [];
 }
 
 /** Open files kept back from the small-file batches: the runtime's own, stdio, the shim, the rings, the operands' directories, and the read-ahead walks' (up to 32 each, two at once). */
@@ -439,7 +445,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
     return plan.errors.length || parentErrors ? ExitCode.partial : ExitCode.ok;
   }
   const destinations = openDestinations(loaded.backend, plan.jobs, options, walked);
-  readAhead(loaded.backend, plan.jobs, filters.length > 0, fileLimit);
+  readAhead(loaded.backend, plan.jobs, options, filters.length > 0, fileLimit);
 
   // Plain files need no more workers than there are of them, unless one is
   // large enough to be copied in ranges by several; handles that only one

@@ -1,11 +1,13 @@
-// Which trees of a run are read ahead (the backend's ReadAheadCapability):
-// each directory operand and its destination where that is there already,
-// whose entries the workers stat too, as many as the backend walks at once.
+// Which trees of a run are read ahead (the backend's ReadAheadCapability),
+// and whether their files' data is: each directory operand, and its
+// destination where that is there already, whose entries the workers stat
+// too, as many as the backend walks at once.
 
-import type { Backend } from "../../ffi/backend.ts";
+import type { Backend, ReadAheadData } from "../../ffi/backend.ts";
 import { S_IFDIR, S_IFMT } from "../../ffi/backend.ts";
+import type { CopyOptions } from "../options.ts";
 import type { CopyJob } from "../plan.ts";
-import { toBytes } from "./paths.ts";
+import { pathSyntax, toBytes } from "./paths.ts";
 
 /**
  * Open files below which nothing is read ahead: each walk holds one per
@@ -18,13 +20,31 @@ const FILES_TO_SPARE = 1024;
  * out (a node_modules), which the copy never looks at, while the copy
  * waits on the same disk.
  */
-export function readAhead(b: Backend, jobs: CopyJob[], filtered: boolean, fileLimit: number | undefined): void {
+export function readAhead(b: Backend, jobs: CopyJob[], o: CopyOptions, filtered: boolean, fileLimit: number | undefined): void {
   const ahead = b.readAhead;
   if (!ahead || filtered || (fileLimit !== undefined && fileLimit < FILES_TO_SPARE)) return;
+  const paths = pathSyntax(b.pathRules);
   for (const job of jobs) {
     if (!job.isDirectory) continue;
-    if (ahead.walk(toBytes(job.src)) < 0) return;
-    const there = b.stat(b.cwd, toBytes(job.dst), true);
-    if (typeof there !== "number" && (there.mode & S_IFMT) === S_IFDIR && ahead.walk(toBytes(job.dst)) < 0) return;
+    const dst = toBytes(job.dst);
+    const there = b.stat(b.cwd, dst, true);
+    const merges = typeof there !== "number" && (there.mode & S_IFMT) === S_IFDIR;
+    if (ahead.walk(toBytes(job.src), merges ? "none" : dataRead(b, job, o, paths.split(job.dst).dir)) < 0) return;
+    if (merges && ahead.walk(dst, "none") < 0) return;
   }
+}
+
+/**
+ * What of SOURCE's data a copy into a new DEST reads: all of it, unless it
+ * makes links or only attributes, writes nothing, or may clone. A clone
+ * is only tried within one filesystem (one device: btrfs's subvolumes,
+ * which have devices of their own, clone across, and are read ahead for
+ * nothing).
+ */
+function dataRead(b: Backend, job: CopyJob, o: CopyOptions, dstParent: string): ReadAheadData {
+  if (o.dryRun || o.attributesOnly || o.link || o.symbolicLink || o.reflink === "always") return "none";
+  if (o.reflink === "never") return "all";
+  const src = b.stat(b.cwd, toBytes(job.src), true);
+  const parent = b.stat(b.cwd, toBytes(dstParent || "."), true);
+  return typeof src !== "number" && typeof parent !== "number" && src.dev === parent.dev ? "unless-cloned" : "all";
 }

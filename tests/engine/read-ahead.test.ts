@@ -1,7 +1,7 @@
-// Reading a tree's metadata ahead of the workers (src/engine/read-ahead.ts,
-// the Linux shim's walking thread): what it walks and what it leaves alone,
-// counted by --stats' "entries read ahead", and that the copy it runs beside
-// is the same copy.
+// Reading a tree ahead of the workers (src/engine/read-ahead.ts, the Linux
+// shim's walking threads): what is walked and what is left alone, and whose
+// data is read ahead, counted by --stats' "entries read ahead" and "bytes
+// read ahead", and that the copy they run beside is the same copy.
 
 import { describe, expect, test } from "bun:test";
 import { blit, sh, stats } from "../helpers/blit.ts";
@@ -10,14 +10,19 @@ import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 import { snapshot } from "../helpers/tree.ts";
 
-/** 30 directories of 10 files each, 2 levels deep, with a symlink to / and one to the tree's top: 371 entries below src. */
+/**
+ * 30 directories of 10 files each, 2 levels deep, with a symlink to / and
+ * one to the tree's top: 335 entries and 900 bytes of data below src.
+ */
 const TREE = `mkdir src && cd src && for d in 1 2 3; do for e in 0 1 2 3 4 5 6 7 8 9; do mkdir -p d$d/e$e;
   for f in 0 1 2 3 4 5 6 7 8 9; do printf "$d$e$f" > d$d/e$e/f$f; done; done; done && ln -s / root && ln -s .. up`;
 const TREE_ENTRIES = 3 + 30 + 300 + 2;
+const TREE_BYTES = 900;
 
-function readAhead(args: string[]): { entries: number; stderr: string; exitCode: number } {
+function readAhead(args: string[]): { entries: number; bytes: number; stderr: string; exitCode: number } {
   const r = blit(["--stats", ...args]);
-  return { entries: Number(stats(r.stdout)["entries read ahead"]), stderr: r.stderr, exitCode: r.exitCode };
+  const counts = stats(r.stdout);
+  return { entries: Number(counts["entries read ahead"]), bytes: Number(counts["bytes read ahead"]), stderr: r.stderr, exitCode: r.exitCode };
 }
 
 describe("reading ahead", () => {
@@ -33,8 +38,36 @@ describe("reading ahead", () => {
     expect(r.exitCode).toBe(0);
     expect(r.entries).toBeGreaterThan(0);
     expect(r.entries).toBeLessThanOrEqual(TREE_ENTRIES);
+    expect(r.bytes).toBeGreaterThan(0);
+    expect(r.bytes).toBeLessThanOrEqual(TREE_BYTES);
     expect(snapshot(`${out}/dst`, { times: true })).toEqual(snapshot(`${disk}/src`, { times: true }));
   });
+
+  // Data is read ahead only where the copy will read all of it.
+  const data: [string, string[], "read" | "not read"][] = [
+    ["onto another filesystem", ["-a", "src", "OUT/dst"], "read"],
+    ["within XFS, which clones", ["-a", "src", "dst"], "not read"],
+    ["within XFS with --reflink=never", ["-a", "--reflink=never", "src", "dst"], "read"],
+    ["with --reflink=always", ["-a", "--reflink=always", "src", "dst"], "not read"],
+    ["as hard links (-l)", ["-al", "src", "dst"], "not read"],
+    ["with --attributes-only", ["-a", "--attributes-only", "src", "dst"], "not read"],
+    ["in a dry run", ["-a", "--dry-run", "src", "OUT/dst"], "not read"],
+  ];
+  for (const [name, args, expected] of data) {
+    testIf(xfsUnavailable)(`a cold tree's data copied ${name} is ${expected} ahead`, () => {
+      const disk = mountXfs();
+      sh(TREE, disk);
+      remountCold(disk);
+      const out = sandbox("ahead");
+      const place: Record<string, string> = { src: `${disk}/src`, dst: `${disk}/dst`, "OUT/dst": `${out}/dst` };
+      const r = readAhead(args.map((a) => place[a] ?? a));
+      expect(r.stderr).toBe("");
+      expect(r.exitCode).toBe(0);
+      expect(r.entries).toBeGreaterThan(0);
+      if (expected === "read") expect(r.bytes).toBeGreaterThan(0);
+      else expect(r.bytes).toBe(0);
+    });
+  }
 
   // cp -a copies what is mounted inside the tree; the walk leaves it to the workers.
   testIf(xfsUnavailable ?? tmpfsUnavailable)("a filesystem mounted inside the tree is not walked into", () => {
@@ -69,6 +102,8 @@ describe("reading ahead", () => {
     expect(r.exitCode).toBe(0);
     expect(r.entries).toBeGreaterThan(0);
     expect(r.entries).toBeLessThanOrEqual(TREE_ENTRIES);
+    // A second run reads only what changed: no data ahead.
+    expect(r.bytes).toBe(0);
     expect(snapshot(`${disk}/dst`, { times: true })).toEqual(snapshot(`${mem}/src`, { times: true }));
   });
 
@@ -86,6 +121,7 @@ describe("reading ahead", () => {
       expect(r.stderr).toBe("");
       expect(r.exitCode).toBe(0);
       expect(r.entries).toBe(0);
+      expect(r.bytes).toBe(0);
     });
   }
 
