@@ -327,6 +327,8 @@ export interface ReadAheadCapability {
    * walk that finds its tree in memory stops there.
    */
   walk(path: Name, data: ReadAheadData): number;
+  /** Open files a walk may hold at once (a directory per level it is down, and a file). */
+  readonly filesPerWalk: number;
   /** Entries looked at and bytes of data read ahead so far, for --stats. */
   counts(): { entries: number; bytes: number };
 }

@@ -39,6 +39,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -921,10 +922,19 @@ BLIT_EXPORT int blit_lremovexattrat(int dirfd, const char *name, const char *att
 #define AHEAD_FILE (8 << 20)
 #define AHEAD_BYTES (256 << 20)
 #define AHEAD_BYTES_OF_MEMORY 32
+/*
+ * Listing a directory sets its access time; its worker reads the times it
+ * copies (-a) before it lists it, and must find them as they were, as cp
+ * does. O_NOATIME needs the directory's owner or CAP_FOWNER: a directory
+ * this process may not open so is not walked, nor what is below it.
+ */
+#define AHEAD_DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK | O_NOATIME)
 
 /*
  * pthread_create's oldest version: glibc 2.34 moved it into libc.so.6 under
- * a new one, which glibcs before 2.34 lack; the shim loads on those too.
+ * a new one, which glibcs before 2.34 lack; the shim loads on those too,
+ * where the symbol comes from libpthread.so.0, which Bun's runtime has
+ * loaded already (its own threads need it).
  */
 #if defined(__GLIBC__) && defined(__x86_64__)
 __asm__(".symver pthread_create,pthread_create@GLIBC_2.2.5");
@@ -934,7 +944,9 @@ __asm__(".symver pthread_create,pthread_create@GLIBC_2.17");
 
 static unsigned ahead_walks;
 static uint64_t ahead_entries;
-static uint64_t ahead_bytes;
+/* The files whose heads were read ahead, whole, and the heads themselves. */
+static uint64_t ahead_bytes, ahead_read;
+static uint64_t ahead_budget;
 
 struct walk {
 	uint32_t dev_major, dev_minor;
@@ -976,40 +988,55 @@ static void keep_pace(long *slept)
 }
 
 /*
- * How far the data read ahead may be ahead of the workers' reads: a
- * 32nd of the memory, at most AHEAD_BYTES (256 MiB), so that it is not
- * pushed out of the page cache before it is read.
+ * How far the data read ahead may be ahead of the workers' reads: a 32nd
+ * of the memory (the machine's, or the container's limit), at most
+ * AHEAD_BYTES, so that it is not pushed out of the page cache before it is
+ * read.
  */
 static uint64_t data_budget(void)
 {
 	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-	uint64_t share = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page / AHEAD_BYTES_OF_MEMORY : 0;
+	uint64_t memory = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
+	char limit[32] = { 0 };
+	int fd = open("/sys/fs/cgroup/memory.max", O_RDONLY | O_CLOEXEC);
 
-	return share < AHEAD_BYTES ? share : AHEAD_BYTES;
+	/* A container's own limit (cgroup v2, as its namespace shows it), where lower. */
+	if (fd >= 0) {
+		if (read(fd, limit, sizeof(limit) - 1) > 0 && limit[0] >= '0' && limit[0] <= '9') {
+			uint64_t max = strtoull(limit, NULL, 10);
+
+			memory = max < memory ? max : memory;
+		}
+		close(fd);
+	}
+	memory /= AHEAD_BYTES_OF_MEMORY;
+	return memory < AHEAD_BYTES ? memory : AHEAD_BYTES;
 }
 
 /*
  * Starts reading a regular file's first AHEAD_FILE bytes into the page
- * cache, unless that would take the data read ahead past the budget: then
- * the file is left to its worker, and the walk goes on with the metadata.
+ * cache, unless the files whose heads were read are more than the budget
+ * ahead of what the workers have read: then the file is left to its
+ * worker, and the walk goes on with the metadata. A file counts whole, as
+ * its worker's reads do, so that a large one copied gives no credit for
+ * more heads than the budget allows.
  */
 static void read_data_ahead(int dir, const char *name, uint64_t size)
 {
-	static uint64_t budget;
-	uint64_t len = size < AHEAD_FILE ? size : AHEAD_FILE;
+	uint64_t head = size < AHEAD_FILE ? size : AHEAD_FILE;
 
-	if (!budget)
-		budget = data_budget();
-	if (__atomic_load_n(&ahead_bytes, __ATOMIC_RELAXED) + len >
-	    __atomic_load_n(&bytes_read, __ATOMIC_RELAXED) + budget)
+	if (__atomic_load_n(&ahead_bytes, __ATOMIC_RELAXED) + head >
+	    __atomic_load_n(&bytes_read, __ATOMIC_RELAXED) + ahead_budget)
 		return;
 	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 
 	if (fd < 0)
 		return;
-	readahead(fd, 0, len);
+	readahead(fd, 0, head);
 	close(fd);
-	__atomic_add_fetch(&ahead_bytes, len, __ATOMIC_RELAXED);
+	/* The whole file: the workers' bytes_read counts all of it once read. */
+	__atomic_add_fetch(&ahead_bytes, size, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&ahead_read, head, __ATOMIC_RELAXED);
 }
 
 /* Times this thread has blocked so far (voluntary context switches); -1 if unknown. */
@@ -1019,6 +1046,15 @@ static long times_blocked(void)
 
 	return getrusage(RUSAGE_THREAD, &ru) < 0 ? -1 : ru.ru_nvcsw;
 }
+
+/* A getdents64 record, as the kernel writes it (musl 1.2.4 and later hide struct dirent64). */
+struct listed_entry {
+	uint64_t ino;
+	int64_t off;
+	unsigned short reclen;
+	unsigned char type;
+	char name[];
+};
 
 static int is_dot(const char *name)
 {
@@ -1063,22 +1099,22 @@ static void walk_dir(struct walk *w, int fd, int depth)
 		if (got <= 0)
 			break;
 		for (long off = 0; off < got && going; ) {
-			struct dirent64 *d = (struct dirent64 *)(listing + off);
+			struct listed_entry *d = (struct listed_entry *)(listing + off);
 			struct statx st;
 
-			off += d->d_reclen;
-			if (is_dot(d->d_name))
+			off += d->reclen;
+			if (is_dot(d->name))
 				continue;
 			keep_pace(&slept);
-			int r = (int)syscall(SYS_statx, fd, d->d_name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
+			int r = (int)syscall(SYS_statx, fd, d->name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
 					     STATX_TYPE | STATX_SIZE, &st);
 			if (r == 0 && w->read_data && S_ISREG(st.stx_mode) && st.stx_size > 0)
-				read_data_ahead(fd, d->d_name, st.stx_size);
+				read_data_ahead(fd, d->name, st.stx_size);
 			entries++;
 			__atomic_add_fetch(&ahead_entries, 1, __ATOMIC_RELAXED);
 			if (r == 0 && S_ISDIR(st.stx_mode) && depth + 1 < AHEAD_DEPTH &&
 			    st.stx_dev_major == w->dev_major && st.stx_dev_minor == w->dev_minor)
-				going = add_name(&subdirs, &used, &room, d->d_name);
+				going = add_name(&subdirs, &used, &room, d->name);
 		}
 	}
 	free(listing);
@@ -1090,7 +1126,7 @@ static void walk_dir(struct walk *w, int fd, int depth)
 		w->warm_entries = 0;
 	}
 	for (size_t at = 0; going && !w->given_up && at < used; at += strlen(subdirs + at) + 1) {
-		int child = openat(fd, subdirs + at, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		int child = openat(fd, subdirs + at, AHEAD_DIR_FLAGS | O_NOFOLLOW);
 
 		if (child >= 0)
 			walk_dir(w, child, depth + 1);
@@ -1101,7 +1137,7 @@ static void walk_dir(struct walk *w, int fd, int depth)
 
 static void walk_root(const char *path, int read_data)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK);
+	int fd = open(path, AHEAD_DIR_FLAGS);
 	struct statx st;
 	struct walk w = { 0, 0, 0, 0, read_data };
 
@@ -1124,7 +1160,11 @@ struct walk_request {
 static void *read_ahead_thread(void *arg)
 {
 	struct walk_request *req = arg;
+	sigset_t all;
 
+	/* Signals are the runtime's threads' to take, not this one's. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
 	walk_root(req->path, req->read_data);
 	free(req);
 	__atomic_sub_fetch(&ahead_walks, 1, __ATOMIC_RELAXED);
@@ -1156,6 +1196,9 @@ BLIT_EXPORT int blit_read_ahead(const char *path, int read_data)
 	}
 	req->read_data = read_data;
 	memcpy(req->path, path, len);
+	/* Before any walk runs: pthread_create orders it before the thread's reads. */
+	if (read_data && !ahead_budget)
+		ahead_budget = data_budget();
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	ret = -pthread_create(&thread, &attr, read_ahead_thread, req);
@@ -1172,7 +1215,7 @@ BLIT_EXPORT void blit_read_ahead_counts(uint64_t *out)
 {
 	native_calls++;
 	out[0] = __atomic_load_n(&ahead_entries, __ATOMIC_RELAXED);
-	out[1] = __atomic_load_n(&ahead_bytes, __ATOMIC_RELAXED);
+	out[1] = __atomic_load_n(&ahead_read, __ATOMIC_RELAXED);
 }
 
 /* ------------------------------------------------------------------ */

@@ -66,8 +66,8 @@ function readAheadLines(backend: Backend): [string, number][] {
   return counts ? [["entries read ahead", counts.entries], ["bytes read ahead", counts.bytes]] : [];
 }
 
-/** Open files kept back from the small-file batches: the runtime's own, stdio, the shim, the rings, the operands' directories, and the read-ahead walks' (up to 32 each, two at once). */
-const RESERVED_FILES = 128;
+/** Open files kept back from the small-file batches: the runtime's own, stdio, the shim, the rings, the operands' directories (and the read-ahead walks' own, counted apart). */
+const RESERVED_FILES = 64;
 
 /** How many times the CPUs' count of workers a copy may grow to while they wait on the disk: each costs ~13 MiB, and on a 2-CPU VM 4 workers took most of the gain (6 gained 3 % more). */
 const GROWTH_FACTOR = 2;
@@ -445,7 +445,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
     return plan.errors.length || parentErrors ? ExitCode.partial : ExitCode.ok;
   }
   const destinations = openDestinations(loaded.backend, plan.jobs, options, walked);
-  readAhead(loaded.backend, plan.jobs, options, filters.length > 0, fileLimit);
+  const walkingFiles = readAhead(loaded.backend, plan.jobs, options, filters.length > 0, fileLimit);
 
   // Plain files need no more workers than there are of them, unless one is
   // large enough to be copied in ranges by several; handles that only one
@@ -461,7 +461,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   // Each worker opens a batch of small files at once: under a low limit on
   // open files (a container's nofile) the batches share what is left once
   // the runtime's own and the directories' are counted.
-  if (fileLimit !== undefined) engine = { ...engine, maxInFlight: Math.max(1, Math.min(engine.maxInFlight, Math.floor((fileLimit - RESERVED_FILES) / (2 * mostWorkers)))) };
+  if (fileLimit !== undefined) engine = { ...engine, maxInFlight: Math.max(1, Math.min(engine.maxInFlight, Math.floor((fileLimit - RESERVED_FILES - walkingFiles) / (2 * mostWorkers)))) };
   // One slot per worker the pool may have, and the last for this thread.
   const live = run.wantsLive ? LiveCounters.allocate(mostWorkers + 1) : undefined;
   const shared = {

@@ -10,28 +10,36 @@ import type { CopyJob } from "../plan.ts";
 import { pathSyntax, toBytes } from "./paths.ts";
 
 /**
- * Open files below which nothing is read ahead: each walk holds one per
- * level it is down (32 at most), and the workers' batches need theirs.
+ * Open files below which nothing is read ahead: each walk holds some
+ * (ReadAheadCapability.filesPerWalk), and the workers' batches need theirs.
  */
 const FILES_TO_SPARE = 1024;
 
 /**
- * Not with filters: a walk would read the metadata of trees they leave
- * out (a node_modules), which the copy never looks at, while the copy
- * waits on the same disk.
+ * Starts the walks; the open files they may hold, which the workers'
+ * batches leave them. Not with filters: a walk would read the metadata of
+ * trees they leave out (a node_modules), which the copy never looks at,
+ * while the copy waits on the same disk.
  */
-export function readAhead(b: Backend, jobs: CopyJob[], o: CopyOptions, filtered: boolean, fileLimit: number | undefined): void {
+export function readAhead(b: Backend, jobs: CopyJob[], o: CopyOptions, filtered: boolean, fileLimit: number | undefined): number {
   const ahead = b.readAhead;
-  if (!ahead || filtered || (fileLimit !== undefined && fileLimit < FILES_TO_SPARE)) return;
+  if (!ahead || filtered || (fileLimit !== undefined && fileLimit < FILES_TO_SPARE)) return 0;
   const paths = pathSyntax(b.pathRules);
+  let walks = 0;
+  const walk = (path: Uint8Array, data: ReadAheadData): boolean => {
+    if (ahead.walk(path, data) < 0) return false;
+    walks++;
+    return true;
+  };
   for (const job of jobs) {
     if (!job.isDirectory) continue;
     const dst = toBytes(job.dst);
     const there = b.stat(b.cwd, dst, true);
     const merges = typeof there !== "number" && (there.mode & S_IFMT) === S_IFDIR;
-    if (ahead.walk(toBytes(job.src), merges ? "none" : dataRead(b, job, o, paths.split(job.dst).dir)) < 0) return;
-    if (merges && ahead.walk(dst, "none") < 0) return;
+    if (!walk(toBytes(job.src), merges ? "none" : dataRead(b, job, o, paths.split(job.dst).dir))) break;
+    if (merges && !walk(dst, "none")) break;
   }
+  return walks * ahead.filesPerWalk;
 }
 
 /**

@@ -4,7 +4,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
-import { BLIT, isRoot, sh } from "../helpers/blit.ts";
+import { BLIT, environment, isRoot, sh } from "../helpers/blit.ts";
 import { sandbox, sandboxClones } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 
@@ -147,7 +147,9 @@ describe("interrupted copies", () => {
   testIf(isRoot ? undefined : "needs root to run blit as another user")("a signal as the pool starts: the read-only directory written into gets its mode back, exit 130", async () => {
     const root = sandbox("sigint-starting");
     sh("mkdir s d && head -c 300000000 /dev/zero > s/f && echo old > d/f && chown -R nobody . && chmod 777 . && chmod 555 d", root);
-    const proc = Bun.spawn(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", BLIT, "s/f", "d/f"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+    // nobody has no home blit may write: its shim goes to $TMPDIR/blit-65534, here, not /tmp.
+    const env = environment({ HOME: "/nonexistent", XDG_CACHE_HOME: undefined, TMPDIR: root });
+    const proc = Bun.spawn(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", BLIT, "s/f", "d/f"], { cwd: root, env, stdout: "pipe", stderr: "pipe" });
     let writable = false;
     for (let i = 0; i < 20_000 && !writable; i++) {
       writable = (statSync(`${root}/d`).mode & 0o777) !== 0o555;

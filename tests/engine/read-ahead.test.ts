@@ -4,7 +4,7 @@
 // read ahead", and that the copy they run beside is the same copy.
 
 import { describe, expect, test } from "bun:test";
-import { blit, sh, stats } from "../helpers/blit.ts";
+import { BLIT, blit, run, sh, stats } from "../helpers/blit.ts";
 import { mountTmpfs, mountXfs, remountCold, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
@@ -12,7 +12,7 @@ import { snapshot } from "../helpers/tree.ts";
 
 /**
  * 30 directories of 10 files each, 2 levels deep, with a symlink to / and
- * one to the tree's top: 335 entries and 900 bytes of data below src.
+ * one to src's parent: 335 entries and 900 bytes of data below src.
  */
 const TREE = `mkdir src && cd src && for d in 1 2 3; do for e in 0 1 2 3 4 5 6 7 8 9; do mkdir -p d$d/e$e;
   for f in 0 1 2 3 4 5 6 7 8 9; do printf "$d$e$f" > d$d/e$e/f$f; done; done; done && ln -s / root && ln -s .. up`;
@@ -43,17 +43,21 @@ describe("reading ahead", () => {
     expect(snapshot(`${out}/dst`, { times: true })).toEqual(snapshot(`${disk}/src`, { times: true }));
   });
 
-  // Data is read ahead only where the copy will read all of it.
-  const data: [string, string[], "read" | "not read"][] = [
-    ["onto another filesystem", ["-a", "src", "OUT/dst"], "read"],
-    ["within XFS, which clones", ["-a", "src", "dst"], "not read"],
-    ["within XFS with --reflink=never", ["-a", "--reflink=never", "src", "dst"], "read"],
-    ["with --reflink=always", ["-a", "--reflink=always", "src", "dst"], "not read"],
-    ["as hard links (-l)", ["-al", "src", "dst"], "not read"],
-    ["with --attributes-only", ["-a", "--attributes-only", "src", "dst"], "not read"],
-    ["in a dry run", ["-a", "--dry-run", "src", "OUT/dst"], "not read"],
+  // Data is read ahead only where the copy will read all of it. Each case
+  // that reads none would read it but for its own rule (--reflink=never, or
+  // a DEST on another filesystem, where nothing clones).
+  const data: [string, string[], "read" | "not read", number][] = [
+    ["onto another filesystem", ["-a", "src", "OUT/dst"], "read", 0],
+    ["within XFS, which clones", ["-a", "src", "dst"], "not read", 0],
+    ["within XFS with --reflink=never", ["-a", "--reflink=never", "src", "dst"], "read", 0],
+    // Every file fails to clone there, as with cp: exit 1.
+    ["onto another filesystem with --reflink=always", ["-a", "--reflink=always", "src", "OUT/dst"], "not read", 1],
+    ["as hard links (-l)", ["-al", "--reflink=never", "src", "dst"], "not read", 0],
+    ["as symlinks (-s)", ["-as", "--reflink=never", "src", "dst"], "not read", 0],
+    ["with --attributes-only", ["-a", "--attributes-only", "src", "OUT/dst"], "not read", 0],
+    ["in a dry run", ["-a", "--dry-run", "src", "OUT/dst"], "not read", 0],
   ];
-  for (const [name, args, expected] of data) {
+  for (const [name, args, expected, exitCode] of data) {
     testIf(xfsUnavailable)(`a cold tree's data copied ${name} is ${expected} ahead`, () => {
       const disk = mountXfs();
       sh(TREE, disk);
@@ -61,13 +65,57 @@ describe("reading ahead", () => {
       const out = sandbox("ahead");
       const place: Record<string, string> = { src: `${disk}/src`, dst: `${disk}/dst`, "OUT/dst": `${out}/dst` };
       const r = readAhead(args.map((a) => place[a] ?? a));
-      expect(r.stderr).toBe("");
-      expect(r.exitCode).toBe(0);
+      if (exitCode === 0) expect(r.stderr).toBe("");
+      expect(r.exitCode).toBe(exitCode);
       expect(r.entries).toBeGreaterThan(0);
       if (expected === "read") expect(r.bytes).toBeGreaterThan(0);
       else expect(r.bytes).toBe(0);
     });
   }
+
+  // A second run reads only what changed: SOURCE is walked, none of its data read.
+  testIf(xfsUnavailable ?? tmpfsUnavailable)("a cold tree copied into a DEST that is there already has no data read ahead", () => {
+    const disk = mountXfs();
+    sh(TREE, disk);
+    const mem = mountTmpfs();
+    expect(blit(["-a", `${disk}/src`, `${mem}/dst`]).exitCode).toBe(0);
+    remountCold(disk);
+    const r = readAhead(["-aT", "--skip-unchanged", `${disk}/src`, `${mem}/dst`]);
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(r.entries).toBeGreaterThan(0);
+    expect(r.bytes).toBe(0);
+  });
+
+  // The walk lists each directory, and reads each file's head, before its
+  // worker reads the times -a copies: the access times must be left as they
+  // were (O_NOATIME; readahead(2) sets none), as cp copies them.
+  testIf(xfsUnavailable)("-a copies each directory's and file's access time as it was before the walk", () => {
+    const disk = mountXfs();
+    sh(TREE, disk);
+    // Older than the modification time: relatime updates it at the next listing or read.
+    sh("find src ! -type l -exec touch -a -d 2001-02-03T04:05:06 {} +", disk);
+    remountCold(disk);
+    const out = sandbox("ahead");
+    const r = readAhead(["-a", `${disk}/src`, `${out}/dst`]);
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(r.entries).toBeGreaterThan(0);
+    expect(r.bytes).toBeGreaterThan(0);
+    const atimes = (type: string) => sh(`find ${out}/dst -type ${type} -printf '%A+\n' | cut -c1-19 | sort | uniq -c`).trim();
+    expect(atimes("d")).toBe("34 2001-02-03+04:05:06");
+    expect(atimes("f")).toBe("300 2001-02-03+04:05:06");
+  });
+
+  // The walks' directories would come out of what the workers' batches need.
+  testIf(xfsUnavailable)("under an open-file limit below 1,024 nothing is walked", () => {
+    const disk = mountXfs();
+    sh(TREE, disk);
+    remountCold(disk);
+    const r = run(["bash", "-c", 'ulimit -n 512 && exec "$@"', "sh", BLIT, "--stats", "-a", `${disk}/src`, `${sandbox("ahead")}/dst`]);
+    expect(r.exitCode).toBe(0);
+    expect(stats(r.stdout)["entries read ahead"]).toBe("0");
+  });
 
   // cp -a copies what is mounted inside the tree; the walk leaves it to the workers.
   testIf(xfsUnavailable ?? tmpfsUnavailable)("a filesystem mounted inside the tree is not walked into", () => {

@@ -95,7 +95,11 @@ export function mountRamfs(): string {
   return dir;
 }
 
-/** Mounts a loop mount again, so that nothing of it is cached; its device. */
+/**
+ * Mounts a loop mount again, so that none of its inodes, directories or
+ * blocks are cached (the image file itself may still be, in the page cache
+ * of the filesystem under it); its device.
+ */
 export function remountCold(dir: string): string {
   const device = must(["findmnt", "-n", "-o", "SOURCE", dir]).trim();
   must(["umount", dir]);
