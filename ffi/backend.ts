@@ -312,8 +312,8 @@ export interface CaseFoldingCapability {
 export type ReadAheadData = "none" | "all" | "unless-cloned";
 
 /**
- * Reading a tree ahead of the workers: a thread of the backend's own that
- * lists its directories and stats its entries, and may start reading its
+ * Reading a tree ahead of the workers: threads of the backend's own that
+ * list its directories and stat its entries, and may start reading its
  * files' data, so that with the caches cold the directory blocks, inodes
  * and data are in memory, or on their way, by the time a worker gets to
  * them, instead of being waited for one directory at a time.
@@ -327,7 +327,7 @@ export interface ReadAheadCapability {
    * walk that finds its tree in memory stops there.
    */
   walk(path: Name, data: ReadAheadData): number;
-  /** Open files a walk may hold at once (a directory per level it is down, and a file). */
+  /** Open files a walk may hold at once (its directories and files being read). */
   readonly filesPerWalk: number;
   /** Entries looked at and bytes of data read ahead so far, for --stats. */
   counts(): { entries: number; bytes: number };

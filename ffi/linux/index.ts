@@ -158,8 +158,8 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
 
   readonly readAhead: ReadAheadCapability = {
     walk: (path, data) => this.shim.blit_read_ahead(this.cstr(path, 0), data === "all" || (data === "unless-cloned" && !this.clones(path)) ? 1 : 0),
-    // AHEAD_DEPTH directories, and the file whose head is being read.
-    filesPerWalk: 33,
+    // The tree's root, and for each of its threads (AHEAD_THREADS, 4) a directory and a file whose head is being read.
+    filesPerWalk: 9,
     counts: () => {
       const out = new BigUint64Array(2);
       this.shim.blit_read_ahead_counts(out);

@@ -26,10 +26,11 @@ export function readAhead(b: Backend, jobs: CopyJob[], o: CopyOptions, filtered:
   if (!ahead || filtered || (fileLimit !== undefined && fileLimit < FILES_TO_SPARE)) return 0;
   const paths = pathSyntax(b.pathRules);
   let walks = 0;
+  // False once the backend runs as many walks as it will; a tree it cannot open is left out.
   const walk = (path: Uint8Array, data: ReadAheadData): boolean => {
-    if (ahead.walk(path, data) < 0) return false;
-    walks++;
-    return true;
+    const r = ahead.walk(path, data);
+    if (r === 0) walks++;
+    return r !== -b.errno.EAGAIN;
   };
   for (const job of jobs) {
     if (!job.isDirectory) continue;

@@ -19,6 +19,15 @@ const TREE = `mkdir src && cd src && for d in 1 2 3; do for e in 0 1 2 3 4 5 6 7
 const TREE_ENTRIES = 3 + 30 + 300 + 2;
 const TREE_BYTES = 900;
 
+/** Exchanges two names (renameat2 RENAME_EXCHANGE) over and over until killed. */
+const SWAPPER = `
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+a, b = (os.fsencode(p) for p in sys.argv[1:3])
+while True:
+    libc.renameat2(-100, a, -100, b, 2)
+`;
+
 function readAhead(args: string[]): { entries: number; bytes: number; stderr: string; exitCode: number } {
   const r = blit(["--stats", ...args]);
   const counts = stats(r.stdout);
@@ -153,6 +162,38 @@ describe("reading ahead", () => {
     // A second run reads only what changed: no data ahead.
     expect(r.bytes).toBe(0);
     expect(snapshot(`${disk}/dst`, { times: true })).toEqual(snapshot(`${mem}/src`, { times: true }));
+  });
+
+  // Several threads list a tree's directories, each opened by its path from
+  // the tree's root: one swapped for a symlink after its parent was listed,
+  // at the end of the path or on the way, is not followed. The symlinks
+  // lead to a directory of 2,000 entries on the same filesystem, which a
+  // walk that followed one would count.
+  testIf(xfsUnavailable)("directories swapped for symlinks while the tree is walked are not followed", async () => {
+    const disk = mountXfs();
+    sh(
+      `mkdir -p outside/sub && for f in $(seq 1 2000); do : > outside/sub/f$f; done && mkdir src &&
+       for d in 1 2 3 4 5 6; do mkdir -p src/victim$d/sub; for f in $(seq 1 10); do : > src/victim$d/f$f; : > src/victim$d/sub/f$f; done;
+         ln -s ../outside src/bait$d; done`,
+      disk,
+    );
+    // Per pair: its two names, victim's 10 files and sub, sub's 10 files.
+    const treeEntries = 6 * (2 + 11 + 10);
+    for (let round = 0; round < 6; round++) {
+      remountCold(disk);
+      const swappers = [1, 2, 3, 4, 5, 6].map((d) =>
+        Bun.spawn(["python3", "-c", SWAPPER, `victim${d}`, `bait${d}`], { cwd: `${disk}/src`, stdout: "ignore", stderr: "ignore" }),
+      );
+      try {
+        await Bun.sleep(150);
+        const r = readAhead(["-a", `${disk}/src`, `${sandbox("ahead")}/dst`]);
+        expect(r.entries).toBeGreaterThan(0);
+        expect(r.entries).toBeLessThanOrEqual(treeEntries);
+      } finally {
+        for (const s of swappers) s.kill();
+        await Promise.all(swappers.map((s) => s.exited));
+      }
+    }
   });
 
   const notWalked: [string, (src: string, dst: string) => string[]][] = [
