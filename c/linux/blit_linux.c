@@ -1126,7 +1126,8 @@ static int add_name(char **list, size_t *used, size_t *room, const char *name)
  * Opens a directory below the walk's root without following a symlink on
  * the way: the path's directories were directories when listed, but any
  * may be a symlink by now. Kernels before 5.6 lack openat2 (and some
- * sandboxes refuse it): there, one component at a time.
+ * sandboxes refuse it), and it takes no path of PATH_MAX or more: there,
+ * one component at a time.
  */
 static int open_below(struct walk *w, const char *path)
 {
@@ -1134,9 +1135,9 @@ static int open_below(struct walk *w, const char *path)
 	char name[NAME_MAX + 1];
 	int fd = (int)syscall(SYS_openat2, w->root, path, &how, sizeof(how));
 
-	if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
+	if (fd >= 0 || (errno != ENOSYS && errno != EPERM && errno != ENAMETOOLONG))
 		return fd;
-	fd = dup(w->root);
+	fd = fcntl(w->root, F_DUPFD_CLOEXEC, 0);
 	while (fd >= 0 && *path) {
 		size_t len = strcspn(path, "/");
 		int next;
@@ -1267,12 +1268,8 @@ static void *walk_thread(void *arg)
 	char *listing = malloc(AHEAD_LISTING);
 	char *subdirs = NULL;
 	size_t room = 0;
-	sigset_t all;
 	int last;
 
-	/* Signals are the runtime's threads' to take, not this one's. */
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, NULL);
 	pthread_mutex_lock(&w->lock);
 	while (listing) {
 		while (!w->count && w->listing && !w->given_up)
@@ -1318,6 +1315,7 @@ BLIT_EXPORT int blit_read_ahead(const char *path, int read_data)
 	struct walk *w;
 	struct statx st;
 	pthread_attr_t attr;
+	sigset_t all, was;
 	unsigned started = 0;
 	int ret = 0;
 
@@ -1355,6 +1353,13 @@ BLIT_EXPORT int blit_read_ahead(const char *path, int read_data)
 		ahead_budget = data_budget();
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	/*
+	 * Signals are the runtime's threads' to take: the walk's threads start
+	 * with all of them blocked. sigprocmask sets the calling thread's mask
+	 * on Linux; pthread_sigmask moved into libc.so.6 only in glibc 2.32.
+	 */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &was);
 	pthread_mutex_lock(&w->lock);
 	for (unsigned i = 0; i < (read_data ? 1 : AHEAD_THREADS); i++) {
 		pthread_t thread;
@@ -1365,6 +1370,7 @@ BLIT_EXPORT int blit_read_ahead(const char *path, int read_data)
 		w->threads = ++started;
 	}
 	pthread_mutex_unlock(&w->lock);
+	sigprocmask(SIG_SETMASK, &was, NULL);
 	pthread_attr_destroy(&attr);
 	if (!started) {
 		free_walk(w);

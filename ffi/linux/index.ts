@@ -158,7 +158,8 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
 
   readonly readAhead: ReadAheadCapability = {
     walk: (path, data) => this.shim.blit_read_ahead(this.cstr(path, 0), data === "all" || (data === "unless-cloned" && !this.clones(path)) ? 1 : 0),
-    // The tree's root, and for each of its threads (AHEAD_THREADS, 4) a directory and a file whose head is being read.
+    // The tree's root, and for each of its threads (4 at most) two: a directory and the file whose head is
+    // read, or, opening a directory a component at a time (before Linux 5.6), the one reached and the next.
     filesPerWalk: 9,
     counts: () => {
       const out = new BigUint64Array(2);
