@@ -95,6 +95,9 @@ export function mountRamfs(): string {
   return dir;
 }
 
+/** Tries at unmounting a busy filesystem to remount it, 50 ms apart. */
+const UMOUNT_TRIES = 100;
+
 /**
  * Mounts a loop mount again, so that none of its inodes, directories or
  * blocks are cached (the image file itself may still be, in the page cache
@@ -102,7 +105,15 @@ export function mountRamfs(): string {
  */
 export function remountCold(dir: string): string {
   const device = must(["findmnt", "-n", "-o", "SOURCE", dir]).trim();
-  must(["umount", dir]);
+  // A process that used io_uring on it may have exited with its ring's
+  // files not yet closed (the kernel tears a ring down in the background):
+  // the mount is busy for a moment, longer on a loaded machine.
+  for (let tries = 1; ; tries++) {
+    const r = run(["umount", dir]);
+    if (r.exitCode === 0) break;
+    if (tries === UMOUNT_TRIES) throw new Error(`umount ${dir} failed: ${r.stderr.trim()}`);
+    Bun.sleepSync(50);
+  }
   must(["mount", device, dir]);
   return device;
 }
