@@ -8,6 +8,7 @@ import { BLIT, blit, ROOT, run, sh, stats } from "../helpers/blit.ts";
 import { mountTmpfs, mountXfs, remountCold, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
+import { startSwapper } from "../helpers/swapper.ts";
 import { snapshot } from "../helpers/tree.ts";
 
 /**
@@ -18,15 +19,6 @@ const TREE = `mkdir src && cd src && for d in 1 2 3; do for e in 0 1 2 3 4 5 6 7
   for f in 0 1 2 3 4 5 6 7 8 9; do printf "$d$e$f" > d$d/e$e/f$f; done; done; done && ln -s / root && ln -s .. up`;
 const TREE_ENTRIES = 3 + 30 + 300 + 2;
 const TREE_BYTES = 900;
-
-/** Exchanges two names (renameat2 RENAME_EXCHANGE) over and over until killed. */
-const SWAPPER = `
-import ctypes, os, sys
-libc = ctypes.CDLL(None, use_errno=True)
-a, b = (os.fsencode(p) for p in sys.argv[1:3])
-while True:
-    libc.renameat2(-100, a, -100, b, 2)
-`;
 
 function readAhead(args: string[]): { entries: number; bytes: number; stderr: string; exitCode: number } {
   const r = blit(["--stats", ...args]);
@@ -196,9 +188,7 @@ describe("reading ahead", () => {
         // DEST on tmpfs, which is not walked: the count is SOURCE's alone.
         if (kind === "second run") expect(blit(["-a", `${disk}/src`, dst]).exitCode).toBe(0);
         remountCold(disk);
-        const swappers = [1, 2, 3, 4, 5, 6].map((d) =>
-          Bun.spawn(["python3", "-c", SWAPPER, `victim${d}`, `bait${d}`], { cwd: `${disk}/src`, stdout: "ignore", stderr: "ignore" }),
-        );
+        const swappers = [1, 2, 3, 4, 5, 6].map((d) => startSwapper(`${disk}/src`, `victim${d}`, `bait${d}`));
         try {
           await Bun.sleep(150);
           const args = kind === "second run" ? ["-aT", "--skip-unchanged"] : ["-a"];

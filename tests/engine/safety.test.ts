@@ -8,24 +8,9 @@ import { BLIT, blit, hasCommand, isRoot, run, sh, stats } from "../helpers/blit.
 import { mountTmpfs, tmpfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
+import { startSwapper } from "../helpers/swapper.ts";
 
 const noPidNamespace = !isRoot ? "a PID namespace needs root" : !hasCommand("unshare") ? "unshare is not installed (util-linux)" : undefined;
-
-/**
- * Swaps two names back and forth with renameat2(RENAME_EXCHANGE) until killed:
- * one is a directory, the other a symlink to a directory elsewhere.
- */
-const SWAPPER = `
-import ctypes, os, sys
-libc = ctypes.CDLL(None, use_errno=True)
-a, b = (os.fsencode(p) for p in sys.argv[1:3])
-while True:
-    libc.renameat2(-100, a, -100, b, 2)
-`;
-
-function startSwapper(cwd: string, a: string, b: string) {
-  return Bun.spawn(["python3", "-c", SWAPPER, a, b], { cwd, stdout: "ignore", stderr: "ignore" });
-}
 
 function allFiles(dir: string): string[] {
   const out: string[] = [];

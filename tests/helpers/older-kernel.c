@@ -39,7 +39,7 @@ int main(int argc, char **argv)
 	argc -= before_5_6;
 	argv += before_5_6;
 	if (argc < 2) {
-		fprintf(stderr, "usage: older-kernel COMMAND [ARG...]\n");
+		fprintf(stderr, "usage: older-kernel [--before-5.6] COMMAND [ARG...]\n");
 		return 2;
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0) {
