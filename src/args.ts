@@ -239,6 +239,11 @@ function scan(argv: string[]): { rewritten: string[]; seen: Seen[] } {
       }
       continue;
     }
+    // getopt under POSIXLY_CORRECT, as cp: options end at the first operand.
+    if (process.env.POSIXLY_CORRECT !== undefined) {
+      rewritten.push("--", ...argv.slice(i));
+      break;
+    }
     rewritten.push(arg);
   }
   return { rewritten, seen };

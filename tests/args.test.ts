@@ -168,6 +168,16 @@ describe("parsing", () => {
     expect(ok.exitCode).toBe(0);
   });
 
+  test("POSIXLY_CORRECT: options end at the first operand, as cp's; without it they go anywhere", () => {
+    const root = sandbox("posixly");
+    sh("printf x > f && mkdir d", root);
+    const byCp = run(["cp", "f", "d", "-v"], { cwd: root, env: { POSIXLY_CORRECT: "1", LC_ALL: "C" } });
+    expect(byCp).toEqual({ stdout: "", stderr: "cp: target '-v': No such file or directory\n", exitCode: 1 });
+    expect(blit(["f", "d", "-v"], { cwd: root, env: { POSIXLY_CORRECT: "1" } })).toEqual({ ...byCp, stderr: byCp.stderr.replace("cp:", "blit:") });
+    expect(sh("ls -A d", root)).toBe("");
+    expect(blit(["f", "d", "-v"], { cwd: root })).toEqual({ stdout: "'f' -> 'd/f'\n", stderr: "", exitCode: 0 });
+  });
+
   test("grouped short options and attached values: -rvj1", () => {
     const root = sandbox("grouped");
     sh("mkdir src && printf x > src/x", root);
