@@ -33,6 +33,12 @@ export interface CopyJob {
   noBackup?: boolean;
   /** DEST is the directory an earlier directory operand is copied to: this one is merged into it. */
   mergesInto?: boolean;
+  /**
+   * A symlink SOURCE copied as one: its access time when first looked at.
+   * cp's same-file rule may look through it, which sets that time to now,
+   * as reading it does; cp copies the time it saw first, and so does blit.
+   */
+  linkAtime?: { dev: number; ino: bigint; sec: number; nsec: number };
 }
 
 /** One directory --parents makes if it is missing: SOURCE's directory `src`, made as `dst`. */
@@ -218,6 +224,7 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   job.isDirectory = srcIsDir;
   job.size = srcIsDir ? 0 : srcStat.size;
   job.stream = (!options.recursive || options.copyContents) && !srcIsDir && !isFile(srcStat) && !isLink(srcStat);
+  if (isLink(srcStat)) job.linkAtime = { dev: srcStat.dev, ino: srcStat.ino, sec: srcStat.atimeSec, nsec: srcStat.atimeNsec };
   if (srcIsDir && !options.recursive) {
     refuse(plan, `-r not specified; omitting directory ${quote(job.src)}`, { op: "copy", path: job.src });
     return false;

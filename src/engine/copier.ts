@@ -406,11 +406,13 @@ export class Copier {
     const srcPath = paths.src;
     // Opened here, it stays open to the end of the run like the main thread's.
     const dstParentFd = given ?? b.openDir(b.cwd, paths.dstDir, true);
-    const stat = b.stat(b.cwd, srcPath, job.followSrc);
+    let stat = b.stat(b.cwd, srcPath, job.followSrc);
     if (typeof stat === "number") {
       this.report.fail(`cannot stat ${quote(srcPath)}: ${this.why(-stat)}`, { op: "stat", path: srcPath, errno: -stat });
       return NONE;
     }
+    const seen = job.linkAtime;
+    if (seen && typeOf(stat.mode) === S_IFLNK && stat.dev === seen.dev && stat.ino === seen.ino) stat = { ...stat, atimeSec: seen.sec, atimeNsec: seen.nsec };
     if (dstParentFd < 0) {
       this.report.fail(`cannot create ${this.madeAs(stat, paths.dst, srcPath)}: ${this.why(-dstParentFd)}`, { op: "create", path: paths.dst, errno: -dstParentFd });
       return NONE;

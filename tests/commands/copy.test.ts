@@ -430,6 +430,19 @@ describe("blit agrees with cp", () => {
   }
 });
 
+// cp's same-file rule looks through a symlink operand when a file is at its
+// destination, which sets the link's access time to now; the copy gets the
+// time the link had, as cp's does.
+test("-a a symlink operand onto a file: the copy has the link's access time as it was, as cp's", () => {
+  const root = sandbox("link-atime");
+  const touch = "TZ=UTC touch -h -d '2001-01-01 00:00:00.5' la";
+  sh(`printf a > a && ln -s a la && mkdir cp blit && printf x > cp/la && printf x > blit/la && ${touch}`, root);
+  expect(run(["cp", "-a", "la", "cp"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+  sh(touch, root);
+  expect(blit(["-a", "la", "blit"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+  expect(sh("TZ=UTC stat -c '%F %x %y' cp/la blit/la", root)).toBe("symbolic link 2001-01-01 00:00:00.500000000 +0000 2001-01-01 00:00:00.500000000 +0000\n".repeat(2));
+});
+
 // cp writes into a file that is there; blit replaces it, so the new file is
 // given what cp's would have kept of the old one and the options do not set
 // from SOURCE: owner and group, ACL, xattrs (a config file a service owns).
