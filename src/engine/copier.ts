@@ -1986,7 +1986,7 @@ export class Copier {
     const dstFd = cloned ? cloned.fd : b.createFile(e.dstDir, name, createMode, inplace, e.throughLink);
     if (dstFd < 0) {
       b.close(srcFd);
-      this.report.fail(`cannot create regular file ${quote(e.dstPath)}: ${this.why(-dstFd)}`, { op: "create", path: e.dstPath, errno: -dstFd });
+      this.report.fail(`cannot create regular file ${quote(e.dstPath)}: ${this.why(-dstFd)}${this.inplaceHint(e, -dstFd)}`, { op: "create", path: e.dstPath, errno: -dstFd });
       // --inplace -b: nothing was written under the name the old file left.
       this.restoreBackup(e);
       return false;
@@ -2277,9 +2277,26 @@ export class Copier {
       this.restoreBackup(e);
       return false;
     }
-    this.report.fail(`cannot create ${what} ${quote(e.dstPath)}: ${this.why(-renamed)}`, { op: "create", path: e.dstPath, errno: -renamed });
+    this.report.fail(`cannot create ${what} ${quote(e.dstPath)}: ${this.why(-renamed)}${this.inplaceHint(e, -renamed)}`, { op: "create", path: e.dstPath, errno: -renamed });
     this.restoreBackup(e);
     return false;
+  }
+
+  /**
+   * A file there that this user may write but not replace through a new one
+   * beside it (its directory is not writable to them, or is sticky and the
+   * file another user's), where cp, writing into the file, would succeed:
+   * what to say after the failure's reason. Empty otherwise.
+   */
+  private inplaceHint(e: Entry, errno: number): string {
+    const b = this.b;
+    if (this.o.inplace || e.dstFresh || this.euid === 0 || (errno !== b.errno.EACCES && errno !== b.errno.EPERM)) return "";
+    if (!e.was || typeOf(e.was.mode) !== S_IFREG || typeOf(e.stat.mode) !== S_IFREG || b.canWrite(e.dstDir, e.dstName) !== 0) return "";
+    const dir = b.fstat(e.dstDir);
+    if (typeof dir === "number") return "";
+    const sticky = (dir.mode & 0o1000) !== 0 && dir.uid !== this.euid && e.was.uid !== this.euid;
+    if (!sticky && b.canWrite(e.dstDir, DOT) === 0) return "";
+    return " (its directory does not let this user replace it; --inplace writes into it, as cp does)";
   }
 
   // ------------------------------------------------------------ -i

@@ -1206,6 +1206,25 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     expect(sh("cat blit/f", root)).toBe("e\n");
   });
 
+  // cp writes into the file there; blit replaces it through a new file beside
+  // it, which such a directory refuses: it says why, and what does cp's way.
+  for (const [kind, make, reason] of [
+    ["root's, not writable to nobody", "mkdir d", "Permission denied"],
+    ["sticky, the file another user's", "mkdir d && chmod 1777 d", "Operation not permitted"],
+  ] as const) {
+    test(`onto a file nobody may write in a directory ${kind}: refused with the reason and --inplace, the file as it was; --inplace writes it, as cp`, () => {
+      const root = sandbox("nobody-replace");
+      sh(`${make} && echo new > f && echo old > d/t && chmod 666 d/t && chown 5:5 d/t && chmod 777 .`, root);
+      expect(asNobody(`"$0" f d/t`, root)).toEqual({ stdout: "", stderr: `blit: cannot create regular file 'd/t': ${reason} (its directory does not let this user replace it; --inplace writes into it, as cp does)\n`, exitCode: 1 });
+      expect(sh("cat d/t && ls -A d && stat -c '%u:%g %a' d/t", root)).toBe("old\nt\n5:5 666\n");
+      expect(asNobody(`"$0" --inplace f d/t`, root)).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      expect(sh("cat d/t && stat -c '%u:%g %a' d/t", root)).toBe("new\n5:5 666\n");
+      sh("echo old > d/t", root);
+      expect(asNobody("cp f d/t", root)).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      expect(sh("cat d/t", root)).toBe("new\n");
+    });
+  }
+
   test("-if onto a file nobody may write: asked, then made anew with SOURCE's mode", () => {
     const root = sandbox("nobody-force");
     sh("mkdir cp blit && for d in cp blit; do echo e > $d/e && echo f > $d/f && chmod 0 $d/f; done && chown -R nobody . && chmod 777 . cp blit", root);
