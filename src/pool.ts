@@ -108,6 +108,8 @@ export interface PoolShared {
   deletions?: SharedArrayBuffer;
   /** Live counters for the progress bar and --json (LiveCounters), when shown. */
   live: SharedArrayBuffer | undefined;
+  /** Where the workers' temporary files are being written (temp-names.ts, inFlightTable). */
+  temps?: SharedArrayBuffer;
 }
 
 export class Pool {
@@ -282,6 +284,7 @@ export class Pool {
       hungry: this.shared.hungry,
       deletions: this.shared.deletions,
       live: this.shared.live,
+      temps: this.shared.temps,
     };
     return new Promise((resolve, reject) => {
       const failed = failedBoots.get(worker);

@@ -114,6 +114,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       copier = new Copier(backend, message.options, message.index, new Int32Array(message.cancel), links, new Int32Array(message.hungry), undefined, deletions, destinations);
       copier.report.onLines = (output) => send({ type: "output", output });
       if (message.live) copier.showProgress(new LiveCounters(message.live, message.index));
+      if (message.temps) copier.shareTempNames(message.temps);
       copier.onListed = collector();
       jitRoots = [copier, backend];
       keepBelowFTL(...jitRoots);

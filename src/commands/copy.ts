@@ -10,6 +10,7 @@ import { MetadataWriter } from "../engine/metadata.ts";
 import { LiveCounters } from "../engine/live.ts";
 import { prescan } from "../engine/prescan.ts";
 import { readAhead } from "../engine/read-ahead.ts";
+import { inFlightTable, removeInFlight } from "../engine/temp-names.ts";
 import { readFilterFiles } from "../engine/filter.ts";
 import { addCounts, type Counts, emptyCounts, type Output, Reporter } from "../engine/report.ts";
 import { ExitCode } from "../exit-codes.ts";
@@ -355,13 +356,17 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   // writable for the copy): from then on a signal stops the copy, here or in
   // the pool about to start, and the destinations are closed as it ends.
   let stopBeforePool: ((code: number) => void) | undefined;
+  // Set once the pool runs: removes the temporary files its workers are writing.
+  let removeTemps: (() => void) | undefined;
   const onSignal = (name: NodeJS.Signals) => {
     if (signal || (!pool && !stopBeforePool)) {
-      // Nothing is being written now (or the user insists): leave now, saying what was done.
+      // Nothing is being written now (or the user insists): leave now, saying
+      // what was done (as far as the workers have said: at least that).
+      removeTemps?.();
       const counts = emptyCounts();
       addCounts(counts, copied);
       if (pool) addCounts(counts, pool.countedSoFar);
-      run.finish({ ...state, counts, signal: name, exitCode: statusFor(name) });
+      run.finish({ ...state, counts, signal: name, exitCode: statusFor(name), abrupt: signal !== undefined });
       process.exit(statusFor(name));
     }
     signal = name;
@@ -472,7 +477,9 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
     // --max-delete: the workers' removals counted together, never past the limit.
     deletions: options.maxDelete !== undefined ? new SharedArrayBuffer(4) : undefined,
     live,
+    temps: inFlightTable(mostWorkers),
   };
+  removeTemps = () => removeInFlight(shared.temps, engine.runId, (dir, name) => loaded.backend.remove(dir, name, false));
   const cancelFlag = new Int32Array(shared.cancel);
   // The pool starts with the flag set, and drops every job.
   stopBeforePool = (code) => Atomics.compareExchange(cancelFlag, 0, 0, code);

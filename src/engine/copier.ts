@@ -317,6 +317,11 @@ export class Copier {
   }
 
   /** Shows progress through `live` from now on: entries counted, the file in hand, a large file's bytes as they are copied. */
+  /** Says in a table the main thread reads where this worker's temporary files are (temp-names.ts, removeInFlight). */
+  shareTempNames(table: SharedArrayBuffer): void {
+    this.temps.share(table);
+  }
+
   showProgress(live: LiveCounters): void {
     this.report.live = live;
     this.data.progress = (bytes) => this.report.partial(bytes);
@@ -1157,7 +1162,7 @@ export class Copier {
 
   private writeSmall(e: Entry, { fd: srcFd, data, method }: ReadFile): void {
     const b = this.b;
-    const temp = this.temps.next();
+    const temp = this.temps.next(e.dstDir);
     const mode = this.meta.modeFor("file", e.stat, undefined, e.inheritedPermissions);
     const createMode = this.createMode(mode, e.inheritedPermissions);
     const dstFd = b.createFile(e.dstDir, temp, createMode);
@@ -1963,7 +1968,7 @@ export class Copier {
     }
     // --inplace writes the final name directly; otherwise a temporary name
     // that becomes the final one only once the file is complete.
-    const name = inplace ? e.dstName : this.temps.next();
+    const name = inplace ? e.dstName : this.temps.next(e.dstDir);
     // --inplace -b: what is there is moved aside first, as cp does it (the new file is then written under its name).
     if (inplace && e.backs && !this.backUp(e)) {
       b.close(srcFd);
@@ -2093,7 +2098,7 @@ export class Copier {
   private copyAttributes(e: Entry, existing: Stat | undefined, srcFd: number, st: Stat): boolean {
     const b = this.b;
     const inplace = existing !== undefined || this.o.inplace;
-    const name = inplace ? e.dstName : this.temps.next();
+    const name = inplace ? e.dstName : this.temps.next(e.dstDir);
     if (inplace && e.backs && !this.backUp(e)) {
       b.close(srcFd);
       return false;
@@ -2233,11 +2238,11 @@ export class Copier {
    * over what is there, so the replacement is atomic. Then its metadata.
    */
   private makeAndCommit(e: Entry, what: string, xattrs: Xattrs, mode: number | undefined, make: (name: Name) => number, count: () => void): boolean {
-    let name = e.dstFresh ? e.dstName : this.temps.next();
+    let name = e.dstFresh ? e.dstName : this.temps.next(e.dstDir);
     let made = make(name);
     // Another run into the same DEST made it first: replaced as anywhere else.
     if (made === -this.b.errno.EEXIST && name === e.dstName) {
-      name = this.temps.next();
+      name = this.temps.next(e.dstDir);
       made = make(name);
     }
     if (made < 0) {
@@ -2435,11 +2440,11 @@ export class Copier {
   /** Makes a link under e's name: directly in a fresh directory, else aside and renamed over what is there. */
   private placeLink(e: Entry, what: string, make: (name: Name) => number, count: () => void): boolean {
     const b = this.b;
-    let name = e.dstFresh ? e.dstName : this.temps.next();
+    let name = e.dstFresh ? e.dstName : this.temps.next(e.dstDir);
     let made = make(name);
     // Another run into the same DEST made it first: replaced as anywhere else.
     if (made === -b.errno.EEXIST && name === e.dstName) {
-      name = this.temps.next();
+      name = this.temps.next(e.dstDir);
       made = make(name);
     }
     if (made < 0) return this.linkFailed(e, what, made);
@@ -2624,11 +2629,11 @@ export class Copier {
         for (let tries = 1; r === -b.errno.ENOENT && tries < LINK_TRIES; tries++) r = b.makeLink(dir, last, e.dstDir, name);
         return r;
       };
-      let name = e.dstFresh ? e.dstName : this.temps.next();
+      let name = e.dstFresh ? e.dstName : this.temps.next(e.dstDir);
       let r = link(name);
       // Another run into the same DEST made it first: replaced as anywhere else.
       if (r === -b.errno.EEXIST && name === e.dstName) {
-        name = this.temps.next();
+        name = this.temps.next(e.dstDir);
         r = link(name);
       }
       if (r < 0 || name === e.dstName) return r;

@@ -152,6 +152,8 @@ export interface WorkerInit {
   deletions?: SharedArrayBuffer;
   /** Live counters (LiveCounters), when progress is shown: this worker's slot is its index. */
   live?: SharedArrayBuffer;
+  /** Where each worker's temporary files are being written (temp-names.ts, inFlightTable). */
+  temps?: SharedArrayBuffer;
 }
 
 export type ToWorker = WorkerInit | { type: "task"; task: Task };

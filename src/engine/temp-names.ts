@@ -9,16 +9,68 @@ const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 // Not paths.toBytes: these names are ASCII, and one is made for every file.
 const encoder = new TextEncoder();
 
+function tempName(runId: string, workerIndex: number, serial: number): Uint8Array {
+  return encoder.encode(`.blit-${process.pid}-${runId}-${workerIndex}-${serial.toString(36)}.tmp`);
+}
+
+/**
+ * Where each worker's temporary files are being written, for the main
+ * thread to remove them when a second signal ends the run at once (without
+ * it they would stay until a later run into the directory): per worker, the
+ * directory's descriptor, the first serial named in it and the next one.
+ * A worker writes one file at a time, so only the last names can still be
+ * there; a few more are tried for the ones renamed as the next is made.
+ */
+const WORDS = 3;
+const DIR = 0;
+const FIRST = 1;
+const NEXT = 2;
+const LAST_TRIED = 8;
+
+export function inFlightTable(workers: number): SharedArrayBuffer {
+  return new SharedArrayBuffer(workers * WORDS * 4);
+}
+
+/**
+ * Removes the temporary files the workers may be writing (those already
+ * renamed or not yet made are not there: ENOENT). A worker that is still
+ * running may make one more before the process exits.
+ */
+export function removeInFlight(table: SharedArrayBuffer, runId: string, remove: (dir: number, name: Uint8Array) => void): void {
+  const words = new Int32Array(table);
+  for (let worker = 0; worker < words.length / WORDS; worker++) {
+    const at = worker * WORDS;
+    const dir = Atomics.load(words, at + DIR);
+    const next = Atomics.load(words, at + NEXT);
+    for (let serial = Math.max(Atomics.load(words, at + FIRST), next - LAST_TRIED); serial < next; serial++) remove(dir, tempName(runId, worker, serial));
+  }
+}
+
 export class TempNames {
   private serial = 0;
+  private inFlight: Int32Array | undefined;
 
   constructor(
     private readonly runId: string,
     private readonly workerIndex: number,
   ) {}
 
-  next(): Uint8Array {
-    return encoder.encode(`.blit-${process.pid}-${this.runId}-${this.workerIndex}-${(this.serial++).toString(36)}.tmp`);
+  /** Says in `table` (inFlightTable) where this worker's temporary files are. */
+  share(table: SharedArrayBuffer): void {
+    this.inFlight = new Int32Array(table, this.workerIndex * WORDS * 4, WORDS);
+  }
+
+  /** A name for a file about to be made in `dir`. */
+  next(dir: number): Uint8Array {
+    const words = this.inFlight;
+    if (words) {
+      if (Atomics.load(words, DIR) !== dir || Atomics.load(words, NEXT) === 0) {
+        Atomics.store(words, FIRST, this.serial);
+        Atomics.store(words, DIR, dir);
+      }
+      Atomics.store(words, NEXT, this.serial + 1);
+    }
+    return tempName(this.runId, this.workerIndex, this.serial++);
   }
 }
 

@@ -36,6 +36,8 @@ export interface RunEnd {
   signal: NodeJS.Signals | undefined;
   /** --fail-fast stopped the run. */
   stoppedEarly: boolean;
+  /** A second signal ended the run at once: the workers' counts of what they had not finished are not in `counts`. */
+  abrupt?: boolean;
   /** --stats' lines for the counts given, once the backend is loaded. */
   stats?: (counts: Counts) => [string, string | number][];
 }
@@ -210,7 +212,8 @@ export class RunOutput {
     // --stats' lines: on stdout as text, or not at all with --json (the summary event has them).
     if (end.stats && !this.json) for (const [label, value] of end.stats(all)) out(`${label}: ${value}\n`);
     if (signal) {
-      log.error(`interrupted by ${signal}: ${summaryLine(all, seconds, this.options.dryRun)}; the rest was not copied`);
+      const again = end.abrupt ? " again, stopped at once" : "";
+      log.error(`interrupted by ${signal}${again}: ${summaryLine(all, seconds, this.options.dryRun, end.abrupt)}; the rest was not copied`);
     } else if (end.stoppedEarly) {
       log.error(`stopped at the first error (--fail-fast): copied ${describe(all)}`);
     } else if (this.showsBar) {

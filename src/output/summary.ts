@@ -19,6 +19,6 @@ export function describe(counts: Counts): string {
 }
 
 /** "copied 3 files (12 bytes), 1 directory in 0.42 s (28 B/s), 0 errors". */
-export function summaryLine(counts: Counts, seconds: number, dryRun = false): string {
-  return `${dryRun ? "dry run, nothing written: would have copied" : "copied"} ${describe(counts)} in ${humanSeconds(seconds)} (${humanRate(counts.bytes, seconds)}), ${plural(counts.errors, "error", "errors")}`;
+export function summaryLine(counts: Counts, seconds: number, dryRun = false, atLeast = false): string {
+  return `${dryRun ? "dry run, nothing written: would have copied" : "copied"}${atLeast ? " at least" : ""} ${describe(counts)} in ${humanSeconds(seconds)} (${humanRate(counts.bytes, seconds)}), ${plural(counts.errors, "error", "errors")}`;
 }
