@@ -37,7 +37,7 @@ import { type Comparison, ContentComparer } from "./compare.ts";
 import { isLeftover, TempNames } from "./temp-names.ts";
 import { Filter } from "./filter.ts";
 import { ListedNames, Pruner } from "./delete.ts";
-import { attributesDiffer, quickCheck, xattrChanges } from "./unchanged.ts";
+import { attributesDiffer, quickCheck, sameTimes, xattrChanges } from "./unchanged.ts";
 
 /** Where an entry is and where it goes. */
 interface Place {
@@ -1291,7 +1291,11 @@ export class Copier {
         }
         if (same === "done") return;
         if (keep) {
-          this.keptByUpdate(e, waitingLinks);
+          // -u with --skip-unchanged or --checksum: one of SOURCE's mtime
+          // holding its data is left as unchanged, its attributes set, as
+          // rsync -u sets them; a newer one stays as it is.
+          const unchanged = this.leavesUnchanged && sameTimes(e.stat, st, this.o.modifyWindow) && this.holdsSourceData(e, st) && !this.leftForAnother(e, st);
+          this.keptByUpdate(e, waitingLinks, unchanged ? () => this.leaveUnchanged(e, st) : undefined);
           return;
         }
         // A large file's contents are compared by the workers, who share its ranges.

@@ -75,6 +75,27 @@ describe("--skip-unchanged against rsync -aHAX", () => {
     });
   }
 
+  // -u keeps what is as new as SOURCE or newer (cp's rule, which also keeps
+  // one of SOURCE's mtime but another size, where rsync -u copies): those of
+  // SOURCE's size and mtime are left as unchanged, their attributes set, as
+  // rsync -u sets them (blit left their mode and owner as they were).
+  const UPDATE_CASES = [...CASES.filter((c) => /nothing changed|mtime changed only|destination's mode|destination is newer|destination's xattr|fifo's mode|SOURCE lacks \(removed/.test(c.name)),
+    { name: "the owners changed in DEST, a symlink's too", change: "chown -h 1000:1000 dst/a dst/sub/b dst/l", kept: ["a", "sub/b", "l"] }];
+  for (const [flag, rsyncFlag] of [["--skip-unchanged", ""], ["--checksum", "c"]] as const) {
+    for (const c of UPDATE_CASES) {
+      testIf(noRsync ?? noAttr ?? (isRoot ? undefined : "needs root to give files other owners"))(`-u ${flag}: ${c.name}`, () => {
+        const root = scenario("skip-u", c.change);
+        const before = inodes(`${root}/dst-b`, c.kept);
+        sh(`rsync -aHAXu${rsyncFlag} src/ dst-r/`, root);
+        const r = blit(["-aTu", flag, "src", "dst-b"], { cwd: root });
+        expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+        expect(tree(`${root}/dst-b`, { times: true })).toEqual(tree(`${root}/dst-r`, { times: true }));
+        expect(inodes(`${root}/dst-b`, c.kept)).toEqual(before);
+      });
+    }
+  }
+  if (UPDATE_CASES.length !== 9) throw new Error("-u's cases: a name in CASES changed");
+
   // Written in place, the file kept them: the next run, finding it unchanged, removed them.
   for (const flag of ["--skip-unchanged", "--checksum"]) {
     testIf(noRsync ?? noAttr)(`${flag} --inplace: a file changed whose copy in DEST has xattrs SOURCE lacks is written in place with SOURCE's alone, as rsync --inplace leaves it`, () => {
