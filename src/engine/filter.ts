@@ -169,7 +169,9 @@ function wildmatchSource(pattern: Uint8Array, foldCase: boolean): string {
       out += escapeByte(byte);
       continue;
     }
-    if (byte === 0x5c && i + 1 < pattern.length) {
+    if (byte === 0x5c) {
+      // A lone backslash at the end escapes the string's end, which no name reaches: wildmatch matches nothing.
+      if (i + 1 === pattern.length) return "(?!)";
       out += escapeByte(pattern[++i]!);
     } else if (byte === 0x2a) {
       if (pattern[i + 1] === 0x2a) {

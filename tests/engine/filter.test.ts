@@ -14,7 +14,7 @@ const noRsync = hasCommand("rsync") ? undefined : "rsync is not installed";
 
 const TREE = `mkdir -p src/dir1/sub src/dir2/build src/build src/logs src/.cache src/keep.txt.d &&
   cd src && for f in a.txt b.log c.o README .hidden dir1/a.txt dir1/x.log dir1/sub/deep.o dir1/sub/y.txt dir2/build/out.o \\
-    dir2/keep.txt build/f logs/l1.log logs/l22.log .cache/c 'name with space.txt' '[br]acket' 'q?mark' qXmark 'star*' keep.txt.d/in; do
+    dir2/keep.txt build/f logs/l1.log logs/l22.log .cache/c 'name with space.txt' '[br]acket' 'q?mark' qXmark 'star*' keep.txt.d/in 'back\\'; do
     printf '%s' "$f" > "$f"; done &&
   printf x > "$(printf 'bad-\\377.bin')" && printf x > "$(printf 'caf\\351.txt')" && mkdir "$(printf 'dir-\\376')" && printf x > "$(printf 'dir-\\376/f.o')"`;
 
@@ -45,6 +45,10 @@ const CASES: string[] = [
   "--exclude='*/sub/*'",
   "--exclude='q\\?mark'",
   "--exclude='star\\*'",
+  // A lone backslash at the end of a wildcard pattern matches nothing, as wildmatch; without wildcards, the name itself.
+  "--exclude='*\\'",
+  "--exclude='b?ck\\'",
+  "--exclude='back\\'",
   "--exclude='[[]br]acket'",
   "--exclude='name with space.txt'",
   "--exclude='sub/deep.o'",
