@@ -939,7 +939,8 @@ export class Copier {
       const st = this.b.fstat(l.srcFd);
       if (typeof st !== "number") listedDev = st.dev;
     }
-    for (let i = 0; i < names.length; i++) {
+    // A signal or --fail-fast's first error: the rest of the chunk is not started.
+    for (let i = 0; i < names.length && !this.cancelled; i++) {
       const name = names[i]!;
       const childStat = stats[i]!;
       const child: Place = {
