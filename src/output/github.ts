@@ -41,8 +41,8 @@ export class GitHubActions {
    * The count of errors past the tenth, then the step summary, written
    * through the backend (none when the run ended before it was loaded).
    */
-  finish(backend: Backend | undefined, counts: Counts, seconds: number, methods: { method: CopyMethod; label: string; files: number }[], exitCode: number, interrupted: string | undefined): void {
-    if (this.notAnnotated > 0) this.write(`blit: ${this.notAnnotated} more errors not annotated (${this.annotated + this.notAnnotated} in all; see the log)`);
+  finish(backend: Backend | undefined, counts: Counts, seconds: number, methods: { method: CopyMethod; label: string; files: number }[], exitCode: number, interrupted: string | undefined, dryRun = false): void {
+    if (this.notAnnotated > 0) this.write(`blit: ${this.notAnnotated} more ${this.notAnnotated === 1 ? "error" : "errors"} not annotated (${this.annotated + this.notAnnotated} in all; see the log)`);
     if (!this.summaryFile || !backend) return;
     const rows = [
       "### blit",
@@ -52,6 +52,8 @@ export class GitHubActions {
       `| ${counts.files} | ${counts.directories} | ${counts.symlinks} | ${humanBytes(counts.bytes)} | ${humanSeconds(seconds)} | ${humanRate(counts.bytes, seconds)} | ${counts.errors} | ${exitCode} |`,
       "",
     ];
+    // Read in a review, the table alone would pass for a copy made.
+    if (dryRun) rows.push("Dry run (`--dry-run`): nothing was written; the counts are what would have been copied.", "");
     const used = methods.filter((m) => m.files > 0);
     if (used.length) rows.push(`Methods: ${used.map((m) => `${m.label} ${m.files}`).join(", ")}`, "");
     if (interrupted) rows.push(`Interrupted by ${interrupted}: the rest was not copied.`, "");

@@ -233,7 +233,7 @@ export class RunOutput {
       interrupted: signal ?? null,
       exit_code: end.exitCode,
     });
-    this.github?.finish(this.backend, all, seconds, methods, end.exitCode, signal);
+    this.github?.finish(this.backend, all, seconds, methods, end.exitCode, signal, this.options.dryRun);
   }
 
   private stderrLine(line: string): void {

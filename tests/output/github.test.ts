@@ -39,6 +39,19 @@ describe("GitHub Actions", () => {
     expect(readFileSync(`${root}/dst/src/fine`, "utf8")).toBe("ok");
   });
 
+  // Read in a review, the table alone passed for a copy made.
+  test("--dry-run: the step summary says nothing was written; eleven errors: one more, in the singular", () => {
+    const root = sandbox("gha-dry");
+    sh("mkdir -p src && printf x > src/f", root);
+    const summaryFile = `${root}/step-summary.md`;
+    const env = { GITHUB_ACTIONS: "true", GITHUB_STEP_SUMMARY: summaryFile };
+    expect(blit(["-a", "--dry-run", "src", "dst"], { cwd: root, env })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(readFileSync(summaryFile, "utf8")).toContain("\nDry run (`--dry-run`): nothing was written; the counts are what would have been copied.\n");
+    expect(sh("ls", root)).toBe("src\nstep-summary.md\n");
+    sh("rm src/f && for f in $(seq 11); do printf x > src/f$f && mkdir -p dst/src/f$f; done", root);
+    expect(blit(["-r", "src", "dst"], { cwd: root, env }).stderr.trim().split("\n").at(-1)).toBe("blit: 1 more error not annotated (11 in all; see the log)");
+  });
+
   test("an operand refused while planning is annotated with its path; without GITHUB_ACTIONS, nothing is", () => {
     const root = sandbox("gha-plain");
     twelveFailures(root);
