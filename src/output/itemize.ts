@@ -54,9 +54,10 @@ export function escapedName(bytes: Uint8Array): string {
   return out;
 }
 
-export function itemizeLine(item: Item): string {
-  // A directory named with a trailing slash (DEST as given, "t/") gets no second one.
-  const name = escapedName(item.dst) + (item.kind === "directory" && item.dst[item.dst.length - 1] !== SLASH ? "/" : "");
+/** `separators`: the bytes that end a directory's name as given (the backend's path rules: a slash, on Windows a backslash too). */
+export function itemizeLine(item: Item, separators: readonly number[] = [SLASH]): string {
+  // A directory named with a trailing separator (DEST as given, "t/", on Windows also with a backslash) gets no second one.
+  const name = escapedName(item.dst) + (item.kind === "directory" && !separators.includes(item.dst[item.dst.length - 1]!) ? "/" : "");
   if (item.action === "deleted") return `*deleting   ${name}`;
   const x = item.device ? "D" : TYPE[item.kind];
   const target = item.target ? `${item.kind === "hardlink" ? " =>" : " ->"} ${escapedName(item.target)}` : "";

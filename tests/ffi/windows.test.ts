@@ -243,6 +243,15 @@ describe("blit.exe under Wine", () => {
     ]);
   }, SLOW);
 
+  // A backslash ends a directory's name as a slash does: no second separator after it.
+  testWine("--itemize: DEST given with a trailing backslash gets no '/' after it", () => {
+    const root = sandbox("win-itemize-slash");
+    sh("mkdir -p src && printf x > src/f", root);
+    const dst = `${winPath(`${root}/out`)}\\`;
+    const r = blit(["-r", "--itemize", winPath(`${root}/src`), dst]);
+    expect({ ...r, stdout: r.stdout.split("\n").filter(Boolean).sort() }).toEqual({ stdout: [`>f+++++++++ ${dst}f`, `cd+++++++++ ${dst}`], stderr: "", exitCode: 0 });
+  }, SLOW);
+
   // rsync -a's quick check sets what differs on a file it leaves; so does
   // --skip-unchanged with Windows' attributes, a change of them told as p.
   testWine("--skip-unchanged gives a copy left in place SOURCE's hidden and read-only, copies one whose time differs, then finds nothing to set", () => {
