@@ -4,11 +4,13 @@
 // $GITHUB_STEP_SUMMARY when it is set. Other CI systems get the plain lines.
 
 import type { Backend, CopyMethod } from "../../ffi/index.ts";
-import { fromBytes, toBytes } from "../engine/paths.ts";
+import { toBytes } from "../engine/paths.ts";
 import type { Counts, Notice } from "../engine/report.ts";
 import { humanBytes, humanRate, humanSeconds } from "./units.ts";
 
 export const ANNOTATIONS_MAX = 10;
+
+const lossyUtf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** Workflow commands escape these in a property (file=) and in the message. */
 const escapeData = (text: string) => text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
@@ -33,7 +35,8 @@ export class GitHubActions {
       return;
     }
     this.annotated++;
-    const file = notice.path ? ` file=${escapeProperty(fromBytes(notice.path))}` : "";
+    // GitHub reads the log as UTF-8: a name that is not is given with U+FFFD for its bad bytes, as GitHub would show it, not as raw bytes that make the line invalid.
+    const file = notice.path ? ` file=${escapeProperty(lossyUtf8.decode(notice.path))}` : "";
     this.write(`::error${file}::${escapeData(notice.message)}`);
   }
 

@@ -4,7 +4,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { blit, blitJson, sh } from "../helpers/blit.ts";
+import { BLIT, blit, blitJson, environment, sh } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 
 /** Twelve files that cannot be copied (a directory is in the way of each), one named `a:b,c`, and one that can. */
@@ -50,6 +50,16 @@ describe("GitHub Actions", () => {
     expect(sh("ls", root)).toBe("src\nstep-summary.md\n");
     sh("rm src/f && for f in $(seq 11); do printf x > src/f$f && mkdir -p dst/src/f$f; done", root);
     expect(blit(["-r", "src", "dst"], { cwd: root, env }).stderr.trim().split("\n").at(-1)).toBe("blit: 1 more error not annotated (11 in all; see the log)");
+  });
+
+  // GitHub reads the log as UTF-8: the raw byte made the workflow command invalid.
+  test("a name that is not UTF-8: its annotation's file= has U+FFFD for the bad byte, the line valid UTF-8; the message quotes it as cp", () => {
+    const root = sandbox("gha-bytes");
+    sh(`mkdir -p src dst/src && printf x > "src/$(printf 'b\\377d')" && mkdir "dst/src/$(printf 'b\\377d')"`, root);
+    const r = Bun.spawnSync([BLIT, "-r", "src", "dst"], { cwd: root, env: environment({ GITHUB_ACTIONS: "true" }), stdout: "pipe", stderr: "pipe" });
+    expect(r.exitCode).toBe(1);
+    const stderr = new TextDecoder("utf-8", { fatal: true }).decode(r.stderr);
+    expect(stderr).toBe("blit: cannot overwrite directory 'dst/src/b'$'\\377''d' with non-directory\n::error file=dst/src/b\uFFFDd::cannot overwrite directory 'dst/src/b'$'\\377''d' with non-directory\n");
   });
 
   test("an operand refused while planning is annotated with its path; without GITHUB_ACTIONS, nothing is", () => {
