@@ -316,12 +316,12 @@ export class Copier {
     return this.b.strerror(errno);
   }
 
-  /** Shows progress through `live` from now on: entries counted, the file in hand, a large file's bytes as they are copied. */
   /** Says in a table the main thread reads where this worker's temporary files are (temp-names.ts, removeInFlight). */
   shareTempNames(table: SharedArrayBuffer): void {
     this.temps.share(table);
   }
 
+  /** Shows progress through `live` from now on: entries counted, the file in hand, a large file's bytes as they are copied. */
   showProgress(live: LiveCounters): void {
     this.report.live = live;
     this.data.progress = (bytes) => this.report.partial(bytes);

@@ -140,8 +140,10 @@ export class RunOutput {
       if (output.out.length) out(`${output.out.join("\n")}\n`);
       // What a filter left out is not listed, as rsync -ii does not list it (--json says it).
       const listed = this.options.itemize ? output.items.filter((item) => item.reason !== "excluded") : [];
-      const separators = [...(this.backend?.pathRules.separators ?? "/")].map((c) => c.charCodeAt(0));
-      if (listed.length) out(`${listed.map((item) => itemizeLine(item, separators)).join("\n")}\n`);
+      if (listed.length) {
+        const separators = [...(this.backend?.pathRules.separators ?? "/")].map((c) => c.charCodeAt(0));
+        out(`${listed.map((item) => itemizeLine(item, separators)).join("\n")}\n`);
+      }
     } else if (this.backend) {
       for (const item of output.items) this.json.emit(fileEvent(item, this.backend.methodLabels));
     }
