@@ -181,8 +181,10 @@ describe("interrupted copies", () => {
     // nobody has no home blit may write: its shim goes to $TMPDIR/blit-65534, here, not /tmp.
     const env = environment({ HOME: "/nonexistent", XDG_CACHE_HOME: undefined, TMPDIR: root });
     const proc = Bun.spawn(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", BLIT, "s/f", "d/f"], { cwd: root, env, stdout: "pipe", stderr: "pipe" });
+    // Watched for 10 s, not 20,000 times: Bun's sleep(0.5) is far shorter than
+    // 0.5 ms, and with a CI run beside it blit took longer than those ~0.2 s to start.
     let writable = false;
-    for (let i = 0; i < 20_000 && !writable; i++) {
+    for (const until = performance.now() + 10_000; !writable && proc.exitCode === null && performance.now() < until; ) {
       writable = (statSync(`${root}/d`).mode & 0o777) !== 0o555;
       if (!writable) await Bun.sleep(0.5);
     }
