@@ -929,6 +929,7 @@ export class Copier {
     // What is there already, looked at in one batch too (in a directory that was there).
     const there = l.dstFresh ? undefined : this.b.statMany(l.dstFd, names, false);
     const listSizes = there && this.leavesUnchanged ? this.xattrListSizes(l, names) : undefined;
+    const quick = there && this.decidesFromStats(l, listSizes) ? there : undefined;
     // The directory below its SOURCE, for --exclude: dstRel without its first component.
     const slashAt = l.dstRel.indexOf(SLASH);
     const relDir = slashAt < 0 ? undefined : l.dstRel.subarray(slashAt + 1);
@@ -943,6 +944,16 @@ export class Copier {
     for (let i = 0; i < names.length && !this.cancelled; i++) {
       const name = names[i]!;
       const childStat = stats[i]!;
+      let excluded: boolean | undefined;
+      if (quick && typeof childStat !== "number" && this.unchangedAsStatted(childStat, quick[i]!, listSizes, i)) {
+        excluded = !this.filter.empty && this.filter.excludes(relDir ? joinPath(relDir, name) : name, false, l.merged);
+        if (!excluded) {
+          // What leaveUnchanged would find, found without building the entry: on a second run most are so.
+          this.report.counts.unchanged++;
+          this.report.skippedEntry(childStat.size);
+          continue;
+        }
+      }
       const child: Place = {
         srcDir: l.srcFd,
         srcName: name,
@@ -963,7 +974,7 @@ export class Copier {
         if (!this.vanished(child, -childStat)) this.report.fail(`cannot stat ${quote(child.srcPath)}: ${this.why(-childStat)}`, { op: "stat", path: child.srcPath, errno: -childStat });
         continue;
       }
-      if (!this.filter.empty && this.filter.excludes(relDir ? joinPath(relDir, name) : name, typeOf(childStat.mode) === S_IFDIR, l.merged)) {
+      if (excluded ?? (!this.filter.empty && this.filter.excludes(relDir ? joinPath(relDir, name) : name, typeOf(childStat.mode) === S_IFDIR, l.merged))) {
         this.report.counts.excluded++;
         this.skipped({ ...child, stat: childStat }, "excluded");
         continue;
@@ -1003,6 +1014,36 @@ export class Copier {
       else this.copyNonDirectory(entry, waitingLinks);
     }
     this.copySmallFiles(small, waitingLinks);
+  }
+
+  /**
+   * --skip-unchanged by size and mtime: whether a chunk's files can be found
+   * unchanged, with nothing to set, from the two stats and the xattr list
+   * sizes alone (unchangedAsStatted). Not where leaving one does more than
+   * count it: where it is listed (-v, --itemize, --json), compared by
+   * contents, kept by -n, given a --context label, or reached through links
+   * (-L); nor where the xattrs kept cannot be told absent by their sizes.
+   */
+  private decidesFromStats(l: FilesWork, listSizes: { src: number[]; dst: number[] } | undefined): boolean {
+    const o = this.o;
+    if (!this.leavesUnchanged || o.checksum || o.listItems || o.noClobber || o.label !== undefined || l.follow || this.inline) return false;
+    return listSizes !== undefined || !this.meta.readsXattrs;
+  }
+
+  /**
+   * A regular file that copyNonDirectory would leave as unchanged, with no
+   * attribute to align (leaveUnchanged): one name on each side, two inodes,
+   * rsync's quick check passed, the attributes the options keep the same
+   * (the same tests alignAttributes makes), and no xattrs on either side.
+   * Any other case takes the whole way, which decides it the same.
+   */
+  private unchangedAsStatted(src: Stat, there: Stat | number, listSizes: { src: number[]; dst: number[] } | undefined, i: number): boolean {
+    if (typeof there === "number" || typeOf(src.mode) !== S_IFREG || typeOf(there.mode) !== S_IFREG) return false;
+    if (src.nlink !== 1 || there.nlink !== 1 || (src.dev === there.dev && src.ino === there.ino)) return false;
+    if (listSizes && (listSizes.src[i] !== 0 || listSizes.dst[i] !== 0)) return false;
+    if (!quickCheck(src, there, this.o.modifyWindow)) return false;
+    const differ = attributesDiffer(this.o, src, there, this.b.attributes?.kept);
+    return !differ.owner && !differ.mode && !differ.times && !differ.word;
   }
 
   /**

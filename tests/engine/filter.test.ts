@@ -276,6 +276,15 @@ describe("filters against rsync", () => {
     expect([s.files, s.directories, s.excluded]).toEqual(["1", "1", "1"]);
   });
 
+  test("--skip-unchanged: a file excluded that DEST holds unchanged (copied before the rule) is counted as excluded, not as unchanged", () => {
+    const root = sandbox("filter-again");
+    sh("mkdir -p src/sub && printf a > src/sub/a.log && printf b > src/sub/b && cp -a src dst", root);
+    const r = run([BLIT, "-aT", "--stats", "--skip-unchanged", "--exclude=*.log", "src", "dst"], { cwd: root });
+    expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+    const s = stats(r.stdout);
+    expect([s.files, s.excluded, s.unchanged]).toEqual(["0", "1", "1"]);
+  });
+
   test("--exclude-from=- reads its patterns from standard input", () => {
     const root = sandbox("filter-stdin");
     sh("mkdir -p src/sub && printf a > src/a && printf b > src/b.log && printf c > src/sub/c.log", root);
