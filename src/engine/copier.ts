@@ -250,6 +250,8 @@ export class Copier {
   private readonly temps: TempNames;
   private readonly data: DataCopier;
   private readonly cleanedParents = new Set<number>();
+  /** isDestinationRoot's operands' DESTs, by the descriptor of their directory and their name. */
+  private readonly destinationRoots = new Map<string, { dev: number; ino: bigint }>();
   private readonly filter: Filter;
   private readonly pruner: Pruner;
   private contents: ContentComparer | undefined;
@@ -540,6 +542,12 @@ export class Copier {
       this.report.fail(`cannot copy cyclic symbolic link ${quote(e.srcPath)}`, { op: "copy", path: e.srcPath });
       return NONE;
     }
+    if (this.isDestinationRoot(e, stat)) {
+      b.close(srcFd);
+      const [src, dst] = this.operandPaths(e);
+      this.report.fail(`cannot copy a directory, ${quote(src)}, into itself, ${quote(dst)}`, { op: "copy", path: e.srcPath });
+      return NONE;
+    }
 
     // Created writable: the final mode comes once it is filled.
     let created = false;
@@ -692,6 +700,35 @@ export class Copier {
       return NONE;
     }
     return { children: left, finish };
+  }
+
+  /**
+   * Whether a SOURCE directory is the directory its operand is copied to:
+   * DEST inside SOURCE, reached through a bind mount (the operand's check,
+   * by path, cannot see one), which would be copied into itself again and
+   * again. cp refuses it as it reaches it, and so does blit. DEST is the
+   * first name of dstRel under rootFd, made before anything inside it.
+   */
+  private isDestinationRoot(e: Place, st: Stat): boolean {
+    const slash = e.dstRel.indexOf(SLASH);
+    // The operand itself: the same file as DEST was refused before the run.
+    if (slash < 0 || st.dev !== e.dstDev) return false;
+    const name = e.dstRel.subarray(0, slash);
+    const key = `${e.rootFd}/${Buffer.from(name).toString("latin1")}`;
+    let root = this.destinationRoots.get(key);
+    if (!root) {
+      const there = this.b.stat(e.rootFd, name, false);
+      if (typeof there === "number") return false;
+      root = { dev: there.dev, ino: there.ino };
+      this.destinationRoots.set(key, root);
+    }
+    return st.dev === root.dev && st.ino === root.ino;
+  }
+
+  /** The SOURCE and DEST operands an entry's paths begin with: dstRel's first name stands for DEST, the rest is below both. */
+  private operandPaths(e: Place): [Uint8Array, Uint8Array] {
+    const below = e.dstRel.length - e.dstRel.indexOf(SLASH);
+    return [e.srcPath.subarray(0, e.srcPath.length - below), e.dstPath.subarray(0, e.dstPath.length - below)];
   }
 
   /**

@@ -164,6 +164,30 @@ describe("destination inside the source", () => {
       sh(`umount ${root}/view`);
     }
   });
+
+  // DEST is a bind of a directory inside SOURCE: no path says so, so the
+  // copy finds its own DEST as it goes down SOURCE, and refuses it there as
+  // cp does (before, it copied it into itself ~5,000 levels deep, to EMFILE).
+  const BIND_CASES: { args: string[]; dst: string; made: string[] }[] = [
+    { args: ["-r", "s", "B"], dst: "B/s", made: ["B/s", "B/s/d", "B/s/d/g", "B/s/f"] },
+    { args: ["-aT", "s", "B/new"], dst: "B/new", made: ["B/new", "B/new/d", "B/new/d/g", "B/new/f"] },
+    { args: ["-aT", "s", "B"], dst: "B", made: ["B/f"] },
+  ];
+  for (const c of BIND_CASES) {
+    testIf(tmpfsUnavailable)(`is refused where the copy reaches it through a bind mount of a directory inside SOURCE: blit ${c.args.join(" ")}`, () => {
+      const root = sandbox("bind-inside");
+      sh("mkdir -p s/d B && printf f > s/f && printf g > s/d/g", root);
+      sh(`mount --bind ${root}/s/d ${root}/B`);
+      try {
+        const r = blit(c.args, { cwd: root });
+        expect(r).toEqual({ stdout: "", stderr: `blit: cannot copy a directory, 's', into itself, '${c.dst}'\n`, exitCode: 1 });
+        const made = sh("find B -mindepth 1 | sort", root).trim().split("\n").filter((path) => path !== "B/g");
+        expect(made).toEqual(c.made);
+      } finally {
+        sh(`umount ${root}/B`);
+      }
+    });
+  }
 });
 
 describe("temporary files", () => {
