@@ -243,11 +243,15 @@ function makeParents(b: Backend, engine: EngineOptions, plan: Plan, reporter: Re
         next = b.openDir(fd, name, false);
         const now = next < 0 ? next : b.fstat(next);
         if (typeof now !== "number") {
+          // Without -p's mode, the bits left out are given back at the end,
+          // as far as the umask lets them (cp's restore_mode); so is the
+          // mode it was made with, if the owner was given rwx to fill it.
           let restoreMode: number | undefined;
-          if ((now.mode & 0o700) !== 0o700) {
-            restoreMode = (now.mode | omitted) & 0o7777;
-            b.modes?.chmodFd(next, (now.mode | 0o700) & 0o7777);
+          if (!preserve.mode) {
+            const given = omitted & ~now.mode ? omitted & ~engine.umask : omitted;
+            if (given & ~now.mode || (now.mode & 0o700) !== 0o700) restoreMode = (now.mode | given) & 0o7777;
           }
+          if ((now.mode & 0o700) !== 0o700) b.modes?.chmodFd(next, (now.mode | 0o700) & 0o7777);
           made.push({ fd: next, src: dir.src, dst: dir.dst, st, restoreMode });
         }
       } else if ((there.mode & S_IFMT) !== S_IFDIR) {

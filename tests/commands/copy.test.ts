@@ -270,6 +270,10 @@ const CASES: Case[] = [
   { name: "--parents: a directory without the owner's write bit", setup: "chmod 500 src/sub", args: ["-r", "--parents", "src/sub/deep", "d"] },
   { name: "--parents -a: a directory without the owner's write bit", setup: "chmod 500 src/sub", args: ["-a", "--parents", "src/sub/b", "d"], times: true, skipTimesOf: ["d"] },
   { name: "--parents --no-preserve=mode", setup: "chmod 700 src/sub", args: ["--parents", "--no-preserve=mode", "src/sub/b", "d"] },
+  // Made without the bits that would let others in before the owner is set, they get them back at the end (cp's restore_mode).
+  { name: "--parents --preserve=ownership: the directories made get their modes back", setup: "chmod 751 src/sub", args: ["--parents", "--preserve=ownership", "src/sub/b", "d"] },
+  { name: "--parents -p --no-preserve=mode", setup: "chmod 751 src/sub", args: ["-p", "--no-preserve=mode", "--parents", "src/sub/b", "d"] },
+  { name: "--parents -a --no-preserve=mode", setup: "chmod 700 src/sub", args: ["-a", "--no-preserve=mode", "--parents", "src/sub/b", "d"] },
   { name: "--parents into existing directories", setup: "mkdir -p d/src/sub && chmod 700 d/src", args: ["-v", "--parents", "src/sub/b", "d"] },
   { name: "--par (abbreviated) -t, two sources", args: ["--par", "-t", "d", "src/a", "src/sub/b"] },
   { name: "--parents with slashes inside SOURCE", args: ["-v", "--parents", "src//sub///b", "d/"] },
