@@ -31,15 +31,22 @@ const DEVICE_NAME = /^(?:CON|PRN|AUX|NUL|(?:COM|LPT)[0-9\u00b9\u00b2\u00b3])(?:[
 
 const DEVICE_STEMS = new Set(["con", "prn", "aux", "nul", "com", "lpt"]);
 const COLON = 0x3a;
+const DOT = 0x2e;
+const SPACE = 0x20;
 const utf8 = new TextDecoder();
 
 /**
- * A name blit does not create on Windows: a device's (above), or one with a
+ * A name blit does not create on Windows: a device's (above); one with a
  * colon, which names a stream of another file ("a:b" is the stream b of a,
- * "Q:one.txt" a stream of Q), never a file of that name.
+ * "Q:one.txt" a stream of Q), never a file of that name; or one that ends
+ * in a dot or a space ("x.", "x "), which Windows strips from every path
+ * given to it, so that Explorer and most programs find no such file (a
+ * tree made on Linux or a Samba share can hold one).
  */
 export function isUncreatableName(name: Uint8Array): boolean {
   if (name.includes(COLON)) return true;
+  const last = name[name.length - 1];
+  if (last === DOT || last === SPACE) return true;
   // Asked of every name created: most are told apart by their first three bytes, undecoded.
   if (name.length < 3 || !DEVICE_STEMS.has(String.fromCharCode(name[0]! | 0x20, name[1]! | 0x20, name[2]! | 0x20))) return false;
   return DEVICE_NAME.test(utf8.decode(name));

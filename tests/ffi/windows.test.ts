@@ -164,9 +164,9 @@ describe("blit.exe under Wine", () => {
   }, SLOW);
 
   // The NT calls would make them as files, which Explorer and most programs cannot then open or delete.
-  testWine("a name Windows keeps for a device (NUL, aux.c, con) is refused, as an operand and in a tree, and by a dry run; the rest is copied", () => {
+  testWine("a name Windows keeps for a device (NUL, aux.c, con) or strips (a trailing dot or space) is refused, as an operand and in a tree, and by a dry run; the rest is copied", () => {
     const root = sandbox("win-devices");
-    sh("mkdir -p src/con src/d && printf a > src/aux.c && printf b > src/ok.c && printf c > src/d/x && printf c > src/con/in && printf f > f", root);
+    sh("mkdir -p src/con src/d && printf a > src/aux.c && printf b > src/ok.c && printf c > src/d/x && printf c > src/con/in && printf f > f && printf t > src/trail. && printf s > 'src/d/sp '", root);
     const operand = blit(["f", "NUL"], { cwd: root });
     expect(operand.stderr).toMatch(/^blit: cannot create regular file 'NUL': \S.*\n$/);
     expect(operand.exitCode).toBe(1);
@@ -178,15 +178,15 @@ describe("blit.exe under Wine", () => {
     }
     const dry = blit(["-rv", "--dry-run", "src", "out"], { cwd: root });
     expect(dry.exitCode).toBe(1);
-    expect(dry.stdout.split("\n").filter((line) => /aux|con/.test(line))).toEqual([]);
+    expect(dry.stdout.split("\n").filter((line) => /aux|con|trail|sp /.test(line))).toEqual([]);
     const tree = blit(["-r", "src", "out"], { cwd: root });
     expect(tree.stderr.split("\n").sort()).toEqual(dry.stderr.split("\n").sort());
     // --json's reason is the message's, said by the worker that failed (not the main thread's default words).
     const events = blit(["-r", "--json", "src", "jout"], { cwd: root }).stdout.split("\n").filter(Boolean).map((line) => JSON.parse(line) as { type: string; message: string; reason?: string });
     const errors = events.filter((event) => event.type === "error");
-    expect(errors.length).toBe(2);
+    expect(errors.length).toBe(4);
     for (const error of errors) expect(error.message.endsWith(`: ${error.reason}`)).toBe(true);
-    expect(tree.stderr.split("\n").map((line) => line.replace(/: [^:]*$/, "")).sort()).toEqual(["", "blit: cannot create directory 'out\\con'", "blit: cannot create regular file 'out\\aux.c'"]);
+    expect(tree.stderr.split("\n").map((line) => line.replace(/: [^:]*$/, "")).sort()).toEqual(["", "blit: cannot create directory 'out\\con'", "blit: cannot create regular file 'out\\aux.c'", "blit: cannot create regular file 'out\\d\\sp '", "blit: cannot create regular file 'out\\trail.'"]);
     expect(tree.exitCode).toBe(1);
     expect(readdirSync(root).sort()).toEqual(["f", "jout", "out", "src"]);
     expect(readdirSync(`${root}/out`).sort()).toEqual(["d", "ok.c"]);
