@@ -4,8 +4,9 @@
 #   .\install.ps1 [-Version X.Y.Z] [-Prefix DIR]   (default: latest, ~\.local)
 #
 # It downloads blit-windows-x64.zip with SHA256SUMS, checks the archive's
-# SHA-256 (Get-FileHash), and only then puts blit.exe in PREFIX\bin. On a
-# mismatch it installs nothing. Environment: BLIT_VERSION, BLIT_PREFIX,
+# SHA-256 (Get-FileHash), runs the blit.exe in it once (--version), and only
+# then puts it in PREFIX\bin. On a mismatch, or one that does not run, it
+# installs nothing. Environment: BLIT_VERSION, BLIT_PREFIX,
 # BLIT_DOWNLOAD_URL (a mirror of the release's assets).
 param(
   [string]$Version = $(if ($env:BLIT_VERSION) { $env:BLIT_VERSION } else { "latest" }),
@@ -56,6 +57,20 @@ try {
   New-Item -ItemType Directory -Force -Path $BinDir | Out-Null
   $Staged = Join-Path $BinDir ".blit.install.exe"
   Copy-Item -Force (Join-Path $Tmp "unpacked\blit.exe") $Staged
+  # It must run here before it replaces anything (an x64 build where Windows
+  # cannot run one, a download the antivirus damaged): run where it is to
+  # stay. Its stderr is left to the console: redirected, Windows PowerShell
+  # 5.1 would make a warning there an error under "Stop".
+  $Runs = $false
+  try {
+    $null = & $Staged --version
+    $Runs = $LASTEXITCODE -eq 0
+  }
+  catch { $Runs = $false }
+  if (-not $Runs) {
+    Remove-Item -Force $Staged -ErrorAction SilentlyContinue
+    throw "the blit.exe in $Asset does not run on this system; nothing was installed"
+  }
   try { Move-Item -Force $Staged (Join-Path $BinDir "blit.exe") }
   catch {
     Remove-Item -Force $Staged -ErrorAction SilentlyContinue
