@@ -139,6 +139,64 @@ bytes="$(stat_of bytes)"
 # Failed paths as annotations: a few, then a count.
 escape_data() { local s="${1//%/%25}"; s="${s//$'\r'/%0D}"; printf '%s' "${s//$'\n'/%0A}"; }
 escape_property() { local s; s="$(escape_data "$1")"; s="${s//:/%3A}"; printf '%s' "${s//,/%2C}"; }
+# The first name a message quotes, read as the shell reads blit's quoting
+# ('...' as it is; "..." with its backslashes taken off; $'...' with its
+# escapes, where a byte that is not UTF-8 becomes U+FFFD, as GitHub shows
+# it); parts side by side are one name. Nothing when nothing is quoted.
+first_quoted() {
+  local LC_ALL=C
+  local s="$1" name="" i=0 n c part code found=""
+  n=${#s}
+  while [ "$i" -lt "$n" ]; do
+    c="${s:i:1}"
+    [ "$c" = "'" ] || [ "$c" = '"' ] || [ "${s:i:2}" = "\$'" ] && break
+    i=$((i + 1))
+  done
+  while [ "$i" -lt "$n" ]; do
+    c="${s:i:1}"
+    if [ "$c" = "'" ]; then
+      part="${s:i+1}"
+      [[ "$part" == *"'"* ]] || return 0
+      part="${part%%\'*}"
+      name+="$part"
+      i=$((i + ${#part} + 2))
+    elif [ "$c" = '"' ]; then
+      i=$((i + 1))
+      while [ "$i" -lt "$n" ] && [ "${s:i:1}" != '"' ]; do
+        [ "${s:i:1}" = "\\" ] && i=$((i + 1))
+        name+="${s:i:1}"
+        i=$((i + 1))
+      done
+      [ "$i" -lt "$n" ] || return 0
+      i=$((i + 1))
+    elif [ "${s:i:2}" = "\$'" ]; then
+      i=$((i + 2))
+      while [ "$i" -lt "$n" ] && [ "${s:i:1}" != "'" ]; do
+        c="${s:i:1}"
+        if [ "$c" = "\\" ]; then
+          i=$((i + 1))
+          c="${s:i:1}"
+          case "${s:i:3}" in
+            [0-7][0-7][0-7])
+              code=$((8#${s:i:3}))
+              i=$((i + 2))
+              if [ "$code" -ge 128 ]; then c=$'\xef\xbf\xbd'; else printf -v c '%b' "\\0${s:i-2:3}"; fi ;;
+            *)
+              case "$c" in n) c=$'\n' ;; t) c=$'\t' ;; r) c=$'\r' ;; esac ;;
+          esac
+        fi
+        name+="$c"
+        i=$((i + 1))
+      done
+      [ "$i" -lt "$n" ] || return 0
+      i=$((i + 1))
+    else
+      break
+    fi
+    found=1
+  done
+  [ -z "$found" ] || printf '%s' "$name"
+}
 failures=0
 while IFS= read -r line; do
   case "$line" in
@@ -149,7 +207,7 @@ while IFS= read -r line; do
   failures=$((failures + 1))
   [ "$failures" -le "$MAX_ANNOTATIONS" ] || continue
   message="${line#blit: }"
-  path="$(printf '%s\n' "$message" | sed -n "s/^[^']*'\([^']*\)'.*/\1/p")"
+  path="$(first_quoted "$message")"
   if [ -n "$path" ]; then
     echo "::error file=$(escape_property "$path"),title=blit::$(escape_data "$message")"
   else
@@ -157,7 +215,8 @@ while IFS= read -r line; do
   fi
 done < "$err"
 if [ "$failures" -gt "$MAX_ANNOTATIONS" ]; then
-  echo "::error title=blit::$((failures - MAX_ANNOTATIONS)) more errors not annotated ($failures in all; the log above has each)"
+  more=$((failures - MAX_ANNOTATIONS))
+  echo "::error title=blit::$more more error$([ "$more" -eq 1 ] || echo s) not annotated ($failures in all; the log above has each)"
 fi
 
 if [ -n "${GITHUB_OUTPUT:-}" ]; then

@@ -434,6 +434,20 @@ describe("GitHub Action", () => {
     // What could be copied was.
     expect(snapshot(join(work, "out", "build"))).toEqual(snapshot(join(work, "build")));
   });
+
+  // blit quotes a name with an apostrophe in double quotes, and writes bytes that are not UTF-8 as $'\377'.
+  test("an annotation's file is the path as blit quoted it, read as the shell reads it, with U+FFFD for bytes that are not UTF-8", async () => {
+    const action = actionCheckout();
+    const { work, env } = runner({ source: "build", destination: "out" });
+    run(["sh", "-c", `mkdir -p build "out/build/it's" "$(printf 'out/build/bad-\\377')" && printf x > "build/it's" && printf y > "$(printf 'build/bad-\\377')"`], { cwd: work });
+    const r = await runAsync(["bash", join(action, "action", "run.sh")], { cwd: work, env });
+    expect(r.exitCode).toBe(1);
+    const annotations = r.stdout.split("\n").filter((line) => line.startsWith("::error")).sort();
+    expect(annotations).toEqual([
+      "::error file=out/build/bad-\uFFFD,title=blit::cannot overwrite directory 'out/build/bad-'$'\\377' with non-directory",
+      `::error file=out/build/it's,title=blit::cannot overwrite directory "out/build/it's" with non-directory`,
+    ]);
+  });
 });
 
 /** The build output a workflow would copy: three files in two directories, 100006 bytes. */
