@@ -15,7 +15,7 @@ import type { EngineOptions, FilterRule } from "../options.ts";
 import { quote } from "../quote.ts";
 import type { Filter } from "./filter.ts";
 import { joinPath } from "./paths.ts";
-import type { Reporter } from "./report.ts";
+import { isDevice, kindOf, type Reporter } from "./report.ts";
 import { backupName, renameToBackup } from "./backup-name.ts";
 import { isTempName } from "./temp-names.ts";
 
@@ -96,7 +96,7 @@ export class Pruner {
       this.report.fail(`cannot read directory ${quote(dstPath)}: ${b.strerror(-listFd)}; nothing deleted in it`, { op: "opendir", path: dstPath, errno: -listFd });
       return;
     }
-    const doomed: { name: Name; isDir: boolean; id: string }[] = [];
+    const doomed: { name: Name; isDir: boolean; id: string; mode: number }[] = [];
     // Where DEST's directory ignores case, SOURCE's `Foo` was copied into DEST's `foo`: asked by key, not by bytes.
     const folding = b.caseFolding?.ignoresCase(dstFd) ? b.caseFolding : undefined;
     let sourceKeys: Set<string> | null | undefined;
@@ -143,18 +143,18 @@ export class Pruner {
             continue;
           }
         }
-        doomed.push({ name: names[i]!, isDir, id: `${st.dev}:${st.ino}` });
+        doomed.push({ name: names[i]!, isDir, id: `${st.dev}:${st.ino}`, mode: st.mode });
       }
     }
     b.close(listFd);
     // SOURCE inside DEST (`blit -aT --delete dst/sub dst`): the directory holding it is not SOURCE's counterpart to remove.
     const holdingSource = doomed.some((d) => d.isDir) ? this.directoriesAbove(srcFd) : new Set<string>();
-    for (const { name, isDir, id } of doomed) {
+    for (const { name, isDir, id, mode } of doomed) {
       const path = joinPath(dstPath, name, this.separator);
       const below = rel ? joinPath(rel, name) : name;
       if (holdingSource.has(id)) this.report.fail(`not deleting ${quote(path)}: the source is inside it`, { op: "delete", path });
       else if (isDir) this.removeTree(dstFd, name, path, below, merged);
-      else this.removeEntry(dstFd, name, path, false);
+      else this.removeEntry(dstFd, name, path, false, mode);
     }
   }
 
@@ -239,10 +239,15 @@ export class Pruner {
   /**
    * Removes one entry (a directory only when empty; with -b a file is
    * renamed to its backup name, so a directory that held one stays); lists
-   * it for -v as rm -v does.
+   * it for -v as rm -v does, and for --itemize and --json as what it was
+   * (`mode`, looked at here where the caller did not).
    */
-  private removeEntry(dir: number, name: Name, path: Uint8Array, isDir: boolean): boolean {
+  private removeEntry(dir: number, name: Name, path: Uint8Array, isDir: boolean, mode?: number): boolean {
     const b = this.b;
+    if (this.o.listItems && !isDir && mode === undefined) {
+      const st = b.stat(dir, name, false);
+      if (typeof st !== "number") mode = st.mode;
+    }
     // --max-delete holds even when more appeared to delete after the dry run counted them.
     if (this.deletions && this.o.maxDelete !== undefined && Atomics.add(this.deletions, 0, 1) >= this.o.maxDelete) {
       this.report.fail(`not deleting ${quote(path)}: more than --max-delete=${this.o.maxDelete} would be deleted`, { op: "delete", path });
@@ -265,7 +270,10 @@ export class Pruner {
       return false;
     }
     this.report.counts.deleted++;
-    if (this.o.listItems) this.report.item({ action: "deleted", kind: isDir ? "directory" : "file", src: undefined, dst: path, size: 0 });
+    if (this.o.listItems) {
+      const kind = isDir ? "directory" : mode === undefined ? "file" : kindOf(mode);
+      this.report.item({ action: "deleted", kind, ...(mode !== undefined && isDevice(mode) && { device: true }), src: undefined, dst: path, size: 0 });
+    }
     if (this.o.verbose) {
       const backupPath = backup && joinPath(path.subarray(0, path.length - name.length), backup);
       this.report.list(`removed ${isDir ? "directory " : ""}${quote(path)}${backupPath ? ` (backup: ${quote(backupPath)})` : ""}`);
@@ -319,7 +327,7 @@ export class Pruner {
         }
         const childPath = joinPath(path, names[i]!, this.separator);
         // -b: a file is renamed to its backup name, and so stays.
-        const gone = isDir ? this.removeTree(fd, names[i]!, childPath, childRel, merged) : this.removeEntry(fd, names[i]!, childPath, false) && this.o.backup === "none";
+        const gone = isDir ? this.removeTree(fd, names[i]!, childPath, childRel, merged) : this.removeEntry(fd, names[i]!, childPath, false, st.mode) && this.o.backup === "none";
         if (!gone) kept = true;
       }
     }

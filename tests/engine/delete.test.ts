@@ -5,7 +5,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
-import { BLIT, blit, hasCommand, run, sh, stats } from "../helpers/blit.ts";
+import { BLIT, blit, blitJson, hasCommand, run, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 import { tree } from "../helpers/tree.ts";
@@ -402,5 +402,17 @@ describe("--max-delete", () => {
       stderr: "blit: not deleting: 1 entry would be deleted, more than --max-delete=0 allows; nothing was deleted\n",
       exitCode: 25,
     });
+  });
+});
+
+describe("--delete in --json", () => {
+  test("each deletion is a file event of the kind of entry it was, as --itemize lists it", () => {
+    const root = sandbox("delete-json");
+    sh("mkdir -p src dst/old/in && printf x > dst/x && ln -s x dst/link && mkfifo dst/fifo && printf y > dst/old/in/y && printf f > src/f && mkdir dst/f src/d && ln -s x dst/d", root);
+    const r = blitJson(["-v", "-aT", "--delete", "src", "dst"], { cwd: root });
+    expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+    const deleted = r.events.filter((e) => e.type === "file" && e.action === "deleted").map((e) => `${e.kind} ${e.dst}`).sort();
+    // dst/f, dst/d: a directory where SOURCE has a file, a symlink where it has a directory, removed to make way.
+    expect(deleted).toEqual(["directory dst/f", "directory dst/old", "directory dst/old/in", "file dst/old/in/y", "file dst/x", "special dst/fifo", "symlink dst/d", "symlink dst/link"]);
   });
 });
