@@ -101,6 +101,8 @@ for (const [name, def] of Object.entries(copyArgs)) {
   else longOptions.set(name, spec);
   for (const alias of "alias" in def ? def.alias : []) shortOptions.set(alias, spec);
 }
+// cp's old name for --parents, which cp 9.x still takes without listing it.
+longOptions.set("path", longOptions.get("parents")!);
 
 /** One option as it appeared, in order: some of cp's options override earlier ones. */
 interface Seen {
@@ -134,7 +136,9 @@ const BLIT_ONLY = new Set([
 function longOption(name: string, arg: string): OptionSpec {
   const exact = longOptions.get(name);
   if (exact) return exact;
-  const candidates = name === "" ? [] : [...longOptions.keys()].filter((option) => option.startsWith(name)).sort();
+  // Two names of one option (--parents, --path) are one candidate, as getopt_long counts them.
+  const matching = name === "" ? [] : [...longOptions].filter(([option]) => option.startsWith(name)).map(([, spec]) => spec.name as string);
+  const candidates = [...new Set(matching)].sort();
   const cps = candidates.filter((option) => !BLIT_ONLY.has(option));
   const only = candidates.length === 1 ? candidates[0] : cps.length === 1 ? cps[0] : undefined;
   if (only !== undefined) return longOptions.get(only)!;

@@ -130,6 +130,16 @@ describe("abbreviations, as cp takes them", () => {
     expect(snapshot(`${root}/dst`)).toEqual(snapshot(`${root}/by-cp/dst`));
   });
 
+  // cp 9.x still takes --path for --parents, unlisted; a prefix of both names one option (getopt_long's rule).
+  test.each([["--path"], ["--pat"], ["--pa"]])("%s is --parents, as cp takes it", (option) => {
+    const root = sandbox("path-option");
+    sh("mkdir -p a/b by-cp by-blit && printf x > a/b/f", root);
+    expect(run(["cp", option, "a/b/f", "by-cp"], { cwd: root }).exitCode).toBe(0);
+    expect(blit([option, "a/b/f", "by-blit"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(snapshot(`${root}/by-blit`)).toEqual(snapshot(`${root}/by-cp`));
+    expect(readFileSync(`${root}/by-blit/a/b/f`, "utf8")).toBe("x");
+  });
+
   const REFUSED: [string, string][] = [
     ["--x", "unrecognized option '--x'"],
     ["--co", "option '--co' is ambiguous; possibilities: '--context' '--copy-contents'"],
