@@ -115,6 +115,7 @@ export interface ErrnoTable {
   EDQUOT: number;
   ECANCELED: number;
   EROFS: number;
+  ENAMETOOLONG: number;
 }
 
 /**

@@ -33,7 +33,7 @@ const PORTABLE_ERRNO: ErrnoTable = {
   ENOSPC: errnoOf("ENOSPC"), EMLINK: errnoOf("EMLINK"), ERANGE: errnoOf("ERANGE"), ENOSYS: errnoOf("ENOSYS"),
   ELOOP: errnoOf("ELOOP"), ENOTEMPTY: errnoOf("ENOTEMPTY"), ENODATA: errnoOf("ENODATA"),
   EOPNOTSUPP: errnoOf("EOPNOTSUPP"), ENOTSUP: errnoOf("ENOTSUP"), ENOTTY: errnoOf("ENOTTY"),
-  EDQUOT: errnoOf("EDQUOT"), ECANCELED: errnoOf("ECANCELED"), EROFS: errnoOf("EROFS"),
+  EDQUOT: errnoOf("EDQUOT"), ECANCELED: errnoOf("ECANCELED"), EROFS: errnoOf("EROFS"), ENAMETOOLONG: errnoOf("ENAMETOOLONG"),
 };
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW = 0, O_NONBLOCK = 0, O_NOCTTY = 0 } = fs.constants;

@@ -75,7 +75,7 @@ export const WINDOWS_ERRNO: ErrnoTable = {
   EPERM: 1, ENOENT: 2, EIO: 5, ENXIO: 6, EBADF: 9, EAGAIN: 11, ENOMEM: 12, EACCES: 13, EEXIST: 17, EXDEV: 18,
   ENOTDIR: 20, EISDIR: 21, EINVAL: 22, ETXTBSY: 26, ENOSPC: 28, EMLINK: 31, ERANGE: 34, ENOSYS: 38,
   ENOTEMPTY: 39, ELOOP: 40, ENODATA: 61, EOPNOTSUPP: 95, ENOTSUP: 95, ENOTTY: 25, EDQUOT: 122,
-  ECANCELED: 125, EROFS: 30,
+  ECANCELED: 125, EROFS: 30, ENAMETOOLONG: 36,
 };
 
 /** The Win32 code shown for a kind no call has returned yet (an error the engine states itself). */

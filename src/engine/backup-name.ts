@@ -6,6 +6,7 @@ import type { Backend, Name } from "../../ffi/index.ts";
 import type { Backup } from "../options.ts";
 
 const DOT = new Uint8Array([0x2e]);
+const TILDE = new Uint8Array([0x7e]);
 const ENCODER = new TextEncoder();
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -65,6 +66,9 @@ export function backupName(b: Backend, dir: number, name: Name, control: Backup,
   return concat(name, ENCODER.encode(suffix));
 }
 
+/** gnulib's longest backup name where names may have 255 bytes: one less (check_extension). */
+const SHORTENED_MAX = 254;
+
 /** How many taken numbers a backup tries past before it gives up (names made as fast as it renames). */
 const NUMBER_TRIES = 100;
 
@@ -80,11 +84,21 @@ export function renameToBackup(b: Backend, dir: number, name: Name, control: Bac
   if (typeof backup === "number") return backup;
   const prefix = concat(name, ENCODER.encode(".~"));
   let n = control === "numbered" || control === "existing" ? backupNumber(Buffer.from(backup).toString("latin1"), Buffer.from(prefix).toString("latin1")) : 0;
+  let shortened = false;
   for (let tries = 0; ; tries++) {
     let r = b.rename(dir, name, dir, backup, n === 0);
     // A filesystem that cannot rename without replacing (some network and
     // FUSE ones): the name the listing found free, as gnulib falls back.
     if (r === -b.errno.EINVAL && n > 0) r = b.rename(dir, name, dir, backup, true);
+    if (r === -b.errno.ENAMETOOLONG && control !== "simple" && !shortened) {
+      // Too long for the directory: NAME~ instead, NAME cut to 253 bytes
+      // if need be, as gnulib's check_extension shortens it on a filesystem
+      // of 255-byte names (-b and -S; --backup=simple fails, as cp's does).
+      shortened = true;
+      backup = concat(name.subarray(0, Math.min(name.length, SHORTENED_MAX - 1)), TILDE);
+      n = 0;
+      continue;
+    }
     if (r !== -b.errno.EEXIST || n === 0 || tries === NUMBER_TRIES) return r < 0 ? r : backup;
     backup = numbered(prefix, ++n);
   }

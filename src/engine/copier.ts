@@ -218,6 +218,17 @@ function belowSource(dstRel: Uint8Array): Uint8Array {
   return slash < 0 ? new Uint8Array(0) : dstRel.slice(slash + 1);
 }
 
+/**
+ * The path of an entry's backup, for messages: DEST's path with what the
+ * backup name adds to its name, or, where the name was shortened to fit
+ * (NAME~ for a name too long for .~N~), with that name in place of its own.
+ */
+function backupPathOf(e: Place, backup: Name): Uint8Array {
+  const extendsName = backup.length >= e.dstName.length && e.dstName.every((byte, i) => backup[i] === byte);
+  if (extendsName) return concat(e.dstPath, backup.subarray(e.dstName.length));
+  return concat(e.dstPath.subarray(0, e.dstPath.length - e.dstName.length), backup);
+}
+
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
   out.set(a);
@@ -1929,7 +1940,7 @@ export class Copier {
     }
     if (e.backs) {
       const name = backupName(this.b, e.dstDir, e.dstName, this.o.backup, this.o.backupSuffix);
-      if (typeof name !== "number") e.backupPath = concat(e.dstPath, name.subarray(e.dstName.length));
+      if (typeof name !== "number") e.backupPath = backupPathOf(e, name);
     }
     const claim = this.linkable(e) && this.links ? this.links.claim(e.stat.dev, e.stat.ino) : undefined;
     if (claim?.first) this.links!.publish(claim.slot, { rootFd: e.rootFd, path: e.dstRel });
@@ -2443,7 +2454,7 @@ export class Copier {
       this.report.fail(`cannot backup ${quote(e.dstPath)}: ${this.why(-name)}`, { op: "backup", path: e.dstPath, errno: -name });
       return false;
     }
-    e.backupPath = concat(e.dstPath, name.subarray(e.dstName.length));
+    e.backupPath = backupPathOf(e, name);
     e.backupName = name;
     return true;
   }
@@ -2659,7 +2670,7 @@ export class Copier {
     }
     if (this.backsUpKept(e)) {
       const name = backupName(this.b, e.dstDir, e.dstName, this.o.backup, this.o.backupSuffix);
-      if (typeof name !== "number") e.backupPath = concat(e.dstPath, name.subarray(e.dstName.length));
+      if (typeof name !== "number") e.backupPath = backupPathOf(e, name);
     }
     this.linkListed(e, target);
   }

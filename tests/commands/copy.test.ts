@@ -313,6 +313,11 @@ const CASES: Case[] = [
   // -b: what is replaced is kept under its backup name.
   { name: "-b keeps the file replaced as DEST~", setup: "chmod 600 g", args: ["-bv", "f", "g"] },
   { name: "-b copies what does not exist without a backup", args: ["-bv", "f", "new"] },
+  // A backup name too long for the directory is shortened to NAME~ (NAME cut to 253 bytes), as gnulib's check_extension does; not with --backup=simple.
+  { name: "-b onto a name of 255 bytes", setup: `printf old > ${"n".repeat(255)}`, args: ["-bv", "f", "n".repeat(255)] },
+  { name: "--backup=numbered onto a name of 252 bytes", setup: `printf old > ${"n".repeat(252)}`, args: ["--backup=numbered", "f", "n".repeat(252)] },
+  { name: "-S .bak onto a name of 253 bytes", setup: `printf old > ${"n".repeat(253)}`, args: ["-S", ".bak", "f", "n".repeat(253)] },
+  { name: "--backup=simple onto a name of 255 bytes fails", setup: `printf old > ${"n".repeat(255)}`, args: ["--backup=simple", "f", "n".repeat(255)] },
   { name: "-b replaces an older simple backup", setup: "printf old > g~", args: ["-bv", "f", "g"] },
   { name: "--backup=numbered counts up from the highest", setup: "printf 1 > g.~1~ && printf 9 > g.~9~ && printf 0 > g.~09~ && printf x > g.~x~", args: ["--backup=numbered", "-v", "f", "g"] },
   { name: "--backup=existing: simple while no numbered backup exists", args: ["--backup=existing", "-v", "f", "g"] },
