@@ -605,7 +605,7 @@ export class Copier {
     // A dry run makes nothing, so where an earlier operand's copy would
     // have made this directory, it would have been there.
     const madeEarlier = e.madeByRun === true && (this.o.dryRun || !created);
-    if (!madeEarlier) this.report.count("directories");
+    if (created && !madeEarlier) this.report.count("directories");
     // As cp -v: a directory that was there already is not listed.
     if (created && !madeEarlier) this.listed(e, undefined, "directory");
     if (!created) this.removeLeftovers(dstFd, false);

@@ -436,3 +436,18 @@ describe("a second run's --itemize and --json", () => {
     expect(events.at(-1)).toMatchObject({ type: "summary", deleted: 1, files: 0, exit_code: 0 });
   });
 });
+
+describe("a second run's counts", () => {
+  // The directories were there: the summary says none were copied, as its events say none were made.
+  test("an unchanged tree: the summary and --json count no directory copied, every entry skipped", () => {
+    const root = sandbox("again-counts");
+    sh("mkdir -p s/a/b && printf 1 > s/a/b/f && ln -s f s/l", root);
+    expect(blit(["-aT", "s", "t"], { cwd: root }).exitCode).toBe(0);
+    const r = blit(["-aT", "--skip-unchanged", "--progress", "s", "t"], { cwd: root });
+    const last = r.stderr.trimEnd().split("\n").at(-1)!.replace(/ in \S+( s)? \(\S+ \S+\)/, "");
+    expect([r.stdout, last, r.exitCode]).toEqual(["", "blit: copied 0 files (0 bytes), 0 directories, 2 skipped, 0 errors", 0]);
+    const json = blitJson(["-aT", "--skip-unchanged", "s", "t"], { cwd: root });
+    const summary = json.events.find((e) => e.type === "summary")!;
+    expect([summary.files, summary.directories, summary.skipped]).toEqual([0, 0, 2]);
+  });
+});

@@ -82,7 +82,7 @@ describe("progress bar", () => {
     expect(exitCode).toBe(1);
     // Taken off the bar's line (column 1, cleared), wrapping back on for the message, then the bar again.
     expect(screen).toContain(`${ESC}[1G${ESC}[2K${ESC}[?7hblit: cannot overwrite directory 'dst/src/d/f7' with non-directory\r\n${ESC}7${ESC}[?7l`);
-    expect(screen).toMatch(/blit: copied 300 files \(150000791 bytes\), 2 directories in \S+( s)? \(\S+ \S+\), 1 error\r\n$/);
+    expect(screen).toMatch(/blit: copied 300 files \(150000791 bytes\), 0 directories in \S+( s)? \(\S+ \S+\), 1 error\r\n$/);
     // With an error the copy is not complete: the bar does not claim 100 %.
     expect(percentages(screen).at(-1)).toBeLessThan(100);
   }, 60_000);
