@@ -165,6 +165,8 @@ const S_ISGID = 0o2000;
 /** Attempts at linking to a first copy that other runs keep replacing. */
 const LINK_TRIES = 4;
 const SLASH = 0x2f;
+/** S_ISUID and S_ISGID: what a directory keeps when SOURCE's mode is set on it (finishDirectory). */
+const DIR_KEPT_BITS = 0o6000;
 const typeOf = (mode: number) => mode & S_IFMT;
 const DOT = new Uint8Array([0x2e]);
 const ENCODER = new TextEncoder();
@@ -1146,12 +1148,12 @@ export class Copier {
     const xattrs = this.meta.readXattrs({ fd: f.srcFd }, true, undefined, undefined, f.srcPath);
     // An existing directory keeps its mode unless modes are preserved.
     let mode = preserve.mode || f.created ? this.meta.modeFor("dir", st, undefined, f.inheritedPermissions) : undefined;
-    // Asked only where it decides something: a new directory's mode set
-    // from its made one, or what one that was there has already.
-    const now = !f.created || !preserve.mode ? b.fstat(f.dstFd) : -1;
-    // As mkdir would have made it: the sticky bit kept, and setgid only as
-    // inherited from a setgid parent.
-    if (!preserve.mode && f.created && typeof now !== "number" && mode !== undefined) mode |= now.mode & 0o2000;
+    const now = b.fstat(f.dstFd);
+    // A directory keeps the setuid and setgid bits it has (inherited from a
+    // setgid parent, or there before), as cp keeps them (GNU chmod's rule for
+    // directories; rsync -a clears them): SOURCE's mode adds to them. Without
+    // the mode kept, a new one is as mkdir made it: setgid only as inherited.
+    if (typeof now !== "number" && mode !== undefined) mode |= now.mode & (preserve.mode ? DIR_KEPT_BITS : 0o2000);
     // One that was there: what it has already is not set again.
     const had = !f.created && typeof now !== "number" ? { mode: now.mode & 0o7777, uid: now.uid, gid: now.gid } : undefined;
     if (this.meta.apply({ fd: f.dstFd }, st, xattrs, f.dstPath, mode, complete, had, this.dropsAcls(!f.created, f.inheritedPermissions)) && complete) this.meta.setAttributes({ fd: f.dstFd }, st, f.dstPath);

@@ -3,7 +3,7 @@
 // quick check (size and mtime), or the contents compared; and which of the
 // attributes the options keep differ.
 
-import type { Name, Stat } from "../../ffi/index.ts";
+import { type Name, S_IFDIR, S_IFMT, type Stat } from "../../ffi/index.ts";
 import type { EngineOptions } from "../options.ts";
 import type { Xattrs } from "./metadata.ts";
 
@@ -62,9 +62,11 @@ export function xattrChanges(src: Xattrs, dst: Xattrs): { set: Xattrs; remove: N
  * compared in the bits its backend sets (`kept`; none without the capability).
  */
 export function attributesDiffer(o: EngineOptions, src: Stat, dst: Stat, kept = 0): { owner: boolean; mode: boolean; times: boolean; word: boolean } {
+  // A directory keeps its setuid and setgid bits (Copier.finishDirectory): those SOURCE lacks are no difference.
+  const dstMode = (dst.mode & S_IFMT) === S_IFDIR ? dst.mode & ~(0o6000 & ~src.mode) : dst.mode;
   return {
     owner: o.preserve.ownership && (src.uid !== dst.uid || src.gid !== dst.gid),
-    mode: o.preserve.mode && (src.mode & 0o7777) !== (dst.mode & 0o7777),
+    mode: o.preserve.mode && (src.mode & 0o7777) !== (dstMode & 0o7777),
     times: o.preserve.timestamps && !sameTimes(src, dst, o.modifyWindow),
     word: o.preserve.mode && src.attributes !== undefined && ((src.attributes ^ (dst.attributes ?? 0)) & kept) !== 0,
   };
