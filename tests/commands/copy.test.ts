@@ -63,6 +63,9 @@ const CASES: Case[] = [
   { name: "-a tree", args: ["-a", "src", "out"], times: true },
   { name: "-a into an existing directory", args: ["-a", "src", "d"], times: true, skipTimesOf: ["d"] },
   { name: "-a directory without write permission", setup: "chmod 555 src/sub", args: ["-a", "src", "out"], times: true },
+  // A directory keeps the setuid and setgid bits it has: inherited from a setgid parent, or there before.
+  { name: "-a into a setgid directory: new subdirectories stay setgid", setup: "chmod 2775 d && chmod 700 src/sub", args: ["-a", "src", "d"], times: true, skipTimesOf: ["d"] },
+  { name: "-a onto directories with setuid and setgid: they keep them", setup: "cp -a src d/src && chmod 4755 d/src && chmod 2700 d/src/sub", args: ["-a", "src", "d"], times: true, skipTimesOf: ["d"] },
   { name: "-p file", args: ["-p", "src/a", "out"], times: true },
   { name: "-rL follows every symlink", args: ["-rL", "src", "out"] },
   { name: "-rH follows a symlink operand", args: ["-rH", "src/dir-link", "out"] },
