@@ -609,6 +609,12 @@ export interface PathRules {
   readonly verbatim?: RegExp;
   /** The OS's own tools match names ignoring case (Windows' robocopy /XF, dir *.TXT): --exclude and --include match so too. */
   readonly patternsIgnoreCase?: boolean;
+  /**
+   * The shells hand `*` and `?` in a command's arguments to the program, which
+   * expands them itself (Windows: cmd and PowerShell do not, the C runtime's
+   * setargv does, and a name cannot hold either), so blit expands them in its operands.
+   */
+  readonly expandsWildcards?: boolean;
 }
 
 export const POSIX_PATH_RULES: PathRules = { separators: "/", separator: "/" };

@@ -16,6 +16,7 @@ export const WINDOWS_PATH_RULES: PathRules = {
   dropsTrailingDots: true,
   verbatim: /^\\\\\?\\/,
   patternsIgnoreCase: true,
+  expandsWildcards: true,
 };
 
 /**

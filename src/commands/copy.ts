@@ -3,6 +3,7 @@
 import { type Backend, COPY_METHODS, inheritedIgnoredSignals, type LoadedBackend, loadBackend, type Stat, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from "../../ffi/index.ts";
 import { SHARE_MIN_SIZE } from "../engine/shared-ranges.ts";
 import { parseCommandLine, UsageError } from "../args.ts";
+import { expandWildcards } from "../wildcards.ts";
 import { LinkTable } from "../engine/links.ts";
 import type { JobPaths, JobWork } from "../engine/messages.ts";
 import { pathSyntax, toBytes } from "../engine/paths.ts";
@@ -392,6 +393,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   const loaded = await loadBackend();
   // Before the first event: a closed stdout is then "write error", not a crash.
   writeStdoutThrough(loaded.backend);
+  operands = expandWildcards(loaded.backend, operands);
   if (options.stats) state.stats = (counts) => statsLines(counts, loaded.backend, pool?.workers ?? 0, pool?.filesByWorker ?? [], copied.files, options.dryRun);
   // Usage errors first: a wrong command line prints no events at all.
   const filters = readFilterFiles(loaded.backend, options.filters);

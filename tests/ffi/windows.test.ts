@@ -130,6 +130,18 @@ describe("blit.exe under Wine", () => {
     }
   }, SLOW);
 
+  // cmd and PowerShell pass * and ? to the program, as they pass them to copy and robocopy.
+  testWine("* and ? in an operand's last name are expanded, as Windows programs expand them (letters in either case); one that matches nothing is not found", () => {
+    const root = sandbox("win-wildcards");
+    sh("mkdir -p sub out out2 out3 && printf a > a.tar && printf b > B.TAR && printf c > c.txt && printf x > sub/x.tar && printf y > sub/y1.tar", root);
+    expect(blit(["-v", "*.tar", "out\\"], { cwd: root })).toEqual({ stdout: "'a.tar' -> 'out\\a.tar'\n'B.TAR' -> 'out\\B.TAR'\n", stderr: "", exitCode: 0 });
+    expect(blit(["sub\\?1.*", "sub/x.t?r", "out2"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(readdirSync(`${root}/out2`).sort()).toEqual(["x.tar", "y1.tar"]);
+    const none = blit(["*.zip", "out3"], { cwd: root });
+    expect(none.stderr).toMatch(/^blit: cannot stat '\*\.zip': \S.*\n$/);
+    expect([none.stdout, none.exitCode, readdirSync(`${root}/out3`)]).toEqual(["", 1, []]);
+  }, SLOW);
+
   testWine("an operand's trailing dots and spaces are dropped, as Windows drops them: \"d\\x.\" is d\\x, never a new \"x.\"", () => {
     const root = sandbox("win-dots");
     sh("mkdir -p d src/in && printf old > d/x && printf new > f && printf other > g && printf t > src/in/t", root);
