@@ -47,7 +47,9 @@ const utf8 = new TextDecoder();
 export function isUncreatableName(name: Uint8Array): boolean {
   if (name.includes(COLON)) return true;
   const last = name[name.length - 1];
-  if (last === DOT || last === SPACE) return true;
+  // "." and ".." name a directory and its parent (`blit -r src\. dst` copies into dst\.).
+  const dots = name.every((byte) => byte === DOT) && name.length <= 2;
+  if ((last === DOT || last === SPACE) && !dots) return true;
   // Asked of every name created: most are told apart by their first three bytes, undecoded.
   if (name.length < 3 || !DEVICE_STEMS.has(String.fromCharCode(name[0]! | 0x20, name[1]! | 0x20, name[2]! | 0x20))) return false;
   return DEVICE_NAME.test(utf8.decode(name));
