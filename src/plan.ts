@@ -98,6 +98,8 @@ export interface Plan {
 interface Looking {
   b: Backend;
   paths: PathSyntax;
+  /** Wildcard operands that matched nothing (src/wildcards.ts), and why: what their stat says. */
+  unmatched: ReadonlyMap<string, number>;
 }
 
 /** The module's Looking for this run, set by planCopy (planning is synchronous and runs once). */
@@ -107,7 +109,7 @@ let via: Looking;
 function statOrCode(path: string, follow: boolean): Stat | number {
   // What the kernel says of an empty path, whatever the backend makes of it.
   if (path === "") return -via.b.errno.ENOENT;
-  return via.b.stat(via.b.cwd, toBytes(path), follow);
+  return via.unmatched.get(path) ?? via.b.stat(via.b.cwd, toBytes(path), follow);
 }
 
 /** cp's words for a negated errno: the OS's own text. */
@@ -464,8 +466,8 @@ function warn(plan: Plan, text: string, about?: SaidAbout): void {
 }
 
 /** Plans the copy, looking at the operands through the backend (relative to its current directory). */
-export function planCopy(backend: Backend, options: CopyOptions, operands: string[]): Plan {
-  via = { b: backend, paths: pathSyntax(backend.pathRules) };
+export function planCopy(backend: Backend, options: CopyOptions, operands: string[], unmatched: ReadonlyMap<string, number> = new Map()): Plan {
+  via = { b: backend, paths: pathSyntax(backend.pathRules), unmatched };
   const plan: Plan = { jobs: [], parents: [], errors: [], warnings: [], said: [], kept: [] };
   let sources: string[];
   let target: string;

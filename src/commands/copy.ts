@@ -393,14 +393,14 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   const loaded = await loadBackend();
   // Before the first event: a closed stdout is then "write error", not a crash.
   writeStdoutThrough(loaded.backend);
-  operands = expandWildcards(loaded.backend, operands);
+  const wildcards = expandWildcards(loaded.backend, operands);
   if (options.stats) state.stats = (counts) => statsLines(counts, loaded.backend, pool?.workers ?? 0, pool?.filesByWorker ?? [], copied.files, options.dryRun);
   // Usage errors first: a wrong command line prints no events at all.
   const filters = readFilterFiles(loaded.backend, options.filters);
   if (typeof filters === "string") return usageFailure(filters);
   let plan;
   try {
-    plan = planCopy(loaded.backend, options, operands);
+    plan = planCopy(loaded.backend, options, wildcards.operands, wildcards.unmatched);
   } catch (err) {
     if (err instanceof UsageError) return usageFailure(err.message, err.tryHelp);
     throw err;

@@ -131,15 +131,36 @@ describe("blit.exe under Wine", () => {
   }, SLOW);
 
   // cmd and PowerShell pass * and ? to the program, as they pass them to copy and robocopy.
-  testWine("* and ? in an operand's last name are expanded, as Windows programs expand them (letters in either case); one that matches nothing is not found", () => {
+  testWine("* and ? in an operand's last name are expanded as FindFirstFile matches them (letters in either case); one that matches nothing is not found", () => {
     const root = sandbox("win-wildcards");
-    sh("mkdir -p sub out out2 out3 && printf a > a.tar && printf b > B.TAR && printf c > c.txt && printf x > sub/x.tar && printf y > sub/y1.tar", root);
+    sh("mkdir -p sub out out2 && printf a > a.tar && printf b > B.TAR && printf c > c.txt && printf x > sub/x.tar && printf y > sub/y1.tar", root);
     expect(blit(["-v", "*.tar", "out\\"], { cwd: root })).toEqual({ stdout: "'a.tar' -> 'out\\a.tar'\n'B.TAR' -> 'out\\B.TAR'\n", stderr: "", exitCode: 0 });
     expect(blit(["sub\\?1.*", "sub/x.t?r", "out2"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
     expect(readdirSync(`${root}/out2`).sort()).toEqual(["x.tar", "y1.tar"]);
-    const none = blit(["*.zip", "out3"], { cwd: root });
-    expect(none.stderr).toMatch(/^blit: cannot stat '\*\.zip': \S.*\n$/);
-    expect([none.stdout, none.exitCode, readdirSync(`${root}/out3`)]).toEqual(["", 1, []]);
+    // Said as a missing file is (not as a name with a wildcard in it, "invalid").
+    const missing = blit(["missing", "out"], { cwd: root }).stderr.replace("blit: cannot stat 'missing': ", "").trimEnd();
+    const none = blit(["*.zip", "nodir\\*.txt", "out"], { cwd: root });
+    expect(none).toEqual({ stdout: "", stderr: `blit: cannot stat '*.zip': ${missing}\nblit: cannot stat 'nodir\\*.txt': ${missing}\n`, exitCode: 1 });
+  }, SLOW);
+
+  // FsRtlIsNameInExpression's DOS wildcards, which FindFirstFile (and so setargv) matches by.
+  const DOS_PATTERNS: [pattern: string, matches: string[]][] = [
+    ["src\\*.*", ["a.txt", "ab.txt", "README", "report.txt", "report1", "report2", "rreport1", "x.t"]],
+    ["src\\report*.", ["report1", "report2"]],
+    ["src\\*.", ["README", "report1", "report2", "rreport1"]],
+    ["src\\report* ", ["report.txt", "report1", "report2"]],
+    ["src\\README.*", ["README"]],
+    ["src\\??.txt", ["a.txt", "ab.txt"]],
+    ["src\\x.t?", ["x.t"]],
+  ];
+  testWine("DOS wildcards as FindFirstFile has them: *.* is *, a trailing . means no extension, ? may match nothing before a . or at the end", () => {
+    const root = sandbox("win-dos-wildcards");
+    sh("mkdir src && cd src && for f in a.txt ab.txt README report.txt report1 report2 rreport1 x.t; do printf x > $f; done", root);
+    for (const [pattern, matches] of DOS_PATTERNS) {
+      sh("rm -rf out && mkdir out", root);
+      const r = blit([pattern, "out"], { cwd: root });
+      expect([pattern, r.stderr, r.exitCode, readdirSync(`${root}/out`).sort()]).toEqual([pattern, "", 0, [...matches].sort()]);
+    }
   }, SLOW);
 
   testWine("an operand's trailing dots and spaces are dropped, as Windows drops them: \"d\\x.\" is d\\x, never a new \"x.\"", () => {
