@@ -51,23 +51,42 @@ function highestBackup(b: Backend, dir: number, prefix: Name): number {
 
 const numbered = (prefix: Name, n: number) => concat(prefix, ENCODER.encode(`${n}~`));
 
+/** gnulib's longest backup name where names may have 255 bytes: one less (check_extension). */
+const SHORTENED_MAX = 254;
+
+/** NAME~, NAME cut to 253 bytes if need be: what gnulib's check_extension makes of a backup name too long. */
+const shortened = (name: Name) => concat(name.subarray(0, Math.min(name.length, SHORTENED_MAX - 1)), TILDE);
+
 /**
- * The backup name of `name` in the directory `dir`: NAME.~N~ one above the
- * highest there (numbered, or existing where one is), else NAME plus the
- * suffix; a negated errno when the directory cannot be listed.
+ * A backup's name, and whether a numbered one was meant (it never replaces
+ * what has its name, shortened or not, as gnulib renames it with
+ * RENAME_NOREPLACE); a negated errno when the directory cannot be listed.
  */
-export function backupName(b: Backend, dir: number, name: Name, control: Backup, suffix: string): Name | number {
+function choose(b: Backend, dir: number, name: Name, control: Backup, suffix: string): { name: Name; numbered: boolean; cut: boolean } | number {
+  let backup: Name | undefined;
   if (control === "numbered" || control === "existing") {
     const prefix = concat(name, ENCODER.encode(".~"));
     const highest = highestBackup(b, dir, prefix);
     if (highest < 0) return highest;
-    if (control === "numbered" || highest > 0) return numbered(prefix, highest + 1);
+    if (control === "numbered" || highest > 0) backup = numbered(prefix, highest + 1);
   }
-  return concat(name, ENCODER.encode(suffix));
+  const meantNumbered = backup !== undefined;
+  backup ??= concat(name, ENCODER.encode(suffix));
+  // Longer than 254 bytes: NAME~, as cp's gnulib shortens it (-b, -S; --backup=simple is left to fail, as cp's).
+  const cut = control !== "simple" && backup.length > SHORTENED_MAX;
+  return { name: cut ? shortened(name) : backup, numbered: meantNumbered, cut };
 }
 
-/** gnulib's longest backup name where names may have 255 bytes: one less (check_extension). */
-const SHORTENED_MAX = 254;
+/**
+ * The backup name of `name` in the directory `dir`: NAME.~N~ one above the
+ * highest there (numbered, or existing where one is), else NAME plus the
+ * suffix, shortened as cp shortens one too long; a negated errno when the
+ * directory cannot be listed.
+ */
+export function backupName(b: Backend, dir: number, name: Name, control: Backup, suffix: string): Name | number {
+  const chosen = choose(b, dir, name, control, suffix);
+  return typeof chosen === "number" ? chosen : chosen.name;
+}
 
 /** How many taken numbers a backup tries past before it gives up (names made as fast as it renames). */
 const NUMBER_TRIES = 100;
@@ -77,25 +96,27 @@ const NUMBER_TRIES = 100;
  * A numbered backup never replaces what has its name: where the name is
  * taken after all (made since the listing, or not matched by it), the next
  * number is tried, as gnulib's backup_file_rename retries with
- * RENAME_NOREPLACE. A simple backup replaces the one before it, as cp's does.
+ * RENAME_NOREPLACE; one shortened to NAME~ fails then (EEXIST), as cp's
+ * does, rather than replace an older backup. A simple backup replaces the
+ * one before it, as cp's does.
  */
 export function renameToBackup(b: Backend, dir: number, name: Name, control: Backup, suffix: string): Name | number {
-  let backup = backupName(b, dir, name, control, suffix);
-  if (typeof backup === "number") return backup;
+  const chosen = choose(b, dir, name, control, suffix);
+  if (typeof chosen === "number") return chosen;
+  let backup = chosen.name;
   const prefix = concat(name, ENCODER.encode(".~"));
-  let n = control === "numbered" || control === "existing" ? backupNumber(Buffer.from(backup).toString("latin1"), Buffer.from(prefix).toString("latin1")) : 0;
-  let shortened = false;
+  // The number in the name, 0 where it is not NAME.~N~ (shortened, or not numbered).
+  let n = chosen.numbered && !chosen.cut ? backupNumber(Buffer.from(backup).toString("latin1"), Buffer.from(prefix).toString("latin1")) : 0;
+  let cut = chosen.cut;
   for (let tries = 0; ; tries++) {
-    let r = b.rename(dir, name, dir, backup, n === 0);
+    let r = b.rename(dir, name, dir, backup, !chosen.numbered);
     // A filesystem that cannot rename without replacing (some network and
     // FUSE ones): the name the listing found free, as gnulib falls back.
     if (r === -b.errno.EINVAL && n > 0) r = b.rename(dir, name, dir, backup, true);
-    if (r === -b.errno.ENAMETOOLONG && control !== "simple" && !shortened) {
-      // Too long for the directory: NAME~ instead, NAME cut to 253 bytes
-      // if need be, as gnulib's check_extension shortens it on a filesystem
-      // of 255-byte names (-b and -S; --backup=simple fails, as cp's does).
-      shortened = true;
-      backup = concat(name.subarray(0, Math.min(name.length, SHORTENED_MAX - 1)), TILDE);
+    // Too long even so (a filesystem of shorter names): NAME~, once.
+    if (r === -b.errno.ENAMETOOLONG && control !== "simple" && !cut) {
+      cut = true;
+      backup = shortened(name);
       n = 0;
       continue;
     }
