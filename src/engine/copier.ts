@@ -547,18 +547,19 @@ export class Copier {
       this.report.fail(`${quote(e.srcPath)} was replaced while being copied; skipped`, { op: "check", path: e.srcPath });
       return NONE;
     }
+    // Checked first: with -L the DEST reached through a bind mount is among the ancestors too.
+    if (this.isDestinationRoot(e, stat)) {
+      b.close(srcFd);
+      const [src, dst] = this.operandPaths(e);
+      this.report.fail(`cannot copy a directory, ${quote(src)}, into itself, ${quote(dst)}`, { op: "copy", path: e.srcPath });
+      return NONE;
+    }
     // Following symlinks (-L) can lead back to a directory above this one, on
     // either side of the copy; copying it would never end.
     const identity = `${stat.dev}:${stat.ino}`;
     if (ancestors?.includes(identity)) {
       b.close(srcFd);
       this.report.fail(`cannot copy cyclic symbolic link ${quote(e.srcPath)}`, { op: "copy", path: e.srcPath });
-      return NONE;
-    }
-    if (this.isDestinationRoot(e, stat)) {
-      b.close(srcFd);
-      const [src, dst] = this.operandPaths(e);
-      this.report.fail(`cannot copy a directory, ${quote(src)}, into itself, ${quote(dst)}`, { op: "copy", path: e.srcPath });
       return NONE;
     }
 
@@ -725,7 +726,8 @@ export class Copier {
   private isDestinationRoot(e: Place, st: Stat): boolean {
     const slash = e.dstRel.indexOf(SLASH);
     // The operand itself: the same file as DEST was refused before the run.
-    if (slash < 0 || st.dev !== e.dstDev) return false;
+    // (Not judged by the device of the directory written into: a mount on DEST's side changes it.)
+    if (slash < 0) return false;
     const name = e.dstRel.subarray(0, slash);
     const key = `${e.rootFd}/${Buffer.from(name).toString("latin1")}`;
     let root = this.destinationRoots.get(key);
@@ -1153,7 +1155,9 @@ export class Copier {
     // setgid parent, or there before), as cp keeps them (GNU chmod's rule for
     // directories; rsync -a clears them): SOURCE's mode adds to them. Without
     // the mode kept, a new one is as mkdir made it: setgid only as inherited.
-    if (typeof now !== "number" && mode !== undefined) mode |= now.mode & (preserve.mode ? DIR_KEPT_BITS : 0o2000);
+    // SOURCE's own setuid, setgid or sticky bit: then its mode exactly, as cp sets it.
+    const kept = preserve.mode ? (st.mode & 0o7000 ? 0 : DIR_KEPT_BITS) : 0o2000;
+    if (typeof now !== "number" && mode !== undefined) mode |= now.mode & kept;
     // One that was there: what it has already is not set again.
     const had = !f.created && typeof now !== "number" ? { mode: now.mode & 0o7777, uid: now.uid, gid: now.gid } : undefined;
     if (this.meta.apply({ fd: f.dstFd }, st, xattrs, f.dstPath, mode, complete, had, this.dropsAcls(!f.created, f.inheritedPermissions)) && complete) this.meta.setAttributes({ fd: f.dstFd }, st, f.dstPath);

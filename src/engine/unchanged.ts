@@ -63,7 +63,7 @@ export function xattrChanges(src: Xattrs, dst: Xattrs): { set: Xattrs; remove: N
  */
 export function attributesDiffer(o: EngineOptions, src: Stat, dst: Stat, kept = 0): { owner: boolean; mode: boolean; times: boolean; word: boolean } {
   // A directory keeps its setuid and setgid bits (Copier.finishDirectory): those SOURCE lacks are no difference.
-  const dstMode = (dst.mode & S_IFMT) === S_IFDIR ? dst.mode & ~(0o6000 & ~src.mode) : dst.mode;
+  const dstMode = (dst.mode & S_IFMT) === S_IFDIR && (src.mode & 0o7000) === 0 ? dst.mode & ~0o6000 : dst.mode;
   return {
     owner: o.preserve.ownership && (src.uid !== dst.uid || src.gid !== dst.gid),
     mode: o.preserve.mode && (src.mode & 0o7777) !== (dstMode & 0o7777),

@@ -66,6 +66,7 @@ const CASES: Case[] = [
   // A directory keeps the setuid and setgid bits it has: inherited from a setgid parent, or there before.
   { name: "-a into a setgid directory: new subdirectories stay setgid", setup: "chmod 2775 d && chmod 700 src/sub", args: ["-a", "src", "d"], times: true, skipTimesOf: ["d"] },
   { name: "-a onto directories with setuid and setgid: they keep them", setup: "cp -a src d/src && chmod 4755 d/src && chmod 2700 d/src/sub", args: ["-a", "src", "d"], times: true, skipTimesOf: ["d"] },
+  { name: "-a: a SOURCE directory with a setuid, setgid or sticky bit gives its mode exactly", setup: "chmod 1777 src && chmod 2755 src/sub && cp -a src d/src && chmod 6755 d/src && chmod 4755 d/src/sub", args: ["-a", "src", "d"], times: true, skipTimesOf: ["d"] },
   { name: "-p file", args: ["-p", "src/a", "out"], times: true },
   { name: "-rL follows every symlink", args: ["-rL", "src", "out"] },
   { name: "-rH follows a symlink operand", args: ["-rH", "src/dir-link", "out"] },

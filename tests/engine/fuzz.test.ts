@@ -474,12 +474,12 @@ const onlySpecialBits = (field: string, want: Entry, got: Entry) =>
 
 /**
  * blit's rule, GNU chmod's for directories: a directory copied onto one
- * that has setuid or setgid keeps them (as cp -a keeps them); its mode is
- * otherwise the source's. Over existing copies a directory may so have
+ * that has setuid or setgid keeps them where the source's mode has none of
+ * setuid, setgid and sticky (as cp -a keeps them); its mode is otherwise the source's. Over existing copies a directory may so have
  * those bits beyond the source's.
  */
 const keptDirectoryBits = (field: string, want: Entry, got: Entry) => {
-  if (field !== "mode" || got.type !== "dir") return false;
+  if (field !== "mode" || got.type !== "dir" || (Number.parseInt(want.mode, 8) & 0o7000) !== 0) return false;
   const extra = Number.parseInt(got.mode, 8) ^ Number.parseInt(want.mode, 8);
   return (extra & ~0o6000) === 0 && (Number.parseInt(got.mode, 8) & extra) === extra;
 };

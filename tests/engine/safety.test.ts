@@ -173,6 +173,20 @@ describe("destination inside the source", () => {
     { args: ["-aT", "s", "B/new"], dst: "B/new", made: ["B/new", "B/new/d", "B/new/d/g", "B/new/f"] },
     { args: ["-aT", "s", "B"], dst: "B", made: ["B/f"] },
   ];
+  // Judged by DEST's identity, not by the device written into: a mount on DEST's side changed it.
+  testIf(tmpfsUnavailable)("is refused through a bind mount when a mount lies below DEST inside it", () => {
+    const root = sandbox("bind-mounted");
+    sh("mkdir -p s/sub/s/sub B && printf f > s/f", root);
+    sh(`mount -t tmpfs -o size=4m,nr_inodes=2000 tmpfs ${root}/s/sub/s/sub && mount --rbind ${root}/s/sub ${root}/B`);
+    try {
+      expect(blit(["-r", "s", "B"], { cwd: root })).toEqual({ stdout: "", stderr: "blit: cannot copy a directory, 's', into itself, 'B/s'\n", exitCode: 1 });
+      expect(Number(sh("find s/sub/s/sub | wc -l", root).trim())).toBeLessThan(10);
+      expect(blit(["-rL", "s", "B/L"], { cwd: root }).stderr).toBe("blit: cannot copy a directory, 's', into itself, 'B/L'\n");
+    } finally {
+      sh(`umount -R ${root}/B; umount ${root}/s/sub/s/sub`);
+    }
+  });
+
   for (const c of BIND_CASES) {
     testIf(tmpfsUnavailable)(`is refused where the copy reaches it through a bind mount of a directory inside SOURCE: blit ${c.args.join(" ")}`, () => {
       const root = sandbox("bind-inside");
