@@ -37,7 +37,7 @@ import { type Comparison, ContentComparer } from "./compare.ts";
 import { isLeftover, TempNames } from "./temp-names.ts";
 import { Filter } from "./filter.ts";
 import { ListedNames, Pruner } from "./delete.ts";
-import { attributesDiffer, quickCheck, sameTimes, xattrChanges } from "./unchanged.ts";
+import { attributesDiffer, dirKeptBits, quickCheck, sameTimes, xattrChanges } from "./unchanged.ts";
 
 /** Where an entry is and where it goes. */
 interface Place {
@@ -165,8 +165,6 @@ const S_ISGID = 0o2000;
 /** Attempts at linking to a first copy that other runs keep replacing. */
 const LINK_TRIES = 4;
 const SLASH = 0x2f;
-/** S_ISUID and S_ISGID: what a directory keeps when SOURCE's mode is set on it (finishDirectory). */
-const DIR_KEPT_BITS = 0o6000;
 const typeOf = (mode: number) => mode & S_IFMT;
 const DOT = new Uint8Array([0x2e]);
 const ENCODER = new TextEncoder();
@@ -1151,12 +1149,10 @@ export class Copier {
     // An existing directory keeps its mode unless modes are preserved.
     let mode = preserve.mode || f.created ? this.meta.modeFor("dir", st, undefined, f.inheritedPermissions) : undefined;
     const now = b.fstat(f.dstFd);
-    // A directory keeps the setuid and setgid bits it has (inherited from a
-    // setgid parent, or there before), as cp keeps them (GNU chmod's rule for
-    // directories; rsync -a clears them): SOURCE's mode adds to them. Without
-    // the mode kept, a new one is as mkdir made it: setgid only as inherited.
-    // SOURCE's own setuid, setgid or sticky bit: then its mode exactly, as cp sets it.
-    const kept = preserve.mode ? (st.mode & 0o7000 ? 0 : DIR_KEPT_BITS) : 0o2000;
+    // SOURCE's mode adds to the setuid and setgid bits the directory has
+    // (inherited from a setgid parent, or there before: dirKeptBits).
+    // Without the mode kept, a new one is as mkdir made it: setgid only as inherited.
+    const kept = preserve.mode ? dirKeptBits(st.mode) : S_ISGID;
     if (typeof now !== "number" && mode !== undefined) mode |= now.mode & kept;
     // One that was there: what it has already is not set again.
     const had = !f.created && typeof now !== "number" ? { mode: now.mode & 0o7777, uid: now.uid, gid: now.gid } : undefined;

@@ -15,6 +15,16 @@ import type { Xattrs } from "./metadata.ts";
 const MICROSECOND_NS = 1_000;
 
 /**
+ * The setuid and setgid bits a directory keeps when SOURCE's mode is set on
+ * it, as cp -a keeps them (GNU chmod's rule for directories; rsync -a clears
+ * them): those it has, unless SOURCE's mode has a setuid, setgid or sticky
+ * bit of its own, which cp then sets exactly.
+ */
+export function dirKeptBits(srcMode: number): number {
+  return srcMode & 0o7000 ? 0 : 0o6000;
+}
+
+/**
  * rsync's quick check: the same size and the same mtime, to the nanosecond,
  * or (--modify-window=N) whole seconds at most N apart, as rsync compares them.
  */
@@ -62,8 +72,8 @@ export function xattrChanges(src: Xattrs, dst: Xattrs): { set: Xattrs; remove: N
  * compared in the bits its backend sets (`kept`; none without the capability).
  */
 export function attributesDiffer(o: EngineOptions, src: Stat, dst: Stat, kept = 0): { owner: boolean; mode: boolean; times: boolean; word: boolean } {
-  // A directory keeps its setuid and setgid bits (Copier.finishDirectory): those SOURCE lacks are no difference.
-  const dstMode = (dst.mode & S_IFMT) === S_IFDIR && (src.mode & 0o7000) === 0 ? dst.mode & ~0o6000 : dst.mode;
+  // What a directory keeps of its own (Copier.finishDirectory) is no difference.
+  const dstMode = (dst.mode & S_IFMT) === S_IFDIR ? dst.mode & ~dirKeptBits(src.mode) : dst.mode;
   return {
     owner: o.preserve.ownership && (src.uid !== dst.uid || src.gid !== dst.gid),
     mode: o.preserve.mode && (src.mode & 0o7777) !== (dstMode & 0o7777),
