@@ -131,17 +131,23 @@ const BLIT_ONLY = new Set([
  * A long option by its name or, as getopt_long allows, by a prefix that
  * only one option has (`--recur`), or only one of cp's (`--b` is --backup,
  * not --buffer-size, as in a script written for cp); `arg` is the whole
- * argument, for messages.
+ * argument, for messages. `spelled`: the name getopt_long would give it
+ * in a message (`--path`, not `--parents`).
  */
-function longOption(name: string, arg: string): OptionSpec {
+function longOption(name: string, arg: string): { spec: OptionSpec; spelled: string } {
   const exact = longOptions.get(name);
-  if (exact) return exact;
+  if (exact) return { spec: exact, spelled: name };
   // Two names of one option (--parents, --path) are one candidate, as getopt_long counts them.
   const matching = name === "" ? [] : [...longOptions].filter(([option]) => option.startsWith(name)).map(([, spec]) => spec.name as string);
   const candidates = [...new Set(matching)].sort();
   const cps = candidates.filter((option) => !BLIT_ONLY.has(option));
   const only = candidates.length === 1 ? candidates[0] : cps.length === 1 ? cps[0] : undefined;
-  if (only !== undefined) return longOptions.get(only)!;
+  if (only !== undefined) {
+    const spec = longOptions.get(only)!;
+    // The first name in the table that the prefix reaches and that is this option.
+    const spelled = [...longOptions].find(([option, s]) => s === spec && option.startsWith(name))![0];
+    return { spec, spelled };
+  }
   if (candidates.length > 1) {
     // A prefix several of cp's options share is refused in cp's words, naming those.
     const named = cps.length > 1 ? cps : candidates;
@@ -216,12 +222,12 @@ function scan(argv: string[]): { rewritten: string[]; seen: Seen[] } {
     }
     if (arg.startsWith("--")) {
       const eq = arg.indexOf("=");
-      const spec = longOption(arg.slice(2, eq < 0 ? undefined : eq), arg);
+      const { spec, spelled } = longOption(arg.slice(2, eq < 0 ? undefined : eq), arg);
       const name = spec.name;
-      if (!spec.takesValue && eq >= 0) throw new UsageError(`option '--${name}' doesn't allow an argument`);
+      if (!spec.takesValue && eq >= 0) throw new UsageError(`option '--${spelled}' doesn't allow an argument`);
       let value = eq >= 0 ? arg.slice(eq + 1) : undefined;
       if (spec.takesValue && value === undefined && !spec.optionalValue) {
-        if (i + 1 >= argv.length) throw new UsageError(`option '--${name}' requires an argument`);
+        if (i + 1 >= argv.length) throw new UsageError(`option '--${spelled}' requires an argument`);
         value = argv[++i]!;
       }
       take(spec, value);

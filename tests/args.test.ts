@@ -99,7 +99,7 @@ describe("usage errors exit 2 and say what was wrong", () => {
 // getopt_long and argmatch take any prefix that names one option or one value.
 describe("abbreviations, as cp takes them", () => {
   // Each refused as cp refuses it: the first line of the message is cp's, byte for byte.
-  const LIKE_CP = [["--no-=x"], ["--ver"], ["--bogus=x"], ["--reflink=a"], ["--sparse="], ["--preserve="], ["--recur=x"], ["--preserve=m,q"], ["--li=x"], ["--sym=x"], ["--one=x"], ["--strip=x"], ["--remove=x"], ["--backup=x"], ["--backup=n"], ["--suffix"], ["--su"], ["-S"], ["--i=x"], ["--st=x"], ["--b=x"], ["--f=x"], ["--in=x"]];
+  const LIKE_CP = [["--no-=x"], ["--ver"], ["--bogus=x"], ["--reflink=a"], ["--sparse="], ["--preserve="], ["--recur=x"], ["--preserve=m,q"], ["--li=x"], ["--sym=x"], ["--one=x"], ["--strip=x"], ["--remove=x"], ["--backup=x"], ["--backup=n"], ["--suffix"], ["--su"], ["-S"], ["--i=x"], ["--st=x"], ["--b=x"], ["--f=x"], ["--in=x"], ["--path=x"], ["--pat=x"], ["--pa=x"]];
   // A value refused: the whole message, with the valid values listed as cp lists them.
   test.each([["--sparse=x"], ["--reflink=a"], ["--preserve=mode,q"], ["--no-preserve="]])("%s: the whole message is cp's", (option) => {
     const message = (command: string) =>
