@@ -231,7 +231,10 @@ function makeParents(b: Backend, engine: EngineOptions, plan: Plan, reporter: Re
         }
         // Bits that would let others in before the owner or the mode is set come later.
         const omitted = st.mode & (preserve.ownership ? 0o077 : preserve.mode ? 0o022 : 0);
-        const r = b.makeDir(fd, name, (engine.defaultModes ? 0o777 : st.mode) & 0o7777 & ~omitted);
+        const wanted = (engine.defaultModes ? 0o777 : st.mode) & 0o7777 & ~omitted;
+        // Made with the owner's rwx: one it cannot read could not be opened
+        // to fill (cp changes it by its path instead, after making it).
+        const r = b.makeDir(fd, name, wanted | 0o700);
         if (r < 0) {
           reporter.fail(`cannot make directory ${quote(dir.dst)}: ${b.strerror(-r)}`);
           ok = false;
@@ -246,11 +249,14 @@ function makeParents(b: Backend, engine: EngineOptions, plan: Plan, reporter: Re
         if (typeof now !== "number") {
           // Without -p's mode, the bits left out are given back at the end,
           // as far as the umask lets them (cp's restore_mode); so is the
-          // mode it was made with, if the owner was given rwx to fill it.
+          // mode it would have been made with, if the owner was given rwx
+          // to fill it. The umask (or a default ACL) takes each bit apart,
+          // so that mode is the one made with the owner's bits as asked.
           let restoreMode: number | undefined;
           if (!preserve.mode) {
-            const given = omitted & ~now.mode ? omitted & ~engine.umask : omitted;
-            if (given & ~now.mode || (now.mode & 0o700) !== 0o700) restoreMode = (now.mode | given) & 0o7777;
+            const asMade = (now.mode & ~0o700) | (now.mode & wanted & 0o700);
+            const given = omitted & ~asMade ? omitted & ~engine.umask : omitted;
+            if (given & ~asMade || (asMade & 0o700) !== 0o700) restoreMode = (asMade | given) & 0o7777;
           }
           if ((now.mode & 0o700) !== 0o700) b.modes?.chmodFd(next, (now.mode | 0o700) & 0o7777);
           made.push({ fd: next, src: dir.src, dst: dir.dst, st, restoreMode });

@@ -1241,6 +1241,18 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     });
   }
 
+  // A directory --parents makes with a mode its owner cannot read is still filled, then given that mode (cp's restore_mode).
+  test.each([["300", ""], ["100", ""], ["300", "-p"], ["500", "--preserve=ownership"], ["311", "--no-preserve=mode"]])("--parents through a source directory of mode %s (%s), as cp", (mode, option) => {
+    const root = sandbox("nobody-parents");
+    sh(`mkdir -p s/a cp blit && echo x > s/a/f && chmod ${mode} s/a && chown -R nobody . && chmod 777 .`, root);
+    const byCp = asNobody(`umask 022 && cp --parents ${option} s/a/f cp`, root);
+    const byBlit = asNobody(`umask 022 && "$0" --parents ${option} s/a/f blit`, root);
+    expect(byCp).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(byBlit).toEqual(byCp);
+    expect(sh("stat -c %a blit/s blit/s/a && cat blit/s/a/f", root)).toBe(sh("stat -c %a cp/s cp/s/a && cat cp/s/a/f", root));
+    expect(sh("stat -c %a blit/s/a", root)).toBe(`${option === "--no-preserve=mode" ? "755" : mode}\n`);
+  });
+
   test("-if onto a file nobody may write: asked, then made anew with SOURCE's mode", () => {
     const root = sandbox("nobody-force");
     sh("mkdir cp blit && for d in cp blit; do echo e > $d/e && echo f > $d/f && chmod 0 $d/f; done && chown -R nobody . && chmod 777 . cp blit", root);
