@@ -259,6 +259,8 @@ export class Copier {
   readonly report = new Reporter();
   private readonly meta: MetadataWriter;
   private readonly temps: TempNames;
+  /** --dry-run: the directories this run would have made, by their paths (wouldHaveMade). */
+  private readonly dryRunDirs = new Set<string>();
   private readonly data: DataCopier;
   private readonly cleanedParents = new Set<number>();
   /** isDestinationRoot's operands' DESTs, by the descriptor of their directory and their name. */
@@ -604,8 +606,9 @@ export class Copier {
       return NONE;
     }
     // A dry run makes nothing, so where an earlier operand's copy would
-    // have made this directory, it would have been there.
-    const madeEarlier = e.madeByRun === true && (this.o.dryRun || !created);
+    // have made this directory (or one below it: operands merged into one
+    // directory are copied in turn, by one worker), it would have been there.
+    const madeEarlier = (e.madeByRun === true && (this.o.dryRun || !created)) || (created && this.wouldHaveMade(e.dstPath));
     if (created && !madeEarlier) this.report.count("directories");
     // As cp -v: a directory that was there already is not listed.
     if (created && !madeEarlier) this.listed(e, undefined, "directory");
@@ -810,6 +813,18 @@ export class Copier {
       merged = rules;
     }
     return merged;
+  }
+
+  /**
+   * --dry-run: whether an earlier operand's copy would have made the
+   * directory at dstPath, which is remembered as made from now on.
+   */
+  private wouldHaveMade(dstPath: Name): boolean {
+    if (!this.o.dryRun) return false;
+    const key = this.b.caseFolding?.key(dstPath) ?? Buffer.from(dstPath).toString("latin1");
+    if (this.dryRunDirs.has(key)) return true;
+    this.dryRunDirs.add(key);
+    return false;
   }
 
   /** --dry-run: what makeDir would answer here, making nothing. */

@@ -91,17 +91,28 @@ describe("--dry-run leaves DEST as it was and reports what the real run then doe
     expect(real.stdout).toContain("cL+++++++++ dst/lnk -> a\n");
   });
 
-  test("two directories merged into one: listed and counted once, as the real run lists it", () => {
+  // Operands merged into one directory, and the directories below it that both have: listed and counted once, as the real run lists them.
+  const MERGES: [string, string, string[], string[], number][] = [
+    ["two directories", "mkdir -p x/s y/s d && printf 1 > x/s/one && printf 2 > y/s/two", ["x/s", "y/s", "d"], [">f+++++++++ d/s/one", ">f+++++++++ d/s/two", "cd+++++++++ d/s/"], 1],
+    [
+      "their contents, with subdirectories in both",
+      "mkdir -p a/x/y b/x/y/w b/x/z d && printf 1 > a/x/f && printf 2 > b/x/g",
+      ["a/.", "b/.", "d"],
+      [">f+++++++++ d/./x/f", ">f+++++++++ d/./x/g", "cd+++++++++ d/./x/", "cd+++++++++ d/./x/y/", "cd+++++++++ d/./x/y/w/", "cd+++++++++ d/./x/z/"],
+      4,
+    ],
+  ];
+  test.each(MERGES)("%s merged into one: listed and counted once, as the real run lists it", (_, setup, operands, listed, directories) => {
     const root = sandbox("dry-merge");
-    sh("mkdir -p x/s y/s d && printf 1 > x/s/one && printf 2 > y/s/two", root);
-    const args = ["-r", "--itemize", "--stats", "x/s", "y/s", "d"];
+    sh(setup, root);
+    const args = ["-r", "--itemize", "--stats", ...operands];
     const dry = blit([...args, "--dry-run"], { cwd: root });
     expect(readdirSync(`${root}/d`)).toEqual([]);
     const real = blit(args, { cwd: root });
     const listing = (stdout: string) => stdout.split("\n").filter((line) => / d\//.test(line)).sort();
-    expect(listing(dry.stdout)).toEqual([">f+++++++++ d/s/one", ">f+++++++++ d/s/two", "cd+++++++++ d/s/"]);
+    expect(listing(dry.stdout)).toEqual(listed);
     expect(listing(real.stdout)).toEqual(listing(dry.stdout));
-    expect([stats(dry.stdout).directories, stats(real.stdout).directories]).toEqual(["1", "1"]);
+    expect([stats(dry.stdout).directories, stats(real.stdout).directories]).toEqual([String(directories), String(directories)]);
     expect([dry.exitCode, real.exitCode]).toEqual([0, 0]);
   });
 
