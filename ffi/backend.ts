@@ -327,11 +327,30 @@ export interface ReadAheadCapability {
    * help (tmpfs, a network one) is left alone by the walk itself, and a
    * walk that finds its tree in memory stops there.
    */
-  walk(path: Name, data: ReadAheadData): number;
+  walk(path: Name, data: ReadAheadData, keep?: WalkKept): number;
+  /**
+   * What a walk started with `keep` found of `names` in the directory open
+   * at dir, each found name's stat (as statMany's, not following a
+   * symlink) and, where kept, the size of its xattr list; undefined where
+   * it holds none of them. A directory's are given once, to the first to
+   * ask. Each is as old as the walk's visit: only for a decision that a
+   * stat made a moment earlier would make the same (a file left unchanged).
+   */
+  walked?(dir: number, names: Name[], xattrSizes: boolean): (WalkedEntry | undefined)[] | undefined;
   /** Open files a walk may hold at once (its directories and files being read). */
   readonly filesPerWalk: number;
-  /** Entries looked at and bytes of data read ahead so far, for --stats. */
-  counts(): { entries: number; bytes: number };
+  /** Entries looked at, bytes of data read ahead and stats taken from the walks (walked) so far, for --stats. */
+  counts(): { entries: number; bytes: number; taken: number };
+}
+
+/** What a walk keeps of each directory for walked(): nothing, the entries' stats, or those and their xattr list sizes. */
+export type WalkKept = "none" | "stats" | "stats and xattr sizes";
+
+/** One entry as a walk found it (ReadAheadCapability.walked). */
+export interface WalkedEntry {
+  stat: Stat;
+  /** The size of its list of xattr names (0: none), or -errno; -ENODATA where not kept. */
+  xattrListSize: number;
 }
 
 /** The page cache: --verify reads a copy back from the disk, not from memory. */

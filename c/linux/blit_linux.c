@@ -995,6 +995,7 @@ struct walk {
 	uint64_t warm_entries;
 	int given_up;
 	int read_data;
+	int keep;	/* what of each directory is kept for the workers: WALK_KEEP_* */
 };
 
 static int disk_filesystem(int fd)
@@ -1123,6 +1124,212 @@ static int add_name(char **list, size_t *used, size_t *room, const char *name)
 }
 
 /*
+ * What a walk keeps of the directories it lists, for the workers to take
+ * instead of statting each entry again (blit_walked_stats): a second run
+ * of an unchanged tree then stats each inode once, not twice. Asked for by
+ * the engine (blit_read_ahead's keep) where its decision rests on those
+ * stats alone; the entries' xattr list sizes too, where it keeps xattrs.
+ */
+#define WALK_KEEP_NONE 0
+#define WALK_KEEP_STATS 1
+#define WALK_KEEP_XATTR_SIZES 2
+/* The part of a struct statx the workers read (up to stx_dev_minor). */
+#define WALKED_STAT 144
+#define WALKED_BUCKETS 4096
+/*
+ * What the kept directories may hold at once. One a worker reached before
+ * its walk did is never taken: past this, the oldest kept go first, as the
+ * workers have gone past those.
+ */
+#define WALKED_BYTES (16 << 20)
+
+/* One directory as a walk listed it: its entries' stats, in listing order. */
+struct walked_dir {
+	struct walked_dir *next;		/* in its bucket */
+	struct walked_dir *older, *newer;	/* in the order kept */
+	uint32_t dev_major, dev_minor;
+	uint64_t ino;
+	uint32_t count;
+	size_t bytes;
+	int64_t *xattr_sizes;			/* NULL unless kept */
+	unsigned char *stats;			/* WALKED_STAT bytes each */
+	uint32_t *name_at;			/* each name's offset in names */
+	char *names;
+};
+
+static pthread_mutex_t walked_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct walked_dir *walked_buckets[WALKED_BUCKETS];
+static struct walked_dir *walked_oldest, *walked_newest;
+static size_t walked_bytes;
+/* Entries whose stats the workers took from the walks, for --stats. */
+static uint64_t walked_taken;
+/* Whether any walk keeps stats: the workers' asking costs nothing otherwise. */
+static int walks_keep;
+
+/* A directory's entries while it is listed, before they are kept. */
+struct walked_scratch {
+	char *names;
+	size_t names_used, names_room;
+	unsigned char *stats;
+	int64_t *xattr_sizes;
+	uint32_t *name_at;
+	size_t count, room;
+};
+
+static size_t walked_bucket(uint32_t major, uint32_t minor, uint64_t ino)
+{
+	return (size_t)((ino * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)major << 20) ^ minor) % WALKED_BUCKETS;
+}
+
+/* Unlinks d from its bucket and from the order kept. Called locked. */
+static void walked_unlink(struct walked_dir *d)
+{
+	struct walked_dir **at = &walked_buckets[walked_bucket(d->dev_major, d->dev_minor, d->ino)];
+
+	while (*at && *at != d)
+		at = &(*at)->next;
+	if (*at)
+		*at = d->next;
+	if (d->older)
+		d->older->newer = d->newer;
+	else
+		walked_oldest = d->newer;
+	if (d->newer)
+		d->newer->older = d->older;
+	else
+		walked_newest = d->older;
+	walked_bytes -= d->bytes;
+}
+
+/* Adds one listed entry to the scratch; 0 if memory ran out. */
+static int walked_add(struct walked_scratch *sc, const char *name, const struct statx *st, int64_t xattr_size)
+{
+	if (sc->count == sc->room) {
+		size_t room = sc->room ? sc->room * 2 : 256;
+		unsigned char *stats = realloc(sc->stats, room * WALKED_STAT);
+		int64_t *sizes = stats ? realloc(sc->xattr_sizes, room * sizeof(*sizes)) : NULL;
+		uint32_t *at = sizes ? realloc(sc->name_at, room * sizeof(*at)) : NULL;
+
+		if (stats)
+			sc->stats = stats;
+		if (sizes)
+			sc->xattr_sizes = sizes;
+		if (!at)
+			return 0;
+		sc->name_at = at;
+		sc->room = room;
+	}
+	sc->name_at[sc->count] = (uint32_t)sc->names_used;
+	if (!add_name(&sc->names, &sc->names_used, &sc->names_room, name))
+		return 0;
+	memcpy(sc->stats + sc->count * WALKED_STAT, st, WALKED_STAT);
+	sc->xattr_sizes[sc->count] = xattr_size;
+	sc->count++;
+	return 1;
+}
+
+/*
+ * Keeps the scratch's entries as the directory with that identity's, for
+ * the first worker that asks; nothing if that would hold more than
+ * WALKED_BYTES once the oldest kept are let go.
+ */
+static void walked_keep(const struct walked_scratch *sc, const struct statx *dir, int xattr_sizes)
+{
+	size_t sizes = xattr_sizes ? sc->count * sizeof(int64_t) : 0;
+	size_t bytes = sizeof(struct walked_dir) + sizes + sc->count * (WALKED_STAT + sizeof(uint32_t)) + sc->names_used;
+	struct walked_dir *d;
+
+	if (!sc->count || bytes > WALKED_BYTES || !(d = malloc(bytes)))
+		return;
+	d->dev_major = dir->stx_dev_major;
+	d->dev_minor = dir->stx_dev_minor;
+	d->ino = dir->stx_ino;
+	d->count = (uint32_t)sc->count;
+	d->bytes = bytes;
+	/* In the one block: the 8-byte sizes, the stats (a multiple of 8), the offsets, the names. */
+	d->xattr_sizes = xattr_sizes ? (int64_t *)(d + 1) : NULL;
+	d->stats = (unsigned char *)(d + 1) + sizes;
+	d->name_at = (uint32_t *)(d->stats + sc->count * WALKED_STAT);
+	d->names = (char *)(d->name_at + sc->count);
+	if (xattr_sizes)
+		memcpy(d->xattr_sizes, sc->xattr_sizes, sizes);
+	memcpy(d->stats, sc->stats, sc->count * WALKED_STAT);
+	memcpy(d->name_at, sc->name_at, sc->count * sizeof(uint32_t));
+	memcpy(d->names, sc->names, sc->names_used);
+
+	size_t bucket = walked_bucket(d->dev_major, d->dev_minor, d->ino);
+
+	pthread_mutex_lock(&walked_lock);
+	while (walked_oldest && walked_bytes + bytes > WALKED_BYTES) {
+		struct walked_dir *old = walked_oldest;
+
+		walked_unlink(old);
+		free(old);
+	}
+	d->next = walked_buckets[bucket];
+	walked_buckets[bucket] = d;
+	d->older = walked_newest;
+	d->newer = NULL;
+	if (walked_newest)
+		walked_newest->newer = d;
+	else
+		walked_oldest = d;
+	walked_newest = d;
+	walked_bytes += bytes;
+	pthread_mutex_unlock(&walked_lock);
+}
+
+/*
+ * The stats (and xattr list sizes, where kept) a walk took of names in the
+ * directory open at dirfd: each found one's WALKED_STAT bytes at
+ * out + i * sizeof(struct statx), found[i] set. A directory's are given
+ * once, whole, to the first to ask, and forgotten: a later run into the
+ * same directory (another operand) stats it anew. How many were found.
+ */
+BLIT_EXPORT uint32_t blit_walked_stats(int dirfd, const char *names, uint32_t count, void *out,
+				       int64_t *xattr_sizes, uint8_t *found)
+{
+	native_calls++;
+	struct walked_dir **at, *d = NULL;
+	struct statx dir;
+	uint32_t taken = 0, j = 0;
+
+	memset(found, 0, count);
+	if (!__atomic_load_n(&walks_keep, __ATOMIC_RELAXED) ||
+	    syscall(SYS_statx, dirfd, "", AT_EMPTY_PATH, STATX_INO, &dir) < 0)
+		return 0;
+	pthread_mutex_lock(&walked_lock);
+	at = &walked_buckets[walked_bucket(dir.stx_dev_major, dir.stx_dev_minor, dir.stx_ino)];
+	for (d = *at; d; d = d->next)
+		if (d->ino == dir.stx_ino && d->dev_major == dir.stx_dev_major && d->dev_minor == dir.stx_dev_minor)
+			break;
+	if (d)
+		walked_unlink(d);
+	pthread_mutex_unlock(&walked_lock);
+	if (!d)
+		return 0;
+	/* Asked in the order listed, as a rule: each name is looked for from where the last was found. */
+	for (uint32_t i = 0; i < count; i++, names += strlen(names) + 1) {
+		for (uint32_t tries = 0; tries < d->count; tries++, j = (j + 1) % d->count) {
+			if (strcmp(d->names + d->name_at[j], names) != 0)
+				continue;
+			memcpy((struct statx *)out + i, d->stats + (size_t)j * WALKED_STAT, WALKED_STAT);
+			if (xattr_sizes)
+				xattr_sizes[i] = d->xattr_sizes ? d->xattr_sizes[j] : -ENODATA;
+			found[i] = 1;
+			taken++;
+			j = (j + 1) % d->count;
+			break;
+		}
+	}
+	free(d);
+	__atomic_add_fetch(&walked_taken, taken, __ATOMIC_RELAXED);
+	/* Stats the workers did not have to make count toward the walks' pace all the same. */
+	count_stats(taken);
+	return taken;
+}
+
+/*
  * Opens a directory below the walk's root without following a symlink on
  * the way: the path's directories were directories when listed, but any
  * may be a symlink by now. Kernels before 5.6 lack openat2 (and some
@@ -1177,12 +1384,18 @@ static struct pending_dir *pending_below(const struct pending_dir *parent, const
  * without this thread blocking, or -1 if it waited for the disk.
  */
 static long list_dir(struct walk *w, const struct pending_dir *dir, char *listing,
-		     char **subdirs, size_t *used, size_t *room)
+		     char **subdirs, size_t *used, size_t *room, struct walked_scratch *kept)
 {
 	int fd = open_below(w, dir->path);
 	long blocked = times_blocked(), slept = 0, entries = 0;
 	int going = fd >= 0;
+	/* What the workers' stats ask for, where they may take them from here. */
+	uint32_t mask = w->keep ? STATX_BASIC_STATS : STATX_TYPE | STATX_SIZE;
+	struct statx self;
+	int identified = going && w->keep && syscall(SYS_statx, fd, "", AT_EMPTY_PATH, STATX_INO, &self) == 0;
+	int keeping = identified;
 
+	kept->count = kept->names_used = 0;
 	while (going) {
 		long got = syscall(SYS_getdents64, fd, listing, AHEAD_LISTING);
 
@@ -1196,8 +1409,12 @@ static long list_dir(struct walk *w, const struct pending_dir *dir, char *listin
 			if (is_dot(d->name))
 				continue;
 			keep_pace(&slept);
-			int r = (int)syscall(SYS_statx, fd, d->name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
-					     STATX_TYPE | STATX_SIZE, &st);
+			int r = (int)syscall(SYS_statx, fd, d->name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, mask, &st);
+			if (r == 0 && keeping) {
+				int64_t xattrs = w->keep == WALK_KEEP_XATTR_SIZES ? blit_llistxattrat(fd, d->name, NULL, 0) : -ENODATA;
+
+				keeping = walked_add(kept, d->name, &st, xattrs);
+			}
 			if (r == 0 && w->read_data && S_ISREG(st.stx_mode) && st.stx_size > 0)
 				read_data_ahead(fd, d->name, st.stx_size);
 			entries++;
@@ -1207,6 +1424,9 @@ static long list_dir(struct walk *w, const struct pending_dir *dir, char *listin
 				going = add_name(subdirs, used, room, d->name);
 		}
 	}
+	/* Even a listing cut short: a worker stats anew the names it does not hold. */
+	if (identified)
+		walked_keep(kept, &self, w->keep == WALK_KEEP_XATTR_SIZES);
 	if (fd >= 0)
 		close(fd);
 	/* Blocked other than in keep_pace: waited for the disk. */
@@ -1268,6 +1488,7 @@ static void *walk_thread(void *arg)
 	char *listing = malloc(AHEAD_LISTING);
 	char *subdirs = NULL;
 	size_t room = 0;
+	struct walked_scratch kept = { 0 };
 	int last;
 
 	pthread_mutex_lock(&w->lock);
@@ -1281,7 +1502,7 @@ static void *walk_thread(void *arg)
 
 		w->listing++;
 		pthread_mutex_unlock(&w->lock);
-		long warm = dir ? list_dir(w, dir, listing, &subdirs, &used, &room) : 0;
+		long warm = dir ? list_dir(w, dir, listing, &subdirs, &used, &room, &kept) : 0;
 
 		pthread_mutex_lock(&w->lock);
 		w->listing--;
@@ -1296,6 +1517,10 @@ static void *walk_thread(void *arg)
 	pthread_mutex_unlock(&w->lock);
 	free(listing);
 	free(subdirs);
+	free(kept.names);
+	free(kept.stats);
+	free(kept.xattr_sizes);
+	free(kept.name_at);
 	if (last) {
 		free_walk(w);
 		__atomic_sub_fetch(&ahead_walks, 1, __ATOMIC_RELAXED);
@@ -1306,10 +1531,11 @@ static void *walk_thread(void *arg)
 /*
  * Walks the tree at path (from the current directory) ahead of the workers,
  * in threads of its own, with read_data also starting to read its regular
- * files' data. 0 (also for a tree not on a local disk, left alone), or
- * -errno: EAGAIN when AHEAD_WALKS walks run already.
+ * files' data, and keeping what keep says (WALK_KEEP_*) of each directory
+ * for the workers to take. 0 (also for a tree not on a local disk, left
+ * alone), or -errno: EAGAIN when AHEAD_WALKS walks run already.
  */
-BLIT_EXPORT int blit_read_ahead(const char *path, int read_data)
+BLIT_EXPORT int blit_read_ahead(const char *path, int read_data, int keep)
 {
 	native_calls++;
 	struct walk *w;
@@ -1335,6 +1561,7 @@ BLIT_EXPORT int blit_read_ahead(const char *path, int read_data)
 	w->pending[0]->path[0] = '.';
 	w->count = w->room = 1;
 	w->read_data = read_data;
+	w->keep = keep;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->listed, NULL);
 	w->root = open(path, AHEAD_DIR_FLAGS);
@@ -1348,6 +1575,8 @@ BLIT_EXPORT int blit_read_ahead(const char *path, int read_data)
 	}
 	w->dev_major = st.stx_dev_major;
 	w->dev_minor = st.stx_dev_minor;
+	if (keep)
+		__atomic_store_n(&walks_keep, 1, __ATOMIC_RELAXED);
 	/* Before any walk runs: pthread_create orders it before the threads' reads. */
 	if (read_data && !ahead_budget)
 		ahead_budget = data_budget();
@@ -1380,12 +1609,16 @@ BLIT_EXPORT int blit_read_ahead(const char *path, int read_data)
 	return 0;
 }
 
-/* What the walks have done, for --stats: out[0] entries statted, out[1] bytes of data read ahead. */
+/*
+ * What the walks have done, for --stats: out[0] entries statted, out[1]
+ * bytes of data read ahead, out[2] stats the workers took from them.
+ */
 BLIT_EXPORT void blit_read_ahead_counts(uint64_t *out)
 {
 	native_calls++;
 	out[0] = __atomic_load_n(&ahead_entries, __ATOMIC_RELAXED);
 	out[1] = __atomic_load_n(&ahead_read, __ATOMIC_RELAXED);
+	out[2] = __atomic_load_n(&walked_taken, __ATOMIC_RELAXED);
 }
 
 /* ------------------------------------------------------------------ */

@@ -30,6 +30,7 @@ import type {
   Stat,
   StreamsMechanism,
   Times,
+  WalkKept,
   XattrsCapability,
 } from "../backend.ts";
 import { DEFAULT_ACL, permissionsOfAcl } from "./acl.ts";
@@ -65,6 +66,9 @@ const RETRY_IN_TURN_EVERY = 16;
  * vfat rounds a time set down to an even second, exfat to 10 ms.
  */
 const TIME_STEP_NS: Record<number, number> = { 0x4d44: 2e9, 0x2011bab0: 1e7 };
+/** blit_read_ahead's keep: the shim's WALK_KEEP_*. */
+const WALK_KEEP: Record<WalkKept, number> = { none: 0, stats: 1, "stats and xattr sizes": 2 };
+
 /** The filesystems whose files FICLONE may clone, by statfs magic: xfs, btrfs, bcachefs, OpenZFS (2.2's block cloning), ocfs2. */
 const CLONING_FILESYSTEMS = new Set([0x58465342, 0x9123683e, 0xca451a4e, 0x2fc12fc1, 0x7461636f]);
 
@@ -157,14 +161,26 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
   readonly fileLimit: FileLimitCapability = { raise: () => this.shim.blit_raise_nofile() };
 
   readonly readAhead: ReadAheadCapability = {
-    walk: (path, data) => this.shim.blit_read_ahead(this.cstr(path, 0), data === "all" || (data === "unless-cloned" && !this.clones(path)) ? 1 : 0),
+    walk: (path, data, keep = "none") =>
+      this.shim.blit_read_ahead(this.cstr(path, 0), data === "all" || (data === "unless-cloned" && !this.clones(path)) ? 1 : 0, WALK_KEEP[keep]),
+    walked: (dir, names, xattrSizes) => {
+      const { arena } = this.nameArena(names);
+      const out = this.reusable("stats", names.length * STATX_SIZE);
+      const sizes = xattrSizes ? new BigInt64Array(names.length) : null;
+      const found = new Uint8Array(names.length);
+      if (this.shim.blit_walked_stats(dir, arena, names.length, out, sizes, found) === 0) return undefined;
+      const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+      const stats = names.map((_, i) => (found[i] ? this.parseStatx(view, i * STATX_SIZE) : -this.errno.ENOENT));
+      this.timeSteps.inDir(stats, dir);
+      return stats.map((stat, i) => (typeof stat === "number" ? undefined : { stat, xattrListSize: sizes ? Number(sizes[i]) : -this.errno.ENODATA }));
+    },
     // The tree's root, and for each of its threads (4 at most) two: a directory and the file whose head is
     // read, or, opening a directory a component at a time (before Linux 5.6), the one reached and the next.
     filesPerWalk: 9,
     counts: () => {
-      const out = new BigUint64Array(2);
+      const out = new BigUint64Array(3);
       this.shim.blit_read_ahead_counts(out);
-      return { entries: Number(out[0]), bytes: Number(out[1]) };
+      return { entries: Number(out[0]), bytes: Number(out[1]), taken: Number(out[2]) };
     },
   };
 

@@ -1,17 +1,18 @@
 // `blit [OPTIONS] SOURCE... DEST`: parse, plan, copy through the pool, report.
 
-import { type Backend, COPY_METHODS, inheritedIgnoredSignals, type LoadedBackend, loadBackend, type Stat, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from "../../ffi/index.ts";
+import { type Backend, COPY_METHODS, inheritedIgnoredSignals, type LoadedBackend, loadBackend, type Stat, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type WalkKept } from "../../ffi/index.ts";
 import { SHARE_MIN_SIZE } from "../engine/shared-ranges.ts";
 import { parseCommandLine, UsageError } from "../args.ts";
 import { expandWildcards } from "../wildcards.ts";
 import { LinkTable } from "../engine/links.ts";
 import type { JobPaths, JobWork } from "../engine/messages.ts";
 import { pathSyntax, toBytes } from "../engine/paths.ts";
-import { MetadataWriter } from "../engine/metadata.ts";
+import { MetadataWriter, readsXattrs } from "../engine/metadata.ts";
 import { LiveCounters } from "../engine/live.ts";
 import { prescan } from "../engine/prescan.ts";
 import { readAhead } from "../engine/read-ahead.ts";
 import { inFlightTable, removeInFlight } from "../engine/temp-names.ts";
+import { countsUnchangedFromStats } from "../engine/unchanged.ts";
 import { readFilterFiles } from "../engine/filter.ts";
 import { addCounts, type Counts, emptyCounts, type Output, Reporter } from "../engine/report.ts";
 import { ExitCode } from "../exit-codes.ts";
@@ -62,10 +63,22 @@ function statsLines(counts: Counts, backend: Backend, workers: number, filesByWo
   ];
 }
 
+/**
+ * What the walks keep for the workers: the stats (and xattr list sizes) by
+ * which a second run counts unchanged files, where it counts them so
+ * (countsUnchangedFromStats). Not where operands are merged into one
+ * directory, whose later operand must find what the earlier one wrote,
+ * nor with -L, whose stats are of what links lead to.
+ */
+function walksKeep(b: Backend, engine: EngineOptions, plan: Plan): WalkKept {
+  if (!countsUnchangedFromStats(engine) || plan.repeatsDestination || engine.dereference === "always") return "none";
+  return readsXattrs(b, engine) ? "stats and xattr sizes" : "stats";
+}
+
 /** --stats' lines for the reading ahead, where the backend reads ahead. */
 function readAheadLines(backend: Backend): [string, number][] {
   const counts = backend.readAhead?.counts();
-  return counts ? [["entries read ahead", counts.entries], ["bytes read ahead", counts.bytes]] : [];
+  return counts ? [["entries read ahead", counts.entries], ["bytes read ahead", counts.bytes], ["stats taken from the walks", counts.taken]] : [];
 }
 
 /** Open files kept back from the small-file batches: the runtime's own, stdio, the shim, the rings, the operands' directories (and the read-ahead walks' own, counted apart). */
@@ -462,7 +475,6 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
     return plan.errors.length || parentErrors ? ExitCode.partial : ExitCode.ok;
   }
   const destinations = openDestinations(loaded.backend, plan.jobs, options, walked);
-  const walkingFiles = readAhead(loaded.backend, plan.jobs, options, filters.length > 0, fileLimit);
 
   // Plain files need no more workers than there are of them, unless one is
   // large enough to be copied in ranges by several; handles that only one
@@ -475,6 +487,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   const growth = options.jobsByDefault && manyNeeded && workers === jobs && workers > 0 && !plan.repeatsDestination ? { most: workers * GROWTH_FACTOR, cpus: jobs } : undefined;
   const mostWorkers = growth?.most ?? workers;
   let engine = engineOptions(labelled, workers, labels.label, run.wantsItems);
+  const walkingFiles = readAhead(loaded.backend, plan.jobs, options, { filtered: filters.length > 0, fileLimit, keep: walksKeep(loaded.backend, engine, plan) });
   // Each worker opens a batch of small files at once: under a low limit on
   // open files (a container's nofile) the batches share what is left once
   // the runtime's own and the directories' are counted.

@@ -37,7 +37,7 @@ import { type Comparison, ContentComparer } from "./compare.ts";
 import { isLeftover, TempNames } from "./temp-names.ts";
 import { Filter } from "./filter.ts";
 import { ListedNames, Pruner } from "./delete.ts";
-import { attributesDiffer, dirKeptBits, quickCheck, sameTimes, xattrChanges } from "./unchanged.ts";
+import { attributesDiffer, countsUnchangedFromStats, dirKeptBits, quickCheck, sameTimes, xattrChanges } from "./unchanged.ts";
 
 /** Where an entry is and where it goes. */
 interface Place {
@@ -987,17 +987,19 @@ export class Copier {
    * Stats one chunk of a directory's entries at once (unless the listing
    * brought their stats, `listed`), then copies them; subdirectories go to `children`.
    */
-  private copyEntries(l: FilesWork, names: Uint8Array[], children: ChildWork[], waitingLinks: [Entry, number][], listed?: Stat[]): void {
-    this.onListed?.(names.length);
+  private copyEntries(l: FilesWork, chunk: Uint8Array[], children: ChildWork[], waitingLinks: [Entry, number][], chunkListed?: Stat[]): void {
+    this.onListed?.(chunk.length);
+    // The directory below its SOURCE, for --exclude: dstRel without its first component.
+    const slashAt = l.dstRel.indexOf(SLASH);
+    const relDir = slashAt < 0 ? undefined : l.dstRel.subarray(slashAt + 1);
+    const { names, listed } = this.leftByWalks(l, chunk, chunkListed, relDir);
+    if (names.length === 0) return;
     // A listing's stats are of the entries themselves: not what -L wants.
     const stats: (Stat | number)[] = listed && !l.follow ? listed : this.b.statMany(l.srcFd, names, l.follow);
     // What is there already, looked at in one batch too (in a directory that was there).
     const there = l.dstFresh ? undefined : this.b.statMany(l.dstFd, names, false);
     const listSizes = there && this.leavesUnchanged ? this.xattrListSizes(l, names) : undefined;
     const quick = there && this.decidesFromStats(l, listSizes) ? there : undefined;
-    // The directory below its SOURCE, for --exclude: dstRel without its first component.
-    const slashAt = l.dstRel.indexOf(SLASH);
-    const relDir = slashAt < 0 ? undefined : l.dstRel.subarray(slashAt + 1);
     const small: Entry[] = [];
     // -x: the device of the directory listed; a directory on another one is made, not entered.
     let listedDev: number | undefined;
@@ -1010,12 +1012,10 @@ export class Copier {
       const name = names[i]!;
       const childStat = stats[i]!;
       let excluded: boolean | undefined;
-      if (quick && typeof childStat !== "number" && this.unchangedAsStatted(childStat, quick[i]!, listSizes, i)) {
-        excluded = !this.filter.empty && this.filter.excludes(relDir ? joinPath(relDir, name) : name, false, l.merged);
+      if (quick && typeof childStat !== "number" && this.unchangedAsStatted(childStat, quick[i]!, listSizes && { src: listSizes.src[i]!, dst: listSizes.dst[i]! })) {
+        excluded = this.excludesFile(l, relDir, name);
         if (!excluded) {
-          // What leaveUnchanged would find, found without building the entry: on a second run most are so.
-          this.report.counts.unchanged++;
-          this.report.skippedEntry(childStat.size);
+          this.countUnchanged(childStat);
           continue;
         }
       }
@@ -1085,27 +1085,71 @@ export class Copier {
    * --skip-unchanged by size and mtime: whether a chunk's files can be found
    * unchanged, with nothing to set, from the two stats and the xattr list
    * sizes alone (unchangedAsStatted). Not where leaving one does more than
-   * count it: where it is listed (-v, --itemize, --json), compared by
-   * contents, kept by -n, given a --context label, or reached through links
+   * count it (countsUnchangedFromStats), nor where reached through links
    * (-L); nor where the xattrs kept cannot be told absent by their sizes.
    */
   private decidesFromStats(l: FilesWork, listSizes: { src: number[]; dst: number[] } | undefined): boolean {
-    const o = this.o;
-    if (!this.leavesUnchanged || o.checksum || o.listItems || o.noClobber || o.label !== undefined || l.follow || this.inline) return false;
-    return listSizes !== undefined || !this.meta.readsXattrs;
+    return this.countsFromStats(l) && (listSizes !== undefined || !this.meta.readsXattrs);
+  }
+
+  private countsFromStats(l: FilesWork): boolean {
+    return countsUnchangedFromStats(this.o) && !l.follow && !this.inline;
+  }
+
+  /**
+   * The names of a chunk (and their listed stats) left once the files that
+   * the walks' stats of both sides show unchanged are counted, where the
+   * walks kept this directory (ReadAheadCapability.walked): on a second run
+   * most are, and are not statted again. A stat the walks hold is as old as
+   * their visit, moments before: a file changed since then is one changed
+   * while the run went by, as rsync's list of files is.
+   */
+  private leftByWalks(l: FilesWork, names: Name[], listed: Stat[] | undefined, relDir: Name | undefined): { names: Name[]; listed: Stat[] | undefined } {
+    const ahead = this.b.readAhead;
+    if (!ahead?.walked || l.dstFresh || !this.countsFromStats(l)) return { names, listed };
+    const xattrSizes = this.meta.readsXattrs;
+    const src = ahead.walked(l.srcFd, names, xattrSizes);
+    const dst = src && ahead.walked(l.dstFd, names, xattrSizes);
+    if (!src || !dst) return { names, listed };
+    const left: Name[] = [];
+    const leftListed: Stat[] | undefined = listed && [];
+    for (let i = 0; i < names.length; i++) {
+      const mine = src[i];
+      const theirs = dst[i];
+      const sizes = xattrSizes && mine && theirs ? { src: mine.xattrListSize, dst: theirs.xattrListSize } : undefined;
+      if (mine && theirs && this.unchangedAsStatted(mine.stat, theirs.stat, sizes) && !this.excludesFile(l, relDir, names[i]!)) {
+        this.countUnchanged(mine.stat);
+        continue;
+      }
+      left.push(names[i]!);
+      leftListed?.push(listed![i]!);
+    }
+    return { names: left, listed: leftListed };
+  }
+
+  /** What leaveUnchanged would find, found without building the entry: on a second run most are so. */
+  private countUnchanged(st: Stat): void {
+    this.report.counts.unchanged++;
+    this.report.skippedEntry(st.size);
+  }
+
+  /** --exclude: whether the file `name` in the directory l is left out. */
+  private excludesFile(l: FilesWork, relDir: Name | undefined, name: Name): boolean {
+    return !this.filter.empty && this.filter.excludes(relDir ? joinPath(relDir, name) : name, false, l.merged);
   }
 
   /**
    * A regular file that copyNonDirectory would leave as unchanged, with no
    * attribute to align (leaveUnchanged): one name on each side, two inodes,
    * rsync's quick check passed, the attributes the options keep the same
-   * (the same tests alignAttributes makes), and no xattrs on either side.
-   * Any other case takes the whole way, which decides it the same.
+   * (the same tests alignAttributes makes), and no xattrs on either side
+   * (`xattrSizes`, where they are kept). Any other case takes the whole
+   * way, which decides it the same.
    */
-  private unchangedAsStatted(src: Stat, there: Stat | number, listSizes: { src: number[]; dst: number[] } | undefined, i: number): boolean {
+  private unchangedAsStatted(src: Stat, there: Stat | number, xattrSizes: { src: number; dst: number } | undefined): boolean {
     if (typeof there === "number" || typeOf(src.mode) !== S_IFREG || typeOf(there.mode) !== S_IFREG) return false;
     if (src.nlink !== 1 || there.nlink !== 1 || (src.dev === there.dev && src.ino === there.ino)) return false;
-    if (listSizes && (listSizes.src[i] !== 0 || listSizes.dst[i] !== 0)) return false;
+    if (xattrSizes && (xattrSizes.src !== 0 || xattrSizes.dst !== 0)) return false;
     if (!quickCheck(src, there, this.o.modifyWindow)) return false;
     const differ = attributesDiffer(this.o, src, there, this.b.attributes?.kept);
     return !differ.owner && !differ.mode && !differ.times && !differ.word;

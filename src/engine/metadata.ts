@@ -52,6 +52,13 @@ const ACL_TEXT = "com.apple.acl.text";
 const SELINUX = "security.selinux";
 const SELINUX_NAME = new TextEncoder().encode(SELINUX);
 
+/** Whether the options keep anything the backend holds in xattrs: ACLs with the mode, the xattrs themselves, a label, owners without POSIX owners. */
+export function readsXattrs(b: Backend, o: EngineOptions): boolean {
+  // Without POSIX owners, an owner is one of the xattrs (SECURITY_OWNER_XATTR).
+  const ownersInXattrs = o.preserve.ownership && !b.owners;
+  return Boolean(b.xattrs) && (o.preserve.mode || o.preserve.xattr || o.preserve.context || ownersInXattrs);
+}
+
 /** Which --preserve attribute an xattr belongs to. */
 export function categoryOf(name: Name): keyof Preserve {
   const text = decoder.decode(name);
@@ -88,9 +95,7 @@ export class MetadataWriter {
     private readonly o: EngineOptions,
     private readonly report: Reporter,
   ) {
-    // Without POSIX owners, an owner is one of the xattrs (SECURITY_OWNER_XATTR).
-    const ownersInXattrs = o.preserve.ownership && !b.owners;
-    this.readsXattrs = Boolean(b.xattrs) && (o.preserve.mode || o.preserve.xattr || o.preserve.context || ownersInXattrs);
+    this.readsXattrs = readsXattrs(b, o);
     this.label = o.label ? [[SELINUX_NAME, o.label]] : [];
     this.posixAcls = b.modes?.inheritedPermissions !== undefined;
   }

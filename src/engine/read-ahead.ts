@@ -3,7 +3,7 @@
 // destination where that is there already, whose entries the workers stat
 // too, as many as the backend walks at once.
 
-import type { Backend, ReadAheadData } from "../../ffi/backend.ts";
+import type { Backend, ReadAheadData, WalkKept } from "../../ffi/backend.ts";
 import { S_IFDIR, S_IFMT } from "../../ffi/backend.ts";
 import type { CopyOptions } from "../options.ts";
 import type { CopyJob } from "../plan.ts";
@@ -19,16 +19,18 @@ const FILES_TO_SPARE = 1024;
  * Starts the walks; the open files they may hold, which the workers'
  * batches leave them. Not with filters: a walk would read the metadata of
  * trees they leave out (a node_modules), which the copy never looks at,
- * while the copy waits on the same disk.
+ * while the copy waits on the same disk. `keep`: what the walks of a tree
+ * copied into one that is there keep for the workers (ReadAheadCapability.walked).
  */
-export function readAhead(b: Backend, jobs: CopyJob[], o: CopyOptions, filtered: boolean, fileLimit: number | undefined): number {
+export function readAhead(b: Backend, jobs: CopyJob[], o: CopyOptions, run: { filtered: boolean; fileLimit: number | undefined; keep: WalkKept }): number {
   const ahead = b.readAhead;
+  const { filtered, fileLimit, keep } = run;
   if (!ahead || filtered || (fileLimit !== undefined && fileLimit < FILES_TO_SPARE)) return 0;
   const paths = pathSyntax(b.pathRules);
   let walks = 0;
   // False once the backend runs as many walks as it will; a tree it cannot open is left out.
-  const walk = (path: Uint8Array, data: ReadAheadData): boolean => {
-    const r = ahead.walk(path, data);
+  const walk = (path: Uint8Array, data: ReadAheadData, kept: WalkKept = "none"): boolean => {
+    const r = ahead.walk(path, data, kept);
     if (r === 0) walks++;
     return r !== -b.errno.EAGAIN;
   };
@@ -37,8 +39,8 @@ export function readAhead(b: Backend, jobs: CopyJob[], o: CopyOptions, filtered:
     const dst = toBytes(job.dst);
     const there = b.stat(b.cwd, dst, true);
     const merges = typeof there !== "number" && (there.mode & S_IFMT) === S_IFDIR;
-    if (!walk(toBytes(job.src), merges ? "none" : dataRead(b, job, o, paths.split(job.dst).dir))) break;
-    if (merges && !walk(dst, "none")) break;
+    if (!walk(toBytes(job.src), merges ? "none" : dataRead(b, job, o, paths.split(job.dst).dir), merges ? keep : "none")) break;
+    if (merges && !walk(dst, "none", keep)) break;
   }
   return walks * ahead.filesPerWalk;
 }

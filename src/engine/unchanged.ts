@@ -25,6 +25,17 @@ export function dirKeptBits(srcMode: number): number {
 }
 
 /**
+ * Whether a file left unchanged may be counted from its stats alone
+ * (Copier.unchangedAsStatted), without building its entry: --skip-unchanged
+ * by size and mtime, where leaving a file does no more than count it: not
+ * listed (-v, --itemize, --json), not kept by --no-clobber, no --context
+ * label, and not where nothing is compared (-l, -s, --attributes-only).
+ */
+export function countsUnchangedFromStats(o: EngineOptions): boolean {
+  return o.skipUnchanged && !o.checksum && !o.link && !o.symbolicLink && !o.attributesOnly && !o.listItems && !o.noClobber && o.label === undefined;
+}
+
+/**
  * rsync's quick check: the same size and the same mtime, to the nanosecond,
  * or (--modify-window=N) whole seconds at most N apart, as rsync compares them.
  */

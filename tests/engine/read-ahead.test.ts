@@ -4,7 +4,7 @@
 // read ahead", and that the copy they run beside is the same copy.
 
 import { describe, expect, test } from "bun:test";
-import { BLIT, blit, ROOT, run, sh, stats } from "../helpers/blit.ts";
+import { BLIT, blit, hasCommand, ROOT, run, sh, stats } from "../helpers/blit.ts";
 import { mountTmpfs, mountXfs, remountCold, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
@@ -154,6 +154,56 @@ describe("reading ahead", () => {
     // A second run reads only what changed: no data ahead.
     expect(r.bytes).toBe(0);
     expect(snapshot(`${disk}/dst`, { times: true })).toEqual(snapshot(`${mem}/src`, { times: true }));
+  });
+
+  // A second run into a tree that is there takes the walks' stats of both
+  // trees (ReadAheadCapability.walked) and counts the files they show
+  // unchanged without statting them again. Each change below is found as
+  // a run that walks nothing finds it (the same trees on tmpfs): content,
+  // size, mtime, mode and owner on either side, an xattr on either side, a
+  // file missing from DEST, a new one; and DEST's file that differs with
+  // SOURCE's size and mtime is left, as rsync's quick check leaves it.
+  const CHANGES = `printf X > src/d1/e0/f0 && printf 999 > src/d1/e0/f1 && touch -d 2001-01-01 src/d1/e0/f2 && chmod 600 src/d1/e0/f3 &&
+    chown 1:1 src/d1/e0/f4 && setfattr -n user.k -v v src/d1/e0/f5 && setfattr -n user.k -v v dst/d1/e0/f6 &&
+    printf 999 > dst/d1/e0/f7 && touch -r src/d1/e0/f7 dst/d1/e0/f7 && chmod 600 dst/d1/e1/f0 && chown 2:2 dst/d1/e1/f1 &&
+    touch -d 2002-02-02 dst/d1/e1/f2 && rm dst/d2/e0/f0 && printf new > src/d2/e0/new`;
+  const COUNTS = ["files", "directories", "skipped", "unchanged", "attributes set on unchanged", "errors"];
+  testIf(xfsUnavailable ?? tmpfsUnavailable ?? (hasCommand("setfattr") ? undefined : "setfattr (attr) is not installed"))(
+    "a cold second run: the walks' stats leave the files they show unchanged, and every change is copied as without them",
+    () => {
+      const disk = mountXfs();
+      const mem = mountTmpfs();
+      sh(TREE, disk);
+      expect(blit(["-a", `${disk}/src`, `${disk}/dst`]).exitCode).toBe(0);
+      sh(CHANGES, disk);
+      sh(`cp -a ${disk}/src ${disk}/dst ${mem}/`);
+      remountCold(disk);
+      const walked = blit(["--stats", "-aT", "--skip-unchanged", `${disk}/src`, `${disk}/dst`]);
+      const unwalked = blit(["--stats", "-aT", "--skip-unchanged", `${mem}/src`, `${mem}/dst`]);
+      expect([walked.stderr, walked.exitCode, unwalked.stderr, unwalked.exitCode]).toEqual(["", 0, "", 0]);
+      const counts = (stdout: string) => COUNTS.map((name) => `${name}: ${stats(stdout)[name]}`);
+      expect(counts(walked.stdout)).toEqual(counts(unwalked.stdout));
+      // 300 files and 2 symlinks, less the 5 whose data is copied (6 files copied with the new one).
+      expect(stats(walked.stdout).unchanged).toBe("297");
+      expect(Number(stats(walked.stdout)["stats taken from the walks"])).toBeGreaterThan(0);
+      expect(stats(unwalked.stdout)["stats taken from the walks"]).toBe("0");
+      expect(snapshot(`${disk}/dst`, { times: true })).toEqual(snapshot(`${mem}/dst`, { times: true }));
+      expect(sh("cat dst/d1/e0/f7", disk)).toBe("999");
+    },
+  );
+
+  // Operands merged into one directory are copied in turn: the later must
+  // find what the earlier wrote, not what a walk saw before it.
+  testIf(xfsUnavailable)("operands merged into one directory: none takes the walks' stats", () => {
+    const disk = mountXfs();
+    sh(`mkdir -p a/x b/x d/x && printf old > d/x/f && touch -d 2001-01-01 d/x/f && cp -a d/x/f b/x/f && printf new > a/x/f &&
+      for i in $(seq 1 50); do mkdir -p a/x/s$i b/x/s$i d/x/s$i; printf $i > b/x/s$i/f; cp -a b/x/s$i/f d/x/s$i/f; done`, disk);
+    remountCold(disk);
+    const r = blit(["--stats", "-a", "--skip-unchanged", `${disk}/a/.`, `${disk}/b/.`, `${disk}/d`]);
+    expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+    expect(stats(r.stdout)["stats taken from the walks"]).toBe("0");
+    // a's copy replaced it, and b's replaced that: b's is the one there, as cp leaves it.
+    expect(sh("cat d/x/f", disk)).toBe("old");
   });
 
   // A walk lists directories opened by their paths from the tree's root,
