@@ -101,7 +101,46 @@ const NUMBER_TRIES = 100;
  * one before it, as cp's does.
  */
 export function renameToBackup(b: Backend, dir: number, name: Name, control: Backup, suffix: string): Name | number {
-  const chosen = choose(b, dir, name, control, suffix);
+  return placeBackup(b, control, choose(b, dir, name, control, suffix), name, (backup, replace) => b.rename(dir, name, dir, backup, replace));
+}
+
+/** Errors of a hard link that say the filesystem (or its rules, protected_hardlinks) will not make one here. */
+const NO_LINK = ["EPERM", "EACCES", "EMLINK", "EOPNOTSUPP", "ENOTSUP", "ENOSYS", "EXDEV"] as const;
+
+/**
+ * What is under `name` in `dir` kept under its backup name too, before a
+ * complete copy is renamed over it: a hard link made there (through
+ * `aside()`, a temporary name, where it replaces an older backup), so that
+ * `name` never holds nothing, even in a run killed between the two steps
+ * (cp renames it away first). As renameToBackup where the filesystem makes
+ * no hard links. The backup's name, and whether it is a link (the old
+ * entry is still under `name` then), or a negated errno.
+ */
+export function linkAsBackup(b: Backend, dir: number, name: Name, control: Backup, suffix: string, aside: () => Name): { name: Name; linked: boolean } | number {
+  const noLink = new Set<number>(NO_LINK.map((code) => b.errno[code]));
+  let linking = true;
+  const link = (backup: Name, replace: boolean): number => {
+    if (!replace) return b.makeLink(dir, name, dir, backup);
+    const temp = aside();
+    const made = b.makeLink(dir, name, dir, temp);
+    if (made < 0) return made;
+    const moved = b.rename(dir, temp, dir, backup, true);
+    if (moved < 0) b.remove(dir, temp, false);
+    return moved;
+  };
+  const placed = placeBackup(b, control, choose(b, dir, name, control, suffix), name, (backup, replace) => {
+    if (linking) {
+      const r = link(backup, replace);
+      if (!noLink.has(-r)) return r;
+      linking = false;
+    }
+    return b.rename(dir, name, dir, backup, replace);
+  });
+  return typeof placed === "number" ? placed : { name: placed, linked: linking };
+}
+
+/** Puts what is under `name` at its chosen backup name with `put(backup, replace)`, trying the next number where one is taken. */
+function placeBackup(b: Backend, control: Backup, chosen: ReturnType<typeof choose>, name: Name, put: (backup: Name, replace: boolean) => number): Name | number {
   if (typeof chosen === "number") return chosen;
   let backup = chosen.name;
   const prefix = concat(name, ENCODER.encode(".~"));
@@ -109,10 +148,10 @@ export function renameToBackup(b: Backend, dir: number, name: Name, control: Bac
   let n = chosen.numbered && !chosen.cut ? backupNumber(Buffer.from(backup).toString("latin1"), Buffer.from(prefix).toString("latin1")) : 0;
   let cut = chosen.cut;
   for (let tries = 0; ; tries++) {
-    let r = b.rename(dir, name, dir, backup, !chosen.numbered);
+    let r = put(backup, !chosen.numbered);
     // A filesystem that cannot rename without replacing (some network and
     // FUSE ones): the name the listing found free, as gnulib falls back.
-    if (r === -b.errno.EINVAL && n > 0) r = b.rename(dir, name, dir, backup, true);
+    if (r === -b.errno.EINVAL && n > 0) r = put(backup, true);
     // Too long even so (a filesystem of shorter names): NAME~, once.
     if (r === -b.errno.ENAMETOOLONG && control !== "simple" && !cut) {
       cut = true;

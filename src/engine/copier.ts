@@ -28,7 +28,7 @@ import { withoutCaseCollisions } from "./case-names.ts";
 import { categoryOf, type Created, MetadataWriter, type Target, type Xattrs } from "./metadata.ts";
 import { ask } from "../ask.ts";
 import { ExitCode } from "../exit-codes.ts";
-import { backupName, renameToBackup } from "./backup-name.ts";
+import { backupName, linkAsBackup, renameToBackup } from "./backup-name.ts";
 import { destEntryFirst, sameFile, type SameFileVerdict } from "./same-file.ts";
 import { joinPath, pathSyntax } from "./paths.ts";
 import { isDevice, type ItemKind, kindOf, type Notice, Reporter, type SkipReason } from "./report.ts";
@@ -96,12 +96,14 @@ interface Entry extends Place {
   removes?: boolean;
   /** -f replaces a file it may not write: -v says "removed" after listing it, as cp (which tried to open it first). */
   removesAfter?: boolean;
-  /** -b: what is under its name is to be renamed to its backup name just before the copy takes its place. */
+  /** -b: what is under its name is to be kept under its backup name just before the copy takes its place. */
   backs?: boolean;
   /** -b: where what was there went, for -v. */
   backupPath?: Uint8Array;
-  /** -b: the name in dstDir that what was there was renamed to, until the copy is in its place. */
+  /** -b: the name in dstDir that what was there was kept under, until the copy is in its place. */
   backupName?: Name;
+  /** -b: that name is a hard link to what is still under its own name (linkAsBackup). */
+  backupLinked?: boolean;
   /** Named on the command line as DEST (or DEST/SOURCE), not found inside a tree. */
   operand?: boolean;
   /** `-bfl f f`, `-bfs f f`: DEST is f's backup name, replaced without a backup of its own. */
@@ -2125,7 +2127,7 @@ export class Copier {
     // that becomes the final one only once the file is complete.
     const name = inplace ? e.dstName : this.temps.next(e.dstDir);
     // --inplace -b: what is there is moved aside first, as cp does it (the new file is then written under its name).
-    if (inplace && e.backs && !this.backUp(e)) {
+    if (inplace && e.backs && !this.backUp(e, false)) {
       b.close(srcFd);
       return false;
     }
@@ -2254,7 +2256,7 @@ export class Copier {
     const b = this.b;
     const inplace = existing !== undefined || this.o.inplace;
     const name = inplace ? e.dstName : this.temps.next(e.dstDir);
-    if (inplace && e.backs && !this.backUp(e)) {
+    if (inplace && e.backs && !this.backUp(e, false)) {
       b.close(srcFd);
       return false;
     }
@@ -2421,7 +2423,7 @@ export class Copier {
    */
   private commit(e: Entry, temp: Name, what: string): boolean {
     const b = this.b;
-    if (e.backs && !this.backUp(e)) {
+    if (e.backs && !this.backUp(e, true)) {
       b.remove(e.dstDir, temp, false);
       return false;
     }
@@ -2504,19 +2506,28 @@ export class Copier {
     return typeof st !== "number" && st.dev === e.stat.dev && st.ino === e.stat.ino;
   }
 
-  /** -b: renames what is under e's name to its backup name (replacing an older backup); false when reported. */
-  private backUp(e: Entry): boolean {
+  /**
+   * -b: what is under e's name goes to its backup name (replacing an older
+   * backup); false when reported. Where a complete copy is about to be
+   * renamed over it (`replaced`), as a hard link, so that the name is
+   * never empty; otherwise (--inplace writes into the name) renamed there.
+   */
+  private backUp(e: Entry, replaced: boolean): boolean {
     const b = this.b;
     e.backs = false;
-    const name = renameToBackup(b, e.dstDir, e.dstName, this.o.backup, this.o.backupSuffix);
+    const kept = replaced
+      ? linkAsBackup(b, e.dstDir, e.dstName, this.o.backup, this.o.backupSuffix, () => this.temps.next(e.dstDir))
+      : renameToBackup(b, e.dstDir, e.dstName, this.o.backup, this.o.backupSuffix);
     // Gone meanwhile: nothing to keep.
-    if (name === -b.errno.ENOENT) return true;
-    if (typeof name === "number") {
-      this.report.fail(`cannot backup ${quote(e.dstPath)}: ${this.why(-name)}`, { op: "backup", path: e.dstPath, errno: -name });
+    if (kept === -b.errno.ENOENT) return true;
+    if (typeof kept === "number") {
+      this.report.fail(`cannot backup ${quote(e.dstPath)}: ${this.why(-kept)}`, { op: "backup", path: e.dstPath, errno: -kept });
       return false;
     }
+    const name = kept instanceof Uint8Array ? kept : kept.name;
     e.backupPath = backupPathOf(e, name);
     e.backupName = name;
+    e.backupLinked = !(kept instanceof Uint8Array) && kept.linked;
     return true;
   }
 
@@ -2528,12 +2539,14 @@ export class Copier {
    */
   private restoreBackup(e: Entry): void {
     if (!e.backupName) return;
-    const r = this.b.rename(e.dstDir, e.backupName, e.dstDir, e.dstName, false);
+    // A link: what was there never left its name.
+    const r = e.backupLinked ? this.b.remove(e.dstDir, e.backupName, false) : this.b.rename(e.dstDir, e.backupName, e.dstDir, e.dstName, false);
     if (r < 0) this.report.fail(`cannot un-backup ${quote(e.dstPath)}: ${this.why(-r)}`, { op: "backup", path: e.dstPath, errno: -r });
     // Back under its name: a copy made in its place after all backs it up again.
     else e.backs = true;
     e.backupName = undefined;
     e.backupPath = undefined;
+    e.backupLinked = undefined;
   }
 
   // ------------------------------------------------------------ -l and -s
@@ -2603,7 +2616,7 @@ export class Copier {
       made = make(name);
     }
     if (made < 0) return this.linkFailed(e, what, made);
-    if (name !== e.dstName && e.backs && !this.backUp(e)) {
+    if (name !== e.dstName && e.backs && !this.backUp(e, true)) {
       b.remove(e.dstDir, name, false);
       return false;
     }
@@ -2792,7 +2805,7 @@ export class Copier {
         r = link(name);
       }
       if (r < 0 || name === e.dstName) return r;
-      if (e.backs && !this.backUp(e)) {
+      if (e.backs && !this.backUp(e, true)) {
         b.remove(e.dstDir, name, false);
         return BACKUP_FAILED;
       }

@@ -1070,13 +1070,46 @@ describe.skipIf(!hasCommand("strace"))("-b, the copy's rename failing: the old f
     expect(readFileSync(`${root}/g`, "utf8")).toBe("old");
   });
 
-  // cp's order: the copy's error, then its "cannot un-backup".
-  test("blit -b, the rename back failing too: both said, the copy's error first; the old file left as the backup", () => {
+  // The old file is kept as a hard link under its backup name, so its own
+  // name never left it: undoing the backup removes that link. When that
+  // fails too, both are said, the copy's error first (cp's order).
+  test("blit -b, the backup's removal failing too: both said, the copy's error first; the old file under both names", () => {
     const root = sandbox("unbackup-fails");
     sh("printf old > g && printf new > na", root);
-    const r = run(["strace", "-f", "-o", "/dev/null", "-e", "inject=renameat2:error=EACCES:when=2+", BLIT, "-b", "na", "g"], { cwd: root });
+    // The second unlinkat: the first removes the copy's temporary file.
+    const r = run(["strace", "-f", "-o", "/dev/null", "-e", "inject=renameat2:error=EACCES:when=2", "-e", "inject=unlinkat:error=EACCES:when=2", BLIT, "-b", "na", "g"], { cwd: root });
     expect(r).toEqual({ stdout: "", stderr: "blit: cannot create regular file 'g': Permission denied\nblit: cannot un-backup 'g': Permission denied\n", exitCode: 1 });
-    expect(readdirSync(root).sort()).toEqual(["g~", "na"]);
+    expect(readdirSync(root).sort()).toEqual(["g", "g~", "na"]);
+    expect(sh("cat g g~", root)).toBe("oldold");
+  });
+
+  // Killed between keeping the backup and renaming the copy over the name
+  // (strace holds that rename back): the name still holds the old file.
+  // cp renames it away first, and leaves the name empty there.
+  test.each([
+    ["-b", "g~", 2],
+    ["--backup=numbered", "g.~1~", 1],
+  ] as const)("blit %s killed just before the copy takes the name: the name still holds the old file", async (flag, backup, rename) => {
+    const root = sandbox("backup-killed");
+    sh("printf old > g && printf new > na", root);
+    const strace = Bun.spawn(["strace", "-f", "-o", "/dev/null", "-e", "trace=renameat2", "-e", `inject=renameat2:delay_enter=3000000:when=${rename}`, BLIT, flag, "na", "g"], { cwd: root, stderr: "pipe" });
+    try {
+      const started = Date.now();
+      while (!readdirSync(root).includes(backup) && Date.now() - started < 8000) await Bun.sleep(20);
+      // The copy's rename is held from here on: what the name holds does not change.
+      await Bun.sleep(300);
+      sh(`pkill -KILL -P ${strace.pid}`);
+      // Then strace, which would sit out the rest of its delay: blit is gone, and cannot go on without it.
+      while (run(["pgrep", "-P", String(strace.pid)]).exitCode === 0) await Bun.sleep(10);
+    } finally {
+      strace.kill(9);
+      await strace.exited;
+    }
+    const left = readdirSync(root).sort();
+    expect(left.filter((name) => !name.startsWith(".blit-"))).toEqual(["g", backup, "na"].sort());
+    expect(sh(`cat g ${backup}`, root)).toBe("oldold");
+    // The complete copy waits under its temporary name, which the next run into the directory removes.
+    expect(left.filter((name) => name.startsWith(".blit-")).map((name) => readFileSync(`${root}/${name}`, "utf8"))).toEqual(["new"]);
   });
 
   // --inplace writes under the name itself: when it cannot be made, the old file goes back.
