@@ -106,6 +106,8 @@ export interface PoolShared {
   destinations?: SharedArrayBuffer;
   hungry: SharedArrayBuffer;
   deletions?: SharedArrayBuffer;
+  /** --delete with --keep-directory-symlink: the directories kept symlinks led into (EnteredDirectories). */
+  entered?: SharedArrayBuffer;
   /** Live counters for the progress bar and --json (LiveCounters), when shown. */
   live: SharedArrayBuffer | undefined;
   /** Where the workers' temporary files are being written (temp-names.ts, inFlightTable). */
@@ -283,6 +285,7 @@ export class Pool {
       destinations: this.shared.destinations,
       hungry: this.shared.hungry,
       deletions: this.shared.deletions,
+      entered: this.shared.entered,
       live: this.shared.live,
       temps: this.shared.temps,
     };

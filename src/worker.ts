@@ -4,6 +4,7 @@
 
 import { type BackendCounters, loadBackend } from "../ffi/index.ts";
 import { Copier, type DirResult } from "./engine/copier.ts";
+import { EnteredDirectories } from "./engine/entered-dirs.ts";
 import { LinkTable } from "./engine/links.ts";
 import { LiveCounters } from "./engine/live.ts";
 import type { FromWorker, Task, ToWorker } from "./engine/messages.ts";
@@ -111,7 +112,8 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       const links = message.links ? new LinkTable(message.links) : undefined;
       const deletions = message.deletions ? new Int32Array(message.deletions) : undefined;
       const destinations = message.destinations ? new LinkTable(message.destinations) : undefined;
-      copier = new Copier(backend, message.options, message.index, new Int32Array(message.cancel), links, new Int32Array(message.hungry), undefined, deletions, destinations);
+      const entered = message.entered ? new EnteredDirectories(message.entered) : undefined;
+      copier = new Copier(backend, message.options, message.index, new Int32Array(message.cancel), links, new Int32Array(message.hungry), undefined, deletions, destinations, entered);
       copier.report.onLines = (output) => send({ type: "output", output });
       if (message.live) copier.showProgress(new LiveCounters(message.live, message.index));
       if (message.temps) copier.shareTempNames(message.temps);

@@ -11,6 +11,7 @@ import { MetadataWriter, readsXattrs } from "../engine/metadata.ts";
 import { LiveCounters } from "../engine/live.ts";
 import { prescan } from "../engine/prescan.ts";
 import { readAhead } from "../engine/read-ahead.ts";
+import { EnteredDirectories } from "../engine/entered-dirs.ts";
 import { inFlightTable, removeInFlight } from "../engine/temp-names.ts";
 import { countsUnchangedFromStats } from "../engine/unchanged.ts";
 import { readFilterFiles } from "../engine/filter.ts";
@@ -501,6 +502,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
     hungry: new SharedArrayBuffer(4),
     // --max-delete: the workers' removals counted together, never past the limit.
     deletions: options.maxDelete !== undefined ? new SharedArrayBuffer(4) : undefined,
+    entered: options.delete && options.keepDirectorySymlink ? EnteredDirectories.allocate() : undefined,
     live,
     temps: inFlightTable(mostWorkers),
   };
@@ -530,7 +532,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
     // A dry run counts too, to say what the real one would.
     if (engine.delete && options.maxDelete !== undefined && plan.jobs.some((job) => job.isDirectory)) {
       // A signal stops the count too (the run's flag), and a count cut short decides nothing.
-      const deletions = await countDeletions(loaded, { ...engine, dryRun: true, failFast: false, verbose: false, debug: false, listItems: false }, workers, work, shared.cancel);
+      const deletions = await countDeletions(loaded, { ...engine, dryRun: true, failFast: false, verbose: false, debug: false, listItems: false }, workers, work, shared);
       if (Atomics.load(cancelFlag, 0) === 0 && deletions > options.maxDelete) {
         refusedDeletions = deletions;
         engine = { ...engine, delete: false };
@@ -594,12 +596,14 @@ function linkTable(): SharedArrayBuffer {
 }
 
 /** --max-delete: how many entries --delete would remove, from a dry run of the whole copy (its messages unsaid). */
-async function countDeletions(loaded: LoadedBackend, dry: EngineOptions, workers: number, work: JobWork[], cancel: SharedArrayBuffer): Promise<number> {
+async function countDeletions(loaded: LoadedBackend, dry: EngineOptions, workers: number, work: JobWork[], run: { cancel: SharedArrayBuffer; entered?: SharedArrayBuffer }): Promise<number> {
   const shared = {
-    cancel,
+    cancel: run.cancel,
     links: undefined,
     hungry: new SharedArrayBuffer(4),
     live: undefined,
+    // What the count finds a kept symlink leads into is so for the copy too.
+    entered: run.entered,
   };
   const pool = await Pool.start(workers, loaded, dry, shared, { progress: () => {} });
   try {

@@ -28,6 +28,7 @@ import { withoutCaseCollisions } from "./case-names.ts";
 import { categoryOf, type Created, MetadataWriter, type Target, type Xattrs } from "./metadata.ts";
 import { ask } from "../ask.ts";
 import { ExitCode } from "../exit-codes.ts";
+import type { EnteredDirectories } from "./entered-dirs.ts";
 import { backupName, linkAsBackup, renameToBackup } from "./backup-name.ts";
 import { destEntryFirst, sameFile, type SameFileVerdict } from "./same-file.ts";
 import { joinPath, pathSyntax } from "./paths.ts";
@@ -295,6 +296,8 @@ export class Copier {
     deletions?: Int32Array,
     /** --skip-unchanged, --checksum with hard links kept: DEST's linked files left (or written into) so far, by the SOURCE file each stands for. */
     private readonly destinations?: LinkTable,
+    /** --delete with --keep-directory-symlink: the directories kept symlinks led the copy into, by every worker. */
+    private readonly entered?: EnteredDirectories,
   ) {
     this.report.reasonOf = (errno) => b.strerror(errno);
     const identity = b.identity();
@@ -306,7 +309,7 @@ export class Copier {
     this.temps = new TempNames(o.runId, workerIndex);
     this.data = new DataCopier(b);
     this.filter = new Filter(o.filters, b.pathRules.patternsIgnoreCase === true);
-    this.pruner = new Pruner(b, o, this.report, this.filter, deletions, (dirFd, dirPath, rel, inherited) => this.perDirectoryRules(dirFd, dirPath, rel, inherited, true, "not deleted"));
+    this.pruner = new Pruner(b, o, this.report, this.filter, { deletions, entered }, (dirFd, dirPath, rel, inherited) => this.perDirectoryRules(dirFd, dirPath, rel, inherited, true, "not deleted"));
     // Set here, not when the pool hears of the error: a task may go on for a
     // whole tree (descendHere), and a --fail-fast run stops at its first error.
     if (o.failFast) this.report.onFail = () => Atomics.compareExchange(cancel, 0, 0, ExitCode.partial);
@@ -888,7 +891,8 @@ export class Copier {
    * --keep-directory-symlink: a symlink where a directory's copy goes is
    * followed, as cp follows it, but only to a directory inside the copy's
    * destination (DEST, or DEST/SOURCE): one that leads out of it is refused
-   * (OUTSIDE), where cp would write there.
+   * (OUTSIDE), where cp would write there. With --delete, the directories
+   * on the way up are remembered (entered): none is removed as extra.
    */
   private followDirectorySymlink(e: Place): number {
     const b = this.b;
@@ -899,12 +903,14 @@ export class Copier {
     let dir = fd;
     let st = b.fstat(fd);
     let inside = false;
+    const way: Stat[] = [];
     // Up through "..", never through a symlink, until DEST or "/" (its own parent).
     while (typeof root !== "number" && typeof st !== "number") {
       if (st.dev === root.dev && st.ino === root.ino) {
         inside = true;
         break;
       }
+      way.push(st);
       const parent = b.openDir(dir, DOT_DOT, false);
       const up = parent < 0 ? parent : b.fstat(parent);
       if (dir !== fd) b.close(dir);
@@ -917,7 +923,10 @@ export class Copier {
       st = up;
     }
     if (dir !== fd) b.close(dir);
-    if (inside) return fd;
+    if (inside) {
+      for (const passed of way) this.entered?.add(passed.dev, passed.ino);
+      return fd;
+    }
     b.close(fd);
     return OUTSIDE;
   }

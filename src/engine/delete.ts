@@ -16,6 +16,7 @@ import { quote } from "../quote.ts";
 import type { Filter } from "./filter.ts";
 import { joinPath } from "./paths.ts";
 import { isDevice, kindOf, type Reporter } from "./report.ts";
+import type { EnteredDirectories } from "./entered-dirs.ts";
 import { backupName, renameToBackup } from "./backup-name.ts";
 import { isTempName } from "./temp-names.ts";
 
@@ -73,8 +74,12 @@ export class Pruner {
     private readonly o: EngineOptions,
     private readonly report: Reporter,
     private readonly filter: Filter,
-    /** --max-delete: removals so far, by every worker of the run. */
-    private readonly deletions?: Int32Array,
+    /**
+     * deletions, --max-delete: removals so far, by every worker of the run;
+     * entered, --keep-directory-symlink: the directories kept symlinks led
+     * the copy into, and those above them, never removed as extra.
+     */
+    private readonly shared: { deletions?: Int32Array; entered?: EnteredDirectories },
     /** The rules of DEST's per-directory files in a directory (`rel` below SOURCE) before `inherited`; false when they cannot be read. */
     private readonly ownRules?: (dirFd: number, dirPath: Uint8Array, rel: Uint8Array, inherited: FilterRule[] | undefined) => FilterRule[] | undefined | false,
   ) {
@@ -143,6 +148,8 @@ export class Pruner {
             continue;
           }
         }
+        // What was copied through a kept symlink is in it.
+        if (isDir && this.shared.entered?.has(st.dev, st.ino)) continue;
         doomed.push({ name: names[i]!, isDir, id: `${st.dev}:${st.ino}`, mode: st.mode });
       }
     }
@@ -249,7 +256,8 @@ export class Pruner {
       if (typeof st !== "number") mode = st.mode;
     }
     // --max-delete holds even when more appeared to delete after the dry run counted them.
-    if (this.deletions && this.o.maxDelete !== undefined && Atomics.add(this.deletions, 0, 1) >= this.o.maxDelete) {
+    const deletions = this.shared.deletions;
+    if (deletions && this.o.maxDelete !== undefined && Atomics.add(deletions, 0, 1) >= this.o.maxDelete) {
       this.report.fail(`not deleting ${quote(path)}: more than --max-delete=${this.o.maxDelete} would be deleted`, { op: "delete", path });
       return false;
     }

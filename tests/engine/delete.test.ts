@@ -282,6 +282,41 @@ async function heldOpen(pid: number, path: string): Promise<void> {
   while (!holds()) await Bun.sleep(10);
 }
 
+// -K keeps a symlink in DEST where SOURCE has a directory, and copies into
+// the directory it leads to: that directory (and those above it in DEST)
+// holds the copy, and is not extra however SOURCE lacks its name. rsync
+// deletes before it copies, so it removes the directory and makes the
+// symlink a directory; blit deletes after, and keeps both.
+describe("--delete with --keep-directory-symlink keeps what the kept symlinks lead into", () => {
+  const CASES: [string, string, string[]][] = [
+    ["beside the symlink", "mkdir -p dst/real && ln -s real dst/sub && touch dst/real/junk", ["real/k", "sub"]],
+    ["elsewhere in DEST, below a directory SOURCE lacks too", "mkdir -p dst/x/y/real dst/a && ln -s ../x/y/real dst/a/sub && touch dst/x/y/real/junk dst/x/other", ["a/sub", "x/other", "x/y/real/k"]],
+  ];
+  test.each(CASES)("%s: the copy stays, and what SOURCE lacks inside the directories it copied goes", (_, setup, kept) => {
+    const root = sandbox("delete-keep-symlink");
+    const nested = setup.includes("dst/a/");
+    sh(`mkdir -p src/${nested ? "a/" : ""}sub && printf k > src/${nested ? "a/" : ""}sub/k && ${setup}`, root);
+    const args = ["-aT", "--delete", "--keep-directory-symlink", "src", "dst"];
+    const r = blit(args, { cwd: root });
+    expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+    const left = sh("cd dst && find . -mindepth 1 -type f -o -type l | sort", root).split("\n").filter(Boolean).map((p) => p.slice(2));
+    expect(left).toEqual(kept);
+    expect(sh(`cat dst/${nested ? "a/" : ""}sub/k`, root)).toBe("k");
+    // A second run finds the same: nothing more goes.
+    expect(blit(args, { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sh("cd dst && find . -mindepth 1 -type f -o -type l | sort", root).split("\n").filter(Boolean).map((p) => p.slice(2))).toEqual(kept);
+  });
+
+  test("--max-delete counts as the copy deletes: what the symlink leads into is not counted", () => {
+    const root = sandbox("delete-keep-symlink-max");
+    sh("mkdir -p src/sub dst/real && printf k > src/sub/k && ln -s real dst/sub && touch dst/real/junk dst/extra", root);
+    // junk (through the symlink) and extra: 2, within the limit; real would make 3.
+    const r = blit(["-aT", "--delete", "--max-delete=2", "--keep-directory-symlink", "--stats", "src", "dst"], { cwd: root });
+    expect([r.stderr, r.exitCode, stats(r.stdout).deleted]).toEqual(["", 0, "2"]);
+    expect(sh("cat dst/real/k", root)).toBe("k");
+  });
+});
+
 describe("--delete keeps what it copied from a name SOURCE has lost since", () => {
   // rsync deletes by the file list it built first, so it keeps what it sent and exits 24 (vanished).
   test("a directory renamed away while its copy waits: its copy stays, said as vanished, exit 24", async () => {
