@@ -11,17 +11,18 @@
 //              slashes, or (with `**`) from any component on
 //   **pattern  matched against the whole path with a `/` in front, so
 //              `**/build` is `build` at every depth, the top one too
-//   pattern/   directories only
-//   *  ?       any bytes but `/`, one byte but `/`
-//   **         any bytes, `/` too
-//   [...]      one byte of a class (`[!a-z]`, `[^a-z]`, `[[:digit:]]`), never `/`
-//   \x         x itself, where the pattern has a wildcard
+//   pattern/   directories only (one slash taken off: `a//` matches nothing)
 //   dir/***    the directory dir (as `dir/`) and everything below it
+//
+// and the pattern itself matched as rsync's wildmatch matches it (`*`, `**`,
+// `?`, `[...]`, `\x`), in time proportional to the path's length times the
+// pattern's (see wildmatch.ts).
 
 import type { Backend } from "../../ffi/index.ts";
 import type { FilterFile, FilterRule } from "../options.ts";
 import { quote } from "../quote.ts";
 import { toBytes } from "./paths.ts";
+import { matchesWhole, type Step, stepsOf } from "./wildmatch.ts";
 
 const SLASH = 0x2f;
 const NEWLINE = 0x0a;
@@ -32,30 +33,12 @@ const CLEAR: FilterRule = { include: false, pattern: new Uint8Array([BANG]), cle
 const PLUS_SPACE = "+ ";
 const MINUS_SPACE = "- ";
 
-/** POSIX classes wildmatch knows, as regular-expression ranges over bytes (the C locale). */
-const CLASSES: Record<string, string> = {
-  alnum: "0-9A-Za-z",
-  alpha: "A-Za-z",
-  blank: " \\t",
-  cntrl: "\\x00-\\x1f\\x7f",
-  digit: "0-9",
-  graph: "\\x21-\\x7e",
-  lower: "a-z",
-  print: "\\x20-\\x7e",
-  punct: "!-\\/:-@\\[-`{-~",
-  space: "\\t-\\r ",
-  upper: "A-Z",
-  xdigit: "0-9A-Fa-f",
-};
-
 /** Bytes as a string of the same length, one character per byte. */
 export function latin1(bytes: Uint8Array): string {
   let text = "";
   for (let i = 0; i < bytes.length; i += 8192) text += String.fromCharCode(...bytes.subarray(i, i + 8192));
   return text;
 }
-
-const escapeByte = (byte: number) => `\\x${byte.toString(16).padStart(2, "0")}`;
 
 /**
  * The rules of an --exclude-from or --include-from FILE ("-": standard
@@ -154,79 +137,10 @@ interface Compiled {
   scope: Scope;
   /** With scope "tail": how many components from the end. */
   components: number;
-  regexp: RegExp;
-  /** `dir/***`: what matches everything below dir, whatever its type (regexp then matches dir itself, a directory only). */
-  below?: RegExp;
-}
-
-/** The regular-expression source for a wildmatch pattern (or, without wildcards, its bytes literally). */
-function wildmatchSource(pattern: Uint8Array, foldCase: boolean): string {
-  const wild = pattern.some((byte) => byte === 0x2a || byte === 0x3f || byte === 0x5b);
-  let out = "";
-  for (let i = 0; i < pattern.length; i++) {
-    const byte = pattern[i]!;
-    if (!wild) {
-      out += escapeByte(byte);
-      continue;
-    }
-    if (byte === 0x5c) {
-      // A lone backslash at the end escapes the string's end, which no name reaches: wildmatch matches nothing.
-      if (i + 1 === pattern.length) return "(?!)";
-      out += escapeByte(pattern[++i]!);
-    } else if (byte === 0x2a) {
-      if (pattern[i + 1] === 0x2a) {
-        while (pattern[i + 1] === 0x2a) i++;
-        out += ".*";
-      } else {
-        out += "[^/]*";
-      }
-    } else if (byte === 0x3f) {
-      out += "[^/]";
-    } else if (byte === 0x5b) {
-      const cls = characterClass(pattern, i, foldCase);
-      if (!cls) return "(?!)";
-      out += cls.source;
-      i = cls.end;
-    } else {
-      out += escapeByte(byte);
-    }
-  }
-  return out;
-}
-
-/** A `[...]` starting at `open`: the class, and where it ends; undefined when it never closes (wildmatch then matches nothing). */
-function characterClass(pattern: Uint8Array, open: number, foldCase: boolean): { source: string; end: number } | undefined {
-  let i = open + 1;
-  const negated = pattern[i] === 0x21 || pattern[i] === 0x5e;
-  if (negated) i++;
-  let body = "";
-  let first = true;
-  for (; i < pattern.length; i++, first = false) {
-    const byte = pattern[i]!;
-    if (byte === 0x5d && !first) return { source: negated ? `[^/${body}]` : `(?!/)[${body}]`, end: i };
-    if (byte === 0x5b && pattern[i + 1] === 0x3a) {
-      const close = latin1(pattern.subarray(i + 2)).indexOf(":]");
-      const given = close < 0 ? "" : latin1(pattern.subarray(i + 2, i + 2 + close));
-      // Names made small, a letter of either case is one of them.
-      const name = foldCase && (given === "upper" || given === "lower") ? "alpha" : given;
-      if (CLASSES[name] !== undefined) {
-        body += CLASSES[name];
-        i += close + 3;
-        continue;
-      }
-    }
-    let low = byte;
-    if (byte === 0x5c && i + 1 < pattern.length) low = pattern[++i]!;
-    if (pattern[i + 1] === 0x2d && i + 2 < pattern.length && pattern[i + 2] !== 0x5d) {
-      let high = pattern[i + 2]!;
-      i += 2;
-      if (high === 0x5c && i + 1 < pattern.length) high = pattern[++i]!;
-      body += `${escapeByte(low)}-${escapeByte(high)}`;
-    } else {
-      body += escapeByte(low);
-    }
-  }
-  return undefined;
+  /** The pattern's steps (wildmatch.ts); undefined where it matches nothing. */
+  steps: Step[] | undefined;
+  /** `dir/***`: the steps of everything below dir, whatever its type (steps then match dir itself, a directory only). */
+  below?: Step[];
 }
 
 /** ASCII letters made small (Windows' tools match names ignoring case); other bytes as they are. */
@@ -244,7 +158,8 @@ function compile(rule: FilterRule, foldCase: boolean): Compiled {
     pattern = pattern.subarray(0, -4);
     andBelow = true;
   }
-  while (pattern.length > 1 && pattern[pattern.length - 1] === SLASH) {
+  // One slash, as rsync takes it off: `a//` is then `a/`, which no path (never ending in a slash) matches.
+  if (pattern.length > 1 && pattern[pattern.length - 1] === SLASH) {
     pattern = pattern.subarray(0, -1);
     directoryOnly = !andBelow;
   }
@@ -258,14 +173,14 @@ function compile(rule: FilterRule, foldCase: boolean): Compiled {
     : slashes === 0 && !doubleStar ? "name"
     : !doubleStar ? "tail"
     : "any";
-  const source = wildmatchSource(pattern, foldCase);
+  const steps = stepsOf(pattern, foldCase);
   return {
     include: rule.include,
     directoryOnly: directoryOnly || andBelow,
     scope,
     components: slashes + 1,
-    regexp: new RegExp(`^(?:${source})$`, "s"),
-    below: andBelow ? new RegExp(`^(?:${source})/.*$`, "s") : undefined,
+    steps,
+    below: andBelow && steps ? [...steps, ...(stepsOf(new Uint8Array([SLASH])) ?? []), "globstar"] : undefined,
   };
 }
 
@@ -365,7 +280,9 @@ export class Filter {
 }
 
 function matches(rule: Compiled, path: string, isDirectory: boolean): boolean {
-  const test = (candidate: string) => ((isDirectory || !rule.directoryOnly) && rule.regexp.test(candidate)) || rule.below?.test(candidate) === true;
+  const { steps, below } = rule;
+  const test = (candidate: string) =>
+    ((isDirectory || !rule.directoryOnly) && steps !== undefined && matchesWhole(steps, candidate)) || (below !== undefined && matchesWhole(below, candidate));
   switch (rule.scope) {
     case "whole":
       return test(path);
