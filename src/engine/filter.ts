@@ -22,7 +22,7 @@ import type { Backend } from "../../ffi/index.ts";
 import type { FilterFile, FilterRule } from "../options.ts";
 import { quote } from "../quote.ts";
 import { toBytes } from "./paths.ts";
-import { matchesWhole, type Step, stepsOf } from "./wildmatch.ts";
+import { stepsOf, Wildmatch } from "./wildmatch.ts";
 
 const SLASH = 0x2f;
 const NEWLINE = 0x0a;
@@ -137,10 +137,10 @@ interface Compiled {
   scope: Scope;
   /** With scope "tail": how many components from the end. */
   components: number;
-  /** The pattern's steps (wildmatch.ts); undefined where it matches nothing. */
-  steps: Step[] | undefined;
-  /** `dir/***`: the steps of everything below dir, whatever its type (steps then match dir itself, a directory only). */
-  below?: Step[];
+  /** The pattern (wildmatch.ts); undefined where it matches nothing. */
+  pattern: Wildmatch | undefined;
+  /** `dir/***`: everything below dir, whatever its type (pattern then matches dir itself, a directory only). */
+  below?: Wildmatch;
 }
 
 /** ASCII letters made small (Windows' tools match names ignoring case); other bytes as they are. */
@@ -179,8 +179,8 @@ function compile(rule: FilterRule, foldCase: boolean): Compiled {
     directoryOnly: directoryOnly || andBelow,
     scope,
     components: slashes + 1,
-    steps,
-    below: andBelow && steps ? [...steps, ...(stepsOf(new Uint8Array([SLASH])) ?? []), "globstar"] : undefined,
+    pattern: steps && new Wildmatch(steps),
+    below: andBelow && steps ? new Wildmatch([...steps, ...stepsOf(new Uint8Array([SLASH]))!, "globstar"]) : undefined,
   };
 }
 
@@ -280,9 +280,8 @@ export class Filter {
 }
 
 function matches(rule: Compiled, path: string, isDirectory: boolean): boolean {
-  const { steps, below } = rule;
-  const test = (candidate: string) =>
-    ((isDirectory || !rule.directoryOnly) && steps !== undefined && matchesWhole(steps, candidate)) || (below !== undefined && matchesWhole(below, candidate));
+  const { pattern, below } = rule;
+  const test = (candidate: string) => ((isDirectory || !rule.directoryOnly) && pattern?.matches(candidate) === true) || below?.matches(candidate) === true;
   switch (rule.scope) {
     case "whole":
       return test(path);

@@ -145,13 +145,69 @@ function classAt(pattern: Uint8Array, open: number, foldCase: boolean): { set: U
   return { set, end: i };
 }
 
+/**
+ * A pattern ready to match: its steps as bit masks where they fit in one
+ * 32-bit word (bit s: being at step s), which a byte moves on all at once,
+ * otherwise as a list of flags.
+ */
+export class Wildmatch {
+  private readonly count: number;
+  /** By byte: the steps whose byte sets hold it (bit-parallel form). */
+  private readonly accepts?: Int32Array;
+  /** The steps that are runs (`*`, `**`), and those of them that take a `/`. */
+  private readonly runs: number;
+  private readonly globstars: number;
+
+  constructor(private readonly steps: Step[]) {
+    this.count = steps.length;
+    let runs = 0;
+    let globstars = 0;
+    const accepts = new Int32Array(256);
+    steps.forEach((step, s) => {
+      if (step === "star" || step === "globstar") {
+        runs |= 1 << s;
+        if (step === "globstar") globstars |= 1 << s;
+        return;
+      }
+      for (let byte = 0; byte < 256; byte++) if (step[byte] === 1) accepts[byte]! |= 1 << s;
+    });
+    this.runs = runs;
+    this.globstars = globstars;
+    // Bit `count` is the end of the pattern: it must fit in the word too.
+    if (this.count <= 30) this.accepts = accepts;
+  }
+
+  /** Whether the pattern matches all of `text` from `start` to its end. */
+  matches(text: string, start = 0): boolean {
+    const accepts = this.accepts;
+    if (!accepts) return matchesWhole(this.steps, text, start);
+    const { runs, globstars } = this;
+    let at = this.passRuns(1);
+    for (let i = start; i < text.length; i++) {
+      const byte = text.charCodeAt(i);
+      at = this.passRuns(((at & accepts[byte]!) << 1) | (at & (byte === SLASH ? globstars : runs)));
+      if (at === 0) return false;
+    }
+    return (at & (1 << this.count)) !== 0;
+  }
+
+  /** A run may match nothing: being at it is being past it too. */
+  private passRuns(at: number): number {
+    for (;;) {
+      const past = at | ((at & this.runs) << 1);
+      if (past === at) return at;
+      at = past;
+    }
+  }
+}
+
 // The steps a match could be at, now and after the next byte: kept from
 // call to call (a worker matches one name at a time).
 let here = new Uint8Array(64);
 let after = new Uint8Array(64);
 
-/** Whether `steps` match all of `text` from `start` to its end. */
-export function matchesWhole(steps: Step[], text: string, start = 0): boolean {
+/** Whether `steps` match all of `text` from `start` to its end, for a pattern of more steps than a word holds. */
+function matchesWhole(steps: Step[], text: string, start = 0): boolean {
   const count = steps.length;
   if (here.length <= count) {
     here = new Uint8Array(count * 2 + 2);

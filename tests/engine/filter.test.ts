@@ -14,7 +14,7 @@ const noRsync = hasCommand("rsync") ? undefined : "rsync is not installed";
 
 const TREE = `mkdir -p src/dir1/sub src/dir2/build src/build src/logs src/.cache src/keep.txt.d &&
   cd src && for f in a.txt b.log c.o README .hidden dir1/a.txt dir1/x.log dir1/sub/deep.o dir1/sub/y.txt dir2/build/out.o \\
-    dir2/keep.txt build/f logs/l1.log logs/l22.log .cache/c 'name with space.txt' '[br]acket' 'q?mark' qXmark 'star*' keep.txt.d/in 'back\\' 'f]x' ':x'; do
+    dir2/keep.txt build/f logs/l1.log logs/l22.log .cache/c 'name with space.txt' '[br]acket' 'q?mark' qXmark 'star*' keep.txt.d/in 'back\\' 'f]x' ':x' a-name-longer-than-thirty-bytes-to-match.txt; do
     printf '%s' "$f" > "$f"; done &&
   printf x > "$(printf 'bad-\\377.bin')" && printf x > "$(printf 'caf\\351.txt')" && mkdir "$(printf 'dir-\\376')" && printf x > "$(printf 'dir-\\376/f.o')"`;
 
@@ -82,6 +82,9 @@ const CASES: string[] = [
   "--exclude='[abc'",
   // One trailing slash comes off, as rsync takes it: `logs//` matches no path.
   "--exclude='logs//'",
+  // More steps than a word of bits holds (wildmatch.ts then keeps a list).
+  "--exclude='a-name-longer-than-thirty-bytes-to-match.t?t'",
+  "--exclude='*-longer-than-thirty-bytes-to-*' --exclude='*-longer-than-thirty-bytes-to-x*'",
 ];
 
 function both(root: string, args: string): { rsync: ReturnType<typeof tree>; blit: ReturnType<typeof tree>; stderr: string; exitCode: number } {
