@@ -634,7 +634,7 @@ export class Copier {
     const followInside = this.o.dereference === "always";
     const dstStat = b.fstat(dstFd);
     // One an earlier operand of this run made was listed as made.
-    if (!created && !madeEarlier && this.leavesUnchanged && typeof dstStat !== "number") this.reportDirectoryChanges(e, stat, dstStat, srcFd, dstFd, !rulesUnread);
+    if (!created && !madeEarlier && (this.leavesUnchanged || this.o.listItems) && typeof dstStat !== "number") this.reportDirectoryChanges(e, stat, dstStat, srcFd, dstFd, !rulesUnread);
     if (!created && typeof dstStat !== "number") finish.unlockedMode = this.unlocked(dstFd, dstStat);
     const facts = this.dstFacts(dstFd, dstStat);
     let childAncestors: string[] | undefined;
@@ -1911,9 +1911,10 @@ export class Copier {
   }
 
   /**
-   * --skip-unchanged, --checksum: counts and lists a directory that was
-   * there whose attributes differ from SOURCE's, as rsync does, when it is
-   * reached (before its entries change its mtime); a dry run so too.
+   * A directory that was there whose attributes differ from SOURCE's:
+   * listed (--itemize, --json), as rsync lists it, when it is reached
+   * (before its entries change its mtime), and with --skip-unchanged,
+   * --checksum counted; a dry run so too.
    */
   private reportDirectoryChanges(e: Place, srcStat: Stat, dstStat: Stat, srcFd: number, dstFd: number, complete: boolean): void {
     let changes = this.attributeChanges(srcStat, dstStat, { fd: srcFd }, { fd: dstFd });
@@ -1921,7 +1922,8 @@ export class Copier {
     // its filesystem refuses as unsupported (ramfs, vfat), dropped quietly
     // under -a, are then no difference, as on a file.
     // Not its ACLs: they set the owner's bits, which could lock it before it is filled.
-    const early = changes?.xattrs.set.filter(([name]) => categoryOf(name) !== "mode") ?? [];
+    // Without --skip-unchanged all are set at the end, whatever they were: only listed here.
+    const early = (this.leavesUnchanged && changes?.xattrs.set.filter(([name]) => categoryOf(name) !== "mode")) || [];
     if (changes && !this.o.dryRun && early.length) {
       this.meta.setQuietly({ fd: dstFd }, early, e.dstPath);
       changes = this.lessRefused(srcStat, dstStat, changes);
@@ -1932,11 +1934,11 @@ export class Copier {
       changes = letters === "" ? undefined : { ...changes, letters };
     }
     if (!changes) {
-      // As rsync -ii lists a directory it finds as SOURCE's: `.d          dst/sub/`.
-      if (this.o.listItems) this.report.item({ action: "skipped", kind: "directory", src: e.srcPath, dst: e.dstPath, size: 0, reason: "unchanged" });
+      // As rsync -ii lists a directory it finds as SOURCE's: `.d          dst/sub/` (--skip-unchanged lists what it leaves).
+      if (this.o.listItems && this.leavesUnchanged) this.report.item({ action: "skipped", kind: "directory", src: e.srcPath, dst: e.dstPath, size: 0, reason: "unchanged" });
       return;
     }
-    this.report.counts.attributes++;
+    if (this.leavesUnchanged) this.report.counts.attributes++;
     if (this.o.listItems) this.report.item({ action: "attributes", kind: "directory", src: e.srcPath, dst: e.dstPath, size: 0, changed: changes.letters });
   }
 

@@ -153,12 +153,32 @@ describe("--itemize", () => {
     expect(codes(mine.stdout, "b/")).toEqual(rsync);
   });
 
+  // Without --skip-unchanged a directory that was there still gets SOURCE's
+  // attributes: those that differ are listed, as rsync -ai lists them, and
+  // one that differs in none is not (rsync's -ii would list it).
+  testIf(noRsync)("-a into directories that were there: the attributes that differ, as rsync -ai lists them", () => {
+    const root = sandbox("itemize-dir-attributes");
+    sh(
+      "mkdir -p src/e src/same r/e r/same && printf y > src/e/g && chmod 700 src/e && touch -d 2020-01-01 src/e && chmod 755 r/e && touch -d 2021-01-01 r/e && " +
+        "touch -d 2019-01-01 src/same r/same src r && cp -a r b",
+      root,
+    );
+    const rsync = codes(sh("rsync -ai src/ r/", root), "");
+    const mine = blit(["-aT", "--itemize", "src", "b"], { cwd: root });
+    expect([mine.stderr, mine.exitCode]).toEqual(["", 0]);
+    expect(rsync).toEqual(new Map([["e/", ".d..tp....."], ["e/g", ">f+++++++++"]]));
+    expect(codes(mine.stdout, "b/")).toEqual(rsync);
+    expect(sh("stat -c '%a %Y' b/e", root)).toBe(sh("stat -c '%a %Y' src/e", root));
+  });
+
   // rsync -ai --delete makes room for an entry of another type, and lists the new one as made where nothing was.
   testIf(noRsync)("an entry of another type replaced: +++++++++, as rsync says it", () => {
     const root = sandbox("itemize-types");
     sh(
       "mkdir -p src/d2f r b && printf a > src/f2d && printf x > src/d2f/in && ln -s f2d src/f2l && printf y > src/l2f && mkfifo src/f2p && " +
-        "for t in r b; do mkdir $t/f2d && printf q > $t/d2f && printf z > $t/f2l && ln -s nowhere $t/l2f && printf w > $t/f2p; done",
+        "for t in r b; do mkdir $t/f2d && printf q > $t/d2f && printf z > $t/f2l && ln -s nowhere $t/l2f && printf w > $t/f2p; done && " +
+        // The same time on the three tops: rsync compares a directory's to the second here, blit to the nanosecond.
+        "touch -r src r b",
       root,
     );
     const rsync = codes(sh("rsync -ai --delete src/ r/", root), "");
