@@ -2,7 +2,7 @@
 // executable, which must work wherever the executable is and is run from.
 
 import { describe, expect, test } from "bun:test";
-import { copyFileSync, readdirSync } from "node:fs";
+import { copyFileSync, readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { BLIT, hasCommand, isRoot, ROOT, run, sh, stats } from "./helpers/blit.ts";
 import { mountSlowDisk, mountTmpfs, slowDiskUnavailable, tmpfsUnavailable } from "./helpers/mounts.ts";
@@ -154,6 +154,31 @@ test("under ulimit -n 96, a wide tree is copied whole", () => {
   const r = run(["bash", "-c", 'ulimit -n 96 && exec "$@"', "sh", BLIT, "-a", "src", "dst"], { cwd: root });
   expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
   expect(snapshot(`${root}/dst`, { times: true })).toEqual(snapshot(`${root}/src`, { times: true }));
+});
+
+// A very low limit (ulimit -n 20): fewer workers than CPUs, one at the
+// least, each with room for its directories and files; below what one needs,
+// a one-line error before any starts (the runtime's own start-up would fail
+// in many lines), and nothing made. A plain file is copied on the main thread all the same.
+describe("under a very low limit on open files", () => {
+  const TREE = "mkdir -p src && cd src && for d in $(seq 20); do mkdir d$d; for f in $(seq 100); do printf $f > d$d/f$f; done; done";
+  test.each([[18], [20], [22]])("ulimit -n %d: the tree copied whole, as cp copies it", (limit) => {
+    const root = sandbox("fd-limit");
+    sh(TREE, root);
+    const r = run(["bash", "-c", `ulimit -n ${limit} && exec "$@"`, "sh", BLIT, "-r", "src", "dst"], { cwd: root });
+    expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(snapshot(`${root}/dst`)).toEqual(snapshot(`${root}/src`));
+  });
+
+  test.each([[10], [16]])("ulimit -n %d: one line, exit 1, nothing made; a plain file is still copied", (limit) => {
+    const root = sandbox("fd-limit-low");
+    sh(`${TREE} && printf x > ../f`, root);
+    const r = run(["bash", "-c", `ulimit -n ${limit} && exec "$@"`, "sh", BLIT, "-r", "src", "dst"], { cwd: root });
+    expect(r).toEqual({ stdout: "", stderr: `blit: cannot start worker 0: the limit on open files (ulimit -n ${limit}) is below the 18 a worker needs\n`, exitCode: 1 });
+    expect(readdirSync(root).sort()).toEqual(["f", "src"]);
+    expect(run(["bash", "-c", `ulimit -n ${limit} && exec "$@"`, "sh", BLIT, "f", "g"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(readFileSync(`${root}/g`, "utf8")).toBe("x");
+  });
 });
 
 describe("sharing work", () => {

@@ -85,6 +85,21 @@ function readAheadLines(backend: Backend): [string, number][] {
 /** Open files kept back from the small-file batches: the runtime's own, stdio, the shim, the rings, the operands' directories (and the read-ahead walks' own, counted apart). */
 const RESERVED_FILES = 64;
 
+/**
+ * Under a very low limit on open files: what the runtime holds before a
+ * worker starts (stdio, its event loop, the executable, the shim), and what
+ * each worker needs besides (its event loop and ring, a directory's pair at
+ * a depth or two, a file's pair). Measured with ulimit -n: one worker copied
+ * a tree of 20 directories at 18, two at 24, and failed files at 16 and 20.
+ */
+const RUNTIME_FILES = 10;
+const FILES_PER_WORKER = 8;
+
+/** How many workers a limit on open files leaves room for (none below RUNTIME_FILES + FILES_PER_WORKER). */
+function workersFitting(fileLimit: number | undefined): number {
+  return fileLimit === undefined ? Infinity : Math.floor((fileLimit - RUNTIME_FILES) / FILES_PER_WORKER);
+}
+
 /** How many times the CPUs' count of workers a copy may grow to while they wait on the disk: each costs ~13 MiB, and on a 2-CPU VM 4 workers took most of the gain (6 gained 3 % more). */
 const GROWTH_FACTOR = 2;
 
@@ -446,12 +461,14 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   // -i: not on this thread, whose file handed back to a worker would be asked about twice.
   // Jobs that write one destination in turn: in order, on one worker.
   const inline = !options.interactive && !plan.repeatsDestination && inlineable(plan.jobs);
-  const booted = inline || options.parents ? undefined : Pool.boot();
+  const fileLimit = loaded.backend.fileLimit?.raise();
+  const fitting = workersFitting(fileLimit);
+  // Not one worker under the limit: none is started (the runtime's own start-up would fail, in many lines).
+  const booted = inline || options.parents || fitting < 1 ? undefined : Pool.boot();
 
   if (loaded.fallbackReason !== undefined) {
     run.warning({ message: `native copy engine unavailable (${loaded.fallbackReason}); copying with Bun's fs, which is slower` });
   }
-  const fileLimit = loaded.backend.fileLimit?.raise();
   for (const warning of labels.warnings) run.warning({ message: warning });
   const labelled = { ...options, preserve: labels.preserve, filters };
   // --parents: the directories below the target, made here before anything is copied into them.
@@ -483,7 +500,8 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   const manyNeeded = plan.jobs.some((job) => job.isDirectory || (job.size >= SHARE_MIN_SIZE && options.reflink !== "never"));
   const jobs = (options.jobsByDefault && loaded.backend.workers?.()) || options.jobs;
   const wanted = manyNeeded ? jobs : Math.min(jobs, plan.jobs.length);
-  const workers = loaded.backend.sharedHandles && !plan.repeatsDestination ? wanted : 1;
+  // Without -j, no more than the limit on open files lets run (-j is as given).
+  const workers = Math.max(1, Math.min(loaded.backend.sharedHandles && !plan.repeatsDestination ? wanted : 1, options.jobsByDefault ? fitting : Infinity));
   // Without -j, a tree copy may add workers while the ones there wait on the disk (src/pool.ts).
   const growth = options.jobsByDefault && manyNeeded && workers === jobs && workers > 0 && !plan.repeatsDestination ? { most: workers * GROWTH_FACTOR, cpus: jobs } : undefined;
   const mostWorkers = growth?.most ?? workers;
@@ -550,6 +568,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
     }
     if (work.length > 0) {
       try {
+        if (fitting < 1) throw new Error(`cannot start worker 0: the limit on open files (ulimit -n ${fileLimit}) is below the ${RUNTIME_FILES + FILES_PER_WORKER} a worker needs`);
         pool = await Pool.start(workers, loaded, engine, shared, { progress }, booted, growth);
       } catch (err) {
         // Not one worker (a limit on processes or threads): nothing of the trees was copied.
