@@ -403,13 +403,18 @@ export class Copier {
    */
   private skipped(e: Entry, reason: SkipReason): void {
     this.report.skippedEntry(typeOf(e.stat.mode) === S_IFREG ? e.stat.size : 0);
-    if (this.o.listItems) this.report.item({ action: "skipped", kind: e.linkedAlready ? "hardlink" : kindOf(e.stat.mode), ...(isDevice(e.stat.mode) && { device: true }), src: e.srcPath, dst: e.dstPath, size: 0, reason, target: this.symlinkTarget(e) });
+    if (this.o.listItems) this.report.item({ action: "skipped", kind: e.linkedAlready ? "hardlink" : kindOf(e.stat.mode), ...(isDevice(e.stat.mode) && { device: true }), src: e.srcPath, dst: e.dstPath, size: 0, reason, target: this.symlinkTarget(e, reason) });
   }
 
-  /** What a symlink SOURCE leads to: rsync -i shows it after every line of one (` -> target`). */
-  private symlinkTarget(e: Entry): Uint8Array | undefined {
+  /**
+   * What a symlink SOURCE leads to: rsync -i shows it after every line of
+   * one (` -> target`). Where DEST's entry was kept instead (-n, -u, -i's
+   * no), what that one leads to, if it is a symlink: it is what is there.
+   */
+  private symlinkTarget(e: Entry, reason?: SkipReason): Uint8Array | undefined {
     if (typeOf(e.stat.mode) !== S_IFLNK) return undefined;
-    const target = this.b.readLink(e.srcDir, e.srcName);
+    const kept = reason === "exists" || reason === "newer" || reason === "declined";
+    const target = kept ? this.b.readLink(e.dstDir, e.dstName) : this.b.readLink(e.srcDir, e.srcName);
     return typeof target === "number" ? undefined : target;
   }
 

@@ -5,6 +5,7 @@
 // with dots, since it did replace them.)
 
 import { describe, expect, test } from "bun:test";
+import { readlinkSync } from "node:fs";
 import { blit, blitJson, hasCommand, sh } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
@@ -279,6 +280,14 @@ describe("--itemize", () => {
     const newer = blit(["-u", "--itemize", "src/a", "src/b", "dst"], { cwd: root });
     // Times not kept: T, the copy's mtime being when it was made (rsync -u -i's too).
     expect(newer.stdout.split("\n").sort()).toEqual(["", ".f          dst/b", ">f.sT...... dst/a"]);
+  });
+
+  // A symlink kept (-n, -u) is DEST's: its line names what that one leads to, as cp leaves it.
+  test.each([["-n"], ["-u"]])("%s: a symlink kept is listed with DEST's target", (flag) => {
+    const root = sandbox("itemize-kept-link");
+    sh("mkdir src dst && ln -s tgt1 src/link && ln -s tgt2 dst/link && touch -h -d 2030-01-01 dst/link", root);
+    expect(blit(["-a", flag, "--itemize", "src/link", "dst"], { cwd: root })).toEqual({ stdout: ".L          dst/link -> tgt2\n", stderr: "", exitCode: 0 });
+    expect(readlinkSync(`${root}/dst/link`)).toBe("tgt2");
   });
 
   test("with --json: file events instead of lines, the same actions", () => {
