@@ -125,7 +125,8 @@ export function linkAsBackup(b: Backend, dir: number, name: Name, control: Backu
     const made = b.makeLink(dir, name, dir, temp);
     if (made < 0) return made;
     const moved = b.rename(dir, temp, dir, backup, true);
-    if (moved < 0) b.remove(dir, temp, false);
+    // Also after a success: rename() does nothing where the backup name is already a link to the same file.
+    b.remove(dir, temp, false);
     return moved;
   };
   const placed = placeBackup(b, control, choose(b, dir, name, control, suffix), name, (backup, replace) => {

@@ -1076,8 +1076,8 @@ describe.skipIf(!hasCommand("strace"))("-b, the copy's rename failing: the old f
   test("blit -b, the backup's removal failing too: both said, the copy's error first; the old file under both names", () => {
     const root = sandbox("unbackup-fails");
     sh("printf old > g && printf new > na", root);
-    // The second unlinkat: the first removes the copy's temporary file.
-    const r = run(["strace", "-f", "-o", "/dev/null", "-e", "inject=renameat2:error=EACCES:when=2", "-e", "inject=unlinkat:error=EACCES:when=2", BLIT, "-b", "na", "g"], { cwd: root });
+    // The third unlinkat: the first two remove the backup's temporary link name (gone by then) and the copy's temporary file.
+    const r = run(["strace", "-f", "-o", "/dev/null", "-e", "inject=renameat2:error=EACCES:when=2", "-e", "inject=unlinkat:error=EACCES:when=3", BLIT, "-b", "na", "g"], { cwd: root });
     expect(r).toEqual({ stdout: "", stderr: "blit: cannot create regular file 'g': Permission denied\nblit: cannot un-backup 'g': Permission denied\n", exitCode: 1 });
     expect(readdirSync(root).sort()).toEqual(["g", "g~", "na"]);
     expect(sh("cat g g~", root)).toBe("oldold");
@@ -1123,6 +1123,17 @@ describe.skipIf(!hasCommand("strace"))("-b, the copy's rename failing: the old f
     expect(readdirSync(root).sort()).toEqual(["g", "na"]);
     expect(readFileSync(`${root}/g`, "utf8")).toBe("old");
   });
+});
+
+// NAME and its backup name two links of one file: the backup is there
+// already, and nothing is left beside them (cp refuses: its rename away
+// does nothing, and its create then finds the name taken).
+test("-b onto a file whose backup name is another link to it: replaced, the backup keeps the old data, nothing left beside", () => {
+  const root = sandbox("backup-same-inode");
+  sh("printf new > src && printf old > f && ln f f~", root);
+  expect(blit(["-b", "src", "f"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+  expect(readdirSync(root).sort()).toEqual(["f", "f~", "src"]);
+  expect(sh("cat f f~", root)).toBe("newold");
 });
 
 // A file DEST that cannot be written for a reason -f cannot help with: cp's
