@@ -332,11 +332,11 @@ export interface ReadAheadCapability {
    * What a walk started with `keep` found of `names` in the directory open
    * at dir, each found name's stat (as statMany's, not following a
    * symlink) and, where kept, the size of its xattr list; undefined where
-   * it holds none of them. A directory's are given once, to the first to
-   * ask. Each is as old as the walk's visit: only for a decision that a
-   * stat made a moment earlier would make the same (a file left unchanged).
+   * it holds none of them, or (maxAgeMs) its listing of the directory began
+   * longer ago than that. A directory's are given once, to the first to
+   * ask. Each is as old as the walk's visit.
    */
-  walked?(dir: number, names: Name[], xattrSizes: boolean): (WalkedEntry | undefined)[] | undefined;
+  walked?(dir: number, names: Name[], xattrSizes: boolean, maxAgeMs?: number): (WalkedEntry | undefined)[] | undefined;
   /** Open files a walk may hold at once (its directories and files being read). */
   readonly filesPerWalk: number;
   /** Entries looked at, bytes of data read ahead and stats taken from the walks (walked) so far, for --stats. */

@@ -156,13 +156,14 @@ test("under ulimit -n 96, a wide tree is copied whole", () => {
   expect(snapshot(`${root}/dst`, { times: true })).toEqual(snapshot(`${root}/src`, { times: true }));
 });
 
-// A very low limit (ulimit -n 20): fewer workers than CPUs, one at the
-// least, each with room for its directories and files; below what one needs,
-// a one-line error before any starts (the runtime's own start-up would fail
-// in many lines), and nothing made. A plain file is copied on the main thread all the same.
+// A very low limit (ulimit -n 32): fewer workers than CPUs, one at the
+// least, each with room for its directories (two a level, eight levels) and
+// files; below what one needs, a one-line error before any starts (the
+// runtime's own start-up would fail in many lines), and nothing made. A
+// plain file is copied on the main thread all the same.
 describe("under a very low limit on open files", () => {
-  const TREE = "mkdir -p src && cd src && for d in $(seq 20); do mkdir d$d; for f in $(seq 100); do printf $f > d$d/f$f; done; done";
-  test.each([[18], [20], [22]])("ulimit -n %d: the tree copied whole, as cp copies it", (limit) => {
+  const TREE = "mkdir -p src/a/b/c/d/e/f/g && printf deep > src/a/b/c/d/e/f/g/h && cd src && for d in $(seq 20); do mkdir d$d; for f in $(seq 100); do printf $f > d$d/f$f; done; done";
+  test.each([[32], [40]])("ulimit -n %d: a tree 8 levels deep copied whole, as cp copies it", (limit) => {
     const root = sandbox("fd-limit");
     sh(TREE, root);
     const r = run(["bash", "-c", `ulimit -n ${limit} && exec "$@"`, "sh", BLIT, "-r", "src", "dst"], { cwd: root });
@@ -170,11 +171,11 @@ describe("under a very low limit on open files", () => {
     expect(snapshot(`${root}/dst`)).toEqual(snapshot(`${root}/src`));
   });
 
-  test.each([[10], [16]])("ulimit -n %d: one line, exit 1, nothing made; a plain file is still copied", (limit) => {
+  test.each([[10], [20], [31]])("ulimit -n %d: one line, exit 1, nothing made; a plain file is still copied", (limit) => {
     const root = sandbox("fd-limit-low");
     sh(`${TREE} && printf x > ../f`, root);
     const r = run(["bash", "-c", `ulimit -n ${limit} && exec "$@"`, "sh", BLIT, "-r", "src", "dst"], { cwd: root });
-    expect(r).toEqual({ stdout: "", stderr: `blit: cannot start worker 0: the limit on open files (ulimit -n ${limit}) is below the 18 a worker needs\n`, exitCode: 1 });
+    expect(r).toEqual({ stdout: "", stderr: `blit: cannot start worker 0: the limit on open files (ulimit -n ${limit}) is below the 32 a worker needs\n`, exitCode: 1 });
     expect(readdirSync(root).sort()).toEqual(["f", "src"]);
     expect(run(["bash", "-c", `ulimit -n ${limit} && exec "$@"`, "sh", BLIT, "f", "g"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
     expect(readFileSync(`${root}/g`, "utf8")).toBe("x");

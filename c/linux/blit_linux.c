@@ -1149,6 +1149,7 @@ struct walked_dir {
 	struct walked_dir *older, *newer;	/* in the order kept */
 	uint32_t dev_major, dev_minor;
 	uint64_t ino;
+	uint64_t listed_ns;			/* CLOCK_MONOTONIC when its listing began */
 	uint32_t count;
 	size_t bytes;
 	int64_t *xattr_sizes;			/* NULL unless kept */
@@ -1233,7 +1234,15 @@ static int walked_add(struct walked_scratch *sc, const char *name, const struct 
  * the first worker that asks; nothing if that would hold more than
  * WALKED_BYTES once the oldest kept are let go.
  */
-static void walked_keep(const struct walked_scratch *sc, const struct statx *dir, int xattr_sizes)
+static uint64_t monotonic_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+}
+
+static void walked_keep(const struct walked_scratch *sc, const struct statx *dir, int xattr_sizes, uint64_t listed_ns)
 {
 	size_t sizes = xattr_sizes ? sc->count * sizeof(int64_t) : 0;
 	size_t bytes = sizeof(struct walked_dir) + sizes + sc->count * (WALKED_STAT + sizeof(uint32_t)) + sc->names_used;
@@ -1244,6 +1253,7 @@ static void walked_keep(const struct walked_scratch *sc, const struct statx *dir
 	d->dev_major = dir->stx_dev_major;
 	d->dev_minor = dir->stx_dev_minor;
 	d->ino = dir->stx_ino;
+	d->listed_ns = listed_ns;
 	d->count = (uint32_t)sc->count;
 	d->bytes = bytes;
 	/* In the one block: the 8-byte sizes, the stats (a multiple of 8), the offsets, the names. */
@@ -1284,10 +1294,11 @@ static void walked_keep(const struct walked_scratch *sc, const struct statx *dir
  * directory open at dirfd: each found one's WALKED_STAT bytes at
  * out + i * sizeof(struct statx), found[i] set. A directory's are given
  * once, whole, to the first to ask, and forgotten: a later run into the
- * same directory (another operand) stats it anew. How many were found.
+ * same directory (another operand) stats it anew. None where its listing
+ * began more than max_age_ms ago (0: whatever its age). How many were found.
  */
 BLIT_EXPORT uint32_t blit_walked_stats(int dirfd, const char *names, uint32_t count, void *out,
-				       int64_t *xattr_sizes, uint8_t *found)
+				       int64_t *xattr_sizes, uint8_t *found, uint32_t max_age_ms)
 {
 	native_calls++;
 	struct walked_dir **at, *d = NULL;
@@ -1306,6 +1317,10 @@ BLIT_EXPORT uint32_t blit_walked_stats(int dirfd, const char *names, uint32_t co
 	if (d)
 		walked_unlink(d);
 	pthread_mutex_unlock(&walked_lock);
+	if (d && max_age_ms && monotonic_ns() - d->listed_ns > (uint64_t)max_age_ms * 1000000ull) {
+		free(d);
+		d = NULL;
+	}
 	if (!d)
 		return 0;
 	/* Asked in the order listed, as a rule: each name is looked for from where the last was found. */
@@ -1394,6 +1409,7 @@ static long list_dir(struct walk *w, const struct pending_dir *dir, char *listin
 	struct statx self;
 	int identified = going && w->keep && syscall(SYS_statx, fd, "", AT_EMPTY_PATH, STATX_INO, &self) == 0;
 	int keeping = identified;
+	uint64_t began = identified ? monotonic_ns() : 0;
 
 	kept->count = kept->names_used = 0;
 	while (going) {
@@ -1426,7 +1442,7 @@ static long list_dir(struct walk *w, const struct pending_dir *dir, char *listin
 	}
 	/* Even a listing cut short: a worker stats anew the names it does not hold. */
 	if (identified)
-		walked_keep(kept, &self, w->keep == WALK_KEEP_XATTR_SIZES);
+		walked_keep(kept, &self, w->keep == WALK_KEEP_XATTR_SIZES, began);
 	if (fd >= 0)
 		close(fd);
 	/* Blocked other than in keep_pace: waited for the disk. */

@@ -163,12 +163,12 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
   readonly readAhead: ReadAheadCapability = {
     walk: (path, data, keep = "none") =>
       this.shim.blit_read_ahead(this.cstr(path, 0), data === "all" || (data === "unless-cloned" && !this.clones(path)) ? 1 : 0, WALK_KEEP[keep]),
-    walked: (dir, names, xattrSizes) => {
+    walked: (dir, names, xattrSizes, maxAgeMs = 0) => {
       const { arena } = this.nameArena(names);
       const out = this.reusable("stats", names.length * STATX_SIZE);
       const sizes = xattrSizes ? new BigInt64Array(names.length) : null;
       const found = new Uint8Array(names.length);
-      if (this.shim.blit_walked_stats(dir, arena, names.length, out, sizes, found) === 0) return undefined;
+      if (this.shim.blit_walked_stats(dir, arena, names.length, out, sizes, found, maxAgeMs) === 0) return undefined;
       const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
       const stats = names.map((_, i) => (found[i] ? this.parseStatx(view, i * STATX_SIZE) : -this.errno.ENOENT));
       this.timeSteps.inDir(stats, dir);

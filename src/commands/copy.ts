@@ -88,12 +88,13 @@ const RESERVED_FILES = 64;
 /**
  * Under a very low limit on open files: what the runtime holds before a
  * worker starts (stdio, its event loop, the executable, the shim), and what
- * each worker needs besides (its event loop and ring, a directory's pair at
- * a depth or two, a file's pair). Measured with ulimit -n: one worker copied
- * a tree of 20 directories at 18, two at 24, and failed files at 16 and 20.
+ * each worker needs besides: its event loop and ring, a file's pair, and
+ * two for each level of the tree it is in (SOURCE's directory and DEST's),
+ * eight levels here. Measured with ulimit -n: one worker copied a tree of
+ * 20 directories at 18 but one 3 levels deep only at 24, 6 deep at 30.
  */
 const RUNTIME_FILES = 10;
-const FILES_PER_WORKER = 8;
+const FILES_PER_WORKER = 22;
 
 /** How many workers a limit on open files leaves room for (none below RUNTIME_FILES + FILES_PER_WORKER). */
 function workersFitting(fileLimit: number | undefined): number {

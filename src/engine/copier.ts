@@ -249,6 +249,25 @@ function modeString(mode: number): string {
 }
 
 /** The stats a listing brought with its names, if it brought them for every entry. */
+/** A chunk's names still to be decided (Copier.leftByWalks), and what was learnt of them on the way. */
+interface ChunkLeft {
+  names: Name[];
+  listed: Stat[] | undefined;
+  /** DEST's entry under each name, where statted already. */
+  there?: (Stat | number)[];
+  /** The size of each one's xattr list, where read already. */
+  thereXattrSizes?: number[];
+}
+
+/**
+ * How long ago DEST's walk may have listed a directory for a second run to
+ * take its stats instead of statting DEST's entries again: moments, so that
+ * a file changed in DEST while the run goes by is seen as rsync's generator,
+ * which looks at each file when it gets to it, sees it. A cold second run
+ * of the Linux tree takes its directories' from the walk within this.
+ */
+const DEST_WALK_MAX_AGE_MS = 500;
+
 function listedStats(entries: DirEntry[]): Stat[] | undefined {
   const stats: Stat[] = [];
   for (const entry of entries) {
@@ -929,7 +948,10 @@ export class Copier {
     }
     if (dir !== fd) b.close(dir);
     if (inside) {
-      for (const passed of way) this.entered?.add(passed.dev, passed.ino);
+      const entered = this.entered;
+      if (entered && !way.every((passed) => entered.add(passed.dev, passed.ino)) && entered.fullToBeSaid()) {
+        this.report.warn("too many directories entered through kept symlinks to tell apart: --delete removes no directory from here on");
+      }
       return fd;
     }
     b.close(fd);
@@ -1008,13 +1030,14 @@ export class Copier {
     // The directory below its SOURCE, for --exclude: dstRel without its first component.
     const slashAt = l.dstRel.indexOf(SLASH);
     const relDir = slashAt < 0 ? undefined : l.dstRel.subarray(slashAt + 1);
-    const { names, listed } = this.leftByWalks(l, chunk, chunkListed, relDir);
+    const left = this.leftByWalks(l, chunk, chunkListed, relDir);
+    const { names, listed } = left;
     if (names.length === 0) return;
     // A listing's stats are of the entries themselves: not what -L wants.
     const stats: (Stat | number)[] = listed && !l.follow ? listed : this.b.statMany(l.srcFd, names, l.follow);
     // What is there already, looked at in one batch too (in a directory that was there).
-    const there = l.dstFresh ? undefined : this.b.statMany(l.dstFd, names, false);
-    const listSizes = there && this.leavesUnchanged ? this.xattrListSizes(l, names) : undefined;
+    const there = l.dstFresh ? undefined : (left.there ?? this.b.statMany(l.dstFd, names, false));
+    const listSizes = there && this.leavesUnchanged ? this.xattrListSizes(l, names, left.thereXattrSizes) : undefined;
     const quick = there && this.decidesFromStats(l, listSizes) ? there : undefined;
     const small: Entry[] = [];
     // -x: the device of the directory listed; a directory on another one is made, not entered.
@@ -1113,34 +1136,36 @@ export class Copier {
   }
 
   /**
-   * The names of a chunk (and their listed stats) left once the files that
-   * the walks' stats of both sides show unchanged are counted, where the
-   * walks kept this directory (ReadAheadCapability.walked): on a second run
-   * most are, and are not statted again. A stat the walks hold is as old as
-   * their visit, moments before: a file changed since then is one changed
-   * while the run went by, as rsync's list of files is.
+   * The names of a chunk (with their listed stats, and what DEST holds
+   * under each) left once the files that SOURCE's walk showed unchanged are
+   * counted, where the walk kept this directory (ReadAheadCapability.walked):
+   * on a second run most are, and are not statted again. SOURCE's stat is
+   * as old as the walk's visit, as rsync's list of files is made before it
+   * copies. DEST's is its walk's where that listed the directory moments
+   * ago (DEST_WALK_MAX_AGE_MS), otherwise taken now, as rsync's generator
+   * looks at each file when it gets to it.
    */
-  private leftByWalks(l: FilesWork, names: Name[], listed: Stat[] | undefined, relDir: Name | undefined): { names: Name[]; listed: Stat[] | undefined } {
+  private leftByWalks(l: FilesWork, names: Name[], listed: Stat[] | undefined, relDir: Name | undefined): ChunkLeft {
     const ahead = this.b.readAhead;
-    if (!ahead?.walked || l.dstFresh || !this.countsFromStats(l)) return { names, listed };
-    const xattrSizes = this.meta.readsXattrs;
-    const src = ahead.walked(l.srcFd, names, xattrSizes);
-    const dst = src && ahead.walked(l.dstFd, names, xattrSizes);
-    if (!src || !dst) return { names, listed };
-    const left: Name[] = [];
-    const leftListed: Stat[] | undefined = listed && [];
+    const sizesAt = this.b.xattrs?.listSizesAt;
+    const readsXattrs = this.meta.readsXattrs;
+    if (!ahead?.walked || l.dstFresh || !this.countsFromStats(l) || (readsXattrs && !sizesAt)) return { names, listed };
+    const walked = ahead.walked(l.srcFd, names, readsXattrs);
+    if (!walked) return { names, listed };
+    const recent = ahead.walked(l.dstFd, names, readsXattrs, DEST_WALK_MAX_AGE_MS);
+    const there = recent ? undefined : this.b.statMany(l.dstFd, names, false);
+    const thereSizes = recent || !readsXattrs ? undefined : sizesAt!.call(this.b.xattrs, l.dstFd, names);
+    const kept: number[] = [];
     for (let i = 0; i < names.length; i++) {
-      const mine = src[i];
-      const theirs = dst[i];
-      const sizes = xattrSizes && mine && theirs ? { src: mine.xattrListSize, dst: theirs.xattrListSize } : undefined;
-      if (mine && theirs && this.unchangedAsStatted(mine.stat, theirs.stat, sizes) && !this.excludesFile(l, relDir, names[i]!)) {
-        this.countUnchanged(mine.stat);
-        continue;
-      }
-      left.push(names[i]!);
-      leftListed?.push(listed![i]!);
+      const mine = walked[i];
+      const theirs = recent ? recent[i]?.stat : there![i];
+      const theirSize = recent ? (recent[i]?.xattrListSize ?? -1) : (thereSizes?.[i] ?? -1);
+      const sizes = readsXattrs && mine ? { src: mine.xattrListSize, dst: theirSize } : undefined;
+      if (mine && theirs !== undefined && this.unchangedAsStatted(mine.stat, theirs, sizes) && !this.excludesFile(l, relDir, names[i]!)) this.countUnchanged(mine.stat);
+      else kept.push(i);
     }
-    return { names: left, listed: leftListed };
+    const pick = <T>(all: T[]) => kept.map((i) => all[i]!);
+    return { names: pick(names), listed: listed && pick(listed), there: there && pick(there), thereXattrSizes: thereSizes && pick(thereSizes) };
   }
 
   /** What leaveUnchanged would find, found without building the entry: on a second run most are so. */
@@ -1176,10 +1201,10 @@ export class Copier {
    * both sides, in one call each, where the backend has the call and xattrs
    * are kept. Not under -L, whose sources are what links lead to.
    */
-  private xattrListSizes(l: FilesWork, names: Name[]): { src: number[]; dst: number[] } | undefined {
+  private xattrListSizes(l: FilesWork, names: Name[], dstKnown?: number[]): { src: number[]; dst: number[] } | undefined {
     const sizesAt = this.b.xattrs?.listSizesAt;
     if (!sizesAt || l.follow || !this.meta.readsXattrs) return undefined;
-    return { src: sizesAt.call(this.b.xattrs, l.srcFd, names), dst: sizesAt.call(this.b.xattrs, l.dstFd, names) };
+    return { src: sizesAt.call(this.b.xattrs, l.srcFd, names), dst: dstKnown ?? sizesAt.call(this.b.xattrs, l.dstFd, names) };
   }
 
   /**

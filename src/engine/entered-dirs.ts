@@ -4,14 +4,25 @@
 // of the directory holding one never removes it, whichever worker followed
 // the symlink (rsync deletes before it copies, and so never meets this).
 
-/** Directories remembered before the set is full; then every directory counts as in it (a set that lost one could not say so). */
-const CAPACITY = 4096;
-// Int32 words: the count of slots taken, then each slot's words.
-const COUNT = 0;
-const FIRST = 1;
-// A slot: written (1 once the rest is), dev's low and high 32 bits, ino's.
-const WRITTEN = 0;
+/**
+ * Directories the set holds (a power of two): 5 MiB reserved, its pages
+ * touched only as slots fill. Past three quarters of them it is full.
+ */
+const SLOTS = 1 << 18;
+const MOST = (SLOTS / 4) * 3;
+// Header words: slots taken, and FULL's state.
+const TAKEN = 0;
+const FULL = 1;
+const HEADER = 2;
+// FULL's values: room left; full, not yet said; full and said.
+const ROOM = 0;
+const FULL_UNSAID = 1;
+const FULL_SAID = 2;
+// A slot: its state, then dev's low and high 32 bits, ino's.
 const SLOT_WORDS = 5;
+const EMPTY = 0;
+const WRITING = 1;
+const WRITTEN = 2;
 
 export class EnteredDirectories {
   private readonly words: Int32Array;
@@ -21,32 +32,54 @@ export class EnteredDirectories {
   }
 
   static allocate(): SharedArrayBuffer {
-    return new SharedArrayBuffer(4 * (FIRST + CAPACITY * SLOT_WORDS));
+    return new SharedArrayBuffer(4 * (HEADER + SLOTS * SLOT_WORDS));
   }
 
-  /** Remembers a directory (two workers may both add one: it is then there twice). */
-  add(dev: number, ino: bigint): void {
-    if (this.has(dev, ino)) return;
-    const slot = Atomics.add(this.words, COUNT, 1);
-    if (slot >= CAPACITY) return;
-    const base = FIRST + slot * SLOT_WORDS;
-    this.words.set(identity(dev, ino), base + 1);
-    Atomics.store(this.words, base + WRITTEN, 1);
+  /** Remembers a directory; false once the set is full (then every directory counts as in it). */
+  add(dev: number, ino: bigint): boolean {
+    const key = identity(dev, ino);
+    for (let slot = start(key), probes = 0; probes < SLOTS; slot = (slot + 1) & (SLOTS - 1), probes++) {
+      const base = HEADER + slot * SLOT_WORDS;
+      if (Atomics.compareExchange(this.words, base, EMPTY, WRITING) === EMPTY) {
+        this.words.set(key, base + 1);
+        Atomics.store(this.words, base, WRITTEN);
+        if (Atomics.add(this.words, TAKEN, 1) < MOST) return true;
+        Atomics.compareExchange(this.words, FULL, ROOM, FULL_UNSAID);
+        return false;
+      }
+      if (this.holds(base, key)) return true;
+    }
+    return false;
   }
 
   has(dev: number, ino: bigint): boolean {
-    const taken = Atomics.load(this.words, COUNT);
-    if (taken > CAPACITY) return true;
-    const [a, b, c, d] = identity(dev, ino);
-    for (let slot = 0; slot < taken; slot++) {
-      const base = FIRST + slot * SLOT_WORDS;
-      const w = this.words;
-      if (Atomics.load(w, base + WRITTEN) === 1 && w[base + 1] === a && w[base + 2] === b && w[base + 3] === c && w[base + 4] === d) return true;
+    if (Atomics.load(this.words, FULL) !== ROOM) return true;
+    const key = identity(dev, ino);
+    for (let slot = start(key), probes = 0; probes < SLOTS; slot = (slot + 1) & (SLOTS - 1), probes++) {
+      const base = HEADER + slot * SLOT_WORDS;
+      if (Atomics.load(this.words, base) === EMPTY) return false;
+      if (this.holds(base, key)) return true;
     }
     return false;
+  }
+
+  /** True once, for the first to ask after the set filled: the run says so, once. */
+  fullToBeSaid(): boolean {
+    return Atomics.compareExchange(this.words, FULL, FULL_UNSAID, FULL_SAID) === FULL_UNSAID;
+  }
+
+  /** Whether the slot at base holds key (waiting out a writer, which never waits on anything). */
+  private holds(base: number, key: [number, number, number, number]): boolean {
+    while (Atomics.load(this.words, base) === WRITING) Atomics.wait(this.words, base, WRITING, 1);
+    const w = this.words;
+    return w[base + 1] === key[0] && w[base + 2] === key[1] && w[base + 3] === key[2] && w[base + 4] === key[3];
   }
 }
 
 function identity(dev: number, ino: bigint): [number, number, number, number] {
   return [dev | 0, Math.floor(dev / 4294967296) | 0, Number(ino & 0xffffffffn) | 0, Number(ino >> 32n) | 0];
+}
+
+function start(key: [number, number, number, number]): number {
+  return (Math.imul(key[2] ^ key[3], 0x9e3779b1) ^ Math.imul(key[0], 0x85ebca6b)) & (SLOTS - 1);
 }

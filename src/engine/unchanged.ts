@@ -28,7 +28,7 @@ export function dirKeptBits(srcMode: number): number {
  * Whether a file left unchanged may be counted from its stats alone
  * (Copier.unchangedAsStatted), without building its entry: --skip-unchanged
  * by size and mtime, where leaving a file does no more than count it: not
- * listed (-v, --itemize, --json), not kept by --no-clobber, no --context
+ * listed (--itemize, --json; -v lists none), not kept by --no-clobber, no --context
  * label, and not where nothing is compared (-l, -s, --attributes-only).
  */
 export function countsUnchangedFromStats(o: EngineOptions): boolean {

@@ -307,6 +307,16 @@ describe("--delete with --keep-directory-symlink keeps what the kept symlinks le
     expect(sh("cd dst && find . -mindepth 1 -type f -o -type l | sort", root).split("\n").filter(Boolean).map((p) => p.slice(2))).toEqual(kept);
   });
 
+  // More directories entered than a small fixed table held (4,096) kept every directory from then on, silently.
+  test("5,000 kept symlinks: what SOURCE lacks still goes", () => {
+    const root = sandbox("delete-keep-symlink-many");
+    sh("mkdir -p src dst/t dst/junk/inner && printf j > dst/junk/inner/file && for i in $(seq 5000); do mkdir src/l$i dst/t/$i && printf x > src/l$i/f && ln -s t/$i dst/l$i; done", root);
+    const r = blit(["-aT", "--delete", "--keep-directory-symlink", "--stats", "src", "dst"], { cwd: root });
+    expect([r.stderr, r.exitCode, stats(r.stdout).deleted]).toEqual(["", 0, "3"]);
+    expect(existsSync(`${root}/dst/junk`)).toBe(false);
+    expect(sh("cat dst/t/5000/f", root)).toBe("x");
+  }, 60_000);
+
   test("--max-delete counts as the copy deletes: what the symlink leads into is not counted", () => {
     const root = sandbox("delete-keep-symlink-max");
     sh("mkdir -p src/sub dst/real && printf k > src/sub/k && ln -s real dst/sub && touch dst/real/junk dst/extra", root);
