@@ -173,6 +173,8 @@ export interface EngineOptions extends Omit<CopyOptions, "label" | "tuning" | "f
   runId: string;
   /** Workers besides each one: how many a large file's ranges are offered to. */
   helpers: number;
+  /** Operands copied into one directory in turn (`a/. b/. D`): a dry run then remembers the directories it would have made. */
+  mergesOperands?: boolean;
   /** Each entry made, replaced or skipped is handed over as an item (--itemize, --json with -v). */
   listItems: boolean;
 }

@@ -504,9 +504,11 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   // Without -j, no more than the limit on open files lets run (-j is as given).
   const workers = Math.max(1, Math.min(loaded.backend.sharedHandles && !plan.repeatsDestination ? wanted : 1, options.jobsByDefault ? fitting : Infinity));
   // Without -j, a tree copy may add workers while the ones there wait on the disk (src/pool.ts).
-  const growth = options.jobsByDefault && manyNeeded && workers === jobs && workers > 0 && !plan.repeatsDestination ? { most: workers * GROWTH_FACTOR, cpus: jobs } : undefined;
+  // Not past what the limit on open files leaves room for either.
+  const most = Math.min(workers * GROWTH_FACTOR, fitting);
+  const growth = options.jobsByDefault && manyNeeded && workers === jobs && most > workers && !plan.repeatsDestination ? { most, cpus: jobs } : undefined;
   const mostWorkers = growth?.most ?? workers;
-  let engine = engineOptions(labelled, workers, labels.label, run.wantsItems);
+  let engine: EngineOptions = { ...engineOptions(labelled, workers, labels.label, run.wantsItems), mergesOperands: plan.repeatsDestination === true };
   const walkingFiles = readAhead(loaded.backend, plan.jobs, options, { filtered: filters.length > 0, fileLimit, keep: walksKeep(loaded.backend, engine, plan) });
   // Each worker opens a batch of small files at once: under a low limit on
   // open files (a container's nofile) the batches share what is left once

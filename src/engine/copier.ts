@@ -248,7 +248,6 @@ function modeString(mode: number): string {
     bit(0o4, "r") + bit(0o2, "w") + special(0o1, 0o1000, "t", "T");
 }
 
-/** The stats a listing brought with its names, if it brought them for every entry. */
 /** A chunk's names still to be decided (Copier.leftByWalks), and what was learnt of them on the way. */
 interface ChunkLeft {
   names: Name[];
@@ -268,6 +267,7 @@ interface ChunkLeft {
  */
 const DEST_WALK_MAX_AGE_MS = 500;
 
+/** The stats a listing brought with its names, if it brought them for every entry. */
 function listedStats(entries: DirEntry[]): Stat[] | undefined {
   const stats: Stat[] = [];
   for (const entry of entries) {
@@ -849,7 +849,7 @@ export class Copier {
    * directory at dstPath, which is remembered as made from now on.
    */
   private wouldHaveMade(dstPath: Name): boolean {
-    if (!this.o.dryRun) return false;
+    if (!this.o.dryRun || !this.o.mergesOperands) return false;
     const key = this.b.caseFolding?.key(dstPath) ?? Buffer.from(dstPath).toString("latin1");
     if (this.dryRunDirs.has(key)) return true;
     this.dryRunDirs.add(key);
@@ -2565,10 +2565,10 @@ export class Copier {
       this.report.fail(`cannot backup ${quote(e.dstPath)}: ${this.why(-kept)}`, { op: "backup", path: e.dstPath, errno: -kept });
       return false;
     }
-    const name = kept instanceof Uint8Array ? kept : kept.name;
+    const { name, linked } = kept instanceof Uint8Array ? { name: kept, linked: false } : kept;
     e.backupPath = backupPathOf(e, name);
     e.backupName = name;
-    e.backupLinked = !(kept instanceof Uint8Array) && kept.linked;
+    e.backupLinked = linked;
     return true;
   }
 
