@@ -617,9 +617,7 @@ os.write(f, b'the bottom')
         return `blit: will not overwrite just-created '${d}${dir}\\${kept}' with '${s}${dir}\\${left}': the names differ only by case, which '${d}${dir}' ignores`;
       });
     const check = (r: { stdout: string; stderr: string; exitCode: number }) => {
-      expect(r.stdout).toBe("");
-      expect(r.stderr.split("\n").filter(Boolean).sort()).toEqual(expectedLines().sort());
-      expect(r.exitCode).toBe(1);
+      expect({ stdout: r.stdout, stderr: r.stderr.split("\n").filter(Boolean).sort(), exitCode: r.exitCode }).toEqual({ stdout: "", stderr: expectedLines().sort(), exitCode: 1 });
       // Each name there holds its own source's data, never the other's; a directory only its own files.
       for (const name of ["A", "a", "sub/ÉTÉ", "sub/été"]) {
         if (existsSync(`${root}/dst/${name}`)) expect(readFileSync(`${root}/dst/${name}`, "utf8")).toBe(readFileSync(`${root}/src/${name}`, "utf8"));
