@@ -171,6 +171,16 @@ describe("under a very low limit on open files", () => {
     expect(snapshot(`${root}/dst`)).toEqual(snapshot(`${root}/src`));
   });
 
+  // Given -j N, N workers there would fail files with "Too many open files" (100s of lines before).
+  test.each([[32, 4, 1], [40, 8, 1], [60, 8, 2]])("ulimit -n %d, -j %d: lowered to %d, said on one line, the tree copied whole", (limit, jobs, fitting) => {
+    const root = sandbox("fd-limit-jobs");
+    sh(TREE, root);
+    const r = run(["bash", "-c", `ulimit -n ${limit} && exec "$@"`, "sh", BLIT, "-r", "-j", String(jobs), "src", "dst"], { cwd: root });
+    const room = `leaves room for ${fitting} worker${fitting === 1 ? "" : "s"}`;
+    expect(r).toEqual({ stdout: "", stderr: `blit: warning: -j ${jobs} lowered to ${fitting}: the limit on open files (ulimit -n ${limit}) ${room}\n`, exitCode: 0 });
+    expect(snapshot(`${root}/dst`)).toEqual(snapshot(`${root}/src`));
+  });
+
   test.each([[10], [20], [31]])("ulimit -n %d: one line, exit 1, nothing made; a plain file is still copied", (limit) => {
     const root = sandbox("fd-limit-low");
     sh(`${TREE} && printf x > ../f`, root);

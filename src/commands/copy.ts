@@ -501,8 +501,13 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   const manyNeeded = plan.jobs.some((job) => job.isDirectory || (job.size >= SHARE_MIN_SIZE && options.reflink !== "never"));
   const jobs = (options.jobsByDefault && loaded.backend.workers?.()) || options.jobs;
   const wanted = manyNeeded ? jobs : Math.min(jobs, plan.jobs.length);
-  // Without -j, no more than the limit on open files lets run (-j is as given).
-  const workers = Math.max(1, Math.min(loaded.backend.sharedHandles && !plan.repeatsDestination ? wanted : 1, options.jobsByDefault ? fitting : Infinity));
+  // No more than the limit on open files lets run: -j N past it is lowered,
+  // and said, as N workers would fail files with "Too many open files".
+  const asked = loaded.backend.sharedHandles && !plan.repeatsDestination ? wanted : 1;
+  const workers = Math.max(1, Math.min(asked, fitting));
+  if (!options.jobsByDefault && workers < asked && fitting >= 1) {
+    run.warning({ message: `-j ${options.jobs} lowered to ${workers}: the limit on open files (ulimit -n ${fileLimit}) leaves room for ${workers} worker${workers === 1 ? "" : "s"}` });
+  }
   // Without -j, a tree copy may add workers while the ones there wait on the disk (src/pool.ts).
   // Not past what the limit on open files leaves room for either.
   const most = Math.min(workers * GROWTH_FACTOR, fitting);
