@@ -327,7 +327,7 @@ export interface ReadAheadCapability {
    * help (tmpfs, a network one) is left alone by the walk itself, and a
    * walk that finds its tree in memory stops there.
    */
-  walk(path: Name, data: ReadAheadData, keep?: WalkKept): number;
+  walk(path: Name, data: ReadAheadData, keep?: WalkKept, pair?: WalkPair): number;
   /**
    * What a walk started with `keep` found of `names` in the directory open
    * at dir, each found name's stat (as statMany's, not following a
@@ -342,6 +342,14 @@ export interface ReadAheadCapability {
   /** Entries looked at, bytes of data read ahead and stats taken from the walks (walked) so far, for --stats. */
   counts(): { entries: number; bytes: number; taken: number };
 }
+
+/**
+ * A second run's two trees, walked as a pair: SOURCE's walk (started first,
+ * with data other than "none") reads only the files that DEST's walk,
+ * started next, finds missing or with another size or mtime: the files a
+ * quick check will copy.
+ */
+export type WalkPair = "source" | "destination";
 
 /** What a walk keeps of each directory for walked(): nothing, the entries' stats, or those and their xattr list sizes. */
 export type WalkKept = "none" | "stats" | "stats and xattr sizes";

@@ -918,6 +918,10 @@ BLIT_EXPORT int blit_lremovexattrat(int dirfd, const char *name, const char *att
  * ahead, and a network filesystem's stats are a server's work.
  */
 #define AHEAD_ENTRIES 65536
+/* What of a tree's data its walk reads (blit_read_ahead's read_data): see "Reading what changed". */
+#define READ_NONE 0
+#define READ_ALL 1
+#define READ_CHANGED 2
 #define AHEAD_DEPTH 32
 #define AHEAD_WALKS 2
 /*
@@ -994,8 +998,9 @@ struct walk {
 	unsigned threads;	/* threads still running: the last frees the walk */
 	uint64_t warm_entries;
 	int given_up;
-	int read_data;
+	int read_data;	/* READ_* */
 	int keep;	/* what of each directory is kept for the workers: WALK_KEEP_* */
+	int paired;	/* the destination walk of a pair (see "Reading what changed") */
 };
 
 static int disk_filesystem(int fd)
@@ -1124,6 +1129,81 @@ static int add_name(char **list, size_t *used, size_t *room, const char *name)
 }
 
 /*
+ * What a walk leaves for others to take (a directory's stats for the
+ * workers, a listing for the other walk of a pair): a table of entries by
+ * a hash of their key, oldest first, at most max bytes, the oldest let go
+ * first. Each entry begins with its struct kept.
+ */
+#define KEPT_BUCKETS 4096
+
+struct kept {
+	struct kept *next;		/* in its bucket */
+	struct kept *older, *newer;	/* in the order kept */
+	size_t bucket, bytes;
+};
+
+struct kept_table {
+	pthread_mutex_t lock;
+	struct kept *buckets[KEPT_BUCKETS];
+	struct kept *oldest, *newest;
+	size_t bytes, max;
+};
+
+/* Unlinks k from its bucket and from the order kept. Called locked. */
+static void kept_unlink(struct kept_table *t, struct kept *k)
+{
+	struct kept **at = &t->buckets[k->bucket];
+
+	while (*at && *at != k)
+		at = &(*at)->next;
+	if (*at)
+		*at = k->next;
+	if (k->older)
+		k->older->newer = k->newer;
+	else
+		t->oldest = k->newer;
+	if (k->newer)
+		k->newer->older = k->older;
+	else
+		t->newest = k->older;
+	t->bytes -= k->bytes;
+}
+
+/* Adds k (bytes long) as the newest in bucket, letting go of the oldest past t->max. Called locked. */
+static void kept_add(struct kept_table *t, struct kept *k, size_t bucket, size_t bytes)
+{
+	while (t->oldest && t->bytes + bytes > t->max) {
+		struct kept *old = t->oldest;
+
+		kept_unlink(t, old);
+		free(old);
+	}
+	k->bucket = bucket;
+	k->bytes = bytes;
+	k->next = t->buckets[bucket];
+	t->buckets[bucket] = k;
+	k->older = t->newest;
+	k->newer = NULL;
+	if (t->newest)
+		t->newest->newer = k;
+	else
+		t->oldest = k;
+	t->newest = k;
+	t->bytes += bytes;
+}
+
+/* Lets go of everything kept. Called locked. */
+static void kept_clear(struct kept_table *t)
+{
+	while (t->oldest) {
+		struct kept *old = t->oldest;
+
+		kept_unlink(t, old);
+		free(old);
+	}
+}
+
+/*
  * What a walk keeps of the directories it lists, for the workers to take
  * instead of statting each entry again (blit_walked_stats): a second run
  * of an unchanged tree then stats each inode once, not twice. Asked for by
@@ -1135,7 +1215,6 @@ static int add_name(char **list, size_t *used, size_t *room, const char *name)
 #define WALK_KEEP_XATTR_SIZES 2
 /* The part of a struct statx the workers read (up to stx_dev_minor). */
 #define WALKED_STAT 144
-#define WALKED_BUCKETS 4096
 /*
  * What the kept directories may hold at once. One a worker reached before
  * its walk did is never taken: past this, the oldest kept go first, as the
@@ -1145,23 +1224,18 @@ static int add_name(char **list, size_t *used, size_t *room, const char *name)
 
 /* One directory as a walk listed it: its entries' stats, in listing order. */
 struct walked_dir {
-	struct walked_dir *next;		/* in its bucket */
-	struct walked_dir *older, *newer;	/* in the order kept */
+	struct kept kept;
 	uint32_t dev_major, dev_minor;
 	uint64_t ino;
 	uint64_t listed_ns;			/* CLOCK_MONOTONIC when its listing began */
 	uint32_t count;
-	size_t bytes;
 	int64_t *xattr_sizes;			/* NULL unless kept */
 	unsigned char *stats;			/* WALKED_STAT bytes each */
 	uint32_t *name_at;			/* each name's offset in names */
 	char *names;
 };
 
-static pthread_mutex_t walked_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct walked_dir *walked_buckets[WALKED_BUCKETS];
-static struct walked_dir *walked_oldest, *walked_newest;
-static size_t walked_bytes;
+static struct kept_table walked = { .lock = PTHREAD_MUTEX_INITIALIZER, .max = WALKED_BYTES };
 /* Entries whose stats the workers took from the walks, for --stats. */
 static uint64_t walked_taken;
 /* Whether any walk keeps stats: the workers' asking costs nothing otherwise. */
@@ -1179,27 +1253,7 @@ struct walked_scratch {
 
 static size_t walked_bucket(uint32_t major, uint32_t minor, uint64_t ino)
 {
-	return (size_t)((ino * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)major << 20) ^ minor) % WALKED_BUCKETS;
-}
-
-/* Unlinks d from its bucket and from the order kept. Called locked. */
-static void walked_unlink(struct walked_dir *d)
-{
-	struct walked_dir **at = &walked_buckets[walked_bucket(d->dev_major, d->dev_minor, d->ino)];
-
-	while (*at && *at != d)
-		at = &(*at)->next;
-	if (*at)
-		*at = d->next;
-	if (d->older)
-		d->older->newer = d->newer;
-	else
-		walked_oldest = d->newer;
-	if (d->newer)
-		d->newer->older = d->older;
-	else
-		walked_newest = d->older;
-	walked_bytes -= d->bytes;
+	return (size_t)((ino * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)major << 20) ^ minor) % KEPT_BUCKETS;
 }
 
 /* Adds one listed entry to the scratch; 0 if memory ran out. */
@@ -1255,7 +1309,6 @@ static void walked_keep(const struct walked_scratch *sc, const struct statx *dir
 	d->ino = dir->stx_ino;
 	d->listed_ns = listed_ns;
 	d->count = (uint32_t)sc->count;
-	d->bytes = bytes;
 	/* In the one block: the 8-byte sizes, the stats (a multiple of 8), the offsets, the names. */
 	d->xattr_sizes = xattr_sizes ? (int64_t *)(d + 1) : NULL;
 	d->stats = (unsigned char *)(d + 1) + sizes;
@@ -1267,26 +1320,9 @@ static void walked_keep(const struct walked_scratch *sc, const struct statx *dir
 	memcpy(d->name_at, sc->name_at, sc->count * sizeof(uint32_t));
 	memcpy(d->names, sc->names, sc->names_used);
 
-	size_t bucket = walked_bucket(d->dev_major, d->dev_minor, d->ino);
-
-	pthread_mutex_lock(&walked_lock);
-	while (walked_oldest && walked_bytes + bytes > WALKED_BYTES) {
-		struct walked_dir *old = walked_oldest;
-
-		walked_unlink(old);
-		free(old);
-	}
-	d->next = walked_buckets[bucket];
-	walked_buckets[bucket] = d;
-	d->older = walked_newest;
-	d->newer = NULL;
-	if (walked_newest)
-		walked_newest->newer = d;
-	else
-		walked_oldest = d;
-	walked_newest = d;
-	walked_bytes += bytes;
-	pthread_mutex_unlock(&walked_lock);
+	pthread_mutex_lock(&walked.lock);
+	kept_add(&walked, &d->kept, walked_bucket(d->dev_major, d->dev_minor, d->ino), bytes);
+	pthread_mutex_unlock(&walked.lock);
 }
 
 /*
@@ -1301,7 +1337,8 @@ BLIT_EXPORT uint32_t blit_walked_stats(int dirfd, const char *names, uint32_t co
 				       int64_t *xattr_sizes, uint8_t *found, uint32_t max_age_ms)
 {
 	native_calls++;
-	struct walked_dir **at, *d = NULL;
+	struct kept *k;
+	struct walked_dir *d = NULL;
 	struct statx dir;
 	uint32_t taken = 0, j = 0;
 
@@ -1309,14 +1346,16 @@ BLIT_EXPORT uint32_t blit_walked_stats(int dirfd, const char *names, uint32_t co
 	if (!__atomic_load_n(&walks_keep, __ATOMIC_RELAXED) ||
 	    syscall(SYS_statx, dirfd, "", AT_EMPTY_PATH, STATX_INO, &dir) < 0)
 		return 0;
-	pthread_mutex_lock(&walked_lock);
-	at = &walked_buckets[walked_bucket(dir.stx_dev_major, dir.stx_dev_minor, dir.stx_ino)];
-	for (d = *at; d; d = d->next)
-		if (d->ino == dir.stx_ino && d->dev_major == dir.stx_dev_major && d->dev_minor == dir.stx_dev_minor)
-			break;
+	pthread_mutex_lock(&walked.lock);
+	for (k = walked.buckets[walked_bucket(dir.stx_dev_major, dir.stx_dev_minor, dir.stx_ino)]; k && !d; k = k->next) {
+		struct walked_dir *w = (struct walked_dir *)k;
+
+		if (w->ino == dir.stx_ino && w->dev_major == dir.stx_dev_major && w->dev_minor == dir.stx_dev_minor)
+			d = w;
+	}
 	if (d)
-		walked_unlink(d);
-	pthread_mutex_unlock(&walked_lock);
+		kept_unlink(&walked, &d->kept);
+	pthread_mutex_unlock(&walked.lock);
 	if (d && max_age_ms && monotonic_ns() - d->listed_ns > (uint64_t)max_age_ms * 1000000ull) {
 		free(d);
 		d = NULL;
@@ -1351,15 +1390,15 @@ BLIT_EXPORT uint32_t blit_walked_stats(int dirfd, const char *names, uint32_t co
  * sandboxes refuse it), and it takes no path of PATH_MAX or more: there,
  * one component at a time.
  */
-static int open_below(struct walk *w, const char *path)
+static int open_below(int root, const char *path)
 {
 	struct open_how how = { AHEAD_DIR_FLAGS | O_NOFOLLOW, 0, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS };
 	char name[NAME_MAX + 1];
-	int fd = (int)syscall(SYS_openat2, w->root, path, &how, sizeof(how));
+	int fd = (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
 
 	if (fd >= 0 || (errno != ENOSYS && errno != EPERM && errno != ENAMETOOLONG))
 		return fd;
-	fd = fcntl(w->root, F_DUPFD_CLOEXEC, 0);
+	fd = fcntl(root, F_DUPFD_CLOEXEC, 0);
 	while (fd >= 0 && *path) {
 		size_t len = strcspn(path, "/");
 		int next;
@@ -1376,6 +1415,201 @@ static int open_below(struct walk *w, const char *path)
 		fd = next;
 	}
 	return fd;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading what changed                                                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A second run copies only the files whose size or mtime differ from
+ * DEST's, or that DEST lacks. With the caches cold each of them waits for
+ * its data, one file at a time per worker, where rsync's sender reads the
+ * next changed file while its generator goes on checking. SOURCE's walk
+ * (READ_CHANGED) and DEST's (paired) list the same directories at about
+ * the same time: whichever lists a directory second compares the two
+ * listings and starts reading the heads of SOURCE's files that differ, as
+ * read_data_ahead does for a first copy. The first to list a directory
+ * leaves its regular files' names, sizes and mtimes here until the other
+ * comes, at most PAIRED_BYTES, the oldest let go first (a directory the
+ * other side never lists: one DEST lacks). One pair at a time: AHEAD_WALKS
+ * is 2.
+ */
+#define PAIRED_BYTES (8 << 20)
+
+/* A regular file as one side listed it. */
+struct paired_file {
+	uint64_t size;
+	int64_t sec;
+	uint32_t nsec;
+	uint32_t name_at;	/* its name's offset in the names */
+};
+
+/* A directory's regular files as one side listed them, while they are listed, and kept until the other side lists it. */
+struct paired_scratch {
+	struct paired_file *files;
+	size_t count, room;
+	char *names;
+	size_t names_used, names_room;
+};
+
+struct paired_dir {
+	struct kept kept;
+	int source;				/* listed by SOURCE's walk */
+	struct paired_scratch listed;		/* pointing into the same block */
+	char *path;
+};
+
+static struct kept_table paired_dirs = { .lock = PTHREAD_MUTEX_INITIALIZER, .max = PAIRED_BYTES };
+/*
+ * SOURCE's root, which DEST's walk opens SOURCE's directories below, or -1;
+ * closed once both walks of the pair have ended (paired_walks). Under paired_dirs.lock.
+ */
+static int paired_source = -1;
+static unsigned paired_walks;
+
+static size_t paired_hash(const char *path)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	while (*path)
+		h = (h ^ (unsigned char)*path++) * 0x100000001b3ull;
+	return (size_t)h;
+}
+
+/* Adds one regular file to the scratch; 0 if memory ran out. */
+static int paired_add(struct paired_scratch *sc, const char *name, const struct statx *st)
+{
+	if (sc->count == sc->room) {
+		size_t room = sc->room ? sc->room * 2 : 256;
+		struct paired_file *files = realloc(sc->files, room * sizeof(*files));
+
+		if (!files)
+			return 0;
+		sc->files = files;
+		sc->room = room;
+	}
+	sc->files[sc->count] = (struct paired_file){ st->stx_size, st->stx_mtime.tv_sec, st->stx_mtime.tv_nsec, (uint32_t)sc->names_used };
+	if (!add_name(&sc->names, &sc->names_used, &sc->names_room, name))
+		return 0;
+	sc->count++;
+	return 1;
+}
+
+/* Keeps a copy of the scratch as path's, listed by one side, for the other. Called locked. */
+static void paired_keep(const struct paired_scratch *sc, const char *path, int source)
+{
+	size_t plen = strlen(path) + 1;
+	size_t bytes = sizeof(struct paired_dir) + sc->count * sizeof(struct paired_file) + sc->names_used + plen;
+	struct paired_dir *d;
+
+	if (bytes > PAIRED_BYTES || !(d = malloc(bytes)))
+		return;
+	d->source = source;
+	d->listed = (struct paired_scratch){ (struct paired_file *)(d + 1), sc->count, sc->count, NULL, sc->names_used, sc->names_used };
+	d->listed.names = (char *)(d->listed.files + sc->count);
+	d->path = d->listed.names + sc->names_used;
+	memcpy(d->listed.files, sc->files, sc->count * sizeof(struct paired_file));
+	memcpy(d->listed.names, sc->names, sc->names_used);
+	memcpy(d->path, path, plen);
+	kept_add(&paired_dirs, &d->kept, paired_hash(path) % KEPT_BUCKETS, bytes);
+}
+
+/*
+ * Whether DEST's mtime is SOURCE's as far as DEST keeps it: one without
+ * nanoseconds beside one with them is on a filesystem of whole seconds or
+ * coarser (vfat's 2 s), which the quick check allows for. Only what is
+ * read ahead depends on it, not what is copied.
+ */
+static int same_mtime(const struct paired_file *src, const struct paired_file *dst)
+{
+	if (dst->nsec == 0 && src->nsec != 0)
+		return src->sec - dst->sec <= 2 && dst->sec - src->sec <= 2;
+	return src->sec == dst->sec && src->nsec == dst->nsec;
+}
+
+/* Starts reading the heads of src's files that dst lacks or has with another size or mtime; src_dir is SOURCE's directory. */
+static void read_changed_ahead(int src_dir, const struct paired_scratch *src, const struct paired_scratch *dst)
+{
+	size_t slots = 16;
+
+	while (slots < dst->count * 2)
+		slots *= 2;
+	/* dst's files by name: index + 1, 0 for an empty slot. */
+	uint32_t *table = calloc(slots, sizeof(*table));
+
+	if (!table)
+		return;
+	for (size_t i = 0; i < dst->count; i++) {
+		size_t at = paired_hash(dst->names + dst->files[i].name_at) & (slots - 1);
+
+		while (table[at])
+			at = (at + 1) & (slots - 1);
+		table[at] = (uint32_t)i + 1;
+	}
+	for (size_t i = 0; i < src->count; i++) {
+		const struct paired_file *f = &src->files[i];
+		const char *name = src->names + f->name_at;
+		const struct paired_file *there = NULL;
+
+		for (size_t at = paired_hash(name) & (slots - 1); table[at]; at = (at + 1) & (slots - 1)) {
+			const struct paired_file *g = &dst->files[table[at] - 1];
+
+			if (strcmp(dst->names + g->name_at, name) == 0) {
+				there = g;
+				break;
+			}
+		}
+		if (f->size > 0 && (!there || there->size != f->size || !same_mtime(f, there)))
+			read_data_ahead(src_dir, name, f->size);
+	}
+	free(table);
+}
+
+/*
+ * One side of the pair has listed the directory at path (open at fd):
+ * compared with the other side's listing if that came first, else kept
+ * for it.
+ */
+static void paired_listed(const struct walk *w, const char *path, int fd, const struct paired_scratch *sc)
+{
+	int source = w->read_data == READ_CHANGED;
+	struct paired_dir *other = NULL;
+
+	pthread_mutex_lock(&paired_dirs.lock);
+	for (struct kept *k = paired_dirs.buckets[paired_hash(path) % KEPT_BUCKETS]; k && !other; k = k->next) {
+		struct paired_dir *d = (struct paired_dir *)k;
+
+		if (d->source != source && strcmp(d->path, path) == 0)
+			other = d;
+	}
+	if (other)
+		kept_unlink(&paired_dirs, &other->kept);
+	else
+		paired_keep(sc, path, source);
+	pthread_mutex_unlock(&paired_dirs.lock);
+	if (!other)
+		return;
+	/* DEST's walk opens SOURCE's directory itself: paired_source stays open while it runs. */
+	int src_dir = source ? fd : open_below(paired_source, path);
+
+	if (src_dir >= 0)
+		read_changed_ahead(src_dir, source ? sc : &other->listed, source ? &other->listed : sc);
+	if (!source && src_dir >= 0)
+		close(src_dir);
+	free(other);
+}
+
+/* A walk of the pair has ended; the last lets go of what is kept. */
+static void paired_walk_ended(void)
+{
+	pthread_mutex_lock(&paired_dirs.lock);
+	if (--paired_walks == 0) {
+		kept_clear(&paired_dirs);
+		close(paired_source);
+		paired_source = -1;
+	}
+	pthread_mutex_unlock(&paired_dirs.lock);
 }
 
 /* A new pending directory: parent's path, then name; NULL if memory ran out. */
@@ -1399,19 +1633,22 @@ static struct pending_dir *pending_below(const struct pending_dir *parent, const
  * without this thread blocking, or -1 if it waited for the disk.
  */
 static long list_dir(struct walk *w, const struct pending_dir *dir, char *listing,
-		     char **subdirs, size_t *used, size_t *room, struct walked_scratch *kept)
+		     char **subdirs, size_t *used, size_t *room, struct walked_scratch *kept,
+		     struct paired_scratch *files)
 {
-	int fd = open_below(w, dir->path);
+	int fd = open_below(w->root, dir->path);
 	long blocked = times_blocked(), slept = 0, entries = 0;
 	int going = fd >= 0;
-	/* What the workers' stats ask for, where they may take them from here. */
-	uint32_t mask = w->keep ? STATX_BASIC_STATS : STATX_TYPE | STATX_SIZE;
+	int pairing = w->read_data == READ_CHANGED || w->paired;
+	/* What the workers' stats ask for, where they may take them from here; a pair's mtimes. */
+	uint32_t mask = w->keep ? STATX_BASIC_STATS : STATX_TYPE | STATX_SIZE | (pairing ? STATX_MTIME : 0);
 	struct statx self;
 	int identified = going && w->keep && syscall(SYS_statx, fd, "", AT_EMPTY_PATH, STATX_INO, &self) == 0;
 	int keeping = identified;
 	uint64_t began = identified ? monotonic_ns() : 0;
 
 	kept->count = kept->names_used = 0;
+	files->count = files->names_used = 0;
 	while (going) {
 		long got = syscall(SYS_getdents64, fd, listing, AHEAD_LISTING);
 
@@ -1431,8 +1668,10 @@ static long list_dir(struct walk *w, const struct pending_dir *dir, char *listin
 
 				keeping = walked_add(kept, d->name, &st, xattrs);
 			}
-			if (r == 0 && w->read_data && S_ISREG(st.stx_mode) && st.stx_size > 0)
+			if (r == 0 && w->read_data == READ_ALL && S_ISREG(st.stx_mode) && st.stx_size > 0)
 				read_data_ahead(fd, d->name, st.stx_size);
+			if (r == 0 && pairing && S_ISREG(st.stx_mode))
+				pairing = paired_add(files, d->name, &st);
 			entries++;
 			__atomic_add_fetch(&ahead_entries, 1, __ATOMIC_RELAXED);
 			if (r == 0 && S_ISDIR(st.stx_mode) && dir->depth + 1 < AHEAD_DEPTH &&
@@ -1443,6 +1682,9 @@ static long list_dir(struct walk *w, const struct pending_dir *dir, char *listin
 	/* Even a listing cut short: a worker stats anew the names it does not hold. */
 	if (identified)
 		walked_keep(kept, &self, w->keep == WALK_KEEP_XATTR_SIZES, began);
+	/* A listing cut short is not compared: its missing names would read as new files. */
+	if (pairing && fd >= 0 && going)
+		paired_listed(w, dir->path, fd, files);
 	if (fd >= 0)
 		close(fd);
 	/* Blocked other than in keep_pace: waited for the disk. */
@@ -1505,6 +1747,7 @@ static void *walk_thread(void *arg)
 	char *subdirs = NULL;
 	size_t room = 0;
 	struct walked_scratch kept = { 0 };
+	struct paired_scratch files = { 0 };
 	int last;
 
 	pthread_mutex_lock(&w->lock);
@@ -1518,7 +1761,7 @@ static void *walk_thread(void *arg)
 
 		w->listing++;
 		pthread_mutex_unlock(&w->lock);
-		long warm = dir ? list_dir(w, dir, listing, &subdirs, &used, &room, &kept) : 0;
+		long warm = dir ? list_dir(w, dir, listing, &subdirs, &used, &room, &kept, &files) : 0;
 
 		pthread_mutex_lock(&w->lock);
 		w->listing--;
@@ -1537,7 +1780,11 @@ static void *walk_thread(void *arg)
 	free(kept.stats);
 	free(kept.xattr_sizes);
 	free(kept.name_at);
+	free(files.files);
+	free(files.names);
 	if (last) {
+		if (w->read_data == READ_CHANGED || w->paired)
+			paired_walk_ended();
 		free_walk(w);
 		__atomic_sub_fetch(&ahead_walks, 1, __ATOMIC_RELAXED);
 	}
@@ -1546,12 +1793,14 @@ static void *walk_thread(void *arg)
 
 /*
  * Walks the tree at path (from the current directory) ahead of the workers,
- * in threads of its own, with read_data also starting to read its regular
- * files' data, and keeping what keep says (WALK_KEEP_*) of each directory
- * for the workers to take. 0 (also for a tree not on a local disk, left
- * alone), or -errno: EAGAIN when AHEAD_WALKS walks run already.
+ * in threads of its own, with read_data (READ_*) also starting to read its
+ * regular files' data, and keeping what keep says (WALK_KEEP_*) of each
+ * directory for the workers to take. READ_CHANGED reads what differs from
+ * the tree of the walk started next with paired set (DEST's). 0 (also for
+ * a tree not on a local disk, left alone), or -errno: EAGAIN when
+ * AHEAD_WALKS walks run already.
  */
-BLIT_EXPORT int blit_read_ahead(const char *path, int read_data, int keep)
+BLIT_EXPORT int blit_read_ahead(const char *path, int read_data, int keep, int paired)
 {
 	native_calls++;
 	struct walk *w;
@@ -1596,6 +1845,18 @@ BLIT_EXPORT int blit_read_ahead(const char *path, int read_data, int keep)
 	/* Before any walk runs: pthread_create orders it before the threads' reads. */
 	if (read_data && !ahead_budget)
 		ahead_budget = data_budget();
+	/* A pair: SOURCE's walk first, then DEST's, which pairs only with one running. */
+	pthread_mutex_lock(&paired_dirs.lock);
+	if (read_data == READ_CHANGED) {
+		if (paired_source < 0 && (paired_source = fcntl(w->root, F_DUPFD_CLOEXEC, 0)) >= 0)
+			paired_walks = 1;
+		else
+			w->read_data = READ_NONE;
+	} else if (paired && paired_source >= 0) {
+		w->paired = 1;
+		paired_walks++;
+	}
+	pthread_mutex_unlock(&paired_dirs.lock);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	/*
@@ -1606,7 +1867,7 @@ BLIT_EXPORT int blit_read_ahead(const char *path, int read_data, int keep)
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &was);
 	pthread_mutex_lock(&w->lock);
-	for (unsigned i = 0; i < (read_data ? 1 : AHEAD_THREADS); i++) {
+	for (unsigned i = 0; i < (read_data == READ_ALL ? 1 : AHEAD_THREADS); i++) {
 		pthread_t thread;
 
 		ret = -pthread_create(&thread, &attr, walk_thread, w);
@@ -1618,6 +1879,8 @@ BLIT_EXPORT int blit_read_ahead(const char *path, int read_data, int keep)
 	sigprocmask(SIG_SETMASK, &was, NULL);
 	pthread_attr_destroy(&attr);
 	if (!started) {
+		if (w->read_data == READ_CHANGED || w->paired)
+			paired_walk_ended();
 		free_walk(w);
 		__atomic_sub_fetch(&ahead_walks, 1, __ATOMIC_RELAXED);
 		return ret;

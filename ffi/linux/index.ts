@@ -161,8 +161,11 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
   readonly fileLimit: FileLimitCapability = { raise: () => this.shim.blit_raise_nofile() };
 
   readonly readAhead: ReadAheadCapability = {
-    walk: (path, data, keep = "none") =>
-      this.shim.blit_read_ahead(this.cstr(path, 0), data === "all" || (data === "unless-cloned" && !this.clones(path)) ? 1 : 0, WALK_KEEP[keep]),
+    walk: (path, data, keep = "none", pair) => {
+      const reads = data === "all" || (data === "unless-cloned" && !this.clones(path));
+      // The shim's READ_NONE, READ_ALL, READ_CHANGED.
+      return this.shim.blit_read_ahead(this.cstr(path, 0), reads ? (pair === "source" ? 2 : 1) : 0, WALK_KEEP[keep], pair === "destination" ? 1 : 0);
+    },
     walked: (dir, names, xattrSizes, maxAgeMs = 0) => {
       const { arena } = this.nameArena(names);
       const out = this.reusable("stats", names.length * STATX_SIZE);
@@ -175,8 +178,9 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
       return stats.map((stat, i) => (typeof stat === "number" ? undefined : { stat, xattrListSize: sizes ? Number(sizes[i]) : -this.errno.ENODATA }));
     },
     // The tree's root, and for each of its threads (4 at most) two: a directory and the file whose head is
-    // read, or, opening a directory a component at a time (before Linux 5.6), the one reached and the next.
-    filesPerWalk: 9,
+    // read, or, opening a directory a component at a time (before Linux 5.6), the one reached and the next;
+    // in DEST's walk of a pair, SOURCE's directory too, and SOURCE's root.
+    filesPerWalk: 14,
     counts: () => {
       const out = new BigUint64Array(3);
       this.shim.blit_read_ahead_counts(out);

@@ -59,7 +59,7 @@ const symbols = {
   blit_lremovexattrat: { args: [i32, P, P], returns: i32 },
   blit_fstatfs: { args: [i32, P], returns: i32 },
   blit_raise_nofile: { args: [], returns: i64_fast },
-  blit_read_ahead: { args: [P, i32, i32], returns: i32 },
+  blit_read_ahead: { args: [P, i32, i32, i32], returns: i32 },
   blit_walked_stats: { args: [i32, P, u32, P, P, P, u32], returns: u32 },
   blit_read_ahead_counts: { args: [P], returns: VOID },
 } as const;

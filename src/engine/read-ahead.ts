@@ -3,7 +3,7 @@
 // destination where that is there already, whose entries the workers stat
 // too, as many as the backend walks at once.
 
-import type { Backend, ReadAheadData, WalkKept } from "../../ffi/backend.ts";
+import type { Backend, ReadAheadData, WalkKept, WalkPair } from "../../ffi/backend.ts";
 import { S_IFDIR, S_IFMT } from "../../ffi/backend.ts";
 import type { CopyOptions } from "../options.ts";
 import type { CopyJob } from "../plan.ts";
@@ -29,8 +29,8 @@ export function readAhead(b: Backend, jobs: CopyJob[], o: CopyOptions, run: { fi
   const paths = pathSyntax(b.pathRules);
   let walks = 0;
   // False once the backend runs as many walks as it will; a tree it cannot open is left out.
-  const walk = (path: Uint8Array, data: ReadAheadData, kept: WalkKept = "none"): boolean => {
-    const r = ahead.walk(path, data, kept);
+  const walk = (path: Uint8Array, data: ReadAheadData, kept: WalkKept = "none", pair?: WalkPair): boolean => {
+    const r = ahead.walk(path, data, kept, pair);
     if (r === 0) walks++;
     return r !== -b.errno.EAGAIN;
   };
@@ -39,8 +39,16 @@ export function readAhead(b: Backend, jobs: CopyJob[], o: CopyOptions, run: { fi
     const dst = toBytes(job.dst);
     const there = b.stat(b.cwd, dst, true);
     const merges = typeof there !== "number" && (there.mode & S_IFMT) === S_IFDIR;
-    if (!walk(toBytes(job.src), merges ? "none" : dataRead(b, job, o, paths.split(job.dst).dir), merges ? keep : "none")) break;
-    if (merges && !walk(dst, "none", keep)) break;
+    if (!merges) {
+      if (!walk(toBytes(job.src), dataRead(b, job, o, paths.split(job.dst).dir))) break;
+      continue;
+    }
+    // Into a tree that is there: the quick check copies what differs in size
+    // or mtime, which the pair of walks finds and reads ahead. Otherwise
+    // what is copied is not known from the listings: nothing is read.
+    const quick = o.skipUnchanged && !o.checksum;
+    if (!walk(toBytes(job.src), quick ? dataRead(b, job, o, paths.split(job.dst).dir) : "none", keep, quick ? "source" : undefined)) break;
+    if (!walk(dst, "none", keep, quick ? "destination" : undefined)) break;
   }
   return walks * ahead.filesPerWalk;
 }
