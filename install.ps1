@@ -20,7 +20,11 @@ $ProgressPreference = "SilentlyContinue"
 $Repo = "blit-dev/blit"
 $Asset = "blit-windows-x64.zip"
 
-$Arch = [System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture
+# Windows' own name for its processor (RuntimeInformation needs .NET Framework
+# 4.7.1, which Windows PowerShell on Server 2016 may lack). A 32-bit PowerShell
+# on a 64-bit Windows finds the native one in PROCESSOR_ARCHITEW6432.
+$Native = if ($env:PROCESSOR_ARCHITEW6432) { $env:PROCESSOR_ARCHITEW6432 } else { $env:PROCESSOR_ARCHITECTURE }
+$Arch = switch ($Native) { "AMD64" { "X64" } "ARM64" { "Arm64" } default { $Native } }
 if ($Arch -ne "X64" -and $Arch -ne "Arm64") {
   Write-Host "install.ps1: no blit build for a $Arch Windows (the x64 one needs a 64-bit Windows); nothing was installed" -ForegroundColor Red
   if ($PSCommandPath) { exit 1 }
@@ -62,14 +66,21 @@ try {
   # stay. Its stderr is left to the console: redirected, Windows PowerShell
   # 5.1 would make a warning there an error under "Stop".
   $Runs = $false
+  $Said = ""
   try {
-    $null = & $Staged --version
+    $Said = [string](& $Staged --version | Select-Object -First 1)
     $Runs = $LASTEXITCODE -eq 0
   }
   catch { $Runs = $false }
   if (-not $Runs) {
     Remove-Item -Force $Staged -ErrorAction SilentlyContinue
     throw "the blit.exe in $Asset does not run on this system; nothing was installed"
+  }
+  # A version asked for is the one installed, from a mirror too ("blit 0.1.0 (commit ...)").
+  $Got = ($Said -split " ")[1]
+  if ($Version -ne "latest" -and $Got -ne $Version) {
+    Remove-Item -Force $Staged -ErrorAction SilentlyContinue
+    throw "$Base/$Asset is blit $Got, not the $Version asked for; nothing was installed"
   }
   try { Move-Item -Force $Staged (Join-Path $BinDir "blit.exe") }
   catch {

@@ -112,7 +112,10 @@ main() {
   fi
 
   tmp="$(mktemp -d 2>/dev/null || mktemp -d -t blit)"
-  trap 'rm -rf "$tmp"' EXIT INT TERM
+  # Interrupted: the EXIT trap cleans up as the run stops, at the step it was at.
+  trap 'rm -rf "$tmp"' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
 
   echo "downloading $base/$asset"
   download "$base/SHA256SUMS" "$tmp/SHA256SUMS" || fail "cannot download $base/SHA256SUMS"
@@ -139,11 +142,17 @@ main() {
   # It must run here before it replaces anything: a 32-bit userland on a 64-bit
   # kernel, or a musl system without libstdc++, would get one that cannot. Run
   # where it is to stay, not from the temporary directory, which may be noexec.
-  if ! "$bindir/.blit.install.$$" --version >/dev/null 2>&1; then
+  if ! said="$("$bindir/.blit.install.$$" --version 2>/dev/null)"; then
     rm -f "$bindir/.blit.install.$$"
     hint=""
     [ "$libc" != musl ] || hint=" (the musl build needs libstdc++; Alpine: apk add libstdc++)"
     fail "the blit in $asset does not run on this system$hint; nothing was installed"
+  fi
+  # A version asked for is the one installed, from a mirror too ("blit 0.1.0 (commit ...)").
+  got="$(printf '%s\n' "$said" | awk 'NR == 1 { print $2 }')"
+  if [ "$version" != latest ] && [ "$got" != "$version" ]; then
+    rm -f "$bindir/.blit.install.$$"
+    fail "$base/$asset is blit $got, not the $version asked for; nothing was installed"
   fi
   mv -f "$bindir/.blit.install.$$" "$bindir/blit" || { rm -f "$bindir/.blit.install.$$"; fail "cannot write $bindir/blit"; }
   echo "installed $bindir/blit ($asset)"

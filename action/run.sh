@@ -23,6 +23,24 @@ pinned_versions() {
   done
   return 0
 }
+# The options, split on spaces and line ends (a YAML block may hold them on
+# several lines). The outputs and the summary are read from blit's --stats:
+# what replaces it (--json) or silences it (-q) is refused before anything is fetched.
+options=()
+read -r -d '' -a options <<< "${INPUT_ARGS:-}" || true
+for option in ${options[@]+"${options[@]}"}; do
+  case "$option" in
+    --) break ;;
+    --json | --json=* | --quiet) die "args: $option is not for this step, which reads blit's --stats for its outputs and summary" ;;
+    --*) ;;
+    # -q alone or among short options, unless it is the value of -S, -t or -j before it.
+    -*q*) case "${option%%q*}" in
+        *[Stj]*) ;;
+        *) die "args: -q (in $option) is not for this step, which reads blit's --stats for its outputs and summary" ;;
+      esac ;;
+  esac
+done
+
 version="${INPUT_VERSION:-}"
 version="${version#v}"
 if [ -z "$version" ]; then
@@ -109,10 +127,7 @@ if ! "$blit" --version; then
   die "the blit in $asset does not run on this runner"
 fi
 
-# The copy: options split on spaces and line ends (a YAML block may hold
-# them on several lines), sources one per line, then DEST.
-options=()
-read -r -d '' -a options <<< "${INPUT_ARGS:-}" || true
+# The copy: the options, sources one per line, then DEST.
 sources=()
 while IFS= read -r line; do
   [ -n "$line" ] && sources+=("$line")

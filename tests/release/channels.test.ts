@@ -256,6 +256,21 @@ describe("install.sh", () => {
     expect(requests.slice(before)).toEqual(["/tampered/SHA256SUMS", "/tampered/blit-linux-x64.tar.gz"]);
   });
 
+  // A mirror serves one release, whatever version is asked for: the one installed must be the one asked for.
+  test("--version X from a mirror installs blit X, and refuses another version with nothing installed", async () => {
+    const prefix = sandbox("prefix-version");
+    const env = { BLIT_DOWNLOAD_URL: `${base}/good`, PATH: toolPath() };
+    const other = await runAsync(["sh", script, "--prefix", prefix, "--version", "9.9.9"], { env });
+    expect(other).toEqual({
+      stdout: `downloading ${base}/good/blit-linux-x64.tar.gz\nchecksum OK: ${releaseSums().get("blit-linux-x64.tar.gz")}  blit-linux-x64.tar.gz\n`,
+      stderr: `install.sh: ${base}/good/blit-linux-x64.tar.gz is blit ${VERSION}, not the 9.9.9 asked for; nothing was installed\n`,
+      exitCode: 1,
+    });
+    expect(readdirSync(join(prefix, "bin"))).toEqual([]);
+    const same = await runAsync(["sh", script, "--prefix", prefix, `--version=v${VERSION}`], { env });
+    expect([same.stderr, same.exitCode, readdirSync(join(prefix, "bin"))]).toEqual(["", 0, ["blit"]]);
+  });
+
   test("says which asset is missing when the server has none", async () => {
     const prefix = sandbox("prefix-404");
     const r = await runAsync(["sh", script, "--prefix", prefix], { env: { BLIT_DOWNLOAD_URL: `${base}/nothing`, PATH: toolPath() } });
@@ -363,6 +378,24 @@ describe("GitHub Action", () => {
     // -T: out is the copy itself; --exclude: no big.bin; -v: each file listed.
     expect(readdirSync(join(work, "out", "assets"))).toEqual(["a.js"]);
     expect(r.stdout).toContain("'build/index.html' -> 'out/index.html'\n");
+  });
+
+  // The outputs come from blit's --stats, which --json replaces and -q silences: 0 files would be reported.
+  test.each([["--json"], ["-aq"], ["-a --quiet"], ["--json=1"]])("args %p is refused on one line before anything is downloaded; -S q is a suffix, not -q", async (args) => {
+    const action = actionCheckout();
+    const { home, work, env } = runner({ source: "build", destination: "out", args });
+    runAsyncSetup(work);
+    const before = requests.length;
+    const r = await runAsync(["bash", join(action, "action", "run.sh")], { cwd: work, env });
+    const option = args.split(" ").at(-1)!;
+    const named = option.startsWith("--") ? option : `-q (in ${option})`;
+    expect(r).toEqual({ stdout: `::error title=blit::args: ${named} is not for this step, which reads blit's --stats for its outputs and summary\n`, stderr: "", exitCode: 1 });
+    expect(requests.slice(before)).toEqual([]);
+    expect(existsSync(join(work, "out"))).toBe(false);
+    expect(outputs(home)).toBe("");
+    const suffix = await runAsync(["bash", join(action, "action", "run.sh")], { cwd: work, env: { ...env, INPUT_ARGS: "-a -Sq" } });
+    expect([suffix.stderr, suffix.exitCode]).toEqual(["", 0]);
+    expect(outputs(home)).toMatch(/^files=3\n/);
   });
 
   test("refuses a tampered download: an error, exit 1, nothing cached, nothing copied", async () => {
