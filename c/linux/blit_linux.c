@@ -1467,6 +1467,8 @@ static struct kept_table paired_dirs = { .lock = PTHREAD_MUTEX_INITIALIZER, .max
  */
 static int paired_source = -1;
 static unsigned paired_walks;
+/* Whether the walk started last was SOURCE's of a pair, which the next may pair with. */
+static int pair_waiting;
 
 static size_t paired_hash(const char *path)
 {
@@ -1810,6 +1812,12 @@ BLIT_EXPORT int blit_read_ahead(const char *path, int read_data, int keep, int p
 	unsigned started = 0;
 	int ret = 0;
 
+	/* Any walk asked for, started or not, ends the wait of a SOURCE for its DEST. */
+	pthread_mutex_lock(&paired_dirs.lock);
+	int after_source = pair_waiting;
+
+	pair_waiting = 0;
+	pthread_mutex_unlock(&paired_dirs.lock);
 	if (__atomic_add_fetch(&ahead_walks, 1, __ATOMIC_RELAXED) > AHEAD_WALKS) {
 		__atomic_sub_fetch(&ahead_walks, 1, __ATOMIC_RELAXED);
 		return -EAGAIN;
@@ -1845,17 +1853,18 @@ BLIT_EXPORT int blit_read_ahead(const char *path, int read_data, int keep, int p
 	/* Before any walk runs: pthread_create orders it before the threads' reads. */
 	if (read_data && !ahead_budget)
 		ahead_budget = data_budget();
-	/* A pair: SOURCE's walk first, then DEST's, which pairs only with one running. */
+	/* A pair: SOURCE's walk, then DEST's, started next, while SOURCE's runs. */
 	pthread_mutex_lock(&paired_dirs.lock);
 	if (read_data == READ_CHANGED) {
 		if (paired_source < 0 && (paired_source = fcntl(w->root, F_DUPFD_CLOEXEC, 0)) >= 0)
 			paired_walks = 1;
 		else
 			w->read_data = READ_NONE;
-	} else if (paired && paired_source >= 0) {
+	} else if (paired && paired_source >= 0 && after_source) {
 		w->paired = 1;
 		paired_walks++;
 	}
+	pair_waiting = w->read_data == READ_CHANGED;
 	pthread_mutex_unlock(&paired_dirs.lock);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
