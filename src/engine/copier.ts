@@ -2734,6 +2734,12 @@ export class Copier {
     return e.keep !== undefined && !e.dstFresh && this.o.backup !== "none" && !e.noBackup && !this.destroysSource(e);
   }
 
+  /** Whether two open directories are one (--parents opens each operand's DEST directory apart). */
+  private sameDirectory(a: number, b: number): boolean {
+    const [x, y] = [this.b.fstat(a), this.b.fstat(b)];
+    return typeof x !== "number" && typeof y !== "number" && x.dev === y.dev && x.ino === y.ino;
+  }
+
   /** A name made a link to the first copy of its inode: counted and listed (--itemize: `=> name`). */
   private linkListed(e: Entry, target: LinkTarget): void {
     this.report.count("hardlinks");
@@ -2797,7 +2803,7 @@ export class Copier {
    * told: a copy below another operand's destination.
    */
   private linkedPath(e: Entry, target: LinkTarget): Uint8Array | undefined {
-    if (target.rootFd !== e.rootFd) return undefined;
+    if (target.rootFd !== e.rootFd && !this.sameDirectory(target.rootFd, e.rootFd)) return undefined;
     const sep = this.separator;
     const isSep = (byte: number | undefined) => byte === SLASH || byte === sep;
     // e.dstPath ends with e.dstRel, its separators the OS's, maybe doubled (DEST given as "d//").

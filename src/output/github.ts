@@ -62,10 +62,22 @@ export class GitHubActions {
     if (interrupted) rows.push(`Interrupted by ${interrupted}: the rest was not copied.`, "");
     if (this.firstErrors.length) {
       rows.push(counts.errors > this.firstErrors.length ? `First ${this.firstErrors.length} of ${counts.errors} errors:` : "Errors:", "");
-      for (const message of this.firstErrors) rows.push(`- \`${message.replace(/`/g, "'")}\``);
+      for (const message of this.firstErrors) rows.push(`- ${codeSpan(message)}`);
       rows.push("");
     }
     const r = backend.appendToFile(toBytes(this.summaryFile), new TextEncoder().encode(`${rows.join("\n")}\n`));
     if (r < 0) this.write(`blit: warning: cannot write $GITHUB_STEP_SUMMARY: ${backend.strerror(-r)}`);
   }
+}
+
+/**
+ * Markdown code holding text as it is, backticks in a name too: fenced by
+ * one backtick more than the longest run of them inside, with a space
+ * inside each fence where the text begins or ends with one (CommonMark).
+ */
+export function codeSpan(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = "`".repeat(longest + 1);
+  const pad = text.startsWith("`") || text.endsWith("`") ? " " : "";
+  return `${fence}${pad}${text}${pad}${fence}`;
 }

@@ -69,5 +69,7 @@ export function itemizeLine(item: Item, separators: readonly number[] = [SLASH])
   const changed = item.changed;
   // `T` in t's place: the time set to when the copy was made (rsync's, without --times).
   const letters = [...ATTRIBUTES].map((letter) => (changed.includes(letter) ? letter : letter === "t" && changed.includes("T") ? "T" : ".")).join("");
-  return `${y}${x}${letters} ${name}${target}`;
+  // No letter at all: blanks, as rsync prints them for every line but one whose data was written (`>`).
+  const shown = y !== ">" && !/[^.]/.test(letters) ? " ".repeat(letters.length) : letters;
+  return `${y}${x}${shown} ${name}${target}`;
 }

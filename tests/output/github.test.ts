@@ -39,6 +39,19 @@ describe("GitHub Actions", () => {
     expect(readFileSync(`${root}/dst/src/fine`, "utf8")).toBe("ok");
   });
 
+  // The summary's errors are Markdown code: a backtick in a name stays one, by a longer fence.
+  test("a name with backticks is shown as it is in the step summary's errors", () => {
+    const root = sandbox("gha-tick");
+    sh("mkdir -p src dst/src && printf x > 'src/tick`x' && mkdir 'dst/src/tick`x' && printf x > 'src/``y' && mkdir 'dst/src/``y'", root);
+    const summaryFile = `${root}/step-summary.md`;
+    expect(blit(["-r", "src", "dst"], { cwd: root, env: { GITHUB_ACTIONS: "true", GITHUB_STEP_SUMMARY: summaryFile } }).exitCode).toBe(1);
+    const errors = readFileSync(summaryFile, "utf8").split("\n").filter((line) => line.startsWith("- ")).sort();
+    expect(errors).toEqual([
+      "- ```cannot overwrite directory 'dst/src/``y' with non-directory```",
+      "- ``cannot overwrite directory 'dst/src/tick`x' with non-directory``",
+    ]);
+  });
+
   // Read in a review, the table alone passed for a copy made.
   test("--dry-run: the step summary says nothing was written; eleven errors: one more, in the singular", () => {
     const root = sandbox("gha-dry");

@@ -228,6 +228,21 @@ describe("--itemize", () => {
       expect(blit(["-rl", "--itemize", "src", "b"], { cwd: root })).toEqual({ stdout: "cd+++++++++ b/\nhf+++++++++ b/f => src/f\n", stderr: "", exitCode: 0 });
     });
 
+    // --parents opens each operand's directory in DEST apart: the same directory all the same.
+    test("--parents, two names of one file given as operands: the second's => and --json target name the first", () => {
+      const root = sandbox("itemize-parents-links");
+      sh("mkdir -p x D && printf data > x/a && ln x/a x/b", root);
+      expect(blit(["-a", "--parents", "--itemize", "x/a", "x/b", "D"], { cwd: root })).toEqual({
+        stdout: "cd+++++++++ D/x/\n>f+++++++++ D/x/a\nhf+++++++++ D/x/b => D/x/a\n",
+        stderr: "",
+        exitCode: 0,
+      });
+      sh("rm -r D/x", root);
+      const { events, exitCode } = blitJson(["-a", "--parents", "-v", "x/a", "x/b", "D"], { cwd: root });
+      expect(exitCode).toBe(0);
+      expect(events.filter((e) => e.kind === "hardlink").map((e) => [e.dst, e.target])).toEqual([["D/x/b", "D/x/a"]]);
+    });
+
     test("--json: the name linked to is the event's target", () => {
       const root = sandbox("itemize-hardlinks-json");
       sh("mkdir src && printf x > src/a && ln src/a src/b", root);

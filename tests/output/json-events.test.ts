@@ -129,6 +129,24 @@ describe("--json", () => {
     expect(readFileSync(`${root}/dst/a`, "utf8")).toBe("old");
   });
 
+  // The summary's skipped, as the README defines it from the events: a
+  // pipeline can check one against the other.
+  test.each([
+    ["--skip-unchanged, one unchanged file's mode set", "cp -a src dst && chmod 600 dst/c", ["-aT", "--skip-unchanged", "src", "dst"], 3],
+    ["excluded, a file and a directory", "", ["-a", "--exclude=c", "--exclude=sub", "src", "dst"], 2],
+    ["-n into a tree that is there", "mkdir dst && printf old > dst/a", ["-rT", "-n", "src", "dst"], 1],
+  ])("summary.skipped agrees with the file events: %s", (_, setup, args, skipped) => {
+    const root = sandbox("json-skipped");
+    sh(`mkdir -p src/sub && printf a > src/a && printf b > src/sub/b && printf c > src/c${setup ? ` && ${setup}` : ""}`, root);
+    const { events, exitCode } = blitJson(["-v", ...args], { cwd: root });
+    expect(exitCode).toBe(0);
+    const files = ofType(events, "file");
+    const fromEvents =
+      files.filter((e) => e.action === "skipped" && !(e.kind === "directory" && e.reason === "unchanged")).length +
+      files.filter((e) => e.action === "attributes" && e.kind !== "directory").length;
+    expect({ summary: last(events).skipped, fromEvents }).toEqual({ summary: skipped, fromEvents: skipped });
+  });
+
   test.each([
     ["the options could not be read", ["--bogus", "a", "b"], "blit: unrecognized option '--bogus'"],
     ["an operand too many", ["-T", "f", "g", "d"], "blit: extra operand 'd'"],
