@@ -131,9 +131,12 @@ function sourceBaseName(src: string): string {
 
 /** True when the directory srcStat is dst or one of the directories above it. */
 function isInside(dst: string, srcStat: Stat): boolean {
-  // The nearest directory above dst that exists (--parents makes the rest).
-  let dir = "";
-  for (let above = via.paths.split(dst).dir; ;) {
+  // The nearest directory above dst that exists (--parents makes the rest);
+  // for a dst ending in "." or "..", where it is: "a/b/.." is a, not below a/b.
+  const last = via.paths.split(via.paths.trimTrailing(dst)).base;
+  const whole = last === "." || last === ".." ? via.b.realPath(toBytes(dst)) : -1;
+  let dir = typeof whole === "number" ? "" : fromBytes(whole);
+  for (let above = via.paths.split(dst).dir; dir === "";) {
     const real = via.b.realPath(toBytes(above));
     if (typeof real !== "number") {
       dir = fromBytes(real);
@@ -400,7 +403,8 @@ function planParents(
   seenSources.add(src);
   // The directories --parents makes take case as the target does (Windows' new directories inherit it).
   const earlierDst = created.as.get(created.claim(dst));
-  if (earlierDst !== undefined) {
+  // A SOURCE not there is said as such (checkJob), as cp says it, not as a clash.
+  if (earlierDst !== undefined && typeof statOrCode(src, followSrc) !== "number") {
     if (options.backup !== "numbered") {
       refuse(plan, earlierDst === dst
         ? `will not overwrite just-created ${quote(dst)} with ${quote(src)}`
@@ -573,7 +577,8 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
         throw new UsageError(`--delete: ${quote(earlier)} and ${quote(src)} are both copied to ${quote(createdAs.get(claim(dst)) ?? dst)}, where each would delete what the other copies; give each its own destination, or leave out --delete`, false);
       }
       plan.repeatsDestination = true;
-    } else if (earlier !== undefined) {
+    } else if (earlier !== undefined && typeof srcSt !== "number") {
+      // (A SOURCE not there is said as such below, as cp says it, not as a clash.)
       // A symlink this run just made there would be written through (cp's words for it).
       const earlierSt = followSrc ? undefined : statOrCode(earlier, false);
       const throughLink = earlierSt !== undefined && typeof earlierSt !== "number" && isLink(earlierSt);

@@ -402,6 +402,12 @@ const CASES: Case[] = [
   { name: "a symlink, then a directory of its name: refused, not followed", setup: "mkdir -p x y/s && ln -s ../.. x/s && printf 2 > y/s/f", args: ["-rd", "x/s", "y/s", "d"] },
   { name: "a file is not copied through a symlink this run just made (coreutils' abuse.sh)", setup: "mkdir a b c && ln -s ../t a/1 && echo payload > b/1", args: ["-dR", "a/1", "b/1", "c"] },
   { name: "... nor through one to an existing file", setup: "mkdir a b c && ln -s ../t a/1 && echo payload > b/1 && echo i > t", args: ["-dR", "a/1", "b/1", "c"] },
+  { name: "-rT into SOURCE's parent spelt SOURCE/..: copied there, not refused as into itself", setup: "mkdir -p a/b/c && printf hi > a/b/c/f", args: ["-rT", "a/b/c", "a/b/c/.."] },
+  // cp makes a/b/b and a/b/b/c before it finds a/b/b below a/b; blit refuses before it writes (as for -r src src).
+  { name: "-r a/b a/b/c/..: a/b/b is below a/b: into itself", setup: "mkdir -p a/b/c", args: ["-r", "a/b", "a/b/c/.."], refusedWhole: true },
+  { name: "a missing operand of a name another copied: cannot stat it, not a clash with the copy", setup: "mkdir x && printf A > x/f", args: ["x/f", "y/f", "d"] },
+  { name: "... with --parents: its directory cannot be had", setup: "mkdir x && printf A > x/f", args: ["--parents", "x/f", "y/f", "d"] },
+  { name: "... with --parents, its directory there: cannot stat it", setup: "mkdir x y && printf A > x/f", args: ["--parents", "x/f", "y/f", "d"] },
   { name: "--parents through a file is refused before anything is made", args: ["--parents", "f/g", "d"] },
   { name: "-p --parents: directories already there get the attributes too, when one is made", setup: "mkdir -p d/src && chmod 700 d/src && touch -d 2001-01-01 src && touch -d 2002-01-01 d/src", args: ["-p", "--parents", "src/sub/b", "d"], times: true, skipTimesOf: ["d"] },
   { name: "-p --parents: none when all are there", setup: "mkdir -p d/src/sub && chmod 700 d/src d/src/sub && touch -d 2002-01-01 d/src d/src/sub", args: ["-p", "--parents", "src/sub/b", "d"], times: true, skipTimesOf: ["d", "d/src/sub"] },
