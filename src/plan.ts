@@ -452,9 +452,11 @@ function copiedUnderBackupName(src: string, target: string, options: CopyOptions
 function sourceKey(src: string, follow: boolean): string {
   const st = statOrCode(src, follow);
   if (typeof st === "number") return `name:${src}`;
-  // The directory it is named in, as gnulib's same_name compares it: a/x and d/x, two names of one file, are two entries.
+  // The directory it is named in, as gnulib's same_name compares it (not
+  // following a symlink: AT_SYMLINK_NOFOLLOW): a/x and d/x, two names of one
+  // file, are two entries, and so are d/x and l/x where l is a symlink to d.
   const trimmed = via.paths.trimTrailing(src);
-  const parent = trimmed === "" ? undefined : statOrCode(via.paths.split(trimmed).dir, true);
+  const parent = trimmed === "" ? undefined : statOrCode(via.paths.split(trimmed).dir, false);
   const where = parent === undefined || typeof parent === "number" ? "" : `${parent.dev}:${parent.ino}`;
   return `${st.dev}:${st.ino}:${where}:${sourceBaseName(src)}`;
 }

@@ -405,6 +405,8 @@ const CASES: Case[] = [
   { name: "-rT into SOURCE's parent spelt SOURCE/..: copied there, not refused as into itself", setup: "mkdir -p a/b/c && printf hi > a/b/c/f", args: ["-rT", "a/b/c", "a/b/c/.."] },
   // cp makes a/b/b and a/b/b/c before it finds a/b/b below a/b; blit refuses before it writes (as for -r src src).
   { name: "-r a/b a/b/c/..: a/b/b is below a/b: into itself", setup: "mkdir -p a/b/c", args: ["-r", "a/b", "a/b/c/.."], refusedWhole: true },
+  { name: "one file named through its directory and through a symlink to it: two sources, the second refused as overwriting the first's copy", setup: "mkdir x && printf A > x/f && ln -s x l", args: ["x/f", "l/f", "d"] },
+  { name: "... and named twice through the same directory: specified more than once", setup: "mkdir x && printf A > x/f", args: ["x/f", "./x/f", "d"] },
   { name: "a missing operand of a name another copied: cannot stat it, not a clash with the copy", setup: "mkdir x && printf A > x/f", args: ["x/f", "y/f", "d"] },
   { name: "... with --parents: its directory cannot be had", setup: "mkdir x && printf A > x/f", args: ["--parents", "x/f", "y/f", "d"] },
   { name: "... with --parents, its directory there: cannot stat it", setup: "mkdir x y && printf A > x/f", args: ["--parents", "x/f", "y/f", "d"] },
