@@ -214,7 +214,8 @@ const OPEN_FILE_NAME = /^\/(?:dev\/(?:stdin|stdout|stderr|fd\/\d+)|proc\/(?:self
 function keptByUpdate(job: CopyJob, options: CopyOptions, srcStat: Stat, followed: Stat): boolean {
   if (options.update === "none") return true;
   if (options.update !== "older") return false;
-  const asFile = (isFile(srcStat) || job.stream === true) && !options.link && !options.symbolicLink && !options.removeDestination;
+  // A symlink there is followed as cp writes through it; with a backup, cp backs the link itself up, and its own time decides.
+  const asFile = (isFile(srcStat) || job.stream === true) && !options.link && !options.symbolicLink && !options.removeDestination && options.backup === "none";
   const dst = asFile ? followed : statOrCode(job.dst, false);
   return typeof dst !== "number" && asNewAs(dst, srcStat);
 }

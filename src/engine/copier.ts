@@ -1750,7 +1750,8 @@ export class Copier {
    * -u (--update=older): an existing destination at least as new as SOURCE
    * (mtimes, to the nanosecond) is kept, as cp keeps it. Like cp, a symlink
    * there is followed when SOURCE is copied as a file (cp would write
-   * through it), not when a link, directory or special file is made.
+   * through it), not when a link, directory or special file is made, nor
+   * with a backup (cp backs the symlink itself up: its own time decides).
    */
   private keepsNewer(e: Entry, existing: Stat): boolean {
     const o = this.o;
@@ -1758,7 +1759,7 @@ export class Copier {
     let dst: Stat | number = existing;
     const type = typeOf(e.stat.mode);
     const asFile = type === S_IFREG || (o.readSpecialFiles && type !== S_IFLNK && type !== S_IFDIR);
-    if (typeOf(existing.mode) === S_IFLNK && asFile && !o.link && !o.symbolicLink && !o.removeDestination) dst = this.b.stat(e.dstDir, e.dstName, true);
+    if (typeOf(existing.mode) === S_IFLNK && asFile && !o.link && !o.symbolicLink && !o.removeDestination && o.backup === "none") dst = this.b.stat(e.dstDir, e.dstName, true);
     if (typeof dst === "number") return false;
     const src = e.stat;
     return dst.mtimeSec > src.mtimeSec || (dst.mtimeSec === src.mtimeSec && dst.mtimeNsec >= src.mtimeNsec);

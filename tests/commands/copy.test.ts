@@ -405,6 +405,10 @@ const CASES: Case[] = [
   { name: "-rT into SOURCE's parent spelt SOURCE/..: copied there, not refused as into itself", setup: "mkdir -p a/b/c && printf hi > a/b/c/f", args: ["-rT", "a/b/c", "a/b/c/.."] },
   // cp makes a/b/b and a/b/b/c before it finds a/b/b below a/b; blit refuses before it writes (as for -r src src).
   { name: "-r a/b a/b/c/..: a/b/b is below a/b: into itself", setup: "mkdir -p a/b/c", args: ["-r", "a/b", "a/b/c/.."], refusedWhole: true },
+  // With a backup cp backs up the symlink there, not what it leads to: the link's own mtime decides.
+  { name: "-ub onto a symlink older than SOURCE that leads to a newer file: replaced, the link its backup", setup: "printf new > n && printf old > t && ln -s t sl && touch -d @1500000000 n && touch -d @1600000000 t && touch -h -d @1400000000 sl", args: ["-ub", "n", "sl"] },
+  { name: "-u --backup=numbered onto a symlink newer than SOURCE that leads to an older file: kept", setup: "printf new > n && printf old > t && ln -s t sl && touch -d @1500000000 n && touch -d @1400000000 t && touch -h -d @1600000000 sl", args: ["-u", "--backup=numbered", "n", "sl"] },
+  { name: "-urb: the same inside a tree", setup: "mkdir -p s t/s && printf new > s/f && printf old > o && ln -s ../../o t/s/f && touch -d @1500000000 s/f && touch -d @1600000000 o && touch -h -d @1400000000 t/s/f", args: ["-urb", "s", "t"] },
   { name: "one file named through its directory and through a symlink to it: two sources, the second refused as overwriting the first's copy", setup: "mkdir x && printf A > x/f && ln -s x l", args: ["x/f", "l/f", "d"] },
   { name: "... and named twice through the same directory: specified more than once", setup: "mkdir x && printf A > x/f", args: ["x/f", "./x/f", "d"] },
   { name: "a missing operand of a name another copied: cannot stat it, not a clash with the copy", setup: "mkdir x && printf A > x/f", args: ["x/f", "y/f", "d"] },
