@@ -68,8 +68,11 @@ try {
   $Runs = $false
   $Said = ""
   try {
-    $Said = [string](& $Staged --version | Select-Object -First 1)
+    # All of its output first: a pipeline cut short (Select-Object -First)
+    # leaves $LASTEXITCODE as it was before (PowerShell/PowerShell#19848).
+    $Output = @(& $Staged --version)
     $Runs = $LASTEXITCODE -eq 0
+    if ($Output.Count -gt 0) { $Said = [string]$Output[0] }
   }
   catch { $Runs = $false }
   if (-not $Runs) {

@@ -31,7 +31,8 @@ read -r -d '' -a options <<< "${INPUT_ARGS:-}" || true
 for option in ${options[@]+"${options[@]}"}; do
   case "$option" in
     --) break ;;
-    --json | --json=* | --quiet) die "args: $option is not for this step, which reads blit's --stats for its outputs and summary" ;;
+    # --quiet as blit takes it abbreviated too (--qui; --qu is ambiguous with --queue-depth, --js with --json-interval).
+    --json | --json=* | --qui | --quie | --quiet) die "args: $option is not for this step, which reads blit's --stats for its outputs and summary" ;;
     --*) ;;
     # -q alone or among short options, unless it is the value of -S, -t or -j before it.
     -*q*) case "${option%%q*}" in

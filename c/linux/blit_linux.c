@@ -1023,6 +1023,22 @@ static int disk_filesystem(int fd)
 	return 0;
 }
 
+/* The step a filesystem keeps mtimes in, by its statfs magic: FAT's 2 s, exFAT's 10 ms, else 0. */
+static int64_t time_step_ns(int fd)
+{
+	struct statfs sf;
+
+	if (fstatfs(fd, &sf) < 0)
+		return 0;
+	switch ((uint32_t)sf.f_type) {
+	case 0x4D44:		/* vfat */
+		return 2000000000ll;
+	case 0x2011BAB0:	/* exfat */
+		return 10000000ll;
+	}
+	return 0;
+}
+
 /* Waits while the walks are too far ahead of the workers, counting the waits in *slept. */
 static void keep_pace(long *slept)
 {
@@ -1469,6 +1485,8 @@ static int paired_source = -1;
 static unsigned paired_walks;
 /* Whether the walk started last was SOURCE's of a pair, which the next may pair with. */
 static int pair_waiting;
+/* The step DEST's filesystem keeps mtimes in: FAT's 2 s, exFAT's 10 ms, else 0. */
+static int64_t paired_step_ns;
 
 static size_t paired_hash(const char *path)
 {
@@ -1518,16 +1536,20 @@ static void paired_keep(const struct paired_scratch *sc, const char *path, int s
 }
 
 /*
- * Whether DEST's mtime is SOURCE's as far as DEST keeps it: one without
- * nanoseconds beside one with them is on a filesystem of whole seconds or
- * coarser (vfat's 2 s), which the quick check allows for. Only what is
- * read ahead depends on it, not what is copied.
+ * Whether DEST's mtime is SOURCE's as the quick check judges it (sameTimes
+ * in src/engine/unchanged.ts, without --modify-window): under 1 us apart,
+ * SOURCE's second without a fraction, or closer than the step DEST's
+ * filesystem keeps times in (paired_step_ns). Only what is read ahead
+ * depends on it, not what is copied.
  */
 static int same_mtime(const struct paired_file *src, const struct paired_file *dst)
 {
-	if (dst->nsec == 0 && src->nsec != 0)
-		return src->sec - dst->sec <= 2 && dst->sec - src->sec <= 2;
-	return src->sec == dst->sec && src->nsec == dst->nsec;
+	int64_t apart = (dst->sec - src->sec) * 1000000000ll + ((int64_t)dst->nsec - (int64_t)src->nsec);
+	int64_t step = paired_step_ns > 1000 ? paired_step_ns : 1000;
+
+	if (apart < 0)
+		apart = -apart;
+	return apart < step || (dst->sec == src->sec && dst->nsec == 0);
 }
 
 /* Starts reading the heads of src's files that dst lacks or has with another size or mtime; src_dir is SOURCE's directory. */
@@ -1863,6 +1885,7 @@ BLIT_EXPORT int blit_read_ahead(const char *path, int read_data, int keep, int p
 	} else if (paired && paired_source >= 0 && after_source) {
 		w->paired = 1;
 		paired_walks++;
+		paired_step_ns = time_step_ns(w->root);
 	}
 	pair_waiting = w->read_data == READ_CHANGED;
 	pthread_mutex_unlock(&paired_dirs.lock);

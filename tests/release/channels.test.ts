@@ -381,7 +381,7 @@ describe("GitHub Action", () => {
   });
 
   // The outputs come from blit's --stats, which --json replaces and -q silences: 0 files would be reported.
-  test.each([["--json"], ["-aq"], ["-a --quiet"], ["--json=1"]])("args %p is refused on one line before anything is downloaded; -S q is a suffix, not -q", async (args) => {
+  test.each([["--json"], ["-aq"], ["-a --quiet"], ["-a --qui"], ["--json=1"]])("args %p is refused on one line before anything is downloaded; -S q is a suffix, not -q", async (args) => {
     const action = actionCheckout();
     const { home, work, env } = runner({ source: "build", destination: "out", args });
     runAsyncSetup(work);
