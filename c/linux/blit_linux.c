@@ -1453,15 +1453,16 @@ static int open_below(int root, const char *path)
  */
 #define PAIRED_BYTES (8 << 20)
 
-/* A regular file as one side listed it. */
+/* A regular file or a directory as one side listed it. */
 struct paired_file {
 	uint64_t size;
 	int64_t sec;
 	uint32_t nsec;
 	uint32_t name_at;	/* its name's offset in the names */
+	int is_dir;
 };
 
-/* A directory's regular files as one side listed them, while they are listed, and kept until the other side lists it. */
+/* A directory's regular files and subdirectories as one side listed them, while they are listed, and kept until the other side lists it. */
 struct paired_scratch {
 	struct paired_file *files;
 	size_t count, room;
@@ -1497,7 +1498,7 @@ static size_t paired_hash(const char *path)
 	return (size_t)h;
 }
 
-/* Adds one regular file to the scratch; 0 if memory ran out. */
+/* Adds one regular file or directory to the scratch; 0 if memory ran out. */
 static int paired_add(struct paired_scratch *sc, const char *name, const struct statx *st)
 {
 	if (sc->count == sc->room) {
@@ -1509,7 +1510,7 @@ static int paired_add(struct paired_scratch *sc, const char *name, const struct 
 		sc->files = files;
 		sc->room = room;
 	}
-	sc->files[sc->count] = (struct paired_file){ st->stx_size, st->stx_mtime.tv_sec, st->stx_mtime.tv_nsec, (uint32_t)sc->names_used };
+	sc->files[sc->count] = (struct paired_file){ st->stx_size, st->stx_mtime.tv_sec, st->stx_mtime.tv_nsec, (uint32_t)sc->names_used, S_ISDIR(st->stx_mode) };
 	if (!add_name(&sc->names, &sc->names_used, &sc->names_room, name))
 		return 0;
 	sc->count++;
@@ -1529,8 +1530,11 @@ static void paired_keep(const struct paired_scratch *sc, const char *path, int s
 	d->listed = (struct paired_scratch){ (struct paired_file *)(d + 1), sc->count, sc->count, NULL, sc->names_used, sc->names_used };
 	d->listed.names = (char *)(d->listed.files + sc->count);
 	d->path = d->listed.names + sc->names_used;
-	memcpy(d->listed.files, sc->files, sc->count * sizeof(struct paired_file));
-	memcpy(d->listed.names, sc->names, sc->names_used);
+	/* An empty listing (a directory DEST lacks) has no arrays to copy. */
+	if (sc->count) {
+		memcpy(d->listed.files, sc->files, sc->count * sizeof(struct paired_file));
+		memcpy(d->listed.names, sc->names, sc->names_used);
+	}
 	memcpy(d->path, path, plen);
 	kept_add(&paired_dirs, &d->kept, paired_hash(path) % KEPT_BUCKETS, bytes);
 }
@@ -1552,14 +1556,20 @@ static int same_mtime(const struct paired_file *src, const struct paired_file *d
 	return apart < step || (dst->sec == src->sec && dst->nsec == 0);
 }
 
-/* Starts reading the heads of src's files that dst lacks or has with another size or mtime; src_dir is SOURCE's directory. */
-static void read_changed_ahead(int src_dir, const struct paired_scratch *src, const struct paired_scratch *dst)
+static void paired_missing(const char *path);
+
+/*
+ * Starts reading the heads of src's files that dst lacks or has with
+ * another size or mtime; src_dir is SOURCE's directory at path. A
+ * subdirectory dst lacks is DEST's to make whole: paired_missing.
+ */
+static void read_changed_ahead(int src_dir, const char *path, const struct paired_scratch *src, const struct paired_scratch *dst)
 {
 	size_t slots = 16;
 
 	while (slots < dst->count * 2)
 		slots *= 2;
-	/* dst's files by name: index + 1, 0 for an empty slot. */
+	/* dst's entries by name: index + 1, 0 for an empty slot. */
 	uint32_t *table = calloc(slots, sizeof(*table));
 
 	if (!table)
@@ -1584,20 +1594,32 @@ static void read_changed_ahead(int src_dir, const struct paired_scratch *src, co
 				break;
 			}
 		}
-		if (f->size > 0 && (!there || there->size != f->size || !same_mtime(f, there)))
+		if (there && there->is_dir != f->is_dir)
+			there = NULL;
+		if (f->is_dir) {
+			size_t plen = strlen(path), nlen = strlen(name);
+			char *below = there ? NULL : malloc(plen + 1 + nlen + 1);
+
+			if (below) {
+				memcpy(below, path, plen);
+				below[plen] = '/';
+				memcpy(below + plen + 1, name, nlen + 1);
+				paired_missing(below);
+				free(below);
+			}
+		} else if (f->size > 0 && (!there || there->size != f->size || !same_mtime(f, there))) {
 			read_data_ahead(src_dir, name, f->size);
+		}
 	}
 	free(table);
 }
 
 /*
- * One side of the pair has listed the directory at path (open at fd):
- * compared with the other side's listing if that came first, else kept
- * for it.
+ * The other side's listing of path if it came first, taken; else this
+ * side's kept for it and NULL.
  */
-static void paired_listed(const struct walk *w, const char *path, int fd, const struct paired_scratch *sc)
+static struct paired_dir *paired_take_or_keep(const char *path, int source, const struct paired_scratch *sc)
 {
-	int source = w->read_data == READ_CHANGED;
 	struct paired_dir *other = NULL;
 
 	pthread_mutex_lock(&paired_dirs.lock);
@@ -1612,15 +1634,55 @@ static void paired_listed(const struct walk *w, const char *path, int fd, const 
 	else
 		paired_keep(sc, path, source);
 	pthread_mutex_unlock(&paired_dirs.lock);
+	return other;
+}
+
+/*
+ * Both listings of the directory at path are in: SOURCE's files that
+ * differ are read ahead. src_fd is SOURCE's directory, or -1: DEST's walk
+ * opens it itself (paired_source stays open while either walk runs).
+ */
+static void pair_found(const char *path, int src_fd, const struct paired_scratch *src, const struct paired_scratch *dst)
+{
+	int src_dir = src_fd >= 0 ? src_fd : open_below(paired_source, path);
+
+	if (src_dir < 0)
+		return;
+	read_changed_ahead(src_dir, path, src, dst);
+	if (src_fd < 0)
+		close(src_dir);
+}
+
+/*
+ * DEST lacks the directory at path: every file SOURCE has there is to be
+ * copied, and read ahead, now if SOURCE's walk listed it already, else
+ * when it does (DEST's walk, which never lists it, leaves an empty listing
+ * in its name). So on below it, as deep as SOURCE's walk goes.
+ */
+static void paired_missing(const char *path)
+{
+	const struct paired_scratch none = { 0 };
+	struct paired_dir *listed = paired_take_or_keep(path, 0, &none);
+
+	if (!listed)
+		return;
+	pair_found(path, -1, &listed->listed, &none);
+	free(listed);
+}
+
+/*
+ * One side of the pair has listed the directory at path (open at fd):
+ * compared with the other side's listing if that came first, else kept
+ * for it.
+ */
+static void paired_listed(const struct walk *w, const char *path, int fd, const struct paired_scratch *sc)
+{
+	int source = w->read_data == READ_CHANGED;
+	struct paired_dir *other = paired_take_or_keep(path, source, sc);
+
 	if (!other)
 		return;
-	/* DEST's walk opens SOURCE's directory itself: paired_source stays open while it runs. */
-	int src_dir = source ? fd : open_below(paired_source, path);
-
-	if (src_dir >= 0)
-		read_changed_ahead(src_dir, source ? sc : &other->listed, source ? &other->listed : sc);
-	if (!source && src_dir >= 0)
-		close(src_dir);
+	pair_found(path, source ? fd : -1, source ? sc : &other->listed, source ? &other->listed : sc);
 	free(other);
 }
 
@@ -1694,7 +1756,7 @@ static long list_dir(struct walk *w, const struct pending_dir *dir, char *listin
 			}
 			if (r == 0 && w->read_data == READ_ALL && S_ISREG(st.stx_mode) && st.stx_size > 0)
 				read_data_ahead(fd, d->name, st.stx_size);
-			if (r == 0 && pairing && S_ISREG(st.stx_mode))
+			if (r == 0 && pairing && (S_ISREG(st.stx_mode) || S_ISDIR(st.stx_mode)))
 				pairing = paired_add(files, d->name, &st);
 			entries++;
 			__atomic_add_fetch(&ahead_entries, 1, __ATOMIC_RELAXED);

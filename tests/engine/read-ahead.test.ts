@@ -213,6 +213,23 @@ describe("reading ahead", () => {
     expect(snapshot(`${b}/dst`, { times: true })).toEqual(snapshot(`${a}/src`, { times: true }));
   });
 
+  // A directory DEST lacks is never listed by DEST's walk: its files, and
+  // those of the directories below it, are all read ahead (9 bytes here).
+  testIf(xfsUnavailable)("a cold second run onto another disk reads ahead the files of directories DEST lacks, as deep as they go", () => {
+    const [a, b] = [mountXfs(), mountXfs()];
+    sh(TREE, a);
+    expect(blit(["-a", `${a}/src`, `${b}/dst`]).exitCode).toBe(0);
+    sh("mkdir -p src/d3/new/sub && printf abcd > src/d3/new/x && printf efghi > src/d3/new/sub/y", a);
+    remountCold(a);
+    remountCold(b);
+    const r = blit(["--stats", "-aT", "--skip-unchanged", `${a}/src`, `${b}/dst`]);
+    expect([r.stderr, r.exitCode, stats(r.stdout).files, stats(r.stdout).directories]).toEqual(["", 0, "2", "2"]);
+    const bytes = Number(stats(r.stdout)["bytes read ahead"]);
+    expect(bytes).toBeGreaterThan(0);
+    expect(bytes).toBeLessThanOrEqual(9);
+    expect(snapshot(`${b}/dst`, { times: true })).toEqual(snapshot(`${a}/src`, { times: true }));
+  });
+
   // Operands merged into one directory are copied in turn: the later must
   // find what the earlier wrote, not what a walk saw before it.
   testIf(xfsUnavailable)("operands merged into one directory: none takes the walks' stats", () => {
