@@ -1446,10 +1446,11 @@ static int open_below(int root, const char *path)
  * the same time: whichever lists a directory second compares the two
  * listings and starts reading the heads of SOURCE's files that differ, as
  * read_data_ahead does for a first copy. The first to list a directory
- * leaves its regular files' names, sizes and mtimes here until the other
- * comes, at most PAIRED_BYTES, the oldest let go first (a directory the
- * other side never lists: one DEST lacks). One pair at a time: AHEAD_WALKS
- * is 2.
+ * leaves its regular files' and subdirectories' names, sizes and mtimes
+ * here until the other comes, at most PAIRED_BYTES, the oldest let go
+ * first. A subdirectory DEST lacks, which DEST's walk never lists, is
+ * given an empty listing in DEST's place (paired_missing). One pair at a
+ * time: AHEAD_WALKS is 2.
  */
 #define PAIRED_BYTES (8 << 20)
 
