@@ -610,6 +610,8 @@ export interface Backend {
 export interface Identity {
   uid: number;
   gid: number;
+  /** The supplementary groups, where known: with gid, those a file of this user's may be given. */
+  groups?: number[];
 }
 
 /**

@@ -14,7 +14,7 @@ const errnoByCode = constants.errno as Record<string, number>;
 export function processIdentity(): Identity | undefined {
   const uid = process.geteuid?.();
   const gid = process.getegid?.();
-  return uid === undefined || gid === undefined ? undefined : { uid, gid };
+  return uid === undefined || gid === undefined ? undefined : { uid, gid, groups: process.getgroups?.() };
 }
 
 /**

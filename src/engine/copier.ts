@@ -38,7 +38,7 @@ import { type Comparison, ContentComparer } from "./compare.ts";
 import { isLeftover, TempNames } from "./temp-names.ts";
 import { Filter } from "./filter.ts";
 import { ListedNames, Pruner } from "./delete.ts";
-import { attributesDiffer, countsUnchangedFromStats, dirKeptBits, quickCheck, sameTimes, xattrChanges } from "./unchanged.ts";
+import { attributesDiffer, countsUnchangedFromStats, dirKeptBits, type OwnerRights, ownerRights, quickCheck, sameTimes, xattrChanges } from "./unchanged.ts";
 
 /** Where an entry is and where it goes. */
 interface Place {
@@ -199,7 +199,7 @@ const otherDevice = (a: Stat, b: Stat) => a.rdevMajor !== b.rdevMajor || a.rdevM
 /** rsync's letters for what attributesDiffer found on an entry left in place; the OS's attribute word is told as its mode. */
 function alignedLetters(src: Stat, there: Stat, differ: ReturnType<typeof attributesDiffer>, hasMode: boolean): string {
   return (differ.times ? "t" : "") + ((differ.mode && hasMode) || differ.word ? "p" : "") +
-    (differ.owner && src.uid !== there.uid ? "o" : "") + (differ.owner && src.gid !== there.gid ? "g" : "");
+    (differ.uid ? "o" : "") + (differ.gid ? "g" : "");
 }
 
 /** Whether attributeChanges found anything to set or remove. */
@@ -299,6 +299,8 @@ export class Copier {
   /** Root where users and ids are POSIX's: may write any file (cp's can_write_any_file). */
   private readonly writesAnyFile: boolean;
   private readonly egid: number;
+  /** The owners this process can give (--skip-unchanged and --itemize compare only those). */
+  private readonly ownerRights: OwnerRights;
   /** What joins a directory and a name in the paths messages show (the OS's separator). */
   private readonly separator: number;
 
@@ -322,6 +324,7 @@ export class Copier {
     const identity = b.identity();
     this.euid = identity?.uid ?? 0;
     this.egid = identity?.gid ?? 0;
+    this.ownerRights = ownerRights(identity);
     this.writesAnyFile = identity?.uid === 0;
     this.separator = b.pathRules.separator.charCodeAt(0);
     this.meta = new MetadataWriter(b, o, this.report);
@@ -1192,7 +1195,7 @@ export class Copier {
     if (src.nlink !== 1 || there.nlink !== 1 || (src.dev === there.dev && src.ino === there.ino)) return false;
     if (xattrSizes && (xattrSizes.src !== 0 || xattrSizes.dst !== 0)) return false;
     if (!quickCheck(src, there, this.o.modifyWindow)) return false;
-    const differ = attributesDiffer(this.o, src, there, this.b.attributes?.kept);
+    const differ = attributesDiffer(this.o, src, there, this.b.attributes?.kept, this.ownerRights);
     return !differ.owner && !differ.mode && !differ.times && !differ.word;
   }
 
@@ -1471,8 +1474,9 @@ export class Copier {
         // What is replaced, for the listing: also by a link to the first copy where it was left (-u, unchanged).
         e.was = st;
         // --skip-unchanged, --checksum: DEST a hard link of SOURCE (a snapshot
-        // made with cp -al) is unchanged by definition, as rsync finds it.
-        const hardLinked = same === "same" && this.leavesUnchanged && st.ino === e.stat.ino && st.dev === e.stat.dev && !this.sameName(e);
+        // made with cp -al) is unchanged by definition, as rsync finds it;
+        // a symlink too, which cp's rule leaves as nothing to do, unsaid.
+        const hardLinked = (same === "same" || (same === "done" && typeOf(st.mode) === S_IFLNK)) && this.leavesUnchanged && st.ino === e.stat.ino && st.dev === e.stat.dev && !this.sameName(e);
         if (hardLinked && this.holdsSourceData(e, st)) {
           this.keptByUpdate(e, waitingLinks, () => this.leaveUnchanged(e, st));
           return;
@@ -1999,7 +2003,7 @@ export class Copier {
   private attributeChanges(srcStat: Stat, st: Stat, src: Target, dst: Target, sizes?: { src: number; dst: number }, srcPath?: Uint8Array): AttributeChanges | undefined {
     const b = this.b;
     const o = this.o;
-    const differ = attributesDiffer(o, srcStat, st, b.attributes?.kept);
+    const differ = attributesDiffer(o, srcStat, st, b.attributes?.kept, this.ownerRights);
     // A symlink has no mode of its own to set.
     const hasMode = typeOf(st.mode) !== S_IFLNK;
     const srcXattrs = this.meta.readXattrs(src, true, sizes?.src, undefined, srcPath);

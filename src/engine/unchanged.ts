@@ -3,7 +3,7 @@
 // quick check (size and mtime), or the contents compared; and which of the
 // attributes the options keep differ.
 
-import { type Name, S_IFDIR, S_IFMT, type Stat } from "../../ffi/index.ts";
+import { type Identity, type Name, S_IFDIR, S_IFMT, type Stat } from "../../ffi/index.ts";
 import type { EngineOptions } from "../options.ts";
 import type { Xattrs } from "./metadata.ts";
 
@@ -77,17 +77,42 @@ export function xattrChanges(src: Xattrs, dst: Xattrs): { set: Xattrs; remove: N
 }
 
 /**
+ * The owners this process can give what it writes: any as root (and where
+ * the OS has no owners: every Stat then says uid 0); as another user, none
+ * but its own, and only the groups it is in, which is what rsync -og keeps
+ * for a user. cp tries the rest and says nothing; counted as a difference,
+ * what cannot be set would be listed and tried again on every run.
+ */
+export interface OwnerRights {
+  anyOwner: boolean;
+  uid: number;
+  groups: ReadonlySet<number>;
+}
+
+export function ownerRights(identity: Identity | undefined): OwnerRights {
+  if (!identity || identity.uid === 0) return { anyOwner: true, uid: 0, groups: new Set() };
+  return { anyOwner: false, uid: identity.uid, groups: new Set([identity.gid, ...(identity.groups ?? [])]) };
+}
+
+/**
  * What of SOURCE's attributes the options keep differs at the destination
  * (ignoring xattrs, compared apart). The OS's attribute word (Windows'
  * hidden, system, read-only...; macOS's st_flags) is kept with the mode,
  * compared in the bits its backend sets (`kept`; none without the capability).
  */
-export function attributesDiffer(o: EngineOptions, src: Stat, dst: Stat, kept = 0): { owner: boolean; mode: boolean; times: boolean; word: boolean } {
+export function attributesDiffer(o: EngineOptions, src: Stat, dst: Stat, kept = 0, rights?: OwnerRights): { owner: boolean; uid: boolean; gid: boolean; mode: boolean; times: boolean; word: boolean } {
   // What a directory keeps of its own (Copier.finishDirectory) is no difference.
   const dstMode = (dst.mode & S_IFMT) === S_IFDIR ? dst.mode & ~dirKeptBits(src.mode) : dst.mode;
+  const uid = o.preserve.ownership && src.uid !== dst.uid && (!rights || rights.anyOwner);
+  const gid = o.preserve.ownership && src.gid !== dst.gid && (!rights || rights.anyOwner || rights.groups.has(src.gid));
+  // A copy whose owner could not be kept has no setuid or setgid (MetadataWriter.apply).
+  const ownerKept = !o.preserve.ownership || !rights || rights.anyOwner || (src.uid === rights.uid && rights.groups.has(src.gid));
+  const srcMode = ownerKept ? src.mode : src.mode & ~0o6000;
   return {
-    owner: o.preserve.ownership && (src.uid !== dst.uid || src.gid !== dst.gid),
-    mode: o.preserve.mode && (src.mode & 0o7777) !== (dstMode & 0o7777),
+    owner: uid || gid,
+    uid,
+    gid,
+    mode: o.preserve.mode && (srcMode & 0o7777) !== (dstMode & 0o7777),
     times: o.preserve.timestamps && !sameTimes(src, dst, o.modifyWindow),
     word: o.preserve.mode && src.attributes !== undefined && ((src.attributes ^ (dst.attributes ?? 0)) & kept) !== 0,
   };

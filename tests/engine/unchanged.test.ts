@@ -191,6 +191,26 @@ describe("--skip-unchanged against rsync -aHAX", () => {
     expect(sh("getfacl -cp dst/d", root)).toContain("user:bin:rwx");
   });
 
+  // A user's copy of root's files (cp -a's, rsync -a's) has the user's owner, and a set-id file's no set-id bit:
+  // told as "og" and counted on every run, they made a second run never find the tree unchanged (a QA review).
+  testIf(isRoot ? (hasCommand("setpriv") ? undefined : "setpriv is not installed") : "needs root to run as nobody")("as another user, owners it cannot give are no difference: root's tree copied again is unchanged, a setuid file's copy too", () => {
+    const root = sandbox("unchanged-owners");
+    sh("mkdir -p src/sub home && printf a > src/a && printf b > src/sub/b && printf s > src/suid && chmod 4755 src/suid && chmod 777 . home", root);
+    const asNobody = (args: string[]) => {
+      const r = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", BLIT, ...args], { cwd: root, env: { ...process.env, HOME: `${root}/home`, XDG_CACHE_HOME: "", TMPDIR: `${root}/home` }, stdout: "pipe", stderr: "pipe" });
+      return { stdout: r.stdout.toString(), stderr: r.stderr.toString(), exitCode: r.exitCode };
+    };
+    expect(asNobody(["-a", "src", "dst"])).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect((lstatSync(`${root}/dst/suid`).mode & 0o7777).toString(8)).toBe("755");
+    const again = asNobody(["-aT", "--skip-unchanged", "--itemize", "src", "dst"]);
+    expect([again.stdout.split("\n").filter(Boolean).map((line) => line.slice(0, 12)).sort(), again.stderr, again.exitCode]).toEqual([[".d          ", ".d          ", ".f          ", ".f          ", ".f          "], "", 0]);
+    expect(stats(asNobody(["-aT", "--skip-unchanged", "--stats", "src", "dst"]).stdout)).toMatchObject({ files: "0", unchanged: "3", "attributes set on unchanged": "0" });
+    // As root the same tree's owners are given: told, then set.
+    const byRoot = blit(["-aT", "--skip-unchanged", "--itemize", "src", "dst"], { cwd: root });
+    expect([byRoot.stdout.split("\n").filter((line) => line.endsWith("dst/suid"))[0], byRoot.stderr, byRoot.exitCode]).toEqual([".f...pog... dst/suid", "", 0]);
+    expect(lstatSync(`${root}/dst/suid`).uid).toBe(0);
+  });
+
   testIf(tmpfsUnavailable ?? noAttr)("onto a filesystem without xattrs (ramfs): an unchanged tree with xattrs and ACLs is unchanged on every run, none told or counted as set", () => {
     const ramfs = mountRamfs();
     const root = sandbox("unheld");
@@ -281,11 +301,14 @@ describe("--skip-unchanged against rsync -aHAX", () => {
 
   test.each([["--skip-unchanged"], ["--checksum"]])("%s: DEST made with cp -al (each file a hard link of SOURCE's) is unchanged, as rsync finds it; -u refuses, as cp", (flag) => {
     const root = sandbox("snapshot");
-    sh("mkdir -p src/sub && printf one > src/a && printf two > src/sub/b && cp -al src dst", root);
+    sh("mkdir -p src/sub && printf one > src/a && printf two > src/sub/b && ln -s a src/sl && cp -al src dst", root);
     const r = blit(["-aT", flag, "--stats", "src", "dst"], { cwd: root });
     expect(r.stderr).toBe("");
     expect(r.exitCode).toBe(0);
-    expect(stats(r.stdout).files).toBe("0");
+    expect(stats(r.stdout)).toMatchObject({ files: "0", symlinks: "0", unchanged: "3" });
+    // The symlink, two names of one inode too, is listed as rsync -ii lists it.
+    const listed = blit(["-aT", flag, "--itemize", "src", "dst"], { cwd: root });
+    expect([listed.stdout.split("\n").filter((line) => line.includes("dst/sl")), listed.stderr, listed.exitCode]).toEqual([[".L          dst/sl -> a"], "", 0]);
     expect(lstatSync(`${root}/dst/a`).ino).toBe(lstatSync(`${root}/src/a`).ino);
     // Named as operands too.
     const operand = blit(["-a", flag, "src/a", "dst/a"], { cwd: root });
