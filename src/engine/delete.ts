@@ -313,6 +313,8 @@ export class Pruner {
     let kept = unread;
     while (!unread) {
       const entries = b.readDir(fd);
+      // Removed while it was read (another run's --delete): gone, as asked.
+      if (entries === -b.errno.ENOENT) break;
       if (typeof entries === "number") {
         this.report.fail(`cannot read directory ${quote(path)}: ${b.strerror(-entries)}`, { op: "readdir", path, errno: -entries });
         kept = true;

@@ -62,4 +62,19 @@ describe("concurrent runs into one DEST", () => {
       sh("rm -rf D src", root);
     }, 120_000);
   }
+
+  // Each run's --delete empties directories the other is emptying too: one
+  // gone while it is read is gone, as --delete wants it (a QA review: both
+  // runs said "cannot read directory" and left the emptied one).
+  test("2 runs of -aT --skip-unchanged --delete, DEST holding trees SOURCE lacks", async () => {
+    const root = sandbox("concurrent-delete");
+    sh(`python3 -c '${TREE}'`, root);
+    for (let round = 0; round < 3; round++) {
+      sh(`rm -rf D && cp -a src D && for d in $(seq 20); do mkdir -p D/extra/s$d && (cd D/extra/s$d && touch $(seq -f x%g 300)); done`, root);
+      const results = await runAll(2, ["-aT", "--skip-unchanged", "--delete", "src", "D"], root);
+      expect(results).toEqual(results.map(() => ({ stdout: "", stderr: "", exitCode: 0 })));
+      expect(snapshot(`${root}/D`, { times: true })).toEqual(snapshot(`${root}/src`, { times: true }));
+    }
+    sh("rm -rf D src", root);
+  }, 120_000);
 });
