@@ -256,6 +256,8 @@ interface ChunkLeft {
   there?: (Stat | number)[];
   /** The size of each one's xattr list, where read already. */
   thereXattrSizes?: number[];
+  /** Only subdirectories are left, their SOURCE stats in `listed`: DEST's entries need no stat. */
+  directoriesOnly?: boolean;
 }
 
 /**
@@ -1039,7 +1041,7 @@ export class Copier {
     // A listing's stats are of the entries themselves: not what -L wants.
     const stats: (Stat | number)[] = listed && !l.follow ? listed : this.b.statMany(l.srcFd, names, l.follow);
     // What is there already, looked at in one batch too (in a directory that was there).
-    const there = l.dstFresh ? undefined : (left.there ?? this.b.statMany(l.dstFd, names, false));
+    const there = l.dstFresh || left.directoriesOnly ? undefined : (left.there ?? this.b.statMany(l.dstFd, names, false));
     const listSizes = there && this.leavesUnchanged ? this.xattrListSizes(l, names, left.thereXattrSizes) : undefined;
     const quick = there && this.decidesFromStats(l, listSizes) ? there : undefined;
     const small: Entry[] = [];
@@ -1168,6 +1170,13 @@ export class Copier {
       else kept.push(i);
     }
     const pick = <T>(all: T[]) => kept.map((i) => all[i]!);
+    // Most chunks of a second run keep only their subdirectories, whose
+    // SOURCE stat names what to enter (its type, device and inode, checked
+    // again as it is opened) and whose DEST one is not looked at here: the
+    // walk's serve, and neither side is statted again.
+    if (kept.length > 0 && kept.every((i) => walked[i] !== undefined && typeOf(walked[i]!.stat.mode) === S_IFDIR)) {
+      return { names: pick(names), listed: kept.map((i) => walked[i]!.stat), directoriesOnly: true };
+    }
     return { names: pick(names), listed: listed && pick(listed), there: there && pick(there), thereXattrSizes: thereSizes && pick(thereSizes) };
   }
 
