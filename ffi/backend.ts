@@ -612,6 +612,8 @@ export interface Identity {
   gid: number;
   /** The supplementary groups, where known: with gid, those a file of this user's may be given. */
   groups?: number[];
+  /** Whether any owner may be given, not being root (Linux's CAP_CHOWN, a backup service's). */
+  chownsAny?: boolean;
 }
 
 /**

@@ -256,7 +256,7 @@ interface ChunkLeft {
   there?: (Stat | number)[];
   /** The size of each one's xattr list, where read already. */
   thereXattrSizes?: number[];
-  /** Only subdirectories are left, their SOURCE stats in `listed`: DEST's entries need no stat. */
+  /** Only subdirectories are left, by the walk's stats: DEST's entries need no stat here. */
   directoriesOnly?: boolean;
 }
 
@@ -1170,14 +1170,12 @@ export class Copier {
       else kept.push(i);
     }
     const pick = <T>(all: T[]) => kept.map((i) => all[i]!);
-    // Most chunks of a second run keep only their subdirectories, whose
-    // SOURCE stat names what to enter (its type, device and inode, checked
-    // again as it is opened) and whose DEST one is not looked at here: the
-    // walk's serve, and neither side is statted again.
-    if (kept.length > 0 && kept.every((i) => walked[i] !== undefined && typeOf(walked[i]!.stat.mode) === S_IFDIR)) {
-      return { names: pick(names), listed: kept.map((i) => walked[i]!.stat), directoriesOnly: true };
-    }
-    return { names: pick(names), listed: listed && pick(listed), there: there && pick(there), thereXattrSizes: thereSizes && pick(thereSizes) };
+    // Most chunks of a second run keep only their subdirectories, whose DEST
+    // entries are not looked at here (copyDirectory stats what it meets).
+    // SOURCE's are statted again all the same: one made anew since its walk
+    // went by is entered as it is now.
+    const directoriesOnly = kept.length > 0 && kept.every((i) => walked[i] !== undefined && typeOf(walked[i]!.stat.mode) === S_IFDIR);
+    return { names: pick(names), listed: listed && pick(listed), there: there && pick(there), thereXattrSizes: thereSizes && pick(thereSizes), directoriesOnly };
   }
 
   /** What leaveUnchanged would find, found without building the entry: on a second run most are so. */

@@ -77,21 +77,21 @@ export function xattrChanges(src: Xattrs, dst: Xattrs): { set: Xattrs; remove: N
 }
 
 /**
- * The owners this process can give what it writes: any as root (and where
- * the OS has no owners: every Stat then says uid 0); as another user, none
- * but its own, and only the groups it is in, which is what rsync -og keeps
- * for a user. cp tries the rest and says nothing; counted as a difference,
- * what cannot be set would be listed and tried again on every run.
+ * The owners this process can give what it writes: any as root or with
+ * CAP_CHOWN (and where the OS has no owners: every Stat then says uid 0);
+ * as another user, no uid of another, and only the groups it is in, which
+ * is what rsync -og keeps for a user. cp tries the rest and says nothing;
+ * counted as a difference, what cannot be set would be listed and tried
+ * again on every run.
  */
 export interface OwnerRights {
   anyOwner: boolean;
-  uid: number;
   groups: ReadonlySet<number>;
 }
 
 export function ownerRights(identity: Identity | undefined): OwnerRights {
-  if (!identity || identity.uid === 0) return { anyOwner: true, uid: 0, groups: new Set() };
-  return { anyOwner: false, uid: identity.uid, groups: new Set([identity.gid, ...(identity.groups ?? [])]) };
+  if (!identity || identity.uid === 0 || identity.chownsAny) return { anyOwner: true, groups: new Set() };
+  return { anyOwner: false, groups: new Set([identity.gid, ...(identity.groups ?? [])]) };
 }
 
 /**
@@ -106,7 +106,7 @@ export function attributesDiffer(o: EngineOptions, src: Stat, dst: Stat, kept = 
   const uid = o.preserve.ownership && src.uid !== dst.uid && (!rights || rights.anyOwner);
   const gid = o.preserve.ownership && src.gid !== dst.gid && (!rights || rights.anyOwner || rights.groups.has(src.gid));
   // A copy whose owner could not be kept has no setuid or setgid (MetadataWriter.apply).
-  const ownerKept = !o.preserve.ownership || !rights || rights.anyOwner || (src.uid === rights.uid && rights.groups.has(src.gid));
+  const ownerKept = !o.preserve.ownership || !rights || rights.anyOwner || (src.uid === dst.uid && src.gid === dst.gid);
   const srcMode = ownerKept ? src.mode : src.mode & ~0o6000;
   return {
     owner: uid || gid,

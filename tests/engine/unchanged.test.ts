@@ -4,7 +4,7 @@
 // on an identical destination.
 
 import { describe, expect, test } from "bun:test";
-import { lstatSync, readFileSync } from "node:fs";
+import { closeSync, constants, lstatSync, openSync, readFileSync, writeSync } from "node:fs";
 import { BLIT, blit, blitJson, hasCommand, isRoot, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
@@ -196,8 +196,8 @@ describe("--skip-unchanged against rsync -aHAX", () => {
   testIf(isRoot ? (hasCommand("setpriv") ? undefined : "setpriv is not installed") : "needs root to run as nobody")("as another user, owners it cannot give are no difference: root's tree copied again is unchanged, a setuid file's copy too", () => {
     const root = sandbox("unchanged-owners");
     sh("mkdir -p src/sub home && printf a > src/a && printf b > src/sub/b && printf s > src/suid && chmod 4755 src/suid && chmod 777 . home", root);
-    const asNobody = (args: string[]) => {
-      const r = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", BLIT, ...args], { cwd: root, env: { ...process.env, HOME: `${root}/home`, XDG_CACHE_HOME: "", TMPDIR: `${root}/home` }, stdout: "pipe", stderr: "pipe" });
+    const asNobody = (args: string[], caps: string[] = []) => {
+      const r = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", ...caps, BLIT, ...args], { cwd: root, env: { ...process.env, HOME: `${root}/home`, XDG_CACHE_HOME: "", TMPDIR: `${root}/home` }, stdout: "pipe", stderr: "pipe" });
       return { stdout: r.stdout.toString(), stderr: r.stderr.toString(), exitCode: r.exitCode };
     };
     expect(asNobody(["-a", "src", "dst"])).toEqual({ stdout: "", stderr: "", exitCode: 0 });
@@ -209,6 +209,15 @@ describe("--skip-unchanged against rsync -aHAX", () => {
     const byRoot = blit(["-aT", "--skip-unchanged", "--itemize", "src", "dst"], { cwd: root });
     expect([byRoot.stdout.split("\n").filter((line) => line.endsWith("dst/suid"))[0], byRoot.stderr, byRoot.exitCode]).toEqual([".f...pog... dst/suid", "", 0]);
     expect(lstatSync(`${root}/dst/suid`).uid).toBe(0);
+    // Owners that are SOURCE's, set-id bits too (root made them so): no difference for the user either.
+    const same = asNobody(["-aT", "--skip-unchanged", "--itemize", "src", "dst"]);
+    expect([same.stdout.split("\n").filter((line) => line.endsWith("dst/suid")), same.stderr, same.exitCode]).toEqual([[".f          dst/suid"], "", 0]);
+    // A user who may give any owner (CAP_CHOWN, as a backup service may run) is told and given them.
+    sh("chown 65534:65534 dst/a", root);
+    const caps = ["--inh-caps=+chown,+fowner", "--ambient-caps=+chown,+fowner"];
+    const capable = asNobody(["-aT", "--skip-unchanged", "--itemize", "src", "dst"], caps);
+    expect([capable.stdout.split("\n").filter((line) => line.endsWith("dst/a")), capable.stderr, capable.exitCode]).toEqual([[".f....og... dst/a"], "", 0]);
+    expect([lstatSync(`${root}/dst/a`).uid, lstatSync(`${root}/dst/a`).gid]).toEqual([0, 0]);
   });
 
   testIf(tmpfsUnavailable ?? noAttr)("onto a filesystem without xattrs (ramfs): an unchanged tree with xattrs and ACLs is unchanged on every run, none told or counted as set", () => {
@@ -317,6 +326,35 @@ describe("--skip-unchanged against rsync -aHAX", () => {
     expect(u.stderr.split("\n").sort()).toEqual(["", "blit: 'src/a' and 'dst/a' are the same file", "blit: 'src/sub/b' and 'dst/sub/b' are the same file"]);
     expect(u.exitCode).toBe(1);
   });
+
+  // The walks list SOURCE ahead of the workers; what a worker enters is what is there when it gets
+  // there (a review: a directory made anew after the walk went by was refused as "replaced while being copied").
+  test.each([["a directory", "mkdir src/p/d && echo new > src/p/d/new", "dst/p/d/new", ""], ["a file", "echo new > src/p/d", "dst/p/d", "blit: cannot overwrite directory 'dst/p/d' with non-directory\n"]])(
+    "a subdirectory made anew as %s after the walks listed it is copied as it is then",
+    async (_, remake, made, stderr) => {
+      const root = sandbox("unchanged-remade");
+      sh("mkdir -p src/p/d && for i in $(seq 50); do echo $i > src/p/d/f$i; echo $i > src/p/g$i; done && mkfifo src/a-fifo && cp -a src dst && rm dst/a-fifo", root);
+      // --copy-contents reads the fifo, in SOURCE's top directory, before any subdirectory is entered.
+      const run = Bun.spawn([BLIT, "-aT", "--skip-unchanged", "--copy-contents", "src", "dst"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+      let fifo = -1;
+      for (let tries = 0; fifo < 0 && tries < 1000; tries++) {
+        try {
+          fifo = openSync(`${root}/src/a-fifo`, constants.O_WRONLY | constants.O_NONBLOCK);
+        } catch {
+          Bun.sleepSync(10);
+        }
+      }
+      expect(fifo).toBeGreaterThanOrEqual(0);
+      // The walks of this small tree are done by now, the worker waiting on the fifo.
+      Bun.sleepSync(300);
+      sh(`rm -rf src/p/d && ${remake}`, root);
+      writeSync(fifo, "data");
+      closeSync(fifo);
+      const [out, err, exitCode] = await Promise.all([new Response(run.stdout).text(), new Response(run.stderr).text(), run.exited]);
+      expect([out, err, exitCode]).toEqual(["", stderr, stderr ? 1 : 0]);
+      if (!stderr) expect(readFileSync(`${root}/${made}`, "utf8")).toBe("new\n");
+    },
+  );
 
   testIf(noRsync)("the everyday tree, copied again, is left as it is and equals rsync -aHAX's", () => {
     const root = sandbox("everyday");
