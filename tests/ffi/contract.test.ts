@@ -322,7 +322,11 @@ describe.each(SUBJECTS.map((s) => [s.label, s] as const))("%s backend", (_label,
     test("platform, path rules, identity, command line and realPath", () => {
       expect(b.platform).toBe(`${process.platform}-${process.arch}`);
       expect(b.pathRules.separators).toContain(b.pathRules.separator);
-      expect(b.identity()).toEqual({ uid: process.getuid!(), gid: process.getgid!() });
+      const identity = b.identity();
+      expect(identity).toMatchObject({ uid: process.getuid!(), gid: process.getgid!(), groups: process.getgroups!() });
+      // Root gives any owner as root; CAP_CHOWN is looked for in another user (tests/engine/unchanged.test.ts runs one with it).
+      expect(typeof identity?.chownsAny).toBe("boolean");
+      if (process.getuid!() === 0) expect(identity?.chownsAny).toBe(false);
       const line = b.commandLine();
       if (line !== undefined) expect(line.every((arg) => arg instanceof Uint8Array)).toBe(true);
       using fx = fixture(b);
