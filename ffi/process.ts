@@ -14,24 +14,24 @@ const errnoByCode = constants.errno as Record<string, number>;
 export function processIdentity(): Identity | undefined {
   const uid = process.geteuid?.();
   const gid = process.getegid?.();
-  return uid === undefined || gid === undefined ? undefined : { uid, gid, groups: process.getgroups?.(), chownsAny: uid !== 0 && hasChownCapability() };
+  if (uid === undefined || gid === undefined) return undefined;
+  // Asked for each directory --delete empties: what cannot change in a run is looked up once.
+  owning ??= { groups: process.getgroups?.(), chownsAny: hasChownCapability() };
+  return { uid, gid, groups: owning.groups, chownsAny: uid !== 0 && owning.chownsAny };
 }
 
-let chownCapability: boolean | undefined;
+let owning: { groups: number[] | undefined; chownsAny: boolean } | undefined;
 
-/** CAP_CHOWN in this process's effective set, from /proc/self/status (read once); false where there is no such file. */
+/** CAP_CHOWN in this process's effective set, from /proc/self/status; false where there is no such file. */
 function hasChownCapability(): boolean {
-  if (chownCapability === undefined) {
-    let status = "";
-    try {
-      status = readFileSync("/proc/self/status", "latin1");
-    } catch {
-      // No /proc (macOS): root alone gives any owner.
-    }
-    const effective = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1];
-    chownCapability = effective !== undefined && (BigInt(`0x${effective}`) & 1n) === 1n;
+  let status = "";
+  try {
+    status = readFileSync("/proc/self/status", "latin1");
+  } catch {
+    // No /proc (macOS): root alone gives any owner.
   }
-  return chownCapability;
+  const effective = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  return effective !== undefined && (BigInt(`0x${effective}`) & 1n) === 1n;
 }
 
 /**

@@ -1202,7 +1202,7 @@ export class Copier {
     if (src.nlink !== 1 || there.nlink !== 1 || (src.dev === there.dev && src.ino === there.ino)) return false;
     if (xattrSizes && (xattrSizes.src !== 0 || xattrSizes.dst !== 0)) return false;
     if (!quickCheck(src, there, this.o.modifyWindow)) return false;
-    const differ = attributesDiffer(this.o, src, there, this.b.attributes?.kept, this.ownerRights);
+    const differ = attributesDiffer(this.o, src, there, this.b.attributes?.kept ?? 0, this.ownerRights);
     return !differ.owner && !differ.mode && !differ.times && !differ.word;
   }
 
@@ -2010,7 +2010,7 @@ export class Copier {
   private attributeChanges(srcStat: Stat, st: Stat, src: Target, dst: Target, sizes?: { src: number; dst: number }, srcPath?: Uint8Array): AttributeChanges | undefined {
     const b = this.b;
     const o = this.o;
-    const differ = attributesDiffer(o, srcStat, st, b.attributes?.kept, this.ownerRights);
+    const differ = attributesDiffer(o, srcStat, st, b.attributes?.kept ?? 0, this.ownerRights);
     // A symlink has no mode of its own to set.
     const hasMode = typeOf(st.mode) !== S_IFLNK;
     const srcXattrs = this.meta.readXattrs(src, true, sizes?.src, undefined, srcPath);

@@ -100,13 +100,13 @@ export function ownerRights(identity: Identity | undefined): OwnerRights {
  * hidden, system, read-only...; macOS's st_flags) is kept with the mode,
  * compared in the bits its backend sets (`kept`; none without the capability).
  */
-export function attributesDiffer(o: EngineOptions, src: Stat, dst: Stat, kept = 0, rights?: OwnerRights): { owner: boolean; uid: boolean; gid: boolean; mode: boolean; times: boolean; word: boolean } {
+export function attributesDiffer(o: EngineOptions, src: Stat, dst: Stat, kept: number, rights: OwnerRights): { owner: boolean; uid: boolean; gid: boolean; mode: boolean; times: boolean; word: boolean } {
   // What a directory keeps of its own (Copier.finishDirectory) is no difference.
   const dstMode = (dst.mode & S_IFMT) === S_IFDIR ? dst.mode & ~dirKeptBits(src.mode) : dst.mode;
-  const uid = o.preserve.ownership && src.uid !== dst.uid && (!rights || rights.anyOwner);
-  const gid = o.preserve.ownership && src.gid !== dst.gid && (!rights || rights.anyOwner || rights.groups.has(src.gid));
+  const uid = o.preserve.ownership && src.uid !== dst.uid && rights.anyOwner;
+  const gid = o.preserve.ownership && src.gid !== dst.gid && (rights.anyOwner || rights.groups.has(src.gid));
   // A copy whose owner could not be kept has no setuid or setgid (MetadataWriter.apply).
-  const ownerKept = !o.preserve.ownership || !rights || rights.anyOwner || (src.uid === dst.uid && src.gid === dst.gid);
+  const ownerKept = !o.preserve.ownership || rights.anyOwner || (src.uid === dst.uid && src.gid === dst.gid);
   const srcMode = ownerKept ? src.mode : src.mode & ~0o6000;
   return {
     owner: uid || gid,
