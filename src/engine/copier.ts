@@ -32,7 +32,7 @@ import type { EnteredDirectories } from "./entered-dirs.ts";
 import { backupName, linkAsBackup, renameToBackup } from "./backup-name.ts";
 import { destEntryFirst, sameFile, type SameFileVerdict } from "./same-file.ts";
 import { joinPath, pathSyntax } from "./paths.ts";
-import { isDevice, type ItemKind, kindOf, type Notice, Reporter, type SkipReason } from "./report.ts";
+import { isDevice, type ItemKind, kindOf, linkedKind, type Notice, Reporter, type SkipReason } from "./report.ts";
 import type { SharedCopy } from "./shared-ranges.ts";
 import { type Comparison, ContentComparer } from "./compare.ts";
 import { isLeftover, TempNames } from "./temp-names.ts";
@@ -381,14 +381,17 @@ export class Copier {
       const stat = e.stat;
       // Data copied means a regular file was written, also from a fifo or device read as one.
       const made = kind ?? (data ? "file" : stat ? kindOf(stat.mode) : "directory");
+      const linked = linkedKind(made, stat);
+      const madeType = made === "hardlink" ? (linked ?? "file") : made;
       // What replaced an entry of another type is new in every respect: no letters (rsync's +++++++++).
       // Special files of another type (a device where a fifo was) are new too, as rsync says.
-      const sameType = was !== undefined && (made === "hardlink" ? "file" : made) === kindOf(was.mode) && (made !== "special" || stat === undefined || typeOf(stat.mode) === typeOf(was.mode));
-      const device = made === "special" && stat !== undefined && isDevice(stat.mode);
+      const sameType = was !== undefined && madeType === kindOf(was.mode) && (madeType !== "special" || stat === undefined || typeOf(stat.mode) === typeOf(was.mode));
+      const device = madeType === "special" && stat !== undefined && isDevice(stat.mode);
       this.report.item({
         action: was ? "replaced" : "created",
         kind: made,
         ...(device && { device }),
+        ...(linked && { linked }),
         src: e.srcPath,
         dst: e.dstPath,
         size: data?.size ?? data?.bytes ?? 0,
@@ -427,7 +430,8 @@ export class Copier {
    */
   private skipped(e: Entry, reason: SkipReason): void {
     this.report.skippedEntry(typeOf(e.stat.mode) === S_IFREG ? e.stat.size : 0);
-    if (this.o.listItems) this.report.item({ action: "skipped", kind: e.linkedAlready ? "hardlink" : kindOf(e.stat.mode), ...(isDevice(e.stat.mode) && { device: true }), src: e.srcPath, dst: e.dstPath, size: 0, reason, target: this.symlinkTarget(e, reason) });
+    const linked = e.linkedAlready ? linkedKind("hardlink", e.stat) : undefined;
+    if (this.o.listItems) this.report.item({ action: "skipped", kind: e.linkedAlready ? "hardlink" : kindOf(e.stat.mode), ...(isDevice(e.stat.mode) && { device: true }), ...(linked && { linked }), src: e.srcPath, dst: e.dstPath, size: 0, reason, target: this.symlinkTarget(e, reason) });
   }
 
   /**

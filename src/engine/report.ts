@@ -96,11 +96,20 @@ export function kindOf(mode: number): ItemKind {
   return type === S_IFREG ? "file" : type === S_IFDIR ? "directory" : type === S_IFLNK ? "symlink" : "special";
 }
 
+/** What a hard link names where that is not a regular file (Item.linked); undefined for other kinds. */
+export function linkedKind(kind: ItemKind, stat: { mode: number } | undefined): Item["linked"] {
+  if (kind !== "hardlink" || !stat) return undefined;
+  const linked = kindOf(stat.mode);
+  return linked === "symlink" || linked === "special" ? linked : undefined;
+}
+
 export interface Item {
   action: ItemAction;
   kind: ItemKind;
   /** A special file that is a device (rsync's `D`), not a fifo or socket (`S`). */
   device?: boolean;
+  /** A hard link's inode where it is not a regular file (rsync's `hL`, `hS`, `hD`). */
+  linked?: "symlink" | "special";
   /** Undefined for an entry deleted from DEST. */
   src: Uint8Array | undefined;
   dst: Uint8Array;

@@ -2,7 +2,7 @@
 // ` -> target` after every symlink's line, ` => name` after a hard link.
 // Y: `>` a file's data written, `c` another entry made, `h` a hard link,
 // `.` nothing written, `*deleting` removed. X: f d L, D a device, S another
-// special file. Then, for an entry
+// special file (for a hard link, what its inode is: `hL` a symlink's). Then, for an entry
 // made where nothing was or in place of an entry of another type,
 // `+++++++++`; for one that replaced another of its type, the
 // letter of each attribute that differed (c s t p o g u a x; T for t when
@@ -59,10 +59,13 @@ export function itemizeLine(item: Item, separators: readonly number[] = [SLASH])
   // A directory named with a trailing separator (DEST as given, "t/", on Windows also with a backslash) gets no second one.
   const name = escapedName(item.dst) + (item.kind === "directory" && !separators.includes(item.dst[item.dst.length - 1]!) ? "/" : "");
   if (item.action === "deleted") return `*deleting   ${name}`;
-  const x = item.device ? "D" : TYPE[item.kind];
+  const x = item.device ? "D" : TYPE[item.linked ?? item.kind];
+  // A name of a hard-link group left as it was: rsync -ii's `hf` (`hL` ...), without the name it is linked to; a symlink's with its target.
+  if (item.action === "skipped") {
+    const target = item.target && (item.kind !== "hardlink" || item.linked === "symlink") ? ` -> ${escapedName(item.target)}` : "";
+    return `${item.kind === "hardlink" ? "h" : "."}${x}          ${name}${target}`;
+  }
   const target = item.target ? `${item.kind === "hardlink" ? " =>" : " ->"} ${escapedName(item.target)}` : "";
-  // A name of a hard-link group left as it was: rsync -ii's `hf`, without the name it is linked to.
-  if (item.action === "skipped") return item.kind === "hardlink" ? `h${x}          ${name}` : `.${x}          ${name}${target}`;
   const y = item.action === "attributes" ? "." : item.kind === "hardlink" ? "h" : item.kind === "file" ? ">" : "c";
   // Replaced with no letters: what was there was of another type, and went (rsync says +++++++++ too).
   if (item.action === "created" || item.changed === undefined) return `${y}${x}+++++++++ ${name}${target}`;

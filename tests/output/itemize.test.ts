@@ -228,6 +228,23 @@ describe("--itemize", () => {
       expect(blit(["-rl", "--itemize", "src", "b"], { cwd: root })).toEqual({ stdout: "cd+++++++++ b/\nhf+++++++++ b/f => src/f\n", stderr: "", exitCode: 0 });
     });
 
+    // rsync -aiH puts the inode's type after the h: hL, hS, hD. Which name comes first follows the walk, so the codes are compared as sorted lists.
+    testIf(noRsync)("a symlink, a fifo and a device with two names each: hL, hS, hD, made and then left, as rsync -aiH and -aiiH", () => {
+      const root = sandbox("itemize-hardlinked-types");
+      sh("mkdir src r && ln -s target src/l1 && ln src/l1 src/l2 && mkfifo src/p1 && ln src/p1 src/p2 && mknod src/d1 c 1 3 && ln src/d1 src/d2", root);
+      const shape = (stdout: string) => [...codes(stdout, "")].map(([name, code]) => `${code}${name.includes(" -> ") ? " ->" : ""}${name.includes(" => ") ? " =>" : ""}`).sort();
+      const made = blit(["-a", "--itemize", "src/", "b/"], { cwd: root });
+      expect([made.stderr, made.exitCode]).toEqual(["", 0]);
+      const rsyncMade = shape(sh("rsync -aiH src/ r/", root));
+      expect(rsyncMade).toEqual(["cD+++++++++", "cL+++++++++ ->", "cS+++++++++", "hD+++++++++ =>", "hL+++++++++ =>", "hS+++++++++ =>"]);
+      expect(shape(made.stdout.replace("cd+++++++++ b/\n", "").replaceAll("b/", ""))).toEqual(rsyncMade);
+      const left = blit(["-aT", "--skip-unchanged", "--itemize", "--itemize", "src/", "b/"], { cwd: root });
+      expect([left.stderr, left.exitCode]).toEqual(["", 0]);
+      const rsyncLeft = shape(sh("rsync -aiiH src/ r/", root).replace(".d          ./\n", ""));
+      expect(rsyncLeft).toEqual([".D         ", ".L          ->", ".S         ", "hD         ", "hL          ->", "hS         "]);
+      expect(shape(left.stdout.replace(".d          b/\n", "").replaceAll("b/", ""))).toEqual(rsyncLeft);
+    });
+
     // --parents opens each operand's directory in DEST apart: the same directory all the same.
     test("--parents, two names of one file given as operands: the second's => and --json target name the first", () => {
       const root = sandbox("itemize-parents-links");
