@@ -2496,7 +2496,9 @@ export class Copier {
       this.restoreBackup(e);
       return false;
     }
-    this.report.fail(`cannot create ${what} ${quote(e.dstPath)}: ${this.why(-renamed)}${this.inplaceHint(e, -renamed)}`, { op: "create", path: e.dstPath, errno: -renamed });
+    // The temporary name is this run's own: gone means another program removed it (an rsync --delete into the same DEST).
+    const why = renamed === -b.errno.ENOENT ? "its temporary file was removed by another program before it was renamed into place" : this.why(-renamed);
+    this.report.fail(`cannot create ${what} ${quote(e.dstPath)}: ${why}${this.inplaceHint(e, -renamed)}`, { op: "create", path: e.dstPath, errno: -renamed });
     this.restoreBackup(e);
     return false;
   }

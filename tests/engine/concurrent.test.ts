@@ -9,7 +9,7 @@
 // group may end up holding different (identical) copies.
 
 import { describe, expect, test } from "bun:test";
-import { BLIT, sh } from "../helpers/blit.ts";
+import { BLIT, heldOpen, sh } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { snapshot } from "../helpers/tree.ts";
 
@@ -77,4 +77,22 @@ describe("concurrent runs into one DEST", () => {
     }
     sh("rm -rf D src", root);
   }, 120_000);
+
+  // Another program deleting in DEST (rsync --delete racing blit) may remove
+  // blit's temporary file before its rename: the error says so, not the
+  // rename's bare "No such file or directory".
+  test("a temporary file removed by another program before its rename: said so, exit 1, nothing under the final name", async () => {
+    const root = sandbox("concurrent-temp-removed");
+    sh("mkdir src && printf a > src/a && mkfifo src/p", root);
+    const proc = Bun.spawn([BLIT, "-a", "--copy-contents", "src", "dst"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+    await heldOpen(proc.pid, `${root}/src/p`);
+    expect(sh("ls -A dst | grep -c '^\\.blit-' && rm dst/.blit-* && printf data > src/p", root)).toBe("1\n");
+    const [exitCode, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+    expect({ stdout, stderr, exitCode }).toEqual({
+      stdout: "",
+      stderr: "blit: cannot create regular file 'dst/p': its temporary file was removed by another program before it was renamed into place\n",
+      exitCode: 1,
+    });
+    expect(sh("ls -A dst", root)).toBe("a\n");
+  });
 });

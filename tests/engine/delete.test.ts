@@ -4,8 +4,8 @@
 // outside it.
 
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
-import { BLIT, blit, blitJson, hasCommand, run, sh, stats } from "../helpers/blit.ts";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { BLIT, blit, blitJson, hasCommand, heldOpen, run, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 import { tree } from "../helpers/tree.ts";
@@ -269,18 +269,6 @@ while True:
     }
   }, 120_000);
 });
-
-/** Resolves once blit (pid) holds `path` open: a copy waiting there on a fifo (--copy-contents) for a writer. */
-async function heldOpen(pid: number, path: string): Promise<void> {
-  const holds = () => readdirSync(`/proc/${pid}/fd`).some((fd) => {
-    try {
-      return readlinkSync(`/proc/${pid}/fd/${fd}`) === path;
-    } catch {
-      return false;
-    }
-  });
-  while (!holds()) await Bun.sleep(10);
-}
 
 // -K keeps a symlink in DEST where SOURCE has a directory, and copies into
 // the directory it leads to: that directory (and those above it in DEST)

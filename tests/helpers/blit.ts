@@ -1,7 +1,7 @@
 // Runs the compiled executable the way users do: a child process, with its
 // stdout, stderr and exit status captured together.
 
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 
 export const ROOT = join(import.meta.dir, "..", "..");
@@ -93,4 +93,16 @@ export function checkEvents(stdout: string): JsonEvent[] {
 export function blitJson(args: string[], options: RunOptions = {}): Result & { events: JsonEvent[] } {
   const result = blit(["--json", ...args], options);
   return { ...result, events: checkEvents(result.stdout) };
+}
+
+/** Resolves once blit (pid) holds `path` open: a copy waiting there on a fifo (--copy-contents) for a writer. */
+export async function heldOpen(pid: number, path: string): Promise<void> {
+  const holds = () => readdirSync(`/proc/${pid}/fd`).some((fd) => {
+    try {
+      return readlinkSync(`/proc/${pid}/fd/${fd}`) === path;
+    } catch {
+      return false;
+    }
+  });
+  while (!holds()) await Bun.sleep(10);
 }
