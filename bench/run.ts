@@ -107,18 +107,11 @@ function helloBinary(): string {
   return out;
 }
 
-/** bench/walk.c: both trees listed and every entry statted, the least a second run does. */
-function walkBinary(): string {
-  const out = join(OUT, "walk");
-  const r = sh(`gcc -O2 -pthread -Wall -Wextra -o ${out} ${join(ROOT, "bench", "walk.c")}`);
-  if (r.code !== 0) throw new Error(`building the walk limit failed:\n${r.out}`);
-  return out;
-}
-
-function floorBinary(): string {
-  const out = join(OUT, "floor");
-  const r = sh(`gcc -O2 -pthread -Wall -Wextra -o ${out} ${join(ROOT, "bench", "floor.c")}`);
-  if (r.code !== 0) throw new Error(`building the floor copier failed:\n${r.out}`);
+/** bench/NAME.c built into the output folder: the floor copier (floor.c), the walk limit (walk.c). */
+function cBinary(name: "floor" | "walk"): string {
+  const out = join(OUT, name);
+  const r = sh(`gcc -O2 -pthread -Wall -Wextra -o ${out} ${join(ROOT, "bench", `${name}.c`)}`);
+  if (r.code !== 0) throw new Error(`building bench/${name}.c failed:\n${r.out}`);
   return out;
 }
 
@@ -126,7 +119,7 @@ function floorBinary(): string {
 // result needs (-r, -a). Rows tuned by hand come last, labelled.
 function treeTools(): Tool[] {
   rustTools();
-  const floor = floorBinary();
+  const floor = cBinary("floor");
   const tools: Tool[] = [
     { name: "blit -a", command: (s, d) => [BLIT, "-a", s, d] },
     { name: "cp -a", command: (s, d) => ["cp", "-a", s, d] },
@@ -619,7 +612,7 @@ function again(): void {
     "| tree | case | blit -aT --skip-unchanged | rsync -aH | blit ÷ rsync | target | walk limit ¹ |",
     "| --- | --- | ---: | ---: | ---: | --- | ---: |",
   ];
-  const walk = walkBinary();
+  const walk = cBinary("walk");
   const startup: number[] = [];
   // Deleted when the section ends: a deletion between trees would cost the reuse window.
   const made: string[] = [];
