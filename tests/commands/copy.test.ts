@@ -800,6 +800,18 @@ describe("-rs with an absolute SOURCE, as cp -rs", () => {
   }
 });
 
+// cp remembers each directory it copied and refuses one met again under
+// another name, as if it were a hard link; blit copies what it was given.
+describe("a directory given twice under two names (a symlink to it, with a slash)", () => {
+  test("is copied under both; cp refuses the second", () => {
+    const root = sandbox("dir-twice");
+    sh("mkdir -p a D E && printf x > a/f && ln -s a l", root);
+    expect(run(["cp", "-r", "a", "l/", "D"], { cwd: root })).toEqual({ stdout: "", stderr: "cp: will not create hard link 'D/l' to directory 'D/a'\n", exitCode: 1 });
+    expect(blit(["-r", "a", "l/", "E"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sh("find E -type f | sort && cat E/a/f E/l/f", root)).toBe("E/a/f\nE/l/f\nxx");
+  });
+});
+
 // Where cp --parents writes outside the target, blit refuses.
 describe("--parents writes nothing outside DEST", () => {
   test("a .. in SOURCE that climbs above DEST is refused; one that stays below is walked", () => {
