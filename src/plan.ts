@@ -31,6 +31,8 @@ export interface CopyJob {
   intoOpenFile?: boolean;
   /** DEST is the backup name `-bfl f f` (or `-bfs f f`) links f under: it is replaced, not backed up itself. */
   noBackup?: boolean;
+  /** DEST is the copy's own name as given (-T, or a DEST that is not a directory), not a name made in a target directory. */
+  dstNamed?: boolean;
   /** DEST is the directory an earlier directory operand is copied to: this one is merged into it. */
   mergesInto?: boolean;
   /**
@@ -600,7 +602,7 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
       }
       plan.repeatsDestination = true;
     }
-    const job: CopyJob = { src, dst, followSrc, isDirectory: false, size: 0, ...(underBackupName !== undefined && { noBackup: true }), ...(srcIsDir && madeDirectories.has(claim(dst)) && { mergesInto: true }) };
+    const job: CopyJob = { src, dst, followSrc, isDirectory: false, size: 0, ...(!intoDirectory && { dstNamed: true }), ...(underBackupName !== undefined && { noBackup: true }), ...(srcIsDir && madeDirectories.has(claim(dst)) && { mergesInto: true }) };
     if (!checkJob(job, options, plan)) continue;
     createdBy.set(claim(dst), src);
     createdAs.set(claim(dst), dst);

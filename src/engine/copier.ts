@@ -22,7 +22,7 @@ import type { EngineOptions, FilterRule, Preserve } from "../options.ts";
 import { quote, quoteIfNeeded } from "../quote.ts";
 import type { LinkTable, LinkTarget } from "./links.ts";
 import type { LiveCounters } from "./live.ts";
-import type { ChildWork, DirFinish, DirWork, FilesWork, JobWork } from "./messages.ts";
+import type { ChildWork, DirFinish, DirId, DirWork, FilesWork, JobWork } from "./messages.ts";
 import { type CopyOutcome, type CopyRequest, DataCopier } from "./copy-data.ts";
 import { withoutCaseCollisions } from "./case-names.ts";
 import { categoryOf, type Created, MetadataWriter, type Target, type Xattrs } from "./metadata.ts";
@@ -65,6 +65,10 @@ interface Place {
   merged?: FilterRule[];
   /** An operand directory merged into the one an earlier operand was copied to: that one made it, listed and counted it. */
   madeByRun?: boolean;
+  /** --keep-directory-symlink: the directory a kept symlink must lead inside; undefined for an operand's own copy. */
+  within?: DirId;
+  /** An operand copied to DEST as named (-T, or DEST not a directory), not to a name made in a target directory. */
+  dstNamed?: boolean;
 }
 
 /** An entry to copy, with what it was when listed. */
@@ -140,6 +144,8 @@ const NONE: DirResult = { children: [], finish: undefined };
 /** followDirectorySymlink's answer for a symlink that leads out of the destination (not an errno). */
 const OUTSIDE = -1_000_000;
 const DOT_DOT = new Uint8Array([0x2e, 0x2e]);
+/** A destination that could not be looked at: no symlink leads inside it. */
+const NOWHERE: DirId = { dev: -1, ino: -1n };
 /** How long a write into a fifo waits for a reader before looking at the cancel flag again. */
 const FIFO_WAIT_MS = 100;
 /**
@@ -492,6 +498,7 @@ export class Copier {
       operand: true,
       ...(job.noBackup === true && { noBackup: true }),
       ...(job.mergesInto === true && { madeByRun: true }),
+      ...(job.dstNamed === true && { dstNamed: true }),
     };
     if (job.into) {
       this.copyInto(entry, paths.dst, job.intoOpenFile === true);
@@ -552,6 +559,7 @@ export class Copier {
       dstDev: work.dstDev,
       newGid: work.newGid,
       inheritedPermissions: work.inheritedPermissions,
+      within: work.within,
     };
     if (this.cancelled) return NONE;
     return this.copyDirectory(place, { dev: work.expectDev, ino: work.expectIno }, work.ancestors, true, work.merged, depth);
@@ -688,6 +696,9 @@ export class Copier {
       ...facts,
       ancestors: childAncestors,
       merged,
+      // Below an operand's own copy, a kept symlink leads inside it, as it was
+      // entered: not as its name leads now, which may have been swapped since.
+      within: e.within ?? (typeof dstStat === "number" ? NOWHERE : { dev: dstStat.dev, ino: dstStat.ino }),
       ...(descend && b.caseFolding?.ignoresCase(dstFd >= 0 ? dstFd : e.dstDir) && { seenNames: new Map() }),
     };
     const children: ChildWork[] = [];
@@ -923,16 +934,19 @@ export class Copier {
   /**
    * --keep-directory-symlink: a symlink where a directory's copy goes is
    * followed, as cp follows it, but only to a directory inside the copy's
-   * destination (DEST, or DEST/SOURCE): one that leads out of it is refused
-   * (OUTSIDE), where cp would write there. With --delete, the directories
-   * on the way up are remembered (entered): none is removed as extra.
+   * destination: below an operand's copy, inside that copy (DEST/SOURCE);
+   * for the operand's copy itself, inside the target directory it is made
+   * in (DEST). One that leads out of it is refused (OUTSIDE), where cp
+   * would write there. DEST named as the copy itself (-T) is the user's
+   * own word and is followed as named. With --delete, the directories on
+   * the way up are remembered (entered): none is removed as extra.
    */
   private followDirectorySymlink(e: Place): number {
     const b = this.b;
     const fd = b.openDir(e.dstDir, e.dstName, true);
     if (fd < 0) return fd;
-    const slash = e.dstRel.indexOf(0x2f);
-    const root = b.stat(e.rootFd, slash < 0 ? e.dstRel : e.dstRel.subarray(0, slash), true);
+    if (e.within === undefined && e.dstNamed === true) return fd;
+    const root = e.within ?? b.fstat(e.rootFd);
     let dir = fd;
     let st = b.fstat(fd);
     let inside = false;
@@ -1082,6 +1096,7 @@ export class Copier {
         newGid: l.newGid,
         inheritedPermissions: l.inheritedPermissions,
         merged: l.merged,
+        within: l.within,
       };
       if (typeof childStat === "number") {
         if (!this.vanished(child, -childStat)) this.report.fail(`cannot stat ${quote(child.srcPath)}: ${this.why(-childStat)}`, { op: "stat", path: child.srcPath, errno: -childStat });
@@ -1118,6 +1133,7 @@ export class Copier {
             inheritedPermissions: l.inheritedPermissions,
             ancestors: l.ancestors,
             merged: l.merged,
+            within: l.within,
           },
         });
         continue;

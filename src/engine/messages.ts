@@ -9,6 +9,12 @@ import type { EngineOptions, FilterRule } from "../options.ts";
 import type { CopyJob } from "../plan.ts";
 import type { Counts, Output } from "./report.ts";
 
+/** A directory's identity. */
+export interface DirId {
+  dev: number;
+  ino: bigint;
+}
+
 /** A directory to copy: opened by name relative to its parent's descriptors. */
 export interface DirWork {
   srcParent: number;
@@ -35,6 +41,8 @@ export interface DirWork {
   ancestors: string[] | undefined;
   /** Rules the per-directory filter files of the directories above gave (--filter=':- NAME'). */
   merged?: FilterRule[];
+  /** --keep-directory-symlink: the directory a kept symlink must lead inside (the copy's destination as first entered). */
+  within: DirId;
 }
 
 /**
@@ -56,6 +64,7 @@ export interface FilesWork {
   inheritedPermissions?: number;
   ancestors: string[] | undefined;
   merged?: FilterRule[];
+  within: DirId;
   /**
    * The destination ignores case: the names listed so far, for whoever lists
    * on (case-names.ts). Not sent with a share of names to copy.

@@ -920,6 +920,33 @@ describe("--keep-directory-symlink follows a symlink to a directory inside DEST,
     expect(r.exitCode).toBe(1);
     expect(sh("ls -A outside; test -d a/b/e && echo copied", root)).toBe("copied\n");
   });
+
+  // The symlink is where the operand's own copy goes (DEST/SOURCE): the
+  // boundary is then DEST itself, never what that name leads to.
+  const OPERAND_LINKS: { name: string; setup: string; args: string[]; refused: string }[] = [
+    { name: "SOURCE into DEST, with --delete", setup: "ln -s ../outside dst/src", args: ["-r", "--delete", "src", "dst"], refused: "dst/src" },
+    { name: "-t DEST", setup: "ln -s ../outside dst/src", args: ["-r", "-t", "dst", "src"], refused: "dst/src" },
+    { name: "a SOURCE below its directory", setup: "ln -s ../outside/sub dst/sub", args: ["-r", "--delete", "src/sub", "dst"], refused: "dst/sub" },
+    { name: "--parents, the last directory", setup: "mkdir dst/src && ln -s ../../outside/sub dst/src/sub", args: ["-r", "--parents", "--delete", "src/sub", "dst"], refused: "dst/src/sub" },
+  ];
+  for (const c of OPERAND_LINKS) {
+    test(`an operand's own copy whose name in DEST leads outside it is refused: ${c.name}`, () => {
+      const root = sandbox("keep-dir-link-top");
+      sh(`mkdir -p src/sub outside/sub dst && printf new > src/f && printf new > src/sub/g && printf keep > outside/keep && printf keep > outside/sub/keep && ${c.setup}`, root);
+      const r = blit(["--keep-directory-symlink", ...c.args], { cwd: root });
+      expect(r).toEqual({ stdout: "", stderr: `blit: not following symbolic link '${c.refused}': it leads outside the destination\n`, exitCode: 1 });
+      expect(sh("find outside | sort", root)).toBe("outside\noutside/keep\noutside/sub\noutside/sub/keep\n");
+    });
+  }
+
+  test("an operand's own copy whose name leads inside DEST goes there; DEST named as the copy (-T) is followed as named", () => {
+    const root = sandbox("keep-dir-link-top");
+    sh("mkdir -p src/sub dst/real elsewhere && printf new > src/f && ln -s real dst/src && ln -s elsewhere named", root);
+    const into = blit(["-r", "--keep-directory-symlink", "src", "dst"], { cwd: root });
+    const named = blit(["-rT", "--keep-directory-symlink", "src", "named"], { cwd: root });
+    expect([into, named]).toEqual([{ stdout: "", stderr: "", exitCode: 0 }, { stdout: "", stderr: "", exitCode: 0 }]);
+    expect(sh("test -L dst/src && test -L named && find dst/real elsewhere | sort", root)).toBe("dst/real\ndst/real/f\ndst/real/sub\nelsewhere\nelsewhere/f\nelsewhere/sub\n");
+  });
 });
 
 // Without SELinux, cp ignores -Z and warns about --context=CTX; blit too.
