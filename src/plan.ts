@@ -33,6 +33,13 @@ export interface CopyJob {
   noBackup?: boolean;
   /** DEST is the copy's own name as given (-T, or a DEST that is not a directory), not a name made in a target directory. */
   dstNamed?: boolean;
+  /**
+   * DEST is where an earlier operand's file is copied (`-n a/f b/f D`): as
+   * cp, -n and -i decide when this one's turn comes, and one the earlier
+   * copy made (justCreated, set once it ran) is not overwritten.
+   */
+  overwritesEarlier?: boolean;
+  justCreated?: boolean;
   /** DEST is the directory an earlier directory operand is copied to: this one is merged into it. */
   mergesInto?: boolean;
   /**
@@ -572,6 +579,7 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
       dst = underBackupName;
     }
     const earlier = createdBy.get(claim(dst));
+    let overwritesEarlier = false;
     const srcSt = earlier === undefined ? undefined : statOrCode(src, followSrc);
     const srcIsDir = srcSt !== undefined && typeof srcSt !== "number" && isDir(srcSt);
     if (earlier !== undefined && (srcIsDir || madeDirectories.has(claim(dst)))) {
@@ -588,8 +596,11 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
       const earlierSt = followSrc ? undefined : statOrCode(earlier, false);
       const throughLink = earlierSt !== undefined && typeof earlierSt !== "number" && isLink(earlierSt);
       const earlierDst = createdAs.get(claim(dst)) ?? dst;
+      // -n keeps what is there and -i may be told no, before cp's check:
+      // the first copy, skipped or declined, may have made nothing to keep.
+      overwritesEarlier = !throughLink && earlierDst === dst && options.backup === "none" && (options.noClobber || options.update === "none" || options.interactive);
       // Nothing is lost with numbered backups: cp then backs the first copy up.
-      if (throughLink || options.backup !== "numbered") {
+      if (!overwritesEarlier && (throughLink || options.backup !== "numbered")) {
         refuse(plan, throughLink
           ? `will not copy ${quote(src)} through just-created symlink ${quote(earlierDst)}`
           : earlierDst === dst
@@ -602,7 +613,7 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
       }
       plan.repeatsDestination = true;
     }
-    const job: CopyJob = { src, dst, followSrc, isDirectory: false, size: 0, ...(!intoDirectory && { dstNamed: true }), ...(underBackupName !== undefined && { noBackup: true }), ...(srcIsDir && madeDirectories.has(claim(dst)) && { mergesInto: true }) };
+    const job: CopyJob = { src, dst, followSrc, isDirectory: false, size: 0, ...(!intoDirectory && { dstNamed: true }), ...(underBackupName !== undefined && { noBackup: true }), ...(srcIsDir && madeDirectories.has(claim(dst)) && { mergesInto: true }), ...(overwritesEarlier && { overwritesEarlier: true }) };
     if (!checkJob(job, options, plan)) continue;
     createdBy.set(claim(dst), src);
     createdAs.set(claim(dst), dst);

@@ -591,7 +591,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
         // Jobs that write one destination: each one whole before the next
         // starts, as cp copies them (a directory's subdirectories may wait in
         // the pool's queue after its own task is done).
-        if (plan.repeatsDestination) for (const job of work) counts = await pool.run([job]);
+        if (plan.repeatsDestination) counts = await runInTurn(pool, work);
         else counts = await pool.run(work);
       } finally {
         pool.stop();
@@ -623,6 +623,28 @@ function linkTable(): SharedArrayBuffer {
 }
 
 /** --max-delete: how many entries --delete would remove, from a dry run of the whole copy (its messages unsaid). */
+/**
+ * Jobs that write one destination, each whole before the next, as cp copies
+ * them: one that would overwrite an earlier operand's copy is told whether
+ * that copy was made (-n and -i may have left it out), as cp remembers what
+ * it made.
+ */
+async function runInTurn(pool: Pool, work: JobWork[]): Promise<Counts> {
+  const made = new Set<string>();
+  let counts = pool.countedSoFar;
+  for (const each of work) {
+    const job = each.job.overwritesEarlier ? { ...each.job, justCreated: made.has(each.job.dst) } : each.job;
+    const before = madeSoFar(pool.countedSoFar);
+    counts = await pool.run([{ ...each, job }]);
+    if (madeSoFar(counts) > before) made.add(each.job.dst);
+  }
+  return counts;
+}
+
+function madeSoFar(counts: Counts): number {
+  return counts.files + counts.symlinks + counts.specials + counts.hardlinks;
+}
+
 async function countDeletions(loaded: LoadedBackend, dry: EngineOptions, workers: number, work: JobWork[], run: { cancel: SharedArrayBuffer; entered?: SharedArrayBuffer }): Promise<number> {
   const shared = {
     cancel: run.cancel,

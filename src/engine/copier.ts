@@ -69,6 +69,8 @@ interface Place {
   within?: DirId;
   /** An operand copied to DEST as named (-T, or DEST not a directory), not to a name made in a target directory. */
   dstNamed?: boolean;
+  /** An operand whose DEST an earlier operand's copy made this run (-n, -i decided at the run): not overwritten. */
+  justCreated?: boolean;
 }
 
 /** An entry to copy, with what it was when listed. */
@@ -499,6 +501,7 @@ export class Copier {
       ...(job.noBackup === true && { noBackup: true }),
       ...(job.mergesInto === true && { madeByRun: true }),
       ...(job.dstNamed === true && { dstNamed: true }),
+      ...(job.justCreated === true && { justCreated: true }),
     };
     if (job.into) {
       this.copyInto(entry, paths.dst, job.intoOpenFile === true);
@@ -1550,6 +1553,10 @@ export class Copier {
           this.declined(e);
           return;
         }
+        if (e.justCreated) {
+          this.report.fail(`will not overwrite just-created ${quote(e.dstPath)} with ${quote(e.srcPath)}`, { op: "overwrite", path: e.dstPath });
+          return;
+        }
         if (this.o.backup !== "none" && !e.noBackup) {
           // As cp: SOURCE is DEST's simple backup by name and inode, which the backup would replace.
           if (this.destroysSource(e)) {
@@ -1581,10 +1588,21 @@ export class Copier {
           return;
         }
         // As cp: a fifo or device read like a file where symlinks are not followed (-r, -P)
-        // replaces the file there as --remove-destination would, keeping nothing of it.
-        const unlinks = this.o.removeDestination || (this.o.dereference === "never" && this.o.readSpecialFiles && type !== S_IFREG && type !== S_IFLNK);
+        // replaces the file there as --remove-destination would, keeping nothing of it;
+        // so does any copy where hard links are kept (-d, -a) and the file there has
+        // other names: it is made anew, with SOURCE's mode, not the old file's.
+        const unlinks = this.o.removeDestination || (this.o.dereference === "never" && this.o.readSpecialFiles && type !== S_IFREG && type !== S_IFLNK) ||
+          (this.o.preserve.links && st.nlink > 1 && !this.o.attributesOnly && !this.o.link && !this.o.symbolicLink);
         // -v says "removed" where cp unlinks what is there: also before making a symlink or special file in its place.
         e.removes = (unlinks || linkRemoves || (made && !this.o.link && !this.o.symbolicLink)) && !e.backs;
+        // Written in place otherwise: removed first, as cp unlinks before it opens.
+        if (unlinks && this.o.inplace && !e.backs) e.removeFirst = true;
+        // Following symlinks (-L, an -H operand), cp removes nothing before it
+        // makes a fifo or device, and its mknod meets the name taken.
+        if (made && type !== S_IFLNK && e.follow && !unlinks && !e.backs && !this.o.link && !this.o.symbolicLink) {
+          this.report.fail(`cannot create ${type === S_IFIFO ? "fifo" : "special file"} ${quote(e.dstPath)}: ${this.why(b.errno.EEXIST)}`, { op: "create", path: e.dstPath, errno: b.errno.EEXIST });
+          return;
+        }
         if (typeOf(st.mode) === S_IFLNK && this.o.inplace && !unlinks && !e.backs && (type === S_IFREG || this.o.readSpecialFiles)) {
           const through = this.linkInTheWay(e);
           if (through === false) return;
@@ -2333,7 +2351,8 @@ export class Copier {
       b.close(srcFd);
       return false;
     }
-    if (inplace && existing === undefined && this.o.removeDestination && !e.dstFresh) b.remove(e.dstDir, e.dstName, false);
+    // A symlink inside a tree (removeFirst) goes as --remove-destination's file does: the file is made in its place.
+    if (inplace && existing === undefined && (this.o.removeDestination || e.removeFirst) && !e.dstFresh) b.remove(e.dstDir, e.dstName, false);
     const mode = this.meta.modeFor("file", st, existing, e.inheritedPermissions);
     const createMode = e.dstFresh ? this.createMode(mode, e.inheritedPermissions) : 0o600;
     // Not through a symlink put in its place since (one out of DEST to a fifo
@@ -2590,6 +2609,13 @@ export class Copier {
   private backUp(e: Entry, replaced: boolean): boolean {
     const b = this.b;
     e.backs = false;
+    // Another user's entry in a sticky directory: its name could not be
+    // taken over, nor a backup linked beside it removed again. Refused
+    // before anything is made, in cp's words (its rename to the backup fails).
+    if (this.stickyForeign(e)) {
+      this.report.fail(`cannot backup ${quote(e.dstPath)}: ${this.why(b.errno.EPERM)}`, { op: "backup", path: e.dstPath, errno: b.errno.EPERM });
+      return false;
+    }
     const kept = replaced
       ? linkAsBackup(b, e.dstDir, e.dstName, this.o.backup, this.o.backupSuffix, () => this.temps.next(e.dstDir))
       : renameToBackup(b, e.dstDir, e.dstName, this.o.backup, this.o.backupSuffix);
@@ -2604,6 +2630,15 @@ export class Copier {
     e.backupName = name;
     e.backupLinked = linked;
     return true;
+  }
+
+  /** Whether e's destination is another user's entry in a sticky directory not this user's either (so not for this user to rename or remove). */
+  private stickyForeign(e: Entry): boolean {
+    if (this.euid === 0) return false;
+    const dir = this.b.fstat(e.dstDir);
+    if (typeof dir === "number" || (dir.mode & 0o1000) === 0 || dir.uid === this.euid) return false;
+    const there = this.b.stat(e.dstDir, e.dstName, false);
+    return typeof there !== "number" && there.uid !== this.euid;
   }
 
   /**

@@ -52,6 +52,10 @@ interface Case {
 const CASES: Case[] = [
   { name: "file to a new file", args: ["f", "new"] },
   { name: "file over an existing file", args: ["f", "g"] },
+  { name: "-n, two SOURCEs of one name: the second is kept out, as the file is there", setup: "mkdir a b && printf A > a/f && printf B > b/f", args: ["-nv", "a/f", "b/f", "d"] },
+  // cp unlinks a file with other names first where hard links are kept: the copy has SOURCE's mode, not the old file's.
+  { name: "-dv over a file with another name", setup: "chmod 600 f && ln g g2", args: ["-dv", "f", "g"] },
+  { name: "-r --preserve=links into a tree whose file has another name", setup: "mkdir d/src && printf old > d/src/a && ln d/src/a d/a2", args: ["-r", "--preserve=links", "src", "d"] },
   { name: "file into a directory", args: ["f", "d"] },
   { name: "files into a directory", args: ["f", "g", "d"] },
   { name: "-r directory to a new name", args: ["-r", "src", "new"] },
@@ -70,6 +74,11 @@ const CASES: Case[] = [
   { name: "-p file", args: ["-p", "src/a", "out"], times: true },
   { name: "-rL follows every symlink", args: ["-rL", "src", "out"] },
   { name: "-rH follows a symlink operand", args: ["-rH", "src/dir-link", "out"] },
+  // cp removes nothing before making a fifo or device when it follows symlinks: its mknod meets the name taken.
+  { name: "-rL a fifo where a file and a device where a symlink is", setup: "mknod src/null c 1 3 && mkdir d/src && printf old > d/src/fifo && ln -s a d/src/null", args: ["-rL", "src/fifo", "src/null", "d/src"] },
+  { name: "-rH a fifo operand over a file", args: ["-rH", "src/fifo", "g"] },
+  { name: "-rH a fifo inside the tree over a file: replaced", setup: "mkdir d/src && printf old > d/src/fifo", args: ["-rH", "src", "d"] },
+  { name: "-rL --remove-destination a fifo over a file", args: ["-rL", "--remove-destination", "src/fifo", "g"] },
   { name: "-r copies a symlink operand as a link", args: ["-r", "src/dir-link", "out"] },
   { name: "without -r a symlink operand is followed", args: ["src/rel-link", "out"] },
   { name: "-P copies a symlink operand as a link", args: ["-P", "src/rel-link", "out"] },
@@ -586,6 +595,8 @@ describe("same file across file systems: coreutils' part-symlink.sh, cp's part",
 });
 
 // -i: the questions on stderr, the answers piped to stdin, as for cp.
+const TWO_OF_ONE_NAME = "mkdir a b && printf A > a/f && printf B > b/f";
+
 describe("-i asks as cp asks", () => {
   const ASKED: { name: string; setup?: string; args: string[]; answers: string }[] = [
     { name: "no keeps the file", args: ["-i", "f", "g"], answers: "n\n" },
@@ -609,6 +620,10 @@ describe("-i asks as cp asks", () => {
     { name: "a large file is asked about once", setup: "head -c 3000000 /dev/zero > big && printf z > big2", args: ["-iv", "big", "big2"], answers: "y\nn\n" },
     { name: "-i -l: yes replaces", args: ["-il", "f", "g"], answers: "y\n" },
     { name: "-i -s: yes, and still File exists, as cp 9.1", args: ["-is", "f", "g"], answers: "y\n" },
+    // Two SOURCEs of one name: cp asks before it refuses to overwrite the first's copy.
+    { name: "two SOURCEs of one name: the second asked about, no", setup: TWO_OF_ONE_NAME, args: ["-iv", "a/f", "b/f", "d"], answers: "n\n" },
+    { name: "two SOURCEs of one name: the second asked about, yes, and not over the first's copy", setup: TWO_OF_ONE_NAME, args: ["-iv", "a/f", "b/f", "d"], answers: "y\n" },
+    { name: "two SOURCEs of one name, the first declined: the second replaces the file", setup: `${TWO_OF_ONE_NAME} && printf old > d/f`, args: ["-iv", "a/f", "b/f", "d"], answers: "n\ny\n" },
   ];
   /** Questions end without a newline: each is a line of its own here, and the lines sorted. */
   const lines = (stderr: string, tool: string) =>
@@ -982,6 +997,7 @@ describe("--inplace writes as cp writes", () => {
   const INPLACE: { name: string; setup: string; args: string[]; env?: Record<string, string> }[] = [
     { name: "through a symlink DEST to a file", setup: "ln -s g sl", args: ["f", "sl"] },
     { name: "into a file with other names: they all see it", setup: "ln g h", args: ["f", "g"] },
+    { name: "-d: a file with other names is unlinked first, as cp", setup: "ln g h && chmod 600 f", args: ["-dv", "f", "g"] },
     { name: "a dangling symlink DEST is refused", setup: "ln -s nowhere dang", args: ["f", "dang"] },
     { name: "-f: still refused", setup: "ln -s nowhere dang", args: ["-f", "f", "dang"] },
     { name: "POSIXLY_CORRECT: its target is made", setup: "ln -s nowhere dang", args: ["f", "dang"], env: { POSIXLY_CORRECT: "1" } },
@@ -1009,6 +1025,14 @@ describe("--inplace writes as cp writes", () => {
     const r = blit(["-r", "--inplace", "src", "d"], { cwd: root });
     expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
     expect(sh("cat outside; echo; test -f d/src/a && ! test -L d/src/a && cat d/src/a", root)).toBe("outside\nnew");
+  });
+
+  test("--attributes-only too: inside a tree a symlink where a file goes is replaced by the empty file, not followed", () => {
+    const root = sandbox("inplace-tree-attributes");
+    sh("mkdir -p src d/src && printf new > src/a && chmod 640 src/a && printf outside > outside && ln -s ../../outside d/src/a", root);
+    const r = blit(["-r", "-p", "--attributes-only", "--inplace", "src", "d"], { cwd: root });
+    expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sh("cat outside; echo; stat -c '%F %a %s' d/src/a", root)).toBe("outside\nregular empty file 640 0\n");
   });
 
   test("without --inplace a symlink DEST is replaced, dangling or not, POSIXLY_CORRECT or not", () => {
@@ -1297,6 +1321,17 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     const byCp = asNobody("LC_ALL=C cp -rT --preserve=mode s u", root);
     expect(byCp).toEqual({ stdout: "", stderr: "cp: preserving permissions for 'u': Operation not permitted\n", exitCode: 1 });
     expect(asNobody(`"$0" -rT --preserve=mode s t`, root)).toEqual({ stdout: "", stderr: "blit: preserving permissions for 't': Operation not permitted\n", exitCode: 1 });
+  });
+
+  // The backup would be a link of root's file that nobody could remove again.
+  test("-b onto root's file in a sticky directory: refused in cp's words, nothing left beside it", () => {
+    const root = sandbox("nobody-sticky-backup");
+    sh("chmod 777 . && mkdir cp blit && chmod 1777 cp blit && printf root > cp/f && printf root > blit/f && chmod 666 cp/f blit/f && printf new > new && chmod 644 new", root);
+    for (const args of ["-b", "--backup=numbered"]) {
+      expect(asNobody(`cd blit && "$0" ${args} ../new f`, root)).toEqual({ stdout: "", stderr: "blit: cannot backup 'f': Operation not permitted\n", exitCode: 1 });
+      expect(asNobody(`cd cp && LC_ALL=C cp ${args} ../new f`, root)).toEqual({ stdout: "", stderr: "cp: cannot backup 'f': Operation not permitted\n", exitCode: 1 });
+    }
+    expect(sh("ls -A blit cp; cat blit/f", root)).toBe("blit:\nf\n\ncp:\nf\nroot");
   });
 
   test("a fifo that cannot be made is named a fifo, as cp names it", () => {
