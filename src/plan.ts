@@ -589,6 +589,9 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
       if (srcIsDir && madeDirectories.has(claim(dst)) && options.delete) {
         throw new UsageError(`--delete: ${quote(earlier)} and ${quote(src)} are both copied to ${quote(createdAs.get(claim(dst)) ?? dst)}, where each would delete what the other copies; give each its own destination, or leave out --delete`, false);
       }
+      // A file after a directory: what is there may be an earlier file's copy
+      // (`b/x a/x c/x`, the directory refused over it), not overwritten as cp.
+      overwritesEarlier = !srcIsDir && options.backup === "none";
       plan.repeatsDestination = true;
     } else if (earlier !== undefined && typeof srcSt !== "number") {
       // (A SOURCE not there is said as such below, as cp says it, not as a clash.)
@@ -596,9 +599,11 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
       const earlierSt = followSrc ? undefined : statOrCode(earlier, false);
       const throughLink = earlierSt !== undefined && typeof earlierSt !== "number" && isLink(earlierSt);
       const earlierDst = createdAs.get(claim(dst)) ?? dst;
-      // -n keeps what is there and -i may be told no, before cp's check:
+      // -n and -u keep what is there and -i may be told no, before cp's check:
       // the first copy, skipped or declined, may have made nothing to keep.
-      overwritesEarlier = !throughLink && earlierDst === dst && options.backup === "none" && (options.noClobber || options.update === "none" || options.interactive);
+      // (Not a symlink SOURCE's: cp's own check of one it made comes first,
+      // where the symlink dangles, and that is refused here as before.)
+      overwritesEarlier = !throughLink && earlierDst === dst && options.backup === "none" && (options.noClobber || options.update !== "all" || options.interactive);
       // Nothing is lost with numbered backups: cp then backs the first copy up.
       if (!overwritesEarlier && (throughLink || options.backup !== "numbered")) {
         refuse(plan, throughLink

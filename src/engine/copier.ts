@@ -146,6 +146,8 @@ const NONE: DirResult = { children: [], finish: undefined };
 /** followDirectorySymlink's answer for a symlink that leads out of the destination (not an errno). */
 const OUTSIDE = -1_000_000;
 const DOT_DOT = new Uint8Array([0x2e, 0x2e]);
+/** followDirectorySymlink's answer for a symlink that leads to the directory it is in, or one above it. */
+const ABOVE = -1_000_001;
 /** A destination that could not be looked at: no symlink leads inside it. */
 const NOWHERE: DirId = { dev: -1, ino: -1n };
 /** How long a write into a fifo waits for a reader before looking at the cancel flag again. */
@@ -223,6 +225,10 @@ function changeLetters(src: Stat, there: Stat, differ: ReturnType<typeof attribu
   return alignedLetters(src, there, differ, hasMode) + (acls ? "a" : "") + (others ? "x" : "");
 }
 
+function sameDir(st: DirId, other: DirId): boolean {
+  return st.dev === other.dev && st.ino === other.ino;
+}
+
 /** A destination's path below its SOURCE: dstRel less its first component, the copy's own name. */
 function belowSource(dstRel: Uint8Array): Uint8Array {
   const slash = dstRel.indexOf(SLASH);
@@ -293,10 +299,10 @@ export class Copier {
   private readonly temps: TempNames;
   /** --dry-run: the directories this run would have made, by their paths (wouldHaveMade). */
   private readonly dryRunDirs = new Set<string>();
+  /** --dry-run: the names of DEST's files with other names it would have unlinked, by dev:ino (hasOtherNames). */
+  private readonly dryRunUnlinked = new Map<string, number>();
   private readonly data: DataCopier;
   private readonly cleanedParents = new Set<number>();
-  /** isDestinationRoot's operands' DESTs, by the descriptor of their directory and their name. */
-  private readonly destinationRoots = new Map<string, { dev: number; ino: bigint }>();
   private readonly filter: Filter;
   private readonly pruner: Pruner;
   private contents: ContentComparer | undefined;
@@ -642,10 +648,12 @@ export class Copier {
     // O_NOFOLLOW: an existing destination swapped for a symlink is refused.
     // A dry run has nothing to open where it would have made the directory (-1).
     const dstFd = this.o.dryRun && created ? -1 : followDst ? this.followDirectorySymlink(e) : b.openDir(e.dstDir, e.dstName, false);
-    if (followDst && (dstFd === OUTSIDE || dstFd === -E.ENOTDIR || dstFd === -E.ENOENT)) {
+    if (followDst && (dstFd === OUTSIDE || dstFd === ABOVE || dstFd === -E.ENOTDIR || dstFd === -E.ENOENT)) {
       b.close(srcFd);
       this.report.fail(dstFd === OUTSIDE
         ? `not following symbolic link ${quote(e.dstPath)}: it leads outside the destination`
+        : dstFd === ABOVE
+        ? `not following symbolic link ${quote(e.dstPath)}: it leads to a directory it is in`
         : `cannot overwrite non-directory ${quote(e.dstPath)} with directory ${quote(e.srcPath)}`, { op: "open", path: e.dstPath });
       return NONE;
     }
@@ -774,23 +782,11 @@ export class Copier {
    * DEST inside SOURCE, reached through a bind mount (the operand's check,
    * by path, cannot see one), which would be copied into itself again and
    * again. cp refuses it as it reaches it, and so does blit. DEST is the
-   * first name of dstRel under rootFd, made before anything inside it.
+   * operand's copy as first entered (within): where a kept symlink led it too.
    */
   private isDestinationRoot(e: Place, st: Stat): boolean {
-    const slash = e.dstRel.indexOf(SLASH);
-    // The operand itself: the same file as DEST was refused before the run.
-    // (Not judged by the device of the directory written into: a mount on DEST's side changes it.)
-    if (slash < 0) return false;
-    const name = e.dstRel.subarray(0, slash);
-    const key = `${e.rootFd}/${Buffer.from(name).toString("latin1")}`;
-    let root = this.destinationRoots.get(key);
-    if (!root) {
-      const there = this.b.stat(e.rootFd, name, false);
-      if (typeof there === "number") return false;
-      root = { dev: there.dev, ino: there.ino };
-      this.destinationRoots.set(key, root);
-    }
-    return st.dev === root.dev && st.ino === root.ino;
+    // The operand itself (within undefined): the same file as DEST was refused before the run.
+    return e.within !== undefined && sameDir(st, e.within);
   }
 
   /** The SOURCE and DEST operands an entry's paths begin with: dstRel's first name stands for DEST, the rest is below both. */
@@ -950,38 +946,60 @@ export class Copier {
     if (fd < 0) return fd;
     if (e.within === undefined && e.dstNamed === true) return fd;
     const root = e.within ?? b.fstat(e.rootFd);
-    let dir = fd;
-    let st = b.fstat(fd);
-    let inside = false;
+    const target = b.fstat(fd);
+    if (typeof root === "number" || typeof target === "number") {
+      b.close(fd);
+      return OUTSIDE;
+    }
+    // The directory the symlink is in, or one above it (`D/s -> .`): the
+    // copy would go into what holds it, and --delete would empty that.
+    let above = false;
+    this.walkUp(e.dstDir, (st) => (above = sameDir(st, target)) || sameDir(st, root));
+    if (above) {
+      b.close(fd);
+      return ABOVE;
+    }
     const way: Stat[] = [];
-    // Up through "..", never through a symlink, until DEST or "/" (its own parent).
-    while (typeof root !== "number" && typeof st !== "number") {
-      if (st.dev === root.dev && st.ino === root.ino) {
-        inside = true;
+    const inside = this.walkUp(fd, (st) => sameDir(st, root) || (way.push(st), false));
+    if (!inside) {
+      b.close(fd);
+      return OUTSIDE;
+    }
+    const entered = this.entered;
+    if (entered && !way.every((passed) => entered.add(passed.dev, passed.ino)) && entered.fullToBeSaid()) {
+      this.report.warn("too many directories entered through kept symlinks to tell apart: --delete removes no directory from here on");
+    }
+    return fd;
+  }
+
+  /**
+   * Up from the directory open as `start` through "..", never through a
+   * symlink, to "/" (its own parent): whether `stop` said so of one of the
+   * directories met, `start` first.
+   */
+  private walkUp(start: number, stop: (st: Stat) => boolean): boolean {
+    const b = this.b;
+    let dir = start;
+    let st = b.fstat(start);
+    let stopped = false;
+    while (typeof st !== "number") {
+      if (stop(st)) {
+        stopped = true;
         break;
       }
-      way.push(st);
       const parent = b.openDir(dir, DOT_DOT, false);
       const up = parent < 0 ? parent : b.fstat(parent);
-      if (dir !== fd) b.close(dir);
-      if (typeof up === "number" || (up.dev === st.dev && up.ino === st.ino)) {
+      if (dir !== start) b.close(dir);
+      dir = start;
+      if (typeof up === "number" || sameDir(up, st)) {
         if (parent >= 0) b.close(parent);
-        dir = fd;
         break;
       }
       dir = parent;
       st = up;
     }
-    if (dir !== fd) b.close(dir);
-    if (inside) {
-      const entered = this.entered;
-      if (entered && !way.every((passed) => entered.add(passed.dev, passed.ino)) && entered.fullToBeSaid()) {
-        this.report.warn("too many directories entered through kept symlinks to tell apart: --delete removes no directory from here on");
-      }
-      return fd;
-    }
-    b.close(fd);
-    return OUTSIDE;
+    if (dir !== start) b.close(dir);
+    return stopped;
   }
 
   /** The rest of a directory's listing, after the subdirectories found before it (see CHILDREN_HELD). */
@@ -1471,6 +1489,10 @@ export class Copier {
   private copyNonDirectory(e: Entry, waitingLinks: [Entry, number][]): void {
     const b = this.b;
     let existing: Stat | undefined;
+    if (e.justCreated && this.o.dryRun && typeof (e.dstStat ?? b.stat(e.dstDir, e.dstName, false)) === "number") {
+      this.wouldMeetJustCreated(e);
+      return;
+    }
     if (!e.dstFresh) {
       const st = e.dstStat ?? b.stat(e.dstDir, e.dstName, false);
       if (typeof st !== "number") {
@@ -1592,7 +1614,7 @@ export class Copier {
         // so does any copy where hard links are kept (-d, -a) and the file there has
         // other names: it is made anew, with SOURCE's mode, not the old file's.
         const unlinks = this.o.removeDestination || (this.o.dereference === "never" && this.o.readSpecialFiles && type !== S_IFREG && type !== S_IFLNK) ||
-          (this.o.preserve.links && st.nlink > 1 && !this.o.attributesOnly && !this.o.link && !this.o.symbolicLink);
+          (this.o.preserve.links && st.nlink > 1 && !this.o.attributesOnly && !this.o.link && !this.o.symbolicLink && this.hasOtherNames(e, st));
         // -v says "removed" where cp unlinks what is there: also before making a symlink or special file in its place.
         e.removes = (unlinks || linkRemoves || (made && !this.o.link && !this.o.symbolicLink)) && !e.backs;
         // Written in place otherwise: removed first, as cp unlinks before it opens.
@@ -2223,7 +2245,10 @@ export class Copier {
       return false;
     }
     // --inplace --remove-destination: what is there goes first, then the file is made anew.
-    if (inplace && (this.o.removeDestination || e.removeFirst) && !e.dstFresh) b.remove(e.dstDir, e.dstName, false);
+    if (inplace && (this.o.removeDestination || e.removeFirst) && !e.dstFresh && !this.removedFirst(e)) {
+      b.close(srcFd);
+      return false;
+    }
     const mode = this.meta.modeFor("file", st, existing, e.inheritedPermissions);
     // In a directory this run made, nothing is in the way of the create mode.
     const createMode = e.dstFresh ? this.createMode(mode, e.inheritedPermissions) : 0o600;
@@ -2352,7 +2377,10 @@ export class Copier {
       return false;
     }
     // A symlink inside a tree (removeFirst) goes as --remove-destination's file does: the file is made in its place.
-    if (inplace && existing === undefined && (this.o.removeDestination || e.removeFirst) && !e.dstFresh) b.remove(e.dstDir, e.dstName, false);
+    if (inplace && existing === undefined && (this.o.removeDestination || e.removeFirst) && !e.dstFresh && !this.removedFirst(e)) {
+      b.close(srcFd);
+      return false;
+    }
     const mode = this.meta.modeFor("file", st, existing, e.inheritedPermissions);
     const createMode = e.dstFresh ? this.createMode(mode, e.inheritedPermissions) : 0o600;
     // Not through a symlink put in its place since (one out of DEST to a fifo
@@ -2577,6 +2605,46 @@ export class Copier {
     return ask(this.b, question, () => this.cancelled);
   }
 
+  /**
+   * Whether e's destination (`st`, maybe from its chunk's batch) has other
+   * names now, where this run may have unlinked one since: as cp sees it when
+   * it gets there. A name of SOURCE's hard-link group is replaced by its
+   * link anyway, as cp's link replaces it. A dry run counts what it would
+   * have unlinked.
+   */
+  private hasOtherNames(e: Entry, st: Stat): boolean {
+    if (this.linkable(e)) return true;
+    if (this.o.dryRun) {
+      const key = `${st.dev}:${st.ino}`;
+      const unlinked = this.dryRunUnlinked.get(key) ?? 0;
+      if (st.nlink - unlinked <= 1) return false;
+      this.dryRunUnlinked.set(key, unlinked + 1);
+      return true;
+    }
+    const now = this.b.stat(e.dstDir, e.dstName, false);
+    return typeof now !== "number" && now.nlink > 1;
+  }
+
+  /**
+   * --dry-run, an earlier operand's copy of one name not made: what the real
+   * run would do meeting it. -n keeps it, and so does -u unless SOURCE is
+   * newer than the time the copy would have been made (with -p, whose copy
+   * has the earlier SOURCE's mtime, unknown here, it is taken as kept); -i
+   * asks, and a yes is refused.
+   */
+  private wouldMeetJustCreated(e: Entry): void {
+    const newer = this.o.update === "older" && !this.o.preserve.timestamps && e.stat.mtimeSec * 1000 > Date.now();
+    if (this.o.noClobber || (this.o.update === "older" && !newer)) {
+      this.skipped(e, this.o.noClobber ? "exists" : "newer");
+      return;
+    }
+    if (!this.confirmed(e, e.stat)) {
+      this.declined(e);
+      return;
+    }
+    this.report.fail(`will not overwrite just-created ${quote(e.dstPath)} with ${quote(e.srcPath)}`, { op: "overwrite", path: e.dstPath });
+  }
+
   /** -i's no; a question the run's stop cut short had no answer, and skipped nothing. */
   private declined(e: Entry): void {
     if (!this.cancelled) this.skipped(e, "declined");
@@ -2630,6 +2698,18 @@ export class Copier {
     e.backupName = name;
     e.backupLinked = linked;
     return true;
+  }
+
+  /**
+   * --inplace: what is there removed before the file is made under its name;
+   * false, said in cp's words, where it cannot be: then the file there would
+   * be opened and written into, under every other name it has.
+   */
+  private removedFirst(e: Entry): boolean {
+    const r = this.b.remove(e.dstDir, e.dstName, false);
+    if (r >= 0 || r === -this.b.errno.ENOENT) return true;
+    this.report.fail(`cannot remove ${quote(e.dstPath)}: ${this.why(-r)}`, { op: "remove", path: e.dstPath, errno: -r });
+    return false;
   }
 
   /** Whether e's destination is another user's entry in a sticky directory not this user's either (so not for this user to rename or remove). */

@@ -53,6 +53,8 @@ const CASES: Case[] = [
   { name: "file to a new file", args: ["f", "new"] },
   { name: "file over an existing file", args: ["f", "g"] },
   { name: "-n, two SOURCEs of one name: the second is kept out, as the file is there", setup: "mkdir a b && printf A > a/f && printf B > b/f", args: ["-nv", "a/f", "b/f", "d"] },
+  { name: "a file, a directory and a file of one name: the third not over the first's copy", setup: "mkdir -p a/x b c && printf in > a/x/g && printf b > b/x && printf c > c/x", args: ["-r", "b/x", "a/x", "c/x", "d"] },
+  { name: "-u, two SOURCEs of one name: the second, older than the first's copy, is kept", setup: "mkdir a b && printf A > a/f && printf B > b/f && touch -d 2000-01-01 b/f", args: ["-uv", "a/f", "b/f", "d"] },
   // cp unlinks a file with other names first where hard links are kept: the copy has SOURCE's mode, not the old file's.
   { name: "-dv over a file with another name", setup: "chmod 600 f && ln g g2", args: ["-dv", "f", "g"] },
   { name: "-r --preserve=links into a tree whose file has another name", setup: "mkdir d/src && printf old > d/src/a && ln d/src/a d/a2", args: ["-r", "--preserve=links", "src", "d"] },
@@ -597,6 +599,17 @@ describe("same file across file systems: coreutils' part-symlink.sh, cp's part",
 // -i: the questions on stderr, the answers piped to stdin, as for cp.
 const TWO_OF_ONE_NAME = "mkdir a b && printf A > a/f && printf B > b/f";
 
+// cp unlinks the first of the two names it meets, which leaves the second with
+// one name: that one is written into and keeps its mode. Which comes first is
+// the listing's order, so only the outcome is compared.
+test("-r --preserve=links over two names of one file, SOURCE's two files: only the first met is made anew, as cp", () => {
+  const root = sandbox("links-two-names");
+  sh("mkdir -p src cp/src blit/src && printf a > src/a && printf b > src/b && chmod 600 src/a src/b && for d in cp blit; do printf old > $d/src/a && ln $d/src/a $d/src/b; done", root);
+  expect(run(["cp", "-r", "--preserve=links", "src", "cp"], { cwd: root }).exitCode).toBe(0);
+  expect(blit(["-r", "--preserve=links", "src", "blit"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+  expect(sh("stat -c '%a %h' cp/src/a cp/src/b | sort; stat -c '%a %h' blit/src/a blit/src/b | sort", root)).toBe("600 1\n644 1\n600 1\n644 1\n");
+});
+
 describe("-i asks as cp asks", () => {
   const ASKED: { name: string; setup?: string; args: string[]; answers: string }[] = [
     { name: "no keeps the file", args: ["-i", "f", "g"], answers: "n\n" },
@@ -953,6 +966,31 @@ describe("--keep-directory-symlink follows a symlink to a directory inside DEST,
       expect(sh("find outside | sort", root)).toBe("outside\noutside/keep\noutside/sub\noutside/sub/keep\n");
     });
   }
+
+  // Followed, the copy would go into what holds the symlink, and --delete would empty it.
+  const SELF_LINKS: { name: string; setup: string; args: string[]; stderr: string; kept: string }[] = [
+    { name: "DEST/s -> . made by an earlier operand", setup: "mkdir -p x y/s && ln -s . x/s && printf 1 > y/s/f", args: ["-r", "--delete", "x/s", "y/s", "D"], stderr: "blit: not following symbolic link 'D/s': it leads to a directory it is in\n", kept: "D\nD/keep\nD/keep/k\nD/s\n" },
+    { name: "DEST/b -> . there already", setup: "mkdir b && printf 1 > b/f && ln -s . D/b", args: ["-r", "--delete", "b", "D"], stderr: "blit: not following symbolic link 'D/b': it leads to a directory it is in\n", kept: "D\nD/b\nD/keep\nD/keep/k\n" },
+    { name: "below the copy, to the copy itself", setup: "mkdir -p src/sub D/src && printf 1 > src/sub/f && ln -s . D/src/sub", args: ["-r", "--delete", "src", "D"], stderr: "blit: not following symbolic link 'D/src/sub': it leads to a directory it is in\n", kept: "D\nD/keep\nD/keep/k\nD/src\nD/src/sub\n" },
+  ];
+  for (const c of SELF_LINKS) {
+    test(`a symlink to the directory it is in, or one above, is refused: ${c.name}`, () => {
+      const root = sandbox("keep-dir-link-self");
+      sh(`mkdir -p D/keep && printf k > D/keep/k && ${c.setup}`, root);
+      const r = blit(["--keep-directory-symlink", ...c.args], { cwd: root });
+      expect(r).toEqual({ stdout: "", stderr: c.stderr, exitCode: 1 });
+      expect(sh("find D | sort", root)).toBe(c.kept);
+    });
+  }
+
+  test("SOURCE copied to a symlink in DEST that leads into SOURCE: refused as a copy into itself", () => {
+    const root = sandbox("keep-dir-link-itself");
+    sh("mkdir -p D/in/src/deeper && printf 1 > D/in/src/f && ln -s in/src/deeper D/src", root);
+    // Bounded: copied into itself, it would go on until paths grow too long (minutes).
+    const r = run(["timeout", "60", BLIT, "-r", "--keep-directory-symlink", "D/in/src", "D"], { cwd: root });
+    expect(r).toEqual({ stdout: "", stderr: "blit: cannot copy a directory, 'D/in/src', into itself, 'D/src'\n", exitCode: 1 });
+    expect(sh("find D | sort", root)).toBe("D\nD/in\nD/in/src\nD/in/src/deeper\nD/in/src/deeper/f\nD/in/src/f\nD/src\n");
+  });
 
   test("an operand's own copy whose name leads inside DEST goes there; DEST named as the copy (-T) is followed as named", () => {
     const root = sandbox("keep-dir-link-top");
@@ -1332,6 +1370,15 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
       expect(asNobody(`cd cp && LC_ALL=C cp ${args} ../new f`, root)).toEqual({ stdout: "", stderr: "cp: cannot backup 'f': Operation not permitted\n", exitCode: 1 });
     }
     expect(sh("ls -A blit cp; cat blit/f", root)).toBe("blit:\nf\n\ncp:\nf\nroot");
+  });
+
+  // Written into, the file would change under its other name too.
+  test("-d --inplace onto a file with another name it may not remove: refused as cp refuses it, nothing written", () => {
+    const root = sandbox("nobody-inplace-links");
+    sh("chmod 777 . && mkdir cp blit && for d in cp blit; do printf old > $d/f && chmod 666 $d/f && ln $d/f $d/g; done && printf new > new && chmod 644 new", root);
+    expect(asNobody(`"$0" -dv --inplace new blit/f`, root)).toEqual({ stdout: "", stderr: "blit: cannot remove 'blit/f': Permission denied\n", exitCode: 1 });
+    expect(asNobody("LC_ALL=C cp -dv new cp/f", root)).toEqual({ stdout: "", stderr: "cp: cannot remove 'cp/f': Permission denied\n", exitCode: 1 });
+    expect(sh("cat blit/f blit/g cp/g", root)).toBe("oldoldold");
   });
 
   test("a fifo that cannot be made is named a fifo, as cp names it", () => {

@@ -5,7 +5,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
-import { blit, run, sh, stats } from "../helpers/blit.ts";
+import { BLIT, blit, run, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { tree } from "../helpers/tree.ts";
 
@@ -114,6 +114,28 @@ describe("--dry-run leaves DEST as it was and reports what the real run then doe
     expect(listing(real.stdout)).toEqual(listing(dry.stdout));
     expect([stats(dry.stdout).directories, stats(real.stdout).directories]).toEqual([String(directories), String(directories)]);
     expect([dry.exitCode, real.exitCode]).toEqual([0, 0]);
+  });
+
+  // SOURCEs of one name: the real run decides each in turn (-n, -u, -i) by what the one before made.
+  const REFUSED = "blit: will not overwrite just-created 'd/f' with 'b/f'\n";
+  const ONE_NAME: [string, string[], string, string][] = [
+    ["-n: the second is kept out", ["-nv"], "", ""],
+    ["-u: the second, older than the first's copy, is kept", ["-uv"], "", ""],
+    ["-u: the second, newer than the first's copy, is refused", ["-uv"], "touch -d '+1 day' b/f", REFUSED],
+    ["-i: the second asked about, and refused", ["-iv"], "", `blit: overwrite 'd/f'? ${REFUSED}`],
+    ["-nP: the first a dangling symlink, the second refused before -n", ["-nPv"], "rm a/f && ln -s ../t a/f", "blit: will not copy 'b/f' through just-created symlink 'd/f'\n"],
+  ];
+  test.each(ONE_NAME)("two SOURCEs of one name, %s, as the real run", (_, args, setup, stderr) => {
+    const root = sandbox("dry-one-name");
+    sh(`mkdir a b d && printf a > a/f && printf b > b/f && touch -d '-1 day' a/f b/f ${setup ? `&& ${setup}` : ""}`, root);
+    const answered = (extra: string[]) => {
+      const proc = Bun.spawnSync([BLIT, ...args, ...extra, "a/f", "b/f", "d"], { cwd: root, stdin: Buffer.from("y\n"), stdout: "pipe", stderr: "pipe", env: { ...process.env, LC_ALL: "C" } });
+      return { stdout: proc.stdout.toString(), stderr: proc.stderr.toString(), exitCode: proc.exitCode };
+    };
+    const dry = answered(["--dry-run"]);
+    expect(readdirSync(`${root}/d`)).toEqual([]);
+    expect(dry).toEqual({ stdout: "'a/f' -> 'd/f'\n", stderr, exitCode: stderr ? 1 : 0 });
+    expect(answered([])).toEqual(dry);
   });
 
   test("--dry-run --progress: the summary line says nothing was written", () => {
