@@ -622,7 +622,6 @@ function linkTable(): SharedArrayBuffer {
   return slots && bytes && (slots & (slots - 1)) === 0 ? LinkTable.allocate(slots, bytes) : LinkTable.allocate();
 }
 
-/** --max-delete: how many entries --delete would remove, from a dry run of the whole copy (its messages unsaid). */
 /**
  * Jobs that write one destination, each whole before the next, as cp copies
  * them: one that would overwrite an earlier operand's copy is told whether
@@ -645,6 +644,7 @@ function madeSoFar(counts: Counts): number {
   return counts.files + counts.symlinks + counts.specials + counts.hardlinks;
 }
 
+/** --max-delete: how many entries --delete would remove, from a dry run of the whole copy (its messages unsaid). */
 async function countDeletions(loaded: LoadedBackend, dry: EngineOptions, workers: number, work: JobWork[], run: { cancel: SharedArrayBuffer; entered?: SharedArrayBuffer }): Promise<number> {
   const shared = {
     cancel: run.cancel,

@@ -869,10 +869,14 @@ export class Copier {
    */
   private wouldHaveMade(dstPath: Name): boolean {
     if (!this.o.dryRun || !this.o.mergesOperands) return false;
-    const key = this.b.caseFolding?.key(dstPath) ?? Buffer.from(dstPath).toString("latin1");
+    const key = this.dryRunKey(dstPath);
     if (this.dryRunDirs.has(key)) return true;
     this.dryRunDirs.add(key);
     return false;
+  }
+
+  private dryRunKey(dstPath: Name): string {
+    return this.b.caseFolding?.key(dstPath) ?? Buffer.from(dstPath).toString("latin1");
   }
 
   /** --dry-run: what makeDir would answer here, making nothing. */
@@ -2642,7 +2646,10 @@ export class Copier {
       this.declined(e);
       return;
     }
-    this.report.fail(`will not overwrite just-created ${quote(e.dstPath)} with ${quote(e.srcPath)}`, { op: "overwrite", path: e.dstPath });
+    // An earlier directory operand's copy (`a/x c/x D`, a/x a directory) is refused as the directory it is.
+    this.report.fail(this.dryRunDirs.has(this.dryRunKey(e.dstPath))
+      ? `cannot overwrite directory ${quote(e.dstPath)} with non-directory`
+      : `will not overwrite just-created ${quote(e.dstPath)} with ${quote(e.srcPath)}`, { op: "overwrite", path: e.dstPath });
   }
 
   /** -i's no; a question the run's stop cut short had no answer, and skipped nothing. */

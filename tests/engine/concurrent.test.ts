@@ -9,7 +9,7 @@
 // group may end up holding different (identical) copies.
 
 import { describe, expect, test } from "bun:test";
-import { BLIT, heldOpen, sh } from "../helpers/blit.ts";
+import { BLIT, ended, heldOpen, sh } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { snapshot } from "../helpers/tree.ts";
 
@@ -87,7 +87,7 @@ describe("concurrent runs into one DEST", () => {
     const proc = Bun.spawn([BLIT, "-a", "--copy-contents", "src", "dst"], { cwd: root, stdout: "pipe", stderr: "pipe" });
     await heldOpen(proc.pid, `${root}/src/p`);
     expect(sh("ls -A dst | grep -c '^\\.blit-' && rm dst/.blit-* && printf data > src/p", root)).toBe("1\n");
-    const [exitCode, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+    const { stdout, stderr, exitCode } = await ended(proc);
     expect({ stdout, stderr, exitCode }).toEqual({
       stdout: "",
       stderr: "blit: cannot create regular file 'dst/p': its temporary file was removed by another program before it was renamed into place\n",

@@ -5,7 +5,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { BLIT, blit, blitJson, hasCommand, heldOpen, run, sh, stats } from "../helpers/blit.ts";
+import { BLIT, blit, blitJson, ended, hasCommand, heldOpen, run, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 import { tree } from "../helpers/tree.ts";
@@ -323,7 +323,7 @@ describe("--delete keeps what it copied from a name SOURCE has lost since", () =
     const proc = Bun.spawn([BLIT, "-aTv", "--delete", "--copy-contents", "src", "dst"], { cwd: root, stdout: "pipe", stderr: "pipe" });
     await heldOpen(proc.pid, `${root}/src/a/p`);
     sh("mv src/a src/b && printf x > src/b/p", root);
-    const [exitCode, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+    const { stdout, stderr, exitCode } = await ended(proc);
     expect({ stdout: stdout.split("\n").sort(), stderr, exitCode }).toEqual({
       stdout: ["", "'src/a' -> 'dst/a'", "'src/a/f' -> 'dst/a/f'", "'src/a/p' -> 'dst/a/p'"],
       stderr: "blit: warning: file has vanished: 'src/a'\n",
@@ -339,7 +339,7 @@ describe("--delete keeps what it copied from a name SOURCE has lost since", () =
     // Subdirectories are copied after the files beside them: f is done by now.
     await heldOpen(proc.pid, `${root}/src/sub/p`);
     sh("mv src/f src/g && printf x > src/sub/p", root);
-    const [exitCode, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+    const { stdout, stderr, exitCode } = await ended(proc);
     expect({ stdout, stderr, exitCode }).toEqual({
       stdout: "'src/sub' -> 'dst/sub'\n'src/sub/p' -> 'dst/sub/p'\nremoved 'dst/x'\n",
       stderr: "blit: warning: file has vanished: 'src/f'\n",

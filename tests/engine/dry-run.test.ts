@@ -138,6 +138,15 @@ describe("--dry-run leaves DEST as it was and reports what the real run then doe
     expect(answered([])).toEqual(dry);
   });
 
+  test("a directory, then a file of its name: the file refused as over the directory, as the real run", () => {
+    const root = sandbox("dry-dir-then-file");
+    sh("mkdir -p a/x c d && printf in > a/x/g && printf c > c/x", root);
+    const dry = blit(["-rv", "--dry-run", "a/x", "c/x", "d"], { cwd: root });
+    expect(readdirSync(`${root}/d`)).toEqual([]);
+    expect(dry).toEqual({ stdout: "'a/x' -> 'd/x'\n'a/x/g' -> 'd/x/g'\n", stderr: "blit: cannot overwrite directory 'd/x' with non-directory\n", exitCode: 1 });
+    expect(blit(["-rv", "a/x", "c/x", "d"], { cwd: root })).toEqual(dry);
+  });
+
   test("--dry-run --progress: the summary line says nothing was written", () => {
     const root = sandbox("dry-progress");
     sh("mkdir src && printf abc > src/f", root);

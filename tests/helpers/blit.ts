@@ -96,6 +96,12 @@ export function blitJson(args: string[], options: RunOptions = {}): Result & { e
 }
 
 /** Resolves once blit (pid) holds `path` open: a copy waiting there on a fifo (--copy-contents) for a writer. */
+/** What a process spawned with stdout and stderr piped said, and its exit code, once it has ended. */
+export async function ended(proc: { exited: Promise<number>; stdout: ReadableStream<Uint8Array>; stderr: ReadableStream<Uint8Array> }): Promise<Result> {
+  const [exitCode, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  return { stdout, stderr, exitCode };
+}
+
 export async function heldOpen(pid: number, path: string): Promise<void> {
   const holds = () => readdirSync(`/proc/${pid}/fd`).some((fd) => {
     try {
