@@ -106,7 +106,7 @@ export interface PoolShared {
   destinations?: SharedArrayBuffer;
   hungry: SharedArrayBuffer;
   deletions?: SharedArrayBuffer;
-  /** --delete with --keep-directory-symlink: the directories kept symlinks led into (EnteredDirectories). */
+  /** --keep-directory-symlink: the directories kept symlinks led into (EnteredDirectories). */
   entered?: SharedArrayBuffer;
   /** Live counters for the progress bar and --json (LiveCounters), when shown. */
   live: SharedArrayBuffer | undefined;

@@ -528,7 +528,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
     hungry: new SharedArrayBuffer(4),
     // --max-delete: the workers' removals counted together, never past the limit.
     deletions: options.maxDelete !== undefined ? new SharedArrayBuffer(4) : undefined,
-    entered: options.delete && options.keepDirectorySymlink ? EnteredDirectories.allocate() : undefined,
+    entered: options.keepDirectorySymlink ? EnteredDirectories.allocate() : undefined,
     live,
     temps: inFlightTable(mostWorkers),
   };

@@ -333,7 +333,7 @@ export class Copier {
     deletions?: Int32Array,
     /** --skip-unchanged, --checksum with hard links kept: DEST's linked files left (or written into) so far, by the SOURCE file each stands for. */
     private readonly destinations?: LinkTable,
-    /** --delete with --keep-directory-symlink: the directories kept symlinks led the copy into, by every worker. */
+    /** --keep-directory-symlink: the directories kept symlinks led the copy into, by every worker. */
     private readonly entered?: EnteredDirectories,
   ) {
     this.report.reasonOf = (errno) => b.strerror(errno);
@@ -948,9 +948,12 @@ export class Copier {
     const b = this.b;
     const fd = b.openDir(e.dstDir, e.dstName, true);
     if (fd < 0) return fd;
-    if (e.within === undefined && e.dstNamed === true) return fd;
-    const root = e.within ?? b.fstat(e.rootFd);
     const target = b.fstat(fd);
+    if (e.within === undefined && e.dstNamed === true) {
+      if (typeof target !== "number") this.remember([target]);
+      return fd;
+    }
+    const root = e.within ?? b.fstat(e.rootFd);
     if (typeof root === "number" || typeof target === "number") {
       b.close(fd);
       return OUTSIDE;
@@ -969,11 +972,16 @@ export class Copier {
       b.close(fd);
       return OUTSIDE;
     }
+    this.remember(way);
+    return fd;
+  }
+
+  /** Directories a kept symlink led the copy into, and those above them inside DEST: --delete keeps them, hard links may be made in them. */
+  private remember(way: Stat[]): void {
     const entered = this.entered;
-    if (entered && !way.every((passed) => entered.add(passed.dev, passed.ino)) && entered.fullToBeSaid()) {
+    if (entered && !way.every((passed) => entered.add(passed.dev, passed.ino)) && entered.fullToBeSaid() && this.o.delete) {
       this.report.warn("too many directories entered through kept symlinks to tell apart: --delete removes no directory from here on");
     }
-    return fd;
   }
 
   /**
@@ -3021,6 +3029,19 @@ export class Copier {
     });
   }
 
+  /** `part` of `dir` opened through the symlink it is, where that leads to a directory a kept symlink led the copy into; else `refused`. */
+  private throughKeptSymlink(dir: number, part: Name, refused: number): number {
+    const b = this.b;
+    const entered = this.entered;
+    if (!entered || (refused !== -b.errno.ENOTDIR && refused !== -b.errno.ELOOP)) return refused;
+    const fd = b.openDir(dir, part, true);
+    if (fd < 0) return refused;
+    const st = b.fstat(fd);
+    if (typeof st !== "number" && entered.holdsSurely(st.dev, st.ino)) return fd;
+    b.close(fd);
+    return refused;
+  }
+
   /** What DEST holds under the first copy's name, not following symlinks (a dry run's link check). */
   private firstCopyStat(target: LinkTarget): Stat | number {
     return this.atFirstCopy(target, (dir, last) => this.b.stat(dir, last, false));
@@ -3030,7 +3051,9 @@ export class Copier {
    * Calls `use` with the first copy's directory and name. That directory is
    * found from the copy's root one directory at a time without following
    * symlinks, so a directory in DEST swapped for a symlink cannot lead
-   * anywhere outside it. A negated errno if it cannot be opened.
+   * anywhere outside it; with --keep-directory-symlink, a symlink is followed
+   * where the directory it leads to now is one a kept symlink led the copy
+   * into (entered). A negated errno if it cannot be opened.
    */
   private atFirstCopy<T>(target: LinkTarget, use: (dir: number, last: Name) => T): T | number {
     const b = this.b;
@@ -3048,7 +3071,8 @@ export class Copier {
     const opened: number[] = [];
     try {
       for (const part of parts) {
-        dir = b.openDir(dir, part, false);
+        const next = b.openDir(dir, part, false);
+        dir = next >= 0 ? next : this.throughKeptSymlink(dir, part, next);
         if (dir < 0) return dir;
         opened.push(dir);
       }

@@ -1,8 +1,10 @@
-// --delete with --keep-directory-symlink: the directories a kept symlink led
-// the copy into, and those above them inside DEST, in memory the workers
-// share. What was copied through the symlink is in them, so the delete pass
-// of the directory holding one never removes it, whichever worker followed
-// the symlink (rsync deletes before it copies, and so never meets this).
+// --keep-directory-symlink: the directories a kept symlink led the copy
+// into, and those above them inside DEST, in memory the workers share. What
+// was copied through the symlink is in them, so the delete pass of the
+// directory holding one never removes it, whichever worker followed the
+// symlink (rsync deletes before it copies, and so never meets this); and a
+// hard link to a file copied through it may follow it again, to where it
+// led then, whichever worker makes the link.
 
 /**
  * Directories the set holds (a power of two): 5 MiB reserved, its pages
@@ -52,8 +54,13 @@ export class EnteredDirectories {
     return false;
   }
 
+  /** Whether the set holds the directory; once full, every directory counts as in it (nothing is removed as extra). */
   has(dev: number, ino: bigint): boolean {
-    if (Atomics.load(this.words, FULL) !== ROOM) return true;
+    return Atomics.load(this.words, FULL) !== ROOM || this.holdsSurely(dev, ino);
+  }
+
+  /** Whether the directory was added, full or not (to be followed, never assumed). */
+  holdsSurely(dev: number, ino: bigint): boolean {
     const key = identity(dev, ino);
     for (let slot = start(key), probes = 0; probes < SLOTS; slot = (slot + 1) & (SLOTS - 1), probes++) {
       const base = HEADER + slot * SLOT_WORDS;

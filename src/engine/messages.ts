@@ -159,7 +159,7 @@ export interface WorkerInit {
   hungry: SharedArrayBuffer;
   /** Int32: entries --delete removed so far in the run, never more than --max-delete. */
   deletions?: SharedArrayBuffer;
-  /** --delete with --keep-directory-symlink: the directories kept symlinks led into (EnteredDirectories). */
+  /** --keep-directory-symlink: the directories kept symlinks led into (EnteredDirectories). */
   entered?: SharedArrayBuffer;
   /** Live counters (LiveCounters), when progress is shown: this worker's slot is its index. */
   live?: SharedArrayBuffer;

@@ -1000,6 +1000,24 @@ describe("--keep-directory-symlink follows a symlink to a directory inside DEST,
     expect([into, named]).toEqual([{ stdout: "", stderr: "", exitCode: 0 }, { stdout: "", stderr: "", exitCode: 0 }]);
     expect(sh("test -L dst/src && test -L named && find dst/real elsewhere | sort", root)).toBe("dst/real\ndst/real/f\ndst/real/sub\nelsewhere\nelsewhere/f\nelsewhere/sub\n");
   });
+
+  // The second name is linked to the first copy by its path from the copy's
+  // root, through the kept symlink, as rsync -aHK links them.
+  const LINKS_THROUGH: { name: string; setup: string; args: string[]; linked: string }[] = [
+    { name: "both names below a kept symlink", setup: "mkdir -p D/src/real && ln -s real D/src/s", args: ["-a", "src", "D"], linked: "D/src/real/f D/src/real/g" },
+    { name: "the second name in a directory below it", setup: "mkdir -p D/src/real src/s/deeper && ln -s real D/src/s && mv src/s/g src/s/deeper/g", args: ["-a", "src", "D"], linked: "D/src/real/f D/src/real/deeper/g" },
+    { name: "DEST named as the copy (-T)", setup: "mkdir real && ln -s real named", args: ["-aT", "src", "named"], linked: "real/s/f real/s/g" },
+  ];
+  for (const c of LINKS_THROUGH) {
+    test(`hard links are kept through a kept symlink: ${c.name}`, () => {
+      const root = sandbox("keep-dir-link-hard");
+      sh(`mkdir -p src/s && printf 1 > src/s/f && ln src/s/f src/s/g && ${c.setup}`, root);
+      const r = blit(["--keep-directory-symlink", ...c.args], { cwd: root });
+      expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      const [first, second] = c.linked.split(" ");
+      expect(sh(`test ${first} -ef ${second} && stat -c %h ${first}`, root)).toBe("2\n");
+    });
+  }
 });
 
 // Without SELinux, cp ignores -Z and warns about --context=CTX; blit too.
