@@ -297,8 +297,8 @@ export class Copier {
   readonly report = new Reporter();
   private readonly meta: MetadataWriter;
   private readonly temps: TempNames;
-  /** --dry-run: the directories this run would have made, by their paths (wouldHaveMade). */
-  private readonly dryRunDirs = new Set<string>();
+  /** --dry-run of operands merged into one directory: what each path would hold by now, the directories and files the run would have made (wouldHaveMade, wouldMeetEarlier). */
+  private readonly dryRunMade = new Map<string, Stat>();
   /** --dry-run: the names of DEST's files with other names it would have unlinked, by dev:ino (hasOtherNames). */
   private readonly dryRunUnlinked = new Map<string, number>();
   private readonly data: DataCopier;
@@ -622,6 +622,13 @@ export class Copier {
     let created = false;
     let followDst = false;
     const madeMode = this.newDirMode(stat, e.inheritedPermissions);
+    // A dry run of merged operands: what an earlier one's copy would have made there, a file, is in the way.
+    const earlier = this.o.dryRun && this.o.mergesOperands ? this.dryRunMade.get(this.dryRunKey(e.dstPath)) : undefined;
+    if (earlier && typeOf(earlier.mode) !== S_IFDIR) {
+      b.close(srcFd);
+      this.report.fail(`cannot overwrite non-directory ${quote(e.dstPath)} with directory ${quote(e.srcPath)}`, { op: "overwrite", path: e.dstPath });
+      return NONE;
+    }
     const made = this.o.dryRun ? this.wouldMakeDir(e) : b.makeDir(e.dstDir, e.dstName, madeMode);
     if (made === 0) {
       created = true;
@@ -665,7 +672,7 @@ export class Copier {
     // A dry run makes nothing, so where an earlier operand's copy would
     // have made this directory (or one below it: operands merged into one
     // directory are copied in turn, by one worker), it would have been there.
-    const madeEarlier = (e.madeByRun === true && (this.o.dryRun || !created)) || (created && this.wouldHaveMade(e.dstPath));
+    const madeEarlier = (e.madeByRun === true && (this.o.dryRun || !created)) || (created && this.wouldHaveMade(e.dstPath, stat));
     if (created && !madeEarlier) this.report.count("directories");
     // As cp -v: a directory that was there already is not listed.
     if (created && !madeEarlier) this.listed(e, undefined, "directory");
@@ -867,11 +874,11 @@ export class Copier {
    * --dry-run: whether an earlier operand's copy would have made the
    * directory at dstPath, which is remembered as made from now on.
    */
-  private wouldHaveMade(dstPath: Name): boolean {
+  private wouldHaveMade(dstPath: Name, stat: Stat): boolean {
     if (!this.o.dryRun || !this.o.mergesOperands) return false;
     const key = this.dryRunKey(dstPath);
-    if (this.dryRunDirs.has(key)) return true;
-    this.dryRunDirs.add(key);
+    if (this.dryRunMade.has(key)) return true;
+    this.dryRunMade.set(key, this.wouldBe(stat));
     return false;
   }
 
@@ -1505,6 +1512,7 @@ export class Copier {
       this.wouldMeetJustCreated(e);
       return;
     }
+    if (this.o.dryRun && this.o.mergesOperands && this.wouldMeetEarlier(e)) return;
     if (!e.dstFresh) {
       const st = e.dstStat ?? b.stat(e.dstDir, e.dstName, false);
       if (typeof st !== "number") {
@@ -2158,6 +2166,7 @@ export class Copier {
     // Only a file's data has a size: the letters of a link, or of a file whose data
     // --attributes-only leaves, are the real run's, which passes none.
     this.listed(e, kind === "file" && !this.o.attributesOnly ? ({ bytes: e.stat.size } as CopiedData & { bytes: number }) : undefined, kind);
+    if (this.o.mergesOperands) this.dryRunMade.set(this.dryRunKey(e.dstPath), this.wouldBe(e.stat));
   }
 
   private copyByType(e: Entry, existing: Stat | undefined): boolean {
@@ -2640,12 +2649,11 @@ export class Copier {
   /**
    * --dry-run, an earlier operand's copy of one name not made: what the real
    * run would do meeting it. -n keeps it, and so does -u unless SOURCE is
-   * newer than the time the copy would have been made (with -p, whose copy
-   * has the earlier SOURCE's mtime, unknown here, it is taken as kept); -i
-   * asks, and a yes is refused.
+   * newer than that copy would be; -i asks, and a yes is refused.
    */
   private wouldMeetJustCreated(e: Entry): void {
-    const newer = this.o.update === "older" && !this.o.preserve.timestamps && e.stat.mtimeSec * 1000 > Date.now();
+    const earlier = this.dryRunMade.get(this.dryRunKey(e.dstPath));
+    const newer = this.o.update === "older" && (earlier ? !this.keepsNewer(e, earlier) : e.stat.mtimeSec * 1000 > Date.now());
     if (this.o.noClobber || (this.o.update === "older" && !newer)) {
       this.skipped(e, this.o.noClobber ? "exists" : "newer");
       return;
@@ -2655,9 +2663,47 @@ export class Copier {
       return;
     }
     // An earlier directory operand's copy (`a/x c/x D`, a/x a directory) is refused as the directory it is.
-    this.report.fail(this.dryRunDirs.has(this.dryRunKey(e.dstPath))
+    this.report.fail(earlier && typeOf(earlier.mode) === S_IFDIR
       ? `cannot overwrite directory ${quote(e.dstPath)} with non-directory`
       : `will not overwrite just-created ${quote(e.dstPath)} with ${quote(e.srcPath)}`, { op: "overwrite", path: e.dstPath });
+  }
+
+  /**
+   * --dry-run of operands merged into one directory (`a/. b/. D`): a name an
+   * earlier operand's copy would have made is met as the real run meets
+   * it, not as DEST is now. A file there is kept by -n, and by -u unless
+   * SOURCE is newer; else replaced, listed against what it would be (rsync's
+   * letters); a directory there is in the way. False where no earlier copy
+   * would have made the name: DEST is looked at as it is.
+   */
+  private wouldMeetEarlier(e: Entry): boolean {
+    const made = this.dryRunMade.get(this.dryRunKey(e.dstPath));
+    if (made === undefined) return false;
+    // A directory that is there already is met as it is.
+    const dir = typeOf(made.mode) === S_IFDIR;
+    if (dir && typeof this.b.stat(e.dstDir, e.dstName, false) !== "number") return false;
+    const keep = this.keepsNewer(e, made);
+    if (keep || this.o.noClobber) this.skipped(e, keep ? "newer" : "exists");
+    else if (!this.confirmed(e, made)) this.declined(e);
+    else if (dir) this.report.fail(`cannot overwrite directory ${quote(e.dstPath)} with non-directory`, { op: "overwrite", path: e.dstPath });
+    else {
+      e.was = made;
+      this.wouldCopy(e);
+    }
+    return true;
+  }
+
+  /** What a copy of SOURCE's `stat` would be: its type and size, its attributes where they are preserved, else this run's. */
+  private wouldBe(stat: Stat): Stat {
+    const { preserve } = this.o;
+    const now = Date.now();
+    return {
+      ...stat,
+      mode: preserve.mode ? stat.mode : stat.mode & ~this.o.umask,
+      uid: preserve.ownership ? stat.uid : this.euid,
+      gid: preserve.ownership ? stat.gid : this.egid,
+      ...(!preserve.timestamps && { mtimeSec: Math.floor(now / 1000), mtimeNsec: (now % 1000) * 1e6 }),
+    };
   }
 
   /** -i's no; a question the run's stop cut short had no answer, and skipped nothing. */

@@ -116,12 +116,40 @@ describe("--dry-run leaves DEST as it was and reports what the real run then doe
     expect([dry.exitCode, real.exitCode]).toEqual([0, 0]);
   });
 
+  // Merged operands with a name in both: the second met as the first's copy
+  // would have left it (a file replaced or kept, a directory or a file in
+  // the way), not as DEST is before the run.
+  const MERGED_NAMES: [string[], string][] = [
+    [["-r", "--itemize"], ">f.sT...... d/./s/f"],
+    [["-a", "-v"], "'b/./s/f' -> 'd/./s/f'"],
+    [["-rn", "--itemize"], ">f+++++++++ d/./s/f"],
+    [["-ru", "-v"], "'a/./s/f' -> 'd/./s/f'"],
+    [["-ri", "-v"], "'b/./s/f' -> 'd/./s/f'"],
+  ];
+  test.each(MERGED_NAMES)("merged operands with names in both, %p: the second decided against the first's copy, as the real run", (args, line) => {
+    const root = sandbox("dry-merge-names");
+    sh("mkdir -p a/x a/s b/s d && printf 1 > a/x/in && printf 2 > b/x && printf 3 > a/y && mkdir b/y && printf 4 > b/y/z && printf 5 > a/s/f && printf 66 > b/s/f && touch -d '-1 day' b/s/f", root);
+    const answered = (extra: string[]) => {
+      const proc = Bun.spawnSync([BLIT, ...args, ...extra, "a/.", "b/.", "d"], { cwd: root, stdin: Buffer.from("y\ny\ny\n"), stdout: "pipe", stderr: "pipe", env: { ...process.env, LC_ALL: "C" } });
+      const sorted = (text: string) => text.split(/(?<=\n)|(?<=\? )/).sort();
+      return { stdout: sorted(proc.stdout.toString()), stderr: sorted(proc.stderr.toString()), exitCode: proc.exitCode };
+    };
+    const dry = answered(["--dry-run"]);
+    expect(readdirSync(`${root}/d`)).toEqual([]);
+    expect(dry.stdout).toContain(`${line}\n`);
+    expect(dry.stderr).toContain("blit: cannot overwrite non-directory 'd/./y' with directory 'b/./y'\n");
+    expect(dry.exitCode).toBe(1);
+    expect(answered([])).toEqual(dry);
+  });
+
   // SOURCEs of one name: the real run decides each in turn (-n, -u, -i) by what the one before made.
   const REFUSED = "blit: will not overwrite just-created 'd/f' with 'b/f'\n";
   const ONE_NAME: [string, string[], string, string][] = [
     ["-n: the second is kept out", ["-nv"], "", ""],
     ["-u: the second, older than the first's copy, is kept", ["-uv"], "", ""],
     ["-u: the second, newer than the first's copy, is refused", ["-uv"], "touch -d '+1 day' b/f", REFUSED],
+    ["-up: the second, newer than the first (whose mtime its copy keeps), is refused", ["-upv"], "touch -d '-1 hour' b/f", REFUSED],
+    ["-up: the second, older than the first, is kept", ["-upv"], "touch -d '-2 day' b/f", ""],
     ["-i: the second asked about, and refused", ["-iv"], "", `blit: overwrite 'd/f'? ${REFUSED}`],
     ["-nP: the first a dangling symlink, the second refused before -n", ["-nPv"], "rm a/f && ln -s ../t a/f", "blit: will not copy 'b/f' through just-created symlink 'd/f'\n"],
   ];
