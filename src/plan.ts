@@ -33,6 +33,8 @@ export interface CopyJob {
   noBackup?: boolean;
   /** DEST is the copy's own name as given (-T, or a DEST that is not a directory), not a name made in a target directory. */
   dstNamed?: boolean;
+  /** --parents: the target directory the copy goes below, its own directories made in it. */
+  parentsOf?: string;
   /**
    * DEST is where an earlier operand's file is copied (`-n a/f b/f D`): as
    * cp, -n and -i decide when this one's turn comes, and one the earlier
@@ -426,7 +428,7 @@ function planParents(
     }
     plan.repeatsDestination = true;
   }
-  const job: CopyJob = { src, dst, followSrc, isDirectory: false, size: 0 };
+  const job: CopyJob = { src, dst, followSrc, isDirectory: false, size: 0, parentsOf: target };
   if (!checkJob(job, options, plan)) return;
   created.by.set(created.claim(dst), src);
   created.as.set(created.claim(dst), dst);

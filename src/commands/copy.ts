@@ -150,7 +150,7 @@ function openDestinations(backend: Backend, jobs: CopyJob[], options: CopyOption
   };
   const paths = pathSyntax(backend.pathRules);
   const pathsOf = (job: CopyJob, dir: string, base: string): JobPaths =>
-    ({ src: toBytes(job.src), dst: toBytes(job.dst), dstDir: toBytes(dir), dstBase: toBytes(base) });
+    ({ src: toBytes(job.src), dst: toBytes(job.dst), dstDir: toBytes(dir), dstBase: toBytes(base), ...(job.parentsOf !== undefined && { parentsOf: toBytes(job.parentsOf) }) });
   // A directory's DEST spelled with a trailing slash names what a symlink
   // there leads to, as the OS resolves it (cp -rT s link/ copies into the
   // directory): it is then the directory itself ("link/" and ".").

@@ -67,6 +67,8 @@ interface Place {
   madeByRun?: boolean;
   /** --keep-directory-symlink: the directory a kept symlink must lead inside; undefined for an operand's own copy. */
   within?: DirId;
+  /** --keep-directory-symlink, --parents: the target directory an operand's own copy must lead inside, not the last directory made for it. */
+  parentsOf?: Uint8Array;
   /** An operand copied to DEST as named (-T, or DEST not a directory), not to a name made in a target directory. */
   dstNamed?: boolean;
   /** An operand whose DEST an earlier operand's copy made this run (-n, -i decided at the run): not overwritten. */
@@ -507,6 +509,7 @@ export class Copier {
       ...(job.noBackup === true && { noBackup: true }),
       ...(job.mergesInto === true && { madeByRun: true }),
       ...(job.dstNamed === true && { dstNamed: true }),
+      ...(paths.parentsOf !== undefined && { parentsOf: paths.parentsOf }),
       ...(job.justCreated === true && { justCreated: true }),
     };
     if (job.into) {
@@ -946,7 +949,8 @@ export class Copier {
    * followed, as cp follows it, but only to a directory inside the copy's
    * destination: below an operand's copy, inside that copy (DEST/SOURCE);
    * for the operand's copy itself, inside the target directory it is made
-   * in (DEST). One that leads out of it is refused (OUTSIDE), where cp
+   * in (DEST; with --parents, DEST below which its directories are made).
+   * One that leads out of it is refused (OUTSIDE), where cp
    * would write there. DEST named as the copy itself (-T) is the user's
    * own word and is followed as named. With --delete, the directories on
    * the way up are remembered (entered): none is removed as extra.
@@ -960,7 +964,7 @@ export class Copier {
       if (typeof target !== "number") this.remember([target]);
       return fd;
     }
-    const root = e.within ?? b.fstat(e.rootFd);
+    const root = e.within ?? (e.parentsOf ? b.stat(b.cwd, e.parentsOf, true) : b.fstat(e.rootFd));
     if (typeof root === "number" || typeof target === "number") {
       b.close(fd);
       return OUTSIDE;

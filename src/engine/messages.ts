@@ -133,6 +133,8 @@ export interface JobPaths {
   /** dirname and basename of dst. */
   dstDir: Uint8Array;
   dstBase: Uint8Array;
+  /** --parents: the target directory, which the directories made for the copy are in. */
+  parentsOf?: Uint8Array;
 }
 
 export type Task =

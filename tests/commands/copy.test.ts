@@ -1001,6 +1001,14 @@ describe("--keep-directory-symlink follows a symlink to a directory inside DEST,
     expect(sh("test -L dst/src && test -L named && find dst/real elsewhere | sort", root)).toBe("dst/real\ndst/real/f\ndst/real/sub\nelsewhere\nelsewhere/f\nelsewhere/sub\n");
   });
 
+  test("--parents: the last directory's symlink may lead anywhere inside DEST, not only below the directories made for it", () => {
+    const root = sandbox("keep-dir-link-parents");
+    sh("mkdir -p src/sub dst/src dst/x && printf new > src/sub/g && ln -s ../x dst/src/sub", root);
+    const r = blit(["-r", "--parents", "--keep-directory-symlink", "src/sub", "dst"], { cwd: root });
+    expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sh("test -L dst/src/sub && find dst/x | sort", root)).toBe("dst/x\ndst/x/g\n");
+  });
+
   // The second name is linked to the first copy by its path from the copy's
   // root, through the kept symlink, as rsync -aHK links them.
   const LINKS_THROUGH: { name: string; setup: string; args: string[]; linked: string }[] = [
