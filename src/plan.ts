@@ -603,9 +603,11 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
       const earlierDst = createdAs.get(claim(dst)) ?? dst;
       // -n and -u keep what is there and -i may be told no, before cp's check:
       // the first copy, skipped or declined, may have made nothing to keep.
-      // (Not a symlink SOURCE's: cp's own check of one it made comes first,
-      // where the symlink dangles, and that is refused here as before.)
-      overwritesEarlier = !throughLink && earlierDst === dst && options.backup === "none" && (options.noClobber || options.update !== "all" || options.interactive);
+      // Over a symlink the first made, cp's own check comes first where it
+      // dangles (refused here as before), and before -u; -n and -i take one
+      // that leads somewhere for a name taken.
+      const keptOrAsked = options.noClobber || options.update === "none" || options.interactive;
+      overwritesEarlier = (!throughLink || (keptOrAsked && leadsSomewhereAt(earlier, earlierDst))) && earlierDst === dst && options.backup === "none" && (options.noClobber || options.update !== "all" || options.interactive);
       // Nothing is lost with numbered backups: cp then backs the first copy up.
       if (!overwritesEarlier && (throughLink || options.backup !== "numbered")) {
         refuse(plan, throughLink
@@ -628,6 +630,20 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
     plan.jobs.push(job);
   }
   return plan;
+}
+
+/** Whether the symlink `link`, copied as one to `dst`, would lead to something there. */
+function leadsSomewhereAt(link: string, dst: string): boolean {
+  const { b } = via;
+  const text = b.readLink(b.cwd, toBytes(link));
+  if (typeof text === "number") return false;
+  const fd = b.openDir(b.cwd, toBytes(via.paths.split(dst).dir), true);
+  if (fd < 0) return false;
+  try {
+    return typeof b.stat(fd, text, true) !== "number";
+  } finally {
+    b.close(fd);
+  }
 }
 
 /**

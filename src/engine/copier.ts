@@ -1600,7 +1600,7 @@ export class Copier {
           return;
         }
         if (e.justCreated) {
-          this.report.fail(`will not overwrite just-created ${quote(e.dstPath)} with ${quote(e.srcPath)}`, { op: "overwrite", path: e.dstPath });
+          this.refuseOverJustCreated(e, st);
           return;
         }
         if (this.o.backup !== "none" && !e.noBackup) {
@@ -2667,8 +2667,14 @@ export class Copier {
       return;
     }
     // An earlier directory operand's copy (`a/x c/x D`, a/x a directory) is refused as the directory it is.
-    this.report.fail(earlier && typeOf(earlier.mode) === S_IFDIR
-      ? `cannot overwrite directory ${quote(e.dstPath)} with non-directory`
+    if (earlier && typeOf(earlier.mode) === S_IFDIR) this.report.fail(`cannot overwrite directory ${quote(e.dstPath)} with non-directory`, { op: "overwrite", path: e.dstPath });
+    else this.refuseOverJustCreated(e, earlier);
+  }
+
+  /** An earlier operand's copy of one name (`a/f b/f D`) is not overwritten, nor written through where it is a symlink, in cp's words. */
+  private refuseOverJustCreated(e: Entry, there: Stat | undefined): void {
+    this.report.fail(there && typeOf(there.mode) === S_IFLNK
+      ? `will not copy ${quote(e.srcPath)} through just-created symlink ${quote(e.dstPath)}`
       : `will not overwrite just-created ${quote(e.dstPath)} with ${quote(e.srcPath)}`, { op: "overwrite", path: e.dstPath });
   }
 
