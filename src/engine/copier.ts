@@ -189,6 +189,8 @@ const CAPABILITY_XATTR = ENCODER.encode("security.capability");
 const BACKUP_FAILED = 1;
 /** linkTo's answer when the name is a link to the first copy already (a second run left both). */
 const LINKED_ALREADY = 2;
+/** The first copy's name holds another file now (a later merged operand's): copied anew instead. */
+const FIRST_REPLACED = 3;
 
 /**
  * rsync's letters for an entry written over another (`was`): only what the
@@ -1700,7 +1702,7 @@ export class Copier {
       }
       const copied = this.copyByType(e, existing);
       if (claim) {
-        if (copied) this.links.publish(claim.slot, { rootFd: e.rootFd, path: e.dstRel });
+        if (copied) this.links.publish(claim.slot, this.firstCopyAt(e));
         else this.links.abandon(claim.slot);
       }
       this.sayIfLinkTableFull();
@@ -1766,6 +1768,19 @@ export class Copier {
    * was copied already under another name, this name becomes a link to that
    * copy, even over a newer file (cp: "replace DST_NAME unconditionally").
    */
+  /**
+   * Where e's copy is, for the link table. Where operands are merged into
+   * one directory (`a/. b/. D`), a later one may replace it under that name
+   * (b/f over a/f's copy): its identity tells it from its replacement, so
+   * that another name of a/f is not linked to b/f's data.
+   */
+  private firstCopyAt(e: Entry): LinkTarget {
+    const at: LinkTarget = { rootFd: e.rootFd, path: e.dstRel };
+    if (!this.o.mergesOperands) return at;
+    const copy = this.b.stat(e.dstDir, e.dstName, false);
+    return typeof copy === "number" ? at : { ...at, copy: { dev: copy.dev, ino: copy.ino } };
+  }
+
   /** Once per run, when the hard-link table has filled: further names of one file are copies. */
   private sayIfLinkTableFull(): void {
     if (this.links?.fullToBeSaid()) {
@@ -1790,7 +1805,7 @@ export class Copier {
         return;
       }
       keep();
-      if (claim?.first) this.links.publish(claim.slot, { rootFd: e.rootFd, path: e.dstRel });
+      if (claim?.first) this.links.publish(claim.slot, this.firstCopyAt(e));
       this.sayIfLinkTableFull();
       return;
     }
@@ -2919,6 +2934,10 @@ export class Copier {
     if (this.backsUpKept(e)) e.backs = true;
     const r = this.linkTo(target, e);
     if (r === BACKUP_FAILED) return;
+    if (r === FIRST_REPLACED) {
+      copyOrKeep();
+      return;
+    }
     if (r === LINKED_ALREADY) {
       this.alreadyLinked(e, target);
       return;
@@ -3051,9 +3070,11 @@ export class Copier {
   private linkTo(target: LinkTarget, e: Entry): number {
     const b = this.b;
     return this.atFirstCopy(target, (dir, last) => {
+      const first = b.stat(dir, last, false);
+      const copy = target.copy;
+      if (copy && (typeof first === "number" || first.dev !== copy.dev || first.ino !== copy.ino)) return FIRST_REPLACED;
       if (!e.dstFresh) {
         const here = b.stat(e.dstDir, e.dstName, false);
-        const first = b.stat(dir, last, false);
         if (typeof here !== "number" && typeof first !== "number" && here.dev === first.dev && here.ino === first.ino) return LINKED_ALREADY;
       }
       // linkat() fails with ENOENT when the inode it found lost its last name

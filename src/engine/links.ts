@@ -5,7 +5,7 @@
 // wait once their own claims are published, so no two workers wait on each
 // other.
 
-const SLOT_INTS = 8;
+const SLOT_INTS = 13;
 const EMPTY = 0;
 const WRITING = 1;
 const COPYING = 2;
@@ -19,6 +19,12 @@ const INO_HI = 4;
 const PATH_AT = 5;
 const PATH_LEN = 6;
 const ROOT_FD = 7;
+// The first copy's own dev and ino in DEST, where known (COPY_KNOWN 1).
+const COPY_KNOWN = 8;
+const COPY_DEV_LO = 9;
+const COPY_DEV_HI = 10;
+const COPY_INO_LO = 11;
+const COPY_INO_HI = 12;
 
 // Reserved, not committed: pages are touched only as slots fill. A million
 // inodes with other names (a tree of hard-linked backups) fit.
@@ -39,6 +45,8 @@ const NEAR_PROBES = 64;
 export interface LinkTarget {
   rootFd: number;
   path: Uint8Array;
+  /** The copy itself (its dev and ino in DEST), where the path may come to name another file: operands merged into one directory. */
+  copy?: { dev: number; ino: bigint };
 }
 
 export type Claim = { first: true; slot: number } | { first: false; slot: number };
@@ -131,6 +139,13 @@ export class LinkTable {
     this.slots[base + PATH_AT] = at;
     this.slots[base + PATH_LEN] = target.path.length;
     this.slots[base + ROOT_FD] = target.rootFd;
+    this.slots[base + COPY_KNOWN] = target.copy ? 1 : 0;
+    if (target.copy) {
+      this.slots[base + COPY_DEV_LO] = target.copy.dev | 0;
+      this.slots[base + COPY_DEV_HI] = Math.floor(target.copy.dev / 4294967296) | 0;
+      this.slots[base + COPY_INO_LO] = Number(target.copy.ino & 0xffffffffn) | 0;
+      this.slots[base + COPY_INO_HI] = Number(target.copy.ino >> 32n) | 0;
+    }
     Atomics.store(this.slots, base, DONE);
     Atomics.notify(this.slots, base);
   }
@@ -152,9 +167,11 @@ export class LinkTable {
     }
     if (state !== DONE) return undefined;
     const at = this.slots[base + PATH_AT]!;
+    const s = this.slots;
     return {
-      rootFd: this.slots[base + ROOT_FD]!,
-      path: this.arena.slice(at, at + this.slots[base + PATH_LEN]!),
+      rootFd: s[base + ROOT_FD]!,
+      path: this.arena.slice(at, at + s[base + PATH_LEN]!),
+      ...(s[base + COPY_KNOWN] === 1 && { copy: { dev: (s[base + COPY_DEV_HI]! >>> 0) * 4294967296 + (s[base + COPY_DEV_LO]! >>> 0), ino: (BigInt(s[base + COPY_INO_HI]! >>> 0) << 32n) | BigInt(s[base + COPY_INO_LO]! >>> 0) } }),
     };
   }
 }

@@ -20,6 +20,18 @@ describe("hard links", () => {
     expect(mine).toEqual(tree(`${root}/by-cp`, { times: true }));
   });
 
+  test("merged operands: a name linked to a first copy that a later operand replaced gets its own data, as with cp -a", () => {
+    const root = sandbox("link-merged");
+    sh("mkdir -p a/s b/s by-blit by-cp && printf A > a/f && printf B > b/f && ln a/f b/g && printf C > a/s/x && ln a/s/x b/s/y", root);
+    const r = blit(["-a", "a/.", "b/.", "by-blit"], { cwd: root });
+    expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(run(["cp", "-a", "a/.", "b/.", "by-cp"], { cwd: root }).exitCode).toBe(0);
+    expect(sh("cat by-blit/f by-blit/g by-blit/s/x by-blit/s/y", root)).toBe("BACC");
+    const mine = tree(`${root}/by-blit`, { times: true });
+    expect(mine.hardlinks).toEqual([["s/x", "s/y"]]);
+    expect(mine).toEqual(tree(`${root}/by-cp`, { times: true }));
+  });
+
   test("many groups spread over directories copied by eight workers", () => {
     const root = sandbox("link-groups");
     sh(
