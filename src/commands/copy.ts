@@ -558,7 +558,8 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
     // A dry run counts too, to say what the real one would.
     if (engine.delete && options.maxDelete !== undefined && plan.jobs.some((job) => job.isDirectory)) {
       // A signal stops the count too (the run's flag), and a count cut short decides nothing.
-      const deletions = await countDeletions(loaded, { ...engine, dryRun: true, failFast: false, verbose: false, debug: false, listItems: false }, workers, work, shared);
+      // It asks nothing (-i): the answers are the copy's, and a yes is counted as given.
+      const deletions = await countDeletions(loaded, { ...engine, dryRun: true, failFast: false, verbose: false, debug: false, listItems: false, interactive: false }, workers, work, shared);
       if (Atomics.load(cancelFlag, 0) === 0 && deletions > options.maxDelete) {
         refusedDeletions = deletions;
         engine = { ...engine, delete: false };

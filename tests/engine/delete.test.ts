@@ -385,6 +385,14 @@ describe("--max-delete", () => {
     expect(existsSync(`${root}/dst/old/z`)).toBe(true);
   });
 
+  test("-i: the count asks nothing, so each answer goes to its own question", () => {
+    const root = sandbox("maxdel-ask");
+    sh("mkdir -p src D/src && printf 1 > src/f && printf 0 > D/src/f && printf 9 > D/src/extra", root);
+    const proc = Bun.spawnSync([BLIT, "-ri", "-v", "--delete", "--max-delete=5", "src", "D"], { cwd: root, stdin: Buffer.from("n\ny\n"), stdout: "pipe", stderr: "pipe", env: { ...process.env, LC_ALL: "C" } });
+    expect({ stdout: proc.stdout.toString(), stderr: proc.stderr.toString(), exitCode: proc.exitCode }).toEqual({ stdout: "removed 'D/src/extra'\n", stderr: "blit: overwrite 'D/src/f'? ", exitCode: 0 });
+    expect(sh("cat D/src/f && ls D/src", root)).toBe("0f\n");
+  });
+
   test("as many as allowed: deleted, exit 0", () => {
     const root = sandbox("maxdel-ok");
     setup(root);
