@@ -628,8 +628,9 @@ export class Copier {
     let followDst = false;
     const madeMode = this.newDirMode(stat, e.inheritedPermissions);
     // A dry run of merged operands: what an earlier one's copy would have made there, a file, is in the way.
-    const earlier = this.o.dryRun && this.o.mergesOperands ? this.dryRunMade.get(this.dryRunKey(e.dstPath)) : undefined;
-    if (earlier && typeOf(earlier.mode) !== S_IFDIR) {
+    const earlier = this.o.dryRun && this.o.mergesOperands ? this.dryRunMade.get(this.dryRunKey(e.dstPath, e.dstDir)) : undefined;
+    // (A symlink --keep-directory-symlink would follow is not known here: DEST as it is decides, as it did.)
+    if (earlier && typeOf(earlier.mode) !== S_IFDIR && !(typeOf(earlier.mode) === S_IFLNK && this.o.keepDirectorySymlink)) {
       b.close(srcFd);
       this.report.fail(`cannot overwrite non-directory ${quote(e.dstPath)} with directory ${quote(e.srcPath)}`, { op: "overwrite", path: e.dstPath });
       return NONE;
@@ -677,7 +678,7 @@ export class Copier {
     // A dry run makes nothing, so where an earlier operand's copy would
     // have made this directory (or one below it: operands merged into one
     // directory are copied in turn, by one worker), it would have been there.
-    const madeEarlier = (e.madeByRun === true && (this.o.dryRun || !created)) || (created && this.wouldHaveMade(e.dstPath, stat));
+    const madeEarlier = (e.madeByRun === true && (this.o.dryRun || !created)) || (created && this.wouldHaveMade(e, stat));
     if (created && !madeEarlier) this.report.count("directories");
     // As cp -v: a directory that was there already is not listed.
     if (created && !madeEarlier) this.listed(e, undefined, "directory");
@@ -879,16 +880,18 @@ export class Copier {
    * --dry-run: whether an earlier operand's copy would have made the
    * directory at dstPath, which is remembered as made from now on.
    */
-  private wouldHaveMade(dstPath: Name, stat: Stat): boolean {
+  private wouldHaveMade(e: Place, stat: Stat): boolean {
     if (!this.o.dryRun || !this.o.mergesOperands) return false;
-    const key = this.dryRunKey(dstPath);
+    const key = this.dryRunKey(e.dstPath, e.dstDir);
     if (this.dryRunMade.has(key)) return true;
     this.dryRunMade.set(key, this.wouldBe(stat));
     return false;
   }
 
-  private dryRunKey(dstPath: Name): string {
-    return this.b.caseFolding?.key(dstPath) ?? Buffer.from(dstPath).toString("latin1");
+  /** dstPath as its directory `dir` tells names apart: folded where it ignores case (or, not made yet, -1, may). */
+  private dryRunKey(dstPath: Name, dir: number): string {
+    const folding = this.b.caseFolding;
+    return folding && (dir < 0 || folding.ignoresCase(dir)) ? folding.key(dstPath) : Buffer.from(dstPath).toString("latin1");
   }
 
   /** --dry-run: what makeDir would answer here, making nothing. */
@@ -2185,7 +2188,7 @@ export class Copier {
     // Only a file's data has a size: the letters of a link, or of a file whose data
     // --attributes-only leaves, are the real run's, which passes none.
     this.listed(e, kind === "file" && !this.o.attributesOnly ? ({ bytes: e.stat.size } as CopiedData & { bytes: number }) : undefined, kind);
-    if (this.o.mergesOperands) this.dryRunMade.set(this.dryRunKey(e.dstPath), this.wouldBe(e.stat));
+    if (this.o.mergesOperands) this.dryRunMade.set(this.dryRunKey(e.dstPath, e.dstDir), this.wouldBe(e.stat));
   }
 
   private copyByType(e: Entry, existing: Stat | undefined): boolean {
@@ -2671,7 +2674,7 @@ export class Copier {
    * newer than that copy would be; -i asks, and a yes is refused.
    */
   private wouldMeetJustCreated(e: Entry): void {
-    const earlier = this.dryRunMade.get(this.dryRunKey(e.dstPath));
+    const earlier = this.dryRunMade.get(this.dryRunKey(e.dstPath, e.dstDir));
     const newer = this.o.update === "older" && (earlier ? !this.keepsNewer(e, earlier) : e.stat.mtimeSec * 1000 > Date.now());
     if (this.o.noClobber || (this.o.update === "older" && !newer)) {
       this.skipped(e, this.o.noClobber ? "exists" : "newer");
@@ -2698,21 +2701,40 @@ export class Copier {
    * earlier operand's copy would have made is met as the real run meets
    * it, not as DEST is now. A file there is kept by -n, and by -u unless
    * SOURCE is newer; else replaced, listed against what it would be (rsync's
-   * letters); a directory there is in the way. False where no earlier copy
-   * would have made the name: DEST is looked at as it is.
+   * letters, -b's backup and what is removed first); -l and -s are refused
+   * as over a file that is there; a directory there is in the way. False
+   * where no earlier copy would have made the name, or DEST holds it
+   * already, or what would be there decides beyond its stat (--checksum,
+   * --attributes-only, --skip-unchanged's attributes): DEST is looked at as
+   * it is.
    */
   private wouldMeetEarlier(e: Entry): boolean {
-    const made = this.dryRunMade.get(this.dryRunKey(e.dstPath));
-    if (made === undefined) return false;
-    // A directory that is there already is met as it is.
+    const o = this.o;
+    const made = this.dryRunMade.get(this.dryRunKey(e.dstPath, e.dstDir));
+    if (made === undefined || o.checksum || o.attributesOnly || typeof this.b.stat(e.dstDir, e.dstName, false) !== "number") return false;
+    // --skip-unchanged: a file whose data would be left is left (or given attributes: DEST decides that, as it is).
+    if (this.leavesUnchanged && typeOf(made.mode) === S_IFREG && typeOf(e.stat.mode) === S_IFREG && made.size === e.stat.size && sameTimes(e.stat, made, o.modifyWindow)) {
+      if (made.mode !== e.stat.mode || made.uid !== e.stat.uid || made.gid !== e.stat.gid) return false;
+      this.report.counts.unchanged++;
+      this.skipped(e, "unchanged");
+      return true;
+    }
     const dir = typeOf(made.mode) === S_IFDIR;
-    if (dir && typeof this.b.stat(e.dstDir, e.dstName, false) !== "number") return false;
+    const type = typeOf(e.stat.mode);
     const keep = this.keepsNewer(e, made);
-    if (keep || this.o.noClobber) this.skipped(e, keep ? "newer" : "exists");
+    if (keep || o.noClobber) this.skipped(e, keep ? "newer" : "exists");
     else if (!this.confirmed(e, made)) this.declined(e);
     else if (dir) this.report.fail(`cannot overwrite directory ${quote(e.dstPath)} with non-directory`, { op: "overwrite", path: e.dstPath });
     else {
       e.was = made;
+      e.backs = o.backup !== "none" && !e.noBackup;
+      const replaces = o.force || o.removeDestination || e.backs || (o.link && o.interactive) || (o.dereference === "never" && type !== S_IFREG);
+      if ((o.link || o.symbolicLink) && !replaces) {
+        this.linkFailed(e, o.link ? "hard link" : "symbolic link", -this.b.errno.EEXIST);
+        return true;
+      }
+      const remade = type === S_IFLNK || (type !== S_IFREG && !o.readSpecialFiles);
+      e.removes = !e.backs && (o.removeDestination || (remade && !o.link && !o.symbolicLink));
       this.wouldCopy(e);
     }
     return true;

@@ -142,6 +142,28 @@ describe("--dry-run leaves DEST as it was and reports what the real run then doe
     expect(answered([])).toEqual(dry);
   });
 
+  // More of what the real run does meeting the first's copy: backups, removals, links refused, files left, kept symlinks followed.
+  const MERGED_AS_REAL: [string, string[], string][] = [
+    ["-b, DEST holding the name already", ["-rb", "-v"], "printf 1 > a/f && printf 22 > b/f && printf 0 > D/f"],
+    ["--backup=numbered", ["-r", "--backup=numbered", "-v"], "printf 1 > a/f && printf 22 > b/f"],
+    ["--remove-destination", ["-r", "--remove-destination", "-v"], "printf 1 > a/f && printf 22 > b/f"],
+    ["symlinks", ["-r", "-v"], "ln -s t1 a/x && ln -s t2 b/x"],
+    ["-l", ["-rl", "-v"], "printf 1 > a/f && printf 22 > b/f"],
+    ["-s", ["-rs", "-v"], "printf 1 > a/f && printf 22 > b/f"],
+    ["--skip-unchanged, the second as the first", ["-a", "--skip-unchanged", "--itemize"], "printf 1 > a/f && printf 1 > b/f && touch -d 2020-01-01 a/f b/f"],
+    ["--skip-unchanged, the second of another size", ["-a", "--skip-unchanged", "--itemize"], "printf 1 > a/f && printf 22 > b/f && touch -d 2020-01-01 a/f b/f"],
+    ["--keep-directory-symlink, the first a symlink", ["-r", "--keep-directory-symlink", "-v"], "mkdir a/sub b/x && ln -s sub a/x && printf 2 > b/x/y"],
+  ];
+  test.each(MERGED_AS_REAL)("merged operands, %s: the dry run says what the real run does", (_, args, setup) => {
+    const results = ["--dry-run", undefined].map((dry) => {
+      const root = sandbox("dry-merge-real");
+      sh(`mkdir a b D && ${setup}`, root);
+      const r = blit([...args, ...(dry ? [dry] : []), "a/.", "b/.", "D"], { cwd: root });
+      return { stdout: r.stdout.split("\n").sort(), stderr: r.stderr.split("\n").sort(), exitCode: r.exitCode };
+    });
+    expect(results[0]).toEqual(results[1]!);
+  });
+
   // SOURCEs of one name: the real run decides each in turn (-n, -u, -i) by what the one before made.
   const REFUSED = "blit: will not overwrite just-created 'd/f' with 'b/f'\n";
   const ONE_NAME: [string, string[], string, string][] = [
