@@ -1766,12 +1766,6 @@ export class Copier {
   }
 
   /**
-   * -u kept the file that is there. As cp, it still stands for SOURCE's
-   * inode: the other names of that inode are linked to it, and if the inode
-   * was copied already under another name, this name becomes a link to that
-   * copy, even over a newer file (cp: "replace DST_NAME unconditionally").
-   */
-  /**
    * Where e's copy is, for the link table. Where operands are merged into
    * one directory (`a/. b/. D`), a later one may replace it under that name
    * (b/f over a/f's copy): its identity tells it from its replacement, so
@@ -1791,6 +1785,12 @@ export class Copier {
     }
   }
 
+  /**
+   * -u kept the file that is there. As cp, it still stands for SOURCE's
+   * inode: the other names of that inode are linked to it, and if the inode
+   * was copied already under another name, this name becomes a link to that
+   * copy, even over a newer file (cp: "replace DST_NAME unconditionally").
+   */
   private keptByUpdate(e: Entry, waitingLinks: [Entry, number][], keep = () => this.skipped(e, "newer")): void {
     // On the main thread the link table is not at hand: a worker sees to it.
     if (this.linkable(e) && this.inline) {
@@ -3092,12 +3092,12 @@ export class Copier {
   private linkTo(target: LinkTarget, e: Entry): number {
     const b = this.b;
     return this.atFirstCopy(target, (dir, last) => {
-      const first = b.stat(dir, last, false);
       const copy = target.copy;
-      if (copy && (typeof first === "number" || first.dev !== copy.dev || first.ino !== copy.ino)) return FIRST_REPLACED;
+      const first = copy || !e.dstFresh ? b.stat(dir, last, false) : undefined;
+      if (copy && (typeof first !== "object" || first.dev !== copy.dev || first.ino !== copy.ino)) return FIRST_REPLACED;
       if (!e.dstFresh) {
         const here = b.stat(e.dstDir, e.dstName, false);
-        if (typeof here !== "number" && typeof first !== "number" && here.dev === first.dev && here.ino === first.ino) return LINKED_ALREADY;
+        if (typeof here !== "number" && typeof first === "object" && here.dev === first.dev && here.ino === first.ino) return LINKED_ALREADY;
       }
       // linkat() fails with ENOENT when the inode it found lost its last name
       // meanwhile: another run into the same DEST renamed its copy over the
