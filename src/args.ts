@@ -49,7 +49,7 @@ export const copyArgs = {
   include: { type: "string", valueHint: "PATTERN", description: "Copy entries matching PATTERN even if a later --exclude matches them" },
   "exclude-from": { type: "string", valueHint: "FILE", description: "--exclude each pattern in FILE, one a line (- for stdin; # and ; start comments)" },
   "include-from": { type: "string", valueHint: "FILE", description: "--include each pattern in FILE, one a line" },
-  filter: { type: "string", valueHint: "RULE", description: "An rsync filter rule: '- PATTERN', '+ PATTERN', '!' (clear), or ':- FILE', ':+ FILE', ': FILE' (rules read from FILE in each directory, e.g. .gitignore)" },
+  filter: { type: "string", valueHint: "RULE", description: "An rsync filter rule: '- PATTERN', '+ PATTERN', '!' (clear), or ':- FILE', ':+ FILE', ': FILE' (rules read from FILE in each directory, e.g. .gitignore; ': /.rsync-filter' also above SOURCE, as rsync -F)" },
   "dry-run": { type: "boolean", description: "Decide and report everything (-v, --stats), but write and remove nothing" },
   verify: { type: "boolean", description: "Read each file written back from the disk and compare it with SOURCE before it takes its name" },
   jobs: { type: "string", alias: ["j"], valueHint: "N", description: "Copy with N workers, exactly (default: number of CPUs, on Apple silicon of performance cores, and for a tree up to twice that while they wait on the disk)" },

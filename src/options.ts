@@ -45,6 +45,10 @@ export interface FilterRule {
    * exclude, "+" an include, "" each line's own `- `/`+ ` (an exclude without).
    */
   perDirectory?: "-" | "+" | "";
+  /** `: DIR/NAME`: the directory above SOURCE where reading NAME starts, as rsync's parent scan (`: /.rsync-filter`, rsync's -F). */
+  scanFrom?: Uint8Array;
+  /** A rule read from a file above SOURCE (or DEST): the path from its directory down to there. */
+  above?: Uint8Array;
   /** A rule read from a per-directory file: the directory (below SOURCE) it was read in, and the index of its --filter. */
   base?: Uint8Array;
   from?: number;

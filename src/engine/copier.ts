@@ -36,7 +36,7 @@ import { isDevice, type ItemKind, kindOf, linkedKind, type Notice, Reporter, typ
 import type { SharedCopy } from "./shared-ranges.ts";
 import { type Comparison, ContentComparer } from "./compare.ts";
 import { isLeftover, TempNames } from "./temp-names.ts";
-import { Filter } from "./filter.ts";
+import { Filter, parentDirectories } from "./filter.ts";
 import { ListedNames, Pruner } from "./delete.ts";
 import { attributesDiffer, countsUnchangedFromStats, dirKeptBits, type OwnerRights, ownerRights, quickCheck, sameTimes, xattrChanges } from "./unchanged.ts";
 
@@ -587,7 +587,7 @@ export class Copier {
    * are not directories, then the ones that are while no other worker waits
    * (descendHere), and returns what is left for the pool.
    */
-  private copyDirectory(e: Place, expect: { dev: number; ino: bigint } | undefined, ancestors: string[] | undefined, descend = true, inherited?: FilterRule[], depth = 0): DirResult {
+  private copyDirectory(e: Place & { operand?: boolean }, expect: { dev: number; ino: bigint } | undefined, ancestors: string[] | undefined, descend = true, inherited?: FilterRule[], depth = 0): DirResult {
     const b = this.b;
     const E = b.errno;
     const srcFd = b.openDir(e.srcDir, e.srcName, e.follow);
@@ -684,10 +684,15 @@ export class Copier {
     if (created && !madeEarlier) this.listed(e, undefined, "directory");
     if (!created) this.removeLeftovers(dstFd, false);
 
-    let merged = descend ? this.perDirectoryRules(srcFd, e.srcPath, belowSource(e.dstRel), inherited) : inherited;
+    let merged: FilterRule[] | undefined | false = inherited;
+    if (descend && e.operand === true) merged = this.rulesAbove(e.srcPath, merged);
+    if (merged !== false && descend) merged = this.perDirectoryRules(srcFd, e.srcPath, belowSource(e.dstRel), merged);
     // --delete: DEST's own per-directory files keep what they exclude too,
-    // as rsync's receiver reads them for its deletions.
-    if (merged !== false && descend && this.o.delete && !created && dstFd >= 0) merged = this.perDirectoryRules(dstFd, e.dstPath, belowSource(e.dstRel), merged, true);
+    // as rsync's receiver reads them for its deletions (and those above DEST).
+    if (merged !== false && descend && this.o.delete && !created && dstFd >= 0) {
+      if (e.operand === true) merged = this.rulesAbove(e.dstPath, merged, true);
+      if (merged !== false) merged = this.perDirectoryRules(dstFd, e.dstPath, belowSource(e.dstRel), merged, true);
+    }
     // Rules that cannot be read: nothing in it is copied or deleted, rather
     // than what they would have left out (rsync stops the whole run).
     const rulesUnread = merged === false;
@@ -851,29 +856,57 @@ export class Copier {
    */
   private perDirectoryRules(dirFd: number, dirPath: Uint8Array, base: Uint8Array, inherited: FilterRule[] | undefined, inDest = false, unread = "not copied"): FilterRule[] | undefined | false {
     let merged = inherited;
-    const files = this.filter.perDirectoryFiles;
-    if (files.length === 0) return merged;
-    const b = this.b;
-    for (const { index, name } of files) {
-      const fd = b.openRead(dirFd, name, false);
+    for (const { index, name } of this.filter.perDirectoryFiles) {
+      const fd = this.b.openRead(dirFd, name, false);
       if (fd < 0) continue;
-      const buf = new Uint8Array(PER_DIRECTORY_MAX);
-      let got = 0;
-      while (got < buf.length) {
-        const n = b.readAt(fd, buf.subarray(got), buf.length - got, got);
-        if (n <= 0) break;
-        got += n;
-      }
-      b.close(fd);
-      const rules = this.filter.merge(buf.subarray(0, got), index, base, merged, inDest);
-      if (!Array.isArray(rules)) {
-        const file = joinPath(dirPath, name, this.separator);
-        this.report.fail(`${quote(file)} line ${rules.line}: ${rules.problem}; ${quote(dirPath)} ${unread}`, { op: "filter", path: file });
-        return false;
-      }
+      const rules = this.mergeRulesFile(fd, index, base, merged, inDest, undefined, joinPath(dirPath, name, this.separator), dirPath, unread);
+      if (rules === false) return false;
       merged = rules;
     }
     return merged;
+  }
+
+  /**
+   * --filter=': DIR/NAME' (`: /.rsync-filter`, rsync's -F): the files NAME
+   * in the directories from DIR down to the one above the operand `path`
+   * (SOURCE's, or with inDest DEST's), read before the operand's own, as
+   * rsync's parent scan; their anchored patterns are matched from where
+   * each was read. false as perDirectoryRules.
+   */
+  private rulesAbove(path: Uint8Array, inherited: FilterRule[] | undefined, inDest = false): FilterRule[] | undefined | false {
+    const scanned = this.filter.perDirectoryFiles.filter((file) => file.scanFrom !== undefined);
+    if (scanned.length === 0) return inherited;
+    const real = this.b.realPath(path);
+    if (typeof real === "number") return inherited;
+    let merged = inherited;
+    for (const { index, name, scanFrom } of scanned) {
+      for (const { dir, above } of parentDirectories(real, scanFrom!, this.separator)) {
+        const file = joinPath(dir, name, this.separator);
+        const fd = this.b.openRead(this.b.cwd, file, true);
+        if (fd < 0) continue;
+        const rules = this.mergeRulesFile(fd, index, new Uint8Array(0), merged, inDest, above, file, path, "not copied");
+        if (rules === false) return false;
+        merged = rules;
+      }
+    }
+    return merged;
+  }
+
+  /** The rules in the open file `fd` (closed here), read up to PER_DIRECTORY_MAX, merged before `inherited`; false, said, where it is not rules. */
+  private mergeRulesFile(fd: number, index: number, base: Uint8Array, inherited: FilterRule[] | undefined, inDest: boolean, above: Uint8Array | undefined, file: Uint8Array, dirPath: Uint8Array, unread: string): FilterRule[] | false {
+    const b = this.b;
+    const buf = new Uint8Array(PER_DIRECTORY_MAX);
+    let got = 0;
+    while (got < buf.length) {
+      const n = b.readAt(fd, buf.subarray(got), buf.length - got, got);
+      if (n <= 0) break;
+      got += n;
+    }
+    b.close(fd);
+    const rules = this.filter.merge(buf.subarray(0, got), index, base, inherited, inDest, above);
+    if (Array.isArray(rules)) return rules;
+    this.report.fail(`${quote(file)} line ${rules.line}: ${rules.problem}; ${quote(dirPath)} ${unread}`, { op: "filter", path: file });
+    return false;
   }
 
   /**

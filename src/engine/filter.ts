@@ -108,7 +108,17 @@ export function filterRule(value: Uint8Array): FilterRule | string {
   if (text === "!") return CLEAR;
   const perDirectory = /^(?::|dir-merge)([-+]?)[ _]/.exec(text);
   if (perDirectory && value.length > perDirectory[0].length) {
-    return { include: false, pattern: value.slice(perDirectory[0].length), perDirectory: perDirectory[1] as "-" | "+" | "" };
+    const name = value.slice(perDirectory[0].length);
+    const slash = name.lastIndexOf(SLASH);
+    if (slash === name.length - 1) return `per-directory file name ${quote(name)} ends in '/'`;
+    // rsync's setup_merge_file: a directory in front names where reading
+    // starts, above SOURCE; the file looked for in each directory is the last component.
+    return {
+      include: false,
+      pattern: name.slice(slash + 1),
+      perDirectory: perDirectory[1] as "-" | "+" | "",
+      ...(slash >= 0 && { scanFrom: name.slice(0, slash + 1) }),
+    };
   }
   const plain = /^(-|\+|exclude|include)[ _]/.exec(text);
   if (plain && value.length === plain[0].length) return noPattern(value);
@@ -184,11 +194,43 @@ function compile(rule: FilterRule, foldCase: boolean): Compiled {
   };
 }
 
+/**
+ * rsync's parent scan (setup_merge_file) for `: DIR/NAME`: the directories
+ * from DIR down to the one just above `real` (the real path of SOURCE or
+ * DEST), each with the path from it down to `real`, under which the
+ * anchored patterns of its file are matched. DIR is absolute or relative to
+ * `real`, `..` taken off lexically, as rsync's clean_fname; none where it
+ * is not above `real`.
+ */
+export function parentDirectories(real: Uint8Array, scanFrom: Uint8Array, separator: number): { dir: Uint8Array; above: Uint8Array }[] {
+  const posix = separator === SLASH;
+  const rootOf = (path: string) => (posix ? /^\/*/ : /^(?:[A-Za-z]:)?[\\/]*/).exec(path)![0];
+  const split = (path: string) => path.split(posix ? "/" : /[\\/]/).filter((part) => part !== "" && part !== ".");
+  const text = latin1(real);
+  const from = latin1(scanFrom);
+  const realRoot = rootOf(text);
+  const fromRoot = rootOf(from);
+  if (realRoot === "") return [];
+  const parts = split(text.slice(realRoot.length));
+  const drive = /^[A-Za-z]:/.exec(fromRoot)?.[0];
+  if (drive && drive.toLowerCase() !== realRoot.slice(0, 2).toLowerCase()) return [];
+  const wanted = fromRoot === "" ? [...parts, ...split(from)] : split(from.slice(fromRoot.length));
+  const start: string[] = [];
+  for (const part of wanted) part === ".." ? start.pop() : start.push(part);
+  if (start.length >= parts.length || start.some((part, i) => part !== parts[i])) return [];
+  const joined = (from: number, to: number, between: string) => parts.slice(from, to).join(between);
+  const out: { dir: Uint8Array; above: Uint8Array }[] = [];
+  for (let k = start.length; k < parts.length; k++) {
+    out.push({ dir: Buffer.from(realRoot + joined(0, k, String.fromCharCode(separator)), "latin1"), above: Buffer.from(joined(k, parts.length, "/"), "latin1") });
+  }
+  return out;
+}
+
 export class Filter {
   /** The command line's rules; a per-directory file's place among them is undefined. */
   private readonly rules: (Compiled | undefined)[];
   /** The --filter=':- NAME' rules, by their index among the command line's. */
-  private readonly perDirectory: { index: number; name: Uint8Array; mode: "-" | "+" | "" }[] = [];
+  private readonly perDirectory: { index: number; name: Uint8Array; mode: "-" | "+" | ""; scanFrom?: Uint8Array }[] = [];
   /** Rules read from per-directory files, compiled once per worker. */
   private readonly compiled = new Map<string, Compiled>();
 
@@ -200,7 +242,7 @@ export class Filter {
   constructor(rules: FilterRule[], private readonly foldCase = false) {
     this.rules = rules.map((rule, index) => {
       if (rule.perDirectory === undefined) return compile(rule, foldCase);
-      this.perDirectory.push({ index, name: rule.pattern, mode: rule.perDirectory });
+      this.perDirectory.push({ index, name: rule.pattern, mode: rule.perDirectory, ...(rule.scanFrom && { scanFrom: rule.scanFrom }) });
       return undefined;
     });
   }
@@ -209,8 +251,8 @@ export class Filter {
     return this.rules.length === 0;
   }
 
-  /** The per-directory files to look for in each directory, and which --filter each is. */
-  get perDirectoryFiles(): readonly { index: number; name: Uint8Array }[] {
+  /** The per-directory files to look for in each directory, which --filter each is, and where its scan of the directories above starts. */
+  get perDirectoryFiles(): readonly { index: number; name: Uint8Array; scanFrom?: Uint8Array }[] {
     return this.perDirectory;
   }
 
@@ -220,8 +262,10 @@ export class Filter {
    * directories above: the nearest file's rules are checked first, as rsync checks them.
    * A file of rules (`: NAME`) takes --filter's forms, as rsync's does; a
    * line that is none of them is `{ line, problem }`, as rsync stops at it.
+   * A file read above SOURCE (or DEST) has `above`, the path from its
+   * directory down to there, and `base` empty.
    */
-  merge(bytes: Uint8Array, index: number, base: Uint8Array, inherited: FilterRule[] | undefined, inDest = false): FilterRule[] | { line: number; problem: string } {
+  merge(bytes: Uint8Array, index: number, base: Uint8Array, inherited: FilterRule[] | undefined, inDest = false, above?: Uint8Array): FilterRule[] | { line: number; problem: string } {
     const mode = this.perDirectory.find((p) => p.index === index)?.mode ?? "";
     let kept = inherited ?? [];
     let read: FilterRule[] = [];
@@ -236,7 +280,7 @@ export class Filter {
         kept = kept.filter((r) => r.from !== index || (r.inDest === true) !== inDest);
         continue;
       }
-      read.push({ ...rule, base, from: index, ...(inDest && { inDest: true }) });
+      read.push({ ...rule, base, from: index, ...(inDest && { inDest: true }), ...(above && { above }) });
     }
     return [...read, ...kept];
   }
@@ -256,9 +300,13 @@ export class Filter {
           if (read.from !== i || (read.inDest === true) !== inDest) continue;
           const compiled = this.compiledOf(read);
           // An anchored pattern is matched below the directory it was read
-          // in, as if that were SOURCE; any other against the whole path,
-          // as rsync matches them ("a/b/f" read in a/ is a/b/f).
-          const below = compiled.scope === "whole" && read.base && read.base.length > 0 ? text.slice(read.base.length + 1) : text;
+          // in, as if that were SOURCE (one read above SOURCE: from there
+          // down, as rsync's XFLG_ANCHORED2ABS); any other against the
+          // whole path, as rsync matches them ("a/b/f" read in a/ is a/b/f).
+          const below = compiled.scope !== "whole" ? text
+            : read.above ? `${latin1(read.above)}/${text}`
+            : read.base && read.base.length > 0 ? text.slice(read.base.length + 1)
+            : text;
           if (matches(compiled, below, isDirectory)) return !compiled.include;
         }
         continue;

@@ -4,7 +4,7 @@
 // Arguments go through sh so that bytes that are not UTF-8 reach both as bytes.
 
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, realpathSync } from "node:fs";
 import { BLIT, blit, hasCommand, run, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
@@ -241,6 +241,57 @@ describe("filters against rsync", () => {
     const r = run([BLIT, "-aT", "--delete", "--skip-unchanged", "--filter=:- .gitignore", "src", "dst-b"], { cwd: root });
     expect([r.stderr, r.exitCode]).toEqual(["", 0]);
     expect(Object.keys(tree(`${root}/dst-b`).entries).sort()).toEqual(Object.keys(tree(`${root}/dst-r`).entries).sort());
+  });
+
+  // `: DIR/NAME` (rsync's -F is `: /.rsync-filter`): NAME in every directory
+  // copied, and in those from DIR down to the one above SOURCE, DIR taken
+  // from SOURCE where relative; an anchored line read above is matched from
+  // its own directory (`/src/x1` in top/.rules is SOURCE's x1).
+  const ABOVE_TREE = `mkdir -p top/src/d/sub top/src/sub && printf -- '- a*\\n- /src/x1\\n- /d/c1\\n' > top/.rules && printf -- '- b*\\n' > .rules &&
+    printf -- '- c*\\n' > top/src/sub/.rules && printf -- '- y*\\n' > top/src/d/.rules && printf 'z*\\n' > top/.ign &&
+    for f in a1 b1 c1 x1 y1 z1; do printf x > top/src/$f && printf x > top/src/d/$f && printf x > top/src/sub/$f; done`;
+  const ABOVE: string[] = [
+    "--filter=': /.rules'",
+    "--filter=': ../.rules'",
+    "--filter=': ../../.rules'",
+    "--filter=': ./.rules'",
+    "--filter=': top/.rules'",
+    "--filter=': sub/.rules'",
+    "--filter=': ../../../nowhere/.rules'",
+    "--filter=\": $PWD/top/.rules\"",
+    "--filter=':- ../.ign'",
+    "--filter=': /.rules' --filter=':- /.ign' --include='a1'",
+  ];
+  for (const args of ABOVE) {
+    testIf(noRsync)(`per-directory files read above SOURCE: ${args}`, () => {
+      const root = sandbox("filter-above");
+      sh(ABOVE_TREE, root);
+      sh(`rsync -a ${args} top/src/ r`, root);
+      const r = run(["sh", "-c", `"${BLIT}" -aT ${args} top/src b`], { cwd: root });
+      expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+      expect(Object.keys(tree(`${root}/b`).entries).sort()).toEqual(Object.keys(tree(`${root}/r`).entries).sort());
+    });
+  }
+
+  testIf(noRsync)("--delete: files read above DEST keep what they exclude, anchored lines from their own directory, as rsync's receiver reads them", () => {
+    const root = sandbox("filter-above-dest");
+    sh("mkdir -p s dd/d && printf x > s/x && printf -- '- keep*\\n- /d/mine\\n- /mine2\\n' > dd/.rules && for f in keep1 mine mine2 gone; do printf x > dd/d/$f; done && cp -a dd dr", root);
+    expect(run(["rsync", "-a", "--delete", "--filter=: /.rules", "s/", "dr/d/"], { cwd: root }).exitCode).toBe(0);
+    const r = blit(["-aT", "-v", "--delete", "--filter=: /.rules", "s", "dd/d"], { cwd: root });
+    expect([r.stdout.split("\n").sort(), r.stderr, r.exitCode]).toEqual([["", "'s/x' -> 'dd/d/x'", "removed 'dd/d/gone'", "removed 'dd/d/mine2'"], "", 0]);
+    expect(Object.keys(tree(`${root}/dd/d`).entries).sort()).toEqual(Object.keys(tree(`${root}/dr/d`).entries).sort());
+  });
+
+  test("a file read above SOURCE that is not rules: said with its path, SOURCE not copied; a name ending in '/' is a usage error", () => {
+    const root = sandbox("filter-above-bad");
+    sh("mkdir -p top/src && printf x > top/src/f && printf 'bogus\\n' > top/.rules", root);
+    expect(blit(["-aT", "--filter=: ../.rules", "top/src", "dst"], { cwd: root })).toEqual({
+      stdout: "",
+      stderr: `blit: '${realpathSync(root)}/top/.rules' line 1: unsupported filter rule 'bogus' (blit knows '- PATTERN', '+ PATTERN', ':- FILE', ':+ FILE', ': FILE' and '!'); 'top/src' not copied\n`,
+      exitCode: 1,
+    });
+    expect(Object.keys(tree(`${root}/dst`).entries)).toEqual(["."]);
+    expect(blit(["-aT", "--filter=: sub/", "top/src", "dst2"], { cwd: root })).toEqual({ stdout: "", stderr: "blit: per-directory file name 'sub/' ends in '/'\nTry 'blit --help' for more information.\n", exitCode: 2 });
   });
 
   // rsync stops the whole run at a bad line (exit 1); blit says where it is and copies nothing of that
