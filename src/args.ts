@@ -41,7 +41,7 @@ export const copyArgs = {
   "keep-directory-symlink": { type: "boolean", description: "Copy a directory into a symlink to a directory found where it goes (one inside DEST only)" },
   parents: { type: "boolean", description: "Copy each SOURCE to its full name under DIRECTORY (a/b/f into D is D/a/b/f), making the directories" },
   "skip-unchanged": { type: "boolean", description: "Leave a destination file whose size and mtime are SOURCE's (rsync's quick check); -a still sets its attributes" },
-  "modify-window": { type: "string", valueHint: "SECONDS", description: "With --skip-unchanged, mtimes this many seconds apart count as equal (default 0: to the nanosecond)" },
+  "modify-window": { type: "string", valueHint: "SECONDS", description: "With --skip-unchanged, mtimes this many seconds apart count as equal (default 0: to the nanosecond; a negative one, as rsync's, is 0)" },
   checksum: { type: "boolean", description: "Leave a destination file whose contents are SOURCE's (compared byte for byte), whatever its mtime" },
   delete: { type: "boolean", description: "Remove what a copied directory's destination holds that SOURCE does not (never through a symlink)" },
   "max-delete": { type: "string", valueHint: "N", description: "With --delete, refuse to remove more than N entries: none is removed, exit status 25" },
@@ -446,7 +446,9 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
   if (args["max-in-flight"] !== undefined) tuning.maxInFlight = count(String(args["max-in-flight"]), "max-in-flight", 1, 65536);
   if (args["buffer-size"] !== undefined) tuning.bufferSize = size(String(args["buffer-size"]), "buffer-size");
 
-  const modifyWindow = args["modify-window"] === undefined ? 0 : count(String(args["modify-window"]), "modify-window", 0, 2 ** 31);
+  // rsync takes a negative window for "to the nanosecond", blit's 0: scripts that say -1 work unchanged.
+  const window = args["modify-window"] === undefined ? "0" : String(args["modify-window"]).replace(/^-\d+$/, "0");
+  const modifyWindow = count(window, "modify-window", 0, 2 ** 31);
   const maxDelete = args["max-delete"] === undefined ? undefined : count(String(args["max-delete"]), "max-delete", 0, 2 ** 31);
   const dryRun = Boolean(args["dry-run"]);
   // --parents makes its directories before the copy starts, outside the engine that a dry run stops.

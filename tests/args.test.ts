@@ -52,6 +52,7 @@ const USAGE_ERRORS: [args: string[], message: string, tryHelp?: false][] = [
   [["-l", "-s", "a", "b"], "cannot make both hard and symbolic links"],
   [["--symbolic", "--link", "a", "b"], "cannot make both hard and symbolic links"],
   [["--modify-window=1.5", "a", "b"], "invalid value '1.5' for '--modify-window' (expected 0 to 2147483648)"],
+  [["--modify-window=-1.5", "a", "b"], "invalid value '-1.5' for '--modify-window' (expected 0 to 2147483648)"],
   [["--delete", "--max-delete=-1", "a", "b"], "invalid value '-1' for '--max-delete' (expected 0 to 2147483648)"],
   [["--dry-run", "--parents", "a", "b"], "cannot combine --dry-run and --parents"],
   [["--exclude-from", "no-such-file", "a", "b"], "cannot read filter file 'no-such-file': No such file or directory"],

@@ -5,7 +5,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { closeSync, constants, lstatSync, openSync, readFileSync, writeSync } from "node:fs";
-import { BLIT, blit, blitJson, hasCommand, isRoot, sh, stats } from "../helpers/blit.ts";
+import { BLIT, blit, blitJson, hasCommand, isRoot, run, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 import { EVERYDAY_TREE } from "../helpers/fixtures.ts";
@@ -249,6 +249,17 @@ describe("--skip-unchanged against rsync -aHAX", () => {
     expect(r.exitCode).toBe(0);
     expect([readFileSync(`${root}/dst/near`, "utf8"), readFileSync(`${root}/dst/far`, "utf8")]).toEqual(["AAAA", "bbbb"]);
     expect(lstatSync(`${root}/dst/near`).mtime.toISOString()).toBe("2010-01-01T00:00:08.000Z");
+  });
+
+  testIf(noRsync)("--modify-window=-1, rsync's 'to the nanosecond': taken as blit's default, as rsync decides the same files", () => {
+    const root = sandbox("window-negative");
+    sh("mkdir src && printf aaaa > src/same && printf bbbb > src/apart && touch -d '2010-01-01 00:00:10.5' src/same src/apart", root);
+    sh("mkdir dst && printf AAAA > dst/same && printf BBBB > dst/apart && touch -d '2010-01-01 00:00:10.5' dst/same && touch -d '2010-01-01 00:00:10.7' dst/apart && cp -a dst dst-r", root);
+    expect(run(["rsync", "-a", "--modify-window=-1", "src/", "dst-r/"], { cwd: root }).exitCode).toBe(0);
+    expect(blit(["-aT", "--skip-unchanged", "--modify-window=-1", "src", "dst"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    const contents = (dir: string) => [readFileSync(`${root}/${dir}/same`, "utf8"), readFileSync(`${root}/${dir}/apart`, "utf8")];
+    expect(contents("dst")).toEqual(["AAAA", "bbbb"]);
+    expect(contents("dst")).toEqual(contents("dst-r"));
   });
 
   // SOURCE's mtime is …00.123456789; what DEST's holds decides (its bytes differ, so a copy shows).
