@@ -25,7 +25,7 @@ import type { LiveCounters } from "./live.ts";
 import type { ChildWork, DirFinish, DirId, DirWork, FilesWork, JobWork } from "./messages.ts";
 import { type CopyOutcome, type CopyRequest, DataCopier } from "./copy-data.ts";
 import { withoutCaseCollisions } from "./case-names.ts";
-import { categoryOf, type Created, MetadataWriter, type Target, type Xattrs } from "./metadata.ts";
+import { categoryOf, type Created, holdsModeBits, MetadataWriter, type Target, type Xattrs } from "./metadata.ts";
 import { ask } from "../ask.ts";
 import { ExitCode } from "../exit-codes.ts";
 import type { EnteredDirectories } from "./entered-dirs.ts";
@@ -221,12 +221,18 @@ function anyChange(differ: ReturnType<typeof attributesDiffer>, hasMode: boolean
   return differ.owner || (differ.mode && hasMode) || differ.times || differ.word || xattrs.set.length > 0 || xattrs.remove.length > 0;
 }
 
-/** rsync's letters for what attributeChanges found: alignedLetters', then `a` for ACLs and `x` for other xattrs set or removed. */
+/**
+ * rsync's letters for what attributeChanges found: alignedLetters', then
+ * `a` for ACLs and `x` for other xattrs set or removed. A non-directory
+ * whose access ACL changes has its rwx bits told in the `a` alone, as rsync
+ * sets the ACL (and those bits with it) before it itemizes such an entry.
+ */
 function changeLetters(src: Stat, there: Stat, differ: ReturnType<typeof attributesDiffer>, hasMode: boolean, xattrs: ReturnType<typeof xattrChanges>): string {
   const names = [...xattrs.set.map(([name]) => name), ...xattrs.remove];
   const acls = names.some((name) => categoryOf(name) === "mode");
   const others = names.some((name) => categoryOf(name) !== "mode");
-  return alignedLetters(src, there, differ, hasMode) + (acls ? "a" : "") + (others ? "x" : "");
+  const bitsWithAcl = typeOf(there.mode) !== S_IFDIR && names.some(holdsModeBits) && ((src.mode ^ there.mode) & 0o7000) === 0;
+  return alignedLetters(src, there, bitsWithAcl ? { ...differ, mode: false } : differ, hasMode) + (acls ? "a" : "") + (others ? "x" : "");
 }
 
 function sameDir(st: DirId, other: DirId): boolean {

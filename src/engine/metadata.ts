@@ -68,6 +68,11 @@ export function categoryOf(name: Name): keyof Preserve {
   return "xattr";
 }
 
+/** A POSIX access ACL: its owner, group and other entries are the mode's rwx bits, set with it. */
+export function holdsModeBits(name: Name): boolean {
+  return Buffer.compare(name, ACL_ACCESS) === 0;
+}
+
 export class MetadataWriter {
   /** Whether any xattrs are read: the options keep some, and the backend has them. */
   readonly readsXattrs: boolean;

@@ -75,6 +75,30 @@ describe("--skip-unchanged against rsync -aHAX", () => {
     });
   }
 
+  // rsync sets an unchanged file's access ACL, and the rwx bits with it,
+  // before it itemizes the file: those bits are told in the `a`, not as `p`
+  // (a setgid bit still is); a directory is itemized before, with both.
+  const ACL_LETTERS: [what: string, setup: string][] = [
+    ["DEST's ACL removed, its mask in the group bits", "chmod 644 s/f && cp -a s/f d/f && setfacl -m u:nobody:rw d/f"],
+    ["DEST's ACL removed, other bits differing too", "chmod 755 s/f && cp -a s/f d/f && chmod 644 d/f && setfacl -m u:nobody:r d/f"],
+    ["SOURCE's ACL set", "chmod 644 s/f && cp -a s/f d/f && chmod 600 d/f && setfacl -m u:nobody:r s/f"],
+    ["DEST's ACL removed, setgid differing", "chmod 2644 s/f && cp -a s/f d/f && chmod 644 d/f && setfacl -m u:nobody:r d/f"],
+    ["the mode alone differing", "chmod 644 s/f && cp -a s/f d/f && chmod 600 d/f"],
+    ["a directory's ACL removed", "rm s/f && chmod 755 s && cp -a s/. d && setfacl -m u:nobody:rw d"],
+  ];
+  for (const [what, setup] of ACL_LETTERS) {
+    testIf(noRsync ?? (hasCommand("setfacl") ? undefined : "setfacl (acl) is not installed"))(`--itemize letters of an unchanged entry: ${what}, as rsync -i tells them`, () => {
+      const root = sandbox("acl-letters");
+      sh(`mkdir s d && printf x > s/f && touch -d 2010-01-01 s/f && ${setup} && touch -d 2010-01-01 s d && cp -a d r`, root);
+      const theirs = sh("rsync -aAXi s/ r/", root).split("\n").filter(Boolean).map((line) => line.slice(0, 11));
+      const r = blit(["-aT", "--skip-unchanged", "--itemize", "s", "d"], { cwd: root });
+      expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+      const mine = r.stdout.split("\n").filter((line) => line !== "" && !line.endsWith("          d/")).map((line) => line.slice(0, 11));
+      expect(mine).toEqual(theirs);
+      expect(theirs.length).toBe(1);
+    });
+  }
+
   // -u keeps what is as new as SOURCE or newer (cp's rule, which also keeps
   // one of SOURCE's mtime but another size, where rsync -u copies): those of
   // SOURCE's size and mtime are left as unchanged, their attributes set, as
