@@ -91,6 +91,8 @@ interface Entry extends Place {
   linkTarget?: Uint8Array;
   /** It replaced a symlink that pointed elsewhere (--itemize's `c`, as rsync's). */
   targetChanged?: boolean;
+  /** The file there held SOURCE's data, and is replaced only to part it from another SOURCE file's name (--checksum tells no `c`). */
+  sameData?: boolean;
   /** A later name of a hard-link group, found linked to the first copy already: rsync -ii's `hf`. */
   linkedAlready?: boolean;
   /** --itemize: rsync's `a` and `x` for the ACLs and xattrs of the entry replaced that differed from SOURCE's. */
@@ -399,7 +401,7 @@ export class Copier {
    * An entry made: -v's line (`data`: how its bytes were copied, for
    * --debug), and the item --itemize and --json list.
    */
-  private listed(e: Place & Partial<Pick<Entry, "stat" | "was" | "removes" | "removesAfter" | "backupPath" | "linkTarget" | "targetChanged" | "xattrsChanged">>, data?: CopiedData & { bytes?: number }, kind?: ItemKind): void {
+  private listed(e: Place & Partial<Pick<Entry, "stat" | "was" | "removes" | "removesAfter" | "backupPath" | "linkTarget" | "targetChanged" | "sameData" | "xattrsChanged">>, data?: CopiedData & { bytes?: number }, kind?: ItemKind): void {
     if (this.o.listItems) {
       const was = e.was;
       const stat = e.stat;
@@ -421,7 +423,7 @@ export class Copier {
         size: data?.size ?? data?.bytes ?? 0,
         method: data?.method,
         // c: a symlink's target, a device's number, or (--checksum) a file's contents, differed, as rsync -ic says.
-        changed: was && stat && sameType ? replacedLetters(stat, was, data?.size ?? data?.bytes, this.o.preserve, e.targetChanged || (this.o.checksum && made === "file") || (device && otherDevice(stat, was))) + (e.xattrsChanged ?? "") : undefined,
+        changed: was && stat && sameType ? replacedLetters(stat, was, data?.size ?? data?.bytes, this.o.preserve, e.targetChanged || (this.o.checksum && made === "file" && !e.sameData) || (device && otherDevice(stat, was))) + (e.xattrsChanged ?? "") : undefined,
         target: e.linkTarget,
       });
     }
@@ -1635,6 +1637,7 @@ export class Copier {
         }
         // Written into, it would still be the other name's file.
         if (another && this.o.inplace) e.removeFirst = true;
+        if (another && unchanged) e.sameData = true;
         // Read now: the entry is about to go.
         if (this.o.listItems && typeOf(st.mode) === typeOf(e.stat.mode)) e.xattrsChanged = this.xattrLetters(e, st);
         // A comparison cut short by a cancel proves nothing: what is there stays as it was (--inplace would truncate it).
