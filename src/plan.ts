@@ -131,6 +131,16 @@ const isDir = (st: Stat) => typeIs(st, S_IFDIR);
 const isFile = (st: Stat) => typeIs(st, S_IFREG);
 const isLink = (st: Stat) => typeIs(st, S_IFLNK);
 const sameInode = (a: Stat, b: Stat) => a.dev === b.dev && a.ino === b.ino;
+
+/**
+ * SOURCE names the file at DEST (`blit a/f D/f D`): cp's same-file check
+ * comes before its just-created one, so that is what is said of it (checkJob).
+ */
+function namesDestination(src: string, dst: string, followSrc: boolean): boolean {
+  const srcSt = statOrCode(src, followSrc);
+  const dstSt = statOrCode(dst, false);
+  return typeof srcSt !== "number" && typeof dstSt !== "number" && sameInode(srcSt, dstSt);
+}
 /** a's mtime is b's or later, to the nanosecond. */
 const asNewAs = (a: Stat, b: Stat) => a.mtimeSec > b.mtimeSec || (a.mtimeSec === b.mtimeSec && a.mtimeNsec >= b.mtimeNsec);
 
@@ -417,7 +427,7 @@ function planParents(
   const earlierDst = created.as.get(created.claim(dst));
   // A SOURCE not there is said as such (checkJob), as cp says it, not as a clash.
   if (earlierDst !== undefined && typeof statOrCode(src, followSrc) !== "number") {
-    if (options.backup !== "numbered") {
+    if (options.backup !== "numbered" && !namesDestination(src, dst, followSrc)) {
       refuse(plan, earlierDst === dst
         ? `will not overwrite just-created ${quote(dst)} with ${quote(src)}`
         : `will not overwrite just-created ${quote(earlierDst)} with ${quote(src)}: the names differ only by case, which ${quote(via.paths.split(earlierDst).dir)} ignores`, {
@@ -609,7 +619,7 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
       const keptOrAsked = options.noClobber || options.update === "none" || options.interactive;
       overwritesEarlier = (!throughLink || (keptOrAsked && leadsSomewhereAt(earlier, earlierDst))) && earlierDst === dst && options.backup === "none" && (options.noClobber || options.update !== "all" || options.interactive);
       // Nothing is lost with numbered backups: cp then backs the first copy up.
-      if (!overwritesEarlier && (throughLink || options.backup !== "numbered")) {
+      if (!overwritesEarlier && (throughLink || options.backup !== "numbered") && !namesDestination(src, dst, followSrc)) {
         refuse(plan, throughLink
           ? `will not copy ${quote(src)} through just-created symlink ${quote(earlierDst)}`
           : earlierDst === dst

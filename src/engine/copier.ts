@@ -884,13 +884,21 @@ export class Copier {
   private rulesAbove(path: Uint8Array, inherited: FilterRule[] | undefined, inDest = false): FilterRule[] | undefined | false {
     const scanned = this.filter.perDirectoryFiles.filter((file) => file.scanFrom !== undefined);
     if (scanned.length === 0) return inherited;
-    const real = this.b.realPath(path);
-    if (typeof real === "number") return inherited;
+    // The path as given, from the real current directory, as rsync's
+    // change_dir keeps it: through a symlink (`current -> releases/7`), the
+    // files above the link's name are read, not those above where it leads.
+    const b = this.b;
+    let whole = path;
+    if (!pathSyntax(b.pathRules).isAbsolute(Buffer.from(path).toString("latin1"))) {
+      const cwd = b.realPath(DOT);
+      if (typeof cwd === "number") return inherited;
+      whole = joinPath(cwd, path, this.separator);
+    }
     let merged = inherited;
     for (const { index, name, scanFrom } of scanned) {
-      for (const { dir, above } of parentDirectories(real, scanFrom!, this.separator)) {
+      for (const { dir, above } of parentDirectories(whole, scanFrom!, this.separator)) {
         const file = joinPath(dir, name, this.separator);
-        const fd = this.b.openRead(this.b.cwd, file, true);
+        const fd = b.openRead(b.cwd, file, true);
         if (fd < 0) continue;
         const rules = this.mergeRulesFile(fd, index, new Uint8Array(0), merged, inDest, above, file, path, "not copied");
         if (rules === false) return false;
@@ -1677,7 +1685,8 @@ export class Copier {
         // (-l -i: a yes says so too; -s -i: not, as cp 9.1).
         const replaces = this.o.force || this.o.removeDestination || e.backs || linkRemoves || (this.o.link && this.o.interactive);
         if ((this.o.link || this.o.symbolicLink) && !replaces) {
-          this.linkFailed(e, this.o.link ? "hard link" : "symbolic link", -b.errno.EEXIST);
+          // cp checks a relative -s before its symlink() meets the name taken.
+          if (!this.o.symbolicLink || this.symlinkPlaceable(e)) this.linkFailed(e, this.o.link ? "hard link" : "symbolic link", -b.errno.EEXIST);
           return;
         }
         // As cp: a fifo or device read like a file where symlinks are not followed (-r, -P)
@@ -2772,7 +2781,7 @@ export class Copier {
       e.backs = o.backup !== "none" && !e.noBackup;
       const replaces = o.force || o.removeDestination || e.backs || (o.link && o.interactive) || (o.dereference === "never" && type !== S_IFREG);
       if ((o.link || o.symbolicLink) && !replaces) {
-        this.linkFailed(e, o.link ? "hard link" : "symbolic link", -this.b.errno.EEXIST);
+        if (!o.symbolicLink || this.symlinkPlaceable(e)) this.linkFailed(e, o.link ? "hard link" : "symbolic link", -this.b.errno.EEXIST);
         return true;
       }
       const remade = type === S_IFLNK || (type !== S_IFREG && !o.readSpecialFiles);

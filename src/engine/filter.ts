@@ -196,27 +196,30 @@ function compile(rule: FilterRule, foldCase: boolean): Compiled {
 
 /**
  * rsync's parent scan (setup_merge_file) for `: DIR/NAME`: the directories
- * from DIR down to the one just above `real` (the real path of SOURCE or
- * DEST), each with the path from it down to `real`, under which the
+ * from DIR down to the one just above `whole` (the absolute path of SOURCE
+ * or DEST), each with the path from it down to `whole`, under which the
  * anchored patterns of its file are matched. DIR is absolute or relative to
- * `real`, `..` taken off lexically, as rsync's clean_fname; none where it
- * is not above `real`.
+ * `whole`; `..` is taken off both by name, as rsync's clean_fname takes it;
+ * none where DIR is not above `whole`.
  */
-export function parentDirectories(real: Uint8Array, scanFrom: Uint8Array, separator: number): { dir: Uint8Array; above: Uint8Array }[] {
+export function parentDirectories(whole: Uint8Array, scanFrom: Uint8Array, separator: number): { dir: Uint8Array; above: Uint8Array }[] {
   const posix = separator === SLASH;
   const rootOf = (path: string) => (posix ? /^\/*/ : /^(?:[A-Za-z]:)?[\\/]*/).exec(path)![0];
   const split = (path: string) => path.split(posix ? "/" : /[\\/]/).filter((part) => part !== "" && part !== ".");
-  const text = latin1(real);
+  const collapse = (parts: string[]) => {
+    const kept: string[] = [];
+    for (const part of parts) part === ".." ? kept.pop() : kept.push(part);
+    return kept;
+  };
+  const text = latin1(whole);
   const from = latin1(scanFrom);
   const realRoot = rootOf(text);
   const fromRoot = rootOf(from);
   if (realRoot === "") return [];
-  const parts = split(text.slice(realRoot.length));
+  const parts = collapse(split(text.slice(realRoot.length)));
   const drive = /^[A-Za-z]:/.exec(fromRoot)?.[0];
   if (drive && drive.toLowerCase() !== realRoot.slice(0, 2).toLowerCase()) return [];
-  const wanted = fromRoot === "" ? [...parts, ...split(from)] : split(from.slice(fromRoot.length));
-  const start: string[] = [];
-  for (const part of wanted) part === ".." ? start.pop() : start.push(part);
+  const start = collapse(fromRoot === "" ? [...parts, ...split(from)] : split(from.slice(fromRoot.length)));
   if (start.length >= parts.length || start.some((part, i) => part !== parts[i])) return [];
   const joined = (from: number, to: number, between: string) => parts.slice(from, to).join(between);
   const out: { dir: Uint8Array; above: Uint8Array }[] = [];

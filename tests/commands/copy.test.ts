@@ -397,6 +397,11 @@ const CASES: Case[] = [
   { name: "--backup=t three times over: each run's two copies backed up in order (coreutils' just-created.sh)", setup: "cp --backup=t f sub2/f d && cp --backup=t f sub2/f d", args: ["--backup=t", "f", "sub2/f", "d"] },
   { name: "--parents --backup=numbered: one file named twice", args: ["--parents", "--backup=numbered", "-v", "src/a", "src/a", "d"], ordered: true },
   { name: "two names of one inode are two files", setup: "ln f h", args: ["f", "h", "d"] },
+  // cp's same-file check comes before its just-created one.
+  { name: "the second SOURCE is DEST's file itself: the same file", setup: "printf old > d/f", args: ["sub2/f", "d/f", "d"] },
+  { name: "-b: the second SOURCE a hard link of DEST's file: the same file", setup: "printf old > d/f && ln d/f h", args: ["-b", "sub2/f", "h", "d"] },
+  // cp checks a relative -s before its symlink() finds the name taken.
+  { name: "-s relative, outside the current directory, onto a file there", setup: "printf old > d/f", args: ["-s", "f", "d/f"] },
   { name: "one directory named twice", args: ["-r", "sub2", "./sub2", "d"] },
   { name: "-dv a symlink over a file: -v says removed, as cp", args: ["-dv", "src/rel-link", "g"] },
   { name: "-rv a fifo over a file: -v says removed, as cp", setup: "mkfifo p", args: ["-rv", "p", "g"] },

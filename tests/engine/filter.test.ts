@@ -282,6 +282,25 @@ describe("filters against rsync", () => {
     expect(Object.keys(tree(`${root}/dd/d`).entries).sort()).toEqual(Object.keys(tree(`${root}/dr/d`).entries).sort());
   });
 
+  // A deploy's `current -> releases/7`, the rules beside `current`: rsync climbs the path as given.
+  testIf(noRsync)("SOURCE and DEST through a symlink: the files above the link's name are read, not those above where it leads, as rsync", () => {
+    const root = sandbox("filter-above-link");
+    sh(`mkdir -p top1/src top2 dt1/d dt2 && touch top1/src/a top1/src/b top1/src/c && printf -- '- a\\n' > top1/.rf && printf -- '- b\\n' > top2/.rf &&
+      ln -s ../top1/src top2/link && ln -s ../dt1/d dt2/dl && printf -- '- keepA\\n' > dt1/.rf && printf -- '- keepB\\n' > dt2/.rf`, root);
+    for (const rule of [": /.rf", ": ../.rf"]) {
+      sh(`rm -rf r b && rsync -a --filter='${rule}' top2/link/ r`, root);
+      expect(blit(["-aT", `--filter=${rule}`, "top2/link/", "b"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      expect(readdirSync(`${root}/b`).sort()).toEqual(readdirSync(`${root}/r`).sort());
+      expect(readdirSync(`${root}/b`).sort()).toEqual(["a", "c"]);
+      sh("touch dt1/d/keepA dt1/d/keepB dt1/d/junk", root);
+      expect(blit(["-aT", "--delete", `--filter=${rule}`, "top1/src", "dt2/dl/"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      const mine = readdirSync(`${root}/dt1/d`).sort();
+      sh(`touch dt1/d/keepA dt1/d/keepB dt1/d/junk && rsync -a --delete --filter='${rule}' top1/src/ dt2/dl/`, root);
+      expect(mine).toEqual(readdirSync(`${root}/dt1/d`).sort());
+      expect(mine).toEqual(["b", "c", "keepB"]);
+    }
+  });
+
   test("a file read above SOURCE that is not rules: said with its path, SOURCE not copied; a name ending in '/' is a usage error", () => {
     const root = sandbox("filter-above-bad");
     sh("mkdir -p top/src && printf x > top/src/f && printf 'bogus\\n' > top/.rules", root);
