@@ -2754,15 +2754,15 @@ export class Copier {
    * SOURCE is newer; else replaced, listed against what it would be (rsync's
    * letters, -b's backup and what is removed first); -l and -s are refused
    * as over a file that is there; a directory there is in the way. False
-   * where no earlier copy would have made the name, or DEST holds it
-   * already, or what would be there decides beyond its stat (--checksum,
-   * --attributes-only, --skip-unchanged's attributes): DEST is looked at as
-   * it is.
+   * where no earlier copy would have made the name (DEST's entry, if any,
+   * would still be there), or what would be there decides beyond its stat
+   * (--checksum, --attributes-only, --skip-unchanged's attributes): DEST is
+   * looked at as it is.
    */
   private wouldMeetEarlier(e: Entry): boolean {
     const o = this.o;
     const made = this.dryRunMade.get(this.dryRunKey(e.dstPath, e.dstDir));
-    if (made === undefined || o.checksum || o.attributesOnly || typeof this.b.stat(e.dstDir, e.dstName, false) !== "number") return false;
+    if (made === undefined || o.checksum || o.attributesOnly) return false;
     // --skip-unchanged: a file whose data would be left is left (or given attributes: DEST decides that, as it is).
     if (this.leavesUnchanged && typeOf(made.mode) === S_IFREG && typeOf(e.stat.mode) === S_IFREG && made.size === e.stat.size && sameTimes(e.stat, made, o.modifyWindow)) {
       if (made.mode !== e.stat.mode || made.uid !== e.stat.uid || made.gid !== e.stat.gid) return false;

@@ -153,6 +153,11 @@ describe("--dry-run leaves DEST as it was and reports what the real run then doe
     ["--skip-unchanged, the second as the first", ["-a", "--skip-unchanged", "--itemize"], "printf 1 > a/f && printf 1 > b/f && touch -d 2020-01-01 a/f b/f"],
     ["--skip-unchanged, the second of another size", ["-a", "--skip-unchanged", "--itemize"], "printf 1 > a/f && printf 22 > b/f && touch -d 2020-01-01 a/f b/f"],
     ["--keep-directory-symlink, the first a symlink", ["-r", "--keep-directory-symlink", "-v"], "mkdir a/sub b/x && ln -s sub a/x && printf 2 > b/x/y"],
+    // DEST holding the name: the second still meets what the first would have put there.
+    ["--skip-unchanged, DEST holding what the second holds", ["-a", "--skip-unchanged", "--itemize"], "printf 1 > a/f && printf 22 > b/f && printf 22 > D/f && touch -d 2020-01-01 a/f b/f D/f"],
+    ["-u, DEST holding an older file", ["-ru", "-v"], "printf 0 > D/f && printf 1 > a/f && printf 22 > b/f && touch -d 2019-01-01 D/f && touch -d 2021-01-01 a/f && touch -d 2020-01-01 b/f"],
+    ["-n, DEST holding the name", ["-rn", "-v"], "printf 0 > D/f && printf 1 > a/f && printf 22 > b/f"],
+    ["-u, DEST holding a newer file", ["-ru", "-v"], "printf 0 > D/f && printf 1 > a/f && printf 22 > b/f && touch -d 2022-01-01 D/f && touch -d 2021-01-01 a/f && touch -d 2023-01-01 b/f"],
   ];
   test.each(MERGED_AS_REAL)("merged operands, %s: the dry run says what the real run does", (_, args, setup) => {
     const results = ["--dry-run", undefined].map((dry) => {
