@@ -686,7 +686,8 @@ export class Copier {
     // A dry run makes nothing, so where an earlier operand's copy would
     // have made this directory (or one below it: operands merged into one
     // directory are copied in turn, by one worker), it would have been there.
-    const madeEarlier = (e.madeByRun === true && (this.o.dryRun || !created)) || (created && this.wouldHaveMade(e, stat));
+    const earlierCopy = created && !(e.madeByRun === true && this.o.dryRun) ? this.wouldHaveMade(e, stat) : undefined;
+    const madeEarlier = (e.madeByRun === true && (this.o.dryRun || !created)) || earlierCopy !== undefined;
     if (created && !madeEarlier) this.report.count("directories");
     // As cp -v: a directory that was there already is not listed.
     if (created && !madeEarlier) this.listed(e, undefined, "directory");
@@ -713,6 +714,8 @@ export class Copier {
     const dstStat = b.fstat(dstFd);
     // One an earlier operand of this run made was listed as made.
     if (!created && !madeEarlier && (this.leavesUnchanged || this.o.listItems) && typeof dstStat !== "number") this.reportDirectoryChanges(e, stat, dstStat, srcFd, dstFd, !rulesUnread);
+    // The real run, meeting the earlier operand's copy, tells what this one's attributes change on it.
+    if (earlierCopy && (this.leavesUnchanged || this.o.listItems)) this.reportWouldChange(e, stat, earlierCopy, !rulesUnread);
     if (!created && typeof dstStat !== "number") finish.unlockedMode = this.unlocked(dstFd, dstStat);
     const facts = this.dstFacts(dstFd, dstStat);
     let childAncestors: string[] | undefined;
@@ -926,15 +929,33 @@ export class Copier {
   }
 
   /**
-   * --dry-run: whether an earlier operand's copy would have made the
-   * directory at dstPath, which is remembered as made from now on.
+   * --dry-run: what an earlier operand's copy would have made the directory
+   * at dstPath; undefined where none would have, and it is remembered as
+   * made (from `stat`) from now on.
    */
-  private wouldHaveMade(e: Place, stat: Stat): boolean {
-    if (!this.o.dryRun || !this.o.mergesOperands) return false;
+  private wouldHaveMade(e: Place, stat: Stat): Stat | undefined {
+    if (!this.o.dryRun || !this.o.mergesOperands) return undefined;
     const key = this.dryRunKey(e.dstPath, e.dstDir);
-    if (this.dryRunMade.has(key)) return true;
-    this.dryRunMade.set(key, this.wouldBe(stat));
-    return false;
+    const made = this.dryRunMade.get(key);
+    if (made === undefined) this.dryRunMade.set(key, this.wouldBe(stat));
+    return made;
+  }
+
+  /**
+   * --dry-run: reportDirectoryChanges for a directory an earlier operand's
+   * copy would have made (`made`), from the stats alone: the xattrs of
+   * neither are read.
+   */
+  private reportWouldChange(e: Place, stat: Stat, made: Stat, complete: boolean): void {
+    const differ = attributesDiffer(this.o, stat, made, this.b.attributes?.kept ?? 0, this.ownerRights);
+    let letters = alignedLetters(stat, made, differ, true);
+    if (!complete) letters = letters.replace("t", "");
+    if (letters === "") {
+      if (this.o.listItems && this.leavesUnchanged) this.report.item({ action: "skipped", kind: "directory", src: e.srcPath, dst: e.dstPath, size: 0, reason: "unchanged" });
+      return;
+    }
+    if (this.leavesUnchanged) this.report.counts.attributes++;
+    if (this.o.listItems) this.report.item({ action: "attributes", kind: "directory", src: e.srcPath, dst: e.dstPath, size: 0, changed: letters });
   }
 
   /** dstPath as its directory `dir` tells names apart: folded where it ignores case (or, not made yet, -1, may). */
