@@ -50,6 +50,7 @@ export const copyArgs = {
   "exclude-from": { type: "string", valueHint: "FILE", description: "--exclude each pattern in FILE, one a line (- for stdin; # and ; start comments)" },
   "include-from": { type: "string", valueHint: "FILE", description: "--include each pattern in FILE, one a line" },
   filter: { type: "string", valueHint: "RULE", description: "An rsync filter rule: '- PATTERN', '+ PATTERN', '!' (clear), or ':- FILE', ':+ FILE', ': FILE' (rules read from FILE in each directory, e.g. .gitignore; ': /.rsync-filter' also above SOURCE, as rsync -F)" },
+  F: { type: "boolean", description: "rsync's -F: --filter=': /.rsync-filter' (each directory's .rsync-filter, and those above SOURCE); -FF also leaves those files out" },
   "dry-run": { type: "boolean", description: "Decide and report everything (-v, --stats), but write and remove nothing" },
   verify: { type: "boolean", description: "Read each file written back from the disk and compare it with SOURCE before it takes its name" },
   jobs: { type: "string", alias: ["j"], valueHint: "N", description: "Copy with N workers, exactly (default: number of CPUs, on Apple silicon of performance cores, and for a tree up to twice that while they wait on the disk)" },
@@ -323,6 +324,7 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
   let label: Label | undefined;
   let contextArguments = 0;
   const filters: (FilterRule | FilterFile)[] = [];
+  let rsyncFilterFlags = 0;
   let progress: CopyOptions["progress"] = "auto";
   const preserve: Preserve = { ...PRESERVE_NONE };
   const require: Preserve = { ...PRESERVE_NONE };
@@ -411,6 +413,11 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
         filters.push(rule);
         break;
       }
+      case "F":
+        // As rsync's: the first -F reads the files, the second leaves them out; more add nothing.
+        rsyncFilterFlags++;
+        if (rsyncFilterFlags <= 2) filters.push(filterRule(toBytes(rsyncFilterFlags === 1 ? ": /.rsync-filter" : "- .rsync-filter")) as FilterRule);
+        break;
       case "filter": {
         const rule = filterRule(toBytes(value ?? ""));
         if (typeof rule === "string") throw new UsageError(rule);

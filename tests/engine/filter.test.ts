@@ -282,6 +282,18 @@ describe("filters against rsync", () => {
     expect(Object.keys(tree(`${root}/dd/d`).entries).sort()).toEqual(Object.keys(tree(`${root}/dr/d`).entries).sort());
   });
 
+  // rsync's -F: `: /.rsync-filter`; a second -F adds `- .rsync-filter`, in its place among the rules.
+  for (const flags of ["-F", "-FF", "-FFF", "-F --exclude=c", "--exclude=c -FF", "-F --include='*.tmp'"]) {
+    testIf(noRsync)(`${flags}, as rsync's`, () => {
+      const root = sandbox("filter-F");
+      sh(`mkdir -p top/src/d && printf -- '- *.o\\n' > top/.rsync-filter && printf -- '- *.tmp\\n' > top/src/.rsync-filter && printf -- '- keep\\n' > top/src/d/.rsync-filter &&
+        touch top/src/a.o top/src/b.tmp top/src/c top/src/keep top/src/d/x.o top/src/d/keep top/src/d/y top/src/d/z.tmp && rsync -a ${flags} top/src/ r`, root);
+      const r = run(["sh", "-c", `"${BLIT}" -aT ${flags} top/src b`], { cwd: root });
+      expect([r.stdout, r.stderr, r.exitCode]).toEqual(["", "", 0]);
+      expect(Object.keys(tree(`${root}/b`).entries).sort()).toEqual(Object.keys(tree(`${root}/r`).entries).sort());
+    });
+  }
+
   // A deploy's `current -> releases/7`, the rules beside `current`: rsync climbs the path as given.
   testIf(noRsync)("SOURCE and DEST through a symlink: the files above the link's name are read, not those above where it leads, as rsync", () => {
     const root = sandbox("filter-above-link");
