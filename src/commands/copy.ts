@@ -384,6 +384,9 @@ export async function runCopy(argv: string[]): Promise<number> {
   return exitCode;
 }
 
+/** A signal again within this long is the first one delivered twice (GNU timeout's kill of the process, then of its group). */
+const REPEATED_SIGNAL_MS = 50;
+
 async function copy(options: CopyOptions, operands: string[], run: RunOutput, state: RunState): Promise<number> {
   // First signal: stop, clean up, report. A second one: leave at once.
   let signal: NodeJS.Signals | undefined;
@@ -399,7 +402,11 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   let stopBeforePool: ((code: number) => void) | undefined;
   // Set once the pool runs: removes the temporary files its workers are writing.
   let removeTemps: (() => void) | undefined;
+  let firstAt = 0;
   const onSignal = (name: NodeJS.Signals) => {
+    // GNU timeout sends its signal to the process and then to its group:
+    // one signal, delivered twice microseconds apart, is not a second one.
+    if (signal === name && performance.now() - firstAt < REPEATED_SIGNAL_MS) return;
     if (signal || (!pool && !stopBeforePool)) {
       // Nothing is being written now (or the user insists): leave now, saying
       // what was done (as far as the workers have said: at least that).
@@ -411,6 +418,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
       process.exit(statusFor(name));
     }
     signal = name;
+    firstAt = performance.now();
     state.signal = name;
     if (pool) pool.cancel(statusFor(name));
     else stopBeforePool?.(statusFor(name));
