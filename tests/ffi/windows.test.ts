@@ -823,6 +823,17 @@ for i in range(400):
     expect(readdirSync(`${root}/dst`).sort()).toEqual(["a", "sub", "x.log"]);
   }, SLOW);
 
+  testWine("-F and ': ../NAME': the rules files above SOURCE found along a Windows path (drive, backslashes), anchored lines matched from their own directory", () => {
+    const root = sandbox("win-filter-above");
+    sh("mkdir -p top/src/d && printf -- '- a\\n- /src/d/x\\n' > top/.rsync-filter && printf -- '- b\\n' > top/src/d/.rsync-filter && touch top/src/a top/src/b top/src/c top/src/d/a top/src/d/b top/src/d/x top/src/d/y", root);
+    // The NAME's directory is cut at its last `/`, as rsync's: the part before may be a Windows path.
+    for (const [args, dst] of [[["-F"], "f"], [["--filter=: ../.rsync-filter"], "rel"], [[`--filter=: ${winPath(`${root}/top`)}/.rsync-filter`], "abs"]] as const) {
+      const r = blit(["-aT", ...args, "top\\src", dst], { cwd: root });
+      expect([args, r]).toEqual([args, { stdout: "", stderr: "", exitCode: 0 }]);
+      expect([args, readdirSync(`${root}/${dst}`, { recursive: true }).map(String).sort()]).toEqual([args, ["b", "c", "d", "d/.rsync-filter", "d/y"]]);
+    }
+  }, SLOW);
+
   testWine("--exclude and --include match letters of either case, as robocopy's /XF and /XD match names", () => {
     const root = sandbox("win-filter-case");
     sh("mkdir -p src/Sub src/keep && printf a > src/a.TXT && printf b > src/b.txt && printf c > src/c.Log && printf d > src/Sub/d && printf k > src/keep/K.txt", root);
