@@ -50,7 +50,8 @@ export const copyArgs = {
   "exclude-from": { type: "string", valueHint: "FILE", description: "--exclude each pattern in FILE, one a line (- for stdin; # and ; start comments)" },
   "include-from": { type: "string", valueHint: "FILE", description: "--include each pattern in FILE, one a line" },
   filter: { type: "string", valueHint: "RULE", description: "An rsync filter rule: '- PATTERN', '+ PATTERN', '!' (clear), or ':- FILE', ':+ FILE', ': FILE' (rules read from FILE in each directory, e.g. .gitignore; ': /.rsync-filter' also above SOURCE, as rsync -F)" },
-  F: { type: "boolean", description: "rsync's -F: --filter=': /.rsync-filter' (each directory's .rsync-filter, and those above SOURCE); -FF also leaves those files out" },
+  // Not a one-letter key: citty would take "F" for -f (--force) too.
+  "rsync-filter": { type: "boolean", alias: ["F"], description: "rsync's -F: --filter=': /.rsync-filter' (each directory's .rsync-filter, and those above SOURCE); -FF also leaves those files out" },
   "dry-run": { type: "boolean", description: "Decide and report everything (-v, --stats), but write and remove nothing" },
   verify: { type: "boolean", description: "Read each file written back from the disk and compare it with SOURCE before it takes its name" },
   jobs: { type: "string", alias: ["j"], valueHint: "N", description: "Copy with N workers, exactly (default: number of CPUs, on Apple silicon of performance cores, and for a tree up to twice that while they wait on the disk)" },
@@ -124,7 +125,7 @@ function flagFor(spec: OptionSpec): string {
 /** blit's options that cp does not have: a prefix cp takes for one of its own means that one here too. */
 const BLIT_ONLY = new Set([
   "inplace", "fail-fast", "jobs", "queue-depth", "max-in-flight", "buffer-size", "quiet", "stats", "dereference-command-line",
-  "skip-unchanged", "modify-window", "checksum", "delete", "max-delete", "exclude", "include", "exclude-from", "include-from", "filter", "dry-run", "verify",
+  "skip-unchanged", "modify-window", "checksum", "delete", "max-delete", "exclude", "include", "exclude-from", "include-from", "filter", "rsync-filter", "dry-run", "verify",
   "progress", "no-progress", "json", "json-interval", "itemize",
 ]);
 
@@ -413,7 +414,7 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
         filters.push(rule);
         break;
       }
-      case "F":
+      case "rsync-filter":
         // As rsync's: the first -F reads the files, the second leaves them out; more add nothing.
         rsyncFilterFlags++;
         if (rsyncFilterFlags <= 2) filters.push(filterRule(toBytes(rsyncFilterFlags === 1 ? ": /.rsync-filter" : "- .rsync-filter")) as FilterRule);
