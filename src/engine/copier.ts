@@ -948,14 +948,7 @@ export class Copier {
    */
   private reportWouldChange(e: Place, stat: Stat, made: Stat, complete: boolean): void {
     const differ = attributesDiffer(this.o, stat, made, this.b.attributes?.kept ?? 0, this.ownerRights);
-    let letters = alignedLetters(stat, made, differ, true);
-    if (!complete) letters = letters.replace("t", "");
-    if (letters === "") {
-      if (this.o.listItems && this.leavesUnchanged) this.report.item({ action: "skipped", kind: "directory", src: e.srcPath, dst: e.dstPath, size: 0, reason: "unchanged" });
-      return;
-    }
-    if (this.leavesUnchanged) this.report.counts.attributes++;
-    if (this.o.listItems) this.report.item({ action: "attributes", kind: "directory", src: e.srcPath, dst: e.dstPath, size: 0, changed: letters });
+    this.tellDirectoryChanges(e, alignedLetters(stat, made, differ, true), complete);
   }
 
   /** dstPath as its directory `dir` tells names apart: folded where it ignores case (or, not made yet, -1, may). */
@@ -2144,18 +2137,20 @@ export class Copier {
       this.meta.setQuietly({ fd: dstFd }, early, e.dstPath);
       changes = this.lessRefused(srcStat, dstStat, changes);
     }
+    this.tellDirectoryChanges(e, changes?.letters ?? "", complete);
+  }
+
+  /** A directory that was there: its attribute letters counted and listed (none: listed as left, as rsync -ii lists it). */
+  private tellDirectoryChanges(e: Place, letters: string, complete: boolean): void {
     // One whose entries are not copied does not get the times that would make it look complete: not told either.
-    if (changes && !complete) {
-      const letters = changes.letters.replace("t", "");
-      changes = letters === "" ? undefined : { ...changes, letters };
-    }
-    if (!changes) {
+    if (!complete) letters = letters.replace("t", "");
+    if (letters === "") {
       // As rsync -ii lists a directory it finds as SOURCE's: `.d          dst/sub/` (--skip-unchanged lists what it leaves).
       if (this.o.listItems && this.leavesUnchanged) this.report.item({ action: "skipped", kind: "directory", src: e.srcPath, dst: e.dstPath, size: 0, reason: "unchanged" });
       return;
     }
     if (this.leavesUnchanged) this.report.counts.attributes++;
-    if (this.o.listItems) this.report.item({ action: "attributes", kind: "directory", src: e.srcPath, dst: e.dstPath, size: 0, changed: changes.letters });
+    if (this.o.listItems) this.report.item({ action: "attributes", kind: "directory", src: e.srcPath, dst: e.dstPath, size: 0, changed: letters });
   }
 
   /**
