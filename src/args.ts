@@ -44,7 +44,7 @@ export const copyArgs = {
   "modify-window": { type: "string", valueHint: "SECONDS", description: "With --skip-unchanged, mtimes this many seconds apart count as equal (default 0: to the nanosecond; a negative one, as rsync's, is 0)" },
   checksum: { type: "boolean", description: "Leave a destination file whose contents are SOURCE's (compared byte for byte), whatever its mtime" },
   delete: { type: "boolean", description: "Remove what a copied directory's destination holds that SOURCE does not (never through a symlink)" },
-  "max-delete": { type: "string", valueHint: "N", description: "With --delete, refuse to remove more than N entries: none is removed, exit status 25" },
+  "max-delete": { type: "string", valueHint: "N", description: "With --delete, refuse to remove more than N entries: none is removed, exit status 25 (a negative N is 0, as rsync's)" },
   exclude: { type: "string", valueHint: "PATTERN", description: "Skip entries below SOURCE matching PATTERN (rsync's rules; the first matching rule wins)" },
   include: { type: "string", valueHint: "PATTERN", description: "Copy entries matching PATTERN even if a later --exclude matches them" },
   "exclude-from": { type: "string", valueHint: "FILE", description: "--exclude each pattern in FILE, one a line (- for stdin; # and ; start comments)" },
@@ -286,6 +286,8 @@ function attributeList(value: string, option: string): (keyof Preserve)[] & { al
   return out;
 }
 
+const INT_MAX = 2 ** 31 - 1;
+
 function count(text: string, option: string, min: number, max: number): number {
   const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`invalid value ${quoteValue(text)} for '--${option}' (expected ${min} to ${max})`);
@@ -454,10 +456,12 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
   if (args["max-in-flight"] !== undefined) tuning.maxInFlight = count(String(args["max-in-flight"]), "max-in-flight", 1, 65536);
   if (args["buffer-size"] !== undefined) tuning.bufferSize = size(String(args["buffer-size"]), "buffer-size");
 
-  // rsync takes a negative window for "to the nanosecond", blit's 0: scripts that say -1 work unchanged.
+  // rsync takes a negative window for "to the nanosecond", blit's 0, and a
+  // negative --max-delete (its old clients' spelling of 0) for "delete
+  // nothing": scripts written for rsync work unchanged. Both are C ints there.
   const window = args["modify-window"] === undefined ? "0" : String(args["modify-window"]).replace(/^-\d+$/, "0");
-  const modifyWindow = count(window, "modify-window", 0, 2 ** 31);
-  const maxDelete = args["max-delete"] === undefined ? undefined : count(String(args["max-delete"]), "max-delete", 0, 2 ** 31);
+  const modifyWindow = count(window, "modify-window", 0, INT_MAX);
+  const maxDelete = args["max-delete"] === undefined ? undefined : count(String(args["max-delete"]).replace(/^-\d+$/, "0"), "max-delete", 0, INT_MAX);
   const dryRun = Boolean(args["dry-run"]);
   // --parents makes its directories before the copy starts, outside the engine that a dry run stops.
   if (dryRun && args.parents) throw new UsageError("cannot combine --dry-run and --parents");

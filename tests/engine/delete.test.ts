@@ -444,6 +444,17 @@ describe("--max-delete", () => {
       exitCode: 25,
     });
   });
+
+  test("a negative --max-delete is 0, as rsync takes its old clients' -1", () => {
+    const root = sandbox("maxdel-negative");
+    sh("mkdir src dst && printf x > dst/x", root);
+    expect(blit(["-aT", "--delete", "--max-delete=-1", "src", "dst"], { cwd: root })).toEqual({
+      stdout: "",
+      stderr: "blit: not deleting: 1 entry would be deleted, more than --max-delete=0 allows; nothing was deleted\n",
+      exitCode: 25,
+    });
+    expect(existsSync(`${root}/dst/x`)).toBe(true);
+  });
 });
 
 describe("--delete in --json", () => {
