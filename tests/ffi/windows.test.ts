@@ -841,6 +841,22 @@ for i in range(400):
     expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
     expect(readdirSync(`${root}/dst`, { recursive: true }).map(String).sort()).toEqual(["keep", "keep/K.txt"]);
   }, SLOW);
+
+  // Such an exclude would match nothing, and --delete would remove what it was written to keep.
+  testWine("a pattern written as a Windows path (logs\\keep.txt) is refused before anything is copied or deleted; '\\' before a wildcard still escapes it", () => {
+    const root = sandbox("win-filter-backslash");
+    sh("mkdir -p src/logs dst/logs && printf a > src/a && printf k > dst/logs/keep.txt && printf 'x\\nlogs\\\\keep.txt\\n' > rules", root);
+    const usage = (message: string) => ({ stdout: "", stderr: `blit: ${message}\nTry 'blit --help' for more information.\n`, exitCode: 2 });
+    const said = (pattern: string, where: string, slashed: string) =>
+      usage(`pattern '${pattern}'${where} matches nothing on Windows, whose names hold no '\\': as in rsync, '\\' escapes the character after it, and '/' separates directories ('${slashed}')`);
+    expect(blit(["-rT", "--delete", "--exclude=logs\\keep.txt", "src", "dst"], { cwd: root })).toEqual(said("logs\\keep.txt", "", "logs/keep.txt"));
+    expect(blit(["-rT", "--delete", "--filter=- logs\\", "src", "dst"], { cwd: root })).toEqual(said("logs\\", "", "logs/"));
+    expect(blit(["-rT", "--delete", "--exclude-from=rules", "src", "dst"], { cwd: root })).toEqual(said("logs\\keep.txt", " in 'rules'", "logs/keep.txt"));
+    expect(readdirSync(`${root}/dst`, { recursive: true }).map(String).sort()).toEqual(["logs", "logs/keep.txt"]);
+    // An escaped wildcard is a pattern of its own, as rsync reads it; the path written with '/' keeps the file.
+    expect(blit(["-rT", "--delete", "--exclude=logs/keep.txt", "--exclude=\\*", "src", "dst"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(readdirSync(`${root}/dst`, { recursive: true }).map(String).sort()).toEqual(["a", "logs", "logs/keep.txt"]);
+  }, SLOW);
 });
 
 // The contract suite's cases (tests/ffi/contract.test.ts runs them in-process
