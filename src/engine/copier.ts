@@ -2940,7 +2940,7 @@ export class Copier {
       const made = b.makeSymlink(e.srcPath, e.dstDir, to, typeOf(e.stat.mode) === S_IFDIR);
       if (made < 0 || !this.o.preserve.timestamps) return made;
       const timed = b.setTimesAt(e.dstDir, to, e.stat);
-      if (timed < 0 && timed !== -b.errno.EOPNOTSUPP && timed !== -b.errno.EPERM) {
+      if (timed < 0 && timed !== -b.errno.EOPNOTSUPP && timed !== -b.errno.ENOTSUP && timed !== -b.errno.EPERM) {
         b.remove(e.dstDir, to, false);
         return timed;
       }

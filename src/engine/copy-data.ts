@@ -100,8 +100,13 @@ export class DataCopier {
   private readonly kernelUnsupported: ReadonlySet<number>;
   /** A clone failing with these is a real failure, not a reason to try another method. */
   private readonly cloneTerminal: ReadonlySet<number>;
-  /** Clone failures that concern this file only (EPERM: a flag or a policy on it): copied, cloning kept for the rest. */
-  private readonly cloneRefusedHere: ReadonlySet<number>;
+  /**
+   * Clone failures that say the pair of filesystems cannot clone: not asked
+   * again. Any other concerns this file only (EPERM: a flag or a policy on
+   * it; on macOS, where the clone is a new name, EACCES, ENOENT, EEXIST of
+   * that name): it is copied, and the rest still cloned.
+   */
+  private readonly cloneUnsupportedHere: ReadonlySet<number>;
   private readonly cancelled: { ok: false; stage: "cancelled"; errno: number };
   /** Told of each chunk of a file copied, while it is copied (the progress bar shows large files move); of a helper's range, the whole taken back when it is done. */
   progress: ((bytes: number) => void) | undefined;
@@ -110,7 +115,7 @@ export class DataCopier {
     const E = b.errno;
     this.kernelUnsupported = new Set([E.ENOSYS, E.ENOTTY, E.EOPNOTSUPP, E.EINVAL, E.EBADF, E.EXDEV, E.ETXTBSY, E.EPERM, E.EACCES]);
     this.cloneTerminal = new Set([E.EIO, E.ENOMEM, E.ENOSPC, E.EDQUOT]);
-    this.cloneRefusedHere = new Set([E.EPERM, E.ETXTBSY]);
+    this.cloneUnsupportedHere = new Set([E.EOPNOTSUPP, E.ENOTSUP, E.EXDEV, E.ENOSYS, E.EINVAL, E.ENOTTY, E.EBADF]);
     this.cancelled = { ok: false, stage: "cancelled", errno: E.ECANCELED };
   }
 
@@ -133,7 +138,7 @@ export class DataCopier {
     const fd = cloneAt.file(src, dstDir, dstName);
     if (fd >= 0) return { fd, outcome: { ok: true, method: "clone", bytes: req.size } };
     if (req.reflink === "always" || this.cloneTerminal.has(-fd)) return { fd: -1, outcome: { ok: false, stage: "clone", errno: -fd } };
-    if (!this.cloneRefusedHere.has(-fd)) this.noClone.add(pair);
+    if (this.cloneUnsupportedHere.has(-fd)) this.noClone.add(pair);
     return undefined;
   }
 
@@ -145,7 +150,7 @@ export class DataCopier {
       if (r === 0) return { ok: true, method: "clone", bytes: req.size };
       if (req.reflink === "always" || this.cloneTerminal.has(-r)) return { ok: false, stage: "clone", errno: -r };
       // Not supported between these filesystems: do not ask again for each file.
-      if (!this.cloneRefusedHere.has(-r)) this.noClone.add(pair);
+      if (this.cloneUnsupportedHere.has(-r)) this.noClone.add(pair);
     }
     if (req.cloneOnly) return { ok: false, stage: "not_cloned" };
     // Fewer blocks than the size needs: there are holes worth keeping.

@@ -196,8 +196,8 @@ export class MetadataWriter {
     }
     if (preserve.timestamps && keepTimes) {
       const r = "fd" in dst ? b.setTimesFd(dst.fd, st) : b.setTimesAt(dst.dir, dst.name, st);
-      // Some filesystems cannot time a symlink; cp stays quiet about it too.
-      const symlinkQuirk = !("fd" in dst) && (r === -b.errno.EOPNOTSUPP || r === -b.errno.EPERM);
+      // Some filesystems cannot time a symlink (macOS's say ENOTSUP, not EOPNOTSUPP); cp stays quiet about it too.
+      const symlinkQuirk = !("fd" in dst) && (r === -b.errno.EOPNOTSUPP || r === -b.errno.ENOTSUP || r === -b.errno.EPERM);
       if (r < 0 && !symlinkQuirk) {
         this.report.fail(`preserving times for ${quote(path)}: ${b.strerror(-r)}`, { op: "utimens", path, errno: -r });
         complete = false;
