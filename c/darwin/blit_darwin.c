@@ -1122,13 +1122,16 @@ BLIT_EXPORT int64_t blit_acl_get(int fd, int dirfd, const char *name, char *buf,
 #endif
 }
 
-/* Sets the ACL given as NUL-terminated text (acl_from_text). */
+/*
+ * Sets the ACL given as NUL-terminated text (acl_from_text); an empty text
+ * removes it, as chmod -N does, by setting one with no entries.
+ */
 BLIT_EXPORT int blit_acl_set(int fd, int dirfd, const char *name, const char *text)
 {
 	native_calls++;
 #ifdef __APPLE__
 	char path[PATH_MAX];
-	acl_t acl = acl_from_text(text);
+	acl_t acl = *text ? acl_from_text(text) : acl_init(1);
 	int ret;
 
 	if (!acl)

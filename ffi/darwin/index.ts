@@ -56,6 +56,8 @@ const TIME_STEP_NS: Record<string, number> = { msdos: 2e9, exfat: 1e7 };
  * copies it with the others, and with the mode (src/engine/metadata.ts).
  */
 export const ACL_ATTRIBUTE = new TextEncoder().encode("com.apple.acl.text");
+/** blit_acl_set's text for "no ACL". */
+const NO_ACL = new Uint8Array(0);
 /**
  * The st_flags the shim sets: all but its FLAGS_OF_STORAGE (UF_COMPRESSED,
  * UF_TRACKED, UF_DATAVAULT, SF_RESTRICTED, SF_NOUNLINK, SF_FIRMLINK,
@@ -556,10 +558,19 @@ export class DarwinBackend extends RuntimeStdio implements Backend {
     getAt: (dir, name, attr) => this.getFrom(-1, dir, this.cstr(name, 0), attr),
     set: (fd, attr, value) => this.setOn(fd, -1, null, attr, value),
     setAt: (dir, name, attr, value) => this.setOn(-1, dir, this.cstr(name, 0), attr, value),
-    // The ACL is no attribute to macOS: it stays (ENOTSUP), as where a backend cannot remove.
-    remove: (fd, attr) => (this.isAcl(attr) ? -this.errno.ENOTSUP : this.shim.blit_removexattr(fd, -1, null, this.cstr(attr, 2))),
-    removeAt: (dir, name, attr) => (this.isAcl(attr) ? -this.errno.ENOTSUP : this.shim.blit_removexattr(-1, dir, this.cstr(name, 0), this.cstr(attr, 2))),
+    remove: (fd, attr) => (this.isAcl(attr) ? this.removeAcl(fd, -1, null) : this.shim.blit_removexattr(fd, -1, null, this.cstr(attr, 2))),
+    removeAt: (dir, name, attr) => (this.isAcl(attr) ? this.removeAcl(-1, dir, this.cstr(name, 0)) : this.shim.blit_removexattr(-1, dir, this.cstr(name, 0), this.cstr(attr, 2))),
   };
+
+  /** The ACL is no attribute to macOS: removed by setting an empty one; -ENODATA where there is none, as removexattr answers. */
+  private removeAcl(fd: number, dir: number, name: Uint8Array | null): number {
+    if (!this.has("acl")) return -this.errno.ENOTSUP;
+    // Asked with no room, an ACL answers -ERANGE; 0 is none.
+    const held = this.shim.blit_acl_get(fd, dir, name, null, 0);
+    if (held === 0) return -this.errno.ENODATA;
+    if (held !== -this.errno.ERANGE) return held;
+    return this.shim.blit_acl_set(fd, dir, name, this.cstr(NO_ACL, 2));
+  }
 
   // ---------------------------------------------------------------- reports
 

@@ -2657,8 +2657,11 @@ export class Copier {
       b.remove(e.dstDir, temp, false);
       return false;
     }
-    const renamed = b.rename(e.dstDir, temp, e.dstDir, e.dstName, !this.o.noClobber);
+    let renamed = b.rename(e.dstDir, temp, e.dstDir, e.dstName, !this.o.noClobber);
+    const acl = renamed === -b.errno.EACCES || renamed === -b.errno.EPERM ? this.meta.takeOffAcl(e.dstDir, temp) : undefined;
+    if (acl) renamed = b.rename(e.dstDir, temp, e.dstDir, e.dstName, !this.o.noClobber);
     if (renamed === 0) {
+      if (acl) this.meta.putBackAcl(e.dstDir, e.dstName, acl, e.dstPath);
       // Last, under the final name: an immutable flag would have forbidden the rename.
       this.meta.setAttributes({ dir: e.dstDir, name: e.dstName }, e.stat, e.dstPath);
       return true;

@@ -49,6 +49,7 @@ function namespaceKey(dev: number, name: Name): string {
 const startsWith = (name: Name, prefix: Uint8Array) => name.length >= prefix.length && prefix.every((byte, i) => name[i] === byte);
 /** macOS's ACL, which its backend lists as one more attribute (acl_to_text's form). */
 const ACL_TEXT = "com.apple.acl.text";
+const ACL_TEXT_NAME = new TextEncoder().encode(ACL_TEXT);
 const SELINUX = "security.selinux";
 const SELINUX_NAME = new TextEncoder().encode(SELINUX);
 
@@ -235,6 +236,27 @@ export class MetadataWriter {
       removed = true;
     }
     return removed;
+  }
+
+  /**
+   * macOS asks DELETE of a file itself to rename it, which an entry of its
+   * ACL (SOURCE's `everyone deny delete`, kept by -p, or one inherited from
+   * DEST's directory) denies even its owner, and a copy made under a
+   * temporary name then cannot be renamed into place, nor removed. The ACL
+   * of an entry whose rename was refused, taken off it for another try; or
+   * undefined where it has none (Linux's ACLs never forbid a rename).
+   */
+  takeOffAcl(dir: number, name: Name): Uint8Array | undefined {
+    const x = this.b.xattrs;
+    if (!x?.removeAt) return undefined;
+    const acl = x.getAt(dir, name, ACL_TEXT_NAME);
+    return typeof acl !== "number" && x.removeAt(dir, name, ACL_TEXT_NAME) === 0 ? acl : undefined;
+  }
+
+  /** What takeOffAcl took, set again once the entry has its final name; reported where it cannot be. */
+  putBackAcl(dir: number, name: Name, acl: Uint8Array, path: Uint8Array): void {
+    const r = this.b.xattrs!.setAt(dir, name, ACL_TEXT_NAME, acl);
+    if (r < 0) this.report.fail(`preserving permissions for ${quote(path)}: ${this.b.strerror(-r)}`, { op: "setxattr", path, errno: -r });
   }
 
   /**

@@ -60,6 +60,23 @@ describe("macOS: the native backend over libSystem", () => {
     expect(run(["readlink", join(root, "copy", "link")]).stdout).toBe("f\n");
   });
 
+  // macOS asks DELETE of the file itself to rename it: the copy's own ACL must not stop its way into place.
+  testIf(notMac)("a file whose ACL denies its deletion, inherited from DEST's folder: renamed into place all the same, the ACL kept; an ACL DEST has and SOURCE lacks is removed on a second run", () => {
+    const root = sandbox("mac-acl-rename");
+    sh(`mkdir tree out && printf data > tree/f && chmod +a "everyone deny delete,file_inherit" out`, root);
+    expect(blit(["tree/f", "out/"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(readFileSync(join(root, "out", "f"), "utf8")).toBe("data");
+    expect(run(["ls", "-le", join(root, "out", "f")]).stdout).toMatch(/everyone (inherited )?deny delete/);
+    expect(run(["ls", "-a", join(root, "out")]).stdout.split("\n").filter((name) => name.startsWith(".blit"))).toEqual([]);
+    expect(blit(["-a", "tree", "copy"], { cwd: root }).exitCode).toBe(0);
+    sh("chmod +a 'everyone deny write' copy/f", root);
+    const again = blit(["-aT", "--skip-unchanged", "--itemize", "tree", "copy"], { cwd: root });
+    expect([again.stderr, again.exitCode, again.stdout.split("\n").filter((line) => line.endsWith(" copy/f"))]).toEqual(["", 0, [".f.......a. copy/f"]]);
+    expect(run(["ls", "-le", join(root, "copy", "f")]).stdout).not.toContain("deny");
+    const third = blit(["-aT", "--skip-unchanged", "--itemize", "tree", "copy"], { cwd: root });
+    expect([third.stderr, third.exitCode, third.stdout.split("\n").filter((line) => line.endsWith(" copy/f"))]).toEqual(["", 0, []]);
+  });
+
   testIf(notMac)("an immutable file is copied whole and made immutable once in place", () => {
     const root = sandbox("mac-uchg");
     sh("mkdir tree && printf data > tree/locked && chflags uchg tree/locked", root);
