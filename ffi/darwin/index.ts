@@ -37,7 +37,7 @@ import type {
 import { probeFilesystem } from "./probe.ts";
 import { type Constants, DIRENT_HEADER, Feature, openShim, parseStat, type Shim, STAT_SIZE, Volume } from "./shim.ts";
 
-/** One getattrlistbulk call's worth of entries (the kernel fills half of it, see blit_read_dir). */
+/** One getattrlistbulk call's worth of entries (the kernel fills a quarter of it, see blit_read_dir). */
 const DIR_BUFFER = 128 << 10;
 const PATH_SCRATCH = 1025;
 const NO_NAME = new Uint8Array(0);
@@ -325,8 +325,9 @@ export class DarwinBackend extends RuntimeStdio implements Backend {
   /**
    * APFS clones into a new name only (fclonefileat), never into an open
    * file: the engine's temporary name is the clone, renamed into place as
-   * any other copy. No owner is copied (CLONE_NOOWNERCOPY); the mode, the
-   * extended attributes and the ACL come with the clone.
+   * any other copy. No owner is copied (CLONE_NOOWNERCOPY); the mode and
+   * the extended attributes come with the clone, the ACL not (no CLONE_ACL:
+   * it inherits DEST's folder's, and the engine sets SOURCE's with -p).
    */
   readonly cloneAt?: CloneAtMechanism = {
     file: (src, dstDir, dstName) => this.shim.blit_clone_at(src, dstDir, this.cstr(dstName, 1)),
