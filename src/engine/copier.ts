@@ -1881,16 +1881,18 @@ export class Copier {
   }
 
   /**
-   * --inplace, a symlink where a file goes. Named as DEST, it is written
-   * through as cp writes through it: into the regular file it leads to
-   * (returned, to be truncated and rewritten), or, if it dangles, refused
-   * with cp's words unless POSIXLY_CORRECT is set, which makes its target
-   * (undefined). Inside a tree it is removed and the file made in its place:
-   * blit never follows a link found in DEST. A loop goes with -f, as cp
-   * removes it. false when refused (reported).
+   * --inplace, a symlink where a file goes. Named as DEST (`f link`, the
+   * user's own word), it is written through as cp writes through it: into
+   * the regular file it leads to (returned, to be truncated and rewritten),
+   * or, if it dangles, refused with cp's words unless POSIXLY_CORRECT is
+   * set, which makes its target (undefined). Found in DEST (inside a tree,
+   * or as the name a file gets in a target directory, with --parents too)
+   * it is removed and the file made in its place: blit never follows a link
+   * found in DEST. A loop goes with -f, as cp removes it. false when
+   * refused (reported).
    */
   private linkInTheWay(e: Entry): Stat | undefined | false {
-    if (!e.operand) {
+    if (!e.operand || !e.dstNamed) {
       e.removeFirst = true;
       return undefined;
     }

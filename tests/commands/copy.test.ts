@@ -1074,7 +1074,6 @@ describe("--inplace writes as cp writes", () => {
     { name: "-f: a symlink loop is replaced", setup: "ln -s loop loop", args: ["-f", "f", "loop"] },
     { name: "a symlink to SOURCE is the same file", setup: "ln -s f sf", args: ["f", "sf"] },
     { name: "-p through a symlink", setup: "ln -s g sl && chmod 600 g", args: ["-p", "f", "sl"] },
-    { name: "into a directory, through a symlink there", setup: "ln -s ../g d/f", args: ["f", "d"] },
   ];
   for (const c of INPLACE) {
     test(c.name, () => {
@@ -1094,6 +1093,19 @@ describe("--inplace writes as cp writes", () => {
     const r = blit(["-r", "--inplace", "src", "d"], { cwd: root });
     expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
     expect(sh("cat outside; echo; test -f d/src/a && ! test -L d/src/a && cat d/src/a", root)).toBe("outside\nnew");
+  });
+
+  // A name in a target directory is DEST's, not the user's: cp writes through the link, out of DEST.
+  test.each([
+    ["into a target directory", ["--inplace", "f", "d"], "d/f"],
+    ["-t", ["--inplace", "-t", "d", "f"], "d/f"],
+    ["--parents", ["--inplace", "--parents", "a/f", "d"], "d/a/f"],
+    ["-p --parents", ["-p", "--inplace", "--parents", "a/f", "d"], "d/a/f"],
+  ])("%s: a symlink found at the file's name is replaced, not followed out of DEST", (_, args, name) => {
+    const root = sandbox("inplace-named-in-dir");
+    sh(`mkdir -p a d/a && printf new > a/f && cp a/f f && printf outside > outside && ln -s "$PWD/outside" d/f && ln -s ../../outside d/a/f`, root);
+    expect(blit(args, { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sh(`cat outside; echo; test -f ${name} && ! test -L ${name} && cat ${name}`, root)).toBe("outside\nnew");
   });
 
   test("--attributes-only too: inside a tree a symlink where a file goes is replaced by the empty file, not followed", () => {
