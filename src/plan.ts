@@ -268,7 +268,9 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
     if (!options.link && !options.noClobber) refuse(plan, `${quote(job.src)} and ${quote(job.dst)} are the same file`, { op: "compare", path: job.src });
     return false;
   }
-  if (srcIsDir && isInside(job.dst, srcStat)) {
+  // A file there is cp's "cannot overwrite non-directory" first (`cp -r dir/ dir/f`).
+  const fileThere = dstDir !== undefined && typeof dstDir !== "number" && !isDir(dstDir);
+  if (srcIsDir && !fileThere && isInside(job.dst, srcStat)) {
     refuse(plan, `cannot copy a directory, ${quote(job.src)}, into itself, ${quote(job.dst)}`, { op: "copy", path: job.src });
     return false;
   }

@@ -116,6 +116,8 @@ const CASES: Case[] = [
   { name: "directory without -r", args: ["src", "out"] },
   { name: "directory into itself", args: ["-r", "src", "src/sub"], refusedWhole: true },
   { name: "directory into itself through .", args: ["-r", ".", "d"], refusedWhole: true },
+  { name: "directory onto a file inside it: a non-directory first, as cp", setup: "printf x > src/file-in", args: ["-r", "src/", "src/file-in"] },
+  { name: "... -T", setup: "printf x > src/file-in", args: ["-rT", "src", "src/file-in"] },
   { name: "same file", args: ["f", "f"] },
   { name: "same file through a symlink", args: ["src/rel-link", "src/a"] },
   { name: "missing source", args: ["nope", "out"] },
