@@ -337,6 +337,12 @@ export interface ReadAheadCapability {
    * ask. Each is as old as the walk's visit.
    */
   walked?(dir: number, names: Name[], xattrSizes: boolean, maxAgeMs?: number): (WalkedEntry | undefined)[] | undefined;
+  /**
+   * Whether a name beginning with `prefix` was in the directory open at
+   * dir when a walk started with `keep` listed it, whole; undefined where
+   * none did. What walked() gives is left for it.
+   */
+  walkedHolds?(dir: number, prefix: Name): boolean | undefined;
   /** Open files a walk may hold at once (its directories and files being read). */
   readonly filesPerWalk: number;
   /** Entries looked at, bytes of data read ahead and stats taken from the walks (walked) so far, for --stats. */

@@ -1244,6 +1244,7 @@ struct walked_dir {
 	uint32_t dev_major, dev_minor;
 	uint64_t ino;
 	uint64_t listed_ns;			/* CLOCK_MONOTONIC when its listing began */
+	int whole;				/* every entry listed is here: the listing reached its end */
 	uint32_t count;
 	int64_t *xattr_sizes;			/* NULL unless kept */
 	unsigned char *stats;			/* WALKED_STAT bytes each */
@@ -1312,7 +1313,7 @@ static uint64_t monotonic_ns(void)
 	return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 }
 
-static void walked_keep(const struct walked_scratch *sc, const struct statx *dir, int xattr_sizes, uint64_t listed_ns)
+static void walked_keep(const struct walked_scratch *sc, const struct statx *dir, int xattr_sizes, uint64_t listed_ns, int whole)
 {
 	size_t sizes = xattr_sizes ? sc->count * sizeof(int64_t) : 0;
 	size_t bytes = sizeof(struct walked_dir) + sizes + sc->count * (WALKED_STAT + sizeof(uint32_t)) + sc->names_used;
@@ -1324,6 +1325,7 @@ static void walked_keep(const struct walked_scratch *sc, const struct statx *dir
 	d->dev_minor = dir->stx_dev_minor;
 	d->ino = dir->stx_ino;
 	d->listed_ns = listed_ns;
+	d->whole = whole;
 	d->count = (uint32_t)sc->count;
 	/* In the one block: the 8-byte sizes, the stats (a multiple of 8), the offsets, the names. */
 	d->xattr_sizes = xattr_sizes ? (int64_t *)(d + 1) : NULL;
@@ -1341,6 +1343,47 @@ static void walked_keep(const struct walked_scratch *sc, const struct statx *dir
 	pthread_mutex_unlock(&walked.lock);
 }
 
+/* The kept listing of the directory with dir's identity, or NULL. Called locked. */
+static struct walked_dir *walked_find(const struct statx *dir)
+{
+	for (struct kept *k = walked.buckets[walked_bucket(dir->stx_dev_major, dir->stx_dev_minor, dir->stx_ino)]; k; k = k->next) {
+		struct walked_dir *w = (struct walked_dir *)k;
+
+		if (w->ino == dir->stx_ino && w->dev_major == dir->stx_dev_major && w->dev_minor == dir->stx_dev_minor)
+			return w;
+	}
+	return NULL;
+}
+
+/*
+ * Whether a name beginning with prefix was in the directory open at dirfd
+ * when a walk listed it whole: 1 or 0; -1 where no walk kept a whole
+ * listing of it. What is kept stays for blit_walked_stats. A second run
+ * asks it of each directory that is there, rather than listing it again
+ * for what a run that died left (its temporary files).
+ */
+BLIT_EXPORT int blit_walked_holds_prefix(int dirfd, const char *prefix)
+{
+	native_calls++;
+	struct walked_dir *d;
+	struct statx dir;
+	size_t len = strlen(prefix);
+	int ret = -1;
+
+	if (!__atomic_load_n(&walks_keep, __ATOMIC_RELAXED) ||
+	    syscall(SYS_statx, dirfd, "", AT_EMPTY_PATH, STATX_INO, &dir) < 0)
+		return -1;
+	pthread_mutex_lock(&walked.lock);
+	d = walked_find(&dir);
+	if (d && d->whole) {
+		ret = 0;
+		for (uint32_t i = 0; i < d->count && !ret; i++)
+			ret = strncmp(d->names + d->name_at[i], prefix, len) == 0;
+	}
+	pthread_mutex_unlock(&walked.lock);
+	return ret;
+}
+
 /*
  * The stats (and xattr list sizes, where kept) a walk took of names in the
  * directory open at dirfd: each found one's WALKED_STAT bytes at
@@ -1353,7 +1396,6 @@ BLIT_EXPORT uint32_t blit_walked_stats(int dirfd, const char *names, uint32_t co
 				       int64_t *xattr_sizes, uint8_t *found, uint32_t max_age_ms)
 {
 	native_calls++;
-	struct kept *k;
 	struct walked_dir *d = NULL;
 	struct statx dir;
 	uint32_t taken = 0, j = 0;
@@ -1363,12 +1405,7 @@ BLIT_EXPORT uint32_t blit_walked_stats(int dirfd, const char *names, uint32_t co
 	    syscall(SYS_statx, dirfd, "", AT_EMPTY_PATH, STATX_INO, &dir) < 0)
 		return 0;
 	pthread_mutex_lock(&walked.lock);
-	for (k = walked.buckets[walked_bucket(dir.stx_dev_major, dir.stx_dev_minor, dir.stx_ino)]; k && !d; k = k->next) {
-		struct walked_dir *w = (struct walked_dir *)k;
-
-		if (w->ino == dir.stx_ino && w->dev_major == dir.stx_dev_major && w->dev_minor == dir.stx_dev_minor)
-			d = w;
-	}
+	d = walked_find(&dir);
 	if (d)
 		kept_unlink(&walked, &d->kept);
 	pthread_mutex_unlock(&walked.lock);
@@ -1734,11 +1771,15 @@ static long list_dir(struct walk *w, const struct pending_dir *dir, char *listin
 	int keeping = identified;
 	uint64_t began = identified ? monotonic_ns() : 0;
 
+	/* Whether every entry is kept: none failed its stat, and the listing reached its end. */
+	int whole = keeping, ended = 0;
+
 	kept->count = kept->names_used = 0;
 	files->count = files->names_used = 0;
 	while (going) {
 		long got = syscall(SYS_getdents64, fd, listing, AHEAD_LISTING);
 
+		ended = got == 0;
 		if (got <= 0)
 			break;
 		for (long off = 0; off < got && going; ) {
@@ -1750,6 +1791,7 @@ static long list_dir(struct walk *w, const struct pending_dir *dir, char *listin
 				continue;
 			keep_pace(&slept);
 			int r = (int)syscall(SYS_statx, fd, d->name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, mask, &st);
+			whole = whole && r == 0;
 			if (r == 0 && keeping) {
 				int64_t xattrs = w->keep == WALK_KEEP_XATTR_SIZES ? blit_llistxattrat(fd, d->name, NULL, 0) : -ENODATA;
 
@@ -1768,7 +1810,7 @@ static long list_dir(struct walk *w, const struct pending_dir *dir, char *listin
 	}
 	/* Even a listing cut short: a worker stats anew the names it does not hold. */
 	if (identified)
-		walked_keep(kept, &self, w->keep == WALK_KEEP_XATTR_SIZES, began);
+		walked_keep(kept, &self, w->keep == WALK_KEEP_XATTR_SIZES, began, whole && keeping && ended && going);
 	/* A listing cut short is not compared: its missing names would read as new files. */
 	if (pairing && fd >= 0 && going)
 		paired_listed(w, dir->path, fd, files);

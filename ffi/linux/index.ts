@@ -177,6 +177,10 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
       this.timeSteps.inDir(stats, dir);
       return stats.map((stat, i) => (typeof stat === "number" ? undefined : { stat, xattrListSize: sizes ? Number(sizes[i]) : -this.errno.ENODATA }));
     },
+    walkedHolds: (dir, prefix) => {
+      const r = this.shim.blit_walked_holds_prefix(dir, this.cstr(prefix, 0));
+      return r < 0 ? undefined : r === 1;
+    },
     // The tree's root, and for each of its threads (4 at most) two: a directory and the file whose head is
     // read, or, opening a directory a component at a time (before Linux 5.6), the one reached and the next;
     // in DEST's walk of a pair, SOURCE's directory too, and SOURCE's root.

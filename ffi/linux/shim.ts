@@ -61,6 +61,7 @@ const symbols = {
   blit_raise_nofile: { args: [], returns: i64_fast },
   blit_read_ahead: { args: [P, i32, i32, i32], returns: i32 },
   blit_walked_stats: { args: [i32, P, u32, P, P, P, u32], returns: u32 },
+  blit_walked_holds_prefix: { args: [i32, P], returns: i32 },
   blit_read_ahead_counts: { args: [P], returns: VOID },
 } as const;
 

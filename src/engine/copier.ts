@@ -35,7 +35,7 @@ import { joinPath, pathSyntax } from "./paths.ts";
 import { isDevice, type ItemKind, kindOf, linkedKind, type Notice, Reporter, type SkipReason } from "./report.ts";
 import type { SharedCopy } from "./shared-ranges.ts";
 import { type Comparison, ContentComparer } from "./compare.ts";
-import { isLeftover, TempNames } from "./temp-names.ts";
+import { isLeftover, TEMP_PREFIX, TempNames } from "./temp-names.ts";
 import { Filter, parentDirectories } from "./filter.ts";
 import { ListedNames, Pruner } from "./delete.ts";
 import { attributesDiffer, countsUnchangedFromStats, dirKeptBits, type OwnerRights, ownerRights, quickCheck, sameTimes, xattrChanges } from "./unchanged.ts";
@@ -1420,6 +1420,10 @@ export class Copier {
       if (this.cleanedParents.has(dstDir)) return;
       this.cleanedParents.add(dstDir);
     }
+    // A walk of DEST (a second run) that listed the directory whole and saw
+    // no temporary name: none is from a run that died (one dead since is
+    // the next run's to remove), and it is not listed again.
+    if (b.readAhead?.walkedHolds?.(dstDir, TEMP_PREFIX) === false) return;
     for (;;) {
       const entries = b.readDir(dstDir);
       if (typeof entries === "number" || entries.length === 0) return;

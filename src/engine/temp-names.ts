@@ -5,6 +5,8 @@
 
 
 const PATTERN = /^\.blit-(\d+)-[0-9a-f]{8}-\d+-[0-9a-z]+\.tmp$/;
+/** What every temporary name begins with. */
+export const TEMP_PREFIX = new TextEncoder().encode(".blit-");
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 // Not paths.toBytes: these names are ASCII, and one is made for every file.
 const encoder = new TextEncoder();

@@ -192,6 +192,23 @@ describe("reading ahead", () => {
     },
   );
 
+  // A second run's walk of DEST lists each directory whole: where it saw no
+  // temporary name the worker does not list it again for a dead run's
+  // leftovers; where it saw one, those are removed as without the walk.
+  testIf(xfsUnavailable)("a cold second run removes a dead run's temporary files where DEST's walk saw them, and leaves a live run's", () => {
+    const disk = mountXfs();
+    sh(TREE, disk);
+    expect(blit(["-a", `${disk}/src`, `${disk}/dst`]).exitCode).toBe(0);
+    const deadPid = Number(sh("sh -c 'echo $$'").trim());
+    sh(`printf partial > dst/d1/e0/.blit-${deadPid}-deadbeef-0-0.tmp && printf partial > dst/d3/e9/.blit-${deadPid}-deadbeef-1-a.tmp &&
+      printf live > dst/d2/e5/.blit-1-deadbeef-0-1.tmp && touch -r src/d2/e5 dst/d2/e5 && touch -r src/d1/e0 dst/d1/e0 && touch -r src/d3/e9 dst/d3/e9`, disk);
+    remountCold(disk);
+    const r = blit(["--stats", "-aT", "--skip-unchanged", `${disk}/src`, `${disk}/dst`]);
+    expect([r.stderr, r.exitCode, stats(r.stdout).unchanged]).toEqual(["", 0, "302"]);
+    expect(Number(stats(r.stdout)["stats taken from the walks"])).toBeGreaterThan(0);
+    expect(sh("find dst -name '.blit-*'", disk)).toBe("dst/d2/e5/.blit-1-deadbeef-0-1.tmp\n");
+  });
+
   // A second run copies what differs in size or mtime (or is missing), and
   // reads the data of those files ahead, found by comparing the listings of
   // the two walks; nothing else (-a's mode is set without reading any). A
