@@ -42,6 +42,8 @@ else { $Base = "https://github.com/$Repo/releases/download/v$Version" }
 
 $Tmp = Join-Path ([System.IO.Path]::GetTempPath()) ("blit-install-" + [System.Guid]::NewGuid())
 New-Item -ItemType Directory -Path $Tmp | Out-Null
+# The new blit.exe beside the old one, until it is moved over it.
+$Staged = $null
 try {
   Write-Host "downloading $Base/$Asset"
   Invoke-WebRequest -UseBasicParsing -Uri "$Base/SHA256SUMS" -OutFile (Join-Path $Tmp "SHA256SUMS")
@@ -59,7 +61,7 @@ try {
   Expand-Archive -Path (Join-Path $Tmp $Asset) -DestinationPath (Join-Path $Tmp "unpacked")
   $BinDir = Join-Path $Prefix "bin"
   New-Item -ItemType Directory -Force -Path $BinDir | Out-Null
-  $Staged = Join-Path $BinDir ".blit.install.exe"
+  $Staged = Join-Path $BinDir ".blit.install.$PID.exe"
   Copy-Item -Force (Join-Path $Tmp "unpacked\blit.exe") $Staged
   # It must run here before it replaces anything (an x64 build where Windows
   # cannot run one, a download the antivirus damaged): run where it is to
@@ -106,5 +108,7 @@ catch {
   return
 }
 finally {
+  # Also where Ctrl+C stopped it: nothing of its own is left.
   Remove-Item -Recurse -Force $Tmp -ErrorAction SilentlyContinue
+  if ($Staged) { Remove-Item -Force $Staged -ErrorAction SilentlyContinue }
 }

@@ -111,9 +111,20 @@ main() {
     fail "needs sha256sum or shasum to check the download"
   fi
 
+  bindir="$prefix/bin"
+  # Before the download: a system directory (/usr/local) needs root. Asked
+  # of the nearest directory there is, which mkdir -p would create the rest in.
+  at="$bindir"
+  while [ ! -d "$at" ]; do at="$(dirname "$at")"; done
+  [ -w "$at" ] || fail "cannot write to $at: run the script as root for it (curl -fsSL .../install.sh | sudo sh -s -- --prefix $prefix)"
+
   tmp="$(mktemp -d 2>/dev/null || mktemp -d -t blit)"
-  # Interrupted: the EXIT trap cleans up as the run stops, at the step it was at.
-  trap 'rm -rf "$tmp"' EXIT
+  # The new blit beside the old one, until it is renamed over it.
+  staged=""
+  # Interrupted (also by a terminal or ssh session that went away): the EXIT
+  # trap cleans up as the run stops, at the step it was at.
+  trap 'rm -rf "$tmp"; [ -z "$staged" ] || rm -f "$staged"' EXIT
+  trap 'exit 129' HUP
   trap 'exit 130' INT
   trap 'exit 143' TERM
 
@@ -132,18 +143,16 @@ main() {
 
   mkdir "$tmp/unpacked"
   tar -xzf "$tmp/$asset" -C "$tmp/unpacked" blit || fail "cannot unpack $asset"
-  bindir="$prefix/bin"
   mkdir -p "$bindir" || fail "cannot create $bindir"
   # Into place by a rename: a blit already there is replaced whole, never half-written.
-  if ! { cp "$tmp/unpacked/blit" "$bindir/.blit.install.$$" && chmod 755 "$bindir/.blit.install.$$"; }; then
-    rm -f "$bindir/.blit.install.$$"
-    fail "cannot write $bindir/.blit.install.$$"
+  staged="$bindir/.blit.install.$$"
+  if ! { cp "$tmp/unpacked/blit" "$staged" && chmod 755 "$staged"; }; then
+    fail "cannot write $staged"
   fi
   # It must run here before it replaces anything: a 32-bit userland on a 64-bit
   # kernel, or a musl system without libstdc++, would get one that cannot. Run
   # where it is to stay, not from the temporary directory, which may be noexec.
-  if ! said="$("$bindir/.blit.install.$$" --version 2>/dev/null)"; then
-    rm -f "$bindir/.blit.install.$$"
+  if ! said="$("$staged" --version 2>/dev/null)"; then
     hint=""
     [ "$libc" != musl ] || hint=" (the musl build needs libstdc++; Alpine: apk add libstdc++)"
     fail "the blit in $asset does not run on this system$hint; nothing was installed"
@@ -151,10 +160,10 @@ main() {
   # A version asked for is the one installed, from a mirror too ("blit 0.1.0 (commit ...)").
   got="$(printf '%s\n' "$said" | awk 'NR == 1 { print $2 }')"
   if [ "$version" != latest ] && [ "$got" != "$version" ]; then
-    rm -f "$bindir/.blit.install.$$"
     fail "$base/$asset is blit $got, not the $version asked for; nothing was installed"
   fi
-  mv -f "$bindir/.blit.install.$$" "$bindir/blit" || { rm -f "$bindir/.blit.install.$$"; fail "cannot write $bindir/blit"; }
+  mv -f "$staged" "$bindir/blit" || fail "cannot write $bindir/blit"
+  staged=""
   echo "installed $bindir/blit ($asset)"
 
   case ":$PATH:" in

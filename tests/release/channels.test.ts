@@ -12,6 +12,7 @@ import { formula, scoopManifest } from "../../release/channels.ts";
 import { downloadBase, REPO, TARGETS, VERSION } from "../../release/targets.ts";
 import { BLIT, ROOT, run, type Result, sh } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
+import { mountTmpfs, tmpfsUnavailable } from "../helpers/mounts.ts";
 import { testIf } from "../helpers/skip.ts";
 import { snapshot } from "../helpers/tree.ts";
 import { assetPath, CHANNELS, lacks, RELEASE, releaseSums, TARGET_NAMES, unpack } from "./release.ts";
@@ -26,11 +27,14 @@ async function runAsync(cmd: string[], options: { cwd?: string; env?: Record<str
 }
 
 // The server: /good/ is dist/release/ as built; /tampered/ is the same but
-// with one byte of blit-linux-x64.tar.gz changed (SHA256SUMS unchanged).
+// with one byte of blit-linux-x64.tar.gz changed (SHA256SUMS unchanged);
+// /slow/ holds a blit-linux-x64.tar.gz whose blit takes 3 s to say its
+// version, with its SHA256SUMS: an install to interrupt while it is tried.
 let server: ReturnType<typeof Bun.serve> | undefined;
 let base = "";
 const requests: string[] = [];
 let tamperedDir = "";
+let slowDir = "";
 
 beforeAll(() => {
   // Not a sandbox(): those are removed after each test.
@@ -40,14 +44,18 @@ beforeAll(() => {
   const bytes = readFileSync(victim);
   bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 1; // gzip's length trailer: still a plausible archive
   writeFileSync(victim, bytes);
-  const roots: Record<string, string> = { good: RELEASE, tampered: tamperedDir };
+  slowDir = mkdtempSync(join(process.env.BLIT_TEST_TMP ?? tmpdir(), "blit-slow-"));
+  // sleep by its path: the tests' PATH holds only what the scripts use.
+  writeFileSync(join(slowDir, "blit"), `#!/bin/sh\n${run(["sh", "-c", "command -v sleep"]).stdout.trim()} 3\necho "blit ${VERSION} (slow)"\n`, { mode: 0o755 });
+  sh(`tar -czf ${TARGETS["linux-x64"].asset} blit && sha256sum ${TARGETS["linux-x64"].asset} > SHA256SUMS`, slowDir);
+  const roots: Record<string, string> = { good: RELEASE, tampered: tamperedDir, slow: slowDir };
   server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
     fetch(req) {
       const path = new URL(req.url).pathname;
       requests.push(path);
-      const match = /^\/(good|tampered)\/([A-Za-z0-9._-]+)$/.exec(path);
+      const match = /^\/(good|tampered|slow)\/([A-Za-z0-9._-]+)$/.exec(path);
       const file = match ? join(roots[match[1]!]!, match[2]!) : "";
       return match && existsSync(file) ? new Response(Bun.file(file)) : new Response("not found\n", { status: 404 });
     },
@@ -57,6 +65,7 @@ beforeAll(() => {
 afterAll(() => {
   server?.stop(true);
   rmSync(tamperedDir, { recursive: true, force: true });
+  rmSync(slowDir, { recursive: true, force: true });
 });
 
 describe("Homebrew formula", () => {
@@ -269,6 +278,33 @@ describe("install.sh", () => {
     expect(readdirSync(join(prefix, "bin"))).toEqual([]);
     const same = await runAsync(["sh", script, "--prefix", prefix, `--version=v${VERSION}`], { env });
     expect([same.stderr, same.exitCode, readdirSync(join(prefix, "bin"))]).toEqual(["", 0, ["blit"]]);
+  });
+
+  // The new blit is staged beside the old one while it is tried: Ctrl+C, or a terminal gone, must not leave it there.
+  test.each([["SIGINT", 130], ["SIGHUP", 129], ["SIGTERM", 143]] as const)("%s while the new blit is tried: nothing left, neither the staged blit nor the temporary directory; the old blit stays", async (signal, status) => {
+    const prefix = sandbox("prefix-cut-short");
+    const temp = sandbox("tmpdir");
+    sh(`mkdir -p ${prefix}/bin && printf old > ${prefix}/bin/blit`);
+    const proc = Bun.spawn(["sh", script, "--prefix", prefix], { env: { ...process.env, BLIT_DOWNLOAD_URL: `${base}/slow`, PATH: toolPath(), TMPDIR: temp }, stdout: "pipe", stderr: "pipe" });
+    for (let i = 0; i < 500 && !readdirSync(join(prefix, "bin")).some((name) => name.startsWith(".blit.install.")); i++) await Bun.sleep(10);
+    expect(readdirSync(join(prefix, "bin")).length).toBe(2);
+    proc.kill(signal);
+    expect(await proc.exited).toBe(status);
+    expect(readdirSync(join(prefix, "bin"))).toEqual(["blit"]);
+    expect(readFileSync(join(prefix, "bin", "blit"), "utf8")).toBe("old");
+    expect(readdirSync(temp)).toEqual([]);
+  });
+
+  testIf(tmpfsUnavailable)("a prefix this user cannot write to is said before anything is downloaded", async () => {
+    const readOnly = mountTmpfs("size=1m,ro");
+    const before = requests.length;
+    const r = await runAsync(["sh", script, "--prefix", `${readOnly}/usr`], { env: { BLIT_DOWNLOAD_URL: `${base}/good`, PATH: toolPath() } });
+    expect(r).toEqual({
+      stdout: "",
+      stderr: `install.sh: cannot write to ${readOnly}: run the script as root for it (curl -fsSL .../install.sh | sudo sh -s -- --prefix ${readOnly}/usr)\n`,
+      exitCode: 1,
+    });
+    expect(requests.length).toBe(before);
   });
 
   test("says which asset is missing when the server has none", async () => {
