@@ -47,6 +47,7 @@
 #include <sys/attr.h>
 #include <sys/clonefile.h>
 #include <sys/mount.h>
+#include <sys/select.h>
 #include <sys/sysctl.h>
 /*
  * zig's macOS headers have no <sys/xattr.h>: these are libSystem's own
@@ -612,6 +613,34 @@ BLIT_EXPORT int blit_ftruncate(int fd, int64_t len)
 	return int_result(ftruncate(fd, len));
 }
 
+#ifdef __APPLE__
+/*
+ * macOS's poll does not support devices (poll(2), BUGS), a terminal among
+ * them: select does, and a device it cannot wait on either is ready. Taken
+ * as ready at once, /dev/tty read without blocking spun the CPU until
+ * something was typed.
+ */
+static int select_wait(int fd, int events, int timeout_ms)
+{
+	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+	fd_set readable, writable;
+	int ret;
+
+	if (fd >= FD_SETSIZE)
+		return events;
+	FD_ZERO(&readable);
+	FD_ZERO(&writable);
+	if (events & POLLIN)
+		FD_SET(fd, &readable);
+	if (events & POLLOUT)
+		FD_SET(fd, &writable);
+	ret = select(fd + 1, &readable, &writable, NULL, &tv);
+	if (ret < 0)
+		return errno == EINTR ? 0 : events;
+	return (FD_ISSET(fd, &readable) ? POLLIN : 0) | (FD_ISSET(fd, &writable) ? POLLOUT : 0);
+}
+#endif
+
 /* Waits up to timeout_ms for events on fd: those that came, or 0 (none in time, or a signal). */
 BLIT_EXPORT int blit_poll(int fd, int events, int timeout_ms)
 {
@@ -623,9 +652,8 @@ BLIT_EXPORT int blit_poll(int fd, int events, int timeout_ms)
 		return errno == EINTR ? 0 : neg_errno();
 	if (ret > 0 && (pfd.revents & POLLNVAL)) {
 #ifdef __APPLE__
-		/* macOS's poll does not support devices (poll(2), BUGS): an open one is taken as ready. */
 		if (fcntl(fd, F_GETFD) >= 0)
-			return events;
+			return select_wait(fd, events, timeout_ms);
 #endif
 		return -EBADF;
 	}
