@@ -1723,7 +1723,8 @@ export class Copier {
           this.report.fail(`cannot create ${type === S_IFIFO ? "fifo" : "special file"} ${quote(e.dstPath)}: ${this.why(b.errno.EEXIST)}`, { op: "create", path: e.dstPath, errno: b.errno.EEXIST });
           return;
         }
-        if (typeOf(st.mode) === S_IFLNK && this.o.inplace && !unlinks && !e.backs && (type === S_IFREG || this.o.readSpecialFiles)) {
+        // --attributes-only too: cp gives the attributes to the file a symlink named as DEST leads to.
+        if (typeOf(st.mode) === S_IFLNK && (this.o.inplace || this.o.attributesOnly) && !unlinks && !e.backs && (type === S_IFREG || this.o.readSpecialFiles)) {
           const through = this.linkInTheWay(e);
           if (through === false) return;
           if (through !== undefined) existing = through;
@@ -1885,7 +1886,7 @@ export class Copier {
   }
 
   /**
-   * --inplace, a symlink where a file goes. Named as DEST (`f link`, the
+   * --inplace (and --attributes-only), a symlink where a file goes. Named as DEST (`f link`, the
    * user's own word), it is written through as cp writes through it: into
    * the regular file it leads to (returned, to be truncated and rewritten),
    * or, if it dangles, refused with cp's words unless POSIXLY_CORRECT is

@@ -310,6 +310,8 @@ const CASES: Case[] = [
   { name: "--attributes-only a new file", args: ["-v", "--attributes-only", "src/a", "new"] },
   { name: "--attributes-only onto an existing file changes nothing", setup: "chmod 600 g", args: ["--attributes-only", "src/a", "g"], times: true },
   { name: "--attributes-only -p onto an existing file keeps its data", setup: "chmod 600 g", args: ["-p", "--attributes-only", "src/a", "g"], times: true },
+  { name: "--attributes-only -p through a symlink DEST: the file it leads to gets them, the link stays", setup: "chmod 600 g && ln -s g sl", args: ["-p", "--attributes-only", "src/a", "sl"], times: true },
+  { name: "--attributes-only onto a dangling symlink DEST: refused, as cp", setup: "ln -s nowhere dang", args: ["-p", "--attributes-only", "src/a", "dang"] },
   { name: "-a --attributes-only a tree", setup: "setfattr -n user.k -v v src/a", args: ["-a", "--attributes-only", "src", "out"], times: true },
   { name: "-a --attri (abbreviated) over a tree", setup: "rm src/fifo src/*link src/dangling && cp -r src d/src && printf longer-data > d/src/a && chmod 600 d/src/sub/b", args: ["-a", "--attri", "src", "d"], times: true, skipTimesOf: ["d"] },
   { name: "-a --attributes-only: a symlink or fifo is not made over what is there", setup: "mkdir d/src && printf old > d/src/rel-link && printf old > d/src/fifo", args: ["-a", "--attributes-only", "src/rel-link", "src/fifo", "d/src"], times: true, skipTimesOf: ["d", "d/src"] },
