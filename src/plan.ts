@@ -499,6 +499,11 @@ function warn(plan: Plan, text: string, about?: SaidAbout): void {
 export function planCopy(backend: Backend, options: CopyOptions, operands: string[], unmatched: ReadonlyMap<string, number> = new Map()): Plan {
   via = { b: backend, paths: pathSyntax(backend.pathRules), unmatched };
   const plan: Plan = { jobs: [], parents: [], errors: [], warnings: [], said: [], kept: [] };
+  // The C runtime reads a '\' before a closing quote as a quote kept: "C:\out\" arrives as C:\out".
+  const quoted = backend.pathRules.separators.includes("\\") ? [...operands, options.targetDirectory ?? ""].find((operand) => operand.includes('"')) : undefined;
+  if (quoted !== undefined) {
+    throw new UsageError(`${quote(quoted)} holds a '"', which no Windows name can: a '\\' just before a closing quote keeps the quote ("C:\\out\\" is read as C:\\out"); leave that '\\' out`);
+  }
   let sources: string[];
   let target: string;
   let intoDirectory: boolean;

@@ -842,6 +842,20 @@ for i in range(400):
     expect(readdirSync(`${root}/dst`, { recursive: true }).map(String).sort()).toEqual(["keep", "keep/K.txt"]);
   }, SLOW);
 
+  // cmd's "C:\out\" reaches a program as C:\out" (a \ before the closing quote keeps it): said plainly, nothing made.
+  testWine("an operand holding a '\"' (a quoted path ending in '\\') is a usage error that says why, before anything is made", () => {
+    const root = sandbox("win-quote-trap");
+    sh("printf x > f", root);
+    const said = (operand: string) => ({
+      stdout: "",
+      stderr: `blit: '${operand}' holds a '"', which no Windows name can: a '\\' just before a closing quote keeps the quote ("C:\\out\\" is read as C:\\out"); leave that '\\' out\nTry 'blit --help' for more information.\n`,
+      exitCode: 2,
+    });
+    expect(blit(["f", 'my backup"'], { cwd: root })).toEqual(said('my backup"'));
+    expect(blit(["-t", 'out" f', "f"], { cwd: root })).toEqual(said('out" f'));
+    expect(readdirSync(root)).toEqual(["f"]);
+  }, SLOW);
+
   // Such an exclude would match nothing, and --delete would remove what it was written to keep.
   testWine("a pattern written as a Windows path (logs\\keep.txt) is refused before anything is copied or deleted; '\\' before a wildcard still escapes it", () => {
     const root = sandbox("win-filter-backslash");
