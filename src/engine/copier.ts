@@ -1886,15 +1886,15 @@ export class Copier {
   }
 
   /**
-   * --inplace (and --attributes-only), a symlink where a file goes. Named as DEST (`f link`, the
-   * user's own word), it is written through as cp writes through it: into
-   * the regular file it leads to (returned, to be truncated and rewritten),
-   * or, if it dangles, refused with cp's words unless POSIXLY_CORRECT is
-   * set, which makes its target (undefined). Found in DEST (inside a tree,
-   * or as the name a file gets in a target directory, with --parents too)
-   * it is removed and the file made in its place: blit never follows a link
-   * found in DEST. A loop goes with -f, as cp removes it. false when
-   * refused (reported).
+   * --inplace and --attributes-only: a symlink where a file goes. Named as
+   * DEST (`f link`, the user's own word), it is written through as cp
+   * writes through it: into the regular file it leads to (returned, to be
+   * truncated and rewritten), or, if it dangles, refused with cp's words
+   * unless POSIXLY_CORRECT is set, which makes its target (undefined).
+   * Found in DEST (inside a tree, or as the name a file gets in a target
+   * directory, with --parents too) it is removed and the file made in its
+   * place: blit never follows a link found in DEST. A loop goes with -f,
+   * as cp removes it. false when refused (reported).
    */
   private linkInTheWay(e: Entry): Stat | undefined | false {
     if (!e.operand || !e.dstNamed) {

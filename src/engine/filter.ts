@@ -65,51 +65,56 @@ export function readFilterFiles(b: Backend, filters: (FilterRule | FilterFile)[]
     if (rule.clear) out.length = 0;
     else out.push(rule);
   };
-  const windows = b.pathRules.separators.includes("\\");
+  // Where `\` separates directories (Windows), no name holds one.
+  const backslashSeparates = b.pathRules.separators.includes("\\");
   for (const filter of filters) {
     if (!("file" in filter)) {
-      if (windows && pathWithBackslashes(filter)) return backslashesMatchNothing(filter.pattern, "");
+      const slashed = backslashSeparates ? strayBackslashesAsSlashes(filter) : undefined;
+      if (slashed !== undefined) return backslashesMatchNothing(filter.pattern, slashed, "");
       add(filter);
       continue;
     }
     const rules = rulesFromFile(b, filter.file, filter.include);
     if (typeof rules === "string") return rules;
-    const wrong = windows ? rules.find(pathWithBackslashes) : undefined;
-    if (wrong) return backslashesMatchNothing(wrong.pattern, ` in ${quote(filter.file)}`);
-    for (const rule of rules) add(rule);
+    for (const rule of rules) {
+      const slashed = backslashSeparates ? strayBackslashesAsSlashes(rule) : undefined;
+      if (slashed !== undefined) return backslashesMatchNothing(rule.pattern, slashed, ` in ${quote(filter.file)}`);
+      add(rule);
+    }
   }
   return out;
 }
 
-const BACKSLASH = 0x5c;
 /** What a `\` escapes to some purpose in a pattern: a wildcard, a class's bracket, itself, a leading `#` or `!`, a space. */
 const ESCAPED = new Set([..."*?[]\\#! "].map((c) => c.charCodeAt(0)));
 
 /**
  * A pattern with a `\` before a byte that needs no escape (`logs\keep.txt`,
- * `build\`): written as a Windows path, where `\` escapes the next byte, as
- * rsync reads it, and no Windows name holds a `\`, so it matches nothing. An
- * exclude that matches nothing lets --delete remove what it was meant to keep.
+ * `build\`) is written as a Windows path; rsync's `\` escapes the next byte,
+ * and no Windows name holds a `\`, so it matches nothing, and --delete
+ * would remove what such an exclude was meant to keep. Its `/` form, or
+ * undefined for a pattern without a stray `\`.
  */
-function pathWithBackslashes(rule: FilterRule): boolean {
-  if (rule.clear || rule.perDirectory !== undefined) return false;
-  const p = rule.pattern;
-  for (let i = 0; i < p.length; i++) {
-    if (p[i] !== BACKSLASH) continue;
-    if (i + 1 === p.length || !ESCAPED.has(p[i + 1]!)) return true;
-    i++;
+function strayBackslashesAsSlashes(rule: FilterRule): string | undefined {
+  if (rule.clear || rule.perDirectory !== undefined) return undefined;
+  const text = latin1(rule.pattern);
+  let slashed = "";
+  let stray = false;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] !== "\\") {
+      slashed += text[i];
+    } else if (i + 1 < text.length && ESCAPED.has(text.charCodeAt(i + 1))) {
+      slashed += text.slice(i, i + 2);
+      i++;
+    } else {
+      slashed += "/";
+      stray = true;
+    }
   }
-  return false;
+  return stray ? slashed : undefined;
 }
 
-function backslashesMatchNothing(pattern: Uint8Array, where: string): string {
-  let slashed = "";
-  const text = latin1(pattern);
-  for (let i = 0; i < text.length; i++) {
-    const escapes = text[i] === "\\" && i + 1 < text.length && ESCAPED.has(text.charCodeAt(i + 1));
-    slashed += escapes ? text.slice(i, i + 2) : text[i] === "\\" ? "/" : text[i];
-    if (escapes) i++;
-  }
+function backslashesMatchNothing(pattern: Uint8Array, slashed: string, where: string): string {
   return `pattern ${quote(pattern)}${where} matches nothing on Windows, whose names hold no '\\': as in rsync, '\\' escapes the character after it, and '/' separates directories (${quote(Buffer.from(slashed, "latin1"))})`;
 }
 
