@@ -187,23 +187,36 @@ async function compile(name: TargetName, outFile: string, commit: string): Promi
 
 const sha256 = (path: string) => new Bun.CryptoHasher("sha256").update(readFileSync(path)).digest("hex");
 
-/** Packs one executable as users expect: .tar.gz holding `blit`, or .zip holding `blit.exe`. */
+/**
+ * Packs one executable as users expect: .tar.gz holding `blit`, or .zip
+ * holding `blit.exe`, each with the LICENSE, whose notice the MIT license
+ * asks to go with every copy.
+ */
 async function pack(name: TargetName, exe: string, mtime: number): Promise<string> {
   const asset = ASSETS[name].asset;
   const stage = join(RELEASE_BUILD, "stage", name);
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });
-  const inner = join(stage, TARGETS[name].exeName);
-  copyFileSync(exe, inner);
-  chmodSync(inner, 0o755);
-  // The commit's time, owner root: the same commit packs to the same bytes.
-  utimesSync(inner, mtime, mtime);
+  const exeName = TARGETS[name].exeName;
+  const members: [string, string, number][] = [
+    [exe, exeName, 0o755],
+    [join(ROOT, "LICENSE"), "LICENSE", 0o644],
+  ];
+  for (const [from, member, mode] of members) {
+    const inner = join(stage, member);
+    copyFileSync(from, inner);
+    chmodSync(inner, mode);
+    // The commit's time, owner root: the same commit packs to the same bytes.
+    utimesSync(inner, mtime, mtime);
+  }
+  const names = members.map(([, member]) => member);
   const out = join(RELEASE, asset);
   rmSync(out, { force: true });
   if (asset.endsWith(".zip")) {
-    await $`zip -q -9 -X -j ${out} ${inner}`;
+    // zip keeps local times (MS-DOS fields, -X: no UTC extra field): read in UTC, as on CI.
+    await $`zip -q -9 -X ${out} ${names}`.cwd(stage).env({ ...process.env, TZ: "UTC0" });
   } else {
-    await $`tar -C ${stage} --owner=0 --group=0 --numeric-owner --format=ustar -cf - ${TARGETS[name].exeName} | gzip -9 -n > ${out}`;
+    await $`tar -C ${stage} --owner=0 --group=0 --numeric-owner --format=ustar -cf - ${names} | gzip -9 -n > ${out}`;
   }
   rmSync(stage, { recursive: true, force: true });
   return out;

@@ -34,21 +34,42 @@ describe("archives and SHA256SUMS", () => {
     });
   });
 
+  // The time build.ts gives each member: the commit's.
+  const commitSeconds = Number(run(["git", "log", "-1", "--format=%ct", "HEAD"], { cwd: ROOT }).stdout.trim());
+  const committed = new Date(commitSeconds * 1000);
+  const license = readFileSync(join(ROOT, "LICENSE"), "utf8");
   for (const target of TARGET_NAMES) {
     const { asset } = TARGETS[target];
-    test(`${asset} holds one executable, ${asset.endsWith(".zip") ? "blit.exe" : "blit, mode 0755, owner 0/0"}`, () => {
+    const exe = asset.endsWith(".zip") ? "blit.exe" : "blit";
+    test(`${asset} holds ${exe}${exe === "blit" ? " (mode 0755, owner 0/0)" : ""} and LICENSE, dated the commit's time in UTC`, () => {
       if (asset.endsWith(".zip")) {
-        expect(run(["unzip", "-Z1", assetPath(target)])).toEqual({ stdout: "blit.exe\n", stderr: "", exitCode: 0 });
+        // zipinfo -T: each member's MS-DOS time as yyyymmdd.hhmmss, which zip wrote in its TZ.
+        const r = run(["zipinfo", "-T", "-s", assetPath(target)], { env: { ...process.env, TZ: "UTC0" } });
+        // MS-DOS times are in steps of 2 s, which zip rounds up to.
+        const stepped = new Date(Math.ceil(commitSeconds / 2) * 2000);
+        const stamp = stepped.toISOString().replace(/[-:]/g, "").replace("T", ".").slice(0, 15);
+        const members = [...r.stdout.matchAll(/ (\d{8}\.\d{6}) (\S+)$/gm)].map((m) => `${m[2]} ${m[1]}`);
+        expect({ members, exitCode: r.exitCode }).toEqual({ members: [`blit.exe ${stamp}`, `LICENSE ${stamp}`], exitCode: 0 });
       } else {
-        const r = run(["tar", "-tvzf", assetPath(target)]);
-        expect({ ...r, stdout: r.stdout.replace(/ +\d+ \d{4}-\d\d-\d\d \d\d:\d\d /, " SIZE DATE ") }).toEqual({
-          stdout: "-rwxr-xr-x 0/0 SIZE DATE blit\n",
+        const r = run(["tar", "--utc", "--full-time", "-tvzf", assetPath(target)], { env: { ...process.env, TZ: "UTC0" } });
+        const when = committed.toISOString().slice(0, 19).replace("T", " ");
+        expect({ ...r, stdout: r.stdout.replace(/ +\d+ (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) /g, " SIZE $1 ") }).toEqual({
+          stdout: `-rwxr-xr-x 0/0 SIZE ${when} blit\n-rw-r--r-- 0/0 SIZE ${when} LICENSE\n`,
           stderr: "",
           exitCode: 0,
         });
       }
     });
   }
+
+  test("the LICENSE in each archive is the repository's", () => {
+    const dir = sandbox("license");
+    for (const target of TARGET_NAMES) {
+      const { asset } = TARGETS[target];
+      const r = asset.endsWith(".zip") ? run(["unzip", "-p", assetPath(target), "LICENSE"]) : run(["tar", "-xzOf", assetPath(target), "LICENSE"], { cwd: dir });
+      expect({ asset, ...r }).toEqual({ asset, stdout: license, stderr: "", exitCode: 0 });
+    }
+  });
 
   test("the linux-x64 archive ships ./dist/blit, the executable the test suite runs, byte for byte", () => {
     const exe = unpack("linux-x64", sandbox("unpack"));
