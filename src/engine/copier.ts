@@ -2403,6 +2403,8 @@ export class Copier {
     });
     if (!outcome.ok) {
       abandon(this.failure(e, outcome));
+      // Written under its name, it stays as far as it got: the summary alone would not say which.
+      if (inplace && outcome.stage === "cancelled") this.report.warn(`${quote(e.dstPath)} is left partial: cut short while written in place (--inplace)`);
       return outcome.stage === "not_cloned" ? this.handBack() : false;
     }
     // A fifo's times change with every write to it: not a sign of change here.

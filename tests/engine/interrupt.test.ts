@@ -233,6 +233,35 @@ describe("interrupted copies", () => {
     expect(readdirSync(`${root}/dst`)).toEqual(["a"]);
   }, 30_000);
 
+  // A fifo's writer sends part of the data and holds it open: the copy is
+  // cut short in the middle of the file, every time.
+  for (const inplace of [true, false]) {
+    test(`SIGTERM in the middle of a file${inplace ? " written --inplace: left partial under its name, and said so" : ": nothing under its name, no temporary file"}, exit 143`, async () => {
+      const root = sandbox("sigterm-midfile");
+      sh("mkfifo p", root);
+      // The shell opens the fifo, which waits for blit to open it too.
+      const writer = Bun.spawn(["sh", "-c", "exec > p; printf partial-data; exec sleep 10"], { cwd: root });
+      const proc = Bun.spawn([BLIT, ...(inplace ? ["--inplace"] : []), "p", "dst"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+      const holding = () => {
+        try {
+          return readdirSync(root).some((name) => name === "dst" || name.startsWith(".blit-")) && sh("cat dst .blit-* 2>/dev/null || true", root) === "partial-data";
+        } catch {
+          return false;
+        }
+      };
+      for (let i = 0; i < 20_000 && !holding(); i++) await Bun.sleep(0.5);
+      proc.kill("SIGTERM");
+      const exitCode = await proc.exited;
+      writer.kill();
+      const stderr = await new Response(proc.stderr).text();
+      const summary = "blit: interrupted by SIGTERM: copied 0 files \\(0 bytes\\), 0 directories in [\\d.]+ s \\([^)]*\\), 0 errors; the rest was not copied\n";
+      const said = inplace ? `blit: warning: 'dst' is left partial: cut short while written in place \\(--inplace\\)\n${summary}` : summary;
+      expect({ exitCode, stderr }).toEqual({ exitCode: 143, stderr: expect.stringMatching(new RegExp(`^${said}$`)) });
+      expect(readdirSync(root).sort()).toEqual(inplace ? ["dst", "p"] : ["p"]);
+      if (inplace) expect(readFileSync(`${root}/dst`, "utf8")).toBe("partial-data");
+    }, 30_000);
+  }
+
   // --max-delete counts first, in a dry run of the whole copy, with the
   // destinations open: a signal then waited for the count to end (a tree on a
   // slow disk: minutes), and the count was judged as if complete.
