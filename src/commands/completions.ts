@@ -82,7 +82,11 @@ ${choiceCases}
     return
   fi
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W "doctor" -- "$cur"))
+    # doctor, or the file a first SOURCE names (-o default offers files only
+    # where nothing matched); a name a line, so one with spaces stays whole.
+    local IFS=$'\n'
+    compopt -o filenames 2>/dev/null
+    COMPREPLY=($(compgen -W "doctor" -- "$cur") $(compgen -f -- "$cur"))
   fi
 }
 complete -o default -o bashdefault -F _blit blit

@@ -21,7 +21,7 @@ describe("bash", () => {
   const complete = (words: string[]) => {
     const root = sandbox("complete-bash");
     const setup = `source /dev/stdin; COMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}; _blit; printf '%s\\n' "\${COMPREPLY[@]}"`;
-    const r = run(["bash", "-c", `mkdir -p dir-a dir-b && touch file-c && ${setup}`], { cwd: root, stdin: script("bash") });
+    const r = run(["bash", "-c", `mkdir -p dir-a dir-b && touch file-c 'file d' && ${setup}`], { cwd: root, stdin: script("bash") });
     expect(r.stderr).toBe("");
     return r.stdout.split("\n").filter(Boolean).sort();
   };
@@ -32,6 +32,10 @@ describe("bash", () => {
     [["blit", "--backup", "=", "n"], ["never", "nil", "none", "numbered"]],
     [["blit", "--pres"], ["--preserve"]],
     [["blit", "doc"], ["doctor"]],
+    // The first word is doctor or a SOURCE: both are offered.
+    [["blit", "d"], ["dir-a", "dir-b", "doctor"]],
+    [["blit", "file"], ["file d", "file-c"]],
+    [["blit", "-a", "fi"], []],
     [["blit", "-t", "dir-"], ["dir-a", "dir-b"]],
     [["blit", "--target-directory", "=", "dir-"], ["dir-a", "dir-b"]],
   ])("%j offers %j", (words, expected) => {
