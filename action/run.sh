@@ -10,8 +10,13 @@ ACTION_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="blit-dev/blit"
 MAX_ANNOTATIONS=10
 
+# A workflow command's data and properties, escaped as GitHub reads them:
+# an input holding a line end cannot start a command of its own.
+escape_data() { local s="${1//%/%25}"; s="${s//$'\r'/%0D}"; printf '%s' "${s//$'\n'/%0A}"; }
+escape_property() { local s; s="$(escape_data "$1")"; s="${s//:/%3A}"; printf '%s' "${s//,/%2C}"; }
+
 die() {
-  echo "::error title=blit::$*"
+  echo "::error title=blit::$(escape_data "$*")"
   exit 1
 }
 
@@ -30,7 +35,8 @@ options=()
 read -r -d '' -a options <<< "${INPUT_ARGS:-}" || true
 for option in ${options[@]+"${options[@]}"}; do
   case "$option" in
-    --) break ;;
+    # The step puts its own -- before the source and destination inputs.
+    --) die "args: -- is not for this step, which passes the source and destination inputs after its own" ;;
     # --quiet as blit takes it abbreviated too (--qui; --qu is ambiguous with --queue-depth, --js with --json-interval).
     --json | --json=* | --qui | --quie | --quiet) die "args: $option is not for this step, which reads blit's --stats for its outputs and summary" ;;
     --*) ;;
@@ -153,8 +159,6 @@ files="$(stat_of files)"
 bytes="$(stat_of bytes)"
 
 # Failed paths as annotations: a few, then a count.
-escape_data() { local s="${1//%/%25}"; s="${s//$'\r'/%0D}"; printf '%s' "${s//$'\n'/%0A}"; }
-escape_property() { local s; s="$(escape_data "$1")"; s="${s//:/%3A}"; printf '%s' "${s//,/%2C}"; }
 # The first name a message quotes, read as the shell reads blit's quoting
 # ('...' as it is; "..." with its backslashes taken off; $'...' with its
 # escapes, where a byte that is not UTF-8 becomes U+FFFD, as GitHub shows
@@ -213,13 +217,18 @@ first_quoted() {
   done
   [ -z "$found" ] || printf '%s' "$name"
 }
+# blit's errors: its lines on stderr but warnings and the closing line of a
+# run with --progress, --fail-fast or a signal, which is the summary's.
+error_lines() {
+  while IFS= read -r line; do
+    case "$line" in
+      "blit: warning: "* | "blit: copied "* | "blit: dry run, nothing written: "* | "blit: interrupted by "* | "blit: stopped at the first error (--fail-fast): "*) ;;
+      "blit: "*) printf '%s\n' "$line" ;;
+    esac
+  done < "$err"
+}
 failures=0
 while IFS= read -r line; do
-  case "$line" in
-    "blit: warning: "*) continue ;;
-    "blit: "*) ;;
-    *) continue ;;
-  esac
   failures=$((failures + 1))
   [ "$failures" -le "$MAX_ANNOTATIONS" ] || continue
   message="${line#blit: }"
@@ -229,7 +238,7 @@ while IFS= read -r line; do
   else
     echo "::error title=blit::$(escape_data "$message")"
   fi
-done < "$err"
+done < <(error_lines)
 if [ "$failures" -gt "$MAX_ANNOTATIONS" ]; then
   more=$((failures - MAX_ANNOTATIONS))
   echo "::error title=blit::$more more error$([ "$more" -eq 1 ] || echo s) not annotated ($failures in all; the log above has each)"
@@ -245,7 +254,9 @@ if [ -n "${GITHUB_OUTPUT:-}" ]; then
 fi
 if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
   {
-    if [ "$status" -eq 0 ]; then echo "### blit: copied"; else echo "### blit: failed (exit $status)"; fi
+    if [ "$status" -ne 0 ]; then echo "### blit: failed (exit $status)"
+    elif grep -q '^dry run: ' "$out"; then echo "### blit: dry run, nothing written"
+    else echo "### blit: copied"; fi
     echo ""
     echo "| files | bytes | errors | seconds | blit |"
     echo "| ---: | ---: | ---: | ---: | --- |"
@@ -255,7 +266,7 @@ if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
       echo "First errors:"
       echo ""
       echo '```'
-      grep '^blit: ' "$err" | grep -v '^blit: warning: ' | head -n "$MAX_ANNOTATIONS"
+      error_lines | head -n "$MAX_ANNOTATIONS"
       echo '```'
     fi
   } >> "$GITHUB_STEP_SUMMARY"

@@ -504,6 +504,35 @@ describe("GitHub Action", () => {
     expect(snapshot(join(work, "out", "build"))).toEqual(snapshot(join(work, "build")));
   });
 
+  // The closing line blit writes to stderr with --progress (in a pipe: its
+  // plain summary), --fail-fast or a signal is the summary's, not an error.
+  test.each<[string, string[], string[], string]>([
+    ["-a --progress", [], [], "### blit: copied\n"],
+    ["-a --dry-run", [], [], "### blit: dry run, nothing written\n"],
+    ["-r --fail-fast", ["missing"], ["::error file=missing,title=blit::cannot stat 'missing': No such file or directory"], "### blit: failed (exit 1)\n"],
+  ])("args %p: the annotations are blit's errors alone, and the summary says what the run was", async (args, more, annotations, heading) => {
+    const action = actionCheckout();
+    const { home, work, env } = runner({ source: ["build", ...more].join("\n"), destination: "out", args });
+    runAsyncSetup(work);
+    if (more.length > 0) mkdirSync(join(work, "out"));
+    const r = await runAsync(["bash", join(action, "action", "run.sh")], { cwd: work, env });
+    expect(r.stdout.split("\n").filter((line) => line.startsWith("::"))).toEqual(annotations);
+    expect(r.exitCode).toBe(more.length > 0 ? 1 : 0);
+    expect(summary(home)).toStartWith(heading);
+    expect(summary(home)).toContain(`| ${annotations.length} |`);
+  });
+
+  test("an input holding a line end cannot start a workflow command; -- in args is refused, the step's own comes before the inputs", async () => {
+    const action = actionCheckout();
+    const { work, env } = runner({ source: "build", destination: "out", version: "9.9\n::warning title=injected::hello" });
+    runAsyncSetup(work);
+    const r = await runAsync(["bash", join(action, "action", "run.sh")], { cwd: work, env });
+    expect(r).toEqual({ stdout: `::error title=blit::this action pins no checksums for blit 9.9%0A::warning title=injected::hello (pinned: ${VERSION} )\n`, stderr: "", exitCode: 1 });
+    const dashes = await runAsync(["bash", join(action, "action", "run.sh")], { cwd: work, env: { ...env, INPUT_VERSION: "", INPUT_ARGS: "-a -- extra" } });
+    expect(dashes).toEqual({ stdout: "::error title=blit::args: -- is not for this step, which passes the source and destination inputs after its own\n", stderr: "", exitCode: 1 });
+    expect(existsSync(join(work, "out"))).toBe(false);
+  });
+
   // blit quotes a name with an apostrophe in double quotes, and writes bytes that are not UTF-8 as $'\377'.
   test("an annotation's file is the path as blit quoted it, read as the shell reads it, with U+FFFD for bytes that are not UTF-8", async () => {
     const action = actionCheckout();
