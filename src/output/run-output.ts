@@ -45,10 +45,11 @@ export interface RunEnd {
 /**
  * Whether stderr is a terminal the bar can be drawn on: not one whose TERM
  * says it cannot move its cursor (dumb: Emacs' shell buffer, some CI
- * consoles), where the escapes would show as text.
+ * consoles), where the escapes would show as text, nor one in CI, whose
+ * job may run under a pseudo-terminal that a log keeps as text.
  */
 function drawsOnStderr(): boolean {
-  return process.stderr.isTTY === true && process.env.TERM !== "dumb";
+  return process.stderr.isTTY === true && process.env.TERM !== "dumb" && !inCi();
 }
 
 /** stderr written to as a pipe is (a plain line now and then, no escapes), for --progress where it cannot be drawn on. */
@@ -74,7 +75,7 @@ export class RunOutput {
     this.github = GitHubActions.fromEnvironment((line) => this.stderrLine(line));
     // -i asks its questions on stderr, where a bar would draw over them; -q prints errors only.
     this.showsBar = !options.interactive && !options.quiet &&
-      (options.progress === "always" || (options.progress === "auto" && drawsOnStderr() && !inCi()));
+      (options.progress === "always" || (options.progress === "auto" && drawsOnStderr()));
   }
 
   /** Whether the workers should keep live counters: something shows progress while the copy runs. */

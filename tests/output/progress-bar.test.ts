@@ -122,6 +122,19 @@ describe("progress bar", () => {
     expect(screen).toBe("");
   });
 
+  // Some CI systems run a job under a pseudo-terminal, whose log keeps escapes as text.
+  test("on a terminal in CI (CI=true) with --progress: plain lines, no escape code, and the summary line", () => {
+    const root = sandbox("bar-ci-tty");
+    bigTree(root);
+    const { screen, exitCode } = onTerminal(root, ["-r", "--progress", "src", "dst"], { CI: "true" });
+    expect(exitCode).toBe(0);
+    expect(screen).not.toContain(ESC);
+    const lines = screen.split("\r\n");
+    expect(lines.at(-1)).toBe("");
+    expect(lines.at(-2)).toMatch(/^blit: copied 301 files \(150000792 bytes\), 2 directories in \S+( s)? \(\S+ \S+\), 0 errors$/);
+    expect(lines[0]).toStartWith("counting");
+  }, 60_000);
+
   test("SIGINT: the bar taken down, the terminal left clean, the interrupted line last", () => {
     const root = sandbox("bar-sigint");
     sh("mkdir src && for f in 1 2 3 4 5 6 7 8; do head -c 40000000 /dev/urandom > src/f$f; done", root);
