@@ -41,7 +41,7 @@ export const copyArgs = {
   "keep-directory-symlink": { type: "boolean", description: "Copy a directory into a symlink to a directory found where it goes (one inside DEST only)" },
   parents: { type: "boolean", description: "Copy each SOURCE to its full name under DIRECTORY (a/b/f into D is D/a/b/f), making the directories" },
   "skip-unchanged": { type: "boolean", description: "Leave a destination file whose size and mtime are SOURCE's (rsync's quick check); -a still sets its attributes" },
-  "modify-window": { type: "string", valueHint: "SECONDS", description: "With --skip-unchanged, mtimes this many seconds apart count as equal (default 0: to the nanosecond; a negative one, as rsync's, is 0)" },
+  "modify-window": { type: "string", valueHint: "SECONDS", description: "With --skip-unchanged, mtimes this many seconds apart count as equal (default 0: to the nanosecond, or to what DEST can hold; a negative one, as rsync's: to the nanosecond exactly)" },
   checksum: { type: "boolean", description: "Leave a destination file whose contents are SOURCE's (compared byte for byte), whatever its mtime" },
   delete: { type: "boolean", description: "Remove what a copied directory's destination holds that SOURCE does not (never through a symlink)" },
   "max-delete": { type: "string", valueHint: "N", description: "With --delete, refuse to remove more than N entries: none is removed, exit status 25 (a negative N is 0, as rsync's)" },
@@ -288,9 +288,9 @@ function attributeList(value: string, option: string): (keyof Preserve)[] & { al
 
 const INT_MAX = 2 ** 31 - 1;
 
-function count(text: string, option: string, min: number, max: number): number {
+function count(text: string, option: string, min: number, max: number, negativeToo = false): number {
   const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`invalid value ${quoteValue(text)} for '--${option}' (expected ${min} to ${max})`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`invalid value ${quoteValue(text)} for '--${option}' (expected ${min} to ${max}${negativeToo ? ", or a negative number" : ""})`);
   return n;
 }
 
@@ -456,12 +456,15 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
   if (args["max-in-flight"] !== undefined) tuning.maxInFlight = count(String(args["max-in-flight"]), "max-in-flight", 1, 65536);
   if (args["buffer-size"] !== undefined) tuning.bufferSize = size(String(args["buffer-size"]), "buffer-size");
 
-  // rsync takes a negative window for "to the nanosecond", blit's 0, and a
-  // negative --max-delete (its old clients' spelling of 0) for "delete
-  // nothing": scripts written for rsync work unchanged. Both are C ints there.
-  const window = args["modify-window"] === undefined ? "0" : String(args["modify-window"]).replace(/^-\d+$/, "0");
-  const modifyWindow = count(window, "modify-window", 0, INT_MAX);
-  const maxDelete = args["max-delete"] === undefined ? undefined : count(String(args["max-delete"]).replace(/^-\d+$/, "0"), "max-delete", 0, INT_MAX);
+  // rsync takes a negative window for "to the nanosecond exactly" (-1, as
+  // the options hold it), and a negative --max-delete (its old clients'
+  // spelling of 0) for "delete nothing": scripts written for rsync work
+  // unchanged. Both are C ints there.
+  const negative = (text: string) => /^-\d+$/.test(text);
+  const window = args["modify-window"] === undefined ? "0" : String(args["modify-window"]);
+  const modifyWindow = negative(window) ? (Number(window) < 0 ? -1 : 0) : count(window, "modify-window", 0, INT_MAX, true);
+  const maxDeleteText = args["max-delete"] === undefined ? undefined : String(args["max-delete"]);
+  const maxDelete = maxDeleteText === undefined ? undefined : count(negative(maxDeleteText) ? "0" : maxDeleteText, "max-delete", 0, INT_MAX, true);
   const dryRun = Boolean(args["dry-run"]);
   // --parents makes its directories before the copy starts, outside the engine that a dry run stops.
   if (dryRun && args.parents) throw new UsageError("cannot combine --dry-run and --parents");

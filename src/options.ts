@@ -123,7 +123,11 @@ export interface CopyOptions {
   posixlyCorrect: boolean;
   /** --skip-unchanged: a destination file whose size and mtime match SOURCE's (rsync's quick check) is not copied again. */
   skipUnchanged: boolean;
-  /** --modify-window=SECONDS: mtimes this far apart count as equal for --skip-unchanged (0: to the nanosecond). */
+  /**
+   * --modify-window=SECONDS: mtimes this far apart count as equal for
+   * --skip-unchanged (0: to the nanosecond, or to what the destination could
+   * hold; -1, rsync's negative window: to the nanosecond exactly).
+   */
   modifyWindow: number;
   /** --checksum: a destination file of SOURCE's size whose bytes are SOURCE's is not copied again, whatever its mtime. */
   checksum: boolean;

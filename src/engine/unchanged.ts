@@ -51,10 +51,12 @@ export function quickCheck(src: Stat, dst: Stat, modifyWindow: number): boolean 
  * filesystem that keeps seconds: ext3, HFS+, many network filesystems), or
  * closer than the step its backend says the destination keeps times in
  * (FAT's 2 s, as robocopy's /FFT: setting SOURCE's there would land on the
- * same time again).
+ * same time again). A negative window (rsync's -1) asks for the nanosecond
+ * itself, whatever the destination could hold.
  */
 export function sameTimes(src: Stat, dst: Stat, modifyWindow: number): boolean {
   if (modifyWindow > 0) return Math.abs(src.mtimeSec - dst.mtimeSec) <= modifyWindow;
+  if (modifyWindow < 0) return src.mtimeSec === dst.mtimeSec && src.mtimeNsec === dst.mtimeNsec;
   const apartNs = Math.abs((dst.mtimeSec - src.mtimeSec) * 1e9 + (dst.mtimeNsec - src.mtimeNsec));
   return apartNs < Math.max(MICROSECOND_NS, dst.timeStepNs ?? 0) || (dst.mtimeSec === src.mtimeSec && dst.mtimeNsec === 0);
 }

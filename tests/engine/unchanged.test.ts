@@ -275,15 +275,20 @@ describe("--skip-unchanged against rsync -aHAX", () => {
     expect(lstatSync(`${root}/dst/near`).mtime.toISOString()).toBe("2010-01-01T00:00:08.000Z");
   });
 
-  testIf(noRsync)("--modify-window=-1, rsync's 'to the nanosecond': taken as blit's default, as rsync decides the same files", () => {
+  // DEST's `second` holds SOURCE's second without its fraction, which the
+  // default takes for a filesystem that keeps seconds; -1 does not.
+  testIf(noRsync)("--modify-window=-1, rsync's 'to the nanosecond exactly': as rsync decides, also for SOURCE's second without its fraction", () => {
     const root = sandbox("window-negative");
-    sh("mkdir src && printf aaaa > src/same && printf bbbb > src/apart && touch -d '2010-01-01 00:00:10.5' src/same src/apart", root);
-    sh("mkdir dst && printf AAAA > dst/same && printf BBBB > dst/apart && touch -d '2010-01-01 00:00:10.5' dst/same && touch -d '2010-01-01 00:00:10.7' dst/apart && cp -a dst dst-r", root);
+    sh("mkdir src && printf aaaa > src/same && printf bbbb > src/apart && printf cccc > src/second && touch -d '2010-01-01 00:00:10.5' src/same src/apart src/second", root);
+    sh("mkdir dst && printf AAAA > dst/same && printf BBBB > dst/apart && printf CCCC > dst/second && touch -d '2010-01-01 00:00:10.5' dst/same && touch -d '2010-01-01 00:00:10.7' dst/apart && touch -d '2010-01-01 00:00:10' dst/second", root);
+    sh("cp -a dst dst-r && cp -a dst dst-default", root);
     expect(run(["rsync", "-a", "--modify-window=-1", "src/", "dst-r/"], { cwd: root }).exitCode).toBe(0);
     expect(blit(["-aT", "--skip-unchanged", "--modify-window=-1", "src", "dst"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
-    const contents = (dir: string) => [readFileSync(`${root}/${dir}/same`, "utf8"), readFileSync(`${root}/${dir}/apart`, "utf8")];
-    expect(contents("dst")).toEqual(["AAAA", "bbbb"]);
+    expect(blit(["-aT", "--skip-unchanged", "src", "dst-default"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    const contents = (dir: string) => ["same", "apart", "second"].map((name) => readFileSync(`${root}/${dir}/${name}`, "utf8"));
+    expect(contents("dst")).toEqual(["AAAA", "bbbb", "cccc"]);
     expect(contents("dst")).toEqual(contents("dst-r"));
+    expect(contents("dst-default")).toEqual(["AAAA", "bbbb", "CCCC"]);
   });
 
   // SOURCE's mtime is …00.123456789; what DEST's holds decides (its bytes differ, so a copy shows).
