@@ -58,6 +58,18 @@ const SHORTENED_MAX = 254;
 const shortened = (name: Name) => concat(name.subarray(0, Math.min(name.length, SHORTENED_MAX - 1)), TILDE);
 
 /**
+ * Whether a name may be one of -b's backups under `control` (the ones
+ * --delete keeps): NAME with the suffix (simple, existing) and, wherever a
+ * backup name too long is shortened (not simple), any NAME~, which also
+ * holds every NAME.~N~.
+ */
+export function mayBeBackup(name: Name, control: Backup, suffix: Name): boolean {
+  const endsWith = (end: Name) => name.length > end.length && end.every((byte, i) => name[name.length - end.length + i] === byte);
+  if (control === "none") return false;
+  return (control !== "numbered" && endsWith(suffix)) || (control !== "simple" && endsWith(TILDE));
+}
+
+/**
  * A backup's name, and whether a numbered one was meant (it never replaces
  * what has its name, shortened or not, as gnulib renames it with
  * RENAME_NOREPLACE); a negated errno when the directory cannot be listed.

@@ -17,12 +17,11 @@ import type { Filter } from "./filter.ts";
 import { joinPath } from "./paths.ts";
 import { isDevice, kindOf, type Reporter } from "./report.ts";
 import type { EnteredDirectories } from "./entered-dirs.ts";
-import { backupName, renameToBackup } from "./backup-name.ts";
+import { backupName, mayBeBackup, renameToBackup } from "./backup-name.ts";
 import { isTempName } from "./temp-names.ts";
 
 const DOT = new Uint8Array([0x2e]);
 const DOT_DOT = new Uint8Array([0x2e, 0x2e]);
-const NUMBERED = /\.~[1-9][0-9]*~$/;
 
 /**
  * The names a directory's SOURCE listing gave, for --delete: what this run
@@ -114,7 +113,8 @@ export class Pruner {
         return;
       }
       if (entries.length === 0) break;
-      const names = entries.map((entry) => entry.name).filter((name) => !isTempName(name) && !this.isBackup(name));
+      // -b: a backup blit keeps (NAME~, NAME.~N~) is not SOURCE's to remove, as rsync protects its backups under --backup.
+      const names = entries.map((entry) => entry.name).filter((name) => !isTempName(name) && !mayBeBackup(name, this.o.backup, this.suffix));
       const there = b.statMany(listFd, names, false);
       // As the copy judged SOURCE's entries: through symlinks under -L.
       const inSource = b.statMany(srcFd, names, this.o.dereference === "always");
@@ -216,14 +216,6 @@ export class Pruner {
     return keys;
   }
 
-  /** -b: a backup blit keeps (NAME~, NAME.~N~) is not SOURCE's to remove, as rsync protects its backups under --backup. */
-  private isBackup(name: Name): boolean {
-    if (this.o.backup === "none") return false;
-    const suffix = this.suffix;
-    const simple = name.length > suffix.length && suffix.every((byte, i) => name[name.length - suffix.length + i] === byte);
-    return (this.o.backup !== "numbered" && simple) || (this.o.backup !== "simple" && NUMBERED.test(Buffer.from(name).toString("latin1")));
-  }
-
   /** dev:ino of a directory and of every one above it, up to "/", found through "..". */
   private directoriesAbove(fd: number): Set<string> {
     const b = this.b;
@@ -322,7 +314,7 @@ export class Pruner {
       }
       if (entries.length === 0) break;
       // Backups stay here too (rsync's protect filter holds in every directory).
-      const names = entries.map((entry) => entry.name).filter((name) => !this.isBackup(name));
+      const names = entries.map((entry) => entry.name).filter((name) => !mayBeBackup(name, this.o.backup, this.suffix));
       if (names.length < entries.length) kept = true;
       const stats = b.statMany(fd, names, false);
       for (let i = 0; i < names.length; i++) {
