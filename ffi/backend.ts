@@ -538,6 +538,12 @@ export interface Backend {
    * permission to read it).
    */
   inUse?(dir: number, name: Name): boolean | undefined;
+  /**
+   * Whether the directory open as `dir` takes new names but lets none be
+   * removed or renamed (Linux's append-only flag, chattr +a): a temporary
+   * file made there could neither take its name nor go. Undefined: no such flag.
+   */
+  appendOnly?(dir: number): boolean;
 
   setTimesFd(fd: number, times: Times): number;
   /** Sets times of the entry itself, not of a symlink's target. */

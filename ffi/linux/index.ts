@@ -40,6 +40,8 @@ import { type Constants, LINUX_ERRNO, openShim, type Shim } from "./shim.ts";
 
 const DIRENT_BUFFER = 32 << 10;
 const STATX_SIZE = 256;
+/** statx's stx_attributes bit for an append-only inode (FS_APPEND_FL). */
+const STATX_ATTR_APPEND = 0x20;
 const PATH_SCRATCH = 4097;
 /** Linux caps an xattr value and a name list at 64 KiB. */
 const XATTR_MAX = 64 << 10;
@@ -342,6 +344,12 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
   fstat(fd: number): Stat | number {
     const r = this.shim.blit_statx(fd, this.cstr(NO_NAME, 0), this.c.AT_EMPTY_PATH, this.c.STATX_BASIC_STATS, this.statBuf);
     return r < 0 ? r : this.timeSteps.ofFd(this.parseStatx(), fd);
+  }
+
+  appendOnly(dir: number): boolean {
+    const r = this.shim.blit_statx(dir, this.cstr(NO_NAME, 0), this.c.AT_EMPTY_PATH, this.c.STATX_BASIC_STATS, this.statBuf);
+    // stx_attributes' STATX_ATTR_APPEND.
+    return r >= 0 && (this.statView.getUint32(8, true) & STATX_ATTR_APPEND) !== 0;
   }
 
   statMany(dir: number, names: Name[], follow: boolean): (Stat | number)[] {

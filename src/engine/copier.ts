@@ -372,6 +372,17 @@ export class Copier {
     return { dstDev: st.dev, newGid: st.mode & S_ISGID ? st.gid : this.egid, ...(inheritedPermissions !== undefined && { inheritedPermissions }) };
   }
 
+  /**
+   * Whether an entry made whole in one call (a symlink, a link, a fifo) is
+   * made under its own name, not aside and renamed over it: in a directory
+   * this run made, where nothing is in the way, and in an append-only one,
+   * where nothing could be renamed or removed (one there then stays, and
+   * the make fails with EEXIST).
+   */
+  private madeUnderItsName(e: Place): boolean {
+    return e.dstFresh || this.b.appendOnly?.(e.dstDir) === true;
+  }
+
   /** --skip-unchanged, --checksum: what holds SOURCE's data already is left (not with -l, -s, --attributes-only). */
   private get leavesUnchanged(): boolean {
     const o = this.o;
@@ -2355,6 +2366,15 @@ export class Copier {
     }
     // --inplace writes the final name directly; otherwise a temporary name
     // that becomes the final one only once the file is complete.
+    if (!inplace && !e.dstFresh && this.b.appendOnly?.(e.dstDir)) {
+      b.close(srcFd);
+      this.report.fail(`cannot create regular file ${quote(e.dstPath)}: its directory is append-only, where a copy made aside can neither take its name nor be removed; --inplace writes it under its name, as cp does`, {
+        op: "create",
+        path: e.dstPath,
+        errno: b.errno.EPERM,
+      });
+      return false;
+    }
     const name = inplace ? e.dstName : this.temps.next(e.dstDir);
     // --inplace -b: what is there is moved aside first, as cp does it (the new file is then written under its name).
     if (inplace && e.backs && !this.backUp(e, false)) {
@@ -2634,10 +2654,11 @@ export class Copier {
    * over what is there, so the replacement is atomic. Then its metadata.
    */
   private makeAndCommit(e: Entry, what: string, xattrs: Xattrs, mode: number | undefined, make: (name: Name) => number, count: () => void): boolean {
-    let name = e.dstFresh ? e.dstName : this.temps.next(e.dstDir);
+    const direct = this.madeUnderItsName(e);
+    let name = direct ? e.dstName : this.temps.next(e.dstDir);
     let made = make(name);
     // Another run into the same DEST made it first: replaced as anywhere else.
-    if (made === -this.b.errno.EEXIST && name === e.dstName) {
+    if (made === -this.b.errno.EEXIST && name === e.dstName && e.dstFresh) {
       name = this.temps.next(e.dstDir);
       made = make(name);
     }
@@ -2985,10 +3006,10 @@ export class Copier {
   /** Makes a link under e's name: directly in a fresh directory, else aside and renamed over what is there. */
   private placeLink(e: Entry, what: string, make: (name: Name) => number, count: () => void): boolean {
     const b = this.b;
-    let name = e.dstFresh ? e.dstName : this.temps.next(e.dstDir);
+    let name = this.madeUnderItsName(e) ? e.dstName : this.temps.next(e.dstDir);
     let made = make(name);
     // Another run into the same DEST made it first: replaced as anywhere else.
-    if (made === -b.errno.EEXIST && name === e.dstName) {
+    if (made === -b.errno.EEXIST && name === e.dstName && e.dstFresh) {
       name = this.temps.next(e.dstDir);
       made = make(name);
     }
@@ -3186,10 +3207,10 @@ export class Copier {
         for (let tries = 1; r === -b.errno.ENOENT && tries < LINK_TRIES; tries++) r = b.makeLink(dir, last, e.dstDir, name);
         return r;
       };
-      let name = e.dstFresh ? e.dstName : this.temps.next(e.dstDir);
+      let name = this.madeUnderItsName(e) ? e.dstName : this.temps.next(e.dstDir);
       let r = link(name);
       // Another run into the same DEST made it first: replaced as anywhere else.
-      if (r === -b.errno.EEXIST && name === e.dstName) {
+      if (r === -b.errno.EEXIST && name === e.dstName && e.dstFresh) {
         name = this.temps.next(e.dstDir);
         r = link(name);
       }

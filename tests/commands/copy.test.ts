@@ -1338,6 +1338,27 @@ describe("a file DEST on a read-only filesystem", () => {
   });
 });
 
+// An append-only directory (chattr +a) takes new names and lets none be
+// renamed or removed: a copy made aside stayed there, whole, on every run.
+describe("an append-only directory in DEST", () => {
+  const noImmutable = immutableUnavailable(sandbox("append-probe"));
+  testIf(noImmutable)("a file is refused with the reason and --inplace's way, nothing left; --inplace writes it as cp; a symlink and a fifo are made under their names", () => {
+    const root = sandbox("append-only");
+    sh("mkdir -p src/adir dst/adir && printf new > src/adir/f && ln -s f src/adir/l && mkfifo src/adir/p && ln src/adir/f src/adir/h && chattr +a dst/adir", root);
+    try {
+      const r = blit(["-rT", "src", "dst"], { cwd: root });
+      const refused = "its directory is append-only, where a copy made aside can neither take its name nor be removed; --inplace writes it under its name, as cp does";
+      // Two names of one file, met in the directory's order.
+      expect({ ...r, stderr: r.stderr.split("\n").sort() }).toEqual({ stdout: "", stderr: ["", `blit: cannot create regular file 'dst/adir/f': ${refused}`, `blit: cannot create regular file 'dst/adir/h': ${refused}`], exitCode: 1 });
+      expect(sh("ls -A dst/adir | sort", root)).toBe("l\np\n");
+      expect(blit(["--inplace", "src/adir/f", "dst/adir/"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      expect(sh("ls -A dst/adir | sort && cat dst/adir/f", root)).toBe("f\nl\np\nnew");
+    } finally {
+      sh("chattr -a dst/adir", root);
+    }
+  });
+});
+
 // A stderr that cannot be written (a full disk, a terminal gone): the copy
 // goes on, and the run fails at its end, as cp's close_stdout fails it.
 describe("a full stderr", () => {
