@@ -611,7 +611,10 @@ export class Copier {
     const E = b.errno;
     const srcFd = b.openDir(e.srcDir, e.srcName, e.follow);
     if (srcFd < 0) {
-      if (!this.vanished(e, -srcFd)) this.report.fail(`cannot open directory ${quote(e.srcPath)}: ${this.why(-srcFd)}`, { op: "open", path: e.srcPath, errno: -srcFd });
+      // Listed as a directory, now something else (a symlink, a file): swapped in since.
+      const swapped = expect !== undefined && !e.follow && (srcFd === -E.ENOTDIR || srcFd === -E.ELOOP);
+      if (swapped) this.report.fail(`${quote(e.srcPath)} was replaced while being copied; skipped`, { op: "check", path: e.srcPath });
+      else if (!this.vanished(e, -srcFd)) this.report.fail(`cannot open directory ${quote(e.srcPath)}: ${this.why(-srcFd)}`, { op: "open", path: e.srcPath, errno: -srcFd });
       if (srcFd === -E.EACCES) this.copyUnreadableDirectory(e);
       return NONE;
     }
@@ -2617,7 +2620,9 @@ export class Copier {
   private copySymlink(e: Entry): boolean {
     const target = this.b.readLink(e.srcDir, e.srcName);
     if (typeof target === "number") {
-      if (!this.vanished(e, -target)) this.report.fail(`cannot read symbolic link ${quote(e.srcPath)}: ${this.why(-target)}`, { op: "read", path: e.srcPath, errno: -target });
+      // Statted as a symlink, now not one (EINVAL): swapped in since.
+      if (target === -this.b.errno.EINVAL) this.report.fail(`${quote(e.srcPath)} was replaced while being copied; skipped`, { op: "check", path: e.srcPath });
+      else if (!this.vanished(e, -target)) this.report.fail(`cannot read symbolic link ${quote(e.srcPath)}: ${this.why(-target)}`, { op: "read", path: e.srcPath, errno: -target });
       return false;
     }
     const xattrs = this.meta.readXattrs({ dir: e.srcDir, name: e.srcName }, true, undefined, undefined, e.srcPath);

@@ -144,4 +144,27 @@ for i in range(2000):
       expect(caught).toBe(true);
     }, 120_000);
   }
+  // A directory exchanged with a symlink (and back) after its parent was
+  // listed: opened, it is not a directory (ENOTDIR), read as a link, not a
+  // link (EINVAL). Either is the swap the README names, never what is
+  // beyond the symlink.
+  test("directories and symlinks exchanged after they were listed: each reported as replaced, nothing copied through the symlinks", async () => {
+    let caught = false;
+    for (let attempt = 0; attempt < 5 && !caught; attempt++) {
+      const root = sandbox("swapped-types");
+      sh("mkdir src new outside && printf secret > outside/secret && for i in $(seq 0 499); do mkdir src/d$i && printf x > src/d$i/f && ln -s ../outside new/d$i; done", root);
+      const exchanger = [
+        "python3",
+        "-c",
+        "import ctypes, os\nlibc = ctypes.CDLL(None)\nprint('ready', flush=True)\nwhile not os.path.exists('dst'): pass\nwhile True:\n for i in range(500): libc.renameat2(-100, f'new/d{i}'.encode(), -100, f'src/d{i}'.encode(), 2)",
+      ];
+      const r = await runWhile(root, ["-a", "src", "dst"], exchanger, {}, true);
+      const reported = r.stderr.split("\n").filter(Boolean);
+      caught = reported.length > 0;
+      expect(reported.filter((line) => !/^blit: 'src\/d\d+' was replaced while being copied; skipped$/.test(line))).toEqual([]);
+      expect({ stdout: r.stdout, exitCode: r.exitCode }).toEqual({ stdout: "", exitCode: reported.length > 0 ? 1 : 0 });
+      expect(sh("find dst -name secret", root)).toBe("");
+    }
+    expect(caught).toBe(true);
+  }, 120_000);
 });
