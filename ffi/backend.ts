@@ -540,8 +540,9 @@ export interface Backend {
   inUse?(dir: number, name: Name): boolean | undefined;
   /**
    * Whether the directory open as `dir` takes new names but lets none be
-   * removed or renamed (Linux's append-only flag, chattr +a): a temporary
-   * file made there could neither take its name nor go. Undefined: no such flag.
+   * removed or renamed (Linux's append-only flag, chattr +a; macOS's
+   * uappnd and sappnd): a temporary file made there could neither take its
+   * name nor go. Undefined: no such flag.
    */
   appendOnly?(dir: number): boolean;
 

@@ -68,6 +68,9 @@ const FLAGS_KEPT = ~(0x20 | 0x40 | 0x80 | 0x80000 | 0x100000 | 0x800000 | 0x4000
 /** UF_IMMUTABLE, UF_APPEND, SF_ARCHIVED, SF_IMMUTABLE, SF_APPEND: flags of a file cp could not write into, or the system's own. */
 const FLAGS_FORBIDDING_WRITES = 0x2 | 0x4 | 0x10000 | 0x20000 | 0x40000;
 
+/** UF_APPEND, SF_APPEND: on a directory, names are added and none removed or renamed. */
+const FLAGS_APPEND_ONLY = 0x4 | 0x40000;
+
 const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
@@ -246,6 +249,11 @@ export class DarwinBackend extends RuntimeStdio implements Backend {
   fstat(fd: number): Stat | number {
     const r = this.shim.blit_fstat(fd, this.statBuf);
     return r < 0 ? r : this.timeSteps.ofFd(parseStat(this.statView, 0), fd);
+  }
+
+  appendOnly(dir: number): boolean {
+    const st = this.fstat(dir);
+    return typeof st !== "number" && ((st.attributes ?? 0) & FLAGS_APPEND_ONLY) !== 0;
   }
 
   statMany(dir: number, names: Name[], follow: boolean): (Stat | number)[] {
