@@ -57,6 +57,15 @@ function bash(all: Option[]): string {
     .join("\n");
   return `# blit completion for bash. Load it with: eval "$(blit completions bash)"
 # or save it as ~/.local/share/bash-completion/completions/blit
+
+# COMPREPLY from compgen's lines, each name whole (spaces) and not taken as
+# a pattern; quoted as file names where bash can (compopt: bash 4 and later).
+_blit_names() {
+  local name
+  COMPREPLY=()
+  while IFS= read -r name; do COMPREPLY+=("$name"); done
+  compopt -o filenames 2>/dev/null
+}
 _blit() {
   local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]}
   local option="" value=""
@@ -69,24 +78,27 @@ _blit() {
   if [ -n "$option" ]; then
     case "$option" in
 ${choiceCases}
-      --target-directory) COMPREPLY=($(compgen -d -- "$value")); return ;;
+      --target-directory) _blit_names < <(compgen -d -- "$value"); return ;;
     esac
     return
   fi
   case "$prev" in
-    -t) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+    -t) _blit_names < <(compgen -d -- "$cur"); return ;;
     -S|-j) return ;;
   esac
   if [[ "$cur" == -* ]]; then
     COMPREPLY=($(compgen -W "${words.join(" ")}" -- "$cur"))
     return
   fi
+  # doctor, or the file a first SOURCE names (-o default offers files only
+  # where nothing matched). bash 3.2 (macOS's) cannot quote them (no
+  # compopt): doctor alone there, and -o default's files where it does not match.
   if [ "$COMP_CWORD" -eq 1 ]; then
-    # doctor, or the file a first SOURCE names (-o default offers files only
-    # where nothing matched); a name a line, so one with spaces stays whole.
-    local IFS=$'\n'
-    compopt -o filenames 2>/dev/null
-    COMPREPLY=($(compgen -W "doctor" -- "$cur") $(compgen -f -- "$cur"))
+    if type compopt >/dev/null 2>&1; then
+      _blit_names < <(compgen -W "doctor" -- "$cur"; compgen -f -- "$cur")
+    else
+      COMPREPLY=($(compgen -W "doctor" -- "$cur"))
+    fi
   fi
 }
 complete -o default -o bashdefault -F _blit blit

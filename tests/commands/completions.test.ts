@@ -21,7 +21,7 @@ describe("bash", () => {
   const complete = (words: string[]) => {
     const root = sandbox("complete-bash");
     const setup = `source /dev/stdin; COMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}; _blit; printf '%s\\n' "\${COMPREPLY[@]}"`;
-    const r = run(["bash", "-c", `mkdir -p dir-a dir-b && touch file-c 'file d' && ${setup}`], { cwd: root, stdin: script("bash") });
+    const r = run(["bash", "-c", `mkdir -p dir-a dir-b 'dir c' && touch file-c 'file d' 'x[1]' x1 'y*' y2 && ${setup}`], { cwd: root, stdin: script("bash") });
     expect(r.stderr).toBe("");
     return r.stdout.split("\n").filter(Boolean).sort();
   };
@@ -33,8 +33,12 @@ describe("bash", () => {
     [["blit", "--pres"], ["--preserve"]],
     [["blit", "doc"], ["doctor"]],
     // The first word is doctor or a SOURCE: both are offered.
-    [["blit", "d"], ["dir-a", "dir-b", "doctor"]],
+    [["blit", "d"], ["dir c", "dir-a", "dir-b", "doctor"]],
     [["blit", "file"], ["file d", "file-c"]],
+    // Names are not patterns: x[1] is offered as itself, y* as itself alone.
+    [["blit", "x"], ["x1", "x[1]"]],
+    [["blit", "y"], ["y*", "y2"]],
+    [["blit", "-t", "dir"], ["dir c", "dir-a", "dir-b"]],
     [["blit", "-a", "fi"], []],
     [["blit", "-t", "dir-"], ["dir-a", "dir-b"]],
     [["blit", "--target-directory", "=", "dir-"], ["dir-a", "dir-b"]],
