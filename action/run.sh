@@ -266,7 +266,8 @@ if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
       echo "First errors:"
       echo ""
       echo '```'
-      error_lines | head -n "$MAX_ANNOTATIONS"
+      # sed reads to the end: head would leave error_lines writing to a closed pipe (pipefail).
+      error_lines | sed -n "1,${MAX_ANNOTATIONS}p"
       echo '```'
     fi
   } >> "$GITHUB_STEP_SUMMARY"

@@ -519,7 +519,8 @@ describe("GitHub Action", () => {
     expect(r.stdout.split("\n").filter((line) => line.startsWith("::"))).toEqual(annotations);
     expect(r.exitCode).toBe(more.length > 0 ? 1 : 0);
     expect(summary(home)).toStartWith(heading);
-    expect(summary(home)).toContain(`| ${annotations.length} |`);
+    // The table's row: files, bytes, errors, seconds, version.
+    expect(summary(home)).toMatch(new RegExp(`\\n\\| \\d+ \\| \\d+ \\| ${annotations.length} \\| \\d+\\.\\d{3} \\| `));
   });
 
   test("an input holding a line end cannot start a workflow command; -- in args is refused, the step's own comes before the inputs", async () => {
