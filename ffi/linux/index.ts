@@ -348,7 +348,7 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
 
   appendOnly(dir: number): boolean {
     const r = this.shim.blit_statx(dir, this.cstr(NO_NAME, 0), this.c.AT_EMPTY_PATH, this.c.STATX_BASIC_STATS, this.statBuf);
-    // stx_attributes' STATX_ATTR_APPEND.
+    // The flag comes with any statx (stx_attributes): no ioctl on the directory.
     return r >= 0 && (this.statView.getUint32(8, true) & STATX_ATTR_APPEND) !== 0;
   }
 

@@ -61,6 +61,8 @@ interface Place {
   newGid: number;
   /** The permission bits the destination directory's default ACL lets a new entry have (undefined: the umask decides). */
   inheritedPermissions?: number;
+  /** The destination directory is append-only (Backend.appendOnly): nothing can be renamed into it. */
+  appendOnly?: boolean;
   /** The rules per-directory files gave its directory (--delete makes way for it by them). */
   merged?: FilterRule[];
   /** An operand directory merged into the one an earlier operand was copied to: that one made it, listed and counted it. */
@@ -366,10 +368,12 @@ export class Copier {
   }
 
   /** Device of a destination directory, and the group that entries created in it get. */
-  private dstFacts(dstDir: number, st: Stat | number = this.b.fstat(dstDir)): { dstDev: number; newGid: number; inheritedPermissions?: number } {
+  private dstFacts(dstDir: number, st: Stat | number = this.b.fstat(dstDir), made = false): { dstDev: number; newGid: number; inheritedPermissions?: number; appendOnly?: boolean } {
     if (typeof st === "number") return { dstDev: -1, newGid: this.egid };
     const inheritedPermissions = this.b.modes?.inheritedPermissions?.(dstDir);
-    return { dstDev: st.dev, newGid: st.mode & S_ISGID ? st.gid : this.egid, ...(inheritedPermissions !== undefined && { inheritedPermissions }) };
+    // A directory this run made has no flags it was not given.
+    const appendOnly = !made && this.b.appendOnly?.(dstDir) === true;
+    return { dstDev: st.dev, newGid: st.mode & S_ISGID ? st.gid : this.egid, ...(inheritedPermissions !== undefined && { inheritedPermissions }), ...(appendOnly && { appendOnly }) };
   }
 
   /**
@@ -380,7 +384,7 @@ export class Copier {
    * the make fails with EEXIST).
    */
   private madeUnderItsName(e: Place): boolean {
-    return e.dstFresh || this.b.appendOnly?.(e.dstDir) === true;
+    return e.dstFresh || e.appendOnly === true;
   }
 
   /** --skip-unchanged, --checksum: what holds SOURCE's data already is left (not with -l, -s, --attributes-only). */
@@ -592,6 +596,7 @@ export class Copier {
       dstDev: work.dstDev,
       newGid: work.newGid,
       inheritedPermissions: work.inheritedPermissions,
+      appendOnly: work.appendOnly,
       within: work.within,
     };
     if (this.cancelled) return NONE;
@@ -612,7 +617,7 @@ export class Copier {
     const srcFd = b.openDir(e.srcDir, e.srcName, e.follow);
     if (srcFd < 0) {
       // Listed as a directory, now something else (a symlink, a file): swapped in since.
-      const swapped = expect !== undefined && !e.follow && (srcFd === -E.ENOTDIR || srcFd === -E.ELOOP);
+      const swapped = expect !== undefined && !e.follow && (srcFd === -E.ENOTDIR || srcFd === -E.ELOOP) && this.typeChanged(e, S_IFDIR);
       if (swapped) this.report.fail(`${quote(e.srcPath)} was replaced while being copied; skipped`, { op: "check", path: e.srcPath });
       else if (!this.vanished(e, -srcFd)) this.report.fail(`cannot open directory ${quote(e.srcPath)}: ${this.why(-srcFd)}`, { op: "open", path: e.srcPath, errno: -srcFd });
       if (srcFd === -E.EACCES) this.copyUnreadableDirectory(e);
@@ -731,7 +736,7 @@ export class Copier {
     // The real run, meeting the earlier operand's copy, tells what this one's attributes change on it.
     if (earlierCopy && (this.leavesUnchanged || this.o.listItems)) this.reportWouldChange(e, stat, earlierCopy, !rulesUnread);
     if (!created && typeof dstStat !== "number") finish.unlockedMode = this.unlocked(dstFd, dstStat);
-    const facts = this.dstFacts(dstFd, dstStat);
+    const facts = this.dstFacts(dstFd, dstStat, created);
     let childAncestors: string[] | undefined;
     if (followInside) {
       childAncestors = [...(ancestors ?? []), identity];
@@ -1221,6 +1226,7 @@ export class Copier {
         dstDev: l.dstDev,
         newGid: l.newGid,
         inheritedPermissions: l.inheritedPermissions,
+        appendOnly: l.appendOnly,
         merged: l.merged,
         within: l.within,
       };
@@ -1257,6 +1263,7 @@ export class Copier {
             dstDev: l.dstDev,
             newGid: l.newGid,
             inheritedPermissions: l.inheritedPermissions,
+            appendOnly: l.appendOnly,
             ancestors: l.ancestors,
             merged: l.merged,
             within: l.within,
@@ -1765,6 +1772,8 @@ export class Copier {
       }
     }
     if (this.o.dryRun) {
+      const aside = !this.o.link && !this.o.symbolicLink && typeOf(e.stat.mode) === S_IFREG;
+      if (aside && this.refusedAside(e, existing)) return;
       if (!this.o.symbolicLink || this.symlinkPlaceable(e)) this.wouldCopy(e);
       return;
     }
@@ -2353,9 +2362,26 @@ export class Copier {
     this.listed(e, outcome);
   }
 
+  /**
+   * A file whose copy would be made aside in an append-only directory,
+   * where it could neither be renamed into place nor removed: refused,
+   * saying so. Only --inplace's way (and --attributes-only's on a file
+   * there) can work in one.
+   */
+  private refusedAside(e: Entry, existing: Stat | undefined): boolean {
+    if (!e.appendOnly || this.o.inplace || (this.o.attributesOnly && existing)) return false;
+    this.report.fail(`cannot create regular file ${quote(e.dstPath)}: its directory is append-only, where a copy made aside can neither take its name nor be removed; --inplace writes it under its name, as cp does`, {
+      op: "create",
+      path: e.dstPath,
+      errno: this.b.errno.EPERM,
+    });
+    return true;
+  }
+
   private copyFile(e: Entry, existing: Stat | undefined): boolean {
     const b = this.b;
     const { inplace } = this.o;
+    if (this.refusedAside(e, existing)) return false;
     const source = this.openSource(e, false);
     if (!source) return false;
     const { srcFd, st, stream } = source;
@@ -2369,15 +2395,6 @@ export class Copier {
     }
     // --inplace writes the final name directly; otherwise a temporary name
     // that becomes the final one only once the file is complete.
-    if (!inplace && !e.dstFresh && this.b.appendOnly?.(e.dstDir)) {
-      b.close(srcFd);
-      this.report.fail(`cannot create regular file ${quote(e.dstPath)}: its directory is append-only, where a copy made aside can neither take its name nor be removed; --inplace writes it under its name, as cp does`, {
-        op: "create",
-        path: e.dstPath,
-        errno: b.errno.EPERM,
-      });
-      return false;
-    }
     const name = inplace ? e.dstName : this.temps.next(e.dstDir);
     // --inplace -b: what is there is moved aside first, as cp does it (the new file is then written under its name).
     if (inplace && e.backs && !this.backUp(e, false)) {
@@ -2617,11 +2634,17 @@ export class Copier {
     return typeof st !== "number" && typeOf(st.mode) === S_IFIFO;
   }
 
+  /** Whether SOURCE's entry, found of type `was`, is of another type now (an error alone does not prove it). */
+  private typeChanged(e: Place, was: number): boolean {
+    const now = this.b.stat(e.srcDir, e.srcName, false);
+    return typeof now !== "number" && typeOf(now.mode) !== was;
+  }
+
   private copySymlink(e: Entry): boolean {
     const target = this.b.readLink(e.srcDir, e.srcName);
     if (typeof target === "number") {
       // Statted as a symlink, now not one (EINVAL): swapped in since.
-      if (target === -this.b.errno.EINVAL) this.report.fail(`${quote(e.srcPath)} was replaced while being copied; skipped`, { op: "check", path: e.srcPath });
+      if (target === -this.b.errno.EINVAL && this.typeChanged(e, S_IFLNK)) this.report.fail(`${quote(e.srcPath)} was replaced while being copied; skipped`, { op: "check", path: e.srcPath });
       else if (!this.vanished(e, -target)) this.report.fail(`cannot read symbolic link ${quote(e.srcPath)}: ${this.why(-target)}`, { op: "read", path: e.srcPath, errno: -target });
       return false;
     }
@@ -2655,8 +2678,8 @@ export class Copier {
 
   /**
    * Makes an entry that has no contents to copy (symlink, fifo, device):
-   * straight under its name in a fresh directory, else aside and renamed
-   * over what is there, so the replacement is atomic. Then its metadata.
+   * straight under its name where madeUnderItsName says, else aside and
+   * renamed over what is there, so the replacement is atomic. Then its metadata.
    */
   private makeAndCommit(e: Entry, what: string, xattrs: Xattrs, mode: number | undefined, make: (name: Name) => number, count: () => void): boolean {
     const direct = this.madeUnderItsName(e);
@@ -3008,7 +3031,7 @@ export class Copier {
     return false;
   }
 
-  /** Makes a link under e's name: directly in a fresh directory, else aside and renamed over what is there. */
+  /** Makes a link under e's name: directly where madeUnderItsName says, else aside and renamed over what is there. */
   private placeLink(e: Entry, what: string, make: (name: Name) => number, count: () => void): boolean {
     const b = this.b;
     let name = this.madeUnderItsName(e) ? e.dstName : this.temps.next(e.dstDir);

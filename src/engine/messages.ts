@@ -37,6 +37,8 @@ export interface DirWork {
   newGid: number;
   /** The permission bits the parent's default ACL lets a new entry have (undefined: the umask decides). */
   inheritedPermissions?: number;
+  /** The parent is append-only (Backend.appendOnly). */
+  appendOnly?: boolean;
   /** dev:ino of the directories above, source and destination side; kept only when following symlinks (-L). */
   ancestors: string[] | undefined;
   /** Rules the per-directory filter files of the directories above gave (--filter=':- NAME'). */
@@ -62,6 +64,7 @@ export interface FilesWork {
   dstDev: number;
   newGid: number;
   inheritedPermissions?: number;
+  appendOnly?: boolean;
   ancestors: string[] | undefined;
   merged?: FilterRule[];
   within: DirId;
