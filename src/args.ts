@@ -41,7 +41,7 @@ export const copyArgs = {
   "keep-directory-symlink": { type: "boolean", description: "Copy a directory into a symlink to a directory found where it goes (one inside DEST only)" },
   parents: { type: "boolean", description: "Copy each SOURCE to its full name under DIRECTORY (a/b/f into D is D/a/b/f), making the directories" },
   "skip-unchanged": { type: "boolean", description: "Leave a destination file whose size and mtime are SOURCE's (rsync's quick check); -a still sets its attributes" },
-  "modify-window": { type: "string", valueHint: "SECONDS", description: "With --skip-unchanged, mtimes this many seconds apart count as equal (default 0: to the nanosecond, or to what DEST can hold; a negative one, as rsync's: to the nanosecond exactly)" },
+  "modify-window": { type: "string", valueHint: "SECONDS", description: "With --skip-unchanged or --checksum, mtimes this many seconds apart count as equal (default 0: to the nanosecond, or to what DEST can hold; a negative one, as rsync's: to the nanosecond exactly)" },
   checksum: { type: "boolean", description: "Leave a destination file whose contents are SOURCE's (compared byte for byte), whatever its mtime" },
   delete: { type: "boolean", description: "Remove what a copied directory's destination holds that SOURCE does not (never through a symlink)" },
   "max-delete": { type: "string", valueHint: "N", description: "With --delete, refuse to remove more than N entries: none is removed, exit status 25 (a negative N is 0, as rsync's)" },
@@ -288,9 +288,13 @@ function attributeList(value: string, option: string): (keyof Preserve)[] & { al
 
 const INT_MAX = 2 ** 31 - 1;
 
+/** A whole number from min to max; with `negativeToo`, -max - 1 to -1 as well, as rsync's C ints (the caller says what they mean). */
 function count(text: string, option: string, min: number, max: number, negativeToo = false): number {
-  const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`invalid value ${quoteValue(text)} for '--${option}' (expected ${min} to ${max}${negativeToo ? ", or a negative number" : ""})`);
+  const n = /^\d+$/.test(text) || (negativeToo && /^-\d+$/.test(text)) ? Number(text) : Number.NaN;
+  const lowest = negativeToo ? -max - 1 : min;
+  if (!Number.isInteger(n) || n < lowest || n > max || (n >= 0 && n < min)) {
+    throw new UsageError(`invalid value ${quoteValue(text)} for '--${option}' (expected ${negativeToo ? `${-max - 1} to ${max}` : `${min} to ${max}`})`);
+  }
   return n;
 }
 
@@ -460,11 +464,9 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
   // the options hold it), and a negative --max-delete (its old clients'
   // spelling of 0) for "delete nothing": scripts written for rsync work
   // unchanged. Both are C ints there.
-  const negative = (text: string) => /^-\d+$/.test(text);
-  const window = args["modify-window"] === undefined ? "0" : String(args["modify-window"]);
-  const modifyWindow = negative(window) ? (Number(window) < 0 ? -1 : 0) : count(window, "modify-window", 0, INT_MAX, true);
-  const maxDeleteText = args["max-delete"] === undefined ? undefined : String(args["max-delete"]);
-  const maxDelete = maxDeleteText === undefined ? undefined : count(negative(maxDeleteText) ? "0" : maxDeleteText, "max-delete", 0, INT_MAX, true);
+  const window = args["modify-window"] === undefined ? 0 : count(String(args["modify-window"]), "modify-window", 0, INT_MAX, true);
+  const modifyWindow = window < 0 ? -1 : window;
+  const maxDelete = args["max-delete"] === undefined ? undefined : Math.max(0, count(String(args["max-delete"]), "max-delete", 0, INT_MAX, true));
   const dryRun = Boolean(args["dry-run"]);
   // --parents makes its directories before the copy starts, outside the engine that a dry run stops.
   if (dryRun && args.parents) throw new UsageError("cannot combine --dry-run and --parents");

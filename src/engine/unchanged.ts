@@ -36,8 +36,9 @@ export function countsUnchangedFromStats(o: EngineOptions): boolean {
 }
 
 /**
- * rsync's quick check: the same size and the same mtime, to the nanosecond,
- * or (--modify-window=N) whole seconds at most N apart, as rsync compares them.
+ * rsync's quick check: the same size and the same mtime as sameTimes
+ * judges it (by default to the nanosecond or to what DEST could hold;
+ * --modify-window=N whole seconds at most N apart; -1 the nanosecond exactly).
  */
 export function quickCheck(src: Stat, dst: Stat, modifyWindow: number): boolean {
   return src.size === dst.size && sameTimes(src, dst, modifyWindow);
