@@ -144,11 +144,11 @@ for i in range(2000):
       expect(caught).toBe(true);
     }, 120_000);
   }
-  // A directory exchanged with a symlink (and back) after its parent was
-  // listed: opened, it is not a directory (ENOTDIR), read as a link, not a
-  // link (EINVAL). Either is the swap the README names, never what is
-  // beyond the symlink.
-  test("directories and symlinks exchanged after they were listed: each reported as replaced, nothing copied through the symlinks", async () => {
+  // A directory exchanged with a symlink after its parent was listed (once:
+  // blit looks again to tell a swap from another error): opened, it is not a
+  // directory (ENOTDIR). The swap the README names, never what is beyond
+  // the symlink.
+  test("directories exchanged with symlinks after they were listed: each reported as replaced, nothing copied through the symlinks", async () => {
     let caught = false;
     for (let attempt = 0; attempt < 5 && !caught; attempt++) {
       const root = sandbox("swapped-types");
@@ -156,7 +156,7 @@ for i in range(2000):
       const exchanger = [
         "python3",
         "-c",
-        "import ctypes, os\nlibc = ctypes.CDLL(None)\nprint('ready', flush=True)\nwhile not os.path.exists('dst'): pass\nwhile True:\n for i in range(500): libc.renameat2(-100, f'new/d{i}'.encode(), -100, f'src/d{i}'.encode(), 2)",
+        "import ctypes, os\nlibc = ctypes.CDLL(None)\nprint('ready', flush=True)\nwhile not os.path.exists('dst'): pass\nfor i in range(500): libc.renameat2(-100, f'new/d{i}'.encode(), -100, f'src/d{i}'.encode(), 2)",
       ];
       const r = await runWhile(root, ["-a", "src", "dst"], exchanger, {}, true);
       const reported = r.stderr.split("\n").filter(Boolean);

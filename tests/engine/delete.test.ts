@@ -215,15 +215,19 @@ describe("--delete stays inside DEST", () => {
     expect(sh("cd dst && find . -type f | sort", root).trim().split("\n")).toEqual(["./a", "./a.~1~", "./a~", "./gone~", "./sub/b", "./sub/b~", "./sub/deep/c", "./sub/deep/c~"]);
   });
 
-  // NAME.~1~ of a 252-byte name is too long: the backup is NAME~, as cp
-  // shortens it, which --delete took for a name of DEST's own and backed up
-  // in turn (NAME~~), and the next run's backup then failed.
-  test.each(["numbered", "existing"])("--backup=%s --delete: a backup shortened to NAME~ is kept, as the others", (control) => {
+  // NAME.~1~ (numbered) or NAME.bak (existing, -S .bak) of a 252-byte name
+  // is too long: the backup is NAME~, as cp shortens it, which --delete
+  // took for a name of DEST's own and backed up in turn (NAME~~), and the
+  // next run's backup then failed.
+  test.each<[string, string[]]>([
+    ["numbered", []],
+    ["existing", ["-S", ".bak"]],
+  ])("--backup=%s %j --delete: a backup shortened to NAME~ is kept, as the others", (control, suffix) => {
     const root = sandbox("delete-backup-long");
     const long = "a".repeat(252);
     sh(`mkdir src dst && echo v0 > dst/${long} && echo v1 > src/${long} && printf x > dst/${"b".repeat(240)}~`, root);
     for (const dryRun of [true, false]) {
-      const r = blit(["-aTv", `--backup=${control}`, "--delete", ...(dryRun ? ["--dry-run"] : []), "src", "dst"], { cwd: root });
+      const r = blit(["-aTv", `--backup=${control}`, ...suffix, "--delete", ...(dryRun ? ["--dry-run"] : []), "src", "dst"], { cwd: root });
       expect(r).toEqual({ stdout: `'src/${long}' -> 'dst/${long}' (backup: 'dst/${long}~')\n`, stderr: "", exitCode: 0 });
     }
     expect(sh("ls dst", root).trim().split("\n")).toEqual([long, `${long}~`, `${"b".repeat(240)}~`]);

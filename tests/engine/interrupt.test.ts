@@ -239,8 +239,9 @@ describe("interrupted copies", () => {
     test(`SIGTERM in the middle of a file${inplace ? " written --inplace: left partial under its name, and said so" : ": nothing under its name, no temporary file"}, exit 143`, async () => {
       const root = sandbox("sigterm-midfile");
       sh("mkfifo p", root);
-      // The shell opens the fifo, which waits for blit to open it too.
-      const writer = Bun.spawn(["sh", "-c", "exec > p; printf partial-data; exec sleep 10"], { cwd: root });
+      // The writer holds the fifo open (read-write: no wait for a reader) before blit opens it, so blit never meets its end.
+      const writer = Bun.spawn(["sh", "-c", "exec 3<>p; printf partial-data >&3; echo ready; exec sleep 10"], { cwd: root, stdout: "pipe" });
+      await writer.stdout.getReader().read();
       const proc = Bun.spawn([BLIT, ...(inplace ? ["--inplace"] : []), "p", "dst"], { cwd: root, stdout: "pipe", stderr: "pipe" });
       const holding = () => {
         try {

@@ -34,8 +34,9 @@ describe("archives and SHA256SUMS", () => {
     });
   });
 
-  // The time build.ts gives each member: the commit's.
-  const commitSeconds = Number(run(["git", "log", "-1", "--format=%ct", "HEAD"], { cwd: ROOT }).stdout.trim());
+  // The time build.ts gives each member: that of the commit the release was built from (its blit --version says which).
+  const built = /\(commit ([0-9a-f]+)/.exec(run([unpack("linux-x64", sandbox("built")), "--version"]).stdout)?.[1] ?? "HEAD";
+  const commitSeconds = Number(run(["git", "log", "-1", "--format=%ct", built], { cwd: ROOT }).stdout.trim());
   const committed = new Date(commitSeconds * 1000);
   const license = readFileSync(join(ROOT, "LICENSE"), "utf8");
   for (const target of TARGET_NAMES) {
