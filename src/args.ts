@@ -311,8 +311,9 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
   const { rewritten, seen } = scan(argv);
   // citty adds camelCase aliases to the definitions it is given: give it a copy.
   const args = parseArgs(rewritten, structuredClone(copyArgs) as typeof copyArgs);
-  if (args.help) return { kind: "help" };
-  if (args.version) return { kind: "version" };
+  // The first of --help and --version says its piece, as cp's getopt loop exits at it.
+  const first = seen.find((option) => option.name === "help" || option.name === "version");
+  if (first) return { kind: first.name === "help" ? "help" : "version" };
   const operands = args._ as string[];
 
   // Options whose last occurrence wins, or that add up, in command-line order.

@@ -30,6 +30,15 @@ describe("information", () => {
     }
     expect(r.stdout).not.toContain("\u001b[");
   });
+
+  // cp's getopt loop exits at whichever of the two comes first.
+  test("--help and --version together: the first one says its piece, as cp", () => {
+    const help = blit(["--help"]);
+    const version = blit(["--version"]);
+    expect(blit(["--version", "--help"])).toEqual(version);
+    expect(blit(["--help", "--version"])).toEqual(help);
+    expect(blit(["--vers", "-h", "a", "b"])).toEqual(version);
+  });
 });
 
 // Those cp reports without pointing to --help (its die(), not its usage()) say false.
