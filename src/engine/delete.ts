@@ -261,7 +261,12 @@ export class Pruner {
       this.report.fail(`cannot backup ${quote(path)}: ${b.strerror(-backup)}`, { op: "backup", path, errno: -backup });
       return false;
     }
-    const r = this.o.dryRun || backup ? 0 : b.remove(dir, name, isDir);
+    let r = this.o.dryRun || backup ? 0 : b.remove(dir, name, isDir);
+    // Emptied as a directory, swapped since for a symlink (or a file): that goes, as what it is now, never followed.
+    if (isDir && r === -b.errno.ENOTDIR) {
+      r = b.remove(dir, name, false);
+      isDir = false;
+    }
     if (r === -b.errno.ENOENT) return true;
     // Not empty: it holds what the filter protects (or what was put there meanwhile), kept with it, as rsync keeps it.
     if (isDir && r === -b.errno.ENOTEMPTY) return false;
