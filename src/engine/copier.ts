@@ -367,7 +367,11 @@ export class Copier {
     if (o.failFast) this.report.onFail = () => Atomics.compareExchange(cancel, 0, 0, ExitCode.partial);
   }
 
-  /** Device of a destination directory, and the group that entries created in it get. */
+  /**
+   * Device of a destination directory, the group that entries created in it
+   * get, what its default ACL lets them have, and whether it is append-only
+   * (asked only of one this run did not make: `made`).
+   */
   private dstFacts(dstDir: number, st: Stat | number = this.b.fstat(dstDir), made = false): { dstDev: number; newGid: number; inheritedPermissions?: number; appendOnly?: boolean } {
     if (typeof st === "number") return { dstDev: -1, newGid: this.egid };
     const inheritedPermissions = this.b.modes?.inheritedPermissions?.(dstDir);
@@ -2682,8 +2686,7 @@ export class Copier {
    * renamed over what is there, so the replacement is atomic. Then its metadata.
    */
   private makeAndCommit(e: Entry, what: string, xattrs: Xattrs, mode: number | undefined, make: (name: Name) => number, count: () => void): boolean {
-    const direct = this.madeUnderItsName(e);
-    let name = direct ? e.dstName : this.temps.next(e.dstDir);
+    let name = this.madeUnderItsName(e) ? e.dstName : this.temps.next(e.dstDir);
     let made = make(name);
     // Another run into the same DEST made it first: replaced as anywhere else.
     if (made === -this.b.errno.EEXIST && name === e.dstName && e.dstFresh) {
