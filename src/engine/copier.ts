@@ -2425,7 +2425,7 @@ export class Copier {
     const dstFd = cloned ? cloned.fd : b.createFile(e.dstDir, name, createMode, inplace, e.throughLink);
     if (dstFd < 0) {
       b.close(srcFd);
-      this.report.fail(`cannot create regular file ${quote(e.dstPath)}: ${this.why(-dstFd)}${this.inplaceHint(e, -dstFd)}`, { op: "create", path: e.dstPath, errno: -dstFd });
+      this.report.fail(`cannot create regular file ${quote(e.dstPath)}: ${this.why(-dstFd)}${this.inplaceHint(e, -dstFd, false)}`, { op: "create", path: e.dstPath, errno: -dstFd });
       // --inplace -b: nothing was written under the name the old file left.
       this.restoreBackup(e);
       return false;
@@ -2735,7 +2735,7 @@ export class Copier {
     }
     // The temporary name is this run's own: gone means another program removed it (an rsync --delete into the same DEST).
     const why = renamed === -b.errno.ENOENT ? "its temporary file was removed by another program before it was renamed into place" : this.why(-renamed);
-    this.report.fail(`cannot create ${what} ${quote(e.dstPath)}: ${why}${this.inplaceHint(e, -renamed)}`, { op: "create", path: e.dstPath, errno: -renamed });
+    this.report.fail(`cannot create ${what} ${quote(e.dstPath)}: ${why}${this.inplaceHint(e, -renamed, true)}`, { op: "create", path: e.dstPath, errno: -renamed });
     this.restoreBackup(e);
     return false;
   }
@@ -2746,15 +2746,23 @@ export class Copier {
    * file another user's), where cp, writing into the file, would succeed:
    * what to say after the failure's reason. Empty otherwise.
    */
-  private inplaceHint(e: Entry, errno: number): string {
+  private inplaceHint(e: Entry, errno: number, tempMade: boolean): string {
     const b = this.b;
-    if (this.o.inplace || e.dstFresh || this.euid === 0 || (errno !== b.errno.EACCES && errno !== b.errno.EPERM)) return "";
+    const E = b.errno;
+    if (this.o.inplace || e.dstFresh || (errno !== E.EACCES && errno !== E.EPERM && errno !== E.ENOENT)) return "";
     if (!e.was || typeOf(e.was.mode) !== S_IFREG || typeOf(e.stat.mode) !== S_IFREG || b.canWrite(e.dstDir, e.dstName) !== 0) return "";
     const dir = b.fstat(e.dstDir);
-    if (typeof dir === "number") return "";
-    const sticky = (dir.mode & 0o1000) !== 0 && dir.uid !== this.euid && e.was.uid !== this.euid;
-    if (!sticky && b.canWrite(e.dstDir, DOT) === 0) return "";
-    return " (its directory does not let this user replace it; --inplace writes into it, as cp does)";
+    // Removed meanwhile: no way into it.
+    if (typeof dir === "number" || dir.nlink === 0) return "";
+    // A user's permissions explain it, or (the copy aside not made) its
+    // directory makes no new names: root refused by an immutable directory,
+    // by /sys; /proc says ENOENT.
+    if (this.euid !== 0 && errno !== E.ENOENT) {
+      const sticky = (dir.mode & 0o1000) !== 0 && dir.uid !== this.euid && e.was.uid !== this.euid;
+      if (!sticky && b.canWrite(e.dstDir, DOT) === 0) return "";
+      return " (its directory does not let this user replace it; --inplace writes into it, as cp does)";
+    }
+    return tempMade ? "" : " (its directory takes no new names; --inplace writes into it, as cp does)";
   }
 
   // ------------------------------------------------------------ -i

@@ -1361,6 +1361,34 @@ describe("an append-only directory in DEST", () => {
   });
 });
 
+// A directory that makes no new names, even for root, where cp writes into
+// the file there: blit's copy made aside is refused, and it says which way does cp's.
+describe("onto a file in a directory that takes no new names", () => {
+  const hint = "(its directory takes no new names; --inplace writes into it, as cp does)";
+  const noImmutable = immutableUnavailable(sandbox("immutable-dir-probe"));
+  testIf(noImmutable)("an immutable directory: refused with the reason and --inplace, nothing made; --inplace writes it, as cp", () => {
+    const root = sandbox("immutable-dir");
+    sh("mkdir d && echo new > f && echo old > d/t && chattr +i d", root);
+    try {
+      expect(blit(["f", "d/t"], { cwd: root })).toEqual({ stdout: "", stderr: `blit: cannot create regular file 'd/t': Operation not permitted ${hint}\n`, exitCode: 1 });
+      expect(sh("ls -A d && cat d/t", root)).toBe("t\nold\n");
+      expect(blit(["--inplace", "f", "d/t"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      expect(sh("cat d/t && echo older > d/t && cp f d/t && cat d/t", root)).toBe("new\nnew\n");
+    } finally {
+      sh("chattr -i d", root);
+    }
+  });
+
+  // procfs makes no names (ENOENT) and refuses the write itself: --inplace then fails as cp does.
+  test.skipIf(!isRoot)("/proc/version: the hint, then with --inplace cp's error", () => {
+    const root = sandbox("procfs");
+    sh("echo x > f", root);
+    expect(blit(["f", "/proc/version"], { cwd: root })).toEqual({ stdout: "", stderr: `blit: cannot create regular file '/proc/version': No such file or directory ${hint}\n`, exitCode: 1 });
+    const byCp = run(["cp", "f", "/proc/version"], { cwd: root });
+    expect(blit(["--inplace", "f", "/proc/version"], { cwd: root })).toEqual({ ...byCp, stderr: byCp.stderr.replace(/^cp:/, "blit:") });
+  });
+});
+
 // A stderr that cannot be written (a full disk, a terminal gone): the copy
 // goes on, and the run fails at its end, as cp's close_stdout fails it.
 describe("a full stderr", () => {
