@@ -891,7 +891,8 @@ export class Copier {
   private perDirectoryRules(dirFd: number, dirPath: Uint8Array, base: Uint8Array, inherited: FilterRule[] | undefined, inDest = false, unread = "not copied"): FilterRule[] | undefined | false {
     let merged = inherited;
     for (const { index, name } of this.filter.perDirectoryFiles) {
-      const fd = this.b.openRead(dirFd, name, false);
+      // A symlink is followed, as rsync follows it (a .gitignore linked to a shared one).
+      const fd = this.b.openRead(dirFd, name, true);
       if (fd < 0) continue;
       const rules = this.mergeRulesFile(fd, index, base, merged, inDest, undefined, joinPath(dirPath, name, this.separator), dirPath, unread);
       if (rules === false) return false;

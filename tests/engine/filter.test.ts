@@ -195,6 +195,18 @@ describe("filters against rsync", () => {
     expect(Object.keys(tree(`${root}/dst-b`).entries).sort()).toEqual(Object.keys(tree(`${root}/dst-r`).entries).sort());
   });
 
+  // A .gitignore linked to a shared one: read through the link, as rsync reads it (it was taken for no file at all).
+  testIf(noRsync)("a per-directory file that is a symlink is read through it, in SOURCE and with --delete in DEST, as rsync's", () => {
+    const root = sandbox("filter-dir-symlink");
+    sh("mkdir -p src/sub dst/old && printf 'top\\n' > src/shared && printf t > src/top && printf t > src/sub/top && ln -s shared src/.gitignore && ln -s ../shared src/sub/.gitignore", root);
+    sh("printf 'keepme\\n' > dst/rules && printf p > dst/old/keepme && ln -s ../rules dst/old/.gitignore && cp -a dst dst-r && mv dst dst-b", root);
+    const args = ["--delete", "--exclude=/rules", "--filter=:- .gitignore"];
+    expect(run(["rsync", "-a", ...args, "src/", "dst-r/"], { cwd: root }).exitCode).toBe(0);
+    expect(blit(["-aT", ...args, "src", "dst-b"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(Object.keys(tree(`${root}/dst-b`).entries).sort()).toEqual(Object.keys(tree(`${root}/dst-r`).entries).sort());
+    expect(Object.keys(tree(`${root}/dst-b`).entries).sort()).toEqual([".", ".gitignore", "old", "old/keepme", "rules", "shared", "sub", "sub/.gitignore"]);
+  });
+
   test("--delete: a per-directory file of DEST's that is not rules, in a directory SOURCE lacks: said, and nothing in that directory deleted", () => {
     const root = sandbox("filter-dest-rules-bad");
     sh("mkdir -p src dst/old/bad && printf j > dst/old/junk && printf x > dst/old/bad/f && printf 'bogus\\n' > dst/old/bad/.rules", root);
