@@ -1,7 +1,8 @@
 // Shows a file name in a message the way GNU tools do (quotearg's
 // shell-escape style): 'plain' when it is printable, "it's" when it holds a
-// single quote, and $'\377' segments for bytes that are not printable UTF-8,
-// so that every name is shown unambiguously and can be pasted into a shell.
+// single quote, and $'\377' segments for bytes that are not printable UTF-8
+// (in a locale that is not UTF-8, every byte past ASCII), so that every name
+// is shown unambiguously and can be pasted into a shell.
 
 import { toBytes } from "./engine/paths.ts";
 
@@ -9,6 +10,21 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const SHELL_SPECIAL = /["$`\\]/;
 // Control characters and the bidirectional overrides that can disguise a name.
 export const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+const NOT_ASCII = /[^\u0000-\u007f]/;
+
+/**
+ * Whether the locale's characters are UTF-8's, as GNU tools judge what is
+ * printable: not where LC_ALL, LC_CTYPE or LANG (the first one set) names
+ * another codeset (C, POSIX, en_US.ISO-8859-1), where cp shows every byte
+ * past ASCII escaped. With none set (Windows; a service started bare)
+ * names are taken as UTF-8, as most terminals show them.
+ */
+function utf8Locale(env: Record<string, string | undefined>): boolean {
+  const locale = env.LC_ALL || env.LC_CTYPE || env.LANG;
+  return !locale || /\.utf-?8(@|$)/i.test(locale);
+}
+
+const UTF8_LOCALE = utf8Locale(process.env);
 
 const NAMED_ESCAPES: Record<number, string> = {
   0x07: "\\a", 0x08: "\\b", 0x09: "\\t", 0x0a: "\\n", 0x0b: "\\v", 0x0c: "\\f", 0x0d: "\\r",
@@ -19,7 +35,7 @@ function* units(bytes: Uint8Array): Generator<{ text: string } | { byte: number 
   let i = 0;
   while (i < bytes.length) {
     const b = bytes[i]!;
-    const len = b < 0x80 ? 1 : b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 0;
+    const len = b < 0x80 ? 1 : !UTF8_LOCALE ? 0 : b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 0;
     let char: string | undefined;
     if (len > 0 && i + len <= bytes.length) {
       try {
@@ -68,7 +84,7 @@ export function quote(name: string | Uint8Array): string {
   } catch {
     return escapeSegments(bytes);
   }
-  if (UNPRINTABLE.test(text)) return escapeSegments(bytes);
+  if (UNPRINTABLE.test(text) || (!UTF8_LOCALE && NOT_ASCII.test(text))) return escapeSegments(bytes);
   if (!text.includes("'")) return `'${text}'`;
   if (!SHELL_SPECIAL.test(text)) return `"${text}"`;
   return `'${text.replaceAll("'", "'\\''")}'`;

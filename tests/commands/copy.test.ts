@@ -715,6 +715,36 @@ describe("-v lists what it creates, as cp -v", () => {
   }
 });
 
+// GNU's quoting shows a byte past ASCII as is only where the locale's
+// codeset is UTF-8; elsewhere (C, POSIX) escaped, in -v lines and messages alike.
+describe("names past ASCII under each locale, as cp quotes them", () => {
+  const NO_LOCALE = { LANG: undefined, LC_ALL: undefined, LC_CTYPE: undefined };
+  const LOCALES: [string, Record<string, string | undefined>][] = [
+    ["LC_ALL=C", { ...NO_LOCALE, LC_ALL: "C" }],
+    ["LANG=POSIX", { ...NO_LOCALE, LANG: "POSIX" }],
+    ["LC_ALL=C.UTF-8", { ...NO_LOCALE, LC_ALL: "C.UTF-8" }],
+    ["LC_CTYPE=C over LANG=C.UTF-8", { ...NO_LOCALE, LC_CTYPE: "C", LANG: "C.UTF-8" }],
+    ["LC_ALL=C over LC_CTYPE=C.UTF-8", { ...NO_LOCALE, LC_ALL: "C", LC_CTYPE: "C.UTF-8" }],
+  ];
+  for (const [name, env] of LOCALES) {
+    test(name, () => {
+      const root = sandbox("locale-quote");
+      sh("printf x > f && mkdir ref mine", root);
+      const args = ["-v", "f", "caf\u00e9", "no/caf\u00e9"];
+      const byCp = run(["sh", "-c", 'cp -v ../f "$0" && cp ../f "$1"', ...args.slice(2)], { cwd: `${root}/ref`, env });
+      const byBlit = run(["sh", "-c", '"$0" -v ../f "$1" && "$0" ../f "$2"', BLIT, ...args.slice(2)], { cwd: `${root}/mine`, env });
+      expect(byBlit).toEqual({ ...byCp, stderr: byCp.stderr.replaceAll("cp:", "blit:") });
+    });
+  }
+
+  // cp would take the C locale; blit takes UTF-8, as a terminal most likely shows it (Windows sets none of these).
+  test("no locale set: shown as UTF-8", () => {
+    const root = sandbox("locale-none");
+    sh("printf x > f", root);
+    expect(run(["sh", "-c", '"$0" -v f "$1"', BLIT, "caf\u00e9"], { cwd: root, env: NO_LOCALE })).toEqual({ stdout: "'f' -> 'caf\u00e9'\n", stderr: "", exitCode: 0 });
+  });
+});
+
 // -x: a directory on another file system (a tmpfs mounted inside SOURCE) is
 // made, with its metadata, but not entered; an operand is always entered.
 describe("-x stays on one file system, as cp -x", () => {
