@@ -24,6 +24,12 @@ const mountsBefore = new Set(
 const SCRATCH = process.env.BLIT_TEST_TMP ?? tmpdir();
 const scratchBefore = new Set(readdirSync(SCRATCH).filter((name) => name.startsWith("blit-")));
 
+/** One locale whatever the machine's, as environment() in helpers/blit.ts gives it, for what the tests spawn themselves too. */
+function oneLocale(env: Record<string, string | undefined>): Record<string, string> {
+  const kept = Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && !entry[0].startsWith("LC_"));
+  return { ...Object.fromEntries(kept), LANG: "C.UTF-8" };
+}
+
 mkdirSync(join(ROOT, ".ci"), { recursive: true });
 rmSync(REPORT, { force: true });
 rmSync(SUMMARY, { force: true });
@@ -31,7 +37,7 @@ const proc = Bun.spawnSync(
   // The time limit on the command line: bunfig.toml's [test] timeout was not
   // applied (tests were stopped at bun's default 5 s on a loaded machine).
   [process.execPath, "test", `--timeout=${TEST_TIMEOUT_MS}`, "--reporter=junit", `--reporter-outfile=${REPORT}`, ...process.argv.slice(2)],
-  { cwd: ROOT, stdio: ["inherit", "inherit", "inherit"] },
+  { cwd: ROOT, stdio: ["inherit", "inherit", "inherit"], env: oneLocale(process.env) },
 );
 
 let xml = "";
