@@ -12,7 +12,9 @@
 //   **pattern  matched against the whole path with a `/` in front, so
 //              `**/build` is `build` at every depth, the top one too
 //   pattern/   directories only (one slash taken off: `a//` matches nothing)
-//   dir/***    the directory dir (as `dir/`) and everything below it
+//   dir/***    the directory dir (as `dir/`) and everything below it: a
+//              pattern ending in `***` matches a directory's path with a
+//              `/` after it too, as rsync's FILTRULE_WILD3_SUFFIX does
 //
 // and the pattern itself matched as rsync's wildmatch matches it (`*`, `**`,
 // `?`, `[...]`, `\x`), in time proportional to the path's length times the
@@ -190,8 +192,8 @@ interface Compiled {
   components: number;
   /** The pattern (wildmatch.ts); undefined where it matches nothing. */
   pattern: Wildmatch | undefined;
-  /** `dir/***`: everything below dir, whatever its type (pattern then matches dir itself, a directory only). */
-  below?: Wildmatch;
+  /** Ending in `***`: a directory is also matched as its path and a `/` (`dir/***` matches dir). */
+  slashToo: boolean;
 }
 
 /** ASCII letters made small (Windows' tools match names ignoring case); other bytes as they are. */
@@ -204,20 +206,15 @@ const lowerAsciiText = (text: string) => text.replace(/[A-Z]+/g, (letters) => le
 function compile(rule: FilterRule, foldCase: boolean): Compiled {
   let pattern = foldCase ? lowerAscii(rule.pattern) : rule.pattern;
   let directoryOnly = false;
-  let andBelow = false;
-  if (latin1(pattern.subarray(-4)) === "/***" && pattern.length > 4) {
-    pattern = pattern.subarray(0, -4);
-    andBelow = true;
-  }
-  // One slash, as rsync takes it off: `a//` is then `a/`, which no path (never ending in a slash) matches.
+  // One slash, as rsync takes it off first: `a//` is then `a/`, which no path (never ending in a slash) matches.
   if (pattern.length > 1 && pattern[pattern.length - 1] === SLASH) {
     pattern = pattern.subarray(0, -1);
-    directoryOnly = !andBelow;
+    directoryOnly = true;
   }
   const anchored = pattern[0] === SLASH;
-  const slashes = pattern.reduce((n, byte) => n + (byte === SLASH ? 1 : 0), 0) + (andBelow ? 1 : 0);
+  const slashes = pattern.reduce((n, byte) => n + (byte === SLASH ? 1 : 0), 0);
   const text = latin1(pattern);
-  const doubleStar = text.includes("**") || andBelow;
+  const doubleStar = text.includes("**");
   if (anchored) pattern = pattern.subarray(1);
   const scope: Scope = anchored ? "whole"
     : text.startsWith("**") ? "rooted"
@@ -227,11 +224,11 @@ function compile(rule: FilterRule, foldCase: boolean): Compiled {
   const steps = stepsOf(pattern, foldCase);
   return {
     include: rule.include,
-    directoryOnly: directoryOnly || andBelow,
+    directoryOnly,
     scope,
     components: slashes + 1,
     pattern: steps && new Wildmatch(steps),
-    below: andBelow && steps ? new Wildmatch([...steps, ...stepsOf(new Uint8Array([SLASH]))!, "globstar"]) : undefined,
+    slashToo: text.endsWith("***"),
   };
 }
 
@@ -372,8 +369,9 @@ export class Filter {
 }
 
 function matches(rule: Compiled, path: string, isDirectory: boolean): boolean {
-  const { pattern, below } = rule;
-  const test = (candidate: string) => ((isDirectory || !rule.directoryOnly) && pattern?.matches(candidate) === true) || below?.matches(candidate) === true;
+  const { pattern } = rule;
+  if (pattern === undefined || (rule.directoryOnly && !isDirectory)) return false;
+  const test = (candidate: string) => pattern.matches(candidate) || (rule.slashToo && isDirectory && pattern.matches(`${candidate}/`));
   switch (rule.scope) {
     case "whole":
       return test(path);

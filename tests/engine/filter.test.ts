@@ -70,6 +70,12 @@ const CASES: string[] = [
   "--exclude='keep.txt/***' --exclude='dir1/***'",
   "--exclude='**/keep.txt/***'",
   "--include='**/sub/***' --include='*/' --exclude='*'",
+  // Any pattern ending in *** matches a directory as its path and a '/', the slash of `pattern/` taken off first (rsync's WILD3_SUFFIX).
+  "--exclude='dir1/***/'",
+  "--include='dir1/***/' --exclude='*'",
+  "--exclude='dir1/****'",
+  "--exclude='dir1//***'",
+  "--exclude='dir2/**/***'",
   // Classes as wildmatch reads them: a range from high to low holds its first byte only; `]` first is a member;
   // `[:` without `:]` is a `[`; an unknown class name, or a class never closed, makes the pattern match nothing.
   "--exclude='[z-a]*'",
