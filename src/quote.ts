@@ -21,7 +21,8 @@ const NOT_ASCII = /[^\u0000-\u007f]/;
  */
 function utf8Locale(env: Record<string, string | undefined>): boolean {
   const locale = env.LC_ALL || env.LC_CTYPE || env.LANG;
-  return !locale || /\.utf-?8(@|$)/i.test(locale);
+  // `C.UTF-8`, `en_US.utf8@euro`; macOS's `LC_CTYPE=UTF-8` (sent on by ssh too) names the codeset alone.
+  return !locale || /(^|\.)utf-?8(@|$)/i.test(locale);
 }
 
 const UTF8_LOCALE = utf8Locale(process.env);

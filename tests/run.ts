@@ -26,7 +26,7 @@ const scratchBefore = new Set(readdirSync(SCRATCH).filter((name) => name.startsW
 
 /** One locale whatever the machine's, as environment() in helpers/blit.ts gives it, for what the tests spawn themselves too. */
 function oneLocale(env: Record<string, string | undefined>): Record<string, string> {
-  const kept = Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && !entry[0].startsWith("LC_"));
+  const kept = Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && !entry[0].startsWith("LC_") && entry[0] !== "LANGUAGE");
   return { ...Object.fromEntries(kept), LANG: "C.UTF-8" };
 }
 

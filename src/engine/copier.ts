@@ -891,10 +891,19 @@ export class Copier {
   private perDirectoryRules(dirFd: number, dirPath: Uint8Array, base: Uint8Array, inherited: FilterRule[] | undefined, inDest = false, unread = "not copied"): FilterRule[] | undefined | false {
     let merged = inherited;
     for (const { index, name } of this.filter.perDirectoryFiles) {
-      // A symlink is followed, as rsync follows it (a .gitignore linked to a shared one).
-      const fd = this.b.openRead(dirFd, name, true);
+      // A symlink is followed, as rsync follows it (a .gitignore linked to a
+      // shared one), to a regular file only: not opened where it leads to a
+      // device, whose driver an open would wake.
+      const st = this.b.stat(dirFd, name, false);
+      if (typeof st === "number") continue;
+      const linked = typeOf(st.mode) === S_IFLNK;
+      if (linked) {
+        const target = this.b.stat(dirFd, name, true);
+        if (typeof target === "number" || typeOf(target.mode) !== S_IFREG) continue;
+      }
+      const fd = this.b.openRead(dirFd, name, linked);
       if (fd < 0) continue;
-      const rules = this.mergeRulesFile(fd, index, base, merged, inDest, undefined, joinPath(dirPath, name, this.separator), dirPath, unread);
+      const rules = this.mergeRulesFile(fd, index, base, merged, inDest, undefined, joinPath(dirPath, name, this.separator), dirPath, unread, linked);
       if (rules === false) return false;
       merged = rules;
     }
@@ -935,8 +944,14 @@ export class Copier {
     return merged;
   }
 
-  /** The rules in the open file `fd` (closed here), read up to PER_DIRECTORY_MAX, merged before `inherited`; false, said, where it is not rules. */
-  private mergeRulesFile(fd: number, index: number, base: Uint8Array, inherited: FilterRule[] | undefined, inDest: boolean, above: Uint8Array | undefined, file: Uint8Array, dirPath: Uint8Array, unread: string): FilterRule[] | false {
+  /**
+   * The rules in the open file `fd` (closed here), read up to
+   * PER_DIRECTORY_MAX, merged before `inherited`; false, said, where it is
+   * not rules. The line at fault is not shown where the file was reached
+   * through a symlink (`linked`): whoever may write SOURCE could point one
+   * at any file this user may read, /etc/shadow for root.
+   */
+  private mergeRulesFile(fd: number, index: number, base: Uint8Array, inherited: FilterRule[] | undefined, inDest: boolean, above: Uint8Array | undefined, file: Uint8Array, dirPath: Uint8Array, unread: string, linked = false): FilterRule[] | false {
     const b = this.b;
     const buf = new Uint8Array(PER_DIRECTORY_MAX);
     let got = 0;
@@ -948,7 +963,8 @@ export class Copier {
     b.close(fd);
     const rules = this.filter.merge(buf.subarray(0, got), index, base, inherited, inDest, above);
     if (Array.isArray(rules)) return rules;
-    this.report.fail(`${quote(file)} line ${rules.line}: ${rules.problem}; ${quote(dirPath)} ${unread}`, { op: "filter", path: file });
+    const problem = linked ? "not a filter rule blit knows (its text is not shown: the file is reached through a symbolic link)" : rules.problem;
+    this.report.fail(`${quote(file)} line ${rules.line}: ${problem}; ${quote(dirPath)} ${unread}`, { op: "filter", path: file });
     return false;
   }
 
@@ -2755,14 +2771,12 @@ export class Copier {
     const dir = b.fstat(e.dstDir);
     // Removed meanwhile: no way into it.
     if (typeof dir === "number" || dir.nlink === 0) return "";
-    // A user's permissions explain it, or (the copy aside not made) its
-    // directory makes no new names: root refused by an immutable directory,
-    // by /sys; /proc says ENOENT.
-    if (this.euid !== 0 && errno !== E.ENOENT) {
-      const sticky = (dir.mode & 0o1000) !== 0 && dir.uid !== this.euid && e.was.uid !== this.euid;
-      if (!sticky && b.canWrite(e.dstDir, DOT) === 0) return "";
-      return " (its directory does not let this user replace it; --inplace writes into it, as cp does)";
-    }
+    // This user's permissions explain it (as the kernel judges them: root
+    // without CAP_DAC_OVERRIDE too), or a sticky directory and another
+    // user's file; else, where the copy aside was not made, the directory
+    // makes no new names (immutable, whatever the user; /sys; /proc, which says ENOENT).
+    const sticky = (dir.mode & 0o1000) !== 0 && dir.uid !== this.euid && e.was.uid !== this.euid;
+    if (errno !== E.ENOENT && (sticky || b.canWrite(e.dstDir, DOT) === -E.EACCES)) return " (its directory does not let this user replace it; --inplace writes into it, as cp does)";
     return tempMade ? "" : " (its directory takes no new names; --inplace writes into it, as cp does)";
   }
 

@@ -737,11 +737,16 @@ describe("names past ASCII under each locale, as cp quotes them", () => {
     });
   }
 
-  // cp would take the C locale; blit takes UTF-8, as a terminal most likely shows it (Windows sets none of these).
-  test("no locale set: shown as UTF-8", () => {
-    const root = sandbox("locale-none");
+  // Where cp here would take the C locale, blit takes UTF-8: with none set (Windows
+  // sets none of these), as a terminal most likely shows it; macOS's LC_CTYPE=UTF-8,
+  // which glibc does not know, names the codeset alone.
+  test.each([
+    ["no locale set", NO_LOCALE],
+    ["LC_CTYPE=UTF-8, as macOS names it", { ...NO_LOCALE, LC_CTYPE: "UTF-8" }],
+  ])("%s: shown as UTF-8", (_, env) => {
+    const root = sandbox("locale-utf8");
     sh("printf x > f", root);
-    expect(run(["sh", "-c", '"$0" -v f "$1"', BLIT, "caf\u00e9"], { cwd: root, env: NO_LOCALE })).toEqual({ stdout: "'f' -> 'caf\u00e9'\n", stderr: "", exitCode: 0 });
+    expect(run(["sh", "-c", '"$0" -v f "$1"', BLIT, "caf\u00e9"], { cwd: root, env })).toEqual({ stdout: "'f' -> 'caf\u00e9'\n", stderr: "", exitCode: 0 });
   });
 });
 
@@ -1408,6 +1413,24 @@ describe("onto a file in a directory that takes no new names", () => {
       sh("chattr -i d", root);
     }
   });
+
+  // The words follow what the kernel says of the directory, not the user id.
+  const WHO: [string, string[], string, string][] = [
+    ["nobody, the directory immutable", ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"], "chmod 777 d && chattr +i d", `Operation not permitted ${hint}`],
+    ["root without CAP_DAC_OVERRIDE, the directory another user's", ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override,-dac_read_search"], "chown 1000:1000 d", "Permission denied (its directory does not let this user replace it; --inplace writes into it, as cp does)"],
+  ];
+  for (const [who, prefix, make, reason] of WHO) {
+    testIf(noImmutable ?? (hasCommand("setpriv") ? undefined : "setpriv is not installed"))(`${who}: said so`, () => {
+      const root = sandbox("immutable-who");
+      sh(`mkdir d && echo new > f && echo old > d/t && chmod 666 d/t && chmod 755 . && ${make}`, root);
+      try {
+        expect(run([...prefix, BLIT, "f", "d/t"], { cwd: root })).toEqual({ stdout: "", stderr: `blit: cannot create regular file 'd/t': ${reason}\n`, exitCode: 1 });
+        expect(sh("ls -A d && cat d/t", root)).toBe("t\nold\n");
+      } finally {
+        sh("chattr -i d", root);
+      }
+    });
+  }
 
   // procfs makes no names (ENOENT) and refuses the write itself: --inplace then fails as cp does.
   test.skipIf(!isRoot)("/proc/version: the hint, then with --inplace cp's error", () => {

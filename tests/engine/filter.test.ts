@@ -213,6 +213,17 @@ describe("filters against rsync", () => {
     expect(Object.keys(tree(`${root}/dst-b`).entries).sort()).toEqual([".", ".gitignore", "old", "old/keepme", "rules", "shared", "sub", "sub/.gitignore"]);
   });
 
+  // Whoever may write SOURCE could point one at a file only this user may read (/etc/shadow, for root): its lines are not shown.
+  test("a per-directory file of rules reached through a symlink, not rules: said without its text, the directory not copied", () => {
+    const root = sandbox("filter-dir-symlink-bad");
+    sh("mkdir -p src/sub && printf x > src/sub/f && printf 'topsecret\\n' > secret && ln -s ../../secret src/sub/.rules", root);
+    expect(blit(["-aT", "--filter=: .rules", "src", "dst"], { cwd: root })).toEqual({
+      stdout: "",
+      stderr: "blit: 'src/sub/.rules' line 1: not a filter rule blit knows (its text is not shown: the file is reached through a symbolic link); 'src/sub' not copied\n",
+      exitCode: 1,
+    });
+  });
+
   test("--delete: a per-directory file of DEST's that is not rules, in a directory SOURCE lacks: said, and nothing in that directory deleted", () => {
     const root = sandbox("filter-dest-rules-bad");
     sh("mkdir -p src dst/old/bad && printf j > dst/old/junk && printf x > dst/old/bad/f && printf 'bogus\\n' > dst/old/bad/.rules", root);

@@ -25,14 +25,14 @@ export interface RunOptions {
 
 /**
  * The environment a command runs in: this one, in one locale whatever the
- * machine's (LANG=C.UTF-8, which Debian's libc-bin ships, and no LC_*: how
+ * machine's (LANG=C.UTF-8, which Debian's libc-bin ships, and no LC_* or LANGUAGE: how
  * blit and cp show a name past ASCII, and the language of cp's messages,
  * depend on it), less what would make blit write GitHub's workflow commands
  * when the suite itself runs in GitHub Actions (a test that wants them sets
  * them), plus the test's own.
  */
 export function environment(extra: Record<string, string | undefined> = {}): Record<string, string> {
-  const machine = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("LC_")));
+  const machine = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("LC_") && name !== "LANGUAGE"));
   const env: Record<string, string | undefined> = { ...machine, LANG: "C.UTF-8", GITHUB_ACTIONS: undefined, GITHUB_STEP_SUMMARY: undefined, ...extra };
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
