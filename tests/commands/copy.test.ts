@@ -1416,16 +1416,16 @@ describe("onto a file in a directory that takes no new names", () => {
 
   // The words follow what the kernel says of the directory, not the user id.
   // nobody has no home blit may write: its shim goes to $TMPDIR/blit-65534, here in the sandbox.
-  const WHO: [string, string[], string, string][] = [
-    ["nobody, the directory immutable", ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"], "chmod 777 d && chattr +i d", `Operation not permitted ${hint}`],
-    ["root without CAP_DAC_OVERRIDE, the directory another user's", ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override,-dac_read_search"], "chown 1000:1000 d", "Permission denied (its directory does not let this user replace it; --inplace writes into it, as cp does)"],
+  const WHO: [string, string[], string, string, boolean][] = [
+    ["nobody, the directory immutable", ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"], "chmod 777 d && chattr +i d", `Operation not permitted ${hint}`, true],
+    ["root without CAP_DAC_OVERRIDE, the directory another user's", ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override,-dac_read_search"], "chown 1000:1000 d", "Permission denied (its directory does not let this user replace it; --inplace writes into it, as cp does)", false],
   ];
-  for (const [who, prefix, make, reason] of WHO) {
+  for (const [who, prefix, make, reason, nobody] of WHO) {
     testIf(noImmutable ?? (hasCommand("setpriv") ? undefined : "setpriv is not installed"))(`${who}: said so`, () => {
       const root = sandbox("immutable-who");
       sh(`mkdir d && mkdir -m 777 tmp && echo new > f && echo old > d/t && chmod 666 d/t && chmod 755 . && ${make}`, root);
       try {
-        const env = { HOME: "/nonexistent", XDG_CACHE_HOME: undefined, TMPDIR: `${root}/tmp` };
+        const env = nobody ? { HOME: "/nonexistent", XDG_CACHE_HOME: undefined, TMPDIR: `${root}/tmp` } : {};
         expect(run([...prefix, BLIT, "f", "d/t"], { cwd: root, env })).toEqual({ stdout: "", stderr: `blit: cannot create regular file 'd/t': ${reason}\n`, exitCode: 1 });
         expect(sh("ls -A d && cat d/t", root)).toBe("t\nold\n");
       } finally {
