@@ -891,17 +891,18 @@ export class Copier {
   private perDirectoryRules(dirFd: number, dirPath: Uint8Array, base: Uint8Array, inherited: FilterRule[] | undefined, inDest = false, unread = "not copied"): FilterRule[] | undefined | false {
     let merged = inherited;
     for (const { index, name } of this.filter.perDirectoryFiles) {
-      // A symlink is followed, as rsync follows it (a .gitignore linked to a
-      // shared one), to a regular file only: not opened where it leads to a
-      // device, whose driver an open would wake.
-      const st = this.b.stat(dirFd, name, false);
-      if (typeof st === "number") continue;
-      const linked = typeOf(st.mode) === S_IFLNK;
-      if (linked) {
-        const target = this.b.stat(dirFd, name, true);
-        if (typeof target === "number" || typeOf(target.mode) !== S_IFREG) continue;
+      let fd = this.b.openRead(dirFd, name, false);
+      let linked = false;
+      // Refused, not missing: a symlink is followed, as rsync follows it (a
+      // .gitignore linked to a shared one), to a regular file only, not
+      // opened where it leads to a device, whose driver an open would wake.
+      if (fd < 0 && fd !== -this.b.errno.ENOENT) {
+        const st = this.b.stat(dirFd, name, false);
+        const target = typeof st !== "number" && typeOf(st.mode) === S_IFLNK ? this.b.stat(dirFd, name, true) : undefined;
+        if (target === undefined || typeof target === "number" || typeOf(target.mode) !== S_IFREG) continue;
+        linked = true;
+        fd = this.b.openRead(dirFd, name, true);
       }
-      const fd = this.b.openRead(dirFd, name, linked);
       if (fd < 0) continue;
       const rules = this.mergeRulesFile(fd, index, base, merged, inDest, undefined, joinPath(dirPath, name, this.separator), dirPath, unread, linked);
       if (rules === false) return false;
