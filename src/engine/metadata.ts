@@ -53,6 +53,18 @@ const ACL_TEXT_NAME = new TextEncoder().encode(ACL_TEXT);
 const SELINUX = "security.selinux";
 const SELINUX_NAME = new TextEncoder().encode(SELINUX);
 
+/**
+ * xattrs no copy carries, as cp leaves them (the names Debian's
+ * /etc/xattr.conf gives libattr to skip): XFS's own store of an inode's
+ * ACLs and capabilities, which it lists to root beside system.posix_acl_*
+ * (copied, an ACL would come along where --no-preserve=mode drops it, and
+ * land on another filesystem as a meaningless xattr), its obsolete
+ * xfsroot.*, EVM's security.evm (only the kernel writes it), AFS's afs.*,
+ * and the Beagle indexer's user.Beagle.*.
+ */
+const NEVER_COPIED = /^(trusted\.SGI_(ACL_DEFAULT|ACL_FILE|CAP_FILE|MAC_FILE)$|trusted\.SGI_DMI_|xfsroot\.|security\.evm$|afs\.|user\.Beagle\.)/;
+const neverCopied = (name: Name) => NEVER_COPIED.test(Buffer.from(name).toString("latin1"));
+
 /** Whether the options keep anything the backend holds in xattrs: ACLs with the mode, the xattrs themselves, a label, owners without POSIX owners. */
 export function readsXattrs(b: Backend, o: EngineOptions): boolean {
   // Without POSIX owners, an owner is one of the xattrs (SECURITY_OWNER_XATTR).
@@ -152,7 +164,7 @@ export class MetadataWriter {
     const out: Xattrs = [];
     for (const name of names) {
       const category = categoryOf(name);
-      if (!this.o.preserve[category]) continue;
+      if (!this.o.preserve[category] || neverCopied(name)) continue;
       const value = "fd" in src ? x.get(src.fd, name) : x.getAt(src.dir, src.name, name);
       // Removed since it was listed: nothing to keep.
       if (typeof value !== "number") out.push([name, value]);
@@ -310,7 +322,7 @@ export class MetadataWriter {
       // replaced by SOURCE's where those are kept. The kernel's own
       // security.* (file capabilities, IMA, EVM) go with a write, as they
       // go from cp's: new contents must not run with the old ones' rights.
-      const keep = category === "mode" ? aclsKept : category === "xattr" ? othersKept && !startsWith(name, SECURITY_PREFIX) : category === "context" ? !preserve.context && this.o.label === undefined : false;
+      const keep = neverCopied(name) ? false : category === "mode" ? aclsKept : category === "xattr" ? othersKept && !startsWith(name, SECURITY_PREFIX) : category === "context" ? !preserve.context && this.o.label === undefined : false;
       const value = keep ? x.getAt(was.dir, was.name, name) : -1;
       if (typeof value !== "number") kept.push([name, value]);
     }
@@ -383,10 +395,17 @@ export class MetadataWriter {
     return this.refused.size === 0 || !this.refused.has(namespaceKey(dev, name));
   }
 
+  /**
+   * Sets each of xattrs; one that fails is said and the rest are still set
+   * (an ACL listed after a value too large for the destination, as cp and
+   * rsync keep it). False after any failure that is an error.
+   */
   private setXattrs(dst: Target, xattrs: Xattrs, path: Uint8Array): boolean {
     const b = this.b;
     const E = b.errno;
     const x = b.xattrs;
+    let complete = true;
+    let toldUnsupported = false;
     for (const [name, value] of xattrs) {
       const r = !x ? -E.ENOTSUP : "fd" in dst ? x.set(dst.fd, name, value) : x.setAt(dst.dir, dst.name, name, value);
       if (r === 0) continue;
@@ -400,15 +419,18 @@ export class MetadataWriter {
         if (typeof st !== "number") this.refused.add(namespaceKey(st.dev, name));
       }
       if ((unsupported || notAllowed) && !this.o.require[category]) continue;
+      complete = false;
       if (category === "ownership") {
         // An owner kept as an xattr (SECURITY_OWNER_XATTR): said as chown's failure is.
         this.report.fail(`failed to preserve ownership for ${quote(path)}: ${b.strerror(-r)}`, { op: "chown", path, errno: -r });
-        return false;
+        continue;
       }
+      // A filesystem without xattrs refuses them all: said once, for them all.
+      if (unsupported && toldUnsupported) continue;
+      toldUnsupported ||= unsupported;
       const what = unsupported ? "attributes" : `attribute ${quote(name)}`;
       this.report.fail(`setting ${what} for ${quote(path)}: ${b.strerror(-r)}`, { op: "setxattr", path, errno: -r });
-      return false;
     }
-    return true;
+    return complete;
   }
 }

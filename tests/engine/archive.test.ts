@@ -9,7 +9,7 @@ import { chmodSync, existsSync, readFileSync, readlinkSync, statSync } from "nod
 import { join } from "node:path";
 import { BLIT, blit, hasCommand, isRoot, ROOT, run, sh } from "../helpers/blit.ts";
 import { EVERYDAY_TREE, ROOT_TREE } from "../helpers/fixtures.ts";
-import { mountTmpfs, tmpfsUnavailable } from "../helpers/mounts.ts";
+import { mountTmpfs, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 import { type Tree, tree } from "../helpers/tree.ts";
@@ -187,6 +187,58 @@ describe.each(BACKENDS)("%s", (_label, env) => {
       sh(setup, root);
       const injected = run(["strace", "-f", "-o", "/dev/null", "-e", `trace=${call}`, "-e", `inject=${call}:error=EIO:when=1+`, BLIT, ...args], { cwd: root, env });
       expect(injected).toEqual({ stdout: "", stderr: `blit: ${said}: Input/output error\n`, exitCode: 1 });
+    });
+  });
+
+  // Made to fail by strace: the first xattr set is refused for want of room
+  // (a 64 KiB value from XFS, which ext4 cannot hold); the others, the ACL
+  // among them, are still set, as cp sets them.
+  describe.skipIf(!hasCommand("strace") || noAttrTools !== undefined)("an xattr DEST has no room for", () => {
+    test.each([
+      ["-a", ["-a"], "system.posix_acl_access,user.a,user.b"],
+      ["--preserve=xattr", ["--preserve=xattr"], "user.a,user.b"],
+      ["-r --preserve=all, a directory", ["-r", "--preserve=all"], "system.posix_acl_access,system.posix_acl_default,user.a,user.b"],
+    ] as const)("%s: said, exit 1, and every other xattr and ACL still set", (_what, flags, copied) => {
+      const root = sandbox("xattr-no-room");
+      const directory = (flags as readonly string[]).includes("-r");
+      sh(`${directory ? "mkdir f && setfacl -d -m u:4242:rx f" : "printf data > f"} && setfattr -n user.a -v 1 f && setfattr -n user.b -v 2 f && setfacl -m u:4242:rwx f && chmod 751 f`, root);
+      const call = directory ? "setxattr,fsetxattr,lsetxattr" : "fsetxattr";
+      const r = run(["strace", "-f", "-o", "/dev/null", "-e", `trace=${call}`, "-e", `inject=${call}:error=ENOSPC:when=1`, BLIT, ...flags, "f", "g"], { cwd: root, env });
+      // The one refused is the first set: whichever the source's listing gives first (a user.* before a file's ACL).
+      const refused = /^blit: setting attribute '([^']+)' for 'g': No space left on device\n$/.exec(r.stderr)?.[1];
+      expect({ ...r, stderr: refused === undefined ? r.stderr : "one line" }).toEqual({ stdout: "", stderr: "one line", exitCode: 1 });
+      expect(copied.split(",")).toContain(refused!);
+      const names = sh("getfattr --absolute-names -m - g | grep -v '^#' | grep -v '^$' | sort | paste -sd,", root).trim();
+      expect(names).toBe(copied.split(",").filter((name) => name !== refused).join(","));
+    });
+  });
+
+  // XFS lists its own store of an inode's ACLs to root as trusted.SGI_ACL_*
+  // xattrs beside system.posix_acl_*; cp leaves them (/etc/xattr.conf).
+  describe("from XFS, whose ACLs root also sees as trusted.SGI_ACL_* xattrs", () => {
+    testIf(noAttrTools ?? xfsUnavailable)("they are not copied: --no-preserve=mode drops the ACLs, and -a onto ext4 makes only the ACLs, as cp", () => {
+      const root = sandbox("xfs-acls");
+      const xfs = mountXfs(300);
+      sh("mkdir -p src/d && printf x > src/f && setfacl -m u:4242:rwx src/f && setfacl -d -m u:4242:rx src/d", xfs);
+      expect(sh("getfattr --absolute-names -m - src/f src/d | grep SGI_ACL | sort | paste -sd,", xfs).trim()).toBe("trusted.SGI_ACL_DEFAULT,trusted.SGI_ACL_FILE");
+      /** Each entry and its xattrs' names, in an order of their own (the two copies may list their entries in different orders). */
+      const names = (dir: string) => sh(`cd ${dir} && find . | sort | while read -r p; do echo "$p: $(getfattr --absolute-names -m - "$p" | grep -v '^#' | sort | paste -sd' ')"; done`).trim();
+      for (const [flags, into] of [[["-a", "--no-preserve=mode"], xfs], [["-a"], root], [["-r", "--preserve=xattr"], xfs]] as const) {
+        const label = `${flags.join(" ")} into ${into === xfs ? "XFS" : "the sandbox"}`;
+        expect({ label, ...blit([...flags, `${xfs}/src`, `${into}/by-blit`], { env }) }).toEqual({ label, stdout: "", stderr: "", exitCode: 0 });
+        expect(run(["cp", ...flags, `${xfs}/src`, `${into}/by-cp`]).exitCode).toBe(0);
+        expect({ label, names: names(`${into}/by-blit`) }).toEqual({ label, names: names(`${into}/by-cp`) });
+        sh(`rm -rf ${into}/by-blit ${into}/by-cp`);
+      }
+      // -a keeps the ACLs themselves, and a second run finds nothing to change (the XFS copy's own SGI names not taken for extra xattrs).
+      expect(blit(["-a", `${xfs}/src`, `${xfs}/copy`], { env }).exitCode).toBe(0);
+      expect(sh("getfacl -cp copy/f | grep 4242", xfs).trim()).toBe("user:4242:rwx");
+      const again = blit(["-aT", "--skip-unchanged", "--itemize", `${xfs}/src`, `${xfs}/copy`], { env });
+      expect({ ...again, stdout: again.stdout.split("\n").filter(Boolean).sort() }).toEqual({
+        stdout: [`.d          ${xfs}/copy/`, `.d          ${xfs}/copy/d/`, `.f          ${xfs}/copy/f`],
+        stderr: "",
+        exitCode: 0,
+      });
     });
   });
 
