@@ -162,7 +162,8 @@ bytes="$(stat_of bytes)"
 # The first name a message quotes, read as the shell reads blit's quoting
 # ('...' as it is; "..." with its backslashes taken off; $'...' with its
 # escapes, where a byte that is not UTF-8 becomes U+FFFD, as GitHub shows
-# it); parts side by side are one name. Nothing when nothing is quoted.
+# it; \' between parts, an apostrophe in a name that also needs '...');
+# parts side by side are one name. Nothing when nothing is quoted.
 first_quoted() {
   local LC_ALL=C
   local s="$1" name="" i=0 n c part code found=""
@@ -202,7 +203,7 @@ first_quoted() {
               i=$((i + 2))
               if [ "$code" -ge 128 ]; then c=$'\xef\xbf\xbd'; else printf -v c '%b' "\\0${s:i-2:3}"; fi ;;
             *)
-              case "$c" in n) c=$'\n' ;; t) c=$'\t' ;; r) c=$'\r' ;; esac ;;
+              case "$c" in a) c=$'\a' ;; b) c=$'\b' ;; e | E) c=$'\e' ;; f) c=$'\f' ;; n) c=$'\n' ;; r) c=$'\r' ;; t) c=$'\t' ;; v) c=$'\v' ;; esac ;;
           esac
         fi
         name+="$c"
@@ -210,6 +211,9 @@ first_quoted() {
       done
       [ "$i" -lt "$n" ] || return 0
       i=$((i + 1))
+    elif [ "$c" = "\\" ] && [ $((i + 1)) -lt "$n" ]; then
+      name+="${s:i+1:1}"
+      i=$((i + 2))
     else
       break
     fi
@@ -232,7 +236,9 @@ while IFS= read -r line; do
   failures=$((failures + 1))
   [ "$failures" -le "$MAX_ANNOTATIONS" ] || continue
   message="${line#blit: }"
-  path="$(first_quoted "$message")"
+  # A usage error (exit 2) quotes an option or an argument, not a file.
+  path=""
+  [ "$status" -eq 2 ] || path="$(first_quoted "$message")"
   if [ -n "$path" ]; then
     echo "::error file=$(escape_property "$path"),title=blit::$(escape_data "$message")"
   else

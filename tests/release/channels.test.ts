@@ -538,14 +538,28 @@ describe("GitHub Action", () => {
   test("an annotation's file is the path as blit quoted it, read as the shell reads it, with U+FFFD for bytes that are not UTF-8", async () => {
     const action = actionCheckout();
     const { work, env } = runner({ source: "build", destination: "out" });
-    run(["sh", "-c", `mkdir -p build "out/build/it's" "$(printf 'out/build/bad-\\377')" && printf x > "build/it's" && printf y > "$(printf 'build/bad-\\377')"`], { cwd: work });
+    // Also an apostrophe beside a $ or a ", which blit writes as '...'\''...', and a control byte, written $'\a'.
+    const names = ["it's", "$(printf 'bad-\\377')", "Bob's \\$5 invoice", "it's \\\"final\\\"", "$(printf 'bell\\a')"];
+    run(["sh", "-c", ["mkdir -p build", ...names.map((name) => `mkdir -p "out/build/${name}" && printf x > "build/${name}"`)].join(" && ")], { cwd: work });
     const r = await runAsync(["bash", join(action, "action", "run.sh")], { cwd: work, env });
     expect(r.exitCode).toBe(1);
     const annotations = r.stdout.split("\n").filter((line) => line.startsWith("::error")).sort();
     expect(annotations).toEqual([
+      "::error file=out/build/Bob's $5 invoice,title=blit::cannot overwrite directory 'out/build/Bob'\\''s $5 invoice' with non-directory",
       "::error file=out/build/bad-\uFFFD,title=blit::cannot overwrite directory 'out/build/bad-'$'\\377' with non-directory",
+      "::error file=out/build/bell\u0007,title=blit::cannot overwrite directory 'out/build/bell'$'\\a' with non-directory",
+      `::error file=out/build/it's "final",title=blit::cannot overwrite directory 'out/build/it'\\''s "final"' with non-directory`,
       `::error file=out/build/it's,title=blit::cannot overwrite directory "out/build/it's" with non-directory`,
     ]);
+  });
+
+  test("a usage error's annotation names no file: what it quotes is an option", async () => {
+    const action = actionCheckout();
+    const { work, env } = runner({ source: "build", destination: "out", args: "-a --bogus" });
+    runAsyncSetup(work);
+    const r = await runAsync(["bash", join(action, "action", "run.sh")], { cwd: work, env });
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout.split("\n").filter((line) => line.startsWith("::"))).toEqual(["::error title=blit::unrecognized option '--bogus'"]);
   });
 });
 
