@@ -17,6 +17,8 @@ declare module "cli-progress" {
   }
   export interface Terminal {
     cursorSave(): void;
+    /** Shows (true) or hides the cursor. */
+    cursor(enabled: boolean): void;
     cursorTo(x: number | null, y: number | null): void;
     clearLine(): void;
     lineWrapping(enabled: boolean): void;

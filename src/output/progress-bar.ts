@@ -49,7 +49,33 @@ export class ProgressBar {
 
   start(): void {
     this.bar.start(PER_MILLE, 0);
+    if (!this.tty) return;
+    process.on("SIGTSTP", this.suspend);
+    process.on("SIGCONT", this.resume);
   }
+
+  /**
+   * Ctrl+Z: the terminal is given back as the shell expects it (cursor
+   * shown, lines wrapping, the bar's line cleared) before blit stops, as a
+   * handler for SIGTSTP must stop the process itself.
+   */
+  private readonly suspend = () => {
+    const terminal = this.bar.terminal;
+    terminal.cursorTo(0, null);
+    terminal.clearLine();
+    terminal.cursor(true);
+    terminal.lineWrapping(true);
+    process.kill(process.pid, "SIGSTOP");
+  };
+
+  /** fg (or bg): the bar starts again on the line where the cursor now is, saved as the line to clear at the end. */
+  private readonly resume = () => {
+    const terminal = this.bar.terminal;
+    terminal.cursorSave();
+    terminal.cursor(false);
+    terminal.lineWrapping(false);
+    this.bar.render(true);
+  };
 
   /** The pre-scan's totals: from now on a percentage and an ETA. */
   counted(totals: Totals): void {
@@ -76,6 +102,8 @@ export class ProgressBar {
   /** Draws the last frame (100 % when `complete`) and leaves the terminal as it was, the bar's line cleared. */
   stop(complete: boolean): void {
     this.complete = complete;
+    process.off("SIGTSTP", this.suspend);
+    process.off("SIGCONT", this.resume);
     this.bar.stop();
   }
 

@@ -151,6 +151,31 @@ describe("progress bar", () => {
     expect(readdirSync(join(root, "dst")).filter((name) => name.endsWith(".tmp"))).toEqual([]);
   }, 60_000);
 
+  // A shell's Ctrl+Z sends SIGTSTP. The source is a fifo fed for about 2.5 s,
+  // so that the copy is still running when it comes, whatever the disk.
+  test("SIGTSTP (Ctrl+Z): the terminal given back before blit stops; after SIGCONT the bar again from the cursor, and the copy whole", () => {
+    const root = sandbox("bar-suspend");
+    sh("mkfifo fifo", root);
+    const script = `(for i in $(seq 1 25); do head -c 1000000 /dev/zero; sleep 0.1; done) > fifo &
+      ${BLIT} --progress fifo out & pid=$!
+      sleep 1; kill -TSTP $pid; sleep 0.5
+      printf '<state %s>' "$(cut -d' ' -f3 /proc/$pid/stat)" >&2
+      kill -CONT $pid; wait $pid`;
+    const transcript = join(root, "terminal.out");
+    const result = run(["python3", PTY, transcript, "sh", "-c", script], { cwd: root, env: { CI: undefined } });
+    const screen = readFileSync(transcript, "latin1");
+    expect(result.exitCode).toBe(0);
+    expect(sh("wc -c < out", root).trim()).toBe("25000000");
+    // Stopped: the bar's line cleared, the cursor shown and wrapping on, before the process stopped (state T).
+    const [before, after] = screen.split("<state T>");
+    expect(after).toBeDefined();
+    expect(before).toEndWith(`${ESC}[1G${ESC}[2K${ESC}[?25h${ESC}[?7h`);
+    // Resumed: the position saved again, the cursor hidden and wrapping off, frames up to 100 %, and the terminal left clean.
+    expect(after!.startsWith(`${ESC}7${ESC}[?25l${ESC}[?7l${ESC}[1G[`)).toBe(true);
+    expect(percentages(after!).at(-1)).toBe(100);
+    expect(after!.slice(after!.lastIndexOf(`${ESC}[?25h`))).toMatch(new RegExp(`^${ESC}\\[\\?25h${ESC}\\[\\?7h${ESC}8${ESC}\\[1G${ESC}\\[2Kblit: copied 1 file \\(25000000 bytes\\), 0 directories in \\S+( s)? \\(\\S+ \\S+\\), 0 errors\\r\\n$`));
+  }, 60_000);
+
   test("stderr piped: nothing by default; with --progress plain lines, no escape code, and the summary line", () => {
     const root = sandbox("bar-piped");
     bigTree(root);
