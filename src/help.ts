@@ -11,16 +11,16 @@ Usage:
   blit [OPTIONS] SOURCE DEST           copy SOURCE to DEST
   blit [OPTIONS] SOURCE... DIRECTORY   copy each SOURCE into DIRECTORY
   blit [OPTIONS] -t DIRECTORY SOURCE...
-  blit doctor [PATH]                   what this machine and PATH's filesystem support
+  blit doctor [PATH]                   what this machine and PATH support
   blit completions bash|zsh|fish|powershell   a completion script for the shell`;
 
 /** The examples, paths written as POSIX writes them; shown in the running OS's own spelling (pathExample). */
 const EXAMPLES: [command: string, what: string][] = [
-  ["blit -aT build /srv/www/build", "build copied as /srv/www/build, modes and times too"],
+  ["blit -aT build /srv/www/build", "build becomes /srv/www/build, all kept"],
   ["blit -r photos backup/", "copy photos into backup/ (backup/photos)"],
   ["blit --reflink=always vm.img vm2.img", "clone, or fail if the filesystem cannot"],
   ["blit -v -j 4 *.tar /mnt/archive/", "four workers, list each file copied"],
-  ["blit doctor /mnt/archive", "which copy methods /mnt/archive supports"],
+  ["blit doctor /mnt/archive", "which copy methods /mnt/archive has"],
 ];
 
 /** A POSIX path in an example, as this OS writes it: its separator, and its sample root for an absolute one. */
@@ -38,13 +38,32 @@ for a symlink during the copy cannot lead reads or writes elsewhere.
 
 Exit status:
   0    everything was copied
-  1    some files could not be copied (each is reported), or a SOURCE was refused
+  1    some files could not be copied (each reported), or a SOURCE was refused
   2    the command line was wrong (nothing was copied)
   24   everything else was copied, but some source files vanished meanwhile
-  25   --max-delete: more would have been deleted than it allows, so nothing was
-  129  hung up (SIGHUP), 130 interrupted (SIGINT), 143 terminated (SIGTERM): temporary files removed`;
+  25   --max-delete: more would have been deleted than it allows; nothing was
+  129  hung up (SIGHUP), 130 interrupted (SIGINT), 143 terminated (SIGTERM):
+       temporary files removed`;
 
 const OPTION_COLUMN = 30;
+/** Lines end before this column, as cp's and rsync's --help keep to 79 for an 80-column terminal. */
+const WIDTH = 80;
+
+/** Text broken at spaces into lines that end before WIDTH, each after the first indented to `indent`. */
+function wrapped(text: string, indent: number): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && indent + line.length + 1 + word.length >= WIDTH) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === "" ? word : `${line} ${word}`;
+    }
+  }
+  lines.push(line);
+  return lines.join(`\n${" ".repeat(indent)}`);
+}
 
 function optionsTable(): string {
   const lines: string[] = [];
@@ -54,7 +73,8 @@ function optionsTable(): string {
     const hint = def.type === "string" ? (OPTIONAL_VALUES.has(name) ? `[=${def.valueHint}]` : `=${def.valueHint}`) : "";
     const spelling = (name.length === 1 ? letters : [...letters, `--${name}${hint}`]).join(", ");
     const left = `  ${letters.length ? "" : "    "}${spelling}`;
-    lines.push(left.length < OPTION_COLUMN ? `${left.padEnd(OPTION_COLUMN)}${def.description}` : `${left}\n${" ".repeat(OPTION_COLUMN)}${def.description}`);
+    const description = wrapped(def.description, OPTION_COLUMN);
+    lines.push(left.length < OPTION_COLUMN ? `${left.padEnd(OPTION_COLUMN)}${description}` : `${left}\n${" ".repeat(OPTION_COLUMN)}${description}`);
   }
   return lines.join("\n");
 }

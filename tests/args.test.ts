@@ -29,6 +29,8 @@ describe("information", () => {
       expect(r.stdout).toContain(text);
     }
     expect(r.stdout).not.toContain("\u001b[");
+    // Each line fits an 80-column terminal, as cp's and rsync's --help do.
+    expect(r.stdout.split("\n").filter((line) => line.length >= 80)).toEqual([]);
   });
 
   // cp's getopt loop exits at whichever of the two comes first.
