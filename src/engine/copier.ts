@@ -546,7 +546,7 @@ export class Copier {
       return NONE;
     }
     // What a killed run left beside the copy (`blit big D/` killed, then `blit -a dir D/`) goes too.
-    this.removeLeftovers(dstParentFd, true);
+    this.removeLeftovers(dstParentFd, true, (name) => Buffer.compare(name, entry.dstName) === 0);
     if (typeOf(stat.mode) === S_IFDIR) return this.copyDirectory(entry, undefined, undefined);
     const waitingLinks: [Entry, number][] = [];
     this.copyNonDirectory(entry, waitingLinks);
@@ -714,7 +714,7 @@ export class Copier {
     if (created && !madeEarlier) this.report.count("directories");
     // As cp -v: a directory that was there already is not listed.
     if (created && !madeEarlier) this.listed(e, undefined, "directory");
-    if (!created) this.removeLeftovers(dstFd, false);
+    if (!created) this.removeLeftovers(dstFd, false, (name) => typeof b.stat(srcFd, name, false) !== "number");
 
     let merged: FilterRule[] | undefined | false = inherited;
     if (descend && e.operand === true) merged = this.rulesAbove(e.srcPath, merged);
@@ -1455,8 +1455,12 @@ export class Copier {
    * tell (inUse), no process holds the file either: a run in another PID
    * namespace (a retried CI job in a new container) has pids this one
    * cannot see, and its files, held while written, are left to it.
+   *
+   * A name `copied` says SOURCE has too (a file of SOURCE's named like a
+   * temporary file) is left: it is the copy of that file, which this run
+   * replaces or, found unchanged, keeps.
    */
-  private removeLeftovers(dstDir: number, once: boolean): void {
+  private removeLeftovers(dstDir: number, once: boolean, copied: (name: Name) => boolean): void {
     const b = this.b;
     if (this.o.dryRun) return;
     if (once) {
@@ -1470,7 +1474,7 @@ export class Copier {
     for (;;) {
       const entries = b.readDir(dstDir);
       if (typeof entries === "number" || entries.length === 0) return;
-      for (const { name } of entries) if (isLeftover(name) && b.inUse?.(dstDir, name) !== true) b.remove(dstDir, name, false);
+      for (const { name } of entries) if (isLeftover(name) && !copied(name) && b.inUse?.(dstDir, name) !== true) b.remove(dstDir, name, false);
     }
   }
 

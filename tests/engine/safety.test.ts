@@ -230,6 +230,28 @@ describe("temporary files", () => {
     }
   });
 
+  // SOURCE's own file named like a dead run's temporary file: DEST's copy of
+  // it is not a leftover. --skip-unchanged removed it (and, finding it
+  // unchanged in the listing made before, did not copy it again), exit 0.
+  test.each([
+    ["in a directory", "src/sub", "dst/sub", ["-aT", "src", "dst"]],
+    ["named as an operand", "src/sub", "dst", ["-a", "src/sub/NAME", "dst/"]],
+  ] as const)("SOURCE's file with a temporary file's name, %s: kept by every later run, the other leftovers removed", (_what, srcDir, dstDir, args) => {
+    const root = sandbox("leftover-named");
+    const deadPid = Number(sh("sh -c 'echo $$'").trim());
+    const name = `.blit-${deadPid}-deadbeef-0-0.tmp`;
+    const argv = args.map((arg) => arg.replace("NAME", name));
+    sh(`mkdir -p ${srcDir} ${dstDir} && printf precious > ${srcDir}/${name} && printf x > ${srcDir}/f`, root);
+    expect(blit(argv, { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    for (const again of [["--skip-unchanged"], ["--skip-unchanged", "--itemize"], []]) {
+      sh(`printf partial > ${dstDir}/.blit-${deadPid}-deadbeef-0-1.tmp`, root);
+      const r = blit([...again, ...argv], { cwd: root });
+      expect({ again, exitCode: r.exitCode, stderr: r.stderr, written: r.stdout.includes(">f") }).toEqual({ again, exitCode: 0, stderr: "", written: false });
+      expect({ again, there: readdirSync(`${root}/${dstDir}`).filter((n) => n.startsWith(".blit-")) }).toEqual({ again, there: [name] });
+      expect(readFileSync(`${root}/${dstDir}/${name}`, "utf8")).toBe("precious");
+    }
+  });
+
   // A retried CI job in a new container, beside the first attempt: its pids
   // are not this one's. The first run waits on a fifo with its temporary file
   // open; the second, in a PID namespace of its own, must leave that alone.
