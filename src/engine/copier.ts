@@ -2434,7 +2434,10 @@ export class Copier {
     }
     const mode = this.meta.modeFor("file", st, existing, e.inheritedPermissions);
     // In a directory this run made, nothing is in the way of the create mode.
-    const createMode = e.dstFresh ? this.createMode(mode, e.inheritedPermissions) : 0o600;
+    // --inplace makes the file under its name, as cp makes it: a copy cut
+    // short is left with the mode cp would have left it (0644 from 0644
+    // and umask 022, not 0600).
+    const createMode = e.dstFresh || inplace ? this.createMode(mode, e.inheritedPermissions) : 0o600;
     const request: CopyRequest = { ...this.request(st, e.dstDev), stream };
     // A backend that clones into new names only (macOS) makes the temporary file itself.
     const cloned = inplace ? undefined : this.data.cloneAsNew(srcFd, e.dstDir, name, request);

@@ -3,7 +3,7 @@
 // that result must agree.
 
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { BLIT, blit, blitJson, checkEvents, environment, hasCommand, isRoot, run, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { snapshot, tree } from "../helpers/tree.ts";
@@ -1125,6 +1125,25 @@ describe("--inplace writes as cp writes", () => {
       expect({ ...byBlit, stderr: normalise(byBlit.stderr, "blit") }).toEqual({ ...byCp, stderr: normalise(byCp.stderr, "cp") });
     });
   }
+
+  // A file written in place and cut short (here by a full disk) stays under
+  // its name: with the mode cp leaves on its own, not 0600.
+  testIf(tmpfsUnavailable)("a copy cut short by a full disk is left with cp's mode, into a directory that was there", () => {
+    const root = sandbox("inplace-partial");
+    const full = mountTmpfs("size=1m");
+    sh(`head -c 3000000 /dev/urandom > big && chmod 640 big && mkdir ${full}/d`, root);
+    /** The mode of what a tool left, the file then removed to make room for the other's. */
+    const leftMode = (name: string) => {
+      const mode = statSync(`${full}/d/${name}`).mode & 0o7777;
+      sh(`rm ${full}/d/${name}`);
+      return mode;
+    };
+    const byBlit = blit(["--inplace", "big", `${full}/d/by-blit`], { cwd: root });
+    expect(byBlit).toEqual({ stdout: "", stderr: `blit: error writing '${full}/d/by-blit': No space left on device\n`, exitCode: 1 });
+    const blitMode = leftMode("by-blit");
+    expect(run(["cp", "big", `${full}/d/by-cp`], { cwd: root }).exitCode).toBe(1);
+    expect([blitMode, leftMode("by-cp")]).toEqual([0o640, 0o640]);
+  });
 
   test("inside a tree a symlink where a file goes is replaced, not followed out of DEST (cp writes through it)", () => {
     const root = sandbox("inplace-tree");
