@@ -1453,6 +1453,21 @@ describe("onto a file in a directory that takes no new names", () => {
     });
   }
 
+  // No inode left for the copy aside: cp, writing into the file, succeeds.
+  testIf(tmpfsUnavailable)("a filesystem out of inodes: refused with the reason and --inplace; --inplace writes it, as cp", () => {
+    const root = sandbox("no-inodes");
+    const full = mountTmpfs("size=1m,nr_inodes=3");
+    sh(`echo new > f && echo old > ${full}/t && touch ${full}/u`, root);
+    expect(blit(["f", `${full}/t`], { cwd: root })).toEqual({
+      stdout: "",
+      stderr: `blit: cannot create regular file '${full}/t': No space left on device (no room for a new file beside the one there; --inplace writes into it, as cp does)\n`,
+      exitCode: 1,
+    });
+    expect(sh(`ls -A ${full} && cat ${full}/t`)).toBe("t\nu\nold\n");
+    expect(blit(["--inplace", "f", `${full}/t`], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sh(`cat ${full}/t && echo older > ${full}/t && cp f ${full}/t && cat ${full}/t`, root)).toBe("new\nnew\n");
+  });
+
   // procfs makes no names (ENOENT) and refuses the write itself: --inplace then fails as cp does.
   test.skipIf(!isRoot)("/proc/version: the hint, then with --inplace cp's error", () => {
     const root = sandbox("procfs");
