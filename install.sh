@@ -144,6 +144,8 @@ main() {
   mkdir "$tmp/unpacked"
   tar -xzf "$tmp/$asset" -C "$tmp/unpacked" blit || fail "cannot unpack $asset"
   mkdir -p "$bindir" || fail "cannot create $bindir"
+  # What is said of it (the PATH advice) holds from any directory: --prefix tools is ./tools.
+  bindir="$(cd "$bindir" && pwd)" || fail "cannot enter $bindir"
   # Into place by a rename: a blit already there is replaced whole, never half-written.
   staged="$bindir/.blit.install.$$"
   if ! { cp "$tmp/unpacked/blit" "$staged" && chmod 755 "$staged"; }; then
@@ -166,8 +168,10 @@ main() {
   staged=""
   echo "installed $bindir/blit ($asset)"
 
+  # Another blit before it on PATH would still be the one that runs.
+  first="$(command -v blit 2>/dev/null || true)"
   case ":$PATH:" in
-    *":$bindir:"*) ;;
+    *":$bindir:"*) [ -z "$first" ] || [ "$first" = "$bindir/blit" ] || echo "note: $first comes before it on your PATH, and is what 'blit' runs; remove it, or put $bindir first" ;;
     *) echo "note: $bindir is not on your PATH; add it, e.g. export PATH=\"$bindir:\$PATH\"" ;;
   esac
 }

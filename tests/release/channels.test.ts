@@ -208,6 +208,28 @@ describe("install.sh", () => {
     expect(readdirSync(join(prefix, "bin"))).toEqual(["blit"]);
   });
 
+  // --prefix tools, run in a home directory: the advice must hold from anywhere. And an older blit first on PATH is what runs.
+  test("a relative --prefix is said as the absolute directory; a blit earlier on PATH is named as the one that runs", async () => {
+    const home = sandbox("prefix-relative");
+    sh("mkdir first && printf '#!/bin/sh\\necho old\\n' > first/blit && chmod 755 first/blit", home);
+    const bin = join(home, "tools", "bin");
+    const notOnPath = await runAsync(["sh", script, "--prefix", "tools"], { cwd: home, env: { BLIT_DOWNLOAD_URL: `${base}/good`, PATH: toolPath() } });
+    expect([notOnPath.stdout.split("\n").slice(2).join("\n"), notOnPath.stderr, notOnPath.exitCode]).toEqual([
+      `installed ${bin}/blit (blit-linux-x64.tar.gz)\nnote: ${bin} is not on your PATH; add it, e.g. export PATH="${bin}:$PATH"\n`,
+      "",
+      0,
+    ]);
+    const shadowed = await runAsync(["sh", script, "--prefix", "tools"], { cwd: home, env: { BLIT_DOWNLOAD_URL: `${base}/good`, PATH: `${home}/first:${bin}:${toolPath()}` } });
+    expect([shadowed.stdout.split("\n").slice(2).join("\n"), shadowed.stderr, shadowed.exitCode]).toEqual([
+      `installed ${bin}/blit (blit-linux-x64.tar.gz)\nnote: ${home}/first/blit comes before it on your PATH, and is what 'blit' runs; remove it, or put ${bin} first\n`,
+      "",
+      0,
+    ]);
+    // First on PATH: nothing more to say.
+    const first = await runAsync(["sh", script, "--prefix", "tools"], { cwd: home, env: { BLIT_DOWNLOAD_URL: `${base}/good`, PATH: `${bin}:${home}/first:${toolPath()}` } });
+    expect([first.stdout.split("\n").slice(2).join("\n"), first.exitCode]).toEqual([`installed ${bin}/blit (blit-linux-x64.tar.gz)\n`, 0]);
+  });
+
   // A Mac cannot be had here: uname says Darwin, and the archive it picks then cannot run on this Linux,
   // which is the check every install makes before it replaces anything.
   test("uses shasum -a 256 where sha256sum is missing (macOS), picks the darwin-arm64 archive on an arm64 Mac, and installs none that cannot run", async () => {
