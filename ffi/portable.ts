@@ -91,6 +91,19 @@ const C_LIBRARY_WORDS: Record<string, string> = {
   ELOOP: "Too many levels of symbolic links",
   ENAMETOOLONG: "File name too long",
   EIO: "Input/output error",
+  ENOMEM: "Cannot allocate memory",
+  EEXIST: "File exists",
+  EXDEV: "Invalid cross-device link",
+  EISDIR: "Is a directory",
+  ETXTBSY: "Text file busy",
+  ERANGE: "Numerical result out of range",
+  EOPNOTSUPP: "Operation not supported",
+  ENOTSUP: "Operation not supported",
+  EDQUOT: "Disk quota exceeded",
+  ESTALE: "Stale file handle",
+  EBUSY: "Device or resource busy",
+  ENFILE: "Too many open files in system",
+  EFAULT: "Bad address",
 };
 const errnoNames = new Map(Object.entries(errnoByCode).map(([code, n]) => [n, code]));
 

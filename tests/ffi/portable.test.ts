@@ -3,6 +3,7 @@
 // copies, through Bun's own fs.
 
 import { describe, expect } from "bun:test";
+import { readFileSync } from "node:fs";
 import { BLIT, blit, run, sh, stats } from "../helpers/blit.ts";
 import { mountTmpfs, tmpfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox } from "../helpers/sandbox.ts";
@@ -89,6 +90,20 @@ describe("portable fallback", () => {
     }
     // The portable backend was the one asked (a refusal alone says nothing of it).
     expect(blit(["--stats", "f", "g"], { cwd: root, env }).stdout).toContain("backend: portable\n");
+  });
+
+  // node:fs makes no fifo: the refusal in the C library's words, not libuv's "operation not supported on socket".
+  testIf(tmpfsUnavailable)("a fifo it cannot make is refused in the C library's words, the rest copied", () => {
+    const env = noexecEnvironment();
+    const root = sandbox("fallback-fifo");
+    sh("mkdir src && mkfifo src/fifo && printf x > src/f", root);
+    const r = blit(["-a", "src", "dst"], { cwd: root, env });
+    expect({ ...r, stderr: r.stderr.replace(/^blit: warning: native copy engine unavailable .*\n/, "") }).toEqual({
+      stdout: "",
+      stderr: "blit: cannot create fifo 'dst/fifo': Operation not supported\n",
+      exitCode: 1,
+    });
+    expect(readFileSync(`${root}/dst/f`, "utf8")).toBe("x");
   });
 
   testIf(tmpfsUnavailable)("doctor shows the portable backend and the reason", () => {
