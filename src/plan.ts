@@ -327,7 +327,13 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   // -b: what is there is moved aside and a new file made in its place, as cp does.
   // `blit log /dev/stdout > out.txt`: a regular file reached through one of this process's descriptors is written into too.
   const openFile = isFile(dstStat) && OPEN_FILE_NAME.test(job.dst);
-  job.into = options.backup === "none" && !options.removeDestination && !options.link && !options.symbolicLink && !srcIsDir && (isFile(srcStat) || job.stream === true) && (!isFile(dstStat) || openFile) && !isDir(dstStat);
+  // A name a file gets in a target directory (`blit f shared/`) is not the
+  // user's word for what a symlink there leads to: the symlink is replaced,
+  // never written through to a device or fifo outside DEST (cp writes
+  // through it). A device or fifo itself there is written into, as cp does.
+  const entry = job.dstNamed !== true && !isFile(dstStat) && !isDir(dstStat) ? statOrCode(job.dst, false) : undefined;
+  const linkInTarget = entry !== undefined && typeof entry !== "number" && isLink(entry);
+  job.into = options.backup === "none" && !options.removeDestination && !options.link && !options.symbolicLink && !srcIsDir && (isFile(srcStat) || job.stream === true) && (!isFile(dstStat) || openFile) && !isDir(dstStat) && !linkInTarget;
   if (job.into && openFile) job.intoOpenFile = true;
   if (srcIsDir && !isDir(dstStat)) {
     refuse(plan, `cannot overwrite non-directory ${quote(job.dst)} with directory ${quote(job.src)}`, { op: "overwrite", path: job.dst });

@@ -1417,6 +1417,33 @@ describe("an append-only directory in DEST", () => {
 
 // A directory that makes no new names, even for root, where cp writes into
 // the file there: blit's copy made aside is refused, and it says which way does cp's.
+// Anyone who may write in a shared directory could plant `report.txt ->
+// /dev/sda` (or a fifo they read) for a root job's `blit report.txt shared/`:
+// cp writes through it. /dev/full stands for the device: a write there fails.
+describe("a symlink to a device at the name a file gets in a target directory", () => {
+  test.each([
+    ["SOURCE DIRECTORY/", ["f", "shared/"], "shared/f"],
+    ["-t DIRECTORY", ["-t", "shared", "f"], "shared/f"],
+    ["-a", ["-a", "f", "shared/"], "shared/f"],
+    ["--inplace", ["--inplace", "f", "shared/"], "shared/f"],
+    ["--skip-unchanged", ["--skip-unchanged", "f", "shared/"], "shared/f"],
+    ["--parents", ["--parents", "s/f", "shared/"], "shared/s/f"],
+  ] as const)("%s: replaced by the copy, not written through", (_what, args, name) => {
+    const root = sandbox("link-to-device");
+    sh(`mkdir -p s shared/s && printf payload > f && printf payload > s/f && ln -s /dev/full ${name}`, root);
+    expect(blit([...args], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sh(`test -f ${name} && ! test -L ${name} && cat ${name}`, root)).toBe("payload");
+  });
+
+  // DEST named as the copy itself is the user's own word, as cp takes it.
+  test("a symlink to a device named as DEST is still written into, as cp", () => {
+    const root = sandbox("named-device");
+    sh("printf payload > f && ln -s /dev/null dn", root);
+    expect(blit(["f", "dn"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sh("readlink dn", root)).toBe("/dev/null\n");
+  });
+});
+
 describe("onto a file in a directory that takes no new names", () => {
   const hint = "(its directory takes no new names; --inplace writes into it, as cp does)";
   const noImmutable = immutableUnavailable(sandbox("immutable-dir-probe"));
