@@ -476,7 +476,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   const booted = inline || options.parents || fitting < 1 ? undefined : Pool.boot();
 
   if (loaded.fallbackReason !== undefined) {
-    run.warning({ message: `native copy engine unavailable (${loaded.fallbackReason}); copying with Bun's fs, which is slower` });
+    run.warning({ message: `native copy engine unavailable (${loaded.fallbackReason}); copying with Bun's fs, which is slower and, working by path, not proof against a directory swapped for a symlink meanwhile` });
   }
   for (const warning of labels.warnings) run.warning({ message: warning });
   const labelled = { ...options, preserve: labels.preserve, filters };
