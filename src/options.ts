@@ -183,6 +183,12 @@ export interface EngineOptions extends Omit<CopyOptions, "label" | "tuning" | "f
   helpers: number;
   /** Operands copied into one directory in turn (`a/. b/. D`): a dry run then remembers the directories it would have made. */
   mergesOperands?: boolean;
+  /**
+   * The operands' own names in DEST that look like blit's temporary files
+   * (latin1 of their bytes): those are copies, not leftovers to remove,
+   * whichever operand's cleanup of the target directory comes first.
+   */
+  tempNamedOperands?: string[];
   /** Each entry made, replaced or skipped is handed over as an item (--itemize, --json with -v). */
   listItems: boolean;
 }

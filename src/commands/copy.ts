@@ -12,7 +12,7 @@ import { LiveCounters } from "../engine/live.ts";
 import { prescan } from "../engine/prescan.ts";
 import { readAhead } from "../engine/read-ahead.ts";
 import { EnteredDirectories } from "../engine/entered-dirs.ts";
-import { inFlightTable, removeInFlight } from "../engine/temp-names.ts";
+import { inFlightTable, isTempName, removeInFlight } from "../engine/temp-names.ts";
 import { countsUnchangedFromStats } from "../engine/unchanged.ts";
 import { readFilterFiles } from "../engine/filter.ts";
 import { addCounts, type Counts, emptyCounts, type Output, Reporter } from "../engine/report.ts";
@@ -521,7 +521,12 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   const most = Math.min(workers * GROWTH_FACTOR, fitting);
   const growth = options.jobsByDefault && manyNeeded && workers === jobs && most > workers && !plan.repeatsDestination ? { most, cpus: jobs } : undefined;
   const mostWorkers = growth?.most ?? workers;
-  let engine: EngineOptions = { ...engineOptions(labelled, workers, labels.label, run.wantsItems), mergesOperands: plan.repeatsDestination === true };
+  const tempNamedOperands = destinations.work.map((w) => w.paths.dstBase).filter(isTempName).map((name) => Buffer.from(name).toString("latin1"));
+  let engine: EngineOptions = {
+    ...engineOptions(labelled, workers, labels.label, run.wantsItems),
+    mergesOperands: plan.repeatsDestination === true,
+    ...(tempNamedOperands.length > 0 && { tempNamedOperands }),
+  };
   const walkingFiles = readAhead(loaded.backend, plan.jobs, options, { filtered: filters.length > 0, fileLimit, keep: walksKeep(loaded.backend, engine, plan) });
   // Each worker opens a batch of small files at once: under a low limit on
   // open files (a container's nofile) the batches share what is left once

@@ -546,7 +546,7 @@ export class Copier {
       return NONE;
     }
     // What a killed run left beside the copy (`blit big D/` killed, then `blit -a dir D/`) goes too.
-    this.removeLeftovers(dstParentFd, true, (name) => Buffer.compare(name, entry.dstName) === 0);
+    this.removeLeftovers(dstParentFd, true, (name) => this.o.tempNamedOperands?.includes(Buffer.from(name).toString("latin1")) === true);
     if (typeOf(stat.mode) === S_IFDIR) return this.copyDirectory(entry, undefined, undefined);
     const waitingLinks: [Entry, number][] = [];
     this.copyNonDirectory(entry, waitingLinks);
@@ -714,7 +714,8 @@ export class Copier {
     if (created && !madeEarlier) this.report.count("directories");
     // As cp -v: a directory that was there already is not listed.
     if (created && !madeEarlier) this.listed(e, undefined, "directory");
-    if (!created) this.removeLeftovers(dstFd, false, (name) => typeof b.stat(srcFd, name, false) !== "number");
+    // Operands merged into one directory (`blit -r a/x b/x D`): what one copied there is not the other's to judge.
+    if (!created && !this.o.mergesOperands) this.removeLeftovers(dstFd, false, (name) => typeof b.stat(srcFd, name, false) !== "number");
 
     let merged: FilterRule[] | undefined | false = inherited;
     if (descend && e.operand === true) merged = this.rulesAbove(e.srcPath, merged);
@@ -2436,8 +2437,10 @@ export class Copier {
     // In a directory this run made, nothing is in the way of the create mode.
     // --inplace makes the file under its name, as cp makes it: a copy cut
     // short is left with the mode cp would have left it (0644 from 0644
-    // and umask 022, not 0600).
-    const createMode = e.dstFresh || inplace ? this.createMode(mode, e.inheritedPermissions) : 0o600;
+    // and umask 022, not 0600), with no group or other bits while its owner
+    // is still this user's, not SOURCE's (-a, -p: cp's omitted permissions).
+    const inplaceMode = this.createMode(mode, e.inheritedPermissions) & (this.o.preserve.ownership ? ~0o077 : ~0);
+    const createMode = inplace ? inplaceMode : e.dstFresh ? this.createMode(mode, e.inheritedPermissions) : 0o600;
     const request: CopyRequest = { ...this.request(st, e.dstDev), stream };
     // A backend that clones into new names only (macOS) makes the temporary file itself.
     const cloned = inplace ? undefined : this.data.cloneAsNew(srcFd, e.dstDir, name, request);
@@ -2610,7 +2613,12 @@ export class Copier {
       this.skipped(e, "exists");
       return;
     }
-    const there = this.b.stat(this.b.cwd, dstPath, true);
+    // A name in a target directory is reached from its directory without
+    // following a symlink: the plan found a device or fifo there, and a
+    // symlink put in its place since (while a fifo waits for a reader) must
+    // not lead the write out of DEST. DEST named as given is the user's word.
+    const at = e.dstNamed === true ? { dir: b.cwd, name: dstPath, follow: true } : { dir: e.dstDir, name: e.dstName, follow: false };
+    const there = b.stat(at.dir, at.name, at.follow);
     if (typeof there !== "number" && !this.confirmed(e, there)) {
       this.declined(e);
       return;
@@ -2626,10 +2634,16 @@ export class Copier {
     const { srcFd, st, stream } = source;
     // A fifo that nobody reads yet: cp's open waits for a reader, so does
     // this one, in steps (a cancel ends the wait).
-    let dstFd = b.openWrite(b.cwd, dstPath);
-    while (dstFd === -E.ENXIO && !this.cancelled && this.isFifo(dstPath)) {
+    let dstFd = b.openWrite(at.dir, at.name, at.follow);
+    while (dstFd === -E.ENXIO && !this.cancelled && this.isFifo(at)) {
       Atomics.wait(this.cancel, 0, 0, FIFO_WAIT_MS);
-      dstFd = b.openWrite(b.cwd, dstPath);
+      dstFd = b.openWrite(at.dir, at.name, at.follow);
+    }
+    // A symlink there now (O_NOFOLLOW's ELOOP): the name was swapped after the plan looked.
+    if (dstFd === -E.ELOOP && !at.follow) {
+      b.close(srcFd);
+      this.report.fail(`${quote(e.dstPath)} was replaced while being copied; skipped`, { op: "check", path: e.dstPath });
+      return;
     }
     const dst = dstFd < 0 ? dstFd : b.fstat(dstFd);
     if (typeof dst === "number") {
@@ -2641,7 +2655,8 @@ export class Copier {
     // Opened without O_TRUNC: a regular file here now would be overwritten in
     // part, unless it is the open file DEST names, emptied first as cp's open empties it.
     const emptied = openFile && typeOf(dst.mode) === S_IFREG ? b.truncate(dstFd, 0) : -1;
-    if ((typeOf(dst.mode) === S_IFREG && emptied !== 0) || typeOf(dst.mode) === S_IFDIR) {
+    // A symlink itself (opened without following it, where the OS opens one: Windows' reparse point) is no device either.
+    if ((typeOf(dst.mode) === S_IFREG && emptied !== 0) || typeOf(dst.mode) === S_IFDIR || typeOf(dst.mode) === S_IFLNK) {
       b.close(srcFd);
       b.close(dstFd);
       this.report.fail(`${quote(e.dstPath)} was replaced while being copied; skipped`, { op: "check", path: e.dstPath });
@@ -2658,8 +2673,8 @@ export class Copier {
     }
   }
 
-  private isFifo(path: Name): boolean {
-    const st = this.b.stat(this.b.cwd, path, true);
+  private isFifo(at: { dir: number; name: Name; follow: boolean }): boolean {
+    const st = this.b.stat(at.dir, at.name, at.follow);
     return typeof st !== "number" && typeOf(st.mode) === S_IFIFO;
   }
 

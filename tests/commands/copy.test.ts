@@ -1128,22 +1128,25 @@ describe("--inplace writes as cp writes", () => {
 
   // A file written in place and cut short (here by a full disk) stays under
   // its name: with the mode cp leaves on its own, not 0600.
-  testIf(tmpfsUnavailable)("a copy cut short by a full disk is left with cp's mode, into a directory that was there", () => {
-    const root = sandbox("inplace-partial");
-    const full = mountTmpfs("size=1m");
-    sh(`head -c 3000000 /dev/urandom > big && chmod 640 big && mkdir ${full}/d`, root);
-    /** The mode of what a tool left, the file then removed to make room for the other's. */
-    const leftMode = (name: string) => {
-      const mode = statSync(`${full}/d/${name}`).mode & 0o7777;
-      sh(`rm ${full}/d/${name}`);
-      return mode;
-    };
-    const byBlit = blit(["--inplace", "big", `${full}/d/by-blit`], { cwd: root });
-    expect(byBlit).toEqual({ stdout: "", stderr: `blit: error writing '${full}/d/by-blit': No space left on device\n`, exitCode: 1 });
-    const blitMode = leftMode("by-blit");
-    expect(run(["cp", "big", `${full}/d/by-cp`], { cwd: root }).exitCode).toBe(1);
-    expect([blitMode, leftMode("by-cp")]).toEqual([0o640, 0o640]);
-  });
+  // With -a (-p), no group or other bits until the owner is SOURCE's: cp's omitted permissions.
+  for (const [flags, left] of [[[], 0o640], [["-a"], 0o600]] as const) {
+    testIf(tmpfsUnavailable)(`${flags.join(" ") || "no flags"}: a copy cut short by a full disk is left with cp's mode, 0${left.toString(8)}`, () => {
+      const root = sandbox("inplace-partial");
+      const full = mountTmpfs("size=1m");
+      sh(`head -c 3000000 /dev/urandom > big && chmod 640 big && mkdir ${full}/d`, root);
+      /** The mode of what a tool left, the file then removed to make room for the other's. */
+      const leftMode = (name: string) => {
+        const mode = statSync(`${full}/d/${name}`).mode & 0o7777;
+        sh(`rm ${full}/d/${name}`);
+        return mode;
+      };
+      const byBlit = blit([...flags, "--inplace", "big", `${full}/d/by-blit`], { cwd: root });
+      expect(byBlit).toEqual({ stdout: "", stderr: `blit: error writing '${full}/d/by-blit': No space left on device\n`, exitCode: 1 });
+      const blitMode = leftMode("by-blit");
+      expect(run(["cp", ...flags, "big", `${full}/d/by-cp`], { cwd: root }).exitCode).toBe(1);
+      expect([blitMode, leftMode("by-cp")]).toEqual([left, left]);
+    });
+  }
 
   test("inside a tree a symlink where a file goes is replaced, not followed out of DEST (cp writes through it)", () => {
     const root = sandbox("inplace-tree");
@@ -1434,6 +1437,23 @@ describe("a symlink to a device at the name a file gets in a target directory", 
     expect(blit([...args], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
     expect(sh(`test -f ${name} && ! test -L ${name} && cat ${name}`, root)).toBe("payload");
   });
+
+  // A fifo planted there is written into, as cp: blit waits for its reader.
+  // Swapped meanwhile for a symlink to a fifo outside whose reader waits,
+  // the name is opened again without following it: nothing goes out.
+  test("a fifo there swapped for a symlink while blit waits for its reader: skipped, nothing written out of DEST", async () => {
+    const root = sandbox("fifo-swapped");
+    sh("mkdir shared && printf payload > f && mkfifo shared/f outside", root);
+    const reader = Bun.spawn(["timeout", "10", "cat", "outside"], { cwd: root, stdout: "pipe" });
+    const copy = Bun.spawn([BLIT, "f", "shared/"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+    Bun.sleepSync(500);
+    sh(`ln -sfn ${root}/outside shared/f`, root);
+    const [exitCode, stderr] = await Promise.all([copy.exited, new Response(copy.stderr).text()]);
+    // Nothing reached the reader, which still waits for a writer.
+    reader.kill();
+    const got = await new Response(reader.stdout).text();
+    expect({ exitCode, stderr, got }).toEqual({ exitCode: 1, stderr: "blit: 'shared/f' was replaced while being copied; skipped\n", got: "" });
+  }, 30_000);
 
   // DEST named as the copy itself is the user's own word, as cp takes it.
   test("a symlink to a device named as DEST is still written into, as cp", () => {

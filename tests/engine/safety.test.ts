@@ -252,6 +252,18 @@ describe("temporary files", () => {
     }
   });
 
+  // Operands merged into one directory: the second's cleanup is not to judge what the first copied there.
+  test("operands merged into one directory: one's file with a temporary file's name is kept by the other's cleanup", () => {
+    const root = sandbox("leftover-merged");
+    const deadPid = Number(sh("sh -c 'echo $$'").trim());
+    const name = `.blit-${deadPid}-deadbeef-0-0.tmp`;
+    sh(`mkdir -p a/x b/x D && printf precious > a/x/${name} && printf y > b/x/y`, root);
+    for (const again of [[], ["--skip-unchanged"]]) {
+      expect({ again, ...blit([...again, "-r", "a/x", "b/x", "D"], { cwd: root }) }).toEqual({ again, stdout: "", stderr: "", exitCode: 0 });
+      expect({ again, there: readdirSync(`${root}/D/x`).sort() }).toEqual({ again, there: [name, "y"] });
+    }
+  });
+
   // A retried CI job in a new container, beside the first attempt: its pids
   // are not this one's. The first run waits on a fifo with its temporary file
   // open; the second, in a PID namespace of its own, must leave that alone.

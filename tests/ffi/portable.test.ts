@@ -3,7 +3,7 @@
 // copies, through Bun's own fs.
 
 import { describe, expect } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { BLIT, blit, run, sh, stats } from "../helpers/blit.ts";
 import { mountTmpfs, tmpfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox } from "../helpers/sandbox.ts";
@@ -104,6 +104,21 @@ describe("portable fallback", () => {
       exitCode: 1,
     });
     expect(readFileSync(`${root}/dst/f`, "utf8")).toBe("x");
+  });
+
+  // Each operand's job opens the target directory anew here, and cleans it:
+  // one operand's copy named like a dead run's temporary file is another's to keep.
+  testIf(tmpfsUnavailable)("operands into one directory: a copy named like a temporary file is not removed by the next operand's cleanup", () => {
+    const env = noexecEnvironment();
+    const root = sandbox("fallback-temp-named");
+    const deadPid = Number(sh("sh -c 'echo $$'").trim());
+    const name = `.blit-${deadPid}-deadbeef-0-0.tmp`;
+    sh(`mkdir s D && printf precious > s/${name} && printf b > s/b && printf partial > D/.blit-${deadPid}-deadbeef-0-1.tmp`, root);
+    for (const again of [[], ["--skip-unchanged"]]) {
+      const r = blit([...again, `s/${name}`, "s/b", "D/"], { cwd: root, env });
+      expect({ again, exitCode: r.exitCode, stdout: r.stdout }).toEqual({ again, exitCode: 0, stdout: "" });
+      expect({ again, there: readdirSync(`${root}/D`).sort() }).toEqual({ again, there: [name, "b"] });
+    }
   });
 
   testIf(tmpfsUnavailable)("doctor shows the portable backend and the reason", () => {
