@@ -49,15 +49,17 @@ export class ProgressBar {
 
   start(): void {
     this.bar.start(PER_MILLE, 0);
-    if (!this.tty) return;
-    process.on("SIGTSTP", this.suspend);
-    process.on("SIGCONT", this.resume);
+    if (this.tty) process.on("SIGTSTP", this.suspend);
   }
 
   /**
    * Ctrl+Z: the terminal is given back as the shell expects it (cursor
-   * shown, lines wrapping, the bar's line cleared) before blit stops, as a
-   * handler for SIGTSTP must stop the process itself.
+   * shown, lines wrapping, the bar's line cleared), then the signal is
+   * raised again with its default action, which stops blit. Not SIGSTOP:
+   * where no shell could resume it (an orphaned process group: `ssh -t`,
+   * `tmux new`, `docker exec -it`) the kernel discards SIGTSTP, and blit
+   * goes on. Either way the bar then starts again on the line the cursor
+   * is on, saved as the line to clear at the end.
    */
   private readonly suspend = () => {
     const terminal = this.bar.terminal;
@@ -65,16 +67,13 @@ export class ProgressBar {
     terminal.clearLine();
     terminal.cursor(true);
     terminal.lineWrapping(true);
-    process.kill(process.pid, "SIGSTOP");
-  };
-
-  /** fg (or bg): the bar starts again on the line where the cursor now is, saved as the line to clear at the end. */
-  private readonly resume = () => {
-    const terminal = this.bar.terminal;
+    process.off("SIGTSTP", this.suspend);
+    process.kill(process.pid, "SIGTSTP");
+    process.on("SIGTSTP", this.suspend);
     terminal.cursorSave();
     terminal.cursor(false);
     terminal.lineWrapping(false);
-    this.bar.render(true);
+    this.bar.render();
   };
 
   /** The pre-scan's totals: from now on a percentage and an ETA. */
@@ -103,7 +102,6 @@ export class ProgressBar {
   stop(complete: boolean): void {
     this.complete = complete;
     process.off("SIGTSTP", this.suspend);
-    process.off("SIGCONT", this.resume);
     this.bar.stop();
   }
 

@@ -176,6 +176,28 @@ describe("progress bar", () => {
     expect(after!.slice(after!.lastIndexOf(`${ESC}[?25h`))).toMatch(new RegExp(`^${ESC}\\[\\?25h${ESC}\\[\\?7h${ESC}8${ESC}\\[1G${ESC}\\[2Kblit: copied 1 file \\(25000000 bytes\\), 0 directories in \\S+( s)? \\(\\S+ \\S+\\), 0 errors\\r\\n$`));
   }, 60_000);
 
+  // `ssh -t host blit ...`, `tmux new blit ...`: blit's process group is
+  // orphaned, no shell could resume it, and the kernel discards SIGTSTP's
+  // stop. blit must not stop itself for good (SIGSTOP would): it goes on.
+  test("SIGTSTP where no shell could resume it (an orphaned process group): not stopped, the bar goes on, the copy whole", () => {
+    const root = sandbox("bar-orphaned");
+    sh("mkfifo fifo", root);
+    const script = `(for i in $(seq 1 25); do head -c 1000000 /dev/zero; sleep 0.1; done) > fifo &
+      setsid ${BLIT} --progress fifo out & sleep 1
+      pid=$(pgrep -n -f -- '--progress fifo out'); kill -TSTP $pid; sleep 0.5
+      printf '<state %s>' "$(cut -d' ' -f3 /proc/$pid/stat)" >&2
+      kill -CONT $pid; while kill -0 $pid 2>/dev/null; do sleep 0.1; done`;
+    const transcript = join(root, "terminal.out");
+    const result = run(["python3", PTY, transcript, "sh", "-c", script], { cwd: root, env: { CI: undefined } });
+    const screen = readFileSync(transcript, "latin1");
+    expect(result.exitCode).toBe(0);
+    expect(screen).toMatch(/<state [RS]>/);
+    expect(sh("wc -c < out", root).trim()).toBe("25000000");
+    // The terminal given back, then taken again at once: the bar went on to 100 %.
+    expect(screen).toContain(`${ESC}[1G${ESC}[2K${ESC}[?25h${ESC}[?7h${ESC}7${ESC}[?25l${ESC}[?7l`);
+    expect(percentages(screen).at(-1)).toBe(100);
+  }, 60_000);
+
   test("stderr piped: nothing by default; with --progress plain lines, no escape code, and the summary line", () => {
     const root = sandbox("bar-piped");
     bigTree(root);
