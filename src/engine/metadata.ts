@@ -405,7 +405,8 @@ export class MetadataWriter {
     const E = b.errno;
     const x = b.xattrs;
     let complete = true;
-    let toldUnsupported = false;
+    /** What was said already: one line per reason, not per xattr (a filesystem gone read-only refuses them all). */
+    const told = new Set<number>();
     for (const [name, value] of xattrs) {
       const r = !x ? -E.ENOTSUP : "fd" in dst ? x.set(dst.fd, name, value) : x.setAt(dst.dir, dst.name, name, value);
       if (r === 0) continue;
@@ -425,9 +426,8 @@ export class MetadataWriter {
         this.report.fail(`failed to preserve ownership for ${quote(path)}: ${b.strerror(-r)}`, { op: "chown", path, errno: -r });
         continue;
       }
-      // A filesystem without xattrs refuses them all: said once, for them all.
-      if (unsupported && toldUnsupported) continue;
-      toldUnsupported ||= unsupported;
+      if (told.has(r)) continue;
+      told.add(r);
       const what = unsupported ? "attributes" : `attribute ${quote(name)}`;
       this.report.fail(`setting ${what} for ${quote(path)}: ${b.strerror(-r)}`, { op: "setxattr", path, errno: -r });
     }
