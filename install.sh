@@ -145,7 +145,7 @@ main() {
   tar -xzf "$tmp/$asset" -C "$tmp/unpacked" blit || fail "cannot unpack $asset"
   mkdir -p "$bindir" || fail "cannot create $bindir"
   # What is said of it (the PATH advice) holds from any directory: --prefix tools is ./tools.
-  bindir="$(cd "$bindir" && pwd)" || fail "cannot enter $bindir"
+  bindir="$(CDPATH='' cd -- "$bindir" && pwd)" || fail "cannot enter $bindir"
   # Into place by a rename: a blit already there is replaced whole, never half-written.
   staged="$bindir/.blit.install.$$"
   if ! { cp "$tmp/unpacked/blit" "$staged" && chmod 755 "$staged"; }; then
@@ -168,12 +168,28 @@ main() {
   staged=""
   echo "installed $bindir/blit ($asset)"
 
-  # Another blit before it on PATH would still be the one that runs.
+  # The blit PATH finds is this one, or another before it, which would still
+  # be the one that runs; or none. Directories are compared as they
+  # resolve: PATH may spell bindir otherwise (a trailing slash, a symlink).
+  resolved() { CDPATH='' cd -- "$1" 2>/dev/null && pwd -P; }
+  here="$(resolved "$bindir")"
   first="$(command -v blit 2>/dev/null || true)"
-  case ":$PATH:" in
-    *":$bindir:"*) [ -z "$first" ] || [ "$first" = "$bindir/blit" ] || echo "note: $first comes before it on your PATH, and is what 'blit' runs; remove it, or put $bindir first" ;;
-    *) echo "note: $bindir is not on your PATH; add it, e.g. export PATH=\"$bindir:\$PATH\"" ;;
-  esac
+  found=""
+  [ -z "$first" ] || found="$(resolved "$(dirname -- "$first")")" || found=""
+  if [ "$found" != "$here" ]; then
+    onpath=""
+    rest="$PATH:"
+    while [ -n "$rest" ]; do
+      dir="${rest%%:*}"
+      rest="${rest#*:}"
+      [ -z "$dir" ] || [ "$(resolved "$dir")" != "$here" ] || onpath=1
+    done
+    if [ -n "$onpath" ]; then
+      echo "note: $first comes before it on your PATH, and is what 'blit' runs; remove it, or put $bindir first"
+    else
+      echo "note: $bindir is not on your PATH; add it, e.g. export PATH=\"$bindir:\$PATH\""
+    fi
+  fi
 }
 
 main "$@"

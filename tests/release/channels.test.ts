@@ -211,7 +211,7 @@ describe("install.sh", () => {
   // --prefix tools, run in a home directory: the advice must hold from anywhere. And an older blit first on PATH is what runs.
   test("a relative --prefix is said as the absolute directory; a blit earlier on PATH is named as the one that runs", async () => {
     const home = sandbox("prefix-relative");
-    sh("mkdir first && printf '#!/bin/sh\\necho old\\n' > first/blit && chmod 755 first/blit", home);
+    sh("mkdir -p first decoy/tools/bin && printf '#!/bin/sh\\necho old\\n' > first/blit && chmod 755 first/blit", home);
     const bin = join(home, "tools", "bin");
     const notOnPath = await runAsync(["sh", script, "--prefix", "tools"], { cwd: home, env: { BLIT_DOWNLOAD_URL: `${base}/good`, PATH: toolPath() } });
     expect([notOnPath.stdout.split("\n").slice(2).join("\n"), notOnPath.stderr, notOnPath.exitCode]).toEqual([
@@ -225,9 +225,11 @@ describe("install.sh", () => {
       "",
       0,
     ]);
-    // First on PATH: nothing more to say.
-    const first = await runAsync(["sh", script, "--prefix", "tools"], { cwd: home, env: { BLIT_DOWNLOAD_URL: `${base}/good`, PATH: `${bin}:${home}/first:${toolPath()}` } });
-    expect([first.stdout.split("\n").slice(2).join("\n"), first.exitCode]).toEqual([`installed ${bin}/blit (blit-linux-x64.tar.gz)\n`, 0]);
+    // First on PATH, however PATH spells it (a trailing slash; CDPATH, which a cd by a relative name would search): nothing more to say.
+    for (const spelled of [bin, `${bin}/`]) {
+      const first = await runAsync(["sh", script, "--prefix", "tools"], { cwd: home, env: { BLIT_DOWNLOAD_URL: `${base}/good`, PATH: `${spelled}:${home}/first:${toolPath()}`, CDPATH: `${home}/decoy` } });
+      expect([first.stdout.split("\n").slice(2).join("\n"), first.exitCode]).toEqual([`installed ${bin}/blit (blit-linux-x64.tar.gz)\n`, 0]);
+    }
   });
 
   // A Mac cannot be had here: uname says Darwin, and the archive it picks then cannot run on this Linux,
