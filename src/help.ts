@@ -31,10 +31,11 @@ function pathExample(text: string, rules: PathRules): string {
 
 const FOOTER = `Options follow GNU cp. Files are written under a temporary name and renamed
 into place when complete, so a failed or interrupted copy never leaves a
-partial file under its final name. Existing files are replaced atomically;
-a symlink in the way is replaced, never followed. Everything is done
-relative to open directories: no path length limit, and a directory swapped
-for a symlink during the copy cannot lead reads or writes elsewhere.
+partial file under its final name (--inplace writes cp's way). Existing
+files are replaced atomically; a symlink in the way below DEST is replaced,
+never followed. Everything is done relative to open directories: no path
+length limit, and a directory swapped for a symlink during the copy cannot
+lead reads or writes elsewhere (the native engine; not its fallback).
 
 Exit status:
   0    everything was copied
