@@ -2439,8 +2439,8 @@ export class Copier {
     // short is left with the mode cp would have left it (0644 from 0644
     // and umask 022, not 0600), with no group or other bits while its owner
     // is still this user's, not SOURCE's (-a, -p: cp's omitted permissions).
-    const inplaceMode = this.createMode(mode, e.inheritedPermissions) & (this.o.preserve.ownership ? ~0o077 : ~0);
-    const createMode = inplace ? inplaceMode : e.dstFresh ? this.createMode(mode, e.inheritedPermissions) : 0o600;
+    const madeWith = inplace || e.dstFresh ? this.createMode(mode, e.inheritedPermissions) : 0o600;
+    const createMode = inplace && this.o.preserve.ownership ? madeWith & ~0o077 : madeWith;
     const request: CopyRequest = { ...this.request(st, e.dstDev), stream };
     // A backend that clones into new names only (macOS) makes the temporary file itself.
     const cloned = inplace ? undefined : this.data.cloneAsNew(srcFd, e.dstDir, name, request);
