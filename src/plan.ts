@@ -339,10 +339,11 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
     refuse(plan, `cannot overwrite non-directory ${quote(job.dst)} with directory ${quote(job.src)}`, { op: "overwrite", path: job.dst });
     return false;
   }
-  // A symlink copied as one onto a symlink to a directory replaces the link, as cp's lstat of DEST finds it (`blit -a current /srv/`).
-  const dstEntry = isLink(srcStat) && !srcIsDir && isDir(dstStat) ? statOrCode(job.dst, false) : undefined;
-  const linkOntoLink = dstEntry !== undefined && typeof dstEntry !== "number" && isLink(dstEntry);
-  if (!srcIsDir && isDir(dstStat) && !linkOntoLink) {
+  // Where cp looks at DEST's own entry, a symlink to a directory there is
+  // replaced, not the directory refused: a symlink copied as one (`blit -a
+  // current /srv/`), --remove-destination, -b.
+  const dirThere = entryFirst ? typeof cpDst !== "number" && isDir(cpDst) : isDir(dstStat);
+  if (!srcIsDir && dirThere) {
     // -n: what is there stays, whatever it is, without a word (cp 9.1).
     if (options.noClobber) {
       plan.kept.push({ job, mode: srcStat.mode });

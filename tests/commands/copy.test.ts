@@ -100,6 +100,12 @@ const CASES: Case[] = [
   { name: "-P a symlink onto a symlink to a directory replaces the link", setup: "ln -s src cur && ln -s ../sub2 d/cur", args: ["-P", "cur", "d"] },
   { name: "-a a symlink onto a symlink to a directory, DEST with a slash", setup: "ln -s src cur && ln -s ../sub2 d/cur", args: ["-a", "cur", "d/"] },
   { name: "-rT a symlink onto a symlink to a directory", setup: "ln -s f lf && ln -s sub2 ld", args: ["-rT", "lf", "ld"] },
+  // Replacing what is there (--remove-destination, -b), cp looks at DEST's own entry too: a symlink to a directory is replaced or backed up, not refused.
+  { name: "--remove-destination a file onto a symlink to a directory in a target directory", setup: "ln -s ../sub2 d/f", args: ["--remove-destination", "f", "d/"] },
+  { name: "-a --remove-destination a file onto a symlink to a directory", setup: "ln -s ../sub2 d/f", args: ["-a", "--remove-destination", "f", "d"] },
+  { name: "-b a file onto a symlink to a directory in a target directory", setup: "ln -s ../sub2 d/f", args: ["-b", "f", "d/"] },
+  { name: "-T --backup=numbered a file onto a symlink to a directory", setup: "ln -s sub2 ld", args: ["-T", "--backup=numbered", "f", "ld"] },
+  { name: "-f a file onto a symlink to a directory is still refused", setup: "ln -s ../sub2 d/f", args: ["-f", "f", "d/"] },
   { name: "-rn keeps a directory where a file goes in a tree, without a word", setup: "mkdir -p d/src/a", args: ["-rn", "src", "d"] },
   { name: "-t directory", args: ["-t", "d", "f", "g"] },
   { name: "-T treats an existing directory as the name", args: ["-rT", "src", "d"] },
