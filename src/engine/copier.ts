@@ -397,6 +397,17 @@ export class Copier {
     return (o.skipUnchanged || o.checksum) && !o.link && !o.symbolicLink && !o.attributesOnly;
   }
 
+  /**
+   * Whether a file this user may not write is replaced (made anew, with
+   * SOURCE's mode): with -f, as cp; and in rsync's modes, as rsync's rename
+   * over it does, so that a mirror of a git checkout (0444 files git
+   * rewrites) goes on without -f.
+   */
+  private get replacesUnwritable(): boolean {
+    const o = this.o;
+    return o.force || o.skipUnchanged || o.checksum || o.delete;
+  }
+
   private get cancelled(): boolean {
     return Atomics.load(this.cancel, 0) !== 0;
   }
@@ -1779,7 +1790,7 @@ export class Copier {
         }
         if (typeOf(st.mode) === S_IFREG && !unlinks && !e.backs) {
           const writable = this.o.inplace && !this.o.force ? 0 : b.canWrite(e.dstDir, e.dstName);
-          if (writable < 0 && !this.o.force) {
+          if (writable < 0 && !this.replacesUnwritable) {
             // cp's words; where the file's own permissions are in the way (not
             // a read-only filesystem, a running program's file), -f would help.
             // Not EPERM: an immutable file (chattr +i, macOS uchg), which -f
@@ -2821,7 +2832,7 @@ export class Copier {
     // As cp: root is not asked about a file it cannot write (an immutable one: EPERM).
     if (typeOf(st.mode) !== S_IFDIR && !this.writesAnyFile && this.b.canWrite(e.dstDir, e.dstName) < 0) {
       const octal = (st.mode & 0o7777).toString(8).padStart(4, "0");
-      question = this.o.force || this.o.removeDestination
+      question = this.replacesUnwritable || this.o.removeDestination
         ? `replace ${quote(e.dstPath)}, overriding mode ${octal} (${modeString(st.mode)})? `
         : `unwritable ${quote(e.dstPath)} (mode ${octal}, ${modeString(st.mode)}); try anyway? `;
     }

@@ -1639,6 +1639,19 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     expect(sh("cat blit/f", root)).toBe("e\n");
   });
 
+  // rsync renames over such a file: a mirror of a git checkout (0444 files git rewrites) goes on without -f.
+  for (const flag of ["--skip-unchanged", "--checksum", "--delete"]) {
+    test(`${flag}: a changed file nobody may write is replaced, as rsync replaces it`, () => {
+      const root = sandbox("nobody-mirror-readonly");
+      sh("mkdir src && printf old > src/graph && chmod 444 src/graph && chown -R nobody src && chmod 777 .", root);
+      expect(asNobody(`"$0" -a src blit && rsync -a src/ rsync`, root)).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      sh("chmod 644 src/graph && printf newer > src/graph && chmod 444 src/graph && touch -d '2001-01-01' src/graph", root);
+      expect(asNobody(`"$0" -aT ${flag} src blit`, root)).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      expect(asNobody(`rsync -a ${flag === "--skip-unchanged" ? "" : flag} src/ rsync`, root)).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      expect(sh("cat blit/graph rsync/graph && stat -c '%a %U %Y' blit/graph rsync/graph", root)).toBe("newernewer444 nobody 978307200\n444 nobody 978307200\n");
+    });
+  }
+
   // cp writes into the file there; blit replaces it through a new file beside
   // it, which such a directory refuses: it says why, and what does cp's way.
   for (const [kind, make, reason] of [
