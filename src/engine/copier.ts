@@ -1486,7 +1486,7 @@ export class Copier {
     for (;;) {
       const entries = b.readDir(dstDir);
       if (typeof entries === "number" || entries.length === 0) return;
-      for (const { name } of entries) if (isLeftover(name) && !copied(name) && b.inUse?.(dstDir, name) !== true) b.remove(dstDir, name, false);
+      for (const { name } of entries) if (isLeftover(name, this.o.runId) && !copied(name) && b.inUse?.(dstDir, name) !== true) b.remove(dstDir, name, false);
     }
   }
 

@@ -4,7 +4,7 @@
 // Copier.removeLeftovers decides.
 
 
-const PATTERN = /^\.blit-(\d+)-[0-9a-f]{8}-\d+-[0-9a-z]+\.tmp$/;
+const PATTERN = /^\.blit-(\d+)-([0-9a-f]{8})-\d+-[0-9a-z]+\.tmp$/;
 /** What every temporary name begins with. */
 export const TEMP_PREFIX = new TextEncoder().encode(".blit-");
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -91,11 +91,16 @@ export function isTempName(name: Uint8Array): boolean {
   return name.length <= 64 && name[0] === 0x2e && PATTERN.test(decoder.decode(name));
 }
 
-/** True for a temporary file of a blit process that no longer runs here (its pid says so). */
-export function isLeftover(name: Uint8Array): boolean {
+/**
+ * True for a temporary file of a blit process that no longer runs here (its
+ * pid says so). One of this process's pid and another run's id is of a
+ * dead run whose pid this one was given again: pid 1 in a container, the
+ * few pids Wine gives every program of one wineserver.
+ */
+export function isLeftover(name: Uint8Array, runId: string): boolean {
   if (name.length > 64 || name[0] !== 0x2e) return false;
   const match = PATTERN.exec(decoder.decode(name));
   if (!match) return false;
   const pid = Number(match[1]);
-  return pid !== process.pid && !alive(pid);
+  return pid === process.pid ? match[2] !== runId : !alive(pid);
 }

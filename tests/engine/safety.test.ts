@@ -287,6 +287,33 @@ describe("temporary files", () => {
     expect(readFileSync(`${root}/shared/big~`, "utf8")).toBe("precious");
   });
 
+  // In a container blit is often pid 1, as the run that died there was; under Wine every program of one wineserver gets the same few pids.
+  testIf(noPidNamespace)("a dead run's leftover of this run's own pid is removed (blit as pid 1)", () => {
+    const root = sandbox("leftovers-own-pid");
+    sh("mkdir -p src dst/src && printf x > src/f && printf stale > dst/src/.blit-1-0badc0de-0-0.tmp", root);
+    expect(run(["unshare", "--pid", "--fork", "--mount-proc", BLIT, "-r", "src", "dst"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(readdirSync(`${root}/dst/src`)).toEqual(["f"]);
+  });
+
+  testIf(noPidNamespace)("a live run of the same pid in another PID namespace keeps its file (both blit as pid 1)", async () => {
+    const root = sandbox("leftovers-same-pid");
+    sh("mkdir shared && mkfifo fifo && printf small > small", root);
+    const first = Bun.spawn(["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", BLIT, "fifo", "shared/big"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+    const stuck = setTimeout(() => first.kill("SIGKILL"), 20_000);
+    try {
+      for (let i = 0; i < 250 && !readdirSync(`${root}/shared`).some((n) => n.startsWith(".blit-1-")); i++) Bun.sleepSync(20);
+      const second = run(["unshare", "--pid", "--fork", "--mount-proc", BLIT, "small", "shared/other"], { cwd: root });
+      expect(second).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      sh("printf data > fifo", root);
+      expect([await new Response(first.stderr).text(), await first.exited]).toEqual(["", 0]);
+    } finally {
+      clearTimeout(stuck);
+      first.kill("SIGKILL");
+    }
+    expect(readdirSync(`${root}/shared`).sort()).toEqual(["big", "other"]);
+    expect(readFileSync(`${root}/shared/big`, "utf8")).toBe("data");
+  });
+
   // Only the first chunk of a listing (a few hundred names) was looked at before.
   test("a dead run's leftover is removed wherever it lies in a large directory's listing", () => {
     const root = sandbox("leftovers-large");
