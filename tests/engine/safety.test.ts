@@ -265,27 +265,33 @@ describe("temporary files", () => {
   });
 
   // A retried CI job in a new container, beside the first attempt: its pids
-  // are not this one's. The first run waits on a fifo with its temporary file
-  // open; the second, in a PID namespace of its own, must leave that alone.
-  testIf(noPidNamespace)("a run in another PID namespace leaves a live run's file alone; both end with exit 0", async () => {
-    const root = sandbox("leftovers-pidns");
-    sh("mkdir shared && mkfifo fifo && printf small > small && printf precious > shared/big", root);
-    const first = Bun.spawn([BLIT, "-b", "fifo", "shared/big"], { cwd: root, stdout: "pipe", stderr: "pipe" });
-    const stuck = setTimeout(() => first.kill("SIGKILL"), 20_000);
-    try {
-      for (let i = 0; i < 250 && !readdirSync(`${root}/shared`).some((n) => n.startsWith(".blit-")); i++) Bun.sleepSync(20);
-      const second = run(["unshare", "--pid", "--fork", "--mount-proc", BLIT, "small", "shared/other"], { cwd: root });
-      expect(second).toEqual({ stdout: "", stderr: "", exitCode: 0 });
-      sh("printf data > fifo", root);
-      expect([await new Response(first.stderr).text(), await first.exited]).toEqual(["", 0]);
-    } finally {
-      clearTimeout(stuck);
-      first.kill("SIGKILL");
-    }
-    expect(readdirSync(`${root}/shared`).sort()).toEqual(["big", "big~", "other"]);
-    expect(readFileSync(`${root}/shared/big`, "utf8")).toBe("data");
-    expect(readFileSync(`${root}/shared/big~`, "utf8")).toBe("precious");
-  });
+  // are not this one's, or are (both pid 1). The first run waits on a fifo
+  // with its temporary file open; the second, in a PID namespace of its
+  // own, must leave that alone.
+  for (const [first, how] of [
+    [[], "a run in another PID namespace"],
+    [["unshare", "--pid", "--fork", "--kill-child", "--mount-proc"], "a run of the same pid in another PID namespace (both blit as pid 1)"],
+  ] as const) {
+    testIf(noPidNamespace)(`${how} leaves a live run's file alone; both end with exit 0`, async () => {
+      const root = sandbox("leftovers-pidns");
+      sh("mkdir shared && mkfifo fifo && printf small > small && printf precious > shared/big", root);
+      const writer = Bun.spawn([...first, BLIT, "-b", "fifo", "shared/big"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+      const stuck = setTimeout(() => writer.kill("SIGKILL"), 20_000);
+      try {
+        for (let i = 0; i < 250 && !readdirSync(`${root}/shared`).some((n) => n.startsWith(".blit-")); i++) Bun.sleepSync(20);
+        const second = run(["unshare", "--pid", "--fork", "--mount-proc", BLIT, "small", "shared/other"], { cwd: root });
+        expect(second).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+        sh("printf data > fifo", root);
+        expect([await new Response(writer.stderr).text(), await writer.exited]).toEqual(["", 0]);
+      } finally {
+        clearTimeout(stuck);
+        writer.kill("SIGKILL");
+      }
+      expect(readdirSync(`${root}/shared`).sort()).toEqual(["big", "big~", "other"]);
+      expect(readFileSync(`${root}/shared/big`, "utf8")).toBe("data");
+      expect(readFileSync(`${root}/shared/big~`, "utf8")).toBe("precious");
+    });
+  }
 
   // In a container blit is often pid 1, as the run that died there was; under Wine every program of one wineserver gets the same few pids.
   testIf(noPidNamespace)("a dead run's leftover of this run's own pid is removed (blit as pid 1)", () => {
@@ -293,25 +299,6 @@ describe("temporary files", () => {
     sh("mkdir -p src dst/src && printf x > src/f && printf stale > dst/src/.blit-1-0badc0de-0-0.tmp", root);
     expect(run(["unshare", "--pid", "--fork", "--mount-proc", BLIT, "-r", "src", "dst"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
     expect(readdirSync(`${root}/dst/src`)).toEqual(["f"]);
-  });
-
-  testIf(noPidNamespace)("a live run of the same pid in another PID namespace keeps its file (both blit as pid 1)", async () => {
-    const root = sandbox("leftovers-same-pid");
-    sh("mkdir shared && mkfifo fifo && printf small > small", root);
-    const first = Bun.spawn(["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", BLIT, "fifo", "shared/big"], { cwd: root, stdout: "pipe", stderr: "pipe" });
-    const stuck = setTimeout(() => first.kill("SIGKILL"), 20_000);
-    try {
-      for (let i = 0; i < 250 && !readdirSync(`${root}/shared`).some((n) => n.startsWith(".blit-1-")); i++) Bun.sleepSync(20);
-      const second = run(["unshare", "--pid", "--fork", "--mount-proc", BLIT, "small", "shared/other"], { cwd: root });
-      expect(second).toEqual({ stdout: "", stderr: "", exitCode: 0 });
-      sh("printf data > fifo", root);
-      expect([await new Response(first.stderr).text(), await first.exited]).toEqual(["", 0]);
-    } finally {
-      clearTimeout(stuck);
-      first.kill("SIGKILL");
-    }
-    expect(readdirSync(`${root}/shared`).sort()).toEqual(["big", "other"]);
-    expect(readFileSync(`${root}/shared/big`, "utf8")).toBe("data");
   });
 
   // Only the first chunk of a listing (a few hundred names) was looked at before.
