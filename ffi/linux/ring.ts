@@ -184,6 +184,18 @@ export class Ring {
     return results;
   }
 
+  /** Writes buf[from, to) at offset + from with plain writes: the bytes written, or a negative errno (ENOSPC where a write takes nothing). */
+  private writeRest(fd: number, buf: Uint8Array, from: number, to: number, offset: number): number {
+    let done = from;
+    while (done < to) {
+      const w = Number(this.shim.blit_pwrite(fd, buf.subarray(done), to - done, offset + done));
+      if (w < 0) return w;
+      if (w === 0) return -E.ENOSPC;
+      done += w;
+    }
+    return done - from;
+  }
+
   /**
    * Copies [start, start + length) from src to dst, COPY_SLOTS chunks in
    * flight, each a read linked to the write of the same bytes. A short read
@@ -258,7 +270,13 @@ export class Ring {
           if (res < 0) failure ??= { ok: false, stage: "read", errno: -res };
         } else if (res >= 0) {
           copied += res;
-          if (res < wanted[slot]!) failure ??= { ok: false, stage: "write", errno: E.ENOSPC };
+          if (res < wanted[slot]!) {
+            // A short write gives no reason: the rest, written again, gets
+            // the kernel's (EDQUOT, EFBIG, ENOSPC), or goes in.
+            const rest = this.writeRest(dst, buffers[slot]!, res, wanted[slot]!, start + chunk * RING_CHUNK);
+            if (rest < 0) failure ??= { ok: false, stage: "write", errno: -rest };
+            else copied += rest;
+          }
         } else if (res !== -ECANCELED) {
           failure ??= { ok: false, stage: "write", errno: -res };
         } else if (readRes[slot]! >= 0 && (shortChunk < 0 || chunk < shortChunk)) {

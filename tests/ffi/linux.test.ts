@@ -263,6 +263,16 @@ describe("across filesystems", () => {
     }, 60_000);
   }
 
+  // A write the limit cuts short says nothing of why; the next one does (cp is killed by SIGXFSZ instead).
+  testIf(tmpfsUnavailable)("a write through the ring cut short by a file size limit gives the kernel's reason", () => {
+    const root = sandbox("efbig");
+    const tmpfs = mountTmpfs();
+    sh("head -c 4000000 /dev/urandom > big", root);
+    const r = run(["sh", "-c", `ulimit -f 1500 && exec "$0" --stats big ${tmpfs}/big`, BLIT], { cwd: root });
+    expect(r).toEqual({ stdout: expect.stringMatching(/^io_uring ops: [1-9]/m), stderr: `blit: error writing '${tmpfs}/big': File too large\n`, exitCode: 1 });
+    expect(readdirSync(tmpfs)).toEqual([]);
+  });
+
   testIf(tmpfsUnavailable)("a full destination fails with a message and leaves no partial file", () => {
     const root = sandbox("enospc");
     const tmpfs = mountTmpfs("size=2m");
