@@ -1800,10 +1800,11 @@ export class Copier {
             return;
           }
           // cp writes into the file it finds, so that file's mode stays; one
-          // it may not write, -f removes and makes anew, with SOURCE's mode.
+          // it may not write, -f removes and makes anew, with SOURCE's mode
+          // (and -v says so, as cp); rsync's modes replace it as rsync does, unsaid.
           if (writable >= 0) existing = st;
           else {
-            e.removesAfter = true;
+            e.removesAfter = this.o.force;
             if (this.o.inplace) e.removeFirst = true;
           }
         }

@@ -1646,7 +1646,7 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
       sh("mkdir src && printf old > src/graph && chmod 444 src/graph && chown -R nobody src && chmod 777 .", root);
       expect(asNobody(`"$0" -a src blit && rsync -a src/ rsync`, root)).toEqual({ stdout: "", stderr: "", exitCode: 0 });
       sh("chmod 644 src/graph && printf newer > src/graph && chmod 444 src/graph && touch -d '2001-01-01' src/graph", root);
-      expect(asNobody(`"$0" -aT ${flag} src blit`, root)).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      expect(asNobody(`"$0" -aTv ${flag} src blit`, root)).toEqual({ stdout: "'src/graph' -> 'blit/graph'\n", stderr: "", exitCode: 0 });
       expect(asNobody(`rsync -a ${flag === "--skip-unchanged" ? "" : flag} src/ rsync`, root)).toEqual({ stdout: "", stderr: "", exitCode: 0 });
       expect(sh("cat blit/graph rsync/graph && stat -c '%a %U %Y' blit/graph rsync/graph", root)).toBe("newernewer444 nobody 978307200\n444 nobody 978307200\n");
     });
