@@ -414,12 +414,18 @@ export class MetadataWriter {
       const notAllowed = r === -E.EPERM || r === -E.EACCES;
       // With -a alone, attributes this filesystem or user cannot have are
       // dropped quietly, as cp -a does; asked for by name, they are errors.
+      // Not a POSIX access ACL (Linux keeps one only where it says more than
+      // the mode; lost, the mode's group bits are its mask, which may grant
+      // more than SOURCE's group had): cp -a fails it too. A directory's
+      // default ACL that cannot be held goes quietly, as cp drops it, -p or not.
       const category = categoryOf(name);
-      if (unsupported && x && !this.o.require[category]) {
+      const aclLost = holdsModeBits(name);
+      const required = aclLost || (this.o.require[category] && !(unsupported && Buffer.compare(name, ACL_DEFAULT) === 0));
+      if (unsupported && x && !required) {
         const st = "fd" in dst ? b.fstat(dst.fd) : b.stat(dst.dir, dst.name, false);
         if (typeof st !== "number") this.refused.add(namespaceKey(st.dev, name));
       }
-      if ((unsupported || notAllowed) && !this.o.require[category]) continue;
+      if ((unsupported || notAllowed) && !required) continue;
       complete = false;
       if (category === "ownership") {
         // An owner kept as an xattr (SECURITY_OWNER_XATTR): said as chown's failure is.
@@ -428,6 +434,10 @@ export class MetadataWriter {
       }
       if (told.has(r)) continue;
       told.add(r);
+      if (aclLost) {
+        this.report.fail(`preserving permissions for ${quote(path)}: ${b.strerror(-r)}`, { op: "setxattr", path, errno: -r });
+        continue;
+      }
       const what = unsupported ? "attributes" : `attribute ${quote(name)}`;
       this.report.fail(`setting ${what} for ${quote(path)}: ${b.strerror(-r)}`, { op: "setxattr", path, errno: -r });
     }

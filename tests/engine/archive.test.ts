@@ -9,7 +9,7 @@ import { chmodSync, existsSync, readFileSync, readlinkSync, statSync } from "nod
 import { join } from "node:path";
 import { BLIT, blit, hasCommand, isRoot, ROOT, run, sh } from "../helpers/blit.ts";
 import { EVERYDAY_TREE, ROOT_TREE } from "../helpers/fixtures.ts";
-import { mountTmpfs, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
+import { mountRamfs, mountTmpfs, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 import { type Tree, tree } from "../helpers/tree.ts";
@@ -147,6 +147,28 @@ describe.each(BACKENDS)("%s", (_label, env) => {
       expect(blit(["-a", "s/.", `${ramfs}/d`], { cwd: root, env })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
       expect(run(["cp", "-a", "s/.", `${ramfs}/d`], { cwd: root, env }).exitCode).toBe(0);
     });
+  });
+
+  // Lost, an access ACL leaves its mask as the group bits (rw- for u:nobody:rw), more than SOURCE's group had: cp -a says so and fails.
+  describe("an ACL a destination cannot hold (ramfs)", () => {
+    for (const [what, make, fails] of [
+      ["a file's access ACL", "printf s > e && chmod 640 e && setfacl -m u:nobody:rw e", true],
+      ["a directory's access and default ACLs", "mkdir e && setfacl -m u:nobody:rx e && setfacl -d -m u:nobody:rx e", true],
+      ["a directory's default ACL alone", "mkdir e && setfacl -d -m u:nobody:rx e", false],
+    ] as const) {
+      for (const args of [["-a"], ["-p", "-r"], ["--preserve=all", "-r"]]) {
+        testIf(noAttrTools ?? tmpfsUnavailable)(`${args.join(" ")}, ${what}: ${fails ? "said and failed" : "dropped quietly"}, as cp`, () => {
+          const root = sandbox("noacl");
+          sh(make, root);
+          const ramfs = mountRamfs();
+          const byCp = run(["cp", ...args, "e", `${ramfs}/by-cp`], { cwd: root, env: { ...env, LC_ALL: "C" } });
+          expect(byCp).toEqual({ stdout: "", stderr: fails ? `cp: preserving permissions for '${ramfs}/by-cp': Operation not supported\n` : "", exitCode: fails ? 1 : 0 });
+          const byBlit = blit([...args, "e", `${ramfs}/by-blit`], { cwd: root, env });
+          expect(byBlit).toEqual({ ...byCp, stderr: byCp.stderr.replaceAll("cp:", "blit:").replaceAll("by-cp", "by-blit") });
+          expect(statSync(`${ramfs}/by-blit`).mode).toBe(statSync(`${ramfs}/by-cp`).mode);
+        });
+      }
+    }
   });
 
   // Made to fail by strace, on a real file: asked for by name, an xattr that cannot be read is an error, as cp's.
