@@ -747,6 +747,7 @@ export class Copier {
     const finish: DirFinish = { srcFd, dstFd, stat, created, srcPath: e.srcPath, dstPath: e.dstPath, incomplete: rulesUnread, descended: descend, dstRel: e.dstRel, merged, inheritedPermissions: e.inheritedPermissions };
     const followInside = this.o.dereference === "always";
     const dstStat = b.fstat(dstFd);
+    if (this.o.oneFileSystem && e.within !== undefined && typeof dstStat !== "number" && dstStat.dev !== e.within.dev) finish.otherFilesystem = true;
     // One an earlier operand of this run made was listed as made.
     if (!created && !madeEarlier && (this.leavesUnchanged || this.o.listItems) && typeof dstStat !== "number") this.reportDirectoryChanges(e, stat, dstStat, srcFd, dstFd, !rulesUnread);
     // The real run, meeting the earlier operand's copy, tells what this one's attributes change on it.
@@ -1423,7 +1424,7 @@ export class Copier {
     const { preserve } = this.o;
     const st = f.stat;
     // --delete: before its times are set, which removing entries would change.
-    if (this.o.delete && !f.created && f.descended && !f.incomplete && !this.cancelled) {
+    if (this.o.delete && !f.created && f.descended && !f.incomplete && !f.otherFilesystem && !this.cancelled) {
       const slash = f.dstRel.indexOf(SLASH);
       this.pruner.prune(f.srcFd, f.dstFd, f.srcPath, f.dstPath, slash < 0 ? undefined : f.dstRel.subarray(slash + 1), f.merged, f.listed);
     }

@@ -301,6 +301,11 @@ export class Pruner {
       if (fd !== -b.errno.ENOENT) this.report.fail(`cannot remove ${quote(path)}: ${b.strerror(-fd)}`, { op: "delete", path, errno: -fd });
       return fd === -b.errno.ENOENT;
     }
+    // -x: a filesystem mounted in DEST is left whole, unsaid, as rsync -x leaves it.
+    if (this.o.oneFileSystem && !this.sameFilesystem(dir, fd)) {
+      b.close(fd);
+      return false;
+    }
     const lockedMode = this.unlock(fd);
     // Its own per-directory files keep what they exclude, as rsync's receiver
     // reads them in a directory it deletes; unreadable, nothing in it goes.
@@ -347,6 +352,12 @@ export class Pruner {
     if (!gone) b.modes?.chmodFd(fd, lockedMode);
     b.close(fd);
     return gone;
+  }
+
+  private sameFilesystem(a: number, b: number): boolean {
+    const sa = this.b.fstat(a);
+    const sb = this.b.fstat(b);
+    return typeof sa !== "number" && typeof sb !== "number" && sa.dev === sb.dev;
   }
 
   /**

@@ -101,6 +101,8 @@ export interface DirFinish {
   incomplete: boolean;
   /** Its entries were copied (not a mount point -x leaves empty): --delete may prune it. */
   descended: boolean;
+  /** -x: its destination is on another filesystem than the operand's copy (mounted inside DEST): --delete leaves it, as rsync -x does. */
+  otherFilesystem?: boolean;
   /** Its destination below the job's destination parent; what follows the first component is its path below SOURCE, for the filter. */
   dstRel: Uint8Array;
   /** The per-directory filter rules that hold in it. */

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { BLIT, blit, blitJson, ended, hasCommand, heldOpen, run, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
+import { tmpfsUnavailable } from "../helpers/mounts.ts";
 import { tree } from "../helpers/tree.ts";
 
 const noRsync = hasCommand("rsync") ? undefined : "rsync is not installed";
@@ -296,6 +297,37 @@ while True:
 // holds the copy, and is not extra however SOURCE lacks its name. rsync
 // deletes before it copies, so it removes the directory and makes the
 // symlink a directory; blit deletes after, and keeps both.
+// rsync's -x also stops "the analogous recursion on the receiving side during
+// deletion": a filesystem mounted in DEST is left whole, with or without a
+// SOURCE counterpart. Without -x rsync deletes across it too.
+describe("-x --delete leaves a filesystem mounted inside DEST, as rsync -x does", () => {
+  for (const args of [["-aTx", "--delete"], ["-aTx", "--delete", "--dry-run"]]) {
+    testIf(tmpfsUnavailable)(args.join(" "), () => {
+      const root = sandbox("delete-one-fs");
+      const mounted: string[] = [];
+      try {
+        sh("mkdir -p src/m src/keep && printf f > src/m/f", root);
+        for (const side of ["by-rsync", "by-blit"]) {
+          sh(`mkdir -p ${side}/other ${side}/m ${side}/keep && printf x > ${side}/keep/old`, root);
+          for (const point of ["other", "m"]) {
+            sh(`mount -t tmpfs -o size=1m tmpfs ${side}/${point}`, root);
+            mounted.push(`${root}/${side}/${point}`);
+          }
+          sh(`printf precious > ${side}/other/precious && mkdir ${side}/m/sub && printf e > ${side}/m/sub/extra`, root);
+        }
+        const dry = args.includes("--dry-run");
+        expect(run(["rsync", "-ax", "--delete", ...(dry ? ["-n"] : []), "src/", "by-rsync/"], { cwd: root }).exitCode).toBe(0);
+        const r = blit([...args, "--itemize", "src", "by-blit"], { cwd: root });
+        expect([r.stdout.split("\n").filter((line) => line.startsWith("*deleting")), r.stderr, r.exitCode]).toEqual([["*deleting   by-blit/keep/old"], "", 0]);
+        expect(tree(`${root}/by-blit`)).toEqual(tree(`${root}/by-rsync`));
+        expect(readFileSync(`${root}/by-blit/other/precious`, "utf8")).toBe("precious");
+      } finally {
+        for (const point of mounted.reverse()) if (run(["umount", point]).exitCode !== 0) run(["umount", "-l", point]);
+      }
+    });
+  }
+});
+
 describe("--delete with --keep-directory-symlink keeps what the kept symlinks lead into", () => {
   const CASES: [string, string, string[]][] = [
     ["beside the symlink", "mkdir -p dst/real && ln -s real dst/sub && touch dst/real/junk", ["real/k", "sub"]],
