@@ -11,6 +11,8 @@ declare module "cli-progress" {
     hideCursor?: boolean;
     linewrap?: boolean;
     clearOnComplete?: boolean;
+    /** Every frame drawn, its text changed or not. */
+    forceRedraw?: boolean;
     noTTYOutput?: boolean;
     notTTYSchedule?: number;
     synchronousUpdate?: boolean;
@@ -30,7 +32,8 @@ declare module "cli-progress" {
     terminal: Terminal;
     start(total: number, startValue: number, payload?: Record<string, unknown>): void;
     update(value: number, payload?: Record<string, unknown>): void;
-    render(forceRendering?: boolean): void;
+    /** SingleBar's takes no force (GenericBar's does): see forceRedraw. */
+    render(): void;
     stop(): void;
   }
 }

@@ -41,6 +41,9 @@ export class ProgressBar {
       hideCursor: true,
       linewrap: false,
       clearOnComplete: true,
+      // Every frame is drawn, changed or not: after a message or a Ctrl+Z
+      // the line was cleared, and SingleBar.render drops render(true)'s force.
+      forceRedraw: true,
       noTTYOutput: true,
       notTTYSchedule: PLAIN_EVERY_MS,
       format: () => this.line(),
@@ -95,7 +98,7 @@ export class ProgressBar {
     // The bar's line is now below the message: that is where it is cleared at the end.
     terminal.cursorSave();
     terminal.lineWrapping(false);
-    this.bar.render(true);
+    this.bar.render();
   }
 
   /** Draws the last frame (100 % when `complete`) and leaves the terminal as it was, the bar's line cleared. */
