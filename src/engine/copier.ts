@@ -3146,6 +3146,16 @@ export class Copier {
       copyOrKeep();
       return;
     }
+    // --attributes-only: a file there, another inode than the first copy,
+    // keeps its data and gets the attributes; linked to that copy (made
+    // empty where its name was new) it would lose it.
+    if (this.o.attributesOnly && e.was !== undefined && typeOf(e.was.mode) === S_IFREG) {
+      const first = b.stat(target.rootFd, target.path, false);
+      if (typeof first === "number" || first.dev !== e.was.dev || first.ino !== e.was.ino) {
+        this.copyByType(e, e.was);
+        return;
+      }
+    }
     if (this.backsUpKept(e)) e.backs = true;
     const r = this.linkTo(target, e);
     if (r === BACKUP_FAILED) return;

@@ -93,6 +93,19 @@ describe("hard links over what DEST holds", () => {
     expect(stats(r.stdout)["hard links"]).toBe("1");
   });
 
+  // A new name in a directory listed before the old one's is the first met (20 of
+  // them: which comes first is the directory's hash order), made empty, as
+  // --attributes-only makes a new file.
+  test("--attributes-only, a second run where SOURCE's file gained names met first: the file there keeps its data", () => {
+    const root = sandbox("attributes-only-links");
+    sh("mkdir -p src/old && printf data > src/old/c", root);
+    expect(blit(["-a", "src", "dst"], { cwd: root }).exitCode).toBe(0);
+    sh("for i in $(seq 10 29); do mkdir src/d$i && ln src/old/c src/d$i/c; done && chmod 600 src/old/c", root);
+    const r = blit(["-aT", "-j1", "--attributes-only", "src", "dst"], { cwd: root });
+    expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sh("cat dst/old/c && stat -c ' %a' dst/old/c", root)).toBe("data 600\n");
+  });
+
   // Operands are planned on the main thread, which has no link table: those of a hard-linked file must still reach it.
   test.each([
     ["-au", "cp -p src/a dst/", ".f          dst/a"],
