@@ -1132,18 +1132,6 @@ static int64_t rename_or_link(HANDLE h, FILE_INFORMATION_CLASS cls, int64_t to_d
 	return NT_SUCCESS(st) ? 0 : fail_status(st);
 }
 
-BLIT_EXPORT int64_t blit_rename(int64_t from_dir, const uint8_t *from, uint32_t from_len,
-				int64_t to_dir, const uint8_t *to, uint32_t to_len, int32_t replace)
-{
-	native_calls++;
-	HANDLE h;
-	int64_t r = nt_open(from_dir, from, from_len, DELETE, FILE_OPEN, FILE_OPEN_REPARSE_POINT, &h);
-	if (r < 0) return r;
-	r = rename_or_link(h, CLASS_RENAME, to_dir, to, to_len, replace);
-	NtClose(h);
-	return r;
-}
-
 BLIT_EXPORT int64_t blit_link(int64_t from_dir, const uint8_t *from, uint32_t from_len,
 			      int64_t to_dir, const uint8_t *to, uint32_t to_len, int32_t follow)
 {
@@ -1177,6 +1165,44 @@ static int64_t delete_handle(HANDLE h)
 		}
 	}
 	return NT_SUCCESS(st) ? 0 : fail_status(st);
+}
+
+/*
+ * Removes (dir, name) if it is a directory symlink or junction (the link,
+ * never what it names): 0 when it was, else a negative code.
+ */
+static int64_t remove_directory_link(int64_t dir, const uint8_t *name, uint32_t len)
+{
+	HANDLE h;
+	int64_t r = nt_open(dir, name, len, DELETE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES, FILE_OPEN, FILE_OPEN_REPARSE_POINT, &h);
+	if (r < 0) return r;
+	FILE_ATTRIBUTE_TAG_INFORMATION info;
+	r = attribute_tag(h, &info);
+	if (r == 0) {
+		int link = (info.FileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) && is_link_tag(info.ReparseTag);
+		r = link && (info.FileAttributes & FILE_ATTRIBUTE_DIRECTORY) ? delete_handle(h) : fail_kind(K_EACCES);
+	}
+	NtClose(h);
+	return r;
+}
+
+/*
+ * Windows refuses to rename over a directory symlink or junction (to it, a
+ * directory); rename(2) replaces a symlink whatever it names. Such a link
+ * is removed and the rename made again: for a moment the name is free.
+ */
+BLIT_EXPORT int64_t blit_rename(int64_t from_dir, const uint8_t *from, uint32_t from_len,
+				int64_t to_dir, const uint8_t *to, uint32_t to_len, int32_t replace)
+{
+	native_calls++;
+	HANDLE h;
+	int64_t r = nt_open(from_dir, from, from_len, DELETE, FILE_OPEN, FILE_OPEN_REPARSE_POINT, &h);
+	if (r < 0) return r;
+	r = rename_or_link(h, CLASS_RENAME, to_dir, to, to_len, replace);
+	if (r < 0 && replace && ((-r) & 0xff) == K_EACCES && remove_directory_link(to_dir, to, to_len) == 0)
+		r = rename_or_link(h, CLASS_RENAME, to_dir, to, to_len, replace);
+	NtClose(h);
+	return r;
 }
 
 /*

@@ -487,6 +487,20 @@ export const CASES: [name: string, run: Case][] = [
     ok(b, b.remove(at.dir, b8("j"), false), "remove");
     equal(listAll(b, ok(b, b.openDir(at.dir, b8("d"), false), "openDir d")), ["inside"], "d kept whole");
   }],
+  // Windows will not rename over a directory entry, which a directory link is to it; rename(2) replaces the link.
+  ["rename with replace over a directory symlink and a junction replaces the link, as rename(2) does; the directory it named is kept whole", (b, at) => {
+    mkdirSync(join(at.path, "d"));
+    writeFileSync(join(at.path, "d", "inside"), "");
+    symlinkOrSkip(b, "d", at.dir, "ld", true);
+    symlinkOrSkip(b, `\\??\\${join(at.path, "d")}`, at.dir, "j", true);
+    for (const link of ["ld", "j"]) {
+      makeFile(b, at.dir, "new", link);
+      ok(b, b.rename(at.dir, b8("new"), at.dir, b8(link), true), `rename over ${link}`);
+      equal(type(ok(b, b.stat(at.dir, b8(link), false), `stat ${link}`)), 0o100000, `${link} a file now`);
+    }
+    equal(listAll(b, at.dir), ["d", "j", "ld"], "names");
+    equal(listAll(b, ok(b, b.openDir(at.dir, b8("d"), false), "openDir d")), ["inside"], "d kept whole");
+  }],
   ["alternate data streams as xattrs: listed, read and written by name, on files and directories; the file's own data is not one", (b, at) => {
     makeFile(b, at.dir, "f", "data");
     const fd = ok(b, b.openWrite(at.dir, b8("f")), "openWrite");
