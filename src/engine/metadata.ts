@@ -60,10 +60,10 @@ const SELINUX_NAME = new TextEncoder().encode(SELINUX);
  * (copied, an ACL would come along where --no-preserve=mode drops it, and
  * land on another filesystem as a meaningless xattr), its obsolete
  * xfsroot.*, EVM's security.evm (only the kernel writes it), AFS's afs.*,
- * and the Beagle indexer's user.Beagle.*.
+ * and the Beagle indexer's user.Beagle.*. Linux's names: on macOS they are
+ * any program's, on Windows streams' (MetadataWriter.linuxNames).
  */
 const NEVER_COPIED = /^(trusted\.SGI_(ACL_DEFAULT|ACL_FILE|CAP_FILE|MAC_FILE)$|trusted\.SGI_DMI_|xfsroot\.|security\.evm$|afs\.|user\.Beagle\.)/;
-const neverCopied = (name: Name) => NEVER_COPIED.test(Buffer.from(name).toString("latin1"));
 
 /** Whether the options keep anything the backend holds in xattrs: ACLs with the mode, the xattrs themselves, a label, owners without POSIX owners. */
 export function readsXattrs(b: Backend, o: EngineOptions): boolean {
@@ -118,6 +118,11 @@ export class MetadataWriter {
     this.posixAcls = b.modes?.inheritedPermissions !== undefined;
   }
 
+  /** Whether a copy never carries the xattr (NEVER_COPIED), where the backend's names are Linux's: the one whose ACLs are POSIX ACLs. */
+  private neverCopied(name: Name): boolean {
+    return this.posixAcls && NEVER_COPIED.test(Buffer.from(name).toString("latin1"));
+  }
+
   /**
    * The permission bits a copy gets: the source's when modes are kept; else
    * those of the file it replaces; else, as cp makes new entries, the
@@ -164,7 +169,7 @@ export class MetadataWriter {
     const out: Xattrs = [];
     for (const name of names) {
       const category = categoryOf(name);
-      if (!this.o.preserve[category] || neverCopied(name)) continue;
+      if (!this.o.preserve[category] || this.neverCopied(name)) continue;
       const value = "fd" in src ? x.get(src.fd, name) : x.getAt(src.dir, src.name, name);
       // Removed since it was listed: nothing to keep.
       if (typeof value !== "number") out.push([name, value]);
@@ -322,7 +327,7 @@ export class MetadataWriter {
       // replaced by SOURCE's where those are kept. The kernel's own
       // security.* (file capabilities, IMA, EVM) go with a write, as they
       // go from cp's: new contents must not run with the old ones' rights.
-      const keep = neverCopied(name) ? false : category === "mode" ? aclsKept : category === "xattr" ? othersKept && !startsWith(name, SECURITY_PREFIX) : category === "context" ? !preserve.context && this.o.label === undefined : false;
+      const keep = this.neverCopied(name) ? false : category === "mode" ? aclsKept : category === "xattr" ? othersKept && !startsWith(name, SECURITY_PREFIX) : category === "context" ? !preserve.context && this.o.label === undefined : false;
       const value = keep ? x.getAt(was.dir, was.name, name) : -1;
       if (typeof value !== "number") kept.push([name, value]);
     }

@@ -237,8 +237,20 @@ describe.each(BACKENDS)("%s", (_label, env) => {
 
   // XFS lists its own store of an inode's ACLs to root as trusted.SGI_ACL_*
   // xattrs beside system.posix_acl_*; cp leaves them (/etc/xattr.conf).
+  // /etc/xattr.conf's names are Linux's: cp skips user.Beagle.*; on macOS it is any program's name, kept.
+  testIf(noAttrTools)("an xattr cp never copies (user.Beagle.*) is left out by the Linux backend only", () => {
+    const root = sandbox("beagle");
+    sh("printf x > f && setfattr -n user.Beagle.note -v v f && setfattr -n user.kept -v k f", root);
+    expect(blit(["-a", "f", "g"], { cwd: root, env })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    const names = sh("getfattr --absolute-names -m - g | grep user. | sort | paste -sd,", root).trim();
+    expect(names).toBe(env.BLIT_DARWIN_SHIM === undefined ? "user.kept" : "user.Beagle.note,user.kept");
+    if (env.BLIT_DARWIN_SHIM === undefined) expect(sh("cp -a f by-cp && getfattr --absolute-names -m - by-cp | grep user. | sort | paste -sd,", root).trim()).toBe(names);
+  });
+
   describe("from XFS, whose ACLs root also sees as trusted.SGI_ACL_* xattrs", () => {
-    testIf(noAttrTools ?? xfsUnavailable)("they are not copied: --no-preserve=mode drops the ACLs, and -a onto ext4 makes only the ACLs, as cp", () => {
+    // Linux's names only: on macOS (the POSIX core here stands for it) trusted.SGI_* is any program's xattr, copied as such.
+    const linuxNames = env.BLIT_DARWIN_SHIM === undefined ? undefined : "macOS has no XFS: these names are ordinary xattrs there";
+    testIf(noAttrTools ?? xfsUnavailable ?? linuxNames)("they are not copied: --no-preserve=mode drops the ACLs, and -a onto ext4 makes only the ACLs, as cp", () => {
       const root = sandbox("xfs-acls");
       const xfs = mountXfs(300);
       sh("mkdir -p src/d && printf x > src/f && setfacl -m u:4242:rwx src/f && setfacl -d -m u:4242:rx src/d", xfs);
