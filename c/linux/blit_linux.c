@@ -452,8 +452,9 @@ BLIT_EXPORT int blit_in_use(int dirfd, const char *name)
 	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return neg_errno();
-	int held = 0;
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+	/* Where blit_openat takes no lock (NFS, SMB), a free lock proves nothing. */
+	int held = locks_locally(fd) ? 0 : -EOPNOTSUPP;
+	if (held == 0 && flock(fd, LOCK_EX | LOCK_NB) < 0)
 		held = errno == EWOULDBLOCK ? 1 : neg_errno();
 	close(fd);
 	return held;

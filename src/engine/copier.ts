@@ -35,7 +35,7 @@ import { joinPath, pathSyntax } from "./paths.ts";
 import { isDevice, type ItemKind, kindOf, linkedKind, type Notice, Reporter, type SkipReason } from "./report.ts";
 import type { SharedCopy } from "./shared-ranges.ts";
 import { type Comparison, ContentComparer } from "./compare.ts";
-import { isLeftover, TEMP_PREFIX, TempNames } from "./temp-names.ts";
+import { leftoverOf, TEMP_PREFIX, TempNames } from "./temp-names.ts";
 import { Filter, parentDirectories } from "./filter.ts";
 import { ListedNames, Pruner } from "./delete.ts";
 import { attributesDiffer, countsUnchangedFromStats, dirKeptBits, type OwnerRights, ownerRights, quickCheck, sameTimes, xattrChanges } from "./unchanged.ts";
@@ -405,7 +405,8 @@ export class Copier {
    */
   private get replacesUnwritable(): boolean {
     const o = this.o;
-    return o.force || o.skipUnchanged || o.checksum || o.delete;
+    // Not --attributes-only, whose new file would be empty: the file there keeps its data.
+    return o.force || ((o.skipUnchanged || o.checksum || o.delete) && !o.attributesOnly);
   }
 
   private get cancelled(): boolean {
@@ -1487,7 +1488,15 @@ export class Copier {
     for (;;) {
       const entries = b.readDir(dstDir);
       if (typeof entries === "number" || entries.length === 0) return;
-      for (const { name } of entries) if (isLeftover(name, this.o.runId) && !copied(name) && b.inUse?.(dstDir, name) !== true) b.remove(dstDir, name, false);
+      for (const { name } of entries) {
+        const left = leftoverOf(name, this.o.runId);
+        if (left === undefined || copied(name)) continue;
+        const held = b.inUse?.(dstDir, name);
+        // A pid this process has now is another live run's too in another PID
+        // namespace: its file goes only where the backend sees it unheld, or
+        // where pids are one namespace (no inUse: macOS, Windows).
+        if (left === "dead" ? held !== true : b.inUse === undefined || held === false) b.remove(dstDir, name, false);
+      }
     }
   }
 

@@ -301,7 +301,9 @@ export class Pruner {
       if (fd !== -b.errno.ENOENT) this.report.fail(`cannot remove ${quote(path)}: ${b.strerror(-fd)}`, { op: "delete", path, errno: -fd });
       return fd === -b.errno.ENOENT;
     }
-    // -x: a filesystem mounted in DEST is left whole, unsaid, as rsync -x leaves it.
+    // -x: a filesystem mounted in DEST is left whole, as rsync -x leaves it;
+    // a directory above it then stays, quietly, as one holding an excluded name.
+    // (rsync says `cannot delete non-empty directory` of that one.)
     if (this.o.oneFileSystem && !this.sameFilesystem(dir, fd)) {
       b.close(fd);
       return false;

@@ -200,7 +200,8 @@ export class MetadataWriter {
     // either: that would make a set-id program of someone else's (cp agrees).
     if (preserve.ownership && !ownerAsCreated && !this.chown(dst, st, path) && mode !== undefined) mode &= ~0o6000;
     let complete = true;
-    if (xattrs.length && !this.setXattrs(dst, xattrs, path)) complete = false;
+    const said = { acl: false };
+    if (xattrs.length && !this.setXattrs(dst, xattrs, path, said)) complete = false;
     const uninherited = dropAcls && (preserve.mode || this.o.defaultModes) && this.dropAcls(dst, st, xattrs, path);
     if (uninherited === "failed") complete = false;
     // An ACL just set or dropped may have changed the mode bits: then chmod regardless.
@@ -208,8 +209,8 @@ export class MetadataWriter {
     const modes = b.modes;
     if (mode !== undefined && !modeAsCreated && modes) {
       const r = "fd" in dst ? modes.chmodFd(dst.fd, mode) : modes.chmodAt(dst.dir, dst.name, mode);
-      // Said once: where its ACL could not be dropped, "preserving permissions" told of the mode already.
-      if (r < 0 && uninherited !== "failed") this.report.fail(`setting permissions for ${quote(path)}: ${b.strerror(-r)}`, { op: "chmod", path, errno: -r });
+      // Said once: where its ACL could not be set or dropped, "preserving permissions" told of the mode already.
+      if (r < 0 && uninherited !== "failed" && !said.acl) this.report.fail(`setting permissions for ${quote(path)}: ${b.strerror(-r)}`, { op: "chmod", path, errno: -r });
       if (r < 0) complete = false;
     }
     if (preserve.timestamps && keepTimes) {
@@ -405,7 +406,8 @@ export class MetadataWriter {
    * (an ACL listed after a value too large for the destination, as cp and
    * rsync keep it). False after any failure that is an error.
    */
-  private setXattrs(dst: Target, xattrs: Xattrs, path: Uint8Array): boolean {
+  /** `said.acl`: set when an access ACL's failure was said ("preserving permissions"), which tells of the mode too. */
+  private setXattrs(dst: Target, xattrs: Xattrs, path: Uint8Array, said?: { acl: boolean }): boolean {
     const b = this.b;
     const E = b.errno;
     const x = b.xattrs;
@@ -441,6 +443,7 @@ export class MetadataWriter {
       told.add(r);
       if (aclLost) {
         this.report.fail(`preserving permissions for ${quote(path)}: ${b.strerror(-r)}`, { op: "setxattr", path, errno: -r });
+        if (said) said.acl = true;
         continue;
       }
       const what = unsupported ? "attributes" : `attribute ${quote(name)}`;

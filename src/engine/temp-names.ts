@@ -92,15 +92,17 @@ export function isTempName(name: Uint8Array): boolean {
 }
 
 /**
- * True for a temporary file of a blit process that no longer runs here (its
- * pid says so). One of this process's pid and another run's id is of a
- * dead run whose pid this one was given again: pid 1 in a container, the
- * few pids Wine gives every program of one wineserver.
+ * What a temporary file's name says of its writer: "dead", a pid no process
+ * has here; "reused", this process's pid with another run's id (a dead run
+ * whose pid this one was given again: pid 1 in a container, the few pids
+ * Wine gives every program of one wineserver; or a live run of that pid in
+ * another PID namespace); undefined, a live run's (this one's too).
  */
-export function isLeftover(name: Uint8Array, runId: string): boolean {
-  if (name.length > 64 || name[0] !== 0x2e) return false;
+export function leftoverOf(name: Uint8Array, runId: string): "dead" | "reused" | undefined {
+  if (name.length > 64 || name[0] !== 0x2e) return undefined;
   const match = PATTERN.exec(decoder.decode(name));
-  if (!match) return false;
+  if (!match) return undefined;
   const pid = Number(match[1]);
-  return pid === process.pid ? match[2] !== runId : !alive(pid);
+  if (pid === process.pid) return match[2] !== runId ? "reused" : undefined;
+  return alive(pid) ? undefined : "dead";
 }

@@ -1639,6 +1639,22 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     expect(sh("cat blit/f", root)).toBe("e\n");
   });
 
+  // --attributes-only keeps a file's data: its new file would be empty.
+  test("--delete --attributes-only onto a file nobody may write: refused as a plain copy, its data kept", () => {
+    const root = sandbox("nobody-attributes-readonly");
+    sh("mkdir src dst && printf new > src/f && printf fifteen-bytes.. > dst/f && chmod 444 dst/f && chown -R nobody src dst && chmod 777 .", root);
+    expect(asNobody(`"$0" -aT --delete --attributes-only src dst`, root)).toEqual({ stdout: "", stderr: "blit: cannot create regular file 'dst/f': Permission denied (use -f to replace it)\n", exitCode: 1 });
+    expect(sh("cat dst/f && stat -c ' %a' dst/f", root)).toBe("fifteen-bytes.. 444\n");
+  });
+
+  // The ACL refused tells of the mode too: one line, as cp's.
+  test("an ACL nobody may set on another user's file: one line, as cp --preserve=mode says it", () => {
+    const root = sandbox("nobody-acl-eperm");
+    sh("mkdir s d && printf x > s/f && chmod 640 s/f && setfacl -m u:nobody:r s/f && printf y > d/f && cp d/f d/g && chmod 666 d/f d/g && chmod 777 . d && chown nobody s/f", root);
+    expect(asNobody(`"$0" --preserve=mode --attributes-only s/f d/f`, root)).toEqual({ stdout: "", stderr: "blit: preserving permissions for 'd/f': Operation not permitted\n", exitCode: 1 });
+    expect(asNobody("LC_ALL=C cp --preserve=mode --attributes-only s/f d/g", root)).toEqual({ stdout: "", stderr: "cp: preserving permissions for 'd/g': Operation not permitted\n", exitCode: 1 });
+  });
+
   // rsync renames over such a file: a mirror of a git checkout (0444 files git rewrites) goes on without -f.
   for (const flag of ["--skip-unchanged", "--checksum", "--delete"]) {
     test(`${flag}: a changed file nobody may write is replaced, as rsync replaces it`, () => {
