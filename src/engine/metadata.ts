@@ -61,7 +61,7 @@ const SELINUX_NAME = new TextEncoder().encode(SELINUX);
  * land on another filesystem as a meaningless xattr), its obsolete
  * xfsroot.*, EVM's security.evm (only the kernel writes it), AFS's afs.*,
  * and the Beagle indexer's user.Beagle.*. Linux's names: on macOS they are
- * any program's, on Windows streams' (MetadataWriter.linuxNames).
+ * any program's, on Windows streams' (MetadataWriter.neverCopied).
  */
 const NEVER_COPIED = /^(trusted\.SGI_(ACL_DEFAULT|ACL_FILE|CAP_FILE|MAC_FILE)$|trusted\.SGI_DMI_|xfsroot\.|security\.evm$|afs\.|user\.Beagle\.)/;
 
