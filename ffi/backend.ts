@@ -167,7 +167,8 @@ export interface HolesMechanism {
   end(fd: number): number;
   /**
    * Make dst keep the holes it is not written in, as src does (Windows:
-   * FSCTL_SET_SPARSE). Absent where every file may have holes.
+   * FSCTL_SET_SPARSE). Absent where every file may have holes. -EOPNOTSUPP
+   * where dst's volume has no sparse files: its gaps still read as zeros.
    */
   sparseLike?(src: number, dst: number): number;
   /**

@@ -367,6 +367,48 @@ static int64_t nt_path_of(const WCHAR *w, struct nt_name *out)
 }
 
 static int64_t parent_nt_name(int64_t dir, struct nt_name *out);
+static int64_t final_path(HANDLE h, size_t extra, WCHAR **out);
+
+/*
+ * NTFS (with 8.3 names on) and FAT find an entry by its short name too:
+ * "DOCUME~1.DOC" opens "Document Long Name.doc". A name that is another
+ * entry's short name would have the copy replace that entry, or a directory
+ * merge into it; so such a name is refused. Short names are made with a '~',
+ * so only names holding one are looked up (their last component: the one
+ * being made).
+ */
+#define BLIT_SHORT_NAME_ALIAS 0x20000001u /* a customer code (bit 29): blit_strerror's own text */
+
+static int64_t refuse_short_alias(int64_t dir, const WCHAR *w, size_t units)
+{
+	size_t last = units;
+	while (last > 0 && w[last - 1] != '\\') last--;
+	size_t n = units - last;
+	int tilde = 0, stream = 0;
+	for (size_t i = last; i < units; i++) {
+		tilde |= w[i] == '~';
+		stream |= w[i] == ':';
+	}
+	/* A stream's name (":name" of a file) has no short form. */
+	if (!tilde || stream) return 0;
+	UNICODE_STRING us = { .Buffer = (WCHAR *)w, .Length = (USHORT)(units * sizeof(WCHAR)), .MaximumLength = (USHORT)(units * sizeof(WCHAR)) };
+	OBJECT_ATTRIBUTES oa;
+	InitializeObjectAttributes(&oa, &us, OBJ_CASE_INSENSITIVE, (HANDLE)(intptr_t)dir, NULL);
+	IO_STATUS_BLOCK io;
+	HANDLE h;
+	NTSTATUS st = NtCreateFile(&h, FILE_READ_ATTRIBUTES | SYNCHRONIZE, &oa, &io, NULL, 0, SHARE_ALL, FILE_OPEN,
+				   FILE_OPEN_REPARSE_POINT | FILE_SYNCHRONOUS_IO_NONALERT | FILE_OPEN_FOR_BACKUP_INTENT, NULL, 0);
+	/* Nothing there, or nothing this can open: the operation itself says what it finds. */
+	if (!NT_SUCCESS(st)) return 0;
+	WCHAR *path;
+	int64_t got = final_path(h, 0, &path);
+	NtClose(h);
+	if (got < 0) return 0;
+	size_t p = (size_t)got;
+	int same = p > n && path[p - n - 1] == '\\' && CompareStringOrdinal(path + p - n, (int)n, w + last, (int)n, TRUE) == CSTR_EQUAL;
+	HeapFree(GetProcessHeap(), 0, path);
+	return same ? 0 : fail_code(BLIT_SHORT_NAME_ALIAS, K_EEXIST);
+}
 
 static int64_t make_nt_name(int64_t dir, const uint8_t *name, uint32_t len, struct nt_name *out)
 {
@@ -388,6 +430,11 @@ static int64_t make_nt_name(int64_t dir, const uint8_t *name, uint32_t len, stru
 	}
 	w[units] = 0;
 	if (dir != BLIT_CWD) {
+		int64_t alias = refuse_short_alias(dir, w, (size_t)units);
+		if (alias < 0) {
+			HeapFree(GetProcessHeap(), 0, w);
+			return alias;
+		}
 		out->us.Buffer = w;
 		out->us.Length = out->us.MaximumLength = (USHORT)(units * sizeof(WCHAR));
 		return 0;
@@ -559,6 +606,12 @@ BLIT_EXPORT int64_t blit_native_calls(void)
 /* FormatMessageW's text for a Win32 code, in WTF-8, without its line end. */
 BLIT_EXPORT int32_t blit_strerror(uint32_t code, uint8_t *out, uint32_t cap)
 {
+	if (code == BLIT_SHORT_NAME_ALIAS) {
+		static const char alias[] = "the name is another entry's short (8.3) name in this directory";
+		uint32_t len = (uint32_t)sizeof alias - 1 < cap ? (uint32_t)sizeof alias - 1 : cap;
+		memcpy(out, alias, len);
+		return (int32_t)len;
+	}
 	WCHAR text[512];
 	DWORD n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, code,
 				 MAKELANGID(LANG_ENGLISH, SUBLANG_ENGLISH_US), text, 512, NULL);
@@ -584,21 +637,24 @@ static int64_t file_id(HANDLE h)
  * keeps its data behind a filter, which FILE_OPEN_REPARSE_POINT passes by:
  * its bytes would read as the stub's. It is opened again without the flag,
  * and kept only if that is the same file (a name swapped meanwhile for a
- * link is not followed); else the first handle stays.
+ * link is not followed). Where the filter cannot serve it (a provider
+ * offline, a deduplicated volume read where deduplication is not installed,
+ * WSL's own entries) the open fails, as robocopy's does: the stub's bytes
+ * are not the file's.
  */
-static HANDLE through_filter(HANDLE h, int64_t dir, const uint8_t *name, uint32_t len, ACCESS_MASK access, ULONG options)
+static int64_t through_filter(HANDLE *h, int64_t dir, const uint8_t *name, uint32_t len, ACCESS_MASK access, ULONG options)
 {
 	HANDLE again;
-
-	if (nt_open(dir, name, len, access, FILE_OPEN, options, &again) < 0)
-		return h;
-	int64_t id = file_id(h);
+	int64_t r = nt_open(dir, name, len, access, FILE_OPEN, options, &again);
+	if (r < 0) return r;
+	int64_t id = file_id(*h);
 	if (id < 0 || id != file_id(again)) {
 		NtClose(again);
-		return h;
+		return fail_kind(K_ELOOP);
 	}
-	NtClose(h);
-	return again;
+	NtClose(*h);
+	*h = again;
+	return 0;
 }
 
 /*
@@ -652,12 +708,20 @@ BLIT_EXPORT int64_t blit_open(int64_t dir, const uint8_t *name, uint32_t len, ui
 			NtClose(h);
 			return got < 0 ? got : fail_kind((how & 0xff) == OPEN_DIR ? K_ENOTDIR : K_ELOOP);
 		}
+		int64_t filtered = 0;
 		if (reparse_point && (how & 0xff) == OPEN_READ)
-			h = through_filter(h, dir, name, len, FILE_GENERIC_READ, FILE_NON_DIRECTORY_FILE | FILE_SEQUENTIAL_ONLY);
+			filtered = through_filter(&h, dir, name, len, FILE_GENERIC_READ, FILE_NON_DIRECTORY_FILE | FILE_SEQUENTIAL_ONLY);
 		if (reparse_point && (how & 0xff) == OPEN_READ_DISK)
-			h = through_filter(h, dir, name, len, FILE_GENERIC_READ, FILE_NON_DIRECTORY_FILE | FILE_NO_INTERMEDIATE_BUFFERING);
+			filtered = through_filter(&h, dir, name, len, FILE_GENERIC_READ, FILE_NON_DIRECTORY_FILE | FILE_NO_INTERMEDIATE_BUFFERING);
 		if (reparse_point && (how & 0xff) == OPEN_WRITE)
-			h = through_filter(h, dir, name, len, FILE_GENERIC_WRITE | FILE_READ_ATTRIBUTES, FILE_NON_DIRECTORY_FILE);
+			filtered = through_filter(&h, dir, name, len, FILE_GENERIC_WRITE | FILE_READ_ATTRIBUTES, FILE_NON_DIRECTORY_FILE);
+		/* --inplace into a compressed or deduplicated file: written through its filter, or the filter would go on serving the old data. */
+		if (reparse_point && (how & 0xff) == OPEN_TRUNCATE)
+			filtered = through_filter(&h, dir, name, len, NEW_FILE_ACCESS[1], FILE_NON_DIRECTORY_FILE);
+		if (filtered < 0) {
+			NtClose(h);
+			return filtered;
+		}
 	}
 	if ((how & 0xff) == OPEN_TRUNCATE) {
 		/* Emptied only now: a symlink refused above is left as it was. */
@@ -1040,8 +1104,7 @@ BLIT_EXPORT int64_t blit_set_times_at(int64_t dir, const uint8_t *name, uint32_t
 
 /* The attributes a copy may carry: the rest (directory, reparse point, sparse, compressed...) are states, not settings. */
 #define SETTABLE_ATTRIBUTES (FILE_ATTRIBUTE_READONLY | FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM | \
-			     FILE_ATTRIBUTE_ARCHIVE | FILE_ATTRIBUTE_NOT_CONTENT_INDEXED | FILE_ATTRIBUTE_TEMPORARY | \
-			     FILE_ATTRIBUTE_OFFLINE)
+			     FILE_ATTRIBUTE_ARCHIVE | FILE_ATTRIBUTE_NOT_CONTENT_INDEXED | FILE_ATTRIBUTE_TEMPORARY)
 
 /* FILE_ATTRIBUTE_NORMAL stands for "none" on a file; a directory keeps its directory bit instead. */
 static int64_t set_attributes(HANDLE h, uint32_t attributes)
@@ -1112,6 +1175,11 @@ static int64_t rename_or_link(HANDLE h, FILE_INFORMATION_CLASS cls, int64_t to_d
 	if (units < 0) {
 		HeapFree(GetProcessHeap(), 0, info);
 		return fail_kind(K_EINVAL);
+	}
+	int64_t alias = to_dir == BLIT_CWD ? 0 : refuse_short_alias(to_dir, info->name, (size_t)units);
+	if (alias < 0) {
+		HeapFree(GetProcessHeap(), 0, info);
+		return alias;
 	}
 	info->name_bytes = (ULONG)(units * sizeof(WCHAR));
 	info->root = to_dir == BLIT_CWD ? NULL : (HANDLE)(intptr_t)to_dir;
@@ -1187,6 +1255,25 @@ static int64_t remove_directory_link(int64_t dir, const uint8_t *name, uint32_t 
 }
 
 /*
+ * Without POSIX semantics (FAT, exFAT, SMB, Windows before 10 1709) a rename
+ * does not replace a read-only file, which rename(2) replaces: its
+ * read-only bit is cleared first. Returns the attributes it had (to put back
+ * if the rename fails after all), or 0 where there was nothing to clear.
+ */
+static uint32_t take_readonly(int64_t dir, const uint8_t *name, uint32_t len)
+{
+	HANDLE h;
+	if (nt_open(dir, name, len, FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES, FILE_OPEN, FILE_OPEN_REPARSE_POINT | FILE_NON_DIRECTORY_FILE, &h) < 0) return 0;
+	FILE_ATTRIBUTE_TAG_INFORMATION info;
+	uint32_t was = 0;
+	if (attribute_tag(h, &info) == 0 && (info.FileAttributes & FILE_ATTRIBUTE_READONLY) &&
+	    set_basic(h, 0, 0, 0, (info.FileAttributes & ~FILE_ATTRIBUTE_READONLY) | FILE_ATTRIBUTE_NORMAL) == 0)
+		was = info.FileAttributes;
+	NtClose(h);
+	return was;
+}
+
+/*
  * Windows refuses to rename over a directory symlink or junction (to it, a
  * directory); rename(2) replaces a symlink whatever it names. Such a link
  * is removed and the rename made again: for a moment the name is free.
@@ -1201,6 +1288,13 @@ BLIT_EXPORT int64_t blit_rename(int64_t from_dir, const uint8_t *from, uint32_t 
 	r = rename_or_link(h, CLASS_RENAME, to_dir, to, to_len, replace);
 	if (r < 0 && replace && ((-r) & 0xff) == K_EACCES && remove_directory_link(to_dir, to, to_len) == 0)
 		r = rename_or_link(h, CLASS_RENAME, to_dir, to, to_len, replace);
+	if (r < 0 && replace && (((-r) & 0xff) == K_EACCES || ((-r) & 0xff) == K_EEXIST)) {
+		uint32_t was = take_readonly(to_dir, to, to_len);
+		if (was != 0) {
+			r = rename_or_link(h, CLASS_RENAME, to_dir, to, to_len, replace);
+			if (r < 0) blit_set_attributes_at(to_dir, to, to_len, was);
+		}
+	}
 	NtClose(h);
 	return r;
 }
@@ -1502,6 +1596,18 @@ BLIT_EXPORT int64_t blit_streams(int64_t h, uint8_t *out, uint32_t cap)
 	return r;
 }
 
+/* Whether the volume h is on says it has `flag` (FILE_NAMED_STREAMS, FILE_PERSISTENT_ACLS...). */
+static int volume_has(HANDLE h, DWORD flag)
+{
+	IO_STATUS_BLOCK io;
+	union {
+		FILE_FS_ATTRIBUTE_INFORMATION info;
+		uint8_t room[512];
+	} fs;
+	NTSTATUS st = NtQueryVolumeInformationFile(h, &io, &fs, sizeof fs, FS_ATTRIBUTE);
+	return (NT_SUCCESS(st) || st == ST_BUFFER_OVERFLOW) && (fs.info.FileSystemAttributes & flag);
+}
+
 /* Opens the stream `name` of the open file h: ":name" relative to it. */
 static int64_t open_stream(int64_t h, const uint8_t *name, uint32_t len, ACCESS_MASK access, ULONG disposition, HANDLE *out)
 {
@@ -1511,6 +1617,9 @@ static int64_t open_stream(int64_t h, const uint8_t *name, uint32_t len, ACCESS_
 	memcpy(relative + 1, name, len);
 	return nt_open(h, relative, len + 1, access, disposition, FILE_NON_DIRECTORY_FILE, out);
 }
+
+/* A stream is copied whole through memory, as an xattr is: one larger than this is refused, not loaded. */
+#define MAX_STREAM_BYTES (1LL << 30)
 
 /* The contents of stream `name` of h into out. Returns its size (more than cap: call again). */
 BLIT_EXPORT int64_t blit_stream_get(int64_t h, const uint8_t *name, uint32_t len, uint8_t *out, uint32_t cap)
@@ -1524,6 +1633,8 @@ BLIT_EXPORT int64_t blit_stream_get(int64_t h, const uint8_t *name, uint32_t len
 	NTSTATUS st = NtQueryInformationFile(s, &io, &info, sizeof info, FileStandardInformation);
 	if (!NT_SUCCESS(st)) {
 		r = fail_status(st);
+	} else if (info.EndOfFile.QuadPart > MAX_STREAM_BYTES) {
+		r = fail_code(ERROR_FILE_TOO_LARGE, K_ENOMEM);
 	} else if ((uint64_t)info.EndOfFile.QuadPart > cap) {
 		r = info.EndOfFile.QuadPart;
 	} else {
@@ -1541,6 +1652,8 @@ BLIT_EXPORT int64_t blit_stream_set(int64_t h, const uint8_t *name, uint32_t len
 	native_calls++;
 	HANDLE s;
 	int64_t r = open_stream(h, name, len, FILE_GENERIC_WRITE, FILE_OVERWRITE_IF, &s);
+	/* FAT, exFAT and many NAS shares have no streams: there the name is "not found" or "invalid", and the copy goes on without it, as an xattr the destination cannot hold. */
+	if (r < 0 && !volume_has((HANDLE)(intptr_t)h, FILE_NAMED_STREAMS)) return fail_kind(K_EOPNOTSUPP);
 	if (r < 0) return r;
 	IO_STATUS_BLOCK io;
 	LARGE_INTEGER at = { .QuadPart = 0 };
@@ -1614,13 +1727,7 @@ BLIT_EXPORT int64_t blit_privileges_held(void)
 /* Whether the volume h is on keeps ACLs: FAT's files have none (Windows makes up a world-access one for them). */
 static int keeps_acls(HANDLE h)
 {
-	IO_STATUS_BLOCK io;
-	union {
-		FILE_FS_ATTRIBUTE_INFORMATION info;
-		uint8_t room[512];
-	} fs;
-	NTSTATUS st = NtQueryVolumeInformationFile(h, &io, &fs, sizeof fs, FS_ATTRIBUTE);
-	return (NT_SUCCESS(st) || st == ST_BUFFER_OVERFLOW) && (fs.info.FileSystemAttributes & FILE_PERSISTENT_ACLS);
+	return volume_has(h, FILE_PERSISTENT_ACLS);
 }
 
 /*

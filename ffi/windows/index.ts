@@ -35,8 +35,8 @@ import { CWD, DEFAULT_WIN32, Open, openShim, SecurityPart, type Shim, WINDOWS_ER
 const ATTR_READONLY = 0x1;
 const ATTR_DIRECTORY = 0x10;
 const ATTR_ARCHIVE = 0x20;
-/** The shim's SETTABLE_ATTRIBUTES: read-only, hidden, system, archive, temporary, offline, not content-indexed. */
-const ATTR_SETTABLE = 0x1 | 0x2 | 0x4 | 0x20 | 0x100 | 0x1000 | 0x2000;
+/** The shim's SETTABLE_ATTRIBUTES: read-only, hidden, system, archive, temporary, not content-indexed (offline is a cloud provider's state, not the copy's). */
+const ATTR_SETTABLE = 0x1 | 0x2 | 0x4 | 0x20 | 0x100 | 0x2000;
 const ATTR_REPARSE_POINT = 0x400;
 const TAG_SYMLINK = 0xa000000c;
 const TAG_MOUNT_POINT = 0xa0000003;

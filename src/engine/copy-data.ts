@@ -387,7 +387,10 @@ export class DataCopier {
     const skipZeros = req.sparse === "always";
     const gaps = skipZeros ? this.gaps() : undefined;
     const marked = holes.sparseLike?.(src, dst) ?? 0;
-    if (marked < 0) return { ok: false, stage: "write", errno: -marked };
+    // A volume that cannot make dst sparse (FAT, exFAT) reads what is never
+    // written as zeros all the same: the holes are then written out, in effect.
+    const unsupported = marked === -b.errno.EOPNOTSUPP || marked === -b.errno.ENOTSUP;
+    if (marked < 0 && !unsupported) return { ok: false, stage: "write", errno: -marked };
     let method: CopyMethod | undefined;
     const pair = `${req.srcDev}:${req.dstDev}`;
     const kernelAllowed = req.reflink !== "never" && !skipZeros && b.kernelCopy !== undefined;

@@ -645,6 +645,31 @@ os.write(f, b'the bottom')
     expect(shape(`${root}/dst`)).toEqual(before);
   }, SLOW);
 
+  // Windows finds an entry by its 8.3 short name too (Wine makes them as
+  // NTFS does): a SOURCE name that is another DEST entry's short name would
+  // replace that entry. Wine's short names are its own hash, asked of it here.
+  testWine("a name that is another entry's 8.3 short name is refused, and that entry kept", () => {
+    const root = sandbox("win-short-name");
+    mkdirSync(`${root}/probe`);
+    writeFileSync(`${root}/probe/Document Long Name.doc`, "");
+    const listed = run(["wine", "cmd", "/c", "dir", "/x", winPath(`${root}/probe`)], { env: wine().env }).stdout;
+    const short = listed.match(/ (\S+~\S+) +Document Long Name\.doc/)?.[1];
+    expect(short).toMatch(/^[A-Z0-9]{1,6}~[A-Z0-9]+\.DOC$/);
+    mkdirSync(`${root}/src`);
+    writeFileSync(`${root}/src/Document Long Name.doc`, "precious");
+    writeFileSync(`${root}/src/${short}`, "other file");
+    writeFileSync(`${root}/src/notes.txt~`, "a long name with a tilde");
+    const refused = (dst: string) => `blit: cannot create regular file '${winPath(`${root}/${dst}`)}\\${short}': the name is another entry's short (8.3) name in this directory\n`;
+    expect(blit(["-r", winPath(`${root}/src`), winPath(`${root}/dst`)])).toEqual({ stdout: "", stderr: refused("dst"), exitCode: 1 });
+    expect(readdirSync(`${root}/dst`).sort()).toEqual(["Document Long Name.doc", "notes.txt~"]);
+    expect(readFileSync(`${root}/dst/Document Long Name.doc`, "utf8")).toBe("precious");
+    // Into a DEST that has the long name already, SOURCE having only the short one.
+    rmSync(`${root}/src/Document Long Name.doc`);
+    expect(blit(["-rT", winPath(`${root}/src`), winPath(`${root}/dst`)])).toEqual({ stdout: "", stderr: refused("dst"), exitCode: 1 });
+    expect(readFileSync(`${root}/dst/Document Long Name.doc`, "utf8")).toBe("precious");
+    expect(temporaries(`${root}/dst`)).toEqual([]);
+  }, SLOW);
+
   testWine("-b f F: one entry where names ignore case, refused as the same file, as -b f f is (SOURCE was renamed to its backup name)", () => {
     const root = sandbox("win-backup-case");
     writeFileSync(`${root}/f`, "source data");
