@@ -767,6 +767,11 @@ BLIT_EXPORT int blit_mknodat(int dirfd, const char *path, uint32_t mode, uint32_
 	native_calls++;
 	if ((mode & S_IFMT) == S_IFIFO)
 		return int_result(mkfifoat(dirfd, path, (mode_t)(mode & 07777)));
+#ifdef __APPLE__
+	/* macOS's mknod makes devices only (EINVAL, or EPERM for a user); a socket is made by bind(2) alone. */
+	if ((mode & S_IFMT) == S_IFSOCK)
+		return -EOPNOTSUPP;
+#endif
 	return int_result(mknodat(dirfd, path, (mode_t)mode, makedev(rdev_major, rdev_minor)));
 }
 
@@ -1106,6 +1111,45 @@ BLIT_EXPORT int blit_removexattr(int fd, int dirfd, const char *name, const char
 #endif
 }
 
+#ifdef __APPLE__
+/*
+ * dirfd/name itself opened, to read or set its ACL through the descriptor:
+ * the path-taking calls (acl_set_link_np ends in chmodx_np) follow a symlink
+ * swapped into any directory above the name. A symlink has no ACL set here
+ * and a device is not opened (opening one can act: a tape rewinds), so both
+ * say -EOPNOTSUPP, as a filesystem without ACLs does. Returns the descriptor.
+ */
+static int open_for_acl(int dirfd, const char *name)
+{
+	struct stat st;
+	int fd;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return neg_errno();
+	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISFIFO(st.st_mode))
+		return -EOPNOTSUPP;
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	/* A file its owner may not read is still theirs to change. */
+	if (fd < 0 && errno == EACCES && S_ISREG(st.st_mode))
+		fd = openat(dirfd, name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return neg_errno();
+	if (fstat(fd, &st) < 0 || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISFIFO(st.st_mode))) {
+		close(fd);
+		return -EAGAIN;
+	}
+	return fd;
+}
+
+/* Whether acl holds an entry: one with none is no ACL (coreutils' fd_has_acl agrees). */
+static int has_entries(acl_t acl)
+{
+	acl_entry_t entry;
+
+	return acl_get_entry(acl, ACL_FIRST_ENTRY, &entry) == 0;
+}
+#endif
+
 /*
  * An ACL (ACL_TYPE_EXTENDED, macOS's only kind) as text, acl_to_text's form:
  * its length (0: no ACL), or -ERANGE when buf is too small. fd >= 0: of that
@@ -1115,22 +1159,27 @@ BLIT_EXPORT int64_t blit_acl_get(int fd, int dirfd, const char *name, char *buf,
 {
 	native_calls++;
 #ifdef __APPLE__
-	char path[PATH_MAX];
 	acl_t acl;
 	ssize_t text_len;
 	char *text;
-	int ret;
+	int ret, own = -1;
 
-	if (fd >= 0) {
-		acl = acl_get_fd_np(fd, ACL_TYPE_EXTENDED);
-	} else {
-		ret = entry_path(path, sizeof(path), dirfd, name);
-		if (ret < 0)
-			return ret;
-		acl = acl_get_link_np(path, ACL_TYPE_EXTENDED);
+	if (fd < 0) {
+		own = open_for_acl(dirfd, name);
+		if (own < 0)
+			return own == -EOPNOTSUPP ? 0 : own;
+		fd = own;
 	}
+	acl = acl_get_fd_np(fd, ACL_TYPE_EXTENDED);
+	ret = acl ? 0 : errno == ENOENT ? 0 : neg_errno();
+	if (own >= 0)
+		close(own);
 	if (!acl)
-		return errno == ENOENT ? 0 : neg_errno();
+		return ret;
+	if (!has_entries(acl)) {
+		acl_free(acl);
+		return 0;
+	}
 	text = acl_to_text(acl, &text_len);
 	/* Taken before acl_free, which may set errno. */
 	ret = text ? 0 : neg_errno();
@@ -1152,26 +1201,40 @@ BLIT_EXPORT int64_t blit_acl_get(int fd, int dirfd, const char *name, char *buf,
 
 /*
  * Sets the ACL given as NUL-terminated text (acl_from_text); an empty text
- * removes it, as chmod -N does, by setting one with no entries.
+ * removes it, as chmod -N does (_FILESEC_REMOVE_ACL: an ACL of no entries
+ * would stay, and be listed).
  */
 BLIT_EXPORT int blit_acl_set(int fd, int dirfd, const char *name, const char *text)
 {
 	native_calls++;
 #ifdef __APPLE__
-	char path[PATH_MAX];
-	acl_t acl = *text ? acl_from_text(text) : acl_init(1);
-	int ret;
+	int ret, own = -1;
 
-	if (!acl)
-		return neg_errno();
-	if (fd >= 0) {
-		ret = int_result(acl_set_fd_np(fd, acl, ACL_TYPE_EXTENDED));
-	} else {
-		ret = entry_path(path, sizeof(path), dirfd, name);
-		if (ret == 0)
-			ret = int_result(acl_set_link_np(path, ACL_TYPE_EXTENDED, acl));
+	if (fd < 0) {
+		own = open_for_acl(dirfd, name);
+		if (own < 0)
+			return own;
+		fd = own;
 	}
-	acl_free(acl);
+	if (*text) {
+		acl_t acl = acl_from_text(text);
+
+		ret = acl ? int_result(acl_set_fd_np(fd, acl, ACL_TYPE_EXTENDED)) : neg_errno();
+		if (acl)
+			acl_free(acl);
+	} else {
+		filesec_t sec = filesec_init();
+
+		ret = sec ? 0 : neg_errno();
+		if (sec && filesec_set_property(sec, FILESEC_ACL, _FILESEC_REMOVE_ACL) < 0)
+			ret = neg_errno();
+		if (sec && ret == 0)
+			ret = int_result(fchmodx_np(fd, sec));
+		if (sec)
+			filesec_free(sec);
+	}
+	if (own >= 0)
+		close(own);
 	return ret;
 #else
 	(void)fd, (void)dirfd, (void)name, (void)text;
@@ -1242,6 +1305,16 @@ BLIT_EXPORT int blit_volume(int fd, char *name, uint32_t name_len, uint32_t *cap
 			*caps |= BLIT_VOLUME_CASE_SENSITIVE;
 		if (format & VOL_CAP_FMT_SPARSE_FILES)
 			*caps |= BLIT_VOLUME_SPARSE;
+		*caps |= BLIT_VOLUME_CASE_KNOWN;
+	} else {
+		/*
+		 * The mount point cannot be asked (not readable, or another mount
+		 * over it): the case rule is still asked of fd itself, as a volume
+		 * wrongly taken to keep case would have one name copied over another.
+		 */
+		long sensitive = fpathconf(fd, _PC_CASE_SENSITIVE);
+		if (sensitive >= 0)
+			*caps |= BLIT_VOLUME_CASE_KNOWN | (sensitive ? BLIT_VOLUME_CASE_SENSITIVE : 0);
 	}
 	return 0;
 #else

@@ -23,6 +23,7 @@
 #define BLIT_VOLUME_CLONE 0x02
 #define BLIT_VOLUME_CASE_SENSITIVE 0x04
 #define BLIT_VOLUME_SPARSE 0x08
+#define BLIT_VOLUME_CASE_KNOWN 0x10 /* BLIT_VOLUME_CASE_SENSITIVE is the volume's answer (also without KNOWN) */
 
 /* struct blit_stat.valid */
 #define BLIT_STAT_BIRTHTIME 0x01

@@ -86,9 +86,21 @@ export function foldedKey(name: Name): string {
   } catch {
     return `\0${String.fromCharCode(...name)}`;
   }
-  // σ for ς: toLowerCase writes a final sigma at a word's end, case folding never does.
-  return text.normalize("NFD").toLowerCase().replaceAll("ς", "σ");
+  return text.normalize("NFD").toLowerCase().replace(NOT_FOLDED, (c) => FOLDED[c]!);
 }
+
+/**
+ * Where Unicode's case folding (CaseFolding.txt, C and S: what APFS and
+ * HFS+ compare) differs from toLowerCase, which leaves these small letters
+ * as they are: µ and μ are one name there, as are ſ and s (µ is what
+ * Option-M types). The final sigma too: toLowerCase writes ς at a word's
+ * end, case folding never does.
+ */
+const FOLDED: Record<string, string> = {
+  "\u00b5": "\u03bc", "\u017f": "s", "\u0345": "\u03b9", "\u03c2": "\u03c3", "\u03d0": "\u03b2", "\u03d1": "\u03b8",
+  "\u03d5": "\u03c6", "\u03d6": "\u03c0", "\u03f0": "\u03ba", "\u03f1": "\u03c1", "\u03f5": "\u03b5",
+};
+const NOT_FOLDED = new RegExp(`[${Object.keys(FOLDED).join("")}]`, "g");
 
 export class DarwinBackend extends RuntimeStdio implements Backend {
   readonly id = "darwin";
@@ -465,7 +477,7 @@ export class DarwinBackend extends RuntimeStdio implements Backend {
       let ignores = this.ignoresCaseByDev.get(st.dev);
       if (ignores === undefined) {
         const caps = new Uint32Array(1);
-        ignores = this.shim.blit_volume(dir, new Uint8Array(64), 64, caps) === 0 && (caps[0]! & Volume.known) !== 0 && (caps[0]! & Volume.caseSensitive) === 0;
+        ignores = this.shim.blit_volume(dir, new Uint8Array(64), 64, caps) === 0 && (caps[0]! & Volume.caseKnown) !== 0 && (caps[0]! & Volume.caseSensitive) === 0;
         this.ignoresCaseByDev.set(st.dev, ignores);
       }
       this.lastIgnoresCase = ignores;

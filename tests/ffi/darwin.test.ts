@@ -141,6 +141,14 @@ describe("the macOS backend's key for names on a volume that ignores case", () =
     ["CAF\u00c9", "cafe\u0301", true],
     ["a", "b", false],
     ["\u00e9", "e", false],
+    // Case folding where toLowerCase leaves a small letter: micro sign and mu, long s, the Greek symbol forms.
+    ["5\u00b5m.tif", "5\u03bcm.tif", true],
+    ["5\u00b5m.tif", "5\u039cm.tif", true],
+    ["\u017fign", "SIGN", true],
+    ["\u03c3\u03bf\u03c6\u03bf\u03c2", "\u03a3\u039f\u03a6\u039f\u03a3", true],
+    ["\u03d0\u03d1\u03d5\u03d6\u03f0\u03f1\u03f5", "\u03b2\u03b8\u03c6\u03c0\u03ba\u03c1\u03b5", true],
+    ["\u1fb3", "\u1fbc", true],
+    ["\u00df", "ss", false],
   ])("%p and %p are one name: %p", (a, b, same) => {
     expect(foldedKey(bytes(a)) === foldedKey(bytes(b))).toBe(same);
   });
