@@ -1025,13 +1025,26 @@ export class Copier {
   /**
    * A directory that cannot be read is still made, empty, with what is kept
    * of its attributes (read by name), as cp -a and rsync -a make it; its
-   * error is already said. Nothing happens to one that is there already.
+   * error is already said. One that is there already gets them too, as cp
+   * -a and rsync -a give them (through a descriptor: a symlink there is
+   * left as it is).
    */
   private copyUnreadableDirectory(e: Place): void {
     const b = this.b;
     const st = b.stat(e.srcDir, e.srcName, e.follow);
     if (typeof st === "number" || typeOf(st.mode) !== S_IFDIR) return;
     const made = this.o.dryRun ? this.wouldMakeDir(e) : b.makeDir(e.dstDir, e.dstName, 0o700);
+    if (made === -b.errno.EEXIST && !this.o.dryRun) {
+      const fd = b.openDir(e.dstDir, e.dstName, false);
+      if (fd < 0) return;
+      const xattrs = this.meta.readXattrs({ dir: e.srcDir, name: e.srcName }, true, undefined, undefined, e.srcPath);
+      const mode = this.o.preserve.mode ? this.meta.modeFor("dir", st, undefined, e.inheritedPermissions) : undefined;
+      if (this.meta.apply({ fd }, st, xattrs, e.dstPath, mode, true, undefined, this.dropsAcls(false, e.inheritedPermissions))) {
+        this.meta.setAttributes({ fd }, st, e.dstPath);
+      }
+      b.close(fd);
+      return;
+    }
     if (made !== 0) {
       if (made !== -b.errno.EEXIST) this.report.fail(`cannot create directory ${quote(e.dstPath)}: ${this.why(-made)}`, { op: "create", path: e.dstPath, errno: -made });
       return;

@@ -166,7 +166,7 @@ export function filterRule(value: Uint8Array): FilterRule | string {
   const plain = /^(-|\+|exclude|include)[ _]/.exec(text);
   if (plain && value.length === plain[0].length) return noPattern(value);
   if (plain) return { include: plain[1] === "+" || plain[1] === "include", pattern: value.slice(plain[0].length) };
-  return `unsupported filter rule ${quote(value)} (blit knows '- PATTERN', '+ PATTERN', ':- FILE', ':+ FILE', ': FILE' and '!')`;
+  return `unsupported filter rule ${quote(value)} (blit knows '- PATTERN', '+ PATTERN', 'exclude PATTERN', 'include PATTERN' and '!', and in --filter ':- FILE', ':+ FILE' and ': FILE')`;
 }
 
 /** One --include/--exclude value: `+ ` or `- ` in front overrides which it is, as rsync's old-style prefixes. */

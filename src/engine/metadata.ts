@@ -208,7 +208,12 @@ export class MetadataWriter {
     const modeAsCreated = created !== undefined && created.mode === mode && (ownerAsCreated || !preserve.ownership) && xattrs.length === 0 && !uninherited;
     const modes = b.modes;
     if (mode !== undefined && !modeAsCreated && modes) {
-      const r = "fd" in dst ? modes.chmodFd(dst.fd, mode) : modes.chmodAt(dst.dir, dst.name, mode);
+      let r = "fd" in dst ? modes.chmodFd(dst.fd, mode) : modes.chmodAt(dst.dir, dst.name, mode);
+      // A filesystem with no modes to set (FUSE's fusefat: ENOSYS) where no
+      // mode was asked to be kept: cp, which makes a new file with its mode
+      // and no chmod, says nothing there either.
+      const E = b.errno;
+      if (!preserve.mode && (r === -E.ENOSYS || r === -E.EOPNOTSUPP || r === -E.ENOTSUP)) r = 0;
       // Said once: where its ACL could not be set or dropped, "preserving permissions" told of the mode already.
       if (r < 0 && uninherited !== "failed" && !said.acl) this.report.fail(`setting permissions for ${quote(path)}: ${b.strerror(-r)}`, { op: "chmod", path, errno: -r });
       if (r < 0) complete = false;

@@ -1717,6 +1717,12 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     const listing = (dir: string) => sh(`cd ${dir} && find . -mindepth 1 -printf '%p %m %T@ %U\\n' | sort`, root);
     expect(listing("mine")).toBe(listing("ref"));
     expect(listing("mine")).toContain("./x 0 978307200.0000000000 65534\n");
+    // Into copies where it is there already: given its mode and times all the same, as cp -a gives them.
+    sh("mkdir -p mine2/x ref2/x && chown -R nobody mine2 ref2", root);
+    expect(asNobody(`"$0" -aT s mine2`, root)).toEqual(byBlit);
+    expect(asNobody("cp -aT s ref2", root)).toEqual(byCp);
+    expect(listing("mine2")).toBe(listing("ref2"));
+    expect(listing("mine2")).toContain("./x 0 978307200.0000000000 65534\n");
   });
 
   test("a file into nobody's own read-only directory: written, as cp writes it, the directory's mode given back", () => {

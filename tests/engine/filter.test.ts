@@ -230,7 +230,7 @@ describe("filters against rsync", () => {
     const r = blit(["-aT", "-v", "--delete", "--filter=: .rules", "src", "dst"], { cwd: root });
     expect(r).toEqual({
       stdout: "removed 'dst/old/junk'\n",
-      stderr: "blit: 'dst/old/bad/.rules' line 1: unsupported filter rule 'bogus' (blit knows '- PATTERN', '+ PATTERN', ':- FILE', ':+ FILE', ': FILE' and '!'); 'dst/old/bad' not deleted\n",
+      stderr: "blit: 'dst/old/bad/.rules' line 1: unsupported filter rule 'bogus' (blit knows '- PATTERN', '+ PATTERN', 'exclude PATTERN', 'include PATTERN' and '!', and in --filter ':- FILE', ':+ FILE' and ': FILE'); 'dst/old/bad' not deleted\n",
       exitCode: 1,
     });
     expect(Object.keys(tree(`${root}/dst`).entries).sort()).toEqual([".", "old", "old/bad", "old/bad/.rules", "old/bad/f"]);
@@ -347,7 +347,7 @@ describe("filters against rsync", () => {
     sh("mkdir -p top/src && printf x > top/src/f && printf 'bogus\\n' > top/.rules", root);
     expect(blit(["-aT", "--filter=: ../.rules", "top/src", "dst"], { cwd: root })).toEqual({
       stdout: "",
-      stderr: `blit: '${realpathSync(root)}/top/.rules' line 1: unsupported filter rule 'bogus' (blit knows '- PATTERN', '+ PATTERN', ':- FILE', ':+ FILE', ': FILE' and '!'); 'top/src' not copied\n`,
+      stderr: `blit: '${realpathSync(root)}/top/.rules' line 1: unsupported filter rule 'bogus' (blit knows '- PATTERN', '+ PATTERN', 'exclude PATTERN', 'include PATTERN' and '!', and in --filter ':- FILE', ':+ FILE' and ': FILE'); 'top/src' not copied\n`,
       exitCode: 1,
     });
     expect(Object.keys(tree(`${root}/dst`).entries)).toEqual(["."]);
@@ -357,7 +357,7 @@ describe("filters against rsync", () => {
   // rsync stops the whole run at a bad line (exit 1); blit says where it is and copies nothing of that
   // directory. A file naming another is rsync's, not blit's: refused the same way.
   test.each([
-    ["b", "unsupported filter rule 'b' (blit knows '- PATTERN', '+ PATTERN', ':- FILE', ':+ FILE', ': FILE' and '!')", 1],
+    ["b", "unsupported filter rule 'b' (blit knows '- PATTERN', '+ PATTERN', 'exclude PATTERN', 'include PATTERN' and '!', and in --filter ':- FILE', ':+ FILE' and ': FILE')", 1],
     ["- ", "filter rule '- ' has no pattern", 1],
     [":- .gitignore", "a per-directory file cannot name another", 0],
   ])("a line %j in a ': NAME' file is an error naming the file and line; that directory is not copied", (line, problem, rsyncExit) => {
@@ -372,7 +372,7 @@ describe("filters against rsync", () => {
   test("--skip-unchanged: a directory that was there whose rules cannot be read gets its mode, not its times, and --itemize tells only the mode", () => {
     const root = sandbox("filter-dir-bad-again");
     sh("mkdir -p src/sub && printf b > src/sub/b && cp -a src dst && printf 'bogus\\n' > src/sub/.rules && chmod 700 src/sub && touch -d 2002-01-01 src/sub src", root);
-    const stderr = "blit: 'src/sub/.rules' line 1: unsupported filter rule 'bogus' (blit knows '- PATTERN', '+ PATTERN', ':- FILE', ':+ FILE', ': FILE' and '!'); 'src/sub' not copied\n";
+    const stderr = "blit: 'src/sub/.rules' line 1: unsupported filter rule 'bogus' (blit knows '- PATTERN', '+ PATTERN', 'exclude PATTERN', 'include PATTERN' and '!', and in --filter ':- FILE', ':+ FILE' and ': FILE'); 'src/sub' not copied\n";
     const mtime = () => sh("stat -c %y dst/sub", root);
     const before = mtime();
     expect(blit(["-aT", "--skip-unchanged", "--itemize", "--filter=: .rules", "src", "dst"], { cwd: root })).toEqual({ stdout: ".d..t...... dst/\n.d...p..... dst/sub/\n", stderr, exitCode: 1 });
@@ -388,7 +388,7 @@ describe("filters against rsync", () => {
 
   // Rules and the names of rules files are shown as names are ($'\033' segments), never raw: a line
   // of a ': NAME' file in SOURCE could otherwise retitle or clear the terminal of whoever copies the tree.
-  const KNOWS = "(blit knows '- PATTERN', '+ PATTERN', ':- FILE', ':+ FILE', ': FILE' and '!')";
+  const KNOWS = "(blit knows '- PATTERN', '+ PATTERN', 'exclude PATTERN', 'include PATTERN' and '!', and in --filter ':- FILE', ':+ FILE' and ': FILE')";
   const USAGE = "\nTry 'blit --help' for more information.\n";
   test.each([
     ["a line of a ': NAME' file", ["--filter=: .rules"], `blit: 'src/.rules' line 1: unsupported filter rule ''$'\\033'']0;x'$'\\a\\033''[2J'$'\\377' ${KNOWS}; 'src' not copied\n`, 1],
@@ -403,7 +403,7 @@ describe("filters against rsync", () => {
 
   test("a --filter rule blit does not know is a usage error", () => {
     const r = run([BLIT, "-a", "--filter=merge rules", "src", "dst"], { cwd: sandbox("filter-bad") });
-    expect(r.stderr).toBe("blit: unsupported filter rule 'merge rules' (blit knows '- PATTERN', '+ PATTERN', ':- FILE', ':+ FILE', ': FILE' and '!')\nTry 'blit --help' for more information.\n");
+    expect(r.stderr).toBe("blit: unsupported filter rule 'merge rules' (blit knows '- PATTERN', '+ PATTERN', 'exclude PATTERN', 'include PATTERN' and '!', and in --filter ':- FILE', ':+ FILE' and ': FILE')\nTry 'blit --help' for more information.\n");
     expect(r.exitCode).toBe(2);
   });
 
