@@ -116,6 +116,9 @@ export interface ErrnoTable {
   ECANCELED: number;
   EROFS: number;
   ENAMETOOLONG: number;
+  /** Out of descriptors: the process's limit (EMFILE) or the system's (ENFILE). */
+  EMFILE: number;
+  ENFILE: number;
 }
 
 /**
@@ -264,6 +267,8 @@ export interface XattrsCapability {
 export interface FileLimitCapability {
   /** Raises the limit as far as allowed; returns it. */
   raise(): number;
+  /** The files this process has open now; the limit itself where none can be opened to count them, undefined where it cannot be told. */
+  open?(): number | undefined;
 }
 
 /**

@@ -4,7 +4,7 @@
 // where this knowledge lives now that src/ does not hold it. A backend for
 // another OS writes its own.
 
-import { appendFileSync, readFileSync, readSync, realpathSync, writeSync } from "node:fs";
+import { appendFileSync, readdirSync, readFileSync, readSync, realpathSync, writeSync } from "node:fs";
 import { constants } from "node:os";
 import type { ErrnoTable, Identity, Name, StreamsMechanism } from "./backend.ts";
 
@@ -164,4 +164,18 @@ export function askOnStdio(question: Uint8Array, waiting?: { stopped: () => bool
     line.push(byte[0]!);
   }
   return Uint8Array.from(line);
+}
+
+/**
+ * The descriptors this process has open, listed in `dir` (/proc/self/fd,
+ * /dev/fd), less the one listing them; `limit` where none is left to list
+ * them with, undefined where the folder cannot be read otherwise.
+ */
+export function openFilesIn(dir: string, limit: number): number | undefined {
+  try {
+    return readdirSync(dir).length - 1;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === "EMFILE" || code === "ENFILE" ? limit : undefined;
+  }
 }

@@ -55,6 +55,21 @@ const GROW_ALWAYS = process.env.BLIT_GROW === "always";
 export interface Growth {
   most: number;
   cpus: number;
+  /**
+   * Under a limit on open files: the limit, what is open now (undefined
+   * where that cannot be told), and the least a worker holds. A worker
+   * holds two for each level of the tree it is in: the pool grows only
+   * while there is room for two more such workers as the ones there.
+   */
+  files?: { limit: number; open: () => number | undefined; perWorker: number };
+}
+
+/** Whether the open-file limit leaves room for another worker as deep in the tree as those there. */
+function roomForWorker(files: NonNullable<Growth["files"]>, workers: number): boolean {
+  const open = files.open();
+  if (open === undefined) return true;
+  const each = Math.max(files.perWorker, open / workers);
+  return files.limit - open >= 2 * each;
 }
 
 /**
@@ -70,6 +85,8 @@ function machineBusy(): { busyMs: number; cpus: number } | undefined {
     const all = cpuTimes();
     let busyMs = 0;
     for (const { times } of all) busyMs += times.user + times.nice + times.sys + times.irq;
+    // Bun answers zeros, not an error, where it cannot read /proc/stat (out of open files).
+    if (busyMs === 0) return undefined;
     return { busyMs, cpus: all.length };
   } catch {
     // /proc/stat unreadable (no /proc, a read error): the machine's share is unknown, and the pool does not grow on a guess.
@@ -247,6 +264,8 @@ export class Pool {
       const last = machine[machine.length - 1]!;
       const machineShare = (last.busyMs - first.busyMs) / ((last.at - first.at) * last.cpus);
       if ((cpusBusy >= WAITING_SHARE * growth.cpus || machineShare >= SATURATED_SHARE) && !GROW_ALWAYS) return;
+      // A worker that cannot open its event loop ends the whole process (Bun exits): never started short of files.
+      if (growth.files && !roomForWorker(growth.files, this.size)) return;
       booting = true;
       const index = this.size++;
       this.addWorker(index, undefined, true).then(

@@ -181,6 +181,20 @@ describe("under a very low limit on open files", () => {
     expect(snapshot(`${root}/dst`)).toEqual(snapshot(`${root}/src`));
   });
 
+  // A worker 300 levels down holds 600 directories open: the small-file
+  // batches sized at the start (and a worker added while it waits) no longer
+  // fit. The build before failed most of the 3,000 files with "Too many open
+  // files", and under growth Bun itself ended the run ("bun ran out of file
+  // descriptors"): now the files go one at a time, the batches shrink, and
+  // the pool does not grow past what is left.
+  test.each([["-j 1", ["-j", "1"]], ["-j 2", ["-j", "2"]], ["no -j, the pool growing", []]] as const)("ulimit -n 700, a tree 300 levels deep with 3,000 files at its bottom, %s: copied whole", (_, jobs) => {
+    const root = sandbox("fd-limit-deep");
+    run(["python3", "-c", "import os\np='src'+''.join('/level%03d' % i for i in range(300))\nos.makedirs(p)\nfor i in range(3000): open('%s/%d' % (p, i), 'w').write(str(i))"], { cwd: root });
+    const r = run(["bash", "-c", `ulimit -n 700 && exec "$@"`, "sh", BLIT, "-a", ...jobs, "src", "dst"], { cwd: root, env: { BLIT_GROW: "always" } });
+    expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(snapshot(`${root}/dst`)).toEqual(snapshot(`${root}/src`));
+  });
+
   test.each([[10], [20], [31]])("ulimit -n %d: one line, exit 1, nothing made; a plain file is still copied", (limit) => {
     const root = sandbox("fd-limit-low");
     sh(`${TREE} && printf x > ../f`, root);

@@ -519,7 +519,9 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   // Without -j, a tree copy may add workers while the ones there wait on the disk (src/pool.ts).
   // Not past what the limit on open files leaves room for either.
   const most = Math.min(workers * GROWTH_FACTOR, fitting);
-  const growth = options.jobsByDefault && manyNeeded && workers === jobs && most > workers && !plan.repeatsDestination ? { most, cpus: jobs } : undefined;
+  const countsOpen = loaded.backend.fileLimit?.open;
+  const files = fileLimit !== undefined && countsOpen ? { limit: fileLimit, open: () => countsOpen(), perWorker: FILES_PER_WORKER } : undefined;
+  const growth = options.jobsByDefault && manyNeeded && workers === jobs && most > workers && !plan.repeatsDestination ? { most, cpus: jobs, ...(files && { files }) } : undefined;
   const mostWorkers = growth?.most ?? workers;
   const tempNamedOperands = destinations.work.map((w) => w.paths.dstBase).filter(isTempName).map((name) => Buffer.from(name).toString("latin1"));
   let engine: EngineOptions = {

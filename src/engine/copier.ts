@@ -320,6 +320,8 @@ export class Copier {
   private readonly filter: Filter;
   private readonly pruner: Pruner;
   private contents: ContentComparer | undefined;
+  /** Small files opened at once (--max-in-flight), halved for the rest of the run each time a batch ran out of descriptors. */
+  private batchLimit: number;
   /** Set by the worker: told how many entries each chunk of a listing holds, as it is copied. */
   onListed: ((entries: number) => void) | undefined;
   /** Set by the worker for the task at hand: hands work to the pool before the task ends. */
@@ -361,7 +363,8 @@ export class Copier {
     this.temps = new TempNames(o.runId, workerIndex);
     this.data = new DataCopier(b);
     this.filter = new Filter(o.filters, b.pathRules.patternsIgnoreCase === true);
-    this.pruner = new Pruner(b, o, this.report, this.filter, { deletions, entered }, (dirFd, dirPath, rel, inherited) => this.perDirectoryRules(dirFd, dirPath, rel, inherited, true, "not deleted"));
+    this.pruner = new Pruner(b, o, this.report, this.filter, { deletions, entered }, (dirFd, dirPath, rel, inherited) => this.perDirectoryRules(dirFd, dirPath, rel, inherited, true, "not deleted"), (entries) => this.onListed?.(entries));
+    this.batchLimit = o.maxInFlight;
     // Set here, not when the pool hears of the error: a task may go on for a
     // whole tree (descendHere), and a --fail-fast run stops at its first error.
     if (o.failFast) this.report.onFail = () => Atomics.compareExchange(cancel, 0, 0, ExitCode.partial);
@@ -1535,9 +1538,11 @@ export class Copier {
    * writing each as its read completes while the others are still read.
    */
   private copySmallFiles(entries: Entry[], waitingLinks: [Entry, number][]): void {
-    const { maxInFlight, bufferSize } = this.o;
+    const { bufferSize } = this.o;
+    const E = this.b.errno;
     let start = 0;
     while (start < entries.length && !this.cancelled) {
+      const maxInFlight = this.batchLimit;
       let end = start;
       let bytes = 0;
       while (end < entries.length && end - start < maxInFlight && (end === start || bytes + entries[end]!.stat.size <= bufferSize)) {
@@ -1550,19 +1555,26 @@ export class Copier {
       // as EISDIR): the general path opens them again, judges what it finds
       // and reads them to their end, once the batch is done.
       const changed: Entry[] = [];
+      // Out of descriptors (a tree deep enough that its open directories
+      // take most of the limit): those files go by the general path, one at
+      // a time, and the batches after this one are smaller.
+      let outOfFiles = false;
       this.b.readMany(batch[0]!.srcDir, batch.map((e) => ({ name: e.srcName, size: e.stat.size })), batch[0]!.follow, (i, r) => {
         const e = batch[i]!;
-        if (r === -this.b.errno.EISDIR) {
+        if (r === -E.EISDIR || r === -E.EMFILE || r === -E.ENFILE) {
+          outOfFiles ||= r !== -E.EISDIR;
           if (!this.cancelled) changed.push(e);
         } else if (typeof r === "number") {
           if (!this.vanished(e, -r)) this.report.fail(`cannot open ${quote(e.srcPath)} for reading: ${this.why(-r)}`, { op: "open", path: e.srcPath, errno: -r });
         } else if (this.cancelled || r.data.length !== e.stat.size || !this.readAsListed(r.fd, e.stat)) {
           this.b.close(r.fd);
           if (!this.cancelled) changed.push(e);
-        } else {
-          this.writeSmall(e, r);
+        } else if (!this.writeSmall(e, r)) {
+          outOfFiles = true;
+          if (!this.cancelled) changed.push(e);
         }
       });
+      if (outOfFiles) this.batchLimit = Math.max(1, Math.floor(batch.length / 2));
       for (const e of changed) if (!this.cancelled) this.copyNonDirectory(e, waitingLinks);
       start = end;
     }
@@ -1580,22 +1592,28 @@ export class Copier {
       st.mtimeSec === listed.mtimeSec && st.mtimeNsec === listed.mtimeNsec;
   }
 
-  private writeSmall(e: Entry, { fd: srcFd, data, method }: ReadFile): void {
+  /** Writes a file read whole: false, nothing made, where no descriptor was left to create it with (the general path copies it later). */
+  private writeSmall(e: Entry, { fd: srcFd, data, method }: ReadFile): boolean {
     const b = this.b;
     const temp = this.temps.next(e.dstDir);
     const mode = this.meta.modeFor("file", e.stat, undefined, e.inheritedPermissions);
     const createMode = this.createMode(mode, e.inheritedPermissions);
     const dstFd = b.createFile(e.dstDir, temp, createMode);
+    if (dstFd === -b.errno.EMFILE || dstFd === -b.errno.ENFILE) {
+      b.close(srcFd);
+      return false;
+    }
     if (dstFd < 0) {
       b.close(srcFd);
       this.report.fail(`cannot create regular file ${quote(e.dstPath)}: ${this.why(-dstFd)}`, { op: "create", path: e.dstPath, errno: -dstFd });
-      return;
+      return true;
     }
     const fail = (message: Notice | undefined) => {
       b.close(srcFd);
       b.close(dstFd);
       b.remove(e.dstDir, temp, false);
       if (message) this.report.fail(message.message, message);
+      return true;
     };
     const w = b.writeAll(dstFd, data);
     if (w < 0) return fail({ message: `error writing ${quote(e.dstPath)}: ${this.why(-w)}`, op: "write", path: e.dstPath, errno: -w });
@@ -1606,10 +1624,11 @@ export class Copier {
     // An attribute that could not be set is reported; the data is kept, as cp keeps it.
     this.meta.apply({ fd: dstFd }, e.stat, xattrs, e.dstPath, mode, true, created, this.dropsAcls(false, e.inheritedPermissions));
     b.close(srcFd);
-    if (!this.closedWhole(e, dstFd, temp)) return;
-    if (!this.commit(e, temp, "regular file")) return;
+    if (!this.closedWhole(e, dstFd, temp)) return true;
+    if (!this.commit(e, temp, "regular file")) return true;
     this.report.fileCopied(data.length, method);
     this.listed(e, { method, batched: true, bytes: data.length });
+    return true;
   }
 
   /**
@@ -3330,7 +3349,7 @@ export class Copier {
       const link = (name: Name) => {
         let r = b.makeLink(dir, last, e.dstDir, name);
         for (let tries = 1; r === -b.errno.ENOENT && tries < LINK_TRIES; tries++) r = b.makeLink(dir, last, e.dstDir, name);
-        return r;
+        return r === -b.errno.EPERM ? this.linkPastAttributes(dir, last, e.dstDir, name, r) : r;
       };
       let name = this.madeUnderItsName(e) ? e.dstName : this.temps.next(e.dstDir);
       let r = link(name);
@@ -3351,6 +3370,24 @@ export class Copier {
       b.remove(e.dstDir, name, false);
       return renamed;
     });
+  }
+
+  /**
+   * A link refused (EPERM) to a first copy whose attribute word is set:
+   * macOS refuses a new name to an immutable or append-only file (uchg,
+   * schg, uappnd), which the first copy is made once in place. The word is
+   * taken off for the link and set again, as it is on every name of the inode.
+   */
+  private linkPastAttributes(dir: number, last: Name, toDir: number, name: Name, refused: number): number {
+    const b = this.b;
+    const attributes = b.attributes;
+    if (!attributes) return refused;
+    const first = b.stat(dir, last, false);
+    const word = typeof first === "number" ? 0 : (first.attributes ?? 0) & attributes.kept;
+    if (word === 0 || typeof first === "number" || attributes.setAt(dir, last, (first.attributes ?? 0) & ~word) < 0) return refused;
+    const r = b.makeLink(dir, last, toDir, name);
+    attributes.setAt(dir, last, first.attributes ?? 0);
+    return r;
   }
 
   /** `part` of `dir` opened through the symlink it is, where that leads to a directory a kept symlink led the copy into; else `refused`. */

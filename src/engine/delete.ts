@@ -81,6 +81,8 @@ export class Pruner {
     private readonly shared: { deletions?: Int32Array; entered?: EnteredDirectories },
     /** The rules of DEST's per-directory files in a directory (`rel` below SOURCE) before `inherited`; false when they cannot be read. */
     private readonly ownRules?: (dirFd: number, dirPath: Uint8Array, rel: Uint8Array, inherited: FilterRule[] | undefined) => FilterRule[] | undefined | false,
+    /** Told of each chunk of a listing, as the copy's own listings are (the worker collects garbage by them). */
+    private readonly listed?: (entries: number) => void,
   ) {
     this.suffix = new TextEncoder().encode(o.backupSuffix);
     this.separator = b.pathRules.separator.charCodeAt(0);
@@ -107,6 +109,7 @@ export class Pruner {
     let listedKeys: Map<string, Name> | undefined;
     for (;;) {
       const entries = b.readDir(listFd);
+      if (typeof entries !== "number") this.listed?.(entries.length);
       if (typeof entries === "number") {
         this.report.fail(`cannot read directory ${quote(dstPath)}: ${b.strerror(-entries)}; nothing deleted in it`, { op: "readdir", path: dstPath, errno: -entries });
         b.close(listFd);
@@ -193,6 +196,7 @@ export class Pruner {
     try {
       for (;;) {
         const entries = b.readDir(fd);
+        if (typeof entries !== "number") this.listed?.(entries.length);
         if (typeof entries === "number") return null;
         if (entries.length === 0) return keys;
         for (const entry of entries) keys.add(key(entry.name));
@@ -317,6 +321,7 @@ export class Pruner {
     let kept = unread;
     while (!unread) {
       const entries = b.readDir(fd);
+      if (typeof entries !== "number") this.listed?.(entries.length);
       // Removed while it was read (another run's --delete): gone, as asked.
       if (entries === -b.errno.ENOENT) break;
       if (typeof entries === "number") {

@@ -90,6 +90,19 @@ describe("macOS: the native backend over libSystem", () => {
     }
   });
 
+  testIf(notMac)("names of one immutable inode: the later ones linked all the same (macOS refuses a link to an immutable file), every name immutable", () => {
+    const root = sandbox("mac-uchg-links");
+    sh("mkdir -p tree/a tree/b && printf data > tree/a/f && ln tree/a/f tree/b/g && chflags uchg tree/a/f", root);
+    try {
+      expect(blit(["-a", "tree", "copy"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      const [f, g] = ["copy/a/f", "copy/b/g"].map((path) => run(["stat", "-f", "%i %l %Sf", join(root, path)]).stdout.trim());
+      expect(f).toBe(g);
+      expect(f).toMatch(/^\d+ 2 uchg$/);
+    } finally {
+      run(["chflags", "-R", "nouchg", root]);
+    }
+  });
+
   // The runner's own volume ignores case; a case-sensitive APFS image holds the source.
   testIf(notMac)("names differing only by case or normalization, from a case-sensitive volume: one copied, the other reported, nothing overwritten; --delete keeps what was copied into foo for Foo", () => {
     const root = sandbox("mac-case");
