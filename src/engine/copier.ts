@@ -2497,7 +2497,10 @@ export class Copier {
     const createMode = inplace && this.o.preserve.ownership ? madeWith & ~0o077 : madeWith;
     const request: CopyRequest = { ...this.request(st, e.dstDev), stream };
     // A backend that clones into new names only (macOS) makes the temporary file itself.
-    const cloned = inplace ? undefined : this.data.cloneAsNew(srcFd, e.dstDir, name, request);
+    // Not where the clone, made with SOURCE's permission bits, would be open to more than the copy will be:
+    // another user could open it before its mode is set (coreutils 9.2 clones on macOS only then too).
+    const widens = (st.mode & 0o777 & ~mode) !== 0;
+    const cloned = inplace ? undefined : this.data.cloneAsNew(srcFd, e.dstDir, name, request, widens);
     if (cloned && !cloned.outcome.ok) {
       b.close(srcFd);
       const message = this.failure(e, cloned.outcome);

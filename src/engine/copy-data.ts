@@ -129,12 +129,15 @@ export class DataCopier {
    * there: src cloned as dstName of dstDir (the caller's temporary name).
    * The clone, open for writing; undefined when the file is to be copied
    * the other ways (nothing is then left under the name); or the failure
-   * of a clone that was demanded, or that failed for good.
+   * of a clone that was demanded, or that failed for good. `widens`: the
+   * clone (SOURCE's permission bits) would be open to more than the file
+   * made the other ways: then only --reflink=always clones.
    */
-  cloneAsNew(src: number, dstDir: number, dstName: Uint8Array, req: CopyRequest): { fd: number; outcome: CopyOutcome } | undefined {
+  cloneAsNew(src: number, dstDir: number, dstName: Uint8Array, req: CopyRequest, widens = false): { fd: number; outcome: CopyOutcome } | undefined {
     const cloneAt = this.b.cloneAt;
     const pair = `${req.srcDev}:${req.dstDev}`;
     if (!cloneAt || req.reflink === "never" || req.stream || req.into || this.noClone.has(pair)) return undefined;
+    if (widens && req.reflink !== "always") return undefined;
     const fd = cloneAt.file(src, dstDir, dstName);
     if (fd >= 0) return { fd, outcome: { ok: true, method: "clone", bytes: req.size } };
     if (req.reflink === "always" || this.cloneTerminal.has(-fd)) return { fd: -1, outcome: { ok: false, stage: "clone", errno: -fd } };

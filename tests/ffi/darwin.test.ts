@@ -11,7 +11,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { blit, hasCommand, isRoot, ROOT, run, sh } from "../helpers/blit.ts";
+import { BLIT, blit, hasCommand, isRoot, ROOT, run, sh } from "../helpers/blit.ts";
 import { mountTmpfs, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox, sandboxClones } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
@@ -105,6 +105,24 @@ describe("blit over ffi/darwin/ and the macOS shim's POSIX core", () => {
     const always = blit(["--reflink=always", "tree/big", "again"], { cwd: mnt, env });
     expect(always).toEqual({ stdout: "", stderr: "", exitCode: 0 });
     expect(readdirSync(mnt).filter((name) => name.startsWith(".blit")).length).toBe(0);
+  });
+
+  // fclonefileat makes the clone with SOURCE's permission bits, set to the
+  // copy's only later: where those are narrower (a umask of 077), another
+  // user could open the clone meanwhile. Copied the other ways there, as
+  // coreutils 9.2 does; --reflink=always still clones.
+  testIf(xfsUnavailable)("on XFS with reflink: a umask narrower than SOURCE's bits copies instead of cloning (the clone would be open to more meanwhile); --reflink=always clones", () => {
+    const mnt = mountXfs(300);
+    sh("head -c 3000000 /dev/urandom > f && chmod 644 f && sync", mnt);
+    const withUmask = (umask: string, args: string[]) => run(["sh", "-c", `umask ${umask} && exec "$@"`, "sh", BLIT, ...args], { cwd: mnt, env });
+    const method = (r: { stdout: string }) => r.stdout.split("\n").find((line) => line.startsWith("copy offload"))?.replace(/.*method: /, "");
+    expect(method(withUmask("022", ["--debug", "f", "wide"]))).toBe(CLONE_LABEL);
+    const narrow = withUmask("077", ["--debug", "f", "narrow"]);
+    expect(narrow.stderr).toBe("");
+    expect(method(narrow)).not.toBe(CLONE_LABEL);
+    expect(sh("stat -c %a narrow && cmp f narrow && echo same", mnt)).toBe("600\nsame\n");
+    expect(withUmask("077", ["--reflink=always", "f", "always"])).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(run(["filefrag", "-v", join(mnt, "always")]).stdout).toMatch(/\bshared\b/);
   });
 
   // The shim reads the xattrs of an entry that is not opened by path: a
