@@ -1378,12 +1378,26 @@ BLIT_EXPORT int64_t blit_readlink(int64_t dir, const uint8_t *name, uint32_t len
 				r = fail_kind(K_EINVAL);
 			} else {
 				const WCHAR *text = (const WCHAR *)(buf + at);
+				/*
+				 * An NT path ("\??\..."), as a Win32 one: "C:\x" for a drive;
+				 * "\\server\share" for "UNC\server\share"; "\\?\Volume{...}\x"
+				 * for anything else, which taken without its prefix would read
+				 * as a relative target.
+				 */
+				uint32_t lead = 0;
 				if (tag == IO_REPARSE_TAG_SYMLINK && substitute && units >= 4 && text[0] == '\\' && text[1] == '?'
 				    && text[2] == '?' && text[3] == '\\') {
 					text += 4;
 					units -= 4;
+					if (units >= 4 && wcsncmp(text, L"UNC\\", 4) == 0) {
+						text += 4;
+						units -= 4;
+						lead = utf16_to_wtf8(L"\\\\", 2, out, cap);
+					} else if (!(units >= 2 && text[1] == ':')) {
+						lead = utf16_to_wtf8(L"\\\\?\\", 4, out, cap);
+					}
 				}
-				r = utf16_to_wtf8(text, units, out, cap);
+				r = lead + utf16_to_wtf8(text, units, lead < cap ? out + lead : NULL, lead < cap ? cap - lead : 0);
 			}
 		}
 	}
