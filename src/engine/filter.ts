@@ -131,7 +131,10 @@ function lines(bytes: Uint8Array): { text: Uint8Array; number: number }[] {
   let number = 1;
   for (let end = 0; end <= bytes.length; end++) {
     if (end < bytes.length && bytes[end] !== NEWLINE && bytes[end] !== CARRIAGE_RETURN) continue;
-    const text = bytes.subarray(start, end);
+    const line = bytes.subarray(start, end);
+    // rsync keeps a line as a C string: a NUL ends its pattern.
+    const nul = line.indexOf(0);
+    const text = nul >= 0 ? line.subarray(0, nul) : line;
     start = end + 1;
     if (text.length > 0 && text[0] !== 0x23 && text[0] !== 0x3b) out.push({ text, number });
     // "\r\n" is one line end; a "\r" alone (old Mac files) is one too.

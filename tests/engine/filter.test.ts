@@ -161,6 +161,17 @@ describe("filters against rsync", () => {
     expect(Object.keys(both(root, "--filter=':- .gitignore'").blit.entries).sort()).toEqual([".", ".ff", ".gitignore", "a", "junk", "sub", "sub/.gitignore", "z.c"]);
   });
 
+  testIf(noRsync)("a NUL in a line of --exclude-from or a per-directory file ends its pattern, as rsync reads it", () => {
+    const root = sandbox("filter-nul");
+    sh("mkdir src && touch src/junk src/junkXYZ src/keep src/kept && printf 'junk\\0XYZ\\n' > ex && printf 'keep\\0t\\n' > src/.gitignore", root);
+    for (const args of ["--exclude-from=ex", "--filter=':- .gitignore'"]) {
+      const r = both(root, args);
+      expect([args, r.stderr, r.exitCode]).toEqual([args, "", 0]);
+      expect([args, Object.keys(r.blit.entries).sort()]).toEqual([args, Object.keys(r.rsync.entries).sort()]);
+    }
+    expect(Object.keys(both(root, "--exclude-from=ex").blit.entries).sort()).toEqual([".", ".gitignore", "junkXYZ", "keep", "kept"]);
+  });
+
   testIf(noRsync)("a per-directory pattern with a slash matches the whole path, an anchored one below its directory; '!' in a file of rules clears what that file's name gave, as rsync", () => {
     const root = sandbox("filter-dir-slash");
     sh(`mkdir -p src/a/b/c src/a/b/d && cd src && for f in a/b/secret a/b/f a/b/anch a/b/c/tail a/b/c/t.o a/b/c/t.log a/b/d/k.o a/b/d/k.log; do printf x > $f; done &&
