@@ -1283,8 +1283,17 @@ BLIT_EXPORT int64_t blit_rename(int64_t from_dir, const uint8_t *from, uint32_t 
 {
 	native_calls++;
 	HANDLE h;
-	int64_t r = nt_open(from_dir, from, from_len, DELETE, FILE_OPEN, FILE_OPEN_REPARSE_POINT, &h);
+	int64_t r = nt_open(from_dir, from, from_len, DELETE | FILE_READ_ATTRIBUTES, FILE_OPEN, FILE_OPEN_REPARSE_POINT, &h);
+	if (r < 0) r = nt_open(from_dir, from, from_len, DELETE, FILE_OPEN, FILE_OPEN_REPARSE_POINT, &h);
 	if (r < 0) return r;
+	/*
+	 * Name tunnelling (NTFS, FAT) gives a file renamed onto a name another
+	 * just left that one's creation time: the copy's own, set before the
+	 * rename, is put back after it.
+	 */
+	FILE_BASIC_INFORMATION before;
+	IO_STATUS_BLOCK io;
+	int timed = replace && NT_SUCCESS(NtQueryInformationFile(h, &io, &before, sizeof before, CLASS_BASIC));
 	r = rename_or_link(h, CLASS_RENAME, to_dir, to, to_len, replace);
 	if (r < 0 && replace && ((-r) & 0xff) == K_EACCES && remove_directory_link(to_dir, to, to_len) == 0)
 		r = rename_or_link(h, CLASS_RENAME, to_dir, to, to_len, replace);
@@ -1295,6 +1304,10 @@ BLIT_EXPORT int64_t blit_rename(int64_t from_dir, const uint8_t *from, uint32_t 
 			if (r < 0) blit_set_attributes_at(to_dir, to, to_len, was);
 		}
 	}
+	FILE_BASIC_INFORMATION after;
+	if (r == 0 && timed && NT_SUCCESS(NtQueryInformationFile(h, &io, &after, sizeof after, CLASS_BASIC))
+	    && after.CreationTime.QuadPart != before.CreationTime.QuadPart)
+		set_basic(h, before.CreationTime.QuadPart, 0, 0, 0);
 	NtClose(h);
 	return r;
 }
