@@ -311,6 +311,19 @@ export interface CaseFoldingCapability {
 }
 
 /**
+ * Names that hold another entry's metadata, not entries of their own:
+ * macOS keeps the xattrs (resource fork, Finder info, quarantine) of a file
+ * on a volume without native ones (FAT, exFAT, many SMB shares) in an
+ * AppleDouble file `._NAME` beside it, which listings show. Such a name is
+ * neither copied as a file (its entry's xattrs are read and written through
+ * the entry) nor removed by --delete (that would drop them).
+ */
+export interface SidecarsCapability {
+  /** Whether `name` in the open directory dir is such a file. */
+  holds(dir: number, name: Name): boolean;
+}
+
+/**
  * What of a tree's regular files is read ahead besides its metadata: their
  * data too ("all": every file will be read), their data unless the tree's
  * filesystem can clone ("unless-cloned": the copy stays on that filesystem,
@@ -564,6 +577,7 @@ export interface Backend {
   readonly fileLimit?: FileLimitCapability;
   readonly attributes?: AttributesCapability;
   readonly caseFolding?: CaseFoldingCapability;
+  readonly sidecars?: SidecarsCapability;
   readonly pageCache?: PageCacheCapability;
   readonly readAhead?: ReadAheadCapability;
 

@@ -1302,6 +1302,8 @@ BLIT_EXPORT int blit_volume(int fd, char *name, uint32_t name_len, uint32_t *cap
 		*caps = BLIT_VOLUME_KNOWN;
 		if (interfaces & VOL_CAP_INT_CLONE)
 			*caps |= BLIT_VOLUME_CLONE;
+		if (interfaces & VOL_CAP_INT_EXTENDED_ATTR)
+			*caps |= BLIT_VOLUME_NATIVE_XATTR;
 		if (format & VOL_CAP_FMT_CASE_SENSITIVE)
 			*caps |= BLIT_VOLUME_CASE_SENSITIVE;
 		if (format & VOL_CAP_FMT_SPARSE_FILES)

@@ -23,6 +23,7 @@
 #define BLIT_VOLUME_CLONE 0x02
 #define BLIT_VOLUME_CASE_SENSITIVE 0x04
 #define BLIT_VOLUME_SPARSE 0x08
+#define BLIT_VOLUME_NATIVE_XATTR 0x20 /* VOL_CAP_INT_EXTENDED_ATTR: xattrs kept by the volume, not in ._NAME files (with KNOWN) */
 #define BLIT_VOLUME_CASE_KNOWN 0x10 /* BLIT_VOLUME_CASE_SENSITIVE is the volume's answer (also without KNOWN) */
 
 /* struct blit_stat.valid */

@@ -14,6 +14,7 @@ import type {
   AttributesCapability,
   Backend,
   CaseFoldingCapability,
+  SidecarsCapability,
   CloneAtMechanism,
   FileLimitCapability,
   ModesCapability,
@@ -72,6 +73,8 @@ const FLAGS_FORBIDDING_WRITES = 0x2 | 0x4 | 0x10000 | 0x20000 | 0x40000;
 const FLAGS_APPEND_ONLY = 0x4 | 0x40000;
 
 const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+const DOT = 0x2e;
+const UNDERSCORE = 0x5f;
 
 /**
  * A name as a case-insensitive APFS or HFS+ volume compares it: its
@@ -131,6 +134,8 @@ export class DarwinBackend extends RuntimeStdio implements Backend {
   private readonly decoder = new TextDecoder();
   /** Each device's answer to whether it ignores case, once per thread; and the last answer, for a directory not made yet. */
   private readonly ignoresCaseByDev = new Map<number, boolean>();
+  /** Each device's answer to whether it keeps xattrs itself (not in ._NAME files). */
+  private readonly nativeXattrsByDev = new Map<number, boolean>();
   private lastIgnoresCase = false;
   private readonly errorText = new Map<number, string>();
   private readonly has: (feature: keyof typeof Feature) => boolean;
@@ -149,6 +154,7 @@ export class DarwinBackend extends RuntimeStdio implements Backend {
     if (!this.has("clone")) delete (this as { cloneAt?: unknown }).cloneAt;
     if (!this.has("flags")) delete (this as { attributes?: unknown }).attributes;
     if (!this.has("volumeCaps")) delete (this as { caseFolding?: unknown }).caseFolding;
+    if (!this.has("volumeCaps")) delete (this as { sidecars?: unknown }).sidecars;
   }
 
   static open(path: string): DarwinBackend {
@@ -487,6 +493,27 @@ export class DarwinBackend extends RuntimeStdio implements Backend {
       return ignores;
     },
     key: foldedKey,
+  };
+
+  /**
+   * `._NAME` where the volume keeps no xattrs of its own
+   * (VOL_CAP_INT_EXTENDED_ATTR unset: FAT, exFAT, SMB without streams):
+   * macOS's AppleDouble file of NAME's xattrs. Asked of the volume once per
+   * device; one that cannot be asked is taken to keep its own.
+   */
+  readonly sidecars?: SidecarsCapability = {
+    holds: (dir, name) => {
+      if (name.length <= 2 || name[0] !== DOT || name[1] !== UNDERSCORE) return false;
+      const st = this.fstat(dir);
+      if (typeof st === "number") return false;
+      let native = this.nativeXattrsByDev.get(st.dev);
+      if (native === undefined) {
+        const caps = new Uint32Array(1);
+        native = this.shim.blit_volume(dir, new Uint8Array(64), 64, caps) !== 0 || (caps[0]! & Volume.known) === 0 || (caps[0]! & Volume.nativeXattrs) !== 0;
+        this.nativeXattrsByDev.set(st.dev, native);
+      }
+      return !native;
+    },
   };
 
   /**

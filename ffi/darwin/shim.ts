@@ -76,7 +76,7 @@ export const Feature = {
 } as const;
 
 /** blit_volume() bits (BLIT_VOLUME_*). */
-export const Volume = { known: 0x01, clone: 0x02, caseSensitive: 0x04, sparse: 0x08, caseKnown: 0x10 } as const;
+export const Volume = { known: 0x01, clone: 0x02, caseSensitive: 0x04, sparse: 0x08, caseKnown: 0x10, nativeXattrs: 0x20 } as const;
 
 /** struct blit_stat and struct blit_dirent. */
 export const STAT_SIZE = 128;

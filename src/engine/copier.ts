@@ -1253,9 +1253,12 @@ export class Copier {
       if (typeof st !== "number") listedDev = st.dev;
     }
     // A signal or --fail-fast's first error: the rest of the chunk is not started.
+    const sidecars = this.b.sidecars;
     for (let i = 0; i < names.length && !this.cancelled; i++) {
       const name = names[i]!;
       const childStat = stats[i]!;
+      // Another entry's xattrs, which its own copy carries (macOS's ._NAME on FAT).
+      if (sidecars?.holds(l.srcFd, name)) continue;
       let excluded: boolean | undefined;
       if (quick && typeof childStat !== "number" && this.unchangedAsStatted(childStat, quick[i]!, listSizes && { src: listSizes.src[i]!, dst: listSizes.dst[i]! })) {
         excluded = this.excludesFile(l, relDir, name);

@@ -117,7 +117,8 @@ export class Pruner {
       }
       if (entries.length === 0) break;
       // -b: a backup blit keeps (NAME~, NAME.~N~) is not SOURCE's to remove, as rsync protects its backups under --backup.
-      const names = entries.map((entry) => entry.name).filter((name) => !isTempName(name) && !mayBeBackup(name, this.o.backup, this.suffix));
+      // Nor another entry's xattrs (macOS's ._NAME on FAT), which go with it.
+      const names = entries.map((entry) => entry.name).filter((name) => !isTempName(name) && !mayBeBackup(name, this.o.backup, this.suffix) && !b.sidecars?.holds(listFd, name));
       const there = b.statMany(listFd, names, false);
       // As the copy judged SOURCE's entries: through symlinks under -L.
       const inSource = b.statMany(srcFd, names, this.o.dereference === "always");

@@ -103,6 +103,24 @@ describe("macOS: the native backend over libSystem", () => {
     }
   });
 
+  // On FAT macOS keeps a file's xattrs in an AppleDouble `._NAME` beside it, which listings show.
+  testIf(notMac)("onto a FAT volume and back: xattrs kept through ._NAME, which --delete leaves and a copy back does not take for a file", () => {
+    const root = sandbox("mac-fat");
+    sh(`mkdir -p src fat && printf data > src/f && xattr -w com.example.k v src/f &&
+      hdiutil create -quiet -size 20m -fs "MS-DOS FAT32" -volname BLITFAT -o img.dmg && hdiutil attach -quiet -nobrowse -mountpoint fat img.dmg`, root);
+    try {
+      for (let round = 0; round < 2; round++) {
+        expect(blit(["-aT", "--skip-unchanged", "--delete", "src", "fat/dst"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+        expect(run(["xattr", "-p", "com.example.k", join(root, "fat", "dst", "f")]).stdout).toBe("v\n");
+      }
+      expect(blit(["-a", "fat/dst", "back"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      expect(run(["ls", "-A", join(root, "back")]).stdout).toBe("f\n");
+      expect(run(["xattr", "-p", "com.example.k", join(root, "back", "f")]).stdout).toBe("v\n");
+    } finally {
+      run(["hdiutil", "detach", "-quiet", join(root, "fat")]);
+    }
+  });
+
   // The runner's own volume ignores case; a case-sensitive APFS image holds the source.
   testIf(notMac)("names differing only by case or normalization, from a case-sensitive volume: one copied, the other reported, nothing overwritten; --delete keeps what was copied into foo for Foo", () => {
     const root = sandbox("mac-case");
