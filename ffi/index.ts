@@ -4,6 +4,7 @@
 
 import { closeSync, openSync, readSync } from "node:fs";
 import { type Backend, POSIX_PATH_RULES } from "./backend.ts";
+import { addressSpaceLimit } from "./process.ts";
 
 export type { Backend } from "./backend.ts";
 export * from "./backend.ts";
@@ -116,6 +117,9 @@ async function load(from: { shimPath?: string; fallbackReason?: string } | undef
       return await openNative(from?.shimPath);
     } catch (err) {
       reason = (err as Error).message;
+      // Bun's FFI compiles its calls: a limit on address space too low for the JIT's reservation (~2.3 GB) says only "requires the JIT".
+      const limit = /\bJIT\b/.test(reason) ? addressSpaceLimit() : undefined;
+      if (limit !== undefined) reason += `; the limit on address space (ulimit -v ${Math.floor(limit / 1024)}) is too low for it`;
     }
   }
   // Imported only when needed: most runs never load it.

@@ -179,3 +179,13 @@ export function openFilesIn(dir: string, limit: number): number | undefined {
     return code === "EMFILE" || code === "ENFILE" ? limit : undefined;
   }
 }
+
+/** The soft limit on this process's address space in bytes (ulimit -v), from /proc/self/limits; undefined where none is set or it cannot be read. */
+export function addressSpaceLimit(): number | undefined {
+  try {
+    const soft = /^Max address space\s+(\d+)/m.exec(readFileSync("/proc/self/limits", "latin1"))?.[1];
+    return soft === undefined ? undefined : Number(soft);
+  } catch {
+    return undefined;
+  }
+}

@@ -156,6 +156,8 @@ export function materializeShim<T>(open: (path: string) => T): ShimFile<T> {
       }
       return { path, opened: open(path) };
     } catch (err) {
+      // Not the folder's fault (no JIT for bun:ffi): another folder would only get another copy.
+      if (/\bJIT\b/.test((err as Error).message)) throw err;
       problems.push(`${dir}: ${(err as Error).message}`);
     }
   }

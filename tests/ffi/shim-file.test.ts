@@ -102,6 +102,23 @@ describe("the embedded shim", () => {
     expect(r.stdout).toContain(`shim: ${join(tmp, `blit-${process.getuid!()}`)}/libblit-`);
   });
 
+  // Bun's FFI compiles its calls, and its JIT reserves ~2.3 GB of address
+  // space up front: under a lower ulimit -v there is no native engine. Said
+  // with its cause, and no second copy of the shim put in $TMPDIR (no other
+  // folder would load it either).
+  test("ulimit -v below what the JIT reserves: the fallback, said with its cause, one cached shim", () => {
+    const { home, tmp, work, env } = isolated();
+    const r = run(["bash", "-c", 'ulimit -v 1500000 && exec "$@"', "sh", BLIT, "f", "g"], { cwd: work, env });
+    expect(r).toEqual({
+      stdout: "",
+      stderr: "blit: warning: native copy engine unavailable (bun:ffi requires the JIT; the limit on address space (ulimit -v 1500000) is too low for it); copying with Bun's fs, which is slower and, working by path, not proof against a directory swapped for a symlink meanwhile\n",
+      exitCode: 0,
+    });
+    expect(readFileSync(join(work, "g"), "utf8")).toBe("data");
+    expect(readdirSync(tmp)).toEqual([]);
+    expect(cachedShims(join(home, ".cache", "blit"))).toHaveLength(1);
+  });
+
   test("a relative TMPDIR is not used: no cache folder in the working directory", () => {
     const { work } = isolated();
     // HOME a file: no cache folder there, so the temp folder is the one looked at: /tmp's, made here if need be.
