@@ -129,6 +129,22 @@ const BLIT_ONLY = new Set([
   "progress", "no-progress", "json", "json-interval", "itemize",
 ]);
 
+/** cp's long options in the order of its table (coreutils' cp.c long_opts), which getopt_long names them in when a prefix is ambiguous. */
+const CP_ORDER = [
+  "archive", "attributes-only", "backup", "copy-contents", "debug", "dereference", "force", "interactive", "link", "no-clobber",
+  "no-dereference", "no-preserve", "no-target-directory", "one-file-system", "parents", "path", "preserve", "recursive",
+  "remove-destination", "sparse", "reflink", "strip-trailing-slashes", "suffix", "symbolic-link", "target-directory", "update",
+  "verbose", "keep-directory-symlink", "context", "help", "version",
+];
+
+/** cp's options first, in cp's order; blit's own after them, by name. */
+function cpOrder(a: string, b: string): number {
+  const [i, j] = [CP_ORDER.indexOf(a), CP_ORDER.indexOf(b)];
+  if (i >= 0 && j >= 0) return i - j;
+  if (i >= 0 || j >= 0) return i >= 0 ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /**
  * A long option by its name or, as getopt_long allows, by a prefix that
  * only one option has (`--recur`), or only one of cp's (`--b` is --backup,
@@ -141,7 +157,7 @@ function longOption(name: string, arg: string): { spec: OptionSpec; spelled: str
   if (exact) return { spec: exact, spelled: name };
   // Two names of one option (--parents, --path) are one candidate, as getopt_long counts them.
   const matching = name === "" ? [] : [...longOptions].filter(([option]) => option.startsWith(name)).map(([, spec]) => spec.name as string);
-  const candidates = [...new Set(matching)].sort();
+  const candidates = [...new Set(matching)].sort(cpOrder);
   const cps = candidates.filter((option) => !BLIT_ONLY.has(option));
   const only = candidates.length === 1 ? candidates[0] : cps.length === 1 ? cps[0] : undefined;
   if (only !== undefined) {
