@@ -1116,9 +1116,10 @@ BLIT_EXPORT int blit_removexattr(int fd, int dirfd, const char *name, const char
 /*
  * dirfd/name itself opened, to read or set its ACL through the descriptor:
  * the path-taking calls (acl_set_link_np ends in chmodx_np) follow a symlink
- * swapped into any directory above the name. A symlink has no ACL set here
- * and a device is not opened (opening one can act: a tape rewinds), so both
- * say -EOPNOTSUPP, as a filesystem without ACLs does. Returns the descriptor.
+ * swapped into any directory above the name. Only a file or a directory is
+ * opened: a symlink has no ACL set here, and opening a device or a fifo can
+ * act (a tape rewinds; a fifo's blocked writer is let through), so those say
+ * -EOPNOTSUPP, as a filesystem without ACLs does. Returns the descriptor.
  */
 static int open_for_acl(int dirfd, const char *name)
 {
@@ -1127,15 +1128,19 @@ static int open_for_acl(int dirfd, const char *name)
 
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return neg_errno();
-	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISFIFO(st.st_mode))
+	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
 		return -EOPNOTSUPP;
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	/* A file its owner may not read is still theirs to change. */
+	/* One its owner may not read is still theirs to change: a file opened to write, a directory to search. */
 	if (fd < 0 && errno == EACCES && S_ISREG(st.st_mode))
 		fd = openat(dirfd, name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+#ifdef O_SEARCH
+	if (fd < 0 && errno == EACCES && S_ISDIR(st.st_mode))
+		fd = openat(dirfd, name, O_SEARCH | O_NOFOLLOW | O_CLOEXEC);
+#endif
 	if (fd < 0)
 		return neg_errno();
-	if (fstat(fd, &st) < 0 || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISFIFO(st.st_mode))) {
+	if (fstat(fd, &st) < 0 || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))) {
 		close(fd);
 		return -EAGAIN;
 	}

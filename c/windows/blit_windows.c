@@ -1172,9 +1172,9 @@ static int64_t rename_or_link(HANDLE h, FILE_INFORMATION_CLASS cls, int64_t to_d
 	struct rename_info *info = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, size);
 	if (!info) return fail_kind(K_ENOMEM);
 	int64_t units = wtf8_to_utf16(to_name, to_len, info->name, to_len, to_dir != BLIT_CWD);
-	if (units < 0) {
+	if (units < 0 || units > 32767) {
 		HeapFree(GetProcessHeap(), 0, info);
-		return fail_kind(K_EINVAL);
+		return units < 0 ? fail_kind(K_EINVAL) : fail_code(ERROR_FILENAME_EXCED_RANGE, K_EINVAL);
 	}
 	int64_t alias = to_dir == BLIT_CWD ? 0 : refuse_short_alias(to_dir, info->name, (size_t)units);
 	if (alias < 0) {

@@ -497,9 +497,11 @@ export class DarwinBackend extends RuntimeStdio implements Backend {
 
   /**
    * `._NAME` where the volume keeps no xattrs of its own
-   * (VOL_CAP_INT_EXTENDED_ATTR unset: FAT, exFAT, SMB without streams):
-   * macOS's AppleDouble file of NAME's xattrs. Asked of the volume once per
-   * device; one that cannot be asked is taken to keep its own.
+   * (VOL_CAP_INT_EXTENDED_ATTR unset: FAT, exFAT, SMB without streams),
+   * NAME is there and the file begins as AppleDouble does (0x00051607):
+   * macOS's file of NAME's xattrs. Asked of the volume once per device; one
+   * that cannot be asked is taken to keep its own. Any other `._NAME` (one
+   * without its NAME, or not AppleDouble) is a file like any other.
    */
   readonly sidecars?: SidecarsCapability = {
     holds: (dir, name) => {
@@ -512,7 +514,13 @@ export class DarwinBackend extends RuntimeStdio implements Backend {
         native = this.shim.blit_volume(dir, new Uint8Array(64), 64, caps) !== 0 || (caps[0]! & Volume.known) === 0 || (caps[0]! & Volume.nativeXattrs) !== 0;
         this.nativeXattrsByDev.set(st.dev, native);
       }
-      return !native;
+      if (native || typeof this.stat(dir, name.subarray(2), false) === "number") return false;
+      const fd = this.openRead(dir, name, false);
+      if (fd < 0) return false;
+      const head = new Uint8Array(4);
+      const got = this.readAt(fd, head, 4, 0);
+      this.close(fd);
+      return got === 4 && head[0] === 0x00 && head[1] === 0x05 && head[2] === 0x16 && head[3] === 0x07;
     },
   };
 

@@ -1038,14 +1038,15 @@ export class Copier {
     if (typeof st === "number" || typeOf(st.mode) !== S_IFDIR) return;
     const made = this.o.dryRun ? this.wouldMakeDir(e) : b.makeDir(e.dstDir, e.dstName, 0o700);
     if (made === -b.errno.EEXIST && !this.o.dryRun) {
-      const fd = b.openDir(e.dstDir, e.dstName, false);
-      if (fd < 0) return;
+      // By name, as the one made below is: each call leaves a symlink as it is, and one that is not a directory is left.
+      const there = b.stat(e.dstDir, e.dstName, false);
+      if (typeof there === "number" || typeOf(there.mode) !== S_IFDIR) return;
       const xattrs = this.meta.readXattrs({ dir: e.srcDir, name: e.srcName }, true, undefined, undefined, e.srcPath);
       const mode = this.o.preserve.mode ? this.meta.modeFor("dir", st, undefined, e.inheritedPermissions) : undefined;
-      if (this.meta.apply({ fd }, st, xattrs, e.dstPath, mode, true, undefined, this.dropsAcls(false, e.inheritedPermissions))) {
-        this.meta.setAttributes({ fd }, st, e.dstPath);
+      const target = { dir: e.dstDir, name: e.dstName };
+      if (this.meta.apply(target, st, xattrs, e.dstPath, mode, true, undefined, this.dropsAcls(false, e.inheritedPermissions))) {
+        this.meta.setAttributes(target, st, e.dstPath);
       }
-      b.close(fd);
       return;
     }
     if (made !== 0) {
@@ -3355,7 +3356,8 @@ export class Copier {
       const link = (name: Name) => {
         let r = b.makeLink(dir, last, e.dstDir, name);
         for (let tries = 1; r === -b.errno.ENOENT && tries < LINK_TRIES; tries++) r = b.makeLink(dir, last, e.dstDir, name);
-        return r === -b.errno.EPERM ? this.linkPastAttributes(dir, last, e.dstDir, name, r) : r;
+        // Not under a temporary name: the rename and removal after it would be refused as well.
+        return r === -b.errno.EPERM && name === e.dstName ? this.linkPastAttributes(dir, last, e, r, this.linkedPath(e, target) ?? e.dstPath) : r;
       };
       let name = this.madeUnderItsName(e) ? e.dstName : this.temps.next(e.dstDir);
       let r = link(name);
@@ -3384,15 +3386,18 @@ export class Copier {
    * schg, uappnd), which the first copy is made once in place. The word is
    * taken off for the link and set again, as it is on every name of the inode.
    */
-  private linkPastAttributes(dir: number, last: Name, toDir: number, name: Name, refused: number): number {
+  private linkPastAttributes(dir: number, last: Name, e: Entry, refused: number, firstPath: Uint8Array): number {
     const b = this.b;
     const attributes = b.attributes;
     if (!attributes) return refused;
     const first = b.stat(dir, last, false);
     const word = typeof first === "number" ? 0 : (first.attributes ?? 0) & attributes.kept;
-    if (word === 0 || typeof first === "number" || attributes.setAt(dir, last, (first.attributes ?? 0) & ~word) < 0) return refused;
-    const r = b.makeLink(dir, last, toDir, name);
-    attributes.setAt(dir, last, first.attributes ?? 0);
+    if (word === 0 || typeof first === "number") return refused;
+    const cleared = attributes.setAt(dir, last, (first.attributes ?? 0) & ~word);
+    const r = cleared < 0 ? refused : b.makeLink(dir, last, e.dstDir, e.dstName);
+    // Set again whatever came of it (a refusal may have cleared some flags); said where it cannot be.
+    const restored = attributes.setAt(dir, last, first.attributes ?? 0);
+    if (restored < 0) this.report.fail(`preserving flags for ${quote(firstPath)}: ${this.why(-restored)}`, { op: "chflags", path: firstPath, errno: -restored });
     return r;
   }
 

@@ -1723,6 +1723,12 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     expect(asNobody("cp -aT s ref2", root)).toEqual(byCp);
     expect(listing("mine2")).toBe(listing("ref2"));
     expect(listing("mine2")).toContain("./x 0 978307200.0000000000 65534\n");
+    // Again, the copy now as unreadable to its owner as SOURCE's, SOURCE's time changed: given it all the same.
+    sh("TZ=UTC touch -d 2005-01-01 s/x", root);
+    expect(asNobody(`"$0" -aT s mine2`, root)).toEqual(byBlit);
+    expect(asNobody("cp -aT s ref2", root)).toEqual(byCp);
+    expect(listing("mine2")).toBe(listing("ref2"));
+    expect(listing("mine2")).toContain("./x 0 1104537600.0000000000 65534\n");
   });
 
   test("a file into nobody's own read-only directory: written, as cp writes it, the directory's mode given back", () => {
