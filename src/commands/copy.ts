@@ -620,6 +620,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
     destinations.close();
   }
   parentsDone();
+  counts = { ...counts, vanished: counts.vanished - run.repeatedVanished };
   state.counts = counts;
   if (signal) return statusFor(signal);
   if (options.failFast && (counts.errors > 0 || dropped > 0)) {

@@ -32,7 +32,7 @@ import type { EnteredDirectories } from "./entered-dirs.ts";
 import { backupName, linkAsBackup, renameToBackup } from "./backup-name.ts";
 import { destEntryFirst, sameFile, type SameFileVerdict } from "./same-file.ts";
 import { joinPath, pathSyntax } from "./paths.ts";
-import { isDevice, type ItemKind, kindOf, linkedKind, type Notice, Reporter, type SkipReason } from "./report.ts";
+import { isDevice, type ItemKind, kindOf, linkedKind, type Notice, Reporter, type SkipReason, VANISHED } from "./report.ts";
 import type { SharedCopy } from "./shared-ranges.ts";
 import { type Comparison, ContentComparer } from "./compare.ts";
 import { leftoverOf, TEMP_PREFIX, TempNames } from "./temp-names.ts";
@@ -511,7 +511,7 @@ export class Copier {
     if (errno !== this.b.errno.ENOENT) return false;
     // Following symlinks, ENOENT may be a dangling link, which is still there.
     if (e.follow && typeof this.b.stat(e.srcDir, e.srcName, false) !== "number") return false;
-    this.report.warn(`file has vanished: ${quote(e.srcPath)}`, { op: "open", path: e.srcPath, errno });
+    this.report.warn(`${VANISHED}${quote(e.srcPath)}`, { op: "open", path: e.srcPath, errno });
     this.report.counts.vanished++;
     return true;
   }

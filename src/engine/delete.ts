@@ -15,7 +15,7 @@ import type { EngineOptions, FilterRule } from "../options.ts";
 import { quote } from "../quote.ts";
 import type { Filter } from "./filter.ts";
 import { joinPath } from "./paths.ts";
-import { isDevice, kindOf, type Reporter } from "./report.ts";
+import { isDevice, kindOf, type Reporter, VANISHED } from "./report.ts";
 import type { EnteredDirectories } from "./entered-dirs.ts";
 import { backupName, mayBeBackup, renameToBackup } from "./backup-name.ts";
 import { isTempName } from "./temp-names.ts";
@@ -147,7 +147,7 @@ export class Pruner {
           const gone = listedKeys.get(folding ? folding.key(names[i]!) : latin1(names[i]!));
           if (gone) {
             const path = joinPath(srcPath, gone, this.separator);
-            this.report.warn(`file has vanished: ${quote(path)}`, { op: "delete", path, errno: b.errno.ENOENT });
+            this.report.warn(`${VANISHED}${quote(path)}`, { op: "delete", path, errno: b.errno.ENOENT });
             this.report.counts.vanished++;
             continue;
           }

@@ -4,6 +4,9 @@
 import { type BackendCounters, COPY_METHODS, type CopyMethod, S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from "../../ffi/index.ts";
 import type { LiveCounters } from "./live.ts";
 
+/** How a source that vanished during the copy is said (rsync's words), by the copy and by --delete. */
+export const VANISHED = "file has vanished: ";
+
 export interface Counts {
   files: number;
   directories: number;
@@ -256,3 +259,4 @@ export class Reporter {
     return result;
   }
 }
+

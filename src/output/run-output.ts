@@ -9,7 +9,7 @@ import { type Backend, COPY_METHODS, type CopyMethod } from "../../ffi/index.ts"
 import { LiveView } from "../engine/live.ts";
 import { toBytes } from "../engine/paths.ts";
 import type { Totals } from "../engine/prescan.ts";
-import { type Counts, type Item, kindOf, type Notice, type Output } from "../engine/report.ts";
+import { type Counts, type Item, kindOf, type Notice, type Output, VANISHED } from "../engine/report.ts";
 import { log, out, setStderrGuard, writeStderr } from "../log.ts";
 import type { CopyOptions } from "../options.ts";
 import type { Said } from "../plan.ts";
@@ -124,7 +124,20 @@ export class RunOutput {
     this.output({ out: [], errors: [], warnings: [], items });
   }
 
+  /** "file has vanished" said so far, and how many times one was said again (taken off the count). */
+  private readonly vanishedSaid = new Set<string>();
+  repeatedVanished = 0;
+
   warning(notice: Notice): void {
+    // A source that vanished during a --delete run is met twice: by its copy
+    // and by its directory's deletions, maybe in two workers. Said once, counted once.
+    if (notice.message.startsWith(VANISHED)) {
+      if (this.vanishedSaid.has(notice.message)) {
+        this.repeatedVanished++;
+        return;
+      }
+      this.vanishedSaid.add(notice.message);
+    }
     log.warn(notice.message);
     if (this.json && this.backend) this.json.emit(noticeEvent("warning", notice, this.errnoTable(), this.strerror));
   }

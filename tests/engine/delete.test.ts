@@ -400,6 +400,22 @@ describe("--delete keeps what it copied from a name SOURCE has lost since", () =
     });
     expect(sh("ls dst && cat dst/f", root)).toBe("f\nsub\ndata");
   });
+
+  // The small files are read in a batch after the fifo, so their copy finds
+  // them gone, and so does the directory's --delete after it: the build
+  // before said each twice, and counted 100.
+  test("files removed while their directory is copied: each said vanished once and counted once, its old copy kept", async () => {
+    const root = sandbox("delete-vanished-once");
+    sh("mkdir -p src dst && for i in $(seq 10 59); do printf $i > src/f$i; printf old > dst/f$i; done && mkfifo src/p", root);
+    const proc = Bun.spawn([BLIT, "-aT", "--delete", "--copy-contents", "--stats", "src", "dst"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+    await heldOpen(proc.pid, `${root}/src/p`);
+    sh("rm src/f* && printf x > src/p", root);
+    const { stdout, stderr, exitCode } = await ended(proc);
+    const said = stderr.split("\n").filter(Boolean);
+    expect(said.toSorted()).toEqual(Array.from({ length: 50 }, (_, i) => `blit: warning: file has vanished: 'src/f${i + 10}'`));
+    expect([exitCode, stats(stdout).vanished]).toEqual([24, "50"]);
+    expect(sh("ls dst | wc -l && cat dst/f10", root)).toBe("51\nold");
+  });
 });
 
 describe("as a user without privileges", () => {
