@@ -1565,8 +1565,9 @@ export class Copier {
       let outOfFiles = false;
       this.b.readMany(batch[0]!.srcDir, batch.map((e) => ({ name: e.srcName, size: e.stat.size })), batch[0]!.follow, (i, r) => {
         const e = batch[i]!;
-        if (r === -E.EISDIR || r === -E.EMFILE || r === -E.ENFILE) {
-          outOfFiles ||= r !== -E.EISDIR;
+        // EISDIR, ELOOP: something else there since the listing, which the general path judges.
+        if (r === -E.EISDIR || r === -E.ELOOP || r === -E.EMFILE || r === -E.ENFILE) {
+          outOfFiles ||= r === -E.EMFILE || r === -E.ENFILE;
           if (!this.cancelled) changed.push(e);
         } else if (typeof r === "number") {
           if (!this.vanished(e, -r)) this.report.fail(`cannot open ${quote(e.srcPath)} for reading: ${this.why(-r)}`, { op: "open", path: e.srcPath, errno: -r });
@@ -2402,13 +2403,22 @@ export class Copier {
     const b = this.b;
     const stream = typeOf(e.stat.mode) !== S_IFREG;
     const srcFd = b.openRead(e.srcDir, e.srcName, e.follow, stream);
+    // A symlink now where the listing found no symlink: renamed over the name since, as a directory or a fifo may be.
+    if (srcFd === -b.errno.ELOOP && !e.follow && typeOf(e.stat.mode) !== S_IFLNK) {
+      this.report.fail(`${quote(e.srcPath)} was replaced while being copied; skipped`, { op: "check", path: e.srcPath });
+      return undefined;
+    }
     if (srcFd < 0) {
       if (!this.vanished(e, -srcFd)) this.report.fail(`cannot open ${quote(e.srcPath)} for reading: ${this.why(-srcFd)}`, { op: "open", path: e.srcPath, errno: -srcFd });
       return undefined;
     }
     const st = b.fstat(srcFd);
-    const replaced = typeof st === "number" ||
-      (stream || sameInode ? st.dev !== e.stat.dev || st.ino !== e.stat.ino : typeOf(st.mode) !== S_IFREG);
+    if (typeof st === "number") {
+      b.close(srcFd);
+      this.report.fail(`cannot stat ${quote(e.srcPath)}: ${this.why(-st)}`, { op: "stat", path: e.srcPath, errno: -st });
+      return undefined;
+    }
+    const replaced = stream || sameInode ? st.dev !== e.stat.dev || st.ino !== e.stat.ino : typeOf(st.mode) !== S_IFREG;
     if (replaced) {
       b.close(srcFd);
       this.report.fail(`${quote(e.srcPath)} was replaced while being copied; skipped`, { op: "check", path: e.srcPath });

@@ -4,7 +4,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { BLIT, sh, stats } from "../helpers/blit.ts";
+import { BLIT, ended, heldOpen, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 
 /**
@@ -167,4 +167,26 @@ for i in range(2000):
     }
     expect(caught).toBe(true);
   }, 120_000);
+
+  // The small files are read in a batch after the fifo, whose copy waits for
+  // its writer: by then each is a symlink to a file outside SOURCE. The
+  // build before said "Too many levels of symbolic links" of each.
+  test("files renamed over by symlinks after they were listed: each reported as replaced, nothing read through them", async () => {
+    const root = sandbox("file-to-symlink");
+    sh("mkdir src outside && printf secret > outside/secret && for i in $(seq 10 29); do printf $i > src/f$i; done && mkfifo src/p", root);
+    const proc = Bun.spawn([BLIT, "-a", "--copy-contents", "src", "dst"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+    await heldOpen(proc.pid, `${root}/src/p`);
+    sh("for i in $(seq 10 29); do ln -s ../outside/secret src/.l$i && mv -T src/.l$i src/f$i; done && printf x > src/p", root);
+    const { stdout, stderr, exitCode } = await ended(proc);
+    expect({ stdout, exitCode }).toEqual({ stdout: "", exitCode: 1 });
+    const reported = stderr.split("\n").filter(Boolean);
+    expect(reported.filter((line) => !/^blit: 'src\/f\d+' was replaced while being copied; skipped$/.test(line))).toEqual([]);
+    expect(reported.length).toBeGreaterThan(0);
+    // Those copied before the fifo are the files that were there; the others are not copied at all.
+    const copied = readdirSync(`${root}/dst`).filter((name) => name !== "p");
+    expect(copied.length + reported.length).toBe(20);
+    for (const name of copied) expect(readFileSync(`${root}/dst/${name}`, "utf8")).toBe(name.slice(1));
+    expect(readFileSync(`${root}/dst/p`, "utf8")).toBe("x");
+  });
+
 });
