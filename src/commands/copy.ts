@@ -520,7 +520,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   // Not past what the limit on open files leaves room for either.
   const most = Math.min(workers * GROWTH_FACTOR, fitting);
   const countsOpen = loaded.backend.fileLimit?.open;
-  const files = fileLimit !== undefined && countsOpen ? { limit: fileLimit, open: () => countsOpen(), perWorker: FILES_PER_WORKER } : undefined;
+  const files = fileLimit !== undefined && countsOpen ? { limit: fileLimit, open: countsOpen, perWorker: FILES_PER_WORKER } : undefined;
   const growth = options.jobsByDefault && manyNeeded && workers === jobs && most > workers && !plan.repeatsDestination ? { most, cpus: jobs, ...(files && { files }) } : undefined;
   const mostWorkers = growth?.most ?? workers;
   const tempNamedOperands = destinations.work.map((w) => w.paths.dstBase).filter(isTempName).map((name) => Buffer.from(name).toString("latin1"));

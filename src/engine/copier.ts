@@ -1029,8 +1029,8 @@ export class Copier {
    * A directory that cannot be read is still made, empty, with what is kept
    * of its attributes (read by name), as cp -a and rsync -a make it; its
    * error is already said. One that is there already gets them too, as cp
-   * -a and rsync -a give them (through a descriptor: a symlink there is
-   * left as it is).
+   * -a and rsync -a give them (by name, after checking it is a directory:
+   * each call leaves a symlink there as it is).
    */
   private copyUnreadableDirectory(e: Place): void {
     const b = this.b;

@@ -130,8 +130,8 @@ export class DataCopier {
    * The clone, open for writing; undefined when the file is to be copied
    * the other ways (nothing is then left under the name); or the failure
    * of a clone that was demanded, or that failed for good. `widens`: the
-   * clone (SOURCE's permission bits) would be open to more than the file
-   * made the other ways: then only --reflink=always clones.
+   * clone (SOURCE's permission bits) would be open to more than the copy's
+   * mode allows, until that is set: then only --reflink=always clones.
    */
   cloneAsNew(src: number, dstDir: number, dstName: Uint8Array, req: CopyRequest, widens = false): { fd: number; outcome: CopyOutcome } | undefined {
     const cloneAt = this.b.cloneAt;
