@@ -1867,7 +1867,7 @@ export class Copier {
       this.hardLink(e);
       return;
     }
-    if (this.o.symbolicLink) {
+    if (this.o.symbolicLink && !(this.linkable(e) && this.links)) {
       this.symbolicLink(e);
       return;
     }
@@ -1882,7 +1882,8 @@ export class Copier {
         waitingLinks.push([e, claim.slot]);
         return;
       }
-      const copied = this.copyByType(e, existing);
+      // -s --preserve=links: the other names become links of the first name's symlink, as cp makes them.
+      const copied = this.o.symbolicLink ? this.symbolicLink(e) : this.copyByType(e, existing);
       if (claim) {
         if (copied) this.links.publish(claim.slot, this.firstCopyAt(e));
         else this.links.abandon(claim.slot);
@@ -3199,7 +3200,7 @@ export class Copier {
     const target = this.links!.wait(slot);
     if (this.cancelled) return;
     // The first copy failed: a name left in place (-u, unchanged) stays as it is.
-    const copyOrKeep = () => (e.keep ? e.keep() : this.copyByType(e, undefined));
+    const copyOrKeep = () => (e.keep ? e.keep() : this.o.symbolicLink ? this.symbolicLink(e) : this.copyByType(e, undefined));
     if (!target) {
       copyOrKeep();
       return;
