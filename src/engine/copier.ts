@@ -3237,7 +3237,7 @@ export class Copier {
       this.restoreBackup(e);
       return;
     }
-    if (r === -E.EMLINK) this.report.warn(`cannot create hard link ${quote(e.dstPath)}: ${this.why(-r)}; ${e.keep ? "left as it is" : "copied instead"}`);
+    if (r === -E.EMLINK) this.report.warn(`cannot create hard link ${quote(e.dstPath)}: ${this.why(-r)}; ${e.keep ? "left as it is" : this.o.symbolicLink ? "a symbolic link of its own made instead" : "copied instead"}`);
     else if (r !== -E.EXDEV) {
       this.report.fail(`cannot create hard link ${quote(e.dstPath)}: ${this.why(-r)}`, { op: "create", path: e.dstPath, errno: -r });
       this.restoreBackup(e);
