@@ -2154,6 +2154,7 @@ export class Copier {
   /** --checksum: both files read side by side and compared; false when either cannot be read (the copy then says why). */
   private sameContents(e: Entry, st: Stat): boolean {
     const b = this.b;
+    if (e.stat.size > Number.MAX_SAFE_INTEGER) return false;
     const srcFd = b.openRead(e.srcDir, e.srcName, e.follow);
     if (srcFd < 0) return false;
     const dstFd = b.openRead(e.dstDir, e.dstName, false);
@@ -2423,6 +2424,12 @@ export class Copier {
     if (replaced) {
       b.close(srcFd);
       this.report.fail(`${quote(e.srcPath)} was replaced while being copied; skipped`, { op: "check", path: e.srcPath });
+      return undefined;
+    }
+    // Sizes and offsets are JavaScript numbers, exact only below 2^53: past it a range would land elsewhere.
+    if (st.size > Number.MAX_SAFE_INTEGER) {
+      b.close(srcFd);
+      this.report.fail(`cannot copy ${quote(e.srcPath)}: File too large (blit copies files of up to 2^53 - 1 bytes, 8 PiB)`, { op: "open", path: e.srcPath });
       return undefined;
     }
     return { srcFd, st, stream };

@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { BLIT, blit, ROOT, run, sh, stats } from "../helpers/blit.ts";
-import { mountXfs, xfsUnavailable } from "../helpers/mounts.ts";
+import { mountTmpfs, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 
@@ -176,6 +176,23 @@ describe("sparse files", () => {
         const out = args[0] === "-rL" ? `${root}/out/x` : `${root}/out`;
         expect([i, readFileSync(out).toString()]).toEqual([i, readFileSync(`${root}/expected`).toString()]);
       }
+    });
+  }
+
+  // tmpfs holds files up to 2^63 bytes; blit's sizes and offsets are exact to 2^53.
+  const HUGE: [name: string, args: string[], data: boolean][] = [
+    ["a file operand", ["s/huge", "d"], true],
+    ["in a tree", ["-r", "s", "d"], true],
+    ["--sparse=always", ["--sparse=always", "s/huge", "d"], true],
+    ["all hole", ["-a", "s", "d"], false],
+  ];
+  for (const [name, args, data] of HUGE) {
+    testIf(tmpfsUnavailable)(`a file past 2^53 bytes (${name}): refused by name, nothing left behind`, () => {
+      const root = mountTmpfs("size=16m");
+      sh(`mkdir s && printf x > s/small && truncate -s 1152921504606846977 s/huge${data ? " && printf abc | dd of=s/huge bs=1 seek=576460752303423488 conv=notrunc status=none" : ""}`, root);
+      const r = run([BLIT, ...args], { cwd: root });
+      expect(r).toEqual({ stdout: "", stderr: "blit: cannot copy 's/huge': File too large (blit copies files of up to 2^53 - 1 bytes, 8 PiB)\n", exitCode: 1 });
+      expect(sh("[ ! -e d ] || find d | sort", root)).toBe(args.includes("s") ? "d\nd/small\n" : "");
     });
   }
 
