@@ -265,8 +265,8 @@ export interface XattrsCapability {
 
 /** A per-process limit on open descriptors that can be raised (RLIMIT_NOFILE). */
 export interface FileLimitCapability {
-  /** Raises the limit as far as allowed; returns it. */
-  raise(): number;
+  /** Raises the limit as far as allowed; returns the limit then in force, undefined where it cannot be read. */
+  raise(): number | undefined;
   /** The files this process has open now; the limit itself where none can be opened to count them, undefined where it cannot be told. */
   open?(): number | undefined;
 }

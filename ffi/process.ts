@@ -166,12 +166,17 @@ export function askOnStdio(question: Uint8Array, waiting?: { stopped: () => bool
   return Uint8Array.from(line);
 }
 
+/** A shim's limit on open files, or undefined where it could not be read (a negated errno). */
+export function knownLimit(limit: number): number | undefined {
+  return limit < 0 ? undefined : limit;
+}
+
 /**
  * The descriptors this process has open, listed in `dir` (/proc/self/fd,
  * /dev/fd), less the one listing them; `limit` where none is left to list
  * them with, undefined where the folder cannot be read otherwise.
  */
-export function openFilesIn(dir: string, limit: number): number | undefined {
+export function openFilesIn(dir: string, limit: number | undefined): number | undefined {
   try {
     return readdirSync(dir).length - 1;
   } catch (err) {

@@ -181,6 +181,18 @@ describe("under a very low limit on open files", () => {
     expect(snapshot(`${root}/dst`)).toEqual(snapshot(`${root}/src`));
   });
 
+  // A sandbox that refuses to raise the limit (seccomp, as systemd's
+  // SystemCallFilter=~@resources): the soft limit in force is the one the
+  // pool fits under. The build before took the refusal's -1 for the limit
+  // and copied nothing.
+  test("ulimit -S -n 60 that may not be raised, -j 4: lowered to 2 as under the limit itself, the tree copied whole", () => {
+    const root = sandbox("fd-limit-kept");
+    sh(`${TREE} && cd .. && gcc -O2 -Wall -Werror -o no-raising-limits ${ROOT}/tests/helpers/no-raising-limits.c`, root);
+    const r = run(["bash", "-c", 'ulimit -S -n 60 && exec ./no-raising-limits "$@"', "sh", BLIT, "-r", "-j", "4", "src", "dst"], { cwd: root });
+    expect(r).toEqual({ stdout: "", stderr: "blit: warning: -j 4 lowered to 2: the limit on open files (ulimit -n 60) leaves room for 2 workers\n", exitCode: 0 });
+    expect(snapshot(`${root}/dst`)).toEqual(snapshot(`${root}/src`));
+  });
+
   // A worker 300 levels down holds 600 directories open: the small-file
   // batches sized at the start (and a worker added while it waits) no longer
   // fit. The build before failed most of the 3,000 files with "Too many open

@@ -1252,7 +1252,15 @@ BLIT_EXPORT int blit_acl_set(int fd, int dirfd, const char *name, const char *te
 /* Process and filesystem facts                                         */
 /* ------------------------------------------------------------------ */
 
-/* Lifts the soft open-file limit as far as the system allows; returns the new limit. */
+/* A limit as a number JavaScript holds exactly (bun:ffi's i64_fast gives a BigInt past 2^53). */
+static int64_t nofile_number(rlim_t limit)
+{
+	const int64_t most = ((int64_t)1 << 53) - 1;
+
+	return limit == RLIM_INFINITY || limit > (rlim_t)most ? most : (int64_t)limit;
+}
+
+/* Lifts the soft open-file limit as far as the system allows; returns the soft limit in force. */
 BLIT_EXPORT int64_t blit_raise_nofile(void)
 {
 	native_calls++;
@@ -1270,11 +1278,13 @@ BLIT_EXPORT int64_t blit_raise_nofile(void)
 		    (rlim_t)per_proc < want)
 			want = (rlim_t)per_proc;
 #endif
-		lim.rlim_cur = want;
-		if (setrlimit(RLIMIT_NOFILE, &lim) < 0)
-			return neg_errno();
+		struct rlimit raised = { want, lim.rlim_max };
+
+		/* Refused (a sandbox): the soft limit read still holds. */
+		if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+			lim = raised;
 	}
-	return lim.rlim_cur == RLIM_INFINITY ? INT64_MAX : (int64_t)lim.rlim_cur;
+	return nofile_number(lim.rlim_cur);
 }
 
 /*

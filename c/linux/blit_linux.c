@@ -2061,7 +2061,15 @@ BLIT_EXPORT int blit_fstatfs(int fd, uint64_t *out)
 	return 0;
 }
 
-/* Lifts the soft open-file limit to the hard one; returns the new limit. */
+/* A limit as a number JavaScript holds exactly (bun:ffi's i64_fast gives a BigInt past 2^53). */
+static int64_t nofile_number(rlim_t limit)
+{
+	const int64_t most = ((int64_t)1 << 53) - 1;
+
+	return limit == RLIM_INFINITY || limit > (rlim_t)most ? most : (int64_t)limit;
+}
+
+/* Lifts the soft open-file limit to the hard one where allowed; returns the soft limit in force. */
 BLIT_EXPORT int64_t blit_raise_nofile(void)
 {
 	native_calls++;
@@ -2070,9 +2078,11 @@ BLIT_EXPORT int64_t blit_raise_nofile(void)
 	if (getrlimit(RLIMIT_NOFILE, &lim) < 0)
 		return neg_errno();
 	if (lim.rlim_cur < lim.rlim_max) {
-		lim.rlim_cur = lim.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &lim) < 0)
-			return neg_errno();
+		struct rlimit raised = { lim.rlim_max, lim.rlim_max };
+
+		/* Refused (a sandbox's seccomp filter, systemd's ~@resources): the soft limit read still holds. */
+		if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+			lim = raised;
 	}
-	return lim.rlim_cur == RLIM_INFINITY ? INT64_MAX : (int64_t)lim.rlim_cur;
+	return nofile_number(lim.rlim_cur);
 }

@@ -7,7 +7,7 @@
 // alone can check.
 
 import { type Identity, POSIX_PATH_RULES } from "../backend.ts";
-import { openFilesIn, processIdentity, realPathOf, RuntimeStdio } from "../process.ts";
+import { knownLimit, openFilesIn, processIdentity, realPathOf, RuntimeStdio } from "../process.ts";
 import { ReusableBuffer } from "../reusable-buffer.ts";
 import { TimeSteps } from "../time-steps.ts";
 import type {
@@ -186,8 +186,8 @@ export class DarwinBackend extends RuntimeStdio implements Backend {
 
   /** As far as kern.maxfilesperproc allows: macOS refuses RLIM_INFINITY. */
   readonly fileLimit: FileLimitCapability = {
-    raise: () => this.shim.blit_raise_nofile(),
-    open: () => openFilesIn("/dev/fd", this.shim.blit_raise_nofile()),
+    raise: () => knownLimit(this.shim.blit_raise_nofile()),
+    open: () => openFilesIn("/dev/fd", knownLimit(this.shim.blit_raise_nofile())),
   };
 
   // ---------------------------------------------------------------- directories

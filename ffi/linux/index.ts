@@ -5,7 +5,7 @@ import { ptr } from "bun:ffi";
 import { existsSync } from "node:fs";
 import { release } from "node:os";
 import { type Identity, POSIX_PATH_RULES } from "../backend.ts";
-import { openFilesIn, procCommandLine, processIdentity, realPathOf, RuntimeStdio } from "../process.ts";
+import { knownLimit, openFilesIn, procCommandLine, processIdentity, realPathOf, RuntimeStdio } from "../process.ts";
 import { stableBytes } from "../reusable-buffer.ts";
 import { TimeSteps } from "../time-steps.ts";
 import type {
@@ -161,8 +161,8 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
   }
 
   readonly fileLimit: FileLimitCapability = {
-    raise: () => this.shim.blit_raise_nofile(),
-    open: () => openFilesIn("/proc/self/fd", this.shim.blit_raise_nofile()),
+    raise: () => knownLimit(this.shim.blit_raise_nofile()),
+    open: () => openFilesIn("/proc/self/fd", knownLimit(this.shim.blit_raise_nofile())),
   };
 
   readonly readAhead: ReadAheadCapability = {
