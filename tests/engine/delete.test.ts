@@ -32,7 +32,11 @@ const CASES: { name: string; extra: string; options?: string[]; unlisted?: true 
   { name: "nothing extra", extra: "true" },
   { name: "extra files at the top and below", extra: "printf x > dst/x && printf y > dst/sub/y && printf z > dst/sub/deep/z" },
   { name: "an extra tree", extra: "mkdir -p dst/old/a/b && printf 1 > dst/old/a/b/f && printf 2 > dst/old/g && ln -s f dst/old/a/b/l" },
-  { name: "extra symlinks, dangling and to a directory", extra: "ln -s nowhere dst/dangling && ln -s sub dst/sub-link && ln -s /etc dst/sub/etc" },
+  // To a directory outside DEST of the test's own, never a live one (/etc): a --delete that followed it would empty it.
+  {
+    name: "extra symlinks, dangling and to a directory",
+    extra: "ln -s nowhere dst/dangling && ln -s sub dst/sub-link && mkdir outside && printf keep > outside/canary && ln -s ../../outside dst/sub/etc",
+  },
   { name: "an extra directory where SOURCE has none, holding a read-only one", extra: "mkdir -p dst/ro/in && printf x > dst/ro/in/f && chmod 555 dst/ro/in" },
   {
     name: "excluded names are kept (rsync without --delete-excluded)",
@@ -70,6 +74,7 @@ describe("--delete against rsync -aHAX --delete", () => {
       const mine = tree(`${root}/dst-b`, { times: true }).entries;
       for (const dir of prunedDirs) if (srcTimes[dir]) expect(mine[dir]!.mtime_ns).toBe(srcTimes[dir]!.mtime_ns!);
       if (!c.unlisted) expect(blitDeletions(r.stdout, "dst-b")).toEqual(rsyncDeletions(byRsync.stdout));
+      if (existsSync(`${root}/outside`)) expect(sh("find outside | sort && cat outside/canary", root)).toBe("outside\noutside/canary\nkeep");
     });
   }
 

@@ -19,7 +19,7 @@ function inodesAndTimes(dir: string): string {
 const SETUP = `mkdir -p src/sub/deep src/new-dir/in && printf a > src/a && printf b > src/sub/b && printf c > src/sub/deep/c &&
   printf n > src/new-dir/in/n && ln -s a src/l && ln src/a src/a-link && printf log > src/x.log && mkfifo src/fifo &&
   cp -a src dst && rm -rf dst/new-dir && printf changed > src/sub/b && chmod 600 dst/a && printf old > dst/extra &&
-  mkdir -p dst/old/deeper && printf o > dst/old/deeper/o && ln -s /etc dst/sub/etc-link && touch -d 2001-01-01 dst/sub/deep/c &&
+  mkdir -p dst/old/deeper && printf o > dst/old/deeper/o && mkdir outside && ln -s ../../outside dst/sub/etc-link && touch -d 2001-01-01 dst/sub/deep/c &&
   printf l > src/sub/linked && ln src/sub/linked src/linked-too && mkdir -p dst/sub && cp -p src/sub/linked src/linked-too dst/ && mv dst/linked dst/sub/linked &&
   truncate -s 1M src/sparse && printf data >> src/sparse`;
 
