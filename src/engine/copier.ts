@@ -1556,31 +1556,30 @@ export class Copier {
       const batch = entries.slice(start, end);
       this.report.live?.current(batch[0]!.srcPath);
       // Changed or replaced since they were listed (a directory now reads
-      // as EISDIR): the general path opens them again, judges what it finds
-      // and reads them to their end, once the batch is done.
-      const changed: Entry[] = [];
+      // as EISDIR), or failed: the general path opens them again, once the
+      // batch is done, judges what it finds and reads them to their end. A
+      // batch's failure does not say whether the open or the read failed;
+      // the general path's says it in cp's words (`error reading`).
+      const again: Entry[] = [];
       // Out of descriptors (a tree deep enough that its open directories
       // take most of the limit): those files go by the general path, one at
       // a time, and the batches after this one are smaller.
       let outOfFiles = false;
       this.b.readMany(batch[0]!.srcDir, batch.map((e) => ({ name: e.srcName, size: e.stat.size })), batch[0]!.follow, (i, r) => {
         const e = batch[i]!;
-        // EISDIR, ELOOP: something else there since the listing, which the general path judges.
-        if (r === -E.EISDIR || r === -E.ELOOP || r === -E.EMFILE || r === -E.ENFILE) {
+        if (typeof r === "number") {
           outOfFiles ||= r === -E.EMFILE || r === -E.ENFILE;
-          if (!this.cancelled) changed.push(e);
-        } else if (typeof r === "number") {
-          if (!this.vanished(e, -r)) this.report.fail(`cannot open ${quote(e.srcPath)} for reading: ${this.why(-r)}`, { op: "open", path: e.srcPath, errno: -r });
+          if (!this.cancelled) again.push(e);
         } else if (this.cancelled || r.data.length !== e.stat.size || !this.readAsListed(r.fd, e.stat)) {
           this.b.close(r.fd);
-          if (!this.cancelled) changed.push(e);
+          if (!this.cancelled) again.push(e);
         } else if (!this.writeSmall(e, r)) {
           outOfFiles = true;
-          if (!this.cancelled) changed.push(e);
+          if (!this.cancelled) again.push(e);
         }
       });
       if (outOfFiles) this.batchLimit = Math.max(1, Math.floor(batch.length / 2));
-      for (const e of changed) if (!this.cancelled) this.copyNonDirectory(e, waitingLinks);
+      for (const e of again) if (!this.cancelled) this.copyNonDirectory(e, waitingLinks);
       start = end;
     }
   }

@@ -1292,6 +1292,26 @@ describe.skipIf(!hasCommand("strace"))("the copy's close failing (EIO)", () => {
   });
 });
 
+// A small file whose read fails in a batch (here without the ring, so that
+// strace reaches the read): the batch cannot tell a failed read from a
+// failed open, so the file is tried again on its own, whose failure is
+// said in cp's words. It was "cannot open 's/f2' for reading".
+describe.skipIf(!hasCommand("strace"))("a small file's data failing to read (EIO)", () => {
+  test("said as cp says it, the others copied, nothing under its name", () => {
+    const root = sandbox("read-fails");
+    sh("mkdir s && printf 1 > s/f1 && printf 2 > s/f2 && printf 3 > s/f3", root);
+    const inject = (tool: string[]) =>
+      run(["strace", "-f", "-o", "/dev/null", "-P", `${root}/s/f2`, "-e", "trace=pread64,read,copy_file_range",
+        ...["pread64", "read", "copy_file_range"].flatMap((call) => ["-e", `inject=${call}:error=EIO`]), ...tool], { cwd: root, env: { BLIT_NO_URING: "1" } });
+    const byCp = inject(["cp", "-r", "s", "by-cp"]);
+    const byBlit = inject([BLIT, "-r", "-j", "1", "s", "by-blit"]);
+    expect(byBlit).toEqual({ stdout: "", stderr: "blit: error copying 's/f2' to 'by-blit/f2': Input/output error\n", exitCode: 1 });
+    expect(normalise(byBlit.stderr.replaceAll("by-blit", "DEST"), "blit")).toEqual(normalise(byCp.stderr.replaceAll("by-cp", "DEST"), "cp"));
+    expect(byCp.exitCode).toBe(1);
+    expect(readdirSync(`${root}/by-blit`).sort()).toEqual(["f1", "f3"]);
+  });
+});
+
 // -b renames what is there to its backup name, then the copy onto the name.
 // When that second rename fails (here made to fail by strace, on a real
 // filesystem), cp puts the backup back ("unbackup"): the name never ends
