@@ -270,6 +270,20 @@ static int prep_op(struct io_uring_sqe *sqe, const struct blit_op *op)
 }
 
 /*
+ * Submits what is queued. The kernel may stop short (no memory for a
+ * request); what it left would wait for a submission that never comes, so
+ * that is an error too.
+ */
+static int submit_queued(struct io_uring *ring)
+{
+	int ret = io_uring_submit(ring);
+
+	if (ret < 0)
+		return ret;
+	return io_uring_sq_ready(ring) ? -EAGAIN : ret;
+}
+
+/*
  * Queues `count` operations from the caller's array and submits them.
  * Returns `count`, or -errno. A chain of linked operations reaches the kernel
  * whole: when the submission queue lacks room for all `count`, what is
@@ -286,7 +300,7 @@ BLIT_EXPORT int blit_ring_submit(uint64_t handle, const struct blit_op *ops, uin
 	int ret;
 
 	if (io_uring_sq_space_left(&r->ring) < count) {
-		ret = io_uring_submit(&r->ring);
+		ret = submit_queued(&r->ring);
 		if (ret < 0)
 			return ret;
 	}
@@ -294,7 +308,7 @@ BLIT_EXPORT int blit_ring_submit(uint64_t handle, const struct blit_op *ops, uin
 		struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
 
 		if (!sqe) {
-			ret = io_uring_submit(&r->ring);
+			ret = submit_queued(&r->ring);
 			if (ret < 0)
 				return ret;
 			continue;
@@ -312,7 +326,7 @@ BLIT_EXPORT int blit_ring_submit(uint64_t handle, const struct blit_op *ops, uin
 		}
 		queued++;
 	}
-	ret = io_uring_submit(&r->ring);
+	ret = submit_queued(&r->ring);
 	if (ret < 0)
 		return ret;
 	return (int)queued;

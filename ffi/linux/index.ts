@@ -588,10 +588,10 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
     const ring = this.ringState();
     if (!ring) return undefined;
     const r = ring.copyRange(src, dst, start, length, cancel);
-    // The ring given up under it (a failed submission or wait, the ring torn
-    // down and its queued writes cancelled): the range is copied by the next
-    // method, as where there is no ring.
-    return !r.ok && r.stage !== "cancelled" && ring.broken ? undefined : r;
+    // Not run (a read the kernel cancelled), or the ring given up under it (a
+    // failed submission or wait, the ring torn down and its queued writes
+    // cancelled): the range is copied by the next method, as where there is no ring.
+    return r === undefined || (!r.ok && r.stage !== "cancelled" && ring.broken) ? undefined : r;
   }
 
   /** This thread's ring, created on first use; null when io_uring is off or absent. */

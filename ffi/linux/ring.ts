@@ -201,13 +201,14 @@ export class Ring {
    * flight, each a read linked to the write of the same bytes. A short read
    * (the file shrank) breaks its link: its write comes back ECANCELED and the
    * copy stops there (eof not set: the caller reads on to the real end);
-   * bytes already read are written first.
+   * bytes already read are written first. Undefined where a read was not
+   * run (the kernel cancelled it): the next method copies the range.
    *
    * Chunks complete in any order (on XFS they often do), so a buffer slot is
    * handed to a new chunk only once both operations of its previous chunk
    * have completed; user_data names the slot, and the slot its chunk.
    */
-  copyRange(src: number, dst: number, start: number, length: number, cancel: Int32Array | undefined): RangeResult {
+  copyRange(src: number, dst: number, start: number, length: number, cancel: Int32Array | undefined): RangeResult | undefined {
     if (this.delivering) throw new Error("io_uring copy started from a completion of a batch");
     if (!this.copyBuffers) {
       this.copyBuffers = Array.from({ length: COPY_SLOTS }, () => stableBytes(RING_CHUNK));
@@ -224,6 +225,10 @@ export class Ring {
     let next = 0;
     let copied = 0;
     let failure: RangeResult | undefined;
+    // A read the kernel cancelled, starting no io-wq thread for it (a pids
+    // limit, RLIMIT_NPROC): not failed, not run; the range goes to the next
+    // method whole, as the batches' opens and reads are done in turn.
+    let notRun = false;
     // The first chunk whose read came back short, and how many bytes it read.
     let shortChunk = -1;
     let shortBytes = 0;
@@ -249,7 +254,7 @@ export class Ring {
       this.opsSubmitted += 2;
       pending[slot] = 2;
     };
-    const mayContinue = () => !failure && shortChunk < 0 && !(cancel && Atomics.load(cancel, 0) !== 0);
+    const mayContinue = () => !failure && !notRun && shortChunk < 0 && !(cancel && Atomics.load(cancel, 0) !== 0);
     const busy = () => pending.some((n) => n > 0);
 
     while (next < chunks && free.length > 0 && mayContinue()) submit(next++);
@@ -267,7 +272,8 @@ export class Ring {
         const chunk = chunkOf[slot]!;
         if ((userData & 1) === 0) {
           readRes[slot] = res;
-          if (res < 0) failure ??= { ok: false, stage: "read", errno: -res };
+          if (res === -ECANCELED) notRun = true;
+          else if (res < 0) failure ??= { ok: false, stage: "read", errno: -res };
         } else if (res >= 0) {
           copied += res;
           if (res < wanted[slot]!) {
@@ -279,7 +285,7 @@ export class Ring {
           }
         } else if (res !== -ECANCELED) {
           failure ??= { ok: false, stage: "write", errno: -res };
-        } else if (readRes[slot]! >= 0 && (shortChunk < 0 || chunk < shortChunk)) {
+        } else if (readRes[slot]! >= 0 && !notRun && (shortChunk < 0 || chunk < shortChunk)) {
           // The read (completed before its linked write) came back short.
           shortChunk = chunk;
           shortBytes = readRes[slot]!;
@@ -291,6 +297,7 @@ export class Ring {
     }
     if (failure) return failure;
     if (this.broken) return { ok: false, stage: "read", errno: E.EIO };
+    if (notRun) return undefined;
     if (shortChunk >= 0) {
       // Keep the short chunk's bytes (its buffer was held back from reuse),
       // and drop whatever later chunks wrote past them: the caller reads on
