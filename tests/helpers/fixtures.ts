@@ -52,7 +52,7 @@ mkdir -p tree/owners tree/devices
 cd tree
 printf x > owners/file && chown 1234:5678 owners/file
 mkdir owners/dir && chown 65534:65534 owners/dir
-ln -s file owners/link && chown -h 4321:8765 owners/link
+ln -s file owners/link && chown -h 4321:8765 owners/link && setfattr -h -n trusted.link -v 1 owners/link
 printf x > owners/setuid-other && chown 1234:5678 owners/setuid-other && chmod 6755 owners/setuid-other
 mknod devices/null c 1 3 && mknod devices/loop b 7 200 && chmod 640 devices/loop
 printf x > trusted-file && setfattr -n trusted.secret -v 42 trusted-file && setfattr -n security.blit -v label trusted-file
