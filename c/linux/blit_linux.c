@@ -1611,12 +1611,44 @@ static int same_mtime(const struct paired_file *src, const struct paired_file *d
 
 static void paired_missing(const char *path);
 
+/* Paths of subdirectories DEST lacks, gathered while their parent is open. */
+struct missing_dirs {
+	char **paths;
+	size_t count, room;
+};
+
+static void missing_add(struct missing_dirs *m, const char *path, const char *name)
+{
+	size_t plen = strlen(path), nlen = strlen(name);
+	char *below;
+
+	if (m->count == m->room) {
+		size_t room = m->room ? m->room * 2 : 16;
+		char **grown = realloc(m->paths, room * sizeof(*grown));
+
+		if (!grown)
+			return;
+		m->paths = grown;
+		m->room = room;
+	}
+	below = malloc(plen + 1 + nlen + 1);
+	if (!below)
+		return;
+	memcpy(below, path, plen);
+	below[plen] = '/';
+	memcpy(below + plen + 1, name, nlen + 1);
+	m->paths[m->count++] = below;
+}
+
 /*
  * Starts reading the heads of src's files that dst lacks or has with
  * another size or mtime; src_dir is SOURCE's directory at path. A
- * subdirectory dst lacks is DEST's to make whole: paired_missing.
+ * subdirectory dst lacks is DEST's to make whole: added to missing, for
+ * paired_missing once src_dir is closed (a new tree many levels deep
+ * would otherwise hold a descriptor a level).
  */
-static void read_changed_ahead(int src_dir, const char *path, const struct paired_scratch *src, const struct paired_scratch *dst)
+static void read_changed_ahead(int src_dir, const char *path, const struct paired_scratch *src, const struct paired_scratch *dst,
+			       struct missing_dirs *missing)
 {
 	size_t slots = 16;
 
@@ -1650,16 +1682,8 @@ static void read_changed_ahead(int src_dir, const char *path, const struct paire
 		if (there && there->is_dir != f->is_dir)
 			there = NULL;
 		if (f->is_dir) {
-			size_t plen = strlen(path), nlen = strlen(name);
-			char *below = there ? NULL : malloc(plen + 1 + nlen + 1);
-
-			if (below) {
-				memcpy(below, path, plen);
-				below[plen] = '/';
-				memcpy(below + plen + 1, name, nlen + 1);
-				paired_missing(below);
-				free(below);
-			}
+			if (!there)
+				missing_add(missing, path, name);
 		} else if (f->size > 0 && (!there || there->size != f->size || !same_mtime(f, there))) {
 			read_data_ahead(src_dir, name, f->size);
 		}
@@ -1698,12 +1722,18 @@ static struct paired_dir *paired_take_or_keep(const char *path, int source, cons
 static void pair_found(const char *path, int src_fd, const struct paired_scratch *src, const struct paired_scratch *dst)
 {
 	int src_dir = src_fd >= 0 ? src_fd : open_below(paired_source, path);
+	struct missing_dirs missing = { 0 };
 
 	if (src_dir < 0)
 		return;
-	read_changed_ahead(src_dir, path, src, dst);
+	read_changed_ahead(src_dir, path, src, dst, &missing);
 	if (src_fd < 0)
 		close(src_dir);
+	for (size_t i = 0; i < missing.count; i++) {
+		paired_missing(missing.paths[i]);
+		free(missing.paths[i]);
+	}
+	free(missing.paths);
 }
 
 /*
