@@ -1473,8 +1473,10 @@ export class Copier {
     // Without the mode kept, a new one is as mkdir made it: setgid only as inherited.
     const kept = preserve.mode ? dirKeptBits(st.mode) : S_ISGID;
     if (typeof now !== "number" && mode !== undefined) mode |= now.mode & kept;
-    // One that was there: what it has already is not set again.
-    const had = !f.created && typeof now !== "number" ? { mode: now.mode & 0o7777, uid: now.uid, gid: now.gid } : undefined;
+    // What it has already is not set again: one made here too, whose setgid
+    // bit, inherited from a setgid parent, a chmod by a user outside the
+    // directory's group would take off (the kernel's rule), as cp's keeps it.
+    const had = typeof now !== "number" ? { mode: now.mode & 0o7777, uid: now.uid, gid: now.gid } : undefined;
     if (this.meta.apply({ fd: f.dstFd }, st, xattrs, f.dstPath, mode, complete, had, this.dropsAcls(!f.created, f.inheritedPermissions)) && complete) this.meta.setAttributes({ fd: f.dstFd }, st, f.dstPath);
     b.close(f.srcFd);
     b.close(f.dstFd);

@@ -1630,6 +1630,20 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     expect(sh("readlink symlink", root)).toBe("D/D\n");
   });
 
+  // mkdir gives a new directory the setgid bit of a setgid parent; a chmod
+  // by a user outside the directory's group takes it off again (the
+  // kernel's rule), so a mode already as it should be is not set again.
+  // With the mode kept (-p, -a), SOURCE's is set, and the bit goes, as with cp.
+  test.each([["-r", 2755], ["-a", 755], ["-rp", 755]])("%s into a setgid directory of a group not this user's: new subdirectories %d, as cp's", (flag, mode) => {
+    const root = sandbox("nobody-setgid");
+    sh("mkdir -p s/d/e G && printf x > s/d/f && chmod 755 s s/d s/d/e && chown -R nobody s && chgrp daemon G && chmod 2777 G && chmod 777 .", root);
+    expect(asNobody(`cp ${flag} s G/cp`, root)).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(asNobody(`"$0" ${flag} s G/blit`, root)).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    const modes = (tool: string) => sh(`cd G/${tool} && stat -c '%n %a %U:%G' . d d/e d/f`, root);
+    expect(modes("blit")).toBe(modes("cp"));
+    expect(modes("blit")).toContain(`d/e ${mode} nobody:daemon\n`);
+  });
+
   test("-rT --preserve=mode onto root's directory: one line for its mode, as cp says it", () => {
     const root = sandbox("nobody-dir-mode");
     sh("mkdir s t u && printf a > s/a && chmod 777 . t u", root);
