@@ -1836,7 +1836,8 @@ export class Copier {
           if (through === false) return;
           if (through !== undefined) existing = through;
         }
-        if (typeOf(st.mode) === S_IFREG && !unlinks && !e.backs) {
+        // A symlink, fifo or device is made anew where the file was, as cp unlinks it first: its permissions are not asked.
+        if (typeOf(st.mode) === S_IFREG && !unlinks && !e.backs && !made) {
           const writable = this.o.inplace && !this.o.force ? 0 : b.canWrite(e.dstDir, e.dstName);
           if (writable < 0 && !this.replacesUnwritable) {
             // cp's words; where the file's own permissions are in the way (not

@@ -1630,6 +1630,22 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     expect(sh("readlink symlink", root)).toBe("D/D\n");
   });
 
+  // Without -f: the file is unlinked and the new entry made, as cp makes it;
+  // only a file's data is refused where the file may not be written.
+  test.each([
+    ["-P a symlink", ["-P", "sl"]],
+    ["-a a symlink", ["-a", "sl"]],
+    ["-r a fifo", ["-r", "fifo"]],
+  ])("%s over a file this user may not write: made in its place, as cp", (_, args) => {
+    const root = sandbox("nobody-over-unwritable");
+    sh("ln -s target sl && mkfifo fifo && mkdir cp blit && printf ro > cp/x && printf ro > blit/x && chmod 444 cp/x blit/x && chown -R nobody . && chmod 777 .", root);
+    const [flag, name] = args as [string, string];
+    expect(asNobody(`cp ${flag} ${name} cp/x`, root)).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(asNobody(`"$0" ${flag} ${name} blit/x`, root)).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sh("stat -c %F blit/x", root)).toBe(sh("stat -c %F cp/x", root));
+    expect(sh("stat -c %F blit/x", root)).not.toBe("regular file\n");
+  });
+
   // mkdir gives a new directory the setgid bit of a setgid parent; a chmod
   // by a user outside the directory's group takes it off again (the
   // kernel's rule), so a mode already as it should be is not set again.
