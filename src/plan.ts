@@ -344,8 +344,9 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   // current /srv/`), --remove-destination, -b.
   const dirThere = entryFirst ? typeof cpDst !== "number" && isDir(cpDst) : isDir(dstStat);
   if (!srcIsDir && dirThere) {
-    // -n: what is there stays, whatever it is, without a word (cp 9.1).
-    if (options.noClobber) {
+    // -n: what is there stays, whatever it is, without a word (cp 9.1); so
+    // does a newer one under -u, for a hard-linked SOURCE left to the copier above too.
+    if (options.noClobber || (linked && keptByUpdate(job, options, srcStat, dstStat))) {
       plan.kept.push({ job, mode: srcStat.mode });
       return false;
     }

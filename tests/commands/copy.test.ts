@@ -107,6 +107,10 @@ const CASES: Case[] = [
   { name: "-T --backup=numbered a file onto a symlink to a directory", setup: "ln -s sub2 ld", args: ["-T", "--backup=numbered", "f", "ld"] },
   { name: "-f a file onto a symlink to a directory is still refused", setup: "ln -s ../sub2 d/f", args: ["-f", "f", "d/"] },
   { name: "-rn keeps a directory where a file goes in a tree, without a word", setup: "mkdir -p d/src/a", args: ["-rn", "src", "d"] },
+  // A hard-linked SOURCE under -u is left to the copier (its other names link to what is kept): a newer directory there is kept too, silently.
+  { name: "-au a hard-linked file onto a newer directory", setup: "ln f f-too && touch -d 2001-01-01 f && mkdir -p d/f", args: ["-a", "-u", "f", "d"] },
+  { name: "-duT a hard-linked file onto a newer directory named as DEST", setup: "ln f f-too && touch -d 2001-01-01 f && mkdir -p d/f", args: ["-d", "-u", "-T", "f", "d/f"] },
+  { name: "-au a hard-linked file onto an older directory is refused", setup: "ln f f-too && mkdir -p d/f && touch -d 2001-01-01 d/f", args: ["-a", "-u", "f", "d"] },
   { name: "-t directory", args: ["-t", "d", "f", "g"] },
   { name: "-T treats an existing directory as the name", args: ["-rT", "src", "d"] },
   { name: "-f replaces", args: ["-f", "f", "g"] },
