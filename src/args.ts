@@ -22,7 +22,7 @@ export const copyArgs = {
   backup: { type: "string", alias: ["b"], valueHint: "CONTROL", description: "Keep each replaced file under a backup name: existing (default, or $VERSION_CONTROL), numbered, simple, none" },
   suffix: { type: "string", alias: ["S"], valueHint: "SUFFIX", description: "Simple backups end in SUFFIX (default ~, or $SIMPLE_BACKUP_SUFFIX); implies -b" },
   "no-clobber": { type: "boolean", alias: ["n"], description: "Never overwrite an existing file" },
-  update: { type: "string", alias: ["u"], valueHint: "WHEN", description: "Replace existing files: older (-u alone) only when SOURCE is newer, all (default), none (skip them)" },
+  update: { type: "string", alias: ["u"], valueHint: "WHEN", description: "Replace existing files: older (-u alone) only when SOURCE is newer, all (default), none (skip them), none-fail (skip them, each an error)" },
   interactive: { type: "boolean", alias: ["i"], description: "Ask before replacing an existing file (the last of -i and -n wins)" },
   force: { type: "boolean", alias: ["f"], description: "Replace existing files even if they are not writable" },
   reflink: { type: "string", valueHint: "WHEN", description: "Clone (share data blocks): auto (default) where the filesystem can, always or fail, never" },
@@ -406,7 +406,7 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
         sparse = argument(value ?? "", "sparse", ["never", "auto", "always"] as const);
         break;
       case "update":
-        update = value === undefined ? "older" : argument(value, "update", ["all", "none", "older"] as const);
+        update = value === undefined ? "older" : argument(value, "update", ["all", "none", "none-fail", "older"] as const);
         break;
       case "no-clobber":
         noClobber = true;
@@ -500,6 +500,9 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
   if (link && symbolicLink) throw new UsageError("cannot make both hard and symbolic links");
   // As cp: -b with -n is refused before CONTROL is looked at.
   if (makeBackups && noClobber) throw new UsageError("options --backup and --no-clobber are mutually exclusive");
+  // As cp 9.5: -n makes any --update none, and a backup of what is never replaced is refused.
+  if (noClobber && update === "none-fail") update = "none";
+  if (makeBackups && update === "none-fail") throw new UsageError("--backup is mutually exclusive with -n or --update=none-fail");
   // As cp: a clone shares SOURCE's blocks as they are, holes and all.
   if (reflink === "always" && sparse !== "auto") throw new UsageError("--reflink can be used only with --sparse=auto");
   const backup: Backup = !makeBackups ? "none"

@@ -25,8 +25,8 @@ export interface Preserve {
 export const PRESERVE_NONE: Preserve = { mode: false, ownership: false, timestamps: false, links: false, xattr: false, context: false };
 export const PRESERVE_ALL: Preserve = { mode: true, ownership: true, timestamps: true, links: true, xattr: true, context: true };
 
-/** cp's --update=WHEN: which existing destination files are replaced (-u: older). */
-export type Update = "all" | "none" | "older";
+/** cp's --update=WHEN: which existing destination files are replaced (-u: older); none-fail keeps them as none, each an error. */
+export type Update = "all" | "none" | "none-fail" | "older";
 
 /** -Z: new files get the label the kernel gives files made where they go; --context=CTX: CTX. */
 export type Label = "default" | { context: string };
@@ -73,7 +73,7 @@ export interface CopyOptions {
   /** --no-preserve=mode: new files get the default 0666, directories 0777, less the umask. */
   defaultModes: boolean;
   noClobber: boolean;
-  /** -u, --update=WHEN: older replaces only a destination older than SOURCE, none none (quietly); directories are always entered. */
+  /** -u, --update=WHEN: older replaces only a destination older than SOURCE, none none (quietly), none-fail none (each an error); directories are always entered. */
   update: Update;
   force: boolean;
   reflink: Reflink;

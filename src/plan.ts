@@ -233,7 +233,7 @@ function sameFileRules(job: CopyJob, options: CopyOptions): SameFileRules {
 const OPEN_FILE_NAME = /^\/(?:dev\/(?:stdin|stdout|stderr|fd\/\d+)|proc\/(?:self|thread-self)\/fd\/\d+)$/;
 
 function keptByUpdate(job: CopyJob, options: CopyOptions, srcStat: Stat, followed: Stat): boolean {
-  if (options.update === "none") return true;
+  if (options.update === "none" || options.update === "none-fail") return true;
   if (options.update !== "older") return false;
   // A symlink there is followed as cp writes through it; with a backup, cp backs the link itself up, and its own time decides.
   const asFile = (isFile(srcStat) || job.stream === true) && !options.link && !options.symbolicLink && !options.removeDestination && options.backup === "none";
@@ -319,7 +319,8 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   // stands for the inode, and the other names given are linked to it, as cp links them.
   const linked = options.update === "older" && options.preserve.links && srcStat.nlink > 1;
   if (!srcIsDir && !linked && keptByUpdate(job, options, srcStat, dstStat)) {
-    plan.kept.push({ job, mode: srcStat.mode });
+    if (options.update === "none-fail") refuse(plan, `not replacing ${quote(job.dst)}`, { op: "create", path: job.dst });
+    else plan.kept.push({ job, mode: srcStat.mode });
     return false;
   }
   // `blit log /dev/stdout`, `blit f /dev/null`: cp writes into a device or a
@@ -631,7 +632,7 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
       // Over a symlink the first made, cp's own check comes first where it
       // dangles (refused here as before), and before -u; -n and -i take one
       // that leads somewhere for a name taken.
-      const keptOrAsked = options.noClobber || options.update === "none" || options.interactive;
+      const keptOrAsked = options.noClobber || options.update === "none" || options.update === "none-fail" || options.interactive;
       overwritesEarlier = (!throughLink || (keptOrAsked && leadsSomewhereAt(earlier, earlierDst))) && earlierDst === dst && options.backup === "none" && (options.noClobber || options.update !== "all" || options.interactive);
       // Nothing is lost with numbered backups: cp then backs the first copy up.
       if (!overwritesEarlier && (throughLink || options.backup !== "numbered") && !namesDestination(src, dst, followSrc)) {

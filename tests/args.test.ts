@@ -161,7 +161,7 @@ describe("abbreviations, as cp takes them", () => {
     // Named in the order of cp's table, as getopt_long names them.
     ["--co", "option '--co' is ambiguous; possibilities: '--copy-contents' '--context'"],
     ["--re", "option '--re' is ambiguous; possibilities: '--recursive' '--remove-destination' '--reflink'"],
-    ["--u=x", "invalid argument 'x' for '--update'\nValid arguments are:\n  - 'all'\n  - 'none'\n  - 'older'"],
+    ["--u=x", "invalid argument 'x' for '--update'\nValid arguments are:\n  - 'all'\n  - 'none'\n  - 'none-fail'\n  - 'older'"],
     ["--parents=x", "option '--parents' doesn't allow an argument"],
     ["--backup=ne=w", "invalid argument 'ne=w' for 'backup type'\nValid arguments are:\n  - 'none', 'off'\n  - 'simple', 'never'\n  - 'existing', 'nil'\n  - 'numbered', 't'"],
     ["-bn", "options --backup and --no-clobber are mutually exclusive"],

@@ -16,7 +16,7 @@ type Shell = (typeof SHELLS)[number];
 const CHOICES: Partial<Record<keyof typeof copyArgs, readonly string[]>> = {
   reflink: ["auto", "always", "never"],
   sparse: ["auto", "always", "never"],
-  update: ["all", "none", "older"],
+  update: ["all", "none", "none-fail", "older"],
   backup: ["none", "off", "simple", "never", "existing", "nil", "numbered", "t"],
   preserve: ["mode", "ownership", "timestamps", "links", "context", "xattr", "all"],
   "no-preserve": ["mode", "ownership", "timestamps", "links", "context", "xattr", "all"],

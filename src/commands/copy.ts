@@ -109,8 +109,8 @@ function engineOptions(options: CopyOptions & { filters: FilterRule[] }, workers
   return {
     ...rest,
     ...tuning,
-    // --update=none keeps every existing file, as -n does (but, as cp 9.5, never fails for it).
-    noClobber: options.noClobber || options.update === "none",
+    // --update=none keeps every existing file, as -n does (but, as cp 9.5, never fails for it); none-fail too, each an error.
+    noClobber: options.noClobber || options.update === "none" || options.update === "none-fail",
     readSpecialFiles: !options.recursive || options.copyContents,
     label,
     umask: process.umask(),

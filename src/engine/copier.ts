@@ -489,6 +489,8 @@ export class Copier {
    * "unchanged".)
    */
   private skipped(e: Entry, reason: SkipReason): void {
+    // --update=none-fail: kept as --update=none keeps it, and said, as cp 9.5 says it.
+    if (reason === "exists" && this.o.update === "none-fail") this.report.fail(`not replacing ${quote(e.dstPath)}`, { op: "create", path: e.dstPath });
     this.report.skippedEntry(typeOf(e.stat.mode) === S_IFREG ? e.stat.size : 0);
     const linked = e.linkedAlready ? linkedKind("hardlink", e.stat) : undefined;
     if (this.o.listItems) this.report.item({ action: "skipped", kind: e.linkedAlready ? "hardlink" : kindOf(e.stat.mode), ...(isDevice(e.stat.mode) && { device: true }), ...(linked && { linked }), src: e.srcPath, dst: e.dstPath, size: 0, reason, target: this.symlinkTarget(e, reason) });

@@ -805,7 +805,8 @@ describe("--update=WHEN, as cp 9.5 documents it", () => {
     [["--update=all"], "new", "new"],
     [["--update=none"], "old", "old"],
     [["--update=older"], "new", "old"],
-    [["--update=n"], "old", "old"],
+    [["--update=ol"], "new", "old"],
+    [["--update=none-fail", "-n"], "old", "old"],
     [["--update=none", "--update=all"], "new", "new"],
     [["-u", "--update=all"], "new", "new"],
     [["--update=all", "-u"], "new", "old"],
@@ -825,8 +826,25 @@ describe("--update=WHEN, as cp 9.5 documents it", () => {
   });
   test("--update=bogus is refused with cp's words", () => {
     const r = blit(["--update=bogus", "f", "g"], { cwd: sandbox("update") });
-    const message = "blit: invalid argument 'bogus' for '--update'\nValid arguments are:\n  - 'all'\n  - 'none'\n  - 'older'\nTry 'blit --help' for more information.\n";
+    const message = "blit: invalid argument 'bogus' for '--update'\nValid arguments are:\n  - 'all'\n  - 'none'\n  - 'none-fail'\n  - 'older'\nTry 'blit --help' for more information.\n";
     expect(r).toEqual({ stdout: "", stderr: message, exitCode: 2 });
+    // n: none or none-fail, as cp 9.5's argmatch finds it.
+    expect(blit(["--update=n", "f", "g"], { cwd: sandbox("update") })).toEqual({ stdout: "", stderr: message.replace("invalid argument 'bogus'", "ambiguous argument 'n'"), exitCode: 2 });
+  });
+  // none-fail keeps what --update=none keeps, each one an error, and so exit 1 (-n makes it none, as cp 9.5).
+  test.each([
+    ["in a tree", ["-r", "src", "d"], "blit: not replacing 'd/src/a'\nblit: not replacing 'd/src/sub/b'\n"],
+    ["an operand", ["src/a", "d/src/a"], "blit: not replacing 'd/src/a'\n"],
+  ])("--update=none-fail, %s: kept, each said, exit 1", (_, args, said) => {
+    const root = sandbox("update");
+    sh(setup, root);
+    const r = blit(["--update=none-fail", ...args], { cwd: root });
+    expect({ ...r, stderr: r.stderr.split("\n").sort().join("\n") }).toEqual({ stdout: "", stderr: said.split("\n").sort().join("\n"), exitCode: 1 });
+    expect(sh("cat d/src/a; echo; cat d/src/sub/b; echo; cat d/src/c 2>/dev/null || true", root)).toBe(`old\nold\n${args[0] === "-r" ? "new" : ""}`);
+  });
+  test("--update=none-fail with a backup is refused, in cp 9.5's words", () => {
+    const r = blit(["--update=none-fail", "-b", "f", "g"], { cwd: sandbox("update") });
+    expect(r).toEqual({ stdout: "", stderr: "blit: --backup is mutually exclusive with -n or --update=none-fail\nTry 'blit --help' for more information.\n", exitCode: 2 });
   });
 });
 
