@@ -143,7 +143,10 @@ export class MetadataWriter {
     // In a directory with a default ACL, what it allows takes the umask's
     // place, as the kernel gives an entry made there with this mode. cp
     // makes a directory without its group and other write bits, then adds
-    // back those the umask allows.
+    // back those the umask allows; keeping owners (--preserve=ownership
+    // without mode), it makes anything without group and other bits at all,
+    // until its owner is set, and adds back those the umask allows.
+    if (preserve.ownership) return (base & ~0o077 & (inherited | 0o7000)) | (base & 0o077 & ~umask);
     if (kind !== "dir") return base & (inherited | 0o7000);
     return (base & ~0o022 & (inherited | 0o7000)) | (base & 0o022 & ~umask);
   }

@@ -309,6 +309,8 @@ describe("into a directory with a default ACL, as cp", () => {
     ["-p: so too", ["-rp"]],
     ["-r: the default ACL, not the umask, limits the modes", ["-r"]],
     ["-a --no-preserve=mode: so too", ["-a", "--no-preserve=mode"]],
+    ["-r --preserve=ownership: made without group and other bits, those the umask allows added back", ["-r", "--preserve=ownership"]],
+    ["-d --preserve=ownership,timestamps: so too", ["-d", "-r", "--preserve=ownership,timestamps"]],
   ];
   for (const [name, args] of CASES) {
     testIf(noAttrTools)(name, () => {
