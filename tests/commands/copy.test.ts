@@ -111,6 +111,9 @@ const CASES: Case[] = [
   { name: "-au a hard-linked file onto a newer directory", setup: "ln f f-too && touch -d 2001-01-01 f && mkdir -p d/f", args: ["-a", "-u", "f", "d"] },
   { name: "-duT a hard-linked file onto a newer directory named as DEST", setup: "ln f f-too && touch -d 2001-01-01 f && mkdir -p d/f", args: ["-d", "-u", "-T", "f", "d/f"] },
   { name: "-au a hard-linked file onto an older directory is refused", setup: "ln f f-too && mkdir -p d/f && touch -d 2001-01-01 d/f", args: ["-a", "-u", "f", "d"] },
+  // One directory named twice, its copies going to one name: said once, copied once, as cp tells by the destination.
+  { name: "one directory named as dd/. and dd/sub/..", setup: "mkdir -p dd/sub && printf x > dd/x && mkfifo dd/p", args: ["-r", "dd/.", "dd/sub/..", "d"] },
+  { name: "one directory named as dd/. and through a symlink as ld/.", setup: "mkdir -p dd && printf x > dd/x && ln -s dd ld", args: ["-r", "--backup=numbered", "dd/.", "ld/.", "d"] },
   { name: "-t directory", args: ["-t", "d", "f", "g"] },
   { name: "-T treats an existing directory as the name", args: ["-rT", "src", "d"] },
   { name: "-f replaces", args: ["-f", "f", "g"] },
