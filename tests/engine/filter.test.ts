@@ -38,6 +38,9 @@ const CASES: string[] = [
   "--exclude='[^ab]*.log'",
   "--exclude='l[[:digit:]].log'",
   "--exclude='l[0-9][0-9].log'",
+  // A range's ends are in it: c.o goes, as a.txt and b.log do.
+  "--exclude='[a-c].*'",
+  "--exclude='l[0-2][1-2].log'",
   "--exclude='.*'",
   "--exclude='keep.txt/' --exclude='keep.txt.d/'",
   "--exclude='dir2/build/'",
