@@ -876,7 +876,8 @@ export class Copier {
   private newDirMode(st: Stat, inherited: number | undefined): number {
     const { preserve } = this.o;
     if (preserve.ownership) return 0o700;
-    return (this.meta.modeFor("dir", st, undefined, inherited) & (preserve.mode ? 0o755 : 0o777)) | 0o700;
+    // The sticky bit at once where nothing more is set: a chmod adding it later, by a user outside a setgid parent's group, would take off the setgid bit mkdir gave.
+    return (this.meta.modeFor("dir", st, undefined, inherited) & (preserve.mode ? 0o755 : 0o1777)) | 0o700;
   }
 
   /**
@@ -1863,6 +1864,7 @@ export class Copier {
     }
     if (this.o.dryRun) {
       const aside = !this.o.link && !this.o.symbolicLink && typeOf(e.stat.mode) === S_IFREG;
+      if (aside && this.tooLarge(e, e.stat)) return;
       if (aside && this.refusedAside(e, existing)) return;
       if (!this.o.symbolicLink || this.symlinkPlaceable(e)) this.wouldCopy(e);
       return;
@@ -2430,13 +2432,22 @@ export class Copier {
       this.report.fail(`${quote(e.srcPath)} was replaced while being copied; skipped`, { op: "check", path: e.srcPath });
       return undefined;
     }
-    // Sizes and offsets are JavaScript numbers, exact only below 2^53: past it a range would land elsewhere.
-    if (st.size > Number.MAX_SAFE_INTEGER) {
+    if (this.tooLarge(e, st)) {
       b.close(srcFd);
-      this.report.fail(`cannot copy ${quote(e.srcPath)}: File too large (blit copies files of up to 2^53 - 1 bytes, 8 PiB)`, { op: "open", path: e.srcPath });
       return undefined;
     }
     return { srcFd, st, stream };
+  }
+
+  /**
+   * Sizes and offsets are JavaScript numbers, exact only below 2^53: past it
+   * a range would land elsewhere. Said (true) for a file whose data would be
+   * copied; --attributes-only copies none.
+   */
+  private tooLarge(e: Entry, st: Stat): boolean {
+    if (st.size <= Number.MAX_SAFE_INTEGER || this.o.attributesOnly) return false;
+    this.report.fail(`cannot copy ${quote(e.srcPath)}: File too large (blit copies files of up to 2^53 - 1 bytes, 8 PiB)`, { op: "open", path: e.srcPath });
+    return true;
   }
 
   /** What the data copier needs to know of every file copy, whatever its kind. */
