@@ -185,6 +185,7 @@ describe("sparse files", () => {
     ["in a tree", ["-r", "s", "d"], true],
     ["--sparse=always", ["--sparse=always", "s/huge", "d"], true],
     ["all hole", ["-a", "s", "d"], false],
+    ["a dry run says it too", ["--dry-run", "-r", "s", "d"], true],
   ];
   for (const [name, args, data] of HUGE) {
     testIf(tmpfsUnavailable)(`a file past 2^53 bytes (${name}): refused by name, nothing left behind`, () => {
@@ -192,9 +193,16 @@ describe("sparse files", () => {
       sh(`mkdir s && printf x > s/small && truncate -s 1152921504606846977 s/huge${data ? " && printf abc | dd of=s/huge bs=1 seek=576460752303423488 conv=notrunc status=none" : ""}`, root);
       const r = run([BLIT, ...args], { cwd: root });
       expect(r).toEqual({ stdout: "", stderr: "blit: cannot copy 's/huge': File too large (blit copies files of up to 2^53 - 1 bytes, 8 PiB)\n", exitCode: 1 });
-      expect(sh("[ ! -e d ] || find d | sort", root)).toBe(args.includes("s") ? "d\nd/small\n" : "");
+      expect(sh("[ ! -e d ] || find d | sort", root)).toBe(args.includes("s") && !args.includes("--dry-run") ? "d\nd/small\n" : "");
     });
   }
+  testIf(tmpfsUnavailable)("a file past 2^53 bytes with --attributes-only, which reads no data: made empty with its attributes, as cp makes it", () => {
+    const root = mountTmpfs("size=16m");
+    sh("mkdir s && truncate -s 1152921504606846977 s/huge && chmod 640 s/huge", root);
+    expect(run([BLIT, "-a", "--attributes-only", "s", "d"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(run(["cp", "-a", "--attributes-only", "s", "c"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sh("stat -c '%a %s' d/huge", root)).toBe(sh("stat -c '%a %s' c/huge", root));
+  });
 
   test("--sparse=bogus is a usage error", () => {
     const r = blit(["--sparse=bogus", "a", "b"]);
