@@ -502,7 +502,7 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
   if (makeBackups && noClobber) throw new UsageError("options --backup and --no-clobber are mutually exclusive");
   // As cp 9.5: -n makes any --update none, and a backup of what is never replaced is refused.
   if (noClobber && update === "none-fail") update = "none";
-  if (makeBackups && update === "none-fail") throw new UsageError("--backup is mutually exclusive with -n or --update=none-fail");
+  if (makeBackups && (update === "none-fail" || update === "none")) throw new UsageError("--backup is mutually exclusive with -n or --update=none-fail");
   // As cp: a clone shares SOURCE's blocks as they are, holes and all.
   if (reflink === "always" && sparse !== "auto") throw new UsageError("--reflink can be used only with --sparse=auto");
   const backup: Backup = !makeBackups ? "none"
