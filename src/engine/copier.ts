@@ -105,6 +105,8 @@ interface Entry extends Place {
    * a copy over it.
    */
   keep?: () => void;
+  /** -s with links kept: a name taken that only a link of the first name's symlink may replace, refused if there is none. */
+  refusedUnlessLinked?: boolean;
   /** --remove-destination found something under its name: -v says "removed" before listing it, as cp. */
   removes?: boolean;
   /** -f replaces a file it may not write: -v says "removed" after listing it, as cp (which tried to open it first). */
@@ -1813,6 +1815,18 @@ export class Copier {
         // (-l -i: a yes says so too; -s -i: not, as cp 9.1).
         const replaces = this.o.force || this.o.removeDestination || e.backs || linkRemoves || (this.o.link && this.o.interactive);
         if ((this.o.link || this.o.symbolicLink) && !replaces) {
+          // -s with links kept: another name of a file whose first name was
+          // linked replaces what is there, as cp's hard link of it does.
+          if (this.o.symbolicLink && this.linkable(e) && this.links && !this.inline) {
+            const claim = this.links.claim(e.stat.dev, e.stat.ino);
+            if (claim && !claim.first) {
+              e.refusedUnlessLinked = true;
+              waitingLinks.push([e, claim.slot]);
+              return;
+            }
+            // The first name, refused: the others are made apart, and refused where their names are taken too.
+            if (claim) this.links.abandon(claim.slot);
+          }
           // cp checks a relative -s before its symlink() meets the name taken.
           if (!this.o.symbolicLink || this.symlinkPlaceable(e)) this.linkFailed(e, this.o.link ? "hard link" : "symbolic link", -b.errno.EEXIST);
           return;
@@ -3222,7 +3236,11 @@ export class Copier {
     const target = this.links!.wait(slot);
     if (this.cancelled) return;
     // The first copy failed: a name left in place (-u, unchanged) stays as it is.
-    const copyOrKeep = () => (e.keep ? e.keep() : this.o.symbolicLink ? this.symbolicLink(e) : this.copyByType(e, undefined));
+    const copyOrKeep = () =>
+      e.keep ? e.keep()
+      : e.refusedUnlessLinked ? this.symlinkPlaceable(e) && this.linkFailed(e, "symbolic link", -E.EEXIST)
+      : this.o.symbolicLink ? this.symbolicLink(e)
+      : this.copyByType(e, undefined);
     if (!target) {
       copyOrKeep();
       return;

@@ -921,6 +921,21 @@ describe("-rs with an absolute SOURCE, as cp -rs", () => {
   }
 });
 
+// A second -as run over the first's copy: the first name met is made anew
+// (its old link had other names), the others link to it over what is there,
+// as cp's hard links replace; it used to refuse a name left with one link.
+test("-as twice over its own copy, a hard-linked file's names in two directories: one group again, exit 0, as cp", () => {
+  const root = sandbox("as-twice");
+  sh("mkdir -p s/sub ref mine && printf x > s/f && ln s/f s/g && ln s/f s/sub/i", root);
+  const twice = (tool: string[], cwd: string) => [run([...tool, "-as", `${root}/s`, "d"], { cwd }), run([...tool, "-as", "-T", `${root}/s`, "d"], { cwd })];
+  const byCp = twice(["cp"], `${root}/ref`);
+  const byBlit = twice([BLIT], `${root}/mine`);
+  expect(byBlit.map((r) => [r.stderr, r.exitCode])).toEqual(byCp.map((r) => [r.stderr, r.exitCode]));
+  expect(byBlit.map((r) => r.exitCode)).toEqual([0, 0]);
+  expect(sh("stat -c '%h' d/f d/g d/sub/i", `${root}/mine`)).toBe("3\n3\n3\n");
+  expect(sh("stat -c '%i' d/f d/g d/sub/i | sort -u | wc -l", `${root}/mine`)).toBe("1\n");
+});
+
 // cp remembers each directory it copied and refuses one met again under
 // another name, as if it were a hard link; blit copies what it was given.
 describe("a directory given twice under two names (a symlink to it, with a slash)", () => {
