@@ -132,6 +132,26 @@ describe("entries set by name, swapped for symlinks out of DEST", () => {
   }, 180_000);
 });
 
+// --inplace opens the file there to write into it: never through a symlink
+// put in its place, which would write outside DEST.
+test("--inplace never writes through a symlink swapped for a file it writes into", async () => {
+  const root = sandbox("inplace-race");
+  sh(`mkdir -p src outside && printf secret > outside/secret && for i in $(seq 1 12); do printf new-data > src/f$i; done`, root);
+  const names = Array.from({ length: 12 }, (_, i) => [`f${i + 1}`, `trap${i + 1}`]).flat();
+  for (let i = 0; i < 25; i++) {
+    sh(`rm -rf dst && mkdir dst && for i in $(seq 1 12); do printf old > dst/f$i; ln -s ../outside/secret dst/trap$i; done`, root);
+    const swapper = Bun.spawn(["python3", "-c", ROUND_SWAPPER, ...names], { cwd: `${root}/dst`, stdout: "ignore", stderr: "ignore" });
+    try {
+      for (let t = 0; t < 500 && !lstatSync(`${root}/dst/f1`).isSymbolicLink(); t++) Bun.sleepSync(5);
+      blit(["-rT", "--inplace", "src", "dst"], { cwd: root });
+    } finally {
+      swapper.kill();
+      await swapper.exited;
+    }
+    expect(readFileSync(`${root}/outside/secret`, "utf8")).toBe("secret");
+  }
+}, 180_000);
+
 describe("--parents, a directory below DEST swapped for a symlink", () => {
   // The directories are walked into one at a time, never through a symlink;
   // the copy must go into the one reached so, not to its path looked up again.
