@@ -579,13 +579,16 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
     // copied once, unless backups are made (the second copy is then refused
     // as overwriting the first, or with numbered backups makes it a backup).
     const key = sourceKey(src, followSrc);
+    // Joined, not normalised: "b/.." stays "b/.." in messages, as with cp.
+    // A source named "a/.." goes into the target itself ("D/.", as cp
+    // names it), never into "D/..", which is outside the target.
+    const base = sourceBaseName(src);
+    const named = base === ".." ? "." : base;
     // A directory is that too wherever it is named from, where its copy goes to one name (`d/.` and `d/sub/..`: D/.), as cp tells by its destination.
-    const srcStat = intoDirectory ? statOrCode(src, followSrc) : undefined;
-    const sameBase = sourceBaseName(src) === ".." ? "." : sourceBaseName(src);
-    const dirKey = srcStat !== undefined && typeof srcStat !== "number" && isDir(srcStat) ? `dir:${srcStat.dev}:${srcStat.ino}:${sameBase}` : undefined;
+    const st = intoDirectory ? statOrCode(src, followSrc) : undefined;
+    const dir = st !== undefined && typeof st !== "number" && isDir(st);
+    const dirKey = dir ? `dir:${st.dev}:${st.ino}:${named}` : undefined;
     if ((seenSources.has(key) || (dirKey !== undefined && seenSources.has(dirKey))) && intoDirectory) {
-      const st = statOrCode(src, followSrc);
-      const dir = typeof st !== "number" && isDir(st);
       if (dir && !options.recursive) {
         refuse(plan, `-r not specified; omitting directory ${quote(src)}`, { op: "copy", path: src });
         continue;
@@ -597,11 +600,7 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
     }
     seenSources.add(key);
     if (dirKey !== undefined) seenSources.add(dirKey);
-    // Joined, not normalised: "b/.." stays "b/.." in messages, as with cp.
-    // A source named "a/.." goes into the target itself ("D/.", as cp
-    // names it), never into "D/..", which is outside the target.
-    const base = sourceBaseName(src);
-    let dst = intoDirectory ? via.paths.join(target, base === ".." ? "." : base) : target;
+    let dst = intoDirectory ? via.paths.join(target, named) : target;
     const underBackupName = intoDirectory ? undefined : copiedUnderBackupName(src, target, options);
     if (underBackupName !== undefined) {
       // As cp: SOURCE is copied (or linked) to its own backup name, itself left as it is.
