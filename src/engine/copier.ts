@@ -32,7 +32,7 @@ import type { EnteredDirectories } from "./entered-dirs.ts";
 import { backupName, linkAsBackup, renameToBackup } from "./backup-name.ts";
 import { destEntryFirst, sameFile, type SameFileVerdict } from "./same-file.ts";
 import { joinPath, pathSyntax } from "./paths.ts";
-import { isDevice, type ItemKind, kindOf, linkedKind, type Notice, Reporter, type SkipReason, VANISHED } from "./report.ts";
+import { isDevice, type Item, type ItemKind, kindOf, linkedKind, type Notice, Reporter, type SkipReason, VANISHED } from "./report.ts";
 import type { SharedCopy } from "./shared-ranges.ts";
 import { type Comparison, ContentComparer } from "./compare.ts";
 import { leftoverOf, TEMP_PREFIX, TempNames } from "./temp-names.ts";
@@ -433,6 +433,11 @@ export class Copier {
     this.data.progress = (bytes) => this.report.partial(bytes);
   }
 
+  /** What a hard link made or kept names, where not a regular file: with -s, a symlink whatever SOURCE's name is. */
+  private linkedKind(kind: ItemKind, stat: Stat | undefined): Item["linked"] {
+    return kind === "hardlink" && this.o.symbolicLink ? "symlink" : linkedKind(kind, stat);
+  }
+
   /**
    * An entry made: -v's line (`data`: how its bytes were copied, for
    * --debug), and the item --itemize and --json list.
@@ -443,7 +448,7 @@ export class Copier {
       const stat = e.stat;
       // Data copied means a regular file was written, also from a fifo or device read as one.
       const made = kind ?? (data ? "file" : stat ? kindOf(stat.mode) : "directory");
-      const linked = linkedKind(made, stat);
+      const linked = this.linkedKind(made, stat);
       const madeType = made === "hardlink" ? (linked ?? "file") : made;
       // What replaced an entry of another type is new in every respect: no letters (rsync's +++++++++).
       // Special files of another type (a device where a fifo was) are new too, as rsync says.
@@ -494,7 +499,7 @@ export class Copier {
     // --update=none-fail: kept as --update=none keeps it, and said, as cp 9.5 says it.
     if (reason === "exists" && this.o.update === "none-fail") this.report.fail(`not replacing ${quote(e.dstPath)}`, { op: "create", path: e.dstPath });
     this.report.skippedEntry(typeOf(e.stat.mode) === S_IFREG ? e.stat.size : 0);
-    const linked = e.linkedAlready ? linkedKind("hardlink", e.stat) : undefined;
+    const linked = e.linkedAlready ? this.linkedKind("hardlink", e.stat) : undefined;
     if (this.o.listItems) this.report.item({ action: "skipped", kind: e.linkedAlready ? "hardlink" : kindOf(e.stat.mode), ...(isDevice(e.stat.mode) && { device: true }), ...(linked && { linked }), src: e.srcPath, dst: e.dstPath, size: 0, reason, target: this.symlinkTarget(e, reason) });
   }
 

@@ -228,6 +228,15 @@ describe("--itemize", () => {
       expect(blit(["-rl", "--itemize", "src", "b"], { cwd: root })).toEqual({ stdout: "cd+++++++++ b/\nhf+++++++++ b/f => src/f\n", stderr: "", exitCode: 0 });
     });
 
+    // -as links a file's other names to the symlink made for its first: what they name is a symlink (hL), as the first is (cL).
+    test("-as, a file with two names: the second a link of the first's symlink, hL", () => {
+      const root = sandbox("itemize-as");
+      sh("mkdir src && printf x > src/f && ln src/f src/g", root);
+      const made = blit(["-as", "--itemize", `${root}/src`, "b"], { cwd: root });
+      expect(made).toEqual({ stdout: `cd+++++++++ b/\ncL+++++++++ b/f -> ${root}/src/f\nhL+++++++++ b/g => b/f\n`, stderr: "", exitCode: 0 });
+      expect(readlinkSync(`${root}/b/g`)).toBe(`${root}/src/f`);
+    });
+
     // rsync -aiH puts the inode's type after the h: hL, hS, hD. Which name comes first follows the walk, so the codes are compared as sorted lists.
     testIf(noRsync)("a symlink, a fifo and a device with two names each: hL, hS, hD, made and then left, as rsync -aiH and -aiiH", () => {
       const root = sandbox("itemize-hardlinked-types");
