@@ -297,7 +297,8 @@ export class Ring {
     }
     if (failure) return failure;
     if (this.broken) return { ok: false, stage: "read", errno: E.EIO };
-    if (notRun) return undefined;
+    // Stopped by the user as much as by the kernel: not handed to the next method.
+    if (notRun) return cancel && Atomics.load(cancel, 0) !== 0 ? { ok: false, stage: "cancelled", errno: ECANCELED } : undefined;
     if (shortChunk >= 0) {
       // Keep the short chunk's bytes (its buffer was held back from reuse),
       // and drop whatever later chunks wrote past them: the caller reads on
