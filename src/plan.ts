@@ -2,7 +2,7 @@
 // refuses what cp refuses before anything is written. Runs on the main
 // thread; it only looks (the backend's stat), it never copies.
 
-import { type Backend, type Stat, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from "../ffi/index.ts";
+import { type Backend, type Stat, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG } from "../ffi/index.ts";
 import { UsageError } from "./args.ts";
 import { askWhilePlanning } from "./ask.ts";
 // Not node:path: Bun's basename and dirname would replace the escaped bytes of
@@ -296,10 +296,11 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   if (typeof dstStat === "number") {
     const E = via.b.errno;
     if (-dstStat === E.ENOENT && !srcIsDir && via.paths.endsWithSeparator(job.dst)) {
-      // As cp: a link's call finds no such directory; a copy's create, no directory.
+      // As cp: a link's call (symlink, link, mknod) finds no such directory; a file's create, no directory.
       const linked = options.symbolicLink ? "symbolic link" : options.link ? "hard link" : undefined;
-      const errno = linked ? E.ENOENT : E.ENOTDIR;
-      const what = linked ? `${linked} ${quote(job.dst)} to ${quote(job.src)}` : `regular file ${quote(job.dst)}`;
+      const made = isFile(srcStat) || job.stream === true ? "regular file" : isLink(srcStat) ? "symbolic link" : typeIs(srcStat, S_IFIFO) ? "fifo" : "special file";
+      const errno = linked || made !== "regular file" ? E.ENOENT : E.ENOTDIR;
+      const what = linked ? `${linked} ${quote(job.dst)} to ${quote(job.src)}` : `${made} ${quote(job.dst)}`;
       refuse(plan, `cannot create ${what}: ${reason(-errno)}`, { op: "create", path: job.dst, errno });
       return false;
     }

@@ -147,6 +147,11 @@ const CASES: Case[] = [
   { name: "-r fifo into a missing directory", args: ["-r", "src/fifo", "missing/x"] },
   { name: "-r device into a missing directory", args: ["-r", "/dev/null", "missing/x"] },
   { name: "-rs directory into a missing directory", args: ["-rs", "src", "missing/x"] },
+  // A missing DEST spelled as a directory: cp's create call names the type it makes.
+  { name: "-r symlink to a missing DEST with a trailing slash", args: ["-r", "src/rel-link", "new/"] },
+  { name: "-a symlink to a missing DEST with a trailing slash", args: ["-a", "src/rel-link", "new/"] },
+  { name: "-r fifo to a missing DEST with a trailing slash", args: ["-r", "src/fifo", "new/"] },
+  { name: "-r device to a missing DEST with a trailing slash", args: ["-r", "/dev/null", "new/"] },
   { name: "same source twice", args: ["f", "f", "d"] },
   { name: "two sources with one name", args: ["f", "sub2/f", "d"] },
   { name: "-rL dangling symlink", setup: "rm src/fifo", args: ["-rL", "src", "out"] },
