@@ -2839,6 +2839,7 @@ export class Copier {
    * renamed over what is there, so the replacement is atomic. Then its metadata.
    */
   private makeAndCommit(e: Entry, what: string, xattrs: Xattrs, mode: number | undefined, make: (name: Name) => number, count: () => void): boolean {
+    if (this.cannotRemoveForeign(e)) return false;
     let name = this.madeUnderItsName(e) ? e.dstName : this.temps.next(e.dstDir);
     let made = make(name);
     // Another run into the same DEST made it first: replaced as anywhere else.
@@ -3111,6 +3112,18 @@ export class Copier {
     if (r >= 0 || r === -this.b.errno.ENOENT) return true;
     this.report.fail(`cannot remove ${quote(e.dstPath)}: ${this.why(-r)}`, { op: "remove", path: e.dstPath, errno: -r });
     return false;
+  }
+
+  /**
+   * Another user's entry in a sticky directory, where a symlink, fifo or
+   * device would replace it: refused before anything is made, in cp's words
+   * (its unlink of the entry fails; -l and -s, made aside and renamed as
+   * cp's are, keep the rename's). With -b, backUp says it as cp does.
+   */
+  private cannotRemoveForeign(e: Entry): boolean {
+    if (this.madeUnderItsName(e) || e.backs || !this.stickyForeign(e)) return false;
+    this.report.fail(`cannot remove ${quote(e.dstPath)}: ${this.why(this.b.errno.EPERM)}`, { op: "remove", path: e.dstPath, errno: this.b.errno.EPERM });
+    return true;
   }
 
   /** Whether e's destination is another user's entry in a sticky directory not this user's either (so not for this user to rename or remove). */

@@ -1742,6 +1742,19 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     expect(sh("ls -A blit cp; cat blit/f", root)).toBe("blit:\nf\n\ncp:\nf\nroot");
   });
 
+  // cp unlinks what is in the way of a symlink or fifo and says that failed;
+  // -sf and -lf make theirs aside and say the rename failed, as blit does.
+  for (const [args, made] of [["-a l p", "cannot remove 'd/l'\ncannot remove 'd/p'"], ["-rf l", "cannot remove 'd/l'"], ["-sf $PWD/f", "cannot create symbolic link 'd/f' to '$PWD/f'"], ["-lf f", "cannot create hard link 'd/f' to 'f'"]] as const) {
+    test(`${args.replace("$PWD/", "")} over root's files in a sticky directory: refused in cp's words, nothing made`, () => {
+      const root = sandbox("nobody-sticky-replace");
+      sh("chmod 777 . && mkdir cp blit && for d in cp blit; do mkdir $d/d && chmod 1777 $d/d && for n in f l p; do printf root > $d/d/$n; done && chmod 666 $d/d/* && ln -s t $d/l && mkfifo $d/p && printf x > $d/f; done", root);
+      const lines = (tool: string, dir: string) => `${made.split("\n").map((line) => `${tool}: ${line}: Operation not permitted`).join("\n").replaceAll("$PWD", `${root}/${dir}`)}\n`;
+      expect(asNobody(`cd cp && LC_ALL=C cp ${args} d/`, root)).toEqual({ stdout: "", stderr: lines("cp", "cp"), exitCode: 1 });
+      expect(asNobody(`cd blit && "$0" ${args} d/`, root)).toEqual({ stdout: "", stderr: lines("blit", "blit"), exitCode: 1 });
+      expect(sh("ls -A blit/d cp/d; cat blit/d/*", root)).toBe("blit/d:\nf\nl\np\n\ncp/d:\nf\nl\np\nrootrootroot");
+    });
+  }
+
   // Written into, the file would change under its other name too.
   test("-d --inplace onto a file with another name it may not remove: refused as cp refuses it, nothing written", () => {
     const root = sandbox("nobody-inplace-links");
