@@ -85,6 +85,7 @@ function i64At(v: DataView, at: number): number {
 
 export class LinuxBackend extends RuntimeStdio implements Backend {
   readonly id = "linux";
+  readonly renamesOpenDirectories = true;
   readonly errno = LINUX_ERRNO;
   readonly cwd: number;
   readonly sharedHandles = true;

@@ -22,7 +22,7 @@ import type { EngineOptions, FilterRule, Preserve } from "../options.ts";
 import { quote, quoteIfNeeded } from "../quote.ts";
 import type { LinkTable, LinkTarget } from "./links.ts";
 import type { LiveCounters } from "./live.ts";
-import type { ChildWork, DirFinish, DirId, DirWork, FilesWork, JobWork } from "./messages.ts";
+import type { ChildWork, DirFinish, DirId, DirWork, FilesWork, JobWork, Staging } from "./messages.ts";
 import { type CopyOutcome, type CopyRequest, DataCopier } from "./copy-data.ts";
 import { withoutCaseCollisions } from "./case-names.ts";
 import { categoryOf, type Created, holdsModeBits, MetadataWriter, type Target, type Xattrs } from "./metadata.ts";
@@ -313,6 +313,11 @@ export class Copier {
   readonly report = new Reporter();
   private readonly meta: MetadataWriter;
   private readonly temps: TempNames;
+  /**
+   * The directory this worker is filling under a temporary name, if any:
+   * one at a time, as it has no subdirectory and is never shared out.
+   */
+  private staged: Staging | undefined;
   /** --dry-run of operands merged into one directory: what each path would hold by now, the directories and files the run would have made (wouldHaveMade, wouldMeetEarlier). */
   private readonly dryRunMade = new Map<string, Stat>();
   /** --dry-run: the names of DEST's files with other names it would have unlinked, by dev:ino (hasOtherNames). */
@@ -690,7 +695,13 @@ export class Copier {
       this.report.fail(`cannot overwrite non-directory ${quote(e.dstPath)} with directory ${quote(e.srcPath)}`, { op: "overwrite", path: e.dstPath });
       return NONE;
     }
-    const made = this.o.dryRun ? this.wouldMakeDir(e) : b.makeDir(e.dstDir, e.dstName, madeMode);
+    let madeAs = this.stagesDirectory(e, stat, descend) ? this.temps.next(e.dstDir) : e.dstName;
+    let made = this.o.dryRun ? this.wouldMakeDir(e) : b.makeDir(e.dstDir, madeAs, madeMode);
+    // Not made under a temporary name: made under its own, and said why as it would have been.
+    if (made !== 0 && madeAs !== e.dstName) {
+      madeAs = e.dstName;
+      made = b.makeDir(e.dstDir, madeAs, madeMode);
+    }
     if (made === 0) {
       created = true;
     } else if (made === -E.EEXIST) {
@@ -715,7 +726,7 @@ export class Copier {
     }
     // O_NOFOLLOW: an existing destination swapped for a symlink is refused.
     // A dry run has nothing to open where it would have made the directory (-1).
-    const dstFd = this.o.dryRun && created ? -1 : followDst ? this.followDirectorySymlink(e) : b.openDir(e.dstDir, e.dstName, false);
+    const dstFd = this.o.dryRun && created ? -1 : followDst ? this.followDirectorySymlink(e) : b.openDir(e.dstDir, madeAs, false);
     if (followDst && (dstFd === OUTSIDE || dstFd === ABOVE || dstFd === -E.ENOTDIR || dstFd === -E.ENOENT)) {
       b.close(srcFd);
       this.report.fail(dstFd === OUTSIDE
@@ -727,8 +738,14 @@ export class Copier {
     }
     if (dstFd < 0 && !(this.o.dryRun && created)) {
       b.close(srcFd);
+      if (madeAs !== e.dstName) b.remove(e.dstDir, madeAs, true);
       this.report.fail(`cannot open directory ${quote(e.dstPath)}: ${this.why(-dstFd)}`, { op: "open", path: e.dstPath, errno: -dstFd });
       return NONE;
+    }
+    const staging: Staging | undefined = madeAs !== e.dstName ? { parent: e.dstDir, temp: madeAs, name: e.dstName, path: e.dstPath, fd: dstFd, live: true } : undefined;
+    if (staging) {
+      this.staged = staging;
+      this.report.hold(true);
     }
     // A dry run makes nothing, so where an earlier operand's copy would
     // have made this directory (or one below it: operands merged into one
@@ -757,7 +774,7 @@ export class Copier {
       merged = inherited;
       descend = false;
     }
-    const finish: DirFinish = { srcFd, dstFd, stat, created, srcPath: e.srcPath, dstPath: e.dstPath, incomplete: rulesUnread, descended: descend, dstRel: e.dstRel, merged, inheritedPermissions: e.inheritedPermissions };
+    const finish: DirFinish = { srcFd, dstFd, stat, created, srcPath: e.srcPath, dstPath: e.dstPath, incomplete: rulesUnread, descended: descend, dstRel: e.dstRel, merged, inheritedPermissions: e.inheritedPermissions, staging };
     const followInside = this.o.dereference === "always";
     const dstStat = b.fstat(dstFd);
     if (this.o.oneFileSystem && e.within !== undefined && typeof dstStat !== "number" && dstStat.dev !== e.within.dev) finish.otherFilesystem = true;
@@ -789,6 +806,7 @@ export class Copier {
       // entered: not as its name leads now, which may have been swapped since.
       within: e.within ?? (typeof dstStat === "number" ? NOWHERE : { dev: dstStat.dev, ino: dstStat.ino }),
       ...(descend && b.caseFolding?.ignoresCase(dstFd >= 0 ? dstFd : e.dstDir) && { seenNames: new Map() }),
+      staging,
     };
     const children: ChildWork[] = [];
     const waitingLinks: [Entry, number][] = [];
@@ -807,7 +825,11 @@ export class Copier {
           // Gone before anything was copied: no empty copy of it either.
           b.close(srcFd);
           if (dstFd >= 0) b.close(dstFd);
-          if (!this.o.dryRun) b.remove(e.dstDir, e.dstName, true);
+          if (!this.o.dryRun) b.remove(e.dstDir, madeAs, true);
+          if (staging) {
+            this.staged = undefined;
+            this.report.hold(false);
+          }
           this.report.count("directories", -1);
           return NONE;
         }
@@ -822,7 +844,8 @@ export class Copier {
       if (distinct.length === 0) continue;
       const names = distinct.map((entry) => entry.name);
       listed?.add(names);
-      if (chunk > 0 && this.spawn && this.othersHungry()) {
+      // Not while it is filled under a temporary name: whoever takes it into place must know that nothing is still being written in it.
+      if (chunk > 0 && this.spawn && this.othersHungry() && !listing.staging?.live) {
         const share: ChildWork = { kind: "files", work: { ...listing, names, seenNames: undefined } };
         // Handed out early from a directory below the task's own, work would
         // be counted as the task's, not that directory's: this chunk and the
@@ -885,6 +908,59 @@ export class Copier {
     if (preserve.ownership) return 0o700;
     // The sticky bit at once where nothing more is set: a chmod adding it later, by a user outside a setgid parent's group, would take off the setgid bit mkdir gave.
     return (this.meta.modeFor("dir", st, undefined, inherited) & (preserve.mode ? 0o755 : 0o1777)) | 0o700;
+  }
+
+  /**
+   * Whether a new directory is filled under a temporary name and renamed
+   * into place once filled (Staging), so that its small files need no
+   * rename each: one whose parent this run made, so that nothing else is
+   * under its name, and whose SOURCE has no subdirectory (two links: a
+   * leaf, soon complete and in place). Not into an append-only directory,
+   * which takes no rename; nor where with -L every file may be another's
+   * name, to be linked by its path.
+   */
+  private stagesDirectory(e: Place, st: Stat, descend: boolean): boolean {
+    return descend && e.dstFresh && st.nlink === 2 && !this.o.dryRun && this.b.renamesOpenDirectories === true && e.appendOnly !== true &&
+      !(this.o.preserve.links && this.o.dereference === "always");
+  }
+
+  /**
+   * Renames a directory filled under a temporary name into place. Where
+   * another run into the same DEST made the name meanwhile, what this run
+   * put in its own moves into that one (replacing the other run's copies,
+   * as a renamed file does), and its own goes. Nothing is being written in
+   * it: it is never shared out while staged.
+   */
+  private unstage(s: Staging): void {
+    s.live = false;
+    if (this.staged === s) this.staged = undefined;
+    try {
+      this.placeStaged(s);
+    } finally {
+      this.report.hold(false);
+    }
+  }
+
+  private placeStaged(s: Staging): void {
+    const b = this.b;
+    const renamed = b.rename(s.parent, s.temp, s.parent, s.name, false);
+    if (renamed === 0) return;
+    const there = renamed === -b.errno.EEXIST ? b.openDir(s.parent, s.name, false) : renamed;
+    if (there < 0) {
+      this.report.fail(`cannot create directory ${quote(s.path)}: ${this.why(-there)}`, { op: "create", path: s.path, errno: -there });
+      return;
+    }
+    const names: Name[] = [];
+    const ours = b.openDir(s.parent, s.temp, false);
+    for (let entries = ours < 0 ? ours : b.readDir(ours); typeof entries !== "number" && entries.length > 0; entries = b.readDir(ours)) names.push(...entries.map((entry) => entry.name));
+    if (ours >= 0) b.close(ours);
+    for (const name of names) {
+      const moved = b.rename(s.fd, name, there, name, true);
+      if (moved < 0) this.report.fail(`cannot move ${quote(joinPath(s.path, name, this.separator))} into place: ${this.why(-moved)}`, { op: "create", path: joinPath(s.path, name, this.separator), errno: -moved });
+    }
+    b.remove(s.parent, s.temp, true);
+    b.close(s.fd);
+    s.fd = there;
   }
 
   /**
@@ -1252,6 +1328,12 @@ export class Copier {
     if (names.length === 0) return;
     // A listing's stats are of the entries themselves: not what -L wants.
     const stats: (Stat | number)[] = listed && !l.follow ? listed : this.b.statMany(l.srcFd, names, l.follow);
+    // A subdirectory, or a file another name will be linked to: both are
+    // named by their path below the copy, so the directory goes into place first.
+    if (l.staging?.live && stats.some((st) => typeof st !== "number" && (typeOf(st.mode) === S_IFDIR || (this.o.preserve.links && (st.nlink > 1 || l.follow))))) {
+      this.unstage(l.staging);
+      l.dstFd = l.staging.fd;
+    }
     // What is there already, looked at in one batch too (in a directory that was there).
     const there = l.dstFresh || left.directoriesOnly ? undefined : (left.there ?? this.b.statMany(l.dstFd, names, false));
     const listSizes = there && this.leavesUnchanged ? this.xattrListSizes(l, names, left.thereXattrSizes) : undefined;
@@ -1454,6 +1536,10 @@ export class Copier {
     const b = this.b;
     const { preserve } = this.o;
     const st = f.stat;
+    if (f.staging) {
+      if (f.staging.live) this.unstage(f.staging);
+      f.dstFd = f.staging.fd;
+    }
     // --delete: before its times are set, which removing entries would change.
     if (this.o.delete && !f.created && f.descended && !f.incomplete && !f.otherFilesystem && !this.cancelled) {
       const slash = f.dstRel.indexOf(SLASH);
@@ -1527,9 +1613,23 @@ export class Copier {
         // A pid this process has now is another live run's too in another PID
         // namespace: its file goes only where the backend sees it unheld, or
         // where pids are one namespace (no inUse: macOS, Windows).
-        if (left === "dead" ? held !== true : b.inUse === undefined || held === false) b.remove(dstDir, name, false);
+        if (left === "dead" ? held !== true : b.inUse === undefined || held === false) this.removeLeftover(dstDir, name);
       }
     }
+  }
+
+  /** A leftover: a temporary file, or a directory a run was filling (Staging), with the files in it. */
+  private removeLeftover(dir: number, name: Name): void {
+    const b = this.b;
+    const removed = b.remove(dir, name, false);
+    if (removed === 0 || removed === -b.errno.ENOENT) return;
+    const st = b.stat(dir, name, false);
+    if (typeof st === "number" || typeOf(st.mode) !== S_IFDIR) return;
+    const fd = b.openDir(dir, name, false);
+    if (fd < 0) return;
+    for (let entries = b.readDir(fd); typeof entries !== "number" && entries.length > 0; entries = b.readDir(fd)) for (const entry of entries) b.remove(fd, entry.name, false);
+    b.close(fd);
+    b.remove(dir, name, true);
   }
 
   // ------------------------------------------------------------ small files, in batches
@@ -1611,7 +1711,9 @@ export class Copier {
   /** Writes a file read whole: false, nothing made, where no descriptor was left to create it with (the general path copies it later). */
   private writeSmall(e: Entry, { fd: srcFd, data, method }: ReadFile): boolean {
     const b = this.b;
-    const temp = this.temps.next(e.dstDir);
+    // In a directory filled under a temporary name, the file's own name is as unseen as a temporary one.
+    const direct = this.staged?.live === true && this.staged.fd === e.dstDir;
+    const temp = direct ? e.dstName : this.temps.next(e.dstDir);
     const mode = this.meta.modeFor("file", e.stat, undefined, e.inheritedPermissions);
     const createMode = this.createMode(mode, e.inheritedPermissions);
     const dstFd = b.createFile(e.dstDir, temp, createMode);
@@ -1641,7 +1743,8 @@ export class Copier {
     this.meta.apply({ fd: dstFd }, e.stat, xattrs, e.dstPath, mode, true, created, this.dropsAcls(false, e.inheritedPermissions));
     b.close(srcFd);
     if (!this.closedWhole(e, dstFd, temp)) return true;
-    if (!this.commit(e, temp, "regular file")) return true;
+    if (direct) this.meta.setAttributes({ dir: e.dstDir, name: e.dstName }, e.stat, e.dstPath);
+    else if (!this.commit(e, temp, "regular file")) return true;
     this.report.fileCopied(data.length, method);
     this.listed(e, { method, batched: true, bytes: data.length });
     return true;

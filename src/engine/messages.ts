@@ -15,6 +15,23 @@ export interface DirId {
   ino: bigint;
 }
 
+/**
+ * A new directory filled under a temporary name (`temp`, in `parent`) and
+ * renamed to `name` once filled (Backend.renamesOpenDirectories): the small
+ * files in it are written under their own names, never seen there partial.
+ * `live` until it is renamed; `fd` is the directory's descriptor, which
+ * changes where another run made `name` first and the entries were moved
+ * into that one.
+ */
+export interface Staging {
+  parent: number;
+  temp: Uint8Array;
+  name: Uint8Array;
+  path: Uint8Array;
+  fd: number;
+  live: boolean;
+}
+
 /** A directory to copy: opened by name relative to its parent's descriptors. */
 export interface DirWork {
   srcParent: number;
@@ -73,6 +90,8 @@ export interface FilesWork {
    * on (case-names.ts). Not sent with a share of names to copy.
    */
   seenNames?: SeenNames;
+  /** The directory is filled under a temporary name (never shared out while it is). */
+  staging?: Staging;
 }
 
 /**
@@ -113,6 +132,8 @@ export interface DirFinish {
   unlockedMode?: number;
   /** What its parent's default ACL lets it have, for the mode it was made with (undefined: the umask decides). */
   inheritedPermissions?: number;
+  /** Filled under a temporary name: renamed into place first. */
+  staging?: Staging;
 }
 
 /**

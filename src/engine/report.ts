@@ -164,6 +164,7 @@ export class Reporter {
   counts = emptyCounts();
   output: Output = emptyOutput();
   private lines = 0;
+  private holding = 0;
   /** Set by a worker: takes the lines said so far when LINES_HELD are waiting. */
   onLines: ((output: Output) => void) | undefined;
   /** Told of each error as it is said (--fail-fast stops the run there and then). */
@@ -242,7 +243,18 @@ export class Reporter {
   }
 
   private said(): void {
-    if (++this.lines >= LINES_HELD && this.onLines) this.onLines(this.takeOutput());
+    if (++this.lines >= LINES_HELD && this.onLines && this.holding === 0) this.onLines(this.takeOutput());
+  }
+
+  /**
+   * Holds the lines said (none goes to onLines) from hold(true) to
+   * hold(false): what they name is not under its name yet (a directory
+   * filled under a temporary name), and a reader of -v, --itemize or --json
+   * may open it as soon as it is said.
+   */
+  hold(on: boolean): void {
+    this.holding += on ? 1 : -1;
+    if (this.holding === 0 && this.lines >= LINES_HELD && this.onLines) this.onLines(this.takeOutput());
   }
 
   private takeOutput(): Output {

@@ -9,6 +9,7 @@
 // group may end up holding different (identical) copies.
 
 import { describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
 import { BLIT, ended, heldOpen, sh } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { snapshot } from "../helpers/tree.ts";
@@ -42,6 +43,8 @@ const CASES: { name: string; args: string[]; copy: string; twice: boolean }[] = 
   { name: "3 runs of -a into a tree a first run made", args: ["-a", "src", "D"], copy: "D/src", twice: true },
   { name: "2 runs of -aT", args: ["-aT", "src", "D"], copy: "D", twice: false },
   { name: "3 runs of -r, the tree there already", args: ["-r", "src", "D"], copy: "D/src", twice: true },
+  // Without -a no file is linked: the new directories of files are filled under temporary names, and one run's goes into the other's.
+  { name: "2 runs of -r into an existing directory", args: ["-r", "src", "D"], copy: "D/src", twice: false },
 ];
 
 describe("concurrent runs into one DEST", () => {
@@ -77,6 +80,47 @@ describe("concurrent runs into one DEST", () => {
     }
     sh("rm -rf D src", root);
   }, 120_000);
+
+  // A new directory of files is filled under a temporary name; another run
+  // made its name meanwhile: what this run copied goes into that one.
+  test("a directory filled under a temporary name whose name another run took meanwhile: its files moved into that one, exit 0", async () => {
+    const root = sandbox("concurrent-staged");
+    sh("mkdir -p src/leaf && printf a > src/leaf/a && mkfifo src/leaf/p", root);
+    const proc = Bun.spawn([BLIT, "-a", "--copy-contents", "src", "dst"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+    let written = false;
+    try {
+      await heldOpen(proc.pid, `${root}/src/leaf/p`);
+      expect(sh("find dst -mindepth 1 -maxdepth 1 -type d -name '.blit-*' | wc -l && mkdir dst/leaf && printf theirs > dst/leaf/theirs && printf data > src/leaf/p", root)).toBe("1\n");
+      written = true;
+    } finally {
+      // Not left waiting for the fifo's writer.
+      if (!written) proc.kill();
+    }
+    expect(await ended(proc)).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sh("ls -A dst dst/leaf && cat dst/leaf/a dst/leaf/p dst/leaf/theirs", root)).toBe("dst:\nleaf\n\ndst/leaf:\na\np\ntheirs\nadatatheirs");
+  });
+
+  // A pipeline reading -v as the copy runs opens what each line names: a
+  // directory filled under a temporary name holds its lines until it is in place.
+  test("-v read as it is written, a directory of 3,000 files: each file is under its name when its line is read", async () => {
+    const root = sandbox("staged-lines");
+    sh("mkdir -p src/leaf && cd src/leaf && for i in $(seq 3000); do printf $i > f$i; done", root);
+    const proc = Bun.spawn([BLIT, "-v", "-r", "src", "dst"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+    const missing: string[] = [];
+    let lines = 0;
+    let text = "";
+    for await (const chunk of proc.stdout) {
+      text += Buffer.from(chunk).toString();
+      const complete = text.split("\n");
+      text = complete.pop()!;
+      for (const line of complete) {
+        lines++;
+        const dst = /-> '(.*)'$/.exec(line)?.[1];
+        if (!dst || !existsSync(`${root}/${dst}`)) missing.push(line);
+      }
+    }
+    expect({ exitCode: await proc.exited, stderr: await new Response(proc.stderr).text(), lines, missing: missing.slice(0, 3) }).toEqual({ exitCode: 0, stderr: "", lines: 3002, missing: [] });
+  });
 
   // Another program deleting in DEST (rsync --delete racing blit) may remove
   // blit's temporary file before its rename: the error says so, not the

@@ -4,7 +4,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
-import { BLIT, environment, isRoot, sh } from "../helpers/blit.ts";
+import { BLIT, blit, environment, isRoot, sh } from "../helpers/blit.ts";
 import { sandbox, sandboxClones } from "../helpers/sandbox.ts";
 import { mountSlowDisk, slowDiskUnavailable } from "../helpers/mounts.ts";
 import { testIf } from "../helpers/skip.ts";
@@ -75,6 +75,38 @@ describe("SIGHUP the process was started ignoring (nohup)", () => {
       expect(sh(`trap '' HUP; sh -c '${script.replaceAll("'", "'\\''")}' ${tool === "cp" ? "cp" : `'${BLIT}'`}`, root)).toBe("exit 0\ndata\n");
     }, 15_000);
   }
+});
+
+// A new directory of small files (no subdirectory in SOURCE) is filled under
+// a temporary name and renamed into place once filled: a run killed outright
+// leaves it under that name, and the next run into its parent removes it.
+describe("a run killed outright (SIGKILL)", () => {
+  test("at random moments: a directory under its own name has all its files, whole; the next run removes the rest and completes", async () => {
+    const root = sandbox("sigkill-staged");
+    sh(`python3 -c 'import os
+for d in range(40):
+    os.makedirs(f"src/d{d}")
+    for f in range(150):
+        open(f"src/d{d}/f{f}", "w").write(f"file {d} {f} " * (1 + f % 7))'`, root);
+    let killed = 0;
+    for (let i = 0; i < 6; i++) {
+      const dst = `dst-${i}`;
+      const proc = Bun.spawn([BLIT, "-a", "src", dst], { cwd: root, stdout: "pipe", stderr: "pipe" });
+      await Bun.sleep(100 + Math.floor(Math.random() * 500));
+      proc.kill("SIGKILL");
+      await proc.exited;
+      if (proc.signalCode === "SIGKILL") killed++;
+      const names = existsSync(`${root}/${dst}`) ? readdirSync(`${root}/${dst}`) : [];
+      for (const name of names.filter((n) => !n.startsWith(".blit-"))) {
+        const files = readdirSync(`${root}/src/${name}`).sort();
+        expect(readdirSync(`${root}/${dst}/${name}`).sort()).toEqual(files);
+        for (const file of files) expect(readFileSync(`${root}/${dst}/${name}/${file}`).equals(readFileSync(`${root}/src/${name}/${file}`))).toBe(true);
+      }
+      expect(blit(["-aT", "src", dst], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      expect(sh(`find ${dst} -name '.blit-*' | wc -l && diff -r src ${dst} && echo same`, root)).toBe("0\nsame\n");
+    }
+    expect(killed).toBeGreaterThan(0);
+  }, 120_000);
 });
 
 describe("interrupted copies", () => {
