@@ -4,6 +4,9 @@
 // bytecode, as CommonJS.)
 
 const UNPAIRED_SURROGATE = /[\uD800-\uDFFF]/u;
+const ISSUES = "https://github.com/blit-dev/blit/issues";
+/** ExitCode.partial, as cp exits on its own internal errors (not imported: --version loads next to nothing). */
+const INTERNAL_ERROR = 1;
 
 async function exactly(given: string[]): Promise<string[]> {
   const [{ exactArguments }, { loadBackend }] = await Promise.all([import("./argv.ts"), import("../ffi/index.ts")]);
@@ -56,9 +59,19 @@ process.stderr.on("error", () => {
 
 // Workers may still be winding down; the status is final. A stdout or
 // stderr that could not be written fails the run, as cp's close_stdout makes it.
-main(process.argv.slice(2)).then(async (status) => {
-  const { log, stdoutFailure, stderrWriteFailed } = await import("./log.ts");
-  const failure = stdoutFailure();
-  if (failure !== undefined) log.error(`write error: ${failure}`);
-  process.exit((failure !== undefined || stderrFailed || stderrWriteFailed()) && status === 0 ? 1 : status);
-});
+main(process.argv.slice(2)).then(
+  async (status) => {
+    const { log, stdoutFailure, stderrWriteFailed } = await import("./log.ts");
+    const failure = stdoutFailure();
+    if (failure !== undefined) log.error(`write error: ${failure}`);
+    process.exit((failure !== undefined || stderrFailed || stderrWriteFailed()) && status === 0 ? 1 : status);
+  },
+  async (err: unknown) => {
+    // A bug (a worker's crash among them): said as blit's, with its stack,
+    // not as Bun shows an uncaught error (lines of the minified bundle).
+    const { VERSION_LINE } = await import("./version.ts");
+    const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    process.stderr.write(`blit: internal error (a bug: please report it, with the command line and this text, at ${ISSUES}): ${text}\n${VERSION_LINE}\n`);
+    process.exit(INTERNAL_ERROR);
+  },
+);

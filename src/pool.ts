@@ -97,9 +97,15 @@ function machineBusy(): { busyMs: number; cpus: number } | undefined {
 /** Workers booted ahead of time that failed before the pool took them over, and why. */
 const failedBoots = new WeakMap<Worker, string>();
 
+/** The cancel flag's value after a crash (any but 0 stops the workers), and how long the others get to end their tasks. */
+const CRASHED = 1;
+const STOP_WAIT_MS = 2000;
+
 interface Slot {
   worker: Worker;
   busy: number;
+  /** It crashed: its task will never be done. */
+  crashed?: boolean;
 }
 
 /**
@@ -320,6 +326,7 @@ export class Pool {
       worker.onerror = (event) => {
         const error = new Error(`worker ${index} failed: ${event.message}`);
         reject(error);
+        for (const slot of this.slots) if (slot.worker === worker) slot.crashed = true;
         if (ready || !optional) this.crash(error);
       };
       worker.onmessage = (event: MessageEvent<FromWorker>) => {
@@ -379,9 +386,20 @@ export class Pool {
     this.checkDone();
   }
 
-  stop(): void {
+  /**
+   * Ends the workers. After a crash the others are first cancelled and
+   * given a moment to end their tasks: one ended mid-task may have io_uring
+   * reads in flight into buffers its runtime would free. Whether one crashed.
+   */
+  async stop(): Promise<boolean> {
     this.stopped = true;
+    if (this.failure) {
+      Atomics.compareExchange(this.cancelFlag, 0, 0, CRASHED);
+      const deadline = Date.now() + STOP_WAIT_MS;
+      while (Date.now() < deadline && this.slots.some((slot) => !slot.crashed && slot.busy > 0)) await Bun.sleep(5);
+    }
     for (const slot of this.slots) slot.worker.terminate();
+    return this.failure !== undefined;
   }
 
   private push(task: Task, parent: number | undefined): void {
@@ -427,6 +445,7 @@ export class Pool {
   private receive(slot: Slot, message: FromWorker): void {
     this.handled(MESSAGE_WEIGHT);
     if (message.type === "crash") {
+      slot.crashed = true;
       this.crash(new Error(message.message));
       return;
     }

@@ -610,7 +610,8 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
         if (plan.repeatsDestination) counts = await runInTurn(pool, work);
         else counts = await pool.run(work);
       } finally {
-        pool.stop();
+        // After a crash, the temporary file the crashed worker was writing goes too.
+        if (await pool.stop()) removeTemps?.();
       }
       addCounts(counts, copied);
       dropped += pool.dropped;
@@ -675,6 +676,6 @@ async function countDeletions(loaded: LoadedBackend, dry: EngineOptions, workers
   try {
     return (await pool.run(work)).deleted;
   } finally {
-    pool.stop();
+    await pool.stop();
   }
 }

@@ -40,6 +40,9 @@ import { Filter, parentDirectories } from "./filter.ts";
 import { ListedNames, Pruner } from "./delete.ts";
 import { attributesDiffer, countsUnchangedFromStats, dirKeptBits, type OwnerRights, ownerRights, quickCheck, sameTimes, xattrChanges } from "./unchanged.ts";
 
+/** BLIT_CRASH_AT: a SOURCE directory whose copy throws, as a bug would (the tests' way to a worker's crash). */
+const CRASH_AT = process.env.BLIT_CRASH_AT;
+
 /** Where an entry is and where it goes. */
 interface Place {
   srcDir: number;
@@ -647,6 +650,7 @@ export class Copier {
   private copyDirectory(e: Place & { operand?: boolean }, expect: { dev: number; ino: bigint } | undefined, ancestors: string[] | undefined, descend = true, inherited?: FilterRule[], depth = 0): DirResult {
     const b = this.b;
     const E = b.errno;
+    if (CRASH_AT !== undefined && Buffer.from(e.srcPath).toString() === CRASH_AT) throw new Error(`BLIT_CRASH_AT: crashed as asked, copying ${quote(e.srcPath)}`);
     const srcFd = b.openDir(e.srcDir, e.srcName, e.follow);
     if (srcFd < 0) {
       // Listed as a directory, now something else (a symlink, a file): swapped in since.

@@ -109,6 +109,24 @@ for d in range(40):
   }, 120_000);
 });
 
+// A bug that throws in a worker (BLIT_CRASH_AT makes one): the run ends,
+// said as blit's own error; the other workers stop their files before they
+// are ended (reads of theirs in flight would land in freed memory).
+describe("a worker's crash", () => {
+  test("said as blit's internal error, with its stack and version, exit 1; no temporary file left, every file under its name whole", () => {
+    const root = sandbox("crash");
+    sh("mkdir -p src/z && for d in 1 2 3 4 5 6; do mkdir src/d$d && head -c 60000000 /dev/urandom > src/d$d/big; done && printf x > src/z/f", root);
+    const r = blit(["-a", "-j", "2", "src", "dst"], { cwd: root, env: { BLIT_CRASH_AT: "src/z" } });
+    expect([r.stdout, r.exitCode]).toEqual(["", 1]);
+    expect(r.stderr).toStartWith("blit: internal error (a bug: please report it, with the command line and this text, at https://github.com/blit-dev/blit/issues): Error: ");
+    expect(r.stderr).toContain("BLIT_CRASH_AT: crashed as asked, copying 'src/z'");
+    expect(r.stderr).toMatch(/\nblit \S+ \(commit [^)]*\)\n$/);
+    // Not Bun's report of an uncaught error, with lines of the bundle.
+    expect(r.stderr).not.toMatch(/^\d+ \| /m);
+    expect(sh("find dst -type f -name '.blit-*'; for f in dst/*/big; do [ ! -e $f ] || cmp -s $f src/${f#dst/} || echo $f; done", root)).toBe("");
+  });
+});
+
 describe("interrupted copies", () => {
   test("SIGINT at random moments: no temporary files, no partial files, exit 130", async () => {
     const root = sandbox("sigint");
