@@ -443,6 +443,13 @@ export interface Backend {
    */
   openDir(dir: number, name: Name, follow: boolean): number;
   /**
+   * Opens a directory this user may search and write but not read (a drop
+   * box, mode 0733, which cp copies into): a handle only to name entries
+   * relative to it (Linux's O_PATH); it cannot be listed, nor its own
+   * attributes set through it. Undefined where no such handle exists.
+   */
+  openUnreadableDir?(dir: number, name: Name, follow: boolean): number;
+  /**
    * The next entries of an open directory, without "." and "..": a chunk at
    * a time so a huge directory is never held whole; an empty array at the end
    * (and at every call after it). A backend that can only list a directory

@@ -13,6 +13,7 @@ import { prescan } from "../engine/prescan.ts";
 import { readAhead } from "../engine/read-ahead.ts";
 import { EnteredDirectories } from "../engine/entered-dirs.ts";
 import { inFlightTable, isTempName, removeInFlight } from "../engine/temp-names.ts";
+import { openDestinationDir } from "../engine/destination-dir.ts";
 import { countsUnchangedFromStats } from "../engine/unchanged.ts";
 import { readFilterFiles } from "../engine/filter.ts";
 import { addCounts, type Counts, emptyCounts, type Output, Reporter } from "../engine/report.ts";
@@ -179,7 +180,7 @@ function openDestinations(backend: Backend, jobs: CopyJob[], options: CopyOption
     let fd = walked.get(job);
     if (fd === undefined) fd = opened.get(dir);
     if (fd === undefined) {
-      fd = backend.openDir(backend.cwd, jobPaths.dstDir, true);
+      fd = openDestinationDir(backend, backend.cwd, jobPaths.dstDir, true);
       opened.set(dir, fd);
     }
     unlocked(fd, job, base);
@@ -238,7 +239,7 @@ function makeParents(b: Backend, engine: EngineOptions, plan: Plan, reporter: Re
     return undefined;
   };
   for (const parents of plan.parents) {
-    let fd = b.openDir(b.cwd, toBytes(parents.top), true);
+    let fd = openDestinationDir(b, b.cwd, toBytes(parents.top), true);
     let ok = fd >= 0;
     if (!ok) reporter.fail(`cannot access ${quote(parents.top)}: ${b.strerror(-fd)}`);
     const existing: { dir: ParentDir; fd: number }[] = [];

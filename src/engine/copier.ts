@@ -32,6 +32,7 @@ import type { EnteredDirectories } from "./entered-dirs.ts";
 import { backupName, linkAsBackup, renameToBackup } from "./backup-name.ts";
 import { destEntryFirst, sameFile, type SameFileVerdict } from "./same-file.ts";
 import { joinPath, pathSyntax } from "./paths.ts";
+import { openDestinationDir } from "./destination-dir.ts";
 import { isDevice, type Item, type ItemKind, kindOf, linkedKind, type Notice, Reporter, type SkipReason, VANISHED } from "./report.ts";
 import type { SharedCopy } from "./shared-ranges.ts";
 import { type Comparison, ContentComparer } from "./compare.ts";
@@ -540,7 +541,7 @@ export class Copier {
     const b = this.b;
     const srcPath = paths.src;
     // Opened here, it stays open to the end of the run like the main thread's.
-    const dstParentFd = given ?? b.openDir(b.cwd, paths.dstDir, true);
+    const dstParentFd = given ?? openDestinationDir(b, b.cwd, paths.dstDir, true);
     let stat = b.stat(b.cwd, srcPath, job.followSrc);
     if (typeof stat === "number") {
       this.report.fail(`cannot stat ${quote(srcPath)}: ${this.why(-stat)}`, { op: "stat", path: srcPath, errno: -stat });

@@ -1666,6 +1666,19 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     const proc = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c", command, BLIT], { cwd, stdin: Buffer.from(answers), stdout: "pipe", stderr: "pipe", env: environment({ ...nobodyEnv(root), LC_ALL: "C" }) });
     return { stdout: proc.stdout.toString(), stderr: proc.stderr.toString().replace(/^blit:/, "cp:"), exitCode: proc.exitCode };
   };
+  // A drop box (mode 0333 here; 1733 for spools): entries are made in it by name, never read.
+  for (const args of ["f D", "-r a D", "-a a D/x", "--parents a/b/f D", "-rv --parents a/b D"]) {
+    test(`${args} into a directory nobody may write and search but not read: copied, as cp`, () => {
+      const root = sandbox("nobody-drop-box");
+      sh("chmod 777 . && mkdir -p a/b cp blit && printf x > f && printf y > a/b/f && mkdir cp/D blit/D && chmod 333 cp/D blit/D", root);
+      const byCp = asNobody(`LC_ALL=C cp ${args.replace(/\bD\b/, "cp/D")}`, root);
+      expect(byCp.exitCode).toBe(0);
+      expect(asNobody(`"$0" ${args.replace(/\bD\b/, "blit/D")}`, root)).toEqual({ ...byCp, stdout: byCp.stdout.replaceAll("cp/D", "blit/D") });
+      expect(sh("cd blit/D && find . -printf '%y %m %p\\n' | sort", root)).toBe(sh("cd cp/D && find . -printf '%y %m %p\\n' | sort", root));
+      sh("diff -r cp/D blit/D", root);
+    });
+  }
+
   test("a DEST symlink into a directory that cannot be searched is not replaced", () => {
     const root = sandbox("nobody-stat");
     sh("mkdir -p D/D && ln -s D/D symlink && touch F && chmod 0 D && chown -R nobody . && chmod 777 .", root);
