@@ -1687,7 +1687,9 @@ export class Copier {
         if (typeof r === "number") {
           outOfFiles ||= r === -E.EMFILE || r === -E.ENFILE;
           if (!this.cancelled) again.push(e);
-        } else if (this.cancelled || r.data.length !== e.stat.size || !this.readAsListed(r.fd, e.stat)) {
+        } else if (this.cancelled || r.data.length !== e.stat.size || !this.readAsListed(r.fd, e.stat) || (this.o.failFast && again.length > 0)) {
+          // --fail-fast: none is written after one to go again, which may
+          // fail: if it does, its error is the first said and the run stops there.
           this.b.close(r.fd);
           if (!this.cancelled) again.push(e);
         } else if (!this.writeSmall(e, r)) {

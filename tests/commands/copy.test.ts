@@ -1356,6 +1356,18 @@ describe.skipIf(!hasCommand("strace"))("a small file's data failing to read (EIO
     expect(byCp.exitCode).toBe(1);
     expect(readdirSync(`${root}/by-blit`).sort()).toEqual(["f1", "f3"]);
   });
+
+  // The batch went on writing the files read after it, and said it last.
+  test("--fail-fast: said first, nothing after it in the batch written, exit 1", () => {
+    const root = sandbox("read-fails-fast");
+    sh("mkdir s && for i in $(seq 20); do printf $i > s/f$i; done", root);
+    const r = run(["strace", "-f", "-o", "/dev/null", "-P", `${root}/s/f7`, "-e", "trace=pread64,read,copy_file_range",
+      ...["pread64", "read", "copy_file_range"].flatMap((call) => ["-e", `inject=${call}:error=EIO`]), BLIT, "-r", "-j", "1", "--fail-fast", "s", "d"], { cwd: root, env: { BLIT_NO_URING: "1" } });
+    expect(r).toEqual({ stdout: "", stderr: expect.stringMatching(/^blit: error copying 's\/f7' to 'd\/f7': Input\/output error\nblit: stopped at the first error \(--fail-fast\): copied \d+ files?/), exitCode: 1 });
+    // Listing order: those before f7 copied, none after it.
+    const order = sh("ls -U s", root).trim().split("\n");
+    expect(readdirSync(`${root}/d`).sort()).toEqual(order.slice(0, order.indexOf("f7")).sort());
+  });
 });
 
 // -b renames what is there to its backup name, then the copy onto the name.
