@@ -308,7 +308,8 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
     // not search, a loop) is not replaced blindly: it may name a directory
     // the copy was meant to go into. cp says so too; -f replaces a loop.
     const looksThrough = !srcIsDir && !options.link && !options.symbolicLink && !options.removeDestination && options.backup === "none";
-    const unknown = -dstStat !== E.ENOENT && -dstStat !== E.ENOTDIR && !(-dstStat === E.ELOOP && options.force);
+    // --parents: a directory on the way that cannot be searched is said as its making fails, once, as cp says it.
+    const unknown = -dstStat !== E.ENOENT && -dstStat !== E.ENOTDIR && !(-dstStat === E.ELOOP && options.force) && !(-dstStat === E.EACCES && job.parentsOf !== undefined);
     if (looksThrough && unknown) {
       refuse(plan, `cannot stat ${quote(job.dst)}: ${reason(dstStat)}`, { op: "stat", path: job.dst, errno: -dstStat });
       return false;

@@ -299,6 +299,8 @@ function makeParents(b: Backend, engine: EngineOptions, plan: Plan, reporter: Re
       } else {
         next = b.openDir(fd, name, false);
         if (next >= 0 && kept) existing.push({ dir, fd: next });
+        // One this user may search but not read (a drop box): made into, its attributes left as they are.
+        else if (next === -b.errno.EACCES && b.openUnreadableDir) next = b.openUnreadableDir(fd, name, false);
       }
       if (next < 0) {
         reporter.fail(`cannot access ${quote(dir.dst)}: ${b.strerror(-next)}`);

@@ -1691,6 +1691,17 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     });
   }
 
+  // cp's make_dir_parents stats each directory on the way by its path, then makes what is missing.
+  for (const [where, mode] of [["D/a", "000"], ["D/a", "333"], ["D/a", "111"], ["D", "000"]] as const) {
+    test(`--parents through ${where} of mode ${mode}, there already: as cp`, () => {
+      const root = sandbox("nobody-parents-way");
+      sh(`chmod 777 . && mkdir -p a/b cp/D/a blit/D/a && printf y > a/b/f && chmod 777 cp/D blit/D && chmod ${mode} cp/${where} blit/${where}`, root);
+      const byCp = asNobody("LC_ALL=C cp --parents a/b/f cp/D", root);
+      expect(asNobody(`"$0" --parents a/b/f blit/D`, root)).toEqual({ ...byCp, stderr: byCp.stderr.replaceAll("cp: ", "blit: ").replaceAll("cp/D", "blit/D") });
+      expect(sh(`chmod 755 cp/${where} blit/${where} && cd blit/D && find . | sort`, root)).toBe(sh("cd cp/D && find . | sort", root));
+    });
+  }
+
   test("a DEST symlink into a directory that cannot be searched is not replaced", () => {
     const root = sandbox("nobody-stat");
     sh("mkdir -p D/D && ln -s D/D symlink && touch F && chmod 0 D && chown -R nobody . && chmod 777 .", root);
