@@ -564,6 +564,8 @@ export interface Backend {
    * permission to read it).
    */
   inUse?(dir: number, name: Name): boolean | undefined;
+  /** Holds a directory the run fills under a temporary name (open as fd) as files made new are held: inUse tells it too. */
+  holdDirectory?(fd: number): void;
   /**
    * Whether the directory open as `dir` takes new names but lets none be
    * removed or renamed (Linux's append-only flag, chattr +a; macOS's

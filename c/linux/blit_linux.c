@@ -448,10 +448,22 @@ BLIT_EXPORT int blit_openat(int dirfd, const char *path, int flags, uint32_t mod
 }
 
 /*
- * Whether a regular file is held open by the run writing it (the shared
- * flock blit_openat takes): 1 held, 0 not, or a negative errno where it
- * cannot be told (not a regular file: opening a device may act on it; no
- * permission to read it; a filesystem without locks).
+ * A directory made new under a temporary name, open as fd, is held as
+ * blit_openat holds a file it makes new, while the run fills it.
+ */
+BLIT_EXPORT void blit_hold(int fd)
+{
+	native_calls++;
+	if (locks_locally(fd))
+		while (flock(fd, LOCK_SH) < 0 && errno == EINTR)
+			;
+}
+
+/*
+ * Whether a regular file or a directory is held open by the run writing it
+ * (the shared flock blit_openat or blit_hold takes): 1 held, 0 not, or a
+ * negative errno where it cannot be told (another type: opening a device
+ * may act on it; no permission to read it; a filesystem without locks).
  */
 BLIT_EXPORT int blit_in_use(int dirfd, const char *name)
 {
@@ -461,9 +473,9 @@ BLIT_EXPORT int blit_in_use(int dirfd, const char *name)
 	/* The system call, as everywhere here: glibc's fstatat is 2.33's symbol. */
 	if (syscall(SYS_statx, dirfd, name, AT_SYMLINK_NOFOLLOW, STATX_TYPE, &st) < 0)
 		return neg_errno();
-	if (!S_ISREG(st.stx_mode))
+	if (!S_ISREG(st.stx_mode) && !S_ISDIR(st.stx_mode))
 		return -EINVAL;
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | (S_ISDIR(st.stx_mode) ? O_DIRECTORY : 0));
 	if (fd < 0)
 		return neg_errno();
 	/* Where blit_openat takes no lock (NFS, SMB), a free lock proves nothing. */

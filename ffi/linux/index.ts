@@ -447,6 +447,10 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
     return this.shim.blit_openat(dir, this.cstr(name, 0), flags, mode);
   }
 
+  holdDirectory(fd: number): void {
+    this.shim.blit_hold(fd);
+  }
+
   inUse(dir: number, name: Name): boolean | undefined {
     const held = this.shim.blit_in_use(dir, this.cstr(name, 0));
     return held < 0 ? undefined : held === 1;

@@ -20,6 +20,7 @@ const symbols = {
   blit_ring_probe: { args: [P, u32], returns: i32 },
   blit_openat: { args: [i32, P, i32, u32], returns: i32 },
   blit_in_use: { args: [i32, P], returns: i32 },
+  blit_hold: { args: [i32], returns: VOID },
   blit_close: { args: [i32], returns: i32 },
   blit_pread: { args: [i32, P, u64, i64], returns: i64_fast },
   blit_pwrite: { args: [i32, P, u64, i64], returns: i64_fast },

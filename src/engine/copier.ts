@@ -747,10 +747,12 @@ export class Copier {
       this.report.fail(`cannot open directory ${quote(e.dstPath)}: ${this.why(-dstFd)}`, { op: "open", path: e.dstPath, errno: -dstFd });
       return NONE;
     }
-    const staging: Staging | undefined = madeAs !== e.dstName ? { parent: e.dstDir, temp: madeAs, name: e.dstName, path: e.dstPath, fd: dstFd, live: true } : undefined;
+    const staging: Staging | undefined = madeAs !== e.dstName ? { parent: e.dstDir, temp: madeAs, name: e.dstName, path: e.dstPath, srcPath: e.srcPath, fd: dstFd, live: true } : undefined;
     if (staging) {
       this.staged = staging;
       this.report.hold(true);
+      // Seen held by a run in another PID namespace, whose leftover clean-up would take this pid for a dead one's.
+      b.holdDirectory?.(dstFd);
     }
     // A dry run makes nothing, so where an earlier operand's copy would
     // have made this directory (or one below it: operands merged into one
@@ -841,7 +843,7 @@ export class Copier {
         break;
       }
       if (entries.length === 0) break;
-      if (this.cancelled) {
+      if (this.cancelled || staging?.failed) {
         finish.incomplete = true;
         break;
       }
@@ -880,6 +882,9 @@ export class Copier {
       this.finishDirectory(finish);
       return NONE;
     }
+    // Its finish goes to the pool (its rules unread, say): into place first,
+    // as nothing that names it may be said before it is, and only this task knows it.
+    if (staging?.live) this.unstage(staging);
     return { children: left, finish };
   }
 
@@ -952,7 +957,10 @@ export class Copier {
     if (renamed === 0) return;
     const there = renamed === -b.errno.EEXIST ? b.openDir(s.parent, s.name, false) : renamed;
     if (there < 0) {
-      this.report.fail(`cannot create directory ${quote(s.path)}: ${this.why(-there)}`, { op: "create", path: s.path, errno: -there });
+      s.failed = true;
+      // Another run's directory made there meanwhile, or anything else: cp's words for what is in the way.
+      if (there === -b.errno.ENOTDIR || there === -b.errno.ELOOP) this.report.fail(`cannot overwrite non-directory ${quote(s.path)} with directory ${quote(s.srcPath)}`, { op: "overwrite", path: s.path });
+      else this.report.fail(`cannot create directory ${quote(s.path)}: ${this.why(-there)}`, { op: "create", path: s.path, errno: -there });
       return;
     }
     const names: Name[] = [];
@@ -960,8 +968,10 @@ export class Copier {
     for (let entries = ours < 0 ? ours : b.readDir(ours); typeof entries !== "number" && entries.length > 0; entries = b.readDir(ours)) names.push(...entries.map((entry) => entry.name));
     if (ours >= 0) b.close(ours);
     for (const name of names) {
-      const moved = b.rename(s.fd, name, there, name, true);
-      if (moved < 0) this.report.fail(`cannot move ${quote(joinPath(s.path, name, this.separator))} into place: ${this.why(-moved)}`, { op: "create", path: joinPath(s.path, name, this.separator), errno: -moved });
+      // -n: what the other run put there stays, as anything there does.
+      const moved = b.rename(s.fd, name, there, name, !this.o.noClobber);
+      if (moved === -b.errno.EEXIST && this.o.noClobber) b.remove(s.fd, name, false);
+      else if (moved < 0) this.report.fail(`cannot move ${quote(joinPath(s.path, name, this.separator))} into place: ${this.why(-moved)}`, { op: "create", path: joinPath(s.path, name, this.separator), errno: -moved });
     }
     b.remove(s.parent, s.temp, true);
     b.close(s.fd);
@@ -1338,6 +1348,8 @@ export class Copier {
     if (l.staging?.live && stats.some((st) => typeof st !== "number" && (typeOf(st.mode) === S_IFDIR || (this.o.preserve.links && (st.nlink > 1 || l.follow))))) {
       this.unstage(l.staging);
       l.dstFd = l.staging.fd;
+      // Not in place (said): nothing more goes into it, and no directory, which the clean-up of a leftover would not remove.
+      if (l.staging.failed) return;
     }
     // What is there already, looked at in one batch too (in a directory that was there).
     const there = l.dstFresh || left.directoriesOnly ? undefined : (left.there ?? this.b.statMany(l.dstFd, names, false));
@@ -1632,9 +1644,16 @@ export class Copier {
     if (typeof st === "number" || typeOf(st.mode) !== S_IFDIR) return;
     const fd = b.openDir(dir, name, false);
     if (fd < 0) return;
-    for (let entries = b.readDir(fd); typeof entries !== "number" && entries.length > 0; entries = b.readDir(fd)) for (const entry of entries) b.remove(fd, entry.name, false);
+    const inside: Name[] = [];
+    for (let entries = b.readDir(fd); typeof entries !== "number" && entries.length > 0; entries = b.readDir(fd)) inside.push(...entries.map((entry) => entry.name));
+    // One holding a directory is none of blit's (they never do): left whole.
+    const ours = inside.every((entry) => {
+      const st = b.stat(fd, entry, false);
+      return typeof st === "number" || typeOf(st.mode) !== S_IFDIR;
+    });
+    if (ours) for (const entry of inside) b.remove(fd, entry, false);
     b.close(fd);
-    b.remove(dir, name, true);
+    if (ours) b.remove(dir, name, true);
   }
 
   // ------------------------------------------------------------ small files, in batches

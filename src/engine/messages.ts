@@ -28,8 +28,11 @@ export interface Staging {
   temp: Uint8Array;
   name: Uint8Array;
   path: Uint8Array;
+  srcPath: Uint8Array;
   fd: number;
   live: boolean;
+  /** It could not be put into place (said): nothing more is copied into it. */
+  failed?: boolean;
 }
 
 /** A directory to copy: opened by name relative to its parent's descriptors. */

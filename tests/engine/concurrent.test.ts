@@ -29,6 +29,25 @@ for d in range(20):
 os.chmod("src/d03", 0o750)
 `;
 
+/** blit's -v read line by line as it is written: each line whose DEST path was not there when it was read. */
+async function readLive(args: string[], cwd: string) {
+  const proc = Bun.spawn([BLIT, ...args], { cwd, stdout: "pipe", stderr: "pipe" });
+  const missing: string[] = [];
+  let lines = 0;
+  let text = "";
+  for await (const chunk of proc.stdout) {
+    text += Buffer.from(chunk).toString();
+    const complete = text.split("\n");
+    text = complete.pop()!;
+    for (const line of complete) {
+      lines++;
+      const dst = /-> '(.*)'$/.exec(line)?.[1];
+      if (!dst || !existsSync(`${cwd}/${dst}`)) missing.push(line);
+    }
+  }
+  return { exitCode: await proc.exited, stderr: await new Response(proc.stderr).text(), lines, missing };
+}
+
 async function runAll(count: number, args: string[], cwd: string) {
   const procs = Array.from({ length: count }, () => Bun.spawn([BLIT, ...args], { cwd, stdout: "pipe", stderr: "pipe" }));
   return Promise.all(procs.map(async (p) => ({
@@ -105,21 +124,18 @@ describe("concurrent runs into one DEST", () => {
   test("-v read as it is written, a directory of 3,000 files: each file is under its name when its line is read", async () => {
     const root = sandbox("staged-lines");
     sh("mkdir -p src/leaf && cd src/leaf && for i in $(seq 3000); do printf $i > f$i; done", root);
-    const proc = Bun.spawn([BLIT, "-v", "-r", "src", "dst"], { cwd: root, stdout: "pipe", stderr: "pipe" });
-    const missing: string[] = [];
-    let lines = 0;
-    let text = "";
-    for await (const chunk of proc.stdout) {
-      text += Buffer.from(chunk).toString();
-      const complete = text.split("\n");
-      text = complete.pop()!;
-      for (const line of complete) {
-        lines++;
-        const dst = /-> '(.*)'$/.exec(line)?.[1];
-        if (!dst || !existsSync(`${root}/${dst}`)) missing.push(line);
-      }
-    }
-    expect({ exitCode: await proc.exited, stderr: await new Response(proc.stderr).text(), lines, missing: missing.slice(0, 3) }).toEqual({ exitCode: 0, stderr: "", lines: 3002, missing: [] });
+    const { exitCode, stderr, lines, missing } = await readLive(["-v", "-r", "src", "dst"], root);
+    expect({ exitCode, stderr, lines, missing: missing.slice(0, 3) }).toEqual({ exitCode: 0, stderr: "", lines: 3002, missing: [] });
+  });
+
+  // A directory whose per-directory rules cannot be read is not copied into,
+  // and its finish is left to the pool: it goes into place before that.
+  test("-v read as it is written, directories with rules that cannot be read among them: each directory named is under its name", async () => {
+    const root = sandbox("staged-lines-rules");
+    sh("for d in $(seq 40); do mkdir -p src/d$d && printf x > src/d$d/f; done && for d in 5 15 25 35; do printf 'bad ( rule\\n' > src/d$d/.rules; done", root);
+    const { exitCode, missing } = await readLive(["-av", "--filter=: .rules", "src", "dst"], root);
+    expect({ exitCode, missing }).toEqual({ exitCode: 1, missing: [] });
+    expect(sh("find dst -name '.blit-*' | wc -l", root)).toBe("0\n");
   });
 
   // Another program deleting in DEST (rsync --delete racing blit) may remove

@@ -252,6 +252,30 @@ describe("temporary files", () => {
     }
   });
 
+  // A directory a run fills under a temporary name is held as its files are
+  // (a run in another PID namespace fills it): one a dead run left goes with
+  // its files; one holding a directory is none of blit's and stays whole.
+  testIf(hasCommand("flock") ? undefined : "flock is not installed (util-linux)")("directories: a dead run's goes with its files; one held, or holding a directory, stays", () => {
+    const root = sandbox("leftover-dirs");
+    const deadPid = Number(sh("sh -c 'echo $$'").trim());
+    const name = (n: number) => `.blit-${deadPid}-deadbeef-0-${n}.tmp`;
+    sh(
+      `mkdir -p src dst/src/${name(0)} dst/src/${name(1)} dst/src/${name(2)}/sub && printf x > src/f &&
+       for n in 0 1 2; do printf data > dst/src/${name(0).replace("-0.tmp", "-$n.tmp")}/f; done`,
+      root,
+    );
+    const held = `${root}/dst/src/${name(1)}`;
+    const holder = Bun.spawn(["flock", "-s", held, "sleep", "60"]);
+    try {
+      for (let i = 0; i < 100 && run(["flock", "-n", "-x", held, "true"]).exitCode === 0; i++) Bun.sleepSync(20);
+      const r = blit(["-r", "src", "dst"], { cwd: root });
+      expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+      expect(sh("cd dst/src && find . | sort", root)).toBe([".", `./${name(1)}`, `./${name(1)}/f`, `./${name(2)}`, `./${name(2)}/f`, `./${name(2)}/sub`, "./f"].join("\n") + "\n");
+    } finally {
+      holder.kill("SIGKILL");
+    }
+  });
+
   // SOURCE's own file named like a dead run's temporary file: DEST's copy of
   // it is not a leftover. --skip-unchanged removed it (and, finding it
   // unchanged in the listing made before, did not copy it again), exit 0.
