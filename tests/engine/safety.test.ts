@@ -84,6 +84,21 @@ while True:
         libc.renameat2(-100, a, -100, b, 2)
 `;
 
+/**
+ * Runs `copy` while ROUND_SWAPPER exchanges the pairs of `names` in `dst`,
+ * from its first swap on (Python takes longer to start than blit to finish).
+ */
+async function whileSwapping(dst: string, names: string[], copy: () => void): Promise<void> {
+  const swapper = Bun.spawn(["python3", "-c", ROUND_SWAPPER, ...names], { cwd: dst, stdout: "ignore", stderr: "ignore" });
+  try {
+    for (let t = 0; t < 500 && !lstatSync(`${dst}/${names[0]}`).isSymbolicLink(); t++) Bun.sleepSync(5);
+    copy();
+  } finally {
+    swapper.kill();
+    await swapper.exited;
+  }
+}
+
 describe("entries set by name, swapped for symlinks out of DEST", () => {
   // A fifo (or device) has no descriptor to set its mode through: it is set
   // by name, which must never follow a symlink put there meanwhile.
@@ -97,15 +112,7 @@ describe("entries set by name, swapped for symlinks out of DEST", () => {
     for (let i = 0; i < 25; i++) {
       // Fifos of SOURCE's times with another mode, which --skip-unchanged sets on them.
       sh(`rm -rf dst && mkdir dst && for i in $(seq 1 12); do mkfifo -m 600 dst/p$i; ln -s ../outside/secret dst/trap$i; done && touch -h -d @1000 dst/p*`, root);
-      const swapper = Bun.spawn(["python3", "-c", ROUND_SWAPPER, ...names], { cwd: `${root}/dst`, stdout: "ignore", stderr: "ignore" });
-      try {
-        // Once it swaps: Python takes longer to start than blit to finish.
-        for (let t = 0; t < 500 && !lstatSync(`${root}/dst/p1`).isSymbolicLink(); t++) Bun.sleepSync(5);
-        run([...(older ? [`${root}/older-kernel`] : []), BLIT, "-aT", "--skip-unchanged", "src", "dst"], { cwd: root });
-      } finally {
-        swapper.kill();
-        await swapper.exited;
-      }
+      await whileSwapping(`${root}/dst`, names, () => run([...(older ? [`${root}/older-kernel`] : []), BLIT, "-aT", "--skip-unchanged", "src", "dst"], { cwd: root }));
       expect(statSync(`${root}/outside/secret`).mode & 0o7777).toBe(0o600);
     }
   }, 180_000);
@@ -119,15 +126,10 @@ describe("entries set by name, swapped for symlinks out of DEST", () => {
     const names = Array.from({ length: 12 }, (_, i) => [`f${i + 1}`, `trap${i + 1}`]).flat();
     for (let i = 0; i < 25; i++) {
       sh(`rm -rf dst && mkdir dst && for i in $(seq 1 12); do printf b > dst/f$i; ln -s ../outside/fifo dst/trap$i; done`, root);
-      const swapper = Bun.spawn(["python3", "-c", ROUND_SWAPPER, ...names], { cwd: `${root}/dst`, stdout: "ignore", stderr: "ignore" });
-      try {
-        for (let t = 0; t < 500 && !lstatSync(`${root}/dst/f1`).isSymbolicLink(); t++) Bun.sleepSync(5);
+      await whileSwapping(`${root}/dst`, names, () => {
         const r = blit(["-aT", "--attributes-only", "src", "dst"], { cwd: root });
         expect(r.stderr).not.toContain("No such device or address");
-      } finally {
-        swapper.kill();
-        await swapper.exited;
-      }
+      });
     }
   }, 180_000);
 });
@@ -140,14 +142,7 @@ test("--inplace never writes through a symlink swapped for a file it writes into
   const names = Array.from({ length: 12 }, (_, i) => [`f${i + 1}`, `trap${i + 1}`]).flat();
   for (let i = 0; i < 25; i++) {
     sh(`rm -rf dst && mkdir dst && for i in $(seq 1 12); do printf old > dst/f$i; ln -s ../outside/secret dst/trap$i; done`, root);
-    const swapper = Bun.spawn(["python3", "-c", ROUND_SWAPPER, ...names], { cwd: `${root}/dst`, stdout: "ignore", stderr: "ignore" });
-    try {
-      for (let t = 0; t < 500 && !lstatSync(`${root}/dst/f1`).isSymbolicLink(); t++) Bun.sleepSync(5);
-      blit(["-rT", "--inplace", "src", "dst"], { cwd: root });
-    } finally {
-      swapper.kill();
-      await swapper.exited;
-    }
+    await whileSwapping(`${root}/dst`, names, () => blit(["-rT", "--inplace", "src", "dst"], { cwd: root }));
     expect(readFileSync(`${root}/outside/secret`, "utf8")).toBe("secret");
   }
 }, 180_000);
