@@ -967,11 +967,25 @@ export class Copier {
     const ours = b.openDir(s.parent, s.temp, false);
     for (let entries = ours < 0 ? ours : b.readDir(ours); typeof entries !== "number" && entries.length > 0; entries = b.readDir(ours)) names.push(...entries.map((entry) => entry.name));
     if (ours >= 0) b.close(ours);
+    const backs = this.o.backup !== "none";
     for (const name of names) {
+      const path = joinPath(s.path, name, this.separator);
       // -n: what the other run put there stays, as anything there does.
-      const moved = b.rename(s.fd, name, there, name, !this.o.noClobber);
-      if (moved === -b.errno.EEXIST && this.o.noClobber) b.remove(s.fd, name, false);
-      else if (moved < 0) this.report.fail(`cannot move ${quote(joinPath(s.path, name, this.separator))} into place: ${this.why(-moved)}`, { op: "create", path: joinPath(s.path, name, this.separator), errno: -moved });
+      let moved = b.rename(s.fd, name, there, name, !this.o.noClobber && !backs);
+      if (moved === -b.errno.EEXIST && this.o.noClobber) {
+        b.remove(s.fd, name, false);
+        continue;
+      }
+      // -b: the other run's copy is kept under its backup name, as anything a copy replaces is.
+      if (moved === -b.errno.EEXIST && backs) {
+        const kept = linkAsBackup(b, there, name, this.o.backup, this.o.backupSuffix, () => this.temps.next(there));
+        if (typeof kept === "number") {
+          this.report.fail(`cannot backup ${quote(path)}: ${this.why(-kept)}`, { op: "backup", path, errno: -kept });
+          continue;
+        }
+        moved = b.rename(s.fd, name, there, name, true);
+      }
+      if (moved < 0) this.report.fail(`cannot move ${quote(path)} into place: ${this.why(-moved)}`, { op: "create", path, errno: -moved });
     }
     b.remove(s.parent, s.temp, true);
     b.close(s.fd);

@@ -101,23 +101,37 @@ describe("concurrent runs into one DEST", () => {
   }, 120_000);
 
   // A new directory of files is filled under a temporary name; another run
-  // made its name meanwhile: what this run copied goes into that one.
-  test("a directory filled under a temporary name whose name another run took meanwhile: its files moved into that one, exit 0", async () => {
-    const root = sandbox("concurrent-staged");
-    sh("mkdir -p src/leaf && printf a > src/leaf/a && mkfifo src/leaf/p", root);
-    const proc = Bun.spawn([BLIT, "-a", "--copy-contents", "src", "dst"], { cwd: root, stdout: "pipe", stderr: "pipe" });
-    let written = false;
-    try {
-      await heldOpen(proc.pid, `${root}/src/leaf/p`);
-      expect(sh("find dst -mindepth 1 -maxdepth 1 -type d -name '.blit-*' | wc -l && mkdir dst/leaf && printf theirs > dst/leaf/theirs && printf data > src/leaf/p", root)).toBe("1\n");
-      written = true;
-    } finally {
-      // Not left waiting for the fifo's writer.
-      if (!written) proc.kill();
-    }
-    expect(await ended(proc)).toEqual({ stdout: "", stderr: "", exitCode: 0 });
-    expect(sh("ls -A dst dst/leaf && cat dst/leaf/a dst/leaf/p dst/leaf/theirs", root)).toBe("dst:\nleaf\n\ndst/leaf:\na\np\ntheirs\nadatatheirs");
-  });
+  // made its name meanwhile, with a file of its own and one this run copies
+  // too: what this run copied goes into that one, and the other's copy of
+  // the common file is replaced, kept (-n) or backed up (-b), as a copy over
+  // any file there.
+  const MERGES: { args: string[]; listing: string; contents: string }[] = [
+    { args: [], listing: "a p theirs", contents: "a=ours p=data" },
+    { args: ["-n"], listing: "a p theirs", contents: "a=theirs p=data" },
+    { args: ["-b"], listing: "a a~ p theirs", contents: "a=ours a~=theirs p=data" },
+    { args: ["--backup=numbered"], listing: "a a.~1~ p theirs", contents: "a=ours a.~1~=theirs p=data" },
+  ];
+  for (const m of MERGES) {
+    test(`${["-a", ...m.args].join(" ")}: a directory filled under a temporary name whose name another run took meanwhile: its files moved into that one (${m.contents}), exit 0`, async () => {
+      const root = sandbox("concurrent-staged");
+      sh("mkdir -p src/leaf && printf ours > src/leaf/a && mkfifo src/leaf/p", root);
+      const proc = Bun.spawn([BLIT, "-a", ...m.args, "--copy-contents", "src", "dst"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+      let written = false;
+      try {
+        await heldOpen(proc.pid, `${root}/src/leaf/p`);
+        expect(sh("find dst -mindepth 1 -maxdepth 1 -type d -name '.blit-*' | wc -l && mkdir dst/leaf && printf theirs > dst/leaf/theirs && printf theirs > dst/leaf/a && printf data > src/leaf/p", root)).toBe("1\n");
+        written = true;
+      } finally {
+        // Not left waiting for the fifo's writer.
+        if (!written) proc.kill();
+      }
+      expect(await ended(proc)).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      expect(sh("ls -A dst", root)).toBe("leaf\n");
+      expect(sh("ls -A dst/leaf | xargs", root).trim()).toBe(m.listing);
+      const contents = m.contents.split(" ").map((pair) => pair.split("=")[0]!);
+      expect(contents.map((name) => `${name}=${sh(`cat dst/leaf/${name}`, root)}`).join(" ")).toBe(m.contents);
+    });
+  }
 
   // A pipeline reading -v as the copy runs opens what each line names: a
   // directory filled under a temporary name holds its lines until it is in place.
