@@ -919,7 +919,7 @@ BLIT_EXPORT int blit_lremovexattrat(int dirfd, const char *name, const char *att
  * A walk of each tree about to be copied (SOURCE, and DEST where it is
  * there already: a second run stats both side by side), up to AHEAD_WALKS,
  * that goes depth first in listing order as the workers go (AHEAD_THREADS
- * directories at once where it reads no data) and stats every entry, as
+ * directories at once, AHEAD_DATA_THREADS where it reads data) and stats every entry, as
  * find(1) would, and where the copy will read every file (read_data),
  * starts reading each regular file's first AHEAD_FILE bytes (readahead(2)).
  * With the caches cold, each directory's blocks, each inode and the data
@@ -960,13 +960,22 @@ BLIT_EXPORT int blit_lremovexattrat(int dirfd, const char *name, const char *att
  * of 3 rounds, with one thread a walk, then 2, 4, 8: the mixed tree 0.425,
  * 0.368, 0.360, 0.359 s; the Linux tree 1.11, 0.83, 0.81, 0.83 s; the
  * small tree (50,000 files), where the CPUs are the limit, 0.506, 0.513,
- * 0.525, 0.528 s: there more threads cost more than they bring. A walk
- * that reads data too has one thread: four raced so far ahead of the
- * workers that most files found the data budget spent and were left to
- * their workers (a cold copy of the Linux tree read 469 MB ahead instead
- * of 1,099 MB, and took 2.55 s instead of 2.16 s).
+ * 0.525, 0.528 s: there more threads cost more than they bring.
  */
 #define AHEAD_THREADS 4
+/*
+ * A walk that reads data too has AHEAD_DATA_THREADS, and each waits for
+ * the data budget rather than leave a file to its worker: four that left
+ * them raced so far ahead of the workers that most files found the budget
+ * spent (a cold copy of the Linux tree read 469 MB ahead instead of
+ * 1,099 MB, and took 2.55 s instead of 2.16 s with one thread). Waiting,
+ * two against one that left them (first copies, medians of 3-5 rounds
+ * rotated, four series): the mixed tree 1.25, 1.21, 1.22 s against 1.30,
+ * 1.25, 1.29 s; the small tree 1.65 and 1.64 s against 1.75 and 1.72 s;
+ * the Linux tree 3.48 and 4.06 s against 3.66 and 3.91 s. Four waiting
+ * were no better than two, and worse in some series (bench/README item 21).
+ */
+#define AHEAD_DATA_THREADS 2
 #define AHEAD_WARM_ENTRIES 4096
 #define AHEAD_LISTING (32 << 10)
 #define AHEAD_FILE (8 << 20)
@@ -1010,7 +1019,7 @@ struct pending_dir {
 };
 
 /*
- * One tree's walk, shared by its AHEAD_THREADS threads: a stack of
+ * One tree's walk, shared by its AHEAD_THREADS (AHEAD_DATA_THREADS) threads: a stack of
  * directories still to list, so that together they go depth first in
  * listing order, as the workers do, several directories at once.
  */
@@ -1104,20 +1113,39 @@ static uint64_t data_budget(void)
 	return memory < AHEAD_BYTES ? memory : AHEAD_BYTES;
 }
 
+/* Whether a file's head of `head` bytes would put the walks more than the budget ahead of the workers' reads. */
+static int past_budget(uint64_t head)
+{
+	return __atomic_load_n(&ahead_bytes, __ATOMIC_RELAXED) + head >
+	       __atomic_load_n(&bytes_read, __ATOMIC_RELAXED) + ahead_budget;
+}
+
 /*
  * Starts reading a regular file's first AHEAD_FILE bytes into the page
- * cache, unless the files whose heads were read are more than the budget
- * ahead of what the workers have read: then the file is left to its
- * worker, and the walk goes on with the metadata. A file counts whole, as
- * its worker's reads do, so that a large one copied gives no credit for
- * more heads than the budget allows.
+ * cache, once the files whose heads were read are no more than the budget
+ * ahead of what the workers have read. With `slept`, the walk waits for
+ * that (counting its waits there); without, a file past the budget is
+ * left to its worker. A file counts as the bytes its worker will read: all
+ * of it, so that a large one copied gives no credit for more heads than
+ * the budget allows, less its holes (`allocated`), and a share of it for
+ * each of its names (-a reads it once), so that what the workers will
+ * never read does not hold a waiting walk back for good.
  */
-static void read_data_ahead(int dir, const char *name, uint64_t size)
+static void read_data_ahead(int dir, const char *name, uint64_t size, uint64_t allocated, uint32_t names, long *slept)
 {
-	uint64_t head = size < AHEAD_FILE ? size : AHEAD_FILE;
+	const struct timespec pause = { 0, 2000000 };
+	/* Never more than the budget, which a wait could then never see room for (a small container's). */
+	uint64_t most = AHEAD_FILE < ahead_budget ? AHEAD_FILE : ahead_budget;
+	uint64_t head = size < most ? size : most;
+	uint64_t counted = (allocated < size ? allocated : size) / (names ? names : 1);
 
-	if (__atomic_load_n(&ahead_bytes, __ATOMIC_RELAXED) + head >
-	    __atomic_load_n(&bytes_read, __ATOMIC_RELAXED) + ahead_budget)
+	if (!head)
+		return;
+	while (slept && past_budget(head)) {
+		nanosleep(&pause, NULL);
+		(*slept)++;
+	}
+	if (past_budget(head))
 		return;
 	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 
@@ -1125,8 +1153,7 @@ static void read_data_ahead(int dir, const char *name, uint64_t size)
 		return;
 	readahead(fd, 0, head);
 	close(fd);
-	/* The whole file: the workers' bytes_read counts all of it once read. */
-	__atomic_add_fetch(&ahead_bytes, size, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&ahead_bytes, counted, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&ahead_read, head, __ATOMIC_RELAXED);
 }
 
@@ -1697,7 +1724,7 @@ static void read_changed_ahead(int src_dir, const char *path, const struct paire
 			if (!there)
 				missing_add(missing, path, name);
 		} else if (f->size > 0 && (!there || there->size != f->size || !same_mtime(f, there))) {
-			read_data_ahead(src_dir, name, f->size);
+			read_data_ahead(src_dir, name, f->size, f->size, 1, NULL);
 		}
 	}
 	free(table);
@@ -1822,7 +1849,8 @@ static long list_dir(struct walk *w, const struct pending_dir *dir, char *listin
 	int going = fd >= 0;
 	int pairing = w->read_data == READ_CHANGED || w->paired;
 	/* What the workers' stats ask for, where they may take them from here; a pair's mtimes. */
-	uint32_t mask = w->keep ? STATX_BASIC_STATS : STATX_TYPE | STATX_SIZE | (pairing ? STATX_MTIME : 0);
+	uint32_t mask = w->keep ? STATX_BASIC_STATS : STATX_TYPE | STATX_SIZE | (pairing ? STATX_MTIME : 0) |
+			(w->read_data == READ_ALL ? STATX_BLOCKS | STATX_NLINK : 0);
 	struct statx self;
 	int identified = going && w->keep && syscall(SYS_statx, fd, "", AT_EMPTY_PATH, STATX_INO, &self) == 0;
 	int keeping = identified;
@@ -1855,7 +1883,7 @@ static long list_dir(struct walk *w, const struct pending_dir *dir, char *listin
 				keeping = walked_add(kept, d->name, &st, xattrs);
 			}
 			if (r == 0 && w->read_data == READ_ALL && S_ISREG(st.stx_mode) && st.stx_size > 0)
-				read_data_ahead(fd, d->name, st.stx_size);
+				read_data_ahead(fd, d->name, st.stx_size, st.stx_blocks * 512, st.stx_nlink, &slept);
 			if (r == 0 && pairing && (S_ISREG(st.stx_mode) || S_ISDIR(st.stx_mode)))
 				pairing = paired_add(files, d->name, &st);
 			entries++;
@@ -2061,7 +2089,7 @@ BLIT_EXPORT int blit_read_ahead(const char *path, int read_data, int keep, int p
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &was);
 	pthread_mutex_lock(&w->lock);
-	for (unsigned i = 0; i < (read_data == READ_ALL ? 1 : AHEAD_THREADS); i++) {
+	for (unsigned i = 0; i < (read_data == READ_ALL ? AHEAD_DATA_THREADS : AHEAD_THREADS); i++) {
 		pthread_t thread;
 
 		ret = -pthread_create(&thread, &attr, walk_thread, w);
