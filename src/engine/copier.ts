@@ -731,7 +731,12 @@ export class Copier {
     }
     // O_NOFOLLOW: an existing destination swapped for a symlink is refused.
     // A dry run has nothing to open where it would have made the directory (-1).
-    const dstFd = this.o.dryRun && created ? -1 : followDst ? this.followDirectorySymlink(e) : b.openDir(e.dstDir, madeAs, false);
+    let dstFd = this.o.dryRun && created ? -1 : followDst ? this.followDirectorySymlink(e) : b.openDir(e.dstDir, madeAs, false);
+    const lentMode = dstFd === -E.EACCES && !created && !followDst ? this.lentOwnerAccess(e) : undefined;
+    if (lentMode !== undefined) {
+      dstFd = b.openDir(e.dstDir, e.dstName, false);
+      if (dstFd < 0) b.modes?.chmodAt(e.dstDir, e.dstName, lentMode);
+    }
     if (followDst && (dstFd === OUTSIDE || dstFd === ABOVE || dstFd === -E.ENOTDIR || dstFd === -E.ENOENT)) {
       b.close(srcFd);
       this.report.fail(dstFd === OUTSIDE
@@ -783,13 +788,15 @@ export class Copier {
     }
     const finish: DirFinish = { srcFd, dstFd, stat, created, srcPath: e.srcPath, dstPath: e.dstPath, incomplete: rulesUnread, descended: descend, dstRel: e.dstRel, merged, inheritedPermissions: e.inheritedPermissions, staging };
     const followInside = this.o.dereference === "always";
-    const dstStat = b.fstat(dstFd);
+    const opened = b.fstat(dstFd);
+    // Its own mode, not the one lent while it is filled.
+    const dstStat = lentMode === undefined || typeof opened === "number" ? opened : { ...opened, mode: (opened.mode & ~0o7777) | lentMode };
     if (this.o.oneFileSystem && e.within !== undefined && typeof dstStat !== "number" && dstStat.dev !== e.within.dev) finish.otherFilesystem = true;
     // One an earlier operand of this run made was listed as made.
     if (!created && !madeEarlier && (this.leavesUnchanged || this.o.listItems) && typeof dstStat !== "number") this.reportDirectoryChanges(e, stat, dstStat, srcFd, dstFd, !rulesUnread);
     // The real run, meeting the earlier operand's copy, tells what this one's attributes change on it.
     if (earlierCopy && (this.leavesUnchanged || this.o.listItems)) this.reportWouldChange(e, stat, earlierCopy, !rulesUnread);
-    if (!created && typeof dstStat !== "number") finish.unlockedMode = this.unlocked(dstFd, dstStat);
+    if (!created && typeof dstStat !== "number") finish.unlockedMode = lentMode ?? this.unlocked(dstFd, dstStat);
     const facts = this.dstFacts(dstFd, dstStat, created);
     let childAncestors: string[] | undefined;
     if (followInside) {
@@ -1560,6 +1567,23 @@ export class Copier {
     if (this.o.dryRun || this.euid === 0 || !modes || (st.mode & 0o200) !== 0 || st.uid !== this.euid) return undefined;
     const mode = st.mode & 0o7777;
     return modes.chmodFd(dstFd, mode | 0o200) === 0 ? mode : undefined;
+  }
+
+  /**
+   * A directory that was there, which its owner (this user, not root) may
+   * not read or search (0333, 0300): lent read, write and search for its
+   * owner so that it can be opened and filled, as unlocked lends write;
+   * finishDirectory puts its mode back, or sets SOURCE's. cp fills one it
+   * may write and search by path, which blit's descriptors cannot. The
+   * mode it had, or undefined.
+   */
+  private lentOwnerAccess(e: Place): number | undefined {
+    const modes = this.b.modes;
+    if (this.o.dryRun || this.euid === 0 || !modes) return undefined;
+    const st = this.b.stat(e.dstDir, e.dstName, false);
+    if (typeof st === "number" || typeOf(st.mode) !== S_IFDIR || st.uid !== this.euid || (st.mode & 0o700) === 0o700) return undefined;
+    const mode = st.mode & 0o7777;
+    return modes.chmodAt(e.dstDir, e.dstName, mode | 0o700) === 0 ? mode : undefined;
   }
 
   /** Applies a directory's metadata once everything inside it is written, then closes it. */

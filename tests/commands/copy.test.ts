@@ -1702,6 +1702,24 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     });
   }
 
+  // Directories of nobody's that were there, which nobody may write and
+  // search but not read (DEST itself with -T or a/., and one inside it):
+  // filled as cp fills them, then given their own modes back (SOURCE's with -a).
+  for (const args of ["-rT a D", "-aT a D", "-rv a/. D", "-a a/. D"]) {
+    test(`${args} into nobody's directories there already that nobody may write and search but not read: copied, as cp`, () => {
+      const root = sandbox("nobody-own-drop-box");
+      sh("chmod 777 . && mkdir -p a/b cp/D/b blit/D/b && printf x > a/f && printf y > a/b/f && touch -d 2020-01-01 a/b a && chown -R 65534:65534 cp blit && chmod 333 cp/D/b blit/D/b cp/D blit/D", root);
+      // -v's lines in name order: cp lists in the directory's order, blit a directory's files before its subdirectories.
+      const sorted = (r: { stdout: string; stderr: string; exitCode: number | null }) => ({ ...r, stdout: r.stdout.split("\n").sort().join("\n") });
+      const byCp = sorted(asNobody(`LC_ALL=C cp ${args.replace(/\bD\b/, "cp/D")}`, root));
+      expect(byCp.exitCode).toBe(0);
+      expect(sorted(asNobody(`"$0" ${args.replace(/\bD\b/, "blit/D")}`, root))).toEqual({ ...byCp, stdout: byCp.stdout.replaceAll("cp/D", "blit/D") });
+      const listing = (dir: string) => sh(`cd ${dir} && find . -printf '%y %m %u ${args.startsWith("-a") ? "%T@ " : ""}%p\\n' | sort`, root);
+      expect(listing("blit/D")).toBe(listing("cp/D"));
+      sh("diff -r cp/D blit/D", root);
+    });
+  }
+
   test("a DEST symlink into a directory that cannot be searched is not replaced", () => {
     const root = sandbox("nobody-stat");
     sh("mkdir -p D/D && ln -s D/D symlink && touch F && chmod 0 D && chown -R nobody . && chmod 777 .", root);
