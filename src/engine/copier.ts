@@ -1571,19 +1571,18 @@ export class Copier {
 
   /**
    * A directory that was there, which its owner (this user, not root) may
-   * not read or search (0333, 0300): lent read, write and search for its
-   * owner so that it can be opened and filled, as unlocked lends write;
-   * finishDirectory puts its mode back, or sets SOURCE's. cp fills one it
-   * may write and search by path, which blit's descriptors cannot. The
-   * mode it had, or undefined.
+   * write and search but not read (0333, 0300): lent read too, so that it
+   * can be opened and filled, as unlocked lends write; finishDirectory
+   * puts its mode back, or sets SOURCE's. cp fills one by name, which
+   * blit's descriptors cannot. The mode it had, or undefined.
    */
   private lentOwnerAccess(e: Place): number | undefined {
     const modes = this.b.modes;
     if (this.o.dryRun || this.euid === 0 || !modes) return undefined;
     const st = this.b.stat(e.dstDir, e.dstName, false);
-    if (typeof st === "number" || typeOf(st.mode) !== S_IFDIR || st.uid !== this.euid || (st.mode & 0o700) === 0o700) return undefined;
+    if (typeof st === "number" || typeOf(st.mode) !== S_IFDIR || st.uid !== this.euid || (st.mode & 0o700) !== 0o300) return undefined;
     const mode = st.mode & 0o7777;
-    return modes.chmodAt(e.dstDir, e.dstName, mode | 0o700) === 0 ? mode : undefined;
+    return modes.chmodAt(e.dstDir, e.dstName, mode | 0o400) === 0 ? mode : undefined;
   }
 
   /** Applies a directory's metadata once everything inside it is written, then closes it. */
