@@ -974,29 +974,40 @@ export class Copier {
     const ours = b.openDir(s.parent, s.temp, false);
     for (let entries = ours < 0 ? ours : b.readDir(ours); typeof entries !== "number" && entries.length > 0; entries = b.readDir(ours)) names.push(...entries.map((entry) => entry.name));
     if (ours >= 0) b.close(ours);
-    const backs = this.o.backup !== "none";
-    for (const name of names) {
-      const path = joinPath(s.path, name, this.separator);
-      // -n: what the other run put there stays, as anything there does.
-      let moved = b.rename(s.fd, name, there, name, !this.o.noClobber && !backs);
-      if (moved === -b.errno.EEXIST && this.o.noClobber) {
-        b.remove(s.fd, name, false);
-        continue;
-      }
-      // -b: the other run's copy is kept under its backup name, as anything a copy replaces is.
-      if (moved === -b.errno.EEXIST && backs) {
-        const kept = linkAsBackup(b, there, name, this.o.backup, this.o.backupSuffix, () => this.temps.next(there));
-        if (typeof kept === "number") {
-          this.report.fail(`cannot backup ${quote(path)}: ${this.why(-kept)}`, { op: "backup", path, errno: -kept });
-          continue;
-        }
-        moved = b.rename(s.fd, name, there, name, true);
-      }
-      if (moved < 0) this.report.fail(`cannot move ${quote(path)} into place: ${this.why(-moved)}`, { op: "create", path, errno: -moved });
-    }
+    // What stays out (-n, or refused) goes with the staged directory.
+    for (const name of names) if (!this.mergeStaged(s.fd, there, name, joinPath(s.path, name, this.separator))) b.remove(s.fd, name, false);
     b.remove(s.parent, s.temp, true);
     b.close(s.fd);
     s.fd = there;
+  }
+
+  /**
+   * One entry of a staged directory renamed into another run's directory of
+   * its name, replacing what that run put there as a copy replaces a file:
+   * false where it stays out (-n keeps theirs; a refusal is said).
+   */
+  private mergeStaged(from: number, there: number, name: Name, path: Uint8Array): boolean {
+    const b = this.b;
+    const backs = this.o.backup !== "none";
+    let moved = b.rename(from, name, there, name, !this.o.noClobber && !backs);
+    if (moved === -b.errno.EEXIST && this.o.noClobber) return false;
+    // -b: theirs is kept under its backup name first; a directory is refused, as without -b.
+    if (moved === -b.errno.EEXIST && backs) {
+      const theirs = b.stat(there, name, false);
+      if (typeof theirs !== "number" && typeOf(theirs.mode) === S_IFDIR) {
+        moved = -b.errno.EISDIR;
+      } else {
+        const kept = linkAsBackup(b, there, name, this.o.backup, this.o.backupSuffix, () => this.temps.next(there));
+        if (typeof kept === "number") {
+          this.report.fail(`cannot backup ${quote(path)}: ${this.why(-kept)}`, { op: "backup", path, errno: -kept });
+          return false;
+        }
+        moved = b.rename(from, name, there, name, true);
+      }
+    }
+    if (moved === -b.errno.EISDIR) this.report.fail(`cannot overwrite directory ${quote(path)} with non-directory`, { op: "overwrite", path });
+    else if (moved < 0) this.report.fail(`cannot move ${quote(path)} into place: ${this.why(-moved)}`, { op: "create", path, errno: -moved });
+    return moved === 0;
   }
 
   /**

@@ -105,27 +105,33 @@ describe("concurrent runs into one DEST", () => {
   // too: what this run copied goes into that one, and the other's copy of
   // the common file is replaced, kept (-n) or backed up (-b), as a copy over
   // any file there.
-  const MERGES: { args: string[]; listing: string; contents: string }[] = [
+  const MERGES: { args: string[]; listing: string; contents: string; theirsDir?: boolean }[] = [
     { args: [], listing: "a p theirs", contents: "a=ours p=data" },
     { args: ["-n"], listing: "a p theirs", contents: "a=theirs p=data" },
     { args: ["-b"], listing: "a a~ p theirs", contents: "a=ours a~=theirs p=data" },
     { args: ["--backup=numbered"], listing: "a a.~1~ p theirs", contents: "a=ours a.~1~=theirs p=data" },
+    // A directory in the way is refused, as cp refuses one, and kept whole.
+    { args: [], listing: "a p theirs", contents: "a/x=theirs p=data", theirsDir: true },
+    { args: ["-b"], listing: "a p theirs", contents: "a/x=theirs p=data", theirsDir: true },
   ];
   for (const m of MERGES) {
-    test(`${["-a", ...m.args].join(" ")}: a directory filled under a temporary name whose name another run took meanwhile: its files moved into that one (${m.contents}), exit 0`, async () => {
+    const exitCode = m.theirsDir ? 1 : 0;
+    test(`${["-a", ...m.args].join(" ")}: a directory filled under a temporary name whose name another run took meanwhile${m.theirsDir ? ", a directory where it has a file" : ""}: its files moved into that one (${m.contents}), exit ${exitCode}`, async () => {
       const root = sandbox("concurrent-staged");
       sh("mkdir -p src/leaf && printf ours > src/leaf/a && mkfifo src/leaf/p", root);
       const proc = Bun.spawn([BLIT, "-a", ...m.args, "--copy-contents", "src", "dst"], { cwd: root, stdout: "pipe", stderr: "pipe" });
       let written = false;
       try {
         await heldOpen(proc.pid, `${root}/src/leaf/p`);
-        expect(sh("find dst -mindepth 1 -maxdepth 1 -type d -name '.blit-*' | wc -l && mkdir dst/leaf && printf theirs > dst/leaf/theirs && printf theirs > dst/leaf/a && printf data > src/leaf/p", root)).toBe("1\n");
+        const theirs = m.theirsDir ? "mkdir dst/leaf/a && printf theirs > dst/leaf/a/x" : "printf theirs > dst/leaf/a";
+        expect(sh(`find dst -mindepth 1 -maxdepth 1 -type d -name '.blit-*' | wc -l && mkdir dst/leaf && printf theirs > dst/leaf/theirs && ${theirs} && printf data > src/leaf/p`, root)).toBe("1\n");
         written = true;
       } finally {
         // Not left waiting for the fifo's writer.
         if (!written) proc.kill();
       }
-      expect(await ended(proc)).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      const stderr = m.theirsDir ? "blit: cannot overwrite directory 'dst/leaf/a' with non-directory\n" : "";
+      expect(await ended(proc)).toEqual({ stdout: "", stderr, exitCode });
       expect(sh("ls -A dst", root)).toBe("leaf\n");
       expect(sh("ls -A dst/leaf | xargs", root).trim()).toBe(m.listing);
       const contents = m.contents.split(" ").map((pair) => pair.split("=")[0]!);
