@@ -160,6 +160,8 @@ const OUTSIDE = -1_000_000;
 const DOT_DOT = new Uint8Array([0x2e, 0x2e]);
 /** followDirectorySymlink's answer for a symlink that leads to the directory it is in, or one above it. */
 const ABOVE = -1_000_001;
+/** renameWhereNothingWas's answer once a backup it needed failed, and was said (not an errno). */
+const RACE_BACKUP_FAILED = -1_000_002;
 /** A destination that could not be looked at: no symlink leads inside it. */
 const NOWHERE: DirId = { dev: -1, ino: -1n };
 /** How long a write into a fifo waits for a reader before looking at the cancel flag again. */
@@ -988,26 +990,43 @@ export class Copier {
    */
   private mergeStaged(from: number, there: number, name: Name, path: Uint8Array): boolean {
     const b = this.b;
-    const backs = this.o.backup !== "none";
-    let moved = b.rename(from, name, there, name, !this.o.noClobber && !backs);
-    if (moved === -b.errno.EEXIST && this.o.noClobber) return false;
-    // -b: theirs is kept under its backup name first; a directory is refused, as without -b.
-    if (moved === -b.errno.EEXIST && backs) {
-      const theirs = b.stat(there, name, false);
-      if (typeof theirs !== "number" && typeOf(theirs.mode) === S_IFDIR) {
-        moved = -b.errno.EISDIR;
-      } else {
-        const kept = linkAsBackup(b, there, name, this.o.backup, this.o.backupSuffix, () => this.temps.next(there));
-        if (typeof kept === "number") {
-          this.report.fail(`cannot backup ${quote(path)}: ${this.why(-kept)}`, { op: "backup", path, errno: -kept });
-          return false;
-        }
-        moved = b.rename(from, name, there, name, true);
-      }
+    const moved = this.renameWhereNothingWas(from, name, there, name, path);
+    if (moved === -b.errno.EEXIST && this.o.noClobber) {
+      // --update=none-fail: kept, and said, as cp 9.5 says it.
+      if (this.o.update === "none-fail") this.report.fail(`not replacing ${quote(path)}`, { op: "create", path });
+      return false;
     }
     if (moved === -b.errno.EISDIR) this.report.fail(`cannot overwrite directory ${quote(path)} with non-directory`, { op: "overwrite", path });
-    else if (moved < 0) this.report.fail(`cannot move ${quote(path)} into place: ${this.why(-moved)}`, { op: "create", path, errno: -moved });
+    else if (moved < 0 && moved !== RACE_BACKUP_FAILED) this.report.fail(`cannot move ${quote(path)} into place: ${this.why(-moved)}`, { op: "create", path, errno: -moved });
     return moved === 0;
+  }
+
+  /**
+   * Renames an entry made aside over `name` in `dir`, where nothing was
+   * under the name when the copy looked (or in a directory this run made,
+   * or filled under a temporary name, where it did not look): what is there
+   * now, another run into the same DEST (or another program) put there
+   * meanwhile. It is replaced, as a copy replaces what was there, unless
+   * the options would have kept it from that: -n and --update=none keep it
+   * (EEXIST); -b keeps it under its backup name first (a directory is
+   * refused, EISDIR, as without -b); -u and -i, which would have compared
+   * or asked, refuse it (EEXIST), as cp's exclusive create finds the name
+   * taken. The rename's result, or RACE_BACKUP_FAILED once that is said.
+   */
+  private renameWhereNothingWas(fromDir: number, from: Name, dir: number, name: Name, path: Uint8Array): number {
+    const b = this.b;
+    const o = this.o;
+    const backs = o.backup !== "none" && !o.noClobber;
+    const renamed = b.rename(fromDir, from, dir, name, !(o.noClobber || backs || o.update === "older" || o.interactive));
+    if (renamed !== -b.errno.EEXIST || !backs) return renamed;
+    const theirs = b.stat(dir, name, false);
+    if (typeof theirs !== "number" && typeOf(theirs.mode) === S_IFDIR) return -b.errno.EISDIR;
+    const kept = linkAsBackup(b, dir, name, o.backup, o.backupSuffix, () => this.temps.next(dir));
+    if (typeof kept === "number") {
+      this.report.fail(`cannot backup ${quote(path)}: ${this.why(-kept)}`, { op: "backup", path, errno: -kept });
+      return RACE_BACKUP_FAILED;
+    }
+    return b.rename(fromDir, from, dir, name, true);
   }
 
   /**
@@ -3049,9 +3068,10 @@ export class Copier {
       b.remove(e.dstDir, temp, false);
       return false;
     }
-    let renamed = b.rename(e.dstDir, temp, e.dstDir, e.dstName, !this.o.noClobber);
+    const place = () => e.dstFresh || e.was === undefined ? this.renameWhereNothingWas(e.dstDir, temp, e.dstDir, e.dstName, e.dstPath) : b.rename(e.dstDir, temp, e.dstDir, e.dstName, !this.o.noClobber);
+    let renamed = place();
     const acl = renamed === -b.errno.EACCES || renamed === -b.errno.EPERM ? this.meta.takeOffAcl(e.dstDir, temp) : undefined;
-    if (acl) renamed = b.rename(e.dstDir, temp, e.dstDir, e.dstName, !this.o.noClobber);
+    if (acl) renamed = place();
     if (renamed === 0) {
       if (acl) this.meta.putBackAcl(e.dstDir, e.dstName, acl, e.dstPath);
       // Last, under the final name: an immutable flag would have forbidden the rename.
@@ -3059,6 +3079,7 @@ export class Copier {
       return true;
     }
     b.remove(e.dstDir, temp, false);
+    if (renamed === RACE_BACKUP_FAILED) return false;
     if (renamed === -b.errno.EEXIST && this.o.noClobber) {
       this.skipped(e, "exists");
       this.restoreBackup(e);
@@ -3402,9 +3423,10 @@ export class Copier {
       return false;
     }
     if (name !== e.dstName) {
-      const renamed = b.rename(e.dstDir, name, e.dstDir, e.dstName, !this.o.noClobber);
+      const renamed = e.dstFresh || e.was === undefined ? this.renameWhereNothingWas(e.dstDir, name, e.dstDir, e.dstName, e.dstPath) : b.rename(e.dstDir, name, e.dstDir, e.dstName, !this.o.noClobber);
       // Also after a success: rename() does nothing when both names are one inode already.
       b.remove(e.dstDir, name, false);
+      if (renamed === RACE_BACKUP_FAILED) return false;
       if (renamed === -b.errno.EEXIST && this.o.noClobber) {
         this.skipped(e, "exists");
         this.restoreBackup(e);

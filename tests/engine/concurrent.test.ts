@@ -100,42 +100,62 @@ describe("concurrent runs into one DEST", () => {
     sh("rm -rf D src", root);
   }, 120_000);
 
-  // A new directory of files is filled under a temporary name; another run
-  // made its name meanwhile, with a file of its own and one this run copies
-  // too: what this run copied goes into that one, and the other's copy of
-  // the common file is replaced, kept (-n) or backed up (-b), as a copy over
-  // any file there.
-  const MERGES: { args: string[]; listing: string; contents: string; theirsDir?: boolean }[] = [
-    { args: [], listing: "a p theirs", contents: "a=ours p=data" },
-    { args: ["-n"], listing: "a p theirs", contents: "a=theirs p=data" },
-    { args: ["-b"], listing: "a a~ p theirs", contents: "a=ours a~=theirs p=data" },
-    { args: ["--backup=numbered"], listing: "a a.~1~ p theirs", contents: "a=ours a.~1~=theirs p=data" },
+  // Another run puts a file under a name this run is about to fill, in a
+  // directory this run made (nothing is looked up there): that run's copy
+  // is replaced as a copy replaces a file there, kept (-n), backed up (-b),
+  // or, where the options would have compared or asked (-u), refused as
+  // cp refuses it when its exclusive create finds the name taken. "staged":
+  // a new directory of files, filled under a temporary name and merged into
+  // the one the other run made; "made": a directory with a subdirectory,
+  // made under its name, whose file `a` this run copies last (a fifo);
+  // "there": the same, in a directory that was there, where `a` was not
+  // when the copy looked.
+  const RACES: { where: "staged" | "made" | "there"; args: string[]; contents: string; theirsDir?: boolean; stderr?: string }[] = [
+    { where: "staged", args: [], contents: "a=ours p=data" },
+    { where: "staged", args: ["-n"], contents: "a=theirs p=data" },
+    { where: "staged", args: ["-b"], contents: "a=ours a~=theirs p=data" },
+    { where: "staged", args: ["--backup=numbered"], contents: "a=ours a.~1~=theirs p=data" },
+    { where: "staged", args: ["-u"], contents: "a=theirs p=data", stderr: "cannot move 'dst/leaf/a' into place: File exists" },
+    { where: "staged", args: ["--update=none-fail"], contents: "a=theirs p=data", stderr: "not replacing 'dst/leaf/a'" },
     // A directory in the way is refused, as cp refuses one, and kept whole.
-    { args: [], listing: "a p theirs", contents: "a/x=theirs p=data", theirsDir: true },
-    { args: ["-b"], listing: "a p theirs", contents: "a/x=theirs p=data", theirsDir: true },
+    { where: "staged", args: [], contents: "a/x=theirs p=data", theirsDir: true, stderr: "cannot overwrite directory 'dst/leaf/a' with non-directory" },
+    { where: "staged", args: ["-b"], contents: "a/x=theirs p=data", theirsDir: true, stderr: "cannot overwrite directory 'dst/leaf/a' with non-directory" },
+    { where: "made", args: [], contents: "a=ours" },
+    { where: "made", args: ["-n"], contents: "a=theirs" },
+    { where: "made", args: ["-b"], contents: "a=ours a~=theirs" },
+    { where: "made", args: ["-u"], contents: "a=theirs", stderr: "cannot create regular file 'dst/leaf/a': File exists" },
+    { where: "made", args: ["--update=none-fail"], contents: "a=theirs", stderr: "not replacing 'dst/leaf/a'" },
+    { where: "there", args: [], contents: "a=ours" },
+    { where: "there", args: ["-b"], contents: "a=ours a~=theirs" },
+    { where: "there", args: ["-u"], contents: "a=theirs", stderr: "cannot create regular file 'dst/leaf/a': File exists" },
   ];
-  for (const m of MERGES) {
-    const exitCode = m.theirsDir ? 1 : 0;
-    test(`${["-a", ...m.args].join(" ")}: a directory filled under a temporary name whose name another run took meanwhile${m.theirsDir ? ", a directory where it has a file" : ""}: its files moved into that one (${m.contents}), exit ${exitCode}`, async () => {
-      const root = sandbox("concurrent-staged");
-      sh("mkdir -p src/leaf && printf ours > src/leaf/a && mkfifo src/leaf/p", root);
-      const proc = Bun.spawn([BLIT, "-a", ...m.args, "--copy-contents", "src", "dst"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+  for (const r of RACES) {
+    const exitCode = r.stderr ? 1 : 0;
+    const directory = { staged: "this run filled under a temporary name", made: "this run made", there: "that was there, after the copy looked" }[r.where];
+    test(`${["-aT", ...r.args].join(" ")}: a file another run put in a directory ${directory}${r.theirsDir ? " (a directory where it has a file)" : ""}: ${r.contents}, exit ${exitCode}`, async () => {
+      const root = sandbox("concurrent-race");
+      const fifo = r.where === "staged" ? "src/leaf/p" : "src/leaf/a";
+      sh(r.where === "staged" ? "mkdir -p src/leaf && printf ours > src/leaf/a && mkfifo src/leaf/p" : "mkdir -p src/leaf/sub && mkfifo src/leaf/a", root);
+      if (r.where === "there") sh("mkdir -p dst/leaf", root);
+      const proc = Bun.spawn([BLIT, "-aT", ...r.args, "--copy-contents", "src", "dst"], { cwd: root, stdout: "pipe", stderr: "pipe" });
       let written = false;
       try {
-        await heldOpen(proc.pid, `${root}/src/leaf/p`);
-        const theirs = m.theirsDir ? "mkdir dst/leaf/a && printf theirs > dst/leaf/a/x" : "printf theirs > dst/leaf/a";
-        expect(sh(`find dst -mindepth 1 -maxdepth 1 -type d -name '.blit-*' | wc -l && mkdir dst/leaf && printf theirs > dst/leaf/theirs && ${theirs} && printf data > src/leaf/p`, root)).toBe("1\n");
+        await heldOpen(proc.pid, `${root}/${fifo}`);
+        const theirs = r.theirsDir ? "mkdir dst/leaf/a && printf theirs > dst/leaf/a/x" : "printf theirs > dst/leaf/a && touch -d 2030-01-01 dst/leaf/a";
+        const staged = sh("find dst -mindepth 1 -maxdepth 1 -type d -name '.blit-*' | wc -l", root);
+        expect(staged).toBe(r.where === "staged" ? "1\n" : "0\n");
+        sh(r.where === "staged" ? `mkdir dst/leaf && ${theirs}` : theirs, root);
+        sh(`printf ${r.where === "staged" ? "data" : "ours"} > ${fifo}`, root);
         written = true;
       } finally {
         // Not left waiting for the fifo's writer.
         if (!written) proc.kill();
       }
-      const stderr = m.theirsDir ? "blit: cannot overwrite directory 'dst/leaf/a' with non-directory\n" : "";
-      expect(await ended(proc)).toEqual({ stdout: "", stderr, exitCode });
-      expect(sh("ls -A dst", root)).toBe("leaf\n");
-      expect(sh("ls -A dst/leaf | xargs", root).trim()).toBe(m.listing);
-      const contents = m.contents.split(" ").map((pair) => pair.split("=")[0]!);
-      expect(contents.map((name) => `${name}=${sh(`cat dst/leaf/${name}`, root)}`).join(" ")).toBe(m.contents);
+      expect(await ended(proc)).toEqual({ stdout: "", stderr: r.stderr ? `blit: ${r.stderr}\n` : "", exitCode });
+      const names = r.contents.split(" ").map((pair) => pair.split("=")[0]!);
+      const listed = [...new Set(names.map((name) => name.split("/")[0]!)), ...(r.where === "staged" ? [] : ["sub"])].sort();
+      expect(sh("ls -A dst && ls -A dst/leaf", root)).toBe(`leaf\n${listed.join("\n")}\n`);
+      expect(names.map((name) => `${name}=${sh(`cat dst/leaf/${name}`, root)}`).join(" ")).toBe(r.contents);
     });
   }
 
