@@ -976,6 +976,7 @@ BLIT_EXPORT int blit_lremovexattrat(int dirfd, const char *name, const char *att
  * were no better than two, and worse in some series (bench/README item 21).
  */
 #define AHEAD_DATA_THREADS 2
+#define AHEAD_STALL_NS 200000000ull
 #define AHEAD_WARM_ENTRIES 4096
 #define AHEAD_LISTING (32 << 10)
 #define AHEAD_FILE (8 << 20)
@@ -1113,6 +1114,11 @@ static uint64_t data_budget(void)
 	return memory < AHEAD_BYTES ? memory : AHEAD_BYTES;
 }
 
+static uint64_t monotonic_ns(void);
+
+/* The workers' bytes_read when a waiting walk last saw them read nothing for AHEAD_STALL_NS. */
+static uint64_t stalled_at = UINT64_MAX;
+
 /* Whether a file's head of `head` bytes would put the walks more than the budget ahead of the workers' reads. */
 static int past_budget(uint64_t head)
 {
@@ -1129,7 +1135,13 @@ static int past_budget(uint64_t head)
  * of it, so that a large one copied gives no credit for more heads than
  * the budget allows, less its holes (`allocated`), and a share of it for
  * each of its names (-a reads it once), so that what the workers will
- * never read does not hold a waiting walk back for good.
+ * never read does not hold a waiting walk back.
+ *
+ * Where the workers read nothing for AHEAD_STALL_NS while a walk waits,
+ * they are not reading what it counted (they clone, between btrfs
+ * subvolumes; files shrank after the walk's stat): until they read again,
+ * files past the budget are left to them, and the walk goes on with the
+ * metadata.
  */
 static void read_data_ahead(int dir, const char *name, uint64_t size, uint64_t allocated, uint32_t names, long *slept)
 {
@@ -1138,10 +1150,20 @@ static void read_data_ahead(int dir, const char *name, uint64_t size, uint64_t a
 	uint64_t most = AHEAD_FILE < ahead_budget ? AHEAD_FILE : ahead_budget;
 	uint64_t head = size < most ? size : most;
 	uint64_t counted = (allocated < size ? allocated : size) / (names ? names : 1);
+	uint64_t read_then = __atomic_load_n(&bytes_read, __ATOMIC_RELAXED), since = 0;
 
 	if (!head)
 		return;
-	while (slept && past_budget(head)) {
+	while (slept && past_budget(head) && read_then != __atomic_load_n(&stalled_at, __ATOMIC_RELAXED)) {
+		uint64_t read_now = __atomic_load_n(&bytes_read, __ATOMIC_RELAXED), now = monotonic_ns();
+
+		if (read_now != read_then || !since) {
+			read_then = read_now;
+			since = now;
+		} else if (now - since > AHEAD_STALL_NS) {
+			__atomic_store_n(&stalled_at, read_now, __ATOMIC_RELAXED);
+			break;
+		}
 		nanosleep(&pause, NULL);
 		(*slept)++;
 	}
