@@ -300,9 +300,10 @@ describe("interrupted copies", () => {
           return false;
         }
       };
-      for (let i = 0; i < 20_000 && !holding(); i++) await Bun.sleep(0.5);
+      let held = false;
+      for (let i = 0; i < 20_000 && !(held = holding()); i++) await Bun.sleep(0.5);
       // Meanwhile the bytes are under a temporary name only, never the final one (with --inplace, the final one only).
-      expect(holding()).toBe(true);
+      expect(held).toBe(true);
       expect(readdirSync(root).filter((name) => name !== "p").map((name) => (name.startsWith(".blit-") ? ".blit-*" : name))).toEqual([inplace ? "dst" : ".blit-*"]);
       proc.kill("SIGTERM");
       const exitCode = await proc.exited;
