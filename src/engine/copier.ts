@@ -1012,8 +1012,9 @@ export class Copier {
    * refused, EISDIR, as without -b); -u and -i, which would have compared
    * or asked, refuse it (EEXIST), as cp's exclusive create finds the name
    * taken. The rename's result, or RACE_BACKUP_FAILED once that is said.
+   * The backup's path goes to `e`, for -v, where there is one.
    */
-  private renameWhereNothingWas(fromDir: number, from: Name, dir: number, name: Name, path: Uint8Array): number {
+  private renameWhereNothingWas(fromDir: number, from: Name, dir: number, name: Name, path: Uint8Array, e?: Entry): number {
     const b = this.b;
     const o = this.o;
     const backs = o.backup !== "none" && !o.noClobber;
@@ -1026,6 +1027,7 @@ export class Copier {
       this.report.fail(`cannot backup ${quote(path)}: ${this.why(-kept)}`, { op: "backup", path, errno: -kept });
       return RACE_BACKUP_FAILED;
     }
+    if (e) e.backupPath = backupPathOf(e, kept.name);
     return b.rename(fromDir, from, dir, name, true);
   }
 
@@ -3068,7 +3070,7 @@ export class Copier {
       b.remove(e.dstDir, temp, false);
       return false;
     }
-    const place = () => e.dstFresh || e.was === undefined ? this.renameWhereNothingWas(e.dstDir, temp, e.dstDir, e.dstName, e.dstPath) : b.rename(e.dstDir, temp, e.dstDir, e.dstName, !this.o.noClobber);
+    const place = () => e.dstFresh || e.was === undefined ? this.renameWhereNothingWas(e.dstDir, temp, e.dstDir, e.dstName, e.dstPath, e) : b.rename(e.dstDir, temp, e.dstDir, e.dstName, !this.o.noClobber);
     let renamed = place();
     const acl = renamed === -b.errno.EACCES || renamed === -b.errno.EPERM ? this.meta.takeOffAcl(e.dstDir, temp) : undefined;
     if (acl) renamed = place();
@@ -3423,7 +3425,7 @@ export class Copier {
       return false;
     }
     if (name !== e.dstName) {
-      const renamed = e.dstFresh || e.was === undefined ? this.renameWhereNothingWas(e.dstDir, name, e.dstDir, e.dstName, e.dstPath) : b.rename(e.dstDir, name, e.dstDir, e.dstName, !this.o.noClobber);
+      const renamed = e.dstFresh || e.was === undefined ? this.renameWhereNothingWas(e.dstDir, name, e.dstDir, e.dstName, e.dstPath, e) : b.rename(e.dstDir, name, e.dstDir, e.dstName, !this.o.noClobber);
       // Also after a success: rename() does nothing when both names are one inode already.
       b.remove(e.dstDir, name, false);
       if (renamed === RACE_BACKUP_FAILED) return false;

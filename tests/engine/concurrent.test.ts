@@ -110,7 +110,7 @@ describe("concurrent runs into one DEST", () => {
   // made under its name, whose file `a` this run copies last (a fifo);
   // "there": the same, in a directory that was there, where `a` was not
   // when the copy looked.
-  const RACES: { where: "staged" | "made" | "there"; args: string[]; contents: string; theirsDir?: boolean; stderr?: string }[] = [
+  const RACES: { where: "staged" | "made" | "there"; args: string[]; contents: string; theirsDir?: boolean; stderr?: string; line?: string }[] = [
     { where: "staged", args: [], contents: "a=ours p=data" },
     { where: "staged", args: ["-n"], contents: "a=theirs p=data" },
     { where: "staged", args: ["-b"], contents: "a=ours a~=theirs p=data" },
@@ -123,6 +123,7 @@ describe("concurrent runs into one DEST", () => {
     { where: "made", args: [], contents: "a=ours" },
     { where: "made", args: ["-n"], contents: "a=theirs" },
     { where: "made", args: ["-b"], contents: "a=ours a~=theirs" },
+    { where: "made", args: ["-bv"], contents: "a=ours a~=theirs", line: "'src/leaf/a' -> 'dst/leaf/a' (backup: 'dst/leaf/a~')" },
     { where: "made", args: ["-u"], contents: "a=theirs", stderr: "cannot create regular file 'dst/leaf/a': File exists" },
     { where: "made", args: ["--update=none-fail"], contents: "a=theirs", stderr: "not replacing 'dst/leaf/a'" },
     { where: "there", args: [], contents: "a=ours" },
@@ -151,7 +152,10 @@ describe("concurrent runs into one DEST", () => {
         // Not left waiting for the fifo's writer.
         if (!written) proc.kill();
       }
-      expect(await ended(proc)).toEqual({ stdout: "", stderr: r.stderr ? `blit: ${r.stderr}\n` : "", exitCode });
+      const { stdout, ...rest } = await ended(proc);
+      expect(rest).toEqual({ stderr: r.stderr ? `blit: ${r.stderr}\n` : "", exitCode });
+      if (r.line) expect(stdout.split("\n")).toContain(r.line);
+      else expect(stdout).toBe("");
       const names = r.contents.split(" ").map((pair) => pair.split("=")[0]!);
       const listed = [...new Set(names.map((name) => name.split("/")[0]!)), ...(r.where === "staged" ? [] : ["sub"])].sort();
       expect(sh("ls -A dst && ls -A dst/leaf", root)).toBe(`leaf\n${listed.join("\n")}\n`);
