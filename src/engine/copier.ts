@@ -1019,8 +1019,13 @@ export class Copier {
     const o = this.o;
     const backs = o.backup !== "none" && !o.noClobber;
     const renamed = b.rename(fromDir, from, dir, name, !(o.noClobber || backs || o.update === "older" || o.interactive));
-    if (renamed !== -b.errno.EEXIST || !backs) return renamed;
+    if (renamed !== -b.errno.EEXIST) return renamed;
+    // A link to the same inode already (another run linked its names to
+    // this copy): nothing of theirs would be replaced, nor kept aside.
     const theirs = b.stat(dir, name, false);
+    const ours = b.stat(fromDir, from, false);
+    if (typeof theirs !== "number" && typeof ours !== "number" && theirs.dev === ours.dev && theirs.ino === ours.ino) return 0;
+    if (!backs) return renamed;
     if (typeof theirs !== "number" && typeOf(theirs.mode) === S_IFDIR) return -b.errno.EISDIR;
     const kept = linkAsBackup(b, dir, name, o.backup, o.backupSuffix, () => this.temps.next(dir));
     if (typeof kept === "number") {
@@ -3641,12 +3646,12 @@ export class Copier {
         b.remove(e.dstDir, name, false);
         return BACKUP_FAILED;
       }
-      const renamed = b.rename(e.dstDir, name, e.dstDir, e.dstName, !this.o.noClobber);
+      const renamed = e.dstFresh || e.was === undefined ? this.renameWhereNothingWas(e.dstDir, name, e.dstDir, e.dstName, e.dstPath, e) : b.rename(e.dstDir, name, e.dstDir, e.dstName, !this.o.noClobber);
       // Also after a success: rename() does nothing when both names are
       // already links to one inode (another run into the same DEST linked
       // to this copy first), and the temporary name would stay.
       b.remove(e.dstDir, name, false);
-      return renamed;
+      return renamed === RACE_BACKUP_FAILED ? BACKUP_FAILED : renamed;
     });
   }
 

@@ -9,7 +9,7 @@
 // group may end up holding different (identical) copies.
 
 import { describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readlinkSync } from "node:fs";
 import { BLIT, ended, heldOpen, sh } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { snapshot } from "../helpers/tree.ts";
@@ -160,6 +160,53 @@ describe("concurrent runs into one DEST", () => {
       const listed = [...new Set(names.map((name) => name.split("/")[0]!)), ...(r.where === "staged" ? [] : ["sub"])].sort();
       expect(sh("ls -A dst && ls -A dst/leaf", root)).toBe(`leaf\n${listed.join("\n")}\n`);
       expect(names.map((name) => `${name}=${sh(`cat dst/leaf/${name}`, root)}`).join(" ")).toBe(r.contents);
+    });
+  }
+
+  // The same for a hard-link group's later name, which is linked to the
+  // first copy aside and renamed into place: the other run's file there is
+  // replaced, kept, backed up or refused as above. `a` and `b` are one fifo;
+  // which name is copied first follows the listing's order, so the other
+  // run takes the name blit is not reading.
+  const LINK_RACES: { where: "made" | "there"; args: string[]; contents: string; stderr?: string; line?: string }[] = [
+    { where: "made", args: [], contents: "first=ours later=ours" },
+    { where: "made", args: ["-n"], contents: "first=ours later=theirs" },
+    { where: "made", args: ["-b"], contents: "first=ours later=ours later~=theirs" },
+    { where: "made", args: ["-bv"], contents: "first=ours later=ours later~=theirs", line: "'src/leaf/later' -> 'dst/leaf/later' (backup: 'dst/leaf/later~')" },
+    { where: "made", args: ["-u"], contents: "first=ours later=theirs", stderr: "cannot create hard link 'dst/leaf/later': File exists" },
+    { where: "made", args: ["--update=none-fail"], contents: "first=ours later=theirs", stderr: "not replacing 'dst/leaf/later'" },
+    { where: "there", args: ["-b"], contents: "first=ours later=ours later~=theirs" },
+    { where: "there", args: ["-u"], contents: "first=ours later=theirs", stderr: "cannot create hard link 'dst/leaf/later': File exists" },
+  ];
+  for (const r of LINK_RACES) {
+    const exitCode = r.stderr ? 1 : 0;
+    const directory = { made: "this run made", there: "that was there, after the copy looked" }[r.where];
+    test(`${["-aT", ...r.args].join(" ")}: a file another run put under a hard link's later name, in a directory ${directory}: ${r.contents}, exit ${exitCode}`, async () => {
+      const root = sandbox("concurrent-link-race");
+      sh("mkdir -p src/leaf/sub && mkfifo src/leaf/a && ln src/leaf/a src/leaf/b", root);
+      if (r.where === "there") sh("mkdir -p dst/leaf", root);
+      const proc = Bun.spawn([BLIT, "-aT", ...r.args, "--copy-contents", "src", "dst"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+      let first = "";
+      try {
+        await heldOpen(proc.pid, [`${root}/src/leaf/a`, `${root}/src/leaf/b`]);
+        first = readdirSync(`/proc/${proc.pid}/fd`).map((fd) => readlinkSync(`/proc/${proc.pid}/fd/${fd}`)).includes(`${root}/src/leaf/a`) ? "a" : "b";
+        const later = first === "a" ? "b" : "a";
+        sh(`printf theirs > dst/leaf/${later} && touch -d 2030-01-01 dst/leaf/${later} && printf ours > src/leaf/a`, root);
+      } finally {
+        // Not left waiting for the fifo's writer.
+        if (!first) proc.kill();
+      }
+      const later = first === "a" ? "b" : "a";
+      const named = (text: string) => text.replaceAll("first", first).replaceAll("later", later);
+      const { stdout, ...rest } = await ended(proc);
+      expect(rest).toEqual({ stderr: r.stderr ? `blit: ${named(r.stderr)}\n` : "", exitCode });
+      if (r.line) expect(stdout.split("\n")).toContain(named(r.line));
+      else expect(stdout).toBe("");
+      const names = named(r.contents).split(" ").map((pair) => pair.split("=")[0]!);
+      expect(sh("ls -A dst/leaf", root)).toBe(`${[...names, "sub"].sort().join("\n")}\n`);
+      expect(names.map((name) => `${name}=${sh(`cat dst/leaf/${name}`, root)}`).join(" ")).toBe(named(r.contents));
+      // Where both are this run's, they are one inode still.
+      if (!r.contents.includes("later=theirs")) expect(sh(`stat -c %i dst/leaf/${first} dst/leaf/${later} | uniq | wc -l`, root)).toBe("1\n");
     });
   }
 

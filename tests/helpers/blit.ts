@@ -99,17 +99,18 @@ export function blitJson(args: string[], options: RunOptions = {}): Result & { e
   return { ...result, events: checkEvents(result.stdout) };
 }
 
-/** Resolves once blit (pid) holds `path` open: a copy waiting there on a fifo (--copy-contents) for a writer. */
 /** What a process spawned with stdout and stderr piped said, and its exit code, once it has ended. */
 export async function ended(proc: { exited: Promise<number>; stdout: ReadableStream<Uint8Array>; stderr: ReadableStream<Uint8Array> }): Promise<Result> {
   const [exitCode, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   return { stdout, stderr, exitCode };
 }
 
-export async function heldOpen(pid: number, path: string): Promise<void> {
+/** Resolves once blit (pid) holds `path` (or any of `path`s) open: a copy waiting there on a fifo (--copy-contents) for a writer. */
+export async function heldOpen(pid: number, path: string | string[]): Promise<void> {
+  const paths = typeof path === "string" ? [path] : path;
   const holds = () => readdirSync(`/proc/${pid}/fd`).some((fd) => {
     try {
-      return readlinkSync(`/proc/${pid}/fd/${fd}`) === path;
+      return paths.includes(readlinkSync(`/proc/${pid}/fd/${fd}`));
     } catch {
       return false;
     }
