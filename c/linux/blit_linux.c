@@ -1133,9 +1133,10 @@ static int past_budget(uint64_t head)
  * that (counting its waits there); without, a file past the budget is
  * left to its worker. A file counts as the bytes its worker will read: all
  * of it, so that a large one copied gives no credit for more heads than
- * the budget allows, less its holes (`allocated`), and a share of it for
- * each of its names (-a reads it once), so that what the workers will
- * never read does not hold a waiting walk back.
+ * the budget allows, less its holes (`allocated`), and where its names
+ * cannot be told apart (read_file_ahead) a share of it for each name (-a
+ * reads it once), so that what the workers will never read does not hold a
+ * waiting walk back.
  *
  * Where the workers read nothing for AHEAD_STALL_NS while a walk waits,
  * they are not reading what it counted (they clone, between btrfs
@@ -1177,6 +1178,65 @@ static void read_data_ahead(int dir, const char *name, uint64_t size, uint64_t a
 	close(fd);
 	__atomic_add_fetch(&ahead_bytes, counted, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&ahead_read, head, __ATOMIC_RELAXED);
+}
+
+/*
+ * The inodes of several names whose data a walk has met. -a reads such a
+ * file once, by whichever name its worker meets first, and its other names
+ * may be outside the tree (snapshots, package stores): so it is read ahead
+ * and counted whole at the first name a walk meets, and not at the others.
+ * Open addressing, filled to three quarters at most; past that a file
+ * counts a share for each name, and each name's head is read.
+ */
+#define LINKED_BITS 16
+#define LINKED_SLOTS (1u << LINKED_BITS)
+
+struct linked_inode {
+	uint64_t ino;
+	uint32_t dev_major, dev_minor;
+};
+
+static struct linked_inode linked_met[LINKED_SLOTS];
+static unsigned linked_count;
+static pthread_mutex_t linked_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* 1 the first time a walk meets an inode, 0 after; -1 where it cannot be told (the table is full). */
+static int first_name_met(const struct statx *st)
+{
+	uint64_t hash = (st->stx_ino ^ (uint64_t)st->stx_dev_major << 40 ^ (uint64_t)st->stx_dev_minor << 20) * 0x9e3779b97f4a7c15ull;
+	unsigned i = (unsigned)(hash >> (64 - LINKED_BITS));
+	int first = -1;
+
+	if (!st->stx_ino)
+		return -1;
+	pthread_mutex_lock(&linked_lock);
+	for (;; i = (i + 1) & (LINKED_SLOTS - 1)) {
+		struct linked_inode *slot = &linked_met[i];
+
+		if (slot->ino == st->stx_ino && slot->dev_major == st->stx_dev_major && slot->dev_minor == st->stx_dev_minor) {
+			first = 0;
+			break;
+		}
+		if (!slot->ino) {
+			if (linked_count < LINKED_SLOTS / 4 * 3) {
+				*slot = (struct linked_inode){ st->stx_ino, st->stx_dev_major, st->stx_dev_minor };
+				linked_count++;
+				first = 1;
+			}
+			break;
+		}
+	}
+	pthread_mutex_unlock(&linked_lock);
+	return first;
+}
+
+/* Reads a regular file's head ahead, as read_data_ahead, once per inode where it has several names. */
+static void read_file_ahead(int dir, const char *name, const struct statx *st, long *slept)
+{
+	int first = st->stx_nlink > 1 ? first_name_met(st) : 1;
+
+	if (first)
+		read_data_ahead(dir, name, st->stx_size, st->stx_blocks * 512, first > 0 ? 1 : st->stx_nlink, slept);
 }
 
 /* Times this thread has blocked so far (voluntary context switches); -1 if unknown. */
@@ -1905,7 +1965,7 @@ static long list_dir(struct walk *w, const struct pending_dir *dir, char *listin
 				keeping = walked_add(kept, d->name, &st, xattrs);
 			}
 			if (r == 0 && w->read_data == READ_ALL && S_ISREG(st.stx_mode) && st.stx_size > 0)
-				read_data_ahead(fd, d->name, st.stx_size, st.stx_blocks * 512, st.stx_nlink, &slept);
+				read_file_ahead(fd, d->name, &st, &slept);
 			if (r == 0 && pairing && (S_ISREG(st.stx_mode) || S_ISDIR(st.stx_mode)))
 				pairing = paired_add(files, d->name, &st);
 			entries++;

@@ -44,6 +44,21 @@ describe("reading ahead", () => {
     expect(snapshot(`${out}/dst`, { times: true })).toEqual(snapshot(`${disk}/src`, { times: true }));
   });
 
+  // A file of several names is read ahead once, whichever name the walk
+  // meets first, where -a reads it once: 20 files of 1,000 bytes, each with
+  // two names in the tree and one outside it.
+  testIf(xfsUnavailable)("a file of several names is read ahead once", () => {
+    const disk = mountXfs();
+    sh("mkdir -p src/x src/y outside && for i in $(seq 1 20); do head -c 1000 /dev/urandom > src/x/f$i && ln src/x/f$i src/y/g$i && ln src/x/f$i outside/h$i; done", disk);
+    remountCold(disk);
+    const out = sandbox("ahead-linked");
+    const r = readAhead(["-a", `${disk}/src`, `${out}/dst`]);
+    expect({ stderr: r.stderr, exitCode: r.exitCode }).toEqual({ stderr: "", exitCode: 0 });
+    expect(r.bytes).toBeGreaterThan(0);
+    expect(r.bytes).toBeLessThanOrEqual(20 * 1000);
+    expect(snapshot(`${out}/dst`, { times: true })).toEqual(snapshot(`${disk}/src`, { times: true }));
+  });
+
   // Data is read ahead only where the copy will read all of it. Each case
   // that reads none would read it but for its own rule (--reflink=never, or
   // a DEST on another filesystem, where nothing clones).
