@@ -444,9 +444,10 @@ export interface Backend {
   openDir(dir: number, name: Name, follow: boolean): number;
   /**
    * Opens a directory this user may search and write but not read (a drop
-   * box, mode 0733, which cp copies into): a handle only to name entries
-   * relative to it (Linux's O_PATH); it cannot be listed, nor its own
-   * attributes set through it. Undefined where no such handle exists.
+   * box, mode 0733, which cp copies into): a handle to name entries
+   * relative to it (Linux's O_PATH), and to read and set its own
+   * attributes as through any other; it cannot be listed (readDir fails).
+   * Undefined where no such handle exists.
    */
   openUnreadableDir?(dir: number, name: Name, follow: boolean): number;
   /**

@@ -688,10 +688,31 @@ BLIT_EXPORT int blit_faccessat(int dirfd, const char *path, int mode, int flags)
 /* Metadata                                                             */
 /* ------------------------------------------------------------------ */
 
+/*
+ * A directory this user may search and write but not read (a drop box) is
+ * opened O_PATH, which the f* calls refuse (EBADF): its attributes are read
+ * and set through /proc/self/fd/N instead, which names the inode opened,
+ * not a path looked up again. 1 with `proc` filled where fd is such a
+ * descriptor, 0 where the call's EBADF stands.
+ */
+static int path_only(int fd, char proc[40])
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags < 0 || !(flags & O_PATH))
+		return 0;
+	snprintf(proc, 40, "/proc/self/fd/%d", fd);
+	return 1;
+}
+
 BLIT_EXPORT int blit_fchmod(int fd, uint32_t mode)
 {
+	char proc[40];
+
 	native_calls++;
-	return (int)int_result(fchmod(fd, (mode_t)mode));
+	if (fchmod(fd, (mode_t)mode) == 0)
+		return 0;
+	return errno == EBADF && path_only(fd, proc) ? (int)int_result(chmod(proc, (mode_t)mode)) : neg_errno();
 }
 
 /*
@@ -736,8 +757,12 @@ BLIT_EXPORT int blit_fchmodat(int dirfd, const char *path, uint32_t mode, int fl
 
 BLIT_EXPORT int blit_fchown(int fd, uint32_t uid, uint32_t gid)
 {
+	char proc[40];
+
 	native_calls++;
-	return (int)int_result(fchown(fd, uid, gid));
+	if (fchown(fd, uid, gid) == 0)
+		return 0;
+	return errno == EBADF && path_only(fd, proc) ? (int)int_result(chown(proc, uid, gid)) : neg_errno();
 }
 
 BLIT_EXPORT int blit_fchownat(int dirfd, const char *path, uint32_t uid, uint32_t gid, int flags)
@@ -759,9 +784,12 @@ BLIT_EXPORT int blit_futimens(int fd, int64_t atime_sec, int64_t atime_nsec, int
 {
 	native_calls++;
 	struct timespec ts[2];
+	char proc[40];
 
 	fill_times(ts, atime_sec, atime_nsec, mtime_sec, mtime_nsec);
-	return (int)int_result(futimens(fd, ts));
+	if (futimens(fd, ts) == 0)
+		return 0;
+	return errno == EBADF && path_only(fd, proc) ? (int)int_result(utimensat(AT_FDCWD, proc, ts, 0)) : neg_errno();
 }
 
 BLIT_EXPORT int blit_utimensat(int dirfd, const char *path, int64_t atime_sec, int64_t atime_nsec,
@@ -777,20 +805,34 @@ BLIT_EXPORT int blit_utimensat(int dirfd, const char *path, int64_t atime_sec, i
 /* xattr names come back NUL-separated, as the kernel lists them. */
 BLIT_EXPORT int64_t blit_flistxattr(int fd, char *buf, uint64_t len)
 {
+	char proc[40];
+	ssize_t n;
+
 	native_calls++;
-	return ssize_result(flistxattr(fd, buf, len));
+	if ((n = flistxattr(fd, buf, len)) >= 0)
+		return n;
+	return errno == EBADF && path_only(fd, proc) ? ssize_result(listxattr(proc, buf, len)) : neg_errno();
 }
 
 BLIT_EXPORT int64_t blit_fgetxattr(int fd, const char *name, void *buf, uint64_t len)
 {
+	char proc[40];
+	ssize_t n;
+
 	native_calls++;
-	return ssize_result(fgetxattr(fd, name, buf, len));
+	if ((n = fgetxattr(fd, name, buf, len)) >= 0)
+		return n;
+	return errno == EBADF && path_only(fd, proc) ? ssize_result(getxattr(proc, name, buf, len)) : neg_errno();
 }
 
 BLIT_EXPORT int blit_fsetxattr(int fd, const char *name, const void *value, uint64_t len, int flags)
 {
+	char proc[40];
+
 	native_calls++;
-	return (int)int_result(fsetxattr(fd, name, value, len, flags));
+	if (fsetxattr(fd, name, value, len, flags) == 0)
+		return 0;
+	return errno == EBADF && path_only(fd, proc) ? (int)int_result(setxattr(proc, name, value, len, flags)) : neg_errno();
 }
 
 /*
@@ -896,8 +938,12 @@ BLIT_EXPORT int blit_lsetxattrat(int dirfd, const char *name, const char *attr, 
 
 BLIT_EXPORT int blit_fremovexattr(int fd, const char *attr)
 {
+	char proc[40];
+
 	native_calls++;
-	return (int)int_result(fremovexattr(fd, attr));
+	if (fremovexattr(fd, attr) == 0)
+		return 0;
+	return errno == EBADF && path_only(fd, proc) ? (int)int_result(removexattr(proc, attr)) : neg_errno();
 }
 
 BLIT_EXPORT int blit_lremovexattrat(int dirfd, const char *name, const char *attr)

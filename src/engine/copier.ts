@@ -739,6 +739,12 @@ export class Copier {
       dstFd = b.openDir(e.dstDir, e.dstName, false);
       if (dstFd < 0) b.modes?.chmodAt(e.dstDir, e.dstName, lentMode);
     }
+    // Not to be lent read (another user's drop box, mode 1733; or any in a
+    // dry run): opened only to make entries in, as cp fills it by name, where
+    // this user may write there. --delete, which must list it, is refused.
+    if (dstFd === -E.EACCES && !created && !followDst && !this.o.delete && b.openUnreadableDir && b.canWrite(e.dstDir, e.dstName) === 0) {
+      dstFd = b.openUnreadableDir(e.dstDir, e.dstName, false);
+    }
     if (followDst && (dstFd === OUTSIDE || dstFd === ABOVE || dstFd === -E.ENOTDIR || dstFd === -E.ENOENT)) {
       b.close(srcFd);
       this.report.fail(dstFd === OUTSIDE

@@ -1678,6 +1678,8 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     const proc = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c", command, BLIT], { cwd, stdin: Buffer.from(answers), stdout: "pipe", stderr: "pipe", env: environment({ ...nobodyEnv(root), LC_ALL: "C" }) });
     return { stdout: proc.stdout.toString(), stderr: proc.stderr.toString().replace(/^blit:/, "cp:"), exitCode: proc.exitCode };
   };
+  // -v's lines in name order: cp lists in the directory's order, blit a directory's files before its subdirectories.
+  const sorted = (r: { stdout: string; stderr: string; exitCode: number | null }) => ({ ...r, stdout: r.stdout.split("\n").sort().join("\n") });
   // A drop box (mode 0333 here; 1733 for spools): entries are made in it by name, never read.
   for (const args of ["f D", "-r a D", "-a a D/x", "--parents a/b/f D", "-rv --parents a/b D"]) {
     test(`${args} into a directory nobody may write and search but not read: copied, as cp`, () => {
@@ -1709,8 +1711,6 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     test(`${args} into nobody's directories there already that nobody may write and search but not read: copied, as cp`, () => {
       const root = sandbox("nobody-own-drop-box");
       sh("chmod 777 . && mkdir -p a/b cp/D/b blit/D/b && printf x > a/f && printf y > a/b/f && touch -d 2020-01-01 a/b a && chown -R 65534:65534 cp blit && chmod 333 cp/D/b blit/D/b cp/D blit/D", root);
-      // -v's lines in name order: cp lists in the directory's order, blit a directory's files before its subdirectories.
-      const sorted = (r: { stdout: string; stderr: string; exitCode: number | null }) => ({ ...r, stdout: r.stdout.split("\n").sort().join("\n") });
       const byCp = sorted(asNobody(`LC_ALL=C cp ${args.replace(/\bD\b/, "cp/D")}`, root));
       expect(byCp.exitCode).toBe(0);
       expect(sorted(asNobody(`"$0" ${args.replace(/\bD\b/, "blit/D")}`, root))).toEqual({ ...byCp, stdout: byCp.stdout.replaceAll("cp/D", "blit/D") });
@@ -1719,6 +1719,55 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
       sh("diff -r cp/D blit/D", root);
     });
   }
+
+  // Another user's (root's) directories there already, which nobody may
+  // write and search but not read and cannot lend itself read: a spool's
+  // drop box (1733) as DEST, or one inside it (D/b). Filled by name, as cp
+  // fills them; what cannot be set on them is said as cp says it.
+  const foreignDropBoxes: { args: string; modes: string; exitCode: number; xattr?: true }[] = [
+    { args: "-rT a D", modes: "D=1733", exitCode: 0 },
+    { args: "-rv a/. D", modes: "D=1733", exitCode: 0 },
+    { args: "-r a/. D", modes: "D=777 D/b=1733", exitCode: 0 },
+    { args: "-r --preserve=mode a/. D", modes: "D=1733", exitCode: 1 },
+    { args: "-rT --preserve=timestamps a D", modes: "D=1733 D/b=0733", exitCode: 1 },
+    // Not sticky: a user who may write there may set its user xattrs too.
+    { args: "-rT --preserve=xattr a D", modes: "D=0733", exitCode: 0, xattr: true },
+  ];
+  for (const { args, modes, exitCode, xattr } of foreignDropBoxes) {
+    test(`${args} into root's directories there already (${modes}) that nobody may write and search but not read: copied, as cp`, () => {
+      const root = sandbox("nobody-foreign-drop-box");
+      const chmods = modes.split(" ").map((pair) => pair.split("=")).map(([dir, mode]) => `chmod ${mode} cp/${dir} blit/${dir}`).join(" && ");
+      const made = modes.split(" ").map((pair) => pair.split("=")[0]!).map((dir) => `cp/${dir} blit/${dir}`).join(" ");
+      sh(`chmod 777 . && mkdir -p a/b ${made} && printf x > a/f && printf y > a/b/f && touch -d 2020-01-01 a/b a && ${chmods}`, root);
+      if (xattr) sh("setfattr -n user.tag -v hello a", root);
+      const byCp = sorted(asNobody(`LC_ALL=C cp ${args.replace(/\bD\b/, "cp/D")}`, root));
+      expect(byCp.exitCode).toBe(exitCode);
+      expect(sorted(asNobody(`"$0" ${args.replace(/\bD\b/, "blit/D")}`, root))).toEqual({
+        stdout: byCp.stdout.replaceAll("cp/D", "blit/D"),
+        stderr: byCp.stderr.replaceAll("cp: ", "blit: ").replaceAll("cp/D", "blit/D"),
+        exitCode: byCp.exitCode,
+      });
+      const listing = (dir: string) => sh(`cd ${dir} && find . -printf '%y %m %u %p\\n' | sort && getfattr -d . 2>/dev/null | grep tag || true`, root);
+      expect(listing("blit/D")).toBe(listing("cp/D"));
+      sh("diff -r cp/D blit/D", root);
+    });
+  }
+
+  // --delete must list DEST to prune it: refused there, nothing copied.
+  test("-rT --delete into root's drop box: cannot open directory, exit 1, nothing copied", () => {
+    const root = sandbox("nobody-foreign-drop-box-delete");
+    sh("chmod 777 . && mkdir -p a D && printf x > a/f && chmod 1733 D", root);
+    expect(asNobody(`"$0" -rT --delete a D`, root)).toEqual({ stdout: "", stderr: "blit: cannot open directory 'D': Permission denied\n", exitCode: 1 });
+    expect(sh("chmod 755 D && ls -A D", root)).toBe("");
+  });
+
+  // A dry run lends nothing: its own 0333 DEST is opened only to look names up in.
+  test("-rvT --dry-run into nobody's own directory that it may write and search but not read: listed, nothing made, mode kept", () => {
+    const root = sandbox("nobody-own-drop-box-dry-run");
+    sh("chmod 777 . && mkdir -p a/b D && printf x > a/f && printf y > a/b/f && chown 65534:65534 D && chmod 333 D", root);
+    expect(asNobody(`"$0" -rvT --dry-run a D`, root)).toEqual({ stdout: "'a/f' -> 'D/f'\n'a/b' -> 'D/b'\n'a/b/f' -> 'D/b/f'\n", stderr: "", exitCode: 0 });
+    expect(sh("stat -c %a D && chmod 755 D && ls -A D", root)).toBe("333\n");
+  });
 
   test("a DEST symlink into a directory that cannot be searched is not replaced", () => {
     const root = sandbox("nobody-stat");
