@@ -475,7 +475,6 @@ function copiedUnderBackupName(src: string, target: string, options: CopyOptions
   if (fd < 0) return fd;
   try {
     const name = backupName(via.b, fd, toBytes(base), options.backup, options.backupSuffix);
-    if (typeof name === "number") return name;
     // The directory as spelled in TARGET (a regular file: no trailing slash), then the backup name.
     return `${target.slice(0, target.length - base.length)}${fromBytes(name)}`;
   } finally {

@@ -24,24 +24,25 @@ function backupNumber(name: string, prefix: string): number {
 }
 
 /**
- * The highest N of NAME.~N~ in the directory `dir` (0: none), or a negated
- * errno when it cannot be listed. In a directory that ignores case the
- * names are compared as it compares them: there `D.~1~` is `d.~1~`, and is
- * what backing up `D` would replace. Listed through a descriptor of its
- * own, so that no other listing of it is disturbed.
+ * The highest N of NAME.~N~ in the directory `dir` (0: none). In a
+ * directory that ignores case the names are compared as it compares them:
+ * there `D.~1~` is `d.~1~`, and is what backing up `D` would replace.
+ * Listed through a descriptor of its own, so that no other listing of it
+ * is disturbed. One that cannot be listed (a drop box, mode 1733) is taken
+ * for one without numbered backups, as gnulib's numbered_backup takes it:
+ * NAME.~1~ then, or the next number free (placeBackup).
  */
 function highestBackup(b: Backend, dir: number, prefix: Name): number {
   const folding = b.caseFolding?.ignoresCase(dir) ? b.caseFolding : undefined;
   const key = folding ? (name: Name) => folding.key(name) : (name: Name) => Buffer.from(name).toString("latin1");
   const prefixKey = key(prefix);
   const fd = b.openDir(dir, DOT, false);
-  if (fd < 0) return fd;
+  if (fd < 0) return 0;
   let highest = 0;
   try {
     for (;;) {
       const entries = b.readDir(fd);
-      if (typeof entries === "number") return entries;
-      if (entries.length === 0) return highest;
+      if (typeof entries === "number" || entries.length === 0) return highest;
       for (const entry of entries) highest = Math.max(highest, backupNumber(key(entry.name), prefixKey));
     }
   } finally {
@@ -72,14 +73,13 @@ export function mayBeBackup(name: Name, control: Backup, suffix: Name): boolean 
 /**
  * A backup's name, and whether a numbered one was meant (it never replaces
  * what has its name, shortened or not, as gnulib renames it with
- * RENAME_NOREPLACE); a negated errno when the directory cannot be listed.
+ * RENAME_NOREPLACE).
  */
-function choose(b: Backend, dir: number, name: Name, control: Backup, suffix: string): { name: Name; numbered: boolean; cut: boolean } | number {
+function choose(b: Backend, dir: number, name: Name, control: Backup, suffix: string): { name: Name; numbered: boolean; cut: boolean } {
   let backup: Name | undefined;
   if (control === "numbered" || control === "existing") {
     const prefix = concat(name, ENCODER.encode(".~"));
     const highest = highestBackup(b, dir, prefix);
-    if (highest < 0) return highest;
     if (control === "numbered" || highest > 0) backup = numbered(prefix, highest + 1);
   }
   const meantNumbered = backup !== undefined;
@@ -92,12 +92,10 @@ function choose(b: Backend, dir: number, name: Name, control: Backup, suffix: st
 /**
  * The backup name of `name` in the directory `dir`: NAME.~N~ one above the
  * highest there (numbered, or existing where one is), else NAME plus the
- * suffix, shortened as cp shortens one too long; a negated errno when the
- * directory cannot be listed.
+ * suffix, shortened as cp shortens one too long.
  */
-export function backupName(b: Backend, dir: number, name: Name, control: Backup, suffix: string): Name | number {
-  const chosen = choose(b, dir, name, control, suffix);
-  return typeof chosen === "number" ? chosen : chosen.name;
+export function backupName(b: Backend, dir: number, name: Name, control: Backup, suffix: string): Name {
+  return choose(b, dir, name, control, suffix).name;
 }
 
 /** How many taken numbers a backup tries past before it gives up (names made as fast as it renames). */
@@ -154,7 +152,6 @@ export function linkAsBackup(b: Backend, dir: number, name: Name, control: Backu
 
 /** Puts what is under `name` at its chosen backup name with `put(backup, replace)`, trying the next number where one is taken. */
 function placeBackup(b: Backend, control: Backup, chosen: ReturnType<typeof choose>, name: Name, put: (backup: Name, replace: boolean) => number): Name | number {
-  if (typeof chosen === "number") return chosen;
   let backup = chosen.name;
   const prefix = concat(name, ENCODER.encode(".~"));
   // The number in the name, 0 where it is not NAME.~N~ (shortened, or not numbered).

@@ -201,7 +201,7 @@ const CAPABILITY_XATTR = ENCODER.encode("security.capability");
 const BACKUP_FAILED = 1;
 /** linkTo's answer when the name is a link to the first copy already (a second run left both). */
 const LINKED_ALREADY = 2;
-/** The first copy's name holds another file now (a later merged operand's): copied anew instead. */
+/** The first copy's name holds another file now (a later merged operand's, another run's): copied anew instead. */
 const FIRST_REPLACED = 3;
 
 /**
@@ -2180,14 +2180,13 @@ export class Copier {
   }
 
   /**
-   * Where e's copy is, for the link table. Where operands are merged into
-   * one directory (`a/. b/. D`), a later one may replace it under that name
-   * (b/f over a/f's copy): its identity tells it from its replacement, so
-   * that another name of a/f is not linked to b/f's data.
+   * Where e's copy is, for the link table, and its identity: a later
+   * operand merged into one directory (`a/. b/. D`: b/f over a/f's copy),
+   * or another run into the same DEST, may replace it under that name, and
+   * another name of a/f is then copied anew rather than linked to their data.
    */
   private firstCopyAt(e: Entry): LinkTarget {
     const at: LinkTarget = { rootFd: e.rootFd, path: e.dstRel };
-    if (!this.o.mergesOperands) return at;
     const copy = this.b.stat(e.dstDir, e.dstName, false);
     return typeof copy === "number" ? at : { ...at, copy: { dev: copy.dev, ino: copy.ino } };
   }
@@ -2576,8 +2575,7 @@ export class Copier {
       return;
     }
     if (e.backs) {
-      const name = backupName(this.b, e.dstDir, e.dstName, this.o.backup, this.o.backupSuffix);
-      if (typeof name !== "number") e.backupPath = backupPathOf(e, name);
+      e.backupPath = backupPathOf(e, backupName(this.b, e.dstDir, e.dstName, this.o.backup, this.o.backupSuffix));
     }
     const claim = this.linkable(e) && this.links ? this.links.claim(e.stat.dev, e.stat.ino) : undefined;
     if (claim?.first) this.links!.publish(claim.slot, { rootFd: e.rootFd, path: e.dstRel });
@@ -3583,8 +3581,7 @@ export class Copier {
       return;
     }
     if (this.backsUpKept(e)) {
-      const name = backupName(this.b, e.dstDir, e.dstName, this.o.backup, this.o.backupSuffix);
-      if (typeof name !== "number") e.backupPath = backupPathOf(e, name);
+      e.backupPath = backupPathOf(e, backupName(this.b, e.dstDir, e.dstName, this.o.backup, this.o.backupSuffix));
     }
     this.linkListed(e, target);
   }
@@ -3724,7 +3721,8 @@ export class Copier {
     const opened: number[] = [];
     try {
       for (const part of parts) {
-        const next = b.openDir(dir, part, false);
+        // A directory this user may write and search but not read (a drop box): opened to name entries in.
+        const next = openDestinationDir(b, dir, part, false);
         dir = next >= 0 ? next : this.throughKeptSymlink(dir, part, next);
         if (dir < 0) return dir;
         opened.push(dir);

@@ -45,7 +45,7 @@ const NEAR_PROBES = 64;
 export interface LinkTarget {
   rootFd: number;
   path: Uint8Array;
-  /** The copy itself (its dev and ino in DEST), where the path may come to name another file: operands merged into one directory. */
+  /** The copy itself (its dev and ino in DEST): the path may come to name another file (a later merged operand's, another run's). */
   copy?: { dev: number; ino: bigint };
 }
 

@@ -210,6 +210,26 @@ describe("concurrent runs into one DEST", () => {
     });
   }
 
+  // Another run replaces the first copy of a hard-link group (keeping this
+  // one's under a~) before this run links a later name to it: that name is
+  // not linked to the other run's data, but copied anew from SOURCE. `a` is
+  // copied before `sub`'s fifo pauses the run, `c` below it after.
+  test("-aT: a hard-link group's first copy replaced by another run before a later name is linked: that name holds SOURCE's data, exit 0", async () => {
+    const root = sandbox("concurrent-first-replaced");
+    sh("mkdir -p src/leaf/sub/deeper && printf ours > src/leaf/a && ln src/leaf/a src/leaf/sub/deeper/c && mkfifo src/leaf/sub/p", root);
+    const proc = Bun.spawn([BLIT, "-aT", "--copy-contents", "src", "dst"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+    let written = false;
+    try {
+      await heldOpen(proc.pid, `${root}/src/leaf/sub/p`);
+      expect(sh("cat dst/leaf/a && mv dst/leaf/a dst/leaf/a~ && printf theirs > dst/leaf/a && printf data > src/leaf/sub/p", root)).toBe("ours");
+      written = true;
+    } finally {
+      if (!written) proc.kill();
+    }
+    expect(await ended(proc)).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sh("for f in a a~ sub/deeper/c sub/p; do printf '%s=%s ' $f $(cat dst/leaf/$f); done", root)).toBe("a=theirs a~=ours sub/deeper/c=ours sub/p=data ");
+  });
+
   // A pipeline reading -v as the copy runs opens what each line names: a
   // directory filled under a temporary name holds its lines until it is in place.
   test("-v read as it is written, a directory of 3,000 files: each file is under its name when its line is read", async () => {
