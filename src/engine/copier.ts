@@ -3644,6 +3644,13 @@ export class Copier {
         name = this.temps.next(e.dstDir);
         r = link(name);
       }
+      // Another run renamed its copy over the first between the look above
+      // and the link, which then names their data: undone, copied anew.
+      const linked = r === 0 && copy ? b.stat(e.dstDir, name, false) : undefined;
+      if (typeof linked === "number" || (linked && copy && (linked.dev !== copy.dev || linked.ino !== copy.ino))) {
+        b.remove(e.dstDir, name, false);
+        return FIRST_REPLACED;
+      }
       if (r < 0 || name === e.dstName) return r;
       if (e.backs && !this.backUp(e, true)) {
         b.remove(e.dstDir, name, false);
