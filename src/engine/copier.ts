@@ -2112,13 +2112,14 @@ export class Copier {
       this.hardLink(e);
       return;
     }
-    if (this.o.symbolicLink && !(this.linkable(e) && this.links)) {
-      this.symbolicLink(e);
-      return;
-    }
-    // Linked with another operand, maybe: that is for the workers and their link table.
+    // Linked with another operand, maybe: that is for the workers and their
+    // link table (with -s too: a later name is a link of the first's symlink).
     if (this.inline && this.linkable(e)) {
       this.handBack();
+      return;
+    }
+    if (this.o.symbolicLink && !(this.linkable(e) && this.links)) {
+      this.symbolicLink(e);
       return;
     }
     if (this.linkable(e) && this.links) {

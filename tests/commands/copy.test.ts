@@ -926,6 +926,20 @@ describe("-rs with an absolute SOURCE, as cp -rs", () => {
   }
 });
 
+// File operands that are links of each other: the later one becomes a
+// hard link of the first one's symlink, as inside a tree (and as cp -sa
+// makes them; cp -s --preserve=links links SOURCE's file itself).
+describe("-s with file operands that are hard links of each other", () => {
+  for (const args of [["-sa"], ["-s", "--preserve=links"], ["-sd"]]) {
+    test(`${args.join(" ")} /abs/f /abs/g D: one symlink under both names, exit 0`, () => {
+      const root = sandbox("s-linked-operands");
+      sh("printf x > f && ln f g && mkdir D", root);
+      expect(blit([...args, `${root}/f`, `${root}/g`, "D"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      expect(sh("stat -c '%n %h %F' D/f D/g && readlink D/f D/g && stat -c %i D/f D/g | uniq | wc -l", root)).toBe(`D/f 2 symbolic link\nD/g 2 symbolic link\n${root}/f\n${root}/f\n1\n`);
+    });
+  }
+});
+
 // A second -as run over the first's copy: the first name met is made anew
 // (its old link had other names), the others link to it over what is there,
 // as cp's hard links replace; it used to refuse a name left with one link.
