@@ -105,15 +105,26 @@ export async function ended(proc: { exited: Promise<number>; stdout: ReadableStr
   return { stdout, stderr, exitCode };
 }
 
-/** Resolves once blit (pid) holds `path` (or any of `path`s) open: a copy waiting there on a fifo (--copy-contents) for a writer. */
-export async function heldOpen(pid: number, path: string | string[]): Promise<void> {
+/**
+ * Resolves once blit (pid) holds `path` (or any of `path`s) open, to the
+ * one it holds: a copy waiting there on a fifo (--copy-contents) for a writer.
+ */
+export async function heldOpen(pid: number, path: string | string[]): Promise<string> {
   const paths = typeof path === "string" ? [path] : path;
-  const holds = () => readdirSync(`/proc/${pid}/fd`).some((fd) => {
-    try {
-      return paths.includes(readlinkSync(`/proc/${pid}/fd/${fd}`));
-    } catch {
-      return false;
+  const held = () => {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        if (paths.includes(target)) return target;
+      } catch {
+        // Closed since it was listed.
+      }
     }
-  });
-  while (!holds()) await Bun.sleep(10);
+    return undefined;
+  };
+  for (;;) {
+    const found = held();
+    if (found !== undefined) return found;
+    await Bun.sleep(10);
+  }
 }
