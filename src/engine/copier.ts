@@ -131,9 +131,10 @@ interface Entry extends Place {
   throughLink?: boolean;
   /** --inplace: what is under the name goes before the file is made (a symlink inside the tree, a loop, a file -f may not write). */
   removeFirst?: boolean;
-  /** The first name of a hard-link group copied: the file made tells its identity (made), before another run can replace it under its name. */
+  /** The first name of a hard-link group copied: the file made tells its identity (copyIdentity), before another run can replace it under its name. */
   firstOfGroup?: boolean;
-  made?: { dev: number; ino: bigint };
+  /** A first name's copy, as fstat saw it before its close: the inode its group's later names are linked to. */
+  copyIdentity?: { dev: number; ino: bigint };
 }
 
 /** How a file's bytes were copied, for --debug; `batched`: read whole with others (copy_file_range not tried). */
@@ -1859,20 +1860,20 @@ export class Copier {
     return true;
   }
 
+  /** A hard-link group's first copy: its identity, from the file made, for the link table (firstCopyAt). */
+  private noteCopyIdentity(e: Entry, dstFd: number): void {
+    if (!e.firstOfGroup) return;
+    const st = this.b.fstat(dstFd);
+    if (typeof st !== "number") e.copyIdentity = { dev: st.dev, ino: st.ino };
+  }
+
   /**
    * Closes a copy's descriptor: false, said as cp says it, when the close
    * reports a write that failed (a network filesystem's write-back), and
    * then the temporary file goes, never renamed into place.
    */
-  /** A hard-link group's first copy: its identity, from the file made, for the link table (firstCopyAt). */
-  private noteMade(e: Entry, dstFd: number): void {
-    if (!e.firstOfGroup) return;
-    const st = this.b.fstat(dstFd);
-    if (typeof st !== "number") e.made = { dev: st.dev, ino: st.ino };
-  }
-
   private closedWhole(e: Entry, dstFd: number, temp: Name | undefined): boolean {
-    this.noteMade(e, dstFd);
+    this.noteCopyIdentity(e, dstFd);
     const r = this.b.close(dstFd);
     if (r >= 0) return true;
     this.report.dropPartial();
@@ -2200,7 +2201,7 @@ export class Copier {
    */
   private firstCopyAt(e: Entry): LinkTarget {
     const at: LinkTarget = { rootFd: e.rootFd, path: e.dstRel };
-    if (e.made) return { ...at, copy: e.made };
+    if (e.copyIdentity) return { ...at, copy: e.copyIdentity };
     const copy = this.b.stat(e.dstDir, e.dstName, false);
     return typeof copy === "number" ? at : { ...at, copy: { dev: copy.dev, ino: copy.ino } };
   }
@@ -2927,7 +2928,7 @@ export class Copier {
     const applied = this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, mode, true, created, this.dropsAcls(existing !== undefined, e.inheritedPermissions));
     if (applied && inplace) this.meta.setAttributes({ fd: dstFd }, st, e.dstPath);
     b.close(srcFd);
-    this.noteMade(e, dstFd);
+    this.noteCopyIdentity(e, dstFd);
     b.close(dstFd);
     if (!inplace && !this.commit(e, name, "regular file")) return false;
     this.report.fileCopied(0, undefined);
