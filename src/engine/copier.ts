@@ -469,8 +469,11 @@ export class Copier {
       // Special files of another type (a device where a fifo was) are new too, as rsync says.
       const sameType = was !== undefined && madeType === kindOf(was.mode) && (madeType !== "special" || stat === undefined || typeOf(stat.mode) === typeOf(was.mode));
       const device = madeType === "special" && stat !== undefined && isDevice(stat.mode);
+      // --attributes-only on a file there: its data stays, so no `>`, and no s
+      // or T (neither its size nor, without -p, its times change).
+      const dataKept = this.o.attributesOnly && made === "file" && sameType;
       this.report.item({
-        action: was ? "replaced" : "created",
+        action: dataKept ? "attributes" : was ? "replaced" : "created",
         kind: made,
         ...(device && { device }),
         ...(linked && { linked }),
@@ -478,8 +481,12 @@ export class Copier {
         dst: e.dstPath,
         size: data?.size ?? data?.bytes ?? 0,
         method: data?.method,
-        // c: a symlink's target, a device's number, or (--checksum) a file's contents, differed, as rsync -ic says.
-        changed: was && stat && sameType ? replacedLetters(stat, was, data?.size ?? data?.bytes, this.o.preserve, e.targetChanged || (this.o.checksum && made === "file" && !e.sameData) || (device && otherDevice(stat, was))) + (e.xattrsChanged ?? "") : undefined,
+        changed: was && stat && sameType
+          ? dataKept
+            ? replacedLetters(stat, was, was.size, this.o.preserve).replace("T", "") + (e.xattrsChanged ?? "")
+            // c: a symlink's target, a device's number, or (--checksum) a file's contents, differed, as rsync -ic says.
+            : replacedLetters(stat, was, data?.size ?? data?.bytes, this.o.preserve, e.targetChanged || (this.o.checksum && made === "file" && !e.sameData) || (device && otherDevice(stat, was))) + (e.xattrsChanged ?? "")
+          : undefined,
         target: e.linkTarget,
       });
     }

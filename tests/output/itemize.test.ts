@@ -331,6 +331,25 @@ describe("--itemize", () => {
     expect(readlinkSync(`${root}/dst/link`)).toBe("tgt2");
   });
 
+  // Nothing written: rsync's `.f` and the letters of what was set, no s (the size there stays) or T.
+  test.each([
+    [["-a"], [".f          dst/c", ".f..t...... dst/a"]],
+    [["-r"], [".f          dst/a", ".f          dst/c"]],
+  ])("--attributes-only %p on files there: their data kept, listed as attributes set, in a dry run too", (flags, lines) => {
+    const root = sandbox("itemize-attributes-only");
+    sh("mkdir src && printf hello > src/a && printf x > src/c && cp -a src dst && printf other-data > dst/a && touch -d @1577836800 src/a", root);
+    const before = sh("stat -c %Y dst/a", root).trim();
+    const args = [...flags, "--attributes-only", "--itemize", "src/a", "src/c", "dst"];
+    const sorted = (r: { stdout: string; stderr: string; exitCode: number }) => ({ ...r, stdout: r.stdout.split("\n").filter(Boolean).sort() });
+    const expected = { stdout: [...lines].sort(), stderr: "", exitCode: 0 };
+    expect(sorted(blit([...args, "--dry-run"], { cwd: root }))).toEqual(expected);
+    expect(sorted(blit(args, { cwd: root }))).toEqual(expected);
+    // -a sets SOURCE's mtime (2020-01-01); -r leaves the file as it was.
+    expect(sh("cat dst/a; echo; stat -c %Y dst/a", root).trim()).toBe(`other-data\n${flags[0] === "-a" ? "1577836800" : before}`);
+    const { events } = blitJson([...flags, "--attributes-only", "-v", "src/a", "dst"], { cwd: root });
+    expect(events.filter((e) => e.type === "file").map((e) => `${e.action} ${e.dst}`)).toEqual(["attributes dst/a"]);
+  });
+
   test("with --json: file events instead of lines, the same actions", () => {
     const root = sandbox("itemize-json");
     sh("mkdir src dst && printf a > src/a && printf b > src/b && printf old > dst/a", root);
