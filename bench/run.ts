@@ -269,6 +269,8 @@ interface Scenario {
   commit?: string;
   /** A shorter run (--no-warm, --leave-out): what it did not do. */
   shortened?: string;
+  /** The machine it was measured on (MACHINE's words). */
+  machine?: string;
 }
 
 /** A section of RESULTS.md that is not a table of tools (start-up, memory, system calls). */
@@ -277,9 +279,12 @@ interface Extra {
   lines: string[];
   date?: string;
   commit?: string;
+  machine?: string;
 }
 
 const TODAY = new Date().toISOString().slice(0, 10);
+/** Where this run measures; a section kept from a run on another machine says its own. */
+const MACHINE = `${CPUS} CPUs (${cpus()[0]?.model ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, filesystem of ${WORK}: ${sh(`stat -f -c %T ${WORK}`).out.trim()}`;
 const COMMIT = (() => {
   const head = sh(`git -C ${ROOT} rev-parse --short HEAD`).out.trim();
   // What this runner writes itself (the results, the chart, README's table) does not make the code measured another.
@@ -359,7 +364,7 @@ function runTools(name: string, describe: string, src: string, allTools: Tool[],
     discard([fill, dst]);
   });
   remove([base]);
-  return { name, describe, rows, date: TODAY, commit: COMMIT, ...(shortened && { shortened }) };
+  return { name, describe, rows, date: TODAY, commit: COMMIT, machine: MACHINE, ...(shortened && { shortened }) };
 }
 
 // ------------------------------------------------------------------ scenarios
@@ -683,7 +688,7 @@ function again(): void {
 }
 
 function addExtra(name: string, ...lines: string[]): void {
-  extras.push({ name, lines, date: TODAY, commit: COMMIT });
+  extras.push({ name, lines, date: TODAY, commit: COMMIT, machine: MACHINE });
   checkpoint();
 }
 
@@ -694,7 +699,8 @@ if (ONLY.includes("again")) again();
 
 // ------------------------------------------------------------------ report
 
-const provenance = (x: { date?: string; commit?: string }) => `measured ${x.date ?? "?"} at commit ${x.commit ?? "?"}`;
+const provenance = (x: { date?: string; commit?: string; machine?: string }) =>
+  `measured ${x.date ?? "?"} at commit ${x.commit ?? "?"}${x.machine && x.machine !== MACHINE ? ` on ${x.machine}` : ""}`;
 
 function table(s: Scenario): string[] {
   const blit = s.rows[0]!;
@@ -740,11 +746,10 @@ if (MERGE && existsSync(join(OUT, "results.json"))) {
 
 const now = TODAY;
 const dates = [...new Set([...scenarios, ...extras].map((x) => x.date ?? "?"))].join(", ");
-const machine = `${CPUS} CPUs (${cpus()[0]?.model ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, filesystem of ${WORK}: ${sh(`stat -f -c %T ${WORK}`).out.trim()}`;
 const header = [
   "# blit benchmark results",
   "",
-  `Measured ${dates} with \`bun bench/run.ts\` on ${machine}. Tools alternate in a rotating order; each section says when and from which commit it was measured (the runner makes one untimed cold copy of each tree before its timed rounds since commit b986330; sections measured before that did not have it).`,
+  `Measured ${dates} with \`bun bench/run.ts\` on ${MACHINE} (a section measured on another machine says which). Tools alternate in a rotating order; each section says when and from which commit it was measured (the runner makes one untimed cold copy of each tree before its timed rounds since commit b986330; sections measured before that did not have it).`,
   isRoot
     ? "Caches were dropped (`sync; echo 3 > /proc/sys/vm/drop_caches`) before every cold run: on these VMs warm runs are 2–5× slower and much noisier for every tool that writes files, an artefact of the VM's memory (see bench/README.md). The warm column is one run after a filling run, for reference only."
     : "Not run as root: caches could not be dropped, so every figure is a warm run, which on these VMs misleads (see bench/README.md).",
@@ -758,7 +763,7 @@ const extraLines = extras.flatMap((e) => {
 });
 const body = [...header, "## The issue's targets, from these medians", "", ...targetLines(), "", ...scenarios.flatMap(table), ...extraLines];
 writeFileSync(join(ROOT, "bench", "RESULTS.md"), `${body.join("\n")}\n`);
-writeFileSync(join(OUT, "results.json"), JSON.stringify({ date: now, machine, scenarios, extras }, null, 1));
+writeFileSync(join(OUT, "results.json"), JSON.stringify({ date: now, machine: MACHINE, scenarios, extras }, null, 1));
 console.log(`\nwrote bench/RESULTS.md`);
 
 // The chart: ratios of medians, one group per scenario (matplotlib, in a venv of its own).
@@ -799,19 +804,22 @@ function targetLines(): string[] {
     return others.length ? others.reduce((a, b) => (median(a.cold) <= median(b.cold) ? a : b)) : undefined;
   };
   const lines: string[] = [];
-  const check = (what: string, blit: number[] | undefined, other: number[] | undefined, otherName: string, limit: number) => {
+  const latest = scenarios.map((s) => s.date ?? "").sort().at(-1);
+  const check = (what: string, blit: number[] | undefined, other: number[] | undefined, otherName: string, limit: number, from?: Scenario) => {
     if (!blit?.length || !other?.length) return;
     const ratio = median(blit) / median(other);
     const [low, high] = ratioInterval(blit, other);
     const spread = blit.length > 1 && other.length > 1 ? `; resampling the rounds gives ${low.toFixed(2)}–${high.toFixed(2)}` : "";
-    lines.push(`- ${what}: blit ÷ ${otherName} = ${ratio.toFixed(3)} (target ≤ ${limit}${spread}): **${ratio <= limit ? "met" : "missed"}**`);
+    // A section kept from an earlier run (--merge) says so where its ratio is read.
+    const kept = from && from.date !== latest ? ` (${provenance(from)}, not in the latest run)` : "";
+    lines.push(`- ${what}: blit ÷ ${otherName} = ${ratio.toFixed(3)} (target ≤ ${limit}${spread})${kept}: **${ratio <= limit ? "met" : "missed"}**`);
   };
   // Every tree: ≤ 0.8 × the fastest other tool at its defaults, ≤ 1.15 × the read limit.
   for (const name of ["small", "mixed", "real", "big"]) {
     const s = find(name);
     const fastest = fastestOther(s);
-    if (s && fastest) check(`${s.describe}`, runs(s, "blit"), fastest.cold, `the fastest other tool (${fastest.tool})`, 0.8);
-    check(`${s?.describe}`, runs(s, "blit"), runs(s, "read limit"), "the read limit", 1.15);
+    if (s && fastest) check(`${s.describe}`, runs(s, "blit"), fastest.cold, `the fastest other tool (${fastest.tool})`, 0.8, s);
+    check(`${s?.describe}`, runs(s, "blit"), runs(s, "read limit"), "the read limit", 1.15, s);
   }
   // Warm (the source in the page cache): one run each, so no resampling.
   for (const name of ["small", "mixed"]) {
@@ -819,14 +827,14 @@ function targetLines(): string[] {
     const blitWarm = s?.rows[0]?.warm;
     const others = s ? otherTools(s).filter((r) => r.warm !== undefined) : [];
     const fastest = others.length ? others.reduce((a, b) => (a.warm! <= b.warm! ? a : b)) : undefined;
-    if (s && blitWarm !== undefined && fastest) check(`${s.describe}, warm`, [blitWarm], [fastest.warm!], `the fastest other tool warm (${fastest.tool})`, 0.8);
+    if (s && blitWarm !== undefined && fastest) check(`${s.describe}, warm`, [blitWarm], [fastest.warm!], `the fastest other tool warm (${fastest.tool})`, 0.8, s);
   }
   const reflink = find("reflink");
-  check(`${reflink?.describe}`, runs(reflink, "blit -a (clone)"), runs(reflink, "blit -a --reflink=never"), "the same copy without cloning", 0.05);
+  check(`${reflink?.describe}`, runs(reflink, "blit -a (clone)"), runs(reflink, "blit -a --reflink=never"), "the same copy without cloning", 0.05, reflink);
   const sparse = find("sparse");
-  check(`${sparse?.describe}`, runs(sparse, "blit"), runs(sparse, "cp -a --sparse=never"), "`cp -a --sparse=never`", 0.1);
+  check(`${sparse?.describe}`, runs(sparse, "blit"), runs(sparse, "cp -a --sparse=never"), "`cp -a --sparse=never`", 0.1, sparse);
   const wineSmall = find("wine-small");
-  check(`${wineSmall?.describe}`, runs(wineSmall, "blit.exe -a"), runs(wineSmall, "Bun fs.cpSync"), "Bun's fs.cpSync (Windows) under the same Wine", 0.5);
+  check(`${wineSmall?.describe}`, runs(wineSmall, "blit.exe -a"), runs(wineSmall, "Bun fs.cpSync"), "Bun's fs.cpSync (Windows) under the same Wine", 0.5, wineSmall);
   return lines;
 }
 
@@ -839,7 +847,7 @@ if (readme.includes(start) && readme.includes(end)) {
   const headline = [
     start,
     "",
-    `Cold-cache medians from \`bun bench/run.ts\` (${dates}, ${machine}); full tables, warm runs, methods and the commit each row was measured at in [bench/RESULTS.md](bench/RESULTS.md).`,
+    `Cold-cache medians from \`bun bench/run.ts\` (${dates}, ${MACHINE}; a section measured on another machine says which); full tables, warm runs, methods and the commit each row was measured at in [bench/RESULTS.md](bench/RESULTS.md).`,
     "",
     "| tree | blit | cp -a | rsync -aH | tar pipe | fastest other (defaults) | read limit | floor (C) |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
