@@ -135,6 +135,8 @@ interface Entry extends Place {
   firstOfGroup?: boolean;
   /** A first name's copy, as fstat saw it before its close: the inode its group's later names are linked to. */
   copyIdentity?: { dev: number; ino: bigint };
+  /** --attributes-only: the file there (through a symlink named as DEST, the file it leads to), whose data stays. */
+  keptData?: Stat;
 }
 
 /** How a file's bytes were copied, for --debug; `batched`: read whole with others (copy_file_range not tried). */
@@ -457,7 +459,7 @@ export class Copier {
    * An entry made: -v's line (`data`: how its bytes were copied, for
    * --debug), and the item --itemize and --json list.
    */
-  private listed(e: Place & Partial<Pick<Entry, "stat" | "was" | "removes" | "removesAfter" | "backupPath" | "linkTarget" | "targetChanged" | "sameData" | "xattrsChanged">>, data?: CopiedData & { bytes?: number }, kind?: ItemKind): void {
+  private listed(e: Place & Partial<Pick<Entry, "stat" | "was" | "removes" | "removesAfter" | "backupPath" | "linkTarget" | "targetChanged" | "sameData" | "xattrsChanged" | "keptData">>, data?: CopiedData & { bytes?: number }, kind?: ItemKind): void {
     if (this.o.listItems) {
       const was = e.was;
       const stat = e.stat;
@@ -469,11 +471,12 @@ export class Copier {
       // Special files of another type (a device where a fifo was) are new too, as rsync says.
       const sameType = was !== undefined && madeType === kindOf(was.mode) && (madeType !== "special" || stat === undefined || typeOf(stat.mode) === typeOf(was.mode));
       const device = madeType === "special" && stat !== undefined && isDevice(stat.mode);
-      // --attributes-only on a file there: its data stays, so no `>`, and no s
-      // or T (neither its size nor, without -p, its times change).
-      const dataKept = this.o.attributesOnly && made === "file" && sameType;
+      // --attributes-only on a file it writes into: its data stays, so no `>`,
+      // and no s or T (neither its size nor, without -p, its times change).
+      // One backed up, removed or replaced (-b, --remove-destination, -f) is new.
+      const kept = made === "file" ? e.keptData : undefined;
       this.report.item({
-        action: dataKept ? "attributes" : was ? "replaced" : "created",
+        action: kept ? "attributes" : was ? "replaced" : "created",
         kind: made,
         ...(device && { device }),
         ...(linked && { linked }),
@@ -481,12 +484,12 @@ export class Copier {
         dst: e.dstPath,
         size: data?.size ?? data?.bytes ?? 0,
         method: data?.method,
-        changed: was && stat && sameType
-          ? dataKept
-            ? replacedLetters(stat, was, was.size, this.o.preserve).replace("T", "") + (e.xattrsChanged ?? "")
+        changed: kept && stat
+          ? replacedLetters(stat, kept, kept.size, this.o.preserve).replace("T", "") + (e.xattrsChanged ?? "")
+          : was && stat && sameType
             // c: a symlink's target, a device's number, or (--checksum) a file's contents, differed, as rsync -ic says.
-            : replacedLetters(stat, was, data?.size ?? data?.bytes, this.o.preserve, e.targetChanged || (this.o.checksum && made === "file" && !e.sameData) || (device && otherDevice(stat, was))) + (e.xattrsChanged ?? "")
-          : undefined,
+            ? replacedLetters(stat, was, data?.size ?? data?.bytes, this.o.preserve, e.targetChanged || (this.o.checksum && made === "file" && !e.sameData) || (device && otherDevice(stat, was))) + (e.xattrsChanged ?? "")
+            : undefined,
         target: e.linkTarget,
       });
     }
@@ -2113,6 +2116,8 @@ export class Copier {
       const aside = !this.o.link && !this.o.symbolicLink && typeOf(e.stat.mode) === S_IFREG;
       if (aside && this.tooLarge(e, e.stat)) return;
       if (aside && this.refusedAside(e, existing)) return;
+      // As copyAttributes would: the file it writes into keeps its data.
+      if (this.o.attributesOnly && existing !== undefined && (typeOf(e.stat.mode) === S_IFREG || this.o.readSpecialFiles)) e.keptData = existing;
       if (!this.o.symbolicLink || this.symlinkPlaceable(e)) this.wouldCopy(e);
       return;
     }
@@ -2939,6 +2944,7 @@ export class Copier {
     b.close(dstFd);
     if (!inplace && !this.commit(e, name, "regular file")) return false;
     this.report.fileCopied(0, undefined);
+    if (existing) e.keptData = existing;
     this.listed(e);
     return true;
   }

@@ -350,6 +350,28 @@ describe("--itemize", () => {
     expect(events.filter((e) => e.type === "file").map((e) => `${e.action} ${e.dst}`)).toEqual(["attributes dst/a"]);
   });
 
+  // -b and --remove-destination put a new, empty file in its place: data written (`>f`, s), as before them.
+  test.each([["-b"], ["--remove-destination"]])("--attributes-only %s: the file there is replaced, listed >f, in a dry run too", (flag) => {
+    const root = sandbox("itemize-attributes-replaced");
+    sh("mkdir src dst && printf hello > src/a && printf other-data > dst/a && touch -d @1577836800 src/a", root);
+    const args = ["-a", "--attributes-only", flag, "--itemize", "src/a", "dst"];
+    const expected = { stdout: ">f.st...... dst/a\n", stderr: "", exitCode: 0 };
+    expect(blit([...args, "--dry-run"], { cwd: root })).toEqual(expected);
+    expect(blit(args, { cwd: root })).toEqual(expected);
+    expect(sh("stat -c %s dst/a", root).trim()).toBe("0");
+  });
+
+  // cp gives the attributes to the file a symlink named as DEST leads to: that file keeps its data.
+  test("--attributes-only through a symlink named as DEST: the file it leads to is listed as given attributes", () => {
+    const root = sandbox("itemize-attributes-through");
+    sh("mkdir src && printf hello > src/a && printf other-data > target && ln -s target link && touch -d @1577836800 src/a", root);
+    const args = ["-a", "--attributes-only", "--itemize", "src/a", "link"];
+    const expected = { stdout: ".f..t...... link\n", stderr: "", exitCode: 0 };
+    expect(blit([...args, "--dry-run"], { cwd: root })).toEqual(expected);
+    expect(blit(args, { cwd: root })).toEqual(expected);
+    expect(sh("cat target; echo; stat -c %Y target; readlink link", root).trim()).toBe("other-data\n1577836800\ntarget");
+  });
+
   test("with --json: file events instead of lines, the same actions", () => {
     const root = sandbox("itemize-json");
     sh("mkdir src dst && printf a > src/a && printf b > src/b && printf old > dst/a", root);
