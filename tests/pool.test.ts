@@ -102,6 +102,43 @@ describe("growing the pool", () => {
     }
   }, 60_000);
 
+  // A second run (--skip-unchanged into the tree it made): the walks stat
+  // both trees, and another worker's start-up and compiles only take CPU
+  // time from them. It starts with half the workers; a DEST that is there
+  // but empty gets a first copy's. CPUs other programs keep busy hold the
+  // pool at the size it starts with.
+  testIf(tmpfsUnavailable)("without -j, a second run starts with half the workers (at least one), a first copy with all of them", () => {
+    const root = mountTmpfs("size=256m");
+    sh("mkdir src empty && cd src && for d in $(seq 100); do mkdir d$d; for f in $(seq 20); do printf $d$f > d$d/f$f; done; done", root);
+    const half = Math.max(1, Math.floor(cpus / 2));
+    const cases = [
+      { name: "a first copy", dst: "dst", workers: cpus, files: "2000", unchanged: "0" },
+      { name: "the second run", dst: "dst", workers: half, files: "0", unchanged: "2000" },
+      { name: "into an empty DEST that is there", dst: "empty", workers: cpus, files: "2000", unchanged: "0" },
+    ];
+    const hogs = Array.from({ length: cpus }, () => Bun.spawn(["sh", "-c", "while :; do :; done"]));
+    try {
+      Bun.sleepSync(300);
+      for (const c of cases) {
+        const r = run([BLIT, "-aT", "--skip-unchanged", "--stats", "src", c.dst], { cwd: root });
+        const s = stats(r.stdout);
+        expect({ case: c.name, stderr: r.stderr, exitCode: r.exitCode, workers: s.workers, files: s.files, unchanged: s.unchanged }).toEqual({ case: c.name, stderr: "", exitCode: 0, workers: String(c.workers), files: c.files, unchanged: c.unchanged });
+        expect(snapshot(`${root}/${c.dst}`, { times: true })).toEqual(snapshot(`${root}/src`, { times: true }));
+      }
+    } finally {
+      for (const hog of hogs) hog.kill("SIGKILL");
+    }
+  }, 60_000);
+
+  test("a second run's pool still grows while its workers wait, past the half it starts with", () => {
+    const root = sandbox("grow-second-run");
+    sh(tree200, root);
+    expect(run([BLIT, "-a", "src", "dst"], { cwd: root }).exitCode).toBe(0);
+    const r = run([BLIT, "-aT", "--skip-unchanged", "--stats", "src", "dst"], { cwd: root, env: { BLIT_GROW: "always" } });
+    expect([r.stderr, r.exitCode, stats(r.stdout).unchanged]).toEqual(["", 0, "3200"]);
+    expect(Number(stats(r.stdout).workers)).toBeGreaterThan(Math.max(1, Math.floor(cpus / 2)));
+  }, 30_000);
+
   // Without BLIT_GROW: the disk is made slow for real, 200 reads a second
   // from its loop device, nothing of it cached, and the workers wait on it.
   // Other programs keeping the CPUs busy meanwhile (a build beside the

@@ -16,22 +16,33 @@ import { pathSyntax, toBytes } from "./paths.ts";
 const FILES_TO_SPARE = 1024;
 
 /**
- * Starts the walks; the open files they may hold, which the workers'
- * batches leave them. Not with filters: a walk would read the metadata of
+ * What the walks started: the open files they may hold, and whether any
+ * tree was walked with the tree it is copied into, there already and not
+ * empty (a second run), keeping its stats for the workers.
+ */
+export interface Walks {
+  openFiles: number;
+  keptPairs: boolean;
+}
+
+/**
+ * Starts the walks. Not with filters: a walk would read the metadata of
  * trees they leave out (a node_modules), which the copy never looks at,
  * while the copy waits on the same disk. `keep`: what the walks of a tree
  * copied into one that is there keep for the workers (ReadAheadCapability.walked).
  */
-export function readAhead(b: Backend, jobs: CopyJob[], o: CopyOptions, run: { filtered: boolean; fileLimit: number | undefined; keep: WalkKept }): number {
+export function readAhead(b: Backend, jobs: CopyJob[], o: CopyOptions, run: { filtered: boolean; fileLimit: number | undefined; keep: WalkKept }): Walks {
   const ahead = b.readAhead;
   const { filtered, fileLimit, keep } = run;
-  if (!ahead || filtered || (fileLimit !== undefined && fileLimit < FILES_TO_SPARE)) return 0;
+  if (!ahead || filtered || (fileLimit !== undefined && fileLimit < FILES_TO_SPARE)) return { openFiles: 0, keptPairs: false };
   const paths = pathSyntax(b.pathRules);
   let walks = 0;
+  let keptPairs = false;
   // False once the backend runs as many walks as it will; a tree it cannot open is left out.
   const walk = (path: Uint8Array, data: ReadAheadData, kept: WalkKept = "none", pair?: WalkPair): boolean => {
     const r = ahead.walk(path, data, kept, pair);
     if (r === 0) walks++;
+    if (r === 0 && pair === "destination" && kept !== "none" && holdsEntries(b, path)) keptPairs = true;
     return r !== -b.errno.EAGAIN;
   };
   for (const job of jobs) {
@@ -50,7 +61,7 @@ export function readAhead(b: Backend, jobs: CopyJob[], o: CopyOptions, run: { fi
     if (!walk(toBytes(job.src), quick ? dataRead(b, job, o, paths.split(job.dst).dir) : "none", keep, quick ? "source" : undefined)) break;
     if (!walk(dst, "none", keep, quick ? "destination" : undefined)) break;
   }
-  return walks * ahead.filesPerWalk;
+  return { openFiles: walks * ahead.filesPerWalk, keptPairs };
 }
 
 /**
@@ -66,4 +77,13 @@ function dataRead(b: Backend, job: CopyJob, o: CopyOptions, dstParent: string): 
   const src = b.stat(b.cwd, toBytes(job.src), true);
   const parent = b.stat(b.cwd, toBytes(dstParent || "."), true);
   return typeof src !== "number" && typeof parent !== "number" && src.dev === parent.dev ? "unless-cloned" : "all";
+}
+
+/** Whether a directory has an entry: one that is there but empty (made for the copy) gets a first copy. */
+function holdsEntries(b: Backend, path: Uint8Array): boolean {
+  const fd = b.openDir(b.cwd, path, true);
+  if (fd < 0) return false;
+  const entries = b.readDir(fd);
+  b.close(fd);
+  return typeof entries !== "number" && entries.length > 0;
 }
