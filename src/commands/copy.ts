@@ -537,10 +537,10 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   // A second run: its walks stat both trees, and the workers, left mostly
   // comparing what the walks kept, keep no CPU of their own busy. Another
   // worker's start-up and compiles only take CPU time from the walks
-  // (measured cold on the 2-CPU VM of bench/: the small tree's second run
-  // 0.36 s with one worker against 0.41 s with two, the Linux tree's 0.73
-  // against 0.77 s). It starts with half of them, and the pool grows
-  // (Growth) where files to copy leave the CPUs waiting.
+  // (cold, on the 2-CPU VM of bench/, medians of 3: the small tree's second
+  // run 0.37 s with one worker to start with against 0.42 s with two, the
+  // Linux tree's 0.70 against 0.77 s). It starts with half of them, and the
+  // pool grows (Growth) where files to copy leave the CPUs waiting.
   const starting = growth && walks.keptPairs ? Math.max(1, Math.floor(workers / 2)) : workers;
   // Each worker opens a batch of small files at once: under a low limit on
   // open files (a container's nofile) the batches share what is left once
