@@ -101,8 +101,13 @@ interface Entry extends Place {
   sameData?: boolean;
   /** A later name of a hard-link group, found linked to the first copy already: rsync -ii's `hf`. */
   linkedAlready?: boolean;
-  /** --itemize: rsync's `a` and `x` for the ACLs and xattrs of the entry replaced that differed from SOURCE's. */
-  xattrsChanged?: string;
+  /**
+   * --itemize: rsync's `a` and `x` for the ACLs and xattrs of the entry
+   * there that differed from SOURCE's: for one replaced, and for a file
+   * --attributes-only writes into (keptData), which keeps the xattrs
+   * SOURCE lacks.
+   */
+  xattrsChanged?: { replaced: string; keptData: string };
   /**
    * Left where it is (-u, unchanged) and waiting to be linked to the first
    * copy of its inode: what keeps it when it cannot be linked, rather than
@@ -485,10 +490,10 @@ export class Copier {
         size: data?.size ?? data?.bytes ?? 0,
         method: data?.method,
         changed: kept && stat
-          ? replacedLetters(stat, kept, kept.size, this.o.preserve).replace("T", "") + (e.xattrsChanged ?? "")
+          ? replacedLetters(stat, kept, kept.size, this.o.preserve).replace("T", "") + (e.xattrsChanged?.keptData ?? "")
           : was && stat && sameType
             // c: a symlink's target, a device's number, or (--checksum) a file's contents, differed, as rsync -ic says.
-            ? replacedLetters(stat, was, data?.size ?? data?.bytes, this.o.preserve, e.targetChanged || (this.o.checksum && made === "file" && !e.sameData) || (device && otherDevice(stat, was))) + (e.xattrsChanged ?? "")
+            ? replacedLetters(stat, was, data?.size ?? data?.bytes, this.o.preserve, e.targetChanged || (this.o.checksum && made === "file" && !e.sameData) || (device && otherDevice(stat, was))) + (e.xattrsChanged?.replaced ?? "")
             : undefined,
         target: e.linkTarget,
       });
@@ -2364,11 +2369,13 @@ export class Copier {
   }
 
   /** rsync's `a` and `x` for the ACLs and other xattrs the options keep that differ between SOURCE's entry and the one at its destination (`st`). */
-  private xattrLetters(e: Entry, st: Stat): string {
+  private xattrLetters(e: Entry, st: Stat): { replaced: string; keptData: string } {
     const src = this.meta.readXattrs({ dir: e.srcDir, name: e.srcName }, false);
     const { set, remove } = this.xattrDifference(src, { dir: e.dstDir, name: e.dstName }, st.dev);
-    const names = [...set.map(([name]) => name), ...remove];
-    return (names.some((name) => categoryOf(name) === "mode") ? "a" : "") + (names.some((name) => categoryOf(name) !== "mode") ? "x" : "");
+    const letters = (names: Name[]) => (names.some((name) => categoryOf(name) === "mode") ? "a" : "") + (names.some((name) => categoryOf(name) !== "mode") ? "x" : "");
+    const setNames = set.map(([name]) => name);
+    // Written into (--attributes-only), the file keeps the xattrs SOURCE lacks, as cp's keeps them; its ACLs go with the mode set.
+    return { replaced: letters([...setNames, ...remove]), keptData: letters([...setNames, ...remove.filter((name) => categoryOf(name) === "mode")]) };
   }
 
   /**

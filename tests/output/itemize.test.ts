@@ -372,6 +372,24 @@ describe("--itemize", () => {
     expect(sh("cat target; echo; stat -c %Y target; readlink link", root).trim()).toBe("other-data\n1577836800\ntarget");
   });
 
+  // Written into, a file keeps the xattrs SOURCE lacks, as cp --attributes-only keeps them, and loses
+  // an ACL SOURCE lacks (the mode is set): `a` for that, `x` only for SOURCE's xattrs set. The build
+  // before listed `x` for the xattr it left (`.f..t....ax`).
+  testIf(hasCommand("setfattr") && hasCommand("setfacl") ? undefined : "setfattr (attr) or setfacl (acl) is not installed")(
+    "--attributes-only -a on files with an xattr and an ACL SOURCE lacks: the ACL goes (a), the xattr stays (no x), in a dry run too",
+    () => {
+      const root = sandbox("itemize-attributes-xattrs");
+      sh("mkdir src && printf hello > src/a && printf hi > src/b && setfattr -n user.k -v 1 src/b && cp -a src dst && setfattr -x user.k dst/b", root);
+      sh("setfattr -n user.extra -v 1 dst/a dst/b && setfacl -m u:nobody:r dst/a && touch -d @1577836800 src/a src/b", root);
+      const args = ["-a", "--attributes-only", "--itemize", "src/a", "src/b", "dst"];
+      const sorted = (r: { stdout: string; stderr: string; exitCode: number }) => ({ ...r, stdout: r.stdout.split("\n").filter(Boolean).sort() });
+      const expected = { stdout: [".f..t....a. dst/a", ".f..t.....x dst/b"].sort(), stderr: "", exitCode: 0 };
+      expect(sorted(blit([...args, "--dry-run"], { cwd: root }))).toEqual(expected);
+      expect(sorted(blit(args, { cwd: root }))).toEqual(expected);
+      expect(sh("getfattr -h --absolute-names -d dst/a dst/b | grep -v '^#' | grep .; getfacl -c dst/a | grep nobody; cat dst/a dst/b", root)).toBe('user.extra="1"\nuser.extra="1"\nuser.k="1"\nhellohi');
+    },
+  );
+
   test("with --json: file events instead of lines, the same actions", () => {
     const root = sandbox("itemize-json");
     sh("mkdir src dst && printf a > src/a && printf b > src/b && printf old > dst/a", root);
