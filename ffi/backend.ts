@@ -362,10 +362,19 @@ export interface ReadAheadCapability {
    * none did. What walked() gives is left for it.
    */
   walkedHolds?(dir: number, prefix: Name): boolean | undefined;
+  /**
+   * Whether a walk is still going: one that found its tree in memory (and
+   * stopped there), reached its end, or left its tree alone is not.
+   */
+  walking(): boolean;
   /** Open files a walk may hold at once (its directories and files being read). */
   readonly filesPerWalk: number;
-  /** Entries looked at, bytes of data read ahead and stats taken from the walks (walked) so far, for --stats. */
-  counts(): { entries: number; bytes: number; taken: number };
+  /**
+   * Entries looked at, bytes of data read ahead and stats taken from the
+   * walks (walked) so far, for --stats; and the directories listed, and of
+   * them those whose listing waited for the disk.
+   */
+  counts(): { entries: number; bytes: number; taken: number; directories: number; waited: number };
 }
 
 /**

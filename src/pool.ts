@@ -52,6 +52,12 @@ const GROW_ALWAYS = process.env.BLIT_GROW === "always";
  * programs keep busy (a shared CI runner), where a worker more only adds a
  * thread to wait for a CPU and its start-up to pay for.
  */
+/** Fewer workers than the pool's size to start with, while `applies` (asked once the first is up) says so. */
+export interface HoldBack {
+  workers: number;
+  applies(): boolean;
+}
+
 export interface Growth {
   most: number;
   cpus: number;
@@ -207,11 +213,14 @@ export class Pool {
   /**
    * Starts the first worker now and the others in the background. A worker
    * after the first that cannot be started (no thread to be had: a pids
-   * limit, ulimit -u) leaves the pool as large as it got.
+   * limit, ulimit -u) leaves the pool as large as it got. With `holdBack`,
+   * once the first is up, only holdBack.workers are started while
+   * holdBack.applies() says so (the pool may grow from there).
    */
-  static async start(size: number, loaded: LoadedBackend, options: EngineOptions, shared: PoolShared, events: PoolEvents, booted?: Worker, growth?: Growth): Promise<Pool> {
-    const pool = new Pool(loaded, options, shared, events, size, growth && growth.most > size ? growth : undefined);
+  static async start(size: number, loaded: LoadedBackend, options: EngineOptions, shared: PoolShared, events: PoolEvents, booted?: Worker, growth?: Growth, holdBack?: HoldBack): Promise<Pool> {
+    const pool = new Pool(loaded, options, shared, events, size, growth && growth.most > Math.min(size, holdBack?.workers ?? size) ? growth : undefined);
     await pool.addWorker(0, booted);
+    if (holdBack && holdBack.workers < size && holdBack.applies()) pool.size = size = Math.max(1, holdBack.workers);
     void (async () => {
       for (let i = 1; i < size && !pool.stopped; i++) {
         try {

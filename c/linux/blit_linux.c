@@ -1055,6 +1055,8 @@ __asm__(".symver pthread_create,pthread_create@GLIBC_2.17");
 
 static unsigned ahead_walks;
 static uint64_t ahead_entries;
+/* Directories the walks have listed, and of them those whose listing waited for the disk. */
+static uint64_t ahead_dirs_listed, ahead_dirs_waited;
 /* The files whose heads were read ahead, whole, and the heads themselves. */
 static uint64_t ahead_bytes, ahead_read;
 static uint64_t ahead_budget;
@@ -2043,7 +2045,9 @@ static void listed(struct walk *w, const struct pending_dir *dir, long warm,
 {
 	size_t n = 0, at;
 
+	__atomic_add_fetch(&ahead_dirs_listed, 1, __ATOMIC_RELAXED);
 	if (warm < 0) {
+		__atomic_add_fetch(&ahead_dirs_waited, 1, __ATOMIC_RELAXED);
 		w->warm_entries = 0;
 	} else {
 		w->warm_entries += (uint64_t)warm;
@@ -2239,8 +2243,20 @@ BLIT_EXPORT int blit_read_ahead(const char *path, int read_data, int keep, int p
 }
 
 /*
+ * How many walks are going: one that found its tree in memory (given up),
+ * reached its end, or was left alone (not a local disk) is not.
+ */
+BLIT_EXPORT int blit_read_ahead_running(void)
+{
+	native_calls++;
+	return (int)__atomic_load_n(&ahead_walks, __ATOMIC_RELAXED);
+}
+
+/*
  * What the walks have done, for --stats: out[0] entries statted, out[1]
- * bytes of data read ahead, out[2] stats the workers took from them.
+ * bytes of data read ahead, out[2] stats the workers took from them,
+ * out[3] directories listed, out[4] of them those whose listing waited
+ * for the disk.
  */
 BLIT_EXPORT void blit_read_ahead_counts(uint64_t *out)
 {
@@ -2248,6 +2264,8 @@ BLIT_EXPORT void blit_read_ahead_counts(uint64_t *out)
 	out[0] = __atomic_load_n(&ahead_entries, __ATOMIC_RELAXED);
 	out[1] = __atomic_load_n(&ahead_read, __ATOMIC_RELAXED);
 	out[2] = __atomic_load_n(&walked_taken, __ATOMIC_RELAXED);
+	out[3] = __atomic_load_n(&ahead_dirs_listed, __ATOMIC_RELAXED);
+	out[4] = __atomic_load_n(&ahead_dirs_waited, __ATOMIC_RELAXED);
 }
 
 /* ------------------------------------------------------------------ */

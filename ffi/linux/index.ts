@@ -191,10 +191,11 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
     // read, or, opening a directory a component at a time (before Linux 5.6), the one reached and the next;
     // in DEST's walk of a pair, SOURCE's directory too, and SOURCE's root.
     filesPerWalk: 14,
+    walking: () => this.shim.blit_read_ahead_running() > 0,
     counts: () => {
-      const out = new BigUint64Array(3);
+      const out = new BigUint64Array(5);
       this.shim.blit_read_ahead_counts(out);
-      return { entries: Number(out[0]), bytes: Number(out[1]), taken: Number(out[2]) };
+      return { entries: Number(out[0]), bytes: Number(out[1]), taken: Number(out[2]), directories: Number(out[3]), waited: Number(out[4]) };
     },
   };
 

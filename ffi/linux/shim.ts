@@ -64,6 +64,7 @@ const symbols = {
   blit_walked_stats: { args: [i32, P, u32, P, P, P, u32], returns: u32 },
   blit_walked_holds_prefix: { args: [i32, P], returns: i32 },
   blit_read_ahead_counts: { args: [P], returns: VOID },
+  blit_read_ahead_running: { args: [], returns: i32 },
 } as const;
 
 type RawShim = ReturnType<typeof dlopen<typeof symbols>>["symbols"];

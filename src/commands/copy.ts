@@ -102,6 +102,9 @@ function workersFitting(fileLimit: number | undefined): number {
   return fileLimit === undefined ? Infinity : Math.floor((fileLimit - RUNTIME_FILES) / FILES_PER_WORKER);
 }
 
+/** A second run's walks wait for the disk (a cold run) where more than one listing in this many did (see copy()). */
+const WAITING_LISTINGS = 10;
+
 /** How many times the CPUs' count of workers a copy may grow to while they wait on the disk: each costs ~13 MiB, and on a 2-CPU VM 4 workers took most of the gain (6 gained 3 % more). */
 const GROWTH_FACTOR = 2;
 
@@ -534,14 +537,28 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   };
   const walks = readAhead(loaded.backend, plan.jobs, options, { filtered: filters.length > 0, fileLimit, keep: walksKeep(loaded.backend, engine, plan) });
   const walkingFiles = walks.openFiles;
-  // A second run: its walks stat both trees, and the workers, left mostly
-  // comparing what the walks kept, keep no CPU of their own busy. Another
-  // worker's start-up and compiles only take CPU time from the walks
-  // (cold, on the 2-CPU VM of bench/, medians of 3: the small tree's second
-  // run 0.37 s with one worker to start with against 0.42 s with two, the
-  // Linux tree's 0.70 against 0.77 s). It starts with half of them, and the
-  // pool grows (Growth) where files to copy leave the CPUs waiting.
-  const starting = growth && walks.keptPairs ? Math.max(1, Math.floor(workers / 2)) : workers;
+  // A cold second run: its walks stat both trees, and the workers, left
+  // mostly comparing what the walks kept, keep no CPU of their own busy.
+  // Another worker's start-up and compiles only take CPU time from the
+  // walks (cold, on the 2-CPU VM of bench/, medians of 5: the small tree's
+  // second run 0.40 s with one worker to start with against 0.45 s with
+  // two, the Linux tree's 0.73 against 0.82 s). It starts with half of
+  // them where, once the first worker is up, the walks' listings so far
+  // waited for the disk more than now and then (or none is done, and they
+  // are going), and the pool grows (Growth) where files to copy leave the
+  // CPUs waiting. A warm second run is not held back: its walks list what
+  // is in memory quickly, and its workers' part of the work keeps them
+  // busy (one fewer made the Linux tree's take 0.45 s instead of 0.35 s);
+  // nor is one the walks leave alone (tmpfs). Measured there, 20-70 ms
+  // in: warm, 0.4-1.5 % of the listings waited (a thread switch now and
+  // then); cold, on the VM's disk all of them, on an XFS loop mount whose
+  // image is in memory 15 %, on one slowed to 200 reads a second 29-100 %.
+  const ahead = loaded.backend.readAhead;
+  const walksWait = () => {
+    const { directories, waited } = ahead!.counts();
+    return directories === 0 ? ahead!.walking() : waited * WAITING_LISTINGS > directories;
+  };
+  const holdBack = growth && walks.keptPairs && ahead ? { workers: Math.max(1, Math.floor(workers / 2)), applies: walksWait } : undefined;
   // Each worker opens a batch of small files at once: under a low limit on
   // open files (a container's nofile) the batches share what is left once
   // the runtime's own and the directories' are counted.
@@ -605,7 +622,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
     if (work.length > 0) {
       try {
         if (fitting < 1) throw new Error(`cannot start worker 0: the limit on open files (ulimit -n ${fileLimit}) is below the ${RUNTIME_FILES + FILES_PER_WORKER} a worker needs`);
-        pool = await Pool.start(starting, loaded, engine, shared, { progress }, booted, growth);
+        pool = await Pool.start(workers, loaded, engine, shared, { progress }, booted, growth, holdBack);
       } catch (err) {
         // Not one worker (a limit on processes or threads): nothing of the trees was copied.
         run.error({ message: (err as Error).message, op: "worker" });
