@@ -41,6 +41,12 @@ const MACHINE_WINDOW_CHECKS = 3;
 /** BLIT_GROW=always: every check finds the workers waiting, and checks come every 5 ms (for the tests). */
 const GROW_ALWAYS = process.env.BLIT_GROW === "always";
 
+/** Fewer workers than the pool's size to start with, while `applies` (asked once the first is up) says so. */
+export interface HoldBack {
+  workers: number;
+  applies(): boolean;
+}
+
 /**
  * More workers than CPUs, as a run finds it needs them: a cold copy waits on
  * the disk (creating files in a new directory reads its bitmaps, a file's
@@ -52,12 +58,6 @@ const GROW_ALWAYS = process.env.BLIT_GROW === "always";
  * programs keep busy (a shared CI runner), where a worker more only adds a
  * thread to wait for a CPU and its start-up to pay for.
  */
-/** Fewer workers than the pool's size to start with, while `applies` (asked once the first is up) says so. */
-export interface HoldBack {
-  workers: number;
-  applies(): boolean;
-}
-
 export interface Growth {
   most: number;
   cpus: number;
@@ -218,7 +218,7 @@ export class Pool {
    * holdBack.applies() says so (the pool may grow from there).
    */
   static async start(size: number, loaded: LoadedBackend, options: EngineOptions, shared: PoolShared, events: PoolEvents, booted?: Worker, growth?: Growth, holdBack?: HoldBack): Promise<Pool> {
-    const pool = new Pool(loaded, options, shared, events, size, growth && growth.most > Math.min(size, holdBack?.workers ?? size) ? growth : undefined);
+    const pool = new Pool(loaded, options, shared, events, size, growth && growth.most > size ? growth : undefined);
     await pool.addWorker(0, booted);
     if (holdBack && holdBack.workers < size && holdBack.applies()) pool.size = size = Math.max(1, holdBack.workers);
     void (async () => {

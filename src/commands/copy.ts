@@ -1,6 +1,6 @@
 // `blit [OPTIONS] SOURCE... DEST`: parse, plan, copy through the pool, report.
 
-import { type Backend, COPY_METHODS, inheritedIgnoredSignals, type LoadedBackend, loadBackend, type Stat, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type WalkKept } from "../../ffi/index.ts";
+import { type Backend, COPY_METHODS, inheritedIgnoredSignals, type LoadedBackend, loadBackend, type ReadAheadCapability, type Stat, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type WalkKept } from "../../ffi/index.ts";
 import { SHARE_MIN_SIZE } from "../engine/shared-ranges.ts";
 import { parseCommandLine, UsageError } from "../args.ts";
 import { expandWildcards } from "../wildcards.ts";
@@ -104,6 +104,12 @@ function workersFitting(fileLimit: number | undefined): number {
 
 /** A second run's walks wait for the disk (a cold run) where more than one listing in this many did (see copy()). */
 const WAITING_LISTINGS = 10;
+
+/** Whether the walks wait for the disk: more than one listing in WAITING_LISTINGS did, or none is done and they are going. */
+function walksWait(ahead: ReadAheadCapability): boolean {
+  const { directories, waited } = ahead.counts();
+  return directories === 0 ? ahead.walking() : waited * WAITING_LISTINGS > directories;
+}
 
 /** How many times the CPUs' count of workers a copy may grow to while they wait on the disk: each costs ~13 MiB, and on a 2-CPU VM 4 workers took most of the gain (6 gained 3 % more). */
 const GROWTH_FACTOR = 2;
@@ -554,11 +560,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   // then); cold, on the VM's disk all of them, on an XFS loop mount whose
   // image is in memory 15 %, on one slowed to 200 reads a second 29-100 %.
   const ahead = loaded.backend.readAhead;
-  const walksWait = () => {
-    const { directories, waited } = ahead!.counts();
-    return directories === 0 ? ahead!.walking() : waited * WAITING_LISTINGS > directories;
-  };
-  const holdBack = growth && walks.keptPairs && ahead ? { workers: Math.max(1, Math.floor(workers / 2)), applies: walksWait } : undefined;
+  const holdBack = growth && walks.keptPairs && ahead ? { workers: Math.max(1, Math.floor(workers / 2)), applies: () => walksWait(ahead) } : undefined;
   // Each worker opens a batch of small files at once: under a low limit on
   // open files (a container's nofile) the batches share what is left once
   // the runtime's own and the directories' are counted.
