@@ -431,9 +431,10 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
       case "exclude":
       case "include":
       {
-        const rule = ruleFrom(toBytes(value ?? ""), name === "include");
-        // An empty --exclude='' matches nothing, as rsync ignores it; '- ' alone is refused, as rsync refuses it.
-        if (!rule.clear && rule.pattern.length === 0 && value) throw new UsageError(noPattern(toBytes(value)));
+        // Empty, it adds no rule, as rsync ignores it (a script's empty variable); '- ' alone is refused, as rsync refuses it.
+        if (!value) break;
+        const rule = ruleFrom(toBytes(value), name === "include");
+        if (!rule.clear && rule.pattern.length === 0) throw new UsageError(noPattern(toBytes(value)));
         filters.push(rule);
         break;
       }
@@ -443,7 +444,8 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
         if (rsyncFilterFlags <= 2) filters.push(filterRule(toBytes(rsyncFilterFlags === 1 ? ": /.rsync-filter" : "- .rsync-filter")) as FilterRule);
         break;
       case "filter": {
-        const rule = filterRule(toBytes(value ?? ""));
+        if (!value) break;
+        const rule = filterRule(toBytes(value));
         if (typeof rule === "string") throw new UsageError(rule);
         filters.push(rule);
         break;
@@ -451,7 +453,8 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
       case "exclude-from":
       case "include-from":
       {
-        filters.push({ file: value ?? "", include: name === "include-from" });
+        // No name reads no file, as rsync reads none.
+        if (value) filters.push({ file: value, include: name === "include-from" });
         break;
       }
       case "progress":

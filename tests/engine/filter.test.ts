@@ -421,7 +421,7 @@ describe("filters against rsync", () => {
     expect(r.exitCode).toBe(2);
   });
 
-  test("a rule with no pattern ('- ', '+ ') is a usage error, as rsync's 'unexpected end of filter rule'; an empty --exclude matches nothing, as rsync ignores it", () => {
+  test("a rule with no pattern ('- ', '+ ') is a usage error, as rsync's 'unexpected end of filter rule'; an empty filter option adds no rule, as rsync ignores it", () => {
     const root = sandbox("filter-no-pattern");
     sh("mkdir src && printf a > src/a && printf 'x\\n- \\n' > rules", root);
     for (const option of ["--filter=- ", "--filter=+ ", "--exclude=- ", "--include=+ ", "--exclude-from=rules"]) {
@@ -429,8 +429,12 @@ describe("filters against rsync", () => {
       expect(blit(["-a", option, "src", "dst"], { cwd: root })).toEqual({ stdout: "", stderr: `blit: filter rule ${rule}\nTry 'blit --help' for more information.\n`, exitCode: 2 });
     }
     expect(existsSync(`${root}/dst`)).toBe(false);
-    expect(blit(["-a", "--exclude=", "src", "dst"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
-    expect(readdirSync(`${root}/dst`)).toEqual(["a"]);
+    // A script passing an empty variable: rsync copies everything, and so does blit.
+    for (const option of ["--exclude=", "--include=", "--filter=", "--exclude-from=", "--include-from="]) {
+      const dst = `dst${option.replace(/\W/g, "")}`;
+      expect({ option, ...blit(["-a", option, "src", dst], { cwd: root }) }).toEqual({ option, stdout: "", stderr: "", exitCode: 0 });
+      expect(readdirSync(`${root}/${dst}`)).toEqual(["a"]);
+    }
   });
 
   test("an excluded directory is not entered: its entries are neither copied nor looked at", () => {
