@@ -3577,12 +3577,13 @@ export class Copier {
   /**
    * A name that is a link of the first copy already (a second run): with
    * --skip-unchanged or --checksum, where it holds SOURCE's data, left as an
-   * unchanged name is, its attributes told as they were when listed (as a
-   * dry run, which links nothing, tells them), or where -u keeps it, as
-   * kept; else listed as the link it is, as cp lists it. Not given SOURCE's
-   * attributes where its data is not SOURCE's: -u kept the first name,
-   * newer, and SOURCE's older mtime on it would make the next quick check
-   * take it for SOURCE's.
+   * unchanged name is, with nothing of its own to set or tell: its
+   * attributes are its inode's, which the first name set (a dry run told
+   * them there), so a dry run and a real run list it alike (`hf`, blanks).
+   * Where -u keeps it, as kept; else listed as the link it is, as cp lists
+   * it. Not given SOURCE's attributes where its data is not SOURCE's: -u
+   * kept the first name, newer, and SOURCE's older mtime on it would make
+   * the next quick check take it for SOURCE's.
    */
   private alreadyLinked(e: Entry, target: LinkTarget): void {
     // Kept by -u itself, as it would be were it the first name: listed as kept, with blanks.
@@ -3592,7 +3593,8 @@ export class Copier {
       e.keep!();
     } else if (this.leavesUnchanged && e.was && this.holdsSourceData(e, e.was)) {
       e.linkedAlready = true;
-      this.leaveUnchanged(e, e.was);
+      this.report.counts.unchanged++;
+      this.skipped(e, "unchanged");
     } else this.linkListed(e, target);
   }
 

@@ -254,6 +254,33 @@ describe("--itemize", () => {
       expect(shape(left.stdout.replace(".d          b/\n", "").replaceAll("b/", ""))).toEqual(rsyncLeft);
     });
 
+    // The group's attributes are its inode's: set through the first name, and
+    // nothing left for the other, which a dry run must list as the real run
+    // does (both listed the second name's stale differences, and the real run
+    // set them twice). rsync -aiH lists a mode set through the first name so
+    // too; for an xattr its hf line repeats the x.
+    const changes: { change: string; letters: string }[] = [
+      { change: "chmod 640 src/a", letters: ".f...p....." },
+      { change: "setfattr -n user.q -v 1 src/a", letters: ".f........x" },
+      { change: "chmod 640 src/a && setfattr -n user.q -v 1 src/a", letters: ".f...p....x" },
+    ];
+    for (const { change, letters } of changes) {
+      testIf(noRsync ?? (hasCommand("setfattr") ? undefined : "setfattr (attr) is not installed"))(`a second run after \`${change}\` on a file with two names: its letters on the first name, hf and blanks on the other, the dry run as the real run`, () => {
+        const root = sandbox("itemize-hardlink-attributes");
+        sh(`mkdir src && printf x > src/a && ln src/a src/b && touch -d 2023-03-03 src/a src && rsync -aHX src/ dst/ && rsync -aHX src/ r/ && ${change}`, root);
+        const shape = (stdout: string) => stdout.split("\n").filter((line) => line && !line.startsWith(".d")).map((line) => line.slice(0, 11)).sort();
+        const args = ["-aT", "--skip-unchanged", "--itemize", "src", "dst"];
+        const dry = blit([...args, "--dry-run"], { cwd: root });
+        const real = blit(args, { cwd: root });
+        expect([dry.stderr, dry.exitCode, real.stderr, real.exitCode]).toEqual(["", 0, "", 0]);
+        expect(shape(dry.stdout)).toEqual([letters, "hf         "]);
+        expect(shape(real.stdout)).toEqual([letters, "hf         "]);
+        if (!change.includes("setfattr")) expect(shape(sh("rsync -aiiH src/ r/", root))).toEqual([letters, "hf         "]);
+        expect(sh("stat -c '%a %h' dst/a dst/b && getfattr --absolute-names -d dst/b", root)).toBe(sh("stat -c '%a %h' src/a src/b && getfattr --absolute-names -d src/b", root).replaceAll("src/", "dst/"));
+        expect(shape(blit(args, { cwd: root }).stdout)).toEqual([".f         ", "hf         "]);
+      });
+    }
+
     // --parents opens each operand's directory in DEST apart: the same directory all the same.
     test("--parents, two names of one file given as operands: the second's => and --json target name the first", () => {
       const root = sandbox("itemize-parents-links");
