@@ -473,9 +473,11 @@ export class Copier {
       const linked = this.linkedKind(made, stat);
       const madeType = made === "hardlink" ? (linked ?? "file") : made;
       // What replaced an entry of another type is new in every respect: no letters (rsync's +++++++++).
-      // Special files of another type (a device where a fifo was) are new too, as rsync says.
-      const sameType = was !== undefined && madeType === kindOf(was.mode) && (madeType !== "special" || stat === undefined || typeOf(stat.mode) === typeOf(was.mode));
+      // A special file of the other class (a device where a fifo was) is new too; rsync tells them by
+      // class, so a block device where a character one was (D), or a fifo where a socket was (S), gets c.
+      const sameType = was !== undefined && madeType === kindOf(was.mode) && (madeType !== "special" || stat === undefined || isDevice(stat.mode) === isDevice(was.mode));
       const device = madeType === "special" && stat !== undefined && isDevice(stat.mode);
+      const otherSpecial = madeType === "special" && stat !== undefined && was !== undefined && (typeOf(stat.mode) !== typeOf(was.mode) || (device && otherDevice(stat, was)));
       // --attributes-only on a file it writes into: its data stays, so no `>`,
       // and no s or T (neither its size nor, without -p, its times change).
       // One backed up, removed or replaced (-b, --remove-destination, -f) is new.
@@ -493,7 +495,7 @@ export class Copier {
           ? replacedLetters(stat, kept, kept.size, this.o.preserve).replace("T", "") + (e.xattrsChanged?.keptData ?? "")
           : was && stat && sameType
             // c: a symlink's target, a device's number, or (--checksum) a file's contents, differed, as rsync -ic says.
-            ? replacedLetters(stat, was, data?.size ?? data?.bytes, this.o.preserve, e.targetChanged || (this.o.checksum && made === "file" && !e.sameData) || (device && otherDevice(stat, was))) + (e.xattrsChanged?.replaced ?? "")
+            ? replacedLetters(stat, was, data?.size ?? data?.bytes, this.o.preserve, e.targetChanged || (this.o.checksum && made === "file" && !e.sameData) || otherSpecial) + (e.xattrsChanged?.replaced ?? "")
             : undefined,
         target: e.linkTarget,
       });

@@ -143,6 +143,18 @@ describe("--itemize", () => {
     expect([mine.get("c"), mine.get("p")]).toEqual([rsync.get("c"), rsync.get("p")]);
   });
 
+  testIf(noRsync)("a device of the other kind, a fifo where a socket was: one class each (D, S), with c, as rsync says them", () => {
+    const root = sandbox("itemize-special-classes");
+    const socket = (path: string) => `python3 -c "import socket; socket.socket(socket.AF_UNIX).bind('${path}')" && chmod 644 ${path}`;
+    sh(`mkdir src b r && mknod src/dev b 7 0 && mkfifo -m 644 src/s && touch -h -d 2021-01-01 src/dev src/s &&
+      for d in b r; do mknod $d/dev c 1 3 && ${socket("$d/s")} && touch -h -d 2021-01-01 $d/dev $d/s; done`, root);
+    const rsync = codes(sh("rsync -aiD src/ r/", root), "");
+    const mine = codes(blit(["-aT", "--skip-unchanged", "--itemize", "src", "b"], { cwd: root }).stdout, "b/");
+    expect([rsync.get("dev"), rsync.get("s")]).toEqual(["cDc........", "cSc........"]);
+    expect([mine.get("dev"), mine.get("s")]).toEqual([rsync.get("dev"), rsync.get("s")]);
+    expect(sh("stat -c '%F %t %T' b/dev b/s", root)).toBe("block special file 7 0\nfifo 0 0\n");
+  });
+
   testIf(noRsync)("-r, which keeps neither mode nor times: rsync -ri's letters, no p for a mode that differs, T for the time", () => {
     const root = sandbox("itemize-r");
     sh("mkdir src && printf one > src/f && printf two > src/g && chmod 600 src/g && rsync -r src/ r/ && cp -r src b && chmod 644 r/g b/g", root);
