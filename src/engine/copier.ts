@@ -3513,8 +3513,10 @@ export class Copier {
     }
     // --attributes-only: a file there, another inode than the first copy,
     // keeps its data and gets the attributes; linked to that copy (made
-    // empty where its name was new) it would lose it.
-    if (this.o.attributesOnly && e.was !== undefined && typeOf(e.was.mode) === S_IFREG) {
+    // empty where its name was new) it would lose it. Not one moved to its
+    // backup name (-b) or removed first (--remove-destination): nothing is
+    // there to keep, and the name is linked, as cp links it.
+    if (this.o.attributesOnly && e.was !== undefined && typeOf(e.was.mode) === S_IFREG && !e.backs && !this.backsUpKept(e) && !this.o.removeDestination) {
       const first = b.stat(target.rootFd, target.path, false);
       if (typeof first === "number" || first.dev !== e.was.dev || first.ino !== e.was.ino) {
         this.copyByType(e, e.was);

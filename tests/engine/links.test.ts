@@ -113,6 +113,22 @@ describe("hard links over what DEST holds", () => {
     expect(sh("cat dst/old/c && stat -c ' %a' dst/old/c", root)).toBe("data 600\n");
   });
 
+  // Moved to its backup name or removed first, the file there has no data
+  // left to keep: the later name is linked to the first's new empty copy, as
+  // cp links it. (With -b the later name's backup was taken and then its
+  // data written to, which failed: `cannot create regular file 'dst/./a': No
+  // such file or directory`, the link lost.)
+  test.each(["-b", "--backup=numbered", "--remove-destination"])("--attributes-only %s over a copy of a file with two names: both names one new empty file, as cp leaves them", (flag) => {
+    const root = sandbox("attributes-only-backup-links");
+    sh("mkdir src && printf data > src/a && ln src/a src/b && cp -a src dst && cp -a src by-cp && chmod 600 src/a", root);
+    expect(blit(["-a", "--attributes-only", flag, "src/.", "dst"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    sh(`cp -a --attributes-only ${flag} src/. by-cp`, root);
+    const shape = (dir: string) => sh(`cd ${dir} && find . -type f -printf '%P %n %s %m\n' | sort && cat $(find . -name '*~' | sort)`, root);
+    expect(shape("dst")).toBe(shape("by-cp"));
+    expect(sh("stat -c '%s %a %h' dst/a dst/b", root)).toBe("0 600 2\n0 600 2\n");
+    expect(lstatSync(`${root}/dst/b`).ino).toBe(lstatSync(`${root}/dst/a`).ino);
+  });
+
   // Operands are planned on the main thread, which has no link table: those of a hard-linked file must still reach it.
   test.each([
     ["-au", "cp -p src/a dst/", ".f          dst/a"],
