@@ -141,6 +141,17 @@ function namesDestination(src: string, dst: string, followSrc: boolean): boolean
   const dstSt = statOrCode(dst, false);
   return typeof srcSt !== "number" && typeof dstSt !== "number" && sameInode(srcSt, dstSt);
 }
+/**
+ * -l: SOURCE is the file an earlier SOURCE of the same DEST name was linked
+ * from (`blit -bl a a D`): the second finds that link there, which cp's
+ * same-file check takes for nothing to do, before its just-created one.
+ */
+function linkedAlready(src: string, earlier: string | undefined, followSrc: boolean, options: CopyOptions): boolean {
+  if (!options.link || earlier === undefined) return false;
+  const srcSt = statOrCode(src, followSrc);
+  const earlierSt = statOrCode(earlier, followSrc);
+  return typeof srcSt !== "number" && typeof earlierSt !== "number" && sameInode(srcSt, earlierSt);
+}
 /** a's mtime is b's or later, to the nanosecond. */
 const asNewAs = (a: Stat, b: Stat) => a.mtimeSec > b.mtimeSec || (a.mtimeSec === b.mtimeSec && a.mtimeNsec >= b.mtimeNsec);
 
@@ -440,7 +451,7 @@ function planParents(
   const earlierDst = created.as.get(created.claim(dst));
   // A SOURCE not there is said as such (checkJob), as cp says it, not as a clash.
   if (earlierDst !== undefined && typeof statOrCode(src, followSrc) !== "number") {
-    if (options.backup !== "numbered" && !namesDestination(src, dst, followSrc)) {
+    if (options.backup !== "numbered" && !namesDestination(src, dst, followSrc) && !linkedAlready(src, created.by.get(created.claim(dst)), followSrc, options)) {
       refuse(plan, earlierDst === dst
         ? `will not overwrite just-created ${quote(dst)} with ${quote(src)}`
         : `will not overwrite just-created ${quote(earlierDst)} with ${quote(src)}: the names differ only by case, which ${quote(via.paths.split(earlierDst).dir)} ignores`, {
@@ -640,7 +651,7 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
       const keptOrAsked = options.noClobber || options.update === "none" || options.update === "none-fail" || options.interactive;
       overwritesEarlier = (!throughLink || (keptOrAsked && leadsSomewhereAt(earlier, earlierDst))) && earlierDst === dst && options.backup === "none" && (options.noClobber || options.update !== "all" || options.interactive);
       // Nothing is lost with numbered backups: cp then backs the first copy up.
-      if (!overwritesEarlier && (throughLink || options.backup !== "numbered") && !namesDestination(src, dst, followSrc)) {
+      if (!overwritesEarlier && (throughLink || options.backup !== "numbered") && !namesDestination(src, dst, followSrc) && !linkedAlready(src, earlier, followSrc, options)) {
         refuse(plan, throughLink
           ? `will not copy ${quote(src)} through just-created symlink ${quote(earlierDst)}`
           : earlierDst === dst

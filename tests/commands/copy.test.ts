@@ -413,6 +413,12 @@ const CASES: Case[] = [
   { name: "one file named twice, spelled differently", args: ["./f", "f", "d"] },
   { name: "one file named three times", args: ["f", "./f", "f", "d"] },
   { name: "-b: one file named twice is refused the second time", args: ["--backup", "./f", "f", "d"] },
+  // cp's same-file check comes first: the second finds the link the first made, nothing to do.
+  { name: "-bl: one file named twice is linked once", args: ["-bl", "f", "f", "d"] },
+  { name: "-blf: ... also forced", args: ["-blf", "f", "./f", "d"] },
+  { name: "-bld: one symlink named twice is linked once", setup: "ln -s f sl", args: ["-bld", "sl", "sl", "d"] },
+  { name: "-bl: two names of one inode into one name", setup: "mkdir x && ln f x/f", args: ["-bl", "f", "x/f", "d"] },
+  { name: "--parents -bl: one file named twice", args: ["--parents", "-bl", "src/a", "src/a", "d"] },
   { name: "--backup=numbered: one file named twice is copied twice, the first copy kept as a backup (coreutils' dup-source.sh)", args: ["--backup=numbered", "-v", "f", "f", "d"] },
   { name: "two files of one name into a directory: the second is refused (coreutils' childproof.sh)", args: ["f", "sub2/f", "d"] },
   { name: "--backup=numbered: ... both are kept, the second under the name", args: ["--backup=numbered", "-v", "f", "sub2/f", "d"], ordered: true },
