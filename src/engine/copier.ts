@@ -2101,10 +2101,12 @@ export class Copier {
           const writable = this.o.inplace && !this.o.force ? 0 : b.canWrite(e.dstDir, e.dstName);
           if (writable < 0 && !this.replacesUnwritable) {
             // cp's words; where the file's own permissions are in the way (not
-            // a read-only filesystem, a running program's file), -f would help.
-            // Not EPERM: an immutable file (chattr +i, macOS uchg), which -f
-            // cannot replace either (cp -f: `cannot remove`).
-            const helps = writable === -b.errno.EACCES;
+            // a read-only filesystem, a running program's file), and its
+            // directory lets this user replace it, -f would help. Not EPERM:
+            // an immutable file (chattr +i, macOS uchg), which -f cannot
+            // replace either (cp -f: `cannot remove`).
+            const dir = b.fstat(e.dstDir);
+            const helps = writable === -b.errno.EACCES && typeof dir !== "number" && this.directoryLetsReplace(e.dstDir, dir, st);
             this.report.fail(`cannot create regular file ${quote(e.dstPath)}: ${this.why(-writable)}${helps ? " (use -f to replace it)" : ""}`, { op: "create", path: e.dstPath, errno: -writable });
             return;
           }
@@ -3158,13 +3160,22 @@ export class Copier {
     const dir = b.fstat(e.dstDir);
     // Removed meanwhile: no way into it.
     if (typeof dir === "number" || dir.nlink === 0) return "";
-    // This user's permissions explain it (as the kernel judges them: root
-    // without CAP_DAC_OVERRIDE too), or a sticky directory and another
-    // user's file; else, where the copy aside was not made, the directory
-    // makes no new names (immutable, whatever the user; /sys; /proc, which says ENOENT).
-    const sticky = (dir.mode & 0o1000) !== 0 && dir.uid !== this.euid && e.was.uid !== this.euid;
-    if (errno !== E.ENOENT && (sticky || b.canWrite(e.dstDir, DOT) === -E.EACCES)) return " (its directory does not let this user replace it; --inplace writes into it, as cp does)";
+    // This user's permissions explain it (directoryLetsReplace); else, where
+    // the copy aside was not made, the directory makes no new names
+    // (immutable, whatever the user; /sys; /proc, which says ENOENT).
+    if (errno !== E.ENOENT && !this.directoryLetsReplace(e.dstDir, dir, e.was)) return " (its directory does not let this user replace it; --inplace writes into it, as cp does)";
     return tempMade ? "" : " (its directory takes no new names; --inplace writes into it, as cp does)";
+  }
+
+  /**
+   * Whether the directory open at dirFd (its stat `dir`) lets this user
+   * replace a file there (`was`) with a new one: writable to them, as the
+   * kernel judges it (root without CAP_DAC_OVERRIDE too), and not sticky
+   * where neither the directory nor the file is theirs.
+   */
+  private directoryLetsReplace(dirFd: number, dir: Stat, was: Stat): boolean {
+    const sticky = (dir.mode & 0o1000) !== 0 && dir.uid !== this.euid && was.uid !== this.euid;
+    return !sticky && this.b.canWrite(dirFd, DOT) !== -this.b.errno.EACCES;
   }
 
   // ------------------------------------------------------------ -i

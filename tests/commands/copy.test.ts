@@ -1919,6 +1919,20 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     expect(sh("cat blit/f", root)).toBe("e\n");
   });
 
+  // -f removes the file first, which its directory must allow: where it does not, no hint.
+  test.each([
+    ["a directory it may not write", "chmod 555 blit cp", "cp: cannot remove 'f': Permission denied\n"],
+    ["a sticky directory, another user's file", "chown root blit/f cp/f && chown root blit cp && chmod 1777 blit cp", "cp: cannot remove 'f': Operation not permitted\n"],
+  ])("onto a file nobody may write, in %s: cp's words, no hint of -f, which fails too", (_, setup, cpForced) => {
+    const root = sandbox("nobody-unwritable-dir");
+    sh(`mkdir cp blit && for d in cp blit; do echo e > $d/e && echo f > $d/f && chmod 444 $d/f; done && chown -R nobody . && chmod 777 . cp blit && ${setup}`, root);
+    expect(asNobody(`cd blit && "$0" e f`, root)).toEqual({ stdout: "", stderr: "blit: cannot create regular file 'f': Permission denied\n", exitCode: 1 });
+    expect(asNobody("cd cp && cp e f", root)).toEqual({ stdout: "", stderr: "cp: cannot create regular file 'f': Permission denied\n", exitCode: 1 });
+    expect(asNobody("cd cp && cp -f e f", root)).toEqual({ stdout: "", stderr: cpForced, exitCode: 1 });
+    expect(asNobody(`cd blit && "$0" -f e f`, root).exitCode).toBe(1);
+    expect(sh("cat blit/f", root)).toBe("f\n");
+  });
+
   // --attributes-only keeps a file's data: its new file would be empty.
   test("--delete --attributes-only onto a file nobody may write: refused as a plain copy, its data kept", () => {
     const root = sandbox("nobody-attributes-readonly");
