@@ -2834,13 +2834,13 @@ export class Copier {
     if (!outcome.ok) {
       abandon(this.failure(e, outcome));
       // Written under its name, it stays as far as it got: the summary alone would not say which.
-      if (inplace && outcome.stage === "cancelled") this.report.warn(`${quote(e.dstPath)} is left partial: cut short while written in place (--inplace)`);
+      if (inplace && outcome.stage === "cancelled") this.report.warn(`${quote(e.dstPath)} is left partial: cut short while written in place (--inplace)`, { op: "write", path: e.dstPath });
       return outcome.stage === "not_cloned" ? this.handBack() : false;
     }
     // A fifo's times change with every write to it: not a sign of change here.
     const after = stream ? st : b.fstat(srcFd);
     if (typeof after !== "number" && (after.size !== st.size || after.mtimeSec !== st.mtimeSec || after.mtimeNsec !== st.mtimeNsec)) {
-      this.report.warn(`${quote(e.srcPath)}: file changed as we read it`);
+      this.report.warn(`${quote(e.srcPath)}: file changed as we read it`, { op: "read", path: e.srcPath });
       this.report.counts.changed++;
     }
     // A fifo or a device read like a file cannot be read again.
@@ -3556,7 +3556,7 @@ export class Copier {
       this.restoreBackup(e);
       return;
     }
-    if (r === -E.EMLINK) this.report.warn(`cannot create hard link ${quote(e.dstPath)}: ${this.why(-r)}; ${e.keep ? "left as it is" : this.o.symbolicLink ? "a symbolic link of its own made instead" : "copied instead"}`);
+    if (r === -E.EMLINK) this.report.warn(`cannot create hard link ${quote(e.dstPath)}: ${this.why(-r)}; ${e.keep ? "left as it is" : this.o.symbolicLink ? "a symbolic link of its own made instead" : "copied instead"}`, { op: "link", path: e.dstPath, errno: -r });
     else if (r !== -E.EXDEV) {
       this.report.fail(`cannot create hard link ${quote(e.dstPath)}: ${this.why(-r)}`, { op: "create", path: e.dstPath, errno: -r });
       this.restoreBackup(e);

@@ -286,7 +286,7 @@ describe("interrupted copies", () => {
   // A fifo's writer sends part of the data and holds it open: the copy is
   // cut short in the middle of the file, every time.
   for (const inplace of [true, false]) {
-    test(`SIGTERM in the middle of a file${inplace ? " written --inplace: left partial under its name, and said so" : ": nothing under its name, no temporary file"}, exit 143`, async () => {
+    test(`SIGTERM in the middle of a file${inplace ? " written --inplace: left partial under its name, and said so (with --json, a warning event naming it)" : ": nothing under its name, no temporary file"}, exit 143`, async () => {
       const root = sandbox("sigterm-midfile");
       sh("mkfifo p", root);
       // The writer holds the fifo open (read-write: no wait for a reader) before blit opens it, so blit never meets its end.
@@ -313,7 +313,18 @@ describe("interrupted copies", () => {
       const said = inplace ? `blit: warning: 'dst' is left partial: cut short while written in place \\(--inplace\\)\n${summary}` : summary;
       expect({ exitCode, stderr }).toEqual({ exitCode: 143, stderr: expect.stringMatching(new RegExp(`^${said}$`)) });
       expect(readdirSync(root).sort()).toEqual(inplace ? ["dst", "p"] : ["p"]);
-      if (inplace) expect(readFileSync(`${root}/dst`, "utf8")).toBe("partial-data");
+      if (!inplace) return;
+      expect(readFileSync(`${root}/dst`, "utf8")).toBe("partial-data");
+      // A pipeline that collects paths from --json's events is told which file is partial.
+      const again = Bun.spawn(["sh", "-c", "exec 3<>p; printf partial-data >&3; echo ready; exec sleep 10"], { cwd: root, stdout: "pipe" });
+      await again.stdout.getReader().read();
+      const json = Bun.spawn([BLIT, "--inplace", "--json", "p", "dst2"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+      for (let i = 0; i < 20_000 && !(existsSync(`${root}/dst2`) && readFileSync(`${root}/dst2`, "utf8") === "partial-data"); i++) await Bun.sleep(0.5);
+      json.kill("SIGTERM");
+      expect(await json.exited).toBe(143);
+      again.kill();
+      const events = (await new Response(json.stdout).text()).split("\n").filter(Boolean).map((line) => JSON.parse(line));
+      expect(events.filter((event) => event.type === "warning")).toEqual([{ type: "warning", message: "'dst2' is left partial: cut short while written in place (--inplace)", op: "write", path: "dst2" }]);
     }, 30_000);
   }
 
