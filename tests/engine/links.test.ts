@@ -83,6 +83,12 @@ describe("hard links", () => {
       const s = stats(r.stdout);
       expect(Number(s["hard links"]) + Number(s[made])).toBe(65010);
       expect(Number(s["hard links"])).toBe(64999);
+      // --json's warning events name the path each is about.
+      if (flag !== "-a") return;
+      const json = blit([flag, "--json", `${xfs}/src`, `${root}/dst2`]);
+      const events = json.stdout.split("\n").filter(Boolean).map((line) => JSON.parse(line)).filter((event) => event.type === "warning");
+      expect(events.length).toBe(warnings.length);
+      for (const event of events) expect({ op: event.op, errno: event.errno, named: event.message.includes(`'${event.path}'`) }).toEqual({ op: "link", errno: 31, named: true });
     }, 120_000);
   }
 });
