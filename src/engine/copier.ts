@@ -3527,14 +3527,14 @@ export class Copier {
     // empty where its name was new) it would lose it. Not one moved to its
     // backup name (-b) or removed first (--remove-destination): nothing is
     // there to keep, and the name is linked, as cp links it.
-    if (this.o.attributesOnly && e.was !== undefined && typeOf(e.was.mode) === S_IFREG && !e.backs && !this.backsUpKept(e) && !this.o.removeDestination) {
+    if (this.backsUpKept(e)) e.backs = true;
+    if (this.o.attributesOnly && e.was !== undefined && typeOf(e.was.mode) === S_IFREG && !e.backs && !this.o.removeDestination) {
       const first = b.stat(target.rootFd, target.path, false);
       if (typeof first === "number" || first.dev !== e.was.dev || first.ino !== e.was.ino) {
         this.copyByType(e, e.was);
         return;
       }
     }
-    if (this.backsUpKept(e)) e.backs = true;
     const r = this.linkTo(target, e);
     if (r === BACKUP_FAILED) return;
     if (r === FIRST_REPLACED) {
