@@ -847,7 +847,7 @@ if (readme.includes(start) && readme.includes(end)) {
   const headline = [
     start,
     "",
-    `Cold-cache medians from \`bun bench/run.ts\` (${dates}, ${MACHINE}; a section measured on another machine says which); full tables, warm runs, methods and the commit each row was measured at in [bench/RESULTS.md](bench/RESULTS.md).`,
+    `Cold-cache medians from \`bun bench/run.ts\` (${dates}, ${MACHINE}; a section measured on another machine says which); full tables, warm runs, methods and the commit each row was measured at in [bench/RESULTS.md](bench/RESULTS.md). In bold, each row's faster of blit and the fastest other tool.`,
     "",
     "| tree | blit | cp -a | rsync -aH | tar pipe | fastest other (defaults) | read limit | floor (C) |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -858,7 +858,11 @@ if (readme.includes(start) && readme.includes(end)) {
       const fmt = (r: Row | undefined) => (r ? `${median(r.cold).toFixed(2)} s` : "–");
       const others = otherTools(s);
       const fastest = others.length ? others.reduce((a, b) => (median(a.cold) <= median(b.cold) ? a : b)) : undefined;
-      return `| ${s.describe} | **${fmt(s.rows[0])}** | ${fmt(get("cp -a"))} | ${fmt(get("rsync"))} | ${fmt(get("tar"))} | ${fastest ? `${fmt(fastest)} (${fastest.tool})` : "–"} | ${fmt(get("read limit"))} | ${fmt(get("floor"))} |`;
+      // The winner of the row in bold: blit's figure where it won or tied, the fastest other tool's where blit lost.
+      const blitWon = !fastest || median(s.rows[0]!.cold) <= median(fastest.cold);
+      const blit = blitWon ? `**${fmt(s.rows[0])}**` : fmt(s.rows[0]);
+      const best = fastest ? (blitWon ? `${fmt(fastest)} (${fastest.tool})` : `**${fmt(fastest)}** (${fastest.tool})`) : "–";
+      return `| ${s.describe} | ${blit} | ${fmt(get("cp -a"))} | ${fmt(get("rsync"))} | ${fmt(get("tar"))} | ${best} | ${fmt(get("read limit"))} | ${fmt(get("floor"))} |`;
     }),
     "",
     "The issue's targets, from these medians:",
