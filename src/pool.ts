@@ -174,6 +174,8 @@ export class Pool {
   private stopped = false;
   /** A worker could not be started: the pool stays as large as it is. */
   private cannotGrow = false;
+  /** Workers being started, not yet taking tasks: hungry as soon as they are up (see dispatch). */
+  private joining = 0;
 
   private constructor(
     private readonly loaded: LoadedBackend,
@@ -223,12 +225,15 @@ export class Pool {
     if (holdBack && holdBack.workers < size && holdBack.applies()) pool.size = size = Math.max(1, holdBack.workers);
     void (async () => {
       for (let i = 1; i < size && !pool.stopped; i++) {
+        pool.joining++;
         try {
           await pool.addWorker(i, undefined, true);
         } catch {
           pool.size = i;
           pool.cannotGrow = true;
           return;
+        } finally {
+          pool.joining--;
         }
         pool.dispatch();
       }
@@ -283,12 +288,16 @@ export class Pool {
       if (growth.files && !roomForWorker(growth.files, this.size)) return;
       booting = true;
       const index = this.size++;
+      this.joining++;
+      this.dispatch();
       this.addWorker(index, undefined, true).then(
         () => {
           booting = false;
+          this.joining--;
           this.dispatch();
         },
         () => {
+          this.joining--;
           this.size = index;
           this.cannotGrow = true;
         },
@@ -437,8 +446,10 @@ export class Pool {
       slot.worker.postMessage({ type: "task", task } satisfies ToWorker);
     }
     // Workers with nothing to do while nothing is queued: a worker in a large
-    // directory sees this and shares it.
-    const idle = this.work.length === 0 ? this.slots.filter((slot) => slot.busy === 0).length : 0;
+    // directory sees this and shares it. Those still starting count: a task
+    // that went down into a directory before they were up kept the whole
+    // tree from them until that directory was done (a second on a slow disk).
+    const idle = this.work.length === 0 ? this.slots.filter((slot) => slot.busy === 0).length + this.joining : 0;
     Atomics.store(this.hungry, 0, idle);
   }
 
