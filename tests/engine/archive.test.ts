@@ -72,6 +72,38 @@ describe.each(BACKENDS)("%s", (_label, env) => {
       expect(Object.keys(mine.entries["trusted-file"]?.xattrs ?? {})).toEqual(["security.blit", "trusted.secret"]);
     });
 
+    // The shim asks for a list or value in 1 KiB first and again in full where it is longer.
+    describe("xattr lists and values longer than 1 KiB", () => {
+      const value = "v".repeat(1500);
+      const names = (prefix: string, path: string) =>
+        `for i in $(seq 10 39); do setfattr -h -n ${prefix}.a-name-long-enough-to-fill-the-list-$i -v $i ${path}; done; setfattr -h -n ${prefix}.big -v ${value} ${path}`;
+      const cases: [what: string, skip: string | undefined, make: string, entries: string[], prefix: string][] = [
+        ["a file and a directory", noAttrTools, "mkdir t/dir && printf x > t/file", ["file", "dir"], "user"],
+        ["a symlink and a fifo, as root (trusted.*)", noAttrTools ?? needsRoot, "ln -s file t/link && mkfifo t/fifo", ["link", "fifo"], "trusted"],
+      ];
+      for (const [what, skip, make, entries, prefix] of cases) testIf(skip)(`${what}: copied whole, then found unchanged, then a changed value brought over`, () => {
+        const root = sandbox("xattr-long");
+        sh(`mkdir t && ${make} && ${entries.map((e) => names(prefix, `t/${e}`)).join(" && ")}`, root);
+        const src = tree(`${root}/t`, { times: true });
+        for (const e of entries) {
+          const xattrs = src.entries[e]?.xattrs ?? {};
+          expect(Object.keys(xattrs).join("\0").length).toBeGreaterThan(1024);
+          expect(xattrs[`${prefix}.big`]?.length).toBeGreaterThanOrEqual(1500);
+        }
+        expect(blit(["-a", "t", "copy"], { cwd: root, env })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+        expect(tree(`${root}/copy`, { times: true })).toEqual(src);
+        const again = () => {
+          const r = blit(["-aT", "--skip-unchanged", "--stats", "t", "copy"], { cwd: root, env });
+          expect({ stderr: r.stderr, exitCode: r.exitCode }).toEqual({ stderr: "", exitCode: 0 });
+          return r.stdout.match(/^attributes set on unchanged: (\d+)$/m)?.[1];
+        };
+        expect(again()).toBe("0");
+        sh(`setfattr -h -n ${prefix}.big -v ${"w".repeat(1500)} t/${entries[0]}`, root);
+        expect(again()).toBe("1");
+        expect(tree(`${root}/copy`, { times: true })).toEqual(tree(`${root}/t`, { times: true }));
+      });
+    });
+
     testIf(noAttrTools ?? noRsync)("equal to rsync -aHAX's copy", () => {
       const root = sandbox("archive-rsync");
       sh(EVERYDAY_TREE, root);
