@@ -313,8 +313,8 @@ function runTools(name: string, describe: string, src: string, allTools: Tool[],
   const rows: Row[] = tools.map((t) => ({ tool: t.name, note: t.note, reference: t.reference, tuned: t.tuned, cold: [], warm: undefined, maxRssMiB: 0, failed: false }));
   remove([base]);
   mkdirSync(base, { recursive: true });
-  // A warm-up copy, the timed rounds, and two copies per tool for the warm runs.
-  const copiesNeeded = 1 + ROUNDS * tools.length + (NO_WARM ? 0 : 2 * tools.length);
+  // A warm-up copy, the timed rounds, and a copy per tool for the warm runs.
+  const copiesNeeded = 1 + ROUNDS * tools.length + (NO_WARM ? 0 : tools.length);
   const space = manyFiles ? room(base, src) : undefined;
   const keepAll = space !== undefined &&
     space.freeBytes > copiesNeeded * space.treeBytes * 1.1 + 4 * 2 ** 30 && space.freeInodes > copiesNeeded * space.treeInodes * 1.1 + 100_000;
@@ -351,18 +351,32 @@ function runTools(name: string, describe: string, src: string, allTools: Tool[],
     }
     discard(copies);
   }
-  if (!NO_WARM) tools.forEach((t, i) => {
-    // Warm: run once to fill the cache, once more (into a new folder) to time;
-    // skipped for tools that take over 30 s cold: the figure would only say
-    // "slower still".
-    if (median(rows[i]!.cold) > 30) return;
-    const fill = join(base, `warm-fill-${i}`);
-    const dst = join(base, `warm-${i}`);
-    timed(t, fill, false);
-    if (!manyFiles) remove([fill]);
-    rows[i]!.warm = timed(t, dst, false).seconds;
-    discard([fill, dst]);
-  });
+  // Warm: the source in the page cache, and the tool's own executable and
+  // libraries, nothing else. Before each timed run the caches are dropped,
+  // the source is read back (every file, as the read limit reads it) and the
+  // tool copies a one-file tree (kept until the section ends: a deletion
+  // would start the reuse window). A second run after the tool's own filling
+  // run, as this used to be timed, also found that run's copy in the cache,
+  // its pages still being written back: blit took 0.71 s there on the small
+  // tree against 0.78-0.86 s timed this way, and fcp 1.41 s on the mixed
+  // tree against 0.36-0.37 s (bench/README item 25). Skipped for tools that
+  // take over 30 s cold: the figure would only say "slower still".
+  if (!NO_WARM) {
+    const oneFile = join(base, "warm-start-source");
+    mkdirSync(oneFile);
+    writeFileSync(join(oneFile, "f"), "x");
+    tools.forEach((t, i) => {
+      if (median(rows[i]!.cold) > 30) return;
+      const dst = join(base, `warm-${i}`);
+      if (manyFiles) afterReuseWindow();
+      dropCaches();
+      sh(`find '${src}' -type f -print0 | xargs -0 -P8 -n 256 cat > /dev/null`);
+      measure(t.command(oneFile, join(base, `warm-start-${i}`)), join(base, `warm-start-${i}`), false, t.env);
+      rows[i]!.warm = measure(t.command(src, dst), dst, false, t.env).seconds;
+      if (!manyFiles) remove([dst]);
+      else discard([dst]);
+    });
+  }
   remove([base]);
   return { name, describe, rows, date: TODAY, commit: COMMIT, machine: MACHINE, ...(shortened && { shortened }) };
 }
@@ -751,7 +765,7 @@ const header = [
   "",
   `Measured ${dates} with \`bun bench/run.ts\` on ${MACHINE} (a section measured on another machine says which). Tools alternate in a rotating order; each section says when and from which commit it was measured (the runner makes one untimed cold copy of each tree before its timed rounds since commit b986330; sections measured before that did not have it).`,
   isRoot
-    ? "Caches were dropped (`sync; echo 3 > /proc/sys/vm/drop_caches`) before every cold run: on these VMs warm runs are 2–5× slower and much noisier for every tool that writes files, an artefact of the VM's memory (see bench/README.md). The warm column is one run after a filling run, for reference only."
+    ? "Caches were dropped (`sync; echo 3 > /proc/sys/vm/drop_caches`) before every cold run. The warm column is one run each with only the source (and the tool's executable) in the page cache: the caches dropped, the source read back, the tool run once on a one-file tree, then timed (since 2026-12-06; before, the timed run followed the tool's own filling run, whose copy was still in the page cache, being written back, and on these VMs made every tool that writes files 2–5× slower: see bench/README.md)."
     : "Not run as root: caches could not be dropped, so every figure is a warm run, which on these VMs misleads (see bench/README.md).",
   "",
   "`blit ÷ tool` below 1 means blit took less time.",
