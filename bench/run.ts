@@ -765,7 +765,7 @@ const header = [
   "",
   `Measured ${dates} with \`bun bench/run.ts\` on ${MACHINE} (a section measured on another machine says which). Tools alternate in a rotating order; each section says when and from which commit it was measured (the runner makes one untimed cold copy of each tree before its timed rounds since commit b986330; sections measured before that did not have it).`,
   isRoot
-    ? "Caches were dropped (`sync; echo 3 > /proc/sys/vm/drop_caches`) before every cold run. The warm column is one run each with only the source (and the tool's executable) in the page cache: the caches dropped, the source read back, the tool run once on a one-file tree, then timed (since 2026-12-06; before, the timed run followed the tool's own filling run, whose copy was still in the page cache, being written back, and on these VMs made every tool that writes files 2–5× slower: see bench/README.md)."
+    ? "Caches were dropped (`sync; echo 3 > /proc/sys/vm/drop_caches`) before every cold run. The warm column is one run each with only the source (and the tool's executable) in the page cache: the caches dropped, the source read back, the tool run once on a one-file tree, then timed (since commit 65f290e; before, the timed run followed the tool's own filling run, whose copy was still in the page cache, being written back, and on these VMs made every tool that writes files 2–5× slower: see bench/README.md)."
     : "Not run as root: caches could not be dropped, so every figure is a warm run, which on these VMs misleads (see bench/README.md).",
   "",
   "`blit ÷ tool` below 1 means blit took less time.",
