@@ -460,6 +460,12 @@ export interface Backend {
    */
   openUnreadableDir?(dir: number, name: Name, follow: boolean): number;
   /**
+   * openDir, for a directory whose listing must leave its access time as it
+   * was (Linux's O_NOATIME: EPERM where this user neither owns it nor has
+   * CAP_FOWNER). Undefined where listing cannot be kept from setting it.
+   */
+  openDirNoAtime?(dir: number, name: Name, follow: boolean): number;
+  /**
    * The next entries of an open directory, without "." and "..": a chunk at
    * a time so a huge directory is never held whole; an empty array at the end
    * (and at every call after it). A backend that can only list a directory

@@ -370,7 +370,9 @@ export class Pool {
   }
 
   /** Copies every job; resolves with what was done once all of it is. */
-  run(jobs: JobWork[]): Promise<Counts> {
+  run(jobs: JobWork[], children: ChildWork[] = []): Promise<Counts> {
+    // Work the main thread left below the trees it copied (src/inline.ts), then whole operands.
+    this.adopt(children, undefined);
     for (const work of [...jobs].reverse()) this.push({ kind: "job", id: this.nextId++, work }, undefined);
     return new Promise((resolve, reject) => {
       this.settle = { resolve, reject };
@@ -537,7 +539,7 @@ export class Pool {
    * directory the worker went on to copy itself ("opened") has books of its
    * own: its metadata waits for what it left unfinished.
    */
-  private adopt(children: ChildWork[], parent: number): void {
+  private adopt(children: ChildWork[], parent: number | undefined): void {
     for (const child of [...children].reverse()) {
       if (child.kind !== "opened") {
         this.push(this.childTask(child), parent);

@@ -10,7 +10,7 @@ import { sandbox, sandboxClones } from "./helpers/sandbox.ts";
 import { testIf } from "./helpers/skip.ts";
 import { snapshot } from "./helpers/tree.ts";
 
-const cases: { name: string; setup: string; args: string[]; workers: "none" | "some"; method?: string; noClones?: true }[] = [
+const cases: { name: string; setup: string; args: string[]; workers: "none" | "some"; method?: string; noClones?: true; mainThread?: number; linked?: [string, string] }[] = [
   { name: "one small file: no worker", setup: "head -c 5000 /dev/urandom > f", args: ["f", "../out/f"], workers: "none", method: "kernel (copy_file_range)" },
   { name: "a symlink and a small file: no worker", setup: "printf x > f && ln -s f l", args: ["f", "l", "../out"], workers: "none" },
   {
@@ -21,16 +21,60 @@ const cases: { name: string; setup: string; args: string[]; workers: "none" | "s
     method: "kernel (copy_file_range)",
     noClones: true,
   },
-  { name: "hard-linked operands go to a worker, which keeps them linked", setup: "printf x > f && ln f g", args: ["f", "g", "../out"], workers: "some" },
+  { name: "hard-linked operands go to a worker, which keeps them linked", setup: "printf x > f && ln f g", args: ["f", "g", "../out"], workers: "some", linked: ["f", "g"] },
   {
     name: "more than eight operands go to the workers",
     setup: "for i in 1 2 3 4 5 6 7 8 9; do printf $i > f$i; done",
     args: ["f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "../out"],
     workers: "some",
   },
+  {
+    name: "a small tree: no worker, its directories' times set after their contents",
+    setup: "mkdir -p t/a/b t/c && printf 1 > t/f && printf 2 > t/a/g && printf 3 > t/a/b/h && ln -s ../f t/a/l && mkfifo t/c/p && chmod 750 t/a && touch -h -d '2002-03-04' t/a/b t/a t/c",
+    args: ["t", "../out/t"],
+    workers: "none",
+    mainThread: 3,
+  },
+  {
+    name: "a tree of 128 entries: no worker",
+    setup: "mkdir -p t/d && for i in $(seq 1 127); do printf $i > t/d/f$i; done",
+    args: ["t", "../out/t"],
+    workers: "none",
+    mainThread: 127,
+  },
+  {
+    name: "a tree of more than 128 entries goes to the workers",
+    setup: "mkdir -p t/d && for i in $(seq 1 128); do printf $i > t/d/f$i; done",
+    args: ["t", "../out/t"],
+    workers: "some",
+    mainThread: 0,
+  },
+  {
+    name: "a large file in a small tree goes to a worker; the rest is copied here, the directory finished after it",
+    setup: "mkdir -p t/d && head -c 3000000 /dev/urandom > t/d/big && printf x > t/d/small && printf y > t/top && touch -d '2003-04-05' t/d",
+    args: ["t", "../out/t"],
+    workers: "some",
+    noClones: true,
+    mainThread: 2,
+  },
+  {
+    name: "a small tree holding hard links goes to the workers, which keep them linked",
+    setup: "mkdir -p t/d && printf x > t/d/f && ln t/d/f t/g && printf y > t/h && touch -d '2003-04-05' t/d",
+    args: ["t", "../out/t"],
+    workers: "some",
+    mainThread: 0,
+    linked: ["t/d/f", "t/g"],
+  },
+  {
+    name: "a small tree with --copy-contents goes to the workers",
+    setup: "mkdir -p t && printf y > t/h",
+    args: ["--copy-contents", "t", "../out/t"],
+    workers: "some",
+    mainThread: 0,
+  },
 ];
 
-describe("plain files on the main thread", () => {
+describe("plain files and small trees on the main thread", () => {
   for (const c of cases) {
     testIf(c.noClones ? sandboxClones : undefined)(c.name, () => {
       const root = sandbox("inline");
@@ -43,10 +87,11 @@ describe("plain files on the main thread", () => {
       if (c.workers === "none") expect(workers).toBe(0);
       else expect(workers).toBeGreaterThan(0);
       if (c.method) expect(stats(r.stdout)[`method ${c.method}`]).toBe("1");
+      if (c.mainThread !== undefined) expect(stats(r.stdout)["files on the main thread"]).toBe(String(c.mainThread));
       // Whatever the thread, the same copy as cp -a makes.
       sh(`mkdir ref && cd src && cp -a ${c.args.slice(0, -1).join(" ")} ../ref/`, root);
       expect(snapshot(`${root}/out`, { times: true })).toEqual(snapshot(`${root}/ref`, { times: true }));
-      if (c.name.startsWith("hard-linked")) expect(statSync(`${root}/out/f`).ino).toBe(statSync(`${root}/out/g`).ino);
+      if (c.linked) expect(statSync(`${root}/out/${c.linked[0]}`).ino).toBe(statSync(`${root}/out/${c.linked[1]}`).ino);
     });
   }
 

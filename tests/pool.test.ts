@@ -26,7 +26,8 @@ describe("workers", () => {
     copyFileSync(BLIT, `${bin}/blit`);
     sh(`chmod +x ${bin}/blit`);
     const root = sandbox("elsewhere");
-    sh("mkdir -p src/a/b src/c && printf 1 > src/a/b/x && printf 2 > src/c/y", root);
+    // Past the 128 entries a tree may have to be copied on the main thread.
+    sh("mkdir -p src/a/b src/c && printf 1 > src/a/b/x && printf 2 > src/c/y && for i in $(seq 130); do printf $i > src/c/z$i; done", root);
     const hidden = 'mount -t tmpfs none "$1" && test ! -e "$1/src" && shift && exec "$@"';
     const r = run(["unshare", "-m", "sh", "-c", hidden, "sh", ROOT, `${bin}/blit`, "-a", "--stats", "-j", "3", `${root}/src`, `${root}/dst`], { cwd: "/" });
     expect(r.stderr).toBe("");
@@ -189,10 +190,20 @@ describe("growing the pool", () => {
 describe("no thread to be had", () => {
   testIf(isRoot && hasCommand("setpriv") ? undefined : "needs root, to run as a user whose ulimit -u counts (setpriv)")("not one worker: a one-line error, exit 1, nothing half done", () => {
     const root = sandbox("no-threads");
-    sh("mkdir -p src/d cache && printf x > src/d/f && chmod 777 . && chown 54321 cache && chmod 700 cache", root);
+    // Past the 128 entries a tree may have to be copied on the main thread.
+    sh("mkdir -p src/d cache && printf x > src/d/f && for i in $(seq 130); do printf $i > src/d/g$i; done && chmod 777 . && chown 54321 cache && chmod 700 cache", root);
     const r = run(["bash", "-c", 'ulimit -u 5 && exec setpriv --reuid=54321 --regid=54321 --clear-groups "$@"', "sh", BLIT, "-r", "src", "dst"], { cwd: root, env: { HOME: `${root}/cache`, TMPDIR: `${root}/cache`, XDG_CACHE_HOME: undefined } });
     expect(r).toEqual({ stdout: "", stderr: "blit: cannot start worker 0: no thread could be created (a limit on processes or threads?)\n", exitCode: 1 });
     expect(readdirSync(root).sort()).toEqual(["cache", "src"]);
+  });
+
+  testIf(isRoot && hasCommand("setpriv") ? undefined : "needs root, to run as a user whose ulimit -u counts (setpriv)")("a small tree needs no worker: copied on the main thread", () => {
+    const root = sandbox("no-threads-small");
+    sh("mkdir -p src/d cache && printf x > src/d/f && printf y > src/g && chmod 777 . && chown 54321 cache && chmod 700 cache && chmod -R a+rX src", root);
+    const r = run(["bash", "-c", 'ulimit -u 5 && exec setpriv --reuid=54321 --regid=54321 --clear-groups "$@"', "sh", BLIT, "-r", "src", "dst"], { cwd: root, env: { HOME: `${root}/cache`, TMPDIR: `${root}/cache`, XDG_CACHE_HOME: undefined } });
+    expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(readFileSync(`${root}/dst/d/f`, "utf8")).toBe("x");
+    expect(readFileSync(`${root}/dst/g`, "utf8")).toBe("y");
   });
 });
 

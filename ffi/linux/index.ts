@@ -226,6 +226,12 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
     return this.shim.blit_openat(dir, this.cstr(name, 0), flags, 0);
   }
 
+  openDirNoAtime(dir: number, name: Name, follow: boolean): number {
+    const c = this.c;
+    const flags = c.O_RDONLY | c.O_DIRECTORY | c.O_CLOEXEC | c.O_NONBLOCK | c.O_NOATIME | (follow ? 0 : c.O_NOFOLLOW);
+    return this.shim.blit_openat(dir, this.cstr(name, 0), flags, 0);
+  }
+
   openUnreadableDir(dir: number, name: Name, follow: boolean): number {
     const c = this.c;
     return this.shim.blit_openat(dir, this.cstr(name, 0), c.O_PATH | c.O_DIRECTORY | c.O_CLOEXEC | (follow ? 0 : c.O_NOFOLLOW), 0);

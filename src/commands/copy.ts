@@ -24,7 +24,7 @@ import type { CopyOptions, EngineOptions, FilterRule } from "../options.ts";
 import { labelling } from "../label.ts";
 import { planCopy, type CopyJob, type ParentDir, type Plan } from "../plan.ts";
 import { quote } from "../quote.ts";
-import { copyInline, inlineable } from "../inline.ts";
+import { copyInline, inlineable, type LeftForWorkers } from "../inline.ts";
 import { Pool } from "../pool.ts";
 import { keepArrayMethodsBelowFTL, keepBelowFTL } from "../jit.ts";
 import { RunOutput } from "../output/run-output.ts";
@@ -473,7 +473,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
     state.stoppedEarly = options.failFast && plan.errors.length > 0 && plan.jobs.length > 0;
     return plan.errors.length ? ExitCode.partial : ExitCode.ok;
   }
-  // A few plain files are copied on this thread (src/inline.ts), and only
+  // A few plain files or a small tree are copied on this thread (src/inline.ts), and only
   // what it hands back waits for a worker to boot. Otherwise the first
   // worker boots now, while this thread raises its file limit, opens the
   // destinations and so on. (Booting one anyway, in case a large file does
@@ -481,7 +481,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   // the disk with the main thread's.)
   // -i: not on this thread, whose file handed back to a worker would be asked about twice.
   // Jobs that write one destination in turn: in order, on one worker.
-  const inline = !options.interactive && !plan.repeatsDestination && inlineable(plan.jobs);
+  const inline = !options.interactive && !plan.repeatsDestination && inlineable(loaded.backend, options, plan.jobs);
   const fileLimit = loaded.backend.fileLimit?.raise();
   const fitting = workersFitting(fileLimit);
   // Not one worker under the limit: none is started (the runtime's own start-up would fail, in many lines).
@@ -593,6 +593,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   };
 
   let work = destinations.work;
+  let leftByInline: LeftForWorkers | undefined;
   let dropped = 0;
   let counts = copied;
   // --max-delete: a dry run first counts what --delete would remove (all of
@@ -617,17 +618,21 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
     if (inline) {
       // Workers are numbered from 0; the main thread's temporary names use the number after the last.
       const mainSlot = live ? new LiveCounters(live, mostWorkers) : undefined;
-      const handedBack = await copyInline(loaded.backend, engine, work, mostWorkers, cancelFlag, copied, progress, mainSlot);
-      work = Atomics.load(cancelFlag, 0) === 0 ? handedBack : [];
-      dropped = handedBack.length - work.length;
+      leftByInline = await copyInline(loaded.backend, engine, work, mostWorkers, cancelFlag, copied, progress, mainSlot);
+      work = leftByInline.jobs;
+      dropped = leftByInline.dropped;
     }
-    if (work.length > 0) {
+    const children = leftByInline?.children ?? [];
+    if (work.length > 0 || children.length > 0) {
       try {
         if (fitting < 1) throw new Error(`cannot start worker 0: the limit on open files (ulimit -n ${fileLimit}) is below the ${RUNTIME_FILES + FILES_PER_WORKER} a worker needs`);
         pool = await Pool.start(workers, loaded, engine, shared, { progress }, booted, growth, holdBack);
       } catch (err) {
-        // Not one worker (a limit on processes or threads): nothing of the trees was copied.
+        // Not one worker (a limit on processes or threads): nothing of the
+        // trees was copied, but for what this thread copied of small ones,
+        // whose directories it now finishes.
         run.error({ message: (err as Error).message, op: "worker" });
+        leftByInline?.abandon();
         state.otherErrors++;
         return ExitCode.partial;
       }
@@ -639,7 +644,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
         // starts, as cp copies them (a directory's subdirectories may wait in
         // the pool's queue after its own task is done).
         if (plan.repeatsDestination) counts = await runInTurn(pool, work);
-        else counts = await pool.run(work);
+        else counts = await pool.run(work, children);
       } finally {
         // After a crash, the temporary file the crashed worker was writing goes too.
         if (await pool.stop()) removeTemps?.();

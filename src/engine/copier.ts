@@ -611,14 +611,16 @@ export class Copier {
   }
 
   /**
-   * A command-line operand that is not a directory, copied on the main
-   * thread: false when it was left untouched for a worker instead (a large
-   * file that cannot be cloned, or one of a hard-link group).
+   * A command-line operand copied on the main thread: undefined when it was
+   * left untouched for a worker instead (a large file that cannot be
+   * cloned, one of a hard-link group). A directory's result holds what is
+   * left to do below it; files in it that this thread would hand back are
+   * among its children as "files" work, for a worker (copyHereOrLeave).
    */
-  runInline(work: JobWork): boolean {
+  runInline(work: JobWork): DirResult | undefined {
     this.handedBack = false;
-    this.runJob(work);
-    return !this.handedBack;
+    const result = this.runJob(work);
+    return this.handedBack ? undefined : result;
   }
 
   /** What would have been made at dst, in cp's words: "symbolic link 'd/x' to 'f'", "fifo 'd/x'", ... */
@@ -1523,9 +1525,48 @@ export class Copier {
       }
       const entry: Entry = { ...child, stat: childStat, ...(there && { dstStat: there[i]! }), ...(listSizes && { xattrListSizes: { src: listSizes.src[i]!, dst: listSizes.dst[i]! } }) };
       if (this.readsWhole(entry)) small.push(entry);
-      else this.copyNonDirectory(entry, waitingLinks);
+      else this.copyHereOrLeave(entry, waitingLinks);
     }
     this.copySmallFiles(small, waitingLinks);
+    const forWorkers = this.leftHere;
+    this.leftHere = undefined;
+    if (forWorkers) this.leaveForWorkers(l, forWorkers, children);
+  }
+
+  /** Names of the chunk being copied on the main thread that it leaves to the workers. */
+  private leftHere: Name[] | undefined;
+
+  /**
+   * A file below a directory operand: on the main thread, one it would hand
+   * back (a large file that does not clone, one of a hard-link group) is
+   * left, untouched, for a worker to copy in that directory (leaveForWorkers).
+   */
+  private copyHereOrLeave(e: Entry, waitingLinks: [Entry, number][]): void {
+    if (!this.inline) {
+      this.copyNonDirectory(e, waitingLinks);
+      return;
+    }
+    this.handedBack = false;
+    this.copyNonDirectory(e, waitingLinks);
+    if (!this.handedBack) return;
+    this.handedBack = false;
+    (this.leftHere ??= []).push(e.srcName);
+  }
+
+  /**
+   * Files of directory `l` for a worker, as a "files" child: the only kind
+   * the main thread makes, as it shares nothing out (no spawn). A directory
+   * filled under a temporary name goes into place first: the worker writes
+   * in it as in any other, under temporary names.
+   */
+  private leaveForWorkers(l: FilesWork, names: Name[], children: ChildWork[]): void {
+    if (l.staging?.live) {
+      this.unstage(l.staging);
+      l.dstFd = l.staging.fd;
+      if (l.staging.failed) return;
+    }
+    // First among the chunk's children, as a worker copies a directory's files before going below it.
+    children.unshift({ kind: "files", work: { ...l, names, seenNames: undefined, staging: undefined } });
   }
 
   /**
@@ -1818,7 +1859,7 @@ export class Copier {
         }
       });
       if (outOfFiles) this.batchLimit = Math.max(1, Math.floor(batch.length / 2));
-      for (const e of again) if (!this.cancelled) this.copyNonDirectory(e, waitingLinks);
+      for (const e of again) if (!this.cancelled) this.copyHereOrLeave(e, waitingLinks);
       start = end;
     }
   }
@@ -1990,6 +2031,11 @@ export class Copier {
         }
         if (same === "done") return;
         if (keep) {
+          // Whether another name of it was left for another SOURCE file is for the workers' link table.
+          if (this.inline && this.leavesUnchanged && this.o.preserve.links && st.nlink > 1) {
+            this.handBack();
+            return;
+          }
           // -u with --skip-unchanged or --checksum: one of SOURCE's mtime
           // holding its data is left as unchanged, its attributes set, as
           // rsync -u sets them; a newer one stays as it is.
