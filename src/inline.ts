@@ -45,6 +45,8 @@ export function inlineable(b: Backend, options: CopyOptions, jobs: CopyJob[]): b
   if (jobs.length > INLINE_MAX_JOBS || jobs.some((job) => job.stream || job.into)) return false;
   const trees = jobs.filter((job) => job.isDirectory);
   if (trees.length === 0) return true;
+  // What it leaves a worker names directories by this thread's handles.
+  if (!b.sharedHandles) return false;
   if (options.delete || options.inplace || options.copyContents) return false;
   const links = options.preserve.links;
   if (links && (options.dereference === "always" || trees.some((job) => typeof b.stat(b.cwd, toBytes(job.dst), false) !== "number"))) return false;
@@ -160,7 +162,11 @@ export async function copyInline(
   return left;
 }
 
-/** Finishes the directories among `children` (cancelled), innermost first; returns how many tasks were dropped. */
+/**
+ * Finishes the directories among `children`, innermost first, each as
+ * incomplete (its mode, not its times) where work below it is dropped;
+ * returns how many tasks were dropped.
+ */
 function finishStarted(copier: Copier, children: ChildWork[]): number {
   let dropped = 0;
   for (const child of children) {
@@ -168,8 +174,11 @@ function finishStarted(copier: Copier, children: ChildWork[]): number {
       dropped++;
       continue;
     }
-    dropped += finishStarted(copier, child.children);
-    if (child.finish) copier.finishDirectory(child.finish);
+    const below = finishStarted(copier, child.children);
+    dropped += below;
+    if (!child.finish) continue;
+    if (below > 0) child.finish.incomplete = true;
+    copier.finishDirectory(child.finish);
   }
   return dropped;
 }

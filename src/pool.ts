@@ -371,7 +371,7 @@ export class Pool {
 
   /** Copies every job; resolves with what was done once all of it is. */
   run(jobs: JobWork[], children: ChildWork[] = []): Promise<Counts> {
-    // Work the main thread left below the trees it copied (src/inline.ts), then whole operands.
+    // Whole operands, and work the main thread left below the trees it copied (src/inline.ts).
     this.adopt(children, undefined);
     for (const work of [...jobs].reverse()) this.push({ kind: "job", id: this.nextId++, work }, undefined);
     return new Promise((resolve, reject) => {

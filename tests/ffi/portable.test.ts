@@ -3,7 +3,7 @@
 // copies, through Bun's own fs.
 
 import { describe, expect } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { BLIT, blit, run, sh, stats } from "../helpers/blit.ts";
 import { mountTmpfs, tmpfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox } from "../helpers/sandbox.ts";
@@ -41,6 +41,23 @@ describe("portable fallback", () => {
       }
     }
     expect(mine).toEqual(ref);
+  });
+
+  // Its directory handles are its thread's own: a tree it copies is all a
+  // worker's, none of it the main thread's (which would leave the large
+  // file, which it cannot clone, to a worker that could not use its handles).
+  testIf(tmpfsUnavailable)("-r of a small tree with a large file: all of it copied, by a worker", () => {
+    const env = noexecEnvironment();
+    const root = sandbox("fallback-small-tree");
+    sh("mkdir -p src/sub && printf a > src/a && head -c 3000000 /dev/urandom > src/sub/big && chmod 751 src/sub", root);
+    const r = blit(["-r", "--stats", "src", "by-blit"], { cwd: root, env });
+    expect(r.stderr).toMatch(/^blit: warning: native copy engine unavailable .*\n$/);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain("backend: portable\n");
+    expect(r.stdout).toContain("files on the main thread: 0\n");
+    expect(readFileSync(`${root}/by-blit/sub/big`).equals(readFileSync(`${root}/src/sub/big`))).toBe(true);
+    expect(readFileSync(`${root}/by-blit/a`, "utf8")).toBe("a");
+    expect(statSync(`${root}/by-blit/sub`).mode & 0o7777).toBe(0o751);
   });
 
   // The fallback takes paths, not directory descriptors: names that are not
