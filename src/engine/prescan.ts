@@ -26,13 +26,19 @@ const turn = () => new Promise((resolve) => setImmediate(resolve));
  * Counts what `jobs` will copy as the copier will find it: directories
  * entered only with -r, symlinks followed where the copy follows them (-L:
  * each directory once), -x's other filesystems not entered. Returns
- * undefined once `stopped()` says the run is over.
+ * undefined once `stopped()` says the run is over. Where access times are
+ * kept (-a) it lists a directory only as leaving its own as it was
+ * (Backend.openDirNoAtime): the workers may not have read it yet, and a
+ * time set by this count would be the one they copy. One it cannot list so
+ * (not this user's) leaves the totals unknown (undefined). A backend that
+ * has no such open lists as it can.
  */
 export async function prescan(b: Backend, options: CopyOptions, jobs: CopyJob[], stopped: () => boolean): Promise<Totals | undefined> {
   const totals: Totals = { entries: 0, directories: 0, bytes: 0 };
   const seenInodes = new Set<string>();
   const seenDirs = new Set<string>();
   const follow = options.dereference === "always";
+  const openDir = options.preserve.timestamps && b.openDirNoAtime ? b.openDirNoAtime.bind(b) : b.openDir.bind(b);
   const noData = options.link || options.symbolicLink || options.attributesOnly;
   const count = (st: Stat) => {
     if ((st.mode & S_IFMT) === S_IFDIR) {
@@ -59,7 +65,8 @@ export async function prescan(b: Backend, options: CopyOptions, jobs: CopyJob[],
     while (stack.length > 0) {
       if (stopped()) return undefined;
       const { path, dev } = stack.pop()!;
-      const fd = b.openDir(b.cwd, path, true);
+      const fd = openDir(b.cwd, path, true);
+      if (fd === -b.errno.EPERM && options.preserve.timestamps) return undefined;
       if (fd < 0) continue;
       try {
         for (;;) {

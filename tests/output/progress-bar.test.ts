@@ -198,6 +198,16 @@ describe("progress bar", () => {
     expect(percentages(screen).at(-1)).toBe(100);
   }, 60_000);
 
+  // The bar's count lists SOURCE's directories while the workers copy: it
+  // must not set their access times before a worker reads the ones it copies.
+  test("-a --progress copies each directory's access time as it was before the count", () => {
+    const root = sandbox("progress-atime");
+    sh("mkdir src && for d in $(seq 40); do mkdir src/d$d && for f in $(seq 5); do printf $f > src/d$d/f$f; done; done && touch -a -d 2001-02-03T04:05:06 src/d*", root);
+    const r = blit(["-a", "--progress", "src", "dst"], { cwd: root, env: { CI: "true" } });
+    expect(r.exitCode).toBe(0);
+    expect(sh("find dst -mindepth 1 -type d -printf '%A+\\n' | cut -c1-19 | sort | uniq -c", root).trim()).toBe("40 2001-02-03+04:05:06");
+  });
+
   test("stderr piped: nothing by default; with --progress plain lines, no escape code, and the summary line", () => {
     const root = sandbox("bar-piped");
     bigTree(root);
