@@ -37,9 +37,12 @@ const INLINE_MAX_ENTRIES = 128;
  * which would open a fifo in DEST for writing and wait for its reader; nor
  * --copy-contents, whose fifos a worker reads, out of their turn. Not where
  * hard links are kept and a tree holds files of several names (with -L,
- * any file may be another's name), or DEST is there and may: which name is
- * copied first and which linked to it is the workers' link table's, and a
- * dry run here could not tell links from copies.
+ * any file may be another's name), in SOURCE or in a DEST that is there:
+ * which name is copied first and which linked to it, and which name a file
+ * left in place stands for, are the workers' link tables', and a dry run
+ * here could not tell links from copies. (A DEST that gains such a file
+ * after the count is still right: this thread hands a file of several
+ * names back.)
  */
 export function inlineable(b: Backend, options: CopyOptions, jobs: CopyJob[]): boolean {
   if (jobs.length > INLINE_MAX_JOBS || jobs.some((job) => job.stream || job.into)) return false;
@@ -48,9 +51,19 @@ export function inlineable(b: Backend, options: CopyOptions, jobs: CopyJob[]): b
   // What it leaves a worker names directories by this thread's handles.
   if (!b.sharedHandles) return false;
   if (options.delete || options.inplace || options.copyContents) return false;
-  const links = options.preserve.links;
-  if (links && (options.dereference === "always" || trees.some((job) => typeof b.stat(b.cwd, toBytes(job.dst), false) !== "number"))) return false;
-  return entriesBelow(b, options, trees, INLINE_MAX_ENTRIES) <= INLINE_MAX_ENTRIES;
+  if (options.preserve.links && options.dereference === "always") return false;
+  const sources = trees.map((job) => ({ path: job.src, follow: job.followSrc }));
+  if (entriesBelow(b, options, sources, INLINE_MAX_ENTRIES, true) > INLINE_MAX_ENTRIES) return false;
+  if (!options.preserve.links) return true;
+  // DEST where it is there already (a second run), as it is: not one that is not a plain directory.
+  const there: { path: string; follow: boolean }[] = [];
+  for (const job of trees) {
+    const st = b.stat(b.cwd, toBytes(job.dst), false);
+    if (typeof st === "number") continue;
+    if ((st.mode & S_IFMT) !== S_IFDIR) return false;
+    there.push({ path: job.dst, follow: false });
+  }
+  return entriesBelow(b, options, there, INLINE_MAX_ENTRIES, false) <= INLINE_MAX_ENTRIES;
 }
 
 /**
@@ -58,20 +71,21 @@ export function inlineable(b: Backend, options: CopyOptions, jobs: CopyJob[]): b
  * (symlinks followed with -L, other filesystems not entered with -x), up to
  * a little past `most`, where it stops; past it too where hard links are
  * kept and a file has several names. Something that cannot be listed counts
- * as nothing: the copy says why. Where access times are kept (-a), a
- * directory is listed only as leaving its own as they were, for the copy
- * to read and copy after (Backend.openDirNoAtime); one that cannot be
- * counts as past `most`.
+ * as nothing: the copy says why. Where SOURCE's access times are kept (-a),
+ * a directory of it is listed only as leaving its own as they were, for the
+ * copy to read and copy after (Backend.openDirNoAtime); one that cannot be
+ * counts as past `most`. DEST's (not `source`) are set by the copy.
  */
-function entriesBelow(b: Backend, options: CopyOptions, trees: CopyJob[], most: number): number {
-  const follow = options.dereference === "always";
+function entriesBelow(b: Backend, options: CopyOptions, trees: { path: string; follow: boolean }[], most: number, source: boolean): number {
+  const follow = source && options.dereference === "always";
+  const keepAtimes = source && options.preserve.timestamps;
   let entries = 0;
   // Paths from the working directory, as prescan's: nothing is written, so
   // a directory swapped meanwhile can only make the count wrong.
-  const stack: { path: Uint8Array; follow: boolean }[] = trees.map((job) => ({ path: toBytes(job.src), follow: job.followSrc }));
+  const stack = trees.map((tree) => ({ path: toBytes(tree.path), follow: tree.follow }));
   while (stack.length > 0 && entries <= most) {
     const { path, follow: followThis } = stack.pop()!;
-    const fd = !options.preserve.timestamps ? b.openDir(b.cwd, path, followThis) : b.openDirNoAtime ? b.openDirNoAtime(b.cwd, path, followThis) : -b.errno.EPERM;
+    const fd = !keepAtimes ? b.openDir(b.cwd, path, followThis) : b.openDirNoAtime ? b.openDirNoAtime(b.cwd, path, followThis) : -b.errno.EPERM;
     if (fd === -b.errno.EPERM) return most + 1;
     if (fd < 0) continue;
     const dir = b.fstat(fd);

@@ -117,6 +117,28 @@ describe("plain files and small trees on the main thread", () => {
     expect(readFileSync(`${root}/out/f`, "utf8")).toBe("x");
   });
 
+  // A second run keeping hard links: on the main thread only where DEST, too, holds no file of several names.
+  for (const [label, linkInDest, workers] of [
+    ["a second run of a small tree with -a: no worker, every file left unchanged", "", "0"],
+    ["a second run of a small tree with -a, DEST holding a file of two names: the workers", "ln dst/d/f1 dst/d/extra", "2"],
+  ] as const) {
+    testIf(undefined)(label, () => {
+      const root = sandbox("inline-again");
+      sh("mkdir -p src/d && for i in $(seq 20); do printf $i > src/d/f$i; done && printf x > src/top", root);
+      expect(blit(["-a", "src", "dst"], { cwd: root }).exitCode).toBe(0);
+      if (linkInDest) sh(linkInDest, root);
+      const r = blit(["-aT", "-j", "2", "--skip-unchanged", "--stats", "src", "dst"], { cwd: root });
+      expect(r.stderr).toBe("");
+      expect(r.exitCode).toBe(0);
+      expect(stats(r.stdout).workers).toBe(workers);
+      expect(stats(r.stdout).unchanged).toBe("21");
+      expect(stats(r.stdout).files).toBe("0");
+      const copy = snapshot(`${root}/dst`, { times: true });
+      if (linkInDest) delete copy["d/extra"];
+      expect(copy).toEqual(snapshot(`${root}/src`, { times: true }));
+    });
+  }
+
   testIf(xfsUnavailable)("a large file that clones is done on the main thread", () => {
     const dir = mountXfs();
     sh("head -c 3000000 /dev/urandom > f && sync", dir);
