@@ -363,6 +363,20 @@ export interface ReadAheadCapability {
    */
   walkedHolds?(dir: number, prefix: Name): boolean | undefined;
   /**
+   * The next chunk of a second run's listing of SOURCE's directory open at
+   * srcDir (listed now, as readDir lists it), decided against both walks'
+   * listings of the pair, DEST's open at dstDir: the regular files of one
+   * name each whose type, mode, owner, size and mtime (to the nanosecond)
+   * are the same on both sides, two inodes, and (`xattrSizes`) without
+   * xattrs on either, counted; the other names, in the listing's order.
+   * `listed` 0 is the listing's end. Undefined, nothing listed, where
+   * either walk kept no listing of its directory or DEST's began longer
+   * ago than maxAgeMs: readDir lists it; a negated errno where the listing
+   * failed. What walked() would give of either directory is left for it,
+   * until the listing's end. Each stat is as old as its walk's visit.
+   */
+  listUnchanged?(srcDir: number, dstDir: number, xattrSizes: boolean, maxAgeMs: number): ListedUnchanged | number | undefined;
+  /**
    * Whether a walk is still going: one that found its tree in memory (and
    * stopped there), reached its end, or left its tree alone is not.
    */
@@ -370,11 +384,12 @@ export interface ReadAheadCapability {
   /** Open files a walk may hold at once (its directories and files being read). */
   readonly filesPerWalk: number;
   /**
-   * Entries looked at, bytes of data read ahead and stats taken from the
-   * walks (walked) so far, for --stats; and the directories listed, and of
-   * them those whose listing waited for the disk.
+   * Entries looked at, bytes of data read ahead, stats taken from the
+   * walks (walked) and files found the same by listUnchanged so far, for
+   * --stats; and the directories listed, and of them those whose listing
+   * waited for the disk.
    */
-  counts(): { entries: number; bytes: number; taken: number; directories: number; waited: number };
+  counts(): { entries: number; bytes: number; taken: number; directories: number; waited: number; same?: number };
 }
 
 /**
@@ -387,6 +402,19 @@ export type WalkPair = "source" | "destination";
 
 /** What a walk keeps of each directory for walked(): nothing, the entries' stats, or those and their xattr list sizes. */
 export type WalkKept = "none" | "stats" | "stats and xattr sizes";
+
+/** A chunk of a second run's listing (ReadAheadCapability.listUnchanged). */
+export interface ListedUnchanged {
+  /** Entries the chunk held; 0 at the listing's end. */
+  listed: number;
+  /** The files found the same, and their bytes. */
+  same: number;
+  sameBytes: number;
+  /** The chunk's other names, in its order. */
+  rest: Name[];
+  /** Every one of `rest` was a directory when SOURCE's walk went by. */
+  restDirectoriesOnly: boolean;
+}
 
 /** One entry as a walk found it (ReadAheadCapability.walked). */
 export interface WalkedEntry {

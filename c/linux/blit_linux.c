@@ -1481,12 +1481,17 @@ struct walked_dir {
 	int64_t *xattr_sizes;			/* NULL unless kept */
 	unsigned char *stats;			/* WALKED_STAT bytes each */
 	uint32_t *name_at;			/* each name's offset in names */
+	uint32_t *slots;			/* each name's index plus one, by name_hash */
+	size_t slot_count;			/* a power of two, at least twice count */
+	uint32_t next;				/* where blit_list_unchanged looks for the next name */
 	char *names;
 };
 
 static struct kept_table walked = { .lock = PTHREAD_MUTEX_INITIALIZER, .max = WALKED_BYTES };
 /* Entries whose stats the workers took from the walks, for --stats. */
 static uint64_t walked_taken;
+/* Files blit_list_unchanged found the same on both sides, for --stats. */
+static uint64_t walked_same_files;
 /* Whether any walk keeps stats: the workers' asking costs nothing otherwise. */
 static int walks_keep;
 
@@ -1532,11 +1537,6 @@ static int walked_add(struct walked_scratch *sc, const char *name, const struct 
 	return 1;
 }
 
-/*
- * Keeps the scratch's entries as the directory with that identity's, for
- * the first worker that asks; nothing if that would hold more than
- * WALKED_BYTES once the oldest kept are let go.
- */
 static uint64_t monotonic_ns(void)
 {
 	struct timespec now;
@@ -1545,10 +1545,42 @@ static uint64_t monotonic_ns(void)
 	return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 }
 
+static uint32_t name_hash(const char *name)
+{
+	uint32_t h = 2166136261u;
+
+	while (*name)
+		h = (h ^ (unsigned char)*name++) * 16777619u;
+	return h;
+}
+
+/*
+ * The index of a kept entry by its name, or -1. By its slot: the worker
+ * asking lists DEST's directory's names in SOURCE's order, which on
+ * another filesystem is another order.
+ */
+static int64_t walked_index(const struct walked_dir *d, const char *name)
+{
+	for (size_t at = name_hash(name) & (d->slot_count - 1); d->slots[at]; at = (at + 1) & (d->slot_count - 1))
+		if (strcmp(d->names + d->name_at[d->slots[at] - 1], name) == 0)
+			return d->slots[at] - 1;
+	return -1;
+}
+
+/*
+ * Keeps the scratch's entries as the directory with that identity's, for
+ * the first worker that asks; nothing if that would hold more than
+ * WALKED_BYTES once the oldest kept are let go.
+ */
 static void walked_keep(const struct walked_scratch *sc, const struct statx *dir, int xattr_sizes, uint64_t listed_ns, int whole)
 {
 	size_t sizes = xattr_sizes ? sc->count * sizeof(int64_t) : 0;
-	size_t bytes = sizeof(struct walked_dir) + sizes + sc->count * (WALKED_STAT + sizeof(uint32_t)) + sc->names_used;
+	size_t slot_count = 16;
+
+	while (slot_count < 2 * sc->count)
+		slot_count *= 2;
+	size_t bytes = sizeof(struct walked_dir) + sizes + sc->count * (WALKED_STAT + sizeof(uint32_t)) +
+		       slot_count * sizeof(uint32_t) + sc->names_used;
 	struct walked_dir *d;
 
 	if (!sc->count || bytes > WALKED_BYTES || !(d = malloc(bytes)))
@@ -1559,16 +1591,27 @@ static void walked_keep(const struct walked_scratch *sc, const struct statx *dir
 	d->listed_ns = listed_ns;
 	d->whole = whole;
 	d->count = (uint32_t)sc->count;
-	/* In the one block: the 8-byte sizes, the stats (a multiple of 8), the offsets, the names. */
+	/* In the one block: the 8-byte sizes, the stats (a multiple of 8), the offsets, the slots, the names. */
 	d->xattr_sizes = xattr_sizes ? (int64_t *)(d + 1) : NULL;
 	d->stats = (unsigned char *)(d + 1) + sizes;
 	d->name_at = (uint32_t *)(d->stats + sc->count * WALKED_STAT);
-	d->names = (char *)(d->name_at + sc->count);
+	d->slots = d->name_at + sc->count;
+	d->slot_count = slot_count;
+	d->next = 0;
+	d->names = (char *)(d->slots + slot_count);
 	if (xattr_sizes)
 		memcpy(d->xattr_sizes, sc->xattr_sizes, sizes);
 	memcpy(d->stats, sc->stats, sc->count * WALKED_STAT);
 	memcpy(d->name_at, sc->name_at, sc->count * sizeof(uint32_t));
 	memcpy(d->names, sc->names, sc->names_used);
+	memset(d->slots, 0, slot_count * sizeof(uint32_t));
+	for (uint32_t j = 0; j < d->count; j++) {
+		size_t at = name_hash(d->names + d->name_at[j]) & (slot_count - 1);
+
+		while (d->slots[at])
+			at = (at + 1) & (slot_count - 1);
+		d->slots[at] = j + 1;
+	}
 
 	pthread_mutex_lock(&walked.lock);
 	kept_add(&walked, &d->kept, walked_bucket(d->dev_major, d->dev_minor, d->ino), bytes);
@@ -1666,6 +1709,142 @@ BLIT_EXPORT uint32_t blit_walked_stats(int dirfd, const char *names, uint32_t co
 	/* Stats the workers did not have to make count toward the walks' pace all the same. */
 	count_stats(taken);
 	return taken;
+}
+
+/* What blit_list_unchanged compares, each of which a walk that keeps stats asks for. */
+#define SAME_MASK (STATX_TYPE | STATX_MODE | STATX_NLINK | STATX_UID | STATX_GID | STATX_MTIME | STATX_INO | STATX_SIZE)
+
+/*
+ * Two regular files of one name each, two inodes, whose type, mode, owner,
+ * size and mtime (to the nanosecond) are the same.
+ */
+static int same_file(const struct statx *a, const struct statx *b)
+{
+	return (a->stx_mask & SAME_MASK) == SAME_MASK && (b->stx_mask & SAME_MASK) == SAME_MASK &&
+	       S_ISREG(a->stx_mode) && a->stx_mode == b->stx_mode &&
+	       a->stx_nlink == 1 && b->stx_nlink == 1 &&
+	       !(a->stx_ino == b->stx_ino && a->stx_dev_major == b->stx_dev_major && a->stx_dev_minor == b->stx_dev_minor) &&
+	       a->stx_size == b->stx_size &&
+	       a->stx_mtime.tv_sec == b->stx_mtime.tv_sec && a->stx_mtime.tv_nsec == b->stx_mtime.tv_nsec &&
+	       a->stx_uid == b->stx_uid && a->stx_gid == b->stx_gid;
+}
+
+/*
+ * The index of a name in SOURCE's kept listing, or -1. The worker lists the
+ * directory the walk listed, in the same order: each name is looked for
+ * where the last was found, before its slot is.
+ */
+static int64_t walked_next(struct walked_dir *s, const char *name)
+{
+	int64_t i = s->next < s->count && strcmp(s->names + s->name_at[s->next], name) == 0 ? s->next : walked_index(s, name);
+
+	if (i >= 0)
+		s->next = (uint32_t)i + 1;
+	return i;
+}
+
+/* The listing size blit_list_unchanged reads at a time; rest must hold that many bytes. */
+#define UNCHANGED_LISTING (32 << 10)
+
+/*
+ * One chunk of a second run's listing of SOURCE's directory open at srcdir,
+ * read here (getdents64) as a worker's own listing is, names made since the
+ * walks went by included, and decided against both walks' listings of the
+ * pair, DEST's open at dstdir: on a second run of an unchanged tree nearly
+ * every entry is a file the same on both sides (same_file; with
+ * xattr_sizes, neither has xattrs either), and handing each one's two
+ * stats to a worker costs more than the walks took to make them. Those are
+ * counted (counts[0], their bytes counts[1]); the names of the rest go into
+ * rest, each NUL-terminated, in the listing's order. counts[2] says how
+ * many of those the walk did not see as directories, counts[3] how many
+ * entries the chunk held (0: the listing's end, where the walks' listings
+ * are let go). How many names are left; -ENOENT, nothing read, where
+ * either walk kept no listing of its directory, DEST's began more than
+ * dst_max_age_ms ago, or xattr_sizes asks for sizes a walk did not keep;
+ * -EINVAL where rest_len is short of UNCHANGED_LISTING; or the listing's
+ * own error.
+ */
+BLIT_EXPORT int64_t blit_list_unchanged(int srcdir, int dstdir, int xattr_sizes, uint32_t dst_max_age_ms,
+					char *rest, uint64_t rest_len, uint64_t *counts)
+{
+	native_calls++;
+	struct walked_dir *s, *d;
+	struct statx src_id, dst_id;
+	char *listing;
+	long got = 0;
+	int64_t left = 0;
+	uint64_t found = 0;
+
+	memset(counts, 0, 4 * sizeof(*counts));
+	if (rest_len < UNCHANGED_LISTING)
+		return -EINVAL;
+	if (!__atomic_load_n(&walks_keep, __ATOMIC_RELAXED) ||
+	    syscall(SYS_statx, srcdir, "", AT_EMPTY_PATH, STATX_INO, &src_id) < 0 ||
+	    syscall(SYS_statx, dstdir, "", AT_EMPTY_PATH, STATX_INO, &dst_id) < 0 ||
+	    !(listing = malloc(UNCHANGED_LISTING)))
+		return -ENOENT;
+	/* Taken out while the chunk is decided, so that no walk lets either go meanwhile. */
+	pthread_mutex_lock(&walked.lock);
+	s = walked_find(&src_id);
+	d = walked_find(&dst_id);
+	int usable = s && d && s != d && (!xattr_sizes || (s->xattr_sizes && d->xattr_sizes)) &&
+		     monotonic_ns() - d->listed_ns <= (uint64_t)dst_max_age_ms * 1000000ull;
+
+	if (usable) {
+		kept_unlink(&walked, &s->kept);
+		kept_unlink(&walked, &d->kept);
+	}
+	pthread_mutex_unlock(&walked.lock);
+	if (!usable) {
+		free(listing);
+		return -ENOENT;
+	}
+	/* A chunk of nothing but "." and ".." is not the end. */
+	while (counts[3] == 0 && (got = syscall(SYS_getdents64, srcdir, listing, UNCHANGED_LISTING)) > 0) {
+		for (long off = 0; off < got; ) {
+			struct listed_entry *e = (struct listed_entry *)(listing + off);
+
+			off += e->reclen;
+			if (is_dot(e->name))
+				continue;
+			counts[3]++;
+			int64_t i = walked_next(s, e->name);
+			int64_t j = walked_index(d, e->name);
+			const struct statx *mine = i >= 0 ? (const struct statx *)(s->stats + (size_t)i * WALKED_STAT) : NULL;
+
+			found += (i >= 0) + (j >= 0);
+			if (mine && j >= 0 && same_file(mine, (const struct statx *)(d->stats + (size_t)j * WALKED_STAT)) &&
+			    (!xattr_sizes || (s->xattr_sizes[i] == 0 && d->xattr_sizes[j] == 0))) {
+				counts[0]++;
+				counts[1] += mine->stx_size;
+				continue;
+			}
+			size_t len = strlen(e->name) + 1;
+
+			memcpy(rest, e->name, len);
+			rest += len;
+			left++;
+			if (!mine || !S_ISDIR(mine->stx_mode))
+				counts[2]++;
+		}
+	}
+	int err = got < 0 ? neg_errno() : 0;
+
+	free(listing);
+	__atomic_add_fetch(&walked_taken, found, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&walked_same_files, counts[0], __ATOMIC_RELAXED);
+	/* Stats the workers did not have to make count toward the walks' pace all the same. */
+	count_stats(found);
+	if (got > 0) {
+		pthread_mutex_lock(&walked.lock);
+		kept_add(&walked, &s->kept, s->kept.bucket, s->kept.bytes);
+		kept_add(&walked, &d->kept, d->kept.bucket, d->kept.bytes);
+		pthread_mutex_unlock(&walked.lock);
+	} else {
+		free(s);
+		free(d);
+	}
+	return err ? err : left;
 }
 
 /*
@@ -2304,7 +2483,7 @@ BLIT_EXPORT int blit_read_ahead_running(void)
  * What the walks have done, for --stats: out[0] entries statted, out[1]
  * bytes of data read ahead, out[2] stats the workers took from them,
  * out[3] directories listed, out[4] of them those whose listing waited
- * for the disk.
+ * for the disk, out[5] files blit_list_unchanged found the same.
  */
 BLIT_EXPORT void blit_read_ahead_counts(uint64_t *out)
 {
@@ -2314,6 +2493,7 @@ BLIT_EXPORT void blit_read_ahead_counts(uint64_t *out)
 	out[2] = __atomic_load_n(&walked_taken, __ATOMIC_RELAXED);
 	out[3] = __atomic_load_n(&ahead_dirs_listed, __ATOMIC_RELAXED);
 	out[4] = __atomic_load_n(&ahead_dirs_waited, __ATOMIC_RELAXED);
+	out[5] = __atomic_load_n(&walked_same_files, __ATOMIC_RELAXED);
 }
 
 /* ------------------------------------------------------------------ */

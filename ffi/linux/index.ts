@@ -39,6 +39,8 @@ import { type BatchOp, keepForever, Ring } from "./ring.ts";
 import { type Constants, LINUX_ERRNO, openShim, type Shim } from "./shim.ts";
 
 const DIRENT_BUFFER = 32 << 10;
+/** What blit_list_unchanged lists at a time (UNCHANGED_LISTING): no chunk's names are longer. */
+const UNCHANGED_LISTING = 32 << 10;
 const STATX_SIZE = 256;
 /** statx's stx_attributes bit for an append-only inode (FS_APPEND_FL). */
 const STATX_ATTR_APPEND = 0x20;
@@ -183,6 +185,20 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
       this.timeSteps.inDir(stats, dir);
       return stats.map((stat, i) => (typeof stat === "number" ? undefined : { stat, xattrListSize: sizes ? Number(sizes[i]) : -this.errno.ENODATA }));
     },
+    listUnchanged: (srcDir, dstDir, xattrSizes, maxAgeMs) => {
+      const counts = new BigUint64Array(4);
+      const rest = this.reusable("names", UNCHANGED_LISTING);
+      const left = this.shim.blit_list_unchanged(srcDir, dstDir, xattrSizes ? 1 : 0, maxAgeMs, rest, rest.length, counts);
+      if (left === -this.errno.ENOENT) return undefined;
+      if (left < 0) return left;
+      const names: Name[] = [];
+      for (let at = 0; names.length < left; ) {
+        const end = rest.indexOf(0, at);
+        names.push(rest.slice(at, end));
+        at = end + 1;
+      }
+      return { listed: Number(counts[3]), same: Number(counts[0]), sameBytes: Number(counts[1]), rest: names, restDirectoriesOnly: counts[2] === 0n };
+    },
     walkedHolds: (dir, prefix) => {
       const r = this.shim.blit_walked_holds_prefix(dir, this.cstr(prefix, 0));
       return r < 0 ? undefined : r === 1;
@@ -193,9 +209,9 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
     filesPerWalk: 14,
     walking: () => this.shim.blit_read_ahead_running() > 0,
     counts: () => {
-      const out = new BigUint64Array(5);
+      const out = new BigUint64Array(6);
       this.shim.blit_read_ahead_counts(out);
-      return { entries: Number(out[0]), bytes: Number(out[1]), taken: Number(out[2]), directories: Number(out[3]), waited: Number(out[4]) };
+      return { entries: Number(out[0]), bytes: Number(out[1]), taken: Number(out[2]), directories: Number(out[3]), waited: Number(out[4]), same: Number(out[5]) };
     },
   };
 

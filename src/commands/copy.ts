@@ -80,7 +80,9 @@ function walksKeep(b: Backend, engine: EngineOptions, plan: Plan): WalkKept {
 /** --stats' lines for the reading ahead, where the backend reads ahead. */
 function readAheadLines(backend: Backend): [string, number][] {
   const counts = backend.readAhead?.counts();
-  return counts ? [["entries read ahead", counts.entries], ["bytes read ahead", counts.bytes], ["stats taken from the walks", counts.taken]] : [];
+  if (!counts) return [];
+  const lines: [string, number][] = [["entries read ahead", counts.entries], ["bytes read ahead", counts.bytes], ["stats taken from the walks", counts.taken]];
+  return counts.same === undefined ? lines : [...lines, ["files found unchanged from the walks' listings", counts.same]];
 }
 
 /** Open files kept back from the small-file batches: the runtime's own, stdio, the shim, the rings, the operands' directories (and the read-ahead walks' own, counted apart). */

@@ -861,7 +861,8 @@ export class Copier {
     // other workers wait with nothing queued, handed to them: one large
     // directory does not leave CPUs idle.
     for (let chunk = 0; descend; chunk++) {
-      const entries = b.readDir(srcFd);
+      const next = this.nextChunk(listing);
+      const entries = typeof next === "number" ? next : next.entries;
       if (typeof entries === "number") {
         // ENOENT: the directory was removed while we read it.
         if (!this.vanished({ ...e, follow: false }, -entries)) {
@@ -903,7 +904,7 @@ export class Copier {
         this.spawn([...children.splice(0), share]);
         continue;
       }
-      this.copyEntries(listing, names, children, waitingLinks, listedStats(distinct));
+      this.copyEntries(listing, names, children, waitingLinks, listedStats(distinct), typeof next === "number" ? undefined : next.walked);
       if (children.length >= CHILDREN_HELD) {
         children.push({ kind: "rest", work: listing });
         break;
@@ -1359,7 +1360,8 @@ export class Copier {
     const waitingLinks: [Entry, number][] = [];
     const listed = this.o.delete && !work.dstFresh ? new ListedNames() : undefined;
     while (!this.cancelled) {
-      const entries = this.b.readDir(work.srcFd);
+      const next = this.nextChunk(work);
+      const entries = typeof next === "number" ? next : next.entries;
       if (typeof entries === "number") {
         const place = { ...work, srcDir: work.srcFd, srcName: work.srcPath, dstDir: work.dstFd, dstName: work.dstPath, follow: false };
         if (!this.vanished(place, -entries)) this.report.fail(`cannot read directory ${quote(work.srcPath)}: ${this.why(-entries)}`, { op: "read", path: work.srcPath, errno: -entries });
@@ -1374,7 +1376,7 @@ export class Copier {
         this.spawn([...children.splice(0), { kind: "files", work: { ...work, names, seenNames: undefined } }]);
         continue;
       }
-      this.copyEntries(work, names, children, waitingLinks, listedStats(distinct));
+      this.copyEntries(work, names, children, waitingLinks, listedStats(distinct), typeof next === "number" ? undefined : next.walked);
       if (children.length >= CHILDREN_HELD) {
         children.push({ kind: "rest", work });
         break;
@@ -1420,12 +1422,12 @@ export class Copier {
    * Stats one chunk of a directory's entries at once (unless the listing
    * brought their stats, `listed`), then copies them; subdirectories go to `children`.
    */
-  private copyEntries(l: FilesWork, chunk: Uint8Array[], children: ChildWork[], waitingLinks: [Entry, number][], chunkListed?: Stat[]): void {
+  private copyEntries(l: FilesWork, chunk: Uint8Array[], children: ChildWork[], waitingLinks: [Entry, number][], chunkListed?: Stat[], walked?: ChunkLeft): void {
     this.onListed?.(chunk.length);
     // The directory below its SOURCE, for --exclude: dstRel without its first component.
     const slashAt = l.dstRel.indexOf(SLASH);
     const relDir = slashAt < 0 ? undefined : l.dstRel.subarray(slashAt + 1);
-    const left = this.leftByWalks(l, chunk, chunkListed, relDir);
+    const left = walked ?? this.leftByWalks(l, chunk, chunkListed, relDir);
     const { names, listed } = left;
     if (names.length === 0) return;
     // A listing's stats are of the entries themselves: not what -L wants.
@@ -1620,6 +1622,39 @@ export class Copier {
     // went by is entered as it is now.
     const directoriesOnly = kept.length > 0 && kept.every((i) => walked[i] !== undefined && typeOf(walked[i]!.stat.mode) === S_IFDIR);
     return { names: pick(names), listed: listed && pick(listed), there: there && pick(there), thereXattrSizes: thereSizes && pick(thereSizes), directoriesOnly };
+  }
+
+  /**
+   * The next chunk of a directory's listing, as readDir gives it ([] at its
+   * end). On a second run whose walks listed both sides (listUnchanged),
+   * the files found the same on both are counted unchanged as they are
+   * listed and only the rest come back, with what copyEntries then needs
+   * not look up (`walked`). Where leaving a file does no more than count it
+   * and its stats alone decide (countsFromStats), and nothing needs every
+   * name: not --delete, a filter, a destination that ignores case or a
+   * backend with sidecar files.
+   */
+  private nextChunk(l: FilesWork): { entries: DirEntry[]; walked?: ChunkLeft } | number {
+    const ahead = this.b.readAhead;
+    const decides = ahead?.listUnchanged !== undefined && !l.dstFresh && this.countsFromStats(l) && !this.o.delete && this.filter.empty &&
+      l.seenNames === undefined && this.b.sidecars === undefined;
+    while (decides && !this.cancelled) {
+      const chunk = ahead.listUnchanged!(l.srcFd, l.dstFd, this.meta.readsXattrs, DEST_WALK_MAX_AGE_MS);
+      if (chunk === undefined) break;
+      if (typeof chunk === "number") return chunk;
+      if (chunk.same > 0) {
+        this.onListed?.(chunk.same);
+        this.report.counts.unchanged += chunk.same;
+        this.report.skippedEntries(chunk.same, chunk.sameBytes);
+      }
+      if (chunk.listed === 0 || chunk.rest.length > 0) {
+        // DEST's subdirectories are statted as they are met, as leftByWalks leaves them.
+        const walked = { names: chunk.rest, listed: undefined, directoriesOnly: chunk.restDirectoriesOnly };
+        return { entries: chunk.rest.map((name) => ({ name })), walked };
+      }
+    }
+    const entries = this.b.readDir(l.srcFd);
+    return typeof entries === "number" ? entries : { entries };
   }
 
   /** What leaveUnchanged would find, found without building the entry: on a second run most are so. */

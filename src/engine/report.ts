@@ -220,8 +220,13 @@ export class Reporter {
 
   /** An entry left as it was in DEST; a file's size counts as done for the bar, not as copied. */
   skippedEntry(size: number): void {
-    this.count("skipped");
-    if (size > 0) this.live?.add("skippedBytes", size);
+    this.skippedEntries(1, size);
+  }
+
+  /** n entries left as they were at once, `bytes` of them in regular files. */
+  skippedEntries(n: number, bytes: number): void {
+    this.count("skipped", n);
+    if (bytes > 0) this.live?.add("skippedBytes", bytes);
   }
 
   /** Bytes of a large file copied so far, shown while it is copied. */

@@ -4,6 +4,7 @@
 // read ahead", and that the copy they run beside is the same copy.
 
 import { describe, expect, test } from "bun:test";
+import { statSync } from "node:fs";
 import { BLIT, blit, hasCommand, ROOT, run, sh, stats } from "../helpers/blit.ts";
 import { mountTmpfs, mountXfs, remountCold, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox } from "../helpers/sandbox.ts";
@@ -183,6 +184,21 @@ describe("reading ahead", () => {
     printf 999 > dst/d1/e0/f7 && touch -r src/d1/e0/f7 dst/d1/e0/f7 && chmod 600 dst/d1/e1/f0 && chown 2:2 dst/d1/e1/f1 &&
     touch -d 2002-02-02 dst/d1/e1/f2 && rm dst/d2/e0/f0 && printf new > src/d2/e0/new`;
   const COUNTS = ["files", "directories", "skipped", "unchanged", "attributes set on unchanged", "errors"];
+
+  /**
+   * The second run of disk's src into its dst, cold, and of copies of both
+   * on tmpfs, which is not walked: both succeed, and count the same.
+   */
+  function againWithAndWithoutWalks(disk: string, mem: string): { walked: ReturnType<typeof blit>; unwalked: ReturnType<typeof blit> } {
+    sh(`cp -a ${disk}/src ${disk}/dst ${mem}/`);
+    remountCold(disk);
+    const walked = blit(["--stats", "-aT", "--skip-unchanged", `${disk}/src`, `${disk}/dst`]);
+    const unwalked = blit(["--stats", "-aT", "--skip-unchanged", `${mem}/src`, `${mem}/dst`]);
+    expect([walked.stderr, walked.exitCode, unwalked.stderr, unwalked.exitCode]).toEqual(["", 0, "", 0]);
+    const counts = (stdout: string) => COUNTS.map((name) => `${name}: ${stats(stdout)[name]}`);
+    expect(counts(walked.stdout)).toEqual(counts(unwalked.stdout));
+    return { walked, unwalked };
+  }
   testIf(xfsUnavailable ?? tmpfsUnavailable ?? (hasCommand("setfattr") ? undefined : "setfattr (attr) is not installed"))(
     "a cold second run: the walks' stats leave the files they show unchanged, and every change is copied as without them",
     () => {
@@ -191,21 +207,47 @@ describe("reading ahead", () => {
       sh(TREE, disk);
       expect(blit(["-a", `${disk}/src`, `${disk}/dst`]).exitCode).toBe(0);
       sh(CHANGES, disk);
-      sh(`cp -a ${disk}/src ${disk}/dst ${mem}/`);
-      remountCold(disk);
-      const walked = blit(["--stats", "-aT", "--skip-unchanged", `${disk}/src`, `${disk}/dst`]);
-      const unwalked = blit(["--stats", "-aT", "--skip-unchanged", `${mem}/src`, `${mem}/dst`]);
-      expect([walked.stderr, walked.exitCode, unwalked.stderr, unwalked.exitCode]).toEqual(["", 0, "", 0]);
-      const counts = (stdout: string) => COUNTS.map((name) => `${name}: ${stats(stdout)[name]}`);
-      expect(counts(walked.stdout)).toEqual(counts(unwalked.stdout));
+      const { walked, unwalked } = againWithAndWithoutWalks(disk, mem);
       // 300 files and 2 symlinks, less the 5 whose data is copied (6 files copied with the new one).
       expect(stats(walked.stdout).unchanged).toBe("297");
       expect(Number(stats(walked.stdout)["stats taken from the walks"])).toBeGreaterThan(0);
       expect(stats(unwalked.stdout)["stats taken from the walks"]).toBe("0");
+      // Most of them counted as listed, from the two walks' listings of the directory (listUnchanged).
+      expect(Number(stats(walked.stdout)["files found unchanged from the walks' listings"])).toBeGreaterThan(0);
+      expect(stats(unwalked.stdout)["files found unchanged from the walks' listings"]).toBe("0");
       expect(snapshot(`${disk}/dst`, { times: true })).toEqual(snapshot(`${mem}/dst`, { times: true }));
       expect(sh("cat dst/d1/e0/f7", disk)).toBe("999");
     },
   );
+
+  // A listing decided against both walks' listings as it is read leaves its
+  // other entries to be copied as a listing's chunks are. Here 300
+  // subdirectories of 100-character names, more than a chunk of the listing
+  // holds and more than a worker holds before it goes below them
+  // (CHILDREN_HELD), then 1,000 files of such names: the rest of the
+  // listing is read on after the subdirectories, a chunk at a time, decided
+  // against the walks' listings where DEST's is recent enough.
+  // A change in a subdirectory and in the first, the middle and the last
+  // files is copied, a new file too; a file of two names in DEST is never
+  // "the same" to the walks, and is left by the quick check as without them;
+  // two names of one file in SOURCE, copied apart in DEST, are linked again.
+  testIf(xfsUnavailable ?? tmpfsUnavailable)("a cold second run of a directory of 300 subdirectories and 1,000 files finds each change as without the walks", () => {
+    const disk = mountXfs();
+    const mem = mountTmpfs();
+    const long = "d".repeat(100);
+    sh(`mkdir -p src/wide && for i in $(seq 1 300); do mkdir src/wide/${long}$i && printf $i > src/wide/${long}$i/f; done &&
+      for i in $(seq 1 1000); do printf $i > src/wide/x${long}$i; done && for i in $(seq 1 40); do printf $i > src/f$i; done && ln src/f10 src/f10-too`, disk);
+    expect(blit(["-a", `${disk}/src`, `${disk}/dst`]).exitCode).toBe(0);
+    sh(`printf x > src/wide/${long}1/f && printf new > src/wide/${long}300/new && printf y > src/wide/x${long}1 && printf yy > src/wide/x${long}500 &&
+      touch -d 2001-01-01 src/wide/x${long}1000 && printf z > src/f7 && ln dst/f9 dst/f9-too && cp -p dst/f10-too dst/apart && mv dst/apart dst/f10-too`, disk);
+    const { walked } = againWithAndWithoutWalks(disk, mem);
+    // 1,341 names of files, less the 5 whose data is copied and f10-too, linked again; the new one copied too.
+    expect([stats(walked.stdout).files, stats(walked.stdout)["hard links"], stats(walked.stdout).unchanged]).toEqual(["6", "1", "1335"]);
+    expect(Number(stats(walked.stdout)["files found unchanged from the walks' listings"])).toBeGreaterThan(0);
+    expect(snapshot(`${disk}/dst`, { times: true })).toEqual(snapshot(`${mem}/dst`, { times: true }));
+    expect(sh(`cat dst/wide/${long}1/f dst/wide/${long}300/new dst/wide/x${long}1 dst/wide/x${long}500 dst/f7 && stat -c %h dst/f9`, disk)).toBe("xnewyyyz2\n");
+    expect(statSync(`${disk}/dst/f10-too`).ino).toBe(statSync(`${disk}/dst/f10`).ino);
+  });
 
   // A second run's walk of DEST lists each directory whole: where it saw no
   // temporary name the worker does not list it again for a dead run's
