@@ -1462,7 +1462,7 @@ export class Copier {
       if (quick && typeof childStat !== "number" && this.unchangedAsStatted(childStat, quick[i]!, listSizes && { src: listSizes.src[i]!, dst: listSizes.dst[i]! })) {
         excluded = this.excludesFile(l, relDir, name);
         if (!excluded) {
-          this.countUnchanged(childStat);
+          this.countUnchanged(1, childStat.size);
           continue;
         }
       }
@@ -1612,7 +1612,7 @@ export class Copier {
       const theirs = recent ? recent[i]?.stat : there![i];
       const theirSize = recent ? (recent[i]?.xattrListSize ?? -1) : (thereSizes?.[i] ?? -1);
       const sizes = readsXattrs && mine ? { src: mine.xattrListSize, dst: theirSize } : undefined;
-      if (mine && theirs !== undefined && this.unchangedAsStatted(mine.stat, theirs, sizes) && !this.excludesFile(l, relDir, names[i]!)) this.countUnchanged(mine.stat);
+      if (mine && theirs !== undefined && this.unchangedAsStatted(mine.stat, theirs, sizes) && !this.excludesFile(l, relDir, names[i]!)) this.countUnchanged(1, mine.stat.size);
       else kept.push(i);
     }
     const pick = <T>(all: T[]) => kept.map((i) => all[i]!);
@@ -1643,10 +1643,7 @@ export class Copier {
       if (chunk === undefined) break;
       if (typeof chunk === "number") return chunk;
       // Not counted as listed (onListed paces the garbage collections): none of them made an object.
-      if (chunk.same > 0) {
-        this.report.counts.unchanged += chunk.same;
-        this.report.skippedEntries(chunk.same, chunk.sameBytes);
-      }
+      if (chunk.same > 0) this.countUnchanged(chunk.same, chunk.sameBytes);
       if (chunk.listed === 0 || chunk.rest.length > 0) {
         // DEST's subdirectories are statted as they are met, as leftByWalks leaves them.
         const walked = { names: chunk.rest, listed: undefined, directoriesOnly: chunk.restDirectoriesOnly };
@@ -1657,10 +1654,10 @@ export class Copier {
     return typeof entries === "number" ? entries : { entries };
   }
 
-  /** What leaveUnchanged would find, found without building the entry: on a second run most are so. */
-  private countUnchanged(st: Stat): void {
-    this.report.counts.unchanged++;
-    this.report.skippedEntry(st.size);
+  /** What leaveUnchanged would find of n regular files of `bytes` in all, found without building their entries: on a second run most are so. */
+  private countUnchanged(n: number, bytes: number): void {
+    this.report.counts.unchanged += n;
+    this.report.skippedEntries(n, bytes);
   }
 
   /** --exclude: whether the file `name` in the directory l is left out. */
