@@ -369,11 +369,13 @@ export interface ReadAheadCapability {
    * name each whose type, mode, owner, size and mtime (to the nanosecond)
    * are the same on both sides, two inodes, and (`xattrSizes`) without
    * xattrs on either, counted; the other names, in the listing's order.
-   * `listed` 0 is the listing's end. Undefined, nothing listed, where
-   * either walk kept no listing of its directory or DEST's began longer
-   * ago than maxAgeMs: readDir lists it; a negated errno where the listing
-   * failed. What walked() would give of either directory is left for it,
-   * until the listing's end. Each stat is as old as its walk's visit.
+   * `listed` 0 is the listing's end. A side no walk kept a listing of (or
+   * DEST's, begun longer ago than maxAgeMs) may be statted by the backend
+   * as each name is listed, where its stats do not wait for the disk;
+   * otherwise undefined, nothing listed: readDir lists it. A negated errno
+   * where the listing failed. What walked() would give of either directory
+   * is left for it, until the listing's end. A walk's stat is as old as
+   * its visit.
    */
   listUnchanged?(srcDir: number, dstDir: number, xattrSizes: boolean, maxAgeMs: number): ListedUnchanged | number | undefined;
   /**
@@ -385,11 +387,12 @@ export interface ReadAheadCapability {
   readonly filesPerWalk: number;
   /**
    * Entries looked at, bytes of data read ahead, stats taken from the
-   * walks (walked) and files found the same by listUnchanged so far, for
-   * --stats; and the directories listed, and of them those whose listing
-   * waited for the disk.
+   * walks (walked) and files found the same by listUnchanged so far, from
+   * both walks' listings (same) and with either side statted as listed
+   * (sameStatted), for --stats; and the directories listed, and of them
+   * those whose listing waited for the disk.
    */
-  counts(): { entries: number; bytes: number; taken: number; directories: number; waited: number; same?: number };
+  counts(): { entries: number; bytes: number; taken: number; directories: number; waited: number; same?: number; sameStatted?: number };
 }
 
 /**
@@ -412,7 +415,7 @@ export interface ListedUnchanged {
   sameBytes: number;
   /** The chunk's other names, in its order. */
   rest: Name[];
-  /** Every one of `rest` was a directory when SOURCE's walk went by. */
+  /** Every one of `rest` was a directory when SOURCE's walk went by, or as listed. */
   restDirectoriesOnly: boolean;
 }
 

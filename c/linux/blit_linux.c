@@ -1490,8 +1490,8 @@ struct walked_dir {
 static struct kept_table walked = { .lock = PTHREAD_MUTEX_INITIALIZER, .max = WALKED_BYTES };
 /* Entries whose stats the workers took from the walks, for --stats. */
 static uint64_t walked_taken;
-/* Files blit_list_unchanged found the same on both sides, for --stats. */
-static uint64_t walked_same_files;
+/* Files blit_list_unchanged found the same on both sides from the walks' listings, and with either side statted there, for --stats. */
+static uint64_t walked_same_files, listed_same_files;
 /* Whether any walk keeps stats: the workers' asking costs nothing otherwise. */
 static int walks_keep;
 
@@ -1746,6 +1746,26 @@ static int64_t walked_next(struct walked_dir *s, const char *name)
 /* The listing size blit_list_unchanged reads at a time; rest must hold that many bytes. */
 #define UNCHANGED_LISTING (32 << 10)
 
+/* What blit_list_unchanged says of a chunk in counts[]. */
+enum { SAME_FILES, SAME_BYTES, REST_NOT_DIRS, CHUNK_ENTRIES, SAME_STATTED, STATTED_NOW, STATTED_NS, UNCHANGED_COUNTS };
+
+/* The stats of name in dir taken now, timed into counts; 0 where it cannot be statted (decided by the engine). */
+static int stat_now(int dir, const char *name, struct statx *st, uint64_t *counts)
+{
+	uint64_t start = monotonic_ns();
+	long r = syscall(SYS_statx, dir, name, AT_SYMLINK_NOFOLLOW | AT_STATX_SYNC_AS_STAT, SAME_MASK, st);
+
+	counts[STATTED_NS] += monotonic_ns() - start;
+	counts[STATTED_NOW]++;
+	return r == 0;
+}
+
+/* A file's xattr list size: the kept one where its walk kept it, else listed now. */
+static int64_t xattr_size(const struct walked_dir *kept, int64_t i, int dir, const char *name)
+{
+	return kept ? kept->xattr_sizes[i] : list_names_at(dir, name, NULL, 0);
+}
+
 /*
  * One chunk of a second run's listing of SOURCE's directory open at srcdir,
  * read here (getdents64) as a worker's own listing is, names made since the
@@ -1753,70 +1773,107 @@ static int64_t walked_next(struct walked_dir *s, const char *name)
  * pair, DEST's open at dstdir: on a second run of an unchanged tree nearly
  * every entry is a file the same on both sides (same_file; with
  * xattr_sizes, neither has xattrs either), and handing each one's two
- * stats to a worker costs more than the walks took to make them. Those are
- * counted (counts[0], their bytes counts[1]); the names of the rest go into
- * rest, each NUL-terminated, in the listing's order. counts[2] says how
- * many of those the walk did not see as directories, counts[3] how many
- * entries the chunk held (0: the listing's end, where the walks' listings
- * are let go). How many names are left; -ENOENT, nothing read, where
- * either walk kept no listing of its directory, DEST's began more than
- * dst_max_age_ms ago, or xattr_sizes asks for sizes a walk did not keep;
- * -EINVAL where rest_len is short of UNCHANGED_LISTING; or the listing's
- * own error.
+ * stats to a worker costs more than the walks took to make them. Where a
+ * walk kept no listing of its side (it has not got there, it stopped on
+ * finding its tree in memory, there is none) or DEST's began more than
+ * dst_max_age_ms ago, that side's regular files are statted here as they
+ * are met, if stat_unkept (the worker's stats do not wait for the disk,
+ * where the ring's batches are quicker); otherwise nothing is read and
+ * -ENOENT returned. The files found the same are counted (counts[], by
+ * the enum above); the names of the rest go into rest, each
+ * NUL-terminated, in the listing's order. REST_NOT_DIRS says how many of
+ * those are not known to be directories, CHUNK_ENTRIES how many entries
+ * the chunk held (0: the listing's end, where the walks' listings are let
+ * go). How many names are left; -EINVAL where rest_len is short of
+ * UNCHANGED_LISTING; or the listing's own error.
  */
-BLIT_EXPORT int64_t blit_list_unchanged(int srcdir, int dstdir, int xattr_sizes, uint32_t dst_max_age_ms,
+BLIT_EXPORT int64_t blit_list_unchanged(int srcdir, int dstdir, int xattr_sizes, uint32_t dst_max_age_ms, int stat_unkept,
 					char *rest, uint64_t rest_len, uint64_t *counts)
 {
 	native_calls++;
-	struct walked_dir *s, *d;
+	struct walked_dir *s = NULL, *d = NULL;
 	struct statx src_id, dst_id;
 	char *listing;
 	long got = 0;
 	int64_t left = 0;
 	uint64_t found = 0;
 
-	memset(counts, 0, 4 * sizeof(*counts));
+	memset(counts, 0, UNCHANGED_COUNTS * sizeof(*counts));
 	if (rest_len < UNCHANGED_LISTING)
 		return -EINVAL;
-	if (!__atomic_load_n(&walks_keep, __ATOMIC_RELAXED) ||
-	    syscall(SYS_statx, srcdir, "", AT_EMPTY_PATH, STATX_INO, &src_id) < 0 ||
-	    syscall(SYS_statx, dstdir, "", AT_EMPTY_PATH, STATX_INO, &dst_id) < 0 ||
-	    !(listing = malloc(UNCHANGED_LISTING)))
+	if (!(listing = malloc(UNCHANGED_LISTING)))
 		return -ENOENT;
-	/* Taken out while the chunk is decided, so that no walk lets either go meanwhile. */
-	pthread_mutex_lock(&walked.lock);
-	s = walked_find(&src_id);
-	d = walked_find(&dst_id);
-	int usable = s && d && s != d && (!xattr_sizes || (s->xattr_sizes && d->xattr_sizes)) &&
-		     monotonic_ns() - d->listed_ns <= (uint64_t)dst_max_age_ms * 1000000ull;
+	if (__atomic_load_n(&walks_keep, __ATOMIC_RELAXED) &&
+	    syscall(SYS_statx, srcdir, "", AT_EMPTY_PATH, STATX_INO, &src_id) == 0 &&
+	    syscall(SYS_statx, dstdir, "", AT_EMPTY_PATH, STATX_INO, &dst_id) == 0) {
+		int s_usable, d_usable;
 
-	if (usable) {
-		kept_unlink(&walked, &s->kept);
-		kept_unlink(&walked, &d->kept);
+		/* Taken out while the chunk is decided, so that no walk lets either go meanwhile. */
+		pthread_mutex_lock(&walked.lock);
+		s = walked_find(&src_id);
+		d = walked_find(&dst_id);
+		if (d == s)
+			d = NULL;
+		s_usable = s && (!xattr_sizes || s->xattr_sizes);
+		d_usable = d && (!xattr_sizes || d->xattr_sizes) &&
+			   monotonic_ns() - d->listed_ns <= (uint64_t)dst_max_age_ms * 1000000ull;
+		if ((s_usable && d_usable) || stat_unkept) {
+			if (s)
+				kept_unlink(&walked, &s->kept);
+			if (d)
+				kept_unlink(&walked, &d->kept);
+		} else {
+			s = d = NULL;
+		}
+		pthread_mutex_unlock(&walked.lock);
+		/* Not to decide by (too old, or without the sizes asked for): that side is statted now, and nothing else would take them. */
+		if (s && !s_usable) {
+			free(s);
+			s = NULL;
+		}
+		if (d && !d_usable) {
+			free(d);
+			d = NULL;
+		}
 	}
-	pthread_mutex_unlock(&walked.lock);
-	if (!usable) {
+	if ((!s || !d) && !stat_unkept) {
 		free(listing);
 		return -ENOENT;
 	}
 	/* A chunk of nothing but "." and ".." is not the end. */
-	while (counts[3] == 0 && (got = syscall(SYS_getdents64, srcdir, listing, UNCHANGED_LISTING)) > 0) {
+	while (counts[CHUNK_ENTRIES] == 0 && (got = syscall(SYS_getdents64, srcdir, listing, UNCHANGED_LISTING)) > 0) {
 		for (long off = 0; off < got; ) {
 			struct listed_entry *e = (struct listed_entry *)(listing + off);
+			const struct statx *mine = NULL, *theirs = NULL;
+			struct statx mine_now, theirs_now;
+			int64_t i = -1, j = -1;
 
 			off += e->reclen;
 			if (is_dot(e->name))
 				continue;
-			counts[3]++;
-			int64_t i = walked_next(s, e->name);
-			int64_t j = walked_index(d, e->name);
-			const struct statx *mine = i >= 0 ? (const struct statx *)(s->stats + (size_t)i * WALKED_STAT) : NULL;
-
-			found += (i >= 0) + (j >= 0);
-			if (mine && j >= 0 && same_file(mine, (const struct statx *)(d->stats + (size_t)j * WALKED_STAT)) &&
-			    (!xattr_sizes || (s->xattr_sizes[i] == 0 && d->xattr_sizes[j] == 0))) {
-				counts[0]++;
-				counts[1] += mine->stx_size;
+			counts[CHUNK_ENTRIES]++;
+			if (s) {
+				i = walked_next(s, e->name);
+				mine = i >= 0 ? (const struct statx *)(s->stats + (size_t)i * WALKED_STAT) : NULL;
+				found += i >= 0;
+			} else if ((e->type == DT_REG || e->type == DT_UNKNOWN) && stat_now(srcdir, e->name, &mine_now, counts)) {
+				mine = &mine_now;
+			}
+			/* DEST's side is looked at only for what may be the same. */
+			if (mine && S_ISREG(mine->stx_mode) && mine->stx_nlink == 1) {
+				if (d) {
+					j = walked_index(d, e->name);
+					theirs = j >= 0 ? (const struct statx *)(d->stats + (size_t)j * WALKED_STAT) : NULL;
+					found += j >= 0;
+				} else if (stat_now(dstdir, e->name, &theirs_now, counts)) {
+					theirs = &theirs_now;
+				}
+			}
+			if (theirs && same_file(mine, theirs) &&
+			    (!xattr_sizes || (xattr_size(s, i, srcdir, e->name) == 0 && xattr_size(d, j, dstdir, e->name) == 0))) {
+				counts[SAME_FILES]++;
+				counts[SAME_BYTES] += mine->stx_size;
+				counts[SAME_STATTED] += !s || !d;
 				continue;
 			}
 			size_t len = strlen(e->name) + 1;
@@ -1824,21 +1881,24 @@ BLIT_EXPORT int64_t blit_list_unchanged(int srcdir, int dstdir, int xattr_sizes,
 			memcpy(rest, e->name, len);
 			rest += len;
 			left++;
-			if (!mine || !S_ISDIR(mine->stx_mode))
-				counts[2]++;
+			if (mine ? !S_ISDIR(mine->stx_mode) : s || e->type != DT_DIR)
+				counts[REST_NOT_DIRS]++;
 		}
 	}
 	int err = got < 0 ? neg_errno() : 0;
 
 	free(listing);
 	__atomic_add_fetch(&walked_taken, found, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&walked_same_files, counts[0], __ATOMIC_RELAXED);
-	/* Stats the workers did not have to make count toward the walks' pace all the same. */
-	count_stats(found);
+	__atomic_add_fetch(&walked_same_files, counts[SAME_FILES] - counts[SAME_STATTED], __ATOMIC_RELAXED);
+	__atomic_add_fetch(&listed_same_files, counts[SAME_STATTED], __ATOMIC_RELAXED);
+	/* Stats the workers did not have to make count toward the walks' pace all the same, as do those made here. */
+	count_stats(found + counts[STATTED_NOW]);
 	if (got > 0) {
 		pthread_mutex_lock(&walked.lock);
-		kept_add(&walked, &s->kept, s->kept.bucket, s->kept.bytes);
-		kept_add(&walked, &d->kept, d->kept.bucket, d->kept.bytes);
+		if (s)
+			kept_add(&walked, &s->kept, s->kept.bucket, s->kept.bytes);
+		if (d)
+			kept_add(&walked, &d->kept, d->kept.bucket, d->kept.bytes);
 		pthread_mutex_unlock(&walked.lock);
 	} else {
 		free(s);
@@ -2483,7 +2543,8 @@ BLIT_EXPORT int blit_read_ahead_running(void)
  * What the walks have done, for --stats: out[0] entries statted, out[1]
  * bytes of data read ahead, out[2] stats the workers took from them,
  * out[3] directories listed, out[4] of them those whose listing waited
- * for the disk, out[5] files blit_list_unchanged found the same.
+ * for the disk, out[5] files blit_list_unchanged found the same from both
+ * walks' listings, out[6] those it statted on either side itself.
  */
 BLIT_EXPORT void blit_read_ahead_counts(uint64_t *out)
 {
@@ -2494,6 +2555,7 @@ BLIT_EXPORT void blit_read_ahead_counts(uint64_t *out)
 	out[3] = __atomic_load_n(&ahead_dirs_listed, __ATOMIC_RELAXED);
 	out[4] = __atomic_load_n(&ahead_dirs_waited, __ATOMIC_RELAXED);
 	out[5] = __atomic_load_n(&walked_same_files, __ATOMIC_RELAXED);
+	out[6] = __atomic_load_n(&listed_same_files, __ATOMIC_RELAXED);
 }
 
 /* ------------------------------------------------------------------ */

@@ -39,6 +39,8 @@ import { type BatchOp, keepForever, Ring } from "./ring.ts";
 import { type Constants, LINUX_ERRNO, openShim, type Shim } from "./shim.ts";
 
 const DIRENT_BUFFER = 32 << 10;
+/** blit_list_unchanged's counts of a chunk (UNCHANGED_COUNTS). */
+const UNCHANGED_COUNTS = 7;
 /** What blit_list_unchanged lists at a time (UNCHANGED_LISTING): no chunk's names are longer. */
 const UNCHANGED_LISTING = 32 << 10;
 const STATX_SIZE = 256;
@@ -186,11 +188,17 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
       return stats.map((stat, i) => (typeof stat === "number" ? undefined : { stat, xattrListSize: sizes ? Number(sizes[i]) : -this.errno.ENODATA }));
     },
     listUnchanged: (srcDir, dstDir, xattrSizes, maxAgeMs) => {
-      const counts = new BigUint64Array(4);
+      const counts = new BigUint64Array(UNCHANGED_COUNTS);
       const rest = this.reusable("names", UNCHANGED_LISTING);
-      const left = this.shim.blit_list_unchanged(srcDir, dstDir, xattrSizes ? 1 : 0, maxAgeMs, rest, rest.length, counts);
+      // A side no walk kept is statted in the shim, one name at a time, as
+      // statInTurn does: not while stats wait for the disk, where statMany's
+      // batches through the ring are quicker (if there is one: null).
+      const statUnkept = this.statsWait && this.ring !== null ? 0 : 1;
+      const left = this.shim.blit_list_unchanged(srcDir, dstDir, xattrSizes ? 1 : 0, maxAgeMs, statUnkept, rest, rest.length, counts);
       if (left === -this.errno.ENOENT) return undefined;
       if (left < 0) return left;
+      const statted = Number(counts[5]);
+      if (statted > 0) this.statsWait = Number(counts[6]) / statted >= this.waitingStatNs;
       const names: Name[] = [];
       for (let at = 0; names.length < left; ) {
         const end = rest.indexOf(0, at);
@@ -209,9 +217,9 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
     filesPerWalk: 14,
     walking: () => this.shim.blit_read_ahead_running() > 0,
     counts: () => {
-      const out = new BigUint64Array(6);
+      const out = new BigUint64Array(7);
       this.shim.blit_read_ahead_counts(out);
-      return { entries: Number(out[0]), bytes: Number(out[1]), taken: Number(out[2]), directories: Number(out[3]), waited: Number(out[4]), same: Number(out[5]) };
+      return { entries: Number(out[0]), bytes: Number(out[1]), taken: Number(out[2]), directories: Number(out[3]), waited: Number(out[4]), same: Number(out[5]), sameStatted: Number(out[6]) };
     },
   };
 

@@ -63,7 +63,7 @@ const symbols = {
   blit_read_ahead: { args: [P, i32, i32, i32], returns: i32 },
   blit_walked_stats: { args: [i32, P, u32, P, P, P, u32], returns: u32 },
   blit_walked_holds_prefix: { args: [i32, P], returns: i32 },
-  blit_list_unchanged: { args: [i32, i32, i32, u32, P, u64, P], returns: i64_fast },
+  blit_list_unchanged: { args: [i32, i32, i32, u32, i32, P, u64, P], returns: i64_fast },
   blit_read_ahead_counts: { args: [P], returns: VOID },
   blit_read_ahead_running: { args: [], returns: i32 },
 } as const;

@@ -82,7 +82,9 @@ function readAheadLines(backend: Backend): [string, number][] {
   const counts = backend.readAhead?.counts();
   if (!counts) return [];
   const lines: [string, number][] = [["entries read ahead", counts.entries], ["bytes read ahead", counts.bytes], ["stats taken from the walks", counts.taken]];
-  return counts.same === undefined ? lines : [...lines, ["files found unchanged from the walks' listings", counts.same]];
+  if (counts.same !== undefined) lines.push(["files found unchanged from the walks' listings", counts.same]);
+  if (counts.sameStatted !== undefined) lines.push(["files found unchanged as listed, statted then", counts.sameStatted]);
+  return lines;
 }
 
 /** Open files kept back from the small-file batches: the runtime's own, stdio, the shim, the rings, the operands' directories (and the read-ahead walks' own, counted apart). */

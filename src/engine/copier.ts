@@ -1626,10 +1626,10 @@ export class Copier {
 
   /**
    * The next chunk of a directory's listing, as readDir gives it ([] at its
-   * end). On a second run whose walks listed both sides (listUnchanged),
-   * the files found the same on both are counted unchanged as they are
-   * listed and only the rest come back, with what copyEntries then needs
-   * not look up (`walked`). Where leaving a file does no more than count it
+   * end). On a second run (listUnchanged), the files the backend finds the
+   * same on both sides, from the walks' listings or statted as they are
+   * listed, are counted unchanged there and only the rest come back, with
+   * what copyEntries then needs not look up (`walked`). Where leaving a file does no more than count it
    * and its stats alone decide (countsFromStats), and nothing needs every
    * name: not --delete, a filter, a destination that ignores case or a
    * backend with sidecar files.

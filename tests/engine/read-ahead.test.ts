@@ -10,7 +10,7 @@ import { mountTmpfs, mountXfs, remountCold, tmpfsUnavailable, xfsUnavailable } f
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 import { startSwapper } from "../helpers/swapper.ts";
-import { snapshot } from "../helpers/tree.ts";
+import { snapshot, tree } from "../helpers/tree.ts";
 
 /**
  * 30 directories of 10 files each, 2 levels deep, with a symlink to / and
@@ -186,17 +186,26 @@ describe("reading ahead", () => {
   const COUNTS = ["files", "directories", "skipped", "unchanged", "attributes set on unchanged", "errors"];
 
   /**
-   * The second run of disk's src into its dst, cold, and of copies of both
-   * on tmpfs, which is not walked: both succeed, and count the same.
+   * The second run of disk's src into its dst, cold; of copies of both on
+   * tmpfs, which is not walked (the shim stats the names it lists itself);
+   * and of other copies there with --itemize, where the engine decides each
+   * file: all succeed and count the same, and the two on tmpfs leave the
+   * same DEST.
    */
   function againWithAndWithoutWalks(disk: string, mem: string): { walked: ReturnType<typeof blit>; unwalked: ReturnType<typeof blit> } {
-    sh(`cp -a ${disk}/src ${disk}/dst ${mem}/`);
+    sh(`cp -a ${disk}/src ${disk}/dst ${mem}/ && mkdir ${mem}/listed && cp -a ${disk}/src ${disk}/dst ${mem}/listed/`);
     remountCold(disk);
     const walked = blit(["--stats", "-aT", "--skip-unchanged", `${disk}/src`, `${disk}/dst`]);
-    const unwalked = blit(["--stats", "-aT", "--skip-unchanged", `${mem}/src`, `${mem}/dst`]);
-    expect([walked.stderr, walked.exitCode, unwalked.stderr, unwalked.exitCode]).toEqual(["", 0, "", 0]);
+    // However slow a stat on a busy machine, the shim stats every listing (BLIT_STAT_WAIT_NS).
+    const unwalked = blit(["--stats", "-aT", "--skip-unchanged", `${mem}/src`, `${mem}/dst`], { env: { BLIT_STAT_WAIT_NS: "3600000000000" } });
+    const listed = blit(["--stats", "--itemize", "-aT", "--skip-unchanged", `${mem}/listed/src`, `${mem}/listed/dst`]);
+    expect([walked.stderr, walked.exitCode, unwalked.stderr, unwalked.exitCode, listed.stderr, listed.exitCode]).toEqual(["", 0, "", 0, "", 0]);
     const counts = (stdout: string) => COUNTS.map((name) => `${name}: ${stats(stdout)[name]}`);
     expect(counts(walked.stdout)).toEqual(counts(unwalked.stdout));
+    expect(counts(listed.stdout)).toEqual(counts(unwalked.stdout));
+    expect(Number(stats(unwalked.stdout)["files found unchanged as listed, statted then"])).toBeGreaterThan(0);
+    expect(stats(listed.stdout)["files found unchanged as listed, statted then"]).toBe("0");
+    expect(tree(`${mem}/listed/dst`, { times: true })).toEqual(tree(`${mem}/dst`, { times: true }));
     return { walked, unwalked };
   }
   testIf(xfsUnavailable ?? tmpfsUnavailable ?? (hasCommand("setfattr") ? undefined : "setfattr (attr) is not installed"))(

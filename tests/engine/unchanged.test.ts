@@ -9,15 +9,14 @@ import { BLIT, blit, blitJson, hasCommand, isRoot, run, sh, stats } from "../hel
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 import { EVERYDAY_TREE } from "../helpers/fixtures.ts";
-import { mountRamfs, tmpfsUnavailable } from "../helpers/mounts.ts";
+import { mountRamfs, mountTmpfs, tmpfsUnavailable } from "../helpers/mounts.ts";
 import { snapshot, tree } from "../helpers/tree.ts";
 
 const noRsync = hasCommand("rsync") ? undefined : "rsync is not installed";
 const noAttr = hasCommand("setfattr") ? undefined : "setfattr (attr) is not installed";
 
 /** src, and dst made from it by blit -a; `change` then runs in the root; dst-r and dst-b are copies of dst for rsync and blit. */
-function scenario(label: string, change: string): string {
-  const root = sandbox(label);
+function scenario(label: string, change: string, root = sandbox(label)): string {
   sh(
     `mkdir -p src/sub && printf aaaa > src/a && printf bbbb > src/sub/b && printf cccc > src/sub/c && ln -s a src/l &&
      ln src/sub/c src/c-link && setfattr -n user.k -v v src/a && mkfifo src/fifo &&
@@ -72,6 +71,39 @@ describe("--skip-unchanged against rsync -aHAX", () => {
       expect(r.exitCode).toBe(0);
       expect(tree(`${root}/dst-b`, { times: true })).toEqual(tree(`${root}/dst-r`, { times: true }));
       expect(inodes(`${root}/dst-b`, c.kept)).toEqual(before);
+    });
+  }
+
+  // On tmpfs no walk runs beside the copy: the shim stats both sides of
+  // each name it lists and counts the files the same there, no attribute
+  // to set (blit_list_unchanged); the engine decides the rest, as above.
+  // Of the scenario's files only sub/b can be so: a has an xattr, sub/c two
+  // names (which also keeps the copy off the main thread, where it is
+  // decided in the engine). The other cases are the shim's to leave to the
+  // engine. BLIT_STAT_WAIT_NS: no stat, however slow on a busy machine,
+  // sends a listing the ring's way instead.
+  const LISTED_CASES: typeof CASES = [
+    ...CASES,
+    { name: "SOURCE's file given an xattr, its mtime kept (set on DEST's)", change: "setfattr -n user.new -v 1 src/sub/b", kept: ["a", "sub/b"] },
+    { name: "a file in DEST became a symlink to a copy outside it, of SOURCE's size, mtime, mode and owner", change: "cp -a src/sub/b outside && rm dst/sub/b && ln -s $PWD/outside dst/sub/b", kept: ["a"] },
+    { name: "the owner changed in DEST", change: "chown 1000:1000 dst/sub/b", kept: ["a", "sub/b"] },
+    { name: "a file in DEST given a second name", change: "ln dst/sub/b dst/b-too", kept: ["a", "sub/b"] },
+    // b-too, met first, is copied anew and sub/b linked to it, where rsync links b-too to sub/b, which it keeps.
+    { name: "a file in SOURCE given a second name", change: "ln src/sub/b src/b-too && touch -h -d '2010-01-02 03:04:05.123456789' src src/sub", kept: ["a"] },
+  ];
+  for (const c of LISTED_CASES) {
+    testIf(noRsync ?? noAttr ?? tmpfsUnavailable)(`on tmpfs, decided as listed: ${c.name}`, () => {
+      const root = scenario("skip-listed", c.change, mountTmpfs());
+      const before = inodes(`${root}/dst-b`, c.kept);
+      const outside = c.change.includes("outside") ? sh("stat -c '%i %s %Y' outside", root) : "";
+      sh("rsync -aHAX src/ dst-r/", root);
+      const r = blit(["-aT", "--stats", "--skip-unchanged", "src", "dst-b"], { cwd: root, env: { BLIT_STAT_WAIT_NS: "3600000000000" } });
+      expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+      expect(stats(r.stdout)["files found unchanged from the walks' listings"]).toBe("0");
+      if (c.name === "nothing changed") expect(stats(r.stdout)["files found unchanged as listed, statted then"]).toBe("1");
+      expect(tree(`${root}/dst-b`, { times: true })).toEqual(tree(`${root}/dst-r`, { times: true }));
+      expect(inodes(`${root}/dst-b`, c.kept)).toEqual(before);
+      if (outside) expect(sh("stat -c '%i %s %Y' outside", root)).toBe(outside);
     });
   }
 
