@@ -630,7 +630,7 @@ function filesOf(dir: string): string[] {
 function again(): void {
   console.log("\n== again");
   const lines = [
-    "## Second runs (issue 19; cold, medians)",
+    "## Second runs (issue 19; medians; cold, then warm where said)",
     "",
     "| tree | case | blit -aT --skip-unchanged | rsync -aH | blit ÷ rsync | target | walk limit ¹ |",
     "| --- | --- | ---: | ---: | ---: | --- | ---: |",

@@ -191,12 +191,13 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
       const counts = new BigUint64Array(UNCHANGED_COUNTS);
       const rest = this.reusable("names", UNCHANGED_LISTING);
       // A side no walk kept is statted in the shim, one name at a time, as
-      // statInTurn does: not while stats wait for the disk, where statMany's
-      // batches through the ring are quicker (if there is one: null).
+      // statInTurn does: not while stats wait for the disk and the worker
+      // has a ring (null: none to be had), whose batches are quicker then.
       const statUnkept = this.statsWait && this.ring !== null ? 0 : 1;
       const left = this.shim.blit_list_unchanged(srcDir, dstDir, xattrSizes ? 1 : 0, maxAgeMs, statUnkept, rest, rest.length, counts);
       if (left === -this.errno.ENOENT) return undefined;
       if (left < 0) return left;
+      // The shim's STATTED_NOW and STATTED_NS: how many it statted, and how long that took.
       const statted = Number(counts[5]);
       if (statted > 0) this.statsWait = Number(counts[6]) / statted >= this.waitingStatNs;
       const names: Name[] = [];

@@ -1629,10 +1629,11 @@ export class Copier {
    * end). On a second run (listUnchanged), the files the backend finds the
    * same on both sides, from the walks' listings or statted as they are
    * listed, are counted unchanged there and only the rest come back, with
-   * what copyEntries then needs not look up (`walked`). Where leaving a file does no more than count it
-   * and its stats alone decide (countsFromStats), and nothing needs every
-   * name: not --delete, a filter, a destination that ignores case or a
-   * backend with sidecar files.
+   * what copyEntries then needs not look up (`walked`). Where leaving a
+   * file does no more than count it and its stats alone decide
+   * (countsFromStats), and nothing needs every name: not --delete, a
+   * filter, a destination that ignores case or a backend with sidecar
+   * files.
    */
   private nextChunk(l: FilesWork): { entries: DirEntry[]; walked?: ChunkLeft } | number {
     const ahead = this.b.readAhead;
