@@ -97,8 +97,8 @@ export class LinkTable {
       // The exchange is the slot's first touch, not a load before it: a load
       // of an untouched page maps the shared zero page, and the write after
       // it then costs a copy-on-write fault whose TLB flush interrupts every
-      // other CPU running the process (822 of them, one per group of names,
-      // in a second run of the bench's mixed tree).
+      // other CPU running the process (822 in a second run of the bench's
+      // mixed tree: one per group of names in each of its two tables).
       let state = Atomics.compareExchange(this.slots, base, EMPTY, WRITING);
       if (state === EMPTY) {
         this.slots[base + DEV_LO] = devLo;
