@@ -332,7 +332,8 @@ export class Copier {
   private readonly temps: TempNames;
   /**
    * The directory this worker is filling under a temporary name, if any:
-   * one at a time, as it has no subdirectory and is never shared out.
+   * one at a time, as nothing is made below it while it is so (its
+   * subdirectories wait until it is in place) and it is never shared out.
    */
   private staged: Staging | undefined;
   /** --dry-run of operands merged into one directory: what each path would hold by now, the directories and files the run would have made (wouldHaveMade, wouldMeetEarlier). */
@@ -725,7 +726,7 @@ export class Copier {
       this.report.fail(`cannot overwrite non-directory ${quote(e.dstPath)} with directory ${quote(e.srcPath)}`, { op: "overwrite", path: e.dstPath });
       return NONE;
     }
-    let madeAs = this.stagesDirectory(e, stat, descend) ? this.temps.next(e.dstDir) : e.dstName;
+    let madeAs = this.stagesDirectory(e, descend) ? this.temps.next(e.dstDir) : e.dstName;
     let made = this.o.dryRun ? this.wouldMakeDir(e) : b.makeDir(e.dstDir, madeAs, madeMode);
     // Not made under a temporary name: made under its own, and said why as it would have been.
     if (made !== 0 && madeAs !== e.dstName) {
@@ -890,8 +891,19 @@ export class Copier {
       if (distinct.length === 0) continue;
       const names = distinct.map((entry) => entry.name);
       listed?.add(names);
-      // Not while it is filled under a temporary name: whoever takes it into place must know that nothing is still being written in it.
-      if (chunk > 0 && this.spawn && this.othersHungry() && !listing.staging?.live) {
+      // Not while it is filled under a temporary name: whoever takes it into
+      // place must know that nothing is still being written in it. A leaf
+      // stays so, to be seen whole; one with subdirectories goes into place
+      // now, and its files are shared out as any others.
+      const spawn = chunk > 0 && this.spawn && this.othersHungry() ? this.spawn : undefined;
+      if (spawn && listing.staging?.live && stat.nlink !== 2) {
+        this.unstageForChildren(listing.staging, listing, children);
+        if (listing.staging.failed) {
+          finish.incomplete = true;
+          break;
+        }
+      }
+      if (spawn && !listing.staging?.live) {
         const share: ChildWork = { kind: "files", work: { ...listing, names, seenNames: undefined } };
         // Handed out early from a directory below the task's own, work would
         // be counted as the task's, not that directory's: this chunk and the
@@ -901,7 +913,7 @@ export class Copier {
           break;
         }
         handedOut = true;
-        this.spawn([...children.splice(0), share]);
+        spawn([...children.splice(0), share]);
         continue;
       }
       this.copyEntries(listing, names, children, waitingLinks, listedStats(distinct), typeof next === "number" ? undefined : next.walked);
@@ -911,6 +923,10 @@ export class Copier {
       }
     }
     if (this.cancelled) finish.incomplete = true;
+    if (staging?.live && children.length > 0) {
+      this.unstageForChildren(staging, listing, children);
+      if (staging.failed) finish.incomplete = true;
+    }
     if (listed) finish.listed = [listed.take()];
     // Other paths to inodes another worker is copying: linked once it is done.
     for (const [entry, slot] of waitingLinks) this.linkOrCopy(entry, slot);
@@ -963,13 +979,14 @@ export class Copier {
    * Whether a new directory is filled under a temporary name and renamed
    * into place once filled (Staging), so that its small files need no
    * rename each: one whose parent this run made, so that nothing else is
-   * under its name, and whose SOURCE has no subdirectory (two links: a
-   * leaf, soon complete and in place). Not into an append-only directory,
+   * under its name. One with subdirectories goes into place once its own
+   * files are written, before they are made (unstageForChildren); a leaf
+   * once all is. Not into an append-only directory,
    * which takes no rename; nor where with -L every file may be another's
    * name, to be linked by its path.
    */
-  private stagesDirectory(e: Place, st: Stat, descend: boolean): boolean {
-    return descend && e.dstFresh && st.nlink === 2 && !this.o.dryRun && this.b.renamesOpenDirectories === true && e.appendOnly !== true &&
+  private stagesDirectory(e: Place, descend: boolean): boolean {
+    return descend && e.dstFresh && !this.o.dryRun && this.b.renamesOpenDirectories === true && e.appendOnly !== true &&
       !(this.o.preserve.links && this.o.dereference === "always");
   }
 
@@ -988,6 +1005,26 @@ export class Copier {
     } finally {
       this.report.hold(false);
     }
+  }
+
+  /**
+   * A staged directory with subdirectories, into place once the files
+   * written so far are: each subdirectory is made in it by its own task,
+   * after this, so a leftover of a killed run still holds files only (its
+   * clean-up removes no directory). Its children made so far are turned to
+   * the directory now in place (another run's, when that made the name
+   * meanwhile); where none could be, none is made, as nothing more is
+   * copied into it.
+   */
+  private unstageForChildren(s: Staging, listing: FilesWork, children: ChildWork[]): void {
+    const staged = s.fd;
+    this.unstage(s);
+    listing.dstFd = s.fd;
+    if (s.failed) {
+      for (let i = children.length - 1; i >= 0; i--) if (children[i]!.kind === "dir") children.splice(i, 1);
+      return;
+    }
+    for (const child of children) if (child.kind === "dir" && child.work.dstParent === staged) child.work.dstParent = s.fd;
   }
 
   private placeStaged(s: Staging): void {
@@ -1432,14 +1469,17 @@ export class Copier {
     if (names.length === 0) return;
     // A listing's stats are of the entries themselves: not what -L wants.
     const stats: (Stat | number)[] = listed && !l.follow ? listed : this.b.statMany(l.srcFd, names, l.follow);
-    // A subdirectory, or a file another name will be linked to: both are
-    // named by their path below the copy, so the directory goes into place first.
-    if (l.staging?.live && stats.some((st) => typeof st !== "number" && (typeOf(st.mode) === S_IFDIR || (this.o.preserve.links && (st.nlink > 1 || l.follow))))) {
-      this.unstage(l.staging);
-      l.dstFd = l.staging.fd;
-      // Not in place (said): nothing more goes into it, and no directory, which the clean-up of a leftover would not remove.
-      if (l.staging.failed) return;
-    }
+    // A file another name will be linked to is named by its path below the
+    // copy: in a directory filled under a temporary name, it waits until the
+    // chunk's other files are written and the directory is in place.
+    // (Subdirectories wait too: each is made by its own task, once its
+    // parent is in place, unstageForChildren.)
+    const all = [...names.keys()];
+    const linkedLater = l.staging?.live && this.o.preserve.links
+      ? all.filter((i) => { const st = stats[i]!; return typeof st !== "number" && typeOf(st.mode) !== S_IFDIR && (st.nlink > 1 || l.follow); })
+      : [];
+    const later = new Set(linkedLater);
+    const passes = later.size === 0 ? [all] : [all.filter((i) => !later.has(i)), linkedLater];
     // What is there already, looked at in one batch too (in a directory that was there).
     const there = l.dstFresh || left.directoriesOnly ? undefined : (left.there ?? this.b.statMany(l.dstFd, names, false));
     const listSizes = there && this.leavesUnchanged ? this.xattrListSizes(l, names, left.thereXattrSizes) : undefined;
@@ -1453,81 +1493,97 @@ export class Copier {
     }
     // A signal or --fail-fast's first error: the rest of the chunk is not started.
     const sidecars = this.b.sidecars;
-    for (let i = 0; i < names.length && !this.cancelled; i++) {
-      const name = names[i]!;
-      const childStat = stats[i]!;
-      // Another entry's xattrs, which its own copy carries (macOS's ._NAME on FAT).
-      if (sidecars?.holds(l.srcFd, name)) continue;
-      let excluded: boolean | undefined;
-      if (quick && typeof childStat !== "number" && this.unchangedAsStatted(childStat, quick[i]!, listSizes && { src: listSizes.src[i]!, dst: listSizes.dst[i]! })) {
-        excluded = this.excludesFile(l, relDir, name);
-        if (!excluded) {
-          this.countUnchanged(1, childStat.size);
+    for (const [p, pass] of passes.entries()) {
+      if (p > 0 && l.staging?.live) {
+        this.copySmallFiles(small.splice(0), waitingLinks);
+        this.unstageForChildren(l.staging, l, children);
+        // Not in place (said): nothing more goes into it.
+        if (l.staging.failed) return;
+      }
+      for (const i of pass) {
+        if (this.cancelled) break;
+        const name = names[i]!;
+        const childStat = stats[i]!;
+        // Another entry's xattrs, which its own copy carries (macOS's ._NAME on FAT).
+        if (sidecars?.holds(l.srcFd, name)) continue;
+        let excluded: boolean | undefined;
+        if (quick && typeof childStat !== "number" && this.unchangedAsStatted(childStat, quick[i]!, listSizes && { src: listSizes.src[i]!, dst: listSizes.dst[i]! })) {
+          excluded = this.excludesFile(l, relDir, name);
+          if (!excluded) {
+            this.countUnchanged(1, childStat.size);
+            continue;
+          }
+        }
+        const child: Place = {
+          srcDir: l.srcFd,
+          srcName: name,
+          dstDir: l.dstFd,
+          dstName: name,
+          srcPath: joinPath(l.srcPath, name, this.separator),
+          dstPath: joinPath(l.dstPath, name, this.separator),
+          rootFd: l.rootFd,
+          dstRel: joinPath(l.dstRel, name),
+          follow: l.follow,
+          dstFresh: l.dstFresh,
+          dstDev: l.dstDev,
+          newGid: l.newGid,
+          inheritedPermissions: l.inheritedPermissions,
+          appendOnly: l.appendOnly,
+          merged: l.merged,
+          within: l.within,
+        };
+        if (typeof childStat === "number") {
+          if (!this.vanished(child, -childStat)) this.report.fail(`cannot stat ${quote(child.srcPath)}: ${this.why(-childStat)}`, { op: "stat", path: child.srcPath, errno: -childStat });
           continue;
         }
-      }
-      const child: Place = {
-        srcDir: l.srcFd,
-        srcName: name,
-        dstDir: l.dstFd,
-        dstName: name,
-        srcPath: joinPath(l.srcPath, name, this.separator),
-        dstPath: joinPath(l.dstPath, name, this.separator),
-        rootFd: l.rootFd,
-        dstRel: joinPath(l.dstRel, name),
-        follow: l.follow,
-        dstFresh: l.dstFresh,
-        dstDev: l.dstDev,
-        newGid: l.newGid,
-        inheritedPermissions: l.inheritedPermissions,
-        appendOnly: l.appendOnly,
-        merged: l.merged,
-        within: l.within,
-      };
-      if (typeof childStat === "number") {
-        if (!this.vanished(child, -childStat)) this.report.fail(`cannot stat ${quote(child.srcPath)}: ${this.why(-childStat)}`, { op: "stat", path: child.srcPath, errno: -childStat });
-        continue;
-      }
-      if (excluded ?? (!this.filter.empty && this.filter.excludes(relDir ? joinPath(relDir, name) : name, typeOf(childStat.mode) === S_IFDIR, l.merged))) {
-        this.report.counts.excluded++;
-        this.skipped({ ...child, stat: childStat }, "excluded");
-        continue;
-      }
-      if (typeOf(childStat.mode) === S_IFDIR) {
-        if (listedDev !== undefined && childStat.dev !== listedDev) {
-          // As cp -x: a mount point is copied as an empty directory, with its metadata.
-          const mountPoint = this.copyDirectory(child, { dev: childStat.dev, ino: childStat.ino }, l.ancestors, false, l.merged);
-          if (mountPoint.finish) this.finishDirectory(mountPoint.finish);
+        if (excluded ?? (!this.filter.empty && this.filter.excludes(relDir ? joinPath(relDir, name) : name, typeOf(childStat.mode) === S_IFDIR, l.merged))) {
+          this.report.counts.excluded++;
+          this.skipped({ ...child, stat: childStat }, "excluded");
           continue;
         }
-        children.push({
-          kind: "dir",
-          work: {
-            srcParent: l.srcFd,
-            dstParent: l.dstFd,
-            srcName: name,
-            dstName: name,
-            srcPath: child.srcPath,
-            dstPath: child.dstPath,
-            rootFd: l.rootFd,
-            dstRel: child.dstRel,
-            expectDev: childStat.dev,
-            expectIno: childStat.ino,
-            dstFresh: l.dstFresh,
-            dstDev: l.dstDev,
-            newGid: l.newGid,
-            inheritedPermissions: l.inheritedPermissions,
-            appendOnly: l.appendOnly,
-            ancestors: l.ancestors,
-            merged: l.merged,
-            within: l.within,
-          },
-        });
-        continue;
+        if (typeOf(childStat.mode) === S_IFDIR) {
+          if (listedDev !== undefined && childStat.dev !== listedDev) {
+            // As cp -x: a mount point is copied as an empty directory, with its metadata.
+            // Made at once, so in place: a staged directory never holds one.
+            if (l.staging?.live) {
+              this.copySmallFiles(small.splice(0), waitingLinks);
+              this.unstageForChildren(l.staging, l, children);
+              if (l.staging.failed) return;
+              child.dstDir = l.dstFd;
+            }
+            const mountPoint = this.copyDirectory(child, { dev: childStat.dev, ino: childStat.ino }, l.ancestors, false, l.merged);
+            if (mountPoint.finish) this.finishDirectory(mountPoint.finish);
+            continue;
+          }
+          children.push({
+            kind: "dir",
+            work: {
+              srcParent: l.srcFd,
+              dstParent: l.dstFd,
+              srcName: name,
+              dstName: name,
+              srcPath: child.srcPath,
+              dstPath: child.dstPath,
+              rootFd: l.rootFd,
+              dstRel: child.dstRel,
+              expectDev: childStat.dev,
+              expectIno: childStat.ino,
+              dstFresh: l.dstFresh,
+              dstDev: l.dstDev,
+              newGid: l.newGid,
+              inheritedPermissions: l.inheritedPermissions,
+              appendOnly: l.appendOnly,
+              ancestors: l.ancestors,
+              merged: l.merged,
+              within: l.within,
+            },
+          });
+          continue;
+        }
+        const entry: Entry = { ...child, stat: childStat, ...(there && { dstStat: there[i]! }), ...(listSizes && { xattrListSizes: { src: listSizes.src[i]!, dst: listSizes.dst[i]! } }) };
+        if (this.readsWhole(entry)) small.push(entry);
+        else this.copyHereOrLeave(entry, waitingLinks);
       }
-      const entry: Entry = { ...child, stat: childStat, ...(there && { dstStat: there[i]! }), ...(listSizes && { xattrListSizes: { src: listSizes.src[i]!, dst: listSizes.dst[i]! } }) };
-      if (this.readsWhole(entry)) small.push(entry);
-      else this.copyHereOrLeave(entry, waitingLinks);
     }
     this.copySmallFiles(small, waitingLinks);
     const forWorkers = this.leftHere;

@@ -106,11 +106,12 @@ describe("concurrent runs into one DEST", () => {
   // or, where the options would have compared or asked (-u), refused as
   // cp refuses it when its exclusive create finds the name taken. "staged":
   // a new directory of files, filled under a temporary name and merged into
-  // the one the other run made; "made": a directory with a subdirectory,
-  // made under its name, whose file `a` this run copies last (a fifo);
-  // "there": the same, in a directory that was there, where `a` was not
-  // when the copy looked.
-  const RACES: { where: "staged" | "made" | "there"; args: string[]; contents: string; theirsDir?: boolean; stderr?: string; line?: string }[] = [
+  // the one the other run made (`sub`: one with a subdirectory, which is
+  // made in that one once this run's files are in it); "made": the
+  // operand's own copy, made under its name (its parent is not the run's),
+  // whose file `a` this run copies last (a fifo); "there": the same, in a
+  // directory that was there, where `a` was not when the copy looked.
+  const RACES: { where: "staged" | "made" | "there"; sub?: boolean; args: string[]; contents: string; theirsDir?: boolean; stderr?: string; line?: string }[] = [
     { where: "staged", args: [], contents: "a=ours p=data" },
     { where: "staged", args: ["-n"], contents: "a=theirs p=data" },
     { where: "staged", args: ["-b"], contents: "a=ours a~=theirs p=data" },
@@ -120,6 +121,9 @@ describe("concurrent runs into one DEST", () => {
     // A directory in the way is refused, as cp refuses one, and kept whole.
     { where: "staged", args: [], contents: "a/x=theirs p=data", theirsDir: true, stderr: "cannot overwrite directory 'dst/leaf/a' with non-directory" },
     { where: "staged", args: ["-b"], contents: "a/x=theirs p=data", theirsDir: true, stderr: "cannot overwrite directory 'dst/leaf/a' with non-directory" },
+    { where: "staged", sub: true, args: [], contents: "a=ours p=data sub/x=below" },
+    { where: "staged", sub: true, args: ["-n"], contents: "a=theirs p=data sub/x=below" },
+    { where: "staged", sub: true, args: ["-u"], contents: "a=theirs p=data sub/x=below", stderr: "cannot move 'dst/leaf/a' into place: File exists" },
     { where: "made", args: [], contents: "a=ours" },
     { where: "made", args: ["-n"], contents: "a=theirs" },
     { where: "made", args: ["-b"], contents: "a=ours a~=theirs" },
@@ -133,18 +137,22 @@ describe("concurrent runs into one DEST", () => {
   for (const r of RACES) {
     const exitCode = r.stderr ? 1 : 0;
     const directory = { staged: "this run filled under a temporary name", made: "this run made", there: "that was there, after the copy looked" }[r.where];
-    test(`${["-aT", ...r.args].join(" ")}: a file another run put in a directory ${directory}${r.theirsDir ? " (a directory where it has a file)" : ""}: ${r.contents}, exit ${exitCode}`, async () => {
+    test(`${["-aT", ...r.args].join(" ")}: a file another run put in a directory ${directory}${r.sub ? " with a subdirectory" : ""}${r.theirsDir ? " (a directory where it has a file)" : ""}: ${r.contents}, exit ${exitCode}`, async () => {
       const root = sandbox("concurrent-race");
       const fifo = r.where === "staged" ? "src/leaf/p" : "src/leaf/a";
       sh(r.where === "staged" ? "mkdir -p src/leaf && printf ours > src/leaf/a && mkfifo src/leaf/p" : "mkdir -p src/leaf/sub && mkfifo src/leaf/a", root);
-      if (r.where === "there") sh("mkdir -p dst/leaf", root);
-      const proc = Bun.spawn([BLIT, "-aT", ...r.args, "--copy-contents", "src", "dst"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+      if (r.sub) sh("mkdir src/leaf/sub && printf below > src/leaf/sub/x", root);
+      if (r.where !== "staged") sh(r.where === "there" ? "mkdir -p dst/leaf" : "mkdir dst", root);
+      const operands = r.where === "staged" ? ["src", "dst"] : ["src/leaf", "dst/leaf"];
+      const proc = Bun.spawn([BLIT, "-aT", ...r.args, "--copy-contents", ...operands], { cwd: root, stdout: "pipe", stderr: "pipe" });
       let written = false;
       try {
         await heldOpen(proc.pid, `${root}/${fifo}`);
         const theirs = r.theirsDir ? "mkdir dst/leaf/a && printf theirs > dst/leaf/a/x" : "printf theirs > dst/leaf/a && touch -d 2030-01-01 dst/leaf/a";
         const staged = sh("find dst -mindepth 1 -maxdepth 1 -type d -name '.blit-*' | wc -l", root);
         expect(staged).toBe(r.where === "staged" ? "1\n" : "0\n");
+        // Nothing is made below a directory until it is in place.
+        if (r.sub) expect(sh("find dst -mindepth 2 -type d | wc -l", root)).toBe("0\n");
         sh(r.where === "staged" ? `mkdir dst/leaf && ${theirs}` : theirs, root);
         sh(`printf ${r.where === "staged" ? "data" : "ours"} > ${fifo}`, root);
         written = true;
@@ -157,7 +165,7 @@ describe("concurrent runs into one DEST", () => {
       if (r.line) expect(stdout.split("\n")).toContain(r.line);
       else expect(stdout).toBe("");
       const names = r.contents.split(" ").map((pair) => pair.split("=")[0]!);
-      const listed = [...new Set(names.map((name) => name.split("/")[0]!)), ...(r.where === "staged" ? [] : ["sub"])].sort();
+      const listed = [...new Set([...names.map((name) => name.split("/")[0]!), ...(r.where === "staged" ? [] : ["sub"])])].sort();
       expect(sh("ls -A dst && ls -A dst/leaf", root)).toBe(`leaf\n${listed.join("\n")}\n`);
       expect(names.map((name) => `${name}=${sh(`cat dst/leaf/${name}`, root)}`).join(" ")).toBe(r.contents);
     });

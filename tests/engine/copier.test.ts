@@ -271,10 +271,11 @@ describe("directories of a run killed outright", () => {
   const OPTIONS = [["-r"], ["-r", "--preserve=mode"], ["-a"]].map((options) => ({ options, what: options.join(" ") }));
   test.each(OPTIONS)("$what: made with the modes cp makes them with", async ({ options }) => {
     const root = sandbox("killed");
-    // Each copy waits on the fifo (--copy-contents reads it) inside d, made and
-    // not yet finished. d holds a subdirectory: one without is made under a
-    // temporary name, which a killed run leaves for the next to remove.
-    sh("mkdir -p src/d/e && chmod 775 src src/d && mkfifo src/d/p", root);
+    // Each copy waits on the fifo (--copy-contents reads it) inside d/e, so
+    // d is made and not yet finished. blit makes e under a temporary name,
+    // which a killed run leaves for the next to remove, and d so too, put
+    // in place before anything is made in it.
+    sh("mkdir -p src/d/e && chmod 775 src src/d && mkfifo src/d/e/p", root);
     const modes: string[][] = [];
     for (const tool of [["cp"], [BLIT]]) {
       const dst = `by-${tool[0] === "cp" ? "cp" : "blit"}`;
