@@ -896,7 +896,9 @@ export class Copier {
       // stays so, to be seen whole; one with subdirectories goes into place
       // now, and its files are shared out as any others.
       const spawn = chunk > 0 && this.spawn && this.othersHungry() ? this.spawn : undefined;
-      if (spawn && listing.staging?.live && stat.nlink !== 2) {
+      // Directories that count no links (btrfs: 1) have subdirectories once one is met.
+      const hasSubdirectories = stat.nlink > 2 || (stat.nlink < 2 && children.some((c) => c.kind === "dir"));
+      if (spawn && listing.staging?.live && hasSubdirectories) {
         this.unstageForChildren(listing.staging, listing, children);
         if (listing.staging.failed) {
           finish.incomplete = true;
@@ -1013,15 +1015,15 @@ export class Copier {
    * after this, so a leftover of a killed run still holds files only (its
    * clean-up removes no directory). Its children made so far are turned to
    * the directory now in place (another run's, when that made the name
-   * meanwhile); where none could be, none is made, as nothing more is
-   * copied into it.
+   * meanwhile); where it could not be, its children go (subdirectories, the
+   * rest of its listing), as nothing more is copied into it.
    */
   private unstageForChildren(s: Staging, listing: FilesWork, children: ChildWork[]): void {
     const staged = s.fd;
     this.unstage(s);
     listing.dstFd = s.fd;
     if (s.failed) {
-      for (let i = children.length - 1; i >= 0; i--) if (children[i]!.kind === "dir") children.splice(i, 1);
+      children.length = 0;
       return;
     }
     for (const child of children) if (child.kind === "dir" && child.work.dstParent === staged) child.work.dstParent = s.fd;
@@ -1497,8 +1499,11 @@ export class Copier {
       if (p > 0 && l.staging?.live) {
         this.copySmallFiles(small.splice(0), waitingLinks);
         this.unstageForChildren(l.staging, l, children);
-        // Not in place (said): nothing more goes into it.
-        if (l.staging.failed) return;
+        // Not in place (said): nothing more goes into it, nor is left for a worker to put there.
+        if (l.staging.failed) {
+          this.leftHere = undefined;
+          return;
+        }
       }
       for (const i of pass) {
         if (this.cancelled) break;
@@ -1548,7 +1553,10 @@ export class Copier {
             if (l.staging?.live) {
               this.copySmallFiles(small.splice(0), waitingLinks);
               this.unstageForChildren(l.staging, l, children);
-              if (l.staging.failed) return;
+              if (l.staging.failed) {
+                this.leftHere = undefined;
+                return;
+              }
               child.dstDir = l.dstFd;
             }
             const mountPoint = this.copyDirectory(child, { dev: childStat.dev, ino: childStat.ino }, l.ancestors, false, l.merged);
@@ -1619,8 +1627,7 @@ export class Copier {
    */
   private leaveForWorkers(l: FilesWork, names: Name[], children: ChildWork[]): void {
     if (l.staging?.live) {
-      this.unstage(l.staging);
-      l.dstFd = l.staging.fd;
+      this.unstageForChildren(l.staging, l, children);
       if (l.staging.failed) return;
     }
     // First among the chunk's children, as a worker copies a directory's files before going below it.

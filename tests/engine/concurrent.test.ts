@@ -107,11 +107,12 @@ describe("concurrent runs into one DEST", () => {
   // cp refuses it when its exclusive create finds the name taken. "staged":
   // a new directory of files, filled under a temporary name and merged into
   // the one the other run made (`sub`: one with a subdirectory, which is
-  // made in that one once this run's files are in it); "made": the
+  // made in that one once this run's files are in it; `big`: with a file
+  // the main thread, copying a tree this small, leaves to a worker); "made": the
   // operand's own copy, made under its name (its parent is not the run's),
   // whose file `a` this run copies last (a fifo); "there": the same, in a
   // directory that was there, where `a` was not when the copy looked.
-  const RACES: { where: "staged" | "made" | "there"; sub?: boolean; args: string[]; contents: string; theirsDir?: boolean; stderr?: string; line?: string }[] = [
+  const RACES: { where: "staged" | "made" | "there"; sub?: boolean; big?: boolean; args: string[]; contents: string; theirsDir?: boolean; stderr?: string; line?: string }[] = [
     { where: "staged", args: [], contents: "a=ours p=data" },
     { where: "staged", args: ["-n"], contents: "a=theirs p=data" },
     { where: "staged", args: ["-b"], contents: "a=ours a~=theirs p=data" },
@@ -124,6 +125,7 @@ describe("concurrent runs into one DEST", () => {
     { where: "staged", sub: true, args: [], contents: "a=ours p=data sub/x=below" },
     { where: "staged", sub: true, args: ["-n"], contents: "a=theirs p=data sub/x=below" },
     { where: "staged", sub: true, args: ["-u"], contents: "a=theirs p=data sub/x=below", stderr: "cannot move 'dst/leaf/a' into place: File exists" },
+    { where: "staged", sub: true, big: true, args: [], contents: "a=ours p=data sub/x=below" },
     { where: "made", args: [], contents: "a=ours" },
     { where: "made", args: ["-n"], contents: "a=theirs" },
     { where: "made", args: ["-b"], contents: "a=ours a~=theirs" },
@@ -137,11 +139,12 @@ describe("concurrent runs into one DEST", () => {
   for (const r of RACES) {
     const exitCode = r.stderr ? 1 : 0;
     const directory = { staged: "this run filled under a temporary name", made: "this run made", there: "that was there, after the copy looked" }[r.where];
-    test(`${["-aT", ...r.args].join(" ")}: a file another run put in a directory ${directory}${r.sub ? " with a subdirectory" : ""}${r.theirsDir ? " (a directory where it has a file)" : ""}: ${r.contents}, exit ${exitCode}`, async () => {
+    test(`${["-aT", ...r.args].join(" ")}: a file another run put in a directory ${directory}${r.sub ? " with a subdirectory" : ""}${r.big ? " and a large file" : ""}${r.theirsDir ? " (a directory where it has a file)" : ""}: ${r.contents}, exit ${exitCode}`, async () => {
       const root = sandbox("concurrent-race");
       const fifo = r.where === "staged" ? "src/leaf/p" : "src/leaf/a";
       sh(r.where === "staged" ? "mkdir -p src/leaf && printf ours > src/leaf/a && mkfifo src/leaf/p" : "mkdir -p src/leaf/sub && mkfifo src/leaf/a", root);
       if (r.sub) sh("mkdir src/leaf/sub && printf below > src/leaf/sub/x", root);
+      if (r.big) sh("head -c 2097152 /dev/urandom > src/leaf/big", root);
       if (r.where !== "staged") sh(r.where === "there" ? "mkdir -p dst/leaf" : "mkdir dst", root);
       const operands = r.where === "staged" ? ["src", "dst"] : ["src/leaf", "dst/leaf"];
       const proc = Bun.spawn([BLIT, "-aT", ...r.args, "--copy-contents", ...operands], { cwd: root, stdout: "pipe", stderr: "pipe" });
@@ -165,9 +168,10 @@ describe("concurrent runs into one DEST", () => {
       if (r.line) expect(stdout.split("\n")).toContain(r.line);
       else expect(stdout).toBe("");
       const names = r.contents.split(" ").map((pair) => pair.split("=")[0]!);
-      const listed = [...new Set([...names.map((name) => name.split("/")[0]!), ...(r.where === "staged" ? [] : ["sub"])])].sort();
+      const listed = [...new Set([...names.map((name) => name.split("/")[0]!), ...(r.where === "staged" ? [] : ["sub"]), ...(r.big ? ["big"] : [])])].sort();
       expect(sh("ls -A dst && ls -A dst/leaf", root)).toBe(`leaf\n${listed.join("\n")}\n`);
       expect(names.map((name) => `${name}=${sh(`cat dst/leaf/${name}`, root)}`).join(" ")).toBe(r.contents);
+      if (r.big) expect(sh("cmp src/leaf/big dst/leaf/big && echo same", root)).toBe("same\n");
     });
   }
 
