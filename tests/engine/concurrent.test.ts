@@ -108,7 +108,7 @@ describe("concurrent runs into one DEST", () => {
   // a new directory of files, filled under a temporary name and merged into
   // the one the other run made (`sub`: one with a subdirectory, which is
   // made in that one once this run's files are in it; `big`: with a file
-  // the main thread, copying a tree this small, leaves to a worker); "made": the
+  // too large for the small-file batches); "made": the
   // operand's own copy, made under its name (its parent is not the run's),
   // whose file `a` this run copies last (a fifo); "there": the same, in a
   // directory that was there, where `a` was not when the copy looked.
