@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { release } from "node:os";
 import { type Identity, POSIX_PATH_RULES } from "../backend.ts";
 import { knownLimit, openFilesIn, procCommandLine, processIdentity, realPathOf, RuntimeStdio } from "../process.ts";
-import { stableBytes } from "../reusable-buffer.ts";
+import { batchLayout, stableBytes } from "../reusable-buffer.ts";
 import { TimeSteps } from "../time-steps.ts";
 import type {
   Backend,
@@ -495,15 +495,12 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
   readMany(dir: number, files: { name: Name; size: number }[], follow: boolean, each: (index: number, result: ReadFile | number) => void): void {
     const c = this.c;
     const flags = c.O_RDONLY | c.O_CLOEXEC | c.O_NOCTTY | c.O_NONBLOCK | (follow ? 0 : c.O_NOFOLLOW);
-    let total = 0;
-    for (const f of files) total += f.size + 1;
+    const { starts, total } = batchLayout(files);
     const data = this.reusable("data", total);
     const ring = this.ringState();
     if (!ring) {
-      let at = 0;
       files.forEach((f, i) => {
-        const slice = data.subarray(at, at + f.size + 1);
-        at += f.size + 1;
+        const slice = data.subarray(starts[i]!, starts[i]! + f.size + 1);
         const fd = this.shim.blit_openat(dir, this.cstr(f.name, 0), flags, 0);
         if (fd < 0) return each(i, fd);
         const n = this.shim.blit_pread(fd, slice, slice.length, 0);
@@ -527,12 +524,6 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
     const dataBase = ptr(data);
     const reads: BatchOp[] = [];
     const readOf: number[] = [];
-    let at = 0;
-    const starts = files.map((f) => {
-      const start = at;
-      at += f.size + 1;
-      return start;
-    });
     files.forEach((f, i) => {
       if (fds[i]! < 0) return;
       readOf.push(i);
