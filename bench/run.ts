@@ -15,7 +15,7 @@
 //                                          that the section runs, no figures
 //   bun bench/run.ts --rounds 5
 //   bun bench/run.ts --only mixed --merge  re-run some scenarios, keep the
-//                                          others from the last results.json
+//                                          others from bench/results.json
 //   bun bench/run.ts --only none --merge   rewrite RESULTS.md, the chart and
 //                                          the README table from results.json
 //                                          (which keeps each section as it
@@ -52,12 +52,25 @@ const WINE_TREES = option("wine-trees", "small,mixed").split(",");
 const NO_WARM = args.includes("--no-warm");
 const LEAVE_OUT = option("leave-out", "").split(",").filter(Boolean);
 const OUT = join(ROOT, "bench", "out");
+/**
+ * Every section's runs, kept in git beside RESULTS.md: RESULTS.md keeps only
+ * medians and ranges, so a section re-run alone (--merge) on a fresh clone
+ * needs the others' runs from here to rewrite RESULTS.md, the README table and
+ * the chart whole.
+ */
+const RESULTS = join(ROOT, "bench", "results.json");
 const isRoot = process.getuid?.() === 0;
 const CPUS = availableParallelism();
 /** The walk limit's threads: as many as blit's two walks of a second run (4 each) list at once. */
 const WALK_THREADS = 8;
 
 mkdirSync(OUT, { recursive: true });
+if (MERGE && !existsSync(RESULTS)) {
+  // Refused before anything is measured: without the other sections' runs,
+  // RESULTS.md, the chart and the README table would be written from this run's alone.
+  console.error(`bench: --merge needs ${RESULTS} (the runs of every section), and there is none: run the whole bench once without --merge`);
+  process.exit(2);
+}
 mkdirSync(WORK, { recursive: true });
 
 // ------------------------------------------------------------------ tools
@@ -288,7 +301,7 @@ const MACHINE = `${CPUS} CPUs (${cpus()[0]?.model ?? "?"}), ${(totalmem() / 2 **
 const COMMIT = (() => {
   const head = sh(`git -C ${ROOT} rev-parse --short HEAD`).out.trim();
   // What this runner writes itself (the results, the chart, README's table) does not make the code measured another.
-  const own = new Set(["bench/RESULTS.md", "bench/chart.png", "README.md"]);
+  const own = new Set(["bench/RESULTS.md", "bench/results.json", "bench/chart.png", "README.md"]);
   const changed = sh(`git -C ${ROOT} status --porcelain --untracked-files=no`).out.split("\n").map((line) => line.slice(3).trim()).filter(Boolean);
   const dirty = changed.some((path) => !own.has(path));
   return dirty ? `${head} + uncommitted changes` : head;
@@ -397,7 +410,7 @@ function record(scenario: Scenario): void {
  * take an hour) keeps it, and a later `--only none --merge` reports it.
  */
 function checkpoint(): void {
-  const file = join(OUT, "results.json");
+  const file = RESULTS;
   const previous = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { scenarios: Scenario[]; extras?: Extra[] }) : { scenarios: [] };
   writeFileSync(file, JSON.stringify({
     ...previous,
@@ -772,9 +785,9 @@ function table(s: Scenario): string[] {
   return lines;
 }
 
-// --merge: scenarios and sections not run this time come from the last results.json.
-if (MERGE && existsSync(join(OUT, "results.json"))) {
-  const previous = JSON.parse(readFileSync(join(OUT, "results.json"), "utf8")) as { scenarios: Scenario[]; extras?: Extra[] };
+// --merge: scenarios and sections not run this time come from results.json.
+if (MERGE) {
+  const previous = JSON.parse(readFileSync(RESULTS, "utf8")) as { scenarios: Scenario[]; extras?: Extra[] };
   const order = ["small", "mixed", "real", "big", "sparse", "reflink", "progress-small", "progress-big", "wine-small", "wine-mixed"];
   for (const old of previous.scenarios) if (!scenarios.some((s) => s.name === old.name)) scenarios.push(old);
   scenarios.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
@@ -802,14 +815,14 @@ const extraLines = extras.flatMap((e) => {
 });
 const body = [...header, "## The issue's targets, from these medians", "", ...targetLines(), "", ...scenarios.flatMap(table), ...extraLines];
 writeFileSync(join(ROOT, "bench", "RESULTS.md"), `${body.join("\n")}\n`);
-writeFileSync(join(OUT, "results.json"), JSON.stringify({ date: now, machine: MACHINE, scenarios, extras }, null, 1));
+writeFileSync(RESULTS, JSON.stringify({ date: now, machine: MACHINE, scenarios, extras }, null, 1));
 console.log(`\nwrote bench/RESULTS.md`);
 
 // The chart: ratios of medians, one group per scenario (matplotlib, in a venv of its own).
 if (scenarios.length > 0) {
   const venv = join(WORK, "venv");
   if (!existsSync(join(venv, "bin", "python"))) sh(`python3 -m venv ${venv} && ${venv}/bin/pip install -q matplotlib`);
-  const chart = sh(`${venv}/bin/python ${join(ROOT, "bench", "chart.py")} ${join(OUT, "results.json")} ${join(ROOT, "bench", "chart.png")}`);
+  const chart = sh(`${venv}/bin/python ${join(ROOT, "bench", "chart.py")} ${RESULTS} ${join(ROOT, "bench", "chart.png")}`);
   console.log(chart.code === 0 ? "wrote bench/chart.png" : `chart failed: ${chart.out}`);
 }
 
