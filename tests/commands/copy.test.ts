@@ -776,14 +776,19 @@ describe("names past ASCII under each locale, as cp quotes them", () => {
 
 // -x: a directory on another file system (a tmpfs mounted inside SOURCE) is
 // made, with its metadata, but not entered; an operand is always entered.
+// `below` puts the mount one level down, in a directory that a run filling a
+// new DEST writes under a temporary name: it goes into place before the
+// mount point is made in it, as every subdirectory does.
 describe("-x stays on one file system, as cp -x", () => {
-  const ONE_FS: { name: string; args: string[]; times?: boolean }[] = [
+  const ONE_FS: { name: string; args: string[]; times?: boolean; below?: string }[] = [
     { name: "-ax: the mount point is copied empty, with its metadata", args: ["-ax", "src", "out"], times: true },
     { name: "--one-file-system -rv lists the mount point", args: ["--one-file-system", "-rv", "src", "out"] },
     { name: "--one (abbreviated) with -a", args: ["--one", "-a", "src", "out"], times: true },
     { name: "-x: a mount point named as SOURCE is entered", args: ["-rx", "src/m", "out"] },
     { name: "-x -L: a symlink to the mount point is made, not entered", args: ["-rxL", "src", "out"] },
     { name: "without -x the mount is copied whole", args: ["-a", "src", "out"], times: true },
+    { name: "-ax: a mount point one level down, among files, is copied empty, with its metadata", args: ["-ax", "src", "out"], times: true, below: "a" },
+    { name: "-rxv: a mount point one level down is listed, the files beside it copied", args: ["-rxv", "src", "out"], below: "a" },
   ];
   for (const c of ONE_FS) {
     testIf(tmpfsUnavailable)(c.name, () => {
@@ -791,10 +796,13 @@ describe("-x stays on one file system, as cp -x", () => {
       const mounted: string[] = [];
       try {
         for (const side of ["ref", "mine"]) {
-          sh(`mkdir -p ${side}/src/m ${side}/src/n && printf a > ${side}/src/n/f && ln -s m ${side}/src/m-link`, root);
-          sh(`mount -t tmpfs -o size=1m tmpfs ${side}/src/m`, root);
-          mounted.push(`${root}/${side}/src/m`);
-          sh(`cd ${side}/src/m && mkdir in && printf b > g && cd .. && chmod 711 m && find . -exec touch -h -d '2001-02-03 04:05:06.5' {} +`, root);
+          const at = c.below ? `${side}/src/${c.below}` : `${side}/src`;
+          sh(`mkdir -p ${at}/m ${at}/n && printf a > ${at}/n/f && ln -s m ${at}/m-link`, root);
+          if (c.below) sh(`printf y > ${at}/l && printf z > ${at}/z && printf x > ${side}/src/x`, root);
+          sh(`mount -t tmpfs -o size=1m tmpfs ${at}/m`, root);
+          mounted.push(`${root}/${at}/m`);
+          sh(`cd ${at}/m && mkdir in && printf b > g && cd .. && chmod 711 m`, root);
+          sh(`find ${side}/src -exec touch -h -d '2001-02-03 04:05:06.5' {} +`, root);
         }
         const byCp = run(["cp", ...c.args], { cwd: `${root}/ref` });
         const byBlit = blit(c.args, { cwd: `${root}/mine` });
