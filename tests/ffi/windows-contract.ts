@@ -283,6 +283,13 @@ export const CASES: [name: string, run: Case][] = [
     equal(text(grew.data), "01234", "one byte more");
     b.close(grew.fd);
   }],
+  ["readMany: each file's bytes start at a multiple of 64 in the batch's buffer, whatever the sizes before it", (b, at) => {
+    const sizes = [4096, 4096, 1, 0, 63, 65, 4096];
+    sizes.forEach((size, i) => makeFile(b, at.dir, `s${i}`, "x".repeat(size)));
+    const got = readManyAll(b, at.dir, sizes.map((size, i) => ({ name: b8(`s${i}`), size })), false);
+    equal(got.map((r) => (typeof r === "number" ? errName(b, r) : [r.data.length, r.data.byteOffset % 64])), sizes.map((size) => [size, 0]), "sizes and offsets");
+    for (const r of got) if (typeof r !== "number") b.close(r.fd);
+  }],
   ["statMany: the same as stat for each name, errors per name", (b, at) => {
     makeFile(b, at.dir, "f", "x");
     mkdirSync(join(at.path, "d"));
