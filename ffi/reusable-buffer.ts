@@ -15,14 +15,16 @@ export function stableBytes(size: number): Uint8Array {
   return new Uint8Array(new ArrayBuffer(size));
 }
 
+const BATCH_ALIGN = 64;
+
 /**
  * Where each file's bytes go in one batch buffer: one byte past its listed
  * size (so that a file grown since shows), each start a multiple of 64. On
- * AMD Zen 3 and 4, the kernel's copy to or from user memory (`rep movsb`)
- * runs about ten times slower when the user address is 1 to 15 bytes past a
- * page boundary, or 1 to 15 bytes before one (measured on an EPYC VM: 512 MB
- * read into such an address took 215–243 ms against 23–28 ms); files packed
- * end to end met that once in every 270 or so.
+ * an AMD EPYC (Zen 4) VM, the kernel's copy to or from user memory (`rep
+ * movsb`) ran about ten times slower where the user address was 1 to 15
+ * bytes past a page boundary (reads), or 1 to 15 bytes before one (writes):
+ * 512 MB read into such an address took 215–243 ms against 23–28 ms
+ * (bench/README item 32). Files packed end to end met that once in 270 or so.
  */
 export function batchLayout(files: { size: number }[]): { starts: number[]; total: number } {
   let total = 0;
@@ -33,8 +35,6 @@ export function batchLayout(files: { size: number }[]): { starts: number[]; tota
   });
   return { starts, total };
 }
-
-const BATCH_ALIGN = 64;
 
 export class ReusableBuffer {
   private buf = stableBytes(0);
