@@ -293,6 +293,22 @@ describe("sharing work", () => {
     expect(snapshot(`${root}/dst`, { times: true })).toEqual(snapshot(`${root}/src`, { times: true }));
   }, 60_000);
 
+  // A new directory inside the operand's copy is filled under a temporary
+  // name; one with subdirectories goes into place as soon as another worker
+  // waits, and the rest of its listing is shared (with 3,000 files, one run in
+  // eight ended before the second worker asked; with 10,000, none of twelve).
+  test("one large directory with subdirectories, below the operand, is put in place and shared between workers", () => {
+    const root = sandbox("one-big-staged-dir");
+    run(["python3", "-c", "import os\nos.makedirs('src/big')\nfor d in ('s1', 's2', 's3'): os.mkdir(f'src/big/{d}')\nfor i in range(10000):\n    with open(f'src/big/f{i:05d}', 'w') as f: f.write(str(i))"], { cwd: root });
+    const r = run([BLIT, "-a", "-j", "2", "--stats", "src", "dst"], { cwd: root });
+    expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+    const perWorker = stats(r.stdout)["files per worker"]!.split(" ").map(Number);
+    expect(perWorker).toHaveLength(2);
+    expect(perWorker[0]! + perWorker[1]!).toBe(10000);
+    expect(Math.min(...perWorker)).toBeGreaterThan(0);
+    expect(snapshot(`${root}/dst`, { times: true })).toEqual(snapshot(`${root}/src`, { times: true }));
+  }, 60_000);
+
   // A worker goes down into the tree itself (up to 32 levels in one task)
   // until another waits for work, then hands back what it has not started:
   // each directory's times are set only once everything below it, whoever
