@@ -1496,15 +1496,7 @@ export class Copier {
     // A signal or --fail-fast's first error: the rest of the chunk is not started.
     const sidecars = this.b.sidecars;
     for (const [p, pass] of passes.entries()) {
-      if (p > 0 && l.staging?.live) {
-        this.copySmallFiles(small.splice(0), waitingLinks);
-        this.unstageForChildren(l.staging, l, children);
-        // Not in place (said): nothing more goes into it, nor is left for a worker to put there.
-        if (l.staging.failed) {
-          this.leftHere = undefined;
-          return;
-        }
-      }
+      if (p > 0 && l.staging?.live && !this.placeMidChunk(l, l.staging, small, waitingLinks, children)) return;
       for (const i of pass) {
         if (this.cancelled) break;
         const name = names[i]!;
@@ -1551,12 +1543,7 @@ export class Copier {
             // As cp -x: a mount point is copied as an empty directory, with its metadata.
             // Made at once, so in place: a staged directory never holds one.
             if (l.staging?.live) {
-              this.copySmallFiles(small.splice(0), waitingLinks);
-              this.unstageForChildren(l.staging, l, children);
-              if (l.staging.failed) {
-                this.leftHere = undefined;
-                return;
-              }
+              if (!this.placeMidChunk(l, l.staging, small, waitingLinks, children)) return;
               child.dstDir = l.dstFd;
             }
             const mountPoint = this.copyDirectory(child, { dev: childStat.dev, ino: childStat.ino }, l.ancestors, false, l.merged);
@@ -1915,6 +1902,19 @@ export class Copier {
    * Opens and reads many small files at once (cold data in parallel),
    * writing each as its read completes while the others are still read.
    */
+  /**
+   * A staged directory put in place part way through a chunk, once the small
+   * files batched so far are written: false where it could not be (said), and
+   * then nothing more goes into it, nor is left for a worker to put there.
+   */
+  private placeMidChunk(l: FilesWork, staging: Staging, small: Entry[], waitingLinks: [Entry, number][], children: ChildWork[]): boolean {
+    this.copySmallFiles(small.splice(0), waitingLinks);
+    this.unstageForChildren(staging, l, children);
+    if (!staging.failed) return true;
+    this.leftHere = undefined;
+    return false;
+  }
+
   private copySmallFiles(entries: Entry[], waitingLinks: [Entry, number][]): void {
     const { bufferSize } = this.o;
     const E = this.b.errno;

@@ -540,7 +540,7 @@ describe.each(SUBJECTS.map((s) => [s.label, s] as const))("%s backend", (_label,
 
     test(`readMany (${s.readManyMethod}): each file's bytes start at a multiple of 64 in the batch's buffer, whatever the sizes before it`, () => {
       // Packed end to end, files of 4 KiB each started 1, 2, 3... bytes past a
-      // page: the kernel's copy into such an address is ten times slower on AMD Zen.
+      // page: the kernel's copy into such an address was ten times slower on an AMD Zen 4 (bench/README item 32).
       using fx = fixture(b);
       const sizes = [4096, 4096, 1, 0, 63, 64, 65, 8191, 4096];
       sizes.forEach((size, i) => writeFileSync(join(fx.root, `s${i}`), Buffer.alloc(size, 0x61 + i)));
