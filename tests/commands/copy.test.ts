@@ -3,7 +3,7 @@
 // that result must agree.
 
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
 import { BLIT, blit, blitJson, checkEvents, environment, hasCommand, isRoot, run, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { snapshot, type Tree, tree } from "../helpers/tree.ts";
@@ -816,6 +816,26 @@ describe("-x stays on one file system, as cp -x", () => {
       }
     });
   }
+
+  // The tree above cannot tell where the mount point was made: a staged
+  // directory renamed into place afterwards ends the same. strace -y names
+  // the directory each mkdirat is made in as it is then called.
+  const traceUnavailable = tmpfsUnavailable ?? (hasCommand("strace") ? undefined : "strace is not installed");
+  testIf(traceUnavailable)("-ax: the mount point is made in its directory under its final name, never in a staged one", () => {
+    const root = sandbox("one-fs-trace");
+    sh("mkdir -p src/a/m && printf y > src/a/l && printf z > src/a/z", root);
+    sh("mount -t tmpfs -o size=1m tmpfs src/a/m", root);
+    try {
+      const r = run(["strace", "-f", "-y", "-o", "strace.log", "-e", "trace=mkdirat", BLIT, "-ax", "src", "out"], { cwd: root });
+      expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      const made = readFileSync(`${root}/strace.log`, "utf8").split("\n").filter((line) => /mkdirat\(.*, "m", /.test(line));
+      expect(made).toHaveLength(1);
+      expect(made[0]).toContain(`<${realpathSync(root)}/out/a>, "m", `);
+      expect(readdirSync(`${root}/out/a`).sort()).toEqual(["l", "m", "z"]);
+    } finally {
+      if (run(["umount", `${root}/src/a/m`]).exitCode !== 0) run(["umount", "-l", `${root}/src/a/m`]);
+    }
+  });
 });
 
 // --update=WHEN came with coreutils 9.5, after the cp here: checked against
