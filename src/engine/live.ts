@@ -53,8 +53,12 @@ export class LiveCounters {
     const w = 1 + this.slot * NAME_WORDS;
     const length = Math.min(name.length, NAME_BYTES);
     Atomics.add(this.words, w + SEQ, 1);
-    // The end of a long path says more than its start.
-    this.names.set(name.subarray(name.length - length), this.slot * NAME_BYTES);
+    // The end of a long path says more than its start. Copied byte by byte
+    // where it is cut: a view of the path (subarray) would move its bytes
+    // out of the collected heap (see joinPath).
+    const at = this.slot * NAME_BYTES;
+    if (length === name.length) this.names.set(name, at);
+    else for (let i = 0; i < length; i++) this.names[at + i] = name[name.length - length + i]!;
     Atomics.store(this.words, w + LENGTH, length);
     Atomics.add(this.words, w + SEQ, 1);
     Atomics.store(this.words, w + STAMP, Atomics.add(this.words, 0, 1) + 1);
