@@ -1899,10 +1899,6 @@ export class Copier {
   }
 
   /**
-   * Opens and reads many small files at once (cold data in parallel),
-   * writing each as its read completes while the others are still read.
-   */
-  /**
    * A staged directory put in place part way through a chunk, once the small
    * files batched so far are written: false where it could not be (said), and
    * then nothing more goes into it, nor is left for a worker to put there.
@@ -1915,6 +1911,10 @@ export class Copier {
     return false;
   }
 
+  /**
+   * Opens and reads many small files at once (cold data in parallel),
+   * writing each as its read completes while the others are still read.
+   */
   private copySmallFiles(entries: Entry[], waitingLinks: [Entry, number][]): void {
     const { bufferSize } = this.o;
     const E = this.b.errno;

@@ -74,8 +74,8 @@ export function joinPath(parent: Uint8Array, name: Uint8Array, separator = SLASH
   const out = new Uint8Array(end + (needsSlash ? 1 : 0) + name.length);
   // Not parent.subarray(0, end): to make a view of a small typed array,
   // JavaScriptCore moves its bytes out of the collected heap into a buffer of
-  // their own (peak RSS of a 100,000-file copy with 4 workers: 132 MiB with
-  // the view, 113 MiB without).
+  // their own (peak RSS of a cold 100,000-file copy with 4 workers: 136-141
+  // MiB with the view, 123-124 MiB without; bench/README item 33).
   if (end === parent.length) out.set(parent);
   else for (let i = 0; i < end; i++) out[i] = parent[i]!;
   if (needsSlash) out[end] = separator;
