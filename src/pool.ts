@@ -134,6 +134,8 @@ export interface PoolShared {
   links: SharedArrayBuffer | undefined;
   destinations?: SharedArrayBuffer;
   hungry: SharedArrayBuffer;
+  /** Int32: workers up (ToWorker's init.workers). */
+  workers: SharedArrayBuffer;
   deletions?: SharedArrayBuffer;
   /** --keep-directory-symlink: the directories kept symlinks led into (EnteredDirectories). */
   entered?: SharedArrayBuffer;
@@ -327,6 +329,7 @@ export class Pool {
       links: this.shared.links,
       destinations: this.shared.destinations,
       hungry: this.shared.hungry,
+      workers: this.shared.workers,
       deletions: this.shared.deletions,
       entered: this.shared.entered,
       live: this.shared.live,
@@ -359,6 +362,7 @@ export class Pool {
           }
           const slot: Slot = { worker, busy: 0 };
           this.slots.push(slot);
+          Atomics.store(new Int32Array(this.shared.workers), 0, this.slots.length);
           worker.onmessage = (e: MessageEvent<FromWorker>) => this.receive(slot, e.data);
           resolve();
         } else if (message.type === "crash") {

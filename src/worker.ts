@@ -22,6 +22,7 @@ import * as sameFile from "./engine/same-file.ts";
 import * as sharedRanges from "./engine/shared-ranges.ts";
 import * as tempNames from "./engine/temp-names.ts";
 import * as unchanged from "./engine/unchanged.ts";
+import { collector } from "./collector.ts";
 import { keepArrayMethodsBelowFTL, keepBelowFTL, keepModulesBelowFTL } from "./jit.ts";
 
 /** The engine's modules, whose functions a worker keeps out of FTL as it does the copier's methods. */
@@ -35,44 +36,6 @@ const ENGINE_MODULES = [backupName, caseNames, compare, copyData, deletion, filt
 const KEEP_BELOW_FTL_TASKS = 4;
 
 declare const self: Worker;
-
-/**
- * Entries a worker stats between two garbage collections. Left to itself a
- * worker let ~90 MiB of garbage pile up (peak RSS 218 MiB copying a flat
- * directory of 1,000,000 files with -a): its tasks are long and synchronous
- * (a flat directory is one task), so Bun's collection timer, which runs on
- * the event loop, never fires; and JavaScriptCore lets the heap grow to
- * about twice what it last found live, which counts the hard-link table's
- * 20 MiB SharedArrayBuffer (twice) though hardly a page of it is touched.
- * Each entry leaves 1-2 KiB of garbage, nearly all of it dead by the next
- * collection.
- */
-const COLLECT_EVERY = 4096;
-
-/**
- * One collection in this many is a full one, run there and then
- * (Bun.gc(true)); for the others the worker only asks JavaScriptCore to
- * collect (Bun.gc(false) is its collectAsync), which it does beside the
- * worker, of the kind it judges due (an eden one sweeps only what was made
- * since the last). A full collection marks the whole heap, and in a large
- * directory that holds its whole listing. Measured copying to a tmpfs (full
- * every time, against one in 8): the flat directory of 1,000,000 files
- * 14-24 s against 11-12 s; 50,000 small files 1,185 against 1,110 ms of CPU.
- * Peak RSS on the flat directory: 96-101 MiB against 103-109 MiB.
- */
-const FULL_EVERY = 8;
-
-/** Collects garbage once every COLLECT_EVERY entries listed (checked once per chunk of a listing). */
-function collector(): (entries: number) => void {
-  let listed = 0;
-  let collections = 0;
-  return (entries) => {
-    listed += entries;
-    if (listed < COLLECT_EVERY) return;
-    listed = 0;
-    Bun.gc(++collections % FULL_EVERY === 0);
-  };
-}
 
 let copier: Copier | undefined;
 let workerIndex = -1;
@@ -117,7 +80,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       copier.report.onLines = (output) => send({ type: "output", output });
       if (message.live) copier.showProgress(new LiveCounters(message.live, message.index));
       if (message.temps) copier.shareTempNames(message.temps);
-      copier.onListed = collector();
+      copier.onListed = collector(new Int32Array(message.workers));
       jitRoots = [copier, backend];
       keepBelowFTL(...jitRoots);
       keepModulesBelowFTL(...ENGINE_MODULES);

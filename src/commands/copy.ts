@@ -576,6 +576,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
     links: options.preserve.links ? linkTable() : undefined,
     destinations: options.preserve.links && (options.skipUnchanged || options.checksum) ? linkTable() : undefined,
     hungry: new SharedArrayBuffer(4),
+    workers: new SharedArrayBuffer(4),
     // --max-delete: the workers' removals counted together, never past the limit.
     deletions: options.maxDelete !== undefined ? new SharedArrayBuffer(4) : undefined,
     entered: options.keepDirectorySymlink ? EnteredDirectories.allocate() : undefined,
@@ -708,6 +709,7 @@ async function countDeletions(loaded: LoadedBackend, dry: EngineOptions, workers
     cancel: run.cancel,
     links: undefined,
     hungry: new SharedArrayBuffer(4),
+    workers: new SharedArrayBuffer(4),
     live: undefined,
     // What the count finds a kept symlink leads into is so for the copy too.
     entered: run.entered,
