@@ -3,25 +3,26 @@
 // wires it to the copier's listings and the pool's count of workers).
 
 /**
- * Entries the workers stat, all of them together, between two garbage
- * collections of each: a worker collects once every COLLECT_EVERY ÷ workers
- * up. Left to itself a worker let ~90 MiB of garbage pile up (peak RSS
- * 218 MiB copying a flat directory of 1,000,000 files with -a): its tasks
- * are long and synchronous (a flat directory is one task), so Bun's
- * collection timer, which runs on the event loop, never fires; and
- * JavaScriptCore lets the heap grow to about twice what it last found live,
- * which counts the hard-link table's 20 MiB SharedArrayBuffer (twice)
- * though hardly a page of it is touched. Each entry leaves 1-2 KiB of
+ * Entries listed between two garbage collections, a budget the workers up
+ * share: each collects once every COLLECT_EVERY ÷ workers of the entries it
+ * lists itself, so that with every worker listing, about COLLECT_EVERY
+ * entries' garbage waits in all. Left to itself a worker let ~90 MiB of
+ * garbage pile up (peak RSS 218 MiB copying a flat directory of 1,000,000
+ * files with -a): its tasks are long and synchronous (a flat directory is
+ * one task), so Bun's collection timer, which runs on the event loop, never
+ * fires; and JavaScriptCore lets the heap grow to about twice what it last
+ * found live, which counts the hard-link table's 20 MiB SharedArrayBuffer
+ * (twice) though hardly a page of it is touched. Each entry leaves 1-2 KiB of
  * garbage, nearly all of it dead by the next collection, so the garbage
  * waiting grows with the workers unless they share one budget: the flat
  * directory, copied to a tmpfs by the 4 workers the pool grew to, peaked
  * at 152 and 154 MiB with 4,096 entries a worker, 132 and 147 with 2,048,
- * 117 and 118 with 1,024, in 39-42 s each.
+ * 117 and 118 with 1,024, in 38-42 s each.
  */
 const COLLECT_EVERY = 4096;
 
 /**
- * The fewest entries a worker stats between two collections, however many
+ * The fewest entries a worker lists between two collections, however many
  * workers there are: each collection has a cost of its own, and a cold
  * copy may run many more workers than CPUs.
  */

@@ -19,7 +19,7 @@ const TASKS_PER_WORKER = 2;
  * How much the main thread handles between two garbage collections: each
  * message from a worker counts MESSAGE_WEIGHT, each line it prints one.
  * Left to the collector, garbage piled up here as in the workers (see
- * worker.ts; the hard-link table counts here too): ~60 MiB printing a
+ * src/collector.ts; the hard-link table counts here too): ~60 MiB printing a
  * million-line -v listing, ~30 MiB handling the 200,000 messages of a
  * directory of 100,000 subdirectories. A collection of this small heap takes
  * a few ms: one per 1,024 messages or 16,384 lines.
@@ -162,6 +162,7 @@ export class Pool {
   private readonly spawnedEarly = new Map<number, number>();
   private readonly doneEarly = new Map<number, number>();
   private readonly hungry: Int32Array;
+  private readonly workersUp: Int32Array;
   private readonly totals: Counts = emptyCounts();
   private readonly cancelFlag: Int32Array;
   private nextId = 1;
@@ -189,6 +190,7 @@ export class Pool {
   ) {
     this.cancelFlag = new Int32Array(shared.cancel);
     this.hungry = new Int32Array(shared.hungry);
+    this.workersUp = new Int32Array(shared.workers);
   }
 
   /**
@@ -362,7 +364,7 @@ export class Pool {
           }
           const slot: Slot = { worker, busy: 0 };
           this.slots.push(slot);
-          Atomics.store(new Int32Array(this.shared.workers), 0, this.slots.length);
+          Atomics.store(this.workersUp, 0, this.slots.length);
           worker.onmessage = (e: MessageEvent<FromWorker>) => this.receive(slot, e.data);
           resolve();
         } else if (message.type === "crash") {

@@ -80,7 +80,11 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       copier.report.onLines = (output) => send({ type: "output", output });
       if (message.live) copier.showProgress(new LiveCounters(message.live, message.index));
       if (message.temps) copier.shareTempNames(message.temps);
-      copier.onListed = collector(new Int32Array(message.workers));
+      const counted = copier;
+      copier.onListed = collector(new Int32Array(message.workers), (full) => {
+        counted.report.counts.collections++;
+        Bun.gc(full);
+      });
       jitRoots = [copier, backend];
       keepBelowFTL(...jitRoots);
       keepModulesBelowFTL(...ENGINE_MODULES);

@@ -56,6 +56,7 @@ function statsLines(counts: Counts, backend: Backend, workers: number, filesByWo
     ["errors", counts.errors],
     ...Object.entries(counts.backend),
     ["ranges copied by helpers", counts.helpedRanges],
+    ["garbage collections in workers", counts.collections],
     ...readAheadLines(backend),
     ...COPY_METHODS.map((method): [string, number] => [`method ${method} (${backend.methodLabels[method]})`, counts.methods[method]]),
     ["backend", backend.id],

@@ -34,6 +34,8 @@ export interface Counts {
   backend: BackendCounters;
   /** Ranges of large files copied by a worker other than the one copying the file. */
   helpedRanges: number;
+  /** Garbage collections the workers asked for (src/collector.ts). */
+  collections: number;
   methods: Record<CopyMethod, number>;
 }
 
@@ -56,6 +58,7 @@ export function emptyCounts(): Counts {
     verified: 0,
     backend: {},
     helpedRanges: 0,
+    collections: 0,
     methods: Object.fromEntries(COPY_METHODS.map((m) => [m, 0])) as Record<CopyMethod, number>,
   };
 }
