@@ -42,11 +42,12 @@ const COLLECT_EVERY_LEAST = 512;
 const FULL_EVERY = 8;
 
 /**
- * Collects garbage once every COLLECT_EVERY ÷ workers entries listed
+ * Calls `collect` (Bun.gc, and the count --stats shows) once every
+ * COLLECT_EVERY ÷ workers entries listed, at least COLLECT_EVERY_LEAST
  * (checked once per chunk of a listing), `workers` being the pool's count
  * of workers up, which grows during a run.
  */
-export function collector(workers: Int32Array, collect: (full: boolean) => void = (full) => Bun.gc(full)): (entries: number) => void {
+export function collector(workers: Int32Array, collect: (full: boolean) => void): (entries: number) => void {
   let listed = 0;
   let collections = 0;
   return (entries) => {

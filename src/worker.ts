@@ -3,6 +3,7 @@
 // Compiled into the executable as a second entry point (see build.ts).
 
 import { type BackendCounters, loadBackend } from "../ffi/index.ts";
+import { collector } from "./collector.ts";
 import { Copier, type DirResult } from "./engine/copier.ts";
 import { EnteredDirectories } from "./engine/entered-dirs.ts";
 import { LinkTable } from "./engine/links.ts";
@@ -22,7 +23,6 @@ import * as sameFile from "./engine/same-file.ts";
 import * as sharedRanges from "./engine/shared-ranges.ts";
 import * as tempNames from "./engine/temp-names.ts";
 import * as unchanged from "./engine/unchanged.ts";
-import { collector } from "./collector.ts";
 import { keepArrayMethodsBelowFTL, keepBelowFTL, keepModulesBelowFTL } from "./jit.ts";
 
 /** The engine's modules, whose functions a worker keeps out of FTL as it does the copier's methods. */
@@ -80,9 +80,9 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       copier.report.onLines = (output) => send({ type: "output", output });
       if (message.live) copier.showProgress(new LiveCounters(message.live, message.index));
       if (message.temps) copier.shareTempNames(message.temps);
-      const counted = copier;
+      const { report } = copier;
       copier.onListed = collector(new Int32Array(message.workers), (full) => {
-        counted.report.counts.collections++;
+        report.counts.collections++;
         Bun.gc(full);
       });
       jitRoots = [copier, backend];

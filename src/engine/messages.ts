@@ -188,7 +188,7 @@ export interface WorkerInit {
   destinations?: SharedArrayBuffer;
   /** Int32: workers waiting for work while nothing is queued; a worker with a big directory shares it then. */
   hungry: SharedArrayBuffer;
-  /** Int32: workers the pool has up, which share one budget of garbage between collections (src/worker.ts). */
+  /** Int32: workers the pool has up, which share one budget of garbage between collections (src/collector.ts). */
   workers: SharedArrayBuffer;
   /** Int32: entries --delete removed so far in the run, never more than --max-delete. */
   deletions?: SharedArrayBuffer;
