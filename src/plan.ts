@@ -347,7 +347,10 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   // through it). A device or fifo itself there is written into, as cp does.
   const entry = job.dstNamed !== true && !isFile(dstStat) && !isDir(dstStat) ? statOrCode(job.dst, false) : undefined;
   const linkInTarget = entry !== undefined && typeof entry !== "number" && isLink(entry);
-  job.into = options.backup === "none" && !options.removeDestination && !options.link && !options.symbolicLink && !srcIsDir && (isFile(srcStat) || job.stream === true) && (!isFile(dstStat) || openFile) && !isDir(dstStat) && !linkInTarget;
+  // A fifo or device read like a file where symlinks are not followed (-r, -P:
+  // --copy-contents) replaces what is there, as --remove-destination would (cp unlinks it first).
+  const replacesSpecial = options.dereference === "never" && !isFile(srcStat);
+  job.into = options.backup === "none" && !options.removeDestination && !replacesSpecial && !options.link && !options.symbolicLink && !srcIsDir && (isFile(srcStat) || job.stream === true) && (!isFile(dstStat) || openFile) && !isDir(dstStat) && !linkInTarget;
   if (job.into && openFile) job.intoOpenFile = true;
   if (srcIsDir && !isDir(dstStat)) {
     refuse(plan, `cannot overwrite non-directory ${quote(job.dst)} with directory ${quote(job.src)}`, { op: "overwrite", path: job.dst });

@@ -346,6 +346,10 @@ const CASES: Case[] = [
   { name: "--copy-contents without -r: as without it", args: ["--copy-contents", "/dev/null", "out"] },
   { name: "-r --copy-contents over an existing file: it is removed first", setup: "mknod null c 1 3 && chmod 600 g", args: ["-rv", "--copy-contents", "null", "g"] },
   { name: "-P a device over an existing file: it is removed first", setup: "chmod 600 g", args: ["-vP", "/dev/null", "g"] },
+  // Not written into either where a fifo is there (which would wait for a reader): cp unlinks a non-directory first.
+  { name: "-r --copy-contents over an existing fifo: it is removed first", setup: "mknod null c 1 3 && mkfifo ff", args: ["-rv", "--copy-contents", "null", "ff"] },
+  { name: "-r --copy-contents into a directory holding a fifo of its name", setup: "mknod null c 1 3 && mkdir e && mkfifo e/null", args: ["-rv", "--copy-contents", "null", "e"] },
+  { name: "-P a device over an existing fifo: it is removed first", setup: "mkfifo ff", args: ["-vP", "/dev/null", "ff"] },
   { name: "a device over an existing file: it is written into", setup: "chmod 600 g", args: ["-v", "/dev/null", "g"] },
   // -b: what is replaced is kept under its backup name.
   { name: "-b keeps the file replaced as DEST~", setup: "chmod 600 g", args: ["-bv", "f", "g"] },
