@@ -799,6 +799,8 @@ export class Copier {
     if (created && !madeEarlier) this.report.count("directories");
     // As cp -v: a directory that was there already is not listed.
     if (created && !madeEarlier) this.listed(e, undefined, "directory");
+    // As blit reaches it: what a killed run left, removed below, is not a change to report.
+    const opened = b.fstat(dstFd);
     // Operands merged into one directory (`blit -r a/x b/x D`): what one copied there is not the other's to judge.
     if (!created && !this.o.mergesOperands) this.removeLeftovers(dstFd, false, (name) => typeof b.stat(srcFd, name, false) !== "number");
 
@@ -820,7 +822,6 @@ export class Copier {
     }
     const finish: DirFinish = { srcFd, dstFd, stat, created, srcPath: e.srcPath, dstPath: e.dstPath, incomplete: rulesUnread, descended: descend, dstRel: e.dstRel, merged, inheritedPermissions: e.inheritedPermissions, staging };
     const followInside = this.o.dereference === "always";
-    const opened = b.fstat(dstFd);
     // Its own mode, not the one lent while it is filled.
     const dstStat = lentMode === undefined || typeof opened === "number" ? opened : { ...opened, mode: (opened.mode & ~0o7777) | lentMode };
     if (this.o.oneFileSystem && e.within !== undefined && typeof dstStat !== "number" && dstStat.dev !== e.within.dev) finish.otherFilesystem = true;

@@ -271,6 +271,27 @@ describe("temporary files", () => {
     }
   });
 
+  // Removing a dead run's leftover changes its directory's mtime: what blit
+  // reports of the directory is what it found there (rsync -i lists nothing
+  // for it), as the dry run reports, and the mtime is put back.
+  test.each([
+    [["--skip-unchanged", "--itemize"], ".d          dst/\n.f          dst/a\n"],
+    [["--itemize"], ">f......... dst/a\n"],
+    [["--skip-unchanged", "--stats"], "attributes set on unchanged: 0\n"],
+  ] as const)("a dead run's leftover removed from a directory that was as SOURCE's: %p reports no change of the directory", (args, expected) => {
+    const root = sandbox("leftover-report");
+    const deadPid = Number(sh("sh -c 'echo $$'").trim());
+    const setup = `rm -rf dst && mkdir -p src dst && printf a > src/a && printf a > dst/a && : > dst/.blit-${deadPid}-deadbeef-0-0.tmp && touch -d 2020-01-01 src/a dst/a src dst`;
+    for (const dry of [["--dry-run"], []]) {
+      sh(setup, root);
+      const r = blit(["-aT", ...dry, ...args, "src", "dst"], { cwd: root });
+      const out = (args as readonly string[]).includes("--stats") ? r.stdout.split("\n").filter((line) => line.startsWith("attributes set")).join("\n") + "\n" : r.stdout;
+      expect({ dry, out, stderr: r.stderr, exitCode: r.exitCode }).toEqual({ dry, out: expected, stderr: "", exitCode: 0 });
+    }
+    expect(readdirSync(`${root}/dst`)).toEqual(["a"]);
+    expect(statSync(`${root}/dst`).mtime.toISOString()).toBe("2020-01-01T00:00:00.000Z");
+  });
+
   // SOURCE's own file named like a dead run's temporary file: DEST's copy of
   // it is not a leftover. --skip-unchanged removed it (and, finding it
   // unchanged in the listing made before, did not copy it again), exit 0.
