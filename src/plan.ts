@@ -294,9 +294,14 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   // --skip-unchanged, --checksum: DEST a hard link of SOURCE is unchanged; the engine tells it from the same name given twice.
   const hardLinked = (options.skipUnchanged || options.checksum) && typeof cpDst !== "number" && sameInode(cpDst, srcStat);
   if (same === "same" && !hardLinked) {
-    // -n: DEST is there and stays, whatever it is, without a word (cp 9.1's -n).
-    if (options.noClobber) {
+    // -n, --update=none: DEST is there and stays, whatever it is, without a word
+    // (cp 9.1's -n); cp asks neither, nor --update=none-fail, whether it is SOURCE.
+    if (options.noClobber || options.update === "none") {
       plan.kept.push({ job, mode: srcStat.mode });
+      return false;
+    }
+    if (options.update === "none-fail") {
+      refuse(plan, `not replacing ${quote(job.dst)}`, { op: "create", path: job.dst });
       return false;
     }
     refuse(plan, `${quote(job.src)} and ${quote(job.dst)} are the same file`, { op: "compare", path: job.src });

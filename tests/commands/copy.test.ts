@@ -888,6 +888,17 @@ describe("--update=WHEN, as cp 9.5 documents it", () => {
     expect({ ...r, stderr: r.stderr.split("\n").sort().join("\n") }).toEqual({ stdout: "", stderr: said.split("\n").sort().join("\n"), exitCode: 1 });
     expect(sh("cat d/src/a; echo; cat d/src/sub/b; echo; cat d/src/c 2>/dev/null || true", root)).toBe(`old\nold\n${args[0] === "-r" ? "new" : ""}`);
   });
+  // cp 9.5 asks neither whether DEST is SOURCE itself (the same-file check is cp's only with other WHENs).
+  test.each([
+    ["none", "", 0],
+    ["none-fail", "blit: not replacing 'f'\n", 1],
+    ["older", "blit: 'f' and 'f' are the same file\n", 1],
+  ] as const)("--update=%s onto SOURCE itself", (when, stderr, exitCode) => {
+    const root = sandbox("update");
+    sh("printf x > f", root);
+    expect(blit([`--update=${when}`, "f", "f"], { cwd: root })).toEqual({ stdout: "", stderr, exitCode });
+    expect(readFileSync(`${root}/f`, "utf8")).toBe("x");
+  });
   // (-n with a backup keeps cp 9.1's words, which the tests run beside it.)
   test.each([["none-fail"], ["none"]])("--update=%s with a backup is refused, in cp 9.5's words", (when) => {
     const r = blit([`--update=${when}`, "-b", "f", "g"], { cwd: sandbox("update") });
