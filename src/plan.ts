@@ -353,8 +353,9 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   const entry = job.dstNamed !== true && !isFile(dstStat) && !isDir(dstStat) ? statOrCode(job.dst, false) : undefined;
   const linkInTarget = entry !== undefined && typeof entry !== "number" && isLink(entry);
   // A fifo or device read like a file where symlinks are not followed (-r, -P:
-  // --copy-contents) replaces what is there, as --remove-destination would (cp unlinks it first).
-  const replacesSpecial = options.dereference === "never" && !isFile(srcStat);
+  // --copy-contents) replaces what is there, as --remove-destination would (cp
+  // unlinks it first); not under --attributes-only, where cp copies no data.
+  const replacesSpecial = options.dereference === "never" && !isFile(srcStat) && !options.attributesOnly;
   job.into = options.backup === "none" && !options.removeDestination && !replacesSpecial && !options.link && !options.symbolicLink && !srcIsDir && (isFile(srcStat) || job.stream === true) && (!isFile(dstStat) || openFile) && !isDir(dstStat) && !linkInTarget;
   if (job.into && openFile) job.intoOpenFile = true;
   if (srcIsDir && !isDir(dstStat)) {

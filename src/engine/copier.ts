@@ -2218,10 +2218,11 @@ export class Copier {
           return;
         }
         // As cp: a fifo or device read like a file where symlinks are not followed (-r, -P)
-        // replaces the file there as --remove-destination would, keeping nothing of it;
+        // replaces the file there as --remove-destination would, keeping nothing of it
+        // (unless --attributes-only, where cp copies no data and so unlinks nothing);
         // so does any copy where hard links are kept (-d, -a) and the file there has
         // other names: it is made anew, with SOURCE's mode, not the old file's.
-        const unlinks = this.o.removeDestination || (this.o.dereference === "never" && this.o.readSpecialFiles && type !== S_IFREG && type !== S_IFLNK) ||
+        const unlinks = this.o.removeDestination || (this.o.dereference === "never" && this.o.readSpecialFiles && !this.o.attributesOnly && type !== S_IFREG && type !== S_IFLNK) ||
           (this.o.preserve.links && st.nlink > 1 && !this.o.attributesOnly && !this.o.link && !this.o.symbolicLink && this.hasOtherNames(e, st));
         // -v says "removed" where cp unlinks what is there: also before making a symlink or special file in its place.
         e.removes = (unlinks || linkRemoves || (made && !this.o.link && !this.o.symbolicLink)) && !e.backs;

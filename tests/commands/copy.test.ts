@@ -350,6 +350,11 @@ const CASES: Case[] = [
   { name: "-r --copy-contents over an existing fifo: it is removed first", setup: "mknod null c 1 3 && mkfifo ff", args: ["-rv", "--copy-contents", "null", "ff"] },
   { name: "-r --copy-contents into a directory holding a fifo of its name", setup: "mknod null c 1 3 && mkdir e && mkfifo e/null", args: ["-rv", "--copy-contents", "null", "e"] },
   { name: "-P a device over an existing fifo: it is removed first", setup: "mkfifo ff", args: ["-vP", "/dev/null", "ff"] },
+  { name: "-r --copy-contents over an existing device: it is removed first", setup: "mknod null c 1 3 && mknod dd c 1 3", args: ["-rv", "--copy-contents", "null", "dd"] },
+  // --attributes-only copies no data, so cp unlinks nothing first: the file or device there stays.
+  { name: "--attributes-only -P a device over an existing file: its contents stay", setup: "chmod 600 g", args: ["-vP", "--attributes-only", "/dev/null", "g"] },
+  { name: "--attributes-only -r --copy-contents a device in the tree over a file: its contents stay", setup: "mkdir cs cd && mknod cs/null c 1 3 && printf x > cd/null", args: ["-rv", "--copy-contents", "--attributes-only", "cs/.", "cd"] },
+  { name: "--attributes-only -r --copy-contents a device over an existing device: it stays", setup: "mknod null c 1 3 && mknod dd c 1 3", args: ["-rv", "--copy-contents", "--attributes-only", "null", "dd"] },
   { name: "a device over an existing file: it is written into", setup: "chmod 600 g", args: ["-v", "/dev/null", "g"] },
   // -b: what is replaced is kept under its backup name.
   { name: "-b keeps the file replaced as DEST~", setup: "chmod 600 g", args: ["-bv", "f", "g"] },
