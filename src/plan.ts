@@ -236,13 +236,13 @@ function sameFileRules(job: CopyJob, options: CopyOptions): SameFileRules {
   };
 }
 
+/** Names of a file this process has open: /dev/stdin, /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N. */
+const OPEN_FILE_NAME = /^\/(?:dev\/(?:stdin|stdout|stderr|fd\/\d+)|proc\/(?:self|thread-self)\/fd\/\d+)$/;
+
 /**
  * -u keeps a DEST at least as new as SOURCE (its mtime, through a symlink
  * when SOURCE is copied as a file, as cp stats it), --update=none any DEST.
  */
-/** Names of a file this process has open: /dev/stdin, /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N. */
-const OPEN_FILE_NAME = /^\/(?:dev\/(?:stdin|stdout|stderr|fd\/\d+)|proc\/(?:self|thread-self)\/fd\/\d+)$/;
-
 function keptByUpdate(job: CopyJob, options: CopyOptions, srcStat: Stat, followed: Stat): boolean {
   if (options.update === "none" || options.update === "none-fail") return true;
   if (options.update !== "older") return false;
@@ -275,8 +275,10 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   // A directory onto itself is the same file to cp, not one copied into itself; with -l, nothing to do.
   const dstDir = srcIsDir ? statOrCode(job.dst, true) : undefined;
   if (dstDir !== undefined && typeof dstDir !== "number" && isDir(dstDir) && sameInode(dstDir, srcStat)) {
-    // -n: what is there stays, without a word, as cp -n leaves it (`cp -rn . .`).
-    if (!options.link && !options.noClobber) refuse(plan, `${quote(job.src)} and ${quote(job.dst)} are the same file`, { op: "compare", path: job.src });
+    // -n, --update=none: what is there stays, without a word, as cp -n leaves it (`cp -rn . .`);
+    // --update=none-fail: cp 9.5 goes in and refuses each file, as each is there already.
+    if (options.update === "none-fail") refuseEachInside(job.dst, options, plan);
+    else if (!options.link && !options.noClobber && options.update !== "none") refuse(plan, `${quote(job.src)} and ${quote(job.dst)} are the same file`, { op: "compare", path: job.src });
     return false;
   }
   // A file there is cp's "cannot overwrite non-directory" first (`cp -r dir/ dir/f`).
@@ -307,8 +309,12 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
     refuse(plan, `${quote(job.src)} and ${quote(job.dst)} are the same file`, { op: "compare", path: job.src });
     return false;
   }
-  // A hard link that is there already, two names of one symlink: nothing to do.
-  if (same === "done") return false;
+  // A hard link that is there already, two names of one symlink: nothing to do
+  // (but --update=none-fail refuses what is there, as cp 9.5 asks no more).
+  if (same === "done") {
+    if (options.update === "none-fail") refuse(plan, `not replacing ${quote(job.dst)}`, { op: "create", path: job.dst });
+    return false;
+  }
   if (typeof dstStat === "number") {
     const E = via.b.errno;
     if (-dstStat === E.ENOENT && !srcIsDir && via.paths.endsWithSeparator(job.dst)) {
@@ -513,6 +519,29 @@ function sourceKey(src: string, follow: boolean): string {
   const parent = trimmed === "" ? undefined : statOrCode(via.paths.split(trimmed).dir, false);
   const where = parent === undefined || typeof parent === "number" ? "" : `${parent.dev}:${parent.ino}`;
   return `${st.dev}:${st.ino}:${where}:${sourceBaseName(src)}`;
+}
+
+/** --update=none-fail, a directory onto itself: each non-directory below it is refused, as what is there already. */
+function refuseEachInside(dir: string, options: CopyOptions, plan: Plan): void {
+  const fd = via.b.openDir(via.b.cwd, toBytes(dir), true);
+  if (fd < 0) {
+    refuse(plan, `cannot access ${quote(dir)}: ${reason(fd)}`, { op: "opendir", path: dir, errno: -fd });
+    return;
+  }
+  const names: string[] = [];
+  try {
+    for (let chunk = via.b.readDir(fd); typeof chunk !== "number" && chunk.length > 0; chunk = via.b.readDir(fd)) {
+      for (const { name } of chunk) names.push(fromBytes(name));
+    }
+  } finally {
+    via.b.close(fd);
+  }
+  for (const name of names) {
+    const path = via.paths.join(dir, name);
+    const st = statOrCode(path, options.dereference === "always");
+    if (typeof st !== "number" && isDir(st)) refuseEachInside(path, options, plan);
+    else refuse(plan, `not replacing ${quote(path)}`, { op: "create", path });
+  }
 }
 
 function refuse(plan: Plan, text: string, about?: SaidAbout): void {

@@ -893,16 +893,27 @@ describe("--update=WHEN, as cp 9.5 documents it", () => {
     expect({ ...r, stderr: r.stderr.split("\n").sort().join("\n") }).toEqual({ stdout: "", stderr: said.split("\n").sort().join("\n"), exitCode: 1 });
     expect(sh("cat d/src/a; echo; cat d/src/sub/b; echo; cat d/src/c 2>/dev/null || true", root)).toBe(`old\nold\n${args[0] === "-r" ? "new" : ""}`);
   });
-  // cp 9.5 asks neither whether DEST is SOURCE itself (the same-file check is cp's only with other WHENs).
+  // cp 9.5 asks neither whether DEST is SOURCE itself (the same-file check is cp's only with other WHENs):
+  // a file is kept, or refused; into a directory it goes, and keeps or refuses each file there.
   test.each([
-    ["none", "", 0],
-    ["none-fail", "blit: not replacing 'f'\n", 1],
-    ["older", "blit: 'f' and 'f' are the same file\n", 1],
-  ] as const)("--update=%s onto SOURCE itself", (when, stderr, exitCode) => {
+    ["none", ["f", "f"], "", 0],
+    ["none-fail", ["f", "f"], "blit: not replacing 'f'\n", 1],
+    ["older", ["f", "f"], "blit: 'f' and 'f' are the same file\n", 1],
+    ["none", ["-l", "f", "f"], "", 0],
+    ["none-fail", ["-l", "f", "f"], "blit: not replacing 'f'\n", 1],
+    ["none-fail", ["-l", "f", "d/h"], "blit: not replacing 'd/h'\n", 1],
+    ["none", ["-rT", "d", "d"], "", 0],
+    ["none-fail", ["-rT", "d", "d"], "blit: not replacing 'd/h'\nblit: not replacing 'd/l'\nblit: not replacing 'd/s/b'\n", 1],
+    ["none-fail", ["-rlT", "d", "d"], "blit: not replacing 'd/h'\nblit: not replacing 'd/l'\nblit: not replacing 'd/s/b'\n", 1],
+    ["none-fail", ["-rT", "--dry-run", "d", "d"], "blit: not replacing 'd/h'\nblit: not replacing 'd/l'\nblit: not replacing 'd/s/b'\n", 1],
+    ["older", ["-rT", "d", "d"], "blit: 'd' and 'd' are the same file\n", 1],
+  ] as const)("--update=%s onto SOURCE itself: %j", (when, args, stderr, exitCode) => {
     const root = sandbox("update");
-    sh("printf x > f", root);
-    expect(blit([`--update=${when}`, "f", "f"], { cwd: root })).toEqual({ stdout: "", stderr, exitCode });
-    expect(readFileSync(`${root}/f`, "utf8")).toBe("x");
+    sh("printf x > f && mkdir -p d/s && ln f d/h && ln -s ../f d/l && printf b > d/s/b", root);
+    const before = snapshot(root, { times: true });
+    const r = blit([`--update=${when}`, ...args], { cwd: root });
+    expect({ ...r, stderr: r.stderr.split("\n").sort().join("\n") }).toEqual({ stdout: "", stderr: stderr.split("\n").sort().join("\n"), exitCode });
+    expect(snapshot(root, { times: true })).toEqual(before);
   });
   // (-n with a backup keeps cp 9.1's words, which the tests run beside it.)
   test.each([["none-fail"], ["none"]])("--update=%s with a backup is refused, in cp 9.5's words", (when) => {
