@@ -426,6 +426,21 @@ export class Copier {
   }
 
   /**
+   * A mirror's entry gets SOURCE's xattrs alone, as rsync -X gives them:
+   * what DEST's file or directory has and SOURCE's lacks is removed.
+   */
+  private get mirrorsXattrs(): boolean {
+    const o = this.o;
+    return o.preserve.xattr && (this.leavesUnchanged || (o.delete && !o.link && !o.symbolicLink && !o.attributesOnly));
+  }
+
+  /** Removes the xattrs (not ACLs, which the mode's rules set) an entry there has and SOURCE's lacks. */
+  private removeStaleXattrs(there: Target, srcXattrs: Xattrs, path: Uint8Array): void {
+    const stale = xattrChanges(srcXattrs, this.meta.readXattrs(there, false)).remove.filter((name) => categoryOf(name) !== "mode");
+    if (stale.length > 0) this.meta.removeXattrs(there, stale, path);
+  }
+
+  /**
    * Whether a file this user may not write is replaced (made anew, with
    * SOURCE's mode): with -f, as cp; and in rsync's modes, as rsync's rename
    * over it does, so that a mirror of a git checkout (0444 files git
@@ -1804,6 +1819,8 @@ export class Copier {
       return;
     }
     const xattrs = this.meta.readXattrs({ fd: f.srcFd }, true, undefined, undefined, f.srcPath);
+    // --delete without --skip-unchanged (which aligns it above): a directory that was there too.
+    if (!f.created && this.mirrorsXattrs) this.removeStaleXattrs({ fd: f.dstFd }, xattrs, f.dstPath);
     // An existing directory keeps its mode unless modes are preserved.
     let mode = preserve.mode || f.created ? this.meta.modeFor("dir", st, undefined, f.inheritedPermissions) : undefined;
     const now = b.fstat(f.dstFd);
@@ -3008,10 +3025,7 @@ export class Copier {
     // What cp, writing into the file there, would have left of it.
     if (existing && !inplace) this.meta.keepReplaced({ fd: dstFd }, { dir: e.dstDir, name: e.dstName }, existing, e.dstPath, e.inheritedPermissions !== undefined);
     // A mirror gives a file written in place SOURCE's xattrs alone, as keepReplaced gives a new one (ACLs: dropAcls, below).
-    if (existing && inplace && this.leavesUnchanged && this.o.preserve.xattr) {
-      const stale = xattrChanges(xattrs, this.meta.readXattrs({ fd: dstFd }, false)).remove.filter((name) => categoryOf(name) !== "mode");
-      if (stale.length > 0) this.meta.removeXattrs({ fd: dstFd }, stale, e.dstPath);
-    }
+    if (existing && inplace && this.mirrorsXattrs) this.removeStaleXattrs({ fd: dstFd }, xattrs, e.dstPath);
     // An attribute that could not be set is reported; the data is kept, as cp keeps it.
     const applied = this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, keptMode, true, created, this.dropsAcls(existing !== undefined, e.inheritedPermissions));
     if (inplace && applied) this.meta.setAttributes({ fd: dstFd }, st, e.dstPath);

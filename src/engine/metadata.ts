@@ -319,11 +319,11 @@ export class MetadataWriter {
     if (!preserve.ownership) this.chown(dst, wasStat, path);
     if (!preserve.mode) this.keepWord(dst, wasStat);
     const aclsKept = !preserve.mode;
-    // A mirror (--skip-unchanged, --checksum) gives a file exactly SOURCE's
-    // xattrs, as rsync -X does, and as it leaves an unchanged one (what DEST
-    // has and SOURCE lacks removed): kept here, a changed file would keep
-    // them until the next run found it unchanged and removed them.
-    const othersKept = !(preserve.xattr && (this.o.skipUnchanged || this.o.checksum));
+    // A mirror (--skip-unchanged, --checksum, --delete) gives a file exactly
+    // SOURCE's xattrs, as rsync -X does, and as it leaves an unchanged one
+    // (what DEST has and SOURCE lacks removed): kept here, a changed file
+    // would keep them until the next run found it unchanged and removed them.
+    const othersKept = !(preserve.xattr && (this.o.skipUnchanged || this.o.checksum || this.o.delete));
     const x = this.b.xattrs;
     if (!x) return true;
     const names = x.listAt(was.dir, was.name);

@@ -79,6 +79,19 @@ describe("--delete against rsync -aHAX --delete", () => {
   }
 
   // -L: SOURCE's entries are what their links lead to, for the copy and for --delete alike.
+  // A mirror's files and directories get SOURCE's xattrs alone, as rsync -X gives them:
+  // a changed file replaced, or written in place, and a directory that was there.
+  test.each([[["--delete"]], [["--delete", "--inplace"]], [["--delete", "--skip-unchanged"]], [["--delete", "--checksum"]]])("xattrs DEST has and SOURCE lacks are removed: %j", (options) => {
+    if (noRsync) return;
+    const root = sandbox("delete-xattrs");
+    const stale = (path: string) => `setfattr -n user.stale -v 1 ${path}`;
+    sh(`${SOURCE} && setfattr -n user.kept -v k src/a && cp -a src dst && printf changed > src/a && touch -d 2001-01-01 src/a && ${["dst", "dst/a", "dst/sub", "dst/sub/b"].map(stale).join(" && ")} && cp -a dst dst-r && cp -a dst dst-b`, root);
+    expect(run(["rsync", "-aHAX", "--delete", "src/", "dst-r/"], { cwd: root }).exitCode).toBe(0);
+    expect(blit(["-aT", ...options, "src", "dst-b"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(tree(`${root}/dst-b`)).toEqual(tree(`${root}/dst-r`));
+    expect(sh("getfattr -hR -d --absolute-names dst-b | grep user. | sort", root)).toBe('user.kept="k"\n');
+  });
+
   testIf(noRsync)("-L with a directory-only include: a symlinked directory copied is not then deleted, as rsync -rL keeps it", () => {
     const root = sandbox("delete-follow");
     sh("mkdir -p src/real dst dst-r && printf t > src/real/f.txt && ln -s real src/x", root);
