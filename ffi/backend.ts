@@ -518,6 +518,13 @@ export interface Backend {
    */
   openRead(dir: number, name: Name, follow: boolean, stream?: boolean): number;
   /**
+   * openRead, for a regular file read only to compare it (--checksum), whose
+   * access time must stay as it was (Linux's O_NOATIME: EPERM where this user
+   * neither owns it nor has CAP_FOWNER). Undefined where a read cannot be kept
+   * from setting it.
+   */
+  openReadNoAtime?(dir: number, name: Name, follow: boolean): number;
+  /**
    * Creates a new file for writing; fails with EEXIST if the name is taken
    * (by anything, a symlink too), unless truncate is set, which reuses (and
    * empties) a file of that name. With truncate, a symlink under the name is

@@ -468,6 +468,12 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
     return this.shim.blit_openat(dir, this.cstr(name, 0), flags, 0);
   }
 
+  openReadNoAtime(dir: number, name: Name, follow: boolean): number {
+    const c = this.c;
+    const flags = c.O_RDONLY | c.O_CLOEXEC | c.O_NOCTTY | c.O_NONBLOCK | c.O_NOATIME | (follow ? 0 : c.O_NOFOLLOW);
+    return this.shim.blit_openat(dir, this.cstr(name, 0), flags, 0);
+  }
+
   openWrite(dir: number, name: Name, follow = true): number {
     const c = this.c;
     return this.shim.blit_openat(dir, this.cstr(name, 0), c.O_WRONLY | c.O_CLOEXEC | c.O_NOCTTY | c.O_NONBLOCK | (follow ? 0 : c.O_NOFOLLOW), 0);

@@ -2587,15 +2587,26 @@ export class Copier {
   private sameContents(e: Entry, st: Stat): boolean {
     const b = this.b;
     if (e.stat.size > Number.MAX_SAFE_INTEGER) return false;
-    const srcFd = b.openRead(e.srcDir, e.srcName, e.follow);
+    const srcFd = this.openToCompare(e.srcDir, e.srcName, e.follow);
     if (srcFd < 0) return false;
-    const dstFd = b.openRead(e.dstDir, e.dstName, false);
+    const dstFd = this.openToCompare(e.dstDir, e.dstName, false);
     const now = dstFd < 0 ? dstFd : b.fstat(dstFd);
     let equal = false;
     if (typeof now !== "number" && now.dev === st.dev && now.ino === st.ino) equal = this.compare(srcFd, dstFd, e.stat.size) === true;
     b.close(srcFd);
     if (dstFd >= 0) b.close(dstFd);
     return equal;
+  }
+
+  /**
+   * A file opened to be compared, not copied: its access time left as it was
+   * where the OS allows (the owner's or root's), so that neither side reads
+   * as used, and a file then copied gets SOURCE's access time as it was.
+   */
+  private openToCompare(dir: number, name: Name, follow: boolean): number {
+    const b = this.b;
+    const fd = b.openReadNoAtime ? b.openReadNoAtime(dir, name, follow) : -b.errno.EPERM;
+    return fd === -b.errno.EPERM ? b.openRead(dir, name, follow) : fd;
   }
 
   private comparer(): ContentComparer {

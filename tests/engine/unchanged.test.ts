@@ -501,6 +501,15 @@ describe("--checksum against rsync -aHAX --checksum", () => {
     expect(stats(r.stdout).files).toBe("1");
     expect(readFileSync(`${root}/dst/f`).equals(readFileSync(`${root}/src/f`))).toBe(true);
   });
+
+  // Read to be compared, not used: neither side's access time moves (O_NOATIME), and a
+  // file then copied gets SOURCE's as it was, as cp -a's copy does.
+  test("the files compared keep their access times; one copied gets SOURCE's as it was", () => {
+    const root = sandbox("sum-atime");
+    sh("mkdir src && echo x > src/same && echo y > src/changed && touch -d 2001-01-01 src/* && cp -a src dst && echo z > dst/changed && touch -d 2001-01-01 dst/changed && touch -a -d @1012608000 src/same dst/same src/changed", root);
+    expect(blit(["-aT", "--checksum", "src", "dst"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sh("stat -c '%n %X' src/same dst/same dst/changed && cat dst/changed", root)).toBe("src/same 1012608000\ndst/same 1012608000\ndst/changed 1012608000\ny\n");
+  });
 });
 
 describe("--checksum on files large enough to be compared in ranges by several workers", () => {
