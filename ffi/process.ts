@@ -35,9 +35,9 @@ function hasChownCapability(): boolean {
 }
 
 /**
- * SIGINT, SIGTERM and SIGHUP where this process was started with them ignored (a
- * shell starts a script's background jobs with SIGINT ignored; nohup,
- * SIGHUP), from /proc/self/status; undefined where there is no such file
+ * SIGINT, SIGTERM, SIGHUP and SIGQUIT where this process was started with
+ * them ignored (a shell starts a script's background jobs with SIGINT and
+ * SIGQUIT ignored; nohup, SIGHUP), from /proc/self/status; undefined where there is no such file
  * (which is not knowing). cp leaves such a signal ignored, and so must blit:
  * a handler would take it back.
  */
@@ -52,7 +52,7 @@ export function inheritedIgnoredSignals(): NodeJS.Signals[] | undefined {
   if (mask === undefined) return undefined;
   const ignored = BigInt(`0x${mask}`);
   const bit = (signo: number) => (ignored >> BigInt(signo - 1)) & 1n;
-  return (["SIGINT", "SIGTERM", "SIGHUP"] as const).filter((name) => bit(constants.signals[name]) === 1n);
+  return (["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"] as const).filter((name) => bit(constants.signals[name]) === 1n);
 }
 
 /**

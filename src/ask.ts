@@ -16,7 +16,7 @@ export function ask(backend: Backend, question: string, stopped?: () => boolean)
 }
 
 /** The signals blit stops on (src/commands/copy.ts). */
-const STOPS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+const STOPS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
 
 /**
  * -i's question on the main thread while planning, before anything is

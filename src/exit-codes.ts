@@ -10,9 +10,10 @@ export const ExitCode = {
   vanished: 24,
   /** --max-delete: more entries would have been deleted than it allows, so none was (rsync's 25); the rest was copied. */
   maxDelete: 25,
-  /** Stopped by SIGHUP (128 + 1), SIGINT (128 + 2) or SIGTERM (128 + 15), temporary files removed. */
+  /** Stopped by SIGHUP (128 + 1), SIGINT (128 + 2), SIGQUIT (128 + 3) or SIGTERM (128 + 15), temporary files removed. */
   hangup: 129,
   interrupted: 130,
+  quit: 131,
   terminated: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -43,8 +43,8 @@ Exit status:
   2    the command line was wrong (nothing was copied)
   24   everything else was copied, but some source files vanished meanwhile
   25   --max-delete: more would have been deleted than it allows; nothing was
-  129  hung up (SIGHUP), 130 interrupted (SIGINT), 143 terminated (SIGTERM):
-       temporary files removed`;
+  129  hung up (SIGHUP), 130 interrupted (SIGINT), 131 quit (SIGQUIT),
+       143 terminated (SIGTERM): temporary files removed`;
 
 const OPTION_COLUMN = 30;
 /** Lines end before this column, as cp's and rsync's --help keep to 79 for an 80-column terminal. */

@@ -412,7 +412,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   const copied = emptyCounts();
   // What the summary counts should the run end before the workers' counts join these.
   state.counts = copied;
-  const statusFor = (name: NodeJS.Signals) => (name === "SIGINT" ? ExitCode.interrupted : name === "SIGHUP" ? ExitCode.hangup : ExitCode.terminated);
+  const statusFor = (name: NodeJS.Signals) => (name === "SIGINT" ? ExitCode.interrupted : name === "SIGHUP" ? ExitCode.hangup : name === "SIGQUIT" ? ExitCode.quit : ExitCode.terminated);
   // Set once the destinations are open (a directory may have been made
   // writable for the copy): from then on a signal stops the copy, here or in
   // the pool about to start, and the destinations are closed as it ends.
@@ -442,10 +442,12 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   };
   // One this process was started with ignored stays ignored, as with cp.
   const ignored = inheritedIgnoredSignals();
-  // SIGHUP too (the terminal or the ssh session went away): its default
-  // would leave the files in flight as temporaries. Only where blit can tell
-  // it was not started ignoring it: a handler would undo nohup.
-  const handled: NodeJS.Signals[] = ignored ? ["SIGINT", "SIGTERM", "SIGHUP"] : ["SIGINT", "SIGTERM"];
+  // SIGHUP too (the terminal or the ssh session went away), and SIGQUIT (^\
+  // at the terminal): their defaults would leave the files in flight as
+  // temporaries, and the terminal with the bar's cursor hidden. Only where
+  // blit can tell it was not started ignoring them: a handler would undo
+  // nohup, or a background job's ignored ^\.
+  const handled: NodeJS.Signals[] = ignored ? ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"] : ["SIGINT", "SIGTERM"];
   for (const name of handled) if (!ignored?.includes(name)) process.on(name, onSignal);
 
   // Loaded before planning, which looks at the operands through it. Its

@@ -54,14 +54,18 @@ async function interruptQuestion(args: string[], cwd: string) {
 // A non-interactive shell starts its background jobs with SIGINT ignored, so
 // that ^C at the terminal leaves them running: blit, as cp, keeps it so.
 // Each reads a fifo (it waits for the writer), gets SIGINT, then the data.
+// SIGQUIT too, which blit handles on Linux (its ^\ ends a run at the terminal).
 describe("a signal the process was started ignoring", () => {
-  const script = `rm -f out; "$0" p out & pid=$!; sleep 0.5; kill -INT $pid; sleep 0.3; timeout 2 sh -c 'echo data > p'; wait $pid; echo "exit $?"; cat out`;
-  for (const tool of ["cp", "blit"]) {
-    test(`stays ignored: ${tool} copies, exit 0`, () => {
-      const root = sandbox("ignored-signal");
-      sh("mkfifo p", root);
-      expect(sh(`trap '' INT; sh -c '${script.replaceAll("'", "'\\''")}' ${tool === "cp" ? "cp" : `'${BLIT}'`}`, root)).toBe("exit 0\ndata\n");
-    }, 15_000);
+  const LINUX_ONLY = process.platform === "linux" ? undefined : "SIGQUIT is handled only where /proc/self/status says how it was inherited";
+  for (const [signal, skip] of [["INT", undefined], ["QUIT", LINUX_ONLY]] as const) {
+    const script = `rm -f out; "$0" p out & pid=$!; sleep 0.5; kill -${signal} $pid; sleep 0.3; timeout 2 sh -c 'echo data > p'; wait $pid; echo "exit $?"; cat out`;
+    for (const tool of ["cp", "blit"]) {
+      testIf(skip)(`SIG${signal} stays ignored: ${tool} copies, exit 0`, () => {
+        const root = sandbox("ignored-signal");
+        sh("mkfifo p", root);
+        expect(sh(`trap '' ${signal}; sh -c '${script.replaceAll("'", "'\\''")}' ${tool === "cp" ? "cp" : `'${BLIT}'`}`, root)).toBe("exit 0\ndata\n");
+      }, 15_000);
+    }
   }
 });
 
@@ -373,8 +377,9 @@ describe("interrupted copies", () => {
   // SIGHUP: the terminal or the ssh session going away. Its default killed
   // blit with its files in flight left as .blit-*.tmp (hundreds of MB);
   // rsync removes its temporaries on SIGHUP too (exit 20).
-  const LINUX_ONLY = process.platform === "linux" ? undefined : "SIGHUP is handled only where /proc/self/status says how it was inherited";
-  for (const [signal, exit, skip] of [["SIGTERM", 143, undefined], ["SIGHUP", 129, LINUX_ONLY]] as const) {
+  // SIGQUIT (^\ at the terminal) too, whose default also left the bar's hidden cursor.
+  const LINUX_ONLY = process.platform === "linux" ? undefined : "SIGHUP and SIGQUIT are handled only where /proc/self/status says how they were inherited";
+  for (const [signal, exit, skip] of [["SIGTERM", 143, undefined], ["SIGHUP", 129, LINUX_ONLY], ["SIGQUIT", 131, LINUX_ONLY]] as const) {
     testIf(skip)(`${signal}: the same, exit ${exit}`, async () => {
       const root = sandbox(signal.toLowerCase());
       sh("mkdir src && for f in 1 2 3 4 5 6 7 8; do head -c 40000000 /dev/urandom > src/f$f; done", root);
