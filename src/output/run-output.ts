@@ -10,7 +10,8 @@ import { LiveView } from "../engine/live.ts";
 import { toBytes } from "../engine/paths.ts";
 import type { Totals } from "../engine/prescan.ts";
 import { type Counts, type Item, kindOf, type Notice, type Output, VANISHED } from "../engine/report.ts";
-import { log, out, setStderrGuard, writeStderr } from "../log.ts";
+import { log, out, setStderrGuard, stderrWriteFailed, stdoutFailure, writeStderr } from "../log.ts";
+import { ExitCode } from "../exit-codes.ts";
 import type { CopyOptions } from "../options.ts";
 import type { Said } from "../plan.ts";
 import { BUILD, VERSION } from "../version.ts";
@@ -237,6 +238,8 @@ export class RunOutput {
       this.stderrLine(`blit: ${summaryLine(all, seconds, this.options.dryRun)}`);
     }
     const methods = COPY_METHODS.map((method: CopyMethod) => ({ method, label: this.backend?.methodLabels[method] ?? method, files: counts.methods[method] }));
+    // What blit will exit with (src/cli.ts): a stdout or stderr that could not be written fails a run that was otherwise whole.
+    const exitCode = end.exitCode === ExitCode.ok && (stdoutFailure() !== undefined || stderrWriteFailed()) ? ExitCode.partial : end.exitCode;
     this.json?.emit({
       type: "summary",
       ...countsByKind(all),
@@ -248,9 +251,9 @@ export class RunOutput {
       vanished: all.vanished,
       changed: all.changed,
       interrupted: signal ?? null,
-      exit_code: end.exitCode,
+      exit_code: exitCode,
     });
-    this.github?.finish(this.backend, all, seconds, methods, end.exitCode, signal, this.options.dryRun);
+    this.github?.finish(this.backend, all, seconds, methods, exitCode, signal, this.options.dryRun);
   }
 
   private stderrLine(line: string): void {

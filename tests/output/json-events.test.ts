@@ -193,6 +193,15 @@ describe("--json", () => {
     expect(exitCode).toBe(25);
   });
 
+  // The bar's lines could not be written: the run fails (exit 1, as cp's close_stdout
+  // fails it), and the summary, written after them, says so.
+  test("a stderr that cannot be written: the summary's exit_code is the exit status, 1", () => {
+    const root = sandbox("json-full-stderr");
+    sh("printf x > f", root);
+    const r = run(["sh", "-c", `${BLIT} --json --progress f g 2>/dev/full`], { cwd: root });
+    expect({ exitCode: r.exitCode, stderr: r.stderr, summary: last(checkEvents(r.stdout)) }).toMatchObject({ exitCode: 1, stderr: "", summary: { type: "summary", files: 1, errors: 0, exit_code: 1 } });
+  });
+
   test("a stdout closed before the first event: a write error, no stack trace", () => {
     const root = sandbox("json-epipe");
     sh("printf x > f", root);
