@@ -277,7 +277,7 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   if (dstDir !== undefined && typeof dstDir !== "number" && isDir(dstDir) && sameInode(dstDir, srcStat)) {
     // -n, --update=none: what is there stays, without a word, as cp -n leaves it (`cp -rn . .`);
     // --update=none-fail: cp 9.5 goes in and refuses each file, as each is there already.
-    if (options.update === "none-fail") refuseEachInside(job.dst, options, plan);
+    if (options.update === "none-fail") refuseEachInside(job.dst, options, plan, [dstDir]);
     else if (!options.link && !options.noClobber && options.update !== "none") refuse(plan, `${quote(job.src)} and ${quote(job.dst)} are the same file`, { op: "compare", path: job.src });
     return false;
   }
@@ -522,7 +522,7 @@ function sourceKey(src: string, follow: boolean): string {
 }
 
 /** --update=none-fail, a directory onto itself: each non-directory below it is refused, as what is there already. */
-function refuseEachInside(dir: string, options: CopyOptions, plan: Plan): void {
+function refuseEachInside(dir: string, options: CopyOptions, plan: Plan, ancestors: Stat[] = []): void {
   const fd = via.b.openDir(via.b.cwd, toBytes(dir), true);
   if (fd < 0) {
     refuse(plan, `cannot access ${quote(dir)}: ${reason(fd)}`, { op: "opendir", path: dir, errno: -fd });
@@ -539,8 +539,10 @@ function refuseEachInside(dir: string, options: CopyOptions, plan: Plan): void {
   for (const name of names) {
     const path = via.paths.join(dir, name);
     const st = statOrCode(path, options.dereference === "always");
-    if (typeof st !== "number" && isDir(st)) refuseEachInside(path, options, plan);
-    else refuse(plan, `not replacing ${quote(path)}`, { op: "create", path });
+    if (typeof st === "number" || !isDir(st)) refuse(plan, `not replacing ${quote(path)}`, { op: "create", path });
+    // -L: a symlink to a directory above, as the copy says it.
+    else if (ancestors.some((above) => sameInode(above, st))) refuse(plan, `cannot copy cyclic symbolic link ${quote(path)}`, { op: "copy", path });
+    else refuseEachInside(path, options, plan, [...ancestors, st]);
   }
 }
 

@@ -903,13 +903,15 @@ describe("--update=WHEN, as cp 9.5 documents it", () => {
     ["none-fail", ["-l", "f", "f"], "blit: not replacing 'f'\n", 1],
     ["none-fail", ["-l", "f", "d/h"], "blit: not replacing 'd/h'\n", 1],
     ["none", ["-rT", "d", "d"], "", 0],
-    ["none-fail", ["-rT", "d", "d"], "blit: not replacing 'd/h'\nblit: not replacing 'd/l'\nblit: not replacing 'd/s/b'\n", 1],
-    ["none-fail", ["-rlT", "d", "d"], "blit: not replacing 'd/h'\nblit: not replacing 'd/l'\nblit: not replacing 'd/s/b'\n", 1],
-    ["none-fail", ["-rT", "--dry-run", "d", "d"], "blit: not replacing 'd/h'\nblit: not replacing 'd/l'\nblit: not replacing 'd/s/b'\n", 1],
+    ["none-fail", ["-rT", "d", "d"], "blit: not replacing 'd/h'\nblit: not replacing 'd/l'\nblit: not replacing 'd/s/b'\nblit: not replacing 'd/s/up'\n", 1],
+    ["none-fail", ["-rlT", "d", "d"], "blit: not replacing 'd/h'\nblit: not replacing 'd/l'\nblit: not replacing 'd/s/b'\nblit: cannot copy cyclic symbolic link 'd/s/up'\n", 1],
+    ["none-fail", ["-rT", "--dry-run", "d", "d"], "blit: not replacing 'd/h'\nblit: not replacing 'd/l'\nblit: not replacing 'd/s/b'\nblit: not replacing 'd/s/up'\n", 1],
+    // -L (and -l, which follows symlinks as cp's does): a symlink to a directory above is said as the copy says it.
+    ["none-fail", ["-rLT", "d", "d"], "blit: not replacing 'd/h'\nblit: not replacing 'd/l'\nblit: not replacing 'd/s/b'\nblit: cannot copy cyclic symbolic link 'd/s/up'\n", 1],
     ["older", ["-rT", "d", "d"], "blit: 'd' and 'd' are the same file\n", 1],
   ] as const)("--update=%s onto SOURCE itself: %j", (when, args, stderr, exitCode) => {
     const root = sandbox("update");
-    sh("printf x > f && mkdir -p d/s && ln f d/h && ln -s ../f d/l && printf b > d/s/b", root);
+    sh("printf x > f && mkdir -p d/s && ln f d/h && ln -s ../f d/l && printf b > d/s/b && ln -s .. d/s/up", root);
     const before = snapshot(root, { times: true });
     const r = blit([`--update=${when}`, ...args], { cwd: root });
     expect({ ...r, stderr: r.stderr.split("\n").sort().join("\n") }).toEqual({ stdout: "", stderr: stderr.split("\n").sort().join("\n"), exitCode });
