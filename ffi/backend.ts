@@ -578,9 +578,11 @@ export interface Backend {
   adviseSequential?(fd: number): void;
   /**
    * The file open on fd opened again for reading, with read-ahead of its own
-   * (a helper's share of a large file), or -errno.
+   * (a helper's share of a large file), or -errno. `noAtime`: read to be
+   * compared, its access time left as it was where the OS allows (as
+   * openReadNoAtime), else opened as without it.
    */
-  reopenRead?(fd: number): number;
+  reopenRead?(fd: number, noAtime?: boolean): number;
   /**
    * [start, start + length) of src to dst through batched reads and writes
    * (io_uring), or undefined when the backend cannot batch (now). A read

@@ -617,10 +617,12 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
     this.shim.blit_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   }
 
-  reopenRead(fd: number): number {
+  reopenRead(fd: number, noAtime = false): number {
     const c = this.c;
     const path = new TextEncoder().encode(`/proc/self/fd/${fd}\0`);
-    return this.shim.blit_openat(c.AT_FDCWD, path, c.O_RDONLY | c.O_CLOEXEC | c.O_NOCTTY | c.O_NONBLOCK, 0);
+    const flags = c.O_RDONLY | c.O_CLOEXEC | c.O_NOCTTY | c.O_NONBLOCK;
+    const again = noAtime ? this.shim.blit_openat(c.AT_FDCWD, path, flags | c.O_NOATIME, 0) : -this.errno.EPERM;
+    return again === -this.errno.EPERM ? this.shim.blit_openat(c.AT_FDCWD, path, flags, 0) : again;
   }
 
   batchedRange(src: number, dst: number, start: number, length: number, cancel: Int32Array | undefined): RangeResult | undefined {

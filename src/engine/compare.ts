@@ -67,7 +67,8 @@ export class ContentComparer {
   help(compare: SharedCopy, cancelled: () => boolean): number {
     const backend = this.backend;
     const own = (fd: number): number => {
-      const again = backend.reopenRead?.(fd) ?? -1;
+      // Read to be compared: its access time stays (Copier.openToCompare).
+      const again = backend.reopenRead?.(fd, true) ?? -1;
       if (again < 0) return fd;
       backend.adviseSequential?.(again);
       return again;

@@ -528,7 +528,7 @@ describe("--checksum on files large enough to be compared in ranges by several w
       const root = sandbox("sum-ranges");
       sh(
         `mkdir src dst && truncate -s ${SIZE} src/f && printf abc | dd of=src/f bs=1 seek=${500 << 20} conv=notrunc status=none &&
-         cp --sparse=always -p src/f dst/f && ( ${c.change} ) && touch -r dst/f src/f`,
+         cp --sparse=always -p src/f dst/f && ( ${c.change} ) && touch -r dst/f src/f && touch -a -d @1012608000 src/f dst/f`,
         root,
       );
       const before = lstatSync(`${root}/dst/f`).ino;
@@ -537,6 +537,8 @@ describe("--checksum on files large enough to be compared in ranges by several w
       expect(r.exitCode).toBe(0);
       expect([stats(r.stdout).files, stats(r.stdout).unchanged]).toEqual(c.copied ? ["1", "0"] : ["0", "1"]);
       expect(lstatSync(`${root}/dst/f`).ino === before).toBe(!c.copied);
+      // Read by the helpers too to be compared, not used: SOURCE's access time stays, and DEST's (or the copy's, SOURCE's from before).
+      expect(sh(`stat -c %X ${c.copied ? "" : "src/f"} dst/f`, root)).toBe(c.copied ? "1012608000\n" : "1012608000\n1012608000\n");
       expect(sh("cmp src/f dst/f && echo same", root).trim()).toBe("same");
       helped += Number(stats(r.stdout)["ranges copied by helpers"]);
     });
