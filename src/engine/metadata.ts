@@ -378,24 +378,27 @@ export class MetadataWriter {
   /**
    * Removes attributes an entry left in place has and SOURCE lacks (only of
    * the kinds the options keep). Where the backend cannot remove one, or the
-   * filesystem or user may not, it stays, quietly under -a as a dropped
-   * attribute does; asked for by name, that is an error. False after one.
+   * filesystem or user may not (a file capability, as a user who is not
+   * root), it stays, quietly, also where the kind was asked for by name
+   * (--preserve=xattr asks to keep SOURCE's, which this does not stop; rsync
+   * as such a user leaves them too). False after any other failure.
    */
   removeXattrs(dst: Target, names: Name[], path: Uint8Array): boolean {
     const b = this.b;
     const E = b.errno;
     const x = b.xattrs;
+    let removed = true;
     for (const name of names) {
       const remove = "fd" in dst ? x?.remove?.bind(x, dst.fd, name) : x?.removeAt?.bind(x, dst.dir, dst.name, name);
       const r = remove ? remove() : -E.ENOTSUP;
       // Gone since it was listed: as good as removed.
       if (r === 0 || r === -E.ENODATA) continue;
       const refused = r === -E.ENOTSUP || r === -E.EOPNOTSUPP || r === -E.EPERM || r === -E.EACCES;
-      if (refused && !this.o.require[categoryOf(name)]) continue;
+      if (refused) continue;
       this.report.fail(`removing attribute ${quote(name)} from ${quote(path)}: ${b.strerror(-r)}`, { op: "removexattr", path, errno: -r });
-      return false;
+      removed = false;
     }
-    return true;
+    return removed;
   }
 
   /** Sets those of xattrs that are not asked for by name (whose failure would be an error): what the filesystem refuses is noted in `refused`. */
