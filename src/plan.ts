@@ -275,10 +275,17 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   // A directory onto itself is the same file to cp, not one copied into itself; with -l, nothing to do.
   const dstDir = srcIsDir ? statOrCode(job.dst, true) : undefined;
   if (dstDir !== undefined && typeof dstDir !== "number" && isDir(dstDir) && sameInode(dstDir, srcStat)) {
+    const keptByName = options.update === "none" || options.update === "none-fail";
+    const entry = keptByName ? statOrCode(job.dst, false) : undefined;
+    // --update=none and none-fail make no same-file check (cp 9.5): cp looks at DEST's own entry, and a symlink there is no directory.
+    if (entry !== undefined && typeof entry !== "number" && isLink(entry)) {
+      refuse(plan, `cannot overwrite non-directory ${quote(job.dst)} with directory ${quote(job.src)}`, { op: "overwrite", path: job.dst });
+      return false;
+    }
     // -n, --update=none: what is there stays, without a word, as cp -n leaves it (`cp -rn . .`);
-    // --update=none-fail: cp 9.5 goes in and refuses each file, as each is there already.
-    if (options.update === "none-fail") refuseEachInside(job.dst, options, plan, [dstDir]);
-    else if (!options.link && !options.noClobber && options.update !== "none") refuse(plan, `${quote(job.src)} and ${quote(job.dst)} are the same file`, { op: "compare", path: job.src });
+    // --update=none-fail: refused whole, each of its files being there already (cp 9.5 says so of each).
+    if (options.update === "none-fail") refuse(plan, `not replacing ${quote(job.dst)}`, { op: "create", path: job.dst });
+    else if (!options.link && !options.noClobber && !keptByName) refuse(plan, `${quote(job.src)} and ${quote(job.dst)} are the same file`, { op: "compare", path: job.src });
     return false;
   }
   // A file there is cp's "cannot overwrite non-directory" first (`cp -r dir/ dir/f`).
@@ -519,31 +526,6 @@ function sourceKey(src: string, follow: boolean): string {
   const parent = trimmed === "" ? undefined : statOrCode(via.paths.split(trimmed).dir, false);
   const where = parent === undefined || typeof parent === "number" ? "" : `${parent.dev}:${parent.ino}`;
   return `${st.dev}:${st.ino}:${where}:${sourceBaseName(src)}`;
-}
-
-/** --update=none-fail, a directory onto itself: each non-directory below it is refused, as what is there already. */
-function refuseEachInside(dir: string, options: CopyOptions, plan: Plan, ancestors: Stat[] = []): void {
-  const fd = via.b.openDir(via.b.cwd, toBytes(dir), true);
-  if (fd < 0) {
-    refuse(plan, `cannot access ${quote(dir)}: ${reason(fd)}`, { op: "opendir", path: dir, errno: -fd });
-    return;
-  }
-  const names: string[] = [];
-  try {
-    for (let chunk = via.b.readDir(fd); typeof chunk !== "number" && chunk.length > 0; chunk = via.b.readDir(fd)) {
-      for (const { name } of chunk) names.push(fromBytes(name));
-    }
-  } finally {
-    via.b.close(fd);
-  }
-  for (const name of names) {
-    const path = via.paths.join(dir, name);
-    const st = statOrCode(path, options.dereference === "always");
-    if (typeof st === "number" || !isDir(st)) refuse(plan, `not replacing ${quote(path)}`, { op: "create", path });
-    // -L: a symlink to a directory above, as the copy says it.
-    else if (ancestors.some((above) => sameInode(above, st))) refuse(plan, `cannot copy cyclic symbolic link ${quote(path)}`, { op: "copy", path });
-    else refuseEachInside(path, options, plan, [...ancestors, st]);
-  }
 }
 
 function refuse(plan: Plan, text: string, about?: SaidAbout): void {
