@@ -276,9 +276,12 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   const dstDir = srcIsDir ? statOrCode(job.dst, true) : undefined;
   if (dstDir !== undefined && typeof dstDir !== "number" && isDir(dstDir) && sameInode(dstDir, srcStat)) {
     const keptByName = options.update === "none" || options.update === "none-fail";
-    const entry = keptByName ? statOrCode(job.dst, false) : undefined;
-    // --update=none and none-fail make no same-file check (cp 9.5): cp looks at DEST's own entry, and a symlink there is no directory.
-    if (entry !== undefined && typeof entry !== "number" && isLink(entry)) {
+    const entry = statOrCode(job.dst, false);
+    // A symlink DEST leading to SOURCE: cp looks at DEST's own entry, which is no directory. Its
+    // same-file check alone takes the link for SOURCE, where it follows nothing else (not -L, -H)
+    // and is made at all (not -n, --update=none, none-fail), and neither -b, -s, -l nor --remove-destination decide first.
+    const linkIsSource = options.dereference === "never" && options.backup === "none" && !options.symbolicLink && !options.link && !options.removeDestination && !options.noClobber && !keptByName;
+    if (typeof entry !== "number" && isLink(entry) && !linkIsSource) {
       refuse(plan, `cannot overwrite non-directory ${quote(job.dst)} with directory ${quote(job.src)}`, { op: "overwrite", path: job.dst });
       return false;
     }

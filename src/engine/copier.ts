@@ -3486,6 +3486,8 @@ export class Copier {
    * the simple suffix, and DEST's simple backup name (followed) is SOURCE's inode.
    */
   private destroysSource(e: Entry): boolean {
+    // A numbered backup takes a new name (f.~1~), never SOURCE's: cp asks only of the others.
+    if (this.o.backup === "numbered") return false;
     const suffix = ENCODER.encode(this.o.backupSuffix);
     const src = e.srcPath;
     let end = src.length;

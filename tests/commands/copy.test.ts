@@ -387,6 +387,13 @@ const CASES: Case[] = [
   { name: "SIMPLE_BACKUP_SUFFIX", env: { SIMPLE_BACKUP_SUFFIX: ".bak" }, args: ["-bv", "f", "g"] },
   { name: "-S over SIMPLE_BACKUP_SUFFIX", env: { SIMPLE_BACKUP_SUFFIX: ".bak" }, args: ["-S", "_", "-v", "f", "g"] },
   { name: "-b: a backup that would replace SOURCE", setup: "printf s > g~", args: ["-b", "g~", "g"] },
+  // A numbered backup takes a name of its own: SOURCE g~ is restored, the file there kept as g.~1~.
+  { name: "--backup=numbered: a backup named as SOURCE is no matter", setup: "printf s > g~", args: ["-v", "--backup=numbered", "g~", "g"] },
+  { name: "-b with VERSION_CONTROL=numbered: the same", setup: "printf s > g~", args: ["-bv", "g~", "g"], env: { VERSION_CONTROL: "numbered" } },
+  { name: "--backup=existing with a numbered backup there: refused as a simple one would be", setup: "printf s > g~ && printf 1 > g.~1~", args: ["-v", "--backup=existing", "g~", "g"] },
+  // A symlink to SOURCE's directory named as DEST is SOURCE to cp's same-file check only where it
+  // decides (-r, -a); else cp looks at DEST's own entry, no directory.
+  ...[["-rT"], ["-aT"], ["-rnT"], ["-rlT"], ["-rbT"], ["-rsT"], ["-rT", "--remove-destination"], ["-rLT"], ["-rHT"]].map((flags) => ({ name: `${flags.join(" ")} a directory onto a symlink to it`, setup: "ln -s src lsrc", args: [...flags, "src", "lsrc"] })),
   { name: "-b -S: a backup that would replace SOURCE", setup: "printf s > g.x", args: ["-b", "-S", ".x", "g.x", "src/a", "g"] },
   { name: "-ab over a tree", setup: "cp -a src d/src && printf changed > d/src/a && ln d/src/sub/b d/src/b-link", args: ["-ab", "src", "d"], times: true, skipTimesOf: ["d", "d/src", "d/src/sub"] },
   { name: "-r --backup=t over a tree backed up before", setup: "rm src/fifo && cp -r src d/src && cp -r --backup=t src d", args: ["-r", "--backup=t", "src", "d"] },
