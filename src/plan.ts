@@ -674,7 +674,8 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
       // dangles (refused here as before), and before -u; -n and -i take one
       // that leads somewhere for a name taken.
       const keptOrAsked = options.noClobber || options.update === "none" || options.update === "none-fail" || options.interactive;
-      overwritesEarlier = (!throughLink || (keptOrAsked && leadsSomewhereAt(earlier, earlierDst))) && earlierDst === dst && options.backup === "none" && (options.noClobber || options.update !== "all" || options.interactive);
+      // With -b too (cp asks -u and -i before it finds the name just made), not numbered: nothing is lost then (below).
+      overwritesEarlier = (!throughLink || (keptOrAsked && leadsSomewhereAt(earlier, earlierDst))) && earlierDst === dst && options.backup !== "numbered" && (options.noClobber || options.update !== "all" || options.interactive);
       // Nothing is lost with numbered backups: cp then backs the first copy up.
       if (!overwritesEarlier && (throughLink || options.backup !== "numbered") && !namesDestination(src, dst, followSrc) && !linkedAlready(src, earlier, followSrc, options)) {
         refuse(plan, throughLink

@@ -387,6 +387,10 @@ const CASES: Case[] = [
   { name: "SIMPLE_BACKUP_SUFFIX", env: { SIMPLE_BACKUP_SUFFIX: ".bak" }, args: ["-bv", "f", "g"] },
   { name: "-S over SIMPLE_BACKUP_SUFFIX", env: { SIMPLE_BACKUP_SUFFIX: ".bak" }, args: ["-S", "_", "-v", "f", "g"] },
   { name: "-b: a backup that would replace SOURCE", setup: "printf s > g~", args: ["-b", "g~", "g"] },
+  // Two SOURCEs of one name with -b: -u decides before the name just made is found, as without -b.
+  { name: "-b -u: a second SOURCE of the name, older than the first's copy, is kept out", setup: "mkdir D && touch -d 2000-01-01 f", args: ["-bv", "-u", "sub2/f", "f", "D"] },
+  { name: "-b -u: one SOURCE given twice", setup: "mkdir D", args: ["-bv", "-u", "f", "f", "D"] },
+  { name: "-b: a second SOURCE of the name, newer, is refused over the first's copy", setup: "mkdir D && touch -d 2000-01-01 sub2/f", args: ["-bv", "-u", "sub2/f", "f", "D"] },
   // A numbered backup takes a name of its own: SOURCE g~ is restored, the file there kept as g.~1~.
   { name: "--backup=numbered: a backup named as SOURCE is no matter", setup: "printf s > g~", args: ["-v", "--backup=numbered", "g~", "g"] },
   { name: "-b with VERSION_CONTROL=numbered: the same", setup: "printf s > g~", args: ["-bv", "g~", "g"], env: { VERSION_CONTROL: "numbered" } },
