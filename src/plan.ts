@@ -676,9 +676,10 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
       const keptOrAsked = options.noClobber || options.update === "none" || options.update === "none-fail" || options.interactive;
       // With -b too (cp asks -u and -i before it finds the name just made), not numbered: nothing is lost then (below).
       overwritesEarlier = (!throughLink || (keptOrAsked && leadsSomewhereAt(earlier, earlierDst))) && earlierDst === dst && options.backup !== "numbered" && (options.noClobber || options.update !== "all" || options.interactive);
-      // Nothing is lost with numbered backups: cp then backs the first copy up.
-      if (!overwritesEarlier && (throughLink || options.backup !== "numbered") && !namesDestination(src, dst, followSrc) && !linkedAlready(src, earlier, followSrc, options)) {
-        refuse(plan, throughLink
+      // Nothing is lost with numbered backups: cp then backs the first copy up,
+      // a symlink too; with another backup, cp's words are for the name just made.
+      if (!overwritesEarlier && options.backup !== "numbered" && !namesDestination(src, dst, followSrc) && !linkedAlready(src, earlier, followSrc, options)) {
+        refuse(plan, throughLink && options.backup === "none"
           ? `will not copy ${quote(src)} through just-created symlink ${quote(earlierDst)}`
           : earlierDst === dst
           ? `will not overwrite just-created ${quote(dst)} with ${quote(src)}`

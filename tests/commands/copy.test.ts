@@ -391,6 +391,8 @@ const CASES: Case[] = [
   { name: "-b -u: a second SOURCE of the name, older than the first's copy, is kept out", setup: "mkdir D && touch -d 2000-01-01 f", args: ["-bv", "-u", "sub2/f", "f", "D"] },
   { name: "-b -u: one SOURCE given twice", setup: "mkdir D", args: ["-bv", "-u", "f", "f", "D"] },
   { name: "-b: a second SOURCE of the name, newer, is refused over the first's copy", setup: "mkdir D && touch -d 2000-01-01 sub2/f", args: ["-bv", "-u", "sub2/f", "f", "D"] },
+  // The first a symlink: with numbered backups it is backed up and the second copied; with others, cp's words for the name just made.
+  ...[["--backup=numbered"], ["-b"], ["--backup=existing"], []].map((backup) => ({ name: `${["-d", ...backup].join(" ")}: a second SOURCE of the name over the symlink the first made`, setup: "mkdir -p la lb D && ln -s ../f la/f && printf bee > lb/f", args: ["-dv", ...backup, "la/f", "lb/f", "D"] })),
   // A numbered backup takes a name of its own: SOURCE g~ is restored, the file there kept as g.~1~.
   { name: "--backup=numbered: a backup named as SOURCE is no matter", setup: "printf s > g~", args: ["-v", "--backup=numbered", "g~", "g"] },
   { name: "-b with VERSION_CONTROL=numbered: the same", setup: "printf s > g~", args: ["-bv", "g~", "g"], env: { VERSION_CONTROL: "numbered" } },
