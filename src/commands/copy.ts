@@ -471,6 +471,8 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   const labels = labelling(options, loaded.backend);
   if (!labels.ok) return usageFailure(labels.error);
   run.start(loaded.backend);
+  // Before anything the plan says, as cp warns while it reads its options: also where nothing is copied.
+  for (const warning of labels.warnings) run.warning({ message: warning });
   run.planSaid(plan.said);
   run.keptOperands(plan.kept.map(({ job, mode }) => ({ src: toBytes(job.src), dst: toBytes(job.dst), mode })));
   state.otherErrors = plan.errors.length;
@@ -497,7 +499,6 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   if (loaded.fallbackReason !== undefined) {
     run.warning({ message: `native copy engine unavailable (${loaded.fallbackReason}); copying with Bun's fs, which is slower and, working by path, not proof against a directory swapped for a symlink meanwhile` });
   }
-  for (const warning of labels.warnings) run.warning({ message: warning });
   const labelled = { ...options, preserve: labels.preserve, filters };
   // --parents: the directories below the target, made here before anything is copied into them.
   const parentsReport = new Reporter();

@@ -1247,6 +1247,8 @@ describe("-Z, --context without SELinux, as cp", () => {
     ["--context=system_u:object_r:tmp_t:s0", "f", "new"],
     ["--con=system_u:object_r:tmp_t:s0", "-Z", "f", "new"],
     ["--context=a", "--context=b", "f", "new"],
+    // Said while cp reads its options: also where nothing is then copied.
+    ["--context=a", "nosuch", "new"],
   ];
   for (const args of LABELS) {
     testIf(selinuxHere)(args.join(" "), () => {
@@ -1258,7 +1260,7 @@ describe("-Z, --context without SELinux, as cp", () => {
       // New files' times are the time of each copy, unless -a keeps the source's.
       const times = args.includes("-aZ");
       expect(tree(`${root}/mine`, { times })).toEqual(tree(`${root}/ref`, { times }));
-      expect({ ...byBlit, stderr: normalise(byBlit.stderr, "blit") }).toEqual({ ...byCp, stderr: normalise(byCp.stderr, "cp") });
+      expect({ ...byBlit, stderr: byBlit.stderr.replaceAll("blit: ", "cp: ") }).toEqual(byCp);
     });
   }
 });
