@@ -671,11 +671,13 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
       // -n and -u keep what is there and -i may be told no, before cp's check:
       // the first copy, skipped or declined, may have made nothing to keep.
       // Over a symlink the first made, cp's own check comes first where it
-      // dangles (refused here as before), and before -u; -n and -i take one
-      // that leads somewhere for a name taken.
-      const keptOrAsked = options.noClobber || options.update === "none" || options.update === "none-fail" || options.interactive;
-      // With -b too (cp asks -u and -i before it finds the name just made), not numbered: nothing is lost then (below).
-      overwritesEarlier = (!throughLink || (keptOrAsked && leadsSomewhereAt(earlier, earlierDst))) && earlierDst === dst && options.backup !== "numbered" && (options.noClobber || options.update !== "all" || options.interactive);
+      // dangles (refused here as before); -n, -u and -i take one that leads
+      // somewhere (-u by what it leads to) for a name taken. With -b, cp
+      // looks at the link itself, dangling or not, and asks -u and -i first.
+      const keptOrAsked = options.noClobber || options.update !== "all" || options.interactive;
+      const linkDecides = !throughLink || options.backup !== "none" || (keptOrAsked && leadsSomewhereAt(earlier, earlierDst));
+      // Not with numbered backups: nothing is lost then (below).
+      overwritesEarlier = linkDecides && earlierDst === dst && options.backup !== "numbered" && keptOrAsked;
       // Nothing is lost with numbered backups: cp then backs the first copy up,
       // a symlink too; with another backup, cp's words are for the name just made.
       if (!overwritesEarlier && options.backup !== "numbered" && !namesDestination(src, dst, followSrc) && !linkedAlready(src, earlier, followSrc, options)) {

@@ -3412,7 +3412,9 @@ export class Copier {
 
   /** An earlier operand's copy of one name (`a/f b/f D`) is not overwritten, nor written through where it is a symlink, in cp's words. */
   private refuseOverJustCreated(e: Entry, there: Stat | undefined): void {
-    this.report.fail(there && typeOf(there.mode) === S_IFLNK
+    // cp's words for a symlink where it would write through it: not where it backs the link up or links anew.
+    const through = this.o.backup === "none" && !this.o.link && !this.o.symbolicLink;
+    this.report.fail(there && typeOf(there.mode) === S_IFLNK && through
       ? `will not copy ${quote(e.srcPath)} through just-created symlink ${quote(e.dstPath)}`
       : `will not overwrite just-created ${quote(e.dstPath)} with ${quote(e.srcPath)}`, { op: "overwrite", path: e.dstPath });
   }

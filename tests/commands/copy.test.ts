@@ -391,6 +391,8 @@ const CASES: Case[] = [
   { name: "-b -u: a second SOURCE of the name, older than the first's copy, is kept out", setup: "mkdir D && touch -d 2000-01-01 f", args: ["-bv", "-u", "sub2/f", "f", "D"] },
   { name: "-b -u: one SOURCE given twice", setup: "mkdir D", args: ["-bv", "-u", "f", "f", "D"] },
   { name: "-b: a second SOURCE of the name, newer, is refused over the first's copy", setup: "mkdir D && touch -d 2000-01-01 sub2/f", args: ["-bv", "-u", "sub2/f", "f", "D"] },
+  // -u decides first where the first SOURCE's symlink leads somewhere (by what it leads to), and with -b by the link itself, dangling or not.
+  ...[["../f", "-dvu"], ["../f", "-dvub"], ["../nowhere", "-dvub"], ["../nowhere", "-dvu"]].map(([target, flags]) => ({ name: `${flags}, the first SOURCE a symlink to ${target}, the second older`, setup: `mkdir -p la lb D && printf bee > lb/f && touch -d 2000-01-01 lb/f && ln -s ${target} la/f`, args: [flags!, "la/f", "lb/f", "D"] })),
   // The first a symlink: with numbered backups it is backed up and the second copied; with others, cp's words for the name just made.
   ...[["--backup=numbered"], ["-b"], ["--backup=existing"], []].map((backup) => ({ name: `${["-d", ...backup].join(" ")}: a second SOURCE of the name over the symlink the first made`, setup: "mkdir -p la lb D && ln -s ../f la/f && printf bee > lb/f", args: ["-dv", ...backup, "la/f", "lb/f", "D"] })),
   // A numbered backup takes a name of its own: SOURCE g~ is restored, the file there kept as g.~1~.
@@ -692,6 +694,10 @@ describe("-i asks as cp asks", () => {
     { name: "two SOURCEs of one name: the second asked about, no", setup: TWO_OF_ONE_NAME, args: ["-iv", "a/f", "b/f", "d"], answers: "n\n" },
     { name: "two SOURCEs of one name: the second asked about, yes, and not over the first's copy", setup: TWO_OF_ONE_NAME, args: ["-iv", "a/f", "b/f", "d"], answers: "y\n" },
     { name: "two SOURCEs of one name, the first declined: the second replaces the file", setup: `${TWO_OF_ONE_NAME} && printf old > d/f`, args: ["-iv", "a/f", "b/f", "d"], answers: "n\ny\n" },
+    // The first a symlink copied as one: with -b cp asks about the link itself, dangling or not, then
+    // refuses a yes in its words for the name just made (not "through just-created symlink").
+    ...["../f", "../nowhere"].flatMap((target) =>
+      ["n\n", "y\n"].map((answers) => ({ name: `-dib, the first SOURCE a symlink to ${target}: ${answers.trim()}`, setup: `mkdir la lb && ln -s ${target} la/f && printf bee > lb/f`, args: ["-dibv", "la/f", "lb/f", "d"], answers }))),
   ];
   /** Questions end without a newline: each is a line of its own here, and the lines sorted. */
   const lines = (stderr: string, tool: string) =>
