@@ -338,6 +338,8 @@ export class Copier {
   private staged: Staging | undefined;
   /** --dry-run of operands merged into one directory: what each path would hold by now, the directories and files the run would have made (wouldHaveMade, wouldMeetEarlier). */
   private readonly dryRunMade = new Map<string, Stat>();
+  /** --dry-run: what the symlinks among them would lead to, which -u looks through as the real run does (keepsNewer). */
+  private readonly dryRunLinks = new Map<string, Name>();
   /** --dry-run: the names of DEST's files with other names it would have unlinked, by dev:ino (hasOtherNames). */
   private readonly dryRunUnlinked = new Map<string, number>();
   private readonly data: DataCopier;
@@ -2484,7 +2486,11 @@ export class Copier {
     let dst: Stat | number = existing;
     const type = typeOf(e.stat.mode);
     const asFile = type === S_IFREG || (o.readSpecialFiles && type !== S_IFLNK && type !== S_IFDIR);
-    if (typeOf(existing.mode) === S_IFLNK && asFile && !o.link && !o.symbolicLink && !o.removeDestination && o.backup === "none") dst = this.b.stat(e.dstDir, e.dstName, true);
+    if (typeOf(existing.mode) === S_IFLNK && asFile && !o.link && !o.symbolicLink && !o.removeDestination && o.backup === "none") {
+      // A dry run's symlink is not there: what it would lead to, from where it would be.
+      const wouldLead = o.dryRun ? this.dryRunLinks.get(this.dryRunKey(e.dstPath, e.dstDir)) : undefined;
+      dst = this.b.stat(e.dstDir, wouldLead ?? e.dstName, true);
+    }
     if (typeof dst === "number") return false;
     const src = e.stat;
     return dst.mtimeSec > src.mtimeSec || (dst.mtimeSec === src.mtimeSec && dst.mtimeNsec >= src.mtimeNsec);
@@ -2815,7 +2821,11 @@ export class Copier {
     // Only a file's data has a size: the letters of a link, or of a file whose data
     // --attributes-only leaves, are the real run's, which passes none.
     this.listed(e, kind === "file" && !this.o.attributesOnly ? ({ bytes: e.stat.size } as CopiedData & { bytes: number }) : undefined, kind);
-    if (this.o.mergesOperands) this.dryRunMade.set(this.dryRunKey(e.dstPath, e.dstDir), this.wouldBe(e.stat));
+    if (this.o.mergesOperands) {
+      const key = this.dryRunKey(e.dstPath, e.dstDir);
+      this.dryRunMade.set(key, this.wouldBe(e.stat));
+      if (kind === "symlink" && e.linkTarget) this.dryRunLinks.set(key, e.linkTarget);
+    }
   }
 
   private copyByType(e: Entry, existing: Stat | undefined): boolean {

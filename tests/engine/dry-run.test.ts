@@ -182,10 +182,11 @@ describe("--dry-run leaves DEST as it was and reports what the real run then doe
     ["-up: the second, older than the first, is kept", ["-upv"], "touch -d '-2 day' b/f", ""],
     ["-i: the second asked about, and refused", ["-iv"], "", `blit: overwrite 'd/f'? ${REFUSED}`],
     ["-nP: the first a dangling symlink, the second refused before -n", ["-nPv"], "rm a/f && ln -s ../t a/f", "blit: will not copy 'b/f' through just-created symlink 'd/f'\n"],
-    // As cp: a symlink that leads to a file takes the name for -n and -i, not for -u.
+    // As cp: a symlink that leads to a file takes the name for -n and -i, and for -u by what it leads to.
     ["-nP: the first a symlink to a file, the second kept out", ["-nPv"], "rm a/f && ln -s ../t a/f && printf t > t", ""],
     ["-iP: the first a symlink to a file, the second asked about, and refused as through it", ["-iPv"], "rm a/f && ln -s ../t a/f && printf t > t", "blit: overwrite 'd/f'? blit: will not copy 'b/f' through just-created symlink 'd/f'\n"],
-    ["-uP: the first a symlink to a file, the second refused", ["-uPv"], "rm a/f && ln -s ../t a/f && printf t > t", "blit: will not copy 'b/f' through just-created symlink 'd/f'\n"],
+    ["-uP: the first a symlink to a newer file, the second kept out", ["-uPv"], "rm a/f && ln -s ../t a/f && printf t > t", ""],
+    ["-uP: the first a symlink to an older file, the second refused as through it", ["-uPv"], "rm a/f && ln -s ../t a/f && printf t > t && touch -d '-2 day' t", "blit: will not copy 'b/f' through just-created symlink 'd/f'\n"],
   ];
   test.each(ONE_NAME)("two SOURCEs of one name, %s, as the real run", (_, args, setup, stderr) => {
     const root = sandbox("dry-one-name");
