@@ -428,12 +428,13 @@ export class Copier {
   }
 
   /**
-   * A mirror's entry gets SOURCE's xattrs alone, as rsync -X gives them:
+   * A mirror's entry (--skip-unchanged, --checksum, --delete) gets SOURCE's
+   * xattrs alone, as rsync -X gives them, as it leaves an unchanged one:
    * what DEST's file or directory has and SOURCE's lacks is removed.
    */
   private get mirrorsXattrs(): boolean {
     const o = this.o;
-    return o.preserve.xattr && (this.leavesUnchanged || (o.delete && !o.link && !o.symbolicLink && !o.attributesOnly));
+    return o.preserve.xattr && (o.skipUnchanged || o.checksum || o.delete) && !o.link && !o.symbolicLink && !o.attributesOnly;
   }
 
   /** Removes the xattrs (not ACLs, which the mode's rules set) an entry there has and SOURCE's lacks. */
@@ -3044,7 +3045,7 @@ export class Copier {
     // as cp's: no chmod, which its owner alone may make.
     const keptMode = inplace && existing && !this.o.preserve.mode ? undefined : mode;
     // What cp, writing into the file there, would have left of it.
-    if (existing && !inplace) this.meta.keepReplaced({ fd: dstFd }, { dir: e.dstDir, name: e.dstName }, existing, e.dstPath, e.inheritedPermissions !== undefined);
+    if (existing && !inplace) this.meta.keepReplaced({ fd: dstFd }, { dir: e.dstDir, name: e.dstName }, existing, e.dstPath, e.inheritedPermissions !== undefined, this.mirrorsXattrs);
     // A mirror gives a file written in place SOURCE's xattrs alone, as keepReplaced gives a new one (ACLs: dropAcls, below).
     if (existing && inplace && this.mirrorsXattrs) this.removeStaleXattrs({ fd: dstFd }, xattrs, e.dstPath);
     // An attribute that could not be set is reported; the data is kept, as cp keeps it.

@@ -313,17 +313,14 @@ export class MetadataWriter {
    * give them), ACLs, and other xattrs. Else `sudo blit new.conf
    * /etc/app.conf` would leave a service's file root's. inherited: the new
    * file got its directory's default ACL, which goes if the old one had none.
+   * mirrored: a mirror's file (Copier.mirrorsXattrs) keeps none of the old
+   * file's other xattrs, whose names SOURCE's lack.
    */
-  keepReplaced(dst: Target, was: { dir: number; name: Name }, wasStat: Stat, path: Uint8Array, inherited: boolean): boolean {
+  keepReplaced(dst: Target, was: { dir: number; name: Name }, wasStat: Stat, path: Uint8Array, inherited: boolean, mirrored: boolean): boolean {
     const { preserve } = this.o;
     if (!preserve.ownership) this.chown(dst, wasStat, path);
     if (!preserve.mode) this.keepWord(dst, wasStat);
     const aclsKept = !preserve.mode;
-    // A mirror (--skip-unchanged, --checksum, --delete) gives a file exactly
-    // SOURCE's xattrs, as rsync -X does, and as it leaves an unchanged one
-    // (what DEST has and SOURCE lacks removed): kept here, a changed file
-    // would keep them until the next run found it unchanged and removed them.
-    const othersKept = !(preserve.xattr && (this.o.skipUnchanged || this.o.checksum || this.o.delete));
     const x = this.b.xattrs;
     if (!x) return true;
     const names = x.listAt(was.dir, was.name);
@@ -332,11 +329,12 @@ export class MetadataWriter {
     for (const name of names) {
       const category = categoryOf(name);
       // Other xattrs stay beside SOURCE's, which are set after them (cp
-      // sets them on the file and removes none); ACLs and the label are
+      // sets them on the file and removes none), but not on a mirror's file,
+      // which would keep them until a run found it unchanged; ACLs and the label are
       // replaced by SOURCE's where those are kept. The kernel's own
       // security.* (file capabilities, IMA, EVM) go with a write, as they
       // go from cp's: new contents must not run with the old ones' rights.
-      const keep = this.neverCopied(name) ? false : category === "mode" ? aclsKept : category === "xattr" ? othersKept && !startsWith(name, SECURITY_PREFIX) : category === "context" ? !preserve.context && this.o.label === undefined : false;
+      const keep = this.neverCopied(name) ? false : category === "mode" ? aclsKept : category === "xattr" ? !mirrored && !startsWith(name, SECURITY_PREFIX) : category === "context" ? !preserve.context && this.o.label === undefined : false;
       const value = keep ? x.getAt(was.dir, was.name, name) : -1;
       if (typeof value !== "number") kept.push([name, value]);
     }
