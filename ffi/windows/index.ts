@@ -143,6 +143,22 @@ const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
 const ASCII = /^[\x00-\x7f]*$/;
 
 /**
+ * One UTF-16 unit upper-cased by Unicode's simple mapping. JavaScript gives
+ * only the full one; where that is two letters, the simple one is the unit
+ * itself except for the Greek small letters with a subscript iota, whose
+ * simple upper case is the capital with a prosgegrammeni (ᾳ to ᾼ): NTFS's
+ * table folds those, so two such names are one name on Windows.
+ */
+function simpleUpper(unit: string): string {
+  const upper = unit.toUpperCase();
+  if (upper.length === 1) return upper;
+  const code = unit.charCodeAt(0);
+  if (code >= 0x1f80 && code <= 0x1fa7 && (code & 0xf) < 8) return String.fromCharCode(code + 8);
+  if (code === 0x1fb3 || code === 0x1fc3 || code === 0x1ff3) return String.fromCharCode(code + 9);
+  return unit;
+}
+
+/**
  * A name as Windows compares names ignoring case: each UTF-16 unit upper-cased
  * on its own, by Unicode's simple mappings (what NTFS's upcase table holds),
  * so "ß" stays apart from "SS" and "ẞ". A name that is not UTF-8 (an unpaired
@@ -157,10 +173,7 @@ export function upcaseKey(name: Name): string {
   }
   if (ASCII.test(text)) return text.toUpperCase();
   let key = "";
-  for (const unit of text.split("")) {
-    const upper = unit.toUpperCase();
-    key += upper.length === 1 ? upper : unit;
-  }
+  for (const unit of text.split("")) key += simpleUpper(unit);
   return key;
 }
 

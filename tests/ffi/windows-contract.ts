@@ -600,9 +600,10 @@ export const CASES: [name: string, run: Case][] = [
     const other = b.stat(at.dir, b8("mIXED.TXT"), false);
     equal(typeof other !== "number", ignores, "a name found by another case where the directory ignores case");
     const key = (name: string) => folding.key(b8(name));
-    const oneKey: [string, string][] = [["Mixed.txt", "mIXED.TXT"], ["Été", "éTÉ"], ["ΣΊΣΥΦΟΣ", "σίσυφος"], ["Привет", "пРИВЕТ"]];
+    const oneKey: [string, string][] = [["Mixed.txt", "mIXED.TXT"], ["Été", "éTÉ"], ["ΣΊΣΥΦΟΣ", "σίσυφος"], ["Привет", "пРИВЕТ"], ["ᾳ", "ᾼ"], ["ᾀ", "ᾈ"], ["ῳ", "ῼ"]];
     for (const [x, y] of oneKey) equal(key(x), key(y), `keys of ${x} and ${y}`);
-    // Windows upper-cases each UTF-16 unit by itself: no "ß" to "SS", no letter outside the BMP folded.
+    // Windows upper-cases each UTF-16 unit by itself, by the simple mapping: "ᾳ" to "ᾼ" (above), no "ß" to
+    // "SS", no letter outside the BMP folded.
     const apart: [string, string][] = [["ß", "SS"], ["ß", "ẞ"], ["a", "b"], ["𐐀", "𐐨"], ["a.txt", "a.txt "]];
     for (const [x, y] of apart) if (key(x) === key(y)) throw new Error(`${x} and ${y} have one key`);
     // A name that is not UTF-8 (an unpaired surrogate, WTF-8) keeps its bytes apart from any other.

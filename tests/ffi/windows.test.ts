@@ -603,11 +603,12 @@ os.write(f, b'the bottom')
     const root = sandbox("win-case");
     sh(`mkdir -p src/D src/d src/sub && printf upper > src/A && printf lower > src/a && printf X > src/D/x && printf y > src/d/y &&
       printf acute-upper > src/sub/ÉTÉ && printf acute-lower > src/sub/été && printf sharp > src/sub/ß && printf double > src/sub/SS &&
+      printf iota-lower > src/sub/ᾳ && printf iota-capital > src/sub/ᾼ &&
       printf plain > src/sub/other`, root);
     const s = winPath(`${root}/src`);
     const d = winPath(`${root}/dst`);
     // Each pair, and the directory it is in below SOURCE and DEST.
-    const pairs: [dir: string, names: [string, string]][] = [["", ["A", "a"]], ["", ["D", "d"]], ["\\sub", ["ÉTÉ", "été"]]];
+    const pairs: [dir: string, names: [string, string]][] = [["", ["A", "a"]], ["", ["D", "d"]], ["\\sub", ["ÉTÉ", "été"]], ["\\sub", ["ᾼ", "ᾳ"]]];
     const linux = (dir: string) => dir.replaceAll("\\", "/");
     /** The line for each pair: the name found in DEST is the one copied. */
     const expectedLines = () =>
@@ -621,13 +622,13 @@ os.write(f, b'the bottom')
     const check = (r: { stdout: string; stderr: string; exitCode: number }) => {
       expect({ stdout: r.stdout, stderr: r.stderr.split("\n").filter(Boolean).sort(), exitCode: r.exitCode }).toEqual({ stdout: "", stderr: expectedLines().sort(), exitCode: 1 });
       // Each name there holds its own source's data, never the other's; a directory only its own files.
-      for (const name of ["A", "a", "sub/ÉTÉ", "sub/été"]) {
+      for (const name of ["A", "a", "sub/ÉTÉ", "sub/été", "sub/ᾼ", "sub/ᾳ"]) {
         if (existsSync(`${root}/dst/${name}`)) expect(readFileSync(`${root}/dst/${name}`, "utf8")).toBe(readFileSync(`${root}/src/${name}`, "utf8"));
       }
       const dirs = readdirSync(`${root}/dst`).filter((name) => name === "D" || name === "d");
       expect(readdirSync(`${root}/dst/${dirs[0]}`)).toEqual(readdirSync(`${root}/src/${dirs[0]}`));
       // "ß" and "SS" are two names on Windows too: both copied.
-      expect(readdirSync(`${root}/dst/sub`).filter((name) => name !== "ÉTÉ" && name !== "été").sort()).toEqual(["SS", "other", "ß"]);
+      expect(readdirSync(`${root}/dst/sub`).filter((name) => !["ÉTÉ", "été", "ᾼ", "ᾳ"].includes(name)).sort()).toEqual(["SS", "other", "ß"]);
       expect(readFileSync(`${root}/dst/sub/ß`, "utf8")).toBe("sharp");
       expect(readFileSync(`${root}/dst/sub/SS`, "utf8")).toBe("double");
       expect(temporaries(`${root}/dst`)).toEqual([]);
