@@ -383,8 +383,13 @@ function matches(rule: Compiled, path: string, isDirectory: boolean): boolean {
     case "name":
       return test(path.slice(path.lastIndexOf("/") + 1));
     case "tail": {
+      // A path of fewer components than the pattern's slashes and one matches nothing (rsync's
+      // trailing_N_elements): that differs from matching the whole path where a slash is in a class.
       let at = path.length;
-      for (let n = 0; n < rule.components && at > 0; n++) at = path.lastIndexOf("/", at - 1);
+      for (let n = 0; n < rule.components; n++) {
+        if (at < 0) return false;
+        at = path.lastIndexOf("/", at - 1);
+      }
       return test(path.slice(at + 1));
     }
     case "any":

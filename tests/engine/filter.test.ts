@@ -89,6 +89,11 @@ const CASES: string[] = [
   "--exclude='[!]]*.txt'",
   "--exclude='[[:a]*'",
   "--exclude='[abc'",
+  // A slash in a class counts among the pattern's slashes, as rsync counts them: the pattern is matched against
+  // that many components and one more from the end, and a path with fewer matches nothing (a.txt, build/f stay).
+  "--exclude='[^/]*.txt'",
+  "--exclude='build/[^/]'",
+  "--exclude='[/a].txt'",
   // One trailing slash comes off, as rsync takes it: `logs//` matches no path.
   "--exclude='logs//'",
   // More steps than a word of bits holds (wildmatch.ts then keeps a list).
