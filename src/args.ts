@@ -223,14 +223,16 @@ function backupSuffix(given: string | undefined): string {
   return s !== undefined && s !== "" && !s.startsWith("/") && !/\/[^/]/.test(s) ? s : "~";
 }
 
-/** Checks every option against the table, getopt style; throws UsageError. */
-function scan(argv: string[]): { rewritten: string[]; seen: Seen[] } {
-  const rewritten: string[] = [];
-  const seen: Seen[] = [];
-  const take = (spec: OptionSpec, value: string | undefined) => {
-    seen.push({ name: spec.name, value });
+/**
+ * The options one at a time, checked against the table as getopt meets them
+ * (an unknown one throws UsageError when it is reached, not before), each
+ * also added to `rewritten` for citty, with the operands.
+ */
+function* scan(argv: string[], rewritten: string[]): Generator<Seen> {
+  const take = (spec: OptionSpec, value: string | undefined): Seen => {
     // citty gets values in one form it cannot misread: --name=value.
     rewritten.push(spec.takesValue ? `--${spec.name}=${value ?? ""}` : flagFor(spec));
+    return { name: spec.name, value };
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -248,7 +250,7 @@ function scan(argv: string[]): { rewritten: string[]; seen: Seen[] } {
         if (i + 1 >= argv.length) throw new UsageError(`option '--${spelled}' requires an argument`);
         value = argv[++i]!;
       }
-      take(spec, value);
+      yield take(spec, value);
       continue;
     }
     if (arg.length > 1 && arg.startsWith("-")) {
@@ -260,10 +262,10 @@ function scan(argv: string[]): { rewritten: string[]; seen: Seen[] } {
         if (spec.takesValue && !spec.optionalValue) {
           const inline = arg.slice(j + 1);
           if (inline === "" && i + 1 >= argv.length) throw new UsageError(`option requires an argument -- '${letter}'`);
-          take(spec, inline !== "" ? inline : argv[++i]!);
+          yield take(spec, inline !== "" ? inline : argv[++i]!);
           break;
         }
-        take(spec, undefined);
+        yield take(spec, undefined);
       }
       continue;
     }
@@ -274,7 +276,6 @@ function scan(argv: string[]): { rewritten: string[]; seen: Seen[] } {
     }
     rewritten.push(arg);
   }
-  return { rewritten, seen };
 }
 
 export type ParsedCommandLine =
@@ -324,14 +325,7 @@ function size(text: string, option: string): number {
 }
 
 export function parseCommandLine(argv: string[]): ParsedCommandLine {
-  const { rewritten, seen } = scan(argv);
-  // citty adds camelCase aliases to the definitions it is given: give it a copy.
-  const args = parseArgs(rewritten, structuredClone(copyArgs) as typeof copyArgs);
-  // The first of --help and --version says its piece, as cp's getopt loop exits at it.
-  const first = seen.find((option) => option.name === "help" || option.name === "version");
-  if (first) return { kind: first.name === "help" ? "help" : "version" };
-  const operands = args._ as string[];
-
+  const rewritten: string[] = [];
   // Options whose last occurrence wins, or that add up, in command-line order.
   let dereference: Dereference | undefined;
   let recursive = false;
@@ -353,14 +347,57 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
   const preserve: Preserve = { ...PRESERVE_NONE };
   const require: Preserve = { ...PRESERVE_NONE };
   let defaultModes = false;
+  let targetDirectories = 0;
+  let jobs: number | undefined;
+  const tuning = { ...DEFAULT_TUNING };
+  let modifyWindow = 0;
+  let maxDelete: number | undefined;
+  let jsonInterval = 1000;
   const keep = (attrs: (keyof Preserve)[], on: boolean, required: boolean) => {
     for (const attr of attrs) {
       preserve[attr] = on;
       require[attr] = on && required;
     }
   };
-  for (const { name, value } of seen) {
+  // As cp's getopt loop: each option is taken in turn, its value checked as
+  // it is met, and the first of --help and --version says its piece with what
+  // follows it unread.
+  for (const { name, value } of scan(argv, rewritten)) {
     switch (name) {
+      case "help":
+      case "version":
+        return { kind: name };
+      case "target-directory":
+        if (++targetDirectories > 1) throw new UsageError("multiple target directories specified", false);
+        break;
+      case "jobs": {
+        const text = value ?? "";
+        jobs = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+        if (!Number.isInteger(jobs) || jobs < 1 || jobs > 1024) throw new UsageError(`invalid number of jobs: ${quoteValue(text)} (expected 1 to 1024)`);
+        break;
+      }
+      case "queue-depth":
+        tuning.queueDepth = count(value ?? "", name, 2, 4096);
+        break;
+      case "max-in-flight":
+        tuning.maxInFlight = count(value ?? "", name, 1, 65536);
+        break;
+      case "buffer-size":
+        tuning.bufferSize = size(value ?? "", name);
+        break;
+      // rsync takes a negative window for "to the nanosecond exactly" (-1, as
+      // the options hold it), and a negative --max-delete (its old clients'
+      // spelling of 0) for "delete nothing": scripts written for rsync work
+      // unchanged. Both are C ints there.
+      case "modify-window":
+        modifyWindow = Math.max(-1, count(value ?? "", name, 0, INT_MAX, true));
+        break;
+      case "max-delete":
+        maxDelete = Math.max(0, count(value ?? "", name, 0, INT_MAX, true));
+        break;
+      case "json-interval":
+        jsonInterval = count(value ?? "", name, 10, 3_600_000);
+        break;
       case "archive":
         recursive = true;
         dereference = "never";
@@ -466,38 +503,14 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
     }
   }
 
-  let jobs = availableParallelism();
-  if (args.jobs !== undefined) {
-    const text = String(args.jobs);
-    jobs = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-    if (!Number.isInteger(jobs) || jobs < 1 || jobs > 1024) {
-      throw new UsageError(`invalid number of jobs: ${quoteValue(text)} (expected 1 to 1024)`);
-    }
-  }
-
-  const tuning = { ...DEFAULT_TUNING };
-  if (args["queue-depth"] !== undefined) tuning.queueDepth = count(String(args["queue-depth"]), "queue-depth", 2, 4096);
-  if (args["max-in-flight"] !== undefined) tuning.maxInFlight = count(String(args["max-in-flight"]), "max-in-flight", 1, 65536);
-  if (args["buffer-size"] !== undefined) tuning.bufferSize = size(String(args["buffer-size"]), "buffer-size");
-
-  // rsync takes a negative window for "to the nanosecond exactly" (-1, as
-  // the options hold it), and a negative --max-delete (its old clients'
-  // spelling of 0) for "delete nothing": scripts written for rsync work
-  // unchanged. Both are C ints there.
-  const window = args["modify-window"] === undefined ? 0 : count(String(args["modify-window"]), "modify-window", 0, INT_MAX, true);
-  const modifyWindow = window < 0 ? -1 : window;
-  const maxDelete = args["max-delete"] === undefined ? undefined : Math.max(0, count(String(args["max-delete"]), "max-delete", 0, INT_MAX, true));
-  const dryRun = Boolean(args["dry-run"]);
-  // --parents makes its directories before the copy starts, outside the engine that a dry run stops.
-  if (dryRun && args.parents) throw new UsageError("cannot combine --dry-run and --parents");
-
-  if (seen.filter((option) => option.name === "target-directory").length > 1) throw new UsageError("multiple target directories specified", false);
+  // citty adds camelCase aliases to the definitions it is given: give it a copy.
+  const args = parseArgs(rewritten, structuredClone(copyArgs) as typeof copyArgs);
+  const operands = args._ as string[];
   const targetDirectory = args["target-directory"] === undefined ? undefined : String(args["target-directory"]);
   const noTargetDirectory = Boolean(args["no-target-directory"]);
-  if (targetDirectory !== undefined && noTargetDirectory) {
-    throw new UsageError("cannot combine --target-directory (-t) and --no-target-directory (-T)", false);
-  }
+  const dryRun = Boolean(args["dry-run"]);
 
+  // What cp checks after its getopt loop, in cp's order.
   const link = Boolean(args.link);
   const symbolicLink = Boolean(args["symbolic-link"]);
   if (link && symbolicLink) throw new UsageError("cannot make both hard and symbolic links");
@@ -511,6 +524,13 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
   const backup: Backup = !makeBackups ? "none"
     : backupControl !== undefined ? backupType(backupControl, "backup type")
     : backupType(process.env.VERSION_CONTROL, "$VERSION_CONTROL");
+  // As cp's do_copy: no operand is said before -t with -T.
+  if (targetDirectory !== undefined && noTargetDirectory) {
+    if (operands.length === 0) throw new UsageError("missing file operand");
+    throw new UsageError("cannot combine --target-directory (-t) and --no-target-directory (-T)", false);
+  }
+  // --parents makes its directories before the copy starts, outside the engine that a dry run stops.
+  if (dryRun && args.parents) throw new UsageError("cannot combine --dry-run and --parents");
   const options: CopyOptions = {
     recursive,
     // As cp: -r alone copies symlinks as they are, -r with -l links what they name.
@@ -532,8 +552,8 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
     quiet: Boolean(args.quiet),
     stats: Boolean(args.stats) && !args.quiet,
     // -i: one copier, so that questions and their answers come one at a time.
-    jobs: interactive ? 1 : jobs,
-    jobsByDefault: !interactive && args.jobs === undefined,
+    jobs: interactive ? 1 : (jobs ?? availableParallelism()),
+    jobsByDefault: !interactive && jobs === undefined,
     tuning,
     targetDirectory,
     noTargetDirectory,
@@ -562,7 +582,7 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
     verify: Boolean(args.verify),
     progress: args.quiet ? "never" : progress,
     json: Boolean(args.json),
-    jsonInterval: args["json-interval"] === undefined ? 1000 : count(String(args["json-interval"]), "json-interval", 10, 3_600_000),
+    jsonInterval,
     itemize: Boolean(args.itemize) && !args.quiet,
   };
   return { kind: "copy", options, operands };

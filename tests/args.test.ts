@@ -41,6 +41,38 @@ describe("information", () => {
     expect(blit(["--help", "--version"])).toEqual(help);
     expect(blit(["--vers", "-h", "a", "b"])).toEqual(version);
   });
+
+  // cp's getopt loop takes options in order: what follows --help or --version
+  // is never read, and a bad option or value before it is reported instead.
+  // What cp checks after the loop comes in cp's order. "cp": blit's message is
+  // cp's (first line), exit 2 where cp's is 1.
+  const IN_ORDER: [args: string[], says: "help" | "version" | "cp"][] = [
+    [["--help", "--bogus"], "help"],
+    [["--help", "-Q"], "help"],
+    [["--help", "--verbose=1"], "help"],
+    [["--help", "--target-directory"], "help"],
+    [["--version", "--bogus"], "version"],
+    [["--sparse=bogus", "--help"], "cp"],
+    [["--preserve=bogus", "--help"], "cp"],
+    [["-t", "a", "-t", "b", "--help"], "cp"],
+    [["--sparse=bogus", "--bogus"], "cp"],
+    [["--reflink=bogus", "-Q"], "cp"],
+    [["-t", "a", "-t", "b", "--preserve=bogus"], "cp"],
+    [["-l", "-s", "-t", "e", "-T", "f"], "cp"],
+    [["-b", "-n", "-t", "e", "-T", "f"], "cp"],
+    [["-t", "e", "-T"], "cp"],
+  ];
+  test.each(IN_ORDER)("%p: %s, as cp's getopt loop takes them", (args, says) => {
+    const root = sandbox("usage-order");
+    const r = blit(args, { cwd: root });
+    if (says !== "cp") {
+      expect(r).toEqual(blit([`--${says}`]));
+      return;
+    }
+    const cp = run(["cp", ...args], { cwd: root, env: { LC_ALL: "C" } });
+    const first = (text: string) => text.split("\n")[0]!.replace(/^cp:/, "blit:");
+    expect({ stdout: r.stdout, stderr: first(r.stderr), exitCode: r.exitCode }).toEqual({ stdout: "", stderr: first(cp.stderr), exitCode: cp.exitCode === 1 ? 2 : cp.exitCode });
+  });
 });
 
 // Those cp reports without pointing to --help (its die(), not its usage()) say false.
