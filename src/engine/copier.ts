@@ -3327,14 +3327,16 @@ export class Copier {
    * A file there that this user may write but not replace through a new one
    * beside it (its directory is not writable to them, or is sticky and the
    * file another user's), where cp, writing into the file, would succeed:
-   * what to say after the failure's reason. Empty otherwise.
+   * what to say after the failure's reason. Empty otherwise, and where the
+   * file there is to be backed up: its backup needs the directory too, with
+   * --inplace as in cp.
    */
   private inplaceHint(e: Entry, errno: number, tempMade: boolean): string {
     const b = this.b;
     const E = b.errno;
     // No inode or block left for the copy aside (a full disk or quota), where the file there could be written into.
     const noRoom = (errno === E.ENOSPC || errno === E.EDQUOT) && !tempMade;
-    if (this.o.inplace || e.dstFresh || (errno !== E.EACCES && errno !== E.EPERM && errno !== E.ENOENT && !noRoom)) return "";
+    if (this.o.inplace || e.dstFresh || (this.o.backup !== "none" && !e.noBackup) || (errno !== E.EACCES && errno !== E.EPERM && errno !== E.ENOENT && !noRoom)) return "";
     if (!e.was || typeOf(e.was.mode) !== S_IFREG || typeOf(e.stat.mode) !== S_IFREG || b.canWrite(e.dstDir, e.dstName) !== 0) return "";
     if (noRoom) return " (no room for a new file beside the one there; --inplace writes into it, as cp does)";
     const dir = b.fstat(e.dstDir);

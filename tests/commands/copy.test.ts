@@ -2064,6 +2064,16 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     });
   }
 
+  // With -b the file there is backed up, which needs its directory with --inplace too (cp: "cannot backup"): no hint then.
+  test.each([["-b"], ["--backup=numbered"], ["-fb"]])("%s onto a file nobody may write in a directory nobody owns read-only: refused without the --inplace hint, as cp refuses it", (option) => {
+    const root = sandbox("nobody-backup-readonly-dir");
+    sh("mkdir ex && echo new > f && echo old > ex/f && chmod 555 ex && chown -R nobody . && chmod 777 .", root);
+    expect(asNobody(`"$0" ${option} f ex/f`, root)).toEqual({ stdout: "", stderr: "blit: cannot create regular file 'ex/f': Permission denied\n", exitCode: 1 });
+    expect(asNobody(`"$0" ${option} --inplace f ex/f`, root)).toEqual({ stdout: "", stderr: "blit: cannot backup 'ex/f': Permission denied\n", exitCode: 1 });
+    expect(asNobody(`cp ${option} f ex/f`, root)).toEqual({ stdout: "", stderr: "cp: cannot backup 'ex/f': Permission denied\n", exitCode: 1 });
+    expect(sh("cat ex/f && ls -A ex", root)).toBe("old\nf\n");
+  });
+
   // A directory --parents makes with a mode its owner cannot read is still filled, then given that mode (cp's restore_mode).
   test.each([["300", ""], ["100", ""], ["300", "-p"], ["500", "--preserve=ownership"], ["311", "--no-preserve=mode"]])("--parents through a source directory of mode %s (%s), as cp", (mode, option) => {
     const root = sandbox("nobody-parents");
