@@ -331,7 +331,9 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
       // As cp: a link's call (symlink, link, mknod) finds no such directory; a file's create, no directory.
       const linked = options.symbolicLink ? "symbolic link" : options.link ? "hard link" : undefined;
       const made = isFile(srcStat) || job.stream === true ? "regular file" : isLink(srcStat) ? "symbolic link" : typeIs(srcStat, S_IFIFO) ? "fifo" : "special file";
-      const errno = linked || made !== "regular file" ? E.ENOENT : E.ENOTDIR;
+      // The directory above it missing (or not one) is what the kernel says first, as it says it to cp.
+      const above = statOrCode(via.paths.split(job.dst).dir, true);
+      const errno = typeof above === "number" ? -above : !isDir(above) ? E.ENOTDIR : linked || made !== "regular file" ? E.ENOENT : E.ENOTDIR;
       const what = linked ? `${linked} ${quote(job.dst)} to ${quote(job.src)}` : `${made} ${quote(job.dst)}`;
       refuse(plan, `cannot create ${what}: ${reason(-errno)}`, { op: "create", path: job.dst, errno });
       return false;

@@ -184,6 +184,11 @@ const CASES: Case[] = [
   { name: "a missing SOURCE is said before a file DEST spelled with a trailing slash", args: ["-T", "nothing", "g/"], ordered: true },
   { name: "-l onto a missing name spelled with a trailing slash", args: ["-l", "f", "n/"] },
   { name: "-s onto a missing name spelled with a trailing slash", args: ["-s", "f", "n/"] },
+  // The directory above it missing, or a file: the kernel says so first.
+  { name: "onto a name spelled with a trailing slash in a missing directory", args: ["f", "missing/n/"] },
+  { name: "onto a name spelled with two trailing slashes two missing directories down", args: ["f", "d/missing/n//"] },
+  { name: "onto a name spelled with a trailing slash below a file", args: ["f", "g/n/"] },
+  { name: "-l onto a name spelled with a trailing slash in a missing directory", args: ["-l", "f", "missing/n/"] },
   { name: "DEST a dangling symlink spelled with a trailing slash", setup: "ln -s nowhere dl", args: ["f", "dl/"] },
   { name: "SOURCE starting with - after --", setup: "printf q > ./-dash", args: ["--", "-dash", "d"] },
   // The same file, or not, when SOURCE is not followed (cp's same_file_ok).
