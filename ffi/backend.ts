@@ -293,6 +293,13 @@ export interface AttributesCapability {
   readonly keptOnReplace: number;
   setFd(fd: number, value: number): number;
   setAt(dir: number, name: Name, value: number): number;
+  /**
+   * The word of an open file, or of dir/name (a regular file, opened for
+   * it), where Stat does not hold it (Linux's inode flags, which statx does
+   * not report): >= 0, or a negated errno.
+   */
+  readFd?(fd: number): number;
+  readAt?(dir: number, name: Name): number;
 }
 
 /**

@@ -620,6 +620,48 @@ BLIT_EXPORT int blit_ficlone(int dst_fd, int src_fd)
 	return (int)int_result(ioctl(dst_fd, FICLONE, src_fd));
 }
 
+/*
+ * The inode flags chattr(1) sets (FS_IOC_GETFLAGS, FS_IOC_SETFLAGS) need an
+ * open file: fd, or where fd < 0, dir_fd/name opened for the call, never
+ * through a symlink and never waiting on a fifo.
+ */
+static int flags_target(int fd, int dir_fd, const char *name)
+{
+	if (fd >= 0)
+		return fd;
+	return openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+}
+
+/* The flags (>= 0), or a negated errno. */
+BLIT_EXPORT int blit_get_inode_flags(int fd, int dir_fd, const char *name)
+{
+	native_calls++;
+	int target = flags_target(fd, dir_fd, name);
+	int flags = 0;
+	int ret;
+
+	if (target < 0)
+		return neg_errno();
+	ret = ioctl(target, FS_IOC_GETFLAGS, &flags) < 0 ? neg_errno() : (flags & INT_MAX);
+	if (target != fd)
+		close(target);
+	return ret;
+}
+
+BLIT_EXPORT int blit_set_inode_flags(int fd, int dir_fd, const char *name, int flags)
+{
+	native_calls++;
+	int target = flags_target(fd, dir_fd, name);
+	int ret;
+
+	if (target < 0)
+		return neg_errno();
+	ret = ioctl(target, FS_IOC_SETFLAGS, &flags) < 0 ? neg_errno() : 0;
+	if (target != fd)
+		close(target);
+	return ret;
+}
+
 /* Offsets < 0 mean "use and advance the file position". */
 BLIT_EXPORT int64_t blit_copy_file_range(int in_fd, int64_t in_off, int out_fd, int64_t out_off, uint64_t len)
 {

@@ -9,6 +9,7 @@ import { knownLimit, openFilesIn, procCommandLine, processIdentity, realPathOf, 
 import { batchLayout, stableBytes } from "../reusable-buffer.ts";
 import { TimeSteps } from "../time-steps.ts";
 import type {
+  AttributesCapability,
   Backend,
   BackendCounters,
   BackendReport,
@@ -46,6 +47,8 @@ const UNCHANGED_LISTING = 32 << 10;
 const STATX_SIZE = 256;
 /** statx's stx_attributes bit for an append-only inode (FS_APPEND_FL). */
 const STATX_ATTR_APPEND = 0x20;
+/** linux/fs.h: FS_COMPR_FL, FS_SYNC_FL, FS_NODUMP_FL, FS_NOATIME_FL, FS_NOCOMP_FL. */
+const INODE_FLAGS_KEPT_ON_REPLACE = 0x4 | 0x8 | 0x40 | 0x80 | 0x400;
 const PATH_SCRATCH = 4097;
 /** Linux caps an xattr value and a name list at 64 KiB. */
 const XATTR_MAX = 64 << 10;
@@ -701,6 +704,21 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
   readonly owners: OwnersCapability = {
     chownFd: (fd, uid, gid) => this.shim.blit_fchown(fd, uid, gid),
     chownAt: (dir, name, uid, gid) => this.shim.blit_fchownat(dir, this.cstr(name, 0), uid, gid, this.c.AT_SYMLINK_NOFOLLOW),
+  };
+
+  /**
+   * The inode flags chattr sets. cp never copies them, so none is kept from
+   * SOURCE; a file replacing one gets those cp's write in place leaves it
+   * (nodump, noatime, sync, compression), not those that forbid the write
+   * (immutable, append-only) or that apply only to an empty file (No_COW).
+   */
+  readonly attributes: AttributesCapability = {
+    kept: 0,
+    keptOnReplace: INODE_FLAGS_KEPT_ON_REPLACE,
+    setFd: (fd, value) => this.shim.blit_set_inode_flags(fd, -1, null, value),
+    setAt: (dir, name, value) => this.shim.blit_set_inode_flags(-1, dir, this.cstr(name, 0), value),
+    readFd: (fd) => this.shim.blit_get_inode_flags(fd, -1, null),
+    readAt: (dir, name) => this.shim.blit_get_inode_flags(-1, dir, this.cstr(name, 0)),
   };
 
   readonly modes: ModesCapability = {

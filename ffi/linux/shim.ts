@@ -31,6 +31,8 @@ const symbols = {
   blit_ftruncate: { args: [i32, i64], returns: i32 },
   blit_punch_hole: { args: [i32, i64, i64], returns: i32 },
   blit_ficlone: { args: [i32, i32], returns: i32 },
+  blit_get_inode_flags: { args: [i32, i32, P], returns: i32 },
+  blit_set_inode_flags: { args: [i32, i32, P, i32], returns: i32 },
   blit_fadvise: { args: [i32, i64, i64, i32], returns: i32 },
   blit_fdatasync: { args: [i32], returns: i32 },
   blit_poll: { args: [i32, i32, i32], returns: i32 },

@@ -11,7 +11,7 @@
 // owner and ACLs come as xattrs (SECURITY_OWNER_XATTR, SECURITY_ACLS_XATTR),
 // set with the others, before the times.
 
-import { type Backend, type Name, SECURITY_ACLS_XATTR, SECURITY_OWNER_XATTR, type Stat, S_IFDIR, S_IFLNK, S_IFMT, S_IFSOCK } from "../../ffi/index.ts";
+import { type Backend, type Name, SECURITY_ACLS_XATTR, SECURITY_OWNER_XATTR, type Stat, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from "../../ffi/index.ts";
 import type { EngineOptions, Preserve } from "../options.ts";
 import { quote } from "../quote.ts";
 import type { Reporter } from "./report.ts";
@@ -319,7 +319,7 @@ export class MetadataWriter {
   keepReplaced(dst: Target, was: { dir: number; name: Name }, wasStat: Stat, path: Uint8Array, inherited: boolean, mirrored: boolean): boolean {
     const { preserve } = this.o;
     if (!preserve.ownership) this.chown(dst, wasStat, path);
-    if (!preserve.mode) this.keepWord(dst, wasStat);
+    this.keepWord(dst, was, wasStat);
     const aclsKept = !preserve.mode;
     const x = this.b.xattrs;
     if (!x) return true;
@@ -342,14 +342,23 @@ export class MetadataWriter {
     return kept.length === 0 || this.setXattrs(dst, kept, path);
   }
 
-  /** The bits of the replaced file's attribute word a write in place would have left it (Windows' hidden and system), added to the new file's. */
-  private keepWord(dst: Target, wasStat: Stat): void {
+  /**
+   * The bits of the replaced file's attribute word a write in place would
+   * have left it (Windows' hidden and system, Linux's nodump), added to the
+   * new file's: those -p/-a does not set from SOURCE (on Linux, none is).
+   */
+  private keepWord(dst: Target, was: { dir: number; name: Name }, wasStat: Stat): void {
     const attributes = this.b.attributes;
-    const kept = (wasStat.attributes ?? 0) & (attributes?.keptOnReplace ?? 0);
-    if (!attributes || kept === 0 || !("fd" in dst)) return;
-    const now = this.b.fstat(dst.fd);
+    if (!attributes || !("fd" in dst)) return;
+    const carried = attributes.keptOnReplace & (this.o.preserve.mode ? ~attributes.kept : ~0);
+    if (carried === 0) return;
+    const word = wasStat.attributes ?? (attributes.readAt && (wasStat.mode & S_IFMT) === S_IFREG ? attributes.readAt(was.dir, was.name) : 0);
+    const kept = word < 0 ? 0 : word & carried;
+    if (kept === 0) return;
+    const now = attributes.readFd ? attributes.readFd(dst.fd) : this.b.fstat(dst.fd);
+    const nowWord = typeof now === "number" ? now : (now.attributes ?? 0);
     // Not reported: the copy is whole, as it is where SOURCE's word cannot be set.
-    if (typeof now !== "number") attributes.setFd(dst.fd, (now.attributes ?? 0) | kept);
+    if (nowWord >= 0) attributes.setFd(dst.fd, nowWord | kept);
   }
 
   /**

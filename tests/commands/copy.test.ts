@@ -572,6 +572,20 @@ describe.skipIf(!isRoot || !hasCommand("setfacl"))("a file written over another 
     expect(tree(`${root}/mine`)).toEqual(tree(`${root}/ref`));
   });
 
+  // Linux's inode flags stay on the inode cp writes into; cp never copies SOURCE's.
+  const flagsProbe = sandbox("replaced-flags-probe");
+  sh("touch f", flagsProbe);
+  const noFlags = run(["chattr", "+d", "+A", "+S", `${flagsProbe}/f`]).exitCode === 0 ? undefined : "chattr +d +A +S does not work on the sandbox's filesystem";
+  test.skipIf(noFlags !== undefined).each([[[]], [["-a"]], [["-a", "--skip-unchanged"]], [["--inplace"]]])("its inode flags (chattr +d +A +S) are kept, as by cp's write into it (%p)", (args) => {
+    const root = sandbox("replaced-flags");
+    sh("for d in ref mine; do mkdir $d && printf new > $d/f && printf old > $d/g && chattr +d +A +S $d/g; done", root);
+    expect(run(["cp", ...args.filter((arg) => arg !== "--skip-unchanged" && arg !== "--inplace"), "f", "g"], { cwd: `${root}/ref` }).exitCode).toBe(0);
+    expect(blit([...args, "f", "g"], { cwd: `${root}/mine` })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    const flags = (dir: string) => sh(`lsattr -d ${dir}/g | cut -d' ' -f1 && cat ${dir}/g`, root);
+    expect(flags("mine")).toBe(flags("ref"));
+    expect(flags("mine")).toMatch(/^--S---dA-.*\nnew$/);
+  });
+
   test("--no-preserve=mode leaves an existing directory's ACL and an existing file's (--attributes-only) as cp leaves them", () => {
     const root = sandbox("no-preserve-mode-acl");
     sh("for d in ref mine; do mkdir -p $d/s/d $d/t/d && printf x > $d/s/f && printf y > $d/t/f && setfacl -m u:nobody:rwx $d/t/d && setfacl -m u:nobody:rw $d/t/f; done", root);

@@ -86,11 +86,10 @@ const SUBJECTS: Subject[] = [
   {
     label: "linux",
     backend: LinuxBackend.open(SHIM),
-    // Linux has no attribute word of its own (chattr flags are not kept by cp -a either),
-    // and clones into an open file (FICLONE), not into a new name.
-    // Linux's names are bytes, told apart by case (an ext4 or tmpfs casefold
+    // Linux clones into an open file (FICLONE), not into a new name. Its
+    // names are bytes, told apart by case (an ext4 or tmpfs casefold
     // directory aside, which blit treats as any other).
-    offers: CAPABILITIES.filter((c) => c !== "attributes" && c !== "cloneAt" && c !== "caseFolding" && c !== "workers"),
+    offers: CAPABILITIES.filter((c) => c !== "cloneAt" && c !== "caseFolding" && c !== "workers"),
     sharedHandles: true,
     setsTimeStepNs: 1,
     readDirChunks: "several",
@@ -881,6 +880,26 @@ describe.each(SUBJECTS.map((s) => [s.label, s] as const))("%s backend", (_label,
         expect(owners.chownAt(fx.dir, b8("dl"), 65533, 65533)).toBe(0);
         expect(ok(b, b.stat(fx.dir, b8("dl"), false))).toMatchObject({ uid: 65533, gid: 65533 });
         expect(ok(b, b.stat(fx.dir, b8("d"), false))).toMatchObject({ uid: 0, gid: 0 });
+      });
+    }
+
+    const { attributes } = b;
+    if (attributes?.readFd && attributes.readAt) {
+      const { readFd, readAt } = attributes;
+      // Where Stat holds no word (Linux's inode flags): nodump, which ext4, XFS and tmpfs keep.
+      test("attributes: a word set by handle and by name reads back by both; never read through a symlink", () => {
+        using fx = fixture(b);
+        const NODUMP = 0x40;
+        const fd = ok(b, b.openRead(fx.dir, b8("f"), false));
+        const before = ok(b, readFd(fd));
+        expect(attributes.setFd(fd, before | NODUMP)).toBe(0);
+        expect(ok(b, readFd(fd)) & NODUMP).toBe(NODUMP);
+        expect(ok(b, readAt(fx.dir, b8("f"))) & NODUMP).toBe(NODUMP);
+        b.close(fd);
+        expect(attributes.setAt(fx.dir, b8("f"), before)).toBe(0);
+        expect(ok(b, readAt(fx.dir, b8("f"))) & NODUMP).toBe(0);
+        expect(errName(b, readAt(fx.dir, b8("l")))).toBe("ELOOP");
+        expect(errName(b, readAt(fx.dir, b8("missing")))).toBe("ENOENT");
       });
     }
 
