@@ -760,7 +760,16 @@ export class Copier {
       const existing = b.stat(e.dstDir, e.dstName, false);
       followDst = this.o.keepDirectorySymlink && typeof existing !== "number" && typeOf(existing.mode) === S_IFLNK;
       if (typeof existing !== "number" && typeOf(existing.mode) !== S_IFDIR && !followDst) {
-        const again = this.madeWay(e, false, inherited) ? (this.o.dryRun ? 0 : b.makeDir(e.dstDir, e.dstName, madeMode)) : -E.EEXIST;
+        // --delete makes way for the directory, but not past -n (--update=none)
+        // or -i's no: the file stays, refused as without --delete (as cp -n,
+        // as rsync --ignore-existing), or declined.
+        const asked: Entry = { ...e, stat };
+        if (this.mayMakeWay(e) && !this.o.noClobber && !this.confirmed(asked, existing)) {
+          b.close(srcFd);
+          this.declined(asked);
+          return NONE;
+        }
+        const again = !this.o.noClobber && this.madeWay(e, false, inherited) ? (this.o.dryRun ? 0 : b.makeDir(e.dstDir, e.dstName, madeMode)) : -E.EEXIST;
         if (again !== 0) {
           b.close(srcFd);
           this.report.fail(`cannot overwrite non-directory ${quote(e.dstPath)} with directory ${quote(e.srcPath)}`, { op: "overwrite", path: e.dstPath });
@@ -1316,10 +1325,13 @@ export class Copier {
    * true when the name is free. Without --delete, as cp, nothing is.
    */
   private madeWay(e: Place & { operand?: boolean }, isDir: boolean, merged: FilterRule[] | undefined): boolean {
-    if (!this.o.delete || e.operand || e.dstDir < 0) return false;
-    const slash = e.dstRel.indexOf(SLASH);
-    if (slash < 0) return false;
-    return this.pruner.makeWay(e.dstDir, e.dstName, e.dstPath, e.dstRel.subarray(slash + 1), isDir, merged);
+    if (!this.mayMakeWay(e)) return false;
+    return this.pruner.makeWay(e.dstDir, e.dstName, e.dstPath, e.dstRel.subarray(e.dstRel.indexOf(SLASH) + 1), isDir, merged);
+  }
+
+  /** Whether madeWay would try: --delete, inside a directory this run copies. */
+  private mayMakeWay(e: Place & { operand?: boolean }): boolean {
+    return this.o.delete && !e.operand && e.dstDir >= 0 && e.dstRel.indexOf(SLASH) >= 0;
   }
 
   /** A share of a large directory's entries, handed out by the worker listing it. */

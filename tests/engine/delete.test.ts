@@ -206,6 +206,31 @@ describe("--delete makes way for an entry whose type changed, as rsync's mirror 
     ]);
     expect(tree(`${root}/dst`)).toEqual(tree(`${root}/dst-dry`));
   });
+
+  // -n and --update=none keep what is there, of any type (cp -n refuses a
+  // directory onto a file, rsync --ignore-existing --delete keeps the file).
+  test.each([["-n"], ["--update=none"]])("%s: nothing removed to make way, refused as without --delete", (option) => {
+    const root = sandbox("delete-way-n");
+    sh(SETUP, root);
+    const r = blit(["-aT", "--delete", option, "src", "dst"], { cwd: root });
+    expect([r.stdout, r.stderr.split("\n").filter(Boolean).sort(), r.exitCode]).toEqual(["", [
+      "blit: cannot overwrite non-directory 'dst/d' with directory 'src/d'",
+      "blit: cannot overwrite non-directory 'dst/e' with directory 'src/e'",
+    ], 1]);
+    expect(tree(`${root}/dst`)).toEqual(tree(`${root}/dst-dry`));
+  });
+
+  test("-i: asked before each is removed to make way; each answered no stays", () => {
+    const root = sandbox("delete-way-i");
+    sh(SETUP, root);
+    const r = blit(["-aT", "--delete", "-i", "src", "dst"], { cwd: root, stdin: "n\n".repeat(4) });
+    const asked = r.stderr.split("blit: ").filter(Boolean).sort();
+    expect([r.stdout, asked, r.exitCode]).toEqual(["", ["overwrite 'dst/d'? ", "overwrite 'dst/e'? ", "overwrite 'dst/f'? ", "overwrite 'dst/g'? "], 0]);
+    expect(tree(`${root}/dst`)).toEqual(tree(`${root}/dst-dry`));
+    const yes = blit(["-aT", "--delete", "-i", "--exclude=*.log", "src", "dst-r"], { cwd: root, stdin: "y\n".repeat(4) });
+    expect(yes.exitCode).toBe(1);
+    expect(sh("stat -c %F dst-r/d dst-r/e dst-r/f", root)).toBe("directory\ndirectory\nregular file\n");
+  });
 });
 
 describe("--delete stays inside DEST", () => {
