@@ -578,12 +578,12 @@ describe.skipIf(!isRoot || !hasCommand("setfacl"))("a file written over another 
   const noFlags = run(["chattr", "+d", "+A", "+S", `${flagsProbe}/f`]).exitCode === 0 ? undefined : "chattr +d +A +S does not work on the sandbox's filesystem";
   test.skipIf(noFlags !== undefined).each([[[]], [["-a"]], [["-a", "--skip-unchanged"]], [["--inplace"]]])("its inode flags (chattr +d +A +S) are kept, as by cp's write into it (%p)", (args) => {
     const root = sandbox("replaced-flags");
-    sh("for d in ref mine; do mkdir $d && printf new > $d/f && printf old > $d/g && chattr +d +A +S $d/g; done", root);
+    sh("for d in ref mine; do mkdir $d && printf newer > $d/f && printf old > $d/g && chattr +d +A +S $d/g; done", root);
     expect(run(["cp", ...args.filter((arg) => arg !== "--skip-unchanged" && arg !== "--inplace"), "f", "g"], { cwd: `${root}/ref` }).exitCode).toBe(0);
     expect(blit([...args, "f", "g"], { cwd: `${root}/mine` })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
     const flags = (dir: string) => sh(`lsattr -d ${dir}/g | cut -d' ' -f1 && cat ${dir}/g`, root);
     expect(flags("mine")).toBe(flags("ref"));
-    expect(flags("mine")).toMatch(/^--S---dA-.*\nnew$/);
+    expect(flags("mine")).toMatch(/^--S---dA-.*\nnewer$/);
   });
 
   test("--no-preserve=mode leaves an existing directory's ACL and an existing file's (--attributes-only) as cp leaves them", () => {
