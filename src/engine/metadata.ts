@@ -207,8 +207,10 @@ export class MetadataWriter {
     if (xattrs.length && !this.setXattrs(dst, xattrs, path, said)) complete = false;
     const uninherited = dropAcls && (preserve.mode || this.o.defaultModes) && this.dropAcls(dst, st, xattrs, path);
     if (uninherited === "failed") complete = false;
-    // An ACL just set or dropped may have changed the mode bits: then chmod regardless.
-    const modeAsCreated = created !== undefined && created.mode === mode && (ownerAsCreated || !preserve.ownership) && xattrs.length === 0 && !uninherited;
+    // An ACL just set or dropped may have changed the mode bits: then chmod
+    // regardless. A chown may have taken setuid and setgid off: what it left is asked.
+    const modeAsCreated = created !== undefined && mode !== undefined && created.mode === mode && xattrs.length === 0 && !uninherited &&
+      (ownerAsCreated || !preserve.ownership || this.modeIs(dst, mode));
     const modes = b.modes;
     if (mode !== undefined && !modeAsCreated && modes) {
       let r = "fd" in dst ? modes.chmodFd(dst.fd, mode) : modes.chmodAt(dst.dir, dst.name, mode);
@@ -218,7 +220,9 @@ export class MetadataWriter {
       const E = b.errno;
       if (!preserve.mode && (r === -E.ENOSYS || r === -E.EOPNOTSUPP || r === -E.ENOTSUP)) r = 0;
       // Said once: where its ACL could not be set or dropped, "preserving permissions" told of the mode already.
-      if (r < 0 && uninherited !== "failed" && !said.acl) this.report.fail(`setting permissions for ${quote(path)}: ${b.strerror(-r)}`, { op: "chmod", path, errno: -r });
+      // In cp's words: its -p sets the mode through gnulib's copy_acl, which says "preserving".
+      const verb = preserve.mode ? "preserving" : "setting";
+      if (r < 0 && uninherited !== "failed" && !said.acl) this.report.fail(`${verb} permissions for ${quote(path)}: ${b.strerror(-r)}`, { op: "chmod", path, errno: -r });
       if (r < 0) complete = false;
     }
     if (preserve.timestamps && keepTimes) {
@@ -231,6 +235,12 @@ export class MetadataWriter {
       }
     }
     return complete;
+  }
+
+  /** Whether the entry's permission bits are `mode` now. */
+  private modeIs(dst: Target, mode: number): boolean {
+    const now = "fd" in dst ? this.b.fstat(dst.fd) : this.b.stat(dst.dir, dst.name, false);
+    return typeof now !== "number" && (now.mode & 0o7777) === mode;
   }
 
   /**
@@ -253,8 +263,8 @@ export class MetadataWriter {
       const r = "fd" in dst ? x.remove(dst.fd, name) : x.removeAt(dst.dir, dst.name, name);
       // None there, or none it could hold (ramfs, FAT: no xattrs at all): nothing to drop.
       if (r === -this.b.errno.ENODATA || r === -this.b.errno.EOPNOTSUPP || r === -this.b.errno.ENOTSUP) continue;
-      // A read-only filesystem refuses even to remove what is not there.
-      if (r === -this.b.errno.EROFS && ("fd" in dst ? x.get(dst.fd, name) : x.getAt(dst.dir, dst.name, name)) === -this.b.errno.ENODATA) continue;
+      // A read-only filesystem, or another user's entry, refuses even to remove what is not there.
+      if (r < 0 && ("fd" in dst ? x.get(dst.fd, name) : x.getAt(dst.dir, dst.name, name)) === -this.b.errno.ENODATA) continue;
       if (r < 0) {
         this.report.fail(`preserving permissions for ${quote(path)}: ${this.b.strerror(-r)}`, { op: "setxattr", path, errno: -r });
         return "failed";

@@ -1815,6 +1815,15 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     });
   }
 
+  // What would change nothing is not tried: no ACL to drop, the mode as it is. Only the times fail, as cp's.
+  test("-aT into root's directory of the same mode: only 'preserving times' refused, as cp", () => {
+    const root = sandbox("nobody-same-mode-dir");
+    sh("chmod 777 . && mkdir -p s/a cp/a blit/a && chown -R nobody s cp blit && chown root cp/a blit/a && chmod 755 s/a cp/a blit/a", root);
+    const byCp = asNobody("LC_ALL=C cp -aT s cp", root);
+    expect(byCp).toEqual({ stdout: "", stderr: "cp: preserving times for 'cp/a': Operation not permitted\n", exitCode: 1 });
+    expect(asNobody(`"$0" -aT s blit`, root)).toEqual({ ...byCp, stderr: byCp.stderr.replaceAll("cp", "blit") });
+  });
+
   // cp's make_dir_parents stats each directory on the way by its path, then makes what is missing.
   for (const [where, mode] of [["D/a", "000"], ["D/a", "333"], ["D/a", "111"], ["D", "000"]] as const) {
     test(`--parents through ${where} of mode ${mode}, there already: as cp`, () => {
