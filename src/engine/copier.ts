@@ -3402,14 +3402,15 @@ export class Copier {
    * have unlinked.
    */
   private hasOtherNames(e: Entry, st: Stat): boolean {
-    if (this.linkable(e)) return true;
+    const linkable = this.linkable(e);
     if (this.o.dryRun) {
       const key = `${st.dev}:${st.ino}`;
       const unlinked = this.dryRunUnlinked.get(key) ?? 0;
-      if (st.nlink - unlinked <= 1) return false;
+      if (st.nlink - unlinked <= 1 && !linkable) return false;
       this.dryRunUnlinked.set(key, unlinked + 1);
       return true;
     }
+    if (linkable) return true;
     const now = this.b.stat(e.dstDir, e.dstName, false);
     return typeof now !== "number" && now.nlink > 1;
   }

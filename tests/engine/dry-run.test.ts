@@ -21,7 +21,9 @@ const SETUP = `mkdir -p src/sub/deep src/new-dir/in && printf a > src/a && print
   cp -a src dst && rm -rf dst/new-dir && printf changed > src/sub/b && chmod 600 dst/a && printf old > dst/extra &&
   mkdir -p dst/old/deeper && printf o > dst/old/deeper/o && mkdir outside && ln -s ../../outside dst/sub/etc-link && touch -d 2001-01-01 dst/sub/deep/c &&
   printf l > src/sub/linked && ln src/sub/linked src/linked-too && mkdir -p dst/sub && cp -p src/sub/linked src/linked-too dst/ && mv dst/linked dst/sub/linked &&
-  truncate -s 1M src/sparse && printf data >> src/sparse`;
+  truncate -s 1M src/sparse && printf data >> src/sparse &&
+  mkdir src/k dst/k && printf s > src/k/split1 && ln src/k/split1 src/k/g2 && printf s > src/k/split2 &&
+  printf s > dst/k/split1 && ln dst/k/split1 dst/k/split2 && printf g > dst/k/g2 && touch -d @1700000000 src/k/* dst/k/*`;
 
 const CASES: string[][] = [
   ["-a"],
