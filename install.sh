@@ -75,11 +75,16 @@ main() {
   # musl systems (Alpine) get the musl build; BLIT_LIBC=glibc|musl overrides.
   libc="${BLIT_LIBC:-}"
   if [ -z "$libc" ] && [ "$os" = linux ]; then
-    if [ -e /lib/ld-musl-x86_64.so.1 ] || [ -e /lib/ld-musl-aarch64.so.1 ]; then
-      if [ -e /lib64/ld-linux-x86-64.so.2 ] || [ -e /lib/ld-linux-aarch64.so.1 ]; then libc=glibc; else libc=musl; fi
-    else
-      libc=glibc
-    fi
+    # A glibc loader counts where it is not musl's own under glibc's name, as
+    # Alpine's gcompat and libc6-compat make it: a glibc program needs glibc.
+    libc=glibc
+    for musl in /lib/ld-musl-x86_64.so.1 /lib/ld-musl-aarch64.so.1; do
+      [ -e "$musl" ] || continue
+      libc=musl
+      for ld in /lib64/ld-linux-x86-64.so.2 /lib/ld-linux-x86-64.so.2 /lib/ld-linux-aarch64.so.1; do
+        if [ -e "$ld" ] && [ "$(readlink -f "$ld")" != "$(readlink -f "$musl")" ]; then libc=glibc; fi
+      done
+    done
   fi
   if [ "$libc" = musl ]; then
     [ "$os-$arch" = linux-x64 ] || fail "no musl build for $os-$arch"
@@ -156,7 +161,11 @@ main() {
   # where it is to stay, not from the temporary directory, which may be noexec.
   if ! said="$("$staged" --version 2>/dev/null)"; then
     hint=""
-    [ "$libc" != musl ] || hint=" (the musl build needs libstdc++; Alpine: apk add libstdc++)"
+    if [ "$libc" = musl ]; then
+      hint=" (the musl build needs libstdc++; Alpine: apk add libstdc++)"
+    elif [ -z "${BLIT_LIBC:-}" ] && { [ -e /lib/ld-musl-x86_64.so.1 ] || [ -e /lib/ld-musl-aarch64.so.1 ]; }; then
+      hint=" (where the C library is musl, BLIT_LIBC=musl picks the musl build)"
+    fi
     fail "the blit in $asset does not run on this system$hint; nothing was installed"
   fi
   # A version asked for is the one installed, from a mirror too ("blit 0.1.0 (commit ...)").

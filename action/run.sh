@@ -77,9 +77,17 @@ case "$libc" in
   "" | glibc | musl) ;;
   *) die "BLIT_LIBC must be glibc or musl, not '$libc'" ;;
 esac
-if [ -z "$libc" ] && [ "$os" = linux ] && { [ -e /lib/ld-musl-x86_64.so.1 ] || [ -e /lib/ld-musl-aarch64.so.1 ]; } &&
-  [ ! -e /lib64/ld-linux-x86-64.so.2 ] && [ ! -e /lib/ld-linux-aarch64.so.1 ]; then
-  libc=musl
+# A glibc loader counts where it is not musl's own under glibc's name, as
+# Alpine's gcompat and libc6-compat make it.
+if [ -z "$libc" ] && [ "$os" = linux ]; then
+  for musl in /lib/ld-musl-x86_64.so.1 /lib/ld-musl-aarch64.so.1; do
+    [ -e "$musl" ] || continue
+    libc=musl
+    for ld in /lib64/ld-linux-x86-64.so.2 /lib/ld-linux-x86-64.so.2 /lib/ld-linux-aarch64.so.1; do
+      if [ -e "$ld" ] && [ "$(readlink -f "$ld")" != "$(readlink -f "$musl")" ]; then libc=glibc; fi
+    done
+  done
+  [ -n "$libc" ] || libc=glibc
 fi
 build="$os-$arch"
 if [ "$libc" = musl ]; then

@@ -247,6 +247,29 @@ describe("install.sh", () => {
     expect(readdirSync(join(prefix, "bin"))).toEqual([]);
   });
 
+  // An Alpine-like root (busybox, musl's loader) run by chroot: musl is found by
+  // its loader, also where gcompat or libc6-compat name it as glibc's; a glibc
+  // loader of its own beside it means glibc (Debian with musl installed).
+  const chroot = Bun.which("chroot", { PATH: "/usr/sbin:/sbin:/usr/bin:/bin" });
+  const alpineMissing = !chroot ? "chroot is not installed" : !process.getuid || process.getuid() !== 0 ? "chroot needs root"
+    : !existsSync("/bin/busybox") ? "busybox-static is not installed (npm run setup installs it)"
+    : !existsSync("/lib/ld-musl-x86_64.so.1") ? "musl's loader is not installed (musl-tools; npm run setup installs it)" : undefined;
+  test.skipIf(alpineMissing !== undefined).each([
+    ["musl alone", "blit-linux-x64-musl.tar.gz", "", " (the musl build needs libstdc++; Alpine: apk add libstdc++)"],
+    ["gcompat's glibc loader names, links to musl's", "blit-linux-x64-musl.tar.gz", "ln -s ld-musl-x86_64.so.1 lib/ld-linux-x86-64.so.2 && mkdir lib64 && ln -s /lib/ld-linux-x86-64.so.2 lib64/ld-linux-x86-64.so.2", " (the musl build needs libstdc++; Alpine: apk add libstdc++)"],
+    ["a glibc loader of its own", "blit-linux-x64.tar.gz", "mkdir lib64 && cp /lib64/ld-linux-x86-64.so.2 lib64/", " (where the C library is musl, BLIT_LIBC=musl picks the musl build)"],
+  ])("on an Alpine-like root with %s: %s is picked", async (_, asset, loaders, hint) => {
+    const root = sandbox("alpine-root");
+    sh(`mkdir -p bin lib tmp dev && chmod 1777 tmp && cp /bin/busybox bin/ && chroot . /bin/busybox --install -s /bin && cp /lib/ld-musl-x86_64.so.1 lib/ &&
+      mknod -m 666 dev/null c 1 3 && cp ${JSON.stringify(script)} install.sh ${loaders ? `&& ${loaders}` : ""}`, root);
+    const r = await runAsync([chroot!, root, "/bin/sh", "/install.sh", "--prefix", "/opt/blit"], { env: { BLIT_DOWNLOAD_URL: `${base}/good`, PATH: "/bin", BLIT_LIBC: undefined, TMPDIR: "/tmp" } });
+    expect(r).toEqual({
+      stdout: `downloading ${base}/good/${asset}\nchecksum OK: ${releaseSums().get(asset)}  ${asset}\n`,
+      stderr: `install.sh: the blit in ${asset} does not run on this system${hint}; nothing was installed\n`,
+      exitCode: 1,
+    });
+  });
+
   // Debian has musl's loader but not Alpine's libstdc++: the musl build cannot start here, as on an Alpine without it.
   test("picks the musl build where the C library is musl (BLIT_LIBC=musl, as on Alpine); one that cannot start (no libstdc++) is not installed, and a blit already there stays", async () => {
     const prefix = sandbox("prefix-musl");
