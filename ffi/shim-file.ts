@@ -14,6 +14,8 @@ import embeddedShim from "../build/embed/shim.bin" with { type: "file" };
 const SHIM_PREFIX = "libblit-";
 /** Another launch's temporary file this old was left by one that died: removed. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
+/** Another build's shim written this long ago is an old version's: removed when this one writes its own. */
+const STALE_SHIM_MS = 7 * 24 * 60 * 60 * 1000;
 
 export interface ShimFile<T> {
   path: string;
@@ -106,14 +108,18 @@ function writeAtomically(dir: string, finalName: string, bytes: Uint8Array): str
  * Old shims from earlier blit versions (one still loaded elsewhere stays
  * mapped), and temporary files of launches that died. Another launch's
  * temporary file, being written at this moment by a blit started beside
- * this one, is left alone: removed, its rename would fail.
+ * this one, is left alone: removed, its rename would fail. So is a shim
+ * written in the last week: another build's that runs beside this one (two
+ * versions installed, an x64 and an arm64 machine sharing a home), which
+ * would otherwise remove this one's in turn at every launch.
  */
 function removeStaleShims(dir: string, keep: string): void {
   for (const entry of readdirSync(dir)) {
     if (!entry.startsWith(SHIM_PREFIX) || entry === keep) continue;
     try {
       const path = join(dir, entry);
-      if (entry.endsWith(".tmp") && Date.now() - lstatSync(path).mtimeMs < STALE_TEMP_MS) continue;
+      const age = Date.now() - lstatSync(path).mtimeMs;
+      if (age < (entry.endsWith(".tmp") ? STALE_TEMP_MS : STALE_SHIM_MS)) continue;
       unlinkSync(path);
     } catch {
       // In use (Windows) or already gone: harmless.

@@ -77,6 +77,18 @@ describe("the embedded shim", () => {
     expect(readdirSync(tmp)).toEqual([]);
   });
 
+  // Two builds sharing a cache (two versions installed, an x64 and an arm64
+  // machine with one home) keep both; an old version's goes when a new one writes its own.
+  test("another build's shim written in the last week stays; one older goes when this one's is written", () => {
+    const { home, work, env } = isolated();
+    const cache = join(home, ".cache", "blit");
+    sh(`mkdir -p ${cache} && chmod 700 ${cache} && printf other > ${cache}/libblit-0123456789abcdef.so && printf old > ${cache}/libblit-fedcba9876543210.so && touch -d '30 days ago' ${cache}/libblit-fedcba9876543210.so`);
+    for (let i = 0; i < 2; i++) expect(blit(["f", `copy-${i}`], { cwd: work, env })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    const shims = cachedShims(cache);
+    expect(shims).toHaveLength(2);
+    expect(shims).toContain("libblit-0123456789abcdef.so");
+  });
+
   // Parallel CI steps, `xargs -P`: each launch wrote its own temporary copy
   // and removed the others' as stale, so their renames failed and they fell
   // back to the slow engine ("native copy engine unavailable").
