@@ -82,7 +82,8 @@ const ZIG_PACKAGE = join(ROOT, "build", "tools", "python");
 async function buildDarwinShim(outPath: string, arch: "aarch64" | "x86_64"): Promise<void> {
   if (!existsSync(join(ZIG_PACKAGE, "ziglang"))) throw new Error(`zig is missing from ${ZIG_PACKAGE}: npm run setup installs it (PyPI's ziglang)`);
   const env = { ...process.env, PYTHONPATH: ZIG_PACKAGE, ZIG_GLOBAL_CACHE_DIR: join(ROOT, "build", "tools", "zig-cache") };
-  await $`python3 -m ziglang cc -target ${arch}-macos.13.0 -shared -O2 -fvisibility=hidden -Wall -Wextra -Werror -I ${join(ROOT, "c")} -o ${outPath} ${join(ROOT, "c/darwin/blit_darwin.c")}`.env(env).quiet();
+  // Named by itself, without this machine's paths (-s drops the debug map of object files), as the other shims are.
+  await $`python3 -m ziglang cc -target ${arch}-macos.13.0 -shared -O2 -s -Wl,-install_name,libblit.dylib -fvisibility=hidden -Wall -Wextra -Werror -I ${join(ROOT, "c")} -o ${outPath} ${join(ROOT, "c/darwin/blit_darwin.c")}`.env(env).quiet();
 }
 
 /**

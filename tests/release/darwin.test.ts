@@ -42,6 +42,13 @@ describe.each(TARGETS)("$target: the macOS shim", ({ target, cpu, arch }) => {
     });
   });
 
+  // The same bytes wherever it is built, and nothing of the builder's in them.
+  test("names itself libblit.dylib and holds no path of the machine that built it", () => {
+    const bytes = readFileSync(dylib);
+    expect(bytes.includes(Buffer.from(ROOT))).toBe(false);
+    expect(bytes.includes(Buffer.from("\0libblit.dylib\0"))).toBe(true);
+  });
+
   testIf(noNm)("exports exactly the functions ffi/darwin/shim.ts binds", () => {
     const r = run(["llvm-nm", "--extern-only", "--defined-only", "--just-symbol-name", dylib]);
     expect(r.stderr).toBe("");
