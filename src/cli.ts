@@ -61,10 +61,10 @@ process.stderr.on("error", () => {
 // stderr that could not be written fails the run, as cp's close_stdout makes it.
 main(process.argv.slice(2)).then(
   async (status) => {
-    const { log, stdoutFailure, stderrWriteFailed } = await import("./log.ts");
+    const [{ log, stdoutFailure, stderrWriteFailed }, { withOutputFailure }] = await Promise.all([import("./log.ts"), import("./exit-codes.ts")]);
     const failure = stdoutFailure();
     if (failure !== undefined) log.error(`write error: ${failure}`);
-    process.exit((failure !== undefined || stderrFailed || stderrWriteFailed()) && status === 0 ? 1 : status);
+    process.exit(withOutputFailure(status, failure !== undefined || stderrFailed || stderrWriteFailed()));
   },
   async (err: unknown) => {
     // A bug (a worker's crash among them): said as blit's, with its stack,

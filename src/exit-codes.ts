@@ -17,3 +17,12 @@ export const ExitCode = {
   terminated: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/**
+ * The status of a run whose stdout or stderr could not be written (`failed`):
+ * 1 where the run was otherwise whole, or short only of what 24 and 25 tell,
+ * which 1 outweighs; a usage error's or a signal's stays.
+ */
+export function withOutputFailure(status: number, failed: boolean): number {
+  return failed && (status === ExitCode.ok || status === ExitCode.vanished || status === ExitCode.maxDelete) ? ExitCode.partial : status;
+}

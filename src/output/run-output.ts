@@ -11,7 +11,7 @@ import { toBytes } from "../engine/paths.ts";
 import type { Totals } from "../engine/prescan.ts";
 import { type Counts, type Item, kindOf, type Notice, type Output, VANISHED } from "../engine/report.ts";
 import { log, out, setStderrGuard, stderrWriteFailed, stdoutFailure, writeStderr } from "../log.ts";
-import { ExitCode } from "../exit-codes.ts";
+import { ExitCode, withOutputFailure } from "../exit-codes.ts";
 import type { CopyOptions } from "../options.ts";
 import type { Said } from "../plan.ts";
 import { BUILD, VERSION } from "../version.ts";
@@ -239,7 +239,7 @@ export class RunOutput {
     }
     const methods = COPY_METHODS.map((method: CopyMethod) => ({ method, label: this.backend?.methodLabels[method] ?? method, files: counts.methods[method] }));
     // What blit will exit with (src/cli.ts): a stdout or stderr that could not be written fails a run that was otherwise whole.
-    const exitCode = end.exitCode === ExitCode.ok && (stdoutFailure() !== undefined || stderrWriteFailed()) ? ExitCode.partial : end.exitCode;
+    const exitCode = withOutputFailure(end.exitCode, stdoutFailure() !== undefined || stderrWriteFailed());
     this.json?.emit({
       type: "summary",
       ...countsByKind(all),

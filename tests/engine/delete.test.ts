@@ -514,6 +514,16 @@ describe("--max-delete", () => {
     expect(existsSync(`${root}/dst/old/z`)).toBe(true);
   });
 
+  // A lost log or listing outweighs the refusal, as a failed file does.
+  test.each([["stderr", "2>/dev/full"], ["stdout (-v)", "-v >/dev/full"], ["--json's stderr", "--json 2>/dev/full >events"]])("and a %s that cannot be written: exit 1", (_, redirect) => {
+    const root = sandbox("maxdel-write-error");
+    setup(root);
+    const [flags, to] = redirect.startsWith("-") ? [redirect.split(" ")[0], redirect.split(" ").slice(1).join(" ")] : ["", redirect];
+    expect(run(["sh", "-c", `"$0" -aT --delete --max-delete=3 ${flags} src dst ${to}; echo "status $?"`, BLIT], { cwd: root }).stdout).toBe("status 1\n");
+    if (redirect.includes("--json")) expect(JSON.parse(sh("tail -n 1 events", root)).exit_code).toBe(1);
+    expect(existsSync(`${root}/dst/old/z`)).toBe(true);
+  });
+
   test("-i: the count asks nothing, so each answer goes to its own question", () => {
     const root = sandbox("maxdel-ask");
     sh("mkdir -p src D/src && printf 1 > src/f && printf 0 > D/src/f && printf 9 > D/src/extra", root);
