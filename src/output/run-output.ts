@@ -102,8 +102,9 @@ export class RunOutput {
       version: VERSION,
       target: BUILD.target,
       backend: backend.id,
-      // Byte strings (filter patterns) as paths are given: text, or base64.
-      options: JSON.parse(JSON.stringify(this.options, (_, value) => (value instanceof Uint8Array ? jsonPath(value) : value))),
+      // Byte strings (filter patterns) and what the command line gave as text
+      // (-t DIR, -S SUFFIX: any bytes) as paths are given: text, or base64.
+      options: JSON.parse(JSON.stringify(this.options, (_, value) => (value instanceof Uint8Array ? jsonPath(value) : typeof value === "string" ? jsonPath(toBytes(value)) : value))),
       sources: sources.map((s) => jsonPath(toBytes(s))),
       destination: jsonPath(toBytes(destination)),
     });

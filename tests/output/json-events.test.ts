@@ -184,6 +184,16 @@ describe("--json", () => {
     expect(checkEvents(r.stdout)[0]!.options.filters).toEqual([{ include: false, pattern: "*.o" }, { include: false, pattern: { base64: Buffer.from([0x78, 0xff]).toString("base64") } }]);
   });
 
+  test("the start event gives -t DIR and -S SUFFIX as paths are given: text, or base64 bytes", () => {
+    const root = sandbox("json-options-bytes");
+    sh(`mkdir src "$(printf 'od\\351')" && printf a > src/a`, root);
+    const r = run(["sh", "-c", `"$0" --json -b -S "$(printf '~\\377')" -t "$(printf 'od\\351')" src/a`, BLIT], { cwd: root });
+    expect(r.exitCode).toBe(0);
+    const { options, destination } = checkEvents(r.stdout)[0]!;
+    const latin = (text: string) => ({ base64: Buffer.from(text, "latin1").toString("base64") });
+    expect([options.targetDirectory, options.backupSuffix, destination, options.update]).toEqual([latin("od\xe9"), latin("~\xff"), latin("od\xe9"), "all"]);
+  });
+
   test("--max-delete's refusal is an error event, counted in the summary's errors", () => {
     const root = sandbox("json-maxdel");
     sh("mkdir src dst && printf a > src/a && printf x > dst/x && printf y > dst/y", root);
