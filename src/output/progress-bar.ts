@@ -165,7 +165,27 @@ export class ProgressBar {
     if (!name || this.complete) return stats;
     const room = width - stats.length - 2;
     if (room < 8) return stats;
-    const text = fromBytes(name).replace(UNPRINTABLE_ALL, "?");
-    return `${stats}  ${text.length > room ? `…${text.slice(text.length - room + 1)}` : text}`;
+    return `${stats}  ${endFitting(fromBytes(name).replace(UNPRINTABLE_ALL, "?"), room)}`;
   }
+}
+
+const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/**
+ * The end of `text` that fits in `room` columns of a terminal, after an
+ * ellipsis where it is cut: counted in the columns each character takes
+ * (two for a CJK one or an emoji), never cutting one in two.
+ */
+function endFitting(text: string, room: number): string {
+  if (Bun.stringWidth(text) <= room) return text;
+  const characters = Array.from(GRAPHEMES.segment(text), (part) => part.segment);
+  let columns = 1;
+  let start = characters.length;
+  while (start > 0) {
+    const wide = Bun.stringWidth(characters[start - 1]!);
+    if (columns + wide > room) break;
+    columns += wide;
+    start--;
+  }
+  return `…${characters.slice(start).join("")}`;
 }

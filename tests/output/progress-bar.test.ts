@@ -106,6 +106,24 @@ describe("progress bar", () => {
     expect(readFileSync(join(root, "copy"), "utf8")).toBe("x");
   });
 
+  // A CJK character or an emoji takes two columns: the name's end is kept in
+  // the columns left, never cut inside a character.
+  test("the file being copied, its name in characters two columns wide: each frame fits the terminal, the name's end kept", () => {
+    const root = sandbox("bar-wide-name");
+    const name = `${"漢字".repeat(20)}${"😀".repeat(5)}end`;
+    sh(`mkfifo '${name}'`, root);
+    const transcript = join(root, "terminal.out");
+    const result = run(["python3", PTY, transcript, "sh", "-c", '(sleep 1; printf x > "$0") & exec "$1" "$0" copy', name, BLIT], { cwd: root, env: { CI: undefined, PTY_COLUMNS: "90" } });
+    expect(result).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    const screen = Buffer.from(readFileSync(transcript)).toString("utf8");
+    const frames = screen.split(`${ESC}[1G`).slice(1).map((frame) => frame.split(ESC)[0]!).filter((frame) => frame.includes("files"));
+    expect(frames.some((frame) => frame.endsWith("😀😀end"))).toBe(true);
+    for (const frame of frames) {
+      expect(Bun.stringWidth(frame)).toBeLessThan(90);
+      expect(frame).not.toContain("\ufffd");
+    }
+  });
+
   const NO_BAR: [string, string[], Record<string, string>][] = [
     ["in CI (CI=true)", [], { CI: "true" }],
     ["with -q", ["-q"], {}],
