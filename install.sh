@@ -82,7 +82,9 @@ main() {
       [ -e "$musl" ] || continue
       libc=musl
       for ld in /lib64/ld-linux-x86-64.so.2 /lib/ld-linux-x86-64.so.2 /lib/ld-linux-aarch64.so.1; do
-        if [ -e "$ld" ] && [ "$(readlink -f "$ld")" != "$(readlink -f "$musl")" ]; then libc=glibc; fi
+        [ -e "$ld" ] || continue
+        real="$(readlink -f "$ld" 2>/dev/null)" || real=""
+        [ -n "$real" ] && [ "$real" = "$(readlink -f "$musl" 2>/dev/null)" ] || libc=glibc
       done
     done
   fi
@@ -163,7 +165,7 @@ main() {
     hint=""
     if [ "$libc" = musl ]; then
       hint=" (the musl build needs libstdc++; Alpine: apk add libstdc++)"
-    elif [ -z "${BLIT_LIBC:-}" ] && { [ -e /lib/ld-musl-x86_64.so.1 ] || [ -e /lib/ld-musl-aarch64.so.1 ]; }; then
+    elif [ "$os" = linux ] && [ -z "${BLIT_LIBC:-}" ] && { [ -e /lib/ld-musl-x86_64.so.1 ] || [ -e /lib/ld-musl-aarch64.so.1 ]; }; then
       hint=" (where the C library is musl, BLIT_LIBC=musl picks the musl build)"
     fi
     fail "the blit in $asset does not run on this system$hint; nothing was installed"

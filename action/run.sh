@@ -84,7 +84,9 @@ if [ -z "$libc" ] && [ "$os" = linux ]; then
     [ -e "$musl" ] || continue
     libc=musl
     for ld in /lib64/ld-linux-x86-64.so.2 /lib/ld-linux-x86-64.so.2 /lib/ld-linux-aarch64.so.1; do
-      if [ -e "$ld" ] && [ "$(readlink -f "$ld")" != "$(readlink -f "$musl")" ]; then libc=glibc; fi
+      [ -e "$ld" ] || continue
+      real="$(readlink -f "$ld" 2>/dev/null)" || real=""
+      [ -n "$real" ] && [ "$real" = "$(readlink -f "$musl" 2>/dev/null)" ] || libc=glibc
     done
   done
   [ -n "$libc" ] || libc=glibc

@@ -171,7 +171,7 @@ sys.exit(1 if errors else 0)
 /** A PATH holding the tools install.sh and the Action's script may use, less `without`, plus fake ones. */
 function toolPath(without: string[] = [], fakes: Record<string, string> = {}): string {
   const dir = sandbox("path");
-  for (const tool of ["sh", "bash", "uname", "mktemp", "curl", "awk", "wc", "tr", "cut", "sha256sum", "shasum", "perl", "tar", "gzip", "mkdir", "cp", "chmod", "mv", "rm", "sed", "printf", "cat", "sysctl", "dirname", "basename", "sort", "tail", "head", "grep"]) {
+  for (const tool of ["sh", "bash", "uname", "mktemp", "curl", "awk", "wc", "tr", "cut", "sha256sum", "shasum", "perl", "tar", "gzip", "mkdir", "cp", "chmod", "mv", "rm", "sed", "printf", "cat", "sysctl", "dirname", "basename", "sort", "tail", "head", "grep", "readlink"]) {
     if (without.includes(tool)) continue;
     const found = run(["sh", "-c", `command -v ${tool}`]).stdout.trim();
     if (found.startsWith("/")) symlinkSync(found, join(dir, tool));
@@ -230,7 +230,7 @@ describe("install.sh", () => {
       const first = await runAsync(["sh", script, "--prefix", "tools"], { cwd: home, env: { BLIT_DOWNLOAD_URL: `${base}/good`, PATH: `${spelled}:${home}/first:${toolPath()}`, CDPATH: `${home}/decoy` } });
       expect([first.stdout.split("\n").slice(2).join("\n"), first.exitCode]).toEqual([`installed ${bin}/blit (blit-linux-x64.tar.gz)\n`, 0]);
     }
-  });
+  }, 30_000);
 
   // A Mac cannot be had here: uname says Darwin, and the archive it picks then cannot run on this Linux,
   // which is the check every install makes before it replaces anything.
