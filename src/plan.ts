@@ -11,6 +11,7 @@ import { fromBytes, pathSyntax, type PathSyntax, toBytes } from "./engine/paths.
 import { quote } from "./quote.ts";
 import { backupName } from "./engine/backup-name.ts";
 import { destEntryFirst, sameFile, type SameFileRules, type SameFileVerdict } from "./engine/same-file.ts";
+import { updateKeeps } from "./engine/unchanged.ts";
 import type { CopyOptions } from "./options.ts";
 
 export interface CopyJob {
@@ -152,8 +153,6 @@ function linkedAlready(src: string, earlier: string | undefined, followSrc: bool
   const earlierSt = statOrCode(earlier, followSrc);
   return typeof srcSt !== "number" && typeof earlierSt !== "number" && sameInode(srcSt, earlierSt);
 }
-/** a's mtime is b's or later, to the nanosecond. */
-const asNewAs = (a: Stat, b: Stat) => a.mtimeSec > b.mtimeSec || (a.mtimeSec === b.mtimeSec && a.mtimeNsec >= b.mtimeNsec);
 
 /** The name a source gets inside a target directory: "a/b/" gives "b". */
 function sourceBaseName(src: string): string {
@@ -240,7 +239,7 @@ function sameFileRules(job: CopyJob, options: CopyOptions): SameFileRules {
 const OPEN_FILE_NAME = /^\/(?:dev\/(?:stdin|stdout|stderr|fd\/\d+)|proc\/(?:self|thread-self)\/fd\/\d+)$/;
 
 /**
- * -u keeps a DEST at least as new as SOURCE (its mtime, through a symlink
+ * -u keeps a DEST at least as new as SOURCE (its mtime as updateKeeps compares it, through a symlink
  * when SOURCE is copied as a file, as cp stats it), --update=none any DEST.
  */
 function keptByUpdate(job: CopyJob, options: CopyOptions, srcStat: Stat, followed: Stat): boolean {
@@ -249,7 +248,7 @@ function keptByUpdate(job: CopyJob, options: CopyOptions, srcStat: Stat, followe
   // A symlink there is followed as cp writes through it; with a backup, cp backs the link itself up, and its own time decides.
   const asFile = (isFile(srcStat) || job.stream === true) && !options.link && !options.symbolicLink && !options.removeDestination && options.backup === "none";
   const dst = asFile ? followed : statOrCode(job.dst, false);
-  return typeof dst !== "number" && asNewAs(dst, srcStat);
+  return typeof dst !== "number" && updateKeeps(srcStat, dst, options.modifyWindow, options.preserve.timestamps);
 }
 
 function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {

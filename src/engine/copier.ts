@@ -39,7 +39,7 @@ import { type Comparison, ContentComparer } from "./compare.ts";
 import { leftoverOf, TEMP_PREFIX, TempNames } from "./temp-names.ts";
 import { Filter, parentDirectories } from "./filter.ts";
 import { ListedNames, Pruner } from "./delete.ts";
-import { attributesDiffer, countsUnchangedFromStats, dirKeptBits, type OwnerRights, ownerRights, quickCheck, sameTimes, xattrChanges } from "./unchanged.ts";
+import { attributesDiffer, countsUnchangedFromStats, dirKeptBits, type OwnerRights, ownerRights, quickCheck, sameTimes, updateKeeps, xattrChanges } from "./unchanged.ts";
 
 /** BLIT_CRASH_AT: a SOURCE directory whose copy throws, as a bug would (the tests' way to a worker's crash). */
 const CRASH_AT = process.env.BLIT_CRASH_AT;
@@ -2505,8 +2505,7 @@ export class Copier {
       dst = this.b.stat(e.dstDir, wouldLead ?? e.dstName, true);
     }
     if (typeof dst === "number") return false;
-    const src = e.stat;
-    return dst.mtimeSec > src.mtimeSec || (dst.mtimeSec === src.mtimeSec && dst.mtimeNsec >= src.mtimeNsec);
+    return updateKeeps(e.stat, dst, o.modifyWindow, o.preserve.timestamps);
   }
 
   /**

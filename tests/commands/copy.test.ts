@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync, rmSync, statSync }
 import { BLIT, blit, blitJson, checkEvents, environment, hasCommand, isRoot, run, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { snapshot, type Tree, tree } from "../helpers/tree.ts";
-import { immutableUnavailable, mountRamfs, mountTmpfs, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
+import { ext4Unavailable, immutableUnavailable, mountRamfs, mountSecondsExt4, mountTmpfs, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
 import { testIf } from "../helpers/skip.ts";
 
 const FIXTURE = `
@@ -960,6 +960,45 @@ describe("--update=WHEN, as cp 9.5 documents it", () => {
   test.each([["none-fail"], ["none"]])("--update=%s with a backup is refused, in cp 9.5's words", (when) => {
     const r = blit([`--update=${when}`, "-b", "f", "g"], { cwd: sandbox("update") });
     expect(r).toEqual({ stdout: "", stderr: "blit: --backup is mutually exclusive with -n or --update=none-fail\nTry 'blit --help' for more information.\n", exitCode: 2 });
+  });
+});
+
+// cp -p compares SOURCE's mtime as DEST's filesystem could hold it (gnulib's
+// utimecmp with UTIMECMP_TRUNCATE_SOURCE), without -p as it is. An ext4 of
+// 128-byte inodes keeps seconds: DEST's copies of SOURCE's …:10.5 are at
+// …:10. SOURCE's file and symlink then change, so a copy shows.
+describe("-u onto a filesystem that keeps seconds, as cp compares there", () => {
+  const ROWS: [args: string[], sourceTime: string, kept: boolean][] = [
+    [["-aTu"], "10.5", true],
+    [["-rTu", "--preserve=timestamps"], "10.5", true],
+    [["-rTu"], "10.5", false],
+    [["-aTu"], "11.5", false],
+  ];
+  for (const [args, sourceTime, kept] of ROWS) {
+    testIf(ext4Unavailable)(`${args.join(" ")}, SOURCE at :${sourceTime}: ${kept ? "kept" : "replaced"}, as by cp`, () => {
+      const root = sandbox("update-seconds");
+      const ext4 = mountSecondsExt4();
+      sh("mkdir src && printf old > src/f && ln -s f src/l && touch -h -d '2020-01-01 00:00:10.5' src/f src/l", root);
+      sh(`cp -a src ${ext4}/by-cp && cp -a src ${ext4}/by-blit`, root);
+      sh(`printf new > src/f && ln -sfn g src/l && touch -h -d '2020-01-01 00:00:${sourceTime}' src/f src/l`, root);
+      const held = (dir: string) => sh(`cat ${dir}/f && readlink ${dir}/l`, root);
+      expect(run(["cp", ...args, "src", `${ext4}/by-cp`], { cwd: root }).exitCode).toBe(0);
+      expect(held(`${ext4}/by-cp`)).toBe(kept ? "oldf\n" : "newg\n");
+      const dryRun = blit([...args, "--dry-run", "--itemize", "src", `${ext4}/by-blit`], { cwd: root });
+      expect([dryRun.stdout.includes(">f"), dryRun.stderr, dryRun.exitCode]).toEqual([!kept, "", 0]);
+      expect(blit([...args, "src", `${ext4}/by-blit`], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      expect(held(`${ext4}/by-blit`)).toBe(held(`${ext4}/by-cp`));
+    });
+  }
+  // rsync -u leaves what is within --modify-window of SOURCE's time.
+  testIf(ext4Unavailable ?? (hasCommand("rsync") ? undefined : "rsync is not installed"))("-au --modify-window=2: DEST a second older is kept, as rsync -au keeps it; 3 s older is replaced", () => {
+    const root = sandbox("update-window");
+    sh("mkdir src && printf a > src/near && printf b > src/far && touch -d '2020-01-01 00:00:10' src/near src/far", root);
+    sh("mkdir dst && printf A > dst/near && printf B > dst/far && touch -d '2020-01-01 00:00:09' dst/near && touch -d '2020-01-01 00:00:07' dst/far && cp -a dst by-rsync", root);
+    expect(run(["rsync", "-au", "--modify-window=2", "src/", "by-rsync/"], { cwd: root }).exitCode).toBe(0);
+    expect(blit(["-aTu", "--modify-window=2", "src", "dst"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sh("cat dst/near dst/far", root)).toBe("Ab");
+    expect(sh("cat by-rsync/near by-rsync/far", root)).toBe("Ab");
   });
 });
 

@@ -65,19 +65,38 @@ export function immutableUnavailable(dir: string): string | undefined {
   return ok ? undefined : "chattr +i does not work here (needs root and a filesystem with the flag)";
 }
 
-/** Mounts a fresh XFS filesystem with reflink on a loop device. */
-export function mountXfs(sizeMiB = 512): string {
-  const image = join(mountPoint("img"), "xfs.img");
+/** A fresh filesystem of sizeMiB, made by mkfs (given the image's path last), on a loop device. */
+function mountImage(label: string, sizeMiB: number, mkfs: string[]): string {
+  const image = join(mountPoint("img"), `${label}.img`);
   must(["truncate", "-s", `${sizeMiB}M`, image]);
-  must(["mkfs.xfs", "-q", "-m", "reflink=1", image]);
+  must([...mkfs, image]);
   const loop = must(["losetup", "--find", "--show", image]).trim();
   cleanups.push(() => {
     run(["losetup", "-d", loop]);
   });
-  const dir = mountPoint("xfs");
+  const dir = mountPoint(label);
   must(["mount", loop, dir]);
   unmountLater(dir);
   return dir;
+}
+
+/** Mounts a fresh XFS filesystem with reflink on a loop device. */
+export function mountXfs(sizeMiB = 512): string {
+  return mountImage("xfs", sizeMiB, ["mkfs.xfs", "-q", "-m", "reflink=1"]);
+}
+
+/** Why an ext4 loop mount cannot be made here, or undefined if it can. */
+export const ext4Unavailable: string | undefined = !isRoot
+  ? "mounting needs root"
+  : !hasCommand("mkfs.ext4")
+    ? "mkfs.ext4 is not installed (e2fsprogs)"
+    : !hasCommand("losetup")
+      ? "losetup is not installed"
+      : undefined;
+
+/** An ext4 filesystem of 128-byte inodes, which keep times in whole seconds, as ext3's and many network filesystems' do. */
+export function mountSecondsExt4(sizeMiB = 64): string {
+  return mountImage("ext4", sizeMiB, ["mkfs.ext4", "-q", "-F", "-I", "128"]);
 }
 
 export function mountTmpfs(options = "size=64m"): string {
