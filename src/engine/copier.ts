@@ -220,11 +220,11 @@ const FIRST_REPLACED = 3;
  * options keep, as rsync tells only what it sets; without timestamps, `T`,
  * as the copy takes the time it was made.
  */
-function replacedLetters(src: Stat, was: Stat, size: number | undefined, preserve: Preserve, valueChanged = false): string {
+function replacedLetters(src: Stat, was: Stat, size: number | undefined, preserve: Preserve, modifyWindow: number, valueChanged = false): string {
   let letters = valueChanged ? "c" : "";
   if (typeOf(src.mode) === S_IFREG && (size ?? src.size) !== was.size) letters += "s";
   if (!preserve.timestamps) letters += "T";
-  else if (src.mtimeSec !== was.mtimeSec || src.mtimeNsec !== was.mtimeNsec) letters += "t";
+  else if (!sameTimes(src, was, modifyWindow)) letters += "t";
   if (preserve.mode && (src.mode & 0o7777) !== (was.mode & 0o7777)) letters += "p";
   if (preserve.ownership && src.uid !== was.uid) letters += "o";
   if (preserve.ownership && src.gid !== was.gid) letters += "g";
@@ -511,10 +511,10 @@ export class Copier {
         size: data?.size ?? data?.bytes ?? 0,
         method: data?.method,
         changed: kept && stat
-          ? replacedLetters(stat, kept, kept.size, this.o.preserve).replace("T", "") + (e.xattrsChanged?.keptData ?? "")
+          ? replacedLetters(stat, kept, kept.size, this.o.preserve, this.o.modifyWindow).replace("T", "") + (e.xattrsChanged?.keptData ?? "")
           : was && stat && sameType
             // c: a symlink's target, a device's number, or (--checksum) a file's contents, differed, as rsync -ic says.
-            ? replacedLetters(stat, was, data?.size ?? data?.bytes, this.o.preserve, e.targetChanged || (this.o.checksum && made === "file" && !e.sameData) || otherSpecial) + (e.xattrsChanged?.replaced ?? "")
+            ? replacedLetters(stat, was, data?.size ?? data?.bytes, this.o.preserve, this.o.modifyWindow, e.targetChanged || (this.o.checksum && made === "file" && !e.sameData) || otherSpecial) + (e.xattrsChanged?.replaced ?? "")
             : undefined,
         target: e.linkTarget,
       });

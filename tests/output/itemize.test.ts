@@ -120,6 +120,22 @@ describe("--itemize", () => {
     expect(mine.get("src/l3 -> t3")).toBe(".L         ");
   });
 
+  // The mtimes count as the same, so the copy sets no other: no t, as rsync -ic says none.
+  test.each([
+    ["--modify-window=2, DEST a second older", "2020-01-01 00:00:04.5", ["--modify-window=2"]],
+    ["DEST SOURCE's second without its fraction", "2020-01-01 00:00:05", []],
+  ])("--checksum, other contents and %s: c without t, as rsync -ic says it", (_, dstTime, window) => {
+    const root = sandbox("itemize-window");
+    sh(`mkdir src b && printf AAAA > src/f && printf BBBB > b/f && touch -d '2020-01-01 00:00:05.5' src/f && touch -d '${dstTime}' b/f`, root);
+    const r = blit(["-aT", "--checksum", "--itemize", ...window, "src", "b"], { cwd: root });
+    expect([r.stdout.split("\n").filter((line) => line.endsWith(" b/f")), r.stderr, r.exitCode]).toEqual([[">fc........ b/f"], "", 0]);
+  });
+  testIf(noRsync)("--checksum --modify-window=2, other contents, DEST a second older: rsync -ic says c without t", () => {
+    const root = sandbox("itemize-window");
+    sh("mkdir src r && printf AAAA > src/f && printf BBBB > r/f && touch -d '2020-01-01 00:00:05.5' src/f && touch -d '2020-01-01 00:00:04.5' r/f", root);
+    expect(sh("rsync -aic --modify-window=2 src/ r/", root)).toBe(">fc........ f\n");
+  });
+
   testIf(noRsync)("a sparse file's size is its length, not the data copied; a device is D, and c where its number differed, as rsync -aiD says them", () => {
     const root = sandbox("itemize-sparse-device");
     sh(`mkdir src && truncate -s 1M src/sparse && echo data >> src/sparse && truncate -s 1M src/samesize && echo one >> src/samesize &&
