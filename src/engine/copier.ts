@@ -389,7 +389,7 @@ export class Copier {
     this.meta = new MetadataWriter(b, o, this.report);
     this.temps = new TempNames(o.runId, workerIndex);
     this.data = new DataCopier(b);
-    this.filter = new Filter(o.filters, b.pathRules.patternsIgnoreCase === true);
+    this.filter = new Filter(o.filters, b.pathRules.patternsIgnoreCase === true, b.pathRules.separators.includes("\\"));
     this.pruner = new Pruner(b, o, this.report, this.filter, { deletions, entered }, (dirFd, dirPath, rel, inherited) => this.perDirectoryRules(dirFd, dirPath, rel, inherited, true, "not deleted"), (entries) => this.onListed?.(entries));
     this.batchLimit = o.maxInFlight;
     // Set here, not when the pool hears of the error: a task may go on for a

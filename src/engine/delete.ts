@@ -285,7 +285,8 @@ export class Pruner {
       this.report.item({ action: "deleted", kind, ...(mode !== undefined && isDevice(mode) && { device: true }), src: undefined, dst: path, size: 0 });
     }
     if (this.o.verbose) {
-      const backupPath = backup && joinPath(path.subarray(0, path.length - name.length), backup);
+      // path is name after its directory and the separator the OS writes (`\` on Windows).
+      const backupPath = backup && Buffer.concat([path.subarray(0, path.length - name.length), backup]);
       this.report.list(`removed ${isDir ? "directory " : ""}${quote(path)}${backupPath ? ` (backup: ${quote(backupPath)})` : ""}`);
     }
     return true;

@@ -27,6 +27,7 @@ import { toBytes } from "./paths.ts";
 import { stepsOf, Wildmatch } from "./wildmatch.ts";
 
 const SLASH = 0x2f;
+const BACKSLASH = 0x5c;
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 const BANG = 0x21;
@@ -69,7 +70,9 @@ export function readFilterFiles(b: Backend, filters: (FilterRule | FilterFile)[]
   };
   // Where `\` separates directories (Windows), no name holds one.
   const backslashSeparates = b.pathRules.separators.includes("\\");
-  for (const filter of filters) {
+  for (const given of filters) {
+    const filter = backslashSeparates && !("file" in given) ? nameAfterBackslash(given) : given;
+    if (typeof filter === "string") return filter;
     if (!("file" in filter)) {
       const slashed = backslashSeparates ? strayBackslashesAsSlashes(filter) : undefined;
       if (slashed !== undefined) return backslashesMatchNothing(filter.pattern, slashed, "");
@@ -85,6 +88,22 @@ export function readFilterFiles(b: Backend, filters: (FilterRule | FilterFile)[]
     }
   }
   return out;
+}
+
+/**
+ * A per-directory file's NAME on Windows, where `\` separates directories
+ * too (`: C:\rules\.rsync-filter`, `: ..\.rsync-filter`): the file looked
+ * for in each directory is what follows the last separator of either kind,
+ * the rest the directory its scan starts from. Cut at `/` only, the whole
+ * NAME was looked for, which no directory can hold, and no rule was read.
+ */
+function nameAfterBackslash(rule: FilterRule): FilterRule | string {
+  if (rule.perDirectory === undefined) return rule;
+  const cut = rule.pattern.lastIndexOf(BACKSLASH);
+  if (cut < 0) return rule;
+  const dir = rule.pattern.subarray(0, cut + 1);
+  if (cut === rule.pattern.length - 1) return `per-directory file name ${quote(Buffer.concat([rule.scanFrom ?? new Uint8Array(0), dir]))} ends in '\\'`;
+  return { ...rule, pattern: rule.pattern.slice(cut + 1), scanFrom: Buffer.concat([rule.scanFrom ?? new Uint8Array(0), dir]) };
 }
 
 /** What a `\` escapes to some purpose in a pattern: a wildcard, a class's bracket, itself, a leading `#` or `!`, a space. */
@@ -283,7 +302,7 @@ export class Filter {
    * match on Windows (the backend's path rules say so); elsewhere bytes
    * match exactly, as rsync's patterns do.
    */
-  constructor(rules: FilterRule[], private readonly foldCase = false) {
+  constructor(rules: FilterRule[], private readonly foldCase = false, private readonly backslashSeparates = false) {
     this.rules = rules.map((rule, index) => {
       if (rule.perDirectory === undefined) return compile(rule, foldCase);
       this.perDirectory.push({ index, name: rule.pattern, mode: rule.perDirectory, ...(rule.scanFrom && { scanFrom: rule.scanFrom }) });
@@ -317,6 +336,8 @@ export class Filter {
       const rule = mode === "" ? filterRule(line) : { include: mode === "+", pattern: line };
       if (typeof rule === "string") return { line: number, problem: rule };
       if (rule.perDirectory !== undefined) return { line: number, problem: "a per-directory file cannot name another" };
+      const slashed = this.backslashSeparates && !rule.clear ? strayBackslashesAsSlashes(rule) : undefined;
+      if (slashed !== undefined) return { line: number, problem: backslashesMatchNothing(rule.pattern, slashed, "") };
       // In a file of rules (":"), "!" drops the rules this file's name gave
       // so far, here and above (a file of bare patterns takes it as a name, as rsync does).
       if (rule.clear) {

@@ -849,13 +849,26 @@ for i in range(400):
     expect(r.stdout.split("\n").filter((l) => l.startsWith("removed"))).toEqual([`removed '${d}\\old\\y'`, `removed directory '${d}\\old'`]);
     expect(r.stdout).toContain("\nunchanged: 2\n");
     expect(readdirSync(`${root}/dst`).sort()).toEqual(["a", "sub", "x.log"]);
+    // With -b what goes is kept under its backup name, said with the path's own separators.
+    writeFileSync(`${root}/dst/sub/z`, "z");
+    const backedUp = blit(["-aTv", "--skip-unchanged", "--delete", "-b", "--exclude=*.log", s, d]);
+    expect(backedUp).toEqual({ stdout: `removed '${d}\\sub\\z' (backup: '${d}\\sub\\z~')\n`, stderr: "", exitCode: 0 });
+    expect(readdirSync(`${root}/dst/sub`).sort()).toEqual(["b", "z~"]);
   }, SLOW);
 
   testWine("-F and ': ../NAME': the rules files above SOURCE found along a Windows path (drive, backslashes), anchored lines matched from their own directory", () => {
     const root = sandbox("win-filter-above");
     sh("mkdir -p top/src/d && printf -- '- a\\n- /src/d/x\\n' > top/.rsync-filter && printf -- '- b\\n' > top/src/d/.rsync-filter && touch top/src/a top/src/b top/src/c top/src/d/a top/src/d/b top/src/d/x top/src/d/y", root);
     // The NAME's directory is cut at its last `/`, as rsync's: the part before may be a Windows path.
-    for (const [args, dst] of [[["-F"], "f"], [["--filter=: ../.rsync-filter"], "rel"], [[`--filter=: ${winPath(`${root}/top`)}/.rsync-filter`], "abs"]] as const) {
+    // On Windows `\\` separates NAME's directories too: cut at `/` alone, the whole NAME was looked for and no rule read.
+    const forms = [
+      [["-F"], "f"],
+      [["--filter=: ../.rsync-filter"], "rel"],
+      [[`--filter=: ${winPath(`${root}/top`)}/.rsync-filter`], "abs"],
+      [["--filter=: ..\\.rsync-filter"], "rel-backslash"],
+      [[`--filter=: ${winPath(`${root}/top`)}\\.rsync-filter`], "abs-backslash"],
+    ] as const;
+    for (const [args, dst] of forms) {
       const r = blit(["-aT", ...args, "top\\src", dst], { cwd: root });
       expect([args, r]).toEqual([args, { stdout: "", stderr: "", exitCode: 0 }]);
       expect([args, readdirSync(`${root}/${dst}`, { recursive: true }).map(String).sort()]).toEqual([args, ["b", "c", "d", "d/.rsync-filter", "d/y"]]);
@@ -868,6 +881,27 @@ for i in range(400):
     const r = blit(["-r", "--include=KEEP/***", "--exclude=*.txt", "--exclude=*.[l]og", "--exclude=sub/", "src", "dst"], { cwd: root });
     expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
     expect(readdirSync(`${root}/dst`, { recursive: true }).map(String).sort()).toEqual(["keep", "keep/K.txt"]);
+  }, SLOW);
+
+  testWine("a per-directory NAME ending in '\\' is refused as one ending in '/'", () => {
+    const root = sandbox("win-filter-name");
+    sh("mkdir src && printf a > src/a", root);
+    expect(blit(["-rT", "--filter=: rules\\", "src", "dst"], { cwd: root })).toEqual({ stdout: "", stderr: "blit: per-directory file name 'rules\\' ends in '\\'\nTry 'blit --help' for more information.\n", exitCode: 2 });
+    expect(readdirSync(root)).toEqual(["src"]);
+  }, SLOW);
+
+  // As on the command line: such a line would match nothing, and --delete would remove what it was written to keep.
+  testWine("a per-directory rules file holding a pattern written as a Windows path: the error names the file and line, the directory is not copied, nothing in its DEST deleted", () => {
+    const root = sandbox("win-filter-perdir-backslash");
+    sh("mkdir -p src/logs dst/logs && printf a > src/a && printf k > dst/logs/keep.txt && printf -- '- x\\n- logs\\\\keep.txt\\n' > src/.rules", root);
+    const r = blit(["-rT", "--delete", "--filter=: .rules", "src", "dst"], { cwd: root });
+    const file = "src\\.rules";
+    expect(r).toEqual({
+      stdout: "",
+      stderr: `blit: '${file}' line 2: pattern 'logs\\keep.txt' matches nothing on Windows, whose names hold no '\\': as in rsync, '\\' escapes the character after it, and '/' separates directories ('logs/keep.txt'); 'src' not copied\n`,
+      exitCode: 1,
+    });
+    expect(readdirSync(`${root}/dst`, { recursive: true }).map(String).sort()).toEqual(["logs", "logs/keep.txt"]);
   }, SLOW);
 
   // cmd's "C:\out\" reaches a program as C:\out" (a \ before the closing quote keeps it): said plainly, nothing made.
