@@ -5,7 +5,7 @@
 // bytes once to a content-addressed file in a private per-user cache folder
 // instead, and reuse it while its size and hash still match.
 
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { suffix } from "bun:ffi";
@@ -23,22 +23,27 @@ export interface ShimFile<T> {
   opened: T;
 }
 
-function cacheCandidates(): string[] {
-  const candidates: string[] = [];
+/**
+ * Where the shim may go, each with the folder that must be there already:
+ * a home that does not exist (a service account's /nonexistent) is not made
+ * for a cache, where root could make it.
+ */
+function cacheCandidates(): { dir: string; within?: string }[] {
+  const candidates: { dir: string; within?: string }[] = [];
   const env = process.env;
   if (process.platform === "win32") {
-    if (env.LOCALAPPDATA) candidates.push(join(env.LOCALAPPDATA, "blit"));
+    if (env.LOCALAPPDATA) candidates.push({ dir: join(env.LOCALAPPDATA, "blit"), within: env.LOCALAPPDATA });
   } else if (process.platform === "darwin") {
-    if (env.HOME) candidates.push(join(env.HOME, "Library", "Caches", "blit"));
+    if (env.HOME) candidates.push({ dir: join(env.HOME, "Library", "Caches", "blit"), within: env.HOME });
   } else {
-    if (env.XDG_CACHE_HOME?.startsWith("/")) candidates.push(join(env.XDG_CACHE_HOME, "blit"));
+    if (env.XDG_CACHE_HOME?.startsWith("/")) candidates.push({ dir: join(env.XDG_CACHE_HOME, "blit") });
     const home = env.HOME || safeHomedir();
-    if (home) candidates.push(join(home, ".cache", "blit"));
+    if (home) candidates.push({ dir: join(home, ".cache", "blit"), within: home });
   }
   const uid = process.getuid?.() ?? "user";
   // A relative TMPDIR would put a cache folder in every working directory.
   const temp = tmpdir();
-  candidates.push(join(isAbsolute(temp) ? temp : "/tmp", `blit-${uid}`));
+  candidates.push({ dir: join(isAbsolute(temp) ? temp : "/tmp", `blit-${uid}`) });
   return candidates;
 }
 
@@ -50,9 +55,10 @@ function safeHomedir(): string | undefined {
   }
 }
 
-/** A folder only we can write: ours, not a symlink, closed to group and others. */
-function privateFolder(dir: string): string | undefined {
+/** A folder only we can write: ours, not a symlink, closed to group and others; made below `within`, where that is a directory. */
+function privateFolder(dir: string, within?: string): string | undefined {
   try {
+    if (within !== undefined && !statSync(within).isDirectory()) return `${within} is not a directory`;
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const st = lstatSync(dir);
     if (!st.isDirectory()) return `${dir} is not a directory`;
@@ -143,8 +149,8 @@ export function materializeShim<T>(open: (path: string) => T): ShimFile<T> {
   const hash = sha256Hex(bytes);
   const fileName = `${SHIM_PREFIX}${hash.slice(0, 16)}.${suffix}`;
   const problems: string[] = [];
-  for (const dir of cacheCandidates()) {
-    const problem = privateFolder(dir);
+  for (const { dir, within } of cacheCandidates()) {
+    const problem = privateFolder(dir, within);
     if (problem) {
       problems.push(problem);
       continue;

@@ -131,6 +131,16 @@ describe("the embedded shim", () => {
     expect(cachedShims(join(home, ".cache", "blit"))).toHaveLength(1);
   });
 
+  // A service account's HOME (/nonexistent) is not made for a cache, as root could make it.
+  test("a HOME that does not exist is not made: the shim goes to $TMPDIR's folder", () => {
+    const { home, tmp, work, env } = isolated();
+    const missing = join(home, "nonexistent");
+    const r = blit(["doctor", work], { env: { ...env, HOME: missing } });
+    expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+    expect(r.stdout).toContain(`shim: ${join(tmp, `blit-${process.getuid!()}`)}/libblit-`);
+    expect(existsSync(missing)).toBe(false);
+  });
+
   test("a relative TMPDIR is not used: no cache folder in the working directory", () => {
     const { work } = isolated();
     // HOME a file: no cache folder there, so the temp folder is the one looked at: /tmp's, made here if need be.
