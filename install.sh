@@ -17,6 +17,12 @@ REPO="blit-dev/blit"
 version="${BLIT_VERSION:-latest}"
 prefix="${BLIT_PREFIX:-}"
 
+# Removes the empty directories from $1 up to $2, which was there before.
+unmake() {
+  d="$1"
+  while [ "$d" != "$2" ] && rmdir "$d" 2>/dev/null; do d="$(dirname "$d")"; done
+}
+
 fail() {
   echo "install.sh: $*" >&2
   exit 1
@@ -130,7 +136,10 @@ main() {
   staged=""
   # Interrupted (also by a terminal or ssh session that went away): the EXIT
   # trap cleans up as the run stops, at the step it was at.
-  trap 'rm -rf "$tmp"; [ -z "$staged" ] || rm -f "$staged"' EXIT
+  # The directories mkdir -p makes for bindir, removed again (if empty) where nothing was installed.
+  made=""
+  [ -d "$bindir" ] || made="$bindir"
+  trap 'rm -rf "$tmp"; [ -z "$staged" ] || rm -f "$staged"; [ -z "$made" ] || unmake "$made" "$at"' EXIT
   trap 'exit 129' HUP
   trap 'exit 130' INT
   trap 'exit 143' TERM
@@ -177,6 +186,7 @@ main() {
   fi
   mv -f "$staged" "$bindir/blit" || fail "cannot write $bindir/blit"
   staged=""
+  made=""
   echo "installed $bindir/blit ($asset)"
 
   # The blit PATH finds is this one, or another before it, which would still

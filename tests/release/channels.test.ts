@@ -171,7 +171,7 @@ sys.exit(1 if errors else 0)
 /** A PATH holding the tools install.sh and the Action's script may use, less `without`, plus fake ones. */
 function toolPath(without: string[] = [], fakes: Record<string, string> = {}): string {
   const dir = sandbox("path");
-  for (const tool of ["sh", "bash", "uname", "mktemp", "curl", "awk", "wc", "tr", "cut", "sha256sum", "shasum", "perl", "tar", "gzip", "mkdir", "cp", "chmod", "mv", "rm", "sed", "printf", "cat", "sysctl", "dirname", "basename", "sort", "tail", "head", "grep", "readlink"]) {
+  for (const tool of ["sh", "bash", "uname", "mktemp", "curl", "awk", "wc", "tr", "cut", "sha256sum", "shasum", "perl", "tar", "gzip", "mkdir", "cp", "chmod", "mv", "rm", "sed", "printf", "cat", "sysctl", "dirname", "basename", "sort", "tail", "head", "grep", "readlink", "rmdir"]) {
     if (without.includes(tool)) continue;
     const found = run(["sh", "-c", `command -v ${tool}`]).stdout.trim();
     if (found.startsWith("/")) symlinkSync(found, join(dir, tool));
@@ -243,8 +243,8 @@ describe("install.sh", () => {
       stderr: "install.sh: the blit in blit-darwin-arm64.tar.gz does not run on this system; nothing was installed\n",
       exitCode: 1,
     });
-    // Tried where it was to stay (the temporary directory may be noexec), then removed.
-    expect(readdirSync(join(prefix, "bin"))).toEqual([]);
+    // Tried where it was to stay (the temporary directory may be noexec), then removed, with the bin directory made for it.
+    expect(readdirSync(prefix)).toEqual([]);
   });
 
   // An Alpine-like root (busybox, musl's loader) run by chroot: musl is found by
@@ -322,10 +322,13 @@ describe("install.sh", () => {
       stderr: `install.sh: ${base}/good/blit-linux-x64.tar.gz is blit ${VERSION}, not the 9.9.9 asked for; nothing was installed\n`,
       exitCode: 1,
     });
-    expect(readdirSync(join(prefix, "bin"))).toEqual([]);
+    expect(readdirSync(prefix)).toEqual([]);
+    // Below a prefix that is not there yet, each directory made is removed again.
+    const deeper = await runAsync(["sh", script, "--prefix", join(prefix, "a", "b"), "--version", "9.9.9"], { env });
+    expect([deeper.exitCode, readdirSync(prefix)]).toEqual([1, []]);
     const same = await runAsync(["sh", script, "--prefix", prefix, `--version=v${VERSION}`], { env });
     expect([same.stderr, same.exitCode, readdirSync(join(prefix, "bin"))]).toEqual(["", 0, ["blit"]]);
-  });
+  }, 30_000);
 
   // The new blit is staged beside the old one while it is tried: Ctrl+C, or a terminal gone, must not leave it there.
   test.each([["SIGINT", 130], ["SIGHUP", 129], ["SIGTERM", 143]] as const)("%s while the new blit is tried: nothing left, neither the staged blit nor the temporary directory; the old blit stays", async (signal, status) => {
