@@ -50,11 +50,27 @@ export function latin1(bytes: Uint8Array): string {
  * an include or an exclude whatever the option. A message when it cannot be read.
  */
 function rulesFromFile(b: Backend, file: string, include: boolean): FilterRule[] | string {
-  const bytes = b.readWholeFile(file === "-" ? undefined : toBytes(file));
-  if (typeof bytes === "number") return `cannot read filter file ${quote(file)}: ${b.strerror(-bytes)}`;
+  const read = b.readWholeFile(file === "-" ? undefined : toBytes(file));
+  if (typeof read === "number") return `cannot read filter file ${quote(file)}: ${b.strerror(-read)}`;
+  const bytes = withoutByteOrderMark(read);
+  if (typeof bytes === "string") return `filter file ${quote(file)}: ${bytes}`;
   const rules = lines(bytes).map(({ text }) => ruleFrom(text, include));
   const empty = rules.findIndex((rule) => !rule.clear && rule.pattern.length === 0);
   return empty < 0 ? rules : `${noPattern(lines(bytes)[empty]!.text)} in ${quote(file)}`;
+}
+
+/**
+ * A file of rules without the UTF-8 byte order mark Windows editors put
+ * first (Notepad before 1903), which would be the first pattern's first
+ * bytes and keep it from matching; why not, for UTF-16 text (PowerShell
+ * 5's `>`), whose NULs would cut every pattern short. rsync reads both as
+ * they are, and their rules match nothing, so --delete removes what they
+ * were written to keep.
+ */
+function withoutByteOrderMark(bytes: Uint8Array): Uint8Array | string {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return bytes.subarray(3);
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) return "UTF-16 text, where rules are read as UTF-8 (save it as UTF-8)";
+  return bytes;
 }
 
 /** rsync's "unexpected end of filter rule": `- ` or `+ ` with nothing after it. */
@@ -332,7 +348,9 @@ export class Filter {
     const mode = this.perDirectory.find((p) => p.index === index)?.mode ?? "";
     let kept = inherited ?? [];
     let read: FilterRule[] = [];
-    for (const { text: line, number } of lines(bytes)) {
+    const text = withoutByteOrderMark(bytes);
+    if (typeof text === "string") return { line: 1, problem: text };
+    for (const { text: line, number } of lines(text)) {
       const rule = mode === "" ? filterRule(line) : { include: mode === "+", pattern: line };
       if (typeof rule === "string") return { line: number, problem: rule };
       if (rule.perDirectory !== undefined) return { line: number, problem: "a per-directory file cannot name another" };

@@ -180,6 +180,26 @@ describe("filters against rsync", () => {
     expect(Object.keys(both(root, "--exclude-from=ex").blit.entries).sort()).toEqual([".", ".gitignore", "junkXYZ", "keep", "kept"]);
   });
 
+  // Windows editors' UTF-8 byte order mark would be the first pattern's first bytes (rsync keeps it, and that rule matches nothing).
+  test("a UTF-8 byte order mark before the first rule of --exclude-from or a per-directory file is not part of it", () => {
+    const root = sandbox("filter-bom");
+    sh("mkdir -p src dst && touch src/a.log src/b.tmp src/keep && touch dst/a.log && printf '\\357\\273\\277*.log\\r\\n' > ex && printf '\\357\\273\\277*.tmp\\n' > src/.gitignore", root);
+    const r = blit(["-rT", "--delete", "--exclude-from=ex", "--filter=:- .gitignore", "src", "dst"], { cwd: root });
+    expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(readdirSync(`${root}/dst`).sort()).toEqual([".gitignore", "a.log", "keep"]);
+  });
+
+  // PowerShell 5's `>` writes UTF-16: its NULs would cut every pattern short, and --delete remove what they keep.
+  test.each([
+    ["--exclude-from", ["--exclude-from=ex"], "blit: filter file 'ex': UTF-16 text, where rules are read as UTF-8 (save it as UTF-8)\nTry 'blit --help' for more information.\n", 2],
+    ["a per-directory file", ["--filter=: .rules"], "blit: 'src/.rules' line 1: UTF-16 text, where rules are read as UTF-8 (save it as UTF-8); 'src' not copied\n", 1],
+  ])("a UTF-16 file of rules (%s) is refused, nothing deleted", (_, options, stderr, exitCode) => {
+    const root = sandbox("filter-utf16");
+    sh("mkdir -p src dst && touch src/a dst/x.log && printf '\\377\\376-\\0 \\0*\\0.\\0l\\0o\\0g\\0\\n\\0' | tee ex > src/.rules", root);
+    expect(blit(["-rT", "--delete", ...options, "src", "dst"], { cwd: root })).toEqual({ stdout: "", stderr, exitCode });
+    expect(readdirSync(`${root}/dst`)).toEqual(["x.log"]);
+  });
+
   testIf(noRsync)("a per-directory pattern with a slash matches the whole path, an anchored one below its directory; '!' in a file of rules clears what that file's name gave, as rsync", () => {
     const root = sandbox("filter-dir-slash");
     sh(`mkdir -p src/a/b/c src/a/b/d && cd src && for f in a/b/secret a/b/f a/b/anch a/b/c/tail a/b/c/t.o a/b/c/t.log a/b/d/k.o a/b/d/k.log; do printf x > $f; done &&
