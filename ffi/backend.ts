@@ -119,6 +119,8 @@ export interface ErrnoTable {
   /** Out of descriptors: the process's limit (EMFILE) or the system's (ENFILE). */
   EMFILE: number;
   ENFILE: number;
+  /** A mount point, which rename cannot replace or move (a file bind-mounted onto another: a container's /etc/hosts). */
+  EBUSY: number;
 }
 
 /**

@@ -34,7 +34,7 @@ const PORTABLE_ERRNO: ErrnoTable = {
   ELOOP: errnoOf("ELOOP"), ENOTEMPTY: errnoOf("ENOTEMPTY"), ENODATA: errnoOf("ENODATA"),
   EOPNOTSUPP: errnoOf("EOPNOTSUPP"), ENOTSUP: errnoOf("ENOTSUP"), ENOTTY: errnoOf("ENOTTY"),
   EDQUOT: errnoOf("EDQUOT"), ECANCELED: errnoOf("ECANCELED"), EROFS: errnoOf("EROFS"), ENAMETOOLONG: errnoOf("ENAMETOOLONG"),
-  EMFILE: errnoOf("EMFILE"), ENFILE: errnoOf("ENFILE"),
+  EMFILE: errnoOf("EMFILE"), ENFILE: errnoOf("ENFILE"), EBUSY: errnoOf("EBUSY"),
 };
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW = 0, O_NONBLOCK = 0, O_NOCTTY = 0 } = fs.constants;

@@ -95,7 +95,7 @@ const ERRNO_NAMES: (keyof ErrnoTable)[] = [
   "EPERM", "ENOENT", "EIO", "ENXIO", "EBADF", "EAGAIN", "ENOMEM", "EACCES", "EEXIST", "EXDEV",
   "ENOTDIR", "EISDIR", "EINVAL", "ETXTBSY", "ENOSPC", "EMLINK", "ERANGE", "ENOSYS", "ELOOP",
   "ENOTEMPTY", "ENODATA", "EOPNOTSUPP", "ENOTSUP", "ENOTTY", "EDQUOT", "ECANCELED", "EROFS", "ENAMETOOLONG",
-  "EMFILE", "ENFILE",
+  "EMFILE", "ENFILE", "EBUSY",
 ];
 export type Constants = Record<(typeof CONSTANT_NAMES)[number], number>;
 

@@ -3347,9 +3347,11 @@ export class Copier {
     const E = b.errno;
     // No inode or block left for the copy aside (a full disk or quota), where the file there could be written into.
     const noRoom = (errno === E.ENOSPC || errno === E.EDQUOT) && !tempMade;
-    if (this.o.inplace || e.dstFresh || (this.o.backup !== "none" && !e.noBackup) || (errno !== E.EACCES && errno !== E.EPERM && errno !== E.ENOENT && !noRoom)) return "";
+    const mountPoint = errno === E.EBUSY;
+    if (this.o.inplace || e.dstFresh || (this.o.backup !== "none" && !e.noBackup) || (errno !== E.EACCES && errno !== E.EPERM && errno !== E.ENOENT && !noRoom && !mountPoint)) return "";
     if (!e.was || typeOf(e.was.mode) !== S_IFREG || typeOf(e.stat.mode) !== S_IFREG || b.canWrite(e.dstDir, e.dstName) !== 0) return "";
     if (noRoom) return " (no room for a new file beside the one there; --inplace writes into it, as cp does)";
+    if (mountPoint) return " (a file is mounted on it, which no rename replaces; --inplace writes into it, as cp does)";
     const dir = b.fstat(e.dstDir);
     // Removed meanwhile: no way into it.
     if (typeof dir === "number" || dir.nlink === 0) return "";

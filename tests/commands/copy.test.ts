@@ -1777,6 +1777,22 @@ describe("onto a file in a directory that takes no new names", () => {
     expect(sh(`cat ${full}/t && echo older > ${full}/t && cp f ${full}/t && cat ${full}/t`, root)).toBe("new\nnew\n");
   });
 
+  // A container's /etc/hosts or a Kubernetes subPath file: a file mounted on another, which no rename replaces (EBUSY).
+  test.skipIf(!isRoot)("a file mounted on another (a container's /etc/hosts): refused with the reason and --inplace, nothing left aside; --inplace writes it, as cp", () => {
+    const root = sandbox("bind-file");
+    sh("mkdir -p etc src && echo new > src/hosts && echo old > etc/hosts && echo mounted > real && mount --bind real etc/hosts", root);
+    try {
+      const said = { stdout: "", stderr: "blit: cannot create regular file 'etc/hosts': Device or resource busy (a file is mounted on it, which no rename replaces; --inplace writes into it, as cp does)\n", exitCode: 1 };
+      expect(blit(["src/hosts", "etc/hosts"], { cwd: root })).toEqual(said);
+      expect(blit(["-aT", "src", "etc"], { cwd: root })).toEqual(said);
+      expect(sh("ls -A etc && cat etc/hosts", root)).toBe("hosts\nmounted\n");
+      expect(blit(["-aT", "--inplace", "src", "etc"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      expect(sh("cat real", root)).toBe("new\n");
+    } finally {
+      sh("umount etc/hosts", root);
+    }
+  });
+
   // procfs makes no names (ENOENT) and refuses the write itself: --inplace then fails as cp does.
   test.skipIf(!isRoot)("/proc/version: the hint, then with --inplace cp's error", () => {
     const root = sandbox("procfs");
