@@ -19,7 +19,7 @@ const EXAMPLES: [command: string, what: string][] = [
   ["blit -aT build /srv/www/build", "build becomes /srv/www/build, all kept"],
   ["blit -r photos backup/", "copy photos into backup/ (backup/photos)"],
   ["blit --reflink=always vm.img vm2.img", "clone, or fail if the filesystem cannot"],
-  ["blit -v -j 4 *.tar /mnt/archive/", "up to four workers, list each file copied"],
+  ["blit -v -j 4 *.tar /mnt/archive/", "up to 4 workers, list each file copied"],
   ["blit doctor /mnt/archive", "which copy methods /mnt/archive has"],
 ];
 
