@@ -639,6 +639,13 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
     seenSources.add(key);
     if (dirKey !== undefined) seenSources.add(dirKey);
     let dst = intoDirectory ? via.paths.join(target, named) : target;
+    // A name the OS cannot make (on Windows, SOURCE's `x.` from a wildcard, given as written), refused as in
+    // a tree: joined to the target, it would be taken for another (`x`).
+    const refused = intoDirectory ? (via.b.refusesName?.(toBytes(named)) ?? 0) : 0;
+    if (refused < 0) {
+      refuse(plan, `cannot create ${dir ? "directory" : "regular file"} ${quote(dst)}: ${reason(refused)}`, { op: "create", path: dst, errno: -refused });
+      continue;
+    }
     const underBackupName = intoDirectory ? undefined : copiedUnderBackupName(src, target, options);
     if (underBackupName !== undefined) {
       // As cp: SOURCE is copied (or linked) to its own backup name, itself left as it is.

@@ -38,9 +38,23 @@ export function expandWildcards(b: Backend, operands: string[]): Expanded {
       unmatched.set(operand, typeof names === "number" ? names : -b.errno.ENOENT);
       return [operand];
     }
-    return names.map((name) => prefix + name);
+    return names.map((name) => (rules.dropsTrailingDots && /[. ]$/.test(name) ? asWritten(b, dir, name) : undefined) ?? prefix + name);
   });
   return { operands: expanded, unmatched };
+}
+
+/**
+ * `dir\name` as a path Windows takes as written (`\\?\`), for a name that
+ * ends in a dot or a space (made on Linux or through a Samba share): any
+ * other path loses them, and names another entry (`x` for `x.`) or none.
+ * undefined where dir's full path cannot be had.
+ */
+function asWritten(b: Backend, dir: string, name: string): string | undefined {
+  const real = b.realPath(toBytes(dir));
+  if (typeof real === "number") return undefined;
+  const full = fromBytes(real);
+  const root = full.startsWith("\\\\") ? `\\\\?\\UNC\\${full.slice(2)}` : `\\\\?\\${full}`;
+  return `${root}${full.endsWith("\\") ? "" : "\\"}${name}`;
 }
 
 /**

@@ -145,6 +145,19 @@ describe("blit.exe under Wine", () => {
     expect(none).toEqual({ stdout: "", stderr: `blit: cannot stat '*.zip': ${missing}\nblit: cannot stat 'nodir\\*.txt': ${missing}\n`, exitCode: 1 });
   }, SLOW);
 
+  // Any path but one taken as written loses such a name's trailing dot or space, and names x instead.
+  testWine("a name a wildcard finds that ends in a dot or a space (made on Linux) is that entry: it cannot be made in DEST, said as for a tree, never x copied in its place", () => {
+    const root = sandbox("win-wildcard-trailing");
+    sh("mkdir src out one && printf X > src/x && printf D > src/x. && printf S > 'src/x ' && printf D > one/y.", root);
+    const r = blit(["-v", "src\\*", "out"], { cwd: root });
+    expect([r.stdout, r.exitCode]).toEqual(["'src\\x' -> 'out\\x'\n", 1]);
+    expect(r.stderr.split("\n").filter(Boolean).map((line) => line.replace(/: [^:]*$/, "")).sort()).toEqual(["blit: cannot create regular file 'out\\x '", "blit: cannot create regular file 'out\\x.'"]);
+    expect([readdirSync(`${root}/out`), readFileSync(`${root}/out/x`, "utf8")]).toEqual([["x"], "X"]);
+    // Alone, it is still found, and copied under a name Windows can hold.
+    expect(blit(["one\\*", "out\\y2"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(readFileSync(`${root}/out/y2`, "utf8")).toBe("D");
+  }, SLOW);
+
   // FsRtlIsNameInExpression's DOS wildcards, which FindFirstFile (and so setargv) matches by.
   const DOS_PATTERNS: [pattern: string, matches: string[]][] = [
     ["src\\*.*", ["a.txt", "ab.txt", "README", "report.txt", "report1", "report2", "rreport1", "x.t"]],
