@@ -30,6 +30,8 @@ const COPY_INO_HI = 12;
 // inodes with other names (a tree of hard-linked backups) fit.
 const DEFAULT_SLOTS = 1 << 20;
 const DEFAULT_ARENA = 128 << 20;
+/** The least a table shrinks to where the full one cannot be reserved. */
+const MIN_SLOTS = 1 << 10;
 const HEADER_BYTES = 16;
 // The header's words.
 const SLOT_COUNT = 0;
@@ -66,11 +68,22 @@ export class LinkTable {
     this.mask = slotCount - 1;
   }
 
-  /** Shared memory for a table of slotCount slots (a power of two); pages are only touched as slots fill. */
+  /**
+   * Shared memory for a table of slotCount slots (a power of two); pages are
+   * only touched as slots fill. Where an address-space limit (ulimit -v)
+   * leaves no room to reserve it, a quarter of it, and so on: past what fits,
+   * inodes are copied once per name, and the run says so.
+   */
   static allocate(slotCount = DEFAULT_SLOTS, arenaBytes = DEFAULT_ARENA): SharedArrayBuffer {
-    const shared = new SharedArrayBuffer(HEADER_BYTES + slotCount * SLOT_INTS * 4 + arenaBytes);
-    new Int32Array(shared, 0, 1)[SLOT_COUNT] = slotCount;
-    return shared;
+    for (let slots = slotCount, bytes = arenaBytes; ; slots /= 4, bytes /= 4) {
+      try {
+        const shared = new SharedArrayBuffer(HEADER_BYTES + slots * SLOT_INTS * 4 + bytes);
+        new Int32Array(shared, 0, 1)[SLOT_COUNT] = slots;
+        return shared;
+      } catch (err) {
+        if (!(err instanceof RangeError) || slots <= MIN_SLOTS) throw err;
+      }
+    }
   }
 
   /**

@@ -141,6 +141,15 @@ describe("the embedded shim", () => {
     expect(existsSync(missing)).toBe(false);
   });
 
+  // -a's hard-link table reserves ~180 MB of address space, which such a limit does not leave: a smaller one is reserved.
+  test("ulimit -v 500000 with -a: the fallback copies, hard links kept, no internal error", () => {
+    const { work, env } = isolated();
+    sh("mkdir src && printf x > src/a && ln src/a src/b", work);
+    const r = run(["bash", "-c", 'ulimit -v 500000 && exec "$@"', "sh", BLIT, "-a", "src", "dst"], { cwd: work, env });
+    expect([r.stdout, r.stderr.replace(/\(ulimit -v \d+\)/, "(ulimit -v N)"), r.exitCode]).toEqual(["", "blit: warning: native copy engine unavailable (bun:ffi requires the JIT; the limit on address space (ulimit -v N) is too low for it); copying with Bun's fs, which is slower and, working by path, not proof against a directory swapped for a symlink meanwhile\n", 0]);
+    expect(statSync(join(work, "dst", "a")).ino).toBe(statSync(join(work, "dst", "b")).ino);
+  });
+
   test("a relative TMPDIR is not used: no cache folder in the working directory", () => {
     const { work } = isolated();
     // HOME a file: no cache folder there, so the temp folder is the one looked at: /tmp's, made here if need be.
