@@ -8,7 +8,7 @@ import { addressSpaceLimit } from "./process.ts";
 
 export type { Backend } from "./backend.ts";
 export * from "./backend.ts";
-export { inheritedIgnoredSignals } from "./process.ts";
+export { addressSpaceFree, addressSpaceLimit, inheritedIgnoredSignals } from "./process.ts";
 
 export interface LoadedBackend {
   backend: Backend;

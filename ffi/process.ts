@@ -185,6 +185,22 @@ export function openFilesIn(dir: string, limit: number | undefined): number | un
   }
 }
 
+/**
+ * What the soft limit on address space (ulimit -v) leaves this process now,
+ * in bytes: the limit less its size (/proc/self/status's VmSize); undefined
+ * where no limit is set or either cannot be read.
+ */
+export function addressSpaceFree(): number | undefined {
+  const limit = addressSpaceLimit();
+  if (limit === undefined) return undefined;
+  try {
+    const kib = /^VmSize:\s+(\d+) kB/m.exec(readFileSync("/proc/self/status", "latin1"))?.[1];
+    return kib === undefined ? undefined : limit - Number(kib) * 1024;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The soft limit on this process's address space in bytes (ulimit -v), from /proc/self/limits; undefined where none is set or it cannot be read. */
 export function addressSpaceLimit(): number | undefined {
   try {

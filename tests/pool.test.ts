@@ -222,6 +222,19 @@ test("under ulimit -n 96, a wide tree is copied whole", () => {
 // files; below what one needs, a one-line error before any starts (the
 // runtime's own start-up would fail in many lines), and nothing made. A
 // plain file is copied on the main thread all the same.
+// Bun's JIT reserves most of a ulimit -v of 3,000,000 KiB; each worker takes
+// tens of MB more, and one that finds none aborts the whole process (the build
+// before: exit 134 with Bun's crash report from -j 10 up).
+describe("under a limit on address space", () => {
+  test("ulimit -v 3000000, -j 32: lowered to what the limit leaves room for, said on one line, the tree copied whole", () => {
+    const root = sandbox("as-limit-jobs");
+    sh("mkdir src && cd src && for d in $(seq 40); do mkdir d$d; for f in $(seq 20); do printf $f > d$d/f$f; done; done", root);
+    const r = run(["bash", "-c", 'ulimit -v 3000000 && exec "$@"', "sh", BLIT, "-a", "-j", "32", "src", "dst"], { cwd: root });
+    expect([r.stdout, r.stderr.replace(/lowered to \d+: (.*) room for \d+ workers?/, "lowered to N: $1 room for N workers"), r.exitCode]).toEqual(["", "blit: warning: -j 32 lowered to N: the limit on address space (ulimit -v 3000000) leaves room for N workers\n", 0]);
+    expect(snapshot(`${root}/dst`)).toEqual(snapshot(`${root}/src`));
+  });
+});
+
 describe("under a very low limit on open files", () => {
   const TREE = "mkdir -p src/a/b/c/d/e/f/g && printf deep > src/a/b/c/d/e/f/g/h && cd src && for d in $(seq 20); do mkdir d$d; for f in $(seq 100); do printf $f > d$d/f$f; done; done";
   test.each([[32], [40]])("ulimit -n %d: a tree 8 levels deep copied whole, as cp copies it", (limit) => {

@@ -1,6 +1,6 @@
 // `blit [OPTIONS] SOURCE... DEST`: parse, plan, copy through the pool, report.
 
-import { type Backend, COPY_METHODS, inheritedIgnoredSignals, type LoadedBackend, loadBackend, type ReadAheadCapability, type Stat, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type WalkKept } from "../../ffi/index.ts";
+import { addressSpaceFree, addressSpaceLimit, type Backend, COPY_METHODS, inheritedIgnoredSignals, type LoadedBackend, loadBackend, type ReadAheadCapability, type Stat, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type WalkKept } from "../../ffi/index.ts";
 import { SHARE_MIN_SIZE } from "../engine/shared-ranges.ts";
 import { parseCommandLine, UsageError } from "../args.ts";
 import { expandWildcards } from "../wildcards.ts";
@@ -105,6 +105,18 @@ const FILES_PER_WORKER = 22;
 /** How many workers a limit on open files leaves room for (none below RUNTIME_FILES + FILES_PER_WORKER). */
 function workersFitting(fileLimit: number | undefined): number {
   return fileLimit === undefined ? Infinity : Math.floor((fileLimit - RUNTIME_FILES) / FILES_PER_WORKER);
+}
+
+/**
+ * Address space a worker takes (its thread, its JavaScript heap): 31-50 MB
+ * each under ulimit -v 3000000 and 4000000, where Bun's JIT had reserved the
+ * rest; a worker that finds none aborts the whole process.
+ */
+const ADDRESS_SPACE_PER_WORKER = 64 << 20;
+
+/** How many workers what a limit on address space leaves (freeBytes) has room for; one at least, as without a limit. */
+function workersInAddressSpace(freeBytes: number | undefined): number {
+  return freeBytes === undefined ? Infinity : Math.max(1, Math.floor(freeBytes / ADDRESS_SPACE_PER_WORKER));
 }
 
 /** A second run's walks wait for the disk (a cold run) where more than one listing in this many did (see copy()). */
@@ -492,7 +504,9 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   // Jobs that write one destination in turn: in order, on one worker.
   const inline = !options.interactive && !plan.repeatsDestination && inlineable(loaded.backend, options, plan.jobs);
   const fileLimit = loaded.backend.fileLimit?.raise();
-  const fitting = workersFitting(fileLimit);
+  const byFiles = workersFitting(fileLimit);
+  const byAddressSpace = workersInAddressSpace(addressSpaceFree());
+  const fitting = Math.min(byFiles, byAddressSpace);
   // Not one worker under the limit: none is started (the runtime's own start-up would fail, in many lines).
   const booted = inline || options.parents || fitting < 1 ? undefined : Pool.boot();
 
@@ -534,7 +548,8 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   const asked = loaded.backend.sharedHandles && !plan.repeatsDestination ? wanted : 1;
   const workers = Math.max(1, Math.min(asked, fitting));
   if (!options.jobsByDefault && workers < asked && fitting >= 1) {
-    run.warning({ message: `-j ${options.jobs} lowered to ${workers}: the limit on open files (ulimit -n ${fileLimit}) leaves room for ${workers} worker${workers === 1 ? "" : "s"}` });
+    const limit = byFiles <= byAddressSpace ? `the limit on open files (ulimit -n ${fileLimit})` : `the limit on address space (ulimit -v ${Math.floor((addressSpaceLimit() ?? 0) / 1024)})`;
+    run.warning({ message: `-j ${options.jobs} lowered to ${workers}: ${limit} leaves room for ${workers} worker${workers === 1 ? "" : "s"}` });
   }
   // Without -j, a tree copy may add workers while the ones there wait on the disk (src/pool.ts).
   // Not past what the limit on open files leaves room for either.
