@@ -36,7 +36,7 @@ import { openDestinationDir } from "./destination-dir.ts";
 import { isDevice, type Item, type ItemKind, kindOf, linkedKind, type Notice, Reporter, type SkipReason, VANISHED } from "./report.ts";
 import type { SharedCopy } from "./shared-ranges.ts";
 import { type Comparison, ContentComparer } from "./compare.ts";
-import { leftoverOf, TEMP_PREFIX, TempNames } from "./temp-names.ts";
+import { isLeftover, TEMP_PREFIX, TempNames } from "./temp-names.ts";
 import { Filter, parentDirectories } from "./filter.ts";
 import { ListedNames, Pruner } from "./delete.ts";
 import { attributesDiffer, countsUnchangedFromStats, dirKeptBits, type OwnerRights, ownerRights, quickCheck, sameTimes, updateKeeps, xattrChanges } from "./unchanged.ts";
@@ -1882,13 +1882,7 @@ export class Copier {
       const entries = b.readDir(dstDir);
       if (typeof entries === "number" || entries.length === 0) return;
       for (const { name } of entries) {
-        const left = leftoverOf(name, this.o.runId);
-        if (left === undefined || copied(name)) continue;
-        const held = b.inUse?.(dstDir, name);
-        // A pid this process has now is another live run's too in another PID
-        // namespace: its file goes only where the backend sees it unheld, or
-        // where pids are one namespace (no inUse: macOS, Windows).
-        if (left === "dead" ? held !== true : b.inUse === undefined || held === false) this.removeLeftover(dstDir, name);
+        if (!copied(name) && isLeftover(name, this.o.runId, b.inUse && (() => b.inUse!(dstDir, name)))) this.removeLeftover(dstDir, name);
       }
     }
   }

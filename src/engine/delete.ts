@@ -18,7 +18,7 @@ import { joinPath } from "./paths.ts";
 import { isDevice, kindOf, type Reporter, VANISHED } from "./report.ts";
 import type { EnteredDirectories } from "./entered-dirs.ts";
 import { backupName, mayBeBackup, renameToBackup } from "./backup-name.ts";
-import { isTempName } from "./temp-names.ts";
+import { isLeftover, isTempName } from "./temp-names.ts";
 
 const DOT = new Uint8Array([0x2e]);
 const DOT_DOT = new Uint8Array([0x2e, 0x2e]);
@@ -332,8 +332,8 @@ export class Pruner {
         break;
       }
       if (entries.length === 0) break;
-      // Backups stay here too (rsync's protect filter holds in every directory).
-      const names = entries.map((entry) => entry.name).filter((name) => !mayBeBackup(name, this.o.backup, this.suffix));
+      // Backups stay here too (rsync's protect filter holds in every directory), and a live run's temporary files, left to it.
+      const names = entries.map((entry) => entry.name).filter((name) => !mayBeBackup(name, this.o.backup, this.suffix) && !this.liveTemporary(fd, name));
       if (names.length < entries.length) kept = true;
       const stats = b.statMany(fd, names, false);
       for (let i = 0; i < names.length; i++) {
@@ -361,6 +361,12 @@ export class Pruner {
     if (!gone) b.modes?.chmodFd(fd, lockedMode);
     b.close(fd);
     return gone;
+  }
+
+  /** A temporary file of a run still writing it (this one's too), not a dead run's leftover. */
+  private liveTemporary(dir: number, name: Name): boolean {
+    const b = this.b;
+    return isTempName(name) && !isLeftover(name, this.o.runId, b.inUse && (() => b.inUse!(dir, name)));
   }
 
   private sameFilesystem(a: number, b: number): boolean {

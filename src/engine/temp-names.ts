@@ -76,6 +76,21 @@ export class TempNames {
   }
 }
 
+/**
+ * Whether the temporary file `name` is a dead run's, to be removed: its pid
+ * has no process here, and the backend does not see the file held; or it is
+ * this process's pid with another run's id (leftoverOf's "reused"), a live
+ * run's too in another PID namespace, so only where the backend sees it
+ * unheld. `held` asks the backend (undefined where it cannot tell: macOS,
+ * Windows, whose pids are one namespace).
+ */
+export function isLeftover(name: Uint8Array, runId: string, held?: () => boolean | undefined): boolean {
+  const left = leftoverOf(name, runId);
+  if (left === undefined) return false;
+  const seen = held?.();
+  return left === "dead" ? seen !== true : held === undefined || seen === false;
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -98,7 +113,7 @@ export function isTempName(name: Uint8Array): boolean {
  * Wine gives every program of one wineserver; or a live run of that pid in
  * another PID namespace); undefined, a live run's (this one's too).
  */
-export function leftoverOf(name: Uint8Array, runId: string): "dead" | "reused" | undefined {
+function leftoverOf(name: Uint8Array, runId: string): "dead" | "reused" | undefined {
   if (name.length > 64 || name[0] !== 0x2e) return undefined;
   const match = PATTERN.exec(decoder.decode(name));
   if (!match) return undefined;

@@ -247,6 +247,24 @@ describe("temporary files", () => {
     }
   });
 
+  // Another run still writing into a directory SOURCE lacks: --delete leaves
+  // its file (and the directories holding it) to it, as in a directory SOURCE has.
+  test("--delete empties a directory SOURCE lacks but for a live run's temporary file; a dead run's goes with the directory", () => {
+    const root = sandbox("delete-live-temp");
+    const deadPid = Number(sh("sh -c 'echo $$'").trim());
+    sh(`mkdir -p src dst/old/sub dst/gone && printf x > src/f && printf a > dst/old/a && printf live > dst/old/sub/.blit-1-deadbeef-0-1.tmp &&
+      printf partial > dst/gone/.blit-${deadPid}-deadbeef-0-0.tmp && printf g > dst/gone/g`, root);
+    const r = blit(["-rT", "--delete", "-v", "src", "dst"], { cwd: root });
+    expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+    expect(r.stdout.split("\n").filter((line) => line.startsWith("removed")).sort()).toEqual([
+      "removed 'dst/gone/.blit-" + deadPid + "-deadbeef-0-0.tmp'",
+      "removed 'dst/gone/g'",
+      "removed 'dst/old/a'",
+      "removed directory 'dst/gone'",
+    ]);
+    expect(readdirSync(`${root}/dst`, { recursive: true }).map(String).sort()).toEqual(["f", "old", "old/sub", "old/sub/.blit-1-deadbeef-0-1.tmp"]);
+  });
+
   // A directory a run fills under a temporary name is held as its files are
   // (a run in another PID namespace fills it): one a dead run left goes with
   // its files; one holding a directory is none of blit's and stays whole.
