@@ -66,10 +66,12 @@ export function sameTimes(src: Stat, dst: Stat, modifyWindow: number): boolean {
  * -u: DEST is kept where its mtime is not older than SOURCE's. With
  * --modify-window=N SOURCE must be newer by more than N seconds, as with
  * rsync -u; with -p (-a) SOURCE's time counts as the destination could hold
- * it, as cp's utimecmp truncates it there: its second where DEST's time has
- * no fraction (a filesystem that keeps seconds), and less than the step a
- * FAT or exFAT volume keeps; else -au would copy again, every run, each file
- * whose time has a fraction. -1 compares to the nanosecond.
+ * it, as cp's utimecmp truncates it there, with sameTimes' allowances: its
+ * second where DEST's time has no fraction (a filesystem that keeps
+ * seconds), less than a microsecond (a time set in microseconds, or 100 ns
+ * steps), and less than the step a FAT or exFAT volume keeps; else -au
+ * would copy again, every run, each file whose time has a fraction. -1
+ * compares to the nanosecond.
  */
 export function updateKeeps(src: Stat, dst: Stat, modifyWindow: number, asDestHolds: boolean): boolean {
   if (dst.mtimeSec > src.mtimeSec || (dst.mtimeSec === src.mtimeSec && dst.mtimeNsec >= src.mtimeNsec)) return true;
@@ -77,7 +79,7 @@ export function updateKeeps(src: Stat, dst: Stat, modifyWindow: number, asDestHo
   if (!asDestHolds || modifyWindow < 0) return false;
   if (dst.mtimeSec === src.mtimeSec && dst.mtimeNsec === 0) return true;
   const newerNs = (src.mtimeSec - dst.mtimeSec) * 1e9 + (src.mtimeNsec - dst.mtimeNsec);
-  return newerNs < (dst.timeStepNs ?? 0);
+  return newerNs < Math.max(MICROSECOND_NS, dst.timeStepNs ?? 0);
 }
 
 /**

@@ -43,6 +43,22 @@ describe("portable fallback", () => {
     expect(mine).toEqual(ref);
   });
 
+  // node:fs sets times as floating-point seconds, a few hundred ns off: -u takes them for SOURCE's, as --skip-unchanged does.
+  testIf(tmpfsUnavailable)("-au after -a: nothing replaced, every run", () => {
+    const env = noexecEnvironment();
+    const root = sandbox("fallback-update");
+    // A time whose copy lands below it (…01.123456716), so a comparison to the nanosecond finds SOURCE newer.
+    sh("mkdir src && printf a > src/a && touch -d '2021-02-03 04:05:01.123456789' src/a", root);
+    expect(blit(["-aT", "src", "dst"], { cwd: root, env }).exitCode).toBe(0);
+    expect(statSync(`${root}/dst/a`, { bigint: true }).mtimeNs).toBeLessThan(statSync(`${root}/src/a`, { bigint: true }).mtimeNs);
+    const ino = statSync(`${root}/dst/a`).ino;
+    for (let i = 0; i < 2; i++) {
+      const r = blit(["-aTu", "--itemize", "src", "dst"], { cwd: root, env });
+      expect([r.stdout.split("\n").filter((line) => line.endsWith("/a")), r.exitCode]).toEqual([[".f          dst/a"], 0]);
+      expect(statSync(`${root}/dst/a`).ino).toBe(ino);
+    }
+  });
+
   // Its directory handles are its thread's own: a tree it copies is all a
   // worker's, none of it the main thread's (which would leave the large
   // file, which it cannot clone, to a worker that could not use its handles).
