@@ -543,8 +543,9 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   const manyNeeded = plan.jobs.some((job) => job.isDirectory || (job.size >= SHARE_MIN_SIZE && options.reflink !== "never"));
   const jobs = (options.jobsByDefault && loaded.backend.workers?.()) || options.jobs;
   const wanted = manyNeeded ? jobs : Math.min(jobs, plan.jobs.length);
-  // No more than the limit on open files lets run: -j N past it is lowered,
-  // and said, as N workers would fail files with "Too many open files".
+  // No more than the limits on open files and address space let run: -j N
+  // past them is lowered, and said, as N workers would fail files with "Too
+  // many open files", or abort the process.
   const asked = loaded.backend.sharedHandles && !plan.repeatsDestination ? wanted : 1;
   const workers = Math.max(1, Math.min(asked, fitting));
   if (!options.jobsByDefault && workers < asked && fitting >= 1) {
@@ -552,7 +553,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
     run.warning({ message: `-j ${options.jobs} lowered to ${workers}: ${limit} leaves room for ${workers} worker${workers === 1 ? "" : "s"}` });
   }
   // Without -j, a tree copy may add workers while the ones there wait on the disk (src/pool.ts).
-  // Not past what the limit on open files leaves room for either.
+  // Not past what those limits leave room for either.
   const most = Math.min(workers * GROWTH_FACTOR, fitting);
   const countsOpen = loaded.backend.fileLimit?.open;
   const files = fileLimit !== undefined && countsOpen ? { limit: fileLimit, open: countsOpen, perWorker: FILES_PER_WORKER } : undefined;

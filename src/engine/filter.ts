@@ -354,7 +354,7 @@ export class Filter {
       const rule = mode === "" ? filterRule(line) : { include: mode === "+", pattern: line };
       if (typeof rule === "string") return { line: number, problem: rule };
       if (rule.perDirectory !== undefined) return { line: number, problem: "a per-directory file cannot name another" };
-      const slashed = this.backslashSeparates && !rule.clear ? strayBackslashesAsSlashes(rule) : undefined;
+      const slashed = this.backslashSeparates ? strayBackslashesAsSlashes(rule) : undefined;
       if (slashed !== undefined) return { line: number, problem: backslashesMatchNothing(rule.pattern, slashed, "") };
       // In a file of rules (":"), "!" drops the rules this file's name gave
       // so far, here and above (a file of bare patterns takes it as a name, as rsync does).

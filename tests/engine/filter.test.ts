@@ -183,7 +183,7 @@ describe("filters against rsync", () => {
   // Windows editors' UTF-8 byte order mark would be the first pattern's first bytes (rsync keeps it, and that rule matches nothing).
   test("a UTF-8 byte order mark before the first rule of --exclude-from or a per-directory file is not part of it", () => {
     const root = sandbox("filter-bom");
-    sh("mkdir -p src dst && touch src/a.log src/b.tmp src/keep && touch dst/a.log && printf '\\357\\273\\277*.log\\r\\n' > ex && printf '\\357\\273\\277*.tmp\\n' > src/.gitignore", root);
+    sh("mkdir -p src dst && touch src/b.tmp src/keep && touch dst/a.log && printf '\\357\\273\\277*.log\\r\\n' > ex && printf '\\357\\273\\277*.tmp\\n' > src/.gitignore", root);
     const r = blit(["-rT", "--delete", "--exclude-from=ex", "--filter=:- .gitignore", "src", "dst"], { cwd: root });
     expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
     expect(readdirSync(`${root}/dst`).sort()).toEqual([".gitignore", "a.log", "keep"]);
