@@ -36,7 +36,7 @@ import { openDestinationDir } from "./destination-dir.ts";
 import { isDevice, type Item, type ItemKind, kindOf, linkedKind, type Notice, Reporter, type SkipReason, VANISHED } from "./report.ts";
 import type { SharedCopy } from "./shared-ranges.ts";
 import { type Comparison, ContentComparer } from "./compare.ts";
-import { isLeftover, TEMP_PREFIX, TempNames } from "./temp-names.ts";
+import { isLeftover, removeLeftover, TEMP_PREFIX, TempNames } from "./temp-names.ts";
 import { Filter, parentDirectories } from "./filter.ts";
 import { ListedNames, Pruner } from "./delete.ts";
 import { attributesDiffer, countsUnchangedFromStats, dirKeptBits, type OwnerRights, ownerRights, quickCheck, sameTimes, updateKeeps, xattrChanges } from "./unchanged.ts";
@@ -1882,30 +1882,9 @@ export class Copier {
       const entries = b.readDir(dstDir);
       if (typeof entries === "number" || entries.length === 0) return;
       for (const { name } of entries) {
-        if (!copied(name) && isLeftover(name, this.o.runId, b.inUse && (() => b.inUse!(dstDir, name)))) this.removeLeftover(dstDir, name);
+        if (!copied(name) && isLeftover(name, this.o.runId, b.inUse && (() => b.inUse!(dstDir, name)))) removeLeftover(b, dstDir, name);
       }
     }
-  }
-
-  /** A leftover: a temporary file, or a directory a run was filling (Staging), with the files in it. */
-  private removeLeftover(dir: number, name: Name): void {
-    const b = this.b;
-    const removed = b.remove(dir, name, false);
-    if (removed === 0 || removed === -b.errno.ENOENT) return;
-    const st = b.stat(dir, name, false);
-    if (typeof st === "number" || typeOf(st.mode) !== S_IFDIR) return;
-    const fd = b.openDir(dir, name, false);
-    if (fd < 0) return;
-    const inside: Name[] = [];
-    for (let entries = b.readDir(fd); typeof entries !== "number" && entries.length > 0; entries = b.readDir(fd)) inside.push(...entries.map((entry) => entry.name));
-    // One holding a directory is none of blit's (they never do): left whole.
-    const ours = inside.every((entry) => {
-      const st = b.stat(fd, entry, false);
-      return typeof st === "number" || typeOf(st.mode) !== S_IFDIR;
-    });
-    if (ours) for (const entry of inside) b.remove(fd, entry, false);
-    b.close(fd);
-    if (ours) b.remove(dir, name, true);
   }
 
   // ------------------------------------------------------------ small files, in batches
@@ -2482,7 +2461,7 @@ export class Copier {
 
   /**
    * -u (--update=older): an existing destination at least as new as SOURCE
-   * (mtimes, to the nanosecond) is kept, as cp keeps it. Like cp, a symlink
+   * (mtimes, as updateKeeps compares them) is kept, as cp keeps it. Like cp, a symlink
    * there is followed when SOURCE is copied as a file (cp would write
    * through it), not when a link, directory or special file is made, nor
    * with a backup (cp backs the symlink itself up: its own time decides).
@@ -3345,7 +3324,8 @@ export class Copier {
     if (this.o.inplace || e.dstFresh || (this.o.backup !== "none" && !e.noBackup) || (errno !== E.EACCES && errno !== E.EPERM && errno !== E.ENOENT && !noRoom && !mountPoint)) return "";
     if (!e.was || typeOf(e.was.mode) !== S_IFREG || typeOf(e.stat.mode) !== S_IFREG || b.canWrite(e.dstDir, e.dstName) !== 0) return "";
     if (noRoom) return " (no room for a new file beside the one there; --inplace writes into it, as cp does)";
-    if (mountPoint) return " (a file is mounted on it, which no rename replaces; --inplace writes into it, as cp does)";
+    // A file mounted on it (a bind mount) is what makes a local rename busy; CIFS says so of a file another holds open too.
+    if (mountPoint) return " (if a file is mounted on it, no rename replaces it; --inplace writes into it, as cp does)";
     const dir = b.fstat(e.dstDir);
     // Removed meanwhile: no way into it.
     if (typeof dir === "number" || dir.nlink === 0) return "";

@@ -18,7 +18,7 @@ import { joinPath } from "./paths.ts";
 import { isDevice, kindOf, type Reporter, VANISHED } from "./report.ts";
 import type { EnteredDirectories } from "./entered-dirs.ts";
 import { backupName, mayBeBackup, renameToBackup } from "./backup-name.ts";
-import { isLeftover, isTempName } from "./temp-names.ts";
+import { isLeftover, isTempName, removeLeftover } from "./temp-names.ts";
 
 const DOT = new Uint8Array([0x2e]);
 const DOT_DOT = new Uint8Array([0x2e, 0x2e]);
@@ -332,8 +332,9 @@ export class Pruner {
         break;
       }
       if (entries.length === 0) break;
-      // Backups stay here too (rsync's protect filter holds in every directory), and a live run's temporary files, left to it.
-      const names = entries.map((entry) => entry.name).filter((name) => !mayBeBackup(name, this.o.backup, this.suffix) && !this.liveTemporary(fd, name));
+      // Backups stay here too (rsync's protect filter holds in every directory), and a live run's temporary
+      // files, left to it; a dead run's go as the copy's clean-up removes them (not listed, counted or backed up).
+      const names = entries.map((entry) => entry.name).filter((name) => !mayBeBackup(name, this.o.backup, this.suffix) && !this.staysAsTemporary(fd, name));
       if (names.length < entries.length) kept = true;
       const stats = b.statMany(fd, names, false);
       for (let i = 0; i < names.length; i++) {
@@ -363,10 +364,16 @@ export class Pruner {
     return gone;
   }
 
-  /** A temporary file of a run still writing it (this one's too), not a dead run's leftover. */
-  private liveTemporary(dir: number, name: Name): boolean {
+  /**
+   * Whether `name` is a temporary file that stays: a live run's (this one's
+   * too), left to it. A dead run's is removed here, as the copy's clean-up
+   * removes one (not listed, counted or backed up); a dry run leaves it.
+   */
+  private staysAsTemporary(dir: number, name: Name): boolean {
     const b = this.b;
-    return isTempName(name) && !isLeftover(name, this.o.runId, b.inUse && (() => b.inUse!(dir, name)));
+    if (!isTempName(name)) return false;
+    if (!isLeftover(name, this.o.runId, b.inUse && (() => b.inUse!(dir, name)))) return true;
+    return this.o.dryRun || !removeLeftover(b, dir, name);
   }
 
   private sameFilesystem(a: number, b: number): boolean {

@@ -1,8 +1,10 @@
 // Temporary names for files being written: recognisable, unique per process,
 // run and worker, and carrying the writer's pid so that a later run can tell
-// leftovers of a dead run (removed) from a live run's files (left alone);
-// Copier.removeLeftovers decides.
+// leftovers of a dead run (removed) from a live run's files (left alone):
+// isLeftover decides, for the copy's clean-up and --delete alike.
 
+
+import { type Backend, S_IFDIR, S_IFMT } from "../../ffi/index.ts";
 
 const PATTERN = /^\.blit-(\d+)-([0-9a-f]{8})-\d+-[0-9a-z]+\.tmp$/;
 /** What every temporary name begins with. */
@@ -89,6 +91,29 @@ export function isLeftover(name: Uint8Array, runId: string, held?: () => boolean
   if (left === undefined) return false;
   const seen = held?.();
   return left === "dead" ? seen !== true : held === undefined || seen === false;
+}
+
+/**
+ * Removes a leftover: a temporary file, or a directory a run was filling
+ * (Staging) with the files in it. True when it is gone.
+ */
+export function removeLeftover(b: Backend, dir: number, name: Uint8Array): boolean {
+  const removed = b.remove(dir, name, false);
+  if (removed === 0 || removed === -b.errno.ENOENT) return true;
+  const st = b.stat(dir, name, false);
+  if (typeof st === "number" || (st.mode & S_IFMT) !== S_IFDIR) return false;
+  const fd = b.openDir(dir, name, false);
+  if (fd < 0) return false;
+  const inside: Uint8Array[] = [];
+  for (let entries = b.readDir(fd); typeof entries !== "number" && entries.length > 0; entries = b.readDir(fd)) inside.push(...entries.map((entry) => entry.name));
+  // One holding a directory is none of blit's (they never do): left whole.
+  const ours = inside.every((entry) => {
+    const st = b.stat(fd, entry, false);
+    return typeof st === "number" || (st.mode & S_IFMT) !== S_IFDIR;
+  });
+  if (ours) for (const entry of inside) b.remove(fd, entry, false);
+  b.close(fd);
+  return ours && b.remove(dir, name, true) === 0;
 }
 
 function alive(pid: number): boolean {

@@ -249,19 +249,23 @@ describe("temporary files", () => {
 
   // Another run still writing into a directory SOURCE lacks: --delete leaves
   // its file (and the directories holding it) to it, as in a directory SOURCE has.
-  test("--delete empties a directory SOURCE lacks but for a live run's temporary file; a dead run's goes with the directory", () => {
+  test("--delete empties a directory SOURCE lacks but for a live run's temporary file; a dead run's goes with the directory, unlisted, as the copy's clean-up removes it", () => {
     const root = sandbox("delete-live-temp");
     const deadPid = Number(sh("sh -c 'echo $$'").trim());
     sh(`mkdir -p src dst/old/sub dst/gone && printf x > src/f && printf a > dst/old/a && printf live > dst/old/sub/.blit-1-deadbeef-0-1.tmp &&
       printf partial > dst/gone/.blit-${deadPid}-deadbeef-0-0.tmp && printf g > dst/gone/g`, root);
-    const r = blit(["-rT", "--delete", "-v", "src", "dst"], { cwd: root });
+    // With -b too: a backup of a dead run's partial file would no longer be known as one, and stay for ever.
+    const r = blit(["-rT", "--delete", "-b", "-v", "src", "dst"], { cwd: root });
     expect([r.stderr, r.exitCode]).toEqual(["", 0]);
     expect(r.stdout.split("\n").filter((line) => line.startsWith("removed")).sort()).toEqual([
-      "removed 'dst/gone/.blit-" + deadPid + "-deadbeef-0-0.tmp'",
-      "removed 'dst/gone/g'",
-      "removed 'dst/old/a'",
-      "removed directory 'dst/gone'",
+      "removed 'dst/gone/g' (backup: 'dst/gone/g~')",
+      "removed 'dst/old/a' (backup: 'dst/old/a~')",
     ]);
+    expect(readdirSync(`${root}/dst`, { recursive: true }).map(String).sort()).toEqual(["f", "gone", "gone/g~", "old", "old/a~", "old/sub", "old/sub/.blit-1-deadbeef-0-1.tmp"]);
+    // Without -b the directories go, but for the one holding the live run's file.
+    sh("rm dst/gone/g~ dst/old/a~ && printf partial > dst/gone/.blit-" + deadPid + "-deadbeef-0-2.tmp && printf g > dst/gone/g", root);
+    const plain = blit(["-rT", "--delete", "-v", "src", "dst"], { cwd: root });
+    expect(plain).toEqual({ stdout: "'src/f' -> 'dst/f'\nremoved 'dst/gone/g'\nremoved directory 'dst/gone'\n", stderr: "", exitCode: 0 });
     expect(readdirSync(`${root}/dst`, { recursive: true }).map(String).sort()).toEqual(["f", "old", "old/sub", "old/sub/.blit-1-deadbeef-0-1.tmp"]);
   });
 
