@@ -17,8 +17,13 @@ export interface Expanded {
   unmatched: Map<string, number>;
 }
 
-/** The operands, each with a wildcard in its last name replaced by the names it matches. */
-export function expandWildcards(b: Backend, operands: string[]): Expanded {
+/**
+ * The operands, each with a wildcard in its last name replaced by the names
+ * it matches. `parents`: --parents, which makes the directories an operand
+ * names below DEST, so a name given as written (asWritten) would bring its
+ * whole path there: such a name is refused as Windows refuses it instead.
+ */
+export function expandWildcards(b: Backend, operands: string[], parents = false): Expanded {
   const unmatched = new Map<string, number>();
   const rules = b.pathRules;
   if (!rules.expandsWildcards) return { operands, unmatched };
@@ -38,7 +43,12 @@ export function expandWildcards(b: Backend, operands: string[]): Expanded {
       unmatched.set(operand, typeof names === "number" ? names : -b.errno.ENOENT);
       return [operand];
     }
-    return names.map((name) => (rules.dropsTrailingDots && /[. ]$/.test(name) ? asWritten(b, dir, name) : undefined) ?? prefix + name);
+    return names.map((name) => {
+      if (!rules.dropsTrailingDots || !/[. ]$/.test(name)) return prefix + name;
+      const refused = parents ? (b.refusesName?.(toBytes(name)) ?? 0) : 0;
+      if (refused < 0) unmatched.set(prefix + name, refused);
+      return (refused < 0 ? undefined : asWritten(b, dir, name)) ?? prefix + name;
+    });
   });
   return { operands: expanded, unmatched };
 }

@@ -468,7 +468,7 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   const loaded = await loadBackend();
   // Before the first event: a closed stdout is then "write error", not a crash.
   writeStdoutThrough(loaded.backend);
-  const wildcards = expandWildcards(loaded.backend, operands);
+  const wildcards = expandWildcards(loaded.backend, operands, options.parents);
   if (options.stats) state.stats = (counts) => statsLines(counts, loaded.backend, pool?.workers ?? 0, pool?.filesByWorker ?? [], copied.files, options.dryRun);
   // Usage errors first: a wrong command line prints no events at all.
   const filters = readFilterFiles(loaded.backend, options.filters);

@@ -148,7 +148,7 @@ describe("blit.exe under Wine", () => {
   // Any path but one taken as written loses such a name's trailing dot or space, and names x instead.
   testWine("a name a wildcard finds that ends in a dot or a space (made on Linux) is that entry: it cannot be made in DEST, said as for a tree, never x copied in its place", () => {
     const root = sandbox("win-wildcard-trailing");
-    sh("mkdir src out one && printf X > src/x && printf D > src/x. && printf S > 'src/x ' && printf D > one/y.", root);
+    sh("mkdir src out one par && printf X > src/x && printf D > src/x. && printf S > 'src/x ' && printf D > one/y.", root);
     const r = blit(["-v", "src\\*", "out"], { cwd: root });
     expect([r.stdout, r.exitCode]).toEqual(["'src\\x' -> 'out\\x'\n", 1]);
     expect(r.stderr.split("\n").filter(Boolean).map((line) => line.replace(/: [^:]*$/, "")).sort()).toEqual(["blit: cannot create regular file 'out\\x '", "blit: cannot create regular file 'out\\x.'"]);
@@ -156,6 +156,11 @@ describe("blit.exe under Wine", () => {
     // Alone, it is still found, and copied under a name Windows can hold.
     expect(blit(["one\\*", "out\\y2"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
     expect(readFileSync(`${root}/out/y2`, "utf8")).toBe("D");
+    // --parents makes the directories an operand names: the name is refused as written, none of its path made.
+    const parents = blit(["--parents", "src\\*", "par"], { cwd: root });
+    expect([parents.stdout, parents.exitCode]).toEqual(["", 1]);
+    expect(parents.stderr.split("\n").filter(Boolean).map((line) => line.replace(/: [^:]*$/, "")).sort()).toEqual(["blit: cannot stat 'src\\x '", "blit: cannot stat 'src\\x.'"]);
+    expect(readdirSync(`${root}/par`, { recursive: true }).map(String).sort()).toEqual(["src", "src/x"]);
   }, SLOW);
 
   // FsRtlIsNameInExpression's DOS wildcards, which FindFirstFile (and so setargv) matches by.
