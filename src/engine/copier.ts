@@ -1878,11 +1878,13 @@ export class Copier {
     // no temporary name: none is from a run that died (one dead since is
     // the next run's to remove), and it is not listed again.
     if (b.readAhead?.walkedHolds?.(dstDir, TEMP_PREFIX) === false) return;
+    const held = b.inUse && ((name: Name) => b.inUse!(dstDir, name));
     for (;;) {
       const entries = b.readDir(dstDir);
       if (typeof entries === "number" || entries.length === 0) return;
       for (const { name } of entries) {
-        if (!copied(name) && isLeftover(name, this.o.runId, b.inUse && (() => b.inUse!(dstDir, name)))) removeLeftover(b, dstDir, name);
+        // copied() may stat SOURCE: asked only of a leftover's name.
+        if (isLeftover(name, this.o.runId, held) && !copied(name)) removeLeftover(b, dstDir, name);
       }
     }
   }

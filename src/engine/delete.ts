@@ -372,7 +372,7 @@ export class Pruner {
   private staysAsTemporary(dir: number, name: Name): boolean {
     const b = this.b;
     if (!isTempName(name)) return false;
-    if (!isLeftover(name, this.o.runId, b.inUse && (() => b.inUse!(dir, name)))) return true;
+    if (!isLeftover(name, this.o.runId, b.inUse && ((n: Name) => b.inUse!(dir, n)))) return true;
     return this.o.dryRun || !removeLeftover(b, dir, name);
   }
 

@@ -83,13 +83,14 @@ export class TempNames {
  * has no process here, and the backend does not see the file held; or it is
  * this process's pid with another run's id (leftoverOf's "reused"), a live
  * run's too in another PID namespace, so only where the backend sees it
- * unheld. `held` asks the backend (undefined where it cannot tell: macOS,
- * Windows, whose pids are one namespace).
+ * unheld. `held` asks the backend whether a file of the directory is held
+ * (undefined where it cannot tell: macOS, Windows, whose pids are one
+ * namespace). Any other name is told apart by its first byte, unasked.
  */
-export function isLeftover(name: Uint8Array, runId: string, held?: () => boolean | undefined): boolean {
+export function isLeftover(name: Uint8Array, runId: string, held?: (name: Uint8Array) => boolean | undefined): boolean {
   const left = leftoverOf(name, runId);
   if (left === undefined) return false;
-  const seen = held?.();
+  const seen = held?.(name);
   return left === "dead" ? seen !== true : held === undefined || seen === false;
 }
 
