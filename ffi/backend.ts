@@ -566,8 +566,6 @@ export interface Backend {
    * nothing of the batch is in flight.
    */
   readMany(dir: number, files: { name: Name; size: number }[], follow: boolean, each: (index: number, result: ReadFile | number) => void): void;
-  /** Writes all of data at offset 0. */
-  writeAll(fd: number, data: Uint8Array): number;
 
   // The mechanisms a file's bytes are copied with; src/engine/copy-data.ts
   // picks among them. Reading and writing at a position every OS has; the

@@ -284,13 +284,6 @@ export class PortableBackend extends RuntimeStdio implements Backend {
     }
   }
 
-  writeAll(fd: number, data: Uint8Array): number {
-    return attempt(() => {
-      let done = 0;
-      while (done < data.length) done += fs.writeSync(fd, data, done, data.length - done, done);
-    });
-  }
-
   counters(): BackendCounters {
     return {};
   }

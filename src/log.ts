@@ -37,7 +37,7 @@ export function setQuiet(quiet: boolean): void {
 
 /** What stdout is written through once a backend is loaded: its plain writes, which say when they fail. */
 interface StdoutWriter {
-  readonly errno: { EAGAIN: number };
+  readonly errno: { EAGAIN: number; ENOSPC: number };
   readonly streams?: { wait(fd: number, write: boolean, ms: number): number };
   writeAt(fd: number, buf: Uint8Array, length: number, pos: number): number;
   strerror(errno: number): string;
@@ -81,6 +81,7 @@ function writeAll(writer: StdoutWriter, fd: number, bytes: Uint8Array): string |
       continue;
     }
     if (w < 0) return writer.strerror(-w);
+    if (w === 0) return writer.strerror(writer.errno.ENOSPC);
     done += w;
   }
   return undefined;

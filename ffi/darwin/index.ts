@@ -321,16 +321,6 @@ export class DarwinBackend extends RuntimeStdio implements Backend {
     });
   }
 
-  writeAll(fd: number, data: Uint8Array): number {
-    let done = 0;
-    while (done < data.length) {
-      const w = this.shim.blit_pwrite(fd, done === 0 ? data : data.subarray(done), data.length - done, done);
-      if (w < 0) return w;
-      done += w;
-    }
-    return 0;
-  }
-
   // ---------------------------------------------------------------- data
 
   get methodLabels(): Record<CopyMethod, string> {

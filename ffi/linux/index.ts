@@ -567,16 +567,6 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
     }
   }
 
-  writeAll(fd: number, data: Uint8Array): number {
-    let done = 0;
-    while (done < data.length) {
-      const w = this.shim.blit_pwrite(fd, done === 0 ? data : data.subarray(done), data.length - done, done);
-      if (w < 0) return w;
-      done += w;
-    }
-    return 0;
-  }
-
   // ---------------------------------------------------------------- data
 
   readonly methodLabels: Record<CopyMethod, string> = { clone: "FICLONE", kernel: "copy_file_range", batched: "io_uring", read_write: "pread/pwrite" };

@@ -305,12 +305,8 @@ export class Ring {
       // from here with plain reads, to the file's real end. That also
       // covers a filesystem whose reads come back short before EOF.
       const offset = start + shortChunk * RING_CHUNK;
-      let done = 0;
-      while (done < shortBytes) {
-        const w = this.shim.blit_pwrite(dst, buffers[shortSlot]!.subarray(done), shortBytes - done, offset + done);
-        if (w < 0) return { ok: false, stage: "write", errno: -w };
-        done += w;
-      }
+      const w = this.writeRest(dst, buffers[shortSlot]!, 0, shortBytes, offset);
+      if (w < 0) return { ok: false, stage: "write", errno: -w };
       if (next > shortChunk + 1) {
         const t = this.shim.blit_ftruncate(dst, offset + shortBytes);
         if (t < 0) return { ok: false, stage: "write", errno: -t };

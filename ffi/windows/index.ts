@@ -382,16 +382,6 @@ export class WindowsBackend extends RuntimeStdio implements Backend {
     return { fd, data: data.subarray(0, got), method: "read_write" };
   }
 
-  writeAll(fd: number, data: Uint8Array): number {
-    let done = 0;
-    while (done < data.length) {
-      const w = this.writeAt(fd, data.subarray(done), data.length - done, done);
-      if (w < 0) return w;
-      done += w;
-    }
-    return 0;
-  }
-
   // ---------------------------------------------------------------- data
 
   readonly methodLabels: Record<CopyMethod, string> = {

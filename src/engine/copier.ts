@@ -23,7 +23,7 @@ import { quote, quoteIfNeeded } from "../quote.ts";
 import type { LinkTable, LinkTarget } from "./links.ts";
 import type { LiveCounters } from "./live.ts";
 import type { ChildWork, DirFinish, DirId, DirWork, FilesWork, JobWork, Staging } from "./messages.ts";
-import { type CopyOutcome, type CopyRequest, DataCopier } from "./copy-data.ts";
+import { type CopyOutcome, type CopyRequest, DataCopier, writeFully } from "./copy-data.ts";
 import { withoutCaseCollisions } from "./case-names.ts";
 import { categoryOf, type Created, holdsModeBits, MetadataWriter, type Target, type Xattrs } from "./metadata.ts";
 import { ask } from "../ask.ts";
@@ -2005,7 +2005,7 @@ export class Copier {
       if (message) this.report.fail(message.message, message);
       return true;
     };
-    const w = b.writeAll(dstFd, data);
+    const w = writeFully(b, dstFd, data, 0, data.length, 0);
     if (w < 0) return fail({ message: `error writing ${quote(e.dstPath)}: ${this.why(-w)}`, op: "write", path: e.dstPath, errno: -w });
     const wrong = this.o.verify ? this.verified(e, srcFd, dstFd, temp) : undefined;
     if (wrong !== undefined) return fail(wrong === false ? undefined : { message: wrong, op: "verify", path: e.dstPath });

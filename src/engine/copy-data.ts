@@ -55,6 +55,22 @@ export interface CopyRequest {
 }
 
 /**
+ * Writes buf[from, to) with buf[from] at pos: 0, or -errno. A write that
+ * takes nothing is ENOSPC, as in coreutils' full_write: a filesystem that
+ * answers so (some FUSE ones) would otherwise be asked again forever.
+ */
+export function writeFully(b: Backend, fd: number, buf: Uint8Array, from: number, to: number, pos: number): number {
+  let done = from;
+  while (done < to) {
+    const w = b.writeAt(fd, done === 0 ? buf : buf.subarray(done), to - done, pos + done - from);
+    if (w < 0) return w;
+    if (w === 0) return -b.errno.ENOSPC;
+    done += w;
+  }
+  return 0;
+}
+
+/**
  * The method the engine takes for a file within a probed filesystem: the
  * first of clone and the kernel's copy that works there, else batched reads
  * and writes where the backend has them, else plain ones. undefined when the
@@ -206,7 +222,7 @@ export class DataCopier {
       if (n === -E.EAGAIN) continue;
       if (n < 0) return { ok: false, stage: "read", errno: -n };
       if (n === 0) break;
-      const w = streamOut ? this.writeStream(dst, buf, n, req) : gaps ? this.writeSkippingZeros(dst, buf, n, pos, gaps) : this.writeAll(dst, buf, 0, n, pos);
+      const w = streamOut ? this.writeStream(dst, buf, n, req) : gaps ? this.writeSkippingZeros(dst, buf, n, pos, gaps) : writeFully(this.b, dst, buf, 0, n, pos);
       if (w === -E.ECANCELED) return this.cancelled;
       if (w < 0) return { ok: false, stage: "write", errno: -w };
       pos += n;
@@ -527,22 +543,12 @@ export class DataCopier {
       const n = this.b.readAt(src, buf, Math.min(buf.length, length - copied), pos);
       if (n < 0) return { ok: false, stage: "read", errno: -n };
       if (n === 0) return { ok: true, bytes: copied, eof: true };
-      const w = gaps ? this.writeSkippingZeros(dst, buf, n, pos, gaps) : this.writeAll(dst, buf, 0, n, pos);
+      const w = gaps ? this.writeSkippingZeros(dst, buf, n, pos, gaps) : writeFully(this.b, dst, buf, 0, n, pos);
       if (w < 0) return { ok: false, stage: "write", errno: -w };
       copied += n;
       this.progress?.(n);
     }
     return { ok: true, bytes: copied, eof: false };
-  }
-
-  private writeAll(dst: number, buf: Uint8Array, from: number, to: number, pos: number): number {
-    let done = from;
-    while (done < to) {
-      const w = this.b.writeAt(dst, done === 0 ? buf : buf.subarray(done), to - done, pos + done - from);
-      if (w < 0) return w;
-      done += w;
-    }
-    return 0;
   }
 
   /**
@@ -574,7 +580,7 @@ export class DataCopier {
   /** buf[from, to) at pos + from, the gap before it punched. */
   private writeRun(dst: number, buf: Uint8Array, from: number, to: number, pos: number, gaps: Gaps): number {
     this.punchTo(dst, gaps, pos + from);
-    const r = this.writeAll(dst, buf, from, to, pos + from);
+    const r = writeFully(this.b, dst, buf, from, to, pos + from);
     if (r === 0) gaps.end = pos + to;
     return r;
   }
