@@ -3852,6 +3852,9 @@ export class Copier {
     return this.atFirstCopy(target, (dir, last) => {
       const copy = target.copy;
       const first = copy || !e.dstFresh ? b.stat(dir, last, false) : undefined;
+      // Only a name gone or holding another inode says the first copy was
+      // replaced; another failure (EIO, ENOMEM) is this link's failure.
+      if (copy && typeof first === "number" && first !== -b.errno.ENOENT) return first;
       if (copy && (typeof first !== "object" || first.dev !== copy.dev || first.ino !== copy.ino)) return FIRST_REPLACED;
       if (!e.dstFresh) {
         const here = b.stat(e.dstDir, e.dstName, false);
@@ -3878,7 +3881,7 @@ export class Copier {
       const linked = r === 0 && copy ? b.stat(e.dstDir, name, false) : undefined;
       if (typeof linked === "number" || (linked && copy && (linked.dev !== copy.dev || linked.ino !== copy.ino))) {
         b.remove(e.dstDir, name, false);
-        return FIRST_REPLACED;
+        return typeof linked === "number" && linked !== -b.errno.ENOENT ? linked : FIRST_REPLACED;
       }
       if (r < 0 || name === e.dstName) return r;
       if (e.backs && !this.backUp(e, true)) {
