@@ -606,7 +606,7 @@ export interface Backend {
   makeSymlink(target: Uint8Array, dir: number, name: Name, toDir?: boolean): number;
   /** A hard link to fromName; with `follow`, to what fromName names if it is a symlink (-l through symlinks). */
   makeLink(fromDir: number, fromName: Name, toDir: number, toName: Name, follow?: boolean): number;
-  /** Renames; with replace false, fails with EEXIST rather than replace. */
+  /** Renames; with replace false, fails with EEXIST rather than replace, on every filesystem (where it has no such rename, by a link or a look first). */
   rename(fromDir: number, fromName: Name, toDir: number, toName: Name, replace: boolean): number;
   remove(dir: number, name: Name, isDir: boolean): number;
   /** 0 when the caller may write the existing file, else -errno. */

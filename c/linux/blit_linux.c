@@ -708,10 +708,35 @@ BLIT_EXPORT int blit_linkat(int olddirfd, const char *oldpath, int newdirfd, con
 	return (int)int_result(linkat(olddirfd, oldpath, newdirfd, newpath, flags));
 }
 
+/*
+ * RENAME_NOREPLACE where the filesystem lacks it (FUSE servers without
+ * rename2, such as sshfs and bindfs, answer EINVAL; kernels before 3.15
+ * ENOSYS): a hard link fails with EEXIST as the rename would; where none can
+ * be made (a directory, links not supported), a look first, then a plain
+ * rename (the race gnulib's renameatu and cp -n have too).
+ */
+static int rename_noreplace_fallback(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)
+{
+	struct stat st;
+
+	if (linkat(olddirfd, oldpath, newdirfd, newpath, 0) == 0)
+		return (int)int_result(unlinkat(olddirfd, oldpath, 0));
+	if (errno == EEXIST)
+		return -EEXIST;
+	if (fstatat(newdirfd, newpath, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return -EEXIST;
+	if (errno != ENOENT)
+		return neg_errno();
+	return (int)int_result(renameat(olddirfd, oldpath, newdirfd, newpath));
+}
+
 BLIT_EXPORT int blit_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, uint32_t flags)
 {
 	native_calls++;
-	return (int)int_result((int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, flags));
+	int r = (int)int_result((int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, flags));
+	if ((r == -EINVAL || r == -ENOSYS) && flags == RENAME_NOREPLACE)
+		return rename_noreplace_fallback(olddirfd, oldpath, newdirfd, newpath);
+	return r;
 }
 
 BLIT_EXPORT int blit_unlinkat(int dirfd, const char *path, int flags)

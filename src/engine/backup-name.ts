@@ -158,10 +158,7 @@ function placeBackup(b: Backend, control: Backup, chosen: ReturnType<typeof choo
   let n = chosen.numbered && !chosen.cut ? backupNumber(Buffer.from(backup).toString("latin1"), Buffer.from(prefix).toString("latin1")) : 0;
   let cut = chosen.cut;
   for (let tries = 0; ; tries++) {
-    let r = put(backup, !chosen.numbered);
-    // A filesystem that cannot rename without replacing (some network and
-    // FUSE ones): the name the listing found free, as gnulib falls back.
-    if (r === -b.errno.EINVAL && n > 0) r = put(backup, true);
+    const r = put(backup, !chosen.numbered);
     // Too long even so (a filesystem of shorter names): NAME~, once.
     if (r === -b.errno.ENAMETOOLONG && control !== "simple" && !cut) {
       cut = true;

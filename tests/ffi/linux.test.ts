@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { BLIT, blit, hasCommand, isRoot, ROOT, run, sh, stats } from "../helpers/blit.ts";
-import { mountTmpfs, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
+import { bindfsUnavailable, mountBindfs, mountTmpfs, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 import { snapshot } from "../helpers/tree.ts";
@@ -301,4 +301,32 @@ describe("across filesystems", () => {
     expect(readdirSync(tmpfs)).toEqual(["small"]);
     expect(existsSync(`${tmpfs}/big`)).toBe(false);
   });
+});
+
+// A FUSE server without rename flags (bindfs here, sshfs too) answers
+// RENAME_NOREPLACE with EINVAL: a file is then put in place by a hard link
+// (EEXIST where the name is taken), a directory after a look. Every
+// directory of a tree failed, its staged copy left behind, and -n, -u, -b
+// onto a free name failed, where cp succeeds.
+describe("a FUSE filesystem without RENAME_NOREPLACE (bindfs)", () => {
+  const cases: { name: string; setup?: string; args: string[]; after: Record<string, string> }[] = [
+    { name: "-a of a tree with a subdirectory", args: ["-a", "SRC", "m/tree"], after: { "tree/top": "top", "tree/sub/f": "deep" } },
+    { name: "-n onto a free name", args: ["-n", "SRC/top", "m/n"], after: { n: "top" } },
+    { name: "-n onto a taken name: kept", setup: "printf old > m/n", args: ["-n", "SRC/top", "m/n"], after: { n: "old" } },
+    { name: "-u onto a free name", args: ["-u", "SRC/top", "m/u"], after: { u: "top" } },
+    { name: "-b onto a free name", args: ["-b", "SRC/top", "m/b"], after: { b: "top" } },
+    { name: "--backup=numbered past a taken number", setup: "printf old > m/x && printf one > m/x.~1~", args: ["--backup=numbered", "SRC/top", "m/x"], after: { x: "top", "x.~1~": "one", "x.~2~": "old" } },
+  ];
+  for (const c of cases) {
+    testIf(bindfsUnavailable)(`${c.name}: as cp, nothing left behind`, () => {
+      const root = sandbox("fuse-rename");
+      const m = mountBindfs();
+      sh("mkdir -p src/sub && printf top > src/top && printf deep > src/sub/f", root);
+      if (c.setup) sh(c.setup.replaceAll("m/", `${m}/`), root);
+      const r = blit(c.args.map((arg) => arg.replace("SRC", `${root}/src`).replace(/^m\//, `${m}/`)));
+      expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      const found = sh("find . -type f | sort", m).trim().split("\n").map((path) => path.slice(2));
+      expect(Object.fromEntries(found.map((path) => [path, readFileSync(`${m}/${path}`, "utf8")]))).toEqual(c.after);
+    });
+  }
 });

@@ -85,6 +85,24 @@ export function mountXfs(sizeMiB = 512): string {
   return mountImage("xfs", sizeMiB, ["mkfs.xfs", "-q", "-m", "reflink=1"]);
 }
 
+/** Why a bindfs (FUSE) mount cannot be made here, or undefined if it can. */
+export const bindfsUnavailable: string | undefined = !isRoot
+  ? "mounting needs root"
+  : !hasCommand("bindfs")
+    ? "bindfs is not installed"
+    : !existsSync("/dev/fuse")
+      ? "this kernel offers no FUSE (/dev/fuse)"
+      : undefined;
+
+/** A FUSE filesystem (bindfs over a fresh directory) whose server has no rename flags: RENAME_NOREPLACE is EINVAL there, as on sshfs. */
+export function mountBindfs(): string {
+  const backing = mountPoint("bindfs-backing");
+  const dir = mountPoint("bindfs");
+  must(["bindfs", backing, dir]);
+  unmountLater(dir);
+  return dir;
+}
+
 /** Why an ext4 loop mount cannot be made here, or undefined if it can. */
 export const ext4Unavailable: string | undefined = !isRoot
   ? "mounting needs root"
