@@ -1067,17 +1067,28 @@ export class Copier {
       // Another run's directory made there meanwhile, or anything else: cp's words for what is in the way.
       if (there === -b.errno.ENOTDIR || there === -b.errno.ELOOP) this.report.fail(`cannot overwrite non-directory ${quote(s.path)} with directory ${quote(s.srcPath)}`, { op: "overwrite", path: s.path });
       else this.report.fail(`cannot create directory ${quote(s.path)}: ${this.why(-there)}`, { op: "create", path: s.path, errno: -there });
+      // What was copied into it goes with it, as a failed file's temporary
+      // does (ENOSPC, EDQUOT: it would hold the very space that ran out).
+      // Its descriptor stays open for the task that holds it.
+      for (const name of this.stagedNames(s)) b.remove(s.fd, name, false);
+      b.remove(s.parent, s.temp, true);
       return;
     }
+    // What stays out (-n, or refused) goes with the staged directory.
+    for (const name of this.stagedNames(s)) if (!this.mergeStaged(s.fd, there, name, joinPath(s.path, name, this.separator))) b.remove(s.fd, name, false);
+    b.remove(s.parent, s.temp, true);
+    b.close(s.fd);
+    s.fd = there;
+  }
+
+  /** What a staged directory holds: files only, as its subdirectories are made once it is in place. */
+  private stagedNames(s: Staging): Name[] {
+    const b = this.b;
     const names: Name[] = [];
     const ours = b.openDir(s.parent, s.temp, false);
     for (let entries = ours < 0 ? ours : b.readDir(ours); typeof entries !== "number" && entries.length > 0; entries = b.readDir(ours)) names.push(...entries.map((entry) => entry.name));
     if (ours >= 0) b.close(ours);
-    // What stays out (-n, or refused) goes with the staged directory.
-    for (const name of names) if (!this.mergeStaged(s.fd, there, name, joinPath(s.path, name, this.separator))) b.remove(s.fd, name, false);
-    b.remove(s.parent, s.temp, true);
-    b.close(s.fd);
-    s.fd = there;
+    return names;
   }
 
   /**
