@@ -606,6 +606,7 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
   const createdAs = new Map<string, string>();
   // The claims of the DESTs that directories were copied to.
   const madeDirectories = new Set<string>();
+  let intoTargetItself = false;
   for (const operand of sources) {
     // As cp: only a SOURCE copied into a directory loses its trailing slashes.
     const src = options.stripTrailingSlashes && intoDirectory ? stripTrailingSlashes(operand) : operand;
@@ -707,7 +708,12 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
     createdAs.set(claim(dst), dst);
     if (job.isDirectory) madeDirectories.add(claim(dst));
     plan.jobs.push(job);
+    if (named === ".") intoTargetItself = true;
   }
+  // A directory copied into the target itself (`x/.`) writes where every
+  // other operand's copy goes: each whole before the next, as cp copies
+  // them, so that a later operand's file replaces an earlier one's.
+  if (intoTargetItself && plan.jobs.length > 1) plan.repeatsDestination = true;
   return plan;
 }
 

@@ -65,6 +65,10 @@ const CASES: Case[] = [
   { name: "-r source with trailing slash", args: ["-r", "src/", "d"] },
   { name: "-r new destination with trailing slash", args: ["-r", "src", "new/"] },
   { name: "-r contents through src/.", args: ["-r", "src/.", "d"] },
+  // Copied in turn, as cp copies operands: x/. writes where m's copy goes too.
+  { name: "-r x/. then m, of a name x holds: m's file replaces x's large one", setup: "mkdir -p x/m m && head -c 30000000 /dev/zero > x/m/a && printf new > m/a", args: ["-r", "x/.", "m", "d"] },
+  { name: "-r m then x/.: x's large file replaces m's", setup: "mkdir -p x/m m && head -c 30000000 /dev/zero > x/m/a && printf new > m/a", args: ["-r", "m", "x/.", "d"] },
+  { name: "-a x/. then m, m's file with another name", setup: "mkdir -p x/m m && printf old > x/m/a && printf new > m/a && ln m/a m/hl", args: ["-a", "x/.", "m", "d"], times: true, skipTimesOf: ["d"] },
   { name: "-R is -r", args: ["-R", "src", "new"] },
   { name: "-a tree", args: ["-a", "src", "out"], times: true },
   { name: "-a into an existing directory", args: ["-a", "src", "d"], times: true, skipTimesOf: ["d"] },
