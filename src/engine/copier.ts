@@ -2019,7 +2019,7 @@ export class Copier {
     const w = writeFully(b, dstFd, data, 0, data.length, 0);
     if (w < 0) return fail({ message: `error writing ${quote(e.dstPath)}: ${this.why(-w)}`, op: "write", path: e.dstPath, errno: -w });
     const wrong = this.o.verify ? this.verified(e, srcFd, dstFd, temp) : undefined;
-    if (wrong !== undefined) return fail(wrong === false ? undefined : { message: wrong, op: "verify", path: e.dstPath });
+    if (wrong !== undefined) return fail(wrong === false ? undefined : wrong);
     const xattrs = this.meta.readXattrs({ fd: srcFd }, true, undefined, undefined, e.srcPath);
     const created = { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid };
     // An attribute that could not be set is reported; the data is kept, as cp keeps it.
@@ -3025,7 +3025,7 @@ export class Copier {
     }
     // A fifo or a device read like a file cannot be read again.
     const wrong = this.o.verify && !stream ? this.verified(e, srcFd, dstFd, name) : undefined;
-    if (wrong !== undefined) return abandon(wrong === false ? undefined : { message: wrong, op: "verify", path: e.dstPath });
+    if (wrong !== undefined) return abandon(wrong === false ? undefined : wrong);
     // A clone made as a new file (macOS) comes with SOURCE's times; without
     // -p the copy is new, as cp's is.
     if (cloned && !this.o.preserve.timestamps) {
@@ -3064,10 +3064,10 @@ export class Copier {
    * when a cancel cut the comparison short (the copy is dropped, unverified,
    * without a word, as a cancelled copy is).
    */
-  private verified(e: Entry, srcFd: number, dstFd: number, name: Name): string | false | undefined {
+  private verified(e: Entry, srcFd: number, dstFd: number, name: Name): Notice | false | undefined {
     const b = this.b;
     const evicted = b.pageCache?.evict(dstFd) ?? 0;
-    if (evicted < 0) return `error writing ${quote(e.dstPath)}: ${this.why(-evicted)}`;
+    if (evicted < 0) return { message: `error writing ${quote(e.dstPath)}: ${this.why(-evicted)}`, op: "write", path: e.dstPath, errno: -evicted };
     b.pageCache?.evict(srcFd);
     const follow = e.throughLink === true;
     const readFd = b.pageCache?.openUncached?.(e.dstDir, name, follow) ?? b.openRead(e.dstDir, name, follow);
@@ -3075,7 +3075,8 @@ export class Copier {
     const read = readFd < 0 ? readFd : b.fstat(readFd);
     if (typeof read === "number" || typeof written === "number" || read.dev !== written.dev || read.ino !== written.ino) {
       if (readFd >= 0) b.close(readFd);
-      return `cannot read back ${quote(e.dstPath)} to verify it: ${this.why(typeof read === "number" ? -read : b.errno.ENOENT)}`;
+      const errno = typeof read === "number" ? -read : b.errno.ENOENT;
+      return { message: `cannot read back ${quote(e.dstPath)} to verify it: ${this.why(errno)}`, op: "verify", path: e.dstPath, errno };
     }
     const same = this.compare(srcFd, readFd, written.size);
     b.close(readFd);
@@ -3084,8 +3085,9 @@ export class Copier {
       return undefined;
     }
     if (same === "cancelled") return false;
-    if (same === false) return `verification failed: ${quote(e.dstPath)} differs from ${quote(e.srcPath)}`;
-    return `error reading ${quote(same.side === "src" ? e.srcPath : e.dstPath)}: ${this.why(same.errno)}`;
+    if (same === false) return { message: `verification failed: ${quote(e.dstPath)} differs from ${quote(e.srcPath)}`, op: "verify", path: e.dstPath };
+    const path = same.side === "src" ? e.srcPath : e.dstPath;
+    return { message: `error reading ${quote(path)}: ${this.why(same.errno)}`, op: "read", path, errno: same.errno };
   }
 
   /**

@@ -62,3 +62,19 @@ describe("--verify", () => {
     expect(after).toContain(`fadvise64(${fd}, 0, 0, POSIX_FADV_DONTNEED) = 0`);
   });
 });
+
+// A read-back's failure is the OS's error like any other: --json gives its
+// errno, code and reason (strace makes the flush before it fail). They were
+// missing from every --verify error.
+testIf(hasCommand("strace") ? undefined : "strace is not installed")("--verify --json: a failed flush before the read-back carries the OS's error, the temporary removed", () => {
+  const root = sandbox("verify-json");
+  sh("head -c 100000 /dev/urandom > f", root);
+  const r = run(["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=fdatasync", "-e", "inject=fdatasync:error=EIO", BLIT, "--verify", "--json", "f", "g"], { cwd: root });
+  const errors = r.stdout.trim().split("\n").map((line) => JSON.parse(line)).filter((event) => event.type === "error");
+  expect({ errors, stderr: r.stderr, exitCode: r.exitCode }).toEqual({
+    errors: [{ type: "error", message: "error writing 'g': Input/output error", path: "g", op: "write", errno: 5, code: "EIO", reason: "Input/output error" }],
+    stderr: "blit: error writing 'g': Input/output error\n",
+    exitCode: 1,
+  });
+  expect(readdirSync(root)).toEqual(["f"]);
+});
