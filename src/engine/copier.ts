@@ -2212,9 +2212,11 @@ export class Copier {
         }
         // -l, -s: cp 9.1 removes what is there first, as it would before a
         // copy, when symlinks are not followed and SOURCE is no regular file
-        // (`cp -dl sl1 sl2`), or when hard links are kept and DEST has other names.
+        // (`cp -dl sl1 sl2`), or when hard links are kept and DEST has other
+        // names when it is reached (not as listed: an earlier entry's copy may
+        // have removed them).
         const linkRemoves = (this.o.link || this.o.symbolicLink) && !e.backs && !this.o.attributesOnly &&
-          ((this.o.dereference === "never" && type !== S_IFREG) || (this.o.preserve.links && st.nlink > 1));
+          ((this.o.dereference === "never" && type !== S_IFREG) || (this.o.preserve.links && st.nlink > 1 && this.hasOtherNames(e, st, false)));
         // -l: cp links only where nothing is, unless told to remove what is there
         // (-l -i: a yes says so too; -s -i: not, as cp 9.1).
         const replaces = this.o.force || this.o.removeDestination || e.backs || linkRemoves || (this.o.link && this.o.interactive);
@@ -3388,11 +3390,11 @@ export class Copier {
    * Whether e's destination (`st`, maybe from its chunk's batch) has other
    * names now, where this run may have unlinked one since: as cp sees it when
    * it gets there. A name of SOURCE's hard-link group is replaced by its
-   * link anyway, as cp's link replaces it. A dry run counts what it would
-   * have unlinked.
+   * link anyway, as cp's link replaces it (not with -l or -s, where cp keeps
+   * no groups: `linkable` false). A dry run counts what it would have
+   * unlinked.
    */
-  private hasOtherNames(e: Entry, st: Stat): boolean {
-    const linkable = this.linkable(e);
+  private hasOtherNames(e: Entry, st: Stat, linkable = this.linkable(e)): boolean {
     if (this.o.dryRun) {
       const key = `${st.dev}:${st.ino}`;
       const unlinked = this.dryRunUnlinked.get(key) ?? 0;

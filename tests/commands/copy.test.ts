@@ -3,7 +3,7 @@
 // that result must agree.
 
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
 import { BLIT, blit, blitJson, checkEvents, environment, hasCommand, isRoot, run, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { snapshot, type Tree, tree } from "../helpers/tree.ts";
@@ -2328,5 +2328,24 @@ describe("--fail-fast with an operand refused", () => {
     sh("printf x > f && mkdir d", root);
     expect(blit(["--fail-fast", ...args], { cwd: root })).toEqual({ stdout: "", stderr, exitCode: 1 });
     expect(readdirSync(`${root}/d`)).toEqual([]);
+  });
+});
+
+// -l with hard links kept replaces a DEST that has other names, as cp does;
+// whether it has is asked when the entry is reached. It was taken from the
+// listing: where DEST's a and z are one file, replacing the first met left
+// the second with no other name, and it was replaced too, its data lost,
+// exit 0; cp keeps it (`cannot create hard link`, exit 1). Which of the two
+// keeps it follows the order each tool meets them in.
+describe("-l in a tree, onto two names of one file", () => {
+  test.each(["-aTl", "-rdTl", "-rTl --preserve=links"])("%s: the second name met keeps the old data, exit 1, as cp", (flags) => {
+    const root = sandbox("link-onto-group");
+    sh("mkdir s D && echo new-a > s/a && echo new-z > s/z && echo OLD > D/a && ln D/a D/z", root);
+    const r = blit([...flags.split(" "), "s", "D"], { cwd: root });
+    const kept = ["a", "z"].filter((name) => readFileSync(`${root}/D/${name}`, "utf8") === "OLD\n");
+    expect(kept.length).toBe(1);
+    expect(r).toEqual({ stdout: "", stderr: `blit: cannot create hard link 'D/${kept[0]}' to 's/${kept[0]}': File exists\n`, exitCode: 1 });
+    const other = kept[0] === "a" ? "z" : "a";
+    expect(lstatSync(`${root}/D/${other}`).ino).toBe(lstatSync(`${root}/s/${other}`).ino);
   });
 });
