@@ -2349,3 +2349,21 @@ describe("-l in a tree, onto two names of one file", () => {
     expect(lstatSync(`${root}/D/${other}`).ino).toBe(lstatSync(`${root}/s/${other}`).ino);
   });
 });
+
+// SOURCE's own entry given as DEST with -b is refused, as the README says of
+// `blit -b f f`, also where SOURCE is a symlink that is followed: its
+// target differs from DEST's entry (the link), which the backup would move
+// from under it. It went on: the link kept as s~, s made a regular file,
+// exit 0; cp fails it too (it cannot read s once s is its backup, and puts
+// it back), leaving s as it was.
+describe("-b with SOURCE's own name, a symlink, as DEST", () => {
+  test.each(["-b", "--backup=numbered", "-bL", "-bl"])("%s s s: the same file, nothing changed, exit 1", (flag) => {
+    const root = sandbox("backup-own-link");
+    sh("echo data > f && ln -s f s", root);
+    const cpR = run(["cp", flag, "s", "s"], { cwd: root });
+    expect({ exitCode: cpR.exitCode, left: readdirSync(root).sort() }).toEqual({ exitCode: 1, left: ["f", "s"] });
+    expect(blit([flag, "s", "s"], { cwd: root })).toEqual({ stdout: "", stderr: "blit: 's' and 's' are the same file\n", exitCode: 1 });
+    expect(readdirSync(root).sort()).toEqual(["f", "s"]);
+    expect(lstatSync(`${root}/s`).isSymbolicLink()).toBe(true);
+  });
+});
