@@ -339,8 +339,10 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
     }
     // A DEST that cannot be looked through (a symlink into a directory we may
     // not search, a loop) is not replaced blindly: it may name a directory
-    // the copy was meant to go into. cp says so too; -f replaces a loop.
-    const looksThrough = !srcIsDir && !options.link && !options.symbolicLink && !options.removeDestination && options.backup === "none";
+    // the copy was meant to go into. cp says so too; -f replaces a loop. As
+    // cp, only a SOURCE read as a file looks: a symlink copied as one, a
+    // fifo or a device made anew replaces what is there.
+    const looksThrough = (isFile(srcStat) || job.stream === true) && !options.link && !options.symbolicLink && !options.removeDestination && options.backup === "none";
     // --parents: a directory on the way that cannot be searched is said as its making fails, once, as cp says it.
     const unknown = -dstStat !== E.ENOENT && -dstStat !== E.ENOTDIR && !(-dstStat === E.ELOOP && options.force) && !(-dstStat === E.EACCES && job.parentsOf !== undefined);
     if (looksThrough && unknown) {
@@ -587,12 +589,17 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
     }
     if (options.parents && !intoDirectory) throw new UsageError("with --parents, the destination must be a directory");
     // As cp: DEST with a file as a directory in its path, or spelled with a
-    // trailing slash where a file (or a symlink to one, a fifo) is, cannot
-    // be looked at; nothing there is replaced.
+    // trailing slash where a file (or a symlink to one, a fifo) or a symlink
+    // loop is, cannot be looked at; nothing there is replaced, with -f or
+    // -b either: the slash asks for a directory.
     // A SOURCE that cannot be looked at is said first, as cp says it.
     if (!intoDirectory && sources.every((src) => typeof statOrCode(src, followsOnCommandLine(options)) !== "number")) {
-      if (typeof st === "number" ? st === -backend.errno.ENOTDIR : via.paths.endsWithSeparator(target) && !isDir(st)) {
-        refuse(plan, `cannot stat ${quote(target)}: ${reason(-backend.errno.ENOTDIR)}`, { op: "stat", path: target, errno: backend.errno.ENOTDIR });
+      const slashed = via.paths.endsWithSeparator(target);
+      const errno = typeof st === "number"
+        ? (st === -backend.errno.ENOTDIR || (slashed && st === -backend.errno.ELOOP) ? -st : undefined)
+        : slashed && !isDir(st) ? backend.errno.ENOTDIR : undefined;
+      if (errno !== undefined) {
+        refuse(plan, `cannot stat ${quote(target)}: ${reason(-errno)}`, { op: "stat", path: target, errno });
         return plan;
       }
     }

@@ -443,6 +443,9 @@ const CASES: Case[] = [
   // Found by coreutils' own tests (tests/cp/*.sh) run against blit.
   { name: "a symlink loop as DEST cannot be looked through", setup: "ln -s loop loop", args: ["f", "loop"] },
   { name: "-f: a symlink loop as DEST is replaced", setup: "ln -s loop loop", args: ["-f", "f", "loop"] },
+  { name: "-d a symlink onto a symlink loop: replaced, as cp (only a file's copy looks through DEST)", setup: "ln -s loop loop && ln -s f lf", args: ["-d", "lf", "loop"] },
+  { name: "-a a symlink into a directory, onto a loop of its name", setup: "mkdir dd && ln -s lf dd/lf && ln -s f lf", args: ["-a", "lf", "dd/"] },
+  { name: "-r a fifo onto a symlink loop: made anew, as cp", setup: "ln -s loop loop && mkfifo ff", args: ["-r", "ff", "loop"] },
   { name: "one file named twice, spelled differently", args: ["./f", "f", "d"] },
   { name: "one file named three times", args: ["f", "./f", "f", "d"] },
   { name: "-b: one file named twice is refused the second time", args: ["--backup", "./f", "f", "d"] },
@@ -2365,5 +2368,20 @@ describe("-b with SOURCE's own name, a symlink, as DEST", () => {
     expect(blit([flag, "s", "s"], { cwd: root })).toEqual({ stdout: "", stderr: "blit: 's' and 's' are the same file\n", exitCode: 1 });
     expect(readdirSync(root).sort()).toEqual(["f", "s"]);
     expect(lstatSync(`${root}/s`).isSymbolicLink()).toBe(true);
+  });
+});
+
+// DEST spelled with a trailing slash asks for a directory: a symlink loop
+// there is refused, as cp refuses it, with -f and -b too. With them it was
+// replaced by the file, exit 0.
+describe("a symlink loop as DEST/ (a trailing slash)", () => {
+  test.each(["-b", "--backup=numbered", "-f", "--remove-destination", "-fT", "-bT"])("%s f loop/: refused, nothing changed, exit 1", (flag) => {
+    const root = sandbox("slash-loop");
+    sh("echo data > f && ln -s loop loop", root);
+    expect(run(["cp", flag, "f", "loop/"], { cwd: root }).exitCode).toBe(1);
+    expect(readdirSync(root).sort()).toEqual(["f", "loop"]);
+    expect(blit([flag, "f", "loop/"], { cwd: root })).toEqual({ stdout: "", stderr: "blit: cannot stat 'loop/': Too many levels of symbolic links\n", exitCode: 1 });
+    expect(readdirSync(root).sort()).toEqual(["f", "loop"]);
+    expect(sh("readlink loop", root)).toBe("loop\n");
   });
 });
