@@ -717,13 +717,14 @@ BLIT_EXPORT int blit_linkat(int olddirfd, const char *oldpath, int newdirfd, con
  */
 static int rename_noreplace_fallback(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)
 {
-	struct stat st;
+	struct statx st;
 
 	if (linkat(olddirfd, oldpath, newdirfd, newpath, 0) == 0)
 		return (int)int_result(unlinkat(olddirfd, oldpath, 0));
 	if (errno == EEXIST)
 		return -EEXIST;
-	if (fstatat(newdirfd, newpath, &st, AT_SYMLINK_NOFOLLOW) == 0)
+	/* The system call, as everywhere here: glibc's fstatat is 2.33's symbol. */
+	if (syscall(SYS_statx, newdirfd, newpath, AT_SYMLINK_NOFOLLOW, STATX_TYPE, &st) == 0)
 		return -EEXIST;
 	if (errno != ENOENT)
 		return neg_errno();
