@@ -118,7 +118,7 @@ interface Entry extends Place {
   refusedUnlessLinked?: boolean;
   /** --remove-destination found something under its name: -v says "removed" before listing it, as cp. */
   removes?: boolean;
-  /** -f replaces a file it may not write, a later name of a hard-link group is linked over what was there: -v says "removed" after listing it, as cp (which tried to open it first, or to link). */
+  /** -f replaces a file it may not write: -v says "removed" after listing it, as cp (which tried to open it first). */
   removesAfter?: boolean;
   /** -b: what is under its name is to be kept under its backup name just before the copy takes its place. */
   backs?: boolean;
@@ -3776,8 +3776,6 @@ export class Copier {
   /** A name made a link to the first copy of its inode: counted and listed (--itemize: `=> name`). */
   private linkListed(e: Entry, target: LinkTarget): void {
     this.report.count("hardlinks");
-    // What the link replaced: said after it, as cp's create_hard_link says it.
-    if (e.was !== undefined && !e.backs && !this.o.link) e.removesAfter = true;
     if (this.o.listItems) e.linkTarget = this.linkedPath(e, target);
     this.listed(e, undefined, "hardlink");
   }
