@@ -613,7 +613,6 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
   const createdAs = new Map<string, string>();
   // The claims of the DESTs that directories were copied to.
   const madeDirectories = new Set<string>();
-  let intoTargetItself = false;
   for (const operand of sources) {
     // As cp: only a SOURCE copied into a directory loses its trailing slashes.
     const src = options.stripTrailingSlashes && intoDirectory ? stripTrailingSlashes(operand) : operand;
@@ -715,13 +714,77 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
     createdAs.set(claim(dst), dst);
     if (job.isDirectory) madeDirectories.add(claim(dst));
     plan.jobs.push(job);
-    if (named === ".") intoTargetItself = true;
   }
-  // A directory copied into the target itself (`x/.`) writes where every
-  // other operand's copy goes: each whole before the next, as cp copies
-  // them, so that a later operand's file replaces an earlier one's.
-  if (intoTargetItself && plan.jobs.length > 1) plan.repeatsDestination = true;
+  // Operands whose copies meet: each whole before the next, as cp copies
+  // them, so that a later operand's file replaces an earlier one's and one
+  // reads what the other has finished writing.
+  const meeting = meetingCopies(plan.jobs, options);
+  if (meeting?.writes && options.delete) {
+    throw new UsageError(`--delete: ${quote(meeting.tree.src)} is copied to ${quote(meeting.tree.dst)}, and ${quote(meeting.other.src)} to ${quote(meeting.other.dst)}, in or at the same place, where each would delete what the other copies; give each its own destination, or leave out --delete`, false);
+  }
+  if (meeting) plan.repeatsDestination = true;
   return plan;
+}
+
+/**
+ * Where a path is: the directories above its last name resolved (and that
+ * name too where `follow`), from the nearest that exists. undefined where
+ * none does.
+ */
+function resolvedPath(path: string, follow: boolean, dirs: Map<string, string | undefined>): string | undefined {
+  const { b, paths } = via;
+  const { dir, base } = paths.split(path);
+  if (follow || base === "." || base === "..") {
+    const whole = b.realPath(toBytes(path));
+    if (typeof whole !== "number") return fromBytes(whole);
+  }
+  if (base === "." || base === ".." || dir === path) return undefined;
+  // Many operands of one directory (a shell's wildcard): it is resolved once.
+  if (!dirs.has(dir)) dirs.set(dir, resolvedPath(dir, true, dirs));
+  const above = dirs.get(dir);
+  return above === undefined ? undefined : paths.join(above, base);
+}
+
+/** The copy of a directory operand (other than `job`) whose DEST holds `path` or is it. */
+function treeHolding(path: string, trees: Map<string, CopyJob>, job: CopyJob): CopyJob | undefined {
+  for (let at = path; ; ) {
+    const tree = trees.get(at);
+    if (tree !== undefined && tree !== job) return tree;
+    const up = via.paths.split(at).dir;
+    if (up === at) return undefined;
+    at = up;
+  }
+}
+
+/**
+ * Two operands whose copies meet: one written where a directory operand's
+ * copy goes, in it or over it (`x/. d D`; `x y D` with `--keep-directory-symlink`
+ * and D/x a link to y), or read from there (`w D/w/q D`). writes: the first
+ * kind, which --delete refuses.
+ */
+function meetingCopies(jobs: CopyJob[], options: CopyOptions): { writes: boolean; tree: CopyJob; other: CopyJob } | undefined {
+  if (jobs.length < 2 || !jobs.some((job) => job.isDirectory)) return undefined;
+  const dirs = new Map<string, string | undefined>();
+  const dstOf = (job: CopyJob) => resolvedPath(job.dst, options.keepDirectorySymlink && job.isDirectory, dirs);
+  const trees = new Map<string, CopyJob>();
+  for (const job of jobs) {
+    const at = job.isDirectory ? dstOf(job) : undefined;
+    if (at === undefined) continue;
+    const other = trees.get(at);
+    if (other !== undefined) return { writes: true, tree: other, other: job };
+    trees.set(at, job);
+  }
+  let reads: { writes: boolean; tree: CopyJob; other: CopyJob } | undefined;
+  for (const job of jobs) {
+    const dst = dstOf(job);
+    const written = dst === undefined ? undefined : treeHolding(dst, trees, job);
+    if (written !== undefined) return { writes: true, tree: written, other: job };
+    if (reads !== undefined) continue;
+    const src = resolvedPath(job.src, job.followSrc || job.isDirectory, dirs);
+    const read = src === undefined ? undefined : treeHolding(src, trees, job);
+    if (read !== undefined) reads = { writes: false, tree: read, other: job };
+  }
+  return reads;
 }
 
 /** Whether the symlink `link`, copied as one to `dst`, would lead to something there. */

@@ -69,6 +69,7 @@ const CASES: Case[] = [
   { name: "-r x/. then m, of a name x holds: m's file replaces x's large one", setup: "mkdir -p x/m m && head -c 30000000 /dev/zero > x/m/a && printf new > m/a", args: ["-r", "x/.", "m", "d"] },
   { name: "-r m then x/.: x's large file replaces m's", setup: "mkdir -p x/m m && head -c 30000000 /dev/zero > x/m/a && printf new > m/a", args: ["-r", "m", "x/.", "d"] },
   { name: "-a x/. then m, m's file with another name", setup: "mkdir -p x/m m && printf old > x/m/a && printf new > m/a && ln m/a m/hl", args: ["-a", "x/.", "m", "d"], times: true, skipTimesOf: ["d"] },
+  { name: "-r w d/w/q d: the second operand reads what the first copied there, once it is whole", setup: "mkdir -p w/q d/w/q && for i in $(seq 200); do echo new > w/q/f$i; echo old > d/w/q/f$i; done && yes new | head -c 30000000 > w/q/big && yes old | head -c 30000000 > d/w/q/big", args: ["-r", "w", "d/w/q", "d"] },
   { name: "-R is -r", args: ["-R", "src", "new"] },
   { name: "-a tree", args: ["-a", "src", "out"], times: true },
   { name: "-a into an existing directory", args: ["-a", "src", "d"], times: true, skipTimesOf: ["d"] },
@@ -2383,5 +2384,33 @@ describe("a symlink loop as DEST/ (a trailing slash)", () => {
     expect(blit([flag, "f", "loop/"], { cwd: root })).toEqual({ stdout: "", stderr: "blit: cannot stat 'loop/': Too many levels of symbolic links\n", exitCode: 1 });
     expect(readdirSync(root).sort()).toEqual(["f", "loop"]);
     expect(sh("readlink loop", root)).toBe("loop\n");
+  });
+});
+
+// Operands whose copies meet, found by where they resolve to: copied in
+// turn (a later one's file replaces an earlier one's), and refused with
+// --delete, where each would remove what the other brings.
+describe("operands whose copies meet", () => {
+  test("--keep-directory-symlink, x and y into D where D/x leads to y: y's file replaces x's large one", () => {
+    const root = sandbox("meet-kept-link");
+    sh("mkdir -p x y D/y && head -c 30000000 /dev/zero > x/a && printf new > y/a && ln -s y D/x", root);
+    expect(blit(["-r", "--keep-directory-symlink", "x", "y", "D"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(readFileSync(`${root}/D/y/a`, "utf8")).toBe("new");
+  });
+
+  test.each([
+    [["y", "x/.", "D"], "'x/.' is copied to 'D/.', and 'y' to 'D/y'"],
+    [["f", "x/.", "D"], "'x/.' is copied to 'D/.', and 'f' to 'D/f'"],
+    [["y", "x/m/..", "D"], "'x/m/..' is copied to 'D/.', and 'y' to 'D/y'"],
+    [["--keep-directory-symlink", "x", "y", "D"], "'x' is copied to 'D/x', and 'y' to 'D/y'"],
+  ])("--delete %p: refused before anything is copied, exit 2", (args, said) => {
+    const root = sandbox("meet-delete");
+    sh("mkdir -p x/m y D/y && printf 1 > x/m/a && printf 2 > y/b && printf 3 > f && ln -s y D/x", root);
+    expect(blit(["-a", "--delete", ...args], { cwd: root })).toEqual({
+      stdout: "",
+      stderr: `blit: --delete: ${said}, in or at the same place, where each would delete what the other copies; give each its own destination, or leave out --delete\n`,
+      exitCode: 2,
+    });
+    expect(sh("find D | sort", root)).toBe("D\nD/x\nD/y\n");
   });
 });
