@@ -79,9 +79,7 @@ export function sameFile(pair: SameFilePair, rules: SameFileRules): SameFileVerd
       return sameInode ? "done" : "copy";
     }
   } else {
-    // SOURCE's own name given as DEST (`-b s s`, s a symlink): followed, it
-    // differs from DEST's entry, which the backup would move from under it.
-    if (!sameInode) return rules.backup && pair.sameName() ? "same" : "copy";
+    if (!sameInode) return "copy";
     const s = pair.srcEntry();
     const d = pair.dstEntry();
     if (s === undefined || d === undefined) return "copy";

@@ -2354,21 +2354,27 @@ describe("-l in a tree, onto two names of one file", () => {
   });
 });
 
-// SOURCE's own entry given as DEST with -b is refused, as the README says of
-// `blit -b f f`, also where SOURCE is a symlink that is followed: its
-// target differs from DEST's entry (the link), which the backup would move
-// from under it. It went on: the link kept as s~, s made a regular file,
-// exit 0; cp fails it too (it cannot read s once s is its backup, and puts
-// it back), leaving s as it was.
-describe("-b with SOURCE's own name, a symlink, as DEST", () => {
-  test.each(["-b", "--backup=numbered", "-bL", "-bl"])("%s s s: the same file, nothing changed, exit 1", (flag) => {
+// A symlink given as both SOURCE and DEST with -b: SOURCE is followed, so
+// its target is copied over the link, which is kept as the backup; nothing
+// is lost. cp fails it (it backs the link up, then cannot read SOURCE by
+// it, and puts it back). -s, -u and -i decide as cp's: -s makes the link
+// anew, -u keeps it (the link is not older), -i asks.
+describe("-b with a symlink as both SOURCE and DEST", () => {
+  test("-b s s: the link kept as s~, s a copy of what it named, exit 0", () => {
     const root = sandbox("backup-own-link");
     sh("echo data > f && ln -s f s", root);
-    const cpR = run(["cp", flag, "s", "s"], { cwd: root });
-    expect({ exitCode: cpR.exitCode, left: readdirSync(root).sort() }).toEqual({ exitCode: 1, left: ["f", "s"] });
-    expect(blit([flag, "s", "s"], { cwd: root })).toEqual({ stdout: "", stderr: "blit: 's' and 's' are the same file\n", exitCode: 1 });
-    expect(readdirSync(root).sort()).toEqual(["f", "s"]);
-    expect(lstatSync(`${root}/s`).isSymbolicLink()).toBe(true);
+    expect(blit(["-b", "s", "s"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sh("readlink s~ && cat s f && stat -c %F s", root)).toBe("f\ndata\ndata\nregular file\n");
+  });
+
+  test.each([["-bs", "symbolic link", 0], ["-bu", "symbolic link", 0]] as const)("%s s s: as cp", (flag, type, exitCode) => {
+    const root = sandbox("backup-own-link-as-cp");
+    sh("echo data > f && ln -s f s && mkdir cp && cp -P f s cp/", root);
+    const byCp = run(["cp", flag, "s", "s"], { cwd: `${root}/cp` });
+    expect(blit([flag, "s", "s"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode });
+    expect(byCp.exitCode).toBe(exitCode);
+    expect(sh("stat -c %F s", root)).toBe(`${type}\n`);
+    expect(readdirSync(root).filter((name) => name !== "cp").sort()).toEqual(readdirSync(`${root}/cp`).sort());
   });
 });
 
