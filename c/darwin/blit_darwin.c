@@ -805,8 +805,14 @@ static int rename_exclusive_fallback(int olddirfd, const char *oldpath, int newd
 {
 	struct stat st;
 
-	if (linkat(olddirfd, oldpath, newdirfd, newpath, 0) == 0)
-		return int_result(unlinkat(olddirfd, oldpath, 0));
+	if (linkat(olddirfd, oldpath, newdirfd, newpath, 0) == 0) {
+		if (unlinkat(olddirfd, oldpath, 0) == 0)
+			return 0;
+		/* Undone, as a rename that fails changes nothing: the new name was free. */
+		int err = neg_errno();
+		unlinkat(newdirfd, newpath, 0);
+		return err;
+	}
 	if (errno == EEXIST)
 		return -EEXIST;
 	if (fstatat(newdirfd, newpath, &st, AT_SYMLINK_NOFOLLOW) == 0)

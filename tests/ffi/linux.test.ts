@@ -329,4 +329,16 @@ describe("a FUSE filesystem without RENAME_NOREPLACE (bindfs)", () => {
       expect(Object.fromEntries(found.map((path) => [path, readFileSync(`${m}/${path}`, "utf8")]))).toEqual(c.after);
     });
   }
+
+  // The link made, the old name's unlink failing (strace): the link is
+  // undone, as a rename that fails changes nothing. DEST held the file
+  // while the run said it could not be created.
+  testIf(bindfsUnavailable ?? (hasCommand("strace") ? undefined : "strace is not installed"))("the fallback's unlink failing: undone, said, nothing under the name", () => {
+    const root = sandbox("fuse-rename-undone");
+    const m = mountBindfs();
+    sh("printf top > top", root);
+    const r = run(["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=unlinkat", "-e", "inject=unlinkat:error=EIO:when=1", BLIT, "-n", "top", `${m}/n`], { cwd: root });
+    expect(r).toEqual({ stdout: "", stderr: `blit: cannot create regular file '${m}/n': Input/output error\n`, exitCode: 1 });
+    expect(readdirSync(m)).toEqual([]);
+  });
 });
