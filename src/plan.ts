@@ -462,7 +462,9 @@ function planParents(
   const parents: Parents = { top: target, src, dirs, missing, job: undefined };
   plan.parents.push(parents);
   if (missing) return;
-  if (seenSources.has(src)) {
+  // One entry however it is spelt (`a/b`, `a/./b`, `a/b/`), as without --parents.
+  const key = sourceKey(src, followSrc);
+  if (seenSources.has(key)) {
     const st = statOrCode(src, followSrc);
     const dir = typeof st !== "number" && isDir(st);
     if (dir && !options.recursive) {
@@ -474,7 +476,7 @@ function planParents(
       return;
     }
   }
-  seenSources.add(src);
+  seenSources.add(key);
   // The directories --parents makes take case as the target does (Windows' new directories inherit it).
   const earlierDst = created.as.get(created.claim(dst));
   // A SOURCE not there is said as such (checkJob), as cp says it, not as a clash.

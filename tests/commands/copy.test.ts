@@ -456,6 +456,8 @@ const CASES: Case[] = [
   { name: "-bld: one symlink named twice is linked once", setup: "ln -s f sl", args: ["-bld", "sl", "sl", "d"] },
   { name: "-bl: two names of one inode into one name", setup: "mkdir x && ln f x/f", args: ["-bl", "f", "x/f", "d"] },
   { name: "--parents -bl: one file named twice", args: ["--parents", "-bl", "src/a", "src/a", "d"] },
+  { name: "--parents -rb: one directory spelt pb/q and pb/./q, specified more than once", setup: "mkdir -p pb/q && printf 1 > pb/q/f", args: ["--parents", "-rb", "pb/q", "pb/./q", "d"] },
+  { name: "--parents -rb: ... spelt pb/q/ and pb/q", setup: "mkdir -p pb/q && printf 1 > pb/q/f", args: ["--parents", "-rb", "pb/q/", "pb/q", "d"] },
   { name: "--backup=numbered: one file named twice is copied twice, the first copy kept as a backup (coreutils' dup-source.sh)", args: ["--backup=numbered", "-v", "f", "f", "d"] },
   { name: "two files of one name into a directory: the second is refused (coreutils' childproof.sh)", args: ["f", "sub2/f", "d"] },
   { name: "--backup=numbered: ... both are kept, the second under the name", args: ["--backup=numbered", "-v", "f", "sub2/f", "d"], ordered: true },
