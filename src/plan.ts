@@ -462,8 +462,10 @@ function planParents(
   const parents: Parents = { top: target, src, dirs, missing, job: undefined };
   plan.parents.push(parents);
   if (missing) return;
-  // One entry however it is spelt (`a/b`, `a/./b`, `a/b/`), as without --parents.
-  const key = sourceKey(src, followSrc);
+  // One entry however it is spelt (`a/b`, `a/./b`, `a/b/`, `a/b/.`, `a/b/c/..`), as without --parents.
+  const base = sourceBaseName(src);
+  const real = base === "." || base === ".." ? via.b.realPath(toBytes(src)) : undefined;
+  const key = sourceKey(real === undefined || typeof real === "number" ? src : fromBytes(real), followSrc);
   if (seenSources.has(key)) {
     const st = statOrCode(src, followSrc);
     const dir = typeof st !== "number" && isDir(st);
@@ -721,8 +723,9 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
   // them, so that a later operand's file replaces an earlier one's and one
   // reads what the other has finished writing.
   const meeting = meetingCopies(plan.jobs, options);
-  if (meeting?.writes && options.delete) {
-    throw new UsageError(`--delete: ${quote(meeting.tree.src)} is copied to ${quote(meeting.tree.dst)}, and ${quote(meeting.other.src)} to ${quote(meeting.other.dst)}, in or at the same place, where each would delete what the other copies; give each its own destination, or leave out --delete`, false);
+  const clash = meeting?.clash;
+  if (clash && options.delete) {
+    throw new UsageError(`--delete: ${quote(clash.tree.src)} is copied to ${quote(clash.tree.dst)}, and ${quote(clash.other.src)} to ${quote(clash.other.dst)}, in or at the same place, where each would delete what the other copies; give each its own destination, or leave out --delete`, false);
   }
   if (meeting) plan.repeatsDestination = true;
   return plan;
@@ -758,35 +761,65 @@ function treeHolding(path: string, trees: Map<string, CopyJob>, job: CopyJob): C
   }
 }
 
+/** `path` below `dir` ("" where it is dir), or undefined where it is not inside it. */
+function below(path: string, dir: string): string | undefined {
+  if (path === dir) return "";
+  const prefix = via.paths.join(dir, "");
+  return path.startsWith(prefix) ? path.slice(prefix.length) : undefined;
+}
+
 /**
- * Two operands whose copies meet: one written where a directory operand's
- * copy goes, in it or over it (`x/. d D`; `x y D` with `--keep-directory-symlink`
- * and D/x a link to y), or read from there (`w D/w/q D`). writes: the first
- * kind, which --delete refuses.
+ * Whether operands' copies meet: one written in or at a directory
+ * operand's copy (`x/. d D`; `x y D` with --keep-directory-symlink and D/x
+ * a link to y), or read from there (`w D/w/q D`). `clash`: two that meet
+ * where the one inside is not the same part of the same SOURCE (as
+ * `--parents a a/s` is), so that --delete in each would remove what the
+ * other brings.
  */
-function meetingCopies(jobs: CopyJob[], options: CopyOptions): { writes: boolean; tree: CopyJob; other: CopyJob } | undefined {
+function meetingCopies(jobs: CopyJob[], options: CopyOptions): { clash?: { tree: CopyJob; other: CopyJob } } | undefined {
   if (jobs.length < 2 || !jobs.some((job) => job.isDirectory)) return undefined;
   const dirs = new Map<string, string | undefined>();
-  const dstOf = (job: CopyJob) => resolvedPath(job.dst, options.keepDirectorySymlink && job.isDirectory, dirs);
+  const dstOf = (job: CopyJob) => {
+    const at = resolvedPath(job.dst, false, dirs);
+    if (!options.keepDirectorySymlink || !job.isDirectory || at === undefined) return at;
+    // A kept symlink is followed only into DEST below the directory it is
+    // in (the copy refuses one leading to a directory it is in, or out).
+    const followed = resolvedPath(job.dst, true, dirs);
+    const inside = followed === undefined ? undefined : below(followed, via.paths.split(at).dir);
+    return inside ? followed : at;
+  };
+  const srcOf = (job: CopyJob) => resolvedPath(job.src, job.followSrc || job.isDirectory, dirs);
+  const clashes = (tree: CopyJob, other: CopyJob, treeAt: string, otherAt: string) => {
+    const treeSrc = srcOf(tree);
+    const otherSrc = srcOf(other);
+    const part = treeSrc === undefined || otherSrc === undefined ? undefined : below(otherSrc, treeSrc);
+    return part === undefined || part !== below(otherAt, treeAt);
+  };
+  let meets = false;
   const trees = new Map<string, CopyJob>();
+  const placed = new Map<CopyJob, string>();
   for (const job of jobs) {
-    const at = job.isDirectory ? dstOf(job) : undefined;
+    const at = dstOf(job);
     if (at === undefined) continue;
+    placed.set(job, at);
+    if (!job.isDirectory) continue;
     const other = trees.get(at);
-    if (other !== undefined) return { writes: true, tree: other, other: job };
-    trees.set(at, job);
+    if (other !== undefined) {
+      if (clashes(other, job, at, at)) return { clash: { tree: other, other: job } };
+      meets = true;
+    } else trees.set(at, job);
   }
-  let reads: { writes: boolean; tree: CopyJob; other: CopyJob } | undefined;
-  for (const job of jobs) {
-    const dst = dstOf(job);
-    const written = dst === undefined ? undefined : treeHolding(dst, trees, job);
-    if (written !== undefined) return { writes: true, tree: written, other: job };
-    if (reads !== undefined) continue;
-    const src = resolvedPath(job.src, job.followSrc || job.isDirectory, dirs);
-    const read = src === undefined ? undefined : treeHolding(src, trees, job);
-    if (read !== undefined) reads = { writes: false, tree: read, other: job };
+  for (const [job, at] of placed) {
+    const written = treeHolding(at, trees, job);
+    if (written !== undefined) {
+      if (clashes(written, job, placed.get(written)!, at)) return { clash: { tree: written, other: job } };
+      meets = true;
+    }
+    if (meets) continue;
+    const src = srcOf(job);
+    if (src !== undefined && treeHolding(src, trees, job) !== undefined) meets = true;
   }
-  return reads;
+  return meets ? {} : undefined;
 }
 
 /** Whether the symlink `link`, copied as one to `dst`, would lead to something there. */

@@ -2421,4 +2421,29 @@ describe("operands whose copies meet", () => {
     });
     expect(sh("find D | sort", root)).toBe("D\nD/x\nD/y\n");
   });
+
+  // Not refused where the one inside is the same part of the same SOURCE:
+  // each brings what the other does, as `rsync -aR --delete a a/s D` takes it.
+  test.each([["a", "a/s"], ["a", "a/s/x"]])("--delete --parents %s %s: the same part of one SOURCE, copied, the stale entry removed", (first, second) => {
+    const root = sandbox("meet-parents-delete");
+    sh("mkdir -p a/s D/a/s && printf 1 > a/f && printf 2 > a/s/x && printf old > D/a/stale", root);
+    expect(blit(["-a", "--delete", "--parents", first!, second!, "D"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sh("find D | sort", root)).toBe("D\nD/a\nD/a/f\nD/a/s\nD/a/s/x\n");
+  });
+
+  // A kept symlink that the copy will not follow (it leads to a directory it
+  // is in) meets nothing: refused as the copy reaches it, the rest copied.
+  test("--delete --keep-directory-symlink, D/a leading to D itself: a refused as it is reached, c copied, exit 1", () => {
+    const root = sandbox("meet-unfollowed-link");
+    sh("mkdir -p a c D && printf 1 > a/f && printf 2 > c/g && ln -s . D/a", root);
+    expect(blit(["-a", "--delete", "--keep-directory-symlink", "a", "c", "D"], { cwd: root })).toEqual({ stdout: "", stderr: "blit: not following symbolic link 'D/a': it leads to a directory it is in\n", exitCode: 1 });
+    expect(sh("find D | sort", root)).toBe("D\nD/a\nD/c\nD/c/g\n");
+  });
+
+  test.each([["a/b", "a/b/."], ["a", "a/b/.."]])("--parents -rb %s %s: one directory, specified more than once, no backup of the run's own copy", (first, second) => {
+    const root = sandbox("parents-dot");
+    sh("mkdir -p a/b D && printf 1 > a/b/f", root);
+    expect(blit(["--parents", "-rb", first!, second!, "D"], { cwd: root })).toEqual({ stdout: "", stderr: `blit: warning: source directory '${second}' specified more than once\n`, exitCode: 0 });
+    expect(sh("find D -type f | sort", root)).toBe("D/a/b/f\n");
+  });
 });
