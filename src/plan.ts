@@ -812,7 +812,10 @@ function meetingCopies(jobs: CopyJob[], options: CopyOptions): { clash?: { tree:
   for (const [job, at] of placed) {
     const written = treeHolding(at, trees, job);
     if (written !== undefined) {
-      if (clashes(written, job, placed.get(written)!, at)) return { clash: { tree: written, other: job } };
+      // A file or a link of the tree's own name is no clash: where they meet,
+      // the second is refused as cp refuses a file and a directory on one name.
+      const sameName = !job.isDirectory && trees.get(at) === written;
+      if (!sameName && clashes(written, job, placed.get(written)!, at)) return { clash: { tree: written, other: job } };
       meets = true;
     }
     if (meets) continue;
