@@ -439,7 +439,7 @@ export class DataCopier {
       // All data by SEEK_HOLE, yet fewer blocks than the size needs: the
       // filesystem does not report its holes (many FUSE ones). Blocks of
       // zeros become holes instead, as cp's --sparse=auto makes them there.
-      if (pos === 0 && data === 0 && hole >= req.size && !skipZeros && req.sparse === "auto") return this.copyZerosAsHoles(src, dst, req);
+      if (pos === 0 && data === 0 && hole >= req.size && req.sparse === "auto") return this.copyZerosAsHoles(src, dst, req);
       let r: RangeResult | undefined;
       if (useKernel) {
         r = this.rangeByKernel(src, dst, data, hole - data, req);
