@@ -2052,6 +2052,8 @@ export class Copier {
     this.report.dropPartial();
     if (temp) this.b.remove(e.dstDir, temp, false);
     this.report.fail(`failed to close ${quote(e.dstPath)}: ${this.why(-r)}`, { op: "close", path: e.dstPath, errno: -r });
+    // --inplace -b: what may not have reached the disk is not kept over the old file.
+    if (!temp) this.restoreBackup(e, true);
     return false;
   }
 
@@ -3004,6 +3006,8 @@ export class Copier {
       b.close(dstFd);
       if (!inplace) b.remove(e.dstDir, name, false);
       if (message) this.report.fail(message.message, message);
+      // --inplace -b: the old file goes back over what was written, as cp's "unbackup".
+      if (inplace) this.restoreBackup(e, true);
       return false;
     };
 
@@ -3014,9 +3018,10 @@ export class Copier {
       cloneOnly: large,
     });
     if (!outcome.ok) {
+      const restores = inplace && e.backupName !== undefined;
       abandon(this.failure(e, outcome));
       // Written under its name, it stays as far as it got: the summary alone would not say which.
-      if (inplace && outcome.stage === "cancelled") this.report.warn(`${quote(e.dstPath)} is left partial: cut short while written in place (--inplace)`, { op: "write", path: e.dstPath });
+      if (inplace && !restores && outcome.stage === "cancelled") this.report.warn(`${quote(e.dstPath)} is left partial: cut short while written in place (--inplace)`, { op: "write", path: e.dstPath });
       return outcome.stage === "not_cloned" ? this.handBack() : false;
     }
     // A fifo's times change with every write to it: not a sign of change here.
@@ -3588,12 +3593,13 @@ export class Copier {
    * -b, the copy not renamed onto its name after all: what was there goes
    * back from its backup name, as cp's "unbackup" puts it back, so that a
    * failure does not leave the name empty. Not over anything another run
-   * has put there since.
+   * has put there since; `over`: over the file this run made under the
+   * name (--inplace), as cp's rename back replaces it.
    */
-  private restoreBackup(e: Entry): void {
+  private restoreBackup(e: Entry, over = false): void {
     if (!e.backupName) return;
     // A link: what was there never left its name.
-    const r = e.backupLinked ? this.b.remove(e.dstDir, e.backupName, false) : this.b.rename(e.dstDir, e.backupName, e.dstDir, e.dstName, false);
+    const r = e.backupLinked ? this.b.remove(e.dstDir, e.backupName, false) : this.b.rename(e.dstDir, e.backupName, e.dstDir, e.dstName, over);
     if (r < 0) this.report.fail(`cannot un-backup ${quote(e.dstPath)}: ${this.why(-r)}`, { op: "backup", path: e.dstPath, errno: -r });
     // Back under its name: a copy made in its place after all backs it up again.
     else e.backs = true;

@@ -1612,6 +1612,20 @@ describe.skipIf(!hasCommand("strace"))("-b, the copy's rename failing: the old f
     expect(readdirSync(root).sort()).toEqual(["g", "na"]);
     expect(readFileSync(`${root}/g`, "utf8")).toBe("old");
   });
+
+  // Made under its name, then its write or close failing: the old file went to g~ and g was left partial or empty (helper-189).
+  // cp renames its backup back over what it wrote.
+  test.each([
+    ["its data's copy", "copy_file_range", "error copying 'na' to 'g'"],
+    ["its close", "close", "failed to close 'g'"],
+  ])("blit -b --inplace, %s failing (EIO): the old file goes back over it, as cp's", (_what, call, error) => {
+    const root = sandbox("unbackup-inplace-write");
+    sh("printf old > g && head -c 300000 /dev/urandom > na", root);
+    const r = run(["strace", "-f", "-o", "/dev/null", "-P", `${root}/g`, "-e", `inject=${call}:error=EIO:when=1`, BLIT, "-b", "--inplace", "na", "g"], { cwd: root });
+    expect(r).toEqual({ stdout: "", stderr: `blit: ${error}: Input/output error\n`, exitCode: 1 });
+    expect(readdirSync(root).sort()).toEqual(["g", "na"]);
+    expect(readFileSync(`${root}/g`, "utf8")).toBe("old");
+  });
 });
 
 // NAME and its backup name two links of one file: the backup is there
