@@ -500,6 +500,13 @@ export interface Backend {
    */
   openUnreadableDir?(dir: number, name: Name, follow: boolean): number;
   /**
+   * Opens an entry this user may not read (its own file of mode 0200 or
+   * 0000), not following a symlink: a handle to read and set its
+   * attributes alone (Linux's O_PATH), which it cannot be read or written
+   * through. Undefined where no such handle exists.
+   */
+  openForAttributes?(dir: number, name: Name): number;
+  /**
    * openDir, for a directory whose listing must leave its access time as it
    * was (Linux's O_NOATIME: EPERM where this user neither owns it nor has
    * CAP_FOWNER). Undefined where listing cannot be kept from setting it.

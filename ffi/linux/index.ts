@@ -265,6 +265,11 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
     return this.shim.blit_openat(dir, this.cstr(name, 0), c.O_PATH | c.O_DIRECTORY | c.O_CLOEXEC | (follow ? 0 : c.O_NOFOLLOW), 0);
   }
 
+  openForAttributes(dir: number, name: Name): number {
+    const c = this.c;
+    return this.shim.blit_openat(dir, this.cstr(name, 0), c.O_PATH | c.O_NOFOLLOW | c.O_CLOEXEC, 0);
+  }
+
   readDir(dir: number): DirEntry[] | number {
     const entries: DirEntry[] = [];
     const buf = this.direntBuf;

@@ -2582,6 +2582,8 @@ export class Copier {
   private leaveUnchanged(e: Entry, st: Stat): void {
     this.report.counts.unchanged++;
     const changed = this.alignAttributes(e, st);
+    // Not set, and said why.
+    if (changed === null) return;
     if (changed === undefined) {
       this.skipped(e, "unchanged");
       return;
@@ -2634,9 +2636,10 @@ export class Copier {
    * SOURCE's, through a descriptor of the file found there (not following a
    * symlink), in the order a copy gets them; extended attributes it has and
    * SOURCE lacks (of the kinds kept) are removed first. What differed, in
-   * rsync's letters (undefined: nothing).
+   * rsync's letters (undefined: nothing; null: the file could not be
+   * opened, which is said).
    */
-  private alignAttributes(e: Entry, st: Stat): string | undefined {
+  private alignAttributes(e: Entry, st: Stat): string | undefined | null {
     const b = this.b;
     const isFile = typeOf(st.mode) === S_IFREG;
     let srcFd = -1;
@@ -2653,13 +2656,16 @@ export class Copier {
       this.applyChanges({ dir: e.dstDir, name: e.dstName }, e.stat, changes, e.dstPath, true);
       return this.applied(e.stat, st, changes);
     }
-    const dstFd = b.openRead(e.dstDir, e.dstName, false);
+    let dstFd = b.openRead(e.dstDir, e.dstName, false);
+    // Its owner's file it may not read (mode 0200): its attributes are still its owner's to set.
+    if (dstFd === -b.errno.EACCES && b.openForAttributes) dstFd = b.openForAttributes(e.dstDir, e.dstName);
     const now = dstFd < 0 ? dstFd : b.fstat(dstFd);
     if (typeof now === "number" || now.dev !== st.dev || now.ino !== st.ino) {
       if (dstFd >= 0) b.close(dstFd);
-      this.report.counts.attributes++;
-      this.report.fail(`${quote(e.dstPath)} was replaced while being copied; skipped`, { op: "open", path: e.dstPath });
-      return changes.letters;
+      const gone = typeof now !== "number" || now === -b.errno.ENOENT || now === -b.errno.ELOOP;
+      if (gone) this.report.fail(`${quote(e.dstPath)} was replaced while being copied; skipped`, { op: "open", path: e.dstPath });
+      else this.report.fail(`cannot open ${quote(e.dstPath)} to set its attributes: ${this.why(-now)}`, { op: "open", path: e.dstPath, errno: -now });
+      return null;
     }
     this.applyChanges({ fd: dstFd }, e.stat, changes, e.dstPath, true);
     b.close(dstFd);

@@ -276,6 +276,22 @@ describe("--skip-unchanged against rsync -aHAX", () => {
     expect([lstatSync(`${root}/dst/a`).uid, lstatSync(`${root}/dst/a`).gid]).toEqual([0, 0]);
   });
 
+  // Opened for reading to be set, its owner's file of mode 0200 failed as "replaced while being copied", yet was listed and counted as set (helper-189).
+  testIf(isRoot ? (hasCommand("setpriv") ? undefined : "setpriv is not installed") : "needs root to run as nobody")("as its owner, an unchanged file it may not read (mode 0200, 0000) still gets SOURCE's mode, as rsync -a gives it", () => {
+    const root = sandbox("unchanged-unreadable");
+    sh("mkdir -p src home && printf a > src/f && printf b > src/g && chmod 644 src/f src/g && chmod 777 . home && chown -R nobody: src", root);
+    const asNobody = (args: string[]) => {
+      const r = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", BLIT, ...args], { cwd: root, env: { ...process.env, HOME: `${root}/home`, XDG_CACHE_HOME: "", TMPDIR: `${root}/home` }, stdout: "pipe", stderr: "pipe" });
+      return { stdout: r.stdout.toString(), stderr: r.stderr.toString(), exitCode: r.exitCode };
+    };
+    expect(asNobody(["-aT", "src", "dst"])).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    sh("chmod 200 dst/f && chmod 000 dst/g", root);
+    const r = asNobody(["-aT", "--skip-unchanged", "--itemize", "src", "dst"]);
+    expect([r.stdout.split("\n").filter((line) => line.startsWith(".f")).sort(), r.stderr, r.exitCode]).toEqual([[".f...p..... dst/f", ".f...p..... dst/g"], "", 0]);
+    expect([(lstatSync(`${root}/dst/f`).mode & 0o7777).toString(8), (lstatSync(`${root}/dst/g`).mode & 0o7777).toString(8)]).toEqual(["644", "644"]);
+    expect(stats(asNobody(["-aT", "--skip-unchanged", "--stats", "src", "dst"]).stdout)).toMatchObject({ unchanged: "2", "attributes set on unchanged": "0" });
+  });
+
   testIf(tmpfsUnavailable ?? noAttr)("onto a filesystem without xattrs (ramfs): an unchanged tree with xattrs is unchanged on every run, none told or counted as set", () => {
     const ramfs = mountRamfs();
     const root = sandbox("unheld");
