@@ -3132,6 +3132,7 @@ export class Copier {
     if (typeof now === "number" || (existing && (now.dev !== existing.dev || now.ino !== existing.ino))) {
       b.close(srcFd);
       if (dstFd >= 0) b.close(dstFd);
+      if (dstFd >= 0 && !inplace) b.remove(e.dstDir, name, false);
       if (typeof now === "number") {
         this.report.fail(`cannot create regular file ${quote(e.dstPath)}: ${this.why(-now)}`, { op: "create", path: e.dstPath, errno: -now });
         if (dstFd < 0) this.restoreBackup(e);
@@ -3143,8 +3144,7 @@ export class Copier {
     const applied = this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, mode, true, created, this.dropsAcls(existing !== undefined, e.inheritedPermissions));
     if (applied && inplace) this.meta.setAttributes({ fd: dstFd }, st, e.dstPath);
     b.close(srcFd);
-    this.noteCopyIdentity(e, dstFd);
-    b.close(dstFd);
+    if (!this.closedWhole(e, dstFd, inplace ? undefined : name)) return false;
     if (!inplace && !this.commit(e, name, "regular file")) return false;
     this.report.fileCopied(0, undefined);
     if (existing) e.keptData = existing;

@@ -1628,6 +1628,36 @@ describe.skipIf(!hasCommand("strace"))("-b, the copy's rename failing: the old f
   });
 });
 
+// --attributes-only makes no data, but its file is still closed and made as a copy's: a failed close was
+// taken for success (exit 0), and a failed fstat of the new file left it under its temporary name (helper-189).
+describe.skipIf(!hasCommand("strace"))("--attributes-only, a call on its file failing", () => {
+  test("onto a file there, its close failing (EIO): said, exit 1", () => {
+    const root = sandbox("attributes-close");
+    sh("printf old > g && printf new > na", root);
+    const r = run(["strace", "-f", "-qq", "-o", "/dev/null", "-P", `${root}/g`, "-e", "inject=close:error=EIO:when=1", BLIT, "--attributes-only", "-p", "na", "g"], { cwd: root });
+    expect(r).toEqual({ stdout: "", stderr: "blit: failed to close 'g': Input/output error\n", exitCode: 1 });
+    expect(readFileSync(`${root}/g`, "utf8")).toBe("old");
+  });
+
+  // Each statx in turn: whichever fails, no temporary file is left beside the new name.
+  test("to a new name, a stat failing at each position in turn: an error and nothing left, or the file made", () => {
+    const root = sandbox("attributes-stat");
+    sh("mkdir d && printf new > na", root);
+    const outcomes = new Set<string>();
+    for (let n = 1; n <= 25; n++) {
+      sh("rm -rf d/*", root);
+      const r = run(["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=statx", "-e", `inject=statx:error=EIO:when=${n}`, BLIT, "--attributes-only", "na", "d/new"], { cwd: root });
+      expect({ n, left: readdirSync(`${root}/d`).filter((name) => name.startsWith(".blit-")) }).toEqual({ n, left: [] });
+      if (r.exitCode === 0) outcomes.add("made");
+      else {
+        expect({ n, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr }).toEqual({ n, exitCode: 1, stdout: "", stderr: expect.stringMatching(/^blit: [^\n]+: Input\/output error\n$/) });
+        if (r.stderr.includes("cannot create regular file 'd/new'")) outcomes.add("create failed");
+      }
+    }
+    expect([...outcomes].sort()).toEqual(["create failed", "made"]);
+  });
+});
+
 // NAME and its backup name two links of one file: the backup is there
 // already, and nothing is left beside them (cp refuses: its rename away
 // does nothing, and its create then finds the name taken).
