@@ -753,6 +753,7 @@ export class Copier {
     }
     if (made === 0) {
       created = true;
+      this.ownerAccessWhileFilled(e.dstDir, madeAs, madeMode, e.inheritedPermissions);
     } else if (made === -E.EEXIST) {
       // Joined, if it is a directory and not a symlink to one: also inside a
       // directory this run made, where another run into the same DEST may
@@ -776,6 +777,7 @@ export class Copier {
           return NONE;
         }
         created = true;
+        if (!this.o.dryRun) this.ownerAccessWhileFilled(e.dstDir, e.dstName, madeMode, e.inheritedPermissions);
       }
     } else {
       b.close(srcFd);
@@ -1003,6 +1005,16 @@ export class Copier {
     if (preserve.ownership) return 0o700;
     // The sticky bit at once where nothing more is set: a chmod adding it later, by a user outside a setgid parent's group, would take off the setgid bit mkdir gave.
     return (this.meta.modeFor("dir", st, undefined, inherited) & (preserve.mode ? 0o755 : 0o1777)) | 0o700;
+  }
+
+  /**
+   * A directory just made whose owner the umask or a default ACL left
+   * without read, write or search (umask 0200, `u::rw-`) is given them
+   * while it is filled, as cp gives them; its own mode is set once it is.
+   */
+  private ownerAccessWhileFilled(dir: number, name: Name, madeMode: number, inherited: number | undefined): void {
+    const given = inherited === undefined ? madeMode & ~this.o.umask : madeMode & (inherited | 0o7000);
+    if ((given & 0o700) !== 0o700) this.b.modes?.chmodAt(dir, name, given | 0o700);
   }
 
   /**

@@ -2223,6 +2223,25 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     expect(sh("stat -c %a blit/s/a", root)).toBe(`${option === "--no-preserve=mode" ? "755" : mode}\n`);
   });
 
+  // A directory made without its owner's write or search (umask 0200, a default ACL's u::rw-) is filled, then left with
+  // that mode, as cp's: blit refused every entry in it, and under umask 0400 its shim's cache folder was unreadable too (helper-186).
+  test.each([
+    ["umask 0200", "-r", "umask 0200"],
+    ["umask 0100", "-a", "umask 0100"],
+    ["umask 0400", "-a", "umask 0400"],
+    ["a default ACL of u::rw-", "-r", "umask 022 && setfacl -d -m u::rw-,g::---,o::--- cp blit"],
+  ])("%s, %s: a directory made without its owner's access is filled, as cp", (_what, option, setup) => {
+    const root = sandbox("nobody-owner-bits");
+    sh("mkdir -p s/sub cp blit && echo a > s/f && echo b > s/sub/g && chown -R nobody . && chmod 777 .", root);
+    const byCp = asNobody(`${setup} && cp ${option} s cp/`, root);
+    const byBlit = asNobody(`${setup} && "$0" ${option} s blit/`, root);
+    expect(byCp).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(byBlit).toEqual(byCp);
+    const modes = (dir: string) => sh(`cd ${dir} && find . -printf '%p %M\\n' | sort && cat s/f s/sub/g`, root);
+    expect(modes("blit")).toBe(modes("cp"));
+    expect(sh("stat -c %a blit-65534", root)).toBe("700\n");
+  });
+
   test("-if onto a file nobody may write: asked, then made anew with SOURCE's mode", () => {
     const root = sandbox("nobody-force");
     sh("mkdir cp blit && for d in cp blit; do echo e > $d/e && echo f > $d/f && chmod 0 $d/f; done && chown -R nobody . && chmod 777 . cp blit", root);
