@@ -5,7 +5,7 @@
 // bytes once to a content-addressed file in a private per-user cache folder
 // instead, and reuse it while its size and hash still match.
 
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { chmodSync, closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { suffix } from "bun:ffi";
@@ -59,17 +59,35 @@ function safeHomedir(): string | undefined {
 function privateFolder(dir: string, within?: string): string | undefined {
   try {
     if (within !== undefined && !statSync(within).isDirectory()) return `${within} is not a directory`;
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    ownerOnly(() => mkdirSync(dir, { recursive: true, mode: 0o700 }));
     const st = lstatSync(dir);
     if (!st.isDirectory()) return `${dir} is not a directory`;
     if (process.platform !== "win32") {
       const uid = process.getuid?.();
       if (uid !== undefined && st.uid !== uid) return `${dir} belongs to another user`;
       if ((st.mode & 0o022) !== 0) return `${dir} is writable by other users`;
+      // Made by an older blit under such a umask.
+      if ((st.mode & 0o700) !== 0o700) chmodSync(dir, 0o700);
     }
     return undefined;
   } catch (err) {
     return `${dir}: ${(err as Error).message}`;
+  }
+}
+
+/**
+ * make() under umask 077, so that what it makes gets the 0700 asked for: a
+ * umask that takes the owner's own bits (0200, 0400) would leave the
+ * folders (~/.cache too, where there was none) and the shim unwritable or
+ * unreadable to this user too. Only the main thread runs yet.
+ */
+function ownerOnly<T>(make: () => T): T {
+  if (process.platform === "win32") return make();
+  const umask = process.umask(0o077);
+  try {
+    return make();
+  } finally {
+    process.umask(umask);
   }
 }
 
@@ -90,7 +108,7 @@ function matches(path: string, size: number, hash: string): boolean {
 function writeAtomically(dir: string, finalName: string, bytes: Uint8Array): string {
   const finalPath = join(dir, finalName);
   const tempPath = join(dir, `${finalName}.${process.pid}.${Math.random().toString(16).slice(2)}.tmp`);
-  const fd = openSync(tempPath, "wx", 0o700);
+  const fd = ownerOnly(() => openSync(tempPath, "wx", 0o700));
   try {
     writeSync(fd, bytes);
     fsyncSync(fd);

@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BLIT, blit, environment, run, sh } from "../helpers/blit.ts";
+import { BLIT, blit, environment, hasCommand, isRoot, run, sh } from "../helpers/blit.ts";
 import { mountTmpfs, tmpfsUnavailable } from "../helpers/mounts.ts";
 import { testIf } from "../helpers/skip.ts";
 import { sandbox } from "../helpers/sandbox.ts";
@@ -75,6 +75,19 @@ describe("the embedded shim", () => {
     expect(r.stdout).toContain(`shim: ${join(home, ".cache", "blit")}/libblit-`);
     expect(cachedShims(join(unsafe, "blit"))).toEqual([]);
     expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  // mkdir's 0700 less a umask of the owner's own bits left the folders (~/.cache too, made where there was none)
+  // unwritable or unreadable to this user, and the copy fell back to the slow engine (helper-186). Root reads and writes them anyway.
+  testIf(isRoot ? (hasCommand("setpriv") ? undefined : "setpriv is not installed") : "needs root to run as nobody")("under a umask of the owner's bits (0200, 0400), the folders made get 0700 and the shim loads", () => {
+    for (const umask of ["0200", "0400"]) {
+      const { home, work, env } = isolated();
+      sh(`chown nobody ${home} ${work} ${env.TMPDIR} && chmod 777 ${work}`);
+      const r = run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c", `umask ${umask} && exec "$0" doctor .`, BLIT], { cwd: work, env });
+      expect([umask, r.stderr, r.exitCode]).toEqual([umask, "", 0]);
+      expect(r.stdout).toContain(`shim: ${join(home, ".cache", "blit")}/libblit-`);
+      expect(sh(`stat -c %a ${home}/.cache ${home}/.cache/blit`)).toBe("700\n700\n");
+    }
   });
 
   // Two builds sharing a cache (two versions installed, an x64 and an arm64
