@@ -20,6 +20,16 @@ export const S_IFDIR = 0o040000;
 export const S_IFCHR = 0o020000;
 export const S_IFIFO = 0o010000;
 
+/** A mounted filesystem, or part of one (a bind mount). */
+export interface Mount {
+  /** Where it is mounted: an absolute path, as realPath gives one. */
+  point: Name;
+  /** The directory of its filesystem that shows there ("/" for the whole of it; a bind mount's own directory). */
+  root: Name;
+  /** Its filesystem, told apart from every other (Linux: major:minor). */
+  filesystem: string;
+}
+
 export interface Stat {
   /** Type and permission bits (st_mode). */
   mode: number;
@@ -708,6 +718,13 @@ export interface Backend {
    * no symlink, "." or ".." left; a negated errno if a component is missing.
    */
   realPath(path: Name): Name | number;
+  /**
+   * The mounts there are, in the order they were made (a later one on the
+   * same place hides an earlier), for --delete to see a bind mount in DEST
+   * of part of SOURCE, or of a directory DEST is in. Undefined where the OS
+   * has no such mounts or they cannot be listed.
+   */
+  mounts?(): Mount[] | undefined;
   /**
    * -i: writes `question` to the error stream and reads one line of standard
    * input, byte by byte so that the next question gets the next line; the

@@ -6,7 +6,7 @@
 
 import { appendFileSync, readdirSync, readFileSync, readSync, realpathSync, writeSync } from "node:fs";
 import { constants } from "node:os";
-import type { ErrnoTable, Identity, Name, StreamsMechanism } from "./backend.ts";
+import type { ErrnoTable, Identity, Mount, Name, StreamsMechanism } from "./backend.ts";
 
 const errnoByCode = constants.errno as Record<string, number>;
 
@@ -53,6 +53,50 @@ export function inheritedIgnoredSignals(): NodeJS.Signals[] | undefined {
   const ignored = BigInt(`0x${mask}`);
   const bit = (signo: number) => (ignored >> BigInt(signo - 1)) & 1n;
   return (["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"] as const).filter((name) => bit(constants.signals[name]) === 1n);
+}
+
+/**
+ * The mounts /proc/self/mountinfo lists, in the order they were made: its
+ * fields 3 to 5 (the filesystem's major:minor, the directory of it mounted,
+ * where), their octal escapes (\040 for a space) undone; undefined where
+ * there is no such file.
+ */
+export function procMounts(): Mount[] | undefined {
+  let raw: Buffer;
+  try {
+    raw = readFileSync("/proc/self/mountinfo");
+  } catch {
+    return undefined;
+  }
+  const mounts: Mount[] = [];
+  let start = 0;
+  while (start < raw.length) {
+    let end = raw.indexOf(0x0a, start);
+    if (end < 0) end = raw.length;
+    const fields: Buffer[] = [];
+    for (let at = start; at < end && fields.length < 5; ) {
+      let space = raw.indexOf(0x20, at);
+      if (space < 0 || space > end) space = end;
+      fields.push(raw.subarray(at, space));
+      at = space + 1;
+    }
+    if (fields.length === 5) mounts.push({ filesystem: fields[2]!.toString("latin1"), root: unescapeMountField(fields[3]!), point: unescapeMountField(fields[4]!) });
+    start = end + 1;
+  }
+  return mounts;
+}
+
+function unescapeMountField(field: Buffer): Uint8Array {
+  const out = new Uint8Array(field.length);
+  let n = 0;
+  for (let i = 0; i < field.length; i++) {
+    const octal = field[i] === 0x5c && i + 3 < field.length && /^[0-7]{3}$/.test(field.toString("latin1", i + 1, i + 4));
+    if (octal) {
+      out[n++] = parseInt(field.toString("latin1", i + 1, i + 4), 8);
+      i += 3;
+    } else out[n++] = field[i]!;
+  }
+  return out.slice(0, n);
 }
 
 /**

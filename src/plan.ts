@@ -728,7 +728,53 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
     throw new UsageError(`--delete: ${quote(clash.tree.src)} is copied to ${quote(clash.tree.dst)}, and ${quote(clash.other.src)} to ${quote(clash.other.dst)}, in or at the same place, where each would delete what the other copies; give each its own destination, or leave out --delete`, false);
   }
   if (meeting) plan.repeatsDestination = true;
+  if (options.delete) refuseDeleteAcrossMounts(plan.jobs);
   return plan;
+}
+
+/**
+ * --delete where a mount at or in a directory operand's DEST shows part of
+ * its SOURCE (a bind mount of SOURCE's `zz` as DEST's `aa`: pruning `aa`
+ * would remove SOURCE's own files), a directory SOURCE is in, or one DEST
+ * is in (a way back out of DEST). Bind mounts share their inodes, so the
+ * copy's own checks by device and inode do not see where they lead; what
+ * the OS lists of its mounts does. Refused before anything is copied.
+ */
+function refuseDeleteAcrossMounts(jobs: CopyJob[]): void {
+  const trees = jobs.filter((job) => job.isDirectory);
+  const listed = trees.length > 0 ? via.b.mounts?.() : undefined;
+  if (!listed) return;
+  const mounts = listed.map((m) => ({ point: fromBytes(m.point), root: fromBytes(m.root), filesystem: m.filesystem }));
+  // One mounted later at or above a mount's place hides it.
+  const shown = mounts.filter((m, i) => !mounts.slice(i + 1).some((later) => below(m.point, later.point) !== undefined));
+  /** The filesystem a path is on and where in it: below the last mount whose place holds it. */
+  const regionOf = (path: string) => {
+    let at: { point: string; root: string; filesystem: string } | undefined;
+    for (const m of shown) if (below(path, m.point) !== undefined && (at === undefined || m.point.length >= at.point.length)) at = m;
+    return at && { filesystem: at.filesystem, path: via.paths.join(at.root, below(path, at.point)!) };
+  };
+  const within = (path: string, dir: string) => below(path, dir) !== undefined;
+  const dirs = new Map<string, string | undefined>();
+  for (const job of trees) {
+    const src = resolvedPath(job.src, true, dirs);
+    const dst = resolvedPath(job.dst, true, dirs);
+    const srcRegion = src === undefined ? undefined : regionOf(src);
+    const dstRegion = dst === undefined ? undefined : regionOf(dst);
+    if (dst === undefined) continue;
+    for (const m of shown) {
+      if (!within(m.point, dst)) continue;
+      const inside = m.point !== dst;
+      const sameSource = srcRegion !== undefined && srcRegion.filesystem === m.filesystem;
+      const what = sameSource && within(m.root, srcRegion.path)
+        ? `part of ${quote(job.src)}, which it copies`
+        : sameSource && inside && within(srcRegion.path, m.root)
+        ? `a directory ${quote(job.src)} is in`
+        : inside && dstRegion !== undefined && dstRegion.filesystem === m.filesystem && within(dstRegion.path, m.root)
+        ? `a directory ${quote(job.dst)} is in`
+        : undefined;
+      if (what) throw new UsageError(`--delete: ${quote(m.point)} is a mount of ${what}, where deleting would remove what is not the destination's; unmount it, or leave out --delete`, false);
+    }
+  }
 }
 
 /**

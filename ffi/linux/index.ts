@@ -5,7 +5,7 @@ import { ptr } from "bun:ffi";
 import { existsSync } from "node:fs";
 import { release } from "node:os";
 import { type Identity, POSIX_PATH_RULES } from "../backend.ts";
-import { knownLimit, openFilesIn, procCommandLine, processIdentity, realPathOf, RuntimeStdio } from "../process.ts";
+import { knownLimit, openFilesIn, procCommandLine, procMounts, processIdentity, realPathOf, RuntimeStdio } from "../process.ts";
 import { batchLayout, stableBytes } from "../reusable-buffer.ts";
 import { TimeSteps } from "../time-steps.ts";
 import type {
@@ -13,6 +13,7 @@ import type {
   Backend,
   BackendCounters,
   BackendReport,
+  Mount,
   CloneMechanism,
   CopyMethod,
   DirEntry,
@@ -315,6 +316,10 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
 
   realPath(path: Name): Name | number {
     return realPathOf(path);
+  }
+
+  mounts(): Mount[] | undefined {
+    return procMounts();
   }
 
 

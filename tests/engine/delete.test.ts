@@ -370,6 +370,45 @@ describe("-x --delete leaves a filesystem mounted inside DEST, as rsync -x does"
   }
 });
 
+// Bind mounts share their inodes, so the copy's own checks by device and inode did not see where one leads: with
+// DEST's aa a bind mount of SOURCE's zz, pruning aa removed zz's files, and with zz copied after, they were in
+// neither, exit 0 (helper-191). Refused before anything is copied. A bind mount of anything else is pruned as rsync prunes it.
+describe("--delete with a bind mount in DEST", () => {
+  const cases: { name: string; setup: string; binds: [string, string][]; args: string[]; refused?: RegExp }[] = [
+    { name: "DEST's aa shows SOURCE's zz", setup: "mkdir -p S/zz S/aa D/aa && printf p > S/zz/p && printf i > S/aa/in", binds: [["S/zz", "D/aa"]], args: ["-aT", "--delete", "S", "D"], refused: /^blit: --delete: '[^']*\/D\/aa' is a mount of part of 'S', which it copies, / },
+    { name: "DEST's 'a\\tb c' (escaped in mountinfo) shows SOURCE's zz", setup: "mkdir -p S/zz S/aa 'D/a\tb c' && printf p > S/zz/p && printf i > S/aa/in", binds: [["S/zz", "D/a\tb c"]], args: ["-aT", "--delete", "S", "D"], refused: /^blit: --delete: '[^']*\/D\/a'\$'\\t''b c' is a mount of part of 'S', which it copies, / },
+    { name: "DEST itself shows SOURCE's zz", setup: "mkdir -p S/zz S/aa D && printf p > S/zz/p && printf i > S/aa/in", binds: [["S/zz", "D"]], args: ["-aT", "--delete", "S", "D"], refused: /^blit: --delete: '[^']*\/D' is a mount of part of 'S', which it copies, / },
+    { name: "DEST's sub shows a directory SOURCE is in", setup: "mkdir -p P/S D/sub && printf p > P/S/p && printf o > P/other", binds: [["P", "D/sub"]], args: ["-aT", "--delete", "P/S", "D"], refused: /^blit: --delete: '[^']*\/D\/sub' is a mount of a directory 'P\/S' is in, / },
+    { name: "DEST's loop shows a directory DEST is in", setup: "mkdir -p S P/D/loop && printf s > S/s && printf o > P/other", binds: [["P", "P/D/loop"]], args: ["-aT", "--delete", "S", "P/D"], refused: /^blit: --delete: '[^']*\/P\/D\/loop' is a mount of a directory 'P\/D' is in, / },
+    { name: "DEST's m shows a directory elsewhere on SOURCE's filesystem: pruned", setup: "mkdir -p S/m elsewhere D/m && printf s > S/m/s && printf x > elsewhere/extra", binds: [["elsewhere", "D/m"]], args: ["-aT", "--delete", "S", "D"] },
+  ];
+  for (const c of cases) {
+    testIf(tmpfsUnavailable)(c.name, () => {
+      const root = sandbox("delete-bind");
+      const mounted: string[] = [];
+      try {
+        sh(c.setup, root);
+        for (const [from, to] of c.binds) {
+          sh(`mount --bind '${from}' '${to}'`, root);
+          mounted.push(`${root}/${to}`);
+        }
+        const before = sh("find . -type f | sort", root);
+        const r = blit(c.args, { cwd: root });
+        if (c.refused) {
+          expect([r.stdout, r.stderr.split("\n").length, r.exitCode]).toEqual(["", 2, 2]);
+          expect(r.stderr).toMatch(c.refused);
+          expect(sh("find . -type f | sort", root)).toBe(before);
+        } else {
+          expect(r).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+          expect(sh("ls elsewhere && cat D/m/s", root)).toBe("s\ns");
+        }
+      } finally {
+        for (const point of mounted.reverse()) if (run(["umount", point]).exitCode !== 0) run(["umount", "-l", point]);
+      }
+    });
+  }
+});
+
 describe("--delete with --keep-directory-symlink keeps what the kept symlinks lead into", () => {
   const CASES: [string, string, string[]][] = [
     ["beside the symlink", "mkdir -p dst/real && ln -s real dst/sub && touch dst/real/junk", ["real/k", "sub"]],
