@@ -3771,8 +3771,9 @@ export class Copier {
       this.restoreBackup(e);
       return;
     }
-    if (r === -E.EMLINK) this.report.warn(`cannot create hard link ${quote(e.dstPath)}: ${this.why(-r)}; ${e.keep ? "left as it is" : this.o.symbolicLink ? "a symbolic link of its own made instead" : "copied instead"}`, { op: "link", path: e.dstPath, errno: -r });
-    else if (r !== -E.EXDEV) {
+    // Past the filesystem's links per inode, or on another filesystem (a mount in DEST): made apart, and said (cp fails there).
+    if (r === -E.EMLINK || r === -E.EXDEV) this.report.warn(`cannot create hard link ${quote(e.dstPath)}: ${this.why(-r)}; ${e.keep ? "left as it is" : this.o.symbolicLink ? "a symbolic link of its own made instead" : "copied instead"}`, { op: "link", path: e.dstPath, errno: -r });
+    else {
       this.report.fail(`cannot create hard link ${quote(e.dstPath)}: ${this.why(-r)}`, { op: "create", path: e.dstPath, errno: -r });
       this.restoreBackup(e);
       return;

@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { lstatSync } from "node:fs";
 import { BLIT, blit, hasCommand, run, sh, stats } from "../helpers/blit.ts";
-import { immutableUnavailable, mountXfs, xfsUnavailable } from "../helpers/mounts.ts";
+import { immutableUnavailable, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
 import { tree } from "../helpers/tree.ts";
@@ -102,6 +102,23 @@ describe("hard links", () => {
       expect(events.length).toBe(warnings.length);
       for (const event of events) expect({ op: event.op, errno: event.errno, named: event.message.includes(`'${event.path}'`) }).toEqual({ op: "link", errno: 31, named: true });
     }, 120_000);
+  }
+});
+
+// Names of one inode whose copies are on two filesystems (a mount in DEST): the second is made apart, as past the links per
+// inode, and said; it was copied silently, `hard links: 0`, where cp and rsync -H fail on it (helper-191).
+testIf(tmpfsUnavailable)("-a with a hard-linked pair whose second name's copy is on a filesystem mounted in DEST: copied instead, with a warning", () => {
+  const root = sandbox("link-exdev");
+  const mounted = `${root}/dst/m`;
+  sh("mkdir -p src/m dst/m && printf data > src/f && ln src/f src/m/g", root);
+  sh(`mount -t tmpfs -o size=1m tmpfs ${mounted}`);
+  try {
+    const r = blit(["-aT", "src", "dst"], { cwd: root });
+    // Whichever name is copied first, the other is the link.
+    expect(r).toEqual({ stdout: "", stderr: expect.stringMatching(/^blit: warning: cannot create hard link 'dst\/(f|m\/g)': Invalid cross-device link; copied instead\n$/), exitCode: 0 });
+    expect(sh("cat dst/f dst/m/g", root)).toBe("datadata");
+  } finally {
+    if (run(["umount", mounted]).exitCode !== 0) run(["umount", "-l", mounted]);
   }
 });
 
