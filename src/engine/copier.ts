@@ -3065,9 +3065,12 @@ export class Copier {
     const created = e.dstFresh && !cloned ? { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid } : undefined;
     // A file written in place keeps its mode unless it is kept from SOURCE,
     // as cp's: no chmod, which its owner alone may make.
-    const keptMode = inplace && existing && !this.o.preserve.mode ? undefined : mode;
+    let keptMode = inplace && existing && !this.o.preserve.mode ? undefined : mode;
     // What cp, writing into the file there, would have left of it.
-    if (existing && !inplace) this.meta.keepReplaced({ fd: dstFd }, { dir: e.dstDir, name: e.dstName }, existing, e.dstPath, e.inheritedPermissions !== undefined, this.mirrorsXattrs);
+    const replaced = existing && !inplace ? this.meta.keepReplaced({ fd: dstFd }, { dir: e.dstDir, name: e.dstName }, existing, e.dstPath, e.inheritedPermissions !== undefined, this.mirrorsXattrs) : undefined;
+    // The old file's group, which this user is not in, could not be given: its
+    // permissions are not handed to the user's own group instead (cp's write into it keeps the group).
+    if (replaced?.groupLost && !this.o.preserve.mode && keptMode !== undefined) keptMode &= ~0o070;
     // A mirror gives a file written in place SOURCE's xattrs alone, as keepReplaced gives a new one (ACLs: dropAcls, below).
     if (existing && inplace && this.mirrorsXattrs) this.removeStaleXattrs({ fd: dstFd }, xattrs, e.dstPath);
     // An attribute that could not be set is reported; the data is kept, as cp keeps it.

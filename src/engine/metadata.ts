@@ -98,6 +98,8 @@ export class MetadataWriter {
    * ENOATTR, which would be an error on every directory.
    */
   private readonly posixAcls: boolean;
+  /** Running as root, whom a failed chown is said to (cp's chown_privileges). */
+  private readonly privileged: boolean;
 
   /**
    * Namespaces of xattrs (`user`, `trusted`, `security`; any other name
@@ -114,6 +116,7 @@ export class MetadataWriter {
     private readonly report: Reporter,
   ) {
     this.readsXattrs = readsXattrs(b, o);
+    this.privileged = b.identity()?.uid === 0;
     this.label = o.label ? [[SELINUX_NAME, o.label]] : [];
     this.posixAcls = b.modes?.inheritedPermissions !== undefined;
   }
@@ -326,15 +329,15 @@ export class MetadataWriter {
    * mirrored: a mirror's file (Copier.mirrorsXattrs) keeps none of the old
    * file's other xattrs, whose names SOURCE's lack.
    */
-  keepReplaced(dst: Target, was: { dir: number; name: Name }, wasStat: Stat, path: Uint8Array, inherited: boolean, mirrored: boolean): boolean {
+  keepReplaced(dst: Target, was: { dir: number; name: Name }, wasStat: Stat, path: Uint8Array, inherited: boolean, mirrored: boolean): { groupLost: boolean } {
     const { preserve } = this.o;
-    if (!preserve.ownership) this.chown(dst, wasStat, path);
+    const groupLost = !preserve.ownership && !this.chown(dst, wasStat, path, false) && this.groupIsNot(dst, wasStat.gid);
     this.keepWord(dst, was, wasStat);
     const aclsKept = !preserve.mode;
     const x = this.b.xattrs;
-    if (!x) return true;
+    if (!x) return { groupLost };
     const names = x.listAt(was.dir, was.name);
-    if (typeof names === "number") return true;
+    if (typeof names === "number") return { groupLost };
     const kept: Xattrs = [];
     for (const name of names) {
       const category = categoryOf(name);
@@ -349,7 +352,14 @@ export class MetadataWriter {
       if (typeof value !== "number") kept.push([name, value]);
     }
     if (inherited && aclsKept && !kept.some(([name]) => Buffer.compare(name, ACL_ACCESS) === 0)) this.dropAcls(dst, wasStat, kept, path);
-    return kept.length === 0 || this.setXattrs(dst, kept, path);
+    if (kept.length > 0) this.setXattrs(dst, kept, path);
+    return { groupLost };
+  }
+
+  /** Whether dst's group is not gid (a chown to it failed: this user is not in it). */
+  private groupIsNot(dst: Target, gid: number): boolean {
+    const st = "fd" in dst ? this.b.fstat(dst.fd) : this.b.stat(dst.dir, dst.name, false);
+    return typeof st !== "number" && st.gid !== gid;
   }
 
   /**
@@ -373,9 +383,12 @@ export class MetadataWriter {
 
   /**
    * chown as cp does it: a non-root user keeps at least the group if allowed,
-   * silently. True when owner and group are both the source's.
+   * silently; root is told (cp's chown_failure_ok: NFS's root squash, ids a
+   * user namespace does not map). True when owner and group are both the
+   * source's. Not `asked` (the owners of a file replaced, which cp, writing
+   * into it, never sets): what cannot be given stays quiet for root too.
    */
-  private chown(dst: Target, st: Stat, path: Uint8Array): boolean {
+  private chown(dst: Target, st: Stat, path: Uint8Array, asked = true): boolean {
     const b = this.b;
     const E = b.errno;
     const owners = b.owners;
@@ -386,9 +399,11 @@ export class MetadataWriter {
     if (r === 0) return true;
     if (r === -E.EPERM || r === -E.EINVAL) {
       set(-1 >>> 0, st.gid);
-      return false;
+      if (!this.privileged || !asked) return false;
     }
-    this.report.warn(`failed to preserve ownership for ${quote(path)}: ${b.strerror(-r)}`, { op: "chown", path, errno: -r });
+    const notice = { op: "chown", path, errno: -r };
+    if (asked) this.report.fail(`failed to preserve ownership for ${quote(path)}: ${b.strerror(-r)}`, notice);
+    else this.report.warn(`failed to preserve ownership for ${quote(path)}: ${b.strerror(-r)}`, notice);
     return false;
   }
 

@@ -2242,6 +2242,15 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     expect(sh("stat -c %a blit-65534", root)).toBe("700\n");
   });
 
+  // cp writes into the file and keeps its group; a new file in its place gets this user's group, which the old
+  // group's permissions went to (0660 of nobody:root became 0660 of nobody:nogroup; helper-186).
+  test("onto its own file of a group it is not in (0660): the group's permissions are not handed to its own group", () => {
+    const root = sandbox("nobody-group-lost");
+    sh("mkdir d && printf new > f && printf old > d/t && chown nobody:root d/t && chmod 660 d/t && chown nobody d f && chmod 777 .", root);
+    expect(asNobody(`"$0" f d/t`, root)).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sh("stat -c '%a %U:%G' d/t && cat d/t", root)).toBe("600 nobody:nogroup\nnew");
+  });
+
   test("-if onto a file nobody may write: asked, then made anew with SOURCE's mode", () => {
     const root = sandbox("nobody-force");
     sh("mkdir cp blit && for d in cp blit; do echo e > $d/e && echo f > $d/f && chmod 0 $d/f; done && chown -R nobody . && chmod 777 . cp blit", root);
