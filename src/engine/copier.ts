@@ -3156,7 +3156,9 @@ export class Copier {
     }
     const xattrs = this.meta.readXattrs({ fd: srcFd }, true, undefined, undefined, e.srcPath);
     const created = e.dstFresh ? { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid } : undefined;
-    const applied = this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, mode, true, created, this.dropsAcls(existing !== undefined, e.inheritedPermissions));
+    // A file there keeps its mode unless it is kept from SOURCE, as cp's: no chmod, which its owner alone may make.
+    const keptMode = existing && !this.o.preserve.mode ? undefined : mode;
+    const applied = this.meta.apply({ fd: dstFd }, st, xattrs, e.dstPath, keptMode, true, created, this.dropsAcls(existing !== undefined, e.inheritedPermissions));
     if (applied && inplace) this.meta.setAttributes({ fd: dstFd }, st, e.dstPath);
     b.close(srcFd);
     if (!this.closedWhole(e, dstFd, inplace ? undefined : name)) return false;

@@ -2242,6 +2242,15 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     expect(sh("stat -c %a blit-65534", root)).toBe("700\n");
   });
 
+  // A chmod to the mode it had, which only its owner may make, failed it (helper-186).
+  test("--attributes-only onto another user's file it may write (0666): left as it is, exit 0, as cp", () => {
+    const root = sandbox("nobody-attributes-only");
+    sh("mkdir d && printf new > f && printf old > d/t && chmod 666 d/t && chown nobody f && chmod 777 .", root);
+    expect(asNobody(`"$0" --attributes-only f d/t`, root)).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(asNobody("cp --attributes-only f d/t", root)).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sh("stat -c '%a %U' d/t && cat d/t", root)).toBe("666 root\nold");
+  });
+
   // cp writes into the file and keeps its group; a new file in its place gets this user's group, which the old
   // group's permissions went to (0660 of nobody:root became 0660 of nobody:nogroup; helper-186).
   test("onto its own file of a group it is not in (0660): the group's permissions are not handed to its own group", () => {
