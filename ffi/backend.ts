@@ -726,6 +726,13 @@ export interface Backend {
    */
   mounts?(): Mount[] | undefined;
   /**
+   * Whether an open descriptor came from the process that started this one:
+   * not close-on-exec, as every descriptor the runtime opens for itself is
+   * and none that survived exec can be. Undefined where fd is not open or
+   * it cannot be told.
+   */
+  inheritedDescriptor?(fd: number): boolean | undefined;
+  /**
    * -i: writes `question` to the error stream and reads one line of standard
    * input, byte by byte so that the next question gets the next line; the
    * line without its newline (empty at end of input). Undefined if

@@ -3,6 +3,8 @@
 // loads next to nothing. (No top-level await: the executable is compiled to
 // bytecode, as CommonJS.)
 
+import "../ffi/start-descriptors.ts";
+
 const UNPAIRED_SURROGATE = /[\uD800-\uDFFF]/u;
 const ISSUES = "https://github.com/blit-dev/blit/issues";
 /** ExitCode.partial, as cp exits on its own internal errors (not imported: --version loads next to nothing). */

@@ -120,8 +120,19 @@ let via: Looking;
 /** An operand's stat, relative to the current directory, or a negated errno. */
 function statOrCode(path: string, follow: boolean): Stat | number {
   // What the kernel says of an empty path, whatever the backend makes of it.
-  if (path === "") return -via.b.errno.ENOENT;
+  if (path === "" || runtimesOwn(path)) return -via.b.errno.ENOENT;
   return via.unmatched.get(path) ?? via.b.stat(via.b.cwd, toBytes(path), follow);
+}
+
+/**
+ * /dev/fd/N or /proc/self/fd/N naming a descriptor the runtime opened for
+ * itself (its event loop's, its copy of stderr): not the caller's, which
+ * cp, having no such descriptor, finds not there. `blit f /dev/fd/5` run
+ * with no fd 5 open wrote over the file stderr appends to.
+ */
+function runtimesOwn(path: string): boolean {
+  const fd = /^\/(?:dev\/fd|proc\/(?:self|thread-self)\/fd)\/(\d+)$/.exec(path)?.[1];
+  return fd !== undefined && Number(fd) > 2 && via.b.inheritedDescriptor?.(Number(fd)) === false;
 }
 
 /** cp's words for a negated errno: the OS's own text. */
@@ -294,6 +305,10 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   const fileThere = dstDir !== undefined && typeof dstDir !== "number" && !isDir(dstDir);
   if (srcIsDir && !fileThere && isInside(job.dst, srcStat)) {
     refuse(plan, `cannot copy a directory, ${quote(job.src)}, into itself, ${quote(job.dst)}`, { op: "copy", path: job.src });
+    return false;
+  }
+  if (runtimesOwn(job.dst)) {
+    refuse(plan, `cannot create ${srcIsDir ? "directory" : "regular file"} ${quote(job.dst)}: ${reason(-via.b.errno.ENOENT)}`, { op: "create", path: job.dst, errno: via.b.errno.ENOENT });
     return false;
   }
   const dstStat = statOrCode(job.dst, true);

@@ -8,6 +8,7 @@
 
 import { type Identity, POSIX_PATH_RULES } from "../backend.ts";
 import { knownLimit, openFilesIn, processIdentity, realPathOf, RuntimeStdio } from "../process.ts";
+import { inheritedAtStart } from "../start-descriptors.ts";
 import { ReusableBuffer } from "../reusable-buffer.ts";
 import { TimeSteps } from "../time-steps.ts";
 import type {
@@ -251,6 +252,10 @@ export class DarwinBackend extends RuntimeStdio implements Backend {
 
   realPath(path: Name): Name | number {
     return realPathOf(path);
+  }
+
+  inheritedDescriptor(fd: number): boolean | undefined {
+    return inheritedAtStart(fd);
   }
 
 

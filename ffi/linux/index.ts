@@ -7,6 +7,7 @@ import { release } from "node:os";
 import { type Identity, POSIX_PATH_RULES } from "../backend.ts";
 import { knownLimit, openFilesIn, procCommandLine, procMounts, processIdentity, realPathOf, RuntimeStdio } from "../process.ts";
 import { batchLayout, stableBytes } from "../reusable-buffer.ts";
+import { inheritedAtStart } from "../start-descriptors.ts";
 import { TimeSteps } from "../time-steps.ts";
 import type {
   AttributesCapability,
@@ -320,6 +321,10 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
 
   mounts(): Mount[] | undefined {
     return procMounts();
+  }
+
+  inheritedDescriptor(fd: number): boolean | undefined {
+    return inheritedAtStart(fd);
   }
 
 

@@ -1442,6 +1442,24 @@ describe("DEST a file this process has open", () => {
     expect(sh("cat by-blit", root)).toBe("hello\n");
     expect(sh("cmp by-cp by-blit && echo same", root)).toBe("same\n");
   });
+
+  // With no fd 5 given, /dev/fd/5 reached the runtime's own copy of stderr: `blit f /dev/fd/5 2>>log` emptied
+  // the log and wrote f there, and `blit /dev/fd/5 out 2>&1 | cat` read its own stderr until killed (helper-185).
+  test.each([
+    ["f /dev/fd/5", "cannot create regular file '/dev/fd/5'"],
+    ["/dev/fd/5 out", "cannot stat '/dev/fd/5'"],
+    ["/proc/self/fd/5 out", "cannot stat '/proc/self/fd/5'"],
+  ])("%s, fd 5 not open: not there, as cp finds it", (args, error) => {
+    const root = sandbox("runtime-fd");
+    sh("printf payload > f && printf 'old log\n' > log", root);
+    const closed = "3<&- 4<&- 5<&- 6<&- 7<&- 8<&- 9<&-";
+    const byBlit = run(["sh", "-c", `timeout -s KILL 20 "$0" ${args} 2>>log ${closed}; echo $?`, BLIT], { cwd: root });
+    const byCp = run(["sh", "-c", `cp ${args} 2>>log ${closed}; echo $?`], { cwd: root });
+    expect([byBlit.stdout, byCp.stdout]).toEqual(["1\n", "1\n"]);
+    expect(sh("cat log", root)).toBe(`old log\nblit: ${error}: No such file or directory\ncp: ${error}: No such file or directory\n`);
+    // The caller's own fd 5 is still the caller's.
+    expect(run(["sh", "-c", `"$0" ${args.replace("out", "given")} 5<>given5 ${closed.replace("5<&- ", "")}`, BLIT], { cwd: root }).exitCode).toBe(0);
+  });
 });
 
 // A stdout that cannot be written fails the run with cp's words (close_stdout).
