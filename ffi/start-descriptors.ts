@@ -9,7 +9,8 @@ import { fstatSync, readdirSync, readlinkSync } from "node:fs";
 const LISTING = process.platform === "linux" ? "/proc/self/fd" : process.platform === "darwin" ? "/dev/fd" : undefined;
 
 const atStart: Set<number> | undefined = (() => {
-  if (LISTING === undefined) return undefined;
+  // A worker starts long after: the plan, on the main thread, is what asks.
+  if (LISTING === undefined || !Bun.isMainThread) return undefined;
   try {
     const found = new Set<number>();
     for (const name of readdirSync(LISTING)) {
