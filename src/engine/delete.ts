@@ -179,9 +179,16 @@ export class Pruner {
     return isDir ? this.removeTree(dir, name, path, rel, merged) : this.removeEntry(dir, name, path, false);
   }
 
-  /** Excluded by SOURCE's rules, or by DEST's own per-directory files (rsync's receiver reads those). */
+  /**
+   * Excluded by SOURCE's rules, or by DEST's own per-directory files (rsync's
+   * receiver reads those). A rule of DEST's files that matches first decides
+   * alone, as in rsync's receiver: its include is not overruled by an
+   * exclude further down that the chain with SOURCE's files reaches.
+   */
   private kept(rel: Uint8Array, isDir: boolean, merged: FilterRule[] | undefined): boolean {
-    return this.filter.excludes(rel, isDir, merged) || (merged !== undefined && this.filter.excludes(rel, isDir, merged, true));
+    const byDest = merged === undefined ? undefined : this.filter.decides(rel, isDir, merged, true);
+    if (byDest?.read) return byDest.exclude;
+    return this.filter.excludes(rel, isDir, merged) || byDest?.exclude === true;
   }
 
   /**

@@ -374,7 +374,12 @@ export class Filter {
    * directories it is in.
    */
   excludes(path: Uint8Array, isDirectory: boolean, merged?: FilterRule[], inDest = false): boolean {
-    if (this.rules.length === 0) return false;
+    return this.decides(path, isDirectory, merged, inDest)?.exclude === true;
+  }
+
+  /** The rule that decides for the entry, as excludes finds it: whether it excludes, and whether a per-directory file gave it; undefined where none matches. */
+  decides(path: Uint8Array, isDirectory: boolean, merged?: FilterRule[], inDest = false): { exclude: boolean; read: boolean } | undefined {
+    if (this.rules.length === 0) return undefined;
     const text = this.foldCase ? lowerAsciiText(latin1(path)) : latin1(path);
     for (let i = 0; i < this.rules.length; i++) {
       const rule = this.rules[i];
@@ -390,13 +395,13 @@ export class Filter {
             : read.above ? `${latin1(read.above)}/${text}`
             : read.base && read.base.length > 0 ? text.slice(read.base.length + 1)
             : text;
-          if (matches(compiled, below, isDirectory)) return !compiled.include;
+          if (matches(compiled, below, isDirectory)) return { exclude: !compiled.include, read: true };
         }
         continue;
       }
-      if (matches(rule, text, isDirectory)) return !rule.include;
+      if (matches(rule, text, isDirectory)) return { exclude: !rule.include, read: false };
     }
-    return false;
+    return undefined;
   }
 
   private compiledOf(rule: FilterRule): Compiled {

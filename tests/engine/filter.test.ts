@@ -240,6 +240,20 @@ describe("filters against rsync", () => {
     expect(Object.keys(tree(`${root}/dst-b`).entries).sort()).toEqual(Object.keys(tree(`${root}/dst-r`).entries).sort());
   });
 
+  // An include in DEST's own file decides, as in rsync's receiver: blit also asked the chain without DEST's files,
+  // which went past it to a later exclude (SOURCE's `- *.tmp`, the command line's `--exclude=a`), and kept the file (helper-190).
+  test.skipIf(noRsync !== undefined).each([
+    ["an include under SOURCE's exclude", "printf -- '- *.tmp\\n' > src/.rsync-filter && touch src/a && mkdir -p dst/old && printf -- '+ keep.tmp\\n' > dst/old/.rsync-filter && printf s > dst/old/keep.tmp && cp src/.rsync-filter src/a dst/", ["--filter=: .rsync-filter"]],
+    ["an include before the command line's exclude", "touch src/k && mkdir -p dst/x && printf -- '+ a\\n' > dst/x/.r && printf s > dst/x/a", ["--filter=: .r", "--exclude=a"]],
+  ])("--delete: %s in a directory SOURCE lacks: removed, as rsync's", (_what, setup, rules) => {
+    const root = sandbox("filter-dest-include");
+    sh(`mkdir src && ${setup} && cp -a dst dst-r && mv dst dst-b`, root);
+    expect(run(["rsync", "-r", "--delete", ...rules, "src/", "dst-r/"], { cwd: root }).exitCode).toBe(0);
+    expect(blit(["-rT", "--delete", ...rules, "src", "dst-b"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(Object.keys(tree(`${root}/dst-b`).entries).sort()).toEqual(Object.keys(tree(`${root}/dst-r`).entries).sort());
+    expect(existsSync(`${root}/dst-b/${rules.length === 1 ? "old" : "x"}`)).toBe(false);
+  });
+
   // A .gitignore linked to a shared one: read through the link, as rsync reads it (it was taken for no file at all).
   testIf(noRsync)("a per-directory file that is a symlink is read through it, in SOURCE and with --delete in DEST, as rsync's", () => {
     const root = sandbox("filter-dir-symlink");
