@@ -2435,7 +2435,14 @@ export class Copier {
         return;
       }
       keep();
-      if (claim?.first) this.links.publish(claim.slot, this.firstCopyAt(e));
+      if (claim?.first) {
+        // A symlink there, which -u followed to decide (-L, -H), is no copy of
+        // the inode: the other names are copied for themselves, not made
+        // hard links of the symlink (one of them named by it became a loop).
+        const there = typeOf(e.stat.mode) === S_IFLNK ? undefined : this.b.stat(e.dstDir, e.dstName, false);
+        if (there !== undefined && typeof there !== "number" && typeOf(there.mode) === S_IFLNK) this.links.abandon(claim.slot);
+        else this.links.publish(claim.slot, this.firstCopyAt(e));
+      }
       this.sayIfLinkTableFull();
       return;
     }

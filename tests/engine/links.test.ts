@@ -122,6 +122,26 @@ testIf(tmpfsUnavailable)("-a with a hard-linked pair whose second name's copy is
   }
 });
 
+// -u following symlinks (-L, -H) keeps a DEST symlink to a newer file, which then stood for SOURCE's inode:
+// its other names were made hard links of the symlink itself, and `f` a link of `a_sl -> f`, a loop, its data gone (helper-192).
+describe("-u with hard links kept, following symlinks, a DEST symlink kept", () => {
+  test("-Tau -L, SOURCE's a_sl -> f: a run that keeps everything changes nothing", () => {
+    const root = sandbox("update-kept-symlink");
+    sh("mkdir src && printf data > src/f && ln -s f src/a_sl && cp -a src dst && touch -d 2000-01-01 src/f", root);
+    for (const dryRun of [["--dry-run"], []]) {
+      expect(blit(["-Tau", "-L", ...dryRun, "src", "dst"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      expect(sh("readlink dst/a_sl && cat dst/f && test ! -L dst/f && echo regular", root)).toBe("f\ndataregular\n");
+    }
+  });
+
+  test.each([["-au", "-L"], ["-au", "-H"], ["-u", "--preserve=links"]])("%s %s src/f src/hl, DEST's f a symlink to a newer file: hl is a copy, not a link of the symlink", (...flags) => {
+    const root = sandbox("update-kept-symlink-hl");
+    sh("mkdir src dst && printf data > src/f && ln src/f src/hl && printf newer > n && touch -d 2030-01-01 n && ln -s ../n dst/f", root);
+    expect(blit([...flags, "src/f", "src/hl", "dst"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sh("readlink dst/f && cat dst/hl && test ! -L dst/hl && echo regular", root)).toBe("../n\ndataregular\n");
+  });
+});
+
 // Names of one inode that DEST holds already: what -u keeps stays kept, and a name that is a link of the first copy is listed as one, as cp -av lists it.
 describe("hard links over what DEST holds", () => {
   test.each([["-u"], ["--inplace"], ["--attributes-only"]])("%s, a second run: the name already linked to the first copy is listed and counted as a link", (flag) => {
