@@ -2230,7 +2230,7 @@ export class Copier {
         // names when it is reached (not as listed: an earlier entry's copy may
         // have removed them).
         const linkRemoves = (this.o.link || this.o.symbolicLink) && !e.backs && !this.o.attributesOnly &&
-          ((this.o.dereference === "never" && type !== S_IFREG) || (this.o.preserve.links && st.nlink > 1 && this.hasOtherNames(e, st, false)));
+          ((!e.follow && type !== S_IFREG) || (this.o.preserve.links && st.nlink > 1 && this.hasOtherNames(e, st, false)));
         // -l: cp links only where nothing is, unless told to remove what is there
         // (-l -i: a yes says so too; -s -i: not, as cp 9.1).
         const replaces = this.o.force || this.o.removeDestination || e.backs || linkRemoves || (this.o.link && this.o.interactive);
@@ -2256,7 +2256,7 @@ export class Copier {
         // (unless --attributes-only, where cp copies no data and so unlinks nothing);
         // so does any copy where hard links are kept (-d, -a) and the file there has
         // other names: it is made anew, with SOURCE's mode, not the old file's.
-        const unlinks = this.o.removeDestination || (this.o.dereference === "never" && this.o.readSpecialFiles && !this.o.attributesOnly && type !== S_IFREG && type !== S_IFLNK) ||
+        const unlinks = this.o.removeDestination || (!e.follow && this.o.readSpecialFiles && !this.o.attributesOnly && type !== S_IFREG && type !== S_IFLNK) ||
           (this.o.preserve.links && st.nlink > 1 && !this.o.attributesOnly && !this.o.link && !this.o.symbolicLink && this.hasOtherNames(e, st));
         // -v says "removed" where cp unlinks what is there: also before making a symlink or special file in its place.
         e.removes = (unlinks || linkRemoves || (made && !this.o.link && !this.o.symbolicLink)) && !e.backs;
@@ -2351,7 +2351,7 @@ export class Copier {
     const o = this.o;
     const type = typeOf(e.stat.mode);
     const rules = {
-      neverFollow: o.dereference === "never",
+      neverFollow: !e.follow,
       link: o.link,
       symbolicLink: o.symbolicLink,
       backup: o.backup !== "none" && !e.noBackup,
@@ -3504,7 +3504,7 @@ export class Copier {
     else {
       e.was = made;
       e.backs = o.backup !== "none" && !e.noBackup;
-      const replaces = o.force || o.removeDestination || e.backs || (o.link && o.interactive) || (o.dereference === "never" && type !== S_IFREG);
+      const replaces = o.force || o.removeDestination || e.backs || (o.link && o.interactive) || (!e.follow && type !== S_IFREG);
       if ((o.link || o.symbolicLink) && !replaces) {
         if (!o.symbolicLink || this.symlinkPlaceable(e)) this.linkFailed(e, o.link ? "hard link" : "symbolic link", -this.b.errno.EEXIST);
         return true;

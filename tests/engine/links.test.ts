@@ -142,6 +142,34 @@ describe("-u with hard links kept, following symlinks, a DEST symlink kept", () 
   });
 });
 
+// -H follows the operands only: below them cp does not follow (DEREF_NEVER), as -P. blit took the tree's
+// entries as followed for its cp rules: -lH, -sH kept a symlink or fifo there (File exists), and -rHT
+// replaced DEST's hard link of the file a SOURCE symlink names, where cp refuses it as the same file (helper-192).
+describe("-H inside a tree, as -P, as cp", () => {
+  const both = (root: string, args: string[]) => {
+    const result = (tool: string, dst: string) => {
+      const r = run([tool === "cp" ? "cp" : BLIT, ...args.join(" ").split(" "), dst], { cwd: root });
+      // Each entry: its type, its link's target, and whether it is SOURCE's own inode (a hard link of it).
+      const entries = sh(`cd ${dst} && for p in $(find . | sort); do printf '%s %s %s %s\\n' "$p" "$(stat -c %F "$p")" "$(readlink "$p")" "$([ "$(stat -c %i "$p")" = "$(stat -c %i "../src/$p" 2>/dev/null)" ] && echo =src)"; done`, root);
+      return { said: r.stderr.replace(/^blit:/gm, "cp:").replaceAll(dst, "DST"), exitCode: r.exitCode, entries };
+    };
+    return { cp: result("cp", "by-cp"), blit: result("blit", "by-blit") };
+  };
+  test.each([["-rsH"], ["-asH"], ["-rlH"], ["-alH"]])("%s onto a DEST holding a symlink and a fifo where SOURCE has them", (flags) => {
+    const root = sandbox("h-as-p");
+    sh("mkdir src && printf data > src/f && ln -s f src/s && mkfifo src/p && for d in by-cp by-blit; do mkdir $d && ln -s f $d/s && mkfifo $d/p && printf data > $d/f; done", root);
+    const r = both(root, ["-T", flags, `${root}/src`]);
+    expect(r.blit).toEqual(r.cp);
+  });
+
+  test.each([["-rHT"], ["-aHT"], ["-rHT --preserve=links"], ["-aHlT"]])("%s, DEST's s a hard link of the file SOURCE's symlink s names", (flags) => {
+    const root = sandbox("h-same-file");
+    sh("mkdir src && printf data > src/f && ln -s f src/s && for d in by-cp by-blit; do mkdir $d && ln src/f $d/s; done", root);
+    const r = both(root, [flags, "src"]);
+    expect(r.blit).toEqual(r.cp);
+  });
+});
+
 // Names of one inode that DEST holds already: what -u keeps stays kept, and a name that is a link of the first copy is listed as one, as cp -av lists it.
 describe("hard links over what DEST holds", () => {
   test.each([["-u"], ["--inplace"], ["--attributes-only"]])("%s, a second run: the name already linked to the first copy is listed and counted as a link", (flag) => {
