@@ -204,7 +204,8 @@ export class MetadataWriter {
     const ownerAsCreated = created !== undefined && created.uid === st.uid && created.gid === st.gid;
     // A copy that could not keep its owner must not keep setuid/setgid
     // either: that would make a set-id program of someone else's (cp agrees).
-    if (preserve.ownership && !ownerAsCreated && !this.chown(dst, st, path) && mode !== undefined) mode &= ~0o6000;
+    // A regular file loses its sticky bit too, as cp's (copy_reg's chown failure); a directory or fifo keeps it.
+    if (preserve.ownership && !ownerAsCreated && !this.chown(dst, st, path) && mode !== undefined) mode &= (st.mode & S_IFMT) === S_IFREG ? ~0o7000 : ~0o6000;
     let complete = true;
     const said = { acl: false };
     if (xattrs.length && !this.setXattrs(dst, xattrs, path, said)) complete = false;

@@ -2260,6 +2260,16 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     expect(sh("stat -c %a blit-65534", root)).toBe("700\n");
   });
 
+  // Its owner not given, a regular file's copy loses the sticky bit with the set-id bits, as cp's; a directory and a fifo keep it (helper-190).
+  test("-a of root's sticky file, directory and fifo: the modes cp -a gives", () => {
+    const root = sandbox("nobody-sticky");
+    sh("mkdir -p src/d && touch src/g && chmod 1644 src/g && chmod 1755 src/d && mkfifo src/p && chmod 1644 src/p && printf s > src/s && chmod 6755 src/s && chmod 777 .", root);
+    expect(asNobody(`"$0" -a src by-blit`, root)).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(asNobody("cp -a src by-cp", root)).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    const modes = (dir: string) => sh(`cd ${dir} && stat -c '%A %n' g d p s`, root);
+    expect(modes("by-blit")).toBe(modes("by-cp"));
+  });
+
   // A chmod to the mode it had, which only its owner may make, failed it (helper-186).
   test("--attributes-only onto another user's file it may write (0666): left as it is, exit 0, as cp", () => {
     const root = sandbox("nobody-attributes-only");
