@@ -145,6 +145,8 @@ export class Pruner {
         if (listed && src === -b.errno.ENOENT) {
           listedKeys ??= this.keysListed(listed, folding && ((name) => folding.key(name)));
           const gone = listedKeys.get(folding ? folding.key(names[i]!) : latin1(names[i]!));
+          // -L: a dangling symlink SOURCE still has, whose copy failed (`cannot stat`, said then), has not vanished.
+          if (gone && this.o.dereference === "always" && typeof b.stat(srcFd, gone, false) !== "number") continue;
           if (gone) {
             const path = joinPath(srcPath, gone, this.separator);
             this.report.warn(`${VANISHED}${quote(path)}`, { op: "delete", path, errno: b.errno.ENOENT });

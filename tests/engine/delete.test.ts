@@ -450,6 +450,16 @@ describe("--delete with --keep-directory-symlink keeps what the kept symlinks le
 });
 
 describe("--delete keeps what it copied from a name SOURCE has lost since", () => {
+  // Not a name lost: -L finds nothing behind it, which its copy said (helper-190: also "file has vanished", counted).
+  test("-L, a dangling symlink SOURCE still has: its DEST entry kept, said once as cp -L says it, not as vanished", () => {
+    const root = sandbox("delete-dangling-L");
+    sh("mkdir src dst && ln -s nowhere src/ln && touch src/a && printf old > dst/ln", root);
+    expect(blit(["-rTL", "--delete", "src", "dst"], { cwd: root })).toEqual({ stdout: "", stderr: "blit: cannot stat 'src/ln': No such file or directory\n", exitCode: 1 });
+    expect(sh("cat dst/ln", root)).toBe("old");
+    const summary = blitJson(["-rTL", "--delete", "src", "dst"], { cwd: root }).events.find((event) => event.type === "summary");
+    expect(summary?.vanished).toBe(0);
+  });
+
   // rsync deletes by the file list it built first, so it keeps what it sent and exits 24 (vanished).
   test("a directory renamed away while its copy waits: its copy stays, said as vanished, exit 24", async () => {
     const root = sandbox("delete-renamed-dir");
