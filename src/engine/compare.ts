@@ -36,13 +36,17 @@ export class ContentComparer {
    * failed side's errno. `size`: what the source's stat said, which decides
    * whether the comparison is shared; a file that grew or shrank since is
    * still compared to its real end. `share` offers a large file's ranges to
-   * the other workers (none on the main thread).
+   * the other workers (none on the main thread). `copied` (--verify): the
+   * destination is a copy of the source's first `size` bytes, which are
+   * compared, and it must end there; a source that grew since is no
+   * difference (the copy is what was read, as cp's would be).
    */
-  equal(srcFd: number, dstFd: number, size: number, cancelled: () => boolean, share?: (compare: SharedCopy) => void): Comparison {
+  equal(srcFd: number, dstFd: number, size: number, cancelled: () => boolean, share?: (compare: SharedCopy) => void, copied = false): Comparison {
     const backend = this.backend;
     backend.adviseSequential?.(srcFd);
     backend.adviseSequential?.(dstFd);
-    if (!share || size < SHARE_MIN_SIZE) return this.fromOffset(srcFd, dstFd, 0);
+    const end = copied ? size : undefined;
+    if (!share || size < SHARE_MIN_SIZE) return this.fromOffset(srcFd, dstFd, 0, end);
     const ranges = SharedRanges.create(0, size, SHARE_CHUNK);
     share({ state: ranges.state, src: srcFd, dst: dstFd, compare: true });
     try {
@@ -55,7 +59,7 @@ export class ContentComparer {
     if (code === DIFFERENT) return false;
     if (code !== 0) return code & DST_SIDE ? { side: "dst", errno: code & ~DST_SIDE } : { side: "src", errno: code };
     if (cancelled()) return "cancelled";
-    return this.fromOffset(srcFd, dstFd, ranges.copiedTo);
+    return this.fromOffset(srcFd, dstFd, ranges.copiedTo, end);
   }
 
   /**
@@ -89,10 +93,11 @@ export class ContentComparer {
     }
   }
 
-  /** From pos to both files' end. */
-  private fromOffset(srcFd: number, dstFd: number, pos: number): Comparison {
+  /** From pos to both files' end (the source's read no further than `end`). */
+  private fromOffset(srcFd: number, dstFd: number, pos: number, end?: number): Comparison {
     for (;;) {
-      const n = this.backend.readAt(srcFd, this.a, CHUNK, pos);
+      const want = end === undefined ? CHUNK : Math.min(CHUNK, end - pos);
+      const n = want <= 0 ? 0 : this.backend.readAt(srcFd, this.a, want, pos);
       if (n < 0) return { side: "src", errno: -n };
       // At the source's end: one byte more tells a longer destination from an equal one.
       const m = this.fill(dstFd, n === 0 ? 1 : n, pos);

@@ -2644,9 +2644,9 @@ export class Copier {
   }
 
   /** Both files' bytes, a large file's shared with the free workers. */
-  private compare(srcFd: number, dstFd: number, size: number): Comparison {
+  private compare(srcFd: number, dstFd: number, size: number, copied = false): Comparison {
     const share = this.o.helpers > 0 && this.spawn ? (compare: SharedCopy) => this.offerRanges(compare) : undefined;
-    return this.comparer().equal(srcFd, dstFd, size, () => this.cancelled, share);
+    return this.comparer().equal(srcFd, dstFd, size, () => this.cancelled, share, copied);
   }
 
   /**
@@ -3113,14 +3113,20 @@ export class Copier {
       const errno = typeof read === "number" ? -read : b.errno.ENOENT;
       return { message: `cannot read back ${quote(e.dstPath)} to verify it: ${this.why(errno)}`, op: "verify", path: e.dstPath, errno };
     }
-    const same = this.compare(srcFd, readFd, written.size);
+    const same = this.compare(srcFd, readFd, written.size, true);
     b.close(readFd);
     if (same === true) {
       this.report.counts.verified++;
       return undefined;
     }
     if (same === "cancelled") return false;
-    if (same === false) return { message: `verification failed: ${quote(e.dstPath)} differs from ${quote(e.srcPath)}`, op: "verify", path: e.dstPath };
+    if (same === false) {
+      // Written over while copied (not only grown): SOURCE's doing, not the copy's.
+      const now = b.fstat(srcFd);
+      const changed = typeof now !== "number" && (now.size !== e.stat.size || now.mtimeSec !== e.stat.mtimeSec || now.mtimeNsec !== e.stat.mtimeNsec);
+      if (changed) return { message: `verification failed: ${quote(e.srcPath)} changed while it was copied to ${quote(e.dstPath)}`, op: "verify", path: e.srcPath };
+      return { message: `verification failed: ${quote(e.dstPath)} differs from ${quote(e.srcPath)}`, op: "verify", path: e.dstPath };
+    }
     const path = same.side === "src" ? e.srcPath : e.dstPath;
     return { message: `error reading ${quote(path)}: ${this.why(same.errno)}`, op: "read", path, errno: same.errno };
   }
