@@ -2274,6 +2274,11 @@ export class Copier {
           if (through === false) return;
           if (through !== undefined) existing = through;
         }
+        // cp unlinks what is there first (--remove-destination; -f onto a file
+        // it may not write, below), which another user's entry in a sticky
+        // directory refuses, in those words: the copy's rename over it would be too.
+        const copiesData = type === S_IFREG || this.o.readSpecialFiles;
+        if (unlinks && copiesData && !this.o.link && !this.o.symbolicLink && this.cannotRemoveForeign(e)) return;
         // A symlink, fifo or device is made anew where the file was, as cp unlinks it first: its permissions are not asked.
         if (typeOf(st.mode) === S_IFREG && !unlinks && !e.backs && !made) {
           const writable = this.o.inplace && !this.o.force ? 0 : b.canWrite(e.dstDir, e.dstName);
@@ -2293,6 +2298,7 @@ export class Copier {
           // (and -v says so, as cp); rsync's modes replace it as rsync does, unsaid.
           if (writable >= 0) existing = st;
           else {
+            if (copiesData && this.cannotRemoveForeign(e)) return;
             e.removesAfter = this.o.force;
             if (this.o.inplace) e.removeFirst = true;
           }
@@ -3379,7 +3385,8 @@ export class Copier {
     // No inode or block left for the copy aside (a full disk or quota), where the file there could be written into.
     const noRoom = (errno === E.ENOSPC || errno === E.EDQUOT) && !tempMade;
     const mountPoint = errno === E.EBUSY;
-    if (this.o.inplace || e.dstFresh || (this.o.backup !== "none" && !e.noBackup) || (errno !== E.EACCES && errno !== E.EPERM && errno !== E.ENOENT && !noRoom && !mountPoint)) return "";
+    // --remove-destination removes what is there first with --inplace too: no way round it there.
+    if (this.o.inplace || this.o.removeDestination || e.dstFresh || (this.o.backup !== "none" && !e.noBackup) || (errno !== E.EACCES && errno !== E.EPERM && errno !== E.ENOENT && !noRoom && !mountPoint)) return "";
     if (!e.was || typeOf(e.was.mode) !== S_IFREG || typeOf(e.stat.mode) !== S_IFREG || b.canWrite(e.dstDir, e.dstName) !== 0) return "";
     if (noRoom) return " (no room for a new file beside the one there; --inplace writes into it, as cp does)";
     // A file mounted on it (a bind mount) is what makes a local rename busy; CIFS says so of a file another holds open too.

@@ -2260,6 +2260,17 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     expect(sh("stat -c %a blit-65534", root)).toBe("700\n");
   });
 
+  // cp unlinks first there, which the sticky directory refuses: `cannot remove` (blit said `cannot create regular
+  // file`, with --remove-destination a hint of --inplace, which removes first too; helper-186).
+  test.each([["--remove-destination", "fw"], ["--remove-destination", "fr"], ["-f", "fr"]])("%s onto root's file %s in a sticky directory: cannot remove, as cp", (option, name) => {
+    const root = sandbox("nobody-sticky-remove");
+    sh("mkdir T && printf new > f && printf old > T/fw && printf old > T/fr && chmod 666 T/fw && chmod 644 T/fr && chmod 1777 T && chmod 777 .", root);
+    const byCp = asNobody(`cp ${option} f T/${name}`, root);
+    expect(byCp).toEqual({ stdout: "", stderr: `cp: cannot remove 'T/${name}': Operation not permitted\n`, exitCode: 1 });
+    expect(asNobody(`"$0" ${option} f T/${name}`, root)).toEqual({ ...byCp, stderr: byCp.stderr.replace("cp:", "blit:") });
+    expect(sh(`cat T/${name} && ls -A T`, root)).toBe("oldfr\nfw\n");
+  });
+
   // Its owner not given, a regular file's copy loses the sticky bit with the set-id bits, as cp's; a directory and a fifo keep it (helper-190).
   test("-a of root's sticky file, directory and fifo: the modes cp -a gives", () => {
     const root = sandbox("nobody-sticky");
