@@ -715,7 +715,8 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
       // Nothing is lost with numbered backups: cp then backs the first copy up,
       // a symlink too; with another backup, cp's words are for the name just made.
       if (!overwritesEarlier && options.backup !== "numbered" && !namesDestination(src, dst, followSrc) && !linkedAlready(src, earlier, followSrc, options)) {
-        refuse(plan, throughLink && options.backup === "none"
+        // A symlink copied as one over it is cp's "overwrite", not written through.
+        refuse(plan, throughLink && options.backup === "none" && !(srcSt !== undefined && isLink(srcSt))
           ? `will not copy ${quote(src)} through just-created symlink ${quote(earlierDst)}`
           : earlierDst === dst
           ? `will not overwrite just-created ${quote(dst)} with ${quote(src)}`

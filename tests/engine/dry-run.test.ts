@@ -189,6 +189,8 @@ describe("--dry-run leaves DEST as it was and reports what the real run then doe
     ["-iP: the first a symlink to a file, the second asked about, and refused as through it", ["-iPv"], "rm a/f && ln -s ../t a/f && printf t > t", "blit: overwrite 'd/f'? blit: will not copy 'b/f' through just-created symlink 'd/f'\n"],
     ["-uP: the first a symlink to a newer file, the second kept out", ["-uPv"], "rm a/f && ln -s ../t a/f && printf t > t", ""],
     ["-uP: the first a symlink to an older file, the second refused as through it", ["-uPv"], "rm a/f && ln -s ../t a/f && printf t > t && touch -d '-2 day' t", "blit: will not copy 'b/f' through just-created symlink 'd/f'\n"],
+    // A symlink copied as one over the first is cp's "overwrite", not "through" (helper-192).
+    ["-P: both symlinks, the second refused as overwriting", ["-Pv"], "rm a/f b/f && ln -s ../t a/f && ln -s ../t b/f && printf t > t", REFUSED],
   ];
   test.each(ONE_NAME)("two SOURCEs of one name, %s, as the real run", (_, args, setup, stderr) => {
     const root = sandbox("dry-one-name");
