@@ -279,7 +279,8 @@ function checkJob(job: CopyJob, options: CopyOptions, plan: Plan): boolean {
   }
   // An empty DEST names nothing: it is not "." and not "/" (cp's words).
   if (job.dst === "") {
-    refuse(plan, `cannot create ${srcIsDir ? "directory" : "regular file"} ${quote(job.dst)}: ${reason(-via.b.errno.ENOENT)}`, { op: "create", path: job.dst, errno: via.b.errno.ENOENT });
+    const made = srcIsDir ? "directory ''" : options.symbolicLink ? `symbolic link '' to ${quote(job.src)}` : options.link ? `hard link '' to ${quote(job.src)}` : "regular file ''";
+    refuse(plan, `cannot create ${made}: ${reason(-via.b.errno.ENOENT)}`, { op: "create", path: job.dst, errno: via.b.errno.ENOENT });
     return false;
   }
   // A directory onto itself is the same file to cp, not one copied into itself; with -l, nothing to do.

@@ -166,6 +166,9 @@ const CASES: Case[] = [
   { name: "empty SOURCE and DEST", args: ["", ""] },
   { name: "empty DEST", args: ["f", ""] },
   { name: "empty DEST with -T", args: ["-T", "f", ""] },
+  // cp names what it would have made (helper-192: blit said "regular file").
+  { name: "empty DEST with -s", args: ["-s", "f", ""] },
+  { name: "empty DEST with -l", args: ["-l", "f", ""] },
   { name: "empty DEST among several sources", args: ["f", "", "d"] },
   { name: "empty target directory", args: ["-t", "", "f"] },
   { name: "empty target directory and SOURCE", args: ["-t", "", ""] },
