@@ -728,7 +728,11 @@ export class Copier {
     const identity = `${stat.dev}:${stat.ino}`;
     if (ancestors?.includes(identity)) {
       b.close(srcFd);
-      this.report.fail(`cannot copy cyclic symbolic link ${quote(e.srcPath)}`, { op: "copy", path: e.srcPath });
+      // A non-directory there is said instead, as cp looks at DEST before it looks for the cycle.
+      const there = e.dstFresh ? undefined : b.stat(e.dstDir, e.dstName, false);
+      if (there !== undefined && typeof there !== "number" && typeOf(there.mode) !== S_IFDIR) {
+        this.report.fail(`cannot overwrite non-directory ${quote(e.dstPath)} with directory ${quote(e.srcPath)}`, { op: "overwrite", path: e.dstPath });
+      } else this.report.fail(`cannot copy cyclic symbolic link ${quote(e.srcPath)}`, { op: "copy", path: e.srcPath });
       return NONE;
     }
 

@@ -120,6 +120,9 @@ const CASES: Case[] = [
   { name: "one directory named as dd/. and dd/sub/..", setup: "mkdir -p dd/sub && printf x > dd/x && mkfifo dd/p", args: ["-r", "dd/.", "dd/sub/..", "d"] },
   { name: "one directory named as dd/. and through a symlink as ld/.", setup: "mkdir -p dd && printf x > dd/x && ln -s dd ld", args: ["-r", "--backup=numbered", "dd/.", "ld/.", "d"] },
   { name: "-t directory", args: ["-t", "d", "f", "g"] },
+  // cp looks at DEST before the cycle: a symlink there (copied as one before) is a non-directory (helper-192).
+  { name: "-rLT a cycle onto the copy of its symlink: cannot overwrite non-directory", setup: "mkdir -p cyc/d && printf x > cyc/d/x && ln -s .. cyc/d/up && cp -a cyc cycd", args: ["-rLT", "cyc", "cycd"] },
+  { name: "-rL a cycle into a fresh DEST: cannot copy cyclic symbolic link", setup: "mkdir -p cyc/d && printf x > cyc/d/x && ln -s .. cyc/d/up", args: ["-rL", "cyc", "cycd"] },
   { name: "-T treats an existing directory as the name", args: ["-rT", "src", "d"] },
   { name: "-f replaces", args: ["-f", "f", "g"] },
   { name: "odd names", setup: `mkdir names && cd names && touch -- 'sp ace' '-dash' "$(printf 'new\\nline')" "$(printf 'bad\\377\\376')" "$(printf 'caf\\303\\251')" "$(printf 'cafe\\314\\201')" "$(printf '%0255d' 7)"`, args: ["-a", "names", "out"], times: true },
