@@ -22,12 +22,14 @@ export const S_IFIFO = 0o010000;
 
 /** A mounted filesystem, or part of one (a bind mount). */
 export interface Mount {
+  /** The OS's id for it, as mountOf gives it. */
+  id: number;
   /** Where it is mounted: an absolute path, as realPath gives one. */
   point: Name;
   /** The directory of its filesystem that shows there ("/" for the whole of it; a bind mount's own directory). */
   root: Name;
-  /** Its filesystem, told apart from every other (Linux: major:minor). */
-  filesystem: string;
+  /** Its filesystem, as Stat.dev gives it. */
+  dev: number;
 }
 
 export interface Stat {
@@ -725,6 +727,12 @@ export interface Backend {
    * has no such mounts or they cannot be listed.
    */
   mounts?(): Mount[] | undefined;
+  /**
+   * The id of the mount an absolute path is on (Mount.id), its last name
+   * not followed: the one seen there, over any it hides. Undefined where it
+   * cannot be told.
+   */
+  mountOf?(path: Name): number | undefined;
   /**
    * Whether an open descriptor came from the process that started this one:
    * not close-on-exec, as every descriptor the runtime opens for itself is

@@ -56,10 +56,11 @@ export function inheritedIgnoredSignals(): NodeJS.Signals[] | undefined {
 }
 
 /**
- * The mounts /proc/self/mountinfo lists, in the order they were made: its
- * fields 3 to 5 (the filesystem's major:minor, the directory of it mounted,
- * where), their octal escapes (\040 for a space) undone; undefined where
- * there is no such file.
+ * The mounts /proc/self/mountinfo lists (only those inside this process's
+ * root): its fields 1 and 3 to 5 (the mount's id, its filesystem's
+ * major:minor as Stat.dev gives it, the directory of it mounted, where),
+ * their octal escapes (\040 for a space) undone; undefined where there is
+ * no such file.
  */
 export function procMounts(): Mount[] | undefined {
   let raw: Buffer;
@@ -80,7 +81,10 @@ export function procMounts(): Mount[] | undefined {
       fields.push(raw.subarray(at, space));
       at = space + 1;
     }
-    if (fields.length === 5) mounts.push({ filesystem: fields[2]!.toString("latin1"), root: unescapeMountField(fields[3]!), point: unescapeMountField(fields[4]!) });
+    const [major, minor] = fields.length === 5 ? fields[2]!.toString("latin1").split(":").map(Number) : [];
+    if (major !== undefined && minor !== undefined) {
+      mounts.push({ id: Number(fields[0]!.toString("latin1")), dev: major * 4294967296 + minor, root: unescapeMountField(fields[3]!), point: unescapeMountField(fields[4]!) });
+    }
     start = end + 1;
   }
   return mounts;

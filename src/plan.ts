@@ -131,7 +131,9 @@ function statOrCode(path: string, follow: boolean): Stat | number {
  * with no fd 5 open wrote over the file stderr appends to.
  */
 function runtimesOwn(path: string): boolean {
-  const fd = /^\/(?:dev\/fd|proc\/(?:self|thread-self)\/fd)\/(\d+)$/.exec(path)?.[1];
+  // Spelt any way the kernel reads as the same (`//dev/fd/5`, `/dev/fd/./5`).
+  const plain = path.replace(/\/(?:\.?\/)+/g, "/");
+  const fd = /^\/(?:dev\/fd|proc\/(?:self|thread-self)\/fd)\/(\d+)$/.exec(plain)?.[1];
   return fd !== undefined && Number(fd) > 2 && via.b.inheritedDescriptor?.(Number(fd)) === false;
 }
 
@@ -751,45 +753,60 @@ export function planCopy(backend: Backend, options: CopyOptions, operands: strin
 
 /**
  * --delete where a mount at or in a directory operand's DEST shows part of
- * its SOURCE (a bind mount of SOURCE's `zz` as DEST's `aa`: pruning `aa`
- * would remove SOURCE's own files), a directory SOURCE is in, or one DEST
+ * a SOURCE (a bind mount of SOURCE's `zz` as DEST's `aa`: pruning `aa`
+ * would remove SOURCE's own files), a directory a SOURCE is in, or one DEST
  * is in (a way back out of DEST). Bind mounts share their inodes, so the
  * copy's own checks by device and inode do not see where they lead; what
- * the OS lists of its mounts does. Refused before anything is copied.
+ * the OS lists of its mounts does. Which mount a path is on is asked of
+ * the path itself (the list's order is not the order they were stacked,
+ * after a move). Refused before anything is copied.
  */
 function refuseDeleteAcrossMounts(jobs: CopyJob[]): void {
+  const { b } = via;
   const trees = jobs.filter((job) => job.isDirectory);
-  const listed = trees.length > 0 ? via.b.mounts?.() : undefined;
-  if (!listed) return;
-  const mounts = listed.map((m) => ({ point: fromBytes(m.point), root: fromBytes(m.root), filesystem: m.filesystem }));
-  // One mounted later at or above a mount's place hides it.
-  const shown = mounts.filter((m, i) => !mounts.slice(i + 1).some((later) => below(m.point, later.point) !== undefined));
-  /** The filesystem a path is on and where in it: below the last mount whose place holds it. */
-  const regionOf = (path: string) => {
-    let at: { point: string; root: string; filesystem: string } | undefined;
-    for (const m of shown) if (below(path, m.point) !== undefined && (at === undefined || m.point.length >= at.point.length)) at = m;
-    return at && { filesystem: at.filesystem, path: via.paths.join(at.root, below(path, at.point)!) };
-  };
+  const mountOf = b.mountOf?.bind(b);
+  const listed = trees.length > 0 && mountOf ? b.mounts?.() : undefined;
+  if (!listed || !mountOf) return;
+  const mounts = new Map(listed.map((m) => [m.id, { id: m.id, dev: m.dev, point: fromBytes(m.point), root: fromBytes(m.root) }]));
   const within = (path: string, dir: string) => below(path, dir) !== undefined;
+  /**
+   * The filesystem a path is on and where in it; `path` undefined where its
+   * mount is not listed (in a chroot, those outside it are not).
+   */
+  const regionOf = (path: string, dev: number) => {
+    const m = mounts.get(mountOf(toBytes(path)) ?? -1);
+    const rel = m && below(path, m.point);
+    return m && rel !== undefined ? { dev: m.dev, path: via.paths.join(m.root, rel) } : { dev, path: undefined };
+  };
   const dirs = new Map<string, string | undefined>();
-  for (const job of trees) {
+  const sources = jobs.flatMap((job) => {
     const src = resolvedPath(job.src, true, dirs);
+    const st = src === undefined ? undefined : statOrCode(src, true);
+    return src === undefined || st === undefined || typeof st === "number" ? [] : [{ job, region: regionOf(src, st.dev) }];
+  });
+  for (const job of trees) {
     const dst = resolvedPath(job.dst, true, dirs);
-    const srcRegion = src === undefined ? undefined : regionOf(src);
-    const dstRegion = dst === undefined ? undefined : regionOf(dst);
     if (dst === undefined) continue;
-    for (const m of shown) {
-      if (!within(m.point, dst)) continue;
+    const dstStat = statOrCode(dst, true);
+    const dstRegion = typeof dstStat === "number" ? undefined : regionOf(dst, dstStat.dev);
+    for (const m of mounts.values()) {
+      // Only one seen there: not one a later mount hides.
+      if (!within(m.point, dst) || mountOf(toBytes(m.point)) !== m.id) continue;
       const inside = m.point !== dst;
-      const sameSource = srcRegion !== undefined && srcRegion.filesystem === m.filesystem;
-      const what = sameSource && within(m.root, srcRegion.path)
-        ? `part of ${quote(job.src)}, which it copies`
-        : sameSource && inside && within(srcRegion.path, m.root)
-        ? `a directory ${quote(job.src)} is in`
-        : inside && dstRegion !== undefined && dstRegion.filesystem === m.filesystem && within(dstRegion.path, m.root)
-        ? `a directory ${quote(job.dst)} is in`
-        : undefined;
-      if (what) throw new UsageError(`--delete: ${quote(m.point)} is a mount of ${what}, where deleting would remove what is not the destination's; unmount it, or leave out --delete`, false);
+      for (const { job: source, region } of sources) {
+        if (region.dev !== m.dev) continue;
+        const what = region.path === undefined
+          ? `the filesystem ${quote(source.src)} is on (this process cannot tell which part: a chroot lists no mount for it)`
+          : within(m.root, region.path)
+          ? `part of ${quote(source.src)}, which ${source === job ? "it copies" : "this run copies"}`
+          : inside && within(region.path, m.root)
+          ? `a directory ${quote(source.src)} is in`
+          : undefined;
+        if (what) throw new UsageError(`--delete: ${quote(m.point)} is a mount of ${what}, where deleting would remove what is not the destination's; unmount it, or leave out --delete`, false);
+      }
+      if (inside && dstRegion?.path !== undefined && dstRegion.dev === m.dev && within(dstRegion.path, m.root)) {
+        throw new UsageError(`--delete: ${quote(m.point)} is a mount of a directory ${quote(job.dst)} is in, where deleting would remove what is not the destination's; unmount it, or leave out --delete`, false);
+      }
     }
   }
 }

@@ -47,6 +47,8 @@ const UNCHANGED_COUNTS = 7;
 /** What blit_list_unchanged lists at a time (UNCHANGED_LISTING): no chunk's names are longer. */
 const UNCHANGED_LISTING = 32 << 10;
 const STATX_SIZE = 256;
+/** statx's mask bit for stx_mnt_id, at byte 144 of its buffer (Linux 5.8). */
+const STATX_MNT_ID = 0x1000;
 /** statx's stx_attributes bit for an append-only inode (FS_APPEND_FL). */
 const STATX_ATTR_APPEND = 0x20;
 /** linux/fs.h: FS_COMPR_FL, FS_SYNC_FL, FS_NODUMP_FL, FS_NOATIME_FL, FS_NOCOMP_FL. */
@@ -321,6 +323,13 @@ export class LinuxBackend extends RuntimeStdio implements Backend {
 
   mounts(): Mount[] | undefined {
     return procMounts();
+  }
+
+  mountOf(path: Name): number | undefined {
+    const r = this.shim.blit_statx(this.c.AT_FDCWD, this.cstr(path, 0), this.c.AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, this.statBuf);
+    // stx_mask says whether the kernel (5.8 and later) filled stx_mnt_id in.
+    if (r < 0 || (this.statView.getUint32(0, true) & STATX_MNT_ID) === 0) return undefined;
+    return Number(this.statView.getBigUint64(144, true));
   }
 
   inheritedDescriptor(fd: number): boolean | undefined {

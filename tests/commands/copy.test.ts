@@ -1455,6 +1455,8 @@ describe("DEST a file this process has open", () => {
     ["f /dev/fd/5", "cannot create regular file '/dev/fd/5'"],
     ["/dev/fd/5 out", "cannot stat '/dev/fd/5'"],
     ["/proc/self/fd/5 out", "cannot stat '/proc/self/fd/5'"],
+    // Spelt another way the kernel reads as the same (helper-194).
+    ["//dev/./fd//5 out", "cannot stat '//dev/./fd//5'"],
   ])("%s, fd 5 not open: not there, as cp finds it", (args, error) => {
     const root = sandbox("runtime-fd");
     sh("printf payload > f && printf 'old log\n' > log", root);

@@ -380,8 +380,29 @@ describe("--delete with a bind mount in DEST", () => {
     { name: "DEST itself shows SOURCE's zz", setup: "mkdir -p S/zz S/aa D && printf p > S/zz/p && printf i > S/aa/in", binds: [["S/zz", "D"]], args: ["-aT", "--delete", "S", "D"], refused: /^blit: --delete: '[^']*\/D' is a mount of part of 'S', which it copies, / },
     { name: "DEST's sub shows a directory SOURCE is in", setup: "mkdir -p P/S D/sub && printf p > P/S/p && printf o > P/other", binds: [["P", "D/sub"]], args: ["-aT", "--delete", "P/S", "D"], refused: /^blit: --delete: '[^']*\/D\/sub' is a mount of a directory 'P\/S' is in, / },
     { name: "DEST's loop shows a directory DEST is in", setup: "mkdir -p S P/D/loop && printf s > S/s && printf o > P/other", binds: [["P", "P/D/loop"]], args: ["-aT", "--delete", "S", "P/D"], refused: /^blit: --delete: '[^']*\/P\/D\/loop' is a mount of a directory 'P\/D' is in, / },
+    // Another operand's SOURCE (helper-194: A/y/keep was lost from A and from D/A).
+    { name: "one DEST's x shows part of another operand's SOURCE", setup: "mkdir -p A/y Bs D/Bs/x && printf k > A/y/keep && printf b > Bs/b", binds: [["A/y", "D/Bs/x"]], args: ["-r", "--delete", "A", "Bs", "D"], refused: /^blit: --delete: '[^']*\/D\/Bs\/x' is a mount of part of 'A', which this run copies, / },
     { name: "DEST's m shows a directory elsewhere on SOURCE's filesystem: pruned", setup: "mkdir -p S/m elsewhere D/m && printf s > S/m/s && printf x > elsewhere/extra", binds: [["elsewhere", "D/m"]], args: ["-aT", "--delete", "S", "D"] },
   ];
+  // A mount moved after others keeps its early place in the kernel's list, which was read as the order they
+  // were stacked: the one moved was taken as hidden, SOURCE's filesystem not known, and zz's files deleted (helper-194).
+  testIf(tmpfsUnavailable)("in a tmpfs moved under a later one: DEST's aa shows SOURCE's zz, refused", () => {
+    const root = sandbox("delete-bind-moved");
+    const mounted: string[] = [];
+    try {
+      sh("mkdir early top && mount -t tmpfs -o size=4m tmpfs early && mount -t tmpfs -o size=4m tmpfs top && mkdir top/here && mount --move early top/here", root);
+      mounted.push(`${root}/top/here`, `${root}/top`);
+      sh("cd top/here && mkdir -p S/zz S/aa D/aa && printf p > S/zz/p && printf i > S/aa/in && mount --bind S/zz D/aa", root);
+      mounted.splice(0, 0, `${root}/top/here/D/aa`);
+      const r = blit(["-aT", "--delete", "top/here/S", "top/here/D"], { cwd: root });
+      expect([r.stdout, r.exitCode]).toEqual(["", 2]);
+      expect(r.stderr).toMatch(/^blit: --delete: '[^']*\/top\/here\/D\/aa' is a mount of part of 'top\/here\/S', which it copies, /);
+      expect(sh("cat top/here/S/zz/p", root)).toBe("p");
+    } finally {
+      for (const point of mounted) if (run(["umount", point]).exitCode !== 0) run(["umount", "-l", point]);
+    }
+  });
+
   for (const c of cases) {
     testIf(tmpfsUnavailable)(c.name, () => {
       const root = sandbox("delete-bind");
