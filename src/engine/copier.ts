@@ -2434,6 +2434,15 @@ export class Copier {
       this.handBack();
       return;
     }
+    // A symlink there, which -u followed to decide (-L, -H), is no copy of
+    // the inode: it is kept without standing for the group, whose other
+    // names take their first copy among themselves (made hard links of the
+    // symlink, one named by it became a loop).
+    const there = this.linkable(e) && typeOf(e.stat.mode) !== S_IFLNK ? this.b.stat(e.dstDir, e.dstName, false) : undefined;
+    if (there !== undefined && typeof there !== "number" && typeOf(there.mode) === S_IFLNK) {
+      keep();
+      return;
+    }
     if (this.linkable(e) && this.links) {
       const claim = this.links.claim(e.stat.dev, e.stat.ino);
       // Linked to the first copy instead, and listed then (as a link, or
@@ -2445,14 +2454,7 @@ export class Copier {
         return;
       }
       keep();
-      if (claim?.first) {
-        // A symlink there, which -u followed to decide (-L, -H), is no copy of
-        // the inode: the other names are copied for themselves, not made
-        // hard links of the symlink (one of them named by it became a loop).
-        const there = typeOf(e.stat.mode) === S_IFLNK ? undefined : this.b.stat(e.dstDir, e.dstName, false);
-        if (there !== undefined && typeof there !== "number" && typeOf(there.mode) === S_IFLNK) this.links.abandon(claim.slot);
-        else this.links.publish(claim.slot, this.firstCopyAt(e));
-      }
+      if (claim?.first) this.links.publish(claim.slot, this.firstCopyAt(e));
       this.sayIfLinkTableFull();
       return;
     }

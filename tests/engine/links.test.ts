@@ -134,6 +134,18 @@ describe("-u with hard links kept, following symlinks, a DEST symlink kept", () 
     }
   });
 
+  // The group's other names still take one first copy among themselves (helper-193: giving the group up split f and g).
+  test.each([
+    ["a newer symlink to another file", "printf other > dst/x && ln -s x dst/a_sl && touch -d @1600000000 dst/x", "new"],
+    ["a symlink to a newer f", "ln -s f dst/a_sl && printf old > dst/f && touch -d @1600000000 dst/f", "old"],
+  ])("-aLu, f and g one file and a_sl -> f, DEST's a_sl %s: f and g stay one file", (_what, setup, data) => {
+    const root = sandbox("update-kept-symlink-group");
+    sh(`mkdir src dst && printf new > src/f && ln src/f src/g && ln -s f src/a_sl && touch -d @1500000000 src/f && ${setup}`, root);
+    expect(blit(["-aLu", "src/.", "dst"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sh("cat dst/f dst/g && test -L dst/a_sl && echo ' link kept'", root)).toBe(`${data}${data} link kept\n`);
+    expect(lstatSync(`${root}/dst/f`).ino).toBe(lstatSync(`${root}/dst/g`).ino);
+  });
+
   test.each([["-au", "-L"], ["-au", "-H"], ["-u", "--preserve=links"]])("%s %s src/f src/hl, DEST's f a symlink to a newer file: hl is a copy, not a link of the symlink", (update, follow) => {
     const root = sandbox("update-kept-symlink-hl");
     sh("mkdir src dst && printf data > src/f && ln src/f src/hl && printf newer > n && touch -d 2030-01-01 n && ln -s ../n dst/f", root);
