@@ -2063,13 +2063,14 @@ export class Copier {
    */
   private closedWhole(e: Entry, dstFd: number, temp: Name | undefined): boolean {
     this.noteCopyIdentity(e, dstFd);
+    const ours = !temp && e.backupName !== undefined ? this.b.fstat(dstFd) : undefined;
     const r = this.b.close(dstFd);
     if (r >= 0) return true;
     this.report.dropPartial();
     if (temp) this.b.remove(e.dstDir, temp, false);
     this.report.fail(`failed to close ${quote(e.dstPath)}: ${this.why(-r)}`, { op: "close", path: e.dstPath, errno: -r });
     // --inplace -b: what may not have reached the disk is not kept over the old file.
-    if (!temp) this.restoreBackup(e, true);
+    if (ours !== undefined) this.restoreBackup(e, ours);
     return false;
   }
 
@@ -3039,12 +3040,13 @@ export class Copier {
     }
     const abandon = (message: Notice | undefined): false => {
       this.report.dropPartial();
+      // --inplace -b: the old file goes back over what was written, as cp's "unbackup".
+      const ours = inplace && e.backupName !== undefined ? b.fstat(dstFd) : undefined;
       b.close(srcFd);
       b.close(dstFd);
       if (!inplace) b.remove(e.dstDir, name, false);
       if (message) this.report.fail(message.message, message);
-      // --inplace -b: the old file goes back over what was written, as cp's "unbackup".
-      if (inplace) this.restoreBackup(e, true);
+      if (ours !== undefined) this.restoreBackup(e, ours);
       return false;
     };
 
@@ -3642,13 +3644,22 @@ export class Copier {
    * -b, the copy not renamed onto its name after all: what was there goes
    * back from its backup name, as cp's "unbackup" puts it back, so that a
    * failure does not leave the name empty. Not over anything another run
-   * has put there since; `over`: over the file this run made under the
-   * name (--inplace), as cp's rename back replaces it.
+   * has put there since; `ours`: the file this run made under the name
+   * (--inplace), which it goes back over, as cp's rename back replaces it,
+   * while the name still holds that file.
    */
-  private restoreBackup(e: Entry, over = false): void {
+  private restoreBackup(e: Entry, ours?: Stat | number): void {
     if (!e.backupName) return;
+    const b = this.b;
+    let over = false;
+    if (ours !== undefined && !e.backupLinked) {
+      const there = b.stat(e.dstDir, e.dstName, false);
+      // Another program's file there now (moved in meanwhile): it stays, and so does the backup.
+      if (typeof ours === "number" || (typeof there !== "number" && (there.dev !== ours.dev || there.ino !== ours.ino))) return;
+      over = typeof there !== "number";
+    }
     // A link: what was there never left its name.
-    const r = e.backupLinked ? this.b.remove(e.dstDir, e.backupName, false) : this.b.rename(e.dstDir, e.backupName, e.dstDir, e.dstName, over);
+    const r = e.backupLinked ? b.remove(e.dstDir, e.backupName, false) : b.rename(e.dstDir, e.backupName, e.dstDir, e.dstName, over);
     if (r < 0) this.report.fail(`cannot un-backup ${quote(e.dstPath)}: ${this.why(-r)}`, { op: "backup", path: e.dstPath, errno: -r });
     // Back under its name: a copy made in its place after all backs it up again.
     else e.backs = true;

@@ -4,7 +4,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
-import { BLIT, blit, blitJson, checkEvents, environment, hasCommand, isRoot, run, sh, stats } from "../helpers/blit.ts";
+import { BLIT, blit, blitJson, checkEvents, ended, environment, hasCommand, isRoot, run, sh, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { snapshot, type Tree, tree } from "../helpers/tree.ts";
 import { ext4Unavailable, immutableUnavailable, mountRamfs, mountSecondsExt4, mountTmpfs, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
@@ -1652,6 +1652,21 @@ describe.skipIf(!hasCommand("strace"))("-b, the copy's rename failing: the old f
     expect(readdirSync(root).sort()).toEqual(["g", "na"]);
     expect(readFileSync(`${root}/g`, "utf8")).toBe("old");
   });
+
+  // Not over another program's file moved to the name meanwhile (helper-193: the backup was renamed over it,
+  // both lost). Held by strace's delay on --verify's flush; the read-back then finds the name holds another file.
+  test("blit -b --inplace --verify, another program's file moved to the name meanwhile: it stays, and so does the backup", async () => {
+    const root = sandbox("unbackup-inplace-theirs");
+    sh("printf old > g && head -c 300000 /dev/urandom > na && printf theirs > t", root);
+    const proc = Bun.spawn(["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=fdatasync", "-e", "inject=fdatasync:delay_enter=1500000", BLIT, "-b", "--inplace", "--verify", "na", "g"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+    const written = () => statSync(`${root}/g`, { throwIfNoEntry: false })?.size === 300000;
+    for (const started = Date.now(); !written() && Date.now() - started < 20_000; ) await Bun.sleep(20);
+    sh("mv t g", root);
+    const r = await ended(proc);
+    expect([r.stdout, r.exitCode]).toEqual(["", 1]);
+    expect(r.stderr).toStartWith("blit: cannot read back 'g' to verify it: ");
+    expect(sh("cat g g~", root)).toBe("theirsold");
+  }, 30_000);
 });
 
 // --attributes-only makes no data, but its file is still closed and made as a copy's: a failed close was
