@@ -352,9 +352,11 @@ export class MetadataWriter {
       const value = keep ? x.getAt(was.dir, was.name, name) : -1;
       if (typeof value !== "number") kept.push([name, value]);
     }
-    if (inherited && aclsKept && !kept.some(([name]) => Buffer.compare(name, ACL_ACCESS) === 0)) this.dropAcls(dst, wasStat, kept, path);
+    const accessAcl = kept.some(([name]) => Buffer.compare(name, ACL_ACCESS) === 0);
+    if (inherited && aclsKept && !accessAcl) this.dropAcls(dst, wasStat, kept, path);
     if (kept.length > 0) this.setXattrs(dst, kept, path);
-    return { groupLost };
+    // With an access ACL the group bits are its mask, which the named entries need too: the mode is left whole.
+    return { groupLost: groupLost && !accessAcl };
   }
 
   /** Whether dst's group is not gid (a chown to it failed: this user is not in it). */
