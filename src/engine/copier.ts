@@ -757,7 +757,7 @@ export class Copier {
     }
     if (made === 0) {
       created = true;
-      this.ownerAccessWhileFilled(e.dstDir, madeAs, madeMode, e.inheritedPermissions);
+      if (!this.o.dryRun) this.ownerAccessWhileFilled(e.dstDir, madeAs, madeMode, e.inheritedPermissions);
     } else if (made === -E.EEXIST) {
       // Joined, if it is a directory and not a symlink to one: also inside a
       // directory this run made, where another run into the same DEST may
