@@ -2034,7 +2034,7 @@ export class Copier {
     };
     const w = writeFully(b, dstFd, data, 0, data.length, 0);
     if (w < 0) return fail({ message: `error writing ${quote(e.dstPath)}: ${this.why(-w)}`, op: "write", path: e.dstPath, errno: -w });
-    const wrong = this.o.verify ? this.verified(e, srcFd, dstFd, temp) : undefined;
+    const wrong = this.o.verify ? this.verified(e, srcFd, dstFd, temp, data.length) : undefined;
     if (wrong !== undefined) return fail(wrong === false ? undefined : wrong);
     const xattrs = this.meta.readXattrs({ fd: srcFd }, true, undefined, undefined, e.srcPath);
     const created = { mode: createMode & ~this.o.umask, uid: this.euid, gid: e.newGid };
@@ -3070,7 +3070,7 @@ export class Copier {
       this.report.counts.changed++;
     }
     // A fifo or a device read like a file cannot be read again.
-    const wrong = this.o.verify && !stream ? this.verified(e, srcFd, dstFd, name) : undefined;
+    const wrong = this.o.verify && !stream ? this.verified(e, srcFd, dstFd, name, outcome.size ?? outcome.bytes) : undefined;
     if (wrong !== undefined) return abandon(wrong === false ? undefined : wrong);
     // A clone made as a new file (macOS) comes with SOURCE's times; without
     // -p the copy is new, as cp's is.
@@ -3113,7 +3113,7 @@ export class Copier {
    * when a cancel cut the comparison short (the copy is dropped, unverified,
    * without a word, as a cancelled copy is).
    */
-  private verified(e: Entry, srcFd: number, dstFd: number, name: Name): Notice | false | undefined {
+  private verified(e: Entry, srcFd: number, dstFd: number, name: Name, length: number): Notice | false | undefined {
     const b = this.b;
     const evicted = b.pageCache?.evict(dstFd) ?? 0;
     if (evicted < 0) return { message: `error writing ${quote(e.dstPath)}: ${this.why(-evicted)}`, op: "write", path: e.dstPath, errno: -evicted };
@@ -3127,7 +3127,8 @@ export class Copier {
       const errno = typeof read === "number" ? -read : b.errno.ENOENT;
       return { message: `cannot read back ${quote(e.dstPath)} to verify it: ${this.why(errno)}`, op: "verify", path: e.dstPath, errno };
     }
-    const same = this.compare(srcFd, readFd, written.size, true);
+    // Compared as far as this run wrote (`length`): a copy cut shorter since differs.
+    const same = written.size !== length ? false : this.compare(srcFd, readFd, length, true);
     b.close(readFd);
     if (same === true) {
       this.report.counts.verified++;
