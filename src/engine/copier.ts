@@ -2436,11 +2436,12 @@ export class Copier {
       return;
     }
     // A symlink there, which -u followed to decide (-L, -H), is no copy of
-    // the inode: it is kept without standing for the group, whose other
-    // names take their first copy among themselves (made hard links of the
-    // symlink, one named by it became a loop).
-    const there = this.linkable(e) && typeOf(e.stat.mode) !== S_IFLNK ? this.b.stat(e.dstDir, e.dstName, false) : undefined;
-    if (there !== undefined && typeof there !== "number" && typeOf(there.mode) === S_IFLNK) {
+    // the inode: as the group's first name it is kept without standing for
+    // it, whose other names take their first copy among themselves (made
+    // hard links of the symlink, one named by it became a loop). A later
+    // name is linked to the first copy, over it, as any kept one.
+    const there = this.linkable(e) && this.links && typeOf(e.stat.mode) !== S_IFLNK ? this.b.stat(e.dstDir, e.dstName, false) : undefined;
+    if (there !== undefined && typeof there !== "number" && typeOf(there.mode) === S_IFLNK && !this.links!.claimed(e.stat.dev, e.stat.ino)) {
       keep();
       return;
     }

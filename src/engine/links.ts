@@ -141,6 +141,34 @@ export class LinkTable {
     return undefined;
   }
 
+  /**
+   * Whether a name of this inode has claimed it already, claiming nothing
+   * (a load of a slot not touched yet costs its page a later copy-on-write
+   * fault: only for what is rare, see claim).
+   */
+  claimed(dev: number, ino: bigint): boolean {
+    const devLo = dev >>> 0;
+    const devHi = Math.floor(dev / 4294967296) | 0;
+    const inoLo = Number(ino & 0xffffffffn) | 0;
+    const inoHi = Number(ino >> 32n) | 0;
+    let index = (Math.imul(inoLo ^ inoHi, 0x9e3779b1) ^ Math.imul(devLo, 0x85ebca6b)) & this.mask;
+    for (let probes = 0; probes <= this.mask; probes++) {
+      const base = index * SLOT_INTS;
+      let state = Atomics.load(this.slots, base);
+      if (state === EMPTY) return false;
+      while (state === WRITING) {
+        Atomics.wait(this.slots, base, WRITING, 10);
+        state = Atomics.load(this.slots, base);
+      }
+      if (
+        this.slots[base + DEV_LO] === (devLo | 0) && this.slots[base + DEV_HI] === devHi &&
+        this.slots[base + INO_LO] === inoLo && this.slots[base + INO_HI] === inoHi
+      ) return true;
+      index = (index + 1) & this.mask;
+    }
+    return false;
+  }
+
   /** The first copy is in place: others may link to it. */
   publish(slot: number, target: LinkTarget): void {
     const base = slot * SLOT_INTS;

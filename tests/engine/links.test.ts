@@ -146,6 +146,17 @@ describe("-u with hard links kept, following symlinks, a DEST symlink kept", () 
     expect(lstatSync(`${root}/dst/f`).ino).toBe(lstatSync(`${root}/dst/g`).ino);
   });
 
+  // A later name's symlink is linked over, as any kept later name (cp: "replace DST_NAME unconditionally"; helper-195).
+  // Operands, so that f is the first name whatever order a directory lists them in.
+  test.each([["-aLu src/f src/g dst"], ["-aHu src/f src/g dst"]])("%s, DEST's g (a later name of f's file) a symlink to a newer file: g becomes a link of f's copy", (command) => {
+    const args = command.split(" ");
+    const root = sandbox("update-kept-symlink-later");
+    sh("mkdir src dst && printf new > src/f && ln src/f src/g && touch -d @1500000000 src/f && printf other > dst/x && ln -s x dst/g && touch -d @1600000000 dst/x", root);
+    expect(blit(args, { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sh("cat dst/g && test ! -L dst/g && echo ' file'", root)).toBe("new file\n");
+    expect(lstatSync(`${root}/dst/f`).ino).toBe(lstatSync(`${root}/dst/g`).ino);
+  });
+
   test.each([["-au", "-L"], ["-au", "-H"], ["-u", "--preserve=links"]])("%s %s src/f src/hl, DEST's f a symlink to a newer file: hl is a copy, not a link of the symlink", (update, follow) => {
     const root = sandbox("update-kept-symlink-hl");
     sh("mkdir src dst && printf data > src/f && ln src/f src/hl && printf newer > n && touch -d 2030-01-01 n && ln -s ../n dst/f", root);
@@ -330,5 +341,5 @@ describe.skipIf(!hasCommand("strace"))("a stat failing while a hard link is made
       }
     }
     expect([...outcomes].sort()).toEqual(["link failed", "linked"]);
-  });
+  }, 60_000);
 });
