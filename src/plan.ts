@@ -793,10 +793,15 @@ function refuseDeleteAcrossMounts(jobs: CopyJob[]): void {
       // Only one seen there: not one a later mount hides.
       if (!within(m.point, dst) || mountOf(toBytes(m.point)) !== m.id) continue;
       const inside = m.point !== dst;
+      // In a chroot, where a path's own mount is not listed, which part of a
+      // filesystem a mount inside DEST shows cannot be told: one of SOURCE's
+      // or DEST's is refused. Not one at DEST itself, which pruning does not
+      // leave (a SOURCE inside it is kept by the copy's own checks).
+      const unknown = `(this process cannot tell which part: a chroot lists no mount for it)`;
       for (const { job: source, region } of sources) {
-        if (region.dev !== m.dev) continue;
+        if (region.dev !== m.dev || (region.path === undefined && !inside)) continue;
         const what = region.path === undefined
-          ? `the filesystem ${quote(source.src)} is on (this process cannot tell which part: a chroot lists no mount for it)`
+          ? `the filesystem ${quote(source.src)} is on ${unknown}`
           : within(m.root, region.path)
           ? `part of ${quote(source.src)}, which ${source === job ? "it copies" : "this run copies"}`
           : inside && within(region.path, m.root)
@@ -804,8 +809,9 @@ function refuseDeleteAcrossMounts(jobs: CopyJob[]): void {
           : undefined;
         if (what) throw new UsageError(`--delete: ${quote(m.point)} is a mount of ${what}, where deleting would remove what is not the destination's; unmount it, or leave out --delete`, false);
       }
-      if (inside && dstRegion?.path !== undefined && dstRegion.dev === m.dev && within(dstRegion.path, m.root)) {
-        throw new UsageError(`--delete: ${quote(m.point)} is a mount of a directory ${quote(job.dst)} is in, where deleting would remove what is not the destination's; unmount it, or leave out --delete`, false);
+      if (inside && dstRegion !== undefined && dstRegion.dev === m.dev && (dstRegion.path === undefined || within(dstRegion.path, m.root))) {
+        const what = dstRegion.path === undefined ? `the filesystem ${quote(job.dst)} is on ${unknown}` : `a directory ${quote(job.dst)} is in`;
+        throw new UsageError(`--delete: ${quote(m.point)} is a mount of ${what}, where deleting would remove what is not the destination's; unmount it, or leave out --delete`, false);
       }
     }
   }

@@ -403,6 +403,28 @@ describe("--delete with a bind mount in DEST", () => {
     }
   });
 
+  // In a chroot the kernel lists no mount outside it, so neither SOURCE's nor DEST's own filesystem is placed:
+  // a mount of that filesystem inside DEST is refused (helper-194, helper-195: SOURCE's files, or files outside
+  // DEST, were deleted); one at DEST itself, which pruning does not leave, is not.
+  const chrootLibs = ["/lib/x86_64-linux-gnu/libc.so.6", "/lib/x86_64-linux-gnu/libpthread.so.0", "/lib/x86_64-linux-gnu/libdl.so.2", "/lib/x86_64-linux-gnu/libm.so.6", "/lib64/ld-linux-x86-64.so.2"];
+  const noChroot = tmpfsUnavailable ?? (process.arch !== "x64" || !chrootLibs.every((lib) => existsSync(lib)) ? "a chroot needs x86-64 glibc's libraries where Debian keeps them" : !hasCommand("unshare") ? "unshare is not installed (util-linux)" : undefined);
+  const CHROOT_ROWS: [what: string, setup: string, exitCode: number, said: string, left: string][] = [
+    ["DEST's aa a bind of SOURCE's zz: refused", "mkdir -p w/S/zz w/S/aa w/D/aa && printf p > w/S/zz/p && mount --bind w/S/zz w/D/aa", 2, "'/w/D/aa' is a mount of the filesystem '/w/S/.' is on", "w/S/zz/p\n"],
+    ["DEST's up a bind of the directory DEST is in: refused", "mkdir -p w/S w/D/up && mount -t tmpfs tmpfs w/S && printf p > w/keep && mount --bind w w/D/up", 2, "'/w/D/up' is a mount of the filesystem '/w/D/.' is on", "w/keep\n"],
+    ["DEST itself a bind of another directory: copied", "mkdir -p w/S w/other w/D && printf s > w/S/s && printf o > w/other/old && mount --bind w/other w/D", 0, "", "w/S/s\nw/other/s\n"],
+  ];
+  for (const [what, setup, exitCode, said, left] of CHROOT_ROWS) {
+    testIf(noChroot)(`${what}, in a chroot`, () => {
+      const root = sandbox("delete-chroot");
+      sh(`mkdir -p lib/x86_64-linux-gnu lib64 proc tmp && chmod 1777 tmp && touch blit && ${chrootLibs.map((lib) => `cp -L ${lib} .${lib}`).join(" && ")}`, root);
+      // A mount namespace of its own: its mounts go with it.
+      const script = `mount --bind "$0" blit && mount -t proc proc proc && ${setup} && chroot . /blit -a --delete /w/S/. /w/D; status=$?; umount -l w/D/aa w/D/up w/D 2>/dev/null; exit $status`;
+      const r = run(["unshare", "-m", "--propagation", "private", "sh", "-c", script, BLIT], { cwd: root });
+      expect({ exitCode: r.exitCode, said: r.stderr.includes(said) }).toEqual({ exitCode, said: true });
+      expect(sh("find w -type f | sort", root)).toBe(left);
+    });
+  }
+
   for (const c of cases) {
     testIf(tmpfsUnavailable)(c.name, () => {
       const root = sandbox("delete-bind");
