@@ -1696,7 +1696,7 @@ describe.skipIf(!hasCommand("strace"))("--attributes-only, a call on its file fa
       }
     }
     expect([...outcomes].sort()).toEqual(["create failed", "made"]);
-  });
+  }, 60_000);
 });
 
 // NAME and its backup name two links of one file: the backup is there
