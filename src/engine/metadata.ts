@@ -352,11 +352,14 @@ export class MetadataWriter {
       const value = keep ? x.getAt(was.dir, was.name, name) : -1;
       if (typeof value !== "number") kept.push([name, value]);
     }
-    const accessAcl = kept.some(([name]) => Buffer.compare(name, ACL_ACCESS) === 0);
-    if (inherited && aclsKept && !accessAcl) this.dropAcls(dst, wasStat, kept, path);
+    const access = kept.findIndex(([name]) => Buffer.compare(name, ACL_ACCESS) === 0);
+    if (inherited && aclsKept && access < 0) this.dropAcls(dst, wasStat, kept, path);
+    // With an access ACL the group bits are its mask, which its named entries
+    // need too: the mode is left whole, and the owning group's own entry,
+    // the user's group now, gets nothing.
+    if (groupLost && access >= 0) kept[access] = [ACL_ACCESS, withoutOwningGroup(kept[access]![1])];
     if (kept.length > 0) this.setXattrs(dst, kept, path);
-    // With an access ACL the group bits are its mask, which the named entries need too: the mode is left whole.
-    return { groupLost: groupLost && !accessAcl };
+    return { groupLost: groupLost && access < 0 };
   }
 
   /** Whether dst's group is not gid (a chown to it failed: this user is not in it). */
@@ -497,4 +500,13 @@ export class MetadataWriter {
     }
     return complete;
   }
+}
+
+/** Linux's ACL xattr (a 4-byte version, then 8-byte entries: tag, permissions, id) with its ACL_GROUP_OBJ entry's permissions cleared. */
+function withoutOwningGroup(acl: Uint8Array): Uint8Array {
+  const ACL_GROUP_OBJ = 0x04;
+  const out = acl.slice();
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  for (let at = 4; at + 8 <= out.length; at += 8) if (view.getUint16(at, true) === ACL_GROUP_OBJ) view.setUint16(at + 2, 0, true);
+  return out;
 }

@@ -2322,12 +2322,13 @@ describe.skipIf(!isRoot)("as an unprivileged user, as cp", () => {
     expect(sh("stat -c '%a %U:%G' d/t && cat d/t", root)).toBe("600 nobody:nogroup\nnew");
   });
 
-  // With an access ACL the group bits are its mask: cleared, they took the named entries' access too (helper-193).
-  testIf(hasCommand("setfacl") ? undefined : "setfacl (acl) is not installed")("onto its own file of a group it is not in, with an ACL: the ACL's entries keep their access", () => {
+  // With an access ACL the group bits are its mask: cleared, they took the named entries' access too (helper-193);
+  // kept, the ACL's own group entry gave the user's group the old group's access (helper-195).
+  testIf(hasCommand("setfacl") ? undefined : "setfacl (acl) is not installed")("onto its own file of a group it is not in, with an ACL: the named entries keep their access, the owning group's gets none", () => {
     const root = sandbox("nobody-group-lost-acl");
     sh("mkdir d && printf new > f && printf old > d/t && chown nobody:root d/t && chmod 660 d/t && setfacl -m u:bin:rw d/t && chown nobody d f && chmod 777 .", root);
     expect(asNobody(`"$0" f d/t`, root)).toEqual({ stdout: "", stderr: "", exitCode: 0 });
-    expect(sh("getfacl -cp d/t | grep -e '^user:bin' -e '^mask'", root)).toBe("user:bin:rw-\nmask::rw-\n");
+    expect(sh("getfacl -cp d/t | grep -e '^user:bin' -e '^group::' -e '^mask'", root)).toBe("user:bin:rw-\ngroup::---\nmask::rw-\n");
   });
 
   test("-if onto a file nobody may write: asked, then made anew with SOURCE's mode", () => {
