@@ -779,25 +779,28 @@ function refuseDeleteAcrossMounts(jobs: CopyJob[]): void {
     return m && rel !== undefined ? { dev: m.dev, path: via.paths.join(m.root, rel) } : { dev, path: undefined };
   };
   const dirs = new Map<string, string | undefined>();
+  // Each tree's DEST with the mounts seen at or in it (not one a later mount hides): most have none, and nothing more is asked.
+  const meeting = trees.flatMap((job) => {
+    const dst = resolvedPath(job.dst, true, dirs);
+    const seen = dst === undefined ? [] : [...mounts.values()].filter((m) => within(m.point, dst) && mountOf(toBytes(m.point)) === m.id);
+    return dst === undefined || seen.length === 0 ? [] : [{ job, dst, seen }];
+  });
+  if (meeting.length === 0) return;
   const sources = jobs.flatMap((job) => {
     const src = resolvedPath(job.src, true, dirs);
     const st = src === undefined ? undefined : statOrCode(src, true);
     return src === undefined || st === undefined || typeof st === "number" ? [] : [{ job, region: regionOf(src, st.dev) }];
   });
-  for (const job of trees) {
-    const dst = resolvedPath(job.dst, true, dirs);
-    if (dst === undefined) continue;
+  // In a chroot, where a path's own mount is not listed, which part of a
+  // filesystem a mount inside DEST shows cannot be told: one of SOURCE's or
+  // DEST's is refused. Not one at DEST itself, which pruning does not leave
+  // (a SOURCE inside it is kept by the copy's own checks).
+  const unknown = `(this process cannot tell which part: a chroot lists no mount for it)`;
+  for (const { job, dst, seen } of meeting) {
     const dstStat = statOrCode(dst, true);
     const dstRegion = typeof dstStat === "number" ? undefined : regionOf(dst, dstStat.dev);
-    for (const m of mounts.values()) {
-      // Only one seen there: not one a later mount hides.
-      if (!within(m.point, dst) || mountOf(toBytes(m.point)) !== m.id) continue;
+    for (const m of seen) {
       const inside = m.point !== dst;
-      // In a chroot, where a path's own mount is not listed, which part of a
-      // filesystem a mount inside DEST shows cannot be told: one of SOURCE's
-      // or DEST's is refused. Not one at DEST itself, which pruning does not
-      // leave (a SOURCE inside it is kept by the copy's own checks).
-      const unknown = `(this process cannot tell which part: a chroot lists no mount for it)`;
       for (const { job: source, region } of sources) {
         if (region.dev !== m.dev || (region.path === undefined && !inside)) continue;
         const what = region.path === undefined

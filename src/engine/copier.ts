@@ -2156,7 +2156,7 @@ export class Copier {
         // a symlink too, which cp's rule leaves as nothing to do, unsaid.
         const hardLinked = (same === "same" || (same === "done" && typeOf(st.mode) === S_IFLNK)) && this.leavesUnchanged && st.ino === e.stat.ino && st.dev === e.stat.dev && !this.sameName(e);
         if (hardLinked && this.holdsSourceData(e, st)) {
-          this.keptByUpdate(e, waitingLinks, () => this.leaveUnchanged(e, st));
+          this.keptByUpdate(e, st, waitingLinks, () => this.leaveUnchanged(e, st));
           return;
         }
         if (same === "same") {
@@ -2174,7 +2174,7 @@ export class Copier {
           // holding its data is left as unchanged, its attributes set, as
           // rsync -u sets them; a newer one stays as it is.
           const unchanged = this.leavesUnchanged && sameTimes(e.stat, st, this.o.modifyWindow) && this.holdsSourceData(e, st) && !this.leftForAnother(e, st);
-          this.keptByUpdate(e, waitingLinks, unchanged ? () => this.leaveUnchanged(e, st) : undefined);
+          this.keptByUpdate(e, st, waitingLinks, unchanged ? () => this.leaveUnchanged(e, st) : undefined);
           return;
         }
         // A large file's contents are compared by the workers, who share its ranges.
@@ -2193,7 +2193,7 @@ export class Copier {
         }
         const another = claims && this.leftForAnother(e, st);
         if (unchanged && !another) {
-          this.keptByUpdate(e, waitingLinks, () => this.leaveUnchanged(e, st));
+          this.keptByUpdate(e, st, waitingLinks, () => this.leaveUnchanged(e, st));
           return;
         }
         // Written into, it would still be the other name's file.
@@ -2428,20 +2428,20 @@ export class Copier {
    * inode: the other names of that inode are linked to it, and if the inode
    * was copied already under another name, this name becomes a link to that
    * copy, even over a newer file (cp: "replace DST_NAME unconditionally").
+   * `there`: DEST's own entry, as the caller found it.
    */
-  private keptByUpdate(e: Entry, waitingLinks: [Entry, number][], keep = () => this.skipped(e, "newer")): void {
+  private keptByUpdate(e: Entry, there: Stat, waitingLinks: [Entry, number][], keep = () => this.skipped(e, "newer")): void {
     // On the main thread the link table is not at hand: a worker sees to it.
     if (this.linkable(e) && this.inline) {
       this.handBack();
       return;
     }
-    // A symlink there, which -u followed to decide (-L, -H), is no copy of
-    // the inode: as the group's first name it is kept without standing for
+    // A symlink there, kept by -u (by what it leads to, with -L or -H), is
+    // no copy of the inode: as the group's first name it is kept without standing for
     // it, whose other names take their first copy among themselves (made
     // hard links of the symlink, one named by it became a loop). A later
     // name is linked to the first copy, over it, as any kept one.
-    const there = this.linkable(e) && this.links && typeOf(e.stat.mode) !== S_IFLNK ? this.b.stat(e.dstDir, e.dstName, false) : undefined;
-    if (there !== undefined && typeof there !== "number" && typeOf(there.mode) === S_IFLNK && !this.links!.claimed(e.stat.dev, e.stat.ino)) {
+    if (typeOf(there.mode) === S_IFLNK && typeOf(e.stat.mode) !== S_IFLNK && this.linkable(e) && this.links && !this.links.claimed(e.stat.dev, e.stat.ino)) {
       keep();
       return;
     }

@@ -104,7 +104,7 @@ export class LinkTable {
     const devHi = Math.floor(dev / 4294967296) | 0;
     const inoLo = Number(ino & 0xffffffffn) | 0;
     const inoHi = Number(ino >> 32n) | 0;
-    let index = (Math.imul(inoLo ^ inoHi, 0x9e3779b1) ^ Math.imul(devLo, 0x85ebca6b)) & this.mask;
+    let index = this.home(devLo, inoLo, inoHi);
     for (let probes = 0; probes <= this.mask; probes++) {
       const base = index * SLOT_INTS;
       // The exchange is the slot's first touch, not a load before it: a load
@@ -112,7 +112,7 @@ export class LinkTable {
       // it then costs a copy-on-write fault whose TLB flush interrupts every
       // other CPU running the process (822 in a second run of the bench's
       // mixed tree: one per group of names in each of its two tables).
-      let state = Atomics.compareExchange(this.slots, base, EMPTY, WRITING);
+      const state = Atomics.compareExchange(this.slots, base, EMPTY, WRITING);
       if (state === EMPTY) {
         this.slots[base + DEV_LO] = devLo;
         this.slots[base + DEV_HI] = devHi;
@@ -122,16 +122,7 @@ export class LinkTable {
         Atomics.notify(this.slots, base);
         return { first: true, slot: index };
       }
-      while (state === WRITING) {
-        Atomics.wait(this.slots, base, WRITING, 10);
-        state = Atomics.load(this.slots, base);
-      }
-      if (
-        this.slots[base + DEV_LO] === (devLo | 0) && this.slots[base + DEV_HI] === devHi &&
-        this.slots[base + INO_LO] === inoLo && this.slots[base + INO_HI] === inoHi
-      ) {
-        return { first: false, slot: index };
-      }
+      if (this.holds(base, state, devLo, devHi, inoLo, inoHi)) return { first: false, slot: index };
       index = (index + 1) & this.mask;
       // Probing on through a full table would cost every later claim the
       // whole table; an inode claimed before it filled is found sooner.
@@ -151,22 +142,30 @@ export class LinkTable {
     const devHi = Math.floor(dev / 4294967296) | 0;
     const inoLo = Number(ino & 0xffffffffn) | 0;
     const inoHi = Number(ino >> 32n) | 0;
-    let index = (Math.imul(inoLo ^ inoHi, 0x9e3779b1) ^ Math.imul(devLo, 0x85ebca6b)) & this.mask;
+    let index = this.home(devLo, inoLo, inoHi);
     for (let probes = 0; probes <= this.mask; probes++) {
       const base = index * SLOT_INTS;
-      let state = Atomics.load(this.slots, base);
+      const state = Atomics.load(this.slots, base);
       if (state === EMPTY) return false;
-      while (state === WRITING) {
-        Atomics.wait(this.slots, base, WRITING, 10);
-        state = Atomics.load(this.slots, base);
-      }
-      if (
-        this.slots[base + DEV_LO] === (devLo | 0) && this.slots[base + DEV_HI] === devHi &&
-        this.slots[base + INO_LO] === inoLo && this.slots[base + INO_HI] === inoHi
-      ) return true;
+      if (this.holds(base, state, devLo, devHi, inoLo, inoHi)) return true;
       index = (index + 1) & this.mask;
     }
     return false;
+  }
+
+  /** The slot an inode's probe starts at. */
+  private home(devLo: number, inoLo: number, inoHi: number): number {
+    return (Math.imul(inoLo ^ inoHi, 0x9e3779b1) ^ Math.imul(devLo, 0x85ebca6b)) & this.mask;
+  }
+
+  /** Whether the slot at base (found in `state`, not EMPTY) is this inode's, once its claimant has written it. */
+  private holds(base: number, state: number, devLo: number, devHi: number, inoLo: number, inoHi: number): boolean {
+    while (state === WRITING) {
+      Atomics.wait(this.slots, base, WRITING, 10);
+      state = Atomics.load(this.slots, base);
+    }
+    return this.slots[base + DEV_LO] === (devLo | 0) && this.slots[base + DEV_HI] === devHi &&
+      this.slots[base + INO_LO] === inoLo && this.slots[base + INO_HI] === inoHi;
   }
 
   /** The first copy is in place: others may link to it. */
