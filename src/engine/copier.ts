@@ -205,6 +205,8 @@ const LINK_TRIES = 4;
 const SLASH = 0x2f;
 const typeOf = (mode: number) => mode & S_IFMT;
 const DOT = new Uint8Array([0x2e]);
+/** "." or "..": a name for a directory itself, or the one above it. */
+const isDotName = (name: Uint8Array) => name[0] === 0x2e && (name.length === 1 || (name.length === 2 && name[1] === 0x2e));
 const ENCODER = new TextEncoder();
 /** The kernel's file capabilities, which a chown drops. */
 const CAPABILITY_XATTR = ENCODER.encode("security.capability");
@@ -621,7 +623,10 @@ export class Copier {
       return NONE;
     }
     // What a killed run left beside the copy (`blit big D/` killed, then `blit -a dir D/`) goes too.
-    this.removeLeftovers(dstParentFd, true, (name) => this.o.tempNamedOperands?.includes(Buffer.from(name).toString("latin1")) === true);
+    // Not where the copy is that directory itself (`s/. D`, `link/`): there
+    // a name like a temporary's may be SOURCE's file's copy, which
+    // copyDirectory tells apart.
+    if (!isDotName(base)) this.removeLeftovers(dstParentFd, true, (name) => this.o.tempNamedOperands?.includes(Buffer.from(name).toString("latin1")) === true);
     if (typeOf(stat.mode) === S_IFDIR) return this.copyDirectory(entry, undefined, undefined);
     const waitingLinks: [Entry, number][] = [];
     this.copyNonDirectory(entry, waitingLinks);
