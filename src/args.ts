@@ -522,7 +522,8 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
   // As cp: a clone shares SOURCE's blocks as they are, holes and all.
   if (reflink === "always" && sparse !== "auto") throw new UsageError("--reflink can be used only with --sparse=auto");
   const backup: Backup = !makeBackups ? "none"
-    : backupControl !== undefined ? backupType(backupControl, "backup type")
+    : backupControl ? backupType(backupControl, "backup type")
+    // As gnulib's xget_version: --backup= empty means what --backup alone does.
     : backupType(process.env.VERSION_CONTROL, "$VERSION_CONTROL");
   // As cp's do_copy: no operand is said before -t with -T.
   if (targetDirectory !== undefined && noTargetDirectory) {

@@ -16,11 +16,15 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-/** N of a numbered backup's name, PREFIX then N (no leading 0) then "~"; 0 for any other name. */
-function backupNumber(name: string, prefix: string): number {
-  if (name.length < prefix.length + 2 || !name.startsWith(prefix) || !name.endsWith("~")) return 0;
+/**
+ * N of a numbered backup's name, PREFIX then N (no leading 0) then "~"; 0
+ * for any other name. A bigint, as gnulib counts in the digits themselves:
+ * past 2^53 a number would repeat one there, or be written as 1e+21.
+ */
+function backupNumber(name: string, prefix: string): bigint {
+  if (name.length < prefix.length + 2 || !name.startsWith(prefix) || !name.endsWith("~")) return 0n;
   const digits = name.slice(prefix.length, -1);
-  return /^[1-9][0-9]*$/.test(digits) ? Number(digits) : 0;
+  return /^[1-9][0-9]*$/.test(digits) ? BigInt(digits) : 0n;
 }
 
 /**
@@ -32,25 +36,28 @@ function backupNumber(name: string, prefix: string): number {
  * for one without numbered backups, as gnulib's numbered_backup takes it:
  * NAME.~1~ then, or the next number free (placeBackup).
  */
-function highestBackup(b: Backend, dir: number, prefix: Name): number {
+function highestBackup(b: Backend, dir: number, prefix: Name): bigint {
   const folding = b.caseFolding?.ignoresCase(dir) ? b.caseFolding : undefined;
   const key = folding ? (name: Name) => folding.key(name) : (name: Name) => Buffer.from(name).toString("latin1");
   const prefixKey = key(prefix);
   const fd = b.openDir(dir, DOT, false);
-  if (fd < 0) return 0;
-  let highest = 0;
+  if (fd < 0) return 0n;
+  let highest = 0n;
   try {
     for (;;) {
       const entries = b.readDir(fd);
       if (typeof entries === "number" || entries.length === 0) return highest;
-      for (const entry of entries) highest = Math.max(highest, backupNumber(key(entry.name), prefixKey));
+      for (const entry of entries) {
+        const n = backupNumber(key(entry.name), prefixKey);
+        if (n > highest) highest = n;
+      }
     }
   } finally {
     b.close(fd);
   }
 }
 
-const numbered = (prefix: Name, n: number) => concat(prefix, ENCODER.encode(`${n}~`));
+const numbered = (prefix: Name, n: bigint) => concat(prefix, ENCODER.encode(`${n}~`));
 
 /** gnulib's longest backup name where names may have 255 bytes: one less (check_extension). */
 const SHORTENED_MAX = 254;
@@ -80,7 +87,7 @@ function choose(b: Backend, dir: number, name: Name, control: Backup, suffix: st
   if (control === "numbered" || control === "existing") {
     const prefix = concat(name, ENCODER.encode(".~"));
     const highest = highestBackup(b, dir, prefix);
-    if (control === "numbered" || highest > 0) backup = numbered(prefix, highest + 1);
+    if (control === "numbered" || highest > 0n) backup = numbered(prefix, highest + 1n);
   }
   const meantNumbered = backup !== undefined;
   backup ??= concat(name, ENCODER.encode(suffix));
@@ -155,7 +162,7 @@ function placeBackup(b: Backend, control: Backup, chosen: ReturnType<typeof choo
   let backup = chosen.name;
   const prefix = concat(name, ENCODER.encode(".~"));
   // The number in the name, 0 where it is not NAME.~N~ (shortened, or not numbered).
-  let n = chosen.numbered && !chosen.cut ? backupNumber(Buffer.from(backup).toString("latin1"), Buffer.from(prefix).toString("latin1")) : 0;
+  let n = chosen.numbered && !chosen.cut ? backupNumber(Buffer.from(backup).toString("latin1"), Buffer.from(prefix).toString("latin1")) : 0n;
   let cut = chosen.cut;
   for (let tries = 0; ; tries++) {
     const r = put(backup, !chosen.numbered);
@@ -163,10 +170,10 @@ function placeBackup(b: Backend, control: Backup, chosen: ReturnType<typeof choo
     if (r === -b.errno.ENAMETOOLONG && control !== "simple" && !cut) {
       cut = true;
       backup = shortened(name);
-      n = 0;
+      n = 0n;
       continue;
     }
-    if (r !== -b.errno.EEXIST || n === 0 || tries === NUMBER_TRIES) return r < 0 ? r : backup;
+    if (r !== -b.errno.EEXIST || n === 0n || tries === NUMBER_TRIES) return r < 0 ? r : backup;
     backup = numbered(prefix, ++n);
   }
 }

@@ -388,6 +388,8 @@ const CASES: Case[] = [
   { name: "--backup=numbered never replaces an older backup under the shortened name", setup: `printf old > ${"n".repeat(255)} && printf older > ${"n".repeat(253)}~`, args: ["--backup=numbered", "f", "n".repeat(255)] },
   { name: "-b replaces an older simple backup", setup: "printf old > g~", args: ["-bv", "f", "g"] },
   { name: "--backup=numbered counts up from the highest", setup: "printf 1 > g.~1~ && printf 9 > g.~9~ && printf 0 > g.~09~ && printf x > g.~x~", args: ["--backup=numbered", "-v", "f", "g"] },
+  // gnulib counts in the digits: a number past 2^53 is no float's.
+  { name: "--backup=numbered counts up from a highest past 2^53", setup: "printf 1 > g.~9007199254740993~ && printf 2 > g.~999999999999999999999~", args: ["--backup=numbered", "-v", "f", "g"] },
   { name: "--backup=existing: simple while no numbered backup exists", args: ["--backup=existing", "-v", "f", "g"] },
   { name: "--backup=nil: numbered where one exists", setup: "printf 1 > g.~2~", args: ["--backup=nil", "-v", "f", "g"] },
   { name: "--backup=t twice", args: ["--backup=t", "f", "g", "d"] },
@@ -403,6 +405,9 @@ const CASES: Case[] = [
   { name: "--backup=CONTROL over VERSION_CONTROL", env: { VERSION_CONTROL: "numbered" }, args: ["--backup=simple", "-v", "f", "g"] },
   { name: "VERSION_CONTROL invalid", env: { VERSION_CONTROL: "bad", LC_ALL: "C" }, args: ["-b", "f", "g"], usage: true },
   { name: "VERSION_CONTROL empty is existing", env: { VERSION_CONTROL: "" }, args: ["-bv", "f", "g"] },
+  // gnulib's xget_version: an empty CONTROL is none given.
+  { name: "--backup= (empty) takes VERSION_CONTROL's", env: { VERSION_CONTROL: "numbered" }, args: ["--backup=", "-v", "f", "g"] },
+  { name: "--backup= (empty) with VERSION_CONTROL invalid", env: { VERSION_CONTROL: "bogus", LC_ALL: "C" }, args: ["--backup=", "f", "g"], usage: true },
   { name: "SIMPLE_BACKUP_SUFFIX", env: { SIMPLE_BACKUP_SUFFIX: ".bak" }, args: ["-bv", "f", "g"] },
   { name: "-S over SIMPLE_BACKUP_SUFFIX", env: { SIMPLE_BACKUP_SUFFIX: ".bak" }, args: ["-S", "_", "-v", "f", "g"] },
   { name: "-b: a backup that would replace SOURCE", setup: "printf s > g~", args: ["-b", "g~", "g"] },
