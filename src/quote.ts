@@ -8,8 +8,18 @@ import { toBytes } from "./engine/paths.ts";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const SHELL_SPECIAL = /["$`\\]/;
-// Control characters and the bidirectional overrides that can disguise a name.
-export const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+// Control characters, the line and paragraph separators (which cp escapes
+// too) and the bidirectional overrides that can disguise a name.
+export const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * What GitHub's runner takes for a workflow command anywhere in a line of a
+ * step's output (its older `##[command]` syntax, still obeyed: a name could
+ * stop the step's annotations or set its outputs). No name is shown with it
+ * whole: the `[` after `##` is written escaped, as each form allows.
+ */
+export const WORKFLOW_COMMAND = "##[";
+const BRACKET = 0x5b;
 const NOT_ASCII = /[^\u0000-\u007f]/;
 
 /**
@@ -25,7 +35,8 @@ function utf8Locale(env: Record<string, string | undefined>): boolean {
   return !locale || /(^|\.)utf-?8(@|$)/i.test(locale);
 }
 
-const UTF8_LOCALE = utf8Locale(process.env);
+/** Whether names are shown as UTF-8 text (utf8Locale): else every byte past ASCII is escaped. */
+export const UTF8_LOCALE = utf8Locale(process.env);
 
 const NAMED_ESCAPES: Record<number, string> = {
   0x07: "\\a", 0x08: "\\b", 0x09: "\\t", 0x0a: "\\n", 0x0b: "\\v", 0x0c: "\\f", 0x0d: "\\r",
@@ -66,12 +77,14 @@ function escapeSegments(bytes: Uint8Array): string {
   };
   enter("quote");
   for (const unit of units(bytes)) {
-    if ("text" in unit) {
+    // Only two of the name's own characters end `out` with "##" (WORKFLOW_COMMAND).
+    if ("text" in unit && !(unit.text === "[" && out.endsWith("##"))) {
       enter("quote");
       out += unit.text === "'" ? "'\\''" : unit.text;
     } else {
+      const byte = "byte" in unit ? unit.byte : BRACKET;
       enter("escape");
-      out += NAMED_ESCAPES[unit.byte] ?? `\\${unit.byte.toString(8).padStart(3, "0")}`;
+      out += NAMED_ESCAPES[byte] ?? `\\${byte.toString(8).padStart(3, "0")}`;
     }
   }
   return `${out}'`;
@@ -85,7 +98,7 @@ export function quote(name: string | Uint8Array): string {
   } catch {
     return escapeSegments(bytes);
   }
-  if (UNPRINTABLE.test(text) || (!UTF8_LOCALE && NOT_ASCII.test(text))) return escapeSegments(bytes);
+  if (UNPRINTABLE.test(text) || (!UTF8_LOCALE && NOT_ASCII.test(text)) || text.includes(WORKFLOW_COMMAND)) return escapeSegments(bytes);
   if (!text.includes("'")) return `'${text}'`;
   if (!SHELL_SPECIAL.test(text)) return `"${text}"`;
   return `'${text.replaceAll("'", "'\\''")}'`;
@@ -101,10 +114,22 @@ export function quoteValue(value: string): string {
   let out = "'";
   for (const byte of toBytes(value)) {
     if (byte === 0x27 || byte === 0x5c) out += `\\${String.fromCharCode(byte)}`;
-    else if (byte >= 0x20 && byte < 0x7f) out += String.fromCharCode(byte);
+    else if (byte >= 0x20 && byte < 0x7f && !(byte === BRACKET && out.endsWith("##"))) out += String.fromCharCode(byte);
     else out += NAMED_ESCAPES[byte] ?? `\\${byte.toString(8).padStart(3, "0")}`;
   }
   return `${out}'`;
+}
+
+/** A byte that is not UTF-8, as fromBytes carries it in a string (a lone surrogate). */
+const NOT_UTF8 = /[\udc80-\udcff]/u;
+
+/**
+ * Whether a terminal or a CI runner would obey some of a name shown as it
+ * is (as cp -v --parents lists the directories it makes): a control, a line
+ * break, a byte that is not UTF-8, a workflow command of either syntax.
+ */
+export function obeyedShownBare(name: string): boolean {
+  return UNPRINTABLE.test(name) || NOT_UTF8.test(name) || name.includes(WORKFLOW_COMMAND) || /^\s*::/.test(name);
 }
 
 /** Bytes a name may hold and be shown bare by quotef (shell-escape style); `#` and `~` not first. */

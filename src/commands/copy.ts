@@ -23,7 +23,7 @@ import { log, say, setQuiet, writeStdoutThrough } from "../log.ts";
 import type { CopyOptions, EngineOptions, FilterRule } from "../options.ts";
 import { labelling } from "../label.ts";
 import { planCopy, type CopyJob, type ParentDir, type Plan } from "../plan.ts";
-import { quote } from "../quote.ts";
+import { obeyedShownBare, quote } from "../quote.ts";
 import { copyInline, inlineable, type LeftForWorkers } from "../inline.ts";
 import { Pool } from "../pool.ts";
 import { keepArrayMethodsBelowFTL, keepBelowFTL } from "../jit.ts";
@@ -297,7 +297,8 @@ function makeParents(b: Backend, engine: EngineOptions, plan: Plan, reporter: Re
           ok = false;
           break;
         }
-        if (engine.verbose) reporter.list(`${dir.src} -> ${dir.dst}`);
+        // As cp lists them, names as they are; quoted where they would be obeyed.
+        if (engine.verbose) reporter.list(obeyedShownBare(dir.src) || obeyedShownBare(dir.dst) ? `${quote(dir.src)} -> ${quote(dir.dst)}` : `${dir.src} -> ${dir.dst}`);
         // Made by this run, as rsync -R lists the directories it implies.
         reporter.count("directories");
         if (engine.listItems) reporter.item({ action: "created", kind: "directory", src: toBytes(dir.src), dst: toBytes(dir.dst), size: 0 });

@@ -10,12 +10,14 @@
 // an entry left as it was.
 
 import type { Item } from "../engine/report.ts";
+import { UTF8_LOCALE } from "../quote.ts";
 
 const TYPE = { file: "f", directory: "d", symlink: "L", hardlink: "f", special: "S" } as const;
 const ATTRIBUTES = "cstpoguax";
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const BACKSLASH = 0x5c;
 const HASH = 0x23;
+const BRACKET = 0x5b;
 const TAB = 0x09;
 const SLASH = 0x2f;
 
@@ -28,10 +30,12 @@ function sequenceLength(lead: number): number {
 }
 
 /**
- * A name as rsync prints it in a UTF-8 locale, so that each entry is one
- * line and no byte of a name reaches the terminal as a control: a control
- * byte other than tab, a byte that is not part of valid UTF-8, and a
- * backslash that would read as such an escape, as `\#ooo` (octal).
+ * A name as rsync prints it, so that each entry is one line and no byte of
+ * a name reaches the terminal as a control: a control byte other than tab,
+ * a byte that is not part of valid UTF-8 (in a locale that is not UTF-8,
+ * every byte past ASCII), and a backslash that would read as such an
+ * escape, as `\#ooo` (octal). Also the `[` of a workflow command `##[`
+ * (WORKFLOW_COMMAND), which rsync shows as it is.
  */
 export function escapedName(bytes: Uint8Array): string {
   let out = "";
@@ -39,10 +43,11 @@ export function escapedName(bytes: Uint8Array): string {
     const byte = bytes[i]!;
     if (byte < 0x80) {
       const looksEscaped = byte === BACKSLASH && bytes[i + 1] === HASH && isDigit(bytes[i + 2]) && isDigit(bytes[i + 3]) && isDigit(bytes[i + 4]);
-      out += (byte < 0x20 && byte !== TAB) || looksEscaped ? octal(byte) : String.fromCharCode(byte);
+      const command = byte === BRACKET && bytes[i - 1] === HASH && bytes[i - 2] === HASH;
+      out += (byte < 0x20 && byte !== TAB) || looksEscaped || command ? octal(byte) : String.fromCharCode(byte);
       continue;
     }
-    const length = sequenceLength(byte);
+    const length = UTF8_LOCALE ? sequenceLength(byte) : 0;
     try {
       if (length === 0 || i + length > bytes.length) throw new Error("not UTF-8");
       out += strictUtf8.decode(bytes.subarray(i, i + length));

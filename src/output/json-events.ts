@@ -9,12 +9,14 @@
 import { constants } from "node:os";
 import type { CopyMethod } from "../../ffi/index.ts";
 import type { Counts, Item, Notice } from "../engine/report.ts";
+import { WORKFLOW_COMMAND } from "../quote.ts";
 
 export const SCHEMA_VERSION = 1;
 
 export type JsonPath = string | { base64: string };
 
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a name's leading U+FEFF is part of it, not a mark to drop.
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 export function jsonPath(bytes: Uint8Array): JsonPath {
   try {
@@ -70,6 +72,7 @@ export class JsonEvents {
   constructor(private readonly write: (text: string) => void) {}
 
   emit(event: object): void {
-    this.write(`${JSON.stringify(event)}\n`);
+    // `#` is only ever inside a string, where `\u005b` is the `[` it was.
+    this.write(`${JSON.stringify(event).replaceAll(WORKFLOW_COMMAND, "##\\u005b")}\n`);
   }
 }

@@ -9,7 +9,7 @@ import { SingleBar } from "cli-progress";
 import type { LiveView } from "../engine/live.ts";
 import { fromBytes } from "../engine/paths.ts";
 import type { Totals } from "../engine/prescan.ts";
-import { UNPRINTABLE } from "../quote.ts";
+import { UNPRINTABLE, WORKFLOW_COMMAND } from "../quote.ts";
 import { humanBytes, humanRate, humanSeconds } from "./units.ts";
 
 const FPS = 5;
@@ -21,6 +21,8 @@ const RATE_WINDOW_MS = 5000;
 const PER_MILLE = 1000;
 /** What a name must not send to the terminal: controls (C1 too, which a terminal may obey as C0's escapes) and bidirectional overrides, as messages escape them. */
 const UNPRINTABLE_ALL = new RegExp(UNPRINTABLE.source, "g");
+/** A byte that is not UTF-8, as fromBytes carries it (a lone surrogate): shown as U+FFFD, as a terminal shows one, also on a plain line, which writes such bytes back as they were. */
+const NOT_UTF8_ALL = /[\udc80-\udcff]/gu;
 
 export class ProgressBar {
   private readonly bar: SingleBar;
@@ -165,7 +167,8 @@ export class ProgressBar {
     if (!name || this.complete) return stats;
     const room = width - stats.length - 2;
     if (room < 8) return stats;
-    return `${stats}  ${endFitting(fromBytes(name).replace(UNPRINTABLE_ALL, "?"), room)}`;
+    const shown = fromBytes(name).replace(UNPRINTABLE_ALL, "?").replace(NOT_UTF8_ALL, "\ufffd").replaceAll(WORKFLOW_COMMAND, "##?");
+    return `${stats}  ${endFitting(shown, room)}`;
   }
 }
 

@@ -7,11 +7,12 @@ import { sandbox } from "../helpers/sandbox.ts";
 import { tree } from "../helpers/tree.ts";
 
 describe("names", () => {
-  test("invalid UTF-8, newlines, leading dashes, 255 bytes, NFC and NFD twins: byte-exact, listed like cp -v", () => {
+  test("invalid UTF-8, newlines, U+2028 and U+2029, leading dashes, 255 bytes, NFC and NFD twins: byte-exact, listed like cp -v", () => {
     const root = sandbox("names");
     sh(
       `mkdir src && cd src && touch -- "$(printf 'bad-\\377\\376')" "$(printf 'new\\nline')" -dash "$(printf '%0255d' 5)" \
-        "$(printf 'caf\\303\\251')" "$(printf 'cafe\\314\\201')" "it's" 'sp ace' "$(printf 'tab\\there')"`,
+        "$(printf 'caf\\303\\251')" "$(printf 'cafe\\314\\201')" "it's" 'sp ace' "$(printf 'tab\\there')" \
+        "$(printf 'line\\342\\200\\250sep')" "$(printf 'para\\342\\200\\251sep')"`,
       root,
     );
     const mine = blit(["-av", "-j1", "src", "by-blit"], { cwd: root });

@@ -96,6 +96,37 @@ describe("GitHub Actions", () => {
     );
   });
 
+  // GitHub's runner obeys its older syntax, `##[command]`, anywhere in a line
+  // of a step's output, and `::command::` at a line's start: a name in a
+  // pull request's tree could stop the step's annotations, mask the log or
+  // set its outputs.
+  test("no name makes a workflow command: the `[` after `##` escaped in messages, -v, --itemize and --json; --parents -v quotes what a runner would obey", () => {
+    const root = sandbox("gha-commands");
+    sh(`mkdir -p d4 src/'::warning::x' && printf x > 'src/##[stop-commands]x' && printf y > "src/::warning::x/$(printf 'a\\n::error::forged')"`, root);
+    const env = { GITHUB_ACTIONS: "true" };
+    // Its own annotations are blit's only lines that are commands.
+    const obeyed = (text: string) => text.split(/\r\n|\r|\n/).filter((line) => !line.startsWith("::error file=") && (line.includes("##[") || /^\s*::/.test(line)));
+    const message = "cannot stat 'src/##'$'\\133''add-mask]D': No such file or directory";
+    expect(blit(["src/##[add-mask]D", "dst"], { cwd: root, env })).toEqual({ stdout: "", stderr: `blit: ${message}\n::error file=src/##[add-mask]D::${message}\n`, exitCode: 1 });
+    const cases: [string[], string][] = [
+      [["-av", "src", "d1"], "'src/##'$'\\133''stop-commands]x' -> 'd1/##'$'\\133''stop-commands]x'"],
+      [["-a", "--itemize", "src", "d2"], ">f+++++++++ d2/##\\#133stop-commands]x"],
+      [["-av", "--json", "src", "d3"], '"src":"src/##\\u005bstop-commands]x"'],
+    ];
+    for (const [args, line] of cases) {
+      const r = blit(args, { cwd: root, env });
+      expect({ args, exitCode: r.exitCode, stderr: r.stderr, obeyed: obeyed(r.stdout) }).toEqual({ args, exitCode: 0, stderr: "", obeyed: [] });
+      expect(r.stdout).toContain(line);
+    }
+    const events = blitJson(["-av", "src", "d5"], { cwd: root, env }).events;
+    expect(events.some((e) => e.type === "file" && e.src === "src/##[stop-commands]x")).toBe(true);
+    // cp lists the directories --parents makes as their names are: one a runner would obey is quoted.
+    const parents = blit(["-rv", "--parents", "::warning::x/a\n::error::forged", "../d4"], { cwd: `${root}/src`, env });
+    expect(parents.exitCode).toBe(0);
+    expect(parents.stdout.split("\n")[0]).toBe("'::warning::x' -> '../d4/::warning::x'");
+    expect(obeyed(parents.stdout)).toEqual([]);
+  });
+
   test("with --json: stdout holds only the events", () => {
     const root = sandbox("gha-json");
     twelveFailures(root);

@@ -62,6 +62,17 @@ describe("--itemize", () => {
     expect(codes(mine.stdout, "b/").get("src/new\\#012line")).toBe(">f+++++++++");
   });
 
+  // In a locale that is not UTF-8, rsync escapes every byte past ASCII: U+009B (CSI to a terminal that takes C1 controls) too.
+  testIf(noRsync)("in the C locale, names escaped as rsync escapes them there: every byte past ASCII", () => {
+    const root = sandbox("itemize-c-locale");
+    sh(`mkdir src r b && cd src && for n in "$(printf 'c1\\302\\2332J')" "$(printf 'rlo\\342\\200\\256x')" "$(printf 'caf\\303\\251')" plain; do printf x > "$n"; done`, root);
+    const rsync = sh("LC_ALL=C rsync -ai src r/", root);
+    const mine = blit(["-a", "--itemize", "src", "b/"], { cwd: root, env: { LC_ALL: "C" } });
+    expect([mine.stderr, mine.exitCode]).toEqual(["", 0]);
+    expect(codes(mine.stdout, "b/")).toEqual(codes(rsync, ""));
+    expect(mine.stdout).toContain(">f+++++++++ b/src/c1\\#302\\#2332J\n");
+  });
+
   testIf(noRsync)("a second run after changes: the letters rsync gives for what differed", () => {
     const root = sandbox("itemize-again");
     sh("mkdir -p src/sub && printf a > src/a && printf b > src/sub/b && printf same > src/same && mkdir r b && rsync -a src r/ && cp -a src b/", root);

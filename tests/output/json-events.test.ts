@@ -64,6 +64,19 @@ describe("--json", () => {
     expect(methodFiles).toBe(summary.files);
   });
 
+  // A decoder that takes a leading U+FEFF for a byte order mark drops it: the event named another file.
+  test("a name that begins with U+FEFF keeps it, in the start, file and error events", () => {
+    const root = sandbox("json-bom");
+    sh("printf x > \"$(printf '\\357\\273\\277in')\"", root);
+    const copied = blitJson(["-v", "\ufeffin", "\ufeffout"], { cwd: root });
+    expect(copied.exitCode).toBe(0);
+    expect(copied.events[0]).toMatchObject({ type: "start", sources: ["\ufeffin"], destination: "\ufeffout" });
+    expect(ofType(copied.events, "file").map((e) => [e.src, e.dst])).toEqual([["\ufeffin", "\ufeffout"]]);
+    const failed = blitJson(["\ufeffmissing", "\ufeffout"], { cwd: root });
+    expect(failed.exitCode).toBe(1);
+    expect(ofType(failed.events, "error").map((e) => e.path)).toEqual(["\ufeffmissing"]);
+  });
+
   test("without -v: no file events; --stats adds no text to stdout", () => {
     const root = sandbox("json-quiet");
     tree(root);

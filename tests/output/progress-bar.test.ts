@@ -7,7 +7,7 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { BLIT, blit, ROOT, run, sh } from "../helpers/blit.ts";
+import { BLIT, blit, environment, ROOT, run, sh } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 
 const ESC = "\x1b";
@@ -225,6 +225,23 @@ describe("progress bar", () => {
     expect(r.exitCode).toBe(0);
     expect(sh("find dst -mindepth 1 -type d -printf '%A+\\n' | cut -c1-19 | sort | uniq -c", root).trim()).toBe("40 2001-02-03+04:05:06");
   });
+
+  // A plain line showed the name's bytes that are not UTF-8 as they were
+  // (0x9B is CSI to a terminal that takes 8-bit controls), where the drawn
+  // bar shows U+FFFD; and a name's `##[` is a workflow command to GitHub's runner.
+  test("--progress into a pipe: the file being copied named with U+FFFD for each byte that is not UTF-8, and no `##[` whole", () => {
+    const root = sandbox("bar-plain-name");
+    sh("mkdir s && mkfifo \"s/$(printf 'f\\233##[x\\377')\"", root);
+    // A fifo read as a file holds the copy on its name past the first plain line (5 s).
+    const script = '(sleep 6; for f in s/f*; do printf hi > "$f"; done) & exec "$0" -r --copy-contents --progress s d';
+    const r = Bun.spawnSync(["sh", "-c", script, BLIT], { cwd: root, env: environment({ CI: "true" }), stdout: "pipe", stderr: "pipe" });
+    expect(r.exitCode).toBe(0);
+    const stderr = Buffer.from(r.stderr);
+    expect([stderr.includes(0x9b), stderr.includes(0xff)]).toEqual([false, false]);
+    const text = stderr.toString("utf8");
+    expect(text).toContain("  s/f\ufffd##?x\ufffd\n");
+    expect(text).not.toContain("##[");
+  }, 60_000);
 
   test("stderr piped: nothing by default; with --progress plain lines, no escape code, and the summary line", () => {
     const root = sandbox("bar-piped");
