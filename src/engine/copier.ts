@@ -39,7 +39,7 @@ import { type Comparison, ContentComparer } from "./compare.ts";
 import { isLeftover, removeLeftover, TEMP_PREFIX, TempNames } from "./temp-names.ts";
 import { Filter, parentDirectories } from "./filter.ts";
 import { ListedNames, Pruner } from "./delete.ts";
-import { attributesDiffer, countsUnchangedFromStats, dirKeptBits, type OwnerRights, ownerRights, quickCheck, sameTimes, updateKeeps, xattrChanges } from "./unchanged.ts";
+import { attributesDiffer, countsUnchangedFromStats, dirKeptBits, ownerGiven, type OwnerRights, ownerRights, quickCheck, sameTimes, updateKeeps, xattrChanges } from "./unchanged.ts";
 
 /** BLIT_CRASH_AT: a SOURCE directory whose copy throws, as a bug would (the tests' way to a worker's crash). */
 const CRASH_AT = process.env.BLIT_CRASH_AT;
@@ -219,17 +219,21 @@ const FIRST_REPLACED = 3;
 
 /**
  * rsync's letters for an entry written over another (`was`): only what the
- * options keep, as rsync tells only what it sets; without timestamps, `T`,
- * as the copy takes the time it was made.
+ * options keep and this user can give, as rsync tells only what it sets
+ * (attributesDiffer's rules: as another user than root, no `o`, a `g` only
+ * for a group it is in, and the mode without the set-id bits a copy whose
+ * owner cannot be given loses); without timestamps, `T`, as the copy takes
+ * the time it was made.
  */
-function replacedLetters(src: Stat, was: Stat, size: number | undefined, preserve: Preserve, modifyWindow: number, valueChanged = false): string {
+function replacedLetters(src: Stat, was: Stat, size: number | undefined, preserve: Preserve, modifyWindow: number, rights: OwnerRights, valueChanged = false): string {
   let letters = valueChanged ? "c" : "";
   if (typeOf(src.mode) === S_IFREG && (size ?? src.size) !== was.size) letters += "s";
   if (!preserve.timestamps) letters += "T";
   else if (!sameTimes(src, was, modifyWindow)) letters += "t";
-  if (preserve.mode && (src.mode & 0o7777) !== (was.mode & 0o7777)) letters += "p";
-  if (preserve.ownership && src.uid !== was.uid) letters += "o";
-  if (preserve.ownership && src.gid !== was.gid) letters += "g";
+  const mode = !preserve.ownership || ownerGiven(rights, src) ? src.mode : src.mode & (typeOf(src.mode) === S_IFREG ? ~0o7000 : ~0o6000);
+  if (preserve.mode && (mode & 0o7777) !== (was.mode & 0o7777)) letters += "p";
+  if (preserve.ownership && rights.anyOwner && src.uid !== was.uid) letters += "o";
+  if (preserve.ownership && (rights.anyOwner || rights.groups.has(src.gid)) && src.gid !== was.gid) letters += "g";
   return letters;
 }
 
@@ -513,10 +517,10 @@ export class Copier {
         size: data?.size ?? data?.bytes ?? 0,
         method: data?.method,
         changed: kept && stat
-          ? replacedLetters(stat, kept, kept.size, this.o.preserve, this.o.modifyWindow).replace("T", "") + (e.xattrsChanged?.keptData ?? "")
+          ? replacedLetters(stat, kept, kept.size, this.o.preserve, this.o.modifyWindow, this.ownerRights).replace("T", "") + (e.xattrsChanged?.keptData ?? "")
           : was && stat && sameType
             // c: a symlink's target, a device's number, or (--checksum) a file's contents, differed, as rsync -ic says.
-            ? replacedLetters(stat, was, data?.size ?? data?.bytes, this.o.preserve, this.o.modifyWindow, e.targetChanged || (this.o.checksum && made === "file" && !e.sameData) || otherSpecial) + (e.xattrsChanged?.replaced ?? "")
+            ? replacedLetters(stat, was, data?.size ?? data?.bytes, this.o.preserve, this.o.modifyWindow, this.ownerRights, e.targetChanged || (this.o.checksum && made === "file" && !e.sameData) || otherSpecial) + (e.xattrsChanged?.replaced ?? "")
             : undefined,
         target: e.linkTarget,
       });
@@ -2575,7 +2579,8 @@ export class Copier {
     // What the destination's filesystem cannot hold (a DACL on FAT) it lacks on every run.
     if (unheld.length) xattrs.set = xattrs.set.filter(([name]) => !unheld.some((other) => Buffer.compare(name, other) === 0));
     // Nor what it refused as unsupported before (ramfs, vfat): dropped quietly under -a.
-    xattrs.set = xattrs.set.filter(([name]) => this.meta.heldOn(dev, name));
+    xattrs.set = xattrs.set.filter(([name]) => this.meta.heldOn(dev, name) && this.meta.maySet(name));
+    xattrs.remove = xattrs.remove.filter((name) => this.meta.maySet(name));
     return xattrs;
   }
 
@@ -2800,7 +2805,7 @@ export class Copier {
     // A chown drops a file's capabilities (the kernel's security.capability,
     // as it drops setuid): SOURCE's are set again after it, as rsync -X sets
     // them (`.f....og..x`), or an unchanged binary whose owner changed lost them.
-    if (differ.owner && typeOf(st.mode) === S_IFREG && this.meta.heldOn(st.dev, CAPABILITY_XATTR)) {
+    if (differ.owner && typeOf(st.mode) === S_IFREG && this.meta.heldOn(st.dev, CAPABILITY_XATTR) && this.meta.maySet(CAPABILITY_XATTR)) {
       for (const entry of srcXattrs) {
         if (Buffer.compare(entry[0], CAPABILITY_XATTR) === 0 && !xattrs.set.some(([name]) => Buffer.compare(name, CAPABILITY_XATTR) === 0)) xattrs.set.push(entry);
       }

@@ -52,6 +52,7 @@ const ACL_TEXT = "com.apple.acl.text";
 const ACL_TEXT_NAME = new TextEncoder().encode(ACL_TEXT);
 const SELINUX = "security.selinux";
 const SELINUX_NAME = new TextEncoder().encode(SELINUX);
+const CAPABILITY_NAME = new TextEncoder().encode("security.capability");
 
 /**
  * xattrs no copy carries, as cp leaves them (the names Debian's
@@ -443,6 +444,16 @@ export class MetadataWriter {
   setQuietly(dst: Target, xattrs: Xattrs, path: Uint8Array): void {
     const quiet = xattrs.filter(([name]) => !this.o.require[categoryOf(name)]);
     if (quiet.length) this.setXattrs(dst, quiet, path);
+  }
+
+  /**
+   * Whether this process may set or remove the xattr `name` where it may
+   * write: not a file capability (security.capability) unless root. Another
+   * user's copy lacks SOURCE's capability on every run, as cp's does;
+   * rsync as such a user compares only user.* xattrs.
+   */
+  maySet(name: Name): boolean {
+    return this.privileged || Buffer.compare(name, CAPABILITY_NAME) !== 0;
   }
 
   /** Whether the filesystem of device `dev` has not refused `name`'s namespace as unsupported (see `refused`). */

@@ -109,12 +109,19 @@ export function xattrChanges(src: Xattrs, dst: Xattrs): { set: Xattrs; remove: N
  */
 export interface OwnerRights {
   anyOwner: boolean;
+  /** This user, where it is not anyOwner's. */
+  uid?: number;
   groups: ReadonlySet<number>;
 }
 
 export function ownerRights(identity: Identity | undefined): OwnerRights {
   if (!identity || identity.uid === 0 || identity.chownsAny) return { anyOwner: true, groups: new Set() };
-  return { anyOwner: false, groups: new Set([identity.gid, ...(identity.groups ?? [])]) };
+  return { anyOwner: false, uid: identity.uid, groups: new Set([identity.gid, ...(identity.groups ?? [])]) };
+}
+
+/** Whether a copy gets SOURCE's owner and group (`st`'s) as this user writes it: else MetadataWriter.apply drops its set-id bits. */
+export function ownerGiven(rights: OwnerRights, st: Stat): boolean {
+  return rights.anyOwner || (st.uid === rights.uid && rights.groups.has(st.gid));
 }
 
 /**

@@ -276,6 +276,26 @@ describe("--skip-unchanged against rsync -aHAX", () => {
     expect([lstatSync(`${root}/dst/a`).uid, lstatSync(`${root}/dst/a`).gid]).toEqual([0, 0]);
   });
 
+  // A file capability only root may set, and owners the user cannot give, were told on every run (helper-201).
+  testIf(isRoot ? (hasCommand("setpriv") && hasCommand("setcap") ? undefined : "setpriv or setcap (libcap2-bin) is not installed") : "needs root to run as nobody")("as another user, a file capability it cannot set is no difference; a file written over another is told without the o, g or set-id p it cannot give", () => {
+    const root = sandbox("unchanged-capability");
+    sh("mkdir -p src home && printf p > src/ping && setcap cap_net_raw+ep src/ping && printf one > src/f && printf s > src/suid && chmod 4755 src/suid && touch -d 2020-01-01 src/f src/suid && chmod 777 . home", root);
+    const asNobody = (args: string[]) => {
+      const r = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", BLIT, ...args], { cwd: root, env: { ...process.env, HOME: `${root}/home`, XDG_CACHE_HOME: "", TMPDIR: `${root}/home` }, stdout: "pipe", stderr: "pipe" });
+      return { stdout: r.stdout.toString(), stderr: r.stderr.toString(), exitCode: r.exitCode };
+    };
+    expect(asNobody(["-a", "src", "dst"])).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    for (let run = 0; run < 2; run++) {
+      const again = asNobody(["-aT", "--skip-unchanged", "--itemize", "src", "dst"]);
+      expect([again.stdout.split("\n").filter((line) => line.endsWith("dst/ping")), again.stderr, again.exitCode]).toEqual([[".f          dst/ping"], "", 0]);
+    }
+    expect(stats(asNobody(["-aT", "--skip-unchanged", "--stats", "src", "dst"]).stdout)).toMatchObject({ unchanged: "3", "attributes set on unchanged": "0" });
+    sh("printf two-longer > src/f && printf s-longer > src/suid && touch -d 2021-01-01 src/f src/suid", root);
+    const written = asNobody(["-aT", "--itemize", "src", "dst"]);
+    const lines = written.stdout.split("\n").filter((line) => /dst\/(f|suid)$/.test(line)).sort();
+    expect([lines, written.stderr, written.exitCode]).toEqual([[">f.st...... dst/f", ">f.st...... dst/suid"], "", 0]);
+  });
+
   // Opened for reading to be set, its owner's file of mode 0200 failed as "replaced while being copied", yet was listed and counted as set (helper-189).
   testIf(isRoot ? (hasCommand("setpriv") ? undefined : "setpriv is not installed") : "needs root to run as nobody")("as its owner, an unchanged file it may not read (mode 0200, 0000) still gets SOURCE's mode, as rsync -a gives it", () => {
     const root = sandbox("unchanged-unreadable");
