@@ -189,6 +189,13 @@ export interface EngineOptions extends Omit<CopyOptions, "label" | "tuning" | "f
    * whichever operand's cleanup of the target directory comes first.
    */
   tempNamedOperands?: string[];
+  /**
+   * SOURCEs of the operands copied as the target directory itself (`s/.`,
+   * `link/`; latin1 of their bytes): a name like a temporary file's that
+   * one of them holds is its copy there, not a leftover, for every
+   * operand's cleanup of that directory.
+   */
+  sourcesCopiedAsTarget?: string[];
   /** Each entry made, replaced or skipped is handed over as an item (--itemize, --json with -v). */
   listItems: boolean;
 }

@@ -561,10 +561,13 @@ async function copy(options: CopyOptions, operands: string[], run: RunOutput, st
   const growth = options.jobsByDefault && manyNeeded && workers === jobs && most > workers && !plan.repeatsDestination ? { most, cpus: jobs, ...(files && { files }) } : undefined;
   const mostWorkers = growth?.most ?? workers;
   const tempNamedOperands = destinations.work.map((w) => w.paths.dstBase).filter(isTempName).map((name) => Buffer.from(name).toString("latin1"));
+  const isDotName = (name: Uint8Array) => name[0] === 0x2e && (name.length === 1 || (name.length === 2 && name[1] === 0x2e));
+  const sourcesCopiedAsTarget = destinations.work.filter((w) => isDotName(w.paths.dstBase)).map((w) => Buffer.from(w.paths.src).toString("latin1"));
   let engine: EngineOptions = {
     ...engineOptions(labelled, workers, labels.label, run.wantsItems),
     mergesOperands: plan.repeatsDestination === true,
     ...(tempNamedOperands.length > 0 && { tempNamedOperands }),
+    ...(sourcesCopiedAsTarget.length > 0 && { sourcesCopiedAsTarget }),
   };
   const walks = readAhead(loaded.backend, plan.jobs, options, { filtered: filters.length > 0, fileLimit, keep: walksKeep(loaded.backend, engine, plan) });
   const walkingFiles = walks.openFiles;

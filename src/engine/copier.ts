@@ -205,8 +205,6 @@ const LINK_TRIES = 4;
 const SLASH = 0x2f;
 const typeOf = (mode: number) => mode & S_IFMT;
 const DOT = new Uint8Array([0x2e]);
-/** "." or "..": a name for a directory itself, or the one above it. */
-const isDotName = (name: Uint8Array) => name[0] === 0x2e && (name.length === 1 || (name.length === 2 && name[1] === 0x2e));
 const ENCODER = new TextEncoder();
 /** The kernel's file capabilities, which a chown drops. */
 const CAPABILITY_XATTR = ENCODER.encode("security.capability");
@@ -627,15 +625,25 @@ export class Copier {
       return NONE;
     }
     // What a killed run left beside the copy (`blit big D/` killed, then `blit -a dir D/`) goes too.
-    // Not where the copy is that directory itself (`s/. D`, `link/`): there
-    // a name like a temporary's may be SOURCE's file's copy, which
-    // copyDirectory tells apart.
-    if (!isDotName(base)) this.removeLeftovers(dstParentFd, true, (name) => this.o.tempNamedOperands?.includes(Buffer.from(name).toString("latin1")) === true);
+    this.removeLeftovers(dstParentFd, true, (name) => this.operandCopyNamed(name));
     if (typeOf(stat.mode) === S_IFDIR) return this.copyDirectory(entry, undefined, undefined);
     const waitingLinks: [Entry, number][] = [];
     this.copyNonDirectory(entry, waitingLinks);
     for (const [linked, slot] of waitingLinks) this.linkOrCopy(linked, slot);
     return NONE;
+  }
+
+  /**
+   * Whether a name like a temporary file's in an operand's target directory
+   * is a copy this run makes there: an operand's own name, or an entry of a
+   * SOURCE copied as that directory itself (`s/. D`), whichever operand
+   * comes first (`blit -rn t s/. D` keeps D's file of s's name).
+   */
+  private operandCopyNamed(name: Name): boolean {
+    const b = this.b;
+    const text = Buffer.from(name).toString("latin1");
+    if (this.o.tempNamedOperands?.includes(text)) return true;
+    return this.o.sourcesCopiedAsTarget?.some((src) => typeof b.stat(b.cwd, joinPath(Buffer.from(src, "latin1"), name, this.separator), false) !== "number") === true;
   }
 
   /**

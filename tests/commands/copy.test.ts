@@ -66,8 +66,12 @@ const CASES: Case[] = [
   { name: "-r new destination with trailing slash", args: ["-r", "src", "new/"] },
   { name: "-r contents through src/.", args: ["-r", "src/.", "d"] },
   // A name like a dead run's temporary file that SOURCE has is that file's copy in DEST, also where DEST is the copy (src/.).
-  { name: "-rn src/. d: DEST's file of a SOURCE file's name like a temporary's is kept", setup: "printf new > src/.blit-999999-0123abcd-0-0.tmp && printf mine > d/.blit-999999-0123abcd-0-0.tmp", args: ["-rn", "src/.", "d"] },
-  { name: "-rb src/. d: DEST's file of a SOURCE file's name like a temporary's is backed up", setup: "printf new > src/.blit-999999-0123abcd-0-0.tmp && printf mine > d/.blit-999999-0123abcd-0-0.tmp", args: ["-rb", "src/.", "d"] },
+  // No process has pid 4194304 (PID_MAX_LIMIT): the name is a dead run's.
+  ...[["-rn", "src/.", "d"], ["-rb", "src/.", "d"], ["-rn", "sub2", "src/.", "d"], ["-rb", "sub2", "src/.", "d"], ["-r", "src/.", "sub2", "d"]].map((args) => ({
+    name: `${args.join(" ")}: DEST's file of a SOURCE file's name like a temporary's is that file's copy, with another operand into DEST too`,
+    setup: "printf new > src/.blit-4194304-0123abcd-0-0.tmp && printf mine > d/.blit-4194304-0123abcd-0-0.tmp",
+    args,
+  })),
   // Copied in turn, as cp copies operands: x/. writes where m's copy goes too.
   { name: "-r x/. then m, of a name x holds: m's file replaces x's large one", setup: "mkdir -p x/m m && head -c 30000000 /dev/zero > x/m/a && printf new > m/a", args: ["-r", "x/.", "m", "d"] },
   { name: "-r m then x/.: x's large file replaces m's", setup: "mkdir -p x/m m && head -c 30000000 /dev/zero > x/m/a && printf new > m/a", args: ["-r", "m", "x/.", "d"] },

@@ -406,6 +406,15 @@ describe("temporary files", () => {
     expect(readdirSync(`${root}/D`)).toEqual(["d"]);
   });
 
+  // With every operand's copy DEST itself, each operand's clean-up of DEST was skipped, and a killed run's partial file stayed for good (helper-202).
+  test("operands copied as DEST itself (a/. b/. D): a dead run's leftover in D is removed, an entry of a SOURCE named like one is kept as its copy", () => {
+    const root = sandbox("leftovers-merged");
+    const deadPid = Number(sh("sh -c 'echo $$'").trim());
+    sh(`mkdir -p a b D && printf a > a/f && printf b > b/g && printf partial > D/.blit-${deadPid}-deadbeef-0-0.tmp && printf mine > a/.blit-4194304-0123abcd-0-0.tmp`, root);
+    expect(blit(["-r", "a/.", "b/.", "D"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(readdirSync(`${root}/D`).sort()).toEqual([".blit-4194304-0123abcd-0-0.tmp", "f", "g"]);
+  });
+
   test("--dry-run leaves a dead run's leftovers where they are, also beside a file operand", () => {
     const root = sandbox("leftovers-dry");
     const deadPid = Number(sh("sh -c 'echo $$'").trim());
