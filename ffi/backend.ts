@@ -766,6 +766,8 @@ export interface Identity {
   groups?: number[];
   /** Whether any owner may be given, not being root (Linux's CAP_CHOWN, a backup service's). */
   chownsAny?: boolean;
+  /** Whether file capabilities may be set, not being root (Linux's CAP_SETFCAP). */
+  setsFileCapabilities?: boolean;
 }
 
 /**

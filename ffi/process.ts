@@ -16,14 +16,20 @@ export function processIdentity(): Identity | undefined {
   const gid = process.getegid?.();
   if (uid === undefined || gid === undefined) return undefined;
   // Asked for each directory --delete empties: what cannot change in a run is looked up once.
-  owning ??= { groups: process.getgroups?.(), chownsAny: hasChownCapability() };
-  return { uid, gid, groups: owning.groups, chownsAny: uid !== 0 && owning.chownsAny };
+  if (!owning) {
+    const effective = effectiveCapabilities();
+    owning = { groups: process.getgroups?.(), chownsAny: (effective & CAP_CHOWN) !== 0n, setsFileCapabilities: (effective & CAP_SETFCAP) !== 0n };
+  }
+  return { uid, gid, groups: owning.groups, chownsAny: uid !== 0 && owning.chownsAny, setsFileCapabilities: uid !== 0 && owning.setsFileCapabilities };
 }
 
-let owning: { groups: number[] | undefined; chownsAny: boolean } | undefined;
+let owning: { groups: number[] | undefined; chownsAny: boolean; setsFileCapabilities: boolean } | undefined;
 
-/** CAP_CHOWN in this process's effective set, from /proc/self/status; false where there is no such file. */
-function hasChownCapability(): boolean {
+const CAP_CHOWN = 1n << 0n;
+const CAP_SETFCAP = 1n << 31n;
+
+/** This process's effective capabilities, from /proc/self/status; none where there is no such file. */
+function effectiveCapabilities(): bigint {
   let status = "";
   try {
     status = readFileSync("/proc/self/status", "latin1");
@@ -31,7 +37,7 @@ function hasChownCapability(): boolean {
     // No /proc (macOS): root alone gives any owner.
   }
   const effective = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1];
-  return effective !== undefined && (BigInt(`0x${effective}`) & 1n) === 1n;
+  return effective === undefined ? 0n : BigInt(`0x${effective}`);
 }
 
 /**

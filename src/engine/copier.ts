@@ -2581,14 +2581,22 @@ export class Copier {
   private xattrDifference(srcXattrs: Xattrs, dst: Target, dev: number, size?: number): { set: Xattrs; remove: Name[] } {
     const b = this.b;
     const unheld: Name[] = [];
-    const xattrs = xattrChanges(srcXattrs, this.meta.readXattrs(dst, false, size, unheld));
+    const there = this.meta.readXattrs(dst, false, size, unheld);
+    const xattrs = xattrChanges(srcXattrs, there);
     // A backend that cannot remove one (Windows) leaves them.
     if (!b.xattrs?.remove || !b.xattrs.removeAt) xattrs.remove = [];
     // What the destination's filesystem cannot hold (a DACL on FAT) it lacks on every run.
     if (unheld.length) xattrs.set = xattrs.set.filter(([name]) => !unheld.some((other) => Buffer.compare(name, other) === 0));
     // Nor what it refused as unsupported before (ramfs, vfat): dropped quietly under -a.
-    xattrs.set = xattrs.set.filter(([name]) => this.meta.heldOn(dev, name) && this.meta.maySet(name));
-    xattrs.remove = xattrs.remove.filter((name) => this.meta.maySet(name));
+    xattrs.set = xattrs.set.filter(([name]) => this.meta.heldOn(dev, name));
+    // One this process may not set (a file capability, without CAP_SETFCAP)
+    // is no difference where DEST lacks it; one DEST has that is not
+    // SOURCE's is removed (its owner's chown drops it where removexattr may
+    // not), as a capability SOURCE does not grant.
+    for (const [name] of xattrs.set.filter(([name]) => !this.meta.maySet(name))) {
+      if (there.some(([other]) => Buffer.compare(name, other) === 0)) xattrs.remove.push(name);
+    }
+    xattrs.set = xattrs.set.filter(([name]) => this.meta.maySet(name));
     return xattrs;
   }
 

@@ -101,6 +101,8 @@ export class MetadataWriter {
   private readonly posixAcls: boolean;
   /** Running as root, whom a failed chown is said to (cp's chown_privileges). */
   private readonly privileged: boolean;
+  /** Root, or a process with CAP_SETFCAP: may set a file capability. */
+  private readonly setsCapabilities: boolean;
 
   /**
    * Namespaces of xattrs (`user`, `trusted`, `security`; any other name
@@ -117,7 +119,9 @@ export class MetadataWriter {
     private readonly report: Reporter,
   ) {
     this.readsXattrs = readsXattrs(b, o);
-    this.privileged = b.identity()?.uid === 0;
+    const identity = b.identity();
+    this.privileged = identity?.uid === 0;
+    this.setsCapabilities = this.privileged || identity?.setsFileCapabilities === true;
     this.label = o.label ? [[SELINUX_NAME, o.label]] : [];
     this.posixAcls = b.modes?.inheritedPermissions !== undefined;
   }
@@ -432,12 +436,24 @@ export class MetadataWriter {
       const r = remove ? remove() : -E.ENOTSUP;
       // Gone since it was listed: as good as removed.
       if (r === 0 || r === -E.ENODATA) continue;
+      // A file capability, which only CAP_SETFCAP may remove: a chown by its
+      // owner that changes nothing drops it, as the kernel drops it on any
+      // chown (the set-id bits too, which the mode set after gives back).
+      if (r === -E.EPERM && Buffer.compare(name, CAPABILITY_NAME) === 0 && this.chownToItself(dst) === 0) continue;
       const refused = r === -E.ENOTSUP || r === -E.EOPNOTSUPP || r === -E.EPERM || r === -E.EACCES;
       if (refused) continue;
       this.report.fail(`removing attribute ${quote(name)} from ${quote(path)}: ${b.strerror(-r)}`, { op: "removexattr", path, errno: -r });
       removed = false;
     }
     return removed;
+  }
+
+  /** A chown to the owner and group an entry has (-1, -1): 0, or a negated errno. */
+  private chownToItself(dst: Target): number {
+    const owners = this.b.owners;
+    const same = -1 >>> 0;
+    if (!owners) return -this.b.errno.ENOTSUP;
+    return "fd" in dst ? owners.chownFd(dst.fd, same, same) : owners.chownAt(dst.dir, dst.name, same, same);
   }
 
   /** Sets those of xattrs that are not asked for by name (whose failure would be an error): what the filesystem refuses is noted in `refused`. */
@@ -447,13 +463,13 @@ export class MetadataWriter {
   }
 
   /**
-   * Whether this process may set or remove the xattr `name` where it may
-   * write: not a file capability (security.capability) unless root. Another
-   * user's copy lacks SOURCE's capability on every run, as cp's does;
-   * rsync as such a user compares only user.* xattrs.
+   * Whether this process may set the xattr `name` where it may write: not a
+   * file capability (security.capability) without root or CAP_SETFCAP.
+   * Such a user's copy lacks SOURCE's capability on every run, as cp's
+   * does; rsync as such a user compares only user.* xattrs.
    */
   maySet(name: Name): boolean {
-    return this.privileged || Buffer.compare(name, CAPABILITY_NAME) !== 0;
+    return this.setsCapabilities || Buffer.compare(name, CAPABILITY_NAME) !== 0;
   }
 
   /** Whether the filesystem of device `dev` has not refused `name`'s namespace as unsupported (see `refused`). */

@@ -280,11 +280,29 @@ describe("--skip-unchanged against rsync -aHAX", () => {
   testIf(isRoot ? (hasCommand("setpriv") && hasCommand("setcap") ? undefined : "setpriv or setcap (libcap2-bin) is not installed") : "needs root to run as nobody")("as another user, a file capability it cannot set is no difference; a file written over another is told without the o, g or set-id p it cannot give", () => {
     const root = sandbox("unchanged-capability");
     sh("mkdir -p src home && printf p > src/ping && setcap cap_net_raw+ep src/ping && printf one > src/f && printf s > src/suid && chmod 4755 src/suid && touch -d 2020-01-01 src/f src/suid && chmod 777 . home", root);
-    const asNobody = (args: string[]) => {
-      const r = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", BLIT, ...args], { cwd: root, env: { ...process.env, HOME: `${root}/home`, XDG_CACHE_HOME: "", TMPDIR: `${root}/home` }, stdout: "pipe", stderr: "pipe" });
+    const asNobody = (args: string[], caps: string[] = []) => {
+      const r = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", ...caps, BLIT, ...args], { cwd: root, env: { ...process.env, HOME: `${root}/home`, XDG_CACHE_HOME: "", TMPDIR: `${root}/home` }, stdout: "pipe", stderr: "pipe" });
       return { stdout: r.stdout.toString(), stderr: r.stderr.toString(), exitCode: r.exitCode };
     };
+    const pingLines = (args: string[], caps: string[] = []) => {
+      const r = asNobody(["-aT", "--skip-unchanged", "--itemize", ...args, "src", "dst"], caps);
+      return [r.stdout.split("\n").filter((line) => line.endsWith("dst/ping")), r.stderr, r.exitCode];
+    };
     expect(asNobody(["-a", "src", "dst"])).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    // A capability DEST's copy has that SOURCE does not grant goes (helper-202: it was kept, unseen); then none is a difference.
+    sh("setcap cap_setuid+ep dst/ping", root);
+    for (const args of [[], ["--checksum"]]) {
+      sh("setcap cap_setuid+ep dst/ping", root);
+      expect(pingLines(args)).toEqual([[".f........x dst/ping"], "", 0]);
+      expect(sh("getcap dst/ping", root)).toBe("");
+      expect(pingLines(args)).toEqual([[".f          dst/ping"], "", 0]);
+    }
+    // With CAP_SETFCAP a user sets SOURCE's, as root does.
+    const setfcap = ["--inh-caps=+setfcap", "--ambient-caps=+setfcap"];
+    expect(pingLines([], setfcap)).toEqual([[".f........x dst/ping"], "", 0]);
+    expect(sh("getcap dst/ping", root)).toBe("dst/ping cap_net_raw=ep\n");
+    expect(pingLines([], setfcap)).toEqual([[".f          dst/ping"], "", 0]);
+    sh("setcap -r dst/ping", root);
     for (let run = 0; run < 2; run++) {
       const again = asNobody(["-aT", "--skip-unchanged", "--itemize", "src", "dst"]);
       expect([again.stdout.split("\n").filter((line) => line.endsWith("dst/ping")), again.stderr, again.exitCode]).toEqual([[".f          dst/ping"], "", 0]);
