@@ -4,7 +4,7 @@
 
 import { availableParallelism } from "node:os";
 import { parseArgs, type ArgsDef } from "citty";
-import { quoteValue } from "./quote.ts";
+import { quoteArgument, quoteValue } from "./quote.ts";
 import { filterRule, noPattern, ruleFrom } from "./engine/filter.ts";
 import { toBytes } from "./engine/paths.ts";
 import { type Backup, type CopyOptions, DEFAULT_TUNING, type Dereference, type FilterFile, type FilterRule, type Label, type Preserve, PRESERVE_ALL, PRESERVE_NONE, type Reflink, type Sparse, type Update } from "./options.ts";
@@ -169,9 +169,9 @@ function longOption(name: string, arg: string): { spec: OptionSpec; spelled: str
   if (candidates.length > 1) {
     // A prefix several of cp's options share is refused in cp's words, naming those.
     const named = cps.length > 1 ? cps : candidates;
-    throw new UsageError(`option '${arg}' is ambiguous; possibilities: ${named.map((c) => `'--${c}'`).join(" ")}`);
+    throw new UsageError(`option ${quoteArgument(arg)} is ambiguous; possibilities: ${named.map((c) => `'--${c}'`).join(" ")}`);
   }
-  throw new UsageError(`unrecognized option '${arg}'`);
+  throw new UsageError(`unrecognized option ${quoteArgument(arg)}`);
 }
 
 /**
@@ -257,11 +257,11 @@ function* scan(argv: string[], rewritten: string[]): Generator<Seen> {
       for (let j = 1; j < arg.length; j++) {
         const letter = arg[j]!;
         const spec = shortOptions.get(letter);
-        if (!spec) throw new UsageError(`invalid option -- '${letter}'`);
+        if (!spec) throw new UsageError(`invalid option -- ${quoteArgument(letter)}`);
         // -u, -b: a value only in their long forms (--update=none, --backup=t), as cp.
         if (spec.takesValue && !spec.optionalValue) {
           const inline = arg.slice(j + 1);
-          if (inline === "" && i + 1 >= argv.length) throw new UsageError(`option requires an argument -- '${letter}'`);
+          if (inline === "" && i + 1 >= argv.length) throw new UsageError(`option requires an argument -- ${quoteArgument(letter)}`);
           yield take(spec, inline !== "" ? inline : argv[++i]!);
           break;
         }

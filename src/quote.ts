@@ -132,6 +132,19 @@ export function obeyedShownBare(name: string): boolean {
   return UNPRINTABLE.test(name) || NOT_UTF8.test(name) || name.includes(WORKFLOW_COMMAND) || /^\s*::/.test(name);
 }
 
+/** A C1 control byte, as fromBytes carries it where it is not UTF-8 (a lone surrogate). */
+const C1_BYTE = /[\udc80-\udc9f]/u;
+
+/**
+ * An argument as getopt echoes one it refuses (`unrecognized option
+ * '--x'`): inside single quotes as it is, as cp shows it, but as quoteValue
+ * shows it where a terminal or a CI runner would obey some of it (a control
+ * character or byte, a bidirectional override, `##[`).
+ */
+export function quoteArgument(arg: string): string {
+  return UNPRINTABLE.test(arg) || C1_BYTE.test(arg) || arg.includes(WORKFLOW_COMMAND) ? quoteValue(arg) : `'${arg}'`;
+}
+
 /** Bytes a name may hold and be shown bare by quotef (shell-escape style); `#` and `~` not first. */
 const BARE = /^[A-Za-z0-9%+,\-./:@_\]{}][A-Za-z0-9%+,\-./:@_\]{}#~]*$/;
 

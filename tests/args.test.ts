@@ -78,6 +78,9 @@ describe("information", () => {
 // Those cp reports without pointing to --help (its die(), not its usage()) say false.
 const USAGE_ERRORS: [args: string[], message: string, tryHelp?: false][] = [
   [["--bogus", "a", "b"], "unrecognized option '--bogus'"],
+  // Shown as cp shows it but where a terminal or GitHub's runner would obey it (a file named so, met by a shell glob).
+  [["--##[stop-commands]x", "a", "b"], "unrecognized option '--##\\133stop-commands]x'"],
+  [["--x\n::error::forged", "a", "b"], "unrecognized option '--x\\n::error::forged'"],
   [["-J", "a", "b"], "invalid option -- 'J'"],
   [["--reflink=sometimes", "a", "b"], "invalid argument 'sometimes' for '--reflink'\nValid arguments are:\n  - 'auto'\n  - 'always'\n  - 'never'"],
   [["-j", "0", "a", "b"], "invalid number of jobs: '0' (expected 1 to 1024)"],

@@ -7,6 +7,7 @@ import { loadBackend } from "../../ffi/index.ts";
 import { copyArgs, OPTIONAL_VALUES } from "../args.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { say, writeStdoutThrough } from "../log.ts";
+import { quoteArgument } from "../quote.ts";
 import { usageFailure } from "./copy.ts";
 
 const SHELLS = ["bash", "zsh", "fish", "powershell"] as const;
@@ -202,8 +203,8 @@ export async function runCompletions(argv: string[]): Promise<number> {
     return ExitCode.ok;
   }
   if (shell === undefined) return usageFailure(`completions: missing shell (one of: ${SHELLS.join(", ")})`);
-  if (!SHELLS.includes(shell as Shell)) return usageFailure(`completions: unknown shell '${shell}' (one of: ${SHELLS.join(", ")})`);
-  if (extra !== undefined) return usageFailure(`completions: extra operand '${extra}'`);
+  if (!SHELLS.includes(shell as Shell)) return usageFailure(`completions: unknown shell ${quoteArgument(shell)} (one of: ${SHELLS.join(", ")})`);
+  if (extra !== undefined) return usageFailure(`completions: extra operand ${quoteArgument(extra)}`);
   // Through the backend's writes: a closed or full stdout is a write error, as for a copy.
   writeStdoutThrough((await loadBackend()).backend);
   say(GENERATORS[shell as Shell](options()).trimEnd());

@@ -6,7 +6,7 @@ import { type CopyMethod, loadBackend, S_IFDIR, S_IFMT } from "../../ffi/index.t
 import { methodWithin } from "../engine/copy-data.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { log, say, writeStdoutThrough } from "../log.ts";
-import { quote } from "../quote.ts";
+import { quote, quoteArgument } from "../quote.ts";
 import { pathSyntax, toBytes } from "../engine/paths.ts";
 import { VERSION } from "../version.ts";
 import { usageFailure } from "./copy.ts";
@@ -35,7 +35,7 @@ export async function runDoctor(argv: string[]): Promise<number> {
       say("Usage: blit doctor [PATH]\n\nShows what this machine and the filesystem of PATH (default: .) support,\nand which copy method blit will use there. It creates and removes two\nscratch files in PATH to find out.");
       return ExitCode.ok;
     }
-    if (arg.startsWith("-") && arg !== "-") return usageFailure(`doctor: unrecognized option '${arg}'`);
+    if (arg.startsWith("-") && arg !== "-") return usageFailure(`doctor: unrecognized option ${quoteArgument(arg)}`);
     operands.push(arg);
   }
   if (operands.length > 1) return usageFailure(`doctor: extra operand ${quote(operands[1]!)}`);
