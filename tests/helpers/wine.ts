@@ -81,7 +81,8 @@ export function startWine(unpack: (dir: string) => string): Wine {
   const exe = unpack(dir);
   copyFileSync(prngDll(), join(dir, "bcryptprimitives.dll"));
   const prefix = mkdtempSync(join(base, "blit-wineprefix-"));
-  const env = { WINEDEBUG: "-all", WINEPREFIX: prefix, WINEDLLOVERRIDES: "mscoree,mshtml=" };
+  // TMPDIR: wineserver makes its socket's directory there (wine-XXXXXX), and leaves it when it ends.
+  const env = { WINEDEBUG: "-all", WINEPREFIX: prefix, WINEDLLOVERRIDES: "mscoree,mshtml=", TMPDIR: dir };
   // A wineserver left to itself exits 3 s after its last program, and a
   // program starting as it exits loses its socket ("wine client error:...").
   // One that stays up (-p) until end() leaves no such moment between tests.
