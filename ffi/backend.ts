@@ -766,7 +766,7 @@ export interface Identity {
   groups?: number[];
   /** Whether any owner may be given, not being root (Linux's CAP_CHOWN, a backup service's). */
   chownsAny?: boolean;
-  /** Whether file capabilities may be set, not being root (Linux's CAP_SETFCAP). */
+  /** Whether file capabilities may be set and removed (Linux's CAP_SETFCAP, which root may lack in a container); unset: as root may. */
   setsFileCapabilities?: boolean;
 }
 

@@ -18,9 +18,14 @@ export function processIdentity(): Identity | undefined {
   // Asked for each directory --delete empties: what cannot change in a run is looked up once.
   if (!owning) {
     const effective = effectiveCapabilities();
-    owning = { groups: process.getgroups?.(), chownsAny: (effective & CAP_CHOWN) !== 0n, setsFileCapabilities: (effective & CAP_SETFCAP) !== 0n };
+    owning = {
+      groups: process.getgroups?.(),
+      chownsAny: effective !== undefined && (effective & CAP_CHOWN) !== 0n,
+      // Root too may lack it (a container's bounding set without it).
+      setsFileCapabilities: effective === undefined ? uid === 0 : (effective & CAP_SETFCAP) !== 0n,
+    };
   }
-  return { uid, gid, groups: owning.groups, chownsAny: uid !== 0 && owning.chownsAny, setsFileCapabilities: uid !== 0 && owning.setsFileCapabilities };
+  return { uid, gid, groups: owning.groups, chownsAny: uid !== 0 && owning.chownsAny, setsFileCapabilities: owning.setsFileCapabilities };
 }
 
 let owning: { groups: number[] | undefined; chownsAny: boolean; setsFileCapabilities: boolean } | undefined;
@@ -28,16 +33,16 @@ let owning: { groups: number[] | undefined; chownsAny: boolean; setsFileCapabili
 const CAP_CHOWN = 1n << 0n;
 const CAP_SETFCAP = 1n << 31n;
 
-/** This process's effective capabilities, from /proc/self/status; none where there is no such file. */
-function effectiveCapabilities(): bigint {
+/** This process's effective capabilities, from /proc/self/status; undefined where there is no such file (macOS: root alone gives any owner). */
+function effectiveCapabilities(): bigint | undefined {
   let status = "";
   try {
     status = readFileSync("/proc/self/status", "latin1");
   } catch {
-    // No /proc (macOS): root alone gives any owner.
+    return undefined;
   }
   const effective = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1];
-  return effective === undefined ? 0n : BigInt(`0x${effective}`);
+  return effective === undefined ? undefined : BigInt(`0x${effective}`);
 }
 
 /**

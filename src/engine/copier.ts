@@ -2578,7 +2578,7 @@ export class Copier {
    * destination cannot hold or the backend cannot remove, which would
    * differ on every run.
    */
-  private xattrDifference(srcXattrs: Xattrs, dst: Target, dev: number, size?: number): { set: Xattrs; remove: Name[] } {
+  private xattrDifference(srcXattrs: Xattrs, dst: Target, st: Stat, size?: number): { set: Xattrs; remove: Name[] } {
     const b = this.b;
     const unheld: Name[] = [];
     const there = this.meta.readXattrs(dst, false, size, unheld);
@@ -2588,22 +2588,25 @@ export class Copier {
     // What the destination's filesystem cannot hold (a DACL on FAT) it lacks on every run.
     if (unheld.length) xattrs.set = xattrs.set.filter(([name]) => !unheld.some((other) => Buffer.compare(name, other) === 0));
     // Nor what it refused as unsupported before (ramfs, vfat): dropped quietly under -a.
-    xattrs.set = xattrs.set.filter(([name]) => this.meta.heldOn(dev, name));
+    xattrs.set = xattrs.set.filter(([name]) => this.meta.heldOn(st.dev, name));
     // One this process may not set (a file capability, without CAP_SETFCAP)
-    // is no difference where DEST lacks it; one DEST has that is not
-    // SOURCE's is removed (its owner's chown drops it where removexattr may
-    // not), as a capability SOURCE does not grant.
-    for (const [name] of xattrs.set.filter(([name]) => !this.meta.maySet(name))) {
-      if (there.some(([other]) => Buffer.compare(name, other) === 0)) xattrs.remove.push(name);
+    // is no difference, as rsync run by a user compares only user.*; but
+    // one DEST's file has that SOURCE does not grant goes where it can
+    // (MetadataWriter.dropsCapability: a file of this user's).
+    const unsettable = xattrs.set.filter(([name]) => !this.meta.maySet(name));
+    if (unsettable.length > 0 || xattrs.remove.some((name) => !this.meta.maySet(name))) {
+      const drops = this.meta.dropsCapability(st);
+      for (const [name] of unsettable) if (drops && there.some(([other]) => Buffer.compare(name, other) === 0)) xattrs.remove.push(name);
+      xattrs.set = xattrs.set.filter(([name]) => this.meta.maySet(name));
+      xattrs.remove = xattrs.remove.filter((name) => drops || this.meta.maySet(name));
     }
-    xattrs.set = xattrs.set.filter(([name]) => this.meta.maySet(name));
     return xattrs;
   }
 
   /** rsync's `a` and `x` for the ACLs and other xattrs the options keep that differ between SOURCE's entry and the one at its destination (`st`). */
   private xattrLetters(e: Entry, st: Stat): { replaced: string; keptData: string } {
     const src = this.meta.readXattrs({ dir: e.srcDir, name: e.srcName }, false);
-    const { set, remove } = this.xattrDifference(src, { dir: e.dstDir, name: e.dstName }, st.dev);
+    const { set, remove } = this.xattrDifference(src, { dir: e.dstDir, name: e.dstName }, st);
     const letters = (names: Name[]) => (names.some((name) => categoryOf(name) === "mode") ? "a" : "") + (names.some((name) => categoryOf(name) !== "mode") ? "x" : "");
     const setNames = set.map(([name]) => name);
     // Written into (--attributes-only), the file keeps the xattrs SOURCE lacks, as cp's keeps them; its ACLs go with the mode set.
@@ -2817,7 +2820,7 @@ export class Copier {
     // A symlink has no mode of its own to set.
     const hasMode = typeOf(st.mode) !== S_IFLNK;
     const srcXattrs = this.meta.readXattrs(src, true, sizes?.src, undefined, srcPath);
-    const xattrs = this.xattrDifference(srcXattrs, dst, st.dev, sizes?.dst);
+    const xattrs = this.xattrDifference(srcXattrs, dst, st, sizes?.dst);
     // A chown drops a file's capabilities (the kernel's security.capability,
     // as it drops setuid): SOURCE's are set again after it, as rsync -X sets
     // them (`.f....og..x`), or an unchanged binary whose owner changed lost them.
@@ -2832,8 +2835,11 @@ export class Copier {
       xattrs,
       letters: changeLetters(srcStat, st, differ, hasMode, xattrs),
       mode: o.preserve.mode && hasMode ? srcStat.mode & 0o7777 : undefined,
-      // An ACL removed leaves its mask in the group bits: the mode is set again whatever it was.
-      asThere: xattrs.remove.length ? undefined : { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid },
+      // An ACL removed leaves its mask in the group bits: the mode is set
+      // again whatever it was. Another xattr removed changes neither (a chown
+      // to the owner there, which would change nothing, takes the set-id bits
+      // of a user's file, which without -p nothing gives back).
+      asThere: xattrs.remove.some((name) => categoryOf(name) === "mode") ? undefined : { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid },
     };
   }
 

@@ -101,8 +101,10 @@ export class MetadataWriter {
   private readonly posixAcls: boolean;
   /** Running as root, whom a failed chown is said to (cp's chown_privileges). */
   private readonly privileged: boolean;
-  /** Root, or a process with CAP_SETFCAP: may set a file capability. */
+  /** A process with CAP_SETFCAP (root, as a rule): may set and remove a file capability. */
   private readonly setsCapabilities: boolean;
+  /** This process's uid, where the OS has one. */
+  private readonly uid: number | undefined;
 
   /**
    * Namespaces of xattrs (`user`, `trusted`, `security`; any other name
@@ -121,7 +123,8 @@ export class MetadataWriter {
     this.readsXattrs = readsXattrs(b, o);
     const identity = b.identity();
     this.privileged = identity?.uid === 0;
-    this.setsCapabilities = this.privileged || identity?.setsFileCapabilities === true;
+    this.setsCapabilities = identity?.setsFileCapabilities ?? this.privileged;
+    this.uid = identity?.uid;
     this.label = o.label ? [[SELINUX_NAME, o.label]] : [];
     this.posixAcls = b.modes?.inheritedPermissions !== undefined;
   }
@@ -436,10 +439,7 @@ export class MetadataWriter {
       const r = remove ? remove() : -E.ENOTSUP;
       // Gone since it was listed: as good as removed.
       if (r === 0 || r === -E.ENODATA) continue;
-      // A file capability, which only CAP_SETFCAP may remove: a chown by its
-      // owner that changes nothing drops it, as the kernel drops it on any
-      // chown (the set-id bits too, which the mode set after gives back).
-      if (r === -E.EPERM && Buffer.compare(name, CAPABILITY_NAME) === 0 && this.chownToItself(dst) === 0) continue;
+      if (r === -E.EPERM && Buffer.compare(name, CAPABILITY_NAME) === 0 && this.dropCapability(dst)) continue;
       const refused = r === -E.ENOTSUP || r === -E.EOPNOTSUPP || r === -E.EPERM || r === -E.EACCES;
       if (refused) continue;
       this.report.fail(`removing attribute ${quote(name)} from ${quote(path)}: ${b.strerror(-r)}`, { op: "removexattr", path, errno: -r });
@@ -448,12 +448,36 @@ export class MetadataWriter {
     return removed;
   }
 
-  /** A chown to the owner and group an entry has (-1, -1): 0, or a negated errno. */
-  private chownToItself(dst: Target): number {
-    const owners = this.b.owners;
+  /**
+   * Whether a file capability on the entry `st` may go though this process
+   * may not remove it (no CAP_SETFCAP): only from a regular file of this
+   * user's (removeXattrs: dropCapability). Elsewhere it is no difference
+   * (Copier.xattrDifference), as rsync run by a user compares only user.*.
+   */
+  dropsCapability(st: Stat): boolean {
+    return !this.setsCapabilities && (st.mode & S_IFMT) === S_IFREG && st.uid === this.uid;
+  }
+
+  /**
+   * Drops a file capability this process may not remove, from a regular
+   * file of its own (dropsCapability): a chown by the owner that changes
+   * nothing drops it, as the kernel drops it on every chown, with the
+   * set-id bits, which are then given back. Any chown may do so, of any
+   * user's file: one not this user's is never asked.
+   */
+  private dropCapability(dst: Target): boolean {
+    const b = this.b;
+    const owners = b.owners;
+    const modes = b.modes;
+    const st = "fd" in dst ? b.fstat(dst.fd) : b.stat(dst.dir, dst.name, false);
+    if (!owners || !modes || typeof st === "number" || !this.dropsCapability(st)) return false;
     const same = -1 >>> 0;
-    if (!owners) return -this.b.errno.ENOTSUP;
-    return "fd" in dst ? owners.chownFd(dst.fd, same, same) : owners.chownAt(dst.dir, dst.name, same, same);
+    const r = "fd" in dst ? owners.chownFd(dst.fd, same, same) : owners.chownAt(dst.dir, dst.name, same, same);
+    if (r !== 0) return false;
+    if ((st.mode & 0o6000) === 0) return true;
+    if ("fd" in dst) modes.chmodFd(dst.fd, st.mode & 0o7777);
+    else modes.chmodAt(dst.dir, dst.name, st.mode & 0o7777);
+    return true;
   }
 
   /** Sets those of xattrs that are not asked for by name (whose failure would be an error): what the filesystem refuses is noted in `refused`. */

@@ -314,6 +314,27 @@ describe("--skip-unchanged against rsync -aHAX", () => {
     expect([lines, written.stderr, written.exitCode]).toEqual([[">f.st...... dst/f", ">f.st...... dst/suid"], "", 0]);
   });
 
+  // The chown that drops a capability is one any user may make of any file, and it takes the set-id bits too (helper-203).
+  testIf(isRoot ? (hasCommand("setpriv") && hasCommand("setcap") ? undefined : "setpriv or setcap (libcap2-bin) is not installed") : "needs root to run as nobody")("as another user, a file capability on root's file in DEST stays, unsaid; from its own set-id file it goes, the set-id bits kept without -p", () => {
+    const root = sandbox("unchanged-capability-owners");
+    sh("mkdir -p src home && printf r > src/r && printf o > src/own && chown 65534:65534 src/own && chmod 4755 src/own && chmod 777 . home", root);
+    const asNobody = (args: string[]) => {
+      const r = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", BLIT, ...args], { cwd: root, env: { ...process.env, HOME: `${root}/home`, XDG_CACHE_HOME: "", TMPDIR: `${root}/home` }, stdout: "pipe", stderr: "pipe" });
+      return { stdout: r.stdout.toString(), stderr: r.stderr.toString(), exitCode: r.exitCode };
+    };
+    expect(asNobody(["-a", "src", "dst"])).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    sh("chown 0:0 dst/r && setcap cap_setuid+ep dst/r && setcap cap_setuid+ep dst/own", root);
+    const lines = (r: { stdout: string; stderr: string; exitCode: number }) => [r.stdout.split("\n").filter((line) => /dst\/(r|own)$/.test(line)).sort(), r.stderr, r.exitCode];
+    expect(lines(asNobody(["-rT", "--preserve=xattr", "--skip-unchanged", "--itemize", "src", "dst"]))).toEqual([[".f          dst/r", ".f........x dst/own"], "", 0]);
+    expect(sh("getcap dst/r dst/own", root)).toBe("dst/r cap_setuid=ep\n");
+    expect((lstatSync(`${root}/dst/own`).mode & 0o7777).toString(8)).toBe("4755");
+    // Nor does a chown to the owner there, made once an xattr is removed, take them (the mode is not set again).
+    sh("setcap cap_setuid+ep dst/own", root);
+    expect(lines(asNobody(["-aT", "--no-preserve=mode", "--skip-unchanged", "--itemize", "src", "dst"]))).toEqual([[".f          dst/r", ".f........x dst/own"], "", 0]);
+    expect((lstatSync(`${root}/dst/own`).mode & 0o7777).toString(8)).toBe("4755");
+    expect(lines(asNobody(["-aT", "--skip-unchanged", "--itemize", "src", "dst"]))).toEqual([[".f          dst/own", ".f          dst/r"], "", 0]);
+  });
+
   // Opened for reading to be set, its owner's file of mode 0200 failed as "replaced while being copied", yet was listed and counted as set (helper-189).
   testIf(isRoot ? (hasCommand("setpriv") ? undefined : "setpriv is not installed") : "needs root to run as nobody")("as its owner, an unchanged file it may not read (mode 0200, 0000) still gets SOURCE's mode, as rsync -a gives it", () => {
     const root = sandbox("unchanged-unreadable");
