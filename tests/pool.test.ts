@@ -171,8 +171,11 @@ describe("growing the pool", () => {
     // the check: all the workers, and as many more as the pool may grow to.
     const warm = copy("dst");
     expect({ ...warm, workers: warm.workers >= cpus }).toEqual({ stderr: "", exitCode: 0, workers: true, files: "0", unchanged: "5000" });
-    expect(copy("new", { busy: true })).toEqual({ stderr: "", exitCode: 0, workers: cpus, files: "5000", unchanged: "0" });
-    expect(copy("empty", { busy: true })).toEqual({ stderr: "", exitCode: 0, workers: cpus, files: "5000", unchanged: "0" });
+    // At least all of them: where another program loads the machine too, the pool may still grow past them (seen in a CI run beside other work).
+    for (const dst of ["new", "empty"]) {
+      const first = copy(dst, { busy: true });
+      expect({ ...first, workers: first.workers >= cpus }).toEqual({ stderr: "", exitCode: 0, workers: true, files: "5000", unchanged: "0" });
+    }
     expect(snapshot(`${disk.dir}/dst`, { times: true })).toEqual(snapshot(`${disk.dir}/src`, { times: true }));
   }, 120_000);
 
