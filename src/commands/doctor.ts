@@ -6,7 +6,7 @@ import { type CopyMethod, loadBackend, S_IFDIR, S_IFMT } from "../../ffi/index.t
 import { methodWithin } from "../engine/copy-data.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { log, say, writeStdoutThrough } from "../log.ts";
-import { quote, quoteArgument } from "../quote.ts";
+import { obeyedShownBare, quote, quoteArgument } from "../quote.ts";
 import { pathSyntax, toBytes } from "../engine/paths.ts";
 import { VERSION } from "../version.ts";
 import { usageFailure } from "./copy.ts";
@@ -47,7 +47,8 @@ export async function runDoctor(argv: string[]): Promise<number> {
   const report = backend.report();
   say(`blit ${VERSION} on ${backend.platform}, ${availableParallelism()} CPUs`);
   say(`backend: ${report.backend}`);
-  for (const [label, value] of report.details) say(`  ${label}: ${value}`);
+  // A path among them (the shim's, below $HOME) quoted where a terminal or a CI runner would obey it.
+  for (const [label, value] of report.details) say(`  ${label}: ${obeyedShownBare(value) ? quote(value) : value}`);
   if (fallbackReason !== undefined) say("  copies still work, through Bun's fs, but more slowly");
 
   const st = backend.stat(backend.cwd, toBytes(target), true);

@@ -22,6 +22,15 @@ describe("blit doctor", () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  // $XDG_CACHE_HOME is the user's: a `##[` in it is a workflow command to GitHub's runner.
+  test("the shim's path, under a cache folder named with `##[`, is quoted so that no line holds it whole", () => {
+    const dir = sandbox("doctor-cache");
+    const r = blit(["doctor", dir], { env: { XDG_CACHE_HOME: `${dir}/##[add-mask]x` } });
+    expect([r.stderr, r.exitCode]).toEqual(["", 0]);
+    expect(r.stdout).toContain(`shim: '${dir}/##'$'\\133''add-mask]x/blit/libblit-`);
+    expect(r.stdout).not.toContain("##[");
+  });
+
   test("PATH defaults to the working directory; a file means its directory", () => {
     const dir = sandbox("doctor-file");
     sh("printf x > f", dir);
