@@ -105,6 +105,8 @@ export class MetadataWriter {
   private readonly setsCapabilities: boolean;
   /** This process's uid, where the OS has one. */
   private readonly uid: number | undefined;
+  /** Its groups: a set-id bit of a file in another is not its to give back. */
+  private readonly groups: ReadonlySet<number>;
 
   /**
    * Namespaces of xattrs (`user`, `trusted`, `security`; any other name
@@ -125,6 +127,7 @@ export class MetadataWriter {
     this.privileged = identity?.uid === 0;
     this.setsCapabilities = identity?.setsFileCapabilities ?? this.privileged;
     this.uid = identity?.uid;
+    this.groups = new Set(identity ? [identity.gid, ...(identity.groups ?? [])] : []);
     this.label = o.label ? [[SELINUX_NAME, o.label]] : [];
     this.posixAcls = b.modes?.inheritedPermissions !== undefined;
   }
@@ -209,7 +212,9 @@ export class MetadataWriter {
     const { preserve } = this.o;
     // Calls that would change nothing are not made (cp skips such a chown
     // too): on a read-only DEST they would only fail.
-    const ownerAsCreated = created !== undefined && created.uid === st.uid && created.gid === st.gid;
+    // Nor a chown to the owner an entry there has already (cp skips it too):
+    // it would drop a file capability and the set-id bits the entry keeps.
+    const ownerAsCreated = created !== undefined ? created.uid === st.uid && created.gid === st.gid : preserve.ownership && this.ownedBy(dst, st);
     // A copy that could not keep its owner must not keep setuid/setgid
     // either: that would make a set-id program of someone else's (cp agrees).
     // A regular file loses its sticky bit too, as cp's (copy_reg's chown failure); a directory or fifo keeps it.
@@ -448,14 +453,22 @@ export class MetadataWriter {
     return removed;
   }
 
+  /** Whether the entry there has st's owner and group already. */
+  private ownedBy(dst: Target, st: Stat): boolean {
+    const now = "fd" in dst ? this.b.fstat(dst.fd) : this.b.stat(dst.dir, dst.name, false);
+    return typeof now !== "number" && now.uid === st.uid && now.gid === st.gid;
+  }
+
   /**
    * Whether a file capability on the entry `st` may go though this process
    * may not remove it (no CAP_SETFCAP): only from a regular file of this
-   * user's (removeXattrs: dropCapability). Elsewhere it is no difference
+   * user's whose setgid bit, if any, it may set again (removeXattrs:
+   * dropCapability). Elsewhere it is no difference
    * (Copier.xattrDifference), as rsync run by a user compares only user.*.
    */
   dropsCapability(st: Stat): boolean {
-    return !this.setsCapabilities && (st.mode & S_IFMT) === S_IFREG && st.uid === this.uid;
+    const setgidKept = (st.mode & 0o2000) === 0 || this.groups.has(st.gid);
+    return !this.setsCapabilities && (st.mode & S_IFMT) === S_IFREG && st.uid === this.uid && setgidKept;
   }
 
   /**

@@ -335,6 +335,24 @@ describe("--skip-unchanged against rsync -aHAX", () => {
     expect(lines(asNobody(["-aT", "--skip-unchanged", "--itemize", "src", "dst"]))).toEqual([[".f          dst/own", ".f          dst/r"], "", 0]);
   });
 
+  // A chown to the owner a file has drops its capability and set-id bits, which a user outside the file's group cannot give back (helper-204).
+  testIf(isRoot ? (hasCommand("setpriv") && hasCommand("setcap") && hasCommand("setfacl") ? undefined : "setpriv, setcap (libcap2-bin) or setfacl (acl) is not installed") : "needs root to run as nobody")("no chown to the owner a file has already: an ACL removed or --attributes-only keeps its capability; a user's setgid file of another group keeps its bit and capability", () => {
+    const root = sandbox("unchanged-no-chown");
+    sh("mkdir -p src dst u/s u/d home && printf f > src/f && printf g > src/g && setcap cap_net_raw+ep src/f && cp -a src/f src/g dst/ && setfacl -m u:65534:r dst/f && chmod 777 . home", root);
+    const r = blit(["-aT", "--skip-unchanged", "--itemize", "src", "dst"], { cwd: root });
+    expect([r.stdout.split("\n").filter((line) => line.endsWith("dst/f")), r.stderr, r.exitCode]).toEqual([[".f.......a. dst/f"], "", 0]);
+    // As cp --attributes-only leaves DEST's xattrs SOURCE lacks.
+    sh("setcap cap_sys_time+ep dst/g", root);
+    expect(blit(["-a", "--attributes-only", "src/g", "dst/g"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    expect(sh("getcap dst/f dst/g", root)).toBe("dst/f cap_net_raw=ep\ndst/g cap_sys_time=ep\n");
+    sh("printf x > u/s/f && cp -p u/s/f u/d/f && chown 65534:0 u/s/f u/d/f && chown 65534:65534 u/s u/d && chmod 2755 u/s/f u/d/f && setcap cap_sys_time+ep u/d/f && touch -r u/s/f u/d/f", root);
+    for (const args of [["-a"], ["-a", "--no-preserve=mode"], ["-r", "--preserve=xattr"]]) {
+      const p = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", BLIT, "-T", ...args, "--skip-unchanged", "--itemize", "u/s", "u/d"], { cwd: root, env: { ...process.env, HOME: `${root}/home`, XDG_CACHE_HOME: "", TMPDIR: `${root}/home` }, stdout: "pipe", stderr: "pipe" });
+      expect([args, p.stdout.toString().split("\n").filter((line) => line.endsWith("u/d/f")), p.stderr.toString(), p.exitCode]).toEqual([args, [".f          u/d/f"], "", 0]);
+      expect([args, (lstatSync(`${root}/u/d/f`).mode & 0o7777).toString(8), sh("getcap u/d/f", root)]).toEqual([args, "2755", "u/d/f cap_sys_time=ep\n"]);
+    }
+  });
+
   // Opened for reading to be set, its owner's file of mode 0200 failed as "replaced while being copied", yet was listed and counted as set (helper-189).
   testIf(isRoot ? (hasCommand("setpriv") ? undefined : "setpriv is not installed") : "needs root to run as nobody")("as its owner, an unchanged file it may not read (mode 0200, 0000) still gets SOURCE's mode, as rsync -a gives it", () => {
     const root = sandbox("unchanged-unreadable");
