@@ -4,7 +4,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
-import { BLIT, blit, blitJson, checkEvents, ended, environment, hasCommand, isRoot, run, sh, stats } from "../helpers/blit.ts";
+import { BLIT, blit, blitJson, checkEvents, ended, environment, hasCommand, isRoot, run, sh, shimFallbackIn, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { snapshot, type Tree, tree } from "../helpers/tree.ts";
 import { ext4Unavailable, immutableUnavailable, mountRamfs, mountSecondsExt4, mountTmpfs, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
@@ -1699,7 +1699,7 @@ describe.skipIf(!hasCommand("strace"))("--attributes-only, a call on its file fa
     const outcomes = new Set<string>();
     for (let n = 1; n <= 25; n++) {
       sh("rm -rf d/*", root);
-      const r = run(["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=statx", "-e", `inject=statx:error=EIO:when=${n}`, BLIT, "--attributes-only", "na", "d/new"], { cwd: root });
+      const r = run(["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=statx", "-e", `inject=statx:error=EIO:when=${n}`, BLIT, "--attributes-only", "na", "d/new"], { cwd: root, env: shimFallbackIn(root) });
       expect({ n, left: readdirSync(`${root}/d`).filter((name) => name.startsWith(".blit-")) }).toEqual({ n, left: [] });
       if (r.exitCode === 0) outcomes.add("made");
       else {

@@ -3,7 +3,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { lstatSync } from "node:fs";
-import { BLIT, blit, hasCommand, run, sh, stats } from "../helpers/blit.ts";
+import { BLIT, blit, hasCommand, run, sh, shimFallbackIn, stats } from "../helpers/blit.ts";
 import { immutableUnavailable, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { testIf } from "../helpers/skip.ts";
@@ -330,7 +330,7 @@ describe.skipIf(!hasCommand("strace"))("a stat failing while a hard link is made
     const outcomes = new Set<string>();
     for (let n = 1; n <= 30; n++) {
       sh("rm -rf d", root);
-      const r = run(["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=statx", "-e", `inject=statx:error=EIO:when=${n}`, BLIT, "-a", "-T", "src", "d"], { cwd: root });
+      const r = run(["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=statx", "-e", `inject=statx:error=EIO:when=${n}`, BLIT, "-a", "-T", "src", "d"], { cwd: root, env: shimFallbackIn(root) });
       if (r.exitCode === 0) {
         expect({ n, stdout: r.stdout, stderr: r.stderr }).toEqual({ n, stdout: "", stderr: "" });
         expect(lstatSync(`${root}/d/a`).ino).toBe(lstatSync(`${root}/d/hl`).ino);

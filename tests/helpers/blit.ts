@@ -37,6 +37,14 @@ export function environment(extra: Record<string, string | undefined> = {}): Rec
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
+/**
+ * The environment for a run whose system calls fail by injection: a stat
+ * of the cached shim that fails sends blit to its last cache folder,
+ * $TMPDIR/blit-UID, which is then made in `dir`, not in /tmp (where the
+ * suite counts it left behind, as a fresh machine's CI run did).
+ */
+export const shimFallbackIn = (dir: string) => ({ TMPDIR: dir });
+
 export function run(cmd: string[], options: RunOptions = {}): Result {
   const proc = Bun.spawnSync(cmd, {
     cwd: options.cwd,
