@@ -15,6 +15,20 @@ import { snapshot, tree } from "../helpers/tree.ts";
 const noRsync = hasCommand("rsync") ? undefined : "rsync is not installed";
 const noAttr = hasCommand("setfattr") ? undefined : "setfattr (attr) is not installed";
 
+/**
+ * blit as nobody (uid and gid 65534, no other groups, `caps` given to it by
+ * setpriv) in root, whose home/ is its HOME: the shim is unpacked there.
+ */
+function blitAsNobody(root: string, args: string[], caps: string[] = []) {
+  const r = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", ...caps, BLIT, ...args], {
+    cwd: root,
+    env: { ...process.env, HOME: `${root}/home`, XDG_CACHE_HOME: "", TMPDIR: `${root}/home` },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  return { stdout: r.stdout.toString(), stderr: r.stderr.toString(), exitCode: r.exitCode };
+}
+
 /** src, and dst made from it by blit -a; `change` then runs in the root; dst-r and dst-b are copies of dst for rsync and blit. */
 function scenario(label: string, change: string, root = sandbox(label)): string {
   sh(
@@ -252,10 +266,7 @@ describe("--skip-unchanged against rsync -aHAX", () => {
   testIf(isRoot ? (hasCommand("setpriv") ? undefined : "setpriv is not installed") : "needs root to run as nobody")("as another user, owners it cannot give are no difference: root's tree copied again is unchanged, a setuid file's copy too", () => {
     const root = sandbox("unchanged-owners");
     sh("mkdir -p src/sub home && printf a > src/a && printf b > src/sub/b && printf s > src/suid && chmod 4755 src/suid && chmod 777 . home", root);
-    const asNobody = (args: string[], caps: string[] = []) => {
-      const r = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", ...caps, BLIT, ...args], { cwd: root, env: { ...process.env, HOME: `${root}/home`, XDG_CACHE_HOME: "", TMPDIR: `${root}/home` }, stdout: "pipe", stderr: "pipe" });
-      return { stdout: r.stdout.toString(), stderr: r.stderr.toString(), exitCode: r.exitCode };
-    };
+    const asNobody = (args: string[], caps: string[] = []) => blitAsNobody(root, args, caps);
     expect(asNobody(["-a", "src", "dst"])).toEqual({ stdout: "", stderr: "", exitCode: 0 });
     expect((lstatSync(`${root}/dst/suid`).mode & 0o7777).toString(8)).toBe("755");
     const again = asNobody(["-aT", "--skip-unchanged", "--itemize", "src", "dst"]);
@@ -280,10 +291,7 @@ describe("--skip-unchanged against rsync -aHAX", () => {
   testIf(isRoot ? (hasCommand("setpriv") && hasCommand("setcap") ? undefined : "setpriv or setcap (libcap2-bin) is not installed") : "needs root to run as nobody")("as another user, a file capability it cannot set is no difference; a file written over another is told without the o, g or set-id p it cannot give", () => {
     const root = sandbox("unchanged-capability");
     sh("mkdir -p src home && printf p > src/ping && setcap cap_net_raw+ep src/ping && printf one > src/f && printf s > src/suid && chmod 4755 src/suid && touch -d 2020-01-01 src/f src/suid && chmod 777 . home", root);
-    const asNobody = (args: string[], caps: string[] = []) => {
-      const r = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", ...caps, BLIT, ...args], { cwd: root, env: { ...process.env, HOME: `${root}/home`, XDG_CACHE_HOME: "", TMPDIR: `${root}/home` }, stdout: "pipe", stderr: "pipe" });
-      return { stdout: r.stdout.toString(), stderr: r.stderr.toString(), exitCode: r.exitCode };
-    };
+    const asNobody = (args: string[], caps: string[] = []) => blitAsNobody(root, args, caps);
     const pingLines = (args: string[], caps: string[] = []) => {
       const r = asNobody(["-aT", "--skip-unchanged", "--itemize", ...args, "src", "dst"], caps);
       return [r.stdout.split("\n").filter((line) => line.endsWith("dst/ping")), r.stderr, r.exitCode];
@@ -318,10 +326,7 @@ describe("--skip-unchanged against rsync -aHAX", () => {
   testIf(isRoot ? (hasCommand("setpriv") && hasCommand("setcap") ? undefined : "setpriv or setcap (libcap2-bin) is not installed") : "needs root to run as nobody")("as another user, a file capability on root's file in DEST stays, unsaid; from its own set-id file it goes, the set-id bits kept without -p", () => {
     const root = sandbox("unchanged-capability-owners");
     sh("mkdir -p src home && printf r > src/r && printf o > src/own && chown 65534:65534 src/own && chmod 4755 src/own && chmod 777 . home", root);
-    const asNobody = (args: string[]) => {
-      const r = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", BLIT, ...args], { cwd: root, env: { ...process.env, HOME: `${root}/home`, XDG_CACHE_HOME: "", TMPDIR: `${root}/home` }, stdout: "pipe", stderr: "pipe" });
-      return { stdout: r.stdout.toString(), stderr: r.stderr.toString(), exitCode: r.exitCode };
-    };
+    const asNobody = (args: string[]) => blitAsNobody(root, args);
     expect(asNobody(["-a", "src", "dst"])).toEqual({ stdout: "", stderr: "", exitCode: 0 });
     sh("chown 0:0 dst/r && setcap cap_setuid+ep dst/r && setcap cap_setuid+ep dst/own", root);
     const lines = (r: { stdout: string; stderr: string; exitCode: number }) => [r.stdout.split("\n").filter((line) => /dst\/(r|own)$/.test(line)).sort(), r.stderr, r.exitCode];
@@ -347,8 +352,8 @@ describe("--skip-unchanged against rsync -aHAX", () => {
     expect(sh("getcap dst/f dst/g", root)).toBe("dst/f cap_net_raw=ep\ndst/g cap_sys_time=ep\n");
     sh("printf x > u/s/f && cp -p u/s/f u/d/f && chown 65534:0 u/s/f u/d/f && chown 65534:65534 u/s u/d && chmod 2755 u/s/f u/d/f && setcap cap_sys_time+ep u/d/f && touch -r u/s/f u/d/f", root);
     for (const args of [["-a"], ["-a", "--no-preserve=mode"], ["-r", "--preserve=xattr"]]) {
-      const p = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", BLIT, "-T", ...args, "--skip-unchanged", "--itemize", "u/s", "u/d"], { cwd: root, env: { ...process.env, HOME: `${root}/home`, XDG_CACHE_HOME: "", TMPDIR: `${root}/home` }, stdout: "pipe", stderr: "pipe" });
-      expect([args, p.stdout.toString().split("\n").filter((line) => line.endsWith("u/d/f")), p.stderr.toString(), p.exitCode]).toEqual([args, [".f          u/d/f"], "", 0]);
+      const p = blitAsNobody(root, ["-T", ...args, "--skip-unchanged", "--itemize", "u/s", "u/d"]);
+      expect([args, p.stdout.split("\n").filter((line) => line.endsWith("u/d/f")), p.stderr, p.exitCode]).toEqual([args, [".f          u/d/f"], "", 0]);
       expect([args, (lstatSync(`${root}/u/d/f`).mode & 0o7777).toString(8), sh("getcap u/d/f", root)]).toEqual([args, "2755", "u/d/f cap_sys_time=ep\n"]);
     }
   });
@@ -357,10 +362,7 @@ describe("--skip-unchanged against rsync -aHAX", () => {
   testIf(isRoot ? (hasCommand("setpriv") ? undefined : "setpriv is not installed") : "needs root to run as nobody")("as its owner, an unchanged file it may not read (mode 0200, 0000) still gets SOURCE's mode, as rsync -a gives it", () => {
     const root = sandbox("unchanged-unreadable");
     sh("mkdir -p src home && printf a > src/f && printf b > src/g && chmod 644 src/f src/g && chmod 777 . home && chown -R nobody: src", root);
-    const asNobody = (args: string[]) => {
-      const r = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", BLIT, ...args], { cwd: root, env: { ...process.env, HOME: `${root}/home`, XDG_CACHE_HOME: "", TMPDIR: `${root}/home` }, stdout: "pipe", stderr: "pipe" });
-      return { stdout: r.stdout.toString(), stderr: r.stderr.toString(), exitCode: r.exitCode };
-    };
+    const asNobody = (args: string[]) => blitAsNobody(root, args);
     expect(asNobody(["-aT", "src", "dst"])).toEqual({ stdout: "", stderr: "", exitCode: 0 });
     sh("chmod 200 dst/f && chmod 000 dst/g", root);
     const r = asNobody(["-aT", "--skip-unchanged", "--itemize", "src", "dst"]);
