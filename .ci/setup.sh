@@ -10,9 +10,10 @@ cd "$(dirname "$0")/.."
 # the linter shellcheck (install.sh, the Action's script, the release
 # workflow's steps), zsh and fish (the completion scripts, loaded into their
 # shells), strace (injects the failures of close, rename and setxattr),
-# procps (pgrep finds the blit a test stops) and bindfs (a FUSE filesystem
-# without rename flags, as sshfs's).
-packages="gcc libc6-dev liburing-dev xfsprogs rsync acl attr e2fsprogs shellcheck zsh fish strace procps bindfs"
+# procps (pgrep finds the blit a test stops), bindfs (a FUSE filesystem
+# without rename flags, as sshfs's) and python3-fusepy (a FUSE file that
+# serves a disk image with bad sectors).
+packages="gcc libc6-dev liburing-dev xfsprogs rsync acl attr e2fsprogs shellcheck zsh fish strace procps bindfs python3-fusepy"
 # Release build: the linux-arm64 shim (cross gcc, arm64 liburing.a), the
 # linux-x64-musl shim (musl-gcc), the Windows shim (mingw-w64), zip.
 packages="$packages gcc-aarch64-linux-gnu libc6-dev-arm64-cross liburing-dev:arm64 musl-tools gcc-mingw-w64-x86-64 zip unzip binutils file"

@@ -206,7 +206,11 @@ export class Ring {
    *
    * Chunks complete in any order (on XFS they often do), so a buffer slot is
    * handed to a new chunk only once both operations of its previous chunk
-   * have completed; user_data names the slot, and the slot its chunk.
+   * have completed; user_data names the slot, and the slot its chunk. A
+   * failed read or write leaves dst holding the range's bytes only up to
+   * the first chunk not written: later chunks' writes, which may have gone
+   * in, are cut off, so that no gap of zeros is followed by data (--inplace
+   * leaves that file as it stops, as cp leaves its prefix).
    */
   copyRange(src: number, dst: number, start: number, length: number, cancel: Int32Array | undefined): RangeResult | undefined {
     if (this.delivering) throw new Error("io_uring copy started from a completion of a batch");
@@ -233,6 +237,11 @@ export class Ring {
     let shortChunk = -1;
     let shortBytes = 0;
     let shortSlot = -1;
+    /** The first chunk whose bytes are not all written (a failed read or write). */
+    let firstUnwritten = chunks;
+    const unwritten = (chunk: number): void => {
+      firstUnwritten = Math.min(firstUnwritten, chunk);
+    };
 
     const submit = (chunk: number): void => {
       const slot = free.pop()!;
@@ -273,29 +282,42 @@ export class Ring {
         if ((userData & 1) === 0) {
           readRes[slot] = res;
           if (res === -ECANCELED) notRun = true;
-          else if (res < 0) failure ??= { ok: false, stage: "read", errno: -res };
+          else if (res < 0) {
+            failure ??= { ok: false, stage: "read", errno: -res };
+            unwritten(chunk);
+          }
         } else if (res >= 0) {
           copied += res;
           if (res < wanted[slot]!) {
             // A short write gives no reason: the rest, written again, gets
             // the kernel's (EDQUOT, EFBIG, ENOSPC), or goes in.
             const rest = this.writeRest(dst, buffers[slot]!, res, wanted[slot]!, start + chunk * RING_CHUNK);
-            if (rest < 0) failure ??= { ok: false, stage: "write", errno: -rest };
-            else copied += rest;
+            if (rest < 0) {
+              failure ??= { ok: false, stage: "write", errno: -rest };
+              unwritten(chunk);
+            } else copied += rest;
           }
         } else if (res !== -ECANCELED) {
           failure ??= { ok: false, stage: "write", errno: -res };
-        } else if (readRes[slot]! >= 0 && !notRun && (shortChunk < 0 || chunk < shortChunk)) {
-          // The read (completed before its linked write) came back short.
-          shortChunk = chunk;
-          shortBytes = readRes[slot]!;
-          shortSlot = slot;
+          unwritten(chunk);
+        } else {
+          // Cancelled with its read, which failed or came back short.
+          unwritten(chunk);
+          if (readRes[slot]! >= 0 && !notRun && (shortChunk < 0 || chunk < shortChunk)) {
+            // The read (completed before its linked write) came back short.
+            shortChunk = chunk;
+            shortBytes = readRes[slot]!;
+            shortSlot = slot;
+          }
         }
         if (--pending[slot]! === 0 && slot !== shortSlot) free.push(slot);
       }
       while (next < chunks && free.length > 0 && mayContinue()) submit(next++);
     }
-    if (failure) return failure;
+    if (failure) {
+      if (next > firstUnwritten + 1) this.shim.blit_ftruncate(dst, start + firstUnwritten * RING_CHUNK);
+      return failure;
+    }
     if (this.broken) return { ok: false, stage: "read", errno: E.EIO };
     // Stopped by the user as much as by the kernel: not handed to the next method.
     if (notRun) return cancel && Atomics.load(cancel, 0) !== 0 ? { ok: false, stage: "cancelled", errno: ECANCELED } : undefined;

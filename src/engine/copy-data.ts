@@ -328,7 +328,12 @@ export class DataCopier {
       ranges.waitAll();
     }
     if (this.isCancelled(req)) return this.cancelled;
-    if (ranges.errno) return { ok: false, stage: "copy", errno: ranges.errno };
+    if (ranges.errno) {
+      // Ranges after the failed one may be written: cut them off, so that what
+      // is left (--inplace leaves it) holds no zeros followed by data.
+      this.b.truncate(dst, Math.min(ranges.failedFrom, ranges.copiedTo));
+      return { ok: false, stage: "copy", errno: ranges.errno };
+    }
     // A range met EOF early: the file shrank. Drop what later ranges wrote
     // past that point, and read on from it in case it grew again.
     const pos = ranges.copiedTo;

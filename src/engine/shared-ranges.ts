@@ -21,8 +21,9 @@ const TAIL_CHUNKS = 4;
 const TAIL_SPLIT = 4;
 
 // Layout: three Int32 counters (bytes 0–11); four Float64 fields written
-// once before the state is shared (16–47); one BigInt64, the lowest offset
-// where a range met EOF, i.e. the file shrank (48–55).
+// once before the state is shared (16–47); two BigInt64s, the lowest offset
+// where a range met EOF, i.e. the file shrank (48–55), and the lowest start
+// of a range that failed (56–63).
 const NEXT = 0;
 const DONE = 1;
 const ERRNO = 2;
@@ -33,7 +34,8 @@ const TAIL = 3;
 const FIELDS_AT = 16;
 const FIELDS = 4;
 const SHORTEST_AT = 48;
-const BYTES = 56;
+const FAILED_AT = 56;
+const BYTES = 64;
 /** EIO, the same number on Linux and macOS: what a range that threw is reported as. */
 const EIO = 5;
 
@@ -52,6 +54,7 @@ export type RangeCopier = (start: number, length: number) => number;
 export class SharedRanges {
   private readonly counters: Int32Array;
   private readonly shortest: BigInt64Array;
+  private readonly failed: BigInt64Array;
   readonly start: number;
   readonly end: number;
   readonly chunk: number;
@@ -65,6 +68,7 @@ export class SharedRanges {
     this.counters = new Int32Array(state, 0, 3);
     const fields = new Float64Array(state, FIELDS_AT, FIELDS);
     this.shortest = new BigInt64Array(state, SHORTEST_AT, 1);
+    this.failed = new BigInt64Array(state, FAILED_AT, 1);
     this.start = fields[START]!;
     this.end = fields[END]!;
     this.chunk = fields[CHUNK]!;
@@ -87,6 +91,7 @@ export class SharedRanges {
     fields[CHUNK] = chunk;
     fields[TAIL] = Math.min(end, start + wholeRanges * chunk);
     new BigInt64Array(state, SHORTEST_AT, 1)[0] = BigInt(end);
+    new BigInt64Array(state, FAILED_AT, 1)[0] = BigInt(end);
     return new SharedRanges(state);
   }
 
@@ -111,16 +116,19 @@ export class SharedRanges {
       try {
         if (Atomics.load(this.counters, ERRNO) === 0 && !cancelled()) {
           const n = copy(start, length);
-          if (n < 0) Atomics.compareExchange(this.counters, ERRNO, 0, -n);
-          else {
+          if (n < 0) {
+            Atomics.compareExchange(this.counters, ERRNO, 0, -n);
+            lowerTo(this.failed, start);
+          } else {
             copied++;
-            if (n < length) this.sawEof(start + n);
+            if (n < length) lowerTo(this.shortest, start + n);
           }
         }
       } catch (err) {
         // A copy that threw (a bug) still ends the owner's wait, as a failure:
         // the ranges nobody has claimed yet are claimed here, and skipped.
         Atomics.compareExchange(this.counters, ERRNO, 0, EIO);
+        lowerTo(this.failed, start);
         this.work(() => 0, () => true);
         throw err;
       } finally {
@@ -158,11 +166,22 @@ export class SharedRanges {
     return Number(Atomics.load(this.shortest, 0));
   }
 
-  private sawEof(at: number): void {
-    const value = BigInt(at);
-    for (;;) {
-      const seen = Atomics.load(this.shortest, 0);
-      if (value >= seen || Atomics.compareExchange(this.shortest, 0, seen, value) === seen) return;
-    }
+  /**
+   * After a failure, where the data known to be copied ends: every range
+   * before the first that failed was finished (ranges are claimed in order,
+   * and one claimed is finished before the owner's wait ends).
+   */
+  get failedFrom(): number {
+    return Number(Atomics.load(this.failed, 0));
+  }
+
+}
+
+/** Lowers the shared offset in `cell` to `at`, if `at` is lower. */
+function lowerTo(cell: BigInt64Array, at: number): void {
+  const value = BigInt(at);
+  for (;;) {
+    const seen = Atomics.load(cell, 0);
+    if (value >= seen || Atomics.compareExchange(cell, 0, seen, value) === seen) return;
   }
 }

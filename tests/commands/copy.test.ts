@@ -3,11 +3,11 @@
 // that result must agree.
 
 import { describe, expect, test } from "bun:test";
-import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { BLIT, blit, blitJson, checkEvents, ended, environment, hasCommand, isRoot, run, sh, shimFallbackIn, stats } from "../helpers/blit.ts";
 import { sandbox } from "../helpers/sandbox.ts";
 import { snapshot, type Tree, tree } from "../helpers/tree.ts";
-import { ext4Unavailable, immutableUnavailable, mountRamfs, mountSecondsExt4, mountTmpfs, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
+import { badBlocksUnavailable, ext4Unavailable, immutableUnavailable, mountRamfs, mountSecondsExt4, mountTmpfs, mountWithBadBlocks, mountXfs, tmpfsUnavailable, xfsUnavailable } from "../helpers/mounts.ts";
 import { testIf } from "../helpers/skip.ts";
 
 const FIXTURE = `
@@ -1577,6 +1577,43 @@ describe.skipIf(!hasCommand("strace"))("a small file's data failing to read (EIO
     const order = sh("ls -U s", root).trim().split("\n");
     expect(readdirSync(`${root}/d`).sort()).toEqual(order.slice(0, order.indexOf("f7")).sort());
   });
+});
+
+// Through the ring, several chunks are read and written at once: the one
+// whose read failed left zeros where later chunks' data followed, and
+// --inplace left that file (a QA review, on a disk with bad sectors).
+describe("a read failing part way through a file", () => {
+  testIf(badBlocksUnavailable)("on a disk with bad sectors: --inplace leaves a prefix of SOURCE, as cp does; without it, DEST's file is kept", () => {
+    const root = sandbox("bad-blocks");
+    const mnt = mountWithBadBlocks((dir) => sh(`head -c 3145728 /dev/urandom > ${dir}/f && cp ${dir}/f ${root}/ref`, root), "f", 1 << 20, 16384);
+    const old = "O".repeat(4_000_000);
+    for (const args of [["--inplace"], ["-a", "--inplace"], [], ["-a"]]) {
+      writeFileSync(`${root}/d`, old);
+      const r = blit([...args, `${mnt}/f`, "d"], { cwd: root });
+      expect({ args, ...r }).toEqual({ args, stdout: "", stderr: `blit: error reading '${mnt}/f': Input/output error\n`, exitCode: 1 });
+      const left = readFileSync(`${root}/d`);
+      if (args.includes("--inplace")) {
+        expect({ args, length: left.length <= 1 << 20, prefix: left.equals(readFileSync(`${root}/ref`).subarray(0, left.length)) }).toEqual({ args, length: true, prefix: true });
+      } else {
+        expect({ args, kept: left.toString() === old }).toEqual({ args, kept: true });
+      }
+      expect(readdirSync(root).sort()).toEqual(["d", "ref"]);
+    }
+  }, 60_000);
+
+  // A file of 256 MiB or more is copied in ranges by several workers: one
+  // failed while the other went on past it, which left a gap of zeros.
+  test.skipIf(!hasCommand("strace"))("a range of a large file, shared by two workers, failing while the other copies on past it: --inplace leaves a prefix", () => {
+    const root = sandbox("shared-range-fails");
+    sh("head -c 272629760 /dev/urandom > src && printf old > d", root);
+    // The third kernel copy (a range after the first) fails, 1.5 s late: the other worker copies the ranges after it meanwhile.
+    const r = run(["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=copy_file_range", "-e", "inject=copy_file_range:error=EIO:delay_enter=1500000:when=3",
+      BLIT, "-j", "2", "--inplace", "src", "d"], { cwd: root, env: shimFallbackIn(root) });
+    expect(r).toEqual({ stdout: "", stderr: "blit: error copying 'src' to 'd': Input/output error\n", exitCode: 1 });
+    const length = statSync(`${root}/d`).size;
+    expect(length).toBeLessThan(272629760);
+    expect(run(["cmp", "-n", String(length), "src", "d"], { cwd: root })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+  }, 60_000);
 });
 
 // -b renames what is there to its backup name, then the copy onto the name.

@@ -125,6 +125,13 @@ describe("shared ranges", () => {
     }
   });
 
+  test("after a failure, the data known copied ends where the first failed range starts", () => {
+    const ranges = SharedRanges.create(0, 6 * MiB, MiB, 0);
+    expect(ranges.failedFrom).toBe(6 * MiB);
+    expect(ranges.work((start: number, length: number) => (start === 2 * MiB ? -5 : length), () => false)).toBe(2);
+    expect([ranges.errno, ranges.failedFrom, ranges.copiedTo]).toEqual([5, 2 * MiB, 6 * MiB]);
+  });
+
   test("a range whose copy threw counts as failed, so the owner's wait still ends", () => {
     const ranges = SharedRanges.create(0, 4 * MiB, MiB, 0);
     expect(() =>

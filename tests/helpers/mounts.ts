@@ -103,6 +103,52 @@ export function mountBindfs(): string {
   return dir;
 }
 
+/** Why an ext4 with unreadable blocks cannot be made here, or undefined if it can. */
+export const badBlocksUnavailable: string | undefined = bindfsUnavailable ??
+  (run(["/usr/bin/python3", "-c", "import fusepy"]).exitCode === 0 ? undefined : "python3-fusepy is not installed (a FUSE file serves the disk image)");
+
+/**
+ * An ext4 (4 KiB blocks) on a read-only loop device whose reads of
+ * `length` bytes of `file` from `offset` fail with EIO, as a disk's bad
+ * sectors do: `fill` writes the files, the image is unmounted, then served
+ * through a FUSE file (tests/helpers/unreadable-range.py) that fails the
+ * reads of those blocks, and mounted again from it, read-only.
+ */
+export function mountWithBadBlocks(fill: (dir: string) => void, file: string, offset: number, length: number): string {
+  const images = mountPoint("bad-blocks-img");
+  const image = join(images, "ext4.img");
+  must(["truncate", "-s", "64M", image]);
+  must(["mkfs.ext4", "-q", "-F", "-b", "4096", image]);
+  const dir = mountPoint("bad-blocks");
+  must(["mount", "-o", "loop", image, dir]);
+  try {
+    fill(dir);
+  } finally {
+    must(["umount", dir]);
+  }
+  const first = Math.floor(offset / 4096);
+  const block = Number(must(["debugfs", "-R", `bmap /${file} ${first}`, image]).trim());
+  if (!(block > 0)) throw new Error(`debugfs found no block ${first} of ${file}`);
+  const from = block * 4096 + (offset - first * 4096);
+  const served = mountPoint("bad-blocks-fuse");
+  const server = Bun.spawn(["/usr/bin/python3", join(import.meta.dir, "unreadable-range.py"), image, served, String(from), String(from + length)], { stdout: "ignore", stderr: "pipe" });
+  cleanups.push(() => {
+    server.kill();
+  });
+  unmountLater(served);
+  for (let tries = 0; !existsSync(join(served, "f")); tries++) {
+    if (tries === 100) throw new Error(`the FUSE server over ${image} did not start`);
+    Bun.sleepSync(50);
+  }
+  const loop = must(["losetup", "--find", "--show", "--read-only", join(served, "f")]).trim();
+  cleanups.push(() => {
+    run(["losetup", "-d", loop]);
+  });
+  must(["mount", "-o", "ro,noload", loop, dir]);
+  unmountLater(dir);
+  return dir;
+}
+
 /** Why an ext4 loop mount cannot be made here, or undefined if it can. */
 export const ext4Unavailable: string | undefined = !isRoot
   ? "mounting needs root"
