@@ -7,7 +7,7 @@
 
 import { chmodSync, closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
-import { isAbsolute, join } from "node:path";
+import { dirname, isAbsolute, join } from "node:path";
 import { suffix } from "bun:ffi";
 import embeddedShim from "../build/embed/shim.bin" with { type: "file" };
 
@@ -36,7 +36,8 @@ function cacheCandidates(): { dir: string; within?: string }[] {
   } else if (process.platform === "darwin") {
     if (env.HOME) candidates.push({ dir: join(env.HOME, "Library", "Caches", "blit"), within: env.HOME });
   } else {
-    if (env.XDG_CACHE_HOME?.startsWith("/")) candidates.push({ dir: join(env.XDG_CACHE_HOME, "blit") });
+    // Made where its parent is there: not a home that does not exist, as below.
+    if (env.XDG_CACHE_HOME?.startsWith("/")) candidates.push({ dir: join(env.XDG_CACHE_HOME, "blit"), within: dirname(env.XDG_CACHE_HOME) });
     const home = env.HOME || safeHomedir();
     if (home) candidates.push({ dir: join(home, ".cache", "blit"), within: home });
   }
@@ -110,18 +111,24 @@ function writeAtomically(dir: string, finalName: string, bytes: Uint8Array): str
   const tempPath = join(dir, `${finalName}.${process.pid}.${Math.random().toString(16).slice(2)}.tmp`);
   const fd = ownerOnly(() => openSync(tempPath, "wx", 0o700));
   try {
-    writeSync(fd, bytes);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
+    try {
+      // A nearly full tmpfs takes part of a write and says so only in the
+      // count: a shim renamed in place short of its end is a bus error once loaded.
+      for (let done = 0; done < bytes.length; ) {
+        const n = writeSync(fd, bytes, done);
+        if (n <= 0) throw new Error(`${tempPath}: no space left on device (a write took nothing)`);
+        done += n;
+      }
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tempPath, finalPath);
   } catch (err) {
     try {
       unlinkSync(tempPath);
     } catch {
-      // Gone already: the rename's error is the one to say.
+      // Gone already: the first error is the one to say.
     }
     throw err;
   }
