@@ -41,7 +41,7 @@ export const copyArgs = {
   "keep-directory-symlink": { type: "boolean", description: "Copy a directory into a symlink to a directory found where it goes (one inside DEST only)" },
   parents: { type: "boolean", description: "Copy each SOURCE to its full name under DIRECTORY (a/b/f into D is D/a/b/f), making the directories" },
   "skip-unchanged": { type: "boolean", description: "Leave a destination file whose size and mtime are SOURCE's (rsync's quick check); -a still sets its attributes" },
-  "modify-window": { type: "string", valueHint: "SECONDS", description: "With --skip-unchanged or --checksum, mtimes this many seconds apart count as equal (default 0: to the nanosecond, or to what DEST can hold; a negative one, as rsync's: to the nanosecond exactly)" },
+  "modify-window": { type: "string", valueHint: "SECONDS", description: "With -u, --skip-unchanged or --checksum, mtimes this many seconds apart count as equal (default 0: to the nanosecond, or to what DEST can hold; a negative one, as rsync's: to the nanosecond exactly)" },
   checksum: { type: "boolean", description: "Leave a destination file whose contents are SOURCE's (compared byte for byte), whatever its mtime" },
   delete: { type: "boolean", description: "Remove what a copied directory's destination holds that SOURCE does not (never through a symlink)" },
   "max-delete": { type: "string", valueHint: "N", description: "With --delete, refuse to remove more than N entries: none is removed, exit status 25 (a negative N is 0, as rsync's)" },

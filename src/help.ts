@@ -42,7 +42,8 @@ Exit status:
   1    some files could not be copied (each reported), or a SOURCE was refused
   2    the command line was wrong (nothing was copied)
   24   everything else was copied, but some source files vanished meanwhile
-  25   --max-delete: more would have been deleted than it allows; nothing was
+  25   --max-delete: more would have been deleted than it allows, so nothing
+       was; the rest was copied
   129  hung up (SIGHUP), 130 interrupted (SIGINT), 131 quit (SIGQUIT),
        143 terminated (SIGTERM): temporary files removed`;
 
