@@ -125,10 +125,15 @@ export class Pruner {
       for (let i = 0; i < names.length; i++) {
         const st = there[i]!;
         const src = inSource[i]!;
-        if (typeof st === "number") continue;
+        const below = () => (rel ? joinPath(rel, names[i]!) : names[i]!);
+        if (typeof st === "number") {
+          // Gone meanwhile, as asked. Otherwise it stays, said where SOURCE lacks it and no rule keeps it.
+          const extra = src === -b.errno.ENOENT && !this.kept(below(), false, merged) && !this.kept(below(), true, merged);
+          if (st !== -b.errno.ENOENT && extra) this.cannotStat(joinPath(dstPath, names[i]!, this.separator), st);
+          continue;
+        }
         const isDir = (st.mode & S_IFMT) === S_IFDIR;
         const srcIsDir = typeof src !== "number" && (src.mode & S_IFMT) === S_IFDIR;
-        const below = () => (rel ? joinPath(rel, names[i]!) : names[i]!);
         // SOURCE's entry left out by a filter is not there for DEST's to
         // stand for, as rsync's sender never lists it: DEST's is then judged
         // by its own type (`--exclude=cache/` keeps no file named cache).
@@ -255,6 +260,11 @@ export class Pruner {
    * it for -v as rm -v does, and for --itemize and --json as what it was
    * (`mode`, looked at here where the caller did not).
    */
+  /** An entry of DEST's listing that cannot be stat'ed (on Windows, a name it cannot open, `a*b`): kept, and said. */
+  private cannotStat(path: Uint8Array, errno: number): void {
+    this.report.fail(`cannot stat ${quote(path)}: ${this.b.strerror(-errno)}; not deleted`, { op: "delete", path, errno: -errno });
+  }
+
   private removeEntry(dir: number, name: Name, path: Uint8Array, isDir: boolean, mode?: number): boolean {
     const b = this.b;
     if (this.o.listItems && !isDir && mode === undefined) {
@@ -348,9 +358,15 @@ export class Pruner {
       const stats = b.statMany(fd, names, false);
       for (let i = 0; i < names.length; i++) {
         const st = stats[i]!;
-        if (typeof st === "number") continue;
-        const isDir = (st.mode & S_IFMT) === S_IFDIR;
         const childRel = joinPath(rel, names[i]!);
+        if (typeof st === "number") {
+          if (st !== -b.errno.ENOENT) {
+            kept = true;
+            if (!this.kept(childRel, false, merged) && !this.kept(childRel, true, merged)) this.cannotStat(joinPath(path, names[i]!, this.separator), st);
+          }
+          continue;
+        }
+        const isDir = (st.mode & S_IFMT) === S_IFDIR;
         // Excluded: kept, and so is every directory above it.
         if (this.kept(childRel, isDir, merged)) {
           kept = true;

@@ -574,6 +574,18 @@ describe("as a user without privileges", () => {
     expect(sh("stat -c '%a %n' dst/ro dst/stale", root)).toBe("555 dst/ro\n555 dst/stale\n");
   });
 
+  // Skipped without a word, the mirror left incomplete with exit 0 (a QA review, with names Windows cannot open).
+  testIf(skip)("an entry to delete that cannot be stat'ed (in a directory this user may read but not search) stays, said, exit 1, as rsync says it", () => {
+    const root = sandbox("delete-unstatable");
+    sh("mkdir -p src dst/extra && printf a > src/a && printf f > dst/extra/f && chmod 644 dst/extra && cp -a dst dst-r && chown -R nobody src dst dst-r && chmod 777 .", root);
+    const asNobody = (command: string) =>
+      run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "sh", "-c", command, BLIT], { cwd: root, env: { HOME: "/nonexistent", TMPDIR: root, XDG_CACHE_HOME: undefined } });
+    expect(asNobody(`"$0" -rT --delete src dst`)).toEqual({ stdout: "", stderr: "blit: cannot stat 'dst/extra/f': Permission denied; not deleted\n", exitCode: 1 });
+    const theirs = asNobody("rsync -r --delete src/ dst-r/");
+    expect([theirs.exitCode, theirs.stderr.includes('readlink_stat("/')]).toEqual([23, true]);
+    expect(sh("chmod 755 dst/extra && ls dst dst/extra", root)).toBe("dst:\na\nextra\n\ndst/extra:\nf\n");
+  });
+
   // One this user may not remove (a file capability, which needs CAP_SETFCAP) stays, as rsync
   // -X as such a user leaves it, without an error even with --preserve=xattr; the others go.
   testIf(skip ?? (hasCommand("setfattr") ? undefined : "setfattr (attr) is not installed"))("xattrs DEST has and SOURCE lacks that this user may not remove stay, quietly; the others go", () => {
