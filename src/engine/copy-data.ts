@@ -327,13 +327,14 @@ export class DataCopier {
       // Even after a throw: no helper may still be writing once the caller closes dst.
       ranges.waitAll();
     }
-    if (this.isCancelled(req)) return this.cancelled;
     if (ranges.errno) {
       // Ranges after the failed one may be written: cut them off, so that what
-      // is left (--inplace leaves it) holds no zeros followed by data.
+      // is left (--inplace leaves it) holds no zeros followed by data. Said
+      // also where the run was cancelled meanwhile.
       this.b.truncate(dst, Math.min(ranges.failedFrom, ranges.copiedTo));
       return { ok: false, stage: "copy", errno: ranges.errno };
     }
+    if (this.isCancelled(req)) return this.cancelled;
     // A range met EOF early: the file shrank. Drop what later ranges wrote
     // past that point, and read on from it in case it grew again.
     const pos = ranges.copiedTo;
