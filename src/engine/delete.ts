@@ -126,9 +126,15 @@ export class Pruner {
         const st = there[i]!;
         const src = inSource[i]!;
         const below = () => (rel ? joinPath(rel, names[i]!) : names[i]!);
+        /** SOURCE has the name in another case or form, which this DEST takes for the same (folding). */
+        const foldedInSource = () => {
+          if (!folding) return false;
+          if (sourceKeys === undefined) sourceKeys = this.keysOf(srcFd, folding.key);
+          return sourceKeys === null || sourceKeys.has(folding.key(names[i]!));
+        };
         if (typeof st === "number") {
           // Gone meanwhile, as asked. Otherwise it stays, said where SOURCE lacks it and no rule keeps it.
-          const extra = src === -b.errno.ENOENT && !this.kept(below(), false, merged) && !this.kept(below(), true, merged);
+          const extra = src === -b.errno.ENOENT && !this.kept(below(), false, merged) && !this.kept(below(), true, merged) && !foldedInSource();
           if (st !== -b.errno.ENOENT && extra) this.cannotStat(joinPath(dstPath, names[i]!, this.separator), st);
           continue;
         }
@@ -140,10 +146,7 @@ export class Pruner {
         // Of one type, the rules say the same of both: kept either way.
         const inCopy = typeof src !== "number" && (this.filter.empty || srcIsDir === isDir || !this.filter.excludes(below(), srcIsDir, merged));
         if (inCopy || (typeof src === "number" && src !== -b.errno.ENOENT)) continue;
-        if (folding && typeof src === "number") {
-          if (sourceKeys === undefined) sourceKeys = this.keysOf(srcFd, folding.key);
-          if (sourceKeys === null || sourceKeys.has(folding.key(names[i]!))) continue;
-        }
+        if (typeof src === "number" && foldedInSource()) continue;
         if (this.kept(below(), isDir, merged)) continue;
         // Copied from a name SOURCE has lost since: kept, and said, as a source that vanished during the copy is.
         // Not told from one the filter left out, whose type is not known any more: kept too.
