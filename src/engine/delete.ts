@@ -106,6 +106,12 @@ export class Pruner {
     // Where DEST's directory ignores case, SOURCE's `Foo` was copied into DEST's `foo`: asked by key, not by bytes.
     const folding = b.caseFolding?.ignoresCase(dstFd) ? b.caseFolding : undefined;
     let sourceKeys: Set<string> | null | undefined;
+    /** SOURCE has the name in another case or form, which this DEST's directory takes for the same. */
+    const foldedInSource = (name: Name): boolean => {
+      if (!folding) return false;
+      if (sourceKeys === undefined) sourceKeys = this.keysOf(srcFd, folding.key);
+      return sourceKeys === null || sourceKeys.has(folding.key(name));
+    };
     let listedKeys: Map<string, Name> | undefined;
     for (;;) {
       const entries = b.readDir(listFd);
@@ -126,16 +132,10 @@ export class Pruner {
         const st = there[i]!;
         const src = inSource[i]!;
         const below = () => (rel ? joinPath(rel, names[i]!) : names[i]!);
-        /** SOURCE has the name in another case or form, which this DEST takes for the same (folding). */
-        const foldedInSource = () => {
-          if (!folding) return false;
-          if (sourceKeys === undefined) sourceKeys = this.keysOf(srcFd, folding.key);
-          return sourceKeys === null || sourceKeys.has(folding.key(names[i]!));
-        };
         if (typeof st === "number") {
           // Gone meanwhile, as asked. Otherwise it stays, said where SOURCE lacks it and no rule keeps it.
-          const extra = src === -b.errno.ENOENT && !this.kept(below(), false, merged) && !this.kept(below(), true, merged) && !foldedInSource();
-          if (st !== -b.errno.ENOENT && extra) this.cannotStat(joinPath(dstPath, names[i]!, this.separator), st);
+          const said = st !== -b.errno.ENOENT && src === -b.errno.ENOENT && !this.kept(below(), false, merged) && !this.kept(below(), true, merged) && !foldedInSource(names[i]!);
+          if (said) this.cannotStat(joinPath(dstPath, names[i]!, this.separator), st);
           continue;
         }
         const isDir = (st.mode & S_IFMT) === S_IFDIR;
@@ -146,7 +146,7 @@ export class Pruner {
         // Of one type, the rules say the same of both: kept either way.
         const inCopy = typeof src !== "number" && (this.filter.empty || srcIsDir === isDir || !this.filter.excludes(below(), srcIsDir, merged));
         if (inCopy || (typeof src === "number" && src !== -b.errno.ENOENT)) continue;
-        if (typeof src === "number" && foldedInSource()) continue;
+        if (typeof src === "number" && foldedInSource(names[i]!)) continue;
         if (this.kept(below(), isDir, merged)) continue;
         // Copied from a name SOURCE has lost since: kept, and said, as a source that vanished during the copy is.
         // Not told from one the filter left out, whose type is not known any more: kept too.
@@ -257,17 +257,17 @@ export class Pruner {
     return found;
   }
 
+  /** An entry of DEST's listing that cannot be stat'ed (on Windows, a name it cannot open, `a*b`): kept, and said. */
+  private cannotStat(path: Uint8Array, errno: number): void {
+    this.report.fail(`cannot stat ${quote(path)}: ${this.b.strerror(-errno)}; not deleted`, { op: "delete", path, errno: -errno });
+  }
+
   /**
    * Removes one entry (a directory only when empty; with -b a file is
    * renamed to its backup name, so a directory that held one stays); lists
    * it for -v as rm -v does, and for --itemize and --json as what it was
    * (`mode`, looked at here where the caller did not).
    */
-  /** An entry of DEST's listing that cannot be stat'ed (on Windows, a name it cannot open, `a*b`): kept, and said. */
-  private cannotStat(path: Uint8Array, errno: number): void {
-    this.report.fail(`cannot stat ${quote(path)}: ${this.b.strerror(-errno)}; not deleted`, { op: "delete", path, errno: -errno });
-  }
-
   private removeEntry(dir: number, name: Name, path: Uint8Array, isDir: boolean, mode?: number): boolean {
     const b = this.b;
     if (this.o.listItems && !isDir && mode === undefined) {

@@ -174,7 +174,6 @@ export class SharedRanges {
   get failedFrom(): number {
     return Number(Atomics.load(this.failed, 0));
   }
-
 }
 
 /** Lowers the shared offset in `cell` to `at`, if `at` is lower. */
